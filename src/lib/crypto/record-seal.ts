@@ -1,0 +1,47 @@
+// Sealing and checking records: id = SHA-256 of the canonical signed content, sig = Ed25519 over it.
+// A peer that changes any byte of kind, cid, author, ts or body breaks the id; one that recomputes
+// the id cannot produce the author's signature.
+import { canonicalBytes, sha256, toBase64Url } from './encoding';
+import { signBytes, verifyBytes, type Identity } from './identity';
+import {
+  MAX_RECORD_BYTES,
+  parseRecord,
+  signedContent,
+  type AnyRecord,
+  type BodyOf,
+  type Kind,
+  type RejectReason,
+  type SignedRecord
+} from '../domain/record';
+
+export async function sealRecord<K extends Kind>(
+  identity: Identity,
+  draft: { kind: K; cid: string; ts: number; body: BodyOf<K> }
+): Promise<SignedRecord<K>> {
+  const content = signedContent({ ...draft, author: identity.publicKey });
+  const bytes = canonicalBytes(content);
+  const id = toBase64Url(await sha256(bytes));
+  const sig = await signBytes(identity, bytes);
+  return { id, kind: draft.kind, cid: draft.cid, author: identity.publicKey, ts: draft.ts, body: draft.body, sig };
+}
+
+export type CheckResult = { ok: true; value: AnyRecord } | { ok: false; reason: RejectReason };
+
+/**
+ * The self-contained part of the validation gate: shape, size, id and signature.
+ * Authority (membership, roles, who may edit what) needs other records and is decided in projection.
+ * `key` is the Yjs map key the record was found under; a record stored under another record's id is an overwrite attempt.
+ */
+export async function checkRecord(input: unknown, expected: { cid: string; key?: string }): Promise<CheckResult> {
+  const parsed = parseRecord(input);
+  if (!parsed.ok) return parsed;
+  const r = parsed.value;
+  const bytes = canonicalBytes(signedContent(r));
+  if (bytes.length > MAX_RECORD_BYTES) return { ok: false, reason: 'record.too_large' };
+  if (r.kind === 'genesis' ? r.id !== expected.cid : r.cid !== expected.cid) return { ok: false, reason: 'record.wrong_community' };
+  if (expected.key !== undefined && expected.key !== r.id) return { ok: false, reason: 'record.key_mismatch' };
+  const id = toBase64Url(await sha256(bytes));
+  if (id !== r.id) return { ok: false, reason: 'record.bad_id' };
+  if (!(await verifyBytes(r.author, bytes, r.sig))) return { ok: false, reason: 'record.bad_signature' };
+  return { ok: true, value: r };
+}

@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { newCommunity, newMember, writer } from '../../../tests/unit/community-fixture';
+import { creatorOnlyAuthority, projectCommunity, projectMembers } from './posts';
+import { parseRecord } from './record';
+
+describe('record kinds', () => {
+  it('each kind accepts its own body and refuses a body of the wrong shape', async () => {
+    const alice = await newMember();
+    const g = await newCommunity(alice);
+    const w = writer(alice, g.id);
+    const t = await w('thread', { title: 'T', body: 'b' });
+    const valid = [
+      g,
+      await w('profile', { name: 'Alice', bio: 'rides' }),
+      t,
+      await w('reply', { thread: t.id, parent: t.id, body: 'r', quote: { id: t.id, text: 'b' } }),
+      await w('reaction', { target: t.id, emoji: '👍', on: true }),
+      await w('edit', { target: t.id, title: 'T2', body: 'b2' }),
+      await w('tombstone', { target: t.id }),
+      await w('pin', { target: t.id, pinned: true })
+    ];
+    for (const r of valid) expect(parseRecord(r).ok, r.kind).toBe(true);
+    const wrong: [string, unknown][] = [
+      ['genesis', { name: '', description: '', color: '#000000', createdAt: 1, nonce: 'x' }],
+      ['genesis', { name: 'x', description: '', color: 'red', createdAt: 1, nonce: 'x' }],
+      ['profile', { name: '   ' }],
+      ['thread', { title: '', body: 'b' }],
+      ['thread', { title: 'x'.repeat(201), body: 'b' }],
+      ['thread', { title: 't', body: 'b', extra: 1 }],
+      ['reply', { thread: t.id, parent: t.id, body: '' }],
+      ['reply', { thread: 'short', parent: t.id, body: 'x' }],
+      ['reaction', { target: t.id, emoji: '', on: true }],
+      ['reaction', { target: t.id, emoji: '👍' }],
+      ['edit', { target: t.id }],
+      ['tombstone', {}],
+      ['pin', { target: t.id, pinned: 'yes' }]
+    ];
+    for (const [kind, body] of wrong) {
+      expect(parseRecord({ ...t, kind, body }).ok, `${kind} ${JSON.stringify(body)}`).toBe(false);
+    }
+    expect(parseRecord({ ...t, kind: 'teleport' }).ok).toBe(false);
+    expect(parseRecord({ ...g, cid: g.id }).ok, 'a genesis names no community').toBe(false);
+  });
+});
+
+describe('post projection', () => {
+  it('applies the author’s latest edit and counts edits; others’ edits are ignored', async () => {
+    const alice = await newMember();
+    const bob = await newMember();
+    const g = await newCommunity(alice);
+    const w = writer(alice, g.id);
+    const t = await w('thread', { title: 'Old', body: 'old' });
+    const e1 = await w('edit', { target: t.id, title: 'New', body: 'new' });
+    const e2 = await w('edit', { target: t.id, body: 'newer' });
+    const auth = { ...creatorOnlyAuthority(alice.publicKey), isMember: () => true };
+    const forged = await writer(bob, g.id, e2.ts + 10)('edit', { target: t.id, body: 'hijacked' });
+    const { threads } = projectCommunity([g, t, e2, forged, e1], auth);
+    expect(threads[0]).toMatchObject({ title: 'New', body: 'newer', edits: 2, editedAt: e2.ts });
+  });
+
+  it('counts one reaction per member and emoji, latest record deciding', async () => {
+    const alice = await newMember();
+    const g = await newCommunity(alice);
+    const w = writer(alice, g.id);
+    const t = await w('thread', { title: 'T', body: 'b' });
+    const records = [
+      g,
+      t,
+      await w('reaction', { target: t.id, emoji: '👍', on: true }),
+      await w('reaction', { target: t.id, emoji: '👍', on: true }),
+      await w('reaction', { target: t.id, emoji: '❤️', on: true }),
+      await w('reaction', { target: t.id, emoji: '❤️', on: false })
+    ];
+    const { threads } = projectCommunity(records, creatorOnlyAuthority(alice.publicKey));
+    expect(threads[0].reactions).toEqual({ '👍': [alice.publicKey] });
+  });
+
+  it('orders the feed by pin then latest live reply, and keeps deleted threads out', async () => {
+    const alice = await newMember();
+    const g = await newCommunity(alice);
+    const w = writer(alice, g.id);
+    const a = await w('thread', { title: 'A', body: '' });
+    const b = await w('thread', { title: 'B', body: '' });
+    const c = await w('thread', { title: 'C', body: '' });
+    const r = await w('reply', { thread: a.id, parent: a.id, body: 'bump' });
+    const r2 = await w('reply', { thread: b.id, parent: b.id, body: 'bump later' });
+    const gone = await w('tombstone', { target: r2.id });
+    const pin = await w('pin', { target: c.id, pinned: true });
+    const del = await w('tombstone', { target: b.id });
+    const { threads } = projectCommunity([g, a, b, c, r, r2, gone, pin, del], creatorOnlyAuthority(alice.publicKey));
+    const byRank = threads.filter((t) => t.rank >= 0).sort((x, y) => y.rank - x.rank);
+    expect(byRank.map((t) => t.title)).toEqual(['C', 'A']);
+    expect(threads.find((t) => t.id === a.id)).toMatchObject({ replyCount: 1, lastActivity: r.ts });
+    expect(threads.find((t) => t.id === b.id)).toMatchObject({ deleted: true, body: '', rank: -1, replyCount: 0 });
+  });
+
+  it('shows nothing written by someone who is not a member', async () => {
+    const alice = await newMember();
+    const mallory = await newMember();
+    const g = await newCommunity(alice);
+    const t = await writer(mallory, g.id)('thread', { title: 'spam', body: 'spam' });
+    const pin = await writer(mallory, g.id)('pin', { target: t.id, pinned: true });
+    const out = projectCommunity([g, t, pin], creatorOnlyAuthority(alice.publicKey));
+    expect(out.threads).toEqual([]);
+    expect(projectMembers(g.id, [g, t], creatorOnlyAuthority(alice.publicKey)).map((m) => m.key)).toEqual([alice.publicKey]);
+  });
+});

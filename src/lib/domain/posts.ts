@@ -1,0 +1,186 @@
+// Projection of posts (threads and replies) from their records: a pure function of the set of
+// records that touch a post, so every peer, and a rebuild from scratch, reach the same rows
+// whatever order the records arrived in.
+import { compareRecords, type AnyRecord, type SignedRecord } from './record';
+
+/** Who holds which authority in a community. Grows with joins and grants (sync issue). */
+export interface Authority {
+  creator: string;
+  /** Members who may pin and delete others' posts. */
+  moderators: ReadonlySet<string>;
+  isMember(key: string): boolean;
+}
+
+export function creatorOnlyAuthority(creator: string): Authority {
+  return { creator, moderators: new Set([creator]), isMember: (key) => key === creator };
+}
+
+export interface PostRow {
+  id: string;
+  cid: string;
+  kind: 'thread' | 'reply';
+  /** For a thread its own id, for a reply the thread it belongs to. */
+  thread: string;
+  parent: string | null;
+  author: string;
+  createdAt: number;
+  title: string | null;
+  body: string;
+  quote: { id: string; text: string } | null;
+  mentions: string[];
+  edits: number;
+  editedAt: number | null;
+  deleted: boolean;
+  /** emoji -> members who reacted with it, sorted. */
+  reactions: Record<string, string[]>;
+}
+
+export interface ThreadRow extends PostRow {
+  kind: 'thread';
+  replyCount: number;
+  lastActivity: number;
+  pinned: boolean;
+  /** Feed sort key: pinned threads first, then latest activity; -1 keeps deleted threads out of the feed. */
+  rank: number;
+}
+
+const PIN_OFFSET = 2 ** 50;
+
+export function isPost(r: AnyRecord): r is SignedRecord<'thread'> | SignedRecord<'reply'> {
+  return r.kind === 'thread' || r.kind === 'reply';
+}
+
+/**
+ * A post as members see it. `related` are records whose target is the post (edits, tombstones,
+ * reactions, pins); unrelated or unauthorised ones are ignored, never trusted.
+ */
+export function projectPost(post: SignedRecord<'thread'> | SignedRecord<'reply'>, related: AnyRecord[], auth: Authority): PostRow {
+  const sorted = related.filter((r) => r.cid === post.cid && 'target' in r.body && r.body.target === post.id).sort(compareRecords);
+  let title = post.kind === 'thread' ? post.body.title : null;
+  let body = post.body.body;
+  let edits = 0;
+  let editedAt: number | null = null;
+  let deleted = false;
+  const latestReaction = new Map<string, boolean>();
+  for (const r of sorted) {
+    if (!auth.isMember(r.author)) continue;
+    if (r.kind === 'edit' && r.author === post.author) {
+      body = r.body.body;
+      if (post.kind === 'thread' && r.body.title) title = r.body.title;
+      edits++;
+      editedAt = r.ts;
+    } else if (r.kind === 'tombstone' && (r.author === post.author || auth.moderators.has(r.author))) {
+      deleted = true;
+    } else if (r.kind === 'reaction') {
+      // One reaction per member per emoji: the latest record of that member decides.
+      latestReaction.set(JSON.stringify([r.author, r.body.emoji]), r.body.on);
+    }
+  }
+  const reactions: Record<string, string[]> = {};
+  for (const [key, on] of latestReaction) {
+    if (!on) continue;
+    const [author, emoji] = JSON.parse(key) as [string, string];
+    (reactions[emoji] ??= []).push(author);
+  }
+  for (const list of Object.values(reactions)) list.sort();
+  return {
+    id: post.id,
+    cid: post.cid,
+    kind: post.kind,
+    thread: post.kind === 'thread' ? post.id : post.body.thread,
+    parent: post.kind === 'reply' ? post.body.parent : null,
+    author: post.author,
+    createdAt: post.ts,
+    title,
+    body: deleted ? '' : body,
+    quote: post.kind === 'reply' && !deleted ? (post.body.quote ?? null) : null,
+    mentions: post.body.mentions ?? [],
+    edits,
+    editedAt,
+    deleted,
+    reactions
+  };
+}
+
+/** A thread row for the feed: its post plus what its visible replies add. */
+export function projectThread(post: PostRow, replies: PostRow[], pins: AnyRecord[], auth: Authority): ThreadRow {
+  const live = replies.filter((r) => r.thread === post.id && !r.deleted);
+  const lastActivity = live.reduce((max, r) => Math.max(max, r.createdAt), post.createdAt);
+  let pinned = false;
+  for (const p of pins.filter((r) => r.kind === 'pin' && r.body.target === post.id).sort(compareRecords)) {
+    if (p.kind === 'pin' && auth.moderators.has(p.author)) pinned = p.body.pinned;
+  }
+  return {
+    ...post,
+    kind: 'thread',
+    replyCount: live.length,
+    lastActivity,
+    pinned,
+    rank: post.deleted ? -1 : pinned ? PIN_OFFSET + lastActivity : lastActivity
+  };
+}
+
+/** A reply is shown only where its parent is the thread or a reply of the same thread. */
+export function replyBelongs(reply: PostRow, postsById: ReadonlyMap<string, PostRow>): boolean {
+  if (reply.parent === reply.thread) return true;
+  const parent = reply.parent ? postsById.get(reply.parent) : undefined;
+  return !!parent && parent.thread === reply.thread;
+}
+
+/**
+ * Every post and thread row of a community from its full record set. Used to rebuild projections
+ * and as the reference that incremental projection must equal.
+ */
+export function projectCommunity(records: AnyRecord[], auth: Authority): { threads: ThreadRow[]; replies: PostRow[] } {
+  const byTarget = new Map<string, AnyRecord[]>();
+  for (const r of records) {
+    if (!auth.isMember(r.author)) continue;
+    const target = 'target' in r.body ? r.body.target : null;
+    if (target) {
+      let list = byTarget.get(target);
+      if (!list) byTarget.set(target, (list = []));
+      list.push(r);
+    }
+  }
+  const posts = records.filter(isPost).filter((r) => auth.isMember(r.author));
+  const replies = posts.filter((r) => r.kind === 'reply').map((r) => projectPost(r, byTarget.get(r.id) ?? [], auth));
+  const repliesByThread = new Map<string, PostRow[]>();
+  for (const r of replies) {
+    let list = repliesByThread.get(r.thread);
+    if (!list) repliesByThread.set(r.thread, (list = []));
+    list.push(r);
+  }
+  const threads = posts
+    .filter((r) => r.kind === 'thread')
+    .map((r) => {
+      const related = byTarget.get(r.id) ?? [];
+      return projectThread(projectPost(r, related, auth), repliesByThread.get(r.id) ?? [], related, auth);
+    });
+  return { threads, replies };
+}
+
+export interface MemberRow {
+  cid: string;
+  key: string;
+  name: string;
+  bio: string;
+  /** First record of this member in the community. */
+  since: number;
+  profileTs: number;
+}
+
+/** Member rows: the latest profile of each member wins; `since` is their earliest record. */
+export function projectMembers(cid: string, records: AnyRecord[], auth: Authority): MemberRow[] {
+  const rows = new Map<string, MemberRow>();
+  for (const r of [...records].sort(compareRecords)) {
+    if (!auth.isMember(r.author)) continue;
+    let row = rows.get(r.author);
+    if (!row) rows.set(r.author, (row = { cid, key: r.author, name: '', bio: '', since: r.ts, profileTs: -1 }));
+    if (r.kind === 'profile') {
+      row.name = r.body.name;
+      row.bio = r.body.bio ?? '';
+      row.profileTs = r.ts;
+    }
+  }
+  return [...rows.values()];
+}

@@ -1,0 +1,133 @@
+// The signed-record model: every shared fact in a community is one immutable record
+// { id, kind, cid, author, ts, body, sig }. Edits and deletions are new records that point at
+// their target. This module holds the schemas and limits that every peer applies identically.
+import * as v from 'valibot';
+
+/** Records larger than this (canonical JSON bytes) are rejected: keeps a hostile peer from bloating every device. */
+export const MAX_RECORD_BYTES = 64 * 1024;
+export const MAX_TITLE = 200;
+export const MAX_POST_BODY = 20_000;
+export const MAX_NAME = 60;
+export const RECORD_VERSION = 1;
+
+const Id = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/));
+const MemberId = Id;
+const Text = (max: number) => v.pipe(v.string(), v.maxLength(max));
+// A check, not a transform: the parsed body must stay byte-identical to what was signed.
+const NonEmpty = (max: number) =>
+  v.pipe(v.string(), v.maxLength(max), v.check((s) => s.trim().length > 0));
+const Emoji = v.pipe(v.string(), v.minLength(1), v.maxLength(16));
+
+export const bodySchemas = {
+  genesis: v.strictObject({
+    name: NonEmpty(80),
+    description: Text(1000),
+    emoji: v.optional(Emoji),
+    color: v.pipe(v.string(), v.regex(/^#[0-9a-fA-F]{6}$/)),
+    createdAt: v.number(),
+    nonce: v.pipe(v.string(), v.maxLength(64))
+  }),
+  profile: v.strictObject({
+    name: NonEmpty(MAX_NAME),
+    bio: v.optional(Text(500))
+  }),
+  thread: v.strictObject({
+    title: NonEmpty(MAX_TITLE),
+    body: Text(MAX_POST_BODY),
+    mentions: v.optional(v.pipe(v.array(MemberId), v.maxLength(50)))
+  }),
+  reply: v.strictObject({
+    thread: Id,
+    /** The post this replies to: the thread itself or another reply in it. */
+    parent: Id,
+    body: NonEmpty(MAX_POST_BODY),
+    quote: v.optional(v.strictObject({ id: Id, text: Text(1000) })),
+    mentions: v.optional(v.pipe(v.array(MemberId), v.maxLength(50)))
+  }),
+  reaction: v.strictObject({
+    target: Id,
+    emoji: Emoji,
+    /** false withdraws this member's earlier reaction with the same emoji. */
+    on: v.boolean()
+  }),
+  edit: v.strictObject({
+    target: Id,
+    title: v.optional(NonEmpty(MAX_TITLE)),
+    body: Text(MAX_POST_BODY)
+  }),
+  tombstone: v.strictObject({ target: Id }),
+  pin: v.strictObject({ target: Id, pinned: v.boolean() })
+} as const;
+
+export type Kind = keyof typeof bodySchemas;
+export const KINDS = Object.keys(bodySchemas) as Kind[];
+export type BodyOf<K extends Kind> = v.InferOutput<(typeof bodySchemas)[K]>;
+
+export interface SignedRecord<K extends Kind = Kind> {
+  id: string;
+  kind: K;
+  /** Community id; the empty string for the genesis record, whose own id becomes the community id. */
+  cid: string;
+  author: string;
+  ts: number;
+  body: BodyOf<K>;
+  sig: string;
+}
+
+export type AnyRecord = { [K in Kind]: SignedRecord<K> }[Kind];
+
+const EnvelopeSchema = v.strictObject({
+  id: Id,
+  kind: v.picklist(KINDS),
+  cid: v.union([Id, v.literal('')]),
+  author: MemberId,
+  ts: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(8.64e15)),
+  body: v.unknown(),
+  sig: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{86}$/))
+});
+
+export type RejectReason =
+  | 'record.malformed'
+  | 'record.too_large'
+  | 'record.bad_id'
+  | 'record.bad_signature'
+  | 'record.wrong_community'
+  | 'record.key_mismatch';
+
+export type ParseResult = { ok: true; value: AnyRecord } | { ok: false; reason: RejectReason };
+
+/** Structural check of anything that claims to be a record (from a peer, storage or a file). */
+export function parseRecord(input: unknown): ParseResult {
+  const env = v.safeParse(EnvelopeSchema, input);
+  if (!env.success) return { ok: false, reason: 'record.malformed' };
+  const kind = env.output.kind;
+  const body = v.safeParse(bodySchemas[kind], env.output.body);
+  if (!body.success) return { ok: false, reason: 'record.malformed' };
+  if ((kind === 'genesis') !== (env.output.cid === '')) return { ok: false, reason: 'record.malformed' };
+  return { ok: true, value: { ...env.output, body: body.output } as AnyRecord };
+}
+
+/** The part of a record that is hashed and signed: everything except id and sig. */
+export function signedContent(r: Pick<SignedRecord, 'kind' | 'cid' | 'author' | 'ts' | 'body'>) {
+  return { v: RECORD_VERSION, kind: r.kind, cid: r.cid, author: r.author, ts: r.ts, body: r.body };
+}
+
+/** The record a post points at, for kinds that point at one. */
+export function targetOf(r: AnyRecord): string | null {
+  switch (r.kind) {
+    case 'reply':
+      return r.body.thread;
+    case 'reaction':
+    case 'edit':
+    case 'tombstone':
+    case 'pin':
+      return r.body.target;
+    default:
+      return null;
+  }
+}
+
+/** Total order used wherever "latest wins": by timestamp, then id, identical on every peer. */
+export function compareRecords(a: Pick<SignedRecord, 'ts' | 'id'>, b: Pick<SignedRecord, 'ts' | 'id'>): number {
+  return a.ts - b.ts || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}

@@ -1,0 +1,107 @@
+// The device's IndexedDB (Dexie): local-only data (identity, settings, drafts, Yjs updates)
+// and the projections the UI queries. Projections are derived and can be rebuilt from the docs.
+import Dexie, { type Table } from 'dexie';
+import type { AnyRecord } from '../domain/record';
+import type { MemberRow, PostRow, ThreadRow } from '../domain/posts';
+
+export interface IdentityRow {
+  key: 'me';
+  publicKey: string;
+  privateKeyPkcs8: string;
+  name: string;
+  createdAt: number;
+}
+
+export interface SettingRow {
+  key: string;
+  value: unknown;
+}
+
+export interface CommunityRow {
+  cid: string;
+  name: string;
+  description: string;
+  emoji: string;
+  color: string;
+  creator: string;
+  createdAt: number;
+  /** When this device joined or created it; orders the home list with lastOpened. */
+  addedAt: number;
+  lastOpened: number;
+}
+
+export interface DocUpdateRow {
+  seq?: number;
+  cid: string;
+  update: Uint8Array;
+}
+
+/** A record that passed the gate, with its target lifted out for indexing. */
+export type StoredRecord = AnyRecord & { target?: string };
+
+export interface RejectedRow {
+  /** `${cid}/${map key}` */
+  key: string;
+  cid: string;
+  reason: string;
+  at: number;
+}
+
+export interface DraftRow {
+  key: string;
+  title?: string;
+  body: string;
+  updatedAt: number;
+}
+
+export interface ProjectionMetaRow {
+  cid: string;
+  version: number;
+}
+
+export class HearthDb extends Dexie {
+  identity!: Table<IdentityRow, string>;
+  settings!: Table<SettingRow, string>;
+  communities!: Table<CommunityRow, string>;
+  docUpdates!: Table<DocUpdateRow, number>;
+  records!: Table<StoredRecord, string>;
+  threads!: Table<ThreadRow, string>;
+  replies!: Table<PostRow, string>;
+  members!: Table<MemberRow, [string, string]>;
+  rejected!: Table<RejectedRow, string>;
+  drafts!: Table<DraftRow, string>;
+  projectionMeta!: Table<ProjectionMetaRow, string>;
+
+  constructor(name = 'hearth') {
+    super(name);
+    this.version(1).stores({
+      identity: 'key',
+      settings: 'key',
+      communities: 'cid, lastOpened',
+      docUpdates: '++seq, cid',
+      records: 'id, cid, [cid+kind], [cid+author], target',
+      threads: 'id, cid, [cid+rank]',
+      replies: 'id, cid, [thread+createdAt]',
+      members: '[cid+key], cid',
+      rejected: 'key, cid',
+      drafts: 'key',
+      projectionMeta: 'cid'
+    });
+  }
+}
+
+let shared: HearthDb | null = null;
+
+export function openDb(): HearthDb {
+  return (shared ??= new HearthDb());
+}
+
+/** True for the browser's "disk full" errors, however the storage layer wrapped them. */
+export function isQuotaError(error: unknown): boolean {
+  let e = error as { name?: string; inner?: unknown } | undefined;
+  for (let depth = 0; e && depth < 4; depth++) {
+    if (e.name === 'QuotaExceededError') return true;
+    e = e.inner as typeof e;
+  }
+  return false;
+}

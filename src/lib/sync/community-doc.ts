@@ -1,0 +1,140 @@
+// One community's shared state: a Yjs document holding a grow-only map of signed records,
+// persisted on the device as Yjs updates in Dexie and projected through the gate into Dexie tables.
+import * as Y from 'yjs';
+import { checkRecord } from '../crypto/record-seal';
+import type { AnyRecord } from '../domain/record';
+import { isQuotaError, type HearthDb } from '../store/db';
+import { applyRecords, projectionIsCurrent, rebuildProjection } from '../store/projection';
+import { passGate } from './gate';
+
+/** Past this many stored updates they are merged into one, so opening stays fast. */
+const COMPACT_AFTER = 300;
+const LOCAL = Symbol('local');
+const STORAGE = Symbol('storage');
+
+export type AppendResult = { ok: true; record: AnyRecord } | { ok: false; reason: 'storage.full' | 'storage.failed' | string };
+
+export interface DocHealth {
+  records: number;
+  rejected: number;
+  /** Stored updates that could not be decoded and were skipped. */
+  unreadableUpdates: number;
+}
+
+export class CommunityDoc {
+  readonly doc = new Y.Doc();
+  readonly records: Y.Map<unknown>;
+  health: DocHealth = { records: 0, rejected: 0, unreadableUpdates: 0 };
+  onHealth: (h: DocHealth) => void = () => {};
+
+  #queue: Promise<void> = Promise.resolve();
+  #persisted: Promise<unknown> = Promise.resolve();
+  #storedUpdates = 0;
+  #closed = false;
+
+  constructor(
+    readonly db: HearthDb,
+    readonly cid: string
+  ) {
+    this.records = this.doc.getMap('records');
+  }
+
+  /** Loads the stored document, checks what is new through the gate and starts persisting updates. */
+  async open(): Promise<void> {
+    const rows = await this.db.docUpdates.where('cid').equals(this.cid).toArray();
+    this.#storedUpdates = rows.length;
+    for (const row of rows) {
+      try {
+        Y.applyUpdate(this.doc, row.update, STORAGE);
+      } catch {
+        // A corrupted update loses only itself; the rest of the community still opens.
+        this.health.unreadableUpdates++;
+      }
+    }
+    this.doc.on('update', (update: Uint8Array, origin: unknown) => {
+      if (origin !== STORAGE) this.#persist(update);
+    });
+    this.records.observe((event) => {
+      const keys = [...event.keysChanged];
+      this.#enqueue(() => this.#ingest(keys));
+    });
+    if (!(await projectionIsCurrent(this.db, this.cid))) await rebuildProjection(this.db, this.cid);
+    await this.#enqueue(() => this.#ingest([...this.records.keys()]));
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.doc.destroy();
+  }
+
+  /** Waits until everything received so far is checked, projected and stored. */
+  async settled(): Promise<void> {
+    await this.#queue;
+    await this.#persisted;
+  }
+
+  /**
+   * Publishes one of this member's records. The projection write comes first: if the disk is full
+   * nothing enters the shared document and the caller keeps its draft.
+   */
+  async append(record: AnyRecord): Promise<AppendResult> {
+    const checked = await checkRecord(record, { cid: this.cid, key: record.id });
+    if (!checked.ok) return { ok: false, reason: checked.reason };
+    try {
+      await this.#enqueue(() => applyRecords(this.db, this.cid, [record]));
+      this.doc.transact(() => this.records.set(record.id, record), LOCAL);
+      await this.#persisted;
+    } catch (error) {
+      return { ok: false, reason: isQuotaError(error) ? 'storage.full' : 'storage.failed' };
+    }
+    return { ok: true, record };
+  }
+
+  #enqueue<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(job);
+    this.#queue = run.then(
+      () => undefined,
+      () => undefined
+    );
+    return run;
+  }
+
+  #persist(update: Uint8Array): void {
+    const cid = this.cid;
+    this.#persisted = this.#persisted
+      .catch(() => undefined)
+      .then(async () => {
+        await this.db.docUpdates.add({ cid, update });
+        if (++this.#storedUpdates > COMPACT_AFTER && !this.#closed) await this.#compact();
+      });
+  }
+
+  async #compact(): Promise<void> {
+    const state = Y.encodeStateAsUpdate(this.doc);
+    await this.db.transaction('rw', this.db.docUpdates, async () => {
+      await this.db.docUpdates.where('cid').equals(this.cid).delete();
+      await this.db.docUpdates.add({ cid: this.cid, update: state });
+    });
+    this.#storedUpdates = 1;
+  }
+
+  async #ingest(keys: string[]): Promise<void> {
+    const entries: [string, unknown][] = [];
+    for (const key of keys) {
+      if (this.records.has(key)) entries.push([key, this.records.get(key)]);
+    }
+    const outcome = await passGate(this.db, this.cid, entries);
+    if (outcome.rejected.length) {
+      await this.db.rejected.bulkPut(
+        outcome.rejected.map((r) => ({ key: `${this.cid}/${r.key}`, cid: this.cid, reason: r.reason, at: Date.now() }))
+      );
+    }
+    await applyRecords(this.db, this.cid, outcome.accepted);
+    this.health = {
+      records: this.records.size,
+      rejected: await this.db.rejected.where('cid').equals(this.cid).count(),
+      unreadableUpdates: this.health.unreadableUpdates
+    };
+    this.onHealth(this.health);
+  }
+}
