@@ -18,11 +18,13 @@ export async function sealRecord<K extends Kind>(
   identity: Identity,
   draft: { kind: K; cid: string; ts: number; body: BodyOf<K> }
 ): Promise<SignedRecord<K>> {
-  const content = signedContent({ ...draft, author: identity.publicKey });
+  // Drop undefined fields now, so the record is the same value in JSON, Yjs and IndexedDB.
+  const body = JSON.parse(JSON.stringify(draft.body)) as BodyOf<K>;
+  const content = signedContent({ ...draft, body, author: identity.publicKey });
   const bytes = canonicalBytes(content);
   const id = toBase64Url(await sha256(bytes));
   const sig = await signBytes(identity, bytes);
-  return { id, kind: draft.kind, cid: draft.cid, author: identity.publicKey, ts: draft.ts, body: draft.body, sig };
+  return { id, kind: draft.kind, cid: draft.cid, author: identity.publicKey, ts: draft.ts, body, sig };
 }
 
 export type CheckResult = { ok: true; value: AnyRecord } | { ok: false; reason: RejectReason };

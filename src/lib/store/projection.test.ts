@@ -23,13 +23,13 @@ async function sampleCommunity() {
   const g = await newCommunity(alice);
   const w = writer(alice, g.id);
   const records: AnyRecord[] = [g, await w('profile', { name: 'Alice' })];
-  const threads = [];
+  const threads: AnyRecord[] = [];
   for (let i = 0; i < 4; i++) threads.push(await w('thread', { title: `T${i}`, body: `body ${i}` }));
   records.push(...threads);
-  const replies = [];
+  const replies: AnyRecord[] = [];
   for (let i = 0; i < 8; i++) {
     const t = threads[i % 4];
-    const parent = i >= 4 ? replies[i - 4].id : t.id;
+    const parent: string = i >= 4 ? replies[i - 4].id : t.id;
     replies.push(await w('reply', { thread: t.id, parent, body: `reply ${i}` }));
   }
   records.push(...replies);

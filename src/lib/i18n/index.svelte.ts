@@ -1,0 +1,48 @@
+// The one translation function: every user-facing string goes through t(), in zh-CN or en.
+import { en, type MessageKey } from './en';
+import { zhCN } from './zh-CN';
+
+export type Lang = 'en' | 'zh-CN';
+export const LANGS: { code: Lang; label: string }[] = [
+  { code: 'zh-CN', label: '中文' },
+  { code: 'en', label: 'English' }
+];
+
+const dictionaries: Record<Lang, Record<MessageKey, string>> = { en, 'zh-CN': zhCN };
+
+export function browserLang(languages: readonly string[] = typeof navigator === 'undefined' ? [] : navigator.languages): Lang {
+  return languages.some((l) => l.toLowerCase().startsWith('zh')) ? 'zh-CN' : 'en';
+}
+
+class I18n {
+  lang = $state<Lang>(browserLang());
+
+  t = (key: MessageKey, params?: Record<string, string | number>): string => {
+    let text: string = dictionaries[this.lang][key] ?? en[key] ?? key;
+    if (params) for (const [k, v] of Object.entries(params)) text = text.replaceAll(`{${k}}`, String(v));
+    return text;
+  };
+
+  /** "3 minutes ago" / "3 分钟前" */
+  relative = (ts: number, now = Date.now()): string => {
+    const seconds = Math.round((ts - now) / 1000);
+    if (Math.abs(seconds) < 45) return this.t('time.just_now');
+    const fmt = new Intl.RelativeTimeFormat(this.lang, { numeric: 'auto' });
+    const units: [Intl.RelativeTimeFormatUnit, number][] = [
+      ['year', 31_536_000],
+      ['month', 2_592_000],
+      ['week', 604_800],
+      ['day', 86_400],
+      ['hour', 3_600],
+      ['minute', 60]
+    ];
+    for (const [unit, size] of units) if (Math.abs(seconds) >= size) return fmt.format(Math.round(seconds / size), unit);
+    return fmt.format(seconds, 'second');
+  };
+
+  dateTime = (ts: number): string => new Intl.DateTimeFormat(this.lang, { dateStyle: 'medium', timeStyle: 'short' }).format(ts);
+}
+
+export const i18n = new I18n();
+export const t = i18n.t;
+export type { MessageKey };

@@ -1,0 +1,95 @@
+// App-wide state: this device's identity, language and theme. Created once by the root layout.
+import { getContext, setContext } from 'svelte';
+import { generateIdentity, identityFileText, loadIdentity, parseIdentityFile, type Identity } from '../crypto/identity';
+import { i18n, type Lang, type MessageKey } from '../i18n/index.svelte';
+import { openDb, type HearthDb } from '../store/db';
+
+export type Theme = 'system' | 'light' | 'dark';
+
+export class AppState {
+  readonly db: HearthDb;
+  ready = $state(false);
+  /** Set when IndexedDB itself cannot be opened: the app says so instead of showing a blank page. */
+  storageError = $state<MessageKey | null>(null);
+  identity = $state<Identity | null>(null);
+  name = $state('');
+  createdAt = $state(0);
+  theme = $state<Theme>('system');
+
+  constructor(db = openDb()) {
+    this.db = db;
+  }
+
+  async boot(): Promise<void> {
+    try {
+      await this.db.open();
+      const [row, lang, theme] = await Promise.all([
+        this.db.identity.get('me'),
+        this.db.settings.get('lang'),
+        this.db.settings.get('theme')
+      ]);
+      if (lang?.value === 'en' || lang?.value === 'zh-CN') i18n.lang = lang.value;
+      if (theme?.value === 'light' || theme?.value === 'dark') this.theme = theme.value;
+      if (row) {
+        const loaded = await loadIdentity(row);
+        if (loaded.ok) {
+          this.identity = loaded.value;
+          this.name = row.name;
+          this.createdAt = row.createdAt;
+        }
+      }
+    } catch (error) {
+      console.error('storage unavailable', error);
+      this.storageError = 'app.storage_unavailable';
+    }
+    this.ready = true;
+  }
+
+  async createIdentity(name: string, lang: Lang): Promise<void> {
+    const { identity, stored } = await generateIdentity();
+    const createdAt = Date.now();
+    await this.db.identity.put({ key: 'me', ...stored, name, createdAt });
+    await this.setLang(lang);
+    this.identity = identity;
+    this.name = name;
+    this.createdAt = createdAt;
+  }
+
+  /** Returns a translatable failure reason, or null when the identity was restored. */
+  async importIdentity(text: string): Promise<MessageKey | null> {
+    const parsed = await parseIdentityFile(text);
+    if (!parsed.ok) return parsed.reason;
+    const { stored, identity, name, lang, createdAt } = parsed.value;
+    await this.db.identity.put({ key: 'me', ...stored, name, createdAt });
+    if (lang) await this.setLang(lang);
+    this.identity = identity;
+    this.name = name;
+    this.createdAt = createdAt;
+    return null;
+  }
+
+  async exportIdentityText(): Promise<string> {
+    const row = await this.db.identity.get('me');
+    if (!row) throw new Error('no identity to export');
+    return identityFileText(row, { name: row.name, lang: i18n.lang, createdAt: row.createdAt });
+  }
+
+  async rename(name: string): Promise<void> {
+    await this.db.identity.update('me', { name });
+    this.name = name;
+  }
+
+  async setLang(lang: Lang): Promise<void> {
+    i18n.lang = lang;
+    await this.db.settings.put({ key: 'lang', value: lang });
+  }
+
+  async setTheme(theme: Theme): Promise<void> {
+    this.theme = theme;
+    await this.db.settings.put({ key: 'theme', value: theme });
+  }
+}
+
+const KEY = Symbol('app');
+export const setApp = (app: AppState) => setContext(KEY, app);
+export const getApp = () => getContext<AppState>(KEY);

@@ -1,0 +1,4 @@
+import { getContext } from 'svelte';
+import type { CommunityState } from './community.svelte';
+
+export const getCommunity = () => getContext<CommunityState>('community');

@@ -1,0 +1,130 @@
+// A creator's first day, on one device: identity, community, discussion with hostile Markdown,
+// replies, reactions, edits; then reload, offline reload and the installability check.
+import { expect, test } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { launchDevice } from './browser';
+import { createCommunity, createIdentity, sendReply, startThread } from './journeys';
+
+const HOSTILE = [
+  'Hello **riders**.',
+  '<script>window.__pwned = "script"</script>',
+  '<img src="x" onerror="window.__pwned = \'onerror\'">',
+  '[harmless link](javascript:window.__pwned=\'js-link\')',
+  '<a href="javascript:alert(1)">js anchor</a>',
+  '<svg><script>window.__pwned = "svg-script"</script></svg>',
+  '<svg onload="window.__pwned = \'svg-onload\'"><circle r="5"/></svg>',
+  '<iframe src="javascript:alert(1)"></iframe>',
+  '<math><mtext><table><mglyph><style><img src=x onerror="window.__pwned=\'mxss\'">',
+  '<details open ontoggle="window.__pwned=\'toggle\'">x</details>'
+].join('\n\n');
+
+test('a creator discusses with hostile Markdown inert, and it all survives reload and going offline', async ({ baseURL }) => {
+  const device = await launchDevice(baseURL!);
+  try {
+    const page = await device.context.newPage();
+    const dialogs: string[] = [];
+    page.on('dialog', async (d) => {
+      if (d.type() !== 'confirm') dialogs.push(d.message());
+      await d.dismiss();
+    });
+
+    await createIdentity(page, 'Alice');
+    await createCommunity(page, 'Morning Riders', 'We ride at dawn');
+    await startThread(page, 'Routes for spring', HOSTILE);
+
+    const op = page.getByTestId('post').first();
+    await expect(op.getByText('Hello riders.')).toBeVisible();
+    await expect(op.locator('strong', { hasText: 'riders' })).toBeVisible();
+    await op.getByText('harmless link').click({ noWaitAfter: true }).catch(() => {});
+    await op.getByText('js anchor').click({ noWaitAfter: true }).catch(() => {});
+    await page.waitForTimeout(300);
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: string }).__pwned)).toBeUndefined();
+    expect(dialogs).toEqual([]);
+    const body = op.locator('.markdown');
+    await expect(body.locator('script, svg, iframe, math, style, [onerror], [onload], [ontoggle]')).toHaveCount(0);
+    await expect(body.locator('a[href^="javascript"]')).toHaveCount(0);
+
+    await sendReply(page, 'First reply: try the river path.');
+    const reply = page.getByTestId('post').filter({ hasText: 'First reply' });
+    await reply.getByRole('button', { name: /Reply/ }).click();
+    await expect(page.getByText('Replying to Alice')).toBeVisible();
+    await sendReply(page, 'Reply to the reply: agreed!');
+    const nested = page.getByTestId('post').filter({ hasText: 'Reply to the reply' });
+    await expect(nested.getByRole('link', { name: /In reply to Alice/ })).toBeVisible();
+
+    await op.getByRole('button', { name: 'React', exact: true }).click();
+    await op.getByRole('button', { name: 'React with 👍: 0' }).click();
+    await expect(op.getByRole('button', { name: 'React with 👍: 1' })).toBeVisible();
+
+    await op.getByRole('button', { name: /Edit/ }).click();
+    await op.locator('textarea').fill('Hello **riders**, edited: meet at 6.');
+    await op.getByRole('button', { name: 'Save' }).click();
+    await expect(op.getByText('meet at 6.')).toBeVisible();
+    await op.getByRole('button', { name: 'Edit history' }).click();
+    const history = page.getByRole('dialog', { name: 'Edit history' });
+    await expect(history.getByText('Original')).toBeVisible();
+    await expect(history.getByText('Edit 1')).toBeVisible();
+    await history.getByRole('button', { name: 'Close' }).click();
+
+    const threadUrl = page.url();
+    const checkAll = async () => {
+      await expect(page.getByRole('heading', { level: 1, name: 'Routes for spring' })).toBeVisible();
+      await expect(page.getByText('meet at 6.')).toBeVisible();
+      await expect(page.getByText('First reply: try the river path.')).toBeVisible();
+      await expect(page.getByText('Reply to the reply: agreed!')).toBeVisible();
+      await expect(page.getByTestId('post').first().getByRole('button', { name: 'React with 👍: 1' })).toBeVisible();
+      await expect(page.getByRole('button', { name: 'Edit history' })).toBeVisible();
+    };
+
+    await page.reload();
+    await checkAll();
+
+    // The service worker must control the page before the network goes away.
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    await page.reload();
+    expect(await page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+    await device.context.setOffline(true);
+    await page.goto(threadUrl);
+    await checkAll();
+    await expect(page.getByText('Offline — everything you write is kept on this device.')).toBeVisible();
+    await page.goto('/');
+    await expect(page.getByRole('link', { name: /Morning Riders/ })).toBeVisible();
+    await device.context.setOffline(false);
+
+    const cdp = await device.context.newCDPSession(page);
+    const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
+    expect(installabilityErrors).toEqual([]);
+    expect(dialogs).toEqual([]);
+  } finally {
+    await device.close();
+  }
+});
+
+test('an exported identity restored in another browser profile is the same member', async ({ baseURL }) => {
+  const first = await launchDevice(baseURL!);
+  const second = await launchDevice(baseURL!);
+  try {
+    const page = await first.context.newPage();
+    await createIdentity(page, '王小明');
+    await page.getByRole('link', { name: 'Settings' }).click();
+    const memberId = await page.getByTestId('member-id').textContent();
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: /Export identity file/ }).click();
+    const file = await (await download).path();
+
+    const other = await second.context.newPage();
+    await other.goto('/');
+    await other.getByLabel(/Language|语言/).selectOption('en');
+    // A wrong file gets a clear message and changes nothing.
+    await other.locator('#ob-import').setInputFiles({ name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from('{"format":"nope"}') });
+    await expect(other.getByRole('alert')).toHaveText('This file is not a Hearth identity file.');
+    await other.locator('#ob-import').setInputFiles({ name: 'id.json', mimeType: 'application/json', buffer: readFileSync(file) });
+    await expect(other.getByRole('heading', { name: 'My communities' })).toBeVisible();
+    await other.getByRole('link', { name: 'Settings' }).click();
+    await expect(other.getByTestId('member-id')).toHaveText(memberId!);
+    await expect(other.getByLabel('Display name')).toHaveValue('王小明');
+  } finally {
+    await first.close();
+    await second.close();
+  }
+});
