@@ -24,3 +24,15 @@ export function writer(identity: Identity, cid: string, start = 1_700_000_001_00
 
 export type AnyWriter = ReturnType<typeof writer>;
 export type { AnyRecord };
+
+/** An open invite from the creator and the member's join with it: makes `member` a member. */
+export async function admit(creator: Identity, member: Identity, cid: string, at = 1_700_000_000_500, role: 'member' | 'moderator' | 'admin' = 'member') {
+  const invite = await sealRecord(creator, {
+    kind: 'invite',
+    cid,
+    ts: at,
+    body: { role, expiresAt: null, maxUses: null, label: 'test', nonce: 'x' }
+  });
+  const join = await sealRecord(member, { kind: 'join', cid, ts: at + 1, body: { invite: invite.id } });
+  return [invite, join] as const;
+}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { newCommunity, newMember, writer } from '../../../tests/unit/community-fixture';
-import { creatorOnlyAuthority, projectCommunity, projectMembers } from './posts';
+import { admit, newCommunity, newMember, writer } from '../../../tests/unit/community-fixture';
+import { computeAuthority } from './authority';
+import { projectCommunity, projectMembers } from './posts';
 import { parseRecord } from './record';
 
 describe('record kinds', () => {
@@ -52,9 +53,9 @@ describe('post projection', () => {
     const t = await w('thread', { title: 'Old', body: 'old' });
     const e1 = await w('edit', { target: t.id, title: 'New', body: 'new' });
     const e2 = await w('edit', { target: t.id, body: 'newer' });
-    const auth = { ...creatorOnlyAuthority(alice.publicKey), isMember: () => true };
     const forged = await writer(bob, g.id, e2.ts + 10)('edit', { target: t.id, body: 'hijacked' });
-    const { threads } = projectCommunity([g, t, e2, forged, e1], auth);
+    const records = [g, ...(await admit(alice, bob, g.id)), t, e2, forged, e1];
+    const { threads } = projectCommunity(records, computeAuthority(g, records));
     expect(threads[0]).toMatchObject({ title: 'New', body: 'newer', edits: 2, editedAt: e2.ts });
   });
 
@@ -71,7 +72,7 @@ describe('post projection', () => {
       await w('reaction', { target: t.id, emoji: '❤️', on: true }),
       await w('reaction', { target: t.id, emoji: '❤️', on: false })
     ];
-    const { threads } = projectCommunity(records, creatorOnlyAuthority(alice.publicKey));
+    const { threads } = projectCommunity(records, computeAuthority(g, []));
     expect(threads[0].reactions).toEqual({ '👍': [alice.publicKey] });
   });
 
@@ -87,7 +88,7 @@ describe('post projection', () => {
     const gone = await w('tombstone', { target: r2.id });
     const pin = await w('pin', { target: c.id, pinned: true });
     const del = await w('tombstone', { target: b.id });
-    const { threads } = projectCommunity([g, a, b, c, r, r2, gone, pin, del], creatorOnlyAuthority(alice.publicKey));
+    const { threads } = projectCommunity([g, a, b, c, r, r2, gone, pin, del], computeAuthority(g, []));
     const byRank = threads.filter((t) => t.rank >= 0).sort((x, y) => y.rank - x.rank);
     expect(byRank.map((t) => t.title)).toEqual(['C', 'A']);
     expect(threads.find((t) => t.id === a.id)).toMatchObject({ replyCount: 1, lastActivity: r.ts });
@@ -100,8 +101,8 @@ describe('post projection', () => {
     const g = await newCommunity(alice);
     const t = await writer(mallory, g.id)('thread', { title: 'spam', body: 'spam' });
     const pin = await writer(mallory, g.id)('pin', { target: t.id, pinned: true });
-    const out = projectCommunity([g, t, pin], creatorOnlyAuthority(alice.publicKey));
+    const out = projectCommunity([g, t, pin], computeAuthority(g, []));
     expect(out.threads).toEqual([]);
-    expect(projectMembers(g.id, [g, t], creatorOnlyAuthority(alice.publicKey)).map((m) => m.key)).toEqual([alice.publicKey]);
+    expect(projectMembers(g.id, [g, t], computeAuthority(g, [])).map((m) => m.key)).toEqual([alice.publicKey]);
   });
 });

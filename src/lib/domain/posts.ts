@@ -1,19 +1,8 @@
 // Projection of posts (threads and replies) from their records: a pure function of the set of
 // records that touch a post, so every peer, and a rebuild from scratch, reach the same rows
 // whatever order the records arrived in.
+import type { Authority, Role } from './authority';
 import { compareRecords, type AnyRecord, type SignedRecord } from './record';
-
-/** Who holds which authority in a community. Grows with joins and grants (sync issue). */
-export interface Authority {
-  creator: string;
-  /** Members who may pin and delete others' posts. */
-  moderators: ReadonlySet<string>;
-  isMember(key: string): boolean;
-}
-
-export function creatorOnlyAuthority(creator: string): Authority {
-  return { creator, moderators: new Set([creator]), isMember: (key) => key === creator };
-}
 
 export interface PostRow {
   id: string;
@@ -31,6 +20,8 @@ export interface PostRow {
   edits: number;
   editedAt: number | null;
   deleted: boolean;
+  /** Hidden by a moderator: shown to nobody but moderators, as hidden. */
+  hidden: boolean;
   /** emoji -> members who reacted with it, sorted. */
   reactions: Record<string, string[]>;
 }
@@ -40,7 +31,7 @@ export interface ThreadRow extends PostRow {
   replyCount: number;
   lastActivity: number;
   pinned: boolean;
-  /** Feed sort key: pinned threads first, then latest activity; -1 keeps deleted threads out of the feed. */
+  /** Feed sort key: pinned threads first, then latest activity; -1 keeps deleted and hidden threads out of the feed. */
   rank: number;
 }
 
@@ -61,16 +52,19 @@ export function projectPost(post: SignedRecord<'thread'> | SignedRecord<'reply'>
   let edits = 0;
   let editedAt: number | null = null;
   let deleted = false;
+  let hidden = false;
   const latestReaction = new Map<string, boolean>();
   for (const r of sorted) {
-    if (!auth.isMember(r.author)) continue;
+    if (!auth.isMember(r.author, r.ts)) continue;
     if (r.kind === 'edit' && r.author === post.author) {
       body = r.body.body;
       if (post.kind === 'thread' && r.body.title) title = r.body.title;
       edits++;
       editedAt = r.ts;
-    } else if (r.kind === 'tombstone' && (r.author === post.author || auth.moderators.has(r.author))) {
+    } else if (r.kind === 'tombstone' && (r.author === post.author || auth.isModerator(r.author))) {
       deleted = true;
+    } else if (r.kind === 'hide' && auth.isModerator(r.author)) {
+      hidden = r.body.hidden;
     } else if (r.kind === 'reaction') {
       // One reaction per member per emoji: the latest record of that member decides.
       latestReaction.set(JSON.stringify([r.author, r.body.emoji]), r.body.on);
@@ -98,17 +92,18 @@ export function projectPost(post: SignedRecord<'thread'> | SignedRecord<'reply'>
     edits,
     editedAt,
     deleted,
+    hidden,
     reactions
   };
 }
 
 /** A thread row for the feed: its post plus what its visible replies add. */
 export function projectThread(post: PostRow, replies: PostRow[], pins: AnyRecord[], auth: Authority): ThreadRow {
-  const live = replies.filter((r) => r.thread === post.id && !r.deleted);
+  const live = replies.filter((r) => r.thread === post.id && !r.deleted && !r.hidden);
   const lastActivity = live.reduce((max, r) => Math.max(max, r.createdAt), post.createdAt);
   let pinned = false;
   for (const p of pins.filter((r) => r.kind === 'pin' && r.body.target === post.id).sort(compareRecords)) {
-    if (p.kind === 'pin' && auth.moderators.has(p.author)) pinned = p.body.pinned;
+    if (p.kind === 'pin' && auth.isModerator(p.author) && auth.isMember(p.author, p.ts)) pinned = p.body.pinned;
   }
   return {
     ...post,
@@ -116,7 +111,7 @@ export function projectThread(post: PostRow, replies: PostRow[], pins: AnyRecord
     replyCount: live.length,
     lastActivity,
     pinned,
-    rank: post.deleted ? -1 : pinned ? PIN_OFFSET + lastActivity : lastActivity
+    rank: post.deleted || post.hidden ? -1 : pinned ? PIN_OFFSET + lastActivity : lastActivity
   };
 }
 
@@ -134,7 +129,7 @@ export function replyBelongs(reply: PostRow, postsById: ReadonlyMap<string, Post
 export function projectCommunity(records: AnyRecord[], auth: Authority): { threads: ThreadRow[]; replies: PostRow[] } {
   const byTarget = new Map<string, AnyRecord[]>();
   for (const r of records) {
-    if (!auth.isMember(r.author)) continue;
+    if (!auth.isMember(r.author, r.ts)) continue;
     const target = 'target' in r.body ? r.body.target : null;
     if (target) {
       let list = byTarget.get(target);
@@ -142,7 +137,7 @@ export function projectCommunity(records: AnyRecord[], auth: Authority): { threa
       list.push(r);
     }
   }
-  const posts = records.filter(isPost).filter((r) => auth.isMember(r.author));
+  const posts = records.filter(isPost).filter((r) => auth.isMember(r.author, r.ts));
   const replies = posts.filter((r) => r.kind === 'reply').map((r) => projectPost(r, byTarget.get(r.id) ?? [], auth));
   const repliesByThread = new Map<string, PostRow[]>();
   for (const r of replies) {
@@ -164,23 +159,37 @@ export interface MemberRow {
   key: string;
   name: string;
   bio: string;
-  /** First record of this member in the community. */
-  since: number;
+  role: Role;
+  tier: string | null;
+  joinedAt: number;
+  invitedBy: string | null;
+  banned: boolean;
   profileTs: number;
 }
 
-/** Member rows: the latest profile of each member wins; `since` is their earliest record. */
-export function projectMembers(cid: string, records: AnyRecord[], auth: Authority): MemberRow[] {
-  const rows = new Map<string, MemberRow>();
-  for (const r of [...records].sort(compareRecords)) {
-    if (!auth.isMember(r.author)) continue;
-    let row = rows.get(r.author);
-    if (!row) rows.set(r.author, (row = { cid, key: r.author, name: '', bio: '', since: r.ts, profileTs: -1 }));
-    if (r.kind === 'profile') {
-      row.name = r.body.name;
-      row.bio = r.body.bio ?? '';
-      row.profileTs = r.ts;
-    }
+/** Member rows: every member the authority knows, named by their latest profile. */
+export function projectMember(cid: string, key: string, profiles: AnyRecord[], auth: Authority): MemberRow | null {
+  const m = auth.members.get(key);
+  if (!m) return null;
+  let name = '';
+  let bio = '';
+  let profileTs = -1;
+  for (const r of [...profiles].sort(compareRecords)) {
+    if (r.kind !== 'profile' || r.author !== key || !auth.isMember(key, r.ts)) continue;
+    name = r.body.name;
+    bio = r.body.bio ?? '';
+    profileTs = r.ts;
   }
-  return [...rows.values()];
+  return { cid, key, name, bio, role: m.role, tier: m.tier, joinedAt: m.joinedAt, invitedBy: m.invitedBy, banned: m.bannedAt !== null, profileTs };
+}
+
+export function projectMembers(cid: string, records: AnyRecord[], auth: Authority): MemberRow[] {
+  const profiles = new Map<string, AnyRecord[]>();
+  for (const r of records) {
+    if (r.kind !== 'profile') continue;
+    let list = profiles.get(r.author);
+    if (!list) profiles.set(r.author, (list = []));
+    list.push(r);
+  }
+  return [...auth.members.keys()].map((key) => projectMember(cid, key, profiles.get(key) ?? [], auth)!);
 }

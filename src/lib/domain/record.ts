@@ -56,7 +56,25 @@ export const bodySchemas = {
     body: Text(MAX_POST_BODY)
   }),
   tombstone: v.strictObject({ target: Id }),
-  pin: v.strictObject({ target: Id, pinned: v.boolean() })
+  pin: v.strictObject({ target: Id, pinned: v.boolean() }),
+  /** Signed by the creator or an admin; carried in the invite link and stored in the doc. Revoked by a tombstone. */
+  invite: v.strictObject({
+    role: v.picklist(['member', 'moderator', 'admin']),
+    tier: v.optional(v.pipe(v.string(), v.maxLength(40))),
+    expiresAt: v.nullable(v.pipe(v.number(), v.integer())),
+    maxUses: v.nullable(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1_000_000))),
+    label: Text(80),
+    /** Room secret hash: lets a peer check that the invite belongs to the room it was found in. */
+    nonce: v.pipe(v.string(), v.maxLength(64))
+  }),
+  /** A newcomer binds their key to an invite. Valid only if the invite is valid at `ts` and has uses left (counted in (ts, id) order). */
+  join: v.strictObject({ invite: Id }),
+  /** Creator (any role) or admin (moderator/member) changes a member's role. */
+  grant: v.strictObject({ member: MemberId, role: v.picklist(['member', 'moderator', 'admin']) }),
+  /** Moderators ban and unban members; a banned member's later records are rejected. */
+  ban: v.strictObject({ member: MemberId, banned: v.boolean(), reason: v.optional(Text(500)) }),
+  /** Moderators hide and unhide posts. */
+  hide: v.strictObject({ target: Id, hidden: v.boolean() })
 } as const;
 
 export type Kind = keyof typeof bodySchemas;
@@ -121,7 +139,10 @@ export function targetOf(r: AnyRecord): string | null {
     case 'edit':
     case 'tombstone':
     case 'pin':
+    case 'hide':
       return r.body.target;
+    case 'join':
+      return r.body.invite;
     default:
       return null;
   }

@@ -2,7 +2,7 @@
 import 'fake-indexeddb/auto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { newCommunity, newMember, writer } from '../../../tests/unit/community-fixture';
+import { admit, newCommunity, newMember, writer } from '../../../tests/unit/community-fixture';
 import type { AnyRecord } from '../domain/record';
 import { HearthDb } from './db';
 import { applyRecords, rebuildProjection } from './projection';
@@ -43,6 +43,21 @@ async function sampleCommunity() {
     await w('pin', { target: threads[3].id, pinned: true }),
     await w('profile', { name: 'Alice R.', bio: 'rides daily' })
   );
+  // A second member whose join may arrive after their posts: they must appear once it does.
+  const bob = await newMember();
+  const wb = writer(bob, g.id, 1_700_000_100_000);
+  const bobThread = await wb('thread', { title: 'Bob asks', body: 'hi' });
+  records.push(
+    ...(await admit(alice, bob, g.id)),
+    await wb('profile', { name: 'Bob' }),
+    bobThread,
+    await wb('reply', { thread: threads[0].id, parent: threads[0].id, body: 'bob replies' }),
+    await wb('reaction', { target: threads[0].id, emoji: '👍', on: true }),
+    await w('reply', { thread: bobThread.id, parent: bobThread.id, body: 'alice answers bob' })
+  );
+  // A stranger's post never shows, whatever arrives.
+  const mallory = await newMember();
+  records.push(await writer(mallory, g.id)('thread', { title: 'spam', body: 'spam' }));
   return { cid: g.id, records };
 }
 
@@ -53,8 +68,8 @@ describe('projection', () => {
     await applyRecords(reference, cid, records);
     await rebuildProjection(reference, cid);
     const expected = await snapshot(reference, cid);
-    expect(expected.threads.length).toBe(4);
-    expect(expected.members).toMatchObject([{ name: 'Alice R.', bio: 'rides daily' }]);
+    expect(expected.threads.map((t) => t.title).sort()).toEqual(['Bob asks', 'T0', 'T1 edited', 'T2', 'T3']);
+    expect(expected.members.map((m) => m.name).sort()).toEqual(['Alice R.', 'Bob']);
 
     await fc.assert(
       fc.asyncProperty(fc.shuffledSubarray(records, { minLength: records.length }), fc.integer({ min: 1, max: 5 }), async (order, size) => {

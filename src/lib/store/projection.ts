@@ -1,25 +1,52 @@
 // Writes valid records into the Dexie projections. Two paths with one meaning: `applyRecords`
-// recomputes only the posts a batch touches; `rebuildProjection` recomputes everything from the
-// full record set. Both call the same pure functions in domain/posts, and tests hold them equal.
+// recomputes only the posts and members a batch touches; `rebuildProjection` recomputes
+// everything from the full record set. Both call the same pure functions in domain/, and tests
+// hold them equal.
 import Dexie from 'dexie';
-import { creatorOnlyAuthority, isPost, projectCommunity, projectMembers, projectPost, projectThread, type Authority, type PostRow, type ThreadRow } from '../domain/posts';
+import { affectsAuthority, changedMembers, computeAuthority, type Authority } from '../domain/authority';
+import { isPost, projectCommunity, projectMember, projectMembers, projectPost, projectThread, type PostRow, type ThreadRow } from '../domain/posts';
 import { targetOf, type AnyRecord, type SignedRecord } from '../domain/record';
 import type { CommunityRow, HearthDb, StoredRecord } from './db';
 
 /** Bump when row shapes or projection rules change: every community is rebuilt from its records on open. */
-export const PROJECTION_VERSION = 1;
+export const PROJECTION_VERSION = 2;
 
 /** Past this many records in one batch a full rebuild is cheaper than per-post recomputation. */
 const REBUILD_THRESHOLD = 2000;
+const AUTHORITY_RECORD_KINDS = ['invite', 'join', 'grant', 'ban', 'tombstone'] as const;
+
+/** Authority per community, derived from the records table; replaced whenever an authority record arrives. */
+const authorityCache = new WeakMap<HearthDb, Map<string, Authority>>();
+
+function cacheOf(db: HearthDb): Map<string, Authority> {
+  let c = authorityCache.get(db);
+  if (!c) authorityCache.set(db, (c = new Map()));
+  return c;
+}
 
 function stored(r: AnyRecord): StoredRecord {
   const target = targetOf(r);
   return target ? { ...r, target } : { ...r };
 }
 
-async function authorityFor(db: HearthDb, cid: string): Promise<Authority | null> {
+async function loadAuthority(db: HearthDb, cid: string): Promise<Authority | null> {
   const genesis = await db.records.get(cid);
-  return genesis && genesis.kind === 'genesis' ? creatorOnlyAuthority(genesis.author) : null;
+  if (!genesis || genesis.kind !== 'genesis') return null;
+  const records = await db.records
+    .where('[cid+kind]')
+    .anyOf(AUTHORITY_RECORD_KINDS.map((k) => [cid, k]))
+    .toArray();
+  return computeAuthority(genesis, records);
+}
+
+/** The current authority of a community (cached). Null until its genesis is known. */
+export async function authorityOf(db: HearthDb, cid: string): Promise<Authority | null> {
+  const cache = cacheOf(db);
+  const cached = cache.get(cid);
+  if (cached) return cached;
+  const auth = await loadAuthority(db, cid);
+  if (auth) cache.set(cid, auth);
+  return auth;
 }
 
 function communityFromGenesis(g: SignedRecord<'genesis'>, existing: CommunityRow | undefined): CommunityRow {
@@ -41,79 +68,113 @@ const TABLES = (db: HearthDb) => [db.records, db.threads, db.replies, db.members
 /** Adds gate-approved records of one community to the projections. */
 export async function applyRecords(db: HearthDb, cid: string, records: AnyRecord[]): Promise<void> {
   if (records.length === 0) return;
-  if (records.length > REBUILD_THRESHOLD) {
+  if (records.length > REBUILD_THRESHOLD || records.some((r) => r.kind === 'genesis')) {
     await db.records.bulkPut(records.map(stored));
     return rebuildProjection(db, cid);
   }
+  const cache = cacheOf(db);
+  let nextAuthority: Authority | null = null;
   await db.transaction('rw', TABLES(db), async () => {
     await db.records.bulkPut(records.map(stored));
-    const genesis = records.find((r): r is SignedRecord<'genesis'> => r.kind === 'genesis');
-    if (genesis) await db.communities.put(communityFromGenesis(genesis, await db.communities.get(cid)));
-    const auth = await authorityFor(db, cid);
-    if (!auth) return; // Nothing is shown before the genesis that says who the creator is.
-    if (genesis) return void (await rebuildInside(db, cid, auth));
+    const before = await authorityOf(db, cid);
+    if (!before) return; // Nothing is shown before the genesis that says who the creator is.
+    let auth = before;
+    let changed = new Set<string>();
+    if (records.some((r) => affectsAuthority(r, before.invites))) {
+      auth = (await loadAuthority(db, cid))!;
+      changed = changedMembers(before, auth);
+      nextAuthority = auth;
+    }
 
+    // Posts whose rows may differ now: those in the batch, their targets, and everything written
+    // by members whose standing changed (a join makes their earlier-received posts visible).
     const touched = new Set<string>();
-    for (const r of records) {
+    const addTouched = (r: AnyRecord) => {
       if (isPost(r)) touched.add(r.id);
       const t = targetOf(r);
       if (t) touched.add(t);
-    }
+    };
+    records.forEach(addTouched);
+    for (const key of changed) (await db.records.where('[cid+author]').equals([cid, key]).toArray()).forEach(addTouched);
+
     const touchedRecords = (await db.records.bulkGet([...touched])).filter((r): r is StoredRecord => !!r && isPost(r));
     const threadIds = new Set(touchedRecords.filter((r) => r.kind === 'thread').map((r) => r.id));
 
     const replyRows: PostRow[] = [];
+    const goneReplies: string[] = [];
     for (const r of touchedRecords) {
-      if (r.kind !== 'reply' || !auth.isMember(r.author)) continue;
+      if (r.kind !== 'reply') continue;
+      threadIds.add(r.body.thread);
+      if (!auth.isMember(r.author, r.ts)) {
+        goneReplies.push(r.id);
+        continue;
+      }
       const related = await db.records.where('target').equals(r.id).toArray();
       replyRows.push(projectPost(r, related, auth));
-      threadIds.add(r.body.thread);
     }
+    await db.replies.bulkDelete(goneReplies);
     await db.replies.bulkPut(replyRows);
 
     const threadRows: ThreadRow[] = [];
+    const goneThreads: string[] = [];
     for (const id of threadIds) {
       const r = await db.records.get(id);
-      if (!r || r.kind !== 'thread' || !auth.isMember(r.author)) continue;
+      if (!r || r.kind !== 'thread') continue;
+      if (!auth.isMember(r.author, r.ts)) {
+        goneThreads.push(id);
+        continue;
+      }
       const related = await db.records.where('target').equals(id).toArray();
       const replies = await db.replies.where('[thread+createdAt]').between([id, Dexie.minKey], [id, Dexie.maxKey]).toArray();
       threadRows.push(projectThread(projectPost(r, related, auth), replies, related, auth));
     }
+    await db.threads.bulkDelete(goneThreads);
     await db.threads.bulkPut(threadRows);
 
-    const authors = [...new Set(records.map((r) => r.author))];
-    for (const author of authors) {
-      const theirs = await db.records.where('[cid+author]').equals([cid, author]).toArray();
-      const genesis = author === auth.creator ? await db.records.get(cid) : undefined;
-      await db.members.bulkPut(projectMembers(cid, genesis ? [genesis, ...theirs] : theirs, auth));
+    const memberKeys = new Set([...records.map((r) => r.author), ...changed]);
+    for (const key of memberKeys) {
+      const profiles = await db.records.where('[cid+author]').equals([cid, key]).filter((r) => r.kind === 'profile').toArray();
+      const row = projectMember(cid, key, profiles, auth);
+      if (row) await db.members.put(row);
+      else await db.members.delete([cid, key]);
     }
   });
-}
-
-async function rebuildInside(db: HearthDb, cid: string, auth: Authority): Promise<void> {
-  const all = await db.records.where('cid').equals(cid).toArray();
-  const genesis = await db.records.get(cid);
-  const records = genesis ? [genesis, ...all] : all;
-  const { threads, replies } = projectCommunity(records, auth);
-  await db.threads.where('cid').equals(cid).delete();
-  await db.replies.where('cid').equals(cid).delete();
-  await db.members.where('cid').equals(cid).delete();
-  await db.threads.bulkPut(threads);
-  await db.replies.bulkPut(replies);
-  await db.members.bulkPut(projectMembers(cid, records, auth));
-  await db.projectionMeta.put({ cid, version: PROJECTION_VERSION });
+  if (nextAuthority) cache.set(cid, nextAuthority);
 }
 
 /** Recomputes every projected row of a community from the records table. */
 export async function rebuildProjection(db: HearthDb, cid: string): Promise<void> {
+  let auth: Authority | null = null;
   await db.transaction('rw', TABLES(db), async () => {
     const genesis = await db.records.get(cid);
-    if (genesis?.kind === 'genesis') await db.communities.put(communityFromGenesis(genesis, await db.communities.get(cid)));
-    const auth = await authorityFor(db, cid);
-    if (auth) await rebuildInside(db, cid, auth);
+    if (genesis?.kind !== 'genesis') return;
+    await db.communities.put(communityFromGenesis(genesis, await db.communities.get(cid)));
+    const records = [genesis, ...(await db.records.where('cid').equals(cid).toArray())];
+    auth = computeAuthority(genesis, records);
+    const { threads, replies } = projectCommunity(records, auth);
+    await db.threads.where('cid').equals(cid).delete();
+    await db.replies.where('cid').equals(cid).delete();
+    await db.members.where('cid').equals(cid).delete();
+    await db.threads.bulkPut(threads);
+    await db.replies.bulkPut(replies);
+    await db.members.bulkPut(projectMembers(cid, records, auth));
+    await db.projectionMeta.put({ cid, version: PROJECTION_VERSION });
   });
+  if (auth) cacheOf(db).set(cid, auth);
+  else cacheOf(db).delete(cid);
 }
 
 export async function projectionIsCurrent(db: HearthDb, cid: string): Promise<boolean> {
   return (await db.projectionMeta.get(cid))?.version === PROJECTION_VERSION;
+}
+
+/** Stored records whose author was not a member when they were written: counted, never shown. */
+export async function countUnauthorised(db: HearthDb, cid: string): Promise<number> {
+  const auth = await authorityOf(db, cid);
+  if (!auth) return 0;
+  return db.records
+    .where('cid')
+    .equals(cid)
+    .filter((r) => !auth.isMember(r.author, r.ts))
+    .count();
 }
