@@ -1,0 +1,98 @@
+// The two benchmark communities as Hearth community files, cached under .bench/data/ and keyed by
+// DATA_VERSION and the generator options, so only the first run pays for signing ~100k records.
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { communityFileText } from '../../src/lib/domain/community-file';
+import type { AnyRecord } from '../../src/lib/domain/record';
+import { sealPlan, type CommunityPlan } from './community-plan';
+import { generatedCommunityPlan, type GenerateOptions } from './generate';
+import { loadSeData, SE_DATA_NAME } from './se-csv';
+import { seCommunityPlan, seConversations } from './se-community';
+
+/** Bump when the import or the generator changes what they produce. */
+export const DATA_VERSION = 1;
+
+export type DatasetName = typeof SE_DATA_NAME | 'generated-10k';
+export const DATASETS: DatasetName[] = [SE_DATA_NAME, 'generated-10k'];
+
+export const GENERATED_10K: GenerateOptions = { members: 10_000, minRecords: 100_000, seed: 'hearth-bench-1' };
+
+export interface DatasetMeta {
+  name: DatasetName;
+  version: number;
+  cid: string;
+  communityName: string;
+  records: number;
+  members: number;
+  /** Members with at least one thread, reply or reaction. */
+  activeMembers: number;
+  threads: number;
+  replies: number;
+  reactions: number;
+  bytes: number;
+  sealMs: number;
+}
+
+export interface Dataset {
+  meta: DatasetMeta;
+  file: string;
+}
+
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const DATA_CACHE_DIR = join(repoRoot, '.bench', 'data');
+
+function cacheKey(name: DatasetName): string {
+  const o = GENERATED_10K;
+  return name === 'generated-10k' ? `${name}.v${DATA_VERSION}.${o.members}m-${o.minRecords}r-${o.seed}` : `${name}.v${DATA_VERSION}`;
+}
+
+function planFor(name: DatasetName): CommunityPlan {
+  const data = loadSeData();
+  return name === 'generated-10k' ? generatedCommunityPlan(seConversations(data), GENERATED_10K) : seCommunityPlan(data);
+}
+
+export function describeRecords(name: DatasetName, cid: string, records: AnyRecord[], extra: { bytes: number; sealMs: number }): DatasetMeta {
+  const count = (kind: string) => records.filter((r) => r.kind === kind).length;
+  const genesis = records.find((r) => r.kind === 'genesis');
+  const active = new Set(records.filter((r) => r.kind === 'thread' || r.kind === 'reply' || r.kind === 'reaction').map((r) => r.author));
+  return {
+    name,
+    version: DATA_VERSION,
+    cid,
+    communityName: genesis && genesis.kind === 'genesis' ? genesis.body.name : '',
+    records: records.length,
+    members: count('join') + 1,
+    activeMembers: active.size,
+    threads: count('thread'),
+    replies: count('reply'),
+    reactions: count('reaction'),
+    ...extra
+  };
+}
+
+/** The community file of a dataset, built and signed on first use. */
+export async function ensureDataset(name: DatasetName, options: { force?: boolean; log?: (line: string) => void } = {}): Promise<Dataset> {
+  const log = options.log ?? (() => {});
+  const key = cacheKey(name);
+  const file = join(DATA_CACHE_DIR, `${key}.hearth-community.json`);
+  const metaFile = join(DATA_CACHE_DIR, `${key}.meta.json`);
+  if (!options.force && existsSync(file) && existsSync(metaFile)) {
+    return { meta: JSON.parse(readFileSync(metaFile, 'utf8')) as DatasetMeta, file };
+  }
+  log(`building ${name} (cache key ${key})`);
+  const plan = planFor(name);
+  log(`  plan: ${plan.members.length} members, ${plan.posts.length} posts and reactions; signing…`);
+  const started = performance.now();
+  const { cid, records } = await sealPlan(plan, (done, total) => log(`  signed ${done} / ${total}`));
+  const sealMs = Math.round(performance.now() - started);
+  const text = communityFileText(cid, records);
+  mkdirSync(DATA_CACHE_DIR, { recursive: true });
+  // Written under a temporary name first: an interrupted run never leaves a half file behind a valid key.
+  writeFileSync(`${file}.tmp`, text);
+  renameSync(`${file}.tmp`, file);
+  const meta = describeRecords(name, cid, records, { bytes: Buffer.byteLength(text), sealMs });
+  writeFileSync(metaFile, JSON.stringify(meta, null, 2));
+  log(`  ${meta.records} records, ${(meta.bytes / 1e6).toFixed(1)} MB, signed in ${(sealMs / 1000).toFixed(1)} s -> ${file}`);
+  return { meta, file };
+}
