@@ -42,6 +42,7 @@ export const en = {
   'community_file.too_large': 'This file is too large to import.',
   'community_file.no_genesis': 'This community file lacks the record that says who created the community, so it cannot be imported.',
   'community_file.failed': 'The import could not be stored on this device.',
+  'community_file.export_failed': 'The community file could not be made.',
   'community.name': 'Name',
   'community.description': 'Description',
   'community.emoji': 'Emoji',

@@ -44,6 +44,7 @@ export const zhCN: Record<MessageKey, string> = {
   'community_file.too_large': '文件太大，无法导入。',
   'community_file.no_genesis': '此社群文件缺少说明社群创建者的记录，无法导入。',
   'community_file.failed': '导入的内容无法保存到本设备。',
+  'community_file.export_failed': '无法生成社群文件。',
   'community.name': '名称',
   'community.description': '简介',
   'community.emoji': '表情',

@@ -1,0 +1,126 @@
+// Importing and exporting community files on this device. An import goes through the same door as
+// a peer's records: they are put into the community's Yjs map, whose observer runs the validation
+// gate and the projection, so a file can never show what a peer could not.
+// (Lives beside the route that uses it for now; it belongs in lib/state once that layer settles.)
+import { openCommunityDoc } from '$lib/sync/registry';
+import type { HearthDb } from '$lib/store/db';
+import {
+  CommunityFileRecords,
+  communityFileText,
+  MAX_COMMUNITY_FILE_BYTES,
+  readCommunityFile,
+  type CommunityFileReason
+} from '$lib/domain/community-file';
+import { parseRecord, type AnyRecord } from '$lib/domain/record';
+
+export type ImportPhase = 'idle' | 'reading' | 'checking' | 'storing' | 'done' | 'failed';
+
+export interface ImportOutcome {
+  cid: string;
+  name: string;
+  /** Records in the file, valid-looking or not. */
+  total: number;
+  /** Newly stored on this device after the gate. */
+  imported: number;
+  /** Already here before the import. */
+  already: number;
+  /** Refused: malformed, of another community, or failed the gate (id, signature). */
+  rejected: number;
+}
+
+const CHUNK = 2000;
+const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+export class CommunityFileImport {
+  phase = $state<ImportPhase>('idle');
+  fileName = $state('');
+  done = $state(0);
+  total = $state(0);
+  outcome = $state<ImportOutcome | null>(null);
+  error = $state<CommunityFileReason | 'community_file.failed' | null>(null);
+
+  constructor(readonly db: HearthDb) {}
+
+  get busy(): boolean {
+    return this.phase === 'reading' || this.phase === 'checking' || this.phase === 'storing';
+  }
+
+  async run(file: File): Promise<void> {
+    if (this.busy) return;
+    this.fileName = file.name;
+    this.outcome = null;
+    this.error = null;
+    this.done = 0;
+    this.total = 0;
+    if (file.size > MAX_COMMUNITY_FILE_BYTES) return this.#fail('community_file.too_large');
+
+    this.phase = 'reading';
+    let text: string;
+    try {
+      text = await file.text();
+    } catch {
+      return this.#fail('community_file.unreadable');
+    }
+    const envelope = readCommunityFile(text);
+    if (!envelope.ok) return this.#fail(envelope.reason);
+    const { cid, entries } = envelope.value;
+
+    // Structural checks in chunks, so the page keeps painting the progress of a large file.
+    this.phase = 'checking';
+    this.total = entries.length;
+    const collector = new CommunityFileRecords(cid);
+    for (let i = 0; i < entries.length; i += CHUNK) {
+      collector.add(entries.slice(i, i + CHUNK));
+      this.done = Math.min(entries.length, i + CHUNK);
+      await nextTask();
+    }
+    const parsed = collector.finish();
+    if (!parsed.ok) return this.#fail(parsed.reason);
+    const records = parsed.value.records;
+
+    this.phase = 'storing';
+    try {
+      const ids = records.map((r) => r.id);
+      const already = (await this.db.records.bulkGet(ids)).filter(Boolean).length;
+      const doc = await openCommunityDoc(this.db, cid);
+      // One transaction: the doc's observer sees one batch, checks it through the gate and
+      // projects it once (a full rebuild past a few thousand records), and one update is stored.
+      doc.doc.transact(() => {
+        for (const r of records) if (!doc.records.has(r.id)) doc.records.set(r.id, r);
+      });
+      await doc.settled();
+      const present = (await this.db.records.bulkGet(ids)).filter(Boolean).length;
+      const community = await this.db.communities.get(cid);
+      this.outcome = {
+        cid,
+        name: community?.name ?? cid.slice(0, 8),
+        total: entries.length,
+        imported: present - already,
+        already,
+        rejected: entries.length - present
+      };
+      this.phase = 'done';
+    } catch (error) {
+      console.error('community import failed', error);
+      this.#fail('community_file.failed');
+    }
+  }
+
+  #fail(reason: CommunityFileReason | 'community_file.failed'): void {
+    this.error = reason;
+    this.phase = 'failed';
+  }
+}
+
+/** The file text of a community as this device holds it: every record in its document. */
+export async function exportCommunityFile(db: HearthDb, cid: string): Promise<string> {
+  const doc = await openCommunityDoc(db, cid);
+  await doc.settled();
+  const records: AnyRecord[] = [];
+  for (const value of doc.records.values()) {
+    // Junk a peer put in the map stays out of the file; the importing device's gate checks the rest.
+    const parsed = parseRecord(value);
+    if (parsed.ok) records.push(parsed.value);
+  }
+  return communityFileText(cid, records);
+}
