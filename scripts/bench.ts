@@ -1,0 +1,178 @@
+// `npm run bench`: Hearth's figures on the real community (Bicycles Meta Stack Exchange) and on the
+// generated 10,000-member community. Prints one JSON line per figure on stdout
+//   {"bench": name, "value": n, "unit": "ms"|"kb", "data": "se-bicycles-meta"|"generated-10k"|"none"}
+// and its progress on stderr. Figures of the generated community carry the suffix ".10k".
+// Benchmarks never fail on a time; the run fails only when a step cannot be carried out.
+// Usage: npm run bench [-- --no-build] [--rebuild] [--only se-bicycles-meta|generated-10k]
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  createIdentity,
+  feedPageQuery,
+  firstLoadScripts,
+  firstPaintMs,
+  importCommunityFile,
+  median,
+  openDevice,
+  serviceWorkerReady,
+  storageUsed
+} from '../tests/bench/browser-bench';
+import { pureProjectionMs } from '../tests/bench/pure-projection';
+import { DATASETS, ensureDataset, type DatasetName } from './data/datasets';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const PORT = 4399;
+const BLANK_PORT = 4398;
+const BASE = `http://127.0.0.1:${PORT}`;
+const BLANK = `http://127.0.0.1:${BLANK_PORT}/`;
+/** Restarts of the browser for the cold offline start; the median is reported. */
+const COLD_RUNS = 3;
+
+const args = process.argv.slice(2);
+const only = args.includes('--only') ? (args[args.indexOf('--only') + 1] as DatasetName) : null;
+const log = (line: string) => console.error(`[bench] ${line}`);
+if (only && !DATASETS.includes(only)) {
+  console.error(`--only takes one of ${DATASETS.join(', ')}`);
+  process.exit(2);
+}
+
+type Data = DatasetName | 'none';
+function emit(bench: string, value: number, unit: 'ms' | 'kb', data: Data) {
+  console.log(JSON.stringify({ bench, value: Math.round(value * 10) / 10, unit, data }));
+}
+const suffix = (data: DatasetName) => (data === 'generated-10k' ? '.10k' : '');
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+function ensureBuild() {
+  const index = join(root, 'build', 'index.html');
+  const missing = !existsSync(index);
+  const stale = !missing && newestMtime(join(root, 'src')) > statSync(index).mtimeMs;
+  if (args.includes('--no-build') && !missing) return stale && log('build/ is older than src/ (--no-build: measuring it anyway)');
+  if (!missing && !stale && !args.includes('--rebuild')) return;
+  log(missing ? 'no build/: building the app' : stale ? 'build/ is older than src/: rebuilding' : 'rebuilding (--rebuild)');
+  const result = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (result.status !== 0) throw new Error('npm run build failed');
+}
+
+async function waitForServer(url: string, child: ChildProcess) {
+  for (let i = 0; i < 100; i++) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`server at ${url} did not start`);
+}
+
+/** A static page with nothing in it, on another origin so the app's service worker never answers it. */
+function startBlankServer() {
+  const server = createServer((_req, res) => {
+    res.setHeader('Content-Type', 'text/html; charset=utf-8');
+    res.end('<!doctype html><html><head><meta charset="utf-8"><title>blank</title></head><body><p id="blank">blank</p></body></html>');
+  });
+  return new Promise<typeof server>((resolve) => server.listen(BLANK_PORT, '127.0.0.1', () => resolve(server)));
+}
+
+async function benchDataset(name: DatasetName, file: string, first: boolean) {
+  const profile = mkdtempSync(join(tmpdir(), 'hearth-bench-'));
+  try {
+    let device = await openDevice(profile, BASE);
+    if (first) {
+      const scripts = await firstLoadScripts(device.page, '/');
+      log(`first load: ${scripts.files} scripts, ${(scripts.raw / 1024).toFixed(0)} kB raw, ${(scripts.gzip / 1024).toFixed(1)} kB gzip`);
+      emit('bundle.first_load_kb_gzip', scripts.gzip / 1024, 'kb', 'none');
+      const blank: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        await device.page.goto(BLANK);
+        blank.push(await firstPaintMs(device.page));
+      }
+      log(`blank page: ${blank.map((v) => v.toFixed(0)).join(', ')} ms`);
+      emit('startup.blank_page_ms', median(blank), 'ms', 'none');
+    }
+
+    await createIdentity(device.page, 'Bench');
+    if (!(await serviceWorkerReady(device.page))) log('warning: the service worker is not active; offline start will fail');
+
+    log(`${name}: importing ${file}`);
+    const imported = await importCommunityFile(device.page, file);
+    log(`${name}: ${imported.imported} records imported, ${imported.rejected} rejected, in ${(imported.ms / 1000).toFixed(1)} s`);
+    if (imported.rejected > 0) log(`warning: ${name} had rejected records; its figures describe a partial community`);
+    emit(`projection.build_ms${suffix(name)}`, imported.ms, 'ms', name);
+
+    const query = await feedPageQuery(device.page, imported.cid);
+    log(`${name}: feed page query ${query.rows} rows, first ${query.firstMs.toFixed(1)} ms, median ${query.medianMs.toFixed(1)} ms`);
+    emit(`feed.page_query_ms${suffix(name)}`, query.medianMs, 'ms', name);
+    const used = await storageUsed(device.page);
+    log(`${name}: storage used ${(used / 1024 / 1024).toFixed(1)} MB`);
+    emit(`storage.used_kb${suffix(name)}`, used / 1024, 'kb', name);
+
+    // Open the community once online, so the feed is known to paint, then start cold and offline.
+    await device.page.goto(`/c/${imported.cid}`);
+    await firstPaintMs(device.page);
+    await device.close();
+    const cold: number[] = [];
+    for (let i = 0; i < COLD_RUNS; i++) {
+      device = await openDevice(profile, BASE, { offline: true });
+      await device.page.goto(`/c/${imported.cid}`);
+      cold.push(await firstPaintMs(device.page));
+      const controlled = await device.page.evaluate(() => navigator.serviceWorker.controller !== null);
+      if (!controlled) log('warning: the offline page was not served by the service worker');
+      await device.close();
+    }
+    log(`${name}: cold offline start ${cold.map((v) => v.toFixed(0)).join(', ')} ms`);
+    emit(`startup.cold_offline_ms${suffix(name)}`, median(cold), 'ms', name);
+  } finally {
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+async function main() {
+  const started = Date.now();
+  const names = only ? [only] : DATASETS;
+  const datasets = [];
+  for (const name of names) datasets.push(await ensureDataset(name, { log }));
+  for (const { meta } of datasets) {
+    log(`${meta.name}: ${meta.records} records, ${meta.members} members, ${meta.threads} threads, ${meta.replies} replies, ${meta.reactions} reactions`);
+  }
+
+  for (const { meta, file } of datasets) {
+    const pure = pureProjectionMs(file);
+    log(`${meta.name}: pure projection (Node) ${pure.threads} threads, ${pure.replies} replies, ${pure.members} members`);
+    emit(`projection.pure_node_ms${suffix(meta.name)}`, pure.medianMs, 'ms', meta.name);
+  }
+
+  ensureBuild();
+  const server = spawn(process.execPath, ['scripts/serve.js', '--port', String(PORT), '--no-signaling'], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit']
+  });
+  const blank = await startBlankServer();
+  try {
+    await waitForServer(BASE, server);
+    for (const [i, { meta, file }] of datasets.entries()) await benchDataset(meta.name, file, i === 0);
+  } finally {
+    server.kill();
+    blank.close();
+  }
+  log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,165 @@
+// Browser measurements for `npm run bench`: Chromium with a persistent profile (so the service
+// worker installs and the app opens offline, as on a person's device), driven through the app's
+// own UI. Every figure is a measurement; nothing here fails on a time.
+import { chromium, type BrowserContext, type Page } from '@playwright/test';
+import { createRequire } from 'node:module';
+import { gzipSync } from 'node:zlib';
+import { chromiumLaunch } from '../e2e/browser';
+
+const require = createRequire(import.meta.url);
+/** Dexie's UMD build, injected into the page to time the app's own feed query with the same library. */
+const DEXIE_UMD = require.resolve('dexie/dist/dexie.js');
+
+/** Selector of what "first painted" waits for: a feed row of the app, or the blank page's paragraph. */
+const PAINT_TARGET = '#blank, [data-testid="thread-row"]';
+
+/**
+ * Runs before any page script: notes performance.now() (ms since navigation start) once the target
+ * is in the DOM and a frame has been painted after it (rAF, then a task).
+ */
+function paintProbe(selector: string) {
+  const w = window as unknown as { __benchFirstPaint?: number; __benchSeen?: boolean };
+  const check = () => {
+    if (w.__benchSeen || !document.querySelector(selector)) return;
+    w.__benchSeen = true;
+    observer.disconnect();
+    requestAnimationFrame(() => setTimeout(() => (w.__benchFirstPaint = performance.now()), 0));
+  };
+  const observer = new MutationObserver(check);
+  observer.observe(document, { childList: true, subtree: true });
+  // A page without scripts may be parsed whole before this runs: look once now and once when parsed.
+  check();
+  document.addEventListener('DOMContentLoaded', check);
+}
+
+export interface Device {
+  context: BrowserContext;
+  page: Page;
+  close(): Promise<void>;
+}
+
+export async function openDevice(profileDir: string, baseURL: string, options: { offline?: boolean } = {}): Promise<Device> {
+  const context = await chromium.launchPersistentContext(profileDir, { ...chromiumLaunch(), headless: true, baseURL });
+  // tsx (esbuild, keepNames) wraps named inner functions in __name(): give pages a no-op one, so
+  // functions passed to addInitScript and evaluate run as written.
+  await context.addInitScript({ content: 'globalThis.__name = globalThis.__name || ((f) => f);' });
+  await context.addInitScript(paintProbe, PAINT_TARGET);
+  if (options.offline) await context.setOffline(true);
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(60_000);
+  return { context, page, close: () => context.close() };
+}
+
+/** ms from navigation start until the paint target was painted, for the page's current document. */
+export async function firstPaintMs(page: Page, timeout = 120_000): Promise<number> {
+  await page.waitForFunction(() => (window as unknown as { __benchFirstPaint?: number }).__benchFirstPaint !== undefined, null, {
+    timeout,
+    polling: 50
+  });
+  return page.evaluate(() => (window as unknown as { __benchFirstPaint: number }).__benchFirstPaint);
+}
+
+/** gzip size of every script the first visit to `path` loads (module chunks and their static imports). */
+export async function firstLoadScripts(page: Page, path: string): Promise<{ files: number; raw: number; gzip: number }> {
+  const bodies: Promise<Buffer | null>[] = [];
+  page.on('response', (response) => {
+    const type = response.request().resourceType();
+    if (response.ok() && (type === 'script' || response.url().endsWith('.js'))) bodies.push(response.body().catch(() => null));
+  });
+  await page.goto(path, { waitUntil: 'networkidle' });
+  const loaded = (await Promise.all(bodies)).filter((b): b is Buffer => b !== null);
+  return {
+    files: loaded.length,
+    raw: loaded.reduce((s, b) => s + b.length, 0),
+    gzip: loaded.reduce((s, b) => s + gzipSync(b).length, 0)
+  };
+}
+
+/** The onboarding a person goes through: a display name, English, and a new identity. */
+export async function createIdentity(page: Page, name: string): Promise<void> {
+  await page.goto('/');
+  await page.getByLabel(/Language|语言/).selectOption('en');
+  await page.getByLabel('Display name').fill(name);
+  await page.getByRole('button', { name: 'Create my identity' }).click();
+  await page.getByRole('heading', { name: 'My communities' }).waitFor();
+}
+
+/** Waits until the service worker is active and has precached the shell, so the app opens offline. */
+export async function serviceWorkerReady(page: Page): Promise<boolean> {
+  return page.evaluate(async () => {
+    const registration = await navigator.serviceWorker.ready;
+    if (!registration.active) return false;
+    const keys = await caches.keys();
+    return keys.some((k) => k.startsWith('hearth-shell-'));
+  });
+}
+
+export interface ImportResult {
+  ms: number;
+  cid: string;
+  imported: number;
+  rejected: number;
+}
+
+/** Imports a community file through the home page's "Import community file" control, as a person would. */
+export async function importCommunityFile(page: Page, file: string, timeout = 600_000): Promise<ImportResult> {
+  await page.goto('/');
+  const input = page.getByTestId('community-file-input');
+  await input.waitFor({ state: 'attached' });
+  const started = performance.now();
+  await input.setInputFiles(file);
+  const outcome = page.locator('[data-testid="community-file-result"], [data-testid="community-file-error"]');
+  await outcome.waitFor({ timeout });
+  const ms = performance.now() - started;
+  if ((await outcome.getAttribute('data-testid')) === 'community-file-error') {
+    throw new Error(`import refused: ${await outcome.textContent()}`);
+  }
+  return {
+    ms,
+    cid: (await outcome.getAttribute('data-cid')) ?? '',
+    imported: Number(await outcome.getAttribute('data-imported')),
+    rejected: Number(await outcome.getAttribute('data-rejected'))
+  };
+}
+
+/**
+ * Times the feed's page query (50 threads of a community, newest activity first, on [cid+rank])
+ * with Dexie against the app's own IndexedDB, on a page that has no community open.
+ */
+export async function feedPageQuery(page: Page, cid: string, runs = 20): Promise<{ firstMs: number; medianMs: number; rows: number }> {
+  await page.goto('/settings');
+  await page.getByRole('heading', { name: 'Settings' }).waitFor();
+  await page.addScriptTag({ path: DEXIE_UMD });
+  return page.evaluate(
+    async ({ cid, runs }) => {
+      type Table = { where(i: string): { between(a: unknown, b: unknown): { reverse(): { limit(n: number): { toArray(): Promise<unknown[]> } } } } };
+      const DexieCtor = (window as unknown as { Dexie: new (name: string) => { open(): Promise<unknown>; table(n: string): Table; close(): void } }).Dexie;
+      const db = new DexieCtor('hearth');
+      await db.open();
+      const query = () => db.table('threads').where('[cid+rank]').between([cid, 0], [cid, Infinity]).reverse().limit(50).toArray();
+      let t = performance.now();
+      const rows = (await query()).length;
+      const firstMs = performance.now() - t;
+      const times: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        t = performance.now();
+        await query();
+        times.push(performance.now() - t);
+      }
+      db.close();
+      times.sort((a, b) => a - b);
+      return { firstMs, medianMs: times[Math.floor(times.length / 2)], rows };
+    },
+    { cid, runs }
+  );
+}
+
+/** What this origin stores on the device (IndexedDB and caches), in bytes. */
+export async function storageUsed(page: Page): Promise<number> {
+  return page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
