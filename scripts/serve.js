@@ -31,7 +31,16 @@ const assets = sirv(join(root, 'build'), {
     else if (pathname.startsWith('/_app/immutable/')) res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
   }
 });
-const server = createServer((req, res) => assets(req, res, () => {
+// Tells the app where this machine's signaling server (and relay, if any) is, as seen by the
+// device that loaded the page: a phone on the LAN gets the LAN address, not localhost.
+function config(req, res) {
+  const host = (req.headers.host ?? 'localhost').replace(/:\d+$/, '');
+  res.setHeader('Content-Type', 'application/json');
+  res.setHeader('Cache-Control', 'no-store');
+  res.end(JSON.stringify({ signaling: signalingPort ? [`ws://${host}:${signalingPort}`] : [], relay: process.env.RELAY_URL ?? null }));
+}
+
+const server = createServer((req, res) => req.url === '/hearth-config.json' ? config(req, res) : assets(req, res, () => {
   res.statusCode = 404;
   res.end('not found');
 }));

@@ -30,3 +30,25 @@ export async function sendReply(page: Page, text: string) {
   await page.getByRole('button', { name: 'Send reply' }).click();
   await expect(page.getByTestId('post').filter({ hasText: text })).toBeVisible();
 }
+
+/** The creator makes an invite on the members page and returns its link. */
+export async function makeInvite(page: Page, opts: { label?: string; maxUses?: string; days?: string } = {}) {
+  const membersLink = page.getByRole('link', { name: /Members & invites/ });
+  if (await membersLink.count()) await membersLink.click();
+  if (opts.label) await page.getByLabel('Label').fill(opts.label);
+  if (opts.maxUses !== undefined) await page.getByLabel(/Maximum uses/).fill(opts.maxUses);
+  if (opts.days !== undefined) await page.getByLabel(/Expires after/).fill(opts.days);
+  const link = page.getByRole('textbox', { name: 'Invite link' });
+  const previous = (await link.count()) ? await link.inputValue() : '';
+  await page.getByRole('button', { name: 'Create invite' }).click();
+  await expect(link).toHaveValue(/\/join#/);
+  await expect(link).not.toHaveValue(previous);
+  return link.inputValue();
+}
+
+export async function joinFromLink(page: Page, link: string, communityName: string) {
+  await page.goto(link);
+  await expect(page.getByRole('heading', { name: new RegExp(communityName) })).toBeVisible();
+  await page.getByRole('button', { name: 'Join community' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: new RegExp(communityName) })).toBeVisible({ timeout: 20_000 });
+}

@@ -11,7 +11,7 @@ export class AppState {
   ready = $state(false);
   /** Set when IndexedDB itself cannot be opened: the app says so instead of showing a blank page. */
   storageError = $state<MessageKey | null>(null);
-  identity = $state<Identity | null>(null);
+  identity = $state.raw<Identity | null>(null);
   name = $state('');
   createdAt = $state(0);
   theme = $state<Theme>('system');

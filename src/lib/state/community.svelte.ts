@@ -8,7 +8,12 @@ import type { MemberRow, PostRow, ThreadRow } from '../domain/posts';
 import type { AnyRecord, BodyOf, Kind, SignedRecord } from '../domain/record';
 import type { CommunityRow, HearthDb } from '../store/db';
 import type { AppendResult, CommunityDoc, DocHealth } from '../sync/community-doc';
-import { openCommunityDoc } from '../sync/registry';
+import { isSyncPaused, openCommunityDoc, restartSync, setSyncPaused, startSync } from '../sync/registry';
+import { defaultSyncAddresses } from '../sync/defaults';
+import type { SyncStatus } from '../sync/peer-sync';
+import { encodeInvite, inviteUrl } from '../crypto/invite-token';
+import { authorityOf } from '../store/projection';
+import type { InviteState, Role } from '../domain/authority';
 import { Live } from './live.svelte';
 
 export const FEED_PAGE = 50;
@@ -27,6 +32,21 @@ export async function createCommunity(
     body: { name: fields.name, description: fields.description, emoji: fields.emoji || undefined, color: fields.color, createdAt: now, nonce: randomId() }
   });
   const cid = genesis.id;
+  const addresses = await defaultSyncAddresses();
+  await db.communities.put({
+    cid,
+    name: fields.name,
+    description: fields.description,
+    emoji: fields.emoji,
+    color: fields.color,
+    creator: identity.publicKey,
+    createdAt: now,
+    addedAt: now,
+    lastOpened: now,
+    secret: randomId(32),
+    signaling: addresses.signaling,
+    relay: addresses.relay
+  });
   const doc = await openCommunityDoc(db, cid);
   const first = await doc.append(genesis);
   if (!first.ok) return first;
@@ -36,8 +56,10 @@ export async function createCommunity(
 }
 
 export class CommunityState {
-  doc = $state<CommunityDoc | null>(null);
-  health = $state<DocHealth>({ records: 0, rejected: 0, unreadableUpdates: 0 });
+  doc = $state.raw<CommunityDoc | null>(null);
+  #disconnect: () => void = () => {};
+  sync = $state.raw<SyncStatus>({ connected: false, peers: 0, relayConnected: false, online: [], lastSyncAt: null, paused: isSyncPaused() });
+  health = $state.raw<DocHealth>({ records: 0, rejected: 0, repaired: 0, unreadableUpdates: 0 });
   openError = $state<string | null>(null);
   readonly info: Live<CommunityRow | undefined>;
   readonly members: Live<MemberRow[]>;
@@ -47,7 +69,8 @@ export class CommunityState {
   constructor(
     readonly db: HearthDb,
     readonly cid: string,
-    readonly identity: Identity
+    readonly identity: Identity,
+    readonly myName: string = ''
   ) {
     this.info = new Live<CommunityRow | undefined>(() => () => db.communities.get(cid), undefined);
     this.members = new Live<MemberRow[]>(() => () => db.members.where('cid').equals(cid).toArray(), []);
@@ -61,9 +84,37 @@ export class CommunityState {
         this.health = doc.health;
         doc.onHealth = (h) => (this.health = h);
         db.communities.update(cid, { lastOpened: Date.now() });
+        this.connect();
       },
       (error) => (this.openError = String(error))
     );
+  }
+
+  private async connect(): Promise<void> {
+    const sync = await startSync(this.db, this.cid, { key: this.identity.publicKey, name: this.myName });
+    if (!sync) return;
+    const listener = (s: SyncStatus) => (this.sync = { ...s });
+    sync.listeners.add(listener);
+    listener(sync.status);
+    this.#disconnect = () => sync.listeners.delete(listener);
+  }
+
+  /** Stops following this community's status (the sync itself keeps running for the page). */
+  destroy(): void {
+    this.#disconnect();
+    if (this.doc) this.doc.onHealth = () => {};
+  }
+
+  async setPaused(paused: boolean): Promise<void> {
+    await setSyncPaused(paused);
+  }
+
+  /** Changes where this community looks for peers (signaling servers, relay) on this device. */
+  async setAddresses(signaling: string[], relay: string | null): Promise<void> {
+    await this.db.communities.update(this.cid, { signaling, relay });
+    this.#disconnect();
+    await restartSync(this.db, this.cid, { key: this.identity.publicKey, name: this.myName });
+    await this.connect();
   }
 
   private membersList(): MemberRow[] {
@@ -76,6 +127,70 @@ export class CommunityState {
 
   get isCreator(): boolean {
     return this.info.value?.creator === this.identity.publicKey;
+  }
+
+  get myRole(): Role | null {
+    if (this.isCreator) return 'creator';
+    return this.members.value.find((m) => m.key === this.identity.publicKey && !m.banned)?.role ?? null;
+  }
+
+  get canModerate(): boolean {
+    return this.myRole === 'creator' || this.myRole === 'admin' || this.myRole === 'moderator';
+  }
+
+  get canInvite(): boolean {
+    return this.myRole === 'creator' || this.myRole === 'admin';
+  }
+
+  /** Invites of this community with their uses and revocation, newest first. */
+  invites(): Live<InviteState[]> {
+    return new Live<InviteState[]>(() => {
+      const cid = this.cid;
+      return async () => {
+        await this.db.records.where('[cid+kind]').equals([cid, 'invite']).count(); // re-run when invites change
+        await this.db.records.where('[cid+kind]').equals([cid, 'join']).count(); // and when joins use them
+        await this.db.records.where('[cid+kind]').equals([cid, 'tombstone']).count();
+        const auth = await authorityOf(this.db, cid);
+        return auth ? [...auth.invites.values()].sort((a, b) => b.record.ts - a.record.ts) : [];
+      };
+    }, []);
+  }
+
+  async createInvite(body: { role: 'member' | 'moderator' | 'admin'; tier?: string; expiresAt: number | null; maxUses: number | null; label: string }) {
+    return this.write('invite', { ...body, tier: body.tier || undefined, nonce: randomId(8) });
+  }
+
+  /** The shareable link for an invite: room secret and addresses go in the fragment only. */
+  async inviteLink(invite: SignedRecord<'invite'>): Promise<string> {
+    const [row, genesis] = await Promise.all([this.db.communities.get(this.cid), this.db.records.get(this.cid)]);
+    if (!row?.secret || genesis?.kind !== 'genesis') throw new Error('community has no room secret on this device');
+    const { target: _t, ...g } = genesis;
+    const token = await encodeInvite({
+      cid: this.cid,
+      secret: row.secret,
+      signaling: row.signaling ?? [],
+      relay: row.relay ?? null,
+      invite,
+      genesis: g as SignedRecord<'genesis'>,
+      inviterName: this.nameOf(this.identity.publicKey)
+    });
+    return inviteUrl(location.origin, '', token);
+  }
+
+  revokeInvite(id: string) {
+    return this.write('tombstone', { target: id });
+  }
+
+  grant(member: string, role: 'member' | 'moderator' | 'admin') {
+    return this.write('grant', { member, role });
+  }
+
+  ban(member: string, banned: boolean) {
+    return this.write('ban', { member, banned });
+  }
+
+  hide(target: string, hidden: boolean) {
+    return this.write('hide', { target, hidden });
   }
 
   feed(limit: () => number): Live<ThreadRow[]> {

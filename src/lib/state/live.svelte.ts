@@ -4,7 +4,8 @@
 import { liveQuery } from 'dexie';
 
 export class Live<T> {
-  value = $state<T>() as T;
+  // raw: rows are replaced wholesale, never mutated; deep proxies would cost time and break IndexedDB cloning.
+  value = $state.raw<T>() as T;
   error = $state<unknown>(null);
   loaded = $state(false);
 

@@ -28,6 +28,10 @@ export interface CommunityRow {
   /** When this device joined or created it; orders the home list with lastOpened. */
   addedAt: number;
   lastOpened: number;
+  /** Local only: the room secret (y-webrtc password), never part of a record. */
+  secret?: string;
+  signaling?: string[];
+  relay?: string | null;
 }
 
 export interface DocUpdateRow {

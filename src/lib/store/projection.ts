@@ -51,6 +51,7 @@ export async function authorityOf(db: HearthDb, cid: string): Promise<Authority 
 
 function communityFromGenesis(g: SignedRecord<'genesis'>, existing: CommunityRow | undefined): CommunityRow {
   return {
+    ...existing,
     cid: g.id,
     name: g.body.name,
     description: g.body.description,

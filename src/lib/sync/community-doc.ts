@@ -4,19 +4,24 @@ import * as Y from 'yjs';
 import { checkRecord } from '../crypto/record-seal';
 import type { AnyRecord } from '../domain/record';
 import { isQuotaError, type HearthDb } from '../store/db';
-import { applyRecords, projectionIsCurrent, rebuildProjection } from '../store/projection';
+import { affectsAuthority } from '../domain/authority';
+import { applyRecords, authorityOf, countUnauthorised, projectionIsCurrent, rebuildProjection } from '../store/projection';
 import { passGate } from './gate';
 
 /** Past this many stored updates they are merged into one, so opening stays fast. */
 const COMPACT_AFTER = 300;
 const LOCAL = Symbol('local');
 const STORAGE = Symbol('storage');
+const REPAIR = Symbol('repair');
 
 export type AppendResult = { ok: true; record: AnyRecord } | { ok: false; reason: 'storage.full' | 'storage.failed' | string };
 
 export interface DocHealth {
   records: number;
+  /** Records kept out of view: failed the gate, or written by someone who was not a member. */
   rejected: number;
+  /** Valid records that a peer deleted or overwrote and this device put back. */
+  repaired: number;
   /** Stored updates that could not be decoded and were skipped. */
   unreadableUpdates: number;
 }
@@ -24,13 +29,15 @@ export interface DocHealth {
 export class CommunityDoc {
   readonly doc = new Y.Doc();
   readonly records: Y.Map<unknown>;
-  health: DocHealth = { records: 0, rejected: 0, unreadableUpdates: 0 };
+  health: DocHealth = { records: 0, rejected: 0, repaired: 0, unreadableUpdates: 0 };
   onHealth: (h: DocHealth) => void = () => {};
 
   #queue: Promise<void> = Promise.resolve();
   #persisted: Promise<unknown> = Promise.resolve();
   #storedUpdates = 0;
   #closed = false;
+  #unauthorised: number | null = null;
+  #gateRejects: number | null = null;
 
   constructor(
     readonly db: HearthDb,
@@ -120,19 +127,44 @@ export class CommunityDoc {
 
   async #ingest(keys: string[]): Promise<void> {
     const entries: [string, unknown][] = [];
+    const removed: string[] = [];
     for (const key of keys) {
       if (this.records.has(key)) entries.push([key, this.records.get(key)]);
+      else removed.push(key);
     }
     const outcome = await passGate(this.db, this.cid, entries);
+    // Repair: records are never removed or replaced (edits and deletions are new records), so a
+    // valid record that a peer deleted or overwrote is put back from this device's copy.
+    const broken = [...removed, ...outcome.rejected.map((r) => r.key)];
+    if (broken.length) {
+      const originals = (await this.db.records.bulkGet(broken)).filter((r) => r !== undefined);
+      if (originals.length && !this.#closed) {
+        this.doc.transact(() => {
+          for (const { target: _t, ...record } of originals) this.records.set(record.id, record);
+        }, REPAIR);
+        this.health.repaired += originals.length;
+      }
+    }
     if (outcome.rejected.length) {
       await this.db.rejected.bulkPut(
         outcome.rejected.map((r) => ({ key: `${this.cid}/${r.key}`, cid: this.cid, reason: r.reason, at: Date.now() }))
       );
     }
     await applyRecords(this.db, this.cid, outcome.accepted);
+    const auth = await authorityOf(this.db, this.cid);
+    if (
+      this.#unauthorised === null ||
+      (auth && outcome.accepted.some((r) => !auth.isMember(r.author, r.ts) || affectsAuthority(r, auth.invites)))
+    ) {
+      this.#unauthorised = await countUnauthorised(this.db, this.cid);
+    }
+    if (this.#gateRejects === null || outcome.rejected.length) {
+      this.#gateRejects = await this.db.rejected.where('cid').equals(this.cid).count();
+    }
     this.health = {
       records: this.records.size,
-      rejected: await this.db.rejected.where('cid').equals(this.cid).count(),
+      rejected: this.#gateRejects + this.#unauthorised,
+      repaired: this.health.repaired,
       unreadableUpdates: this.health.unreadableUpdates
     };
     this.onHealth(this.health);

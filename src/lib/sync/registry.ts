@@ -2,6 +2,7 @@
 // later, every sync provider share the same document.
 import type { HearthDb } from '../store/db';
 import { CommunityDoc } from './community-doc';
+import { PeerSync, type Presence } from './peer-sync';
 
 const open = new Map<string, Promise<CommunityDoc>>();
 
@@ -14,4 +15,54 @@ export function openCommunityDoc(db: HearthDb, cid: string): Promise<CommunityDo
     open.set(cid, doc);
   }
   return doc;
+}
+
+const syncs = new Map<string, Promise<PeerSync | null>>();
+let userPaused = false;
+let networkDown = typeof navigator !== 'undefined' && navigator.onLine === false;
+
+/** Starts syncing a community with its peers, once per page; null when this device has no room secret for it. */
+export function startSync(db: HearthDb, cid: string, me: Presence): Promise<PeerSync | null> {
+  let sync = syncs.get(cid);
+  if (!sync) {
+    sync = (async () => {
+      const [doc, row] = await Promise.all([openCommunityDoc(db, cid), db.communities.get(cid)]);
+      if (!row?.secret) return null;
+      const peerSync = new PeerSync(doc, { secret: row.secret, signaling: row.signaling ?? [], relay: row.relay ?? null }, me);
+      await peerSync.start();
+      if (userPaused || networkDown) peerSync.pause(true);
+      return peerSync;
+    })();
+    sync.catch(() => syncs.delete(cid));
+    syncs.set(cid, sync);
+  }
+  return sync;
+}
+
+/** Restarts a community's sync with new settings (signaling or relay addresses changed). */
+export async function restartSync(db: HearthDb, cid: string, me: Presence): Promise<PeerSync | null> {
+  const running = await syncs.get(cid);
+  running?.destroy();
+  syncs.delete(cid);
+  return startSync(db, cid, me);
+}
+
+async function applyPause(): Promise<void> {
+  for (const sync of syncs.values()) (await sync)?.pause(userPaused || networkDown);
+}
+
+/** The member's own switch: work offline on purpose (e.g. in a small group, merging later). */
+export function setSyncPaused(paused: boolean): Promise<void> {
+  userPaused = paused;
+  return applyPause();
+}
+
+export function isSyncPaused(): boolean {
+  return userPaused;
+}
+
+if (typeof window !== 'undefined') {
+  // When the device loses its network, stop trying peers; when it returns, reconnect and merge.
+  window.addEventListener('offline', () => ((networkDown = true), applyPause()));
+  window.addEventListener('online', () => ((networkDown = false), applyPause()));
 }

@@ -1,0 +1,134 @@
+// Joining from an invite link: check the link, show whom it comes from, then sync the community,
+// confirm the invite still has uses and is not revoked, and sign this member's join.
+import { decodeInvite, type InvitePayload } from '../crypto/invite-token';
+import type { Identity } from '../crypto/identity';
+import { sealRecord } from '../crypto/record-seal';
+import type { AnyRecord } from '../domain/record';
+import type { MessageKey } from '../i18n/en';
+import type { HearthDb } from '../store/db';
+import { authorityOf } from '../store/projection';
+import { openCommunityDoc, startSync } from '../sync/registry';
+
+/** How long a newcomer waits for a member's device before joining on the invite alone. */
+const SYNC_WAIT_MS = 6000;
+
+export type JoinPhase = 'checking' | 'ready' | 'joining' | 'joined' | 'failed';
+
+export class JoinFlow {
+  phase = $state<JoinPhase>('checking');
+  error = $state<MessageKey | null>(null);
+  notice = $state<MessageKey | null>(null);
+  invite = $state.raw<InvitePayload | null>(null);
+
+  constructor(
+    private readonly db: HearthDb,
+    private readonly identity: Identity,
+    private readonly myName: string
+  ) {}
+
+  async check(token: string): Promise<void> {
+    this.phase = 'checking';
+    const decoded = await decodeInvite(token);
+    if (!decoded.ok) {
+      this.error = decoded.reason;
+      this.phase = 'failed';
+      return;
+    }
+    this.invite = decoded.value;
+    this.error = null;
+    this.phase = 'ready';
+  }
+
+  /** Returns the community id once joined (or already a member). */
+  async join(): Promise<string | null> {
+    const p = this.invite;
+    if (!p) return null;
+    this.phase = 'joining';
+    const now = Date.now();
+    const existing = await this.db.communities.get(p.cid);
+    await this.db.communities.put({
+      cid: p.cid,
+      name: p.genesis.body.name,
+      description: p.genesis.body.description,
+      emoji: p.genesis.body.emoji ?? '',
+      color: p.genesis.body.color,
+      creator: p.genesis.author,
+      createdAt: p.genesis.body.createdAt,
+      addedAt: existing?.addedAt ?? now,
+      lastOpened: now,
+      secret: p.secret,
+      signaling: p.signaling,
+      relay: p.relay
+    });
+    const doc = await openCommunityDoc(this.db, p.cid);
+    // The genesis and the invite are signed by their authors; adding them lets this device judge
+    // its own join before any member is reachable.
+    doc.doc.transact(() => {
+      if (!doc.records.has(p.genesis.id)) doc.records.set(p.genesis.id, p.genesis);
+      if (!doc.records.has(p.invite.id)) doc.records.set(p.invite.id, p.invite);
+    });
+    const sync = await startSync(this.db, p.cid, { key: this.identity.publicKey, name: this.myName });
+    const synced = sync ? await waitForSync(sync.community.doc, SYNC_WAIT_MS, () => sync.status.peers > 0) : false;
+    if (!synced) this.notice = 'join.no_peers';
+    await doc.settled();
+
+    const auth = await authorityOf(this.db, p.cid);
+    if (auth?.isMember(this.identity.publicKey)) {
+      this.phase = 'joined';
+      this.notice = 'join.already';
+      return p.cid;
+    }
+    const state = auth?.invites.get(p.invite.id);
+    const failure: MessageKey | null = !state
+      ? 'invite.not_authorised'
+      : state.revokedAt !== null && state.revokedAt <= now
+        ? 'invite.revoked'
+        : state.record.body.maxUses !== null && state.uses >= state.record.body.maxUses
+          ? 'invite.used_up'
+          : state.record.body.expiresAt !== null && state.record.body.expiresAt < now
+            ? 'invite.expired'
+            : null;
+    if (failure) {
+      this.error = failure;
+      this.phase = 'failed';
+      return null;
+    }
+    const join = await sealRecord(this.identity, { kind: 'join', cid: p.cid, ts: now, body: { invite: p.invite.id } });
+    const profile = await sealRecord(this.identity, { kind: 'profile', cid: p.cid, ts: now + 1, body: { name: this.myName } });
+    for (const record of [join, profile] as AnyRecord[]) {
+      const result = await doc.append(record);
+      if (!result.ok) {
+        this.error = result.reason as MessageKey;
+        this.phase = 'failed';
+        return null;
+      }
+    }
+    this.phase = 'joined';
+    return p.cid;
+  }
+}
+
+/** Resolves true once a peer is connected and the document received something, false on timeout. */
+function waitForSync(doc: import('yjs').Doc, ms: number, hasPeers: () => boolean): Promise<boolean> {
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (v: boolean) => {
+      if (done) return;
+      done = true;
+      clearInterval(poll);
+      clearTimeout(timer);
+      doc.off('update', onUpdate);
+      resolve(v);
+    };
+    let received = false;
+    const onUpdate = (_u: Uint8Array, origin: unknown) => {
+      if (origin && typeof origin === 'object') received = true;
+    };
+    doc.on('update', onUpdate);
+    // Connected and the first exchange done: wait a moment more for the history to finish arriving.
+    const poll = setInterval(() => {
+      if (hasPeers() && received) setTimeout(() => finish(true), 500);
+    }, 100);
+    const timer = setTimeout(() => finish(hasPeers()), ms);
+  });
+}

@@ -1,0 +1,139 @@
+// Two people on two devices (separate browser contexts: separate storage, no shared
+// BroadcastChannel), connected only by WebRTC through the local signaling server.
+import { expect, test, type Browser, type Page } from '@playwright/test';
+import { createCommunity, createIdentity, joinFromLink, makeInvite, sendReply, startThread } from './journeys';
+
+async function device(browser: Browser, baseURL: string) {
+  const context = await browser.newContext({ baseURL });
+  return { context, page: await context.newPage() };
+}
+
+async function openThread(page: Page, title: string) {
+  await page.getByRole('link', { name: new RegExp(title) }).first().click();
+  await expect(page.getByRole('heading', { level: 1, name: title })).toBeVisible();
+}
+
+test('a member joins from an invite, both write and both see both; offline writes merge on reconnect', async ({ browser, baseURL }) => {
+  const alice = await device(browser, baseURL!);
+  const bob = await device(browser, baseURL!);
+  try {
+    await createIdentity(alice.page, 'Alice');
+    await createCommunity(alice.page, 'Dawn Riders', 'Early rides, every day');
+    await startThread(alice.page, 'Welcome thread', 'Say hello 👋');
+    await alice.page.getByRole('link', { name: /Dawn Riders/ }).click();
+    const link = await makeInvite(alice.page, { label: 'friends', maxUses: '3' });
+    await expect(alice.page.getByTestId('invite-uses').first()).toHaveText('0 of 3 uses');
+    await expect(alice.page.getByRole('img', { name: 'QR code of the invite link' })).toBeVisible();
+
+    await createIdentity(bob.page, 'Bob');
+    await bob.page.goto(link);
+    await expect(bob.page.getByText('Community created by Alice')).toBeVisible();
+    await joinFromLink(bob.page, link, 'Dawn Riders');
+    // History arrived over WebRTC: Alice's thread written before Bob joined.
+    await expect(bob.page.getByRole('link', { name: /Welcome thread/ })).toBeVisible({ timeout: 20_000 });
+    await expect(bob.page.getByTestId('peer-count')).toHaveText(/1 peers connected/);
+    await expect(alice.page.getByTestId('invite-uses').first()).toHaveText('1 of 3 uses', { timeout: 15_000 });
+    await expect(alice.page.getByTestId('member-row').filter({ hasText: 'Bob' })).toBeVisible();
+
+    // Both write, both see both.
+    await openThread(bob.page, 'Welcome thread');
+    await sendReply(bob.page, 'Hi from Bob');
+    await alice.page.goto(bob.page.url());
+    await expect(alice.page.getByText('Hi from Bob')).toBeVisible({ timeout: 15_000 });
+    await sendReply(alice.page, 'Welcome, Bob!');
+    await expect(bob.page.getByText('Welcome, Bob!')).toBeVisible({ timeout: 15_000 });
+    await expect(alice.page.getByTestId('sync-status').or(alice.page.getByText('Welcome, Bob!')).first()).toBeVisible();
+
+    // Alice loses her network. Both keep writing.
+    await alice.context.setOffline(true);
+    await expect(alice.page.getByText('Offline — everything you write is kept on this device.')).toBeVisible();
+    await sendReply(alice.page, 'Alice offline note');
+    await sendReply(bob.page, 'Bob note while Alice is away');
+    await bob.page.getByTestId('post').first().getByRole('button', { name: 'React', exact: true }).click();
+    await bob.page.getByTestId('post').first().getByRole('button', { name: 'React with 🎉: 0' }).click();
+    await alice.page.waitForTimeout(1500);
+    await expect(alice.page.getByText('Bob note while Alice is away')).toHaveCount(0);
+    await expect(bob.page.getByText('Alice offline note')).toHaveCount(0);
+
+    // Back online: everything from both sides on both, in the same order.
+    await alice.context.setOffline(false);
+    await expect(alice.page.getByText('Bob note while Alice is away')).toBeVisible({ timeout: 30_000 });
+    await expect(bob.page.getByText('Alice offline note')).toBeVisible({ timeout: 30_000 });
+    await expect(alice.page.getByTestId('post').first().getByRole('button', { name: 'React with 🎉: 1' })).toBeVisible();
+    const order = (page: Page) => page.getByTestId('post').locator('.body').allInnerTexts();
+    await expect.poll(async () => JSON.stringify(await order(alice.page))).toBe(JSON.stringify(await order(bob.page)));
+    expect(await order(alice.page)).toHaveLength(5);
+  } finally {
+    await alice.context.close();
+    await bob.context.close();
+  }
+});
+
+test('malformed, tampered and expired invite links each get their own message', async ({ browser, baseURL }) => {
+  const alice = await device(browser, baseURL!);
+  const bob = await device(browser, baseURL!);
+  try {
+    await createIdentity(alice.page, 'Alice');
+    await createCommunity(alice.page, 'Strict Club');
+    const link = await makeInvite(alice.page, { label: 'short', days: '' });
+    await createIdentity(bob.page, 'Bob');
+
+    await bob.page.goto('/join#not-a-real-invite');
+    await expect(bob.page.getByRole('alert')).toHaveText('This invite link is damaged or incomplete. Ask for a new link.');
+
+    // Decode, change the role inside the signed invite, encode again: the signature no longer matches.
+    const tampered = await bob.page.evaluate(async (url) => {
+      const token = url.split('#')[1];
+      const b64 = token.replace(/-/g, '+').replace(/_/g, '/');
+      const bytes = Uint8Array.from(atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4)), (c) => c.charCodeAt(0));
+      const text = await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate-raw'))).text();
+      const payload = JSON.parse(text);
+      payload.invite.body.role = 'admin';
+      const packed = new Uint8Array(await new Response(new Blob([JSON.stringify(payload)]).stream().pipeThrough(new CompressionStream('deflate-raw'))).arrayBuffer());
+      let bin = '';
+      packed.forEach((b) => (bin += String.fromCharCode(b)));
+      return url.split('#')[0] + '#' + btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+    }, link);
+    await bob.page.goto(tampered);
+    await expect(bob.page.getByRole('alert')).toHaveText('This invite link was altered after it was made and cannot be trusted.');
+
+    // An invite that expires: Bob's clock is moved past its expiry.
+    const expiring = await makeInvite(alice.page, { label: 'one day', days: '1' });
+    await bob.page.goto('about:blank');
+    await bob.page.clock.install({ time: Date.now() + 2 * 86_400_000 });
+    await bob.page.goto(expiring);
+    await expect(bob.page.getByRole('alert')).toHaveText('This invite has expired. Ask for a new one.');
+  } finally {
+    await alice.context.close();
+    await bob.context.close();
+  }
+});
+
+test('revoked and used-up invites are refused once the community is reached', async ({ browser, baseURL }) => {
+  const alice = await device(browser, baseURL!);
+  const bob = await device(browser, baseURL!);
+  const carol = await device(browser, baseURL!);
+  try {
+    await createIdentity(alice.page, 'Alice');
+    await createCommunity(alice.page, 'Tiny Club');
+    const once = await makeInvite(alice.page, { label: 'single', maxUses: '1' });
+    const revoked = await makeInvite(alice.page, { label: 'to revoke' });
+    await alice.page.getByTestId('invite-row').filter({ hasText: 'to revoke' }).getByRole('button', { name: 'Revoke' }).click();
+    await expect(alice.page.getByTestId('invite-row').filter({ hasText: 'to revoke' })).toContainText('revoked');
+
+    await createIdentity(bob.page, 'Bob');
+    await joinFromLink(bob.page, once, 'Tiny Club');
+
+    await createIdentity(carol.page, 'Carol');
+    await carol.page.goto(once);
+    await carol.page.getByRole('button', { name: 'Join community' }).click();
+    await expect(carol.page.getByRole('alert')).toHaveText('This invite has been used the maximum number of times.', { timeout: 20_000 });
+    await carol.page.goto(revoked);
+    await carol.page.getByRole('button', { name: 'Join community' }).click();
+    await expect(carol.page.getByRole('alert')).toHaveText('This invite was revoked by the community.', { timeout: 20_000 });
+  } finally {
+    await alice.context.close();
+    await bob.context.close();
+    await carol.context.close();
+  }
+});
