@@ -33,8 +33,8 @@ export async function sendReply(page: Page, text: string) {
 
 /** The creator makes an invite on the members page and returns its link. */
 export async function makeInvite(page: Page, opts: { label?: string; maxUses?: string; days?: string } = {}) {
-  const membersLink = page.getByRole('link', { name: /Members & invites/ });
-  if (await membersLink.count()) await membersLink.click();
+  if (!/\/members$/.test(new URL(page.url()).pathname)) await page.getByRole('link', { name: /Members & invites/ }).click();
+  await expect(page.getByRole('button', { name: 'Create invite' })).toBeVisible();
   if (opts.label) await page.getByLabel('Label').fill(opts.label);
   if (opts.maxUses !== undefined) await page.getByLabel(/Maximum uses/).fill(opts.maxUses);
   if (opts.days !== undefined) await page.getByLabel(/Expires after/).fill(opts.days);

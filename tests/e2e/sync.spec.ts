@@ -21,6 +21,7 @@ test('a member joins from an invite, both write and both see both; offline write
     await createCommunity(alice.page, 'Dawn Riders', 'Early rides, every day');
     await startThread(alice.page, 'Welcome thread', 'Say hello 👋');
     await alice.page.getByRole('link', { name: /Dawn Riders/ }).click();
+    await expect(alice.page.getByRole('heading', { level: 1, name: /Dawn Riders/ })).toBeVisible();
     const link = await makeInvite(alice.page, { label: 'friends', maxUses: '3' });
     await expect(alice.page.getByTestId('invite-uses').first()).toHaveText('0 of 3 uses');
     await expect(alice.page.getByRole('img', { name: 'QR code of the invite link' })).toBeVisible();
