@@ -1,8 +1,12 @@
 import { defineConfig } from '@playwright/test';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { chromiumLaunch } from './e2e/browser';
 
 export const E2E_PORT = Number(process.env.E2E_PORT ?? 4317);
 export const SIGNALING_PORT = Number(process.env.E2E_SIGNALING_PORT ?? 4445);
+export const RELAY_PORT = Number(process.env.E2E_RELAY_PORT ?? 4457);
+const relayData = join(tmpdir(), `hearth-e2e-relay-${process.pid}`);
 
 export default defineConfig({
   testDir: './e2e',
@@ -17,11 +21,20 @@ export default defineConfig({
     launchOptions: chromiumLaunch(),
     trace: 'retain-on-failure'
   },
-  webServer: {
-    command: `node scripts/serve.js --port ${E2E_PORT} --signaling-port ${SIGNALING_PORT}`,
-    cwd: '..',
-    url: `http://127.0.0.1:${E2E_PORT}/`,
-    reuseExistingServer: !process.env.CI,
-    timeout: 60_000
-  }
+  webServer: [
+    {
+      command: `node scripts/serve.js --port ${E2E_PORT} --signaling-port ${SIGNALING_PORT}`,
+      cwd: '..',
+      url: `http://127.0.0.1:${E2E_PORT}/`,
+      reuseExistingServer: !process.env.CI,
+      timeout: 60_000
+    },
+    {
+      command: `node scripts/relay.js --port ${RELAY_PORT} --host 127.0.0.1 --data ${relayData}`,
+      cwd: '..',
+      url: `http://127.0.0.1:${RELAY_PORT}/`,
+      reuseExistingServer: !process.env.CI,
+      timeout: 30_000
+    }
+  ]
 });

@@ -138,3 +138,32 @@ test('revoked and used-up invites are refused once the community is reached', as
     await carol.context.close();
   }
 });
+
+test('a newcomer joins and gets the history from the relay while the creator is offline', async ({ browser, baseURL }) => {
+  const relay = `ws://127.0.0.1:${process.env.E2E_RELAY_PORT ?? 4457}`;
+  const alice = await device(browser, baseURL!);
+  const bob = await device(browser, baseURL!);
+  try {
+    await createIdentity(alice.page, 'Alice');
+    await createCommunity(alice.page, 'Relay Readers', 'Books, slowly');
+    await alice.page.getByRole('link', { name: /Members & invites/ }).click();
+    await alice.page.getByLabel(/Relay address/).fill(relay);
+    await alice.page.getByRole('button', { name: 'Save addresses' }).click();
+    await expect(alice.page.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
+    const link = await makeInvite(alice.page, { label: 'relay' });
+    await alice.page.getByRole('link', { name: /Relay Readers/ }).click();
+    await expect(alice.page.getByText('Relay connected')).toBeVisible({ timeout: 15_000 });
+    await startThread(alice.page, 'Kept by the relay', 'Read chapter one');
+    await alice.page.waitForTimeout(1000);
+    await alice.context.close();
+
+    await createIdentity(bob.page, 'Bob');
+    await joinFromLink(bob.page, link, 'Relay Readers');
+    await expect(bob.page.getByRole('link', { name: /Kept by the relay/ })).toBeVisible({ timeout: 20_000 });
+    await expect(bob.page.getByText('Relay connected')).toBeVisible();
+    await expect(bob.page.getByTestId('member-row').or(bob.page.getByText(/2 members/))).toBeVisible();
+  } finally {
+    await alice.context.close().catch(() => {});
+    await bob.context.close();
+  }
+});

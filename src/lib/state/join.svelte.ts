@@ -68,7 +68,7 @@ export class JoinFlow {
       if (!doc.records.has(p.invite.id)) doc.records.set(p.invite.id, p.invite);
     });
     const sync = await startSync(this.db, p.cid, { key: this.identity.publicKey, name: this.myName });
-    const synced = sync ? await waitForSync(sync.community.doc, SYNC_WAIT_MS, () => sync.status.peers > 0) : false;
+    const synced = sync ? await waitForSync(sync.community.doc, SYNC_WAIT_MS, () => sync.status.peers > 0 || sync.status.relayConnected) : false;
     if (!synced) this.notice = 'join.no_peers';
     await doc.settled();
 
