@@ -1,9 +1,10 @@
 // `npm run bench`: Hearth's figures on the real community (Bicycles Meta Stack Exchange) and on the
 // generated 10,000-member community. Prints one JSON line per figure on stdout
 //   {"bench": name, "value": n, "unit": "ms"|"kb", "data": "se-bicycles-meta"|"generated-10k"|"none"}
-// and its progress on stderr. Figures of the generated community carry the suffix ".10k".
+// and its progress on stderr. Figures of the generated community carry the suffix ".10k". The sync
+// figures (sync.*) are taken between two devices on the real community (tests/bench/sync-figures.ts).
 // Benchmarks never fail on a time; the run fails only when a step cannot be carried out.
-// Usage: npm run bench [-- --no-build] [--rebuild] [--only se-bicycles-meta|generated-10k]
+// Usage: npm run bench [-- --no-build] [--rebuild] [--only se-bicycles-meta|generated-10k|sync] [--no-sync]
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -22,23 +23,31 @@ import {
   storageUsed
 } from '../tests/bench/browser-bench';
 import { pureProjectionMs } from '../tests/bench/pure-projection';
+import { syncFigures } from '../tests/bench/sync-figures';
 import { DATASETS, ensureDataset, type DatasetName } from './data/datasets';
+import { SE_DATA_NAME } from './data/se-csv';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const PORT = 4399;
 const BLANK_PORT = 4398;
 const BASE = `http://127.0.0.1:${PORT}`;
 const BLANK = `http://127.0.0.1:${BLANK_PORT}/`;
+/** The sync figures get their own server, with the y-webrtc signaling server, and a relay. */
+const SYNC_PORT = 4397;
+const SIGNALING_PORT = 4396;
+const RELAY_PORT = 4395;
+const SYNC_BASE = `http://127.0.0.1:${SYNC_PORT}`;
 /** Restarts of the browser for the cold offline start; the median is reported. */
 const COLD_RUNS = 3;
 
 const args = process.argv.slice(2);
-const only = args.includes('--only') ? (args[args.indexOf('--only') + 1] as DatasetName) : null;
+const only = args.includes('--only') ? (args[args.indexOf('--only') + 1] as DatasetName | 'sync') : null;
 const log = (line: string) => console.error(`[bench] ${line}`);
-if (only && !DATASETS.includes(only)) {
-  console.error(`--only takes one of ${DATASETS.join(', ')}`);
+if (only && only !== 'sync' && !DATASETS.includes(only)) {
+  console.error(`--only takes one of ${[...DATASETS, 'sync'].join(', ')}`);
   process.exit(2);
 }
+const runSync = (only === null || only === 'sync') && !args.includes('--no-sync');
 
 type Data = DatasetName | 'none';
 function emit(bench: string, value: number, unit: 'ms' | 'kb', data: Data) {
@@ -143,9 +152,10 @@ async function benchDataset(name: DatasetName, file: string, first: boolean) {
 
 async function main() {
   const started = Date.now();
-  const names = only ? [only] : DATASETS;
+  const names = only === 'sync' ? [] : only ? [only] : DATASETS;
   const datasets = [];
   for (const name of names) datasets.push(await ensureDataset(name, { log }));
+  const syncData = runSync ? await ensureDataset(SE_DATA_NAME, { log }) : null;
   for (const { meta } of datasets) {
     log(`${meta.name}: ${meta.records} records, ${meta.members} members, ${meta.threads} threads, ${meta.replies} replies, ${meta.reactions} reactions`);
   }
@@ -157,17 +167,33 @@ async function main() {
   }
 
   ensureBuild();
-  const server = spawn(process.execPath, ['scripts/serve.js', '--port', String(PORT), '--no-signaling'], {
-    cwd: root,
-    stdio: ['ignore', 'ignore', 'inherit']
-  });
-  const blank = await startBlankServer();
-  try {
-    await waitForServer(BASE, server);
-    for (const [i, { meta, file }] of datasets.entries()) await benchDataset(meta.name, file, i === 0);
-  } finally {
-    server.kill();
-    blank.close();
+  if (datasets.length) {
+    const server = spawn(process.execPath, ['scripts/serve.js', '--port', String(PORT), '--no-signaling'], {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'inherit']
+    });
+    const blank = await startBlankServer();
+    try {
+      await waitForServer(BASE, server);
+      for (const [i, { meta, file }] of datasets.entries()) await benchDataset(meta.name, file, i === 0);
+    } finally {
+      server.kill();
+      blank.close();
+    }
+  }
+
+  if (syncData) {
+    // Peers find each other through the real signaling server that serve.js starts.
+    const server = spawn(process.execPath, ['scripts/serve.js', '--port', String(SYNC_PORT), '--signaling-port', String(SIGNALING_PORT)], {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'inherit']
+    });
+    try {
+      await waitForServer(SYNC_BASE, server);
+      await syncFigures({ baseURL: SYNC_BASE, relayPort: RELAY_PORT, dataset: syncData, emit, log });
+    } finally {
+      server.kill();
+    }
   }
   log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }

@@ -8,7 +8,7 @@ import { chromiumLaunch } from '../e2e/browser';
 
 const require = createRequire(import.meta.url);
 /** Dexie's UMD build, injected into the page to time the app's own feed query with the same library. */
-const DEXIE_UMD = require.resolve('dexie/dist/dexie.js');
+export const DEXIE_UMD = require.resolve('dexie/dist/dexie.js');
 
 /** Selector of what "first painted" waits for: a feed row of the app, or the blank page's paragraph. */
 const PAINT_TARGET = '#blank, [data-testid="thread-row"]';

@@ -167,3 +167,65 @@ test('a newcomer joins and gets the history from the relay while the creator is 
     await bob.context.close();
   }
 });
+
+test('random bytes and a malformed Yjs update on the WebRTC channel are ignored and nothing is lost', async ({ browser, baseURL }) => {
+  const alice = await device(browser, baseURL!);
+  const bob = await device(browser, baseURL!);
+  // Bob's device is hostile: the test keeps a handle on its WebRTC data channels to inject bytes.
+  await bob.context.addInitScript(() => {
+    const channels: RTCDataChannel[] = ((window as unknown as { __channels: RTCDataChannel[] }).__channels = []);
+    const create = RTCPeerConnection.prototype.createDataChannel;
+    RTCPeerConnection.prototype.createDataChannel = function (...args: Parameters<typeof create>) {
+      const ch = create.apply(this, args);
+      channels.push(ch);
+      return ch;
+    };
+    const Original = RTCPeerConnection;
+    window.RTCPeerConnection = class extends Original {
+      constructor(...args: ConstructorParameters<typeof Original>) {
+        super(...args);
+        this.addEventListener('datachannel', (e) => channels.push(e.channel));
+      }
+    } as typeof RTCPeerConnection;
+  });
+  try {
+    await createIdentity(alice.page, 'Alice');
+    await createCommunity(alice.page, 'Sturdy Club');
+    await startThread(alice.page, 'Before the noise', 'Everything here must survive');
+    await alice.page.getByRole('link', { name: /Sturdy Club/ }).click();
+    const link = await makeInvite(alice.page, { label: 'bob' });
+    await createIdentity(bob.page, 'Bob');
+    await joinFromLink(bob.page, link, 'Sturdy Club');
+    await expect(bob.page.getByRole('link', { name: /Before the noise/ })).toBeVisible({ timeout: 20_000 });
+
+    const sent = await bob.page.evaluate(() => {
+      const open = (window as unknown as { __channels: RTCDataChannel[] }).__channels.filter((c) => c.readyState === 'open');
+      let seed = 42;
+      const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % 256;
+      for (const ch of open) {
+        for (let i = 0; i < 30; i++) ch.send(Uint8Array.from({ length: 1 + (i * 7) % 90 }, rnd));
+        // messageSync (0), sync step "update" (2), a length, then bytes that are not a Yjs update.
+        ch.send(Uint8Array.from([0, 2, 40, ...Array.from({ length: 40 }, rnd)]));
+        ch.send(Uint8Array.from([0, 0, 5, 1, 2, 3, 4, 5]));
+      }
+      return open.length;
+    });
+    expect(sent).toBeGreaterThan(0);
+
+    // Alice's app keeps working, keeps its data, and still syncs with Bob.
+    await alice.page.getByRole('link', { name: /Sturdy Club/ }).click();
+    await alice.page.getByRole('link', { name: /Before the noise/ }).click();
+    await expect(alice.page.getByText('Everything here must survive')).toBeVisible();
+    await sendReply(alice.page, 'Still here after the noise');
+    await bob.page.getByRole('link', { name: /Before the noise/ }).click();
+    await expect(bob.page.getByText('Still here after the noise')).toBeVisible({ timeout: 30_000 });
+    await sendReply(bob.page, 'Bob still gets through');
+    await expect(alice.page.getByText('Bob still gets through')).toBeVisible({ timeout: 30_000 });
+    await alice.page.reload();
+    await expect(alice.page.getByText('Everything here must survive')).toBeVisible();
+    await expect(alice.page.getByText('Bob still gets through')).toBeVisible();
+  } finally {
+    await alice.context.close();
+    await bob.context.close();
+  }
+});
