@@ -1,5 +1,8 @@
 // English strings. Keys name the domain concept first (thread.*, reply.*, community.*).
+import { insightsEn } from './insights';
+
 export const en = {
+  ...insightsEn,
   'app.name': 'Hearth',
   'app.tagline': 'Your community, on your members’ own devices.',
   'app.loading': 'Opening Hearth…',

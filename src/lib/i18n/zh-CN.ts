@@ -1,7 +1,10 @@
 // 简体中文。
 import type { MessageKey } from './en';
 
+import { insightsZhCN } from './insights';
+
 export const zhCN: Record<MessageKey, string> = {
+  ...insightsZhCN,
   'app.name': 'Hearth 炉边',
   'app.tagline': '你的社群，存在成员自己的设备上。',
   'app.loading': '正在打开 Hearth…',
