@@ -153,7 +153,7 @@ describe('attacks from a peer that holds the room secret', () => {
     const { alice, g, honest } = await community();
     const t = await writer(alice, g.id)('thread', { title: 'will not fit', body: '' });
     const original = honest.db.records.bulkPut.bind(honest.db.records);
-    honest.db.records.bulkPut = (() => Promise.reject(new DOMException('full', 'QuotaExceededError'))) as typeof honest.db.records.bulkPut;
+    honest.db.records.bulkPut = (() => Promise.reject(new DOMException('full', 'QuotaExceededError'))) as unknown as typeof honest.db.records.bulkPut;
     expect(await honest.append(t)).toEqual({ ok: false, reason: 'storage.full' });
     honest.db.records.bulkPut = original;
     expect(honest.records.has(t.id)).toBe(false);
