@@ -128,3 +128,98 @@ test('an exported identity restored in another browser profile is the same membe
     await second.close();
   }
 });
+
+test('a creator pins a thread, quote-replies, mentions a member and deletes posts', async ({ browser, baseURL }) => {
+  const context = await browser.newContext({ baseURL });
+  const page = await context.newPage();
+  page.on('dialog', (d) => d.accept());
+  try {
+    await createIdentity(page, 'Alice');
+    await createCommunity(page, 'Pin Club');
+    await startThread(page, 'Older thread', 'first');
+    await page.getByRole('link', { name: /Pin Club/ }).click();
+    await startThread(page, 'Newer thread', 'The **quoted** words are here.');
+
+    // Quote-reply the opening post, then mention Alice from the suggestions.
+    const op = page.getByTestId('post').first();
+    await op.getByRole('button', { name: /Quote/ }).click();
+    await expect(page.locator('.reply-box blockquote')).toContainText('The **quoted** words are here.');
+    await page.locator('#reply-body').fill('I agree with this.');
+    await page.getByRole('button', { name: 'Send reply' }).click();
+    const quoted = page.getByTestId('post').filter({ hasText: 'I agree with this.' });
+    await expect(quoted.locator('blockquote')).toContainText('The **quoted** words are here.');
+
+    await page.locator('#reply-body').pressSequentially('thanks @Al');
+    await page.getByRole('list', { name: 'Members to mention' }).getByRole('button', { name: '@Alice' }).click();
+    await expect(page.locator('#reply-body')).toHaveValue('thanks @Alice ');
+    await page.getByRole('button', { name: 'Send reply' }).click();
+    await expect(page.getByTestId('post').filter({ hasText: 'thanks' }).locator('.mention')).toHaveText('@Alice');
+
+    // Delete own reply: it stays in place, marked deleted.
+    await quoted.getByRole('button', { name: /Delete/ }).click();
+    await expect(page.getByText('This post was deleted by its author.')).toBeVisible();
+    await expect(page.getByText('I agree with this.')).toHaveCount(0);
+
+    // Pinning the older thread puts it first; deleting the newer one removes it from the feed.
+    await page.getByRole('link', { name: /Pin Club/ }).click();
+    const rows = page.getByTestId('thread-row');
+    await expect(rows.first()).toContainText('Newer thread');
+    await page.getByRole('link', { name: /Older thread/ }).click();
+    await page.getByTestId('post').first().getByRole('button', { name: /Pin thread/ }).click();
+    await expect(page.getByText('Pinned')).toBeVisible();
+    await page.getByRole('link', { name: /Pin Club/ }).click();
+    await expect(rows.first()).toContainText('Older thread');
+    await page.getByRole('link', { name: /Newer thread/ }).click();
+    await page.getByTestId('post').first().getByRole('button', { name: /Delete/ }).click();
+    await expect(page.getByRole('alert')).toHaveText('This thread does not exist or was deleted.');
+    await page.getByRole('link', { name: /Pin Club/ }).click();
+    await expect(rows).toHaveCount(1);
+    await expect(rows.first()).toContainText('Older thread');
+  } finally {
+    await context.close();
+  }
+});
+
+test('on a 360 px phone in Chinese, nothing overflows and every control has an accessible name', async ({ browser, baseURL }) => {
+  const context = await browser.newContext({ baseURL, viewport: { width: 360, height: 740 }, locale: 'zh-CN', colorScheme: 'dark' });
+  const page = await context.newPage();
+  try {
+    await page.goto('/');
+    await expect(page.getByRole('heading', { name: '欢迎使用 Hearth' })).toBeVisible();
+    await page.getByLabel('显示名称').fill('王小明');
+    await page.getByRole('button', { name: '创建我的身份' }).click();
+    await page.getByRole('button', { name: /创建社群/ }).click();
+    await page.getByLabel('名称', { exact: true }).fill('读书会');
+    await page.getByRole('button', { name: '创建社群' }).last().click();
+    await expect(page.getByRole('heading', { level: 1, name: /读书会/ })).toBeVisible();
+    await page.getByRole('link', { name: /发起主题/ }).click();
+    await page.getByLabel('标题', { exact: true }).fill('第一次聚会时间');
+    await page.getByLabel(/Markdown/).fill('大家周六下午有空吗？');
+    await page.getByRole('button', { name: '发布主题' }).click();
+    await expect(page.getByRole('heading', { level: 1, name: '第一次聚会时间' })).toBeVisible();
+
+    const audit = () =>
+      page.evaluate(() => {
+        const unnamed: string[] = [];
+        for (const el of document.querySelectorAll<HTMLElement>('button, a[href], input:not([type=hidden]), textarea, select')) {
+          if (el.closest('[hidden]') || el.getClientRects().length === 0 && !(el instanceof HTMLInputElement && el.type === 'file')) continue;
+          const labelled = el.id && document.querySelector(`label[for="${el.id}"]`)?.textContent?.trim();
+          const name = el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || labelled || el.textContent?.trim() || el.getAttribute('title');
+          if (!name) unnamed.push(el.outerHTML.slice(0, 80));
+        }
+        return { unnamed, overflow: document.documentElement.scrollWidth - window.innerWidth };
+      });
+    for (const path of ['thread', 'feed', 'members', 'home', 'settings']) {
+      if (path === 'feed') await page.getByRole('link', { name: /读书会/ }).click();
+      if (path === 'members') await page.getByRole('link', { name: /成员与邀请/ }).click();
+      if (path === 'home') await page.getByRole('link', { name: '首页' }).click();
+      if (path === 'settings') await page.getByRole('link', { name: '设置' }).click();
+      await page.waitForTimeout(200);
+      const result = await audit();
+      expect(result.unnamed, path).toEqual([]);
+      expect(result.overflow, path).toBeLessThanOrEqual(0);
+    }
+  } finally {
+    await context.close();
+  }
+});

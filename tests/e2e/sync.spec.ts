@@ -33,6 +33,8 @@ test('a member joins from an invite, both write and both see both; offline write
     // History arrived over WebRTC: Alice's thread written before Bob joined.
     await expect(bob.page.getByRole('link', { name: /Welcome thread/ })).toBeVisible({ timeout: 20_000 });
     await expect(bob.page.getByTestId('peer-count')).toHaveText(/1 peers connected/);
+    // Presence comes from awareness: Bob sees who is online now.
+    await expect(bob.page.getByTestId('online-members')).toHaveText('Alice');
     await expect(alice.page.getByTestId('invite-uses').first()).toHaveText('1 of 3 uses', { timeout: 15_000 });
     await expect(alice.page.getByTestId('member-row').filter({ hasText: 'Bob' })).toBeVisible();
 
