@@ -38,6 +38,7 @@ export class CommunityDoc {
   #closed = false;
   #unauthorised: number | null = null;
   #gateRejects: number | null = null;
+  #acceptedListeners = new Set<(records: AnyRecord[], doc: CommunityDoc) => void | Promise<void>>();
 
   constructor(
     readonly db: HearthDb,
@@ -88,13 +89,32 @@ export class CommunityDoc {
     const checked = await checkRecord(record, { cid: this.cid, key: record.id });
     if (!checked.ok) return { ok: false, reason: checked.reason };
     try {
-      await this.#enqueue(() => applyRecords(this.db, this.cid, [record]));
+      await this.#enqueue(async () => {
+        await applyRecords(this.db, this.cid, [record]);
+        this.#announce([record]);
+      });
       this.doc.transact(() => this.records.set(record.id, record), LOCAL);
       await this.#persisted;
     } catch (error) {
       return { ok: false, reason: isQuotaError(error) ? 'storage.full' : 'storage.failed' };
     }
     return { ok: true, record };
+  }
+
+  /**
+   * Subscribes to records newly accepted and projected (local writes and records from peers), for
+   * derived local data such as the search index and the notification inbox. Returns unsubscribe.
+   */
+  onAccepted(listener: (records: AnyRecord[], doc: CommunityDoc) => void | Promise<void>): () => void {
+    this.#acceptedListeners.add(listener);
+    return () => this.#acceptedListeners.delete(listener);
+  }
+
+  #announce(records: AnyRecord[]): void {
+    if (!records.length) return;
+    for (const listener of this.#acceptedListeners) {
+      Promise.resolve(listener(records, this)).catch((e) => console.error('accepted-record listener failed', e));
+    }
   }
 
   #enqueue<T>(job: () => Promise<T>): Promise<T> {
@@ -151,6 +171,7 @@ export class CommunityDoc {
       );
     }
     await applyRecords(this.db, this.cid, outcome.accepted);
+    this.#announce(outcome.accepted);
     const auth = await authorityOf(this.db, this.cid);
     if (
       this.#unauthorised === null ||
