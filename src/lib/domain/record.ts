@@ -74,7 +74,99 @@ export const bodySchemas = {
   /** Moderators ban and unban members; a banned member's later records are rejected. */
   ban: v.strictObject({ member: MemberId, banned: v.boolean(), reason: v.optional(Text(500)) }),
   /** Moderators hide and unhide posts. */
-  hide: v.strictObject({ target: Id, hidden: v.boolean() })
+  hide: v.strictObject({ target: Id, hidden: v.boolean() }),
+
+  // ---- Q&A ----------------------------------------------------------------------------
+  /** A question to the community, or to one member (`askTo`, as Knowledge Planet does). */
+  question: v.strictObject({
+    title: NonEmpty(MAX_TITLE),
+    body: Text(MAX_POST_BODY),
+    askTo: v.optional(MemberId),
+    mentions: v.optional(v.pipe(v.array(MemberId), v.maxLength(50)))
+  }),
+  answer: v.strictObject({ question: Id, body: NonEmpty(MAX_POST_BODY), mentions: v.optional(v.pipe(v.array(MemberId), v.maxLength(50))) }),
+  /** An upvote on a question or answer; the member's latest record decides. */
+  upvote: v.strictObject({ target: Id, on: v.boolean() }),
+  /** Accepts an answer (or withdraws acceptance with null). Only the asker or a moderator. */
+  accept: v.strictObject({ question: Id, answer: v.nullable(Id) }),
+
+  // ---- polls --------------------------------------------------------------------------
+  poll: v.strictObject({
+    title: NonEmpty(MAX_TITLE),
+    options: v.pipe(v.array(NonEmpty(200)), v.minLength(2), v.maxLength(20)),
+    multiple: v.boolean(),
+    /** For multiple choice: how many options a member may pick at most. */
+    maxChoices: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(20)),
+    closesAt: v.nullable(v.pipe(v.number(), v.integer())),
+    results: v.picklist(['always', 'after_vote', 'after_close']),
+    /** The thread the poll belongs to, when it is inside one. */
+    thread: v.optional(Id)
+  }),
+  /** A member's choices; the latest vote before the poll closes is the one counted. */
+  vote: v.strictObject({ poll: Id, choices: v.pipe(v.array(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(19))), v.maxLength(20)) }),
+  /** Closes a poll early: its author or a moderator. */
+  close: v.strictObject({ target: Id }),
+
+  // ---- check-in challenges (打卡) ------------------------------------------------------
+  challenge: v.strictObject({
+    title: NonEmpty(MAX_TITLE),
+    prompt: Text(1000),
+    /** First day, as the creator's calendar date YYYY-MM-DD. */
+    startDate: v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}$/)),
+    days: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(366))
+  }),
+  /** One per member per calendar day: `date` is the member's local date when checking in. */
+  checkin: v.strictObject({
+    challenge: Id,
+    date: v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}$/)),
+    note: Text(500)
+  }),
+
+  // ---- shared notes (co-edited rich text) ------------------------------------------------
+  /** A note and who may edit it. The text lives in `note-edit` records: signed Yjs updates. */
+  note: v.strictObject({
+    title: NonEmpty(MAX_TITLE),
+    access: v.picklist(['everyone', 'roles', 'members']),
+    roles: v.optional(v.pipe(v.array(v.picklist(['admin', 'moderator', 'member'])), v.maxLength(3))),
+    members: v.optional(v.pipe(v.array(MemberId), v.maxLength(200)))
+  }),
+  /** Changes who may edit a note: its author or a moderator; the latest record wins. */
+  'note-access': v.strictObject({
+    note: Id,
+    access: v.picklist(['everyone', 'roles', 'members']),
+    roles: v.optional(v.pipe(v.array(v.picklist(['admin', 'moderator', 'member'])), v.maxLength(3))),
+    members: v.optional(v.pipe(v.array(MemberId), v.maxLength(200)))
+  }),
+  /** One batch of edits to a note: a Yjs update (base64url), applied only if its author may edit. */
+  'note-edit': v.strictObject({ note: Id, update: v.pipe(v.string(), v.maxLength(48_000), v.regex(/^[A-Za-z0-9_-]*$/)) }),
+
+  // ---- private surveys -------------------------------------------------------------------
+  survey: v.strictObject({
+    title: NonEmpty(MAX_TITLE),
+    questions: v.pipe(
+      v.array(
+        v.strictObject({
+          id: v.pipe(v.string(), v.regex(/^[a-z0-9]{1,16}$/)),
+          kind: v.picklist(['choice', 'scale', 'text']),
+          prompt: NonEmpty(500),
+          options: v.optional(v.pipe(v.array(NonEmpty(200)), v.minLength(2), v.maxLength(20)))
+        })
+      ),
+      v.minLength(1),
+      v.maxLength(30)
+    ),
+    /** Who can read the answers (the creator and admins): each response is encrypted to these keys. */
+    recipients: v.pipe(v.array(MemberId), v.minLength(1), v.maxLength(20)),
+    closesAt: v.nullable(v.pipe(v.number(), v.integer()))
+  }),
+  /** Answers encrypted (AES-GCM) under a fresh key, wrapped for each recipient with X25519. */
+  'survey-response': v.strictObject({
+    survey: Id,
+    epk: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/)),
+    iv: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{16}$/)),
+    ciphertext: v.pipe(v.string(), v.maxLength(40_000), v.regex(/^[A-Za-z0-9_-]*$/)),
+    keys: v.pipe(v.array(v.strictObject({ to: MemberId, wrapped: v.pipe(v.string(), v.maxLength(200)) })), v.minLength(1), v.maxLength(20))
+  })
 } as const;
 
 export type Kind = keyof typeof bodySchemas;
@@ -140,7 +232,21 @@ export function targetOf(r: AnyRecord): string | null {
     case 'tombstone':
     case 'pin':
     case 'hide':
+    case 'upvote':
+    case 'close':
       return r.body.target;
+    case 'answer':
+    case 'accept':
+      return r.body.question;
+    case 'vote':
+      return r.body.poll;
+    case 'checkin':
+      return r.body.challenge;
+    case 'note-access':
+    case 'note-edit':
+      return r.body.note;
+    case 'survey-response':
+      return r.body.survey;
     case 'join':
       return r.body.invite;
     default:
