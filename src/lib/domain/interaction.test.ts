@@ -146,6 +146,7 @@ describe('check-in challenges', () => {
     expect(streaks(['2026-02-27', '2026-02-28'], '2026-03-02', row).current).toBe(0);
     const board = leaderboard(row, '2026-03-02');
     expect(board.map((e) => e.member)).toEqual([bob.publicKey, carol.publicKey]);
-    expect(board[1]).toMatchObject({ total: 2, longest: 1, current: 0, completion: 0.5 });
+    // Carol checked in yesterday: her streak of 1 stands until today ends.
+    expect(board[1]).toMatchObject({ total: 2, longest: 1, current: 1, completion: 0.5 });
   });
 });
