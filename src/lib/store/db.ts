@@ -3,6 +3,9 @@
 import Dexie, { type Table } from 'dexie';
 import type { AnyRecord } from '../domain/record';
 import type { MemberRow, PostRow, ThreadRow } from '../domain/posts';
+import type { AnswerRow, QuestionRow } from '../domain/qa';
+import type { PollRow } from '../domain/polls';
+import type { ChallengeRow } from '../domain/challenges';
 
 export interface IdentityRow {
   key: 'me';
@@ -75,6 +78,10 @@ export class HearthDb extends Dexie {
   rejected!: Table<RejectedRow, string>;
   drafts!: Table<DraftRow, string>;
   projectionMeta!: Table<ProjectionMetaRow, string>;
+  questions!: Table<QuestionRow, string>;
+  answers!: Table<AnswerRow, string>;
+  polls!: Table<PollRow, string>;
+  challenges!: Table<ChallengeRow, string>;
 
   constructor(name = 'hearth') {
     super(name);
@@ -90,6 +97,13 @@ export class HearthDb extends Dexie {
       rejected: 'key, cid',
       drafts: 'key',
       projectionMeta: 'cid'
+    });
+    // Interaction features: questions/answers, polls, check-in challenges (rebuilt from records).
+    this.version(2).stores({
+      questions: 'id, cid, [cid+rank], [cid+askTo]',
+      answers: 'id, cid, question',
+      polls: 'id, cid, [cid+createdAt], thread',
+      challenges: 'id, cid, [cid+createdAt]'
     });
   }
 }

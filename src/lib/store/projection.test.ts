@@ -14,7 +14,11 @@ async function snapshot(db: HearthDb, cid: string) {
   return {
     threads: byId(await db.threads.where('cid').equals(cid).toArray()),
     replies: byId(await db.replies.where('cid').equals(cid).toArray()),
-    members: (await db.members.where('cid').equals(cid).toArray()).map((m) => ({ ...m }))
+    members: (await db.members.where('cid').equals(cid).toArray()).map((m) => ({ ...m })),
+    questions: byId(await db.questions.where('cid').equals(cid).toArray()),
+    answers: byId(await db.answers.where('cid').equals(cid).toArray()),
+    polls: byId(await db.polls.where('cid').equals(cid).toArray()),
+    challenges: byId(await db.challenges.where('cid').equals(cid).toArray())
   };
 }
 
@@ -55,6 +59,26 @@ async function sampleCommunity() {
     await wb('reaction', { target: threads[0].id, emoji: '👍', on: true }),
     await w('reply', { thread: bobThread.id, parent: bobThread.id, body: 'alice answers bob' })
   );
+  // Q&A, a poll and a challenge, with records that arrive in any order relative to their roots.
+  const question = await wb('question', { title: 'Best lock?', body: 'for the city' });
+  const a1 = await w('answer', { question: question.id, body: 'a U-lock' });
+  const a2 = await w('answer', { question: question.id, body: 'two locks' });
+  const poll = await w('poll', { title: 'When?', options: ['Sat', 'Sun'], multiple: false, maxChoices: 1, closesAt: null, results: 'always' });
+  const challenge = await w('challenge', { title: 'Ride daily', prompt: 'km?', startDate: '2023-11-14', days: 30 });
+  records.push(
+    question,
+    a1,
+    a2,
+    await wb('upvote', { target: a2.id, on: true }),
+    await wb('accept', { question: question.id, answer: a1.id }),
+    await w('edit', { target: a2.id, body: 'two good locks' }),
+    poll,
+    await wb('vote', { poll: poll.id, choices: [1] }),
+    await w('vote', { poll: poll.id, choices: [0] }),
+    await wb('vote', { poll: poll.id, choices: [0] }),
+    challenge,
+    await wb('checkin', { challenge: challenge.id, date: '2023-11-14', note: '12 km' })
+  );
   // A stranger's post never shows, whatever arrives.
   const mallory = await newMember();
   records.push(await writer(mallory, g.id)('thread', { title: 'spam', body: 'spam' }));
@@ -70,6 +94,10 @@ describe('projection', () => {
     const expected = await snapshot(reference, cid);
     expect(expected.threads.map((t) => t.title).sort()).toEqual(['Bob asks', 'T0', 'T1 edited', 'T2', 'T3']);
     expect(expected.members.map((m) => m.name).sort()).toEqual(['Alice R.', 'Bob']);
+    expect(expected.questions).toMatchObject([{ title: 'Best lock?', solved: 1, answerCount: 2 }]);
+    expect(expected.answers.find((a) => a.accepted)?.body).toBe('a U-lock');
+    expect(expected.polls[0].counts).toEqual([2, 0]);
+    expect(Object.values(expected.challenges[0].checkins)).toHaveLength(1);
 
     await fc.assert(
       fc.asyncProperty(fc.shuffledSubarray(records, { minLength: records.length }), fc.integer({ min: 1, max: 5 }), async (order, size) => {

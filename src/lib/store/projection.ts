@@ -6,10 +6,11 @@ import Dexie from 'dexie';
 import { affectsAuthority, changedMembers, computeAuthority, type Authority } from '../domain/authority';
 import { isPost, projectCommunity, projectMember, projectMembers, projectPost, projectThread, type PostRow, type ThreadRow } from '../domain/posts';
 import { targetOf, type AnyRecord, type SignedRecord } from '../domain/record';
+import { isInteractionRoot, projectInteraction, projectRoots, type InteractionRoot, type InteractionRows } from '../domain/interaction';
 import type { CommunityRow, HearthDb, StoredRecord } from './db';
 
 /** Bump when row shapes or projection rules change: every community is rebuilt from its records on open. */
-export const PROJECTION_VERSION = 2;
+export const PROJECTION_VERSION = 3;
 
 /** Past this many records in one batch a full rebuild is cheaper than per-post recomputation. */
 const REBUILD_THRESHOLD = 2000;
@@ -64,7 +65,52 @@ function communityFromGenesis(g: SignedRecord<'genesis'>, existing: CommunityRow
   };
 }
 
-const TABLES = (db: HearthDb) => [db.records, db.threads, db.replies, db.members, db.communities, db.projectionMeta];
+const TABLES = (db: HearthDb) => [
+  db.records,
+  db.threads,
+  db.replies,
+  db.members,
+  db.communities,
+  db.projectionMeta,
+  db.questions,
+  db.answers,
+  db.polls,
+  db.challenges
+];
+
+async function writeInteraction(db: HearthDb, rows: InteractionRows): Promise<void> {
+  await db.questions.bulkPut(rows.questions);
+  await db.answers.bulkPut(rows.answers);
+  await db.polls.bulkPut(rows.polls);
+  await db.challenges.bulkPut(rows.challenges);
+}
+
+/** Recomputes questions (with their answers), polls and challenges touched by a batch. */
+async function applyInteraction(db: HearthDb, touched: StoredRecord[], auth: Authority): Promise<void> {
+  const rootIds = new Set<string>();
+  for (const r of touched) {
+    if (isInteractionRoot(r)) rootIds.add(r.id);
+    else if (r.kind === 'answer') rootIds.add(r.body.question);
+  }
+  if (!rootIds.size) return;
+  const roots = (await db.records.bulkGet([...rootIds])).filter((r): r is StoredRecord & InteractionRoot => !!r && isInteractionRoot(r));
+  const related = new Map<string, AnyRecord[]>();
+  const load = async (id: string) => {
+    if (!related.has(id)) related.set(id, await db.records.where('target').equals(id).toArray());
+    return related.get(id)!;
+  };
+  for (const root of roots) {
+    for (const r of await load(root.id)) if (r.kind === 'answer') await load(r.id);
+  }
+  const rows = projectRoots(roots, (id) => related.get(id) ?? [], auth);
+  // Roots whose author is not (or no longer) a member, and answers that fell away, leave the tables.
+  const kept = new Set([...rows.questions, ...rows.polls, ...rows.challenges].map((r) => r.id));
+  const gone = roots.filter((r) => !kept.has(r.id)).map((r) => r.id);
+  await Promise.all([db.questions.bulkDelete(gone), db.polls.bulkDelete(gone), db.challenges.bulkDelete(gone)]);
+  const questionIds = roots.filter((r) => r.kind === 'question').map((r) => r.id);
+  if (questionIds.length) await db.answers.where('question').anyOf(questionIds).delete();
+  await writeInteraction(db, rows);
+}
 
 /** Adds gate-approved records of one community to the projections. */
 export async function applyRecords(db: HearthDb, cid: string, records: AnyRecord[]): Promise<void> {
@@ -91,14 +137,17 @@ export async function applyRecords(db: HearthDb, cid: string, records: AnyRecord
     // by members whose standing changed (a join makes their earlier-received posts visible).
     const touched = new Set<string>();
     const addTouched = (r: AnyRecord) => {
-      if (isPost(r)) touched.add(r.id);
+      if (isPost(r) || isInteractionRoot(r) || r.kind === 'answer') touched.add(r.id);
       const t = targetOf(r);
       if (t) touched.add(t);
     };
     records.forEach(addTouched);
+    // Records about an answer (upvotes, edits) touch its question through the answer.
     for (const key of changed) (await db.records.where('[cid+author]').equals([cid, key]).toArray()).forEach(addTouched);
 
-    const touchedRecords = (await db.records.bulkGet([...touched])).filter((r): r is StoredRecord => !!r && isPost(r));
+    const touchedAll = (await db.records.bulkGet([...touched])).filter((r): r is StoredRecord => !!r);
+    await applyInteraction(db, touchedAll, auth);
+    const touchedRecords = touchedAll.filter(isPost);
     const threadIds = new Set(touchedRecords.filter((r) => r.kind === 'thread').map((r) => r.id));
 
     const replyRows: PostRow[] = [];
@@ -156,6 +205,8 @@ export async function rebuildProjection(db: HearthDb, cid: string): Promise<void
     await db.threads.where('cid').equals(cid).delete();
     await db.replies.where('cid').equals(cid).delete();
     await db.members.where('cid').equals(cid).delete();
+    await Promise.all([db.questions, db.answers, db.polls, db.challenges].map((t) => t.where('cid').equals(cid).delete()));
+    await writeInteraction(db, projectInteraction(records, auth));
     await db.threads.bulkPut(threads);
     await db.replies.bulkPut(replies);
     await db.members.bulkPut(projectMembers(cid, records, auth));
