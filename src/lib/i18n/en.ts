@@ -1,8 +1,10 @@
 // English strings. Keys name the domain concept first (thread.*, reply.*, community.*).
 import { insightsEn } from './insights';
+import { engageEn } from './engage';
 
 export const en = {
   ...insightsEn,
+  ...engageEn,
   'app.name': 'Hearth',
   'app.tagline': 'Your community, on your members’ own devices.',
   'app.loading': 'Opening Hearth…',

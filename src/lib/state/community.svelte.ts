@@ -227,7 +227,8 @@ export class CommunityState {
     ];
   }
 
-  private async write<K extends Kind>(kind: K, body: BodyOf<K>): Promise<AppendResult> {
+  /** Seals a record as this member and publishes it to the community. */
+  async write<K extends Kind>(kind: K, body: BodyOf<K>): Promise<AppendResult> {
     const doc = this.doc ?? (await openCommunityDoc(this.db, this.cid));
     const record = await sealRecord(this.identity, { kind, cid: this.cid, ts: Date.now(), body });
     return doc.append(record as AnyRecord);
