@@ -1,0 +1,125 @@
+// Signals beyond the interaction matrix that still rank a brand-new thread: who wrote it (and
+// how the member relates to them), when it was written (and when the member is active), and how
+// many members threads like it drew. They use only training interactions and what is known of
+// an item when it is created, never the member's own authorship of the item being ranked.
+import type { Feedback, Scorer } from './feedback';
+import type { TfIdf } from './tfidf';
+
+export interface ItemMeta {
+  /** Creation time of each item. */
+  created: Float64Array;
+  /** Member index of each item's author, -1 when unknown or not a member of the matrix. */
+  author: Int32Array;
+}
+
+const DAY = 86_400_000;
+
+/**
+ * Threads written when the member was active: Σ exp(−|t − x|/τ) over the member's interaction
+ * times x. With `log`, the logarithm computed around the nearest x, so that far from all of the
+ * member's activity, where the kernel underflows, "nearer in time" still ranks higher (a member
+ * who went quiet years ago is likelier to touch the first new threads than the last).
+ */
+export function fitTimeProximity(train: Feedback, meta: ItemMeta, options: { scaleDays?: number; log?: boolean; name?: string } = {}): Scorer {
+  const tau = (options.scaleDays ?? 60) * DAY;
+  return {
+    name: options.name ?? 'time',
+    score(member) {
+      const times = train.timesOf(member);
+      const out = new Float64Array(train.items);
+      if (times.length === 0) return out;
+      for (let i = 0; i < train.items; i++) {
+        const t = meta.created[i];
+        let nearest = Infinity;
+        for (const x of times) nearest = Math.min(nearest, Math.abs(t - x));
+        let s = 0;
+        for (const x of times) s += Math.exp(-(Math.abs(t - x) - nearest) / tau);
+        out[i] = options.log ? Math.log(s) - nearest / tau : s * Math.exp(-nearest / tau);
+      }
+      return out;
+    }
+  };
+}
+
+/**
+ * Social tie to the item's author: how often the member and the author met in training
+ * (one touched the other's thread, or both touched one thread). Self-ties count zero.
+ */
+export function fitAuthorAffinity(train: Feedback, meta: ItemMeta): Scorer & { tie(member: number, other: number): number } {
+  const ties = new Map<number, Map<number, number>>();
+  const add = (a: number, b: number, w: number) => {
+    if (a === b || a < 0 || b < 0) return;
+    let m = ties.get(a);
+    if (!m) ties.set(a, (m = new Map()));
+    m.set(b, (m.get(b) ?? 0) + w);
+  };
+  for (let i = 0; i < train.items; i++) {
+    const members = train.membersOf(i);
+    const author = meta.author[i];
+    for (const u of members) {
+      add(u, author, 1);
+      add(author, u, 1);
+    }
+    // Co-participants of small threads know each other; in large threads the tie is diluted.
+    if (members.length > 1 && members.length <= 30) {
+      const w = 1 / (members.length - 1);
+      for (const u of members) for (const v of members) add(u, v, w);
+    }
+  }
+  const tie = (member: number, other: number) => ties.get(member)?.get(other) ?? 0;
+  return {
+    name: 'author-affinity',
+    tie,
+    score(member) {
+      const out = new Float64Array(train.items);
+      const mine = ties.get(member);
+      if (!mine) return out;
+      for (let i = 0; i < train.items; i++) {
+        const a = meta.author[i];
+        if (a >= 0 && a !== member) out[i] = Math.log1p(mine.get(a) ?? 0);
+      }
+      return out;
+    }
+  };
+}
+
+/** How many members the author's earlier threads drew, on average (authors whose questions get answered). */
+export function fitAuthorPull(train: Feedback, meta: ItemMeta): Scorer {
+  const counts = train.itemCounts();
+  const sum = new Map<number, number>();
+  const n = new Map<number, number>();
+  for (let i = 0; i < train.items; i++) {
+    const a = meta.author[i];
+    if (a < 0 || counts[i] === 0) continue;
+    sum.set(a, (sum.get(a) ?? 0) + counts[i]);
+    n.set(a, (n.get(a) ?? 0) + 1);
+  }
+  const prior = 1;
+  const out = new Float64Array(train.items);
+  for (let i = 0; i < train.items; i++) {
+    const a = meta.author[i];
+    // Shrunk toward 1 member (the author alone) for authors with little history.
+    out[i] = a >= 0 ? Math.log1p(((sum.get(a) ?? 0) + prior) / ((n.get(a) ?? 0) + 1)) : 0;
+  }
+  return { name: 'author-pull', score: () => out };
+}
+
+/** Popularity predicted from content: the members drawn by the k most similar threads that have interactions. */
+export function fitContentPopularity(train: Feedback, index: TfIdf, k = 20): Scorer {
+  const counts = train.itemCounts();
+  const out = new Float64Array(train.items);
+  for (let i = 0; i < train.items; i++) {
+    const sims = index.similarTo(i);
+    const pool: number[] = [];
+    for (let j = 0; j < train.items; j++) if (j !== i && counts[j] > 0 && sims[j] > 0) pool.push(j);
+    pool.sort((a, b) => sims[b] - sims[a]);
+    let num = 0;
+    let den = 0;
+    for (const j of pool.slice(0, k)) {
+      num += sims[j] * Math.log1p(counts[j]);
+      den += sims[j];
+    }
+    out[i] = den > 0 ? num / den : 0;
+  }
+  return { name: 'content-popularity', score: () => out };
+}

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { Feedback } from './feedback';
+import { fitContent, stem, TfIdf, tokenize } from './tfidf';
+
+describe('tokenize', () => {
+  it('cuts Chinese into words and character bigrams, without particles', () => {
+    const tokens = tokenize('我的自行车刹车坏了');
+    expect(tokens).toContain('刹车');
+    expect(tokens).toContain('自行');
+    expect(tokens.some((t) => t.includes('的'))).toBe(false);
+  });
+
+  it('lowercases English, drops stop words and joins plural and -ing forms', () => {
+    expect(tokenize('The Brakes and the brake')).toEqual(['brak', 'brak']);
+    expect(stem('riding')).toBe(stem('rides'));
+    expect(tokenize('Tyres 700c')).toEqual(['tyr', '700c']);
+  });
+
+  it('keeps English words inside Chinese text', () => {
+    expect(tokenize('怎么调整 Shimano 变速器')).toEqual(expect.arrayContaining(['shimano', '变速', '速器', '调整']));
+  });
+});
+
+describe('TF-IDF', () => {
+  const docs = ['自行车刹车片磨损', '刹车片怎么更换', '变速器调整方法', '周末骑行路线推荐', '骑行路线：城市到郊区'];
+  const index = new TfIdf(docs);
+
+  it('finds the Chinese thread about the same topic as most similar', () => {
+    const sims = index.similarTo(0);
+    const others = [1, 2, 3, 4].sort((a, b) => sims[b] - sims[a]);
+    expect(sims[0]).toBeCloseTo(1, 10);
+    expect(others[0]).toBe(1); // 刹车 (brakes) is shared with doc 1
+    expect(sims[3]).toBe(0);
+  });
+
+  it('gives rare terms more weight than common ones', () => {
+    const id = (t: string) => index.vocabulary.get(t)!;
+    expect(index.idf[id('骑行')]).toBeLessThan(index.idf[id('郊区')]);
+  });
+
+  it('recommends to a member the threads like the ones they touched', () => {
+    const train = new Feedback(1, docs.length, [{ member: 0, item: 3, weight: 1, ts: 0 }]);
+    const scores = fitContent(train, index).score(0);
+    expect(scores[4]).toBeGreaterThan(scores[0]);
+    expect(scores[4]).toBeGreaterThan(scores[2]);
+  });
+});
