@@ -17,6 +17,10 @@ const Text = (max: number) => v.pipe(v.string(), v.maxLength(max));
 const NonEmpty = (max: number) =>
   v.pipe(v.string(), v.maxLength(max), v.check((s) => s.trim().length > 0));
 const Emoji = v.pipe(v.string(), v.minLength(1), v.maxLength(16));
+const Url = v.pipe(v.string(), v.maxLength(300), v.regex(/^https?:\/\/\S+$/));
+/** Marks a record written by an automation rule: one visible record per (rule, key), whichever device ran it. */
+const Auto = v.optional(v.strictObject({ rule: v.pipe(v.string(), v.maxLength(40)), key: v.pipe(v.string(), v.maxLength(120)), device: v.pipe(v.string(), v.maxLength(60)) }));
+const Tiers = v.optional(v.pipe(v.array(v.pipe(v.string(), v.minLength(1), v.maxLength(40))), v.maxLength(20)));
 
 export const bodySchemas = {
   genesis: v.strictObject({
@@ -29,12 +33,18 @@ export const bodySchemas = {
   }),
   profile: v.strictObject({
     name: NonEmpty(MAX_NAME),
-    bio: v.optional(Text(500))
+    bio: v.optional(Text(500)),
+    /** An emoji avatar (images would bloat every device's copy). */
+    avatar: v.optional(Emoji),
+    links: v.optional(v.pipe(v.array(Url), v.maxLength(5)))
   }),
   thread: v.strictObject({
     title: NonEmpty(MAX_TITLE),
     body: Text(MAX_POST_BODY),
-    mentions: v.optional(v.pipe(v.array(MemberId), v.maxLength(50)))
+    mentions: v.optional(v.pipe(v.array(MemberId), v.maxLength(50))),
+    /** Limited to members of these tiers (and moderators); shown to nobody else in the app. */
+    tiers: Tiers,
+    auto: Auto
   }),
   reply: v.strictObject({
     thread: Id,
@@ -42,7 +52,8 @@ export const bodySchemas = {
     parent: Id,
     body: NonEmpty(MAX_POST_BODY),
     quote: v.optional(v.strictObject({ id: Id, text: Text(1000) })),
-    mentions: v.optional(v.pipe(v.array(MemberId), v.maxLength(50)))
+    mentions: v.optional(v.pipe(v.array(MemberId), v.maxLength(50))),
+    auto: Auto
   }),
   reaction: v.strictObject({
     target: Id,
@@ -75,6 +86,53 @@ export const bodySchemas = {
   ban: v.strictObject({ member: MemberId, banned: v.boolean(), reason: v.optional(Text(500)) }),
   /** Moderators hide and unhide posts. */
   hide: v.strictObject({ target: Id, hidden: v.boolean() }),
+  /** Any member flags a post for the moderators' review queue. */
+  flag: v.strictObject({ target: Id, reason: v.picklist(['spam', 'abuse', 'off_topic', 'other']), note: v.optional(Text(300)) }),
+  /** Moderators set a minimum interval between one member's replies in a thread (0 turns it off). */
+  slowmode: v.strictObject({ thread: Id, seconds: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(86_400)) }),
+
+  // ---- membership management ----------------------------------------------------------
+  /** A tier the creator offers: name, price label, benefits, how long a payment lasts. */
+  tier: v.strictObject({
+    name: v.pipe(v.string(), v.minLength(1), v.maxLength(40)),
+    price: Text(40),
+    benefits: Text(1000),
+    durationDays: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3660))
+  }),
+  /** A payment recorded by the creator or an admin: extends the member's tier by its duration. */
+  payment: v.strictObject({
+    member: MemberId,
+    tier: v.pipe(v.string(), v.minLength(1), v.maxLength(40)),
+    amount: v.pipe(v.number(), v.minValue(0), v.maxValue(1e9)),
+    currency: v.pipe(v.string(), v.maxLength(8)),
+    /** Payment date as YYYY-MM-DD. */
+    paidOn: v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}$/)),
+    note: v.optional(Text(200))
+  }),
+  /** A short message to one member (reminders, welcomes). Readable by anyone holding the room secret. */
+  notice: v.strictObject({ to: MemberId, text: NonEmpty(1000), auto: Auto }),
+  /** The creator pins a member's trust level (or releases the lock with null). */
+  'trust-lock': v.strictObject({ member: MemberId, level: v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(3))) }),
+  /** Community settings (creator or admin; the latest record wins): automation, trust thresholds, watched words. */
+  settings: v.strictObject({
+    automation: v.strictObject({
+      welcome: v.strictObject({ on: v.boolean(), text: Text(1000) }),
+      digest: v.strictObject({ on: v.boolean() }),
+      reminders: v.strictObject({ on: v.boolean(), daysBefore: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(60)) }),
+      nudges: v.strictObject({ on: v.boolean(), inactiveDays: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(365)) })
+    }),
+    graceDays: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(60)),
+    trust: v.strictObject({
+      /** Thresholds to reach levels 1, 2 and 3. */
+      levels: v.pipe(
+        v.array(v.strictObject({ daysActive: v.number(), replies: v.number(), reactionsReceived: v.number(), daysSinceJoining: v.number() })),
+        v.length(3)
+      ),
+      /** Activity window for keeping a level (demotion when activity drops), in days. */
+      windowDays: v.pipe(v.number(), v.integer(), v.minValue(7), v.maxValue(3650))
+    }),
+    watchedWords: v.pipe(v.array(v.strictObject({ word: v.pipe(v.string(), v.minLength(1), v.maxLength(60)), action: v.picklist(['block', 'flag']) })), v.maxLength(500))
+  }),
 
   // ---- Q&A ----------------------------------------------------------------------------
   /** A question to the community, or to one member (`askTo`, as Knowledge Planet does). */
@@ -232,6 +290,7 @@ export function targetOf(r: AnyRecord): string | null {
     case 'tombstone':
     case 'pin':
     case 'hide':
+    case 'flag':
     case 'upvote':
     case 'close':
       return r.body.target;
@@ -245,6 +304,8 @@ export function targetOf(r: AnyRecord): string | null {
     case 'note-access':
     case 'note-edit':
       return r.body.note;
+    case 'slowmode':
+      return r.body.thread;
     case 'survey-response':
       return r.body.survey;
     case 'join':

@@ -1,0 +1,128 @@
+// Automation rules: pure functions (state, now) -> actions. A creator's or admin's device runs
+// them and signs the actions like any member action. Each action carries a key; the first record
+// with a given (rule, key) is the one shown, so two admin devices running at once never double up.
+import type { Authority } from './authority';
+import { dateOfDay, dayNumber } from './challenges';
+import type { MemberTier, Settings } from './membership';
+import type { BodyOf } from './record';
+
+const DAY = 86_400_000;
+
+export type RuleId = 'welcome' | 'reminder' | 'digest' | 'nudge';
+
+export type Action =
+  | { rule: RuleId; key: string; kind: 'notice'; body: Omit<BodyOf<'notice'>, 'auto'> }
+  | { rule: RuleId; key: string; kind: 'thread'; body: Omit<BodyOf<'thread'>, 'auto'> };
+
+export interface AutomationState {
+  now: number;
+  auth: Authority;
+  settings: Settings;
+  names: Map<string, string>;
+  tiers: MemberTier[];
+  /** Keys of automation records already in the community, as `${rule}:${key}`. */
+  done: Set<string>;
+  /** Last record time of each member. */
+  lastActive: Map<string, number>;
+  /** For the digest: last week's most active threads, open questions. */
+  topThreads: { id: string; title: string; replies: number }[];
+  openQuestions: { id: string; title: string }[];
+}
+
+/** ISO week id (e.g. 2026-W48) of a timestamp, UTC. */
+export function isoWeek(ts: number): string {
+  const day = Math.floor(ts / DAY);
+  const weekday = (new Date(ts).getUTCDay() + 6) % 7; // Monday = 0
+  const thursday = day - weekday + 3;
+  const year = new Date(thursday * DAY).getUTCFullYear();
+  const firstThursday = dayNumber(`${year}-01-04`);
+  const firstMonday = firstThursday - ((new Date(firstThursday * DAY).getUTCDay() + 6) % 7);
+  return `${year}-W${String(Math.floor((day - weekday - firstMonday) / 7) + 1).padStart(2, '0')}`;
+}
+
+const fill = (text: string, vars: Record<string, string>) => text.replace(/\{(\w+)\}/g, (m, k) => vars[k] ?? m);
+
+/** Newcomers of the last 7 days get a welcome note, once. */
+export function welcomeRule(s: AutomationState): Action[] {
+  if (!s.settings.automation.welcome.on) return [];
+  const out: Action[] = [];
+  for (const m of s.auth.members.values()) {
+    if (m.role === 'creator' || m.bannedAt !== null || m.joinedAt < s.now - 7 * DAY || m.joinedAt > s.now) continue;
+    const key = m.key;
+    if (s.done.has(`welcome:${key}`)) continue;
+    out.push({ rule: 'welcome', key, kind: 'notice', body: { to: m.key, text: fill(s.settings.automation.welcome.text, { name: s.names.get(m.key) || '' }) } });
+  }
+  return out;
+}
+
+/** Members whose paid period ends within `daysBefore` days get one reminder per period. */
+export function reminderRule(s: AutomationState): Action[] {
+  const { on, daysBefore } = s.settings.automation.reminders;
+  if (!on) return [];
+  const out: Action[] = [];
+  for (const t of s.tiers) {
+    if (t.status !== 'active' || t.expiresAt === null) continue;
+    if (t.expiresAt - s.now > daysBefore * DAY) continue;
+    const key = `${t.member}:${t.expiresAt}`;
+    if (s.done.has(`reminder:${key}`)) continue;
+    const date = dateOfDay(Math.floor(t.expiresAt / DAY));
+    out.push({ rule: 'reminder', key, kind: 'notice', body: { to: t.member, text: `Your ${t.tier} membership ends on ${date}. Renew to keep access. / 你的 ${t.tier} 会员将于 ${date} 到期，请及时续费。` } });
+  }
+  return out;
+}
+
+/** Once per ISO week: a digest thread of the week's top threads, open questions and new members. */
+export function digestRule(s: AutomationState): Action[] {
+  if (!s.settings.automation.digest.on) return [];
+  const week = isoWeek(s.now);
+  if (s.done.has(`digest:${week}`)) return [];
+  const newMembers = [...s.auth.members.values()].filter((m) => m.joinedAt > s.now - 7 * DAY && m.role !== 'creator');
+  const lines = [
+    `## ${week}`,
+    '',
+    '**Top threads / 热门主题**',
+    ...(s.topThreads.length ? s.topThreads.slice(0, 5).map((t) => `- ${t.title} (${t.replies})`) : ['- —']),
+    '',
+    '**Open questions / 待回答问题**',
+    ...(s.openQuestions.length ? s.openQuestions.slice(0, 5).map((q) => `- ${q.title}`) : ['- —']),
+    '',
+    `**New members / 新成员**: ${newMembers.map((m) => s.names.get(m.key) || m.key.slice(0, 6)).join(', ') || '—'}`
+  ];
+  return [{ rule: 'digest', key: week, kind: 'thread', body: { title: `Weekly digest · 每周摘要 ${week}`, body: lines.join('\n') } }];
+}
+
+/** Once per week: the creator gets a list of members inactive for `inactiveDays`. */
+export function nudgeRule(s: AutomationState): Action[] {
+  const { on, inactiveDays } = s.settings.automation.nudges;
+  if (!on) return [];
+  const week = isoWeek(s.now);
+  if (s.done.has(`nudge:${week}`)) return [];
+  const cutoff = s.now - inactiveDays * DAY;
+  const inactive = [...s.auth.members.values()].filter((m) => m.role !== 'creator' && m.bannedAt === null && (s.lastActive.get(m.key) ?? m.joinedAt) < cutoff);
+  if (!inactive.length) return [];
+  const names = inactive.slice(0, 50).map((m) => s.names.get(m.key) || m.key.slice(0, 6));
+  return [{ rule: 'nudge', key: week, kind: 'notice', body: { to: s.auth.creator, text: `${inactive.length} members inactive for ${inactiveDays}+ days / ${inactive.length} 位成员超过 ${inactiveDays} 天未活跃: ${names.join(', ')}` } }];
+}
+
+export const RULES: Record<RuleId, (s: AutomationState) => Action[]> = {
+  welcome: welcomeRule,
+  reminder: reminderRule,
+  digest: digestRule,
+  nudge: nudgeRule
+};
+
+export function evaluateRules(s: AutomationState): Action[] {
+  return Object.values(RULES).flatMap((rule) => rule(s));
+}
+
+/** Of several records carrying the same automation key, the one every peer shows: the first by (ts, id). */
+export function firstPerAutoKey<T extends { ts: number; id: string; body: { auto?: { rule: string; key: string } } }>(records: T[]): T[] {
+  const first = new Map<string, T>();
+  for (const r of records) {
+    if (!r.body.auto) continue;
+    const k = `${r.body.auto.rule}:${r.body.auto.key}`;
+    const prev = first.get(k);
+    if (!prev || r.ts < prev.ts || (r.ts === prev.ts && r.id < prev.id)) first.set(k, r);
+  }
+  return records.filter((r) => !r.body.auto || first.get(`${r.body.auto.rule}:${r.body.auto.key}`) === r);
+}

@@ -1,0 +1,229 @@
+// Tiers, payments, expiry and trust levels: pure functions of the community's records and a
+// clock, so every peer computes the same tier and the same trust level for every member.
+import type { Authority } from './authority';
+import { dayNumber } from './challenges';
+import { compareRecords, type AnyRecord, type BodyOf, type SignedRecord } from './record';
+
+const DAY = 86_400_000;
+export type Settings = BodyOf<'settings'>;
+
+export const DEFAULT_SETTINGS: Settings = {
+  automation: {
+    welcome: { on: true, text: 'Welcome, {name}! Introduce yourself in a new thread, and ask anything in Q&A.' },
+    digest: { on: true },
+    reminders: { on: true, daysBefore: 7 },
+    nudges: { on: true, inactiveDays: 30 }
+  },
+  graceDays: 7,
+  trust: {
+    levels: [
+      { daysActive: 1, replies: 1, reactionsReceived: 0, daysSinceJoining: 0 },
+      { daysActive: 5, replies: 5, reactionsReceived: 3, daysSinceJoining: 7 },
+      { daysActive: 20, replies: 30, reactionsReceived: 20, daysSinceJoining: 30 }
+    ],
+    windowDays: 100
+  },
+  watchedWords: []
+};
+
+/** The latest settings record by the creator or an admin, or the defaults. */
+export function currentSettings(records: AnyRecord[], auth: Authority): Settings {
+  let settings = DEFAULT_SETTINGS;
+  for (const r of records.filter((r) => r.kind === 'settings').sort(compareRecords)) {
+    const role = auth.roleOf(r.author);
+    if (r.kind === 'settings' && (role === 'creator' || role === 'admin') && auth.isMember(r.author, r.ts)) settings = r.body;
+  }
+  return settings;
+}
+
+export interface TierDefinition {
+  name: string;
+  price: string;
+  benefits: string;
+  durationDays: number;
+}
+
+/** Tiers the creator (or an admin) defined; a later record with the same name replaces the earlier. */
+export function tierDefinitions(records: AnyRecord[], auth: Authority): Map<string, TierDefinition> {
+  const tiers = new Map<string, TierDefinition>();
+  for (const r of records.filter((r) => r.kind === 'tier').sort(compareRecords)) {
+    const role = auth.roleOf(r.author);
+    if (r.kind === 'tier' && (role === 'creator' || role === 'admin')) tiers.set(r.body.name, r.body);
+  }
+  return tiers;
+}
+
+export type TierStatus = 'free' | 'active' | 'grace' | 'expired' | 'lifetime';
+
+export interface MemberTier {
+  member: string;
+  /** The paid tier held now (during grace too); null once expired or never paid. */
+  tier: string | null;
+  /** The tier the member last held, for "expired" lists and renewals. */
+  lastTier: string | null;
+  expiresAt: number | null;
+  status: TierStatus;
+  payments: number;
+  /** Times the member paid again for a period that had already started (a renewal). */
+  renewals: number;
+}
+
+/**
+ * A member's tier now. A join through an invite with a tier starts a period of that tier's length;
+ * each payment extends the period from its end (or from the payment date, if it had lapsed past
+ * the grace days). An invite tier with no definition never expires.
+ */
+export function memberTier(key: string, auth: Authority, tiers: Map<string, TierDefinition>, payments: SignedRecord<'payment'>[], graceDays: number, now: number): MemberTier {
+  const m = auth.members.get(key);
+  const out: MemberTier = { member: key, tier: null, lastTier: null, expiresAt: null, status: 'free', payments: 0, renewals: 0 };
+  if (!m) return out;
+  let tier = m.tier;
+  let expiresAt: number | null = null;
+  let lifetime = false;
+  if (tier) {
+    const def = tiers.get(tier);
+    if (def) expiresAt = m.joinedAt + def.durationDays * DAY;
+    else lifetime = true;
+  }
+  const mine = payments
+    .filter((p) => p.body.member === key)
+    .sort((a, b) => dayNumber(a.body.paidOn) - dayNumber(b.body.paidOn) || compareRecords(a, b));
+  for (const p of mine) {
+    const role = auth.roleOf(p.author);
+    if (role !== 'creator' && role !== 'admin') continue;
+    const def = tiers.get(p.body.tier);
+    if (!def) continue;
+    const paidAt = dayNumber(p.body.paidOn) * DAY;
+    // Paying before the period (plus grace) ran out renews it from its end; otherwise a new period starts.
+    const lapsed = expiresAt === null || p.body.tier !== tier || paidAt > expiresAt + graceDays * DAY;
+    if (!lapsed) out.renewals++;
+    expiresAt = (lapsed ? paidAt : expiresAt!) + def.durationDays * DAY;
+    tier = p.body.tier;
+    lifetime = false;
+    out.payments++;
+  }
+  out.lastTier = tier;
+  out.expiresAt = lifetime ? null : expiresAt;
+  if (!tier) out.status = 'free';
+  else if (lifetime) out.status = 'lifetime';
+  else if (now < expiresAt!) out.status = 'active';
+  else if (now < expiresAt! + graceDays * DAY) out.status = 'grace';
+  else out.status = 'expired';
+  out.tier = out.status === 'active' || out.status === 'grace' || out.status === 'lifetime' ? tier : null;
+  return out;
+}
+
+/** Renewal rate: of members whose paid period has ended or been renewed, the share who renewed. */
+export function renewalRate(tiers: MemberTier[]): number | null {
+  const renewed = tiers.filter((t) => t.renewals > 0).length;
+  const lapsed = tiers.filter((t) => t.status === 'expired' && t.renewals === 0).length;
+  return renewed + lapsed ? renewed / (renewed + lapsed) : null;
+}
+
+// ---- trust levels -------------------------------------------------------------------------
+
+export interface TrustStats {
+  daysActive: number;
+  replies: number;
+  reactionsReceived: number;
+  daysSinceJoining: number;
+}
+
+export interface TrustLevel {
+  member: string;
+  level: 0 | 1 | 2 | 3;
+  locked: boolean;
+  stats: TrustStats;
+}
+
+/**
+ * Activity counted inside the trust window: distinct days with any record, replies and answers
+ * written, reactions and upvotes received from others. Outside the window activity stops counting,
+ * so a member who goes quiet drops back (demotion), unless the creator locked their level.
+ */
+export function trustLevels(records: AnyRecord[], auth: Authority, settings: Settings, now: number): Map<string, TrustLevel> {
+  const since = now - settings.trust.windowDays * DAY;
+  const authorOf = new Map<string, string>();
+  for (const r of records) if (r.kind === 'thread' || r.kind === 'reply' || r.kind === 'question' || r.kind === 'answer') authorOf.set(r.id, r.author);
+  const stats = new Map<string, { days: Set<number>; replies: number; received: number }>();
+  const of = (k: string) => {
+    let s = stats.get(k);
+    if (!s) stats.set(k, (s = { days: new Set(), replies: 0, received: 0 }));
+    return s;
+  };
+  const locks = new Map<string, number | null>();
+  for (const r of [...records].sort(compareRecords)) {
+    if (r.kind === 'trust-lock' && auth.roleOf(r.author) === 'creator') locks.set(r.body.member, r.body.level);
+    if (r.ts < since || r.ts > now || !auth.isMember(r.author, r.ts)) continue;
+    const s = of(r.author);
+    s.days.add(Math.floor(r.ts / DAY));
+    if (r.kind === 'reply' || r.kind === 'answer') s.replies++;
+    if ((r.kind === 'reaction' && r.body.on) || (r.kind === 'upvote' && r.body.on)) {
+      const target = authorOf.get(r.body.target);
+      if (target && target !== r.author) of(target).received++;
+    }
+  }
+  const out = new Map<string, TrustLevel>();
+  for (const [key, m] of auth.members) {
+    const s = stats.get(key);
+    const st: TrustStats = {
+      daysActive: s?.days.size ?? 0,
+      replies: s?.replies ?? 0,
+      reactionsReceived: s?.received ?? 0,
+      daysSinceJoining: Math.max(0, Math.floor((now - m.joinedAt) / DAY))
+    };
+    let level: 0 | 1 | 2 | 3 = 0;
+    settings.trust.levels.forEach((t, i) => {
+      if (level === i && st.daysActive >= t.daysActive && st.replies >= t.replies && st.reactionsReceived >= t.reactionsReceived && st.daysSinceJoining >= t.daysSinceJoining) {
+        level = (i + 1) as 1 | 2 | 3;
+      }
+    });
+    const lock = locks.get(key);
+    const locked = lock !== undefined && lock !== null;
+    // Staff are trusted by role; the creator and admins hold level 3.
+    if (m.role === 'creator' || m.role === 'admin') level = 3;
+    out.set(key, { member: key, level: locked ? (lock as 0 | 1 | 2 | 3) : level, locked, stats: st });
+  }
+  return out;
+}
+
+/** What each trust level may do, checked where the member writes. */
+export const PRIVILEGES = {
+  /** Posts per rolling hour. */
+  postsPerHour: [5, 30, 120, 1000],
+  links: [false, true, true, true],
+  images: [false, true, true, true],
+  invite: [false, false, true, true],
+  flagHides: [false, false, false, true]
+} as const;
+
+export type WatchAction = 'block' | 'flag' | null;
+
+/**
+ * Watched words in Chinese and English: English words match whole words, case-insensitively;
+ * Chinese (no spaces between words) matches as a substring. "block" wins over "flag".
+ */
+export function watchedWordAction(text: string, words: Settings['watchedWords']): { action: WatchAction; word: string | null } {
+  const lower = text.toLowerCase();
+  let found: { action: WatchAction; word: string | null } = { action: null, word: null };
+  for (const w of words) {
+    const word = w.word.toLowerCase();
+    const cjk = /[\u3400-\u9fff\uf900-\ufaff]/.test(word);
+    const hit = cjk ? lower.includes(word) : new RegExp(`(^|[^\\p{L}\\p{N}])${word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\p{L}\\p{N}])`, 'u').test(lower);
+    if (!hit) continue;
+    if (w.action === 'block') return { action: 'block', word: w.word };
+    found = { action: 'flag', word: w.word };
+  }
+  return found;
+}
+
+/** Whether a member may post now under rate limit and slow mode, given their recent posts. */
+export function postingAllowed(level: number, recentPostTimes: number[], now: number, slowModeSeconds = 0, lastInThread: number | null = null): { ok: true } | { ok: false; reason: 'rate_limited' | 'slow_mode'; retryAt: number } {
+  if (slowModeSeconds > 0 && lastInThread !== null && now - lastInThread < slowModeSeconds * 1000) {
+    return { ok: false, reason: 'slow_mode', retryAt: lastInThread + slowModeSeconds * 1000 };
+  }
+  const hour = recentPostTimes.filter((t) => t > now - 3_600_000).sort((a, b) => a - b);
+  const limit = PRIVILEGES.postsPerHour[Math.max(0, Math.min(3, level))];
+  if (hour.length >= limit) return { ok: false, reason: 'rate_limited', retryAt: hour[hour.length - limit] + 3_600_000 };
+  return { ok: true };
+}
