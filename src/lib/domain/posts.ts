@@ -2,6 +2,7 @@
 // records that touch a post, so every peer, and a rebuild from scratch, reach the same rows
 // whatever order the records arrived in.
 import type { Authority, Role } from './authority';
+import { firstPerAutoKey } from './automation';
 import { compareRecords, type AnyRecord, type SignedRecord } from './record';
 
 export interface PostRow {
@@ -22,6 +23,10 @@ export interface PostRow {
   deleted: boolean;
   /** Hidden by a moderator: shown to nobody but moderators, as hidden. */
   hidden: boolean;
+  /** Tiers a thread is limited to (empty: everyone). */
+  tiers: string[];
+  /** `${rule}:${key}` for records written by automation. */
+  autoKey: string | null;
   /** emoji -> members who reacted with it, sorted. */
   reactions: Record<string, string[]>;
 }
@@ -93,12 +98,18 @@ export function projectPost(post: SignedRecord<'thread'> | SignedRecord<'reply'>
     editedAt,
     deleted,
     hidden,
+    tiers: post.kind === 'thread' ? (post.body.tiers ?? []) : [],
+    autoKey: post.body.auto ? `${post.body.auto.rule}:${post.body.auto.key}` : null,
     reactions
   };
 }
 
 /** A thread row for the feed: its post plus what its visible replies add. */
-export function projectThread(post: PostRow, replies: PostRow[], pins: AnyRecord[], auth: Authority): ThreadRow {
+/**
+ * `superseded`: another record with the same automation key came first, so this one is not shown
+ * (two admin devices ran the same rule).
+ */
+export function projectThread(post: PostRow, replies: PostRow[], pins: AnyRecord[], auth: Authority, superseded = false): ThreadRow {
   const live = replies.filter((r) => r.thread === post.id && !r.deleted && !r.hidden);
   const lastActivity = live.reduce((max, r) => Math.max(max, r.createdAt), post.createdAt);
   let pinned = false;
@@ -111,7 +122,7 @@ export function projectThread(post: PostRow, replies: PostRow[], pins: AnyRecord
     replyCount: live.length,
     lastActivity,
     pinned,
-    rank: post.deleted || post.hidden ? -1 : pinned ? PIN_OFFSET + lastActivity : lastActivity
+    rank: post.deleted || post.hidden || superseded ? -1 : pinned ? PIN_OFFSET + lastActivity : lastActivity
   };
 }
 
@@ -145,12 +156,12 @@ export function projectCommunity(records: AnyRecord[], auth: Authority): { threa
     if (!list) repliesByThread.set(r.thread, (list = []));
     list.push(r);
   }
-  const threads = posts
-    .filter((r) => r.kind === 'thread')
-    .map((r) => {
-      const related = byTarget.get(r.id) ?? [];
-      return projectThread(projectPost(r, related, auth), repliesByThread.get(r.id) ?? [], related, auth);
-    });
+  const threadRecords = posts.filter((r): r is SignedRecord<'thread'> => r.kind === 'thread');
+  const shown = new Set(firstPerAutoKey(threadRecords));
+  const threads = threadRecords.map((r) => {
+    const related = byTarget.get(r.id) ?? [];
+    return projectThread(projectPost(r, related, auth), repliesByThread.get(r.id) ?? [], related, auth, !shown.has(r));
+  });
   return { threads, replies };
 }
 

@@ -79,6 +79,12 @@ async function sampleCommunity() {
     challenge,
     await wb('checkin', { challenge: challenge.id, date: '2023-11-14', note: '12 km' })
   );
+  // The same weekly digest written by two devices: only the first is shown.
+  const auto = { rule: 'digest', key: '2023-W46', device: 'phone' };
+  records.push(
+    await w('thread', { title: 'Digest (phone)', body: '', auto }),
+    await w('thread', { title: 'Digest (laptop)', body: '', auto: { ...auto, device: 'laptop' } })
+  );
   // A stranger's post never shows, whatever arrives.
   const mallory = await newMember();
   records.push(await writer(mallory, g.id)('thread', { title: 'spam', body: 'spam' }));
@@ -92,7 +98,10 @@ describe('projection', () => {
     await applyRecords(reference, cid, records);
     await rebuildProjection(reference, cid);
     const expected = await snapshot(reference, cid);
-    expect(expected.threads.map((t) => t.title).sort()).toEqual(['Bob asks', 'T0', 'T1 edited', 'T2', 'T3']);
+    expect(expected.threads.map((t) => t.title).sort()).toEqual(['Bob asks', 'Digest (laptop)', 'Digest (phone)', 'T0', 'T1 edited', 'T2', 'T3']);
+    expect(expected.threads.filter((t) => t.autoKey).map((t) => [t.title, t.rank >= 0])).toEqual(
+      expect.arrayContaining([['Digest (phone)', true], ['Digest (laptop)', false]])
+    );
     expect(expected.members.map((m) => m.name).sort()).toEqual(['Alice R.', 'Bob']);
     expect(expected.questions).toMatchObject([{ title: 'Best lock?', solved: 1, answerCount: 2 }]);
     expect(expected.answers.find((a) => a.accepted)?.body).toBe('a U-lock');

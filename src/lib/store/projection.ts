@@ -6,11 +6,12 @@ import Dexie from 'dexie';
 import { affectsAuthority, changedMembers, computeAuthority, type Authority } from '../domain/authority';
 import { isPost, projectCommunity, projectMember, projectMembers, projectPost, projectThread, type PostRow, type ThreadRow } from '../domain/posts';
 import { targetOf, type AnyRecord, type SignedRecord } from '../domain/record';
+import { firstPerAutoKey } from '../domain/automation';
 import { isInteractionRoot, projectInteraction, projectRoots, type InteractionRoot, type InteractionRows } from '../domain/interaction';
 import type { CommunityRow, HearthDb, StoredRecord } from './db';
 
 /** Bump when row shapes or projection rules change: every community is rebuilt from its records on open. */
-export const PROJECTION_VERSION = 3;
+export const PROJECTION_VERSION = 4;
 
 /** Past this many records in one batch a full rebuild is cheaper than per-post recomputation. */
 const REBUILD_THRESHOLD = 2000;
@@ -165,6 +166,21 @@ export async function applyRecords(db: HearthDb, cid: string, records: AnyRecord
     await db.replies.bulkDelete(goneReplies);
     await db.replies.bulkPut(replyRows);
 
+    // Threads written by automation: of those sharing a key, only the first is shown.
+    const autoThreads = new Map<string, Set<string>>();
+    for (const id of [...threadIds]) {
+      const r = await db.records.get(id);
+      if (r?.kind !== 'thread' || !r.body.auto) continue;
+      const key = `${r.body.auto.rule}:${r.body.auto.key}`;
+      const same = await db.records
+        .where('[cid+kind]')
+        .equals([cid, 'thread'])
+        .filter((x) => x.kind === 'thread' && !!x.body.auto && `${x.body.auto.rule}:${x.body.auto.key}` === key)
+        .toArray();
+      const first = firstPerAutoKey(same as SignedRecord<'thread'>[]).map((x) => x.id);
+      autoThreads.set(key, new Set(first));
+      same.forEach((x) => threadIds.add(x.id));
+    }
     const threadRows: ThreadRow[] = [];
     const goneThreads: string[] = [];
     for (const id of threadIds) {
@@ -176,7 +192,9 @@ export async function applyRecords(db: HearthDb, cid: string, records: AnyRecord
       }
       const related = await db.records.where('target').equals(id).toArray();
       const replies = await db.replies.where('[thread+createdAt]').between([id, Dexie.minKey], [id, Dexie.maxKey]).toArray();
-      threadRows.push(projectThread(projectPost(r, related, auth), replies, related, auth));
+      const key = r.body.auto ? `${r.body.auto.rule}:${r.body.auto.key}` : null;
+      const superseded = key !== null && !!autoThreads.get(key) && !autoThreads.get(key)!.has(r.id);
+      threadRows.push(projectThread(projectPost(r, related, auth), replies, related, auth, superseded));
     }
     await db.threads.bulkDelete(goneThreads);
     await db.threads.bulkPut(threadRows);

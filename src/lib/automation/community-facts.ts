@@ -1,0 +1,64 @@
+// Gathers, from one community's stored records, the facts the membership and automation rules
+// need: authority, settings, tiers, payments, automation keys already used, last activity.
+import type { Authority } from '../domain/authority';
+import { currentSettings, memberTier, tierDefinitions, trustLevels, type MemberTier, type Settings, type TierDefinition, type TrustLevel } from '../domain/membership';
+import { firstPerAutoKey } from '../domain/automation';
+import type { AnyRecord, SignedRecord } from '../domain/record';
+import type { HearthDb } from '../store/db';
+import { authorityOf } from '../store/projection';
+
+export interface CommunityFacts {
+  auth: Authority;
+  settings: Settings;
+  tiers: Map<string, TierDefinition>;
+  payments: SignedRecord<'payment'>[];
+  memberTiers: Map<string, MemberTier>;
+  /** `${rule}:${key}` of every automation record already written (by any device). */
+  done: Set<string>;
+  /** Automation records, the shown one per key, newest first: the run log. */
+  log: (SignedRecord<'notice'> | SignedRecord<'thread'>)[];
+  notices: SignedRecord<'notice'>[];
+}
+
+const ofKind = <K extends AnyRecord['kind']>(db: HearthDb, cid: string, kind: K) =>
+  db.records.where('[cid+kind]').equals([cid, kind]).toArray() as unknown as Promise<Extract<AnyRecord, { kind: K }>[]>;
+
+export async function communityFacts(db: HearthDb, cid: string, now: number): Promise<CommunityFacts | null> {
+  const auth = await authorityOf(db, cid);
+  if (!auth) return null;
+  const [settingsRecords, tierRecords, payments, notices, threads] = await Promise.all([
+    ofKind(db, cid, 'settings'),
+    ofKind(db, cid, 'tier'),
+    ofKind(db, cid, 'payment'),
+    ofKind(db, cid, 'notice'),
+    db.records.where('[cid+kind]').equals([cid, 'thread']).filter((r) => r.kind === 'thread' && !!r.body.auto).toArray() as Promise<SignedRecord<'thread'>[]>
+  ]);
+  const settings = currentSettings(settingsRecords, auth);
+  const tiers = tierDefinitions(tierRecords, auth);
+  const validPayments = payments.filter((p) => auth.isMember(p.author, p.ts));
+  const memberTiers = new Map([...auth.members.keys()].map((k) => [k, memberTier(k, auth, tiers, validPayments, settings.graceDays, now)]));
+  const autoRecords = [...notices.filter((n) => n.body.auto), ...threads].filter((r) => {
+    const role = auth.roleOf(r.author);
+    return role === 'creator' || role === 'admin';
+  });
+  const done = new Set(autoRecords.map((r) => `${r.body.auto!.rule}:${r.body.auto!.key}`));
+  const log = firstPerAutoKey(autoRecords).sort((a, b) => b.ts - a.ts);
+  const shownNotices = firstPerAutoKey(notices.filter((n) => auth.isMember(n.author, n.ts) && (!n.body.auto || ['creator', 'admin'].includes(auth.roleOf(n.author) ?? ''))));
+  return { auth, settings, tiers, payments: validPayments, memberTiers, done, log, notices: shownNotices };
+}
+
+/** Last record time of every member (a single pass over the community's records). */
+export async function lastActivity(db: HearthDb, cid: string): Promise<Map<string, number>> {
+  const last = new Map<string, number>();
+  await db.records.where('cid').equals(cid).each((r) => {
+    if ((last.get(r.author) ?? 0) < r.ts) last.set(r.author, r.ts);
+  });
+  return last;
+}
+
+/** Trust levels of every member now (reads all the community's records). */
+export async function communityTrust(db: HearthDb, cid: string, facts: CommunityFacts, now: number): Promise<Map<string, TrustLevel>> {
+  const records = await db.records.where('cid').equals(cid).toArray();
+  return trustLevels(records, facts.auth, facts.settings, now);
+}
+

@@ -1,0 +1,91 @@
+// Runs the automation rules on a device that holds the creator's or an admin's key: at start,
+// every minute while open, and after sync brings new records. Actions are signed records like any
+// member's, marked with their rule, key and this device's name.
+import type { Identity } from '../crypto/identity';
+import { sealRecord } from '../crypto/record-seal';
+import { evaluateRules, type Action } from '../domain/automation';
+import type { AnyRecord } from '../domain/record';
+import type { HearthDb } from '../store/db';
+import type { CommunityDoc } from '../sync/community-doc';
+import { communityFacts, lastActivity } from './community-facts';
+
+const EVERY_MS = 60_000;
+
+export function deviceName(): string {
+  if (typeof navigator === 'undefined') return 'device';
+  const ua = navigator.userAgent;
+  const os = /Android/.test(ua) ? 'Android' : /iPhone|iPad/.test(ua) ? 'iOS' : /Mac/.test(ua) ? 'Mac' : /Windows/.test(ua) ? 'Windows' : /Linux/.test(ua) ? 'Linux' : 'device';
+  const browser = /Edg\//.test(ua) ? 'Edge' : /Chrom/.test(ua) ? 'Chromium' : /Firefox/.test(ua) ? 'Firefox' : /Safari/.test(ua) ? 'Safari' : 'browser';
+  return `${browser} on ${os}`;
+}
+
+/** One evaluation: returns the actions taken. Safe to call from several devices at once. */
+export async function runAutomation(db: HearthDb, doc: CommunityDoc, identity: Identity, now = Date.now(), device = deviceName()): Promise<Action[]> {
+  const facts = await communityFacts(db, doc.cid, now);
+  if (!facts) return [];
+  const role = facts.auth.roleOf(identity.publicKey);
+  if (role !== 'creator' && role !== 'admin') return [];
+  const [members, threads, questions, last] = await Promise.all([
+    db.members.where('cid').equals(doc.cid).toArray(),
+    db.threads.where('[cid+rank]').between([doc.cid, 0], [doc.cid, Infinity]).reverse().limit(200).toArray(),
+    db.questions.where('[cid+rank]').between([doc.cid, 0], [doc.cid, Infinity]).reverse().limit(200).toArray(),
+    lastActivity(db, doc.cid)
+  ]);
+  const weekAgo = now - 7 * 86_400_000;
+  const actions = evaluateRules({
+    now,
+    auth: facts.auth,
+    settings: facts.settings,
+    names: new Map(members.map((m) => [m.key, m.name])),
+    tiers: [...facts.memberTiers.values()],
+    done: facts.done,
+    lastActive: last,
+    topThreads: threads
+      .filter((t) => t.lastActivity >= weekAgo && !t.title?.startsWith('Weekly digest'))
+      .sort((a, b) => b.replyCount - a.replyCount)
+      .slice(0, 5)
+      .map((t) => ({ id: t.id, title: t.title ?? '', replies: t.replyCount })),
+    openQuestions: questions.filter((q) => q.answerCount === 0).slice(0, 5).map((q) => ({ id: q.id, title: q.title }))
+  });
+  for (const a of actions) {
+    const record = await sealRecord(identity, {
+      kind: a.kind,
+      cid: doc.cid,
+      ts: now,
+      body: { ...a.body, auto: { rule: a.rule, key: a.key, device } }
+    } as never);
+    await doc.append(record as AnyRecord);
+  }
+  return actions;
+}
+
+/** Keeps automation running for one community while the page is open. Returns a stop function. */
+export function startAutomation(db: HearthDb, doc: CommunityDoc, identity: Identity): () => void {
+  let running = false;
+  let again = false;
+  const tick = async () => {
+    if (running) return void (again = true);
+    running = true;
+    try {
+      await runAutomation(db, doc, identity);
+    } catch (e) {
+      console.error('automation run failed', e);
+    } finally {
+      running = false;
+      if (again) {
+        again = false;
+        setTimeout(tick, 1000);
+      }
+    }
+  };
+  const timer = setInterval(tick, EVERY_MS);
+  const off = doc.onAccepted((records) => {
+    // New members or payments may be due for a rule; our own automation records are not.
+    if (records.some((r) => r.kind === 'join' || r.kind === 'payment' || r.kind === 'settings' || r.kind === 'tier')) tick();
+  });
+  tick();
+  return () => {
+    clearInterval(timer);
+    off();
+  };
+}
