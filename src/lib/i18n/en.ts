@@ -1,10 +1,12 @@
 // English strings. Keys name the domain concept first (thread.*, reply.*, community.*).
 import { insightsEn } from './insights';
 import { engageEn } from './engage';
+import { collabEn } from './collab';
 
 export const en = {
   ...insightsEn,
   ...engageEn,
+  ...collabEn,
   'app.name': 'Hearth',
   'app.tagline': 'Your community, on your members’ own devices.',
   'app.loading': 'Opening Hearth…',

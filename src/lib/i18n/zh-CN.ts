@@ -3,10 +3,12 @@ import type { MessageKey } from './en';
 
 import { insightsZhCN } from './insights';
 import { engageZhCN } from './engage';
+import { collabZhCN } from './collab';
 
 export const zhCN: Record<MessageKey, string> = {
   ...insightsZhCN,
   ...engageZhCN,
+  ...collabZhCN,
   'app.name': 'Hearth 炉边',
   'app.tagline': '你的社群，存在成员自己的设备上。',
   'app.loading': '正在打开 Hearth…',

@@ -68,7 +68,7 @@ export function fragmentText(node: Y.XmlFragment | Y.XmlText): string {
   if (node instanceof Y.XmlText) {
     return (node.toDelta() as { insert: unknown }[]).map((d) => (typeof d.insert === 'string' ? d.insert : '')).join('');
   }
-  const children = node.toArray().filter((c): c is Y.XmlFragment | Y.XmlText => c instanceof Y.XmlFragment || c instanceof Y.XmlText);
+  const children = node.toArray().filter((c): c is Y.XmlElement | Y.XmlText => c instanceof Y.XmlElement || c instanceof Y.XmlText);
   const inline = children.every((c) => c instanceof Y.XmlText);
   return children.map(fragmentText).join(inline ? '' : '\n');
 }
