@@ -1,11 +1,15 @@
 // English strings. Keys name the domain concept first (thread.*, reply.*, community.*).
 import { insightsEn } from './insights';
+import { interactionEn } from './interaction';
 import { engageEn } from './engage';
+import { manageEn } from './manage';
 import { collabEn } from './collab';
 
 export const en = {
   ...insightsEn,
+  ...interactionEn,
   ...engageEn,
+  ...manageEn,
   ...collabEn,
   'app.name': 'Hearth',
   'app.tagline': 'Your community, on your members’ own devices.',

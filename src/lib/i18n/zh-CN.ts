@@ -2,12 +2,16 @@
 import type { MessageKey } from './en';
 
 import { insightsZhCN } from './insights';
+import { interactionZhCN } from './interaction';
 import { engageZhCN } from './engage';
+import { manageZhCN } from './manage';
 import { collabZhCN } from './collab';
 
 export const zhCN: Record<MessageKey, string> = {
   ...insightsZhCN,
+  ...interactionZhCN,
   ...engageZhCN,
+  ...manageZhCN,
   ...collabZhCN,
   'app.name': 'Hearth 炉边',
   'app.tagline': '你的社群，存在成员自己的设备上。',

@@ -15,6 +15,9 @@ import { encodeInvite, inviteUrl } from '../crypto/invite-token';
 import { authorityOf } from '../store/projection';
 import type { InviteState, Role } from '../domain/authority';
 import { Live } from './live.svelte';
+import { communityFacts, type CommunityFacts } from '../automation/community-facts';
+import { startAutomation } from '../automation/scheduler';
+import type { MemberTier } from '../domain/membership';
 
 export const FEED_PAGE = 50;
 
@@ -58,12 +61,16 @@ export async function createCommunity(
 export class CommunityState {
   doc = $state.raw<CommunityDoc | null>(null);
   #disconnect: () => void = () => {};
+  #stopAutomation: () => void = () => {};
   sync = $state.raw<SyncStatus>({ connected: false, peers: 0, relayConnected: false, online: [], lastSyncAt: null, paused: isSyncPaused() });
   health = $state.raw<DocHealth>({ records: 0, rejected: 0, repaired: 0, unreadableUpdates: 0 });
   openError = $state<string | null>(null);
   readonly info: Live<CommunityRow | undefined>;
   readonly members: Live<MemberRow[]>;
   readonly threadCount: Live<number>;
+  /** The clock the views use: ticks every 30 s so scheduled posts and expiries appear on time. */
+  now = $state(Date.now());
+  readonly facts: Live<CommunityFacts | null>;
   readonly names = $derived(new Map(this.membersList().map((m) => [m.key, m.name])));
 
   constructor(
@@ -78,6 +85,17 @@ export class CommunityState {
       () => () => db.threads.where('[cid+rank]').between([cid, 0], [cid, Infinity]).count(),
       0
     );
+    this.facts = new Live<CommunityFacts | null>(() => {
+      const now = this.now;
+      return async () => {
+        await db.records.where('[cid+kind]').equals([cid, 'join']).count(); // re-run when members join
+        return communityFacts(db, cid, now);
+      };
+    }, null);
+    $effect(() => {
+      const timer = setInterval(() => (this.now = Date.now()), 30_000);
+      return () => clearInterval(timer);
+    });
     openCommunityDoc(db, cid).then(
       (doc) => {
         this.doc = doc;
@@ -85,6 +103,7 @@ export class CommunityState {
         doc.onHealth = (h) => (this.health = h);
         db.communities.update(cid, { lastOpened: Date.now() });
         this.connect();
+        this.#stopAutomation = startAutomation(db, doc, identity);
       },
       (error) => (this.openError = String(error))
     );
@@ -102,6 +121,7 @@ export class CommunityState {
   /** Stops following this community's status (the sync itself keeps running for the page). */
   destroy(): void {
     this.#disconnect();
+    this.#stopAutomation();
     if (this.doc) this.doc.onHealth = () => {};
   }
 
@@ -193,10 +213,38 @@ export class CommunityState {
     return this.write('hide', { target, hidden });
   }
 
+  /** My tier now (null: free), from the community's tiers and payments. */
+  get myTier(): MemberTier | null {
+    return this.facts.value?.memberTiers.get(this.identity.publicKey) ?? null;
+  }
+
+  /** Whether a thread limited to tiers is open to me: my tier, staff, or my own thread. */
+  canRead(row: { tiers: string[]; author: string }): boolean {
+    if (!row.tiers?.length || row.author === this.identity.publicKey || this.canModerate) return true;
+    const tier = this.myTier?.tier;
+    return !!tier && row.tiers.includes(tier);
+  }
+
+  /** Notes addressed to me (welcomes, reminders), newest first. */
+  get myNotices() {
+    return (this.facts.value?.notices ?? []).filter((n) => n.body.to === this.identity.publicKey).sort((a, b) => b.ts - a.ts);
+  }
+
   feed(limit: () => number): Live<ThreadRow[]> {
     return new Live<ThreadRow[]>(() => {
       const n = limit();
-      return () => this.db.threads.where('[cid+rank]').between([this.cid, 0], [this.cid, Infinity]).reverse().limit(n).toArray();
+      const now = this.now;
+      // Scheduled threads (created in the future) wait for their time; tier-limited ones show only to their tiers.
+      const tiers = this.myTier?.tier ?? null;
+      const staff = this.canModerate;
+      return () =>
+        this.db.threads
+          .where('[cid+rank]')
+          .between([this.cid, 0], [this.cid, Infinity])
+          .reverse()
+          .filter((t) => t.createdAt <= now && (staff || !t.tiers?.length || t.author === this.identity.publicKey || (!!tiers && t.tiers.includes(tiers))))
+          .limit(n)
+          .toArray();
     }, []);
   }
 
@@ -239,8 +287,17 @@ export class CommunityState {
     return found.length ? found : undefined;
   }
 
-  postThread(title: string, body: string) {
-    return this.write('thread', { title, body, mentions: this.mentions(body) });
+  /** A thread now, or scheduled for `publishAt` (it appears on every device at that time). */
+  async postThread(title: string, body: string, opts: { publishAt?: number; tiers?: string[] } = {}) {
+    const doc = this.doc ?? (await openCommunityDoc(this.db, this.cid));
+    const ts = opts.publishAt && opts.publishAt > Date.now() ? Math.floor(opts.publishAt) : Date.now();
+    const record = await sealRecord(this.identity, {
+      kind: 'thread',
+      cid: this.cid,
+      ts,
+      body: { title, body, mentions: this.mentions(body), tiers: opts.tiers?.length ? opts.tiers : undefined }
+    });
+    return doc.append(record as AnyRecord);
   }
 
   reply(thread: string, parent: string, body: string, quote?: { id: string; text: string }) {
