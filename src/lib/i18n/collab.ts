@@ -4,7 +4,7 @@ export const collabEn = {
   'surveys.title': 'Surveys',
   'surveys.private_note': 'Answers are encrypted on the member’s device: only the creator and admins can read them.',
   'surveys.empty': 'No surveys yet.',
-  'surveys.responses': '{count} answers',
+  'surveys.responses': 'Answers: {count}',
   'surveys.answered': 'You answered',
   'surveys.closed': 'Closed',
   'surveys.closes': 'Closes {when}',
