@@ -64,7 +64,9 @@ export class NoteSession {
 
   #watch(text: NoteText): void {
     const onUpdate = (update: Uint8Array, origin: unknown) => {
-      if (origin === FROM_RECORD || this.#closed || text !== this.text) return;
+      // A member who may not edit sends nothing: the editor is read-only, and any change that still
+      // happens locally (an editor normalising an empty note) would only be refused by every peer.
+      if (origin === FROM_RECORD || this.#closed || text !== this.text || !this.canEdit) return;
       this.#buffer.push(update);
       this.unsent = this.#buffer.length;
       if (this.#timer === null) this.#timer = setTimeout(() => void this.flush(), BATCH_MS);

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { admit, newCommunity, newMember, writer } from '../../../tests/unit/community-fixture';
 import { computeAuthority } from '../domain/authority';
 import { accessHistory, partitionEdits } from '../domain/notes';
-import { encodeEdits, MAX_EDIT_BYTES, NoteText, NOTE_FRAGMENT } from './note-text';
+import { encodeEdits, FROM_RECORD, MAX_EDIT_BYTES, NoteText, NOTE_FRAGMENT } from './note-text';
 import { splitUpdate } from './update-split';
 
 const T0 = 1_700_000_000_000;
@@ -103,5 +103,63 @@ describe('splitting big updates', () => {
     a.paragraph('hi');
     const [u] = a.take();
     expect(splitUpdate(u, MAX_EDIT_BYTES)).toEqual([u]);
+  });
+});
+
+describe('convergence', () => {
+  /** One device: its own Y.Doc bound to a NoteText, sending every local change as one edit. */
+  function replica(author: string) {
+    const text = new NoteText();
+    const outbox: { id: string; author: string; update: string }[] = [];
+    let n = 0;
+    text.doc.on('update', (u: Uint8Array, origin: unknown) => {
+      if (origin !== FROM_RECORD) for (const update of encodeEdits([u])) outbox.push({ id: `${author}-${n++}`, author, update });
+    });
+    return { author, text, outbox };
+  }
+
+  it('replicas exchanging edits in random order and partitions converge, and a non-editor never changes the text', () => {
+    const editors = new Set(['a', 'b', 'c']);
+    const op = fc.record({ who: fc.constantFrom('a', 'b', 'c', 'm'), kind: fc.constantFrom('add', 'type', 'delete', 'sync'), at: fc.nat(), word: fc.constantFrom('ride', '骑行', 'map', '🚲', 'x') });
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 5, maxLength: 40 }), fc.integer(), (ops, seed) => {
+        const devices = ['a', 'b', 'c', 'm'].map(replica);
+        const all: { id: string; author: string; update: string }[] = [];
+        const deliver = (d: ReturnType<typeof replica>, e: { id: string; author: string; update: string }) => {
+          if (editors.has(e.author)) d.text.apply({ id: e.id, body: { note: 'n', update: e.update } });
+          else d.text.refuse({ id: e.id });
+        };
+        for (const o of ops) {
+          const d = devices.find((x) => x.author === o.who)!;
+          const frag = d.text.fragment;
+          if (o.kind === 'add') {
+            const p = new Y.XmlElement('paragraph');
+            p.insert(0, [new Y.XmlText(o.word)]);
+            frag.insert(o.at % (frag.length + 1), [p]);
+          } else if (o.kind === 'type' && frag.length) {
+            const t = (frag.get(o.at % frag.length) as Y.XmlElement).get(0) as Y.XmlText;
+            t.insert(o.at % (t.length + 1), o.word);
+          } else if (o.kind === 'delete' && frag.length) {
+            frag.delete(o.at % frag.length, 1);
+          } else if (o.kind === 'sync') {
+            // A partial sync: this device receives everything sent so far, in an order picked by the seed.
+            const pending = [...all, ...devices.flatMap((x) => x.outbox)];
+            pending.sort((x, y) => ((x.id.length * 31 + seed) % 7) - ((y.id.length * 31 + seed) % 7));
+            pending.forEach((e) => deliver(d, e));
+          }
+          for (const x of devices) all.push(...x.outbox.splice(0));
+        }
+        // Everyone receives everything, in reverse order on one device and forward on the others.
+        devices.forEach((d, i) => (i === 0 ? [...all].reverse() : all).forEach((e) => deliver(d, e)));
+        const honest = devices.filter((d) => editors.has(d.author)).map((d) => d.text.text());
+        expect(new Set(honest).size).toBe(1);
+        // A fresh device that only sees the records agrees, and so does the non-editor's view of others' edits.
+        const fresh = new NoteText();
+        all.forEach((e) => deliver({ author: 'z', text: fresh, outbox: [] }, e));
+        expect(fresh.text()).toBe(honest[0]);
+        expect(fresh.waiting).toBe(false);
+      }),
+      { numRuns: 60 }
+    );
   });
 });
