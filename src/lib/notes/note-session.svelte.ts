@@ -49,9 +49,12 @@ export class NoteSession {
   async start(): Promise<void> {
     this.#doc = this.community.doc ?? (await openCommunityDoc(this.community.db, this.community.cid));
     this.#cleanup.push(this.#doc.onAccepted((records) => this.#onAccepted(records)));
-    const flushNow = () => void this.flush();
-    addEventListener('pagehide', flushNow);
-    this.#cleanup.push(() => removeEventListener('pagehide', flushNow));
+    if (typeof window !== 'undefined') {
+      // Closing the tab within the batch delay must not lose the last words typed.
+      const flushNow = () => void this.flush();
+      window.addEventListener('pagehide', flushNow);
+      this.#cleanup.push(() => window.removeEventListener('pagehide', flushNow));
+    }
     this.#watch(this.text);
     await this.#queueReload();
   }
