@@ -15,7 +15,7 @@ export function betweenness(graph: Graph, options: BetweennessOptions = {}): Map
   const n = keys.length;
   const index = new Map(keys.map((k, i) => [k, i]));
   const adjacency: Int32Array[] = keys.map((k) => Int32Array.from(graph.neighbors(k), (m) => index.get(m)!));
-  const maxSources = options.maxSources ?? 600;
+  const maxSources = options.maxSources ?? 300;
   let sources = Array.from({ length: n }, (_, i) => i);
   if (n > maxSources) {
     const random = options.random ?? Math.random;

@@ -27,17 +27,23 @@ export type SocialGraph = Graph<Record<string, never>, EdgeAttributes>;
 export function buildSocialGraph(members: Iterable<string>, ties: Iterable<Tie>): SocialGraph {
   const graph: SocialGraph = new Graph({ type: 'undirected', multi: false, allowSelfLoops: false });
   for (const m of members) graph.mergeNode(m);
+  // Summed per pair first: one edge write per pair instead of one per interaction.
+  const pairs = new Map<string, EdgeAttributes & { a: string; b: string }>();
   for (const t of ties) {
     if (t.from === t.to) continue;
-    graph.mergeNode(t.from);
-    graph.mergeNode(t.to);
-    const w = TIE_WEIGHT[t.kind];
     const forward = t.from < t.to;
-    graph.updateEdge(t.from, t.to, (attr) => ({
-      weight: (attr.weight ?? 0) + w,
-      forward: (attr.forward ?? 0) + (forward ? 1 : 0),
-      backward: (attr.backward ?? 0) + (forward ? 0 : 1)
-    }));
+    const [a, b] = forward ? [t.from, t.to] : [t.to, t.from];
+    const key = `${a}\n${b}`;
+    let p = pairs.get(key);
+    if (!p) pairs.set(key, (p = { a, b, weight: 0, forward: 0, backward: 0 }));
+    p.weight += TIE_WEIGHT[t.kind];
+    if (forward) p.forward++;
+    else p.backward++;
+  }
+  for (const { a, b, ...attr } of pairs.values()) {
+    graph.mergeNode(a);
+    graph.mergeNode(b);
+    graph.addEdge(a, b, attr);
   }
   return graph;
 }

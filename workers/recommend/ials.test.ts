@@ -26,7 +26,7 @@ describe('iALS', () => {
     }
   });
 
-  it('solves each member exactly: x = (YᵀCY + λI)⁻¹ YᵀCp, checked against the dense formula', () => {
+  it('solves each member exactly: x = (YᵀCY + λI)⁻¹ YᵀCp, checked against ml-matrix on the dense formula', () => {
     const weights = [
       [2, 0, 1],
       [0, 3, 0]

@@ -124,6 +124,21 @@ export class TfIdf {
     return this.scoreAll(new Map(Array.from(v.terms, (t, a) => [t, v.weights[a]])));
   }
 
+  /** Cosine similarity of two documents (a merge of their sorted terms). */
+  cosine(a: number, b: number): number {
+    const x = this.vectors[a];
+    const y = this.vectors[b];
+    let i = 0;
+    let j = 0;
+    let s = 0;
+    while (i < x.terms.length && j < y.terms.length) {
+      if (x.terms[i] === y.terms[j]) s += x.weights[i++] * y.weights[j++];
+      else if (x.terms[i] < y.terms[j]) i++;
+      else j++;
+    }
+    return s;
+  }
+
   /** Weighted sum of document vectors, normalised: what a member's threads are about. */
   profile(docs: ArrayLike<number>, weights?: ArrayLike<number>): Map<number, number> {
     const sum = new Map<number, number>();

@@ -1,0 +1,37 @@
+// The analysis worker: one typed API (AnalysisApi) exposed with comlink. It reads the community
+// from this device's database, runs the analyses off the page's main thread and keeps the last
+// run's models for follow-up questions (one member's recommendations, related threads, CSV).
+import * as Comlink from 'comlink';
+import { analyse, tableCsv, type AnalysisState } from './analysis';
+import type { AnalysisApi } from './analysis-types';
+import { loadSnapshot } from './community/load-snapshot';
+import { suggestMembers } from './graph/analyse';
+
+let state: AnalysisState | null = null;
+
+const api: AnalysisApi = {
+  async run(cid, me, parts, onProgress) {
+    const total = parts.length + (parts.includes('graph') ? 2 : 1);
+    await onProgress?.({ step: 'load', done: 0, total });
+    const started = performance.now();
+    const snapshot = await loadSnapshot(cid, me);
+    const loadMs = performance.now() - started;
+    // Progress messages are posted, not awaited: the run does not wait for the page.
+    state = analyse(snapshot, parts, { loadMs, onProgress: (p) => void onProgress?.(p) });
+    return state.result;
+  },
+  async recommend(member, k) {
+    return state?.recommender?.forMember(member, k) ?? [];
+  },
+  async related(thread, k) {
+    return state?.recommender?.related(thread, k) ?? [];
+  },
+  async suggestions(member, k) {
+    return state?.graph ? suggestMembers(state.graph, member, k) : [];
+  },
+  async csv(table) {
+    return state ? tableCsv(state, table) : '';
+  }
+};
+
+Comlink.expose(api);
