@@ -35,7 +35,7 @@ export async function sendReply(page: Page, text: string) {
 export async function makeInvite(page: Page, opts: { label?: string; maxUses?: string; days?: string } = {}) {
   if (!/\/members$/.test(new URL(page.url()).pathname)) await page.getByRole('link', { name: /Members & invites/ }).click();
   await expect(page.getByRole('button', { name: 'Create invite' })).toBeVisible();
-  if (opts.label) await page.getByLabel('Label').fill(opts.label);
+  if (opts.label) await page.getByLabel('Label', { exact: true }).fill(opts.label);
   if (opts.maxUses !== undefined) await page.getByLabel(/Maximum uses/).fill(opts.maxUses);
   if (opts.days !== undefined) await page.getByLabel(/Expires after/).fill(opts.days);
   const link = page.getByRole('textbox', { name: 'Invite link' });

@@ -81,7 +81,7 @@ export function startAutomation(db: HearthDb, doc: CommunityDoc, identity: Ident
   const timer = setInterval(tick, EVERY_MS);
   const off = doc.onAccepted((records) => {
     // New members or payments may be due for a rule; our own automation records are not.
-    if (records.some((r) => r.kind === 'join' || r.kind === 'payment' || r.kind === 'settings' || r.kind === 'tier')) tick();
+    if (records.some((r) => r.kind === 'join' || r.kind === 'profile' || r.kind === 'payment' || r.kind === 'settings' || r.kind === 'tier')) tick();
   });
   tick();
   return () => {

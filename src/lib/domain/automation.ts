@@ -50,6 +50,8 @@ export function welcomeRule(s: AutomationState): Action[] {
     if (m.role === 'creator' || m.bannedAt !== null || m.joinedAt < s.now - 7 * DAY || m.joinedAt > s.now) continue;
     const key = m.key;
     if (s.done.has(`welcome:${key}`)) continue;
+    // The profile (with the name) follows the join; give it ten minutes before welcoming without a name.
+    if (!s.names.get(m.key) && s.now - m.joinedAt < 10 * 60_000) continue;
     out.push({ rule: 'welcome', key, kind: 'notice', body: { to: m.key, text: fill(s.settings.automation.welcome.text, { name: s.names.get(m.key) || '' }) } });
   }
   return out;
