@@ -1,0 +1,40 @@
+// Follows every community this device has: opens each one's document once (one after another, so
+// a device with several large communities does not stall at start) and hands it to `onDoc`, also
+// for communities created or joined later in the session.
+import { liveQuery } from 'dexie';
+import type { HearthDb } from '../store/db';
+import type { CommunityDoc } from '../sync/community-doc';
+import { openCommunityDoc } from '../sync/registry';
+
+/** Calls `onDoc` once per community document; returns a function that stops and runs the cleanups. */
+export function watchCommunityDocs(db: HearthDb, onDoc: (doc: CommunityDoc) => (() => void) | void): () => void {
+  const seen = new Set<string>();
+  const cleanups: (() => void)[] = [];
+  let stopped = false;
+  let chain: Promise<void> = Promise.resolve();
+  const sub = liveQuery(() => db.communities.toCollection().primaryKeys()).subscribe({
+    next: (cids) => {
+      for (const cid of cids) {
+        if (seen.has(cid)) continue;
+        seen.add(cid);
+        chain = chain.then(async () => {
+          if (stopped) return;
+          try {
+            const doc = await openCommunityDoc(db, cid);
+            if (stopped) return;
+            const cleanup = onDoc(doc);
+            if (cleanup) cleanups.push(cleanup);
+          } catch (error) {
+            console.error('community could not be opened', cid, error);
+          }
+        });
+      }
+    },
+    error: (error) => console.error('community list', error)
+  });
+  return () => {
+    stopped = true;
+    sub.unsubscribe();
+    for (const c of cleanups.splice(0)) c();
+  };
+}

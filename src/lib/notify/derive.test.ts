@@ -1,0 +1,178 @@
+// Who gets notified of what, from the records alone; then the inbox filled from a real
+// CommunityDoc's accepted records (Dexie on fake-indexeddb).
+import 'fake-indexeddb/auto';
+import { describe, expect, it } from 'vitest';
+import { admit, newCommunity, newMember, writer } from '../../../tests/unit/community-fixture';
+import type { AnyRecord } from '../domain/record';
+import { HearthDb } from '../store/db';
+import { CommunityDoc } from '../sync/community-doc';
+import { deriveNotification, retractedBy, type DeriveContext } from './derive';
+import { InboxDb } from './inbox-db';
+import { catchUpInbox, notifyFromBatch } from './notifier';
+
+async function people() {
+  const alice = await newMember();
+  const bob = await newMember();
+  const carol = await newMember();
+  const g = await newCommunity(alice);
+  return { alice, bob, carol, g, a: writer(alice, g.id), b: writer(bob, g.id), c: writer(carol, g.id) };
+}
+
+function context(me: string, records: AnyRecord[], over: Partial<DeriveContext> = {}): DeriveContext {
+  const byId = new Map(records.map((r) => [r.id, r]));
+  return { me, since: 0, isMember: () => true, isModerator: () => false, get: (id) => byId.get(id), ...over };
+}
+
+describe('notification rules', () => {
+  it('a mention of me notifies me, once, as a mention even when it also replies to me', async () => {
+    const { alice, bob, a, b } = await people();
+    const t = await a('thread', { title: 'Ride', body: 'Sunday' });
+    const r = await b('reply', { thread: t.id, parent: t.id, body: 'Yes @Alice', mentions: [alice.publicKey] });
+    const n = deriveNotification(r, context(alice.publicKey, [t, r]));
+    expect(n?.kind).toBe('mention');
+    expect(n?.actor).toBe(bob.publicKey);
+    expect(n?.link).toBe(`/c/${t.cid}/t/${t.id}#post-${r.id}`);
+    expect(deriveNotification(r, context(bob.publicKey, [t, r]))).toBeNull();
+  });
+
+  it('a reply to my post or in my thread notifies me; a reply between others in someone else’s thread does not', async () => {
+    const { alice, bob, carol, a, b, c } = await people();
+    const t = await a('thread', { title: 'Ride', body: 'Sunday' });
+    const rb = await b('reply', { thread: t.id, parent: t.id, body: 'in' });
+    const rc = await c('reply', { thread: t.id, parent: rb.id, body: 'me too' });
+    const all = [t, rb, rc];
+    expect(deriveNotification(rb, context(alice.publicKey, all))?.kind).toBe('reply');
+    expect(deriveNotification(rc, context(bob.publicKey, all))?.kind).toBe('reply');
+    expect(deriveNotification(rc, context(alice.publicKey, all))?.kind).toBe('reply');
+    const t2 = await b('thread', { title: 'Other', body: '' });
+    const rc2 = await c('reply', { thread: t2.id, parent: t2.id, body: 'x' });
+    expect(deriveNotification(rc2, context(alice.publicKey, [t2, rc2]))).toBeNull();
+  });
+
+  it('an answer to my question and a question asked to me notify me', async () => {
+    const { alice, bob, a, b } = await people();
+    const q = await a('question', { title: 'Which lube?', body: '' });
+    const ans = await b('answer', { question: q.id, body: 'Wax' });
+    expect(deriveNotification(ans, context(alice.publicKey, [q, ans]))?.kind).toBe('answer');
+    const asked = await a('question', { title: 'Bob, your saddle?', body: '', askTo: bob.publicKey });
+    expect(deriveNotification(asked, context(bob.publicKey, [asked]))?.kind).toBe('asked');
+  });
+
+  it('my answer accepted notifies me only when the asker or a moderator accepted it', async () => {
+    const { alice, bob, carol, a, b, c } = await people();
+    const q = await a('question', { title: 'Which lube?', body: '' });
+    const ans = await b('answer', { question: q.id, body: 'Wax' });
+    const byAsker = await a('accept', { question: q.id, answer: ans.id });
+    const byCarol = await c('accept', { question: q.id, answer: ans.id });
+    const all = [q, ans, byAsker, byCarol];
+    const n = deriveNotification(byAsker, context(bob.publicKey, all));
+    expect(n?.kind).toBe('accepted');
+    expect(n?.subject).toBe(ans.id);
+    expect(deriveNotification(byCarol, context(bob.publicKey, all))).toBeNull();
+    expect(deriveNotification(byCarol, context(bob.publicKey, all, { isModerator: (k) => k === carol.publicKey }))?.kind).toBe('accepted');
+    expect(deriveNotification(await a('accept', { question: q.id, answer: null }), context(bob.publicKey, all))).toBeNull();
+    expect(deriveNotification(byAsker, context(alice.publicKey, all))).toBeNull();
+  });
+
+  it('new polls and challenges notify everyone else', async () => {
+    const { alice, bob, a } = await people();
+    const poll = await a('poll', { title: 'Route?', options: ['A', 'B'], multiple: false, maxChoices: 1, closesAt: null, results: 'always' });
+    const ch = await a('challenge', { title: '30 days', prompt: 'Ride', startDate: '2024-01-01', days: 30 });
+    expect(deriveNotification(poll, context(bob.publicKey, [poll]))?.kind).toBe('poll');
+    expect(deriveNotification(ch, context(bob.publicKey, [ch]))?.kind).toBe('challenge');
+    expect(deriveNotification(poll, context(alice.publicKey, [poll]))).toBeNull();
+  });
+
+  it('history, my own records and non-members’ records notify nobody', async () => {
+    const { alice, b } = await people();
+    const t = await b('thread', { title: 'Hi @Alice', body: '', mentions: [alice.publicKey] });
+    expect(deriveNotification(t, context(alice.publicKey, [t], { since: t.ts + 1 }))).toBeNull();
+    expect(deriveNotification(t, context(alice.publicKey, [t], { isMember: () => false }))).toBeNull();
+    expect(deriveNotification(t, context(alice.publicKey, [t]))?.kind).toBe('mention');
+  });
+
+  it('a deletion by the author or a moderator retracts; anyone else’s does not', async () => {
+    const { alice, a, b, c } = await people();
+    const t = await b('thread', { title: 'Hi', body: '' });
+    const ctx = context(alice.publicKey, [t]);
+    expect(retractedBy(await b('tombstone', { target: t.id }), ctx)).toBe(t.id);
+    expect(retractedBy(await c('tombstone', { target: t.id }), ctx)).toBeNull();
+    expect(retractedBy(await a('hide', { target: t.id, hidden: true }), { ...ctx, isModerator: () => true })).toBe(t.id);
+  });
+});
+
+describe('inbox', () => {
+  let n = 0;
+  async function community() {
+    const p = await people();
+    const db = new HearthDb(`notify-${n}`);
+    const inbox = new InboxDb(`inbox-${n++}`);
+    const doc = new CommunityDoc(db, p.g.id);
+    await doc.open();
+    const me = p.alice.publicKey;
+    let pending: Promise<unknown> = Promise.resolve();
+    doc.onAccepted((records) => void (pending = pending.then(() => notifyFromBatch(db, inbox, me, p.g.id, records))));
+    const add = async (...records: AnyRecord[]) => {
+      for (const r of records) expect((await doc.append(r)).ok).toBe(true);
+      await doc.settled();
+      await pending;
+    };
+    await add(p.g, ...(await admit(p.alice, p.bob, p.g.id)));
+    await db.communities.update(p.g.id, { addedAt: 0 });
+    return { ...p, db, inbox, doc, add };
+  }
+
+  it('files a mention by another member with its names, unread, once', async () => {
+    const { alice, inbox, add, a, b, db, g } = await community();
+    await add(await b('profile', { name: 'Bob' }));
+    const t = await a('thread', { title: 'Sunday ride', body: 'Who comes?' });
+    const r = await b('reply', { thread: t.id, parent: t.id, body: 'Me! @Alice', mentions: [alice.publicKey] });
+    await add(t, r);
+    const rows = await inbox.notifications.toArray();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ kind: 'mention', actorName: 'Bob', communityName: 'Morning riders', read: 0, source: r.id });
+    expect(await inbox.notifications.where('read').equals(0).count()).toBe(1);
+    // Announced again (another tab, a repair): still one.
+    await notifyFromBatch(db, inbox, alice.publicKey, g.id, [r]);
+    expect(await inbox.notifications.count()).toBe(1);
+  });
+
+  it('takes a notification away when its post is deleted, and ignores strangers', async () => {
+    const { alice, inbox, add, b, g } = await community();
+    const mallory = await newMember();
+    await add(await writer(mallory, g.id)('thread', { title: '@Alice free bikes', body: '', mentions: [alice.publicKey] }));
+    expect(await inbox.notifications.count()).toBe(0);
+    const t = await b('thread', { title: 'Hey @Alice', body: '', mentions: [alice.publicKey] });
+    await add(t);
+    expect(await inbox.notifications.count()).toBe(1);
+    await add(await b('tombstone', { target: t.id }));
+    expect(await inbox.notifications.count()).toBe(0);
+  });
+
+  it('counts a member’s mention once their join arrives after it', async () => {
+    const { alice, inbox, add, g } = await community();
+    const dave = await newMember();
+    const early = await writer(dave, g.id, 1_700_000_100_000)('thread', { title: 'Hi @Alice', body: '', mentions: [alice.publicKey] });
+    await add(early);
+    expect(await inbox.notifications.count()).toBe(0);
+    await add(...(await admit(alice, dave, g.id, 1_700_000_050_000)));
+    expect((await inbox.notifications.toArray()).map((r) => r.source)).toEqual([early.id]);
+  });
+
+  it('catches up on records that arrived while nothing listened, once', async () => {
+    const p = await people();
+    const db = new HearthDb(`notify-${n}`);
+    const inbox = new InboxDb(`inbox-${n++}`);
+    const doc = new CommunityDoc(db, p.g.id);
+    await doc.open();
+    const quiet = await p.b('thread', { title: 'Tyres', body: 'no mention here' });
+    for (const r of [p.g, ...(await admit(p.alice, p.bob, p.g.id)), await p.b('thread', { title: 'x @Alice', body: '', mentions: [p.alice.publicKey] }), quiet]) {
+      expect((await doc.append(r)).ok).toBe(true);
+    }
+    await db.communities.update(p.g.id, { addedAt: 0 });
+    const first = await catchUpInbox(db, inbox, p.alice.publicKey, p.g.id);
+    expect(first.map((r) => r.kind)).toEqual(['mention']);
+    expect(await catchUpInbox(db, inbox, p.alice.publicKey, p.g.id)).toEqual([]);
+    expect(await inbox.notifications.count()).toBe(1);
+  });
+});

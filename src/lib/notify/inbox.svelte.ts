@@ -1,0 +1,62 @@
+// Reactive inbox for the inbox screen and the header badge: notifications newest first, unread
+// counts, marking as read, and the browser-notification switch.
+import { Live } from '../state/live.svelte';
+import {
+  browserNotificationsOn,
+  browserPermission,
+  disableBrowserNotifications,
+  enableBrowserNotifications,
+  type BrowserPermission
+} from './browser';
+import { openInboxDb, type InboxDb, type NotificationRow } from './inbox-db';
+
+export const INBOX_PAGE = 50;
+
+/** Unread notifications on this device, across communities: for the header badge. */
+export class InboxUnread {
+  readonly #count: Live<number>;
+
+  constructor(inbox: InboxDb = openInboxDb()) {
+    this.#count = new Live(() => () => inbox.notifications.where('read').equals(0).count(), 0);
+  }
+
+  get count(): number {
+    return this.#count.value;
+  }
+}
+
+export class InboxState {
+  readonly items: Live<NotificationRow[]>;
+  readonly unread: InboxUnread;
+  limit = $state(INBOX_PAGE);
+  permission = $state<BrowserPermission>(browserPermission());
+  browserOn = $state(false);
+
+  constructor(readonly inbox: InboxDb = openInboxDb()) {
+    this.items = new Live(() => {
+      const n = this.limit;
+      return () => inbox.notifications.orderBy('ts').reverse().limit(n).toArray();
+    }, []);
+    this.unread = new InboxUnread(inbox);
+    void browserNotificationsOn(inbox).then((on) => (this.browserOn = on));
+  }
+
+  markRead(id: string): Promise<unknown> {
+    return this.inbox.notifications.update(id, { read: 1 });
+  }
+
+  markAllRead(): Promise<unknown> {
+    return this.inbox.notifications.where('read').equals(0).modify({ read: 1 });
+  }
+
+  /** Only from a button press: browsers refuse (or remember a refusal of) unprompted requests. */
+  async enableBrowser(): Promise<void> {
+    this.permission = await enableBrowserNotifications(this.inbox);
+    this.browserOn = this.permission === 'granted';
+  }
+
+  async disableBrowser(): Promise<void> {
+    await disableBrowserNotifications(this.inbox);
+    this.browserOn = false;
+  }
+}

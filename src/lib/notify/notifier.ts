@@ -1,0 +1,104 @@
+// Files the notifications a batch of newly accepted records gives this member into the inbox, and
+// takes away those whose content was deleted or hidden.
+import type { AnyRecord } from '../domain/record';
+import type { HearthDb } from '../store/db';
+import { authorityOf } from '../store/projection';
+import { deriveNotification, neededIds, retractedBy, type DeriveContext, type Derived } from './derive';
+import type { InboxDb, NotificationRow } from './inbox-db';
+
+const RETRACTING = new Set(['tombstone', 'hide']);
+const LATE_JOINS = 50;
+/** Kinds that can notify or retract: what a catch-up reads again. */
+const NOTIFY_KINDS = ['thread', 'reply', 'question', 'answer', 'accept', 'poll', 'challenge', 'tombstone', 'hide'] as const;
+const CATCH_UP_CHUNK = 500;
+
+/** Returns the notifications that are new in the inbox. */
+export async function notifyFromBatch(db: HearthDb, inbox: InboxDb, me: string, cid: string, records: AnyRecord[]): Promise<NotificationRow[]> {
+  const auth = await authorityOf(db, cid);
+  if (!auth || !records.length) return [];
+  const community = await db.communities.get(cid);
+  const since = community?.addedAt ?? 0;
+
+  // Only news can notify; deletions and hiding can retract whatever their time.
+  const byId = new Map(records.filter((r) => r.ts >= since || RETRACTING.has(r.kind)).map((r) => [r.id, r]));
+  // A member's posts can arrive before their join: once the join comes, their posts count. (A
+  // batch with many joins is an initial sync, which carries their posts along.)
+  const joins = records.filter((r) => r.kind === 'join');
+  for (const join of joins.length <= LATE_JOINS ? joins : []) {
+    const own = await db.records.where('[cid+author]').equals([cid, join.author]).toArray();
+    for (const r of own) if (r.ts >= since && !byId.has(r.id)) byId.set(r.id, r);
+  }
+  const candidates = [...byId.values()];
+  const missing = neededIds(candidates).filter((id) => !byId.has(id));
+  const fetched = new Map((await db.records.bulkGet(missing)).filter((r) => r !== undefined).map((r) => [r.id, r as AnyRecord]));
+  const ctx: DeriveContext = {
+    me,
+    since,
+    isMember: (key, ts) => auth.isMember(key, ts),
+    isModerator: (key) => auth.isModerator(key),
+    get: (id) => byId.get(id) ?? fetched.get(id)
+  };
+
+  const retracted = new Set(candidates.map((r) => retractedBy(r, ctx)).filter((id): id is string => id !== null));
+  const derived: Derived[] = [];
+  for (const r of candidates) {
+    const d = deriveNotification(r, ctx);
+    if (!d || retracted.has(d.subject)) continue;
+    // A deletion may have arrived before the post it deletes.
+    const related = (await db.records.where('target').equals(d.subject).toArray()) as AnyRecord[];
+    if (related.some((x) => retractedBy(x, ctx) === d.subject)) continue;
+    derived.push(d);
+  }
+
+  if (retracted.size) await inbox.notifications.where('subject').anyOf([...retracted]).filter((n) => n.cid === cid).delete();
+  if (!derived.length) return [];
+  const names = await db.members.bulkGet(derived.map((d) => [cid, d.actor] as [string, string]));
+  const now = Date.now();
+  const rows: NotificationRow[] = derived.map((d, i) => ({
+    id: `${d.kind}:${d.source}`,
+    cid,
+    ...d,
+    actorName: names[i]?.name || d.actor.slice(0, 8),
+    communityName: community?.name ?? '',
+    receivedAt: now,
+    read: 0
+  }));
+  const existing = await inbox.notifications.bulkGet(rows.map((r) => r.id));
+  const fresh = rows.filter((r, i) => !existing[i]);
+  await inbox.notifications.bulkPut(fresh);
+  return fresh;
+}
+
+/**
+ * Looks again at a community's records when their count differs from what the inbox has seen:
+ * records that arrived while nothing listened (before the inbox started, in a crash) still
+ * notify. Filing is idempotent, so reading a record twice never files it twice.
+ */
+export async function catchUpInbox(db: HearthDb, inbox: InboxDb, me: string, cid: string): Promise<NotificationRow[]> {
+  const records = await db.records.where('cid').equals(cid).count();
+  if ((await inbox.cursors.get(cid))?.records === records) return [];
+  const since = (await db.communities.get(cid))?.addedAt ?? 0;
+  const candidates: AnyRecord[] = [];
+  for (const kind of NOTIFY_KINDS) {
+    const rows = await db.records
+      .where('[cid+kind]')
+      .equals([cid, kind])
+      .filter((r) => r.ts >= since || RETRACTING.has(r.kind))
+      .toArray();
+    candidates.push(...(rows as AnyRecord[]));
+  }
+  const fresh: NotificationRow[] = [];
+  for (let i = 0; i < candidates.length; i += CATCH_UP_CHUNK) {
+    fresh.push(...(await notifyFromBatch(db, inbox, me, cid, candidates.slice(i, i + CATCH_UP_CHUNK))));
+  }
+  await inbox.cursors.put({ cid, records });
+  return fresh;
+}
+
+/** Counts a processed batch as seen, so the next catch-up finds nothing to read again. */
+export async function advanceCursor(inbox: InboxDb, cid: string, batch: number): Promise<void> {
+  await inbox.transaction('rw', inbox.cursors, async () => {
+    const cursor = await inbox.cursors.get(cid);
+    if (cursor) await inbox.cursors.put({ cid, records: cursor.records + batch });
+  });
+}

@@ -1,0 +1,86 @@
+// Starts the inbox for this device: follows every community's newly accepted records (local
+// writes and records from peers), files this member's notifications, and, when asked, starts each
+// community's sync so the inbox fills without opening every community.
+import { goto } from '$app/navigation';
+import { base } from '$app/paths';
+import type { Identity } from '../crypto/identity';
+import { t } from '../i18n/index.svelte';
+import type { MessageKey } from '../i18n/en';
+import type { HearthDb } from '../store/db';
+import { startSync } from '../sync/registry';
+import { showBrowserNotifications } from './browser';
+import { watchCommunityDocs } from './community-docs';
+import { openInboxDb, type InboxDb, type NotificationRow } from './inbox-db';
+import { advanceCursor, catchUpInbox, notifyFromBatch } from './notifier';
+
+export interface NotificationOptions {
+  /** Also start every community's peer sync (default true). */
+  sync?: boolean;
+  inbox?: InboxDb;
+}
+
+export function notificationText(row: NotificationRow): { title: string; body: string } {
+  return {
+    title: t(`inbox.kind.${row.kind}` as MessageKey, { name: row.actorName }),
+    body: `${row.excerpt}\n${t('inbox.in_community', { community: row.communityName })}`
+  };
+}
+
+let running: { me: string; refs: number; stop: () => void } | null = null;
+
+function launch(db: HearthDb, me: string, options: NotificationOptions): () => void {
+  const inbox = options.inbox ?? openInboxDb();
+  const presenceName = db.identity.get('me').then((row) => row?.name ?? '');
+  // One batch at a time: two announcements of one record must not both file it.
+  let queue: Promise<unknown> = Promise.resolve();
+  return watchCommunityDocs(db, (doc) => {
+    const file = (job: () => Promise<NotificationRow[]>) => {
+      queue = queue
+        .then(async () => {
+          const fresh = await job();
+          await showBrowserNotifications(inbox, fresh, notificationText, (row) => goto(`${base}${row.link}`));
+        })
+        .catch((error) => console.error('notifications', error));
+    };
+    const off = doc.onAccepted((records) =>
+      file(async () => {
+        const fresh = await notifyFromBatch(db, inbox, me, doc.cid, records);
+        await advanceCursor(inbox, doc.cid, records.length);
+        return fresh;
+      })
+    );
+    // What arrived while nothing listened: after subscribing, so nothing falls in between.
+    file(() => catchUpInbox(db, inbox, me, doc.cid));
+    if (options.sync !== false) {
+      presenceName
+        .then((name) => startSync(db, doc.cid, { key: me, name }))
+        .catch((error) => console.error('sync could not start', doc.cid, error));
+    }
+    return off;
+  });
+}
+
+/**
+ * Starts notifications for this identity; call once the identity is known (the root layout).
+ * Calling it again (another screen) shares the running inbox. Returns a function that releases
+ * this caller's hold; the inbox stops when no caller holds it.
+ */
+export function startNotifications(db: HearthDb, identity: Pick<Identity, 'publicKey'>, options: NotificationOptions = {}): () => void {
+  const me = identity.publicKey;
+  if (running && running.me !== me) {
+    running.stop();
+    running = null;
+  }
+  running ??= { me, refs: 0, stop: launch(db, me, options) };
+  running.refs++;
+  const held = running;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    if (--held.refs === 0) {
+      held.stop();
+      if (running === held) running = null;
+    }
+  };
+}

@@ -1,0 +1,149 @@
+// The search index follows the community: built from the projections, updated from the records
+// CommunityDoc accepts (edits, deletions, hiding), kept out of reach of strangers, and stored in
+// its own IndexedDB database. Dexie runs on fake-indexeddb; the e2e tests use Chromium's.
+import 'fake-indexeddb/auto';
+import { describe, expect, it } from 'vitest';
+import { admit, newCommunity, newMember, writer } from '../../../tests/unit/community-fixture';
+import type { Identity } from '../crypto/identity';
+import type { AnyRecord } from '../domain/record';
+import { HearthDb } from '../store/db';
+import { CommunityDoc } from '../sync/community-doc';
+import { CommunitySearch } from './community-search';
+import { SearchDb } from './search-db';
+
+let n = 0;
+
+async function setup() {
+  const alice = await newMember();
+  const bob = await newMember();
+  const g = await newCommunity(alice);
+  const db = new HearthDb(`search-${n}`);
+  const sdb = new SearchDb(`search-index-${n++}`);
+  const doc = new CommunityDoc(db, g.id);
+  await doc.open();
+  const add = async (...records: AnyRecord[]) => {
+    for (const r of records) expect((await doc.append(r)).ok).toBe(true);
+  };
+  await add(g, ...(await admit(alice, bob, g.id)));
+  const a = writer(alice, g.id, 1_700_000_010_000);
+  const b = writer(bob, g.id, 1_700_000_020_000);
+  return { alice, bob, g, db, sdb, doc, add, a, b };
+}
+
+async function openSearch(db: HearthDb, sdb: SearchDb, doc: CommunityDoc) {
+  const search = new CommunitySearch(db, doc.cid, sdb);
+  await search.open(doc);
+  return search;
+}
+
+async function ids(search: CommunitySearch, query: string) {
+  await search.settled();
+  return (await search.search(query)).results.map((r) => r.id);
+}
+
+describe('community search', () => {
+  it('finds threads and replies written before it opened and after, with highlights and links', async () => {
+    const { db, sdb, doc, add, a, b, g } = await setup();
+    const thread = await a('thread', { title: '周末骑行计划', body: '我们周末去骑**自行车**，路线经过西湖。' });
+    await add(thread);
+    const search = await openSearch(db, sdb, doc);
+    expect(search.status).toBe('ready');
+    expect(await ids(search, '自行车')).toEqual([thread.id]);
+
+    const reply = await b('reply', { thread: thread.id, parent: thread.id, body: 'Count me in, my brakes are fixed.' });
+    await add(reply);
+    expect(await ids(search, 'braking')).toEqual([reply.id]);
+    const view = (await search.search('braking')).results[0];
+    expect(view.link).toBe(`/c/${g.id}/t/${thread.id}#post-${reply.id}`);
+    expect(view.inContext).toBe(true);
+    expect(view.title.map((p) => p.text).join('')).toBe('周末骑行计划');
+    expect(view.snippet.filter((p) => p.hit).map((p) => p.text)).toEqual(['brakes']);
+  });
+
+  it('follows edits, deletions and hiding: old words and gone posts are not found', async () => {
+    const { db, sdb, doc, add, a, b } = await setup();
+    const t1 = await a('thread', { title: 'Saddle height', body: 'How high should the saddle be?' });
+    const t2 = await b('thread', { title: 'Tubeless tyres', body: 'Sealant every six months' });
+    await add(t1, t2);
+    const r1 = await b('reply', { thread: t1.id, parent: t1.id, body: 'Use the heel method' });
+    await add(r1);
+    const search = await openSearch(db, sdb, doc);
+    expect(await ids(search, 'saddle')).toEqual([t1.id]);
+    expect(await ids(search, 'heel')).toEqual([r1.id]);
+
+    await add(await a('edit', { target: t1.id, title: 'Seat post height', body: 'How high should the seat post be?' }));
+    expect(await ids(search, 'saddle')).toEqual([]);
+    expect(await ids(search, 'seat post')).toEqual([t1.id]);
+
+    // A moderator (the creator) hides Bob's thread; Bob deletes nothing, yet it is gone from search.
+    await add(await a('hide', { target: t2.id, hidden: true }));
+    expect(await ids(search, 'tubeless')).toEqual([]);
+    await add(await a('hide', { target: t2.id, hidden: false }));
+    expect(await ids(search, 'tubeless')).toEqual([t2.id]);
+
+    // Deleting a thread takes its replies out of search too.
+    await add(await a('tombstone', { target: t1.id }));
+    expect(await ids(search, 'seat')).toEqual([]);
+    expect(await ids(search, 'heel')).toEqual([]);
+  });
+
+  it('never finds a stranger’s post, nor another member’s edit of someone’s post', async () => {
+    const { db, sdb, doc, add, a, g } = await setup();
+    const mallory: Identity = await newMember();
+    const t = await a('thread', { title: 'Gear ratios', body: 'climbing gears' });
+    await add(t);
+    const search = await openSearch(db, sdb, doc);
+    await add(await writer(mallory, g.id)('thread', { title: 'Cheap watches', body: 'spam spam' }));
+    await add(await writer(mallory, g.id)('edit', { target: t.id, title: 'Cheap watches', body: 'spam' }));
+    expect(await ids(search, 'watches')).toEqual([]);
+    expect(await ids(search, 'climbing')).toEqual([t.id]);
+  });
+
+  it('finds questions, answers, polls and notes, and not a deleted answer', async () => {
+    const { db, sdb, doc, add, a, b, g } = await setup();
+    const q = await a('question', { title: 'Which chain lube?', body: 'Wet or dry conditions' });
+    const ans = await b('answer', { question: q.id, body: 'Wax works best in dry weather' });
+    const poll = await a('poll', { title: '最喜欢的路线', options: ['西湖', '千岛湖'], multiple: false, maxChoices: 1, closesAt: null, results: 'always' });
+    const note = await a('note', { title: 'Group ride etiquette', access: 'everyone' });
+    await add(q, ans, poll, note);
+    const search = await openSearch(db, sdb, doc);
+    expect(await ids(search, 'lube')).toEqual([q.id]);
+    expect(await ids(search, 'wax')).toEqual([ans.id]);
+    expect(await ids(search, '千岛湖')).toEqual([poll.id]);
+    expect(await ids(search, 'etiquette')).toEqual([note.id]);
+    const answerView = (await search.search('wax')).results[0];
+    expect(answerView.link).toBe(`/c/${g.id}/q/${q.id}#answer-${ans.id}`);
+    await add(await b('tombstone', { target: ans.id }));
+    expect(await ids(search, 'wax')).toEqual([]);
+  });
+
+  it('keeps its index in its own database, catches up on what arrived while closed, and rebuilds on a version change', async () => {
+    const { db, sdb, doc, add, a } = await setup();
+    const t1 = await a('thread', { title: 'Night riding lights', body: 'dynamo hubs' });
+    await add(t1);
+    const first = await openSearch(db, sdb, doc);
+    await first.flush();
+    first.close();
+    const snap = await sdb.snapshots.get(doc.cid);
+    expect(snap?.docs).toBe(1);
+    expect(snap!.bytes.byteLength).toBeGreaterThan(0);
+
+    // Written while no index was open on this page, and no journal kept it (another app version).
+    const fresh = new CommunityDoc(db, doc.cid);
+    await fresh.open();
+    const t2 = await a('thread', { title: 'Winter gloves', body: 'lobster mitts' });
+    expect((await fresh.append(t2)).ok).toBe(true);
+    await fresh.settled();
+
+    const second = await openSearch(db, sdb, fresh);
+    expect(await ids(second, 'dynamo')).toEqual([t1.id]);
+    expect(await ids(second, 'lobster')).toEqual([t2.id]);
+    second.close();
+
+    await sdb.snapshots.update(doc.cid, { version: 0 });
+    const third = await openSearch(db, sdb, fresh);
+    expect(await ids(third, 'gloves')).toEqual([t2.id]);
+    expect((await sdb.snapshots.get(doc.cid))?.version).toBeGreaterThan(0);
+    third.close();
+  });
+});

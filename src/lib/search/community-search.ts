@@ -1,0 +1,262 @@
+// One community's search, kept for the life of the page: loads the stored index (or builds it
+// from the projections when it is missing or its version changed), catches up with the journal,
+// follows newly accepted records, saves itself when idle, and answers queries with results
+// ready to show (current text, highlighted snippet, link).
+import type { HearthDb } from '../store/db';
+import { PROJECTION_VERSION } from '../store/projection';
+import type { CommunityDoc } from '../sync/community-doc';
+import { openCommunityDoc } from '../sync/registry';
+import { loadAllDocs, loadDocs } from './corpus';
+import { searchLink, type SearchDoc, type SearchKind } from './documents';
+import { markTerms, snippet, type TextPart } from './highlight';
+import { journalDoc, journalIdle, onJournal } from './journal';
+import { CommunityIndex, SEARCH_INDEX_VERSION } from './search-index';
+import { openSearchDb, type SearchDb } from './search-db';
+
+/** Idle time after a change before the index is written back. */
+const SAVE_AFTER_MS = 3000;
+
+export type SearchStatus = 'loading' | 'building' | 'ready' | 'failed';
+
+export interface SearchResultView {
+  id: string;
+  kind: SearchKind;
+  /** Path below the app's base. */
+  link: string;
+  /** The document's title, or the title of the thread or question it answers, with matches marked. */
+  title: TextPart[];
+  /** True when `title` is the thread's or question's, not the document's own. */
+  inContext: boolean;
+  snippet: TextPart[];
+  author: string;
+  ts: number;
+}
+
+export interface SearchAnswer {
+  query: string;
+  results: SearchResultView[];
+  total: number;
+  partial: boolean;
+  /** Time to find and prepare the results, in ms. */
+  ms: number;
+}
+
+/** User Timing names, read by the benchmark (tests/bench/search-figures.ts). */
+export const MEASURES = { build: 'hearth-search.build', load: 'hearth-search.load', update: 'hearth-search.update', query: 'hearth-search.query' } as const;
+
+function measure(name: string, start: number): number {
+  const end = performance.now();
+  try {
+    performance.measure(name, { start, end });
+  } catch {
+    // User Timing is missing in some test environments; the figure is only informative.
+  }
+  return end - start;
+}
+
+export function resultView(doc: SearchDoc, terms: ReadonlySet<string>): SearchResultView {
+  const ownTitle = doc.title !== '';
+  return {
+    id: doc.id,
+    kind: doc.kind,
+    link: searchLink(doc),
+    title: ownTitle ? markTerms(doc.title, terms) : [{ text: doc.context, hit: false }],
+    inContext: !ownTitle,
+    snippet: snippet(doc.body, terms),
+    author: doc.author,
+    ts: doc.ts
+  };
+}
+
+export class CommunitySearch {
+  status: SearchStatus = 'loading';
+  /** Called whenever status or the number of indexed documents changes. */
+  onStatus: (status: SearchStatus, docs: number) => void = () => {};
+  #index: CommunityIndex | null = null;
+  #appliedSeq = 0;
+  #records = 0;
+  #queue: Promise<unknown> = Promise.resolve();
+  #saveTimer: ReturnType<typeof setTimeout> | null = null;
+  #unsubscribe: () => void = () => {};
+
+  constructor(
+    readonly db: HearthDb,
+    readonly cid: string,
+    readonly sdb: SearchDb = openSearchDb()
+  ) {}
+
+  get docs(): number {
+    return this.#index?.size ?? 0;
+  }
+
+  /** Listens first, then loads, so no batch falls between the stored index and the live one. */
+  async open(doc?: CommunityDoc): Promise<void> {
+    this.#unsubscribe = onJournal(this.cid, (since) => void this.#enqueue(() => this.#catchUp(since)));
+    journalDoc(this.db, doc ?? (await openCommunityDoc(this.db, this.cid)), this.sdb);
+    await this.#enqueue(() => this.#load());
+  }
+
+  close(): void {
+    this.#unsubscribe();
+    if (this.#saveTimer) clearTimeout(this.#saveTimer);
+  }
+
+  /** Resolves when everything journaled so far is in the index. */
+  async settled(): Promise<void> {
+    await journalIdle(this.cid);
+    await this.#enqueue(async () => {});
+  }
+
+  /**
+   * The best `limit` results for `query` that `readable` lets this member see (tier-limited
+   * threads), with their current text. Hits the projections no longer show are dropped and leave
+   * the index.
+   */
+  async search(query: string, limit = 20, readable: (doc: SearchDoc) => boolean = () => true): Promise<SearchAnswer> {
+    const started = performance.now();
+    const index = this.#index;
+    if (!index) return { query, results: [], total: 0, partial: false, ms: 0 };
+    const outcome = index.search(query, limit * 4);
+    const results: SearchResultView[] = [];
+    const stale: string[] = [];
+    let hidden = 0;
+    for (let at = 0; at < outcome.hits.length && results.length < limit; at += limit) {
+      const page = outcome.hits.slice(at, at + limit);
+      const docs = await loadDocs(this.db, this.cid, page.map((h) => h.id));
+      for (const hit of page) {
+        const doc = docs.get(hit.id);
+        if (!doc) stale.push(hit.id);
+        else if (!readable(doc)) hidden++;
+        else if (results.length < limit) results.push(resultView(doc, new Set(hit.terms)));
+      }
+    }
+    if (stale.length) void this.#enqueue(async () => stale.forEach((id) => this.#index?.remove(id)));
+    const ms = measure(MEASURES.query, started);
+    return { query, results, total: Math.max(results.length, outcome.total - stale.length - hidden), partial: outcome.partial, ms };
+  }
+
+  /** Writes the index back now (also done by itself when idle after changes). */
+  flush(): Promise<unknown> {
+    if (this.#saveTimer) clearTimeout(this.#saveTimer);
+    this.#saveTimer = null;
+    return this.#enqueue(() => this.#save());
+  }
+
+  #enqueue<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(job);
+    this.#queue = run.catch((error) => console.error('search index', error));
+    return run;
+  }
+
+  #setStatus(status: SearchStatus): void {
+    this.status = status;
+    this.onStatus(status, this.docs);
+  }
+
+  async #load(): Promise<void> {
+    const started = performance.now();
+    try {
+      const snap = await this.sdb.snapshots.get(this.cid);
+      if (snap && snap.version === SEARCH_INDEX_VERSION && snap.projectionVersion === PROJECTION_VERSION) {
+        this.#index = await CommunityIndex.fromBytes(snap.bytes);
+        this.#appliedSeq = snap.upToSeq;
+        this.#records = snap.records;
+        measure(MEASURES.load, started);
+        await this.#catchUp(null, true);
+      } else {
+        await this.#rebuild();
+        measure(MEASURES.build, started);
+      }
+      this.#setStatus('ready');
+    } catch (error) {
+      console.error('search index could not be loaded', error);
+      this.#setStatus('failed');
+    }
+  }
+
+  async #rebuild(): Promise<void> {
+    this.#setStatus('building');
+    // Journal rows up to here are covered by what is read next.
+    const lastSeq = (await this.sdb.dirty.orderBy('seq').last())?.seq ?? 0;
+    const records = await this.db.records.where('cid').equals(this.cid).count();
+    const docs = await loadAllDocs(this.db, this.cid);
+    this.#index = await CommunityIndex.build(docs);
+    this.#appliedSeq = lastSeq;
+    this.#records = records;
+    await this.#save();
+  }
+
+  /**
+   * Applies journal rows not yet in the index. On load it also compares record counts: records
+   * that arrived while nothing journaled them (another app version, a crash) make it compare the
+   * whole index with the projections.
+   */
+  async #catchUp(since: number | null, checkCount = false): Promise<void> {
+    if (!this.#index) return;
+    const rows = await this.sdb.dirty.where('seq').above(this.#appliedSeq).filter((r) => r.cid === this.cid).toArray();
+    let reconcile = rows.some((r) => r.reconcile);
+    const expected = this.#records + rows.reduce((n, r) => n + r.records, 0);
+    if (checkCount && !reconcile) reconcile = (await this.db.records.where('cid').equals(this.cid).count()) !== expected;
+    if (!rows.length && !reconcile) return;
+    let changed: number;
+    if (reconcile) {
+      const records = await this.db.records.where('cid').equals(this.cid).count();
+      changed = this.#index.reconcile(await loadAllDocs(this.db, this.cid));
+      this.#records = records;
+    } else {
+      changed = this.#index.apply(await loadDocs(this.db, this.cid, rows.flatMap((r) => r.ids)));
+      this.#records = expected;
+    }
+    if (rows.length) this.#appliedSeq = Math.max(this.#appliedSeq, ...rows.map((r) => r.seq!));
+    if (since !== null) measure(MEASURES.update, since);
+    if (changed) this.onStatus(this.status, this.docs);
+    if (changed || rows.length) this.#scheduleSave();
+  }
+
+  #scheduleSave(): void {
+    if (this.#saveTimer) clearTimeout(this.#saveTimer);
+    this.#saveTimer = setTimeout(() => {
+      this.#saveTimer = null;
+      void this.#enqueue(() => this.#save());
+    }, SAVE_AFTER_MS);
+  }
+
+  async #save(): Promise<void> {
+    const index = this.#index;
+    if (!index) return;
+    const upToSeq = this.#appliedSeq;
+    const records = this.#records;
+    const bytes = await index.toBytes();
+    await this.sdb.transaction('rw', this.sdb.snapshots, this.sdb.dirty, async () => {
+      await this.sdb.snapshots.put({
+        cid: this.cid,
+        version: SEARCH_INDEX_VERSION,
+        projectionVersion: PROJECTION_VERSION,
+        upToSeq,
+        records,
+        docs: index.size,
+        bytes,
+        savedAt: Date.now()
+      });
+      await this.sdb.dirty.where('seq').belowOrEqual(upToSeq).filter((r) => r.cid === this.cid).delete();
+    });
+  }
+}
+
+const opened = new Map<string, CommunitySearch>();
+
+/** The search of one community, opened once per page and kept up to date from then on. */
+export function openSearch(db: HearthDb, cid: string): CommunitySearch {
+  let search = opened.get(cid);
+  if (!search) {
+    const created = new CommunitySearch(db, cid);
+    opened.set(cid, (search = created));
+    created.open().catch((error) => {
+      console.error('search could not be opened', error);
+      opened.delete(cid);
+      created.status = 'failed';
+      created.onStatus('failed', 0);
+    });
+  }
+  return search;
+}

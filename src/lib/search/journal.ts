@@ -1,0 +1,58 @@
+// Turns each batch of newly accepted records into a journal row of documents to read again, once
+// per community per page, whether or not that community's index is loaded. A loaded index is told
+// at once; an index loaded later reads the rows it has not seen.
+import type { AnyRecord } from '../domain/record';
+import type { HearthDb } from '../store/db';
+import type { CommunityDoc } from '../sync/community-doc';
+import { watchCommunityDocs } from '../notify/community-docs';
+import { affectedBy } from './corpus';
+import { openSearchDb, type SearchDb } from './search-db';
+
+/** Told after a journal row was written; `since` is performance.now() when the batch was announced. */
+export type JournalListener = (since: number) => void;
+
+const journaled = new WeakMap<CommunityDoc, SearchDb>();
+const listeners = new Map<string, Set<JournalListener>>();
+const pending = new Map<string, Set<Promise<void>>>();
+
+/** Starts journaling a community's accepted records into `sdb` (once per document). */
+export function journalDoc(db: HearthDb, doc: CommunityDoc, sdb: SearchDb = openSearchDb()): void {
+  if (journaled.has(doc)) return;
+  journaled.set(doc, sdb);
+  doc.onAccepted((records) => {
+    const write = writeJournal(db, sdb, doc.cid, records);
+    let set = pending.get(doc.cid);
+    if (!set) pending.set(doc.cid, (set = new Set()));
+    set.add(write);
+    return write.finally(() => set.delete(write));
+  });
+}
+
+/** Resolves once every batch announced so far for `cid` is in the journal. */
+export async function journalIdle(cid: string): Promise<void> {
+  await Promise.allSettled([...(pending.get(cid) ?? [])]);
+}
+
+export async function writeJournal(db: HearthDb, sdb: SearchDb, cid: string, records: AnyRecord[]): Promise<void> {
+  const since = performance.now();
+  const affected = await affectedBy(db, cid, records);
+  // A row for every batch, even one that changes no document: its record count keeps the count check true.
+  await sdb.dirty.add({ cid, ids: [...affected.ids], reconcile: affected.reconcile, records: records.length });
+  for (const listener of listeners.get(cid) ?? []) listener(since);
+}
+
+export function onJournal(cid: string, listener: JournalListener): () => void {
+  let set = listeners.get(cid);
+  if (!set) listeners.set(cid, (set = new Set()));
+  set.add(listener);
+  return () => set.delete(listener);
+}
+
+/**
+ * Keeps the search journal of every community on this device from app start, so an index that
+ * loads later only reads what changed. Optional: without it, an index notices unjournaled records
+ * by their count and compares itself with the projections. Returns a function that stops.
+ */
+export function startSearchIndexing(db: HearthDb): () => void {
+  return watchCommunityDocs(db, (doc) => journalDoc(db, doc));
+}

@@ -1,0 +1,166 @@
+// One community's full-text index (MiniSearch, BM25): documents are indexed by the terms of
+// tokenize.ts; a query matches every word (the last one also as a prefix), or, when that finds
+// nothing, any word. The index serialises to gzip-compressed JSON for IndexedDB.
+import MiniSearch, { type Options, type Query, type SearchOptions } from 'minisearch';
+import { docHash, type SearchDoc } from './documents';
+import { indexTerms, queryWords } from './tokenize';
+
+/** Bump when tokenization or the indexed fields change: stored indexes are rebuilt. */
+export const SEARCH_INDEX_VERSION = 1;
+
+type Indexed = Pick<SearchDoc, 'id' | 'title' | 'body'> & { h: number };
+
+const OPTIONS: Options<Indexed> = {
+  idField: 'id',
+  fields: ['title', 'body'],
+  storeFields: ['h'],
+  tokenize: (text) => indexTerms(text),
+  processTerm: (term) => term,
+  // Discarded documents are cleaned up in small batches, so an edit never stalls a keystroke.
+  autoVacuum: { batchSize: 2000, batchWait: 20, minDirtCount: 200, minDirtFactor: 0.05 }
+};
+
+const SEARCH: SearchOptions = {
+  // Query trees below are built from processed terms already.
+  tokenize: (text) => [text],
+  processTerm: (term) => term,
+  boost: { title: 2 },
+  weights: { fuzzy: 0.45, prefix: 0.6 }
+};
+
+export interface IndexHit {
+  id: string;
+  score: number;
+  /** Index terms of the document that matched: what the result highlights. */
+  terms: string[];
+}
+
+export interface SearchOutcome {
+  hits: IndexHit[];
+  /** How many documents matched in all. */
+  total: number;
+  /** True when not every word matched in any document and results match some words only. */
+  partial: boolean;
+}
+
+/** The query tree for the words of `query`, every word required (AND) or any (OR). */
+function queryTree(query: string, combineWith: 'AND' | 'OR'): Query | null {
+  const words = queryWords(query);
+  if (!words.length) return null;
+  return {
+    combineWith,
+    queries: words.map((w): Query => (w.prefix ? { combineWith: 'OR', queries: [w.term, { queries: [w.prefix], prefix: true }] } : w.term))
+  };
+}
+
+async function pipeBytes(bytes: Uint8Array, transform: CompressionStream | DecompressionStream): Promise<Uint8Array> {
+  const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(transform);
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+const pause = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+export class CommunityIndex {
+  readonly #ms: MiniSearch<Indexed>;
+  /** id -> fingerprint of what is indexed for it. */
+  readonly #hashes: Map<string, number>;
+
+  private constructor(ms: MiniSearch<Indexed>, hashes: Map<string, number>) {
+    this.#ms = ms;
+    this.#hashes = hashes;
+  }
+
+  static empty(): CommunityIndex {
+    return new CommunityIndex(new MiniSearch(OPTIONS), new Map());
+  }
+
+  /** Builds an index of `docs`, yielding to the page every few hundred documents. */
+  static async build(docs: SearchDoc[], chunk = 400): Promise<CommunityIndex> {
+    const index = CommunityIndex.empty();
+    for (let i = 0; i < docs.length; i += chunk) {
+      for (const d of docs.slice(i, i + chunk)) index.put(d);
+      if (i + chunk < docs.length) await pause();
+    }
+    return index;
+  }
+
+  get size(): number {
+    return this.#hashes.size;
+  }
+
+  has(id: string): boolean {
+    return this.#hashes.has(id);
+  }
+
+  ids(): IterableIterator<string> {
+    return this.#hashes.keys();
+  }
+
+  /** Adds or replaces a document; false when it was indexed unchanged already. */
+  put(doc: SearchDoc): boolean {
+    const h = docHash(doc);
+    const before = this.#hashes.get(doc.id);
+    if (before === h) return false;
+    const indexed: Indexed = { id: doc.id, title: doc.title, body: doc.body, h };
+    if (before === undefined) this.#ms.add(indexed);
+    else this.#ms.replace(indexed);
+    this.#hashes.set(doc.id, h);
+    return true;
+  }
+
+  /** Takes a document out of the index; false when it was not in it. */
+  remove(id: string): boolean {
+    if (!this.#hashes.has(id)) return false;
+    this.#ms.discard(id);
+    this.#hashes.delete(id);
+    return true;
+  }
+
+  /** Brings the index in line with `docs` for these ids: null means "nothing to find here". */
+  apply(docs: ReadonlyMap<string, SearchDoc | null>): number {
+    let changed = 0;
+    for (const [id, doc] of docs) if (doc ? this.put(doc) : this.remove(id)) changed++;
+    return changed;
+  }
+
+  /** Makes the index hold exactly `docs`: the comparison behind a rebuild-free catch-up. */
+  reconcile(docs: SearchDoc[]): number {
+    const keep = new Set<string>();
+    let changed = 0;
+    for (const d of docs) {
+      keep.add(d.id);
+      if (this.put(d)) changed++;
+    }
+    for (const id of [...this.#hashes.keys()]) if (!keep.has(id) && this.remove(id)) changed++;
+    return changed;
+  }
+
+  search(query: string, limit = 20): SearchOutcome {
+    const all = queryTree(query, 'AND');
+    if (!all) return { hits: [], total: 0, partial: false };
+    let results = this.#ms.search(all, SEARCH);
+    let partial = false;
+    if (!results.length && queryWords(query).length > 1) {
+      results = this.#ms.search(queryTree(query, 'OR')!, SEARCH);
+      partial = results.length > 0;
+    }
+    return {
+      hits: results.slice(0, limit).map((r) => ({ id: String(r.id), score: r.score, terms: r.terms })),
+      total: results.length,
+      partial
+    };
+  }
+
+  /** gzip-compressed JSON of the index. */
+  async toBytes(): Promise<Uint8Array> {
+    return pipeBytes(new TextEncoder().encode(JSON.stringify(this.#ms)), new CompressionStream('gzip'));
+  }
+
+  static async fromBytes(bytes: Uint8Array): Promise<CommunityIndex> {
+    const text = new TextDecoder().decode(await pipeBytes(bytes, new DecompressionStream('gzip')));
+    const js = JSON.parse(text) as Parameters<typeof MiniSearch.loadJS>[0];
+    const hashes = new Map<string, number>();
+    for (const [short, id] of Object.entries(js.documentIds)) hashes.set(String(id), Number(js.storedFields[short]?.h ?? 0));
+    return new CommunityIndex(MiniSearch.loadJS(js, OPTIONS), hashes);
+  }
+}
