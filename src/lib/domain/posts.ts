@@ -170,6 +170,8 @@ export interface MemberRow {
   key: string;
   name: string;
   bio: string;
+  avatar: string;
+  links: string[];
   role: Role;
   tier: string | null;
   joinedAt: number;
@@ -184,14 +186,18 @@ export function projectMember(cid: string, key: string, profiles: AnyRecord[], a
   if (!m) return null;
   let name = '';
   let bio = '';
+  let avatar = '';
+  let links: string[] = [];
   let profileTs = -1;
   for (const r of [...profiles].sort(compareRecords)) {
     if (r.kind !== 'profile' || r.author !== key || !auth.isMember(key, r.ts)) continue;
     name = r.body.name;
     bio = r.body.bio ?? '';
+    avatar = r.body.avatar ?? '';
+    links = r.body.links ?? [];
     profileTs = r.ts;
   }
-  return { cid, key, name, bio, role: m.role, tier: m.tier, joinedAt: m.joinedAt, invitedBy: m.invitedBy, banned: m.bannedAt !== null, profileTs };
+  return { cid, key, name, bio, avatar, links, role: m.role, tier: m.tier, joinedAt: m.joinedAt, invitedBy: m.invitedBy, banned: m.bannedAt !== null, profileTs };
 }
 
 export function projectMembers(cid: string, records: AnyRecord[], auth: Authority): MemberRow[] {

@@ -15,7 +15,8 @@ import { encodeInvite, inviteUrl } from '../crypto/invite-token';
 import { authorityOf } from '../store/projection';
 import type { InviteState, Role } from '../domain/authority';
 import { Live } from './live.svelte';
-import { communityFacts, type CommunityFacts } from '../automation/community-facts';
+import { communityFacts, communityTrust, type CommunityFacts } from '../automation/community-facts';
+import { postingAllowed, watchedWordAction } from '../domain/membership';
 import { startAutomation } from '../automation/scheduler';
 import type { MemberTier } from '../domain/membership';
 
@@ -276,10 +277,56 @@ export class CommunityState {
   }
 
   /** Seals a record as this member and publishes it to the community. */
-  async write<K extends Kind>(kind: K, body: BodyOf<K>): Promise<AppendResult> {
+  async write<K extends Kind>(kind: K, body: BodyOf<K>, ts = Date.now()): Promise<AppendResult> {
+    const refused = await this.postingCheck(kind, body as AnyRecord['body'], ts);
+    if (refused) return refused;
     const doc = this.doc ?? (await openCommunityDoc(this.db, this.cid));
-    const record = await sealRecord(this.identity, { kind, cid: this.cid, ts: Date.now(), body });
+    const record = await sealRecord(this.identity, { kind, cid: this.cid, ts, body });
     return doc.append(record as AnyRecord);
+  }
+
+  #trust: { level: number; at: number } | null = null;
+
+  /** My trust level, recomputed at most every five minutes (it reads all the community's records). */
+  async myTrustLevel(): Promise<number> {
+    const now = Date.now();
+    if (this.#trust && now - this.#trust.at < 5 * 60_000) return this.#trust.level;
+    const facts = this.facts.value ?? (await communityFacts(this.db, this.cid, now));
+    const level = facts ? ((await communityTrust(this.db, this.cid, facts, now)).get(this.identity.publicKey)?.level ?? 0) : 0;
+    this.#trust = { level, at: now };
+    return level;
+  }
+
+  /**
+   * The checks an honest client makes before posting: watched words, what new members may post,
+   * rate limits per trust level and slow mode. (Peers do not re-check these: a modified client
+   * could skip them, so moderators still have flags, hiding and bans.)
+   */
+  private async postingCheck(kind: Kind, body: AnyRecord['body'], now: number): Promise<Extract<AppendResult, { ok: false }> | null> {
+    if (kind !== 'thread' && kind !== 'reply' && kind !== 'question' && kind !== 'answer') return null;
+    const b = body as { title?: string; body?: string; thread?: string };
+    const text = `${b.title ?? ''}\n${b.body ?? ''}`;
+    const settings = this.facts.value?.settings;
+    if (settings) {
+      const hit = watchedWordAction(text, settings.watchedWords);
+      if (hit.action === 'block') return { ok: false, reason: 'mod.blocked_word', params: { word: hit.word ?? '' } };
+    }
+    if (this.canModerate) return null;
+    const level = await this.myTrustLevel();
+    if (level === 0 && (/https?:\/\//i.test(text) || /!\[[^\]]*\]\(/.test(text))) return { ok: false, reason: 'mod.no_links' };
+    const mine = await this.db.records.where('[cid+author]').equals([this.cid, this.identity.publicKey]).filter((r) => r.ts > now - 3_600_000 && ['thread', 'reply', 'question', 'answer'].includes(r.kind)).toArray();
+    let slow = 0;
+    let last: number | null = null;
+    if (kind === 'reply' && b.thread) {
+      const settingsOfThread = (await this.db.records.where('target').equals(b.thread).toArray()).filter((r) => r.kind === 'slowmode' && this.members.value.some((m) => m.key === r.author && ['creator', 'admin', 'moderator'].includes(m.role)));
+      const latest = settingsOfThread.sort((x, y) => y.ts - x.ts)[0];
+      slow = latest && latest.kind === 'slowmode' ? latest.body.seconds : 0;
+      const mineHere = (await this.db.records.where('target').equals(b.thread).toArray()).filter((r) => r.kind === 'reply' && r.author === this.identity.publicKey);
+      last = mineHere.length ? Math.max(...mineHere.map((r) => r.ts)) : null;
+    }
+    const allowed = postingAllowed(level, mine.map((r) => r.ts), now, slow, last);
+    if (!allowed.ok) return { ok: false, reason: `mod.${allowed.reason}`, params: { time: new Date(allowed.retryAt).toLocaleTimeString() } };
+    return null;
   }
 
   private mentions(text: string): string[] | undefined {
@@ -289,15 +336,8 @@ export class CommunityState {
 
   /** A thread now, or scheduled for `publishAt` (it appears on every device at that time). */
   async postThread(title: string, body: string, opts: { publishAt?: number; tiers?: string[] } = {}) {
-    const doc = this.doc ?? (await openCommunityDoc(this.db, this.cid));
     const ts = opts.publishAt && opts.publishAt > Date.now() ? Math.floor(opts.publishAt) : Date.now();
-    const record = await sealRecord(this.identity, {
-      kind: 'thread',
-      cid: this.cid,
-      ts,
-      body: { title, body, mentions: this.mentions(body), tiers: opts.tiers?.length ? opts.tiers : undefined }
-    });
-    return doc.append(record as AnyRecord);
+    return this.write('thread', { title, body, mentions: this.mentions(body), tiers: opts.tiers?.length ? opts.tiers : undefined }, ts);
   }
 
   reply(thread: string, parent: string, body: string, quote?: { id: string; text: string }) {

@@ -11,7 +11,7 @@ import { isInteractionRoot, projectInteraction, projectRoots, type InteractionRo
 import type { CommunityRow, HearthDb, StoredRecord } from './db';
 
 /** Bump when row shapes or projection rules change: every community is rebuilt from its records on open. */
-export const PROJECTION_VERSION = 4;
+export const PROJECTION_VERSION = 5;
 
 /** Past this many records in one batch a full rebuild is cheaper than per-post recomputation. */
 const REBUILD_THRESHOLD = 2000;

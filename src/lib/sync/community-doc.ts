@@ -14,7 +14,9 @@ const LOCAL = Symbol('local');
 const STORAGE = Symbol('storage');
 const REPAIR = Symbol('repair');
 
-export type AppendResult = { ok: true; record: AnyRecord } | { ok: false; reason: 'storage.full' | 'storage.failed' | string };
+export type AppendResult =
+  | { ok: true; record: AnyRecord }
+  | { ok: false; reason: 'storage.full' | 'storage.failed' | string; params?: Record<string, string | number> };
 
 export interface DocHealth {
   records: number;
