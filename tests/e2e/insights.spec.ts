@@ -1,0 +1,81 @@
+// The creator of the real community (Bicycles Meta Stack Exchange, imported from its community
+// file) opens Insights and For you: the analyses run in the worker while the page stays
+// responsive, and a run can be cancelled and started again.
+import { expect, test } from '@playwright/test';
+import { ensureDataset } from '../../scripts/data/datasets';
+import { SE_DATA_NAME } from '../../scripts/data/se-csv';
+import { launchDevice } from './browser';
+import { demoCreatorIdentityFile, importCommunity, longTasksSince, observeLongTasks, restoreIdentity } from './seed';
+
+test.setTimeout(240_000);
+
+test('the creator sees insights and For you computed off the main thread, and can cancel a run', async ({ baseURL }) => {
+  const dataset = await ensureDataset(SE_DATA_NAME);
+  const identity = await demoCreatorIdentityFile();
+  const device = await launchDevice(baseURL!);
+  try {
+    await device.context.addInitScript(observeLongTasks);
+    const page = await device.context.newPage();
+    await restoreIdentity(page, identity.file);
+    const cid = await importCommunity(page, dataset.file);
+
+    // The dashboard: its first run starts on opening the page.
+    await page.goto(`/c/${cid}`);
+    await page.getByRole('link', { name: /Insights/ }).click();
+    await expect(page.getByRole('heading', { level: 1, name: /Insights/ })).toBeVisible();
+    const status = page.getByTestId('analysis-status');
+    await expect(status).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
+    await expect(page.getByText('Daily active')).toBeVisible();
+    await expect(page.getByTestId('cohorts')).toBeVisible();
+    await expect(page.getByTestId('top-contributors').locator('tbody tr')).toHaveCount(20);
+    await expect(page.getByTestId('content-performance').locator('tbody tr').first()).toBeVisible();
+    await expect(page.getByTestId('segments')).toContainText('Core');
+    await expect(page.getByTestId('graph-summary')).toContainText(/modularity 0\.\d\d/);
+    await expect(page.getByTestId('funnel')).toContainText('joins');
+
+    // A CSV export of a whole table.
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Export CSV: contributors' }).click();
+    const csv = await (await download).path();
+    expect(csv).toBeTruthy();
+
+    // Responsive while the worker runs: no main-thread task over 50 ms from the click until done.
+    const before = await page.evaluate(() => performance.now());
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await expect(status).toHaveAttribute('data-status', 'running');
+    await expect(status).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
+    const during = await longTasksSince(page, before);
+    expect(during, JSON.stringify({ before, during })).toEqual([]);
+
+    // Cancelling a run stops it; the next run starts a fresh worker and finishes.
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await expect(status).toHaveAttribute('data-status', 'running');
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await expect(status).toHaveAttribute('data-status', 'cancelled');
+    await expect(page.getByText('Analysis cancelled.')).toBeVisible();
+    await page.getByRole('button', { name: 'Analyse now' }).click();
+    await expect(status).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
+
+    // For you: threads with a reason each, for the creator (who has no history: popular ones).
+    await page.goto(`/c/${cid}`);
+    await page.getByRole('link', { name: /For you/ }).click();
+    await expect(page.getByRole('heading', { level: 1, name: /For you/ })).toBeVisible();
+    await expect(page.getByTestId('analysis-status')).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
+    const recs = page.getByTestId('recommendation');
+    await expect(recs).toHaveCount(20);
+    await expect(recs.first()).toContainText(/Popular in the community|Because you took part|Similar to|New around|Popular with|whom you often/);
+
+    // Opening a recommended thread records a private view (on this device only), which the next run uses.
+    const title = (await recs.first().getByRole('link').textContent()) ?? '';
+    await recs.first().getByRole('link').click();
+    await expect(page.getByRole('heading', { level: 1, name: title.trim() })).toBeVisible();
+    await page.goBack();
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await expect(page.getByTestId('analysis-status')).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
+    // The opened thread is now seen (never recommended again) and explains what comes next.
+    await expect(page.getByTestId('recommendation').getByRole('link', { name: title.trim(), exact: true })).toHaveCount(0);
+    await expect(page.getByTestId('recommendation').filter({ hasText: new RegExp(`(Similar to|took part in) “${title.trim().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}”`) }).first()).toBeVisible();
+  } finally {
+    await device.close();
+  }
+});
