@@ -12,8 +12,12 @@ export interface Tie {
   ts: number;
 }
 
-/** A reply is a conversation; an answer helped someone; a reaction is a light touch. */
-export const TIE_WEIGHT: Record<TieKind, number> = { reply: 1, answer: 2, reaction: 0.5, coedit: 1, invite: 1 };
+/**
+ * A reply is a conversation; an answer helped someone; a reaction is a light touch. An invite is
+ * light too: one open invite link can bring in a whole community, and should not make its author
+ * everyone's closest tie.
+ */
+export const TIE_WEIGHT: Record<TieKind, number> = { reply: 1, answer: 2, reaction: 0.5, coedit: 1, invite: 0.25 };
 
 export interface EdgeAttributes {
   weight: number;

@@ -90,7 +90,7 @@ export interface Cohort {
 
 /**
  * Retention by weekly cohort: members who joined in week w, and the share of them active in week
- * w + k. Weeks after `asOf`'s week are not yet observed (null), not zero.
+ * w + k, for the latest `cohorts` weeks in which someone joined. Weeks after `asOf`'s week are not yet observed (null), not zero.
  */
 export function retentionCohorts(joins: { member: string; joinedAt: number }[], activities: Activity[], asOf: number, weeksAfter = 12, cohorts = 26): Cohort[] {
   const current = weekOf(asOf);
@@ -103,13 +103,15 @@ export function retentionCohorts(joins: { member: string; joinedAt: number }[], 
   }
   const members = new Map<number, string[]>();
   for (const [m, w] of joinWeek) {
-    if (w > current || w <= current - cohorts) continue;
+    if (w > current) continue;
     let list = members.get(w);
     if (!list) members.set(w, (list = []));
     list.push(m);
   }
+  // The latest `cohorts` weeks that had newcomers: a quiet community still shows its history.
   return [...members.keys()]
     .sort((a, b) => a - b)
+    .slice(-cohorts)
     .map((w) => {
       const list = members.get(w)!;
       const retained: (number | null)[] = [];

@@ -1,0 +1,150 @@
+// Analysis figures for `npm run bench`: the analyses of issue 6 run in the app's Web Worker, in
+// Chromium, on the real community and the generated 10,000-member one. The device is seeded as
+// the communities' creator (restoring the demo creator's identity file, then importing the
+// community file through the home page), then opens Insights with every analysis requested
+// (`?parts=dashboard,members,graph,recs`): one cold run as the page opens, then warm refreshes.
+// Times come from the worker's own clocks (AnalysisResult.timings); the page's main thread is
+// watched meanwhile with a setTimeout probe (longest gap between turns: an upper bound of its
+// longest task) and the browser's longtask entries. Memory: the worker has no performance.memory
+// in Chromium, so the renderer processes' resident memory (RSS, from ps) is sampled every 100 ms
+// during a run; the figure is its peak rise over the moment before the run (what the analyses
+// take, worker heap and all).
+import { execFile } from 'node:child_process';
+import { rmSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import type { Timings } from '../../workers/analysis-types';
+import type { Dataset, DatasetName } from '../../scripts/data/datasets';
+import { demoCreatorIdentityFile } from '../e2e/seed';
+import { importCommunityFile, median, openDevice } from './browser-bench';
+
+export const ANALYSIS_RUNS = 3;
+
+type Emit = (bench: string, value: number, unit: 'ms' | 'kb' | 'mb', data: DatasetName) => void;
+
+/** Runs in the page: notes the longest gap between turns of a setTimeout loop while window.__probe.on. */
+function startProbe() {
+  const w = window as unknown as { __probe: { on: boolean; max: number; long: number[] } };
+  w.__probe = { on: true, max: 0, long: [] };
+  new PerformanceObserver((list) => {
+    if (w.__probe.on) for (const e of list.getEntries()) w.__probe.long.push(e.duration);
+  }).observe({ type: 'longtask' });
+  let last = performance.now();
+  const tick = () => {
+    const now = performance.now();
+    w.__probe.max = Math.max(w.__probe.max, now - last);
+    last = now;
+    if (w.__probe.on) setTimeout(tick, 0);
+  };
+  setTimeout(tick, 0);
+}
+
+/** Resident memory (kB) of the renderer processes of the Chromium that uses this profile directory. */
+function rendererRssKb(profile: string): Promise<number> {
+  return new Promise((resolve) => {
+    execFile('ps', ['-eo', 'pid=,ppid=,rss=,args='], { maxBuffer: 8 * 1024 * 1024 }, (error, stdout) => {
+      if (error) return resolve(0);
+      const rows = stdout.split('\n').map((line) => {
+        const m = line.trim().match(/^(\d+)\s+(\d+)\s+(\d+)\s+(.*)$/);
+        return m ? { pid: +m[1], ppid: +m[2], rss: +m[3], args: m[4] } : null;
+      }).filter((r) => r !== null);
+      const root = rows.find((r) => r.args.includes(`--user-data-dir=${profile}`) && !r.args.includes('--type='));
+      if (!root) return resolve(0);
+      const family = new Set([root.pid]);
+      for (let grew = true; grew; ) {
+        grew = false;
+        for (const r of rows) if (family.has(r.ppid) && !family.has(r.pid)) family.add(r.pid), (grew = true);
+      }
+      resolve(rows.filter((r) => family.has(r.pid) && r.args.includes('--type=renderer')).reduce((s, r) => s + r.rss, 0));
+    });
+  });
+}
+
+function sampleMemory(profile: string): { stop(): Promise<{ baseKb: number; peakKb: number }> } {
+  let on = true;
+  let base = -1;
+  let peak = 0;
+  const loop = (async () => {
+    while (on) {
+      const kb = await rendererRssKb(profile);
+      if (base < 0) base = kb;
+      peak = Math.max(peak, kb);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  return {
+    async stop() {
+      on = false;
+      await loop;
+      return { baseKb: Math.max(0, base), peakKb: peak };
+    }
+  };
+}
+
+async function runOnce(page: Page, profile: string, refresh: boolean, timeout: number): Promise<{ timings: Timings; maxGap: number; longTasks: number[]; memoryMb: number }> {
+  const status = page.getByTestId('analysis-status');
+  const memory = sampleMemory(profile);
+  await page.evaluate(startProbe);
+  if (refresh) {
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await page.locator('[data-testid="analysis-status"][data-status="running"]').waitFor({ timeout });
+  }
+  await page.locator('[data-testid="analysis-status"][data-status="done"]').waitFor({ timeout });
+  // Let the page draw the result: that main-thread work belongs to the run too.
+  await page.waitForTimeout(500);
+  const probe = await page.evaluate(() => {
+    const w = window as unknown as { __probe: { on: boolean; max: number; long: number[] } };
+    w.__probe.on = false;
+    return w.__probe;
+  });
+  const rss = await memory.stop();
+  if ((await status.getAttribute('data-status')) !== 'done') throw new Error('analysis did not finish');
+  const timings = JSON.parse((await page.getByTestId('analysis-timings').getAttribute('data-timings')) ?? '{}') as Timings;
+  return { timings, maxGap: probe.max, longTasks: probe.long, memoryMb: (rss.peakKb - rss.baseKb) / 1024 };
+}
+
+export async function analysisFigures(options: { baseURL: string; datasets: Dataset[]; emit: Emit; log: (line: string) => void }) {
+  const identity = await demoCreatorIdentityFile();
+  for (const { meta, file } of options.datasets) {
+    const suffix = meta.name === 'generated-10k' ? '.10k' : '';
+    const profile = mkdtempSync(join(tmpdir(), 'hearth-bench-analysis-'));
+    const device = await openDevice(profile, options.baseURL);
+    try {
+      const page = device.page;
+      await page.goto('/');
+      await page.locator('#ob-import').setInputFiles(identity.file);
+      await page.getByRole('heading', { name: 'My communities' }).waitFor();
+      options.log(`${meta.name}: importing as the community's creator`);
+      const imported = await importCommunityFile(page, file);
+      const timeout = 300_000;
+      await page.goto(`/c/${imported.cid}/insights?parts=dashboard,members,graph,recs`);
+      // The cold run shares the page with the app's own start (opening the community's document on
+      // the main thread), so its main-thread figure is logged, not reported.
+      const cold = await runOnce(page, profile, false, timeout);
+      const runs = [cold];
+      for (let i = 1; i < ANALYSIS_RUNS; i++) runs.push(await runOnce(page, profile, true, timeout));
+      for (const [i, r] of runs.entries()) {
+        options.log(
+          `${meta.name}: run ${i + 1}${i === 0 ? ' (cold)' : ''}: load ${r.timings.loadMs.toFixed(0)} ms, dashboard ${r.timings.dashboardMs.toFixed(0)}, ` +
+            `members ${r.timings.membersMs.toFixed(0)}, graph ${r.timings.graphMetricsMs.toFixed(0)}, louvain ${r.timings.louvainMs.toFixed(0)}, ` +
+            `recs train ${r.timings.recsTrainMs.toFixed(0)}, rank one ${r.timings.recsRankOneMs.toFixed(1)}, total ${r.timings.totalMs.toFixed(0)} ms; ` +
+            `renderer RSS +${r.memoryMb.toFixed(0)} MB; main thread: longest gap ${r.maxGap.toFixed(0)} ms, long tasks [${r.longTasks.map((x) => x.toFixed(0)).join(', ')}]`
+        );
+      }
+      const med = (pick: (t: Timings) => number) => median(runs.map((r) => pick(r.timings)));
+      options.emit(`recs.train_ms${suffix}`, med((t) => t.recsTrainMs), 'ms', meta.name);
+      options.emit(`recs.rank_one_ms${suffix}`, med((t) => t.recsRankOneMs), 'ms', meta.name);
+      options.emit(`graph.metrics_ms${suffix}`, med((t) => t.graphMetricsMs), 'ms', meta.name);
+      options.emit(`graph.louvain_ms${suffix}`, med((t) => t.louvainMs), 'ms', meta.name);
+      options.emit(`dashboard.metrics_ms${suffix}`, med((t) => t.dashboardMs + t.membersMs), 'ms', meta.name);
+      options.emit(`analysis.full_refresh_ms${suffix}`, med((t) => t.totalMs), 'ms', meta.name);
+      options.emit(`analysis.peak_memory_mb${suffix}`, Math.max(...runs.map((r) => r.memoryMb)), 'mb', meta.name);
+      const warm = runs.slice(1);
+      options.emit(`analysis.max_main_thread_task_ms${suffix}`, Math.max(...warm.map((r) => Math.max(r.maxGap, ...r.longTasks))), 'ms', meta.name);
+    } finally {
+      await device.close();
+      rmSync(profile, { recursive: true, force: true });
+    }
+  }
+}
