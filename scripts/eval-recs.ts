@@ -42,6 +42,10 @@ function run(protocol: Protocol, rows: Row[], cat: Catalogue) {
   const { hybrid, tuned, validationMembers } = fitHybridFor(protocol, split, cat);
   const h = evaluateScorer(hybrid, train, split, cat.items);
   results.push({ model: 'hybrid', ndcg: h.ndcg10, recall: h.recall20, coverage: h.coverage });
+  // Ablation: the same hybrid without the time signals, the strongest single ones here.
+  const ablated = fitHybridFor(protocol, split, cat, { without: ['time', 'era'] });
+  const a = evaluateScorer(ablated.hybrid, train, split, cat.items);
+  results.push({ model: 'hybrid-without-time', ndcg: a.ndcg10, recall: a.recall20, coverage: a.coverage });
   const round = (x: number) => Math.round(x * 1000) / 1000;
   for (const r of results) {
     console.log(JSON.stringify({ model: r.model, protocol: protocol.name, 'ndcg@10': round(r.ndcg), 'recall@20': round(r.recall), coverage: round(r.coverage) }));

@@ -112,10 +112,13 @@ export interface SuiteOptions {
   easeLambda?: number;
   ials?: { factors?: number; reg?: number; alpha?: number; iterations?: number };
   knnK?: number;
+  /** Signals left out (by name), for ablations. */
+  without?: string[];
 }
 
 /** Every single model and signal, fitted on one training set. */
 export function fitComponents(train: Feedback, cat: Catalogue, options: SuiteOptions = {}): Scorer[] {
+  const without = new Set(options.without ?? []);
   return [
     fitPopularity(train),
     fitItemKnn(train, { k: options.knnK ?? 50 }),
@@ -127,7 +130,7 @@ export function fitComponents(train: Feedback, cat: Catalogue, options: SuiteOpt
     fitAuthorAffinity(train, cat.meta),
     fitAuthorPull(train, cat.meta),
     fitContentPopularity(train, cat.index)
-  ];
+  ].filter((c) => !without.has(c.name));
 }
 
 export function contextOf(train: Feedback, candidates: Int32Array | null): BlendContext {
