@@ -22,6 +22,7 @@ import {
   serviceWorkerReady,
   storageUsed
 } from '../tests/bench/browser-bench';
+import { analysisFigures } from '../tests/bench/analysis-figures';
 import { pureProjectionMs } from '../tests/bench/pure-projection';
 import { syncFigures } from '../tests/bench/sync-figures';
 import { DATASETS, ensureDataset, type DatasetName } from './data/datasets';
@@ -50,7 +51,7 @@ if (only && only !== 'sync' && !DATASETS.includes(only)) {
 const runSync = (only === null || only === 'sync') && !args.includes('--no-sync');
 
 type Data = DatasetName | 'none';
-function emit(bench: string, value: number, unit: 'ms' | 'kb', data: Data) {
+function emit(bench: string, value: number, unit: 'ms' | 'kb' | 'mb', data: Data) {
   console.log(JSON.stringify({ bench, value: Math.round(value * 10) / 10, unit, data }));
 }
 const suffix = (data: DatasetName) => (data === 'generated-10k' ? '.10k' : '');
@@ -176,6 +177,8 @@ async function main() {
     try {
       await waitForServer(BASE, server);
       for (const [i, { meta, file }] of datasets.entries()) await benchDataset(meta.name, file, i === 0);
+      // Analysis figures (recs.*, graph.*, dashboard.*, analysis.*): the worker's analyses (tests/bench/analysis-figures.ts).
+      await analysisFigures({ baseURL: BASE, datasets, emit, log });
     } finally {
       server.kill();
       blank.close();

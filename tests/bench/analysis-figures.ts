@@ -25,11 +25,13 @@ type Emit = (bench: string, value: number, unit: 'ms' | 'kb' | 'mb', data: Datas
 
 /** Runs in the page: notes the longest gap between turns of a setTimeout loop while window.__probe.on. */
 function startProbe() {
-  const w = window as unknown as { __probe: { on: boolean; max: number; long: number[] } };
+  const w = window as unknown as { __probe: { on: boolean; max: number; long: number[] }; __probeObserver?: PerformanceObserver };
   w.__probe = { on: true, max: 0, long: [] };
-  new PerformanceObserver((list) => {
+  // One observer per page: it reads whichever probe is current.
+  w.__probeObserver ??= new PerformanceObserver((list) => {
     if (w.__probe.on) for (const e of list.getEntries()) w.__probe.long.push(e.duration);
-  }).observe({ type: 'longtask' });
+  });
+  w.__probeObserver.observe({ type: 'longtask' });
   let last = performance.now();
   const tick = () => {
     const now = performance.now();
@@ -122,6 +124,15 @@ export async function analysisFigures(options: { baseURL: string; datasets: Data
       // The cold run shares the page with the app's own start (opening the community's document on
       // the main thread), so its main-thread figure is logged, not reported.
       const cold = await runOnce(page, profile, false, timeout);
+      // The same watch over an idle stretch of the page, for comparison: what the app itself does meanwhile.
+      await page.evaluate(startProbe);
+      await page.waitForTimeout(Math.min(10_000, Math.max(2_000, cold.timings.totalMs)));
+      const idle = await page.evaluate(() => {
+        const w = window as unknown as { __probe: { on: boolean; max: number; long: number[] } };
+        w.__probe.on = false;
+        return w.__probe;
+      });
+      options.log(`${meta.name}: idle page, no analysis: longest gap ${idle.max.toFixed(0)} ms, long tasks [${idle.long.map((x) => x.toFixed(0)).join(', ')}]`);
       const runs = [cold];
       for (let i = 1; i < ANALYSIS_RUNS; i++) runs.push(await runOnce(page, profile, true, timeout));
       for (const [i, r] of runs.entries()) {
