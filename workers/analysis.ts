@@ -33,7 +33,7 @@ function graphView(graph: SocialGraph, pagerank: Map<string, number>, groups: Co
   });
   const random = seededRandom(seed);
   sub.forEachNode((k) => sub.mergeNodeAttributes(k, { x: random() * 100, y: random() * 100 } as never));
-  const positions = sub.order > 1 ? forceAtlas2(sub, { iterations: 150, getEdgeWeight: 'weight', settings: { ...forceAtlas2.inferSettings(sub), barnesHutOptimize: sub.order > 200 } }) : {};
+  const positions = sub.order > 1 ? forceAtlas2(sub, { iterations: 100, getEdgeWeight: 'weight', settings: { ...forceAtlas2.inferSettings(sub), barnesHutOptimize: sub.order > 200 } }) : {};
   const max = Math.max(...[...keep].map((k) => pagerank.get(k) ?? 0), 1e-9);
   return {
     nodes: sub.mapNodes((k) => ({
