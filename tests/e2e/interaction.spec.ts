@@ -1,15 +1,11 @@
 // Two members in separate browser contexts use Q&A, polls and a check-in challenge.
-import { expect, test, type Browser } from '@playwright/test';
-import { createCommunity, createIdentity, joinFromLink, makeInvite } from './journeys';
+import { expect, test } from '@playwright/test';
+import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice } from './journeys';
 
-async function device(browser: Browser, baseURL: string) {
-  const context = await browser.newContext({ baseURL });
-  return { context, page: await context.newPage() };
-}
 
 test('members ask, answer and accept; vote and change a vote; check in on two days', async ({ browser, baseURL }) => {
-  const alice = await device(browser, baseURL!);
-  const bob = await device(browser, baseURL!);
+  const alice = await openDevice(browser, baseURL!);
+  const bob = await openDevice(browser, baseURL!);
   try {
     await createIdentity(alice.page, 'Alice');
     await createCommunity(alice.page, 'Quiz Club');

@@ -1,5 +1,5 @@
 // Steps people take in Hearth, shared by the e2e journeys.
-import { expect, type Page } from '@playwright/test';
+import { expect, type Browser, type Page } from '@playwright/test';
 
 export async function createIdentity(page: Page, name: string) {
   await page.goto('/');
@@ -51,4 +51,10 @@ export async function joinFromLink(page: Page, link: string, communityName: stri
   await expect(page.getByRole('heading', { name: new RegExp(communityName) })).toBeVisible();
   await page.getByRole('button', { name: 'Join community' }).click();
   await expect(page.getByRole('heading', { level: 1, name: new RegExp(communityName) })).toBeVisible({ timeout: 20_000 });
+}
+
+/** A person's device: a browser context of its own (own storage; no BroadcastChannel shared with others). */
+export async function openDevice(browser: Browser, baseURL: string) {
+  const context = await browser.newContext({ baseURL, acceptDownloads: true });
+  return { context, page: await context.newPage() };
 }

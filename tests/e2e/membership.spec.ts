@@ -1,19 +1,15 @@
 // The creator's automation runs the community: a tiered member is welcomed, reminded before
 // expiry and moved to the free tier after it; a scheduled thread appears on time on another
 // member's device; a community file restores the whole community on a wiped device.
-import { expect, test, type Browser } from '@playwright/test';
-import { createCommunity, createIdentity, joinFromLink, makeInvite, startThread } from './journeys';
+import { expect, test } from '@playwright/test';
+import { createCommunity, createIdentity, joinFromLink, makeInvite, startThread, openDevice } from './journeys';
 
 const DAY = 86_400_000;
 
-async function device(browser: Browser, baseURL: string) {
-  const context = await browser.newContext({ baseURL, acceptDownloads: true });
-  return { context, page: await context.newPage() };
-}
 
 test('a tiered newcomer is welcomed, reminded before expiry and moved to the free tier after it', async ({ browser, baseURL }) => {
-  const alice = await device(browser, baseURL!);
-  const bob = await device(browser, baseURL!);
+  const alice = await openDevice(browser, baseURL!);
+  const bob = await openDevice(browser, baseURL!);
   try {
     await createIdentity(alice.page, 'Alice');
     await createCommunity(alice.page, 'Gold Club');
@@ -60,8 +56,8 @@ test('a tiered newcomer is welcomed, reminded before expiry and moved to the fre
 });
 
 test('a scheduled thread appears at its time on another member’s device', async ({ browser, baseURL }) => {
-  const alice = await device(browser, baseURL!);
-  const bob = await device(browser, baseURL!);
+  const alice = await openDevice(browser, baseURL!);
+  const bob = await openDevice(browser, baseURL!);
   try {
     await createIdentity(alice.page, 'Alice');
     await createCommunity(alice.page, 'Launch Club');
@@ -96,8 +92,8 @@ test('a scheduled thread appears at its time on another member’s device', asyn
 });
 
 test('export, wipe and import give back the same community', async ({ browser, baseURL }) => {
-  const alice = await device(browser, baseURL!);
-  const wiped = await device(browser, baseURL!);
+  const alice = await openDevice(browser, baseURL!);
+  const wiped = await openDevice(browser, baseURL!);
   try {
     await createIdentity(alice.page, 'Alice');
     await createCommunity(alice.page, 'Archive Club', 'Everything we wrote');

@@ -1,12 +1,8 @@
 // Two people on two devices (separate browser contexts: separate storage, no shared
 // BroadcastChannel), connected only by WebRTC through the local signaling server.
-import { expect, test, type Browser, type Page } from '@playwright/test';
-import { createCommunity, createIdentity, joinFromLink, makeInvite, sendReply, startThread } from './journeys';
+import { expect, test, type Page } from '@playwright/test';
+import { createCommunity, createIdentity, joinFromLink, makeInvite, sendReply, startThread, openDevice } from './journeys';
 
-async function device(browser: Browser, baseURL: string) {
-  const context = await browser.newContext({ baseURL });
-  return { context, page: await context.newPage() };
-}
 
 async function openThread(page: Page, title: string) {
   await page.getByRole('link', { name: new RegExp(title) }).first().click();
@@ -14,8 +10,8 @@ async function openThread(page: Page, title: string) {
 }
 
 test('a member joins from an invite, both write and both see both; offline writes merge on reconnect', async ({ browser, baseURL }) => {
-  const alice = await device(browser, baseURL!);
-  const bob = await device(browser, baseURL!);
+  const alice = await openDevice(browser, baseURL!);
+  const bob = await openDevice(browser, baseURL!);
   try {
     await createIdentity(alice.page, 'Alice');
     await createCommunity(alice.page, 'Dawn Riders', 'Early rides, every day');
@@ -73,8 +69,8 @@ test('a member joins from an invite, both write and both see both; offline write
 });
 
 test('malformed, tampered and expired invite links each get their own message', async ({ browser, baseURL }) => {
-  const alice = await device(browser, baseURL!);
-  const bob = await device(browser, baseURL!);
+  const alice = await openDevice(browser, baseURL!);
+  const bob = await openDevice(browser, baseURL!);
   try {
     await createIdentity(alice.page, 'Alice');
     await createCommunity(alice.page, 'Strict Club');
@@ -113,9 +109,9 @@ test('malformed, tampered and expired invite links each get their own message', 
 });
 
 test('revoked and used-up invites are refused once the community is reached', async ({ browser, baseURL }) => {
-  const alice = await device(browser, baseURL!);
-  const bob = await device(browser, baseURL!);
-  const carol = await device(browser, baseURL!);
+  const alice = await openDevice(browser, baseURL!);
+  const bob = await openDevice(browser, baseURL!);
+  const carol = await openDevice(browser, baseURL!);
   try {
     await createIdentity(alice.page, 'Alice');
     await createCommunity(alice.page, 'Tiny Club');
@@ -143,8 +139,8 @@ test('revoked and used-up invites are refused once the community is reached', as
 
 test('a newcomer joins and gets the history from the relay while the creator is offline', async ({ browser, baseURL }) => {
   const relay = `ws://127.0.0.1:${process.env.E2E_RELAY_PORT ?? 4457}`;
-  const alice = await device(browser, baseURL!);
-  const bob = await device(browser, baseURL!);
+  const alice = await openDevice(browser, baseURL!);
+  const bob = await openDevice(browser, baseURL!);
   try {
     await createIdentity(alice.page, 'Alice');
     await createCommunity(alice.page, 'Relay Readers', 'Books, slowly');
@@ -171,8 +167,8 @@ test('a newcomer joins and gets the history from the relay while the creator is 
 });
 
 test('random bytes and a malformed Yjs update on the WebRTC channel are ignored and nothing is lost', async ({ browser, baseURL }) => {
-  const alice = await device(browser, baseURL!);
-  const bob = await device(browser, baseURL!);
+  const alice = await openDevice(browser, baseURL!);
+  const bob = await openDevice(browser, baseURL!);
   // Bob's device is hostile: the test keeps a handle on its WebRTC data channels to inject bytes.
   await bob.context.addInitScript(() => {
     const channels: RTCDataChannel[] = ((window as unknown as { __channels: RTCDataChannel[] }).__channels = []);

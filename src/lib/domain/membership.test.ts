@@ -156,8 +156,10 @@ describe('automation rules', () => {
     expect(due[0]).toMatchObject({ rule: 'reminder', kind: 'notice' });
   });
 
-  it('writes one digest per ISO week', async () => {
+  it('writes one digest per ISO week once the creator turns it on', async () => {
     const { s } = await state(T0 + 3 * DAY);
+    expect(digestRule(s)).toEqual([]); // off by default
+    s.settings = { ...DEFAULT_SETTINGS, automation: { ...DEFAULT_SETTINGS.automation, digest: { on: true } } };
     expect(isoWeek(T0)).toBe('2026-W02');
     expect(isoWeek(Date.UTC(2026, 0, 1))).toBe('2026-W01');
     expect(isoWeek(Date.UTC(2024, 11, 30))).toBe('2025-W01');

@@ -10,7 +10,8 @@ export type Settings = BodyOf<'settings'>;
 export const DEFAULT_SETTINGS: Settings = {
   automation: {
     welcome: { on: true, text: 'Welcome, {name}! Introduce yourself in a new thread, and ask anything in Q&A.' },
-    digest: { on: true },
+    // Off until the creator turns it on: a digest thread in a community's first days is noise.
+    digest: { on: false },
     reminders: { on: true, daysBefore: 7 },
     nudges: { on: true, inactiveDays: 30 }
   },

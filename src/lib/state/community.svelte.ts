@@ -234,7 +234,7 @@ export class CommunityState {
   feed(limit: () => number): Live<ThreadRow[]> {
     return new Live<ThreadRow[]>(() => {
       const n = limit();
-      const now = this.now;
+      void this.now; // re-query when the clock ticks, so scheduled threads appear on time
       // Scheduled threads (created in the future) wait for their time; tier-limited ones show only to their tiers.
       const tiers = this.myTier?.tier ?? null;
       const staff = this.canModerate;
@@ -243,7 +243,7 @@ export class CommunityState {
           .where('[cid+rank]')
           .between([this.cid, 0], [this.cid, Infinity])
           .reverse()
-          .filter((t) => t.createdAt <= now && (staff || !t.tiers?.length || t.author === this.identity.publicKey || (!!tiers && t.tiers.includes(tiers))))
+          .filter((t) => t.createdAt <= Date.now() && (staff || !t.tiers?.length || t.author === this.identity.publicKey || (!!tiers && t.tiers.includes(tiers))))
           .limit(n)
           .toArray();
     }, []);
