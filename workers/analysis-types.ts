@@ -75,6 +75,8 @@ export interface RecsResult {
   items: number;
   interactions: number;
   forMe: Recommendation[];
+  /** Threads related to the one this member last opened or took part in. */
+  related: { thread: string; title: string; items: Recommendation[] } | null;
 }
 
 export interface AnalysisResult {

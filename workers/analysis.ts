@@ -197,7 +197,18 @@ export function analyse(snapshot: CommunitySnapshot, parts: AnalysisPart[], opti
       return performance.now() - t0;
     });
     timings.recsRankOneMs = times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
-    state.result.recs = { cf: state.recommender.cf, items: state.recommender.items, interactions: state.recommender.interactions, forMe };
+    // "Related": to the thread this member last opened here, or else last took part in.
+    let last: { thread: string; at: number } | null = null;
+    for (const v of s.views) if (!last || v.at > last.at) last = { thread: v.thread, at: v.at };
+    if (!last) for (const a of [...s.threads.map((x) => ({ thread: x.id, author: x.author, at: x.createdAt })), ...s.replies.map((x) => ({ thread: x.thread, author: x.author, at: x.createdAt }))]) if (a.author === s.me && (!last || a.at > last.at)) last = a;
+    const lastThread = last ? s.threads.find((x) => x.id === last!.thread) : undefined;
+    state.result.recs = {
+      cf: state.recommender.cf,
+      items: state.recommender.items,
+      interactions: state.recommender.interactions,
+      forMe,
+      related: lastThread ? { thread: lastThread.id, title: lastThread.title, items: state.recommender.related(lastThread.id, 5) } : null
+    };
     done++;
     sample();
   }

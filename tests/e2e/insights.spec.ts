@@ -61,7 +61,8 @@ test('the creator sees insights and For you computed off the main thread, and ca
     await page.getByRole('link', { name: /For you/ }).click();
     await expect(page.getByRole('heading', { level: 1, name: /For you/ })).toBeVisible();
     await expect(page.getByTestId('analysis-status')).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
-    const recs = page.getByTestId('recommendation');
+    const forYou = page.getByRole('region', { name: 'Threads for you' });
+    const recs = forYou.getByTestId('recommendation');
     await expect(recs).toHaveCount(20);
     await expect(recs.first()).toContainText(/Popular in the community|Because you took part|Similar to|New around|Popular with|whom you often/);
 
@@ -72,9 +73,11 @@ test('the creator sees insights and For you computed off the main thread, and ca
     await page.goBack();
     await page.getByRole('button', { name: 'Refresh' }).click();
     await expect(page.getByTestId('analysis-status')).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
+    // "Related" follows the thread just opened.
+    await expect(page.getByRole('heading', { name: `Related to “${title.trim()}”` })).toBeVisible();
     // The opened thread is now seen (never recommended again) and explains what comes next.
-    await expect(page.getByTestId('recommendation').getByRole('link', { name: title.trim(), exact: true })).toHaveCount(0);
-    await expect(page.getByTestId('recommendation').filter({ hasText: new RegExp(`(Similar to|took part in) “${title.trim().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}”`) }).first()).toBeVisible();
+    await expect(forYou.getByTestId('recommendation').getByRole('link', { name: title.trim(), exact: true })).toHaveCount(0);
+    await expect(forYou.getByTestId('recommendation').filter({ hasText: new RegExp(`(Similar to|took part in) “${title.trim().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}”`) }).first()).toBeVisible();
   } finally {
     await device.close();
   }

@@ -35,6 +35,7 @@ export type Explanation =
   | { kind: 'by_contact'; member: string }
   | { kind: 'popular_circle'; count: number }
   | { kind: 'popular'; count: number }
+  | { kind: 'co_participants'; count: number }
   | { kind: 'recent' };
 
 export interface Recommendation {
@@ -195,9 +196,11 @@ export function fitRecommender(s: CommunitySnapshot, options: FitOptions = {}): 
       const zk = zScores(co, pool);
       const score = new Float64Array(threads.length).fill(-1e9);
       pool.forEach((j, a) => (score[j] = zc[a] + zk[a]));
-      return topK(score, k, null, pool).map((j) =>
-        rec(j, score[j], co[j] >= content[j] && co[j] > 0 ? { kind: 'popular_circle', count: counts[j] } : { kind: 'similar_to', thread: threads[i].id, title: threads[i].title })
-      );
+      const takers = new Set(train.membersOf(i));
+      return topK(score, k, null, pool).map((j) => {
+        const both = Array.from(train.membersOf(j)).filter((v) => takers.has(v)).length;
+        return rec(j, score[j], both > 0 && zk[pool.indexOf(j)] >= zc[pool.indexOf(j)] ? { kind: 'co_participants', count: both } : { kind: 'similar_to', thread: threads[i].id, title: threads[i].title });
+      });
     }
   };
 }
