@@ -199,7 +199,8 @@ export function fitRecommender(s: CommunitySnapshot, options: FitOptions = {}): 
       const takers = new Set(train.membersOf(i));
       return topK(score, k, null, pool).map((j) => {
         const both = Array.from(train.membersOf(j)).filter((v) => takers.has(v)).length;
-        return rec(j, score[j], both > 0 && zk[pool.indexOf(j)] >= zc[pool.indexOf(j)] ? { kind: 'co_participants', count: both } : { kind: 'similar_to', thread: threads[i].id, title: threads[i].title });
+        // Shared people are the more concrete reason once there are two of them.
+        return rec(j, score[j], both >= 2 || (both > 0 && content[j] === 0) ? { kind: 'co_participants', count: both } : { kind: 'similar_to', thread: threads[i].id, title: threads[i].title });
       });
     }
   };
