@@ -29,6 +29,8 @@ export interface Timings {
   recsTrainMs: number;
   recsRankOneMs: number;
   totalMs: number;
+  /** True when the community's rows were unchanged since the last run and reused (loadMs is then a count). */
+  reusedRows?: boolean;
   /** Largest JS heap the worker saw (performance.memory, Chromium only), MB; null elsewhere. */
   peakHeapMb: number | null;
 }

@@ -137,7 +137,7 @@ export async function analysisFigures(options: { baseURL: string; datasets: Data
       for (let i = 1; i < ANALYSIS_RUNS; i++) runs.push(await runOnce(page, profile, true, timeout));
       for (const [i, r] of runs.entries()) {
         options.log(
-          `${meta.name}: run ${i + 1}${i === 0 ? ' (cold)' : ''}: load ${r.timings.loadMs.toFixed(0)} ms, dashboard ${r.timings.dashboardMs.toFixed(0)}, ` +
+          `${meta.name}: run ${i + 1}${i === 0 ? ' (cold)' : ''}: load ${r.timings.loadMs.toFixed(0)} ms${r.timings.reusedRows ? ' (rows reused)' : ''}, dashboard ${r.timings.dashboardMs.toFixed(0)}, ` +
             `members ${r.timings.membersMs.toFixed(0)}, graph ${r.timings.graphMetricsMs.toFixed(0)}, louvain ${r.timings.louvainMs.toFixed(0)}, ` +
             `recs train ${r.timings.recsTrainMs.toFixed(0)}, rank one ${r.timings.recsRankOneMs.toFixed(1)}, total ${r.timings.totalMs.toFixed(0)} ms; ` +
             `renderer RSS +${r.memoryMb.toFixed(0)} MB; main thread: longest gap ${r.maxGap.toFixed(0)} ms, long tasks [${r.longTasks.map((x) => x.toFixed(0)).join(', ')}]`

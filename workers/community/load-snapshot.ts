@@ -1,19 +1,31 @@
 // Reads one community from this device's IndexedDB inside the worker (Dexie works in workers):
 // the projections, already past the validation gate, and the few raw records they do not keep.
 // Reading here, not in the page, keeps the deserialisation of 100,000 rows off the main thread.
+// Records are only ever added (edits, reactions and deletions are new records), so an unchanged
+// record count means unchanged rows: a refresh then reuses the rows read last time and re-reads
+// only this device's view history.
 import { openDb } from '../../src/lib/store/db';
 import { viewsOf } from '../../src/lib/analysis/view-history';
 import { snapshotFromRows } from './from-rows';
 import type { CommunitySnapshot } from './snapshot';
 
-export async function loadSnapshot(cid: string, me: string): Promise<CommunitySnapshot> {
+let last: { cid: string; me: string; records: number; snapshot: CommunitySnapshot } | null = null;
+
+export async function loadSnapshot(cid: string, me: string): Promise<{ snapshot: CommunitySnapshot; reused: boolean }> {
   const db = openDb();
-  const [members, threads, replies, records, views] = await Promise.all([
+  const [count, views] = await Promise.all([db.records.where('cid').equals(cid).count(), viewsOf(cid, me)]);
+  const viewRows = views.map((v) => ({ thread: v.thread, count: v.count, at: v.at }));
+  if (last && last.cid === cid && last.me === me && last.records === count) {
+    const threadIds = new Set(last.snapshot.threads.map((t) => t.id));
+    return { snapshot: { ...last.snapshot, views: viewRows.filter((v) => threadIds.has(v.thread)) }, reused: true };
+  }
+  const [members, threads, replies, records] = await Promise.all([
     db.members.where('cid').equals(cid).toArray(),
     db.threads.where('cid').equals(cid).toArray(),
     db.replies.where('cid').equals(cid).toArray(),
-    db.records.where('[cid+kind]').anyOf([cid, 'reaction'], [cid, 'invite'], [cid, 'join']).toArray(),
-    viewsOf(cid, me)
+    db.records.where('[cid+kind]').anyOf([cid, 'reaction'], [cid, 'invite'], [cid, 'join']).toArray()
   ]);
-  return snapshotFromRows({ cid, me, members, threads, replies, records, views: views.map((v) => ({ thread: v.thread, count: v.count, at: v.at })) });
+  const snapshot = snapshotFromRows({ cid, me, members, threads, replies, records, views: viewRows });
+  last = { cid, me, records: count, snapshot };
+  return { snapshot, reused: false };
 }
