@@ -3,10 +3,11 @@
 //   {"bench": name, "value": n, "unit": "ms"|"kb", "data": "se-bicycles-meta"|"generated-10k"|"none"}
 // and its progress on stderr. Figures of the generated community carry the suffix ".10k". The sync
 // figures (sync.*) are taken between two devices on the real community (tests/bench/sync-figures.ts).
-// Benchmarks never fail on a time; the run fails only when a step cannot be carried out.
+// Benchmarks never fail on a time. A sync figure whose end state is never reached is printed with
+// "value": null and an "error"; any other step that cannot be carried out fails the run.
 // Usage: npm run bench [-- --no-build] [--rebuild] [--only se-bicycles-meta|generated-10k|sync] [--no-sync]
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -54,6 +55,10 @@ type Data = DatasetName | 'none';
 function emit(bench: string, value: number, unit: 'ms' | 'kb' | 'mb', data: Data) {
   console.log(JSON.stringify({ bench, value: Math.round(value * 10) / 10, unit, data }));
 }
+/** A figure that could not be taken (a step did not complete): value null and the reason, so the gap shows. */
+function fail(bench: string, unit: 'ms' | 'kb', data: Data, error: string) {
+  console.log(JSON.stringify({ bench, value: null, unit, data, error }));
+}
 const suffix = (data: DatasetName) => (data === 'generated-10k' ? '.10k' : '');
 
 function newestMtime(dir: string): number {
@@ -74,6 +79,25 @@ function ensureBuild() {
   log(missing ? 'no build/: building the app' : stale ? 'build/ is older than src/: rebuilding' : 'rebuilding (--rebuild)');
   const result = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   if (result.status !== 0) throw new Error('npm run build failed');
+}
+
+/**
+ * A copy of build/ with scripts/serve.js beside it (node_modules linked), served for the whole run:
+ * sirv caches every file's size when it starts, so a rebuild of build/ during a run would make it
+ * send wrong lengths and pages would hang mid-load. Removed at the end of the run.
+ */
+function snapshotApp(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'hearth-bench-app-'));
+  mkdirSync(join(dir, 'scripts'));
+  copyFileSync(join(root, 'scripts', 'serve.js'), join(dir, 'scripts', 'serve.js'));
+  copyFileSync(join(root, 'package.json'), join(dir, 'package.json'));
+  cpSync(join(root, 'build'), join(dir, 'build'), { recursive: true });
+  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  return dir;
+}
+
+function serve(app: string, args: string[]): ChildProcess {
+  return spawn(process.execPath, [join(app, 'scripts', 'serve.js'), ...args], { cwd: app, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 async function waitForServer(url: string, child: ChildProcess) {
@@ -168,35 +192,34 @@ async function main() {
   }
 
   ensureBuild();
-  if (datasets.length) {
-    const server = spawn(process.execPath, ['scripts/serve.js', '--port', String(PORT), '--no-signaling'], {
-      cwd: root,
-      stdio: ['ignore', 'ignore', 'inherit']
-    });
-    const blank = await startBlankServer();
-    try {
-      await waitForServer(BASE, server);
-      for (const [i, { meta, file }] of datasets.entries()) await benchDataset(meta.name, file, i === 0);
-      // Analysis figures (recs.*, graph.*, dashboard.*, analysis.*): the worker's analyses (tests/bench/analysis-figures.ts).
-      await analysisFigures({ baseURL: BASE, datasets, emit, log });
-    } finally {
-      server.kill();
-      blank.close();
+  const app = datasets.length || syncData ? snapshotApp() : null;
+  try {
+    if (app && datasets.length) {
+      const server = serve(app, ['--port', String(PORT), '--no-signaling']);
+      const blank = await startBlankServer();
+      try {
+        await waitForServer(BASE, server);
+        for (const [i, { meta, file }] of datasets.entries()) await benchDataset(meta.name, file, i === 0);
+        // Analysis figures (recs.*, graph.*, dashboard.*, analysis.*): the worker's analyses (tests/bench/analysis-figures.ts).
+        await analysisFigures({ baseURL: BASE, datasets, emit, log });
+      } finally {
+        server.kill();
+        blank.close();
+      }
     }
-  }
 
-  if (syncData) {
-    // Peers find each other through the real signaling server that serve.js starts.
-    const server = spawn(process.execPath, ['scripts/serve.js', '--port', String(SYNC_PORT), '--signaling-port', String(SIGNALING_PORT)], {
-      cwd: root,
-      stdio: ['ignore', 'ignore', 'inherit']
-    });
-    try {
-      await waitForServer(SYNC_BASE, server);
-      await syncFigures({ baseURL: SYNC_BASE, relayPort: RELAY_PORT, dataset: syncData, emit, log });
-    } finally {
-      server.kill();
+    if (app && syncData) {
+      // Peers find each other through the real signaling server that serve.js starts.
+      const server = serve(app, ['--port', String(SYNC_PORT), '--signaling-port', String(SIGNALING_PORT)]);
+      try {
+        await waitForServer(SYNC_BASE, server);
+        await syncFigures({ baseURL: SYNC_BASE, relayPort: RELAY_PORT, dataset: syncData, emit, fail, log });
+      } finally {
+        server.kill();
+      }
     }
+  } finally {
+    if (app) rmSync(app, { recursive: true, force: true });
   }
   log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }

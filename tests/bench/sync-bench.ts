@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { identityFileText, type StoredKeys } from '../../src/lib/crypto/identity';
+import type { AnyRecord } from '../../src/lib/domain/record';
 import { DEXIE_UMD, openDevice, type Device } from './browser-bench';
 
 type Log = (line: string) => void;
@@ -102,7 +103,7 @@ export async function makeInviteLink(page: Page, cid: string, label: string): Pr
   await page.goto(`/c/${cid}/members`);
   const create = page.getByRole('button', { name: 'Create invite' });
   await create.waitFor();
-  await page.getByLabel('Label').fill(label);
+  await page.getByLabel('Label', { exact: true }).fill(label);
   await create.click();
   const link = page.getByRole('textbox', { name: 'Invite link' });
   await link.waitFor();
@@ -122,9 +123,10 @@ export async function setRelay(page: Page, cid: string, relay: string): Promise<
 
 /**
  * Opens the invite link, clicks "Join community" and returns the ms from that click (a capturing
- * listener in the page) until the community header shows `threads` threads (a MutationObserver).
+ * listener in the page) until the community header shows `threads` threads (a MutationObserver);
+ * null when that did not happen within `timeout`.
  */
-export async function joinUntilThreads(page: Page, link: string, threads: number, timeout = 180_000): Promise<number> {
+export async function joinUntilThreads(page: Page, link: string, threads: number, timeout = 60_000): Promise<number | null> {
   await page.goto(link);
   const button = page.getByRole('button', { name: 'Join community' });
   await button.waitFor();
@@ -146,7 +148,10 @@ export async function joinUntilThreads(page: Page, link: string, threads: number
     observer.observe(document.body, { childList: true, subtree: true, characterData: true });
   }, threads);
   await button.click();
-  await page.waitForFunction(() => (window as unknown as { __benchThreadsAt?: number }).__benchThreadsAt !== undefined, null, { timeout, polling: 100 });
+  const shown = await page
+    .waitForFunction(() => (window as unknown as { __benchThreadsAt?: number }).__benchThreadsAt !== undefined, null, { timeout, polling: 100 })
+    .then(() => true, () => false);
+  if (!shown) return null;
   return page.evaluate(() => {
     const w = window as unknown as { __benchJoinAt: number; __benchThreadsAt: number };
     return w.__benchThreadsAt - w.__benchJoinAt;
@@ -283,4 +288,41 @@ export async function mergeTimes(page: Page): Promise<{ onlineAt?: number; allAt
 export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+/** "Create a community" on the home page, as tests/e2e/journeys.ts createCommunity; returns its id. */
+export async function createCommunity(page: Page, name: string, description: string): Promise<string> {
+  await page.goto('/');
+  await page.getByRole('button', { name: /Create a community/ }).click();
+  await page.getByLabel('Name', { exact: true }).fill(name);
+  await page.getByLabel('Description').fill(description);
+  await page.getByRole('button', { name: 'Create community' }).click();
+  await page.waitForURL(/\/c\/[A-Za-z0-9_-]{43}$/);
+  await page.locator('section.hero').waitFor();
+  return new URL(page.url()).pathname.split('/').pop()!;
+}
+
+/** Every record of a community as this device stores it (the projection's copy; `target` dropped). */
+export async function storedRecords(page: Page, cid: string): Promise<AnyRecord[]> {
+  await withDexie(page);
+  return page.evaluate(async (cid) => {
+    type Db = { open(): Promise<unknown>; close(): void; table(n: string): { get(k: string): Promise<Record<string, unknown> | undefined>; where(i: string): { equals(v: string): { toArray(): Promise<Record<string, unknown>[]> } } } };
+    const db = new (window as unknown as { Dexie: new (n: string) => Db }).Dexie('hearth');
+    await db.open();
+    const genesis = await db.table('records').get(cid);
+    const rows = [...(genesis ? [genesis] : []), ...(await db.table('records').where('cid').equals(cid).toArray())];
+    db.close();
+    return rows.map(({ target: _t, ...r }) => r);
+  }, cid) as unknown as Promise<AnyRecord[]>;
+}
+
+/** What the community's health panel says ("N records … were restored", rejected counts), if shown. */
+export async function healthNotice(page: Page): Promise<string | null> {
+  const panel = page.getByTestId('health-panel');
+  return (await panel.count()) ? (await panel.innerText()).replace(/\s+/g, ' ').trim() : null;
+}
+
+export async function peerStatus(page: Page): Promise<string> {
+  const status = page.getByTestId('sync-status');
+  return (await status.count()) ? (await status.innerText()).replace(/\s+/g, ' ').trim() : '';
 }
