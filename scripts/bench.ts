@@ -5,7 +5,7 @@
 // figures (sync.*) are taken between two devices on the real community (tests/bench/sync-figures.ts).
 // Benchmarks never fail on a time. A sync figure whose end state is never reached is printed with
 // "value": null and an "error"; any other step that cannot be carried out fails the run.
-// Usage: npm run bench [-- --no-build] [--rebuild] [--only se-bicycles-meta|generated-10k|sync] [--no-sync]
+// Usage: npm run bench [-- --no-build] [--rebuild] [--only se-bicycles-meta|generated-10k|sync|search] [--no-sync] [--no-search]
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -26,6 +26,7 @@ import {
 import { analysisFigures } from '../tests/bench/analysis-figures';
 import { pureProjectionMs } from '../tests/bench/pure-projection';
 import { syncFigures } from '../tests/bench/sync-figures';
+import { searchFigures } from '../tests/bench/search-figures';
 import { DATASETS, ensureDataset, type DatasetName } from './data/datasets';
 import { SE_DATA_NAME } from './data/se-csv';
 
@@ -43,10 +44,10 @@ const SYNC_BASE = `http://127.0.0.1:${SYNC_PORT}`;
 const COLD_RUNS = 3;
 
 const args = process.argv.slice(2);
-const only = args.includes('--only') ? (args[args.indexOf('--only') + 1] as DatasetName | 'sync') : null;
+const only = args.includes('--only') ? (args[args.indexOf('--only') + 1] as DatasetName | 'sync' | 'search') : null;
 const log = (line: string) => console.error(`[bench] ${line}`);
-if (only && only !== 'sync' && !DATASETS.includes(only)) {
-  console.error(`--only takes one of ${[...DATASETS, 'sync'].join(', ')}`);
+if (only && only !== 'sync' && only !== 'search' && !DATASETS.includes(only)) {
+  console.error(`--only takes one of ${[...DATASETS, 'sync', 'search'].join(', ')}`);
   process.exit(2);
 }
 const runSync = (only === null || only === 'sync') && !args.includes('--no-sync');
@@ -177,7 +178,7 @@ async function benchDataset(name: DatasetName, file: string, first: boolean) {
 
 async function main() {
   const started = Date.now();
-  const names = only === 'sync' ? [] : only ? [only] : DATASETS;
+  const names = only === 'sync' || only === 'search' ? [] : only ? [only] : DATASETS;
   const datasets = [];
   for (const name of names) datasets.push(await ensureDataset(name, { log }));
   const syncData = runSync ? await ensureDataset(SE_DATA_NAME, { log }) : null;
@@ -221,6 +222,8 @@ async function main() {
   } finally {
     if (app) rmSync(app, { recursive: true, force: true });
   }
+  // Search figures (search.*): the generated community grown to 50,000 posts (tests/bench/search-figures.ts).
+  if ((only === null || only === 'search') && !args.includes('--no-search')) await searchFigures({ emit, log });
   log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
 

@@ -12,6 +12,8 @@ export interface GenerateOptions {
   members: number;
   /** Conversations are drawn until the community holds at least this many records. */
   minRecords: number;
+  /** …and at least this many threads and replies (the search benchmark needs 50,000 documents). */
+  minPosts?: number;
   seed: string;
   /** Chance that a participant of a drawn conversation is taken from another copy. */
   rewire?: number;
@@ -73,7 +75,8 @@ export function generatedCommunityPlan(conv: SeConversations, options: GenerateO
   let draws = 0;
   const fixedRecords = 3 + 2 * members.length; // genesis, creator profile, invite; a join and a profile each
 
-  while (fixedRecords + postCount + reactions < options.minRecords) {
+  const minPosts = options.minPosts ?? 0;
+  while (fixedRecords + postCount + reactions < options.minRecords || postCount < minPosts) {
     const copy = draws % copies;
     const block = rng.pick(conv.blocks);
     const tag = `g${draws++}`;

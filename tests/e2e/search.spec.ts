@@ -81,6 +81,9 @@ test('search finds a Chinese phrase and an English word; a mention by another me
     await expect(notification).toContainText('in Lakeside Riders');
     await expect(alice.page.getByTestId('inbox-unread')).toHaveText('1 unread');
     await expect(alice.page.getByRole('button', { name: /Turn on browser notifications/ })).toBeVisible();
+    await alice.page.setViewportSize({ width: 360, height: 740 });
+    expect(await alice.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    await alice.page.setViewportSize({ width: 1280, height: 720 });
 
     // Opening it reads it and goes to the reply.
     await notification.getByRole('link').click();

@@ -12,12 +12,15 @@ import { openInboxDb, type InboxDb, type NotificationRow } from './inbox-db';
 
 export const INBOX_PAGE = 50;
 
-/** Unread notifications on this device, across communities: for the header badge. */
+/** Unread notifications on this device, across communities (the header badge) or in one. */
 export class InboxUnread {
   readonly #count: Live<number>;
 
-  constructor(inbox: InboxDb = openInboxDb()) {
-    this.#count = new Live(() => () => inbox.notifications.where('read').equals(0).count(), 0);
+  constructor(inbox: InboxDb = openInboxDb(), cid?: string) {
+    this.#count = new Live(
+      () => () => (cid ? inbox.notifications.where('[cid+read]').equals([cid, 0]).count() : inbox.notifications.where('read').equals(0).count()),
+      0
+    );
   }
 
   get count(): number {

@@ -13,8 +13,14 @@ import { journalDoc, journalIdle, onJournal } from './journal';
 import { CommunityIndex, SEARCH_INDEX_VERSION } from './search-index';
 import { openSearchDb, type SearchDb } from './search-db';
 
-/** Idle time after a change before the index is written back. */
+/**
+ * Writing the index back serialises all of it, which holds the page for a moment on a large
+ * community, so it is rare: when the page is hidden, or once this many journal rows wait (the
+ * journal alone already brings a loaded index up to date), and never while queries are typed.
+ */
+const SAVE_AFTER_ROWS = 200;
 const SAVE_AFTER_MS = 3000;
+const QUIET_MS = 3000;
 
 export type SearchStatus = 'loading' | 'building' | 'ready' | 'failed';
 
@@ -42,7 +48,15 @@ export interface SearchAnswer {
 }
 
 /** User Timing names, read by the benchmark (tests/bench/search-figures.ts). */
-export const MEASURES = { build: 'hearth-search.build', load: 'hearth-search.load', update: 'hearth-search.update', query: 'hearth-search.query' } as const;
+export const MEASURES = {
+  build: 'hearth-search.build',
+  load: 'hearth-search.load',
+  /** From a batch's announcement by CommunityDoc until the index holds it. */
+  update: 'hearth-search.update',
+  /** The index's own part of that: reading the journal and the documents, updating the index. */
+  apply: 'hearth-search.apply',
+  query: 'hearth-search.query'
+} as const;
 
 function measure(name: string, start: number): number {
   const end = performance.now();
@@ -77,6 +91,8 @@ export class CommunitySearch {
   #records = 0;
   #queue: Promise<unknown> = Promise.resolve();
   #saveTimer: ReturnType<typeof setTimeout> | null = null;
+  #unsavedRows = 0;
+  #lastQueryAt = -Infinity;
   #unsubscribe: () => void = () => {};
 
   constructor(
@@ -91,7 +107,15 @@ export class CommunitySearch {
 
   /** Listens first, then loads, so no batch falls between the stored index and the live one. */
   async open(doc?: CommunityDoc): Promise<void> {
-    this.#unsubscribe = onJournal(this.cid, (since) => void this.#enqueue(() => this.#catchUp(since)));
+    const off = onJournal(this.cid, (since) => void this.#enqueue(() => this.#catchUp(since)));
+    const onHidden = () => {
+      if (document.visibilityState === 'hidden' && this.#unsavedRows > 0) void this.flush();
+    };
+    if (typeof document !== 'undefined') document.addEventListener('visibilitychange', onHidden);
+    this.#unsubscribe = () => {
+      off();
+      if (typeof document !== 'undefined') document.removeEventListener('visibilitychange', onHidden);
+    };
     journalDoc(this.db, doc ?? (await openCommunityDoc(this.db, this.cid)), this.sdb);
     await this.#enqueue(() => this.#load());
   }
@@ -113,7 +137,7 @@ export class CommunitySearch {
    * the index.
    */
   async search(query: string, limit = 20, readable: (doc: SearchDoc) => boolean = () => true): Promise<SearchAnswer> {
-    const started = performance.now();
+    const started = (this.#lastQueryAt = performance.now());
     const index = this.#index;
     if (!index) return { query, results: [], total: 0, partial: false, ms: 0 };
     const outcome = index.search(query, limit * 4);
@@ -135,7 +159,7 @@ export class CommunitySearch {
     return { query, results, total: Math.max(results.length, outcome.total - stale.length - hidden), partial: outcome.partial, ms };
   }
 
-  /** Writes the index back now (also done by itself when idle after changes). */
+  /** Writes the index back now (also done by itself when the page is hidden or many changes wait). */
   flush(): Promise<unknown> {
     if (this.#saveTimer) clearTimeout(this.#saveTimer);
     this.#saveTimer = null;
@@ -193,6 +217,7 @@ export class CommunitySearch {
    */
   async #catchUp(since: number | null, checkCount = false): Promise<void> {
     if (!this.#index) return;
+    const started = performance.now();
     const rows = await this.sdb.dirty.where('seq').above(this.#appliedSeq).filter((r) => r.cid === this.cid).toArray();
     let reconcile = rows.some((r) => r.reconcile);
     const expected = this.#records + rows.reduce((n, r) => n + r.records, 0);
@@ -208,17 +233,26 @@ export class CommunitySearch {
       this.#records = expected;
     }
     if (rows.length) this.#appliedSeq = Math.max(this.#appliedSeq, ...rows.map((r) => r.seq!));
-    if (since !== null) measure(MEASURES.update, since);
+    if (since !== null) {
+      measure(MEASURES.apply, started);
+      measure(MEASURES.update, since);
+    }
     if (changed) this.onStatus(this.status, this.docs);
-    if (changed || rows.length) this.#scheduleSave();
+    this.#unsavedRows += reconcile ? Math.max(changed, 1) : rows.length;
+    this.#scheduleSave();
   }
 
   #scheduleSave(): void {
-    if (this.#saveTimer) clearTimeout(this.#saveTimer);
-    this.#saveTimer = setTimeout(() => {
+    if (this.#unsavedRows < SAVE_AFTER_ROWS || this.#saveTimer) return;
+    const attempt = () => {
+      if (performance.now() - this.#lastQueryAt < QUIET_MS) {
+        this.#saveTimer = setTimeout(attempt, QUIET_MS);
+        return;
+      }
       this.#saveTimer = null;
       void this.#enqueue(() => this.#save());
-    }, SAVE_AFTER_MS);
+    };
+    this.#saveTimer = setTimeout(attempt, SAVE_AFTER_MS);
   }
 
   async #save(): Promise<void> {
@@ -226,6 +260,7 @@ export class CommunitySearch {
     if (!index) return;
     const upToSeq = this.#appliedSeq;
     const records = this.#records;
+    const unsaved = this.#unsavedRows;
     const bytes = await index.toBytes();
     await this.sdb.transaction('rw', this.sdb.snapshots, this.sdb.dirty, async () => {
       await this.sdb.snapshots.put({
@@ -240,6 +275,7 @@ export class CommunitySearch {
       });
       await this.sdb.dirty.where('seq').belowOrEqual(upToSeq).filter((r) => r.cid === this.cid).delete();
     });
+    this.#unsavedRows = Math.max(0, this.#unsavedRows - unsaved);
   }
 }
 

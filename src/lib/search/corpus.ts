@@ -83,48 +83,48 @@ function recordDoc(
   }
 }
 
-/** The current document for each id, or null where there is nothing members may find. */
+/**
+ * The current document for each id, or null where there is nothing members may find. Reads in a
+ * few batched requests (the ids, then their threads and parents, then related records), since a
+ * query's latency is mostly IndexedDB round trips.
+ */
 export async function loadDocs(db: HearthDb, cid: string, ids: Iterable<string>): Promise<Map<string, SearchDoc | null>> {
   const list = [...new Set(ids)];
   const out = new Map<string, SearchDoc | null>();
   if (!list.length) return out;
-  const [threads, replies, records] = await Promise.all([db.threads.bulkGet(list), db.replies.bulkGet(list), db.records.bulkGet(list)]);
-  const threadCache = new Map<string, ThreadRow | undefined>();
-  const thread = async (id: string) => {
-    if (!threadCache.has(id)) threadCache.set(id, await db.threads.get(id));
-    return threadCache.get(id);
-  };
-  let auth: Awaited<ReturnType<typeof authorityOf>> | undefined;
-  const relatedCache = new Map<string, AnyRecord[]>();
-  const relatedOf = async (id: string) => {
-    if (!relatedCache.has(id)) relatedCache.set(id, await db.records.where('target').equals(id).toArray());
-    return relatedCache.get(id)!;
-  };
-  for (const [i, id] of list.entries()) {
-    const t = threads[i];
-    const r = replies[i];
-    const rec = records[i];
-    let doc: SearchDoc | null = null;
-    if (t && t.cid === cid) doc = threadDoc(t);
-    else if (r && r.cid === cid) {
-      const parent: PostRow | undefined = r.parent && r.parent !== r.thread ? await db.replies.get(r.parent) : undefined;
-      doc = replyDoc(r, await thread(r.thread), parent);
-    } else if (rec && rec.cid === cid && (RECORD_KINDS as readonly string[]).includes(rec.kind)) {
-      auth ??= await authorityOf(db, cid);
-      if (auth) {
-        const byId = new Map<string, AnyRecord>();
-        if (rec.kind === 'answer') {
-          const q = await db.records.get(rec.body.question);
-          if (q) byId.set(q.id, q);
-          await relatedOf(rec.body.question);
-        }
-        const rel = await relatedOf(id);
-        const a = auth;
-        doc = recordDoc(rec, rel, byId, (x) => relatedCache.get(x) ?? [], a);
-      }
-    }
-    out.set(id, doc);
+  const [threads, replies] = await Promise.all([db.threads.bulkGet(list), db.replies.bulkGet(list)]);
+  const threadById = new Map<string, ThreadRow>();
+  const replyById = new Map<string, PostRow>();
+  for (const t of threads) if (t && t.cid === cid) threadById.set(t.id, t);
+  for (const r of replies) if (r && r.cid === cid) replyById.set(r.id, r);
+
+  // Second round: the threads and parents of replies, and the records of the other kinds.
+  const needThreads = [...new Set([...replyById.values()].map((r) => r.thread).filter((id) => !threadById.has(id)))];
+  const needParents = [...new Set([...replyById.values()].filter((r) => r.parent && r.parent !== r.thread && !replyById.has(r.parent)).map((r) => r.parent!))];
+  const rest = list.filter((id) => !threadById.has(id) && !replyById.has(id));
+  const [moreThreads, parents, records] = await Promise.all([db.threads.bulkGet(needThreads), db.replies.bulkGet(needParents), db.records.bulkGet(rest)]);
+  for (const t of moreThreads) if (t) threadById.set(t.id, t);
+  const parentById = new Map<string, PostRow>([...replyById]);
+  for (const p of parents) if (p) parentById.set(p.id, p);
+
+  for (const id of list) {
+    const t = threadById.get(id);
+    const r = replyById.get(id);
+    if (t && !r) out.set(id, threadDoc(t));
+    else if (r) out.set(id, replyDoc(r, threadById.get(r.thread), r.parent ? parentById.get(r.parent) : undefined));
+    else out.set(id, null);
   }
+
+  const roots = records.filter((r): r is StoredRecord => !!r && r.cid === cid && (RECORD_KINDS as readonly string[]).includes(r.kind));
+  if (!roots.length) return out;
+  const auth = await authorityOf(db, cid);
+  if (!auth) return out;
+  const byId = new Map<string, AnyRecord>(roots.map((r) => [r.id, r]));
+  const questionIds = roots.flatMap((r) => (r.kind === 'answer' && !byId.has(r.body.question) ? [r.body.question] : []));
+  for (const q of await db.records.bulkGet(questionIds)) if (q) byId.set(q.id, q);
+  const related = groupByTarget(await db.records.where('target').anyOf([...new Set([...roots.map((r) => r.id), ...questionIds])]).toArray());
+  const rel = (x: string) => related.get(x) ?? [];
+  for (const r of roots) out.set(r.id, recordDoc(r, rel(r.id), byId, rel, auth));
   return out;
 }
 

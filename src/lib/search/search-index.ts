@@ -3,17 +3,23 @@
 // nothing, any word. The index serialises to gzip-compressed JSON for IndexedDB.
 import MiniSearch, { type Options, type Query, type SearchOptions } from 'minisearch';
 import { docHash, type SearchDoc } from './documents';
-import { indexTerms, queryWords } from './tokenize';
+import { indexTerms, queryWords, type QueryWord } from './tokenize';
 
 /** Bump when tokenization or the indexed fields change: stored indexes are rebuilt. */
-export const SEARCH_INDEX_VERSION = 1;
+export const SEARCH_INDEX_VERSION = 2;
 
-type Indexed = Pick<SearchDoc, 'id' | 'title' | 'body'> & { h: number };
+type Indexed = Pick<SearchDoc, 'id' | 'title' | 'body'>;
+
+/** What is stored: MiniSearch's JSON, and each document's fingerprint by MiniSearch's short id. */
+interface Serialized {
+  index: Parameters<typeof MiniSearch.loadJS>[0];
+  hashes: Record<string, number>;
+}
 
 const OPTIONS: Options<Indexed> = {
   idField: 'id',
   fields: ['title', 'body'],
-  storeFields: ['h'],
+  // No stored fields: each result would carry a copy (about a third of a broad query's time).
   tokenize: (text) => indexTerms(text),
   processTerm: (term) => term,
   // Discarded documents are cleaned up in small batches, so an edit never stalls a keystroke.
@@ -47,10 +53,18 @@ export interface SearchOutcome {
 function queryTree(query: string, combineWith: 'AND' | 'OR'): Query | null {
   const words = queryWords(query);
   if (!words.length) return null;
-  return {
-    combineWith,
-    queries: words.map((w): Query => (w.prefix ? { combineWith: 'OR', queries: [w.term, { queries: [w.prefix], prefix: true }] } : w.term))
-  };
+  return { combineWith, queries: words.map(wordQuery) };
+}
+
+/**
+ * One word of a query. A word being typed matches as a prefix: of its stem when the typed form
+ * starts with it ("questions" -> question*, which also covers the stem itself), else of the typed
+ * form, or'ed with the exact stem ("bicy" stems to "bici", yet is a prefix of "bicycl").
+ */
+function wordQuery(w: QueryWord): Query {
+  if (!w.prefix) return w.term;
+  if (w.prefix.startsWith(w.term)) return { queries: [w.term], prefix: true };
+  return { combineWith: 'OR', queries: [w.term, { queries: [w.prefix], prefix: true }] };
 }
 
 async function pipeBytes(bytes: Uint8Array, transform: CompressionStream | DecompressionStream): Promise<Uint8Array> {
@@ -101,7 +115,7 @@ export class CommunityIndex {
     const h = docHash(doc);
     const before = this.#hashes.get(doc.id);
     if (before === h) return false;
-    const indexed: Indexed = { id: doc.id, title: doc.title, body: doc.body, h };
+    const indexed: Indexed = { id: doc.id, title: doc.title, body: doc.body };
     if (before === undefined) this.#ms.add(indexed);
     else this.#ms.replace(indexed);
     this.#hashes.set(doc.id, h);
@@ -153,14 +167,18 @@ export class CommunityIndex {
 
   /** gzip-compressed JSON of the index. */
   async toBytes(): Promise<Uint8Array> {
-    return pipeBytes(new TextEncoder().encode(JSON.stringify(this.#ms)), new CompressionStream('gzip'));
+    const index = this.#ms.toJSON();
+    const hashes: Record<string, number> = {};
+    for (const [short, id] of Object.entries(index.documentIds)) hashes[short] = this.#hashes.get(String(id)) ?? 0;
+    const serialized: Serialized = { index, hashes };
+    return pipeBytes(new TextEncoder().encode(JSON.stringify(serialized)), new CompressionStream('gzip'));
   }
 
   static async fromBytes(bytes: Uint8Array): Promise<CommunityIndex> {
     const text = new TextDecoder().decode(await pipeBytes(bytes, new DecompressionStream('gzip')));
-    const js = JSON.parse(text) as Parameters<typeof MiniSearch.loadJS>[0];
+    const { index, hashes: byShort } = JSON.parse(text) as Serialized;
     const hashes = new Map<string, number>();
-    for (const [short, id] of Object.entries(js.documentIds)) hashes.set(String(id), Number(js.storedFields[short]?.h ?? 0));
-    return new CommunityIndex(MiniSearch.loadJS(js, OPTIONS), hashes);
+    for (const [short, id] of Object.entries(index.documentIds)) hashes.set(String(id), byShort[short] ?? 0);
+    return new CommunityIndex(MiniSearch.loadJS(index, OPTIONS), hashes);
   }
 }
