@@ -227,3 +227,29 @@ test('random bytes and a malformed Yjs update on the WebRTC channel are ignored 
     await bob.context.close();
   }
 });
+
+test('a newcomer receives a history larger than one WebRTC message (256 KiB)', async ({ browser, baseURL }) => {
+  const alice = await openDevice(browser, baseURL!);
+  const bob = await openDevice(browser, baseURL!);
+  try {
+    await createIdentity(alice.page, 'Alice');
+    await createCommunity(alice.page, 'Long Reads');
+    await startThread(alice.page, 'Chapter by chapter', 'Each reply is a long chapter.');
+    // 18 replies of 19,000 characters: about 340 KB of history, over Chromium's 256 KiB message limit.
+    for (let i = 1; i <= 18; i++) {
+      await alice.page.locator('#reply-body').fill(`Chapter ${i}. ` + `words of chapter ${i} `.repeat(900).slice(0, 19_000));
+      await alice.page.getByRole('button', { name: 'Send reply' }).click();
+      await expect(alice.page.locator('#reply-body')).toHaveValue('');
+    }
+    await alice.page.getByRole('link', { name: /Long Reads/ }).click();
+    const link = await makeInvite(alice.page, { label: 'reader' });
+    await createIdentity(bob.page, 'Bob');
+    await joinFromLink(bob.page, link, 'Long Reads');
+    await bob.page.getByRole('link', { name: /Chapter by chapter/ }).click({ timeout: 30_000 });
+    await expect(bob.page.getByText(/^Chapter 18\./)).toBeVisible({ timeout: 30_000 });
+    await expect(bob.page.getByRole('heading', { name: '18 replies' })).toBeVisible();
+  } finally {
+    await alice.context.close();
+    await bob.context.close();
+  }
+});

@@ -24,10 +24,19 @@ class I18n {
   };
 
   /** "3 minutes ago" / "3 分钟前" */
+  // Formatters are costly to build and every post shows dates: one of each per language.
+  #formats = new Map<string, Intl.RelativeTimeFormat | Intl.DateTimeFormat>();
+  #format<T extends Intl.RelativeTimeFormat | Intl.DateTimeFormat>(kind: string, make: () => T): T {
+    const key = `${kind}:${this.lang}`;
+    let f = this.#formats.get(key) as T | undefined;
+    if (!f) this.#formats.set(key, (f = make()));
+    return f;
+  }
+
   relative = (ts: number, now = Date.now()): string => {
     const seconds = Math.round((ts - now) / 1000);
     if (Math.abs(seconds) < 45) return this.t('time.just_now');
-    const fmt = new Intl.RelativeTimeFormat(this.lang, { numeric: 'auto' });
+    const fmt = this.#format('relative', () => new Intl.RelativeTimeFormat(this.lang, { numeric: 'auto' }));
     const units: [Intl.RelativeTimeFormatUnit, number][] = [
       ['year', 31_536_000],
       ['month', 2_592_000],
@@ -40,7 +49,7 @@ class I18n {
     return fmt.format(seconds, 'second');
   };
 
-  dateTime = (ts: number): string => new Intl.DateTimeFormat(this.lang, { dateStyle: 'medium', timeStyle: 'short' }).format(ts);
+  dateTime = (ts: number): string => this.#format('datetime', () => new Intl.DateTimeFormat(this.lang, { dateStyle: 'medium', timeStyle: 'short' })).format(ts);
 }
 
 export const i18n = new I18n();

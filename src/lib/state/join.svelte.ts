@@ -6,7 +6,7 @@ import { sealRecord } from '../crypto/record-seal';
 import type { AnyRecord } from '../domain/record';
 import type { MessageKey } from '../i18n/en';
 import type { HearthDb } from '../store/db';
-import { authorityOf } from '../store/projection';
+import { applyRecords, authorityOf } from '../store/projection';
 import { openCommunityDoc, startSync } from '../sync/registry';
 
 /** How long a newcomer waits for a member's device before joining on the invite alone. */
@@ -61,12 +61,10 @@ export class JoinFlow {
       relay: p.relay
     });
     const doc = await openCommunityDoc(this.db, p.cid);
-    // The genesis and the invite are signed by their authors; adding them lets this device judge
-    // its own join before any member is reachable.
-    doc.doc.transact(() => {
-      if (!doc.records.has(p.genesis.id)) doc.records.set(p.genesis.id, p.genesis);
-      if (!doc.records.has(p.invite.id)) doc.records.set(p.invite.id, p.invite);
-    });
+    // The genesis and the invite are signed by their authors: projecting them lets this device judge
+    // its own join before any member is reachable. They are not written into the shared document:
+    // the members' copies arrive by sync (writing our own would make two competing map entries).
+    await applyRecords(this.db, p.cid, [p.genesis, p.invite]);
     const sync = await startSync(this.db, p.cid, { key: this.identity.publicKey, name: this.myName });
     const synced = sync ? await waitForSync(sync.community.doc, SYNC_WAIT_MS, () => sync.status.peers > 0 || sync.status.relayConnected) : false;
     if (!synced) this.notice = 'join.no_peers';

@@ -13,6 +13,7 @@ const COMPACT_AFTER = 300;
 const LOCAL = Symbol('local');
 const STORAGE = Symbol('storage');
 const REPAIR = Symbol('repair');
+const MAX_REPAIRS_PER_KEY = 3;
 
 export type AppendResult =
   | { ok: true; record: AnyRecord }
@@ -38,6 +39,7 @@ export class CommunityDoc {
   #persisted: Promise<unknown> = Promise.resolve();
   #storedUpdates = 0;
   #closed = false;
+  #repairs = new Map<string, number>();
   #unauthorised: number | null = null;
   #gateRejects: number | null = null;
   #acceptedListeners = new Set<(records: AnyRecord[], doc: CommunityDoc) => void | Promise<void>>();
@@ -157,7 +159,12 @@ export class CommunityDoc {
     const outcome = await passGate(this.db, this.cid, entries);
     // Repair: records are never removed or replaced (edits and deletions are new records), so a
     // valid record that a peer deleted or overwrote is put back from this device's copy.
-    const broken = [...removed, ...outcome.rejected.map((r) => r.key)];
+    // A key repaired again and again means a peer keeps fighting it: stop feeding the exchange.
+    const broken = [...removed, ...outcome.rejected.map((r) => r.key)].filter((k) => {
+      const n = (this.#repairs.get(k) ?? 0) + 1;
+      this.#repairs.set(k, n);
+      return n <= MAX_REPAIRS_PER_KEY;
+    });
     if (broken.length) {
       const originals = (await this.db.records.bulkGet(broken)).filter((r) => r !== undefined);
       if (originals.length && !this.#closed) {

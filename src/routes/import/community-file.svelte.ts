@@ -3,6 +3,8 @@
 // gate and the projection, so a file can never show what a peer could not.
 // (Lives beside the route that uses it for now; it belongs in lib/state once that layer settles.)
 import { openCommunityDoc } from '$lib/sync/registry';
+import { defaultSyncAddresses } from '$lib/sync/defaults';
+import { randomId } from '$lib/crypto/encoding';
 import type { HearthDb } from '$lib/store/db';
 import {
   CommunityFileRecords,
@@ -90,7 +92,14 @@ export class CommunityFileImport {
       });
       await doc.settled();
       const present = (await this.db.records.bulkGet(ids)).filter(Boolean).length;
-      const community = await this.db.communities.get(cid);
+      let community = await this.db.communities.get(cid);
+      if (community && !community.secret) {
+        // The file carries records, not the room secret: this device opens a room of its own for the
+        // community, so it can sync and invite (members of the original room join it by invite).
+        const addresses = await defaultSyncAddresses();
+        await this.db.communities.update(cid, { secret: randomId(32), signaling: addresses.signaling, relay: addresses.relay });
+        community = await this.db.communities.get(cid);
+      }
       this.outcome = {
         cid,
         name: community?.name ?? cid.slice(0, 8),

@@ -1,0 +1,143 @@
+// WebRTC data channels refuse messages over 256 KiB (Chromium's max-message-size), and y-webrtc
+// sends a peer's whole missing history as one message, then swallows the error: a community past a
+// few hundred KiB would never reach a newcomer. This splits large messages into frames, paces them
+// by the channel's buffer, and reassembles them on the other side, under y-webrtc, without changing
+// its protocol for small messages.
+//
+// Frame: [MAGIC, id u32, index u16, count u16, payload…]. y-webrtc messages start with a small
+// varuint message type (0–4), never MAGIC, so frames and plain messages cannot be confused.
+
+export const MAGIC = 0xf7;
+export const FRAME_PAYLOAD = 60 * 1024;
+const HEADER = 9;
+/** Limits against a hostile peer: total size of one message and messages assembled at once. */
+export const MAX_MESSAGE = 64 * 1024 * 1024;
+const MAX_PENDING = 8;
+
+export function frameMessage(data: Uint8Array, id: number, payload = FRAME_PAYLOAD): Uint8Array[] {
+  const count = Math.ceil(data.length / payload);
+  if (count > 0xffff) throw new RangeError('message too large to frame');
+  const frames: Uint8Array[] = [];
+  for (let i = 0; i < count; i++) {
+    const part = data.subarray(i * payload, (i + 1) * payload);
+    const frame = new Uint8Array(HEADER + part.length);
+    const view = new DataView(frame.buffer);
+    frame[0] = MAGIC;
+    view.setUint32(1, id >>> 0);
+    view.setUint16(5, i);
+    view.setUint16(7, count);
+    frame.set(part, HEADER);
+    frames.push(frame);
+  }
+  return frames;
+}
+
+/** Collects frames; returns the whole message when its last frame arrives. Bad frames are dropped. */
+export class Reassembler {
+  #pending = new Map<number, { count: number; parts: (Uint8Array | undefined)[]; received: number; bytes: number }>();
+
+  /** `null`: not a frame (deliver as is) · `undefined`: frame kept, message incomplete · bytes: the message. */
+  push(bytes: Uint8Array): Uint8Array | null | undefined {
+    if (bytes.length < HEADER || bytes[0] !== MAGIC) return null;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const id = view.getUint32(1);
+    const index = view.getUint16(5);
+    const count = view.getUint16(7);
+    if (count === 0 || index >= count) return undefined;
+    let entry = this.#pending.get(id);
+    if (!entry) {
+      if (this.#pending.size >= MAX_PENDING) this.#pending.delete(this.#pending.keys().next().value!);
+      entry = { count, parts: new Array(count), received: 0, bytes: 0 };
+      this.#pending.set(id, entry);
+    }
+    if (entry.count !== count || entry.parts[index]) return undefined;
+    const part = bytes.slice(HEADER);
+    entry.bytes += part.length;
+    if (entry.bytes > MAX_MESSAGE) {
+      this.#pending.delete(id);
+      return undefined;
+    }
+    entry.parts[index] = part;
+    entry.received++;
+    if (entry.received < count) return undefined;
+    this.#pending.delete(id);
+    const out = new Uint8Array(entry.bytes);
+    let offset = 0;
+    for (const p of entry.parts) {
+      out.set(p!, offset);
+      offset += p!.length;
+    }
+    return out;
+  }
+}
+
+interface PeerLike {
+  _channel: RTCDataChannel | null;
+  destroyed: boolean;
+  send(data: Uint8Array | ArrayBuffer | string): void;
+  _onChannelMessage(e: { data: unknown }): void;
+}
+
+/** Keeps at most this much queued in the channel; Chromium closes a channel whose buffer overflows. */
+const HIGH_WATER = 4 * 1024 * 1024;
+const LOW_WATER = 1024 * 1024;
+
+const state = new WeakMap<PeerLike, { queue: Uint8Array[]; reassembler: Reassembler; waiting: boolean; nextId: number }>();
+
+function of(peer: PeerLike) {
+  let s = state.get(peer);
+  if (!s) state.set(peer, (s = { queue: [], reassembler: new Reassembler(), waiting: false, nextId: (Math.random() * 2 ** 31) >>> 0 }));
+  return s;
+}
+
+function pump(peer: PeerLike, send: (data: Uint8Array) => void): void {
+  const s = of(peer);
+  const channel = peer._channel;
+  while (s.queue.length && channel && !peer.destroyed) {
+    if (channel.bufferedAmount > HIGH_WATER) {
+      if (!s.waiting) {
+        s.waiting = true;
+        channel.bufferedAmountLowThreshold = LOW_WATER;
+        channel.addEventListener(
+          'bufferedamountlow',
+          () => {
+            s.waiting = false;
+            pump(peer, send);
+          },
+          { once: true }
+        );
+      }
+      return;
+    }
+    send(s.queue.shift()!);
+  }
+}
+
+let installed = false;
+
+/** Patches simple-peer (as bundled for y-webrtc) once: large sends are framed, frames reassembled. */
+export function installChunking(Peer: { prototype: PeerLike }): void {
+  if (installed) return;
+  installed = true;
+  const proto = Peer.prototype;
+  const originalSend = proto.send;
+  const originalMessage = proto._onChannelMessage;
+  proto.send = function (this: PeerLike, data) {
+    const bytes = typeof data === 'string' ? null : data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+    const s = of(this);
+    if (!bytes || (bytes.length <= FRAME_PAYLOAD && s.queue.length === 0)) return originalSend.call(this, data);
+    // Large messages (and anything sent while frames are queued, to keep the order) go through the queue.
+    if (bytes.length > FRAME_PAYLOAD) s.queue.push(...frameMessage(bytes, s.nextId++));
+    else s.queue.push(bytes);
+    pump(this, (frame) => originalSend.call(this, frame));
+  };
+  proto._onChannelMessage = function (this: PeerLike, e) {
+    const data = e.data;
+    if (data instanceof ArrayBuffer) {
+      const whole = of(this).reassembler.push(new Uint8Array(data));
+      if (whole === undefined) return;
+      if (whole !== null) return originalMessage.call(this, { data: whole.buffer });
+    }
+    return originalMessage.call(this, e);
+  };
+}
