@@ -1,7 +1,7 @@
 // Gathers, from one community's stored records, the facts the membership and automation rules
 // need: authority, settings, tiers, payments, automation keys already used, last activity.
 import type { Authority } from '../domain/authority';
-import { currentSettings, memberTier, tierDefinitions, trustLevels, type MemberTier, type Settings, type TierDefinition, type TrustLevel } from '../domain/membership';
+import { contributions, currentSettings, memberTier, tierDefinitions, trustLevels, type Contributions, type MemberTier, type Settings, type TierDefinition, type TrustLevel } from '../domain/membership';
 import { firstPerAutoKey } from '../domain/automation';
 import type { AnyRecord, SignedRecord } from '../domain/record';
 import type { HearthDb } from '../store/db';
@@ -62,3 +62,9 @@ export async function communityTrust(db: HearthDb, cid: string, facts: Community
   return trustLevels(records, facts.auth, facts.settings, now);
 }
 
+
+/** Trust levels and contributions of every member, from one read of the community's records. */
+export async function communityStats(db: HearthDb, cid: string, facts: CommunityFacts, now: number): Promise<{ trust: Map<string, TrustLevel>; contributions: Map<string, Contributions> }> {
+  const records = await db.records.where('cid').equals(cid).toArray();
+  return { trust: trustLevels(records, facts.auth, facts.settings, now), contributions: contributions(records, facts.auth) };
+}

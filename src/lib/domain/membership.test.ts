@@ -4,7 +4,7 @@ import { newCommunity, newMember } from '../../../tests/unit/community-fixture';
 import type { Identity } from '../crypto/identity';
 import { computeAuthority } from './authority';
 import { digestRule, evaluateRules, firstPerAutoKey, isoWeek, reminderRule, welcomeRule, type AutomationState } from './automation';
-import { DEFAULT_SETTINGS, memberTier, postingAllowed, renewalRate, tierDefinitions, trustLevels, watchedWordAction } from './membership';
+import { DEFAULT_SETTINGS, contributions, memberTier, postingAllowed, renewalRate, tierDefinitions, trustLevels, watchedWordAction } from './membership';
 import type { AnyRecord, BodyOf, Kind, SignedRecord } from './record';
 
 const DAY = 86_400_000;
@@ -94,6 +94,28 @@ describe('trust levels', () => {
     expect(postingAllowed(1, five, now)).toEqual({ ok: true });
     expect(postingAllowed(3, [], now, 60, now - 30_000)).toEqual({ ok: false, reason: 'slow_mode', retryAt: now + 30_000 });
     expect(postingAllowed(3, [], now, 60, now - 61_000)).toEqual({ ok: true });
+  });
+});
+
+describe('contributions', () => {
+  it('counts threads, replies, accepted answers, check-ins and reactions from others', async () => {
+    const { alice, bob, carol, g, seal, records } = await club();
+    const q = await seal(bob, 'question', { title: 'q', body: '' }, T0 + 2 * DAY);
+    const a = await seal(carol, 'answer', { question: q.id, body: 'a' }, T0 + 3 * DAY);
+    const t = await seal(carol, 'thread', { title: 't', body: '' }, T0 + 3 * DAY);
+    const all = [
+      ...records,
+      q,
+      a,
+      t,
+      await seal(bob, 'accept', { question: q.id, answer: a.id }, T0 + 4 * DAY),
+      await seal(bob, 'reaction', { target: t.id, emoji: '👍', on: true }, T0 + 4 * DAY),
+      await seal(carol, 'reaction', { target: t.id, emoji: '👍', on: true }, T0 + 4 * DAY)
+    ];
+    const c = contributions(all, computeAuthority(g as SignedRecord<'genesis'>, all));
+    expect(c.get(carol.publicKey)).toMatchObject({ threads: 1, answers: 1, answersAccepted: 1, reactionsReceived: 1, daysActive: 3 });
+    expect(c.get(bob.publicKey)).toMatchObject({ questions: 1, answersAccepted: 0 });
+    expect(c.get(alice.publicKey)?.lastActive).toBe(T0 + 3);
   });
 });
 

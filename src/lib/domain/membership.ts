@@ -228,3 +228,55 @@ export function postingAllowed(level: number, recentPostTimes: number[], now: nu
   if (hour.length >= limit) return { ok: false, reason: 'rate_limited', retryAt: hour[hour.length - limit] + 3_600_000 };
   return { ok: true };
 }
+
+export interface Contributions {
+  threads: number;
+  replies: number;
+  questions: number;
+  answers: number;
+  answersAccepted: number;
+  checkins: number;
+  reactionsReceived: number;
+  daysActive: number;
+  lastActive: number | null;
+}
+
+/** What each member has contributed, from the records (for the directory and the activity CSV). */
+export function contributions(records: AnyRecord[], auth: Authority): Map<string, Contributions> {
+  const out = new Map<string, Contributions>();
+  const of = (k: string) => {
+    let c = out.get(k);
+    if (!c) out.set(k, (c = { threads: 0, replies: 0, questions: 0, answers: 0, answersAccepted: 0, checkins: 0, reactionsReceived: 0, daysActive: 0, lastActive: null }));
+    return c;
+  };
+  const authorOf = new Map<string, string>();
+  const days = new Map<string, Set<number>>();
+  const accepted = new Map<string, string | null>();
+  for (const r of [...records].sort(compareRecords)) {
+    if (!auth.isMember(r.author, r.ts)) continue;
+    if (r.kind === 'thread' || r.kind === 'reply' || r.kind === 'question' || r.kind === 'answer') authorOf.set(r.id, r.author);
+    const c = of(r.author);
+    c.lastActive = Math.max(c.lastActive ?? 0, r.ts);
+    let d = days.get(r.author);
+    if (!d) days.set(r.author, (d = new Set()));
+    d.add(Math.floor(r.ts / 86_400_000));
+    if (r.kind === 'thread') c.threads++;
+    else if (r.kind === 'reply') c.replies++;
+    else if (r.kind === 'question') c.questions++;
+    else if (r.kind === 'answer') c.answers++;
+    else if (r.kind === 'checkin') c.checkins++;
+    else if (r.kind === 'accept') accepted.set(r.body.question, r.body.answer);
+  }
+  for (const r of records) {
+    if ((r.kind === 'reaction' || r.kind === 'upvote') && r.body.on) {
+      const a = authorOf.get(r.body.target);
+      if (a && a !== r.author) of(a).reactionsReceived++;
+    }
+  }
+  for (const answer of accepted.values()) {
+    const a = answer ? authorOf.get(answer) : undefined;
+    if (a) of(a).answersAccepted++;
+  }
+  for (const [k, d] of days) of(k).daysActive = d.size;
+  return out;
+}
