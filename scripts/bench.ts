@@ -25,6 +25,7 @@ import {
 } from '../tests/bench/browser-bench';
 import { analysisFigures } from '../tests/bench/analysis-figures';
 import { pureProjectionMs } from '../tests/bench/pure-projection';
+import { rulesEvaluateMs } from '../tests/bench/rules-figures';
 import { syncFigures } from '../tests/bench/sync-figures';
 import { searchFigures } from '../tests/bench/search-figures';
 import { DATASETS, ensureDataset, type DatasetName } from './data/datasets';
@@ -190,6 +191,9 @@ async function main() {
     const pure = pureProjectionMs(file);
     log(`${meta.name}: pure projection (Node) ${pure.threads} threads, ${pure.replies} replies, ${pure.members} members`);
     emit(`projection.pure_node_ms${suffix(meta.name)}`, pure.medianMs, 'ms', meta.name);
+    const rules = rulesEvaluateMs(file);
+    log(`${meta.name}: rules and trust levels for ${rules.members} members (${rules.actions} actions due)`);
+    emit(`rules.evaluate_all_ms${suffix(meta.name)}`, rules.medianMs, 'ms', meta.name);
   }
 
   ensureBuild();
