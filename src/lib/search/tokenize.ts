@@ -73,7 +73,7 @@ export function indexTerms(text: string): string[] {
 /** One word of a query: the term it must match, and the form typed, for prefix matching as you type. */
 export interface QueryWord {
   term: string;
-  /** Lower-cased as typed, when prefix matching applies to it (the last word, 2+ characters). */
+  /** Lower-cased as typed, when prefix matching applies to it (the last word: 4+ letters, 2+ Chinese characters). */
   prefix: string | null;
 }
 
@@ -87,7 +87,10 @@ export function queryWords(query: string): QueryWord[] {
   spans.forEach((s, i) => {
     const typed = query.slice(s.start, s.end).normalize('NFKC').toLowerCase();
     const last = i === spans.length - 1 && !/\s$/.test(query);
-    const prefix = last && typed.length >= 2 && (s.term !== null || typed.length >= 3) ? typed : null;
+    // Chinese words are short; a Latin prefix of three letters would expand to thousands of
+    // words and documents (pro-, des-), so prefixes count from the fourth letter.
+    const unspaced = new RegExp(`^[${UNSPACED}]`, 'u').test(typed);
+    const prefix = last && typed.length >= (unspaced ? 2 : 4) ? typed : null;
     if (s.term === null && prefix === null) return;
     if (!words.some((w) => w.term === s.term && w.prefix === prefix)) words.push({ term: s.term ?? typed, prefix });
   });
