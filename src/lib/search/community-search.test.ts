@@ -10,6 +10,7 @@ import { HearthDb } from '../store/db';
 import { CommunityDoc } from '../sync/community-doc';
 import { CommunitySearch } from './community-search';
 import { SearchDb } from './search-db';
+import { journalDoc, journalIdle } from './journal';
 
 let n = 0;
 
@@ -145,5 +146,18 @@ describe('community search', () => {
     expect(await ids(third, 'gloves')).toEqual([t2.id]);
     expect((await sdb.snapshots.get(doc.cid))?.version).toBeGreaterThan(0);
     third.close();
+  });
+
+  it('keeps no journal for a community never searched here, and one once it has an index', async () => {
+    const { db, sdb, doc, add, a } = await setup();
+    journalDoc(db, doc, sdb);
+    await add(await a('thread', { title: 'Unsearched', body: 'nobody looked' }));
+    await journalIdle(doc.cid);
+    expect(await sdb.dirty.count()).toBe(0);
+    const search = await openSearch(db, sdb, doc);
+    search.close();
+    await add(await a('thread', { title: 'Searched since', body: 'journaled' }));
+    await journalIdle(doc.cid);
+    expect(await sdb.dirty.count()).toBe(1);
   });
 });

@@ -14,6 +14,8 @@ export type JournalListener = (since: number) => void;
 const journaled = new WeakMap<CommunityDoc, SearchDb>();
 const listeners = new Map<string, Set<JournalListener>>();
 const pending = new Map<string, Set<Promise<void>>>();
+/** Communities known to have a stored index: their journal matters even while no index is open. */
+const stored = new Set<string>();
 
 /** Starts journaling a community's accepted records into `sdb` (once per document). */
 export function journalDoc(db: HearthDb, doc: CommunityDoc, sdb: SearchDb = openSearchDb()): void {
@@ -35,6 +37,13 @@ export async function journalIdle(cid: string): Promise<void> {
 
 export async function writeJournal(db: HearthDb, sdb: SearchDb, cid: string, records: AnyRecord[]): Promise<void> {
   const since = performance.now();
+  const open = (listeners.get(cid)?.size ?? 0) > 0;
+  // A community never searched on this device has no index to bring up to date: its first search
+  // builds one from the projections, so journaling for it would only pile up rows.
+  if (!open && !stored.has(cid)) {
+    if (!(await sdb.snapshots.where('cid').equals(cid).count())) return;
+    stored.add(cid);
+  }
   const affected = await affectedBy(db, cid, records);
   // A row for every batch, even one that changes no document: its record count keeps the count check true.
   await sdb.dirty.add({ cid, ids: [...affected.ids], reconcile: affected.reconcile, records: records.length });
