@@ -81,6 +81,7 @@ test('members ask, answer and accept; vote and change a vote; check in on two da
     await bob.page.clock.install({ time: start });
     await bob.page.goto(`${home}/challenges`);
     await bob.page.getByRole('link', { name: /Ride every day/ }).click({ timeout: 20_000 });
+    await expect(bob.page.getByRole('heading', { level: 1, name: /Ride every day/ })).toBeVisible();
     const challengeUrl = bob.page.url();
     await bob.page.getByLabel('Today’s note').fill('12 km');
     await bob.page.getByRole('button', { name: /Check in for today/ }).click();
