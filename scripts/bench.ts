@@ -21,7 +21,8 @@ import {
   median,
   openDevice,
   serviceWorkerReady,
-  storageUsed
+  storageUsed,
+  waitForServer
 } from '../tests/bench/browser-bench';
 import { analysisFigures } from '../tests/bench/analysis-figures';
 import { pureProjectionMs } from '../tests/bench/pure-projection';
@@ -102,18 +103,6 @@ function serve(app: string, args: string[]): ChildProcess {
   return spawn(process.execPath, [join(app, 'scripts', 'serve.js'), ...args], { cwd: app, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
-async function waitForServer(url: string, child: ChildProcess) {
-  for (let i = 0; i < 100; i++) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`server at ${url} did not start`);
-}
 
 /** A static page with nothing in it, on another origin so the app's service worker never answers it. */
 function startBlankServer() {

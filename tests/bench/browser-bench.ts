@@ -1,6 +1,7 @@
 // Browser measurements for `npm run bench`: Chromium with a persistent profile (so the service
 // worker installs and the app opens offline, as on a person's device), driven through the app's
 // own UI. Every figure is a measurement; nothing here fails on a time.
+import type { ChildProcess } from 'node:child_process';
 import { chromium, type BrowserContext, type Page } from '@playwright/test';
 import { createRequire } from 'node:module';
 import { gzipSync } from 'node:zlib';
@@ -162,4 +163,18 @@ export async function storageUsed(page: Page): Promise<number> {
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** Resolves once the server answers at `url`; fails if the child process exits or 10 s pass. */
+export async function waitForServer(url: string, child: ChildProcess) {
+  for (let i = 0; i < 100; i++) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`server at ${url} did not start`);
 }

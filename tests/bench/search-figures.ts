@@ -30,7 +30,7 @@ import { storedKeysFor } from '../../scripts/data/member-keys';
 import { Random } from '../../scripts/data/random';
 import { seConversations } from '../../scripts/data/se-community';
 import { loadSeData } from '../../scripts/data/se-csv';
-import { importCommunityFile, median, openDevice } from './browser-bench';
+import { importCommunityFile, median, openDevice, waitForServer } from './browser-bench';
 import { importIdentity, percentile } from './sync-bench';
 
 /** The generated community, drawn on until it holds 50,000 threads and replies. */
@@ -126,18 +126,6 @@ export function sampleQueries(records: AnyRecord[], count: number, seed = 'heart
   return [...out];
 }
 
-async function waitForServer(url: string, child: ChildProcess) {
-  for (let i = 0; i < 100; i++) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`server at ${url} did not start`);
-}
 
 const measures = (page: Page, name: string) => page.evaluate((n) => performance.getEntriesByName(n).map((e) => e.duration), name);
 
