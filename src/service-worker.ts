@@ -49,3 +49,23 @@ sw.addEventListener('fetch', (event) => {
     })()
   );
 });
+
+// A notification shown through the service worker (mobile browsers allow no other kind): a click
+// focuses an open Hearth window on the post, or opens one.
+sw.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  const link = (event.notification.data as { link?: unknown } | null)?.link;
+  const url = new URL(typeof link === 'string' && link.startsWith('/') ? `${base}${link}` : `${base}/`, sw.location.origin).href;
+  event.waitUntil(
+    (async () => {
+      const windows = await sw.clients.matchAll({ type: 'window', includeUncontrolled: true });
+      const open = windows.find((w) => new URL(w.url).origin === sw.location.origin);
+      if (open) {
+        await open.focus();
+        await open.navigate(url).catch(() => undefined);
+      } else {
+        await sw.clients.openWindow(url);
+      }
+    })()
+  );
+});

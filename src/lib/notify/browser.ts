@@ -36,7 +36,8 @@ export async function showBrowserNotifications(
   if (!(await browserNotificationsOn(inbox))) return;
   for (const row of rows.slice(0, 5)) {
     const { title, body } = text(row);
-    const options: NotificationOptions = { body, tag: row.id, icon: undefined };
+    // `data.link` lets the service worker open the post when a notification shown through it is clicked.
+    const options: NotificationOptions = { body, tag: row.id, icon: undefined, data: { link: row.link } };
     try {
       const n = new Notification(title, options);
       n.onclick = () => {

@@ -42,7 +42,29 @@ async function ids(search: CommunitySearch, query: string) {
   return (await search.search(query)).results.map((r) => r.id);
 }
 
+/** A note-edit record carrying a Yjs update that writes `text` as one paragraph of the note. */
+async function noteEdit(w: ReturnType<typeof writer>, note: string, text: string) {
+  const Y = await import('yjs');
+  const { toBase64Url } = await import('../crypto/encoding');
+  const d = new Y.Doc();
+  const p = new Y.XmlElement('paragraph');
+  p.insert(0, [new Y.XmlText(text)]);
+  d.getXmlFragment('body').insert(0, [p]);
+  return w('note-edit', { note, update: toBase64Url(Y.encodeStateAsUpdate(d)) });
+}
+
 describe('community search', () => {
+  it('finds a note by words of its text, but not words from edits by members who may not edit it', async () => {
+    const { db, sdb, doc, add, a, b } = await setup();
+    const note = await a('note', { title: 'Packing list', access: 'members', members: [] });
+    await add(note, await noteEdit(a, note.id, 'bring a spare inner tube'), await noteEdit(b, note.id, 'forged casino text'));
+    const search = await openSearch(db, sdb, doc);
+    expect(await ids(search, 'inner tube')).toEqual([note.id]);
+    expect(await ids(search, 'casino')).toEqual([]);
+    await add(await noteEdit(a, note.id, '还要带打气筒'));
+    expect(await ids(search, '打气筒')).toEqual([note.id]);
+  });
+
   it('finds threads and replies written before it opened and after, with highlights and links', async () => {
     const { db, sdb, doc, add, a, b, g } = await setup();
     const thread = await a('thread', { title: '周末骑行计划', body: '我们周末去骑**自行车**，路线经过西湖。' });

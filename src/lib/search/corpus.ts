@@ -48,7 +48,7 @@ export async function loadAllDocs(db: HearthDb, cid: string): Promise<SearchDoc[
   const related = groupByTarget(
     await db.records
       .where('[cid+kind]')
-      .anyOf([...LIFECYCLE_KINDS, 'answer'].map((k) => [cid, k]))
+      .anyOf([...LIFECYCLE_KINDS, 'answer', 'note-edit', 'note-access'].map((k) => [cid, k]))
       .toArray()
   );
   const rel = (id: string) => related.get(id) ?? [];
@@ -157,6 +157,10 @@ export async function affectedBy(db: HearthDb, cid: string, records: AnyRecord[]
       case 'edit':
       case 'hide':
         ids.add(r.body.target);
+        break;
+      case 'note-edit':
+      case 'note-access':
+        ids.add(r.body.note);
         break;
       case 'tombstone': {
         const target = await db.records.get(r.body.target);

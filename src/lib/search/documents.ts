@@ -2,6 +2,8 @@
 // content members can see: threads and replies come from their projected rows; questions, answers,
 // polls and notes from their records through the same rules as their projections (author a member
 // when writing, not deleted, not hidden), so deleted, hidden and strangers' posts are never found.
+import { accessHistory, partitionEdits } from '../domain/notes';
+import { NoteText } from '../notes/note-text';
 import type { Authority } from '../domain/authority';
 import type { PostRow, ThreadRow } from '../domain/posts';
 import { projectPoll } from '../domain/polls';
@@ -110,5 +112,16 @@ export function noteDoc(n: SignedRecord<'note'>, related: AnyRecord[], auth: Aut
     (r) => r.kind === 'tombstone' && r.body.target === n.id && auth.isMember(r.author, r.ts) && (r.author === n.author || auth.isModerator(r.author))
   );
   if (gone || hiddenBy(n.id, related, auth)) return null;
-  return { id: n.id, cid: n.cid, kind: 'note', title: n.body.title, body: '', context: '', parent: '', author: n.author, ts: n.ts, tiers: [] };
+  return { id: n.id, cid: n.cid, kind: 'note', title: n.body.title, body: noteBody(n, related, auth), context: '', parent: '', author: n.author, ts: n.ts, tiers: [] };
+}
+
+/** The note's visible text: only the edits whose authors may edit it, as the note page shows it. */
+function noteBody(n: SignedRecord<'note'>, related: AnyRecord[], auth: Authority): string {
+  const edits = related.filter((r): r is SignedRecord<'note-edit'> => r.kind === 'note-edit' && r.body.note === n.id);
+  if (!edits.length) return '';
+  const changes = related.filter((r): r is SignedRecord<'note-access'> => r.kind === 'note-access');
+  const { history } = accessHistory(n, changes, auth);
+  const text = new NoteText();
+  for (const e of partitionEdits(n, history, edits, auth).allowed) text.apply(e);
+  return text.text().slice(0, 20_000);
 }

@@ -6,7 +6,7 @@ import { docHash, type SearchDoc } from './documents';
 import { indexTerms, queryWords, type QueryWord } from './tokenize';
 
 /** Bump when tokenization or the indexed fields change: stored indexes are rebuilt. */
-export const SEARCH_INDEX_VERSION = 2;
+export const SEARCH_INDEX_VERSION = 3;
 
 type Indexed = Pick<SearchDoc, 'id' | 'title' | 'body'>;
 
