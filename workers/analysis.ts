@@ -22,6 +22,19 @@ export function socialTies(s: CommunitySnapshot): Tie[] {
   for (const r of s.replies) if (r.parentAuthor) ties.push({ from: r.author, to: r.parentAuthor, kind: 'reply', ts: r.createdAt });
   for (const r of s.reactions) ties.push({ from: r.author, to: r.targetAuthor, kind: 'reaction', ts: r.ts });
   for (const m of s.members) if (m.invitedBy) ties.push({ from: m.invitedBy, to: m.key, kind: 'invite', ts: m.joinedAt });
+  for (const a of s.answers ?? []) if (a.author !== a.to) ties.push({ from: a.author, to: a.to, kind: 'answer', ts: a.ts });
+  // Co-editing: each pair of members who edited the same note, once per note (at the later first edit).
+  const editors = new Map<string, Map<string, number>>();
+  for (const e of s.coedits ?? []) {
+    let byAuthor = editors.get(e.note);
+    if (!byAuthor) editors.set(e.note, (byAuthor = new Map()));
+    byAuthor.set(e.author, Math.min(byAuthor.get(e.author) ?? Infinity, e.ts));
+  }
+  for (const byAuthor of editors.values()) {
+    const list = [...byAuthor].sort((x, y) => (x[0] < y[0] ? -1 : 1));
+    for (let i = 0; i < list.length; i++)
+      for (let j = i + 1; j < list.length; j++) ties.push({ from: list[i][0], to: list[j][0], kind: 'coedit', ts: Math.max(list[i][1], list[j][1]) });
+  }
   return ties;
 }
 

@@ -19,13 +19,21 @@ export async function loadSnapshot(cid: string, me: string): Promise<{ snapshot:
     const threadIds = new Set(last.snapshot.threads.map((t) => t.id));
     return { snapshot: { ...last.snapshot, views: viewRows.filter((v) => threadIds.has(v.thread)) }, reused: true };
   }
-  const [members, threads, replies, records] = await Promise.all([
+  const [members, threads, replies, records, questions, answers, noteEdits] = await Promise.all([
     db.members.where('cid').equals(cid).toArray(),
     db.threads.where('cid').equals(cid).toArray(),
     db.replies.where('cid').equals(cid).toArray(),
-    db.records.where('[cid+kind]').anyOf([cid, 'reaction'], [cid, 'invite'], [cid, 'join']).toArray()
+    db.records.where('[cid+kind]').anyOf([cid, 'reaction'], [cid, 'invite'], [cid, 'join']).toArray(),
+    db.questions.where('cid').equals(cid).toArray(),
+    db.answers.where('cid').equals(cid).toArray(),
+    db.records.where('[cid+kind]').equals([cid, 'note-edit']).toArray()
   ]);
   const snapshot = snapshotFromRows({ cid, me, members, threads, replies, records, views: viewRows });
+  const asker = new Map(questions.filter((q) => !q.deleted && !q.hidden).map((q) => [q.id, q.author]));
+  snapshot.answers = answers
+    .filter((a) => !a.deleted && !a.hidden && asker.has(a.question))
+    .map((a) => ({ author: a.author, to: asker.get(a.question)!, ts: a.createdAt }));
+  snapshot.coedits = noteEdits.flatMap((r) => (r.kind === 'note-edit' ? [{ note: r.body.note, author: r.author, ts: r.ts }] : []));
   last = { cid, me, records: count, snapshot };
   return { snapshot, reused: false };
 }

@@ -63,6 +63,10 @@ export interface CommunitySnapshot {
   reactions: SnapshotReaction[];
   invites: SnapshotInvite[];
   views: SnapshotView[];
+  /** Answers (answer author → question author), for the social graph. */
+  answers?: { author: string; to: string; ts: number }[];
+  /** Note edits (who edited which note), for co-editing ties. */
+  coedits?: { note: string; author: string; ts: number }[];
 }
 
 /** One act of a member, for activity metrics: writing a thread or reply, or reacting. */
