@@ -7,7 +7,7 @@ import { activitiesOf, asOfTime, type CommunitySnapshot } from './community/snap
 import { bridges, centrality, communities, suggestMembers, type Communities } from './graph/analyse';
 import { inviteTree, type InviteTree } from './graph/invites';
 import { buildSocialGraph, type SocialGraph, type Tie } from './graph/social-graph';
-import { churnRisk, type ChurnRisk } from './members/churn';
+import { churnProbability, churnRisk, churnSamples, fitChurnModel, type ChurnRisk } from './members/churn';
 import { memberFeatures, segmentMembers, type Segmentation } from './members/segments';
 import { activeMembers, contentPerformance, contributors, newMembersPerWeek, retentionCohorts, type Contributor, type ThreadPerformance } from './metrics/dashboard';
 import { fitRecommender, type RecommenderModel } from './recommend/for-member';
@@ -138,7 +138,16 @@ export function analyse(snapshot: CommunitySnapshot, parts: AnalysisPart[], opti
     const t = performance.now();
     const features = memberFeatures(s.members.map((m) => m.key), activities, asOf);
     state.segmentation = segmentMembers(features);
-    state.churn = features.map(churnRisk).filter((c): c is ChurnRisk => c !== null).sort((a, b) => b.score - a.score || (a.member < b.member ? -1 : 1));
+    const memberKeys = s.members.map((m) => m.key);
+    const lastAct = new Map<string, number>();
+    for (const a of activities) if ((lastAct.get(a.member) ?? 0) < a.ts) lastAct.set(a.member, a.ts);
+    const model = fitChurnModel(churnSamples(memberKeys, (at) => memberFeatures(memberKeys, activities.filter((a) => a.ts <= at), at), lastAct, asOf));
+    const byMember = new Map(features.map((f) => [f.member, f]));
+    state.churn = features
+      .map(churnRisk)
+      .filter((c): c is ChurnRisk => c !== null)
+      .map((c) => (model ? { ...c, probability: churnProbability(model, byMember.get(c.member)!) } : c))
+      .sort((a, b) => (b.probability ?? 0) - (a.probability ?? 0) || b.score - a.score || (a.member < b.member ? -1 : 1));
     state.result.members = { segments: state.segmentation.segments, churn: state.churn.slice(0, 50) };
     timings.membersMs = performance.now() - t;
     done++;
