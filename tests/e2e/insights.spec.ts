@@ -70,6 +70,10 @@ test('the creator sees insights and For you computed off the main thread, and ca
     const title = (await recs.first().getByRole('link').textContent()) ?? '';
     await recs.first().getByRole('link').click();
     await expect(page.getByRole('heading', { level: 1, name: title.trim() })).toBeVisible();
+    // The thread page lists related threads from the same recommender, each a link to its thread.
+    const related = page.getByRole('region', { name: `Related to “${title.trim()}”` });
+    await expect(related.getByTestId('recommendation').first()).toBeVisible({ timeout: 60_000 });
+    await expect(related.getByTestId('recommendation').getByRole('link', { name: title.trim(), exact: true })).toHaveCount(0);
     await page.goBack();
     await page.getByRole('button', { name: 'Refresh' }).click();
     await expect(page.getByTestId('analysis-status')).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
