@@ -7,7 +7,7 @@ import { evaluateRules, type Action } from '../domain/automation';
 import type { AnyRecord } from '../domain/record';
 import type { HearthDb } from '../store/db';
 import type { CommunityDoc } from '../sync/community-doc';
-import { communityFacts, lastActivity } from './community-facts';
+import { communityFacts, communityStats, lastActivity } from './community-facts';
 
 const EVERY_MS = 60_000;
 
@@ -25,6 +25,11 @@ export async function runAutomation(db: HearthDb, doc: CommunityDoc, identity: I
   if (!facts) return [];
   const role = facts.auth.roleOf(identity.publicKey);
   if (role !== 'creator' && role !== 'admin') return [];
+  const stats = await communityStats(db, doc.cid, facts, now);
+  const published = new Map<string, number>();
+  for (const r of await db.records.where('[cid+kind]').equals([doc.cid, 'trust']).toArray()) {
+    if (r.kind === 'trust') published.set(r.body.member, (published.get(r.body.member) ?? 0) + 1);
+  }
   const [members, threads, questions, last] = await Promise.all([
     db.members.where('cid').equals(doc.cid).toArray(),
     db.threads.where('[cid+rank]').between([doc.cid, 0], [doc.cid, Infinity]).reverse().limit(200).toArray(),
@@ -45,14 +50,17 @@ export async function runAutomation(db: HearthDb, doc: CommunityDoc, identity: I
       .sort((a, b) => b.replyCount - a.replyCount)
       .slice(0, 5)
       .map((t) => ({ id: t.id, title: t.title ?? '', replies: t.replyCount })),
-    openQuestions: questions.filter((q) => q.answerCount === 0).slice(0, 5).map((q) => ({ id: q.id, title: q.title }))
+    openQuestions: questions.filter((q) => q.answerCount === 0).slice(0, 5).map((q) => ({ id: q.id, title: q.title })),
+    trustNow: new Map([...stats.trust].map(([k, t]) => [k, t.level])),
+    trustPublished: published
   });
   for (const a of actions) {
     const record = await sealRecord(identity, {
       kind: a.kind,
       cid: doc.cid,
       ts: now,
-      body: { ...a.body, auto: { rule: a.rule, key: a.key, device } }
+      // Notices and threads carry their rule and key (one shown per key); a trust record is its own key.
+      body: a.kind === 'trust' ? a.body : { ...a.body, auto: { rule: a.rule, key: a.key, device } }
     } as never);
     await doc.append(record as AnyRecord);
   }

@@ -116,4 +116,32 @@ describe('membership from invites and joins', () => {
     expect(byTitle.one).toMatchObject({ hidden: false, deleted: false });
     expect(byTitle.two).toMatchObject({ hidden: true, deleted: false, rank: -1 });
   });
+
+  it('a member at published trust level 2 may invite members, at level 3 may hide; only staff publish levels', async () => {
+    const alice = await newMember();
+    const [bob, carol, dave, mallory] = await Promise.all([newMember(), newMember(), newMember(), newMember()]);
+    const g = await newCommunity(alice);
+    const base = [...(await admit(alice, bob, g.id)), ...(await admit(alice, mallory, g.id, T0 + 600))];
+    const bobInvite = await invite(bob, g.id, {}, T0 + 3000);
+    const bobModInvite = await invite(bob, g.id, { role: 'moderator' }, T0 + 3001);
+    const carolJoin = await sealRecord(carol, { kind: 'join', cid: g.id, ts: T0 + 4000, body: { invite: bobInvite.id } });
+    const daveJoin = await sealRecord(dave, { kind: 'join', cid: g.id, ts: T0 + 4000, body: { invite: bobModInvite.id } });
+    const t = await writer(alice, g.id, T0 + 5000)('thread', { title: 'spam here', body: '' });
+    const bobHide = await sealRecord(bob, { kind: 'hide', cid: g.id, ts: T0 + 6000, body: { target: t.id, hidden: true } });
+    const selfPublished = await sealRecord(mallory, { kind: 'trust', cid: g.id, ts: T0 + 1000, body: { member: bob.publicKey, level: 3 } });
+    const without = [g, ...base, selfPublished, bobInvite, bobModInvite, carolJoin, daveJoin, t, bobHide];
+    const a0 = computeAuthority(g, without);
+    expect(a0.isMember(carol.publicKey)).toBe(false);
+    expect(projectCommunity(without, a0).threads[0].hidden).toBe(false);
+
+    const level2 = await sealRecord(alice, { kind: 'trust', cid: g.id, ts: T0 + 2000, body: { member: bob.publicKey, level: 2 } });
+    const a2 = computeAuthority(g, [...without, level2]);
+    expect(a2.isMember(carol.publicKey)).toBe(true);
+    expect(a2.isMember(dave.publicKey)).toBe(false); // a trusted member invites members, not moderators
+    expect(projectCommunity([...without, level2], a2).threads[0].hidden).toBe(false);
+
+    const level3 = await sealRecord(alice, { kind: 'trust', cid: g.id, ts: T0 + 5500, body: { member: bob.publicKey, level: 3 } });
+    const all = [...without, level2, level3];
+    expect(projectCommunity(all, computeAuthority(g, all)).threads[0].hidden).toBe(true);
+  });
 });

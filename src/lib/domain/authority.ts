@@ -16,6 +16,8 @@ export interface Membership {
   invitedBy: string | null;
   /** When a ban took effect; records from then on are not accepted. */
   bannedAt: number | null;
+  /** Trust level published by the creator's or an admin's automation (0 until one is). */
+  trust: number;
 }
 
 export interface InviteState {
@@ -33,9 +35,12 @@ export interface Authority {
   roleOf(key: string): Role | null;
   /** Moderator or above: may pin, hide, delete others' posts. */
   isModerator(key: string): boolean;
+  /** Moderators, and members at trust level 3 (who may hide spam). */
+  mayHide(key: string): boolean;
+  trustOf(key: string): number;
 }
 
-export const AUTHORITY_KINDS = new Set(['genesis', 'invite', 'join', 'grant', 'ban']);
+export const AUTHORITY_KINDS = new Set(['genesis', 'invite', 'join', 'grant', 'ban', 'trust']);
 
 /** Does this record change authority (given the invites known so far)? */
 export function affectsAuthority(r: AnyRecord, invites: ReadonlyMap<string, unknown>): boolean {
@@ -45,7 +50,7 @@ export function affectsAuthority(r: AnyRecord, invites: ReadonlyMap<string, unkn
 export function computeAuthority(genesis: SignedRecord<'genesis'>, records: Iterable<AnyRecord>): Authority {
   const creator = genesis.author;
   const members = new Map<string, Membership>([
-    [creator, { key: creator, role: 'creator', tier: null, joinedAt: genesis.ts, invite: null, invitedBy: null, bannedAt: null }]
+    [creator, { key: creator, role: 'creator', tier: null, joinedAt: genesis.ts, invite: null, invitedBy: null, bannedAt: null, trust: 3 }]
   ]);
   const invites = new Map<string, InviteState>();
   const tombstones: SignedRecord<'tombstone'>[] = [];
@@ -53,7 +58,7 @@ export function computeAuthority(genesis: SignedRecord<'genesis'>, records: Iter
   for (const r of records) {
     if (r.cid !== genesis.id) continue;
     if (r.kind === 'tombstone') tombstones.push(r);
-    else if (r.kind === 'invite' || r.kind === 'join' || r.kind === 'grant' || r.kind === 'ban') ordered.push(r);
+    else if (r.kind === 'invite' || r.kind === 'join' || r.kind === 'grant' || r.kind === 'ban' || r.kind === 'trust') ordered.push(r);
   }
   ordered.sort(compareRecords);
   const role = (key: string, ts: number): Role | null => {
@@ -65,11 +70,14 @@ export function computeAuthority(genesis: SignedRecord<'genesis'>, records: Iter
     return r !== null && RANK[r] >= RANK[min];
   };
 
+  const mayInviteByTrust = (key: string, ts: number) => role(key, ts) !== null && (members.get(key)?.trust ?? 0) >= 2;
+
   for (const r of ordered) {
     switch (r.kind) {
       case 'invite': {
-        // Admins may invite members and moderators; only the creator may invite admins.
-        if (!atLeast(r.author, r.ts, 'admin')) break;
+        // Admins may invite members and moderators; only the creator may invite admins; members at
+        // trust level 2 may invite members.
+        if (!atLeast(r.author, r.ts, 'admin') && !(mayInviteByTrust(r.author, r.ts) && r.body.role === 'member')) break;
         if (r.body.role === 'admin' && r.author !== creator) break;
         const revokers = tombstones.filter((t) => t.body.target === r.id && (t.author === r.author || t.author === creator));
         const revokedAt = revokers.length ? Math.min(...revokers.map((t) => t.ts)) : null;
@@ -84,7 +92,7 @@ export function computeAuthority(genesis: SignedRecord<'genesis'>, records: Iter
         if (invite.revokedAt !== null && r.ts >= invite.revokedAt) break;
         if (maxUses !== null && invite.uses >= maxUses) break;
         // The inviter must still hold invite rights when the invite is used.
-        if (!atLeast(invite.record.author, r.ts, 'admin')) break;
+        if (!atLeast(invite.record.author, r.ts, 'admin') && !mayInviteByTrust(invite.record.author, r.ts)) break;
         invite.uses++;
         members.set(r.author, {
           key: r.author,
@@ -93,7 +101,8 @@ export function computeAuthority(genesis: SignedRecord<'genesis'>, records: Iter
           joinedAt: r.ts,
           invite: invite.record.id,
           invitedBy: invite.record.author,
-          bannedAt: null
+          bannedAt: null,
+          trust: 0
         });
         break;
       }
@@ -104,6 +113,11 @@ export function computeAuthority(genesis: SignedRecord<'genesis'>, records: Iter
         const allowed =
           granter === 'creator' || (granter === 'admin' && r.body.role !== 'admin' && target.role !== 'admin');
         if (allowed) target.role = r.body.role;
+        break;
+      }
+      case 'trust': {
+        const target = members.get(r.body.member);
+        if (target && atLeast(r.author, r.ts, 'admin')) target.trust = r.body.level;
         break;
       }
       case 'ban': {
@@ -131,7 +145,12 @@ export function computeAuthority(genesis: SignedRecord<'genesis'>, records: Iter
     isModerator: (key) => {
       const m = members.get(key);
       return !!m && m.bannedAt === null && RANK[m.role] >= RANK.moderator;
-    }
+    },
+    mayHide: (key) => {
+      const m = members.get(key);
+      return !!m && m.bannedAt === null && (RANK[m.role] >= RANK.moderator || m.trust >= 3);
+    },
+    trustOf: (key) => members.get(key)?.trust ?? 0
   };
 }
 
@@ -142,7 +161,7 @@ export function changedMembers(before: Authority | undefined, after: Authority):
   for (const key of keys) {
     const a = before?.members.get(key);
     const b = after.members.get(key);
-    if (!a || !b || a.role !== b.role || a.joinedAt !== b.joinedAt || a.bannedAt !== b.bannedAt) changed.add(key);
+    if (!a || !b || a.role !== b.role || a.joinedAt !== b.joinedAt || a.bannedAt !== b.bannedAt || a.trust !== b.trust) changed.add(key);
   }
   return changed;
 }

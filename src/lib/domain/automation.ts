@@ -8,11 +8,12 @@ import type { BodyOf } from './record';
 
 const DAY = 86_400_000;
 
-export type RuleId = 'welcome' | 'reminder' | 'digest' | 'nudge';
+export type RuleId = 'welcome' | 'reminder' | 'digest' | 'nudge' | 'trust';
 
 export type Action =
   | { rule: RuleId; key: string; kind: 'notice'; body: Omit<BodyOf<'notice'>, 'auto'> }
-  | { rule: RuleId; key: string; kind: 'thread'; body: Omit<BodyOf<'thread'>, 'auto'> };
+  | { rule: RuleId; key: string; kind: 'thread'; body: Omit<BodyOf<'thread'>, 'auto'> }
+  | { rule: RuleId; key: string; kind: 'trust'; body: BodyOf<'trust'> };
 
 export interface AutomationState {
   now: number;
@@ -27,6 +28,10 @@ export interface AutomationState {
   /** For the digest: last week's most active threads, open questions. */
   topThreads: { id: string; title: string; replies: number }[];
   openQuestions: { id: string; title: string }[];
+  /** Trust levels computed now (trustLevels), when the device computed them; publishing needs them. */
+  trustNow?: Map<string, number>;
+  /** Per member: trust records already published (how many), for a fresh key each time a level changes. */
+  trustPublished?: Map<string, number>;
 }
 
 /** ISO week id (e.g. 2026-W48) of a timestamp, UTC. */
@@ -106,11 +111,30 @@ export function nudgeRule(s: AutomationState): Action[] {
   return [{ rule: 'nudge', key: week, kind: 'notice', body: { to: s.auth.creator, text: `${inactive.length} members inactive for ${inactiveDays}+ days / ${inactive.length} 位成员超过 ${inactiveDays} 天未活跃: ${names.join(', ')}` } }];
 }
 
+/**
+ * Trust-level promotions and demotions: when a member's computed level differs from the published
+ * one, publish it as a signed `trust` record, so every peer grants the level's privileges alike.
+ */
+export function trustRule(s: AutomationState): Action[] {
+  if (!s.trustNow) return [];
+  const out: Action[] = [];
+  for (const [key, level] of s.trustNow) {
+    const m = s.auth.members.get(key);
+    if (!m || m.role !== 'member' || m.bannedAt !== null || s.auth.trustOf(key) === level) continue;
+    const n = s.trustPublished?.get(key) ?? 0;
+    const actionKey = `${key}:${n}:${level}`;
+    if (s.done.has(`trust:${actionKey}`)) continue;
+    out.push({ rule: 'trust', key: actionKey, kind: 'trust', body: { member: key, level } });
+  }
+  return out;
+}
+
 export const RULES: Record<RuleId, (s: AutomationState) => Action[]> = {
   welcome: welcomeRule,
   reminder: reminderRule,
   digest: digestRule,
-  nudge: nudgeRule
+  nudge: nudgeRule,
+  trust: trustRule
 };
 
 export function evaluateRules(s: AutomationState): Action[] {

@@ -3,7 +3,7 @@ import { sealRecord } from '../crypto/record-seal';
 import { newCommunity, newMember } from '../../../tests/unit/community-fixture';
 import type { Identity } from '../crypto/identity';
 import { computeAuthority } from './authority';
-import { digestRule, evaluateRules, firstPerAutoKey, isoWeek, reminderRule, welcomeRule, type AutomationState } from './automation';
+import { digestRule, evaluateRules, firstPerAutoKey, isoWeek, reminderRule, trustRule, welcomeRule, type AutomationState } from './automation';
 import { DEFAULT_SETTINGS, contributions, memberTier, postingAllowed, renewalRate, tierDefinitions, trustLevels, watchedWordAction } from './membership';
 import type { AnyRecord, BodyOf, Kind, SignedRecord } from './record';
 
@@ -190,6 +190,13 @@ describe('automation rules', () => {
     expect(digest.kind === 'thread' && digest.body.body).toContain('Hot thread');
     s.done.add('digest:2026-W02');
     expect(digestRule(s)).toEqual([]);
+  });
+
+  it('publishes a trust level only when the computed one differs from the published one', async () => {
+    const { s, bob, carol } = await state(T0 + 2 * DAY);
+    s.trustNow = new Map([[bob.publicKey, 2], [carol.publicKey, 0]]);
+    const actions = trustRule(s);
+    expect(actions).toEqual([{ rule: 'trust', key: `${bob.publicKey}:0:2`, kind: 'trust', body: { member: bob.publicKey, level: 2 } }]);
   });
 
   it('two admin devices running at once: every peer shows only the first record per key', async () => {

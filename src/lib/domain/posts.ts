@@ -68,7 +68,7 @@ export function projectPost(post: SignedRecord<'thread'> | SignedRecord<'reply'>
       editedAt = r.ts;
     } else if (r.kind === 'tombstone' && (r.author === post.author || auth.isModerator(r.author))) {
       deleted = true;
-    } else if (r.kind === 'hide' && auth.isModerator(r.author)) {
+    } else if (r.kind === 'hide' && auth.mayHide(r.author)) {
       hidden = r.body.hidden;
     } else if (r.kind === 'reaction') {
       // One reaction per member per emoji: the latest record of that member decides.

@@ -64,7 +64,7 @@ function lifecycle(post: AnyRecord, related: AnyRecord[], auth: Authority) {
       if (r.body.title) title = r.body.title;
       edits++;
     } else if (r.kind === 'tombstone' && (r.author === post.author || auth.isModerator(r.author))) deleted = true;
-    else if (r.kind === 'hide' && auth.isModerator(r.author)) hidden = r.body.hidden;
+    else if (r.kind === 'hide' && auth.mayHide(r.author)) hidden = r.body.hidden;
   }
   return { body: deleted ? '' : body, title, edits, deleted, hidden };
 }

@@ -111,6 +111,8 @@ export const bodySchemas = {
   }),
   /** A short message to one member (reminders, welcomes). Readable by anyone holding the room secret. */
   notice: v.strictObject({ to: MemberId, text: NonEmpty(1000), auto: Auto }),
+  /** A member's trust level as the creator's or an admin's automation computed it: grants level privileges on every peer. */
+  trust: v.strictObject({ member: MemberId, level: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(3)) }),
   /** The creator pins a member's trust level (or releases the lock with null). */
   'trust-lock': v.strictObject({ member: MemberId, level: v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(3))) }),
   /** Community settings (creator or admin; the latest record wins): automation, trust thresholds, watched words. */

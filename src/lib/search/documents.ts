@@ -70,7 +70,7 @@ export function replyDoc(row: PostRow | undefined, thread: ThreadRow | undefined
 function hiddenBy(id: string, related: AnyRecord[], auth: Authority): boolean {
   let hidden = false;
   for (const r of related.filter((r) => r.kind === 'hide' && r.body.target === id).sort(compareRecords)) {
-    if (r.kind === 'hide' && auth.isModerator(r.author) && auth.isMember(r.author, r.ts)) hidden = r.body.hidden;
+    if (r.kind === 'hide' && auth.mayHide(r.author) && auth.isMember(r.author, r.ts)) hidden = r.body.hidden;
   }
   return hidden;
 }

@@ -159,8 +159,19 @@ export class CommunityState {
     return this.myRole === 'creator' || this.myRole === 'admin' || this.myRole === 'moderator';
   }
 
-  get canInvite(): boolean {
+  /** Staff: creator and admins (automation, tiers, settings). */
+  get isStaff(): boolean {
     return this.myRole === 'creator' || this.myRole === 'admin';
+  }
+
+  /** Staff, and members at trust level 2 (who may invite members). */
+  get canInvite(): boolean {
+    return this.isStaff || (this.myRole === 'member' && (this.facts.value?.auth.trustOf(this.identity.publicKey) ?? 0) >= 2);
+  }
+
+  /** Moderators, and members at trust level 3 (who may hide spam). */
+  get canHide(): boolean {
+    return this.canModerate || (this.myRole === 'member' && (this.facts.value?.auth.trustOf(this.identity.publicKey) ?? 0) >= 3);
   }
 
   /** Invites of this community with their uses and revocation, newest first. */

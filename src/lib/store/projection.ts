@@ -11,11 +11,11 @@ import { isInteractionRoot, projectInteraction, projectRoots, type InteractionRo
 import type { CommunityRow, HearthDb, StoredRecord } from './db';
 
 /** Bump when row shapes or projection rules change: every community is rebuilt from its records on open. */
-export const PROJECTION_VERSION = 5;
+export const PROJECTION_VERSION = 6;
 
 /** Past this many records in one batch a full rebuild is cheaper than per-post recomputation. */
 const REBUILD_THRESHOLD = 2000;
-const AUTHORITY_RECORD_KINDS = ['invite', 'join', 'grant', 'ban', 'tombstone'] as const;
+const AUTHORITY_RECORD_KINDS = ['invite', 'join', 'grant', 'ban', 'trust', 'tombstone'] as const;
 
 /** Authority per community, derived from the records table; replaced whenever an authority record arrives. */
 const authorityCache = new WeakMap<HearthDb, Map<string, Authority>>();
