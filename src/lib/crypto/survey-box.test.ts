@@ -41,9 +41,14 @@ describe('private survey answers', () => {
     const { creator, member } = await people();
     const sealed = await sealAnswers({ survey: SURVEY, author: member.publicKey, recipients: [creator.publicKey], answers });
     if (!sealed.ok) throw new Error(sealed.reason);
+    // Only the base64url fields hold data; a plaintext leak would carry JSON punctuation, which
+    // base64url never contains (a bare "q3" can occur in random base64url by chance).
     const text = JSON.stringify(sealed.value);
+    const answerText = JSON.stringify(answers);
     expect(text).not.toContain('weekend');
-    expect(text).not.toContain('q3');
+    expect(text).not.toContain('"q3"');
+    expect(text).not.toContain(answerText.slice(1, 20));
+    expect(Object.values(sealed.value).filter((v) => typeof v === 'string').every((v) => /^[A-Za-z0-9_-]*$/.test(v as string))).toBe(true);
   });
 
   it('a signed response passes the gate and survives a JSON round trip', async () => {
