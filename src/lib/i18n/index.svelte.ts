@@ -49,6 +49,8 @@ class I18n {
     return fmt.format(seconds, 'second');
   };
 
+  date = (ts: number): string => this.#format('date', () => new Intl.DateTimeFormat(this.lang, { dateStyle: 'medium' })).format(ts);
+
   dateTime = (ts: number): string => this.#format('datetime', () => new Intl.DateTimeFormat(this.lang, { dateStyle: 'medium', timeStyle: 'short' })).format(ts);
 }
 
