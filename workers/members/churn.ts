@@ -101,7 +101,8 @@ export function churnSamples(
   horizonDays = 30
 ): { features: MemberFeatures; churned: boolean }[] {
   const cutoff = asOf - horizonDays * DAY;
+  const wanted = new Set(members);
   return featuresAt(cutoff)
-    .filter((f) => members.includes(f.member))
+    .filter((f) => wanted.has(f.member))
     .map((f) => ({ features: f, churned: (lastActivity.get(f.member) ?? 0) <= cutoff }));
 }
