@@ -6,6 +6,7 @@ import { analyse, tableCsv, type AnalysisState } from './analysis';
 import type { AnalysisApi } from './analysis-types';
 import { loadSnapshot } from './community/load-snapshot';
 import { suggestMembers } from './graph/analyse';
+import { loadMemberStats } from './members/member-stats';
 
 let state: AnalysisState | null = null;
 
@@ -32,6 +33,9 @@ const api: AnalysisApi = {
   },
   async csv(table) {
     return state ? tableCsv(state, table) : '';
+  },
+  memberStats(cid, now) {
+    return loadMemberStats(cid, now);
   }
 };
 

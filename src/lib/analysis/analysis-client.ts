@@ -5,6 +5,7 @@ import * as Comlink from 'comlink';
 import type { AnalysisApi, AnalysisPart, AnalysisResult, CsvTable, Progress } from '$workers/analysis-types';
 import type { Recommendation } from '$workers/recommend/for-member';
 import type { Suggestion } from '$workers/graph/analyse';
+import type { MemberStats } from '$lib/domain/membership';
 
 export class AnalysisCancelled extends Error {
   constructor() {
@@ -64,6 +65,10 @@ export class AnalysisClient {
     return this.guard(this.api().csv(table));
   }
 
+  memberStats(cid: string, now: number): Promise<MemberStats | null> {
+    return this.guard(this.api().memberStats(cid, now));
+  }
+
   /** Stops whatever the worker is doing; pending calls reject with AnalysisCancelled. */
   cancel(): void {
     this.#worker?.terminate();
@@ -76,8 +81,18 @@ export class AnalysisClient {
 }
 
 let shared: AnalysisClient | null = null;
+let stats: AnalysisClient | null = null;
 
 /** One worker for the whole app: "For you" and the dashboard share its trained models. */
 export function analysisClient(): AnalysisClient {
   return (shared ??= new AnalysisClient());
+}
+
+/**
+ * Member stats (trust levels, contributions, last activity) in a worker of their own: the
+ * scheduler and the posting check must not wait behind a long analysis run, nor fail when a
+ * person cancels one.
+ */
+export function memberStatsClient(): AnalysisClient {
+  return (stats ??= new AnalysisClient());
 }

@@ -1,7 +1,7 @@
 // Gathers, from one community's stored records, the facts the membership and automation rules
 // need: authority, settings, tiers, payments, automation keys already used, last activity.
 import type { Authority } from '../domain/authority';
-import { contributions, currentSettings, memberTier, tierDefinitions, trustLevels, type Contributions, type MemberTier, type Settings, type TierDefinition, type TrustLevel } from '../domain/membership';
+import { currentSettings, memberTier, tierDefinitions, type MemberStats, type MemberTier, type Settings, type TierDefinition } from '../domain/membership';
 import { firstPerAutoKey } from '../domain/automation';
 import type { AnyRecord, SignedRecord } from '../domain/record';
 import type { HearthDb } from '../store/db';
@@ -47,24 +47,9 @@ export async function communityFacts(db: HearthDb, cid: string, now: number): Pr
   return { auth, settings, tiers, payments: validPayments, memberTiers, done, log, notices: shownNotices };
 }
 
-/** Last record time of every member (a single pass over the community's records). */
-export async function lastActivity(db: HearthDb, cid: string): Promise<Map<string, number>> {
-  const last = new Map<string, number>();
-  await db.records.where('cid').equals(cid).each((r) => {
-    if ((last.get(r.author) ?? 0) < r.ts) last.set(r.author, r.ts);
-  });
-  return last;
-}
-
-/** Trust levels of every member now (reads all the community's records). */
-export async function communityTrust(db: HearthDb, cid: string, facts: CommunityFacts, now: number): Promise<Map<string, TrustLevel>> {
-  const records = await db.records.where('cid').equals(cid).toArray();
-  return trustLevels(records, facts.auth, facts.settings, now);
-}
-
-
-/** Trust levels and contributions of every member, from one read of the community's records. */
-export async function communityStats(db: HearthDb, cid: string, facts: CommunityFacts, now: number): Promise<{ trust: Map<string, TrustLevel>; contributions: Map<string, Contributions> }> {
-  const records = await db.records.where('cid').equals(cid).toArray();
-  return { trust: trustLevels(records, facts.auth, facts.settings, now), contributions: contributions(records, facts.auth) };
-}
+/**
+ * Where the automation, the directory and the posting check get every member's trust level,
+ * contributions and last activity: in the app, the member-stats worker (reading all of a
+ * community's records is seconds of work at 100,000 records).
+ */
+export type MemberStatsSource = (cid: string, now: number) => Promise<MemberStats | null>;

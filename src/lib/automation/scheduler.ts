@@ -7,7 +7,7 @@ import { evaluateRules, type Action } from '../domain/automation';
 import type { AnyRecord } from '../domain/record';
 import type { HearthDb } from '../store/db';
 import type { CommunityDoc } from '../sync/community-doc';
-import { communityFacts, communityStats, lastActivity } from './community-facts';
+import { communityFacts, type MemberStatsSource } from './community-facts';
 
 const EVERY_MS = 60_000;
 
@@ -20,21 +20,21 @@ export function deviceName(): string {
 }
 
 /** One evaluation: returns the actions taken. Safe to call from several devices at once. */
-export async function runAutomation(db: HearthDb, doc: CommunityDoc, identity: Identity, now = Date.now(), device = deviceName()): Promise<Action[]> {
+export async function runAutomation(db: HearthDb, doc: CommunityDoc, identity: Identity, memberStats: MemberStatsSource, now = Date.now(), device = deviceName()): Promise<Action[]> {
   const facts = await communityFacts(db, doc.cid, now);
   if (!facts) return [];
   const role = facts.auth.roleOf(identity.publicKey);
   if (role !== 'creator' && role !== 'admin') return [];
-  const stats = await communityStats(db, doc.cid, facts, now);
+  const stats = await memberStats(doc.cid, now);
+  if (!stats) return [];
   const published = new Map<string, number>();
   for (const r of await db.records.where('[cid+kind]').equals([doc.cid, 'trust']).toArray()) {
     if (r.kind === 'trust') published.set(r.body.member, (published.get(r.body.member) ?? 0) + 1);
   }
-  const [members, threads, questions, last] = await Promise.all([
+  const [members, threads, questions] = await Promise.all([
     db.members.where('cid').equals(doc.cid).toArray(),
     db.threads.where('[cid+rank]').between([doc.cid, 0], [doc.cid, Infinity]).reverse().limit(200).toArray(),
-    db.questions.where('[cid+rank]').between([doc.cid, 0], [doc.cid, Infinity]).reverse().limit(200).toArray(),
-    lastActivity(db, doc.cid)
+    db.questions.where('[cid+rank]').between([doc.cid, 0], [doc.cid, Infinity]).reverse().limit(200).toArray()
   ]);
   const weekAgo = now - 7 * 86_400_000;
   const actions = evaluateRules({
@@ -44,7 +44,7 @@ export async function runAutomation(db: HearthDb, doc: CommunityDoc, identity: I
     names: new Map(members.map((m) => [m.key, m.name])),
     tiers: [...facts.memberTiers.values()],
     done: facts.done,
-    lastActive: last,
+    lastActive: stats.lastActive,
     topThreads: threads
       .filter((t) => t.lastActivity >= weekAgo && !t.title?.startsWith('Weekly digest'))
       .sort((a, b) => b.replyCount - a.replyCount)
@@ -68,14 +68,14 @@ export async function runAutomation(db: HearthDb, doc: CommunityDoc, identity: I
 }
 
 /** Keeps automation running for one community while the page is open. Returns a stop function. */
-export function startAutomation(db: HearthDb, doc: CommunityDoc, identity: Identity): () => void {
+export function startAutomation(db: HearthDb, doc: CommunityDoc, identity: Identity, memberStats: MemberStatsSource): () => void {
   let running = false;
   let again = false;
   const tick = async () => {
     if (running) return void (again = true);
     running = true;
     try {
-      await runAutomation(db, doc, identity);
+      await runAutomation(db, doc, identity, memberStats);
     } catch (e) {
       console.error('automation run failed', e);
     } finally {

@@ -280,3 +280,17 @@ export function contributions(records: AnyRecord[], auth: Authority): Map<string
   for (const [k, d] of days) of(k).daysActive = d.size;
   return out;
 }
+
+export interface MemberStats {
+  trust: Map<string, TrustLevel>;
+  contributions: Map<string, Contributions>;
+  /** Time of each author's latest record. */
+  lastActive: Map<string, number>;
+}
+
+/** Trust levels, contributions and last activity of every member, from all the community's records. */
+export function memberStats(records: AnyRecord[], auth: Authority, settings: Settings, now: number): MemberStats {
+  const lastActive = new Map<string, number>();
+  for (const r of records) if ((lastActive.get(r.author) ?? 0) < r.ts) lastActive.set(r.author, r.ts);
+  return { trust: trustLevels(records, auth, settings, now), contributions: contributions(records, auth), lastActive };
+}

@@ -15,7 +15,9 @@ import { encodeInvite, inviteUrl } from '../crypto/invite-token';
 import { authorityOf } from '../store/projection';
 import type { InviteState, Role } from '../domain/authority';
 import { Live } from './live.svelte';
-import { communityFacts, communityTrust, type CommunityFacts } from '../automation/community-facts';
+import { communityFacts, type CommunityFacts } from '../automation/community-facts';
+import { memberStatsClient } from '../analysis/analysis-client';
+import type { MemberStats } from '../domain/membership';
 import { postingAllowed, watchedWordAction } from '../domain/membership';
 import { startAutomation } from '../automation/scheduler';
 import type { MemberTier } from '../domain/membership';
@@ -104,7 +106,7 @@ export class CommunityState {
         doc.onHealth = (h) => (this.health = h);
         db.communities.update(cid, { lastOpened: Date.now() });
         this.connect();
-        this.#stopAutomation = startAutomation(db, doc, identity);
+        this.#stopAutomation = startAutomation(db, doc, identity, this.memberStats);
       },
       (error) => (this.openError = String(error))
     );
@@ -298,12 +300,14 @@ export class CommunityState {
 
   #trust: { level: number; at: number } | null = null;
 
+  /** Every member's trust level, contributions and last activity, computed in the member-stats worker. */
+  readonly memberStats = (cid: string, now: number): Promise<MemberStats | null> => memberStatsClient().memberStats(cid, now);
+
   /** My trust level, recomputed at most every five minutes (it reads all the community's records). */
   async myTrustLevel(): Promise<number> {
     const now = Date.now();
     if (this.#trust && now - this.#trust.at < 5 * 60_000) return this.#trust.level;
-    const facts = this.facts.value ?? (await communityFacts(this.db, this.cid, now));
-    const level = facts ? ((await communityTrust(this.db, this.cid, facts, now)).get(this.identity.publicKey)?.level ?? 0) : 0;
+    const level = (await this.memberStats(this.cid, now))?.trust.get(this.identity.publicKey)?.level ?? 0;
     this.#trust = { level, at: now };
     return level;
   }
