@@ -6,28 +6,23 @@
 // daily): it is kept and served again without a read.
 import { computeAuthority } from '../../src/lib/domain/authority';
 import { currentSettings, memberStats, type MemberStats } from '../../src/lib/domain/membership';
-import type { AnyRecord, SignedRecord } from '../../src/lib/domain/record';
+import type { AnyRecord } from '../../src/lib/domain/record';
 import { openDb } from '../../src/lib/store/db';
 
 const HOUR = 3_600_000;
 
-/** The stats from the community's records, the genesis among them (authority and settings are computed from them too). */
-function memberStatsOf(records: AnyRecord[], now: number): MemberStats | null {
-  const genesis = records.find((r): r is SignedRecord<'genesis'> => r.kind === 'genesis');
-  if (!genesis) return null;
-  const auth = computeAuthority(genesis, records);
-  return memberStats(records, auth, currentSettings(records.filter((r) => r.kind === 'settings'), auth), now);
-}
-
-let last: { cid: string; count: number; hour: number; stats: MemberStats | null } | null = null;
+let last: { cid: string; count: number; hour: number; stats: MemberStats } | null = null;
 
 export async function loadMemberStats(cid: string, now: number): Promise<MemberStats | null> {
   const db = openDb();
   const count = await db.records.where('cid').equals(cid).count();
   const hour = Math.floor(now / HOUR);
   if (last && last.cid === cid && last.count === count && last.hour === hour) return last.stats;
-  const records = (await db.records.where('cid').equals(cid).toArray()) as AnyRecord[];
-  const stats = memberStatsOf(records, now);
+  // The genesis is stored under the community's id (its own cid field is empty).
+  const [genesis, records] = await Promise.all([db.records.get(cid), db.records.where('cid').equals(cid).toArray() as Promise<AnyRecord[]>]);
+  if (genesis?.kind !== 'genesis') return null;
+  const auth = computeAuthority(genesis, records);
+  const stats = memberStats(records, auth, currentSettings(records.filter((r) => r.kind === 'settings'), auth), now);
   last = { cid, count, hour, stats };
   return stats;
 }

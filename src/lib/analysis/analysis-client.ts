@@ -1,6 +1,10 @@
-// The page's side of the analysis worker: starts it on first use, calls its typed API through
-// comlink, forwards progress, and cancels a run by terminating the worker (a long synchronous
-// computation cannot be interrupted any other way); the next call starts a fresh one.
+// The page's side of the analysis workers: starts them on first use, calls their typed API through
+// comlink, forwards progress, and cancels a run by terminating the workers (a long synchronous
+// computation cannot be interrupted any other way); the next call starts fresh ones.
+// A run uses two workers at once: the social graph (graph metrics, Louvain, the view's layout) in
+// one, the dashboard, members and recommendations in the other. Each reads the community from
+// IndexedDB itself, so nothing large crosses between them, and on a phone's several cores a full
+// refresh takes about as long as its larger half.
 import * as Comlink from 'comlink';
 import type { AnalysisApi, AnalysisPart, AnalysisResult, CsvTable, Progress } from '$workers/analysis-types';
 import type { Recommendation } from '$workers/recommend/for-member';
@@ -14,20 +18,63 @@ export class AnalysisCancelled extends Error {
   }
 }
 
-export class AnalysisClient {
+/** One worker and its comlink proxy, started on first use. */
+class Lane {
   #worker: Worker | null = null;
   #api: Comlink.Remote<AnalysisApi> | null = null;
-  #pending = new Set<(reason: unknown) => void>();
-  /** The cid and member of the last finished run: the worker holds its models. */
-  #ready: string | null = null;
 
-  private api(): Comlink.Remote<AnalysisApi> {
+  constructor(readonly name: string) {}
+
+  api(): Comlink.Remote<AnalysisApi> {
     if (!this.#api) {
-      this.#worker = new Worker(new URL('../../../workers/analysis.worker.ts', import.meta.url), { type: 'module', name: 'hearth-analysis' });
+      this.#worker = new Worker(new URL('../../../workers/analysis.worker.ts', import.meta.url), { type: 'module', name: this.name });
       this.#api = Comlink.wrap<AnalysisApi>(this.#worker);
     }
     return this.#api;
   }
+
+  stop(): void {
+    this.#worker?.terminate();
+    this.#worker = null;
+    this.#api = null;
+  }
+}
+
+/** Tables whose rows live in the graph worker's last run. */
+const GRAPH_TABLES = new Set<CsvTable>(['pagerank', 'bridges', 'referrals']);
+
+/** One result from the two lanes' results: each part comes from the lane that ran it; step times add up (each step ran in one lane). */
+export function mergeResults(results: AnalysisResult[], wallMs: number): AnalysisResult {
+  const [first, ...rest] = results;
+  const out: AnalysisResult = { ...first, timings: { ...first.timings } };
+  for (const r of rest) {
+    out.dashboard ??= r.dashboard;
+    out.members ??= r.members;
+    out.graph ??= r.graph;
+    out.recs ??= r.recs;
+    const t = out.timings;
+    const u = r.timings;
+    t.loadMs = Math.max(t.loadMs, u.loadMs);
+    t.dashboardMs += u.dashboardMs;
+    t.membersMs += u.membersMs;
+    t.graphMetricsMs += u.graphMetricsMs;
+    t.louvainMs += u.louvainMs;
+    t.recsTrainMs += u.recsTrainMs;
+    t.recsRankOneMs += u.recsRankOneMs;
+    t.reusedRows = !!t.reusedRows && !!u.reusedRows;
+    t.peakHeapMb = t.peakHeapMb === null || u.peakHeapMb === null ? null : t.peakHeapMb + u.peakHeapMb;
+  }
+  // What a person waits for: from the call until both lanes answered.
+  out.timings.totalMs = wallMs;
+  return out;
+}
+
+export class AnalysisClient {
+  #main = new Lane('hearth-analysis');
+  #graph = new Lane('hearth-analysis-graph');
+  #pending = new Set<(reason: unknown) => void>();
+  /** The cid and member of the last finished run: the workers hold its models. */
+  #ready: string | null = null;
 
   /** Rejects with AnalysisCancelled if `cancel` is called first. */
   private guard<T>(call: Promise<T>): Promise<T> {
@@ -39,7 +86,23 @@ export class AnalysisClient {
 
   async run(cid: string, me: string, parts: AnalysisPart[], onProgress?: (p: Progress) => void): Promise<AnalysisResult> {
     this.#ready = null;
-    const result = await this.guard(this.api().run(cid, me, parts, onProgress ? Comlink.proxy(onProgress) : undefined));
+    const started = performance.now();
+    const graphParts = parts.filter((p) => p === 'graph');
+    const mainParts = parts.filter((p) => p !== 'graph');
+    // Progress of the whole run: the lanes' steps added up.
+    const latest = new Map<Lane, Progress>();
+    const report = (lane: Lane) =>
+      Comlink.proxy((p: Progress) => {
+        latest.set(lane, p);
+        let done = 0;
+        let total = 0;
+        for (const x of latest.values()) (done += x.done), (total += x.total);
+        onProgress?.({ step: p.step, done, total });
+      });
+    const runs: Promise<AnalysisResult>[] = [];
+    if (mainParts.length || !graphParts.length) runs.push(this.guard(this.#main.api().run(cid, me, mainParts, report(this.#main))));
+    if (graphParts.length) runs.push(this.guard(this.#graph.api().run(cid, me, graphParts, report(this.#graph))));
+    const result = mergeResults(await Promise.all(runs), performance.now() - started);
     if (parts.includes('recs')) this.#ready = `${cid}/${me}`;
     return result;
   }
@@ -50,30 +113,29 @@ export class AnalysisClient {
   }
 
   recommend(member: string, k: number): Promise<Recommendation[]> {
-    return this.guard(this.api().recommend(member, k));
+    return this.guard(this.#main.api().recommend(member, k));
   }
 
   related(thread: string, k: number): Promise<Recommendation[]> {
-    return this.guard(this.api().related(thread, k));
+    return this.guard(this.#main.api().related(thread, k));
   }
 
   suggestions(member: string, k: number): Promise<Suggestion[]> {
-    return this.guard(this.api().suggestions(member, k));
+    return this.guard(this.#graph.api().suggestions(member, k));
   }
 
   csv(table: CsvTable): Promise<string> {
-    return this.guard(this.api().csv(table));
+    return this.guard((GRAPH_TABLES.has(table) ? this.#graph : this.#main).api().csv(table));
   }
 
   memberStats(cid: string, now: number): Promise<MemberStats | null> {
-    return this.guard(this.api().memberStats(cid, now));
+    return this.guard(this.#main.api().memberStats(cid, now));
   }
 
-  /** Stops whatever the worker is doing; pending calls reject with AnalysisCancelled. */
+  /** Stops whatever the workers are doing; pending calls reject with AnalysisCancelled. */
   cancel(): void {
-    this.#worker?.terminate();
-    this.#worker = null;
-    this.#api = null;
+    this.#main.stop();
+    this.#graph.stop();
     this.#ready = null;
     for (const reject of this.#pending) reject(new AnalysisCancelled());
     this.#pending.clear();
@@ -83,7 +145,7 @@ export class AnalysisClient {
 let shared: AnalysisClient | null = null;
 let stats: AnalysisClient | null = null;
 
-/** One worker for the whole app: "For you" and the dashboard share its trained models. */
+/** One pair of workers for the whole app: "For you" and the dashboard share their trained models. */
 export function analysisClient(): AnalysisClient {
   return (shared ??= new AnalysisClient());
 }

@@ -1,0 +1,48 @@
+// The member-stats worker's read: the same answer as the pure domain functions over the stored
+// records, served again without a read while the record count and the hour stay the same.
+import 'fake-indexeddb/auto';
+import { describe, expect, it } from 'vitest';
+import { admit, newCommunity, newMember, writer } from '../../tests/unit/community-fixture';
+import { computeAuthority } from '../../src/lib/domain/authority';
+import { currentSettings, memberStats } from '../../src/lib/domain/membership';
+import type { AnyRecord } from '../../src/lib/domain/record';
+import { openDb } from '../../src/lib/store/db';
+import { loadMemberStats } from './member-stats';
+
+describe('member stats in the worker', () => {
+  it('match the domain rules over the stored records, and are recomputed when a record arrives', async () => {
+    const creator = await newMember();
+    const bob = await newMember();
+    const genesis = await newCommunity(creator);
+    const cid = genesis.id;
+    const a = writer(creator, cid);
+    const b = writer(bob, cid, 1_700_000_100_000);
+    const thread = await a('thread', { title: 'Ride', body: 'Sunday' });
+    const reply = await b('reply', { thread: thread.id, parent: thread.id, body: 'In' });
+    const records: AnyRecord[] = [genesis, ...(await admit(creator, bob, cid)), thread, reply];
+    await openDb().records.bulkPut(records);
+
+    const now = 1_700_000_500_000;
+    const stats = await loadMemberStats(cid, now);
+    const auth = computeAuthority(genesis, records);
+    const expected = memberStats(records, auth, currentSettings(records, auth), now);
+    expect(stats?.trust).toEqual(expected.trust);
+    expect(stats?.contributions).toEqual(expected.contributions);
+    expect(stats?.lastActive.get(bob.publicKey)).toBe(reply.ts);
+    expect(stats?.contributions.get(bob.publicKey)?.replies).toBe(1);
+
+    // Same count, same hour: the kept answer, not a new read.
+    expect(await loadMemberStats(cid, now + 60_000)).toBe(stats);
+
+    const second = await b('reply', { thread: thread.id, parent: reply.id, body: 'Me too' });
+    await openDb().records.put(second);
+    const after = await loadMemberStats(cid, now + 120_000);
+    expect(after).not.toBe(stats);
+    expect(after?.lastActive.get(bob.publicKey)).toBe(second.ts);
+    expect(after?.contributions.get(bob.publicKey)?.replies).toBe(2);
+  });
+
+  it('is null for a community whose genesis is not stored', async () => {
+    expect(await loadMemberStats('no-such-community', Date.now())).toBeNull();
+  });
+});
