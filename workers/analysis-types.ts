@@ -7,7 +7,7 @@ import type { ActiveMembers, Cohort, Contributor, NewMembersWeek, ThreadPerforma
 import type { Bridge, Suggestion } from './graph/analyse';
 import type { InviteTree, Referrals } from './graph/invites';
 import type { Recommendation } from './recommend/for-member';
-import type { MemberStats } from '../src/lib/domain/membership';
+import type { PackedMemberStats } from '../src/lib/domain/membership';
 
 export type AnalysisStep = 'load' | 'dashboard' | 'members' | 'graph' | 'louvain' | 'recs';
 export const ANALYSIS_STEPS: AnalysisStep[] = ['load', 'dashboard', 'members', 'graph', 'louvain', 'recs'];
@@ -103,6 +103,6 @@ export interface AnalysisApi {
   suggestions(member: string, k: number): Promise<Suggestion[]>;
   /** A whole table of the last run as CSV (every row, not only the shown top). */
   csv(table: CsvTable): Promise<string>;
-  /** Every member's trust level, contributions and last activity now (null: no genesis stored yet). */
-  memberStats(cid: string, now: number): Promise<MemberStats | null>;
+  /** Every member's trust level, contributions and last activity now, packed (null: no genesis stored yet). */
+  memberStats(cid: string, now: number): Promise<PackedMemberStats | null>;
 }

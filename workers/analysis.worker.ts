@@ -7,6 +7,7 @@ import type { AnalysisApi } from './analysis-types';
 import { loadSnapshot } from './community/load-snapshot';
 import { suggestMembers } from './graph/analyse';
 import { loadMemberStats } from './members/member-stats';
+import { packMemberStats } from '../src/lib/domain/membership';
 
 let state: AnalysisState | null = null;
 
@@ -34,8 +35,9 @@ const api: AnalysisApi = {
   async csv(table) {
     return state ? tableCsv(state, table) : '';
   },
-  memberStats(cid, now) {
-    return loadMemberStats(cid, now);
+  async memberStats(cid, now) {
+    const stats = await loadMemberStats(cid, now);
+    return stats && packMemberStats(stats);
   }
 };
 

@@ -4,7 +4,7 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { admit, newCommunity, newMember, writer } from '../../tests/unit/community-fixture';
 import { computeAuthority } from '../../src/lib/domain/authority';
-import { currentSettings, memberStats } from '../../src/lib/domain/membership';
+import { currentSettings, memberStats, packMemberStats, unpackMemberStats } from '../../src/lib/domain/membership';
 import type { AnyRecord } from '../../src/lib/domain/record';
 import { openDb } from '../../src/lib/store/db';
 import { loadMemberStats } from './member-stats';
@@ -44,5 +44,25 @@ describe('member stats in the worker', () => {
 
   it('is null for a community whose genesis is not stored', async () => {
     expect(await loadMemberStats('no-such-community', Date.now())).toBeNull();
+  });
+});
+
+describe('member stats packed for the page', () => {
+  it('unpack to the same trust levels, contributions and last activity', async () => {
+    const creator = await newMember();
+    const bob = await newMember();
+    const genesis = await newCommunity(creator, 'Packed');
+    const cid = genesis.id;
+    const a = writer(creator, cid);
+    const b = writer(bob, cid, 1_700_000_100_000);
+    const thread = await a('thread', { title: 'Ride', body: 'Sunday' });
+    const reply = await b('reply', { thread: thread.id, parent: thread.id, body: 'In' });
+    const records: AnyRecord[] = [genesis, ...(await admit(creator, bob, cid)), thread, reply];
+    const auth = computeAuthority(genesis, records);
+    const stats = memberStats(records, auth, currentSettings(records, auth), 1_700_000_500_000);
+    const round = unpackMemberStats(structuredClone(packMemberStats(stats)));
+    expect(round.trust).toEqual(stats.trust);
+    expect(round.contributions).toEqual(stats.contributions);
+    expect(round.lastActive).toEqual(stats.lastActive);
   });
 });

@@ -9,7 +9,7 @@ import * as Comlink from 'comlink';
 import type { AnalysisApi, AnalysisPart, AnalysisResult, CsvTable, Progress } from '$workers/analysis-types';
 import type { Recommendation } from '$workers/recommend/for-member';
 import type { Suggestion } from '$workers/graph/analyse';
-import type { MemberStats } from '$lib/domain/membership';
+import { unpackMemberStats, type MemberStats } from '$lib/domain/membership';
 
 export class AnalysisCancelled extends Error {
   constructor() {
@@ -128,8 +128,9 @@ export class AnalysisClient {
     return this.guard((GRAPH_TABLES.has(table) ? this.#graph : this.#main).api().csv(table));
   }
 
-  memberStats(cid: string, now: number): Promise<MemberStats | null> {
-    return this.guard(this.#main.api().memberStats(cid, now));
+  async memberStats(cid: string, now: number): Promise<MemberStats | null> {
+    const packed = await this.guard(this.#main.api().memberStats(cid, now));
+    return packed && unpackMemberStats(packed);
   }
 
   /** Stops whatever the workers are doing; pending calls reject with AnalysisCancelled. */

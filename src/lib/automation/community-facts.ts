@@ -23,6 +23,26 @@ export interface CommunityFacts {
 const ofKind = <K extends AnyRecord['kind']>(db: HearthDb, cid: string, kind: K) =>
   db.records.where('[cid+kind]').equals([cid, kind]).toArray() as unknown as Promise<Extract<AnyRecord, { kind: K }>[]>;
 
+/** Per database and community: the automation's threads, and how many thread records there were when they were read. */
+const autoThreadCache = new WeakMap<HearthDb, Map<string, { count: number; threads: SignedRecord<'thread'>[] }>>();
+
+/**
+ * Threads written by automation (welcome posts, digests). Finding them means reading every thread
+ * record, and the facts are re-read every 30 s: records are never changed, only added, so while the
+ * community's thread-record count stays the same the last answer stands.
+ */
+async function autoThreads(db: HearthDb, cid: string): Promise<SignedRecord<'thread'>[]> {
+  const threads = db.records.where('[cid+kind]').equals([cid, 'thread']);
+  const count = await threads.count();
+  let byCid = autoThreadCache.get(db);
+  if (!byCid) autoThreadCache.set(db, (byCid = new Map()));
+  const cached = byCid.get(cid);
+  if (cached?.count === count) return cached.threads;
+  const auto = (await threads.filter((r) => r.kind === 'thread' && !!r.body.auto).toArray()) as SignedRecord<'thread'>[];
+  byCid.set(cid, { count, threads: auto });
+  return auto;
+}
+
 export async function communityFacts(db: HearthDb, cid: string, now: number): Promise<CommunityFacts | null> {
   const auth = await authorityOf(db, cid);
   if (!auth) return null;
@@ -31,7 +51,7 @@ export async function communityFacts(db: HearthDb, cid: string, now: number): Pr
     ofKind(db, cid, 'tier'),
     ofKind(db, cid, 'payment'),
     ofKind(db, cid, 'notice'),
-    db.records.where('[cid+kind]').equals([cid, 'thread']).filter((r) => r.kind === 'thread' && !!r.body.auto).toArray() as Promise<SignedRecord<'thread'>[]>
+    autoThreads(db, cid)
   ]);
   const settings = currentSettings(settingsRecords, auth);
   const tiers = tierDefinitions(tierRecords, auth);

@@ -25,8 +25,8 @@ class I18n {
 
   /** "3 minutes ago" / "3 分钟前" */
   // Formatters are costly to build and every post shows dates: one of each per language.
-  #formats = new Map<string, Intl.RelativeTimeFormat | Intl.DateTimeFormat>();
-  #format<T extends Intl.RelativeTimeFormat | Intl.DateTimeFormat>(kind: string, make: () => T): T {
+  #formats = new Map<string, Intl.RelativeTimeFormat | Intl.DateTimeFormat | Intl.NumberFormat>();
+  #format<T extends Intl.RelativeTimeFormat | Intl.DateTimeFormat | Intl.NumberFormat>(kind: string, make: () => T): T {
     const key = `${kind}:${this.lang}`;
     let f = this.#formats.get(key) as T | undefined;
     if (!f) this.#formats.set(key, (f = make()));
@@ -50,6 +50,13 @@ class I18n {
   };
 
   date = (ts: number): string => this.#format('date', () => new Intl.DateTimeFormat(this.lang, { dateStyle: 'medium' })).format(ts);
+
+  /** A number with exactly `digits` decimals, grouped the language's way. */
+  number = (x: number, digits = 0): string =>
+    this.#format(`number-${digits}`, () => new Intl.NumberFormat(this.lang, { maximumFractionDigits: digits, minimumFractionDigits: digits })).format(x);
+
+  /** A UTC calendar day, for figures counted in UTC days and weeks (the insights). */
+  utcDay = (ts: number): string => this.#format('utc-day', () => new Intl.DateTimeFormat(this.lang, { dateStyle: 'medium', timeZone: 'UTC' })).format(ts);
 
   dateTime = (ts: number): string => this.#format('datetime', () => new Intl.DateTimeFormat(this.lang, { dateStyle: 'medium', timeStyle: 'short' })).format(ts);
 }
