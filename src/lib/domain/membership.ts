@@ -342,17 +342,31 @@ export function packMemberStats(s: MemberStats): PackedMemberStats {
 
 export function unpackMemberStats(p: PackedMemberStats): MemberStats {
   const out: MemberStats = { trust: new Map(), contributions: new Map(), lastActive: new Map() };
-  p.keys.forEach((member, i) => {
+  const t = p.trustStats;
+  const c = p.contributions;
+  // Object literals in CONTRIBUTION_FIELDS order, not built field by field: this runs on the page for every member.
+  for (let i = 0; i < p.keys.length; i++) {
+    const member = p.keys[i];
+    const o = i * 4;
     if (p.level[i] !== 255) {
-      const s = p.trustStats.subarray(i * 4, i * 4 + 4);
-      out.trust.set(member, { member, level: p.level[i] as 0 | 1 | 2 | 3, locked: p.locked[i] === 1, stats: { daysActive: s[0], replies: s[1], reactionsReceived: s[2], daysSinceJoining: s[3] } });
+      const stats = { daysActive: t[o], replies: t[o + 1], reactionsReceived: t[o + 2], daysSinceJoining: t[o + 3] };
+      out.trust.set(member, { member, level: p.level[i] as 0 | 1 | 2 | 3, locked: p.locked[i] === 1, stats });
     }
-    const c = p.contributions.subarray(i * C, i * C + C);
-    if (!Number.isNaN(c[0])) {
-      const row = Object.fromEntries(CONTRIBUTION_FIELDS.map((f, j) => [f, c[j]])) as Omit<Contributions, 'lastActive'>;
-      out.contributions.set(member, { ...row, lastActive: Number.isNaN(c[C - 1]) ? null : c[C - 1] });
+    const q = i * C;
+    if (!Number.isNaN(c[q])) {
+      out.contributions.set(member, {
+        threads: c[q],
+        replies: c[q + 1],
+        questions: c[q + 2],
+        answers: c[q + 3],
+        answersAccepted: c[q + 4],
+        checkins: c[q + 5],
+        reactionsReceived: c[q + 6],
+        daysActive: c[q + 7],
+        lastActive: Number.isNaN(c[q + 8]) ? null : c[q + 8]
+      });
     }
     if (!Number.isNaN(p.lastActive[i])) out.lastActive.set(member, p.lastActive[i]);
-  });
+  }
   return out;
 }
