@@ -161,9 +161,16 @@ export function analyse(snapshot: CommunitySnapshot, parts: AnalysisPart[], opti
     let t = performance.now();
     const graph = buildSocialGraph(s.members.map((m) => m.key), socialTies(s));
     const c = centrality(graph, seededRandom(`${s.cid}/betweenness`));
+    const joinsOf = new Map<string, string[]>();
+    for (const m of s.members) {
+      if (!m.invite) continue;
+      const list = joinsOf.get(m.invite);
+      if (list) list.push(m.key);
+      else joinsOf.set(m.invite, [m.key]);
+    }
     const tree = inviteTree(
       s.members,
-      s.invites.map((i) => ({ ...i, joins: s.members.filter((m) => m.invite === i.id).map((m) => m.key) })),
+      s.invites.map((i) => ({ ...i, joins: joinsOf.get(i.id) ?? [] })),
       lastActive,
       asOf
     );
