@@ -61,6 +61,15 @@ export interface DraftRow {
   updatedAt: number;
 }
 
+/**
+ * How far a community's document has passed the gate on this device: a Yjs snapshot (state
+ * vector and delete set) taken when every change up to it had been checked and projected.
+ */
+export interface IngestMarkRow {
+  cid: string;
+  snapshot: Uint8Array;
+}
+
 export interface ProjectionMetaRow {
   cid: string;
   version: number;
@@ -82,6 +91,7 @@ export class HearthDb extends Dexie {
   answers!: Table<AnswerRow, string>;
   polls!: Table<PollRow, string>;
   challenges!: Table<ChallengeRow, string>;
+  ingestMarks!: Table<IngestMarkRow, string>;
 
   constructor(name = 'hearth') {
     super(name);
@@ -105,6 +115,8 @@ export class HearthDb extends Dexie {
       polls: 'id, cid, [cid+createdAt], thread',
       challenges: 'id, cid, [cid+createdAt]'
     });
+    // Where each document's gate left off, so opening checks only what changed since (sync/community-doc).
+    this.version(3).stores({ ingestMarks: 'cid' });
   }
 }
 

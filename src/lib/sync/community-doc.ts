@@ -42,6 +42,9 @@ export class CommunityDoc {
   #repairs = new Map<string, number>();
   #unauthorised: number | null = null;
   #gateRejects: number | null = null;
+  /** Jobs queued or running; the ingest mark is saved only when the last one ends. */
+  #pending = 0;
+  #ingestFailed = false;
   #acceptedListeners = new Set<(records: AnyRecord[], doc: CommunityDoc) => void | Promise<void>>();
 
   constructor(
@@ -51,9 +54,15 @@ export class CommunityDoc {
     this.records = this.doc.getMap('records');
   }
 
-  /** Loads the stored document, checks what is new through the gate and starts persisting updates. */
+  /**
+   * Loads the stored document, checks what changed since the gate last left off (everything, the
+   * first time) and starts persisting updates.
+   */
   async open(): Promise<void> {
-    const rows = await this.db.docUpdates.where('cid').equals(this.cid).toArray();
+    const [rows, mark] = await Promise.all([
+      this.db.docUpdates.where('cid').equals(this.cid).toArray(),
+      this.db.ingestMarks.get(this.cid)
+    ]);
     this.#storedUpdates = rows.length;
     for (const row of rows) {
       try {
@@ -70,8 +79,33 @@ export class CommunityDoc {
       const keys = [...event.keysChanged];
       this.#enqueue(() => this.#ingest(keys));
     });
-    if (!(await projectionIsCurrent(this.db, this.cid))) await rebuildProjection(this.db, this.cid);
-    await this.#enqueue(() => this.#ingest([...this.records.keys()]));
+    const changed = this.#changedSince(mark?.snapshot);
+    await this.#enqueue(async () => {
+      if (!(await projectionIsCurrent(this.db, this.cid))) await rebuildProjection(this.db, this.cid);
+      await this.#ingest(changed);
+    });
+  }
+
+  /**
+   * Map keys whose value differs from what the gate saw at `mark`: a value added since, or a value
+   * deleted since. Anything stored without being ingested (a crash between persisting a peer's
+   * update and checking it) is past the mark, so it is checked now. No mark: every key.
+   */
+  #changedSince(mark: Uint8Array | undefined): string[] {
+    let seen: Y.Snapshot | null = null;
+    try {
+      if (mark) seen = Y.decodeSnapshot(mark);
+    } catch {
+      seen = null; // an unreadable mark only costs a full check
+    }
+    if (!seen) return [...this.records.keys()];
+    const keys: string[] = [];
+    // `_map` holds each key's latest item, deleted or not: its id tells whether the gate saw it.
+    for (const [key, item] of this.records._map) {
+      const before = (seen.sv.get(item.id.client) ?? 0) > item.id.clock;
+      if (!before || (item.deleted && !Y.isDeleted(seen.ds, item.id))) keys.push(key);
+    }
+    return keys;
   }
 
   close(): void {
@@ -122,12 +156,32 @@ export class CommunityDoc {
   }
 
   #enqueue<T>(job: () => Promise<T>): Promise<T> {
-    const run = this.#queue.then(job);
+    this.#pending++;
+    const run = this.#queue.then(job).finally(() => this.#pending--);
     this.#queue = run.then(
       () => undefined,
       () => undefined
     );
     return run;
+  }
+
+  /**
+   * Records how far the gate has got. Called with the queue otherwise empty: every change applied
+   * to the document so far was observed (observers run inside the update's transaction) and its
+   * keys checked, so the whole current state is covered. Only a stored state is marked, so an
+   * update that is lost and arrives again is checked again. After a failed ingest the mark stays
+   * where it was for the rest of the session, so the next open checks those keys again.
+   */
+  async #saveMark(): Promise<void> {
+    try {
+      await this.#persisted;
+    } catch {
+      return; // the last update is not stored: leave the mark where it is
+    }
+    if (this.#ingestFailed || this.#closed || this.#pending !== 1) return;
+    const snapshot = Y.encodeSnapshot(Y.snapshot(this.doc));
+    // A mark that cannot be written only means more checking at the next open.
+    await this.db.ingestMarks.put({ cid: this.cid, snapshot }).catch((error) => console.warn('ingest mark not saved', error));
   }
 
   #persist(update: Uint8Array): void {
@@ -150,6 +204,17 @@ export class CommunityDoc {
   }
 
   async #ingest(keys: string[]): Promise<void> {
+    try {
+      await this.#check(keys);
+    } catch (error) {
+      this.#ingestFailed = true;
+      throw error;
+    }
+    if (this.#pending === 1) await this.#saveMark();
+  }
+
+  /** Passes the values under `keys` through the gate, repairs, projects and announces them. */
+  async #check(keys: string[]): Promise<void> {
     const entries: [string, unknown][] = [];
     const removed: string[] = [];
     for (const key of keys) {
