@@ -1,10 +1,11 @@
 // Follows every community this device has: opens each one's document once (one after another, so
-// a device with several large communities does not stall at start) and hands it to `onDoc`, also
-// for communities created or joined later in the session.
+// a device with several large communities does not stall at start, and each only once the page has
+// shown its first content) and hands it to `onDoc`, also for communities created or joined later.
 import { liveQuery } from 'dexie';
 import type { HearthDb } from '../store/db';
 import type { CommunityDoc } from '../sync/community-doc';
 import { openCommunityDoc } from '../sync/registry';
+import { afterFirstContent } from '../state/first-content';
 
 /** Calls `onDoc` once per community document; returns a function that stops and runs the cleanups. */
 export function watchCommunityDocs(db: HearthDb, onDoc: (doc: CommunityDoc) => (() => void) | void): () => void {
@@ -18,6 +19,8 @@ export function watchCommunityDocs(db: HearthDb, onDoc: (doc: CommunityDoc) => (
         if (seen.has(cid)) continue;
         seen.add(cid);
         chain = chain.then(async () => {
+          // The page's own queries first: a large document holds the main thread for seconds.
+          await afterFirstContent();
           if (stopped) return;
           try {
             const doc = await openCommunityDoc(db, cid);

@@ -15,6 +15,7 @@ import { encodeInvite, inviteUrl } from '../crypto/invite-token';
 import { authorityOf } from '../store/projection';
 import type { InviteState, Role } from '../domain/authority';
 import { Live } from './live.svelte';
+import { afterFirstContent } from './first-content';
 import { communityFacts, type CommunityFacts } from '../automation/community-facts';
 import { memberStatsClient } from '../analysis/analysis-client';
 import type { MemberStats } from '../domain/membership';
@@ -65,6 +66,7 @@ export class CommunityState {
   doc = $state.raw<CommunityDoc | null>(null);
   #disconnect: () => void = () => {};
   #stopAutomation: () => void = () => {};
+  #destroyed = false;
   sync = $state.raw<SyncStatus>({ connected: false, peers: 0, relayConnected: false, online: [], lastSyncAt: null, paused: isSyncPaused() });
   health = $state.raw<DocHealth>({ records: 0, rejected: 0, repaired: 0, unreadableUpdates: 0 });
   openError = $state<string | null>(null);
@@ -99,17 +101,27 @@ export class CommunityState {
       const timer = setInterval(() => (this.now = Date.now()), 30_000);
       return () => clearInterval(timer);
     });
-    openCommunityDoc(db, cid).then(
-      (doc) => {
-        this.doc = doc;
-        this.health = doc.health;
-        doc.onHealth = (h) => (this.health = h);
-        db.communities.update(cid, { lastOpened: Date.now() });
-        this.connect();
-        this.#stopAutomation = startAutomation(db, doc, identity, this.memberStats);
-      },
-      (error) => (this.openError = String(error))
-    );
+    void this.#openDoc();
+  }
+
+  /** The rows come from the projections; the document (seconds to load for a large community) opens once the page has shown them. */
+  async #openDoc(): Promise<void> {
+    await afterFirstContent();
+    if (this.#destroyed) return;
+    let doc: CommunityDoc;
+    try {
+      doc = await openCommunityDoc(this.db, this.cid);
+    } catch (error) {
+      this.openError = String(error);
+      return;
+    }
+    if (this.#destroyed) return;
+    this.doc = doc;
+    this.health = doc.health;
+    doc.onHealth = (h) => (this.health = h);
+    this.db.communities.update(this.cid, { lastOpened: Date.now() });
+    this.connect();
+    this.#stopAutomation = startAutomation(this.db, doc, this.identity, this.memberStats);
   }
 
   private async connect(): Promise<void> {
@@ -123,6 +135,7 @@ export class CommunityState {
 
   /** Stops following this community's status (the sync itself keeps running for the page). */
   destroy(): void {
+    this.#destroyed = true;
     this.#disconnect();
     this.#stopAutomation();
     if (this.doc) this.doc.onHealth = () => {};

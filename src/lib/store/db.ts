@@ -68,6 +68,8 @@ export interface DraftRow {
 export interface IngestMarkRow {
   cid: string;
   snapshot: Uint8Array;
+  /** Stored records by non-members at that point (for the health panel; counting reads every record). */
+  unauthorised: number | null;
 }
 
 export interface ProjectionMetaRow {

@@ -50,6 +50,14 @@ async function storeUnchecked(db: HearthDb, cid: string, change: (records: Y.Map
   await db.docUpdates.add({ cid, update: Y.encodeStateAsUpdate(replica, before) });
 }
 
+/** A record arriving from a peer while the community is open, as a provider delivers it. */
+function fromPeer(doc: CommunityDoc, record: AnyRecord): void {
+  const peer = new Y.Doc();
+  Y.applyUpdate(peer, Y.encodeStateAsUpdate(doc.doc));
+  peer.getMap('records').set(record.id, record);
+  Y.applyUpdate(doc.doc, Y.encodeStateAsUpdate(peer, Y.encodeStateVector(doc.doc)), 'peer');
+}
+
 async function reopen(db: HearthDb, cid: string): Promise<CommunityDoc> {
   gated.keys = [];
   const doc = new CommunityDoc(db, cid);
@@ -69,6 +77,20 @@ describe('opening a stored community', () => {
     expect(gated.keys).toEqual([]);
     expect(doc.records.size).toBe(records.length);
     expect(await db.threads.where('cid').equals(g.id).count()).toBe(5);
+  });
+
+  it('keeps counting records by non-members after reopening, without checking them again', async () => {
+    const { db, g } = await storedCommunity();
+    const doc = await reopen(db, g.id);
+    const stranger = await writer(await newMember(), g.id)('thread', { title: 'not a member', body: '' });
+    fromPeer(doc, stranger);
+    await doc.settled();
+    expect(doc.health.rejected).toBe(1);
+    doc.close();
+
+    const again = await reopen(db, g.id);
+    expect(gated.keys).toEqual([]);
+    expect(again.health.rejected).toBe(1);
   });
 
   it('checks every record when there is no mark (a device that stored the community before marks)', async () => {
@@ -119,11 +141,8 @@ describe('opening a stored community', () => {
   it('records received while open are marked once checked, so the next open checks nothing', async () => {
     const { db, g, write } = await storedCommunity();
     const doc = await reopen(db, g.id);
-    const peer = new Y.Doc();
-    Y.applyUpdate(peer, Y.encodeStateAsUpdate(doc.doc));
     const fresh = await write('thread', { title: 'from a peer', body: '' });
-    peer.getMap('records').set(fresh.id, fresh);
-    Y.applyUpdate(doc.doc, Y.encodeStateAsUpdate(peer, Y.encodeStateVector(doc.doc)), 'peer');
+    fromPeer(doc, fresh);
     await doc.settled();
     expect(gated.keys).toEqual([fresh.id]);
     doc.close();

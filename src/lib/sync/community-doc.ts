@@ -82,6 +82,7 @@ export class CommunityDoc {
     const changed = this.#changedSince(mark?.snapshot);
     await this.#enqueue(async () => {
       if (!(await projectionIsCurrent(this.db, this.cid))) await rebuildProjection(this.db, this.cid);
+      else if (mark) this.#unauthorised = mark.unauthorised; // counted again only when it can change
       await this.#ingest(changed);
     });
   }
@@ -181,7 +182,9 @@ export class CommunityDoc {
     if (this.#ingestFailed || this.#closed || this.#pending !== 1) return;
     const snapshot = Y.encodeSnapshot(Y.snapshot(this.doc));
     // A mark that cannot be written only means more checking at the next open.
-    await this.db.ingestMarks.put({ cid: this.cid, snapshot }).catch((error) => console.warn('ingest mark not saved', error));
+    await this.db.ingestMarks
+      .put({ cid: this.cid, snapshot, unauthorised: this.#unauthorised })
+      .catch((error) => console.warn('ingest mark not saved', error));
   }
 
   #persist(update: Uint8Array): void {
