@@ -82,7 +82,7 @@ export class CommunityDoc {
     const changed = this.#changedSince(mark?.snapshot);
     await this.#enqueue(async () => {
       if (!(await projectionIsCurrent(this.db, this.cid))) await rebuildProjection(this.db, this.cid);
-      else if (mark) this.#unauthorised = mark.unauthorised; // counted again only when it can change
+      else if (mark) this.#unauthorised = mark.unauthorised ?? null; // counted again only when it can change
       await this.#ingest(changed);
     });
   }
