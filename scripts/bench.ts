@@ -6,6 +6,7 @@
 // Benchmarks never fail on a time. A sync figure whose end state is never reached is printed with
 // "value": null and an "error"; any other step that cannot be carried out fails the run.
 // Usage: npm run bench [-- --no-build] [--rebuild] [--only se-bicycles-meta|generated-10k|sync|search] [--no-sync] [--no-search]
+//        [--no-analysis] [--port 4399]
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -33,8 +34,10 @@ import { DATASETS, ensureDataset, type DatasetName } from './data/datasets';
 import { SE_DATA_NAME } from './data/se-csv';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const PORT = 4399;
-const BLANK_PORT = 4398;
+const args = process.argv.slice(2);
+/** `--port N` serves the app on N and the blank page on N - 1, so two runs on one machine do not collide. */
+const PORT = args.includes('--port') ? Number(args[args.indexOf('--port') + 1]) : 4399;
+const BLANK_PORT = PORT - 1;
 const BASE = `http://127.0.0.1:${PORT}`;
 const BLANK = `http://127.0.0.1:${BLANK_PORT}/`;
 /** The sync figures get their own server, with the y-webrtc signaling server, and a relay. */
@@ -45,7 +48,6 @@ const SYNC_BASE = `http://127.0.0.1:${SYNC_PORT}`;
 /** Restarts of the browser for the cold offline start; the median is reported. */
 const COLD_RUNS = 3;
 
-const args = process.argv.slice(2);
 const only = args.includes('--only') ? (args[args.indexOf('--only') + 1] as DatasetName | 'sync' | 'search') : null;
 const log = (line: string) => console.error(`[bench] ${line}`);
 if (only && only !== 'sync' && only !== 'search' && !DATASETS.includes(only)) {
@@ -195,7 +197,7 @@ async function main() {
         await waitForServer(BASE, server);
         for (const [i, { meta, file }] of datasets.entries()) await benchDataset(meta.name, file, i === 0);
         // Analysis figures (recs.*, graph.*, dashboard.*, analysis.*): the worker's analyses (tests/bench/analysis-figures.ts).
-        await analysisFigures({ baseURL: BASE, datasets, emit, log });
+        if (!args.includes('--no-analysis')) await analysisFigures({ baseURL: BASE, datasets, emit, log });
       } finally {
         server.kill();
         blank.close();
