@@ -77,6 +77,10 @@ export class CommunityState {
   now = $state(Date.now());
   readonly facts: Live<CommunityFacts | null>;
   readonly names = $derived(new Map(this.membersList().map((m) => [m.key, m.name])));
+  // The feed's filter inputs as values, so its query restarts when they change, not each time the
+  // member list (10,000 rows in a large community) or the facts are read again.
+  readonly #feedTier = $derived(this.myTier?.tier ?? null);
+  readonly #feedStaff = $derived(this.canModerate);
 
   constructor(
     readonly db: HearthDb,
@@ -262,8 +266,8 @@ export class CommunityState {
       const n = limit();
       void this.now; // re-query when the clock ticks, so scheduled threads appear on time
       // Scheduled threads (created in the future) wait for their time; tier-limited ones show only to their tiers.
-      const tiers = this.myTier?.tier ?? null;
-      const staff = this.canModerate;
+      const tiers = this.#feedTier;
+      const staff = this.#feedStaff;
       return () =>
         this.db.threads
           .where('[cid+rank]')
