@@ -103,6 +103,9 @@ export interface AnalysisApi {
   suggestions(member: string, k: number): Promise<Suggestion[]>;
   /** A whole table of the last run as CSV (every row, not only the shown top). */
   csv(table: CsvTable): Promise<string>;
-  /** Every member's trust level, contributions and last activity now, packed (null: no genesis stored yet). */
-  memberStats(cid: string, now: number): Promise<PackedMemberStats | null>;
+  /**
+   * Every member's trust level, contributions and last activity now, packed (null: no genesis
+   * stored yet), with the version of that answer; `packed` is left out when it is `known`.
+   */
+  memberStats(cid: string, now: number, known?: string): Promise<{ version: string; packed: PackedMemberStats | null; unchanged?: true }>;
 }

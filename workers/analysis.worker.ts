@@ -6,7 +6,7 @@ import { analyse, tableCsv, type AnalysisState } from './analysis';
 import type { AnalysisApi } from './analysis-types';
 import { loadSnapshot } from './community/load-snapshot';
 import { suggestMembers } from './graph/analyse';
-import { loadMemberStats } from './members/member-stats';
+import { loadMemberStats, memberStatsVersion } from './members/member-stats';
 import { packMemberStats } from '../src/lib/domain/membership';
 
 let state: AnalysisState | null = null;
@@ -35,9 +35,11 @@ const api: AnalysisApi = {
   async csv(table) {
     return state ? tableCsv(state, table) : '';
   },
-  async memberStats(cid, now) {
+  async memberStats(cid, now, known) {
+    const version = await memberStatsVersion(cid, now);
+    if (version === known) return { version, packed: null, unchanged: true };
     const stats = await loadMemberStats(cid, now);
-    return stats && packMemberStats(stats);
+    return { version, packed: stats && packMemberStats(stats) };
   }
 };
 

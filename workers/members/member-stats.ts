@@ -13,6 +13,12 @@ const HOUR = 3_600_000;
 
 let last: { cid: string; count: number; hour: number; stats: MemberStats } | null = null;
 
+/** Names the answer `loadMemberStats` gives for (cid, now): equal versions, equal stats. */
+export async function memberStatsVersion(cid: string, now: number): Promise<string> {
+  const count = await openDb().records.where('cid').equals(cid).count();
+  return `${cid}/${count}/${Math.floor(now / HOUR)}`;
+}
+
 export async function loadMemberStats(cid: string, now: number): Promise<MemberStats | null> {
   const db = openDb();
   const count = await db.records.where('cid').equals(cid).count();
