@@ -9,17 +9,23 @@ import type { AnyRecord } from '../../src/lib/domain/record';
 import { openDb } from '../../src/lib/store/db';
 import { loadMemberStats } from './member-stats';
 
+/** A creator's community where Bob joined and replied to the creator's thread. */
+async function smallCommunity(name?: string) {
+  const creator = await newMember();
+  const bob = await newMember();
+  const genesis = await newCommunity(creator, name);
+  const cid = genesis.id;
+  const a = writer(creator, cid);
+  const b = writer(bob, cid, 1_700_000_100_000);
+  const thread = await a('thread', { title: 'Ride', body: 'Sunday' });
+  const reply = await b('reply', { thread: thread.id, parent: thread.id, body: 'In' });
+  const records: AnyRecord[] = [genesis, ...(await admit(creator, bob, cid)), thread, reply];
+  return { bob, genesis, cid, b, thread, reply, records };
+}
+
 describe('member stats in the worker', () => {
   it('match the domain rules over the stored records, and are recomputed when a record arrives', async () => {
-    const creator = await newMember();
-    const bob = await newMember();
-    const genesis = await newCommunity(creator);
-    const cid = genesis.id;
-    const a = writer(creator, cid);
-    const b = writer(bob, cid, 1_700_000_100_000);
-    const thread = await a('thread', { title: 'Ride', body: 'Sunday' });
-    const reply = await b('reply', { thread: thread.id, parent: thread.id, body: 'In' });
-    const records: AnyRecord[] = [genesis, ...(await admit(creator, bob, cid)), thread, reply];
+    const { bob, genesis, cid, b, thread, reply, records } = await smallCommunity();
     await openDb().records.bulkPut(records);
 
     const now = 1_700_000_500_000;
@@ -49,15 +55,7 @@ describe('member stats in the worker', () => {
 
 describe('member stats packed for the page', () => {
   it('unpack to the same trust levels, contributions and last activity', async () => {
-    const creator = await newMember();
-    const bob = await newMember();
-    const genesis = await newCommunity(creator, 'Packed');
-    const cid = genesis.id;
-    const a = writer(creator, cid);
-    const b = writer(bob, cid, 1_700_000_100_000);
-    const thread = await a('thread', { title: 'Ride', body: 'Sunday' });
-    const reply = await b('reply', { thread: thread.id, parent: thread.id, body: 'In' });
-    const records: AnyRecord[] = [genesis, ...(await admit(creator, bob, cid)), thread, reply];
+    const { genesis, records } = await smallCommunity('Packed');
     const auth = computeAuthority(genesis, records);
     const stats = memberStats(records, auth, currentSettings(records, auth), 1_700_000_500_000);
     const round = unpackMemberStats(structuredClone(packMemberStats(stats)));
