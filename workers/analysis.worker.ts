@@ -38,7 +38,7 @@ const api: AnalysisApi = {
   async memberStats(cid, now, known) {
     const version = await memberStatsVersion(cid, now);
     if (version === known) return { version, packed: null, unchanged: true };
-    const stats = await loadMemberStats(cid, now);
+    const stats = await loadMemberStats(cid, now, version);
     return { version, packed: stats && packMemberStats(stats) };
   }
 };

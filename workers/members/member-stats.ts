@@ -11,7 +11,7 @@ import { openDb } from '../../src/lib/store/db';
 
 const HOUR = 3_600_000;
 
-let last: { cid: string; count: number; hour: number; stats: MemberStats } | null = null;
+let last: { version: string; stats: MemberStats } | null = null;
 
 /** Names the answer `loadMemberStats` gives for (cid, now): equal versions, equal stats. */
 export async function memberStatsVersion(cid: string, now: number): Promise<string> {
@@ -19,16 +19,15 @@ export async function memberStatsVersion(cid: string, now: number): Promise<stri
   return `${cid}/${count}/${Math.floor(now / HOUR)}`;
 }
 
-export async function loadMemberStats(cid: string, now: number): Promise<MemberStats | null> {
+export async function loadMemberStats(cid: string, now: number, version?: string): Promise<MemberStats | null> {
+  version ??= await memberStatsVersion(cid, now);
+  if (last?.version === version) return last.stats;
   const db = openDb();
-  const count = await db.records.where('cid').equals(cid).count();
-  const hour = Math.floor(now / HOUR);
-  if (last && last.cid === cid && last.count === count && last.hour === hour) return last.stats;
   // The genesis is stored under the community's id (its own cid field is empty).
   const [genesis, records] = await Promise.all([db.records.get(cid), db.records.where('cid').equals(cid).toArray() as Promise<AnyRecord[]>]);
   if (genesis?.kind !== 'genesis') return null;
   const auth = computeAuthority(genesis, records);
   const stats = memberStats(records, auth, currentSettings(records.filter((r) => r.kind === 'settings'), auth), now);
-  last = { cid, count, hour, stats };
+  last = { version, stats };
   return stats;
 }
