@@ -44,36 +44,43 @@ export function fitTimeProximity(train: Feedback, meta: ItemMeta, options: { sca
 /**
  * Social tie to the item's author: how often the member and the author met in training
  * (one touched the other's thread, or both touched one thread). Self-ties count zero.
+ * Computed for one member when asked (their threads and those threads' members), not for every
+ * pair up front: at 10,000 members the pairs of co-participants run into millions.
  */
 export function fitAuthorAffinity(train: Feedback, meta: ItemMeta): Scorer & { tie(member: number, other: number): number } {
-  const ties = new Map<number, Map<number, number>>();
-  const add = (a: number, b: number, w: number) => {
-    if (a === b || a < 0 || b < 0) return;
-    let m = ties.get(a);
-    if (!m) ties.set(a, (m = new Map()));
-    m.set(b, (m.get(b) ?? 0) + w);
+  // Threads by author, compressed: author a's are byAuthor[authorPtr[a] .. authorPtr[a+1]).
+  const authorPtr = new Int32Array(train.members + 1);
+  for (let i = 0; i < train.items; i++) if (meta.author[i] >= 0) authorPtr[meta.author[i] + 1]++;
+  for (let a = 0; a < train.members; a++) authorPtr[a + 1] += authorPtr[a];
+  const byAuthor = new Int32Array(authorPtr[train.members]);
+  const fill = authorPtr.slice(0, train.members);
+  for (let i = 0; i < train.items; i++) if (meta.author[i] >= 0) byAuthor[fill[meta.author[i]]++] = i;
+
+  let last: { member: number; ties: Map<number, number> } | null = null;
+  const tiesOf = (member: number): Map<number, number> => {
+    if (last?.member === member) return last.ties;
+    const ties = new Map<number, number>();
+    const add = (other: number, w: number) => {
+      if (other !== member && other >= 0) ties.set(other, (ties.get(other) ?? 0) + w);
+    };
+    for (const i of train.itemsOf(member)) {
+      add(meta.author[i], 1);
+      // Co-participants of small threads know each other; in large threads the tie is diluted.
+      const members = train.membersOf(i);
+      if (members.length > 1 && members.length <= 30) for (const v of members) add(v, 1 / (members.length - 1));
+    }
+    if (member >= 0 && member < train.members) for (let p = authorPtr[member]; p < authorPtr[member + 1]; p++) for (const u of train.membersOf(byAuthor[p])) add(u, 1);
+    last = { member, ties };
+    return ties;
   };
-  for (let i = 0; i < train.items; i++) {
-    const members = train.membersOf(i);
-    const author = meta.author[i];
-    for (const u of members) {
-      add(u, author, 1);
-      add(author, u, 1);
-    }
-    // Co-participants of small threads know each other; in large threads the tie is diluted.
-    if (members.length > 1 && members.length <= 30) {
-      const w = 1 / (members.length - 1);
-      for (const u of members) for (const v of members) add(u, v, w);
-    }
-  }
-  const tie = (member: number, other: number) => ties.get(member)?.get(other) ?? 0;
+  const tie = (member: number, other: number) => tiesOf(member).get(other) ?? 0;
   return {
     name: 'author-affinity',
     tie,
     score(member) {
       const out = new Float64Array(train.items);
-      const mine = ties.get(member);
-      if (!mine) return out;
+      const mine = tiesOf(member);
+      if (!mine.size) return out;
       for (let i = 0; i < train.items; i++) {
         const a = meta.author[i];
         if (a >= 0 && a !== member) out[i] = Math.log1p(mine.get(a) ?? 0);

@@ -1,10 +1,11 @@
 // Connects one community's document to its peers: y-webrtc (room = community id, password =
-// room secret; BroadcastChannel between tabs) and, when configured, a relay running a Yjs
+// room secret; BroadcastChannel between tabs, see tab-sync.ts) and, when configured, a relay running a Yjs
 // websocket server. Presence travels in awareness; records only travel in the document.
-import { WebrtcProvider } from 'y-webrtc';
+import { Room, WebrtcProvider } from 'y-webrtc';
 // The same simple-peer build y-webrtc uses: patched so that histories past 256 KiB cross the channel.
 import SimplePeer from 'simple-peer/simplepeer.min.js';
 import { installChunking } from './webrtc-chunking';
+import { installTabSync } from './tab-sync';
 import { WebsocketProvider } from 'y-websocket';
 import { sha256, toBase64Url } from '../crypto/encoding';
 import type { CommunityDoc } from './community-doc';
@@ -55,6 +56,7 @@ export class PeerSync {
   async start(): Promise<void> {
     if (this.#webrtc) return;
     installChunking(SimplePeer as never);
+    installTabSync(Room);
     const doc = this.community.doc;
     const iceServers = this.settings.signaling.every(isLocal) ? [] : [{ urls: 'stun:stun.l.google.com:19302' }];
     const webrtc = new WebrtcProvider(this.community.cid, doc, {

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { Feedback, type Interaction } from './feedback';
+import { seededRandom } from './random';
+import { fitAuthorAffinity, type ItemMeta } from './signals';
+
+// Members 0..3; thread 0 by member 0 (touched by 0, 1, 2), thread 1 by member 1 (touched by 1, 3),
+// thread 2 by member 3 (touched by 3 only).
+const train = new Feedback(4, 3, [
+  { member: 0, item: 0, weight: 3, ts: 1 },
+  { member: 1, item: 0, weight: 2, ts: 2 },
+  { member: 2, item: 0, weight: 1, ts: 3 },
+  { member: 1, item: 1, weight: 3, ts: 4 },
+  { member: 3, item: 1, weight: 2, ts: 5 },
+  { member: 3, item: 2, weight: 3, ts: 6 }
+]);
+const meta: ItemMeta = { created: Float64Array.from([1, 4, 6]), author: Int32Array.from([0, 1, 3]) };
+
+/** The definition, pair by pair over every thread: what the per-member computation must equal. */
+function referenceTies(f: Feedback, m: ItemMeta): number[][] {
+  const ties = Array.from({ length: f.members }, () => new Array<number>(f.members).fill(0));
+  const add = (a: number, b: number, w: number) => {
+    if (a !== b && a >= 0 && b >= 0) ties[a][b] += w;
+  };
+  for (let i = 0; i < f.items; i++) {
+    const members = f.membersOf(i);
+    for (const u of members) {
+      add(u, m.author[i], 1);
+      add(m.author[i], u, 1);
+    }
+    if (members.length > 1 && members.length <= 30) for (const u of members) for (const v of members) add(u, v, 1 / (members.length - 1));
+  }
+  return ties;
+}
+
+describe('author affinity', () => {
+  it('counts touching a member’s thread, being touched, and sharing a small thread', () => {
+    const affinity = fitAuthorAffinity(train, meta);
+    // 1 touched 0's thread (1), and both were among thread 0's three members (½ each).
+    expect(affinity.tie(1, 0)).toBeCloseTo(1.5);
+    expect(affinity.tie(0, 1)).toBeCloseTo(1.5);
+    expect(affinity.tie(2, 1)).toBeCloseTo(0.5);
+    // 3 touched 1's thread, which had only the two of them.
+    expect(affinity.tie(3, 1)).toBeCloseTo(2);
+    expect(affinity.tie(2, 3)).toBe(0);
+    expect(affinity.tie(3, 3)).toBe(0);
+  });
+
+  it('scores threads by the log of the tie to their author, never the member’s own', () => {
+    const affinity = fitAuthorAffinity(train, meta);
+    expect([...affinity.score(3)]).toEqual([0, Math.log1p(2), 0]);
+    expect([...affinity.score(2)]).toEqual([Math.log1p(1.5), Math.log1p(0.5), 0]);
+  });
+
+  it('equals the pairwise definition on a random community, for every pair', () => {
+    const random = seededRandom('affinity');
+    const members = 40;
+    const items = 60;
+    const author = Int32Array.from({ length: items }, () => Math.floor(random() * (members + 3)) - 3);
+    const interactions: Interaction[] = [];
+    for (let i = 0; i < items; i++) {
+      const takers = 1 + Math.floor(random() * (random() < 0.2 ? 38 : 6));
+      for (let k = 0; k < takers; k++) interactions.push({ member: Math.floor(random() * members), item: i, weight: 1, ts: i });
+    }
+    const f = new Feedback(members, items, interactions);
+    const m: ItemMeta = { created: Float64Array.from({ length: items }, (_, i) => i), author };
+    const expected = referenceTies(f, m);
+    const affinity = fitAuthorAffinity(f, m);
+    for (let a = 0; a < members; a++) for (let b = 0; b < members; b++) expect(affinity.tie(a, b)).toBeCloseTo(expected[a][b], 12);
+  });
+});
