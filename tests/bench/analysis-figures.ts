@@ -149,6 +149,40 @@ async function waitForQuietPage(page: Page, quietMs: number, maxMs: number): Pro
   );
 }
 
+/**
+ * Waits until the community's stored record count has not changed for `stableMs`: the app's own
+ * first writes on the creator's device (automation's notices) come seconds after the page went
+ * quiet, once the member-stats worker answered. Returns how long that took (gives up after `maxMs`).
+ */
+async function waitForStableRecords(page: Page, cid: string, stableMs: number, maxMs: number): Promise<number> {
+  return page.evaluate(
+    async ([cid, stable, max]) => {
+      const db: IDBDatabase = await new Promise((resolve, reject) => {
+        const open = indexedDB.open('hearth');
+        open.onsuccess = () => resolve(open.result);
+        open.onerror = () => reject(open.error);
+      });
+      const count = () =>
+        new Promise<number>((resolve, reject) => {
+          const q = db.transaction('records').objectStore('records').index('cid').count(cid);
+          q.onsuccess = () => resolve(q.result);
+          q.onerror = () => reject(q.error);
+        });
+      const start = performance.now();
+      let last = await count();
+      let since = start;
+      while (performance.now() - since < stable && performance.now() - start < max) {
+        await new Promise((r) => setTimeout(r, 500));
+        const now = await count();
+        if (now !== last) [last, since] = [now, performance.now()];
+      }
+      db.close();
+      return performance.now() - start;
+    },
+    [cid, stableMs, maxMs] as const
+  );
+}
+
 async function runOnce(page: Page, cdp: CDPSession, profile: string, refresh: boolean, timeout: number): Promise<{ timings: Timings; maxGap: number; longTasks: number[]; memoryMb: number; longestTask: number }> {
   const status = page.getByTestId('analysis-status');
   const memory = sampleMemory(profile);
@@ -187,11 +221,12 @@ export async function analysisFigures(options: { baseURL: string; datasets: Data
       const imported = await importCommunityFile(device.page, file);
       // A creator looks at Insights on a device that has had the community a while, not in the
       // minutes after importing it: open the community once, let the app do its first work there
-      // (its document's first open, the first automation records), then close the browser and
+      // (its document's first open, the first automation records, until its record count holds still), then close the browser and
       // open it again, as on another day.
       await device.page.goto(`/c/${imported.cid}`);
       const firstWork = await waitForQuietPage(device.page, 5_000, 300_000);
-      options.log(`${meta.name}: community opened once; quiet after ${(firstWork / 1000).toFixed(1)} s; reopening the browser`);
+      const firstWrites = await waitForStableRecords(device.page, imported.cid, 15_000, 300_000);
+      options.log(`${meta.name}: community opened once; quiet after ${(firstWork / 1000).toFixed(1)} s, records unchanged for 15 s after ${(firstWrites / 1000).toFixed(1)} s more; reopening the browser`);
       await device.close();
       device = await openDevice(profile, options.baseURL);
       const page = device.page;
