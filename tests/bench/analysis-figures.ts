@@ -52,7 +52,7 @@ interface TraceEvent {
   tid: number;
   ts: number;
   dur?: number;
-  args?: { name?: string };
+  args?: { name?: string; chrome_mojo_event_info?: { mojo_interface_tag?: string } };
 }
 
 /** Starts a timeline trace of the page; `stop` returns the longest task (ms) on the renderer's main thread. */
@@ -70,7 +70,18 @@ async function traceMainThread(cdp: CDPSession): Promise<{ stop(): Promise<numbe
       const main = new Set(events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}/${e.tid}`));
       let longest = 0;
       const tasks = events.filter((e) => (e.name === 'RunTask' || e.name === 'ThreadControllerImpl::RunTask') && e.ph === 'X' && main.has(`${e.pid}/${e.tid}`));
-      for (const e of tasks) longest = Math.max(longest, (e.dur ?? 0) / 1000);
+      const within = (task: TraceEvent, name: string) => events.filter((e) => e.name === name && e.pid === task.pid && e.tid === task.tid && e.ts >= task.ts && e.ts < task.ts + (task.dur ?? 0));
+      // The harness's own DevTools commands (Playwright polling, this trace) run as main-thread
+      // tasks too: of those, only the page's promise callbacks that ran inside them count.
+      const appMs = (task: TraceEvent) => {
+        const devtools = within(task, 'Receive mojo message').some((e) => e.args?.chrome_mojo_event_info?.mojo_interface_tag === 'blink.mojom.DevToolsSession');
+        return (devtools ? within(task, 'RunMicrotasks').reduce((sum, e) => sum + (e.dur ?? 0), 0) : (task.dur ?? 0)) / 1000;
+      };
+      // Longest first; a task no longer than the longest so far cannot change it.
+      for (const e of [...tasks].sort((a, b) => (b.dur ?? 0) - (a.dur ?? 0))) {
+        if ((e.dur ?? 0) / 1000 <= longest) break;
+        longest = Math.max(longest, appMs(e));
+      }
       if (process.env.BENCH_TRACE_DEBUG) {
         // What ran inside the longest tasks: the timeline events they contain.
         for (const task of [...tasks].sort((a, b) => (b.dur ?? 0) - (a.dur ?? 0)).slice(0, 3)) {

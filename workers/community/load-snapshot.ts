@@ -2,7 +2,7 @@
 // the projections, already past the validation gate, and the few raw records they do not keep.
 // Reading here, not in the page, keeps the deserialisation of 100,000 rows off the main thread.
 // Records are only ever added (edits, reactions and deletions are new records), so an unchanged
-// record count means unchanged rows: a refresh then reuses the rows read last time and re-reads
+// record count (notices aside) means unchanged rows: a refresh then reuses the rows read last time and re-reads
 // only this device's view history.
 import { openDb } from '../../src/lib/store/db';
 import { viewsOf } from '../../src/lib/analysis/view-history';
@@ -13,7 +13,14 @@ let last: { cid: string; me: string; records: number; snapshot: CommunitySnapsho
 
 export async function loadSnapshot(cid: string, me: string): Promise<{ snapshot: CommunitySnapshot; reused: boolean }> {
   const db = openDb();
-  const [count, views] = await Promise.all([db.records.where('cid').equals(cid).count(), viewsOf(cid, me)]);
+  // Notices (automation's messages to one member) feed no analysis: the weekly nudge to the creator
+  // must not make the next refresh read every row again.
+  const [all, notices, views] = await Promise.all([
+    db.records.where('cid').equals(cid).count(),
+    db.records.where('[cid+kind]').equals([cid, 'notice']).count(),
+    viewsOf(cid, me)
+  ]);
+  const count = all - notices;
   const viewRows = views.map((v) => ({ thread: v.thread, count: v.count, at: v.at }));
   if (last && last.cid === cid && last.me === me && last.records === count) {
     const threadIds = new Set(last.snapshot.threads.map((t) => t.id));

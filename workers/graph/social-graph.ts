@@ -30,24 +30,40 @@ export type SocialGraph = Graph<Record<string, never>, EdgeAttributes>;
 
 export function buildSocialGraph(members: Iterable<string>, ties: Iterable<Tie>): SocialGraph {
   const graph: SocialGraph = new Graph({ type: 'undirected', multi: false, allowSelfLoops: false });
-  for (const m of members) graph.mergeNode(m);
+  // Members numbered in order of appearance, so a pair is one number (smaller index first).
+  const keys: string[] = [];
+  const index = new Map<string, number>();
+  const number = (k: string) => {
+    let i = index.get(k);
+    if (i === undefined) {
+      index.set(k, (i = keys.length));
+      keys.push(k);
+    }
+    return i;
+  };
+  for (const m of members) number(m);
   // Summed per pair first: one edge write per pair instead of one per interaction.
-  const pairs = new Map<string, EdgeAttributes & { a: string; b: string }>();
-  for (const t of ties) {
+  const pairs = new Map<number, EdgeAttributes & { a: number; b: number }>();
+  const tieList = [...ties];
+  for (const t of tieList) {
+    number(t.from);
+    number(t.to);
+  }
+  const n = keys.length;
+  for (const t of tieList) {
     if (t.from === t.to) continue;
     const forward = t.from < t.to;
-    const [a, b] = forward ? [t.from, t.to] : [t.to, t.from];
-    const key = `${a}\n${b}`;
+    const x = index.get(t.from)!;
+    const y = index.get(t.to)!;
+    const [a, b] = forward ? [x, y] : [y, x];
+    const key = a * n + b;
     let p = pairs.get(key);
     if (!p) pairs.set(key, (p = { a, b, weight: 0, forward: 0, backward: 0 }));
     p.weight += TIE_WEIGHT[t.kind];
     if (forward) p.forward++;
     else p.backward++;
   }
-  for (const { a, b, ...attr } of pairs.values()) {
-    graph.mergeNode(a);
-    graph.mergeNode(b);
-    graph.addEdge(a, b, attr);
-  }
+  for (const k of keys) graph.addNode(k);
+  for (const { a, b, ...attr } of pairs.values()) graph.addEdge(keys[a], keys[b], attr);
   return graph;
 }

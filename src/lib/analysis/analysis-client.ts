@@ -1,8 +1,8 @@
 // The page's side of the analysis workers: starts them on first use, calls their typed API through
 // comlink, forwards progress, and cancels a run by terminating the workers (a long synchronous
 // computation cannot be interrupted any other way); the next call starts fresh ones.
-// A run uses two workers at once: the social graph (graph metrics, Louvain, the view's layout) in
-// one, the dashboard, members and recommendations in the other. Each reads the community from
+// A run uses two workers at once: the social graph (graph metrics, Louvain, the view's layout) and
+// the member segments and churn in one, the dashboard and recommendations in the other. Each reads the community from
 // IndexedDB itself, so nothing large crosses between them, and on a phone's several cores a full
 // refresh takes about as long as its larger half.
 import * as Comlink from 'comlink';
@@ -41,7 +41,9 @@ class Lane {
 }
 
 /** Tables whose rows live in the graph worker's last run. */
-const GRAPH_TABLES = new Set<CsvTable>(['pagerank', 'bridges', 'referrals']);
+const GRAPH_TABLES = new Set<CsvTable>(['pagerank', 'bridges', 'referrals', 'segments', 'churn']);
+/** Parts run in the graph worker: the graph, and the member segments and churn beside it, so the two halves take about as long. */
+const GRAPH_LANE = new Set<AnalysisPart>(['graph', 'members']);
 
 /** One result from the two lanes' results: each part comes from the lane that ran it; step times add up (each step ran in one lane). */
 export function mergeResults(results: AnalysisResult[], wallMs: number): AnalysisResult {
@@ -87,8 +89,8 @@ export class AnalysisClient {
   async run(cid: string, me: string, parts: AnalysisPart[], onProgress?: (p: Progress) => void): Promise<AnalysisResult> {
     this.#ready = null;
     const started = performance.now();
-    const graphParts = parts.filter((p) => p === 'graph');
-    const mainParts = parts.filter((p) => p !== 'graph');
+    const graphParts = parts.filter((p) => GRAPH_LANE.has(p));
+    const mainParts = parts.filter((p) => !GRAPH_LANE.has(p));
     // Progress of the whole run: the lanes' steps added up.
     const latest = new Map<Lane, Progress>();
     const report = (lane: Lane) =>

@@ -1,0 +1,42 @@
+// The analysis worker's read of a community: rows read once are reused while the records that feed
+// the analyses are unchanged, and read again when one arrives.
+import 'fake-indexeddb/auto';
+import { describe, expect, it } from 'vitest';
+import { admit, newCommunity, newMember, writer } from '../../tests/unit/community-fixture';
+import type { AnyRecord } from '../../src/lib/domain/record';
+import { openDb } from '../../src/lib/store/db';
+import { applyRecords } from '../../src/lib/store/projection';
+import { loadSnapshot } from './load-snapshot';
+
+describe('the analysis snapshot', () => {
+  it('is reused after a notice, and read again after a reply', async () => {
+    const creator = await newMember();
+    const bob = await newMember();
+    const genesis = await newCommunity(creator, 'Snapshot');
+    const cid = genesis.id;
+    const a = writer(creator, cid);
+    const b = writer(bob, cid, 1_700_000_100_000);
+    const thread = await a('thread', { title: 'Ride', body: 'Sunday' });
+    const reply = await b('reply', { thread: thread.id, parent: thread.id, body: 'In' });
+    const records: AnyRecord[] = [genesis, ...(await admit(creator, bob, cid)), thread, reply];
+    const db = openDb();
+    await db.records.bulkPut(records);
+    await applyRecords(db, cid, records);
+
+    const first = await loadSnapshot(cid, creator.publicKey);
+    expect(first.reused).toBe(false);
+    expect(first.snapshot.replies.map((r) => r.author)).toEqual([bob.publicKey]);
+
+    const notice = await a('notice', { to: creator.publicKey, text: 'Weekly nudge' });
+    await db.records.put(notice);
+    await applyRecords(db, cid, [notice]);
+    expect((await loadSnapshot(cid, creator.publicKey)).reused).toBe(true);
+
+    const second = await a('reply', { thread: thread.id, parent: reply.id, body: 'See you' });
+    await db.records.put(second);
+    await applyRecords(db, cid, [second]);
+    const after = await loadSnapshot(cid, creator.publicKey);
+    expect(after.reused).toBe(false);
+    expect(after.snapshot.replies).toHaveLength(2);
+  });
+});
