@@ -199,11 +199,37 @@ async function runOnce(page: Page, cdp: CDPSession, profile: string, refresh: bo
   const memory = sampleMemory(profile);
   const trace = await traceMainThread(cdp);
   await page.evaluate(startProbe);
-  if (refresh) {
-    await page.getByRole('button', { name: 'Refresh' }).click();
-    await page.locator('[data-testid="analysis-status"][data-status="running"]').waitFor({ timeout });
-  }
-  await page.locator('[data-testid="analysis-status"][data-status="done"]').waitFor({ timeout });
+  // Clicked and awaited inside the page: Playwright's role locators and polling run on the page's
+  // main thread too (an accessibility walk of the whole dashboard), which is the harness, not the app.
+  await page.evaluate(
+    ([refresh, timeout]) =>
+      new Promise<void>((resolve, reject) => {
+        const status = document.querySelector('[data-testid="analysis-status"]');
+        if (!status) return reject(new Error('no analysis status'));
+        let started = !refresh;
+        const check = () => {
+          const now = status.getAttribute('data-status');
+          if (now === 'running') started = true;
+          if (now === 'error') finish(new Error('analysis failed'));
+          else if (started && now === 'done') finish();
+        };
+        const observer = new MutationObserver(check);
+        const timer = setTimeout(() => finish(new Error('analysis did not finish')), timeout);
+        const finish = (error?: Error) => {
+          observer.disconnect();
+          clearTimeout(timer);
+          if (error) reject(error);
+          else resolve();
+        };
+        observer.observe(status, { attributes: true, attributeFilter: ['data-status'] });
+        if (refresh) {
+          const button = [...status.querySelectorAll('button')].find((b) => b.textContent?.includes('Refresh'));
+          if (!button) return finish(new Error('no Refresh button'));
+          button.click();
+        } else check();
+      }),
+    [refresh, timeout] as const
+  );
   // Let the page draw the result: that main-thread work belongs to the run too.
   await page.waitForTimeout(500);
   const probe = await page.evaluate(() => {
