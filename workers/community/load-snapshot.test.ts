@@ -39,4 +39,31 @@ describe('the analysis snapshot', () => {
     expect(after.reused).toBe(false);
     expect(after.snapshot.replies).toHaveLength(2);
   });
+
+  it('is reused without counting while the ingest mark holds, and read again once it moves', async () => {
+    const creator = await newMember();
+    const genesis = await newCommunity(creator, 'Marked');
+    const cid = genesis.id;
+    const a = writer(creator, cid);
+    const thread = await a('thread', { title: 'Ride', body: 'Sunday' });
+    const db = openDb();
+    await db.records.bulkPut([genesis, thread]);
+    await applyRecords(db, cid, [genesis, thread]);
+    await db.ingestMarks.put({ cid, snapshot: Uint8Array.of(1, 2, 3), unauthorised: 0 });
+    expect((await loadSnapshot(cid, creator.publicKey)).reused).toBe(false);
+
+    // The gate marks every ingest; a record stored without moving the mark is not looked for.
+    const reply = await a('reply', { thread: thread.id, parent: thread.id, body: 'Me' });
+    await db.records.put(reply);
+    await applyRecords(db, cid, [reply]);
+    expect((await loadSnapshot(cid, creator.publicKey)).reused).toBe(true);
+
+    await db.ingestMarks.put({ cid, snapshot: Uint8Array.of(1, 2, 4), unauthorised: 0 });
+    const after = await loadSnapshot(cid, creator.publicKey);
+    expect(after.reused).toBe(false);
+    expect(after.snapshot.replies).toHaveLength(1);
+    // Moved again with nothing new counted: the rows are kept.
+    await db.ingestMarks.put({ cid, snapshot: Uint8Array.of(1, 2, 5), unauthorised: 0 });
+    expect((await loadSnapshot(cid, creator.publicKey)).reused).toBe(true);
+  });
 });

@@ -3,7 +3,7 @@
 import Dexie from 'dexie';
 import type { PostRow, ThreadRow } from '../domain/posts';
 import type { AnyRecord } from '../domain/record';
-import type { HearthDb, StoredRecord } from '../store/db';
+import { recordsOfKinds, type HearthDb, type StoredRecord } from '../store/db';
 import { authorityOf } from '../store/projection';
 import { answerDoc, noteDoc, pollDoc, questionDoc, replyDoc, threadDoc, type SearchDoc } from './documents';
 
@@ -38,18 +38,12 @@ export async function loadAllDocs(db: HearthDb, cid: string): Promise<SearchDoc[
     const d = replyDoc(r, threadById.get(r.thread), r.parent ? replyById.get(r.parent) : undefined);
     if (d) docs.push(d);
   }
-  const roots = await db.records
-    .where('[cid+kind]')
-    .anyOf(RECORD_KINDS.map((k) => [cid, k]))
-    .toArray();
+  const roots = await recordsOfKinds(db, cid, RECORD_KINDS);
   if (!roots.length) return docs;
   const auth = await authorityOf(db, cid);
   if (!auth) return docs;
   const related = groupByTarget(
-    await db.records
-      .where('[cid+kind]')
-      .anyOf([...LIFECYCLE_KINDS, 'answer', 'note-edit', 'note-access'].map((k) => [cid, k]))
-      .toArray()
+    await recordsOfKinds(db, cid, [...LIFECYCLE_KINDS, 'answer', 'note-edit', 'note-access'])
   );
   const rel = (id: string) => related.get(id) ?? [];
   const byId = new Map(roots.map((r) => [r.id, r]));

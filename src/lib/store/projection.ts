@@ -8,7 +8,7 @@ import { isPost, projectCommunity, projectMember, projectMembers, projectPost, p
 import { targetOf, type AnyRecord, type SignedRecord } from '../domain/record';
 import { firstPerAutoKey } from '../domain/automation';
 import { isInteractionRoot, projectInteraction, projectRoots, type InteractionRoot, type InteractionRows } from '../domain/interaction';
-import type { CommunityRow, HearthDb, StoredRecord } from './db';
+import { recordsOfKinds, type CommunityRow, type HearthDb, type StoredRecord } from './db';
 
 /** Bump when row shapes or projection rules change: every community is rebuilt from its records on open. */
 export const PROJECTION_VERSION = 6;
@@ -34,10 +34,7 @@ function stored(r: AnyRecord): StoredRecord {
 async function loadAuthority(db: HearthDb, cid: string): Promise<Authority | null> {
   const genesis = await db.records.get(cid);
   if (!genesis || genesis.kind !== 'genesis') return null;
-  const records = await db.records
-    .where('[cid+kind]')
-    .anyOf(AUTHORITY_RECORD_KINDS.map((k) => [cid, k]))
-    .toArray();
+  const records = await recordsOfKinds(db, cid, AUTHORITY_RECORD_KINDS);
   return computeAuthority(genesis, records);
 }
 
