@@ -44,14 +44,13 @@ export function buildSocialGraph(members: Iterable<string>, ties: Iterable<Tie>)
   for (const m of members) number(m);
   // Summed per pair first: one edge write per pair instead of one per interaction.
   const pairs = new Map<number, EdgeAttributes & { a: number; b: number }>();
-  const tieList = [...ties];
+  const tieList = [...ties].filter((t) => t.from !== t.to);
   for (const t of tieList) {
     number(t.from);
     number(t.to);
   }
   const n = keys.length;
   for (const t of tieList) {
-    if (t.from === t.to) continue;
     const forward = t.from < t.to;
     const x = index.get(t.from)!;
     const y = index.get(t.to)!;
