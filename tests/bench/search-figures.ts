@@ -193,10 +193,12 @@ async function quietPage(page: Page, timeout = 120_000): Promise<number> {
   );
 }
 
-async function writeReply(page: Page, text: string) {
+async function writeReply(page: Page, text: string, log?: (line: string) => void) {
   await page.locator('#reply-body').fill(text);
+  const started = Date.now();
   await page.getByRole('button', { name: 'Send reply' }).click();
-  await page.getByTestId('post').filter({ hasText: text.slice(0, 20) }).first().waitFor({ timeout: 180_000 });
+  await page.getByTestId('post').filter({ hasText: text.slice(0, 20) }).first().waitFor({ timeout: 600_000 });
+  log?.(`search: reply shown ${Date.now() - started} ms after "Send reply"`);
 }
 
 async function writeThread(page: Page, cid: string, title: string, body: string) {
@@ -245,7 +247,7 @@ export async function searchFigures(o: SearchBenchOptions): Promise<void> {
       const applies: number[] = [];
       const posts = CHINESE_POSTS.map((zh, i) => [zh, ENGLISH_POSTS[i]]).flat();
       for (const [i, text] of posts.entries()) {
-        if (i < posts.length / 2) await writeReply(page, text);
+        if (i < posts.length / 2) await writeReply(page, text, i === 0 ? o.log : undefined);
         else await writeThread(page, cid, text.slice(0, 40), text);
         const all = await waitForMeasure(page, 'hearth-search.update', seen + 1, 180_000);
         updates.push(...all.slice(seen));
