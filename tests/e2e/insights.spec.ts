@@ -40,8 +40,13 @@ test('the creator sees insights and For you computed off the main thread, and ca
     expect(csv).toBeTruthy();
 
     // Responsive while the worker runs: no main-thread task over 50 ms from the click until done.
-    const before = await page.evaluate(() => performance.now());
-    await page.getByRole('button', { name: 'Refresh' }).click();
+    // The click is made in the page: resolving a role locator walks the accessibility tree of the
+    // whole dashboard on the page's main thread (60–115 ms), which is Playwright's task, not the app's.
+    const before = await page.evaluate(() => {
+      const at = performance.now();
+      [...document.querySelectorAll('button')].find((b) => b.textContent?.trim() === 'Refresh')!.click();
+      return at;
+    });
     await expect(status).toHaveAttribute('data-status', 'running');
     await expect(status).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
     const during = await longTasksSince(page, before);
