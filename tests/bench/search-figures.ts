@@ -225,6 +225,11 @@ export async function searchFigures(o: SearchBenchOptions): Promise<void> {
     const device = await openDevice(profile, base);
     try {
       const page = device.page;
+      // The page's own errors and warnings, so a post that never shows leaves a trace in the log.
+      page.on('pageerror', (e) => o.log(`  page error: ${e.message}`));
+      page.on('console', (m) => {
+        if ((m.type() === 'error' || m.type() === 'warning') && !m.text().includes('WebSocket')) o.log(`  page ${m.type()}: ${m.text().slice(0, 300)}`);
+      });
       // The community's creator, so the posts the benchmark writes are a member's.
       await importIdentity(page, await storedKeysFor(DEMO_CREATOR.namespace, DEMO_CREATOR.handle), DEMO_CREATOR.name);
       const imported = await importCommunityFile(page, file);
