@@ -252,6 +252,7 @@ export async function searchFigures(o: SearchBenchOptions): Promise<void> {
       const applies: number[] = [];
       const posts = CHINESE_POSTS.map((zh, i) => [zh, ENGLISH_POSTS[i]]).flat();
       for (const [i, text] of posts.entries()) {
+        o.log(`  post ${i + 1} of ${posts.length} (${i < posts.length / 2 ? 'reply' : 'thread'})`);
         if (i < posts.length / 2) await writeReply(page, text, i === 0 ? o.log : undefined);
         else await writeThread(page, cid, text.slice(0, 40), text);
         const all = await waitForMeasure(page, 'hearth-search.update', seen + 1, 180_000);
