@@ -199,7 +199,7 @@ async function runOnce(page: Page, cdp: CDPSession, profile: string, refresh: bo
   const memory = sampleMemory(profile);
   const trace = await traceMainThread(cdp);
   await page.evaluate(startProbe);
-  await page.getByTestId('analysis-status').waitFor({ state: 'attached', timeout });
+  await status.waitFor({ state: 'attached', timeout });
   // Clicked and awaited inside the page: Playwright's role locators and polling run on the page's
   // main thread too (an accessibility walk of the whole dashboard), which is the harness, not the app.
   await page.evaluate(

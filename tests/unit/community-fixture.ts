@@ -36,3 +36,17 @@ export async function admit(creator: Identity, member: Identity, cid: string, at
   const join = await sealRecord(member, { kind: 'join', cid, ts: at + 1, body: { invite: invite.id } });
   return [invite, join] as const;
 }
+
+/** A creator's community where Bob joined and replied to the creator's thread. */
+export async function smallCommunity(name?: string) {
+  const creator = await newMember();
+  const bob = await newMember();
+  const genesis = await newCommunity(creator, name);
+  const cid = genesis.id;
+  const a = writer(creator, cid);
+  const b = writer(bob, cid, 1_700_000_100_000);
+  const thread = await a('thread', { title: 'Ride', body: 'Sunday' });
+  const reply = await b('reply', { thread: thread.id, parent: thread.id, body: 'In' });
+  const records: AnyRecord[] = [genesis, ...(await admit(creator, bob, cid)), thread, reply];
+  return { creator, bob, genesis, cid, a, b, thread, reply, records };
+}

@@ -2,23 +2,14 @@
 // the analyses are unchanged, and read again when one arrives.
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { admit, newCommunity, newMember, writer } from '../../tests/unit/community-fixture';
-import type { AnyRecord } from '../../src/lib/domain/record';
+import { newCommunity, newMember, smallCommunity, writer } from '../../tests/unit/community-fixture';
 import { openDb } from '../../src/lib/store/db';
 import { applyRecords } from '../../src/lib/store/projection';
 import { loadSnapshot } from './load-snapshot';
 
 describe('the analysis snapshot', () => {
   it('is reused after a notice, and read again after a reply', async () => {
-    const creator = await newMember();
-    const bob = await newMember();
-    const genesis = await newCommunity(creator, 'Snapshot');
-    const cid = genesis.id;
-    const a = writer(creator, cid);
-    const b = writer(bob, cid, 1_700_000_100_000);
-    const thread = await a('thread', { title: 'Ride', body: 'Sunday' });
-    const reply = await b('reply', { thread: thread.id, parent: thread.id, body: 'In' });
-    const records: AnyRecord[] = [genesis, ...(await admit(creator, bob, cid)), thread, reply];
+    const { creator, bob, cid, a, thread, reply, records } = await smallCommunity('Snapshot');
     const db = openDb();
     await db.records.bulkPut(records);
     await applyRecords(db, cid, records);

@@ -2,26 +2,11 @@
 // records, served again without a read while the record count and the hour stay the same.
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { admit, newCommunity, newMember, writer } from '../../tests/unit/community-fixture';
+import { smallCommunity } from '../../tests/unit/community-fixture';
 import { computeAuthority } from '../../src/lib/domain/authority';
 import { currentSettings, memberStats, packMemberStats, unpackMemberStats } from '../../src/lib/domain/membership';
-import type { AnyRecord } from '../../src/lib/domain/record';
 import { openDb } from '../../src/lib/store/db';
 import { loadMemberStats } from './member-stats';
-
-/** A creator's community where Bob joined and replied to the creator's thread. */
-async function smallCommunity(name?: string) {
-  const creator = await newMember();
-  const bob = await newMember();
-  const genesis = await newCommunity(creator, name);
-  const cid = genesis.id;
-  const a = writer(creator, cid);
-  const b = writer(bob, cid, 1_700_000_100_000);
-  const thread = await a('thread', { title: 'Ride', body: 'Sunday' });
-  const reply = await b('reply', { thread: thread.id, parent: thread.id, body: 'In' });
-  const records: AnyRecord[] = [genesis, ...(await admit(creator, bob, cid)), thread, reply];
-  return { bob, genesis, cid, b, thread, reply, records };
-}
 
 describe('member stats in the worker', () => {
   it('match the domain rules over the stored records, and are recomputed when a record arrives', async () => {
