@@ -7,6 +7,8 @@ import type { Identity } from '../../src/lib/crypto/identity';
 import type { AnyRecord, BodyOf, Kind, SignedRecord } from '../../src/lib/domain/record';
 import { compareRecords } from '../../src/lib/domain/record';
 import { identityFor } from './member-keys';
+import { inviteKeyOf, signJoinProof } from '../../src/lib/crypto/invite-key';
+import { sha256, toBase64Url } from '../../src/lib/crypto/encoding';
 
 export interface PlanMember {
   handle: string;
@@ -53,12 +55,15 @@ export async function sealPlan(plan: CommunityPlan, onProgress: (done: number, t
   const cid = genesis.id;
   const seal = <K extends Kind>(who: Identity, kind: K, ts: number, body: BodyOf<K>) => sealRecord(who, { kind, cid, ts, body });
   const creatorProfile = await seal(creator, 'profile', start + 1, { name: DEMO_CREATOR.name });
+  // The invite key is derived like members' keys, so the same plan always seals the same records.
+  const inviteSeed = toBase64Url((await sha256(new TextEncoder().encode(`hearth-invite-key:${plan.keyNamespace}:${plan.invite.nonce}`))).slice(0, 32));
   const invite = await seal(creator, 'invite', start + 2, {
     role: 'member',
     expiresAt: null,
     maxUses: null,
     label: plan.invite.label,
-    nonce: plan.invite.nonce
+    nonce: plan.invite.nonce,
+    key: inviteKeyOf(inviteSeed)!
   });
 
   const firstRecord = new Map<string, number>();
@@ -84,7 +89,7 @@ export async function sealPlan(plan: CommunityPlan, onProgress: (done: number, t
     const latest = Math.min(first - 2, m.joinedAt ?? first - 60_000);
     const joinTs = Math.max(invite.ts + 1, Math.round(latest));
     const who = identities.get(m.handle)!;
-    const join = await seal(who, 'join', joinTs, { invite: invite.id });
+    const join = await seal(who, 'join', joinTs, { invite: invite.id, key: invite.body.key, proof: signJoinProof(inviteSeed, { cid, invite: invite.id, member: who.publicKey }) });
     const profile = await seal(who, 'profile', joinTs + 1, { name: m.name });
     tick();
     tick();

@@ -16,7 +16,7 @@ function expectAllShown(cid: string, records: AnyRecord[]) {
   const genesis = records.find((r): r is SignedRecord<'genesis'> => r.kind === 'genesis')!;
   expect(genesis.id).toBe(cid);
   const auth = computeAuthority(genesis, records);
-  const unshown = records.filter((r) => !auth.isMember(r.author, r.ts));
+  const unshown = records.filter((r) => !auth.accepts(r));
   expect(unshown.map((r) => r.kind)).toEqual([]);
   return { auth, ...projectCommunity(records, auth) };
 }

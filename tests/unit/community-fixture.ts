@@ -1,6 +1,7 @@
 // Builds real signed records for unit tests: real keys, real signatures, no stubs.
 import { generateIdentity, type Identity } from '../../src/lib/crypto/identity';
 import { sealRecord } from '../../src/lib/crypto/record-seal';
+import { generateInviteKey, signJoinProof } from '../../src/lib/crypto/invite-key';
 import type { AnyRecord, BodyOf, Kind, SignedRecord } from '../../src/lib/domain/record';
 
 export async function newMember(): Promise<Identity> {
@@ -23,6 +24,23 @@ export function writer(identity: Identity, cid: string, start = 1_700_000_001_00
 }
 
 export type AnyWriter = ReturnType<typeof writer>;
+
+/** Invite private keys made by `inviteKey`, by public key: the fixture plays the link's holder. */
+const inviteSeeds = new Map<string, string>();
+
+/** A fresh invite key for an invite body (`{ key }`); its private half is kept for `joinBody`. */
+export function inviteKey(): { key: string } {
+  const pair = generateInviteKey();
+  inviteSeeds.set(pair.publicKey, pair.seed);
+  return { key: pair.publicKey };
+}
+
+/** The body of a valid join on `invite` by `member`: signed with the invite's private key, as the link's holder does. */
+export function joinBody(invite: SignedRecord<'invite'>, member: Identity): BodyOf<'join'> {
+  const seed = inviteSeeds.get(invite.body.key);
+  if (!seed) throw new Error('invite key not made by this fixture');
+  return { invite: invite.id, key: invite.body.key, proof: signJoinProof(seed, { cid: invite.cid, invite: invite.id, member: member.publicKey }) };
+}
 export type { AnyRecord };
 
 /** An open invite from the creator and the member's join with it: makes `member` a member. */
@@ -31,9 +49,9 @@ export async function admit(creator: Identity, member: Identity, cid: string, at
     kind: 'invite',
     cid,
     ts: at,
-    body: { role, expiresAt: null, maxUses: null, label: 'test', nonce: 'x' }
+    body: { role, expiresAt: null, maxUses: null, label: 'test', nonce: 'x', ...inviteKey() }
   });
-  const join = await sealRecord(member, { kind: 'join', cid, ts: at + 1, body: { invite: invite.id } });
+  const join = await sealRecord(member, { kind: 'join', cid, ts: at + 1, body: joinBody(invite, member) });
   return [invite, join] as const;
 }
 

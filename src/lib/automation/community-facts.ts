@@ -55,7 +55,7 @@ export async function communityFacts(db: HearthDb, cid: string, now: number): Pr
   ]);
   const settings = currentSettings(settingsRecords, auth);
   const tiers = tierDefinitions(tierRecords, auth);
-  const validPayments = payments.filter((p) => auth.isMember(p.author, p.ts));
+  const validPayments = payments.filter((p) => auth.accepts(p));
   const memberTiers = new Map([...auth.members.keys()].map((k) => [k, memberTier(k, auth, tiers, validPayments, settings.graceDays, now)]));
   const autoRecords = [...notices.filter((n) => n.body.auto), ...threads].filter((r) => {
     const role = auth.roleOf(r.author);
@@ -63,7 +63,7 @@ export async function communityFacts(db: HearthDb, cid: string, now: number): Pr
   });
   const done = new Set(autoRecords.map((r) => `${r.body.auto!.rule}:${r.body.auto!.key}`));
   const log = firstPerAutoKey(autoRecords).sort((a, b) => b.ts - a.ts);
-  const shownNotices = firstPerAutoKey(notices.filter((n) => auth.isMember(n.author, n.ts) && (!n.body.auto || ['creator', 'admin'].includes(auth.roleOf(n.author) ?? ''))));
+  const shownNotices = firstPerAutoKey(notices.filter((n) => auth.accepts(n) && (!n.body.auto || ['creator', 'admin'].includes(auth.roleOf(n.author) ?? ''))));
   return { auth, settings, tiers, payments: validPayments, memberTiers, done, log, notices: shownNotices };
 }
 

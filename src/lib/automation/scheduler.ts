@@ -2,12 +2,13 @@
 // every minute while open, and after sync brings new records. Actions are signed records like any
 // member's, marked with their rule, key and this device's name.
 import type { Identity } from '../crypto/identity';
-import { sealRecord } from '../crypto/record-seal';
+import { sealNext } from '../store/record-chain';
 import { evaluateRules, type Action } from '../domain/automation';
 import type { AnyRecord } from '../domain/record';
 import type { HearthDb } from '../store/db';
 import type { CommunityDoc } from '../sync/community-doc';
 import { communityFacts, type MemberStatsSource } from './community-facts';
+import { admitPending, closeExpiredInvites } from './admissions';
 
 const EVERY_MS = 60_000;
 
@@ -55,7 +56,7 @@ export async function runAutomation(db: HearthDb, doc: CommunityDoc, identity: I
     trustPublished: published
   });
   for (const a of actions) {
-    const record = await sealRecord(identity, {
+    const record = await sealNext(db, identity, {
       kind: a.kind,
       cid: doc.cid,
       ts: now,
@@ -75,6 +76,9 @@ export function startAutomation(db: HearthDb, doc: CommunityDoc, identity: Ident
     if (running) return void (again = true);
     running = true;
     try {
+      // Admissions first and on any member's device that may admit: a newcomer waits for them.
+      await admitPending(db, doc, identity);
+      await closeExpiredInvites(db, doc, identity);
       await runAutomation(db, doc, identity, memberStats);
     } catch (e) {
       console.error('automation run failed', e);
@@ -89,7 +93,7 @@ export function startAutomation(db: HearthDb, doc: CommunityDoc, identity: Ident
   const timer = setInterval(tick, EVERY_MS);
   const off = doc.onAccepted((records) => {
     // New members or payments may be due for a rule; our own automation records are not.
-    if (records.some((r) => r.kind === 'join' || r.kind === 'profile' || r.kind === 'payment' || r.kind === 'settings' || r.kind === 'tier')) tick();
+    if (records.some((r) => r.kind === 'join' || r.kind === 'admit' || r.kind === 'profile' || r.kind === 'payment' || r.kind === 'settings' || r.kind === 'tier')) tick();
   });
   tick();
   return () => {

@@ -3,17 +3,19 @@ import { newCommunity, newMember } from '../../../tests/unit/community-fixture';
 import { sealRecord } from './record-seal';
 import { decodeInvite, encodeInvite, type InvitePayload } from './invite-token';
 import { fromBase64Url, randomId, toBase64Url } from './encoding';
+import { generateInviteKey } from './invite-key';
 
 async function payload(expiresAt: number | null = null): Promise<InvitePayload> {
   const alice = await newMember();
   const genesis = await newCommunity(alice);
+  const key = generateInviteKey();
   const invite = await sealRecord(alice, {
     kind: 'invite',
     cid: genesis.id,
     ts: 1_700_000_000_100,
-    body: { role: 'member', tier: 'gold', expiresAt, maxUses: 3, label: 'friends', nonce: 'n' }
+    body: { role: 'member', tier: 'gold', expiresAt, maxUses: 3, label: 'friends', nonce: 'n', key: key.publicKey }
   });
-  return { cid: genesis.id, secret: randomId(32), signaling: ['ws://localhost:4444'], relay: null, invite, genesis, inviterName: 'Alice' };
+  return { cid: genesis.id, secret: randomId(32), signaling: ['ws://localhost:4444'], relay: null, invite, genesis, inviterName: 'Alice', inviteKey: key.seed };
 }
 
 describe('invite links', () => {
@@ -32,6 +34,8 @@ describe('invite links', () => {
     const p = await payload();
     const tampered = { ...p, invite: { ...p.invite, body: { ...p.invite.body, role: 'admin' as const } } };
     expect(await decodeInvite(await encodeInvite(tampered))).toEqual({ ok: false, reason: 'invite.tampered' });
+    // A link whose invite key is not the invite's own could never sign a join.
+    expect(await decodeInvite(await encodeInvite({ ...p, inviteKey: generateInviteKey().seed }))).toEqual({ ok: false, reason: 'invite.tampered' });
 
     const other = await payload();
     expect(await decodeInvite(await encodeInvite({ ...p, cid: other.cid }))).toEqual({ ok: false, reason: 'invite.wrong_community' });

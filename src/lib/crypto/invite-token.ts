@@ -4,6 +4,7 @@
 import * as v from 'valibot';
 import { checkRecord } from './record-seal';
 import { fromBase64Url, toBase64Url } from './encoding';
+import { inviteKeyOf } from './invite-key';
 import type { SignedRecord } from '../domain/record';
 
 export interface InvitePayload {
@@ -15,6 +16,8 @@ export interface InvitePayload {
   genesis: SignedRecord<'genesis'>;
   /** Display name of the inviter at the time of the invite (a hint; the key is what counts). */
   inviterName: string;
+  /** The invite's private key (32-byte seed, base64url): signs the newcomer's join (crypto/invite-key). */
+  inviteKey: string;
 }
 
 /** Links longer than this are refused before any parsing work: an invite is a few kilobytes. */
@@ -28,7 +31,8 @@ const PayloadSchema = v.strictObject({
   relay: v.nullable(v.pipe(v.string(), v.regex(/^wss?:\/\/\S+$/), v.maxLength(300))),
   invite: v.unknown(),
   genesis: v.unknown(),
-  inviterName: v.pipe(v.string(), v.maxLength(60))
+  inviterName: v.pipe(v.string(), v.maxLength(60)),
+  inviteKey: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/))
 });
 
 export type InviteError =
@@ -79,6 +83,8 @@ export async function decodeInvite(token: string, now = Date.now()): Promise<{ o
     return { ok: false, reason: malformed ? 'invite.malformed' : wrong ? 'invite.wrong_community' : 'invite.tampered' };
   }
   if (genesis.value.kind !== 'genesis' || invite.value.kind !== 'invite') return { ok: false, reason: 'invite.malformed' };
+  // A key that is not the invite's own could never sign a valid join: the link was altered.
+  if (inviteKeyOf(p.inviteKey) !== invite.value.body.key) return { ok: false, reason: 'invite.tampered' };
   if (invite.value.body.expiresAt !== null && invite.value.body.expiresAt < now) return { ok: false, reason: 'invite.expired' };
   return {
     ok: true,
@@ -89,7 +95,8 @@ export async function decodeInvite(token: string, now = Date.now()): Promise<{ o
       relay: p.relay,
       invite: invite.value,
       genesis: genesis.value,
-      inviterName: p.inviterName
+      inviterName: p.inviterName,
+      inviteKey: p.inviteKey
     }
   };
 }

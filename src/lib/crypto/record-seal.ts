@@ -3,6 +3,7 @@
 // the id cannot produce the author's signature.
 import { canonicalBytes, sha256, toBase64Url } from './encoding';
 import { signBytes, verifyBytes, type Identity } from './identity';
+import { verifyJoinProof } from './invite-key';
 import {
   MAX_RECORD_BYTES,
   parseRecord,
@@ -16,15 +17,18 @@ import {
 
 export async function sealRecord<K extends Kind>(
   identity: Identity,
-  draft: { kind: K; cid: string; ts: number; body: BodyOf<K> }
+  draft: { kind: K; cid: string; ts: number; body: BodyOf<K>; prev?: string | null }
 ): Promise<SignedRecord<K>> {
   // Drop undefined fields now, so the record is the same value in JSON, Yjs and IndexedDB.
   const body = JSON.parse(JSON.stringify(draft.body)) as BodyOf<K>;
-  const content = signedContent({ ...draft, body, author: identity.publicKey });
+  const prev = draft.prev ?? undefined;
+  const content = signedContent({ kind: draft.kind, cid: draft.cid, ts: draft.ts, body, prev, author: identity.publicKey });
   const bytes = canonicalBytes(content);
   const id = toBase64Url(await sha256(bytes));
   const sig = await signBytes(identity, bytes);
-  return { id, kind: draft.kind, cid: draft.cid, author: identity.publicKey, ts: draft.ts, body, sig };
+  const record: SignedRecord<K> = { id, kind: draft.kind, cid: draft.cid, author: identity.publicKey, ts: draft.ts, body, sig };
+  if (prev !== undefined) record.prev = prev;
+  return record;
 }
 
 export type CheckResult = { ok: true; value: AnyRecord } | { ok: false; reason: RejectReason };
@@ -45,5 +49,8 @@ export async function checkRecord(input: unknown, expected: { cid: string; key?:
   const id = toBase64Url(await sha256(bytes));
   if (id !== r.id) return { ok: false, reason: 'record.bad_id' };
   if (!(await verifyBytes(r.author, bytes, r.sig))) return { ok: false, reason: 'record.bad_signature' };
+  if (r.kind === 'join' && !(await verifyJoinProof(r.body.key, r.body.proof, { cid: r.cid, invite: r.body.invite, member: r.author }))) {
+    return { ok: false, reason: 'record.bad_invite_proof' };
+  }
   return { ok: true, value: r };
 }

@@ -1,10 +1,24 @@
-// Who may do what in a community, computed from the signed authority records alone
-// (genesis, invite, join, grant, ban, and tombstones that revoke invites). Records are applied in
+// Who may do what in a community, computed from the signed authority records alone (genesis,
+// invite, join, admit, grant, ban, trust, and tombstones that revoke invites). Records are applied in
 // (ts, id) order, so every peer with the same records reaches the same members, roles and bans.
+//
+// An author picks its own `ts`, so nothing an outsider or a removed member signs may decide order:
+// - a join needs the invite key's proof (crypto/invite-key), so only holders of the link can join;
+// - uses of a limited invite are counted by `admit` records from staff or the inviter, never by the
+//   joiner's `ts`; after a revocation only joins admitted before it stay;
+// - a ban (or a demotion) names the removed member's record-chain tips it had seen (`heads`): of
+//   that member's records only the causal past of those tips stays (for a demotion: of their
+//   authority records), whatever `ts` the others claim.
 import { compareRecords, type AnyRecord, type SignedRecord } from './record';
 
 export type Role = 'creator' | 'admin' | 'moderator' | 'member';
 const RANK: Record<Role, number> = { creator: 3, admin: 2, moderator: 1, member: 0 };
+
+/**
+ * How long after an invite's expiry its joins may still be admitted: a newcomer who joined just in
+ * time while every staff device was offline is confirmed when one comes back within this window.
+ */
+export const ADMIT_GRACE_MS = 24 * 3_600_000;
 
 export interface Membership {
   key: string;
@@ -14,7 +28,7 @@ export interface Membership {
   /** The invite this member joined with (null for the creator). */
   invite: string | null;
   invitedBy: string | null;
-  /** When a ban took effect; records from then on are not accepted. */
+  /** When a ban took effect (display and order of authority records). What stays is decided by `heads`. */
   bannedAt: number | null;
   /** Trust level published by the creator's or an admin's automation (0 until one is). */
   trust: number;
@@ -24,14 +38,30 @@ export interface InviteState {
   record: SignedRecord<'invite'>;
   uses: number;
   revokedAt: number | null;
+  /** Limited invites admit joins only by an `admit`; so do revoked ones (only admits before the revocation count). */
+  needsAdmit: boolean;
+  /** Joins on this invite that wait for an admit. */
+  pending: SignedRecord<'join'>[];
 }
+
+/** What authority needs of any record to judge it: who wrote it, when it claims, and its place in the author's chain. */
+export type Judged = Pick<SignedRecord, 'id' | 'author' | 'ts'> & { held?: unknown };
 
 export interface Authority {
   creator: string;
   members: ReadonlyMap<string, Membership>;
   invites: ReadonlyMap<string, InviteState>;
-  /** May this key author a record at `ts`? (Joined at or before it, not banned by then.) */
+  /** Newcomers whose join waits for an admit: joiner key → join. */
+  pending: ReadonlyMap<string, SignedRecord<'join'>>;
+  /** May this key author a record at `ts`? (Joined at or before it, not banned by then.) Use `accepts` for a record. */
   isMember(key: string, ts?: number): boolean;
+  /**
+   * Is this record shown? Its author is a member who joined by its `ts`; if banned, the record is in
+   * the causal past the ban named; and it is not held back by the receiving side's quota.
+   */
+  accepts(r: Judged): boolean;
+  /** Members whose records need their whole chain to be judged (banned or demoted with `heads`). */
+  restricted: ReadonlySet<string>;
   roleOf(key: string): Role | null;
   /** Moderator or above: may pin, hide, delete others' posts. */
   isModerator(key: string): boolean;
@@ -40,106 +70,121 @@ export interface Authority {
   trustOf(key: string): number;
 }
 
-export const AUTHORITY_KINDS = new Set(['genesis', 'invite', 'join', 'grant', 'ban', 'trust']);
+export const AUTHORITY_KINDS = new Set(['genesis', 'invite', 'join', 'admit', 'grant', 'ban', 'trust']);
 
 /** Does this record change authority (given the invites known so far)? */
-export function affectsAuthority(r: AnyRecord, invites: ReadonlyMap<string, unknown>): boolean {
-  return AUTHORITY_KINDS.has(r.kind) || (r.kind === 'tombstone' && invites.has(r.body.target));
+export function affectsAuthority(r: AnyRecord, invites: ReadonlyMap<string, unknown>, restricted: ReadonlySet<string> = new Set()): boolean {
+  return AUTHORITY_KINDS.has(r.kind) || (r.kind === 'tombstone' && invites.has(r.body.target)) || restricted.has(r.author);
 }
 
+/** The tips of one member's record chain: records no other record of theirs names as `prev`. Newest first, at most `max`. */
+export function chainHeads(records: Iterable<Pick<SignedRecord, 'id' | 'ts' | 'prev'>>, max = 64): string[] {
+  const all = [...records];
+  const named = new Set(all.map((r) => r.prev).filter((p): p is string => !!p));
+  return all
+    .filter((r) => !named.has(r.id))
+    .sort((a, b) => compareRecords(b, a))
+    .slice(0, max)
+    .map((r) => r.id);
+}
+
+interface Restriction {
+  heads: readonly string[];
+  /** Ban: every record of the member. Demotion: their authority records only. */
+  scope: 'all' | 'authority';
+}
+
+interface Replay {
+  members: Map<string, Membership>;
+  invites: Map<string, InviteState>;
+  pending: Map<string, SignedRecord<'join'>>;
+  restrictions: Map<string, Restriction>;
+}
+
+/**
+ * `records`: every record that may matter (authority kinds at least). Records of a restricted
+ * member beyond those only serve their `prev` links, so callers pass that member's whole chain.
+ */
 export function computeAuthority(genesis: SignedRecord<'genesis'>, records: Iterable<AnyRecord>): Authority {
   const creator = genesis.author;
-  const members = new Map<string, Membership>([
-    [creator, { key: creator, role: 'creator', tier: null, joinedAt: genesis.ts, invite: null, invitedBy: null, bannedAt: null, trust: 3 }]
-  ]);
-  const invites = new Map<string, InviteState>();
-  const tombstones: SignedRecord<'tombstone'>[] = [];
   const ordered: AnyRecord[] = [];
+  const tombstones: SignedRecord<'tombstone'>[] = [];
+  const joins = new Map<string, SignedRecord<'join'>>();
+  /** id → [author, prev] for every record seen: the chains a restriction walks. */
+  const links = new Map<string, [string, string | undefined]>();
+  const byAuthor = new Map<string, string[]>();
   for (const r of records) {
     if (r.cid !== genesis.id) continue;
+    links.set(r.id, [r.author, r.prev]);
+    let mine = byAuthor.get(r.author);
+    if (!mine) byAuthor.set(r.author, (mine = []));
+    mine.push(r.id);
     if (r.kind === 'tombstone') tombstones.push(r);
-    else if (r.kind === 'invite' || r.kind === 'join' || r.kind === 'grant' || r.kind === 'ban' || r.kind === 'trust') ordered.push(r);
+    else if (r.kind === 'join') joins.set(r.id, r);
+    if (r.kind === 'invite' || r.kind === 'join' || r.kind === 'admit' || r.kind === 'grant' || r.kind === 'ban' || r.kind === 'trust') ordered.push(r);
   }
   ordered.sort(compareRecords);
-  const role = (key: string, ts: number): Role | null => {
-    const m = members.get(key);
-    return m && m.joinedAt <= ts && (m.bannedAt === null || m.bannedAt > ts) ? m.role : null;
-  };
-  const atLeast = (key: string, ts: number, min: Role) => {
-    const r = role(key, ts);
-    return r !== null && RANK[r] >= RANK[min];
+  const authorityIds = new Set([...ordered, ...tombstones].map((r) => r.id));
+
+  /** The ids in the causal past of `heads` among `author`'s records (the heads included). */
+  const causalPast = (author: string, heads: readonly string[]): Set<string> => {
+    const past = new Set<string>();
+    const stack = [...heads];
+    while (stack.length) {
+      const id = stack.pop()!;
+      if (past.has(id)) continue;
+      const link = links.get(id);
+      if (link && link[0] !== author) continue;
+      past.add(id);
+      if (link?.[1]) stack.push(link[1]);
+    }
+    return past;
   };
 
-  const mayInviteByTrust = (key: string, ts: number) => role(key, ts) !== null && (members.get(key)?.trust ?? 0) >= 2;
-
-  for (const r of ordered) {
-    switch (r.kind) {
-      case 'invite': {
-        // Admins may invite members and moderators; only the creator may invite admins; members at
-        // trust level 2 may invite members.
-        if (!atLeast(r.author, r.ts, 'admin') && !(mayInviteByTrust(r.author, r.ts) && r.body.role === 'member')) break;
-        if (r.body.role === 'admin' && r.author !== creator) break;
-        const revokers = tombstones.filter((t) => t.body.target === r.id && (t.author === r.author || t.author === creator));
-        const revokedAt = revokers.length ? Math.min(...revokers.map((t) => t.ts)) : null;
-        invites.set(r.id, { record: r, uses: 0, revokedAt });
-        break;
-      }
-      case 'join': {
-        const invite = invites.get(r.body.invite);
-        if (!invite || members.has(r.author)) break;
-        const { expiresAt, maxUses } = invite.record.body;
-        if (expiresAt !== null && r.ts > expiresAt) break;
-        if (invite.revokedAt !== null && r.ts >= invite.revokedAt) break;
-        if (maxUses !== null && invite.uses >= maxUses) break;
-        // The inviter must still hold invite rights when the invite is used.
-        if (!atLeast(invite.record.author, r.ts, 'admin') && !mayInviteByTrust(invite.record.author, r.ts)) break;
-        invite.uses++;
-        members.set(r.author, {
-          key: r.author,
-          role: invite.record.body.role,
-          tier: invite.record.body.tier ?? null,
-          joinedAt: r.ts,
-          invite: invite.record.id,
-          invitedBy: invite.record.author,
-          bannedAt: null,
-          trust: 0
-        });
-        break;
-      }
-      case 'grant': {
-        const target = members.get(r.body.member);
-        if (!target || target.role === 'creator') break;
-        const granter = role(r.author, r.ts);
-        const allowed =
-          granter === 'creator' || (granter === 'admin' && r.body.role !== 'admin' && target.role !== 'admin');
-        if (allowed) target.role = r.body.role;
-        break;
-      }
-      case 'trust': {
-        const target = members.get(r.body.member);
-        if (target && atLeast(r.author, r.ts, 'admin')) target.trust = r.body.level;
-        break;
-      }
-      case 'ban': {
-        const target = members.get(r.body.member);
-        const banner = role(r.author, r.ts);
-        if (!target || !banner || target.role === 'creator') break;
-        if (RANK[banner] < RANK.moderator || RANK[banner] <= RANK[target.role]) break;
-        target.bannedAt = r.body.banned ? (target.bannedAt ?? r.ts) : null;
-        break;
+  // A removal's causal past decides which authority records of the removed member count; which
+  // removals are valid depends on those records in turn, so replay until the void set holds still
+  // (once or twice in practice; bounded so a contrived cycle cannot loop).
+  let voided = new Set<string>();
+  let replay = replayAuthority(genesis, ordered, tombstones, joins, voided);
+  let allowed = new Map<string, Set<string>>();
+  for (let round = 0; round < 4; round++) {
+    allowed = new Map();
+    const next = new Set<string>();
+    for (const [key, restriction] of replay.restrictions) {
+      const past = causalPast(key, restriction.heads);
+      allowed.set(key, past);
+      for (const id of byAuthor.get(key) ?? []) {
+        if (past.has(id)) continue;
+        if (restriction.scope === 'all' || authorityIds.has(id)) next.add(id);
       }
     }
+    if (sameSet(next, voided)) break;
+    voided = next;
+    replay = replayAuthority(genesis, ordered, tombstones, joins, voided);
   }
+  const { members, invites, pending, restrictions } = replay;
+  const banned = new Map<string, Set<string>>();
+  for (const [key, r] of restrictions) if (r.scope === 'all') banned.set(key, allowed.get(key) ?? new Set());
 
   return {
     creator,
     members,
     invites,
+    pending,
+    restricted: new Set(restrictions.keys()),
     isMember: (key, ts) => {
       const m = members.get(key);
       if (!m) return false;
       if (ts === undefined) return m.bannedAt === null;
       return m.joinedAt <= ts && (m.bannedAt === null || ts < m.bannedAt);
+    },
+    accepts: (r) => {
+      if (r.held) return false;
+      const m = members.get(r.author);
+      if (!m || m.joinedAt > r.ts) return false;
+      if (m.bannedAt === null) return true;
+      const past = banned.get(r.author);
+      return past ? past.has(r.id) : r.ts < m.bannedAt;
     },
     roleOf: (key) => members.get(key)?.role ?? null,
     isModerator: (key) => {
@@ -154,6 +199,146 @@ export function computeAuthority(genesis: SignedRecord<'genesis'>, records: Iter
   };
 }
 
+function sameSet(a: Set<string>, b: Set<string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const x of a) if (!b.has(x)) return false;
+  return true;
+}
+
+function replayAuthority(
+  genesis: SignedRecord<'genesis'>,
+  ordered: AnyRecord[],
+  allTombstones: SignedRecord<'tombstone'>[],
+  joins: ReadonlyMap<string, SignedRecord<'join'>>,
+  voided: ReadonlySet<string>
+): Replay {
+  const creator = genesis.author;
+  const members = new Map<string, Membership>([
+    [creator, { key: creator, role: 'creator', tier: null, joinedAt: genesis.ts, invite: null, invitedBy: null, bannedAt: null, trust: 3 }]
+  ]);
+  const invites = new Map<string, InviteState>();
+  const pending = new Map<string, SignedRecord<'join'>>();
+  const restrictions = new Map<string, Restriction>();
+  const tombstones = allTombstones.filter((t) => !voided.has(t.id));
+
+  const role = (key: string, ts: number): Role | null => {
+    const m = members.get(key);
+    return m && m.joinedAt <= ts && (m.bannedAt === null || m.bannedAt > ts) ? m.role : null;
+  };
+  const atLeast = (key: string, ts: number, min: Role) => {
+    const r = role(key, ts);
+    return r !== null && RANK[r] >= RANK[min];
+  };
+  const mayInviteByTrust = (key: string, ts: number) => role(key, ts) !== null && (members.get(key)?.trust ?? 0) >= 2;
+  const mayInvite = (key: string, ts: number) => atLeast(key, ts, 'admin') || mayInviteByTrust(key, ts);
+
+  const admitMember = (j: SignedRecord<'join'>, invite: InviteState, joinedAt: number) => {
+    invite.uses++;
+    invite.pending = invite.pending.filter((p) => p.id !== j.id);
+    pending.delete(j.author);
+    members.set(j.author, {
+      key: j.author,
+      role: invite.record.body.role,
+      tier: invite.record.body.tier ?? null,
+      joinedAt,
+      invite: invite.record.id,
+      invitedBy: invite.record.author,
+      bannedAt: null,
+      trust: 0
+    });
+  };
+
+  for (const r of ordered) {
+    if (voided.has(r.id)) continue;
+    switch (r.kind) {
+      case 'invite': {
+        // Admins may invite members and moderators; only the creator may invite admins; members at
+        // trust level 2 may invite members.
+        if (!atLeast(r.author, r.ts, 'admin') && !(mayInviteByTrust(r.author, r.ts) && r.body.role === 'member')) break;
+        if (r.body.role === 'admin' && r.author !== creator) break;
+        const revokers = tombstones.filter((t) => t.body.target === r.id && (t.author === r.author || t.author === creator));
+        const revokedAt = revokers.length ? Math.min(...revokers.map((t) => t.ts)) : null;
+        invites.set(r.id, { record: r, uses: 0, revokedAt, needsAdmit: r.body.maxUses !== null || revokedAt !== null, pending: [] });
+        break;
+      }
+      case 'join': {
+        const invite = invites.get(r.body.invite);
+        if (!invite || members.has(r.author) || r.body.key !== invite.record.body.key) break;
+        const { expiresAt } = invite.record.body;
+        if (expiresAt !== null && r.ts > expiresAt) break;
+        if (invite.needsAdmit) {
+          if (!pending.has(r.author)) {
+            pending.set(r.author, r);
+            invite.pending.push(r);
+          }
+          break;
+        }
+        // An open invite: the inviter must still hold invite rights when it is used.
+        if (!mayInvite(invite.record.author, r.ts)) break;
+        admitMember(r, invite, r.ts);
+        break;
+      }
+      case 'admit': {
+        const invite = invites.get(r.body.invite);
+        if (!invite) break;
+        const by = invite.record;
+        const mayAdmit = r.author === creator || atLeast(r.author, r.ts, 'admin') || (r.author === by.author && mayInvite(r.author, r.ts));
+        if (!mayAdmit || !mayInvite(by.author, r.ts)) break;
+        if (invite.revokedAt !== null && r.ts >= invite.revokedAt) break;
+        if (by.body.expiresAt !== null && r.ts > by.body.expiresAt + ADMIT_GRACE_MS) break;
+        for (const id of r.body.joins) {
+          const j = joins.get(id);
+          if (!j || voided.has(id) || j.body.invite !== by.id || j.body.key !== by.body.key || members.has(j.author)) continue;
+          if (by.body.expiresAt !== null && j.ts > by.body.expiresAt) continue;
+          if (by.body.maxUses !== null && invite.uses >= by.body.maxUses) break;
+          admitMember(j, invite, Math.min(j.ts, r.ts));
+        }
+        break;
+      }
+      case 'grant': {
+        const target = members.get(r.body.member);
+        if (!target || target.role === 'creator') break;
+        const granter = role(r.author, r.ts);
+        const allowed =
+          granter === 'creator' || (granter === 'admin' && r.body.role !== 'admin' && target.role !== 'admin');
+        if (!allowed) break;
+        const demoted = RANK[r.body.role] < RANK[target.role];
+        target.role = r.body.role;
+        // The latest role change decides: a demotion with heads restricts, a later promotion lifts it.
+        const current = restrictions.get(target.key);
+        if (current?.scope !== 'all') {
+          if (demoted && r.body.heads) restrictions.set(target.key, { heads: r.body.heads, scope: 'authority' });
+          else if (!demoted) restrictions.delete(target.key);
+        }
+        break;
+      }
+      case 'trust': {
+        const target = members.get(r.body.member);
+        if (target && atLeast(r.author, r.ts, 'admin')) target.trust = r.body.level;
+        break;
+      }
+      case 'ban': {
+        const target = members.get(r.body.member);
+        const banner = role(r.author, r.ts);
+        if (!target || !banner || target.role === 'creator') break;
+        if (RANK[banner] < RANK.moderator || RANK[banner] <= RANK[target.role]) break;
+        if (r.body.banned) {
+          // The first ban in force keeps its heads: a later one may have seen records written while banned.
+          if (target.bannedAt === null) {
+            target.bannedAt = r.ts;
+            if (r.body.heads) restrictions.set(target.key, { heads: r.body.heads, scope: 'all' });
+          }
+        } else {
+          target.bannedAt = null;
+          restrictions.delete(target.key);
+        }
+        break;
+      }
+    }
+  }
+  return { members, invites, pending, restrictions };
+}
+
 /** Members whose standing differs between two authorities: their records must be re-projected. */
 export function changedMembers(before: Authority | undefined, after: Authority): Set<string> {
   const changed = new Set<string>();
@@ -163,5 +348,7 @@ export function changedMembers(before: Authority | undefined, after: Authority):
     const b = after.members.get(key);
     if (!a || !b || a.role !== b.role || a.joinedAt !== b.joinedAt || a.bannedAt !== b.bannedAt || a.trust !== b.trust) changed.add(key);
   }
+  for (const key of after.restricted) changed.add(key);
+  for (const key of before?.restricted ?? []) changed.add(key);
   return changed;
 }

@@ -53,7 +53,7 @@ export function projectChallenge(challenge: SignedRecord<'challenge'>, related: 
   const checkins: ChallengeRow['checkins'] = {};
   let deleted = false;
   for (const r of [...related].sort(compareRecords)) {
-    if (!auth.isMember(r.author, r.ts)) continue;
+    if (!auth.accepts(r)) continue;
     if (r.kind === 'tombstone' && r.body.target === challenge.id && (r.author === challenge.author || auth.isModerator(r.author))) deleted = true;
     if (r.kind !== 'checkin' || r.body.challenge !== challenge.id) continue;
     const day = dayNumber(r.body.date);

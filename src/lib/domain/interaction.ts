@@ -23,7 +23,7 @@ export interface InteractionRows {
 export function projectRoots(roots: InteractionRoot[], relatedTo: (id: string) => AnyRecord[], auth: Authority): InteractionRows {
   const out: InteractionRows = { questions: [], answers: [], polls: [], challenges: [] };
   for (const root of roots) {
-    if (!auth.isMember(root.author, root.ts)) continue;
+    if (!auth.accepts(root)) continue;
     const related = relatedTo(root.id);
     if (root.kind === 'question') {
       const { question, answers } = projectQuestion(root, related, relatedTo, auth);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sealRecord } from '../crypto/record-seal';
-import { newCommunity, newMember } from '../../../tests/unit/community-fixture';
+import { inviteKey, joinBody, newCommunity, newMember } from '../../../tests/unit/community-fixture';
 import type { Identity } from '../crypto/identity';
 import { computeAuthority } from './authority';
 import { digestRule, evaluateRules, firstPerAutoKey, isoWeek, reminderRule, trustRule, welcomeRule, type AutomationState } from './automation';
@@ -15,10 +15,10 @@ async function club() {
   const g = await sealRecord(alice, { kind: 'genesis', cid: '', ts: T0, body: { name: 'Club', description: '', color: '#000000', createdAt: T0, nonce: 'n' } });
   const seal = <K extends Kind>(who: Identity, kind: K, body: BodyOf<K>, ts: number) => sealRecord(who, { kind, cid: g.id, ts, body }) as Promise<AnyRecord>;
   const gold = await seal(alice, 'tier', { name: 'gold', price: '¥99/month', benefits: 'live Q&A', durationDays: 30 }, T0 + 1);
-  const invite = await seal(alice, 'invite', { role: 'member', tier: 'gold', expiresAt: null, maxUses: null, label: 'gold', nonce: 'x' }, T0 + 2);
-  const free = await seal(alice, 'invite', { role: 'member', expiresAt: null, maxUses: null, label: 'free', nonce: 'y' }, T0 + 3);
-  const joinBob = await seal(bob, 'join', { invite: invite.id }, T0 + DAY);
-  const joinCarol = await seal(carol, 'join', { invite: free.id }, T0 + DAY);
+  const invite = await seal(alice, 'invite', { role: 'member', tier: 'gold', expiresAt: null, maxUses: null, label: 'gold', nonce: 'x', ...inviteKey() }, T0 + 2);
+  const free = await seal(alice, 'invite', { role: 'member', expiresAt: null, maxUses: null, label: 'free', nonce: 'y', ...inviteKey() }, T0 + 3);
+  const joinBob = await seal(bob, 'join', joinBody(invite as SignedRecord<'invite'>, bob), T0 + DAY);
+  const joinCarol = await seal(carol, 'join', joinBody(free as SignedRecord<'invite'>, carol), T0 + DAY);
   const records = [g, gold, invite, free, joinBob, joinCarol];
   return { alice, bob, carol, g, seal, records };
 }

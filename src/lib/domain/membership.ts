@@ -32,7 +32,7 @@ export function currentSettings(records: AnyRecord[], auth: Authority): Settings
   let settings = DEFAULT_SETTINGS;
   for (const r of records.filter((r) => r.kind === 'settings').sort(compareRecords)) {
     const role = auth.roleOf(r.author);
-    if (r.kind === 'settings' && (role === 'creator' || role === 'admin') && auth.isMember(r.author, r.ts)) settings = r.body;
+    if (r.kind === 'settings' && (role === 'creator' || role === 'admin') && auth.accepts(r)) settings = r.body;
   }
   return settings;
 }
@@ -155,7 +155,7 @@ export function trustLevels(records: AnyRecord[], auth: Authority, settings: Set
   const locks = new Map<string, number | null>();
   for (const r of [...records].sort(compareRecords)) {
     if (r.kind === 'trust-lock' && auth.roleOf(r.author) === 'creator') locks.set(r.body.member, r.body.level);
-    if (r.ts < since || r.ts > now || !auth.isMember(r.author, r.ts)) continue;
+    if (r.ts < since || r.ts > now || !auth.accepts(r)) continue;
     const s = of(r.author);
     s.days.add(Math.floor(r.ts / DAY));
     if (r.kind === 'reply' || r.kind === 'answer') s.replies++;
@@ -253,7 +253,7 @@ export function contributions(records: AnyRecord[], auth: Authority): Map<string
   const days = new Map<string, Set<number>>();
   const accepted = new Map<string, string | null>();
   for (const r of [...records].sort(compareRecords)) {
-    if (!auth.isMember(r.author, r.ts)) continue;
+    if (!auth.accepts(r)) continue;
     if (r.kind === 'thread' || r.kind === 'reply' || r.kind === 'question' || r.kind === 'answer') authorOf.set(r.id, r.author);
     const c = of(r.author);
     c.lastActive = Math.max(c.lastActive ?? 0, r.ts);

@@ -39,7 +39,7 @@ export function projectPoll(poll: SignedRecord<'poll'>, related: AnyRecord[], au
   let closedAt: number | null = null;
   let deleted = false;
   for (const r of sorted) {
-    if (!auth.isMember(r.author, r.ts)) continue;
+    if (!auth.accepts(r)) continue;
     const mayClose = r.author === poll.author || auth.isModerator(r.author);
     if (r.kind === 'close' && r.body.target === poll.id && mayClose && closedAt === null) closedAt = r.ts;
     if (r.kind === 'tombstone' && r.body.target === poll.id && mayClose) deleted = true;
@@ -48,7 +48,7 @@ export function projectPoll(poll: SignedRecord<'poll'>, related: AnyRecord[], au
   const ballots: Record<string, number[]> = {};
   for (const r of sorted) {
     if (r.kind !== 'vote' || r.body.poll !== poll.id) continue;
-    if (!auth.isMember(r.author, r.ts) || r.ts >= deadline || r.ts < poll.ts) continue;
+    if (!auth.accepts(r) || r.ts >= deadline || r.ts < poll.ts) continue;
     if (!validChoices(poll, r.body.choices)) continue;
     ballots[r.author] = [...r.body.choices].sort((a, b) => a - b);
   }

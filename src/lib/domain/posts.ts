@@ -60,7 +60,7 @@ export function projectPost(post: SignedRecord<'thread'> | SignedRecord<'reply'>
   let hidden = false;
   const latestReaction = new Map<string, boolean>();
   for (const r of sorted) {
-    if (!auth.isMember(r.author, r.ts)) continue;
+    if (!auth.accepts(r)) continue;
     if (r.kind === 'edit' && r.author === post.author) {
       body = r.body.body;
       if (post.kind === 'thread' && r.body.title) title = r.body.title;
@@ -114,7 +114,7 @@ export function projectThread(post: PostRow, replies: PostRow[], pins: AnyRecord
   const lastActivity = live.reduce((max, r) => Math.max(max, r.createdAt), post.createdAt);
   let pinned = false;
   for (const p of pins.filter((r) => r.kind === 'pin' && r.body.target === post.id).sort(compareRecords)) {
-    if (p.kind === 'pin' && auth.isModerator(p.author) && auth.isMember(p.author, p.ts)) pinned = p.body.pinned;
+    if (p.kind === 'pin' && auth.isModerator(p.author) && auth.accepts(p)) pinned = p.body.pinned;
   }
   return {
     ...post,
@@ -140,7 +140,7 @@ export function replyBelongs(reply: PostRow, postsById: ReadonlyMap<string, Post
 export function projectCommunity(records: AnyRecord[], auth: Authority): { threads: ThreadRow[]; replies: PostRow[] } {
   const byTarget = new Map<string, AnyRecord[]>();
   for (const r of records) {
-    if (!auth.isMember(r.author, r.ts)) continue;
+    if (!auth.accepts(r)) continue;
     const target = 'target' in r.body ? r.body.target : null;
     if (target) {
       let list = byTarget.get(target);
@@ -148,7 +148,7 @@ export function projectCommunity(records: AnyRecord[], auth: Authority): { threa
       list.push(r);
     }
   }
-  const posts = records.filter(isPost).filter((r) => auth.isMember(r.author, r.ts));
+  const posts = records.filter(isPost).filter((r) => auth.accepts(r));
   const replies = posts.filter((r) => r.kind === 'reply').map((r) => projectPost(r, byTarget.get(r.id) ?? [], auth));
   const repliesByThread = new Map<string, PostRow[]>();
   for (const r of replies) {
@@ -190,7 +190,7 @@ export function projectMember(cid: string, key: string, profiles: AnyRecord[], a
   let links: string[] = [];
   let profileTs = -1;
   for (const r of [...profiles].sort(compareRecords)) {
-    if (r.kind !== 'profile' || r.author !== key || !auth.isMember(key, r.ts)) continue;
+    if (r.kind !== 'profile' || r.author !== key || !auth.accepts(r)) continue;
     name = r.body.name;
     bio = r.body.bio ?? '';
     avatar = r.body.avatar ?? '';

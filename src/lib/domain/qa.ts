@@ -45,7 +45,7 @@ export interface QuestionRow {
 export function upvotersOf(targetId: string, related: AnyRecord[], auth: Authority): string[] {
   const latest = new Map<string, boolean>();
   for (const r of related.filter((r) => r.kind === 'upvote' && r.body.target === targetId).sort(compareRecords)) {
-    if (r.kind === 'upvote' && auth.isMember(r.author, r.ts)) latest.set(r.author, r.body.on);
+    if (r.kind === 'upvote' && auth.accepts(r)) latest.set(r.author, r.body.on);
   }
   return [...latest].filter(([, on]) => on).map(([k]) => k).sort();
 }
@@ -58,7 +58,7 @@ function lifecycle(post: AnyRecord, related: AnyRecord[], auth: Authority) {
   let deleted = false;
   let hidden = false;
   for (const r of related.filter((r) => 'target' in r.body && r.body.target === post.id).sort(compareRecords)) {
-    if (!auth.isMember(r.author, r.ts)) continue;
+    if (!auth.accepts(r)) continue;
     if (r.kind === 'edit' && r.author === post.author) {
       body = r.body.body;
       if (r.body.title) title = r.body.title;
@@ -93,7 +93,7 @@ export function projectAnswer(answer: SignedRecord<'answer'>, related: AnyRecord
 export function acceptedAnswer(question: SignedRecord<'question'>, related: AnyRecord[], answerIds: ReadonlySet<string>, auth: Authority): string | null {
   let accepted: string | null = null;
   for (const r of related.filter((r) => r.kind === 'accept' && r.body.question === question.id).sort(compareRecords)) {
-    if (r.kind !== 'accept' || !auth.isMember(r.author, r.ts)) continue;
+    if (r.kind !== 'accept' || !auth.accepts(r)) continue;
     if (r.author !== question.author && !auth.isModerator(r.author)) continue;
     if (r.body.answer !== null && !answerIds.has(r.body.answer)) continue;
     accepted = r.body.answer;
@@ -112,7 +112,7 @@ export function projectQuestion(
   auth: Authority
 ): { question: QuestionRow; answers: AnswerRow[] } {
   const answerRecords = related.filter(
-    (r): r is SignedRecord<'answer'> => r.kind === 'answer' && r.body.question === question.id && auth.isMember(r.author, r.ts)
+    (r): r is SignedRecord<'answer'> => r.kind === 'answer' && r.body.question === question.id && auth.accepts(r)
   );
   const firstPass = answerRecords.map((a) => projectAnswer(a, answerRelated(a.id), null, auth));
   const liveIds = new Set(firstPass.filter((a) => !a.deleted && !a.hidden).map((a) => a.id));

@@ -16,7 +16,17 @@ const Text = (max: number) => v.pipe(v.string(), v.maxLength(max));
 // A check, not a transform: the parsed body must stay byte-identical to what was signed.
 const NonEmpty = (max: number) =>
   v.pipe(v.string(), v.maxLength(max), v.check((s) => s.trim().length > 0));
-const Emoji = v.pipe(v.string(), v.minLength(1), v.maxLength(16));
+/**
+ * One real emoji (a single pictograph, flag or keycap, with its modifiers and ZWJ parts), never
+ * arbitrary text: reactions render as buttons, and any string made 5,000 distinct "emoji".
+ */
+export const EMOJI_PATTERN =
+  /^(?:\p{Regional_Indicator}{2}|[#*0-9]\uFE0F?\u20E3|\p{Extended_Pictographic}\uFE0F?\p{Emoji_Modifier}?(?:[\u{E0020}-\u{E007E}]+\u{E007F})?(?:\u200D\p{Extended_Pictographic}\uFE0F?\p{Emoji_Modifier}?)*)$/u;
+const Emoji = v.pipe(v.string(), v.minLength(1), v.maxLength(16), v.regex(EMOJI_PATTERN));
+const Sig = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{86}$/));
+/** The tips of a member's record chain as a removal saw them (see `prev`): at most this many. */
+export const MAX_HEADS = 64;
+const Heads = v.optional(v.pipe(v.array(Id), v.maxLength(MAX_HEADS)));
 const Url = v.pipe(v.string(), v.maxLength(300), v.regex(/^https?:\/\/\S+$/));
 /** Marks a record written by an automation rule: one visible record per (rule, key), whichever device ran it. */
 const Auto = v.optional(v.strictObject({ rule: v.pipe(v.string(), v.maxLength(40)), key: v.pipe(v.string(), v.maxLength(120)), device: v.pipe(v.string(), v.maxLength(60)) }));
@@ -76,14 +86,37 @@ export const bodySchemas = {
     maxUses: v.nullable(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1_000_000))),
     label: Text(80),
     /** Room secret hash: lets a peer check that the invite belongs to the room it was found in. */
-    nonce: v.pipe(v.string(), v.maxLength(64))
+    nonce: v.pipe(v.string(), v.maxLength(64)),
+    /**
+     * Public half of the invite's one-time key pair. The private half travels only in the invite
+     * link, and a join must be signed with it: reading this record in the shared map gives nobody
+     * a usable invite.
+     */
+    key: Id
   }),
-  /** A newcomer binds their key to an invite. Valid only if the invite is valid at `ts` and has uses left (counted in (ts, id) order). */
-  join: v.strictObject({ invite: Id }),
-  /** Creator (any role) or admin (moderator/member) changes a member's role. */
-  grant: v.strictObject({ member: MemberId, role: v.picklist(['member', 'moderator', 'admin']) }),
-  /** Moderators ban and unban members; a banned member's later records are rejected. */
-  ban: v.strictObject({ member: MemberId, banned: v.boolean(), reason: v.optional(Text(500)) }),
+  /**
+   * A newcomer binds their key to an invite: `proof` is the invite key's signature over
+   * (community, invite, member) — see crypto/invite-key — checked by the gate against `key`,
+   * which authority then compares with the invite's. Limited and expiring invites also need an `admit`.
+   */
+  join: v.strictObject({ invite: Id, key: Id, proof: Sig }),
+  /**
+   * The creator, an admin or the inviter's device acknowledges joins on one invite, in order. Uses
+   * of a limited invite are counted by admits (whose author's clock is trusted), never by the
+   * joiner's own `ts`, so a backdated join cannot take a use.
+   */
+  admit: v.strictObject({ invite: Id, joins: v.pipe(v.array(Id), v.minLength(1), v.maxLength(200)) }),
+  /**
+   * Creator (any role) or admin (moderator/member) changes a member's role. A demotion names the
+   * demoted member's record-chain tips it had seen (`heads`): their authority records outside that
+   * causal past are void, whatever their `ts`.
+   */
+  grant: v.strictObject({ member: MemberId, role: v.picklist(['member', 'moderator', 'admin']), heads: Heads }),
+  /**
+   * Moderators ban and unban members. A ban names the member's record-chain tips it had seen
+   * (`heads`): of the banned member's records, only that causal past stays, whatever their `ts`.
+   */
+  ban: v.strictObject({ member: MemberId, banned: v.boolean(), reason: v.optional(Text(500)), heads: Heads }),
   /** Moderators hide and unhide posts. */
   hide: v.strictObject({ target: Id, hidden: v.boolean() }),
   /** Any member flags a post for the moderators' review queue. */
@@ -240,6 +273,11 @@ export interface SignedRecord<K extends Kind = Kind> {
   cid: string;
   author: string;
   ts: number;
+  /**
+   * The author's previous record in this community as the author's device knew it: each member's
+   * records form a hash chain, so a ban can name exactly which of them it had seen.
+   */
+  prev?: string;
   body: BodyOf<K>;
   sig: string;
 }
@@ -252,8 +290,9 @@ const EnvelopeSchema = v.strictObject({
   cid: v.union([Id, v.literal('')]),
   author: MemberId,
   ts: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(8.64e15)),
+  prev: v.optional(Id),
   body: v.unknown(),
-  sig: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{86}$/))
+  sig: Sig
 });
 
 export type RejectReason =
@@ -261,6 +300,7 @@ export type RejectReason =
   | 'record.too_large'
   | 'record.bad_id'
   | 'record.bad_signature'
+  | 'record.bad_invite_proof'
   | 'record.wrong_community'
   | 'record.key_mismatch';
 
@@ -278,8 +318,9 @@ export function parseRecord(input: unknown): ParseResult {
 }
 
 /** The part of a record that is hashed and signed: everything except id and sig. */
-export function signedContent(r: Pick<SignedRecord, 'kind' | 'cid' | 'author' | 'ts' | 'body'>) {
-  return { v: RECORD_VERSION, kind: r.kind, cid: r.cid, author: r.author, ts: r.ts, body: r.body };
+export function signedContent(r: Pick<SignedRecord, 'kind' | 'cid' | 'author' | 'ts' | 'body' | 'prev'>) {
+  const content = { v: RECORD_VERSION, kind: r.kind, cid: r.cid, author: r.author, ts: r.ts, body: r.body };
+  return r.prev === undefined ? content : { ...content, prev: r.prev };
 }
 
 /** The record a post points at, for kinds that point at one. */
@@ -311,6 +352,7 @@ export function targetOf(r: AnyRecord): string | null {
     case 'survey-response':
       return r.body.survey;
     case 'join':
+    case 'admit':
       return r.body.invite;
     default:
       return null;

@@ -16,7 +16,7 @@ export type SurveyProblem =
 
 /** Only the creator or an admin may ask; recipients must be the creator or admins; questions must make sense. */
 export function checkSurvey(survey: SignedRecord<'survey'>, auth: Authority): { ok: true } | { ok: false; reason: SurveyProblem } {
-  if (!auth.isMember(survey.author, survey.ts)) return { ok: false, reason: 'survey.not_member' };
+  if (!auth.accepts(survey)) return { ok: false, reason: 'survey.not_member' };
   if (!mayCreateSurvey(survey.author, auth)) return { ok: false, reason: 'survey.not_allowed' };
   const { recipients, questions } = survey.body;
   if (new Set(recipients).size !== recipients.length || !recipients.every((r) => mayReceive(r, auth))) {
@@ -65,7 +65,7 @@ export function countedResponses(
       r.cid === survey.cid &&
       r.ts >= survey.ts &&
       (survey.body.closesAt === null || r.ts < survey.body.closesAt) &&
-      auth.isMember(r.author, r.ts) &&
+      auth.accepts(r) &&
       r.body.keys.map((k) => k.to).sort().join(',') === wanted;
     if (!valid) {
       ignored++;

@@ -3,7 +3,7 @@
 // `note-edit` records from peers are applied if their author may edit, so co-editing is live and
 // offline edits merge when the community doc syncs again.
 import type * as Y from 'yjs';
-import { sealRecord } from '../crypto/record-seal';
+import { sealNext } from '../store/record-chain';
 import { AUTHORITY_KINDS, type Authority } from '../domain/authority';
 import { accessHistory, currentAccess, mayChangeAccess, mayEdit, partitionEdits, type NoteAccess } from '../domain/notes';
 import type { AnyRecord, SignedRecord } from '../domain/record';
@@ -88,7 +88,7 @@ export class NoteSession {
     const note = this.note.id;
     this.#sending = this.#sending.then(async () => {
       for (const update of encodeEdits(updates)) {
-        const record = await sealRecord(this.community.identity, { kind: 'note-edit', cid: this.community.cid, ts: Date.now(), body: { note, update } });
+        const record = await sealNext(this.community.db, this.community.identity, { kind: 'note-edit', cid: this.community.cid, ts: Date.now(), body: { note, update } });
         this.text.applied.add(record.id);
         const result = await doc.append(record);
         this.sendError = result.ok ? null : result.reason;
@@ -123,7 +123,7 @@ export class NoteSession {
     const { db, cid } = this.community;
     const [note, related, auth] = await Promise.all([db.records.get(this.id), db.records.where('target').equals(this.id).toArray(), authorityOf(db, cid)]);
     if (this.#closed) return;
-    if (!auth || note?.kind !== 'note' || note.cid !== cid || !auth.isMember(note.author, note.ts)) {
+    if (!auth || note?.kind !== 'note' || note.cid !== cid || !auth.accepts(note)) {
       this.note = null;
       this.loaded = true;
       return;

@@ -1,6 +1,6 @@
 // Shared notes of one open community: the list, creating a note and changing who may edit it.
 // The text itself is handled by NoteSession (note-session.svelte.ts).
-import { sealRecord } from '../crypto/record-seal';
+import { sealNext } from '../store/record-chain';
 import type { AnyRecord, BodyOf, Kind, SignedRecord } from '../domain/record';
 import { accessHistory, currentAccess, mayChangeAccess, mayEdit, type NoteAccess } from '../domain/notes';
 import { authorityOf } from '../store/projection';
@@ -40,7 +40,7 @@ export class NotesState {
       if (!auth) return [];
       const now = Date.now();
       return (notes as SignedRecord<'note'>[])
-        .filter((n) => auth.isMember(n.author, n.ts))
+        .filter((n) => auth.accepts(n))
         .map((n) => {
           const { history } = accessHistory(n, (changes as SignedRecord<'note-access'>[]).filter((c) => c.body.note === n.id), auth);
           const mine = (edits as SignedRecord<'note-edit'>[]).filter((e) => e.body.note === n.id);
@@ -68,7 +68,7 @@ export class NotesState {
 
   async #write<K extends Kind>(kind: K, body: BodyOf<K>): Promise<AppendResult> {
     const doc = this.community.doc ?? (await openCommunityDoc(this.community.db, this.community.cid));
-    const record = await sealRecord(this.community.identity, { kind, cid: this.community.cid, ts: Date.now(), body });
+    const record = await sealNext(this.community.db, this.community.identity, { kind, cid: this.community.cid, ts: Date.now(), body });
     return doc.append(record as AnyRecord);
   }
 }

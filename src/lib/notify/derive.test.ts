@@ -20,7 +20,7 @@ async function people() {
 
 function context(me: string, records: AnyRecord[], over: Partial<DeriveContext> = {}): DeriveContext {
   const byId = new Map(records.map((r) => [r.id, r]));
-  return { me, since: 0, isMember: () => true, isModerator: () => false, get: (id) => byId.get(id), ...over };
+  return { me, since: 0, accepts: () => true, isModerator: () => false, get: (id) => byId.get(id), ...over };
 }
 
 describe('notification rules', () => {
@@ -87,7 +87,7 @@ describe('notification rules', () => {
     const { alice, b } = await people();
     const t = await b('thread', { title: 'Hi @Alice', body: '', mentions: [alice.publicKey] });
     expect(deriveNotification(t, context(alice.publicKey, [t], { since: t.ts + 1 }))).toBeNull();
-    expect(deriveNotification(t, context(alice.publicKey, [t], { isMember: () => false }))).toBeNull();
+    expect(deriveNotification(t, context(alice.publicKey, [t], { accepts: () => false }))).toBeNull();
     expect(deriveNotification(t, context(alice.publicKey, [t]))?.kind).toBe('mention');
   });
 

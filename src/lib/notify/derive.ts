@@ -14,7 +14,8 @@ export interface DeriveContext {
   me: string;
   /** Records with an earlier timestamp are history on this device. */
   since: number;
-  isMember(key: string, ts: number): boolean;
+  /** Whether the community shows this record (member at its time, within a ban's causal past, not held back). */
+  accepts(r: AnyRecord): boolean;
   isModerator(key: string): boolean;
   /** A record this device holds (the parent post, thread, question or answer), if it has it. */
   get(id: string): AnyRecord | undefined;
@@ -43,7 +44,7 @@ const mentions = (r: AnyRecord, me: string) => 'mentions' in r.body && Array.isA
 
 /** The notification a record gives this member, if any (at most one per record). */
 export function deriveNotification(r: AnyRecord, ctx: DeriveContext): Derived | null {
-  if (r.author === ctx.me || r.ts < ctx.since || !ctx.isMember(r.author, r.ts)) return null;
+  if (r.author === ctx.me || r.ts < ctx.since || !ctx.accepts(r)) return null;
   const base = { source: r.id, subject: r.id, actor: r.author, ts: r.ts };
   switch (r.kind) {
     case 'thread':
@@ -88,8 +89,8 @@ export function deriveNotification(r: AnyRecord, ctx: DeriveContext): Derived | 
 }
 
 /** Ids whose notifications a record takes away: a valid deletion or hiding of that content. */
-export function retractedBy(r: AnyRecord, ctx: Pick<DeriveContext, 'isMember' | 'isModerator' | 'get'>): string | null {
-  if (!ctx.isMember(r.author, r.ts)) return null;
+export function retractedBy(r: AnyRecord, ctx: Pick<DeriveContext, 'accepts' | 'isModerator' | 'get'>): string | null {
+  if (!ctx.accepts(r)) return null;
   if (r.kind === 'hide' && r.body.hidden && ctx.isModerator(r.author)) return r.body.target;
   if (r.kind === 'tombstone') {
     const target = ctx.get(r.body.target);

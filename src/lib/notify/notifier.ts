@@ -23,9 +23,13 @@ export async function notifyFromBatch(db: HearthDb, inbox: InboxDb, me: string, 
   const byId = new Map(records.filter((r) => r.ts >= since || RETRACTING.has(r.kind)).map((r) => [r.id, r]));
   // A member's posts can arrive before their join: once the join comes, their posts count. (A
   // batch with many joins is an initial sync, which carries their posts along.)
-  const joins = records.filter((r) => r.kind === 'join');
-  for (const join of joins.length <= LATE_JOINS ? joins : []) {
-    const own = await db.records.where('[cid+author]').equals([cid, join.author]).toArray();
+  const joined = new Set(records.filter((r) => r.kind === 'join').map((r) => r.author));
+  for (const admit of records) {
+    if (admit.kind !== 'admit') continue;
+    for (const j of await db.records.bulkGet(admit.body.joins)) if (j) joined.add(j.author);
+  }
+  for (const author of joined.size <= LATE_JOINS ? joined : []) {
+    const own = await db.records.where('[cid+author]').equals([cid, author]).toArray();
     for (const r of own) if (r.ts >= since && !byId.has(r.id)) byId.set(r.id, r);
   }
   const candidates = [...byId.values()];
@@ -34,7 +38,7 @@ export async function notifyFromBatch(db: HearthDb, inbox: InboxDb, me: string, 
   const ctx: DeriveContext = {
     me,
     since,
-    isMember: (key, ts) => auth.isMember(key, ts),
+    accepts: (r) => auth.accepts(r),
     isModerator: (key) => auth.isModerator(key),
     get: (id) => byId.get(id) ?? fetched.get(id)
   };

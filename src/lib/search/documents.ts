@@ -70,13 +70,13 @@ export function replyDoc(row: PostRow | undefined, thread: ThreadRow | undefined
 function hiddenBy(id: string, related: AnyRecord[], auth: Authority): boolean {
   let hidden = false;
   for (const r of related.filter((r) => r.kind === 'hide' && r.body.target === id).sort(compareRecords)) {
-    if (r.kind === 'hide' && auth.mayHide(r.author) && auth.isMember(r.author, r.ts)) hidden = r.body.hidden;
+    if (r.kind === 'hide' && auth.mayHide(r.author) && auth.accepts(r)) hidden = r.body.hidden;
   }
   return hidden;
 }
 
 export function questionDoc(q: SignedRecord<'question'>, related: AnyRecord[], auth: Authority): SearchDoc | null {
-  if (!auth.isMember(q.author, q.ts)) return null;
+  if (!auth.accepts(q)) return null;
   const row = projectQuestion(q, related, () => [], auth).question;
   if (row.deleted || row.hidden) return null;
   return { id: q.id, cid: q.cid, kind: 'question', title: row.title, body: plainText(row.body), context: '', parent: '', author: q.author, ts: q.ts, tiers: [] };
@@ -90,7 +90,7 @@ export function answerDoc(
   questionRelated: AnyRecord[],
   auth: Authority
 ): SearchDoc | null {
-  if (!question || question.id !== a.body.question || !auth.isMember(a.author, a.ts)) return null;
+  if (!question || question.id !== a.body.question || !auth.accepts(a)) return null;
   const q = questionDoc(question, questionRelated, auth);
   if (!q) return null;
   const row = projectAnswer(a, related, null, auth);
@@ -99,7 +99,7 @@ export function answerDoc(
 }
 
 export function pollDoc(p: SignedRecord<'poll'>, related: AnyRecord[], auth: Authority): SearchDoc | null {
-  if (!auth.isMember(p.author, p.ts)) return null;
+  if (!auth.accepts(p)) return null;
   const row = projectPoll(p, related, auth);
   if (row.deleted || hiddenBy(p.id, related, auth)) return null;
   return { id: p.id, cid: p.cid, kind: 'poll', title: row.title, body: row.options.join(' · '), context: '', parent: row.thread, author: p.author, ts: p.ts, tiers: [] };
@@ -107,9 +107,9 @@ export function pollDoc(p: SignedRecord<'poll'>, related: AnyRecord[], auth: Aut
 
 /** Notes are found by their title (their text is a co-edited Yjs document, not indexed yet). */
 export function noteDoc(n: SignedRecord<'note'>, related: AnyRecord[], auth: Authority): SearchDoc | null {
-  if (!auth.isMember(n.author, n.ts)) return null;
+  if (!auth.accepts(n)) return null;
   const gone = related.some(
-    (r) => r.kind === 'tombstone' && r.body.target === n.id && auth.isMember(r.author, r.ts) && (r.author === n.author || auth.isModerator(r.author))
+    (r) => r.kind === 'tombstone' && r.body.target === n.id && auth.accepts(r) && (r.author === n.author || auth.isModerator(r.author))
   );
   if (gone || hiddenBy(n.id, related, auth)) return null;
   return { id: n.id, cid: n.cid, kind: 'note', title: n.body.title, body: noteBody(n, related, auth), context: '', parent: '', author: n.author, ts: n.ts, tiers: [] };

@@ -2,6 +2,7 @@
 import Dexie from 'dexie';
 import { randomId } from '../crypto/encoding';
 import { sealRecord } from '../crypto/record-seal';
+import { headsOf, sealNext } from '../store/record-chain';
 import type { Identity } from '../crypto/identity';
 import { extractMentions } from '../domain/mentions';
 import type { MemberRow, PostRow, ThreadRow } from '../domain/posts';
@@ -12,6 +13,11 @@ import { isSyncPaused, openCommunityDoc, restartSync, setSyncPaused, startSync }
 import { defaultSyncAddresses } from '../sync/defaults';
 import type { SyncStatus } from '../sync/peer-sync';
 import { encodeInvite, inviteUrl } from '../crypto/invite-token';
+import { generateInviteKey } from '../crypto/invite-key';
+import { closeInvite } from '../automation/admissions';
+
+/** Local settings key of an invite's private key (never shared but in the invite's link). */
+const inviteSeedKey = (inviteId: string) => `invite-seed:${inviteId}`;
 import { authorityOf } from '../store/projection';
 import type { InviteState, Role } from '../domain/authority';
 import { Live } from './live.svelte';
@@ -57,7 +63,7 @@ export async function createCommunity(
   const doc = await openCommunityDoc(db, cid);
   const first = await doc.append(genesis);
   if (!first.ok) return first;
-  const profile = await sealRecord(identity, { kind: 'profile', cid, ts: now, body: { name: memberName } });
+  const profile = await sealNext(db, identity, { kind: 'profile', cid, ts: now, body: { name: memberName } });
   const second = await doc.append(profile);
   return second.ok ? { ok: true, cid } : second;
 }
@@ -76,6 +82,8 @@ export class CommunityState {
   /** The clock the views use: ticks every 30 s so scheduled posts and expiries appear on time. */
   now = $state(Date.now());
   readonly facts: Live<CommunityFacts | null>;
+  /** My join, while it waits for an admit (limited invites). */
+  readonly pending: Live<{ invite: string; inviter: string } | null>;
   readonly names = $derived(new Map(this.membersList().map((m) => [m.key, m.name])));
   // The feed's filter inputs as values, so its query restarts when they change, not each time the
   // member list (10,000 rows in a large community) or the facts are read again.
@@ -100,6 +108,10 @@ export class CommunityState {
         await db.records.where('[cid+kind]').equals([cid, 'join']).count(); // re-run when members join
         return communityFacts(db, cid, now);
       };
+    }, null);
+    this.pending = new Live(() => async () => {
+      await db.records.where('[cid+kind]').equals([cid, 'admit']).count(); // re-run when admits arrive
+      return this.myPendingJoin();
     }, null);
     $effect(() => {
       const timer = setInterval(() => (this.now = Date.now()), 30_000);
@@ -207,14 +219,27 @@ export class CommunityState {
     }, []);
   }
 
+  /**
+   * A new invite with its own key pair: the public half goes in the record, the private half stays
+   * on this device (local settings) and in the links it shows.
+   */
   async createInvite(body: { role: 'member' | 'moderator' | 'admin'; tier?: string; expiresAt: number | null; maxUses: number | null; label: string }) {
-    return this.write('invite', { ...body, tier: body.tier || undefined, nonce: randomId(8) });
+    const key = generateInviteKey();
+    const result = await this.write('invite', { ...body, tier: body.tier || undefined, nonce: randomId(8), key: key.publicKey });
+    if (result.ok) await this.db.settings.put({ key: inviteSeedKey(result.record.id), value: key.seed });
+    return result;
   }
 
-  /** The shareable link for an invite: room secret and addresses go in the fragment only. */
+  /** Whether this device can show a link for the invite (it holds the invite's private key). */
+  async hasInviteKey(inviteId: string): Promise<boolean> {
+    return typeof (await this.db.settings.get(inviteSeedKey(inviteId)))?.value === 'string';
+  }
+
+  /** The shareable link for an invite: room secret, addresses and the invite key go in the fragment only. */
   async inviteLink(invite: SignedRecord<'invite'>): Promise<string> {
-    const [row, genesis] = await Promise.all([this.db.communities.get(this.cid), this.db.records.get(this.cid)]);
+    const [row, genesis, seed] = await Promise.all([this.db.communities.get(this.cid), this.db.records.get(this.cid), this.db.settings.get(inviteSeedKey(invite.id))]);
     if (!row?.secret || genesis?.kind !== 'genesis') throw new Error('community has no room secret on this device');
+    if (typeof seed?.value !== 'string') throw new Error('invite key is on the device that made the invite');
     const { target: _t, ...g } = genesis;
     const token = await encodeInvite({
       cid: this.cid,
@@ -223,21 +248,34 @@ export class CommunityState {
       relay: row.relay ?? null,
       invite,
       genesis: g as SignedRecord<'genesis'>,
-      inviterName: this.nameOf(this.identity.publicKey)
+      inviterName: this.nameOf(this.identity.publicKey),
+      inviteKey: seed.value
     });
     return inviteUrl(location.origin, '', token);
   }
 
-  revokeInvite(id: string) {
-    return this.write('tombstone', { target: id });
+  /** Revokes an invite: the joins it let in are admitted first, so only they survive the revocation. */
+  async revokeInvite(id: string) {
+    const doc = this.doc ?? (await openCommunityDoc(this.db, this.cid));
+    return closeInvite(this.db, doc, this.identity, id);
   }
 
-  grant(member: string, role: 'member' | 'moderator' | 'admin') {
-    return this.write('grant', { member, role });
+  /** A demotion names the member's records this device has seen: their later authority records (whatever their date) do not count. */
+  async grant(member: string, role: 'member' | 'moderator' | 'admin') {
+    return this.write('grant', { member, role, heads: await headsOf(this.db, this.cid, member) });
   }
 
-  ban(member: string, banned: boolean) {
-    return this.write('ban', { member, banned });
+  /** A ban names the member's records this device has seen: nothing else of theirs is shown, whatever its date. */
+  async ban(member: string, banned: boolean) {
+    return this.write('ban', banned ? { member, banned, heads: await headsOf(this.db, this.cid, member) } : { member, banned });
+  }
+
+  /** My join waits for an admit (limited invite): the inviter's or an admin's device confirms it. */
+  async myPendingJoin(): Promise<{ invite: string; inviter: string } | null> {
+    const auth = await authorityOf(this.db, this.cid);
+    const join = auth?.pending.get(this.identity.publicKey);
+    if (!auth || !join || auth.isMember(this.identity.publicKey)) return null;
+    return { invite: join.body.invite, inviter: auth.invites.get(join.body.invite)?.record.author ?? auth.creator };
   }
 
   hide(target: string, hidden: boolean) {
@@ -311,7 +349,7 @@ export class CommunityState {
     const refused = await this.postingCheck(kind, body as AnyRecord['body'], ts);
     if (refused) return refused;
     const doc = this.doc ?? (await openCommunityDoc(this.db, this.cid));
-    const record = await sealRecord(this.identity, { kind, cid: this.cid, ts, body });
+    const record = await sealNext(this.db, this.identity, { kind, cid: this.cid, ts, body });
     return doc.append(record as AnyRecord);
   }
 

@@ -2,7 +2,8 @@
 // confirm the invite still has uses and is not revoked, and sign this member's join.
 import { decodeInvite, type InvitePayload } from '../crypto/invite-token';
 import type { Identity } from '../crypto/identity';
-import { sealRecord } from '../crypto/record-seal';
+import { signJoinProof } from '../crypto/invite-key';
+import { sealNext } from '../store/record-chain';
 import type { AnyRecord } from '../domain/record';
 import type { MessageKey } from '../i18n/en';
 import type { HearthDb } from '../store/db';
@@ -11,8 +12,10 @@ import { openCommunityDoc, startSync } from '../sync/registry';
 
 /** How long a newcomer waits for a member's device before joining on the invite alone. */
 const SYNC_WAIT_MS = 6000;
+/** How long a newcomer on a limited invite waits for the inviter's or an admin's confirmation before entering as pending. */
+const ADMIT_WAIT_MS = 10_000;
 
-export type JoinPhase = 'checking' | 'ready' | 'joining' | 'joined' | 'failed';
+export type JoinPhase = 'checking' | 'ready' | 'joining' | 'admitting' | 'joined' | 'failed';
 
 export class JoinFlow {
   phase = $state<JoinPhase>('checking');
@@ -91,19 +94,36 @@ export class JoinFlow {
       this.phase = 'failed';
       return null;
     }
-    const join = await sealRecord(this.identity, { kind: 'join', cid: p.cid, ts: now, body: { invite: p.invite.id } });
-    const profile = await sealRecord(this.identity, { kind: 'profile', cid: p.cid, ts: now + 1, body: { name: this.myName } });
-    for (const record of [join, profile] as AnyRecord[]) {
-      const result = await doc.append(record);
-      if (!result.ok) {
-        this.error = result.reason as MessageKey;
-        this.phase = 'failed';
-        return null;
-      }
+    const proof = signJoinProof(p.inviteKey, { cid: p.cid, invite: p.invite.id, member: this.identity.publicKey });
+    const join = await sealNext(this.db, this.identity, { kind: 'join', cid: p.cid, ts: now, body: { invite: p.invite.id, key: p.invite.body.key, proof } });
+    const result = await doc.append(join as AnyRecord);
+    const profile = result.ok ? await sealNext(this.db, this.identity, { kind: 'profile', cid: p.cid, ts: now + 1, body: { name: this.myName } }) : null;
+    const second = profile ? await doc.append(profile as AnyRecord) : result;
+    if (!second.ok) {
+      this.error = second.reason as MessageKey;
+      this.phase = 'failed';
+      return null;
+    }
+    // A limited invite is confirmed by the inviter's or an admin's device: wait a little for it, and
+    // otherwise enter as a newcomer whose join is pending (the community page says so).
+    if ((await authorityOf(this.db, p.cid))?.pending.has(this.identity.publicKey)) {
+      this.phase = 'admitting';
+      const admitted = await waitForAdmission(this.db, p.cid, this.identity.publicKey, ADMIT_WAIT_MS);
+      if (!admitted) this.notice = 'join.pending';
     }
     this.phase = 'joined';
     return p.cid;
   }
+}
+
+/** Resolves true once this member's join is admitted on this device, false on timeout. */
+async function waitForAdmission(db: HearthDb, cid: string, key: string, ms: number): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if ((await authorityOf(db, cid))?.isMember(key)) return true;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return false;
 }
 
 /** Resolves true once a peer is connected and the document received something, false on timeout. */

@@ -43,8 +43,11 @@ export interface DocUpdateRow {
   update: Uint8Array;
 }
 
-/** A record that passed the gate, with its target lifted out for indexing. */
-export type StoredRecord = AnyRecord & { target?: string };
+/**
+ * A record that passed the gate, with its target lifted out for indexing and `held` set while the
+ * receiving-side quota holds it back (domain/quota). Neither field is part of the signed record.
+ */
+export type StoredRecord = AnyRecord & { target?: string; held?: 1 };
 
 export interface RejectedRow {
   /** `${cid}/${map key}` */

@@ -9,13 +9,14 @@ import { targetOf, type AnyRecord, type SignedRecord } from '../domain/record';
 import { firstPerAutoKey } from '../domain/automation';
 import { isInteractionRoot, projectInteraction, projectRoots, type InteractionRoot, type InteractionRows } from '../domain/interaction';
 import { recordsOfKinds, type CommunityRow, type HearthDb, type StoredRecord } from './db';
+import { heldBack, heldInHour, hourOf, quotaFor } from '../domain/quota';
 
 /** Bump when row shapes or projection rules change: every community is rebuilt from its records on open. */
 export const PROJECTION_VERSION = 6;
 
 /** Past this many records in one batch a full rebuild is cheaper than per-post recomputation. */
 const REBUILD_THRESHOLD = 2000;
-const AUTHORITY_RECORD_KINDS = ['invite', 'join', 'grant', 'ban', 'trust', 'tombstone'] as const;
+const AUTHORITY_RECORD_KINDS = ['invite', 'join', 'admit', 'grant', 'ban', 'trust', 'tombstone'] as const;
 
 /** Authority per community, derived from the records table; replaced whenever an authority record arrives. */
 const authorityCache = new WeakMap<HearthDb, Map<string, Authority>>();
@@ -35,7 +36,58 @@ async function loadAuthority(db: HearthDb, cid: string): Promise<Authority | nul
   const genesis = await db.records.get(cid);
   if (!genesis || genesis.kind !== 'genesis') return null;
   const records = await recordsOfKinds(db, cid, AUTHORITY_RECORD_KINDS);
-  return computeAuthority(genesis, records);
+  const auth = computeAuthority(genesis, records);
+  if (!auth.restricted.size) return auth;
+  // A ban or demotion keeps only the causal past it named: walking it needs the member's whole chain.
+  const chains = await Promise.all([...auth.restricted].map((key) => db.records.where('[cid+author]').equals([cid, key]).toArray()));
+  return computeAuthority(genesis, [...records, ...chains.flat()]);
+}
+
+/** Staff are never held back by the quota. */
+const exemptFromQuota = (auth: Authority) => (key: string) => auth.isModerator(key) || key === auth.creator;
+
+/**
+ * Sets the `held` flag of a batch's rows by the receiving-side quota (domain/quota), reading each
+ * author's other records in the touched hours. Returns the stored rows whose flag changed.
+ */
+async function markHeld(db: HearthDb, cid: string, rows: StoredRecord[], auth: Authority): Promise<StoredRecord[]> {
+  const exempt = exemptFromQuota(auth);
+  const byAuthor = new Map<string, StoredRecord[]>();
+  for (const r of rows) {
+    delete r.held;
+    if (r.kind === 'genesis' || exempt(r.author)) continue;
+    let list = byAuthor.get(r.author);
+    if (!list) byAuthor.set(r.author, (list = []));
+    list.push(r);
+  }
+  const flipped: StoredRecord[] = [];
+  for (const [author, mine] of byAuthor) {
+    const hours = new Set(mine.map((r) => hourOf(r.ts)));
+    const batchIds = new Set(mine.map((r) => r.id));
+    const others = (await db.records.where('[cid+author]').equals([cid, author]).toArray()).filter((r) => hours.has(hourOf(r.ts)) && !batchIds.has(r.id));
+    const buckets = new Map<number, StoredRecord[]>();
+    for (const r of [...mine, ...others]) {
+      const h = hourOf(r.ts);
+      let b = buckets.get(h);
+      if (!b) buckets.set(h, (b = []));
+      b.push(r);
+    }
+    const quota = quotaFor(auth.trustOf(author));
+    for (const bucket of buckets.values()) {
+      const held = heldInHour(bucket, quota);
+      for (const r of bucket) {
+        const isHeld = held.has(r.id);
+        if (batchIds.has(r.id)) {
+          if (isHeld) r.held = 1;
+        } else if (!!r.held !== isHeld) {
+          if (isHeld) r.held = 1;
+          else delete r.held;
+          flipped.push(r);
+        }
+      }
+    }
+  }
+  return flipped;
 }
 
 /** The current authority of a community (cached). Null until its genesis is known. */
@@ -120,16 +172,21 @@ export async function applyRecords(db: HearthDb, cid: string, records: AnyRecord
   const cache = cacheOf(db);
   let nextAuthority: Authority | null = null;
   await db.transaction('rw', TABLES(db), async () => {
-    await db.records.bulkPut(records.map(stored));
+    const rows = records.map(stored);
+    await db.records.bulkPut(rows);
     const before = await authorityOf(db, cid);
     if (!before) return; // Nothing is shown before the genesis that says who the creator is.
     let auth = before;
     let changed = new Set<string>();
-    if (records.some((r) => affectsAuthority(r, before.invites))) {
+    if (records.some((r) => affectsAuthority(r, before.invites, before.restricted))) {
       auth = (await loadAuthority(db, cid))!;
       changed = changedMembers(before, auth);
       nextAuthority = auth;
     }
+    // The quota may hold back records of this batch, and move others of the same hours in or out.
+    const flipped = await markHeld(db, cid, rows, auth);
+    const flagged = [...rows.filter((r) => r.held), ...flipped];
+    if (flagged.length) await db.records.bulkPut(flagged);
 
     // Posts whose rows may differ now: those in the batch, their targets, and everything written
     // by members whose standing changed (a join makes their earlier-received posts visible).
@@ -140,6 +197,7 @@ export async function applyRecords(db: HearthDb, cid: string, records: AnyRecord
       if (t) touched.add(t);
     };
     records.forEach(addTouched);
+    flipped.forEach(addTouched);
     // Records about an answer (upvotes, edits) touch its question through the answer.
     for (const key of changed) (await db.records.where('[cid+author]').equals([cid, key]).toArray()).forEach(addTouched);
 
@@ -153,7 +211,7 @@ export async function applyRecords(db: HearthDb, cid: string, records: AnyRecord
     for (const r of touchedRecords) {
       if (r.kind !== 'reply') continue;
       threadIds.add(r.body.thread);
-      if (!auth.isMember(r.author, r.ts)) {
+      if (!auth.accepts(r)) {
         goneReplies.push(r.id);
         continue;
       }
@@ -183,7 +241,7 @@ export async function applyRecords(db: HearthDb, cid: string, records: AnyRecord
     for (const id of threadIds) {
       const r = await db.records.get(id);
       if (!r || r.kind !== 'thread') continue;
-      if (!auth.isMember(r.author, r.ts)) {
+      if (!auth.accepts(r)) {
         goneThreads.push(id);
         continue;
       }
@@ -216,6 +274,16 @@ export async function rebuildProjection(db: HearthDb, cid: string): Promise<void
     await db.communities.put(communityFromGenesis(genesis, await db.communities.get(cid)));
     const records = [genesis, ...(await db.records.where('cid').equals(cid).toArray())];
     auth = computeAuthority(genesis, records);
+    // The receiving-side quota, judged over the whole record set: flags written where they changed.
+    const held = heldBack(records, auth.trustOf, exemptFromQuota(auth));
+    const flipped: StoredRecord[] = [];
+    for (const r of records as StoredRecord[]) {
+      if (!!r.held === held.has(r.id)) continue;
+      if (held.has(r.id)) r.held = 1;
+      else delete r.held;
+      flipped.push(r);
+    }
+    if (flipped.length) await db.records.bulkPut(flipped);
     const { threads, replies } = projectCommunity(records, auth);
     await db.threads.where('cid').equals(cid).delete();
     await db.replies.where('cid').equals(cid).delete();
@@ -237,11 +305,12 @@ export async function projectionIsCurrent(db: HearthDb, cid: string): Promise<bo
 
 /** Stored records whose author was not a member when they were written: counted, never shown. */
 export async function countUnauthorised(db: HearthDb, cid: string): Promise<number> {
+  // Held-back records count here too: stored, never shown.
   const auth = await authorityOf(db, cid);
   if (!auth) return 0;
   return db.records
     .where('cid')
     .equals(cid)
-    .filter((r) => !auth.isMember(r.author, r.ts))
+    .filter((r) => !auth.accepts(r))
     .count();
 }

@@ -1,7 +1,7 @@
 // Private surveys of one open community: the list, one survey with its counted responses, and the
 // actions (ask, answer). Answers are sealed on this device before they are signed; only the
 // survey's recipients can open them, and only on their own device (results never leave it).
-import { sealRecord } from '../crypto/record-seal';
+import { sealNext } from '../store/record-chain';
 import { openAnswers, sealAnswers, surveyKeyOf, type SurveyAnswers, type SurveyKey } from '../crypto/survey-box';
 import type { Authority } from '../domain/authority';
 import type { AnyRecord, BodyOf, SignedRecord } from '../domain/record';
@@ -133,7 +133,7 @@ export class SurveysState {
 
   async #write<K extends 'survey' | 'survey-response'>(kind: K, body: BodyOf<K>): Promise<AppendResult> {
     const doc = this.community.doc ?? (await openCommunityDoc(this.community.db, this.community.cid));
-    const record = await sealRecord(this.community.identity, { kind, cid: this.community.cid, ts: Date.now(), body });
+    const record = await sealNext(this.community.db, this.community.identity, { kind, cid: this.community.cid, ts: Date.now(), body });
     return doc.append(record as AnyRecord);
   }
 }

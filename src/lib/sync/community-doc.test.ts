@@ -5,7 +5,7 @@ import 'fake-indexeddb/auto';
 import fc from 'fast-check';
 import * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
-import { admit, newCommunity, newMember, writer } from '../../../tests/unit/community-fixture';
+import { admit, inviteKey, joinBody, newCommunity, newMember, writer } from '../../../tests/unit/community-fixture';
 import { sealRecord } from '../crypto/record-seal';
 import type { Identity } from '../crypto/identity';
 import type { AnyRecord } from '../domain/record';
@@ -91,8 +91,8 @@ describe('attacks from a peer that holds the room secret', () => {
     const asAlice = await writer(mallory, g.id)('thread', { title: 'I am Alice', body: 'x' });
     const forged = { ...asAlice, author: alice.publicKey };
     const selfAdmin = await sealRecord(bob, { kind: 'grant', cid: g.id, ts: Date.now(), body: { member: bob.publicKey, role: 'admin' } });
-    const fakeInvite = await sealRecord(mallory, { kind: 'invite', cid: g.id, ts: Date.now(), body: { role: 'admin', expiresAt: null, maxUses: null, label: '', nonce: 'x' } });
-    const fakeJoin = await sealRecord(mallory, { kind: 'join', cid: g.id, ts: Date.now() + 1, body: { invite: fakeInvite.id } });
+    const fakeInvite = await sealRecord(mallory, { kind: 'invite', cid: g.id, ts: Date.now(), body: { role: 'admin', expiresAt: null, maxUses: null, label: '', nonce: 'x', ...inviteKey() } });
+    const fakeJoin = await sealRecord(mallory, { kind: 'join', cid: g.id, ts: Date.now() + 1, body: joinBody(fakeInvite, mallory) });
     hostile.transact(() => {
       for (const r of [stranger, selfAdmin, fakeInvite, fakeJoin]) records.set(r.id, r);
       records.set(forged.id, forged);

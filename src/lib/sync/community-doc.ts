@@ -252,7 +252,7 @@ export class CommunityDoc {
     const auth = await authorityOf(this.db, this.cid);
     if (
       this.#unauthorised === null ||
-      (auth && outcome.accepted.some((r) => !auth.isMember(r.author, r.ts) || affectsAuthority(r, auth.invites)))
+      (auth && outcome.accepted.some((r) => !auth.accepts(r) || affectsAuthority(r, auth.invites)))
     ) {
       this.#unauthorised = await countUnauthorised(this.db, this.cid);
     }

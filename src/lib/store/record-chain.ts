@@ -1,0 +1,48 @@
+// Each member's records in a community form a hash chain through `prev`, so that a ban can name
+// exactly which of them it had seen (domain/authority). This keeps the tip this device last wrote.
+import { sealRecord } from '../crypto/record-seal';
+import type { Identity } from '../crypto/identity';
+import { compareRecords, type BodyOf, type Kind, type SignedRecord } from '../domain/record';
+import { chainHeads } from '../domain/authority';
+import type { HearthDb } from './db';
+
+const tips = new WeakMap<HearthDb, Map<string, string>>();
+
+/** The author's newest record this device holds in the community, by (ts, id). */
+export async function chainTip(db: HearthDb, cid: string, author: string): Promise<string | undefined> {
+  let known = tips.get(db);
+  if (!known) tips.set(db, (known = new Map()));
+  const key = `${cid}/${author}`;
+  const cached = known.get(key);
+  if (cached) return cached;
+  let newest: SignedRecord | undefined;
+  await db.records
+    .where('[cid+author]')
+    .equals([cid, author])
+    .each((r) => {
+      if (!newest || compareRecords(r, newest) > 0) newest = r;
+    });
+  if (newest) known.set(key, newest.id);
+  return newest?.id;
+}
+
+/** Seals this member's next record in the community, linked to the previous one. */
+export async function sealNext<K extends Kind>(
+  db: HearthDb,
+  identity: Identity,
+  draft: { kind: K; cid: string; ts: number; body: BodyOf<K> }
+): Promise<SignedRecord<K>> {
+  const prev = draft.kind === 'genesis' ? undefined : await chainTip(db, draft.cid, identity.publicKey);
+  const record = await sealRecord(identity, { ...draft, prev });
+  if (draft.kind !== 'genesis') {
+    let known = tips.get(db);
+    if (!known) tips.set(db, (known = new Map()));
+    known.set(`${draft.cid}/${identity.publicKey}`, record.id);
+  }
+  return record;
+}
+
+/** The tips of a member's chain as this device holds them: what a ban or demotion names as seen. */
+export async function headsOf(db: HearthDb, cid: string, member: string, max = 64): Promise<string[]> {
+  return chainHeads(await db.records.where('[cid+author]').equals([cid, member]).toArray(), max);
+}
