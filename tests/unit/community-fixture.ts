@@ -68,3 +68,14 @@ export async function smallCommunity(name?: string) {
   const records: AnyRecord[] = [genesis, ...(await admit(creator, bob, cid)), thread, reply];
   return { creator, bob, genesis, cid, a, b, thread, reply, records };
 }
+
+/** Like `writer`, but each record names the previous one as `prev`: the member's record chain, as the app writes it. */
+export function chainWriter(identity: Identity, cid: string, start = 1_700_000_001_000, first?: string) {
+  let ts = start;
+  let prev = first;
+  return async <K extends Kind>(kind: K, body: BodyOf<K>, at?: number, from?: string): Promise<SignedRecord<K>> => {
+    const record = await sealRecord(identity, { kind, cid, ts: at ?? (ts += 1000), body, prev: from ?? prev });
+    if (from === undefined) prev = record.id;
+    return record;
+  };
+}

@@ -9,6 +9,7 @@ import type { HearthDb } from '../store/db';
 import type { CommunityDoc } from '../sync/community-doc';
 import { communityFacts, type MemberStatsSource } from './community-facts';
 import { admitPending, closeExpiredInvites } from './admissions';
+import { writeCheckpoint } from './checkpoint';
 
 const EVERY_MS = 60_000;
 
@@ -79,6 +80,7 @@ export function startAutomation(db: HearthDb, doc: CommunityDoc, identity: Ident
       // Admissions first and on any member's device that may admit: a newcomer waits for them.
       await admitPending(db, doc, identity);
       await closeExpiredInvites(db, doc, identity);
+      await writeCheckpoint(db, doc, identity);
       await runAutomation(db, doc, identity, memberStats);
     } catch (e) {
       console.error('automation run failed', e);

@@ -233,6 +233,12 @@ export const bodySchemas = {
   /** One batch of edits to a note: a Yjs update (base64url), applied only if its author may edit. */
   'note-edit': v.strictObject({ note: Id, update: v.pipe(v.string(), v.maxLength(48_000), v.regex(/^[A-Za-z0-9_-]*$/)) }),
 
+  /**
+   * How many records the creator's or an admin's device held (gate-passed, of this community) when
+   * it wrote this: a device with fewer knows it still lacks history others have.
+   */
+  checkpoint: v.strictObject({ records: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1e9)) }),
+
   // ---- private surveys -------------------------------------------------------------------
   survey: v.strictObject({
     title: NonEmpty(MAX_TITLE),

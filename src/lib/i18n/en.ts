@@ -68,6 +68,8 @@ export const en = {
   'community.empty': 'No threads yet. Start the first conversation.',
   'community.health': 'Health',
   'community.rejected': '{count} records were rejected by the validation gate and are not shown.',
+  'community.missing': 'Still receiving history: this device has {have} records; the creator’s or an admin’s device had at least {expected}. Stay online with a member or the relay.',
+  'community.held': '{count} records held back: a member wrote more in an hour than their trust level allows. They are kept but not shown.',
   'community.unreadable': '{count} stored updates could not be read and were skipped.',
   'thread.title': 'Title',
   'thread.body': 'Write in Markdown. @mention members.',

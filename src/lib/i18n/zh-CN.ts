@@ -70,6 +70,8 @@ export const zhCN: Record<MessageKey, string> = {
   'community.empty': '还没有主题。发起第一个讨论吧。',
   'community.health': '健康状况',
   'community.rejected': '有 {count} 条记录未通过校验，未予显示。',
+  'community.missing': '仍在接收历史内容：本设备有 {have} 条记录，创建者或管理员的设备至少有 {expected} 条。请与成员或中继保持连接。',
+  'community.held': '有 {count} 条记录被暂缓显示：某位成员一小时内发布的数量超过其信任等级的上限。这些记录已保存，但不显示。',
   'community.unreadable': '有 {count} 条本地更新无法读取，已跳过。',
   'thread.title': '标题',
   'thread.body': '使用 Markdown 书写，可 @提及 成员。',

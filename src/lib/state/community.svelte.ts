@@ -15,6 +15,7 @@ import type { SyncStatus } from '../sync/peer-sync';
 import { encodeInvite, inviteUrl } from '../crypto/invite-token';
 import { generateInviteKey } from '../crypto/invite-key';
 import { closeInvite } from '../automation/admissions';
+import { coverageOf, type Coverage } from '../automation/checkpoint';
 
 /** Local settings key of an invite's private key (never shared but in the invite's link). */
 const inviteSeedKey = (inviteId: string) => `invite-seed:${inviteId}`;
@@ -82,6 +83,8 @@ export class CommunityState {
   /** The clock the views use: ticks every 30 s so scheduled posts and expiries appear on time. */
   now = $state(Date.now());
   readonly facts: Live<CommunityFacts | null>;
+  /** Records held here, held back by the quota, and at least how many others hold (staff checkpoints). */
+  readonly coverage: Live<Coverage | null>;
   /** My join, while it waits for an admit (limited invites). */
   readonly pending: Live<{ invite: string; inviter: string } | null>;
   readonly names = $derived(new Map(this.membersList().map((m) => [m.key, m.name])));
@@ -109,6 +112,7 @@ export class CommunityState {
         return communityFacts(db, cid, now);
       };
     }, null);
+    this.coverage = new Live<Coverage | null>(() => () => coverageOf(db, cid), null);
     this.pending = new Live(() => async () => {
       await db.records.where('[cid+kind]').equals([cid, 'admit']).count(); // re-run when admits arrive
       return this.myPendingJoin();

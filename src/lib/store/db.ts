@@ -122,6 +122,9 @@ export class HearthDb extends Dexie {
     });
     // Where each document's gate left off, so opening checks only what changed since (sync/community-doc).
     this.version(3).stores({ ingestMarks: 'cid' });
+    // Records the receiving-side quota holds back (`held`), counted for the health panel without a scan.
+    // And one member's records by time: the quota reads an author's hour, not all they ever wrote.
+    this.version(4).stores({ records: 'id, cid, [cid+kind], [cid+author], target, [cid+held], [cid+author+ts]' });
   }
 }
 

@@ -2,7 +2,11 @@
 import 'fake-indexeddb/auto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { admit, newCommunity, newMember, writer } from '../../../tests/unit/community-fixture';
+import { admit, chainWriter, inviteKey, joinBody, newCommunity, newMember, writer } from '../../../tests/unit/community-fixture';
+import { sealRecord } from '../crypto/record-seal';
+import { generateInviteKey, signJoinProof } from '../crypto/invite-key';
+import { chainHeads } from '../domain/authority';
+import { QUOTAS } from '../domain/quota';
 import type { AnyRecord } from '../domain/record';
 import { HearthDb } from './db';
 import { applyRecords, rebuildProjection } from './projection';
@@ -92,7 +96,7 @@ async function sampleCommunity() {
 }
 
 describe('projection', () => {
-  it('a rebuild equals incremental projection, whatever the batch order', async () => {
+  it('a rebuild equals incremental projection, whatever the batch order', { timeout: 60_000 }, async () => {
     const { cid, records } = await sampleCommunity();
     const reference = new HearthDb(`ref-${dbCount++}`);
     await applyRecords(reference, cid, records);
@@ -129,5 +133,73 @@ describe('projection', () => {
     await db.replies.clear();
     await rebuildProjection(db, cid);
     expect(await snapshot(db, cid)).toEqual(before);
+  });
+});
+
+describe('projection against a member who holds the room secret', () => {
+  it('backdated joins, posts after a ban, forks and a flood never change what honest members see; every order agrees', { timeout: 60_000 }, async () => {
+    const alice = await newMember();
+    const [bob, mallory, outsider, carol] = await Promise.all([newMember(), newMember(), newMember(), newMember()]);
+    const g = await newCommunity(alice);
+    const cid = g.id;
+    const a = chainWriter(alice, cid);
+    const honest: AnyRecord[] = [g, await a('profile', { name: 'Alice' })];
+    const adminInvite = await a('invite', { role: 'admin', expiresAt: null, maxUses: 1, label: 'bob', nonce: 'x', ...inviteKey() });
+    const open = await a('invite', { role: 'member', expiresAt: null, maxUses: null, label: 'all', nonce: 'y', ...inviteKey() });
+    const bobJoin = await sealRecord(bob, { kind: 'join', cid, ts: 1_700_000_050_000, body: joinBody(adminInvite, bob) });
+    const b = chainWriter(bob, cid, 1_700_000_060_000, bobJoin.id);
+    const t1 = await a('thread', { title: 'Welcome', body: 'hi' });
+    honest.push(adminInvite, open, bobJoin, await a('admit', { invite: adminInvite.id, joins: [bobJoin.id] }), t1, await b('profile', { name: 'Bob' }));
+    honest.push(await b('reply', { thread: t1.id, parent: t1.id, body: 'hello' }), await b('thread', { title: 'Bob’s ride', body: 'Sunday' }));
+
+    // Mallory joins through the open invite she holds, posts in her own thread, and is banned.
+    const mJoin = await sealRecord(mallory, { kind: 'join', cid, ts: 1_700_000_070_000, body: joinBody(open, mallory) });
+    const m = chainWriter(mallory, cid, 1_700_000_080_000, mJoin.id);
+    const mThread = await m('thread', { title: 'Mallory sells', body: 'x' });
+    const mSeen = [mJoin, mThread];
+    const ban = await a('ban', { member: mallory.publicKey, banned: true, heads: chainHeads(mSeen) }, 1_700_000_200_000);
+    // What she does after: backdated posts (continuing and forking her chain), a backdated join on the
+    // used admin invite with a key of her own, and a flood of threads in one hour.
+    const own = generateInviteKey();
+    const hostile: AnyRecord[] = [
+      await m('reply', { thread: t1.id, parent: t1.id, body: 'backdated' }, 1_700_000_190_000),
+      await m('thread', { title: 'fork', body: '' }, 1_700_000_085_000, mJoin.id),
+      await sealRecord(outsider, { kind: 'join', cid, ts: adminInvite.ts + 1, body: { invite: adminInvite.id, key: own.publicKey, proof: signJoinProof(own.seed, { cid, invite: adminInvite.id, member: outsider.publicKey }) } }),
+      await sealRecord(outsider, { kind: 'ban', cid, ts: adminInvite.ts + 2, body: { member: bob.publicKey, banned: true } })
+    ];
+    // Carol, a new member, reacts far more than an hour's budget allows.
+    const carolJoin = await sealRecord(carol, { kind: 'join', cid, ts: 1_700_000_290_000, body: joinBody(open, carol) });
+    const c = chainWriter(carol, cid, 1_700_000_300_000, carolJoin.id);
+    const flood: AnyRecord[] = [carolJoin];
+    for (let i = 0; i < QUOTAS[0].records + 20; i++) flood.push(await c('reaction', { target: t1.id, emoji: i % 2 ? '👍' : '🎉', on: i % 3 !== 0 }, 1_700_000_300_000 + i));
+    const all = [...honest, mJoin, mThread, ban, ...hostile, ...flood];
+
+    const reference = new HearthDb(`adv-ref-${dbCount++}`);
+    await applyRecords(reference, cid, all);
+    await rebuildProjection(reference, cid);
+    const expected = await snapshot(reference, cid);
+    // Honest members' rows are those of a history without the hostile records.
+    const clean = new HearthDb(`adv-clean-${dbCount++}`);
+    await applyRecords(clean, cid, [...honest, mJoin, mThread, ban, ...flood]);
+    await rebuildProjection(clean, cid);
+    const withoutHostile = await snapshot(clean, cid);
+    expect(expected).toEqual(withoutHostile);
+    expect(expected.threads.map((t) => t.title).sort()).toEqual(['Bob’s ride', 'Mallory sells', 'Welcome']);
+    expect(expected.members.find((x) => x.key === bob.publicKey)).toMatchObject({ role: 'admin', banned: false });
+    // The join shares the hour: 61 + 20 records, 60 shown.
+    expect(await reference.records.where('[cid+held]').equals([cid, 1]).count()).toBe(21);
+    await reference.delete();
+    await clean.delete();
+
+    await fc.assert(
+      fc.asyncProperty(fc.shuffledSubarray(all, { minLength: all.length }), fc.integer({ min: 1, max: 40 }), async (order, size) => {
+        const db = new HearthDb(`adv-${dbCount++}`);
+        for (let i = 0; i < order.length; i += size) await applyRecords(db, cid, order.slice(i, i + size));
+        const got = await snapshot(db, cid);
+        await db.delete();
+        expect(got).toEqual(expected);
+      }),
+      { numRuns: 15, seed: 7 }
+    );
   });
 });

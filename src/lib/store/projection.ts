@@ -9,7 +9,7 @@ import { targetOf, type AnyRecord, type SignedRecord } from '../domain/record';
 import { firstPerAutoKey } from '../domain/automation';
 import { isInteractionRoot, projectInteraction, projectRoots, type InteractionRoot, type InteractionRows } from '../domain/interaction';
 import { recordsOfKinds, type CommunityRow, type HearthDb, type StoredRecord } from './db';
-import { heldBack, heldInHour, hourOf, quotaFor } from '../domain/quota';
+import { heldBack, heldInHour, hourOf, QUOTA_WINDOW_MS, quotaFor } from '../domain/quota';
 
 /** Bump when row shapes or projection rules change: every community is rebuilt from its records on open. */
 export const PROJECTION_VERSION = 6;
@@ -64,7 +64,14 @@ async function markHeld(db: HearthDb, cid: string, rows: StoredRecord[], auth: A
   for (const [author, mine] of byAuthor) {
     const hours = new Set(mine.map((r) => hourOf(r.ts)));
     const batchIds = new Set(mine.map((r) => r.id));
-    const others = (await db.records.where('[cid+author]').equals([cid, author]).toArray()).filter((r) => hours.has(hourOf(r.ts)) && !batchIds.has(r.id));
+    const others: StoredRecord[] = [];
+    for (const h of hours) {
+      const range = await db.records
+        .where('[cid+author+ts]')
+        .between([cid, author, h * QUOTA_WINDOW_MS], [cid, author, (h + 1) * QUOTA_WINDOW_MS], true, false)
+        .toArray();
+      for (const r of range) if (!batchIds.has(r.id)) others.push(r);
+    }
     const buckets = new Map<number, StoredRecord[]>();
     for (const r of [...mine, ...others]) {
       const h = hourOf(r.ts);

@@ -1,0 +1,61 @@
+// Checkpoints: the creator's or an admin's device publishes how many records it holds, so that any
+// device, a newcomer's above all, can tell when it still lacks history (an empty feed is then
+// "still receiving", never silently "nothing here").
+import type { Identity } from '../crypto/identity';
+import type { Authority } from '../domain/authority';
+import type { AnyRecord, SignedRecord } from '../domain/record';
+import type { HearthDb } from '../store/db';
+import { authorityOf } from '../store/projection';
+import { sealNext } from '../store/record-chain';
+import type { CommunityDoc } from '../sync/community-doc';
+
+/** At most one checkpoint per device this often: each is a record every device keeps. */
+const EVERY_MS = 6 * 3_600_000;
+
+/** The newest checkpoint by the creator or an admin. */
+export function latestCheckpoint(records: readonly AnyRecord[], auth: Authority): SignedRecord<'checkpoint'> | null {
+  let latest: SignedRecord<'checkpoint'> | null = null;
+  for (const r of records) {
+    if (r.kind !== 'checkpoint' || !auth.accepts(r)) continue;
+    const role = auth.roleOf(r.author);
+    if (role !== 'creator' && role !== 'admin') continue;
+    if (!latest || r.ts > latest.ts) latest = r;
+  }
+  return latest;
+}
+
+/** Writes a checkpoint when this staff device's record count grew since its last one, at most every six hours. */
+export async function writeCheckpoint(db: HearthDb, doc: CommunityDoc, identity: Identity, now = Date.now()): Promise<boolean> {
+  const auth = await authorityOf(db, doc.cid);
+  const role = auth?.roleOf(identity.publicKey);
+  if (!auth || !auth.isMember(identity.publicKey) || (role !== 'creator' && role !== 'admin')) return false;
+  const mine = (await db.records.where('[cid+kind]').equals([doc.cid, 'checkpoint']).toArray()).filter(
+    (r): r is SignedRecord<'checkpoint'> & { target?: string } => r.kind === 'checkpoint' && r.author === identity.publicKey
+  );
+  const last = mine.sort((a, b) => b.ts - a.ts)[0];
+  if (last && now - last.ts < EVERY_MS) return false;
+  const count = await db.records.where('cid').equals(doc.cid).count();
+  if (last && count <= last.body.records + 1) return false;
+  const record = await sealNext(db, identity, { kind: 'checkpoint', cid: doc.cid, ts: now, body: { records: count } });
+  return (await doc.append(record as AnyRecord)).ok;
+}
+
+export interface Coverage {
+  /** Gate-passed records of this community on this device (genesis aside). */
+  have: number;
+  /** Records the receiving-side quota holds back. */
+  held: number;
+  /** At least this many, by the newest staff checkpoint (null: none received yet). */
+  expected: number | null;
+}
+
+export async function coverageOf(db: HearthDb, cid: string): Promise<Coverage> {
+  const [have, held, checkpoints, auth] = await Promise.all([
+    db.records.where('cid').equals(cid).count(),
+    db.records.where('[cid+held]').equals([cid, 1]).count(),
+    db.records.where('[cid+kind]').equals([cid, 'checkpoint']).toArray(),
+    authorityOf(db, cid)
+  ]);
+  const latest = auth ? latestCheckpoint(checkpoints, auth) : null;
+  return { have, held, expected: latest?.body.records ?? null };
+}
