@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { newMember } from '../../../tests/unit/community-fixture';
-import { checkPresence, PRESENCE_MAX_AGE_MS, signPresence } from './presence';
+import { checkPresence, onlineMembers, PRESENCE_MAX_AGE_MS, signPresence } from './presence';
 
 const cid = 'community-one';
 const now = 1_700_000_000_000;
@@ -47,5 +47,13 @@ describe('signed presence', async () => {
 
   it('rejects the old unsigned shape that carried a name', async () => {
     expect(await checkPresence({ key: alice.publicKey, name: 'Alice' }, expected)).toEqual({ ok: false, reason: 'presence.malformed' });
+  });
+});
+
+describe('who the sync status shows online', () => {
+  it('names verified members once each and only counts non-members and unverified peers', () => {
+    const isMember = (key: string) => key === 'alice' || key === 'bob';
+    const verified = [{ key: 'alice' }, { key: 'mallory' }, { key: 'alice' }, { key: 'bob' }];
+    expect(onlineMembers(verified, 2, isMember)).toEqual({ keys: ['alice', 'bob'], unverified: 3 });
   });
 });

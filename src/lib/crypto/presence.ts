@@ -74,3 +74,17 @@ export async function checkPresence(
   if (!expected.isMember(claim.key)) return { ok: false, reason: 'presence.not_member' };
   return { ok: true, key: claim.key };
 }
+
+/**
+ * What the sync status shows: verified keys that are current members, once each; any other peer
+ * (no claim, a claim that failed, or a non-member's) is only counted, never named.
+ */
+export function onlineMembers(verified: readonly { key: string }[], unverified: number, isMember: (key: string) => boolean): { keys: string[]; unverified: number } {
+  const keys = new Set<string>();
+  let others = unverified;
+  for (const peer of verified) {
+    if (!isMember(peer.key)) others++;
+    else keys.add(peer.key);
+  }
+  return { keys: [...keys], unverified: others };
+}

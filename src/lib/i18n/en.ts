@@ -133,6 +133,8 @@ export const en = {
   'sync.last': 'Last sync {when}',
   'sync.never': 'Not synced yet',
   'sync.online_now': 'Online now',
+  'sync.unverified_one': '1 unverified peer',
+  'sync.unverified_other': '{count} unverified peers',
   'sync.pause': 'Work offline',
   'sync.resume': 'Go back online',
   'sync.paused': 'Sync paused: working offline',

@@ -135,6 +135,8 @@ export const zhCN: Record<MessageKey, string> = {
   'sync.last': '上次同步 {when}',
   'sync.never': '尚未同步',
   'sync.online_now': '当前在线',
+  'sync.unverified_one': '1 个未验证的节点',
+  'sync.unverified_other': '{count} 个未验证的节点',
   'sync.pause': '离线工作',
   'sync.resume': '恢复在线',
   'sync.paused': '同步已暂停：离线工作中',

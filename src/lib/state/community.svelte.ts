@@ -11,6 +11,7 @@ import type { AppendResult, CommunityDoc, DocHealth } from '../sync/community-do
 import { isSyncPaused, openCommunityDoc, restartSync, setSyncPaused, startSync } from '../sync/registry';
 import { defaultSyncAddresses } from '../sync/defaults';
 import type { SyncStatus } from '../sync/peer-sync';
+import { onlineMembers } from '../crypto/presence';
 import { encodeInvite, inviteUrl } from '../crypto/invite-token';
 import { authorityOf } from '../store/projection';
 import type { InviteState, Role } from '../domain/authority';
@@ -67,7 +68,7 @@ export class CommunityState {
   #disconnect: () => void = () => {};
   #stopAutomation: () => void = () => {};
   #destroyed = false;
-  sync = $state.raw<SyncStatus>({ connected: false, peers: 0, relayConnected: false, online: [], lastSyncAt: null, paused: isSyncPaused() });
+  sync = $state.raw<SyncStatus>({ connected: false, peers: 0, relayConnected: false, online: [], unverified: 0, lastSyncAt: null, paused: isSyncPaused() });
   health = $state.raw<DocHealth>({ records: 0, rejected: 0, repaired: 0, unreadableUpdates: 0 });
   openError = $state<string | null>(null);
   readonly info: Live<CommunityRow | undefined>;
@@ -77,6 +78,15 @@ export class CommunityState {
   now = $state(Date.now());
   readonly facts: Live<CommunityFacts | null>;
   readonly names = $derived(new Map(this.membersList().map((m) => [m.key, m.name])));
+  /**
+   * Who is online: peers whose signed presence verified (PeerSync) and who are current members
+   * (here), named from their profiles — never from what a peer sent. The rest are only counted.
+   */
+  readonly online = $derived.by(() => {
+    const current = new Set(this.membersList().filter((m) => !m.banned).map((m) => m.key));
+    const { keys, unverified } = onlineMembers(this.sync.online, this.sync.unverified, (key) => current.has(key));
+    return { members: keys.map((key) => ({ key, name: this.nameOf(key) })), unverified };
+  });
   // The feed's filter inputs as values, so its query restarts when they change, not each time the
   // member list (10,000 rows in a large community) or the facts are read again.
   readonly #feedTier = $derived(this.myTier?.tier ?? null);
@@ -129,7 +139,7 @@ export class CommunityState {
   }
 
   private async connect(): Promise<void> {
-    const sync = await startSync(this.db, this.cid, { key: this.identity.publicKey, name: this.myName });
+    const sync = await startSync(this.db, this.cid, { key: this.identity.publicKey, identity: this.identity });
     if (!sync) return;
     const listener = (s: SyncStatus) => (this.sync = { ...s });
     sync.listeners.add(listener);
@@ -153,7 +163,7 @@ export class CommunityState {
   async setAddresses(signaling: string[], relay: string | null): Promise<void> {
     await this.db.communities.update(this.cid, { signaling, relay });
     this.#disconnect();
-    await restartSync(this.db, this.cid, { key: this.identity.publicKey, name: this.myName });
+    await restartSync(this.db, this.cid, { key: this.identity.publicKey, identity: this.identity });
     await this.connect();
   }
 

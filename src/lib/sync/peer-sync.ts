@@ -1,6 +1,6 @@
 // Connects one community's document to its peers: y-webrtc (room = community id, password =
 // room secret; BroadcastChannel between tabs, see tab-sync.ts) and, when configured, a relay running a Yjs
-// websocket server. Presence travels in awareness; records only travel in the document.
+// websocket server. Presence travels in awareness, signed (crypto/presence); records only travel in the document.
 import { Room, WebrtcProvider } from 'y-webrtc';
 // The same simple-peer build y-webrtc uses: patched so that histories past 256 KiB cross the channel.
 import SimplePeer from 'simple-peer/simplepeer.min.js';
@@ -9,6 +9,8 @@ import { installTabSync } from './tab-sync';
 import { WebsocketProvider } from 'y-websocket';
 import { sha256, toBase64Url } from '../crypto/encoding';
 import type { CommunityDoc } from './community-doc';
+import type { Identity } from '../crypto/identity';
+import { parsePresence, presenceIsCurrent, PRESENCE_REFRESH_MS, signPresence, verifyPresenceSignature } from '../crypto/presence';
 
 export interface SyncSettings {
   secret: string;
@@ -16,9 +18,21 @@ export interface SyncSettings {
   relay: string | null;
 }
 
+/**
+ * Who this device is in a community. Only a device given the member's identity announces presence
+ * (it must sign it); the name is not sent: receivers name members from their profiles.
+ */
 export interface Presence {
   key: string;
-  name: string;
+  name?: string;
+  identity?: Identity;
+}
+
+/** A peer whose presence claim verified: signature by `key`, for this client id, recent. Membership is the reader's check. */
+export interface OnlinePeer {
+  key: string;
+  clientId: number;
+  at: number;
 }
 
 export interface SyncStatus {
@@ -26,7 +40,9 @@ export interface SyncStatus {
   /** Peers reachable now: WebRTC connections plus other tabs of this browser. */
   peers: number;
   relayConnected: boolean;
-  online: Presence[];
+  online: OnlinePeer[];
+  /** Other peers' awareness states without a claim that verified (never named). */
+  unverified: number;
   lastSyncAt: number | null;
   paused: boolean;
 }
@@ -41,17 +57,30 @@ export async function relayRoomName(cid: string, secret: string): Promise<string
 }
 
 export class PeerSync {
-  status: SyncStatus = { connected: false, peers: 0, relayConnected: false, online: [], lastSyncAt: null, paused: false };
+  status: SyncStatus = { connected: false, peers: 0, relayConnected: false, online: [], unverified: 0, lastSyncAt: null, paused: false };
   readonly listeners = new Set<(s: SyncStatus) => void>();
   #webrtc: WebrtcProvider | null = null;
   #relay: WebsocketProvider | null = null;
   #detach: (() => void)[] = [];
+  #identity: Identity | null;
+  #announcedAt = 0;
+  /** Signature verdicts per (client id, key, at, sig): awareness changes often, a claim's signature never does. */
+  #verdicts = new Map<string, boolean | 'pending'>();
 
   constructor(
     readonly community: CommunityDoc,
     readonly settings: SyncSettings,
-    readonly me: Presence
-  ) {}
+    me: Presence
+  ) {
+    this.#identity = me.identity ?? null;
+  }
+
+  /** Announces this member's presence from now on (a sync started without the identity, e.g. by the inbox). */
+  announceAs(identity: Identity): void {
+    if (this.#identity?.publicKey === identity.publicKey) return;
+    this.#identity = identity;
+    void this.#announce();
+  }
 
   async start(): Promise<void> {
     if (this.#webrtc) return;
@@ -65,11 +94,21 @@ export class PeerSync {
       peerOpts: { config: { iceServers } }
     });
     this.#webrtc = webrtc;
-    webrtc.awareness.setLocalStateField('member', this.me);
+    void this.#announce();
     const onPeers = () => this.#update();
     webrtc.on('peers', onPeers);
     webrtc.on('synced', onPeers);
-    webrtc.on('status', onPeers);
+    // A disconnect clears the local awareness state: sign a fresh claim on every (re)connect.
+    webrtc.on('status', ({ connected }: { connected: boolean }) => {
+      if (connected) void this.#announce();
+      this.#update();
+    });
+    // Re-sign before receivers find the claim stale, and drop peers whose claims went stale.
+    const tick = setInterval(() => {
+      if (Date.now() - this.#announcedAt >= PRESENCE_REFRESH_MS - 5_000) void this.#announce();
+      this.#update();
+    }, PRESENCE_REFRESH_MS / 2);
+    this.#detach.push(() => clearInterval(tick));
     const onAwareness = () => this.#update();
     webrtc.awareness.on('change', onAwareness);
     const onUpdate = (_u: Uint8Array, origin: unknown) => {
@@ -84,7 +123,10 @@ export class PeerSync {
     if (this.settings.relay) {
       const room = await relayRoomName(this.community.cid, this.settings.secret);
       const relay = new WebsocketProvider(this.settings.relay, room, doc, { awareness: webrtc.awareness, maxBackoffTime: 10_000 });
-      relay.on('status', () => this.#update());
+      relay.on('status', ({ status }: { status: string }) => {
+        if (status === 'connected') void this.#announce();
+        this.#update();
+      });
       relay.on('sync', () => this.#update());
       this.#relay = relay;
     }
@@ -112,22 +154,67 @@ export class PeerSync {
     this.#relay = null;
   }
 
+  /** Signs a fresh presence claim for this device's awareness client id. */
+  async #announce(): Promise<void> {
+    const webrtc = this.#webrtc;
+    const identity = this.#identity;
+    if (!webrtc || !identity) return;
+    const at = Date.now();
+    const claim = await signPresence(identity, this.community.cid, webrtc.awareness.clientID, at);
+    if (this.#webrtc !== webrtc || this.#identity !== identity || at < this.#announcedAt) return;
+    this.#announcedAt = at;
+    // Not setLocalStateField: after a disconnect the local state is null and that call does nothing.
+    webrtc.awareness.setLocalState({ ...(webrtc.awareness.getLocalState() ?? {}), member: claim });
+  }
+
+  /**
+   * Sorts peers' awareness states into verified presence and a count of the rest. A state claiming a
+   * member is believed only once its signature verified for the client id it arrived under and while
+   * its time is recent; until its (asynchronous) check answers it is neither.
+   */
+  #presence(webrtc: WebrtcProvider | null): { online: OnlinePeer[]; unverified: number } {
+    const online = new Map<string, OnlinePeer>();
+    let unverified = 0;
+    const present = new Set<string>();
+    const now = Date.now();
+    webrtc?.awareness.getStates().forEach((state, clientId) => {
+      if (clientId === webrtc.awareness.clientID) return;
+      const claim = parsePresence((state as { member?: unknown }).member);
+      if (!claim || !presenceIsCurrent(claim.at, now)) {
+        unverified++;
+        return;
+      }
+      const cacheKey = `${clientId}|${claim.key}|${claim.at}|${claim.sig}`;
+      present.add(cacheKey);
+      const verdict = this.#verdicts.get(cacheKey);
+      if (verdict === undefined) {
+        this.#verdicts.set(cacheKey, 'pending');
+        void verifyPresenceSignature(claim, this.community.cid, clientId).then((ok) => {
+          if (!this.#verdicts.has(cacheKey) || this.#webrtc !== webrtc) return;
+          this.#verdicts.set(cacheKey, ok);
+          this.#update();
+        });
+      } else if (verdict === true) {
+        const seen = online.get(claim.key);
+        if (!seen || seen.at < claim.at) online.set(claim.key, { key: claim.key, clientId, at: claim.at });
+      } else if (verdict === false) {
+        unverified++;
+      }
+    });
+    // Only verdicts for states still present are kept, so the cache cannot grow past the peers in the room.
+    for (const key of this.#verdicts.keys()) if (!present.has(key)) this.#verdicts.delete(key);
+    return { online: [...online.values()], unverified };
+  }
+
   #update(): void {
     const webrtc = this.#webrtc;
     const room = webrtc?.room;
-    const online: Presence[] = [];
-    webrtc?.awareness.getStates().forEach((state, clientId) => {
-      const m = (state as { member?: Presence }).member;
-      if (m && typeof m.key === 'string' && typeof m.name === 'string' && clientId !== webrtc.awareness.clientID) {
-        if (!online.some((o) => o.key === m.key)) online.push({ key: m.key.slice(0, 43), name: m.name.slice(0, 60) });
-      }
-    });
     this.status = {
       ...this.status,
       connected: !!webrtc?.connected,
       peers: room ? room.webrtcConns.size + room.bcConns.size : 0,
       relayConnected: !!this.#relay?.wsconnected,
-      online
+      ...this.#presence(webrtc)
     };
     for (const listener of this.listeners) listener(this.status);
   }
