@@ -42,6 +42,16 @@ export interface ThreadRow extends PostRow {
 
 const PIN_OFFSET = 2 ** 50;
 
+/**
+ * The feed's sort key: pinned threads first, then by activity. Activity is capped below PIN_OFFSET
+ * (year 37648; a record may be dated up to year 275760), so no date lifts an unpinned thread into
+ * the pinned band. Activity ahead of the clock is handled when the feed is read (domain/feed.ts).
+ */
+export function threadRank(pinned: boolean, activity: number): number {
+  const capped = Math.min(activity, PIN_OFFSET - 1);
+  return pinned ? PIN_OFFSET + capped : capped;
+}
+
 export function isPost(r: AnyRecord): r is SignedRecord<'thread'> | SignedRecord<'reply'> {
   return r.kind === 'thread' || r.kind === 'reply';
 }
@@ -122,7 +132,7 @@ export function projectThread(post: PostRow, replies: PostRow[], pins: AnyRecord
     replyCount: live.length,
     lastActivity,
     pinned,
-    rank: post.deleted || post.hidden || superseded ? -1 : pinned ? PIN_OFFSET + lastActivity : lastActivity
+    rank: post.deleted || post.hidden || superseded ? -1 : threadRank(pinned, lastActivity)
   };
 }
 

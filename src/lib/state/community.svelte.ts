@@ -5,6 +5,7 @@ import { sealRecord } from '../crypto/record-seal';
 import type { Identity } from '../crypto/identity';
 import { extractMentions } from '../domain/mentions';
 import type { MemberRow, PostRow, ThreadRow } from '../domain/posts';
+import { readFeed } from '../store/queries/feed';
 import type { AnyRecord, BodyOf, Kind, SignedRecord } from '../domain/record';
 import type { CommunityRow, HearthDb } from '../store/db';
 import type { AppendResult, CommunityDoc, DocHealth } from '../sync/community-doc';
@@ -279,13 +280,11 @@ export class CommunityState {
       const tiers = this.#feedTier;
       const staff = this.#feedStaff;
       return () =>
-        this.db.threads
-          .where('[cid+rank]')
-          .between([this.cid, 0], [this.cid, Infinity])
-          .reverse()
-          .filter((t) => t.createdAt <= Date.now() && (staff || !t.tiers?.length || t.author === this.identity.publicKey || (!!tiers && t.tiers.includes(tiers))))
-          .limit(n)
-          .toArray();
+        readFeed(this.db, this.cid, {
+          limit: n,
+          now: Date.now(),
+          shown: (t) => staff || !t.tiers?.length || t.author === this.identity.publicKey || (!!tiers && t.tiers.includes(tiers))
+        });
     }, []);
   }
 
