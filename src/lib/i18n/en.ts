@@ -90,6 +90,7 @@ export const en = {
   'post.history_version': 'Edit {n}',
   'post.react': 'React',
   'post.reaction_label': 'React with {emoji}: {count}',
+  'post.reactions_more': '+{count} more',
   'post.in_reply_to': 'In reply to {name}',
   'post.deleted': 'This post was deleted by its author.',
   'post.save': 'Save',

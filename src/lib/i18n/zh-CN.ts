@@ -92,6 +92,7 @@ export const zhCN: Record<MessageKey, string> = {
   'post.history_version': '第 {n} 次编辑',
   'post.react': '表态',
   'post.reaction_label': '用 {emoji} 表态：{count}',
+  'post.reactions_more': '另有 {count} 种',
   'post.in_reply_to': '回复 {name}',
   'post.deleted': '这条内容已被作者删除。',
   'post.save': '保存',
