@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { newCommunity, newMember, writer } from '../../../tests/unit/community-fixture';
 import { computeAuthority } from './authority';
-import { FUTURE_SKEW_MS, orderFeed } from './feed';
+import { activityAsOf, FUTURE_SKEW_MS, orderFeed } from './feed';
 import { projectCommunity } from './posts';
 
 const YEAR_275760 = 8.64e15;
@@ -55,5 +55,20 @@ describe('feed order at a time', () => {
     const { threads, replies } = projectCommunity([g, old, scheduled], computeAuthority(g, []));
     expect(orderFeed(threads, replies, now).map((t) => t.title)).toEqual(['Old']);
     expect(orderFeed(threads, replies, now + 3_600_000).map((t) => t.title)).toEqual(['Scheduled', 'Old']);
+  });
+});
+
+describe('activity of a question at a time', () => {
+  it('an answer dated ahead of the clock does not count until reached; deleted and hidden answers never do', () => {
+    const now = 1_700_000_500_000;
+    const answers = [
+      { createdAt: 8.64e15, deleted: false, hidden: false },
+      { createdAt: now - 10_000, deleted: true, hidden: false },
+      { createdAt: now - 20_000, deleted: false, hidden: true },
+      { createdAt: now - 30_000, deleted: false, hidden: false }
+    ];
+    expect(activityAsOf(now - 60_000, answers, now)).toBe(now - 30_000);
+    expect(activityAsOf(now - 60_000, answers, 8.64e15)).toBe(8.64e15);
+    expect(activityAsOf(now - 60_000, [], now)).toBe(now - 60_000);
   });
 });

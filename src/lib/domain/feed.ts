@@ -24,12 +24,19 @@ export function activityIsAhead(thread: ThreadRow, now: number): boolean {
  */
 export function placeThread(thread: ThreadRow, replies: readonly PostRow[], now: number): ThreadRow {
   if (!activityIsAhead(thread, now)) return thread;
-  const cutoff = now + FUTURE_SKEW_MS;
-  let activity = Math.min(thread.createdAt, cutoff);
-  for (const r of replies) {
-    if (r.thread === thread.id && !r.deleted && !r.hidden && r.createdAt <= cutoff && r.createdAt > activity) activity = r.createdAt;
-  }
+  const activity = activityAsOf(thread.createdAt, replies.filter((r) => r.thread === thread.id), now);
   return { ...thread, lastActivity: activity, rank: threadRank(thread.pinned, activity) };
+}
+
+/**
+ * The same rule for any post with responses (a thread's replies, a question's answers): the latest
+ * live response dated up to `now` plus the skew, never before the post's own ts.
+ */
+export function activityAsOf(createdAt: number, responses: readonly { createdAt: number; deleted: boolean; hidden: boolean }[], now: number): number {
+  const cutoff = now + FUTURE_SKEW_MS;
+  let activity = Math.min(createdAt, cutoff);
+  for (const r of responses) if (!r.deleted && !r.hidden && r.createdAt <= cutoff && r.createdAt > activity) activity = r.createdAt;
+  return activity;
 }
 
 /**
