@@ -10,7 +10,10 @@ import { WebsocketProvider } from 'y-websocket';
 import { sha256, toBase64Url } from '../crypto/encoding';
 import type { CommunityDoc } from './community-doc';
 import type { Identity } from '../crypto/identity';
-import { parsePresence, presenceIsCurrent, PRESENCE_REFRESH_MS, signPresence, verifyPresenceSignature } from '../crypto/presence';
+import { PRESENCE_REFRESH_MS, signPresence } from '../crypto/presence';
+import { PresenceRoster, type OnlinePeer } from './presence-roster';
+
+export type { OnlinePeer };
 
 export interface SyncSettings {
   secret: string;
@@ -28,12 +31,6 @@ export interface Presence {
   identity?: Identity;
 }
 
-/** A peer whose presence claim verified: signature by `key`, for this client id, recent. Membership is the reader's check. */
-export interface OnlinePeer {
-  key: string;
-  clientId: number;
-  at: number;
-}
 
 export interface SyncStatus {
   connected: boolean;
@@ -64,8 +61,7 @@ export class PeerSync {
   #detach: (() => void)[] = [];
   #identity: Identity | null;
   #announcedAt = 0;
-  /** Signature verdicts per (client id, key, at, sig): awareness changes often, a claim's signature never does. */
-  #verdicts = new Map<string, boolean | 'pending'>();
+  readonly #roster: PresenceRoster;
 
   constructor(
     readonly community: CommunityDoc,
@@ -73,6 +69,7 @@ export class PeerSync {
     me: Presence
   ) {
     this.#identity = me.identity ?? null;
+    this.#roster = new PresenceRoster(community.cid, () => this.#update());
   }
 
   /** Announces this member's presence from now on (a sync started without the identity, e.g. by the inbox). */
@@ -152,6 +149,7 @@ export class PeerSync {
     this.#webrtc?.destroy();
     this.#webrtc = null;
     this.#relay = null;
+    this.#roster.clear();
   }
 
   /** Signs a fresh presence claim for this device's awareness client id. */
@@ -167,45 +165,6 @@ export class PeerSync {
     webrtc.awareness.setLocalState({ ...(webrtc.awareness.getLocalState() ?? {}), member: claim });
   }
 
-  /**
-   * Sorts peers' awareness states into verified presence and a count of the rest. A state claiming a
-   * member is believed only once its signature verified for the client id it arrived under and while
-   * its time is recent; until its (asynchronous) check answers it is neither.
-   */
-  #presence(webrtc: WebrtcProvider | null): { online: OnlinePeer[]; unverified: number } {
-    const online = new Map<string, OnlinePeer>();
-    let unverified = 0;
-    const present = new Set<string>();
-    const now = Date.now();
-    webrtc?.awareness.getStates().forEach((state, clientId) => {
-      if (clientId === webrtc.awareness.clientID) return;
-      const claim = parsePresence((state as { member?: unknown }).member);
-      if (!claim || !presenceIsCurrent(claim.at, now)) {
-        unverified++;
-        return;
-      }
-      const cacheKey = `${clientId}|${claim.key}|${claim.at}|${claim.sig}`;
-      present.add(cacheKey);
-      const verdict = this.#verdicts.get(cacheKey);
-      if (verdict === undefined) {
-        this.#verdicts.set(cacheKey, 'pending');
-        void verifyPresenceSignature(claim, this.community.cid, clientId).then((ok) => {
-          if (!this.#verdicts.has(cacheKey) || this.#webrtc !== webrtc) return;
-          this.#verdicts.set(cacheKey, ok);
-          this.#update();
-        });
-      } else if (verdict === true) {
-        const seen = online.get(claim.key);
-        if (!seen || seen.at < claim.at) online.set(claim.key, { key: claim.key, clientId, at: claim.at });
-      } else if (verdict === false) {
-        unverified++;
-      }
-    });
-    // Only verdicts for states still present are kept, so the cache cannot grow past the peers in the room.
-    for (const key of this.#verdicts.keys()) if (!present.has(key)) this.#verdicts.delete(key);
-    return { online: [...online.values()], unverified };
-  }
-
   #update(): void {
     const webrtc = this.#webrtc;
     const room = webrtc?.room;
@@ -214,7 +173,7 @@ export class PeerSync {
       connected: !!webrtc?.connected,
       peers: room ? room.webrtcConns.size + room.bcConns.size : 0,
       relayConnected: !!this.#relay?.wsconnected,
-      ...this.#presence(webrtc)
+      ...(webrtc ? this.#roster.sort(webrtc.awareness.getStates(), webrtc.awareness.clientID, Date.now()) : { online: [], unverified: 0 })
     };
     for (const listener of this.listeners) listener(this.status);
   }
