@@ -4,6 +4,7 @@
 import type { Authority, Role } from './authority';
 import { firstPerAutoKey } from './automation';
 import { compareRecords, type AnyRecord, type SignedRecord } from './record';
+import { countReactions } from './reactions';
 
 export interface PostRow {
   id: string;
@@ -27,7 +28,7 @@ export interface PostRow {
   tiers: string[];
   /** `${rule}:${key}` for records written by automation. */
   autoKey: string | null;
-  /** emoji -> members who reacted with it, sorted. */
+  /** emoji -> members who reacted with it, sorted; emoji most used first (domain/reactions). */
   reactions: Record<string, string[]>;
 }
 
@@ -41,6 +42,16 @@ export interface ThreadRow extends PostRow {
 }
 
 const PIN_OFFSET = 2 ** 50;
+
+/**
+ * The feed's sort key: pinned threads first, then by activity. Activity is capped below PIN_OFFSET
+ * (year 37648; a record may be dated up to year 275760), so no date lifts an unpinned thread into
+ * the pinned band. Activity ahead of the clock is handled when the feed is read (domain/feed.ts).
+ */
+export function threadRank(pinned: boolean, activity: number): number {
+  const capped = Math.min(activity, PIN_OFFSET - 1);
+  return pinned ? PIN_OFFSET + capped : capped;
+}
 
 export function isPost(r: AnyRecord): r is SignedRecord<'thread'> | SignedRecord<'reply'> {
   return r.kind === 'thread' || r.kind === 'reply';
@@ -58,7 +69,7 @@ export function projectPost(post: SignedRecord<'thread'> | SignedRecord<'reply'>
   let editedAt: number | null = null;
   let deleted = false;
   let hidden = false;
-  const latestReaction = new Map<string, boolean>();
+  const reactionRecords: SignedRecord<'reaction'>[] = [];
   for (const r of sorted) {
     if (!auth.accepts(r)) continue;
     if (r.kind === 'edit' && r.author === post.author) {
@@ -71,17 +82,11 @@ export function projectPost(post: SignedRecord<'thread'> | SignedRecord<'reply'>
     } else if (r.kind === 'hide' && auth.mayHide(r.author)) {
       hidden = r.body.hidden;
     } else if (r.kind === 'reaction') {
-      // One reaction per member per emoji: the latest record of that member decides.
-      latestReaction.set(JSON.stringify([r.author, r.body.emoji]), r.body.on);
+      reactionRecords.push(r);
     }
   }
-  const reactions: Record<string, string[]> = {};
-  for (const [key, on] of latestReaction) {
-    if (!on) continue;
-    const [author, emoji] = JSON.parse(key) as [string, string];
-    (reactions[emoji] ??= []).push(author);
-  }
-  for (const list of Object.values(reactions)) list.sort();
+  // One reaction per member per emoji (latest record decides), at most five emoji per member.
+  const reactions = countReactions(reactionRecords);
   return {
     id: post.id,
     cid: post.cid,
@@ -122,7 +127,7 @@ export function projectThread(post: PostRow, replies: PostRow[], pins: AnyRecord
     replyCount: live.length,
     lastActivity,
     pinned,
-    rank: post.deleted || post.hidden || superseded ? -1 : pinned ? PIN_OFFSET + lastActivity : lastActivity
+    rank: post.deleted || post.hidden || superseded ? -1 : threadRank(pinned, lastActivity)
   };
 }
 

@@ -6,12 +6,14 @@ import { headsOf, sealNext } from '../store/record-chain';
 import type { Identity } from '../crypto/identity';
 import { extractMentions } from '../domain/mentions';
 import type { MemberRow, PostRow, ThreadRow } from '../domain/posts';
+import { readFeed } from '../store/queries/feed';
 import type { AnyRecord, BodyOf, Kind, SignedRecord } from '../domain/record';
 import type { CommunityRow, HearthDb } from '../store/db';
 import type { AppendResult, CommunityDoc, DocHealth } from '../sync/community-doc';
 import { isSyncPaused, openCommunityDoc, restartSync, setSyncPaused, startSync } from '../sync/registry';
 import { defaultSyncAddresses } from '../sync/defaults';
 import type { SyncStatus } from '../sync/peer-sync';
+import { onlineMembers } from '../crypto/presence';
 import { encodeInvite, inviteUrl } from '../crypto/invite-token';
 import { generateInviteKey } from '../crypto/invite-key';
 import { closeInvite } from '../automation/admissions';
@@ -74,7 +76,7 @@ export class CommunityState {
   #disconnect: () => void = () => {};
   #stopAutomation: () => void = () => {};
   #destroyed = false;
-  sync = $state.raw<SyncStatus>({ connected: false, peers: 0, relayConnected: false, online: [], lastSyncAt: null, paused: isSyncPaused() });
+  sync = $state.raw<SyncStatus>({ connected: false, peers: 0, relayConnected: false, online: [], unverified: 0, lastSyncAt: null, paused: isSyncPaused() });
   health = $state.raw<DocHealth>({ records: 0, rejected: 0, repaired: 0, unreadableUpdates: 0 });
   openError = $state<string | null>(null);
   readonly info: Live<CommunityRow | undefined>;
@@ -88,6 +90,15 @@ export class CommunityState {
   /** My join, while it waits for an admit (limited invites). */
   readonly pending: Live<{ invite: string; inviter: string } | null>;
   readonly names = $derived(new Map(this.membersList().map((m) => [m.key, m.name])));
+  /**
+   * Who is online: peers whose signed presence verified (PeerSync) and who are current members
+   * (here), named from their profiles — never from what a peer sent. The rest are only counted.
+   */
+  readonly online = $derived.by(() => {
+    const current = new Set(this.membersList().filter((m) => !m.banned).map((m) => m.key));
+    const { keys, unverified } = onlineMembers(this.sync.online, this.sync.unverified, (key) => current.has(key));
+    return { members: keys.map((key) => ({ key, name: this.nameOf(key) })), unverified };
+  });
   // The feed's filter inputs as values, so its query restarts when they change, not each time the
   // member list (10,000 rows in a large community) or the facts are read again.
   readonly #feedTier = $derived(this.myTier?.tier ?? null);
@@ -145,7 +156,7 @@ export class CommunityState {
   }
 
   private async connect(): Promise<void> {
-    const sync = await startSync(this.db, this.cid, { key: this.identity.publicKey, name: this.myName });
+    const sync = await startSync(this.db, this.cid, { key: this.identity.publicKey, identity: this.identity });
     if (!sync) return;
     const listener = (s: SyncStatus) => (this.sync = { ...s });
     sync.listeners.add(listener);
@@ -169,7 +180,7 @@ export class CommunityState {
   async setAddresses(signaling: string[], relay: string | null): Promise<void> {
     await this.db.communities.update(this.cid, { signaling, relay });
     this.#disconnect();
-    await restartSync(this.db, this.cid, { key: this.identity.publicKey, name: this.myName });
+    await restartSync(this.db, this.cid, { key: this.identity.publicKey, identity: this.identity });
     await this.connect();
   }
 
@@ -311,13 +322,11 @@ export class CommunityState {
       const tiers = this.#feedTier;
       const staff = this.#feedStaff;
       return () =>
-        this.db.threads
-          .where('[cid+rank]')
-          .between([this.cid, 0], [this.cid, Infinity])
-          .reverse()
-          .filter((t) => t.createdAt <= Date.now() && (staff || !t.tiers?.length || t.author === this.identity.publicKey || (!!tiers && t.tiers.includes(tiers))))
-          .limit(n)
-          .toArray();
+        readFeed(this.db, this.cid, {
+          limit: n,
+          now: Date.now(),
+          shown: (t) => staff || !t.tiers?.length || t.author === this.identity.publicKey || (!!tiers && t.tiers.includes(tiers))
+        });
     }, []);
   }
 

@@ -1,5 +1,6 @@
 // Queries and actions of Q&A, polls and check-in challenges for one open community.
 import { localDate } from '../domain/challenges';
+import { activityAsOf, FUTURE_SKEW_MS } from '../domain/feed';
 import type { ChallengeRow } from '../domain/challenges';
 import type { PollRow } from '../domain/polls';
 import type { AnswerRow, QuestionRow } from '../domain/qa';
@@ -25,7 +26,16 @@ export class InteractionState {
           f === 'to_me'
             ? await this.db.questions.where('[cid+askTo]').equals([cid, me]).toArray()
             : await this.db.questions.where('[cid+rank]').between([cid, 0], [cid, Infinity]).reverse().limit(500).toArray();
-        return rows
+        // An answer dated ahead of the clock does not count as activity yet (domain/feed.ts).
+        const now = Date.now();
+        const placed = await Promise.all(
+          rows.map(async (q) =>
+            q.lastActivity > now + FUTURE_SKEW_MS
+              ? { ...q, lastActivity: activityAsOf(q.createdAt, await this.db.answers.where('question').equals(q.id).toArray(), now) }
+              : q
+          )
+        );
+        return placed
           .filter((q) => q.rank >= 0)
           .filter((q) => (f === 'unanswered' ? q.answerCount === 0 : f === 'solved' ? q.solved === 1 : true))
           .sort((a, b) => b.lastActivity - a.lastActivity);

@@ -1,6 +1,6 @@
 // Connects one community's document to its peers: y-webrtc (room = community id, password =
 // room secret; BroadcastChannel between tabs, see tab-sync.ts) and, when configured, a relay running a Yjs
-// websocket server. Presence travels in awareness; records only travel in the document.
+// websocket server. Presence travels in awareness, signed (crypto/presence); records only travel in the document.
 import { Room, WebrtcProvider } from 'y-webrtc';
 // The same simple-peer build y-webrtc uses: patched so that histories past 256 KiB cross the channel.
 import SimplePeer from 'simple-peer/simplepeer.min.js';
@@ -9,6 +9,11 @@ import { installTabSync } from './tab-sync';
 import { WebsocketProvider } from 'y-websocket';
 import { sha256, toBase64Url } from '../crypto/encoding';
 import type { CommunityDoc } from './community-doc';
+import type { Identity } from '../crypto/identity';
+import { PRESENCE_REFRESH_MS, signPresence } from '../crypto/presence';
+import { PresenceRoster, type OnlinePeer } from './presence-roster';
+
+export type { OnlinePeer };
 
 export interface SyncSettings {
   secret: string;
@@ -16,17 +21,25 @@ export interface SyncSettings {
   relay: string | null;
 }
 
+/**
+ * Who this device is in a community. Only a device given the member's identity announces presence
+ * (it must sign it); the name is not sent: receivers name members from their profiles.
+ */
 export interface Presence {
   key: string;
-  name: string;
+  name?: string;
+  identity?: Identity;
 }
+
 
 export interface SyncStatus {
   connected: boolean;
   /** Peers reachable now: WebRTC connections plus other tabs of this browser. */
   peers: number;
   relayConnected: boolean;
-  online: Presence[];
+  online: OnlinePeer[];
+  /** Other peers' awareness states without a claim that verified (never named). */
+  unverified: number;
   lastSyncAt: number | null;
   paused: boolean;
 }
@@ -41,17 +54,30 @@ export async function relayRoomName(cid: string, secret: string): Promise<string
 }
 
 export class PeerSync {
-  status: SyncStatus = { connected: false, peers: 0, relayConnected: false, online: [], lastSyncAt: null, paused: false };
+  status: SyncStatus = { connected: false, peers: 0, relayConnected: false, online: [], unverified: 0, lastSyncAt: null, paused: false };
   readonly listeners = new Set<(s: SyncStatus) => void>();
   #webrtc: WebrtcProvider | null = null;
   #relay: WebsocketProvider | null = null;
   #detach: (() => void)[] = [];
+  #identity: Identity | null;
+  #announcedAt = 0;
+  readonly #roster: PresenceRoster;
 
   constructor(
     readonly community: CommunityDoc,
     readonly settings: SyncSettings,
-    readonly me: Presence
-  ) {}
+    me: Presence
+  ) {
+    this.#identity = me.identity ?? null;
+    this.#roster = new PresenceRoster(community.cid, () => this.#update());
+  }
+
+  /** Announces this member's presence from now on (a sync started without the identity, e.g. by the inbox). */
+  announceAs(identity: Identity): void {
+    if (this.#identity?.publicKey === identity.publicKey) return;
+    this.#identity = identity;
+    void this.#announce();
+  }
 
   async start(): Promise<void> {
     if (this.#webrtc) return;
@@ -65,11 +91,21 @@ export class PeerSync {
       peerOpts: { config: { iceServers } }
     });
     this.#webrtc = webrtc;
-    webrtc.awareness.setLocalStateField('member', this.me);
+    void this.#announce();
     const onPeers = () => this.#update();
     webrtc.on('peers', onPeers);
     webrtc.on('synced', onPeers);
-    webrtc.on('status', onPeers);
+    // A disconnect clears the local awareness state: sign a fresh claim on every (re)connect.
+    webrtc.on('status', ({ connected }: { connected: boolean }) => {
+      if (connected) void this.#announce();
+      this.#update();
+    });
+    // Re-sign before receivers find the claim stale, and drop peers whose claims went stale.
+    const tick = setInterval(() => {
+      if (Date.now() - this.#announcedAt >= PRESENCE_REFRESH_MS - 5_000) void this.#announce();
+      this.#update();
+    }, PRESENCE_REFRESH_MS / 2);
+    this.#detach.push(() => clearInterval(tick));
     const onAwareness = () => this.#update();
     webrtc.awareness.on('change', onAwareness);
     const onUpdate = (_u: Uint8Array, origin: unknown) => {
@@ -84,7 +120,10 @@ export class PeerSync {
     if (this.settings.relay) {
       const room = await relayRoomName(this.community.cid, this.settings.secret);
       const relay = new WebsocketProvider(this.settings.relay, room, doc, { awareness: webrtc.awareness, maxBackoffTime: 10_000 });
-      relay.on('status', () => this.#update());
+      relay.on('status', ({ status }: { status: string }) => {
+        if (status === 'connected') void this.#announce();
+        this.#update();
+      });
       relay.on('sync', () => this.#update());
       this.#relay = relay;
     }
@@ -110,24 +149,31 @@ export class PeerSync {
     this.#webrtc?.destroy();
     this.#webrtc = null;
     this.#relay = null;
+    this.#roster.clear();
+  }
+
+  /** Signs a fresh presence claim for this device's awareness client id. */
+  async #announce(): Promise<void> {
+    const webrtc = this.#webrtc;
+    const identity = this.#identity;
+    if (!webrtc || !identity) return;
+    const at = Date.now();
+    const claim = await signPresence(identity, this.community.cid, webrtc.awareness.clientID, at);
+    if (this.#webrtc !== webrtc || this.#identity !== identity || at < this.#announcedAt) return;
+    this.#announcedAt = at;
+    // Not setLocalStateField: after a disconnect the local state is null and that call does nothing.
+    webrtc.awareness.setLocalState({ ...(webrtc.awareness.getLocalState() ?? {}), member: claim });
   }
 
   #update(): void {
     const webrtc = this.#webrtc;
     const room = webrtc?.room;
-    const online: Presence[] = [];
-    webrtc?.awareness.getStates().forEach((state, clientId) => {
-      const m = (state as { member?: Presence }).member;
-      if (m && typeof m.key === 'string' && typeof m.name === 'string' && clientId !== webrtc.awareness.clientID) {
-        if (!online.some((o) => o.key === m.key)) online.push({ key: m.key.slice(0, 43), name: m.name.slice(0, 60) });
-      }
-    });
     this.status = {
       ...this.status,
       connected: !!webrtc?.connected,
       peers: room ? room.webrtcConns.size + room.bcConns.size : 0,
       relayConnected: !!this.#relay?.wsconnected,
-      online
+      ...(webrtc ? this.#roster.sort(webrtc.awareness.getStates(), webrtc.awareness.clientID, Date.now()) : { online: [], unverified: 0 })
     };
     for (const listener of this.listeners) listener(this.status);
   }

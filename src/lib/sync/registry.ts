@@ -21,9 +21,17 @@ const syncs = new Map<string, Promise<PeerSync | null>>();
 let userPaused = false;
 let networkDown = typeof navigator !== 'undefined' && navigator.onLine === false;
 
-/** Starts syncing a community with its peers, once per page; null when this device has no room secret for it. */
+/**
+ * Starts syncing a community with its peers, once per page; null when this device has no room secret
+ * for it. Given the member's identity, the sync (new or already running) announces signed presence.
+ */
 export function startSync(db: HearthDb, cid: string, me: Presence): Promise<PeerSync | null> {
   let sync = syncs.get(cid);
+  if (sync && me.identity) {
+    const identity = me.identity;
+    // A start that failed is reported to whoever awaits it (and forgotten above); nothing to announce then.
+    void sync.then((running) => running?.announceAs(identity)).catch(() => {});
+  }
   if (!sync) {
     sync = (async () => {
       const [doc, row] = await Promise.all([openCommunityDoc(db, cid), db.communities.get(cid)]);
