@@ -3,7 +3,7 @@
 // counted by these `admit` records, so a joiner's chosen `ts` never takes a use (domain/authority).
 import type { Identity } from '../crypto/identity';
 import { ADMIT_GRACE_MS, type Authority, type InviteState } from '../domain/authority';
-import { compareRecords, type AnyRecord } from '../domain/record';
+import { compareRecords, type AnyRecord, type SignedRecord } from '../domain/record';
 import type { HearthDb } from '../store/db';
 import { authorityOf } from '../store/projection';
 import { sealNext } from '../store/record-chain';
@@ -30,17 +30,28 @@ export async function admitPending(db: HearthDb, doc: CommunityDoc, identity: Id
   const auth = await authorityOf(db, doc.cid);
   if (!auth) return 0;
   let written = 0;
+  let openJoins: SignedRecord<'join'>[] | null = null;
   for (const invite of auth.invites.values()) {
-    if (!invite.pending.length || invite.revokedAt !== null || !mayAdmit(auth, identity.publicKey, invite)) continue;
+    if (invite.revokedAt !== null || !mayAdmit(auth, identity.publicKey, invite)) continue;
     const { expiresAt, maxUses } = invite.record.body;
     // This device's clock, not the joiner's, says whether the invite is still open.
     if (expiresAt !== null && now > expiresAt + ADMIT_GRACE_MS) continue;
-    const left = maxUses === null ? Infinity : maxUses - invite.uses;
-    const joins = [...invite.pending]
-      .filter((j) => expiresAt === null || j.ts <= expiresAt)
-      .sort(compareRecords)
-      .slice(0, Math.max(0, left))
-      .map((j) => j.id);
+    let joins: string[];
+    if (invite.needsAdmit) {
+      const left = maxUses === null ? Infinity : maxUses - invite.uses;
+      joins = [...invite.pending]
+        .filter((j) => expiresAt === null || j.ts <= expiresAt)
+        .sort(compareRecords)
+        .slice(0, Math.max(0, left))
+        .map((j) => j.id);
+    } else {
+      // An open invite lets joiners in at once; admitting them too keeps them when it is revoked or closes at expiry.
+      if (invite.uses <= invite.admitted.size) continue;
+      openJoins ??= (await db.records.where('[cid+kind]').equals([doc.cid, 'join']).toArray()) as SignedRecord<'join'>[];
+      joins = openJoins
+        .filter((j) => j.body.invite === invite.record.id && !invite.admitted.has(j.id) && auth.members.get(j.author)?.invite === invite.record.id)
+        .map((j) => j.id);
+    }
     if (joins.length) written += await writeAdmits(db, doc, identity, invite.record.id, joins, now);
   }
   return written;
@@ -54,7 +65,9 @@ export async function admitPending(db: HearthDb, doc: CommunityDoc, identity: Id
 export async function closeInvite(db: HearthDb, doc: CommunityDoc, identity: Identity, inviteId: string, now = Date.now()) {
   const auth = await authorityOf(db, doc.cid);
   const invite = auth?.invites.get(inviteId);
-  if (auth && invite && !invite.needsAdmit) {
+  const expiresAt = invite?.record.body.expiresAt ?? null;
+  // Admits after the grace would not count: then only joins admitted in time stay.
+  if (auth && invite && !invite.needsAdmit && (expiresAt === null || now <= expiresAt + ADMIT_GRACE_MS)) {
     const joined = [...auth.members.values()].filter((m) => m.invite === inviteId).map((m) => m.key);
     const joinIds = (await db.records.where('[cid+kind]').equals([doc.cid, 'join']).toArray())
       .filter((j) => j.kind === 'join' && j.body.invite === inviteId && joined.includes(j.author))

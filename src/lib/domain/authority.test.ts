@@ -206,6 +206,21 @@ describe('against a member who holds the room secret', () => {
     expect(computeAuthority(g, [expiring, late, tooLate]).isMember(dave.publicKey)).toBe(false);
   });
 
+  it('an expiring open invite closed after its grace keeps the joins admitted in time and refuses a late backdated one', async () => {
+    const alice = await newMember();
+    const [bob, carol] = await Promise.all([newMember(), newMember()]);
+    const g = await newCommunity(alice);
+    const week = await invite(alice, g.id, { expiresAt: T0 + 7 * 86_400_000 }, T0 + 100);
+    const bobJoin = await sealRecord(bob, { kind: 'join', cid: g.id, ts: T0 + 1000, body: joinBody(week, bob) });
+    const inTime = await sealRecord(alice, { kind: 'admit', cid: g.id, ts: T0 + 2000, body: { invite: week.id, joins: [bobJoin.id] } });
+    const carolLate = await sealRecord(carol, { kind: 'join', cid: g.id, ts: T0 + 3000, body: joinBody(week, carol) });
+    const close = await sealRecord(alice, { kind: 'tombstone', cid: g.id, ts: T0 + 30 * 86_400_000, body: { target: week.id } });
+    const auth = computeAuthority(g, [week, bobJoin, inTime, carolLate, close]);
+    expect(auth.isMember(bob.publicKey)).toBe(true);
+    expect(auth.isMember(carol.publicKey)).toBe(false);
+    expect(auth.invites.get(week.id)?.admitted.has(bobJoin.id)).toBe(true);
+  });
+
   it('a ban keeps exactly the causal past it named: backdated and forked records of the banned member are not shown', async () => {
     const alice = await newMember();
     const bob = await newMember();

@@ -42,6 +42,8 @@ export interface InviteState {
   needsAdmit: boolean;
   /** Joins on this invite that wait for an admit. */
   pending: SignedRecord<'join'>[];
+  /** Joins an admit has confirmed: only these survive a later revocation of an open invite. */
+  admitted: Set<string>;
 }
 
 /** What authority needs of any record to judge it: who wrote it, when it claims, and its place in the author's chain. */
@@ -258,7 +260,7 @@ function replayAuthority(
         if (r.body.role === 'admin' && r.author !== creator) break;
         const revokers = tombstones.filter((t) => t.body.target === r.id && (t.author === r.author || t.author === creator));
         const revokedAt = revokers.length ? Math.min(...revokers.map((t) => t.ts)) : null;
-        invites.set(r.id, { record: r, uses: 0, revokedAt, needsAdmit: r.body.maxUses !== null || revokedAt !== null, pending: [] });
+        invites.set(r.id, { record: r, uses: 0, revokedAt, needsAdmit: r.body.maxUses !== null || revokedAt !== null, pending: [], admitted: new Set() });
         break;
       }
       case 'join': {
@@ -288,10 +290,15 @@ function replayAuthority(
         if (by.body.expiresAt !== null && r.ts > by.body.expiresAt + ADMIT_GRACE_MS) break;
         for (const id of r.body.joins) {
           const j = joins.get(id);
-          if (!j || voided.has(id) || j.body.invite !== by.id || j.body.key !== by.body.key || members.has(j.author)) continue;
+          if (!j || voided.has(id) || j.body.invite !== by.id || j.body.key !== by.body.key) continue;
           if (by.body.expiresAt !== null && j.ts > by.body.expiresAt) continue;
+          if (members.has(j.author)) {
+            if (members.get(j.author)!.invite === by.id) invite.admitted.add(id);
+            continue;
+          }
           if (by.body.maxUses !== null && invite.uses >= by.body.maxUses) break;
           admitMember(j, invite, Math.min(j.ts, r.ts));
+          invite.admitted.add(id);
         }
         break;
       }

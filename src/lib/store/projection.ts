@@ -12,7 +12,7 @@ import { recordsOfKinds, type CommunityRow, type HearthDb, type StoredRecord } f
 import { heldBack, heldInHour, hourOf, QUOTA_WINDOW_MS, quotaFor } from '../domain/quota';
 
 /** Bump when row shapes or projection rules change: every community is rebuilt from its records on open. */
-export const PROJECTION_VERSION = 6;
+export const PROJECTION_VERSION = 7;
 
 /** Past this many records in one batch a full rebuild is cheaper than per-post recomputation. */
 const REBUILD_THRESHOLD = 2000;
