@@ -185,6 +185,7 @@ export const zhCN: Record<MessageKey, string> = {
   'join.connecting': '正在连接社群成员…',
   'join.no_peers': '目前没有成员在线。你可以先加入，待成员设备同步后确认成员身份。',
   'join.already': '你已经是成员了。',
+  'invite.no_key': '这个邀请的链接只能在创建它的设备上显示（邀请密钥不会离开那台设备）。请在这里新建一个邀请。',
   'join.admitting': '正在等待邀请人或管理员确认你的邀请…',
   'join.pending': '这个邀请的使用次数需要逐一确认：邀请人或管理员的设备上线后会确认你。你现在可以浏览；确认之后，你发的内容才会显示。',
   'community.pending': '你的成员身份正在等待 {name} 或管理员确认。确认之后，你现在写的内容才会显示。',
