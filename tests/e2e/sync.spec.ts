@@ -253,3 +253,51 @@ test('a newcomer receives a history larger than one WebRTC message (256 KiB)', a
     await bob.context.close();
   }
 });
+
+test('a newcomer on a one-use invite waits while the creator is offline and is confirmed when she comes back', async ({ browser, baseURL }) => {
+  test.setTimeout(150_000);
+  const relay = `ws://127.0.0.1:${process.env.E2E_RELAY_PORT ?? 4457}`;
+  const alice = await openDevice(browser, baseURL!);
+  const bob = await openDevice(browser, baseURL!);
+  try {
+    await createIdentity(alice.page, 'Alice');
+    await createCommunity(alice.page, 'Patient Club', 'One seat at a time');
+    await alice.page.getByRole('link', { name: /Members & invites/ }).click();
+    await alice.page.getByLabel(/Relay address/).fill(relay);
+    await alice.page.getByRole('button', { name: 'Save addresses' }).click();
+    await expect(alice.page.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
+    const link = await makeInvite(alice.page, { label: 'one seat', maxUses: '1' });
+    await alice.page.getByRole('link', { name: /Patient Club/ }).click();
+    await expect(alice.page.getByText('Relay connected')).toBeVisible({ timeout: 15_000 });
+    await startThread(alice.page, 'Seat taken?', 'Say hi when you are in');
+    await alice.page.waitForTimeout(1000);
+    await alice.context.setOffline(true);
+
+    // Bob joins through the relay: he reads the history, and his membership waits for Alice.
+    await createIdentity(bob.page, 'Bob');
+    await bob.page.goto(link);
+    await bob.page.getByRole('button', { name: 'Join community' }).click();
+    await expect(bob.page.getByRole('heading', { level: 1, name: /Patient Club/ })).toBeVisible({ timeout: 30_000 });
+    await expect(bob.page.getByTestId('pending-join')).toContainText('waits for Alice or an admin');
+    await expect(bob.page.getByRole('link', { name: /Seat taken\?/ })).toBeVisible({ timeout: 20_000 });
+    await bob.page.getByRole('link', { name: /Seat taken\?/ }).click();
+    await sendReplyUnconfirmed(bob.page, 'Hi, Bob here');
+
+    // Alice comes back: her device admits Bob's join, and his reply shows on both devices.
+    await alice.context.setOffline(false);
+    await expect(bob.page.getByTestId('post').filter({ hasText: 'Hi, Bob here' })).toBeVisible({ timeout: 30_000 });
+    await expect(alice.page.getByText('Hi, Bob here')).toBeVisible({ timeout: 30_000 });
+    await bob.page.getByRole('link', { name: /Patient Club/ }).first().click();
+    await expect(bob.page.getByTestId('pending-join')).toHaveCount(0);
+  } finally {
+    await alice.context.close();
+    await bob.context.close();
+  }
+});
+
+/** A reply written while the member's join waits for confirmation: sent, but not shown yet. */
+async function sendReplyUnconfirmed(page: Page, text: string) {
+  await page.locator('#reply-body').fill(text);
+  await page.getByRole('button', { name: 'Send reply' }).click();
+  await expect(page.locator('#reply-body')).toHaveValue('');
+}
