@@ -46,7 +46,7 @@ export function whenApplied(doc: Y.Doc): Promise<void> {
 }
 
 /** Lets the browser paint and handle input between pieces; `scheduler.yield` keeps our place in line. */
-function nextTask(): Promise<void> {
+export function nextTask(): Promise<void> {
   const scheduler = (globalThis as { scheduler?: { yield?: () => Promise<void> } }).scheduler;
   if (scheduler?.yield) return scheduler.yield();
   return new Promise((resolve) => setTimeout(resolve, 0));
