@@ -2,6 +2,7 @@
 // the gated sync protocol the providers use: twins, repeated deletes, junk roots, garbage.
 // Honest replicas run on Dexie over fake-indexeddb with real signatures.
 import 'fake-indexeddb/auto';
+import fc from 'fast-check';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
@@ -172,4 +173,76 @@ describe('a hostile replica against an honest CommunityDoc', () => {
     expect(readSyncMessage(decoding.createDecoder(encoding.toUint8Array(sv)), reply, honest.doc, 'peer')).toBe(0);
     expect(encoding.length(reply)).toBeGreaterThan(1);
   });
+});
+
+describe('convergence under an adversary', () => {
+  it('twins, deletes, junk roots and floods interleaved with honest writes: honest replicas and a newcomer accept the same records', async () => {
+    const alice = await newMember();
+    const bob = await newMember();
+    const mallory = await newMember();
+    const g = await newCommunity(alice);
+    const setup: AnyRecord[] = [g, ...(await admit(alice, bob, g.id))];
+    const Op = fc.oneof(
+      fc.record({ type: fc.constant('write' as const), who: fc.nat(1) }),
+      fc.record({ type: fc.constant('twin' as const), pick: fc.nat() }),
+      fc.record({ type: fc.constant('delete' as const), pick: fc.nat() }),
+      fc.record({ type: fc.constant('junk' as const), size: fc.integer({ min: 1, max: 50_000 }) }),
+      fc.record({ type: fc.constant('flood' as const), count: fc.integer({ min: 1, max: 60 }) }),
+      fc.record({ type: fc.constant('sync' as const), a: fc.nat(2), b: fc.nat(2) })
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(Op, { minLength: 4, maxLength: 16 }), async (ops) => {
+        const honest = [await replica(g.id), await replica(g.id)];
+        for (const r of setup) expect((await honest[0].append(r)).ok).toBe(true);
+        deliver(honest[0].doc, honest[1].doc);
+        const hostile = new Y.Doc();
+        const records = hostile.getMap<unknown>('records');
+        Y.applyUpdate(hostile, Y.encodeStateAsUpdate(honest[0].doc));
+        const docs = [honest[0].doc, honest[1].doc, hostile];
+        let ts = 1_700_000_010_000;
+        for (const op of ops) {
+          if (op.type === 'write') {
+            const r = honest[op.who];
+            const record = await writer(op.who ? bob : alice, g.id, (ts += 1000))('thread', { title: `t${ts}`, body: '' });
+            expect((await r.append(record)).ok).toBe(true);
+          } else if (op.type === 'twin' || op.type === 'delete') {
+            const keys = [...records.keys()].filter((k) => !(records.get(k) instanceof Y.AbstractType)).sort();
+            if (!keys.length) continue;
+            const key = keys[op.pick % keys.length];
+            if (op.type === 'delete') records.delete(key);
+            else records.set(key, { ...(records.get(key) as object), extra: undefined });
+          } else if (op.type === 'junk') {
+            hostile.transact(() => {
+              hostile.getText(`junk${op.size % 3}`).insert(0, 'j'.repeat(op.size));
+              records.set(`nested${op.size}`, new Y.Array());
+            });
+          } else if (op.type === 'flood') {
+            // Valid records by a member mixed with a stranger's: the member's count, the stranger's do not.
+            const w = writer(bob, g.id, (ts += 1000));
+            const s = writer(mallory, g.id, ts);
+            const flood = [];
+            for (let i = 0; i < op.count; i++) flood.push(await (i % 3 ? w : s)('reaction', { target: g.id, emoji: '👍', on: true }));
+            hostile.transact(() => flood.forEach((r) => records.set(r.id, r)));
+          } else if (op.a !== op.b) {
+            deliver(docs[op.a], docs[op.b]);
+          }
+        }
+        // Everyone meets at the end; repairs made on the way travel in the next round.
+        for (let round = 0; round < 3; round++) {
+          await Promise.all(honest.map((r) => r.repairsSettled()));
+          for (const [a, b] of [[0, 1], [1, 0], [2, 0], [2, 1], [0, 2], [1, 2]]) deliver(docs[a], docs[b]);
+        }
+        await Promise.all(honest.map((r) => r.repairsSettled()));
+        const newcomer = await replica(g.id);
+        deliver(honest[0].doc, newcomer.doc);
+        await newcomer.settled();
+        const sets = await Promise.all([...honest, newcomer].map(acceptedIds));
+        expect(sets[1]).toEqual(sets[0]);
+        expect(sets[2]).toEqual(sets[0]);
+        for (const r of [...honest, newcomer]) expect([...r.doc.share.keys()]).toEqual(['records']);
+        [...honest, newcomer].forEach((r) => r.close());
+      }),
+      { numRuns: 10, seed: 2027 }
+    );
+  }, 180_000);
 });
