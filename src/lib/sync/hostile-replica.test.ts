@@ -220,7 +220,7 @@ describe('convergence under an adversary', () => {
             // Valid records by a member mixed with a stranger's: the member's count, the stranger's do not.
             const w = writer(bob, g.id, (ts += 1000));
             const s = writer(mallory, g.id, ts);
-            const flood = [];
+            const flood: AnyRecord[] = [];
             for (let i = 0; i < op.count; i++) flood.push(await (i % 3 ? w : s)('reaction', { target: g.id, emoji: '👍', on: true }));
             hostile.transact(() => flood.forEach((r) => records.set(r.id, r)));
           } else if (op.a !== op.b) {
