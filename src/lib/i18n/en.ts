@@ -68,6 +68,8 @@ export const en = {
   'community.empty': 'No threads yet. Start the first conversation.',
   'community.health': 'Health',
   'community.rejected': '{count} records were rejected by the validation gate and are not shown.',
+  'community.junk': '{count} pieces of data that are not records ({kb} KB) were sent by a peer and dropped: not stored, not passed on.',
+  'community.malformed': '{count} unreadable messages from peers were ignored.',
   'community.missing': 'Still receiving history: this device has {have} records; the creator’s or an admin’s device had at least {expected}. Stay online with a member or the relay.',
   'community.held': '{count} records held back: a member wrote more in an hour than their trust level allows. They are kept but not shown.',
   'community.unreadable': '{count} stored updates could not be read and were skipped.',

@@ -7,13 +7,23 @@ import { isQuotaError, type HearthDb } from '../store/db';
 import { affectsAuthority } from '../domain/authority';
 import { applyRecords, authorityOf, countUnauthorised, projectionIsCurrent, rebuildProjection } from '../store/projection';
 import { passGate } from './gate';
+import { nextTask, registerUpdateGate, whenApplied } from './gated-sync-protocol';
+import { malformedMessages, watchMalformed } from './message-faults';
+import { filterUpdate } from './update-filter';
 
 /** Past this many stored updates they are merged into one, so opening stays fast. */
 const COMPACT_AFTER = 300;
 const LOCAL = Symbol('local');
 const STORAGE = Symbol('storage');
 const REPAIR = Symbol('repair');
-const MAX_REPAIRS_PER_KEY = 3;
+/** Keys checked per macrotask: 500 signature checks and one projection batch stay well under 100 ms. */
+const INGEST_SLICE = 500;
+/**
+ * A key broken again soon after its repair waits 1 s, 2 s, 4 s … up to 60 s before the next one:
+ * repair never gives up (honest peers hold the same value, so they never fight), and a hostile
+ * writer costs at most one batched repair per key a minute.
+ */
+const REPAIR_BACKOFF = { first: 1_000, max: 60_000 };
 
 export type AppendResult =
   | { ok: true; record: AnyRecord }
@@ -27,19 +37,37 @@ export interface DocHealth {
   repaired: number;
   /** Stored updates that could not be decoded and were skipped. */
   unreadableUpdates: number;
+  /** Keys broken again soon after a repair, waiting for their backoff before the next one. */
+  repairsWaiting?: number;
+  /** Yjs items outside the records map (other roots, nested types), received or stored, dropped as GC, and their encoded size. */
+  junkItems?: number;
+  junkBytes?: number;
+  /** Messages from peers for this community that could not be read, counted instead of thrown. */
+  malformedMessages?: number;
+}
+
+export interface CommunityDocOptions {
+  /** Repair backoff in ms (tests shorten it). */
+  repairBackoff?: { first: number; max: number };
 }
 
 export class CommunityDoc {
   readonly doc = new Y.Doc();
   readonly records: Y.Map<unknown>;
-  health: DocHealth = { records: 0, rejected: 0, repaired: 0, unreadableUpdates: 0 };
+  health: DocHealth = { records: 0, rejected: 0, repaired: 0, unreadableUpdates: 0, repairsWaiting: 0, junkItems: 0, junkBytes: 0, malformedMessages: 0 };
   onHealth: (h: DocHealth) => void = () => {};
 
   #queue: Promise<void> = Promise.resolve();
   #persisted: Promise<unknown> = Promise.resolve();
   #storedUpdates = 0;
   #closed = false;
-  #repairs = new Map<string, number>();
+  /** Per key: repairs in a row, each soon after the last, and when the last one was made. */
+  #repairs = new Map<string, { streak: number; last: number }>();
+  /** Keys waiting for their backoff, and the timer that checks them again. */
+  #deferred = new Set<string>();
+  #repairTimer: ReturnType<typeof setTimeout> | null = null;
+  #repairDue = Infinity;
+  readonly #backoff: { first: number; max: number };
   #unauthorised: number | null = null;
   #gateRejects: number | null = null;
   /** Jobs queued or running; the ingest mark is saved only when the last one ends. */
@@ -49,9 +77,22 @@ export class CommunityDoc {
 
   constructor(
     readonly db: HearthDb,
-    readonly cid: string
+    readonly cid: string,
+    options: CommunityDocOptions = {}
   ) {
     this.records = this.doc.getMap('records');
+    this.#backoff = options.repairBackoff ?? REPAIR_BACKOFF;
+    // Peers' updates reach the document through the gated sync protocol (see vite.config.ts).
+    registerUpdateGate(this.doc, { root: 'records', onJunk: (items, bytes) => this.#countJunk(items, bytes) });
+    watchMalformed(this.doc, () => {
+      this.health = { ...this.health, malformedMessages: malformedMessages(this.doc) };
+      this.onHealth(this.health);
+    });
+  }
+
+  #countJunk(items: number, bytes: number): void {
+    this.health = { ...this.health, junkItems: (this.health.junkItems ?? 0) + items, junkBytes: (this.health.junkBytes ?? 0) + bytes };
+    this.onHealth(this.health);
   }
 
   /**
@@ -64,14 +105,24 @@ export class CommunityDoc {
       this.db.ingestMarks.get(this.cid)
     ]);
     this.#storedUpdates = rows.length;
+    let junk = 0;
     for (const row of rows) {
-      try {
-        Y.applyUpdate(this.doc, row.update, STORAGE);
-      } catch {
+      // Older versions stored junk roots as they came: filtered like a peer's update, then compacted away.
+      const filtered = filterUpdate(row.update, { root: 'records', doc: this.doc, maxStructs: Infinity, maxBytes: Infinity });
+      if (!filtered.ok) {
         // A corrupted update loses only itself; the rest of the community still opens.
+        this.health.unreadableUpdates++;
+        continue;
+      }
+      junk += filtered.value.junkItems;
+      if (filtered.value.junkItems) this.#countJunk(filtered.value.junkItems, filtered.value.junkBytes);
+      try {
+        Y.applyUpdate(this.doc, filtered.value.pieces[0], STORAGE);
+      } catch {
         this.health.unreadableUpdates++;
       }
     }
+    if (junk) await this.#compact();
     this.doc.on('update', (update: Uint8Array, origin: unknown) => {
       if (origin !== STORAGE) this.#persist(update);
     });
@@ -111,13 +162,27 @@ export class CommunityDoc {
 
   close(): void {
     this.#closed = true;
+    if (this.#repairTimer) clearTimeout(this.#repairTimer);
     this.doc.destroy();
   }
 
-  /** Waits until everything received so far is checked, projected and stored. */
+  /**
+   * Waits until everything received so far is applied, checked, projected and stored. Repairs
+   * waiting for their backoff are not waited for (see `repairsSettled`).
+   */
   async settled(): Promise<void> {
+    await whenApplied(this.doc);
     await this.#queue;
     await this.#persisted;
+  }
+
+  /** Waits, in addition, for repairs held back by their backoff. */
+  async repairsSettled(): Promise<void> {
+    await this.settled();
+    while (this.#deferred.size && !this.#closed) {
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, this.#repairDue - Date.now()) + 1));
+      await this.settled();
+    }
   }
 
   /**
@@ -216,32 +281,49 @@ export class CommunityDoc {
     if (this.#pending === 1) await this.#saveMark();
   }
 
-  /** Passes the values under `keys` through the gate, repairs, projects and announces them. */
+  /**
+   * Passes the values under `keys` through the gate, repairs, projects and announces them, in
+   * slices with a macrotask between them so a flood of records never holds the page.
+   */
   async #check(keys: string[]): Promise<void> {
+    const accepted: AnyRecord[] = [];
+    let rejectedAny = false;
+    for (let i = 0; i < keys.length; i += INGEST_SLICE) {
+      if (i > 0) await nextTask();
+      if (this.#closed) return;
+      const outcome = await this.#checkSlice(keys.slice(i, i + INGEST_SLICE));
+      accepted.push(...outcome.accepted);
+      rejectedAny ||= outcome.rejected.length > 0;
+    }
+    const auth = await authorityOf(this.db, this.cid);
+    if (
+      this.#unauthorised === null ||
+      (auth && accepted.some((r) => !auth.accepts(r) || affectsAuthority(r, auth.invites, auth.restricted)))
+    ) {
+      this.#unauthorised = await countUnauthorised(this.db, this.cid);
+    }
+    if (this.#gateRejects === null || rejectedAny) {
+      this.#gateRejects = await this.db.rejected.where('cid').equals(this.cid).count();
+    }
+    this.health = {
+      ...this.health,
+      records: this.records.size,
+      rejected: this.#gateRejects + this.#unauthorised,
+      repairsWaiting: this.#deferred.size
+    };
+    this.onHealth(this.health);
+  }
+
+  async #checkSlice(keys: string[]) {
     const entries: [string, unknown][] = [];
     const removed: string[] = [];
     for (const key of keys) {
+      this.#deferred.delete(key); // checked now; deferred again below if still broken and held back
       if (this.records.has(key)) entries.push([key, this.records.get(key)]);
       else removed.push(key);
     }
     const outcome = await passGate(this.db, this.cid, entries);
-    // Repair: records are never removed or replaced (edits and deletions are new records), so a
-    // valid record that a peer deleted or overwrote is put back from this device's copy.
-    // A key repaired again and again means a peer keeps fighting it: stop feeding the exchange.
-    const broken = [...removed, ...outcome.rejected.map((r) => r.key)].filter((k) => {
-      const n = (this.#repairs.get(k) ?? 0) + 1;
-      this.#repairs.set(k, n);
-      return n <= MAX_REPAIRS_PER_KEY;
-    });
-    if (broken.length) {
-      const originals = (await this.db.records.bulkGet(broken)).filter((r) => r !== undefined);
-      if (originals.length && !this.#closed) {
-        this.doc.transact(() => {
-          for (const { target: _t, ...record } of originals) this.records.set(record.id, record);
-        }, REPAIR);
-        this.health.repaired += originals.length;
-      }
-    }
+    await this.#repair([...removed, ...outcome.rejected.map((r) => r.key)]);
     if (outcome.rejected.length) {
       await this.db.rejected.bulkPut(
         outcome.rejected.map((r) => ({ key: `${this.cid}/${r.key}`, cid: this.cid, reason: r.reason, at: Date.now() }))
@@ -249,22 +331,57 @@ export class CommunityDoc {
     }
     await applyRecords(this.db, this.cid, outcome.accepted);
     this.#announce(outcome.accepted);
-    const auth = await authorityOf(this.db, this.cid);
-    if (
-      this.#unauthorised === null ||
-      (auth && outcome.accepted.some((r) => !auth.accepts(r) || affectsAuthority(r, auth.invites)))
-    ) {
-      this.#unauthorised = await countUnauthorised(this.db, this.cid);
+    return outcome;
+  }
+
+  /**
+   * Repair: records are never removed or replaced (edits and deletions are new records), so a
+   * valid record that a peer deleted or overwrote is put back from this device's copy, exactly as
+   * accepted, all keys in one transaction. A key broken again soon after its repair is held back
+   * by its backoff and checked again when that ends; it is repaired then, however often it breaks.
+   */
+  async #repair(broken: string[]): Promise<void> {
+    if (!broken.length) return;
+    const originals = (await this.db.records.bulkGet(broken)).filter((r) => r !== undefined);
+    if (!originals.length || this.#closed) return;
+    const now = Date.now();
+    const due: AnyRecord[] = [];
+    // `target` and `held` are this device's own fields on the row, never part of the shared record.
+    for (const { target: _t, held: _h, ...stored } of originals) {
+      const key = stored.id;
+      let state = this.#repairs.get(key);
+      // Broken long after its last repair: a fresh start, not part of a fight.
+      if (state && now - state.last > 2 * this.#backoff.max) state = undefined;
+      const wait = state ? Math.min(this.#backoff.max, this.#backoff.first * 2 ** (state.streak - 1)) : 0;
+      if (state && now < state.last + wait) {
+        this.#defer(key, state.last + wait);
+        continue;
+      }
+      this.#repairs.set(key, { streak: (state?.streak ?? 0) + 1, last: now });
+      // The stored copy as plain JSON: rows written by older versions may hold undefined keys.
+      due.push(JSON.parse(JSON.stringify(stored)) as AnyRecord);
     }
-    if (this.#gateRejects === null || outcome.rejected.length) {
-      this.#gateRejects = await this.db.rejected.where('cid').equals(this.cid).count();
-    }
-    this.health = {
-      records: this.records.size,
-      rejected: this.#gateRejects + this.#unauthorised,
-      repaired: this.health.repaired,
-      unreadableUpdates: this.health.unreadableUpdates
-    };
-    this.onHealth(this.health);
+    if (!due.length) return;
+    this.doc.transact(() => {
+      for (const record of due) this.records.set(record.id, record);
+    }, REPAIR);
+    this.health = { ...this.health, repaired: this.health.repaired + due.length };
+  }
+
+  #defer(key: string, at: number): void {
+    this.#deferred.add(key);
+    if (this.#repairTimer && at >= this.#repairDue) return;
+    if (this.#repairTimer) clearTimeout(this.#repairTimer);
+    this.#repairDue = at;
+    this.#repairTimer = setTimeout(() => this.#recheckDeferred(), Math.max(0, at - Date.now()) + 1);
+  }
+
+  #recheckDeferred(): void {
+    this.#repairTimer = null;
+    this.#repairDue = Infinity;
+    if (this.#closed) return;
+    // Keys still held back get a new timer from this check; everything due is repaired by it.
+    const keys = [...this.#deferred];
+    this.#enqueue(() => this.#ingest(keys)).catch((e) => console.error('repair check failed', e));
   }
 }

@@ -1,7 +1,9 @@
 // The validation gate between the shared Yjs map and everything the app shows.
 // Each value found under a map key is checked (shape, size, id = hash, signature, community,
 // key = id) before projection; rejects are counted per community and kept out of view.
-import canonicalize from 'canonicalize';
+// A value must also be exactly plain JSON: the signature covers the canonical JSON, which drops
+// `undefined` and reads -0 as 0, so a "twin" with an extra undefined key passes the signature here
+// but is a different value to a device that parses it strictly.
 import { checkRecord } from '../crypto/record-seal';
 import type { AnyRecord } from '../domain/record';
 import type { HearthDb } from '../store/db';
@@ -26,6 +28,10 @@ export async function passGate(db: HearthDb, cid: string, entries: [string, unkn
       out.known++;
       return;
     }
+    if (!isExactJson(value)) {
+      out.rejected.push({ key, reason: 'record.malformed' });
+      return;
+    }
     const result = await checkRecord(value, { cid, key });
     if (result.ok) out.accepted.push(result.value);
     else out.rejected.push({ key, reason: result.reason });
@@ -34,8 +40,57 @@ export async function passGate(db: HearthDb, cid: string, entries: [string, unkn
   return out;
 }
 
-function sameRecord(stored: AnyRecord & { target?: string }, value: unknown): boolean {
-  if (!value || typeof value !== 'object') return false;
-  const { target: _target, ...record } = stored;
-  return canonicalize(record) === canonicalize(value);
+/**
+ * The value under a key is the accepted record only if it is exactly that record: the same own
+ * keys at every level (an extra key holding undefined counts), the same primitives by `Object.is`
+ * (-0 is not 0), and plain JSON throughout, so a twin that a strict parser would refuse is repaired.
+ */
+export function sameRecord(stored: AnyRecord & { target?: string; held?: 1 }, value: unknown): boolean {
+  const { target: _target, held: _held, ...record } = stored;
+  return isExactJson(value) && exactlyEqual(record, value);
+}
+
+function isPlainObject(value: object): boolean {
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Deep equality with no coercion: same own-key sets, `Object.is` on primitives, arrays as arrays. */
+export function exactlyEqual(a: unknown, b: unknown): boolean {
+  if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) return Object.is(a, b);
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const keysA = Reflect.ownKeys(a);
+  const keysB = Reflect.ownKeys(b);
+  if (keysA.length !== keysB.length) return false;
+  for (const key of keysA) {
+    if (!Object.prototype.hasOwnProperty.call(b, key)) return false;
+    if (!exactlyEqual((a as Record<PropertyKey, unknown>)[key], (b as Record<PropertyKey, unknown>)[key])) return false;
+  }
+  return Object.getPrototypeOf(a) === Object.getPrototypeOf(b);
+}
+
+/** True when `value` survives a JSON round trip unchanged: no undefined, -0, NaN, holes or non-plain objects. */
+export function isExactJson(value: unknown): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value) && !Object.is(value, -0);
+    case 'object': {
+      if (value === null) return true;
+      if (Array.isArray(value)) {
+        if (Object.getPrototypeOf(value) !== Array.prototype || Reflect.ownKeys(value).length !== value.length + 1) return false;
+        for (let i = 0; i < value.length; i++) if (!(i in value) || !isExactJson(value[i])) return false;
+        return true;
+      }
+      if (!isPlainObject(value)) return false;
+      for (const key of Reflect.ownKeys(value)) {
+        if (typeof key !== 'string' || !isExactJson((value as Record<string, unknown>)[key])) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
 }

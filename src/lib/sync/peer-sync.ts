@@ -6,6 +6,7 @@ import { Room, WebrtcProvider } from 'y-webrtc';
 import SimplePeer from 'simple-peer/simplepeer.min.js';
 import { installChunking } from './webrtc-chunking';
 import { installTabSync } from './tab-sync';
+import { guardedWebSocket } from './relay-socket';
 import { WebsocketProvider } from 'y-websocket';
 import { sha256, toBase64Url } from '../crypto/encoding';
 import type { CommunityDoc } from './community-doc';
@@ -119,7 +120,11 @@ export class PeerSync {
 
     if (this.settings.relay) {
       const room = await relayRoomName(this.community.cid, this.settings.secret);
-      const relay = new WebsocketProvider(this.settings.relay, room, doc, { awareness: webrtc.awareness, maxBackoffTime: 10_000 });
+      const relay = new WebsocketProvider(this.settings.relay, room, doc, {
+        awareness: webrtc.awareness,
+        maxBackoffTime: 10_000,
+        WebSocketPolyfill: guardedWebSocket(doc)
+      });
       relay.on('status', ({ status }: { status: string }) => {
         if (status === 'connected') void this.#announce();
         this.#update();

@@ -9,6 +9,7 @@
 // a newly opened tab loaded that an open tab lacks reaches it through the peers they both sync with,
 // or on its next open (both tabs read the same IndexedDB).
 import * as Y from 'yjs';
+import { countMalformed } from './message-faults';
 
 /** The parts of y-webrtc's Room this patch touches. */
 interface RoomLike {
@@ -34,7 +35,15 @@ export function installTabSync(Room: { prototype: object }): void {
       ownEchoIgnored.add(this);
       const handle = this._bcSubscriber;
       // Replaced before the first connect subscribes it, so disconnect unsubscribes the same function.
-      this._bcSubscriber = (data, origin) => (origin === FROM_OTHER_TAB ? handle(data) : undefined);
+      // Another tab's message that does not decrypt or decode is counted, not left to reject unhandled.
+      this._bcSubscriber = (data, origin) => {
+        if (origin !== FROM_OTHER_TAB) return undefined;
+        try {
+          return Promise.resolve(handle(data)).catch(() => countMalformed(this.doc));
+        } catch {
+          countMalformed(this.doc);
+        }
+      };
     }
     // connect() writes sync step 1 and the whole state of `this.doc`: it is shown an empty document.
     const doc = this.doc;

@@ -7,6 +7,8 @@
 // Frame: [MAGIC, id u32, index u16, count u16, payload…]. y-webrtc messages start with a small
 // varuint message type (0–4), never MAGIC, so frames and plain messages cannot be confused.
 
+import { countMalformed } from './message-faults';
+
 export const MAGIC = 0xf7;
 export const FRAME_PAYLOAD = 60 * 1024;
 const HEADER = 9;
@@ -132,12 +134,18 @@ export function installChunking(Peer: { prototype: PeerLike }): void {
     pump(this, (frame) => originalSend.call(this, frame));
   };
   proto._onChannelMessage = function (this: PeerLike, e) {
-    const data = e.data;
-    if (data instanceof ArrayBuffer) {
-      const whole = of(this).reassembler.push(new Uint8Array(data));
-      if (whole === undefined) return;
-      if (whole !== null) return originalMessage.call(this, { data: whole.buffer });
+    // y-webrtc reads the message inside simple-peer's 'data' event: a peer's garbage would throw
+    // out of the channel's handler as an uncaught page error. Counted instead.
+    try {
+      const data = e.data;
+      if (data instanceof ArrayBuffer) {
+        const whole = of(this).reassembler.push(new Uint8Array(data));
+        if (whole === undefined) return;
+        if (whole !== null) return originalMessage.call(this, { data: whole.buffer });
+      }
+      return originalMessage.call(this, e);
+    } catch {
+      countMalformed(null);
     }
-    return originalMessage.call(this, e);
   };
 }

@@ -1,0 +1,205 @@
+// y-protocols/sync with a gate on every incoming update: vite.config.ts aliases `y-protocols/sync`
+// here, so y-webrtc and y-websocket read peers' messages through it. Same API and wire format.
+// For a document with a registered gate an update is filtered (junk roots and nested types become
+// GC, see update-filter.ts), cut into pieces and applied one piece per macrotask through a FIFO, so a
+// 20,000-record flood never holds the main thread; unreadable messages are counted, never thrown.
+// Documents without a gate behave as upstream. This module must not import `y-protocols/sync`.
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import * as Y from 'yjs';
+import { countMalformed } from './message-faults';
+import { filterUpdate, PIECE_BYTES, PIECE_STRUCTS } from './update-filter';
+
+export const messageYjsSyncStep1 = 0;
+export const messageYjsSyncStep2 = 1;
+export const messageYjsUpdate = 2;
+/** Returned by `readSyncMessage` for a message it could not read: not a type any caller answers. */
+export const messageUnreadable = -1;
+
+export interface UpdateGate {
+  /** The one root the document keeps. */
+  root: string;
+  /** Called for each filtered update that carried junk. */
+  onJunk?: (items: number, bytes: number) => void;
+  maxStructs?: number;
+  maxBytes?: number;
+}
+
+interface Inbox {
+  pieces: { update: Uint8Array; origin: unknown }[];
+  draining: boolean;
+  idle: (() => void)[];
+}
+
+const gates = new WeakMap<Y.Doc, UpdateGate>();
+const inboxes = new WeakMap<Y.Doc, Inbox>();
+
+export function registerUpdateGate(doc: Y.Doc, gate: UpdateGate): void {
+  gates.set(doc, gate);
+}
+
+/** Resolves once every update received for `doc` so far has been applied. */
+export function whenApplied(doc: Y.Doc): Promise<void> {
+  const inbox = inboxes.get(doc);
+  if (!inbox?.draining) return Promise.resolve();
+  return new Promise((resolve) => inbox.idle.push(resolve));
+}
+
+/** Lets the browser paint and handle input between pieces; `scheduler.yield` keeps our place in line. */
+export function nextTask(): Promise<void> {
+  const scheduler = (globalThis as { scheduler?: { yield?: () => Promise<void> } }).scheduler;
+  if (scheduler?.yield) return scheduler.yield();
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+function applyPiece(doc: Y.Doc, update: Uint8Array, origin: unknown): void {
+  try {
+    Y.applyUpdate(doc, update, origin);
+  } catch (error) {
+    // The update was checked; what throws here is an observer of the document.
+    console.error('Caught error while handling a Yjs update', error);
+  }
+}
+
+async function drain(doc: Y.Doc, inbox: Inbox): Promise<void> {
+  while (inbox.pieces.length) {
+    await nextTask();
+    const next = inbox.pieces.shift()!;
+    if (!doc.isDestroyed) applyPiece(doc, next.update, next.origin);
+  }
+  inbox.draining = false;
+  inbox.idle.splice(0).forEach((resolve) => resolve());
+}
+
+/**
+ * Applies an update from a peer to `doc` through its gate. The first piece is applied now when
+ * nothing is waiting, the rest in later macrotasks, always in arrival order. Returns false for an
+ * update that does not decode (nothing of it is applied).
+ */
+export function applyGatedUpdate(doc: Y.Doc, update: Uint8Array, origin: unknown): boolean {
+  const gate = gates.get(doc);
+  if (!gate) {
+    Y.applyUpdate(doc, update, origin);
+    return true;
+  }
+  const filtered = filterUpdate(update, {
+    root: gate.root,
+    doc,
+    maxStructs: gate.maxStructs ?? PIECE_STRUCTS,
+    maxBytes: gate.maxBytes ?? PIECE_BYTES
+  });
+  if (!filtered.ok) {
+    countMalformed(doc);
+    return false;
+  }
+  const { pieces, junkItems, junkBytes } = filtered.value;
+  if (junkItems) gate.onJunk?.(junkItems, junkBytes);
+  let inbox = inboxes.get(doc);
+  if (!inbox) inboxes.set(doc, (inbox = { pieces: [], draining: false, idle: [] }));
+  let rest = pieces;
+  if (!inbox.draining) {
+    applyPiece(doc, pieces[0], origin);
+    rest = pieces.slice(1);
+  }
+  if (rest.length) {
+    for (const piece of rest) inbox.pieces.push({ update: piece, origin });
+    if (!inbox.draining) {
+      inbox.draining = true;
+      void drain(doc, inbox);
+    }
+  }
+  return true;
+}
+
+export function writeSyncStep1(encoder: encoding.Encoder, doc: Y.Doc): void {
+  encoding.writeVarUint(encoder, messageYjsSyncStep1);
+  encoding.writeVarUint8Array(encoder, Y.encodeStateVector(doc));
+}
+
+export function writeSyncStep2(encoder: encoding.Encoder, doc: Y.Doc, encodedStateVector?: Uint8Array): void {
+  encoding.writeVarUint(encoder, messageYjsSyncStep2);
+  encoding.writeVarUint8Array(encoder, Y.encodeStateAsUpdate(doc, encodedStateVector));
+}
+
+/**
+ * Reads a peer's state vector and writes step 2 with what it lacks, synchronously (providers send
+ * the reply right away). Returns false, writing nothing, when the state vector does not decode.
+ */
+export function readSyncStep1(decoder: decoding.Decoder, encoder: encoding.Encoder, doc: Y.Doc): boolean {
+  let update: Uint8Array;
+  try {
+    update = Y.encodeStateAsUpdate(doc, decoding.readVarUint8Array(decoder));
+  } catch {
+    countMalformed(doc);
+    return false;
+  }
+  encoding.writeVarUint(encoder, messageYjsSyncStep2);
+  encoding.writeVarUint8Array(encoder, update);
+  return true;
+}
+
+export function readSyncStep2(
+  decoder: decoding.Decoder,
+  doc: Y.Doc,
+  transactionOrigin: unknown,
+  errorHandler?: (error: Error) => unknown
+): void {
+  receive(decoder, doc, transactionOrigin, errorHandler);
+}
+
+/** Reads and applies an update message; false (counted) when it does not decode. */
+function receive(decoder: decoding.Decoder, doc: Y.Doc, transactionOrigin: unknown, errorHandler?: (error: Error) => unknown): boolean {
+  try {
+    const update = decoding.readVarUint8Array(decoder);
+    if (gates.has(doc)) {
+      if (applyGatedUpdate(doc, update, transactionOrigin)) return true;
+      errorHandler?.(new Error('malformed update'));
+      return false;
+    }
+    Y.applyUpdate(doc, update, transactionOrigin);
+    return true;
+  } catch (error) {
+    // Upstream logs these; a peer's garbage is counted instead (observers' errors land here too).
+    countMalformed(doc);
+    errorHandler?.(error as Error);
+    return false;
+  }
+}
+
+export function writeUpdate(encoder: encoding.Encoder, update: Uint8Array): void {
+  encoding.writeVarUint(encoder, messageYjsUpdate);
+  encoding.writeVarUint8Array(encoder, update);
+}
+
+export const readUpdate = readSyncStep2;
+
+/**
+ * Reads one sync message and writes the reply (for step 1) into `encoder`. Returns the message
+ * type, or `messageUnreadable` for a message that does not decode or has an unknown type: counted
+ * for the document, never thrown at the provider.
+ */
+export function readSyncMessage(
+  decoder: decoding.Decoder,
+  encoder: encoding.Encoder,
+  doc: Y.Doc,
+  transactionOrigin: unknown,
+  errorHandler?: (error: Error) => unknown
+): number {
+  let messageType: number;
+  try {
+    messageType = decoding.readVarUint(decoder);
+  } catch {
+    countMalformed(doc);
+    return messageUnreadable;
+  }
+  switch (messageType) {
+    case messageYjsSyncStep1:
+      return readSyncStep1(decoder, encoder, doc) ? messageType : messageUnreadable;
+    case messageYjsSyncStep2:
+    case messageYjsUpdate:
+      return receive(decoder, doc, transactionOrigin, errorHandler) ? messageType : messageUnreadable;
+    default:
+      countMalformed(doc);
+      return messageUnreadable;
+  }
+}
