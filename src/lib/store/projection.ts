@@ -9,7 +9,7 @@ import { targetOf, type AnyRecord, type SignedRecord } from '../domain/record';
 import { firstPerAutoKey } from '../domain/automation';
 import { isInteractionRoot, projectInteraction, projectRoots, type InteractionRoot, type InteractionRows } from '../domain/interaction';
 import { recordsOfKinds, type CommunityRow, type HearthDb, type StoredRecord } from './db';
-import { heldBack, heldInHour, hourOf, QUOTA_WINDOW_MS, quotaFor } from '../domain/quota';
+import { heldBack, hourOf, QUOTA_WINDOW_MS, quotaFor, recordBytes } from '../domain/quota';
 
 /** Bump when row shapes or projection rules change: every community is rebuilt from its records on open. */
 export const PROJECTION_VERSION = 7;
@@ -47,51 +47,46 @@ async function loadAuthority(db: HearthDb, cid: string): Promise<Authority | nul
 const exemptFromQuota = (auth: Authority) => (key: string) => auth.isModerator(key) || key === auth.creator;
 
 /**
- * Sets the `held` flag of a batch's rows by the receiving-side quota (domain/quota), reading each
- * author's other records in the touched hours. Returns the stored rows whose flag changed.
+ * Sets the `held` flag of a batch's rows by the receiving-side quota (domain/quota). The rows are
+ * already in the table. The index `[cid+author+ts]` lists an author's hour in (ts, id) order (equal
+ * keys sort by primary key), so the shown records are a prefix of it: reading `quota + batch` rows
+ * of each touched hour is enough, however many the hour holds — a 20,000-record flood costs each
+ * 500-record slice about 560 rows, not the whole hour. Returns stored rows whose flag changed.
  */
 async function markHeld(db: HearthDb, cid: string, rows: StoredRecord[], auth: Authority): Promise<StoredRecord[]> {
   const exempt = exemptFromQuota(auth);
-  const byAuthor = new Map<string, StoredRecord[]>();
+  const buckets = new Map<string, { author: string; hour: number; batch: StoredRecord[] }>();
   for (const r of rows) {
     delete r.held;
     if (r.kind === 'genesis' || exempt(r.author)) continue;
-    let list = byAuthor.get(r.author);
-    if (!list) byAuthor.set(r.author, (list = []));
-    list.push(r);
+    const hour = hourOf(r.ts);
+    const key = `${r.author}:${hour}`;
+    let b = buckets.get(key);
+    if (!b) buckets.set(key, (b = { author: r.author, hour, batch: [] }));
+    b.batch.push(r);
   }
   const flipped: StoredRecord[] = [];
-  for (const [author, mine] of byAuthor) {
-    const hours = new Set(mine.map((r) => hourOf(r.ts)));
-    const batchIds = new Set(mine.map((r) => r.id));
-    const others: StoredRecord[] = [];
-    for (const h of hours) {
-      const range = await db.records
-        .where('[cid+author+ts]')
-        .between([cid, author, h * QUOTA_WINDOW_MS], [cid, author, (h + 1) * QUOTA_WINDOW_MS], true, false)
-        .toArray();
-      for (const r of range) if (!batchIds.has(r.id)) others.push(r);
-    }
-    const buckets = new Map<number, StoredRecord[]>();
-    for (const r of [...mine, ...others]) {
-      const h = hourOf(r.ts);
-      let b = buckets.get(h);
-      if (!b) buckets.set(h, (b = []));
-      b.push(r);
-    }
+  for (const { author, hour, batch } of buckets.values()) {
     const quota = quotaFor(auth.trustOf(author));
-    for (const bucket of buckets.values()) {
-      const held = heldInHour(bucket, quota);
-      for (const r of bucket) {
-        const isHeld = held.has(r.id);
-        if (batchIds.has(r.id)) {
-          if (isHeld) r.held = 1;
-        } else if (!!r.held !== isHeld) {
-          if (isHeld) r.held = 1;
-          else delete r.held;
-          flipped.push(r);
-        }
-      }
+    const prefix = await db.records
+      .where('[cid+author+ts]')
+      .between([cid, author, hour * QUOTA_WINDOW_MS], [cid, author, (hour + 1) * QUOTA_WINDOW_MS], true, false)
+      .limit(quota.records + batch.length)
+      .toArray();
+    const shown = new Set<string>();
+    let bytes = 0;
+    for (const r of prefix) {
+      bytes += recordBytes(r);
+      if (shown.size >= quota.records || bytes > quota.bytes) break;
+      shown.add(r.id);
+    }
+    const inBatch = new Set(batch.map((r) => r.id));
+    for (const r of batch) if (!shown.has(r.id)) r.held = 1;
+    // Rows this batch pushed out of the hour's budget (records are never removed, so none come back in).
+    for (const r of prefix) {
+      if (inBatch.has(r.id) || shown.has(r.id) || r.held) continue;
+      r.held = 1;
+      flipped.push(r);
     }
   }
   return flipped;
@@ -203,7 +198,8 @@ export async function applyRecords(db: HearthDb, cid: string, records: AnyRecord
       const t = targetOf(r);
       if (t) touched.add(t);
     };
-    records.forEach(addTouched);
+    // Held records were never shown: only those that flipped change a row.
+    rows.filter((r) => !r.held).forEach(addTouched);
     flipped.forEach(addTouched);
     // Records about an answer (upvotes, edits) touch its question through the answer.
     for (const key of changed) (await db.records.where('[cid+author]').equals([cid, key]).toArray()).forEach(addTouched);
