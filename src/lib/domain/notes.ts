@@ -36,7 +36,7 @@ export function accessHistory(
   const history = [accessOf(note.body, note.ts)];
   let ignored = 0;
   for (const c of [...changes].sort(compareRecords)) {
-    if (c.body.note !== note.id || c.cid !== note.cid || c.ts < note.ts || !mayChangeAccess(note, c.author, c.ts, auth)) {
+    if (c.body.note !== note.id || c.cid !== note.cid || c.ts < note.ts || !auth.accepts(c) || !mayChangeAccess(note, c.author, c.ts, auth)) {
       ignored++;
       continue;
     }
@@ -88,7 +88,7 @@ export function partitionEdits<E extends SignedRecord<'note-edit'>>(
   const refused: E[] = [];
   for (const e of edits) {
     // No check against the note's own ts: a device whose clock lags may still edit a note it can see.
-    const ok = e.body.note === note.id && e.cid === note.cid && mayEdit(note, history, e.author, e.ts, auth);
+    const ok = e.body.note === note.id && e.cid === note.cid && auth.accepts(e) && mayEdit(note, history, e.author, e.ts, auth);
     (ok ? allowed : refused).push(e);
   }
   return { allowed, refused };

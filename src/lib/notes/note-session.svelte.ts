@@ -103,7 +103,7 @@ export class NoteSession {
     for (const r of records) {
       if (r.kind === 'note-edit' && r.body.note === this.id) {
         if (!this.note || !this.#auth) reload = true;
-        else if (mayEdit(this.note, this.#history, r.author, r.ts, this.#auth)) this.text.apply(r);
+        else if (this.#auth.accepts(r) && mayEdit(this.note, this.#history, r.author, r.ts, this.#auth)) this.text.apply(r);
         else this.text.refuse(r);
       } else if ((r.kind === 'note-access' && r.body.note === this.id) || r.id === this.id || AUTHORITY_KINDS.has(r.kind) || r.kind === 'tombstone') {
         reload = true;
