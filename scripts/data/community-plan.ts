@@ -90,36 +90,84 @@ export async function sealPlan(plan: CommunityPlan, onProgress: (done: number, t
     const joinTs = Math.max(invite.ts + 1, Math.round(latest));
     const who = identities.get(m.handle)!;
     const join = await seal(who, 'join', joinTs, { invite: invite.id, key: invite.body.key, proof: signJoinProof(inviteSeed, { cid, invite: invite.id, member: who.publicKey }) });
-    const profile = await seal(who, 'profile', joinTs + 1, { name: m.name });
+    const profile = await sealRecord(who, { kind: 'profile', cid, ts: joinTs + 1, body: { name: m.name }, prev: join.id });
     tick();
     tick();
     return [join, profile];
   });
 
-  // Posts are sealed parents first: a reply's body names its thread's and parent's record ids.
+  // Each member's records form a chain through `prev` (join, profile, then posts by time), as the
+  // app writes them, so a ban on an imported member keeps exactly what it names. A post can be
+  // sealed once its parent and its author's previous post are: posts go in waves ("levels") of
+  // records whose dependencies are all in earlier waves.
+  const order = plan.posts.map((p, i) => ({ p, i })).sort((a, b) => a.p.ts - b.p.ts || a.i - b.i);
+  const previous = new Map<PlanPost, PlanPost | null>();
+  const lastOf = new Map<string, PlanPost>();
+  for (const { p } of order) {
+    previous.set(p, lastOf.get(p.author) ?? null);
+    lastOf.set(p.author, p);
+  }
+  const byRef = new Map(plan.posts.filter((p): p is Extract<PlanPost, { ref: string }> => 'ref' in p).map((p) => [p.ref, p]));
+  const refsOf = (p: PlanPost) => (p.kind === 'thread' ? [] : p.kind === 'reply' ? [p.thread, p.parent] : [p.target]);
+  for (const p of plan.posts) for (const ref of refsOf(p)) if (!byRef.has(ref)) throw new Error(`a post refers to ${ref}, which is not in the plan`);
+  const level = new Map<PlanPost, number>();
+  const visiting = new Set<PlanPost>();
+  // Iterative depth-first levels; a cycle (a parent dated after its child in odd data) drops that chain link.
+  const brokenLink = new Set<PlanPost>();
+  const levelOf = (start: PlanPost): number => {
+    const stack: PlanPost[] = [start];
+    while (stack.length) {
+      const p = stack[stack.length - 1];
+      if (level.has(p)) {
+        stack.pop();
+        continue;
+      }
+      visiting.add(p);
+      const prev = brokenLink.has(p) ? null : previous.get(p) ?? null;
+      const deps = [...refsOf(p).map((r) => byRef.get(r)!), ...(prev ? [prev] : [])];
+      const waiting = deps.filter((d) => !level.has(d));
+      const cyclic = waiting.find((d) => visiting.has(d));
+      if (cyclic) {
+        if (cyclic === prev) brokenLink.add(p);
+        else throw new Error('posts refer to each other in a cycle');
+        continue;
+      }
+      if (waiting.length) {
+        stack.push(...waiting);
+        continue;
+      }
+      level.set(p, 1 + Math.max(0, ...deps.map((d) => level.get(d)!)));
+      visiting.delete(p);
+      stack.pop();
+    }
+    return level.get(start)!;
+  };
+  const waves: PlanPost[][] = [];
+  for (const { p } of order) (waves[levelOf(p) - 1] ??= []).push(p);
+
   const ids = new Map<string, string>();
+  const sealedId = new Map<PlanPost, string>();
+  const profileOf = new Map<string, string>();
+  for (const [, profile] of membership) profileOf.set(profile.author, profile.id);
   const posts: AnyRecord[] = [];
-  let pending = plan.posts;
-  while (pending.length) {
-    const ready = pending.filter((p) =>
-      p.kind === 'thread' ? true : p.kind === 'reply' ? ids.has(p.thread) && ids.has(p.parent) : ids.has(p.target)
-    );
-    if (ready.length === 0) throw new Error(`${pending.length} posts refer to posts that are not in the plan`);
-    const readySet = new Set(ready);
-    pending = pending.filter((p) => !readySet.has(p));
-    const sealed = await inBatches(ready, 512, async (p) => {
+  for (const wave of waves) {
+    if (!wave) continue;
+    const sealed = await inBatches(wave, 512, async (p) => {
       const who = identities.get(p.author);
       if (!who) throw new Error(`post by unknown member ${p.author}`);
+      const before = brokenLink.has(p) ? null : previous.get(p);
+      const prev = before ? sealedId.get(before) : profileOf.get(who.publicKey);
+      const sealChained = <K extends Kind>(kind: K, body: BodyOf<K>) => sealRecord(who, { kind, cid, ts: p.ts, body, prev });
       let record: AnyRecord;
-      if (p.kind === 'thread') record = await seal(who, 'thread', p.ts, { title: p.title, body: p.body });
-      else if (p.kind === 'reply')
-        record = await seal(who, 'reply', p.ts, { thread: ids.get(p.thread)!, parent: ids.get(p.parent)!, body: p.body });
-      else record = await seal(who, 'reaction', p.ts, { target: ids.get(p.target)!, emoji: p.emoji, on: true });
+      if (p.kind === 'thread') record = await sealChained('thread', { title: p.title, body: p.body });
+      else if (p.kind === 'reply') record = await sealChained('reply', { thread: ids.get(p.thread)!, parent: ids.get(p.parent)!, body: p.body });
+      else record = await sealChained('reaction', { target: ids.get(p.target)!, emoji: p.emoji, on: true });
       tick();
       return [p, record] as const;
     });
     for (const [p, record] of sealed) {
       if (p.kind !== 'reaction') ids.set(p.ref, record.id);
+      sealedId.set(p, record.id);
       posts.push(record);
     }
   }

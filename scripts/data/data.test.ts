@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkRecord } from '../../src/lib/crypto/record-seal';
-import { computeAuthority } from '../../src/lib/domain/authority';
+import { chainHeads, computeAuthority } from '../../src/lib/domain/authority';
+import { heldBack } from '../../src/lib/domain/quota';
 import { projectCommunity } from '../../src/lib/domain/posts';
 import type { AnyRecord, SignedRecord } from '../../src/lib/domain/record';
 import { sealPlan, type CommunityPlan } from './community-plan';
@@ -18,6 +19,13 @@ function expectAllShown(cid: string, records: AnyRecord[]) {
   const auth = computeAuthority(genesis, records);
   const unshown = records.filter((r) => !auth.accepts(r));
   expect(unshown.map((r) => r.kind)).toEqual([]);
+  // Nobody is held back by the receiving-side quota, and each member's records form one chain.
+  const held = heldBack(records, auth.trustOf, (k) => auth.isModerator(k) || k === auth.creator);
+  expect(held.size).toBe(0);
+  const byAuthor = new Map<string, AnyRecord[]>();
+  for (const r of records) if (r.kind !== 'genesis') byAuthor.set(r.author, [...(byAuthor.get(r.author) ?? []), r]);
+  const forked = [...byAuthor].filter(([key, mine]) => key !== auth.creator && chainHeads(mine).length !== 1);
+  expect(forked.length).toBe(0);
   return { auth, ...projectCommunity(records, auth) };
 }
 
