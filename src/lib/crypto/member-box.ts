@@ -1,0 +1,74 @@
+// X25519 keys of members, derived from their Ed25519 member keys: the one place where a member's
+// encryption key comes from, shared by private surveys (survey-box) and epoch keys (epoch-keys).
+// No extra key exchange is needed: anyone who knows a member id can encrypt to that member, and
+// only the device holding the member's Ed25519 seed can decrypt.
+import { ed25519, x25519 } from '@noble/curves/ed25519.js';
+import { fromBase64Url } from './encoding';
+import type { Identity } from './identity';
+
+/** A member's X25519 decryption key, derived once from their Ed25519 identity. */
+export interface MemberBoxKey {
+  memberId: string;
+  /** X25519 secret (clamped scalar, 32 bytes). */
+  secret: Uint8Array;
+}
+
+// PKCS#8 of an Ed25519 private key (RFC 8410): this fixed 16-byte header, then the 32-byte seed.
+const PKCS8_ED25519_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20]);
+
+/** The Ed25519 seed inside a PKCS#8 export; null when it is not an Ed25519 key. */
+export function seedFromPkcs8(pkcs8: Uint8Array): Uint8Array | null {
+  if (pkcs8.length !== 48) return null;
+  for (let i = 0; i < PKCS8_ED25519_PREFIX.length; i++) if (pkcs8[i] !== PKCS8_ED25519_PREFIX[i]) return null;
+  return pkcs8.slice(16);
+}
+
+/** Derives this member's X25519 secret from their identity (the private key is extractable on this device). */
+export async function memberBoxKeyOf(identity: Identity): Promise<MemberBoxKey | null> {
+  let pkcs8: Uint8Array;
+  try {
+    pkcs8 = new Uint8Array(await crypto.subtle.exportKey('pkcs8', identity.privateKey));
+  } catch {
+    return null;
+  }
+  const seed = seedFromPkcs8(pkcs8);
+  return seed ? { memberId: identity.publicKey, secret: ed25519.utils.toMontgomerySecret(seed) } : null;
+}
+
+const montgomeryCache = new Map<string, Uint8Array | null>();
+
+/**
+ * A member id's X25519 public key (the birational map of its Ed25519 point); null for anything
+ * that is not a valid point. Cached: a member's key never changes, and a rotation converts every
+ * entitled member's key (~90 µs each with @noble/curves, which decompresses the point).
+ */
+export function montgomeryOf(memberId: string): Uint8Array | null {
+  const cached = montgomeryCache.get(memberId);
+  if (cached !== undefined) return cached;
+  const raw = fromBase64Url(memberId);
+  let out: Uint8Array | null = null;
+  if (raw && raw.length === 32) {
+    try {
+      out = ed25519.utils.toMontgomery(raw);
+    } catch {
+      out = null;
+    }
+  }
+  if (montgomeryCache.size > 100_000) montgomeryCache.clear();
+  montgomeryCache.set(memberId, out);
+  return out;
+}
+
+/** A fresh ephemeral X25519 key pair (noble: one per sealed response or key record, cost negligible). */
+export function ephemeralKeyPair(): { secretKey: Uint8Array; publicKey: Uint8Array } {
+  return x25519.keygen();
+}
+
+/** X25519 shared secret; null for a low-order point (not a real member key). */
+export function sharedSecret(secret: Uint8Array, publicKey: Uint8Array): Uint8Array | null {
+  try {
+    return x25519.getSharedSecret(secret, publicKey);
+  } catch {
+    return null;
+  }
+}
