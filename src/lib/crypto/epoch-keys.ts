@@ -177,3 +177,12 @@ export async function buildKeyring(view: EpochView, cid: string, member: MemberB
   );
   return ring;
 }
+
+/**
+ * The keys a reader opens content with: those of epochs accepted now. A device stores every key it
+ * ever unwrapped (an epoch judged valid on a partial view may be rejected once, say, a ban arrives,
+ * and valid again after an unban), and opens only with this subset.
+ */
+export function acceptedKeys(keyring: Keyring, view: EpochView): Keyring {
+  return new Map([...keyring].filter(([id, k]) => view.epochs.get(id)?.scope === k.scope));
+}
