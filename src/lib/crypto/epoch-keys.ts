@@ -7,7 +7,7 @@ import { MAX_WRAPS, WRAP_TAG_LENGTH, type BodyOf } from '../domain/record';
 import { wrapTag, type EpochView } from '../domain/epochs';
 import type { Scope } from '../domain/scopes';
 import { fromBase64Url, sha256, toBase64Url } from './encoding';
-import { ephemeralKeyPair, montgomeryOf, sharedSecrets, type MemberBoxKey } from './member-box';
+import { ephemeralKeyPair, montgomeryBatch, sharedSecrets, type MemberBoxKey } from './member-box';
 
 /** One epoch key a member holds. */
 export interface EpochKey {
@@ -57,8 +57,9 @@ async function wrapFor(recipients: readonly string[], key: Uint8Array, to: WrapT
   const epk = toBase64Url(ephemeral.publicKey);
   const valid: { member: string; montgomery: Uint8Array }[] = [];
   const skipped: string[] = [];
-  for (const member of recipients) {
-    const montgomery = montgomeryOf(member);
+  const montgomeries = montgomeryBatch(recipients);
+  for (const [i, member] of recipients.entries()) {
+    const montgomery = montgomeries[i];
     if (montgomery) valid.push({ member, montgomery });
     else skipped.push(member);
   }

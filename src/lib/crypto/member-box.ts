@@ -59,6 +59,34 @@ export function montgomeryOf(memberId: string): Uint8Array | null {
   return out;
 }
 
+/**
+ * X25519 keys of many member ids at once (a rotation's recipients), filling the same cache: the
+ * map u = (1 + y) / (1 − y) with one field inversion for the whole batch (Montgomery's trick),
+ * ~5 µs a key instead of ~90. It reads y without decompressing the point: member ids in the
+ * authority are keys whose signatures verified, so they are points; a non-point would only give a
+ * wrap nobody opens. y ≥ p and y = 1 (the identity, low order) give null.
+ */
+export function montgomeryBatch(memberIds: readonly string[]): (Uint8Array | null)[] {
+  const Fp = ed25519.Point.Fp;
+  const todo: { id: string; y: bigint }[] = [];
+  for (const id of memberIds) {
+    if (montgomeryCache.has(id)) continue;
+    const raw = fromBase64Url(id);
+    if (!raw || raw.length !== 32) {
+      montgomeryCache.set(id, null);
+      continue;
+    }
+    let y = BigInt(raw[31] & 0x7f);
+    for (let i = 30; i >= 0; i--) y = (y << 8n) | BigInt(raw[i]);
+    if (y >= Fp.ORDER || y === 1n) montgomeryCache.set(id, null);
+    else todo.push({ id, y });
+  }
+  if (montgomeryCache.size + todo.length > 100_000) montgomeryCache.clear();
+  const inverses = Fp.invertBatch(todo.map(({ y }) => Fp.sub(1n, y)));
+  todo.forEach(({ id, y }, i) => montgomeryCache.set(id, Fp.toBytes(Fp.mul(Fp.add(1n, y), inverses[i]))));
+  return memberIds.map((id) => montgomeryCache.get(id) ?? montgomeryOf(id));
+}
+
 /** A fresh ephemeral X25519 key pair (noble: one per sealed response or key record, cost negligible). */
 export function ephemeralKeyPair(): { secretKey: Uint8Array; publicKey: Uint8Array } {
   return x25519.keygen();
