@@ -3,19 +3,18 @@
 // Answers are encrypted once under a fresh AES-256-GCM key; that key is wrapped for each recipient
 // with X25519 ECDH (one ephemeral key per response) + HKDF-SHA-256. Recipients' X25519 keys are
 // derived from their Ed25519 member keys (@noble/curves), so no extra key exchange is needed.
-import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import type { BodyOf, SignedRecord } from '../domain/record';
 import { fromBase64Url, toBase64Url } from './encoding';
 import type { Identity } from './identity';
+import { ephemeralKeyPair, memberBoxKeyOf, montgomeryOf, sharedSecret, type MemberBoxKey } from './member-box';
+
+export { seedFromPkcs8 } from './member-box';
 
 /** The survey answers as the respondent typed them: question id -> option index, 1–5, or text. */
 export type SurveyAnswers = Record<string, number | string>;
 
-/** A recipient's decryption key, derived once from the member's Ed25519 identity. */
-export interface SurveyKey {
-  memberId: string;
-  secret: Uint8Array;
-}
+/** A recipient's decryption key, derived once from the member's Ed25519 identity (see member-box). */
+export type SurveyKey = MemberBoxKey;
 
 export type SealFailure = 'survey.bad_recipient' | 'survey.too_large';
 export type OpenFailure = 'survey.not_recipient' | 'survey.cannot_decrypt' | 'survey.malformed';
@@ -23,40 +22,14 @@ export type OpenFailure = 'survey.not_recipient' | 'survey.cannot_decrypt' | 'su
 /** Keeps the record under the `survey-response` ciphertext limit (40,000 base64url characters). */
 export const MAX_ANSWER_BYTES = 28_000;
 
-// PKCS#8 of an Ed25519 private key (RFC 8410): this fixed 16-byte header, then the 32-byte seed.
-const PKCS8_ED25519_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20]);
 const INFO = new TextEncoder().encode('hearth/survey-response/v1');
 // Each key-encryption key is derived from a fresh ephemeral secret and used exactly once, so a
 // fixed nonce cannot repeat under one key.
 const WRAP_IV = new Uint8Array(12);
 
-/** The Ed25519 seed inside a PKCS#8 export; null when it is not an Ed25519 key. */
-export function seedFromPkcs8(pkcs8: Uint8Array): Uint8Array | null {
-  if (pkcs8.length !== 48) return null;
-  for (let i = 0; i < PKCS8_ED25519_PREFIX.length; i++) if (pkcs8[i] !== PKCS8_ED25519_PREFIX[i]) return null;
-  return pkcs8.slice(16);
-}
-
-/** Derives this member's X25519 secret from their identity (the private key is extractable on this device). */
-export async function surveyKeyOf(identity: Identity): Promise<SurveyKey | null> {
-  let pkcs8: Uint8Array;
-  try {
-    pkcs8 = new Uint8Array(await crypto.subtle.exportKey('pkcs8', identity.privateKey));
-  } catch {
-    return null;
-  }
-  const seed = seedFromPkcs8(pkcs8);
-  return seed ? { memberId: identity.publicKey, secret: ed25519.utils.toMontgomerySecret(seed) } : null;
-}
-
-function montgomeryOf(memberId: string): Uint8Array | null {
-  const raw = fromBase64Url(memberId);
-  if (!raw || raw.length !== 32) return null;
-  try {
-    return ed25519.utils.toMontgomery(raw);
-  } catch {
-    return null;
-  }
+/** Derives this member's X25519 secret from their identity. */
+export function surveyKeyOf(identity: Identity): Promise<SurveyKey | null> {
+  return memberBoxKeyOf(identity);
 }
 
 /**
@@ -92,7 +65,7 @@ export async function sealAnswers(input: {
   const montgomery = recipients.map(montgomeryOf);
   if (montgomery.some((m) => m === null)) return { ok: false, reason: 'survey.bad_recipient' };
 
-  const ephemeral = x25519.keygen();
+  const ephemeral = ephemeralKeyPair();
   const epk = toBase64Url(ephemeral.publicKey);
   const contentKeyBytes = crypto.getRandomValues(new Uint8Array(32));
   const contentKey = await crypto.subtle.importKey('raw', contentKeyBytes, 'AES-GCM', false, ['encrypt']);
@@ -102,12 +75,8 @@ export async function sealAnswers(input: {
   );
   const keys: { to: string; wrapped: string }[] = [];
   for (let i = 0; i < recipients.length; i++) {
-    let shared: Uint8Array;
-    try {
-      shared = x25519.getSharedSecret(ephemeral.secretKey, montgomery[i]!);
-    } catch {
-      return { ok: false, reason: 'survey.bad_recipient' }; // a low-order point: not a real member key
-    }
+    const shared = sharedSecret(ephemeral.secretKey, montgomery[i]!);
+    if (!shared) return { ok: false, reason: 'survey.bad_recipient' }; // a low-order point: not a real member key
     const kek = await wrappingKey(shared, ephemeral.publicKey, recipients[i], input.survey);
     const wrapped = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv: WRAP_IV }, kek, contentKeyBytes));
     keys.push({ to: recipients[i], wrapped: toBase64Url(wrapped) });
@@ -133,7 +102,8 @@ export async function openAnswers(
   const ciphertext = fromBase64Url(body.ciphertext);
   if (!epk || epk.length !== 32 || !iv || iv.length !== 12 || !wrapped || !ciphertext) return { ok: false, reason: 'survey.malformed' };
   try {
-    const shared = x25519.getSharedSecret(key.secret, epk);
+    const shared = sharedSecret(key.secret, epk);
+    if (!shared) return { ok: false, reason: 'survey.cannot_decrypt' };
     const kek = await wrappingKey(shared, epk, key.memberId, body.survey);
     const contentKeyBytes = new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv: WRAP_IV }, kek, wrapped as BufferSource));
     const contentKey = await crypto.subtle.importKey('raw', contentKeyBytes as BufferSource, 'AES-GCM', false, ['decrypt']);

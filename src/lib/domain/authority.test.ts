@@ -272,3 +272,27 @@ describe('against a member who holds the room secret', () => {
     expect(flood.slice(0, QUOTAS[0].records - 1).every((r) => !held.has(r.id))).toBe(true);
   });
 });
+
+describe('standing at a moment', () => {
+  it('roleAt and trustAt follow grants and trust records in time; a demoted admin acts only inside the causal past the demotion named', async () => {
+    const creator = await newMember();
+    const bob = await newMember();
+    const g = await newCommunity(creator);
+    const [inv, join] = await admit(creator, bob, g.id, T0 + 100, 'admin');
+    const early = await sealRecord(bob, { kind: 'checkpoint', cid: g.id, ts: T0 + 1000, body: { records: 1 }, prev: join.id });
+    const trust = await sealRecord(creator, { kind: 'trust', cid: g.id, ts: T0 + 1500, body: { member: bob.publicKey, level: 2 } });
+    const demote = await sealRecord(creator, { kind: 'grant', cid: g.id, ts: T0 + 3000, body: { member: bob.publicKey, role: 'member', heads: [early.id] } });
+    // Written after the demotion but dated before it: outside the causal past the demotion named.
+    const backdated = await sealRecord(bob, { kind: 'checkpoint', cid: g.id, ts: T0 + 2000, body: { records: 2 }, prev: early.id });
+    const auth = computeAuthority(g, [g, inv, join, early, trust, demote, backdated] as AnyRecord[]);
+    expect(auth.roleAt(bob.publicKey, T0 + 50)).toBeNull();
+    expect(auth.roleAt(bob.publicKey, T0 + 2000)).toBe('admin');
+    expect(auth.roleAt(bob.publicKey, T0 + 3000)).toBe('member');
+    expect(auth.roleAt(creator.publicKey, T0 + 3000)).toBe('creator');
+    expect(auth.trustAt(bob.publicKey, T0 + 1000)).toBe(0);
+    expect(auth.trustAt(bob.publicKey, T0 + 1500)).toBe(2);
+    expect(auth.mayAct(early)).toBe(true);
+    expect(auth.mayAct(backdated)).toBe(false);
+    expect(auth.accepts(backdated)).toBe(true); // still shown as a post would be: only its authority is void
+  });
+});

@@ -65,6 +65,16 @@ export interface Authority {
   /** Members whose records need their whole chain to be judged (banned or demoted with `heads`). */
   restricted: ReadonlySet<string>;
   roleOf(key: string): Role | null;
+  /** The member's role at `ts` (null if not a member then: not yet joined, or banned by then). */
+  roleAt(key: string, ts: number): Role | null;
+  /** The trust level published for the member as of `ts` (0 before any). */
+  trustAt(key: string, ts: number): number;
+  /**
+   * Does this record carry its author's authority? `accepts(r)`, and for a member demoted with
+   * `heads`, the record is in that causal past: as for grants and bans, a demoted admin cannot
+   * backdate key records past the demotion.
+   */
+  mayAct(r: Judged): boolean;
   /** Moderator or above: may pin, hide, delete others' posts. */
   isModerator(key: string): boolean;
   /** Moderators, and members at trust level 3 (who may hide spam). */
@@ -98,6 +108,9 @@ interface Restriction {
 
 interface Replay {
   members: Map<string, Membership>;
+  /** Per member, [ts, role] and [ts, trust] changes in the order applied (ts ascending). */
+  roles: Map<string, [number, Role][]>;
+  trusts: Map<string, [number, number][]>;
   invites: Map<string, InviteState>;
   pending: Map<string, SignedRecord<'join'>>;
   restrictions: Map<string, Restriction>;
@@ -164,7 +177,7 @@ export function computeAuthority(genesis: SignedRecord<'genesis'>, records: Iter
     voided = next;
     replay = replayAuthority(genesis, ordered, tombstones, joins, voided);
   }
-  const { members, invites, pending, restrictions } = replay;
+  const { members, invites, pending, restrictions, roles, trusts } = replay;
   const banned = new Map<string, Set<string>>();
   for (const [key, r] of restrictions) if (r.scope === 'all') banned.set(key, allowed.get(key) ?? new Set());
 
@@ -189,6 +202,21 @@ export function computeAuthority(genesis: SignedRecord<'genesis'>, records: Iter
       return past ? past.has(r.id) : r.ts < m.bannedAt;
     },
     roleOf: (key) => members.get(key)?.role ?? null,
+    roleAt: (key, ts) => {
+      const m = members.get(key);
+      if (!m || m.joinedAt > ts || (m.bannedAt !== null && ts >= m.bannedAt)) return null;
+      return valueAt(roles.get(key), ts) ?? m.role;
+    },
+    trustAt: (key, ts) => valueAt(trusts.get(key), ts) ?? 0,
+    mayAct: (r) => {
+      if (r.held) return false;
+      const m = members.get(r.author);
+      if (!m || m.joinedAt > r.ts) return false;
+      const past = allowed.get(r.author);
+      // Restricted (banned or demoted with heads): only the causal past the removal named.
+      if (past && restrictions.has(r.author)) return past.has(r.id);
+      return m.bannedAt === null || r.ts < m.bannedAt;
+    },
     isModerator: (key) => {
       const m = members.get(key);
       return !!m && m.bannedAt === null && RANK[m.role] >= RANK.moderator;
@@ -199,6 +227,16 @@ export function computeAuthority(genesis: SignedRecord<'genesis'>, records: Iter
     },
     trustOf: (key) => members.get(key)?.trust ?? 0
   };
+}
+
+/** The value in force at `ts` in a history of [ts, value] changes (ascending); undefined before the first. */
+function valueAt<T>(history: [number, T][] | undefined, ts: number): T | undefined {
+  let out: T | undefined;
+  for (const [at, value] of history ?? []) {
+    if (at > ts) break;
+    out = value;
+  }
+  return out;
 }
 
 function sameSet(a: Set<string>, b: Set<string>): boolean {
@@ -221,6 +259,13 @@ function replayAuthority(
   const invites = new Map<string, InviteState>();
   const pending = new Map<string, SignedRecord<'join'>>();
   const restrictions = new Map<string, Restriction>();
+  const roles = new Map<string, [number, Role][]>([[creator, [[genesis.ts, 'creator']]]]);
+  const trusts = new Map<string, [number, number][]>([[creator, [[genesis.ts, 3]]]]);
+  const record = <T>(history: Map<string, [number, T][]>, key: string, ts: number, value: T) => {
+    let h = history.get(key);
+    if (!h) history.set(key, (h = []));
+    h.push([ts, value]);
+  };
   const tombstones = allTombstones.filter((t) => !voided.has(t.id));
 
   const role = (key: string, ts: number): Role | null => {
@@ -248,6 +293,7 @@ function replayAuthority(
       bannedAt: null,
       trust: 0
     });
+    record(roles, j.author, joinedAt, invite.record.body.role as Role);
   };
 
   for (const r of ordered) {
@@ -311,6 +357,7 @@ function replayAuthority(
         if (!allowed) break;
         const demoted = RANK[r.body.role] < RANK[target.role];
         target.role = r.body.role;
+        record(roles, target.key, r.ts, r.body.role);
         // The latest role change decides: a demotion with heads restricts, a later promotion lifts it.
         const current = restrictions.get(target.key);
         if (current?.scope !== 'all') {
@@ -321,7 +368,10 @@ function replayAuthority(
       }
       case 'trust': {
         const target = members.get(r.body.member);
-        if (target && atLeast(r.author, r.ts, 'admin')) target.trust = r.body.level;
+        if (target && atLeast(r.author, r.ts, 'admin')) {
+          target.trust = r.body.level;
+          record(trusts, target.key, r.ts, r.body.level);
+        }
         break;
       }
       case 'ban': {
@@ -343,7 +393,7 @@ function replayAuthority(
       }
     }
   }
-  return { members, invites, pending, restrictions };
+  return { members, invites, pending, restrictions, roles, trusts };
 }
 
 /** Members whose standing differs between two authorities: their records must be re-projected. */

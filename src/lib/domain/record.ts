@@ -32,6 +32,56 @@ const Url = v.pipe(v.string(), v.maxLength(300), v.regex(/^https?:\/\/\S+$/));
 const Auto = v.optional(v.strictObject({ rule: v.pipe(v.string(), v.maxLength(40)), key: v.pipe(v.string(), v.maxLength(120)), device: v.pipe(v.string(), v.maxLength(60)) }));
 const Tiers = v.optional(v.pipe(v.array(v.pipe(v.string(), v.minLength(1), v.maxLength(40))), v.maxLength(20)));
 
+// ---- read access --------------------------------------------------------------------------
+/** A scope: every member, a paid tier, or trust level n and above (staff are in every scope). */
+export const SCOPE_PATTERN = /^(?:all|level:[1-3]|tier:[^\u0000-\u001f]{1,40})$/u;
+const Scope = v.pipe(v.string(), v.maxLength(45), v.regex(SCOPE_PATTERN));
+/** Epochs a key record may follow: concurrent leaves of one scope are few. */
+export const MAX_PARENTS = 32;
+/**
+ * Wraps in one key or key-share record: 900 × 68 bytes of JSON + a header of at most ~2 KB stays
+ * under MAX_RECORD_BYTES. A 10,000-member rotation takes 12 parts.
+ */
+export const MAX_WRAPS = 900;
+export const MAX_PARTS = 1000;
+/**
+ * One wrap: the recipient's tag (the first 11 characters of their member id, 66 bits: compact,
+ * and a collision only makes a member try one more wrap) then the AES-KW-wrapped epoch key (40
+ * bytes, 54 characters).
+ */
+export const WRAP_TAG_LENGTH = 11;
+const Wrap = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{65}$/));
+/** Ciphertext of a sealed body, base64url: with its header, a sealed record stays under MAX_RECORD_BYTES. */
+export const MAX_SEALED_CT = 60_000;
+
+/**
+ * Content kinds that may be sealed, with the pointers that stay in clear: projections need them
+ * to place a record (a reply under its thread, an edit on its target) before or without opening
+ * it. They leak the shape of a conversation (who replied to which post, when), not its words.
+ */
+export const SEALABLE = {
+  thread: [],
+  reply: ['thread', 'parent'],
+  reaction: ['target'],
+  edit: ['target'],
+  question: [],
+  answer: ['question'],
+  poll: ['thread'],
+  vote: ['poll'],
+  challenge: [],
+  checkin: ['challenge'],
+  note: [],
+  'note-edit': ['note'],
+  notice: ['to']
+} as const satisfies Record<string, readonly string[]>;
+export type SealableKind = keyof typeof SEALABLE;
+const REF_NAMES = ['thread', 'parent', 'target', 'question', 'poll', 'challenge', 'note', 'to'] as const;
+export type RefName = (typeof REF_NAMES)[number];
+
+function sameKeys(keys: string[], expected: readonly string[]): boolean {
+  return keys.length === expected.length && expected.every((k) => keys.includes(k));
+}
+
 export const bodySchemas = {
   genesis: v.strictObject({
     name: NonEmpty(80),
@@ -166,7 +216,9 @@ export const bodySchemas = {
       /** Activity window for keeping a level (demotion when activity drops), in days. */
       windowDays: v.pipe(v.number(), v.integer(), v.minValue(7), v.maxValue(3650))
     }),
-    watchedWords: v.pipe(v.array(v.strictObject({ word: v.pipe(v.string(), v.minLength(1), v.maxLength(60)), action: v.picklist(['block', 'flag']) })), v.maxLength(500))
+    watchedWords: v.pipe(v.array(v.strictObject({ word: v.pipe(v.string(), v.minLength(1), v.maxLength(60)), action: v.picklist(['block', 'flag']) })), v.maxLength(500)),
+    /** Start a new epoch of every scope this many days after its newest one (absent: only on removals). */
+    rotateDays: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3650)))
   }),
 
   // ---- Q&A ----------------------------------------------------------------------------
@@ -265,7 +317,53 @@ export const bodySchemas = {
     iv: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{16}$/)),
     ciphertext: v.pipe(v.string(), v.maxLength(40_000), v.regex(/^[A-Za-z0-9_-]*$/)),
     keys: v.pipe(v.array(v.strictObject({ to: MemberId, wrapped: v.pipe(v.string(), v.maxLength(200)) })), v.minLength(1), v.maxLength(20))
-  })
+  }),
+
+  // ---- read access: epochs of scope keys, and content sealed under them (domain/epochs) -------
+  /**
+   * One part of a new epoch of a scope (creator or admin): a fresh 32-byte epoch key, wrapped for
+   * every member entitled to the scope at `ts`. `epoch` is a random id chosen before signing (the
+   * wraps are bound to it, and a record id cannot be known before its body is), shared by all parts
+   * of one epoch; `parents` are the epochs of the scope this one follows (every leaf its author saw).
+   */
+  key: v.strictObject({
+    scope: Scope,
+    epoch: Id,
+    parents: v.pipe(v.array(Id), v.maxLength(MAX_PARENTS)),
+    /** SHA-256 commitment to the epoch key: a wrap or share that opens to any other key is refused. */
+    commit: Id,
+    /** Ephemeral X25519 public key of this part. */
+    epk: Id,
+    wraps: v.pipe(v.array(Wrap), v.maxLength(MAX_WRAPS)),
+    part: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_PARTS - 1)),
+    parts: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(MAX_PARTS)),
+    reason: v.picklist(['start', 'removal', 'schedule', 'merge', 'manual'])
+  }),
+  /** An existing epoch's key wrapped for members entitled since (a newcomer, an upgrade): creator or admin. */
+  'key-share': v.strictObject({
+    scope: Scope,
+    epoch: Id,
+    epk: Id,
+    wraps: v.pipe(v.array(Wrap), v.minLength(1), v.maxLength(MAX_WRAPS))
+  }),
+  /**
+   * A content record (`of`) whose body is encrypted under an epoch key of a scope. In clear: the
+   * kind, the pointers projections need to place it (`refs`, exactly SEALABLE[of]), the scope and
+   * the epoch. The plaintext body minus `refs` is in `ct` (crypto/content-seal).
+   */
+  sealed: v.pipe(
+    v.strictObject({
+      of: v.picklist(Object.keys(SEALABLE) as SealableKind[]),
+      refs: v.record(v.picklist(REF_NAMES), Id),
+      sealed: v.strictObject({
+        scope: Scope,
+        epoch: Id,
+        iv: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{16}$/)),
+        ct: v.pipe(v.string(), v.minLength(22), v.maxLength(MAX_SEALED_CT), v.regex(/^[A-Za-z0-9_-]*$/))
+      })
+    }),
+    v.check((b) => sameKeys(Object.keys(b.refs), SEALABLE[b.of]))
+  )
 } as const;
 
 export type Kind = keyof typeof bodySchemas;
@@ -357,6 +455,9 @@ export function targetOf(r: AnyRecord): string | null {
       return r.body.thread;
     case 'survey-response':
       return r.body.survey;
+    case 'sealed':
+      // The pointers in clear are exactly those the plaintext kind is placed by.
+      return targetOf({ ...r, kind: r.body.of, body: r.body.refs } as unknown as AnyRecord);
     case 'join':
     case 'admit':
       return r.body.invite;
