@@ -52,6 +52,8 @@ export interface HostilePeer {
   /** Sends many records in ONE transaction: one Yjs update, one WebRTC message (framed). */
   setMany(records: readonly AnyRecord[]): void;
   setRaw(key: string, value: unknown): void;
+  /** Re-sets every key of the map to what `f` makes of its value, in one transaction. */
+  rewriteAll(f: (value: unknown, key: string) => unknown): number;
   deleteKey(key: string): void;
   /** Adds a root type the app never uses: `size` characters of text, `size` array items or `size` map keys. */
   addJunkRoot(name: string, kind: Junk, size: number): void;
@@ -135,6 +137,11 @@ export async function hostilePeer(link: string, opts: { log?: (line: string) => 
     setRecord: (record) => transact(() => records.set(record.id, record)),
     setMany: (list) => transact(() => list.forEach((r) => records.set(r.id, r))),
     setRaw: (key, value) => transact(() => records.set(key, value)),
+    rewriteAll(f) {
+      const entries = [...records.entries()];
+      transact(() => entries.forEach(([key, value]) => records.set(key, f(value, key))));
+      return entries.length;
+    },
     deleteKey: (key) => transact(() => records.delete(key)),
     addJunkRoot(name, kind, size) {
       transact(() => {
