@@ -240,7 +240,11 @@ async function main() {
   log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+main().then(
+  // The gate figures' Node WebRTC peer (@roamhq/wrtc) keeps native threads alive after it is closed.
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  }
+);
