@@ -1,11 +1,21 @@
 // A hostile Node peer for e2e tests and benches: joins a community's y-webrtc room holding only what an
 // invite link gives (room secret, signed invite, genesis) and writes whatever it likes into the shared document.
+//
+//   const peer = await hostilePeer(link);      // a link from makeInvite (journeys.ts): `/join#<token>`
+//   await peer.synced();                       // a browser peer is connected and the map holds the genesis
+//   const me = await peer.newIdentity();
+//   peer.setMany([await peer.join(me), await peer.seal(me, 'profile', { name: 'Mallory' })]);
+//   ...
+//   await peer.close();
+//
+// It talks to the browsers over real WebRTC (@roamhq/wrtc) through the signaling server named in the link, so
+// it needs the e2e config's servers (or the bench's). Runs under Playwright's TypeScript loader and under tsx.
+// A process that made a peer does not exit by itself afterwards (wrtc's native threads): scripts call process.exit.
 import * as Y from 'yjs';
 import { WebrtcProvider } from 'y-webrtc';
 // The simple-peer build y-webrtc itself imports: patched like the app's, or nothing over 256 KiB crosses.
 import SimplePeer from 'simple-peer/simplepeer.min.js';
-import wrtc from '@roamhq/wrtc';
-import NodeWebSocket from 'ws';
+import { createRequire } from 'node:module';
 import { installChunking } from '../../src/lib/sync/webrtc-chunking';
 import { decodeInvite, type InvitePayload } from '../../src/lib/crypto/invite-token';
 import { generateIdentity, type Identity } from '../../src/lib/crypto/identity';
@@ -14,9 +24,30 @@ import { canonicalBytes, fromBase64Url, toBase64Url } from '../../src/lib/crypto
 import type { AnyRecord, BodyOf, Kind, SignedRecord } from '../../src/lib/domain/record';
 import * as inviteToken from '../../src/lib/crypto/invite-token';
 
+// CommonJS packages, required as such (neither ships a default export's types).
+const requireCjs = createRequire(import.meta.url);
+const wrtc = requireCjs('@roamhq/wrtc') as typeof import('@roamhq/wrtc');
 // Node 20 has no global WebSocket; lib0's websocket client (y-webrtc's signaling) needs one.
-(globalThis as { WebSocket?: unknown }).WebSocket ??= NodeWebSocket;
+(globalThis as { WebSocket?: unknown }).WebSocket ??= requireCjs('ws');
 installChunking(SimplePeer as never);
+
+// wrtc's data channels never fire 'bufferedamountlow' (nor know bufferedAmountLowThreshold). The chunking pauses on
+// that event once 4 MB are queued, so a large send (the flood) would stall for good: the event is emulated by polling.
+const channelProto = wrtc.RTCDataChannel.prototype as unknown as {
+  addEventListener(type: string, listener: (e: unknown) => void, options?: unknown): void;
+};
+const addListener = channelProto.addEventListener;
+channelProto.addEventListener = function (this: RTCDataChannel, type, listener, options) {
+  if (type !== 'bufferedamountlow') return addListener.call(this, type, listener, options);
+  // Always once, as webrtc-chunking.ts asks for it.
+  const timer = setInterval(() => {
+    if (this.readyState !== 'open') clearInterval(timer);
+    else if (this.bufferedAmount <= (this.bufferedAmountLowThreshold ?? 0)) {
+      clearInterval(timer);
+      listener.call(this, { type });
+    }
+  }, 10);
+};
 
 export type Junk = 'text' | 'array' | 'map';
 
