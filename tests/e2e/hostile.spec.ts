@@ -263,7 +263,7 @@ test('a newcomer syncing from the creator sees every thread after a peer re-set 
 
 test('20,000 valid threads from one member in one update keep the page responsive and are held back past a quota', async ({ browser, baseURL }) => {
   test.setTimeout(300_000);
-  w = await world(browser, baseURL!, 'Flood Club', { beforeAlice: (d) => d.context.addInitScript(observeLongTasks) });
+  w = await world(browser, baseURL!, 'Flood Club', { beforeAlice: async (d) => void (await d.context.addInitScript(observeLongTasks)) });
   const { alice, bob, cid } = w;
   const peer = await attacker(w);
   const mallory = await peer.newIdentity();
