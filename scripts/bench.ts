@@ -5,8 +5,9 @@
 // figures (sync.*) are taken between two devices on the real community (tests/bench/sync-figures.ts).
 // Benchmarks never fail on a time. A sync figure whose end state is never reached is printed with
 // "value": null and an "error"; any other step that cannot be carried out fails the run.
-// Usage: npm run bench [-- --no-build] [--rebuild] [--only se-bicycles-meta|generated-10k|sync|search] [--no-sync] [--no-search]
-//        [--no-analysis] [--port 4399]
+// The gate figures (gate.*) flood a page with one member's 20,000 threads from a Node peer (tests/bench/gate-figures.ts).
+// Usage: npm run bench [-- --no-build] [--rebuild] [--only se-bicycles-meta|generated-10k|sync|search|gate] [--no-sync] [--no-search]
+//        [--no-gate] [--no-analysis] [--port 4399]
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -30,6 +31,7 @@ import { pureProjectionMs } from '../tests/bench/pure-projection';
 import { rulesEvaluateMs } from '../tests/bench/rules-figures';
 import { syncFigures } from '../tests/bench/sync-figures';
 import { searchFigures } from '../tests/bench/search-figures';
+import { gateFigures } from '../tests/bench/gate-figures';
 import { DATASETS, ensureDataset, type DatasetName } from './data/datasets';
 import { SE_DATA_NAME } from './data/se-csv';
 
@@ -45,16 +47,21 @@ const SYNC_PORT = 4397;
 const SIGNALING_PORT = 4396;
 const RELAY_PORT = 4395;
 const SYNC_BASE = `http://127.0.0.1:${SYNC_PORT}`;
+/** The gate figures' server and its signaling server (the Node peer finds the page through it). */
+const GATE_PORT = 4393;
+const GATE_SIGNALING_PORT = 4392;
+const GATE_BASE = `http://127.0.0.1:${GATE_PORT}`;
 /** Restarts of the browser for the cold offline start; the median is reported. */
 const COLD_RUNS = 3;
 
-const only = args.includes('--only') ? (args[args.indexOf('--only') + 1] as DatasetName | 'sync' | 'search') : null;
+const only = args.includes('--only') ? (args[args.indexOf('--only') + 1] as DatasetName | 'sync' | 'search' | 'gate') : null;
 const log = (line: string) => console.error(`[bench] ${line}`);
-if (only && only !== 'sync' && only !== 'search' && !DATASETS.includes(only)) {
-  console.error(`--only takes one of ${[...DATASETS, 'sync', 'search'].join(', ')}`);
+if (only && only !== 'sync' && only !== 'search' && only !== 'gate' && !DATASETS.includes(only)) {
+  console.error(`--only takes one of ${[...DATASETS, 'sync', 'search', 'gate'].join(', ')}`);
   process.exit(2);
 }
 const runSync = (only === null || only === 'sync') && !args.includes('--no-sync');
+const runGate = (only === null || only === 'gate') && !args.includes('--no-gate');
 
 type Data = DatasetName | 'none';
 function emit(bench: string, value: number, unit: 'ms' | 'kb' | 'mb', data: Data) {
@@ -170,7 +177,7 @@ async function benchDataset(name: DatasetName, file: string, first: boolean) {
 
 async function main() {
   const started = Date.now();
-  const names = only === 'sync' || only === 'search' ? [] : only ? [only] : DATASETS;
+  const names = only === 'sync' || only === 'search' || only === 'gate' ? [] : only ? [only] : DATASETS;
   const datasets = [];
   for (const name of names) datasets.push(await ensureDataset(name, { log }));
   const syncData = runSync ? await ensureDataset(SE_DATA_NAME, { log }) : null;
@@ -188,7 +195,7 @@ async function main() {
   }
 
   ensureBuild();
-  const app = datasets.length || syncData ? snapshotApp() : null;
+  const app = datasets.length || syncData || runGate ? snapshotApp() : null;
   try {
     if (app && datasets.length) {
       const server = serve(app, ['--port', String(PORT), '--no-signaling']);
@@ -214,6 +221,17 @@ async function main() {
         server.kill();
       }
     }
+
+    if (app && runGate) {
+      // Gate figures (gate.*): a page flooded by one member through the real signaling server and WebRTC.
+      const server = serve(app, ['--port', String(GATE_PORT), '--signaling-port', String(GATE_SIGNALING_PORT)]);
+      try {
+        await waitForServer(GATE_BASE, server);
+        await gateFigures({ baseURL: GATE_BASE, emit, fail, log });
+      } finally {
+        server.kill();
+      }
+    }
   } finally {
     if (app) rmSync(app, { recursive: true, force: true });
   }
@@ -222,7 +240,11 @@ async function main() {
   log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+main().then(
+  // The gate figures' Node WebRTC peer (@roamhq/wrtc) keeps native threads alive after it is closed.
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  }
+);

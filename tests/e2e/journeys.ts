@@ -32,9 +32,10 @@ export async function sendReply(page: Page, text: string) {
 }
 
 /** The creator makes an invite on the members page and returns its link. */
-export async function makeInvite(page: Page, opts: { label?: string; maxUses?: string; days?: string } = {}) {
+export async function makeInvite(page: Page, opts: { label?: string; maxUses?: string; days?: string; role?: 'member' | 'moderator' | 'admin' } = {}) {
   if (!/\/members$/.test(new URL(page.url()).pathname)) await page.getByRole('link', { name: /Members & invites/ }).click();
   await expect(page.getByRole('button', { name: 'Create invite' })).toBeVisible();
+  if (opts.role) await page.locator('#inv-role').selectOption(opts.role);
   if (opts.label) await page.getByLabel('Label', { exact: true }).fill(opts.label);
   if (opts.maxUses !== undefined) await page.getByLabel(/Maximum uses/).fill(opts.maxUses);
   if (opts.days !== undefined) await page.getByLabel(/Expires after/).fill(opts.days);

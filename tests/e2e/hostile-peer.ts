@@ -1,0 +1,235 @@
+// A hostile Node peer for e2e tests and benches: joins a community's y-webrtc room holding only what an
+// invite link gives (room secret, signed invite, genesis) and writes whatever it likes into the shared document.
+//
+//   const peer = await hostilePeer(link);      // a link from makeInvite (journeys.ts): `/join#<token>`
+//   await peer.synced();                       // a browser peer is connected and the map holds the genesis
+//   const me = await peer.newIdentity();
+//   peer.setMany([await peer.join(me), await peer.seal(me, 'profile', { name: 'Mallory' })]);
+//   ...
+//   await peer.close();
+//
+// It talks to the browsers over real WebRTC (@roamhq/wrtc) through the signaling server named in the link, so
+// it needs the e2e config's servers (or the bench's). Runs under Playwright's TypeScript loader and under tsx.
+// A process that made a peer does not exit by itself afterwards (wrtc's native threads): scripts call process.exit.
+import * as Y from 'yjs';
+import { WebrtcProvider } from 'y-webrtc';
+// The simple-peer build y-webrtc itself imports: patched like the app's, or nothing over 256 KiB crosses.
+import SimplePeer from 'simple-peer/simplepeer.min.js';
+import { createRequire } from 'node:module';
+import { installChunking } from '../../src/lib/sync/webrtc-chunking';
+import { decodeInvite, type InvitePayload } from '../../src/lib/crypto/invite-token';
+import { generateIdentity, type Identity } from '../../src/lib/crypto/identity';
+import { sealRecord } from '../../src/lib/crypto/record-seal';
+import { canonicalBytes, fromBase64Url, toBase64Url } from '../../src/lib/crypto/encoding';
+import type { AnyRecord, BodyOf, Kind, SignedRecord } from '../../src/lib/domain/record';
+import * as inviteToken from '../../src/lib/crypto/invite-token';
+
+// CommonJS packages, required as such (neither ships a default export's types).
+const requireCjs = createRequire(import.meta.url);
+const wrtc = requireCjs('@roamhq/wrtc') as typeof import('@roamhq/wrtc');
+// Node 20 has no global WebSocket; lib0's websocket client (y-webrtc's signaling) needs one.
+(globalThis as { WebSocket?: unknown }).WebSocket ??= requireCjs('ws');
+installChunking(SimplePeer as never);
+
+// wrtc's data channels never fire 'bufferedamountlow' (nor know bufferedAmountLowThreshold). The chunking pauses on
+// that event once 4 MB are queued, so a large send (the flood) would stall for good: the event is emulated by polling.
+const channelProto = wrtc.RTCDataChannel.prototype as unknown as {
+  addEventListener(type: string, listener: (e: unknown) => void, options?: unknown): void;
+};
+const addListener = channelProto.addEventListener;
+channelProto.addEventListener = function (this: RTCDataChannel, type, listener, options) {
+  if (type !== 'bufferedamountlow') return addListener.call(this, type, listener, options);
+  // Always once, as webrtc-chunking.ts asks for it.
+  const timer = setInterval(() => {
+    if (this.readyState !== 'open') clearInterval(timer);
+    else if (this.bufferedAmount <= (this.bufferedAmountLowThreshold ?? 0)) {
+      clearInterval(timer);
+      listener.call(this, { type });
+    }
+  }, 10);
+};
+
+export type Junk = 'text' | 'array' | 'map';
+
+/** How a join proves it holds the invite link (the invite-capability fix: `body.proof`, signed by the invite key). */
+export type ProofMode =
+  /** Made from the link's private half, through `signJoinProof` once src/lib/crypto/invite-token.ts exports it; none before. */
+  | 'link'
+  /** A signature by a random key of the attacker's own: what a thief who read the invite from the map can make. */
+  | 'forged'
+  /** No proof at all (today's `join { invite }`). */
+  | 'none';
+
+export interface HostilePeer {
+  readonly cid: string;
+  readonly doc: Y.Doc;
+  readonly records: Y.Map<unknown>;
+  readonly provider: WebrtcProvider;
+  /** The link's checked payload, and the raw JSON inside the token (fields the checked payload does not know yet). */
+  readonly invite: InvitePayload;
+  readonly tokenJson: Record<string, unknown>;
+  /** Resolves once a browser peer is connected and the map holds the genesis (the first sync is done). */
+  synced(timeoutMs?: number): Promise<void>;
+  /** WebRTC connections open now. */
+  peers(): number;
+  newIdentity(): Promise<Identity>;
+  /** Signs a record as `identity` with any `ts` (default now). */
+  seal<K extends Kind>(identity: Identity, kind: K, body: BodyOf<K>, ts?: number): Promise<SignedRecord<K>>;
+  /** A join of `identity` through `invite` (default: the link's), with the proof mode asked for. */
+  join(identity: Identity, opts?: { invite?: SignedRecord<'invite'>; ts?: number; proof?: ProofMode; token?: Record<string, unknown> }): Promise<AnyRecord>;
+  /** Records of the shared map that parse as records (values as they are, unchecked). */
+  list(kind?: Kind): AnyRecord[];
+  setRecord(record: AnyRecord): void;
+  /** Sends many records in ONE transaction: one Yjs update, one WebRTC message (framed). */
+  setMany(records: readonly AnyRecord[]): void;
+  setRaw(key: string, value: unknown): void;
+  /** Re-sets every key of the map to what `f` makes of its value, in one transaction. */
+  rewriteAll(f: (value: unknown, key: string) => unknown): number;
+  deleteKey(key: string): void;
+  /** Adds a root type the app never uses: `size` characters of text, `size` array items or `size` map keys. */
+  addJunkRoot(name: string, kind: Junk, size: number): void;
+  /** Replaces this peer's awareness state (presence): unsigned, whatever it claims. */
+  setPresence(state: Record<string, unknown> | null): void;
+  /** Waits for a condition on the peer's own copy of the document. */
+  waitFor(what: string, check: () => boolean, timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The token inside an invite link (`/join#<token>`), inflated to its JSON, unchecked. */
+async function tokenJsonOf(link: string): Promise<Record<string, unknown>> {
+  const token = link.includes('#') ? link.slice(link.indexOf('#') + 1) : link;
+  const bytes = fromBase64Url(token.trim());
+  if (!bytes) throw new Error('invite link: token is not base64url');
+  const text = await new Response(new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream('deflate-raw'))).text();
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Joins the room of the community an invite link is for. Call `synced()` before reading the map. */
+export async function hostilePeer(link: string, opts: { log?: (line: string) => void } = {}): Promise<HostilePeer> {
+  const token = link.slice(link.indexOf('#') + 1);
+  const decoded = await decodeInvite(token);
+  if (!decoded.ok) throw new Error(`invite link refused: ${decoded.reason}`);
+  const invite = decoded.value;
+  const tokenJson = await tokenJsonOf(link);
+  const doc = new Y.Doc();
+  const records = doc.getMap<unknown>('records');
+  const provider = new WebrtcProvider(invite.cid, doc, {
+    signaling: invite.signaling,
+    password: invite.secret,
+    // Loopback only, as the app does for local signaling servers.
+    peerOpts: { wrtc, config: { iceServers: [] } }
+  });
+  const log = opts.log ?? (() => {});
+  provider.on('peers', (e: { webrtcPeers: string[] }) => log(`hostile peer: ${e.webrtcPeers.length} WebRTC peers`));
+
+  const peers = () => provider.room?.webrtcConns.size ?? 0;
+  const waitFor = async (what: string, check: () => boolean, timeoutMs = 30_000) => {
+    const until = Date.now() + timeoutMs;
+    while (!check()) {
+      if (Date.now() > until) throw new Error(`hostile peer: timed out waiting for ${what}`);
+      await sleep(100);
+    }
+  };
+  const transact = (f: () => void) => doc.transact(f, 'hostile');
+
+  const peer: HostilePeer = {
+    cid: invite.cid,
+    doc,
+    records,
+    provider,
+    invite,
+    tokenJson,
+    synced: (timeoutMs = 30_000) => waitFor('a browser peer and the genesis', () => peers() > 0 && records.has(invite.cid), timeoutMs),
+    peers,
+    newIdentity: async () => (await generateIdentity()).identity,
+    seal: (identity, kind, body, ts = Date.now()) => sealRecord(identity, { kind, cid: invite.cid, ts, body }),
+    async join(identity, o = {}) {
+      const target = o.invite ?? invite.invite;
+      const ts = o.ts ?? Date.now();
+      const body: Record<string, unknown> = { invite: target.id };
+      const mode = o.proof ?? 'link';
+      if (mode === 'forged') body.proof = await forgedProof(invite.cid, target.id, identity.publicKey, ts);
+      if (mode === 'link') {
+        const proof = await linkProof(o.token ?? tokenJson, invite, target, identity.publicKey, ts);
+        if (proof !== undefined) body.proof = proof;
+      }
+      return sealRecord(identity, { kind: 'join', cid: invite.cid, ts, body: body as BodyOf<'join'> });
+    },
+    list(kind) {
+      const out: AnyRecord[] = [];
+      records.forEach((value) => {
+        const r = value as AnyRecord;
+        if (r && typeof r === 'object' && typeof r.kind === 'string' && (!kind || r.kind === kind)) out.push(r);
+      });
+      return out;
+    },
+    setRecord: (record) => transact(() => records.set(record.id, record)),
+    setMany: (list) => transact(() => list.forEach((r) => records.set(r.id, r))),
+    setRaw: (key, value) => transact(() => records.set(key, value)),
+    rewriteAll(f) {
+      const entries = [...records.entries()];
+      transact(() => entries.forEach(([key, value]) => records.set(key, f(value, key))));
+      return entries.length;
+    },
+    deleteKey: (key) => transact(() => records.delete(key)),
+    addJunkRoot(name, kind, size) {
+      transact(() => {
+        if (kind === 'text') doc.getText(name).insert(0, 'x'.repeat(size));
+        else if (kind === 'array') doc.getArray(name).push(Array.from({ length: size }, (_, i) => i));
+        else {
+          const map = doc.getMap(name);
+          for (let i = 0; i < size; i++) map.set(`k${i}`, i);
+        }
+      });
+    },
+    setPresence: (state) => provider.awareness.setLocalState(state),
+    waitFor,
+    async close() {
+      provider.destroy();
+      doc.destroy();
+      // Let the data channels and the signaling socket close before the process moves on.
+      await sleep(200);
+    }
+  };
+  return peer;
+}
+
+/**
+ * The proof a holder of the invite link can make. The invite-capability fix (issue: invite theft) puts the
+ * private half of a one-time invite key in the link; its helper is expected as `signJoinProof(token, member, ts)`
+ * exported from src/lib/crypto/invite-token.ts (token: the link's payload). Until it exists there is no proof
+ * and the join is today's `{ invite }`. If the fix names it differently, change this one function.
+ */
+async function linkProof(
+  tokenJson: Record<string, unknown>,
+  payload: InvitePayload,
+  target: SignedRecord<'invite'>,
+  member: string,
+  ts: number
+): Promise<string | undefined> {
+  const helper = (inviteToken as Record<string, unknown>).signJoinProof;
+  if (typeof helper !== 'function') return undefined;
+  if (target.id !== payload.invite.id) return undefined; // the link only proves its own invite
+  return (await (helper as (t: unknown, m: string, ts: number) => Promise<string>)({ ...tokenJson, ...payload }, member, ts)) ?? undefined;
+}
+
+/** A well-formed Ed25519 signature over the join's facts, by a key the invite never named. */
+async function forgedProof(cid: string, invite: string, member: string, ts: number): Promise<string> {
+  const { identity } = await generateIdentity();
+  const bytes = canonicalBytes({ cid, invite, member, ts });
+  return toBase64Url(new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, identity.privateKey, bytes as BufferSource)));
+}
+
+/** `count` valid threads by `identity`, sealed in parallel batches (20,000 take a few seconds in Node). */
+export async function sealThreads(peer: HostilePeer, identity: Identity, count: number, opts: { ts?: number; title?: (i: number) => string } = {}): Promise<AnyRecord[]> {
+  const ts = opts.ts ?? Date.now();
+  const title = opts.title ?? ((i: number) => `Flood ${i}`);
+  const out: AnyRecord[] = [];
+  for (let start = 0; start < count; start += 500) {
+    const batch = Array.from({ length: Math.min(500, count - start) }, (_, j) => start + j);
+    out.push(...(await Promise.all(batch.map((i) => peer.seal(identity, 'thread', { title: title(i), body: `spam ${i}` }, ts + i)))));
+  }
+  return out;
+}

@@ -1,0 +1,379 @@
+// An attacker who holds only what an invite link gives (room secret, signed invite, genesis), as a Node
+// y-webrtc peer (hostile-peer.ts), against two real Chromium devices: what each device shows after each attack.
+import { expect, test, type Browser, type Page } from '@playwright/test';
+import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice, sendReply, startThread } from './journeys';
+import { hostilePeer, sealThreads, type HostilePeer } from './hostile-peer';
+import { observeLongTasks } from './seed';
+import type { AnyRecord, SignedRecord } from '../../src/lib/domain/record';
+
+// One small world per test, not one serial community: several of these fail on today's code, and a
+// serial describe would skip every test after the first failure, hiding which attacks work.
+type Device = Awaited<ReturnType<typeof openDevice>>;
+interface World {
+  alice: Device;
+  bob: Device;
+  cid: string;
+  /** Alice's first thread ("Alice’s corner"): its page, reached by URL when a flood pushes it out of the feed. */
+  cornerUrl: string;
+  /** The multi-use member invite: the only link the attacker holds. */
+  memberLink: string;
+  extra: Device[];
+  peers: HostilePeer[];
+}
+
+async function world(
+  browser: Browser,
+  baseURL: string,
+  name: string,
+  opts: { bobLink?: 'member' | 'admin-once'; beforeAlice?: (d: Device) => Promise<void> } = {}
+): Promise<World & { adminLink: string | null }> {
+  const alice = await openDevice(browser, baseURL);
+  await opts.beforeAlice?.(alice);
+  const bob = await openDevice(browser, baseURL);
+  await createIdentity(alice.page, 'Alice');
+  await createCommunity(alice.page, name);
+  const cid = new URL(alice.page.url()).pathname.split('/')[2];
+  await startThread(alice.page, 'Alice’s corner', 'Written before anyone else came.');
+  const cornerUrl = new URL(alice.page.url()).pathname;
+  await alice.page.goto(`/c/${cid}/members`);
+  const adminLink = opts.bobLink === 'admin-once' ? await makeInvite(alice.page, { label: 'for Bob', role: 'admin', maxUses: '1' }) : null;
+  const memberLink = await makeInvite(alice.page, { label: 'everyone', role: 'member', maxUses: '' });
+  await createIdentity(bob.page, 'Bob');
+  await joinFromLink(bob.page, adminLink ?? memberLink, name);
+  await expect(bob.page.getByRole('link', { name: /Alice’s corner/ })).toBeVisible({ timeout: 20_000 });
+  return { alice, bob, cid, cornerUrl, memberLink, adminLink, extra: [], peers: [] };
+}
+
+async function closeWorld(w: World | null) {
+  if (!w) return;
+  for (const p of w.peers) await p.close().catch(() => {});
+  for (const d of [w.alice, w.bob, ...w.extra]) await d.context.close().catch(() => {});
+}
+
+async function attacker(w: World, link = w.memberLink): Promise<HostilePeer> {
+  const peer = await hostilePeer(link);
+  w.peers.push(peer);
+  await peer.synced();
+  return peer;
+}
+
+/** The number in the feed header's "N threads". */
+async function threadCount(page: Page, cid: string): Promise<number> {
+  if (new URL(page.url()).pathname !== `/c/${cid}`) await page.goto(`/c/${cid}`);
+  const text = await page.getByText(/\d[\d,]* threads/).first().innerText({ timeout: 20_000 });
+  return Number(/(\d[\d,]*) threads/.exec(text)![1].replace(/,/g, ''));
+}
+
+/** The health panel's largest number (0 without a panel): rejected and held-back records. */
+async function healthNumber(page: Page): Promise<number> {
+  const panel = page.getByTestId('health-panel');
+  if (!(await panel.count())) return 0;
+  const nums = ((await panel.innerText()).match(/\d[\d,]*/g) ?? []).map((n) => Number(n.replace(/,/g, '')));
+  return Math.max(0, ...nums);
+}
+
+/**
+ * Sends a malformed marker after the attack and waits until the device's health panel counts more
+ * than before: the attack, sent earlier on the same channel, has been received and checked. Tolerant:
+ * a device that drops such updates whole shows nothing, and the test goes on after the wait.
+ */
+async function delivered(peer: HostilePeer, pages: Page[], cid: string, before: number[]) {
+  peer.setRaw(`marker-${Date.now()}`, { not: 'a record' });
+  await Promise.all(
+    pages.map(async (page, i) => {
+      if (new URL(page.url()).pathname !== `/c/${cid}`) await page.goto(`/c/${cid}`);
+      await expect.poll(() => healthNumber(page), { timeout: 20_000 }).toBeGreaterThan(before[i]).catch(() => {});
+    })
+  );
+  await pages[0].waitForTimeout(1500);
+}
+
+/** Stored bytes of the community's Yjs document on this device (IndexedDB `hearth`, table `docUpdates`). */
+async function storedDocBytes(page: Page, cid: string): Promise<number> {
+  return page.evaluate(async (cid) => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const req = indexedDB.open('hearth');
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    const rows = await new Promise<{ cid: string; update: Uint8Array }[]>((resolve, reject) => {
+      const req = db.transaction('docUpdates').objectStore('docUpdates').getAll();
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    db.close();
+    return rows.filter((r) => r.cid === cid).reduce((n, r) => n + r.update.byteLength, 0);
+  }, cid);
+}
+
+/** The role shown in a member's row ("admin · joined …"), or null when the row is absent. */
+async function roleShown(page: Page, cid: string, name: string): Promise<string | null> {
+  if (new URL(page.url()).pathname !== `/c/${cid}/members`) await page.goto(`/c/${cid}/members`);
+  await expect(page.getByTestId('member-row').first()).toBeVisible();
+  const row = page.getByTestId('member-row').filter({ has: page.locator('strong', { hasText: name }) });
+  if (!(await row.count())) return null;
+  const text = (await row.first().locator(':scope > span.muted').first().innerText()).trim();
+  const banned = (await row.first().locator('.badge').allInnerTexts()).includes('banned');
+  return text.split('·')[0].trim() + (banned ? ' (banned)' : '');
+}
+
+let w: (World & { adminLink: string | null }) | null = null;
+test.afterEach(async () => {
+  await closeWorld(w);
+  w = null;
+});
+
+test('a thief of a one-use admin invite read from the map cannot take it from the member who used its link, nor ban him', async ({ browser, baseURL }) => {
+  w = await world(browser, baseURL!, 'Invite Theft Club', { bobLink: 'admin-once' });
+  const { alice, bob, cid } = w;
+  await bob.page.goto(`/c/${cid}`);
+  await startThread(bob.page, 'Bob’s plan', 'Bob wrote this as an admin.');
+  await expect(alice.page.getByRole('link', { name: /Bob’s plan/ })).toBeVisible({ timeout: 20_000 }).catch(async () => {
+    await alice.page.goto(`/c/${cid}`);
+    await expect(alice.page.getByRole('link', { name: /Bob’s plan/ })).toBeVisible({ timeout: 20_000 });
+  });
+  // Polled: once invites are capabilities, a limited invite's use also waits for Alice's device to admit it.
+  await expect.poll(() => roleShown(alice.page, cid, 'Bob'), { timeout: 20_000 }).toBe('admin');
+
+  // The attacker holds only the member link. It finds the admin invite in the shared map and joins on it
+  // "before" Bob did: once without any proof, once with a proof signed by a key of its own.
+  const peer = await attacker(w);
+  const bobKey = peer.list('profile').find((r) => (r as SignedRecord<'profile'>).body.name === 'Bob')!.author;
+  const adminInvite = peer.list('invite').find((r) => (r as SignedRecord<'invite'>).body.role === 'admin') as SignedRecord<'invite'>;
+  expect(adminInvite.body.maxUses).toBe(1);
+  const writes: AnyRecord[] = [];
+  for (const proof of ['none', 'forged'] as const) {
+    const thief = await peer.newIdentity();
+    writes.push(
+      await peer.join(thief, { invite: adminInvite, ts: adminInvite.ts + 1, proof }),
+      await peer.seal(thief, 'profile', { name: `Mallory ${proof}` }, adminInvite.ts + 2),
+      await peer.seal(thief, 'ban', { member: bobKey, banned: true, reason: 'mine now' })
+    );
+  }
+  const before = [await healthNumber(alice.page), await healthNumber(bob.page)];
+  peer.setMany(writes);
+  await delivered(peer, [alice.page, bob.page], cid, before);
+
+  for (const [who, page] of [['Alice', alice.page], ['Bob', bob.page]] as const) {
+    await expect.soft(page.getByRole('link', { name: /Bob’s plan/ }), `${who}'s feed still shows Bob's thread`).toBeVisible();
+    expect.soft(await roleShown(page, cid, 'Bob'), `${who}'s device: Bob's role`).toBe('admin');
+    for (const proof of ['none', 'forged']) {
+      expect.soft(await roleShown(page, cid, `Mallory ${proof}`), `${who}'s device: the thief with proof "${proof}" is no member`).toBeNull();
+    }
+  }
+});
+
+test('a banned member cannot post by backdating, and a new key cannot join through an open invite read from the map', async ({ browser, baseURL }) => {
+  w = await world(browser, baseURL!, 'Ban Club');
+  const { alice, bob, cid } = w;
+  // An open invite whose link the attacker never gets.
+  const daveLink = await makeInvite(alice.page, { label: 'for Dave', role: 'member', maxUses: '' });
+  expect(daveLink).not.toBe(w.memberLink);
+
+  // The attacker joins legitimately with the member link it holds, and posts.
+  const peer = await attacker(w);
+  const mallory = await peer.newIdentity();
+  const now = Date.now();
+  const first = await peer.seal(mallory, 'thread', { title: 'Mallory’s first words', body: 'Hello, honest for now.' }, now + 2);
+  peer.setMany([await peer.join(mallory, { ts: now }), await peer.seal(mallory, 'profile', { name: 'Mallory' }, now + 1), first]);
+  for (const page of [alice.page, bob.page]) {
+    await page.goto(`/c/${cid}`);
+    await expect(page.getByRole('link', { name: /Mallory’s first words/ })).toBeVisible({ timeout: 20_000 });
+  }
+
+  // Alice bans Mallory on the members page; Bob's device gets the ban from Alice.
+  await alice.page.goto(`/c/${cid}/members`);
+  alice.page.once('dialog', (d) => d.accept());
+  await alice.page.getByTestId('member-row').filter({ hasText: 'Mallory' }).getByRole('button', { name: 'Ban' }).click();
+  await expect(alice.page.getByTestId('member-row').filter({ hasText: 'Mallory' })).toContainText('banned');
+  await bob.page.goto(`/c/${cid}/members`);
+  await expect(bob.page.getByTestId('member-row').filter({ hasText: 'Mallory' })).toContainText('banned', { timeout: 20_000 });
+  await peer.waitFor('the ban', () => peer.list('ban').some((r) => (r as SignedRecord<'ban'>).body.member === mallory.publicKey));
+  const ban = peer.list('ban').find((r) => (r as SignedRecord<'ban'>).body.member === mallory.publicKey)!;
+
+  // Backdated writes, and two new keys joining through Dave's invite found in the map (no proof; a forged one).
+  const daveInvite = peer.list('invite').find((r) => (r as SignedRecord<'invite'>).body.label === 'for Dave') as SignedRecord<'invite'>;
+  const writes: AnyRecord[] = [
+    await peer.seal(mallory, 'reply', { thread: first.id, parent: first.id, body: 'Backdated reply' }, ban.ts - 1),
+    await peer.seal(mallory, 'thread', { title: 'Backdated thread', body: 'written after the ban' }, ban.ts - 2)
+  ];
+  for (const proof of ['none', 'forged'] as const) {
+    const fresh = await peer.newIdentity();
+    const t = Date.now();
+    writes.push(
+      await peer.join(fresh, { invite: daveInvite, ts: t, proof }),
+      await peer.seal(fresh, 'profile', { name: `Mallory new key ${proof}` }, t + 1),
+      await peer.seal(fresh, 'thread', { title: `New key thread ${proof}`, body: 'a fresh start' }, t + 2)
+    );
+  }
+  const before = [];
+  for (const page of [alice.page, bob.page]) {
+    await page.goto(`/c/${cid}`);
+    before.push(await healthNumber(page));
+  }
+  peer.setMany(writes);
+  await delivered(peer, [alice.page, bob.page], cid, before);
+
+  for (const [who, page] of [['Alice', alice.page], ['Bob', bob.page]] as const) {
+    await page.goto(`/c/${cid}`);
+    await expect(page.getByRole('link', { name: /Mallory’s first words/ }), `${who}: the thread from before the ban stays`).toBeVisible();
+    await expect.soft(page.getByRole('link', { name: /Backdated thread/ }), `${who}: the backdated thread`).toHaveCount(0);
+    await expect.soft(page.getByRole('link', { name: /New key thread/ }), `${who}: threads of keys that joined without the link`).toHaveCount(0);
+    await page.getByRole('link', { name: /Mallory’s first words/ }).click();
+    await expect(page.getByRole('heading', { level: 1, name: 'Mallory’s first words' })).toBeVisible();
+    await expect.soft(page.getByText('Backdated reply'), `${who}: the backdated reply`).toHaveCount(0);
+    for (const proof of ['none', 'forged']) {
+      expect.soft(await roleShown(page, cid, `Mallory new key ${proof}`), `${who}: the new key (proof "${proof}") is no member`).toBeNull();
+    }
+  }
+});
+
+test('a newcomer syncing from the creator sees every thread after a peer re-set each record as a twin with an extra field', async ({ browser, baseURL }) => {
+  test.setTimeout(150_000);
+  w = await world(browser, baseURL!, 'Twin Club');
+  const { alice, bob, cid } = w;
+  // 19 more threads through the composer: 20 with Alice's corner.
+  for (let i = 1; i <= 19; i++) {
+    await alice.page.goto(`/c/${cid}/new`);
+    await alice.page.getByLabel('Title', { exact: true }).fill(`Topic ${i}`);
+    await alice.page.getByLabel(/Write in Markdown/).fill(`Notes on topic ${i}`);
+    await alice.page.getByRole('button', { name: 'Post thread' }).click();
+    await expect(alice.page.getByRole('heading', { level: 1, name: `Topic ${i}` })).toBeVisible();
+  }
+  await expect.poll(() => threadCount(alice.page, cid)).toBe(20);
+  await expect.poll(() => threadCount(bob.page, cid), { timeout: 20_000 }).toBe(20);
+
+  const peer = await attacker(w);
+  await peer.waitFor('all 20 threads', () => peer.list('thread').length >= 20);
+  // `undefined` survives in Yjs (lib0 encodes it) but not in JSON: the twin canonicalizes like the original.
+  const n = peer.rewriteAll((value) => ({ ...(value as object), x: undefined }));
+  expect(n).toBeGreaterThan(20);
+  await alice.page.waitForTimeout(3000);
+  await peer.close();
+
+  await alice.page.goto(`/c/${cid}/members`);
+  const carolLink = await makeInvite(alice.page, { label: 'for Carol', role: 'member', maxUses: '1' });
+  const carol = await openDevice(browser, baseURL!);
+  w.extra.push(carol);
+  await createIdentity(carol.page, 'Carol');
+  await joinFromLink(carol.page, carolLink, 'Twin Club');
+  await expect.configure({ soft: true }).poll(() => threadCount(carol.page, cid), { timeout: 20_000, message: 'Carol, a newcomer, sees all 20 threads' }).toBe(20);
+  expect.soft(await threadCount(alice.page, cid), 'Alice still shows 20 threads').toBe(20);
+  expect.soft(await threadCount(bob.page, cid), 'Bob still shows 20 threads').toBe(20);
+});
+
+test('20,000 valid threads from one member in one update keep the page responsive and are held back past a quota', async ({ browser, baseURL }) => {
+  test.setTimeout(300_000);
+  w = await world(browser, baseURL!, 'Flood Club', { beforeAlice: async (d) => void (await d.context.addInitScript(observeLongTasks)) });
+  const { alice, bob, cid } = w;
+  const peer = await attacker(w);
+  const mallory = await peer.newIdentity();
+  const now = Date.now();
+  peer.setMany([await peer.join(mallory, { ts: now }), await peer.seal(mallory, 'profile', { name: 'Mallory' }, now + 1)]);
+  await alice.page.goto(`/c/${cid}/members`);
+  await expect(alice.page.getByTestId('member-row').filter({ hasText: 'Mallory' })).toBeVisible({ timeout: 20_000 });
+  const flood = await sealThreads(peer, mallory, 20_000, { ts: now + 10 });
+  for (const page of [alice.page, bob.page]) await page.goto(`/c/${cid}`);
+  await alice.page.waitForTimeout(2000);
+
+  // What the flood changes on Alice's feed: the header's thread count and the health panel.
+  const shownNow = () =>
+    alice.page.evaluate(() => `${document.querySelector('.hero')?.textContent?.match(/\d[\d,]* threads/)?.[0]}|${document.querySelector('[data-testid="health-panel"]')?.textContent}`);
+  const initial = await shownNow();
+  const t0 = await alice.page.evaluate(() => performance.now());
+  peer.setMany(flood);
+  // Until Alice's page has shown the flood (more threads, or a health notice) and then settled: what it
+  // shows unchanged and no long task for 3 s (at most 150 s in all).
+  let last = initial;
+  let arrived = false;
+  let stableSince = Date.now();
+  const until = Date.now() + 150_000;
+  while (Date.now() < until) {
+    await alice.page.waitForTimeout(1000);
+    const state = await shownNow().catch(() => 'busy');
+    const quiet = await alice.page
+      .evaluate(() => {
+        const tasks = (window as unknown as { __longTasks: { start: number; duration: number }[] }).__longTasks;
+        return !tasks.length || performance.now() - (tasks[tasks.length - 1].start + tasks[tasks.length - 1].duration) > 3000;
+      })
+      .catch(() => false);
+    arrived ||= state !== initial && state !== 'busy';
+    if (state !== last || !quiet || !arrived) {
+      last = state;
+      stableSince = Date.now();
+    } else if (Date.now() - stableSince >= 3000) break;
+  }
+  expect(arrived, 'the flood reached Alice’s page (its thread count or health panel changed)').toBe(true);
+  const tasks = await alice.page.evaluate((t) => (window as unknown as { __longTasks: { start: number; duration: number }[] }).__longTasks.filter((x) => x.start >= t), t0);
+  const longest = Math.max(0, ...tasks.map((x) => x.duration));
+  console.log(`flood: ${tasks.length} long tasks on Alice's page, longest ${longest.toFixed(0)} ms, total ${tasks.reduce((n, x) => n + x.duration, 0).toFixed(0)} ms`);
+  expect.soft(longest, 'longest main-thread task on Alice’s page while the flood arrives (ms)').toBeLessThanOrEqual(200);
+
+  // Alice can still write and see her own reply at once.
+  await alice.page.goto(w.cornerUrl);
+  await alice.page.locator('#reply-body').fill('Still here, despite the flood');
+  await alice.page.getByRole('button', { name: 'Send reply' }).click();
+  await expect.soft(alice.page.getByTestId('post').filter({ hasText: 'Still here, despite the flood' }), 'Alice’s reply shows within 5 s').toBeVisible({ timeout: 5000 });
+
+  for (const [who, page] of [['Alice', alice.page], ['Bob', bob.page]] as const) {
+    const shown = await threadCount(page, cid);
+    console.log(`flood: ${who} shows ${shown} threads, health panel number ${await healthNumber(page)}`);
+    expect.soft(shown, `${who}: threads shown (a per-member quota's worth at most)`).toBeLessThan(500);
+  }
+  // TODO(gate): the held-back wording is not written yet; this asks only that the panel counts ≥ 19,000 somewhere.
+  expect.soft(await healthNumber(alice.page), 'Alice’s health panel counts the held-back records').toBeGreaterThanOrEqual(19_000);
+});
+
+test('junk root types (2 MB of text, 100,000 array items) are not stored, nor passed on to a newcomer', async ({ browser, baseURL }) => {
+  test.setTimeout(150_000);
+  w = await world(browser, baseURL!, 'Junk Club');
+  const { alice, bob, cid } = w;
+  for (const page of [alice.page, bob.page]) await page.goto(`/c/${cid}`);
+  await alice.page.waitForTimeout(1500);
+  const before = [await storedDocBytes(alice.page, cid), await storedDocBytes(bob.page, cid)];
+  const health = [await healthNumber(alice.page), await healthNumber(bob.page)];
+
+  const peer = await attacker(w);
+  peer.addJunkRoot('junk-text', 'text', 2_000_000);
+  peer.addJunkRoot('junk-array', 'array', 100_000);
+  await delivered(peer, [alice.page, bob.page], cid, health);
+  await alice.page.waitForTimeout(2000);
+  const after = [await storedDocBytes(alice.page, cid), await storedDocBytes(bob.page, cid)];
+  console.log(`junk: stored doc bytes Alice ${before[0]} → ${after[0]}, Bob ${before[1]} → ${after[1]}`);
+  expect.soft(after[0] - before[0], 'growth of Alice’s stored document (bytes)').toBeLessThan(100_000);
+  expect.soft(after[1] - before[1], 'growth of Bob’s stored document (bytes)').toBeLessThan(100_000);
+  await peer.close();
+
+  // A newcomer syncs from Alice and Bob only.
+  await alice.page.goto(`/c/${cid}/members`);
+  const carolLink = await makeInvite(alice.page, { label: 'for Carol', role: 'member', maxUses: '1' });
+  const carol = await openDevice(browser, baseURL!);
+  w.extra.push(carol);
+  await createIdentity(carol.page, 'Carol');
+  await joinFromLink(carol.page, carolLink, 'Junk Club');
+  await expect(carol.page.getByRole('link', { name: /Alice’s corner/ })).toBeVisible({ timeout: 20_000 });
+  await carol.page.waitForTimeout(2000);
+  const carolBytes = await storedDocBytes(carol.page, cid);
+  console.log(`junk: newcomer Carol stores ${carolBytes} bytes of document`);
+  expect.soft(carolBytes, 'Carol’s whole stored document (bytes): no junk received').toBeLessThan(100_000);
+});
+
+test('an unsigned presence claiming to be Alice does not show Alice online on Bob’s device', async ({ browser, baseURL }) => {
+  w = await world(browser, baseURL!, 'Presence Club');
+  const { alice, bob, cid } = w;
+  await bob.page.goto(`/c/${cid}`);
+  await expect(bob.page.getByTestId('online-members')).toHaveText('Alice', { timeout: 20_000 });
+
+  // Alice's device is closed: Bob no longer sees her. The attacker arrives only then, so it cannot
+  // pass on Alice's real presence (y-webrtc forwards every awareness change it hears).
+  await alice.context.close();
+  const online = async () => (await bob.page.getByTestId('online-members').allInnerTexts()).join(' ');
+  await expect.poll(online, { timeout: 60_000 }).not.toContain('Alice');
+  const peer = await attacker(w);
+  const aliceKey = (peer.records.get(cid) as AnyRecord).author;
+  await expect(bob.page.getByTestId('peer-count')).toHaveText(/1 peers connected/, { timeout: 20_000 });
+
+  peer.setPresence({ member: { key: aliceKey, name: 'Alice' } });
+  await bob.page.waitForTimeout(4000);
+  expect(await online(), 'who Bob’s device shows online while Alice’s device is closed').not.toContain('Alice');
+});
