@@ -22,7 +22,7 @@ import { generateIdentity, type Identity } from '../../src/lib/crypto/identity';
 import { sealRecord } from '../../src/lib/crypto/record-seal';
 import { canonicalBytes, fromBase64Url, toBase64Url } from '../../src/lib/crypto/encoding';
 import type { AnyRecord, BodyOf, Kind, SignedRecord } from '../../src/lib/domain/record';
-import * as inviteToken from '../../src/lib/crypto/invite-token';
+import { generateInviteKey, signJoinProof } from '../../src/lib/crypto/invite-key';
 
 // CommonJS packages, required as such (neither ships a default export's types).
 const requireCjs = createRequire(import.meta.url);
@@ -150,10 +150,14 @@ export async function hostilePeer(link: string, opts: { log?: (line: string) => 
       const ts = o.ts ?? Date.now();
       const body: Record<string, unknown> = { invite: target.id };
       const mode = o.proof ?? 'link';
-      if (mode === 'forged') body.proof = await forgedProof(invite.cid, target.id, identity.publicKey, ts);
+      if (mode === 'forged') {
+        // The invite's public key from the shared map, signed for with a key of the thief's own.
+        body.key = target.body.key;
+        body.proof = forgedProof(invite.cid, target.id, identity.publicKey);
+      }
       if (mode === 'link') {
-        const proof = await linkProof(o.token ?? tokenJson, invite, target, identity.publicKey, ts);
-        if (proof !== undefined) body.proof = proof;
+        const proof = linkProof(invite, target, identity.publicKey);
+        if (proof !== undefined) Object.assign(body, { key: target.body.key, proof });
       }
       return sealRecord(identity, { kind: 'join', cid: invite.cid, ts, body: body as BodyOf<'join'> });
     },
@@ -202,24 +206,14 @@ export async function hostilePeer(link: string, opts: { log?: (line: string) => 
  * exported from src/lib/crypto/invite-token.ts (token: the link's payload). Until it exists there is no proof
  * and the join is today's `{ invite }`. If the fix names it differently, change this one function.
  */
-async function linkProof(
-  tokenJson: Record<string, unknown>,
-  payload: InvitePayload,
-  target: SignedRecord<'invite'>,
-  member: string,
-  ts: number
-): Promise<string | undefined> {
-  const helper = (inviteToken as Record<string, unknown>).signJoinProof;
-  if (typeof helper !== 'function') return undefined;
+function linkProof(payload: InvitePayload, target: SignedRecord<'invite'>, member: string): string | undefined {
   if (target.id !== payload.invite.id) return undefined; // the link only proves its own invite
-  return (await (helper as (t: unknown, m: string, ts: number) => Promise<string>)({ ...tokenJson, ...payload }, member, ts)) ?? undefined;
+  return signJoinProof(payload.inviteKey, { cid: payload.cid, invite: target.id, member });
 }
 
 /** A well-formed Ed25519 signature over the join's facts, by a key the invite never named. */
-async function forgedProof(cid: string, invite: string, member: string, ts: number): Promise<string> {
-  const { identity } = await generateIdentity();
-  const bytes = canonicalBytes({ cid, invite, member, ts });
-  return toBase64Url(new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, identity.privateKey, bytes as BufferSource)));
+function forgedProof(cid: string, invite: string, member: string): string {
+  return signJoinProof(generateInviteKey().seed, { cid, invite, member });
 }
 
 /** `count` valid threads by `identity`, sealed in parallel batches (20,000 take a few seconds in Node). */
