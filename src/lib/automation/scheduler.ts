@@ -10,6 +10,7 @@ import type { CommunityDoc } from '../sync/community-doc';
 import { communityFacts, type MemberStatsSource } from './community-facts';
 import { admitPending, closeExpiredInvites } from './admissions';
 import { writeCheckpoint } from './checkpoint';
+import { maintainKeys } from './keys';
 
 const EVERY_MS = 60_000;
 
@@ -79,6 +80,7 @@ export function startAutomation(db: HearthDb, doc: CommunityDoc, identity: Ident
     try {
       // Admissions first and on any member's device that may admit: a newcomer waits for them.
       await admitPending(db, doc, identity);
+      await maintainKeys(db, doc, identity);
       await closeExpiredInvites(db, doc, identity);
       await writeCheckpoint(db, doc, identity);
       await runAutomation(db, doc, identity, memberStats);
@@ -95,7 +97,7 @@ export function startAutomation(db: HearthDb, doc: CommunityDoc, identity: Ident
   const timer = setInterval(tick, EVERY_MS);
   const off = doc.onAccepted((records) => {
     // New members or payments may be due for a rule; our own automation records are not.
-    if (records.some((r) => r.kind === 'join' || r.kind === 'admit' || r.kind === 'profile' || r.kind === 'payment' || r.kind === 'settings' || r.kind === 'tier')) tick();
+    if (records.some((r) => r.kind === 'join' || r.kind === 'admit' || r.kind === 'ban' || r.kind === 'grant' || r.kind === 'profile' || r.kind === 'payment' || r.kind === 'settings' || r.kind === 'tier')) tick();
   });
   tick();
   return () => {

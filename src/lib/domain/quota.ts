@@ -25,9 +25,13 @@ export function hourOf(ts: number): number {
   return Math.floor(ts / QUOTA_WINDOW_MS);
 }
 
-/** Approximate stored size of a record (its JSON), what a flood costs every device. */
+/**
+ * Size of a record as every device holds it in the shared document (its JSON): a stored row's own
+ * fields (`target`, `held`, opened plaintext beside `sealedAs`) do not count, so every peer measures the same.
+ */
 export function recordBytes(r: AnyRecord): number {
-  return JSON.stringify(r).length;
+  const { target: _t, held: _h, sealedAs, ...shared } = r as AnyRecord & { target?: unknown; held?: unknown; sealedAs?: AnyRecord };
+  return JSON.stringify(sealedAs ?? shared).length;
 }
 
 /**

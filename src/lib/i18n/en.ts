@@ -185,6 +185,7 @@ export const en = {
   'join.connecting': 'Connecting to the community’s members…',
   'join.no_peers': 'No member is online right now. You can join now; your membership is confirmed when a member’s device syncs.',
   'join.already': 'You are already a member.',
+  'keys.waiting': 'Waiting for a key from the creator or an admin: what you write here is encrypted, and their device shares the key with you when it is online.',
   'invite.no_key': 'This invite’s link can only be shown on the device that made it (its key never leaves that device). Make a new invite here.',
   'join.admitting': 'Waiting for the inviter or an admin to confirm your invite…',
   'join.pending': 'Your invite has uses that are counted one by one: the inviter’s or an admin’s device confirms it when it is online. You can read now; what you write shows once you are confirmed.',

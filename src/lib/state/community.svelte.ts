@@ -3,6 +3,7 @@ import Dexie from 'dexie';
 import { randomId } from '../crypto/encoding';
 import { sealRecord } from '../crypto/record-seal';
 import { headsOf, sealNext } from '../store/record-chain';
+import { KeyWaitError } from '../store/keyring';
 import type { Identity } from '../crypto/identity';
 import { extractMentions } from '../domain/mentions';
 import type { MemberRow, PostRow, ThreadRow } from '../domain/posts';
@@ -362,7 +363,13 @@ export class CommunityState {
     const refused = await this.postingCheck(kind, body as AnyRecord['body'], ts);
     if (refused) return refused;
     const doc = this.doc ?? (await openCommunityDoc(this.db, this.cid));
-    const record = await sealNext(this.db, this.identity, { kind, cid: this.cid, ts, body });
+    let record: SignedRecord;
+    try {
+      record = await sealNext(this.db, this.identity, { kind, cid: this.cid, ts, body });
+    } catch (error) {
+      if (error instanceof KeyWaitError) return { ok: false, reason: 'keys.waiting' };
+      throw error;
+    }
     return doc.append(record as AnyRecord);
   }
 

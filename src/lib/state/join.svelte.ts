@@ -4,6 +4,8 @@ import { decodeInvite, type InvitePayload } from '../crypto/invite-token';
 import type { Identity } from '../crypto/identity';
 import { signJoinProof } from '../crypto/invite-key';
 import { sealNext } from '../store/record-chain';
+import { keyState } from '../store/keyring';
+import { epochForSealing } from '../domain/epochs';
 import type { AnyRecord } from '../domain/record';
 import type { MessageKey } from '../i18n/en';
 import type { HearthDb } from '../store/db';
@@ -111,9 +113,23 @@ export class JoinFlow {
       const admitted = await waitForAdmission(this.db, p.cid, this.identity.publicKey, ADMIT_WAIT_MS);
       if (!admitted) this.notice = 'join.pending';
     }
+    // Content is sealed once the community has epochs: wait a little for the creator's or an
+    // admin's device to share the current key, so the first reply does not wait for it.
+    if (!(await holdsCurrentKey(this.db, p.cid))) {
+      this.phase = 'admitting';
+      const until = Date.now() + ADMIT_WAIT_MS;
+      while (Date.now() < until && !(await holdsCurrentKey(this.db, p.cid))) await new Promise((r) => setTimeout(r, 250));
+    }
     this.phase = 'joined';
     return p.cid;
   }
+}
+
+/** True when the community has no epochs yet, or this device holds the newest key of the `all` scope. */
+async function holdsCurrentKey(db: HearthDb, cid: string): Promise<boolean> {
+  const state = await keyState(db, cid);
+  if (!state || !state.view.byScope.get('all')?.length) return true;
+  return !!epochForSealing(state.view, 'all', (id) => state.keys.has(id));
 }
 
 /** Resolves true once this member's join is admitted on this device, false on timeout. */

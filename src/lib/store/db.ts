@@ -1,7 +1,7 @@
 // The device's IndexedDB (Dexie): local-only data (identity, settings, drafts, Yjs updates)
 // and the projections the UI queries. Projections are derived and can be rebuilt from the docs.
 import Dexie, { type Table } from 'dexie';
-import type { AnyRecord } from '../domain/record';
+import type { AnyRecord, SignedRecord } from '../domain/record';
 import type { MemberRow, PostRow, ThreadRow } from '../domain/posts';
 import type { AnswerRow, QuestionRow } from '../domain/qa';
 import type { PollRow } from '../domain/polls';
@@ -47,7 +47,13 @@ export interface DocUpdateRow {
  * A record that passed the gate, with its target lifted out for indexing and `held` set while the
  * receiving-side quota holds it back (domain/quota). Neither field is part of the signed record.
  */
-export type StoredRecord = AnyRecord & { target?: string; held?: 1 };
+export type StoredRecord = AnyRecord & { target?: string; held?: 1; sealedAs?: SignedRecord<'sealed'> };
+
+/** The epoch keys this device holds for a community (local only; see store/keyring). */
+export interface KeyringRow {
+  cid: string;
+  keys: { epoch: string; scope: string; ts: number; raw: Uint8Array }[];
+}
 
 export interface RejectedRow {
   /** `${cid}/${map key}` */
@@ -97,6 +103,7 @@ export class HearthDb extends Dexie {
   polls!: Table<PollRow, string>;
   challenges!: Table<ChallengeRow, string>;
   ingestMarks!: Table<IngestMarkRow, string>;
+  keyrings!: Table<KeyringRow, string>;
 
   constructor(name = 'hearth') {
     super(name);
@@ -125,6 +132,8 @@ export class HearthDb extends Dexie {
     // Records the receiving-side quota holds back (`held`), counted for the health panel without a scan.
     // And one member's records by time: the quota reads an author's hour, not all they ever wrote.
     this.version(4).stores({ records: 'id, cid, [cid+kind], [cid+author], target, [cid+held], [cid+author+ts]' });
+    // Epoch keys this device holds (paid content), per community.
+    this.version(5).stores({ keyrings: 'cid' });
   }
 }
 

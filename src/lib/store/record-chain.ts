@@ -2,7 +2,9 @@
 // exactly which of them it had seen (domain/authority). This keeps the tip this device last wrote.
 import { sealRecord } from '../crypto/record-seal';
 import type { Identity } from '../crypto/identity';
-import { compareRecords, type BodyOf, type Kind, type SignedRecord } from '../domain/record';
+import { compareRecords, type BodyOf, type Kind, type SealableKind, type SignedRecord } from '../domain/record';
+import { sealContent } from '../crypto/content-seal';
+import { sealingKey } from './keyring';
 import { chainHeads } from '../domain/authority';
 import type { HearthDb } from './db';
 
@@ -33,7 +35,16 @@ export async function sealNext<K extends Kind>(
   draft: { kind: K; cid: string; ts: number; body: BodyOf<K> }
 ): Promise<SignedRecord<K>> {
   const prev = draft.kind === 'genesis' ? undefined : await chainTip(db, draft.cid, identity.publicKey);
-  const record = await sealRecord(identity, { ...draft, prev });
+  // Content goes out sealed under its scope's newest epoch key once the scope has epochs.
+  const key = draft.kind === 'genesis' ? null : await sealingKey(db, draft.cid, draft.kind, draft.body as Record<string, unknown>);
+  let record: SignedRecord<K>;
+  if (key) {
+    const sealed = await sealContent({ cid: draft.cid, author: identity.publicKey, ts: draft.ts, prev }, draft.kind as SealableKind, draft.body as never, key);
+    if (!sealed.ok) throw new Error(sealed.reason);
+    record = (await sealRecord(identity, { kind: 'sealed', cid: draft.cid, ts: draft.ts, body: sealed.value, prev })) as unknown as SignedRecord<K>;
+  } else {
+    record = await sealRecord(identity, { ...draft, prev });
+  }
   if (draft.kind !== 'genesis') {
     let known = tips.get(db);
     if (!known) tips.set(db, (known = new Map()));

@@ -6,6 +6,7 @@ import type { AnyRecord } from '../domain/record';
 import { isQuotaError, type HearthDb } from '../store/db';
 import { affectsAuthority } from '../domain/authority';
 import { applyRecords, authorityOf, countUnauthorised, projectionIsCurrent, rebuildProjection } from '../store/projection';
+import { affectsKeys, forgetKeyState, openSealed, reopenSealed, sharedForm } from '../store/keyring';
 import { passGate } from './gate';
 import { nextTask, registerUpdateGate, whenApplied } from './gated-sync-protocol';
 import { malformedMessages, watchMalformed } from './message-faults';
@@ -194,8 +195,11 @@ export class CommunityDoc {
     if (!checked.ok) return { ok: false, reason: checked.reason };
     try {
       await this.#enqueue(async () => {
-        await applyRecords(this.db, this.cid, [record]);
-        this.#announce([record]);
+        // The author holds the key of what they sealed: their own rows are plaintext at once.
+        const rows = await openSealed(this.db, this.cid, [record]);
+        await applyRecords(this.db, this.cid, rows);
+        if (affectsKeys([record])) forgetKeyState(this.db, this.cid);
+        this.#announce(rows);
       });
       this.doc.transact(() => this.records.set(record.id, record), LOCAL);
       await this.#persisted;
@@ -329,8 +333,18 @@ export class CommunityDoc {
         outcome.rejected.map((r) => ({ key: `${this.cid}/${r.key}`, cid: this.cid, reason: r.reason, at: Date.now() }))
       );
     }
-    await applyRecords(this.db, this.cid, outcome.accepted);
-    this.#announce(outcome.accepted);
+    if (affectsKeys(outcome.accepted)) {
+      // Keys or entitlement changed: sealed rows already stored may open now.
+      await applyRecords(this.db, this.cid, outcome.accepted);
+      forgetKeyState(this.db, this.cid);
+      const reopened = await reopenSealed(this.db, this.cid);
+      await applyRecords(this.db, this.cid, reopened);
+      this.#announce([...outcome.accepted.filter((r) => r.kind !== 'sealed'), ...reopened]);
+    } else {
+      const rows = await openSealed(this.db, this.cid, outcome.accepted);
+      await applyRecords(this.db, this.cid, rows);
+      this.#announce(rows);
+    }
     return outcome;
   }
 
@@ -346,8 +360,8 @@ export class CommunityDoc {
     if (!originals.length || this.#closed) return;
     const now = Date.now();
     const due: AnyRecord[] = [];
-    // `target` and `held` are this device's own fields on the row, never part of the shared record.
-    for (const { target: _t, held: _h, ...stored } of originals) {
+    // `target`, `held` and opened plaintext are this device's own: the shared record is `sharedForm`.
+    for (const stored of originals.map(sharedForm)) {
       const key = stored.id;
       let state = this.#repairs.get(key);
       // Broken long after its last repair: a fresh start, not part of a fight.

@@ -45,9 +45,10 @@ export async function passGate(db: HearthDb, cid: string, entries: [string, unkn
  * keys at every level (an extra key holding undefined counts), the same primitives by `Object.is`
  * (-0 is not 0), and plain JSON throughout, so a twin that a strict parser would refuse is repaired.
  */
-export function sameRecord(stored: AnyRecord & { target?: string; held?: 1 }, value: unknown): boolean {
-  const { target: _target, held: _held, ...record } = stored;
-  return isExactJson(value) && exactlyEqual(record, value);
+export function sameRecord(stored: AnyRecord & { target?: string; held?: 1; sealedAs?: AnyRecord }, value: unknown): boolean {
+  const { target: _target, held: _held, sealedAs, ...record } = stored;
+  // A row holding opened plaintext stands for its sealed original, which is what the map holds.
+  return isExactJson(value) && exactlyEqual(sealedAs ?? record, value);
 }
 
 function isPlainObject(value: object): boolean {

@@ -1,0 +1,45 @@
+// Key upkeep on the creator's and admins' devices: start each scope's first epoch, start a new one
+// when someone who held the current key is no longer entitled (ban, lapse past grace, downgrade,
+// a member gone, a demoted admin) or the creator's schedule says so, and share current keys with
+// members entitled since (newcomers, upgrades). Every decision is the pure `scopeStatus`.
+import type { Identity } from '../crypto/identity';
+import { newEpoch, shareEpoch } from '../crypto/epoch-keys';
+import { knownScopes } from '../domain/scopes';
+import { scopeStatus } from '../domain/epochs';
+import type { AnyRecord } from '../domain/record';
+import type { HearthDb } from '../store/db';
+import { forgetKeyState, keyState } from '../store/keyring';
+import { authorityOf } from '../store/projection';
+import { sealNext } from '../store/record-chain';
+import type { CommunityDoc } from '../sync/community-doc';
+
+/** Returns the key records written. */
+export async function maintainKeys(db: HearthDb, doc: CommunityDoc, identity: Identity, now = Date.now()): Promise<number> {
+  const auth = await authorityOf(db, doc.cid);
+  const role = auth?.roleOf(identity.publicKey);
+  if (!auth || !auth.isMember(identity.publicKey) || (role !== 'creator' && role !== 'admin')) return 0;
+  const state = await keyState(db, doc.cid);
+  if (!state) return 0;
+  let written = 0;
+  const append = async (record: AnyRecord) => {
+    if ((await doc.append(record)).ok) written++;
+  };
+  for (const scope of knownScopes(state.ctx, state.view.byScope.keys())) {
+    const status = scopeStatus(state.view, state.ctx, scope, now);
+    if (status.due.length) {
+      const reason = !status.current.length ? 'start' : status.due.some((d) => d.kind === 'removal') ? 'removal' : 'schedule';
+      const epoch = await newEpoch({ cid: doc.cid, scope, parents: status.current.map((e) => e.id), reason, recipients: status.entitled });
+      // Every part carries the same ts: the moment entitlement was computed for.
+      for (const body of epoch.bodies) await append((await sealNext(db, identity, { kind: 'key', cid: doc.cid, ts: now, body })) as AnyRecord);
+      continue;
+    }
+    for (const { epoch, members } of status.missing) {
+      const key = state.keys.get(epoch);
+      if (!key) continue; // another staff device holds it and will share it
+      const { bodies } = await shareEpoch({ cid: doc.cid, key, recipients: members });
+      for (const body of bodies) await append((await sealNext(db, identity, { kind: 'key-share', cid: doc.cid, ts: now, body })) as AnyRecord);
+    }
+  }
+  if (written) forgetKeyState(db, doc.cid);
+  return written;
+}

@@ -1,0 +1,168 @@
+// This device's epoch keys per community (local only, never synced) and the opening of sealed
+// content: a `sealed` record whose epoch key the member holds is stored as its plaintext record
+// (same id, author, ts, prev) with the sealed original kept in `sealedAs`, so projections, search,
+// the inbox and the analysis worker read plain rows, while the shared document, repair and exports
+// only ever see the ciphertext. Records without a key stay `sealed` rows until one arrives.
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { fromBase64Url } from '../crypto/encoding';
+import { acceptedKeys, buildKeyring, type EpochKey, type Keyring } from '../crypto/epoch-keys';
+import { openContent } from '../crypto/content-seal';
+import { seedFromPkcs8, type MemberBoxKey } from '../crypto/member-box';
+import { epochForSealing, validKeyRecords, type EpochView } from '../domain/epochs';
+import { scopeContext, tierScope, type Scope, type ScopeContext } from '../domain/scopes';
+import { SEALABLE, type AnyRecord, type SignedRecord } from '../domain/record';
+import { recordsOfKinds, type HearthDb, type StoredRecord } from './db';
+import { authorityOf } from './projection';
+
+/** Kinds that change who holds which epoch: key records and everything entitlement reads. */
+export const KEY_CONTEXT_KINDS = ['key', 'key-share', 'tier', 'payment', 'settings', 'trust'] as const;
+const ENTITLEMENT_KINDS = new Set<string>([...KEY_CONTEXT_KINDS, 'join', 'admit', 'grant', 'ban', 'invite', 'tombstone']);
+
+export interface KeyState {
+  view: EpochView;
+  ctx: ScopeContext;
+  /** Keys of accepted epochs this member holds: what content opens with. */
+  keys: Keyring;
+}
+
+const readers = new WeakMap<HearthDb, Promise<MemberBoxKey | null>>();
+const states = new WeakMap<HearthDb, Map<string, Promise<KeyState | null>>>();
+
+/** This device's member X25519 key, from the stored identity (null before one exists). */
+export function readerOf(db: HearthDb): Promise<MemberBoxKey | null> {
+  let r = readers.get(db);
+  if (!r) {
+    r = db.identity.get('me').then((row) => {
+      if (!row) return null;
+      const pkcs8 = fromBase64Url(row.privateKeyPkcs8);
+      const seed = pkcs8 ? seedFromPkcs8(pkcs8) : null;
+      return seed ? { memberId: row.publicKey, secret: ed25519.utils.toMontgomerySecret(seed) } : null;
+    });
+    // An identity made or imported later is read again.
+    r.then((v) => v === null && readers.delete(db));
+    readers.set(db, r);
+  }
+  return r;
+}
+
+/** Does this batch change epochs or entitlement (so the key state must be computed again)? */
+export function affectsKeys(records: readonly AnyRecord[]): boolean {
+  return records.some((r) => ENTITLEMENT_KINDS.has(r.kind));
+}
+
+export function forgetKeyState(db: HearthDb, cid: string): void {
+  states.get(db)?.delete(cid);
+}
+
+/** Epochs, entitlement and the keys this device holds for a community (cached until `forgetKeyState`). */
+export function keyState(db: HearthDb, cid: string): Promise<KeyState | null> {
+  let perDb = states.get(db);
+  if (!perDb) states.set(db, (perDb = new Map()));
+  let s = perDb.get(cid);
+  if (!s) {
+    s = computeKeyState(db, cid).catch((error) => {
+      console.error('key state', error);
+      return null;
+    });
+    perDb.set(cid, s);
+  }
+  return s;
+}
+
+async function computeKeyState(db: HearthDb, cid: string): Promise<KeyState | null> {
+  const auth = await authorityOf(db, cid);
+  if (!auth) return null;
+  const records = await recordsOfKinds(db, cid, KEY_CONTEXT_KINDS);
+  const ctx = scopeContext(records, auth);
+  const view = validKeyRecords(records, ctx);
+  const reader = await readerOf(db);
+  const row = await db.keyrings.get(cid);
+  const stored: Keyring = new Map((row?.keys ?? []).map((k) => [k.epoch, k as EpochKey]));
+  let ring: Keyring = stored;
+  if (reader) {
+    ring = await buildKeyring(view, cid, reader, stored);
+    if (ring.size > stored.size) await db.keyrings.put({ cid, keys: [...ring.values()] });
+  }
+  return { view, ctx, keys: acceptedKeys(ring, view) };
+}
+
+/** A plaintext record standing for a sealed one, with the sealed original for the shared document. */
+export type OpenedRecord = AnyRecord & { sealedAs: SignedRecord<'sealed'> };
+
+/**
+ * Opens the sealed records of a batch that this device holds keys for; others pass unchanged (a
+ * sealed row stays until its key arrives, see `reopenSealed`).
+ */
+export async function openSealed(db: HearthDb, cid: string, records: AnyRecord[]): Promise<AnyRecord[]> {
+  if (!records.some((r) => r.kind === 'sealed')) return records;
+  const state = await keyState(db, cid);
+  if (!state?.keys.size) return records;
+  return Promise.all(records.map((r) => (r.kind === 'sealed' ? openOne(r, state.keys) : r)));
+}
+
+async function openOne(r: SignedRecord<'sealed'>, keys: Keyring): Promise<AnyRecord> {
+  const opened = await openContent(r, keys);
+  if (!opened.ok) return r;
+  return { id: r.id, kind: opened.value.kind, cid: r.cid, author: r.author, ts: r.ts, ...(r.prev === undefined ? {} : { prev: r.prev }), body: opened.value.body, sig: r.sig, sealedAs: r } as OpenedRecord;
+}
+
+/** Stored sealed rows that the current keys open, opened: to project again after keys arrived. */
+export async function reopenSealed(db: HearthDb, cid: string): Promise<AnyRecord[]> {
+  const state = await keyState(db, cid);
+  if (!state?.keys.size) return [];
+  const sealed = (await db.records.where('[cid+kind]').equals([cid, 'sealed']).toArray()) as (SignedRecord<'sealed'> & StoredRecord)[];
+  const opened: AnyRecord[] = [];
+  for (const row of sealed) {
+    if (!state.keys.has(row.body.sealed.epoch)) continue;
+    const { target: _t, held: _h, ...record } = row;
+    const r = await openOne(record as SignedRecord<'sealed'>, state.keys);
+    if (r.kind !== 'sealed') opened.push(r);
+  }
+  return opened;
+}
+
+/** The shared form of a stored row: the sealed original when the row holds opened plaintext. */
+export function sharedForm(row: StoredRecord): AnyRecord {
+  const { target: _t, held: _h, sealedAs, ...record } = row as StoredRecord & { sealedAs?: SignedRecord<'sealed'> };
+  return (sealedAs ?? record) as AnyRecord;
+}
+
+export type { EpochKey };
+
+/** Writing sealable content needs the scope's current key, which this device does not hold yet. */
+export class KeyWaitError extends Error {
+  constructor(readonly scope: string) {
+    super(`waiting for a key of ${scope}`);
+  }
+}
+
+/** The scope a post is sealed under: a thread limited to one tier is that tier's; the rest of a thread follows it. */
+export async function scopeOfDraft(db: HearthDb, kind: string, body: Record<string, unknown>): Promise<Scope> {
+  const ofThread = (t: AnyRecord | undefined): Scope => (t?.kind === 'thread' && t.body.tiers?.length === 1 ? tierScope(t.body.tiers[0]) : 'all');
+  const ofPost = async (id: unknown): Promise<Scope> => {
+    if (typeof id !== 'string') return 'all';
+    const r = await db.records.get(id);
+    if (r?.kind === 'reply') return ofThread(await db.records.get(r.body.thread));
+    return ofThread(r);
+  };
+  if (kind === 'thread') return ofThread({ kind, body } as AnyRecord);
+  if (kind === 'reply' || kind === 'poll') return ofPost(body.thread);
+  if (kind === 'reaction' || kind === 'edit') return ofPost(body.target);
+  return 'all';
+}
+
+/**
+ * The key to seal a draft with: null when the scope has no epoch yet (content stays in clear until
+ * the creator's or an admin's device starts one); throws KeyWaitError when it has epochs but this
+ * device holds none of the newest.
+ */
+export async function sealingKey(db: HearthDb, cid: string, kind: string, body: Record<string, unknown>): Promise<EpochKey | null> {
+  if (!(kind in SEALABLE)) return null;
+  const state = await keyState(db, cid);
+  if (!state) return null;
+  const scope = await scopeOfDraft(db, kind, body);
+  if (!state.view.byScope.get(scope)?.length) return null;
+  const epoch = epochForSealing(state.view, scope, (id) => state.keys.has(id));
+  if (!epoch) throw new KeyWaitError(scope);
+  return state.keys.get(epoch.id)!;
+}
