@@ -39,6 +39,38 @@ export interface ThreadRow extends PostRow {
   pinned: boolean;
   /** Feed sort key: pinned threads first, then latest activity; -1 keeps deleted and hidden threads out of the feed. */
   rank: number;
+  /** The scope of a sealed thread this device holds no key for: shown as a locked card, never as text. */
+  locked?: string;
+}
+
+/** The feed row of a sealed thread this device cannot open: who and when, no words. */
+export function lockedThread(r: SignedRecord<'sealed'>, auth: Authority): ThreadRow | null {
+  if (r.body.of !== 'thread' || !auth.accepts(r)) return null;
+  return {
+    id: r.id,
+    cid: r.cid,
+    kind: 'thread',
+    thread: r.id,
+    parent: null,
+    author: r.author,
+    createdAt: r.ts,
+    title: null,
+    body: '',
+    quote: null,
+    mentions: [],
+    edits: 0,
+    editedAt: null,
+    deleted: false,
+    hidden: false,
+    tiers: [],
+    autoKey: null,
+    reactions: {},
+    replyCount: 0,
+    lastActivity: r.ts,
+    pinned: false,
+    rank: threadRank(false, r.ts),
+    locked: r.body.sealed.scope
+  };
 }
 
 const PIN_OFFSET = 2 ** 50;
@@ -167,6 +199,10 @@ export function projectCommunity(records: AnyRecord[], auth: Authority): { threa
     const related = byTarget.get(r.id) ?? [];
     return projectThread(projectPost(r, related, auth), repliesByThread.get(r.id) ?? [], related, auth, !shown.has(r));
   });
+  for (const r of records) {
+    const locked = r.kind === 'sealed' ? lockedThread(r, auth) : null;
+    if (locked) threads.push(locked);
+  }
   return { threads, replies };
 }
 

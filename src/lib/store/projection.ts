@@ -4,7 +4,7 @@
 // hold them equal.
 import Dexie from 'dexie';
 import { affectsAuthority, changedMembers, computeAuthority, type Authority } from '../domain/authority';
-import { isPost, projectCommunity, projectMember, projectMembers, projectPost, projectThread, type PostRow, type ThreadRow } from '../domain/posts';
+import { isPost, lockedThread, projectCommunity, projectMember, projectMembers, projectPost, projectThread, type PostRow, type ThreadRow } from '../domain/posts';
 import { targetOf, type AnyRecord, type SignedRecord } from '../domain/record';
 import { firstPerAutoKey } from '../domain/automation';
 import { isInteractionRoot, projectInteraction, projectRoots, type InteractionRoot, type InteractionRows } from '../domain/interaction';
@@ -253,6 +253,11 @@ export async function applyRecords(db: HearthDb, cid: string, records: AnyRecord
       const key = r.body.auto ? `${r.body.auto.rule}:${r.body.auto.key}` : null;
       const superseded = key !== null && !!autoThreads.get(key) && !autoThreads.get(key)!.has(r.id);
       threadRows.push(projectThread(projectPost(r, related, auth), replies, related, auth, superseded));
+    }
+    // Sealed threads this device cannot open yet: locked cards (replaced by the thread once opened).
+    for (const r of rows) {
+      const locked = r.kind === 'sealed' ? lockedThread(r, auth) : null;
+      if (locked) threadRows.push(locked);
     }
     await db.threads.bulkDelete(goneThreads);
     await db.threads.bulkPut(threadRows);

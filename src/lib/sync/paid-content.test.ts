@@ -85,9 +85,12 @@ describe('paid content stays paid', () => {
     // The shared document holds ciphertext only.
     expect(JSON.stringify([...a.records.values()])).not.toContain('GOLDTOKEN');
     expect(JSON.stringify([...a.records.values()])).not.toContain('OPENTOKEN');
-    const titles = async (db: HearthDb) => (await db.threads.where('cid').equals(cid).toArray()).map((t) => t.title).sort();
+    const titles = async (db: HearthDb) => (await db.threads.where('cid').equals(cid).toArray()).filter((t) => !t.locked).map((t) => t.title).sort();
+    const locked = async (db: HearthDb) => (await db.threads.where('cid').equals(cid).toArray()).filter((t) => t.locked).map((t) => t.locked);
     expect(await titles(alice.db)).toEqual(['Gold lesson', 'Open thread']);
     expect(await titles(bob.db)).toEqual(['Open thread']);
+    expect(await locked(bob.db)).toEqual(['tier:gold']); // a locked card: who and when, no words
+    expect(await locked(carol.db)).toEqual([]);
     expect(await titles(carol.db)).toEqual(['Gold lesson', 'Open thread']);
     expect(await everything(bob.db)).not.toContain('GOLDTOKEN');
 
