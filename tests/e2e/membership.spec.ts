@@ -2,6 +2,7 @@
 // expiry and moved to the free tier after it; a scheduled thread appears on time on another
 // member's device; a community file restores the whole community on a wiped device.
 import { expect, test } from '@playwright/test';
+import { readFileSync } from 'node:fs';
 import { createCommunity, createIdentity, joinFromLink, makeInvite, startThread, openDevice } from './journeys';
 
 const DAY = 86_400_000;
@@ -91,7 +92,7 @@ test('a scheduled thread appears at its time on another member’s device', asyn
   }
 });
 
-test('export, wipe and import give back the same community', async ({ browser, baseURL }) => {
+test('export, wipe and import give back the same community (the identity file restores the keys to read it)', async ({ browser, baseURL }) => {
   const alice = await openDevice(browser, baseURL!);
   const wiped = await openDevice(browser, baseURL!);
   try {
@@ -104,8 +105,15 @@ test('export, wipe and import give back the same community', async ({ browser, b
     const download = alice.page.waitForEvent('download');
     await alice.page.getByRole('button', { name: 'Export community file: Archive Club' }).click();
     const file = await (await download).path();
+    const identityDownload = alice.page.waitForEvent('download');
+    await alice.page.getByRole('button', { name: /Export identity file/ }).click();
+    const identityFile = await (await identityDownload).path();
 
-    await createIdentity(wiped.page, 'Alice again');
+    // A wiped device: the identity file first (content is sealed; only its members' keys open it), then the community.
+    await wiped.page.goto('/');
+    await wiped.page.getByLabel(/Language|语言/).selectOption('en');
+    await wiped.page.locator('#ob-import').setInputFiles({ name: 'id.json', mimeType: 'application/json', buffer: readFileSync(identityFile) });
+    await expect(wiped.page.getByRole('heading', { name: 'My communities' })).toBeVisible();
     await wiped.page.getByTestId('community-file-input').setInputFiles(file);
     await expect(wiped.page.getByTestId('community-file-result')).toContainText('records imported, 0 rejected', { timeout: 30_000 });
     await wiped.page.getByRole('link', { name: /Open Archive Club/ }).click();

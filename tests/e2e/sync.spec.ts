@@ -153,13 +153,17 @@ test('a newcomer joins and gets the history from the relay while the creator is 
     await expect(alice.page.getByText('Relay connected')).toBeVisible({ timeout: 15_000 });
     await startThread(alice.page, 'Kept by the relay', 'Read chapter one');
     await alice.page.waitForTimeout(1000);
-    await alice.context.close();
+    await alice.context.setOffline(true);
 
+    // The history arrives from the relay, sealed: Bob sees that it is there before he can read it.
     await createIdentity(bob.page, 'Bob');
     await joinFromLink(bob.page, link, 'Relay Readers');
-    await expect(bob.page.getByRole('link', { name: /Kept by the relay/ })).toBeVisible({ timeout: 20_000 });
+    await expect(bob.page.getByTestId('locked-row')).toHaveAccessibleName('Encrypted: waiting for a key from the creator or an admin', { timeout: 20_000 });
     await expect(bob.page.getByText('Relay connected')).toBeVisible();
     await expect(bob.page.getByTestId('member-row').or(bob.page.getByText(/2 members/))).toBeVisible();
+    // Alice's device comes back and shares the key, through the relay alone.
+    await alice.context.setOffline(false);
+    await expect(bob.page.getByRole('link', { name: /Kept by the relay/ })).toBeVisible({ timeout: 30_000 });
   } finally {
     await alice.context.close().catch(() => {});
     await bob.context.close();

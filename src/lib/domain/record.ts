@@ -66,7 +66,8 @@ export const SEALABLE = {
   edit: ['target'],
   question: [],
   answer: ['question'],
-  poll: ['thread'],
+  // A poll's thread is optional, so it stays inside the ciphertext (a ref in clear is always present).
+  poll: [],
   vote: ['poll'],
   challenge: [],
   checkin: ['challenge'],

@@ -1,0 +1,97 @@
+// Paid content stays paid, on real devices: content is sealed in the shared document, a Gold
+// member reads a Gold thread, a free member sees a locked card and holds no trace of its words.
+import { expect, test, type Page } from '@playwright/test';
+import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice, startThread } from './journeys';
+
+/** Every value of every object store of every IndexedDB database of the page, as text (bytes decoded). */
+function everythingStored(page: Page): Promise<string> {
+  return page.evaluate(async () => {
+    const out: string[] = [];
+    const decode = (v: unknown): unknown =>
+      v instanceof Uint8Array || v instanceof ArrayBuffer ? new TextDecoder('utf-8', { fatal: false }).decode(v) : v;
+    for (const info of await indexedDB.databases()) {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const open = indexedDB.open(info.name!);
+        open.onsuccess = () => resolve(open.result);
+        open.onerror = () => reject(open.error);
+      });
+      for (const name of [...db.objectStoreNames]) {
+        const rows = await new Promise<unknown[]>((resolve, reject) => {
+          const req = db.transaction(name).objectStore(name).getAll();
+          req.onsuccess = () => resolve(req.result);
+          req.onerror = () => reject(req.error);
+        });
+        for (const row of rows) out.push(JSON.stringify(row, (_k, v) => decode(v)));
+      }
+      db.close();
+    }
+    return out.join('\n');
+  });
+}
+
+test('a Gold thread is sealed: the Gold member reads it, the free member sees a locked card and holds none of its words', async ({ browser, baseURL }) => {
+  test.setTimeout(150_000);
+  const alice = await openDevice(browser, baseURL!);
+  const bob = await openDevice(browser, baseURL!);
+  const carol = await openDevice(browser, baseURL!);
+  const token = `GOLD-${Math.random().toString(36).slice(2, 10)}`;
+  try {
+    await createIdentity(alice.page, 'Alice');
+    await createCommunity(alice.page, 'Gold Studio');
+    await alice.page.getByRole('link', { name: /Members & invites/ }).click();
+    await alice.page.getByLabel('Tier name').fill('gold');
+    await alice.page.getByLabel('Price label').fill('¥99 / month');
+    await alice.page.getByLabel('Duration (days)').fill('30');
+    await alice.page.getByRole('button', { name: 'Save tier' }).click();
+    await expect(alice.page.getByText('¥99 / month')).toBeVisible();
+    const free = await makeInvite(alice.page, { label: 'free' });
+    await alice.page.getByLabel('Tier (optional)').fill('gold');
+    const gold = await makeInvite(alice.page, { label: 'gold' });
+
+    await createIdentity(bob.page, 'Bob');
+    await joinFromLink(bob.page, gold, 'Gold Studio');
+    await createIdentity(carol.page, 'Carol');
+    await joinFromLink(carol.page, free, 'Gold Studio');
+
+    // Alice writes one thread for everyone and one for Gold; both travel sealed.
+    await alice.page.getByRole('link', { name: /Gold Studio/ }).first().click();
+    await startThread(alice.page, 'Hello all', 'OPEN words for everyone');
+    await alice.page.getByRole('link', { name: /Gold Studio/ }).first().click();
+    await alice.page.getByRole('link', { name: /New thread/ }).click();
+    await alice.page.getByLabel('Title', { exact: true }).fill('Gold lesson');
+    await alice.page.getByLabel(/Write in Markdown/).fill(`The secret is ${token}`);
+    await alice.page.getByRole('checkbox', { name: 'gold' }).check();
+    await alice.page.getByRole('button', { name: 'Post thread' }).click();
+    await expect(alice.page.getByRole('heading', { level: 1, name: 'Gold lesson' })).toBeVisible();
+
+    await bob.page.getByRole('link', { name: /Gold Studio/ }).first().click();
+    await expect(bob.page.getByRole('link', { name: /Gold lesson/ })).toBeVisible({ timeout: 30_000 });
+    await bob.page.getByRole('link', { name: /Gold lesson/ }).click();
+    await expect(bob.page.getByText(token)).toBeVisible();
+
+    await carol.page.getByRole('link', { name: /Gold Studio/ }).first().click();
+    await expect(carol.page.getByRole('link', { name: /Hello all/ })).toBeVisible({ timeout: 30_000 });
+    await expect(carol.page.getByTestId('locked-row')).toHaveAccessibleName('gold members only', { timeout: 30_000 });
+    await expect(carol.page.getByRole('link', { name: /Gold lesson/ })).toHaveCount(0);
+    expect(await everythingStored(carol.page)).not.toContain(token);
+    // The words are nowhere in clear in the shared document either, on any device's stored updates.
+    const aliceStored = await alice.page.evaluate(async () => {
+      const db = await new Promise<IDBDatabase>((resolve) => {
+        const open = indexedDB.open('hearth');
+        open.onsuccess = () => resolve(open.result);
+      });
+      const rows = await new Promise<{ update: Uint8Array }[]>((resolve) => {
+        const req = db.transaction('docUpdates').objectStore('docUpdates').getAll();
+        req.onsuccess = () => resolve(req.result);
+      });
+      return rows.map((r) => new TextDecoder('utf-8', { fatal: false }).decode(r.update)).join('');
+    });
+    expect(aliceStored).toContain('sealed'); // the document holds sealed records…
+    expect(aliceStored).not.toContain('OPEN words for everyone'); // …and no content in clear
+    expect(aliceStored).not.toContain(token);
+  } finally {
+    await alice.context.close();
+    await bob.context.close();
+    await carol.context.close();
+  }
+});
