@@ -59,3 +59,21 @@ export async function openDevice(browser: Browser, baseURL: string) {
   const context = await browser.newContext({ baseURL, acceptDownloads: true });
   return { context, page: await context.newPage() };
 }
+
+/** The creator defines a paid tier on the members page. */
+export async function createTier(page: Page, name: string, price: string, days: string) {
+  if (!/\/members$/.test(new URL(page.url()).pathname)) await page.getByRole('link', { name: /Members & invites/ }).click();
+  await page.getByLabel('Tier name').fill(name);
+  await page.getByLabel('Price label').fill(price);
+  await page.getByLabel('Duration (days)').fill(days);
+  await page.getByRole('button', { name: 'Save tier' }).click();
+  await expect(page.getByText(price)).toBeVisible();
+}
+
+/** The creator sets the community's relay address on the members page. */
+export async function useRelay(page: Page, relay: string) {
+  await page.getByRole('link', { name: /Members & invites/ }).click();
+  await page.getByLabel(/Relay address/).fill(relay);
+  await page.getByRole('button', { name: 'Save addresses' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
+}

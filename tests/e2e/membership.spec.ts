@@ -3,7 +3,7 @@
 // member's device; a community file restores the whole community on a wiped device.
 import { expect, test } from '@playwright/test';
 import { readFileSync } from 'node:fs';
-import { createCommunity, createIdentity, joinFromLink, makeInvite, startThread, openDevice } from './journeys';
+import { createCommunity, createIdentity, createTier, joinFromLink, makeInvite, startThread, openDevice } from './journeys';
 
 const DAY = 86_400_000;
 
@@ -14,12 +14,7 @@ test('a tiered newcomer is welcomed, reminded before expiry and moved to the fre
   try {
     await createIdentity(alice.page, 'Alice');
     await createCommunity(alice.page, 'Gold Club');
-    await alice.page.getByRole('link', { name: /Members & invites/ }).click();
-    await alice.page.getByLabel('Tier name').fill('gold');
-    await alice.page.getByLabel('Price label').fill('¥99 / month');
-    await alice.page.getByLabel('Duration (days)').fill('30');
-    await alice.page.getByRole('button', { name: 'Save tier' }).click();
-    await expect(alice.page.getByText('¥99 / month')).toBeVisible();
+    await createTier(alice.page, 'gold', '¥99 / month', '30');
     await alice.page.getByLabel('Tier (optional)').fill('gold');
     const link = await makeInvite(alice.page, { label: 'gold members' });
     const home = alice.page.url().replace(/\/members$/, '');

@@ -1,7 +1,7 @@
 // Paid content stays paid, on real devices: content is sealed in the shared document, a Gold
 // member reads a Gold thread, a free member sees a locked card and holds no trace of its words.
 import { expect, test, type Page } from '@playwright/test';
-import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice, startThread } from './journeys';
+import { createCommunity, createIdentity, createTier, joinFromLink, makeInvite, openDevice, startThread } from './journeys';
 
 /** Every value of every object store of every IndexedDB database of the page, as text (bytes decoded). */
 function everythingStored(page: Page): Promise<string> {
@@ -38,12 +38,7 @@ test('a Gold thread is sealed: the Gold member reads it, the free member sees a 
   try {
     await createIdentity(alice.page, 'Alice');
     await createCommunity(alice.page, 'Gold Studio');
-    await alice.page.getByRole('link', { name: /Members & invites/ }).click();
-    await alice.page.getByLabel('Tier name').fill('gold');
-    await alice.page.getByLabel('Price label').fill('¥99 / month');
-    await alice.page.getByLabel('Duration (days)').fill('30');
-    await alice.page.getByRole('button', { name: 'Save tier' }).click();
-    await expect(alice.page.getByText('¥99 / month')).toBeVisible();
+    await createTier(alice.page, 'gold', '¥99 / month', '30');
     const free = await makeInvite(alice.page, { label: 'free' });
     await alice.page.getByLabel('Tier (optional)').fill('gold');
     const gold = await makeInvite(alice.page, { label: 'gold' });

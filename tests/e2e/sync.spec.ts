@@ -1,7 +1,7 @@
 // Two people on two devices (separate browser contexts: separate storage, no shared
 // BroadcastChannel), connected only by WebRTC through the local signaling server.
 import { expect, test, type Page } from '@playwright/test';
-import { createCommunity, createIdentity, joinFromLink, makeInvite, sendReply, startThread, openDevice } from './journeys';
+import { createCommunity, createIdentity, useRelay, joinFromLink, makeInvite, sendReply, startThread, openDevice } from './journeys';
 
 
 async function openThread(page: Page, title: string) {
@@ -144,10 +144,7 @@ test('a newcomer joins and gets the history from the relay while the creator is 
   try {
     await createIdentity(alice.page, 'Alice');
     await createCommunity(alice.page, 'Relay Readers', 'Books, slowly');
-    await alice.page.getByRole('link', { name: /Members & invites/ }).click();
-    await alice.page.getByLabel(/Relay address/).fill(relay);
-    await alice.page.getByRole('button', { name: 'Save addresses' }).click();
-    await expect(alice.page.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
+    await useRelay(alice.page, relay);
     const link = await makeInvite(alice.page, { label: 'relay' });
     await alice.page.getByRole('link', { name: /Relay Readers/ }).click();
     await expect(alice.page.getByText('Relay connected')).toBeVisible({ timeout: 15_000 });
@@ -266,10 +263,7 @@ test('a newcomer on a one-use invite waits while the creator is offline and is c
   try {
     await createIdentity(alice.page, 'Alice');
     await createCommunity(alice.page, 'Patient Club', 'One seat at a time');
-    await alice.page.getByRole('link', { name: /Members & invites/ }).click();
-    await alice.page.getByLabel(/Relay address/).fill(relay);
-    await alice.page.getByRole('button', { name: 'Save addresses' }).click();
-    await expect(alice.page.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
+    await useRelay(alice.page, relay);
     const link = await makeInvite(alice.page, { label: 'one seat', maxUses: '1' });
     await alice.page.getByRole('link', { name: /Patient Club/ }).click();
     await expect(alice.page.getByText('Relay connected')).toBeVisible({ timeout: 15_000 });

@@ -7,7 +7,7 @@ import { MAX_WRAPS, WRAP_TAG_LENGTH, type BodyOf } from '../domain/record';
 import { wrapTag, type EpochView } from '../domain/epochs';
 import type { Scope } from '../domain/scopes';
 import { fromBase64Url, sha256, toBase64Url } from './encoding';
-import { ephemeralKeyPair, montgomeryBatch, sharedSecrets, type MemberBoxKey } from './member-box';
+import { ephemeralKeyPair, montgomeryBatch, sharedSecrets, type MemberBoxKey, derivedKey } from './member-box';
 
 /** One epoch key a member holds. */
 export interface EpochKey {
@@ -34,15 +34,8 @@ function wrapInfo(cid: string, scope: string, epoch: string, recipient: string):
   return encoder.encode(`hearth/epoch-key/v1\u0000${cid}\u0000${scope}\u0000${epoch}\u0000${recipient}`);
 }
 
-async function keyEncryptionKey(shared: Uint8Array, epk: Uint8Array, info: Uint8Array): Promise<CryptoKey> {
-  const ikm = await crypto.subtle.importKey('raw', shared as BufferSource, 'HKDF', false, ['deriveKey']);
-  return crypto.subtle.deriveKey(
-    { name: 'HKDF', hash: 'SHA-256', salt: epk as BufferSource, info: info as BufferSource },
-    ikm,
-    { name: 'AES-KW', length: 256 },
-    false,
-    ['wrapKey', 'unwrapKey']
-  );
+function keyEncryptionKey(shared: Uint8Array, epk: Uint8Array, info: Uint8Array): Promise<CryptoKey> {
+  return derivedKey(shared, epk, info, 'AES-KW', ['wrapKey', 'unwrapKey']);
 }
 
 interface WrapTarget {

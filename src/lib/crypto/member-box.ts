@@ -134,3 +134,13 @@ export function sharedSecret(secret: Uint8Array, publicKey: Uint8Array): Uint8Ar
     return null;
   }
 }
+
+/**
+ * A one-use symmetric key from an X25519 shared secret: HKDF-SHA-256 with the ephemeral public key
+ * as salt and `info` binding what the key is for (a survey response, an epoch wrap), so a key never
+ * serves two purposes.
+ */
+export async function derivedKey(shared: Uint8Array, salt: Uint8Array, info: Uint8Array, algorithm: 'AES-GCM' | 'AES-KW', usages: KeyUsage[]): Promise<CryptoKey> {
+  const ikm = await crypto.subtle.importKey('raw', shared as BufferSource, 'HKDF', false, ['deriveKey']);
+  return crypto.subtle.deriveKey({ name: 'HKDF', hash: 'SHA-256', salt: salt as BufferSource, info: info as BufferSource }, ikm, { name: algorithm, length: 256 }, false, usages);
+}

@@ -6,7 +6,7 @@
 import type { BodyOf, SignedRecord } from '../domain/record';
 import { fromBase64Url, toBase64Url } from './encoding';
 import type { Identity } from './identity';
-import { ephemeralKeyPair, memberBoxKeyOf, montgomeryOf, sharedSecret, type MemberBoxKey } from './member-box';
+import { ephemeralKeyPair, memberBoxKeyOf, montgomeryOf, sharedSecret, type MemberBoxKey, derivedKey } from './member-box';
 
 export { seedFromPkcs8 } from './member-box';
 
@@ -41,15 +41,8 @@ function contentAad(survey: string, author: string, epk: string): Uint8Array {
 }
 
 async function wrappingKey(shared: Uint8Array, epk: Uint8Array, recipient: string, survey: string): Promise<CryptoKey> {
-  const ikm = await crypto.subtle.importKey('raw', shared as BufferSource, 'HKDF', false, ['deriveKey']);
   const info = new Uint8Array([...INFO, 0, ...new TextEncoder().encode(`${survey}\u0000${recipient}`)]);
-  return crypto.subtle.deriveKey(
-    { name: 'HKDF', hash: 'SHA-256', salt: epk as BufferSource, info: info as BufferSource },
-    ikm,
-    { name: 'AES-GCM', length: 256 },
-    false,
-    ['encrypt', 'decrypt']
-  );
+  return derivedKey(shared, epk, info, 'AES-GCM', ['encrypt', 'decrypt']);
 }
 
 /** Encrypts answers for the survey's recipients; the result is a `survey-response` body ready to seal. */
