@@ -6,8 +6,8 @@
 // Benchmarks never fail on a time. A sync figure whose end state is never reached is printed with
 // "value": null and an "error"; any other step that cannot be carried out fails the run.
 // The gate figures (gate.*) flood a page with one member's 20,000 threads from a Node peer (tests/bench/gate-figures.ts).
-// Usage: npm run bench [-- --no-build] [--rebuild] [--only se-bicycles-meta|generated-10k|sync|search|gate] [--no-sync] [--no-search]
-//        [--no-gate] [--no-analysis] [--port 4399]
+// Usage: npm run bench [-- --no-build] [--rebuild] [--only se-bicycles-meta|generated-10k|sync|search|gate|crypto] [--no-sync]
+//        [--no-search] [--no-gate] [--no-crypto] [--no-analysis] [--port 4399]
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -54,10 +54,10 @@ const GATE_BASE = `http://127.0.0.1:${GATE_PORT}`;
 /** Restarts of the browser for the cold offline start; the median is reported. */
 const COLD_RUNS = 3;
 
-const only = args.includes('--only') ? (args[args.indexOf('--only') + 1] as DatasetName | 'sync' | 'search' | 'gate') : null;
+const only = args.includes('--only') ? (args[args.indexOf('--only') + 1] as DatasetName | 'sync' | 'search' | 'gate' | 'crypto') : null;
 const log = (line: string) => console.error(`[bench] ${line}`);
-if (only && only !== 'sync' && only !== 'search' && only !== 'gate' && !DATASETS.includes(only)) {
-  console.error(`--only takes one of ${[...DATASETS, 'sync', 'search', 'gate'].join(', ')}`);
+if (only && only !== 'sync' && only !== 'search' && only !== 'gate' && only !== 'crypto' && !DATASETS.includes(only)) {
+  console.error(`--only takes one of ${[...DATASETS, 'sync', 'search', 'gate', 'crypto'].join(', ')}`);
   process.exit(2);
 }
 const runSync = (only === null || only === 'sync') && !args.includes('--no-sync');
@@ -177,7 +177,7 @@ async function benchDataset(name: DatasetName, file: string, first: boolean) {
 
 async function main() {
   const started = Date.now();
-  const names = only === 'sync' || only === 'search' || only === 'gate' ? [] : only ? [only] : DATASETS;
+  const names = only === 'sync' || only === 'search' || only === 'gate' || only === 'crypto' ? [] : only ? [only] : DATASETS;
   const datasets = [];
   for (const name of names) datasets.push(await ensureDataset(name, { log }));
   const syncData = runSync ? await ensureDataset(SE_DATA_NAME, { log }) : null;
@@ -234,6 +234,12 @@ async function main() {
     }
   } finally {
     if (app) rmSync(app, { recursive: true, force: true });
+  }
+  // Read-access crypto figures (crypto.*): rotation for 10,000 members, sealing and opening, in Node.
+  if ((only === null || only === 'crypto') && !args.includes('--no-crypto')) {
+    const child = spawnSync(process.execPath, ['--import', 'tsx', 'tests/bench/crypto-figures.ts'], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+    for (const line of child.stdout.split('\n')) if (line.startsWith('{')) console.log(line);
+    if (child.status !== 0) log(`crypto figures failed (exit ${child.status}): ${child.stderr.slice(-500)}`);
   }
   // Search figures (search.*): the generated community grown to 50,000 posts (tests/bench/search-figures.ts).
   if ((only === null || only === 'search') && !args.includes('--no-search')) await searchFigures({ emit, log });
