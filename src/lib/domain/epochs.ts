@@ -254,3 +254,12 @@ export function scopeStatus(view: EpochView, ctx: ScopeContext, scope: Scope, no
   if (newest && ctx.rotateDays !== null && now >= newest.ts + ctx.rotateDays * DAY) due.push({ kind: 'schedule', since: newest.ts + ctx.rotateDays * DAY });
   return { scope, epochs, current, entitled, due, missing };
 }
+
+/** A scope's key as the staff view shows it: since when, how many of the entitled hold it, who waits. */
+export interface ScopeKeyRow {
+  scope: string;
+  since: number | null;
+  holders: number;
+  entitled: number;
+  waiting: string[];
+}

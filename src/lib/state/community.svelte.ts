@@ -3,7 +3,9 @@ import Dexie from 'dexie';
 import { randomId } from '../crypto/encoding';
 import { sealRecord } from '../crypto/record-seal';
 import { headsOf, sealNext } from '../store/record-chain';
-import { KeyWaitError } from '../store/keyring';
+import { KeyWaitError, keyState } from '../store/keyring';
+import { knownScopes } from '../domain/scopes';
+import { scopeStatus, type ScopeKeyRow } from '../domain/epochs';
 import type { Identity } from '../crypto/identity';
 import { extractMentions } from '../domain/mentions';
 import type { MemberRow, PostRow, ThreadRow } from '../domain/posts';
@@ -90,6 +92,25 @@ export class CommunityState {
   readonly coverage: Live<Coverage | null>;
   /** My join, while it waits for an admit (limited invites). */
   readonly pending: Live<{ invite: string; inviter: string } | null>;
+
+  /** Each scope's current key: since when, how many of the entitled hold it, who waits (staff view). */
+  keyStatus(): Live<ScopeKeyRow[]> {
+    return new Live<ScopeKeyRow[]>(() => {
+      const now = this.now;
+      return async () => {
+        await this.db.records.where('[cid+kind]').equals([this.cid, 'key']).count(); // re-run when keys change
+        await this.db.records.where('[cid+kind]').equals([this.cid, 'key-share']).count();
+        const state = await keyState(this.db, this.cid);
+        if (!state) return [];
+        return knownScopes(state.ctx, state.view.byScope.keys()).map((scope) => {
+          const status = scopeStatus(state.view, state.ctx, scope, now);
+          const newest = status.current[0];
+          const waiting = new Set(status.missing.flatMap((m) => m.members));
+          return { scope, since: newest?.ts ?? null, holders: status.entitled.length - waiting.size, entitled: status.entitled.length, waiting: [...waiting] };
+        });
+      };
+    }, []);
+  }
   readonly names = $derived(new Map(this.membersList().map((m) => [m.key, m.name])));
   /**
    * Who is online: peers whose signed presence verified (PeerSync) and who are current members
