@@ -1,7 +1,24 @@
 // Paid content stays paid, on real devices: content is sealed in the shared document, a Gold
 // member reads a Gold thread, a free member sees a locked card and holds no trace of its words.
 import { expect, test, type Page } from '@playwright/test';
-import { createCommunity, createIdentity, createTier, joinFromLink, makeInvite, openDevice, startThread } from './journeys';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createCommunity, createIdentity, createTier, joinFromLink, makeInvite, openDevice, startThread, useRelay } from './journeys';
+
+/** Every file the e2e relays keep (tests/playwright.config.ts: tmpdir/hearth-e2e-relay-<pid>), as text. */
+function relayFiles(): string {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else out.push(readFileSync(path).toString('latin1'));
+    }
+  };
+  for (const name of readdirSync(tmpdir())) if (name.startsWith('hearth-e2e-relay-')) walk(join(tmpdir(), name));
+  return out.join('\n');
+}
 
 /** Every value of every object store of every IndexedDB database of the page, as text (bytes decoded). */
 function everythingStored(page: Page): Promise<string> {
@@ -35,9 +52,11 @@ test('a Gold thread is sealed: the Gold member reads it, the free member sees a 
   const bob = await openDevice(browser, baseURL!);
   const carol = await openDevice(browser, baseURL!);
   const token = `GOLD-${Math.random().toString(36).slice(2, 10)}`;
+  const relay = `ws://127.0.0.1:${process.env.E2E_RELAY_PORT ?? 4457}`;
   try {
     await createIdentity(alice.page, 'Alice');
     await createCommunity(alice.page, 'Gold Studio');
+    await useRelay(alice.page, relay);
     await createTier(alice.page, 'gold', '¥99 / month', '30');
     const free = await makeInvite(alice.page, { label: 'free' });
     await alice.page.getByLabel('Tier (optional)').fill('gold');
@@ -84,6 +103,17 @@ test('a Gold thread is sealed: the Gold member reads it, the free member sees a 
     expect(aliceStored).toContain('sealed'); // the document holds sealed records…
     expect(aliceStored).not.toContain('OPEN words for everyone'); // …and no content in clear
     expect(aliceStored).not.toContain(token);
+    // Nor on the relay's disk (its LevelDB files, of this and earlier runs): it stores the genesis in
+    // clear (the community's name is there), the Gold words never.
+    // Alice's profile (in clear) is written after her Gold thread over the same relay connection: once
+    // the relay holds it, it holds the thread too.
+    const marker = `BIO-${token}`.replace('GOLD-', '');
+    await alice.page.getByRole('link', { name: /Members & invites/ }).click();
+    await alice.page.getByLabel('About me').fill(marker);
+    await alice.page.getByRole('button', { name: 'Save profile' }).click();
+    await expect.poll(() => relayFiles().includes(marker), { timeout: 30_000 }).toBe(true);
+    expect(relayFiles()).toContain('Gold Studio');
+    expect(relayFiles()).not.toContain(token);
   } finally {
     await alice.context.close();
     await bob.context.close();
