@@ -7,6 +7,7 @@ import type { AnyRecord, SignedRecord } from '../domain/record';
 import type { HearthDb } from '../store/db';
 import { authorityOf } from '../store/projection';
 import { sealNext } from '../store/record-chain';
+import { keyState } from '../store/keyring';
 import type { CommunityDoc } from '../sync/community-doc';
 
 /** At most one checkpoint per device this often: each is a record every device keeps. */
@@ -47,6 +48,8 @@ export interface Coverage {
   held: number;
   /** At least this many, by the newest staff checkpoint (null: none received yet). */
   expected: number | null;
+  /** Key records refused (forged, wrapping for someone not entitled, replayed epochs, reused parts). */
+  keysRejected: number;
 }
 
 export async function coverageOf(db: HearthDb, cid: string): Promise<Coverage> {
@@ -57,5 +60,6 @@ export async function coverageOf(db: HearthDb, cid: string): Promise<Coverage> {
     authorityOf(db, cid)
   ]);
   const latest = auth ? latestCheckpoint(checkpoints, auth) : null;
-  return { have, held, expected: latest?.body.records ?? null };
+  const keys = await keyState(db, cid);
+  return { have, held, expected: latest?.body.records ?? null, keysRejected: keys?.view.rejected.length ?? 0 };
 }

@@ -70,6 +70,7 @@ export const en = {
   'community.rejected': '{count} records were rejected by the validation gate and are not shown.',
   'community.junk': '{count} pieces of data that are not records ({kb} KB) were sent by a peer and dropped: not stored, not passed on.',
   'community.malformed': '{count} unreadable messages from peers were ignored.',
+  'community.keys_rejected': '{count} key records were refused (not from the creator or an admin, for someone not entitled, or replayed).',
   'community.missing': 'Still receiving history: this device has {have} records; the creator’s or an admin’s device had at least {expected}. Stay online with a member or the relay.',
   'community.held': '{count} records held back: a member wrote more in an hour than their trust level allows. They are kept but not shown.',
   'community.unreadable': '{count} stored updates could not be read and were skipped.',

@@ -72,6 +72,7 @@ export const zhCN: Record<MessageKey, string> = {
   'community.rejected': '有 {count} 条记录未通过校验，未予显示。',
   'community.junk': '其他节点发来 {count} 段不属于记录的数据（{kb} KB），已丢弃：不保存，也不转发。',
   'community.malformed': '已忽略 {count} 条无法读取的节点消息。',
+  'community.keys_rejected': '已拒绝 {count} 条密钥记录（并非来自创建者或管理员、发给无权限的人，或是重放）。',
   'community.missing': '仍在接收历史内容：本设备有 {have} 条记录，创建者或管理员的设备至少有 {expected} 条。请与成员或中继保持连接。',
   'community.held': '有 {count} 条记录被暂缓显示：某位成员一小时内发布的数量超过其信任等级的上限。这些记录已保存，但不显示。',
   'community.unreadable': '有 {count} 条本地更新无法读取，已跳过。',
