@@ -78,12 +78,11 @@ test('a Gold thread is sealed: the Gold member reads it, the free member sees a 
     await alice.page.getByRole('button', { name: 'Post thread' }).click();
     await expect(alice.page.getByRole('heading', { level: 1, name: 'Gold lesson' })).toBeVisible();
 
-    await bob.page.getByRole('link', { name: /Gold Studio/ }).first().click();
+    // Bob and Carol are on the community's page since they joined.
     await expect(bob.page.getByRole('link', { name: /Gold lesson/ })).toBeVisible({ timeout: 30_000 });
     await bob.page.getByRole('link', { name: /Gold lesson/ }).click();
     await expect(bob.page.getByText(token)).toBeVisible();
 
-    await carol.page.getByRole('link', { name: /Gold Studio/ }).first().click();
     await expect(carol.page.getByRole('link', { name: /Hello all/ })).toBeVisible({ timeout: 30_000 });
     await expect(carol.page.getByTestId('locked-row')).toHaveAccessibleName('gold members only', { timeout: 30_000 });
     await expect(carol.page.getByRole('link', { name: /Gold lesson/ })).toHaveCount(0);
@@ -108,6 +107,7 @@ test('a Gold thread is sealed: the Gold member reads it, the free member sees a 
     // Alice's profile (in clear) is written after her Gold thread over the same relay connection: once
     // the relay holds it, it holds the thread too.
     const marker = `BIO-${token}`.replace('GOLD-', '');
+    await alice.page.getByRole('link', { name: /Gold Studio/ }).first().click();
     await alice.page.getByRole('link', { name: /Members & invites/ }).click();
     await alice.page.getByLabel('About me').fill(marker);
     await alice.page.getByRole('button', { name: 'Save profile' }).click();

@@ -277,13 +277,14 @@ test('a newcomer on a one-use invite waits while the creator is offline and is c
     await bob.page.getByRole('button', { name: 'Join community' }).click();
     await expect(bob.page.getByRole('heading', { level: 1, name: /Patient Club/ })).toBeVisible({ timeout: 30_000 });
     await expect(bob.page.getByTestId('pending-join')).toContainText('waits for Alice or an admin');
-    await expect(bob.page.getByRole('link', { name: /Seat taken\?/ })).toBeVisible({ timeout: 20_000 });
-    await bob.page.getByRole('link', { name: /Seat taken\?/ }).click();
-    await sendReplyUnconfirmed(bob.page, 'Hi, Bob here');
+    // The history is there, sealed: he has no key until a staff device confirms him.
+    await expect(bob.page.getByTestId('locked-row')).toHaveAccessibleName('Encrypted: waiting for a key from the creator or an admin', { timeout: 20_000 });
 
-    // Alice comes back: her device admits Bob's join, and his reply shows on both devices.
+    // Alice comes back: her device admits Bob's join and shares the key; he reads and replies.
     await alice.context.setOffline(false);
-    await expect(bob.page.getByTestId('post').filter({ hasText: 'Hi, Bob here' })).toBeVisible({ timeout: 30_000 });
+    await expect(bob.page.getByRole('link', { name: /Seat taken\?/ })).toBeVisible({ timeout: 30_000 });
+    await bob.page.getByRole('link', { name: /Seat taken\?/ }).click();
+    await sendReply(bob.page, 'Hi, Bob here');
     await expect(alice.page.getByText('Hi, Bob here')).toBeVisible({ timeout: 30_000 });
     await bob.page.getByRole('link', { name: /Patient Club/ }).first().click();
     await expect(bob.page.getByTestId('pending-join')).toHaveCount(0);
@@ -292,10 +293,3 @@ test('a newcomer on a one-use invite waits while the creator is offline and is c
     await bob.context.close();
   }
 });
-
-/** A reply written while the member's join waits for confirmation: sent, but not shown yet. */
-async function sendReplyUnconfirmed(page: Page, text: string) {
-  await page.locator('#reply-body').fill(text);
-  await page.getByRole('button', { name: 'Send reply' }).click();
-  await expect(page.locator('#reply-body')).toHaveValue('');
-}

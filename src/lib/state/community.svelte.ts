@@ -3,7 +3,9 @@ import Dexie from 'dexie';
 import { randomId } from '../crypto/encoding';
 import { sealRecord } from '../crypto/record-seal';
 import { headsOf, sealNext } from '../store/record-chain';
-import { KeyWaitError, keyState } from '../store/keyring';
+import { KeyWaitError, keyState, scopeOfDraft } from '../store/keyring';
+import { maintainKeys } from '../automation/keys';
+import { SEALABLE } from '../domain/record';
 import { knownScopes } from '../domain/scopes';
 import { scopeStatus, type ScopeKeyRow } from '../domain/epochs';
 import type { Identity } from '../crypto/identity';
@@ -71,7 +73,10 @@ export async function createCommunity(
   if (!first.ok) return first;
   const profile = await sealNext(db, identity, { kind: 'profile', cid, ts: now, body: { name: memberName } });
   const second = await doc.append(profile);
-  return second.ok ? { ok: true, cid } : second;
+  if (!second.ok) return second;
+  // The first epoch of the `all` scope from the start: nothing is ever posted in clear.
+  await maintainKeys(db, doc, identity, now);
+  return { ok: true, cid };
 }
 
 export class CommunityState {
@@ -384,6 +389,12 @@ export class CommunityState {
     const refused = await this.postingCheck(kind, body as AnyRecord['body'], ts);
     if (refused) return refused;
     const doc = this.doc ?? (await openCommunityDoc(this.db, this.cid));
+    // A scope's first post by staff starts its first epoch (a new tier's, say) rather than going out in clear.
+    if (kind in SEALABLE && this.isStaff) {
+      const state = await keyState(this.db, this.cid);
+      const scope = await scopeOfDraft(this.db, kind, body as Record<string, unknown>);
+      if (!state?.view.byScope.get(scope)?.length) await maintainKeys(this.db, doc, this.identity);
+    }
     let record: SignedRecord;
     try {
       record = await sealNext(this.db, this.identity, { kind, cid: this.cid, ts, body });

@@ -60,8 +60,11 @@ export function keyState(db: HearthDb, cid: string): Promise<KeyState | null> {
   if (!perDb) states.set(db, (perDb = new Map()));
   let s = perDb.get(cid);
   if (!s) {
-    s = computeKeyState(db, cid).catch((error) => {
-      console.error('key state', error);
+    // Computed outside whatever Dexie zone asked (a liveQuery may not write, and this stores keys):
+    // a timer callback starts in the global zone.
+    s = new Promise<KeyState | null>((resolve, reject) => setTimeout(() => computeKeyState(db, cid).then(resolve, reject))).catch((error) => {
+      perDb.delete(cid); // a failure is not remembered: the next ask tries again
+      console.error('key state', error instanceof Error ? `${error.name}: ${error.message}\n${error.stack}` : error);
       return null;
     });
     perDb.set(cid, s);
