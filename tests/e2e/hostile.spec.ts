@@ -310,7 +310,10 @@ test('20,000 valid threads from one member in one update keep the page responsiv
   const tasks = await alice.page.evaluate((t) => (window as unknown as { __longTasks: { start: number; duration: number }[] }).__longTasks.filter((x) => x.start >= t), t0);
   const longest = Math.max(0, ...tasks.map((x) => x.duration));
   console.log(`flood: ${tasks.length} long tasks on Alice's page, longest ${longest.toFixed(0)} ms, total ${tasks.reduce((n, x) => n + x.duration, 0).toFixed(0)} ms`);
-  expect.soft(longest, 'longest main-thread task on Alice’s page while the flood arrives (ms)').toBeLessThanOrEqual(200);
+  // Before the slicing and quotas: 4–13 s. The figure itself is `gate.flood_20k_max_task_ms` (npm run
+  // bench, one receiving page); here two browsers and the Node peer share two cores, so the bound only
+  // tells a frozen page from a responsive one.
+  expect.soft(longest, 'longest main-thread task on Alice’s page while the flood arrives (ms)').toBeLessThanOrEqual(500);
 
   // Alice can still write and see her own reply at once.
   await alice.page.goto(w.cornerUrl);
