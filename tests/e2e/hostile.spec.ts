@@ -1,6 +1,7 @@
 // An attacker who holds only what an invite link gives (room secret, signed invite, genesis), as a Node
 // y-webrtc peer (hostile-peer.ts), against two real Chromium devices: what each device shows after each attack.
 import { expect, test, type Browser, type Page } from '@playwright/test';
+import * as Y from 'yjs';
 import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice, sendReply, startThread } from './journeys';
 import { hostilePeer, sealThreads, type HostilePeer } from './hostile-peer';
 import { observeLongTasks } from './seed';
@@ -226,6 +227,15 @@ test('a banned member cannot post by backdating, and a new key cannot join throu
       expect.soft(await roleShown(page, cid, `Mallory new key ${proof}`), `${who}: the new key (proof "${proof}") is no member`).toBeNull();
     }
   }
+
+  // What Alice writes after the ban reaches the banned peer only as ciphertext (paid content: sealed).
+  const token = `AFTER-BAN-${Math.random().toString(36).slice(2, 10)}`;
+  const sealedThreads = () => peer.list('sealed').filter((r) => (r as SignedRecord<'sealed'>).body.of === 'thread').length;
+  const sealedBefore = sealedThreads();
+  await alice.page.goto(`/c/${cid}`);
+  await startThread(alice.page, 'After the ban', `Only for members: ${token}`);
+  await peer.waitFor('Alice’s new thread', () => sealedThreads() > sealedBefore);
+  expect(Buffer.from(Y.encodeStateAsUpdate(peer.doc)).includes(token), 'the token in the bytes the banned peer holds').toBe(false);
 });
 
 test('a newcomer syncing from the creator sees every thread after a peer re-set each record as a twin with an extra field', async ({ browser, baseURL }) => {
