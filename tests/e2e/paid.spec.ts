@@ -114,6 +114,14 @@ test('a Gold thread is sealed: the Gold member reads it, the free member sees a 
     await expect.poll(() => relayFiles().includes(marker), { timeout: 30_000 }).toBe(true);
     expect(relayFiles()).toContain('Gold Studio');
     expect(relayFiles()).not.toContain(token);
+
+    // The audit log lists the authority actions from the signed records, keys included.
+    await alice.page.getByRole('link', { name: 'Audit log' }).click();
+    const log = alice.page.getByTestId('audit-entry');
+    await expect(log.filter({ hasText: 'Alice defined the tier gold (¥99 / month)' })).toHaveCount(1);
+    await expect(log.filter({ hasText: 'Alice started a new key for Tier gold' }).first()).toBeVisible();
+    await expect(log.filter({ hasText: 'Alice started a new key for Everyone (start)' })).toHaveCount(1);
+    await expect(log.filter({ hasText: /Alice shared the key of Everyone with 1 members/ }).first()).toBeVisible();
   } finally {
     await alice.context.close();
     await bob.context.close();

@@ -8,6 +8,12 @@ import { maintainKeys } from '../automation/keys';
 import { SEALABLE } from '../domain/record';
 import { knownScopes } from '../domain/scopes';
 import { scopeStatus, type ScopeKeyRow } from '../domain/epochs';
+import { auditEntries, type AuditEntry } from '../domain/audit';
+import { pseudonym } from '../crypto/pseudonym';
+import { recordsOfKinds } from '../store/db';
+
+/** Record kinds the audit log reads. */
+const AUDIT_KINDS = ['grant', 'ban', 'hide', 'invite', 'tombstone', 'admit', 'key', 'key-share', 'payment', 'tier', 'settings', 'trust-lock', 'slowmode', 'pin'] as const;
 import type { Identity } from '../crypto/identity';
 import { extractMentions } from '../domain/mentions';
 import type { MemberRow, PostRow, ThreadRow } from '../domain/posts';
@@ -97,6 +103,28 @@ export class CommunityState {
   readonly coverage: Live<Coverage | null>;
   /** My join, while it waits for an admit (limited invites). */
   readonly pending: Live<{ invite: string; inviter: string } | null>;
+
+  /** The audit log: authority actions from the signed records, newest first. */
+  audit(): Live<AuditEntry[]> {
+    return new Live<AuditEntry[]>(() => {
+      const cid = this.cid;
+      return async () => {
+        const [records, auth] = await Promise.all([recordsOfKinds(this.db, cid, AUDIT_KINDS), authorityOf(this.db, cid)]);
+        return auth ? auditEntries(records, auth) : [];
+      };
+    }, []);
+  }
+
+  /** How exports name members: their ids, or pseudonyms stable on this device (a local salt per community). */
+  async exportIds(pseudonymise: boolean): Promise<(key: string) => string> {
+    if (!pseudonymise) return (key) => key;
+    const saltKey = `pseudonym-salt:${this.cid}`;
+    let salt = (await this.db.settings.get(saltKey))?.value;
+    if (typeof salt !== 'string') await this.db.settings.put({ key: saltKey, value: (salt = randomId(16)) });
+    const keys = new Set(this.members.value.map((m) => m.key));
+    const names = new Map(await Promise.all([...keys].map(async (k) => [k, await pseudonym(salt as string, k)] as const)));
+    return (key) => names.get(key) ?? key; // not a member: a post's id, nothing personal
+  }
 
   /** Each scope's current key: since when, how many of the entitled hold it, who waits (staff view). */
   keyStatus(): Live<ScopeKeyRow[]> {
