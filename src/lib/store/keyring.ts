@@ -9,7 +9,7 @@ import { acceptedKeys, buildKeyring, type EpochKey, type Keyring } from '../cryp
 import { openContent } from '../crypto/content-seal';
 import { seedFromPkcs8, type MemberBoxKey } from '../crypto/member-box';
 import { epochForSealing, validKeyRecords, type EpochView } from '../domain/epochs';
-import { scopeContext, tierScope, type Scope, type ScopeContext } from '../domain/scopes';
+import { isEntitled, parseScope, scopeContext, tierScope, type Scope, type ScopeContext } from '../domain/scopes';
 import { SEALABLE, type AnyRecord, type SignedRecord } from '../domain/record';
 import { recordsOfKinds, type HearthDb, type StoredRecord } from './db';
 import { authorityOf } from './projection';
@@ -100,11 +100,15 @@ export async function openSealed(db: HearthDb, cid: string, records: AnyRecord[]
   if (!records.some((r) => r.kind === 'sealed')) return records;
   const state = await keyState(db, cid);
   if (!state?.keys.size) return records;
-  return Promise.all(records.map((r) => (r.kind === 'sealed' ? openOne(r, state.keys) : r)));
+  return Promise.all(records.map((r) => (r.kind === 'sealed' ? openOne(r, state) : r)));
 }
 
-async function openOne(r: SignedRecord<'sealed'>, keys: Keyring): Promise<AnyRecord> {
-  const opened = await openContent(r, keys);
+async function openOne(r: SignedRecord<'sealed'>, state: KeyState): Promise<AnyRecord> {
+  // Written under a scope its author was not entitled to then (a lapsed member who kept an old key):
+  // not opened, so it is never shown, whoever can decrypt it.
+  const scope = parseScope(r.body.sealed.scope);
+  if (!scope || !isEntitled(state.ctx, r.author, scope, r.ts)) return r;
+  const opened = await openContent(r, state.keys);
   if (!opened.ok) return r;
   return { id: r.id, kind: opened.value.kind, cid: r.cid, author: r.author, ts: r.ts, ...(r.prev === undefined ? {} : { prev: r.prev }), body: opened.value.body, sig: r.sig, sealedAs: r } as OpenedRecord;
 }
@@ -118,7 +122,7 @@ export async function reopenSealed(db: HearthDb, cid: string): Promise<AnyRecord
   for (const row of sealed) {
     if (!state.keys.has(row.body.sealed.epoch)) continue;
     const { target: _t, held: _h, ...record } = row;
-    const r = await openOne(record as SignedRecord<'sealed'>, state.keys);
+    const r = await openOne(record as SignedRecord<'sealed'>, state);
     if (r.kind !== 'sealed') opened.push(r);
   }
   return opened;

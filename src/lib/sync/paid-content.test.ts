@@ -11,6 +11,8 @@ import { HearthDb } from '../store/db';
 import { headsOf, sealNext } from '../store/record-chain';
 import type { AnyRecord } from '../domain/record';
 import { CommunityDoc } from './community-doc';
+import { keyState } from '../store/keyring';
+import { sealContent } from '../crypto/content-seal';
 
 let dbs = 0;
 
@@ -93,6 +95,17 @@ describe('paid content stays paid', () => {
     expect(await locked(carol.db)).toEqual([]);
     expect(await titles(carol.db)).toEqual(['Gold lesson', 'Open thread']);
     expect(await everything(bob.db)).not.toContain('GOLDTOKEN');
+
+    // Bob, a free member, somehow holds the Gold key (say a Gold friend passed it on) and writes in
+    // Gold: Carol's device can decrypt it but shows nothing, since Bob was not entitled to the scope.
+    const goldKey = [...(await keyState(alice.db, cid))!.keys.values()].find((k) => k.scope === 'tier:gold')!;
+    const ts = Date.now();
+    const smuggled = await sealContent({ cid, author: bob.identity.publicKey, ts }, 'thread', { title: 'Bob in Gold', body: 'not his to write' }, goldKey);
+    expect(smuggled.ok).toBe(true);
+    if (smuggled.ok) expect((await b.append(await sealRecord(bob.identity, { kind: 'sealed', cid, ts, body: smuggled.value }))).ok).toBe(true);
+    await settle([a, b, c]);
+    expect(await titles(carol.db)).toEqual(['Gold lesson', 'Open thread']);
+    expect(await titles(alice.db)).toEqual(['Gold lesson', 'Open thread']);
 
     // Carol is banned: the creator's device rotates every scope she held; what is posted after stays closed to her.
     const ban = await sealNext(alice.db, alice.identity, { kind: 'ban', cid, ts: Date.now(), body: { member: carol.identity.publicKey, banned: true, heads: await headsOf(alice.db, cid, carol.identity.publicKey) } });
