@@ -161,13 +161,10 @@ export function computeAuthority(genesis: SignedRecord<'genesis'>, records: Iter
   // (once or twice in practice; bounded so a contrived cycle cannot loop).
   let voided = new Set<string>();
   let replay = replayAuthority(genesis, ordered, tombstones, joins, voided);
-  let allowed = new Map<string, Set<string>>();
   for (let round = 0; round < 4; round++) {
-    allowed = new Map();
     const next = new Set<string>();
     for (const [key, restriction] of replay.restrictions) {
       const past = causalPast(key, restriction.heads);
-      allowed.set(key, past);
       for (const id of byAuthor.get(key) ?? []) {
         if (past.has(id)) continue;
         if (restriction.scope === 'all' || authorityIds.has(id)) next.add(id);
@@ -178,8 +175,10 @@ export function computeAuthority(genesis: SignedRecord<'genesis'>, records: Iter
     replay = replayAuthority(genesis, ordered, tombstones, joins, voided);
   }
   const { members, invites, pending, restrictions, roles, trusts } = replay;
+  // What each removal keeps, from the replay the answer comes from (also when the rounds ran out).
+  const allowed = new Map([...restrictions].map(([key, r]) => [key, causalPast(key, r.heads)] as const));
   const banned = new Map<string, Set<string>>();
-  for (const [key, r] of restrictions) if (r.scope === 'all') banned.set(key, allowed.get(key) ?? new Set());
+  for (const [key, r] of restrictions) if (r.scope === 'all') banned.set(key, allowed.get(key)!);
 
   return {
     creator,
