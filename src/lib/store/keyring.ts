@@ -11,12 +11,13 @@ import { seedFromPkcs8, type MemberBoxKey } from '../crypto/member-box';
 import { epochForSealing, validKeyRecords, type EpochView } from '../domain/epochs';
 import { isEntitled, parseScope, scopeContext, tierScope, type Scope, type ScopeContext } from '../domain/scopes';
 import { SEALABLE, type AnyRecord, type SignedRecord } from '../domain/record';
+import { affectsAuthority } from '../domain/authority';
 import { recordsOfKinds, type HearthDb, type StoredRecord } from './db';
 import { authorityOf } from './projection';
 
 /** Kinds that change who holds which epoch: key records and everything entitlement reads. */
 export const KEY_CONTEXT_KINDS = ['key', 'key-share', 'tier', 'payment', 'settings', 'trust'] as const;
-const ENTITLEMENT_KINDS = new Set<string>([...KEY_CONTEXT_KINDS, 'join', 'admit', 'grant', 'ban', 'invite', 'tombstone']);
+const KEY_CONTEXT = new Set<string>(KEY_CONTEXT_KINDS);
 
 export interface KeyState {
   view: EpochView;
@@ -45,9 +46,13 @@ export function readerOf(db: HearthDb): Promise<MemberBoxKey | null> {
   return r;
 }
 
-/** Does this batch change epochs or entitlement (so the key state must be computed again)? */
-export function affectsKeys(records: readonly AnyRecord[]): boolean {
-  return records.some((r) => ENTITLEMENT_KINDS.has(r.kind));
+/**
+ * Does this batch change epochs or entitlement (so the key state must be computed again)? Key
+ * records and what tiers read, or anything that changes authority (`invites`: those known so far,
+ * so a deletion counts only when it revokes an invite).
+ */
+export function affectsKeys(records: readonly AnyRecord[], invites: ReadonlyMap<string, unknown>): boolean {
+  return records.some((r) => KEY_CONTEXT.has(r.kind) || affectsAuthority(r, invites));
 }
 
 export function forgetKeyState(db: HearthDb, cid: string): void {

@@ -198,7 +198,7 @@ export class CommunityDoc {
         // The author holds the key of what they sealed: their own rows are plaintext at once.
         const rows = await openSealed(this.db, this.cid, [record]);
         await applyRecords(this.db, this.cid, rows);
-        if (affectsKeys([record])) forgetKeyState(this.db, this.cid);
+        if (affectsKeys([record], (await authorityOf(this.db, this.cid))?.invites ?? new Map())) forgetKeyState(this.db, this.cid);
         this.#announce(rows);
       });
       this.doc.transact(() => this.records.set(record.id, record), LOCAL);
@@ -333,7 +333,7 @@ export class CommunityDoc {
         outcome.rejected.map((r) => ({ key: `${this.cid}/${r.key}`, cid: this.cid, reason: r.reason, at: Date.now() }))
       );
     }
-    if (affectsKeys(outcome.accepted)) {
+    if (affectsKeys(outcome.accepted, (await authorityOf(this.db, this.cid))?.invites ?? new Map())) {
       // Keys or entitlement changed: sealed rows already stored may open now.
       await applyRecords(this.db, this.cid, outcome.accepted);
       forgetKeyState(this.db, this.cid);
