@@ -20,7 +20,7 @@ import { installChunking } from '../../src/lib/sync/webrtc-chunking';
 import { decodeInvite, type InvitePayload } from '../../src/lib/crypto/invite-token';
 import { generateIdentity, type Identity } from '../../src/lib/crypto/identity';
 import { sealRecord } from '../../src/lib/crypto/record-seal';
-import { canonicalBytes, fromBase64Url, toBase64Url } from '../../src/lib/crypto/encoding';
+import { fromBase64Url } from '../../src/lib/crypto/encoding';
 import type { AnyRecord, BodyOf, Kind, SignedRecord } from '../../src/lib/domain/record';
 import { generateInviteKey, signJoinProof } from '../../src/lib/crypto/invite-key';
 

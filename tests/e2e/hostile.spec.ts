@@ -59,6 +59,16 @@ async function attacker(w: World, link = w.memberLink): Promise<HostilePeer> {
 }
 
 /** The number in the feed header's "N threads". */
+/** Carol, a newcomer on a device of her own, joins through a fresh one-use invite from Alice (who is on her members page). */
+async function newcomer(w: World, browser: Browser, baseURL: string, club: string) {
+  const link = await makeInvite(w.alice.page, { label: 'for Carol', role: 'member', maxUses: '1' });
+  const carol = await openDevice(browser, baseURL);
+  w.extra.push(carol);
+  await createIdentity(carol.page, 'Carol');
+  await joinFromLink(carol.page, link, club);
+  return carol;
+}
+
 async function threadCount(page: Page, cid: string): Promise<number> {
   if (new URL(page.url()).pathname !== `/c/${cid}`) await page.goto(`/c/${cid}`);
   const text = await page.getByText(/\d[\d,]* threads/).first().innerText({ timeout: 20_000 });
@@ -264,11 +274,7 @@ test('a newcomer syncing from the creator sees every thread after a peer re-set 
   await peer.close();
 
   await alice.page.goto(`/c/${cid}/members`);
-  const carolLink = await makeInvite(alice.page, { label: 'for Carol', role: 'member', maxUses: '1' });
-  const carol = await openDevice(browser, baseURL!);
-  w.extra.push(carol);
-  await createIdentity(carol.page, 'Carol');
-  await joinFromLink(carol.page, carolLink, 'Twin Club');
+  const carol = await newcomer(w, browser, baseURL!, 'Twin Club');
   await expect.configure({ soft: true }).poll(() => threadCount(carol.page, cid), { timeout: 20_000, message: 'Carol, a newcomer, sees all 20 threads' }).toBe(20);
   await expect.soft(carol.page.getByTestId('locked-row'), 'and can read them (she holds the key)').toHaveCount(0, { timeout: 20_000 });
   expect.soft(await threadCount(alice.page, cid), 'Alice still shows 20 threads').toBe(20);
@@ -362,11 +368,7 @@ test('junk root types (2 MB of text, 100,000 array items) are not stored, nor pa
 
   // A newcomer syncs from Alice and Bob only.
   await alice.page.goto(`/c/${cid}/members`);
-  const carolLink = await makeInvite(alice.page, { label: 'for Carol', role: 'member', maxUses: '1' });
-  const carol = await openDevice(browser, baseURL!);
-  w.extra.push(carol);
-  await createIdentity(carol.page, 'Carol');
-  await joinFromLink(carol.page, carolLink, 'Junk Club');
+  const carol = await newcomer(w, browser, baseURL!, 'Junk Club');
   await expect(carol.page.getByRole('link', { name: /Alice’s corner/ })).toBeVisible({ timeout: 20_000 });
   await carol.page.waitForTimeout(2000);
   const carolBytes = await storedDocBytes(carol.page, cid);

@@ -10,10 +10,16 @@ import type { HearthDb } from './db';
 
 const tips = new WeakMap<HearthDb, Map<string, string>>();
 
-/** The author's newest record this device holds in the community, by (ts, id). */
-export async function chainTip(db: HearthDb, cid: string, author: string): Promise<string | undefined> {
+/** This device's known chain tips, by `${cid}/${author}`. */
+function tipsOf(db: HearthDb): Map<string, string> {
   let known = tips.get(db);
   if (!known) tips.set(db, (known = new Map()));
+  return known;
+}
+
+/** The author's newest record this device holds in the community, by (ts, id). */
+export async function chainTip(db: HearthDb, cid: string, author: string): Promise<string | undefined> {
+  const known = tipsOf(db);
   const key = `${cid}/${author}`;
   const cached = known.get(key);
   if (cached) return cached;
@@ -45,11 +51,7 @@ export async function sealNext<K extends Kind>(
   } else {
     record = await sealRecord(identity, { ...draft, prev });
   }
-  if (draft.kind !== 'genesis') {
-    let known = tips.get(db);
-    if (!known) tips.set(db, (known = new Map()));
-    known.set(`${draft.cid}/${identity.publicKey}`, record.id);
-  }
+  if (draft.kind !== 'genesis') tipsOf(db).set(`${draft.cid}/${identity.publicKey}`, record.id);
   return record;
 }
 
