@@ -17,6 +17,8 @@ const COMPACT_AFTER = 300;
 const LOCAL = Symbol('local');
 const STORAGE = Symbol('storage');
 const REPAIR = Symbol('repair');
+/** Core records brought in from the lobby (lobby.ts). */
+const LOBBY = Symbol('lobby');
 /** Keys checked per macrotask: 500 signature checks and one projection batch stay well under 100 ms. */
 const INGEST_SLICE = 500;
 /**
@@ -89,6 +91,21 @@ export class CommunityDoc {
       this.health = { ...this.health, malformedMessages: malformedMessages(this.doc) };
       this.onHealth(this.health);
     });
+  }
+
+  /** Counts junk dropped on this community's behalf elsewhere (the lobby's document). */
+  noteJunk(items: number, bytes: number): void {
+    this.#countJunk(items, bytes);
+  }
+
+  /**
+   * Adds records that arrived in the lobby and that this document lacks, as this device's own
+   * entries: they reach the gate like any peer's, and the mesh from here.
+   */
+  adopt(records: readonly AnyRecord[]): void {
+    const fresh = records.filter((r) => !this.records.has(r.id));
+    if (!fresh.length || this.#closed) return;
+    this.doc.transact(() => fresh.forEach((r) => this.records.set(r.id, r)), LOBBY);
   }
 
   #countJunk(items: number, bytes: number): void {

@@ -23,6 +23,8 @@ export interface UpdateGate {
   onJunk?: (items: number, bytes: number) => void;
   maxStructs?: number;
   maxBytes?: number;
+  /** Which values of the root map to keep (see update-filter.ts); default all. */
+  keepValue?: (value: unknown) => boolean;
 }
 
 interface Inbox {
@@ -86,7 +88,8 @@ export function applyGatedUpdate(doc: Y.Doc, update: Uint8Array, origin: unknown
     root: gate.root,
     doc,
     maxStructs: gate.maxStructs ?? PIECE_STRUCTS,
-    maxBytes: gate.maxBytes ?? PIECE_BYTES
+    maxBytes: gate.maxBytes ?? PIECE_BYTES,
+    keepValue: gate.keepValue
   });
   if (!filtered.ok) {
     countMalformed(doc);

@@ -1,7 +1,10 @@
-// Connects one community's document to its peers: y-webrtc (room = community id, password =
-// room secret; BroadcastChannel between tabs, see tab-sync.ts) and, when configured, a relay running a Yjs
-// websocket server. Presence travels in awareness, signed (crypto/presence); records only travel in the document.
+// Connects one community's document to its peers: y-webrtc (the mesh, keyed by the community
+// scope's newest epoch, and the lobby of core records keyed by the room secret: see mesh.ts and
+// lobby.ts; BroadcastChannel between tabs, see tab-sync.ts) and, when configured, a relay running
+// a Yjs websocket server. Presence travels in the mesh's awareness, signed (crypto/presence);
+// records only travel in the documents.
 import { Room, WebrtcProvider } from 'y-webrtc';
+import { Awareness } from 'y-protocols/awareness';
 // The same simple-peer build y-webrtc uses: patched so that histories past 256 KiB cross the channel.
 import SimplePeer from 'simple-peer/simplepeer.min.js';
 import { installChunking } from './webrtc-chunking';
@@ -13,6 +16,10 @@ import type { CommunityDoc } from './community-doc';
 import type { Identity } from '../crypto/identity';
 import { PRESENCE_REFRESH_MS, signPresence } from '../crypto/presence';
 import { PresenceRoster, type OnlinePeer } from './presence-roster';
+import { CoreLobby } from './lobby';
+import { LEGACY_PLAN, LONELY_AFTER_MS, MESH_TRANSITION_MS, type MeshPlan } from './mesh';
+import { AUTHORITY_KINDS } from '../domain/authority';
+import { KEY_CONTEXT_KINDS } from '../store/keyring';
 
 export type { OnlinePeer };
 
@@ -43,6 +50,24 @@ export interface SyncStatus {
   unverified: number;
   lastSyncAt: number | null;
   paused: boolean;
+  /** Peers in the lobby (core records only), and whether this device is there waiting for a key. */
+  lobbyPeers?: number;
+  waitingForKey?: boolean;
+}
+
+export interface PeerSyncOptions {
+  /** Which rooms to be in (mesh.ts `meshPlanOf`); without it, one room keyed by the room secret. */
+  plan?: (member: string | null) => Promise<MeshPlan>;
+  transitionMs?: number;
+}
+
+/** Record kinds after which the rooms are planned again (keys, shares, entitlement, roles). */
+const PLAN_KINDS = new Set<string>([...AUTHORITY_KINDS, ...KEY_CONTEXT_KINDS]);
+
+interface Mesh {
+  provider: WebrtcProvider;
+  /** When this device leaves it: null for the newest mesh. */
+  retireAt: number | null;
 }
 
 function isLocal(url: string): boolean {
@@ -57,58 +82,65 @@ export async function relayRoomName(cid: string, secret: string): Promise<string
 export class PeerSync {
   status: SyncStatus = { connected: false, peers: 0, relayConnected: false, online: [], unverified: 0, lastSyncAt: null, paused: false };
   readonly listeners = new Set<(s: SyncStatus) => void>();
-  #webrtc: WebrtcProvider | null = null;
+  /** Mesh rooms by name: the newest, and the previous ones during their transition. */
+  #meshes = new Map<string, Mesh>();
+  #current: string | null = null;
+  #lobby: { provider: WebrtcProvider; core: CoreLobby } | null = null;
   #relay: WebsocketProvider | null = null;
   #detach: (() => void)[] = [];
   #identity: Identity | null;
+  #member: string | null;
   #announcedAt = 0;
+  #plan: MeshPlan = LEGACY_PLAN;
+  #planning: Promise<void> = Promise.resolve();
+  #replanTimer: ReturnType<typeof setTimeout> | null = null;
+  #lonelySince: number | null = null;
+  #started = false;
+  #destroyed = false;
+  readonly #awareness: Awareness;
   readonly #roster: PresenceRoster;
+  readonly #transitionMs: number;
 
   constructor(
     readonly community: CommunityDoc,
     readonly settings: SyncSettings,
-    me: Presence
+    me: Presence,
+    readonly options: PeerSyncOptions = {}
   ) {
     this.#identity = me.identity ?? null;
+    this.#member = me.identity?.publicKey ?? (me.key || null);
     this.#roster = new PresenceRoster(community.cid, () => this.#update());
+    this.#awareness = new Awareness(community.doc);
+    this.#transitionMs = options.transitionMs ?? MESH_TRANSITION_MS;
   }
 
   /** Announces this member's presence from now on (a sync started without the identity, e.g. by the inbox). */
   announceAs(identity: Identity): void {
     if (this.#identity?.publicKey === identity.publicKey) return;
     this.#identity = identity;
+    this.#member = identity.publicKey;
     void this.#announce();
+    this.#schedulePlan(); // a creator's or admin's device also serves the lobby
   }
 
   async start(): Promise<void> {
-    if (this.#webrtc) return;
+    if (this.#started) return;
+    this.#started = true;
     installChunking(SimplePeer as never);
     installTabSync(Room);
     const doc = this.community.doc;
-    const iceServers = this.settings.signaling.every(isLocal) ? [] : [{ urls: 'stun:stun.l.google.com:19302' }];
-    const webrtc = new WebrtcProvider(this.community.cid, doc, {
-      signaling: this.settings.signaling,
-      password: this.settings.secret,
-      peerOpts: { config: { iceServers } }
-    });
-    this.#webrtc = webrtc;
-    void this.#announce();
-    const onPeers = () => this.#update();
-    webrtc.on('peers', onPeers);
-    webrtc.on('synced', onPeers);
     // A disconnect clears the local awareness state: sign a fresh claim on every (re)connect.
-    webrtc.on('status', ({ connected }: { connected: boolean }) => {
-      if (connected) void this.#announce();
-      this.#update();
-    });
-    // Re-sign before receivers find the claim stale, and drop peers whose claims went stale.
+    const onAwareness = () => this.#update();
+    this.#awareness.on('change', onAwareness);
+    this.#detach.push(() => this.#awareness.off('change', onAwareness));
+    // Re-sign before receivers find the claim stale, drop peers whose claims went stale, leave meshes
+    // whose transition is over, and look for rotations in the lobby when alone in the mesh.
     const tick = setInterval(() => {
       if (Date.now() - this.#announcedAt >= PRESENCE_REFRESH_MS - 5_000) void this.#announce();
+      this.#housekeep();
       this.#update();
-    }, PRESENCE_REFRESH_MS / 2);
+    }, 2_000);
     this.#detach.push(() => clearInterval(tick));
-    const onAwareness = () => this.#update();
-    webrtc.awareness.on('change', onAwareness);
     const onUpdate = (_u: Uint8Array, origin: unknown) => {
       if (origin && typeof origin === 'object' && origin !== this.community) {
         this.status.lastSyncAt = Date.now();
@@ -117,11 +149,17 @@ export class PeerSync {
     };
     doc.on('update', onUpdate);
     this.#detach.push(() => doc.off('update', onUpdate));
+    this.#detach.push(
+      this.community.onAccepted((records) => {
+        if (records.some((r) => PLAN_KINDS.has(r.kind))) this.#schedulePlan();
+      })
+    );
+    await this.#replan();
 
     if (this.settings.relay) {
       const room = await relayRoomName(this.community.cid, this.settings.secret);
       const relay = new WebsocketProvider(this.settings.relay, room, doc, {
-        awareness: webrtc.awareness,
+        awareness: this.#awareness,
         maxBackoffTime: 10_000,
         WebSocketPolyfill: guardedWebSocket(doc)
       });
@@ -131,6 +169,7 @@ export class PeerSync {
       });
       relay.on('sync', () => this.#update());
       this.#relay = relay;
+      if (this.status.paused) relay.disconnect();
     }
     this.#update();
   }
@@ -138,47 +177,190 @@ export class PeerSync {
   /** Stops talking to peers (offline, or paused by the member); the document keeps working locally. */
   pause(paused: boolean): void {
     this.status.paused = paused;
-    if (paused) {
-      this.#webrtc?.disconnect();
-      this.#relay?.disconnect();
-    } else {
-      this.#webrtc?.connect();
-      this.#relay?.connect();
+    for (const p of this.#providers()) {
+      if (paused) p.disconnect();
+      else p.connect();
     }
+    if (paused) this.#relay?.disconnect();
+    else this.#relay?.connect();
     this.#update();
   }
 
   destroy(): void {
+    this.#destroyed = true;
+    if (this.#replanTimer) clearTimeout(this.#replanTimer);
     this.#detach.forEach((f) => f());
     this.#relay?.destroy();
-    this.#webrtc?.destroy();
-    this.#webrtc = null;
+    for (const mesh of this.#meshes.values()) mesh.provider.destroy();
+    this.#meshes.clear();
+    this.#closeLobby();
+    this.#awareness.destroy();
     this.#relay = null;
     this.#roster.clear();
   }
 
+  /** Rooms this device is in now, for tests and the health panel. */
+  rooms(): { mesh: string[]; lobby: boolean } {
+    return { mesh: [...this.#meshes.keys()], lobby: !!this.#lobby };
+  }
+
+  #providers(): WebrtcProvider[] {
+    return [...[...this.#meshes.values()].map((m) => m.provider), ...(this.#lobby ? [this.#lobby.provider] : [])];
+  }
+
+  #schedulePlan(): void {
+    if (this.#replanTimer || this.#destroyed) return;
+    this.#replanTimer = setTimeout(() => {
+      this.#replanTimer = null;
+      void this.#replan();
+    }, 100);
+  }
+
+  /** Joins and leaves rooms as the plan says; one planning at a time. */
+  #replan(): Promise<void> {
+    this.#planning = this.#planning
+      .then(async () => {
+        if (this.#destroyed) return;
+        this.#plan = this.options.plan ? await this.options.plan(this.#member) : LEGACY_PLAN;
+        await this.#apply();
+      })
+      .catch((error) => console.error('sync: planning rooms failed', error));
+    return this.#planning;
+  }
+
+  async #apply(): Promise<void> {
+    const plan = this.#plan;
+    const cid = this.community.cid;
+    if (plan.legacy) {
+      // Before the community has an epoch: one room, the room secret, the whole document.
+      this.#closeLobby();
+      if (!this.#meshes.has(cid)) this.#openMesh(cid, this.settings.secret);
+      return;
+    }
+    const legacy = this.#meshes.get(cid);
+    if (legacy) {
+      // The lobby takes the legacy room's name: wait until y-webrtc has let go of it.
+      this.#meshes.delete(cid);
+      legacy.provider.destroy();
+      await legacy.provider.key;
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      if (this.#current === cid) this.#current = null;
+    }
+    if (plan.mesh && this.#current !== plan.mesh.room) {
+      const now = Date.now();
+      for (const [name, mesh] of this.#meshes) if (name !== plan.mesh.room && mesh.retireAt === null) mesh.retireAt = now + this.#transitionMs;
+      const existing = this.#meshes.get(plan.mesh.room);
+      if (existing) existing.retireAt = null;
+      else this.#openMesh(plan.mesh.room, plan.mesh.password);
+      this.#current = plan.mesh.room;
+      this.#lonelySince = now;
+    }
+    await this.#lobbyAsPlanned();
+    this.#update();
+  }
+
+  async #lobbyAsPlanned(): Promise<void> {
+    if (this.#plan.legacy) return;
+    const want = this.#plan.lobby || !this.#plan.mesh || this.#lonely();
+    if (want && !this.#lobby) {
+      const core = new CoreLobby(this.community);
+      await core.open();
+      if (this.#destroyed || this.#lobby) return core.destroy();
+      const provider = new WebrtcProvider(this.community.cid, core.doc, {
+        signaling: this.settings.signaling,
+        password: this.settings.secret,
+        awareness: core.awareness,
+        peerOpts: { config: { iceServers: this.#iceServers() } }
+      });
+      provider.on('peers', () => this.#update());
+      if (this.status.paused) provider.disconnect();
+      this.#lobby = { provider, core };
+    } else if (!want && this.#lobby) this.#closeLobby();
+  }
+
+  #closeLobby(): void {
+    if (!this.#lobby) return;
+    this.#lobby.provider.destroy();
+    this.#lobby.core.destroy();
+    this.#lobby = null;
+  }
+
+  /** Alone in the newest mesh for a while: rotations may have happened while this device was away. */
+  #lonely(): boolean {
+    const mesh = this.#current ? this.#meshes.get(this.#current) : undefined;
+    if (!mesh || this.status.paused) return false;
+    const room = mesh.provider.room;
+    if (room && room.webrtcConns.size + room.bcConns.size > 0) {
+      this.#lonelySince = null;
+      return false;
+    }
+    this.#lonelySince ??= Date.now();
+    return Date.now() - this.#lonelySince >= LONELY_AFTER_MS;
+  }
+
+  #housekeep(): void {
+    const now = Date.now();
+    let left = false;
+    for (const [name, mesh] of this.#meshes) {
+      if (mesh.retireAt !== null && now >= mesh.retireAt) {
+        this.#meshes.delete(name);
+        mesh.provider.destroy();
+        left = true;
+      }
+    }
+    // Leaving a room removes this device's awareness state: sign it again for the rooms it stays in.
+    if (left) void this.#announce();
+    void this.#planning.then(() => this.#lobbyAsPlanned());
+  }
+
+  #iceServers(): { urls: string }[] {
+    return this.settings.signaling.every(isLocal) ? [] : [{ urls: 'stun:stun.l.google.com:19302' }];
+  }
+
+  #openMesh(room: string, password: string): void {
+    const provider = new WebrtcProvider(room, this.community.doc, {
+      signaling: this.settings.signaling,
+      password,
+      awareness: this.#awareness,
+      peerOpts: { config: { iceServers: this.#iceServers() } }
+    });
+    const onPeers = () => this.#update();
+    provider.on('peers', onPeers);
+    provider.on('synced', onPeers);
+    provider.on('status', ({ connected }: { connected: boolean }) => {
+      if (connected) void this.#announce();
+      this.#update();
+    });
+    if (this.status.paused) provider.disconnect();
+    this.#meshes.set(room, { provider, retireAt: null });
+    void this.#announce();
+  }
+
   /** Signs a fresh presence claim for this device's awareness client id. */
   async #announce(): Promise<void> {
-    const webrtc = this.#webrtc;
     const identity = this.#identity;
-    if (!webrtc || !identity) return;
+    if (!identity || this.#destroyed || !this.#meshes.size) return;
+    const awareness = this.#awareness;
     const at = Date.now();
-    const claim = await signPresence(identity, this.community.cid, webrtc.awareness.clientID, at);
-    if (this.#webrtc !== webrtc || this.#identity !== identity || at < this.#announcedAt) return;
+    const claim = await signPresence(identity, this.community.cid, awareness.clientID, at);
+    if (this.#destroyed || this.#identity !== identity || at < this.#announcedAt) return;
     this.#announcedAt = at;
     // Not setLocalStateField: after a disconnect the local state is null and that call does nothing.
-    webrtc.awareness.setLocalState({ ...(webrtc.awareness.getLocalState() ?? {}), member: claim });
+    awareness.setLocalState({ ...(awareness.getLocalState() ?? {}), member: claim });
   }
 
   #update(): void {
-    const webrtc = this.#webrtc;
-    const room = webrtc?.room;
+    const count = (p: WebrtcProvider | undefined) => (p?.room ? p.room.webrtcConns.size + p.room.bcConns.size : 0);
+    const current = this.#current ? this.#meshes.get(this.#current)?.provider : undefined;
+    const lobby = this.#lobby?.provider;
     this.status = {
       ...this.status,
-      connected: !!webrtc?.connected,
-      peers: room ? room.webrtcConns.size + room.bcConns.size : 0,
+      connected: this.#providers().some((p) => p.connected),
+      peers: current ? count(current) : count(lobby),
+      lobbyPeers: count(lobby),
+      waitingForKey: !this.#plan.legacy && this.#plan.waitingForKey,
       relayConnected: !!this.#relay?.wsconnected,
-      ...(webrtc ? this.#roster.sort(webrtc.awareness.getStates(), webrtc.awareness.clientID, Date.now()) : { online: [], unverified: 0 })
+      ...(this.#meshes.size ? this.#roster.sort(this.#awareness.getStates(), this.#awareness.clientID, Date.now()) : { online: [], unverified: 0 })
     };
     for (const listener of this.listeners) listener(this.status);
   }

@@ -3,6 +3,7 @@
 import type { HearthDb } from '../store/db';
 import { CommunityDoc } from './community-doc';
 import { PeerSync, type Presence } from './peer-sync';
+import { meshPlanOf } from './mesh';
 
 const open = new Map<string, Promise<CommunityDoc>>();
 
@@ -36,7 +37,8 @@ export function startSync(db: HearthDb, cid: string, me: Presence): Promise<Peer
     sync = (async () => {
       const [doc, row] = await Promise.all([openCommunityDoc(db, cid), db.communities.get(cid)]);
       if (!row?.secret) return null;
-      const peerSync = new PeerSync(doc, { secret: row.secret, signaling: row.signaling ?? [], relay: row.relay ?? null }, me);
+      const plan = (member: string | null) => meshPlanOf(db, cid, member);
+      const peerSync = new PeerSync(doc, { secret: row.secret, signaling: row.signaling ?? [], relay: row.relay ?? null }, me, { plan });
       await peerSync.start();
       if (userPaused || networkDown) peerSync.pause(true);
       return peerSync;

@@ -32,6 +32,11 @@ export interface FilterOptions {
   doc?: Y.Doc;
   maxStructs?: number;
   maxBytes?: number;
+  /**
+   * Which values of the root map to keep (default: all). An entry whose value fails becomes GC like
+   * junk, and so does every later value set under its key (their origin is that entry).
+   */
+  keepValue?: (value: unknown) => boolean;
 }
 
 // Content refs of the v1 encoding (yjs structs/Item.js `contentRefs`).
@@ -242,7 +247,7 @@ export function filterUpdate(update: Uint8Array, options: FilterOptions): Filter
   }
 }
 
-function scan(update: Uint8Array, { root, doc, maxStructs = PIECE_STRUCTS, maxBytes = PIECE_BYTES }: FilterOptions): FilteredUpdate {
+function scan(update: Uint8Array, { root, doc, maxStructs = PIECE_STRUCTS, maxBytes = PIECE_BYTES, keepValue }: FilterOptions): FilteredUpdate {
   const d = decoding.createDecoder(update);
   const seen = new Seen();
   const writer = new PieceWriter(maxStructs, maxBytes);
@@ -292,7 +297,10 @@ function scan(update: Uint8Array, { root, doc, maxStructs = PIECE_STRUCTS, maxBy
         } else {
           keep = inherited !== 'junk';
         }
-        length = skipContent(d, ref);
+        if (keep && keepValue && ref === CONTENT_ANY) {
+          length = decoding.readVarUint(d);
+          for (let v = 0; v < length; v++) if (!keepValue(decoding.readAny(d))) keep = false;
+        } else length = skipContent(d, ref);
         if (ref !== CONTENT_ANY && ref !== CONTENT_DELETED) keep = false;
       }
       if (d.pos > update.length || length < 0) throw new RangeError('update ends inside a struct');

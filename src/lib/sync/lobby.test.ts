@@ -1,0 +1,151 @@
+// The lobby and the mesh password on real storage (fake-indexeddb): the lobby carries core records
+// only, a newcomer is admitted and gets a key through it, and the mesh room follows the `all` epoch.
+import 'fake-indexeddb/auto';
+import * as Y from 'yjs';
+import { describe, expect, it } from 'vitest';
+import { generateIdentity, type Identity } from '../crypto/identity';
+import { sealRecord } from '../crypto/record-seal';
+import { inviteKey, joinBody, newCommunity } from '../../../tests/unit/community-fixture';
+import { maintainKeys } from '../automation/keys';
+import { admitPending } from '../automation/admissions';
+import { HearthDb } from '../store/db';
+import { headsOf, sealNext } from '../store/record-chain';
+import type { AnyRecord } from '../domain/record';
+import { CommunityDoc } from './community-doc';
+import { applyGatedUpdate, whenApplied } from './gated-sync-protocol';
+import { CoreLobby, isCoreValue } from './lobby';
+import { meshPlanOf, meshRoomOf } from './mesh';
+import { filterUpdate } from './update-filter';
+
+let dbs = 0;
+
+async function device(): Promise<{ identity: Identity; db: HearthDb }> {
+  const { identity, stored } = await generateIdentity();
+  const db = new HearthDb(`lobby-${dbs++}`);
+  await db.identity.put({ key: 'me', ...stored, name: 'x', createdAt: 0 });
+  return { identity, db };
+}
+
+/** Both ways through the gated protocol, as y-webrtc delivers a peer's sync step 2. */
+async function exchange(a: Y.Doc, b: Y.Doc): Promise<void> {
+  applyGatedUpdate(b, Y.encodeStateAsUpdate(a, Y.encodeStateVector(b)), 'peer');
+  applyGatedUpdate(a, Y.encodeStateAsUpdate(b, Y.encodeStateVector(a)), 'peer');
+  await Promise.all([whenApplied(a), whenApplied(b)]);
+}
+
+describe('update filter keepValue', () => {
+  it('turns map values the predicate refuses into GC, and later values under the same key too', () => {
+    const doc = new Y.Doc();
+    const map = doc.getMap('records');
+    map.set('a', { kind: 'join' });
+    map.set('b', { kind: 'thread', body: 'secret words' });
+    const copy = new Y.Doc();
+    const first = filterUpdate(Y.encodeStateAsUpdate(doc), { root: 'records', keepValue: isCoreValue });
+    expect(first.ok && first.value.junkItems).toBe(1);
+    if (first.ok) for (const piece of first.value.pieces) Y.applyUpdate(copy, piece);
+    expect(copy.getMap('records').toJSON()).toEqual({ a: { kind: 'join' } });
+    expect(new TextDecoder().decode(Y.encodeStateAsUpdate(copy))).not.toContain('secret words');
+    // An overwrite of refused content is refused too: its origin is the GC left in its place.
+    map.set('b', { kind: 'join', note: 'overwrite' });
+    const second = filterUpdate(Y.encodeStateAsUpdate(doc, Y.encodeStateVector(copy)), { root: 'records', doc: copy, keepValue: isCoreValue });
+    expect(second.ok && second.value.junkItems).toBe(1);
+    if (second.ok) for (const piece of second.value.pieces) Y.applyUpdate(copy, piece);
+    expect(copy.getMap('records').toJSON()).toEqual({ a: { kind: 'join' } });
+  });
+});
+
+describe('the lobby', () => {
+  it('admits a newcomer and hands her the key while content never enters it; the mesh room moves on a ban', { timeout: 60_000 }, async () => {
+    const alice = await device();
+    const bob = await device();
+    const mallory = await device();
+    const now = Date.now();
+    const genesis = await newCommunity(alice.identity);
+    const cid = genesis.id;
+    const a = new CommunityDoc(alice.db, cid);
+    await a.open();
+    const invite = await sealRecord(alice.identity, { kind: 'invite', cid, ts: now - 5000, body: { role: 'member', expiresAt: null, maxUses: null, label: 'all', nonce: 'n', ...inviteKey() } });
+    for (const r of [genesis, invite, await sealRecord(mallory.identity, { kind: 'join', cid, ts: now - 4000, body: joinBody(invite, mallory.identity) })] as AnyRecord[]) {
+      expect((await a.append(r)).ok).toBe(true);
+    }
+    await admitPending(alice.db, a, alice.identity, now);
+    await maintainKeys(alice.db, a, alice.identity, now);
+    const thread = await sealNext(alice.db, alice.identity, { kind: 'thread', cid, ts: Date.now(), body: { title: 'Welcome', body: 'CONTENT-TOKEN-41' } });
+    expect((await a.append(thread)).ok).toBe(true);
+
+    // Bob arrives with the link only: his device is in the lobby, Alice's lobby document holds core records only.
+    const b = new CommunityDoc(bob.db, cid);
+    await b.open();
+    const aliceLobby = new CoreLobby(a);
+    await aliceLobby.open();
+    expect(JSON.stringify(aliceLobby.records.toJSON())).not.toContain(thread.id);
+    // Bob's device writes his join into his document and meets Alice's lobby with it.
+    const join = await sealRecord(bob.identity, { kind: 'join', cid, ts: Date.now(), body: joinBody(invite, bob.identity) });
+    expect((await b.append(genesis)).ok).toBe(true);
+    expect((await b.append(join)).ok).toBe(true);
+    const bobLobby = new CoreLobby(b);
+    await bobLobby.open();
+    // A hostile lobby peer offers content and a stranger's signed profile: neither is carried on.
+    const stranger = (await generateIdentity()).identity;
+    const hostile = new Y.Doc();
+    hostile.getMap('records').set(thread.id, thread);
+    const strangerProfile = await sealRecord(stranger, { kind: 'profile', cid, ts: Date.now(), body: { name: 'Stranger' } });
+    hostile.getMap('records').set(strangerProfile.id, strangerProfile);
+    await exchange(hostile, aliceLobby.doc);
+    await exchange(aliceLobby.doc, bobLobby.doc);
+    await Promise.all([aliceLobby.settled(), bobLobby.settled()]);
+    await Promise.all([a.settled(), b.settled()]);
+    expect(a.records.has(join.id)).toBe(true); // adopted by Alice's document
+    expect(a.records.has(strangerProfile.id)).toBe(false);
+    expect(aliceLobby.records.has(thread.id)).toBe(false);
+
+    // Alice's device admits Bob and shares the key; it reaches Bob through the lobby.
+    await admitPending(alice.db, a, alice.identity, Date.now());
+    await maintainKeys(alice.db, a, alice.identity, Date.now());
+    await a.settled();
+    for (let i = 0; i < 3; i++) {
+      await exchange(aliceLobby.doc, bobLobby.doc);
+      await Promise.all([aliceLobby.settled(), bobLobby.settled()]);
+      await Promise.all([a.settled(), b.settled()]);
+    }
+    expect(b.records.has(thread.id)).toBe(false); // content comes only in the mesh
+    const bobPlan = await meshPlanOf(bob.db, cid, bob.identity.publicKey);
+    const alicePlan = await meshPlanOf(alice.db, cid, alice.identity.publicKey);
+    expect(bobPlan.legacy).toBe(false);
+    expect(bobPlan.waitingForKey).toBe(false);
+    expect(bobPlan.lobby).toBe(false); // a member holding the newest key stays in the mesh only
+    expect(alicePlan.lobby).toBe(true); // the creator serves the lobby
+    expect(bobPlan.mesh?.room).toBe(alicePlan.mesh?.room);
+    expect(bobPlan.mesh?.password).toBe(alicePlan.mesh?.password);
+    expect(bobPlan.mesh!.room.startsWith(`${cid}.`)).toBe(true);
+    expect(bobPlan.mesh!.room).not.toContain(bobPlan.mesh!.epoch);
+
+    // A ban starts a new epoch: the mesh room and password change; the banned member's device,
+    // holding only the old key, is left with the old room (and waits in the lobby, core only).
+    const malloryMesh = await meshPlanOf(alice.db, cid, alice.identity.publicKey);
+    const ban = await sealNext(alice.db, alice.identity, { kind: 'ban', cid, ts: Date.now(), body: { member: mallory.identity.publicKey, banned: true, heads: await headsOf(alice.db, cid, mallory.identity.publicKey) } });
+    expect((await a.append(ban)).ok).toBe(true);
+    await maintainKeys(alice.db, a, alice.identity, Date.now());
+    const after = await meshPlanOf(alice.db, cid, alice.identity.publicKey);
+    expect(after.mesh!.room).not.toBe(malloryMesh.mesh!.room);
+    expect(after.mesh!.password).not.toBe(malloryMesh.mesh!.password);
+    for (let i = 0; i < 3; i++) {
+      await exchange(aliceLobby.doc, bobLobby.doc);
+      await Promise.all([aliceLobby.settled(), bobLobby.settled()]);
+      await Promise.all([a.settled(), b.settled()]);
+    }
+    const bobAfter = await meshPlanOf(bob.db, cid, bob.identity.publicKey);
+    expect(bobAfter.mesh!.room).toBe(after.mesh!.room);
+    aliceLobby.destroy();
+    bobLobby.destroy();
+  });
+
+  it('derives a different room and password per epoch and per community, the same on every device', async () => {
+    const raw = crypto.getRandomValues(new Uint8Array(32));
+    const one = await meshRoomOf('c1', { epoch: 'e1', raw });
+    expect(await meshRoomOf('c1', { epoch: 'e1', raw })).toEqual(one);
+    expect((await meshRoomOf('c1', { epoch: 'e2', raw })).password).not.toBe(one.password);
+    expect((await meshRoomOf('c2', { epoch: 'e1', raw })).room).not.toBe(one.room);
+    expect((await meshRoomOf('c1', { epoch: 'e1', raw: crypto.getRandomValues(new Uint8Array(32)) })).password).not.toBe(one.password);
+  });
+});

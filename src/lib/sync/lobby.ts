@@ -1,0 +1,91 @@
+// The lobby's document: a copy of a community's core records (who is a member, invites, keys and
+// the shares wrapping them, tiers, settings, profiles) in a Yjs document of its own, synced in the
+// room anyone with the invite link's room secret can enter (see mesh.ts). Content never enters it:
+// this device puts in only core records it accepted, and a peer's update is filtered so that every
+// other value turns to GC before it is applied (counted as junk). Core records this device lacks
+// are checked (exact JSON, shape, id, signature, community; written by a known member, or a join)
+// and adopted into the community document, whose gate and authority then judge them as usual.
+// The document lives for the session only: it is rebuilt from the projection each time.
+import * as Y from 'yjs';
+import { Awareness } from 'y-protocols/awareness';
+import { checkRecord } from '../crypto/record-seal';
+import { AUTHORITY_KINDS } from '../domain/authority';
+import type { AnyRecord } from '../domain/record';
+import { recordsOfKinds } from '../store/db';
+import { KEY_CONTEXT_KINDS, sharedForm } from '../store/keyring';
+import { authorityOf } from '../store/projection';
+import type { CommunityDoc } from './community-doc';
+import { isExactJson } from './gate';
+import { registerUpdateGate } from './gated-sync-protocol';
+
+export const CORE_KINDS: ReadonlySet<string> = new Set([...AUTHORITY_KINDS, ...KEY_CONTEXT_KINDS, 'profile', 'tombstone', 'trust-lock']);
+
+export function isCoreValue(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && CORE_KINDS.has((value as { kind?: unknown }).kind as string);
+}
+
+const OWN = Symbol('own');
+
+export class CoreLobby {
+  readonly doc = new Y.Doc();
+  readonly records: Y.Map<unknown>;
+  /** Presence is not shared in the lobby: an awareness of its own, with no state in it. */
+  readonly awareness: Awareness;
+  #off: (() => void)[] = [];
+  #adopting: Promise<void> = Promise.resolve();
+
+  constructor(readonly community: CommunityDoc) {
+    this.records = this.doc.getMap('records');
+    this.awareness = new Awareness(this.doc);
+    this.awareness.setLocalState(null);
+    registerUpdateGate(this.doc, { root: 'records', keepValue: isCoreValue, onJunk: (items, bytes) => community.noteJunk(items, bytes) });
+  }
+
+  /** Fills the document with this device's core records and keeps adding those it accepts. */
+  async open(): Promise<void> {
+    const { db, cid } = this.community;
+    const rows = await recordsOfKinds(db, cid, [...CORE_KINDS] as AnyRecord['kind'][]);
+    this.#put(rows.filter((r) => !r.held).map(sharedForm));
+    this.#off.push(this.community.onAccepted((records) => this.#put(records.filter((r) => CORE_KINDS.has(r.kind)))));
+    const onChange = (event: Y.YMapEvent<unknown>) => {
+      if (event.transaction.origin === OWN) return;
+      const found: [string, unknown][] = [];
+      for (const key of event.keysChanged) {
+        const value = this.records.get(key);
+        if (isCoreValue(value) && !this.community.records.has(key)) found.push([key, value]);
+      }
+      if (found.length) this.#adopting = this.#adopting.then(() => this.#adopt(found)).catch((e) => console.error('lobby: adopting failed', e));
+    };
+    this.records.observe(onChange);
+    this.#off.push(() => this.records.unobserve(onChange));
+  }
+
+  #put(records: readonly AnyRecord[]): void {
+    const fresh = records.filter((r) => !this.records.has(r.id));
+    if (fresh.length && !this.doc.isDestroyed) this.doc.transact(() => fresh.forEach((r) => this.records.set(r.id, r)), OWN);
+  }
+
+  async #adopt(found: [string, unknown][]): Promise<void> {
+    const { db, cid } = this.community;
+    const auth = await authorityOf(db, cid);
+    const checked = await Promise.all(found.map(([key, value]) => (isExactJson(value) ? checkRecord(value, { cid, key }) : null)));
+    const good = checked
+      .filter((c) => c?.ok)
+      .map((c) => (c as { value: AnyRecord }).value)
+      // Only a known member's records, or a join (its invite proof is checked by the gate): a stranger's
+      // validly signed records are not carried into the mesh by this device.
+      .filter((r) => r.kind === 'join' || r.kind === 'genesis' || !auth || auth.members.has(r.author) || r.author === auth.creator);
+    this.community.adopt(good);
+  }
+
+  /** Resolves once records found in the lobby so far have been checked and adopted. */
+  settled(): Promise<void> {
+    return this.#adopting;
+  }
+
+  destroy(): void {
+    this.#off.forEach((f) => f());
+    this.awareness.destroy();
+    this.doc.destroy();
+  }
+}

@@ -1,0 +1,68 @@
+// Which WebRTC rooms a device joins for a community. The mesh, where the whole document travels,
+// is keyed by the community scope's newest epoch: its room name and password are derived from the
+// epoch key, so the password rotates with every new `all` epoch (a ban, a member leaving, the
+// creator's schedule) and a removed member's device, holding only older keys, finds nobody there.
+// A device keeps the previous mesh for a short transition so members who have not yet seen a
+// rotation are not cut off. The lobby (room = community id, password = the room secret of the
+// invite link) carries only the core records (authority, invites, keys, tiers, profiles; see
+// lobby.ts): it is how a newcomer is admitted and gets a key, and how a device that missed
+// rotations catches up, without anyone holding only the room secret reading content.
+import { toBase64Url } from '../crypto/encoding';
+import type { EpochKey } from '../crypto/epoch-keys';
+import { currentEpochs } from '../domain/epochs';
+import { KEY_ROLES } from '../domain/scopes';
+import type { HearthDb } from '../store/db';
+import { keyState } from '../store/keyring';
+import { authorityOf } from '../store/projection';
+
+/** How long a device stays in the previous mesh after moving to a newer one. */
+export const MESH_TRANSITION_MS = 60_000;
+/** A device alone in its mesh this long also joins the lobby, where it learns of rotations it missed. */
+export const LONELY_AFTER_MS = 15_000;
+
+export interface MeshRoom {
+  epoch: string;
+  room: string;
+  password: string;
+}
+
+export interface MeshPlan {
+  /** No epoch of the community scope yet (a community from before encryption): one room, the room secret. */
+  legacy: boolean;
+  /** The mesh of the newest current `all` epoch this device holds; null when it holds none. */
+  mesh: MeshRoom | null;
+  /** Join the lobby: this device lacks the newest key, or its member wraps keys for others (creator, admin). */
+  lobby: boolean;
+  /** In the lobby because a newer epoch exists (or none is held): waiting for a key. */
+  waitingForKey: boolean;
+}
+
+const encoder = new TextEncoder();
+
+/** The mesh room and password of an epoch of the community scope: HKDF-SHA-256 from the epoch key. */
+export async function meshRoomOf(cid: string, key: Pick<EpochKey, 'epoch' | 'raw'>): Promise<MeshRoom> {
+  const ikm = await crypto.subtle.importKey('raw', key.raw as BufferSource, 'HKDF', false, ['deriveBits']);
+  const info = encoder.encode(`hearth/mesh/v1\u0000${cid}\u0000${key.epoch}`);
+  const bits = new Uint8Array(await crypto.subtle.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info }, ikm, 512));
+  // The room name is seen by signaling servers: it names neither the epoch nor anything of the key.
+  return { epoch: key.epoch, room: `${cid}.${toBase64Url(bits.subarray(0, 12))}`, password: toBase64Url(bits.subarray(32)) };
+}
+
+export const LEGACY_PLAN: MeshPlan = { legacy: true, mesh: null, lobby: false, waitingForKey: false };
+
+/** The rooms this device should be in now, from its key state and its member's role. */
+export async function meshPlanOf(db: HearthDb, cid: string, me: string | null): Promise<MeshPlan> {
+  const state = await keyState(db, cid);
+  const current = state ? currentEpochs(state.view, 'all') : [];
+  if (!state || !current.length) return LEGACY_PLAN;
+  const held = current.find((e) => state.keys.has(e.id));
+  const auth = await authorityOf(db, cid);
+  const role = me && auth ? auth.roleOf(me) : null;
+  const waitingForKey = !held || held.id !== current[0].id;
+  return {
+    legacy: false,
+    mesh: held ? await meshRoomOf(cid, state.keys.get(held.id)!) : null,
+    lobby: waitingForKey || (role !== null && KEY_ROLES.has(role)),
+    waitingForKey
+  };
+}
