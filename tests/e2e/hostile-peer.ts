@@ -23,6 +23,12 @@ import { sealRecord } from '../../src/lib/crypto/record-seal';
 import { fromBase64Url } from '../../src/lib/crypto/encoding';
 import type { AnyRecord, BodyOf, Kind, SignedRecord } from '../../src/lib/domain/record';
 import { generateInviteKey, signJoinProof } from '../../src/lib/crypto/invite-key';
+import { computeAuthority } from '../../src/lib/domain/authority';
+import { scopeContext } from '../../src/lib/domain/scopes';
+import { currentEpochs, validKeyRecords } from '../../src/lib/domain/epochs';
+import { buildKeyring } from '../../src/lib/crypto/epoch-keys';
+import { memberBoxKeyOf } from '../../src/lib/crypto/member-box';
+import { meshRoomOf, type MeshRoom } from '../../src/lib/sync/mesh';
 
 // CommonJS packages, required as such (neither ships a default export's types).
 const requireCjs = createRequire(import.meta.url);
@@ -64,14 +70,26 @@ export interface HostilePeer {
   readonly cid: string;
   readonly doc: Y.Doc;
   readonly records: Y.Map<unknown>;
+  /** The lobby: room = community id, password = the link's room secret (honest peers send core records only there). */
   readonly provider: WebrtcProvider;
   /** The link's checked payload, and the raw JSON inside the token (fields the checked payload does not know yet). */
   readonly invite: InvitePayload;
   readonly tokenJson: Record<string, unknown>;
   /** Resolves once a browser peer is connected and the map holds the genesis (the first sync is done). */
   synced(timeoutMs?: number): Promise<void>;
-  /** WebRTC connections open now. */
+  /** WebRTC connections open now, in every room this peer is in. */
   peers(): number;
+  /**
+   * Enters the mesh as `identity` once it holds a key of the community scope's newest epoch (after the
+   * creator's device admitted it and shared the key): a member holding the room secret and a member key.
+   * Returns the room (keep it: it is what a banned member tries again later).
+   */
+  enterMesh(identity: Identity, timeoutMs?: number): Promise<MeshRoom>;
+  /** Joins a room with a password this peer holds (an old mesh after a ban, say), syncing the same document. */
+  joinRoom(room: MeshRoom): void;
+  leaveRoom(room: MeshRoom): Promise<void>;
+  /** WebRTC connections in one room. */
+  roomPeers(room: MeshRoom): number;
   newIdentity(): Promise<Identity>;
   /** Signs a record as `identity` with any `ts` (default now). */
   seal<K extends Kind>(identity: Identity, kind: K, body: BodyOf<K>, ts?: number): Promise<SignedRecord<K>>;
@@ -124,7 +142,24 @@ export async function hostilePeer(link: string, opts: { log?: (line: string) => 
   const log = opts.log ?? (() => {});
   provider.on('peers', (e: { webrtcPeers: string[] }) => log(`hostile peer: ${e.webrtcPeers.length} WebRTC peers`));
 
-  const peers = () => provider.room?.webrtcConns.size ?? 0;
+  const rooms = new Map<string, WebrtcProvider>();
+  const peers = () => [provider, ...rooms.values()].reduce((n, p) => n + (p.room?.webrtcConns.size ?? 0), 0);
+  const joinRoom = (room: MeshRoom) => {
+    if (rooms.has(room.room)) return;
+    rooms.set(room.room, new WebrtcProvider(room.room, doc, { signaling: invite.signaling, password: room.password, peerOpts: { wrtc, config: { iceServers: [] } } }));
+  };
+  /** The newest `all` epoch whose key `identity` can open from the records this peer holds, as a mesh room. */
+  const meshFor = async (identity: Identity): Promise<MeshRoom | null> => {
+    const records = peer.list();
+    const genesis = records.find((r) => r.kind === 'genesis' && r.id === invite.cid) as SignedRecord<'genesis'> | undefined;
+    const box = await memberBoxKeyOf(identity);
+    if (!genesis || !box) return null;
+    const auth = computeAuthority(genesis, records);
+    const view = validKeyRecords(records, scopeContext(records, auth));
+    const ring = await buildKeyring(view, invite.cid, box);
+    const held = currentEpochs(view, 'all').find((e) => ring.has(e.id));
+    return held ? meshRoomOf(invite.cid, ring.get(held.id)!) : null;
+  };
   const waitFor = async (what: string, check: () => boolean, timeoutMs = 30_000) => {
     const until = Date.now() + timeoutMs;
     while (!check()) {
@@ -143,6 +178,27 @@ export async function hostilePeer(link: string, opts: { log?: (line: string) => 
     tokenJson,
     synced: (timeoutMs = 30_000) => waitFor('a browser peer and the genesis', () => peers() > 0 && records.has(invite.cid), timeoutMs),
     peers,
+    async enterMesh(identity, timeoutMs = 30_000) {
+      let room: MeshRoom | null = null;
+      const until = Date.now() + timeoutMs;
+      while (!(room = await meshFor(identity))) {
+        if (Date.now() > until) throw new Error('hostile peer: timed out waiting for a key of the community scope');
+        await sleep(200);
+      }
+      joinRoom(room);
+      await waitFor('a peer in the mesh', () => (rooms.get(room!.room)?.room?.webrtcConns.size ?? 0) > 0, timeoutMs);
+      return room;
+    },
+    joinRoom,
+    async leaveRoom(room) {
+      const p = rooms.get(room.room);
+      if (!p) return;
+      rooms.delete(room.room);
+      p.destroy();
+      await p.key;
+      await sleep(50);
+    },
+    roomPeers: (room) => rooms.get(room.room)?.room?.webrtcConns.size ?? 0,
     newIdentity: async () => (await generateIdentity()).identity,
     seal: (identity, kind, body, ts = Date.now()) => sealRecord(identity, { kind, cid: invite.cid, ts, body }),
     async join(identity, o = {}) {
@@ -188,9 +244,10 @@ export async function hostilePeer(link: string, opts: { log?: (line: string) => 
         }
       });
     },
-    setPresence: (state) => provider.awareness.setLocalState(state),
+    setPresence: (state) => [provider, ...rooms.values()].forEach((p) => p.awareness.setLocalState(state)),
     waitFor,
     async close() {
+      rooms.forEach((p) => p.destroy());
       provider.destroy();
       doc.destroy();
       // Let the data channels and the signaling socket close before the process moves on.

@@ -5,6 +5,7 @@ import * as Y from 'yjs';
 import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice, sendReply, startThread } from './journeys';
 import { hostilePeer, sealThreads, type HostilePeer } from './hostile-peer';
 import { observeLongTasks } from './seed';
+import { MESH_TRANSITION_MS } from '../../src/lib/sync/mesh';
 import type { AnyRecord, SignedRecord } from '../../src/lib/domain/record';
 
 // One small world per test, not one serial community: several of these fail on today's code, and a
@@ -56,6 +57,19 @@ async function attacker(w: World, link = w.memberLink): Promise<HostilePeer> {
   w.peers.push(peer);
   await peer.synced();
   return peer;
+}
+
+/**
+ * An attacker who is also a member: joins through the link, is admitted by Alice's device and, once
+ * it holds the community key, enters the mesh where content travels.
+ */
+async function memberAttacker(w: World, name = 'Mallory') {
+  const peer = await attacker(w);
+  const identity = await peer.newIdentity();
+  const now = Date.now();
+  peer.setMany([await peer.join(identity, { ts: now }), await peer.seal(identity, 'profile', { name }, now + 1)]);
+  const mesh = await peer.enterMesh(identity);
+  return { peer, identity, mesh };
 }
 
 /** The number in the feed header's "N threads". */
@@ -174,7 +188,8 @@ test('a thief of a one-use admin invite read from the map cannot take it from th
   }
 });
 
-test('a banned member cannot post by backdating, and a new key cannot join through an open invite read from the map', async ({ browser, baseURL }) => {
+test('a banned member cannot post by backdating nor rejoin the mesh after its transition, and a new key cannot join through an open invite read from the map', async ({ browser, baseURL }) => {
+  test.setTimeout(200_000); // it waits out the mesh's transition after the ban
   w = await world(browser, baseURL!, 'Ban Club');
   const { alice, bob, cid } = w;
   // An open invite whose link the attacker never gets.
@@ -186,7 +201,10 @@ test('a banned member cannot post by backdating, and a new key cannot join throu
   const mallory = await peer.newIdentity();
   const now = Date.now();
   const first = await peer.seal(mallory, 'thread', { title: 'Mallory’s first words', body: 'Hello, honest for now.' }, now + 2);
-  peer.setMany([await peer.join(mallory, { ts: now }), await peer.seal(mallory, 'profile', { name: 'Mallory' }, now + 1), first]);
+  peer.setMany([await peer.join(mallory, { ts: now }), await peer.seal(mallory, 'profile', { name: 'Mallory' }, now + 1)]);
+  // Admitted and given the community key by Alice's device, Mallory's peer enters the mesh where content travels.
+  const oldMesh = await peer.enterMesh(mallory);
+  peer.setRecord(first);
   for (const page of [alice.page, bob.page]) {
     await page.goto(`/c/${cid}`);
     await expect(page.getByRole('link', { name: /Mallory’s first words/ })).toBeVisible({ timeout: 20_000 });
@@ -200,6 +218,7 @@ test('a banned member cannot post by backdating, and a new key cannot join throu
   await bob.page.goto(`/c/${cid}/members`);
   await expect(bob.page.getByTestId('member-row').filter({ hasText: 'Mallory' })).toContainText('banned', { timeout: 20_000 });
   await peer.waitFor('the ban', () => peer.list('ban').some((r) => (r as SignedRecord<'ban'>).body.member === mallory.publicKey));
+  const bannedSeen = Date.now();
   const ban = peer.list('ban').find((r) => (r as SignedRecord<'ban'>).body.member === mallory.publicKey)!;
 
   // Backdated writes, and two new keys joining through Dave's invite found in the map (no proof; a forged one).
@@ -238,14 +257,30 @@ test('a banned member cannot post by backdating, and a new key cannot join throu
     }
   }
 
-  // What Alice writes after the ban reaches the banned peer only as ciphertext (paid content: sealed).
+  // What Alice writes after the ban reaches the banned peer, if at all, only as ciphertext (paid content: sealed).
   const token = `AFTER-BAN-${Math.random().toString(36).slice(2, 10)}`;
-  const sealedThreads = () => peer.list('sealed').filter((r) => (r as SignedRecord<'sealed'>).body.of === 'thread').length;
-  const sealedBefore = sealedThreads();
   await alice.page.goto(`/c/${cid}`);
   await startThread(alice.page, 'After the ban', `Only for members: ${token}`);
-  await peer.waitFor('Alice’s new thread', () => sealedThreads() > sealedBefore);
+  await bob.page.goto(`/c/${cid}`);
+  await expect(bob.page.getByRole('link', { name: /After the ban/ })).toBeVisible({ timeout: 20_000 });
+  await alice.page.waitForTimeout(3_000);
   expect(Buffer.from(Y.encodeStateAsUpdate(peer.doc)).includes(token), 'the token in the bytes the banned peer holds').toBe(false);
+
+  // The mesh password rotated with the ban. Once the transition is over nobody is left in the old mesh:
+  // the banned peer, trying it again with the old password, finds no one and receives no content.
+  await alice.page.waitForTimeout(Math.max(0, bannedSeen + MESH_TRANSITION_MS + 10_000 - Date.now()));
+  await peer.leaveRoom(oldMesh);
+  peer.joinRoom(oldMesh);
+  const sealedAfter = peer.list('sealed').length;
+  const later = `LATER-${Math.random().toString(36).slice(2, 10)}`;
+  await alice.page.goto(`/c/${cid}`);
+  await startThread(alice.page, 'Later still', `Only for members: ${later}`);
+  await bob.page.goto(`/c/${cid}`);
+  await expect(bob.page.getByRole('link', { name: /Later still/ }), 'Bob, in the new mesh, gets it').toBeVisible({ timeout: 20_000 });
+  await alice.page.waitForTimeout(5_000);
+  expect(peer.roomPeers(oldMesh), 'peers the banned member finds in the old mesh after the transition').toBe(0);
+  expect(peer.list('sealed').length, 'content records reaching the banned member after the transition').toBe(sealedAfter);
+  expect(Buffer.from(Y.encodeStateAsUpdate(peer.doc)).includes(later), 'the later token in the bytes the banned peer holds').toBe(false);
 });
 
 test('a newcomer syncing from the creator sees every thread after a peer re-set each record as a twin with an extra field', async ({ browser, baseURL }) => {
@@ -263,7 +298,8 @@ test('a newcomer syncing from the creator sees every thread after a peer re-set 
   await expect.poll(() => threadCount(alice.page, cid)).toBe(20);
   await expect.poll(() => threadCount(bob.page, cid), { timeout: 20_000 }).toBe(20);
 
-  const peer = await attacker(w);
+  // A member holding the key: content travels only in the mesh.
+  const { peer } = await memberAttacker(w);
   // Threads travel sealed (paid content): count them by what they are, not by what they say.
   const isThread = (r: AnyRecord) => r.kind === 'thread' || (r.kind === 'sealed' && r.body.of === 'thread');
   await peer.waitFor('all 20 threads', () => peer.list().filter(isThread).length >= 20);
@@ -291,6 +327,7 @@ test('20,000 valid threads from one member in one update keep the page responsiv
   peer.setMany([await peer.join(mallory, { ts: now }), await peer.seal(mallory, 'profile', { name: 'Mallory' }, now + 1)]);
   await alice.page.goto(`/c/${cid}/members`);
   await expect(alice.page.getByTestId('member-row').filter({ hasText: 'Mallory' })).toBeVisible({ timeout: 20_000 });
+  await peer.enterMesh(mallory);
   const flood = await sealThreads(peer, mallory, 20_000, { ts: now + 10 });
   for (const page of [alice.page, bob.page]) await page.goto(`/c/${cid}`);
   await alice.page.waitForTimeout(2000);
@@ -355,7 +392,7 @@ test('junk root types (2 MB of text, 100,000 array items) are not stored, nor pa
   const before = [await storedDocBytes(alice.page, cid), await storedDocBytes(bob.page, cid)];
   const health = [await healthNumber(alice.page), await healthNumber(bob.page)];
 
-  const peer = await attacker(w);
+  const { peer } = await memberAttacker(w);
   peer.addJunkRoot('junk-text', 'text', 2_000_000);
   peer.addJunkRoot('junk-array', 'array', 100_000);
   await delivered(peer, [alice.page, bob.page], cid, health);
@@ -381,13 +418,16 @@ test('an unsigned presence claiming to be Alice does not show Alice online on Bo
   const { alice, bob, cid } = w;
   await bob.page.goto(`/c/${cid}`);
   await expect(bob.page.getByTestId('online-members')).toHaveText('Alice', { timeout: 20_000 });
+  // The attacker is a member (it needs the community key to reach the mesh) and leaves the mesh again.
+  const { peer, mesh } = await memberAttacker(w);
+  await peer.leaveRoom(mesh);
 
-  // Alice's device is closed: Bob no longer sees her. The attacker arrives only then, so it cannot
+  // Alice's device is closed: Bob no longer sees her. The attacker comes back only then, so it cannot
   // pass on Alice's real presence (y-webrtc forwards every awareness change it hears).
   await alice.context.close();
   const online = async () => (await bob.page.getByTestId('online-members').allInnerTexts()).join(' ');
   await expect.poll(online, { timeout: 60_000 }).not.toContain('Alice');
-  const peer = await attacker(w);
+  peer.joinRoom(mesh);
   const aliceKey = (peer.records.get(cid) as AnyRecord).author;
   await expect(bob.page.getByTestId('peer-count')).toHaveText(/1 peers connected/, { timeout: 20_000 });
 

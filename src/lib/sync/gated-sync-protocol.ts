@@ -23,8 +23,8 @@ export interface UpdateGate {
   onJunk?: (items: number, bytes: number) => void;
   maxStructs?: number;
   maxBytes?: number;
-  /** Which values of the root map to keep (see update-filter.ts); default all. */
-  keepValue?: (value: unknown) => boolean;
+  /** Which values of the root map to keep, by kind (see update-filter.ts); default all. */
+  keepKind?: (kind: string | null) => boolean;
 }
 
 interface Inbox {
@@ -89,7 +89,7 @@ export function applyGatedUpdate(doc: Y.Doc, update: Uint8Array, origin: unknown
     doc,
     maxStructs: gate.maxStructs ?? PIECE_STRUCTS,
     maxBytes: gate.maxBytes ?? PIECE_BYTES,
-    keepValue: gate.keepValue
+    keepKind: gate.keepKind
   });
   if (!filtered.ok) {
     countMalformed(doc);

@@ -13,7 +13,7 @@ import { headsOf, sealNext } from '../store/record-chain';
 import type { AnyRecord } from '../domain/record';
 import { CommunityDoc } from './community-doc';
 import { applyGatedUpdate, whenApplied } from './gated-sync-protocol';
-import { CoreLobby, isCoreValue } from './lobby';
+import { CoreLobby, isCoreKind } from './lobby';
 import { meshPlanOf, meshRoomOf } from './mesh';
 import { filterUpdate } from './update-filter';
 
@@ -33,21 +33,21 @@ async function exchange(a: Y.Doc, b: Y.Doc): Promise<void> {
   await Promise.all([whenApplied(a), whenApplied(b)]);
 }
 
-describe('update filter keepValue', () => {
+describe('update filter keepKind', () => {
   it('turns map values the predicate refuses into GC, and later values under the same key too', () => {
     const doc = new Y.Doc();
     const map = doc.getMap('records');
     map.set('a', { kind: 'join' });
     map.set('b', { kind: 'thread', body: 'secret words' });
     const copy = new Y.Doc();
-    const first = filterUpdate(Y.encodeStateAsUpdate(doc), { root: 'records', keepValue: isCoreValue });
+    const first = filterUpdate(Y.encodeStateAsUpdate(doc), { root: 'records', keepKind: isCoreKind });
     expect(first.ok && first.value.junkItems).toBe(1);
     if (first.ok) for (const piece of first.value.pieces) Y.applyUpdate(copy, piece);
     expect(copy.getMap('records').toJSON()).toEqual({ a: { kind: 'join' } });
     expect(new TextDecoder().decode(Y.encodeStateAsUpdate(copy))).not.toContain('secret words');
     // An overwrite of refused content is refused too: its origin is the GC left in its place.
     map.set('b', { kind: 'join', note: 'overwrite' });
-    const second = filterUpdate(Y.encodeStateAsUpdate(doc, Y.encodeStateVector(copy)), { root: 'records', doc: copy, keepValue: isCoreValue });
+    const second = filterUpdate(Y.encodeStateAsUpdate(doc, Y.encodeStateVector(copy)), { root: 'records', doc: copy, keepKind: isCoreKind });
     expect(second.ok && second.value.junkItems).toBe(1);
     if (second.ok) for (const piece of second.value.pieces) Y.applyUpdate(copy, piece);
     expect(copy.getMap('records').toJSON()).toEqual({ a: { kind: 'join' } });
@@ -79,6 +79,7 @@ describe('the lobby', () => {
     const aliceLobby = new CoreLobby(a);
     await aliceLobby.open();
     expect(JSON.stringify(aliceLobby.records.toJSON())).not.toContain(thread.id);
+    expect(aliceLobby.records.has(cid)).toBe(true); // the genesis, stored without a cid
     // Bob's device writes his join into his document and meets Alice's lobby with it.
     const join = await sealRecord(bob.identity, { kind: 'join', cid, ts: Date.now(), body: joinBody(invite, bob.identity) });
     expect((await b.append(genesis)).ok).toBe(true);

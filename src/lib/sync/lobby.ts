@@ -20,6 +20,10 @@ import { registerUpdateGate } from './gated-sync-protocol';
 
 export const CORE_KINDS: ReadonlySet<string> = new Set([...AUTHORITY_KINDS, ...KEY_CONTEXT_KINDS, 'profile', 'tombstone', 'trust-lock']);
 
+export function isCoreKind(kind: string | null): boolean {
+  return kind !== null && CORE_KINDS.has(kind);
+}
+
 export function isCoreValue(value: unknown): boolean {
   return typeof value === 'object' && value !== null && CORE_KINDS.has((value as { kind?: unknown }).kind as string);
 }
@@ -38,14 +42,15 @@ export class CoreLobby {
     this.records = this.doc.getMap('records');
     this.awareness = new Awareness(this.doc);
     this.awareness.setLocalState(null);
-    registerUpdateGate(this.doc, { root: 'records', keepValue: isCoreValue, onJunk: (items, bytes) => community.noteJunk(items, bytes) });
+    registerUpdateGate(this.doc, { root: 'records', keepKind: isCoreKind, onJunk: (items, bytes) => community.noteJunk(items, bytes) });
   }
 
   /** Fills the document with this device's core records and keeps adding those it accepts. */
   async open(): Promise<void> {
     const { db, cid } = this.community;
-    const rows = await recordsOfKinds(db, cid, [...CORE_KINDS] as AnyRecord['kind'][]);
-    this.#put(rows.filter((r) => !r.held).map(sharedForm));
+    // The genesis is stored under its own id with an empty `cid`: fetched by key.
+    const [genesis, rows] = await Promise.all([db.records.get(cid), recordsOfKinds(db, cid, [...CORE_KINDS] as AnyRecord['kind'][])]);
+    this.#put([...(genesis ? [genesis] : []), ...rows].filter((r) => !r.held).map(sharedForm));
     this.#off.push(this.community.onAccepted((records) => this.#put(records.filter((r) => CORE_KINDS.has(r.kind)))));
     const onChange = (event: Y.YMapEvent<unknown>) => {
       if (event.transaction.origin === OWN) return;

@@ -33,10 +33,11 @@ export interface FilterOptions {
   maxStructs?: number;
   maxBytes?: number;
   /**
-   * Which values of the root map to keep (default: all). An entry whose value fails becomes GC like
-   * junk, and so does every later value set under its key (their origin is that entry).
+   * Which values of the root map to keep, by their `kind` field (null: not an object with a string
+   * kind); default all. An entry refused becomes GC like junk, and so does every later value set
+   * under its key (their origin is that entry). The kind is read without decoding the value.
    */
-  keepValue?: (value: unknown) => boolean;
+  keepKind?: (kind: string | null) => boolean;
 }
 
 // Content refs of the v1 encoding (yjs structs/Item.js `contentRefs`).
@@ -138,6 +139,25 @@ function skipAny(d: decoding.Decoder): void {
     default:
       throw new RangeError('unknown any type');
   }
+}
+
+/** Walks one `any` value and returns its `kind` when it is an object with a string `kind` field. */
+function readKind(d: decoding.Decoder): string | null {
+  if (d.arr[d.pos] !== 118) {
+    skipAny(d);
+    return null;
+  }
+  d.pos++;
+  let kind: string | null = null;
+  const n = decoding.readVarUint(d);
+  for (let i = 0; i < n; i++) {
+    const key = decoding.readVarString(d);
+    if (key === 'kind' && d.arr[d.pos] === 119) {
+      d.pos++;
+      kind = decoding.readVarString(d);
+    } else skipAny(d);
+  }
+  return kind;
 }
 
 /** Reads an item's content; returns its length in clock units. */
@@ -247,7 +267,7 @@ export function filterUpdate(update: Uint8Array, options: FilterOptions): Filter
   }
 }
 
-function scan(update: Uint8Array, { root, doc, maxStructs = PIECE_STRUCTS, maxBytes = PIECE_BYTES, keepValue }: FilterOptions): FilteredUpdate {
+function scan(update: Uint8Array, { root, doc, maxStructs = PIECE_STRUCTS, maxBytes = PIECE_BYTES, keepKind }: FilterOptions): FilteredUpdate {
   const d = decoding.createDecoder(update);
   const seen = new Seen();
   const writer = new PieceWriter(maxStructs, maxBytes);
@@ -297,9 +317,9 @@ function scan(update: Uint8Array, { root, doc, maxStructs = PIECE_STRUCTS, maxBy
         } else {
           keep = inherited !== 'junk';
         }
-        if (keep && keepValue && ref === CONTENT_ANY) {
+        if (keep && keepKind && ref === CONTENT_ANY) {
           length = decoding.readVarUint(d);
-          for (let v = 0; v < length; v++) if (!keepValue(decoding.readAny(d))) keep = false;
+          for (let v = 0; v < length; v++) if (!keepKind(readKind(d))) keep = false;
         } else length = skipContent(d, ref);
         if (ref !== CONTENT_ANY && ref !== CONTENT_DELETED) keep = false;
       }
