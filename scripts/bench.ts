@@ -27,7 +27,7 @@ import {
   waitForServer
 } from '../tests/bench/browser-bench';
 import { analysisFigures } from '../tests/bench/analysis-figures';
-import { pureProjectionMs } from '../tests/bench/pure-projection';
+import { projectionOverhead, pureProjectionMs } from '../tests/bench/pure-projection';
 import { rulesEvaluateMs } from '../tests/bench/rules-figures';
 import { syncFigures } from '../tests/bench/sync-figures';
 import { searchFigures } from '../tests/bench/search-figures';
@@ -71,6 +71,8 @@ function emit(bench: string, value: number, unit: 'ms' | 'kb' | 'mb', data: Data
 function fail(bench: string, unit: 'ms' | 'kb', data: Data, error: string) {
   console.log(JSON.stringify({ bench, value: null, unit, data, error }));
 }
+/** Node time to open every sealed record of a dataset (projectionOverhead), for the in-page ratio. */
+const openingMs = new Map<string, number>();
 const suffix = (data: DatasetName) => (data === 'generated-10k' ? '.10k' : '');
 
 function newestMtime(dir: string): number {
@@ -147,6 +149,10 @@ async function benchDataset(name: DatasetName, file: string, first: boolean) {
     log(`${name}: ${imported.imported} records imported, ${imported.rejected} rejected, in ${(imported.ms / 1000).toFixed(1)} s`);
     if (imported.rejected > 0) log(`warning: ${name} had rejected records; its figures describe a partial community`);
     emit(`projection.build_ms${suffix(name)}`, imported.ms, 'ms', name);
+    // Opening every sealed record (Node, above) against the page's whole projection of the same records
+    // (signature checks and IndexedDB included): the share encryption adds to what a device does on import.
+    const opening = openingMs.get(name);
+    if (opening !== undefined) emit(`crypto.project_overhead_in_page_pct${suffix(name)}`, (opening / imported.ms) * 100, '%', name);
 
     const query = await feedPageQuery(device.page, imported.cid);
     log(`${name}: feed page query ${query.rows} rows, first ${query.firstMs.toFixed(1)} ms, median ${query.medianMs.toFixed(1)} ms`);
@@ -189,6 +195,11 @@ async function main() {
     const pure = pureProjectionMs(file);
     log(`${meta.name}: pure projection (Node) ${pure.threads} threads, ${pure.replies} replies, ${pure.members} members`);
     emit(`projection.pure_node_ms${suffix(meta.name)}`, pure.medianMs, 'ms', meta.name);
+    const overhead = await projectionOverhead(file);
+    openingMs.set(meta.name, overhead.openMs);
+    log(`${meta.name}: projection of ${overhead.sealed} sealed records: ${overhead.sealedMs.toFixed(0)} ms (opening ${overhead.openMs.toFixed(0)} ms) vs ${overhead.plainMs.toFixed(0)} ms in clear`);
+    emit(`crypto.project_overhead_pct${suffix(meta.name)}`, overhead.overheadPct, '%', meta.name);
+    emit(`crypto.project_sealed_ms${suffix(meta.name)}`, overhead.sealedMs, 'ms', meta.name);
     const rules = rulesEvaluateMs(file);
     log(`${meta.name}: rules and trust levels for ${rules.members} members (${rules.actions} actions due)`);
     emit(`rules.evaluate_all_ms${suffix(meta.name)}`, rules.medianMs, 'ms', meta.name);
