@@ -5,6 +5,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCommunity, createIdentity, createTier, joinFromLink, makeInvite, openDevice, startThread, useRelay } from './journeys';
+import { MESH_TRANSITION_MS } from '../../src/lib/sync/mesh';
 
 /** Every file the e2e relays keep (tests/playwright.config.ts: tmpdir/hearth-e2e-relay-<pid>), as text. */
 function relayFiles(): string {
@@ -74,7 +75,7 @@ test('a Gold thread is sealed: the Gold member reads it, the free member sees a 
     await alice.page.getByRole('link', { name: /New thread/ }).click();
     await alice.page.getByLabel('Title', { exact: true }).fill('Gold lesson');
     await alice.page.getByLabel(/Write in Markdown/).fill(`The secret is ${token}`);
-    await alice.page.getByRole('checkbox', { name: 'gold' }).check();
+    await alice.page.getByRole('radio', { name: 'gold' }).check();
     await alice.page.getByRole('button', { name: 'Post thread' }).click();
     await expect(alice.page.getByRole('heading', { level: 1, name: 'Gold lesson' })).toBeVisible();
 
@@ -126,5 +127,52 @@ test('a Gold thread is sealed: the Gold member reads it, the free member sees a 
     await alice.context.close();
     await bob.context.close();
     await carol.context.close();
+  }
+});
+
+test('a member who was away while a ban rotated the key catches up through the lobby and reads what came after', async ({ browser, baseURL }) => {
+  test.setTimeout(240_000);
+  const alice = await openDevice(browser, baseURL!);
+  const bob = await openDevice(browser, baseURL!);
+  const carol = await openDevice(browser, baseURL!);
+  const token = `AWAY-${Math.random().toString(36).slice(2, 10)}`;
+  try {
+    // No relay: what Bob misses can only reach him from Alice's device.
+    await createIdentity(alice.page, 'Alice');
+    await createCommunity(alice.page, 'Away Club');
+    const cid = new URL(alice.page.url()).pathname.split('/')[2];
+    const link = await makeInvite(alice.page, { label: 'all' });
+    await createIdentity(bob.page, 'Bob');
+    await joinFromLink(bob.page, link, 'Away Club');
+    await createIdentity(carol.page, 'Carol');
+    await joinFromLink(carol.page, link, 'Away Club');
+    await alice.page.goto(`/c/${cid}`);
+    await startThread(alice.page, 'Before', 'Everyone reads this');
+    await bob.page.goto(`/c/${cid}`);
+    await expect(bob.page.getByRole('link', { name: /Before/ })).toBeVisible({ timeout: 20_000 });
+
+    // Bob's phone loses its network; Alice bans Carol, which starts a new key and a new mesh.
+    await bob.context.setOffline(true);
+    await alice.page.goto(`/c/${cid}/members`);
+    await expect(alice.page.getByTestId('member-row').filter({ hasText: 'Carol' })).toBeVisible({ timeout: 20_000 });
+    alice.page.once('dialog', (d) => d.accept());
+    await alice.page.getByTestId('member-row').filter({ hasText: 'Carol' }).getByRole('button', { name: 'Ban' }).click();
+    await expect(alice.page.getByTestId('member-row').filter({ hasText: 'Carol' })).toContainText('banned');
+    // Past the transition Alice's device has left the old mesh: Bob will find nobody there.
+    await alice.page.waitForTimeout(MESH_TRANSITION_MS + 5_000);
+    await alice.page.goto(`/c/${cid}`);
+    await startThread(alice.page, 'While Bob was away', `Members only: ${token}`);
+
+    // Bob comes back: alone in the old mesh, his device looks in the lobby, gets the new key there and
+    // moves to the new mesh, where the new thread is.
+    await bob.context.setOffline(false);
+    await bob.page.goto(`/c/${cid}`);
+    await expect(bob.page.getByRole('link', { name: /While Bob was away/ })).toBeVisible({ timeout: 90_000 });
+    await bob.page.getByRole('link', { name: /While Bob was away/ }).click();
+    await expect(bob.page.getByText(token)).toBeVisible();
+    // Carol, banned, holds none of it.
+    expect(await everythingStored(carol.page)).not.toContain(token);
+  } finally {
+    for (const d of [alice, bob, carol]) await d.context.close().catch(() => {});
   }
 });
