@@ -3,7 +3,7 @@
 // whatever order the records arrived in.
 import type { Authority, Role } from './authority';
 import { firstPerAutoKey } from './automation';
-import { compareRecords, type AnyRecord, type SignedRecord } from './record';
+import { compareRecords, type AnyRecord, type AttachmentManifest, type SignedRecord } from './record';
 import { countReactions } from './reactions';
 
 export interface PostRow {
@@ -30,6 +30,8 @@ export interface PostRow {
   autoKey: string | null;
   /** emoji -> members who reacted with it, sorted; emoji most used first (domain/reactions). */
   reactions: Record<string, string[]>;
+  /** Images and files (manifests; the bytes travel beside the document). Absent in older rows. */
+  attachments?: AttachmentManifest[];
 }
 
 export interface ThreadRow extends PostRow {
@@ -137,7 +139,8 @@ export function projectPost(post: SignedRecord<'thread'> | SignedRecord<'reply'>
     hidden,
     tiers: post.kind === 'thread' ? (post.body.tiers ?? []) : [],
     autoKey: post.body.auto ? `${post.body.auto.rule}:${post.body.auto.key}` : null,
-    reactions
+    reactions,
+    attachments: deleted ? [] : (post.body.attachments ?? [])
   };
 }
 

@@ -13,6 +13,7 @@ export const RECORD_VERSION = 1;
 const Id = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/));
 const MemberId = Id;
 const Text = (max: number) => v.pipe(v.string(), v.maxLength(max));
+const NonEmptyPlain = (max: number) => v.pipe(v.string(), v.minLength(1), v.maxLength(max));
 // A check, not a transform: the parsed body must stay byte-identical to what was signed.
 const NonEmpty = (max: number) =>
   v.pipe(v.string(), v.maxLength(max), v.check((s) => s.trim().length > 0));
@@ -30,6 +31,36 @@ const Heads = v.optional(v.pipe(v.array(Id), v.maxLength(MAX_HEADS)));
 const Url = v.pipe(v.string(), v.maxLength(300), v.regex(/^https?:\/\/\S+$/));
 /** Marks a record written by an automation rule: one visible record per (rule, key), whichever device ran it. */
 const Auto = v.optional(v.strictObject({ rule: v.pipe(v.string(), v.maxLength(40)), key: v.pipe(v.string(), v.maxLength(120)), device: v.pipe(v.string(), v.maxLength(60)) }));
+/** Chunks of an attachment's encrypted bytes (media/blob-crypto): 256 KiB each. */
+export const CHUNK_BYTES = 256 * 1024;
+export const MAX_ATTACHMENTS = 4;
+/** Largest file any community accepts (the creator may set less); 160 chunk hashes in the record. */
+export const MAX_ATTACHMENT_BYTES = 40 * 1024 * 1024;
+/** A thumbnail shown before the image arrives: a small data URL inside the (sealed) record. */
+export const MAX_THUMB_CHARS = 8_000;
+export const DEFAULT_MAX_FILE_MB = 20;
+/**
+ * An attachment's manifest: the bytes travel beside the document, content-addressed, split into
+ * chunks each encrypted under `key` (a fresh key per attachment, so only readers of the record it is
+ * in can open them) and named by the SHA-256 of its ciphertext.
+ */
+const Attachment = v.pipe(
+  v.strictObject({
+    kind: v.picklist(['image', 'file']),
+    name: NonEmptyPlain(200),
+    type: v.pipe(v.string(), v.maxLength(100), v.regex(/^[\w.+-]+\/[\w.+-]+$/)),
+    size: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_ATTACHMENT_BYTES)),
+    width: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(2048))),
+    height: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(2048))),
+    thumb: v.optional(v.pipe(v.string(), v.maxLength(MAX_THUMB_CHARS), v.regex(/^data:image\/(?:webp|jpeg|png);base64,[A-Za-z0-9+/=]+$/))),
+    key: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/)),
+    chunks: v.pipe(v.array(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/))), v.maxLength(Math.ceil(MAX_ATTACHMENT_BYTES / CHUNK_BYTES)))
+  }),
+  v.check((a) => a.chunks.length === Math.ceil(a.size / CHUNK_BYTES), 'chunks must cover the size')
+);
+const Attachments = v.optional(v.pipe(v.array(Attachment), v.minLength(1), v.maxLength(MAX_ATTACHMENTS)));
+export type AttachmentManifest = v.InferOutput<typeof Attachment>;
+
 const Tiers = v.optional(v.pipe(v.array(v.pipe(v.string(), v.minLength(1), v.maxLength(40))), v.maxLength(20)));
 
 // ---- read access --------------------------------------------------------------------------
@@ -105,17 +136,23 @@ export const bodySchemas = {
     mentions: v.optional(v.pipe(v.array(MemberId), v.maxLength(50))),
     /** Limited to members of these tiers (and moderators); shown to nobody else in the app. */
     tiers: Tiers,
+    attachments: Attachments,
     auto: Auto
   }),
-  reply: v.strictObject({
-    thread: Id,
-    /** The post this replies to: the thread itself or another reply in it. */
-    parent: Id,
-    body: NonEmpty(MAX_POST_BODY),
-    quote: v.optional(v.strictObject({ id: Id, text: Text(1000) })),
-    mentions: v.optional(v.pipe(v.array(MemberId), v.maxLength(50))),
-    auto: Auto
-  }),
+  reply: v.pipe(
+    v.strictObject({
+      thread: Id,
+      /** The post this replies to: the thread itself or another reply in it. */
+      parent: Id,
+      /** Text, or empty when the reply carries attachments (a photo alone). */
+      body: Text(MAX_POST_BODY),
+      quote: v.optional(v.strictObject({ id: Id, text: Text(1000) })),
+      mentions: v.optional(v.pipe(v.array(MemberId), v.maxLength(50))),
+      attachments: Attachments,
+      auto: Auto
+    }),
+    v.check((b) => b.body.trim().length > 0 || !!b.attachments?.length, 'a reply needs text or an attachment')
+  ),
   reaction: v.strictObject({
     target: Id,
     emoji: Emoji,
@@ -219,7 +256,9 @@ export const bodySchemas = {
     }),
     watchedWords: v.pipe(v.array(v.strictObject({ word: v.pipe(v.string(), v.minLength(1), v.maxLength(60)), action: v.picklist(['block', 'flag']) })), v.maxLength(500)),
     /** Start a new epoch of every scope this many days after its newest one (absent: only on removals). */
-    rotateDays: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3650)))
+    rotateDays: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3650))),
+    /** Largest file a member may attach, in MiB (absent: DEFAULT_MAX_FILE_MB). */
+    maxFileMb: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(MAX_ATTACHMENT_BYTES / 1024 / 1024)))
   }),
 
   // ---- Q&A ----------------------------------------------------------------------------

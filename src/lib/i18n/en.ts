@@ -3,6 +3,7 @@ import { insightsEn } from './insights';
 import { interactionEn } from './interaction';
 import { engageEn } from './engage';
 import { manageEn } from './manage';
+import { mediaEn } from './media';
 import { collabEn } from './collab';
 
 export const en = {
@@ -10,6 +11,7 @@ export const en = {
   ...interactionEn,
   ...engageEn,
   ...manageEn,
+  ...mediaEn,
   ...collabEn,
   'app.name': 'Hearth',
   'app.tagline': 'Your community, on your members’ own devices.',

@@ -5,6 +5,7 @@ import { insightsZhCN } from './insights';
 import { interactionZhCN } from './interaction';
 import { engageZhCN } from './engage';
 import { manageZhCN } from './manage';
+import { mediaZhCN } from './media';
 import { collabZhCN } from './collab';
 
 export const zhCN: Record<MessageKey, string> = {
@@ -12,6 +13,7 @@ export const zhCN: Record<MessageKey, string> = {
   ...interactionZhCN,
   ...engageZhCN,
   ...manageZhCN,
+  ...mediaZhCN,
   ...collabZhCN,
   'app.name': 'Hearth 炉边',
   'app.tagline': '你的社群，存在成员自己的设备上。',

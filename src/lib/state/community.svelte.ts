@@ -5,12 +5,14 @@ import { sealRecord } from '../crypto/record-seal';
 import { headsOf, sealNext } from '../store/record-chain';
 import { KeyWaitError, keyState, scopeOfDraft } from '../store/keyring';
 import { maintainKeys } from '../automation/keys';
-import { SEALABLE } from '../domain/record';
+import { DEFAULT_MAX_FILE_MB, MAX_ATTACHMENTS, SEALABLE, type AttachmentManifest } from '../domain/record';
+import { storeAttachment, type AttachmentInput } from '../media/blob-store';
+import { isPhoto, prepareImage } from '../media/image';
 import { knownScopes } from '../domain/scopes';
 import { scopeStatus, type ScopeKeyRow } from '../domain/epochs';
 import { auditEntries, type AuditEntry } from '../domain/audit';
 import { pseudonym } from '../crypto/pseudonym';
-import { recordsOfKinds } from '../store/db';
+import { isQuotaError, recordsOfKinds } from '../store/db';
 
 /** Record kinds the audit log reads. */
 const AUDIT_KINDS = ['grant', 'ban', 'hide', 'invite', 'tombstone', 'admit', 'key', 'key-share', 'payment', 'tier', 'settings', 'trust-lock', 'slowmode', 'pin'] as const;
@@ -485,13 +487,51 @@ export class CommunityState {
   }
 
   /** A thread now, or scheduled for `publishAt` (it appears on every device at that time). */
-  async postThread(title: string, body: string, opts: { publishAt?: number; tiers?: string[] } = {}) {
+  async postThread(title: string, body: string, opts: { publishAt?: number; tiers?: string[]; files?: File[] } = {}) {
     const ts = opts.publishAt && opts.publishAt > Date.now() ? Math.floor(opts.publishAt) : Date.now();
-    return this.write('thread', { title, body, mentions: this.mentions(body), tiers: opts.tiers?.length ? opts.tiers : undefined }, ts);
+    const attachments = await this.attach(opts.files);
+    if (!attachments.ok) return attachments;
+    return this.write('thread', { title, body, mentions: this.mentions(body), tiers: opts.tiers?.length ? opts.tiers : undefined, attachments: attachments.value }, ts);
   }
 
-  reply(thread: string, parent: string, body: string, quote?: { id: string; text: string }) {
-    return this.write('reply', { thread, parent, body, quote, mentions: this.mentions(body) });
+  async reply(thread: string, parent: string, body: string, quote?: { id: string; text: string }, files?: File[]) {
+    const attachments = await this.attach(files);
+    if (!attachments.ok) return attachments;
+    return this.write('reply', { thread, parent, body, quote, mentions: this.mentions(body), attachments: attachments.value });
+  }
+
+  /**
+   * Prepares files for a post: photos scaled and re-encoded on the device (no EXIF, no location),
+   * everything sealed into chunks and stored here. Refuses a file over the community's size limit
+   * or past the number a post may carry; the draft keeps its text either way.
+   */
+  async attach(files: File[] = []): Promise<{ ok: true; value: AttachmentManifest[] | undefined } | { ok: false; reason: string; params?: Record<string, string | number> }> {
+    if (!files.length) return { ok: true, value: undefined };
+    if (files.length > MAX_ATTACHMENTS) return { ok: false, reason: 'media.too_many', params: { max: MAX_ATTACHMENTS } };
+    const limitMb = this.facts.value?.settings.maxFileMb ?? DEFAULT_MAX_FILE_MB;
+    const out: AttachmentManifest[] = [];
+    for (const file of files) {
+      const name = file.name.slice(0, 200) || 'file';
+      let input: AttachmentInput;
+      if (isPhoto(file.type)) {
+        try {
+          const image = await prepareImage(file);
+          input = { kind: 'image', name, type: image.type, bytes: image.bytes, width: image.width, height: image.height, thumb: image.thumb };
+        } catch {
+          return { ok: false, reason: 'media.unreadable_image', params: { name } };
+        }
+      } else {
+        const type = /^[\w.+-]+\/[\w.+-]+$/.test(file.type) ? file.type : 'application/octet-stream';
+        input = { kind: 'file', name, type, bytes: new Uint8Array(await file.arrayBuffer()) };
+      }
+      if (input.bytes.length > limitMb * 1024 * 1024) return { ok: false, reason: 'media.too_large', params: { name, mb: limitMb } };
+      try {
+        out.push(await storeAttachment(this.db, this.cid, input));
+      } catch (error) {
+        return { ok: false, reason: isQuotaError(error) ? 'storage.full' : 'storage.failed' };
+      }
+    }
+    return { ok: true, value: out };
   }
 
   react(target: string, emoji: string, on: boolean) {

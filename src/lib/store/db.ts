@@ -55,6 +55,17 @@ export interface KeyringRow {
   keys: { epoch: string; scope: string; ts: number; raw: Uint8Array }[];
 }
 
+/** One encrypted chunk of an attachment (media/blob-crypto), named by the SHA-256 of its bytes. */
+export interface ChunkRow {
+  hash: string;
+  cid: string;
+  bytes: Uint8Array;
+  /** 1 for chunks of this member's own attachments (kept past any storage budget). */
+  own: 0 | 1;
+  /** Last written or read, for eviction. */
+  at: number;
+}
+
 export interface RejectedRow {
   /** `${cid}/${map key}` */
   key: string;
@@ -104,6 +115,7 @@ export class HearthDb extends Dexie {
   challenges!: Table<ChallengeRow, string>;
   ingestMarks!: Table<IngestMarkRow, string>;
   keyrings!: Table<KeyringRow, string>;
+  chunks!: Table<ChunkRow, string>;
 
   constructor(name = 'hearth') {
     super(name);
@@ -134,6 +146,8 @@ export class HearthDb extends Dexie {
     this.version(4).stores({ records: 'id, cid, [cid+kind], [cid+author], target, [cid+held], [cid+author+ts]' });
     // Epoch keys this device holds (paid content), per community.
     this.version(5).stores({ keyrings: 'cid' });
+    // Attachments' encrypted chunks, beside the document (media/blob-store).
+    this.version(6).stores({ chunks: 'hash, cid, [cid+own], at' });
   }
 }
 

@@ -20,6 +20,7 @@ import { CoreLobby } from './lobby';
 import { LEGACY_PLAN, LONELY_AFTER_MS, MESH_TRANSITION_MS, type MeshPlan } from './mesh';
 import { AUTHORITY_KINDS } from '../domain/authority';
 import { KEY_CONTEXT_KINDS } from '../store/keyring';
+import { serveChunks } from './blob-exchange';
 
 export type { OnlinePeer };
 
@@ -155,6 +156,7 @@ export class PeerSync {
       })
     );
     await this.#replan();
+    this.#detach.push(serveChunks(this.community.cid, this.community.db, () => this.meshPeers()));
 
     if (this.settings.relay) {
       const room = await relayRoomName(this.community.cid, this.settings.secret);
@@ -197,6 +199,13 @@ export class PeerSync {
     this.#awareness.destroy();
     this.#relay = null;
     this.#roster.clear();
+  }
+
+  /** The simple-peer connections of every mesh this device is in (attachments are asked of them). */
+  meshPeers(): object[] {
+    const out: object[] = [];
+    for (const mesh of this.#meshes.values()) for (const conn of mesh.provider.room?.webrtcConns.values() ?? []) if (conn.connected) out.push(conn.peer);
+    return out;
   }
 
   /** Rooms this device is in now, for tests and the health panel. */

@@ -10,6 +10,8 @@
 import { countMalformed } from './message-faults';
 
 export const MAGIC = 0xf7;
+/** First byte of a side message (not y-webrtc's): handed to `onSideMessage` handlers, see blob-exchange. */
+export const SIDE_MAGIC = 0xf8;
 export const FRAME_PAYLOAD = 60 * 1024;
 const HEADER = 9;
 /** Limits against a hostile peer: total size of one message and messages assembled at once. */
@@ -116,6 +118,31 @@ function pump(peer: PeerLike, send: (data: Uint8Array) => void): void {
 }
 
 let installed = false;
+const sideHandlers = new Set<(peer: object, bytes: Uint8Array) => void>();
+
+/** Receives side messages (first byte SIDE_MAGIC) from every peer, reassembled. Returns unsubscribe. */
+export function onSideMessage(handler: (peer: object, bytes: Uint8Array) => void): () => void {
+  sideHandlers.add(handler);
+  return () => sideHandlers.delete(handler);
+}
+
+/** Sends a side message to a peer (framed like any large message); false when its channel is gone. */
+export function sendSide(peer: object, bytes: Uint8Array): boolean {
+  const p = peer as PeerLike;
+  if (p.destroyed || !p._channel || p._channel.readyState !== 'open') return false;
+  try {
+    p.send(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function deliverSide(peer: object, bytes: Uint8Array): boolean {
+  if (bytes[0] !== SIDE_MAGIC) return false;
+  for (const handler of sideHandlers) handler(peer, bytes);
+  return true;
+}
 
 /** Patches simple-peer (as bundled for y-webrtc) once: large sends are framed, frames reassembled. */
 export function installChunking(Peer: { prototype: PeerLike }): void {
@@ -139,8 +166,10 @@ export function installChunking(Peer: { prototype: PeerLike }): void {
     try {
       const data = e.data;
       if (data instanceof ArrayBuffer) {
-        const whole = of(this).reassembler.push(new Uint8Array(data));
+        const bytes = new Uint8Array(data);
+        const whole = of(this).reassembler.push(bytes);
         if (whole === undefined) return;
+        if (deliverSide(this, whole ?? bytes)) return;
         if (whole !== null) return originalMessage.call(this, { data: whole.buffer });
       }
       return originalMessage.call(this, e);

@@ -1,0 +1,75 @@
+// Attachments on this device: encrypted chunks in IndexedDB (`chunks`), content-addressed, stored once
+// whatever posts name them. Writing an attachment seals and stores its chunks and returns its
+// manifest for the record; reading one gathers its chunks, here or from peers (`fetchChunk`, see
+// sync/blob-exchange), checking each against its name, then opens them with the manifest's key.
+import { CHUNK_BYTES, type AttachmentManifest } from '../domain/record';
+import type { HearthDb } from '../store/db';
+import { chunkHash, openChunks, sealChunks } from './blob-crypto';
+
+export type ChunkFetcher = (hash: string) => Promise<Uint8Array | null>;
+
+export interface AttachmentInput {
+  kind: 'image' | 'file';
+  name: string;
+  type: string;
+  bytes: Uint8Array;
+  width?: number;
+  height?: number;
+  thumb?: string;
+}
+
+/** Seals an attachment's bytes into chunks, stores them as this member's own, returns the manifest. */
+export async function storeAttachment(db: HearthDb, cid: string, input: AttachmentInput, onProgress?: (done: number) => void): Promise<AttachmentManifest> {
+  const { key, chunks } = await sealChunks(input.bytes, onProgress);
+  const at = Date.now();
+  await db.chunks.bulkPut(chunks.map((c) => ({ hash: c.hash, cid, bytes: c.bytes, own: 1 as const, at })));
+  return {
+    kind: input.kind,
+    name: input.name,
+    type: input.type,
+    size: input.bytes.length,
+    ...(input.width ? { width: input.width, height: input.height } : {}),
+    ...(input.thumb ? { thumb: input.thumb } : {}),
+    key,
+    chunks: chunks.map((c) => c.hash)
+  };
+}
+
+/** A chunk held here, if it is still what its name says (storage can be damaged too). */
+export async function localChunk(db: HearthDb, hash: string): Promise<Uint8Array | null> {
+  const row = await db.chunks.get(hash);
+  if (!row) return null;
+  if ((await chunkHash(row.bytes)) !== hash) {
+    await db.chunks.delete(hash);
+    return null;
+  }
+  return row.bytes;
+}
+
+export type AttachmentResult = { ok: true; bytes: Uint8Array } | { ok: false; reason: 'media.unavailable' | 'media.damaged' };
+
+/**
+ * The attachment's plaintext: every chunk from this device or, missing ones, from `fetch` (which
+ * checks names), kept here once received; `onProgress` gets the fraction of chunks at hand.
+ */
+export async function readAttachment(db: HearthDb, cid: string, manifest: AttachmentManifest, fetch: ChunkFetcher, onProgress?: (done: number) => void): Promise<AttachmentResult> {
+  const parts: Uint8Array[] = [];
+  for (const [i, hash] of manifest.chunks.entries()) {
+    let bytes = await localChunk(db, hash);
+    if (!bytes) {
+      bytes = await fetch(hash);
+      // The fetcher checks names too; a chunk is never kept under a name it does not have.
+      if (!bytes || (await chunkHash(bytes)) !== hash) return { ok: false, reason: 'media.unavailable' };
+      await db.chunks.put({ hash, cid, bytes, own: 0, at: Date.now() });
+    }
+    parts.push(bytes);
+    onProgress?.((i + 1) / manifest.chunks.length);
+  }
+  const plain = await openChunks(manifest.key, parts, manifest.size);
+  return plain ? { ok: true, bytes: plain } : { ok: false, reason: 'media.damaged' };
+}
+
+/** Chunks an attachment of `size` bytes needs (what the record schema checks too). */
+export function chunkCount(size: number): number {
+  return Math.ceil(size / CHUNK_BYTES);
+}
