@@ -1,0 +1,103 @@
+// Creators publish photos and files: a photo is scaled and re-encoded on Alice's device (no EXIF, no
+// location), its chunks travel beside the document from her device to Bob's over WebRTC, a file
+// arrives byte for byte, and a file over the community's limit is refused with the text kept.
+import { expect, test, type Page } from '@playwright/test';
+import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice } from './journeys';
+
+/** A real 3000×2000 JPEG drawn in the page, with an APP1 Exif segment holding a GPS marker spliced in. */
+async function photoWithExif(page: Page, marker: string): Promise<Buffer> {
+  const b64 = await page.evaluate(async () => {
+    const canvas = new OffscreenCanvas(3000, 2000);
+    const ctx = canvas.getContext('2d')!;
+    const g = ctx.createLinearGradient(0, 0, 3000, 2000);
+    g.addColorStop(0, '#c0392b');
+    g.addColorStop(1, '#2980b9');
+    ctx.fillStyle = g;
+    ctx.fillRect(0, 0, 3000, 2000);
+    const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.8 });
+    const bytes = new Uint8Array(await blob.arrayBuffer());
+    let s = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return btoa(s);
+  });
+  const jpeg = Buffer.from(b64, 'base64');
+  const payload = Buffer.concat([Buffer.from('Exif\0\0MM\0*\0\0\0\x08', 'latin1'), Buffer.from(`GPSLatitude ${marker}`, 'latin1')]);
+  const app1 = Buffer.concat([Buffer.from([0xff, 0xe1, (payload.length + 2) >> 8, (payload.length + 2) & 0xff]), payload]);
+  return Buffer.concat([jpeg.subarray(0, 2), app1, jpeg.subarray(2)]);
+}
+
+test('a photo and a file reach another member’s device: the photo scaled and stripped of EXIF, the file byte for byte', async ({ browser, baseURL }) => {
+  test.setTimeout(150_000);
+  const alice = await openDevice(browser, baseURL!);
+  const bob = await openDevice(browser, baseURL!);
+  const marker = `GPS-${Math.random().toString(36).slice(2, 10)}`;
+  try {
+    await createIdentity(alice.page, 'Alice');
+    await createCommunity(alice.page, 'Photo Club');
+    const cid = new URL(alice.page.url()).pathname.split('/')[2];
+    const link = await makeInvite(alice.page, { label: 'all' });
+    await createIdentity(bob.page, 'Bob');
+    await joinFromLink(bob.page, link, 'Photo Club');
+
+    const photo = await photoWithExif(alice.page, marker);
+    expect(photo.includes(Buffer.from(marker)), 'the original carries the marker').toBe(true);
+    const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.from(`lesson notes ${marker}\n`.repeat(30_000))]); // ~1 MB: several chunks
+
+    // A file over the limit is refused and the draft keeps its text.
+    await alice.page.goto(`/c/${cid}/new`);
+    await alice.page.getByLabel('Title', { exact: true }).fill('Ride photos');
+    await alice.page.getByLabel(/Write in Markdown/).fill('From Sunday’s ride.');
+    await alice.page.getByLabel('Attach photos or files').setInputFiles({ name: 'huge.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(21 * 1024 * 1024, 1) });
+    await alice.page.getByRole('button', { name: 'Post thread' }).click();
+    await expect(alice.page.getByRole('alert')).toContainText('larger than this community allows');
+    await expect(alice.page.getByLabel(/Write in Markdown/)).toHaveValue('From Sunday’s ride.');
+    await alice.page.getByRole('button', { name: 'Remove huge.bin' }).click();
+
+    await alice.page.getByLabel('Attach photos or files').setInputFiles([
+      { name: 'ride.jpg', mimeType: 'image/jpeg', buffer: photo },
+      { name: 'notes.pdf', mimeType: 'application/pdf', buffer: pdf }
+    ]);
+    await alice.page.getByRole('button', { name: 'Post thread' }).click();
+    await expect(alice.page.getByRole('heading', { level: 1, name: 'Ride photos' })).toBeVisible({ timeout: 20_000 });
+    await expect(alice.page.getByTestId('attachment-image')).toHaveAttribute('data-state', 'ready');
+
+    // Bob's device gets the post, then the photo's and the file's chunks from Alice's device.
+    await bob.page.goto(`/c/${cid}`);
+    await bob.page.getByRole('link', { name: /Ride photos/ }).click({ timeout: 20_000 });
+    const image = bob.page.getByTestId('attachment-image');
+    await expect(image).toHaveAttribute('data-state', 'ready', { timeout: 30_000 });
+    const shown = await image.locator('img').evaluate(async (img: HTMLImageElement) => {
+      const bytes = new Uint8Array(await (await fetch(img.src)).arrayBuffer());
+      await img.decode();
+      return { head: String.fromCharCode(...bytes.subarray(0, 12)), text: new TextDecoder('latin1').decode(bytes), width: img.naturalWidth, height: img.naturalHeight };
+    });
+    expect(shown.head.slice(0, 4) + shown.head.slice(8), 'a WebP made on Alice’s device').toBe('RIFFWEBP');
+    expect(shown.text.includes(marker), 'the GPS marker in the bytes Bob received').toBe(false);
+    expect(shown.text.includes('Exif'), 'an Exif block in the bytes Bob received').toBe(false);
+    expect(Math.max(shown.width, shown.height)).toBe(2048);
+    expect(shown.width / shown.height).toBeCloseTo(1.5, 1);
+
+    const download = bob.page.waitForEvent('download');
+    await bob.page.getByRole('button', { name: /Download notes\.pdf/ }).click();
+    const file = await download;
+    expect(file.suggestedFilename()).toBe('notes.pdf');
+    const received = await new Promise<Buffer>(async (resolve, reject) => {
+      const stream = await file.createReadStream();
+      const parts: Buffer[] = [];
+      stream.on('data', (c: Buffer) => parts.push(c));
+      stream.on('end', () => resolve(Buffer.concat(parts)));
+      stream.on('error', reject);
+    });
+    expect(received.equals(pdf), 'the file Bob downloaded is the file Alice attached').toBe(true);
+
+    // Bob replies with a photo alone (no text): Alice sees it.
+    await bob.page.getByLabel('Attach photos or files').setInputFiles({ name: 'reply.jpg', mimeType: 'image/jpeg', buffer: photo });
+    await bob.page.getByRole('button', { name: 'Send reply' }).click();
+    await expect(bob.page.getByTestId('attachment-image')).toHaveCount(2, { timeout: 20_000 });
+    await alice.page.reload();
+    await expect(alice.page.getByTestId('attachment-image')).toHaveCount(2, { timeout: 30_000 });
+    await expect(alice.page.getByTestId('attachment-image').nth(1)).toHaveAttribute('data-state', 'ready', { timeout: 30_000 });
+  } finally {
+    for (const d of [alice, bob]) await d.context.close().catch(() => {});
+  }
+});
