@@ -19,7 +19,8 @@ export type AuditAction =
   | 'settings'
   | 'trust_lock'
   | 'slowmode'
-  | 'pin';
+  | 'pin'
+  | 'feature';
 
 export interface AuditEntry {
   id: string;
@@ -43,7 +44,7 @@ export function auditEntries(records: readonly AnyRecord[], auth: Authority): Au
     return role !== null && RANK[role] >= RANK[min] && auth.mayAct(r);
   };
   const STAFF_KINDS = new Set(['grant', 'payment', 'tier', 'settings', 'trust-lock', 'key', 'key-share']);
-  const MOD_KINDS = new Set(['ban', 'hide', 'slowmode', 'pin']);
+  const MOD_KINDS = new Set(['ban', 'hide', 'slowmode', 'pin', 'feature']);
   for (const r of records) {
     if (r.kind === 'genesis' || !auth.accepts(r)) continue;
     if (STAFF_KINDS.has(r.kind) && !atLeast(r, 'admin')) continue;
@@ -91,6 +92,9 @@ export function auditEntries(records: readonly AnyRecord[], auth: Authority): Au
         break;
       case 'pin':
         out.push({ ...base, action: 'pin', subject: r.body.target, detail: { pinned: r.body.pinned ? 1 : 0 } });
+        break;
+      case 'feature':
+        out.push({ ...base, action: 'feature', subject: r.body.target, detail: { featured: r.body.featured ? 1 : 0 } });
         break;
     }
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { admit, newCommunity, newMember, writer } from '../../../tests/unit/community-fixture';
+import { admit, newCommunity, newMember, smallCommunity, writer } from '../../../tests/unit/community-fixture';
 import { computeAuthority } from './authority';
 import { projectCommunity, projectMembers } from './posts';
 import { parseRecord } from './record';
@@ -104,5 +104,17 @@ describe('post projection', () => {
     const out = projectCommunity([g, t, pin], computeAuthority(g, []));
     expect(out.threads).toEqual([]);
     expect(projectMembers(g.id, [g, t], computeAuthority(g, [])).map((m) => m.key)).toEqual([alice.publicKey]);
+  });
+
+  it('a moderator features a thread with a reason and can take it back; a member cannot feature', async () => {
+    const { creator, genesis, a, b, thread, records } = await smallCommunity();
+    const auth = computeAuthority(genesis, records);
+    const byBob = await b('feature', { target: thread.id, featured: true, reason: 'mine' });
+    expect(projectCommunity([...records, byBob], auth).threads[0].featured).toBeNull();
+    const mark = await a('feature', { target: thread.id, featured: true, reason: 'The route everyone asks about' });
+    const featured = projectCommunity([...records, byBob, mark], auth).threads[0].featured;
+    expect(featured).toEqual({ by: creator.publicKey, at: mark.ts, reason: 'The route everyone asks about' });
+    const unmark = await a('feature', { target: thread.id, featured: false });
+    expect(projectCommunity([...records, mark, unmark], auth).threads[0].featured).toBeNull();
   });
 });

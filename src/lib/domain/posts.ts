@@ -39,6 +39,8 @@ export interface ThreadRow extends PostRow {
   replyCount: number;
   lastActivity: number;
   pinned: boolean;
+  /** Marked featured (精华) by a moderator: by whom, when, and the reason they gave. */
+  featured?: { by: string; at: number; reason: string | null } | null;
   /** Feed sort key: pinned threads first, then latest activity; -1 keeps deleted and hidden threads out of the feed. */
   rank: number;
   /** The scope of a sealed thread this device holds no key for: shown as a locked card, never as text. */
@@ -156,12 +158,18 @@ export function projectThread(post: PostRow, replies: PostRow[], pins: AnyRecord
   for (const p of pins.filter((r) => r.kind === 'pin' && r.body.target === post.id).sort(compareRecords)) {
     if (p.kind === 'pin' && auth.isModerator(p.author) && auth.accepts(p)) pinned = p.body.pinned;
   }
+  let featured: ThreadRow['featured'] = null;
+  for (const f of pins.filter((r) => r.kind === 'feature' && r.body.target === post.id).sort(compareRecords)) {
+    if (f.kind !== 'feature' || !auth.isModerator(f.author) || !auth.accepts(f)) continue;
+    featured = f.body.featured ? { by: f.author, at: f.ts, reason: f.body.reason ?? null } : null;
+  }
   return {
     ...post,
     kind: 'thread',
     replyCount: live.length,
     lastActivity,
     pinned,
+    featured,
     rank: post.deleted || post.hidden || superseded ? -1 : threadRank(pinned, lastActivity)
   };
 }

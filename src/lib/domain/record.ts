@@ -95,6 +95,7 @@ export const SEALABLE = {
   reply: ['thread', 'parent'],
   reaction: ['target'],
   edit: ['target'],
+  feature: ['target'],
   question: [],
   answer: ['question'],
   // A poll's thread is optional, so it stays inside the ciphertext (a ref in clear is always present).
@@ -166,6 +167,8 @@ export const bodySchemas = {
   }),
   tombstone: v.strictObject({ target: Id }),
   pin: v.strictObject({ target: Id, pinned: v.boolean() }),
+  /** A moderator marks a thread as featured (精华), with a short reason shown beside it. */
+  feature: v.strictObject({ target: Id, featured: v.boolean(), reason: v.optional(Text(200)) }),
   /** Signed by the creator or an admin; carried in the invite link and stored in the doc. Revoked by a tombstone. */
   invite: v.strictObject({
     role: v.picklist(['member', 'moderator', 'admin']),
@@ -476,6 +479,7 @@ export function targetOf(r: AnyRecord): string | null {
     case 'edit':
     case 'tombstone':
     case 'pin':
+    case 'feature':
     case 'hide':
     case 'flag':
     case 'upvote':

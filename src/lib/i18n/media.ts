@@ -1,4 +1,4 @@
-// Strings of attachments: images and files in posts.
+// Strings of what creators publish: attachments (images, files) and featured threads.
 export const mediaEn = {
   'media.attach': 'Attach photos or files',
   'media.attached': 'Attached',
@@ -11,7 +11,15 @@ export const mediaEn = {
   'media.too_many': 'A post can carry at most {max} attachments.',
   'media.too_large': '“{name}” is larger than this community allows ({mb} MB). Your text is kept.',
   'media.unreadable_image': '“{name}” could not be read as an image. Your text is kept.',
-  'media.preparing': 'Preparing attachments…'
+  'media.preparing': 'Preparing attachments…',
+  'featured.badge': 'Featured',
+  'featured.mark': 'Feature',
+  'featured.unmark': 'Unfeature',
+  'featured.reason_prompt': 'Why is this thread worth reading? (optional, shown beside it)',
+  'featured.title': 'Featured',
+  'featured.empty': 'Nothing featured yet. Moderators mark the threads worth keeping with “Feature”.',
+  'featured.by': 'Featured by {name}',
+  'audit.feature': '{actor} featured or unfeatured a thread'
 } as const;
 
 export const mediaZhCN: Record<keyof typeof mediaEn, string> = {
@@ -26,5 +34,13 @@ export const mediaZhCN: Record<keyof typeof mediaEn, string> = {
   'media.too_many': '每个帖子最多可带 {max} 个附件。',
   'media.too_large': '“{name}”超过了本社群允许的大小（{mb} MB）。你的文字已保留。',
   'media.unreadable_image': '无法将“{name}”读取为图片。你的文字已保留。',
-  'media.preparing': '正在准备附件…'
+  'media.preparing': '正在准备附件…',
+  'featured.badge': '精华',
+  'featured.mark': '设为精华',
+  'featured.unmark': '取消精华',
+  'featured.reason_prompt': '为什么值得一读？（可选，会显示在旁边）',
+  'featured.title': '精华',
+  'featured.empty': '还没有精华帖。版主可以用“设为精华”标记值得保留的帖子。',
+  'featured.by': '由 {name} 设为精华',
+  'audit.feature': '{actor} 设置或取消了精华帖'
 };

@@ -15,7 +15,7 @@ import { pseudonym } from '../crypto/pseudonym';
 import { isQuotaError, recordsOfKinds } from '../store/db';
 
 /** Record kinds the audit log reads. */
-const AUDIT_KINDS = ['grant', 'ban', 'hide', 'invite', 'tombstone', 'admit', 'key', 'key-share', 'payment', 'tier', 'settings', 'trust-lock', 'slowmode', 'pin'] as const;
+const AUDIT_KINDS = ['grant', 'ban', 'hide', 'invite', 'tombstone', 'admit', 'key', 'key-share', 'payment', 'tier', 'settings', 'trust-lock', 'slowmode', 'pin', 'feature'] as const;
 import type { Identity } from '../crypto/identity';
 import { extractMentions } from '../domain/mentions';
 import type { MemberRow, PostRow, ThreadRow } from '../domain/posts';
@@ -548,5 +548,11 @@ export class CommunityState {
 
   pin(target: string, pinned: boolean) {
     return this.write('pin', { target, pinned });
+  }
+
+  /** Marks a thread featured (精华) or not; the reason is shown beside it. Moderators. */
+  feature(target: string, featured: boolean, reason?: string) {
+    const text = reason?.trim().slice(0, 200);
+    return this.write('feature', { target, featured, ...(featured && text ? { reason: text } : {}) });
   }
 }

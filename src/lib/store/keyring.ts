@@ -159,7 +159,7 @@ export async function scopeOfDraft(db: HearthDb, kind: string, body: Record<stri
   };
   if (kind === 'thread') return ofThread({ kind, body } as AnyRecord);
   if (kind === 'reply' || kind === 'poll') return ofPost(body.thread);
-  if (kind === 'reaction' || kind === 'edit') return ofPost(body.target);
+  if (kind === 'reaction' || kind === 'edit' || kind === 'feature') return ofPost(body.target);
   return 'all';
 }
 
