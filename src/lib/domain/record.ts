@@ -96,6 +96,7 @@ export const SEALABLE = {
   reaction: ['target'],
   edit: ['target'],
   feature: ['target'],
+  series: [],
   question: [],
   answer: ['question'],
   // A poll's thread is optional, so it stays inside the ciphertext (a ref in clear is always present).
@@ -167,6 +168,19 @@ export const bodySchemas = {
   }),
   tombstone: v.strictObject({ target: Id }),
   pin: v.strictObject({ target: Id, pinned: v.boolean() }),
+  /**
+   * A series (专栏): an ordered list of threads with a title and description, for everyone or one
+   * tier. `of` names the series this record revises (absent: a new series, whose id is this record's);
+   * the newest revision by the creator or an admin holds. A part scheduled for later appears when due.
+   */
+  series: v.strictObject({
+    of: v.optional(Id),
+    title: NonEmpty(MAX_TITLE),
+    description: Text(2000),
+    cover: v.optional(Emoji),
+    tier: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(40))),
+    parts: v.pipe(v.array(Id), v.maxLength(200))
+  }),
   /** A moderator marks a thread as featured (精华), with a short reason shown beside it. */
   feature: v.strictObject({ target: Id, featured: v.boolean(), reason: v.optional(Text(200)) }),
   /** Signed by the creator or an admin; carried in the invite link and stored in the doc. Revoked by a tombstone. */

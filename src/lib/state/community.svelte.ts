@@ -8,6 +8,7 @@ import { maintainKeys } from '../automation/keys';
 import { DEFAULT_MAX_FILE_MB, MAX_ATTACHMENTS, SEALABLE, type AttachmentManifest } from '../domain/record';
 import { storeAttachment, type AttachmentInput } from '../media/blob-store';
 import { isPhoto, prepareImage } from '../media/image';
+import { projectSeries, type Series } from '../domain/series';
 import { knownScopes } from '../domain/scopes';
 import { scopeStatus, type ScopeKeyRow } from '../domain/epochs';
 import { auditEntries, type AuditEntry } from '../domain/audit';
@@ -115,6 +116,38 @@ export class CommunityState {
         return auth ? auditEntries(records, auth) : [];
       };
     }, []);
+  }
+
+  /**
+   * Series (专栏) with the threads of their parts that exist for this member (due, not deleted or
+   * hidden, readable), and the threads this member has opened (kept on this device only).
+   */
+  seriesList(): Live<{ series: Series[]; threads: Map<string, ThreadRow>; read: Set<string> }> {
+    return new Live(() => {
+      const cid = this.cid;
+      return async () => {
+        const [records, auth, read] = await Promise.all([recordsOfKinds(this.db, cid, ['series']), authorityOf(this.db, cid), this.db.settings.get(`read:${cid}`)]);
+        const series = auth ? projectSeries(records, auth) : [];
+        const ids = [...new Set(series.flatMap((s) => s.parts))];
+        const rows = (await this.db.threads.bulkGet(ids)).filter((r): r is ThreadRow => !!r && r.rank >= 0 && !r.locked && r.createdAt <= Date.now());
+        return { series, threads: new Map(rows.map((r) => [r.id, r])), read: new Set(Array.isArray(read?.value) ? (read.value as string[]) : []) };
+      };
+    }, { series: [], threads: new Map(), read: new Set() });
+  }
+
+  /** Creates a series, or revises one (`of`). Creator and admins. */
+  saveSeries(body: { of?: string; title: string; description: string; tier?: string; cover?: string; parts: string[] }) {
+    return this.write('series', { ...body, tier: body.tier || undefined, cover: body.cover || undefined, of: body.of || undefined });
+  }
+
+  /** Remembers on this device that this member opened a thread (series progress, "continue reading"). */
+  async markRead(thread: string): Promise<void> {
+    const key = `read:${this.cid}`;
+    await this.db.transaction('rw', this.db.settings, async () => {
+      const row = await this.db.settings.get(key);
+      const read = Array.isArray(row?.value) ? (row.value as string[]) : [];
+      if (!read.includes(thread)) await this.db.settings.put({ key, value: [...read, thread].slice(-5000) });
+    });
   }
 
   /** How exports name members: their ids, or pseudonyms stable on this device (a local salt per community). */

@@ -158,6 +158,7 @@ export async function scopeOfDraft(db: HearthDb, kind: string, body: Record<stri
     return ofThread(r);
   };
   if (kind === 'thread') return ofThread({ kind, body } as AnyRecord);
+  if (kind === 'series') return typeof body.tier === 'string' ? tierScope(body.tier) : 'all';
   if (kind === 'reply' || kind === 'poll') return ofPost(body.thread);
   if (kind === 'reaction' || kind === 'edit' || kind === 'feature') return ofPost(body.target);
   return 'all';
