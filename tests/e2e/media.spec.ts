@@ -101,3 +101,67 @@ test('a photo and a file reach another member’s device: the photo scaled and s
     for (const d of [alice, bob]) await d.context.close().catch(() => {});
   }
 });
+
+test('the creator features a thread and orders lessons into a series; a member follows it part by part and finds people by points', async ({ browser, baseURL }) => {
+  test.setTimeout(150_000);
+  const alice = await openDevice(browser, baseURL!);
+  const bob = await openDevice(browser, baseURL!);
+  try {
+    await createIdentity(alice.page, 'Alice');
+    await createCommunity(alice.page, 'Wheel School');
+    const cid = new URL(alice.page.url()).pathname.split('/')[2];
+    const link = await makeInvite(alice.page, { label: 'all' });
+    for (const [title, body] of [['Lesson 1: hubs', 'Start with the hub.'], ['Lesson 2: spokes', 'Then the spokes.'], ['Chat', 'Anything else.']]) {
+      await alice.page.goto(`/c/${cid}/new`);
+      await alice.page.getByLabel('Title', { exact: true }).fill(title);
+      await alice.page.getByLabel(/Write in Markdown/).fill(body);
+      await alice.page.getByRole('button', { name: 'Post thread' }).click();
+      await expect(alice.page.getByRole('heading', { level: 1, name: title })).toBeVisible();
+    }
+    // Featured, with a reason.
+    alice.page.once('dialog', (d) => d.accept('The best first read'));
+    await alice.page.getByRole('button', { name: /^⭐ Feature$/ }).click();
+    await expect(alice.page.getByTestId('featured-badge')).toBeVisible();
+
+    // A series of the two lessons, in order.
+    await alice.page.goto(`/c/${cid}/series`);
+    await alice.page.getByLabel('Series title').fill('Build a wheel');
+    await alice.page.getByLabel('Description').fill('Two lessons, one wheel.');
+    await alice.page.getByRole('button', { name: 'Create series' }).click();
+    await expect(alice.page.getByRole('heading', { level: 1, name: /Build a wheel/ })).toBeVisible();
+    for (const title of ['Lesson 1: hubs', 'Lesson 2: spokes']) {
+      await alice.page.getByLabel('Add a thread').selectOption({ label: title });
+      await alice.page.getByRole('button', { name: 'Add', exact: true }).click();
+    }
+    await alice.page.getByRole('button', { name: 'Save series' }).click();
+    await expect(alice.page.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
+    await expect(alice.page.getByTestId('series-part')).toHaveCount(2);
+
+    // Bob joins, finds the featured thread and follows the series.
+    await createIdentity(bob.page, 'Bob');
+    await joinFromLink(bob.page, link, 'Wheel School');
+    await bob.page.goto(`/c/${cid}/featured`);
+    await expect(bob.page.getByTestId('featured-row')).toHaveCount(1, { timeout: 20_000 });
+    await expect(bob.page.getByTestId('featured-row')).toContainText('The best first read');
+    await bob.page.goto(`/c/${cid}/series`);
+    await bob.page.getByRole('link', { name: /Build a wheel/ }).click({ timeout: 20_000 });
+    await expect(bob.page.getByText('0 of 2 read')).toBeVisible();
+    await bob.page.getByTestId('series-continue').click();
+    await expect(bob.page.getByRole('heading', { level: 1, name: 'Lesson 1: hubs' })).toBeVisible();
+    await expect(bob.page.getByTestId('series-nav')).toContainText('Part 1 of 2 in Build a wheel');
+    await bob.page.getByRole('link', { name: /Next: Lesson 2: spokes/ }).click();
+    await expect(bob.page.getByRole('heading', { level: 1, name: 'Lesson 2: spokes' })).toBeVisible();
+    await bob.page.goto(`/c/${cid}/series`);
+    await expect(bob.page.getByTestId('series-row')).toContainText('2 of 2 read');
+
+    // The directory ranks Alice (three threads) first; her profile shows her level and points.
+    await bob.page.goto(`/c/${cid}/people`);
+    await expect(bob.page.getByTestId('person-row').first()).toContainText('Alice', { timeout: 20_000 });
+    await expect(bob.page.getByTestId('person-row').first()).toContainText('9 points');
+    await bob.page.getByRole('link', { name: /Alice/ }).first().click();
+    await expect(bob.page.getByTestId('profile-points')).toContainText('Level 1');
+    await expect(bob.page.getByRole('link', { name: 'Lesson 2: spokes' })).toBeVisible();
+  } finally {
+    for (const d of [alice, bob]) await d.context.close().catch(() => {});
+  }
+});

@@ -45,7 +45,20 @@ export const mediaEn = {
   'series.prev': 'Previous: {title}',
   'series.next': 'Next: {title}',
   'series.saved': 'Saved.',
-  'series.schedule_hint': 'To release the next lesson later, write its thread with “Publish at” and add it here: it appears when due.'
+  'series.schedule_hint': 'To release the next lesson later, write its thread with “Publish at” and add it here: it appears when due.',
+  'people.title': 'Members',
+  'people.search': 'Search members',
+  'people.rank': 'Rank {rank}',
+  'people.level': 'Level {level}',
+  'people.points': '{points} points',
+  'people.none': 'No member matches.',
+  'people.joined': 'joined {when}',
+  'people.trust': 'trust level {level}',
+  'people.to_next': '{points} to the next level',
+  'people.counts': '{threads} threads · {replies} replies · {answers} answers ({accepted} accepted)',
+  'people.recent': 'Recent posts',
+  'people.no_posts': 'No posts yet.',
+  'people.not_found': 'This member is not in the community (or not on this device yet).'
 } as const;
 
 export const mediaZhCN: Record<keyof typeof mediaEn, string> = {
@@ -94,5 +107,18 @@ export const mediaZhCN: Record<keyof typeof mediaEn, string> = {
   'series.prev': '上一篇：{title}',
   'series.next': '下一篇：{title}',
   'series.saved': '已保存。',
-  'series.schedule_hint': '如需稍后发布下一课，请在写帖子时设置“定时发布”，再把它加到这里：到时间就会出现。'
+  'series.schedule_hint': '如需稍后发布下一课，请在写帖子时设置“定时发布”，再把它加到这里：到时间就会出现。',
+  'people.title': '成员',
+  'people.search': '搜索成员',
+  'people.rank': '第 {rank} 名',
+  'people.level': '等级 {level}',
+  'people.points': '{points} 积分',
+  'people.none': '没有匹配的成员。',
+  'people.joined': '{when} 加入',
+  'people.trust': '信任等级 {level}',
+  'people.to_next': '距下一级还差 {points} 积分',
+  'people.counts': '{threads} 个帖子 · {replies} 条回复 · {answers} 个回答（{accepted} 个被采纳）',
+  'people.recent': '最近发布',
+  'people.no_posts': '还没有发布内容。',
+  'people.not_found': '该成员不在社群中（或尚未同步到此设备）。'
 };
