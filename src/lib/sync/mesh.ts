@@ -49,12 +49,19 @@ export async function meshRoomOf(cid: string, key: Pick<EpochKey, 'epoch' | 'raw
 }
 
 export const LEGACY_PLAN: MeshPlan = { legacy: true, mesh: null, lobby: false, waitingForKey: false };
+/**
+ * Nothing known yet (a newcomer before the genesis arrives) or the key state could not be read: the
+ * lobby only. Never the legacy room then, which would hand the whole document to the lobby.
+ */
+export const LOBBY_ONLY_PLAN: MeshPlan = { legacy: false, mesh: null, lobby: true, waitingForKey: true };
 
 /** The rooms this device should be in now, from its key state and its member's role. */
 export async function meshPlanOf(db: HearthDb, cid: string, me: string | null): Promise<MeshPlan> {
   const state = await keyState(db, cid);
-  const current = state ? currentEpochs(state.view, 'all') : [];
-  if (!state || !current.length) return LEGACY_PLAN;
+  if (!state) return LOBBY_ONLY_PLAN;
+  const current = currentEpochs(state.view, 'all');
+  // A community from before encryption, until a creator's or admin's device starts its first epoch.
+  if (!current.length) return LEGACY_PLAN;
   const held = current.find((e) => state.keys.has(e.id));
   const auth = await authorityOf(db, cid);
   const role = me && auth ? auth.roleOf(me) : null;
