@@ -3,6 +3,7 @@ import { getContext, setContext } from 'svelte';
 import { generateIdentity, identityFileText, loadIdentity, parseIdentityFile, type Identity } from '../crypto/identity';
 import { i18n, type Lang, type MessageKey } from '../i18n/index.svelte';
 import { openDb, type HearthDb } from '../store/db';
+import { Connectivity } from './connectivity.svelte';
 
 export type Theme = 'system' | 'light' | 'dark';
 
@@ -16,8 +17,11 @@ export class AppState {
   createdAt = $state(0);
   theme = $state<Theme>('system');
 
+  readonly connectivity: Connectivity;
+
   constructor(db = openDb()) {
     this.db = db;
+    this.connectivity = new Connectivity(db);
   }
 
   async boot(): Promise<void> {
@@ -30,6 +34,8 @@ export class AppState {
       ]);
       if (lang?.value === 'en' || lang?.value === 'zh-CN') i18n.lang = lang.value;
       if (theme?.value === 'light' || theme?.value === 'dark') this.theme = theme.value;
+      // Before any community starts syncing (children render once `ready`).
+      await this.connectivity.load();
       if (row) {
         const loaded = await loadIdentity(row);
         if (loaded.ok) {

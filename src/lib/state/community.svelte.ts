@@ -21,7 +21,7 @@ import { readFeed } from '../store/queries/feed';
 import type { AnyRecord, BodyOf, Kind, SignedRecord } from '../domain/record';
 import type { CommunityRow, HearthDb } from '../store/db';
 import type { AppendResult, CommunityDoc, DocHealth } from '../sync/community-doc';
-import { isSyncPaused, openCommunityDoc, restartSync, setSyncPaused, startSync } from '../sync/registry';
+import { isSyncPaused, openCommunityDoc, restartSync, startSync } from '../sync/registry';
 import { defaultSyncAddresses } from '../sync/defaults';
 import type { SyncStatus } from '../sync/peer-sync';
 import { onlineMembers } from '../crypto/presence';
@@ -32,6 +32,8 @@ import { coverageOf, type Coverage } from '../automation/checkpoint';
 
 /** Local settings key of an invite's private key (never shared but in the invite's link). */
 const inviteSeedKey = (inviteId: string) => `invite-seed:${inviteId}`;
+/** Local settings key of when this device last had contact with the community's peers or relay. */
+const contactKey = (cid: string) => `sync-contact:${cid}`;
 import { authorityOf } from '../store/projection';
 import type { InviteState, Role } from '../domain/authority';
 import { Live } from './live.svelte';
@@ -93,6 +95,9 @@ export class CommunityState {
   sync = $state.raw<SyncStatus>({ connected: false, peers: 0, relayConnected: false, online: [], unverified: 0, lastSyncAt: null, paused: isSyncPaused() });
   health = $state.raw<DocHealth>({ records: 0, rejected: 0, repaired: 0, unreadableUpdates: 0 });
   openError = $state<string | null>(null);
+  /** When this device last had another device or the relay for this community (kept in local settings). */
+  lastContactAt = $state<number | null>(null);
+  #contactSavedAt = 0;
   readonly info: Live<CommunityRow | undefined>;
   readonly members: Live<MemberRow[]>;
   readonly threadCount: Live<number>;
@@ -187,7 +192,23 @@ export class CommunityState {
       const timer = setInterval(() => (this.now = Date.now()), 30_000);
       return () => clearInterval(timer);
     });
+    void db.settings.get(contactKey(cid)).then((row) => {
+      if (typeof row?.value === 'number' && row.value > (this.lastContactAt ?? 0)) this.lastContactAt = row.value;
+    });
     void this.#openDoc();
+  }
+
+  /** Notes contact with peers or the relay; stored at most once a minute (and when it ends). */
+  #noteContact(s: SyncStatus): void {
+    const inTouch = !s.paused && (s.peers > 0 || s.relayConnected);
+    const wasInTouch = !this.sync.paused && (this.sync.peers > 0 || this.sync.relayConnected);
+    const at = inTouch || wasInTouch ? Date.now() : s.lastSyncAt;
+    if (at === null || at <= (this.lastContactAt ?? 0)) return;
+    this.lastContactAt = at;
+    if (at - this.#contactSavedAt >= 60_000 || !inTouch) {
+      this.#contactSavedAt = at;
+      void this.db.settings.put({ key: contactKey(this.cid), value: at });
+    }
   }
 
   /** The rows come from the projections; the document (seconds to load for a large community) opens once the page has shown them. */
@@ -213,7 +234,10 @@ export class CommunityState {
   private async connect(): Promise<void> {
     const sync = await startSync(this.db, this.cid, { key: this.identity.publicKey, identity: this.identity });
     if (!sync) return;
-    const listener = (s: SyncStatus) => (this.sync = { ...s });
+    const listener = (s: SyncStatus) => {
+      this.#noteContact(s);
+      this.sync = { ...s };
+    };
     sync.listeners.add(listener);
     listener(sync.status);
     this.#disconnect = () => sync.listeners.delete(listener);
@@ -225,10 +249,6 @@ export class CommunityState {
     this.#disconnect();
     this.#stopAutomation();
     if (this.doc) this.doc.onHealth = () => {};
-  }
-
-  async setPaused(paused: boolean): Promise<void> {
-    await setSyncPaused(paused);
   }
 
   /** Changes where this community looks for peers (signaling servers, relay) on this device. */
