@@ -86,7 +86,7 @@ test('members ask, answer and accept; vote and change a vote; check in on two da
     await bob.page.getByLabel('Today’s note').fill('12 km');
     await bob.page.getByRole('button', { name: /Check in for today/ }).click();
     await expect(bob.page.getByText('Checked in today ✓')).toBeVisible();
-    await expect(bob.page.getByTestId('my-streak')).toContainText('Current streak: 1 days');
+    await expect(bob.page.getByTestId('my-streak')).toContainText('Current streak: 1 day');
 
     await bob.page.clock.setSystemTime(start + 86_400_000);
     await bob.page.goto(challengeUrl);

@@ -2,7 +2,7 @@
 // records that touch a post, so every peer, and a rebuild from scratch, reach the same rows
 // whatever order the records arrived in.
 import type { Authority, Role } from './authority';
-import { firstPerAutoKey } from './automation';
+import { firstPerAutoKey, type DigestData } from './automation';
 import { compareRecords, type AnyRecord, type SignedRecord } from './record';
 import { countReactions } from './reactions';
 
@@ -30,6 +30,8 @@ export interface PostRow {
   autoKey: string | null;
   /** emoji -> members who reacted with it, sorted; emoji most used first (domain/reactions). */
   reactions: Record<string, string[]>;
+  /** A weekly digest's contents as data (each reader's app words it), while its author has not edited it. */
+  digest?: DigestData;
 }
 
 export interface ThreadRow extends PostRow {
@@ -137,7 +139,8 @@ export function projectPost(post: SignedRecord<'thread'> | SignedRecord<'reply'>
     hidden,
     tiers: post.kind === 'thread' ? (post.body.tiers ?? []) : [],
     autoKey: post.body.auto ? `${post.body.auto.rule}:${post.body.auto.key}` : null,
-    reactions
+    reactions,
+    ...(post.kind === 'thread' && post.body.digest && edits === 0 && !deleted ? { digest: post.body.digest } : {})
   };
 }
 

@@ -28,8 +28,8 @@ class I18n {
 
   /** "3 minutes ago" / "3 分钟前" */
   // Formatters are costly to build and every post shows dates: one of each per language.
-  #formats = new Map<string, Intl.RelativeTimeFormat | Intl.DateTimeFormat | Intl.NumberFormat | Intl.PluralRules>();
-  #format<T extends Intl.RelativeTimeFormat | Intl.DateTimeFormat | Intl.NumberFormat | Intl.PluralRules>(kind: string, make: () => T): T {
+  #formats = new Map<string, Intl.RelativeTimeFormat | Intl.DateTimeFormat | Intl.NumberFormat | Intl.PluralRules | Intl.ListFormat>();
+  #format<T extends Intl.RelativeTimeFormat | Intl.DateTimeFormat | Intl.NumberFormat | Intl.PluralRules | Intl.ListFormat>(kind: string, make: () => T): T {
     const key = `${kind}:${this.lang}`;
     let f = this.#formats.get(key) as T | undefined;
     if (!f) this.#formats.set(key, (f = make()));
@@ -63,6 +63,9 @@ class I18n {
     const key = `${base}_${category}` in en ? (`${base}_${category}` as MessageKey) : (`${base}_other` as MessageKey);
     return this.t(key, { ...params, count: this.number(count) });
   };
+
+  /** "Ann, Bob and Cy" / "Ann、Bob和Cy". */
+  list = (items: string[]): string => this.#format('list', () => new Intl.ListFormat(this.lang, { type: 'conjunction' })).format(items);
 
   /** A number with exactly `digits` decimals, grouped the language's way. */
   number = (x: number, digits = 0): string =>
