@@ -64,6 +64,15 @@ class I18n {
     return this.t(key, { ...params, count: this.number(count) });
   };
 
+  /** A time of day in the reader's language and zone: "4:45 PM" / "16:45". */
+  time = (ts: number): string => this.#format('time', () => new Intl.DateTimeFormat(this.lang, { timeStyle: 'short' })).format(ts);
+
+  /** A span of time in its largest whole unit: "10 minutes" / "10分钟". */
+  duration = (seconds: number): string => {
+    const [unit, size] = seconds >= 3600 && seconds % 3600 === 0 ? (['hour', 3600] as const) : seconds >= 60 && seconds % 60 === 0 ? (['minute', 60] as const) : (['second', 1] as const);
+    return this.#format(`duration-${unit}`, () => new Intl.NumberFormat(this.lang, { style: 'unit', unit, unitDisplay: 'long' })).format(seconds / size);
+  };
+
   /** "Ann, Bob and Cy" / "Ann、Bob和Cy". */
   list = (items: string[]): string => this.#format('list', () => new Intl.ListFormat(this.lang, { type: 'conjunction' })).format(items);
 

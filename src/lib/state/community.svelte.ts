@@ -43,6 +43,7 @@ import { memberStatsClient } from '../analysis/analysis-client';
 import type { MemberStats } from '../domain/membership';
 import { postingAllowed, watchedWordAction } from '../domain/membership';
 import { startAutomation } from '../automation/scheduler';
+import { i18n } from '../i18n/index.svelte';
 import type { MemberTier } from '../domain/membership';
 
 export const FEED_PAGE = 50;
@@ -473,6 +474,8 @@ export class CommunityState {
    * could skip them, so moderators still have flags, hiding and bans.)
    */
   private async postingCheck(kind: Kind, body: AnyRecord['body'], now: number): Promise<Extract<AppendResult, { ok: false }> | null> {
+    // A removed member's records are refused by every peer: say so rather than post into the void.
+    if (this.amBanned) return { ok: false, reason: 'standing.banned_post' };
     if (kind !== 'thread' && kind !== 'reply' && kind !== 'question' && kind !== 'answer') return null;
     const b = body as { title?: string; body?: string; thread?: string };
     const text = `${b.title ?? ''}\n${b.body ?? ''}`;
@@ -484,19 +487,52 @@ export class CommunityState {
     if (this.canModerate) return null;
     const level = await this.myTrustLevel();
     if (level === 0 && (/https?:\/\//i.test(text) || /!\[[^\]]*\]\(/.test(text))) return { ok: false, reason: 'mod.no_links' };
+    const wait = await this.postingWait(kind, b.thread, now);
+    if (wait) return { ok: false, reason: `mod.${wait.reason}`, params: { time: i18n.time(wait.retryAt), in: i18n.relative(wait.retryAt, now) } };
+    return null;
+  }
+
+  /**
+   * When this member may post again under rate limit and slow mode (null: now), so a page can say
+   * so before they write, not only after they press send.
+   */
+  async postingWait(kind: Kind, thread: string | undefined, now = Date.now()): Promise<{ reason: 'rate_limited' | 'slow_mode'; retryAt: number; slowSeconds: number } | null> {
+    if (this.canModerate) return null;
+    const level = await this.myTrustLevel();
     const mine = await this.db.records.where('[cid+author]').equals([this.cid, this.identity.publicKey]).filter((r) => r.ts > now - 3_600_000 && ['thread', 'reply', 'question', 'answer'].includes(r.kind)).toArray();
-    let slow = 0;
+    const slow = thread ? await this.slowModeOf(thread) : 0;
     let last: number | null = null;
-    if (kind === 'reply' && b.thread) {
-      const settingsOfThread = (await this.db.records.where('target').equals(b.thread).toArray()).filter((r) => r.kind === 'slowmode' && this.members.value.some((m) => m.key === r.author && ['creator', 'admin', 'moderator'].includes(m.role)));
-      const latest = settingsOfThread.sort((x, y) => y.ts - x.ts)[0];
-      slow = latest && latest.kind === 'slowmode' ? latest.body.seconds : 0;
-      const mineHere = (await this.db.records.where('target').equals(b.thread).toArray()).filter((r) => r.kind === 'reply' && r.author === this.identity.publicKey);
+    if (kind === 'reply' && thread) {
+      const mineHere = (await this.db.records.where('target').equals(thread).toArray()).filter((r) => r.kind === 'reply' && r.author === this.identity.publicKey);
       last = mineHere.length ? Math.max(...mineHere.map((r) => r.ts)) : null;
     }
-    const allowed = postingAllowed(level, mine.map((r) => r.ts), now, slow, last);
-    if (!allowed.ok) return { ok: false, reason: `mod.${allowed.reason}`, params: { time: new Date(allowed.retryAt).toLocaleTimeString() } };
-    return null;
+    const allowed = postingAllowed(level, mine.map((r) => r.ts), now, kind === 'reply' ? slow : 0, last);
+    return allowed.ok ? null : { reason: allowed.reason, retryAt: allowed.retryAt, slowSeconds: slow };
+  }
+
+  /** A thread's slow mode in seconds (0: off): the latest setting by a moderator. */
+  async slowModeOf(thread: string): Promise<number> {
+    const settings = (await this.db.records.where('target').equals(thread).toArray()).filter((r) => r.kind === 'slowmode' && this.members.value.some((m) => m.key === r.author && ['creator', 'admin', 'moderator'].includes(m.role)));
+    const latest = settings.sort((x, y) => y.ts - x.ts)[0];
+    return latest && latest.kind === 'slowmode' ? latest.body.seconds : 0;
+  }
+
+  /** Whether this member was removed (banned) from the community. */
+  get amBanned(): boolean {
+    return this.members.value.some((m) => m.key === this.identity.publicKey && m.banned);
+  }
+
+  /** Who removed this member and when (the latest ban record about them), while they are banned. */
+  myRemoval(): Live<{ by: string; at: number } | null> {
+    return new Live(() => {
+      const banned = this.amBanned;
+      return async () => {
+        if (!banned) return null;
+        const bans = (await this.db.records.where('[cid+kind]').equals([this.cid, 'ban']).toArray()).filter((r) => r.kind === 'ban' && r.body.member === this.identity.publicKey);
+        const latest = bans.sort((x, y) => y.ts - x.ts || (y.id < x.id ? -1 : 1))[0];
+        return latest ? { by: latest.author, at: latest.ts } : null;
+      };
+    }, null);
   }
 
   private mentions(text: string): string[] | undefined {
