@@ -85,8 +85,8 @@ export async function useRelay(page: Page, relay: string) {
 export function watchConsole(page: Page, who = ''): string[] {
   const problems: string[] = [];
   page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`${who} console error: ${m.text()} (${m.location().url})`);
+    if (m.type() === 'error') problems.push(`${who} console error: ${m.text()} (${m.location().url}) on ${page.url()} ${new Date().toISOString()}`);
   });
-  page.on('pageerror', (e) => problems.push(`${who} page error: ${e.message}`));
+  page.on('pageerror', (e) => problems.push(`${who} page error: ${e.message} on ${page.url()} ${new Date().toISOString()}\n${e.stack}`));
   return problems;
 }
