@@ -58,15 +58,15 @@ test('members ask, answer and accept; vote and change a vote; check in on two da
     await expect(bobPoll).toBeVisible({ timeout: 20_000 });
     await bobPoll.getByRole('radio', { name: 'Saturday' }).check();
     await bobPoll.getByRole('button', { name: 'Vote' }).click();
-    await expect(bobPoll.getByLabel('Saturday: 1 votes (100%)')).toBeVisible();
+    await expect(bobPoll.getByLabel('Saturday: 1 vote (100%)')).toBeVisible();
     await bobPoll.getByRole('button', { name: 'Change vote' }).click();
     await bobPoll.getByRole('radio', { name: 'Sunday' }).check();
     await bobPoll.getByRole('button', { name: 'Vote' }).click();
-    await expect(bobPoll.getByLabel('Sunday: 1 votes (100%)')).toBeVisible();
+    await expect(bobPoll.getByLabel('Sunday: 1 vote (100%)')).toBeVisible();
     await alicePoll.getByRole('radio', { name: 'Saturday' }).check();
     await alicePoll.getByRole('button', { name: 'Vote' }).click();
-    await expect(alicePoll.getByLabel('Sunday: 1 votes (50%)')).toBeVisible({ timeout: 20_000 });
-    await expect(alicePoll.getByLabel('Saturday: 1 votes (50%)')).toBeVisible();
+    await expect(alicePoll.getByLabel('Sunday: 1 vote (50%)')).toBeVisible({ timeout: 20_000 });
+    await expect(alicePoll.getByLabel('Saturday: 1 vote (50%)')).toBeVisible();
     await expect(alicePoll).toContainText('2 voters');
 
     // A challenge that started today; Bob checks in today and, with his clock moved, tomorrow.
