@@ -75,3 +75,30 @@ test('a member in slow mode is told when they can reply again, before and after 
     await bob.context.close();
   }
 });
+
+test('a member whose reply a moderator hid is told so, and still sees what was hidden', async ({ browser, baseURL }) => {
+  const alice = await openDevice(browser, baseURL!);
+  const bob = await openDevice(browser, baseURL!);
+  try {
+    await createIdentity(alice.page, 'Alice');
+    await createCommunity(alice.page, 'Tidy Club');
+    const home = alice.page.url();
+    const link = await makeInvite(alice.page, { label: 'bob' });
+    await alice.page.goto(home);
+    await startThread(alice.page, 'Keep it kind', 'Be nice.');
+    const thread = alice.page.url();
+    await createIdentity(bob.page, 'Bob');
+    await joinFromLink(bob.page, link, 'Tidy Club');
+    await bob.page.goto(thread);
+    await sendReply(bob.page, 'A grumpy reply');
+
+    await expect(alice.page.getByTestId('post').filter({ hasText: 'A grumpy reply' })).toBeVisible({ timeout: 30_000 });
+    await alice.page.getByTestId('post').filter({ hasText: 'A grumpy reply' }).getByRole('button', { name: 'Hide' }).click();
+
+    const mine = bob.page.getByTestId('post').filter({ hasText: 'A grumpy reply' });
+    await expect(mine.getByTestId('post-hidden')).toHaveText(/^A moderator hid your post: other members no longer see it/, { timeout: 30_000 });
+  } finally {
+    await alice.context.close();
+    await bob.context.close();
+  }
+});

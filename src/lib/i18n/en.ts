@@ -35,6 +35,8 @@ export const en = {
   'identity.name_required': 'Please enter a name.',
   'home.communities': 'My communities',
   'home.empty': 'No communities yet. Create one and invite your members.',
+  'home.restored_empty': 'Your identity is back, but communities are not inside an identity file.',
+  'home.restored_how': 'To get them back, open an invite link from a member of each community (you rejoin as yourself, with your old posts), or import a community file exported on your other device.',
   'home.create': 'Create a community',
   'community_file.title': 'Community files',
   'community_file.import': 'Import community file',
@@ -266,6 +268,7 @@ export const en = {
   'post.hide': 'Hide',
   'post.unhide': 'Unhide',
   'post.hidden': 'Hidden by a moderator.',
+  'post.hidden_mine': 'A moderator hid your post: other members no longer see it. You still can, and you can edit or delete it; ask a moderator if you think it should be shown again.',
   'community.repaired_one': '{count} record deleted or overwritten by a peer was restored.',
   'community.repaired_other': '{count} records deleted or overwritten by a peer were restored.',
   'community.settings': 'Community settings'

@@ -37,6 +37,8 @@ export const zhCN: Record<MessageKey, string> = {
   'identity.name_required': '请输入名称。',
   'home.communities': '我的社群',
   'home.empty': '还没有社群。创建一个，然后邀请你的成员。',
+  'home.restored_empty': '你的身份已恢复，但身份文件里不包含社群。',
+  'home.restored_how': '要找回社群，请打开每个社群成员发给你的邀请链接（你会以原来的身份重新加入，之前的内容都在），或导入在另一台设备上导出的社群文件。',
   'home.create': '创建社群',
   'community_file.title': '社群文件',
   'community_file.import': '导入社群文件',
@@ -268,6 +270,7 @@ export const zhCN: Record<MessageKey, string> = {
   'post.hide': '隐藏',
   'post.unhide': '取消隐藏',
   'post.hidden': '已被版主隐藏。',
+  'post.hidden_mine': '版主隐藏了你的这条内容：其他成员看不到了。你自己仍能看到，也可以编辑或删除；如果你认为它应该恢复显示，请联系版主。',
   'community.repaired_one': '有 {count} 条被其他节点删除或覆盖的记录已恢复。',
   'community.repaired_other': '有 {count} 条被其他节点删除或覆盖的记录已恢复。',
   'community.settings': '社群设置'
