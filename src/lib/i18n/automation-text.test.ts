@@ -72,6 +72,6 @@ describe('generated texts in the reader’s language', () => {
     expect(line).toMatch(/^Renewal reminder to Bob · Chromium on Linux · /);
     expect(line).not.toContain('k-bob:');
     i18n.lang = 'zh-CN';
-    expect(autoLogText(entry, nameOf)).toMatch(/^给 Bob 的续费提醒/);
+    expect(autoLogText(entry, nameOf)).toMatch(/^给 Bob 的续费提醒 · Linux 上的 Chromium · /);
   });
 });

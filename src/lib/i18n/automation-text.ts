@@ -34,5 +34,11 @@ export function autoLogText(r: { ts: number; body: { auto?: { rule: string; key:
     : auto?.rule === 'nudge' ? t('auto.log_nudge', { name, week: auto.key })
     : auto?.rule === 'digest' ? t('auto.log_digest', { week: auto.key })
     : t('auto.log_other', { name });
-  return t('auto.log_entry', { what, device: auto?.device ?? '', when: i18n.dateTime(r.ts) });
+  return t('auto.log_entry', { what, device: deviceText(auto?.device ?? ''), when: i18n.dateTime(r.ts) });
+}
+
+/** A device as the scheduler names it ("Chromium on Linux"), worded for the reader; anything else as written. */
+function deviceText(device: string): string {
+  const m = /^(\w+) on (\w+)$/.exec(device);
+  return m ? t('auto.device_on', { browser: m[1], os: m[2] }) : device;
 }
