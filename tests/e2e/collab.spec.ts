@@ -214,7 +214,7 @@ test('two members co-edit a note live and offline and converge; a member without
     await bob.page.reload();
 
     // The record reaches Alice (it is validly signed) but its edit is not applied, on either device.
-    await expect(alice.page.getByTestId('note-refused')).toHaveText('1 edits by members who may not edit this note were not applied.', { timeout: 30_000 });
+    await expect(alice.page.getByTestId('note-refused')).toHaveText('1 edit by a member who may not edit this note was not applied.', { timeout: 30_000 });
     await expect(bob.page.getByTestId('note-refused')).toBeVisible();
     await expect(editorOf(alice.page)).toHaveText('Total: 300');
     await expect(editorOf(bob.page)).toHaveText('Total: 300');

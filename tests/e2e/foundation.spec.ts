@@ -120,6 +120,8 @@ test('an exported identity restored in another browser profile is the same membe
     await expect(other.getByRole('alert')).toHaveText('This file is not a Hearth identity file.');
     await other.locator('#ob-import').setInputFiles({ name: 'id.json', mimeType: 'application/json', buffer: readFileSync(file) });
     await expect(other.getByRole('heading', { name: 'My communities' })).toBeVisible();
+    // An empty home says how the communities come back.
+    await expect(other.getByTestId('restore-hint')).toContainText('open an invite link from a member of each community');
     await other.getByRole('link', { name: 'Settings' }).click();
     await expect(other.getByTestId('member-id')).toHaveText(memberId!);
     await expect(other.getByLabel('Display name')).toHaveValue('王小明');

@@ -429,7 +429,7 @@ test('an unsigned presence claiming to be Alice does not show Alice online on Bo
   await expect.poll(online, { timeout: 60_000 }).not.toContain('Alice');
   peer.joinRoom(mesh);
   const aliceKey = (peer.records.get(cid) as AnyRecord).author;
-  await expect(bob.page.getByTestId('peer-count')).toHaveText(/1 peers connected/, { timeout: 20_000 });
+  await expect(bob.page.getByTestId('peer-count')).toHaveText(/connected with 1 device/, { timeout: 20_000 });
 
   peer.setPresence({ member: { key: aliceKey, name: 'Alice' } });
   await bob.page.waitForTimeout(4000);

@@ -58,15 +58,15 @@ test('members ask, answer and accept; vote and change a vote; check in on two da
     await expect(bobPoll).toBeVisible({ timeout: 20_000 });
     await bobPoll.getByRole('radio', { name: 'Saturday' }).check();
     await bobPoll.getByRole('button', { name: 'Vote' }).click();
-    await expect(bobPoll.getByLabel('Saturday: 1 votes (100%)')).toBeVisible();
+    await expect(bobPoll.getByLabel('Saturday: 1 vote (100%)')).toBeVisible();
     await bobPoll.getByRole('button', { name: 'Change vote' }).click();
     await bobPoll.getByRole('radio', { name: 'Sunday' }).check();
     await bobPoll.getByRole('button', { name: 'Vote' }).click();
-    await expect(bobPoll.getByLabel('Sunday: 1 votes (100%)')).toBeVisible();
+    await expect(bobPoll.getByLabel('Sunday: 1 vote (100%)')).toBeVisible();
     await alicePoll.getByRole('radio', { name: 'Saturday' }).check();
     await alicePoll.getByRole('button', { name: 'Vote' }).click();
-    await expect(alicePoll.getByLabel('Sunday: 1 votes (50%)')).toBeVisible({ timeout: 20_000 });
-    await expect(alicePoll.getByLabel('Saturday: 1 votes (50%)')).toBeVisible();
+    await expect(alicePoll.getByLabel('Sunday: 1 vote (50%)')).toBeVisible({ timeout: 20_000 });
+    await expect(alicePoll.getByLabel('Saturday: 1 vote (50%)')).toBeVisible();
     await expect(alicePoll).toContainText('2 voters');
 
     // A challenge that started today; Bob checks in today and, with his clock moved, tomorrow.
@@ -86,7 +86,7 @@ test('members ask, answer and accept; vote and change a vote; check in on two da
     await bob.page.getByLabel('Today’s note').fill('12 km');
     await bob.page.getByRole('button', { name: /Check in for today/ }).click();
     await expect(bob.page.getByText('Checked in today ✓')).toBeVisible();
-    await expect(bob.page.getByTestId('my-streak')).toContainText('Current streak: 1 days');
+    await expect(bob.page.getByTestId('my-streak')).toContainText('Current streak: 1 day');
 
     await bob.page.clock.setSystemTime(start + 86_400_000);
     await bob.page.goto(challengeUrl);

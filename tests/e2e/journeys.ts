@@ -77,3 +77,16 @@ export async function useRelay(page: Page, relay: string) {
   await page.getByRole('button', { name: 'Save addresses' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
 }
+
+/**
+ * Collects what a page reports as broken: console errors and uncaught page errors (Svelte's
+ * `effect_update_depth_exceeded` among them). A journey asserts the list stays empty.
+ */
+export function watchConsole(page: Page, who = ''): string[] {
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`${who} console error: ${m.text()} (${m.location().url}) on ${page.url()} ${new Date().toISOString()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`${who} page error: ${e.message} on ${page.url()} ${new Date().toISOString()}\n${e.stack}`));
+  return problems;
+}

@@ -28,7 +28,7 @@ test('a member joins from an invite, both write and both see both; offline write
     await joinFromLink(bob.page, link, 'Dawn Riders');
     // History arrived over WebRTC: Alice's thread written before Bob joined.
     await expect(bob.page.getByRole('link', { name: /Welcome thread/ })).toBeVisible({ timeout: 20_000 });
-    await expect(bob.page.getByTestId('peer-count')).toHaveText(/1 peers connected/);
+    await expect(bob.page.getByTestId('peer-count')).toHaveText(/connected with 1 device/);
     // Presence comes from awareness: Bob sees who is online now.
     await expect(bob.page.getByTestId('online-members')).toHaveText('Alice');
     await expect(alice.page.getByTestId('invite-uses').first()).toHaveText('1 of 3 uses', { timeout: 15_000 });

@@ -49,7 +49,7 @@ export async function runAutomation(db: HearthDb, doc: CommunityDoc, identity: I
     done: facts.done,
     lastActive: stats.lastActive,
     topThreads: threads
-      .filter((t) => t.lastActivity >= weekAgo && !t.title?.startsWith('Weekly digest'))
+      .filter((t) => t.lastActivity >= weekAgo && !t.autoKey?.startsWith('digest:'))
       .sort((a, b) => b.replyCount - a.replyCount)
       .slice(0, 5)
       .map((t) => ({ id: t.id, title: t.title ?? '', replies: t.replyCount })),

@@ -3,8 +3,12 @@
 // with a given (rule, key) is the one shown, so two admin devices running at once never double up.
 import type { Authority } from './authority';
 import { dateOfDay, dayNumber } from './challenges';
-import type { MemberTier, Settings } from './membership';
-import type { BodyOf } from './record';
+
+/** A notice's structured message and a digest's contents, as the records carry them. */
+export type NoticeMessage = NonNullable<BodyOf<'notice'>['message']>;
+export type DigestData = NonNullable<BodyOf<'thread'>['digest']>;
+import { DEFAULT_SETTINGS, type MemberTier, type Settings } from './membership';
+import { MAX_TITLE, type BodyOf } from './record';
 
 const DAY = 86_400_000;
 
@@ -57,7 +61,11 @@ export function welcomeRule(s: AutomationState): Action[] {
     if (s.done.has(`welcome:${key}`)) continue;
     // The profile (with the name) follows the join; give it ten minutes before welcoming without a name.
     if (!s.names.get(m.key) && s.now - m.joinedAt < 10 * 60_000) continue;
-    out.push({ rule: 'welcome', key, kind: 'notice', body: { to: m.key, text: fill(s.settings.automation.welcome.text, { name: s.names.get(m.key) || '' }) } });
+    const name = s.names.get(m.key) || '';
+    const text = fill(s.settings.automation.welcome.text, { name });
+    // The default welcome is worded by each reader's app; a creator's own words are theirs.
+    const standard = s.settings.automation.welcome.text === DEFAULT_SETTINGS.automation.welcome.text;
+    out.push({ rule: 'welcome', key, kind: 'notice', body: { to: m.key, text, message: standard ? { type: 'welcome', name } : undefined } });
   }
   return out;
 }
@@ -73,7 +81,12 @@ export function reminderRule(s: AutomationState): Action[] {
     const key = `${t.member}:${t.expiresAt}`;
     if (s.done.has(`reminder:${key}`)) continue;
     const date = dateOfDay(Math.floor(t.expiresAt / DAY));
-    out.push({ rule: 'reminder', key, kind: 'notice', body: { to: t.member, text: `Your ${t.tier} membership ends on ${date}. Renew to keep access. / 你的 ${t.tier} 会员将于 ${date} 到期，请及时续费。` } });
+    out.push({
+      rule: 'reminder',
+      key,
+      kind: 'notice',
+      body: { to: t.member, text: `Your ${t.tier} membership ends on ${date}. Renew to keep access.`, message: { type: 'reminder', tier: t.tier ?? '', expiresAt: t.expiresAt } }
+    });
   }
   return out;
 }
@@ -84,18 +97,23 @@ export function digestRule(s: AutomationState): Action[] {
   const week = isoWeek(s.now);
   if (s.done.has(`digest:${week}`)) return [];
   const newMembers = [...s.auth.members.values()].filter((m) => m.joinedAt > s.now - 7 * DAY && m.role !== 'creator');
+  const digest: DigestData = {
+    week,
+    top: s.topThreads.slice(0, 5).map((t) => ({ id: t.id, title: t.title.slice(0, MAX_TITLE), replies: t.replies })),
+    questions: s.openQuestions.slice(0, 5).map((q) => ({ id: q.id, title: q.title.slice(0, MAX_TITLE) })),
+    newMembers: newMembers.slice(0, 50).map((m) => m.key)
+  };
+  // The title and body are the writer's wording, for readers whose app predates `digest`.
   const lines = [
-    `## ${week}`,
+    '**Top threads**',
+    ...(digest.top.length ? digest.top.map((t) => `- ${t.title} (${t.replies})`) : ['- —']),
     '',
-    '**Top threads / 热门主题**',
-    ...(s.topThreads.length ? s.topThreads.slice(0, 5).map((t) => `- ${t.title} (${t.replies})`) : ['- —']),
+    '**Open questions**',
+    ...(digest.questions.length ? digest.questions.map((q) => `- ${q.title}`) : ['- —']),
     '',
-    '**Open questions / 待回答问题**',
-    ...(s.openQuestions.length ? s.openQuestions.slice(0, 5).map((q) => `- ${q.title}`) : ['- —']),
-    '',
-    `**New members / 新成员**: ${newMembers.map((m) => s.names.get(m.key) || m.key.slice(0, 6)).join(', ') || '—'}`
+    `**New members**: ${newMembers.map((m) => s.names.get(m.key) || m.key.slice(0, 6)).join(', ') || '—'}`
   ];
-  return [{ rule: 'digest', key: week, kind: 'thread', body: { title: `Weekly digest · 每周摘要 ${week}`, body: lines.join('\n') } }];
+  return [{ rule: 'digest', key: week, kind: 'thread', body: { title: `Weekly digest ${week}`, body: lines.join('\n'), digest } }];
 }
 
 /** Once per week: the creator gets a list of members inactive for `inactiveDays`. */
@@ -108,7 +126,8 @@ export function nudgeRule(s: AutomationState): Action[] {
   const inactive = [...s.auth.members.values()].filter((m) => m.role !== 'creator' && m.bannedAt === null && (s.lastActive.get(m.key) ?? m.joinedAt) < cutoff);
   if (!inactive.length) return [];
   const names = inactive.slice(0, 50).map((m) => s.names.get(m.key) || m.key.slice(0, 6));
-  return [{ rule: 'nudge', key: week, kind: 'notice', body: { to: s.auth.creator, text: `${inactive.length} members inactive for ${inactiveDays}+ days / ${inactive.length} 位成员超过 ${inactiveDays} 天未活跃: ${names.join(', ')}` } }];
+  const message: NoticeMessage = { type: 'nudge', count: inactive.length, days: inactiveDays, members: inactive.slice(0, 50).map((m) => m.key) };
+  return [{ rule: 'nudge', key: week, kind: 'notice', body: { to: s.auth.creator, text: `Members inactive for ${inactiveDays}+ days (${inactive.length}): ${names.join(', ')}`, message } }];
 }
 
 /**

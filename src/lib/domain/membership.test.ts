@@ -176,6 +176,9 @@ describe('automation rules', () => {
     const due = reminderRule((await state(expires - 7 * DAY)).s);
     expect(due).toHaveLength(1);
     expect(due[0]).toMatchObject({ rule: 'reminder', kind: 'notice' });
+    // Data for each reader's app to word, not a sentence in two languages.
+    expect(due[0].kind === 'notice' && due[0].body.message).toEqual({ type: 'reminder', tier: expect.any(String), expiresAt: expires });
+    expect(due[0].kind === 'notice' && due[0].body.text).not.toMatch(/[\u4e00-\u9fff]/);
   });
 
   it('writes one digest per ISO week once the creator turns it on', async () => {
@@ -188,6 +191,8 @@ describe('automation rules', () => {
     const [digest] = digestRule(s);
     expect(digest).toMatchObject({ key: '2026-W02', kind: 'thread' });
     expect(digest.kind === 'thread' && digest.body.body).toContain('Hot thread');
+    expect(digest.kind === 'thread' && digest.body.digest).toMatchObject({ week: '2026-W02', top: [{ id: 'x', title: 'Hot thread', replies: 9 }], questions: [{ id: 'q', title: 'Open question?' }] });
+    expect(digest.kind === 'thread' && `${digest.body.title}\n${digest.body.body}`).not.toMatch(/[\u4e00-\u9fff]/);
     s.done.add('digest:2026-W02');
     expect(digestRule(s)).toEqual([]);
   });

@@ -2,7 +2,7 @@
 // records that touch a post, so every peer, and a rebuild from scratch, reach the same rows
 // whatever order the records arrived in.
 import type { Authority, Role } from './authority';
-import { firstPerAutoKey } from './automation';
+import { firstPerAutoKey, type DigestData } from './automation';
 import { compareRecords, type AnyRecord, type AttachmentManifest, type SignedRecord } from './record';
 import { countReactions } from './reactions';
 
@@ -32,6 +32,8 @@ export interface PostRow {
   reactions: Record<string, string[]>;
   /** Images and files (manifests; the bytes travel beside the document). Absent in older rows. */
   attachments?: AttachmentManifest[];
+  /** A weekly digest's contents as data (each reader's app words it), while its author has not edited it. */
+  digest?: DigestData;
 }
 
 export interface ThreadRow extends PostRow {
@@ -142,7 +144,8 @@ export function projectPost(post: SignedRecord<'thread'> | SignedRecord<'reply'>
     tiers: post.kind === 'thread' ? (post.body.tiers ?? []) : [],
     autoKey: post.body.auto ? `${post.body.auto.rule}:${post.body.auto.key}` : null,
     reactions,
-    attachments: deleted ? [] : (post.body.attachments ?? [])
+    attachments: deleted ? [] : (post.body.attachments ?? []),
+    ...(post.kind === 'thread' && post.body.digest && edits === 0 && !deleted ? { digest: post.body.digest } : {})
   };
 }
 

@@ -61,6 +61,31 @@ const Attachment = v.pipe(
 const Attachments = v.optional(v.pipe(v.array(Attachment), v.minLength(1), v.maxLength(MAX_ATTACHMENTS)));
 export type AttachmentManifest = v.InferOutput<typeof Attachment>;
 
+/**
+ * What an automation notice says, as data: each reader's device words it in the reader's language
+ * (`text` stays as the writer's wording, for a reader whose app does not know the type).
+ */
+const NoticeMessage = v.optional(
+  v.variant('type', [
+    v.strictObject({ type: v.literal('welcome'), name: Text(MAX_NAME) }),
+    v.strictObject({ type: v.literal('reminder'), tier: Text(40), expiresAt: v.pipe(v.number(), v.integer()) }),
+    v.strictObject({
+      type: v.literal('nudge'),
+      count: v.pipe(v.number(), v.integer(), v.minValue(0)),
+      days: v.pipe(v.number(), v.integer(), v.minValue(0)),
+      members: v.pipe(v.array(MemberId), v.maxLength(50))
+    })
+  ])
+);
+/** A weekly digest thread's contents as data, worded by each reader's device. */
+const DigestData = v.optional(
+  v.strictObject({
+    week: v.pipe(v.string(), v.regex(/^\d{4}-W\d{2}$/)),
+    top: v.pipe(v.array(v.strictObject({ id: Id, title: Text(MAX_TITLE), replies: v.pipe(v.number(), v.integer(), v.minValue(0)) })), v.maxLength(5)),
+    questions: v.pipe(v.array(v.strictObject({ id: Id, title: Text(MAX_TITLE) })), v.maxLength(5)),
+    newMembers: v.pipe(v.array(MemberId), v.maxLength(50))
+  })
+);
 const Tiers = v.optional(v.pipe(v.array(v.pipe(v.string(), v.minLength(1), v.maxLength(40))), v.maxLength(20)));
 
 // ---- read access --------------------------------------------------------------------------
@@ -139,7 +164,8 @@ export const bodySchemas = {
     /** Limited to members of these tiers (and moderators); shown to nobody else in the app. */
     tiers: Tiers,
     attachments: Attachments,
-    auto: Auto
+    auto: Auto,
+    digest: DigestData
   }),
   reply: v.pipe(
     v.strictObject({
@@ -248,7 +274,7 @@ export const bodySchemas = {
     note: v.optional(Text(200))
   }),
   /** A short message to one member (reminders, welcomes). Readable by anyone holding the room secret. */
-  notice: v.strictObject({ to: MemberId, text: NonEmpty(1000), auto: Auto }),
+  notice: v.strictObject({ to: MemberId, text: NonEmpty(1000), auto: Auto, message: NoticeMessage }),
   /** A member's trust level as the creator's or an admin's automation computed it: grants level privileges on every peer. */
   trust: v.strictObject({ member: MemberId, level: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(3)) }),
   /** The creator pins a member's trust level (or releases the lock with null). */

@@ -10,6 +10,9 @@ export const LANGS: { code: Lang; label: string }[] = [
 
 const dictionaries: Record<Lang, Record<MessageKey, string>> = { en, 'zh-CN': zhCN };
 
+/** Messages with plural forms: keys `<base>_one`, `<base>_other` (and `_zero`, `_few`… where a language needs them). */
+export type PluralBase = { [K in MessageKey]: K extends `${infer B}_other` ? B : never }[MessageKey];
+
 export function browserLang(languages: readonly string[] = typeof navigator === 'undefined' ? [] : navigator.languages): Lang {
   return languages.some((l) => l.toLowerCase().startsWith('zh')) ? 'zh-CN' : 'en';
 }
@@ -25,8 +28,8 @@ class I18n {
 
   /** "3 minutes ago" / "3 分钟前" */
   // Formatters are costly to build and every post shows dates: one of each per language.
-  #formats = new Map<string, Intl.RelativeTimeFormat | Intl.DateTimeFormat | Intl.NumberFormat>();
-  #format<T extends Intl.RelativeTimeFormat | Intl.DateTimeFormat | Intl.NumberFormat>(kind: string, make: () => T): T {
+  #formats = new Map<string, Intl.RelativeTimeFormat | Intl.DateTimeFormat | Intl.NumberFormat | Intl.PluralRules | Intl.ListFormat>();
+  #format<T extends Intl.RelativeTimeFormat | Intl.DateTimeFormat | Intl.NumberFormat | Intl.PluralRules | Intl.ListFormat>(kind: string, make: () => T): T {
     const key = `${kind}:${this.lang}`;
     let f = this.#formats.get(key) as T | undefined;
     if (!f) this.#formats.set(key, (f = make()));
@@ -50,6 +53,28 @@ class I18n {
   };
 
   date = (ts: number): string => this.#format('date', () => new Intl.DateTimeFormat(this.lang, { dateStyle: 'medium' })).format(ts);
+
+  /**
+   * A counted message in the form the reader's language uses for `count` (Intl.PluralRules), the
+   * count itself formatted as {count}: "1 answer", "2 answers", "1 个回答".
+   */
+  plural = (base: PluralBase, count: number, params?: Record<string, string | number>): string => {
+    const category = this.#format('plural', () => new Intl.PluralRules(this.lang)).select(count);
+    const key = `${base}_${category}` in en ? (`${base}_${category}` as MessageKey) : (`${base}_other` as MessageKey);
+    return this.t(key, { ...params, count: this.number(count) });
+  };
+
+  /** A time of day in the reader's language and zone: "4:45 PM" / "16:45". */
+  time = (ts: number): string => this.#format('time', () => new Intl.DateTimeFormat(this.lang, { timeStyle: 'short' })).format(ts);
+
+  /** A span of time in its largest whole unit: "10 minutes" / "10分钟". */
+  duration = (seconds: number): string => {
+    const [unit, size] = seconds >= 3600 && seconds % 3600 === 0 ? (['hour', 3600] as const) : seconds >= 60 && seconds % 60 === 0 ? (['minute', 60] as const) : (['second', 1] as const);
+    return this.#format(`duration-${unit}`, () => new Intl.NumberFormat(this.lang, { style: 'unit', unit, unitDisplay: 'long' })).format(seconds / size);
+  };
+
+  /** "Ann, Bob and Cy" / "Ann、Bob和Cy". */
+  list = (items: string[]): string => this.#format('list', () => new Intl.ListFormat(this.lang, { type: 'conjunction' })).format(items);
 
   /** A number with exactly `digits` decimals, grouped the language's way. */
   number = (x: number, digits = 0): string =>

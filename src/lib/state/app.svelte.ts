@@ -3,8 +3,12 @@ import { getContext, setContext } from 'svelte';
 import { generateIdentity, identityFileText, loadIdentity, parseIdentityFile, type Identity } from '../crypto/identity';
 import { i18n, type Lang, type MessageKey } from '../i18n/index.svelte';
 import { openDb, type HearthDb } from '../store/db';
+import { Connectivity } from './connectivity.svelte';
 
 export type Theme = 'system' | 'light' | 'dark';
+
+/** Local settings key: the identity on this device was imported from a file. */
+const RESTORED_KEY = 'identity-restored';
 
 export class AppState {
   readonly db: HearthDb;
@@ -15,21 +19,30 @@ export class AppState {
   name = $state('');
   createdAt = $state(0);
   theme = $state<Theme>('system');
+  /** This identity came from an identity file (local settings): home explains how communities come back. */
+  restored = $state(false);
+
+  readonly connectivity: Connectivity;
 
   constructor(db = openDb()) {
     this.db = db;
+    this.connectivity = new Connectivity(db);
   }
 
   async boot(): Promise<void> {
     try {
       await this.db.open();
-      const [row, lang, theme] = await Promise.all([
+      const [row, lang, theme, restored] = await Promise.all([
         this.db.identity.get('me'),
         this.db.settings.get('lang'),
-        this.db.settings.get('theme')
+        this.db.settings.get('theme'),
+        this.db.settings.get(RESTORED_KEY)
       ]);
+      this.restored = restored?.value === true;
       if (lang?.value === 'en' || lang?.value === 'zh-CN') i18n.lang = lang.value;
       if (theme?.value === 'light' || theme?.value === 'dark') this.theme = theme.value;
+      // Before any community starts syncing (children render once `ready`).
+      await this.connectivity.load();
       if (row) {
         const loaded = await loadIdentity(row);
         if (loaded.ok) {
@@ -62,6 +75,8 @@ export class AppState {
     const { stored, identity, name, lang, createdAt } = parsed.value;
     await this.db.identity.put({ key: 'me', ...stored, name, createdAt });
     if (lang) await this.setLang(lang);
+    await this.db.settings.put({ key: RESTORED_KEY, value: true });
+    this.restored = true;
     this.identity = identity;
     this.name = name;
     this.createdAt = createdAt;

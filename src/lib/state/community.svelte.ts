@@ -24,7 +24,7 @@ import { readFeed } from '../store/queries/feed';
 import type { AnyRecord, BodyOf, Kind, SignedRecord } from '../domain/record';
 import type { CommunityRow, HearthDb } from '../store/db';
 import type { AppendResult, CommunityDoc, DocHealth } from '../sync/community-doc';
-import { isSyncPaused, openCommunityDoc, restartSync, setSyncPaused, startSync } from '../sync/registry';
+import { isSyncPaused, openCommunityDoc, restartSync, startSync } from '../sync/registry';
 import { defaultSyncAddresses } from '../sync/defaults';
 import type { SyncStatus } from '../sync/peer-sync';
 import { onlineMembers } from '../crypto/presence';
@@ -35,6 +35,8 @@ import { coverageOf, type Coverage } from '../automation/checkpoint';
 
 /** Local settings key of an invite's private key (never shared but in the invite's link). */
 const inviteSeedKey = (inviteId: string) => `invite-seed:${inviteId}`;
+/** Local settings key of when this device last had contact with the community's peers or relay. */
+const contactKey = (cid: string) => `sync-contact:${cid}`;
 import { authorityOf } from '../store/projection';
 import type { InviteState, Role } from '../domain/authority';
 import { Live } from './live.svelte';
@@ -44,6 +46,7 @@ import { memberStatsClient } from '../analysis/analysis-client';
 import type { MemberStats } from '../domain/membership';
 import { postingAllowed, watchedWordAction } from '../domain/membership';
 import { startAutomation } from '../automation/scheduler';
+import { i18n } from '../i18n/index.svelte';
 import type { MemberTier } from '../domain/membership';
 
 export const FEED_PAGE = 50;
@@ -96,6 +99,9 @@ export class CommunityState {
   sync = $state.raw<SyncStatus>({ connected: false, peers: 0, relayConnected: false, online: [], unverified: 0, lastSyncAt: null, paused: isSyncPaused() });
   health = $state.raw<DocHealth>({ records: 0, rejected: 0, repaired: 0, unreadableUpdates: 0 });
   openError = $state<string | null>(null);
+  /** When this device last had another device or the relay for this community (kept in local settings). */
+  lastContactAt = $state<number | null>(null);
+  #contactSavedAt = 0;
   readonly info: Live<CommunityRow | undefined>;
   readonly members: Live<MemberRow[]>;
   readonly threadCount: Live<number>;
@@ -222,7 +228,23 @@ export class CommunityState {
       const timer = setInterval(() => (this.now = Date.now()), 30_000);
       return () => clearInterval(timer);
     });
+    void db.settings.get(contactKey(cid)).then((row) => {
+      if (typeof row?.value === 'number' && row.value > (this.lastContactAt ?? 0)) this.lastContactAt = row.value;
+    });
     void this.#openDoc();
+  }
+
+  /** Notes contact with peers or the relay; stored at most once a minute (and when it ends). */
+  #noteContact(s: SyncStatus): void {
+    const inTouch = !s.paused && (s.peers > 0 || s.relayConnected);
+    const wasInTouch = !this.sync.paused && (this.sync.peers > 0 || this.sync.relayConnected);
+    const at = inTouch || wasInTouch ? Date.now() : s.lastSyncAt;
+    if (at === null || at <= (this.lastContactAt ?? 0)) return;
+    this.lastContactAt = at;
+    if (at - this.#contactSavedAt >= 60_000 || !inTouch) {
+      this.#contactSavedAt = at;
+      void this.db.settings.put({ key: contactKey(this.cid), value: at });
+    }
   }
 
   /** The rows come from the projections; the document (seconds to load for a large community) opens once the page has shown them. */
@@ -248,7 +270,10 @@ export class CommunityState {
   private async connect(): Promise<void> {
     const sync = await startSync(this.db, this.cid, { key: this.identity.publicKey, identity: this.identity });
     if (!sync) return;
-    const listener = (s: SyncStatus) => (this.sync = { ...s });
+    const listener = (s: SyncStatus) => {
+      this.#noteContact(s);
+      this.sync = { ...s };
+    };
     sync.listeners.add(listener);
     listener(sync.status);
     this.#disconnect = () => sync.listeners.delete(listener);
@@ -260,10 +285,6 @@ export class CommunityState {
     this.#disconnect();
     this.#stopAutomation();
     if (this.doc) this.doc.onHealth = () => {};
-  }
-
-  async setPaused(paused: boolean): Promise<void> {
-    await setSyncPaused(paused);
   }
 
   /** Changes where this community looks for peers (signaling servers, relay) on this device. */
@@ -488,6 +509,8 @@ export class CommunityState {
    * could skip them, so moderators still have flags, hiding and bans.)
    */
   private async postingCheck(kind: Kind, body: AnyRecord['body'], now: number): Promise<Extract<AppendResult, { ok: false }> | null> {
+    // A removed member's records are refused by every peer: say so rather than post into the void.
+    if (this.amBanned) return { ok: false, reason: 'standing.banned_post' };
     if (kind !== 'thread' && kind !== 'reply' && kind !== 'question' && kind !== 'answer') return null;
     const b = body as { title?: string; body?: string; thread?: string };
     const text = `${b.title ?? ''}\n${b.body ?? ''}`;
@@ -499,19 +522,52 @@ export class CommunityState {
     if (this.canModerate) return null;
     const level = await this.myTrustLevel();
     if (level === 0 && (/https?:\/\//i.test(text) || /!\[[^\]]*\]\(/.test(text))) return { ok: false, reason: 'mod.no_links' };
+    const wait = await this.postingWait(kind, b.thread, now);
+    if (wait) return { ok: false, reason: `mod.${wait.reason}`, params: { time: i18n.time(wait.retryAt), in: i18n.relative(wait.retryAt, now) } };
+    return null;
+  }
+
+  /**
+   * When this member may post again under rate limit and slow mode (null: now), so a page can say
+   * so before they write, not only after they press send.
+   */
+  async postingWait(kind: Kind, thread: string | undefined, now = Date.now()): Promise<{ reason: 'rate_limited' | 'slow_mode'; retryAt: number; slowSeconds: number } | null> {
+    if (this.canModerate) return null;
+    const level = await this.myTrustLevel();
     const mine = await this.db.records.where('[cid+author]').equals([this.cid, this.identity.publicKey]).filter((r) => r.ts > now - 3_600_000 && ['thread', 'reply', 'question', 'answer'].includes(r.kind)).toArray();
-    let slow = 0;
+    const slow = thread ? await this.slowModeOf(thread) : 0;
     let last: number | null = null;
-    if (kind === 'reply' && b.thread) {
-      const settingsOfThread = (await this.db.records.where('target').equals(b.thread).toArray()).filter((r) => r.kind === 'slowmode' && this.members.value.some((m) => m.key === r.author && ['creator', 'admin', 'moderator'].includes(m.role)));
-      const latest = settingsOfThread.sort((x, y) => y.ts - x.ts)[0];
-      slow = latest && latest.kind === 'slowmode' ? latest.body.seconds : 0;
-      const mineHere = (await this.db.records.where('target').equals(b.thread).toArray()).filter((r) => r.kind === 'reply' && r.author === this.identity.publicKey);
+    if (kind === 'reply' && thread) {
+      const mineHere = (await this.db.records.where('target').equals(thread).toArray()).filter((r) => r.kind === 'reply' && r.author === this.identity.publicKey);
       last = mineHere.length ? Math.max(...mineHere.map((r) => r.ts)) : null;
     }
-    const allowed = postingAllowed(level, mine.map((r) => r.ts), now, slow, last);
-    if (!allowed.ok) return { ok: false, reason: `mod.${allowed.reason}`, params: { time: new Date(allowed.retryAt).toLocaleTimeString() } };
-    return null;
+    const allowed = postingAllowed(level, mine.map((r) => r.ts), now, kind === 'reply' ? slow : 0, last);
+    return allowed.ok ? null : { reason: allowed.reason, retryAt: allowed.retryAt, slowSeconds: slow };
+  }
+
+  /** A thread's slow mode in seconds (0: off): the latest setting by a moderator. */
+  async slowModeOf(thread: string): Promise<number> {
+    const settings = (await this.db.records.where('target').equals(thread).toArray()).filter((r) => r.kind === 'slowmode' && this.members.value.some((m) => m.key === r.author && ['creator', 'admin', 'moderator'].includes(m.role)));
+    const latest = settings.sort((x, y) => y.ts - x.ts)[0];
+    return latest && latest.kind === 'slowmode' ? latest.body.seconds : 0;
+  }
+
+  /** Whether this member was removed (banned) from the community. */
+  get amBanned(): boolean {
+    return this.members.value.some((m) => m.key === this.identity.publicKey && m.banned);
+  }
+
+  /** Who removed this member and when (the latest ban record about them), while they are banned. */
+  myRemoval(): Live<{ by: string; at: number } | null> {
+    return new Live(() => {
+      const banned = this.amBanned;
+      return async () => {
+        if (!banned) return null;
+        const bans = (await this.db.records.where('[cid+kind]').equals([this.cid, 'ban']).toArray()).filter((r) => r.kind === 'ban' && r.body.member === this.identity.publicKey);
+        const latest = bans.sort((x, y) => y.ts - x.ts || (y.id < x.id ? -1 : 1))[0];
+        return latest ? { by: latest.author, at: latest.ts } : null;
+      };
+    }, null);
   }
 
   private mentions(text: string): string[] | undefined {

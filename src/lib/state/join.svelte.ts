@@ -25,11 +25,8 @@ export class JoinFlow {
   notice = $state<MessageKey | null>(null);
   invite = $state.raw<InvitePayload | null>(null);
 
-  constructor(
-    private readonly db: HearthDb,
-    private readonly identity: Identity,
-    private readonly myName: string
-  ) {}
+  /** The identity may not exist yet: a newcomer sees the invite first and chooses a name after. */
+  constructor(private readonly db: HearthDb) {}
 
   async check(token: string): Promise<void> {
     this.phase = 'checking';
@@ -45,7 +42,7 @@ export class JoinFlow {
   }
 
   /** Returns the community id once joined (or already a member). */
-  async join(): Promise<string | null> {
+  async join(identity: Identity, myName: string): Promise<string | null> {
     const p = this.invite;
     if (!p) return null;
     this.phase = 'joining';
@@ -70,13 +67,13 @@ export class JoinFlow {
     // its own join before any member is reachable. They are not written into the shared document:
     // the members' copies arrive by sync (writing our own would make two competing map entries).
     await applyRecords(this.db, p.cid, [p.genesis, p.invite]);
-    const sync = await startSync(this.db, p.cid, { key: this.identity.publicKey, name: this.myName });
+    const sync = await startSync(this.db, p.cid, { key: identity.publicKey, name: myName });
     const synced = sync ? await waitForSync(sync.community.doc, SYNC_WAIT_MS, () => sync.status.peers > 0 || sync.status.relayConnected) : false;
     if (!synced) this.notice = 'join.no_peers';
     await doc.settled();
 
     const auth = await authorityOf(this.db, p.cid);
-    if (auth?.isMember(this.identity.publicKey)) {
+    if (auth?.isMember(identity.publicKey)) {
       this.phase = 'joined';
       this.notice = 'join.already';
       return p.cid;
@@ -96,10 +93,10 @@ export class JoinFlow {
       this.phase = 'failed';
       return null;
     }
-    const proof = signJoinProof(p.inviteKey, { cid: p.cid, invite: p.invite.id, member: this.identity.publicKey });
-    const join = await sealNext(this.db, this.identity, { kind: 'join', cid: p.cid, ts: now, body: { invite: p.invite.id, key: p.invite.body.key, proof } });
+    const proof = signJoinProof(p.inviteKey, { cid: p.cid, invite: p.invite.id, member: identity.publicKey });
+    const join = await sealNext(this.db, identity, { kind: 'join', cid: p.cid, ts: now, body: { invite: p.invite.id, key: p.invite.body.key, proof } });
     const result = await doc.append(join as AnyRecord);
-    const profile = result.ok ? await sealNext(this.db, this.identity, { kind: 'profile', cid: p.cid, ts: now + 1, body: { name: this.myName } }) : null;
+    const profile = result.ok ? await sealNext(this.db, identity, { kind: 'profile', cid: p.cid, ts: now + 1, body: { name: myName } }) : null;
     const second = profile ? await doc.append(profile as AnyRecord) : result;
     if (!second.ok) {
       this.error = second.reason as MessageKey;
@@ -108,9 +105,9 @@ export class JoinFlow {
     }
     // A limited invite is confirmed by the inviter's or an admin's device: wait a little for it, and
     // otherwise enter as a newcomer whose join is pending (the community page says so).
-    if ((await authorityOf(this.db, p.cid))?.pending.has(this.identity.publicKey)) {
+    if ((await authorityOf(this.db, p.cid))?.pending.has(identity.publicKey)) {
       this.phase = 'admitting';
-      const admitted = await waitForAdmission(this.db, p.cid, this.identity.publicKey, ADMIT_WAIT_MS);
+      const admitted = await waitForAdmission(this.db, p.cid, identity.publicKey, ADMIT_WAIT_MS);
       if (!admitted) this.notice = 'join.pending';
     }
     // Content is sealed once the community has epochs: wait a little for the creator's or an
