@@ -26,6 +26,8 @@ export const ACT_WEIGHT = { authored: 3, replied: 2, reacted: 1, viewed: 0.5 } a
  * members have longer histories than that one's.
  */
 export const DEFAULT_WEIGHTS: Record<string, number> = { cf: 0.25, 'item-knn': 0.1, content: 0.5, time: 0.5, era: 0.5, 'author-affinity': 0.25, popularity: 0.1 };
+/** Which reason wins a tie between components' shares. */
+const REASON_ORDER = ['author-affinity', 'item-knn', 'cf', 'content', 'popularity', 'time', 'era', 'fresh'];
 /** A member with no history yet: what the community likes, newest first. */
 const COLD_WEIGHTS: Record<string, number> = { popularity: 1, fresh: 0.5 };
 
@@ -130,7 +132,9 @@ export function fitRecommender(s: CommunitySnapshot, options: FitOptions = {}): 
   };
 
   function explain(u: number, i: number, parts: { component: string; value: number }[], mine: Int32Array, circle: Set<number>): Explanation {
-    const best = [...parts].sort((a, b) => b.value - a.value)[0];
+    // Near-equal shares (z-scores over a short list are often exactly tied) go to the reason a
+    // member reads most easily: a person first, then their own threads, then the rest.
+    const best = [...parts].sort((a, b) => (Math.abs(b.value - a.value) > 1e-9 ? b.value - a.value : REASON_ORDER.indexOf(a.component) - REASON_ORDER.indexOf(b.component)))[0];
     const strongestOf = (sims: (j: number) => number): number => {
       let pick = -1;
       let top = 0;
