@@ -11,11 +11,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { communityDirs, loadSeInteractions, type SeCommunity } from './data/se-interactions';
 import { seDataDir } from './data/se-csv';
+import { blend, tuneWeights, validationCases } from '../workers/recommend/hybrid';
 import {
+  contextOf,
   evaluateScorer,
   feedbackOf,
   fitComponents,
-  fitHybridFor,
   holdoutProtocol,
   temporalProtocol,
   type Protocol
@@ -66,15 +67,24 @@ function runSplit(protocol: Protocol, c: SeCommunity): Figure[] {
     const r = evaluateScorer(s, train, split, c.cat.items);
     out.push({ model: s.name, ndcg: r.ndcg10, recall: r.recall20, coverage: r.coverage, se: se(r.perMember) });
   }
+  // The hybrid and its ablations share one fit of every component, on the inner validation
+  // splits and on the training rows; each variant tunes its weights over its subset of them.
+  const names = components.map((x) => x.name);
+  const cases = protocol.inner(split.train, c.cat).flatMap((inner) => {
+    const innerTrain = feedbackOf(inner.train, c.cat);
+    return validationCases(fitComponents(innerTrain, c.cat, { without: ['ials'] }), c.cat.items, contextOf(innerTrain, inner.candidates), inner.test);
+  });
   const variants: [string, string[]][] = [
-    ['hybrid', ['ials']],
-    ['hybrid-without-time', ['ials', 'time', 'era']],
-    ['hybrid-without-content', ['ials', 'content', 'content-popularity']],
-    ['hybrid-without-collaborative', ['ials', 'ease', 'item-knn']],
-    ['hybrid-without-authors', ['ials', 'author-affinity', 'author-pull']]
+    ['hybrid', []],
+    ['hybrid-without-time', ['time', 'era']],
+    ['hybrid-without-content', ['content', 'content-popularity']],
+    ['hybrid-without-collaborative', ['ease', 'item-knn']],
+    ['hybrid-without-authors', ['author-affinity', 'author-pull']]
   ];
   for (const [model, without] of variants) {
-    const { hybrid, tuned } = fitHybridFor(protocol, split, c.cat, { without });
+    const keep = names.map((n, b) => b).filter((b) => !without.includes(names[b]));
+    const tuned = tuneWeights(keep.map((b) => names[b]), cases.map((v) => ({ ...v, z: keep.map((b) => v.z[b]) })));
+    const hybrid = blend(keep.map((b) => components[b]), tuned.weights, c.cat.items, contextOf(train, split.candidates));
     const s = evaluateScorer(hybrid, train, split, c.cat.items);
     out.push({ model, ndcg: s.ndcg10, recall: s.recall20, coverage: s.coverage, se: se(s.perMember) });
     if (model === 'hybrid') console.error(`  ${protocol.name} hybrid weights: ${JSON.stringify(Object.fromEntries(Object.entries(tuned.weights).filter(([, w]) => w)))}`);
