@@ -1,62 +1,159 @@
-// `npm run eval:recs`: the recommenders of workers/recommend on the real community (Bicycles Meta
-// Stack Exchange, ../shared/data/se-bicycles-meta), under both protocols of its EVALUATION.md.
-// Prints one JSON line per model and protocol on stdout
-//   {"model": ..., "protocol": ..., "ndcg@10": ..., "recall@20": ..., "coverage": ...}
-// and a readable table, the seed and the hybrid's tuned weights on stderr.
-import { loadSeInteractions } from './data/se-interactions';
+// `npm run eval:recs [-- --data DIR] [--cutoff 2016-01-01] [--protocol holdout|temporal|rolling] [--seeds 5]`:
+// the recommenders of workers/recommend under the protocols of the shared data's EVALUATION.md,
+// on every community folder under DIR (default ../shared/data). One JSON line per model, protocol
+// and community on stdout:
+//   {"model","protocol","data","ndcg@10","recall@20","coverage","sd", ...}
+// holdout: mean and standard deviation over `--seeds` seeds (never the best seed);
+// temporal: one split per the protocol, sd = standard error over test members;
+// rolling: means over all (member, week) pairs with recall@10, warm/cold means, sd = standard
+// error over pairs, exposure Gini across authors. Readable tables and tuned weights on stderr.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { communityDirs, loadSeInteractions, type SeCommunity } from './data/se-interactions';
+import { seDataDir } from './data/se-csv';
+import { blend, tuneWeights, validationCases } from '../workers/recommend/hybrid';
 import {
+  contextOf,
   evaluateScorer,
   feedbackOf,
   fitComponents,
-  fitHybridFor,
   holdoutProtocol,
   temporalProtocol,
-  type Catalogue,
-  type Protocol,
-  type Row
+  type Protocol
 } from '../workers/recommend/evaluate';
+import { evaluateRolling, rollingSteps } from '../workers/recommend/rolling';
 
-/** The holdout split's seed: fixed, so every run and every reader gets the same split. */
+/** The first holdout seed; the others follow it (20261125, 20261126, …): fixed, so every run repeats. */
 export const HOLDOUT_SEED = 20261125;
-const TEMPORAL_CUTOFF = Date.parse('2016-01-01T00:00:00Z');
-const MODELS: Record<string, string> = {
-  popularity: 'popularity',
-  'item-knn': 'item-knn',
-  ease: 'ease',
-  ials: 'ials',
-  content: 'tfidf'
-};
+const MODELS: Record<string, string> = { popularity: 'popularity', 'item-knn': 'item-knn', ease: 'ease', content: 'tfidf' };
 
-function run(protocol: Protocol, rows: Row[], cat: Catalogue) {
-  const started = performance.now();
-  const split = protocol.split(rows, cat);
-  const train = feedbackOf(split.train, cat);
-  const components = fitComponents(train, cat);
-  const results: { model: string; ndcg: number; recall: number; coverage: number }[] = [];
-  for (const c of components) {
-    const model = MODELS[c.name];
-    if (!model) continue;
-    const s = evaluateScorer(c, train, split, cat.items);
-    results.push({ model, ndcg: s.ndcg10, recall: s.recall20, coverage: s.coverage });
-  }
-  const { hybrid, tuned, validationMembers } = fitHybridFor(protocol, split, cat);
-  const h = evaluateScorer(hybrid, train, split, cat.items);
-  results.push({ model: 'hybrid', ndcg: h.ndcg10, recall: h.recall20, coverage: h.coverage });
-  // Ablation: the same hybrid without the time signals, the strongest single ones here.
-  const ablated = fitHybridFor(protocol, split, cat, { without: ['time', 'era'] });
-  const a = evaluateScorer(ablated.hybrid, train, split, cat.items);
-  results.push({ model: 'hybrid-without-time', ndcg: a.ndcg10, recall: a.recall20, coverage: a.coverage });
-  const round = (x: number) => Math.round(x * 1000) / 1000;
-  for (const r of results) {
-    console.log(JSON.stringify({ model: r.model, protocol: protocol.name, 'ndcg@10': round(r.ndcg), 'recall@20': round(r.recall), coverage: round(r.coverage) }));
-  }
-  console.error(`\n${protocol.name}: ${h.members} test members, ${split.candidates?.length ?? cat.items} candidate threads, ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  console.error(`  hybrid weights (tuned on ${validationMembers} validation members inside training, objective ${tuned.objective.toFixed(3)}): ${JSON.stringify(tuned.weights)}`);
-  console.error('  model        NDCG@10  Recall@20  coverage');
-  for (const r of results) console.error(`  ${r.model.padEnd(12)} ${r.ndcg.toFixed(3).padStart(7)}  ${r.recall.toFixed(3).padStart(9)}  ${r.coverage.toFixed(3).padStart(8)}`);
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-const { rows, cat } = loadSeInteractions();
-console.error(`se-bicycles-meta: ${cat.members} members × ${cat.items} threads, ${rows.length} interactions; holdout seed ${HOLDOUT_SEED}`);
-run(holdoutProtocol(HOLDOUT_SEED), rows, cat);
-run(temporalProtocol(TEMPORAL_CUTOFF), rows, cat);
+const round = (x: number) => Math.round(x * 1000) / 1000;
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / (xs.length || 1);
+const sd = (xs: number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)));
+
+interface Figure {
+  model: string;
+  ndcg: number;
+  recall: number;
+  coverage: number;
+  /** Standard error of the mean NDCG@10 over test members. */
+  se: number;
+}
+
+const se = (xs: number[]) => (xs.length > 1 ? sd(xs) / Math.sqrt(xs.length) : 0);
+
+/** One split: every single model, the earliest-after-cut tie order, the hybrid and its ablations. */
+function runSplit(protocol: Protocol, c: SeCommunity): Figure[] {
+  const split = protocol.split(c.rows, c.cat);
+  const train = feedbackOf(split.train, c.cat);
+  const out: Figure[] = [];
+  const components = fitComponents(train, c.cat, { without: ['ials'] });
+  for (const comp of components) {
+    const model = MODELS[comp.name];
+    if (!model) continue;
+    const s = evaluateScorer(comp, train, split, c.cat.items);
+    out.push({ model, ndcg: s.ndcg10, recall: s.recall20, coverage: s.coverage, se: se(s.perMember) });
+  }
+  // The trivial orderings: constant score (ties by item index = thread id: the earliest thread
+  // first) and newest first.
+  const constant = { name: 'earliest-first', score: () => new Float64Array(c.cat.items) };
+  const newest = { name: 'newest-first', score: () => c.cat.meta.created };
+  for (const s of [constant, newest]) {
+    const r = evaluateScorer(s, train, split, c.cat.items);
+    out.push({ model: s.name, ndcg: r.ndcg10, recall: r.recall20, coverage: r.coverage, se: se(r.perMember) });
+  }
+  // The hybrid and its ablations share one fit of every component, on the inner validation
+  // splits and on the training rows; each variant tunes its weights over its subset of them.
+  const names = components.map((x) => x.name);
+  const cases = protocol.inner(split.train, c.cat).flatMap((inner) => {
+    const innerTrain = feedbackOf(inner.train, c.cat);
+    return validationCases(fitComponents(innerTrain, c.cat, { without: ['ials'] }), c.cat.items, contextOf(innerTrain, inner.candidates), inner.test);
+  });
+  const variants: [string, string[]][] = [
+    ['hybrid', []],
+    ['hybrid-without-time', ['time', 'era']],
+    ['hybrid-without-content', ['content', 'content-popularity']],
+    ['hybrid-without-collaborative', ['ease', 'item-knn']],
+    ['hybrid-without-authors', ['author-affinity', 'author-pull']]
+  ];
+  for (const [model, without] of variants) {
+    const keep = names.map((n, b) => b).filter((b) => !without.includes(names[b]));
+    const tuned = tuneWeights(keep.map((b) => names[b]), cases.map((v) => ({ ...v, z: keep.map((b) => v.z[b]) })));
+    const hybrid = blend(keep.map((b) => components[b]), tuned.weights, c.cat.items, contextOf(train, split.candidates));
+    const s = evaluateScorer(hybrid, train, split, c.cat.items);
+    out.push({ model, ndcg: s.ndcg10, recall: s.recall20, coverage: s.coverage, se: se(s.perMember) });
+    if (model === 'hybrid') console.error(`  ${protocol.name} hybrid weights: ${JSON.stringify(Object.fromEntries(Object.entries(tuned.weights).filter(([, w]) => w)))}`);
+  }
+  return out;
+}
+
+function holdout(c: SeCommunity, seeds: number) {
+  const runs = Array.from({ length: seeds }, (_, s) => runSplit(holdoutProtocol(HOLDOUT_SEED + s), c));
+  const models = runs[0].map((f) => f.model);
+  console.error(`\n${c.name} holdout, seeds ${HOLDOUT_SEED}…${HOLDOUT_SEED + seeds - 1} (mean ± sd)`);
+  for (const model of models) {
+    const per = runs.map((r) => r.find((f) => f.model === model)!);
+    const row = { model, protocol: 'holdout', data: c.name, 'ndcg@10': round(mean(per.map((f) => f.ndcg))), 'recall@20': round(mean(per.map((f) => f.recall))), coverage: round(mean(per.map((f) => f.coverage))), sd: round(sd(per.map((f) => f.ndcg))), seeds };
+    console.log(JSON.stringify(row));
+    console.error(`  ${model.padEnd(30)} ${row['ndcg@10'].toFixed(3)} ± ${row.sd.toFixed(3)}  recall@20 ${row['recall@20'].toFixed(3)}  coverage ${row.coverage.toFixed(3)}  (seeds: ${per.map((f) => f.ndcg.toFixed(3)).join(' ')})`);
+  }
+}
+
+function temporal(c: SeCommunity, cutoff: number) {
+  const protocol = temporalProtocol(cutoff);
+  console.error(`\n${c.name} ${protocol.name}`);
+  const figures = runSplit(protocol, c);
+  // One split per cut-off: the spread is the standard error of the mean over test members.
+  for (const f of figures) {
+    const row = { model: f.model, protocol: protocol.name, data: c.name, 'ndcg@10': round(f.ndcg), 'recall@20': round(f.recall), coverage: round(f.coverage), sd: round(f.se) };
+    console.log(JSON.stringify(row));
+    console.error(`  ${f.model.padEnd(30)} ${row['ndcg@10'].toFixed(3)} ± ${row.sd.toFixed(3)}  recall@20 ${row['recall@20'].toFixed(3)}  coverage ${row.coverage.toFixed(3)}`);
+  }
+}
+
+function rolling(c: SeCommunity, cutoff: number) {
+  const started = performance.now();
+  const built = rollingSteps(c, { cutoff, onStep: (done, total) => done % 50 === 0 && process.stderr.write(`  ${c.name} rolling: week ${done}/${total}\n`) });
+  const report = evaluateRolling(built, c.cat.meta.author);
+  const name = `rolling(${new Date(cutoff).toISOString().slice(0, 10)})`;
+  const n = report.counts;
+  console.error(`\n${c.name} ${name}: ${n.steps} steps, ${n.skipped} skipped, ${n.withPairs} with pairs, ${n.pairs} pairs (${n.warm} warm / ${n.cold} cold), ${n.candidates.toFixed(2)} candidates and ${n.relevant.toFixed(2)} relevant per pair; ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  console.error(`  ranker weights at the last step: ${JSON.stringify(report.lastWeights)}`);
+  for (const f of report.figures) {
+    const row = {
+      model: f.model,
+      protocol: name,
+      data: c.name,
+      'ndcg@10': round(f.ndcg),
+      'recall@10': round(f.recall),
+      'ndcg@10_warm': round(f.ndcgWarm),
+      'recall@10_warm': round(f.recallWarm),
+      'ndcg@10_cold': round(f.ndcgCold),
+      coverage: round(f.coverage),
+      exposure_gini: round(f.exposureGini),
+      sd: round(f.se),
+      pairs: f.pairs,
+      warm: f.warmPairs
+    };
+    console.log(JSON.stringify(row));
+    console.error(`  ${f.model.padEnd(30)} ${row['ndcg@10'].toFixed(3)} ± ${row.sd.toFixed(3)}  warm ${row['ndcg@10_warm'].toFixed(3)}  cold ${row['ndcg@10_cold'].toFixed(3)}  recall@10 ${row['recall@10'].toFixed(3)}  gini ${row.exposure_gini.toFixed(2)}`);
+  }
+}
+
+const dataRoot = arg('data') ?? (seDataDir() ? join(seDataDir()!, '..') : '/work/shared/data');
+if (!existsSync(dataRoot)) throw new Error(`no data at ${dataRoot}`);
+const cutoff = Date.parse(`${arg('cutoff') ?? '2016-01-01'}T00:00:00Z`);
+const protocols = (arg('protocol') ?? 'holdout,temporal,rolling').split(',');
+const seeds = Number(arg('seeds') ?? 5);
+for (const dir of communityDirs(dataRoot)) {
+  const c = loadSeInteractions(dir);
+  console.error(`${c.name}: ${c.cat.members} members × ${c.cat.items} threads, ${c.rows.length} interactions`);
+  if (protocols.includes('holdout')) holdout(c, seeds);
+  if (protocols.includes('temporal')) temporal(c, cutoff);
+  if (protocols.includes('rolling')) rolling(c, cutoff);
+}

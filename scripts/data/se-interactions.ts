@@ -1,10 +1,13 @@
-// The real community's interactions as the recommenders' input: members × threads from
-// interactions.csv, each thread's text (title, tags, body), author and creation time from posts.csv.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// A community in the shared data layout (posts.csv, interactions.csv, comments.csv, users.csv) as
+// the recommenders' input: members × threads from interactions.csv; each thread's text (title,
+// tags, body), tags, author and creation time from posts.csv; and the reply graph (an answer links
+// its owner to the question's owner, a comment its author to the commented post's owner).
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { seDataDir } from './se-csv';
 import type { Catalogue, Row } from '../../workers/recommend/evaluate';
+import type { ReplyEdge } from '../../workers/recommend/rolling';
 import { TfIdf } from '../../workers/recommend/tfidf';
 
 /** Interaction strengths: writing a question says more than a comment. EASE and item-kNN use 0/1. */
@@ -12,14 +15,36 @@ const KIND_WEIGHT: Record<string, number> = { asked: 3, answered: 2, commented: 
 
 const utc = (s: string) => Date.parse(`${s}Z`);
 
-export function loadSeInteractions(): { rows: Row[]; cat: Catalogue } {
-  const dir = seDataDir();
-  if (!dir) throw new Error('se-bicycles-meta CSVs not found: set HEARTH_SE_DATA');
+export interface SeCommunity {
+  name: string;
+  rows: Row[];
+  /** Interaction kind of each row (asked, answered, commented, accepted). */
+  kinds: string[];
+  cat: Catalogue;
+  /** Each thread's text, lower-cased title + tags + body (the reference TF-IDF's input). */
+  text: string[];
+  tags: string[][];
+  /** Who replied to whom, with when. */
+  replies: ReplyEdge[];
+  /** Thread ids in item order. */
+  threadIds: number[];
+}
+
+/** The community folders under a data directory (those with interactions.csv), sorted by name. */
+export function communityDirs(root: string): string[] {
+  if (existsSync(join(root, 'interactions.csv'))) return [root];
+  return readdirSync(root)
+    .map((d) => join(root, d))
+    .filter((d) => existsSync(join(d, 'interactions.csv')))
+    .sort();
+}
+
+export function loadSeInteractions(dir = seDataDir()): SeCommunity {
+  if (!dir) throw new Error('community CSVs not found: set HEARTH_SE_DATA or pass --data');
   const read = (f: string) => parse(readFileSync(join(dir, f)), { columns: true, skip_empty_lines: true, relax_quotes: true }) as Record<string, string>[];
   const interactions = read('interactions.csv');
-  const questions = read('posts.csv')
-    .filter((p) => p.type === 'question')
-    .sort((a, b) => Number(a.id) - Number(b.id));
+  const posts = read('posts.csv');
+  const questions = posts.filter((p) => p.type === 'question').sort((a, b) => Number(a.id) - Number(b.id));
   const itemOf = new Map(questions.map((q, i) => [q.id, i]));
   const memberIds = [...new Set(interactions.map((r) => r.user_id))].sort((a, b) => Number(a) - Number(b));
   const memberOf = new Map(memberIds.map((m, i) => [m, i]));
@@ -28,9 +53,27 @@ export function loadSeInteractions(): { rows: Row[]; cat: Catalogue } {
     if (item === undefined) throw new Error(`interaction on unknown thread ${r.thread_id}`);
     return { member: memberOf.get(r.user_id)!, item, ts: utc(r.timestamp), weight: KIND_WEIGHT[r.kind] ?? 1 };
   });
-  const text = questions.map((q) => `${q.title}\n${(q.tags ?? '').split(';').join(' ')}\n${q.body}`);
+  const tags = questions.map((q) => (q.tags ?? '').split(';').filter(Boolean));
+  const text = questions.map((q, i) => `${q.title} ${tags[i].join(' ')} ${q.body}`.toLowerCase());
+  // Reply graph, as EVALUATION.md's "social" model builds it: members outside the matrix dropped.
+  const ownerOf = new Map(posts.map((p) => [p.id, p.owner_user_id]));
+  const replies: ReplyEdge[] = [];
+  const edge = (from: string | undefined, to: string | undefined, ts: number) => {
+    const a = from ? memberOf.get(from) : undefined;
+    const b = to ? memberOf.get(to) : undefined;
+    if (a !== undefined && b !== undefined && a !== b) replies.push({ from: a, to: b, ts });
+  };
+  for (const p of posts) if (p.type === 'answer' && p.parent_id) edge(p.owner_user_id, ownerOf.get(p.parent_id), utc(p.creation_date));
+  if (existsSync(join(dir, 'comments.csv'))) for (const c of read('comments.csv')) edge(c.user_id, ownerOf.get(c.post_id), utc(c.creation_date));
+  replies.sort((a, b) => a.ts - b.ts);
   return {
+    name: basename(dir),
     rows,
+    kinds: interactions.map((r) => r.kind),
+    text,
+    tags,
+    replies,
+    threadIds: questions.map((q) => Number(q.id)),
     cat: {
       members: memberIds.length,
       items: questions.length,
@@ -38,8 +81,7 @@ export function loadSeInteractions(): { rows: Row[]; cat: Catalogue } {
         created: Float64Array.from(questions, (q) => utc(q.creation_date)),
         author: Int32Array.from(questions, (q) => memberOf.get(q.owner_user_id) ?? -1)
       },
-      index: new TfIdf(text)
+      index: new TfIdf(questions.map((q, i) => `${q.title}\n${tags[i].join(' ')}\n${q.body}`))
     }
   };
 }
-

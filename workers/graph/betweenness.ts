@@ -1,15 +1,59 @@
 // Betweenness centrality by Brandes' algorithm on the unweighted graph (hops, not tie strength:
-// a bridge matters however light its ties). Exact from every source on small graphs; on large
-// ones from a seeded sample of sources (300, or 120 past 5,000 members), scaled up, which keeps a 10,000-member community within
-// the time budget while ranking the brokers the same way.
+// a bridge matters however light its ties). Exact from every source up to EXACT_MAX members; past
+// that from a seeded uniform sample of sources (Brandes–Pich), scaled up. 120 sources agreed with
+// exact on 6 of the top 10 at 10k (Spearman 0.30, with the creator's invite ties in the graph);
+// the sample size is now held to the error stated in graph.test.ts (top-10 overlap ≥ 9, Spearman
+// ≥ 0.9 against exact on a generated graph).
 import type Graph from 'graphology';
 
+/** Graphs up to this many members get exact betweenness (one breadth-first search per member). */
+export const EXACT_MAX = 3000;
+/** Sources sampled past EXACT_MAX. */
+export const SAMPLED_SOURCES = 1000;
+
 export interface BetweennessOptions {
-  /** Sources to sample when the graph has more nodes than this; all nodes otherwise. */
-  maxSources?: number;
-  /** Sources sampled on graphs over 5,000 nodes (each source is one breadth-first search of the whole graph). */
-  largeSources?: number;
+  /** Exact up to this many nodes (EXACT_MAX); sampled above. */
+  exactMax?: number;
+  /** Sources sampled above exactMax (SAMPLED_SOURCES). */
+  sources?: number;
   random?: () => number;
+}
+
+/** Spearman rank correlation of two score maps over the keys of `a` (average ranks for ties). */
+export function spearman(a: Map<string, number>, b: Map<string, number>): number {
+  const keys = [...a.keys()];
+  const ranks = (m: Map<string, number>) => {
+    const order = [...keys].sort((x, y) => (m.get(y) ?? 0) - (m.get(x) ?? 0));
+    const r = new Map<string, number>();
+    for (let i = 0; i < order.length; ) {
+      let j = i;
+      while (j + 1 < order.length && (m.get(order[j + 1]) ?? 0) === (m.get(order[i]) ?? 0)) j++;
+      for (let k = i; k <= j; k++) r.set(order[k], (i + j) / 2);
+      i = j + 1;
+    }
+    return keys.map((k) => r.get(k)!);
+  };
+  const x = ranks(a);
+  const y = ranks(b);
+  const mean = (v: number[]) => v.reduce((s, t) => s + t, 0) / v.length;
+  const mx = mean(x);
+  const my = mean(y);
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let i = 0; i < x.length; i++) {
+    sxy += (x[i] - mx) * (y[i] - my);
+    sxx += (x[i] - mx) ** 2;
+    syy += (y[i] - my) ** 2;
+  }
+  return sxx && syy ? sxy / Math.sqrt(sxx * syy) : 1;
+}
+
+/** How many of `a`'s top k are in `b`'s top k. */
+export function topOverlap(a: Map<string, number>, b: Map<string, number>, k = 10): number {
+  const top = (m: Map<string, number>) => [...m].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1)).slice(0, k).map(([key]) => key);
+  const other = new Set(top(b));
+  return top(a).filter((key) => other.has(key)).length;
 }
 
 export function betweenness(graph: Graph, options: BetweennessOptions = {}): Map<string, number> {
@@ -17,7 +61,7 @@ export function betweenness(graph: Graph, options: BetweennessOptions = {}): Map
   const n = keys.length;
   const index = new Map(keys.map((k, i) => [k, i]));
   const adjacency: Int32Array[] = keys.map((k) => Int32Array.from(graph.neighbors(k), (m) => index.get(m)!));
-  const maxSources = n > 5000 ? (options.largeSources ?? 120) : (options.maxSources ?? 300);
+  const maxSources = n > (options.exactMax ?? EXACT_MAX) ? (options.sources ?? SAMPLED_SOURCES) : n;
   let sources = Array.from({ length: n }, (_, i) => i);
   if (n > maxSources) {
     const random = options.random ?? Math.random;

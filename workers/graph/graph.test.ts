@@ -3,7 +3,7 @@ import Graph from 'graphology';
 import karateClub from 'graphology-generators/social/karate-club';
 import graphologyBetweenness from 'graphology-metrics/centrality/betweenness';
 import { bridges, centrality, communities, suggestMembers } from './analyse';
-import { betweenness } from './betweenness';
+import { betweenness, spearman, topOverlap } from './betweenness';
 import { inviteTree } from './invites';
 import { buildSocialGraph, type SocialGraph } from './social-graph';
 import { seededRandom } from '../recommend/random';
@@ -90,5 +90,45 @@ describe('invite tree and referral funnel', () => {
   it('counts invites → joins → active after 30 days, leaving out joins younger than 30 days', () => {
     expect(tree.funnel).toEqual({ invitesSent: 3, joins: 4, eligible30: 3, active30: 2, joinsPerInvite: 4 / 3, active30Rate: 2 / 3 });
     expect(tree.referrals.find((r) => r.member === 'a')).toMatchObject({ invitesSent: 1, joins: 2, eligible30: 1, active30: 1 });
+  });
+});
+
+describe('sampled betweenness', () => {
+  /** A community-like graph: preferential attachment (each newcomer ties to 2 members, likelier the busy ones). */
+  function generated(n: number, seed: string): SocialGraph {
+    const random = seededRandom(seed);
+    const ends: string[] = ['0', '1'];
+    const ties = [{ from: '0', to: '1', kind: 'reply' as const, ts: 0 }];
+    for (let v = 2; v < n; v++) {
+      const picked = new Set<string>();
+      while (picked.size < 2) picked.add(ends[Math.floor(random() * ends.length)]);
+      for (const u of picked) {
+        ties.push({ from: String(v), to: u, kind: 'reply', ts: 0 });
+        ends.push(u, String(v));
+      }
+    }
+    return buildSocialGraph(Array.from({ length: n }, (_, i) => String(i)), ties);
+  }
+
+  it('agrees with exact betweenness on 9 of the top 10 and by Spearman ≥ 0.9 past the exact limit (4,000 members)', () => {
+    const graph = generated(4000, 'sampled-betweenness');
+    const exact = betweenness(graph, { exactMax: Infinity });
+    const sampled = betweenness(graph, { exactMax: 3000, random: seededRandom('sample') });
+    expect(topOverlap(exact, sampled, 10)).toBeGreaterThanOrEqual(9);
+    expect(spearman(exact, sampled)).toBeGreaterThanOrEqual(0.9);
+  }, 120_000);
+
+  it('is exact up to the limit', () => {
+    const graph = generated(500, 'small');
+    const a = betweenness(graph, { random: seededRandom('a') });
+    const b = betweenness(graph, { random: seededRandom('b') });
+    for (const [k, v] of a) expect(b.get(k)).toBe(v);
+  });
+
+  it('measures rank agreement: Spearman 1 for the same order, −1 for the reverse; top-k overlap counts shared keys', () => {
+    const a = new Map([['x', 3], ['y', 2], ['z', 1]]);
+    expect(spearman(a, new Map([['x', 30], ['y', 20], ['z', 10]]))).toBeCloseTo(1, 12);
+    expect(spearman(a, new Map([['x', 1], ['y', 2], ['z', 3]]))).toBeCloseTo(-1, 12);
+    expect(topOverlap(a, new Map([['x', 1], ['y', 0], ['z', 5]]), 2)).toBe(1);
   });
 });

@@ -1,9 +1,9 @@
-// The community's social graph: members are nodes; replies (who replied to whom), reactions,
-// answers, co-editing and invites are weighted, undirected edges between two members, summed
+// The community's social graph of conversation: members are nodes; replies (who replied to whom),
+// answers, co-editing and reactions (weak) are weighted, undirected edges between two members, summed
 // over all their interactions. Directed counts are kept on the edge for "who replies to whom".
 import Graph from 'graphology';
 
-export type TieKind = 'reply' | 'reaction' | 'answer' | 'coedit' | 'invite';
+export type TieKind = 'reply' | 'reaction' | 'answer' | 'coedit';
 
 export interface Tie {
   from: string;
@@ -13,11 +13,11 @@ export interface Tie {
 }
 
 /**
- * A reply is a conversation; an answer helped someone; a reaction is a light touch. An invite is
- * light too: one open invite link can bring in a whole community, and should not make its author
- * everyone's closest tie.
+ * A reply is a conversation; an answer helped someone; a reaction is a light touch. Invitations
+ * are not ties at all (they go to the referral tree): one open invite link, or a creator importing
+ * a community, would otherwise make one account the bridge between everyone.
  */
-export const TIE_WEIGHT: Record<TieKind, number> = { reply: 1, answer: 2, reaction: 0.5, coedit: 1, invite: 0.25 };
+export const TIE_WEIGHT: Record<TieKind, number> = { reply: 1, answer: 2, reaction: 0.5, coedit: 1 };
 
 export interface EdgeAttributes {
   weight: number;
@@ -44,7 +44,9 @@ export function buildSocialGraph(members: Iterable<string>, ties: Iterable<Tie>)
   for (const m of members) number(m);
   // Summed per pair first: one edge write per pair instead of one per interaction.
   const pairs = new Map<number, EdgeAttributes & { a: number; b: number }>();
-  const tieList = [...ties].filter((t) => t.from !== t.to);
+  // Ties to accounts that are not members (deleted, system) are left out when a member list is given.
+  const known = new Set(keys);
+  const tieList = [...ties].filter((t) => t.from !== t.to && (known.size === 0 || (known.has(t.from) && known.has(t.to))));
   for (const t of tieList) {
     number(t.from);
     number(t.to);

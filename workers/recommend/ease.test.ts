@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Matrix } from 'ml-matrix';
+import { inverse, Matrix } from 'ml-matrix';
 import { Feedback } from './feedback';
-import { easeWeights, fitEase } from './ease';
+import { easeInverse, easeWeights, fitEase, spdInverse } from './ease';
 
 const feedback = (rows: number[][]) =>
   new Feedback(
@@ -41,5 +41,36 @@ describe('EASE', () => {
     const ease = fitEase(feedback([[1, 1, 0], [1, 1, 0], [0, 0, 1], [1, 0, 0]]), { lambda: 0.5 });
     const scores = ease.score(3);
     expect(scores[1]).toBeGreaterThan(scores[2]);
+  });
+});
+
+describe('EASE inverse', () => {
+  const random = (seed: number) => () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const sample = (members: number, items: number, density: number, seed: number) => {
+    const r = random(seed);
+    return Array.from({ length: members }, () => Array.from({ length: items }, () => (r() < density ? 1 + Math.floor(r() * 3) : 0)));
+  };
+  const reference = (rows: number[][], lambda: number, weighted: boolean) => {
+    const x = new Matrix(rows.map((row) => row.map((v) => (v && !weighted ? 1 : v))));
+    return inverse(x.transpose().mmul(x).add(Matrix.eye(rows[0].length).mul(lambda)));
+  };
+
+  it.each([
+    ['Woodbury (fewer multi-thread members than threads)', 12, 40, 0.08],
+    ['Cholesky (more members than threads)', 60, 15, 0.3]
+  ])('agrees with a general inverse: %s', (_name, members, items, density) => {
+    for (const weighted of [false, true]) {
+      const rows = sample(members, items, density, members * 7 + items);
+      const p = easeInverse(feedback(rows), 3, weighted);
+      const ref = reference(rows, 3, weighted);
+      for (let i = 0; i < items; i++) for (let j = 0; j < items; j++) expect(p[i * items + j]).toBeCloseTo(ref.get(i, j), 10);
+    }
+  });
+
+  it('inverts a symmetric positive definite matrix through its Cholesky factor', () => {
+    const a = Float64Array.from([4, 2, 0.6, 2, 2, 0.5, 0.6, 0.5, 3]);
+    const p = spdInverse(a, 3);
+    const ref = inverse(new Matrix([[4, 2, 0.6], [2, 2, 0.5], [0.6, 0.5, 3]]));
+    for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) expect(p[i * 3 + j]).toBeCloseTo(ref.get(i, j), 12);
   });
 });

@@ -119,18 +119,20 @@ export interface SuiteOptions {
 /** Every single model and signal, fitted on one training set. */
 export function fitComponents(train: Feedback, cat: Catalogue, options: SuiteOptions = {}): Scorer[] {
   const without = new Set(options.without ?? []);
-  return [
-    fitPopularity(train),
-    fitItemKnn(train, { k: options.knnK ?? 50 }),
-    fitEase(train, { lambda: options.easeLambda ?? 200 }),
-    fitIals(train, { ...options.ials, seed: 'eval' }),
-    fitContent(train, cat.index),
-    fitTimeProximity(train, cat.meta, { scaleDays: 60 }),
-    fitTimeProximity(train, cat.meta, { scaleDays: 365, log: true, name: 'era' }),
-    fitAuthorAffinity(train, cat.meta),
-    fitAuthorPull(train, cat.meta),
-    fitContentPopularity(train, cat.index)
-  ].filter((c) => !without.has(c.name));
+  // Fitted only when wanted: an ablation or a run without iALS does not pay for it.
+  const fits: [string, () => Scorer][] = [
+    ['popularity', () => fitPopularity(train)],
+    ['item-knn', () => fitItemKnn(train, { k: options.knnK ?? 50 })],
+    ['ease', () => fitEase(train, { lambda: options.easeLambda ?? 200 })],
+    ['ials', () => fitIals(train, { ...options.ials, seed: 'eval' })],
+    ['content', () => fitContent(train, cat.index)],
+    ['time', () => fitTimeProximity(train, cat.meta, { scaleDays: 60 })],
+    ['era', () => fitTimeProximity(train, cat.meta, { scaleDays: 365, log: true, name: 'era' })],
+    ['author-affinity', () => fitAuthorAffinity(train, cat.meta)],
+    ['author-pull', () => fitAuthorPull(train, cat.meta)],
+    ['content-popularity', () => fitContentPopularity(train, cat.index)]
+  ];
+  return fits.filter(([name]) => !without.has(name)).map(([, fit]) => fit());
 }
 
 export function contextOf(train: Feedback, candidates: Int32Array | null): BlendContext {
@@ -155,6 +157,8 @@ export interface Scores {
   recall20: number;
   coverage: number;
   members: number;
+  /** NDCG@10 of each test member, for spreads. */
+  perMember: number[];
 }
 
 export function evaluateScorer(scorer: Scorer, train: Feedback, split: Split, items: number): Scores {
@@ -162,13 +166,16 @@ export function evaluateScorer(scorer: Scorer, train: Feedback, split: Split, it
   let recall = 0;
   let n = 0;
   const lists: number[][] = [];
+  const perMember: number[] = [];
   for (const [member, relevant] of split.test) {
     if (train.itemsOf(member).length === 0) continue;
     const ranked = topK(scorer.score(member), 20, train.itemsOf(member), split.candidates);
-    ndcg += ndcgAt(ranked, relevant, 10);
+    const x = ndcgAt(ranked, relevant, 10);
+    ndcg += x;
+    perMember.push(x);
     recall += recallAt(ranked, relevant, 20);
     lists.push(ranked.slice(0, 10));
     n++;
   }
-  return { ndcg10: n ? ndcg / n : 0, recall20: n ? recall / n : 0, coverage: coverage(lists, split.candidates?.length ?? items), members: n };
+  return { ndcg10: n ? ndcg / n : 0, recall20: n ? recall / n : 0, coverage: coverage(lists, split.candidates?.length ?? items), members: n, perMember };
 }

@@ -2,8 +2,9 @@
 // community snapshot (authored, replied, reacted, and this device's private views), the models
 // fitted once, then "For you" for one member with an explanation on each thread, and "Related"
 // for one thread. The collaborative model is EASE while the catalogue is small enough for its
-// cubic inverse and iALS beyond (measured with ml-matrix on this project's 2-core machine:
-// 500 items 0.7 s, 1,000 items 6.4 s — past ~600 items iALS is cheaper).
+// n×n weights (Cholesky or Woodbury on flat arrays: Beer's 1,029 threads in ~0.8 s on this
+// project's loaded 2-core machine, 6.8 s with the former ml-matrix inverse) and iALS beyond;
+// `cf` in the result says which one ranked.
 import type { CommunitySnapshot } from '../community/snapshot';
 import { fitEase } from './ease';
 import { Feedback, topK, type Interaction, type Scorer } from './feedback';
@@ -15,7 +16,7 @@ import { fitAuthorAffinity, fitTimeProximity, type ItemMeta } from './signals';
 import { fitContent, TfIdf } from './tfidf';
 import { zScores } from './hybrid';
 
-export const EASE_MAX_ITEMS = 600;
+export const EASE_MAX_ITEMS = 1200;
 
 /** How much each act says about interest in a thread. */
 export const ACT_WEIGHT = { authored: 3, replied: 2, reacted: 1, viewed: 0.5 } as const;
@@ -26,6 +27,8 @@ export const ACT_WEIGHT = { authored: 3, replied: 2, reacted: 1, viewed: 0.5 } a
  * members have longer histories than that one's.
  */
 export const DEFAULT_WEIGHTS: Record<string, number> = { cf: 0.25, 'item-knn': 0.1, content: 0.5, time: 0.5, era: 0.5, 'author-affinity': 0.25, popularity: 0.1 };
+/** Which reason wins a tie between components' shares. */
+const REASON_ORDER = ['author-affinity', 'item-knn', 'cf', 'content', 'popularity', 'time', 'era', 'fresh'];
 /** A member with no history yet: what the community likes, newest first. */
 const COLD_WEIGHTS: Record<string, number> = { popularity: 1, fresh: 0.5 };
 
@@ -130,7 +133,9 @@ export function fitRecommender(s: CommunitySnapshot, options: FitOptions = {}): 
   };
 
   function explain(u: number, i: number, parts: { component: string; value: number }[], mine: Int32Array, circle: Set<number>): Explanation {
-    const best = [...parts].sort((a, b) => b.value - a.value)[0];
+    // Near-equal shares (z-scores over a short list are often exactly tied) go to the reason a
+    // member reads most easily: a person first, then their own threads, then the rest.
+    const best = [...parts].sort((a, b) => (Math.abs(b.value - a.value) > 1e-9 ? b.value - a.value : REASON_ORDER.indexOf(a.component) - REASON_ORDER.indexOf(b.component)))[0];
     const strongestOf = (sims: (j: number) => number): number => {
       let pick = -1;
       let top = 0;

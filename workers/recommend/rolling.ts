@@ -1,0 +1,518 @@
+// The rolling protocol of the shared data's EVALUATION.md (the live "For you" feed): every week t
+// after the cut-off, rank the threads created in the 28 days before t for each member who touches
+// one of them in the next 7 days, with models fitted on interactions before t only. Beside the
+// reference models (oldest-, newest-first, popular-so-far, EASE, TF-IDF, social and the two tuned
+// hybrids, exactly as specified, so the figures compare with the reference implementation), the
+// learned ranker: pairwise logistic regression over per-candidate features, fitted at week k on
+// the lists of weeks before k only.
+import type { Catalogue, Row } from './evaluate';
+import { fitPairwiseDifferences, pairDifferences, standardise } from './ranker';
+import { tokenize } from './tfidf';
+
+const DAY = 86_400_000;
+
+export interface ReplyEdge {
+  /** Member indices: `from` answered or commented on a post by `to`. */
+  from: number;
+  to: number;
+  ts: number;
+}
+
+export interface RollingInput {
+  rows: Row[];
+  cat: Catalogue;
+  /** Lower-cased title + tags + body per thread. */
+  text: string[];
+  tags: string[][];
+  replies: ReplyEdge[];
+}
+
+/** One candidate list: a (member, week) pair. Candidates are item indices, ascending (thread id order). */
+export interface RollingPair {
+  step: number;
+  member: number;
+  warm: boolean;
+  candidates: Int32Array;
+  relevant: Set<number>;
+  /** features[c]: the ranker's features of candidate c (FEATURES order). */
+  features: Float64Array[];
+}
+
+/** The ranker's features. Time: newest, live. */
+export const FEATURES = ['newest', 'live', 'popular', 'ease', 'item-knn', 'tfidf', 'bm25', 'tags', 'social', 'answers-author', 'answered-by-author', 'author-pull', 'age', 'touches-24h', 'unanswered', 'answerer-unanswered'] as const;
+export const TIME_FEATURES = ['newest', 'live', 'age', 'touches-24h'];
+/** Ablations: the ranker without each group of features. */
+export const FEATURE_GROUPS: Record<string, string[]> = {
+  time: TIME_FEATURES,
+  popular: ['popular', 'author-pull', 'unanswered', 'answerer-unanswered'],
+  collaborative: ['ease', 'item-knn'],
+  text: ['tfidf', 'bm25'],
+  tags: ['tags'],
+  social: ['social', 'answers-author', 'answered-by-author']
+};
+
+/** The reference models' scores, computed from the features where they coincide. */
+const REFERENCE = { newest: 0, popular: 2, ease: 3, tfidf: 5, social: 8 } as const;
+
+const round9 = (x: number) => Math.round(x * 1e9) / 1e9;
+
+/** Ranks candidates (id order) by score descending, ties by id: a stable sort of the id-ordered list. */
+export function rankByScore(candidates: Int32Array, scores: ArrayLike<number>): number[] {
+  const order = Array.from(candidates.keys());
+  const s = Array.from({ length: candidates.length }, (_, c) => round9(scores[c]));
+  order.sort((a, b) => s[b] - s[a] || a - b);
+  return order.map((c) => candidates[c]);
+}
+
+export function ndcg10(ranked: readonly number[], relevant: ReadonlySet<number>): number {
+  let dcg = 0;
+  for (let r = 0; r < Math.min(10, ranked.length); r++) if (relevant.has(ranked[r])) dcg += 1 / Math.log2(r + 2);
+  let ideal = 0;
+  for (let r = 0; r < Math.min(10, relevant.size); r++) ideal += 1 / Math.log2(r + 2);
+  return ideal ? dcg / ideal : 0;
+}
+
+export function recall10(ranked: readonly number[], relevant: ReadonlySet<number>): number {
+  let hits = 0;
+  for (let r = 0; r < Math.min(10, ranked.length); r++) if (relevant.has(ranked[r])) hits++;
+  return relevant.size ? hits / Math.min(10, relevant.size) : 0;
+}
+
+/** The reference TF-IDF tokens: `[a-z][a-z0-9-]+` words and CJK runs as overlapping bigrams. */
+export function referenceTokens(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(/[a-z][a-z0-9-]{1,}|[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+/g)) {
+    const w = m[0];
+    if (/^[a-z]/.test(w)) out.push(w);
+    else if (w.length === 1) out.push(w);
+    else for (let i = 0; i + 1 < w.length; i++) out.push(w.slice(i, i + 2));
+  }
+  return out;
+}
+
+function counts(tokens: string[]): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const t of tokens) m.set(t, (m.get(t) ?? 0) + 1);
+  return m;
+}
+
+/**
+ * Column j of (XᵀX + λI)⁻¹ by conjugate gradients on the sparse X (rows: each member's items).
+ * XᵀX + λI has every eigenvalue in [λ, λ + ‖X‖²], so with λ = 200 a few dozen iterations reach
+ * machine precision: one factorisation-free solve per candidate instead of an n×n inverse per week.
+ */
+export function gramInverseColumn(rowsOf: readonly (readonly number[])[], items: number, lambda: number, j: number): Float64Array {
+  const apply = (v: Float64Array, out: Float64Array) => {
+    for (let i = 0; i < items; i++) out[i] = lambda * v[i];
+    for (const row of rowsOf) {
+      if (row.length === 0) continue;
+      let s = 0;
+      for (const i of row) s += v[i];
+      if (s !== 0) for (const i of row) out[i] += s;
+    }
+  };
+  const x = new Float64Array(items);
+  const r = new Float64Array(items);
+  r[j] = 1;
+  const p = r.slice();
+  const ap = new Float64Array(items);
+  let rr = 1;
+  for (let it = 0; it < 500 && rr > 1e-26; it++) {
+    apply(p, ap);
+    let pap = 0;
+    for (let i = 0; i < items; i++) pap += p[i] * ap[i];
+    const alpha = rr / pap;
+    let next = 0;
+    for (let i = 0; i < items; i++) {
+      x[i] += alpha * p[i];
+      r[i] -= alpha * ap[i];
+      next += r[i] * r[i];
+    }
+    const beta = next / rr;
+    rr = next;
+    for (let i = 0; i < items; i++) p[i] = r[i] + beta * p[i];
+  }
+  return x;
+}
+
+export interface RollingOptions {
+  cutoff: number;
+  lambda?: number;
+  /** Progress: (steps done, steps in all). */
+  onStep?: (done: number, total: number) => void;
+}
+
+export interface RollingSteps {
+  /** Steps k (k < 0: tuning and training only), their time, window size and pairs. */
+  steps: { k: number; t: number; window: number; pairs: RollingPair[] }[];
+}
+
+/** Replays the weeks from the first interaction to the last and builds every step's pairs with their features. */
+export function rollingSteps(input: RollingInput, options: RollingOptions): RollingSteps {
+  const { rows, cat } = input;
+  const lambda = options.lambda ?? 200;
+  const sorted = [...rows].sort((a, b) => a.ts - b.ts);
+  const first = sorted[0].ts;
+  const last = sorted[sorted.length - 1].ts;
+  const kMin = Math.floor((first - options.cutoff) / (7 * DAY));
+  const kMax = Math.floor((last - options.cutoff) / (7 * DAY));
+  const created = cat.meta.created;
+  const author = cat.meta.author;
+  const byCreation = Array.from(created.keys()).sort((a, b) => created[a] - created[b] || a - b);
+  const refTokens = input.text.map((t) => counts(referenceTokens(t)));
+  const bmTokens = input.text.map((t) => counts(tokenize(t)));
+  const bmLength = bmTokens.map((m) => [...m.values()].reduce((a, b) => a + b, 0));
+
+  // State before t, grown as t advances.
+  const itemsOf: number[][] = Array.from({ length: cat.members }, () => []);
+  const touched: Set<number>[] = Array.from({ length: cat.members }, () => new Set());
+  const membersOf: Set<number>[] = Array.from({ length: cat.items }, () => new Set());
+  const lastTouch = new Float64Array(cat.items).fill(-Infinity);
+  const touchTimes: number[][] = Array.from({ length: cat.items }, () => []);
+  const answered = new Float64Array(cat.members);
+  const acts = new Float64Array(cat.members);
+  const neighbours: Set<number>[] = Array.from({ length: cat.members }, () => new Set());
+  const repliedTo: Map<number, number>[] = Array.from({ length: cat.members }, () => new Map());
+  const refDf = new Map<string, number>();
+  const bmDf = new Map<string, number>();
+  const tagDf = new Map<string, number>();
+  let corpus = 0;
+  let corpusLength = 0;
+  let row = 0;
+  let reply = 0;
+  let nextThread = 0;
+
+  const steps: RollingSteps['steps'] = [];
+  const total = kMax - kMin + 1;
+  for (let k = kMin; k <= kMax; k++) {
+    const t = options.cutoff + k * 7 * DAY;
+    while (row < sorted.length && sorted[row].ts < t) {
+      const { member: u, item: i, ts, weight } = sorted[row++];
+      touchTimes[i].push(ts);
+      acts[u]++;
+      if (weight === 2) answered[u]++;
+      if (!touched[u].has(i)) {
+        touched[u].add(i);
+        itemsOf[u].push(i);
+        membersOf[i].add(u);
+      }
+      lastTouch[i] = Math.max(lastTouch[i], ts);
+    }
+    while (reply < input.replies.length && input.replies[reply].ts < t) {
+      const { from, to } = input.replies[reply++];
+      neighbours[from].add(to);
+      neighbours[to].add(from);
+      repliedTo[from].set(to, (repliedTo[from].get(to) ?? 0) + 1);
+    }
+    while (nextThread < byCreation.length && created[byCreation[nextThread]] < t) {
+      const i = byCreation[nextThread++];
+      for (const w of refTokens[i].keys()) refDf.set(w, (refDf.get(w) ?? 0) + 1);
+      for (const w of bmTokens[i].keys()) bmDf.set(w, (bmDf.get(w) ?? 0) + 1);
+      for (const g of input.tags[i]) tagDf.set(g, (tagDf.get(g) ?? 0) + 1);
+      corpus++;
+      corpusLength += bmLength[i];
+    }
+    options.onStep?.(k - kMin, total);
+    const window: number[] = [];
+    for (let i = 0; i < cat.items; i++) if (created[i] >= t - 28 * DAY && created[i] < t) window.push(i);
+    if (window.length < 2) {
+      steps.push({ k, t, window: window.length, pairs: [] });
+      continue;
+    }
+    const inWindow = new Set(window);
+    const relevantOf = new Map<number, Set<number>>();
+    for (let n = row; n < sorted.length && sorted[n].ts < t + 7 * DAY; n++) {
+      const { member: u, item: i } = sorted[n];
+      if (!inWindow.has(i) || touched[u].has(i)) continue;
+      let s = relevantOf.get(u);
+      if (!s) relevantOf.set(u, (s = new Set()));
+      s.add(i);
+    }
+    if (relevantOf.size === 0) {
+      steps.push({ k, t, window: window.length, pairs: [] });
+      continue;
+    }
+
+    // Per-step models of the window's threads.
+    const ease = new Map<number, Float64Array>();
+    for (const j of window) ease.set(j, gramInverseColumn(itemsOf, cat.items, lambda, j));
+    const refVector = new Map<number, Map<string, number>>();
+    const refVectorOf = (i: number) => {
+      let v = refVector.get(i);
+      if (v) return v;
+      v = new Map();
+      let norm = 0;
+      for (const [w, c] of refTokens[i]) {
+        const df = refDf.get(w) ?? 0;
+        if (df < 2) continue;
+        const x = (1 + Math.log(c)) * Math.log(corpus / df);
+        v.set(w, x);
+        norm += x * x;
+      }
+      norm = Math.sqrt(norm);
+      if (norm > 0) for (const [w, x] of v) v.set(w, x / norm);
+      refVector.set(i, v);
+      return v;
+    };
+    const avgLength = corpusLength / Math.max(1, corpus);
+    const pullOf = new Map<number, number>();
+    const authorPull = (a: number) => {
+      if (a < 0) return 0;
+      let p = pullOf.get(a);
+      if (p !== undefined) return p;
+      let sum = 0;
+      let n = 0;
+      for (const i of itemsOf[a]) if (author[i] === a && !inWindow.has(i)) {
+        sum += membersOf[i].size;
+        n++;
+      }
+      p = Math.log1p((sum + 1) / (n + 1));
+      pullOf.set(a, p);
+      return p;
+    };
+
+    const pairs: RollingPair[] = [];
+    for (const [u, relevant] of [...relevantOf].sort((a, b) => a[0] - b[0])) {
+      const candidates = Int32Array.from(window.filter((i) => !touched[u].has(i)));
+      const mine = itemsOf[u];
+      // Profiles of the member: reference TF-IDF sum, BM25 query terms, tags.
+      const profile = new Map<string, number>();
+      for (const i of mine) for (const [w, x] of refVectorOf(i)) profile.set(w, (profile.get(w) ?? 0) + x);
+      const query = new Map<string, number>();
+      for (const i of mine) for (const w of bmTokens[i].keys()) query.set(w, (query.get(w) ?? 0) + 1);
+      const myTags = new Map<string, number>();
+      for (const i of mine) for (const g of input.tags[i]) myTags.set(g, (myTags.get(g) ?? 0) + 1);
+      const features = Array.from(candidates, (j) => {
+        const f = new Float64Array(FEATURES.length);
+        f[0] = (created[j] - t) / DAY;
+        f[1] = lastTouch[j] > -Infinity ? -Math.log1p((t - lastTouch[j]) / 3_600_000) : -Math.log1p((t - created[j]) / 3_600_000);
+        f[2] = membersOf[j].size;
+        if (mine.length) {
+          const p = ease.get(j)!;
+          let s = 0;
+          for (const i of mine) if (i !== j) s -= p[i];
+          f[3] = s / p[j];
+          // Item-kNN: cosine of j's member column with each of the member's threads.
+          let knn = 0;
+          const mj = membersOf[j];
+          if (mj.size)
+            for (const i of mine) {
+              let co = 0;
+              for (const v of membersOf[i]) if (mj.has(v)) co++;
+              if (co) knn += co / Math.sqrt(mj.size * membersOf[i].size);
+            }
+          f[4] = knn;
+          let tf = 0;
+          for (const [w, x] of refVectorOf(j)) tf += x * (profile.get(w) ?? 0);
+          f[5] = tf;
+          let bm = 0;
+          const norm = 1.2 * (0.25 + 0.75 * (bmLength[j] / avgLength));
+          for (const [w, c] of bmTokens[j]) {
+            const q = query.get(w);
+            if (!q) continue;
+            const df = bmDf.get(w) ?? 1;
+            bm += Math.log1p(q) * Math.log(1 + (corpus - df + 0.5) / (df + 0.5)) * ((c * 2.2) / (c + norm));
+          }
+          f[6] = bm;
+          let tg = 0;
+          for (const g of input.tags[j]) {
+            const c = myTags.get(g);
+            if (c) tg += Math.log1p(c) * Math.log(1 + corpus / (tagDf.get(g) ?? 1));
+          }
+          f[7] = tg;
+        }
+        let social = 0;
+        for (const v of neighbours[u]) if (membersOf[j].has(v)) social++;
+        f[8] = social;
+        const a = author[j];
+        if (a >= 0 && a !== u) {
+          f[9] = Math.log1p(repliedTo[u].get(a) ?? 0);
+          f[10] = Math.log1p(repliedTo[a].get(u) ?? 0);
+        }
+        f[11] = authorPull(a);
+        f[12] = -Math.log1p((t - created[j]) / 3_600_000);
+        let recent = 0;
+        for (let n = touchTimes[j].length - 1; n >= 0 && touchTimes[j][n] >= t - DAY; n--) recent++;
+        f[13] = Math.log1p(recent);
+        f[14] = membersOf[j].size <= 1 ? 1 : 0;
+        f[15] = f[14] * (acts[u] ? answered[u] / acts[u] : 0);
+        return f;
+      });
+      pairs.push({ step: k, member: u, warm: mine.length > 0, candidates, relevant, features });
+    }
+    steps.push({ k, t, window: window.length, pairs });
+  }
+  return { steps };
+}
+
+export interface PairResult {
+  ndcg: number;
+  recall: number;
+  warm: boolean;
+  top: number[];
+}
+
+export interface ModelFigures {
+  model: string;
+  pairs: number;
+  ndcg: number;
+  recall: number;
+  /** Standard error of the mean NDCG@10 over pairs. */
+  se: number;
+  warmPairs: number;
+  ndcgWarm: number;
+  recallWarm: number;
+  coldPairs: number;
+  ndcgCold: number;
+  /** Distinct threads in all top-10 lists / distinct candidate threads. */
+  coverage: number;
+  /** Gini coefficient of top-10 exposure across the candidates' authors. */
+  exposureGini: number;
+}
+
+/** Gini coefficient of non-negative values (0: equal, → 1: one takes all). */
+export function gini(values: readonly number[]): number {
+  const v = [...values].sort((a, b) => a - b);
+  const n = v.length;
+  const sum = v.reduce((a, b) => a + b, 0);
+  if (n === 0 || sum === 0) return 0;
+  let s = 0;
+  v.forEach((x, i) => (s += (2 * (i + 1) - n - 1) * x));
+  return s / (n * sum);
+}
+
+export function summarise(model: string, results: PairResult[], pairs: RollingPair[], author: Int32Array): ModelFigures {
+  const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+  const nd = results.map((r) => r.ndcg);
+  const m = mean(nd);
+  const sd = Math.sqrt(mean(nd.map((x) => (x - m) ** 2)));
+  const warm = results.filter((r) => r.warm);
+  const cold = results.filter((r) => !r.warm);
+  const candidateItems = new Set<number>();
+  for (const p of pairs) for (const i of p.candidates) candidateItems.add(i);
+  const shown = new Set<number>();
+  const exposure = new Map<number, number>();
+  for (const i of candidateItems) exposure.set(author[i], 0);
+  for (const r of results)
+    for (const i of r.top) {
+      shown.add(i);
+      exposure.set(author[i], (exposure.get(author[i]) ?? 0) + 1);
+    }
+  return {
+    model,
+    pairs: results.length,
+    ndcg: m,
+    recall: mean(results.map((r) => r.recall)),
+    se: results.length > 1 ? sd / Math.sqrt(results.length) : 0,
+    warmPairs: warm.length,
+    ndcgWarm: mean(warm.map((r) => r.ndcg)),
+    recallWarm: mean(warm.map((r) => r.recall)),
+    coldPairs: cold.length,
+    ndcgCold: mean(cold.map((r) => r.ndcg)),
+    coverage: candidateItems.size ? shown.size / candidateItems.size : 0,
+    exposureGini: gini([...exposure.values()])
+  };
+}
+
+function evaluatePair(p: RollingPair, scores: ArrayLike<number>): PairResult {
+  const ranked = rankByScore(p.candidates, scores);
+  return { ndcg: ndcg10(ranked, p.relevant), recall: recall10(ranked, p.relevant), warm: p.warm, top: ranked.slice(0, 10) };
+}
+
+/** z-scores of one component over a pair's candidates, as the reference hybrids blend them. */
+function zOf(p: RollingPair, f: number): Float64Array {
+  const x = p.features.map((v) => [round9(v[f])]);
+  return Float64Array.from(standardise(x.map((a) => Float64Array.from(a))), (v) => v[0]);
+}
+
+function* grid(dims: number): Generator<number[]> {
+  const total = 3 ** dims;
+  yield Array(dims).fill(1);
+  for (let n = 1; n < total; n++) {
+    const w = Array.from({ length: dims }, (_, d) => Math.floor(n / 3 ** (dims - 1 - d)) % 3);
+    if (w.every((x) => x === 1)) continue;
+    yield w;
+  }
+}
+
+/** The reference hybrid: weights from {0,1,2}^d tuned on the pairs of the four previous steps. */
+function referenceHybrid(steps: RollingSteps['steps'], index: number, components: number[]): PairResult[] {
+  const pool = steps.slice(Math.max(0, index - 4), index).flatMap((s) => s.pairs);
+  const zs = (p: RollingPair) => components.map((f) => zOf(p, f));
+  const blendScores = (z: Float64Array[], w: number[], n: number) => Float64Array.from({ length: n }, (_, c) => w.reduce((s, wi, d) => s + wi * z[d][c], 0));
+  let best = Array(components.length).fill(1);
+  if (pool.length) {
+    const cached = pool.map((p) => ({ p, z: zs(p) }));
+    let bestScore = -1;
+    for (const w of grid(components.length)) {
+      let s = 0;
+      for (const { p, z } of cached) s += evaluatePair(p, blendScores(z, w, p.candidates.length)).ndcg;
+      s /= cached.length;
+      if (s > bestScore + 1e-12) [best, bestScore] = [w, s];
+    }
+  }
+  return steps[index].pairs.map((p) => evaluatePair(p, blendScores(zs(p), best, p.candidates.length)));
+}
+
+export interface RollingReport {
+  figures: ModelFigures[];
+  counts: { steps: number; skipped: number; withPairs: number; pairs: number; warm: number; cold: number; candidates: number; relevant: number };
+  /** The ranker's weights fitted for the last scored step (z-scored features). */
+  lastWeights: Record<string, number>;
+}
+
+/** Scores every model on the steps k ≥ 0, with the ranker and its ablations fitted on earlier steps. */
+export function evaluateRolling(built: RollingSteps, author: Int32Array, options: { ablations?: boolean; l2?: number; raw?: boolean } = {}): RollingReport {
+  const raw = options.raw ?? false;
+  const { steps } = built;
+  const scoredFrom = steps.findIndex((s) => s.k >= 0);
+  const scored = steps.slice(scoredFrom);
+  const scoredPairs = scored.flatMap((s) => s.pairs);
+  const results = new Map<string, PairResult[]>();
+  const push = (model: string, r: PairResult[]) => results.set(model, [...(results.get(model) ?? []), ...r]);
+  const single: Record<string, (p: RollingPair) => ArrayLike<number>> = {
+    'oldest-first': (p) => new Float64Array(p.candidates.length),
+    'newest-first': (p) => p.features.map((f) => f[REFERENCE.newest]),
+    'popular-so-far': (p) => p.features.map((f) => f[REFERENCE.popular]),
+    'ease': (p) => p.features.map((f) => f[REFERENCE.ease]),
+    'tfidf': (p) => p.features.map((f) => f[REFERENCE.tfidf]),
+    'social': (p) => p.features.map((f) => f[REFERENCE.social]),
+    'bm25': (p) => p.features.map((f) => f[FEATURES.indexOf('bm25')])
+  };
+  const variants: Record<string, number[]> = { ranker: FEATURES.map((_, f) => f) };
+  if (options.ablations ?? true)
+    for (const [group, names] of Object.entries(FEATURE_GROUPS)) variants[`ranker-without-${group}`] = FEATURES.map((_, f) => f).filter((f) => !names.includes(FEATURES[f]));
+  const diffs = steps.map((s) => s.pairs.map((p) => pairDifferences({ features: p.features, relevant: Array.from(p.candidates, (i) => p.relevant.has(i)) }, raw)));
+  const starts = new Map<string, Float64Array>();
+  let lastWeights: Record<string, number> = {};
+  for (let index = scoredFrom; index < steps.length; index++) {
+    const step = steps[index];
+    if (!step.pairs.length) continue;
+    for (const [model, score] of Object.entries(single)) push(model, step.pairs.map((p) => evaluatePair(p, score(p))));
+    push('hybrid(pop+ease+tfidf)', referenceHybrid(steps, index, [REFERENCE.popular, REFERENCE.ease, REFERENCE.tfidf]));
+    push('hybrid(+newest+social)', referenceHybrid(steps, index, [REFERENCE.newest, REFERENCE.popular, REFERENCE.ease, REFERENCE.tfidf, REFERENCE.social]));
+    const history = diffs.slice(0, index).flat();
+    for (const [model, use] of Object.entries(variants)) {
+      const fitted = fitPairwiseDifferences(history, FEATURES.length, { use, raw, start: starts.get(model), l2: options.l2 ?? 1, iterations: starts.has(model) ? 3 : 10 });
+      starts.set(model, fitted.weights);
+      if (model === 'ranker') lastWeights = Object.fromEntries(FEATURES.map((n, f) => [n, Math.round(fitted.weights[f] * 1000) / 1000]));
+      push(model, step.pairs.map((p) => evaluatePair(p, fitted.score(p.features))));
+    }
+  }
+  const figures = [...results].map(([model, r]) => summarise(model, r, scoredPairs, author));
+  const withPairs = scored.filter((s) => s.pairs.length).length;
+  return {
+    figures,
+    counts: {
+      steps: scored.length,
+      skipped: scored.filter((s) => s.window < 2).length,
+      withPairs,
+      pairs: scoredPairs.length,
+      warm: scoredPairs.filter((p) => p.warm).length,
+      cold: scoredPairs.filter((p) => !p.warm).length,
+      candidates: scoredPairs.reduce((a, p) => a + p.candidates.length, 0) / Math.max(1, scoredPairs.length),
+      relevant: scoredPairs.reduce((a, p) => a + p.relevant.size, 0) / Math.max(1, scoredPairs.length)
+    },
+    lastWeights
+  };
+}
