@@ -16,6 +16,8 @@ const NONE = 3;
 const HASH_BYTES = 43;
 /** How long one peer has to answer before the next is asked. */
 export const ANSWER_TIMEOUT_MS = 15_000;
+/** How long a fetch waits for a first mesh peer (a page just opened is still connecting). */
+export const PEER_WAIT_MS = 10_000;
 
 interface Served {
   db: HearthDb;
@@ -98,8 +100,14 @@ function ask(peer: object, hash: string): Promise<Uint8Array | null> {
 
 /** A chunk of a community from its mesh peers, one after another; null when none has it (right). */
 export async function fetchChunk(cid: string, hash: string): Promise<Uint8Array | null> {
-  const s = served.get(cid);
-  if (!s || hash.length !== HASH_BYTES) return null;
+  if (hash.length !== HASH_BYTES) return null;
+  const until = Date.now() + PEER_WAIT_MS;
+  let s = served.get(cid);
+  while ((!s || ![...s.peers()].length) && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    s = served.get(cid);
+  }
+  if (!s) return null;
   const peers = [...s.peers()].sort(() => Math.random() - 0.5);
   for (const peer of peers) {
     const bytes = await ask(peer, hash);
