@@ -17,6 +17,9 @@ export function chromiumLaunch() {
       '--disable-component-update',
       '--disable-sync',
       '--allow-loopback-in-peer-connection',
+      // Voice notes: a fake microphone that needs no permission prompt.
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
       '--disable-features=WebRtcHideLocalIpsWithMdns'
     ]
   };

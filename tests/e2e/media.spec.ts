@@ -165,3 +165,79 @@ test('the creator features a thread and orders lessons into a series; a member f
     for (const d of [alice, bob]) await d.context.close().catch(() => {});
   }
 });
+
+/** A two-second WebM video recorded from a canvas in the page (a real file the browser can play). */
+async function shortVideo(page: Page): Promise<Buffer> {
+  const b64 = await page.evaluate(async () => {
+    const canvas = document.createElement('canvas');
+    canvas.width = 320;
+    canvas.height = 240;
+    const ctx = canvas.getContext('2d')!;
+    const stream = canvas.captureStream(15);
+    const rec = new MediaRecorder(stream, { mimeType: 'video/webm' });
+    const parts: Blob[] = [];
+    rec.ondataavailable = (e) => parts.push(e.data);
+    const done = new Promise((r) => (rec.onstop = r));
+    rec.start(200);
+    const t0 = performance.now();
+    while (performance.now() - t0 < 2000) {
+      ctx.fillStyle = `hsl(${(performance.now() - t0) / 6}, 70%, 50%)`;
+      ctx.fillRect(0, 0, 320, 240);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    rec.stop();
+    await done;
+    const bytes = new Uint8Array(await new Blob(parts).arrayBuffer());
+    let s = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return btoa(s);
+  });
+  return Buffer.from(b64, 'base64');
+}
+
+test('a voice note recorded in the app and a short video reach the other member, with length, waveform and poster', async ({ browser, baseURL }) => {
+  test.setTimeout(150_000);
+  const alice = await openDevice(browser, baseURL!);
+  const bob = await openDevice(browser, baseURL!);
+  try {
+    await createIdentity(alice.page, 'Alice');
+    await createCommunity(alice.page, 'Voice Club');
+    const cid = new URL(alice.page.url()).pathname.split('/')[2];
+    const link = await makeInvite(alice.page, { label: 'all' });
+    await createIdentity(bob.page, 'Bob');
+    await joinFromLink(bob.page, link, 'Voice Club');
+
+    // Alice posts a short video.
+    const video = await shortVideo(alice.page);
+    await alice.page.goto(`/c/${cid}/new`);
+    await alice.page.getByLabel('Title', { exact: true }).fill('Warm-up');
+    await alice.page.getByLabel(/Write in Markdown/).fill('Watch this first.');
+    await alice.page.getByLabel('Attach photos or files').setInputFiles({ name: 'warmup.webm', mimeType: 'video/webm', buffer: video });
+    await alice.page.getByRole('button', { name: 'Post thread' }).click();
+    await expect(alice.page.getByRole('heading', { level: 1, name: 'Warm-up' })).toBeVisible({ timeout: 20_000 });
+
+    // Bob plays it, then answers with a voice note recorded in the app (a fake microphone).
+    await bob.page.goto(`/c/${cid}`);
+    await bob.page.getByRole('link', { name: /Warm-up/ }).click({ timeout: 20_000 });
+    await bob.page.getByRole('button', { name: /Play video warmup\.webm/ }).click();
+    const player = bob.page.getByTestId('attachment-video').locator('video');
+    await expect(player).toBeVisible({ timeout: 30_000 });
+    expect(await player.evaluate((v: HTMLVideoElement) => new Promise<number>((resolve) => (v.readyState >= 1 ? resolve(v.videoWidth) : (v.onloadedmetadata = () => resolve(v.videoWidth)))))).toBe(320);
+
+    await bob.page.getByRole('button', { name: 'Record a voice note' }).click();
+    await bob.page.waitForTimeout(3_000);
+    await bob.page.getByRole('button', { name: /Stop recording/ }).click();
+    await expect(bob.page.getByRole('list', { name: 'Attached' })).toContainText('voice-note-');
+    await bob.page.getByRole('button', { name: 'Send reply' }).click();
+    await expect(bob.page.getByTestId('attachment-audio')).toHaveCount(1, { timeout: 20_000 });
+
+    await alice.page.reload();
+    const voice = alice.page.getByTestId('attachment-audio');
+    await expect(voice).toHaveAttribute('data-state', 'ready', { timeout: 40_000 });
+    await expect(voice).toContainText(/Voice note, 0:0[2-4]/);
+    expect(await voice.locator('svg rect').count()).toBe(64);
+    expect(await voice.locator('audio').evaluate((a: HTMLAudioElement) => a.src.startsWith('blob:'))).toBe(true);
+  } finally {
+    for (const d of [alice, bob]) await d.context.close().catch(() => {});
+  }
+});

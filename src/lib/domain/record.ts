@@ -46,12 +46,16 @@ export const DEFAULT_MAX_FILE_MB = 20;
  */
 const Attachment = v.pipe(
   v.strictObject({
-    kind: v.picklist(['image', 'file']),
+    kind: v.picklist(['image', 'file', 'audio', 'video']),
     name: NonEmptyPlain(200),
     type: v.pipe(v.string(), v.maxLength(100), v.regex(/^[\w.+-]+\/[\w.+-]+$/)),
     size: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_ATTACHMENT_BYTES)),
     width: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(2048))),
     height: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(2048))),
+    /** Voice notes and videos: length in seconds (voice notes at most 10 minutes). */
+    duration: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(24 * 3600))),
+    /** A voice note's waveform: up to 64 peaks, 0–255, base64url. */
+    peaks: v.optional(v.pipe(v.string(), v.maxLength(86), v.regex(/^[A-Za-z0-9_-]*$/))),
     thumb: v.optional(v.pipe(v.string(), v.maxLength(MAX_THUMB_CHARS), v.regex(/^data:image\/(?:webp|jpeg|png);base64,[A-Za-z0-9+/=]+$/))),
     key: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/)),
     chunks: v.pipe(v.array(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/))), v.maxLength(Math.ceil(MAX_ATTACHMENT_BYTES / CHUNK_BYTES)))

@@ -9,13 +9,15 @@ import { chunkHash, openChunks, sealChunks } from './blob-crypto';
 export type ChunkFetcher = (hash: string) => Promise<Uint8Array | null>;
 
 export interface AttachmentInput {
-  kind: 'image' | 'file';
+  kind: 'image' | 'file' | 'audio' | 'video';
   name: string;
   type: string;
   bytes: Uint8Array;
   width?: number;
   height?: number;
   thumb?: string;
+  duration?: number;
+  peaks?: string;
 }
 
 /** Seals an attachment's bytes into chunks, stores them as this member's own, returns the manifest. */
@@ -30,6 +32,8 @@ export async function storeAttachment(db: HearthDb, cid: string, input: Attachme
     size: input.bytes.length,
     ...(input.width ? { width: input.width, height: input.height } : {}),
     ...(input.thumb ? { thumb: input.thumb } : {}),
+    ...(input.duration !== undefined ? { duration: input.duration } : {}),
+    ...(input.peaks ? { peaks: input.peaks } : {}),
     key,
     chunks: chunks.map((c) => c.hash)
   };

@@ -8,6 +8,7 @@ import { maintainKeys } from '../automation/keys';
 import { DEFAULT_MAX_FILE_MB, MAX_ATTACHMENTS, SEALABLE, type AttachmentManifest } from '../domain/record';
 import { storeAttachment, type AttachmentInput } from '../media/blob-store';
 import { isPhoto, prepareImage } from '../media/image';
+import { describeAudio, describeVideo, isAudio, isVideo, MAX_VOICE_SECONDS } from '../media/av';
 import { projectSeries, type Series } from '../domain/series';
 import { knownScopes } from '../domain/scopes';
 import { scopeStatus, type ScopeKeyRow } from '../domain/epochs';
@@ -608,6 +609,17 @@ export class CommunityState {
           input = { kind: 'image', name, type: image.type, bytes: image.bytes, width: image.width, height: image.height, thumb: image.thumb };
         } catch {
           return { ok: false, reason: 'media.unreadable_image', params: { name } };
+        }
+      } else if (isAudio(file.type) || isVideo(file.type)) {
+        const bytes = new Uint8Array(await file.arrayBuffer());
+        const type = file.type.split(';')[0];
+        if (isAudio(file.type)) {
+          const audio = await describeAudio(bytes);
+          if (audio && audio.duration > MAX_VOICE_SECONDS + 1) return { ok: false, reason: 'media.too_long', params: { name, minutes: MAX_VOICE_SECONDS / 60 } };
+          input = { kind: 'audio', name, type, bytes, ...(audio ?? {}) };
+        } else {
+          const video = await describeVideo(file);
+          input = { kind: 'video', name, type, bytes, ...(video ?? {}) };
         }
       } else {
         const type = /^[\w.+-]+\/[\w.+-]+$/.test(file.type) ? file.type : 'application/octet-stream';
