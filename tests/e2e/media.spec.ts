@@ -41,15 +41,19 @@ test('a photo and a file reach another member’s device: the photo scaled and s
 
     const photo = await photoWithExif(alice.page, marker);
     expect(photo.includes(Buffer.from(marker)), 'the original carries the marker').toBe(true);
-    const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.from(`lesson notes ${marker}\n`.repeat(30_000))]); // ~1 MB: several chunks
+    const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.from(`lesson notes ${marker}\n`.repeat(30_000))]); // ~0.8 MB: several chunks
 
-    // A file over the limit is refused and the draft keeps its text.
+    // The creator sets the file limit to 1 MB; a file over it is refused and the draft keeps its text.
+    await alice.page.goto(`/c/${cid}/automation`);
+    await alice.page.getByLabel(/Largest file members may attach/).fill('1');
+    await alice.page.getByRole('button', { name: 'Save rules' }).click();
+    await expect(alice.page.getByText('Rules saved.')).toBeVisible();
     await alice.page.goto(`/c/${cid}/new`);
     await alice.page.getByLabel('Title', { exact: true }).fill('Ride photos');
     await alice.page.getByLabel(/Write in Markdown/).fill('From Sunday’s ride.');
-    await alice.page.getByLabel('Attach photos or files').setInputFiles({ name: 'huge.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(21 * 1024 * 1024, 1) });
+    await alice.page.getByLabel('Attach photos or files').setInputFiles({ name: 'huge.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(2 * 1024 * 1024, 1) });
     await alice.page.getByRole('button', { name: 'Post thread' }).click();
-    await expect(alice.page.getByRole('alert')).toContainText('larger than this community allows');
+    await expect(alice.page.getByRole('alert')).toContainText('larger than this community allows (1 MB)');
     await expect(alice.page.getByLabel(/Write in Markdown/)).toHaveValue('From Sunday’s ride.');
     await alice.page.getByRole('button', { name: 'Remove huge.bin' }).click();
 
