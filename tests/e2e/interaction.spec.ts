@@ -43,6 +43,12 @@ test('members ask, answer and accept; vote and change a vote; check in on two da
     await alice.page.getByRole('button', { name: 'Solved' }).click();
     await expect(alice.page.getByTestId('question-row').filter({ hasText: 'How do I fix a flat?' })).toContainText('Solved');
     expect(questionUrl).toContain('/q/');
+    // Alice's profile, as Bob sees it: her accepted answer, and the points it earned (2 + 10).
+    await bob.page.goto(`${home}/people`);
+    await bob.page.getByRole('link', { name: /Alice/ }).first().click();
+    await expect(bob.page.getByTestId('profile-answers')).toContainText('How do I fix a flat?');
+    await expect(bob.page.getByTestId('profile-answers')).toContainText('accepted');
+    await expect(bob.page.getByTestId('profile-points')).toContainText('Level 2');
 
     // A poll: results after voting; Bob votes, then changes his vote; Alice sees the change.
     await alice.page.goto(`${home}/polls`);

@@ -65,6 +65,8 @@ export const mediaEn = {
   'people.to_next': '{points} to the next level',
   'people.counts': '{threads} threads · {replies} replies · {answers} answers ({accepted} accepted)',
   'people.recent': 'Recent posts',
+  'people.answers': 'Answers',
+  'people.accepted': 'accepted',
   'people.no_posts': 'No posts yet.',
   'people.not_found': 'This member is not in the community (or not on this device yet).'
 } as const;
@@ -135,6 +137,8 @@ export const mediaZhCN: Record<keyof typeof mediaEn, string> = {
   'people.to_next': '距下一级还差 {points} 积分',
   'people.counts': '{threads} 个帖子 · {replies} 条回复 · {answers} 个回答（{accepted} 个被采纳）',
   'people.recent': '最近发布',
+  'people.answers': '回答',
+  'people.accepted': '已采纳',
   'people.no_posts': '还没有发布内容。',
   'people.not_found': '该成员不在社群中（或尚未同步到此设备）。'
 };
