@@ -1,13 +1,14 @@
 // Connects one community's document to its peers: y-webrtc (room = community id, password =
-// room secret; BroadcastChannel between tabs, see tab-sync.ts) and, when configured, a relay running a Yjs
-// websocket server. Presence travels in awareness, signed (crypto/presence); records only travel in the document.
+// room secret; BroadcastChannel between tabs, see tab-sync.ts) and, when configured, the community's
+// relays (relay-client.ts: Hocuspocus, membership challenge, failover across addresses).
+// Presence travels in awareness, signed (crypto/presence); records only travel in the document.
 import { Room, WebrtcProvider } from 'y-webrtc';
 // The same simple-peer build y-webrtc uses: patched so that histories past 256 KiB cross the channel.
 import SimplePeer from 'simple-peer/simplepeer.min.js';
 import { installChunking } from './webrtc-chunking';
 import { installTabSync } from './tab-sync';
 import { guardedWebSocket } from './relay-socket';
-import { WebsocketProvider } from 'y-websocket';
+import { RelayLink, relayAddresses } from './relay-client';
 import { sha256, toBase64Url } from '../crypto/encoding';
 import type { CommunityDoc } from './community-doc';
 import type { Identity } from '../crypto/identity';
@@ -58,7 +59,7 @@ export class PeerSync {
   status: SyncStatus = { connected: false, peers: 0, relayConnected: false, online: [], unverified: 0, lastSyncAt: null, paused: false };
   readonly listeners = new Set<(s: SyncStatus) => void>();
   #webrtc: WebrtcProvider | null = null;
-  #relay: WebsocketProvider | null = null;
+  #relay: RelayLink | null = null;
   #detach: (() => void)[] = [];
   #identity: Identity | null;
   #announcedAt = 0;
@@ -78,6 +79,7 @@ export class PeerSync {
     if (this.#identity?.publicKey === identity.publicKey) return;
     this.#identity = identity;
     void this.#announce();
+    this.#relay?.prove();
   }
 
   async start(): Promise<void> {
@@ -118,19 +120,23 @@ export class PeerSync {
     doc.on('update', onUpdate);
     this.#detach.push(() => doc.off('update', onUpdate));
 
-    if (this.settings.relay) {
+    const addresses = relayAddresses(this.settings.relay);
+    if (addresses.length) {
       const room = await relayRoomName(this.community.cid, this.settings.secret);
-      const relay = new WebsocketProvider(this.settings.relay, room, doc, {
+      if (this.#webrtc !== webrtc) return;
+      this.#relay = new RelayLink({
+        addresses,
+        room,
+        doc,
         awareness: webrtc.awareness,
-        maxBackoffTime: 10_000,
-        WebSocketPolyfill: guardedWebSocket(doc)
+        identity: () => this.#identity,
+        WebSocketPolyfill: guardedWebSocket(doc),
+        onStatus: (connected) => {
+          if (connected) void this.#announce();
+          this.#update();
+        },
+        onSynced: () => this.#update()
       });
-      relay.on('status', ({ status }: { status: string }) => {
-        if (status === 'connected') void this.#announce();
-        this.#update();
-      });
-      relay.on('sync', () => this.#update());
-      this.#relay = relay;
     }
     this.#update();
   }
@@ -177,7 +183,7 @@ export class PeerSync {
       ...this.status,
       connected: !!webrtc?.connected,
       peers: room ? room.webrtcConns.size + room.bcConns.size : 0,
-      relayConnected: !!this.#relay?.wsconnected,
+      relayConnected: !!this.#relay?.connected,
       ...(webrtc ? this.#roster.sort(webrtc.awareness.getStates(), webrtc.awareness.clientID, Date.now()) : { online: [], unverified: 0 })
     };
     for (const listener of this.listeners) listener(this.status);
