@@ -13,7 +13,7 @@ const port = Number(arg('port', process.env.PORT ?? '4455'));
 const host = arg('host', process.env.HOST ?? '0.0.0.0') as string;
 const dataDir = resolve(arg('data', process.env.RELAY_DATA ?? '.relay-data') as string);
 const redis = arg('redis', process.env.REDIS_URL) ?? null;
-const maxDataMb = Number(arg('max-data-mb', '0'));
+const maxDataMb = Number(arg('max-data-mb', '0')) || 0;
 const name = arg('name');
 
 const relay = await startRelay({ port, host, dataDir, redis, maxDataBytes: maxDataMb * 1024 * 1024, name });

@@ -124,7 +124,7 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
     if (judged.update) {
       const stored = store.append(document.name, judged.update);
       if (!stored.ok) {
-        log(`relay: refusing a write to ${document.name}: ${stored.detail}`);
+        log(`relay: refusing a write to ${document.name}: ${stored.reason} (${stored.detail})`);
         return refuse(connection, stored.reason);
       }
       Y.applyUpdate(document, judged.update, GATE);
@@ -147,7 +147,9 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
               ...redisAddress(options.redis),
               identifier: options.name ?? `relay-${options.port}-${process.pid}`,
               prefix: 'hearth-relay',
-              options: { retryStrategy: (times: number) => Math.min(200 * times, 2000), maxRetriesPerRequest: null }
+              // Reconnect every ≤ 2 s while Redis is away. No ready check: after Redis restarts, ioredis'
+              // INFO can race the resubscription and fail with "Connection in subscriber mode".
+              options: { retryStrategy: (times: number) => Math.min(200 * times, 2000), maxRetriesPerRequest: null, enableReadyCheck: false, disableClientInfo: true }
             })
           ]
         : [],
@@ -218,7 +220,7 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
         // Updates from the other relays (Redis) are kept on this relay's disk too.
         if (transactionOrigin !== GATE && transactionOrigin !== DISK) {
           const stored = store.append(documentName, update);
-          if (!stored.ok) log(`relay: could not keep an update from another relay for ${documentName}: ${stored.detail}`);
+          if (!stored.ok) log(`relay: could not keep an update from another relay for ${documentName}: ${stored.reason} (${stored.detail})`);
         }
         if (gates.get(document)?.resyncDue()) scheduleResync(document);
       },

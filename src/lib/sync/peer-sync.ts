@@ -8,8 +8,7 @@ import SimplePeer from 'simple-peer/simplepeer.min.js';
 import { installChunking } from './webrtc-chunking';
 import { installTabSync } from './tab-sync';
 import { guardedWebSocket } from './relay-socket';
-import { RelayLink, relayAddresses } from './relay-client';
-import { sha256, toBase64Url } from '../crypto/encoding';
+import { RelayLink, relayAddresses, relayRoomName } from './relay-client';
 import type { CommunityDoc } from './community-doc';
 import type { Identity } from '../crypto/identity';
 import { PRESENCE_REFRESH_MS, signPresence } from '../crypto/presence';
@@ -50,10 +49,7 @@ function isLocal(url: string): boolean {
   return /^wss?:\/\/(localhost|127\.|\[::1\])/.test(url);
 }
 
-/** The relay's room name is derived from the secret, so knowing the community id alone finds nothing there. */
-export async function relayRoomName(cid: string, secret: string): Promise<string> {
-  return toBase64Url(await sha256(new TextEncoder().encode(`hearth-relay:${cid}:${secret}`)));
-}
+export { relayRoomName };
 
 export class PeerSync {
   status: SyncStatus = { connected: false, peers: 0, relayConnected: false, online: [], unverified: 0, lastSyncAt: null, paused: false };

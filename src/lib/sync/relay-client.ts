@@ -6,8 +6,14 @@
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
 import type { Awareness } from 'y-protocols/awareness';
 import type * as Y from 'yjs';
+import { sha256, toBase64Url } from '../crypto/encoding';
 import type { Identity } from '../crypto/identity';
 import { readRelayMessage, signChallenge, type RelayChallenge, type RelayNotice } from '../crypto/relay-proof';
+
+/** The relay's room name is derived from the secret, so knowing the community id alone finds nothing there. */
+export async function relayRoomName(cid: string, secret: string): Promise<string> {
+  return toBase64Url(await sha256(new TextEncoder().encode(`hearth-relay:${cid}:${secret}`)));
+}
 
 /** A community's relay setting: one address, or several separated by commas or spaces. */
 export function relayAddresses(setting: string | null | undefined): string[] {
