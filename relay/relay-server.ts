@@ -91,7 +91,9 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
   const notify = (connection: Connection, notice: Omit<RelayNotice, 't'>) => connection.sendStateless(JSON.stringify({ t: 'hearth-relay', ...notice }));
   const ack = (connection: Connection, saved: boolean) => connection.send(new OutgoingMessage(connection.document.name).writeSyncStatus(saved).toUint8Array());
   const askForSync = (connection: Connection) => connection.send(new OutgoingMessage(connection.document.name).createSyncMessage().writeFirstSyncStepFor(connection.document).toUint8Array());
+  const debug = process.env.HEARTH_RELAY_DEBUG ? log : () => {};
   const refuse = (connection: Connection, reason: string) => {
+    debug(`relay: refused ${reason} from ${stateOf(connection).key?.slice(0, 8) ?? 'no key'}`);
     counters.refused[reason] = (counters.refused[reason] ?? 0) + 1;
     const state = stateOf(connection);
     state.strikes++;
@@ -119,6 +121,7 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
     const state = stateOf(connection);
     const judged = await gateOf(document).judge(update, state.key);
     if (!judged.ok) return refuse(connection, judged.reason);
+    debug(`relay: ${state.key?.slice(0, 8)} update ${update.length} B → ${judged.update?.length ?? 0} B, dropped ${judged.dropped}, held ${judged.held}, junk ${judged.junk}`);
     counters.dropped += judged.dropped + judged.junk;
     counters.held += judged.held;
     if (judged.update) {
@@ -169,6 +172,7 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
         const proof = await checkProof(readProofMessage(payload), document.name, state.challenge);
         if (!proof.ok) return refuse(connection, proof.reason);
         state.key = proof.key;
+        debug(`relay: ${proof.key.slice(0, 8)} proved itself on ${document.name.slice(0, 8)}`);
         notify(connection, { member: proof.key });
         // What the client sent before it proved itself was refused: ask for it again.
         askForSync(connection);
