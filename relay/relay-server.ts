@@ -10,6 +10,7 @@
 import { Server, OutgoingMessage, type Connection, type Document } from '@hocuspocus/server';
 import { Redis } from '@hocuspocus/extension-redis';
 import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import { checkProof, newChallenge, readProofMessage, type RelayChallenge, type RelayNotice } from '../src/lib/crypto/relay-proof';
 import { DEFAULT_LIMITS, RateLimiter, type RateLimits } from './rate-limit';
@@ -61,10 +62,43 @@ interface ConnectionState {
   strikes: number;
 }
 
-/** Each relay keeps its own copy on its own disk: Redis carries updates, never a storage lock. */
+/** What RedisFanOut uses of the extension's private members. */
+interface RedisInternals {
+  pub: { publish: (channel: string, message: Buffer) => Promise<unknown> };
+  pubKey: (documentName: string) => string;
+  encodeMessage: (message: Uint8Array) => Buffer;
+  publishFirstSyncStep: (documentName: string, document: Document) => Promise<unknown>;
+  redisTransactionOrigin: string;
+}
+
+/**
+ * Each relay keeps its own copy on its own disk: Redis carries updates, never a storage lock. A
+ * change is published as the update itself (one hop; the extension's default publishes a state
+ * vector and waits for the other relays to ask, three hops). Sync step 1 still goes out when a
+ * room loads, when Redis comes back and every 30 s, so a relay that missed a message catches up.
+ */
 class RedisFanOut extends Redis {
   override async onStoreDocument(): Promise<void> {}
   override async afterStoreDocument(): Promise<void> {}
+
+  get #internals(): RedisInternals {
+    return this as unknown as RedisInternals;
+  }
+
+  override async onChange(data: { documentName: string; update: Uint8Array; transactionOrigin: unknown }): Promise<void> {
+    const self = this.#internals;
+    if (data.transactionOrigin === self.redisTransactionOrigin) return;
+    // As sync step 2: the receiving extension applies step 2 under its Redis origin (an "update" message it would apply under none, and publish again).
+    const message = new OutgoingMessage(data.documentName).createSyncMessage();
+    encoding.writeVarUint(message.encoder, 1);
+    encoding.writeVarUint8Array(message.encoder, data.update);
+    await self.pub.publish(self.pubKey(data.documentName), self.encodeMessage(message.toUint8Array()));
+  }
+
+  /** Asks the other relays for what this one lacks of every loaded room. */
+  heal(documents: Map<string, Document>): void {
+    for (const [name, document] of documents) void this.#internals.publishFirstSyncStep(name, document).catch(() => {});
+  }
 }
 
 export async function startRelay(options: RelayOptions): Promise<{ port: number; counters: RelayCounters; close: () => Promise<void> }> {
@@ -137,6 +171,16 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
     if (judged.dropped || judged.held || judged.junk) notify(connection, { dropped: judged.dropped + judged.junk, held: judged.held });
   };
 
+  const fanOut = options.redis
+    ? new RedisFanOut({
+        ...redisAddress(options.redis),
+        identifier: options.name ?? `relay-${options.port}-${process.pid}`,
+        prefix: 'hearth-relay',
+        // Reconnect every ≤ 2 s while Redis is away. No ready check: after Redis restarts, ioredis'
+        // INFO can race the resubscription and fail with "Connection in subscriber mode".
+        options: { retryStrategy: (times: number) => Math.min(200 * times, 2000), maxRetriesPerRequest: null, enableReadyCheck: false, disableClientInfo: true }
+      })
+    : null;
   const server = new Server(
     {
       name: options.name ?? `relay-${options.port}`,
@@ -144,18 +188,7 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
       address: options.host ?? '0.0.0.0',
       quiet: true,
       stopOnSignals: false,
-      extensions: options.redis
-        ? [
-            new RedisFanOut({
-              ...redisAddress(options.redis),
-              identifier: options.name ?? `relay-${options.port}-${process.pid}`,
-              prefix: 'hearth-relay',
-              // Reconnect every ≤ 2 s while Redis is away. No ready check: after Redis restarts, ioredis'
-              // INFO can race the resubscription and fail with "Connection in subscriber mode".
-              options: { retryStrategy: (times: number) => Math.min(200 * times, 2000), maxRetriesPerRequest: null, enableReadyCheck: false, disableClientInfo: true }
-            })
-          ]
-        : [],
+      extensions: fanOut ? [fanOut] : [],
 
       async onLoadDocument({ documentName, document }) {
         if (!RoomStore.validRoom(documentName)) throw new Error('not a Hearth room');
@@ -237,6 +270,12 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
     { maxPayload: 64 * 1024 * 1024 }
   );
   await server.listen();
+  let heal: ReturnType<typeof setInterval> | null = null;
+  if (fanOut) {
+    const documents = server.hocuspocus.documents;
+    heal = setInterval(() => fanOut.heal(documents), 30_000);
+    (fanOut.pub as unknown as { on: (e: string, f: () => void) => void }).on('ready', () => fanOut.heal(documents));
+  }
   const address = server.httpServer.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   return {
@@ -244,6 +283,7 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
     counters,
     close: async () => {
       for (const timer of resyncs.values()) clearTimeout(timer);
+      if (heal) clearInterval(heal);
       await server.destroy();
     }
   };

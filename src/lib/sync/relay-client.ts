@@ -113,7 +113,8 @@ export class RelayLink {
     this.socket.disconnect();
     // Offline, the socket's close event can take long to come, and until it does the provider thinks
     // it is connected and a later connect() does nothing: close it for the provider now.
-    if (this.socket.webSocket) this.socket.emit('close', { event: { code: 1000, reason: 'disconnected by the app' } });
+    const socket = this.socket as unknown as { webSocket: unknown; emit: (event: string, payload: unknown) => void };
+    if (socket.webSocket) socket.emit('close', { event: { code: 1000, reason: 'disconnected by the app' } });
   }
 
   destroy(): void {
