@@ -1,6 +1,6 @@
 // A relay cluster on loopback for tests and the benchmark: Debian's redis-server and relay
-// processes (`node scripts/relay.js`, exactly what `npm run relay` starts), each with its own data
-// directory, and member clients (the app's RelayLink over `ws`).
+// processes (relay/main.ts, what `npm run relay` starts), each with its own data directory, and
+// member clients (the app's RelayLink over `ws`).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -79,11 +79,15 @@ export interface RelayProcOptions {
   name?: string;
 }
 
-/** `node scripts/relay.js …` on loopback; resolves once it answers HTTP. */
+/**
+ * `npm run relay`'s entry (relay/main.ts, under tsx) on loopback; resolves once it answers HTTP.
+ * Started by module path rather than as `scripts/relay.js` so that a `pkill -f scripts/relay.js`
+ * meant for the e2e relays on a shared machine does not take a test's relays with it.
+ */
 export async function startRelayProcess(o: RelayProcOptions = {}): Promise<Proc & { dataDir: string; url: string }> {
   const port = o.port ?? (await freePort());
   const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 'hearth-relay-'));
-  const args = ['scripts/relay.js', '--port', String(port), '--host', '127.0.0.1', '--data', dataDir];
+  const args = ['--import', 'tsx', 'relay/main.ts', '--port', String(port), '--host', '127.0.0.1', '--data', dataDir];
   if (o.redis) args.push('--redis', o.redis);
   if (o.maxDataMb) args.push('--max-data-mb', String(o.maxDataMb));
   if (o.name) args.push('--name', o.name);

@@ -1,12 +1,14 @@
-// Relay cluster figures (relay.*): simulated members (Node Yjs clients through the app's RelayLink)
-// on two relay processes sharing Debian's redis-server, on loopback, for a bounded time. Every
-// member is a real member (signed join on an open invite), proves its key to its relay and writes
-// signed threads at a steady pace, half of them on each relay.
+// Relay cluster figures (relay.*): simulated members on two relay processes sharing Debian's
+// redis-server, on loopback, for a bounded time. Every member is a real member (signed join on an
+// open invite), proves its key to its relay and writes signed threads from its own Yjs document at
+// a steady pace, half of them on each relay. 50 of them (25 per relay) are full replicas through the
+// app's RelayLink: they time arrivals and are checked for losses; the rest are light members
+// (light-member.ts) that receive the whole fan-out but only count it.
 //   relay.fanout_p50_ms / relay.fanout_p95_ms  write on a client → seen by probe clients on the other relay
 //   relay.updates_per_s                          records written and fanned out per second, cluster-wide
 //   relay.rss_mb_per_1k_clients                  both relays' resident memory at the end, per 1,000 clients
 //   relay.lost_updates                           written records some client lacks once writing stopped
-// Run: `npm run bench -- --only relay`, or alone (it wants a big heap: 1,000 documents of 1,000+ records):
+// Run: `npm run bench -- --only relay`, or alone:
 //   node --max-old-space-size=8192 --import tsx tests/bench/relay-figures.ts
 // Settings (environment): RELAY_BENCH_CLIENTS (1000), RELAY_BENCH_SECONDS (60), RELAY_BENCH_WRITE_EVERY_MS (10000).
 import { readFileSync } from 'node:fs';
@@ -17,11 +19,12 @@ import { generateInviteKey, signJoinProof } from '../../src/lib/crypto/invite-ke
 import type { AnyRecord } from '../../src/lib/domain/record';
 import { relayRoomName } from '../../src/lib/sync/relay-client';
 import { memberClient, startRedis, startRelayProcess, waitFor, type MemberClient } from '../../relay/local-cluster';
+import { LightMember } from './light-member';
 
 const CLIENTS = Number(process.env.RELAY_BENCH_CLIENTS ?? 1000);
 const SECONDS = Number(process.env.RELAY_BENCH_SECONDS ?? 60);
 const WRITE_EVERY_MS = Number(process.env.RELAY_BENCH_WRITE_EVERY_MS ?? 10_000);
-/** Clients per relay whose arrivals are timed (every client is checked for losses at the end). */
+/** Full replicas per relay: they time arrivals and are checked for losses at the end. */
 const PROBES = 25;
 const CONNECT_BATCH = 50;
 
@@ -30,8 +33,11 @@ const emit = (bench: string, value: number, unit: string) => console.log(JSON.st
 const now = () => performance.timeOrigin + performance.now();
 
 function rssMb(pid: number | undefined): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  } catch {
+    return NaN; // the process is gone
+  }
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -43,6 +49,10 @@ export async function relayFigures(): Promise<void> {
   const url = `redis://127.0.0.1:${redis.port}`;
   const [a, b] = await Promise.all([startRelayProcess({ redis: url, name: 'bench-a' }), startRelayProcess({ redis: url, name: 'bench-b' })]);
   const clients: MemberClient[] = [];
+  const lights: LightMember[] = [];
+  for (const [name, relay] of [['A', a], ['B', b]] as const) {
+    relay.child.once('exit', (code, signal) => log(`relay ${name} exited (${code ?? signal}): ${relay.output().slice(-2000)}`));
+  }
   try {
     log(`${CLIENTS} members on two relays (${a.url}, ${b.url}), Redis ${url}; ${SECONDS} s, one thread per member every ${WRITE_EVERY_MS / 1000} s`);
     const creator = (await generateIdentity()).identity;
@@ -76,36 +86,39 @@ export async function relayFigures(): Promise<void> {
     await waitFor('the community on the relay', () => first.link.unsynced, (n) => n === 0, 60_000);
     log(`community of ${setup.length} records on relay A`);
 
-    // Members connect in batches, alternating relays (each lists the other as its failover).
-    const relayOf = new Map<MemberClient, 'a' | 'b'>();
+    // Members connect in batches, alternating relays; the first 2 × PROBES are full replicas (each
+    // lists the other relay as its failover).
+    type Member = { relay: 'a' | 'b'; identity: Identity; full?: MemberClient; light?: LightMember };
+    const all: Member[] = [];
     const t0 = Date.now();
     for (let i = 0; i < CLIENTS; i += CONNECT_BATCH) {
-      const batch: MemberClient[] = [];
+      const batch: Member[] = [];
       for (let j = i; j < Math.min(CLIENTS, i + CONNECT_BATCH); j++) {
-        const onA = j % 2 === 0;
-        const c = memberClient(onA ? [a.url, b.url] : [b.url, a.url], room, members[j], { delay: 500, maxDelay: 5000 });
-        relayOf.set(c, onA ? 'a' : 'b');
-        batch.push(c);
+        const relay = j % 2 === 0 ? 'a' : 'b';
+        const [mine, other] = relay === 'a' ? [a.url, b.url] : [b.url, a.url];
+        const m: Member =
+          j < 2 * PROBES
+            ? { relay, identity: members[j], full: memberClient([mine, other], room, members[j], { delay: 500, maxDelay: 5000 }) }
+            : { relay, identity: members[j], light: new LightMember(mine, room, members[j]) };
+        if (m.light) lights.push(m.light);
+        if (m.full) clients.push(m.full);
+        batch.push(m);
       }
-      clients.push(...batch);
-      await Promise.all(batch.map((c) => c.proven()));
-      await waitFor('a batch to sync', () => batch.every((c) => c.records.size >= setup.length), Boolean, 120_000, 100);
+      all.push(...batch);
+      await waitFor('a batch to prove itself', () => batch.every((m) => (m.full ? m.full.link.member === m.identity.publicKey : m.light!.member)), Boolean, 120_000, 100);
+      await waitFor('full replicas to sync', () => batch.every((m) => !m.full || m.full.records.size >= setup.length), Boolean, 120_000, 100);
     }
-    const members_ = clients.slice(1);
-    log(`${members_.length} members connected and synced in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const replicas = all.filter((m) => m.full);
+    log(`${all.length} members connected (${replicas.length} full replicas) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
     const sentAt = new Map<string, { at: number; relay: 'a' | 'b' }>();
     const samples: number[] = [];
-    let probesA = 0;
-    let probesB = 0;
-    for (const c of members_) {
-      const relay = relayOf.get(c)!;
-      if ((relay === 'a' ? probesA++ : probesB++) >= PROBES) continue;
-      c.records.observe((event) => {
+    for (const m of replicas) {
+      m.full!.records.observe((event) => {
         const t = now();
         for (const k of event.keysChanged) {
           const sent = sentAt.get(k);
-          if (sent && sent.relay !== relay) samples.push(t - sent.at);
+          if (sent && sent.relay !== m.relay) samples.push(t - sent.at);
         }
       });
     }
@@ -114,34 +127,44 @@ export async function relayFigures(): Promise<void> {
     const rssBefore = rssMb(a.child.pid) + rssMb(b.child.pid);
     const start = now();
     const end = start + SECONDS * 1000;
+    const progress = setInterval(() => {
+      log(`  ${((now() - start) / 1000).toFixed(0)} s: ${written.length} written, ${samples.length} timed arrivals, relays' RSS ${(rssMb(a.child.pid) + rssMb(b.child.pid)).toFixed(0)} MB, this process's ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB`);
+    }, 10_000);
     // Each member writes every WRITE_EVERY_MS from a random offset: a steady cluster-wide rate.
     await Promise.all(
-      members_.map(async (c, i) => {
+      all.map(async (m, i) => {
         let next = start + Math.random() * WRITE_EVERY_MS;
         let n = 0;
         while (next < end) {
           await new Promise((r) => setTimeout(r, Math.max(0, next - now())));
-          const record = await sealRecord(members[i], { kind: 'thread', cid, ts: Date.now(), body: { title: `m${i} #${n++}`, body: 'Riding on Sunday?' } });
-          sentAt.set(record.id, { at: now(), relay: relayOf.get(c)! });
-          c.records.set(record.id, record);
+          const record = await sealRecord(m.identity, { kind: 'thread', cid, ts: Date.now(), body: { title: `m${i} #${n++}`, body: 'Riding on Sunday?' } });
+          sentAt.set(record.id, { at: now(), relay: m.relay });
+          if (m.full) m.full.records.set(record.id, record);
+          else m.light!.write(record.id, record);
           written.push(record.id);
           next += WRITE_EVERY_MS;
         }
       })
     );
+    clearInterval(progress);
     const writingSeconds = (now() - start) / 1000;
-    const missing = () => written.filter((id) => members_.some((c) => !c.records.has(id))).length;
-    const lost = await waitFor('every member to hold every record', missing, (n) => n === 0, 30_000, 500).catch(() => missing());
+    const missing = () => written.filter((id) => replicas.some((m) => !m.full!.records.has(id))).length;
+    log(`writing done; waiting for every full replica to hold all ${written.length} threads`);
+    const lost = await waitFor('every replica to hold every record', missing, (n) => n === 0, 60_000, 1_000).catch(() => missing());
+    const acked = all.reduce((n, m) => n + (m.light?.acked ?? 0), 0);
+    const received = all.reduce((n, m) => n + (m.light?.received ?? 0), 0);
+    log(`light members: ${acked} writes acknowledged, ${received} updates received (${(received / writingSeconds).toFixed(0)} per second)`);
     const rss = rssMb(a.child.pid) + rssMb(b.child.pid);
     samples.sort((x, y) => x - y);
     log(`${written.length} threads in ${writingSeconds.toFixed(1)} s, ${samples.length} timed arrivals; relays' RSS ${rssBefore.toFixed(0)} MB before writing, ${rss.toFixed(0)} MB after`);
-    log(`deliveries: ${((written.length * members_.length) / writingSeconds).toFixed(0)} per second to members`);
+    log(`fan-out: ${((written.length * all.length) / writingSeconds).toFixed(0)} deliveries per second to members`);
     emit('relay.fanout_p50_ms', percentile(samples, 50), 'ms');
     emit('relay.fanout_p95_ms', percentile(samples, 95), 'ms');
     emit('relay.updates_per_s', written.length / writingSeconds, 'updates/s');
-    emit('relay.rss_mb_per_1k_clients', rss / (members_.length / 1000), 'mb');
+    emit('relay.rss_mb_per_1k_clients', rss / (all.length / 1000), 'mb');
     emit('relay.lost_updates', lost, 'count');
   } finally {
+    lights.forEach((l) => l.close());
     clients.forEach((c) => c.destroy());
     await Promise.all([a.stop(), b.stop()]);
     await redis.stop();
