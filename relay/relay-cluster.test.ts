@@ -214,10 +214,11 @@ describe('what a relay refuses', () => {
       const r = await reply(members[7], 'while the disk is full');
       put(member, [r]);
       await waitFor('a disk_full refusal', () => member.link.refused.get('relay.disk_full') ?? 0, (n) => n > 0, 10_000);
-      expect(member.link.unsynced).toBeGreaterThan(0);
-      // Reads still work: a newcomer syncs the whole community through the full relay.
+      // Reads still work: a newcomer syncs the whole community through the full relay, without the refused write.
       const read = await readThrough(full.url, setup.map((x) => x.id));
       expect(read.has(genesis.id)).toBe(true);
+      expect(read.has(r.id)).toBe(false);
+      expect(disk(dataDir)).not.toContain(r.id);
       expect(full.output()).toContain('relay.disk_full');
     } finally {
       await full.stop();
