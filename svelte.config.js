@@ -9,6 +9,8 @@ export default {
     // SPA: every route falls back to index.html, which the service worker precaches.
     adapter: adapter({ pages: 'build', assets: 'build', fallback: 'index.html', strict: true }),
     alias: { $workers: 'workers' },
-    serviceWorker: { register: false }
+    serviceWorker: { register: false },
+    // The relay (Node, relay/) runs the app's gate: type-checked with the app.
+    typescript: { config: (config) => ({ ...config, include: [...config.include, '../relay/**/*.ts'] }) }
   }
 };

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { sveltekit } from '@sveltejs/kit/vite';
 import { defineConfig } from 'vitest/config';
 
-// y-webrtc and y-websocket read peers' messages with y-protocols/sync; this alias hands them our
+// y-webrtc and the Hocuspocus provider (relays) read peers' messages with y-protocols/sync; this alias hands them our
 // gated copy (src/lib/sync/gated-sync-protocol.ts) so every incoming update is filtered first.
 // Exact match only: the gated module itself imports lib0 and yjs, never `y-protocols/sync`.
 const gatedSync = { find: /^y-protocols\/sync$/, replacement: fileURLToPath(new URL('./src/lib/sync/gated-sync-protocol.ts', import.meta.url)) };
@@ -12,15 +12,15 @@ export default defineConfig({
   resolve: { alias: [gatedSync] },
   // Pre-bundling would copy the gated module into the providers' bundle, a second instance with its
   // own registry of gates: the providers are served as plain modules so they import the app's copy.
-  optimizeDeps: { exclude: ['y-webrtc', 'y-websocket'] },
+  optimizeDeps: { exclude: ['y-webrtc', '@hocuspocus/provider'] },
   // y-webrtc -> simple-peer expects Node globals in the browser.
   define: { global: 'globalThis' },
   worker: { format: 'es' },
   build: { target: 'es2022', chunkSizeWarningLimit: 800 },
   test: {
-    include: ['src/**/*.test.ts', 'workers/**/*.test.ts', 'scripts/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'workers/**/*.test.ts', 'scripts/**/*.test.ts', 'relay/**/*.test.ts'],
     environment: 'node',
     // Inlined so that the alias above reaches their imports in tests too (externals skip Vite).
-    server: { deps: { inline: ['y-webrtc', 'y-websocket'] } }
+    server: { deps: { inline: ['y-webrtc', '@hocuspocus/provider'] } }
   }
 });

@@ -6,8 +6,9 @@
 // Benchmarks never fail on a time. A sync figure whose end state is never reached is printed with
 // "value": null and an "error"; any other step that cannot be carried out fails the run.
 // The gate figures (gate.*) flood a page with one member's 20,000 threads from a Node peer (tests/bench/gate-figures.ts).
-// Usage: npm run bench [-- --no-build] [--rebuild] [--only se-bicycles-meta|generated-10k|sync|search|gate|crypto] [--no-sync]
-//        [--no-search] [--no-gate] [--no-crypto] [--no-analysis] [--port 4399]
+// The relay figures (relay.*) run 1,000 Node members on two relay processes and Redis (tests/bench/relay-figures.ts).
+// Usage: npm run bench [-- --no-build] [--rebuild] [--only se-bicycles-meta|generated-10k|sync|search|gate|crypto|relay] [--no-sync]
+//        [--no-search] [--no-gate] [--no-crypto] [--no-relay] [--no-analysis] [--port 4399]
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -54,10 +55,13 @@ const GATE_BASE = `http://127.0.0.1:${GATE_PORT}`;
 /** Restarts of the browser for the cold offline start; the median is reported. */
 const COLD_RUNS = 3;
 
-const only = args.includes('--only') ? (args[args.indexOf('--only') + 1] as DatasetName | 'sync' | 'search' | 'gate' | 'crypto') : null;
+const SECTIONS = ['sync', 'search', 'gate', 'crypto', 'relay'] as const;
+type Section = (typeof SECTIONS)[number];
+const only = args.includes('--only') ? (args[args.indexOf('--only') + 1] as DatasetName | Section) : null;
+const isSection = (name: string | null): name is Section => SECTIONS.includes(name as Section);
 const log = (line: string) => console.error(`[bench] ${line}`);
-if (only && only !== 'sync' && only !== 'search' && only !== 'gate' && only !== 'crypto' && !DATASETS.includes(only)) {
-  console.error(`--only takes one of ${[...DATASETS, 'sync', 'search', 'gate', 'crypto'].join(', ')}`);
+if (only && !isSection(only) && !DATASETS.includes(only)) {
+  console.error(`--only takes one of ${[...DATASETS, ...SECTIONS].join(', ')}`);
   process.exit(2);
 }
 const runSync = (only === null || only === 'sync') && !args.includes('--no-sync');
@@ -183,7 +187,7 @@ async function benchDataset(name: DatasetName, file: string, first: boolean) {
 
 async function main() {
   const started = Date.now();
-  const names = only === 'sync' || only === 'search' || only === 'gate' || only === 'crypto' ? [] : only ? [only] : DATASETS;
+  const names = isSection(only) ? [] : only ? [only] : DATASETS;
   const datasets = [];
   for (const name of names) datasets.push(await ensureDataset(name, { log }));
   const syncData = runSync ? await ensureDataset(SE_DATA_NAME, { log }) : null;
@@ -205,7 +209,7 @@ async function main() {
     emit(`rules.evaluate_all_ms${suffix(meta.name)}`, rules.medianMs, 'ms', meta.name);
   }
 
-  ensureBuild();
+  if (only !== 'relay') ensureBuild();
   const app = datasets.length || syncData || runGate ? snapshotApp() : null;
   try {
     if (app && datasets.length) {
@@ -251,6 +255,16 @@ async function main() {
     const child = spawnSync(process.execPath, ['--import', 'tsx', 'tests/bench/crypto-figures.ts'], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
     for (const line of child.stdout.split('\n')) if (line.startsWith('{')) console.log(line);
     if (child.status !== 0) log(`crypto figures failed (exit ${child.status}): ${child.stderr.slice(-500)}`);
+  }
+  // Relay cluster figures (relay.*): its own process, for a heap that holds 1,000 members' documents.
+  if ((only === null || only === 'relay') && !args.includes('--no-relay')) {
+    const child = spawnSync(process.execPath, ['--max-old-space-size=8192', '--import', 'tsx', 'tests/bench/relay-figures.ts'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      maxBuffer: 16 * 1024 * 1024
+    });
+    for (const line of child.stdout.split('\n')) if (line.startsWith('{')) console.log(line);
+    if (child.status !== 0) log(`relay figures failed (exit ${child.status})`);
   }
   // Search figures (search.*): the generated community grown to 50,000 posts (tests/bench/search-figures.ts).
   if ((only === null || only === 'search') && !args.includes('--no-search')) await searchFigures({ emit, log });

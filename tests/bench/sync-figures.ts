@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WebsocketProvider } from 'y-websocket';
+import { RelayLink } from '../../src/lib/sync/relay-client';
 import * as Y from 'yjs';
 import { sha256, toBase64Url } from '../../src/lib/crypto/encoding';
 import { DEMO_CREATOR } from '../../scripts/data/community-plan';
@@ -65,7 +65,7 @@ export interface SyncBenchOptions {
 
 const DATA: Data = 'se-bicycles-meta';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-/** Node 20 has no WebSocket; y-websocket takes the `ws` package's (untyped here). */
+/** Node 20 has no WebSocket; the relay client takes the `ws` package's (untyped here). */
 const NodeWebSocket = createRequire(import.meta.url)('ws') as typeof globalThis.WebSocket;
 
 /** The creator of the real community on a fresh device, holding its data, with sync on. */
@@ -237,10 +237,10 @@ async function relayRoom(cid: string, secret: string): Promise<string> {
   return toBase64Url(await sha256(new TextEncoder().encode(`hearth-relay:${cid}:${secret}`)));
 }
 
-/** Connects to the relay as a plain Yjs client and waits (up to `timeoutMs`) until it holds every one of `ids`; returns the ids it lacks. */
+/** Connects to the relay as a reader (no member key) and waits (up to `timeoutMs`) until it holds every one of `ids`; returns the ids it lacks. */
 async function missingOnRelay(url: string, room: string, ids: readonly string[], timeoutMs: number): Promise<string[]> {
   const doc = new Y.Doc();
-  const provider = new WebsocketProvider(url, room, doc, { WebSocketPolyfill: NodeWebSocket });
+  const provider = new RelayLink({ addresses: [url], room, doc, identity: () => null, WebSocketPolyfill: NodeWebSocket });
   try {
     const map = doc.getMap('records');
     const missing = () => ids.filter((id) => !map.has(id));

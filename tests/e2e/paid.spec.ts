@@ -103,7 +103,7 @@ test('a Gold thread is sealed: the Gold member reads it, the free member sees a 
     expect(aliceStored).toContain('sealed'); // the document holds sealed records…
     expect(aliceStored).not.toContain('OPEN words for everyone'); // …and no content in clear
     expect(aliceStored).not.toContain(token);
-    // Nor on the relay's disk (its LevelDB files, of this and earlier runs): it stores the genesis in
+    // Nor on the relay's disk (its snapshot and log files, of this and earlier runs): it stores the genesis in
     // clear (the community's name is there), the Gold words never.
     // Alice's profile (in clear) is written after her Gold thread over the same relay connection: once
     // the relay holds it, it holds the thread too.

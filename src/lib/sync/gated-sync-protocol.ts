@@ -1,5 +1,5 @@
 // y-protocols/sync with a gate on every incoming update: vite.config.ts aliases `y-protocols/sync`
-// here, so y-webrtc and y-websocket read peers' messages through it. Same API and wire format.
+// here, so y-webrtc and the Hocuspocus provider (relays) read peers' messages through it. Same API and wire format.
 // For a document with a registered gate an update is filtered (junk roots and nested types become
 // GC, see update-filter.ts), cut into pieces and applied one piece per macrotask through a FIFO, so a
 // 20,000-record flood never holds the main thread; unreadable messages are counted, never thrown.

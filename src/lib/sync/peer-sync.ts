@@ -1,8 +1,8 @@
 // Connects one community's document to its peers: y-webrtc (the mesh, keyed by the community
 // scope's newest epoch, and the lobby of core records keyed by the room secret: see mesh.ts and
-// lobby.ts; BroadcastChannel between tabs, see tab-sync.ts) and, when configured, a relay running
-// a Yjs websocket server. Presence travels in the mesh's awareness, signed (crypto/presence);
-// records only travel in the documents.
+// lobby.ts; BroadcastChannel between tabs, see tab-sync.ts) and, when configured, the community's
+// relays (relay-client.ts: Hocuspocus, membership challenge, failover across addresses). Presence
+// travels in the mesh's awareness, signed (crypto/presence); records only travel in the documents.
 import { Room, WebrtcProvider } from 'y-webrtc';
 import { Awareness } from 'y-protocols/awareness';
 // The same simple-peer build y-webrtc uses: patched so that histories past 256 KiB cross the channel.
@@ -10,8 +10,7 @@ import SimplePeer from 'simple-peer/simplepeer.min.js';
 import { installChunking } from './webrtc-chunking';
 import { installTabSync } from './tab-sync';
 import { guardedWebSocket } from './relay-socket';
-import { WebsocketProvider } from 'y-websocket';
-import { sha256, toBase64Url } from '../crypto/encoding';
+import { RelayLink, relayAddresses, relayRoomName } from './relay-client';
 import type { CommunityDoc } from './community-doc';
 import type { Identity } from '../crypto/identity';
 import { PRESENCE_REFRESH_MS, signPresence } from '../crypto/presence';
@@ -75,10 +74,7 @@ function isLocal(url: string): boolean {
   return /^wss?:\/\/(localhost|127\.|\[::1\])/.test(url);
 }
 
-/** The relay's room name is derived from the secret, so knowing the community id alone finds nothing there. */
-export async function relayRoomName(cid: string, secret: string): Promise<string> {
-  return toBase64Url(await sha256(new TextEncoder().encode(`hearth-relay:${cid}:${secret}`)));
-}
+export { relayRoomName };
 
 export class PeerSync {
   status: SyncStatus = { connected: false, peers: 0, relayConnected: false, online: [], unverified: 0, lastSyncAt: null, paused: false };
@@ -87,7 +83,7 @@ export class PeerSync {
   #meshes = new Map<string, Mesh>();
   #current: string | null = null;
   #lobby: { provider: WebrtcProvider; core: CoreLobby } | null = null;
-  #relay: WebsocketProvider | null = null;
+  #relay: RelayLink | null = null;
   #detach: (() => void)[] = [];
   #identity: Identity | null;
   #member: string | null;
@@ -122,6 +118,7 @@ export class PeerSync {
     this.#member = identity.publicKey;
     void this.#announce();
     this.#schedulePlan(); // a creator's or admin's device also serves the lobby
+    this.#relay?.prove();
   }
 
   async start(): Promise<void> {
@@ -158,20 +155,24 @@ export class PeerSync {
     await this.#replan();
     this.#detach.push(serveChunks(this.community.cid, this.community.db, () => this.meshPeers()));
 
-    if (this.settings.relay) {
+    const addresses = relayAddresses(this.settings.relay);
+    if (addresses.length) {
       const room = await relayRoomName(this.community.cid, this.settings.secret);
-      const relay = new WebsocketProvider(this.settings.relay, room, doc, {
+      if (this.#destroyed) return;
+      this.#relay = new RelayLink({
+        addresses,
+        room,
+        doc,
         awareness: this.#awareness,
-        maxBackoffTime: 10_000,
-        WebSocketPolyfill: guardedWebSocket(doc)
+        identity: () => this.#identity,
+        WebSocketPolyfill: guardedWebSocket(doc),
+        onStatus: (connected) => {
+          if (connected) void this.#announce();
+          this.#update();
+        },
+        onSynced: () => this.#update()
       });
-      relay.on('status', ({ status }: { status: string }) => {
-        if (status === 'connected') void this.#announce();
-        this.#update();
-      });
-      relay.on('sync', () => this.#update());
-      this.#relay = relay;
-      if (this.status.paused) relay.disconnect();
+      if (this.status.paused) this.#relay.disconnect();
     }
     this.#update();
   }
@@ -368,7 +369,7 @@ export class PeerSync {
       peers: current ? count(current) : count(lobby),
       lobbyPeers: count(lobby),
       waitingForKey: !this.#plan.legacy && this.#plan.waitingForKey,
-      relayConnected: !!this.#relay?.wsconnected,
+      relayConnected: !!this.#relay?.connected,
       ...(this.#meshes.size ? this.#roster.sort(this.#awareness.getStates(), this.#awareness.clientID, Date.now()) : { online: [], unverified: 0 })
     };
     for (const listener of this.listeners) listener(this.status);

@@ -41,16 +41,16 @@ export interface FilterOptions {
 }
 
 // Content refs of the v1 encoding (yjs structs/Item.js `contentRefs`).
-const CONTENT_DELETED = 1;
+export const CONTENT_DELETED = 1;
 const CONTENT_JSON = 2;
 const CONTENT_BINARY = 3;
 const CONTENT_STRING = 4;
 const CONTENT_EMBED = 5;
 const CONTENT_FORMAT = 6;
 const CONTENT_TYPE = 7;
-const CONTENT_ANY = 8;
+export const CONTENT_ANY = 8;
 const CONTENT_DOC = 9;
-const SKIP = 10;
+export const SKIP = 10;
 const TYPE_XML_ELEMENT = 3;
 const TYPE_XML_HOOK = 5;
 
@@ -161,7 +161,7 @@ function readKind(d: decoding.Decoder): string | null {
 }
 
 /** Reads an item's content; returns its length in clock units. */
-function skipContent(d: decoding.Decoder, ref: number): number {
+export function skipContent(d: decoding.Decoder, ref: number): number {
   switch (ref) {
     case CONTENT_DELETED:
       return decoding.readVarUint(d);
@@ -246,7 +246,7 @@ class PieceWriter {
   }
 }
 
-function gcBytes(length: number): Uint8Array {
+export function gcBytes(length: number): Uint8Array {
   const e = encoding.createEncoder();
   encoding.writeUint8(e, 0);
   encoding.writeVarUint(e, length);

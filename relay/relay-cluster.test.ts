@@ -1,0 +1,227 @@
+// Two relay processes on one Redis (Debian's redis-server), on loopback, with member clients on
+// both: convergence, a relay killed while 200 members write, Redis restarted, a full disk, and
+// clients that may not write (forged and junk updates, no member key).
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { randomId } from '../src/lib/crypto/encoding';
+import { sealRecord } from '../src/lib/crypto/record-seal';
+import type { Identity } from '../src/lib/crypto/identity';
+import type { AnyRecord, SignedRecord } from '../src/lib/domain/record';
+import { relayRoomName } from '../src/lib/sync/relay-client';
+import { inviteKey, joinBody, newCommunity, newMember } from '../tests/unit/community-fixture';
+import { memberClient, startRedis, startRelayProcess, waitFor, type MemberClient, type Proc } from './local-cluster';
+
+let redis: Proc;
+let a: Awaited<ReturnType<typeof startRelayProcess>>;
+let b: Awaited<ReturnType<typeof startRelayProcess>>;
+const clients: MemberClient[] = [];
+
+let creator: Identity;
+let genesis: SignedRecord<'genesis'>;
+let cid: string;
+let room: string;
+let setup: AnyRecord[];
+let members: Identity[];
+
+const client = (addresses: string[], identity: Identity | null) => {
+  const c = memberClient(addresses, room, identity);
+  clients.push(c);
+  return c;
+};
+
+let ts = 1_700_000_100_000;
+const reply = (author: Identity, text: string) =>
+  sealRecord(author, { kind: 'thread', cid, ts: ts++, body: { title: text, body: text } });
+
+const put = (c: MemberClient, records: AnyRecord[]) => c.doc.transact(() => records.forEach((r) => c.records.set(r.id, r)));
+const holdsAll = (c: MemberClient, ids: string[]) => ids.every((id) => c.records.has(id));
+/** Every record file of a relay's data directory, as text (the relay's whole disk). */
+const disk = (dir: string) => readdirSync(dir).map((f) => readFileSync(join(dir, f)).toString('latin1')).join('\n');
+
+/** Reads a room through a relay as a newcomer does (no key) and returns the record ids it holds. */
+async function readThrough(url: string, expectIds: string[] = []): Promise<Set<string>> {
+  const reader = client([url], null);
+  await waitFor('a reader to sync', () => reader.link.provider.isSynced && holdsAll(reader, expectIds), Boolean, 15_000);
+  const ids = new Set([...reader.records.keys()]);
+  reader.destroy();
+  return ids;
+}
+
+beforeAll(async () => {
+  redis = await startRedis();
+  const url = `redis://127.0.0.1:${redis.port}`;
+  [a, b] = await Promise.all([startRelayProcess({ redis: url, name: 'relay-a' }), startRelayProcess({ redis: url, name: 'relay-b' })]);
+  creator = await newMember();
+  genesis = await newCommunity(creator);
+  cid = genesis.id;
+  room = await relayRoomName(cid, randomId(32));
+  members = await Promise.all(Array.from({ length: 200 }, () => newMember()));
+  const invite = await sealRecord(creator, {
+    kind: 'invite',
+    cid,
+    ts: 1_700_000_000_500,
+    body: { role: 'member', expiresAt: null, maxUses: null, label: 'all', nonce: 'n', ...inviteKey() }
+  });
+  const joins = await Promise.all(members.map((m, i) => sealRecord(m, { kind: 'join', cid, ts: 1_700_000_001_000 + i, body: joinBody(invite, m) })));
+  setup = [genesis, invite, ...joins];
+  // The creator opens the room on relay A.
+  const first = client([a.url], creator);
+  await first.proven();
+  put(first, setup);
+  await waitFor('the creator’s records acknowledged', () => first.link.unsynced, (n) => n === 0, 15_000);
+}, 60_000);
+
+afterAll(async () => {
+  clients.forEach((c) => c.destroy());
+  await Promise.all([a?.stop(), b?.stop(), redis?.stop()]);
+});
+
+describe('a relay cluster on Redis', () => {
+  it('members on two relays write and every member ends with every record', async () => {
+    const onA = client([a.url], members[0]);
+    const onB = client([b.url], members[1]);
+    await Promise.all([onA.proven(), onB.proven()]);
+    const fromA = await reply(members[0], 'from A');
+    const fromB = await reply(members[1], 'from B');
+    put(onA, [fromA]);
+    put(onB, [fromB]);
+    const all = [...setup.map((r) => r.id), fromA.id, fromB.id];
+    await waitFor('both members to converge', () => holdsAll(onA, all) && holdsAll(onB, all), Boolean, 15_000);
+    expect(onA.records.toJSON()).toEqual(onB.records.toJSON());
+    expect(onB.records.get(fromA.id)).toEqual(fromA);
+  }, 30_000);
+
+  it('killing one relay while 200 members write loses no acknowledged record, and the restarted relay reloads what it acknowledged', async () => {
+    const writers = members.map((m, i) => client(i % 2 ? [b.url, a.url] : [a.url, b.url], m));
+    await Promise.all(writers.map((w) => w.proven()));
+    const written: string[] = [];
+    const acked: string[] = [];
+    const ackedByA: string[] = [];
+    let killed = false;
+    const rounds = 4;
+    const write = async (w: MemberClient, i: number) => {
+      for (let round = 0; round < rounds; round++) {
+        const r = await reply(members[i], `w${i} r${round}`);
+        const via = w.link.address;
+        put(w, [r]);
+        written.push(r.id);
+        // Acknowledged = the relay said it stored this update (SyncStatus), on the same connection.
+        const ok = await waitFor('ack', () => w.link.unsynced === 0 && w.link.connected, Boolean, 2_000).then(() => true, () => false);
+        if (ok && w.link.address === via) {
+          acked.push(r.id);
+          if (via === a.url && !killed) ackedByA.push(r.id);
+        }
+        await new Promise((res) => setTimeout(res, 150));
+      }
+    };
+    const writing = Promise.all(writers.map((w, i) => write(w, i)));
+    await new Promise((res) => setTimeout(res, 400));
+    killed = true;
+    await a.stop('SIGKILL');
+    await writing;
+    const survivors = [...writers];
+    await waitFor('every member to hold every acknowledged record', () => survivors.every((w) => holdsAll(w, acked)), Boolean, 30_000, 200);
+    await waitFor('every member to hold every record written', () => survivors.every((w) => holdsAll(w, written)), Boolean, 30_000, 200);
+    expect(acked.length).toBeGreaterThan(written.length / 2);
+    expect(ackedByA.length).toBeGreaterThan(0);
+    const onB = await readThrough(b.url, written);
+    expect(written.filter((id) => !onB.has(id))).toEqual([]);
+    // Relay A comes back on its own disk: what it acknowledged before the kill is there.
+    a = await startRelayProcess({ port: a.port, dataDir: a.dataDir, redis: `redis://127.0.0.1:${redis.port}`, name: 'relay-a' });
+    const onA = await readThrough(a.url, ackedByA);
+    expect(ackedByA.filter((id) => !onA.has(id))).toEqual([]);
+    writers.forEach((w) => w.destroy());
+  }, 60_000);
+
+  it('after Redis restarts, a write on one relay reaches members on the other', async () => {
+    const onA = client([a.url], members[2]);
+    const onB = client([b.url], members[3]);
+    await Promise.all([onA.proven(), onB.proven()]);
+    await redis.stop();
+    redis = await startRedis(redis.port);
+    const r = await reply(members[2], 'after the Redis restart');
+    put(onA, [r]);
+    await waitFor('the record to cross to relay B', () => onB.records.has(r.id), Boolean, 15_000).catch((e) => {
+      console.log(a.output(), b.output());
+      throw e;
+    });
+    expect(onB.records.get(r.id)).toEqual(r);
+  }, 30_000);
+});
+
+describe('what a relay refuses', () => {
+  it('forged, junk and non-member records from a member are refused: not stored, not fanned out', async () => {
+    const hostile = client([a.url], members[4]);
+    const watcher = client([b.url], members[5]);
+    await Promise.all([hostile.proven(), watcher.proven()]);
+    const honest = await reply(members[4], 'honest');
+    const forged = { ...(await reply(members[4], 'forged')), body: { title: 'FORGED-TEXT', body: 'x' } };
+    const stranger = await newMember();
+    const outsider = await reply(stranger, 'OUTSIDER-TEXT');
+    const twin = { ...(await reply(members[4], 'twin')), extra: undefined };
+    hostile.doc.transact(() => {
+      hostile.records.set(honest.id, honest);
+      hostile.records.set(forged.id, forged);
+      hostile.records.set(outsider.id, outsider);
+      hostile.records.set(twin.id, twin);
+      hostile.records.set('not-an-id', { kind: 'thread', junk: 'JUNK-VALUE' });
+      hostile.doc.getArray('junk-root').push(['JUNK-ROOT-TEXT']);
+      hostile.records.set('nested', new Y.Map([['x', 'NESTED-TEXT']]));
+    });
+    await waitFor('the watcher to receive the honest record', () => watcher.records.has(honest.id), Boolean, 15_000);
+    await waitFor('the relay to report what it refused', () => hostile.link.dropped + hostile.link.held, (n) => n >= 4, 5_000);
+    await new Promise((r) => setTimeout(r, 500));
+    for (const id of [forged.id, outsider.id, twin.id, 'not-an-id', 'nested']) expect(watcher.records.has(id)).toBe(false);
+    expect(watcher.doc.share.has('junk-root')).toBe(false);
+    const stored = await readThrough(a.url, [honest.id]);
+    for (const id of [forged.id, outsider.id, twin.id, 'not-an-id', 'nested']) expect(stored.has(id)).toBe(false);
+    for (const text of ['FORGED-TEXT', 'OUTSIDER-TEXT', 'JUNK-VALUE', 'JUNK-ROOT-TEXT', 'NESTED-TEXT']) {
+      expect(disk(a.dataDir)).not.toContain(text);
+      expect(disk(b.dataDir)).not.toContain(text);
+    }
+  }, 30_000);
+
+  it('a client without a member key cannot write: a stranger’s key and no key are both refused', async () => {
+    const stranger = await newMember();
+    const outsider = client([a.url], stranger);
+    const anonymous = client([b.url], null);
+    await outsider.proven();
+    await waitFor('the anonymous reader to sync', () => anonymous.link.provider.isSynced, Boolean, 10_000);
+    const byStranger = await reply(stranger, 'STRANGER-TEXT');
+    // A member's valid record sent by a client that is no member is refused too: the writer must prove membership.
+    const relayed = await reply(members[6], 'RELAYED-BY-ANONYMOUS');
+    put(outsider, [byStranger]);
+    put(anonymous, [relayed]);
+    await waitFor('refusals', () => [outsider.link.refused.get('relay.not_member'), anonymous.link.refused.get('relay.no_proof')], (r) => r.every((n) => (n ?? 0) > 0), 10_000);
+    const stored = await readThrough(a.url);
+    expect(stored.has(byStranger.id)).toBe(false);
+    expect(stored.has(relayed.id)).toBe(false);
+    expect(disk(a.dataDir) + disk(b.dataDir)).not.toContain('STRANGER-TEXT');
+  }, 30_000);
+
+  it('a relay whose disk is full refuses writes with relay.disk_full and keeps serving reads', async () => {
+    // A disk that is already full: 20 KB of other files under a 10 KB quota.
+    const dataDir = mkdtempSync(join(tmpdir(), 'hearth-relay-full-'));
+    writeFileSync(join(dataDir, 'other-files'), new Uint8Array(20_000));
+    const full = await startRelayProcess({ dataDir, redis: `redis://127.0.0.1:${redis.port}`, maxDataMb: 0.01, name: 'relay-full' });
+    try {
+      const member = client([full.url], members[7]);
+      await member.proven();
+      await waitFor('the member to read the community through the full relay', () => holdsAll(member, setup.map((r) => r.id)), Boolean, 15_000);
+      const r = await reply(members[7], 'while the disk is full');
+      put(member, [r]);
+      await waitFor('a disk_full refusal', () => member.link.refused.get('relay.disk_full') ?? 0, (n) => n > 0, 10_000);
+      // Reads still work: a newcomer syncs the whole community through the full relay, without the refused write.
+      const read = await readThrough(full.url, setup.map((x) => x.id));
+      expect(read.has(genesis.id)).toBe(true);
+      expect(read.has(r.id)).toBe(false);
+      expect(disk(dataDir)).not.toContain(r.id);
+      expect(full.output()).toContain('relay.disk_full');
+    } finally {
+      await full.stop();
+    }
+  }, 40_000);
+});

@@ -1,0 +1,295 @@
+// A Hearth relay: Hocuspocus with the app's gate in front of every write, a disk of its own, and
+// (given a Redis address) Redis pub/sub so several relay processes serve the same rooms.
+//
+// Every sync message that carries an update is taken out of Hocuspocus' hands (its type byte is
+// turned into a no-op) and judged by the room's RoomGate; what passes is appended to disk, applied
+// to the document (which fans it out to the room's connections and, through Redis, to the other
+// relays) and only then acknowledged. A connection writes only after it signed the relay's
+// challenge with a member key (crypto/relay-proof.ts); reading needs only the room name, which is
+// derived from the room secret.
+import { Server, OutgoingMessage, type Connection, type Document } from '@hocuspocus/server';
+import { Redis } from '@hocuspocus/extension-redis';
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import * as Y from 'yjs';
+import { checkProof, newChallenge, readProofMessage, type RelayChallenge, type RelayNotice } from '../src/lib/crypto/relay-proof';
+import { DEFAULT_LIMITS, RateLimiter, type RateLimits } from './rate-limit';
+import { RoomGate } from './room-gate';
+import { RoomStore } from './room-store';
+
+export interface RelayOptions {
+  port: number;
+  host?: string;
+  dataDir: string;
+  /** redis://host:port — several relays on one Redis serve the same rooms. */
+  redis?: string | null;
+  /** Refuse writes once the data directory holds this many bytes (0: the disk's own limit). */
+  maxDataBytes?: number;
+  limits?: RateLimits;
+  /** Name of this relay in logs and Redis messages. */
+  name?: string;
+  log?: (line: string) => void;
+}
+
+export interface RelayCounters {
+  accepted: number;
+  dropped: number;
+  held: number;
+  refused: Record<string, number>;
+}
+
+/** Hocuspocus message types (its wire format). */
+const SYNC = 0;
+const AWARENESS = 1;
+const QUERY_AWARENESS = 3;
+const SYNC_REPLY = 4;
+const STATELESS = 5;
+const BROADCAST_STATELESS = 6;
+const SYNC_STEP1 = 0;
+
+const MAX_AWARENESS_BYTES = 64 * 1024;
+const MAX_STATELESS_BYTES = 4 * 1024;
+/** Refusals a connection may collect before the relay closes it. */
+const MAX_STRIKES = 50;
+
+const GATE = Symbol('hearth-gate');
+const DISK = Symbol('hearth-disk');
+
+interface ConnectionState {
+  challenge: RelayChallenge;
+  key: string | null;
+  limiter: RateLimiter;
+  strikes: number;
+}
+
+/** What RedisFanOut uses of the extension's private members. */
+interface RedisInternals {
+  pub: { publish: (channel: string, message: Buffer) => Promise<unknown> };
+  pubKey: (documentName: string) => string;
+  encodeMessage: (message: Uint8Array) => Buffer;
+  publishFirstSyncStep: (documentName: string, document: Document) => Promise<unknown>;
+  redisTransactionOrigin: string;
+}
+
+/**
+ * Each relay keeps its own copy on its own disk: Redis carries updates, never a storage lock. A
+ * change is published as the update itself (one hop; the extension's default publishes a state
+ * vector and waits for the other relays to ask, three hops). Sync step 1 still goes out when a
+ * room loads, when Redis comes back and every 30 s, so a relay that missed a message catches up.
+ */
+class RedisFanOut extends Redis {
+  override async onStoreDocument(): Promise<void> {}
+  override async afterStoreDocument(): Promise<void> {}
+
+  get #internals(): RedisInternals {
+    return this as unknown as RedisInternals;
+  }
+
+  override async onChange(data: { documentName: string; update: Uint8Array; transactionOrigin: unknown }): Promise<void> {
+    const self = this.#internals;
+    if (data.transactionOrigin === self.redisTransactionOrigin) return;
+    // As sync step 2: the receiving extension applies step 2 under its Redis origin (an "update" message it would apply under none, and publish again).
+    const message = new OutgoingMessage(data.documentName).createSyncMessage();
+    encoding.writeVarUint(message.encoder, 1);
+    encoding.writeVarUint8Array(message.encoder, data.update);
+    await self.pub.publish(self.pubKey(data.documentName), self.encodeMessage(message.toUint8Array()));
+  }
+
+  /** Asks the other relays for what this one lacks of every loaded room. */
+  heal(documents: Map<string, Document>): void {
+    for (const [name, document] of documents) void this.#internals.publishFirstSyncStep(name, document).catch(() => {});
+  }
+}
+
+export async function startRelay(options: RelayOptions): Promise<{ port: number; counters: RelayCounters; close: () => Promise<void> }> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const store = new RoomStore(options.dataDir, options.maxDataBytes ?? 0);
+  const gates = new WeakMap<Y.Doc, RoomGate>();
+  const states = new WeakMap<Connection, ConnectionState>();
+  /** Per room, the judge → append → apply chain: one update at a time, in arrival order. */
+  const queues = new Map<string, Promise<void>>();
+  const resyncs = new Map<string, ReturnType<typeof setTimeout>>();
+  const counters: RelayCounters = { accepted: 0, dropped: 0, held: 0, refused: {} };
+  const limits = options.limits ?? DEFAULT_LIMITS;
+
+  const stateOf = (connection: Connection): ConnectionState => {
+    let state = states.get(connection);
+    if (!state) states.set(connection, (state = { challenge: newChallenge(), key: null, limiter: new RateLimiter(limits), strikes: 0 }));
+    return state;
+  };
+  const gateOf = (document: Document): RoomGate => {
+    let gate = gates.get(document);
+    if (!gate) gates.set(document, (gate = new RoomGate(document)));
+    return gate;
+  };
+  const notify = (connection: Connection, notice: Omit<RelayNotice, 't'>) => connection.sendStateless(JSON.stringify({ t: 'hearth-relay', ...notice }));
+  const ack = (connection: Connection, saved: boolean) => connection.send(new OutgoingMessage(connection.document.name).writeSyncStatus(saved).toUint8Array());
+  const askForSync = (connection: Connection) => connection.send(new OutgoingMessage(connection.document.name).createSyncMessage().writeFirstSyncStepFor(connection.document).toUint8Array());
+  const debug = process.env.HEARTH_RELAY_DEBUG ? log : () => {};
+  const refuse = (connection: Connection, reason: string) => {
+    debug(`relay: refused ${reason} from ${stateOf(connection).key?.slice(0, 8) ?? 'no key'}`);
+    counters.refused[reason] = (counters.refused[reason] ?? 0) + 1;
+    const state = stateOf(connection);
+    state.strikes++;
+    ack(connection, false);
+    notify(connection, { refused: reason });
+    if (state.strikes > MAX_STRIKES) connection.close({ code: 4429, reason: `too many refused messages (${reason})` });
+  };
+
+  /** After the authority changed, clients are asked again for what the relay held back. */
+  const scheduleResync = (document: Document) => {
+    if (resyncs.has(document.name)) return;
+    resyncs.set(
+      document.name,
+      setTimeout(() => {
+        resyncs.delete(document.name);
+        const gate = gates.get(document);
+        if (!gate?.resyncDue()) return;
+        gate.resynced();
+        document.getConnections().forEach((c) => askForSync(c));
+      }, 1000)
+    );
+  };
+
+  const judgeAndApply = async (connection: Connection, document: Document, update: Uint8Array) => {
+    const state = stateOf(connection);
+    const judged = await gateOf(document).judge(update, state.key);
+    if (!judged.ok) return refuse(connection, judged.reason);
+    debug(`relay: ${state.key?.slice(0, 8)} update ${update.length} B → ${judged.update?.length ?? 0} B, dropped ${judged.dropped}, held ${judged.held}, junk ${judged.junk}`);
+    counters.dropped += judged.dropped + judged.junk;
+    counters.held += judged.held;
+    if (judged.update) {
+      const stored = store.append(document.name, judged.update);
+      if (!stored.ok) {
+        log(`relay: refusing a write to ${document.name}: ${stored.reason} (${stored.detail})`);
+        return refuse(connection, stored.reason);
+      }
+      Y.applyUpdate(document, judged.update, GATE);
+      counters.accepted++;
+    }
+    ack(connection, judged.held === 0);
+    if (judged.dropped || judged.held || judged.junk) notify(connection, { dropped: judged.dropped + judged.junk, held: judged.held });
+  };
+
+  const fanOut = options.redis
+    ? new RedisFanOut({
+        ...redisAddress(options.redis),
+        identifier: options.name ?? `relay-${options.port}-${process.pid}`,
+        prefix: 'hearth-relay',
+        // Reconnect every ≤ 2 s while Redis is away. No ready check: after Redis restarts, ioredis'
+        // INFO can race the resubscription and fail with "Connection in subscriber mode".
+        options: { retryStrategy: (times: number) => Math.min(200 * times, 2000), maxRetriesPerRequest: null, enableReadyCheck: false, disableClientInfo: true }
+      })
+    : null;
+  const server = new Server(
+    {
+      name: options.name ?? `relay-${options.port}`,
+      port: options.port,
+      address: options.host ?? '0.0.0.0',
+      quiet: true,
+      stopOnSignals: false,
+      extensions: fanOut ? [fanOut] : [],
+
+      async onLoadDocument({ documentName, document }) {
+        if (!RoomStore.validRoom(documentName)) throw new Error('not a Hearth room');
+        for (const update of store.load(documentName)) Y.applyUpdate(document, update, DISK);
+        gateOf(document);
+      },
+
+      async connected({ connection }) {
+        connection.sendStateless(JSON.stringify(stateOf(connection).challenge));
+      },
+
+      async onStateless({ connection, payload, document }) {
+        const state = stateOf(connection);
+        const proof = await checkProof(readProofMessage(payload), document.name, state.challenge);
+        if (!proof.ok) return refuse(connection, proof.reason);
+        state.key = proof.key;
+        debug(`relay: ${proof.key.slice(0, 8)} proved itself on ${document.name.slice(0, 8)}`);
+        notify(connection, { member: proof.key });
+        // What the client sent before it proved itself was refused: ask for it again.
+        askForSync(connection);
+      },
+
+      async beforeHandleMessage({ connection, document, update: data }) {
+        const state = stateOf(connection);
+        const d = decoding.createDecoder(data);
+        decoding.readVarString(d);
+        const typeAt = d.pos;
+        const type = decoding.readVarUint(d);
+        // Hocuspocus reads the same bytes after this hook: a message the relay handles itself (or
+        // refuses) becomes a QueryAwareness without a reply channel, which does nothing.
+        const neutralise = () => {
+          data[typeAt] = QUERY_AWARENESS;
+        };
+        if (!state.limiter.take(data.length)) {
+          neutralise();
+          if (type === SYNC || type === SYNC_REPLY) refuse(connection, 'relay.rate_limited');
+          return;
+        }
+        if (type === AWARENESS && data.length > MAX_AWARENESS_BYTES) return neutralise();
+        if (type === STATELESS && data.length > MAX_STATELESS_BYTES) return neutralise();
+        if (type === BROADCAST_STATELESS) return neutralise();
+        if (type !== SYNC && type !== SYNC_REPLY) return;
+        let update: Uint8Array;
+        try {
+          if (decoding.readVarUint(d) === SYNC_STEP1) return; // a read: Hocuspocus answers it
+          update = decoding.readVarUint8Array(d);
+        } catch {
+          neutralise();
+          return refuse(connection, 'update.malformed');
+        }
+        neutralise();
+        const room = document.name;
+        const run = (queues.get(room) ?? Promise.resolve()).then(() =>
+          judgeAndApply(connection, document, update).catch((error) => {
+            log(`relay: judging an update for ${room} failed: ${error}`);
+            refuse(connection, 'relay.internal');
+          })
+        );
+        queues.set(room, run);
+        void run.then(() => {
+          if (queues.get(room) === run) queues.delete(room);
+        });
+      },
+
+      async onChange({ document, documentName, update, transactionOrigin }) {
+        // Updates from the other relays (Redis) are kept on this relay's disk too.
+        if (transactionOrigin !== GATE && transactionOrigin !== DISK) {
+          const stored = store.append(documentName, update);
+          if (!stored.ok) log(`relay: could not keep an update from another relay for ${documentName}: ${stored.reason} (${stored.detail})`);
+        }
+        if (gates.get(document)?.resyncDue()) scheduleResync(document);
+      },
+
+      async onStoreDocument({ documentName, document }) {
+        const stored = store.compact(documentName, Y.encodeStateAsUpdate(document));
+        if (!stored.ok) log(`relay: snapshot of ${documentName} not written: ${stored.detail}`);
+      }
+    },
+    { maxPayload: 64 * 1024 * 1024 }
+  );
+  await server.listen();
+  let heal: ReturnType<typeof setInterval> | null = null;
+  if (fanOut) {
+    const documents = server.hocuspocus.documents;
+    heal = setInterval(() => fanOut.heal(documents), 30_000);
+    (fanOut.pub as unknown as { on: (e: string, f: () => void) => void }).on('ready', () => fanOut.heal(documents));
+  }
+  const address = server.httpServer.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  return {
+    port,
+    counters,
+    close: async () => {
+      for (const timer of resyncs.values()) clearTimeout(timer);
+      if (heal) clearInterval(heal);
+      await server.destroy();
+    }
+  };
+}
+
+function redisAddress(url: string): { host: string; port: number } {
+  const u = new URL(url.includes('://') ? url : `redis://${url}`);
+  return { host: u.hostname || '127.0.0.1', port: Number(u.port || 6379) };
+}

@@ -1,0 +1,105 @@
+// A relay's disk: per room a snapshot (the whole document, rewritten at most every few seconds) and
+// an append-only log of the updates applied since. An update a client sent is appended before it
+// is applied and acknowledged, so an acknowledged write survives the process being killed.
+//
+// A full disk (ENOSPC, or the operator's --max-data-mb) refuses writes with `relay.disk_full`;
+// reading never needs the disk beyond loading a room, so every connected client keeps reading.
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+
+export type StoreResult = { ok: true } | { ok: false; reason: 'relay.disk_full' | 'relay.disk_error'; detail: string };
+
+/** Room names are base64url hashes; anything else never reaches the disk. */
+const ROOM = /^[A-Za-z0-9_-]{1,128}$/;
+
+export class RoomStore {
+  #bytes = 0;
+
+  constructor(
+    readonly dir: string,
+    /** Refuse writes past this many bytes in `dir` (0: only the disk's own limit). */
+    readonly maxBytes = 0
+  ) {
+    mkdirSync(dir, { recursive: true });
+    for (const name of readdirSync(dir)) {
+      try {
+        this.#bytes += statSync(join(dir, name)).size;
+      } catch {
+        // a file removed meanwhile counts nothing
+      }
+    }
+  }
+
+  static validRoom(room: string): boolean {
+    return ROOM.test(room);
+  }
+
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  #paths(room: string) {
+    if (!ROOM.test(room)) throw new Error(`not a room name: ${room}`);
+    return { snapshot: join(this.dir, `${room}.snapshot`), log: join(this.dir, `${room}.log`) };
+  }
+
+  /** The snapshot and then every logged update, in order (a torn last entry is skipped). */
+  load(room: string): Uint8Array[] {
+    const { snapshot, log } = this.#paths(room);
+    const updates: Uint8Array[] = [];
+    if (existsSync(snapshot)) updates.push(new Uint8Array(readFileSync(snapshot)));
+    if (existsSync(log)) {
+      const d = decoding.createDecoder(new Uint8Array(readFileSync(log)));
+      try {
+        while (decoding.hasContent(d)) updates.push(decoding.readVarUint8Array(d));
+      } catch {
+        // the process died inside an append: what came before is whole
+      }
+    }
+    return updates;
+  }
+
+  #refuse(error: unknown): StoreResult {
+    const code = (error as NodeJS.ErrnoException)?.code;
+    return code === 'ENOSPC' || code === 'EDQUOT'
+      ? { ok: false, reason: 'relay.disk_full', detail: String(error) }
+      : { ok: false, reason: 'relay.disk_error', detail: String(error) };
+  }
+
+  /** Appends one update synchronously (so it is on disk before the caller acknowledges it). */
+  append(room: string, update: Uint8Array): StoreResult {
+    const e = encoding.createEncoder();
+    encoding.writeVarUint8Array(e, update);
+    const bytes = encoding.toUint8Array(e);
+    if (this.maxBytes && this.#bytes + bytes.length > this.maxBytes) {
+      return { ok: false, reason: 'relay.disk_full', detail: `data directory over ${this.maxBytes} bytes` };
+    }
+    try {
+      appendFileSync(this.#paths(room).log, bytes);
+      this.#bytes += bytes.length;
+      return { ok: true };
+    } catch (error) {
+      return this.#refuse(error);
+    }
+  }
+
+  /** Replaces the snapshot with `state` and empties the log (both synchronous: no append slips between). */
+  compact(room: string, state: Uint8Array): StoreResult {
+    const { snapshot, log } = this.#paths(room);
+    const before = (existsSync(snapshot) ? statSync(snapshot).size : 0) + (existsSync(log) ? statSync(log).size : 0);
+    if (this.maxBytes && this.#bytes - before + state.length > this.maxBytes) {
+      return { ok: false, reason: 'relay.disk_full', detail: `data directory over ${this.maxBytes} bytes` };
+    }
+    try {
+      writeFileSync(`${snapshot}.tmp`, state);
+      renameSync(`${snapshot}.tmp`, snapshot);
+      writeFileSync(log, new Uint8Array(0));
+      this.#bytes += state.length - before;
+      return { ok: true };
+    } catch (error) {
+      return this.#refuse(error);
+    }
+  }
+}
