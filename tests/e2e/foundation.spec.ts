@@ -212,7 +212,13 @@ test('on a 360 px phone in Chinese, nothing overflows and every control has an a
         return { unnamed, overflow: document.documentElement.scrollWidth - window.innerWidth };
       });
     for (const path of ['thread', 'feed', 'members', 'home', 'settings']) {
-      if (path === 'feed') await page.getByRole('link', { name: /读书会/ }).click();
+      if (path === 'feed') {
+        await page.getByRole('link', { name: /读书会/ }).click();
+        // The feed starts in the upper half of the first screen: the sections scroll sideways in one row.
+        const first = await page.getByTestId('thread-row').first().boundingBox();
+        // (313 px with the sections in one row; 513 px when they wrapped into rows of buttons.)
+        expect(first && first.y, 'the first thread row, from the top of a 740 px screen').toBeLessThan(420);
+      }
       if (path === 'members') await page.getByRole('link', { name: /成员与邀请/ }).click();
       if (path === 'home') await page.getByRole('link', { name: '首页' }).click();
       if (path === 'settings') await page.getByRole('link', { name: '设置' }).click();
