@@ -84,6 +84,9 @@ describe('the lobby', () => {
     const join = await sealRecord(bob.identity, { kind: 'join', cid, ts: Date.now(), body: joinBody(invite, bob.identity) });
     expect((await b.append(genesis)).ok).toBe(true);
     expect((await b.append(join)).ok).toBe(true);
+    // His profile goes with his join: adopted with it, though he is not a member yet.
+    const profile = await sealRecord(bob.identity, { kind: 'profile', cid, ts: Date.now() + 1, body: { name: 'Bob' } });
+    expect((await b.append(profile)).ok).toBe(true);
     const bobLobby = new CoreLobby(b);
     await bobLobby.open();
     // A hostile lobby peer offers content and a stranger's signed profile: neither is carried on.
@@ -97,6 +100,7 @@ describe('the lobby', () => {
     await Promise.all([aliceLobby.settled(), bobLobby.settled()]);
     await Promise.all([a.settled(), b.settled()]);
     expect(a.records.has(join.id)).toBe(true); // adopted by Alice's document
+    expect(a.records.has(profile.id)).toBe(true);
     expect(a.records.has(strangerProfile.id)).toBe(false);
     expect(aliceLobby.records.has(thread.id)).toBe(false);
 

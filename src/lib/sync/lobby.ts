@@ -51,7 +51,12 @@ export class CoreLobby {
     // The genesis is stored under its own id with an empty `cid`: fetched by key.
     const [genesis, rows] = await Promise.all([db.records.get(cid), recordsOfKinds(db, cid, [...CORE_KINDS] as AnyRecord['kind'][])]);
     this.#put([...(genesis ? [genesis] : []), ...rows].filter((r) => !r.held).map(sharedForm));
-    this.#off.push(this.community.onAccepted((records) => this.#put(records.filter((r) => CORE_KINDS.has(r.kind)))));
+    this.#off.push(
+      this.community.onAccepted((records) => {
+        this.#put(records.filter((r) => CORE_KINDS.has(r.kind)));
+        if (records.some((r) => AUTHORITY_KINDS.has(r.kind))) this.#adopting = this.#adopting.then(() => this.#retryWaiting()).catch((e) => console.error('lobby: adopting failed', e));
+      })
+    );
     const onChange = (event: Y.YMapEvent<unknown>) => {
       if (event.transaction.origin === OWN) return;
       const found: [string, unknown][] = [];
@@ -74,13 +79,26 @@ export class CoreLobby {
     const { db, cid } = this.community;
     const auth = await authorityOf(db, cid);
     const checked = await Promise.all(found.map(([key, value]) => (isExactJson(value) ? checkRecord(value, { cid, key }) : null)));
-    const good = checked
-      .filter((c) => c?.ok)
-      .map((c) => (c as { value: AnyRecord }).value)
-      // Only a known member's records, or a join (its invite proof is checked by the gate): a stranger's
-      // validly signed records are not carried into the mesh by this device.
-      .filter((r) => r.kind === 'join' || r.kind === 'genesis' || !auth || auth.members.has(r.author) || r.author === auth.creator);
-    this.community.adopt(good);
+    const valid = checked.filter((c) => c?.ok).map((c) => (c as { value: AnyRecord }).value);
+    // Only a known member's records, or a join (its invite proof is checked by the gate) and what its
+    // author sent with it (a newcomer's profile): a stranger's validly signed records are not carried
+    // into the mesh by this device. Records held back are looked at again when a join is accepted.
+    const joining = new Set(valid.filter((r) => r.kind === 'join').map((r) => r.author));
+    const known = (r: AnyRecord) => r.kind === 'join' || r.kind === 'genesis' || !auth || auth.members.has(r.author) || r.author === auth.creator || joining.has(r.author);
+    for (const r of valid) if (!known(r)) this.#waiting.set(r.id, r);
+    this.community.adopt(valid.filter(known));
+  }
+
+  /** Records held back for an unknown author, looked at again once authority changed. */
+  #waiting = new Map<string, AnyRecord>();
+
+  async #retryWaiting(): Promise<void> {
+    if (!this.#waiting.size) return;
+    const auth = await authorityOf(this.community.db, this.community.cid);
+    if (!auth) return;
+    const now = [...this.#waiting.values()].filter((r) => auth.members.has(r.author));
+    now.forEach((r) => this.#waiting.delete(r.id));
+    this.community.adopt(now);
   }
 
   /** Resolves once records found in the lobby so far have been checked and adopted. */
