@@ -98,6 +98,12 @@ function pump(peer: PeerLike, send: (data: Uint8Array) => void): void {
   const s = of(peer);
   const channel = peer._channel;
   while (s.queue.length && channel && !peer.destroyed) {
+    // A channel that closed mid-send (the peer left, the page reloaded) takes the rest with it:
+    // sending would throw out of an event handler.
+    if (channel.readyState !== 'open') {
+      s.queue.length = 0;
+      return;
+    }
     if (channel.bufferedAmount > HIGH_WATER) {
       if (!s.waiting) {
         s.waiting = true;
@@ -113,7 +119,12 @@ function pump(peer: PeerLike, send: (data: Uint8Array) => void): void {
       }
       return;
     }
-    send(s.queue.shift()!);
+    try {
+      send(s.queue.shift()!);
+    } catch {
+      s.queue.length = 0;
+      return;
+    }
   }
 }
 
