@@ -44,11 +44,13 @@ export const DEFAULT_MAX_FILE_MB = 20;
  * chunks each encrypted under `key` (a fresh key per attachment, so only readers of the record it is
  * in can open them) and named by the SHA-256 of its ciphertext.
  */
+/** A MIME type as attachments carry it (type/subtype, no parameters). */
+export const MIME_PATTERN = /^[\w.+-]+\/[\w.+-]+$/;
 const Attachment = v.pipe(
   v.strictObject({
     kind: v.picklist(['image', 'file', 'audio', 'video']),
     name: NonEmptyPlain(200),
-    type: v.pipe(v.string(), v.maxLength(100), v.regex(/^[\w.+-]+\/[\w.+-]+$/)),
+    type: v.pipe(v.string(), v.maxLength(100), v.regex(MIME_PATTERN)),
     size: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_ATTACHMENT_BYTES)),
     width: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(2048))),
     height: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(2048))),

@@ -6,6 +6,11 @@ import { MAX_THUMB_CHARS } from '../domain/record';
 export const MAX_VOICE_SECONDS = 10 * 60;
 export const PEAKS = 64;
 
+/** Whole seconds as m:ss (a recording's timer, a voice note's length). */
+export function formatClock(seconds: number): string {
+  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+}
+
 export function isAudio(type: string): boolean {
   return /^audio\//.test(type);
 }

@@ -5,7 +5,7 @@ import { sealRecord } from '../crypto/record-seal';
 import { headsOf, sealNext } from '../store/record-chain';
 import { KeyWaitError, keyState, scopeOfDraft } from '../store/keyring';
 import { maintainKeys } from '../automation/keys';
-import { DEFAULT_MAX_FILE_MB, MAX_ATTACHMENTS, SEALABLE, type AttachmentManifest } from '../domain/record';
+import { DEFAULT_MAX_FILE_MB, MAX_ATTACHMENTS, MIME_PATTERN, SEALABLE, type AttachmentManifest } from '../domain/record';
 import { storeAttachment, type AttachmentInput } from '../media/blob-store';
 import { isPhoto, prepareImage } from '../media/image';
 import { describeAudio, describeVideo, isAudio, isVideo, MAX_VOICE_SECONDS } from '../media/av';
@@ -622,7 +622,7 @@ export class CommunityState {
           input = { kind: 'video', name, type, bytes, ...(video ?? {}) };
         }
       } else {
-        const type = /^[\w.+-]+\/[\w.+-]+$/.test(file.type) ? file.type : 'application/octet-stream';
+        const type = MIME_PATTERN.test(file.type) ? file.type : 'application/octet-stream';
         input = { kind: 'file', name, type, bytes: new Uint8Array(await file.arrayBuffer()) };
       }
       if (input.bytes.length > limitMb * 1024 * 1024) return { ok: false, reason: 'media.too_large', params: { name, mb: limitMb } };

@@ -11,7 +11,7 @@
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
-import { CONTENT_ANY, CONTENT_DELETED, gcBytes, SKIP, skipContent } from './update-filter';
+import { CONTENT_ANY, CONTENT_DELETED, gcBytes, SKIP, skipContent, structAt } from './update-filter';
 
 export interface UpdateStruct {
   client: number;
@@ -39,15 +39,6 @@ export type Verdict = 'keep' | 'drop' | 'hold';
 
 const idKey = (client: number, clock: number) => `${client}:${clock}`;
 
-/** The struct of `doc` holding `id`, if any. */
-function docStruct(doc: Y.Doc, id: Y.ID): Y.Item | Y.GC | null {
-  const structs = doc.store.clients.get(id.client);
-  if (!structs?.length) return null;
-  const last = structs[structs.length - 1];
-  if (id.clock >= last.id.clock + last.length) return null;
-  return structs[Y.findIndexSS(structs, id.clock)] as Y.Item | Y.GC;
-}
-
 /** Parses every struct (throws RangeError on a malformed update: callers run `filterUpdate` first). */
 export function readUpdateStructs(update: Uint8Array, doc: Y.Doc): UpdateStructs {
   const d = decoding.createDecoder(update);
@@ -69,7 +60,7 @@ export function readUpdateStructs(update: Uint8Array, doc: Y.Doc): UpdateStructs
   const keyOf = (id: Y.ID): string | null => {
     const inUpdate = find(id);
     if (inUpdate) return inUpdate.key;
-    const s = docStruct(doc, id);
+    const s = structAt(doc, id.client, id.clock);
     return s instanceof Y.Item && typeof s.parentSub === 'string' ? s.parentSub : null;
   };
   const sections = decoding.readVarUint(d);

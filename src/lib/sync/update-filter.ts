@@ -83,14 +83,20 @@ class Seen {
   }
 }
 
+/** The struct of `doc` holding (client, clock), or null when the document has not got that far. */
+export function structAt(doc: Y.Doc, client: number, clock: number): Y.Item | Y.GC | null {
+  const structs = doc.store.clients.get(client);
+  if (!structs?.length) return null;
+  const last = structs[structs.length - 1];
+  if (clock >= last.id.clock + last.length) return null;
+  return structs[Y.findIndexSS(structs, clock)] as Y.Item | Y.GC;
+}
+
 /** What the document already holds at `id`: a records entry, junk (GC or anything else), or nothing yet. */
 function verdictInDoc(doc: Y.Doc | undefined, root: string, client: number, clock: number): Verdict {
   if (!doc) return 'unknown';
-  const structs = doc.store.clients.get(client);
-  if (!structs?.length) return 'unknown';
-  const last = structs[structs.length - 1];
-  if (clock >= last.id.clock + last.length) return 'unknown';
-  const struct = structs[Y.findIndexSS(structs, clock)];
+  const struct = structAt(doc, client, clock);
+  if (!struct) return 'unknown';
   if (!(struct instanceof Y.Item)) return 'junk';
   return struct.parent === doc.share.get(root) && struct.parentSub !== null ? 'keep' : 'junk';
 }
