@@ -7,7 +7,7 @@ import { compareRecords, type AnyRecord, type SignedRecord } from '../domain/rec
 import type { HearthDb } from '../store/db';
 import { authorityOf } from '../store/projection';
 import { sealNext } from '../store/record-chain';
-import type { CommunityDoc } from '../sync/community-doc';
+import type { DocHandle as CommunityDoc } from '../sync/doc-handle';
 
 const PER_ADMIT = 200;
 

@@ -8,7 +8,7 @@ import type { HearthDb } from '../store/db';
 import { authorityOf } from '../store/projection';
 import { sealNext } from '../store/record-chain';
 import { keyState } from '../store/keyring';
-import type { CommunityDoc } from '../sync/community-doc';
+import type { DocHandle as CommunityDoc } from '../sync/doc-handle';
 
 /** At most one checkpoint per device this often: each is a record every device keeps. */
 const EVERY_MS = 6 * 3_600_000;

@@ -11,7 +11,7 @@ import type { HearthDb } from '../store/db';
 import { forgetKeyState, keyState } from '../store/keyring';
 import { authorityOf } from '../store/projection';
 import { sealNext } from '../store/record-chain';
-import type { CommunityDoc } from '../sync/community-doc';
+import type { DocHandle as CommunityDoc } from '../sync/doc-handle';
 
 /** Returns the key records written. */
 export async function maintainKeys(db: HearthDb, doc: CommunityDoc, identity: Identity, now = Date.now()): Promise<number> {

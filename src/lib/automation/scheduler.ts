@@ -6,7 +6,7 @@ import { sealNext } from '../store/record-chain';
 import { evaluateRules, type Action } from '../domain/automation';
 import type { AnyRecord } from '../domain/record';
 import type { HearthDb } from '../store/db';
-import type { CommunityDoc } from '../sync/community-doc';
+import type { DocHandle as CommunityDoc } from '../sync/doc-handle';
 import { communityFacts, type MemberStatsSource } from './community-facts';
 import { admitPending, closeExpiredInvites } from './admissions';
 import { writeCheckpoint } from './checkpoint';

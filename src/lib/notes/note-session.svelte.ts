@@ -8,7 +8,7 @@ import { AUTHORITY_KINDS, type Authority } from '../domain/authority';
 import { accessHistory, currentAccess, mayChangeAccess, mayEdit, partitionEdits, type NoteAccess } from '../domain/notes';
 import type { AnyRecord, SignedRecord } from '../domain/record';
 import { authorityOf } from '../store/projection';
-import type { CommunityDoc } from '../sync/community-doc';
+import type { DocHandle as CommunityDoc } from '../sync/doc-handle';
 import { openCommunityDoc } from '../sync/registry';
 import type { CommunityState } from '../state/community.svelte';
 import { encodeEdits, FROM_RECORD, NoteText } from './note-text';

@@ -3,7 +3,7 @@
 // shown its first content) and hands it to `onDoc`, also for communities created or joined later.
 import { liveQuery } from 'dexie';
 import type { HearthDb } from '../store/db';
-import type { CommunityDoc } from '../sync/community-doc';
+import type { DocHandle as CommunityDoc } from '../sync/doc-handle';
 import { openCommunityDoc } from '../sync/registry';
 import { afterFirstContent } from '../state/first-content';
 

@@ -4,7 +4,7 @@
 // ready to show (current text, highlighted snippet, link).
 import type { HearthDb } from '../store/db';
 import { PROJECTION_VERSION } from '../store/projection';
-import type { CommunityDoc } from '../sync/community-doc';
+import type { DocHandle as CommunityDoc } from '../sync/doc-handle';
 import { openCommunityDoc } from '../sync/registry';
 import { loadAllDocs, loadDocs } from './corpus';
 import { searchLink, type SearchDoc, type SearchKind } from './documents';

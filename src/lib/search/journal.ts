@@ -3,7 +3,7 @@
 // at once; an index loaded later reads the rows it has not seen.
 import type { AnyRecord } from '../domain/record';
 import type { HearthDb } from '../store/db';
-import type { CommunityDoc } from '../sync/community-doc';
+import type { DocHandle as CommunityDoc } from '../sync/doc-handle';
 import { watchCommunityDocs } from '../notify/community-docs';
 import { affectedBy } from './corpus';
 import { openSearchDb, type SearchDb } from './search-db';

@@ -140,7 +140,7 @@ async function waitForAdmission(db: HearthDb, cid: string, key: string, ms: numb
 }
 
 /** Resolves true once a peer is connected and the document received something, false on timeout. */
-function waitForSync(doc: import('yjs').Doc, ms: number, hasPeers: () => boolean): Promise<boolean> {
+function waitForSync(doc: import('../sync/doc-handle').SyncedDoc, ms: number, hasPeers: () => boolean): Promise<boolean> {
   return new Promise((resolve) => {
     let done = false;
     const finish = (v: boolean) => {

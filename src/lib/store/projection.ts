@@ -93,6 +93,11 @@ async function markHeld(db: HearthDb, cid: string, rows: StoredRecord[], auth: A
 }
 
 /** The current authority of a community (cached). Null until its genesis is known. */
+/** Drops the cached authority of a community (another thread, the community worker, changed it). */
+export function forgetAuthority(db: HearthDb, cid: string): void {
+  cacheOf(db).delete(cid);
+}
+
 export async function authorityOf(db: HearthDb, cid: string): Promise<Authority | null> {
   const cache = cacheOf(db);
   const cached = cache.get(cid);

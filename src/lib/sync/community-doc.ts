@@ -11,6 +11,11 @@ import { passGate } from './gate';
 import { nextTask, registerUpdateGate, whenApplied } from './gated-sync-protocol';
 import { malformedMessages, watchMalformed } from './message-faults';
 import { filterUpdate } from './update-filter';
+import { parseRecord } from '../domain/record';
+import type { AcceptedListener, DocHandle, LobbyHandle, RelayHandle, RelayOptions } from './doc-handle';
+import { CoreLobby } from './lobby';
+import { RelayLink } from './relay-client';
+import { guardedWebSocket } from './relay-socket';
 
 /** Past this many stored updates they are merged into one, so opening stays fast. */
 const COMPACT_AFTER = 300;
@@ -54,7 +59,7 @@ export interface CommunityDocOptions {
   repairBackoff?: { first: number; max: number };
 }
 
-export class CommunityDoc {
+export class CommunityDoc implements DocHandle {
   readonly doc = new Y.Doc();
   readonly records: Y.Map<unknown>;
   health: DocHealth = { records: 0, rejected: 0, repaired: 0, unreadableUpdates: 0, repairsWaiting: 0, junkItems: 0, junkBytes: 0, malformedMessages: 0 };
@@ -76,7 +81,7 @@ export class CommunityDoc {
   /** Jobs queued or running; the ingest mark is saved only when the last one ends. */
   #pending = 0;
   #ingestFailed = false;
-  #acceptedListeners = new Set<(records: AnyRecord[], doc: CommunityDoc) => void | Promise<void>>();
+  #acceptedListeners = new Set<AcceptedListener>();
 
   constructor(
     readonly db: HearthDb,
@@ -230,9 +235,61 @@ export class CommunityDoc {
    * Subscribes to records newly accepted and projected (local writes and records from peers), for
    * derived local data such as the search index and the notification inbox. Returns unsubscribe.
    */
-  onAccepted(listener: (records: AnyRecord[], doc: CommunityDoc) => void | Promise<void>): () => void {
+  onAccepted(listener: AcceptedListener): () => void {
     this.#acceptedListeners.add(listener);
     return () => this.#acceptedListeners.delete(listener);
+  }
+
+  async importRecords(records: AnyRecord[]): Promise<void> {
+    // One transaction: the observer sees one batch, checks it through the gate and projects it once
+    // (a full rebuild past a few thousand records), and one update is stored.
+    this.doc.transact(() => {
+      for (const r of records) if (!this.records.has(r.id)) this.records.set(r.id, r);
+    });
+    await this.settled();
+  }
+
+  async exportRecords(): Promise<AnyRecord[]> {
+    await this.settled();
+    const records: AnyRecord[] = [];
+    for (const value of this.records.values()) {
+      // Junk a peer put in the map stays out; the importing device's gate checks the rest.
+      const parsed = parseRecord(value);
+      if (parsed.ok) records.push(parsed.value);
+    }
+    return records;
+  }
+
+  async openLobby(): Promise<LobbyHandle> {
+    const core = new CoreLobby(this);
+    await core.open();
+    return core;
+  }
+
+  /** On this thread the relay shares the mesh's awareness (`awareness`), so presence crosses both. */
+  async startRelay(options: RelayOptions): Promise<RelayHandle> {
+    let identity = options.identity;
+    const link = new RelayLink({
+      addresses: options.addresses,
+      room: options.room,
+      doc: this.doc,
+      awareness: options.awareness ?? null,
+      identity: () => identity,
+      WebSocketPolyfill: guardedWebSocket(this.doc),
+      onStatus: options.onStatus,
+      onSynced: options.onSynced
+    });
+    return {
+      get connected() {
+        return link.connected;
+      },
+      connect: () => link.connect(),
+      disconnect: () => link.disconnect(),
+      destroy: () => link.destroy(),
+      prove: (who) => ((identity = who), link.prove()),
+      present: () => {},
+      states: () => null
+    };
   }
 
   #announce(records: AnyRecord[]): void {

@@ -33,6 +33,26 @@ interface Inbox {
   idle: (() => void)[];
 }
 
+/**
+ * A document that lives elsewhere (the community worker, see remote-doc.ts): the page's stand-in
+ * hands every sync message to it as it arrives, and the answer to a peer's step 1 is sent to that
+ * peer when the worker has written it, not synchronously.
+ */
+export interface RemoteEnd {
+  /** The last state vector the worker reported (a stale one only makes peers send more). */
+  stateVector(): Uint8Array;
+  /** One sync message (type and payload), in arrival order. */
+  receive(message: Uint8Array): void;
+}
+
+const remotes = new WeakMap<object, RemoteEnd>();
+/** An update with nothing in it: what a stand-in "has" when asked for its whole state. */
+const EMPTY_UPDATE = new Uint8Array([0, 0]);
+
+export function registerRemote(doc: object, end: RemoteEnd): void {
+  remotes.set(doc, end);
+}
+
 const gates = new WeakMap<Y.Doc, UpdateGate>();
 const inboxes = new WeakMap<Y.Doc, Inbox>();
 
@@ -116,12 +136,13 @@ export function applyGatedUpdate(doc: Y.Doc, update: Uint8Array, origin: unknown
 
 export function writeSyncStep1(encoder: encoding.Encoder, doc: Y.Doc): void {
   encoding.writeVarUint(encoder, messageYjsSyncStep1);
-  encoding.writeVarUint8Array(encoder, Y.encodeStateVector(doc));
+  const remote = remotes.get(doc);
+  encoding.writeVarUint8Array(encoder, remote ? remote.stateVector() : Y.encodeStateVector(doc));
 }
 
 export function writeSyncStep2(encoder: encoding.Encoder, doc: Y.Doc, encodedStateVector?: Uint8Array): void {
   encoding.writeVarUint(encoder, messageYjsSyncStep2);
-  encoding.writeVarUint8Array(encoder, Y.encodeStateAsUpdate(doc, encodedStateVector));
+  encoding.writeVarUint8Array(encoder, remotes.has(doc) ? EMPTY_UPDATE : Y.encodeStateAsUpdate(doc, encodedStateVector));
 }
 
 /**
@@ -188,12 +209,21 @@ export function readSyncMessage(
   transactionOrigin: unknown,
   errorHandler?: (error: Error) => unknown
 ): number {
+  const remote = remotes.get(doc);
+  const start = decoder.pos;
   let messageType: number;
   try {
     messageType = decoding.readVarUint(decoder);
   } catch {
     countMalformed(doc);
     return messageUnreadable;
+  }
+  if (remote) {
+    // The worker reads it (and counts it if unreadable). A step 1 is answered later, by the worker
+    // through the peer it came from, so the caller is told "update" and sends nothing now.
+    remote.receive(decoder.arr.slice(start));
+    decoder.pos = decoder.arr.length;
+    return messageType === messageYjsSyncStep1 ? messageYjsUpdate : messageType;
   }
   switch (messageType) {
     case messageYjsSyncStep1:

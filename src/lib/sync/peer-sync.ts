@@ -9,13 +9,12 @@ import { Awareness } from 'y-protocols/awareness';
 import SimplePeer from 'simple-peer/simplepeer.min.js';
 import { installChunking } from './webrtc-chunking';
 import { installTabSync } from './tab-sync';
-import { guardedWebSocket } from './relay-socket';
-import { RelayLink, relayAddresses, relayRoomName } from './relay-client';
-import type { CommunityDoc } from './community-doc';
+import { relayAddresses, relayRoomName } from './relay-client';
+import type { DocHandle, LobbyHandle, RelayHandle } from './doc-handle';
+import type * as Y from 'yjs';
 import type { Identity } from '../crypto/identity';
 import { PRESENCE_REFRESH_MS, signPresence } from '../crypto/presence';
 import { PresenceRoster, type OnlinePeer } from './presence-roster';
-import { CoreLobby } from './lobby';
 import { LEGACY_PLAN, LONELY_AFTER_MS, MESH_TRANSITION_MS, type MeshPlan } from './mesh';
 import { AUTHORITY_KINDS } from '../domain/authority';
 import { KEY_CONTEXT_KINDS } from '../store/keyring';
@@ -82,8 +81,8 @@ export class PeerSync {
   /** Mesh rooms by name: the newest, and the previous ones during their transition. */
   #meshes = new Map<string, Mesh>();
   #current: string | null = null;
-  #lobby: { provider: WebrtcProvider; core: CoreLobby } | null = null;
-  #relay: RelayLink | null = null;
+  #lobby: { provider: WebrtcProvider; core: LobbyHandle } | null = null;
+  #relay: RelayHandle | null = null;
   #detach: (() => void)[] = [];
   #identity: Identity | null;
   #member: string | null;
@@ -99,7 +98,7 @@ export class PeerSync {
   readonly #transitionMs: number;
 
   constructor(
-    readonly community: CommunityDoc,
+    readonly community: DocHandle,
     readonly settings: SyncSettings,
     me: Presence,
     readonly options: PeerSyncOptions = {}
@@ -107,7 +106,7 @@ export class PeerSync {
     this.#identity = me.identity ?? null;
     this.#member = me.identity?.publicKey ?? (me.key || null);
     this.#roster = new PresenceRoster(community.cid, () => this.#update());
-    this.#awareness = new Awareness(community.doc);
+    this.#awareness = new Awareness(community.doc as Y.Doc);
     this.#transitionMs = options.transitionMs ?? MESH_TRANSITION_MS;
   }
 
@@ -118,7 +117,7 @@ export class PeerSync {
     this.#member = identity.publicKey;
     void this.#announce();
     this.#schedulePlan(); // a creator's or admin's device also serves the lobby
-    this.#relay?.prove();
+    this.#relay?.prove(identity);
   }
 
   async start(): Promise<void> {
@@ -159,20 +158,22 @@ export class PeerSync {
     if (addresses.length) {
       const room = await relayRoomName(this.community.cid, this.settings.secret);
       if (this.#destroyed) return;
-      this.#relay = new RelayLink({
+      const relay = await this.community.startRelay({
         addresses,
         room,
-        doc,
         awareness: this.#awareness,
-        identity: () => this.#identity,
-        WebSocketPolyfill: guardedWebSocket(doc),
+        clientID: this.#awareness.clientID,
+        identity: this.#identity,
         onStatus: (connected) => {
           if (connected) void this.#announce();
           this.#update();
         },
-        onSynced: () => this.#update()
+        onSynced: () => this.#update(),
+        onPresence: () => this.#update()
       });
-      if (this.status.paused) this.#relay.disconnect();
+      if (this.#destroyed) return relay.destroy();
+      this.#relay = relay;
+      if (this.status.paused) relay.disconnect();
     }
     this.#update();
   }
@@ -273,10 +274,9 @@ export class PeerSync {
     if (this.#plan.legacy) return;
     const want = this.#plan.lobby || !this.#plan.mesh || this.#lonely();
     if (want && !this.#lobby) {
-      const core = new CoreLobby(this.community);
-      await core.open();
+      const core = await this.community.openLobby();
       if (this.#destroyed || this.#lobby) return core.destroy();
-      const provider = new WebrtcProvider(this.community.cid, core.doc, {
+      const provider = new WebrtcProvider(this.community.cid, core.doc as Y.Doc, {
         signaling: this.settings.signaling,
         password: this.settings.secret,
         awareness: core.awareness,
@@ -328,7 +328,7 @@ export class PeerSync {
   }
 
   #openMesh(room: string, password: string): void {
-    const provider = new WebrtcProvider(room, this.community.doc, {
+    const provider = new WebrtcProvider(room, this.community.doc as Y.Doc, {
       signaling: this.settings.signaling,
       password,
       awareness: this.#awareness,
@@ -356,7 +356,16 @@ export class PeerSync {
     if (this.#destroyed || this.#identity !== identity || at < this.#announcedAt) return;
     this.#announcedAt = at;
     // Not setLocalStateField: after a disconnect the local state is null and that call does nothing.
-    awareness.setLocalState({ ...(awareness.getLocalState() ?? {}), member: claim });
+    const state = { ...(awareness.getLocalState() ?? {}), member: claim };
+    awareness.setLocalState(state);
+    this.#relay?.present(state);
+  }
+
+  /** The mesh's awareness states, and those the relay's own awareness saw (community worker). */
+  #presenceStates(): Map<number, unknown> {
+    const relay = this.#relay?.states();
+    if (!relay?.size) return this.#awareness.getStates();
+    return new Map([...relay, ...this.#awareness.getStates()]);
   }
 
   #update(): void {
@@ -370,7 +379,7 @@ export class PeerSync {
       lobbyPeers: count(lobby),
       waitingForKey: !this.#plan.legacy && this.#plan.waitingForKey,
       relayConnected: !!this.#relay?.connected,
-      ...(this.#meshes.size ? this.#roster.sort(this.#awareness.getStates(), this.#awareness.clientID, Date.now()) : { online: [], unverified: 0 })
+      ...(this.#meshes.size || this.#relay?.connected ? this.#roster.sort(this.#presenceStates(), this.#awareness.clientID, Date.now()) : { online: [], unverified: 0 })
     };
     for (const listener of this.listeners) listener(this.status);
   }

@@ -1,19 +1,24 @@
-// Keeps one open CommunityDoc per community for the life of the page, so every screen and,
-// later, every sync provider share the same document.
+// Keeps one open document handle per community for the life of the page, so every screen and
+// every sync provider share the same document: in the community worker where the browser has
+// SharedWorker (remote-doc.ts), on this thread otherwise.
 import type { HearthDb } from '../store/db';
 import { CommunityDoc } from './community-doc';
+import type { DocHandle } from './doc-handle';
+import { hostClient } from './remote-doc';
 import { PeerSync, type Presence } from './peer-sync';
 import { meshPlanOf } from './mesh';
 
-const open = new Map<string, Promise<CommunityDoc>>();
+const open = new Map<string, Promise<DocHandle>>();
 
-export function openCommunityDoc(db: HearthDb, cid: string): Promise<CommunityDoc> {
+export function openCommunityDoc(db: HearthDb, cid: string): Promise<DocHandle> {
   let doc = open.get(cid);
   if (!doc) {
-    const created = new CommunityDoc(db, cid);
-    doc = created.open().then(() => created);
-    doc.catch(() => open.delete(cid));
-    open.set(cid, doc);
+    const host = hostClient();
+    const created = host ? null : new CommunityDoc(db, cid);
+    const opening: Promise<DocHandle> = host ? host.community(db, cid) : created!.open().then(() => created!);
+    opening.catch(() => open.delete(cid));
+    open.set(cid, opening);
+    return opening;
   }
   return doc;
 }

@@ -10,6 +10,12 @@
 // or on its next open (both tabs read the same IndexedDB).
 import * as Y from 'yjs';
 import { countMalformed } from './message-faults';
+import * as bc from 'lib0/broadcastchannel';
+
+/** True for the page's stand-in of a document in the community worker (remote-doc.ts). */
+function isRemote(doc: unknown): boolean {
+  return (doc as { remote?: unknown }).remote === true;
+}
 
 /** The parts of y-webrtc's Room this patch touches. */
 interface RoomLike {
@@ -17,6 +23,8 @@ interface RoomLike {
   _bcSubscriber: (data: ArrayBuffer, origin?: unknown) => unknown;
   _docUpdateHandler: (update: Uint8Array, origin: unknown) => void;
   connect(): void;
+  name: string;
+  bcconnected: boolean;
 }
 
 /** lib0's broadcastchannel marks messages that came from another tab with this origin. */
@@ -44,6 +52,13 @@ export function installTabSync(Room: { prototype: object }): void {
           countMalformed(this.doc);
         }
       };
+    }
+    if (isRemote(this.doc)) {
+      // The tabs share one document in the community worker: nothing to exchange between them.
+      connect.call(this);
+      bc.unsubscribe(this.name, this._bcSubscriber);
+      this.bcconnected = false;
+      return;
     }
     // connect() writes sync step 1 and the whole state of `this.doc`: it is shown an empty document.
     const doc = this.doc;

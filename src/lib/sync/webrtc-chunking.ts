@@ -75,7 +75,7 @@ export class Reassembler {
   }
 }
 
-interface PeerLike {
+export interface PeerLike {
   _channel: RTCDataChannel | null;
   destroyed: boolean;
   send(data: Uint8Array | ArrayBuffer | string): void;
@@ -155,6 +155,26 @@ function deliverSide(peer: object, bytes: Uint8Array): boolean {
   return true;
 }
 
+let sender: PeerLike | null = null;
+
+/**
+ * The peer whose message y-webrtc is reading right now (it reads inside simple-peer's 'data'
+ * event, synchronously): the community worker's answer to a step 1 goes back to it (remote-doc.ts).
+ */
+export function messageSender(): PeerLike | null {
+  return sender;
+}
+
+function deliver(peer: PeerLike, read: () => void): void {
+  const outer = sender;
+  sender = peer;
+  try {
+    read();
+  } finally {
+    sender = outer;
+  }
+}
+
 /** Patches simple-peer (as bundled for y-webrtc) once: large sends are framed, frames reassembled. */
 export function installChunking(Peer: { prototype: PeerLike }): void {
   if (installed) return;
@@ -181,9 +201,9 @@ export function installChunking(Peer: { prototype: PeerLike }): void {
         const whole = of(this).reassembler.push(bytes);
         if (whole === undefined) return;
         if (deliverSide(this, whole ?? bytes)) return;
-        if (whole !== null) return originalMessage.call(this, { data: whole.buffer });
+        if (whole !== null) return deliver(this, () => originalMessage.call(this, { data: whole.buffer }));
       }
-      return originalMessage.call(this, e);
+      return deliver(this, () => originalMessage.call(this, e));
     } catch {
       countMalformed(null);
     }

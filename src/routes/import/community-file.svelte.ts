@@ -85,12 +85,7 @@ export class CommunityFileImport {
       const ids = records.map((r) => r.id);
       const already = (await this.db.records.bulkGet(ids)).filter(Boolean).length;
       const doc = await openCommunityDoc(this.db, cid);
-      // One transaction: the doc's observer sees one batch, checks it through the gate and
-      // projects it once (a full rebuild past a few thousand records), and one update is stored.
-      doc.doc.transact(() => {
-        for (const r of records) if (!doc.records.has(r.id)) doc.records.set(r.id, r);
-      });
-      await doc.settled();
+      await doc.importRecords(records);
       const present = (await this.db.records.bulkGet(ids)).filter(Boolean).length;
       let community = await this.db.communities.get(cid);
       if (community && !community.secret) {
@@ -124,12 +119,5 @@ export class CommunityFileImport {
 /** The file text of a community as this device holds it: every record in its document. */
 export async function exportCommunityFile(db: HearthDb, cid: string): Promise<string> {
   const doc = await openCommunityDoc(db, cid);
-  await doc.settled();
-  const records: AnyRecord[] = [];
-  for (const value of doc.records.values()) {
-    // Junk a peer put in the map stays out of the file; the importing device's gate checks the rest.
-    const parsed = parseRecord(value);
-    if (parsed.ok) records.push(parsed.value);
-  }
-  return communityFileText(cid, records);
+  return communityFileText(cid, await doc.exportRecords());
 }

@@ -1,0 +1,80 @@
+// What the page's code holds of a community's document: one surface, whether the document lives in
+// the community worker (doc-host.ts, remote-doc.ts: the normal case in a browser with SharedWorker)
+// or on this thread (CommunityDoc: Node tests, benchmarks, and browsers without SharedWorker).
+// Every write goes through `append`: seal first (store/record-chain), then the gate and the
+// projection, then the shared document.
+import type { Awareness } from 'y-protocols/awareness';
+import type * as Y from 'yjs';
+import type { Identity } from '../crypto/identity';
+import type { AnyRecord } from '../domain/record';
+import type { HearthDb } from '../store/db';
+import type { AppendResult, DocHealth } from './community-doc';
+
+/**
+ * What y-webrtc is bound to: the document itself, or its stand-in on the page (remote-doc.ts), which
+ * relays the peers' sync messages to the worker and the worker's updates to the peers.
+ */
+export interface RemoteDocLike {
+  readonly remote: true;
+  readonly clientID: number;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  on(name: string, f: (...args: any[]) => void): void;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  off(name: string, f: (...args: any[]) => void): void;
+}
+
+export type SyncedDoc = Y.Doc | RemoteDocLike;
+
+export interface LobbyHandle {
+  readonly doc: SyncedDoc;
+  readonly awareness: Awareness;
+  settled(): Promise<void>;
+  destroy(): void;
+}
+
+export interface RelayOptions {
+  addresses: string[];
+  room: string;
+  identity: Identity | null;
+  onStatus: (connected: boolean) => void;
+  onSynced: () => void;
+  /** The page's mesh awareness client id: presence claims are signed for it. */
+  clientID?: number;
+  /** On this thread: the mesh's awareness, shared with the relay so presence crosses both. */
+  awareness?: Awareness | null;
+  /** Other members' presence seen through the relay changed (the worker's relay has its own awareness). */
+  onPresence?: () => void;
+}
+
+export interface RelayHandle {
+  readonly connected: boolean;
+  connect(): void;
+  disconnect(): void;
+  destroy(): void;
+  /** Answers the relay's challenge with this identity. */
+  prove(identity: Identity): void;
+  /** This member's signed presence, for the relay's awareness. */
+  present(state: Record<string, unknown> | null): void;
+  /** Awareness states seen through the relay (client id → state), when they are not the mesh's. */
+  states(): Map<number, unknown> | null;
+}
+
+export type AcceptedListener = (records: AnyRecord[], doc: DocHandle) => void | Promise<void>;
+
+export interface DocHandle {
+  readonly cid: string;
+  readonly db: HearthDb;
+  readonly doc: SyncedDoc;
+  health: DocHealth;
+  onHealth: (h: DocHealth) => void;
+  append(record: AnyRecord): Promise<AppendResult>;
+  onAccepted(listener: AcceptedListener): () => void;
+  /** Everything received so far is applied, checked, projected and stored. */
+  settled(): Promise<void>;
+  /** Adds many records at once (a community file): one transaction, one gate pass, one projection. */
+  importRecords(records: AnyRecord[]): Promise<void>;
+  /** Every value in the document that parses as a record (the community file). */
+  exportRecords(): Promise<AnyRecord[]>;
+  openLobby(): Promise<LobbyHandle>;
+  startRelay(options: RelayOptions): Promise<RelayHandle>;
+}

@@ -1,0 +1,185 @@
+// The community worker's side of the one typed port (see doc-port.ts): it holds every open
+// community's Yjs document with its gate, repair, projection writer and persistence (CommunityDoc),
+// the lobbies' core documents and the relay links. Pages hold no document: they relay their WebRTC
+// peers' sync messages here (`receive`) and this host's updates to their peers (`update` events),
+// read the projections from IndexedDB, and write through `append`.
+// Plain TypeScript with no worker globals, so Node tests drive it directly.
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import * as Y from 'yjs';
+import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness';
+import type { Identity } from '../crypto/identity';
+import type { AnyRecord } from '../domain/record';
+import type { HearthDb } from '../store/db';
+import { CommunityDoc, type AppendResult } from './community-doc';
+import type { LobbyHandle, RelayHandle } from './doc-handle';
+import type { DocPort, HostEvent, OpenedDoc } from './doc-port';
+import { readSyncMessage } from './gated-sync-protocol';
+
+/** State vectors are sent with updates at most this often: one can be large (a client id per writer). */
+const STATE_VECTOR_EVERY_MS = 250;
+
+interface Linked {
+  doc: Y.Doc;
+  /** Origin of updates that came from the page's peers for this document. */
+  origin: object;
+  svTimer: ReturnType<typeof setTimeout> | null;
+}
+
+export class DocHost implements DocPort {
+  #docs = new Map<string, Promise<CommunityDoc>>();
+  #linked = new Map<string, Linked>();
+  #lobbies = new Map<string, LobbyHandle>();
+  #relays = new Map<string, { handle: RelayHandle; awareness: Awareness }>();
+  #listeners = new Set<(event: HostEvent) => void>();
+  #nextId = 0;
+
+  constructor(readonly db: HearthDb) {}
+
+  subscribe(listener: (event: HostEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #emit(event: HostEvent): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        console.error('community worker: a listener failed', error);
+      }
+    }
+  }
+
+  #community(cid: string): Promise<CommunityDoc> {
+    let open = this.#docs.get(cid);
+    if (!open) {
+      const doc = new CommunityDoc(this.db, cid);
+      open = doc.open().then(() => {
+        doc.onHealth = (health) => this.#emit({ t: 'health', cid, health });
+        doc.onAccepted((records) => this.#emit({ t: 'accepted', cid, records }));
+        this.#link(cid, doc.doc);
+        return doc;
+      });
+      open.catch(() => this.#docs.delete(cid));
+      this.#docs.set(cid, open);
+    }
+    return open;
+  }
+
+  /** Forwards a document's updates (all of them, as y-webrtc does) and, now and then, its state vector. */
+  #link(id: string, doc: Y.Doc): void {
+    const linked: Linked = { doc, origin: { remote: id }, svTimer: null };
+    this.#linked.set(id, linked);
+    doc.on('update', (update: Uint8Array, origin: unknown) => {
+      this.#emit({ t: 'update', doc: id, update, fromPeer: typeof origin === 'object' && origin !== null });
+      linked.svTimer ??= setTimeout(() => {
+        linked.svTimer = null;
+        if (!doc.isDestroyed) this.#emit({ t: 'sv', doc: id, sv: Y.encodeStateVector(doc) });
+      }, STATE_VECTOR_EVERY_MS);
+    });
+  }
+
+  async open(cid: string): Promise<OpenedDoc> {
+    const doc = await this.#community(cid);
+    return { health: doc.health, sv: Y.encodeStateVector(doc.doc) };
+  }
+
+  async append(cid: string, record: AnyRecord): Promise<AppendResult> {
+    return (await this.#community(cid)).append(record);
+  }
+
+  async settled(cid: string): Promise<void> {
+    await (await this.#community(cid)).settled();
+    for (const [id, lobby] of this.#lobbies) if (id.startsWith(`${cid}/`)) await lobby.settled();
+  }
+
+  async importRecords(cid: string, records: AnyRecord[]): Promise<void> {
+    await (await this.#community(cid)).importRecords(records);
+  }
+
+  async exportRecords(cid: string): Promise<AnyRecord[]> {
+    return (await this.#community(cid)).exportRecords();
+  }
+
+  /**
+   * One sync message from a page's peer for document `id`. Returns the answer (a step 2 for a
+   * step 1) for the page to send to that peer, or null. Unreadable messages are counted, not thrown.
+   */
+  receive(id: string, message: Uint8Array): Uint8Array | null {
+    const linked = this.#linked.get(id);
+    if (!linked || linked.doc.isDestroyed) return null;
+    const encoder = encoding.createEncoder();
+    readSyncMessage(decoding.createDecoder(message), encoder, linked.doc, linked.origin);
+    return encoding.length(encoder) > 0 ? encoding.toUint8Array(encoder) : null;
+  }
+
+  async openLobby(cid: string): Promise<OpenedDoc & { id: string }> {
+    const community = await this.#community(cid);
+    const lobby = await community.openLobby();
+    const id = `${cid}/lobby/${++this.#nextId}`;
+    this.#lobbies.set(id, lobby);
+    this.#link(id, lobby.doc as Y.Doc);
+    return { id, health: community.health, sv: Y.encodeStateVector(lobby.doc as Y.Doc) };
+  }
+
+  closeLobby(id: string): void {
+    this.#lobbies.get(id)?.destroy();
+    this.#lobbies.delete(id);
+    this.#linked.delete(id);
+  }
+
+  /**
+   * Connects a community to its relays from here (the document is here; workers have WebSocket).
+   * The relay has an awareness of its own: the page sends this member's signed presence for it and
+   * hears the others' through `relay` events.
+   */
+  async startRelay(cid: string, options: { addresses: string[]; room: string; identity: Identity | null; clientID: number }): Promise<void> {
+    this.stopRelay(cid);
+    const community = await this.#community(cid);
+    const awareness = new Awareness(community.doc);
+    awareness.setLocalState(null);
+    // Claims are signed for the page's awareness client id: the relay's awareness speaks under it.
+    awareness.clientID = options.clientID;
+    const handle = await community.startRelay({
+      addresses: options.addresses,
+      room: options.room,
+      identity: options.identity,
+      awareness,
+      onStatus: (connected) => this.#emit({ t: 'relay', cid, connected }),
+      onSynced: () => this.#emit({ t: 'relay', cid, synced: true })
+    });
+    awareness.on('change', ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }) =>
+      this.#emit({ t: 'relay', cid, presence: encodeAwarenessUpdate(awareness, [...added, ...updated, ...removed]) })
+    );
+    this.#relays.set(cid, { handle, awareness });
+  }
+
+  relay(cid: string, action: 'connect' | 'disconnect'): void {
+    const relay = this.#relays.get(cid)?.handle;
+    if (action === 'connect') relay?.connect();
+    else relay?.disconnect();
+  }
+
+  proveRelay(cid: string, identity: Identity): void {
+    this.#relays.get(cid)?.handle.prove(identity);
+  }
+
+  presentRelay(cid: string, state: Record<string, unknown> | null): void {
+    const relay = this.#relays.get(cid);
+    if (relay) relay.awareness.setLocalState(state);
+  }
+
+  stopRelay(cid: string): void {
+    const relay = this.#relays.get(cid);
+    if (!relay) return;
+    relay.handle.destroy();
+    relay.awareness.destroy();
+    this.#relays.delete(cid);
+  }
+}
+
+/** Reads a relay presence update into an awareness of the page's (used by remote-doc.ts). */
+export function readPresence(into: Awareness, update: Uint8Array): void {
+  applyAwarenessUpdate(into, update, 'relay');
+}

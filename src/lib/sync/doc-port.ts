@@ -1,0 +1,37 @@
+// The one typed port between the pages and the community worker (as Actual Budget's handlers and
+// server events): what a page may ask (`DocPort`, implemented by DocHost) and what it is told
+// (`HostEvent`). Every write is `append`; pages read the projections from IndexedDB.
+import type { Identity } from '../crypto/identity';
+import type { AnyRecord } from '../domain/record';
+import type { AppendResult, DocHealth } from './community-doc';
+
+export interface OpenedDoc {
+  health: DocHealth;
+  /** The document's state vector, for the page's step 1 to peers. */
+  sv: Uint8Array;
+}
+
+export type HostEvent =
+  /** A document changed (any origin): the page sends it to its peers in that document's rooms. */
+  | { t: 'update'; doc: string; update: Uint8Array; fromPeer: boolean }
+  | { t: 'sv'; doc: string; sv: Uint8Array }
+  /** Records newly accepted and projected (local writes and peers'), for the inbox, search and automation. */
+  | { t: 'accepted'; cid: string; records: AnyRecord[] }
+  | { t: 'health'; cid: string; health: DocHealth }
+  | { t: 'relay'; cid: string; connected?: boolean; synced?: boolean; presence?: Uint8Array };
+
+export interface DocPort {
+  open(cid: string): Promise<OpenedDoc>;
+  append(cid: string, record: AnyRecord): Promise<AppendResult>;
+  settled(cid: string): Promise<void>;
+  importRecords(cid: string, records: AnyRecord[]): Promise<void>;
+  exportRecords(cid: string): Promise<AnyRecord[]>;
+  receive(doc: string, message: Uint8Array): Uint8Array | null | Promise<Uint8Array | null>;
+  openLobby(cid: string): Promise<OpenedDoc & { id: string }>;
+  closeLobby(id: string): void;
+  startRelay(cid: string, options: { addresses: string[]; room: string; identity: Identity | null; clientID: number }): Promise<void>;
+  relay(cid: string, action: 'connect' | 'disconnect'): void;
+  proveRelay(cid: string, identity: Identity): void;
+  presentRelay(cid: string, state: Record<string, unknown> | null): void;
+  stopRelay(cid: string): void;
+}

@@ -1,0 +1,266 @@
+// The page's side of the community worker (workers/community.worker.ts, a SharedWorker: one per
+// device, shared by every tab). The page holds no Yjs document: `RemoteYDoc` is what y-webrtc binds
+// to — a stand-in that hands each peer's sync message to the worker and sends the worker's answer
+// back to that peer, and whose 'update' events are the worker document's updates, which y-webrtc
+// sends to the peers. `RemoteCommunityDoc` is the page's handle (DocHandle) on one community.
+import * as Comlink from 'comlink';
+import * as encoding from 'lib0/encoding';
+import { Observable } from 'lib0/observable';
+import * as Y from 'yjs';
+import { Awareness, applyAwarenessUpdate } from 'y-protocols/awareness';
+import type { AnyRecord } from '../domain/record';
+import type { HearthDb } from '../store/db';
+import { forgetKeyState, KEY_CONTEXT_KINDS } from '../store/keyring';
+import { forgetAuthority } from '../store/projection';
+import { AUTHORITY_KINDS } from '../domain/authority';
+import type { AppendResult, DocHealth } from './community-doc';
+import type { AcceptedListener, DocHandle, LobbyHandle, RelayHandle, RelayOptions } from './doc-handle';
+import type { DocPort, HostEvent, OpenedDoc } from './doc-port';
+import { registerRemote } from './gated-sync-protocol';
+import { messageSender } from './webrtc-chunking';
+
+/** y-webrtc's message type for sync messages. */
+const MESSAGE_SYNC = 0;
+/** The origin of updates that came from peers (this page's or another tab's), as the page sees them. */
+export const FROM_PEERS = Object.freeze({ remote: 'peers' });
+/** Records after which the page's cached authority and key state are read again. */
+const CACHE_KINDS = new Set<string>([...AUTHORITY_KINDS, ...KEY_CONTEXT_KINDS, 'tombstone']);
+
+export type WorkerPort = DocPort & { listen(port: MessagePort): void };
+
+export class RemoteYDoc extends Observable<string> {
+  readonly remote = true as const;
+  readonly clientID = Math.floor(Math.random() * 0xffffffff);
+  isDestroyed = false;
+  #sv: Uint8Array;
+
+  constructor(
+    readonly id: string,
+    sv: Uint8Array,
+    client: HostClient
+  ) {
+    super();
+    this.#sv = sv;
+    registerRemote(this, {
+      stateVector: () => this.#sv,
+      receive: (message) => client.receive(id, message, messageSender())
+    });
+  }
+
+  setStateVector(sv: Uint8Array): void {
+    this.#sv = sv;
+  }
+
+  applied(update: Uint8Array, fromPeer: boolean): void {
+    if (!this.isDestroyed) this.emit('update', [update, fromPeer ? FROM_PEERS : null, this]);
+  }
+
+  override destroy(): void {
+    if (this.isDestroyed) return;
+    this.isDestroyed = true;
+    this.emit('destroy', [this]);
+    super.destroy();
+  }
+}
+
+interface Sender {
+  destroyed: boolean;
+  send(data: Uint8Array): void;
+}
+
+export class HostClient {
+  readonly port: Comlink.Remote<WorkerPort>;
+  #docs = new Map<string, RemoteYDoc>();
+  #communities = new Map<string, RemoteCommunityDoc>();
+
+  constructor(endpoint: MessagePort) {
+    this.port = Comlink.wrap<WorkerPort>(endpoint);
+    const events = new MessageChannel();
+    events.port1.onmessage = (e: MessageEvent<HostEvent>) => this.#event(e.data);
+    void this.port.listen(Comlink.transfer(events.port2, [events.port2]));
+  }
+
+  doc(id: string, sv: Uint8Array): RemoteYDoc {
+    let doc = this.#docs.get(id);
+    if (!doc || doc.isDestroyed) this.#docs.set(id, (doc = new RemoteYDoc(id, sv, this)));
+    return doc;
+  }
+
+  forget(id: string): void {
+    this.#docs.get(id)?.destroy();
+    this.#docs.delete(id);
+  }
+
+  async community(db: HearthDb, cid: string): Promise<RemoteCommunityDoc> {
+    let handle = this.#communities.get(cid);
+    if (!handle) {
+      const opened = await this.port.open(cid);
+      handle = this.#communities.get(cid) ?? new RemoteCommunityDoc(db, cid, this, opened);
+      this.#communities.set(cid, handle);
+    }
+    return handle;
+  }
+
+  /** A peer's sync message: the worker applies it; its answer to a step 1 goes back to that peer. */
+  receive(id: string, message: Uint8Array, sender: Sender | null): void {
+    void this.port.receive(id, Comlink.transfer(message, [message.buffer])).then((reply) => {
+      if (!reply || !sender || sender.destroyed) return;
+      const encoder = encoding.createEncoder();
+      encoding.writeVarUint(encoder, MESSAGE_SYNC);
+      encoding.writeUint8Array(encoder, reply);
+      try {
+        sender.send(encoding.toUint8Array(encoder));
+      } catch {
+        // the channel closed meanwhile: the peer asks again when it reconnects
+      }
+    });
+  }
+
+  #event(event: HostEvent): void {
+    switch (event.t) {
+      case 'update':
+        this.#docs.get(event.doc)?.applied(event.update, event.fromPeer);
+        break;
+      case 'sv':
+        this.#docs.get(event.doc)?.setStateVector(event.sv);
+        break;
+      default:
+        this.#communities.get(event.cid)?.event(event);
+    }
+  }
+}
+
+export class RemoteCommunityDoc implements DocHandle {
+  readonly doc: RemoteYDoc;
+  health: DocHealth;
+  onHealth: (h: DocHealth) => void = () => {};
+  #listeners = new Set<AcceptedListener>();
+  #relay: { connected: boolean; view: Awareness; options: RelayOptions } | null = null;
+
+  constructor(
+    readonly db: HearthDb,
+    readonly cid: string,
+    readonly client: HostClient,
+    opened: OpenedDoc
+  ) {
+    this.doc = client.doc(cid, opened.sv);
+    this.health = opened.health;
+  }
+
+  async append(record: AnyRecord): Promise<AppendResult> {
+    const result = await this.client.port.append(this.cid, record);
+    if (result.ok && CACHE_KINDS.has(record.kind)) this.#forgetCaches();
+    return result;
+  }
+
+  onAccepted(listener: AcceptedListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  settled(): Promise<void> {
+    return this.client.port.settled(this.cid);
+  }
+
+  importRecords(records: AnyRecord[]): Promise<void> {
+    return this.client.port.importRecords(this.cid, records);
+  }
+
+  exportRecords(): Promise<AnyRecord[]> {
+    return this.client.port.exportRecords(this.cid);
+  }
+
+  async openLobby(): Promise<LobbyHandle> {
+    const opened = await this.client.port.openLobby(this.cid);
+    const doc = this.client.doc(opened.id, opened.sv);
+    const awareness = new Awareness(doc as unknown as Y.Doc);
+    awareness.setLocalState(null);
+    return {
+      doc,
+      awareness,
+      settled: () => this.settled(),
+      destroy: () => {
+        awareness.destroy();
+        this.client.forget(opened.id);
+        void this.client.port.closeLobby(opened.id);
+      }
+    };
+  }
+
+  async startRelay(options: RelayOptions): Promise<RelayHandle> {
+    const view = new Awareness(new Y.Doc());
+    view.setLocalState(null);
+    const relay = { connected: false, view, options };
+    this.#relay = relay;
+    const port = this.client.port;
+    const cid = this.cid;
+    await port.startRelay(cid, { addresses: options.addresses, room: options.room, identity: options.identity, clientID: options.clientID ?? 0 });
+    return {
+      get connected() {
+        return relay.connected;
+      },
+      connect: () => void port.relay(cid, 'connect'),
+      disconnect: () => void port.relay(cid, 'disconnect'),
+      destroy: () => {
+        if (this.#relay === relay) this.#relay = null;
+        view.destroy();
+        void port.stopRelay(cid);
+      },
+      prove: (identity) => void port.proveRelay(cid, identity),
+      present: (state) => void port.presentRelay(cid, state),
+      states: () => view.getStates()
+    };
+  }
+
+  event(event: Exclude<HostEvent, { t: 'update' | 'sv' }>): void {
+    if (event.t === 'accepted') {
+      if (event.records.some((r) => CACHE_KINDS.has(r.kind))) this.#forgetCaches();
+      for (const listener of this.#listeners) {
+        Promise.resolve(listener(event.records, this)).catch((e) => console.error('accepted-record listener failed', e));
+      }
+    } else if (event.t === 'health') {
+      this.health = event.health;
+      this.onHealth(event.health);
+    } else if (event.t === 'relay' && this.#relay) {
+      const relay = this.#relay;
+      if (event.presence) {
+        applyAwarenessUpdate(relay.view, event.presence, 'relay');
+        relay.options.onPresence?.();
+      }
+      if (event.connected !== undefined) {
+        relay.connected = event.connected;
+        relay.options.onStatus(event.connected);
+      }
+      if (event.synced) relay.options.onSynced();
+    }
+  }
+
+  /** The worker changed authority or keys: this page's caches of them are read again. */
+  #forgetCaches(): void {
+    forgetAuthority(this.db, this.cid);
+    forgetKeyState(this.db, this.cid);
+  }
+}
+
+let client: HostClient | null | undefined;
+
+/**
+ * The community worker, when this browser has SharedWorker (and `localStorage['hearth:worker']` is
+ * not 'off'); null otherwise, and the page holds its documents itself.
+ */
+export function hostClient(): HostClient | null {
+  if (client !== undefined) return client;
+  client = null;
+  try {
+    const off = typeof localStorage !== 'undefined' && localStorage.getItem('hearth:worker') === 'off';
+    if (!off && typeof SharedWorker !== 'undefined') {
+      const worker = new SharedWorker(new URL('../../../workers/community.worker.ts', import.meta.url), { type: 'module', name: 'hearth-community' });
+      worker.onerror = (e) => console.error('community worker failed', e);
+      client = new HostClient(worker.port);
+    }
+  } catch (error) {
+    console.warn('community worker unavailable; documents stay on the page', error);
+    client = null;
+  }
+  return client;
+}

@@ -1,0 +1,47 @@
+// The community document lives in one SharedWorker per device: pages relay their peers' bytes and
+// read projections. Two tabs of one device share it; a second device syncs with it over WebRTC.
+import { expect, test, type BrowserContext } from '@playwright/test';
+import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice, sendReply, startThread } from './journeys';
+
+async function sharedWorkers(context: BrowserContext): Promise<string[]> {
+  const page = context.pages()[0];
+  const cdp = await context.newCDPSession(page);
+  const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: { type: string; url: string }[] };
+  await cdp.detach();
+  return targetInfos.filter((t) => t.type === 'shared_worker').map((t) => t.url);
+}
+
+test('two tabs of one device share the community worker and see each other\'s posts at once', async ({ browser, baseURL }) => {
+  const alice = await openDevice(browser, baseURL!);
+  try {
+    await createIdentity(alice.page, 'Alice');
+    await createCommunity(alice.page, 'Worker Club');
+    await startThread(alice.page, 'Written in tab one', 'The first tab wrote this');
+    await expect.poll(() => sharedWorkers(alice.context)).toEqual([expect.stringMatching(/community\.worker/)]);
+
+    const second = await alice.context.newPage();
+    await second.goto(alice.page.url());
+    await expect(second.getByText('The first tab wrote this')).toBeVisible();
+    await sendReply(second, 'Answered from tab two');
+    // The first tab reads the projection the one worker wrote: no tab-to-tab exchange of documents.
+    await expect(alice.page.getByText('Answered from tab two')).toBeVisible({ timeout: 5_000 });
+    expect(await sharedWorkers(alice.context)).toHaveLength(1);
+
+    // A second device syncs with the worker's document over the page's WebRTC transport.
+    await alice.page.getByRole('link', { name: /Worker Club/ }).click();
+    const link = await makeInvite(alice.page, { label: 'bob' });
+    const bob = await openDevice(browser, baseURL!);
+    try {
+      await createIdentity(bob.page, 'Bob');
+      await joinFromLink(bob.page, link, 'Worker Club');
+      await bob.page.getByRole('link', { name: /Written in tab one/ }).click();
+      await expect(bob.page.getByText('Answered from tab two')).toBeVisible({ timeout: 20_000 });
+      await sendReply(bob.page, 'Bob read both tabs');
+      await expect(second.getByText('Bob read both tabs')).toBeVisible({ timeout: 20_000 });
+    } finally {
+      await bob.context.close();
+    }
+  } finally {
+    await alice.context.close();
+  }
+});
