@@ -27,7 +27,8 @@ import {
   storageUsed,
   waitForServer
 } from '../tests/bench/browser-bench';
-import { analysisFigures } from '../tests/bench/analysis-figures';
+import { analysisFigures, traceMainThread } from '../tests/bench/analysis-figures';
+import type { Page } from '@playwright/test';
 import { projectionOverhead, pureProjectionMs } from '../tests/bench/pure-projection';
 import { rulesEvaluateMs } from '../tests/bench/rules-figures';
 import { syncFigures } from '../tests/bench/sync-figures';
@@ -128,6 +129,27 @@ function startBlankServer() {
   return new Promise<typeof server>((resolve) => server.listen(BLANK_PORT, '127.0.0.1', () => resolve(server)));
 }
 
+async function mainThreadWhileUsing(page: Page, cid: string): Promise<number> {
+  const cdp = await page.context().newCDPSession(page);
+  const trace = await traceMainThread(cdp);
+  await page.goto(`/c/${cid}`);
+  await firstPaintMs(page);
+  await page.getByRole('feed').first().waitFor();
+  for (let i = 0; i < 8; i++) {
+    await page.mouse.wheel(0, 1200);
+    await page.waitForTimeout(250);
+  }
+  await page.getByRole('link', { name: /New thread/ }).click();
+  await page.getByLabel('Title', { exact: true }).fill('Measured while posting');
+  await page.getByLabel(/Write in Markdown/).fill('A thread written during the main-thread trace.');
+  await page.getByRole('button', { name: 'Post thread' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Measured while posting' }).waitFor({ timeout: 60_000 });
+  await page.waitForTimeout(2_000);
+  const longest = await trace.stop();
+  await cdp.detach();
+  return longest;
+}
+
 async function benchDataset(name: DatasetName, file: string, first: boolean) {
   const profile = mkdtempSync(join(tmpdir(), 'hearth-bench-'));
   try {
@@ -180,6 +202,14 @@ async function benchDataset(name: DatasetName, file: string, first: boolean) {
     }
     log(`${name}: cold offline start ${cold.map((v) => v.toFixed(0)).join(', ')} ms`);
     emit(`startup.cold_offline_ms${suffix(name)}`, median(cold), 'ms', name);
+
+    // The longest main-thread task while a member opens the community, scrolls the feed and posts
+    // (the document, gate and projection writer run in the community worker, not on this thread).
+    device = await openDevice(profile, BASE);
+    const longest = await mainThreadWhileUsing(device.page, imported.cid);
+    await device.close();
+    log(`${name}: longest main-thread task over open, scroll and post ${longest.toFixed(0)} ms`);
+    emit(`main.max_task_ms${suffix(name)}`, longest, 'ms', name);
   } finally {
     rmSync(profile, { recursive: true, force: true });
   }

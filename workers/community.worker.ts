@@ -6,8 +6,10 @@ import * as Comlink from 'comlink';
 import { DocHost } from '../src/lib/sync/doc-host';
 import type { HostEvent } from '../src/lib/sync/doc-port';
 import { openDb } from '../src/lib/store/db';
+import { loadMemberStats, memberStatsVersion } from './members/member-stats';
 
-const host = new DocHost(openDb());
+// Automation reads member stats here, from the same database, as the analysis worker does.
+const host = new DocHost(openDb(), async (cid, now) => loadMemberStats(cid, now, await memberStatsVersion(cid, now)));
 
 function serve(port: MessagePort): void {
   const api = {
@@ -24,6 +26,8 @@ function serve(port: MessagePort): void {
     proveRelay: (cid: string, identity: Parameters<DocHost['proveRelay']>[1]) => host.proveRelay(cid, identity),
     presentRelay: (cid: string, state: Record<string, unknown> | null) => host.presentRelay(cid, state),
     stopRelay: (cid: string) => host.stopRelay(cid),
+    automate: (cid: string, identity: Parameters<DocHost['automate']>[1]) => host.automate(cid, identity),
+    release: (cid: string) => host.release(cid),
     listen(events: MessagePort) {
       // A closed tab's port just drops what is posted to it.
       host.subscribe((event: HostEvent) => events.postMessage(event));

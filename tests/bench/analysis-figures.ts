@@ -56,7 +56,7 @@ interface TraceEvent {
 }
 
 /** Starts a timeline trace of the page; `stop` returns the longest task (ms) on the renderer's main thread. */
-async function traceMainThread(cdp: CDPSession): Promise<{ stop(): Promise<number> }> {
+export async function traceMainThread(cdp: CDPSession): Promise<{ stop(): Promise<number> }> {
   const events: TraceEvent[] = [];
   const onData = (e: { value: unknown[] }) => void events.push(...(e.value as unknown as TraceEvent[]));
   cdp.on('Tracing.dataCollected', onData);

@@ -47,7 +47,6 @@ import { communityFacts, type CommunityFacts } from '../automation/community-fac
 import { memberStatsClient } from '../analysis/analysis-client';
 import type { MemberStats } from '../domain/membership';
 import { postingAllowed, watchedWordAction } from '../domain/membership';
-import { startAutomation } from '../automation/scheduler';
 import { i18n } from '../i18n/index.svelte';
 import type { MemberTier } from '../domain/membership';
 
@@ -266,7 +265,7 @@ export class CommunityState {
     doc.onHealth = (h) => (this.health = h);
     this.db.communities.update(this.cid, { lastOpened: Date.now() });
     this.connect();
-    this.#stopAutomation = startAutomation(this.db, doc, this.identity, this.memberStats);
+    this.#stopAutomation = doc.automate(this.identity, this.memberStats);
   }
 
   private async connect(): Promise<void> {

@@ -151,4 +151,34 @@ describe('opening a stored community', () => {
     expect(gated.keys).toEqual([]);
     expect(await db.threads.get(fresh.id)).toMatchObject({ title: 'from a peer' });
   });
+
+  it('a write projected but whose document update was never stored (the tab died) is put back on open and reaches peers', async () => {
+    const { g, db, records, write } = await storedCommunity();
+    const lost = await write('thread', { title: 'shown, then the tab died', body: '' });
+    // What the worker had done when it died: the projection (the page may already show it), not the update.
+    const doc = new CommunityDoc(db, g.id);
+    await doc.open();
+    expect((await doc.append(lost)).ok).toBe(true);
+    await doc.settled();
+    doc.close();
+    const rows = await db.docUpdates.where('cid').equals(g.id).toArray();
+    const replica = new Y.Doc();
+    for (const row of rows) Y.applyUpdate(replica, row.update);
+    replica.getMap('records').delete(lost.id);
+    await db.docUpdates.where('cid').equals(g.id).delete();
+    const without = new Y.Doc();
+    for (const r of records) without.getMap('records').set(r.id, r);
+    await db.docUpdates.add({ cid: g.id, update: Y.encodeStateAsUpdate(without) });
+    expect(await db.records.get(lost.id)).toBeDefined();
+
+    const reopened = new CommunityDoc(db, g.id);
+    await reopened.open();
+    await reopened.settled();
+    expect(reopened.records.has(lost.id)).toBe(true);
+    // A peer that syncs now receives it.
+    const peer = new Y.Doc();
+    Y.applyUpdate(peer, Y.encodeStateAsUpdate(reopened.doc));
+    expect(peer.getMap('records').get(lost.id)).toMatchObject({ id: lost.id, kind: 'thread' });
+    reopened.close();
+  });
 });

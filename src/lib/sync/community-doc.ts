@@ -16,6 +16,9 @@ import type { AcceptedListener, DocHandle, LobbyHandle, RelayHandle, RelayOption
 import { CoreLobby } from './lobby';
 import { RelayLink } from './relay-client';
 import { guardedWebSocket } from './relay-socket';
+import type { Identity } from '../crypto/identity';
+import { startAutomation } from '../automation/scheduler';
+import type { MemberStatsSource } from '../automation/community-facts';
 
 /** Past this many stored updates they are merged into one, so opening stays fast. */
 const COMPACT_AFTER = 300;
@@ -154,11 +157,31 @@ export class CommunityDoc implements DocHandle {
       this.#enqueue(() => this.#ingest(keys));
     });
     const changed = this.#changedSince(mark?.snapshot);
+    await this.#restoreUnstored();
     await this.#enqueue(async () => {
       if (!(await projectionIsCurrent(this.db, this.cid))) await rebuildProjection(this.db, this.cid);
       else if (mark) this.#unauthorised = mark.unauthorised ?? null; // counted again only when it can change
       await this.#ingest(changed);
     });
+  }
+
+  /**
+   * Records projected but missing from the document: the tab or worker died between a write's
+   * projection (which the page may already show) and storing the document's update, or a stored
+   * update was lost. They are put back as this device's own entries, so they reach peers.
+   */
+  async #restoreUnstored(): Promise<void> {
+    // The genesis is stored under the community's id with an empty cid: counted in the map, not the index.
+    const stored = await this.db.records.where('cid').equals(this.cid).count();
+    if (stored + 1 <= this.records.size) return;
+    const ids = (await this.db.records.where('cid').equals(this.cid).primaryKeys()) as string[];
+    const missing = [this.cid, ...ids].filter((id) => !this.records.has(id));
+    if (!missing.length) return;
+    const rows = (await this.db.records.bulkGet(missing)).filter((r) => r !== undefined);
+    const plain = rows.map((r) => JSON.parse(JSON.stringify(sharedForm(r))) as AnyRecord);
+    if (!plain.length) return;
+    this.doc.transact(() => plain.forEach((r) => this.records.set(r.id, r)), REPAIR);
+    this.health = { ...this.health, repaired: this.health.repaired + plain.length };
   }
 
   /**
@@ -258,6 +281,10 @@ export class CommunityDoc implements DocHandle {
       if (parsed.ok) records.push(parsed.value);
     }
     return records;
+  }
+
+  automate(identity: Identity, memberStats: MemberStatsSource): () => void {
+    return startAutomation(this.db, this, identity, memberStats);
   }
 
   async openLobby(): Promise<LobbyHandle> {

@@ -9,6 +9,7 @@ import type { Identity } from '../crypto/identity';
 import type { AnyRecord } from '../domain/record';
 import type { HearthDb } from '../store/db';
 import type { AppendResult, DocHealth } from './community-doc';
+import type { MemberStatsSource } from '../automation/community-facts';
 
 /**
  * What y-webrtc is bound to: the document itself, or its stand-in on the page (remote-doc.ts), which
@@ -76,5 +77,11 @@ export interface DocHandle {
   /** Every value in the document that parses as a record (the community file). */
   exportRecords(): Promise<AnyRecord[]>;
   openLobby(): Promise<LobbyHandle>;
+  /**
+   * Runs the automation (admissions, keys, expiring invites, checkpoints, rules) for this member on
+   * this device, where the document is: the community worker, once per device however many tabs
+   * ask. Returns a function that releases this caller's hold.
+   */
+  automate(identity: Identity, memberStats: MemberStatsSource): () => void;
   startRelay(options: RelayOptions): Promise<RelayHandle>;
 }

@@ -13,6 +13,7 @@ import type { AnyRecord } from '../domain/record';
 import type { HearthDb } from '../store/db';
 import { CommunityDoc, type AppendResult } from './community-doc';
 import type { LobbyHandle, RelayHandle } from './doc-handle';
+import type { MemberStatsSource } from '../automation/community-facts';
 import type { DocPort, HostEvent, OpenedDoc } from './doc-port';
 import { readSyncMessage } from './gated-sync-protocol';
 
@@ -32,9 +33,29 @@ export class DocHost implements DocPort {
   #lobbies = new Map<string, LobbyHandle>();
   #relays = new Map<string, { handle: RelayHandle; awareness: Awareness }>();
   #listeners = new Set<(event: HostEvent) => void>();
+  #automation = new Map<string, { holds: number; stop: () => void }>();
   #nextId = 0;
 
-  constructor(readonly db: HearthDb) {}
+  constructor(
+    readonly db: HearthDb,
+    readonly memberStats: MemberStatsSource = async () => null
+  ) {}
+
+  async automate(cid: string, identity: Identity): Promise<void> {
+    const running = this.#automation.get(cid);
+    if (running) return void running.holds++;
+    const entry = { holds: 1, stop: () => {} };
+    this.#automation.set(cid, entry);
+    const doc = await this.#community(cid);
+    if (this.#automation.get(cid) === entry) entry.stop = doc.automate(identity, this.memberStats);
+  }
+
+  release(cid: string): void {
+    const running = this.#automation.get(cid);
+    if (!running || --running.holds > 0) return;
+    running.stop();
+    this.#automation.delete(cid);
+  }
 
   subscribe(listener: (event: HostEvent) => void): () => void {
     this.#listeners.add(listener);

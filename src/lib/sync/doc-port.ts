@@ -34,4 +34,7 @@ export interface DocPort {
   proveRelay(cid: string, identity: Identity): void;
   presentRelay(cid: string, state: Record<string, unknown> | null): void;
   stopRelay(cid: string): void;
+  /** Starts (or holds) the automation for this member; `release` lets go of one hold. */
+  automate(cid: string, identity: Identity): Promise<void>;
+  release(cid: string): void;
 }

@@ -9,6 +9,7 @@ import { Observable } from 'lib0/observable';
 import * as Y from 'yjs';
 import { Awareness, applyAwarenessUpdate } from 'y-protocols/awareness';
 import type { AnyRecord } from '../domain/record';
+import type { Identity } from '../crypto/identity';
 import type { HearthDb } from '../store/db';
 import { forgetKeyState, KEY_CONTEXT_KINDS } from '../store/keyring';
 import { forgetAuthority } from '../store/projection';
@@ -168,6 +169,16 @@ export class RemoteCommunityDoc implements DocHandle {
 
   exportRecords(): Promise<AnyRecord[]> {
     return this.client.port.exportRecords(this.cid);
+  }
+
+  /** The worker reads member stats itself (workers/members); `memberStats` serves a page-held document only. */
+  automate(identity: Identity): () => void {
+    void this.client.port.automate(this.cid, identity);
+    let held = true;
+    return () => {
+      if (held) void this.client.port.release(this.cid);
+      held = false;
+    };
   }
 
   async openLobby(): Promise<LobbyHandle> {

@@ -1,0 +1,117 @@
+// The community worker's host, driven as the pages drive it: they hold no document, relay their
+// peers' sync messages in (`receive`) and the host's `update` events out. Real CommunityDocs on Dexie
+// over fake-indexeddb (Node has no IndexedDB or SharedWorker; the e2e tests run both for real).
+import 'fake-indexeddb/auto';
+import * as encoding from 'lib0/encoding';
+import * as Y from 'yjs';
+import { describe, expect, it } from 'vitest';
+import { admit, newCommunity, newMember, writer } from '../../../tests/unit/community-fixture';
+import type { AnyRecord } from '../domain/record';
+import { HearthDb } from '../store/db';
+import { DocHost } from './doc-host';
+import type { HostEvent } from './doc-port';
+import { messageYjsSyncStep1, writeUpdate } from './gated-sync-protocol';
+
+let n = 0;
+const host = () => new DocHost(new HearthDb(`doc-host-${n++}`));
+
+function step1(sv: Uint8Array): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, messageYjsSyncStep1);
+  encoding.writeVarUint8Array(e, sv);
+  return encoding.toUint8Array(e);
+}
+
+function updateMessage(update: Uint8Array): Uint8Array {
+  const e = encoding.createEncoder();
+  writeUpdate(e, update);
+  return encoding.toUint8Array(e);
+}
+
+/** What two pages do between two devices' workers: step 1 both ways, then every update as it happens. */
+async function relay(a: DocHost, b: DocHost, cid: string) {
+  const [oa, ob] = await Promise.all([a.open(cid), b.open(cid)]);
+  const forward = (to: DocHost) => (e: HostEvent) => {
+    if (e.t === 'update' && e.doc === cid) to.receive(cid, updateMessage(e.update));
+  };
+  const offs = [a.subscribe(forward(b)), b.subscribe(forward(a))];
+  const fromA = a.receive(cid, step1(ob.sv));
+  const fromB = b.receive(cid, step1(oa.sv));
+  if (fromA) b.receive(cid, fromA);
+  if (fromB) a.receive(cid, fromB);
+  return () => offs.forEach((off) => off());
+}
+
+describe('DocHost (the community worker)', () => {
+  it('two devices converge through pages that relay only sync messages, and each page is told what was accepted', async () => {
+    const alice = await newMember();
+    const bob = await newMember();
+    const g = await newCommunity(alice);
+    const a = host();
+    const b = host();
+    for (const r of [g, ...(await admit(alice, bob, g.id))] as AnyRecord[]) expect((await a.append(g.id, r)).ok).toBe(true);
+    const thread = await writer(alice, g.id)('thread', { title: 'Held by the worker', body: 'no page holds a document' });
+    expect((await a.append(g.id, thread)).ok).toBe(true);
+
+    const accepted: string[] = [];
+    b.subscribe((e) => {
+      if (e.t === 'accepted') accepted.push(...e.records.map((r) => r.id));
+    });
+    const stop = await relay(a, b, g.id);
+    await b.settled(g.id);
+    expect((await b.db.threads.get(thread.id))?.title).toBe('Held by the worker');
+    expect(accepted).toContain(thread.id);
+
+    // A write on B reaches A through the update events alone.
+    const reply = await writer(bob, g.id, 1_700_000_100_000)('reply', { thread: thread.id, parent: thread.id, body: 'read it on B' });
+    expect((await b.append(g.id, reply)).ok).toBe(true);
+    await a.settled(g.id);
+    expect((await a.db.replies.get(reply.id))?.body).toBe('read it on B');
+    stop();
+  });
+
+  it('10,000 random and mangled messages relayed by a page are counted, never thrown, and lose nothing', async () => {
+    const alice = await newMember();
+    const bob = await newMember();
+    const g = await newCommunity(alice);
+    const a = host();
+    const b = host();
+    const base = [g, ...(await admit(alice, bob, g.id))] as AnyRecord[];
+    for (const r of base) expect((await a.append(g.id, r)).ok).toBe(true);
+    const thread = await writer(alice, g.id)('thread', { title: 'Survives the noise', body: 'still here' });
+    expect((await a.append(g.id, thread)).ok).toBe(true);
+    const health: number[] = [];
+    a.subscribe((e) => {
+      if (e.t === 'health') health.push(e.health.malformedMessages ?? 0);
+    });
+    // Real messages to mangle: step 1s, and an update with a forged record and a junk root.
+    const other = await b.open(g.id);
+    const forged = new Y.Doc();
+    forged.getMap('records').set('forged', { kind: 'thread', cid: g.id, body: { title: 'not signed' } });
+    forged.getArray('junk').push([1, 2, 3]);
+    const valid = [step1(other.sv), step1((await a.open(g.id)).sv), updateMessage(Y.encodeStateAsUpdate(forged))];
+    let seed = 7;
+    const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    for (let i = 0; i < 10_000; i++) {
+      let message: Uint8Array;
+      if (i % 2 === 0) message = Uint8Array.from({ length: 1 + rnd(90) }, () => rnd(256));
+      else {
+        // A real message with bytes flipped, cut short or grown.
+        message = valid[i % valid.length].slice(0, 1 + rnd(valid[i % valid.length].length));
+        for (let k = rnd(4); k >= 0; k--) message[rnd(message.length)] = rnd(256);
+        if (i % 3 === 0) message = Uint8Array.from([...message, ...Array.from({ length: rnd(20) }, () => rnd(256))]);
+      }
+      expect(() => a.receive(g.id, message)).not.toThrow();
+      if (i % 500 === 0) await a.settled(g.id);
+    }
+    expect(a.receive('no-such-doc', new Uint8Array([0, 0]))).toBeNull();
+    await a.settled(g.id);
+    expect(Math.max(...health)).toBeGreaterThan(0);
+    // Nothing lost, and the device still syncs: B receives every record.
+    expect((await a.exportRecords(g.id)).map((r) => r.id).sort()).toEqual([...base, thread].map((r) => r.id).sort());
+    const stop = await relay(a, b, g.id);
+    await b.settled(g.id);
+    expect((await b.db.threads.get(thread.id))?.title).toBe('Survives the noise');
+    stop();
+  });
+});
