@@ -3,12 +3,14 @@
 import { expect, test, type BrowserContext } from '@playwright/test';
 import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice, sendReply, startThread } from './journeys';
 
+/** Shared workers of this browser context (CDP lists the whole browser's). */
 async function sharedWorkers(context: BrowserContext): Promise<string[]> {
   const page = context.pages()[0];
   const cdp = await context.newCDPSession(page);
-  const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: { type: string; url: string }[] };
+  const { targetInfo } = (await cdp.send('Target.getTargetInfo')) as { targetInfo: { browserContextId: string } };
+  const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: { type: string; url: string; browserContextId: string }[] };
   await cdp.detach();
-  return targetInfos.filter((t) => t.type === 'shared_worker').map((t) => t.url);
+  return targetInfos.filter((t) => t.type === 'shared_worker' && t.browserContextId === targetInfo.browserContextId).map((t) => t.url);
 }
 
 test('two tabs of one device share the community worker and see each other\'s posts at once', async ({ browser, baseURL }) => {
