@@ -35,6 +35,9 @@ import { syncFigures } from '../tests/bench/sync-figures';
 import { searchFigures } from '../tests/bench/search-figures';
 import { gateFigures } from '../tests/bench/gate-figures';
 import { DATASETS, ensureDataset, type DatasetName } from './data/datasets';
+import { DEMO_CREATOR } from './data/community-plan';
+import { storedKeysFor } from './data/member-keys';
+import { importIdentity } from '../tests/bench/sync-bench';
 import { SE_DATA_NAME } from './data/se-csv';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -167,7 +170,9 @@ async function benchDataset(name: DatasetName, file: string, first: boolean) {
       emit('startup.blank_page_ms', median(blank), 'ms', 'none');
     }
 
-    await createIdentity(device.page, 'Bench');
+    // The community's creator (the generated data's demo creator), so the device can post and runs
+    // the creator's automation, as the person who imported their community would.
+    await importIdentity(device.page, await storedKeysFor(DEMO_CREATOR.namespace, DEMO_CREATOR.handle), DEMO_CREATOR.name);
     if (!(await serviceWorkerReady(device.page))) log('warning: the service worker is not active; offline start will fail');
 
     log(`${name}: importing ${file}`);

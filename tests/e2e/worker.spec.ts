@@ -47,3 +47,31 @@ test('two tabs of one device share the community worker and see each other\'s po
     await alice.context.close();
   }
 });
+
+test('a browser without SharedWorker holds the document on the page and syncs with a device that uses the worker', async ({ browser, baseURL }) => {
+  const alice = await openDevice(browser, baseURL!);
+  const bob = await openDevice(browser, baseURL!);
+  // Bob's browser has no SharedWorker (as before 2026 in some browsers).
+  await bob.context.addInitScript(() => {
+    delete (window as { SharedWorker?: unknown }).SharedWorker;
+  });
+  try {
+    await createIdentity(alice.page, 'Alice');
+    await createCommunity(alice.page, 'Mixed Club');
+    await startThread(alice.page, 'Across both kinds', 'Held in a worker here');
+    await alice.page.getByRole('link', { name: /Mixed Club/ }).click();
+    const link = await makeInvite(alice.page, { label: 'bob' });
+    await createIdentity(bob.page, 'Bob');
+    await joinFromLink(bob.page, link, 'Mixed Club');
+    expect(await sharedWorkers(bob.context)).toEqual([]);
+    await bob.page.getByRole('link', { name: /Across both kinds/ }).click();
+    await expect(bob.page.getByText('Held in a worker here')).toBeVisible({ timeout: 20_000 });
+    await sendReply(bob.page, 'Held on the page here');
+    await alice.page.getByRole('link', { name: /Mixed Club/ }).click();
+    await alice.page.getByRole('link', { name: /Across both kinds/ }).click();
+    await expect(alice.page.getByText('Held on the page here')).toBeVisible({ timeout: 20_000 });
+  } finally {
+    await alice.context.close();
+    await bob.context.close();
+  }
+});

@@ -14,8 +14,6 @@ import { filterUpdate } from './update-filter';
 import { parseRecord } from '../domain/record';
 import type { AcceptedListener, DocHandle, LobbyHandle, RelayHandle, RelayOptions } from './doc-handle';
 import { CoreLobby } from './lobby';
-import { RelayLink } from './relay-client';
-import { guardedWebSocket } from './relay-socket';
 import type { Identity } from '../crypto/identity';
 import { startAutomation } from '../automation/scheduler';
 import type { MemberStatsSource } from '../automation/community-facts';
@@ -296,6 +294,8 @@ export class CommunityDoc implements DocHandle {
   /** On this thread the relay shares the mesh's awareness (`awareness`), so presence crosses both. */
   async startRelay(options: RelayOptions): Promise<RelayHandle> {
     let identity = options.identity;
+    // The Hocuspocus provider is loaded when a community has a relay.
+    const [{ RelayLink }, { guardedWebSocket }] = await Promise.all([import('./relay-client'), import('./relay-socket')]);
     const link = new RelayLink({
       addresses: options.addresses,
       room: options.room,

@@ -2,7 +2,6 @@
 // every sync provider share the same document: in the community worker where the browser has
 // SharedWorker (remote-doc.ts), on this thread otherwise.
 import type { HearthDb } from '../store/db';
-import { CommunityDoc } from './community-doc';
 import type { DocHandle } from './doc-handle';
 import { hostClient } from './remote-doc';
 import { PeerSync, type Presence } from './peer-sync';
@@ -14,8 +13,14 @@ export function openCommunityDoc(db: HearthDb, cid: string): Promise<DocHandle> 
   let doc = open.get(cid);
   if (!doc) {
     const host = hostClient();
-    const created = host ? null : new CommunityDoc(db, cid);
-    const opening: Promise<DocHandle> = host ? host.community(db, cid) : created!.open().then(() => created!);
+    // Held on this thread only without SharedWorker: loaded then, not in every page's first bundle.
+    const opening: Promise<DocHandle> = host
+      ? host.community(db, cid)
+      : import('./community-doc').then(async ({ CommunityDoc }) => {
+          const created = new CommunityDoc(db, cid);
+          await created.open();
+          return created;
+        });
     opening.catch(() => open.delete(cid));
     open.set(cid, opening);
     return opening;
