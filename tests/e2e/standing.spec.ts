@@ -54,6 +54,7 @@ test('a member in slow mode is told when they can reply again, before and after 
     const link = await makeInvite(alice.page, { label: 'bob' });
     await alice.page.goto(home);
     await startThread(alice.page, 'One at a time', 'Think before you reply.');
+    await alice.page.getByText('Moderate this thread').click();
     await alice.page.getByLabel(/Slow mode/).fill('600');
     await alice.page.getByRole('button', { name: 'Set slow mode' }).click();
     const thread = alice.page.url();

@@ -35,12 +35,18 @@ export class InboxState {
   permission = $state<BrowserPermission>(browserPermission());
   browserOn = $state(false);
 
-  constructor(readonly inbox: InboxDb = openInboxDb()) {
+  /** With `cid`, only that community's notifications (the community's own inbox tab). */
+  constructor(
+    readonly inbox: InboxDb = openInboxDb(),
+    readonly cid?: string
+  ) {
     this.items = new Live(() => {
       const n = this.limit;
-      return () => inbox.notifications.orderBy('ts').reverse().limit(n).toArray();
+      return cid
+        ? async () => (await inbox.notifications.where('cid').equals(cid).reverse().sortBy('ts')).slice(0, n)
+        : () => inbox.notifications.orderBy('ts').reverse().limit(n).toArray();
     }, []);
-    this.unread = new InboxUnread(inbox);
+    this.unread = new InboxUnread(inbox, cid);
     void browserNotificationsOn(inbox).then((on) => (this.browserOn = on));
   }
 
@@ -49,7 +55,8 @@ export class InboxState {
   }
 
   markAllRead(): Promise<unknown> {
-    return this.inbox.notifications.where('read').equals(0).modify({ read: 1 });
+    const unread = this.cid ? this.inbox.notifications.where('[cid+read]').equals([this.cid, 0]) : this.inbox.notifications.where('read').equals(0);
+    return unread.modify({ read: 1 });
   }
 
   /** Only from a button press: browsers refuse (or remember a refusal of) unprompted requests. */
