@@ -94,6 +94,7 @@ test('a member whose reply a moderator hid is told so, and still sees what was h
     await sendReply(bob.page, 'A grumpy reply');
 
     await expect(alice.page.getByTestId('post').filter({ hasText: 'A grumpy reply' })).toBeVisible({ timeout: 30_000 });
+    await alice.page.getByTestId('post').filter({ hasText: 'A grumpy reply' }).getByText('Moderate', { exact: true }).click();
     await alice.page.getByTestId('post').filter({ hasText: 'A grumpy reply' }).getByRole('button', { name: 'Hide' }).click();
 
     const mine = bob.page.getByTestId('post').filter({ hasText: 'A grumpy reply' });

@@ -31,6 +31,7 @@ export const navigationEn = {
   'manage.sync_hint': 'Signaling servers and the relay that keep members in sync',
   'manage.none': 'You have no creator or moderator tools in this community.',
   'thread.tools': 'Moderate this thread',
+  'post.moderate': 'Moderate',
   'inbox.community_title': 'Inbox · {community}',
   'inbox.all_communities': 'Inbox of all communities'
 };
@@ -42,12 +43,12 @@ export const navigationZhCN: Record<keyof typeof navigationEn, string> = {
   'nav.me': '我',
   'nav.manage': '管理',
   'nav.sections': '栏目',
-  'me.title': '我在{community}',
+  'me.title': '我在 {community}',
   'me.public_profile': '查看别人眼中的我的主页',
   'me.app_settings': '语言、主题和身份',
   'me.app_settings_hint': '对这台设备上的所有社群生效。',
   'me.sync': '连接',
-  'manage.title': '管理{community}',
+  'manage.title': '管理 {community}',
   'manage.intro': '你在这个社群里负责的一切，都在这里。普通成员看不到这些工具。',
   'manage.members_hint': '邀请链接和二维码、角色、封禁、导出',
   'manage.tiers': '会员等级与付款',
@@ -66,6 +67,7 @@ export const navigationZhCN: Record<keyof typeof navigationEn, string> = {
   'manage.sync_hint': '让成员保持同步的信令服务器和中继',
   'manage.none': '你在这个社群里没有创建者或版主工具。',
   'thread.tools': '管理这个主题',
+  'post.moderate': '管理',
   'inbox.community_title': '消息 · {community}',
   'inbox.all_communities': '所有社群的消息'
 };
