@@ -28,6 +28,19 @@ export class InboxUnread {
   }
 }
 
+/** The newest `limit` notifications, of one community when `cid` is given. */
+export async function inboxItems(inbox: InboxDb, limit: number, cid?: string): Promise<NotificationRow[]> {
+  return cid
+    ? (await inbox.notifications.where('cid').equals(cid).reverse().sortBy('ts')).slice(0, limit)
+    : inbox.notifications.orderBy('ts').reverse().limit(limit).toArray();
+}
+
+/** Marks every unread notification read, of one community when `cid` is given. */
+export function markAllRead(inbox: InboxDb, cid?: string): Promise<number> {
+  const unread = cid ? inbox.notifications.where('[cid+read]').equals([cid, 0]) : inbox.notifications.where('read').equals(0);
+  return unread.modify({ read: 1 });
+}
+
 export class InboxState {
   readonly items: Live<NotificationRow[]>;
   readonly unread: InboxUnread;
@@ -42,9 +55,7 @@ export class InboxState {
   ) {
     this.items = new Live(() => {
       const n = this.limit;
-      return cid
-        ? async () => (await inbox.notifications.where('cid').equals(cid).reverse().sortBy('ts')).slice(0, n)
-        : () => inbox.notifications.orderBy('ts').reverse().limit(n).toArray();
+      return () => inboxItems(inbox, n, cid);
     }, []);
     this.unread = new InboxUnread(inbox, cid);
     void browserNotificationsOn(inbox).then((on) => (this.browserOn = on));
@@ -55,8 +66,7 @@ export class InboxState {
   }
 
   markAllRead(): Promise<unknown> {
-    const unread = this.cid ? this.inbox.notifications.where('[cid+read]').equals([this.cid, 0]) : this.inbox.notifications.where('read').equals(0);
-    return unread.modify({ read: 1 });
+    return markAllRead(this.inbox, this.cid);
   }
 
   /** Only from a button press: browsers refuse (or remember a refusal of) unprompted requests. */
