@@ -10,7 +10,7 @@ test('the members page opens without an effect loop, and saving the profile agai
   try {
     await createIdentity(alice.page, 'Alice');
     await createCommunity(alice.page, 'Profile Club');
-    await alice.page.getByRole('link', { name: /Members & invites/ }).click();
+    await alice.page.getByRole('link', { name: 'Me', exact: true }).click();
     await expect(alice.page.getByRole('button', { name: 'Save profile' })).toBeVisible();
     await alice.page.waitForTimeout(1_500);
     expect(problems).toEqual([]);
@@ -29,6 +29,7 @@ test('the members page opens without an effect loop, and saving the profile agai
     await alice.page.getByRole('button', { name: 'Save profile' }).click();
     await expect(alice.page.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
 
+    await alice.page.getByRole('link', { name: /Members & invites/ }).click();
     const me = alice.page.getByTestId('member-row').filter({ hasText: 'Alice' });
     await expect(me).toContainText('Rides at dawn, and at dusk');
     await expect(me).toContainText('🚲');

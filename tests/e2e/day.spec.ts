@@ -8,8 +8,8 @@ import { en } from '../../src/lib/i18n/en';
 const KEYS = Object.keys(en);
 import { createCommunity, createIdentity, makeInvite, sendReply, startThread, watchConsole } from './journeys';
 
-const PAGES = ['', '/new', '/qa', '/polls', '/challenges', '/notes', '/surveys', '/for-you', '/search', '/members'];
-const STAFF_PAGES = ['/insights', '/automation', '/review', '/audit'];
+const PAGES = ['', '/new', '/qa', '/polls', '/challenges', '/notes', '/surveys', '/for-you', '/search', '/members', '/me', '/inbox'];
+const STAFF_PAGES = ['/manage', '/insights', '/automation', '/review', '/audit'];
 
 /** Opens each page of the community and waits for it to settle; the page must not scroll sideways. */
 async function visitAll(page: Page, home: string, paths: string[]) {
@@ -83,7 +83,7 @@ test('a creator’s and a member’s day leaves no console error or page error o
     await bob.getByLabel(/Details/).fill('First ride.');
     await bob.getByRole('button', { name: 'Post question' }).click();
     await expect(bob.getByRole('heading', { level: 1, name: 'Where do we meet?' })).toBeVisible();
-    await bob.goto(`${home}/members`);
+    await bob.goto(`${home}/me`);
     await bob.getByLabel('Avatar (emoji)').fill('🚲');
     await bob.getByRole('button', { name: 'Save profile' }).click();
     await expect(bob.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();

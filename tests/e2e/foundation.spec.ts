@@ -167,6 +167,7 @@ test('a creator pins a thread, quote-replies, mentions a member and deletes post
     const rows = page.getByTestId('thread-row');
     await expect(rows.first()).toContainText('Newer thread');
     await page.getByRole('link', { name: /Older thread/ }).click();
+    await page.getByTestId('post').first().getByText('Moderate', { exact: true }).click();
     await page.getByTestId('post').first().getByRole('button', { name: /Pin thread/ }).click();
     await expect(page.getByText('Pinned')).toBeVisible();
     await page.getByRole('link', { name: /Pin Club/ }).click();

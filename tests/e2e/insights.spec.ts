@@ -21,6 +21,7 @@ test('the creator sees insights and For you computed off the main thread, and ca
 
     // The dashboard: its first run starts on opening the page.
     await page.goto(`/c/${cid}`);
+    await page.getByRole('link', { name: 'Manage', exact: true }).click();
     await page.getByRole('link', { name: /Insights/ }).click();
     await expect(page.getByRole('heading', { level: 1, name: /Insights/ })).toBeVisible();
     const status = page.getByTestId('analysis-status');

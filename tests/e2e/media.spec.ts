@@ -124,7 +124,8 @@ test('the creator features a thread and orders lessons into a series; a member f
     }
     // Featured, with a reason.
     alice.page.once('dialog', (d) => d.accept('The best first read'));
-    await alice.page.getByRole('button', { name: /^⭐ Feature$/ }).click();
+    await alice.page.getByTestId('post').first().getByText('Moderate', { exact: true }).click();
+    await alice.page.getByRole('button', { name: /^Feature$/ }).click();
     await expect(alice.page.getByTestId('featured-badge')).toBeVisible();
 
     // A series of the two lessons, in order.

@@ -109,7 +109,7 @@ test('a Gold thread is sealed: the Gold member reads it, the free member sees a 
     // the relay holds it, it holds the thread too.
     const marker = `BIO-${token}`.replace('GOLD-', '');
     await alice.page.getByRole('link', { name: /Gold Studio/ }).first().click();
-    await alice.page.getByRole('link', { name: /Members & invites/ }).click();
+    await alice.page.getByRole('link', { name: 'Me', exact: true }).click();
     await alice.page.getByLabel('About me').fill(marker);
     await alice.page.getByRole('button', { name: 'Save profile' }).click();
     await expect.poll(() => relayFiles().includes(marker), { timeout: 30_000 }).toBe(true);

@@ -54,6 +54,7 @@ test('a member in slow mode is told when they can reply again, before and after 
     const link = await makeInvite(alice.page, { label: 'bob' });
     await alice.page.goto(home);
     await startThread(alice.page, 'One at a time', 'Think before you reply.');
+    await alice.page.getByText('Moderate this thread').click();
     await alice.page.getByLabel(/Slow mode/).fill('600');
     await alice.page.getByRole('button', { name: 'Set slow mode' }).click();
     const thread = alice.page.url();
@@ -93,6 +94,7 @@ test('a member whose reply a moderator hid is told so, and still sees what was h
     await sendReply(bob.page, 'A grumpy reply');
 
     await expect(alice.page.getByTestId('post').filter({ hasText: 'A grumpy reply' })).toBeVisible({ timeout: 30_000 });
+    await alice.page.getByTestId('post').filter({ hasText: 'A grumpy reply' }).getByText('Moderate', { exact: true }).click();
     await alice.page.getByTestId('post').filter({ hasText: 'A grumpy reply' }).getByRole('button', { name: 'Hide' }).click();
 
     const mine = bob.page.getByTestId('post').filter({ hasText: 'A grumpy reply' });

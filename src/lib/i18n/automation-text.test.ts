@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { en } from './en';
 import { zhCN } from './zh-CN';
 import { i18n } from './index.svelte';
@@ -8,6 +8,8 @@ const names = new Map([['k-bob', 'Bob'], ['k-carol', 'Carol']]);
 const nameOf = (k: string) => names.get(k) ?? k.slice(0, 8);
 const EXPIRES = Date.UTC(2026, 5, 15, 12);
 
+// The Chinese dictionary is loaded on demand; once loaded, switching is immediate.
+beforeAll(() => i18n.load('zh-CN'));
 afterEach(() => (i18n.lang = 'en'));
 
 describe('counted messages', () => {

@@ -4,6 +4,7 @@ import { interactionEn } from './interaction';
 import { engageEn } from './engage';
 import { manageEn } from './manage';
 import { mediaEn } from './media';
+import { navigationEn } from './navigation';
 import { collabEn } from './collab';
 
 export const en = {
@@ -13,6 +14,7 @@ export const en = {
   ...manageEn,
   ...mediaEn,
   ...collabEn,
+  ...navigationEn,
   'app.name': 'Hearth',
   'app.tagline': 'Your community, on your members’ own devices.',
   'app.loading': 'Opening Hearth…',

@@ -1,6 +1,7 @@
 // The one translation function: every user-facing string goes through t(), in zh-CN or en.
+// English is built in (and the fallback); the Chinese dictionary is its own chunk, loaded when
+// the device's language is Chinese, so an English first visit does not download it.
 import { en, type MessageKey } from './en';
-import { zhCN } from './zh-CN';
 
 export type Lang = 'en' | 'zh-CN';
 export const LANGS: { code: Lang; label: string }[] = [
@@ -8,7 +9,11 @@ export const LANGS: { code: Lang; label: string }[] = [
   { code: 'en', label: 'English' }
 ];
 
-const dictionaries: Record<Lang, Record<MessageKey, string>> = { en, 'zh-CN': zhCN };
+type Dictionary = Record<MessageKey, string>;
+const loaders: Record<Lang, () => Promise<Dictionary>> = {
+  en: async () => en,
+  'zh-CN': async () => (await import('./zh-CN')).zhCN
+};
 
 /** Messages with plural forms: keys `<base>_one`, `<base>_other` (and `_zero`, `_few`… where a language needs them). */
 export type PluralBase = { [K in MessageKey]: K extends `${infer B}_other` ? B : never }[MessageKey];
@@ -18,10 +23,48 @@ export function browserLang(languages: readonly string[] = typeof navigator === 
 }
 
 class I18n {
-  lang = $state<Lang>(browserLang());
+  #lang = $state<Lang>('en');
+  #dictionaries = $state.raw<Partial<Record<Lang, Dictionary>>>({ en });
+  #loading = new Map<Lang, Promise<void>>();
+
+  constructor() {
+    this.lang = browserLang();
+  }
+
+  /** Setting a language not loaded yet shows English until its dictionary arrives; `use` waits for it. */
+  get lang(): Lang {
+    return this.#lang;
+  }
+  set lang(lang: Lang) {
+    this.#lang = lang;
+    void this.load(lang);
+  }
+
+  /** Switches to `lang` once its dictionary is loaded: no English flashes up on the way. */
+  async use(lang: Lang): Promise<void> {
+    await this.load(lang);
+    this.#lang = lang;
+  }
+
+  load(lang: Lang): Promise<void> {
+    if (this.#dictionaries[lang]) return Promise.resolve();
+    let loading = this.#loading.get(lang);
+    if (!loading) {
+      loading = loaders[lang]().then((dictionary) => {
+        this.#dictionaries = { ...this.#dictionaries, [lang]: dictionary };
+      });
+      // A failed load (offline before the chunk was cached) may be tried again; English shows meanwhile.
+      loading.catch((e) => {
+        console.warn('dictionary not loaded', lang, e);
+        this.#loading.delete(lang);
+      });
+      this.#loading.set(lang, loading);
+    }
+    return loading;
+  }
 
   t = (key: MessageKey, params?: Record<string, string | number>): string => {
-    let text: string = dictionaries[this.lang][key] ?? en[key] ?? key;
+    let text: string = this.#dictionaries[this.#lang]?.[key] ?? en[key] ?? key;
     if (params) for (const [k, v] of Object.entries(params)) text = text.replaceAll(`{${k}}`, String(v));
     return text;
   };

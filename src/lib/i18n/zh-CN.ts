@@ -6,6 +6,7 @@ import { interactionZhCN } from './interaction';
 import { engageZhCN } from './engage';
 import { manageZhCN } from './manage';
 import { mediaZhCN } from './media';
+import { navigationZhCN } from './navigation';
 import { collabZhCN } from './collab';
 
 export const zhCN: Record<MessageKey, string> = {
@@ -15,6 +16,7 @@ export const zhCN: Record<MessageKey, string> = {
   ...manageZhCN,
   ...mediaZhCN,
   ...collabZhCN,
+  ...navigationZhCN,
   'app.name': 'Hearth 炉边',
   'app.tagline': '你的社群，存在成员自己的设备上。',
   'app.loading': '正在打开 Hearth…',

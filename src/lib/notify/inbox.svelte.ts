@@ -28,6 +28,19 @@ export class InboxUnread {
   }
 }
 
+/** The newest `limit` notifications, of one community when `cid` is given. */
+export async function inboxItems(inbox: InboxDb, limit: number, cid?: string): Promise<NotificationRow[]> {
+  return cid
+    ? (await inbox.notifications.where('cid').equals(cid).reverse().sortBy('ts')).slice(0, limit)
+    : inbox.notifications.orderBy('ts').reverse().limit(limit).toArray();
+}
+
+/** Marks every unread notification read, of one community when `cid` is given. */
+export function markAllRead(inbox: InboxDb, cid?: string): Promise<number> {
+  const unread = cid ? inbox.notifications.where('[cid+read]').equals([cid, 0]) : inbox.notifications.where('read').equals(0);
+  return unread.modify({ read: 1 });
+}
+
 export class InboxState {
   readonly items: Live<NotificationRow[]>;
   readonly unread: InboxUnread;
@@ -35,12 +48,16 @@ export class InboxState {
   permission = $state<BrowserPermission>(browserPermission());
   browserOn = $state(false);
 
-  constructor(readonly inbox: InboxDb = openInboxDb()) {
+  /** With `cid`, only that community's notifications (the community's own inbox tab). */
+  constructor(
+    readonly inbox: InboxDb = openInboxDb(),
+    readonly cid?: string
+  ) {
     this.items = new Live(() => {
       const n = this.limit;
-      return () => inbox.notifications.orderBy('ts').reverse().limit(n).toArray();
+      return () => inboxItems(inbox, n, cid);
     }, []);
-    this.unread = new InboxUnread(inbox);
+    this.unread = new InboxUnread(inbox, cid);
     void browserNotificationsOn(inbox).then((on) => (this.browserOn = on));
   }
 
@@ -49,7 +66,7 @@ export class InboxState {
   }
 
   markAllRead(): Promise<unknown> {
-    return this.inbox.notifications.where('read').equals(0).modify({ read: 1 });
+    return markAllRead(this.inbox, this.cid);
   }
 
   /** Only from a button press: browsers refuse (or remember a refusal of) unprompted requests. */

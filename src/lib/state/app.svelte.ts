@@ -39,7 +39,8 @@ export class AppState {
         this.db.settings.get(RESTORED_KEY)
       ]);
       this.restored = restored?.value === true;
-      if (lang?.value === 'en' || lang?.value === 'zh-CN') i18n.lang = lang.value;
+      // The first screen waits for its dictionary rather than showing English for a moment.
+      await i18n.use(lang?.value === 'en' || lang?.value === 'zh-CN' ? lang.value : i18n.lang);
       if (theme?.value === 'light' || theme?.value === 'dark') this.theme = theme.value;
       // Before any community starts syncing (children render once `ready`).
       await this.connectivity.load();
@@ -95,7 +96,7 @@ export class AppState {
   }
 
   async setLang(lang: Lang): Promise<void> {
-    i18n.lang = lang;
+    await i18n.use(lang);
     await this.db.settings.put({ key: 'lang', value: lang });
   }
 

@@ -1,7 +1,10 @@
 // The device's network and the member's "Work offline" choice, kept apart: the sync layer pauses
 // for either, but a member must be told which one it is, and the choice outlives a reload.
-import { setSyncPaused } from '../sync/registry';
 import type { HearthDb } from '../store/db';
+
+// The sync layer (Yjs, WebRTC) is loaded only when a community opens or the choice changes:
+// the first screen (onboarding, the list of communities) does not need it.
+const setSyncPaused = async (paused: boolean) => (await import('../sync/registry')).setSyncPaused(paused);
 
 /** Local settings key of the member's choice to work offline (this device only). */
 export const SYNC_PAUSED_KEY = 'sync-paused';
