@@ -8,6 +8,7 @@ import { openCommunityDoc } from '../sync/registry';
 import { afterFirstContent } from '../state/first-content';
 
 /** Calls `onDoc` once per community document; returns a function that stops and runs the cleanups. */
+// biome-ignore lint/suspicious/noConfusingVoidType: `onDoc` may return a cleanup or nothing at all (a block body with no return)
 export function watchCommunityDocs(db: HearthDb, onDoc: (doc: CommunityDoc) => (() => void) | void): () => void {
   const seen = new Set<string>();
   const cleanups: (() => void)[] = [];

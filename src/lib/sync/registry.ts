@@ -11,7 +11,7 @@ import { meshPlanOf } from './mesh';
 const open = new Map<string, Promise<DocHandle>>();
 
 export function openCommunityDoc(db: HearthDb, cid: string): Promise<DocHandle> {
-  let doc = open.get(cid);
+  const doc = open.get(cid);
   if (!doc) {
     const host = hostClient();
     const created = host ? null : new CommunityDoc(db, cid);

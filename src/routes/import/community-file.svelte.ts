@@ -13,7 +13,6 @@ import {
   readCommunityFile,
   type CommunityFileReason
 } from '$lib/domain/community-file';
-import { parseRecord, type AnyRecord } from '$lib/domain/record';
 
 export type ImportPhase = 'idle' | 'reading' | 'checking' | 'storing' | 'done' | 'failed';
 
