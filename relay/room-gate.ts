@@ -14,7 +14,7 @@ import { computeAuthority, AUTHORITY_KINDS, type Authority } from '../src/lib/do
 import type { AnyRecord, SignedRecord } from '../src/lib/domain/record';
 import { isExactJson } from '../src/lib/sync/gate';
 import { filterUpdate } from '../src/lib/sync/update-filter';
-import { readUpdateStructs, rewriteUpdate, structKey, type Verdict } from '../src/lib/sync/update-entries';
+import { readUpdateStructs, rewriteUpdate, structKey, type UpdateStructs, type Verdict } from '../src/lib/sync/update-entries';
 
 export type Judgement =
   | { ok: true; update: Uint8Array | null; dropped: number; held: number; junk: number }
@@ -92,7 +92,7 @@ export class RoomGate {
     const filtered = filterUpdate(update, { root: 'records', doc: this.doc, maxStructs: Infinity, maxBytes: Infinity });
     if (!filtered.ok) return { ok: false, reason: 'update.malformed' };
     const clean = filtered.value.pieces.length === 1 ? filtered.value.pieces[0] : Y.mergeUpdates(filtered.value.pieces);
-    let parsed;
+    let parsed: UpdateStructs;
     try {
       parsed = readUpdateStructs(clean, this.doc);
     } catch {

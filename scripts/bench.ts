@@ -16,7 +16,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  createIdentity,
   feedPageQuery,
   firstLoadScripts,
   firstPaintMs,

@@ -82,7 +82,7 @@ function runSplit(protocol: Protocol, c: SeCommunity): Figure[] {
     ['hybrid-without-authors', ['author-affinity', 'author-pull']]
   ];
   for (const [model, without] of variants) {
-    const keep = names.map((n, b) => b).filter((b) => !without.includes(names[b]));
+    const keep = names.map((_n, b) => b).filter((b) => !without.includes(names[b]));
     const tuned = tuneWeights(keep.map((b) => names[b]), cases.map((v) => ({ ...v, z: keep.map((b) => v.z[b]) })));
     const hybrid = blend(keep.map((b) => components[b]), tuned.weights, c.cat.items, contextOf(train, split.candidates));
     const s = evaluateScorer(hybrid, train, split, c.cat.items);

@@ -45,7 +45,7 @@ function inFlame(x, y, cx, cy, r) {
   const h = r * 2.2; // height of the taper
   const t = -dy / h;
   if (t > 1) return false;
-  const half = r * Math.pow(1 - t, 1.4) * (1 + 0.15 * Math.sin(t * Math.PI));
+  const half = r * (1 - t) ** 1.4 * (1 + 0.15 * Math.sin(t * Math.PI));
   return Math.abs(dx - r * 0.25 * t * t) <= half;
 }
 function icon(scale, background) {

@@ -13,7 +13,7 @@
 //       main thread being busy with the app's own work after a post (re-rendering, live queries)
 //   search.index_kb  bytes of the community's index in IndexedDB (gzip JSON snapshot and journal)
 // Benchmarks never fail on a time; the run fails only when a step cannot be carried out.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -250,7 +250,7 @@ export async function searchFigures(o: SearchBenchOptions): Promise<void> {
       let seen = (await measures(page, 'hearth-search.update')).length;
       const updates: number[] = [];
       const applies: number[] = [];
-      const posts = CHINESE_POSTS.map((zh, i) => [zh, ENGLISH_POSTS[i]]).flat();
+      const posts = CHINESE_POSTS.flatMap((zh, i) => [zh, ENGLISH_POSTS[i]]);
       for (const [i, text] of posts.entries()) {
         o.log(`  post ${i + 1} of ${posts.length} (${i < posts.length / 2 ? 'reply' : 'thread'})`);
         if (i < posts.length / 2) await writeReply(page, text, i === 0 ? o.log : undefined);

@@ -2,7 +2,7 @@
 // y-webrtc peer (hostile-peer.ts), against two real Chromium devices: what each device shows after each attack.
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import * as Y from 'yjs';
-import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice, sendReply, startThread } from './journeys';
+import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice, startThread } from './journeys';
 import { hostilePeer, sealThreads, type HostilePeer } from './hostile-peer';
 import { observeLongTasks } from './seed';
 import { MESH_TRANSITION_MS } from '../../src/lib/sync/mesh';

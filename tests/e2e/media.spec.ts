@@ -85,8 +85,8 @@ test('a photo and a file reach another member’s device: the photo scaled and s
     await bob.page.getByRole('button', { name: /Download notes\.pdf/ }).click();
     const file = await download;
     expect(file.suggestedFilename()).toBe('notes.pdf');
-    const received = await new Promise<Buffer>(async (resolve, reject) => {
-      const stream = await file.createReadStream();
+    const stream = await file.createReadStream();
+    const received = await new Promise<Buffer>((resolve, reject) => {
       const parts: Buffer[] = [];
       stream.on('data', (c: Buffer) => parts.push(c));
       stream.on('end', () => resolve(Buffer.concat(parts)));

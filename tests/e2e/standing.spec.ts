@@ -15,7 +15,6 @@ test('a removed member is told so on the community and on their own thread, and 
     await joinFromLink(bob.page, link, 'Ban Club');
     const bobHome = bob.page.url();
     await startThread(bob.page, 'Buy my stuff', 'Cheap!');
-    const bobThread = bob.page.url();
     problems.push(...watchConsole(bob.page, 'Bob'));
 
     // Alice removes Bob once his thread reached her.

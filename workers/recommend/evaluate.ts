@@ -132,7 +132,7 @@ export function fitComponents(train: Feedback, cat: Catalogue, options: SuiteOpt
     ['author-pull', () => fitAuthorPull(train, cat.meta)],
     ['content-popularity', () => fitContentPopularity(train, cat.index)]
   ];
-  return fits.filter(([name]) => !without.has(name)).map(([, fit]) => fit());
+  return fits.filter(([name]) => !without.has(name)).map(([, fitModel]) => fitModel());
 }
 
 export function contextOf(train: Feedback, candidates: Int32Array | null): BlendContext {

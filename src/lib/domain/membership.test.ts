@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sealRecord } from '../crypto/record-seal';
-import { inviteKey, joinBody, newCommunity, newMember } from '../../../tests/unit/community-fixture';
+import { inviteKey, joinBody, newMember } from '../../../tests/unit/community-fixture';
 import type { Identity } from '../crypto/identity';
 import { computeAuthority } from './authority';
 import { digestRule, evaluateRules, firstPerAutoKey, isoWeek, reminderRule, trustRule, welcomeRule, type AutomationState } from './automation';

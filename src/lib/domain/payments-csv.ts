@@ -30,7 +30,7 @@ export function parsePaymentsCsv(text: string, members: { key: string; name: str
   const out: PaymentImport = { rows: [], skipped: [] };
   parsed.data.forEach((cells, i) => {
     const [who = '', amount = '', date = '', tier = ''] = cells.map((c) => String(c).trim());
-    if (i === 0 && /member|name|成员/i.test(who) && isNaN(Number(amount))) return; // header
+    if (i === 0 && /member|name|成员/i.test(who) && Number.isNaN(Number(amount))) return; // header
     const member = byKey.has(who) ? who : byName.get(who.toLowerCase());
     if (!member) return void out.skipped.push({ line: i + 1, reason: 'member' });
     const digits = amount.replace(/[^\d.]/g, '');

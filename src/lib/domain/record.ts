@@ -96,6 +96,7 @@ const Tiers = v.optional(v.pipe(v.array(v.pipe(v.string(), v.minLength(1), v.max
 
 // ---- read access --------------------------------------------------------------------------
 /** A scope: every member, a paid tier, or trust level n and above (staff are in every scope). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the class refuses control characters in a tier's name
 export const SCOPE_PATTERN = /^(?:all|level:[1-3]|tier:[^\u0000-\u001f]{1,40})$/u;
 const Scope = v.pipe(v.string(), v.maxLength(45), v.regex(SCOPE_PATTERN));
 /** Epochs a key record may follow: concurrent leaves of one scope are few. */

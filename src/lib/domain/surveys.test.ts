@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { admit, newCommunity, newMember, writer } from '../../../tests/unit/community-fixture';
 import { computeAuthority } from './authority';
-import type { BodyOf, SignedRecord } from './record';
+import type { BodyOf } from './record';
 import { checkSurvey, cleanAnswers, countedResponses, csvCell, defaultRecipients, surveyCsv, tallySurvey } from './surveys';
 
 const T0 = 1_700_000_000_000;
@@ -110,5 +110,3 @@ describe('results', () => {
     expect(csvCell(-1)).toBe('-1');
   });
 });
-
-export type { SignedRecord };

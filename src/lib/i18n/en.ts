@@ -1,6 +1,7 @@
 // English strings. Keys name the domain concept first (thread.*, reply.*, community.*).
 import { insightsEn } from './insights';
-import { interactionEn } from './interaction';
+import { inboxEn } from './inbox';
+import { searchEn } from './search';
 import { engageEn } from './engage';
 import { manageEn } from './manage';
 import { mediaEn } from './media';
@@ -9,7 +10,8 @@ import { collabEn } from './collab';
 
 export const en = {
   ...insightsEn,
-  ...interactionEn,
+  ...searchEn,
+  ...inboxEn,
   ...engageEn,
   ...manageEn,
   ...mediaEn,

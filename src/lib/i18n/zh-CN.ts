@@ -2,7 +2,8 @@
 import type { MessageKey } from './en';
 
 import { insightsZhCN } from './insights';
-import { interactionZhCN } from './interaction';
+import { inboxZhCN } from './inbox';
+import { searchZhCN } from './search';
 import { engageZhCN } from './engage';
 import { manageZhCN } from './manage';
 import { mediaZhCN } from './media';
@@ -11,7 +12,8 @@ import { collabZhCN } from './collab';
 
 export const zhCN: Record<MessageKey, string> = {
   ...insightsZhCN,
-  ...interactionZhCN,
+  ...searchZhCN,
+  ...inboxZhCN,
   ...engageZhCN,
   ...manageZhCN,
   ...mediaZhCN,

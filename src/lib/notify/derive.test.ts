@@ -36,7 +36,7 @@ describe('notification rules', () => {
   });
 
   it('a reply to my post or in my thread notifies me; a reply between others in someone else’s thread does not', async () => {
-    const { alice, bob, carol, a, b, c } = await people();
+    const { alice, bob, a, b, c } = await people();
     const t = await a('thread', { title: 'Ride', body: 'Sunday' });
     const rb = await b('reply', { thread: t.id, parent: t.id, body: 'in' });
     const rc = await c('reply', { thread: t.id, parent: rb.id, body: 'me too' });

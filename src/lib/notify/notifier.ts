@@ -68,7 +68,7 @@ export async function notifyFromBatch(db: HearthDb, inbox: InboxDb, me: string, 
     read: 0
   }));
   const existing = await inbox.notifications.bulkGet(rows.map((r) => r.id));
-  const fresh = rows.filter((r, i) => !existing[i]);
+  const fresh = rows.filter((_r, i) => !existing[i]);
   await inbox.notifications.bulkPut(fresh);
   return fresh;
 }

@@ -1,21 +1,19 @@
 // Starts the inbox for this device: follows every community's newly accepted records (local
-// writes and records from peers), files this member's notifications, and, when asked, starts each
-// community's sync so the inbox fills without opening every community.
+// writes and records from peers) and files this member's notifications. Starting the communities'
+// sync, so the inbox fills without opening each one, is sync/background-sync.ts (both started by
+// state/background.ts).
 import { goto } from '$app/navigation';
 import { base } from '$app/paths';
 import type { Identity } from '../crypto/identity';
 import { t } from '../i18n/index.svelte';
 import type { MessageKey } from '../i18n/en';
 import type { HearthDb } from '../store/db';
-import { startSync } from '../sync/registry';
 import { showBrowserNotifications } from './browser';
-import { watchCommunityDocs } from './community-docs';
+import { watchCommunityDocs } from '../sync/community-docs';
 import { openInboxDb, type InboxDb, type NotificationRow } from './inbox-db';
 import { advanceCursor, catchUpInbox, notifyFromBatch } from './notifier';
 
 export interface NotificationOptions {
-  /** Also start every community's peer sync (default true). */
-  sync?: boolean;
   inbox?: InboxDb;
 }
 
@@ -30,7 +28,6 @@ let running: { me: string; refs: number; stop: () => void } | null = null;
 
 function launch(db: HearthDb, me: string, options: NotificationOptions): () => void {
   const inbox = options.inbox ?? openInboxDb();
-  const presenceName = db.identity.get('me').then((row) => row?.name ?? '');
   // One batch at a time: two announcements of one record must not both file it.
   let queue: Promise<unknown> = Promise.resolve();
   return watchCommunityDocs(db, (doc) => {
@@ -51,11 +48,6 @@ function launch(db: HearthDb, me: string, options: NotificationOptions): () => v
     );
     // What arrived while nothing listened: after subscribing, so nothing falls in between.
     file(() => catchUpInbox(db, inbox, me, doc.cid));
-    if (options.sync !== false) {
-      presenceName
-        .then((name) => startSync(db, doc.cid, { key: me, name }))
-        .catch((error) => console.error('sync could not start', doc.cid, error));
-    }
     return off;
   });
 }

@@ -4,7 +4,7 @@
 import type { AnyRecord } from '../domain/record';
 import type { HearthDb } from '../store/db';
 import type { DocHandle as CommunityDoc } from '../sync/doc-handle';
-import { watchCommunityDocs } from '../notify/community-docs';
+import { watchCommunityDocs } from '../sync/community-docs';
 import { affectedBy } from './corpus';
 import { openSearchDb, type SearchDb } from './search-db';
 

@@ -2,8 +2,10 @@
 import { getContext, setContext } from 'svelte';
 import { generateIdentity, identityFileText, loadIdentity, parseIdentityFile, type Identity } from '../crypto/identity';
 import { i18n, type Lang, type MessageKey } from '../i18n/index.svelte';
-import { openDb, type HearthDb } from '../store/db';
+import { openDb, type CommunityRow, type HearthDb } from '../store/db';
+import { recentCommunities } from '../store/queries/communities';
 import { Connectivity } from './connectivity.svelte';
+import { Live } from './live.svelte';
 
 export type Theme = 'system' | 'light' | 'dark';
 
@@ -27,6 +29,11 @@ export class AppState {
   constructor(db = openDb()) {
     this.db = db;
     this.connectivity = new Connectivity(db);
+  }
+
+  /** This device's communities, the last opened first (live; create it while a component initialises). */
+  communityList(): Live<CommunityRow[]> {
+    return new Live<CommunityRow[]>(() => () => recentCommunities(this.db), []);
   }
 
   async boot(): Promise<void> {

@@ -22,6 +22,7 @@ import type { Identity } from '../crypto/identity';
 import { extractMentions } from '../domain/mentions';
 import type { MemberRow, PostRow, ThreadRow } from '../domain/posts';
 import { readFeed } from '../store/queries/feed';
+import { featuredThreads } from '../store/queries/featured';
 import type { AnyRecord, BodyOf, Kind, SignedRecord } from '../domain/record';
 import type { CommunityRow, HearthDb } from '../store/db';
 import type { AppendResult, DocHealth } from '../sync/community-doc';
@@ -439,6 +440,14 @@ export class CommunityState {
           now: Date.now(),
           shown: (t) => staff || !t.tiers?.length || t.author === this.identity.publicKey || (!!tiers && t.tiers.includes(tiers))
         });
+    }, []);
+  }
+
+  /** Threads a moderator featured, the most recently featured first. */
+  featured(): Live<ThreadRow[]> {
+    return new Live<ThreadRow[]>(() => {
+      const cid = this.cid;
+      return () => featuredThreads(this.db, cid);
     }, []);
   }
 

@@ -3,6 +3,12 @@
 // nothing new to send still counts as being in touch.
 import type { SyncStatus } from '../sync/peer-sync';
 
+// What the sync and health components show, typed here so that ui never imports sync itself.
+export type { SyncStatus } from '../sync/peer-sync';
+export type { DocHealth } from '../sync/community-doc';
+export type { Coverage } from '../automation/checkpoint';
+export type { InboxState } from '../notify/inbox.svelte';
+
 export type SyncState =
   /** The member chose "Work offline" (remembered on this device). */
   | 'paused'

@@ -18,9 +18,9 @@ import type { MemberStatsSource } from '../automation/community-facts';
 export interface RemoteDocLike {
   readonly remote: true;
   readonly clientID: number;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: Y.Doc's own listener signature varies per event name
   on(name: string, f: (...args: any[]) => void): void;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: Y.Doc's own listener signature varies per event name
   off(name: string, f: (...args: any[]) => void): void;
 }
 

@@ -64,7 +64,7 @@ export function exactlyEqual(a: unknown, b: unknown): boolean {
   const keysB = Reflect.ownKeys(b);
   if (keysA.length !== keysB.length) return false;
   for (const key of keysA) {
-    if (!Object.prototype.hasOwnProperty.call(b, key)) return false;
+    if (!Object.hasOwn(b as object, key)) return false;
     if (!exactlyEqual((a as Record<PropertyKey, unknown>)[key], (b as Record<PropertyKey, unknown>)[key])) return false;
   }
   return Object.getPrototypeOf(a) === Object.getPrototypeOf(b);

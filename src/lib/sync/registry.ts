@@ -10,7 +10,7 @@ import { meshPlanOf } from './mesh';
 const open = new Map<string, Promise<DocHandle>>();
 
 export function openCommunityDoc(db: HearthDb, cid: string): Promise<DocHandle> {
-  let doc = open.get(cid);
+  const doc = open.get(cid);
   if (!doc) {
     const host = hostClient();
     // Held on this thread only without SharedWorker: loaded then, not in every page's first bundle.

@@ -34,7 +34,10 @@ export function guardedWebSocket(doc: Y.Doc): typeof WebSocket {
 
     override addEventListener(type: string, listener: Listener | null, options?: boolean | AddEventListenerOptions): void {
       const add = super.addEventListener.bind(this) as Add;
-      if (type !== 'message' || !listener) return add(type, listener, options);
+      if (type !== 'message' || !listener) {
+        add(type, listener, options);
+        return;
+      }
       const guard: EventListener = (event) => {
         try {
           if (typeof listener === 'function') listener.call(this, event);

@@ -3,11 +3,12 @@
 // shown its first content) and hands it to `onDoc`, also for communities created or joined later.
 import { liveQuery } from 'dexie';
 import type { HearthDb } from '../store/db';
-import type { DocHandle as CommunityDoc } from '../sync/doc-handle';
-import { openCommunityDoc } from '../sync/registry';
+import type { DocHandle as CommunityDoc } from './doc-handle';
+import { openCommunityDoc } from './registry';
 import { afterFirstContent } from '../state/first-content';
 
 /** Calls `onDoc` once per community document; returns a function that stops and runs the cleanups. */
+// biome-ignore lint/suspicious/noConfusingVoidType: `onDoc` may return a cleanup or nothing at all (a block body with no return)
 export function watchCommunityDocs(db: HearthDb, onDoc: (doc: CommunityDoc) => (() => void) | void): () => void {
   const seen = new Set<string>();
   const cleanups: (() => void)[] = [];

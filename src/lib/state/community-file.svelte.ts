@@ -1,19 +1,17 @@
 // Importing and exporting community files on this device. An import goes through the same door as
 // a peer's records: they are put into the community's Yjs map, whose observer runs the validation
 // gate and the projection, so a file can never show what a peer could not.
-// (Lives beside the route that uses it for now; it belongs in lib/state once that layer settles.)
-import { openCommunityDoc } from '$lib/sync/registry';
-import { defaultSyncAddresses } from '$lib/sync/defaults';
-import { randomId } from '$lib/crypto/encoding';
-import type { HearthDb } from '$lib/store/db';
+import { openCommunityDoc } from '../sync/registry';
+import { defaultSyncAddresses } from '../sync/defaults';
+import { randomId } from '../crypto/encoding';
+import type { HearthDb } from '../store/db';
 import {
   CommunityFileRecords,
   communityFileText,
   MAX_COMMUNITY_FILE_BYTES,
   readCommunityFile,
   type CommunityFileReason
-} from '$lib/domain/community-file';
-import { parseRecord, type AnyRecord } from '$lib/domain/record';
+} from '../domain/community-file';
 
 export type ImportPhase = 'idle' | 'reading' | 'checking' | 'storing' | 'done' | 'failed';
 

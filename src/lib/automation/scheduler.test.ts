@@ -1,0 +1,145 @@
+// The automation scheduler on a real community: CommunityDocs on Dexie over fake-indexeddb, real
+// signed records from the fixture, member stats computed from the stored records as the analysis
+// worker computes them (workers/members/member-stats.ts).
+import 'fake-indexeddb/auto';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { admit, newCommunity, newMember } from '../../../tests/unit/community-fixture';
+import { generateIdentity, type Identity } from '../crypto/identity';
+import { computeAuthority } from '../domain/authority';
+import { currentSettings, memberStats } from '../domain/membership';
+import type { AnyRecord, SignedRecord } from '../domain/record';
+import { HearthDb } from '../store/db';
+import { sealNext } from '../store/record-chain';
+import { CommunityDoc } from '../sync/community-doc';
+import type { MemberStatsSource } from './community-facts';
+import { runAutomation, startAutomation } from './scheduler';
+
+const JOINED = 1_700_000_000_501; // the fixture's join, 1 ms after its invite
+const MINUTE = 60_000;
+let dbs = 0;
+
+/** The creator's device (its identity stored, as the app stores it) with a community Bob has just joined. */
+async function community() {
+  const { identity: creator, stored } = await generateIdentity();
+  const bob = await newMember();
+  const genesis = await newCommunity(creator);
+  const db = new HearthDb(`scheduler-${dbs++}`);
+  await db.identity.put({ key: 'me', ...stored, name: 'Alice', createdAt: 0 });
+  const doc = new CommunityDoc(db, genesis.id);
+  await doc.open();
+  for (const r of [genesis, ...(await admit(creator, bob, genesis.id))]) expect((await doc.append(r as AnyRecord)).ok).toBe(true);
+  return { creator, bob, genesis, doc };
+}
+
+/** Member stats from the device's stored records, counting how often the scheduler asked (one ask per evaluation). */
+function statsFrom(db: HearthDb): MemberStatsSource & { calls: number } {
+  const source = Object.assign(
+    async (cid: string, now: number) => {
+      source.calls++;
+      const [genesis, records] = await Promise.all([db.records.get(cid), db.records.where('cid').equals(cid).toArray() as Promise<AnyRecord[]>]);
+      if (genesis?.kind !== 'genesis') return null;
+      const auth = computeAuthority(genesis as SignedRecord<'genesis'>, records);
+      return memberStats(records, auth, currentSettings(records.filter((r) => r.kind === 'settings'), auth), now);
+    },
+    { calls: 0 }
+  );
+  return source;
+}
+
+async function notices(doc: CommunityDoc): Promise<SignedRecord<'notice'>[]> {
+  return (await doc.db.records.where('[cid+kind]').equals([doc.cid, 'notice']).toArray()) as SignedRecord<'notice'>[];
+}
+
+async function welcomesFor(doc: CommunityDoc, member: Identity): Promise<number> {
+  return (await notices(doc)).filter((n) => n.body.auto?.rule === 'welcome' && n.body.to === member.publicKey).length;
+}
+
+describe('runAutomation', () => {
+  it('welcomes a newcomer once from the creator’s device, as a signed notice marked with its rule, key and device', async () => {
+    const { creator, bob, doc } = await community();
+    const now = JOINED + 15 * MINUTE;
+    const first = await runAutomation(doc.db, doc, creator, statsFrom(doc.db), now, 'Test browser');
+    expect(first.map((a) => `${a.rule}:${a.key}`)).toEqual([`welcome:${bob.publicKey}`]);
+    const [notice] = await notices(doc);
+    expect(notice.author).toBe(creator.publicKey);
+    expect(notice.body.to).toBe(bob.publicKey);
+    expect(notice.body.auto).toEqual({ rule: 'welcome', key: bob.publicKey, device: 'Test browser' });
+
+    // The notice is now in the community: a later run (this device or another staff device) finds it.
+    expect(await runAutomation(doc.db, doc, creator, statsFrom(doc.db), now + MINUTE, 'Test browser')).toEqual([]);
+    expect(await welcomesFor(doc, bob)).toBe(1);
+  });
+
+  it('waits ten minutes for a nameless newcomer’s profile before welcoming them', async () => {
+    const { creator, bob, doc } = await community();
+    expect(await runAutomation(doc.db, doc, creator, statsFrom(doc.db), JOINED + 5 * MINUTE)).toEqual([]);
+    expect((await runAutomation(doc.db, doc, creator, statsFrom(doc.db), JOINED + 11 * MINUTE)).map((a) => a.rule)).toEqual(['welcome']);
+    expect(await welcomesFor(doc, bob)).toBe(1);
+  });
+
+  it('takes no action on a plain member’s device, and does not even ask for member stats', async () => {
+    const { bob, doc } = await community();
+    const stats = statsFrom(doc.db);
+    expect(await runAutomation(doc.db, doc, bob, stats, JOINED + 15 * MINUTE)).toEqual([]);
+    expect(stats.calls).toBe(0);
+    expect(await notices(doc)).toEqual([]);
+  });
+
+  it('takes no action when the member stats are not available yet', async () => {
+    const { creator, doc } = await community();
+    expect(await runAutomation(doc.db, doc, creator, async () => null, JOINED + 15 * MINUTE)).toEqual([]);
+    expect(await notices(doc)).toEqual([]);
+  });
+});
+
+describe('startAutomation', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  /** Until no run has started for longer than the second a run asked for during another waits. */
+  async function quiet(stats: { calls: number }): Promise<number> {
+    let seen = -1;
+    while (seen !== stats.calls) {
+      seen = stats.calls;
+      await sleep(1_200);
+    }
+    return seen;
+  }
+
+  it('runs at start, when a join arrives and every minute; not for a record no rule reads; not after stop', async () => {
+    // The clock and the minute's interval are the test's; IndexedDB's own timers stay real. Each run
+    // also admits and keeps the keys: the first starts the community's epoch and admits Bob.
+    vi.useFakeTimers({ now: JOINED + 15 * MINUTE, toFake: ['Date', 'setInterval', 'clearInterval'] });
+    const { creator, bob, doc } = await community();
+    const stats = statsFrom(doc.db);
+    const stop = startAutomation(doc.db, doc, creator, stats);
+    await vi.waitFor(async () => expect(await welcomesFor(doc, bob)).toBe(1));
+
+    // Carol's join arrives (made 11 minutes ago, so she is welcome without a name): a run welcomes her.
+    const carol = await newMember();
+    for (const r of await admit(creator, carol, doc.cid, Date.now() - 11 * MINUTE)) expect((await doc.append(r as AnyRecord)).ok).toBe(true);
+    await vi.waitFor(async () => expect(await welcomesFor(doc, carol)).toBe(1));
+
+    // A notice (what the automation itself writes) is accepted: no rule reads it, no run starts.
+    let runs = await quiet(stats);
+    const note = await sealNext(doc.db, creator, { kind: 'notice', cid: doc.cid, ts: Date.now(), body: { to: bob.publicKey, text: 'Ride at 8' } });
+    expect((await doc.append(note as AnyRecord)).ok).toBe(true);
+    expect(await quiet(stats)).toBe(runs);
+
+    // A minute later: one more run, which finds nothing left to do.
+    vi.advanceTimersByTime(MINUTE);
+    await vi.waitFor(() => expect(stats.calls).toBe(runs + 1));
+    runs = await quiet(stats);
+    expect(await welcomesFor(doc, bob)).toBe(1);
+    expect(await welcomesFor(doc, carol)).toBe(1);
+
+    stop();
+    const dave = await newMember();
+    for (const r of await admit(creator, dave, doc.cid, Date.now() - 11 * MINUTE)) expect((await doc.append(r as AnyRecord)).ok).toBe(true);
+    vi.advanceTimersByTime(MINUTE);
+    expect(await quiet(stats)).toBe(runs);
+    expect(await welcomesFor(doc, dave)).toBe(0);
+  }, 30_000);
+});

@@ -1,0 +1,13 @@
+// Featured threads (精华): those a moderator marked, newest mark first.
+import type { ThreadRow } from '../../domain/posts';
+import type { HearthDb } from '../db';
+
+/** The community's featured threads still shown (not removed), the most recently featured first. */
+export async function featuredThreads(db: HearthDb, cid: string): Promise<ThreadRow[]> {
+  const list = await db.threads
+    .where('cid')
+    .equals(cid)
+    .filter((r) => !!r.featured && r.rank >= 0)
+    .toArray();
+  return list.sort((a, b) => b.featured!.at - a.featured!.at);
+}
