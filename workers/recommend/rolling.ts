@@ -6,7 +6,7 @@
 // learned ranker: pairwise logistic regression over per-candidate features, fitted at week k on
 // the lists of weeks before k only.
 import type { Catalogue, Row } from './evaluate';
-import { fitPairwiseDifferences, pairDifferences, standardise } from './ranker';
+import { PairStore, pairDifferences, standardise } from './ranker';
 import { tokenize } from './tfidf';
 
 const DAY = 86_400_000;
@@ -484,6 +484,8 @@ export function evaluateRolling(built: RollingSteps, author: Int32Array, options
     for (const [group, names] of Object.entries(FEATURE_GROUPS)) variants[`ranker-without-${group}`] = FEATURES.map((_, f) => f).filter((f) => !names.includes(FEATURES[f]));
   const diffs = steps.map((s) => s.pairs.map((p) => pairDifferences({ features: p.features, relevant: Array.from(p.candidates, (i) => p.relevant.has(i)) }, raw)));
   const starts = new Map<string, Float64Array>();
+  const store = new PairStore(FEATURES.length);
+  let stored = 0;
   let lastWeights: Record<string, number> = {};
   for (let index = scoredFrom; index < steps.length; index++) {
     const step = steps[index];
@@ -491,9 +493,9 @@ export function evaluateRolling(built: RollingSteps, author: Int32Array, options
     for (const [model, score] of Object.entries(single)) push(model, step.pairs.map((p) => evaluatePair(p, score(p))));
     push('hybrid(pop+ease+tfidf)', referenceHybrid(steps, index, [REFERENCE.popular, REFERENCE.ease, REFERENCE.tfidf]));
     push('hybrid(+newest+social)', referenceHybrid(steps, index, [REFERENCE.newest, REFERENCE.popular, REFERENCE.ease, REFERENCE.tfidf, REFERENCE.social]));
-    const history = diffs.slice(0, index).flat();
+    while (stored < index) for (const d of diffs[stored++]) store.add(d);
     for (const [model, use] of Object.entries(variants)) {
-      const fitted = fitPairwiseDifferences(history, FEATURES.length, { use, raw, start: starts.get(model), l2: options.l2 ?? 1, iterations: starts.has(model) ? 3 : 10 });
+      const fitted = store.fit({ use, raw, start: starts.get(model), l2: options.l2 ?? 1, iterations: starts.has(model) ? 3 : 10 });
       starts.set(model, fitted.weights);
       if (model === 'ranker') lastWeights = Object.fromEntries(FEATURES.map((n, f) => [n, Math.round(fitted.weights[f] * 1000) / 1000]));
       push(model, step.pairs.map((p) => evaluatePair(p, fitted.score(p.features))));
