@@ -123,6 +123,7 @@ function rolling(c: SeCommunity, cutoff: number) {
   const name = `rolling(${new Date(cutoff).toISOString().slice(0, 10)})`;
   const n = report.counts;
   console.error(`\n${c.name} ${name}: ${n.steps} steps, ${n.skipped} skipped, ${n.withPairs} with pairs, ${n.pairs} pairs (${n.warm} warm / ${n.cold} cold), ${n.candidates.toFixed(2)} candidates and ${n.relevant.toFixed(2)} relevant per pair; ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  console.error(`  ranker l2 ${report.l2} (validation NDCG@10 on the weeks before the cut-off: ${JSON.stringify(report.validation)})`);
   console.error(`  ranker weights at the last step: ${JSON.stringify(report.lastWeights)}`);
   for (const f of report.figures) {
     const row = {

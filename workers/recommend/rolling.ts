@@ -25,6 +25,10 @@ export interface RollingInput {
   text: string[];
   tags: string[][];
   replies: ReplyEdge[];
+  /** Interaction kind of each row (asked, answered, commented, accepted), when known. */
+  kinds?: string[];
+  /** Up-votes on a thread's posts, each at the end of the day it was cast (votes carry a date only). */
+  votes?: { item: number; ts: number }[];
 }
 
 /** One candidate list: a (member, week) pair. Candidates are item indices, ascending (thread id order). */
@@ -39,12 +43,14 @@ export interface RollingPair {
 }
 
 /** The ranker's features. Time: newest, live. */
-export const FEATURES = ['newest', 'live', 'popular', 'ease', 'item-knn', 'tfidf', 'bm25', 'tags', 'social', 'answers-author', 'answered-by-author', 'author-pull', 'age', 'touches-24h', 'unanswered', 'answerer-unanswered'] as const;
-export const TIME_FEATURES = ['newest', 'live', 'age', 'touches-24h'];
+export const FEATURES = ['newest', 'live', 'popular', 'ease', 'item-knn', 'tfidf', 'bm25', 'tags', 'social', 'answers-author', 'answered-by-author', 'author-pull', 'age', 'touches-24h', 'unanswered', 'answerer-unanswered', 'since-visit', 'after-visit', 'age-habit', 'answers', 'comments', 'accepted', 'votes', 'touches-7d', 'author-back'] as const;
+export const TIME_FEATURES = ['newest', 'live', 'age', 'touches-24h', 'since-visit', 'after-visit', 'age-habit', 'touches-7d', 'author-back'];
 /** Ablations: the ranker without each group of features. */
 export const FEATURE_GROUPS: Record<string, string[]> = {
   time: TIME_FEATURES,
-  popular: ['popular', 'author-pull', 'unanswered', 'answerer-unanswered'],
+  popular: ['popular', 'author-pull', 'unanswered', 'answerer-unanswered', 'answers', 'comments', 'accepted', 'votes'],
+  visit: ['since-visit', 'after-visit', 'age-habit'],
+  thread: ['answers', 'comments', 'accepted', 'votes', 'touches-7d', 'author-back'],
   collaborative: ['ease', 'item-knn'],
   text: ['tfidf', 'bm25'],
   tags: ['tags'],
@@ -151,7 +157,10 @@ export interface RollingSteps {
 export function rollingSteps(input: RollingInput, options: RollingOptions): RollingSteps {
   const { rows, cat } = input;
   const lambda = options.lambda ?? 200;
-  const sorted = [...rows].sort((a, b) => a.ts - b.ts);
+  const order = Array.from(rows.keys()).sort((a, b) => rows[a].ts - rows[b].ts || a - b);
+  const sorted = order.map((n) => rows[n]);
+  const kindOf = order.map((n) => input.kinds?.[n] ?? '');
+  const votes = [...(input.votes ?? [])].sort((a, b) => a.ts - b.ts);
   const first = sorted[0].ts;
   const last = sorted[sorted.length - 1].ts;
   const kMin = Math.floor((first - options.cutoff) / (7 * DAY));
@@ -173,6 +182,15 @@ export function rollingSteps(input: RollingInput, options: RollingOptions): Roll
   const acts = new Float64Array(cat.members);
   const neighbours: Set<number>[] = Array.from({ length: cat.members }, () => new Set());
   const repliedTo: Map<number, number>[] = Array.from({ length: cat.members }, () => new Map());
+  const lastActive = new Float64Array(cat.members).fill(-Infinity);
+  // Per member: Σ and count of log(hours) of a thread's age when they touched someone else's thread.
+  const habitSum = new Float64Array(cat.members);
+  const habitN = new Float64Array(cat.members);
+  const answers = new Float64Array(cat.items);
+  const comments = new Float64Array(cat.items);
+  const accepted = new Uint8Array(cat.items);
+  const upvotes = new Float64Array(cat.items);
+  let vote = 0;
   const refDf = new Map<string, number>();
   const bmDf = new Map<string, number>();
   const tagDf = new Map<string, number>();
@@ -187,8 +205,17 @@ export function rollingSteps(input: RollingInput, options: RollingOptions): Roll
   for (let k = kMin; k <= kMax; k++) {
     const t = options.cutoff + k * 7 * DAY;
     while (row < sorted.length && sorted[row].ts < t) {
+      const kind = kindOf[row];
       const { member: u, item: i, ts, weight } = sorted[row++];
       touchTimes[i].push(ts);
+      lastActive[u] = Math.max(lastActive[u], ts);
+      if (author[i] !== u) {
+        habitSum[u] += Math.log1p(Math.max(0, ts - created[i]) / 3_600_000);
+        habitN[u]++;
+      }
+      if (kind === 'answered' || (kind === '' && weight === 2)) answers[i]++;
+      else if (kind === 'commented') comments[i]++;
+      else if (kind === 'accepted') accepted[i] = 1;
       acts[u]++;
       if (weight === 2) answered[u]++;
       if (!touched[u].has(i)) {
@@ -204,6 +231,7 @@ export function rollingSteps(input: RollingInput, options: RollingOptions): Roll
       neighbours[to].add(from);
       repliedTo[from].set(to, (repliedTo[from].get(to) ?? 0) + 1);
     }
+    while (vote < votes.length && votes[vote].ts <= t) upvotes[votes[vote++].item]++;
     while (nextThread < byCreation.length && created[byCreation[nextThread]] < t) {
       const i = byCreation[nextThread++];
       for (const w of refTokens[i].keys()) refDf.set(w, (refDf.get(w) ?? 0) + 1);
@@ -336,6 +364,22 @@ export function rollingSteps(input: RollingInput, options: RollingOptions): Roll
         f[13] = Math.log1p(recent);
         f[14] = membersOf[j].size <= 1 ? 1 : 0;
         f[15] = f[14] * (acts[u] ? answered[u] / acts[u] : 0);
+        // The member's last visit: threads older than it were on their screen and not taken up.
+        if (lastActive[u] > -Infinity) {
+          f[16] = Math.sign(created[j] - lastActive[u]) * Math.log1p(Math.abs(created[j] - lastActive[u]) / 3_600_000);
+          f[17] = created[j] > lastActive[u] ? 1 : 0;
+        }
+        // How old the threads this member takes up usually are (log hours), against this one's age.
+        if (habitN[u]) f[18] = -Math.abs(Math.log1p((t - created[j]) / 3_600_000) - habitSum[u] / habitN[u]);
+        f[19] = Math.log1p(answers[j]);
+        f[20] = Math.log1p(comments[j]);
+        f[21] = accepted[j];
+        f[22] = Math.log1p(upvotes[j]);
+        let week = 0;
+        for (let n = touchTimes[j].length - 1; n >= 0 && touchTimes[j][n] >= t - 7 * DAY; n--) week++;
+        f[23] = Math.log1p(week);
+        // The asker came back lately (answers get comments and accepts when the asker is around).
+        f[24] = a >= 0 && lastActive[a] > -Infinity ? -Math.log1p((t - lastActive[a]) / 3_600_000) : -Math.log1p((t - created[j]) / 3_600_000);
         return f;
       });
       pairs.push({ step: k, member: u, warm: mine.length > 0, candidates, relevant, features });
@@ -459,6 +503,9 @@ export interface RollingReport {
   counts: { steps: number; skipped: number; withPairs: number; pairs: number; warm: number; cold: number; candidates: number; relevant: number };
   /** The ranker's weights fitted for the last scored step (z-scored features). */
   lastWeights: Record<string, number>;
+  /** The ranker's L2 penalty, and the validation NDCG@10 of each candidate value (empty when given). */
+  l2: number;
+  validation: Record<string, number>;
 }
 
 /** Scores every model on the steps k ≥ 0, with the ranker and its ablations fitted on earlier steps. */
@@ -466,6 +513,10 @@ export function evaluateRolling(built: RollingSteps, author: Int32Array, options
   const raw = options.raw ?? false;
   const { steps } = built;
   const scoredFrom = steps.findIndex((s) => s.k >= 0);
+  const diffs = steps.map((s) => s.pairs.map((p) => pairDifferences({ features: p.features, relevant: Array.from(p.candidates, (i) => p.relevant.has(i)) }, raw)));
+  // The regularisation is chosen on the weeks before the cut-off, never on a scored week.
+  const validation = options.l2 === undefined ? chooseL2(steps, diffs, scoredFrom, raw) : null;
+  const l2 = options.l2 ?? validation!.l2;
   const scored = steps.slice(scoredFrom);
   const scoredPairs = scored.flatMap((s) => s.pairs);
   const results = new Map<string, PairResult[]>();
@@ -482,7 +533,6 @@ export function evaluateRolling(built: RollingSteps, author: Int32Array, options
   const variants: Record<string, number[]> = { ranker: FEATURES.map((_, f) => f) };
   if (options.ablations ?? true)
     for (const [group, names] of Object.entries(FEATURE_GROUPS)) variants[`ranker-without-${group}`] = FEATURES.map((_, f) => f).filter((f) => !names.includes(FEATURES[f]));
-  const diffs = steps.map((s) => s.pairs.map((p) => pairDifferences({ features: p.features, relevant: Array.from(p.candidates, (i) => p.relevant.has(i)) }, raw)));
   const starts = new Map<string, Float64Array>();
   const store = new PairStore(FEATURES.length);
   let stored = 0;
@@ -495,7 +545,7 @@ export function evaluateRolling(built: RollingSteps, author: Int32Array, options
     push('hybrid(+newest+social)', referenceHybrid(steps, index, [REFERENCE.newest, REFERENCE.popular, REFERENCE.ease, REFERENCE.tfidf, REFERENCE.social]));
     while (stored < index) for (const d of diffs[stored++]) store.add(d);
     for (const [model, use] of Object.entries(variants)) {
-      const fitted = store.fit({ use, raw, start: starts.get(model), l2: options.l2 ?? 1, iterations: starts.has(model) ? 3 : 10 });
+      const fitted = store.fit({ use, raw, start: starts.get(model), l2, iterations: starts.has(model) ? 3 : 10 });
       starts.set(model, fitted.weights);
       if (model === 'ranker') lastWeights = Object.fromEntries(FEATURES.map((n, f) => [n, Math.round(fitted.weights[f] * 1000) / 1000]));
       push(model, step.pairs.map((p) => evaluatePair(p, fitted.score(p.features))));
@@ -515,6 +565,46 @@ export function evaluateRolling(built: RollingSteps, author: Int32Array, options
       candidates: scoredPairs.reduce((a, p) => a + p.candidates.length, 0) / Math.max(1, scoredPairs.length),
       relevant: scoredPairs.reduce((a, p) => a + p.relevant.size, 0) / Math.max(1, scoredPairs.length)
     },
-    lastWeights
+    lastWeights,
+    l2,
+    validation: validation?.scores ?? {}
   };
+}
+
+/** The ranker's regularisation grid; lists weigh 1 each, so l2 is in units of lists. */
+export const L2_GRID = [1, 10, 100] as const;
+/** Weeks before the cut-off on which l2 is chosen (each fitted on the weeks before it). */
+export const VALIDATION_WEEKS = 40;
+
+/** Replays the weekly refit over steps [from, to) and returns the mean NDCG@10 of its lists. */
+function replayRanker(steps: RollingSteps['steps'], diffs: ReturnType<typeof pairDifferences>[][], from: number, to: number, l2: number, raw: boolean): number {
+  const store = new PairStore(FEATURES.length);
+  let stored = 0;
+  let start: Float64Array | undefined;
+  let sum = 0;
+  let n = 0;
+  for (let index = from; index < to; index++) {
+    if (!steps[index].pairs.length) continue;
+    while (stored < index) for (const d of diffs[stored++]) store.add(d);
+    if (store.size === 0) continue;
+    const fitted = store.fit({ raw, start, l2, iterations: start ? 3 : 10 });
+    start = fitted.weights;
+    for (const p of steps[index].pairs) {
+      sum += evaluatePair(p, fitted.score(p.features)).ndcg;
+      n++;
+    }
+  }
+  return n ? sum / n : 0;
+}
+
+/** l2 from L2_GRID with the best mean NDCG@10 over the last VALIDATION_WEEKS weeks before `scoredFrom` (ties to the smaller). */
+export function chooseL2(steps: RollingSteps['steps'], diffs: ReturnType<typeof pairDifferences>[][], scoredFrom: number, raw = false): { l2: number; scores: Record<string, number> } {
+  const from = Math.max(0, scoredFrom - VALIDATION_WEEKS);
+  const scores: Record<string, number> = {};
+  let best: number = L2_GRID[0];
+  for (const l2 of L2_GRID) {
+    scores[l2] = replayRanker(steps, diffs, from, scoredFrom, l2, raw);
+    if (scores[l2] > scores[best] + 1e-12) best = l2;
+  }
+  return { l2: best, scores };
 }
