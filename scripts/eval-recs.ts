@@ -76,7 +76,7 @@ function runSplit(protocol: Protocol, c: SeCommunity): Figure[] {
   });
   const variants: [string, string[]][] = [
     ['hybrid', []],
-    ['hybrid-without-time', ['time', 'era']],
+    ['hybrid-without-time', ['time', 'era', 'earliest']],
     ['hybrid-without-content', ['content', 'content-popularity']],
     ['hybrid-without-collaborative', ['ease', 'item-knn']],
     ['hybrid-without-authors', ['author-affinity', 'author-pull']]

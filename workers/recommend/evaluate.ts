@@ -9,7 +9,7 @@ import { fitItemKnn } from './item-knn';
 import { coverage, ndcgAt, recallAt } from './metrics';
 import { fitPopularity } from './popularity';
 import { seededRandom, shuffled } from './random';
-import { fitAuthorAffinity, fitAuthorPull, fitContentPopularity, fitTimeProximity, type ItemMeta } from './signals';
+import { fitAuthorAffinity, fitAuthorPull, fitContentPopularity, fitEarliest, fitTimeProximity, type ItemMeta } from './signals';
 import { fitContent, type TfIdf } from './tfidf';
 
 export interface Row {
@@ -128,6 +128,7 @@ export function fitComponents(train: Feedback, cat: Catalogue, options: SuiteOpt
     ['content', () => fitContent(train, cat.index)],
     ['time', () => fitTimeProximity(train, cat.meta, { scaleDays: 60 })],
     ['era', () => fitTimeProximity(train, cat.meta, { scaleDays: 365, log: true, name: 'era' })],
+    ['earliest', () => fitEarliest(train, cat.meta)],
     ['author-affinity', () => fitAuthorAffinity(train, cat.meta)],
     ['author-pull', () => fitAuthorPull(train, cat.meta)],
     ['content-popularity', () => fitContentPopularity(train, cat.index)]
