@@ -6,7 +6,7 @@
 // learned ranker: pairwise logistic regression over per-candidate features, fitted at week k on
 // the lists of weeks before k only.
 import type { Catalogue, Row } from './evaluate';
-import { PairStore, pairDifferences, standardise } from './ranker';
+import { PairStore, pairDifferences, standardise, type PairwiseModel } from './ranker';
 import { tokenize } from './tfidf';
 
 const DAY = 86_400_000;
@@ -146,17 +146,24 @@ export interface RollingOptions {
   lambda?: number;
   /** Progress: (steps done, steps in all). */
   onStep?: (done: number, total: number) => void;
+  /** Also build the state at this moment (after the last step) and return `at`: any member's list then. */
+  rankAt?: number;
+  /** EASE columns by conjugate gradients (default true); off, the ease feature is 0 (large communities). */
+  ease?: boolean;
 }
 
 export interface RollingSteps {
   /** Steps k (k < 0: tuning and training only), their time, window size and pairs. */
   steps: { k: number; t: number; window: number; pairs: RollingPair[] }[];
+  /** With `rankAt`: member u's candidates (the threads of the 28 days before it they have not touched) and features, relevant empty. */
+  at: ((u: number) => RollingPair) | null;
 }
 
 /** Replays the weeks from the first interaction to the last and builds every step's pairs with their features. */
 export function rollingSteps(input: RollingInput, options: RollingOptions): RollingSteps {
   const { rows, cat } = input;
   const lambda = options.lambda ?? 200;
+  const useEase = options.ease ?? true;
   const order = Array.from(rows.keys()).sort((a, b) => rows[a].ts - rows[b].ts || a - b);
   const sorted = order.map((n) => rows[n]);
   const kindOf = order.map((n) => input.kinds?.[n] ?? '');
@@ -200,10 +207,8 @@ export function rollingSteps(input: RollingInput, options: RollingOptions): Roll
   let reply = 0;
   let nextThread = 0;
 
-  const steps: RollingSteps['steps'] = [];
-  const total = kMax - kMin + 1;
-  for (let k = kMin; k <= kMax; k++) {
-    const t = options.cutoff + k * 7 * DAY;
+  /** Takes in every interaction, reply, vote and thread before t. */
+  const advance = (t: number) => {
     while (row < sorted.length && sorted[row].ts < t) {
       const kind = kindOf[row];
       const { member: u, item: i, ts, weight } = sorted[row++];
@@ -240,30 +245,22 @@ export function rollingSteps(input: RollingInput, options: RollingOptions): Roll
       corpus++;
       corpusLength += bmLength[i];
     }
-    options.onStep?.(k - kMin, total);
+  };
+  const windowAt = (t: number) => {
     const window: number[] = [];
     for (let i = 0; i < cat.items; i++) if (created[i] >= t - 28 * DAY && created[i] < t) window.push(i);
-    if (window.length < 2) {
-      steps.push({ k, t, window: window.length, pairs: [] });
-      continue;
-    }
+    return window;
+  };
+  /** The models of one moment t (state advanced to t): a function giving member u's candidate list with its features. */
+  const listsAt = (t: number, window: number[]) => {
     const inWindow = new Set(window);
-    const relevantOf = new Map<number, Set<number>>();
-    for (let n = row; n < sorted.length && sorted[n].ts < t + 7 * DAY; n++) {
-      const { member: u, item: i } = sorted[n];
-      if (!inWindow.has(i) || touched[u].has(i)) continue;
-      let s = relevantOf.get(u);
-      if (!s) relevantOf.set(u, (s = new Set()));
-      s.add(i);
-    }
-    if (relevantOf.size === 0) {
-      steps.push({ k, t, window: window.length, pairs: [] });
-      continue;
-    }
-
-    // Per-step models of the window's threads.
-    const ease = new Map<number, Float64Array>();
-    for (const j of window) ease.set(j, gramInverseColumn(itemsOf, cat.items, lambda, j));
+    // EASE columns of the window's threads, solved when first asked for.
+    const easeColumns = new Map<number, Float64Array>();
+    const easeOf = (j: number) => {
+      let c = easeColumns.get(j);
+      if (!c) easeColumns.set(j, (c = gramInverseColumn(itemsOf, cat.items, lambda, j)));
+      return c;
+    };
     const refVector = new Map<number, Map<string, number>>();
     const refVectorOf = (i: number) => {
       let v = refVector.get(i);
@@ -299,8 +296,7 @@ export function rollingSteps(input: RollingInput, options: RollingOptions): Roll
       return p;
     };
 
-    const pairs: RollingPair[] = [];
-    for (const [u, relevant] of [...relevantOf].sort((a, b) => a[0] - b[0])) {
+    return (k: number, u: number, relevant: Set<number>): RollingPair => {
       const candidates = Int32Array.from(window.filter((i) => !touched[u].has(i)));
       const mine = itemsOf[u];
       // Profiles of the member: reference TF-IDF sum, BM25 query terms, tags.
@@ -316,10 +312,12 @@ export function rollingSteps(input: RollingInput, options: RollingOptions): Roll
         f[1] = lastTouch[j] > -Infinity ? -Math.log1p((t - lastTouch[j]) / 3_600_000) : -Math.log1p((t - created[j]) / 3_600_000);
         f[2] = membersOf[j].size;
         if (mine.length) {
-          const p = ease.get(j)!;
-          let s = 0;
-          for (const i of mine) if (i !== j) s -= p[i];
-          f[3] = s / p[j];
+          if (useEase) {
+            const p = easeOf(j);
+            let s = 0;
+            for (const i of mine) if (i !== j) s -= p[i];
+            f[3] = s / p[j];
+          }
           // Item-kNN: cosine of j's member column with each of the member's threads.
           let knn = 0;
           const mj = membersOf[j];
@@ -382,11 +380,44 @@ export function rollingSteps(input: RollingInput, options: RollingOptions): Roll
         f[24] = a >= 0 && lastActive[a] > -Infinity ? -Math.log1p((t - lastActive[a]) / 3_600_000) : -Math.log1p((t - created[j]) / 3_600_000);
         return f;
       });
-      pairs.push({ step: k, member: u, warm: mine.length > 0, candidates, relevant, features });
+      return { step: k, member: u, warm: mine.length > 0, candidates, relevant, features };
+    };
+  };
+
+  const steps: RollingSteps['steps'] = [];
+  const total = kMax - kMin + 1;
+  for (let k = kMin; k <= kMax; k++) {
+    const t = options.cutoff + k * 7 * DAY;
+    advance(t);
+    options.onStep?.(k - kMin, total);
+    const window = windowAt(t);
+    if (window.length < 2) {
+      steps.push({ k, t, window: window.length, pairs: [] });
+      continue;
     }
+    const inWindow = new Set(window);
+    const relevantOf = new Map<number, Set<number>>();
+    for (let n = row; n < sorted.length && sorted[n].ts < t + 7 * DAY; n++) {
+      const { member: u, item: i } = sorted[n];
+      if (!inWindow.has(i) || touched[u].has(i)) continue;
+      let s = relevantOf.get(u);
+      if (!s) relevantOf.set(u, (s = new Set()));
+      s.add(i);
+    }
+    if (relevantOf.size === 0) {
+      steps.push({ k, t, window: window.length, pairs: [] });
+      continue;
+    }
+    const listOf = listsAt(t, window);
+    const pairs = [...relevantOf].sort((a, b) => a[0] - b[0]).map(([u, relevant]) => listOf(k, u, relevant));
     steps.push({ k, t, window: window.length, pairs });
   }
-  return { steps };
+  if (options.rankAt === undefined) return { steps, at: null };
+  // "Now": everything before rankAt taken in, the lists of any member on demand.
+  advance(options.rankAt);
+  const window = windowAt(options.rankAt);
+  const listOf = window.length ? listsAt(options.rankAt, window) : null;
+  return { steps, at: listOf && ((u: number) => listOf(kMax + 1, u, new Set())) };
 }
 
 export interface PairResult {
@@ -509,7 +540,7 @@ export interface RollingReport {
 }
 
 /** Scores every model on the steps k ≥ 0, with the ranker and its ablations fitted on earlier steps. */
-export function evaluateRolling(built: RollingSteps, author: Int32Array, options: { ablations?: boolean; l2?: number; raw?: boolean } = {}): RollingReport {
+export function evaluateRolling(built: RollingSteps, author: Int32Array, options: { ablations?: boolean; references?: boolean; l2?: number; raw?: boolean } = {}): RollingReport {
   const raw = options.raw ?? false;
   const { steps } = built;
   const scoredFrom = steps.findIndex((s) => s.k >= 0);
@@ -541,8 +572,10 @@ export function evaluateRolling(built: RollingSteps, author: Int32Array, options
     const step = steps[index];
     if (!step.pairs.length) continue;
     for (const [model, score] of Object.entries(single)) push(model, step.pairs.map((p) => evaluatePair(p, score(p))));
-    push('hybrid(pop+ease+tfidf)', referenceHybrid(steps, index, [REFERENCE.popular, REFERENCE.ease, REFERENCE.tfidf]));
-    push('hybrid(+newest+social)', referenceHybrid(steps, index, [REFERENCE.newest, REFERENCE.popular, REFERENCE.ease, REFERENCE.tfidf, REFERENCE.social]));
+    if (options.references ?? true) {
+      push('hybrid(pop+ease+tfidf)', referenceHybrid(steps, index, [REFERENCE.popular, REFERENCE.ease, REFERENCE.tfidf]));
+      push('hybrid(+newest+social)', referenceHybrid(steps, index, [REFERENCE.newest, REFERENCE.popular, REFERENCE.ease, REFERENCE.tfidf, REFERENCE.social]));
+    }
     while (stored < index) for (const d of diffs[stored++]) store.add(d);
     for (const [model, use] of Object.entries(variants)) {
       const fitted = store.fit({ use, raw, start: starts.get(model), l2, iterations: starts.has(model) ? 3 : 10 });
@@ -577,18 +610,23 @@ export const L2_GRID = [1, 10, 100] as const;
 export const VALIDATION_WEEKS = 40;
 
 /** Replays the weekly refit over steps [from, to) and returns the mean NDCG@10 of its lists. */
-function replayRanker(steps: RollingSteps['steps'], diffs: ReturnType<typeof pairDifferences>[][], from: number, to: number, l2: number, raw: boolean): number {
+function replayRanker(steps: RollingSteps['steps'], diffs: ReturnType<typeof pairDifferences>[][], from: number, to: number, l2: number, raw: boolean, every = 1): number {
   const store = new PairStore(FEATURES.length);
   let stored = 0;
   let start: Float64Array | undefined;
+  let fitted: PairwiseModel | undefined;
+  let fittedAt = -Infinity;
   let sum = 0;
   let n = 0;
   for (let index = from; index < to; index++) {
     if (!steps[index].pairs.length) continue;
     while (stored < index) for (const d of diffs[stored++]) store.add(d);
     if (store.size === 0) continue;
-    const fitted = store.fit({ raw, start, l2, iterations: start ? 3 : 10 });
-    start = fitted.weights;
+    if (!fitted || index - fittedAt >= every) {
+      fitted = store.fit({ raw, start, l2, iterations: start ? 3 : 10 });
+      fittedAt = index;
+      start = fitted.weights;
+    }
     for (const p of steps[index].pairs) {
       sum += evaluatePair(p, fitted.score(p.features)).ndcg;
       n++;
@@ -598,13 +636,46 @@ function replayRanker(steps: RollingSteps['steps'], diffs: ReturnType<typeof pai
 }
 
 /** l2 from L2_GRID with the best mean NDCG@10 over the last VALIDATION_WEEKS weeks before `scoredFrom` (ties to the smaller). */
-export function chooseL2(steps: RollingSteps['steps'], diffs: ReturnType<typeof pairDifferences>[][], scoredFrom: number, raw = false): { l2: number; scores: Record<string, number> } {
+export function chooseL2(steps: RollingSteps['steps'], diffs: ReturnType<typeof pairDifferences>[][], scoredFrom: number, raw = false, every = 1): { l2: number; scores: Record<string, number> } {
   const from = Math.max(0, scoredFrom - VALIDATION_WEEKS);
   const scores: Record<string, number> = {};
   let best: number = L2_GRID[0];
   for (const l2 of L2_GRID) {
-    scores[l2] = replayRanker(steps, diffs, from, scoredFrom, l2, raw);
+    scores[l2] = replayRanker(steps, diffs, from, scoredFrom, l2, raw, every);
     if (scores[l2] > scores[best] + 1e-12) best = l2;
   }
   return { l2: best, scores };
+}
+
+export interface FeedRanker {
+  model: PairwiseModel;
+  l2: number;
+  /** Weeks replayed and candidate lists (with a touched thread) the model learned from. */
+  weeks: number;
+  lists: number;
+  /** Member u's list at the moment ranked: candidates (threads of the last 28 days u has not touched) and features. */
+  listOf(u: number): RollingPair;
+}
+
+/** Fewer lists than this, and the feed is left to the blend: a handful of weeks cannot tell the features apart. */
+export const MIN_TRAINING_LISTS = 30;
+
+/**
+ * The ranker of a live "For you": the community's whole history replayed week by week up to `at`,
+ * every (member, week) list with a touched thread a training list, L2 chosen on the last weeks
+ * as the evaluation does, then one fit on all of it. Null when the history is too short.
+ */
+export function fitFeedRanker(input: RollingInput, at: number, options: { ease?: boolean } = {}): FeedRanker | null {
+  if (!input.rows.length) return null;
+  const built = rollingSteps(input, { cutoff: at, rankAt: at, ease: options.ease });
+  const steps = built.steps.filter((s) => s.t < at);
+  const diffs = steps.map((s) => s.pairs.map((p) => pairDifferences({ features: p.features, relevant: Array.from(p.candidates, (i) => p.relevant.has(i)) })));
+  const lists = diffs.reduce((n, d) => n + d.filter((x) => x.x.length > 0).length, 0);
+  if (lists < MIN_TRAINING_LISTS || !built.at) return null;
+  // Refitted every 4 weeks rather than weekly while validating: the app's analysis budget.
+  const { l2 } = chooseL2(steps, diffs, steps.length, false, 4);
+  const store = new PairStore(FEATURES.length);
+  for (const d of diffs.flat()) store.add(d);
+  const model = store.fit({ l2, iterations: 10 });
+  return { model, l2, weeks: steps.length, lists, listOf: built.at };
 }
