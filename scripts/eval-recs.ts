@@ -25,7 +25,7 @@ import { evaluateRolling, rollingSteps } from '../workers/recommend/rolling';
 
 /** The first holdout seed; the others follow it (20261125, 20261126, …): fixed, so every run repeats. */
 export const HOLDOUT_SEED = 20261125;
-const MODELS: Record<string, string> = { popularity: 'popularity', 'item-knn': 'item-knn', ease: 'ease', content: 'tfidf' };
+const MODELS: Record<string, string> = { popularity: 'popularity', 'item-knn': 'item-knn', ease: 'ease', content: 'tfidf', tfidf: 'tfidf-plain' };
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -77,7 +77,7 @@ function runSplit(protocol: Protocol, c: SeCommunity): Figure[] {
   const variants: [string, string[]][] = [
     ['hybrid', []],
     ['hybrid-without-time', ['time', 'era', 'earliest']],
-    ['hybrid-without-content', ['content', 'content-popularity']],
+    ['hybrid-without-content', ['content', 'tfidf', 'content-popularity']],
     ['hybrid-without-collaborative', ['ease', 'item-knn']],
     ['hybrid-without-authors', ['author-affinity', 'author-pull']]
   ];

@@ -92,7 +92,8 @@ export function loadSeInteractions(dir = seDataDir()): SeCommunity {
         created: Float64Array.from(questions, (q) => utc(q.creation_date)),
         author: Int32Array.from(questions, (q) => memberOf.get(q.owner_user_id) ?? -1)
       },
-      index: new TfIdf(questions.map((q, i) => `${q.title}\n${tags[i].join(' ')}\n${q.body}`))
+      index: new TfIdf(questions.map((q, i) => `${q.title}\n${tags[i].join(' ')}\n${q.body}`)),
+      text
     }
   };
 }

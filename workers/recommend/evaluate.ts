@@ -10,7 +10,7 @@ import { coverage, ndcgAt, recallAt } from './metrics';
 import { fitPopularity } from './popularity';
 import { seededRandom, shuffled } from './random';
 import { fitAuthorAffinity, fitAuthorPull, fitContentPopularity, fitEarliest, fitTimeProximity, type ItemMeta } from './signals';
-import { fitContent, type TfIdf } from './tfidf';
+import { fitContent, fitPlainTfIdf, type TfIdf } from './tfidf';
 
 export interface Row {
   member: number;
@@ -24,6 +24,8 @@ export interface Catalogue {
   items: number;
   meta: ItemMeta;
   index: TfIdf;
+  /** Each thread's lower-cased title, tags and body (the plain TF-IDF's input), when known. */
+  text?: string[];
 }
 
 export interface Split {
@@ -126,6 +128,7 @@ export function fitComponents(train: Feedback, cat: Catalogue, options: SuiteOpt
     ['ease', () => fitEase(train, { lambda: options.easeLambda ?? 200 })],
     ['ials', () => fitIals(train, { ...options.ials, seed: 'eval' })],
     ['content', () => fitContent(train, cat.index)],
+    ['tfidf', () => (cat.text ? fitPlainTfIdf(train, cat.text) : { name: 'tfidf', score: () => new Float64Array(train.items) })],
     ['time', () => fitTimeProximity(train, cat.meta, { scaleDays: 60 })],
     ['era', () => fitTimeProximity(train, cat.meta, { scaleDays: 365, log: true, name: 'era' })],
     ['earliest', () => fitEarliest(train, cat.meta)],

@@ -7,7 +7,7 @@
 // the lists of weeks before k only.
 import type { Catalogue, Row } from './evaluate';
 import { PairStore, pairDifferences, standardise, type PairwiseModel } from './ranker';
-import { tokenize } from './tfidf';
+import { referenceTokens, tokenize } from './tfidf';
 
 const DAY = 86_400_000;
 
@@ -84,17 +84,7 @@ export function recall10(ranked: readonly number[], relevant: ReadonlySet<number
   return relevant.size ? hits / Math.min(10, relevant.size) : 0;
 }
 
-/** The reference TF-IDF tokens: `[a-z][a-z0-9-]+` words and CJK runs as overlapping bigrams. */
-export function referenceTokens(text: string): string[] {
-  const out: string[] = [];
-  for (const m of text.matchAll(/[a-z][a-z0-9-]{1,}|[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+/g)) {
-    const w = m[0];
-    if (/^[a-z]/.test(w)) out.push(w);
-    else if (w.length === 1) out.push(w);
-    else for (let i = 0; i + 1 < w.length; i++) out.push(w.slice(i, i + 2));
-  }
-  return out;
-}
+export { referenceTokens };
 
 function counts(tokens: string[]): Map<string, number> {
   const m = new Map<string, number>();
