@@ -6,6 +6,7 @@ import { fitEase } from './ease';
 import { blend, tuneWeights, validationCases, type BlendContext } from './hybrid';
 import { fitIals } from './ials';
 import { fitItemKnn } from './item-knn';
+import { fitUserKnn } from './user-knn';
 import { coverage, ndcgAt, recallAt } from './metrics';
 import { fitPopularity } from './popularity';
 import { seededRandom, shuffled } from './random';
@@ -126,6 +127,7 @@ export function fitComponents(train: Feedback, cat: Catalogue, options: SuiteOpt
     ['popularity', () => fitPopularity(train)],
     ['item-knn', () => fitItemKnn(train, { k: options.knnK ?? 50 })],
     ['ease', () => fitEase(train, { lambda: options.easeLambda ?? 200 })],
+    ['user-knn', () => fitUserKnn(train)],
     ['ials', () => fitIals(train, { ...options.ials, seed: 'eval' })],
     ['content', () => fitContent(train, cat.index)],
     ['tfidf', () => (cat.text ? fitPlainTfIdf(train, cat.text) : { name: 'tfidf', score: () => new Float64Array(train.items) })],

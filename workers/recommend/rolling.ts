@@ -433,6 +433,8 @@ export interface ModelFigures {
   coverage: number;
   /** Gini coefficient of top-10 exposure across the candidates' authors. */
   exposureGini: number;
+  /** NDCG@10 of each pair, in the order of the scored pairs (for paired comparisons). */
+  perPair: number[];
 }
 
 /** Gini coefficient of non-negative values (0: equal, → 1: one takes all). */
@@ -475,7 +477,8 @@ export function summarise(model: string, results: PairResult[], pairs: RollingPa
     coldPairs: cold.length,
     ndcgCold: mean(cold.map((r) => r.ndcg)),
     coverage: candidateItems.size ? shown.size / candidateItems.size : 0,
-    exposureGini: gini([...exposure.values()])
+    exposureGini: gini([...exposure.values()]),
+    perPair: nd
   };
 }
 

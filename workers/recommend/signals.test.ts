@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Feedback, type Interaction } from './feedback';
 import { seededRandom } from './random';
+import { fitUserKnn } from './user-knn';
 import { fitAuthorAffinity, fitEarliest, type ItemMeta } from './signals';
 
 // Members 0..3; thread 0 by member 0 (touched by 0, 1, 2), thread 1 by member 1 (touched by 1, 3),
@@ -78,5 +79,16 @@ describe('earliest after training', () => {
     expect(Array.from(s.subarray(0, 2))).toEqual([-0, -0]);
     expect(s[2]).toBeCloseTo(-Math.log(2), 12);
     expect(s[3]).toBeCloseTo(-Math.log(8), 12);
+  });
+});
+
+describe('member neighbours', () => {
+  it('scores a thread by the cosine similarity of the members who touched it to the member', () => {
+    // Member 0 touched 0 and 1; member 1 touched 0, 1 and 2 (cosine 2/√6); member 2 touched 1 and 3 (cosine 1/2).
+    const rows = [[0, 0], [0, 1], [1, 0], [1, 1], [1, 2], [2, 1], [2, 3]].map(([member, item]) => ({ member, item, ts: 0, weight: 1 }));
+    const s = fitUserKnn(new Feedback(3, 4, rows)).score(0);
+    expect(s[2]).toBeCloseTo(2 / Math.sqrt(6), 12);
+    expect(s[3]).toBeCloseTo(0.5, 12);
+    expect(s[0]).toBeCloseTo(2 / Math.sqrt(6), 12);
   });
 });
