@@ -665,8 +665,8 @@ export function fitFeedRanker(input: RollingInput, at: number, options: { ease?:
   const diffs = steps.map((s) => s.pairs.map((p) => pairDifferences({ features: p.features, relevant: Array.from(p.candidates, (i) => p.relevant.has(i)) })));
   const lists = diffs.reduce((n, d) => n + d.filter((x) => x.x.length > 0).length, 0);
   if (lists < MIN_TRAINING_LISTS || !built.at) return null;
-  // Refitted every 4 weeks rather than weekly while validating: the app's analysis budget.
-  const { l2 } = chooseL2(steps, diffs, steps.length, false, 4);
+  // Refitted every 8 weeks rather than weekly while validating: the app's analysis budget.
+  const { l2 } = chooseL2(steps, diffs, steps.length, false, 8);
   const store = new PairStore(FEATURES.length);
   for (const d of diffs.flat()) store.add(d);
   const model = store.fit({ l2, iterations: 10 });
