@@ -25,7 +25,7 @@ import { evaluateRolling, rollingSteps } from '../workers/recommend/rolling';
 
 /** The first holdout seed; the others follow it (20261125, 20261126, …): fixed, so every run repeats. */
 export const HOLDOUT_SEED = 20261125;
-const MODELS: Record<string, string> = { popularity: 'popularity', 'item-knn': 'item-knn', ease: 'ease', content: 'tfidf' };
+const MODELS: Record<string, string> = { popularity: 'popularity', 'item-knn': 'item-knn', ease: 'ease', content: 'tfidf', tfidf: 'tfidf-plain', 'user-knn': 'user-knn' };
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -76,9 +76,9 @@ function runSplit(protocol: Protocol, c: SeCommunity): Figure[] {
   });
   const variants: [string, string[]][] = [
     ['hybrid', []],
-    ['hybrid-without-time', ['time', 'era']],
-    ['hybrid-without-content', ['content', 'content-popularity']],
-    ['hybrid-without-collaborative', ['ease', 'item-knn']],
+    ['hybrid-without-time', ['time', 'era', 'earliest']],
+    ['hybrid-without-content', ['content', 'tfidf', 'content-popularity']],
+    ['hybrid-without-collaborative', ['ease', 'item-knn', 'user-knn']],
     ['hybrid-without-authors', ['author-affinity', 'author-pull']]
   ];
   for (const [model, without] of variants) {
@@ -123,8 +123,12 @@ function rolling(c: SeCommunity, cutoff: number) {
   const name = `rolling(${new Date(cutoff).toISOString().slice(0, 10)})`;
   const n = report.counts;
   console.error(`\n${c.name} ${name}: ${n.steps} steps, ${n.skipped} skipped, ${n.withPairs} with pairs, ${n.pairs} pairs (${n.warm} warm / ${n.cold} cold), ${n.candidates.toFixed(2)} candidates and ${n.relevant.toFixed(2)} relevant per pair; ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  console.error(`  ranker l2 ${report.l2} (validation NDCG@10 on the weeks before the cut-off: ${JSON.stringify(report.validation)})`);
   console.error(`  ranker weights at the last step: ${JSON.stringify(report.lastWeights)}`);
+  const newest = report.figures.find((f) => f.model === 'newest-first')!;
   for (const f of report.figures) {
+    // Paired against newest-first over the same pairs: the difference and its standard error.
+    const diff = f.perPair.map((x, n) => x - newest.perPair[n]);
     const row = {
       model: f.model,
       protocol: name,
@@ -137,11 +141,13 @@ function rolling(c: SeCommunity, cutoff: number) {
       coverage: round(f.coverage),
       exposure_gini: round(f.exposureGini),
       sd: round(f.se),
+      vs_newest: round(mean(diff)),
+      vs_newest_se: round(se(diff)),
       pairs: f.pairs,
       warm: f.warmPairs
     };
     console.log(JSON.stringify(row));
-    console.error(`  ${f.model.padEnd(30)} ${row['ndcg@10'].toFixed(3)} ± ${row.sd.toFixed(3)}  warm ${row['ndcg@10_warm'].toFixed(3)}  cold ${row['ndcg@10_cold'].toFixed(3)}  recall@10 ${row['recall@10'].toFixed(3)}  gini ${row.exposure_gini.toFixed(2)}`);
+    console.error(`  ${f.model.padEnd(30)} ${row['ndcg@10'].toFixed(3)} ± ${row.sd.toFixed(3)}  warm ${row['ndcg@10_warm'].toFixed(3)}  cold ${row['ndcg@10_cold'].toFixed(3)}  recall@10 ${row['recall@10'].toFixed(3)}  gini ${row.exposure_gini.toFixed(2)}  vs newest ${row.vs_newest >= 0 ? '+' : ''}${row.vs_newest.toFixed(3)} ± ${row.vs_newest_se.toFixed(3)}`);
   }
 }
 

@@ -6,7 +6,7 @@ import type { Segment } from './members/segments';
 import type { ActiveMembers, Cohort, Contributor, NewMembersWeek, ThreadPerformance } from './metrics/dashboard';
 import type { Bridge, Suggestion } from './graph/analyse';
 import type { InviteTree, Referrals } from './graph/invites';
-import type { Recommendation } from './recommend/for-member';
+import type { RankerInfo, Recommendation } from './recommend/for-member';
 import type { PackedMemberStats } from '../src/lib/domain/membership';
 
 export type AnalysisStep = 'load' | 'dashboard' | 'members' | 'graph' | 'louvain' | 'recs';
@@ -75,6 +75,8 @@ export interface GraphResult {
 
 export interface RecsResult {
   cf: 'ease' | 'ials';
+  /** The feed ranker that orders the newest threads, or null when the blend ranks everything. */
+  ranker: RankerInfo | null;
   items: number;
   interactions: number;
   forMe: Recommendation[];

@@ -237,6 +237,7 @@ export function analyse(snapshot: CommunitySnapshot, parts: AnalysisPart[], opti
     const lastThread = last ? s.threads.find((x) => x.id === last!.thread) : undefined;
     state.result.recs = {
       cf: state.recommender.cf,
+      ranker: state.recommender.ranker,
       items: state.recommender.items,
       interactions: state.recommender.interactions,
       forMe,

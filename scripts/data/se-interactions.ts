@@ -26,6 +26,8 @@ export interface SeCommunity {
   tags: string[][];
   /** Who replied to whom, with when. */
   replies: ReplyEdge[];
+  /** Up-votes on each thread's posts, from the end of the day cast. */
+  votes: { item: number; ts: number }[];
   /** Thread ids in item order. */
   threadIds: number[];
 }
@@ -66,6 +68,14 @@ export function loadSeInteractions(dir = seDataDir()): SeCommunity {
   for (const p of posts) if (p.type === 'answer' && p.parent_id) edge(p.owner_user_id, ownerOf.get(p.parent_id), utc(p.creation_date));
   if (existsSync(join(dir, 'comments.csv'))) for (const c of read('comments.csv')) edge(c.user_id, ownerOf.get(c.post_id), utc(c.creation_date));
   replies.sort((a, b) => a.ts - b.ts);
+  // Up-votes on a thread's question and answers; a vote has a date, not a time, so it counts from the end of its day.
+  const threadOf = new Map(posts.map((p) => [p.id, itemOf.get(p.type === 'question' ? p.id : (p.parent_id ?? ''))]));
+  const votes: { item: number; ts: number }[] = [];
+  if (existsSync(join(dir, 'votes.csv')))
+    for (const v of read('votes.csv')) {
+      const item = threadOf.get(v.post_id);
+      if (v.kind === 'upvote' && item !== undefined) votes.push({ item, ts: Date.parse(`${v.creation_date.slice(0, 10)}T00:00:00Z`) + 86_400_000 });
+    }
   return {
     name: basename(dir),
     rows,
@@ -73,6 +83,7 @@ export function loadSeInteractions(dir = seDataDir()): SeCommunity {
     text,
     tags,
     replies,
+    votes,
     threadIds: questions.map((q) => Number(q.id)),
     cat: {
       members: memberIds.length,
@@ -81,7 +92,8 @@ export function loadSeInteractions(dir = seDataDir()): SeCommunity {
         created: Float64Array.from(questions, (q) => utc(q.creation_date)),
         author: Int32Array.from(questions, (q) => memberOf.get(q.owner_user_id) ?? -1)
       },
-      index: new TfIdf(questions.map((q, i) => `${q.title}\n${tags[i].join(' ')}\n${q.body}`))
+      index: new TfIdf(questions.map((q, i) => `${q.title}\n${tags[i].join(' ')}\n${q.body}`)),
+      text
     }
   };
 }

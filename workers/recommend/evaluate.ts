@@ -6,11 +6,12 @@ import { fitEase } from './ease';
 import { blend, tuneWeights, validationCases, type BlendContext } from './hybrid';
 import { fitIals } from './ials';
 import { fitItemKnn } from './item-knn';
+import { fitUserKnn } from './user-knn';
 import { coverage, ndcgAt, recallAt } from './metrics';
 import { fitPopularity } from './popularity';
 import { seededRandom, shuffled } from './random';
-import { fitAuthorAffinity, fitAuthorPull, fitContentPopularity, fitTimeProximity, type ItemMeta } from './signals';
-import { fitContent, type TfIdf } from './tfidf';
+import { fitAuthorAffinity, fitAuthorPull, fitContentPopularity, fitEarliest, fitTimeProximity, type ItemMeta } from './signals';
+import { fitContent, fitPlainTfIdf, type TfIdf } from './tfidf';
 
 export interface Row {
   member: number;
@@ -24,6 +25,8 @@ export interface Catalogue {
   items: number;
   meta: ItemMeta;
   index: TfIdf;
+  /** Each thread's lower-cased title, tags and body (the plain TF-IDF's input), when known. */
+  text?: string[];
 }
 
 export interface Split {
@@ -124,10 +127,13 @@ export function fitComponents(train: Feedback, cat: Catalogue, options: SuiteOpt
     ['popularity', () => fitPopularity(train)],
     ['item-knn', () => fitItemKnn(train, { k: options.knnK ?? 50 })],
     ['ease', () => fitEase(train, { lambda: options.easeLambda ?? 200 })],
+    ['user-knn', () => fitUserKnn(train)],
     ['ials', () => fitIals(train, { ...options.ials, seed: 'eval' })],
     ['content', () => fitContent(train, cat.index)],
+    ['tfidf', () => (cat.text ? fitPlainTfIdf(train, cat.text) : { name: 'tfidf', score: () => new Float64Array(train.items) })],
     ['time', () => fitTimeProximity(train, cat.meta, { scaleDays: 60 })],
     ['era', () => fitTimeProximity(train, cat.meta, { scaleDays: 365, log: true, name: 'era' })],
+    ['earliest', () => fitEarliest(train, cat.meta)],
     ['author-affinity', () => fitAuthorAffinity(train, cat.meta)],
     ['author-pull', () => fitAuthorPull(train, cat.meta)],
     ['content-popularity', () => fitContentPopularity(train, cat.index)]

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CommunitySnapshot } from '../community/snapshot';
 import { fitRecommender } from './for-member';
 import { toCsv } from '../csv';
+import { seSnapshot, sharedDataDir } from './se-snapshot';
 
 const DAY = 86_400_000;
 const member = (key: string) => ({ key, name: key.toUpperCase(), role: 'member' as const, joinedAt: 0, invitedBy: null, invite: null, banned: false });
@@ -55,6 +56,30 @@ describe('recommendations in the app', () => {
     const related = fitRecommender(snapshot('ana')).related('t4', 2);
     expect(related[0].thread).toBe('t5');
     expect(related[0].explanation).toEqual({ kind: 'co_participants', count: 2 });
+  });
+});
+
+describe('recommendations in the app on real data', () => {
+  it('puts the newest threads first in the feed ranker’s order when the community’s history is long enough, and says so', () => {
+    const dir = sharedDataDir('se-bicycles-meta');
+    if (!dir) throw new Error('the shared data (../shared/data/se-bicycles-meta) is missing');
+    const s = seSnapshot(dir, 'x');
+    const model = fitRecommender(s);
+    expect(model.ranker).not.toBeNull();
+    expect(model.ranker!.lists).toBeGreaterThan(30);
+    // The last member to reply: the threads of the four weeks before the last act lead their list.
+    const last = s.replies.reduce((a, b) => (b.createdAt > a.createdAt ? b : a));
+    const end = Math.max(...s.replies.map((r) => r.createdAt), ...s.threads.map((t) => t.createdAt));
+    const touched = new Set([...s.threads.filter((t) => t.author === last.author).map((t) => t.id), ...s.replies.filter((r) => r.author === last.author).map((r) => r.thread)]);
+    const recent = s.threads.filter((t) => t.createdAt >= end - 28 * DAY && !touched.has(t.id)).map((t) => t.id);
+    const recs = model.forMember(last.author, 10);
+    expect(recent.length).toBeGreaterThan(0);
+    expect(new Set(recs.slice(0, recent.length).map((r) => r.thread))).toEqual(new Set(recent));
+    expect(recs.some((r) => touched.has(r.thread))).toBe(false);
+  }, 60_000);
+
+  it('leaves a history of a few days to the blend', () => {
+    expect(fitRecommender(snapshot('ana')).ranker).toBeNull();
   });
 });
 

@@ -4,7 +4,10 @@
 // for one thread. The collaborative model is EASE while the catalogue is small enough for its
 // n×n weights (Cholesky or Woodbury on flat arrays: Beer's 1,029 threads in ~0.8 s on this
 // project's loaded 2-core machine, 6.8 s with the former ml-matrix inverse) and iALS beyond;
-// `cf` in the result says which one ranked.
+// `cf` in the result says which one ranked. The threads of the last four weeks are ranked first by
+// the feed ranker (rolling.ts: pairwise logistic regression over recency, activity, text, people
+// and collaborative features, learned from this community's own history week by week) when the
+// history holds enough weeks and fits the analysis budget; `ranker` in the result says so.
 import type { CommunitySnapshot } from '../community/snapshot';
 import { fitEase } from './ease';
 import { Feedback, topK, type Interaction, type Scorer } from './feedback';
@@ -14,9 +17,25 @@ import { fitItemKnn, type ItemKnn } from './item-knn';
 import { fitPopularity } from './popularity';
 import { fitAuthorAffinity, fitTimeProximity, type ItemMeta } from './signals';
 import { fitContent, TfIdf } from './tfidf';
+import { FEATURES, fitFeedRanker, rankByScore, type FeedRanker, type RollingInput } from './rolling';
+import type { Row } from './evaluate';
 import { zScores } from './hybrid';
+import { standardise } from './ranker';
 
 export const EASE_MAX_ITEMS = 1200;
+/**
+ * The feed ranker replays every week of the history: 4.7–5.4 s for Beer's 7,356 interactions on
+ * this project's 2-core machine at load average 11, so it is trained up to this many interactions.
+ */
+export const RANKER_MAX_INTERACTIONS = 15_000;
+
+/** Which reason each of the ranker's features stands for (a component name of REASON_ORDER). */
+const FEATURE_REASON: Record<(typeof FEATURES)[number], string> = {
+  newest: 'fresh', live: 'fresh', age: 'fresh', 'touches-24h': 'fresh', 'touches-7d': 'fresh', 'since-visit': 'fresh', 'after-visit': 'fresh', 'age-habit': 'fresh', 'author-back': 'fresh',
+  popular: 'popularity', 'author-pull': 'popularity', unanswered: 'popularity', 'answerer-unanswered': 'popularity', answers: 'popularity', comments: 'popularity', accepted: 'popularity', votes: 'popularity', social: 'popularity',
+  ease: 'cf', 'item-knn': 'item-knn', tfidf: 'content', bm25: 'content', tags: 'content',
+  'answers-author': 'author-affinity', 'answered-by-author': 'author-affinity'
+};
 
 /** How much each act says about interest in a thread. */
 export const ACT_WEIGHT = { authored: 3, replied: 2, reacted: 1, viewed: 0.5 } as const;
@@ -50,8 +69,18 @@ export interface Recommendation {
   explanation: Explanation;
 }
 
+/** The feed ranker, when it ranks the newest threads: what it learned from. */
+export interface RankerInfo {
+  /** Weeks of history replayed and (member, week) lists it learned from. */
+  weeks: number;
+  lists: number;
+  l2: number;
+}
+
 export interface RecommenderModel {
   readonly cf: 'ease' | 'ials';
+  /** Null when the blend alone ranks (history too short, or too large for the analysis budget). */
+  readonly ranker: RankerInfo | null;
   readonly items: number;
   readonly members: number;
   readonly interactions: number;
@@ -62,6 +91,8 @@ export interface RecommenderModel {
 export interface FitOptions {
   /** Force a collaborative model (the bench and tests); by default chosen by catalogue size. */
   cf?: 'ease' | 'ials';
+  /** Train the feed ranker (default: when the history has at most RANKER_MAX_INTERACTIONS interactions). */
+  ranker?: boolean;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -79,6 +110,7 @@ export function fitRecommender(s: CommunitySnapshot, options: FitOptions = {}): 
   for (const t of threads) add(t.author, t.id, ACT_WEIGHT.authored, t.createdAt);
   for (const r of s.replies) add(r.author, r.thread, ACT_WEIGHT.replied, r.createdAt);
   for (const r of s.reactions) add(r.author, r.thread, ACT_WEIGHT.reacted, r.ts);
+  const shared = interactions.length;
   for (const v of s.views) add(s.me, v.thread, ACT_WEIGHT.viewed * Math.log2(1 + v.count), v.at);
   const train = new Feedback(memberKeys.length, threads.length, interactions);
   const meta: ItemMeta = {
@@ -86,7 +118,7 @@ export function fitRecommender(s: CommunitySnapshot, options: FitOptions = {}): 
     author: Int32Array.from(threads, (t) => memberOf.get(t.author) ?? -1)
   };
   const progress = options.onProgress ?? (() => {});
-  const total = 4;
+  const total = 5;
   const index = new TfIdf(threads.map((t) => `${t.title}\n${t.body}`));
   progress(1, total);
   const cfKind = options.cf ?? (threads.length <= EASE_MAX_ITEMS ? 'ease' : 'ials');
@@ -111,6 +143,10 @@ export function fitRecommender(s: CommunitySnapshot, options: FitOptions = {}): 
     fresh
   ];
   progress(4, total);
+  // The feed ranker learns from what every member did (this device's private views stay out).
+  const useRanker = options.ranker ?? shared <= RANKER_MAX_INTERACTIONS;
+  const feed: FeedRanker | null = useRanker ? fitFeedRanker(rollingInputOf(s, threads, memberOf, interactions.slice(0, shared), meta, index), asOf(interactions) + 1, { ease: cfKind === 'ease' }) : null;
+  progress(5, total);
   const ctx = { candidates: null, seen: (u: number) => train.itemsOf(u) };
   const warm = blend(components, DEFAULT_WEIGHTS, threads.length, ctx);
   const cold = blend(components, COLD_WEIGHTS, threads.length, ctx);
@@ -170,8 +206,34 @@ export function fitRecommender(s: CommunitySnapshot, options: FitOptions = {}): 
     return inCircle > 0 ? { kind: 'popular_circle', count: inCircle } : { kind: 'popular', count: counts[i] };
   }
 
+  /** The newest threads for u, ranked by the feed ranker and explained by the features that lifted them most. */
+  function fromFeed(u: number, k: number): Recommendation[] {
+    if (!feed) return [];
+    const list = feed.listOf(u);
+    const seen = new Set(train.itemsOf(u));
+    const keep = Array.from(list.candidates.keys()).filter((c) => !seen.has(list.candidates[c]));
+    if (!keep.length) return [];
+    const features = keep.map((c) => list.features[c]);
+    const candidates = Int32Array.from(keep, (c) => list.candidates[c]);
+    const scores = feed.model.score(features);
+    const z = standardise(features);
+    const byItem = new Map(Array.from(candidates, (i, c) => [i, c]));
+    const mine = train.itemsOf(u);
+    const circle = circleOf(u);
+    return rankByScore(candidates, scores)
+      .slice(0, k)
+      .map((i) => {
+        const c = byItem.get(i)!;
+        const parts = new Map<string, number>();
+        FEATURES.forEach((name, f) => parts.set(FEATURE_REASON[name], (parts.get(FEATURE_REASON[name]) ?? 0) + feed.model.weights[f] * z[c][f]));
+        const explanation = mine.length ? explain(u, i, [...parts].map(([component, value]) => ({ component, value })), mine, circle) : { kind: 'popular' as const, count: counts[i] };
+        return rec(i, scores[c], explanation);
+      });
+  }
+
   return {
     cf: cfKind,
+    ranker: feed && { weeks: feed.weeks, lists: feed.lists, l2: feed.l2 },
     items: threads.length,
     members: memberKeys.length,
     interactions: train.nnz,
@@ -188,7 +250,15 @@ export function fitRecommender(s: CommunitySnapshot, options: FitOptions = {}): 
       const mine = train.itemsOf(u);
       const model = mine.length ? warm : cold;
       const circle = circleOf(u);
-      return model.rank(u, k).map((r) => rec(r.item, r.score, mine.length ? explain(u, r.item, r.parts, mine, circle) : { kind: 'popular', count: counts[r.item] }));
+      // The newest threads as the ranker orders them, then older ones as the blend does.
+      const newest = fromFeed(u, k);
+      const taken = new Set(newest.map((r) => r.thread));
+      const rest = model
+        .rank(u, k + newest.length)
+        .filter((r) => !taken.has(threads[r.item].id))
+        .slice(0, k - newest.length)
+        .map((r) => rec(r.item, r.score, mine.length ? explain(u, r.item, r.parts, mine, circle) : { kind: 'popular', count: counts[r.item] }));
+      return [...newest, ...rest];
     },
     related(thread, k) {
       const i = itemOf.get(thread);
@@ -208,5 +278,40 @@ export function fitRecommender(s: CommunitySnapshot, options: FitOptions = {}): 
         return rec(j, score[j], both >= 2 || (both > 0 && content[j] === 0) ? { kind: 'co_participants', count: both } : { kind: 'similar_to', thread: threads[i].id, title: threads[i].title });
       });
     }
+  };
+}
+
+/** The latest interaction: the moment "now" is for a community whose history may have stopped. */
+function asOf(interactions: readonly Interaction[]): number {
+  let last = -Infinity;
+  for (const x of interactions) if (x.ts > last) last = x.ts;
+  return last;
+}
+
+/** The snapshot as the rolling replay reads it: acts as rows with their kind, replies as who answered whom, reactions as votes. */
+function rollingInputOf(s: CommunitySnapshot, threads: CommunitySnapshot['threads'], memberOf: Map<string, number>, interactions: readonly Interaction[], meta: ItemMeta, index: TfIdf): RollingInput {
+  const kindOf = (w: number) => (w === ACT_WEIGHT.authored ? 'asked' : w === ACT_WEIGHT.replied ? 'answered' : 'reacted');
+  const rows: Row[] = interactions.map((x) => ({ member: x.member, item: x.item, ts: x.ts, weight: x.weight }));
+  const itemOf = new Map(threads.map((t, i) => [t.id, i]));
+  const replies = [];
+  for (const r of s.replies) {
+    const from = memberOf.get(r.author);
+    const to = r.parentAuthor === null ? undefined : memberOf.get(r.parentAuthor);
+    if (from !== undefined && to !== undefined && from !== to) replies.push({ from, to, ts: r.createdAt });
+  }
+  replies.sort((a, b) => a.ts - b.ts);
+  const votes = [];
+  for (const r of s.reactions) {
+    const item = itemOf.get(r.thread);
+    if (item !== undefined) votes.push({ item, ts: r.ts });
+  }
+  return {
+    rows,
+    kinds: interactions.map((x) => kindOf(x.weight)),
+    cat: { members: memberOf.size, items: threads.length, meta, index },
+    text: threads.map((t) => `${t.title} ${t.body}`.toLowerCase()),
+    tags: threads.map(() => []),
+    replies,
+    votes
   };
 }

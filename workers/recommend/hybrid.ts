@@ -2,7 +2,6 @@
 // blended with weights. The weights are tuned on a validation split made inside the training data
 // only (the caller decides how: the same protocol one level down), by coordinate ascent on NDCG@10.
 import { topK, type Scorer } from './feedback';
-import { ndcgAt } from './metrics';
 
 /** z-scores of `scores` over the listed items (0 everywhere when they do not vary). */
 export function zScores(scores: Float64Array, items: Int32Array): Float64Array {
@@ -114,11 +113,35 @@ function objective(cases: ValidationCase[], w: number[]): number {
       const z = c.z[b];
       for (let a = 0; a < s.length; a++) s[a] += wb * z[a];
     });
-    const order = Array.from(s.keys()).sort((a, b) => s[b] - s[a] || c.pool[a] - c.pool[b]);
-    const ranked = order.slice(0, 10).map((a) => c.pool[a]);
-    sum += ndcgAt(ranked, c.relevant, 10);
+    sum += ndcgOfPositions(s, c.pool, relevantPositions(c));
   }
   return cases.length ? sum / cases.length : 0;
+}
+
+const positions = new WeakMap<ValidationCase, number[]>();
+function relevantPositions(c: ValidationCase): number[] {
+  let p = positions.get(c);
+  if (!p) positions.set(c, (p = Array.from(c.pool.keys()).filter((a) => c.relevant.has(c.pool[a]))));
+  return p;
+}
+
+/**
+ * NDCG@10 of the ranking of `pool` by `s` (descending, ties by item ascending) without sorting:
+ * a relevant item's rank is the number of items that beat it. Tuning evaluates thousands of
+ * weight vectors over every validation member's whole catalogue, and a full sort per member was
+ * nine tenths of a holdout run; with one or two relevant items per member this is linear.
+ */
+export function ndcgOfPositions(s: Float64Array, pool: Int32Array, relevant: readonly number[]): number {
+  let dcg = 0;
+  for (const r of relevant) {
+    const sr = s[r];
+    let rank = 0;
+    for (let a = 0; a < s.length && rank < 10; a++) if (s[a] > sr || (s[a] === sr && pool[a] < pool[r])) rank++;
+    if (rank < 10) dcg += 1 / Math.log2(rank + 2);
+  }
+  let ideal = 0;
+  for (let r = 0; r < Math.min(10, relevant.length); r++) ideal += 1 / Math.log2(r + 2);
+  return ideal ? dcg / ideal : 0;
 }
 
 const GRID = [0, 0.1, 0.25, 0.5, 1, 2];

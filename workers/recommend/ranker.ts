@@ -90,54 +90,94 @@ export interface FitOptions {
 
 /** The same fit from differences computed once (a weekly refit reuses every earlier week's). */
 export function fitPairwiseDifferences(lists: readonly { x: Float64Array[]; weight: number }[], dims: number, options: FitOptions = {}): PairwiseModel {
-  const l2 = options.l2 ?? 1;
-  const use = options.use ?? Array.from({ length: dims }, (_, f) => f);
-  const d = use.length;
-  const xs: Float64Array[] = [];
-  const ws: number[] = [];
-  for (const list of lists)
-    for (const v of list.x) {
-      xs.push(Float64Array.from(use, (f) => v[f]));
-      ws.push(list.weight);
-    }
-  const w = options.start ? Float64Array.from(use, (f) => options.start![f]) : new Float64Array(d);
-  const wFull = fitDense(xs, ws, w, l2, options.iterations ?? 8);
-  const weights = new Float64Array(dims);
-  use.forEach((f, a) => (weights[f] = wFull[a]));
-  return {
-    weights,
-    score(features) {
-      const z = options.raw ? features : standardise(features);
-      return Float64Array.from(z, (x) => x.reduce((s, v, f) => s + v * weights[f], 0));
-    }
-  };
+  const store = new PairStore(dims);
+  for (const list of lists) store.add(list);
+  return store.fit(options);
 }
 
-function fitDense(xs: Float64Array[], ws: number[], w: Float64Array, l2: number, iterations: number): Float64Array {
-  const dims = w.length;
-  for (let it = 0; it < iterations; it++) {
-    const grad = Float64Array.from(w, (v) => l2 * v);
-    const hess = Array.from({ length: dims }, (_, i) => Float64Array.from({ length: dims }, (__, j) => (i === j ? l2 : 0)));
-    for (let n = 0; n < xs.length; n++) {
-      const x = xs[n];
-      let s = 0;
-      for (let f = 0; f < dims; f++) s += w[f] * x[f];
-      const p = 1 / (1 + Math.exp(s)); // σ(−s): the pair's loss gradient factor
-      const g = -ws[n] * p;
-      const h = ws[n] * p * (1 - p);
-      for (let f = 0; f < dims; f++) {
-        grad[f] += g * x[f];
-        const hx = h * x[f];
-        if (hx !== 0) for (let e = 0; e < dims; e++) hess[f][e] += hx * x[e];
-      }
-    }
-    const step = solve(hess, grad);
-    let size = 0;
-    for (let f = 0; f < dims; f++) {
-      w[f] -= step[f];
-      size += step[f] ** 2;
-    }
-    if (size < 1e-16) break;
+/**
+ * Pairwise differences of many lists in one flat, growing array: a weekly refit appends one week
+ * and fits again, warm-started, without copying the history (copying it per fit and per ablation
+ * was most of a rolling evaluation's time, much of it in the garbage collector).
+ */
+export class PairStore {
+  #x: Float64Array;
+  #w: Float64Array;
+  #n = 0;
+  constructor(readonly dims: number) {
+    this.#x = new Float64Array(1024 * dims);
+    this.#w = new Float64Array(1024);
   }
-  return w;
+
+  get size(): number {
+    return this.#n;
+  }
+
+  add(list: { x: readonly Float64Array[]; weight: number }, scale = 1): void {
+    for (const v of list.x) {
+      if (this.#n === this.#w.length) {
+        const x = new Float64Array(this.#x.length * 2);
+        x.set(this.#x);
+        this.#x = x;
+        const w = new Float64Array(this.#w.length * 2);
+        w.set(this.#w);
+        this.#w = w;
+      }
+      this.#x.set(v, this.#n * this.dims);
+      this.#w[this.#n++] = list.weight * scale;
+    }
+  }
+
+  /** Newton's method on the L2-regularised pairwise logistic loss over the columns in `use`. */
+  fit(options: FitOptions = {}): PairwiseModel {
+    const dims = this.dims;
+    const l2 = options.l2 ?? 1;
+    const use = Int32Array.from(options.use ?? Array.from({ length: dims }, (_, f) => f));
+    const d = use.length;
+    const w = options.start ? Float64Array.from(use, (f) => options.start![f]) : new Float64Array(d);
+    const xs = this.#x;
+    const ws = this.#w;
+    const row = new Float64Array(d);
+    const grad = new Float64Array(d);
+    const hess = new Float64Array(d * d);
+    for (let it = 0; it < (options.iterations ?? 8); it++) {
+      for (let f = 0; f < d; f++) grad[f] = l2 * w[f];
+      hess.fill(0);
+      for (let f = 0; f < d; f++) hess[f * d + f] = l2;
+      for (let n = 0; n < this.#n; n++) {
+        const off = n * dims;
+        let s = 0;
+        for (let f = 0; f < d; f++) s += w[f] * (row[f] = xs[off + use[f]]);
+        const p = 1 / (1 + Math.exp(s)); // σ(−s): the pair's loss gradient factor
+        const g = -ws[n] * p;
+        const h = ws[n] * p * (1 - p);
+        for (let f = 0; f < d; f++) {
+          const xf = row[f];
+          if (xf === 0) continue;
+          grad[f] += g * xf;
+          const hx = h * xf;
+          // Upper triangle only; mirrored below.
+          for (let e = f; e < d; e++) hess[f * d + e] += hx * row[e];
+        }
+      }
+      for (let f = 0; f < d; f++) for (let e = 0; e < f; e++) hess[f * d + e] = hess[e * d + f];
+      const step = solve(Array.from({ length: d }, (_, f) => hess.subarray(f * d, f * d + d)), grad);
+      let size = 0;
+      for (let f = 0; f < d; f++) {
+        w[f] -= step[f];
+        size += step[f] ** 2;
+      }
+      if (size < 1e-16) break;
+    }
+    const weights = new Float64Array(dims);
+    use.forEach((f, a) => (weights[f] = w[a]));
+    const raw = options.raw ?? false;
+    return {
+      weights,
+      score(features) {
+        const z = raw ? features : standardise(features);
+        return Float64Array.from(z, (x) => x.reduce((s, v, f) => s + v * weights[f], 0));
+      }
+    };
+  }
 }

@@ -6,8 +6,8 @@
 // learned ranker: pairwise logistic regression over per-candidate features, fitted at week k on
 // the lists of weeks before k only.
 import type { Catalogue, Row } from './evaluate';
-import { fitPairwiseDifferences, pairDifferences, standardise } from './ranker';
-import { tokenize } from './tfidf';
+import { PairStore, pairDifferences, standardise, type PairwiseModel } from './ranker';
+import { referenceTokens, tokenize } from './tfidf';
 
 const DAY = 86_400_000;
 
@@ -25,6 +25,10 @@ export interface RollingInput {
   text: string[];
   tags: string[][];
   replies: ReplyEdge[];
+  /** Interaction kind of each row (asked, answered, commented, accepted), when known. */
+  kinds?: string[];
+  /** Up-votes on a thread's posts, each at the end of the day it was cast (votes carry a date only). */
+  votes?: { item: number; ts: number }[];
 }
 
 /** One candidate list: a (member, week) pair. Candidates are item indices, ascending (thread id order). */
@@ -39,12 +43,14 @@ export interface RollingPair {
 }
 
 /** The ranker's features. Time: newest, live. */
-export const FEATURES = ['newest', 'live', 'popular', 'ease', 'item-knn', 'tfidf', 'bm25', 'tags', 'social', 'answers-author', 'answered-by-author', 'author-pull', 'age', 'touches-24h', 'unanswered', 'answerer-unanswered'] as const;
-export const TIME_FEATURES = ['newest', 'live', 'age', 'touches-24h'];
+export const FEATURES = ['newest', 'live', 'popular', 'ease', 'item-knn', 'tfidf', 'bm25', 'tags', 'social', 'answers-author', 'answered-by-author', 'author-pull', 'age', 'touches-24h', 'unanswered', 'answerer-unanswered', 'since-visit', 'after-visit', 'age-habit', 'answers', 'comments', 'accepted', 'votes', 'touches-7d', 'author-back'] as const;
+export const TIME_FEATURES = ['newest', 'live', 'age', 'touches-24h', 'since-visit', 'after-visit', 'age-habit', 'touches-7d', 'author-back'];
 /** Ablations: the ranker without each group of features. */
 export const FEATURE_GROUPS: Record<string, string[]> = {
   time: TIME_FEATURES,
-  popular: ['popular', 'author-pull', 'unanswered', 'answerer-unanswered'],
+  popular: ['popular', 'author-pull', 'unanswered', 'answerer-unanswered', 'answers', 'comments', 'accepted', 'votes'],
+  visit: ['since-visit', 'after-visit', 'age-habit'],
+  thread: ['answers', 'comments', 'accepted', 'votes', 'touches-7d', 'author-back'],
   collaborative: ['ease', 'item-knn'],
   text: ['tfidf', 'bm25'],
   tags: ['tags'],
@@ -78,17 +84,7 @@ export function recall10(ranked: readonly number[], relevant: ReadonlySet<number
   return relevant.size ? hits / Math.min(10, relevant.size) : 0;
 }
 
-/** The reference TF-IDF tokens: `[a-z][a-z0-9-]+` words and CJK runs as overlapping bigrams. */
-export function referenceTokens(text: string): string[] {
-  const out: string[] = [];
-  for (const m of text.matchAll(/[a-z][a-z0-9-]{1,}|[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+/g)) {
-    const w = m[0];
-    if (/^[a-z]/.test(w)) out.push(w);
-    else if (w.length === 1) out.push(w);
-    else for (let i = 0; i + 1 < w.length; i++) out.push(w.slice(i, i + 2));
-  }
-  return out;
-}
+export { referenceTokens };
 
 function counts(tokens: string[]): Map<string, number> {
   const m = new Map<string, number>();
@@ -140,18 +136,28 @@ export interface RollingOptions {
   lambda?: number;
   /** Progress: (steps done, steps in all). */
   onStep?: (done: number, total: number) => void;
+  /** Also build the state at this moment (after the last step) and return `at`: any member's list then. */
+  rankAt?: number;
+  /** EASE columns by conjugate gradients (default true); off, the ease feature is 0 (large communities). */
+  ease?: boolean;
 }
 
 export interface RollingSteps {
   /** Steps k (k < 0: tuning and training only), their time, window size and pairs. */
   steps: { k: number; t: number; window: number; pairs: RollingPair[] }[];
+  /** With `rankAt`: member u's candidates (the threads of the 28 days before it they have not touched) and features, relevant empty. */
+  at: ((u: number) => RollingPair) | null;
 }
 
 /** Replays the weeks from the first interaction to the last and builds every step's pairs with their features. */
 export function rollingSteps(input: RollingInput, options: RollingOptions): RollingSteps {
   const { rows, cat } = input;
   const lambda = options.lambda ?? 200;
-  const sorted = [...rows].sort((a, b) => a.ts - b.ts);
+  const useEase = options.ease ?? true;
+  const order = Array.from(rows.keys()).sort((a, b) => rows[a].ts - rows[b].ts || a - b);
+  const sorted = order.map((n) => rows[n]);
+  const kindOf = order.map((n) => input.kinds?.[n] ?? '');
+  const votes = [...(input.votes ?? [])].sort((a, b) => a.ts - b.ts);
   const first = sorted[0].ts;
   const last = sorted[sorted.length - 1].ts;
   const kMin = Math.floor((first - options.cutoff) / (7 * DAY));
@@ -173,6 +179,15 @@ export function rollingSteps(input: RollingInput, options: RollingOptions): Roll
   const acts = new Float64Array(cat.members);
   const neighbours: Set<number>[] = Array.from({ length: cat.members }, () => new Set());
   const repliedTo: Map<number, number>[] = Array.from({ length: cat.members }, () => new Map());
+  const lastActive = new Float64Array(cat.members).fill(-Infinity);
+  // Per member: Σ and count of log(hours) of a thread's age when they touched someone else's thread.
+  const habitSum = new Float64Array(cat.members);
+  const habitN = new Float64Array(cat.members);
+  const answers = new Float64Array(cat.items);
+  const comments = new Float64Array(cat.items);
+  const accepted = new Uint8Array(cat.items);
+  const upvotes = new Float64Array(cat.items);
+  let vote = 0;
   const refDf = new Map<string, number>();
   const bmDf = new Map<string, number>();
   const tagDf = new Map<string, number>();
@@ -182,13 +197,20 @@ export function rollingSteps(input: RollingInput, options: RollingOptions): Roll
   let reply = 0;
   let nextThread = 0;
 
-  const steps: RollingSteps['steps'] = [];
-  const total = kMax - kMin + 1;
-  for (let k = kMin; k <= kMax; k++) {
-    const t = options.cutoff + k * 7 * DAY;
+  /** Takes in every interaction, reply, vote and thread before t. */
+  const advance = (t: number) => {
     while (row < sorted.length && sorted[row].ts < t) {
+      const kind = kindOf[row];
       const { member: u, item: i, ts, weight } = sorted[row++];
       touchTimes[i].push(ts);
+      lastActive[u] = Math.max(lastActive[u], ts);
+      if (author[i] !== u) {
+        habitSum[u] += Math.log1p(Math.max(0, ts - created[i]) / 3_600_000);
+        habitN[u]++;
+      }
+      if (kind === 'answered' || (kind === '' && weight === 2)) answers[i]++;
+      else if (kind === 'commented') comments[i]++;
+      else if (kind === 'accepted') accepted[i] = 1;
       acts[u]++;
       if (weight === 2) answered[u]++;
       if (!touched[u].has(i)) {
@@ -204,6 +226,7 @@ export function rollingSteps(input: RollingInput, options: RollingOptions): Roll
       neighbours[to].add(from);
       repliedTo[from].set(to, (repliedTo[from].get(to) ?? 0) + 1);
     }
+    while (vote < votes.length && votes[vote].ts <= t) upvotes[votes[vote++].item]++;
     while (nextThread < byCreation.length && created[byCreation[nextThread]] < t) {
       const i = byCreation[nextThread++];
       for (const w of refTokens[i].keys()) refDf.set(w, (refDf.get(w) ?? 0) + 1);
@@ -212,30 +235,22 @@ export function rollingSteps(input: RollingInput, options: RollingOptions): Roll
       corpus++;
       corpusLength += bmLength[i];
     }
-    options.onStep?.(k - kMin, total);
+  };
+  const windowAt = (t: number) => {
     const window: number[] = [];
     for (let i = 0; i < cat.items; i++) if (created[i] >= t - 28 * DAY && created[i] < t) window.push(i);
-    if (window.length < 2) {
-      steps.push({ k, t, window: window.length, pairs: [] });
-      continue;
-    }
+    return window;
+  };
+  /** The models of one moment t (state advanced to t): a function giving member u's candidate list with its features. */
+  const listsAt = (t: number, window: number[]) => {
     const inWindow = new Set(window);
-    const relevantOf = new Map<number, Set<number>>();
-    for (let n = row; n < sorted.length && sorted[n].ts < t + 7 * DAY; n++) {
-      const { member: u, item: i } = sorted[n];
-      if (!inWindow.has(i) || touched[u].has(i)) continue;
-      let s = relevantOf.get(u);
-      if (!s) relevantOf.set(u, (s = new Set()));
-      s.add(i);
-    }
-    if (relevantOf.size === 0) {
-      steps.push({ k, t, window: window.length, pairs: [] });
-      continue;
-    }
-
-    // Per-step models of the window's threads.
-    const ease = new Map<number, Float64Array>();
-    for (const j of window) ease.set(j, gramInverseColumn(itemsOf, cat.items, lambda, j));
+    // EASE columns of the window's threads, solved when first asked for.
+    const easeColumns = new Map<number, Float64Array>();
+    const easeOf = (j: number) => {
+      let c = easeColumns.get(j);
+      if (!c) easeColumns.set(j, (c = gramInverseColumn(itemsOf, cat.items, lambda, j)));
+      return c;
+    };
     const refVector = new Map<number, Map<string, number>>();
     const refVectorOf = (i: number) => {
       let v = refVector.get(i);
@@ -271,8 +286,7 @@ export function rollingSteps(input: RollingInput, options: RollingOptions): Roll
       return p;
     };
 
-    const pairs: RollingPair[] = [];
-    for (const [u, relevant] of [...relevantOf].sort((a, b) => a[0] - b[0])) {
+    return (k: number, u: number, relevant: Set<number>): RollingPair => {
       const candidates = Int32Array.from(window.filter((i) => !touched[u].has(i)));
       const mine = itemsOf[u];
       // Profiles of the member: reference TF-IDF sum, BM25 query terms, tags.
@@ -288,10 +302,12 @@ export function rollingSteps(input: RollingInput, options: RollingOptions): Roll
         f[1] = lastTouch[j] > -Infinity ? -Math.log1p((t - lastTouch[j]) / 3_600_000) : -Math.log1p((t - created[j]) / 3_600_000);
         f[2] = membersOf[j].size;
         if (mine.length) {
-          const p = ease.get(j)!;
-          let s = 0;
-          for (const i of mine) if (i !== j) s -= p[i];
-          f[3] = s / p[j];
+          if (useEase) {
+            const p = easeOf(j);
+            let s = 0;
+            for (const i of mine) if (i !== j) s -= p[i];
+            f[3] = s / p[j];
+          }
           // Item-kNN: cosine of j's member column with each of the member's threads.
           let knn = 0;
           const mj = membersOf[j];
@@ -336,13 +352,62 @@ export function rollingSteps(input: RollingInput, options: RollingOptions): Roll
         f[13] = Math.log1p(recent);
         f[14] = membersOf[j].size <= 1 ? 1 : 0;
         f[15] = f[14] * (acts[u] ? answered[u] / acts[u] : 0);
+        // The member's last visit: threads older than it were on their screen and not taken up.
+        if (lastActive[u] > -Infinity) {
+          f[16] = Math.sign(created[j] - lastActive[u]) * Math.log1p(Math.abs(created[j] - lastActive[u]) / 3_600_000);
+          f[17] = created[j] > lastActive[u] ? 1 : 0;
+        }
+        // How old the threads this member takes up usually are (log hours), against this one's age.
+        if (habitN[u]) f[18] = -Math.abs(Math.log1p((t - created[j]) / 3_600_000) - habitSum[u] / habitN[u]);
+        f[19] = Math.log1p(answers[j]);
+        f[20] = Math.log1p(comments[j]);
+        f[21] = accepted[j];
+        f[22] = Math.log1p(upvotes[j]);
+        let week = 0;
+        for (let n = touchTimes[j].length - 1; n >= 0 && touchTimes[j][n] >= t - 7 * DAY; n--) week++;
+        f[23] = Math.log1p(week);
+        // The asker came back lately (answers get comments and accepts when the asker is around).
+        f[24] = a >= 0 && lastActive[a] > -Infinity ? -Math.log1p((t - lastActive[a]) / 3_600_000) : -Math.log1p((t - created[j]) / 3_600_000);
         return f;
       });
-      pairs.push({ step: k, member: u, warm: mine.length > 0, candidates, relevant, features });
+      return { step: k, member: u, warm: mine.length > 0, candidates, relevant, features };
+    };
+  };
+
+  const steps: RollingSteps['steps'] = [];
+  const total = kMax - kMin + 1;
+  for (let k = kMin; k <= kMax; k++) {
+    const t = options.cutoff + k * 7 * DAY;
+    advance(t);
+    options.onStep?.(k - kMin, total);
+    const window = windowAt(t);
+    if (window.length < 2) {
+      steps.push({ k, t, window: window.length, pairs: [] });
+      continue;
     }
+    const inWindow = new Set(window);
+    const relevantOf = new Map<number, Set<number>>();
+    for (let n = row; n < sorted.length && sorted[n].ts < t + 7 * DAY; n++) {
+      const { member: u, item: i } = sorted[n];
+      if (!inWindow.has(i) || touched[u].has(i)) continue;
+      let s = relevantOf.get(u);
+      if (!s) relevantOf.set(u, (s = new Set()));
+      s.add(i);
+    }
+    if (relevantOf.size === 0) {
+      steps.push({ k, t, window: window.length, pairs: [] });
+      continue;
+    }
+    const listOf = listsAt(t, window);
+    const pairs = [...relevantOf].sort((a, b) => a[0] - b[0]).map(([u, relevant]) => listOf(k, u, relevant));
     steps.push({ k, t, window: window.length, pairs });
   }
-  return { steps };
+  if (options.rankAt === undefined) return { steps, at: null };
+  // "Now": everything before rankAt taken in, the lists of any member on demand.
+  advance(options.rankAt);
+  const window = windowAt(options.rankAt);
+  const listOf = window.length ? listsAt(options.rankAt, window) : null;
+  return { steps, at: listOf && ((u: number) => listOf(kMax + 1, u, new Set())) };
 }
 
 export interface PairResult {
@@ -368,6 +433,8 @@ export interface ModelFigures {
   coverage: number;
   /** Gini coefficient of top-10 exposure across the candidates' authors. */
   exposureGini: number;
+  /** NDCG@10 of each pair, in the order of the scored pairs (for paired comparisons). */
+  perPair: number[];
 }
 
 /** Gini coefficient of non-negative values (0: equal, → 1: one takes all). */
@@ -410,7 +477,8 @@ export function summarise(model: string, results: PairResult[], pairs: RollingPa
     coldPairs: cold.length,
     ndcgCold: mean(cold.map((r) => r.ndcg)),
     coverage: candidateItems.size ? shown.size / candidateItems.size : 0,
-    exposureGini: gini([...exposure.values()])
+    exposureGini: gini([...exposure.values()]),
+    perPair: nd
   };
 }
 
@@ -459,13 +527,20 @@ export interface RollingReport {
   counts: { steps: number; skipped: number; withPairs: number; pairs: number; warm: number; cold: number; candidates: number; relevant: number };
   /** The ranker's weights fitted for the last scored step (z-scored features). */
   lastWeights: Record<string, number>;
+  /** The ranker's L2 penalty, and the validation NDCG@10 of each candidate value (empty when given). */
+  l2: number;
+  validation: Record<string, number>;
 }
 
 /** Scores every model on the steps k ≥ 0, with the ranker and its ablations fitted on earlier steps. */
-export function evaluateRolling(built: RollingSteps, author: Int32Array, options: { ablations?: boolean; l2?: number; raw?: boolean } = {}): RollingReport {
+export function evaluateRolling(built: RollingSteps, author: Int32Array, options: { ablations?: boolean; references?: boolean; l2?: number; raw?: boolean } = {}): RollingReport {
   const raw = options.raw ?? false;
   const { steps } = built;
   const scoredFrom = steps.findIndex((s) => s.k >= 0);
+  const diffs = steps.map((s) => s.pairs.map((p) => pairDifferences({ features: p.features, relevant: Array.from(p.candidates, (i) => p.relevant.has(i)) }, raw)));
+  // The regularisation is chosen on the weeks before the cut-off, never on a scored week.
+  const validation = options.l2 === undefined ? chooseL2(steps, diffs, scoredFrom, raw) : null;
+  const l2 = options.l2 ?? validation!.l2;
   const scored = steps.slice(scoredFrom);
   const scoredPairs = scored.flatMap((s) => s.pairs);
   const results = new Map<string, PairResult[]>();
@@ -482,18 +557,21 @@ export function evaluateRolling(built: RollingSteps, author: Int32Array, options
   const variants: Record<string, number[]> = { ranker: FEATURES.map((_, f) => f) };
   if (options.ablations ?? true)
     for (const [group, names] of Object.entries(FEATURE_GROUPS)) variants[`ranker-without-${group}`] = FEATURES.map((_, f) => f).filter((f) => !names.includes(FEATURES[f]));
-  const diffs = steps.map((s) => s.pairs.map((p) => pairDifferences({ features: p.features, relevant: Array.from(p.candidates, (i) => p.relevant.has(i)) }, raw)));
   const starts = new Map<string, Float64Array>();
+  const store = new PairStore(FEATURES.length);
+  let stored = 0;
   let lastWeights: Record<string, number> = {};
   for (let index = scoredFrom; index < steps.length; index++) {
     const step = steps[index];
     if (!step.pairs.length) continue;
     for (const [model, score] of Object.entries(single)) push(model, step.pairs.map((p) => evaluatePair(p, score(p))));
-    push('hybrid(pop+ease+tfidf)', referenceHybrid(steps, index, [REFERENCE.popular, REFERENCE.ease, REFERENCE.tfidf]));
-    push('hybrid(+newest+social)', referenceHybrid(steps, index, [REFERENCE.newest, REFERENCE.popular, REFERENCE.ease, REFERENCE.tfidf, REFERENCE.social]));
-    const history = diffs.slice(0, index).flat();
+    if (options.references ?? true) {
+      push('hybrid(pop+ease+tfidf)', referenceHybrid(steps, index, [REFERENCE.popular, REFERENCE.ease, REFERENCE.tfidf]));
+      push('hybrid(+newest+social)', referenceHybrid(steps, index, [REFERENCE.newest, REFERENCE.popular, REFERENCE.ease, REFERENCE.tfidf, REFERENCE.social]));
+    }
+    while (stored < index) for (const d of diffs[stored++]) store.add(d);
     for (const [model, use] of Object.entries(variants)) {
-      const fitted = fitPairwiseDifferences(history, FEATURES.length, { use, raw, start: starts.get(model), l2: options.l2 ?? 1, iterations: starts.has(model) ? 3 : 10 });
+      const fitted = store.fit({ use, raw, start: starts.get(model), l2, iterations: starts.has(model) ? 3 : 10 });
       starts.set(model, fitted.weights);
       if (model === 'ranker') lastWeights = Object.fromEntries(FEATURES.map((n, f) => [n, Math.round(fitted.weights[f] * 1000) / 1000]));
       push(model, step.pairs.map((p) => evaluatePair(p, fitted.score(p.features))));
@@ -513,6 +591,84 @@ export function evaluateRolling(built: RollingSteps, author: Int32Array, options
       candidates: scoredPairs.reduce((a, p) => a + p.candidates.length, 0) / Math.max(1, scoredPairs.length),
       relevant: scoredPairs.reduce((a, p) => a + p.relevant.size, 0) / Math.max(1, scoredPairs.length)
     },
-    lastWeights
+    lastWeights,
+    l2,
+    validation: validation?.scores ?? {}
   };
+}
+
+/** The ranker's regularisation grid; lists weigh 1 each, so l2 is in units of lists. */
+export const L2_GRID = [1, 10, 100] as const;
+/** Weeks before the cut-off on which l2 is chosen (each fitted on the weeks before it). */
+export const VALIDATION_WEEKS = 40;
+
+/** Replays the weekly refit over steps [from, to) and returns the mean NDCG@10 of its lists. */
+function replayRanker(steps: RollingSteps['steps'], diffs: ReturnType<typeof pairDifferences>[][], from: number, to: number, l2: number, raw: boolean, every = 1): number {
+  const store = new PairStore(FEATURES.length);
+  let stored = 0;
+  let start: Float64Array | undefined;
+  let fitted: PairwiseModel | undefined;
+  let fittedAt = -Infinity;
+  let sum = 0;
+  let n = 0;
+  for (let index = from; index < to; index++) {
+    if (!steps[index].pairs.length) continue;
+    while (stored < index) for (const d of diffs[stored++]) store.add(d);
+    if (store.size === 0) continue;
+    if (!fitted || index - fittedAt >= every) {
+      fitted = store.fit({ raw, start, l2, iterations: start ? 3 : 10 });
+      fittedAt = index;
+      start = fitted.weights;
+    }
+    for (const p of steps[index].pairs) {
+      sum += evaluatePair(p, fitted.score(p.features)).ndcg;
+      n++;
+    }
+  }
+  return n ? sum / n : 0;
+}
+
+/** l2 from L2_GRID with the best mean NDCG@10 over the last VALIDATION_WEEKS weeks before `scoredFrom` (ties to the smaller). */
+export function chooseL2(steps: RollingSteps['steps'], diffs: ReturnType<typeof pairDifferences>[][], scoredFrom: number, raw = false, every = 1): { l2: number; scores: Record<string, number> } {
+  const from = Math.max(0, scoredFrom - VALIDATION_WEEKS);
+  const scores: Record<string, number> = {};
+  let best: number = L2_GRID[0];
+  for (const l2 of L2_GRID) {
+    scores[l2] = replayRanker(steps, diffs, from, scoredFrom, l2, raw, every);
+    if (scores[l2] > scores[best] + 1e-12) best = l2;
+  }
+  return { l2: best, scores };
+}
+
+export interface FeedRanker {
+  model: PairwiseModel;
+  l2: number;
+  /** Weeks replayed and candidate lists (with a touched thread) the model learned from. */
+  weeks: number;
+  lists: number;
+  /** Member u's list at the moment ranked: candidates (threads of the last 28 days u has not touched) and features. */
+  listOf(u: number): RollingPair;
+}
+
+/** Fewer lists than this, and the feed is left to the blend: a handful of weeks cannot tell the features apart. */
+export const MIN_TRAINING_LISTS = 30;
+
+/**
+ * The ranker of a live "For you": the community's whole history replayed week by week up to `at`,
+ * every (member, week) list with a touched thread a training list, L2 chosen on the last weeks
+ * as the evaluation does, then one fit on all of it. Null when the history is too short.
+ */
+export function fitFeedRanker(input: RollingInput, at: number, options: { ease?: boolean } = {}): FeedRanker | null {
+  if (!input.rows.length) return null;
+  const built = rollingSteps(input, { cutoff: at, rankAt: at, ease: options.ease });
+  const steps = built.steps.filter((s) => s.t < at);
+  const diffs = steps.map((s) => s.pairs.map((p) => pairDifferences({ features: p.features, relevant: Array.from(p.candidates, (i) => p.relevant.has(i)) })));
+  const lists = diffs.reduce((n, d) => n + d.filter((x) => x.x.length > 0).length, 0);
+  if (lists < MIN_TRAINING_LISTS || !built.at) return null;
+  // Refitted every 8 weeks rather than weekly while validating: the app's analysis budget.
+  const { l2 } = chooseL2(steps, diffs, steps.length, false, 8);
+  const store = new PairStore(FEATURES.length);
+  for (const d of diffs.flat()) store.add(d);
+  const model = store.fit({ l2, iterations: 10 });
+  return { model, l2, weeks: steps.length, lists, listOf: built.at };
 }

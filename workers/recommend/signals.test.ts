@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Feedback, type Interaction } from './feedback';
 import { seededRandom } from './random';
-import { fitAuthorAffinity, type ItemMeta } from './signals';
+import { fitUserKnn } from './user-knn';
+import { fitAuthorAffinity, fitEarliest, type ItemMeta } from './signals';
 
 // Members 0..3; thread 0 by member 0 (touched by 0, 1, 2), thread 1 by member 1 (touched by 1, 3),
 // thread 2 by member 3 (touched by 3 only).
@@ -66,5 +67,28 @@ describe('author affinity', () => {
     const expected = referenceTies(f, m);
     const affinity = fitAuthorAffinity(f, m);
     for (let a = 0; a < members; a++) for (let b = 0; b < members; b++) expect(affinity.tie(a, b)).toBeCloseTo(expected[a][b], 12);
+  });
+});
+
+describe('earliest after training', () => {
+  it('ranks threads by log days after the last training interaction, and threads before it all alike', () => {
+    const DAY = 86_400_000;
+    const train = new Feedback(1, 4, [{ member: 0, item: 0, ts: 10 * DAY, weight: 1 }]);
+    const meta: ItemMeta = { created: Float64Array.from([0, 5 * DAY, 11 * DAY, 17 * DAY]), author: Int32Array.from([0, 0, 0, 0]) };
+    const s = fitEarliest(train, meta).score(0);
+    expect(Array.from(s.subarray(0, 2))).toEqual([-0, -0]);
+    expect(s[2]).toBeCloseTo(-Math.log(2), 12);
+    expect(s[3]).toBeCloseTo(-Math.log(8), 12);
+  });
+});
+
+describe('member neighbours', () => {
+  it('scores a thread by the cosine similarity of the members who touched it to the member', () => {
+    // Member 0 touched 0 and 1; member 1 touched 0, 1 and 2 (cosine 2/√6); member 2 touched 1 and 3 (cosine 1/2).
+    const rows = [[0, 0], [0, 1], [1, 0], [1, 1], [1, 2], [2, 1], [2, 3]].map(([member, item]) => ({ member, item, ts: 0, weight: 1 }));
+    const s = fitUserKnn(new Feedback(3, 4, rows)).score(0);
+    expect(s[2]).toBeCloseTo(2 / Math.sqrt(6), 12);
+    expect(s[3]).toBeCloseTo(0.5, 12);
+    expect(s[0]).toBeCloseTo(2 / Math.sqrt(6), 12);
   });
 });

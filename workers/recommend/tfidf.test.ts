@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Feedback } from './feedback';
-import { fitContent, stem, TfIdf, tokenize } from './tfidf';
+import { fitContent, fitPlainTfIdf, stem, TfIdf, tokenize } from './tfidf';
 
 describe('tokenize', () => {
   it('cuts Chinese into words and character bigrams, without particles', () => {
@@ -43,5 +43,18 @@ describe('TF-IDF', () => {
     const scores = fitContent(train, index).score(0);
     expect(scores[4]).toBeGreaterThan(scores[0]);
     expect(scores[4]).toBeGreaterThan(scores[2]);
+  });
+});
+
+describe('plain TF-IDF profile', () => {
+  it('keeps only words in two or more threads and scores a thread by its cosine with the sum of the member’s threads', () => {
+    // "hops" is in threads 0 and 1, "yeast" in 1 and 2, "barrel" only in 2 (df 1: dropped).
+    const text = ['hops hops', 'hops yeast', 'yeast barrel'];
+    const train = new Feedback(1, 3, [{ member: 0, item: 0, ts: 0, weight: 1 }]);
+    const s = fitPlainTfIdf(train, text).score(0);
+    // Thread 0 is (hops) alone; thread 1 is (hops, yeast) with equal weights; thread 2 is (yeast).
+    expect(s[0]).toBeCloseTo(1, 12);
+    expect(s[1]).toBeCloseTo(Math.SQRT1_2, 12);
+    expect(s[2]).toBe(0);
   });
 });

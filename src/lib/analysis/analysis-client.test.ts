@@ -7,7 +7,7 @@ const counts = { members: 3, threads: 2, replies: 1, reactions: 0, views: 0 };
 
 describe('a run over two workers', () => {
   it('takes each part from the worker that ran it, the slower load, each step’s own time, and the wall time as the total', () => {
-    const main = { cid: 'c', counts, recs: { cf: 'ease', items: 2, interactions: 3, forMe: [], related: null }, timings: timings({ loadMs: 300, recsTrainMs: 900, dashboardMs: 50, totalMs: 1300 }) } as AnalysisResult;
+    const main = { cid: 'c', counts, recs: { cf: 'ease', ranker: null, items: 2, interactions: 3, forMe: [], related: null }, timings: timings({ loadMs: 300, recsTrainMs: 900, dashboardMs: 50, totalMs: 1300 }) } as AnalysisResult;
     const graph = { cid: 'c', counts, graph: { nodes: 3 } as AnalysisResult['graph'], timings: timings({ loadMs: 400, graphMetricsMs: 700, louvainMs: 80, totalMs: 1200, reusedRows: false }) } as AnalysisResult;
     const merged = mergeResults([main, graph], 1350);
     expect(merged.recs).toBe(main.recs);
