@@ -35,11 +35,22 @@ test('a device killed 50 times while writing and syncing keeps every write it sh
     const shown: string[] = [];
     let page = alice.page;
     await page.goto(thread);
-    for (let round = 0; round < KILLS; round++) {
+    // Every other kill lands mid-write, the others while the page and its worker start up.
+    for (let kill = 0; kill < KILLS; kill++) {
+      if (kill % 2 === 1) {
+        // `page` is a blank page here, and the worker is gone: start up and die.
+        await page.goto(thread, { waitUntil: 'commit' });
+        await page.waitForTimeout(rnd() * 400);
+        await page.close();
+        page = await alice.context.newPage();
+        await page.goto(thread);
+        continue;
+      }
+      await expect(page.locator('#reply-body')).toBeVisible();
       const post = (text: string) => page.getByTestId('post').filter({ hasText: text });
       const writes = 1 + Math.floor(rnd() * 3);
       for (let i = 0; i < writes; i++) {
-        const text = `kill ${round}.${i}`;
+        const text = `kill ${kill}.${i}`;
         await page.locator('#reply-body').fill(text);
         await page.getByRole('button', { name: 'Send reply' }).click();
         if (i < writes - 1 || rnd() < 0.4) {
@@ -53,25 +64,15 @@ test('a device killed 50 times while writing and syncing keeps every write it sh
       }
       await page.close();
       // The worker had only this page: it is gone too.
-      const probe = await alice.context.newPage();
-      await expect.poll(() => sharedWorkers(alice.context, probe), { timeout: 10_000 }).toBe(0);
-      page = probe;
-      await page.goto(thread, { waitUntil: round % 5 === 0 ? 'commit' : 'load' });
-      if (round % 5 === 0) {
-        // Killed again while starting up.
-        await page.waitForTimeout(rnd() * 400);
-        await page.close();
-        page = await alice.context.newPage();
-        await page.goto(thread);
-      }
-      await expect(page.locator('#reply-body')).toBeVisible();
+      page = await alice.context.newPage();
+      await expect.poll(() => sharedWorkers(alice.context, page), { timeout: 10_000 }).toBe(0);
     }
+    await page.goto(thread);
 
-    await page.reload();
     for (const text of shown) await expect(page.getByTestId('post').filter({ hasText: text })).toBeVisible();
     // The peer that stayed online converges: everything the killed device showed reaches it.
     for (const text of shown) await expect(bob.page.getByTestId('post').filter({ hasText: text })).toBeVisible({ timeout: 60_000 });
-    expect(shown.length).toBeGreaterThan(KILLS);
+    expect(shown.length).toBeGreaterThan(KILLS / 2);
   } finally {
     await alice.context.close();
     await bob.context.close();

@@ -117,7 +117,8 @@ test('a Gold thread is sealed: the Gold member reads it, the free member sees a 
     expect(relayFiles()).not.toContain(token);
 
     // The audit log lists the authority actions from the signed records, keys included.
-    await alice.page.getByRole('link', { name: 'Audit log' }).click();
+    await alice.page.getByRole('link', { name: 'Manage', exact: true }).click();
+    await alice.page.getByRole('main').getByRole('link', { name: /^Audit log/ }).click();
     const log = alice.page.getByTestId('audit-entry');
     await expect(log.filter({ hasText: 'Alice defined the tier gold (¥99 / month)' })).toHaveCount(1);
     await expect(log.filter({ hasText: 'Alice started a new key for Tier gold' }).first()).toBeVisible();
