@@ -128,6 +128,9 @@ export const SEALABLE = {
   edit: ['target'],
   feature: ['target'],
   series: [],
+  event: [],
+  rsvp: ['event'],
+  'event-checkin': ['event'],
   question: [],
   answer: ['question'],
   // A poll's thread is optional, so it stays inside the ciphertext (a ref in clear is always present).
@@ -140,7 +143,7 @@ export const SEALABLE = {
   notice: ['to']
 } as const satisfies Record<string, readonly string[]>;
 export type SealableKind = keyof typeof SEALABLE;
-const REF_NAMES = ['thread', 'parent', 'target', 'question', 'poll', 'challenge', 'note', 'to'] as const;
+const REF_NAMES = ['thread', 'parent', 'target', 'question', 'poll', 'challenge', 'note', 'to', 'event'] as const;
 export type RefName = (typeof REF_NAMES)[number];
 
 function sameKeys(keys: string[], expected: readonly string[]): boolean {
@@ -213,6 +216,33 @@ export const bodySchemas = {
     tier: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(40))),
     parts: v.pipe(v.array(Id), v.maxLength(200))
   }),
+  /**
+   * An event (社区活动) the creator or an admin schedules: online (`link`), at a `place`, or both,
+   * from `start` to `end` (ms since the epoch). `capacity` limits who is going (the rest wait in
+   * line); `tier` limits it to a paid tier (and seals it under that tier's key), `level` to members
+   * at that points level or above. `of` names the event this record revises (absent: a new event,
+   * whose id is this record's); the newest revision by the creator or an admin holds.
+   */
+  event: v.pipe(
+    v.strictObject({
+      of: v.optional(Id),
+      title: NonEmpty(MAX_TITLE),
+      description: Text(4000),
+      place: v.optional(NonEmpty(300)),
+      link: v.optional(Url),
+      start: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(8.64e15)),
+      end: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(8.64e15)),
+      capacity: v.nullable(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100_000))),
+      tier: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(40))),
+      level: v.optional(v.pipe(v.number(), v.integer(), v.minValue(2), v.maxValue(9))),
+      cancelled: v.optional(v.boolean())
+    }),
+    v.check((b) => b.end > b.start && b.end - b.start <= 31 * 86_400_000, 'an event ends after it starts, within 31 days')
+  ),
+  /** A member's answer to an event: the latest by (ts, id) holds. */
+  rsvp: v.strictObject({ event: Id, status: v.picklist(['going', 'maybe', 'no']) }),
+  /** Presence at an event: a member's own, or one the creator or an admin records for `member`. */
+  'event-checkin': v.strictObject({ event: Id, member: v.optional(MemberId) }),
   /** A moderator marks a thread as featured (精华), with a short reason shown beside it. */
   feature: v.strictObject({ target: Id, featured: v.boolean(), reason: v.optional(Text(200)) }),
   /** Signed by the creator or an admin; carried in the invite link and stored in the doc. Revoked by a tombstone. */
@@ -538,6 +568,9 @@ export function targetOf(r: AnyRecord): string | null {
       return r.body.poll;
     case 'checkin':
       return r.body.challenge;
+    case 'rsvp':
+    case 'event-checkin':
+      return r.body.event;
     case 'note-access':
     case 'note-edit':
       return r.body.note;
