@@ -4,6 +4,7 @@ import { interactionEn } from './interaction';
 import { engageEn } from './engage';
 import { manageEn } from './manage';
 import { mediaEn } from './media';
+import { eventsEn } from './events';
 import { collabEn } from './collab';
 
 export const en = {
@@ -12,6 +13,7 @@ export const en = {
   ...engageEn,
   ...manageEn,
   ...mediaEn,
+  ...eventsEn,
   ...collabEn,
   'app.name': 'Hearth',
   'app.tagline': 'Your community, on your members’ own devices.',

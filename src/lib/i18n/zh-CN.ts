@@ -6,6 +6,7 @@ import { interactionZhCN } from './interaction';
 import { engageZhCN } from './engage';
 import { manageZhCN } from './manage';
 import { mediaZhCN } from './media';
+import { eventsZhCN } from './events';
 import { collabZhCN } from './collab';
 
 export const zhCN: Record<MessageKey, string> = {
@@ -14,6 +15,7 @@ export const zhCN: Record<MessageKey, string> = {
   ...engageZhCN,
   ...manageZhCN,
   ...mediaZhCN,
+  ...eventsZhCN,
   ...collabZhCN,
   'app.name': 'Hearth 炉边',
   'app.tagline': '你的社群，存在成员自己的设备上。',
