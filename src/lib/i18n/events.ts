@@ -62,7 +62,6 @@ export const eventsEn = {
   'event.ics_failed': 'The calendar file could not be made.',
   'event.end_before_start': 'The event must end after it starts (and last at most 31 days).',
   'event.bad_link': 'The online link must start with https:// or http://.',
-  'event.reminder_excerpt': '{title}, {time}',
   'inbox.kind.event': '{name} scheduled an event',
   'inbox.kind.event_reminder': 'Starting soon: {name}’s event'
 } as const;
@@ -130,7 +129,6 @@ export const eventsZhCN: Record<keyof typeof eventsEn, string> = {
   'event.ics_failed': '无法生成日历文件。',
   'event.end_before_start': '活动的结束时间必须晚于开始时间（最长 31 天）。',
   'event.bad_link': '线上链接必须以 https:// 或 http:// 开头。',
-  'event.reminder_excerpt': '{title}，{time}',
   'inbox.kind.event': '{name} 发布了活动',
   'inbox.kind.event_reminder': '即将开始：{name} 的活动'
 };

@@ -12,6 +12,7 @@ import { showBrowserNotifications } from './browser';
 import { watchCommunityDocs } from './community-docs';
 import { openInboxDb, type InboxDb, type NotificationRow } from './inbox-db';
 import { advanceCursor, catchUpInbox, notifyFromBatch } from './notifier';
+import { fileEventReminders, REMINDER_CHECK_MS } from './event-reminders';
 
 export interface NotificationOptions {
   /** Also start every community's peer sync (default true). */
@@ -46,17 +47,25 @@ function launch(db: HearthDb, me: string, options: NotificationOptions): () => v
       file(async () => {
         const fresh = await notifyFromBatch(db, inbox, me, doc.cid, records);
         await advanceCursor(inbox, doc.cid, records.length);
+        // An answer (or a moved event) can make a reminder due at once.
+        if (records.some((r) => r.kind === 'rsvp' || r.kind === 'event')) fresh.push(...(await fileEventReminders(db, inbox, me, doc.cid)));
         return fresh;
       })
     );
     // What arrived while nothing listened: after subscribing, so nothing falls in between.
     file(() => catchUpInbox(db, inbox, me, doc.cid));
+    // Events about to start, by this device's clock.
+    file(() => fileEventReminders(db, inbox, me, doc.cid));
+    const reminders = setInterval(() => file(() => fileEventReminders(db, inbox, me, doc.cid)), REMINDER_CHECK_MS);
     if (options.sync !== false) {
       presenceName
         .then((name) => startSync(db, doc.cid, { key: me, name }))
         .catch((error) => console.error('sync could not start', doc.cid, error));
     }
-    return off;
+    return () => {
+      clearInterval(reminders);
+      off();
+    };
   });
 }
 
