@@ -268,7 +268,8 @@ export function contributions(records: AnyRecord[], auth: Authority): Map<string
     else if (r.kind === 'accept') accepted.set(r.body.question, r.body.answer);
   }
   for (const r of records) {
-    if ((r.kind === 'reaction' || r.kind === 'upvote') && r.body.on) {
+    // A reaction counts only from someone the community shows (a member, not held back).
+    if ((r.kind === 'reaction' || r.kind === 'upvote') && r.body.on && auth.accepts(r)) {
       const a = authorOf.get(r.body.target);
       if (a && a !== r.author) of(a).reactionsReceived++;
     }

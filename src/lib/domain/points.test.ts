@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Contributions } from './membership';
-import { leaderboard, levelOf, pointsOf } from './points';
+import { smallCommunity } from '../../../tests/unit/community-fixture';
+import { computeAuthority } from './authority';
+import { contributions, type Contributions } from './membership';
+import { DAY_MS, leaderboard, LEVEL_AT, levelOf, POINTS, pointsBetween, pointsBoards, pointsOf, rankByPoints } from './points';
 
 const c = (over: Partial<Contributions>): Contributions => ({ threads: 0, replies: 0, questions: 0, answers: 0, answersAccepted: 0, checkins: 0, reactionsReceived: 0, daysActive: 0, lastActive: null, ...over });
 
@@ -17,5 +19,68 @@ describe('points and levels', () => {
     const members = [{ key: 'a', name: 'Ann' }, { key: 'b', name: 'Bo' }, { key: 'c', name: 'Cy' }];
     const board = leaderboard(members, new Map([['a', c({ replies: 5 })], ['b', c({ threads: 5 })], ['c', c({ replies: 5 })]]));
     expect(board.map((r) => [r.key, r.points, r.rank])).toEqual([['b', 15, 1], ['a', 5, 2], ['c', 5, 2]]);
+  });
+});
+
+describe('level thresholds', () => {
+  it('a member reaches a level at exactly its threshold, not a point before', () => {
+    for (const [i, at] of LEVEL_AT.entries()) {
+      expect(levelOf(at).level, `at ${at}`).toBe(i + 1);
+      if (at > 0) expect(levelOf(at - 1).level, `at ${at - 1}`).toBe(i);
+    }
+  });
+});
+
+describe('leaderboards over a window', () => {
+  const DAY = DAY_MS;
+  async function week() {
+    const { genesis, a, b, thread, records, creator, bob } = await smallCommunity();
+    const T = Math.ceil((1_700_000_000_000 + 40 * DAY) / 3_600_000) * 3_600_000; // the window's end, on the hour
+    const old = await a('thread', { title: 'Old', body: 'x' }, T - 10 * DAY);
+    const edge = await a('thread', { title: 'Edge', body: 'x' }, T - 7 * DAY); // first instant inside
+    const late = await a('thread', { title: 'Late', body: 'x' }, T); // first instant after
+    const cheer = await b('reaction', { target: old.id, emoji: '👍', on: true }, T - DAY); // on an old post, given inside
+    const selfCheer = await a('reaction', { target: old.id, emoji: '🎉', on: true }, T - DAY);
+    const all = [...records, old, edge, late, cheer, selfCheer];
+    return { all, auth: computeAuthority(genesis, all), T, creator, bob, thread };
+  }
+
+  it('counts what happened from the window’s first instant up to, not including, its end', async () => {
+    const { all, auth, T, creator, bob } = await week();
+    const w = pointsBetween(all, auth, T - 7 * DAY, T);
+    // Edge thread (3) and Bob's reaction on the old thread (1); not the old or the late thread, not her own reaction.
+    expect(w.get(creator.publicKey)).toBe(POINTS.threads + POINTS.reactionsReceived);
+    expect(w.get(bob.publicKey) ?? 0).toBe(0);
+    expect(pointsBetween(all, auth, T - 7 * DAY + 1, T).get(creator.publicKey)).toBe(POINTS.reactionsReceived);
+  });
+
+  it('over all time agrees with the points of the member’s contributions', async () => {
+    const { all, auth } = await week();
+    const everything = pointsBetween(all, auth, -Infinity, Infinity);
+    for (const [key, c] of contributions(all, auth)) expect(everything.get(key) ?? 0, key).toBe(pointsOf(c));
+  });
+
+  it('an accepted answer counts in the window of the accept that holds', async () => {
+    const { genesis, a, b, records, bob } = await smallCommunity();
+    const q = await a('question', { title: 'Which tyre?', body: '' }, 1_700_001_000_000);
+    const ans = await b('answer', { question: q.id, body: '28 mm' }, 1_700_002_000_000);
+    const acc = await a('accept', { question: q.id, answer: ans.id }, 1_700_010_000_000);
+    const all = [...records, q, ans, acc];
+    const auth = computeAuthority(genesis, all);
+    expect(pointsBetween(all, auth, 1_700_009_000_000, 1_700_011_000_000).get(bob.publicKey)).toBe(POINTS.answersAccepted);
+    expect(pointsBetween(all, auth, 1_700_001_500_000, 1_700_009_000_000).get(bob.publicKey)).toBe(POINTS.answers);
+  });
+
+  it('boards end with the current hour, the same for any two clocks in that hour; levels stay all-time', async () => {
+    const { all, auth, T, creator } = await week();
+    const hourStart = T - 3_600_000;
+    const one = pointsBoards(all, auth, hourStart);
+    const other = pointsBoards(all, auth, T - 1);
+    expect([...other.week]).toEqual([...one.week]);
+    expect(one.week.get(creator.publicKey)).toBe(POINTS.threads + POINTS.reactionsReceived);
+    // The month holds the old and the edge thread (not the late one, nor the first thread 40 days back).
+    expect(one.month.get(creator.publicKey)).toBe(2 * POINTS.threads + POINTS.reactionsReceived);
+    const board = rankByPoints([{ key: creator.publicKey, name: 'Ann' }], one.week, one.all);
+    expect(board[0]).toMatchObject({ points: 4, level: levelOf(one.all.get(creator.publicKey) ?? 0).level, rank: 1 });
   });
 });

@@ -1,6 +1,8 @@
 // Points and levels, as Skool and Knowledge Planet members know them: what a member's contributions
 // earned, from the same counts every device computes (membership.contributions), never stored.
+import type { Authority } from './authority';
 import type { Contributions } from './membership';
+import { compareRecords, type AnyRecord } from './record';
 
 /** Points per contribution: an accepted answer counts most, a reaction received least. */
 export const POINTS = { threads: 3, replies: 1, answers: 2, answersAccepted: 10, checkins: 2, reactionsReceived: 1 } as const;
@@ -20,11 +22,69 @@ export function levelOf(points: number): { level: number; next: number | null } 
 
 /** Members ordered by points (ties: name), with their rank (equal points share a rank). */
 export function leaderboard<T extends { key: string; name: string }>(members: readonly T[], contributions: ReadonlyMap<string, Contributions>): (T & { points: number; level: number; rank: number })[] {
-  const rows = members.map((m) => {
-    const points = pointsOf(contributions.get(m.key));
-    return { ...m, points, level: levelOf(points).level, rank: 0 };
-  });
+  return rankByPoints(members, new Map([...contributions].map(([k, c]) => [k, pointsOf(c)])));
+}
+
+/**
+ * Members ordered by `points` (ties: name), with their rank (equal points share a rank). `level`
+ * is the member's standing level, from all-time points (`allTime`, defaulting to `points`): a
+ * weekly board ranks the week, it does not demote anyone.
+ */
+export function rankByPoints<T extends { key: string; name: string }>(members: readonly T[], points: ReadonlyMap<string, number>, allTime: ReadonlyMap<string, number> = points): (T & { points: number; level: number; rank: number })[] {
+  const rows = members.map((m) => ({ ...m, points: points.get(m.key) ?? 0, level: levelOf(allTime.get(m.key) ?? 0).level, rank: 0 }));
   rows.sort((a, b) => b.points - a.points || a.name.localeCompare(b.name));
   rows.forEach((r, i) => (r.rank = i > 0 && rows[i - 1].points === r.points ? rows[i - 1].rank : i + 1));
   return rows;
+}
+
+export const DAY_MS = 86_400_000;
+/** The leaderboards: the last 7 days, the last 30 days, and all time. */
+export const BOARD_DAYS = { week: 7, month: 30 } as const;
+export type Board = keyof typeof BOARD_DAYS | 'all';
+
+/**
+ * Each member's points from what happened in [from, to): a post counts when it was written, a
+ * reaction or upvote when it was given (to the post's author, whenever that post was written), an
+ * accepted answer when the accept that holds was made. Over all time this equals `pointsOf` of
+ * `membership.contributions`; every peer with the same records gets the same numbers.
+ */
+export function pointsBetween(records: readonly AnyRecord[], auth: Authority, from: number, to: number): Map<string, number> {
+  const out = new Map<string, number>();
+  const add = (key: string, n: number) => out.set(key, (out.get(key) ?? 0) + n);
+  const within = (ts: number) => ts >= from && ts < to;
+  const authorOf = new Map<string, string>();
+  const accepted = new Map<string, { answer: string | null; ts: number }>();
+  for (const r of [...records].sort(compareRecords)) {
+    if (!auth.accepts(r)) continue;
+    if (r.kind === 'thread' || r.kind === 'reply' || r.kind === 'question' || r.kind === 'answer') authorOf.set(r.id, r.author);
+    if (r.kind === 'accept') accepted.set(r.body.question, { answer: r.body.answer, ts: r.ts });
+    if (!within(r.ts)) continue;
+    if (r.kind === 'thread') add(r.author, POINTS.threads);
+    else if (r.kind === 'reply') add(r.author, POINTS.replies);
+    else if (r.kind === 'answer') add(r.author, POINTS.answers);
+    else if (r.kind === 'checkin') add(r.author, POINTS.checkins);
+  }
+  for (const r of records) {
+    if ((r.kind !== 'reaction' && r.kind !== 'upvote') || !r.body.on || !within(r.ts) || !auth.accepts(r)) continue;
+    const author = authorOf.get(r.body.target);
+    if (author && author !== r.author) add(author, POINTS.reactionsReceived);
+  }
+  for (const { answer, ts } of accepted.values()) {
+    const author = answer ? authorOf.get(answer) : undefined;
+    if (author && within(ts)) add(author, POINTS.answersAccepted);
+  }
+  return out;
+}
+
+/**
+ * The three boards' points at `now`. Windows end at the end of `now`'s hour, so every device
+ * working in the same hour draws the same boards (a post scheduled later within that hour counts).
+ */
+export function pointsBoards(records: readonly AnyRecord[], auth: Authority, now: number): Record<Board, Map<string, number>> {
+  const to = Math.floor(now / 3_600_000) * 3_600_000 + 3_600_000;
+  return {
+    week: pointsBetween(records, auth, to - BOARD_DAYS.week * DAY_MS, to),
+    month: pointsBetween(records, auth, to - BOARD_DAYS.month * DAY_MS, to),
+    all: pointsBetween(records, auth, -Infinity, Infinity)
+  };
 }

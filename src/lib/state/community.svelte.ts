@@ -495,6 +495,9 @@ export class CommunityState {
   /** Every member's trust level, contributions and last activity, computed in the member-stats worker. */
   readonly memberStats = (cid: string, now: number): Promise<MemberStats | null> => memberStatsClient().memberStats(cid, now);
 
+  /** Points on the 7-day, 30-day and all-time leaderboards, computed in the member-stats worker. */
+  readonly pointsBoards = (now: number) => memberStatsClient().pointsBoards(this.cid, now);
+
   /** My trust level, recomputed at most every five minutes (it reads all the community's records). */
   async myTrustLevel(): Promise<number> {
     const now = Date.now();
