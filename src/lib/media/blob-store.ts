@@ -5,6 +5,7 @@
 import { CHUNK_BYTES, type AttachmentManifest } from '../domain/record';
 import type { HearthDb } from '../store/db';
 import { chunkHash, openChunks, sealChunks } from './blob-crypto';
+import { scheduleEviction, touchChunks } from './blob-budget';
 
 export type ChunkFetcher = (hash: string) => Promise<Uint8Array | null>;
 
@@ -58,6 +59,8 @@ export type AttachmentResult = { ok: true; bytes: Uint8Array } | { ok: false; re
  */
 export async function readAttachment(db: HearthDb, cid: string, manifest: AttachmentManifest, fetch: ChunkFetcher, onProgress?: (done: number) => void): Promise<AttachmentResult> {
   const parts: Uint8Array[] = [];
+  const local: string[] = [];
+  let fetched = false;
   for (const [i, hash] of manifest.chunks.entries()) {
     let bytes = await localChunk(db, hash);
     if (!bytes) {
@@ -65,10 +68,14 @@ export async function readAttachment(db: HearthDb, cid: string, manifest: Attach
       // The fetcher checks names too; a chunk is never kept under a name it does not have.
       if (!bytes || (await chunkHash(bytes)) !== hash) return { ok: false, reason: 'media.unavailable' };
       await db.chunks.put({ hash, cid, bytes, own: 0, at: Date.now() });
-    }
+      fetched = true;
+    } else local.push(hash);
     parts.push(bytes);
     onProgress?.((i + 1) / manifest.chunks.length);
   }
+  // Used now: last to be evicted. New chunks may take the device past its budget.
+  await touchChunks(db, local);
+  if (fetched) scheduleEviction(db);
   const plain = await openChunks(manifest.key, parts, manifest.size);
   return plain ? { ok: true, bytes: plain } : { ok: false, reason: 'media.damaged' };
 }

@@ -4,6 +4,7 @@ import { generateIdentity, identityFileText, loadIdentity, parseIdentityFile, ty
 import { i18n, type Lang, type MessageKey } from '../i18n/index.svelte';
 import { openDb, type HearthDb } from '../store/db';
 import { Connectivity } from './connectivity.svelte';
+import { BUDGET_KEY, blobUsage, budgetBytes, evictBlobs, MIN_BUDGET_MB } from '../media/blob-budget';
 
 export type Theme = 'system' | 'light' | 'dark';
 
@@ -97,6 +98,18 @@ export class AppState {
   async setLang(lang: Lang): Promise<void> {
     i18n.lang = lang;
     await this.db.settings.put({ key: 'lang', value: lang });
+  }
+
+  /** The storage budget for other members' media on this device, in MB, and what attachments take now. */
+  async mediaStorage(): Promise<{ budgetMb: number; kept: number; other: number }> {
+    const [budget, usage] = await Promise.all([budgetBytes(this.db), blobUsage(this.db)]);
+    return { budgetMb: Math.round(budget / 1024 / 1024), ...usage };
+  }
+
+  /** Sets the budget and evicts past it at once; returns how many chunks went. */
+  async setMediaBudget(mb: number): Promise<number> {
+    await this.db.settings.put({ key: BUDGET_KEY, value: Math.max(MIN_BUDGET_MB, Math.round(mb)) });
+    return (await evictBlobs(this.db)).length;
   }
 
   async setTheme(theme: Theme): Promise<void> {
