@@ -39,6 +39,8 @@ export const MAX_ATTACHMENT_BYTES = 40 * 1024 * 1024;
 /** A thumbnail shown before the image arrives: a small data URL inside the (sealed) record. */
 export const MAX_THUMB_CHARS = 8_000;
 export const DEFAULT_MAX_FILE_MB = 20;
+/** Largest upload allowance a creator can set, in MiB per 24 hours. */
+export const MAX_UPLOAD_QUOTA_MB = 100_000;
 /**
  * An attachment's manifest: the bytes travel beside the document, content-addressed, split into
  * chunks each encrypted under `key` (a fresh key per attachment, so only readers of the record it is
@@ -337,7 +339,20 @@ export const bodySchemas = {
     /** Start a new epoch of every scope this many days after its newest one (absent: only on removals). */
     rotateDays: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3650))),
     /** Largest file a member may attach, in MiB (absent: DEFAULT_MAX_FILE_MB). */
-    maxFileMb: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(MAX_ATTACHMENT_BYTES / 1024 / 1024)))
+    maxFileMb: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(MAX_ATTACHMENT_BYTES / 1024 / 1024))),
+    /**
+     * How many MiB of attachments a member may post in 24 hours (domain/upload-quota): by trust
+     * level 0–3 (null: no limit) and by paid tier; the larger allowance that applies holds. Absent: no limit.
+     */
+    uploadQuota: v.optional(
+      v.strictObject({
+        levels: v.pipe(v.array(v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_UPLOAD_QUOTA_MB)))), v.length(4)),
+        tiers: v.pipe(
+          v.array(v.strictObject({ tier: v.pipe(v.string(), v.minLength(1), v.maxLength(40)), mb: v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_UPLOAD_QUOTA_MB))) })),
+          v.maxLength(20)
+        )
+      })
+    )
   }),
 
   // ---- Q&A ----------------------------------------------------------------------------
