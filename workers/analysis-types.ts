@@ -7,6 +7,7 @@ import type { ActiveMembers, Cohort, Contributor, NewMembersWeek, ThreadPerforma
 import type { Bridge, Suggestion } from './graph/analyse';
 import type { InviteTree, Referrals } from './graph/invites';
 import type { Recommendation } from './recommend/for-member';
+import type { RankedRecommendation } from './recommend/featured-boost';
 import type { PackedMemberStats } from '../src/lib/domain/membership';
 import type { Board } from '../src/lib/domain/points';
 
@@ -78,7 +79,8 @@ export interface RecsResult {
   cf: 'ease' | 'ials';
   items: number;
   interactions: number;
-  forMe: Recommendation[];
+  /** With featured threads lifted and marked (recommend/featured-boost). */
+  forMe: RankedRecommendation[];
   /** Threads related to the one this member last opened or took part in. */
   related: { thread: string; title: string; items: Recommendation[] } | null;
 }

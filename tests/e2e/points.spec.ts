@@ -9,7 +9,7 @@ async function board(page: Page, name: '7 days' | '30 days' | 'All time'): Promi
   return (await page.getByTestId('person-row').allInnerTexts()).map((s) => s.replace(/\s+/g, ' ').trim());
 }
 
-test('points and levels agree on both devices, on the weekly, monthly and all-time boards', async ({ browser, baseURL }) => {
+test('points and levels agree on both devices, on the weekly, monthly and all-time boards; a featured thread is marked in For you', async ({ browser, baseURL }) => {
   test.setTimeout(150_000);
   const alice = await openDevice(browser, baseURL!);
   const bob = await openDevice(browser, baseURL!);
@@ -49,6 +49,19 @@ test('points and levels agree on both devices, on the weekly, monthly and all-ti
     // The profile agrees with the board.
     await bob.page.getByRole('link', { name: /Alice/ }).first().click();
     await expect(bob.page.getByTestId('profile-points')).toContainText('Level 2');
+
+    // Alice features "One": in Bob's For you it is marked featured.
+    await alice.page.goto(`/c/${cid}`);
+    await alice.page.getByRole('link', { name: /^One/ }).first().click();
+    alice.page.once('dialog', (d) => d.accept('Start here'));
+    await alice.page.getByRole('button', { name: /^⭐ Feature$/ }).click();
+    await expect(alice.page.getByTestId('featured-badge')).toBeVisible();
+    await bob.page.goto(`/c/${cid}/featured`);
+    await expect(bob.page.getByTestId('featured-row')).toHaveCount(1, { timeout: 20_000 });
+    await bob.page.goto(`/c/${cid}/for-you`);
+    const featured = bob.page.getByTestId('recommendation').filter({ has: bob.page.getByTestId('recommendation-featured') });
+    await expect(featured).toHaveCount(1, { timeout: 60_000 });
+    await expect(featured).toContainText('One');
   } finally {
     for (const d of [alice, bob]) await d.context.close().catch(() => {});
   }
