@@ -51,6 +51,9 @@ export async function localChunk(db: HearthDb, hash: string): Promise<Uint8Array
   return row.bytes;
 }
 
+/** Chunks asked for at once when reading an attachment. */
+export const FETCHES_IN_FLIGHT = 4;
+
 export type AttachmentResult = { ok: true; bytes: Uint8Array } | { ok: false; reason: 'media.unavailable' | 'media.damaged' };
 
 /**
@@ -58,20 +61,38 @@ export type AttachmentResult = { ok: true; bytes: Uint8Array } | { ok: false; re
  * checks names), kept here once received; `onProgress` gets the fraction of chunks at hand.
  */
 export async function readAttachment(db: HearthDb, cid: string, manifest: AttachmentManifest, fetch: ChunkFetcher, onProgress?: (done: number) => void): Promise<AttachmentResult> {
-  const parts: Uint8Array[] = [];
+  const count = manifest.chunks.length;
+  const parts: Uint8Array[] = new Array(count);
   const local: string[] = [];
   let fetched = false;
-  for (const [i, hash] of manifest.chunks.entries()) {
-    let bytes = await localChunk(db, hash);
-    if (!bytes) {
-      bytes = await fetch(hash);
-      // The fetcher checks names too; a chunk is never kept under a name it does not have.
-      if (!bytes || (await chunkHash(bytes)) !== hash) return { ok: false, reason: 'media.unavailable' };
-      await db.chunks.put({ hash, cid, bytes, own: 0, at: Date.now() });
-      fetched = true;
-    } else local.push(hash);
-    parts.push(bytes);
-    onProgress?.((i + 1) / manifest.chunks.length);
+  let failed = false;
+  let next = 0;
+  let done = 0;
+  // A few chunks in flight at once: one at a time, each waited a whole round trip (request, the
+  // peer's storage read, 256 KiB over the channel) before the next was asked for.
+  const worker = async () => {
+    while (!failed && next < count) {
+      const i = next++;
+      const hash = manifest.chunks[i];
+      let bytes = await localChunk(db, hash);
+      if (!bytes) {
+        bytes = await fetch(hash);
+        // The fetcher checks names too; a chunk is never kept under a name it does not have.
+        if (!bytes || (await chunkHash(bytes)) !== hash) {
+          failed = true;
+          return;
+        }
+        await db.chunks.put({ hash, cid, bytes, own: 0, at: Date.now() });
+        fetched = true;
+      } else local.push(hash);
+      parts[i] = bytes;
+      onProgress?.(++done / count);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(FETCHES_IN_FLIGHT, count) }, worker));
+  if (failed) {
+    if (fetched) scheduleEviction(db);
+    return { ok: false, reason: 'media.unavailable' };
   }
   // Used now: last to be evicted. New chunks may take the device past its budget.
   await touchChunks(db, local);
