@@ -3,7 +3,7 @@
 // manifest for the record; reading one gathers its chunks, here or from peers (`fetchChunk`, see
 // sync/blob-exchange), checking each against its name, then opens them with the manifest's key.
 import { CHUNK_BYTES, type AttachmentManifest } from '../domain/record';
-import type { HearthDb } from '../store/db';
+import type { ChunkRow, HearthDb } from '../store/db';
 import { chunkHash, openChunks, sealChunks } from './blob-crypto';
 import { scheduleEviction, touchChunks } from './blob-budget';
 
@@ -40,9 +40,12 @@ export async function storeAttachment(db: HearthDb, cid: string, input: Attachme
   };
 }
 
-/** A chunk held here, if it is still what its name says (storage can be damaged too). */
-export async function localChunk(db: HearthDb, hash: string): Promise<Uint8Array | null> {
-  const row = await db.chunks.get(hash);
+/**
+ * A chunk held here, if it is still what its name says (storage can be damaged too). `read` is the
+ * row when the caller has it already (one 256 KiB read, not two).
+ */
+export async function localChunk(db: HearthDb, hash: string, read?: ChunkRow): Promise<Uint8Array | null> {
+  const row = read ?? (await db.chunks.get(hash));
   if (!row) return null;
   if ((await chunkHash(row.bytes)) !== hash) {
     await db.chunks.delete(hash);
