@@ -62,6 +62,12 @@ test('points and levels agree on both devices, on the weekly, monthly and all-ti
     const featured = bob.page.getByTestId('recommendation').filter({ has: bob.page.getByTestId('recommendation-featured') });
     await expect(featured).toHaveCount(1, { timeout: 60_000 });
     await expect(featured).toContainText('One');
+    // Featuring earned Alice five points, on both devices and on this week's board too.
+    for (const d of [alice, bob]) {
+      await d.page.goto(`/c/${cid}/people`);
+      await d.page.getByRole('button', { name: '7 days', exact: true }).click();
+      await expect(d.page.getByTestId('person-row').first()).toContainText('Level 2 · 15 points', { timeout: 30_000 });
+    }
   } finally {
     for (const d of [alice, bob]) await d.context.close().catch(() => {});
   }

@@ -4,7 +4,7 @@ import { computeAuthority } from './authority';
 import { contributions, type Contributions } from './membership';
 import { DAY_MS, leaderboard, LEVEL_AT, levelOf, POINTS, pointsBetween, pointsBoards, pointsOf, rankByPoints } from './points';
 
-const c = (over: Partial<Contributions>): Contributions => ({ threads: 0, replies: 0, questions: 0, answers: 0, answersAccepted: 0, checkins: 0, reactionsReceived: 0, daysActive: 0, lastActive: null, ...over });
+const c = (over: Partial<Contributions>): Contributions => ({ threads: 0, replies: 0, questions: 0, answers: 0, answersAccepted: 0, checkins: 0, reactionsReceived: 0, featured: 0, daysActive: 0, lastActive: null, ...over });
 
 describe('points and levels', () => {
   it('weigh an accepted answer above replies and reactions, and level up at the thresholds', () => {
@@ -82,5 +82,23 @@ describe('leaderboards over a window', () => {
     expect(one.month.get(creator.publicKey)).toBe(2 * POINTS.threads + POINTS.reactionsReceived);
     const board = rankByPoints([{ key: creator.publicKey, name: 'Ann' }], one.week, one.all);
     expect(board[0]).toMatchObject({ points: 4, level: levelOf(one.all.get(creator.publicKey) ?? 0).level, rank: 1 });
+  });
+
+  it('a featured thread earns its author points when the feature that holds was made; unfeaturing takes them back; a member cannot feature', async () => {
+    const { genesis, a, b, records, bob } = await smallCommunity();
+    const t = await b('thread', { title: 'Truing by ear', body: 'x' }, 1_700_001_000_000);
+    const self = await b('feature', { target: t.id, featured: true }, 1_700_002_000_000);
+    const on = await a('feature', { target: t.id, featured: true, reason: 'Clear' }, 1_700_003_000_000);
+    const all = [...records, t, self, on];
+    const auth = computeAuthority(genesis, all);
+    const window = (from: number, to: number) => pointsBetween(all, auth, from, to).get(bob.publicKey) ?? 0;
+    expect(window(1_700_002_500_000, 1_700_004_000_000)).toBe(POINTS.featured);
+    expect(window(1_700_001_500_000, 1_700_002_500_000)).toBe(0); // Bob's own feature counts for nothing
+    expect(contributions(all, auth).get(bob.publicKey)?.featured).toBe(1);
+    const off = await a('feature', { target: t.id, featured: false }, 1_700_005_000_000);
+    const after = [...all, off];
+    const auth2 = computeAuthority(genesis, after);
+    expect(pointsBetween(after, auth2, -Infinity, Infinity).get(bob.publicKey)).toBe(POINTS.threads + POINTS.replies); // his thread and his reply
+    expect(contributions(after, auth2).get(bob.publicKey)?.featured).toBe(0);
   });
 });

@@ -4,8 +4,8 @@ import type { Authority } from './authority';
 import type { Contributions } from './membership';
 import { compareRecords, type AnyRecord } from './record';
 
-/** Points per contribution: an accepted answer counts most, a reaction received least. */
-export const POINTS = { threads: 3, replies: 1, answers: 2, answersAccepted: 10, checkins: 2, reactionsReceived: 1 } as const;
+/** Points per contribution: an accepted answer counts most, then a thread featured (精华), a reaction received least. */
+export const POINTS = { threads: 3, replies: 1, answers: 2, answersAccepted: 10, featured: 5, checkins: 2, reactionsReceived: 1 } as const;
 /** Points needed for levels 1–9. */
 export const LEVEL_AT = [0, 10, 30, 70, 150, 300, 600, 1200, 2500] as const;
 
@@ -45,7 +45,7 @@ export type Board = keyof typeof BOARD_DAYS | 'all';
 /**
  * Each member's points from what happened in [from, to): a post counts when it was written, a
  * reaction or upvote when it was given (to the post's author, whenever that post was written), an
- * accepted answer when the accept that holds was made. Over all time this equals `pointsOf` of
+ * accepted answer when the accept that holds was made, a featured thread when the feature that holds was made. Over all time this equals `pointsOf` of
  * `membership.contributions`; every peer with the same records gets the same numbers.
  */
 export function pointsBetween(records: readonly AnyRecord[], auth: Authority, from: number, to: number): Map<string, number> {
@@ -54,10 +54,12 @@ export function pointsBetween(records: readonly AnyRecord[], auth: Authority, fr
   const within = (ts: number) => ts >= from && ts < to;
   const authorOf = new Map<string, string>();
   const accepted = new Map<string, { answer: string | null; ts: number }>();
+  const featured = new Map<string, { on: boolean; ts: number }>();
   for (const r of [...records].sort(compareRecords)) {
     if (!auth.accepts(r)) continue;
     if (r.kind === 'thread' || r.kind === 'reply' || r.kind === 'question' || r.kind === 'answer') authorOf.set(r.id, r.author);
     if (r.kind === 'accept') accepted.set(r.body.question, { answer: r.body.answer, ts: r.ts });
+    if (r.kind === 'feature' && auth.isModerator(r.author)) featured.set(r.body.target, { on: r.body.featured, ts: r.ts });
     if (!within(r.ts)) continue;
     if (r.kind === 'thread') add(r.author, POINTS.threads);
     else if (r.kind === 'reply') add(r.author, POINTS.replies);
@@ -72,6 +74,11 @@ export function pointsBetween(records: readonly AnyRecord[], auth: Authority, fr
   for (const { answer, ts } of accepted.values()) {
     const author = answer ? authorOf.get(answer) : undefined;
     if (author && within(ts)) add(author, POINTS.answersAccepted);
+  }
+  // A featured thread counts when the feature that holds was made (unfeatured: nothing).
+  for (const [thread, { on, ts }] of featured) {
+    const author = on ? authorOf.get(thread) : undefined;
+    if (author && within(ts)) add(author, POINTS.featured);
   }
   return out;
 }
