@@ -6,7 +6,7 @@ import { expect, test } from '@playwright/test';
 import ICAL from 'ical.js';
 import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice } from './journeys';
 
-test('an event fills to capacity and the next answer is waitlisted; the member moves up, adds it to a calendar, is reminded and checks in', async ({ browser, baseURL }) => {
+test('an event fills to capacity and the next answer is waitlisted; a place added or freed moves the member up; they add it to a calendar, are reminded and check in', async ({ browser, baseURL }) => {
   test.setTimeout(150_000);
   const alice = await openDevice(browser, baseURL!);
   const bob = await openDevice(browser, baseURL!);
@@ -54,6 +54,19 @@ test('an event fills to capacity and the next answer is waitlisted; the member m
     await expect(bob.page.getByTestId('my-rsvp')).toContainText('number 1 on the waitlist');
     await expect(bob.page.getByRole('button', { name: /Check in/ })).toHaveCount(0);
     await expect(alice.page.getByTestId('event-counts')).toContainText('1 on the waitlist', { timeout: 20_000 });
+
+    // Alice adds a place: Bob has it. She takes it back: he waits again, first in line.
+    const setPlaces = async (n: string) => {
+      await alice.page.getByRole('button', { name: /Edit event/ }).click();
+      await alice.page.locator('#edit-event-capacity').fill(n);
+      await alice.page.getByRole('button', { name: 'Save changes' }).click();
+      await expect(alice.page.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
+    };
+    await setPlaces('2');
+    await expect(bob.page.getByTestId('my-rsvp')).toHaveText('You are going.', { timeout: 20_000 });
+    await expect(bob.page.getByTestId('event-when')).toContainText(await alice.page.getByTestId('event-when').innerText());
+    await setPlaces('1');
+    await expect(bob.page.getByTestId('my-rsvp')).toContainText('number 1 on the waitlist', { timeout: 20_000 });
 
     // Alice cannot go after all: the place passes to Bob on both devices.
     await alice.page.getByRole('button', { name: /Can’t go/ }).click();
