@@ -9,7 +9,7 @@ async function board(page: Page, name: '7 days' | '30 days' | 'All time'): Promi
   return (await page.getByTestId('person-row').allInnerTexts()).map((s) => s.replace(/\s+/g, ' ').trim());
 }
 
-test('points and levels agree on both devices, on the weekly, monthly and all-time boards; a featured thread is marked in For you', async ({ browser, baseURL }) => {
+test('points and levels agree on both devices, on the weekly, monthly and all-time boards; a featured thread is marked in For you; the creator’s weights count everywhere', async ({ browser, baseURL }) => {
   test.setTimeout(150_000);
   const alice = await openDevice(browser, baseURL!);
   const bob = await openDevice(browser, baseURL!);
@@ -34,7 +34,7 @@ test('points and levels agree on both devices, on the weekly, monthly and all-ti
     await bob.page.getByTestId('post').first().getByRole('button', { name: 'React', exact: true }).click();
     await bob.page.getByTestId('post').first().getByRole('button', { name: 'React with 👍: 0' }).click();
 
-    const expected = ['#1 Alice Level 2 · 10 points', '#2 Bob Level 1 · 1 point'];
+    const expected = ['#1 Alice Level 2 · 10 points', '#2 Bob Level 1 · 1 point']; // levels start at 0, 5, 20, …
     for (const d of [alice, bob]) {
       await d.page.goto(`/c/${cid}/people`);
       await expect(d.page.getByTestId('person-row').first()).toContainText('10 points', { timeout: 30_000 });
@@ -67,6 +67,16 @@ test('points and levels agree on both devices, on the weekly, monthly and all-ti
       await d.page.goto(`/c/${cid}/people`);
       await d.page.getByRole('button', { name: '7 days', exact: true }).click();
       await expect(d.page.getByTestId('person-row').first()).toContainText('Level 2 · 15 points', { timeout: 30_000 });
+    }
+
+    // The creator makes a thread worth 10 points: 3 × 10 + 1 + 5 = 36, level 3, on both devices.
+    await alice.page.goto(`/c/${cid}/automation`);
+    await alice.page.getByLabel('Thread', { exact: true }).fill('10');
+    await alice.page.getByRole('button', { name: 'Save rules' }).click();
+    await expect(alice.page.getByText('Rules saved.')).toBeVisible();
+    for (const d of [alice, bob]) {
+      await d.page.goto(`/c/${cid}/people`);
+      await expect(d.page.getByTestId('person-row').first()).toContainText('Level 3 · 36 points', { timeout: 30_000 });
     }
   } finally {
     for (const d of [alice, bob]) await d.context.close().catch(() => {});

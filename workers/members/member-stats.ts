@@ -7,7 +7,7 @@
 import { computeAuthority } from '../../src/lib/domain/authority';
 import { currentSettings, memberStats, type MemberStats } from '../../src/lib/domain/membership';
 import type { AnyRecord } from '../../src/lib/domain/record';
-import { pointsBoards, type Board } from '../../src/lib/domain/points';
+import { pointRules, pointsBoards, type Board } from '../../src/lib/domain/points';
 import { openDb } from '../../src/lib/store/db';
 
 const HOUR = 3_600_000;
@@ -42,7 +42,9 @@ export async function loadPointsBoards(cid: string, now: number): Promise<Record
   const db = openDb();
   const [genesis, records] = await Promise.all([db.records.get(cid), db.records.where('cid').equals(cid).toArray() as Promise<AnyRecord[]>]);
   if (genesis?.kind !== 'genesis') return null;
-  const boards = pointsBoards(records, computeAuthority(genesis, records), now);
+  const auth = computeAuthority(genesis, records);
+  const settings = currentSettings(records.filter((r) => r.kind === 'settings'), auth);
+  const boards = pointsBoards(records, auth, now, pointRules(settings).weights);
   lastBoards = { version, boards };
   return boards;
 }

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { smallCommunity } from '../../../tests/unit/community-fixture';
 import { computeAuthority } from './authority';
 import { contributions, type Contributions } from './membership';
-import { DAY_MS, leaderboard, LEVEL_AT, levelOf, POINTS, pointsBetween, pointsBoards, pointsOf, rankByPoints } from './points';
+import * as v from 'valibot';
+import { DAY_MS, DEFAULT_POINT_RULES, leaderboard, LEVEL_AT, levelOf, pointRules, POINTS, pointsBetween, pointsBoards, pointsOf, rankByPoints, type PointRules } from './points';
+import { bodySchemas } from './record';
+import { DEFAULT_SETTINGS } from './membership';
 
 const c = (over: Partial<Contributions>): Contributions => ({ threads: 0, replies: 0, questions: 0, answers: 0, answersAccepted: 0, checkins: 0, reactionsReceived: 0, featured: 0, daysActive: 0, lastActive: null, ...over });
 
@@ -10,9 +13,10 @@ describe('points and levels', () => {
   it('weigh an accepted answer above replies and reactions, and level up at the thresholds', () => {
     expect(pointsOf(c({ replies: 4, reactionsReceived: 3, answersAccepted: 1, answers: 1 }))).toBe(4 + 3 + 10 + 2);
     expect(pointsOf(undefined)).toBe(0);
-    expect(levelOf(0)).toEqual({ level: 1, next: 10 });
-    expect(levelOf(10)).toEqual({ level: 2, next: 30 });
-    expect(levelOf(2500)).toEqual({ level: 9, next: null });
+    // Skool's thresholds by default.
+    expect(levelOf(0)).toEqual({ level: 1, next: 5 });
+    expect(levelOf(5)).toEqual({ level: 2, next: 20 });
+    expect(levelOf(33015)).toEqual({ level: 9, next: null });
   });
 
   it('rank members by points, equal points sharing a rank', () => {
@@ -100,5 +104,31 @@ describe('leaderboards over a window', () => {
     const auth2 = computeAuthority(genesis, after);
     expect(pointsBetween(after, auth2, -Infinity, Infinity).get(bob.publicKey)).toBe(POINTS.threads + POINTS.replies); // his thread and his reply
     expect(contributions(after, auth2).get(bob.publicKey)?.featured).toBe(0);
+  });
+});
+
+describe('the creator’s point rules', () => {
+  it('weights and level thresholds from the settings replace the defaults everywhere points are counted', async () => {
+    const rules: PointRules = { weights: { ...POINTS, threads: 10, replies: 0 }, levels: [0, 3, 11, 100, 200, 300, 400, 500, 600] };
+    expect(pointRules({ points: rules })).toBe(rules);
+    expect(pointRules(null)).toBe(DEFAULT_POINT_RULES);
+    expect(pointsOf(c({ threads: 1, replies: 7 }), rules.weights)).toBe(10);
+    expect(levelOf(10, rules.levels)).toEqual({ level: 2, next: 11 });
+    expect(levelOf(11, rules.levels)).toEqual({ level: 3, next: 100 });
+    const { genesis, records, creator, bob } = await smallCommunity();
+    const auth = computeAuthority(genesis, records);
+    const boards = pointsBoards(records, auth, 1_700_000_200_000, rules.weights);
+    expect(boards.all.get(creator.publicKey)).toBe(10); // her thread
+    expect(boards.all.get(bob.publicKey) ?? 0).toBe(0); // his reply, worth nothing here
+    const board = leaderboard([{ key: creator.publicKey, name: 'Ann' }], contributions(records, auth), rules);
+    expect(board[0]).toMatchObject({ points: 10, level: 2 });
+  });
+
+  it('the settings schema wants nine thresholds rising from 0', () => {
+    const ok = (levels: number[]) => v.safeParse(bodySchemas.settings, { ...DEFAULT_SETTINGS, points: { weights: POINTS, levels } }).success;
+    expect(ok([...LEVEL_AT])).toBe(true);
+    expect(ok([1, 5, 20, 65, 155, 515, 2015, 8015, 33015])).toBe(false);
+    expect(ok([0, 5, 5, 65, 155, 515, 2015, 8015, 33015])).toBe(false);
+    expect(ok([0, 5, 20])).toBe(false);
   });
 });

@@ -94,6 +94,8 @@ const DigestData = v.optional(
     newMembers: v.pipe(v.array(MemberId), v.maxLength(50))
   })
 );
+/** Points one contribution earns (settings.points). */
+const PointWeight = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1000));
 const Tiers = v.optional(v.pipe(v.array(v.pipe(v.string(), v.minLength(1), v.maxLength(40))), v.maxLength(20)));
 
 // ---- read access --------------------------------------------------------------------------
@@ -340,6 +342,17 @@ export const bodySchemas = {
     rotateDays: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3650))),
     /** Largest file a member may attach, in MiB (absent: DEFAULT_MAX_FILE_MB). */
     maxFileMb: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(MAX_ATTACHMENT_BYTES / 1024 / 1024))),
+    /** Points per contribution and the points each level 1–9 starts at (domain/points); absent: the defaults. */
+    points: v.optional(
+      v.strictObject({
+        weights: v.strictObject({ threads: PointWeight, replies: PointWeight, answers: PointWeight, answersAccepted: PointWeight, featured: PointWeight, checkins: PointWeight, reactionsReceived: PointWeight }),
+        levels: v.pipe(
+          v.array(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1_000_000_000))),
+          v.length(9),
+          v.check((l) => l[0] === 0 && l.every((x, i) => i === 0 || x > l[i - 1]), 'levels start at 0 and rise')
+        )
+      })
+    ),
     /**
      * How many MiB of attachments a member may post in 24 hours (domain/upload-quota): by trust
      * level 0–3 (null: no limit) and by paid tier; the larger allowance that applies holds. Absent: no limit.

@@ -2,7 +2,7 @@
 // (creator and admins), RSVP, check in, and the .ics file. Writes go through CommunityState.write.
 import { canCheckIn, isOpen, projectEvents, standingOf, type EventRow, type RsvpStatus } from '../domain/events';
 import { eventCalendar, type CalendarResult } from '../domain/event-calendar';
-import { levelOf, pointsOf } from '../domain/points';
+import { levelOf, pointRules, pointsOf } from '../domain/points';
 import type { BodyOf } from '../domain/record';
 import { authorityOf } from '../store/projection';
 import { recordsOfKinds } from '../store/db';
@@ -36,7 +36,8 @@ export class EventsState {
   /** Every member's points level, from the same contributions the directory ranks by. */
   private async levels(): Promise<Map<string, number>> {
     const stats = await this.community.memberStats(this.community.cid, Date.now());
-    return new Map([...(stats?.contributions ?? new Map())].map(([k, c]) => [k, levelOf(pointsOf(c)).level]));
+    const rules = pointRules(this.community.facts.value?.settings);
+    return new Map([...(stats?.contributions ?? new Map())].map(([k, c]) => [k, levelOf(pointsOf(c, rules.weights), rules.levels).level]));
   }
 
   async schedule(draft: EventDraft): Promise<AppendResult> {
