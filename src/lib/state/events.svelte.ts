@@ -28,7 +28,8 @@ export class EventsState {
         const [records, auth] = await Promise.all([recordsOfKinds(db, cid, EVENT_KINDS), authorityOf(db, cid)]);
         if (!auth) return [];
         const levels = records.some((r) => r.kind === 'event' && r.body.level) ? await this.levels() : new Map<string, number>();
-        return projectEvents(records, auth, (member, e) => (!e.tier || tiers?.get(member)?.tier === e.tier) && (!e.level || (levels.get(member) ?? 1) >= e.level));
+        // Until the facts are read, tiers are unknown: nobody's answer is dropped for want of them.
+        return projectEvents(records, auth, (member, e) => (!e.tier || !tiers || tiers.get(member)?.tier === e.tier) && (!e.level || (levels.get(member) ?? 1) >= e.level));
       };
     }, []);
   }
