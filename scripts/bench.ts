@@ -7,8 +7,9 @@
 // "value": null and an "error"; any other step that cannot be carried out fails the run.
 // The gate figures (gate.*) flood a page with one member's 20,000 threads from a Node peer (tests/bench/gate-figures.ts).
 // The relay figures (relay.*) run 1,000 Node members on two relay processes and Redis (tests/bench/relay-figures.ts).
-// Usage: npm run bench [-- --no-build] [--rebuild] [--only se-bicycles-meta|generated-10k|sync|search|gate|crypto|relay] [--no-sync]
-//        [--no-search] [--no-gate] [--no-crypto] [--no-relay] [--no-analysis] [--port 4399]
+// The media figures (media.*) send photos and a 40 MiB file between two devices (tests/bench/media-figures.ts).
+// Usage: npm run bench [-- --no-build] [--rebuild] [--only se-bicycles-meta|generated-10k|sync|search|gate|crypto|relay|media] [--no-sync]
+//        [--no-search] [--no-gate] [--no-crypto] [--no-relay] [--no-media] [--no-analysis] [--port 4399]
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -33,6 +34,7 @@ import { rulesEvaluateMs } from '../tests/bench/rules-figures';
 import { syncFigures } from '../tests/bench/sync-figures';
 import { searchFigures } from '../tests/bench/search-figures';
 import { gateFigures } from '../tests/bench/gate-figures';
+import { mediaFigures } from '../tests/bench/media-figures';
 import { DATASETS, ensureDataset, type DatasetName } from './data/datasets';
 import { DEMO_CREATOR } from './data/community-plan';
 import { storedKeysFor } from './data/member-keys';
@@ -55,10 +57,14 @@ const SYNC_BASE = `http://127.0.0.1:${SYNC_PORT}`;
 const GATE_PORT = 4393;
 const GATE_SIGNALING_PORT = 4392;
 const GATE_BASE = `http://127.0.0.1:${GATE_PORT}`;
+/** The media figures' server and its signaling server (two devices over WebRTC). */
+const MEDIA_PORT = Number(process.env.HEARTH_BENCH_MEDIA_PORT ?? 4391);
+const MEDIA_SIGNALING_PORT = Number(process.env.HEARTH_BENCH_MEDIA_SIGNALING_PORT ?? 4390);
+const MEDIA_BASE = `http://127.0.0.1:${MEDIA_PORT}`;
 /** Restarts of the browser for the cold offline start; the median is reported. */
 const COLD_RUNS = 3;
 
-const SECTIONS = ['sync', 'search', 'gate', 'crypto', 'relay'] as const;
+const SECTIONS = ['sync', 'search', 'gate', 'crypto', 'relay', 'media'] as const;
 type Section = (typeof SECTIONS)[number];
 const only = args.includes('--only') ? (args[args.indexOf('--only') + 1] as DatasetName | Section) : null;
 const isSection = (name: string | null): name is Section => SECTIONS.includes(name as Section);
@@ -69,9 +75,10 @@ if (only && !isSection(only) && !DATASETS.includes(only)) {
 }
 const runSync = (only === null || only === 'sync') && !args.includes('--no-sync');
 const runGate = (only === null || only === 'gate') && !args.includes('--no-gate');
+const runMedia = (only === null || only === 'media') && !args.includes('--no-media');
 
 type Data = DatasetName | 'none';
-function emit(bench: string, value: number, unit: 'ms' | 'kb' | 'mb', data: Data) {
+function emit(bench: string, value: number, unit: 'ms' | 'kb' | 'mb' | 'mb/s', data: Data) {
   console.log(JSON.stringify({ bench, value: Math.round(value * 10) / 10, unit, data }));
 }
 /** A figure that could not be taken (a step did not complete): value null and the reason, so the gap shows. */
@@ -244,7 +251,7 @@ async function main() {
   }
 
   if (only !== 'relay') ensureBuild();
-  const app = datasets.length || syncData || runGate ? snapshotApp() : null;
+  const app = datasets.length || syncData || runGate || runMedia ? snapshotApp() : null;
   try {
     if (app && datasets.length) {
       const server = serve(app, ['--port', String(PORT), '--no-signaling']);
@@ -277,6 +284,17 @@ async function main() {
       try {
         await waitForServer(GATE_BASE, server);
         await gateFigures({ baseURL: GATE_BASE, emit, fail, log });
+      } finally {
+        server.kill();
+      }
+    }
+
+    if (app && runMedia) {
+      // Media figures (media.*): photos and a large file between two devices through the real signaling server and WebRTC.
+      const server = serve(app, ['--port', String(MEDIA_PORT), '--signaling-port', String(MEDIA_SIGNALING_PORT)]);
+      try {
+        await waitForServer(MEDIA_BASE, server);
+        await mediaFigures({ baseURL: MEDIA_BASE, emit, fail, log });
       } finally {
         server.kill();
       }

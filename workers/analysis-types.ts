@@ -7,7 +7,9 @@ import type { ActiveMembers, Cohort, Contributor, NewMembersWeek, ThreadPerforma
 import type { Bridge, Suggestion } from './graph/analyse';
 import type { InviteTree, Referrals } from './graph/invites';
 import type { RankerInfo, Recommendation } from './recommend/for-member';
+import type { RankedRecommendation } from './recommend/featured-boost';
 import type { PackedMemberStats } from '../src/lib/domain/membership';
+import type { Board } from '../src/lib/domain/points';
 
 export type AnalysisStep = 'load' | 'dashboard' | 'members' | 'graph' | 'louvain' | 'recs';
 export const ANALYSIS_STEPS: AnalysisStep[] = ['load', 'dashboard', 'members', 'graph', 'louvain', 'recs'];
@@ -79,7 +81,8 @@ export interface RecsResult {
   ranker: RankerInfo | null;
   items: number;
   interactions: number;
-  forMe: Recommendation[];
+  /** With featured threads lifted and marked (recommend/featured-boost). */
+  forMe: RankedRecommendation[];
   /** Threads related to the one this member last opened or took part in. */
   related: { thread: string; title: string; items: Recommendation[] } | null;
 }
@@ -110,4 +113,6 @@ export interface AnalysisApi {
    * stored yet), with the version of that answer; `packed` is left out when it is `known`.
    */
   memberStats(cid: string, now: number, known?: string): Promise<{ version: string; packed: PackedMemberStats | null; unchanged?: true }>;
+  /** Points of every member on the 7-day, 30-day and all-time boards (domain/points), as [member, points] pairs (null: no genesis). */
+  pointsBoards(cid: string, now: number): Promise<Record<Board, [string, number][]> | null>;
 }

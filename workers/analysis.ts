@@ -11,6 +11,7 @@ import { churnProbability, churnRisk, churnSamples, fitChurnModel, type ChurnRis
 import { memberFeatures, segmentMembers, type Segmentation } from './members/segments';
 import { activeMembers, contentPerformance, contributors, newMembersPerWeek, retentionCohorts, type Contributor, type ThreadPerformance } from './metrics/dashboard';
 import { fitRecommender, type RecommenderModel } from './recommend/for-member';
+import { boostFeatured } from './recommend/featured-boost';
 import { seededRandom } from './recommend/random';
 import { toCsv } from './csv';
 
@@ -221,7 +222,8 @@ export function analyse(snapshot: CommunitySnapshot, parts: AnalysisPart[], opti
     const t = performance.now();
     state.recommender = fitRecommender(s);
     timings.recsTrainMs = performance.now() - t;
-    const forMe = state.recommender.forMember(s.me, 20);
+    // Featured threads among twice as many picks lift into the top 20 (recommend/featured-boost).
+    const forMe = boostFeatured(state.recommender.forMember(s.me, 40), new Set(s.threads.filter((x) => x.featured).map((x) => x.id)), 20);
     // One member's list after training: the median over a few members, once the code is warm.
     const probe = [s.me, ...(state.contributors ?? s.members).slice(0, 4).map((m) => ('member' in m ? m.member : m.key))];
     const times = probe.map((member) => {

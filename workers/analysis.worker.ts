@@ -6,7 +6,7 @@ import { analyse, tableCsv, type AnalysisState } from './analysis';
 import type { AnalysisApi } from './analysis-types';
 import { loadSnapshot } from './community/load-snapshot';
 import { suggestMembers } from './graph/analyse';
-import { loadMemberStats, memberStatsVersion } from './members/member-stats';
+import { loadMemberStats, loadPointsBoards, memberStatsVersion } from './members/member-stats';
 import { packMemberStats } from '../src/lib/domain/membership';
 
 let state: AnalysisState | null = null;
@@ -40,6 +40,10 @@ const api: AnalysisApi = {
     if (version === known) return { version, packed: null, unchanged: true };
     const stats = await loadMemberStats(cid, now, version);
     return { version, packed: stats && packMemberStats(stats) };
+  },
+  async pointsBoards(cid, now) {
+    const boards = await loadPointsBoards(cid, now);
+    return boards && { week: [...boards.week], month: [...boards.month], all: [...boards.all] };
   }
 };
 

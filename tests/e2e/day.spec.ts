@@ -8,7 +8,7 @@ import { en } from '../../src/lib/i18n/en';
 const KEYS = Object.keys(en);
 import { createCommunity, createIdentity, makeInvite, sendReply, startThread, watchConsole } from './journeys';
 
-const PAGES = ['', '/new', '/qa', '/polls', '/challenges', '/notes', '/surveys', '/for-you', '/search', '/members', '/me', '/inbox'];
+const PAGES = ['', '/new', '/qa', '/polls', '/challenges', '/notes', '/surveys', '/for-you', '/search', '/members', '/me', '/inbox', '/events', '/people', '/featured', '/series'];
 const STAFF_PAGES = ['/manage', '/insights', '/automation', '/review', '/audit'];
 
 /** Opens each page of the community and waits for it to settle; the page must not scroll sideways. */

@@ -159,12 +159,12 @@ test('the creator features a thread and orders lessons into a series; a member f
     await bob.page.goto(`/c/${cid}/series`);
     await expect(bob.page.getByTestId('series-row')).toContainText('2 of 2 read');
 
-    // The directory ranks Alice (three threads) first; her profile shows her level and points.
+    // The directory ranks Alice (three threads, one featured) first; her profile shows her level and points.
     await bob.page.goto(`/c/${cid}/people`);
     await expect(bob.page.getByTestId('person-row').first()).toContainText('Alice', { timeout: 20_000 });
-    await expect(bob.page.getByTestId('person-row').first()).toContainText('9 points');
+    await expect(bob.page.getByTestId('person-row').first()).toContainText('14 points');
     await bob.page.getByRole('link', { name: /Alice/ }).first().click();
-    await expect(bob.page.getByTestId('profile-points')).toContainText('Level 1');
+    await expect(bob.page.getByTestId('profile-points')).toContainText('Level 2');
     await expect(bob.page.getByRole('link', { name: 'Lesson 2: spokes' })).toBeVisible();
   } finally {
     for (const d of [alice, bob]) await d.context.close().catch(() => {});

@@ -19,6 +19,8 @@ export interface SnapshotThread {
   createdAt: number;
   title: string;
   body: string;
+  /** Marked featured (精华) now. */
+  featured?: true;
 }
 
 export interface SnapshotReply {

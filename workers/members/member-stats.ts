@@ -7,6 +7,7 @@
 import { computeAuthority } from '../../src/lib/domain/authority';
 import { currentSettings, memberStats, type MemberStats } from '../../src/lib/domain/membership';
 import type { AnyRecord } from '../../src/lib/domain/record';
+import { pointRules, pointsBoards, type Board } from '../../src/lib/domain/points';
 import { openDb } from '../../src/lib/store/db';
 
 const HOUR = 3_600_000;
@@ -30,4 +31,20 @@ export async function loadMemberStats(cid: string, now: number, version?: string
   const stats = memberStats(records, auth, currentSettings(records.filter((r) => r.kind === 'settings'), auth), now);
   last = { version, stats };
   return stats;
+}
+
+let lastBoards: { version: string; boards: Record<Board, Map<string, number>> } | null = null;
+
+/** The leaderboards' points: windows end with `now`'s hour, so the same version (count, hour) gives the same boards. */
+export async function loadPointsBoards(cid: string, now: number): Promise<Record<Board, Map<string, number>> | null> {
+  const version = await memberStatsVersion(cid, now);
+  if (lastBoards?.version === version) return lastBoards.boards;
+  const db = openDb();
+  const [genesis, records] = await Promise.all([db.records.get(cid), db.records.where('cid').equals(cid).toArray() as Promise<AnyRecord[]>]);
+  if (genesis?.kind !== 'genesis') return null;
+  const auth = computeAuthority(genesis, records);
+  const settings = currentSettings(records.filter((r) => r.kind === 'settings'), auth);
+  const boards = pointsBoards(records, auth, now, pointRules(settings).weights);
+  lastBoards = { version, boards };
+  return boards;
 }

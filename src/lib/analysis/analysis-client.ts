@@ -10,6 +10,7 @@ import type { AnalysisApi, AnalysisPart, AnalysisResult, CsvTable, Progress } fr
 import type { Recommendation } from '$workers/recommend/for-member';
 import type { Suggestion } from '$workers/graph/analyse';
 import { unpackMemberStats, type MemberStats } from '$lib/domain/membership';
+import type { Board } from '$lib/domain/points';
 
 export class AnalysisCancelled extends Error {
   constructor() {
@@ -140,6 +141,12 @@ export class AnalysisClient {
     // Not remembered while there is no genesis: its arrival does not change the record count.
     this.#stats = stats ? { version: answer.version, stats } : null;
     return stats;
+  }
+
+  /** Points on the 7-day, 30-day and all-time leaderboards (null: no genesis stored yet). */
+  async pointsBoards(cid: string, now: number): Promise<Record<Board, Map<string, number>> | null> {
+    const boards = await this.guard(this.#main.api().pointsBoards(cid, now));
+    return boards && { week: new Map(boards.week), month: new Map(boards.month), all: new Map(boards.all) };
   }
 
   /** Stops whatever the workers are doing; pending calls reject with AnalysisCancelled. */

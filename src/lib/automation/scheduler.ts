@@ -11,6 +11,7 @@ import { communityFacts, type MemberStatsSource } from './community-facts';
 import { admitPending, closeExpiredInvites } from './admissions';
 import { writeCheckpoint } from './checkpoint';
 import { maintainKeys } from './keys';
+import { digestTopThreads } from '../domain/digest-picks';
 
 const EVERY_MS = 60_000;
 
@@ -48,11 +49,7 @@ export async function runAutomation(db: HearthDb, doc: CommunityDoc, identity: I
     tiers: [...facts.memberTiers.values()],
     done: facts.done,
     lastActive: stats.lastActive,
-    topThreads: threads
-      .filter((t) => t.lastActivity >= weekAgo && !t.autoKey?.startsWith('digest:'))
-      .sort((a, b) => b.replyCount - a.replyCount)
-      .slice(0, 5)
-      .map((t) => ({ id: t.id, title: t.title ?? '', replies: t.replyCount })),
+    topThreads: digestTopThreads(threads, weekAgo),
     openQuestions: questions.filter((q) => q.answerCount === 0).slice(0, 5).map((q) => ({ id: q.id, title: q.title })),
     trustNow: new Map([...stats.trust].map(([k, t]) => [k, t.level])),
     trustPublished: published

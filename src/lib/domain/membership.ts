@@ -237,6 +237,8 @@ export interface Contributions {
   answersAccepted: number;
   checkins: number;
   reactionsReceived: number;
+  /** Threads of the member's that are featured (精华) now. */
+  featured: number;
   daysActive: number;
   lastActive: number | null;
 }
@@ -246,12 +248,14 @@ export function contributions(records: AnyRecord[], auth: Authority): Map<string
   const out = new Map<string, Contributions>();
   const of = (k: string) => {
     let c = out.get(k);
-    if (!c) out.set(k, (c = { threads: 0, replies: 0, questions: 0, answers: 0, answersAccepted: 0, checkins: 0, reactionsReceived: 0, daysActive: 0, lastActive: null }));
+    if (!c) out.set(k, (c = { threads: 0, replies: 0, questions: 0, answers: 0, answersAccepted: 0, checkins: 0, reactionsReceived: 0, featured: 0, daysActive: 0, lastActive: null }));
     return c;
   };
   const authorOf = new Map<string, string>();
   const days = new Map<string, Set<number>>();
   const accepted = new Map<string, string | null>();
+  /** Thread -> featured now, by the latest feature record of a moderator (as the thread projection decides). */
+  const featured = new Map<string, boolean>();
   for (const r of [...records].sort(compareRecords)) {
     if (!auth.accepts(r)) continue;
     if (r.kind === 'thread' || r.kind === 'reply' || r.kind === 'question' || r.kind === 'answer') authorOf.set(r.id, r.author);
@@ -266,9 +270,15 @@ export function contributions(records: AnyRecord[], auth: Authority): Map<string
     else if (r.kind === 'answer') c.answers++;
     else if (r.kind === 'checkin') c.checkins++;
     else if (r.kind === 'accept') accepted.set(r.body.question, r.body.answer);
+    else if (r.kind === 'feature' && auth.isModerator(r.author)) featured.set(r.body.target, r.body.featured);
+  }
+  for (const [thread, on] of featured) {
+    const a = on ? authorOf.get(thread) : undefined;
+    if (a) of(a).featured++;
   }
   for (const r of records) {
-    if ((r.kind === 'reaction' || r.kind === 'upvote') && r.body.on) {
+    // A reaction counts only from someone the community shows (a member, not held back).
+    if ((r.kind === 'reaction' || r.kind === 'upvote') && r.body.on && auth.accepts(r)) {
       const a = authorOf.get(r.body.target);
       if (a && a !== r.author) of(a).reactionsReceived++;
     }
@@ -306,13 +316,13 @@ export interface PackedMemberStats {
   locked: Uint8Array;
   /** Per key, 4 values: days active, replies, reactions received, days since joining. */
   trustStats: Int32Array;
-  /** Per key, 9 values: the Contributions counters in CONTRIBUTION_FIELDS order, then lastActive (NaN for none); NaN in the first when the key has none. */
+  /** Per key, 10 values: the Contributions counters in CONTRIBUTION_FIELDS order, then lastActive (NaN for none); NaN in the first when the key has none. */
   contributions: Float64Array;
   /** Per key: latest record time, NaN when none. */
   lastActive: Float64Array;
 }
 
-const CONTRIBUTION_FIELDS = ['threads', 'replies', 'questions', 'answers', 'answersAccepted', 'checkins', 'reactionsReceived', 'daysActive'] as const;
+const CONTRIBUTION_FIELDS = ['threads', 'replies', 'questions', 'answers', 'answersAccepted', 'checkins', 'reactionsReceived', 'featured', 'daysActive'] as const;
 const C = CONTRIBUTION_FIELDS.length + 1;
 
 export function packMemberStats(s: MemberStats): PackedMemberStats {
@@ -362,8 +372,9 @@ export function unpackMemberStats(p: PackedMemberStats): MemberStats {
         answersAccepted: c[q + 4],
         checkins: c[q + 5],
         reactionsReceived: c[q + 6],
-        daysActive: c[q + 7],
-        lastActive: Number.isNaN(c[q + 8]) ? null : c[q + 8]
+        featured: c[q + 7],
+        daysActive: c[q + 8],
+        lastActive: Number.isNaN(c[q + 9]) ? null : c[q + 9]
       });
     }
     if (!Number.isNaN(p.lastActive[i])) out.lastActive.set(member, p.lastActive[i]);

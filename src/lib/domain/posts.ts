@@ -79,7 +79,7 @@ export function lockedThread(r: SignedRecord<'sealed'>, auth: Authority): Thread
   };
 }
 
-const PIN_OFFSET = 2 ** 50;
+export const PIN_OFFSET = 2 ** 50;
 
 /**
  * The feed's sort key: pinned threads first, then by activity. Activity is capped below PIN_OFFSET

@@ -39,6 +39,8 @@ export const MAX_ATTACHMENT_BYTES = 40 * 1024 * 1024;
 /** A thumbnail shown before the image arrives: a small data URL inside the (sealed) record. */
 export const MAX_THUMB_CHARS = 8_000;
 export const DEFAULT_MAX_FILE_MB = 20;
+/** Largest upload allowance a creator can set, in MiB per 24 hours. */
+export const MAX_UPLOAD_QUOTA_MB = 100_000;
 /**
  * An attachment's manifest: the bytes travel beside the document, content-addressed, split into
  * chunks each encrypted under `key` (a fresh key per attachment, so only readers of the record it is
@@ -92,6 +94,8 @@ const DigestData = v.optional(
     newMembers: v.pipe(v.array(MemberId), v.maxLength(50))
   })
 );
+/** Points one contribution earns (settings.points). */
+const PointWeight = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1000));
 const Tiers = v.optional(v.pipe(v.array(v.pipe(v.string(), v.minLength(1), v.maxLength(40))), v.maxLength(20)));
 
 // ---- read access --------------------------------------------------------------------------
@@ -129,6 +133,9 @@ export const SEALABLE = {
   edit: ['target'],
   feature: ['target'],
   series: [],
+  event: [],
+  rsvp: ['event'],
+  'event-checkin': ['event'],
   question: [],
   answer: ['question'],
   // A poll's thread is optional, so it stays inside the ciphertext (a ref in clear is always present).
@@ -141,7 +148,7 @@ export const SEALABLE = {
   notice: ['to']
 } as const satisfies Record<string, readonly string[]>;
 export type SealableKind = keyof typeof SEALABLE;
-const REF_NAMES = ['thread', 'parent', 'target', 'question', 'poll', 'challenge', 'note', 'to'] as const;
+const REF_NAMES = ['thread', 'parent', 'target', 'question', 'poll', 'challenge', 'note', 'to', 'event'] as const;
 export type RefName = (typeof REF_NAMES)[number];
 
 function sameKeys(keys: string[], expected: readonly string[]): boolean {
@@ -214,6 +221,33 @@ export const bodySchemas = {
     tier: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(40))),
     parts: v.pipe(v.array(Id), v.maxLength(200))
   }),
+  /**
+   * An event (社区活动) the creator or an admin schedules: online (`link`), at a `place`, or both,
+   * from `start` to `end` (ms since the epoch). `capacity` limits who is going (the rest wait in
+   * line); `tier` limits it to a paid tier (and seals it under that tier's key), `level` to members
+   * at that points level or above. `of` names the event this record revises (absent: a new event,
+   * whose id is this record's); the newest revision by the creator or an admin holds.
+   */
+  event: v.pipe(
+    v.strictObject({
+      of: v.optional(Id),
+      title: NonEmpty(MAX_TITLE),
+      description: Text(4000),
+      place: v.optional(NonEmpty(300)),
+      link: v.optional(Url),
+      start: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(8.64e15)),
+      end: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(8.64e15)),
+      capacity: v.nullable(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100_000))),
+      tier: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(40))),
+      level: v.optional(v.pipe(v.number(), v.integer(), v.minValue(2), v.maxValue(9))),
+      cancelled: v.optional(v.boolean())
+    }),
+    v.check((b) => b.end > b.start && b.end - b.start <= 31 * 86_400_000, 'an event ends after it starts, within 31 days')
+  ),
+  /** A member's answer to an event: the latest by (ts, id) holds. */
+  rsvp: v.strictObject({ event: Id, status: v.picklist(['going', 'maybe', 'no']) }),
+  /** Presence at an event: a member's own, or one the creator or an admin records for `member`. */
+  'event-checkin': v.strictObject({ event: Id, member: v.optional(MemberId) }),
   /** A moderator marks a thread as featured (精华), with a short reason shown beside it. */
   feature: v.strictObject({ target: Id, featured: v.boolean(), reason: v.optional(Text(200)) }),
   /** Signed by the creator or an admin; carried in the invite link and stored in the doc. Revoked by a tombstone. */
@@ -308,7 +342,31 @@ export const bodySchemas = {
     /** Start a new epoch of every scope this many days after its newest one (absent: only on removals). */
     rotateDays: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3650))),
     /** Largest file a member may attach, in MiB (absent: DEFAULT_MAX_FILE_MB). */
-    maxFileMb: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(MAX_ATTACHMENT_BYTES / 1024 / 1024)))
+    maxFileMb: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(MAX_ATTACHMENT_BYTES / 1024 / 1024))),
+    /** Points per contribution and the points each level 1–9 starts at (domain/points); absent: the defaults. */
+    points: v.optional(
+      v.strictObject({
+        weights: v.strictObject({ threads: PointWeight, replies: PointWeight, answers: PointWeight, answersAccepted: PointWeight, featured: PointWeight, checkins: PointWeight, reactionsReceived: PointWeight }),
+        levels: v.pipe(
+          v.array(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1_000_000_000))),
+          v.length(9),
+          v.check((l) => l[0] === 0 && l.every((x, i) => i === 0 || x > l[i - 1]), 'levels start at 0 and rise')
+        )
+      })
+    ),
+    /**
+     * How many MiB of attachments a member may post in 24 hours (domain/upload-quota): by trust
+     * level 0–3 (null: no limit) and by paid tier; the larger allowance that applies holds. Absent: no limit.
+     */
+    uploadQuota: v.optional(
+      v.strictObject({
+        levels: v.pipe(v.array(v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_UPLOAD_QUOTA_MB)))), v.length(4)),
+        tiers: v.pipe(
+          v.array(v.strictObject({ tier: v.pipe(v.string(), v.minLength(1), v.maxLength(40)), mb: v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_UPLOAD_QUOTA_MB))) })),
+          v.maxLength(20)
+        )
+      })
+    )
   }),
 
   // ---- Q&A ----------------------------------------------------------------------------
@@ -539,6 +597,9 @@ export function targetOf(r: AnyRecord): string | null {
       return r.body.poll;
     case 'checkin':
       return r.body.challenge;
+    case 'rsvp':
+    case 'event-checkin':
+      return r.body.event;
     case 'note-access':
     case 'note-edit':
       return r.body.note;

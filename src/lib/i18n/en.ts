@@ -6,6 +6,7 @@ import { engageEn } from './engage';
 import { manageEn } from './manage';
 import { mediaEn } from './media';
 import { navigationEn } from './navigation';
+import { eventsEn } from './events';
 import { collabEn } from './collab';
 
 export const en = {
@@ -15,6 +16,7 @@ export const en = {
   ...engageEn,
   ...manageEn,
   ...mediaEn,
+  ...eventsEn,
   ...collabEn,
   ...navigationEn,
   'app.name': 'Hearth',

@@ -134,7 +134,12 @@ export const manageEn = {
   'storage.used': '{used} used of {quota} available',
   'storage.persistent': 'Storage is persistent: the browser will not clear it to save space.',
   'storage.not_persistent': 'Storage may be cleared by the browser when space is low.',
-  'storage.ask_persist': 'Keep my data (ask for persistent storage)'
+  'storage.ask_persist': 'Keep my data (ask for persistent storage)',
+  'storage.media_usage': 'Media you posted or that is pinned: {kept}. Other members’ media kept here: {other}.',
+  'storage.budget': 'Keep other members’ media up to (MB)',
+  'storage.budget_save': 'Save budget',
+  'storage.budget_hint': 'Past this, the media read longest ago is removed from this device and fetched again from other members when you open it. What you posted and pinned threads are always kept.',
+  'storage.budget_saved': 'Saved. {count} pieces of media removed from this device.'
 } as const;
 
 export const manageZhCN: Record<keyof typeof manageEn, string> = {
@@ -272,5 +277,10 @@ export const manageZhCN: Record<keyof typeof manageEn, string> = {
   'storage.used': '已用 {used}，可用 {quota}',
   'storage.persistent': '存储为持久存储：浏览器不会为节省空间而清除它。',
   'storage.not_persistent': '空间不足时，浏览器可能会清除存储。',
-  'storage.ask_persist': '保留我的数据（申请持久存储）'
+  'storage.ask_persist': '保留我的数据（申请持久存储）',
+  'storage.media_usage': '你发布的或置顶的媒体：{kept}。保存在此设备上的其他成员的媒体：{other}。',
+  'storage.budget': '其他成员的媒体最多保留（MB）',
+  'storage.budget_save': '保存上限',
+  'storage.budget_hint': '超过上限时，最久未看的媒体会从此设备删除，再次打开时从其他成员处重新获取。你发布的内容和置顶帖子的媒体始终保留。',
+  'storage.budget_saved': '已保存。从此设备删除了 {count} 个媒体分块。'
 };

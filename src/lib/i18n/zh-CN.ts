@@ -8,6 +8,7 @@ import { engageZhCN } from './engage';
 import { manageZhCN } from './manage';
 import { mediaZhCN } from './media';
 import { navigationZhCN } from './navigation';
+import { eventsZhCN } from './events';
 import { collabZhCN } from './collab';
 
 export const zhCN: Record<MessageKey, string> = {
@@ -17,6 +18,7 @@ export const zhCN: Record<MessageKey, string> = {
   ...engageZhCN,
   ...manageZhCN,
   ...mediaZhCN,
+  ...eventsZhCN,
   ...collabZhCN,
   ...navigationZhCN,
   'app.name': 'Hearth 炉边',

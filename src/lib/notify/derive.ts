@@ -1,14 +1,15 @@
 // Which records notify this member, decided from the records themselves: a mention of me, a reply
 // to my post or in my thread, an answer to my question, a question asked to me, my answer accepted
-// (by the asker or a moderator only), a new poll or challenge. Nothing I wrote myself, nothing by
+// (by the asker or a moderator only), a new poll, challenge or event. Nothing I wrote myself, nothing by
 // someone who was not a member when writing, nothing older than when this device took the
 // community in (joining must not replay a community's history as news).
 import { plainText } from '../search/highlight';
 import { contentLink } from '../search/content-links';
 import type { AnyRecord } from '../domain/record';
 
-export type NotificationKind = 'mention' | 'reply' | 'answer' | 'asked' | 'accepted' | 'poll' | 'challenge';
-export const NOTIFICATION_KINDS: NotificationKind[] = ['mention', 'reply', 'answer', 'asked', 'accepted', 'poll', 'challenge'];
+/** `event_reminder` is filed by this device's clock before an event this member answered (notify/event-reminders). */
+export type NotificationKind = 'mention' | 'reply' | 'answer' | 'asked' | 'accepted' | 'poll' | 'challenge' | 'event' | 'event_reminder';
+export const NOTIFICATION_KINDS: NotificationKind[] = ['mention', 'reply', 'answer', 'asked', 'accepted', 'poll', 'challenge', 'event', 'event_reminder'];
 
 export interface DeriveContext {
   me: string;
@@ -17,6 +18,8 @@ export interface DeriveContext {
   /** Whether the community shows this record (member at its time, within a ban's causal past, not held back). */
   accepts(r: AnyRecord): boolean;
   isModerator(key: string): boolean;
+  /** Creator or admin (who schedule events); without it, moderators count. */
+  isStaff?(key: string): boolean;
   /** A record this device holds (the parent post, thread, question or answer), if it has it. */
   get(id: string): AnyRecord | undefined;
 }
@@ -83,6 +86,10 @@ export function deriveNotification(r: AnyRecord, ctx: DeriveContext): Derived | 
       return { ...base, kind: 'poll', link: contentLink(r.cid, 'poll', r.id, r.body.thread ?? ''), excerpt: r.body.title };
     case 'challenge':
       return { ...base, kind: 'challenge', link: contentLink(r.cid, 'challenge', r.id), excerpt: r.body.title };
+    case 'event':
+      // A new event by the creator or an admin; revisions (moves, cancellations) are no news here.
+      if (r.body.of || !(ctx.isStaff ?? ctx.isModerator)(r.author)) return null;
+      return { ...base, kind: 'event', link: contentLink(r.cid, 'event', r.id), excerpt: r.body.title };
     default:
       return null;
   }

@@ -9,7 +9,7 @@ import type { InboxDb, NotificationRow } from './inbox-db';
 const RETRACTING = new Set(['tombstone', 'hide']);
 const LATE_JOINS = 50;
 /** Kinds that can notify or retract: what a catch-up reads again. */
-const NOTIFY_KINDS = ['thread', 'reply', 'question', 'answer', 'accept', 'poll', 'challenge', 'tombstone', 'hide'] as const;
+const NOTIFY_KINDS = ['thread', 'reply', 'question', 'answer', 'accept', 'poll', 'challenge', 'event', 'tombstone', 'hide'] as const;
 const CATCH_UP_CHUNK = 500;
 
 /** Returns the notifications that are new in the inbox. */
@@ -40,6 +40,7 @@ export async function notifyFromBatch(db: HearthDb, inbox: InboxDb, me: string, 
     since,
     accepts: (r) => auth.accepts(r),
     isModerator: (key) => auth.isModerator(key),
+    isStaff: (key) => ['creator', 'admin'].includes(auth.roleOf(key) ?? ''),
     get: (id) => byId.get(id) ?? fetched.get(id)
   };
 

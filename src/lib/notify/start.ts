@@ -12,6 +12,7 @@ import { showBrowserNotifications } from './browser';
 import { watchCommunityDocs } from '../sync/community-docs';
 import { openInboxDb, type InboxDb, type NotificationRow } from './inbox-db';
 import { advanceCursor, catchUpInbox, notifyFromBatch } from './notifier';
+import { fileEventReminders, REMINDER_CHECK_MS } from './event-reminders';
 
 export interface NotificationOptions {
   inbox?: InboxDb;
@@ -43,12 +44,20 @@ function launch(db: HearthDb, me: string, options: NotificationOptions): () => v
       file(async () => {
         const fresh = await notifyFromBatch(db, inbox, me, doc.cid, records);
         await advanceCursor(inbox, doc.cid, records.length);
+        // An answer (or a moved event) can make a reminder due at once.
+        if (records.some((r) => r.kind === 'rsvp' || r.kind === 'event')) fresh.push(...(await fileEventReminders(db, inbox, me, doc.cid)));
         return fresh;
       })
     );
     // What arrived while nothing listened: after subscribing, so nothing falls in between.
     file(() => catchUpInbox(db, inbox, me, doc.cid));
-    return off;
+    // Events about to start, by this device's clock.
+    file(() => fileEventReminders(db, inbox, me, doc.cid));
+    const reminders = setInterval(() => file(() => fileEventReminders(db, inbox, me, doc.cid)), REMINDER_CHECK_MS);
+    return () => {
+      clearInterval(reminders);
+      off();
+    };
   });
 }
 

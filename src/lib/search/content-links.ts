@@ -1,7 +1,7 @@
 // Where a piece of community content is read, relative to the app's base path. One place for the
 // search results and the inbox, so both follow the routes when they move.
 
-export type LinkedKind = 'thread' | 'reply' | 'question' | 'answer' | 'poll' | 'note' | 'challenge';
+export type LinkedKind = 'thread' | 'reply' | 'question' | 'answer' | 'poll' | 'note' | 'challenge' | 'event';
 
 /** `parent`: the thread of a reply or of a poll inside a thread, the question of an answer. */
 export function contentLink(cid: string, kind: LinkedKind, id: string, parent = ''): string {
@@ -22,5 +22,7 @@ export function contentLink(cid: string, kind: LinkedKind, id: string, parent = 
       return `${c}/notes/${id}`;
     case 'challenge':
       return `${c}/challenges/${id}`;
+    case 'event':
+      return `${c}/events/${id}`;
   }
 }

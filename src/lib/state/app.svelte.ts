@@ -6,6 +6,7 @@ import { openDb, type CommunityRow, type HearthDb } from '../store/db';
 import { recentCommunities } from '../store/queries/communities';
 import { Connectivity } from './connectivity.svelte';
 import { Live } from './live.svelte';
+import { BUDGET_KEY, blobUsage, budgetBytes, evictBlobs, MIN_BUDGET_MB } from '../media/blob-budget';
 
 export type Theme = 'system' | 'light' | 'dark';
 
@@ -105,6 +106,18 @@ export class AppState {
   async setLang(lang: Lang): Promise<void> {
     await i18n.use(lang);
     await this.db.settings.put({ key: 'lang', value: lang });
+  }
+
+  /** The storage budget for other members' media on this device, in MB, and what attachments take now. */
+  async mediaStorage(): Promise<{ budgetMb: number; kept: number; other: number }> {
+    const [budget, usage] = await Promise.all([budgetBytes(this.db), blobUsage(this.db)]);
+    return { budgetMb: Math.round(budget / 1024 / 1024), ...usage };
+  }
+
+  /** Sets the budget and evicts past it at once; returns how many chunks went. */
+  async setMediaBudget(mb: number): Promise<number> {
+    await this.db.settings.put({ key: BUDGET_KEY, value: Math.max(MIN_BUDGET_MB, Math.round(mb)) });
+    return (await evictBlobs(this.db)).length;
   }
 
   async setTheme(theme: Theme): Promise<void> {

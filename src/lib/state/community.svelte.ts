@@ -10,6 +10,7 @@ import { storeAttachment, type AttachmentInput } from '../media/blob-store';
 import { isPhoto, prepareImage } from '../media/image';
 import { describeAudio, describeVideo, isAudio, isVideo, MAX_VOICE_SECONDS } from '../media/av';
 import { projectSeries, type Series } from '../domain/series';
+import { checkUpload, QUOTA_WINDOW_MS, uploadAllowance } from '../domain/upload-quota';
 import { knownScopes } from '../domain/scopes';
 import { scopeStatus, type ScopeKeyRow } from '../domain/epochs';
 import { auditEntries, type AuditEntry } from '../domain/audit';
@@ -504,6 +505,9 @@ export class CommunityState {
   /** Every member's trust level, contributions and last activity, computed in the member-stats worker. */
   readonly memberStats = (cid: string, now: number): Promise<MemberStats | null> => memberStatsClient().memberStats(cid, now);
 
+  /** Points on the 7-day, 30-day and all-time leaderboards, computed in the member-stats worker. */
+  readonly pointsBoards = (now: number) => memberStatsClient().pointsBoards(this.cid, now);
+
   /** My trust level, recomputed at most every five minutes (it reads all the community's records). */
   async myTrustLevel(): Promise<number> {
     const now = Date.now();
@@ -608,6 +612,8 @@ export class CommunityState {
     if (!files.length) return { ok: true, value: undefined };
     if (files.length > MAX_ATTACHMENTS) return { ok: false, reason: 'media.too_many', params: { max: MAX_ATTACHMENTS } };
     const limitMb = this.facts.value?.settings.maxFileMb ?? DEFAULT_MAX_FILE_MB;
+    const quota = await this.uploadQuotaCheck();
+    let adding = 0;
     const out: AttachmentManifest[] = [];
     for (const file of files) {
       const name = file.name.slice(0, 200) || 'file';
@@ -635,6 +641,9 @@ export class CommunityState {
         input = { kind: 'file', name, type, bytes: new Uint8Array(await file.arrayBuffer()) };
       }
       if (input.bytes.length > limitMb * 1024 * 1024) return { ok: false, reason: 'media.too_large', params: { name, mb: limitMb } };
+      adding += input.bytes.length;
+      const over = quota(adding);
+      if (over) return { ok: false, reason: over.reason, params: { name, ...over.params } };
       try {
         out.push(await storeAttachment(this.db, this.cid, input));
       } catch (error) {
@@ -642,6 +651,27 @@ export class CommunityState {
       }
     }
     return { ok: true, value: out };
+  }
+
+  /**
+   * The creator's upload allowance for this member (settings.uploadQuota): a check of `adding` bytes
+   * against what they attached in the last 24 hours. Null from the check: it fits.
+   */
+  async uploadQuotaCheck(now = Date.now()): Promise<(adding: number) => { reason: string; params: Record<string, string | number> } | null> {
+    const settings = this.facts.value?.settings;
+    if (!settings?.uploadQuota || this.isStaff) return () => null;
+    const allowance = uploadAllowance(settings.uploadQuota, { level: await this.myTrustLevel(), tier: this.myTier?.tier ?? null, staff: this.isStaff });
+    const me = this.identity.publicKey;
+    const mine = await this.db.records.where('[cid+author+ts]').between([this.cid, me, now - QUOTA_WINDOW_MS], [this.cid, me, Infinity], false, true).toArray();
+    const posted = mine.flatMap((r) => ('attachments' in r.body && r.body.attachments ? [{ ts: r.ts, bytes: r.body.attachments.reduce((s, a) => s + a.size, 0) }] : []));
+    const mb = (bytes: number) => i18n.number(bytes / 1024 / 1024, 1);
+    return (adding) => {
+      const check = checkUpload(allowance, posted, adding, now);
+      if (check.ok) return null;
+      if (check.reason === 'media.uploads_off') return { reason: check.reason, params: {} };
+      const params = { mb: i18n.number(check.allowance / 1024 / 1024), used: mb(check.used) };
+      return check.retryAt === null ? { reason: 'media.over_quota_never', params } : { reason: 'media.over_quota', params: { ...params, in: i18n.relative(check.retryAt, now) } };
+    };
   }
 
   react(target: string, emoji: string, on: boolean) {

@@ -8,6 +8,7 @@ export type { SyncStatus } from '../sync/peer-sync';
 export type { DocHealth } from '../sync/community-doc';
 export type { Coverage } from '../automation/checkpoint';
 export type { InboxState } from '../notify/inbox.svelte';
+export type { EventDraft } from './events.svelte';
 
 export type SyncState =
   /** The member chose "Work offline" (remembered on this device). */

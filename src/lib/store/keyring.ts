@@ -158,7 +158,12 @@ export async function scopeOfDraft(db: HearthDb, kind: string, body: Record<stri
     return ofThread(r);
   };
   if (kind === 'thread') return ofThread({ kind, body } as AnyRecord);
-  if (kind === 'series') return typeof body.tier === 'string' ? tierScope(body.tier) : 'all';
+  if (kind === 'series' || kind === 'event') return typeof body.tier === 'string' ? tierScope(body.tier) : 'all';
+  if (kind === 'rsvp' || kind === 'event-checkin') {
+    // An answer to an event is read by whoever reads the event: its first record's scope.
+    const event = typeof body.event === 'string' ? await db.records.get(body.event) : undefined;
+    return event?.kind === 'event' && event.body.tier ? tierScope(event.body.tier) : 'all';
+  }
   if (kind === 'reply' || kind === 'poll') return ofPost(body.thread);
   if (kind === 'reaction' || kind === 'edit' || kind === 'feature') return ofPost(body.target);
   return 'all';

@@ -50,8 +50,8 @@ async function answer(peer: object, id: number, hash: string): Promise<void> {
   for (const [cid, s] of served) {
     if (![...s.peers()].includes(peer)) continue;
     const row = await s.db.chunks.get(hash);
-    if (row?.cid !== cid) continue;
-    const bytes = await localChunk(s.db, hash);
+    if (!row || row.cid !== cid) continue;
+    const bytes = await localChunk(s.db, hash, row);
     if (!bytes) continue;
     exchangeCounts.served++;
     sendSide(peer, message(HAVE, id, bytes));

@@ -1,0 +1,129 @@
+// Queries and actions of events (社区活动) for one open community: schedule, revise and cancel
+// (creator and admins), RSVP, check in, and the .ics file. Writes go through CommunityState.write.
+import { canCheckIn, isOpen, projectEvents, standingOf, type EventRow, type RsvpStatus } from '../domain/events';
+import { eventCalendar, type CalendarResult } from '../domain/event-calendar';
+import { levelOf, pointRules, pointsOf } from '../domain/points';
+import type { BodyOf } from '../domain/record';
+import { authorityOf } from '../store/projection';
+import { recordsOfKinds } from '../store/db';
+import type { AppendResult } from '../sync/community-doc';
+import type { CommunityState } from './community.svelte';
+import { Live } from './live.svelte';
+
+export const EVENT_KINDS = ['event', 'rsvp', 'event-checkin'] as const;
+
+export type EventDraft = Omit<BodyOf<'event'>, 'of'>;
+type Refusal = Extract<AppendResult, { ok: false }>;
+
+export class EventsState {
+  constructor(readonly community: CommunityState) {}
+
+  /** Every event this member can read, soonest first, with who is going, waiting and checked in. */
+  list(): Live<EventRow[]> {
+    const { db, cid } = this.community;
+    return new Live(() => {
+      // Tiers are "now": the facts tick every 30 s and on joins, so this re-runs with them.
+      const tiers = this.community.facts.value?.memberTiers;
+      return async () => {
+        const [records, auth] = await Promise.all([recordsOfKinds(db, cid, EVENT_KINDS), authorityOf(db, cid)]);
+        if (!auth) return [];
+        const levels = records.some((r) => r.kind === 'event' && r.body.level) ? await this.levels() : new Map<string, number>();
+        // Until the facts are read, tiers are unknown: nobody's answer is dropped for want of them.
+        return projectEvents(records, auth, (member, e) => (!e.tier || !tiers || tiers.get(member)?.tier === e.tier) && (!e.level || (levels.get(member) ?? 1) >= e.level));
+      };
+    }, []);
+  }
+
+  /** Every member's points level, from the same contributions the directory ranks by. */
+  private async levels(): Promise<Map<string, number>> {
+    const stats = await this.community.memberStats(this.community.cid, Date.now());
+    const rules = pointRules(this.community.facts.value?.settings);
+    return new Map([...(stats?.contributions ?? new Map())].map(([k, c]) => [k, levelOf(pointsOf(c, rules.weights), rules.levels).level]));
+  }
+
+  async schedule(draft: EventDraft): Promise<AppendResult> {
+    const invalid = invalidDraft(draft);
+    if (invalid) return invalid;
+    return this.community.write('event', clean(draft));
+  }
+
+  /** A new revision of an event (moved, renamed, capacity changed, cancelled). */
+  async revise(event: EventRow, changes: Partial<EventDraft>): Promise<AppendResult> {
+    const current: EventDraft = {
+      title: event.title,
+      description: event.description,
+      place: event.place ?? undefined,
+      link: event.link ?? undefined,
+      start: event.start,
+      end: event.end,
+      capacity: event.capacity,
+      tier: event.tier ?? undefined,
+      level: event.level ?? undefined,
+      cancelled: event.cancelled || undefined
+    };
+    const next = { ...current, ...changes };
+    const invalid = invalidDraft(next);
+    if (invalid) return invalid;
+    return this.community.write('event', { ...clean(next), of: event.id });
+  }
+
+  /**
+   * Answers an event. An honest client refuses what peers would not count: an event that ended or
+   * was cancelled, a tier or level this member does not have.
+   */
+  async rsvp(event: EventRow, status: RsvpStatus): Promise<AppendResult> {
+    const refused = await this.refusal(event);
+    if (refused) return refused;
+    return this.community.write('rsvp', { event: event.id, status });
+  }
+
+  /** Checks this member in, or (creator and admins) another member who holds a place. */
+  async checkIn(event: EventRow, member?: string): Promise<AppendResult> {
+    const who = member ?? this.community.identity.publicKey;
+    if (member && member !== this.community.identity.publicKey && !this.community.isStaff) return { ok: false, reason: 'event.checkin_staff_only' };
+    if (!canCheckIn(event, who, Date.now())) return { ok: false, reason: event.going.includes(who) ? 'event.checkin_closed' : 'event.checkin_needs_place' };
+    return this.community.write('event-checkin', member && member !== this.community.identity.publicKey ? { event: event.id, member } : { event: event.id });
+  }
+
+  calendar(event: EventRow, pageUrl: string): CalendarResult {
+    return eventCalendar(event, { community: this.community.info.value?.name ?? '', pageUrl, alarmMinutes: 60 });
+  }
+
+  standing(event: EventRow) {
+    return standingOf(event, this.community.identity.publicKey);
+  }
+
+  private async refusal(event: EventRow): Promise<Refusal | null> {
+    if (!isOpen(event, Date.now())) return { ok: false, reason: event.cancelled ? 'event.cancelled' : 'event.ended' };
+    if (this.community.isStaff) return null;
+    if (event.tier && this.community.myTier?.tier !== event.tier) return { ok: false, reason: 'event.tier_needed', params: { tier: event.tier } };
+    if (event.level) {
+      const mine = (await this.levels()).get(this.community.identity.publicKey) ?? 1;
+      if (mine < event.level) return { ok: false, reason: 'event.level_needed', params: { level: event.level } };
+    }
+    return null;
+  }
+}
+
+/** What the record schema would refuse, as a reason the form can show (the draft stays). */
+function invalidDraft(d: EventDraft): Refusal | null {
+  if (!Number.isFinite(d.start) || !Number.isFinite(d.end) || d.end <= d.start || d.end - d.start > 31 * 86_400_000) return { ok: false, reason: 'event.end_before_start' };
+  if (d.link?.trim() && !/^https?:\/\/\S+$/.test(d.link.trim())) return { ok: false, reason: 'event.bad_link' };
+  return null;
+}
+
+/** Drops empty optional fields, so the signed body holds only what was set. */
+function clean(d: EventDraft): EventDraft {
+  return {
+    title: d.title.trim(),
+    description: d.description,
+    ...(d.place?.trim() ? { place: d.place.trim() } : {}),
+    ...(d.link?.trim() ? { link: d.link.trim() } : {}),
+    start: Math.floor(d.start),
+    end: Math.floor(d.end),
+    capacity: d.capacity && d.capacity > 0 ? Math.floor(d.capacity) : null,
+    ...(d.tier ? { tier: d.tier } : {}),
+    ...(d.level && d.level > 1 ? { level: d.level } : {}),
+    ...(d.cancelled ? { cancelled: true } : {})
+  };
+}
