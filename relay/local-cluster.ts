@@ -66,7 +66,12 @@ export async function startRedis(port?: number): Promise<Proc> {
   const p = port ?? (await freePort());
   const child = spawn('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const proc = track(child, p);
-  await waitFor('redis-server to accept connections', () => proc.output(), (o) => o.includes('Ready to accept connections') || child.exitCode !== null, 10_000);
+  await waitFor(
+    'redis-server to accept connections',
+    () => proc.output(),
+    (o) => o.includes('Ready to accept connections') || child.exitCode !== null,
+    10_000
+  );
   if (child.exitCode !== null) throw new Error(`redis-server did not start: ${proc.output()}`);
   return proc;
 }
@@ -95,7 +100,12 @@ export async function startRelayProcess(o: RelayProcOptions = {}): Promise<Proc 
   const proc = track(child, port);
   await waitFor(
     `relay on ${port}`,
-    async () => child.exitCode !== null || (await fetch(`http://127.0.0.1:${port}/`).then((r) => r.ok, () => false)),
+    async () =>
+      child.exitCode !== null ||
+      (await fetch(`http://127.0.0.1:${port}/`).then(
+        (r) => r.ok,
+        () => false
+      )),
     Boolean,
     20_000,
     100
@@ -129,7 +139,13 @@ export function memberClient(addresses: string[], room: string, identity: Identi
     doc,
     records: doc.getMap('records'),
     link,
-    proven: () => waitFor('the relay to accept the proof', () => link.member, (m) => m === identity?.publicKey, 10_000).then(() => undefined),
+    proven: () =>
+      waitFor(
+        'the relay to accept the proof',
+        () => link.member,
+        (m) => m === identity?.publicKey,
+        10_000
+      ).then(() => undefined),
     destroy: () => {
       link.destroy();
       doc.destroy();

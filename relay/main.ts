@@ -17,9 +17,7 @@ const maxDataMb = Number(arg('max-data-mb', '0')) || 0;
 const name = arg('name');
 
 const relay = await startRelay({ port, host, dataDir, redis, maxDataBytes: maxDataMb * 1024 * 1024, name });
-console.log(
-  `Hearth relay: ws://${host === '0.0.0.0' ? 'localhost' : host}:${relay.port} (data in ${dataDir}${redis ? `, Redis ${redis}` : ''})`
-);
+console.log(`Hearth relay: ws://${host === '0.0.0.0' ? 'localhost' : host}:${relay.port} (data in ${dataDir}${redis ? `, Redis ${redis}` : ''})`);
 const stop = async () => {
   await relay.close();
   process.exit(0);

@@ -33,13 +33,15 @@ const client = (addresses: string[], identity: Identity | null) => {
 };
 
 let ts = 1_700_000_100_000;
-const reply = (author: Identity, text: string) =>
-  sealRecord(author, { kind: 'thread', cid, ts: ts++, body: { title: text, body: text } });
+const reply = (author: Identity, text: string) => sealRecord(author, { kind: 'thread', cid, ts: ts++, body: { title: text, body: text } });
 
 const put = (c: MemberClient, records: AnyRecord[]) => c.doc.transact(() => records.forEach((r) => c.records.set(r.id, r)));
 const holdsAll = (c: MemberClient, ids: string[]) => ids.every((id) => c.records.has(id));
 /** Every record file of a relay's data directory, as text (the relay's whole disk). */
-const disk = (dir: string) => readdirSync(dir).map((f) => readFileSync(join(dir, f)).toString('latin1')).join('\n');
+const disk = (dir: string) =>
+  readdirSync(dir)
+    .map((f) => readFileSync(join(dir, f)).toString('latin1'))
+    .join('\n');
 
 /** Reads a room through a relay as a newcomer does (no key) and returns the record ids it holds. */
 async function readThrough(url: string, expectIds: string[] = []): Promise<Set<string>> {
@@ -71,7 +73,12 @@ beforeAll(async () => {
   const first = client([a.url], creator);
   await first.proven();
   put(first, setup);
-  await waitFor('the creator’s records acknowledged', () => first.link.unsynced, (n) => n === 0, 15_000);
+  await waitFor(
+    'the creator’s records acknowledged',
+    () => first.link.unsynced,
+    (n) => n === 0,
+    15_000
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -109,7 +116,10 @@ describe('a relay cluster on Redis', () => {
         put(w, [r]);
         written.push(r.id);
         // Acknowledged = the relay said it stored this update (SyncStatus), on the same connection.
-        const ok = await waitFor('ack', () => w.link.unsynced === 0 && w.link.connected, Boolean, 2_000).then(() => true, () => false);
+        const ok = await waitFor('ack', () => w.link.unsynced === 0 && w.link.connected, Boolean, 2_000).then(
+          () => true,
+          () => false
+        );
         if (ok && w.link.address === via) {
           acked.push(r.id);
           if (via === a.url && !killed) ackedByA.push(r.id);
@@ -172,7 +182,12 @@ describe('what a relay refuses', () => {
       hostile.records.set('nested', new Y.Map([['x', 'NESTED-TEXT']]));
     });
     await waitFor('the watcher to receive the honest record', () => watcher.records.has(honest.id), Boolean, 15_000);
-    await waitFor('the relay to report what it refused', () => hostile.link.dropped + hostile.link.held, (n) => n >= 4, 5_000);
+    await waitFor(
+      'the relay to report what it refused',
+      () => hostile.link.dropped + hostile.link.held,
+      (n) => n >= 4,
+      5_000
+    );
     await new Promise((r) => setTimeout(r, 500));
     for (const id of [forged.id, outsider.id, twin.id, 'not-an-id', 'nested']) expect(watcher.records.has(id)).toBe(false);
     expect(watcher.doc.share.has('junk-root')).toBe(false);
@@ -195,7 +210,12 @@ describe('what a relay refuses', () => {
     const relayed = await reply(members[6], 'RELAYED-BY-ANONYMOUS');
     put(outsider, [byStranger]);
     put(anonymous, [relayed]);
-    await waitFor('refusals', () => [outsider.link.refused.get('relay.not_member'), anonymous.link.refused.get('relay.no_proof')], (r) => r.every((n) => (n ?? 0) > 0), 10_000);
+    await waitFor(
+      'refusals',
+      () => [outsider.link.refused.get('relay.not_member'), anonymous.link.refused.get('relay.no_proof')],
+      (r) => r.every((n) => (n ?? 0) > 0),
+      10_000
+    );
     const stored = await readThrough(a.url);
     expect(stored.has(byStranger.id)).toBe(false);
     expect(stored.has(relayed.id)).toBe(false);
@@ -210,12 +230,29 @@ describe('what a relay refuses', () => {
     try {
       const member = client([full.url], members[7]);
       await member.proven();
-      await waitFor('the member to read the community through the full relay', () => holdsAll(member, setup.map((r) => r.id)), Boolean, 15_000);
+      await waitFor(
+        'the member to read the community through the full relay',
+        () =>
+          holdsAll(
+            member,
+            setup.map((r) => r.id)
+          ),
+        Boolean,
+        15_000
+      );
       const r = await reply(members[7], 'while the disk is full');
       put(member, [r]);
-      await waitFor('a disk_full refusal', () => member.link.refused.get('relay.disk_full') ?? 0, (n) => n > 0, 10_000);
+      await waitFor(
+        'a disk_full refusal',
+        () => member.link.refused.get('relay.disk_full') ?? 0,
+        (n) => n > 0,
+        10_000
+      );
       // Reads still work: a newcomer syncs the whole community through the full relay, without the refused write.
-      const read = await readThrough(full.url, setup.map((x) => x.id));
+      const read = await readThrough(
+        full.url,
+        setup.map((x) => x.id)
+      );
       expect(read.has(genesis.id)).toBe(true);
       expect(read.has(r.id)).toBe(false);
       expect(disk(dataDir)).not.toContain(r.id);

@@ -124,7 +124,8 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
   };
   const notify = (connection: Connection, notice: Omit<RelayNotice, 't'>) => connection.sendStateless(JSON.stringify({ t: 'hearth-relay', ...notice }));
   const ack = (connection: Connection, saved: boolean) => connection.send(new OutgoingMessage(connection.document.name).writeSyncStatus(saved).toUint8Array());
-  const askForSync = (connection: Connection) => connection.send(new OutgoingMessage(connection.document.name).createSyncMessage().writeFirstSyncStepFor(connection.document).toUint8Array());
+  const askForSync = (connection: Connection) =>
+    connection.send(new OutgoingMessage(connection.document.name).createSyncMessage().writeFirstSyncStepFor(connection.document).toUint8Array());
   const debug = process.env.HEARTH_RELAY_DEBUG ? log : () => {};
   const refuse = (connection: Connection, reason: string) => {
     debug(`relay: refused ${reason} from ${stateOf(connection).key?.slice(0, 8) ?? 'no key'}`);
@@ -155,7 +156,9 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
     const state = stateOf(connection);
     const judged = await gateOf(document).judge(update, state.key);
     if (!judged.ok) return refuse(connection, judged.reason);
-    debug(`relay: ${state.key?.slice(0, 8)} update ${update.length} B → ${judged.update?.length ?? 0} B, dropped ${judged.dropped}, held ${judged.held}, junk ${judged.junk}`);
+    debug(
+      `relay: ${state.key?.slice(0, 8)} update ${update.length} B → ${judged.update?.length ?? 0} B, dropped ${judged.dropped}, held ${judged.held}, junk ${judged.junk}`
+    );
     counters.dropped += judged.dropped + judged.junk;
     counters.held += judged.held;
     if (judged.update) {

@@ -10,8 +10,18 @@ async function room() {
   const bob = await newMember();
   const genesis = await newCommunity(creator);
   const cid = genesis.id;
-  const open = await sealRecord(creator, { kind: 'invite', cid, ts: 1_700_000_000_500, body: { role: 'member', expiresAt: null, maxUses: null, label: 'open', nonce: 'o', ...inviteKey() } });
-  const limited = await sealRecord(creator, { kind: 'invite', cid, ts: 1_700_000_000_600, body: { role: 'member', expiresAt: null, maxUses: 1, label: 'one', nonce: 'l', ...inviteKey() } });
+  const open = await sealRecord(creator, {
+    kind: 'invite',
+    cid,
+    ts: 1_700_000_000_500,
+    body: { role: 'member', expiresAt: null, maxUses: null, label: 'open', nonce: 'o', ...inviteKey() }
+  });
+  const limited = await sealRecord(creator, {
+    kind: 'invite',
+    cid,
+    ts: 1_700_000_000_600,
+    body: { role: 'member', expiresAt: null, maxUses: 1, label: 'one', nonce: 'l', ...inviteKey() }
+  });
   const doc = new Y.Doc();
   const gate = new RoomGate(doc);
   return { creator, bob, genesis, cid, open, limited, doc, gate };
@@ -35,10 +45,31 @@ async function apply(gate: RoomGate, update: Uint8Array, writerKey: string | nul
 describe('RoomGate', () => {
   it('keeps a member’s valid records and turns a forged one into nothing the room shows', async () => {
     const { creator, genesis, cid, open, doc, gate } = await room();
-    expect((await apply(gate, updateOf([[genesis.id, genesis], [open.id, open]]), creator.publicKey)).ok).toBe(true);
+    expect(
+      (
+        await apply(
+          gate,
+          updateOf([
+            [genesis.id, genesis],
+            [open.id, open]
+          ]),
+          creator.publicKey
+        )
+      ).ok
+    ).toBe(true);
     const thread = await writer(creator, cid)('thread', { title: 'Hello', body: 'world' });
     const forged = { ...(await writer(creator, cid)('thread', { title: 'x', body: 'y' })), body: { title: 'forged', body: 'y' } };
-    const judged = await apply(gate, updateOf([[thread.id, thread], [forged.id, forged]], doc), creator.publicKey);
+    const judged = await apply(
+      gate,
+      updateOf(
+        [
+          [thread.id, thread],
+          [forged.id, forged]
+        ],
+        doc
+      ),
+      creator.publicKey
+    );
     expect(judged).toMatchObject({ ok: true, dropped: 1, held: 0 });
     const records = doc.getMap('records');
     expect(records.get(thread.id)).toEqual(thread);
@@ -47,7 +78,14 @@ describe('RoomGate', () => {
 
   it('refuses every write from a key that is no member, and from a connection that proved no key', async () => {
     const { creator, genesis, open, doc, gate } = await room();
-    await apply(gate, updateOf([[genesis.id, genesis], [open.id, open]]), creator.publicKey);
+    await apply(
+      gate,
+      updateOf([
+        [genesis.id, genesis],
+        [open.id, open]
+      ]),
+      creator.publicKey
+    );
     const stranger = await newMember();
     const theirs = await writer(stranger, genesis.id)('thread', { title: 'spam', body: 'spam' });
     expect(await gate.judge(updateOf([[theirs.id, theirs]], doc), stranger.publicKey)).toEqual({ ok: false, reason: 'relay.not_member' });
@@ -57,7 +95,14 @@ describe('RoomGate', () => {
 
   it('holds a pending newcomer’s post until the admit arrives, then takes it', async () => {
     const { creator, bob, genesis, cid, limited, doc, gate } = await room();
-    await apply(gate, updateOf([[genesis.id, genesis], [limited.id, limited]]), creator.publicKey);
+    await apply(
+      gate,
+      updateOf([
+        [genesis.id, genesis],
+        [limited.id, limited]
+      ]),
+      creator.publicKey
+    );
     const join = await sealRecord(bob, { kind: 'join', cid, ts: 1_700_000_002_000, body: joinBody(limited, bob) });
     const hello = await writer(bob, cid, 1_700_000_003_000)('thread', { title: 'Hi', body: 'new here' });
     const bobsDevice = new Y.Doc();

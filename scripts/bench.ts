@@ -128,7 +128,6 @@ function serve(app: string, args: string[]): ChildProcess {
   return spawn(process.execPath, [join(app, 'scripts', 'serve.js'), ...args], { cwd: app, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
-
 /** A static page with nothing in it, on another origin so the app's service worker never answers it. */
 function startBlankServer() {
   const server = createServer((_req, res) => {
@@ -242,7 +241,9 @@ async function main() {
     emit(`projection.pure_node_ms${suffix(meta.name)}`, pure.medianMs, 'ms', meta.name);
     const overhead = await projectionOverhead(file);
     openingMs.set(meta.name, overhead.openMs);
-    log(`${meta.name}: projection of ${overhead.sealed} sealed records: ${overhead.sealedMs.toFixed(0)} ms (opening ${overhead.openMs.toFixed(0)} ms) vs ${overhead.plainMs.toFixed(0)} ms in clear`);
+    log(
+      `${meta.name}: projection of ${overhead.sealed} sealed records: ${overhead.sealedMs.toFixed(0)} ms (opening ${overhead.openMs.toFixed(0)} ms) vs ${overhead.plainMs.toFixed(0)} ms in clear`
+    );
     emit(`crypto.project_overhead_pct${suffix(meta.name)}`, overhead.overheadPct, '%', meta.name);
     emit(`crypto.project_sealed_ms${suffix(meta.name)}`, overhead.sealedMs, 'ms', meta.name);
     const rules = rulesEvaluateMs(file);

@@ -12,20 +12,19 @@ import { join } from 'node:path';
 import { communityDirs, loadSeInteractions, type SeCommunity } from './data/se-interactions';
 import { seDataDir } from './data/se-csv';
 import { blend, tuneWeights, validationCases } from '../workers/recommend/hybrid';
-import {
-  contextOf,
-  evaluateScorer,
-  feedbackOf,
-  fitComponents,
-  holdoutProtocol,
-  temporalProtocol,
-  type Protocol
-} from '../workers/recommend/evaluate';
+import { contextOf, evaluateScorer, feedbackOf, fitComponents, holdoutProtocol, temporalProtocol, type Protocol } from '../workers/recommend/evaluate';
 import { evaluateRolling, rollingSteps } from '../workers/recommend/rolling';
 
 /** The first holdout seed; the others follow it (20261125, 20261126, …): fixed, so every run repeats. */
 export const HOLDOUT_SEED = 20261125;
-const MODELS: Record<string, string> = { popularity: 'popularity', 'item-knn': 'item-knn', ease: 'ease', content: 'tfidf', tfidf: 'tfidf-plain', 'user-knn': 'user-knn' };
+const MODELS: Record<string, string> = {
+  popularity: 'popularity',
+  'item-knn': 'item-knn',
+  ease: 'ease',
+  content: 'tfidf',
+  tfidf: 'tfidf-plain',
+  'user-knn': 'user-knn'
+};
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -83,11 +82,20 @@ function runSplit(protocol: Protocol, c: SeCommunity): Figure[] {
   ];
   for (const [model, without] of variants) {
     const keep = names.map((_n, b) => b).filter((b) => !without.includes(names[b]));
-    const tuned = tuneWeights(keep.map((b) => names[b]), cases.map((v) => ({ ...v, z: keep.map((b) => v.z[b]) })));
-    const hybrid = blend(keep.map((b) => components[b]), tuned.weights, c.cat.items, contextOf(train, split.candidates));
+    const tuned = tuneWeights(
+      keep.map((b) => names[b]),
+      cases.map((v) => ({ ...v, z: keep.map((b) => v.z[b]) }))
+    );
+    const hybrid = blend(
+      keep.map((b) => components[b]),
+      tuned.weights,
+      c.cat.items,
+      contextOf(train, split.candidates)
+    );
     const s = evaluateScorer(hybrid, train, split, c.cat.items);
     out.push({ model, ndcg: s.ndcg10, recall: s.recall20, coverage: s.coverage, se: se(s.perMember) });
-    if (model === 'hybrid') console.error(`  ${protocol.name} hybrid weights: ${JSON.stringify(Object.fromEntries(Object.entries(tuned.weights).filter(([, w]) => w)))}`);
+    if (model === 'hybrid')
+      console.error(`  ${protocol.name} hybrid weights: ${JSON.stringify(Object.fromEntries(Object.entries(tuned.weights).filter(([, w]) => w)))}`);
   }
   return out;
 }
@@ -98,9 +106,20 @@ function holdout(c: SeCommunity, seeds: number) {
   console.error(`\n${c.name} holdout, seeds ${HOLDOUT_SEED}…${HOLDOUT_SEED + seeds - 1} (mean ± sd)`);
   for (const model of models) {
     const per = runs.map((r) => r.find((f) => f.model === model)!);
-    const row = { model, protocol: 'holdout', data: c.name, 'ndcg@10': round(mean(per.map((f) => f.ndcg))), 'recall@20': round(mean(per.map((f) => f.recall))), coverage: round(mean(per.map((f) => f.coverage))), sd: round(sd(per.map((f) => f.ndcg))), seeds };
+    const row = {
+      model,
+      protocol: 'holdout',
+      data: c.name,
+      'ndcg@10': round(mean(per.map((f) => f.ndcg))),
+      'recall@20': round(mean(per.map((f) => f.recall))),
+      coverage: round(mean(per.map((f) => f.coverage))),
+      sd: round(sd(per.map((f) => f.ndcg))),
+      seeds
+    };
     console.log(JSON.stringify(row));
-    console.error(`  ${model.padEnd(30)} ${row['ndcg@10'].toFixed(3)} ± ${row.sd.toFixed(3)}  recall@20 ${row['recall@20'].toFixed(3)}  coverage ${row.coverage.toFixed(3)}  (seeds: ${per.map((f) => f.ndcg.toFixed(3)).join(' ')})`);
+    console.error(
+      `  ${model.padEnd(30)} ${row['ndcg@10'].toFixed(3)} ± ${row.sd.toFixed(3)}  recall@20 ${row['recall@20'].toFixed(3)}  coverage ${row.coverage.toFixed(3)}  (seeds: ${per.map((f) => f.ndcg.toFixed(3)).join(' ')})`
+    );
   }
 }
 
@@ -110,9 +129,19 @@ function temporal(c: SeCommunity, cutoff: number) {
   const figures = runSplit(protocol, c);
   // One split per cut-off: the spread is the standard error of the mean over test members.
   for (const f of figures) {
-    const row = { model: f.model, protocol: protocol.name, data: c.name, 'ndcg@10': round(f.ndcg), 'recall@20': round(f.recall), coverage: round(f.coverage), sd: round(f.se) };
+    const row = {
+      model: f.model,
+      protocol: protocol.name,
+      data: c.name,
+      'ndcg@10': round(f.ndcg),
+      'recall@20': round(f.recall),
+      coverage: round(f.coverage),
+      sd: round(f.se)
+    };
     console.log(JSON.stringify(row));
-    console.error(`  ${f.model.padEnd(30)} ${row['ndcg@10'].toFixed(3)} ± ${row.sd.toFixed(3)}  recall@20 ${row['recall@20'].toFixed(3)}  coverage ${row.coverage.toFixed(3)}`);
+    console.error(
+      `  ${f.model.padEnd(30)} ${row['ndcg@10'].toFixed(3)} ± ${row.sd.toFixed(3)}  recall@20 ${row['recall@20'].toFixed(3)}  coverage ${row.coverage.toFixed(3)}`
+    );
   }
 }
 
@@ -122,7 +151,9 @@ function rolling(c: SeCommunity, cutoff: number) {
   const report = evaluateRolling(built, c.cat.meta.author);
   const name = `rolling(${new Date(cutoff).toISOString().slice(0, 10)})`;
   const n = report.counts;
-  console.error(`\n${c.name} ${name}: ${n.steps} steps, ${n.skipped} skipped, ${n.withPairs} with pairs, ${n.pairs} pairs (${n.warm} warm / ${n.cold} cold), ${n.candidates.toFixed(2)} candidates and ${n.relevant.toFixed(2)} relevant per pair; ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  console.error(
+    `\n${c.name} ${name}: ${n.steps} steps, ${n.skipped} skipped, ${n.withPairs} with pairs, ${n.pairs} pairs (${n.warm} warm / ${n.cold} cold), ${n.candidates.toFixed(2)} candidates and ${n.relevant.toFixed(2)} relevant per pair; ${((performance.now() - started) / 1000).toFixed(1)} s`
+  );
   console.error(`  ranker l2 ${report.l2} (validation NDCG@10 on the weeks before the cut-off: ${JSON.stringify(report.validation)})`);
   console.error(`  ranker weights at the last step: ${JSON.stringify(report.lastWeights)}`);
   const newest = report.figures.find((f) => f.model === 'newest-first')!;
@@ -147,7 +178,9 @@ function rolling(c: SeCommunity, cutoff: number) {
       warm: f.warmPairs
     };
     console.log(JSON.stringify(row));
-    console.error(`  ${f.model.padEnd(30)} ${row['ndcg@10'].toFixed(3)} ± ${row.sd.toFixed(3)}  warm ${row['ndcg@10_warm'].toFixed(3)}  cold ${row['ndcg@10_cold'].toFixed(3)}  recall@10 ${row['recall@10'].toFixed(3)}  gini ${row.exposure_gini.toFixed(2)}  vs newest ${row.vs_newest >= 0 ? '+' : ''}${row.vs_newest.toFixed(3)} ± ${row.vs_newest_se.toFixed(3)}`);
+    console.error(
+      `  ${f.model.padEnd(30)} ${row['ndcg@10'].toFixed(3)} ± ${row.sd.toFixed(3)}  warm ${row['ndcg@10_warm'].toFixed(3)}  cold ${row['ndcg@10_cold'].toFixed(3)}  recall@10 ${row['recall@10'].toFixed(3)}  gini ${row.exposure_gini.toFixed(2)}  vs newest ${row.vs_newest >= 0 ? '+' : ''}${row.vs_newest.toFixed(3)} ± ${row.vs_newest_se.toFixed(3)}`
+    );
   }
 }
 

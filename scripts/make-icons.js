@@ -28,19 +28,27 @@ function png(size, pixel) {
     for (let x = 0; x < size; x++) {
       const [r, g, b, a] = pixel(x / size, y / size);
       const o = y * (size * 4 + 1) + 1 + x * 4;
-      raw[o] = r; raw[o + 1] = g; raw[o + 2] = b; raw[o + 3] = a;
+      raw[o] = r;
+      raw[o + 1] = g;
+      raw[o + 2] = b;
+      raw[o + 3] = a;
     }
   }
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(size, 0);
   ihdr.writeUInt32BE(size, 4);
-  ihdr[8] = 8; ihdr[9] = 6; ihdr[10] = 0; ihdr[11] = 0; ihdr[12] = 0;
+  ihdr[8] = 8;
+  ihdr[9] = 6;
+  ihdr[10] = 0;
+  ihdr[11] = 0;
+  ihdr[12] = 0;
   return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
 }
 
 // Flame: a teardrop (circle below, tapering point above), inner flame lighter.
 function inFlame(x, y, cx, cy, r) {
-  const dx = x - cx, dy = y - cy;
+  const dx = x - cx,
+    dy = y - cy;
   if (dy >= 0) return dx * dx + dy * dy <= r * r;
   const h = r * 2.2; // height of the taper
   const t = -dy / h;
@@ -50,7 +58,8 @@ function inFlame(x, y, cx, cy, r) {
 }
 function icon(scale, background) {
   return (x, y) => {
-    const cx = 0.5, cy = 0.62;
+    const cx = 0.5,
+      cy = 0.62;
     const inDisc = (x - 0.5) ** 2 + (y - 0.5) ** 2 <= 0.5 ** 2;
     const bg = background === 'full' || inDisc ? [194, 65, 12, 255] : [0, 0, 0, 0];
     if (inFlame(x, y, cx, cy, 0.2 * scale)) {

@@ -40,10 +40,14 @@ function config(req, res) {
   res.end(JSON.stringify({ signaling: signalingPort ? [`ws://${host}:${signalingPort}`] : [], relay: process.env.RELAY_URL ?? null }));
 }
 
-const server = createServer((req, res) => req.url === '/hearth-config.json' ? config(req, res) : assets(req, res, () => {
-  res.statusCode = 404;
-  res.end('not found');
-}));
+const server = createServer((req, res) =>
+  req.url === '/hearth-config.json'
+    ? config(req, res)
+    : assets(req, res, () => {
+        res.statusCode = 404;
+        res.end('not found');
+      })
+);
 
 let signaling = null;
 if (!process.argv.includes('--no-signaling')) {

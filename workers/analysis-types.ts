@@ -97,7 +97,18 @@ export interface AnalysisResult {
   timings: Timings;
 }
 
-export type CsvTable = 'active' | 'new_members' | 'cohorts' | 'content' | 'contributors' | 'segments' | 'churn' | 'pagerank' | 'bridges' | 'referrals' | 'recommendations';
+export type CsvTable =
+  | 'active'
+  | 'new_members'
+  | 'cohorts'
+  | 'content'
+  | 'contributors'
+  | 'segments'
+  | 'churn'
+  | 'pagerank'
+  | 'bridges'
+  | 'referrals'
+  | 'recommendations';
 
 export interface AnalysisApi {
   /** Reads the community from this device's database and runs the requested analyses. */

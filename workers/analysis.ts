@@ -9,7 +9,15 @@ import { inviteTree, type InviteTree } from './graph/invites';
 import { buildSocialGraph, type SocialGraph, type Tie } from './graph/social-graph';
 import { churnProbability, churnRisk, churnSamples, fitChurnModel, type ChurnRisk } from './members/churn';
 import { memberFeatures, segmentMembers, type Segmentation } from './members/segments';
-import { activeMembers, contentPerformance, contributors, newMembersPerWeek, retentionCohorts, type Contributor, type ThreadPerformance } from './metrics/dashboard';
+import {
+  activeMembers,
+  contentPerformance,
+  contributors,
+  newMembersPerWeek,
+  retentionCohorts,
+  type Contributor,
+  type ThreadPerformance
+} from './metrics/dashboard';
 import { fitRecommender, type RecommenderModel } from './recommend/for-member';
 import { boostFeatured } from './recommend/featured-boost';
 import { seededRandom } from './recommend/random';
@@ -42,7 +50,12 @@ export function socialTies(s: CommunitySnapshot): Tie[] {
 }
 
 function graphView(graph: SocialGraph, pagerank: Map<string, number>, groups: Communities, seed: string): GraphView {
-  const keep = new Set([...pagerank].sort((a, b) => b[1] - a[1]).slice(0, VIEW_NODES).map(([k]) => k));
+  const keep = new Set(
+    [...pagerank]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, VIEW_NODES)
+      .map(([k]) => k)
+  );
   // Built from the kept nodes' own edges: copying the whole graph to drop most of it costs seconds at 10,000 members.
   const sub: SocialGraph = graph.nullCopy();
   const random = seededRandom(seed);
@@ -51,7 +64,10 @@ function graphView(graph: SocialGraph, pagerank: Map<string, number>, groups: Co
     graph.forEachEdge(k, (_e, attr, a, b) => {
       if (a === k && keep.has(b)) sub.addEdge(a, b, { ...attr });
     });
-  const positions = sub.order > 1 ? forceAtlas2(sub, { iterations: 100, getEdgeWeight: 'weight', settings: { ...forceAtlas2.inferSettings(sub), barnesHutOptimize: sub.order > 200 } }) : {};
+  const positions =
+    sub.order > 1
+      ? forceAtlas2(sub, { iterations: 100, getEdgeWeight: 'weight', settings: { ...forceAtlas2.inferSettings(sub), barnesHutOptimize: sub.order > 200 } })
+      : {};
   const max = Math.max(...[...keep].map((k) => pagerank.get(k) ?? 0), 1e-9);
   return {
     nodes: sub.mapNodes((k) => ({
@@ -84,7 +100,11 @@ const heapMb = () => {
   return memory ? memory.usedJSHeapSize / 1024 / 1024 : null;
 };
 
-export function analyse(snapshot: CommunitySnapshot, parts: AnalysisPart[], options: { loadMs?: number; now?: number; onProgress?: (p: Progress) => void } = {}): AnalysisState {
+export function analyse(
+  snapshot: CommunitySnapshot,
+  parts: AnalysisPart[],
+  options: { loadMs?: number; now?: number; onProgress?: (p: Progress) => void } = {}
+): AnalysisState {
   const started = performance.now();
   const want = new Set(parts);
   const steps = (['dashboard', 'members', 'graph', 'louvain', 'recs'] as const).filter((s) => want.has(s === 'louvain' ? 'graph' : s));
@@ -96,7 +116,17 @@ export function analyse(snapshot: CommunitySnapshot, parts: AnalysisPart[], opti
     const h = heapMb();
     if (h !== null) peak = Math.max(peak ?? 0, h);
   };
-  const timings: Timings = { loadMs: options.loadMs ?? 0, dashboardMs: 0, membersMs: 0, graphMetricsMs: 0, louvainMs: 0, recsTrainMs: 0, recsRankOneMs: 0, totalMs: 0, peakHeapMb: null };
+  const timings: Timings = {
+    loadMs: options.loadMs ?? 0,
+    dashboardMs: 0,
+    membersMs: 0,
+    graphMetricsMs: 0,
+    louvainMs: 0,
+    recsTrainMs: 0,
+    recsRankOneMs: 0,
+    totalMs: 0,
+    peakHeapMb: null
+  };
   const s = snapshot;
   const activities = activitiesOf(s);
   const asOf = asOfTime(activities, options.now ?? Date.now());
@@ -120,14 +150,21 @@ export function analyse(snapshot: CommunitySnapshot, parts: AnalysisPart[], opti
       return inv?.label || m.invitedBy || '';
     };
     const content = contentPerformance(s);
-    const answered = content.filter((c) => c.firstAnswerMs !== null).map((c) => c.firstAnswerMs!).sort((a, b) => a - b);
+    const answered = content
+      .filter((c) => c.firstAnswerMs !== null)
+      .map((c) => c.firstAnswerMs!)
+      .sort((a, b) => a - b);
     state.content = content;
     state.contributors = contributors(s);
     state.result.dashboard = {
       asOf,
       active: activeMembers(activities, asOf, 90),
       newMembers: newMembersPerWeek(s, sourceOf),
-      cohorts: retentionCohorts(s.members.filter((m) => m.role !== 'creator').map((m) => ({ member: m.key, joinedAt: m.joinedAt })), activities, asOf),
+      cohorts: retentionCohorts(
+        s.members.filter((m) => m.role !== 'creator').map((m) => ({ member: m.key, joinedAt: m.joinedAt })),
+        activities,
+        asOf
+      ),
       content: [...content].sort((a, b) => b.replies + b.reactions - (a.replies + a.reactions) || b.views - a.views).slice(0, 50),
       unanswered: content.length - answered.length,
       medianFirstAnswerMs: answered.length ? answered[Math.floor(answered.length / 2)] : null,
@@ -141,12 +178,28 @@ export function analyse(snapshot: CommunitySnapshot, parts: AnalysisPart[], opti
   if (want.has('members')) {
     progress({ step: 'members', done, total });
     const t = performance.now();
-    const features = memberFeatures(s.members.map((m) => m.key), activities, asOf);
+    const features = memberFeatures(
+      s.members.map((m) => m.key),
+      activities,
+      asOf
+    );
     state.segmentation = segmentMembers(features);
     const memberKeys = s.members.map((m) => m.key);
     const lastAct = new Map<string, number>();
     for (const a of activities) if ((lastAct.get(a.member) ?? 0) < a.ts) lastAct.set(a.member, a.ts);
-    const model = fitChurnModel(churnSamples(memberKeys, (at) => memberFeatures(memberKeys, activities.filter((a) => a.ts <= at), at), lastAct, asOf));
+    const model = fitChurnModel(
+      churnSamples(
+        memberKeys,
+        (at) =>
+          memberFeatures(
+            memberKeys,
+            activities.filter((a) => a.ts <= at),
+            at
+          ),
+        lastAct,
+        asOf
+      )
+    );
     const byMember = new Map(features.map((f) => [f.member, f]));
     state.churn = features
       .map(churnRisk)
@@ -162,7 +215,10 @@ export function analyse(snapshot: CommunitySnapshot, parts: AnalysisPart[], opti
   if (want.has('graph')) {
     progress({ step: 'graph', done, total });
     let t = performance.now();
-    const graph = buildSocialGraph(s.members.map((m) => m.key), socialTies(s));
+    const graph = buildSocialGraph(
+      s.members.map((m) => m.key),
+      socialTies(s)
+    );
     const c = centrality(graph, seededRandom(`${s.cid}/betweenness`));
     const joinsOf = new Map<string, string[]>();
     for (const m of s.members) {
@@ -191,7 +247,11 @@ export function analyse(snapshot: CommunitySnapshot, parts: AnalysisPart[], opti
       if (!list) members.set(g, (list = []));
       list.push(k);
     }
-    const top = (m: Map<string, number>, n: number) => [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, n).map(([member, value]) => ({ member, value }));
+    const top = (m: Map<string, number>, n: number) =>
+      [...m]
+        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+        .slice(0, n)
+        .map(([member, value]) => ({ member, value }));
     state.graph = graph;
     state.pagerank = c.pagerank;
     state.tree = tree;
@@ -235,7 +295,12 @@ export function analyse(snapshot: CommunitySnapshot, parts: AnalysisPart[], opti
     // "Related": to the thread this member last opened here, or else last took part in.
     let last: { thread: string; at: number } | null = null;
     for (const v of s.views) if (!last || v.at > last.at) last = { thread: v.thread, at: v.at };
-    if (!last) for (const a of [...s.threads.map((x) => ({ thread: x.id, author: x.author, at: x.createdAt })), ...s.replies.map((x) => ({ thread: x.thread, author: x.author, at: x.createdAt }))]) if (a.author === s.me && (!last || a.at > last.at)) last = a;
+    if (!last)
+      for (const a of [
+        ...s.threads.map((x) => ({ thread: x.id, author: x.author, at: x.createdAt })),
+        ...s.replies.map((x) => ({ thread: x.thread, author: x.author, at: x.createdAt }))
+      ])
+        if (a.author === s.me && (!last || a.at > last.at)) last = a;
     const lastThread = last ? s.threads.find((x) => x.id === last!.thread) : undefined;
     state.result.recs = {
       cf: state.recommender.cf,
@@ -261,28 +326,80 @@ export function tableCsv(state: AnalysisState, table: CsvTable): string {
   const r = state.result;
   switch (table) {
     case 'active':
-      return toCsv(['day', 'dau', 'wau', 'mau'], (r.dashboard?.active.series ?? []).map((p) => [iso(p.day * 86_400_000).slice(0, 10), p.dau, p.wau, p.mau]));
+      return toCsv(
+        ['day', 'dau', 'wau', 'mau'],
+        (r.dashboard?.active.series ?? []).map((p) => [iso(p.day * 86_400_000).slice(0, 10), p.dau, p.wau, p.mau])
+      );
     case 'new_members':
-      return toCsv(['week_start', 'joins', 'by_source'], (r.dashboard?.newMembers ?? []).map((w) => [iso(w.start).slice(0, 10), w.total, JSON.stringify(w.bySource)]));
+      return toCsv(
+        ['week_start', 'joins', 'by_source'],
+        (r.dashboard?.newMembers ?? []).map((w) => [iso(w.start).slice(0, 10), w.total, JSON.stringify(w.bySource)])
+      );
     case 'cohorts': {
       const weeks = r.dashboard?.cohorts[0]?.retained.length ?? 0;
-      return toCsv(['cohort_week', 'size', ...Array.from({ length: weeks }, (_, k) => `week_${k}`)], (r.dashboard?.cohorts ?? []).map((c) => [iso(c.start).slice(0, 10), c.size, ...c.retained.map((x) => (x === null ? '' : x.toFixed(4)))]));
+      return toCsv(
+        ['cohort_week', 'size', ...Array.from({ length: weeks }, (_, k) => `week_${k}`)],
+        (r.dashboard?.cohorts ?? []).map((c) => [iso(c.start).slice(0, 10), c.size, ...c.retained.map((x) => (x === null ? '' : x.toFixed(4)))])
+      );
     }
     case 'content':
-      return toCsv(['thread', 'title', 'author', 'created', 'views_here', 'replies', 'reactions', 'participants', 'first_answer_hours'], (state.content ?? []).map((c) => [c.id, c.title, name(c.author), iso(c.createdAt), c.views, c.replies, c.reactions, c.participants, c.firstAnswerMs === null ? '' : (c.firstAnswerMs / 3_600_000).toFixed(2)]));
+      return toCsv(
+        ['thread', 'title', 'author', 'created', 'views_here', 'replies', 'reactions', 'participants', 'first_answer_hours'],
+        (state.content ?? []).map((c) => [
+          c.id,
+          c.title,
+          name(c.author),
+          iso(c.createdAt),
+          c.views,
+          c.replies,
+          c.reactions,
+          c.participants,
+          c.firstAnswerMs === null ? '' : (c.firstAnswerMs / 3_600_000).toFixed(2)
+        ])
+      );
     case 'contributors':
-      return toCsv(['member', 'name', 'threads', 'replies', 'reactions_given', 'reactions_received', 'replies_received', 'score'], (state.contributors ?? []).map((c) => [c.member, name(c.member), c.threads, c.replies, c.reactionsGiven, c.reactionsReceived, c.repliesReceived, c.score]));
+      return toCsv(
+        ['member', 'name', 'threads', 'replies', 'reactions_given', 'reactions_received', 'replies_received', 'score'],
+        (state.contributors ?? []).map((c) => [
+          c.member,
+          name(c.member),
+          c.threads,
+          c.replies,
+          c.reactionsGiven,
+          c.reactionsReceived,
+          c.repliesReceived,
+          c.score
+        ])
+      );
     case 'segments':
-      return toCsv(['member', 'name', 'segment'], [...(state.segmentation?.of ?? [])].map(([k, seg]) => [k, name(k), seg]));
+      return toCsv(
+        ['member', 'name', 'segment'],
+        [...(state.segmentation?.of ?? [])].map(([k, seg]) => [k, name(k), seg])
+      );
     case 'churn':
-      return toCsv(['member', 'name', 'score', 'factors'], (state.churn ?? []).map((c) => [c.member, name(c.member), c.score, c.factors.map((f) => `${f.key}:${f.points}`).join(' ')]));
+      return toCsv(
+        ['member', 'name', 'score', 'factors'],
+        (state.churn ?? []).map((c) => [c.member, name(c.member), c.score, c.factors.map((f) => `${f.key}:${f.points}`).join(' ')])
+      );
     case 'pagerank':
-      return toCsv(['member', 'name', 'pagerank'], [...(state.pagerank ?? [])].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, name(k), v.toPrecision(6)]));
+      return toCsv(
+        ['member', 'name', 'pagerank'],
+        [...(state.pagerank ?? [])].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, name(k), v.toPrecision(6)])
+      );
     case 'bridges':
-      return toCsv(['member', 'name', 'betweenness', 'participation', 'groups'], (r.graph?.bridges ?? []).map((b) => [b.member, name(b.member), b.betweenness.toFixed(2), b.participation.toFixed(3), b.groups.join(' ')]));
+      return toCsv(
+        ['member', 'name', 'betweenness', 'participation', 'groups'],
+        (r.graph?.bridges ?? []).map((b) => [b.member, name(b.member), b.betweenness.toFixed(2), b.participation.toFixed(3), b.groups.join(' ')])
+      );
     case 'referrals':
-      return toCsv(['member', 'name', 'invites_sent', 'joins', 'eligible_30d', 'active_30d', 'descendants'], (state.tree?.referrals ?? []).map((x) => [x.member, name(x.member), x.invitesSent, x.joins, x.eligible30, x.active30, x.descendants]));
+      return toCsv(
+        ['member', 'name', 'invites_sent', 'joins', 'eligible_30d', 'active_30d', 'descendants'],
+        (state.tree?.referrals ?? []).map((x) => [x.member, name(x.member), x.invitesSent, x.joins, x.eligible30, x.active30, x.descendants])
+      );
     case 'recommendations':
-      return toCsv(['thread', 'title', 'score', 'why'], (r.recs?.forMe ?? []).map((x) => [x.thread, x.title, x.score.toFixed(4), x.explanation.kind]));
+      return toCsv(
+        ['thread', 'title', 'score', 'why'],
+        (r.recs?.forMe ?? []).map((x) => [x.thread, x.title, x.score.toFixed(4), x.explanation.kind])
+      );
   }
 }

@@ -36,7 +36,15 @@ describe('social ties', () => {
 });
 
 describe('social graph of conversation', () => {
-  const member = (key: string, invitedBy: string | null) => ({ key, name: key, role: (invitedBy ? 'member' : 'creator') as 'member' | 'creator', joinedAt: 0, invitedBy, invite: invitedBy ? 'i1' : null, banned: false });
+  const member = (key: string, invitedBy: string | null) => ({
+    key,
+    name: key,
+    role: (invitedBy ? 'member' : 'creator') as 'member' | 'creator',
+    joinedAt: 0,
+    invitedBy,
+    invite: invitedBy ? 'i1' : null,
+    banned: false
+  });
 
   it('leaves the importing creator and every invitation out of centrality', () => {
     // The creator invited everyone (as an import does) and never talked; a–b–d talk in a path.

@@ -89,7 +89,11 @@ export async function sealPlan(plan: CommunityPlan, onProgress: (done: number, t
     const latest = Math.min(first - 2, m.joinedAt ?? first - 60_000);
     const joinTs = Math.max(invite.ts + 1, Math.round(latest));
     const who = identities.get(m.handle)!;
-    const join = await seal(who, 'join', joinTs, { invite: invite.id, key: invite.body.key, proof: signJoinProof(inviteSeed, { cid, invite: invite.id, member: who.publicKey }) });
+    const join = await seal(who, 'join', joinTs, {
+      invite: invite.id,
+      key: invite.body.key,
+      proof: signJoinProof(inviteSeed, { cid, invite: invite.id, member: who.publicKey })
+    });
     const profile = await sealRecord(who, { kind: 'profile', cid, ts: joinTs + 1, body: { name: m.name }, prev: join.id });
     tick();
     tick();
@@ -123,7 +127,7 @@ export async function sealPlan(plan: CommunityPlan, onProgress: (done: number, t
         continue;
       }
       visiting.add(p);
-      const prev = brokenLink.has(p) ? null : previous.get(p) ?? null;
+      const prev = brokenLink.has(p) ? null : (previous.get(p) ?? null);
       const deps = [...refsOf(p).map((r) => byRef.get(r)!), ...(prev ? [prev] : [])];
       const waiting = deps.filter((d) => !level.has(d));
       const cyclic = waiting.find((d) => visiting.has(d));

@@ -23,8 +23,62 @@ export interface GenerateOptions {
 
 const DAY = 86_400_000;
 
-const FIRST = ['Ada', 'Bo', 'Cai', 'Dana', 'Eli', 'Fen', 'Gus', 'Hana', 'Ivo', 'Jia', 'Kai', 'Lena', 'Mo', 'Nia', 'Oren', 'Pia', 'Quinn', 'Ren', 'Sol', 'Tova', 'Uma', 'Vic', 'Wen', 'Xia', 'Yuki', 'Zed', 'Ari', 'Bea', 'Cyd', 'Dev'];
-const LAST = ['Archer', 'Brook', 'Cole', 'Dale', 'Ember', 'Frost', 'Grove', 'Hale', 'Irwin', 'Jade', 'Knox', 'Lowe', 'Marsh', 'Nash', 'Oakes', 'Park', 'Reed', 'Stone', 'Thorn', 'Vale', 'Wells', 'Young'];
+const FIRST = [
+  'Ada',
+  'Bo',
+  'Cai',
+  'Dana',
+  'Eli',
+  'Fen',
+  'Gus',
+  'Hana',
+  'Ivo',
+  'Jia',
+  'Kai',
+  'Lena',
+  'Mo',
+  'Nia',
+  'Oren',
+  'Pia',
+  'Quinn',
+  'Ren',
+  'Sol',
+  'Tova',
+  'Uma',
+  'Vic',
+  'Wen',
+  'Xia',
+  'Yuki',
+  'Zed',
+  'Ari',
+  'Bea',
+  'Cyd',
+  'Dev'
+];
+const LAST = [
+  'Archer',
+  'Brook',
+  'Cole',
+  'Dale',
+  'Ember',
+  'Frost',
+  'Grove',
+  'Hale',
+  'Irwin',
+  'Jade',
+  'Knox',
+  'Lowe',
+  'Marsh',
+  'Nash',
+  'Oakes',
+  'Park',
+  'Reed',
+  'Stone',
+  'Thorn',
+  'Vale',
+  'Wells',
+  'Young'
+];
 const ZH_FAMILY = ['王', '李', '张', '刘', '陈', '杨', '黄', '赵', '吴', '周', '徐', '孙', '马', '朱', '胡', '林'];
 const ZH_GIVEN = ['伟', '芳', '娜', '敏', '静', '磊', '洋', '艳', '勇', '杰', '娟', '涛', '明', '超', '霞', '平', '刚', '桂英', '晨', '子涵'];
 
@@ -61,9 +115,7 @@ export function generatedCommunityPlan(conv: SeConversations, options: GenerateO
   // Gaps between a real writer's account creation and their first post: joins are sampled from them.
   const firstPost = new Map<string, number>();
   for (const b of conv.blocks) for (const p of b.posts) firstPost.set(p.author, Math.min(firstPost.get(p.author) ?? Infinity, p.ts));
-  const joinGaps = [...conv.writers]
-    .filter(([, w]) => w.created !== null)
-    .map(([h, w]) => Math.max(0, firstPost.get(h)! - w.created!));
+  const joinGaps = [...conv.writers].filter(([, w]) => w.created !== null).map(([h, w]) => Math.max(0, firstPost.get(h)! - w.created!));
 
   const createdAt = conv.first - DAY;
   const earliest = conv.first;

@@ -78,13 +78,23 @@ export async function offlineWrites(
     const roll = rng.next();
     let record: AnyRecord;
     if (roll < OFFLINE_MIX.thread || (own.length === 0 && roll < OFFLINE_MIX.thread + OFFLINE_MIX.reply)) {
-      record = await sealRecord(member, { kind: 'thread', cid, ts, body: { title: `${rng.pick(text.titles)} (${options.label} ${i})`, body: rng.pick(text.bodies) } });
+      record = await sealRecord(member, {
+        kind: 'thread',
+        cid,
+        ts,
+        body: { title: `${rng.pick(text.titles)} (${options.label} ${i})`, body: rng.pick(text.bodies) }
+      });
       own.push({ id: record.id, replies: [] });
     } else if (roll < OFFLINE_MIX.thread + OFFLINE_MIX.reply) {
       // Six in ten replies go to the community's existing threads, the rest to this session's own.
       const thread = rng.next() < 0.6 ? rng.pick(existing) : rng.pick(own);
       const parent = thread.replies.length && rng.next() < 0.3 ? rng.pick(thread.replies) : thread.id;
-      record = await sealRecord(member, { kind: 'reply', cid, ts, body: { thread: thread.id, parent, body: `${rng.pick(text.bodies)}\n\n(${options.label} ${i})` } });
+      record = await sealRecord(member, {
+        kind: 'reply',
+        cid,
+        ts,
+        body: { thread: thread.id, parent, body: `${rng.pick(text.bodies)}\n\n(${options.label} ${i})` }
+      });
       thread.replies.push(record.id);
     } else {
       let target = '';

@@ -29,7 +29,9 @@ export class Random {
 
   /** Uniform in [0, 1). */
   next(): number {
-    const a = this.#a, b = this.#b, c = this.#c;
+    const a = this.#a,
+      b = this.#b,
+      c = this.#c;
     const t = (((a + b) | 0) + this.#d) | 0;
     this.#d = (this.#d + 1) | 0;
     this.#a = b ^ (b >>> 9);

@@ -56,11 +56,9 @@ const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Where the CSVs are: $HEARTH_SE_DATA, then shared/ beside the repository (as CI lays it), then /work/shared. */
 export function seDataDir(): string | null {
-  const candidates = [
-    process.env.HEARTH_SE_DATA,
-    resolve(repoRoot, '..', 'shared', 'data', SE_DATA_NAME),
-    join('/work/shared/data', SE_DATA_NAME)
-  ].filter((p): p is string => !!p);
+  const candidates = [process.env.HEARTH_SE_DATA, resolve(repoRoot, '..', 'shared', 'data', SE_DATA_NAME), join('/work/shared/data', SE_DATA_NAME)].filter(
+    (p): p is string => !!p
+  );
   return candidates.find((p) => existsSync(join(p, 'posts.csv'))) ?? null;
 }
 

@@ -52,7 +52,10 @@ function describe(records: AnyRecord[]) {
     'reply delay after parent (hours)': quantiles(delays),
     'replies to own post': `${((100 * selfReplies) / Math.max(1, replies)).toFixed(1)} %`,
     'distinct who→whom pairs per writer': (pairs.size / Math.max(1, perMember.size)).toFixed(2),
-    'posts by year (share %)': [...perYear].sort((a, b) => a[0] - b[0]).map(([y, n]) => `${y}:${((100 * n) / posts.length).toFixed(0)}`).join(' ')
+    'posts by year (share %)': [...perYear]
+      .sort((a, b) => a[0] - b[0])
+      .map(([y, n]) => `${y}:${((100 * n) / posts.length).toFixed(0)}`)
+      .join(' ')
   };
 }
 

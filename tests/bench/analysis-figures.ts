@@ -60,7 +60,10 @@ export async function traceMainThread(cdp: CDPSession): Promise<{ stop(): Promis
   const events: TraceEvent[] = [];
   const onData = (e: { value: unknown[] }) => void events.push(...(e.value as unknown as TraceEvent[]));
   cdp.on('Tracing.dataCollected', onData);
-  await cdp.send('Tracing.start', { traceConfig: { includedCategories: ['toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline'] }, transferMode: 'ReportEvents' });
+  await cdp.send('Tracing.start', {
+    traceConfig: { includedCategories: ['toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline'] },
+    transferMode: 'ReportEvents'
+  });
   return {
     async stop() {
       const done = new Promise<void>((resolve) => cdp.once('Tracing.tracingComplete', () => resolve()));
@@ -70,7 +73,8 @@ export async function traceMainThread(cdp: CDPSession): Promise<{ stop(): Promis
       const main = new Set(events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}/${e.tid}`));
       let longest = 0;
       const tasks = events.filter((e) => (e.name === 'RunTask' || e.name === 'ThreadControllerImpl::RunTask') && e.ph === 'X' && main.has(`${e.pid}/${e.tid}`));
-      const within = (task: TraceEvent, name: string) => events.filter((e) => e.name === name && e.pid === task.pid && e.tid === task.tid && e.ts >= task.ts && e.ts < task.ts + (task.dur ?? 0));
+      const within = (task: TraceEvent, name: string) =>
+        events.filter((e) => e.name === name && e.pid === task.pid && e.tid === task.tid && e.ts >= task.ts && e.ts < task.ts + (task.dur ?? 0));
       // The harness's own DevTools commands (Playwright polling, this trace) run as main-thread
       // tasks too: of those, only the page's promise callbacks that ran inside them count.
       const appMs = (task: TraceEvent) => {
@@ -85,8 +89,12 @@ export async function traceMainThread(cdp: CDPSession): Promise<{ stop(): Promis
       if (process.env.BENCH_TRACE_DEBUG) {
         // What ran inside the longest tasks: the timeline events they contain.
         for (const task of [...tasks].sort((a, b) => (b.dur ?? 0) - (a.dur ?? 0)).slice(0, 3)) {
-          const inside = events.filter((e) => e.pid === task.pid && e.tid === task.tid && e.ts >= task.ts && e.ts < task.ts + (task.dur ?? 0) && e !== task && (e.dur ?? 0) > 2000);
-          console.error(`  task ${((task.dur ?? 0) / 1000).toFixed(1)} ms: ${inside.map((e) => `${e.name} ${((e.dur ?? 0) / 1000).toFixed(0)}ms ${JSON.stringify(e.args ?? {}).slice(0, 120)}`).join(' | ')}`);
+          const inside = events.filter(
+            (e) => e.pid === task.pid && e.tid === task.tid && e.ts >= task.ts && e.ts < task.ts + (task.dur ?? 0) && e !== task && (e.dur ?? 0) > 2000
+          );
+          console.error(
+            `  task ${((task.dur ?? 0) / 1000).toFixed(1)} ms: ${inside.map((e) => `${e.name} ${((e.dur ?? 0) / 1000).toFixed(0)}ms ${JSON.stringify(e.args ?? {}).slice(0, 120)}`).join(' | ')}`
+          );
         }
       }
       return longest;
@@ -99,10 +107,13 @@ function rendererRssKb(profile: string): Promise<number> {
   return new Promise((resolve) => {
     execFile('ps', ['-eo', 'pid=,ppid=,rss=,args='], { maxBuffer: 8 * 1024 * 1024 }, (error, stdout) => {
       if (error) return resolve(0);
-      const rows = stdout.split('\n').map((line) => {
-        const m = line.trim().match(/^(\d+)\s+(\d+)\s+(\d+)\s+(.*)$/);
-        return m ? { pid: +m[1], ppid: +m[2], rss: +m[3], args: m[4] } : null;
-      }).filter((r) => r !== null);
+      const rows = stdout
+        .split('\n')
+        .map((line) => {
+          const m = line.trim().match(/^(\d+)\s+(\d+)\s+(\d+)\s+(.*)$/);
+          return m ? { pid: +m[1], ppid: +m[2], rss: +m[3], args: m[4] } : null;
+        })
+        .filter((r) => r !== null);
       const root = rows.find((r) => r.args.includes(`--user-data-dir=${profile}`) && !r.args.includes('--type='));
       if (!root) return resolve(0);
       const family = new Set([root.pid]);
@@ -194,7 +205,13 @@ async function waitForStableRecords(page: Page, cid: string, stableMs: number, m
   );
 }
 
-async function runOnce(page: Page, cdp: CDPSession, profile: string, refresh: boolean, timeout: number): Promise<{ timings: Timings; maxGap: number; longTasks: number[]; memoryMb: number; longestTask: number }> {
+async function runOnce(
+  page: Page,
+  cdp: CDPSession,
+  profile: string,
+  refresh: boolean,
+  timeout: number
+): Promise<{ timings: Timings; maxGap: number; longTasks: number[]; memoryMb: number; longestTask: number }> {
   const status = page.getByTestId('analysis-status');
   const memory = sampleMemory(profile);
   const trace = await traceMainThread(cdp);
@@ -264,7 +281,9 @@ export async function analysisFigures(options: { baseURL: string; datasets: Data
       await device.page.goto(`/c/${imported.cid}`);
       const firstWork = await waitForQuietPage(device.page, 5_000, 300_000);
       const firstWrites = await waitForStableRecords(device.page, imported.cid, 15_000, 300_000);
-      options.log(`${meta.name}: community opened once; quiet after ${(firstWork / 1000).toFixed(1)} s, records unchanged for 15 s after ${(firstWrites / 1000).toFixed(1)} s more; reopening the browser`);
+      options.log(
+        `${meta.name}: community opened once; quiet after ${(firstWork / 1000).toFixed(1)} s, records unchanged for 15 s after ${(firstWrites / 1000).toFixed(1)} s more; reopening the browser`
+      );
       await device.close();
       device = await openDevice(profile, options.baseURL);
       const page = device.page;
@@ -284,7 +303,9 @@ export async function analysisFigures(options: { baseURL: string; datasets: Data
         w.__probe.on = false;
         return w.__probe;
       });
-      options.log(`${meta.name}: idle page, no analysis: longest task ${idleLongest.toFixed(1)} ms, longest timer gap ${idle.max.toFixed(0)} ms, long tasks [${idle.long.map((x) => x.toFixed(0)).join(', ')}]`);
+      options.log(
+        `${meta.name}: idle page, no analysis: longest task ${idleLongest.toFixed(1)} ms, longest timer gap ${idle.max.toFixed(0)} ms, long tasks [${idle.long.map((x) => x.toFixed(0)).join(', ')}]`
+      );
       // After an import the app is still at work on the page for a while (opening the community's
       // document, indexing it for search, automation writing its first records): the refreshes are
       // timed once it is quiet, so they measure the analyses, not the app's first minutes.
@@ -303,12 +324,42 @@ export async function analysisFigures(options: { baseURL: string; datasets: Data
       // Figures are the refreshes' (the cold run is logged above).
       const refreshes = runs.slice(1);
       const med = (pick: (t: Timings) => number) => median(refreshes.map((r) => pick(r.timings)));
-      options.emit(`recs.train_ms${suffix}`, med((t) => t.recsTrainMs), 'ms', meta.name);
-      options.emit(`recs.rank_one_ms${suffix}`, med((t) => t.recsRankOneMs), 'ms', meta.name);
-      options.emit(`graph.metrics_ms${suffix}`, med((t) => t.graphMetricsMs), 'ms', meta.name);
-      options.emit(`graph.louvain_ms${suffix}`, med((t) => t.louvainMs), 'ms', meta.name);
-      options.emit(`dashboard.metrics_ms${suffix}`, med((t) => t.dashboardMs + t.membersMs), 'ms', meta.name);
-      options.emit(`analysis.full_refresh_ms${suffix}`, med((t) => t.totalMs), 'ms', meta.name);
+      options.emit(
+        `recs.train_ms${suffix}`,
+        med((t) => t.recsTrainMs),
+        'ms',
+        meta.name
+      );
+      options.emit(
+        `recs.rank_one_ms${suffix}`,
+        med((t) => t.recsRankOneMs),
+        'ms',
+        meta.name
+      );
+      options.emit(
+        `graph.metrics_ms${suffix}`,
+        med((t) => t.graphMetricsMs),
+        'ms',
+        meta.name
+      );
+      options.emit(
+        `graph.louvain_ms${suffix}`,
+        med((t) => t.louvainMs),
+        'ms',
+        meta.name
+      );
+      options.emit(
+        `dashboard.metrics_ms${suffix}`,
+        med((t) => t.dashboardMs + t.membersMs),
+        'ms',
+        meta.name
+      );
+      options.emit(
+        `analysis.full_refresh_ms${suffix}`,
+        med((t) => t.totalMs),
+        'ms',
+        meta.name
+      );
       options.emit(`analysis.peak_memory_mb${suffix}`, Math.max(...refreshes.map((r) => r.memoryMb)), 'mb', meta.name);
       options.emit(`analysis.max_main_thread_task_ms${suffix}`, Math.max(...refreshes.map((r) => Math.max(r.longestTask, ...r.longTasks))), 'ms', meta.name);
     } finally {

@@ -91,8 +91,24 @@ async function main() {
 
   // Validation in a 10,000-member community: authority from unsigned stand-in invite/join records
   // (computeAuthority reads them; the gate's signature checks are not part of this figure).
-  const invite = { id: 'I'.repeat(43), kind: 'invite', cid, author: creator.identity.publicKey, ts: T0 + 1, body: { role: 'member', expiresAt: null, maxUses: null, label: 'b', nonce: 'n', key: 'K'.repeat(43) }, sig: 'S'.repeat(86) };
-  const joins = memberKeys.map((k, i) => ({ id: `J${i.toString(36)}`.padEnd(43, 'A'), kind: 'join', cid, author: k, ts: T0 + 2 + i, body: { invite: invite.id, key: invite.body.key, proof: 'P'.repeat(86) }, sig: 'S'.repeat(86) }));
+  const invite = {
+    id: 'I'.repeat(43),
+    kind: 'invite',
+    cid,
+    author: creator.identity.publicKey,
+    ts: T0 + 1,
+    body: { role: 'member', expiresAt: null, maxUses: null, label: 'b', nonce: 'n', key: 'K'.repeat(43) },
+    sig: 'S'.repeat(86)
+  };
+  const joins = memberKeys.map((k, i) => ({
+    id: `J${i.toString(36)}`.padEnd(43, 'A'),
+    kind: 'join',
+    cid,
+    author: k,
+    ts: T0 + 2 + i,
+    body: { invite: invite.id, key: invite.body.key, proof: 'P'.repeat(86) },
+    sig: 'S'.repeat(86)
+  }));
   const records = [genesis, invite, ...joins, ...warm.records] as AnyRecord[];
   const auth = computeAuthority(genesis as SignedRecord<'genesis'>, records);
   const ctx = scopeContext(records, auth);

@@ -56,7 +56,16 @@ try {
       console.error(`numpy not measured: ${(e as Error).message.split('\n')[0]}`);
     }
     const name = c.name.replace('se-', '');
-    console.log(JSON.stringify({ bench: `recs.ease_train_ms.${name}`, value: Math.round(ours), numpy_ms: numpy === null ? null : Math.round(numpy), ratio: numpy ? Math.round((ours / numpy) * 100) / 100 : null, members: train.members, items: train.items }));
+    console.log(
+      JSON.stringify({
+        bench: `recs.ease_train_ms.${name}`,
+        value: Math.round(ours),
+        numpy_ms: numpy === null ? null : Math.round(numpy),
+        ratio: numpy ? Math.round((ours / numpy) * 100) / 100 : null,
+        members: train.members,
+        items: train.items
+      })
+    );
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -91,7 +91,13 @@ export async function gateFigures(o: GateBenchOptions): Promise<void> {
     );
     o.emit('gate.flood_20k_max_task_ms', longest, 'ms', 'none');
     if (idleAt !== null) o.emit('gate.flood_20k_ms', idleAt - sentAt, 'ms', 'none');
-    else o.fail('gate.flood_20k_ms', 'ms', 'none', `the page was not idle ${FLOOD_TIMEOUT_MS / 1000} s after the flood was sent (it stores ${after - before} new records)`);
+    else
+      o.fail(
+        'gate.flood_20k_ms',
+        'ms',
+        'none',
+        `the page was not idle ${FLOOD_TIMEOUT_MS / 1000} s after the flood was sent (it stores ${after - before} new records)`
+      );
   } finally {
     await peer?.close();
     await alice?.close();

@@ -46,7 +46,12 @@ await Promise.all(
     let n = 0;
     while (next < go.end) {
       await new Promise((r) => setTimeout(r, Math.max(0, next - now())));
-      const record = await sealRecord(l.identity, { kind: 'thread', cid: setup.cid, ts: Date.now(), body: { title: `light ${i} #${n++}`, body: 'Riding on Sunday?' } });
+      const record = await sealRecord(l.identity, {
+        kind: 'thread',
+        cid: setup.cid,
+        ts: Date.now(),
+        body: { title: `light ${i} #${n++}`, body: 'Riding on Sunday?' }
+      });
       l.write(record.id, record);
       written.push(record.id);
       next += go.writeEveryMs;

@@ -34,10 +34,12 @@ export class LightMember {
     const WS = NodeWebSocket as new (url: string) => Socket;
     this.#ws = new WS(url);
     this.#ws.binaryType = 'nodebuffer';
-    this.#ws.on('open', () => this.#send(AUTH, (e) => {
-      encoding.writeVarUint(e, 0); // token
-      encoding.writeVarString(e, '');
-    }));
+    this.#ws.on('open', () =>
+      this.#send(AUTH, (e) => {
+        encoding.writeVarUint(e, 0); // token
+        encoding.writeVarString(e, '');
+      })
+    );
     this.#ws.on('message', (data: Buffer) => this.#onMessage(new Uint8Array(data)));
     this.doc.on('update', (update: Uint8Array) =>
       this.#send(SYNC, (e) => {
@@ -64,9 +66,7 @@ export class LightMember {
     else if (type === STATELESS) {
       const message = readRelayMessage(decoding.readVarString(d));
       if (message?.t === 'hearth-challenge') {
-        void signChallenge(this.identity, this.room, message).then((proof) =>
-          this.#send(STATELESS, (e) => encoding.writeVarString(e, JSON.stringify(proof)))
-        );
+        void signChallenge(this.identity, this.room, message).then((proof) => this.#send(STATELESS, (e) => encoding.writeVarString(e, JSON.stringify(proof))));
       } else if (message?.member) this.member = true;
     }
   }

@@ -79,42 +79,52 @@ async function rawChannelMbS(a: Page, b: Page, mib: number): Promise<number> {
     w.__pc = new RTCPeerConnection();
     w.__ch = w.__pc.createDataChannel('raw', { ordered: true });
     await w.__pc.setLocalDescription(await w.__pc.createOffer());
-    await new Promise<void>((r) => (w.__pc.iceGatheringState === 'complete' ? r() : w.__pc.addEventListener('icegatheringstatechange', () => w.__pc.iceGatheringState === 'complete' && r())));
+    await new Promise<void>((r) =>
+      w.__pc.iceGatheringState === 'complete' ? r() : w.__pc.addEventListener('icegatheringstatechange', () => w.__pc.iceGatheringState === 'complete' && r())
+    );
     return w.__pc.localDescription!.toJSON();
   });
-  const answer = await b.evaluate(async ({ offer, total }) => {
-    const w = window as unknown as W;
-    w.__pc = new RTCPeerConnection();
-    w.__done = new Promise<number>((resolve) => {
-      w.__pc.addEventListener('datachannel', (e) => {
-        let got = 0;
-        let start = 0;
-        e.channel.binaryType = 'arraybuffer';
-        e.channel.onmessage = (m) => {
-          if (!start) start = performance.now();
-          got += (m.data as ArrayBuffer).byteLength;
-          if (got >= total) resolve(performance.now() - start);
-        };
+  const answer = await b.evaluate(
+    async ({ offer, total }) => {
+      const w = window as unknown as W;
+      w.__pc = new RTCPeerConnection();
+      w.__done = new Promise<number>((resolve) => {
+        w.__pc.addEventListener('datachannel', (e) => {
+          let got = 0;
+          let start = 0;
+          e.channel.binaryType = 'arraybuffer';
+          e.channel.onmessage = (m) => {
+            if (!start) start = performance.now();
+            got += (m.data as ArrayBuffer).byteLength;
+            if (got >= total) resolve(performance.now() - start);
+          };
+        });
       });
-    });
-    await w.__pc.setRemoteDescription(offer);
-    await w.__pc.setLocalDescription(await w.__pc.createAnswer());
-    await new Promise<void>((r) => (w.__pc.iceGatheringState === 'complete' ? r() : w.__pc.addEventListener('icegatheringstatechange', () => w.__pc.iceGatheringState === 'complete' && r())));
-    return w.__pc.localDescription!.toJSON();
-  }, { offer, total: mib * 1024 * 1024 });
-  await a.evaluate(async ({ answer, total }) => {
-    const w = window as unknown as W;
-    await w.__pc.setRemoteDescription(answer);
-    const ch = w.__ch!;
-    if (ch.readyState !== 'open') await new Promise((r) => ch.addEventListener('open', r, { once: true }));
-    // The app's pacing (sync/webrtc-chunking): 60 KiB frames, wait below 1 MiB once past 4 MiB buffered.
-    const frame = new Uint8Array(60 * 1024 + 9);
-    ch.bufferedAmountLowThreshold = 1024 * 1024;
-    for (let sent = 0; sent < total; sent += 60 * 1024) {
-      if (ch.bufferedAmount > 4 * 1024 * 1024) await new Promise((r) => ch.addEventListener('bufferedamountlow', r, { once: true }));
-      ch.send(frame.subarray(0, Math.min(frame.length, total - sent + 9)));
-    }
-  }, { answer, total: mib * 1024 * 1024 });
+      await w.__pc.setRemoteDescription(offer);
+      await w.__pc.setLocalDescription(await w.__pc.createAnswer());
+      await new Promise<void>((r) =>
+        w.__pc.iceGatheringState === 'complete' ? r() : w.__pc.addEventListener('icegatheringstatechange', () => w.__pc.iceGatheringState === 'complete' && r())
+      );
+      return w.__pc.localDescription!.toJSON();
+    },
+    { offer, total: mib * 1024 * 1024 }
+  );
+  await a.evaluate(
+    async ({ answer, total }) => {
+      const w = window as unknown as W;
+      await w.__pc.setRemoteDescription(answer);
+      const ch = w.__ch!;
+      if (ch.readyState !== 'open') await new Promise((r) => ch.addEventListener('open', r, { once: true }));
+      // The app's pacing (sync/webrtc-chunking): 60 KiB frames, wait below 1 MiB once past 4 MiB buffered.
+      const frame = new Uint8Array(60 * 1024 + 9);
+      ch.bufferedAmountLowThreshold = 1024 * 1024;
+      for (let sent = 0; sent < total; sent += 60 * 1024) {
+        if (ch.bufferedAmount > 4 * 1024 * 1024) await new Promise((r) => ch.addEventListener('bufferedamountlow', r, { once: true }));
+        ch.send(frame.subarray(0, Math.min(frame.length, total - sent + 9)));
+      }
+    },
+    { answer, total: mib * 1024 * 1024 }
+  );
   const ms = await b.evaluate(() => (window as unknown as W).__done!);
   await Promise.all([a, b].map((p) => p.evaluate(() => (window as unknown as W).__pc.close())));
   return mib / (ms / 1000);
@@ -187,9 +197,16 @@ export async function mediaFigures(o: MediaBenchOptions): Promise<void> {
       await a.page.getByLabel('Attach photos or files').setInputFiles({ name, mimeType: 'image/jpeg', buffer: jpeg });
       const sent = Date.now();
       await a.page.getByRole('button', { name: 'Send reply' }).click();
-      const shownOnA = a.page.getByTestId('attachment-image').nth(i).waitFor({ timeout: 60_000 }).then(() => onA.push(Date.now() - sent));
+      const shownOnA = a.page
+        .getByTestId('attachment-image')
+        .nth(i)
+        .waitFor({ timeout: 60_000 })
+        .then(() => onA.push(Date.now() - sent));
       try {
-        await b.page.waitForFunction((alt) => !!(window as unknown as { __painted: Record<string, number> }).__painted[alt], name, { timeout: 60_000, polling: 50 });
+        await b.page.waitForFunction((alt) => !!(window as unknown as { __painted: Record<string, number> }).__painted[alt], name, {
+          timeout: 60_000,
+          polling: 50
+        });
         const painted = await b.page.evaluate((alt) => (window as unknown as { __painted: Record<string, number> }).__painted[alt], name);
         latencies.push(painted - sent);
       } catch {
@@ -198,7 +215,9 @@ export async function mediaFigures(o: MediaBenchOptions): Promise<void> {
       await shownOnA;
     }
     const stored = (await chunkBytes(b.page)) - chunksBefore;
-    o.log(`media: ${latencies.length}/${PHOTOS} photos of ${(originalBytes / PHOTOS / 1024 / 1024).toFixed(1)} MB on average painted on B: ${latencies.map((x) => x.toFixed(0)).join(', ')} ms; shown on A (prepared and stored there) after ${median(onA).toFixed(0)} ms (median)`);
+    o.log(
+      `media: ${latencies.length}/${PHOTOS} photos of ${(originalBytes / PHOTOS / 1024 / 1024).toFixed(1)} MB on average painted on B: ${latencies.map((x) => x.toFixed(0)).join(', ')} ms; shown on A (prepared and stored there) after ${median(onA).toFixed(0)} ms (median)`
+    );
     if (latencies.length) o.emit('media.image_visible_on_peer_ms', median(latencies), 'ms', 'none');
     else o.fail('media.image_visible_on_peer_ms', 'ms', 'none', 'no photo painted on the peer');
     if (latencies.length === PHOTOS) o.emit('media.storage_kb_per_photo', stored / PHOTOS / 1024, 'kb', 'none');
@@ -223,7 +242,9 @@ export async function mediaFigures(o: MediaBenchOptions): Promise<void> {
     const seconds = (Date.now() - started) / 1000;
     const transfer = BIG_FILE_MIB / seconds;
     const raw = await rawChannelMbS(a.page, b.page, RAW_MIB);
-    o.log(`media: ${BIG_FILE_MIB} MiB in ${seconds.toFixed(1)} s (${transfer.toFixed(1)} MiB/s); a fresh data channel between the same pages: ${raw.toFixed(1)} MiB/s`);
+    o.log(
+      `media: ${BIG_FILE_MIB} MiB in ${seconds.toFixed(1)} s (${transfer.toFixed(1)} MiB/s); a fresh data channel between the same pages: ${raw.toFixed(1)} MiB/s`
+    );
     o.emit('media.transfer_mb_s', transfer, 'mb/s', 'none');
     o.emit('media.channel_raw_mb_s', raw, 'mb/s', 'none');
   } finally {

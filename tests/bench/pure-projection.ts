@@ -36,7 +36,10 @@ export function pureProjectionMs(file: string, runs = 5): { medianMs: number; th
  * Storage is left out on both sides, so this is the overhead's upper bound: in the page the
  * projection also writes IndexedDB, which the opening does not add to.
  */
-export async function projectionOverhead(file: string, runs = 3): Promise<{ plainMs: number; sealedMs: number; openMs: number; overheadPct: number; sealed: number }> {
+export async function projectionOverhead(
+  file: string,
+  runs = 3
+): Promise<{ plainMs: number; sealedMs: number; openMs: number; overheadPct: number; sealed: number }> {
   const parsed = parseCommunityFile(readFileSync(file, 'utf8'));
   if (!parsed.ok) throw new Error(`${file}: ${parsed.reason}`);
   const records = parsed.value.records;
@@ -52,7 +55,16 @@ export async function projectionOverhead(file: string, runs = 3): Promise<{ plai
     }
     const out = await sealContent({ cid: r.cid, author: r.author, ts: r.ts, prev: r.prev }, r.kind as SealableKind, r.body as never, key);
     if (!out.ok) throw new Error(`sealing ${r.id}: ${out.reason}`);
-    stored.push({ id: r.id, kind: 'sealed', cid: r.cid, author: r.author, ts: r.ts, ...(r.prev ? { prev: r.prev } : {}), body: out.value, sig: r.sig } as AnyRecord);
+    stored.push({
+      id: r.id,
+      kind: 'sealed',
+      cid: r.cid,
+      author: r.author,
+      ts: r.ts,
+      ...(r.prev ? { prev: r.prev } : {}),
+      body: out.value,
+      sig: r.sig
+    } as AnyRecord);
     sealed++;
   }
   const project = (list: AnyRecord[]) => {

@@ -55,7 +55,10 @@ export async function relayFigures(): Promise<void> {
   const [a, b] = await Promise.all([startRelayProcess({ redis: url, name: 'bench-a' }), startRelayProcess({ redis: url, name: 'bench-b' })]);
   const clients: MemberClient[] = [];
   const fleetProcs: ChildProcess[] = [];
-  for (const [name, relay] of [['A', a], ['B', b]] as const) {
+  for (const [name, relay] of [
+    ['A', a],
+    ['B', b]
+  ] as const) {
     relay.child.once('exit', (code, signal) => log(`relay ${name} exited (${code ?? signal}): ${relay.output().slice(-2000)}`));
   }
   try {
@@ -91,7 +94,12 @@ export async function relayFigures(): Promise<void> {
     clients.push(first);
     await first.proven();
     first.doc.transact(() => setup.forEach((r) => first.records.set(r.id, r)));
-    await waitFor('the community on the relay', () => first.link.unsynced, (n) => n === 0, 60_000);
+    await waitFor(
+      'the community on the relay',
+      () => first.link.unsynced,
+      (n) => n === 0,
+      60_000
+    );
     log(`community of ${setup.length} records on relay A`);
 
     // The full replicas (the app's RelayLink, alternating relays, each listing the other as its
@@ -108,7 +116,10 @@ export async function relayFigures(): Promise<void> {
     const rest = stored.slice(replicas.length);
     const fleets = Array.from({ length: FLEETS }, (_, f) => rest.filter((_, i) => i % FLEETS === f)).filter((part) => part.length);
     const children = fleets.map((part) => {
-      const child = fork(fileURLToPath(new URL('./light-fleet.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const child = fork(fileURLToPath(new URL('./light-fleet.ts', import.meta.url)), [], {
+        execArgv: ['--import', 'tsx'],
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc']
+      });
       fleetProcs.push(child);
       // The load generators stand in for a thousand devices elsewhere: on this machine they yield the
       // CPU to the relays and the measuring replicas, so the figures are the relays' and not the simulators'.
@@ -119,7 +130,9 @@ export async function relayFigures(): Promise<void> {
       return { child, messages, wait: (key: string) => waitFor(`a light fleet's ${key}`, () => messages.find((m) => key in m), Boolean, 300_000, 100) };
     });
     await Promise.all(children.map((c) => c.wait('ready')));
-    log(`${CLIENTS} members connected (${replicas.length} full replicas here, ${rest.length} light in ${children.length} processes) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    log(
+      `${CLIENTS} members connected (${replicas.length} full replicas here, ${rest.length} light in ${children.length} processes) in ${((Date.now() - t0) / 1000).toFixed(1)} s`
+    );
 
     const sentAt = new Map<string, { at: number; relay: 'a' | 'b' }>();
     const samples: number[] = [];
@@ -139,7 +152,9 @@ export async function relayFigures(): Promise<void> {
     const end = start + SECONDS * 1000;
     children.forEach((c) => c.child.send({ start, end, writeEveryMs: WRITE_EVERY_MS }));
     const progress = setInterval(() => {
-      log(`  ${((now() - start) / 1000).toFixed(0)} s: ${samples.length} timed arrivals, relays' RSS ${(rssMb(a.child.pid) + rssMb(b.child.pid)).toFixed(0)} MB`);
+      log(
+        `  ${((now() - start) / 1000).toFixed(0)} s: ${samples.length} timed arrivals, relays' RSS ${(rssMb(a.child.pid) + rssMb(b.child.pid)).toFixed(0)} MB`
+      );
     }, 10_000);
     // Each member writes every WRITE_EVERY_MS from a random offset: a steady cluster-wide rate.
     await Promise.all(
@@ -168,7 +183,9 @@ export async function relayFigures(): Promise<void> {
     log(`light members: ${acked} writes acknowledged, ${received} updates received (${(received / writingSeconds).toFixed(0)} per second)`);
     const rss = rssMb(a.child.pid) + rssMb(b.child.pid);
     samples.sort((x, y) => x - y);
-    log(`${written.length} threads in ${writingSeconds.toFixed(1)} s, ${samples.length} timed arrivals; relays' RSS ${rssBefore.toFixed(0)} MB before writing, ${rss.toFixed(0)} MB after`);
+    log(
+      `${written.length} threads in ${writingSeconds.toFixed(1)} s, ${samples.length} timed arrivals; relays' RSS ${rssBefore.toFixed(0)} MB before writing, ${rss.toFixed(0)} MB after`
+    );
     log(`fan-out: ${((written.length * CLIENTS) / writingSeconds).toFixed(0)} deliveries per second to members`);
     emit('relay.fanout_p50_ms', percentile(samples, 50), 'ms');
     emit('relay.fanout_p95_ms', percentile(samples, 95), 'ms');

@@ -104,7 +104,9 @@ async function ensureSearchDataset(log: (line: string) => void): Promise<{ file:
  */
 export function sampleQueries(records: AnyRecord[], count: number, seed = 'hearth-search-queries'): string[] {
   const rng = new Random(seed);
-  const texts = records.flatMap((r) => (r.kind === 'thread' ? [`${r.body.title} ${plainText(r.body.body)}`] : r.kind === 'reply' ? [plainText(r.body.body)] : []));
+  const texts = records.flatMap((r) =>
+    r.kind === 'thread' ? [`${r.body.title} ${plainText(r.body.body)}`] : r.kind === 'reply' ? [plainText(r.body.body)] : []
+  );
   const segmenter = new Intl.Segmenter('zh', { granularity: 'word' });
   const zhWords = CHINESE_POSTS.map((p) => [...segmenter.segment(p)].filter((s) => s.isWordLike && s.segment.length >= 2).map((s) => s.segment));
   const out = new Set<string>();
@@ -125,7 +127,6 @@ export function sampleQueries(records: AnyRecord[], count: number, seed = 'heart
   }
   return [...out];
 }
-
 
 const measures = (page: Page, name: string) => page.evaluate((n) => performance.getEntriesByName(n).map((e) => e.duration), name);
 
@@ -197,7 +198,11 @@ async function writeReply(page: Page, text: string, log?: (line: string) => void
   await page.locator('#reply-body').fill(text);
   const started = Date.now();
   await page.getByRole('button', { name: 'Send reply' }).click();
-  await page.getByTestId('post').filter({ hasText: text.slice(0, 20) }).first().waitFor({ timeout: 600_000 });
+  await page
+    .getByTestId('post')
+    .filter({ hasText: text.slice(0, 20) })
+    .first()
+    .waitFor({ timeout: 600_000 });
   log?.(`search: reply shown ${Date.now() - started} ms after "Send reply"`);
 }
 
@@ -212,10 +217,17 @@ async function writeThread(page: Page, cid: string, title: string, body: string)
 
 export async function searchFigures(o: SearchBenchOptions): Promise<void> {
   const { file, meta } = await ensureSearchDataset(o.log);
-  o.log(`search: ${meta.records} records, ${meta.threads} threads + ${meta.replies} replies = ${meta.threads + meta.replies} documents, ${meta.members} members`);
+  o.log(
+    `search: ${meta.records} records, ${meta.threads} threads + ${meta.replies} replies = ${meta.threads + meta.replies} documents, ${meta.members} members`
+  );
   const parsed = JSON.parse(readFileSync(file, 'utf8')) as { records: AnyRecord[] };
   const queries = sampleQueries(parsed.records, QUERIES);
-  o.log(`search: ${queries.length} queries, e.g. ${queries.slice(0, 8).map((q) => JSON.stringify(q)).join(', ')}`);
+  o.log(
+    `search: ${queries.length} queries, e.g. ${queries
+      .slice(0, 8)
+      .map((q) => JSON.stringify(q))
+      .join(', ')}`
+  );
 
   const server = spawn(process.execPath, ['scripts/serve.js', '--port', String(PORT), '--no-signaling'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   const profile = mkdtempSync(join(tmpdir(), 'hearth-bench-search-'));
@@ -277,8 +289,13 @@ export async function searchFigures(o: SearchBenchOptions): Promise<void> {
 
       const times: number[] = [];
       for (const q of queries) times.push(await runQuery(page, q));
-      const slowest = queries.map((q, i) => [q, times[i]] as const).sort((a, b) => b[1] - a[1]).slice(0, 5);
-      o.log(`search: ${times.length} queries, p50 ${percentile(times, 50).toFixed(1)} ms, p95 ${percentile(times, 95).toFixed(1)} ms (target < ${SEARCH_TARGETS.p95Ms}), slowest ${slowest.map(([q, t]) => `"${q}" ${t.toFixed(0)}`).join(', ')}`);
+      const slowest = queries
+        .map((q, i) => [q, times[i]] as const)
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 5);
+      o.log(
+        `search: ${times.length} queries, p50 ${percentile(times, 50).toFixed(1)} ms, p95 ${percentile(times, 95).toFixed(1)} ms (target < ${SEARCH_TARGETS.p95Ms}), slowest ${slowest.map(([q, t]) => `"${q}" ${t.toFixed(0)}`).join(', ')}`
+      );
 
       // The index as stored: the snapshot and the journal rows of the new posts not yet in it.
       const stored = await indexBytes(page, cid);

@@ -54,7 +54,11 @@ async function withDexie(page: Page): Promise<void> {
 export async function giveRoomSecret(page: Page, cid: string): Promise<{ added: boolean; secret: string }> {
   await withDexie(page);
   return page.evaluate(async (cid) => {
-    type Db = { open(): Promise<unknown>; close(): void; table(n: string): { get(k: string): Promise<Record<string, unknown> | undefined>; update(k: string, c: object): Promise<number> } };
+    type Db = {
+      open(): Promise<unknown>;
+      close(): void;
+      table(n: string): { get(k: string): Promise<Record<string, unknown> | undefined>; update(k: string, c: object): Promise<number> };
+    };
     const db = new (window as unknown as { Dexie: new (n: string) => Db }).Dexie('hearth');
     await db.open();
     try {
@@ -63,7 +67,10 @@ export async function giveRoomSecret(page: Page, cid: string): Promise<{ added: 
       if (typeof row.secret === 'string' && row.secret) return { added: false, secret: row.secret };
       const config = (await (await fetch('/hearth-config.json', { cache: 'no-store' })).json()) as { signaling: string[]; relay: string | null };
       const bytes = crypto.getRandomValues(new Uint8Array(32));
-      const secret = btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+      const secret = btoa(String.fromCharCode(...bytes))
+        .replace(/\+/g, '-')
+        .replace(/\//g, '_')
+        .replace(/=+$/, '');
       await db.table('communities').update(cid, { secret, signaling: config.signaling, relay: row.relay ?? config.relay });
       return { added: true, secret };
     } finally {
@@ -76,7 +83,11 @@ export async function giveRoomSecret(page: Page, cid: string): Promise<{ added: 
 export async function recordCount(page: Page, cid: string): Promise<number> {
   await withDexie(page);
   return page.evaluate(async (cid) => {
-    type Db = { open(): Promise<unknown>; close(): void; table(n: string): { get(k: string): Promise<unknown>; where(i: string): { equals(v: string): { count(): Promise<number> } } } };
+    type Db = {
+      open(): Promise<unknown>;
+      close(): void;
+      table(n: string): { get(k: string): Promise<unknown>; where(i: string): { equals(v: string): { count(): Promise<number> } } };
+    };
     const db = new (window as unknown as { Dexie: new (n: string) => Db }).Dexie('hearth');
     await db.open();
     const n = (await db.table('records').where('cid').equals(cid).count()) + ((await db.table('records').get(cid)) ? 1 : 0);
@@ -107,7 +118,14 @@ export async function makeInviteLink(page: Page, cid: string, label: string): Pr
   await create.click();
   const link = page.getByRole('textbox', { name: 'Invite link' });
   await link.waitFor();
-  await page.waitForFunction(() => /\/join#/.test((document.querySelector('input[aria-label="Invite link"], textarea[aria-label="Invite link"]') as HTMLInputElement | null)?.value ?? ''), null, { timeout: 30_000 }).catch(() => {});
+  await page
+    .waitForFunction(
+      () =>
+        /\/join#/.test((document.querySelector('input[aria-label="Invite link"], textarea[aria-label="Invite link"]') as HTMLInputElement | null)?.value ?? ''),
+      null,
+      { timeout: 30_000 }
+    )
+    .catch(() => {});
   const url = await link.inputValue();
   if (!/\/join#/.test(url)) throw new Error('the members page did not show an invite link');
   return url;
@@ -134,9 +152,13 @@ export async function joinUntilThreads(page: Page, link: string, threads: number
   await page.evaluate((threads) => {
     const w = window as unknown as { __benchJoinAt?: number; __benchThreadsAt?: number };
     const now = () => performance.timeOrigin + performance.now();
-    document.addEventListener('click', (e) => {
-      if ((e.target as Element | null)?.closest?.('button')?.textContent?.includes('Join community')) w.__benchJoinAt ??= now();
-    }, true);
+    document.addEventListener(
+      'click',
+      (e) => {
+        if ((e.target as Element | null)?.closest?.('button')?.textContent?.includes('Join community')) w.__benchJoinAt ??= now();
+      },
+      true
+    );
     const check = () => {
       const m = document.querySelector('section.hero p.muted')?.textContent?.match(/([\d,.\s\u00a0]+)\s*threads/);
       if (w.__benchJoinAt !== undefined && m && Number(m[1].replace(/\D/g, '')) >= threads) {
@@ -150,7 +172,10 @@ export async function joinUntilThreads(page: Page, link: string, threads: number
   await button.click();
   const shown = await page
     .waitForFunction(() => (window as unknown as { __benchThreadsAt?: number }).__benchThreadsAt !== undefined, null, { timeout, polling: 100 })
-    .then(() => true, () => false);
+    .then(
+      () => true,
+      () => false
+    );
   if (!shown) return null;
   return page.evaluate(() => {
     const w = window as unknown as { __benchJoinAt: number; __benchThreadsAt: number };
@@ -188,10 +213,14 @@ export async function replyLatencies(a: Page, b: Page, path: string, count: numb
   await a.evaluate((pattern) => {
     const w = window as unknown as { __benchSent: Record<string, number> };
     w.__benchSent = {};
-    document.addEventListener('submit', () => {
-      const m = (document.querySelector('#reply-body') as HTMLTextAreaElement | null)?.value.match(new RegExp(pattern));
-      if (m) w.__benchSent[m[0]] ??= performance.timeOrigin + performance.now();
-    }, true);
+    document.addEventListener(
+      'submit',
+      () => {
+        const m = (document.querySelector('#reply-body') as HTMLTextAreaElement | null)?.value.match(new RegExp(pattern));
+        if (m) w.__benchSent[m[0]] ??= performance.timeOrigin + performance.now();
+      },
+      true
+    );
   }, pattern);
   await b.evaluate((pattern) => {
     const w = window as unknown as { __benchSeen: Record<string, number> };
@@ -217,8 +246,14 @@ export async function replyLatencies(a: Page, b: Page, path: string, count: numb
     await composer.fill(`${texts[i % texts.length]}\n\n${token}`);
     await send.click();
     const seen = await b
-      .waitForFunction((t) => (window as unknown as { __benchSeen: Record<string, number> }).__benchSeen[t] !== undefined, token, { timeout: 15_000, polling: 10 })
-      .then(() => true, () => false);
+      .waitForFunction((t) => (window as unknown as { __benchSeen: Record<string, number> }).__benchSeen[t] !== undefined, token, {
+        timeout: 15_000,
+        polling: 10
+      })
+      .then(
+        () => true,
+        () => false
+      );
     if (!seen) lost++;
     // The composer clears once the reply is stored; writing before that would lose the next text.
     await a.waitForFunction(() => (document.querySelector('#reply-body') as HTMLTextAreaElement | null)?.value === '', null, { timeout: 15_000 });
@@ -260,7 +295,10 @@ export async function watchForRecords(page: Page, cid: string, target: number): 
   await withDexie(page);
   await page.evaluate(
     async ({ cid, target }) => {
-      type Db = { open(): Promise<unknown>; table(n: string): { get(k: string): Promise<unknown>; where(i: string): { equals(v: string): { count(): Promise<number> } } } };
+      type Db = {
+        open(): Promise<unknown>;
+        table(n: string): { get(k: string): Promise<unknown>; where(i: string): { equals(v: string): { count(): Promise<number> } } };
+      };
       const w = window as unknown as { __benchOnlineAt?: number; __benchAllAt?: number; __benchCount?: number };
       const now = () => performance.timeOrigin + performance.now();
       addEventListener('online', () => (w.__benchOnlineAt ??= now()), { once: true });
@@ -306,7 +344,14 @@ export async function createCommunity(page: Page, name: string, description: str
 export async function storedRecords(page: Page, cid: string): Promise<AnyRecord[]> {
   await withDexie(page);
   return page.evaluate(async (cid) => {
-    type Db = { open(): Promise<unknown>; close(): void; table(n: string): { get(k: string): Promise<Record<string, unknown> | undefined>; where(i: string): { equals(v: string): { toArray(): Promise<Record<string, unknown>[]> } } } };
+    type Db = {
+      open(): Promise<unknown>;
+      close(): void;
+      table(n: string): {
+        get(k: string): Promise<Record<string, unknown> | undefined>;
+        where(i: string): { equals(v: string): { toArray(): Promise<Record<string, unknown>[]> } };
+      };
+    };
     const db = new (window as unknown as { Dexie: new (n: string) => Db }).Dexie('hearth');
     await db.open();
     const genesis = await db.table('records').get(cid);

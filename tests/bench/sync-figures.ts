@@ -118,8 +118,13 @@ export async function initialRealData(o: SyncBenchOptions): Promise<void> {
     b = await newcomer(o, 'member-b', 'Bench B');
     const ms = await joinUntilThreads(b.page, link, meta.threads, INITIAL_SYNC_TIMEOUT_MS);
     const [countA, countB, shown] = await Promise.all([recordCount(a.page, cid), recordCount(b.page, cid), shownThreadCount(b.page)]);
-    o.log(`  records: creator ${countA}, newcomer ${countB} (its own join and profile included); newcomer's feed shows ${shown} of ${meta.threads} threads; newcomer: ${await peerStatus(b.page)}`);
-    for (const [who, d] of [['creator', a], ['newcomer', b]] as const) {
+    o.log(
+      `  records: creator ${countA}, newcomer ${countB} (its own join and profile included); newcomer's feed shows ${shown} of ${meta.threads} threads; newcomer: ${await peerStatus(b.page)}`
+    );
+    for (const [who, d] of [
+      ['creator', a],
+      ['newcomer', b]
+    ] as const) {
       const health = await healthNotice(d.page);
       if (health) o.log(`  ${who}'s health panel: ${health}`);
     }
@@ -155,7 +160,12 @@ export async function latencyAndMerge(o: SyncBenchOptions): Promise<void> {
     await openFeed(a.page, cid);
     b = await newcomer(o, 'member-b', 'Bench B');
     const joinMs = await joinUntilThreads(b.page, link, 0, INITIAL_SYNC_TIMEOUT_MS);
-    await waitFor('the members to see each other', () => Promise.all([recordCount(a.page, cid), recordCount(b!.page, cid)]), ([x, y]) => x === y && x >= 5, 30_000);
+    await waitFor(
+      'the members to see each other',
+      () => Promise.all([recordCount(a.page, cid), recordCount(b!.page, cid)]),
+      ([x, y]) => x === y && x >= 5,
+      30_000
+    );
     o.log(`latency: community made through the UI, newcomer joined in ${joinMs?.toFixed(0)} ms; ${await peerStatus(b.page)}`);
 
     // Latency: A replies in a new thread, B has the thread open.
@@ -199,7 +209,9 @@ export async function latencyAndMerge(o: SyncBenchOptions): Promise<void> {
       const importedA = await importWhileOffline(a.page, cid, fileA);
       const importedB = await importWhileOffline(b.page, cid, fileB);
       const target = base + importedA.imported + importedB.imported;
-      o.log(`merge: ${base} records each; offline, A imported ${importedA.imported} and B ${importedB.imported} of their own (${importedA.rejected + importedB.rejected} rejected); union ${target}`);
+      o.log(
+        `merge: ${base} records each; offline, A imported ${importedA.imported} and B ${importedB.imported} of their own (${importedA.rejected + importedB.rejected} rejected); union ${target}`
+      );
       await Promise.all([watchForRecords(a.page, cid, target), watchForRecords(b.page, cid, target)]);
       await Promise.all([a.context.setOffline(false), b.context.setOffline(false)]);
       const times = await waitFor(
@@ -210,11 +222,15 @@ export async function latencyAndMerge(o: SyncBenchOptions): Promise<void> {
       ).catch(() => null);
       const after = await Promise.all([mergeTimes(a.page), mergeTimes(b.page)]);
       const threads = await Promise.all([shownThreadCount(a.page), shownThreadCount(b.page)]);
-      o.log(`  after: A holds ${after[0].count}, B ${after[1].count} of ${target} records; feeds show ${threads.join(' and ')} threads; A: ${await peerStatus(a.page)}; B: ${await peerStatus(b.page)}`);
+      o.log(
+        `  after: A holds ${after[0].count}, B ${after[1].count} of ${target} records; feeds show ${threads.join(' and ')} threads; A: ${await peerStatus(a.page)}; B: ${await peerStatus(b.page)}`
+      );
       if (times) {
         const online = Math.min(...times.map((t) => t.onlineAt ?? Infinity));
         const ms = Math.max(...times.map((t) => t.allAt!)) - online;
-        o.log(`merge: both hold the union ${ms.toFixed(0)} ms after going online (A ${(times[0].allAt! - online).toFixed(0)} ms, B ${(times[1].allAt! - online).toFixed(0)} ms)`);
+        o.log(
+          `merge: both hold the union ${ms.toFixed(0)} ms after going online (A ${(times[0].allAt! - online).toFixed(0)} ms, B ${(times[1].allAt! - online).toFixed(0)} ms)`
+        );
         o.emit('sync.merge_1000x2_ms', ms, 'ms', DATA);
       } else {
         const reason =
@@ -244,7 +260,12 @@ async function missingOnRelay(url: string, room: string, ids: readonly string[],
   try {
     const map = doc.getMap('records');
     const missing = () => ids.filter((id) => !map.has(id));
-    return await waitFor('the relay to hold the community', async () => missing(), (m) => m.length === 0, timeoutMs).catch(() => missing());
+    return await waitFor(
+      'the relay to hold the community',
+      async () => missing(),
+      (m) => m.length === 0,
+      timeoutMs
+    ).catch(() => missing());
   } finally {
     provider.destroy();
     doc.destroy();
@@ -272,7 +293,12 @@ export async function relayFigure(o: SyncBenchOptions): Promise<void> {
       await openFeed(a.page, cid);
       await a.page.getByText('Relay connected').waitFor({ timeout: 30_000 });
       const held = await storedRecords(a.page, cid);
-      const missing = await missingOnRelay(url, await relayRoom(cid, secret), held.map((r) => r.id), 30_000);
+      const missing = await missingOnRelay(
+        url,
+        await relayRoom(cid, secret),
+        held.map((r) => r.id),
+        30_000
+      );
       o.log(`relay: holds ${held.length - missing.length} of the creator's ${held.length} records; closing the creator's device`);
       for (const r of held.filter((r) => missing.includes(r.id))) {
         o.log(`  warning: not on the relay: ${r.kind} ${r.id} by ${r.author.slice(0, 8)} at ${new Date(r.ts).toISOString()}`);
@@ -313,5 +339,7 @@ export async function syncFigures(o: SyncBenchOptions): Promise<void> {
   await phase(`a newcomer joins ${o.dataset.meta.name} (${o.dataset.meta.records} records) over WebRTC`, initialRealData);
   await phase(`latency of ${LATENCY_WRITES} replies and merge of ${MERGE_OPS} offline operations per member, two members over WebRTC`, latencyAndMerge);
   await phase('a newcomer joins the real community through the relay alone', relayFigure);
-  o.log(`sync: targets p50 < ${SYNC_TARGETS.latencyP50Ms} ms, initial sync of the real data < ${SYNC_TARGETS.initialRealDataMs} ms; done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  o.log(
+    `sync: targets p50 < ${SYNC_TARGETS.latencyP50Ms} ms, initial sync of the real data < ${SYNC_TARGETS.initialRealDataMs} ms; done in ${((Date.now() - started) / 1000).toFixed(0)} s`
+  );
 }

@@ -12,7 +12,13 @@ async function violations(page: Page, where: string): Promise<string[]> {
   const result = await new AxeBuilder({ page }).withTags(TAGS).analyze();
   // An empty page would pass too: the run must have checked the page's content.
   expect(result.passes.length, `${where}: rules that ran and passed`).toBeGreaterThan(20);
-  return result.violations.map((v) => `${where}: ${v.id} (${v.impact}) ×${v.nodes.length} — ${v.nodes.slice(0, 3).map((n) => `${n.target.join(' ')}: ${n.failureSummary?.split('\n')[1]?.trim() ?? ''}`).join(' | ')}`);
+  return result.violations.map(
+    (v) =>
+      `${where}: ${v.id} (${v.impact}) ×${v.nodes.length} — ${v.nodes
+        .slice(0, 3)
+        .map((n) => `${n.target.join(' ')}: ${n.failureSummary?.split('\n')[1]?.trim() ?? ''}`)
+        .join(' | ')}`
+  );
 }
 
 /** Opens a page and waits until it has rendered its heading and settled. */
@@ -22,33 +28,34 @@ async function open(page: Page, path: string) {
   await page.waitForTimeout(250);
 }
 
-test.describe.serial('every page has zero axe violations', () => {
-  let device: { context: BrowserContext; page: Page };
-  let showcase: Showcase;
+test.describe
+  .serial('every page has zero axe violations', () => {
+    let device: { context: BrowserContext; page: Page };
+    let showcase: Showcase;
 
-  test.beforeAll(async ({ browser, baseURL }) => {
-    device = await openDevice(browser, baseURL!);
-    showcase = await seedShowcase(device.page);
-  });
-  test.afterAll(async () => device?.context.close());
+    test.beforeAll(async ({ browser, baseURL }) => {
+      device = await openDevice(browser, baseURL!);
+      showcase = await seedShowcase(device.page);
+    });
+    test.afterAll(async () => device?.context.close());
 
-  for (const lang of ['en', 'zh-CN'] as const) {
-    for (const scheme of ['light', 'dark'] as const) {
-      test(`every page in ${lang}, ${scheme} theme, has no accessibility violations`, async () => {
-        test.setTimeout(240_000);
-        const { page } = device;
-        await page.emulateMedia({ colorScheme: scheme });
-        await useLanguage(page, lang);
-        const found: string[] = [];
-        for (const path of showcasePages(showcase)) {
-          await open(page, path);
-          found.push(...(await violations(page, path)));
-        }
-        expect(found).toEqual([]);
-      });
+    for (const lang of ['en', 'zh-CN'] as const) {
+      for (const scheme of ['light', 'dark'] as const) {
+        test(`every page in ${lang}, ${scheme} theme, has no accessibility violations`, async () => {
+          test.setTimeout(240_000);
+          const { page } = device;
+          await page.emulateMedia({ colorScheme: scheme });
+          await useLanguage(page, lang);
+          const found: string[] = [];
+          for (const path of showcasePages(showcase)) {
+            await open(page, path);
+            found.push(...(await violations(page, path)));
+          }
+          expect(found).toEqual([]);
+        });
+      }
     }
-  }
-});
+  });
 
 test('onboarding and the join page have no accessibility violations in either language or theme', async ({ browser, baseURL }) => {
   const creator = await openDevice(browser, baseURL!);

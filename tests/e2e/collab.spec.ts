@@ -66,7 +66,10 @@ test('a member answers a private survey: the creator sees the results and the CS
     await bob.page.goto(`/c/${cid}/surveys`);
     await bob.page.getByRole('link', { name: /Ride feedback/ }).click({ timeout: 20_000 });
     await bob.page.getByRole('radio', { name: 'Sunday' }).check();
-    await bob.page.getByRole('group', { name: /How happy/ }).getByRole('radio', { name: '4' }).check();
+    await bob.page
+      .getByRole('group', { name: /How happy/ })
+      .getByRole('radio', { name: '4' })
+      .check();
     await bob.page.getByLabel(/What should change/).fill('Longer Sunday loops');
     await bob.page.getByRole('button', { name: 'Send answers' }).click();
     await expect(bob.page.getByTestId('survey-sent')).toContainText('Only Alice can read them');
@@ -119,7 +122,10 @@ async function typeAtEnd(page: Page, text: string) {
   await page.keyboard.type(text, { delay: 15 });
 }
 
-test('two members co-edit a note live and offline and converge; a member without rights reads only and a forged edit is not applied', async ({ browser, baseURL }) => {
+test('two members co-edit a note live and offline and converge; a member without rights reads only and a forged edit is not applied', async ({
+  browser,
+  baseURL
+}) => {
   const alice = await device(browser, baseURL!);
   const bob = await device(browser, baseURL!);
   try {

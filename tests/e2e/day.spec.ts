@@ -8,7 +8,24 @@ import { en } from '../../src/lib/i18n/en';
 const KEYS = Object.keys(en);
 import { createCommunity, createIdentity, makeInvite, sendReply, startThread, watchConsole } from './journeys';
 
-const PAGES = ['', '/new', '/qa', '/polls', '/challenges', '/notes', '/surveys', '/for-you', '/search', '/members', '/me', '/inbox', '/events', '/people', '/featured', '/series'];
+const PAGES = [
+  '',
+  '/new',
+  '/qa',
+  '/polls',
+  '/challenges',
+  '/notes',
+  '/surveys',
+  '/for-you',
+  '/search',
+  '/members',
+  '/me',
+  '/inbox',
+  '/events',
+  '/people',
+  '/featured',
+  '/series'
+];
 const STAFF_PAGES = ['/manage', '/insights', '/automation', '/review', '/audit'];
 
 /** Opens each page of the community and waits for it to settle; the page must not scroll sideways. */
@@ -21,7 +38,10 @@ async function visitAll(page: Page, home: string, paths: string[]) {
     expect(overflow, `${path || '/'} scrolls sideways`).toBeLessThanOrEqual(0);
     // A message key on screen means a string that never went through the dictionaries.
     const text = await page.locator('body').innerText();
-    expect(KEYS.filter((k) => text.includes(k)), `${path || '/'} shows raw message keys`).toEqual([]);
+    expect(
+      KEYS.filter((k) => text.includes(k)),
+      `${path || '/'} shows raw message keys`
+    ).toEqual([]);
   }
 }
 

@@ -31,7 +31,7 @@ test('a device killed 50 times while writing and syncing keeps every write it sh
     await bob.page.getByRole('link', { name: /Written through crashes/ }).click();
 
     let seed = 20261201;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const shown: string[] = [];
     let page = alice.page;
     await page.goto(thread);

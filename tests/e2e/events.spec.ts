@@ -6,7 +6,10 @@ import { expect, test } from '@playwright/test';
 import ICAL from 'ical.js';
 import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice } from './journeys';
 
-test('an event fills to capacity and the next answer is waitlisted; a place added or freed moves the member up; they add it to a calendar, are reminded and check in', async ({ browser, baseURL }) => {
+test('an event fills to capacity and the next answer is waitlisted; a place added or freed moves the member up; they add it to a calendar, are reminded and check in', async ({
+  browser,
+  baseURL
+}) => {
   test.setTimeout(150_000);
   const alice = await openDevice(browser, baseURL!);
   const bob = await openDevice(browser, baseURL!);

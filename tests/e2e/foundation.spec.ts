@@ -9,7 +9,7 @@ const HOSTILE = [
   'Hello **riders**.',
   '<script>window.__pwned = "script"</script>',
   '<img src="x" onerror="window.__pwned = \'onerror\'">',
-  '[harmless link](javascript:window.__pwned=\'js-link\')',
+  "[harmless link](javascript:window.__pwned='js-link')",
   '<a href="javascript:alert(1)">js anchor</a>',
   '<svg><script>window.__pwned = "svg-script"</script></svg>',
   '<svg onload="window.__pwned = \'svg-onload\'"><circle r="5"/></svg>',
@@ -35,8 +35,14 @@ test('a creator discusses with hostile Markdown inert, and it all survives reloa
     const op = page.getByTestId('post').first();
     await expect(op.getByText('Hello riders.')).toBeVisible();
     await expect(op.locator('strong', { hasText: 'riders' })).toBeVisible();
-    await op.getByText('harmless link').click({ noWaitAfter: true }).catch(() => {});
-    await op.getByText('js anchor').click({ noWaitAfter: true }).catch(() => {});
+    await op
+      .getByText('harmless link')
+      .click({ noWaitAfter: true })
+      .catch(() => {});
+    await op
+      .getByText('js anchor')
+      .click({ noWaitAfter: true })
+      .catch(() => {});
     await page.waitForTimeout(300);
     expect(await page.evaluate(() => (window as unknown as { __pwned?: string }).__pwned)).toBeUndefined();
     expect(dialogs).toEqual([]);
@@ -168,12 +174,20 @@ test('a creator pins a thread, quote-replies, mentions a member and deletes post
     await expect(rows.first()).toContainText('Newer thread');
     await page.getByRole('link', { name: /Older thread/ }).click();
     await page.getByTestId('post').first().getByText('Moderate', { exact: true }).click();
-    await page.getByTestId('post').first().getByRole('button', { name: /Pin thread/ }).click();
+    await page
+      .getByTestId('post')
+      .first()
+      .getByRole('button', { name: /Pin thread/ })
+      .click();
     await expect(page.getByText('Pinned')).toBeVisible();
     await page.getByRole('link', { name: /Pin Club/ }).click();
     await expect(rows.first()).toContainText('Older thread');
     await page.getByRole('link', { name: /Newer thread/ }).click();
-    await page.getByTestId('post').first().getByRole('button', { name: /Delete/ }).click();
+    await page
+      .getByTestId('post')
+      .first()
+      .getByRole('button', { name: /Delete/ })
+      .click();
     await expect(page.getByRole('alert')).toHaveText('This thread does not exist or was deleted.');
     await page.getByRole('link', { name: /Pin Club/ }).click();
     await expect(rows).toHaveCount(1);
@@ -205,7 +219,7 @@ test('on a 360 px phone in Chinese, nothing overflows and every control has an a
       page.evaluate(() => {
         const unnamed: string[] = [];
         for (const el of document.querySelectorAll<HTMLElement>('button, a[href], input:not([type=hidden]), textarea, select')) {
-          if (el.closest('[hidden]') || el.getClientRects().length === 0 && !(el instanceof HTMLInputElement && el.type === 'file')) continue;
+          if (el.closest('[hidden]') || (el.getClientRects().length === 0 && !(el instanceof HTMLInputElement && el.type === 'file'))) continue;
           const labelled = el.id && document.querySelector(`label[for="${el.id}"]`)?.textContent?.trim();
           const name = el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || labelled || el.textContent?.trim() || el.getAttribute('title');
           if (!name) unnamed.push(el.outerHTML.slice(0, 80));

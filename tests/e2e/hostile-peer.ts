@@ -146,7 +146,10 @@ export async function hostilePeer(link: string, opts: { log?: (line: string) => 
   const peers = () => [provider, ...rooms.values()].reduce((n, p) => n + (p.room?.webrtcConns.size ?? 0), 0);
   const joinRoom = (room: MeshRoom) => {
     if (rooms.has(room.room)) return;
-    rooms.set(room.room, new WebrtcProvider(room.room, doc, { signaling: invite.signaling, password: room.password, peerOpts: { wrtc, config: { iceServers: [] } } }));
+    rooms.set(
+      room.room,
+      new WebrtcProvider(room.room, doc, { signaling: invite.signaling, password: room.password, peerOpts: { wrtc, config: { iceServers: [] } } })
+    );
   };
   /** The newest `all` epoch whose key `identity` can open from the records this peer holds, as a mesh room. */
   const meshFor = async (identity: Identity): Promise<MeshRoom | null> => {
@@ -274,7 +277,12 @@ function forgedProof(cid: string, invite: string, member: string): string {
 }
 
 /** `count` valid threads by `identity`, sealed in parallel batches (20,000 take a few seconds in Node). */
-export async function sealThreads(peer: HostilePeer, identity: Identity, count: number, opts: { ts?: number; title?: (i: number) => string } = {}): Promise<AnyRecord[]> {
+export async function sealThreads(
+  peer: HostilePeer,
+  identity: Identity,
+  count: number,
+  opts: { ts?: number; title?: (i: number) => string } = {}
+): Promise<AnyRecord[]> {
   const ts = opts.ts ?? Date.now();
   const title = opts.title ?? ((i: number) => `Flood ${i}`);
   const out: AnyRecord[] = [];

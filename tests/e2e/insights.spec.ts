@@ -94,7 +94,12 @@ test('the creator sees insights and For you computed off the main thread, and ca
     await expect(page.getByRole('heading', { name: `Related to “${title.trim()}”` })).toBeVisible();
     // The opened thread is now seen (never recommended again) and explains what comes next.
     await expect(forYou.getByTestId('recommendation').getByRole('link', { name: title.trim(), exact: true })).toHaveCount(0);
-    await expect(forYou.getByTestId('recommendation').filter({ hasText: new RegExp(`(Similar to|took part in) “${title.trim().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}”`) }).first()).toBeVisible();
+    await expect(
+      forYou
+        .getByTestId('recommendation')
+        .filter({ hasText: new RegExp(`(Similar to|took part in) “${title.trim().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}”`) })
+        .first()
+    ).toBeVisible();
   } finally {
     await device.close();
   }

@@ -2,7 +2,6 @@
 import { expect, test } from '@playwright/test';
 import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice } from './journeys';
 
-
 test('members ask, answer and accept; vote and change a vote; check in on two days', async ({ browser, baseURL }) => {
   const alice = await openDevice(browser, baseURL!);
   const bob = await openDevice(browser, baseURL!);

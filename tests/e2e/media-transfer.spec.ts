@@ -53,7 +53,10 @@ test('a 20 MB file reaches the other device with progress shown, byte for byte',
     const progress = await bob.page.evaluate(() => (window as unknown as { __progress: number[] }).__progress);
     expect(received.length).toBe(big.length);
     expect(sha(received), 'the file Bob received is the file Alice attached').toBe(sha(big));
-    expect(progress.some((p) => p > 0 && p < 1), `progress between 0 and 1 (saw ${progress.length} values)`).toBe(true);
+    expect(
+      progress.some((p) => p > 0 && p < 1),
+      `progress between 0 and 1 (saw ${progress.length} values)`
+    ).toBe(true);
     expect([...progress].sort((a, b) => a - b)).toEqual(progress);
     test.info().annotations.push({ type: 'transfer', description: `20 MiB in ${seconds.toFixed(1)} s (${(20 / seconds).toFixed(1)} MiB/s)` });
   } finally {
@@ -61,7 +64,10 @@ test('a 20 MB file reaches the other device with progress shown, byte for byte',
   }
 });
 
-test('a peer serving tampered chunks is refused and the file completes from another; offline, the photo seen earlier still shows', async ({ browser, baseURL }) => {
+test('a peer serving tampered chunks is refused and the file completes from another; offline, the photo seen earlier still shows', async ({
+  browser,
+  baseURL
+}) => {
   test.setTimeout(180_000);
   const alice = await openDevice(browser, baseURL!);
   const carol = await openDevice(browser, baseURL!);
@@ -105,7 +111,10 @@ test('a peer serving tampered chunks is refused and the file completes from anot
     await createCommunity(alice.page, 'Darkroom');
     const cid = new URL(alice.page.url()).pathname.split('/')[2];
     const link = await makeInvite(alice.page, { label: 'all' });
-    for (const [page, name] of [[carol.page, 'Carol'], [bob, 'Bob']] as const) {
+    for (const [page, name] of [
+      [carol.page, 'Carol'],
+      [bob, 'Bob']
+    ] as const) {
       await createIdentity(page, name);
       await joinFromLink(page, link, 'Darkroom');
     }
@@ -162,10 +171,13 @@ test('a peer serving tampered chunks is refused and the file completes from anot
     await bobDevice.context.setOffline(true);
     await bob.reload();
     await expect(bob.getByTestId('attachment-image')).toHaveAttribute('data-state', 'ready', { timeout: 30_000 });
-    const shown = await bob.getByTestId('attachment-image').locator('img').evaluate(async (img: HTMLImageElement) => {
-      await img.decode();
-      return { src: img.src.slice(0, 5), width: img.naturalWidth };
-    });
+    const shown = await bob
+      .getByTestId('attachment-image')
+      .locator('img')
+      .evaluate(async (img: HTMLImageElement) => {
+        await img.decode();
+        return { src: img.src.slice(0, 5), width: img.naturalWidth };
+      });
     expect(shown).toEqual({ src: 'blob:', width: 800 });
   } finally {
     await bobDevice.context.setOffline(false).catch(() => {});

@@ -51,7 +51,9 @@ test('a photo and a file reach another member’s device: the photo scaled and s
     await alice.page.goto(`/c/${cid}/new`);
     await alice.page.getByLabel('Title', { exact: true }).fill('Ride photos');
     await alice.page.getByLabel(/Write in Markdown/).fill('From Sunday’s ride.');
-    await alice.page.getByLabel('Attach photos or files').setInputFiles({ name: 'huge.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(2 * 1024 * 1024, 1) });
+    await alice.page
+      .getByLabel('Attach photos or files')
+      .setInputFiles({ name: 'huge.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(2 * 1024 * 1024, 1) });
     await alice.page.getByRole('button', { name: 'Post thread' }).click();
     await expect(alice.page.getByRole('alert')).toContainText('larger than this community allows (1 MB)');
     await expect(alice.page.getByLabel(/Write in Markdown/)).toHaveValue('From Sunday’s ride.');
@@ -73,7 +75,12 @@ test('a photo and a file reach another member’s device: the photo scaled and s
     const shown = await image.locator('img').evaluate(async (img: HTMLImageElement) => {
       const bytes = new Uint8Array(await (await fetch(img.src)).arrayBuffer());
       await img.decode();
-      return { head: String.fromCharCode(...bytes.subarray(0, 12)), text: new TextDecoder('latin1').decode(bytes), width: img.naturalWidth, height: img.naturalHeight };
+      return {
+        head: String.fromCharCode(...bytes.subarray(0, 12)),
+        text: new TextDecoder('latin1').decode(bytes),
+        width: img.naturalWidth,
+        height: img.naturalHeight
+      };
     });
     expect(shown.head.slice(0, 4) + shown.head.slice(8), 'a WebP made on Alice’s device').toBe('RIFFWEBP');
     expect(shown.text.includes(marker), 'the GPS marker in the bytes Bob received').toBe(false);
@@ -106,7 +113,10 @@ test('a photo and a file reach another member’s device: the photo scaled and s
   }
 });
 
-test('the creator features a thread and orders lessons into a series; a member follows it part by part and finds people by points', async ({ browser, baseURL }) => {
+test('the creator features a thread and orders lessons into a series; a member follows it part by part and finds people by points', async ({
+  browser,
+  baseURL
+}) => {
   test.setTimeout(150_000);
   const alice = await openDevice(browser, baseURL!);
   const bob = await openDevice(browser, baseURL!);
@@ -115,7 +125,11 @@ test('the creator features a thread and orders lessons into a series; a member f
     await createCommunity(alice.page, 'Wheel School');
     const cid = new URL(alice.page.url()).pathname.split('/')[2];
     const link = await makeInvite(alice.page, { label: 'all' });
-    for (const [title, body] of [['Lesson 1: hubs', 'Start with the hub.'], ['Lesson 2: spokes', 'Then the spokes.'], ['Chat', 'Anything else.']]) {
+    for (const [title, body] of [
+      ['Lesson 1: hubs', 'Start with the hub.'],
+      ['Lesson 2: spokes', 'Then the spokes.'],
+      ['Chat', 'Anything else.']
+    ]) {
       await alice.page.goto(`/c/${cid}/new`);
       await alice.page.getByLabel('Title', { exact: true }).fill(title);
       await alice.page.getByLabel(/Write in Markdown/).fill(body);
@@ -227,7 +241,12 @@ test('a voice note recorded in the app and a short video reach the other member,
     await bob.page.getByRole('button', { name: /Play video warmup\.webm/ }).click();
     const player = bob.page.getByTestId('attachment-video').locator('video');
     await expect(player).toBeVisible({ timeout: 30_000 });
-    expect(await player.evaluate((v: HTMLVideoElement) => new Promise<number>((resolve) => (v.readyState >= 1 ? resolve(v.videoWidth) : (v.onloadedmetadata = () => resolve(v.videoWidth)))))).toBe(320);
+    expect(
+      await player.evaluate(
+        (v: HTMLVideoElement) =>
+          new Promise<number>((resolve) => (v.readyState >= 1 ? resolve(v.videoWidth) : (v.onloadedmetadata = () => resolve(v.videoWidth))))
+      )
+    ).toBe(320);
 
     await bob.page.getByRole('button', { name: 'Record a voice note' }).click();
     await bob.page.waitForTimeout(3_000);

@@ -7,7 +7,6 @@ import { createCommunity, createIdentity, createTier, joinFromLink, makeInvite, 
 
 const DAY = 86_400_000;
 
-
 test('a tiered newcomer is welcomed, reminded before expiry and moved to the free tier after it', async ({ browser, baseURL }) => {
   const alice = await openDevice(browser, baseURL!);
   const bob = await openDevice(browser, baseURL!);

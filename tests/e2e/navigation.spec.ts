@@ -12,7 +12,11 @@ test('on a phone the feed, Q&A, inbox and Me are in a bar at the bottom and the 
   try {
     await alice.page.setViewportSize({ width: 390, height: 740 });
     await createIdentity(alice.page, 'Alice');
-    await createCommunity(alice.page, 'Pocket Club', 'A club that fits in a pocket, with a description long enough to wrap over more than two lines on a narrow phone screen, which the home keeps short.');
+    await createCommunity(
+      alice.page,
+      'Pocket Club',
+      'A club that fits in a pocket, with a description long enough to wrap over more than two lines on a narrow phone screen, which the home keeps short.'
+    );
     await startThread(alice.page, 'First ride', 'Saturday at nine.');
     await nav(alice.page).getByRole('link', { name: 'Feed' }).click();
 
@@ -74,7 +78,10 @@ test('the creator finds every tool under Manage, folded away from the thread, an
     }
     // Tiers, keys and addresses are further down the members page, scrolled into view.
     await alice.page.goto(`${home}/manage`);
-    await alice.page.getByRole('main').getByRole('link', { name: /^Tiers & payments/ }).click();
+    await alice.page
+      .getByRole('main')
+      .getByRole('link', { name: /^Tiers & payments/ })
+      .click();
     await expect(alice.page.getByLabel('Tier name')).toBeInViewport();
 
     // The home offers no creator tool; the thread folds its one moderator control away.

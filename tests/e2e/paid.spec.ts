@@ -25,8 +25,7 @@ function relayFiles(): string {
 function everythingStored(page: Page): Promise<string> {
   return page.evaluate(async () => {
     const out: string[] = [];
-    const decode = (v: unknown): unknown =>
-      v instanceof Uint8Array || v instanceof ArrayBuffer ? new TextDecoder('utf-8', { fatal: false }).decode(v) : v;
+    const decode = (v: unknown): unknown => (v instanceof Uint8Array || v instanceof ArrayBuffer ? new TextDecoder('utf-8', { fatal: false }).decode(v) : v);
     for (const info of await indexedDB.databases()) {
       const db = await new Promise<IDBDatabase>((resolve, reject) => {
         const open = indexedDB.open(info.name!);
@@ -69,9 +68,15 @@ test('a Gold thread is sealed: the Gold member reads it, the free member sees a 
     await joinFromLink(carol.page, free, 'Gold Studio');
 
     // Alice writes one thread for everyone and one for Gold; both travel sealed.
-    await alice.page.getByRole('link', { name: /Gold Studio/ }).first().click();
+    await alice.page
+      .getByRole('link', { name: /Gold Studio/ })
+      .first()
+      .click();
     await startThread(alice.page, 'Hello all', 'OPEN words for everyone');
-    await alice.page.getByRole('link', { name: /Gold Studio/ }).first().click();
+    await alice.page
+      .getByRole('link', { name: /Gold Studio/ })
+      .first()
+      .click();
     await alice.page.getByRole('link', { name: /New thread/ }).click();
     await alice.page.getByLabel('Title', { exact: true }).fill('Gold lesson');
     await alice.page.getByLabel(/Write in Markdown/).fill(`The secret is ${token}`);
@@ -108,7 +113,10 @@ test('a Gold thread is sealed: the Gold member reads it, the free member sees a 
     // Alice's profile (in clear) is written after her Gold thread over the same relay connection: once
     // the relay holds it, it holds the thread too.
     const marker = `BIO-${token}`.replace('GOLD-', '');
-    await alice.page.getByRole('link', { name: /Gold Studio/ }).first().click();
+    await alice.page
+      .getByRole('link', { name: /Gold Studio/ })
+      .first()
+      .click();
     await alice.page.getByRole('link', { name: 'Me', exact: true }).click();
     await alice.page.getByLabel('About me').fill(marker);
     await alice.page.getByRole('button', { name: 'Save profile' }).click();
@@ -118,7 +126,10 @@ test('a Gold thread is sealed: the Gold member reads it, the free member sees a 
 
     // The audit log lists the authority actions from the signed records, keys included.
     await alice.page.getByRole('link', { name: 'Manage', exact: true }).click();
-    await alice.page.getByRole('main').getByRole('link', { name: /^Audit log/ }).click();
+    await alice.page
+      .getByRole('main')
+      .getByRole('link', { name: /^Audit log/ })
+      .click();
     const log = alice.page.getByTestId('audit-entry');
     await expect(log.filter({ hasText: 'Alice defined the tier gold (¥99 / month)' })).toHaveCount(1);
     await expect(log.filter({ hasText: 'Alice started a new key for Tier gold' }).first()).toBeVisible();

@@ -9,7 +9,10 @@ async function board(page: Page, name: '7 days' | '30 days' | 'All time'): Promi
   return (await page.getByTestId('person-row').allInnerTexts()).map((s) => s.replace(/\s+/g, ' ').trim());
 }
 
-test('points and levels agree on both devices, on the weekly, monthly and all-time boards; a featured thread is marked in For you; the creator’s weights count everywhere', async ({ browser, baseURL }) => {
+test('points and levels agree on both devices, on the weekly, monthly and all-time boards; a featured thread is marked in For you; the creator’s weights count everywhere', async ({
+  browser,
+  baseURL
+}) => {
   test.setTimeout(150_000);
   const alice = await openDevice(browser, baseURL!);
   const bob = await openDevice(browser, baseURL!);
@@ -44,7 +47,10 @@ test('points and levels agree on both devices, on the weekly, monthly and all-ti
       const onAlice = await board(alice.page, name);
       const onBob = await board(bob.page, name);
       expect(onAlice, name).toEqual(onBob);
-      expect(onAlice.map((s) => s.replace(/^(#\d+) 🙂 /, '$1 ')), name).toEqual(expected);
+      expect(
+        onAlice.map((s) => s.replace(/^(#\d+) 🙂 /, '$1 ')),
+        name
+      ).toEqual(expected);
     }
     // The profile agrees with the board.
     await bob.page.getByRole('link', { name: /Alice/ }).first().click();

@@ -14,48 +14,49 @@ const WIDTHS = [
 /** What changes from run to run without the layout changing: times, the sync line, the member key. */
 const volatile = (page: Page) => [page.locator('time'), page.locator('.meta'), page.getByTestId('sync-status')];
 
-test.describe.serial('main pages match their screenshots', () => {
-  let device: { context: BrowserContext; page: Page };
-  let showcase: Showcase;
+test.describe
+  .serial('main pages match their screenshots', () => {
+    let device: { context: BrowserContext; page: Page };
+    let showcase: Showcase;
 
-  test.beforeAll(async ({ browser, baseURL }) => {
-    device = await openDevice(browser, baseURL!);
-    await device.page.emulateMedia({ colorScheme: 'light', reducedMotion: 'reduce' });
-    showcase = await seedShowcase(device.page);
-  });
-  test.afterAll(async () => device?.context.close());
-
-  for (const lang of ['en', 'zh-CN'] as const) {
-    test(`home, feed, thread, Q&A and Manage in ${lang} at 390 and 1280 px match their baselines`, async () => {
-      test.setTimeout(180_000);
-      const { page } = device;
-      await useLanguage(page, lang);
-      const pages: [string, string][] = [
-        ['home', '/'],
-        ['feed', showcase.home],
-        ['thread', showcase.thread],
-        ['qa', `${showcase.home}/qa`],
-        ['manage', `${showcase.home}/manage`]
-      ];
-      for (const size of WIDTHS) {
-        await page.setViewportSize({ width: size.width, height: size.height });
-        for (const [name, path] of pages) {
-          await page.goto(path);
-          await expect(page.locator('main h1').first()).toBeVisible();
-          await page.evaluate(() => document.fonts.ready);
-          await page.waitForTimeout(300);
-          await expect(page, `${name} ${lang} ${size.name}`).toHaveScreenshot(`${name}-${lang}-${size.name}.png`, {
-            mask: volatile(page),
-            animations: 'disabled',
-            caret: 'hide',
-            // Antialiasing may move a few pixels between runs; a moved bar, button or block changes far more.
-            maxDiffPixelRatio: 0.01
-          });
-        }
-      }
+    test.beforeAll(async ({ browser, baseURL }) => {
+      device = await openDevice(browser, baseURL!);
+      await device.page.emulateMedia({ colorScheme: 'light', reducedMotion: 'reduce' });
+      showcase = await seedShowcase(device.page);
     });
-  }
-});
+    test.afterAll(async () => device?.context.close());
+
+    for (const lang of ['en', 'zh-CN'] as const) {
+      test(`home, feed, thread, Q&A and Manage in ${lang} at 390 and 1280 px match their baselines`, async () => {
+        test.setTimeout(180_000);
+        const { page } = device;
+        await useLanguage(page, lang);
+        const pages: [string, string][] = [
+          ['home', '/'],
+          ['feed', showcase.home],
+          ['thread', showcase.thread],
+          ['qa', `${showcase.home}/qa`],
+          ['manage', `${showcase.home}/manage`]
+        ];
+        for (const size of WIDTHS) {
+          await page.setViewportSize({ width: size.width, height: size.height });
+          for (const [name, path] of pages) {
+            await page.goto(path);
+            await expect(page.locator('main h1').first()).toBeVisible();
+            await page.evaluate(() => document.fonts.ready);
+            await page.waitForTimeout(300);
+            await expect(page, `${name} ${lang} ${size.name}`).toHaveScreenshot(`${name}-${lang}-${size.name}.png`, {
+              mask: volatile(page),
+              animations: 'disabled',
+              caret: 'hide',
+              // Antialiasing may move a few pixels between runs; a moved bar, button or block changes far more.
+              maxDiffPixelRatio: 0.01
+            });
+          }
+        }
+      });
+    }
+  });
 
 test('a theme chosen in settings is remembered over the system preference', async ({ browser, baseURL }) => {
   const device = await openDevice(browser, baseURL!);

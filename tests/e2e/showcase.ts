@@ -74,7 +74,28 @@ export async function seedShowcase(page: Page): Promise<Showcase> {
 
 /** Every page a creator can open in the showcase community, and the app's own pages. */
 export function showcasePages(s: Showcase): string[] {
-  const sub = ['', '/new', '/qa', '/polls', '/challenges', '/notes', '/surveys', '/for-you', '/search', '/featured', '/series', '/people', '/members', '/me', '/inbox', '/manage', '/insights', '/automation', '/review', '/audit'];
+  const sub = [
+    '',
+    '/new',
+    '/qa',
+    '/polls',
+    '/challenges',
+    '/notes',
+    '/surveys',
+    '/for-you',
+    '/search',
+    '/featured',
+    '/series',
+    '/people',
+    '/members',
+    '/me',
+    '/inbox',
+    '/manage',
+    '/insights',
+    '/automation',
+    '/review',
+    '/audit'
+  ];
   return ['/', '/settings', '/inbox', ...sub.map((p) => s.home + p), s.thread, s.question, s.challenge, s.series, s.note, s.survey, s.member];
 }
 

@@ -3,9 +3,11 @@
 import { expect, test, type Page } from '@playwright/test';
 import { createCommunity, createIdentity, useRelay, joinFromLink, makeInvite, sendReply, startThread, openDevice } from './journeys';
 
-
 async function openThread(page: Page, title: string) {
-  await page.getByRole('link', { name: new RegExp(title) }).first().click();
+  await page
+    .getByRole('link', { name: new RegExp(title) })
+    .first()
+    .click();
   await expect(page.getByRole('heading', { level: 1, name: title })).toBeVisible();
 }
 
@@ -88,7 +90,9 @@ test('malformed, tampered and expired invite links each get their own message', 
       const text = await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate-raw'))).text();
       const payload = JSON.parse(text);
       payload.invite.body.role = 'admin';
-      const packed = new Uint8Array(await new Response(new Blob([JSON.stringify(payload)]).stream().pipeThrough(new CompressionStream('deflate-raw'))).arrayBuffer());
+      const packed = new Uint8Array(
+        await new Response(new Blob([JSON.stringify(payload)]).stream().pipeThrough(new CompressionStream('deflate-raw'))).arrayBuffer()
+      );
       let bin = '';
       packed.forEach((b) => (bin += String.fromCharCode(b)));
       return url.split('#')[0] + '#' + btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
@@ -202,7 +206,7 @@ test('random bytes and a malformed Yjs update on the WebRTC channel are ignored 
       let seed = 42;
       const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % 256;
       for (const ch of open) {
-        for (let i = 0; i < 30; i++) ch.send(Uint8Array.from({ length: 1 + (i * 7) % 90 }, rnd));
+        for (let i = 0; i < 30; i++) ch.send(Uint8Array.from({ length: 1 + ((i * 7) % 90) }, rnd));
         // messageSync (0), sync step "update" (2), a length, then bytes that are not a Yjs update.
         ch.send(Uint8Array.from([0, 2, 40, ...Array.from({ length: 40 }, rnd)]));
         ch.send(Uint8Array.from([0, 0, 5, 1, 2, 3, 4, 5]));
@@ -286,7 +290,10 @@ test('a newcomer on a one-use invite waits while the creator is offline and is c
     await bob.page.getByRole('link', { name: /Seat taken\?/ }).click();
     await sendReply(bob.page, 'Hi, Bob here');
     await expect(alice.page.getByText('Hi, Bob here')).toBeVisible({ timeout: 30_000 });
-    await bob.page.getByRole('link', { name: /Patient Club/ }).first().click();
+    await bob.page
+      .getByRole('link', { name: /Patient Club/ })
+      .first()
+      .click();
     await expect(bob.page.getByTestId('pending-join')).toHaveCount(0);
   } finally {
     await alice.context.close();

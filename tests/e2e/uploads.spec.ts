@@ -22,15 +22,21 @@ test('a member over the upload allowance the creator set is told so and the draf
     await bob.page.goto(`/c/${cid}/new`);
     await bob.page.getByLabel('Title', { exact: true }).fill('My first print');
     await bob.page.getByLabel(/Write in Markdown/).fill('Proof attached.');
-    await bob.page.getByLabel('Attach photos or files').setInputFiles({ name: 'proof.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(700 * 1024, 7) });
+    await bob.page
+      .getByLabel('Attach photos or files')
+      .setInputFiles({ name: 'proof.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(700 * 1024, 7) });
     await bob.page.getByRole('button', { name: 'Post thread' }).click();
     await expect(bob.page.getByRole('heading', { level: 1, name: 'My first print' })).toBeVisible({ timeout: 20_000 });
 
     // A second file the same day: 700 KB + 400 KB is past 1 MB.
     await bob.page.locator('#reply-body').fill('And the second proof.');
-    await bob.page.getByLabel('Attach photos or files').setInputFiles({ name: 'second.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(400 * 1024, 9) });
+    await bob.page
+      .getByLabel('Attach photos or files')
+      .setInputFiles({ name: 'second.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(400 * 1024, 9) });
     await bob.page.getByRole('button', { name: 'Send reply' }).click();
-    await expect(bob.page.getByRole('alert')).toContainText('“second.bin” would take you past your upload allowance of 1 MB a day (0.7 MB used in the last 24 hours)');
+    await expect(bob.page.getByRole('alert')).toContainText(
+      '“second.bin” would take you past your upload allowance of 1 MB a day (0.7 MB used in the last 24 hours)'
+    );
     await expect(bob.page.locator('#reply-body')).toHaveValue('And the second proof.');
     // Without the file the reply goes out.
     await bob.page.getByRole('button', { name: 'Remove second.bin' }).click();

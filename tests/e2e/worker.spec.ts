@@ -13,7 +13,7 @@ async function sharedWorkers(context: BrowserContext): Promise<string[]> {
   return targetInfos.filter((t) => t.type === 'shared_worker' && t.browserContextId === targetInfo.browserContextId).map((t) => t.url);
 }
 
-test('two tabs of one device share the community worker and see each other\'s posts at once', async ({ browser, baseURL }) => {
+test("two tabs of one device share the community worker and see each other's posts at once", async ({ browser, baseURL }) => {
   const alice = await openDevice(browser, baseURL!);
   try {
     await createIdentity(alice.page, 'Alice');

@@ -19,8 +19,7 @@ export async function newCommunity(creator: Identity, name = 'Morning riders'): 
 
 export function writer(identity: Identity, cid: string, start = 1_700_000_001_000) {
   let ts = start;
-  return <K extends Kind>(kind: K, body: BodyOf<K>, at?: number): Promise<SignedRecord<K>> =>
-    sealRecord(identity, { kind, cid, ts: at ?? (ts += 1000), body });
+  return <K extends Kind>(kind: K, body: BodyOf<K>, at?: number): Promise<SignedRecord<K>> => sealRecord(identity, { kind, cid, ts: at ?? (ts += 1000), body });
 }
 
 export type AnyWriter = ReturnType<typeof writer>;

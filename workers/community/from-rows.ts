@@ -60,8 +60,21 @@ export function snapshotFromRows(rows: SnapshotRows): CommunitySnapshot {
       invite: m.invitedBy ? (joinedWith.get(m.key) ?? null) : null,
       banned: m.banned
     })),
-    threads: threads.map((t) => ({ id: t.id, author: t.author, createdAt: t.createdAt, title: t.title ?? '', body: t.body, ...(t.featured ? { featured: true as const } : {}) })),
-    replies: replies.map((r) => ({ id: r.id, thread: r.thread, parentAuthor: (r.parent && authorOf.get(r.parent)) || null, author: r.author, createdAt: r.createdAt })),
+    threads: threads.map((t) => ({
+      id: t.id,
+      author: t.author,
+      createdAt: t.createdAt,
+      title: t.title ?? '',
+      body: t.body,
+      ...(t.featured ? { featured: true as const } : {})
+    })),
+    replies: replies.map((r) => ({
+      id: r.id,
+      thread: r.thread,
+      parentAuthor: (r.parent && authorOf.get(r.parent)) || null,
+      author: r.author,
+      createdAt: r.createdAt
+    })),
     reactions,
     invites: invites.sort((a, b) => a.ts - b.ts),
     views: rows.views.filter((v) => threadIds.has(v.thread))

@@ -12,7 +12,10 @@ export interface Centrality {
 }
 
 export function centrality(graph: SocialGraph, random?: () => number): Centrality {
-  const pr = graph.size === 0 ? Object.fromEntries(graph.nodes().map((k) => [k, 1 / Math.max(1, graph.order)])) : pagerank(graph, { getEdgeWeight: 'weight', alpha: 0.85, maxIterations: 200, tolerance: 1e-9 });
+  const pr =
+    graph.size === 0
+      ? Object.fromEntries(graph.nodes().map((k) => [k, 1 / Math.max(1, graph.order)]))
+      : pagerank(graph, { getEdgeWeight: 'weight', alpha: 0.85, maxIterations: 200, tolerance: 1e-9 });
   return { pagerank: new Map(Object.entries(pr)), betweenness: betweenness(graph, { random }) };
 }
 
@@ -95,5 +98,12 @@ export function suggestMembers(graph: SocialGraph, member: string, limit = 5): S
   return [...scores]
     .sort((a, b) => b[1].score - a[1].score || (a[0] < b[0] ? -1 : 1))
     .slice(0, limit)
-    .map(([v, s]) => ({ member: v, score: s.score, via: s.via.sort((a, b) => b.w - a.w).slice(0, 3).map((x) => x.z) }));
+    .map(([v, s]) => ({
+      member: v,
+      score: s.score,
+      via: s.via
+        .sort((a, b) => b.w - a.w)
+        .slice(0, 3)
+        .map((x) => x.z)
+    }));
 }

@@ -51,7 +51,11 @@ export function spearman(a: Map<string, number>, b: Map<string, number>): number
 
 /** How many of `a`'s top k are in `b`'s top k. */
 export function topOverlap(a: Map<string, number>, b: Map<string, number>, k = 10): number {
-  const top = (m: Map<string, number>) => [...m].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1)).slice(0, k).map(([key]) => key);
+  const top = (m: Map<string, number>) =>
+    [...m]
+      .sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1))
+      .slice(0, k)
+      .map(([key]) => key);
   const other = new Set(top(b));
   return top(a).filter((key) => other.has(key)).length;
 }

@@ -12,10 +12,17 @@ import { seededRandom } from '../recommend/random';
 function karate(): SocialGraph {
   const source = karateClub(Graph);
   const ties = source.mapEdges((_e, _a, s, t) => ({ from: String(Number(s) + 1), to: String(Number(t) + 1), kind: 'reply' as const, ts: 0 }));
-  return buildSocialGraph(source.mapNodes((k) => String(Number(k) + 1)), ties);
+  return buildSocialGraph(
+    source.mapNodes((k) => String(Number(k) + 1)),
+    ties
+  );
 }
 
-const top = (m: Map<string, number>, n: number) => [...m].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k]) => k);
+const top = (m: Map<string, number>, n: number) =>
+  [...m]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([k]) => k);
 
 describe("Zachary's karate club", () => {
   const graph = karate();
@@ -107,7 +114,10 @@ describe('sampled betweenness', () => {
         ends.push(u, String(v));
       }
     }
-    return buildSocialGraph(Array.from({ length: n }, (_, i) => String(i)), ties);
+    return buildSocialGraph(
+      Array.from({ length: n }, (_, i) => String(i)),
+      ties
+    );
   }
 
   it('agrees with exact betweenness on 9 of the top 10 and by Spearman ≥ 0.9 past the exact limit (4,000 members)', () => {
@@ -126,9 +136,41 @@ describe('sampled betweenness', () => {
   });
 
   it('measures rank agreement: Spearman 1 for the same order, −1 for the reverse; top-k overlap counts shared keys', () => {
-    const a = new Map([['x', 3], ['y', 2], ['z', 1]]);
-    expect(spearman(a, new Map([['x', 30], ['y', 20], ['z', 10]]))).toBeCloseTo(1, 12);
-    expect(spearman(a, new Map([['x', 1], ['y', 2], ['z', 3]]))).toBeCloseTo(-1, 12);
-    expect(topOverlap(a, new Map([['x', 1], ['y', 0], ['z', 5]]), 2)).toBe(1);
+    const a = new Map([
+      ['x', 3],
+      ['y', 2],
+      ['z', 1]
+    ]);
+    expect(
+      spearman(
+        a,
+        new Map([
+          ['x', 30],
+          ['y', 20],
+          ['z', 10]
+        ])
+      )
+    ).toBeCloseTo(1, 12);
+    expect(
+      spearman(
+        a,
+        new Map([
+          ['x', 1],
+          ['y', 2],
+          ['z', 3]
+        ])
+      )
+    ).toBeCloseTo(-1, 12);
+    expect(
+      topOverlap(
+        a,
+        new Map([
+          ['x', 1],
+          ['y', 0],
+          ['z', 5]
+        ]),
+        2
+      )
+    ).toBe(1);
   });
 });

@@ -66,7 +66,10 @@ export function inviteTree(members: InvitedMember[], invites: SentInvite[], last
   }
   for (let i = order.length - 1; i >= 0; i--) {
     const k = order[i];
-    descendants.set(k, (children.get(k) ?? []).reduce((s, c) => s + 1 + (descendants.get(c) ?? 0), 0));
+    descendants.set(
+      k,
+      (children.get(k) ?? []).reduce((s, c) => s + 1 + (descendants.get(c) ?? 0), 0)
+    );
   }
 
   const joinedAt = new Map(members.map((m) => [m.key, m.joinedAt]));

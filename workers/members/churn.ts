@@ -32,7 +32,14 @@ export function churnRisk(f: MemberFeatures): ChurnRisk | null {
   if (f.recent30 === 0) factors.push({ key: 'quiet_month', points: 20 });
   if (f.contribution < 5) factors.push({ key: 'few_contributions', points: 15 });
   const kept = factors.filter((x) => x.points > 0);
-  return { member: f.member, score: Math.min(100, kept.reduce((s, x) => s + x.points, 0)), factors: kept };
+  return {
+    member: f.member,
+    score: Math.min(
+      100,
+      kept.reduce((s, x) => s + x.points, 0)
+    ),
+    factors: kept
+  };
 }
 
 // ---- fitted model, once there is history ------------------------------------------------

@@ -28,7 +28,15 @@ export async function loadMemberStats(cid: string, now: number, version?: string
   const [genesis, records] = await Promise.all([db.records.get(cid), db.records.where('cid').equals(cid).toArray() as Promise<AnyRecord[]>]);
   if (genesis?.kind !== 'genesis') return null;
   const auth = computeAuthority(genesis, records);
-  const stats = memberStats(records, auth, currentSettings(records.filter((r) => r.kind === 'settings'), auth), now);
+  const stats = memberStats(
+    records,
+    auth,
+    currentSettings(
+      records.filter((r) => r.kind === 'settings'),
+      auth
+    ),
+    now
+  );
   last = { version, stats };
   return stats;
 }
@@ -43,7 +51,10 @@ export async function loadPointsBoards(cid: string, now: number): Promise<Record
   const [genesis, records] = await Promise.all([db.records.get(cid), db.records.where('cid').equals(cid).toArray() as Promise<AnyRecord[]>]);
   if (genesis?.kind !== 'genesis') return null;
   const auth = computeAuthority(genesis, records);
-  const settings = currentSettings(records.filter((r) => r.kind === 'settings'), auth);
+  const settings = currentSettings(
+    records.filter((r) => r.kind === 'settings'),
+    auth
+  );
   const boards = pointsBoards(records, auth, now, pointRules(settings).weights);
   lastBoards = { version, boards };
   return boards;

@@ -26,7 +26,10 @@ export function memberFeatures(members: string[], activities: Activity[], asOf: 
   return members.map((member) => {
     const list = per.get(member)!;
     const days = [...new Set(list.map((a) => Math.floor(a.ts / DAY)))].sort((a, b) => a - b);
-    const gaps = days.slice(1).map((d, i) => d - days[i]).sort((a, b) => a - b);
+    const gaps = days
+      .slice(1)
+      .map((d, i) => d - days[i])
+      .sort((a, b) => a - b);
     const last = list.length ? list[list.length - 1].ts : null;
     const nowDay = Math.floor(asOf / DAY);
     return {
@@ -73,7 +76,10 @@ export function segmentMembers(features: MemberFeatures[], seed = 42): Segmentat
     const data = raw.map((r) => r.map((x, j) => (x - mean[j]) / sd[j]));
     const result = kmeans(data, NAMES.length, { seed, initialization: 'kmeans++', maxIterations: 100 });
     // Name clusters by engagement: the sum of the standardised centroid, highest = core.
-    const order = result.centroids.map((c, i) => [i, c[0] + c[1] + c[2]] as const).sort((a, b) => b[1] - a[1]).map(([i]) => i);
+    const order = result.centroids
+      .map((c, i) => [i, c[0] + c[1] + c[2]] as const)
+      .sort((a, b) => b[1] - a[1])
+      .map(([i]) => i);
     const nameOf = new Map(order.map((c, rank) => [c, NAMES[rank]]));
     const groups = new Map<SegmentName, MemberFeatures[]>();
     active.forEach((f, i) => {
@@ -87,7 +93,13 @@ export function segmentMembers(features: MemberFeatures[], seed = 42): Segmentat
       const g = groups.get(name) ?? [];
       if (!g.length) continue;
       const avg = (pick: (f: MemberFeatures) => number) => g.reduce((s, f) => s + pick(f), 0) / g.length;
-      segments.push({ name, size: g.length, recencyDays: avg((f) => f.recencyDays), frequency: avg((f) => f.frequency), contribution: avg((f) => f.contribution) });
+      segments.push({
+        name,
+        size: g.length,
+        recencyDays: avg((f) => f.recencyDays),
+        frequency: avg((f) => f.frequency),
+        contribution: avg((f) => f.contribution)
+      });
     }
   } else {
     for (const f of active) of.set(f.member, 'regular');

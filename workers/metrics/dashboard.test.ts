@@ -20,15 +20,24 @@ describe('retention cohorts', () => {
   ];
   const act = (member: string, week: number, day = 0): Activity => ({ member, ts: at(week, day), kind: 'reply' });
   const activities = [
-    act('a', 0), act('b', 0), act('c', 0), // 3 of 4 active in their first week (d never)
-    act('a', 1), act('a', 1, 3), act('b', 1), // week +1: a, b (a twice counts once)
+    act('a', 0),
+    act('b', 0),
+    act('c', 0), // 3 of 4 active in their first week (d never)
+    act('a', 1),
+    act('a', 1, 3),
+    act('b', 1), // week +1: a, b (a twice counts once)
     act('c', 2), // week +2: c
-    act('e', 1), act('e', 2), act('f', 3) // cohort 1: week +0 e; +1 e; +2 f
+    act('e', 1),
+    act('e', 2),
+    act('f', 3) // cohort 1: week +0 e; +1 e; +2 f
   ];
 
   it('gives each cohort the share of its members active k weeks after joining', () => {
     const cohorts = retentionCohorts(joins, activities, at(3, 2), 3);
-    expect(cohorts.map((c) => [c.week, c.size])).toEqual([[2800, 4], [2801, 2]]);
+    expect(cohorts.map((c) => [c.week, c.size])).toEqual([
+      [2800, 4],
+      [2801, 2]
+    ]);
     expect(cohorts[0].retained).toEqual([0.75, 0.5, 0.25, 0]);
     expect(cohorts[1].retained).toEqual([0.5, 0.5, 0.5, null]);
   });

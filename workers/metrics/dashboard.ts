@@ -141,7 +141,18 @@ export interface ThreadPerformance {
 export function contentPerformance(s: CommunitySnapshot): ThreadPerformance[] {
   const rows = new Map<string, ThreadPerformance & { who: Set<string> }>();
   for (const t of s.threads) {
-    rows.set(t.id, { id: t.id, title: t.title, author: t.author, createdAt: t.createdAt, views: 0, replies: 0, reactions: 0, participants: 0, firstAnswerMs: null, who: new Set() });
+    rows.set(t.id, {
+      id: t.id,
+      title: t.title,
+      author: t.author,
+      createdAt: t.createdAt,
+      views: 0,
+      replies: 0,
+      reactions: 0,
+      participants: 0,
+      firstAnswerMs: null,
+      who: new Set()
+    });
   }
   for (const r of s.replies) {
     const row = rows.get(r.thread);

@@ -13,7 +13,13 @@ const feedback = (rows: number[][]) =>
 describe('EASE', () => {
   it('gives the hand-computed weights for two items that always co-occur', () => {
     // XᵀX = [[2,2],[2,2]], λ = 1: P = (1/5)[[3,−2],[−2,3]], so B₀₁ = −P₀₁/P₁₁ = 2/3.
-    const ease = fitEase(feedback([[1, 1], [1, 1]]), { lambda: 1 });
+    const ease = fitEase(
+      feedback([
+        [1, 1],
+        [1, 1]
+      ]),
+      { lambda: 1 }
+    );
     expect(Array.from(ease.weights)).toEqual([0, expect.closeTo(2 / 3, 12), expect.closeTo(2 / 3, 12), 0]);
   });
 
@@ -30,7 +36,11 @@ describe('EASE', () => {
     const b = easeWeights(x.transpose().mmul(x), lambda);
     // ∂/∂B of ||X − XB||² + λ||B||² is −2Xᵀ(X − XB) + 2λB; with diag(B) = 0 as the constraint,
     // only the off-diagonal entries must vanish.
-    const gradient = x.transpose().mmul(x.sub(x.mmul(b))).mul(-1).add(b.clone().mul(lambda));
+    const gradient = x
+      .transpose()
+      .mmul(x.sub(x.mmul(b)))
+      .mul(-1)
+      .add(b.clone().mul(lambda));
     for (let i = 0; i < 4; i++) {
       expect(b.get(i, i)).toBe(0);
       for (let j = 0; j < 4; j++) if (i !== j) expect(Math.abs(gradient.get(i, j))).toBeLessThan(1e-10);
@@ -38,14 +48,22 @@ describe('EASE', () => {
   });
 
   it('scores a member by the items they touched: the co-occurring item comes first', () => {
-    const ease = fitEase(feedback([[1, 1, 0], [1, 1, 0], [0, 0, 1], [1, 0, 0]]), { lambda: 0.5 });
+    const ease = fitEase(
+      feedback([
+        [1, 1, 0],
+        [1, 1, 0],
+        [0, 0, 1],
+        [1, 0, 0]
+      ]),
+      { lambda: 0.5 }
+    );
     const scores = ease.score(3);
     expect(scores[1]).toBeGreaterThan(scores[2]);
   });
 });
 
 describe('EASE inverse', () => {
-  const random = (seed: number) => () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const random = (seed: number) => () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
   const sample = (members: number, items: number, density: number, seed: number) => {
     const r = random(seed);
     return Array.from({ length: members }, () => Array.from({ length: items }, () => (r() < density ? 1 + Math.floor(r() * 3) : 0)));
@@ -70,7 +88,13 @@ describe('EASE inverse', () => {
   it('inverts a symmetric positive definite matrix through its Cholesky factor', () => {
     const a = Float64Array.from([4, 2, 0.6, 2, 2, 0.5, 0.6, 0.5, 3]);
     const p = spdInverse(a, 3);
-    const ref = inverse(new Matrix([[4, 2, 0.6], [2, 2, 0.5], [0.6, 0.5, 3]]));
+    const ref = inverse(
+      new Matrix([
+        [4, 2, 0.6],
+        [2, 2, 0.5],
+        [0.6, 0.5, 3]
+      ])
+    );
     for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) expect(p[i * 3 + j]).toBeCloseTo(ref.get(i, j), 12);
   });
 });

@@ -65,7 +65,15 @@ export function holdoutSplit(rows: Row[], seed: string | number): Split {
   for (const [member, items] of byMember) {
     if (items.size < 3) continue;
     const n = Math.max(1, Math.round(items.size * 0.2));
-    held.set(member, new Set(shuffled([...items].sort((a, b) => a - b), random).slice(0, n)));
+    held.set(
+      member,
+      new Set(
+        shuffled(
+          [...items].sort((a, b) => a - b),
+          random
+        ).slice(0, n)
+      )
+    );
   }
   const train = rows.filter((r) => !held.get(r.member)?.has(r.item));
   return { train, test: held, candidates: null };
@@ -101,7 +109,9 @@ export function temporalProtocol(cutoff: number): Protocol {
     split: (rows, cat) => temporalSplit(rows, cat.meta.created, cutoff),
     inner: (train, cat) => {
       // Inner cutoffs leave the last 40, 30 and 20 % of the training period's threads as new content.
-      const before = Array.from(cat.meta.created).filter((t) => t < cutoff).sort((a, b) => a - b);
+      const before = Array.from(cat.meta.created)
+        .filter((t) => t < cutoff)
+        .sort((a, b) => a - b);
       return [0.6, 0.7, 0.8].map((q) => temporalSplit(train, cat.meta.created, before[Math.floor(before.length * q)], cutoff));
     }
   };
@@ -154,7 +164,10 @@ export function fitHybridFor(protocol: Protocol, split: Split, cat: Catalogue, o
   });
   const train = feedbackOf(split.train, cat);
   const components = fitComponents(train, cat, options);
-  const tuned = tuneWeights(components.map((c) => c.name), cases);
+  const tuned = tuneWeights(
+    components.map((c) => c.name),
+    cases
+  );
   return { hybrid: blend(components, tuned.weights, cat.items, contextOf(train, split.candidates)), components, tuned, validationMembers: cases.length };
 }
 

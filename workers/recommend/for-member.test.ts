@@ -70,7 +70,10 @@ describe('recommendations in the app on real data', () => {
     // The last member to reply: the threads of the four weeks before the last act lead their list.
     const last = s.replies.reduce((a, b) => (b.createdAt > a.createdAt ? b : a));
     const end = Math.max(...s.replies.map((r) => r.createdAt), ...s.threads.map((t) => t.createdAt));
-    const touched = new Set([...s.threads.filter((t) => t.author === last.author).map((t) => t.id), ...s.replies.filter((r) => r.author === last.author).map((r) => r.thread)]);
+    const touched = new Set([
+      ...s.threads.filter((t) => t.author === last.author).map((t) => t.id),
+      ...s.replies.filter((r) => r.author === last.author).map((r) => r.thread)
+    ]);
     const recent = s.threads.filter((t) => t.createdAt >= end - 28 * DAY && !touched.has(t.id)).map((t) => t.id);
     const recs = model.forMember(last.author, 10);
     expect(recent.length).toBeGreaterThan(0);
@@ -85,8 +88,15 @@ describe('recommendations in the app on real data', () => {
 
 describe('CSV export', () => {
   it('quotes commas, quotes and line breaks, and defuses spreadsheet formulas', () => {
-    expect(toCsv(['a', 'b'], [['x,y', 'say "hi"'], ['=SUM(A1)', 3], ['line\nbreak', '中文']])).toBe(
-      'a,b\r\n"x,y","say ""hi"""\r\n\'=SUM(A1),3\r\n"line\nbreak",中文\r\n'
-    );
+    expect(
+      toCsv(
+        ['a', 'b'],
+        [
+          ['x,y', 'say "hi"'],
+          ['=SUM(A1)', 3],
+          ['line\nbreak', '中文']
+        ]
+      )
+    ).toBe('a,b\r\n"x,y","say ""hi"""\r\n\'=SUM(A1),3\r\n"line\nbreak",中文\r\n');
   });
 });

@@ -31,10 +31,31 @@ export const RANKER_MAX_INTERACTIONS = 15_000;
 
 /** Which reason each of the ranker's features stands for (a component name of REASON_ORDER). */
 const FEATURE_REASON: Record<(typeof FEATURES)[number], string> = {
-  newest: 'fresh', live: 'fresh', age: 'fresh', 'touches-24h': 'fresh', 'touches-7d': 'fresh', 'since-visit': 'fresh', 'after-visit': 'fresh', 'age-habit': 'fresh', 'author-back': 'fresh',
-  popular: 'popularity', 'author-pull': 'popularity', unanswered: 'popularity', 'answerer-unanswered': 'popularity', answers: 'popularity', comments: 'popularity', accepted: 'popularity', votes: 'popularity', social: 'popularity',
-  ease: 'cf', 'item-knn': 'item-knn', tfidf: 'content', bm25: 'content', tags: 'content',
-  'answers-author': 'author-affinity', 'answered-by-author': 'author-affinity'
+  newest: 'fresh',
+  live: 'fresh',
+  age: 'fresh',
+  'touches-24h': 'fresh',
+  'touches-7d': 'fresh',
+  'since-visit': 'fresh',
+  'after-visit': 'fresh',
+  'age-habit': 'fresh',
+  'author-back': 'fresh',
+  popular: 'popularity',
+  'author-pull': 'popularity',
+  unanswered: 'popularity',
+  'answerer-unanswered': 'popularity',
+  answers: 'popularity',
+  comments: 'popularity',
+  accepted: 'popularity',
+  votes: 'popularity',
+  social: 'popularity',
+  ease: 'cf',
+  'item-knn': 'item-knn',
+  tfidf: 'content',
+  bm25: 'content',
+  tags: 'content',
+  'answers-author': 'author-affinity',
+  'answered-by-author': 'author-affinity'
 };
 
 /** How much each act says about interest in a thread. */
@@ -45,7 +66,15 @@ export const ACT_WEIGHT = { authored: 3, replied: 2, reacted: 1, viewed: 0.5 } a
  * protocols (npm run eval:recs), with the collaborative models kept in for communities whose
  * members have longer histories than that one's.
  */
-export const DEFAULT_WEIGHTS: Record<string, number> = { cf: 0.25, 'item-knn': 0.1, content: 0.5, time: 0.5, era: 0.5, 'author-affinity': 0.25, popularity: 0.1 };
+export const DEFAULT_WEIGHTS: Record<string, number> = {
+  cf: 0.25,
+  'item-knn': 0.1,
+  content: 0.5,
+  time: 0.5,
+  era: 0.5,
+  'author-affinity': 0.25,
+  popularity: 0.1
+};
 /** Which reason wins a tie between components' shares. */
 const REASON_ORDER = ['author-affinity', 'item-knn', 'cf', 'content', 'popularity', 'time', 'era', 'fresh'];
 /** A member with no history yet: what the community likes, newest first. */
@@ -123,9 +152,7 @@ export function fitRecommender(s: CommunitySnapshot, options: FitOptions = {}): 
   progress(1, total);
   const cfKind = options.cf ?? (threads.length <= EASE_MAX_ITEMS ? 'ease' : 'ials');
   const cfModel: Scorer =
-    cfKind === 'ease'
-      ? fitEase(train, { lambda: 200 })
-      : fitIals(train, { factors: 16, iterations: 8, reg: 0.1, alpha: 10, seed: s.cid });
+    cfKind === 'ease' ? fitEase(train, { lambda: 200 }) : fitIals(train, { factors: 16, iterations: 8, reg: 0.1, alpha: 10, seed: s.cid });
   const cf: Scorer = { name: 'cf', score: (u) => cfModel.score(u) };
   progress(2, total);
   const knn: ItemKnn = fitItemKnn(train, { k: 30 });
@@ -145,7 +172,9 @@ export function fitRecommender(s: CommunitySnapshot, options: FitOptions = {}): 
   progress(4, total);
   // The feed ranker learns from what every member did (this device's private views stay out).
   const useRanker = options.ranker ?? shared <= RANKER_MAX_INTERACTIONS;
-  const feed: FeedRanker | null = useRanker ? fitFeedRanker(rollingInputOf(s, threads, memberOf, interactions.slice(0, shared), meta, index), asOf(interactions) + 1, { ease: cfKind === 'ease' }) : null;
+  const feed: FeedRanker | null = useRanker
+    ? fitFeedRanker(rollingInputOf(s, threads, memberOf, interactions.slice(0, shared), meta, index), asOf(interactions) + 1, { ease: cfKind === 'ease' })
+    : null;
   progress(5, total);
   const ctx = { candidates: null, seen: (u: number) => train.itemsOf(u) };
   const warm = blend(components, DEFAULT_WEIGHTS, threads.length, ctx);
@@ -171,7 +200,9 @@ export function fitRecommender(s: CommunitySnapshot, options: FitOptions = {}): 
   function explain(u: number, i: number, parts: { component: string; value: number }[], mine: Int32Array, circle: Set<number>): Explanation {
     // Near-equal shares (z-scores over a short list are often exactly tied) go to the reason a
     // member reads most easily: a person first, then their own threads, then the rest.
-    const best = [...parts].sort((a, b) => (Math.abs(b.value - a.value) > 1e-9 ? b.value - a.value : REASON_ORDER.indexOf(a.component) - REASON_ORDER.indexOf(b.component)))[0];
+    const best = [...parts].sort((a, b) =>
+      Math.abs(b.value - a.value) > 1e-9 ? b.value - a.value : REASON_ORDER.indexOf(a.component) - REASON_ORDER.indexOf(b.component)
+    )[0];
     const strongestOf = (sims: (j: number) => number): number => {
       let pick = -1;
       let top = 0;
@@ -226,7 +257,15 @@ export function fitRecommender(s: CommunitySnapshot, options: FitOptions = {}): 
         const c = byItem.get(i)!;
         const parts = new Map<string, number>();
         FEATURES.forEach((name, f) => parts.set(FEATURE_REASON[name], (parts.get(FEATURE_REASON[name]) ?? 0) + feed.model.weights[f] * z[c][f]));
-        const explanation = mine.length ? explain(u, i, [...parts].map(([component, value]) => ({ component, value })), mine, circle) : { kind: 'popular' as const, count: counts[i] };
+        const explanation = mine.length
+          ? explain(
+              u,
+              i,
+              [...parts].map(([component, value]) => ({ component, value })),
+              mine,
+              circle
+            )
+          : { kind: 'popular' as const, count: counts[i] };
         return rec(i, scores[c], explanation);
       });
   }
@@ -275,7 +314,13 @@ export function fitRecommender(s: CommunitySnapshot, options: FitOptions = {}): 
       return topK(score, k, null, pool).map((j) => {
         const both = Array.from(train.membersOf(j)).filter((v) => takers.has(v)).length;
         // Shared people are the more concrete reason once there are two of them.
-        return rec(j, score[j], both >= 2 || (both > 0 && content[j] === 0) ? { kind: 'co_participants', count: both } : { kind: 'similar_to', thread: threads[i].id, title: threads[i].title });
+        return rec(
+          j,
+          score[j],
+          both >= 2 || (both > 0 && content[j] === 0)
+            ? { kind: 'co_participants', count: both }
+            : { kind: 'similar_to', thread: threads[i].id, title: threads[i].title }
+        );
       });
     }
   };
@@ -289,7 +334,14 @@ function asOf(interactions: readonly Interaction[]): number {
 }
 
 /** The snapshot as the rolling replay reads it: acts as rows with their kind, replies as who answered whom, reactions as votes. */
-function rollingInputOf(s: CommunitySnapshot, threads: CommunitySnapshot['threads'], memberOf: Map<string, number>, interactions: readonly Interaction[], meta: ItemMeta, index: TfIdf): RollingInput {
+function rollingInputOf(
+  s: CommunitySnapshot,
+  threads: CommunitySnapshot['threads'],
+  memberOf: Map<string, number>,
+  interactions: readonly Interaction[],
+  meta: ItemMeta,
+  index: TfIdf
+): RollingInput {
   const kindOf = (w: number) => (w === ACT_WEIGHT.authored ? 'asked' : w === ACT_WEIGHT.replied ? 'answered' : 'reacted');
   const rows: Row[] = interactions.map((x) => ({ member: x.member, item: x.item, ts: x.ts, weight: x.weight }));
   const itemOf = new Map(threads.map((t, i) => [t.id, i]));

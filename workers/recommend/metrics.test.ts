@@ -21,7 +21,15 @@ describe('ranking metrics', () => {
   });
 
   it('coverage counts distinct items of all lists over the candidates', () => {
-    expect(coverage([[1, 2], [2, 3]], 10)).toBe(0.3);
+    expect(
+      coverage(
+        [
+          [1, 2],
+          [2, 3]
+        ],
+        10
+      )
+    ).toBe(0.3);
   });
 
   it('z-scores are centred and scaled over the listed items only, and 0 when all are equal', () => {

@@ -75,7 +75,11 @@ function solve(a: Float64Array[], b: Float64Array): Float64Array {
  * `start` warm-starts Newton (the previous step's weights), so refitting each week is cheap.
  */
 export function fitPairwise(lists: readonly RankList[], dims: number, options: FitOptions = {}): PairwiseModel {
-  return fitPairwiseDifferences(lists.map((l) => pairDifferences(l, options.raw)), dims, options);
+  return fitPairwiseDifferences(
+    lists.map((l) => pairDifferences(l, options.raw)),
+    dims,
+    options
+  );
 }
 
 export interface FitOptions {
@@ -161,7 +165,10 @@ export class PairStore {
         }
       }
       for (let f = 0; f < d; f++) for (let e = 0; e < f; e++) hess[f * d + e] = hess[e * d + f];
-      const step = solve(Array.from({ length: d }, (_, f) => hess.subarray(f * d, f * d + d)), grad);
+      const step = solve(
+        Array.from({ length: d }, (_, f) => hess.subarray(f * d, f * d + d)),
+        grad
+      );
       let size = 0;
       for (let f = 0; f < d; f++) {
         w[f] -= step[f];

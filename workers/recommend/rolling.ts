@@ -43,7 +43,33 @@ export interface RollingPair {
 }
 
 /** The ranker's features. Time: newest, live. */
-export const FEATURES = ['newest', 'live', 'popular', 'ease', 'item-knn', 'tfidf', 'bm25', 'tags', 'social', 'answers-author', 'answered-by-author', 'author-pull', 'age', 'touches-24h', 'unanswered', 'answerer-unanswered', 'since-visit', 'after-visit', 'age-habit', 'answers', 'comments', 'accepted', 'votes', 'touches-7d', 'author-back'] as const;
+export const FEATURES = [
+  'newest',
+  'live',
+  'popular',
+  'ease',
+  'item-knn',
+  'tfidf',
+  'bm25',
+  'tags',
+  'social',
+  'answers-author',
+  'answered-by-author',
+  'author-pull',
+  'age',
+  'touches-24h',
+  'unanswered',
+  'answerer-unanswered',
+  'since-visit',
+  'after-visit',
+  'age-habit',
+  'answers',
+  'comments',
+  'accepted',
+  'votes',
+  'touches-7d',
+  'author-back'
+] as const;
 export const TIME_FEATURES = ['newest', 'live', 'age', 'touches-24h', 'since-visit', 'after-visit', 'age-habit', 'touches-7d', 'author-back'];
 /** Ablations: the ranker without each group of features. */
 export const FEATURE_GROUPS: Record<string, string[]> = {
@@ -277,10 +303,11 @@ export function rollingSteps(input: RollingInput, options: RollingOptions): Roll
       if (p !== undefined) return p;
       let sum = 0;
       let n = 0;
-      for (const i of itemsOf[a]) if (author[i] === a && !inWindow.has(i)) {
-        sum += membersOf[i].size;
-        n++;
-      }
+      for (const i of itemsOf[a])
+        if (author[i] === a && !inWindow.has(i)) {
+          sum += membersOf[i].size;
+          n++;
+        }
       p = Math.log1p((sum + 1) / (n + 1));
       pullOf.set(a, p);
       return p;
@@ -533,11 +560,17 @@ export interface RollingReport {
 }
 
 /** Scores every model on the steps k ≥ 0, with the ranker and its ablations fitted on earlier steps. */
-export function evaluateRolling(built: RollingSteps, author: Int32Array, options: { ablations?: boolean; references?: boolean; l2?: number; raw?: boolean } = {}): RollingReport {
+export function evaluateRolling(
+  built: RollingSteps,
+  author: Int32Array,
+  options: { ablations?: boolean; references?: boolean; l2?: number; raw?: boolean } = {}
+): RollingReport {
   const raw = options.raw ?? false;
   const { steps } = built;
   const scoredFrom = steps.findIndex((s) => s.k >= 0);
-  const diffs = steps.map((s) => s.pairs.map((p) => pairDifferences({ features: p.features, relevant: Array.from(p.candidates, (i) => p.relevant.has(i)) }, raw)));
+  const diffs = steps.map((s) =>
+    s.pairs.map((p) => pairDifferences({ features: p.features, relevant: Array.from(p.candidates, (i) => p.relevant.has(i)) }, raw))
+  );
   // The regularisation is chosen on the weeks before the cut-off, never on a scored week.
   const validation = options.l2 === undefined ? chooseL2(steps, diffs, scoredFrom, raw) : null;
   const l2 = options.l2 ?? validation!.l2;
@@ -549,14 +582,15 @@ export function evaluateRolling(built: RollingSteps, author: Int32Array, options
     'oldest-first': (p) => new Float64Array(p.candidates.length),
     'newest-first': (p) => p.features.map((f) => f[REFERENCE.newest]),
     'popular-so-far': (p) => p.features.map((f) => f[REFERENCE.popular]),
-    'ease': (p) => p.features.map((f) => f[REFERENCE.ease]),
-    'tfidf': (p) => p.features.map((f) => f[REFERENCE.tfidf]),
-    'social': (p) => p.features.map((f) => f[REFERENCE.social]),
-    'bm25': (p) => p.features.map((f) => f[FEATURES.indexOf('bm25')])
+    ease: (p) => p.features.map((f) => f[REFERENCE.ease]),
+    tfidf: (p) => p.features.map((f) => f[REFERENCE.tfidf]),
+    social: (p) => p.features.map((f) => f[REFERENCE.social]),
+    bm25: (p) => p.features.map((f) => f[FEATURES.indexOf('bm25')])
   };
   const variants: Record<string, number[]> = { ranker: FEATURES.map((_, f) => f) };
   if (options.ablations ?? true)
-    for (const [group, names] of Object.entries(FEATURE_GROUPS)) variants[`ranker-without-${group}`] = FEATURES.map((_, f) => f).filter((f) => !names.includes(FEATURES[f]));
+    for (const [group, names] of Object.entries(FEATURE_GROUPS))
+      variants[`ranker-without-${group}`] = FEATURES.map((_, f) => f).filter((f) => !names.includes(FEATURES[f]));
   const starts = new Map<string, Float64Array>();
   const store = new PairStore(FEATURES.length);
   let stored = 0;
@@ -564,7 +598,11 @@ export function evaluateRolling(built: RollingSteps, author: Int32Array, options
   for (let index = scoredFrom; index < steps.length; index++) {
     const step = steps[index];
     if (!step.pairs.length) continue;
-    for (const [model, score] of Object.entries(single)) push(model, step.pairs.map((p) => evaluatePair(p, score(p))));
+    for (const [model, score] of Object.entries(single))
+      push(
+        model,
+        step.pairs.map((p) => evaluatePair(p, score(p)))
+      );
     if (options.references ?? true) {
       push('hybrid(pop+ease+tfidf)', referenceHybrid(steps, index, [REFERENCE.popular, REFERENCE.ease, REFERENCE.tfidf]));
       push('hybrid(+newest+social)', referenceHybrid(steps, index, [REFERENCE.newest, REFERENCE.popular, REFERENCE.ease, REFERENCE.tfidf, REFERENCE.social]));
@@ -574,7 +612,10 @@ export function evaluateRolling(built: RollingSteps, author: Int32Array, options
       const fitted = store.fit({ use, raw, start: starts.get(model), l2, iterations: starts.has(model) ? 3 : 10 });
       starts.set(model, fitted.weights);
       if (model === 'ranker') lastWeights = Object.fromEntries(FEATURES.map((n, f) => [n, Math.round(fitted.weights[f] * 1000) / 1000]));
-      push(model, step.pairs.map((p) => evaluatePair(p, fitted.score(p.features))));
+      push(
+        model,
+        step.pairs.map((p) => evaluatePair(p, fitted.score(p.features)))
+      );
     }
   }
   const figures = [...results].map(([model, r]) => summarise(model, r, scoredPairs, author));
@@ -603,7 +644,15 @@ export const L2_GRID = [1, 10, 100] as const;
 export const VALIDATION_WEEKS = 40;
 
 /** Replays the weekly refit over steps [from, to) and returns the mean NDCG@10 of its lists. */
-function replayRanker(steps: RollingSteps['steps'], diffs: ReturnType<typeof pairDifferences>[][], from: number, to: number, l2: number, raw: boolean, every = 1): number {
+function replayRanker(
+  steps: RollingSteps['steps'],
+  diffs: ReturnType<typeof pairDifferences>[][],
+  from: number,
+  to: number,
+  l2: number,
+  raw: boolean,
+  every = 1
+): number {
   const store = new PairStore(FEATURES.length);
   let stored = 0;
   let start: Float64Array | undefined;
@@ -629,7 +678,13 @@ function replayRanker(steps: RollingSteps['steps'], diffs: ReturnType<typeof pai
 }
 
 /** l2 from L2_GRID with the best mean NDCG@10 over the last VALIDATION_WEEKS weeks before `scoredFrom` (ties to the smaller). */
-export function chooseL2(steps: RollingSteps['steps'], diffs: ReturnType<typeof pairDifferences>[][], scoredFrom: number, raw = false, every = 1): { l2: number; scores: Record<string, number> } {
+export function chooseL2(
+  steps: RollingSteps['steps'],
+  diffs: ReturnType<typeof pairDifferences>[][],
+  scoredFrom: number,
+  raw = false,
+  every = 1
+): { l2: number; scores: Record<string, number> } {
   const from = Math.max(0, scoredFrom - VALIDATION_WEEKS);
   const scores: Record<string, number> = {};
   let best: number = L2_GRID[0];

@@ -22,12 +22,24 @@ export function seSnapshot(dir: string, me: string, until = Infinity): Community
   const threadOf = (p: Record<string, string>) => (p.type === 'question' ? p.id : p.parent_id);
   const threads = posts
     .filter((p) => p.type === 'question' && p.owner_user_id && utc(p.creation_date) < until)
-    .map((p) => ({ id: p.id, author: p.owner_user_id, createdAt: utc(p.creation_date), title: p.title, body: `${p.body}\n${(p.tags ?? '').split(';').join(' ')}` }));
+    .map((p) => ({
+      id: p.id,
+      author: p.owner_user_id,
+      createdAt: utc(p.creation_date),
+      title: p.title,
+      body: `${p.body}\n${(p.tags ?? '').split(';').join(' ')}`
+    }));
   const ids = new Set(threads.map((t) => t.id));
   const replies: CommunitySnapshot['replies'] = [];
   for (const p of posts)
     if (p.type === 'answer' && p.owner_user_id && ids.has(p.parent_id) && utc(p.creation_date) < until)
-      replies.push({ id: `p${p.id}`, thread: p.parent_id, parentAuthor: byId.get(p.parent_id)?.owner_user_id || null, author: p.owner_user_id, createdAt: utc(p.creation_date) });
+      replies.push({
+        id: `p${p.id}`,
+        thread: p.parent_id,
+        parentAuthor: byId.get(p.parent_id)?.owner_user_id || null,
+        author: p.owner_user_id,
+        createdAt: utc(p.creation_date)
+      });
   for (const c of read('comments.csv')) {
     const post = byId.get(c.post_id);
     if (!post || !c.user_id || !ids.has(threadOf(post)) || utc(c.creation_date) >= until) continue;

@@ -85,7 +85,15 @@ describe('earliest after training', () => {
 describe('member neighbours', () => {
   it('scores a thread by the cosine similarity of the members who touched it to the member', () => {
     // Member 0 touched 0 and 1; member 1 touched 0, 1 and 2 (cosine 2/√6); member 2 touched 1 and 3 (cosine 1/2).
-    const rows = [[0, 0], [0, 1], [1, 0], [1, 1], [1, 2], [2, 1], [2, 3]].map(([member, item]) => ({ member, item, ts: 0, weight: 1 }));
+    const rows = [
+      [0, 0],
+      [0, 1],
+      [1, 0],
+      [1, 1],
+      [1, 2],
+      [2, 1],
+      [2, 3]
+    ].map(([member, item]) => ({ member, item, ts: 0, weight: 1 }));
     const s = fitUserKnn(new Feedback(3, 4, rows)).score(0);
     expect(s[2]).toBeCloseTo(2 / Math.sqrt(6), 12);
     expect(s[3]).toBeCloseTo(0.5, 12);

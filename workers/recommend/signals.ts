@@ -69,7 +69,8 @@ export function fitAuthorAffinity(train: Feedback, meta: ItemMeta): Scorer & { t
       const members = train.membersOf(i);
       if (members.length > 1 && members.length <= 30) for (const v of members) add(v, 1 / (members.length - 1));
     }
-    if (member >= 0 && member < train.members) for (let p = authorPtr[member]; p < authorPtr[member + 1]; p++) for (const u of train.membersOf(byAuthor[p])) add(u, 1);
+    if (member >= 0 && member < train.members)
+      for (let p = authorPtr[member]; p < authorPtr[member + 1]; p++) for (const u of train.membersOf(byAuthor[p])) add(u, 1);
     last = { member, ties };
     return ties;
   };

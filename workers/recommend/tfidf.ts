@@ -7,10 +7,12 @@ import type { Feedback, Scorer } from './feedback';
 const HAN = /\p{Script=Han}+/gu;
 const WORD = /[\p{L}\p{N}]+/gu;
 const STOP = new Set(
-  ('a an and are as at be but by can could do does for from has have how i if in into is it its me my no not of on or our ' +
+  (
+    'a an and are as at be but by can could do does for from has have how i if in into is it its me my no not of on or our ' +
     'so than that the their them then there these they this those to was we were what when where which who why will with ' +
     'would you your about also any just more should some such very been being would had did here only other out up get ' +
-    'one all like use used using question questions answer answers').split(' ')
+    'one all like use used using question questions answer answers'
+  ).split(' ')
 );
 const HAN_STOP = new Set(['的', '了', '是', '在', '和', '有', '我', '你', '他', '她', '也', '就', '都', '吗', '吧', '呢', '啊']);
 
@@ -155,7 +157,10 @@ export class TfIdf {
   /** The query's strongest terms, for explanations ("about brakes, tyres"). */
   topTerms(query: Map<number, number>, n: number): string[] {
     const names = [...this.vocabulary.keys()];
-    return [...query].sort((a, b) => b[1] - a[1]).slice(0, n).map(([t]) => names[t]);
+    return [...query]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([t]) => names[t]);
   }
 }
 
@@ -164,7 +169,13 @@ export function fitContent(train: Feedback, index: TfIdf): Scorer {
   if (index.size !== train.items) throw new Error('one document per item is needed');
   return {
     name: 'content',
-    score: (member) => index.scoreAll(index.profile(train.itemsOf(member), train.weightsOf(member).map((w) => Math.log1p(w))))
+    score: (member) =>
+      index.scoreAll(
+        index.profile(
+          train.itemsOf(member),
+          train.weightsOf(member).map((w) => Math.log1p(w))
+        )
+      )
   };
 }
 

@@ -39,7 +39,15 @@ function statsFrom(db: HearthDb): MemberStatsSource & { calls: number } {
       const [genesis, records] = await Promise.all([db.records.get(cid), db.records.where('cid').equals(cid).toArray() as Promise<AnyRecord[]>]);
       if (genesis?.kind !== 'genesis') return null;
       const auth = computeAuthority(genesis as SignedRecord<'genesis'>, records);
-      return memberStats(records, auth, currentSettings(records.filter((r) => r.kind === 'settings'), auth), now);
+      return memberStats(
+        records,
+        auth,
+        currentSettings(
+          records.filter((r) => r.kind === 'settings'),
+          auth
+        ),
+        now
+      );
     },
     { calls: 0 }
   );

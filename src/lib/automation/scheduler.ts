@@ -18,13 +18,30 @@ const EVERY_MS = 60_000;
 export function deviceName(): string {
   if (typeof navigator === 'undefined') return 'device';
   const ua = navigator.userAgent;
-  const os = /Android/.test(ua) ? 'Android' : /iPhone|iPad/.test(ua) ? 'iOS' : /Mac/.test(ua) ? 'Mac' : /Windows/.test(ua) ? 'Windows' : /Linux/.test(ua) ? 'Linux' : 'device';
+  const os = /Android/.test(ua)
+    ? 'Android'
+    : /iPhone|iPad/.test(ua)
+      ? 'iOS'
+      : /Mac/.test(ua)
+        ? 'Mac'
+        : /Windows/.test(ua)
+          ? 'Windows'
+          : /Linux/.test(ua)
+            ? 'Linux'
+            : 'device';
   const browser = /Edg\//.test(ua) ? 'Edge' : /Chrom/.test(ua) ? 'Chromium' : /Firefox/.test(ua) ? 'Firefox' : /Safari/.test(ua) ? 'Safari' : 'browser';
   return `${browser} on ${os}`;
 }
 
 /** One evaluation: returns the actions taken. Safe to call from several devices at once. */
-export async function runAutomation(db: HearthDb, doc: CommunityDoc, identity: Identity, memberStats: MemberStatsSource, now = Date.now(), device = deviceName()): Promise<Action[]> {
+export async function runAutomation(
+  db: HearthDb,
+  doc: CommunityDoc,
+  identity: Identity,
+  memberStats: MemberStatsSource,
+  now = Date.now(),
+  device = deviceName()
+): Promise<Action[]> {
   const facts = await communityFacts(db, doc.cid, now);
   if (!facts) return [];
   const role = facts.auth.roleOf(identity.publicKey);
@@ -50,7 +67,10 @@ export async function runAutomation(db: HearthDb, doc: CommunityDoc, identity: I
     done: facts.done,
     lastActive: stats.lastActive,
     topThreads: digestTopThreads(threads, weekAgo),
-    openQuestions: questions.filter((q) => q.answerCount === 0).slice(0, 5).map((q) => ({ id: q.id, title: q.title })),
+    openQuestions: questions
+      .filter((q) => q.answerCount === 0)
+      .slice(0, 5)
+      .map((q) => ({ id: q.id, title: q.title })),
     trustNow: new Map([...stats.trust].map(([k, t]) => [k, t.level])),
     trustPublished: published
   });
@@ -94,7 +114,20 @@ export function startAutomation(db: HearthDb, doc: CommunityDoc, identity: Ident
   const timer = setInterval(tick, EVERY_MS);
   const off = doc.onAccepted((records) => {
     // New members or payments may be due for a rule; our own automation records are not.
-    if (records.some((r) => r.kind === 'join' || r.kind === 'admit' || r.kind === 'ban' || r.kind === 'grant' || r.kind === 'profile' || r.kind === 'payment' || r.kind === 'settings' || r.kind === 'tier')) tick();
+    if (
+      records.some(
+        (r) =>
+          r.kind === 'join' ||
+          r.kind === 'admit' ||
+          r.kind === 'ban' ||
+          r.kind === 'grant' ||
+          r.kind === 'profile' ||
+          r.kind === 'payment' ||
+          r.kind === 'settings' ||
+          r.kind === 'tier'
+      )
+    )
+      tick();
   });
   tick();
   return () => {

@@ -61,7 +61,10 @@ describe('sealed content', () => {
     expect(await openContent(tampered, ring)).toEqual({ ok: false, reason: 'bad_ciphertext' });
     const iv = fromBase64Url(record.body.sealed.iv)!;
     iv[0] ^= 1;
-    expect(await openContent({ ...record, body: { ...record.body, sealed: { ...record.body.sealed, iv: toBase64Url(iv) } } }, ring)).toEqual({ ok: false, reason: 'bad_ciphertext' });
+    expect(await openContent({ ...record, body: { ...record.body, sealed: { ...record.body.sealed, iv: toBase64Url(iv) } } }, ring)).toEqual({
+      ok: false,
+      reason: 'bad_ciphertext'
+    });
     expect(await openContent(record, new Map([[epochKey().epoch, epochKey()]]))).toEqual({ ok: false, reason: 'no_key' });
   });
 

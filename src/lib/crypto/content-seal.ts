@@ -7,16 +7,7 @@
 // (`of`), its pointers (`refs`: a reply's thread and parent, a reaction's or edit's target, ...),
 // the scope and the epoch. Sealed: everything else (titles, bodies, emoji, choices, mentions).
 import * as v from 'valibot';
-import {
-  bodySchemas,
-  MAX_SEALED_CT,
-  RECORD_VERSION,
-  SEALABLE,
-  type BodyOf,
-  type RefName,
-  type SealableKind,
-  type SignedRecord
-} from '../domain/record';
+import { bodySchemas, MAX_SEALED_CT, RECORD_VERSION, SEALABLE, type BodyOf, type RefName, type SealableKind, type SignedRecord } from '../domain/record';
 import type { Scope } from '../domain/scopes';
 import { canonicalBytes, fromBase64Url, toBase64Url } from './encoding';
 import type { EpochKey, Keyring } from './epoch-keys';
@@ -44,7 +35,17 @@ function gcmKey(key: EpochKey): Promise<CryptoKey> {
 
 /** The associated data: canonical JSON of the header, so field order or spacing never matters. */
 export function contentAad(header: SealedHeader, of: SealableKind, refs: Readonly<Record<string, string>>, scope: Scope | string, epoch: string): Uint8Array {
-  const h: Record<string, unknown> = { v: RECORD_VERSION, purpose: 'hearth/sealed/v1', kind: of, cid: header.cid, author: header.author, ts: header.ts, scope, epoch, refs };
+  const h: Record<string, unknown> = {
+    v: RECORD_VERSION,
+    purpose: 'hearth/sealed/v1',
+    kind: of,
+    cid: header.cid,
+    author: header.author,
+    ts: header.ts,
+    scope,
+    epoch,
+    refs
+  };
   if (header.prev !== undefined) h.prev = header.prev;
   return canonicalBytes(h);
 }

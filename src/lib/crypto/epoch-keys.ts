@@ -45,7 +45,12 @@ interface WrapTarget {
 }
 
 /** Wraps `key` for each recipient under one fresh ephemeral key. Recipients that are not valid member keys are skipped. */
-async function wrapFor(recipients: readonly string[], key: Uint8Array, to: WrapTarget, path?: X25519Path): Promise<{ epk: string; wraps: string[]; skipped: string[] }> {
+async function wrapFor(
+  recipients: readonly string[],
+  key: Uint8Array,
+  to: WrapTarget,
+  path?: X25519Path
+): Promise<{ epk: string; wraps: string[]; skipped: string[] }> {
   const ephemeral = ephemeralKeyPair();
   const epk = toBase64Url(ephemeral.publicKey);
   const valid: { member: string; montgomery: Uint8Array }[] = [];
@@ -56,7 +61,11 @@ async function wrapFor(recipients: readonly string[], key: Uint8Array, to: WrapT
     if (montgomery) valid.push({ member, montgomery });
     else skipped.push(member);
   }
-  const shared = await sharedSecrets(ephemeral.secretKey, valid.map((v) => v.montgomery), path);
+  const shared = await sharedSecrets(
+    ephemeral.secretKey,
+    valid.map((v) => v.montgomery),
+    path
+  );
   const epochKey = await crypto.subtle.importKey('raw', key as BufferSource, 'AES-GCM', true, ['encrypt', 'decrypt']);
   const wraps = await Promise.all(
     valid.map(async ({ member }, i) => {
@@ -112,7 +121,12 @@ export async function newEpoch(input: {
 }
 
 /** Key-share bodies giving an epoch key this device holds to members entitled since it began. */
-export async function shareEpoch(input: { cid: string; key: EpochKey; recipients: readonly string[]; path?: X25519Path }): Promise<{ bodies: BodyOf<'key-share'>[]; skipped: string[] }> {
+export async function shareEpoch(input: {
+  cid: string;
+  key: EpochKey;
+  recipients: readonly string[];
+  path?: X25519Path;
+}): Promise<{ bodies: BodyOf<'key-share'>[]; skipped: string[] }> {
   const { epoch, scope, raw } = input.key;
   const groups = chunks([...new Set(input.recipients)].sort(), MAX_WRAPS).filter((g) => g.length);
   const wrapped = await Promise.all(groups.map((g) => wrapFor(g, raw, { cid: input.cid, scope, epoch }, input.path)));

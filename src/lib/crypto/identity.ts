@@ -59,9 +59,7 @@ export function publicKeyFor(memberId: string): Promise<CryptoKey | null> {
   if (!cached) {
     const raw = fromBase64Url(memberId);
     cached =
-      raw && raw.length === 32
-        ? crypto.subtle.importKey('raw', raw as BufferSource, ED25519, false, ['verify']).catch(() => null)
-        : Promise.resolve(null);
+      raw && raw.length === 32 ? crypto.subtle.importKey('raw', raw as BufferSource, ED25519, false, ['verify']).catch(() => null) : Promise.resolve(null);
     if (publicKeyCache.size > 50_000) publicKeyCache.clear();
     publicKeyCache.set(memberId, cached);
   }

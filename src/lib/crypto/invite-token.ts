@@ -35,11 +35,7 @@ const PayloadSchema = v.strictObject({
   inviteKey: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/))
 });
 
-export type InviteError =
-  | 'invite.malformed'
-  | 'invite.tampered'
-  | 'invite.expired'
-  | 'invite.wrong_community';
+export type InviteError = 'invite.malformed' | 'invite.tampered' | 'invite.expired' | 'invite.wrong_community';
 
 async function transform(bytes: Uint8Array, stream: CompressionStream | DecompressionStream): Promise<Uint8Array> {
   const out = new Response(new Blob([bytes as BlobPart]).stream().pipeThrough(stream));

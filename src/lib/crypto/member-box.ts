@@ -100,7 +100,10 @@ let webX25519: Promise<boolean> | null = null;
 export function hasWebCryptoX25519(): Promise<boolean> {
   webX25519 ??= crypto.subtle
     .importKey('pkcs8', new Uint8Array([...PKCS8_X25519_PREFIX, ...new Uint8Array(32).fill(9)]), { name: 'X25519' }, false, ['deriveBits'])
-    .then(() => true, () => false);
+    .then(
+      () => true,
+      () => false
+    );
   return webX25519;
 }
 
@@ -140,7 +143,19 @@ export function sharedSecret(secret: Uint8Array, publicKey: Uint8Array): Uint8Ar
  * as salt and `info` binding what the key is for (a survey response, an epoch wrap), so a key never
  * serves two purposes.
  */
-export async function derivedKey(shared: Uint8Array, salt: Uint8Array, info: Uint8Array, algorithm: 'AES-GCM' | 'AES-KW', usages: KeyUsage[]): Promise<CryptoKey> {
+export async function derivedKey(
+  shared: Uint8Array,
+  salt: Uint8Array,
+  info: Uint8Array,
+  algorithm: 'AES-GCM' | 'AES-KW',
+  usages: KeyUsage[]
+): Promise<CryptoKey> {
   const ikm = await crypto.subtle.importKey('raw', shared as BufferSource, 'HKDF', false, ['deriveKey']);
-  return crypto.subtle.deriveKey({ name: 'HKDF', hash: 'SHA-256', salt: salt as BufferSource, info: info as BufferSource }, ikm, { name: algorithm, length: 256 }, false, usages);
+  return crypto.subtle.deriveKey(
+    { name: 'HKDF', hash: 'SHA-256', salt: salt as BufferSource, info: info as BufferSource },
+    ikm,
+    { name: algorithm, length: 256 },
+    false,
+    usages
+  );
 }

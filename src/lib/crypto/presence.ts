@@ -79,7 +79,11 @@ export async function checkPresence(
  * What the sync status shows: verified keys that are current members, once each; any other peer
  * (no claim, a claim that failed, or a non-member's) is only counted, never named.
  */
-export function onlineMembers(verified: readonly { key: string }[], unverified: number, isMember: (key: string) => boolean): { keys: string[]; unverified: number } {
+export function onlineMembers(
+  verified: readonly { key: string }[],
+  unverified: number,
+  isMember: (key: string) => boolean
+): { keys: string[]; unverified: number } {
   const keys = new Set<string>();
   let others = unverified;
   for (const peer of verified) {

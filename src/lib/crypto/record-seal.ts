@@ -4,16 +4,7 @@
 import { canonicalBytes, sha256, toBase64Url } from './encoding';
 import { signBytes, verifyBytes, type Identity } from './identity';
 import { verifyJoinProof } from './invite-key';
-import {
-  MAX_RECORD_BYTES,
-  parseRecord,
-  signedContent,
-  type AnyRecord,
-  type BodyOf,
-  type Kind,
-  type RejectReason,
-  type SignedRecord
-} from '../domain/record';
+import { MAX_RECORD_BYTES, parseRecord, signedContent, type AnyRecord, type BodyOf, type Kind, type RejectReason, type SignedRecord } from '../domain/record';
 
 export async function sealRecord<K extends Kind>(
   identity: Identity,

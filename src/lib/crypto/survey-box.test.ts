@@ -48,7 +48,11 @@ describe('private survey answers', () => {
     expect(text).not.toContain('weekend');
     expect(text).not.toContain('"q3"');
     expect(text).not.toContain(answerText.slice(1, 20));
-    expect(Object.values(sealed.value).filter((v) => typeof v === 'string').every((v) => /^[A-Za-z0-9_-]*$/.test(v as string))).toBe(true);
+    expect(
+      Object.values(sealed.value)
+        .filter((v) => typeof v === 'string')
+        .every((v) => /^[A-Za-z0-9_-]*$/.test(v as string))
+    ).toBe(true);
   });
 
   it('a signed response passes the gate and survives a JSON round trip', async () => {
@@ -109,7 +113,10 @@ describe('private survey answers', () => {
     const { creator, member } = await people();
     expect(await sealAnswers({ survey: SURVEY, author: member.publicKey, recipients: ['x'], answers })).toEqual({ ok: false, reason: 'survey.bad_recipient' });
     const big = { q1: 'x'.repeat(40_000) };
-    expect(await sealAnswers({ survey: SURVEY, author: member.publicKey, recipients: [creator.publicKey], answers: big })).toEqual({ ok: false, reason: 'survey.too_large' });
+    expect(await sealAnswers({ survey: SURVEY, author: member.publicKey, recipients: [creator.publicKey], answers: big })).toEqual({
+      ok: false,
+      reason: 'survey.too_large'
+    });
   });
 
   it('reads the Ed25519 seed from the stored PKCS#8 key', async () => {

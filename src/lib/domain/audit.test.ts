@@ -12,7 +12,12 @@ describe('audit trail', () => {
     const T = 1_700_000_010_000;
     const base = [...(await admit(alice, bob, g.id)), ...(await admit(alice, mallory, g.id, 1_700_000_000_700))];
     const grant = await sealRecord(alice, { kind: 'grant', cid: g.id, ts: T, body: { member: bob.publicKey, role: 'moderator' } });
-    const payment = await sealRecord(alice, { kind: 'payment', cid: g.id, ts: T + 1, body: { member: bob.publicKey, tier: 'gold', amount: 99, currency: 'CNY', paidOn: '2023-11-15' } });
+    const payment = await sealRecord(alice, {
+      kind: 'payment',
+      cid: g.id,
+      ts: T + 1,
+      body: { member: bob.publicKey, tier: 'gold', amount: 99, currency: 'CNY', paidOn: '2023-11-15' }
+    });
     const ban = await sealRecord(bob, { kind: 'ban', cid: g.id, ts: T + 2, body: { member: mallory.publicKey, banned: true } });
     // Mallory, a member, signs a ban of Alice and a payment to herself: they change nothing and are not listed as such.
     const forgedBan = await sealRecord(mallory, { kind: 'ban', cid: g.id, ts: T - 1, body: { member: alice.publicKey, banned: true } });

@@ -61,10 +61,12 @@ export function auditEntries(records: readonly AnyRecord[], auth: Authority): Au
         out.push({ ...base, action: r.body.hidden ? 'hide' : 'unhide', subject: r.body.target, detail: {} });
         break;
       case 'invite':
-        if (invites.has(r.id)) out.push({ ...base, action: 'invite', subject: null, detail: { role: r.body.role, label: r.body.label, uses: r.body.maxUses ?? '∞' } });
+        if (invites.has(r.id))
+          out.push({ ...base, action: 'invite', subject: null, detail: { role: r.body.role, label: r.body.label, uses: r.body.maxUses ?? '∞' } });
         break;
       case 'tombstone':
-        if (invites.has(r.body.target)) out.push({ ...base, action: 'revoke', subject: r.body.target, detail: { label: invites.get(r.body.target)!.record.body.label } });
+        if (invites.has(r.body.target))
+          out.push({ ...base, action: 'revoke', subject: r.body.target, detail: { label: invites.get(r.body.target)!.record.body.label } });
         break;
       case 'admit':
         out.push({ ...base, action: 'admit', subject: r.body.invite, detail: { count: r.body.joins.length } });
@@ -76,7 +78,12 @@ export function auditEntries(records: readonly AnyRecord[], auth: Authority): Au
         out.push({ ...base, action: 'key_share', subject: null, detail: { scope: r.body.scope, count: r.body.wraps.length } });
         break;
       case 'payment':
-        out.push({ ...base, action: 'payment', subject: r.body.member, detail: { tier: r.body.tier, amount: r.body.amount, currency: r.body.currency, paidOn: r.body.paidOn } });
+        out.push({
+          ...base,
+          action: 'payment',
+          subject: r.body.member,
+          detail: { tier: r.body.tier, amount: r.body.amount, currency: r.body.currency, paidOn: r.body.paidOn }
+        });
         break;
       case 'tier':
         out.push({ ...base, action: 'tier', subject: null, detail: { tier: r.body.name, price: r.body.price } });

@@ -10,8 +10,18 @@ import { projectCommunity } from './posts';
 
 const T0 = 1_700_000_000_000;
 
-async function invite(creator: Awaited<ReturnType<typeof newMember>>, cid: string, body: Partial<{ role: 'member' | 'admin' | 'moderator'; expiresAt: number | null; maxUses: number | null }>, ts = T0 + 100) {
-  return sealRecord(creator, { kind: 'invite', cid, ts, body: { role: 'member', expiresAt: null, maxUses: null, label: 'l', nonce: 'n', ...inviteKey(), ...body } });
+async function invite(
+  creator: Awaited<ReturnType<typeof newMember>>,
+  cid: string,
+  body: Partial<{ role: 'member' | 'admin' | 'moderator'; expiresAt: number | null; maxUses: number | null }>,
+  ts = T0 + 100
+) {
+  return sealRecord(creator, {
+    kind: 'invite',
+    cid,
+    ts,
+    body: { role: 'member', expiresAt: null, maxUses: null, label: 'l', nonce: 'n', ...inviteKey(), ...body }
+  });
 }
 
 describe('membership from invites and joins', () => {
@@ -19,7 +29,12 @@ describe('membership from invites and joins', () => {
     const alice = await newMember();
     const bob = await newMember();
     const g = await newCommunity(alice);
-    const inv = await sealRecord(alice, { kind: 'invite', cid: g.id, ts: T0 + 1, body: { role: 'moderator', tier: 'gold', expiresAt: null, maxUses: null, label: 'mods', nonce: 'n', ...inviteKey() } });
+    const inv = await sealRecord(alice, {
+      kind: 'invite',
+      cid: g.id,
+      ts: T0 + 1,
+      body: { role: 'moderator', tier: 'gold', expiresAt: null, maxUses: null, label: 'mods', nonce: 'n', ...inviteKey() }
+    });
     const join = await sealRecord(bob, { kind: 'join', cid: g.id, ts: T0 + 2, body: joinBody(inv as never, bob) });
     const auth = computeAuthority(g, [join, inv]);
     expect(auth.members.get(bob.publicKey)).toMatchObject({ role: 'moderator', tier: 'gold', invitedBy: alice.publicKey, joinedAt: T0 + 2 });
@@ -46,7 +61,8 @@ describe('membership from invites and joins', () => {
     const revoked = await invite(alice, g.id, { maxUses: 10 });
     const revoke = await sealRecord(alice, { kind: 'tombstone', cid: g.id, ts: T0 + 180, body: { target: revoked.id } });
     const once = await invite(alice, g.id, { maxUses: 1 });
-    const join = (who: typeof bob, inv: Awaited<ReturnType<typeof invite>>, ts: number) => sealRecord(who, { kind: 'join', cid: g.id, ts, body: joinBody(inv, who) });
+    const join = (who: typeof bob, inv: Awaited<ReturnType<typeof invite>>, ts: number) =>
+      sealRecord(who, { kind: 'join', cid: g.id, ts, body: joinBody(inv, who) });
     const records: AnyRecord[] = [
       forged,
       await join(bob, forged, T0 + 200),
@@ -76,7 +92,10 @@ describe('membership from invites and joins', () => {
     // Two staff devices admit different joins concurrently: the first admit by (ts, id) wins.
     const byAlice = await sealRecord(alice, { kind: 'admit', cid: g.id, ts: T0 + 400, body: { invite: once.id, joins: [late.id] } });
     const byAdmin = await sealRecord(admin, { kind: 'admit', cid: g.id, ts: T0 + 401, body: { invite: once.id, joins: [early.id] } });
-    for (const order of [[...staff, once, late, early, byAlice, byAdmin], [byAdmin, early, byAlice, late, once, ...staff]]) {
+    for (const order of [
+      [...staff, once, late, early, byAlice, byAdmin],
+      [byAdmin, early, byAlice, late, once, ...staff]
+    ]) {
       const auth = computeAuthority(g, order);
       expect(auth.isMember(bob.publicKey)).toBe(true);
       expect(auth.isMember(carol.publicKey)).toBe(false);
@@ -174,8 +193,18 @@ describe('against a member who holds the room secret', () => {
     // Mallory has only the invite record (as every member does) and signs the proof with a key of her own.
     const ownKey = generateInviteKey();
     const forgedProof = signJoinProof(ownKey.seed, { cid: g.id, invite: adminInvite.id, member: mallory.publicKey });
-    const withOwnKey = await sealRecord(mallory, { kind: 'join', cid: g.id, ts: T0 + 101, body: { invite: adminInvite.id, key: ownKey.publicKey, proof: forgedProof } });
-    const claimingInviteKey = await sealRecord(mallory, { kind: 'join', cid: g.id, ts: T0 + 101, body: { invite: adminInvite.id, key: adminInvite.body.key, proof: forgedProof } });
+    const withOwnKey = await sealRecord(mallory, {
+      kind: 'join',
+      cid: g.id,
+      ts: T0 + 101,
+      body: { invite: adminInvite.id, key: ownKey.publicKey, proof: forgedProof }
+    });
+    const claimingInviteKey = await sealRecord(mallory, {
+      kind: 'join',
+      cid: g.id,
+      ts: T0 + 101,
+      body: { invite: adminInvite.id, key: adminInvite.body.key, proof: forgedProof }
+    });
     expect(await checkRecord(claimingInviteKey, { cid: g.id })).toEqual({ ok: false, reason: 'record.bad_invite_proof' });
     const ban = await sealRecord(mallory, { kind: 'ban', cid: g.id, ts: T0 + 102, body: { member: bob.publicKey, banned: true } });
     const auth = computeAuthority(g, [adminInvite, bobJoin, admitted, withOwnKey, claimingInviteKey, ban]);
@@ -229,14 +258,23 @@ describe('against a member who holds the room secret', () => {
     const seal = (ts: number, title: string, prev: string) => sealRecord(bob, { kind: 'thread', cid: g.id, ts, prev, body: { title, body: '' } });
     const first = await seal(T0 + 2000, 'first', join.id);
     const second = await seal(T0 + 3000, 'second', first.id);
-    const ban = await sealRecord(alice, { kind: 'ban', cid: g.id, ts: T0 + 5000, body: { member: bob.publicKey, banned: true, heads: chainHeads([join, first, second]) } });
+    const ban = await sealRecord(alice, {
+      kind: 'ban',
+      cid: g.id,
+      ts: T0 + 5000,
+      body: { member: bob.publicKey, banned: true, heads: chainHeads([join, first, second]) }
+    });
     // After the ban Bob dates new threads before it: one continuing his chain, one forking off it, one with no chain.
     const continued = await seal(T0 + 4000, 'continued', second.id);
     const forked = await seal(T0 + 2500, 'forked', first.id);
     const loose = await sealRecord(bob, { kind: 'thread', cid: g.id, ts: T0 + 1500, body: { title: 'loose', body: '' } });
     const records = [g, inv, join, first, second, ban, continued, forked, loose];
     const auth = computeAuthority(g, records);
-    expect(projectCommunity(records, auth).threads.map((t) => t.title).sort()).toEqual(['first', 'second']);
+    expect(
+      projectCommunity(records, auth)
+        .threads.map((t) => t.title)
+        .sort()
+    ).toEqual(['first', 'second']);
     // An unban lifts it.
     const unban = await sealRecord(alice, { kind: 'ban', cid: g.id, ts: T0 + 9000, body: { member: bob.publicKey, banned: false } });
     expect(projectCommunity([...records, unban], computeAuthority(g, [...records, unban])).threads).toHaveLength(5);
@@ -246,9 +284,18 @@ describe('against a member who holds the room secret', () => {
     const alice = await newMember();
     const [bob, carol, dave] = await Promise.all([newMember(), newMember(), newMember()]);
     const g = await newCommunity(alice);
-    const base = [...(await admit(alice, bob, g.id, T0 + 10, 'admin')), ...(await admit(alice, carol, g.id, T0 + 20)), ...(await admit(alice, dave, g.id, T0 + 30))];
+    const base = [
+      ...(await admit(alice, bob, g.id, T0 + 10, 'admin')),
+      ...(await admit(alice, carol, g.id, T0 + 20)),
+      ...(await admit(alice, dave, g.id, T0 + 30))
+    ];
     const banDave = await sealRecord(bob, { kind: 'ban', cid: g.id, ts: T0 + 1000, prev: base[1].id, body: { member: dave.publicKey, banned: true } });
-    const demote = await sealRecord(alice, { kind: 'grant', cid: g.id, ts: T0 + 2000, body: { member: bob.publicKey, role: 'member', heads: chainHeads([base[1], banDave]) } });
+    const demote = await sealRecord(alice, {
+      kind: 'grant',
+      cid: g.id,
+      ts: T0 + 2000,
+      body: { member: bob.publicKey, role: 'member', heads: chainHeads([base[1], banDave]) }
+    });
     const backdated = await sealRecord(bob, { kind: 'ban', cid: g.id, ts: T0 + 1500, prev: banDave.id, body: { member: carol.publicKey, banned: true } });
     const auth = computeAuthority(g, [...base, banDave, demote, backdated]);
     expect(auth.roleOf(bob.publicKey)).toBe('member');
@@ -261,8 +308,12 @@ describe('against a member who holds the room secret', () => {
     const bob = await newMember();
     const g = await newCommunity(alice);
     const [inv, join] = await admit(alice, bob, g.id);
-    const flood = await Promise.all(Array.from({ length: 150 }, (_, i) => sealRecord(bob, { kind: 'thread', cid: g.id, ts: T0 + 10_000 + i, body: { title: `spam ${i}`, body: '' } })));
-    const mine = await Promise.all(Array.from({ length: 100 }, (_, i) => sealRecord(alice, { kind: 'thread', cid: g.id, ts: T0 + 10_000 + i, body: { title: `news ${i}`, body: '' } })));
+    const flood = await Promise.all(
+      Array.from({ length: 150 }, (_, i) => sealRecord(bob, { kind: 'thread', cid: g.id, ts: T0 + 10_000 + i, body: { title: `spam ${i}`, body: '' } }))
+    );
+    const mine = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => sealRecord(alice, { kind: 'thread', cid: g.id, ts: T0 + 10_000 + i, body: { title: `news ${i}`, body: '' } }))
+    );
     const records = [g, inv, join, ...flood, ...mine];
     const auth = computeAuthority(g, records);
     const staff = (k: string) => auth.isModerator(k) || k === auth.creator;

@@ -351,8 +351,7 @@ function replayAuthority(
         const target = members.get(r.body.member);
         if (!target || target.role === 'creator') break;
         const granter = role(r.author, r.ts);
-        const allowed =
-          granter === 'creator' || (granter === 'admin' && r.body.role !== 'admin' && target.role !== 'admin');
+        const allowed = granter === 'creator' || (granter === 'admin' && r.body.role !== 'admin' && target.role !== 'admin');
         if (!allowed) break;
         const demoted = RANK[r.body.role] < RANK[target.role];
         target.role = r.body.role;

@@ -85,7 +85,11 @@ export function reminderRule(s: AutomationState): Action[] {
       rule: 'reminder',
       key,
       kind: 'notice',
-      body: { to: t.member, text: `Your ${t.tier} membership ends on ${date}. Renew to keep access.`, message: { type: 'reminder', tier: t.tier ?? '', expiresAt: t.expiresAt } }
+      body: {
+        to: t.member,
+        text: `Your ${t.tier} membership ends on ${date}. Renew to keep access.`,
+        message: { type: 'reminder', tier: t.tier ?? '', expiresAt: t.expiresAt }
+      }
     });
   }
   return out;
@@ -127,7 +131,14 @@ export function nudgeRule(s: AutomationState): Action[] {
   if (!inactive.length) return [];
   const names = inactive.slice(0, 50).map((m) => s.names.get(m.key) || m.key.slice(0, 6));
   const message: NoticeMessage = { type: 'nudge', count: inactive.length, days: inactiveDays, members: inactive.slice(0, 50).map((m) => m.key) };
-  return [{ rule: 'nudge', key: week, kind: 'notice', body: { to: s.auth.creator, text: `Members inactive for ${inactiveDays}+ days (${inactive.length}): ${names.join(', ')}`, message } }];
+  return [
+    {
+      rule: 'nudge',
+      key: week,
+      kind: 'notice',
+      body: { to: s.auth.creator, text: `Members inactive for ${inactiveDays}+ days (${inactive.length}): ${names.join(', ')}`, message }
+    }
+  ];
 }
 
 /**

@@ -115,7 +115,15 @@ export interface LeaderboardEntry extends Streaks {
 /** Most check-ins first, then the longer streak, then who started earliest. */
 export function leaderboard(row: ChallengeRow, today: string): LeaderboardEntry[] {
   return Object.entries(row.checkins)
-    .map(([member, list]) => ({ member, first: list[0]?.ts ?? 0, ...streaks(list.map((c) => c.date), today, row) }))
+    .map(([member, list]) => ({
+      member,
+      first: list[0]?.ts ?? 0,
+      ...streaks(
+        list.map((c) => c.date),
+        today,
+        row
+      )
+    }))
     .sort((a, b) => b.total - a.total || b.longest - a.longest || a.first - b.first)
     .map(({ first: _f, ...rest }) => rest);
 }

@@ -11,11 +11,7 @@ export const COMMUNITY_FILE_VERSION = 1;
 export const MAX_COMMUNITY_FILE_BYTES = 512 * 1024 * 1024;
 export const MAX_COMMUNITY_FILE_RECORDS = 2_000_000;
 
-export type CommunityFileReason =
-  | 'community_file.unreadable'
-  | 'community_file.invalid'
-  | 'community_file.too_large'
-  | 'community_file.no_genesis';
+export type CommunityFileReason = 'community_file.unreadable' | 'community_file.invalid' | 'community_file.too_large' | 'community_file.no_genesis';
 
 export interface CommunityFile {
   format: typeof COMMUNITY_FILE_FORMAT;

@@ -19,7 +19,11 @@ describe('digest picks', () => {
   });
 
   it('lists a thread featured this week without new replies, but not one featured and quiet before it', () => {
-    const threads = [t('new-gem', 0, WEEK_AGO - 1000, WEEK_AGO), t('old-gem', 9, WEEK_AGO - 1000, WEEK_AGO - 1), t('digest', 50, WEEK_AGO + 5, undefined, 'digest:2026-W01')];
+    const threads = [
+      t('new-gem', 0, WEEK_AGO - 1000, WEEK_AGO),
+      t('old-gem', 9, WEEK_AGO - 1000, WEEK_AGO - 1),
+      t('digest', 50, WEEK_AGO + 5, undefined, 'digest:2026-W01')
+    ];
     expect(digestTopThreads(threads, WEEK_AGO).map((x) => x.id)).toEqual(['new-gem']);
   });
 

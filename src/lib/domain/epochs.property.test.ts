@@ -99,7 +99,13 @@ async function play(ops: Op[]) {
 
   let day = T0 + DAY - ((T0 + DAY) % DAY); // midnight UTC after T0: payments date by calendar day
   // A community under way: the first two members joined, the first paid, both scopes have an epoch.
-  const opening: Op[] = [{ t: 'join', m: 0 }, { t: 'join', m: 1 }, { t: 'pay', m: 0 }, { t: 'rotate', scope: 0, concurrent: false }, { t: 'rotate', scope: 1, concurrent: false }];
+  const opening: Op[] = [
+    { t: 'join', m: 0 },
+    { t: 'join', m: 1 },
+    { t: 'pay', m: 0 },
+    { t: 'rotate', scope: 0, concurrent: false },
+    { t: 'rotate', scope: 1, concurrent: false }
+  ];
   for (const o of [...opening, ...ops]) {
     day += DAY;
     const ts = day + 3_600_000;
@@ -122,7 +128,9 @@ async function play(ops: Op[]) {
       case 'pay': {
         if (!model.isMember(o.m, ts)) break;
         const paidOn = new Date(day).toISOString().slice(0, 10);
-        add(await sealRecord(creator, { kind: 'payment', cid, ts, body: { member: members[o.m].publicKey, tier: 'Gold', amount: 5, currency: 'USD', paidOn } }));
+        add(
+          await sealRecord(creator, { kind: 'payment', cid, ts, body: { member: members[o.m].publicKey, tier: 'Gold', amount: 5, currency: 'USD', paidOn } })
+        );
         model.paid.set(o.m, [...(model.paid.get(o.m) ?? []), day]);
         break;
       }
@@ -142,7 +150,14 @@ async function play(ops: Op[]) {
       case 'leak': {
         // The admin wraps Gold for every member who ever joined: valid only if all are entitled now.
         const recipients = [...staffKeys, ...[...model.joined.keys()].map((i) => members[i].publicKey)];
-        const leaky = await rotate(admin, cid, ts, 'tier:Gold', recipients, currentEpochs(judge(), 'tier:Gold').map((e) => e.id));
+        const leaky = await rotate(
+          admin,
+          cid,
+          ts,
+          'tier:Gold',
+          recipients,
+          currentEpochs(judge(), 'tier:Gold').map((e) => e.id)
+        );
         epochTs.set(leaky.epoch, ts);
         if ([...model.joined.keys()].some((i) => !model.entitled(i, 'tier:Gold', ts))) for (const r of leaky.records) expectRejected.add(r.id);
         add(...leaky.records);
@@ -172,7 +187,12 @@ async function play(ops: Op[]) {
         const ring = acceptedKeys(await keyringOf(author, view, cid), view);
         const epoch = epochForSealing(view, s, (id) => ring.has(id));
         if (!epoch) break;
-        const sealed = await sealContent({ cid, author: author.publicKey, ts }, 'thread', { title: `post ${posts.length}`, body: 'words' }, ring.get(epoch.id)!);
+        const sealed = await sealContent(
+          { cid, author: author.publicKey, ts },
+          'thread',
+          { title: `post ${posts.length}`, body: 'words' },
+          ring.get(epoch.id)!
+        );
         if (!sealed.ok) throw new Error(sealed.reason);
         const record = await sealRecord(author, { kind: 'sealed', cid, ts, body: sealed.value });
         posts.push({ record, scope: s, epoch: epoch.id });
@@ -214,7 +234,10 @@ describe('read access across replicas', () => {
 
           for (const [[seed], cut] of deliveries) {
             // A replica receives the records in its own order, in two partitions.
-            const order = [...records].map((r, i) => ({ r, k: (Math.imul(i + 1, 2_654_435_761) ^ seed) >>> 0 })).sort((a, b) => a.k - b.k).map((x) => x.r);
+            const order = [...records]
+              .map((r, i) => ({ r, k: (Math.imul(i + 1, 2_654_435_761) ^ seed) >>> 0 }))
+              .sort((a, b) => a.k - b.k)
+              .map((x) => x.r);
             const early = order.slice(0, Math.floor(cut * order.length));
             if (!early.includes(genesis)) early.unshift(genesis);
             const partial = judgeSet(early);

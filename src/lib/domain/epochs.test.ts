@@ -106,7 +106,13 @@ describe('key records', () => {
 
   it('a wrap for a non-entitled member in one part rejects the other parts too', async () => {
     const { creator, bob, alice, cid, judge } = await community();
-    const { bodies, epoch } = await (await import('../crypto/epoch-keys')).newEpoch({ cid, scope: GOLD, parents: [], reason: 'start', recipients: [alice.publicKey] });
+    const { bodies, epoch } = await (await import('../crypto/epoch-keys')).newEpoch({
+      cid,
+      scope: GOLD,
+      parents: [],
+      reason: 'start',
+      recipients: [alice.publicKey]
+    });
     const stray = await (await import('../crypto/epoch-keys')).newEpoch({ cid, scope: GOLD, parents: [], reason: 'start', recipients: [bob.publicKey] });
     const parts = [
       { ...bodies[0], parts: 2 },
@@ -125,7 +131,12 @@ describe('key records', () => {
     const replay = await sealRecord(creator, { kind: 'key', cid, ts: at(9), body: first.records[0].body });
     const stolen = await sealRecord(admin, { kind: 'key', cid, ts: at(9), body: first.records[0].body });
     // Same header, same part again, new wraps: a nonce reused.
-    const again = await sealRecord(creator, { kind: 'key', cid, ts: at(2), body: { ...first.records[0].body, wraps: first.records[0].body.wraps.slice(0, 1) } });
+    const again = await sealRecord(creator, {
+      kind: 'key',
+      cid,
+      ts: at(2),
+      body: { ...first.records[0].body, wraps: first.records[0].body.wraps.slice(0, 1) }
+    });
     const { view } = judge([...first.records, replay, stolen, again]);
     expect([...view.epochs.keys()]).toEqual([first.epoch]);
     const reasons = new Map(view.rejected.map((r) => [r.record.id, r.reason]));
@@ -164,7 +175,15 @@ describe('key records', () => {
     expect([...malloryRing.keys()]).toEqual([e0.epoch]);
     for (const p of posts) expect(await openContent(p, malloryRing)).toEqual({ ok: false, reason: 'no_key' });
     // The next rotation lists both leaves: one current epoch again.
-    const merge = await rotate(creator, cid, at(5), 'all', recipients, currentEpochs(both.view, 'all').map((e) => e.id), 'merge');
+    const merge = await rotate(
+      creator,
+      cid,
+      at(5),
+      'all',
+      recipients,
+      currentEpochs(both.view, 'all').map((e) => e.id),
+      'merge'
+    );
     const merged = judge([...e0.records, ban, ...byCreator.records, ...byAdmin.records, ...merge.records]);
     expect(currentEpochs(merged.view, 'all').map((e) => e.id)).toEqual([merge.epoch]);
     expect(epochForSealing(merged.view, 'all', (id) => id === merge.epoch)?.id).toBe(merge.epoch);

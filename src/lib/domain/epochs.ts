@@ -209,10 +209,7 @@ export function holdersOf(view: EpochView, epoch: string, tags: ReadonlyMap<stri
   return out;
 }
 
-export type RotationReason =
-  | { kind: 'none' }
-  | { kind: 'removal'; members: string[] }
-  | { kind: 'schedule'; since: number };
+export type RotationReason = { kind: 'none' } | { kind: 'removal'; members: string[] } | { kind: 'schedule'; since: number };
 
 export interface ScopeStatus {
   scope: Scope;

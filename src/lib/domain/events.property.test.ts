@@ -37,7 +37,10 @@ function model(rsvps: SignedRecord<'rsvp'>[], capacity: number) {
     if (r.body.status !== 'going') since.set(r.author, null);
     else if (!current) since.set(r.author, r);
   }
-  const going = [...since.values()].filter((r): r is SignedRecord<'rsvp'> => !!r).sort(compareRecords).map((r) => r.author);
+  const going = [...since.values()]
+    .filter((r): r is SignedRecord<'rsvp'> => !!r)
+    .sort(compareRecords)
+    .map((r) => r.author);
   return { going: going.slice(0, capacity), waitlist: going.slice(capacity) };
 }
 
@@ -46,14 +49,20 @@ describe('events converge', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 1, max: 3 }),
-        fc.array(fc.record({ m: fc.integer({ min: 0, max: MEMBERS - 1 }), s: fc.constantFrom(...STATUSES), dt: fc.integer({ min: 0, max: 6 }) }), { minLength: 1, maxLength: 14 }),
+        fc.array(fc.record({ m: fc.integer({ min: 0, max: MEMBERS - 1 }), s: fc.constantFrom(...STATUSES), dt: fc.integer({ min: 0, max: 6 }) }), {
+          minLength: 1,
+          maxLength: 14
+        }),
         fc.array(fc.integer(), { minLength: 2, maxLength: 2 }),
         async (capacity, ops, seeds) => {
           const event = await writer(creator, cid)('event', { title: 'Ride', description: '', start: START, end: START + 3_600_000, capacity }, T0 + 1000);
           // Few distinct times, so equal timestamps (ordered by id) are common.
-          const rsvps = await Promise.all(ops.map((o) => sealRecord(members[o.m], { kind: 'rsvp', cid, ts: T0 + 2000 + o.dt * 1000, body: { event: event.id, status: o.s } })));
+          const rsvps = await Promise.all(
+            ops.map((o) => sealRecord(members[o.m], { kind: 'rsvp', cid, ts: T0 + 2000 + o.dt * 1000, body: { event: event.id, status: o.s } }))
+          );
           const all = [...base, event, ...rsvps];
-          const shuffled = (seed: number) => [...all].sort((a, b) => ((a.id.charCodeAt(seed & 31) ^ seed) - (b.id.charCodeAt(seed & 31) ^ seed)) || (a.id < b.id ? -1 : 1));
+          const shuffled = (seed: number) =>
+            [...all].sort((a, b) => (a.id.charCodeAt(seed & 31) ^ seed) - (b.id.charCodeAt(seed & 31) ^ seed) || (a.id < b.id ? -1 : 1));
           const rows = seeds.map((s) => projectEvents(shuffled(s >>> 0), computeAuthority(base[0] as never, all))[0]);
           const expected = model(rsvps, capacity);
           for (const row of rows) {

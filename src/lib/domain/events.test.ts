@@ -8,7 +8,15 @@ import type { AnyRecord, BodyOf } from './record';
 
 const HOUR = 3_600_000;
 const START = 1_700_100_000_000;
-const body = (over: Partial<BodyOf<'event'>> = {}): BodyOf<'event'> => ({ title: 'Sunday ride', description: 'Bring water', place: 'Old bridge', start: START, end: START + 2 * HOUR, capacity: 2, ...over });
+const body = (over: Partial<BodyOf<'event'>> = {}): BodyOf<'event'> => ({
+  title: 'Sunday ride',
+  description: 'Bring water',
+  place: 'Old bridge',
+  start: START,
+  end: START + 2 * HOUR,
+  capacity: 2,
+  ...over
+});
 
 /** A community with the creator, Bob and three more members; each writes with their own clock. */
 async function town() {
@@ -137,7 +145,10 @@ describe('events', () => {
   it('a check-in made while waiting in line does not count even if a place frees up later', async () => {
     const { genesis, a, b, x, more, base } = await town();
     const event = await a('event', body({ capacity: 1 }), START - 10 * HOUR);
-    const rs = [await b('rsvp', { event: event.id, status: 'going' }, START - 9 * HOUR), await x('rsvp', { event: event.id, status: 'going' }, START - 8 * HOUR)];
+    const rs = [
+      await b('rsvp', { event: event.id, status: 'going' }, START - 9 * HOUR),
+      await x('rsvp', { event: event.id, status: 'going' }, START - 8 * HOUR)
+    ];
     const tooSoon = await x('event-checkin', { event: event.id }, START + 60_000);
     const bobLeaves = await b('rsvp', { event: event.id, status: 'no' }, START + 120_000);
     const row = project([...base, event, ...rs, tooSoon, bobLeaves], genesis)[0];

@@ -24,7 +24,11 @@ export function activityIsAhead(thread: ThreadRow, now: number): boolean {
  */
 export function placeThread(thread: ThreadRow, replies: readonly PostRow[], now: number): ThreadRow {
   if (!activityIsAhead(thread, now)) return thread;
-  const activity = activityAsOf(thread.createdAt, replies.filter((r) => r.thread === thread.id), now);
+  const activity = activityAsOf(
+    thread.createdAt,
+    replies.filter((r) => r.thread === thread.id),
+    now
+  );
   return { ...thread, lastActivity: activity, rank: threadRank(thread.pinned, activity) };
 }
 

@@ -73,7 +73,12 @@ describe('questions and answers', () => {
 describe('polls', () => {
   it('counts each member’s latest valid vote, ignores stuffing and invalid choices, and stops at the close', async () => {
     const { alice, bob, carol, mod, g, base, seal } = await setup();
-    const poll = await seal(alice, 'poll', { title: 'Ride day?', options: ['Sat', 'Sun', 'Mon'], multiple: true, maxChoices: 2, closesAt: T0 + 100_000, results: 'after_vote' }, T0 + 2000);
+    const poll = await seal(
+      alice,
+      'poll',
+      { title: 'Ride day?', options: ['Sat', 'Sun', 'Mon'], multiple: true, maxChoices: 2, closesAt: T0 + 100_000, results: 'after_vote' },
+      T0 + 2000
+    );
     const votes = [
       await seal(bob, 'vote', { poll: poll.id, choices: [0] }, T0 + 3000),
       await seal(bob, 'vote', { poll: poll.id, choices: [0] }, T0 + 3001), // stuffed twice: still one ballot
@@ -94,7 +99,12 @@ describe('polls', () => {
 
   it('closes early by its author or a moderator only; later votes do not count', async () => {
     const { alice, bob, carol, mod, g, base, seal } = await setup();
-    const poll = await seal(bob, 'poll', { title: 'Single', options: ['a', 'b'], multiple: false, maxChoices: 1, closesAt: null, results: 'always' }, T0 + 2000);
+    const poll = await seal(
+      bob,
+      'poll',
+      { title: 'Single', options: ['a', 'b'], multiple: false, maxChoices: 1, closesAt: null, results: 'always' },
+      T0 + 2000
+    );
     const carolClose = await seal(carol, 'close', { target: poll.id }, T0 + 2500);
     const v1 = await seal(carol, 'vote', { poll: poll.id, choices: [1] }, T0 + 3000);
     const modClose = await seal(mod, 'close', { target: poll.id }, T0 + 3500);
@@ -121,7 +131,12 @@ describe('check-in challenges', () => {
 
   it('counts once a day, inside the challenge, with streaks and completion across month ends', async () => {
     const { alice, bob, carol, g, base, seal } = await setup();
-    const ch = await seal(alice, 'challenge', { title: '30 days of riding', prompt: 'How far today?', startDate: '2026-02-27', days: 7 }, Date.UTC(2026, 1, 26));
+    const ch = await seal(
+      alice,
+      'challenge',
+      { title: '30 days of riding', prompt: 'How far today?', startDate: '2026-02-27', days: 7 },
+      Date.UTC(2026, 1, 26)
+    );
     const at = (date: string, hour = 12) => Date.UTC(+date.slice(0, 4), +date.slice(5, 7) - 1, +date.slice(8, 10), hour);
     const check = (who: Identity, date: string, note = 'ok', hour = 12) => seal(who, 'checkin', { challenge: ch.id, date, note }, at(date, hour));
     const records = [
@@ -140,7 +155,13 @@ describe('check-in challenges', () => {
     expect(row.checkins[bob.publicKey].map((c) => c.date)).toEqual(['2026-02-27', '2026-02-28', '2026-03-01', '2026-03-02']);
     expect(row.checkins[bob.publicKey][1].note).toBe('ok');
     expect(row.checkins[carol.publicKey].map((c) => c.date)).toEqual(['2026-02-27', '2026-03-01']);
-    expect(streaks(row.checkins[bob.publicKey].map((c) => c.date), '2026-03-02', row)).toEqual({ current: 4, longest: 4, total: 4, completion: 1 });
+    expect(
+      streaks(
+        row.checkins[bob.publicKey].map((c) => c.date),
+        '2026-03-02',
+        row
+      )
+    ).toEqual({ current: 4, longest: 4, total: 4, completion: 1 });
     // The day after, before checking in, the streak still stands; two days after, it is broken.
     expect(streaks(['2026-02-27', '2026-02-28'], '2026-03-01', row).current).toBe(2);
     expect(streaks(['2026-02-27', '2026-02-28'], '2026-03-02', row).current).toBe(0);

@@ -15,7 +15,12 @@ async function club() {
   const g = await sealRecord(alice, { kind: 'genesis', cid: '', ts: T0, body: { name: 'Club', description: '', color: '#000000', createdAt: T0, nonce: 'n' } });
   const seal = <K extends Kind>(who: Identity, kind: K, body: BodyOf<K>, ts: number) => sealRecord(who, { kind, cid: g.id, ts, body }) as Promise<AnyRecord>;
   const gold = await seal(alice, 'tier', { name: 'gold', price: '¥99/month', benefits: 'live Q&A', durationDays: 30 }, T0 + 1);
-  const invite = await seal(alice, 'invite', { role: 'member', tier: 'gold', expiresAt: null, maxUses: null, label: 'gold', nonce: 'x', ...inviteKey() }, T0 + 2);
+  const invite = await seal(
+    alice,
+    'invite',
+    { role: 'member', tier: 'gold', expiresAt: null, maxUses: null, label: 'gold', nonce: 'x', ...inviteKey() },
+    T0 + 2
+  );
   const free = await seal(alice, 'invite', { role: 'member', expiresAt: null, maxUses: null, label: 'free', nonce: 'y', ...inviteKey() }, T0 + 3);
   const joinBob = await seal(bob, 'join', joinBody(invite as SignedRecord<'invite'>, bob), T0 + DAY);
   const joinCarol = await seal(carol, 'join', joinBody(free as SignedRecord<'invite'>, carol), T0 + DAY);
@@ -40,13 +45,28 @@ describe('tiers and expiry', () => {
     const { alice, bob, carol, g, seal, records } = await club();
     const auth = computeAuthority(g as SignedRecord<'genesis'>, records);
     const tiers = tierDefinitions(records, auth);
-    const renew = (await seal(alice, 'payment', { member: bob.publicKey, tier: 'gold', amount: 99, currency: 'CNY', paidOn: '2026-02-01' }, T0 + 27 * DAY)) as SignedRecord<'payment'>;
-    const forged = (await seal(carol, 'payment', { member: carol.publicKey, tier: 'gold', amount: 0, currency: 'CNY', paidOn: '2026-02-01' }, T0 + 27 * DAY)) as SignedRecord<'payment'>;
+    const renew = (await seal(
+      alice,
+      'payment',
+      { member: bob.publicKey, tier: 'gold', amount: 99, currency: 'CNY', paidOn: '2026-02-01' },
+      T0 + 27 * DAY
+    )) as SignedRecord<'payment'>;
+    const forged = (await seal(
+      carol,
+      'payment',
+      { member: carol.publicKey, tier: 'gold', amount: 0, currency: 'CNY', paidOn: '2026-02-01' },
+      T0 + 27 * DAY
+    )) as SignedRecord<'payment'>;
     const renewed = memberTier(bob.publicKey, auth, tiers, [renew, forged], 7, T0 + 40 * DAY);
     expect(renewed).toMatchObject({ status: 'active', expiresAt: T0 + 61 * DAY, renewals: 1, payments: 1 });
     expect(memberTier(carol.publicKey, auth, tiers, [renew, forged], 7, T0 + 40 * DAY).status).toBe('free');
 
-    const late = (await seal(alice, 'payment', { member: bob.publicKey, tier: 'gold', amount: 99, currency: 'CNY', paidOn: '2026-03-01' }, T0 + 60 * DAY)) as SignedRecord<'payment'>;
+    const late = (await seal(
+      alice,
+      'payment',
+      { member: bob.publicKey, tier: 'gold', amount: 99, currency: 'CNY', paidOn: '2026-03-01' },
+      T0 + 60 * DAY
+    )) as SignedRecord<'payment'>;
     const restarted = memberTier(bob.publicKey, auth, tiers, [late], 7, T0 + 60 * DAY);
     expect(restarted).toMatchObject({ status: 'active', renewals: 0, expiresAt: Date.UTC(2026, 2, 1) + 30 * DAY });
     expect(renewalRate([renewed, memberTier(bob.publicKey, auth, tiers, [], 7, T0 + 90 * DAY)])).toBe(0.5);
@@ -56,11 +76,17 @@ describe('tiers and expiry', () => {
 describe('trust levels', () => {
   it('reaches each level exactly at its thresholds and drops back when activity leaves the window', async () => {
     const { alice, bob, carol, g, seal, records } = await club();
-    const settings = { ...DEFAULT_SETTINGS, trust: { levels: [
-      { daysActive: 1, replies: 1, reactionsReceived: 0, daysSinceJoining: 0 },
-      { daysActive: 3, replies: 3, reactionsReceived: 2, daysSinceJoining: 7 },
-      { daysActive: 10, replies: 10, reactionsReceived: 5, daysSinceJoining: 30 }
-    ], windowDays: 30 } };
+    const settings = {
+      ...DEFAULT_SETTINGS,
+      trust: {
+        levels: [
+          { daysActive: 1, replies: 1, reactionsReceived: 0, daysSinceJoining: 0 },
+          { daysActive: 3, replies: 3, reactionsReceived: 2, daysSinceJoining: 7 },
+          { daysActive: 10, replies: 10, reactionsReceived: 5, daysSinceJoining: 30 }
+        ],
+        windowDays: 30
+      }
+    };
     const t = (await seal(alice, 'thread', { title: 't', body: '' }, T0 + 2 * DAY)) as SignedRecord<'thread'>;
     const replies: AnyRecord[] = [];
     for (let d = 0; d < 3; d++) replies.push(await seal(bob, 'reply', { thread: t.id, parent: t.id, body: `r${d}` }, T0 + (2 + d) * DAY));
@@ -145,7 +171,10 @@ describe('automation rules', () => {
       now,
       auth,
       settings: DEFAULT_SETTINGS,
-      names: new Map([[bob.publicKey, 'Bob'], [carol.publicKey, 'Carol']]),
+      names: new Map([
+        [bob.publicKey, 'Bob'],
+        [carol.publicKey, 'Carol']
+      ]),
       tiers: [bob, carol].map((m) => memberTier(m.publicKey, auth, tiers, [], 7, now)),
       done: new Set(),
       lastActive: new Map(),
@@ -191,7 +220,11 @@ describe('automation rules', () => {
     const [digest] = digestRule(s);
     expect(digest).toMatchObject({ key: '2026-W02', kind: 'thread' });
     expect(digest.kind === 'thread' && digest.body.body).toContain('Hot thread');
-    expect(digest.kind === 'thread' && digest.body.digest).toMatchObject({ week: '2026-W02', top: [{ id: 'x', title: 'Hot thread', replies: 9 }], questions: [{ id: 'q', title: 'Open question?' }] });
+    expect(digest.kind === 'thread' && digest.body.digest).toMatchObject({
+      week: '2026-W02',
+      top: [{ id: 'x', title: 'Hot thread', replies: 9 }],
+      questions: [{ id: 'q', title: 'Open question?' }]
+    });
     expect(digest.kind === 'thread' && `${digest.body.title}\n${digest.body.body}`).not.toMatch(/[\u4e00-\u9fff]/);
     s.done.add('digest:2026-W02');
     expect(digestRule(s)).toEqual([]);
@@ -199,7 +232,10 @@ describe('automation rules', () => {
 
   it('publishes a trust level only when the computed one differs from the published one', async () => {
     const { s, bob, carol } = await state(T0 + 2 * DAY);
-    s.trustNow = new Map([[bob.publicKey, 2], [carol.publicKey, 0]]);
+    s.trustNow = new Map([
+      [bob.publicKey, 2],
+      [carol.publicKey, 0]
+    ]);
     const actions = trustRule(s);
     expect(actions).toEqual([{ rule: 'trust', key: `${bob.publicKey}:0:2`, kind: 'trust', body: { member: bob.publicKey, level: 2 } }]);
   });

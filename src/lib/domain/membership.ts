@@ -74,7 +74,14 @@ export interface MemberTier {
  * each payment extends the period from its end (or from the payment date, if it had lapsed past
  * the grace days). An invite tier with no definition never expires.
  */
-export function memberTier(key: string, auth: Authority, tiers: Map<string, TierDefinition>, payments: SignedRecord<'payment'>[], graceDays: number, now: number): MemberTier {
+export function memberTier(
+  key: string,
+  auth: Authority,
+  tiers: Map<string, TierDefinition>,
+  payments: SignedRecord<'payment'>[],
+  graceDays: number,
+  now: number
+): MemberTier {
   const m = auth.members.get(key);
   const out: MemberTier = { member: key, tier: null, lastTier: null, expiresAt: null, status: 'free', payments: 0, renewals: 0 };
   if (!m) return out;
@@ -86,9 +93,7 @@ export function memberTier(key: string, auth: Authority, tiers: Map<string, Tier
     if (def) expiresAt = m.joinedAt + def.durationDays * DAY;
     else lifetime = true;
   }
-  const mine = payments
-    .filter((p) => p.body.member === key)
-    .sort((a, b) => dayNumber(a.body.paidOn) - dayNumber(b.body.paidOn) || compareRecords(a, b));
+  const mine = payments.filter((p) => p.body.member === key).sort((a, b) => dayNumber(a.body.paidOn) - dayNumber(b.body.paidOn) || compareRecords(a, b));
   for (const p of mine) {
     const role = auth.roleOf(p.author);
     if (role !== 'creator' && role !== 'admin') continue;
@@ -175,7 +180,13 @@ export function trustLevels(records: AnyRecord[], auth: Authority, settings: Set
     };
     let level: 0 | 1 | 2 | 3 = 0;
     settings.trust.levels.forEach((t, i) => {
-      if (level === i && st.daysActive >= t.daysActive && st.replies >= t.replies && st.reactionsReceived >= t.reactionsReceived && st.daysSinceJoining >= t.daysSinceJoining) {
+      if (
+        level === i &&
+        st.daysActive >= t.daysActive &&
+        st.replies >= t.replies &&
+        st.reactionsReceived >= t.reactionsReceived &&
+        st.daysSinceJoining >= t.daysSinceJoining
+      ) {
         level = (i + 1) as 1 | 2 | 3;
       }
     });
@@ -210,7 +221,9 @@ export function watchedWordAction(text: string, words: Settings['watchedWords'])
   for (const w of words) {
     const word = w.word.toLowerCase();
     const cjk = /[\u3400-\u9fff\uf900-\ufaff]/.test(word);
-    const hit = cjk ? lower.includes(word) : new RegExp(`(^|[^\\p{L}\\p{N}])${word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\p{L}\\p{N}])`, 'u').test(lower);
+    const hit = cjk
+      ? lower.includes(word)
+      : new RegExp(`(^|[^\\p{L}\\p{N}])${word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\p{L}\\p{N}])`, 'u').test(lower);
     if (!hit) continue;
     if (w.action === 'block') return { action: 'block', word: w.word };
     found = { action: 'flag', word: w.word };
@@ -219,7 +232,13 @@ export function watchedWordAction(text: string, words: Settings['watchedWords'])
 }
 
 /** Whether a member may post now under rate limit and slow mode, given their recent posts. */
-export function postingAllowed(level: number, recentPostTimes: number[], now: number, slowModeSeconds = 0, lastInThread: number | null = null): { ok: true } | { ok: false; reason: 'rate_limited' | 'slow_mode'; retryAt: number } {
+export function postingAllowed(
+  level: number,
+  recentPostTimes: number[],
+  now: number,
+  slowModeSeconds = 0,
+  lastInThread: number | null = null
+): { ok: true } | { ok: false; reason: 'rate_limited' | 'slow_mode'; retryAt: number } {
   if (slowModeSeconds > 0 && lastInThread !== null && now - lastInThread < slowModeSeconds * 1000) {
     return { ok: false, reason: 'slow_mode', retryAt: lastInThread + slowModeSeconds * 1000 };
   }
@@ -248,7 +267,22 @@ export function contributions(records: AnyRecord[], auth: Authority): Map<string
   const out = new Map<string, Contributions>();
   const of = (k: string) => {
     let c = out.get(k);
-    if (!c) out.set(k, (c = { threads: 0, replies: 0, questions: 0, answers: 0, answersAccepted: 0, checkins: 0, reactionsReceived: 0, featured: 0, daysActive: 0, lastActive: null }));
+    if (!c)
+      out.set(
+        k,
+        (c = {
+          threads: 0,
+          replies: 0,
+          questions: 0,
+          answers: 0,
+          answersAccepted: 0,
+          checkins: 0,
+          reactionsReceived: 0,
+          featured: 0,
+          daysActive: 0,
+          lastActive: null
+        })
+      );
     return c;
   };
   const authorOf = new Map<string, string>();
@@ -322,7 +356,17 @@ export interface PackedMemberStats {
   lastActive: Float64Array;
 }
 
-const CONTRIBUTION_FIELDS = ['threads', 'replies', 'questions', 'answers', 'answersAccepted', 'checkins', 'reactionsReceived', 'featured', 'daysActive'] as const;
+const CONTRIBUTION_FIELDS = [
+  'threads',
+  'replies',
+  'questions',
+  'answers',
+  'answersAccepted',
+  'checkins',
+  'reactionsReceived',
+  'featured',
+  'daysActive'
+] as const;
 const C = CONTRIBUTION_FIELDS.length + 1;
 
 export function packMemberStats(s: MemberStats): PackedMemberStats {

@@ -8,7 +8,15 @@ const members = [
 
 describe('payments CSV', () => {
   it('reads rows by member name or id, skips a header and reports bad rows', () => {
-    const csv = ['member,amount,date,tier', 'Ann Lee,99,2026-01-05,', '王小明,"¥199.00",2026/2/1,gold', 'k-ann,10,2026-02-30', 'Nobody,5,2026-01-01', 'Ann Lee,abc,2026-01-01', 'Ann Lee,5,2026-01-01,silver'].join('\n');
+    const csv = [
+      'member,amount,date,tier',
+      'Ann Lee,99,2026-01-05,',
+      '王小明,"¥199.00",2026/2/1,gold',
+      'k-ann,10,2026-02-30',
+      'Nobody,5,2026-01-01',
+      'Ann Lee,abc,2026-01-01',
+      'Ann Lee,5,2026-01-01,silver'
+    ].join('\n');
     const out = parsePaymentsCsv(csv, members, ['gold'], 'gold');
     expect(out.rows).toEqual([
       { member: 'k-ann', amount: 99, paidOn: '2026-01-05', tier: 'gold' },

@@ -3,11 +3,36 @@ import { smallCommunity } from '../../../tests/unit/community-fixture';
 import { computeAuthority } from './authority';
 import { contributions, type Contributions } from './membership';
 import * as v from 'valibot';
-import { DAY_MS, DEFAULT_POINT_RULES, leaderboard, LEVEL_AT, levelOf, pointRules, POINTS, pointsBetween, pointsBoards, pointsOf, rankByPoints, type PointRules } from './points';
+import {
+  DAY_MS,
+  DEFAULT_POINT_RULES,
+  leaderboard,
+  LEVEL_AT,
+  levelOf,
+  pointRules,
+  POINTS,
+  pointsBetween,
+  pointsBoards,
+  pointsOf,
+  rankByPoints,
+  type PointRules
+} from './points';
 import { bodySchemas } from './record';
 import { DEFAULT_SETTINGS } from './membership';
 
-const c = (over: Partial<Contributions>): Contributions => ({ threads: 0, replies: 0, questions: 0, answers: 0, answersAccepted: 0, checkins: 0, reactionsReceived: 0, featured: 0, daysActive: 0, lastActive: null, ...over });
+const c = (over: Partial<Contributions>): Contributions => ({
+  threads: 0,
+  replies: 0,
+  questions: 0,
+  answers: 0,
+  answersAccepted: 0,
+  checkins: 0,
+  reactionsReceived: 0,
+  featured: 0,
+  daysActive: 0,
+  lastActive: null,
+  ...over
+});
 
 describe('points and levels', () => {
   it('weigh an accepted answer above replies and reactions, and level up at the thresholds', () => {
@@ -20,9 +45,24 @@ describe('points and levels', () => {
   });
 
   it('rank members by points, equal points sharing a rank', () => {
-    const members = [{ key: 'a', name: 'Ann' }, { key: 'b', name: 'Bo' }, { key: 'c', name: 'Cy' }];
-    const board = leaderboard(members, new Map([['a', c({ replies: 5 })], ['b', c({ threads: 5 })], ['c', c({ replies: 5 })]]));
-    expect(board.map((r) => [r.key, r.points, r.rank])).toEqual([['b', 15, 1], ['a', 5, 2], ['c', 5, 2]]);
+    const members = [
+      { key: 'a', name: 'Ann' },
+      { key: 'b', name: 'Bo' },
+      { key: 'c', name: 'Cy' }
+    ];
+    const board = leaderboard(
+      members,
+      new Map([
+        ['a', c({ replies: 5 })],
+        ['b', c({ threads: 5 })],
+        ['c', c({ replies: 5 })]
+      ])
+    );
+    expect(board.map((r) => [r.key, r.points, r.rank])).toEqual([
+      ['b', 15, 1],
+      ['a', 5, 2],
+      ['c', 5, 2]
+    ]);
   });
 });
 

@@ -33,7 +33,11 @@ export function levelOf(points: number, levels: readonly number[] = LEVEL_AT): {
 }
 
 /** Members ordered by points (ties: name), with their rank (equal points share a rank). */
-export function leaderboard<T extends { key: string; name: string }>(members: readonly T[], contributions: ReadonlyMap<string, Contributions>, rules: PointRules = DEFAULT_POINT_RULES): (T & { points: number; level: number; rank: number })[] {
+export function leaderboard<T extends { key: string; name: string }>(
+  members: readonly T[],
+  contributions: ReadonlyMap<string, Contributions>,
+  rules: PointRules = DEFAULT_POINT_RULES
+): (T & { points: number; level: number; rank: number })[] {
   const points = new Map([...contributions].map(([k, c]) => [k, pointsOf(c, rules.weights)]));
   return rankByPoints(members, points, points, rules.levels);
 }

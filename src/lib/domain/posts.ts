@@ -252,7 +252,20 @@ export function projectMember(cid: string, key: string, profiles: AnyRecord[], a
     links = r.body.links ?? [];
     profileTs = r.ts;
   }
-  return { cid, key, name, bio, avatar, links, role: m.role, tier: m.tier, joinedAt: m.joinedAt, invitedBy: m.invitedBy, banned: m.bannedAt !== null, profileTs };
+  return {
+    cid,
+    key,
+    name,
+    bio,
+    avatar,
+    links,
+    role: m.role,
+    tier: m.tier,
+    joinedAt: m.joinedAt,
+    invitedBy: m.invitedBy,
+    banned: m.bannedAt !== null,
+    profileTs
+  };
 }
 
 export function projectMembers(cid: string, records: AnyRecord[], auth: Authority): MemberRow[] {

@@ -47,7 +47,10 @@ export function upvotersOf(targetId: string, related: AnyRecord[], auth: Authori
   for (const r of related.filter((r) => r.kind === 'upvote' && r.body.target === targetId).sort(compareRecords)) {
     if (r.kind === 'upvote' && auth.accepts(r)) latest.set(r.author, r.body.on);
   }
-  return [...latest].filter(([, on]) => on).map(([k]) => k).sort();
+  return [...latest]
+    .filter(([, on]) => on)
+    .map(([k]) => k)
+    .sort();
 }
 
 /** Edits, deletion and hiding of a question or answer, as for posts. */
@@ -111,9 +114,7 @@ export function projectQuestion(
   answerRelated: (answerId: string) => AnyRecord[],
   auth: Authority
 ): { question: QuestionRow; answers: AnswerRow[] } {
-  const answerRecords = related.filter(
-    (r): r is SignedRecord<'answer'> => r.kind === 'answer' && r.body.question === question.id && auth.accepts(r)
-  );
+  const answerRecords = related.filter((r): r is SignedRecord<'answer'> => r.kind === 'answer' && r.body.question === question.id && auth.accepts(r));
   const firstPass = answerRecords.map((a) => projectAnswer(a, answerRelated(a.id), null, auth));
   const liveIds = new Set(firstPass.filter((a) => !a.deleted && !a.hidden).map((a) => a.id));
   const accepted = acceptedAnswer(question, related, liveIds, auth);
@@ -147,7 +148,5 @@ export function projectQuestion(
 
 /** Answers in reading order: the accepted one first, then by upvotes, then oldest first. */
 export function sortAnswers(answers: AnswerRow[]): AnswerRow[] {
-  return [...answers].sort(
-    (a, b) => Number(b.accepted) - Number(a.accepted) || b.upvotes.length - a.upvotes.length || a.createdAt - b.createdAt
-  );
+  return [...answers].sort((a, b) => Number(b.accepted) - Number(a.accepted) || b.upvotes.length - a.upvotes.length || a.createdAt - b.createdAt);
 }

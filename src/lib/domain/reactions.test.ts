@@ -85,6 +85,12 @@ describe('reactions a post shows', () => {
   });
 
   it('shows everything and no "more" when a post has few emoji', () => {
-    expect(visibleReactions({ '👍': ['a', 'b'], '🎉': ['c'], '👀': [] }, 'a')).toEqual({ shown: [['👍', ['a', 'b']], ['🎉', ['c']]], more: 0 });
+    expect(visibleReactions({ '👍': ['a', 'b'], '🎉': ['c'], '👀': [] }, 'a')).toEqual({
+      shown: [
+        ['👍', ['a', 'b']],
+        ['🎉', ['c']]
+      ],
+      more: 0
+    });
   });
 });

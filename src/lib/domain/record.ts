@@ -16,7 +16,11 @@ const Text = (max: number) => v.pipe(v.string(), v.maxLength(max));
 const NonEmptyPlain = (max: number) => v.pipe(v.string(), v.minLength(1), v.maxLength(max));
 // A check, not a transform: the parsed body must stay byte-identical to what was signed.
 const NonEmpty = (max: number) =>
-  v.pipe(v.string(), v.maxLength(max), v.check((s) => s.trim().length > 0));
+  v.pipe(
+    v.string(),
+    v.maxLength(max),
+    v.check((s) => s.trim().length > 0)
+  );
 /**
  * One real emoji (a single pictograph, flag or keycap, with its modifiers and ZWJ parts), never
  * arbitrary text: reactions render as buttons, and any string made 5,000 distinct "emoji".
@@ -30,7 +34,9 @@ export const MAX_HEADS = 64;
 const Heads = v.optional(v.pipe(v.array(Id), v.maxLength(MAX_HEADS)));
 const Url = v.pipe(v.string(), v.maxLength(300), v.regex(/^https?:\/\/\S+$/));
 /** Marks a record written by an automation rule: one visible record per (rule, key), whichever device ran it. */
-const Auto = v.optional(v.strictObject({ rule: v.pipe(v.string(), v.maxLength(40)), key: v.pipe(v.string(), v.maxLength(120)), device: v.pipe(v.string(), v.maxLength(60)) }));
+const Auto = v.optional(
+  v.strictObject({ rule: v.pipe(v.string(), v.maxLength(40)), key: v.pipe(v.string(), v.maxLength(120)), device: v.pipe(v.string(), v.maxLength(60)) })
+);
 /** Chunks of an attachment's encrypted bytes (media/blob-crypto): 256 KiB each. */
 export const CHUNK_BYTES = 256 * 1024;
 export const MAX_ATTACHMENTS = 4;
@@ -338,7 +344,10 @@ export const bodySchemas = {
       /** Activity window for keeping a level (demotion when activity drops), in days. */
       windowDays: v.pipe(v.number(), v.integer(), v.minValue(7), v.maxValue(3650))
     }),
-    watchedWords: v.pipe(v.array(v.strictObject({ word: v.pipe(v.string(), v.minLength(1), v.maxLength(60)), action: v.picklist(['block', 'flag']) })), v.maxLength(500)),
+    watchedWords: v.pipe(
+      v.array(v.strictObject({ word: v.pipe(v.string(), v.minLength(1), v.maxLength(60)), action: v.picklist(['block', 'flag']) })),
+      v.maxLength(500)
+    ),
     /** Start a new epoch of every scope this many days after its newest one (absent: only on removals). */
     rotateDays: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3650))),
     /** Largest file a member may attach, in MiB (absent: DEFAULT_MAX_FILE_MB). */
@@ -346,7 +355,15 @@ export const bodySchemas = {
     /** Points per contribution and the points each level 1–9 starts at (domain/points); absent: the defaults. */
     points: v.optional(
       v.strictObject({
-        weights: v.strictObject({ threads: PointWeight, replies: PointWeight, answers: PointWeight, answersAccepted: PointWeight, featured: PointWeight, checkins: PointWeight, reactionsReceived: PointWeight }),
+        weights: v.strictObject({
+          threads: PointWeight,
+          replies: PointWeight,
+          answers: PointWeight,
+          answersAccepted: PointWeight,
+          featured: PointWeight,
+          checkins: PointWeight,
+          reactionsReceived: PointWeight
+        }),
         levels: v.pipe(
           v.array(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1_000_000_000))),
           v.length(9),
@@ -362,7 +379,12 @@ export const bodySchemas = {
       v.strictObject({
         levels: v.pipe(v.array(v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_UPLOAD_QUOTA_MB)))), v.length(4)),
         tiers: v.pipe(
-          v.array(v.strictObject({ tier: v.pipe(v.string(), v.minLength(1), v.maxLength(40)), mb: v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_UPLOAD_QUOTA_MB))) })),
+          v.array(
+            v.strictObject({
+              tier: v.pipe(v.string(), v.minLength(1), v.maxLength(40)),
+              mb: v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_UPLOAD_QUOTA_MB)))
+            })
+          ),
           v.maxLength(20)
         )
       })

@@ -7,7 +7,11 @@ import { sealRecord } from '../crypto/record-seal';
 describe('series', () => {
   it('the newest revision by the creator holds; a member cannot make or revise one', async () => {
     const { genesis, a, b, records } = await smallCommunity();
-    const [t1, t2, t3] = [await a('thread', { title: '1', body: 'x' }), await a('thread', { title: '2', body: 'x' }), await a('thread', { title: '3', body: 'x' })];
+    const [t1, t2, t3] = [
+      await a('thread', { title: '1', body: 'x' }),
+      await a('thread', { title: '2', body: 'x' }),
+      await a('thread', { title: '3', body: 'x' })
+    ];
     const made = await a('series', { title: 'Wheel building', description: 'from hub to truing', parts: [t1.id] });
     const revised = await a('series', { of: made.id, title: 'Wheel building', description: 'from hub to truing', parts: [t1.id, t3.id, t2.id, t1.id] });
     const bobRevision = await b('series', { of: made.id, title: 'Hijacked', description: '', parts: [] });

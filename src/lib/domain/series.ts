@@ -57,7 +57,11 @@ export function seriesPosition(series: Series, shown: (id: string) => boolean, r
 }
 
 /** The series a thread is a part of, with the parts before and after it. */
-export function seriesOf(thread: string, all: readonly Series[], shown: (id: string) => boolean): { series: Series; index: number; count: number; prev: string | null; next: string | null }[] {
+export function seriesOf(
+  thread: string,
+  all: readonly Series[],
+  shown: (id: string) => boolean
+): { series: Series; index: number; count: number; prev: string | null; next: string | null }[] {
   const out = [];
   for (const series of all) {
     const parts = series.parts.filter(shown);

@@ -44,9 +44,19 @@ describe('who may run a survey', () => {
 
   it('rejects choice questions without options and duplicate question ids', async () => {
     const { creator, auth, w } = await setup();
-    const noOptions = await w(creator)('survey', { title: 'F', questions: [{ id: 'a', kind: 'choice', prompt: 'x' }], recipients: [creator.publicKey], closesAt: null });
+    const noOptions = await w(creator)('survey', {
+      title: 'F',
+      questions: [{ id: 'a', kind: 'choice', prompt: 'x' }],
+      recipients: [creator.publicKey],
+      closesAt: null
+    });
     expect(checkSurvey(noOptions, auth)).toEqual({ ok: false, reason: 'survey.bad_questions' });
-    const dup = await w(creator)('survey', { title: 'F', questions: [questions[1], { ...questions[2], id: 'q2' }], recipients: [creator.publicKey], closesAt: null });
+    const dup = await w(creator)('survey', {
+      title: 'F',
+      questions: [questions[1], { ...questions[2], id: 'q2' }],
+      recipients: [creator.publicKey],
+      closesAt: null
+    });
     expect(checkSurvey(dup, auth)).toEqual({ ok: false, reason: 'survey.bad_questions' });
   });
 });

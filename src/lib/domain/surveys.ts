@@ -8,11 +8,7 @@ import { compareRecords, type BodyOf, type SignedRecord } from './record';
 export type SurveyQuestion = BodyOf<'survey'>['questions'][number];
 export const MAX_TEXT_ANSWER = 2000;
 
-export type SurveyProblem =
-  | 'survey.not_member'
-  | 'survey.not_allowed'
-  | 'survey.bad_recipients'
-  | 'survey.bad_questions';
+export type SurveyProblem = 'survey.not_member' | 'survey.not_allowed' | 'survey.bad_recipients' | 'survey.bad_questions';
 
 /** Only the creator or an admin may ask; recipients must be the creator or admins; questions must make sense. */
 export function checkSurvey(survey: SignedRecord<'survey'>, auth: Authority): { ok: true } | { ok: false; reason: SurveyProblem } {
@@ -66,7 +62,10 @@ export function countedResponses(
       r.ts >= survey.ts &&
       (survey.body.closesAt === null || r.ts < survey.body.closesAt) &&
       auth.accepts(r) &&
-      r.body.keys.map((k) => k.to).sort().join(',') === wanted;
+      r.body.keys
+        .map((k) => k.to)
+        .sort()
+        .join(',') === wanted;
     if (!valid) {
       ignored++;
       continue;

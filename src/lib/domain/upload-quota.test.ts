@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { checkUpload, QUOTA_WINDOW_MS, uploadAllowance, type UploadQuota } from './upload-quota';
 
 const MIB = 1024 * 1024;
-const quota: UploadQuota = { levels: [5, 20, 50, null], tiers: [{ tier: 'Gold', mb: 100 }, { tier: 'Free', mb: 0 }, { tier: 'Studio', mb: null }] };
+const quota: UploadQuota = {
+  levels: [5, 20, 50, null],
+  tiers: [
+    { tier: 'Gold', mb: 100 },
+    { tier: 'Free', mb: 0 },
+    { tier: 'Studio', mb: null }
+  ]
+};
 const NOW = 1_700_000_000_000;
 
 describe('upload allowance', () => {
@@ -28,14 +35,20 @@ describe('upload check', () => {
   });
 
   it('forgets uploads once 24 hours have passed, to the millisecond', () => {
-    const posted = [{ ts: NOW - QUOTA_WINDOW_MS, bytes: 9 * MIB }, { ts: NOW - QUOTA_WINDOW_MS + 1, bytes: 1 * MIB }];
+    const posted = [
+      { ts: NOW - QUOTA_WINDOW_MS, bytes: 9 * MIB },
+      { ts: NOW - QUOTA_WINDOW_MS + 1, bytes: 1 * MIB }
+    ];
     // The first left the window exactly now; the second still counts.
     expect(checkUpload(allowance, posted, 9 * MIB, NOW)).toEqual({ ok: true });
     expect(checkUpload(allowance, posted, 9 * MIB + 1, NOW)).toMatchObject({ ok: false, used: 1 * MIB });
   });
 
   it('says when enough has left the window, or that the files alone are too large', () => {
-    const posted = [{ ts: NOW - 5_000, bytes: 3 * MIB }, { ts: NOW - 10_000, bytes: 6 * MIB }];
+    const posted = [
+      { ts: NOW - 5_000, bytes: 3 * MIB },
+      { ts: NOW - 10_000, bytes: 6 * MIB }
+    ];
     // Needs 5 MiB: the older 6 MiB leaving (at its time + 24 h) is enough.
     expect(checkUpload(allowance, posted, 5 * MIB, NOW)).toMatchObject({ ok: false, retryAt: NOW - 10_000 + QUOTA_WINDOW_MS });
     // Needs 8 MiB: both must leave.

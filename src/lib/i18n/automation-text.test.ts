@@ -4,7 +4,10 @@ import { zhCN } from './zh-CN';
 import { i18n } from './index.svelte';
 import { autoLogText, noticeText, threadTitle } from './automation-text';
 
-const names = new Map([['k-bob', 'Bob'], ['k-carol', 'Carol']]);
+const names = new Map([
+  ['k-bob', 'Bob'],
+  ['k-carol', 'Carol']
+]);
 const nameOf = (k: string) => names.get(k) ?? k.slice(0, 8);
 const EXPIRES = Date.UTC(2026, 5, 15, 12);
 
@@ -35,7 +38,10 @@ describe('counted messages', () => {
 });
 
 describe('generated texts in the reader’s language', () => {
-  const reminder = { text: 'Your gold membership ends on 2026-06-15. Renew to keep access.', message: { type: 'reminder' as const, tier: 'gold', expiresAt: EXPIRES } };
+  const reminder = {
+    text: 'Your gold membership ends on 2026-06-15. Renew to keep access.',
+    message: { type: 'reminder' as const, tier: 'gold', expiresAt: EXPIRES }
+  };
   const nudge = { text: 'x', message: { type: 'nudge' as const, count: 2, days: 1, members: ['k-bob', 'k-carol'] } };
 
   it('words one reminder record in English for one reader and in Chinese for another', () => {

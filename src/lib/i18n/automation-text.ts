@@ -29,11 +29,15 @@ export function autoLogText(r: { ts: number; body: { auto?: { rule: string; key:
   const auto = r.body.auto;
   const name = r.body.to ? nameOf(r.body.to) : '';
   const what =
-    auto?.rule === 'welcome' ? t('auto.log_welcome', { name })
-    : auto?.rule === 'reminder' ? t('auto.log_reminder', { name })
-    : auto?.rule === 'nudge' ? t('auto.log_nudge', { name, week: auto.key })
-    : auto?.rule === 'digest' ? t('auto.log_digest', { week: auto.key })
-    : t('auto.log_other', { name });
+    auto?.rule === 'welcome'
+      ? t('auto.log_welcome', { name })
+      : auto?.rule === 'reminder'
+        ? t('auto.log_reminder', { name })
+        : auto?.rule === 'nudge'
+          ? t('auto.log_nudge', { name, week: auto.key })
+          : auto?.rule === 'digest'
+            ? t('auto.log_digest', { week: auto.key })
+            : t('auto.log_other', { name });
   return t('auto.log_entry', { what, device: deviceText(auto?.device ?? ''), when: i18n.dateTime(r.ts) });
 }
 

@@ -44,13 +44,15 @@ export const en = {
   'home.communities': 'My communities',
   'home.empty': 'No communities yet. Create one and invite your members.',
   'home.restored_empty': 'Your identity is back, but communities are not inside an identity file.',
-  'home.restored_how': 'To get them back, open an invite link from a member of each community (you rejoin as yourself, with your old posts), or import a community file exported on your other device.',
+  'home.restored_how':
+    'To get them back, open an invite link from a member of each community (you rejoin as yourself, with your old posts), or import a community file exported on your other device.',
   'home.create': 'Create a community',
   'community_file.title': 'Community files',
   'community_file.import': 'Import community file',
   'community_file.import_hint': 'Adds a community from a Hearth community file. Every record in it is checked as if it came from a peer.',
   'community_file.export': 'Export community file',
-  'community_file.export_hint': 'A community file holds every record of a community: whoever has it can read the whole community. Share it only with its members.',
+  'community_file.export_hint':
+    'A community file holds every record of a community: whoever has it can read the whole community. Share it only with its members.',
   'community_file.exporting': 'Preparing the file…',
   'community_file.reading': 'Reading {name}…',
   'community_file.checking': 'Reading records: {done} of {total}',
@@ -87,7 +89,8 @@ export const en = {
   'community.malformed_other': '{count} unreadable messages from peers were ignored.',
   'community.keys_rejected_one': '{count} key record was refused (not from the creator or an admin, for someone not entitled, or replayed).',
   'community.keys_rejected_other': '{count} key records were refused (not from the creator or an admin, for someone not entitled, or replayed).',
-  'community.missing': 'Still receiving history: this device has {have} records; the creator’s or an admin’s device had at least {expected}. Stay online with a member or the relay.',
+  'community.missing':
+    'Still receiving history: this device has {have} records; the creator’s or an admin’s device had at least {expected}. Stay online with a member or the relay.',
   'community.held_one': '{count} record held back: a member wrote more in an hour than their trust level allows. It is kept but not shown.',
   'community.held_other': '{count} records held back: a member wrote more in an hour than their trust level allows. They are kept but not shown.',
   'community.unreadable': '{count} stored updates could not be read and were skipped.',
@@ -243,7 +246,8 @@ export const en = {
   'audit.slowmode': '{actor} set slow mode in a thread to {seconds} s',
   'audit.pin': '{actor} pinned or unpinned a thread',
   'keys.title': 'Encryption keys',
-  'keys.explain': 'Posts are encrypted per scope. Your device hands each scope’s key to the members entitled to it and starts a new key when someone leaves the scope.',
+  'keys.explain':
+    'Posts are encrypted per scope. Your device hands each scope’s key to the members entitled to it and starts a new key when someone leaves the scope.',
   'keys.scope_all': 'Everyone',
   'keys.scope_tier': 'Tier {tier}',
   'keys.since': 'current key since {when}',
@@ -253,10 +257,12 @@ export const en = {
   'locked.tier': '{tier} members only',
   'locked.renew': 'join or renew {tier} to read',
   'locked.waiting': 'Encrypted: waiting for a key from the creator or an admin',
-  'keys.waiting': 'Waiting for a key from the creator or an admin: what you write here is encrypted, and their device shares the key with you when it is online.',
+  'keys.waiting':
+    'Waiting for a key from the creator or an admin: what you write here is encrypted, and their device shares the key with you when it is online.',
   'invite.no_key': 'This invite’s link can only be shown on the device that made it (its key never leaves that device). Make a new invite here.',
   'join.admitting': 'Waiting for the inviter or an admin to confirm your invite…',
-  'join.pending': 'Your invite has uses that are counted one by one: the inviter’s or an admin’s device confirms it when it is online. You can read now; what you write shows once you are confirmed.',
+  'join.pending':
+    'Your invite has uses that are counted one by one: the inviter’s or an admin’s device confirms it when it is online. You can read now; what you write shows once you are confirmed.',
   'community.pending': 'Your membership waits for {name} or an admin to confirm it. What you write now shows once their device confirms you.',
   'join.open': 'Open community',
   'join.paste': 'Paste an invite link',
@@ -276,7 +282,8 @@ export const en = {
   'post.hide': 'Hide',
   'post.unhide': 'Unhide',
   'post.hidden': 'Hidden by a moderator.',
-  'post.hidden_mine': 'A moderator hid your post: other members no longer see it. You still can, and you can edit or delete it; ask a moderator if you think it should be shown again.',
+  'post.hidden_mine':
+    'A moderator hid your post: other members no longer see it. You still can, and you can edit or delete it; ask a moderator if you think it should be shown again.',
   'community.repaired_one': '{count} record deleted or overwritten by a peer was restored.',
   'community.repaired_other': '{count} records deleted or overwritten by a peer were restored.',
   'community.settings': 'Community settings'

@@ -112,7 +112,12 @@ class I18n {
 
   /** A span of time in its largest whole unit: "10 minutes" / "10分钟". */
   duration = (seconds: number): string => {
-    const [unit, size] = seconds >= 3600 && seconds % 3600 === 0 ? (['hour', 3600] as const) : seconds >= 60 && seconds % 60 === 0 ? (['minute', 60] as const) : (['second', 1] as const);
+    const [unit, size] =
+      seconds >= 3600 && seconds % 3600 === 0
+        ? (['hour', 3600] as const)
+        : seconds >= 60 && seconds % 60 === 0
+          ? (['minute', 60] as const)
+          : (['second', 1] as const);
     return this.#format(`duration-${unit}`, () => new Intl.NumberFormat(this.lang, { style: 'unit', unit, unitDisplay: 'long' })).format(seconds / size);
   };
 

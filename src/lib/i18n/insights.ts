@@ -80,7 +80,8 @@ export const insightsEn = {
   'insights.segment.silent': 'Never active',
   'insights.churn': 'Churn risk',
   'insights.churn_hint': 'A transparent score: the sum of the points of each reason shown.',
-  'insights.churn_model': 'Ordered by a logistic regression fitted on this community’s own history (who went quiet in the last 30 days); the transparent score and its reasons are shown beside it.',
+  'insights.churn_model':
+    'Ordered by a logistic regression fitted on this community’s own history (who went quiet in the last 30 days); the transparent score and its reasons are shown beside it.',
   'insights.churn_probability': 'Chance of leaving in 30 days',
   'insights.risk': 'Risk',
   'insights.reasons': 'Reasons',

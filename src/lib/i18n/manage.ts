@@ -124,7 +124,8 @@ export const manageEn = {
   'standing.banned_post': 'You were removed from this community, so you can no longer post here.',
   'standing.removed': 'You were removed from {community} by {name} on {date}.',
   'standing.removed_unknown': 'You were removed from {community}.',
-  'standing.removed_help': 'What you wrote before stays readable on this device, but you can no longer post, reply or react here. If you think this is a mistake, contact the community’s creator outside Hearth.',
+  'standing.removed_help':
+    'What you wrote before stays readable on this device, but you can no longer post, reply or react here. If you think this is a mistake, contact the community’s creator outside Hearth.',
   'standing.thread_gone': 'This thread is no longer shown to you because you were removed from the community.',
   'mod.no_links': 'New members cannot post links or images yet.',
   'mod.slowmode_set': 'Slow mode (seconds between replies, 0 = off)',
@@ -138,7 +139,8 @@ export const manageEn = {
   'storage.media_usage': 'Media you posted or that is pinned: {kept}. Other members’ media kept here: {other}.',
   'storage.budget': 'Keep other members’ media up to (MB)',
   'storage.budget_save': 'Save budget',
-  'storage.budget_hint': 'Past this, the media read longest ago is removed from this device and fetched again from other members when you open it. What you posted and pinned threads are always kept.',
+  'storage.budget_hint':
+    'Past this, the media read longest ago is removed from this device and fetched again from other members when you open it. What you posted and pinned threads are always kept.',
   'storage.budget_saved': 'Saved. {count} pieces of media removed from this device.'
 } as const;
 

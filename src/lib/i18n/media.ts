@@ -20,7 +20,8 @@ export const mediaEn = {
   'media.voice_note': 'Voice note, {time}',
   'media.play_video': 'Play video {name} ({size})',
   'media.too_long': '“{name}” is longer than {minutes} minutes. Your text is kept.',
-  'media.over_quota': '“{name}” would take you past your upload allowance of {mb} MB a day ({used} MB used in the last 24 hours). You can attach it {in}. Your text is kept.',
+  'media.over_quota':
+    '“{name}” would take you past your upload allowance of {mb} MB a day ({used} MB used in the last 24 hours). You can attach it {in}. Your text is kept.',
   'media.over_quota_never': '“{name}” is more than your whole upload allowance of {mb} MB a day. Your text is kept.',
   'media.uploads_off': 'Members at your level cannot attach files in this community yet. Your text is kept.',
   'auto.upload_quota': 'Upload allowance per member, MB per 24 hours (empty: no limit)',

@@ -43,9 +43,19 @@ describe('evicting on a device', () => {
     await me.communities.put({ cid: 'c1', name: 'C', description: '', emoji: '', color: '#000000', creator: 'x', createdAt: 0, addedAt: 0, lastOpened: 0 });
 
     const mine = await storeAttachment(me, 'c1', { kind: 'file', name: 'mine.bin', type: 'application/octet-stream', bytes: bytesOf(CHUNK_BYTES, 1) });
-    const [pinned, older, newer] = await Promise.all([2, 3, 4].map((s) => storeAttachment(peer, 'c1', { kind: 'file', name: `${s}.bin`, type: 'application/octet-stream', bytes: bytesOf(CHUNK_BYTES, s) })));
+    const [pinned, older, newer] = await Promise.all(
+      [2, 3, 4].map((s) => storeAttachment(peer, 'c1', { kind: 'file', name: `${s}.bin`, type: 'application/octet-stream', bytes: bytesOf(CHUNK_BYTES, s) }))
+    );
     // A pinned thread carrying one of the peer's attachments.
-    await me.records.put({ id: 'p'.repeat(43), kind: 'thread', cid: 'c1', author: 'x'.repeat(43), ts: 1, body: { title: 'Pinned', body: '', attachments: [pinned] }, sig: 's'.repeat(86) } as never);
+    await me.records.put({
+      id: 'p'.repeat(43),
+      kind: 'thread',
+      cid: 'c1',
+      author: 'x'.repeat(43),
+      ts: 1,
+      body: { title: 'Pinned', body: '', attachments: [pinned] },
+      sig: 's'.repeat(86)
+    } as never);
     await me.threads.put({ id: 'p'.repeat(43), cid: 'c1', rank: PIN_OFFSET + 1, pinned: true } as never);
 
     for (const m of [pinned, older, newer]) expect((await readAttachment(me, 'c1', m, fromPeer)).ok).toBe(true);
@@ -75,7 +85,9 @@ describe('evicting on a device', () => {
     const peer = new HearthDb(`budget-peer-${n++}`);
     const me = new HearthDb(`budget-me-${n++}`);
     const fromPeer = async (hash: string) => (await peer.chunks.get(hash))?.bytes ?? null;
-    const [x, y] = await Promise.all([5, 6].map((s) => storeAttachment(peer, 'c1', { kind: 'file', name: `${s}.bin`, type: 'application/octet-stream', bytes: bytesOf(CHUNK_BYTES, s) })));
+    const [x, y] = await Promise.all(
+      [5, 6].map((s) => storeAttachment(peer, 'c1', { kind: 'file', name: `${s}.bin`, type: 'application/octet-stream', bytes: bytesOf(CHUNK_BYTES, s) }))
+    );
     for (const m of [x, y]) expect((await readAttachment(me, 'c1', m, fromPeer)).ok).toBe(true);
     await me.chunks.update(x.chunks[0], { at: 1_000 });
     await me.chunks.update(y.chunks[0], { at: 2_000 });

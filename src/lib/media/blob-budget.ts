@@ -70,7 +70,9 @@ async function chunkInfos(db: HearthDb): Promise<ChunkInfo[]> {
     db.chunks
       .orderBy('[cid+own]')
       .uniqueKeys()
-      .then((keys) => Promise.all(keys.filter((k) => (k as unknown as [string, number])[1] === 1).map((k) => db.chunks.where('[cid+own]').equals(k).primaryKeys())))
+      .then((keys) =>
+        Promise.all(keys.filter((k) => (k as unknown as [string, number])[1] === 1).map((k) => db.chunks.where('[cid+own]').equals(k).primaryKeys()))
+      )
       .then((lists) => lists.flat()),
     pinnedChunks(db),
     // (at, hash) pairs from the `at` index: no chunk's bytes are read.

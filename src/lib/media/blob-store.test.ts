@@ -16,7 +16,13 @@ describe('attachment chunks', () => {
     const data = bytesOf(CHUNK_BYTES * 2 + 1000);
     const { key, chunks } = await sealChunks(data);
     expect(chunks).toHaveLength(3);
-    expect(await openChunks(key, chunks.map((c) => c.bytes), data.length)).toEqual(data);
+    expect(
+      await openChunks(
+        key,
+        chunks.map((c) => c.bytes),
+        data.length
+      )
+    ).toEqual(data);
     const tampered = chunks.map((c) => c.bytes.slice());
     tampered[1][10] ^= 1;
     expect(await openChunks(key, tampered, data.length)).toBeNull();
@@ -55,7 +61,8 @@ describe('attachment chunks', () => {
 
   it('the record schema wants chunks covering the size, at most four attachments, and text or an attachment in a reply', async () => {
     const manifest = await storeAttachment(new HearthDb(`media-${n++}`), 'c1', { kind: 'file', name: 'a.txt', type: 'text/plain', bytes: bytesOf(10) });
-    const reply = (body: string, attachments?: unknown[]) => v.safeParse(bodySchemas.reply, { thread: 'x'.repeat(43), parent: 'x'.repeat(43), body, ...(attachments ? { attachments } : {}) }).success;
+    const reply = (body: string, attachments?: unknown[]) =>
+      v.safeParse(bodySchemas.reply, { thread: 'x'.repeat(43), parent: 'x'.repeat(43), body, ...(attachments ? { attachments } : {}) }).success;
     expect(reply('', [manifest])).toBe(true);
     expect(reply('  ')).toBe(false);
     expect(reply('hi')).toBe(true);

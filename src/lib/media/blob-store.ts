@@ -63,7 +63,13 @@ export type AttachmentResult = { ok: true; bytes: Uint8Array } | { ok: false; re
  * The attachment's plaintext: every chunk from this device or, missing ones, from `fetch` (which
  * checks names), kept here once received; `onProgress` gets the fraction of chunks at hand.
  */
-export async function readAttachment(db: HearthDb, cid: string, manifest: AttachmentManifest, fetch: ChunkFetcher, onProgress?: (done: number) => void): Promise<AttachmentResult> {
+export async function readAttachment(
+  db: HearthDb,
+  cid: string,
+  manifest: AttachmentManifest,
+  fetch: ChunkFetcher,
+  onProgress?: (done: number) => void
+): Promise<AttachmentResult> {
   const count = manifest.chunks.length;
   const parts: Uint8Array[] = new Array(count);
   const local: string[] = [];

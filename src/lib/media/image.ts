@@ -61,7 +61,11 @@ export async function prepareImage(file: Blob): Promise<PreparedImage> {
     const full = draw(bitmap, MAX_IMAGE_SIDE);
     const blob = await encode(full.canvas, 0.85);
     let thumb: string | undefined;
-    for (const [side, quality] of [[THUMB_SIDE, 0.6], [160, 0.5], [96, 0.4]] as const) {
+    for (const [side, quality] of [
+      [THUMB_SIDE, 0.6],
+      [160, 0.5],
+      [96, 0.4]
+    ] as const) {
       const t = await dataUrl(await encode(draw(bitmap, side).canvas, quality));
       if (t.length <= MAX_THUMB_CHARS) {
         thumb = t;

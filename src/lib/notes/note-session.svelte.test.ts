@@ -76,7 +76,12 @@ describe('a shared note session', () => {
     const p = new Y.XmlElement('paragraph');
     p.insert(0, [new Y.XmlText('forged')]);
     other.getXmlFragment('body').push([p]);
-    const forged = await sealRecord(bob, { kind: 'note-edit', cid: g.id, ts: Date.now(), body: { note: note.id, update: toBase64Url(Y.encodeStateAsUpdate(other)) } });
+    const forged = await sealRecord(bob, {
+      kind: 'note-edit',
+      cid: g.id,
+      ts: Date.now(),
+      body: { note: note.id, update: toBase64Url(Y.encodeStateAsUpdate(other)) }
+    });
     await b.append(forged);
     await sync(a, b);
     await vi.waitFor(() => expect(sa.refused).toBe(1));
@@ -84,7 +89,9 @@ describe('a shared note session', () => {
     expect(sb.refused).toBe(1);
 
     // Alice names Bob as an editor: from then on his edits count (the earlier forged one still does not).
-    await a.append(await sealRecord(alice, { kind: 'note-access', cid: g.id, ts: forged.ts + 1, body: { note: note.id, access: 'members', members: [bob.publicKey] } }));
+    await a.append(
+      await sealRecord(alice, { kind: 'note-access', cid: g.id, ts: forged.ts + 1, body: { note: note.id, access: 'members', members: [bob.publicKey] } })
+    );
     await new Promise((r) => setTimeout(r, 5));
     await sync(a, b);
     await vi.waitFor(() => expect(sb.canEdit).toBe(true));
@@ -97,7 +104,9 @@ describe('a shared note session', () => {
 
     // A moderator's access change that arrives late but predates Bob's edit takes it out again:
     // the text is rebuilt from the records that still count.
-    const bobEdit = (await a.db.records.where('[cid+kind]').equals([g.id, 'note-edit']).toArray()).find((e) => e.author === bob.publicKey && e.id !== forged.id)!;
+    const bobEdit = (await a.db.records.where('[cid+kind]').equals([g.id, 'note-edit']).toArray()).find(
+      (e) => e.author === bob.publicKey && e.id !== forged.id
+    )!;
     await b.append(await sealRecord(alice, { kind: 'note-access', cid: g.id, ts: bobEdit.ts - 1, body: { note: note.id, access: 'members', members: [] } }));
     await sync(a, b);
     await vi.waitFor(() => expect(sa.text.text()).toBe('Bring water and maps'));

@@ -88,7 +88,12 @@ export class NoteSession {
     const note = this.note.id;
     this.#sending = this.#sending.then(async () => {
       for (const update of encodeEdits(updates)) {
-        const record = await sealNext(this.community.db, this.community.identity, { kind: 'note-edit', cid: this.community.cid, ts: Date.now(), body: { note, update } });
+        const record = await sealNext(this.community.db, this.community.identity, {
+          kind: 'note-edit',
+          cid: this.community.cid,
+          ts: Date.now(),
+          body: { note, update }
+        });
         this.text.applied.add(record.id);
         const result = await doc.append(record);
         this.sendError = result.ok ? null : result.reason;

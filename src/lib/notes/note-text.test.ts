@@ -120,7 +120,12 @@ describe('convergence', () => {
 
   it('replicas exchanging edits in random order and partitions converge, and a non-editor never changes the text', () => {
     const editors = new Set(['a', 'b', 'c']);
-    const op = fc.record({ who: fc.constantFrom('a', 'b', 'c', 'm'), kind: fc.constantFrom('add', 'type', 'delete', 'sync'), at: fc.nat(), word: fc.constantFrom('ride', '骑行', 'map', '🚲', 'x') });
+    const op = fc.record({
+      who: fc.constantFrom('a', 'b', 'c', 'm'),
+      kind: fc.constantFrom('add', 'type', 'delete', 'sync'),
+      at: fc.nat(),
+      word: fc.constantFrom('ride', '骑行', 'map', '🚲', 'x')
+    });
     fc.assert(
       fc.property(fc.array(op, { minLength: 5, maxLength: 40 }), fc.integer(), (ops, seed) => {
         const devices = ['a', 'b', 'c', 'm'].map(replica);

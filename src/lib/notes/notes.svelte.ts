@@ -29,31 +29,38 @@ export class NotesState {
   /** Notes by members, most recently edited first. */
   list(): Live<NoteView[]> {
     const { db, cid } = this.community;
-    return new Live<NoteView[]>(() => async () => {
-      const [notes, changes, edits] = await Promise.all([
-        db.records.where('[cid+kind]').equals([cid, 'note']).toArray(),
-        db.records.where('[cid+kind]').equals([cid, 'note-access']).toArray(),
-        db.records.where('[cid+kind]').equals([cid, 'note-edit']).toArray()
-      ]);
-      await db.members.where('cid').equals(cid).count();
-      const auth = await authorityOf(db, cid);
-      if (!auth) return [];
-      const now = Date.now();
-      return (notes as SignedRecord<'note'>[])
-        .filter((n) => auth.accepts(n))
-        .map((n) => {
-          const { history } = accessHistory(n, (changes as SignedRecord<'note-access'>[]).filter((c) => c.body.note === n.id), auth);
-          const mine = (edits as SignedRecord<'note-edit'>[]).filter((e) => e.body.note === n.id);
-          return {
-            record: n,
-            access: currentAccess(history),
-            canEdit: mayEdit(n, history, this.me, now, auth),
-            edits: mine.length,
-            lastEditAt: Math.max(n.ts, ...mine.map((e) => e.ts))
-          };
-        })
-        .sort((a, b) => b.lastEditAt - a.lastEditAt);
-    }, []);
+    return new Live<NoteView[]>(
+      () => async () => {
+        const [notes, changes, edits] = await Promise.all([
+          db.records.where('[cid+kind]').equals([cid, 'note']).toArray(),
+          db.records.where('[cid+kind]').equals([cid, 'note-access']).toArray(),
+          db.records.where('[cid+kind]').equals([cid, 'note-edit']).toArray()
+        ]);
+        await db.members.where('cid').equals(cid).count();
+        const auth = await authorityOf(db, cid);
+        if (!auth) return [];
+        const now = Date.now();
+        return (notes as SignedRecord<'note'>[])
+          .filter((n) => auth.accepts(n))
+          .map((n) => {
+            const { history } = accessHistory(
+              n,
+              (changes as SignedRecord<'note-access'>[]).filter((c) => c.body.note === n.id),
+              auth
+            );
+            const mine = (edits as SignedRecord<'note-edit'>[]).filter((e) => e.body.note === n.id);
+            return {
+              record: n,
+              access: currentAccess(history),
+              canEdit: mayEdit(n, history, this.me, now, auth),
+              edits: mine.length,
+              lastEditAt: Math.max(n.ts, ...mine.map((e) => e.ts))
+            };
+          })
+          .sort((a, b) => b.lastEditAt - a.lastEditAt);
+      },
+      []
+    );
   }
 
   create(title: string, access: AccessChoice): Promise<AppendResult> {

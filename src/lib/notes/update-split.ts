@@ -30,7 +30,16 @@ function cut(s: Struct, diff: number): Struct {
     s.length = diff;
     return right;
   }
-  const right = new Y.Item(Y.createID(client, clock + diff), null, Y.createID(client, clock + diff - 1), null, s.rightOrigin, s.parent, s.parentSub, s.content.splice(diff));
+  const right = new Y.Item(
+    Y.createID(client, clock + diff),
+    null,
+    Y.createID(client, clock + diff - 1),
+    null,
+    s.rightOrigin,
+    s.parent,
+    s.parentSub,
+    s.content.splice(diff)
+  );
   s.length = diff;
   return right;
 }

@@ -166,7 +166,12 @@ describe('inbox', () => {
     const doc = new CommunityDoc(db, p.g.id);
     await doc.open();
     const quiet = await p.b('thread', { title: 'Tyres', body: 'no mention here' });
-    for (const r of [p.g, ...(await admit(p.alice, p.bob, p.g.id)), await p.b('thread', { title: 'x @Alice', body: '', mentions: [p.alice.publicKey] }), quiet]) {
+    for (const r of [
+      p.g,
+      ...(await admit(p.alice, p.bob, p.g.id)),
+      await p.b('thread', { title: 'x @Alice', body: '', mentions: [p.alice.publicKey] }),
+      quiet
+    ]) {
       expect((await doc.append(r)).ok).toBe(true);
     }
     await db.communities.update(p.g.id, { addedAt: 0 });

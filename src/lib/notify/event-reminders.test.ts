@@ -42,7 +42,11 @@ describe('events in the inbox', () => {
   it('a new event from the creator is news; one a member made up is not, nor is a revision', async () => {
     const { inbox, add, a, c } = await bobsDevice();
     const made = await a('event', event, START - 86_400_000);
-    await add(made, await c('event', { ...event, title: 'Fake' }, START - 86_000_000), await a('event', { ...event, of: made.id, title: 'Tea, moved' }, START - 85_000_000));
+    await add(
+      made,
+      await c('event', { ...event, title: 'Fake' }, START - 86_000_000),
+      await a('event', { ...event, of: made.id, title: 'Tea, moved' }, START - 85_000_000)
+    );
     expect((await inbox.notifications.toArray()).map((r) => [r.kind, r.source, r.link])).toEqual([['event', made.id, `/c/${made.cid}/events/${made.id}`]]);
   });
 

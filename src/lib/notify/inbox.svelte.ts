@@ -1,13 +1,7 @@
 // Reactive inbox for the inbox screen and the header badge: notifications newest first, unread
 // counts, marking as read, and the browser-notification switch.
 import { Live } from '../state/live.svelte';
-import {
-  browserNotificationsOn,
-  browserPermission,
-  disableBrowserNotifications,
-  enableBrowserNotifications,
-  type BrowserPermission
-} from './browser';
+import { browserNotificationsOn, browserPermission, disableBrowserNotifications, enableBrowserNotifications, type BrowserPermission } from './browser';
 import { openInboxDb, type InboxDb, type NotificationRow } from './inbox-db';
 
 export const INBOX_PAGE = 50;

@@ -55,7 +55,12 @@ export async function notifyFromBatch(db: HearthDb, inbox: InboxDb, me: string, 
     derived.push(d);
   }
 
-  if (retracted.size) await inbox.notifications.where('subject').anyOf([...retracted]).filter((n) => n.cid === cid).delete();
+  if (retracted.size)
+    await inbox.notifications
+      .where('subject')
+      .anyOf([...retracted])
+      .filter((n) => n.cid === cid)
+      .delete();
   if (!derived.length) return [];
   const names = await db.members.bulkGet(derived.map((d) => [cid, d.actor] as [string, string]));
   const now = Date.now();

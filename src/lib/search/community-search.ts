@@ -146,7 +146,11 @@ export class CommunitySearch {
     let hidden = 0;
     for (let at = 0; at < outcome.hits.length && results.length < limit; at += limit) {
       const page = outcome.hits.slice(at, at + limit);
-      const docs = await loadDocs(this.db, this.cid, page.map((h) => h.id));
+      const docs = await loadDocs(
+        this.db,
+        this.cid,
+        page.map((h) => h.id)
+      );
       for (const hit of page) {
         const doc = docs.get(hit.id);
         if (!doc) stale.push(hit.id);
@@ -218,7 +222,11 @@ export class CommunitySearch {
   async #catchUp(since: number | null, checkCount = false): Promise<void> {
     if (!this.#index) return;
     const started = performance.now();
-    const rows = await this.sdb.dirty.where('seq').above(this.#appliedSeq).filter((r) => r.cid === this.cid).toArray();
+    const rows = await this.sdb.dirty
+      .where('seq')
+      .above(this.#appliedSeq)
+      .filter((r) => r.cid === this.cid)
+      .toArray();
     let reconcile = rows.some((r) => r.reconcile);
     const expected = this.#records + rows.reduce((n, r) => n + r.records, 0);
     if (checkCount && !reconcile) reconcile = (await this.db.records.where('cid').equals(this.cid).count()) !== expected;
@@ -229,7 +237,13 @@ export class CommunitySearch {
       changed = this.#index.reconcile(await loadAllDocs(this.db, this.cid));
       this.#records = records;
     } else {
-      changed = this.#index.apply(await loadDocs(this.db, this.cid, rows.flatMap((r) => r.ids)));
+      changed = this.#index.apply(
+        await loadDocs(
+          this.db,
+          this.cid,
+          rows.flatMap((r) => r.ids)
+        )
+      );
       this.#records = expected;
     }
     if (rows.length) this.#appliedSeq = Math.max(this.#appliedSeq, ...rows.map((r) => r.seq!));
@@ -273,7 +287,11 @@ export class CommunitySearch {
         bytes,
         savedAt: Date.now()
       });
-      await this.sdb.dirty.where('seq').belowOrEqual(upToSeq).filter((r) => r.cid === this.cid).delete();
+      await this.sdb.dirty
+        .where('seq')
+        .belowOrEqual(upToSeq)
+        .filter((r) => r.cid === this.cid)
+        .delete();
     });
     this.#unsavedRows = Math.max(0, this.#unsavedRows - unsaved);
   }

@@ -42,9 +42,7 @@ export async function loadAllDocs(db: HearthDb, cid: string): Promise<SearchDoc[
   if (!roots.length) return docs;
   const auth = await authorityOf(db, cid);
   if (!auth) return docs;
-  const related = groupByTarget(
-    await recordsOfKinds(db, cid, [...LIFECYCLE_KINDS, 'answer', 'note-edit', 'note-access'])
-  );
+  const related = groupByTarget(await recordsOfKinds(db, cid, [...LIFECYCLE_KINDS, 'answer', 'note-edit', 'note-access']));
   const rel = (id: string) => related.get(id) ?? [];
   const byId = new Map(roots.map((r) => [r.id, r]));
   for (const r of roots) {
@@ -116,7 +114,12 @@ export async function loadDocs(db: HearthDb, cid: string, ids: Iterable<string>)
   const byId = new Map<string, AnyRecord>(roots.map((r) => [r.id, r]));
   const questionIds = roots.flatMap((r) => (r.kind === 'answer' && !byId.has(r.body.question) ? [r.body.question] : []));
   for (const q of await db.records.bulkGet(questionIds)) if (q) byId.set(q.id, q);
-  const related = groupByTarget(await db.records.where('target').anyOf([...new Set([...roots.map((r) => r.id), ...questionIds])]).toArray());
+  const related = groupByTarget(
+    await db.records
+      .where('target')
+      .anyOf([...new Set([...roots.map((r) => r.id), ...questionIds])])
+      .toArray()
+  );
   const rel = (x: string) => related.get(x) ?? [];
   for (const r of roots) out.set(r.id, recordDoc(r, rel(r.id), byId, rel, auth));
   return out;
@@ -194,4 +197,3 @@ export async function affectedBy(db: HearthDb, cid: string, records: AnyRecord[]
   }
   return { ids, reconcile: false };
 }
-

@@ -53,7 +53,18 @@ const visiblePost = (row: PostRow | undefined): row is PostRow => !!row && !row.
 
 export function threadDoc(row: ThreadRow | undefined): SearchDoc | null {
   if (!visiblePost(row)) return null;
-  return { id: row.id, cid: row.cid, kind: 'thread', title: row.title ?? '', body: plainText(row.body), context: '', parent: '', author: row.author, ts: row.createdAt, tiers: row.tiers ?? [] };
+  return {
+    id: row.id,
+    cid: row.cid,
+    kind: 'thread',
+    title: row.title ?? '',
+    body: plainText(row.body),
+    context: '',
+    parent: '',
+    author: row.author,
+    ts: row.createdAt,
+    tiers: row.tiers ?? []
+  };
 }
 
 /**
@@ -63,7 +74,18 @@ export function threadDoc(row: ThreadRow | undefined): SearchDoc | null {
 export function replyDoc(row: PostRow | undefined, thread: ThreadRow | undefined, parent: PostRow | undefined): SearchDoc | null {
   if (!visiblePost(row) || !visiblePost(thread) || row.thread !== thread.id) return null;
   if (row.parent !== row.thread && (!parent || parent.thread !== row.thread)) return null;
-  return { id: row.id, cid: row.cid, kind: 'reply', title: '', body: plainText(row.body), context: thread.title ?? '', parent: thread.id, author: row.author, ts: row.createdAt, tiers: thread.tiers ?? [] };
+  return {
+    id: row.id,
+    cid: row.cid,
+    kind: 'reply',
+    title: '',
+    body: plainText(row.body),
+    context: thread.title ?? '',
+    parent: thread.id,
+    author: row.author,
+    ts: row.createdAt,
+    tiers: thread.tiers ?? []
+  };
 }
 
 /** Hidden state from moderators' `hide` records (latest wins), for kinds whose projection has none. */
@@ -79,7 +101,18 @@ export function questionDoc(q: SignedRecord<'question'>, related: AnyRecord[], a
   if (!auth.accepts(q)) return null;
   const row = projectQuestion(q, related, () => [], auth).question;
   if (row.deleted || row.hidden) return null;
-  return { id: q.id, cid: q.cid, kind: 'question', title: row.title, body: plainText(row.body), context: '', parent: '', author: q.author, ts: q.ts, tiers: [] };
+  return {
+    id: q.id,
+    cid: q.cid,
+    kind: 'question',
+    title: row.title,
+    body: plainText(row.body),
+    context: '',
+    parent: '',
+    author: q.author,
+    ts: q.ts,
+    tiers: []
+  };
 }
 
 /** An answer is found while it and its question are visible. */
@@ -95,14 +128,36 @@ export function answerDoc(
   if (!q) return null;
   const row = projectAnswer(a, related, null, auth);
   if (row.deleted || row.hidden) return null;
-  return { id: a.id, cid: a.cid, kind: 'answer', title: '', body: plainText(row.body), context: q.title, parent: question.id, author: a.author, ts: a.ts, tiers: [] };
+  return {
+    id: a.id,
+    cid: a.cid,
+    kind: 'answer',
+    title: '',
+    body: plainText(row.body),
+    context: q.title,
+    parent: question.id,
+    author: a.author,
+    ts: a.ts,
+    tiers: []
+  };
 }
 
 export function pollDoc(p: SignedRecord<'poll'>, related: AnyRecord[], auth: Authority): SearchDoc | null {
   if (!auth.accepts(p)) return null;
   const row = projectPoll(p, related, auth);
   if (row.deleted || hiddenBy(p.id, related, auth)) return null;
-  return { id: p.id, cid: p.cid, kind: 'poll', title: row.title, body: row.options.join(' · '), context: '', parent: row.thread, author: p.author, ts: p.ts, tiers: [] };
+  return {
+    id: p.id,
+    cid: p.cid,
+    kind: 'poll',
+    title: row.title,
+    body: row.options.join(' · '),
+    context: '',
+    parent: row.thread,
+    author: p.author,
+    ts: p.ts,
+    tiers: []
+  };
 }
 
 /** Notes are found by their title (their text is a co-edited Yjs document, not indexed yet). */
@@ -112,7 +167,18 @@ export function noteDoc(n: SignedRecord<'note'>, related: AnyRecord[], auth: Aut
     (r) => r.kind === 'tombstone' && r.body.target === n.id && auth.accepts(r) && (r.author === n.author || auth.isModerator(r.author))
   );
   if (gone || hiddenBy(n.id, related, auth)) return null;
-  return { id: n.id, cid: n.cid, kind: 'note', title: n.body.title, body: noteBody(n, related, auth), context: '', parent: '', author: n.author, ts: n.ts, tiers: [] };
+  return {
+    id: n.id,
+    cid: n.cid,
+    kind: 'note',
+    title: n.body.title,
+    body: noteBody(n, related, auth),
+    context: '',
+    parent: '',
+    author: n.author,
+    ts: n.ts,
+    tiers: []
+  };
 }
 
 /** The note's visible text: only the edits whose authors may edit it, as the note page shows it. */

@@ -5,13 +5,7 @@ import { openCommunityDoc } from '../sync/registry';
 import { defaultSyncAddresses } from '../sync/defaults';
 import { randomId } from '../crypto/encoding';
 import type { HearthDb } from '../store/db';
-import {
-  CommunityFileRecords,
-  communityFileText,
-  MAX_COMMUNITY_FILE_BYTES,
-  readCommunityFile,
-  type CommunityFileReason
-} from '../domain/community-file';
+import { CommunityFileRecords, communityFileText, MAX_COMMUNITY_FILE_BYTES, readCommunityFile, type CommunityFileReason } from '../domain/community-file';
 
 export type ImportPhase = 'idle' | 'reading' | 'checking' | 'storing' | 'done' | 'failed';
 

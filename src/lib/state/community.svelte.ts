@@ -18,7 +18,23 @@ import { pseudonym } from '../crypto/pseudonym';
 import { isQuotaError, recordsOfKinds } from '../store/db';
 
 /** Record kinds the audit log reads. */
-const AUDIT_KINDS = ['grant', 'ban', 'hide', 'invite', 'tombstone', 'admit', 'key', 'key-share', 'payment', 'tier', 'settings', 'trust-lock', 'slowmode', 'pin', 'feature'] as const;
+const AUDIT_KINDS = [
+  'grant',
+  'ban',
+  'hide',
+  'invite',
+  'tombstone',
+  'admit',
+  'key',
+  'key-share',
+  'payment',
+  'tier',
+  'settings',
+  'trust-lock',
+  'slowmode',
+  'pin',
+  'feature'
+] as const;
 import type { Identity } from '../crypto/identity';
 import { extractMentions } from '../domain/mentions';
 import type { MemberRow, PostRow, ThreadRow } from '../domain/posts';
@@ -132,16 +148,23 @@ export class CommunityState {
    * hidden, readable), and the threads this member has opened (kept on this device only).
    */
   seriesList(): Live<{ series: Series[]; threads: Map<string, ThreadRow>; read: Set<string> }> {
-    return new Live(() => {
-      const cid = this.cid;
-      return async () => {
-        const [records, auth, read] = await Promise.all([recordsOfKinds(this.db, cid, ['series']), authorityOf(this.db, cid), this.db.settings.get(`read:${cid}`)]);
-        const series = auth ? projectSeries(records, auth) : [];
-        const ids = [...new Set(series.flatMap((s) => s.parts))];
-        const rows = (await this.db.threads.bulkGet(ids)).filter((r): r is ThreadRow => !!r && r.rank >= 0 && !r.locked && r.createdAt <= Date.now());
-        return { series, threads: new Map(rows.map((r) => [r.id, r])), read: new Set(Array.isArray(read?.value) ? (read.value as string[]) : []) };
-      };
-    }, { series: [], threads: new Map(), read: new Set() });
+    return new Live(
+      () => {
+        const cid = this.cid;
+        return async () => {
+          const [records, auth, read] = await Promise.all([
+            recordsOfKinds(this.db, cid, ['series']),
+            authorityOf(this.db, cid),
+            this.db.settings.get(`read:${cid}`)
+          ]);
+          const series = auth ? projectSeries(records, auth) : [];
+          const ids = [...new Set(series.flatMap((s) => s.parts))];
+          const rows = (await this.db.threads.bulkGet(ids)).filter((r): r is ThreadRow => !!r && r.rank >= 0 && !r.locked && r.createdAt <= Date.now());
+          return { series, threads: new Map(rows.map((r) => [r.id, r])), read: new Set(Array.isArray(read?.value) ? (read.value as string[]) : []) };
+        };
+      },
+      { series: [], threads: new Map(), read: new Set() }
+    );
   }
 
   /** Creates a series, or revises one (`of`). Creator and admins. */
@@ -194,7 +217,11 @@ export class CommunityState {
    * (here), named from their profiles — never from what a peer sent. The rest are only counted.
    */
   readonly online = $derived.by(() => {
-    const current = new Set(this.membersList().filter((m) => !m.banned).map((m) => m.key));
+    const current = new Set(
+      this.membersList()
+        .filter((m) => !m.banned)
+        .map((m) => m.key)
+    );
     const { keys, unverified } = onlineMembers(this.sync.online, this.sync.unverified, (key) => current.has(key));
     return { members: keys.map((key) => ({ key, name: this.nameOf(key) })), unverified };
   });
@@ -211,10 +238,7 @@ export class CommunityState {
   ) {
     this.info = new Live<CommunityRow | undefined>(() => () => db.communities.get(cid), undefined);
     this.members = new Live<MemberRow[]>(() => () => db.members.where('cid').equals(cid).toArray(), []);
-    this.threadCount = new Live(
-      () => () => db.threads.where('[cid+rank]').between([cid, 0], [cid, Infinity]).count(),
-      0
-    );
+    this.threadCount = new Live(() => () => db.threads.where('[cid+rank]').between([cid, 0], [cid, Infinity]).count(), 0);
     this.facts = new Live<CommunityFacts | null>(() => {
       const now = this.now;
       return async () => {
@@ -223,10 +247,13 @@ export class CommunityState {
       };
     }, null);
     this.coverage = new Live<Coverage | null>(() => () => coverageOf(db, cid), null);
-    this.pending = new Live(() => async () => {
-      await db.records.where('[cid+kind]').equals([cid, 'admit']).count(); // re-run when admits arrive
-      return this.myPendingJoin();
-    }, null);
+    this.pending = new Live(
+      () => async () => {
+        await db.records.where('[cid+kind]').equals([cid, 'admit']).count(); // re-run when admits arrive
+        return this.myPendingJoin();
+      },
+      null
+    );
     $effect(() => {
       const timer = setInterval(() => (this.now = Date.now()), 30_000);
       return () => clearInterval(timer);
@@ -366,7 +393,11 @@ export class CommunityState {
 
   /** The shareable link for an invite: room secret, addresses and the invite key go in the fragment only. */
   async inviteLink(invite: SignedRecord<'invite'>): Promise<string> {
-    const [row, genesis, seed] = await Promise.all([this.db.communities.get(this.cid), this.db.records.get(this.cid), this.db.settings.get(inviteSeedKey(invite.id))]);
+    const [row, genesis, seed] = await Promise.all([
+      this.db.communities.get(this.cid),
+      this.db.records.get(this.cid),
+      this.db.settings.get(inviteSeedKey(invite.id))
+    ]);
     if (!row?.secret || genesis?.kind !== 'genesis') throw new Error('community has no room secret on this device');
     if (typeof seed?.value !== 'string') throw new Error('invite key is on the device that made the invite');
     const { target: _t, ...g } = genesis;
@@ -545,23 +576,41 @@ export class CommunityState {
    * When this member may post again under rate limit and slow mode (null: now), so a page can say
    * so before they write, not only after they press send.
    */
-  async postingWait(kind: Kind, thread: string | undefined, now = Date.now()): Promise<{ reason: 'rate_limited' | 'slow_mode'; retryAt: number; slowSeconds: number } | null> {
+  async postingWait(
+    kind: Kind,
+    thread: string | undefined,
+    now = Date.now()
+  ): Promise<{ reason: 'rate_limited' | 'slow_mode'; retryAt: number; slowSeconds: number } | null> {
     if (this.canModerate) return null;
     const level = await this.myTrustLevel();
-    const mine = await this.db.records.where('[cid+author]').equals([this.cid, this.identity.publicKey]).filter((r) => r.ts > now - 3_600_000 && ['thread', 'reply', 'question', 'answer'].includes(r.kind)).toArray();
+    const mine = await this.db.records
+      .where('[cid+author]')
+      .equals([this.cid, this.identity.publicKey])
+      .filter((r) => r.ts > now - 3_600_000 && ['thread', 'reply', 'question', 'answer'].includes(r.kind))
+      .toArray();
     const slow = thread ? await this.slowModeOf(thread) : 0;
     let last: number | null = null;
     if (kind === 'reply' && thread) {
-      const mineHere = (await this.db.records.where('target').equals(thread).toArray()).filter((r) => r.kind === 'reply' && r.author === this.identity.publicKey);
+      const mineHere = (await this.db.records.where('target').equals(thread).toArray()).filter(
+        (r) => r.kind === 'reply' && r.author === this.identity.publicKey
+      );
       last = mineHere.length ? Math.max(...mineHere.map((r) => r.ts)) : null;
     }
-    const allowed = postingAllowed(level, mine.map((r) => r.ts), now, kind === 'reply' ? slow : 0, last);
+    const allowed = postingAllowed(
+      level,
+      mine.map((r) => r.ts),
+      now,
+      kind === 'reply' ? slow : 0,
+      last
+    );
     return allowed.ok ? null : { reason: allowed.reason, retryAt: allowed.retryAt, slowSeconds: slow };
   }
 
   /** A thread's slow mode in seconds (0: off): the latest setting by a moderator. */
   async slowModeOf(thread: string): Promise<number> {
-    const settings = (await this.db.records.where('target').equals(thread).toArray()).filter((r) => r.kind === 'slowmode' && this.members.value.some((m) => m.key === r.author && ['creator', 'admin', 'moderator'].includes(m.role)));
+    const settings = (await this.db.records.where('target').equals(thread).toArray()).filter(
+      (r) => r.kind === 'slowmode' && this.members.value.some((m) => m.key === r.author && ['creator', 'admin', 'moderator'].includes(m.role))
+    );
     const latest = settings.sort((x, y) => y.ts - x.ts)[0];
     return latest && latest.kind === 'slowmode' ? latest.body.seconds : 0;
   }
@@ -577,7 +626,9 @@ export class CommunityState {
       const banned = this.amBanned;
       return async () => {
         if (!banned) return null;
-        const bans = (await this.db.records.where('[cid+kind]').equals([this.cid, 'ban']).toArray()).filter((r) => r.kind === 'ban' && r.body.member === this.identity.publicKey);
+        const bans = (await this.db.records.where('[cid+kind]').equals([this.cid, 'ban']).toArray()).filter(
+          (r) => r.kind === 'ban' && r.body.member === this.identity.publicKey
+        );
         const latest = bans.sort((x, y) => y.ts - x.ts || (y.id < x.id ? -1 : 1))[0];
         return latest ? { by: latest.author, at: latest.ts } : null;
       };
@@ -594,7 +645,11 @@ export class CommunityState {
     const ts = opts.publishAt && opts.publishAt > Date.now() ? Math.floor(opts.publishAt) : Date.now();
     const attachments = await this.attach(opts.files);
     if (!attachments.ok) return attachments;
-    return this.write('thread', { title, body, mentions: this.mentions(body), tiers: opts.tiers?.length ? opts.tiers : undefined, attachments: attachments.value }, ts);
+    return this.write(
+      'thread',
+      { title, body, mentions: this.mentions(body), tiers: opts.tiers?.length ? opts.tiers : undefined, attachments: attachments.value },
+      ts
+    );
   }
 
   async reply(thread: string, parent: string, body: string, quote?: { id: string; text: string }, files?: File[]) {
@@ -608,7 +663,9 @@ export class CommunityState {
    * everything sealed into chunks and stored here. Refuses a file over the community's size limit
    * or past the number a post may carry; the draft keeps its text either way.
    */
-  async attach(files: File[] = []): Promise<{ ok: true; value: AttachmentManifest[] | undefined } | { ok: false; reason: string; params?: Record<string, string | number> }> {
+  async attach(
+    files: File[] = []
+  ): Promise<{ ok: true; value: AttachmentManifest[] | undefined } | { ok: false; reason: string; params?: Record<string, string | number> }> {
     if (!files.length) return { ok: true, value: undefined };
     if (files.length > MAX_ATTACHMENTS) return { ok: false, reason: 'media.too_many', params: { max: MAX_ATTACHMENTS } };
     const limitMb = this.facts.value?.settings.maxFileMb ?? DEFAULT_MAX_FILE_MB;
@@ -630,7 +687,8 @@ export class CommunityState {
         const type = file.type.split(';')[0];
         if (isAudio(file.type)) {
           const audio = await describeAudio(bytes);
-          if (audio && audio.duration > MAX_VOICE_SECONDS + 1) return { ok: false, reason: 'media.too_long', params: { name, minutes: MAX_VOICE_SECONDS / 60 } };
+          if (audio && audio.duration > MAX_VOICE_SECONDS + 1)
+            return { ok: false, reason: 'media.too_long', params: { name, minutes: MAX_VOICE_SECONDS / 60 } };
           input = { kind: 'audio', name, type, bytes, ...(audio ?? {}) };
         } else {
           const video = await describeVideo(file);
@@ -662,15 +720,22 @@ export class CommunityState {
     if (!settings?.uploadQuota || this.isStaff) return () => null;
     const allowance = uploadAllowance(settings.uploadQuota, { level: await this.myTrustLevel(), tier: this.myTier?.tier ?? null, staff: this.isStaff });
     const me = this.identity.publicKey;
-    const mine = await this.db.records.where('[cid+author+ts]').between([this.cid, me, now - QUOTA_WINDOW_MS], [this.cid, me, Infinity], false, true).toArray();
-    const posted = mine.flatMap((r) => ('attachments' in r.body && r.body.attachments ? [{ ts: r.ts, bytes: r.body.attachments.reduce((s, a) => s + a.size, 0) }] : []));
+    const mine = await this.db.records
+      .where('[cid+author+ts]')
+      .between([this.cid, me, now - QUOTA_WINDOW_MS], [this.cid, me, Infinity], false, true)
+      .toArray();
+    const posted = mine.flatMap((r) =>
+      'attachments' in r.body && r.body.attachments ? [{ ts: r.ts, bytes: r.body.attachments.reduce((s, a) => s + a.size, 0) }] : []
+    );
     const mb = (bytes: number) => i18n.number(bytes / 1024 / 1024, 1);
     return (adding) => {
       const check = checkUpload(allowance, posted, adding, now);
       if (check.ok) return null;
       if (check.reason === 'media.uploads_off') return { reason: check.reason, params: {} };
       const params = { mb: i18n.number(check.allowance / 1024 / 1024), used: mb(check.used) };
-      return check.retryAt === null ? { reason: 'media.over_quota_never', params } : { reason: 'media.over_quota', params: { ...params, in: i18n.relative(check.retryAt, now) } };
+      return check.retryAt === null
+        ? { reason: 'media.over_quota_never', params }
+        : { reason: 'media.over_quota', params: { ...params, in: i18n.relative(check.retryAt, now) } };
     };
   }
 

@@ -29,7 +29,11 @@ export class EventsState {
         if (!auth) return [];
         const levels = records.some((r) => r.kind === 'event' && r.body.level) ? await this.levels() : new Map<string, number>();
         // Until the facts are read, tiers are unknown: nobody's answer is dropped for want of them.
-        return projectEvents(records, auth, (member, e) => (!e.tier || !tiers || tiers.get(member)?.tier === e.tier) && (!e.level || (levels.get(member) ?? 1) >= e.level));
+        return projectEvents(
+          records,
+          auth,
+          (member, e) => (!e.tier || !tiers || tiers.get(member)?.tier === e.tier) && (!e.level || (levels.get(member) ?? 1) >= e.level)
+        );
       };
     }, []);
   }
@@ -107,7 +111,8 @@ export class EventsState {
 
 /** What the record schema would refuse, as a reason the form can show (the draft stays). */
 function invalidDraft(d: EventDraft): Refusal | null {
-  if (!Number.isFinite(d.start) || !Number.isFinite(d.end) || d.end <= d.start || d.end - d.start > 31 * 86_400_000) return { ok: false, reason: 'event.end_before_start' };
+  if (!Number.isFinite(d.start) || !Number.isFinite(d.end) || d.end <= d.start || d.end - d.start > 31 * 86_400_000)
+    return { ok: false, reason: 'event.end_before_start' };
   if (d.link?.trim() && !/^https?:\/\/\S+$/.test(d.link.trim())) return { ok: false, reason: 'event.bad_link' };
   return null;
 }

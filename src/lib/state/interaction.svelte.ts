@@ -44,10 +44,13 @@ export class InteractionState {
   }
 
   question(id: () => string): Live<{ question: QuestionRow | undefined; answers: AnswerRow[] }> {
-    return new Live(() => {
-      const qid = id();
-      return async () => ({ question: await this.db.questions.get(qid), answers: await this.db.answers.where('question').equals(qid).toArray() });
-    }, { question: undefined, answers: [] });
+    return new Live(
+      () => {
+        const qid = id();
+        return async () => ({ question: await this.db.questions.get(qid), answers: await this.db.answers.where('question').equals(qid).toArray() });
+      },
+      { question: undefined, answers: [] }
+    );
   }
 
   polls(thread: () => string | null): Live<PollRow[]> {
@@ -55,7 +58,10 @@ export class InteractionState {
     return new Live<PollRow[]>(() => {
       const t = thread();
       return async () => {
-        const rows = t !== null ? await this.db.polls.where('thread').equals(t).toArray() : await this.db.polls.where('[cid+createdAt]').between([cid, 0], [cid, Infinity]).reverse().toArray();
+        const rows =
+          t !== null
+            ? await this.db.polls.where('thread').equals(t).toArray()
+            : await this.db.polls.where('[cid+createdAt]').between([cid, 0], [cid, Infinity]).reverse().toArray();
         return rows.filter((p) => !p.deleted).sort((a, b) => b.createdAt - a.createdAt);
       };
     }, []);
@@ -63,7 +69,10 @@ export class InteractionState {
 
   challenges(): Live<ChallengeRow[]> {
     const cid = this.community.cid;
-    return new Live<ChallengeRow[]>(() => async () => (await this.db.challenges.where('cid').equals(cid).toArray()).filter((c) => !c.deleted).sort((a, b) => b.createdAt - a.createdAt), []);
+    return new Live<ChallengeRow[]>(
+      () => async () => (await this.db.challenges.where('cid').equals(cid).toArray()).filter((c) => !c.deleted).sort((a, b) => b.createdAt - a.createdAt),
+      []
+    );
   }
 
   challenge(id: () => string): Live<ChallengeRow | undefined> {
@@ -89,7 +98,15 @@ export class InteractionState {
     return this.community.write('accept', { question, answer });
   }
 
-  createPoll(p: { title: string; options: string[]; multiple: boolean; maxChoices: number; closesAt: number | null; results: PollRow['results']; thread?: string }) {
+  createPoll(p: {
+    title: string;
+    options: string[];
+    multiple: boolean;
+    maxChoices: number;
+    closesAt: number | null;
+    results: PollRow['results'];
+    thread?: string;
+  }) {
     return this.community.write('poll', { ...p, thread: p.thread || undefined });
   }
 

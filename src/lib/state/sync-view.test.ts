@@ -3,9 +3,29 @@ import { describeSync } from './sync-view';
 import type { SyncStatus } from '../sync/peer-sync';
 
 const NOW = 1_800_000_000_000;
-const status = (s: Partial<SyncStatus> = {}): SyncStatus => ({ connected: true, peers: 0, relayConnected: false, online: [], unverified: 0, lastSyncAt: null, paused: false, ...s });
-const view = (s: Partial<SyncStatus>, o: { network?: boolean; pausedByChoice?: boolean; hasRelay?: boolean; lastContactAt?: number | null; tryingSince?: number } = {}) =>
-  describeSync({ status: status(s), network: o.network ?? true, pausedByChoice: o.pausedByChoice ?? false, hasRelay: o.hasRelay ?? false, lastContactAt: o.lastContactAt ?? null, tryingSince: o.tryingSince ?? NOW - 60_000, now: NOW });
+const status = (s: Partial<SyncStatus> = {}): SyncStatus => ({
+  connected: true,
+  peers: 0,
+  relayConnected: false,
+  online: [],
+  unverified: 0,
+  lastSyncAt: null,
+  paused: false,
+  ...s
+});
+const view = (
+  s: Partial<SyncStatus>,
+  o: { network?: boolean; pausedByChoice?: boolean; hasRelay?: boolean; lastContactAt?: number | null; tryingSince?: number } = {}
+) =>
+  describeSync({
+    status: status(s),
+    network: o.network ?? true,
+    pausedByChoice: o.pausedByChoice ?? false,
+    hasRelay: o.hasRelay ?? false,
+    lastContactAt: o.lastContactAt ?? null,
+    tryingSince: o.tryingSince ?? NOW - 60_000,
+    now: NOW
+  });
 
 describe('sync as the member reads it', () => {
   it('a peer that had nothing new to send still makes the community synced, and in touch now', () => {

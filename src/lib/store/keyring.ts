@@ -115,7 +115,17 @@ async function openOne(r: SignedRecord<'sealed'>, state: KeyState): Promise<AnyR
   if (!scope || !isEntitled(state.ctx, r.author, scope, r.ts)) return r;
   const opened = await openContent(r, state.keys);
   if (!opened.ok) return r;
-  return { id: r.id, kind: opened.value.kind, cid: r.cid, author: r.author, ts: r.ts, ...(r.prev === undefined ? {} : { prev: r.prev }), body: opened.value.body, sig: r.sig, sealedAs: r } as OpenedRecord;
+  return {
+    id: r.id,
+    kind: opened.value.kind,
+    cid: r.cid,
+    author: r.author,
+    ts: r.ts,
+    ...(r.prev === undefined ? {} : { prev: r.prev }),
+    body: opened.value.body,
+    sig: r.sig,
+    sealedAs: r
+  } as OpenedRecord;
 }
 
 /** Stored sealed rows that the current keys open, opened: to project again after keys arrived. */

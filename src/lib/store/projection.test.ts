@@ -104,7 +104,10 @@ describe('projection', () => {
     const expected = await snapshot(reference, cid);
     expect(expected.threads.map((t) => t.title).sort()).toEqual(['Bob asks', 'Digest (laptop)', 'Digest (phone)', 'T0', 'T1 edited', 'T2', 'T3']);
     expect(expected.threads.filter((t) => t.autoKey).map((t) => [t.title, t.rank >= 0])).toEqual(
-      expect.arrayContaining([['Digest (phone)', true], ['Digest (laptop)', false]])
+      expect.arrayContaining([
+        ['Digest (phone)', true],
+        ['Digest (laptop)', false]
+      ])
     );
     expect(expected.members.map((m) => m.name).sort()).toEqual(['Alice R.', 'Bob']);
     expect(expected.questions).toMatchObject([{ title: 'Best lock?', solved: 1, answerCount: 2 }]);
@@ -164,14 +167,20 @@ describe('projection against a member who holds the room secret', () => {
     const hostile: AnyRecord[] = [
       await m('reply', { thread: t1.id, parent: t1.id, body: 'backdated' }, 1_700_000_190_000),
       await m('thread', { title: 'fork', body: '' }, 1_700_000_085_000, mJoin.id),
-      await sealRecord(outsider, { kind: 'join', cid, ts: adminInvite.ts + 1, body: { invite: adminInvite.id, key: own.publicKey, proof: signJoinProof(own.seed, { cid, invite: adminInvite.id, member: outsider.publicKey }) } }),
+      await sealRecord(outsider, {
+        kind: 'join',
+        cid,
+        ts: adminInvite.ts + 1,
+        body: { invite: adminInvite.id, key: own.publicKey, proof: signJoinProof(own.seed, { cid, invite: adminInvite.id, member: outsider.publicKey }) }
+      }),
       await sealRecord(outsider, { kind: 'ban', cid, ts: adminInvite.ts + 2, body: { member: bob.publicKey, banned: true } })
     ];
     // Carol, a new member, reacts far more than an hour's budget allows.
     const carolJoin = await sealRecord(carol, { kind: 'join', cid, ts: 1_700_000_290_000, body: joinBody(open, carol) });
     const c = chainWriter(carol, cid, 1_700_000_300_000, carolJoin.id);
     const flood: AnyRecord[] = [carolJoin];
-    for (let i = 0; i < QUOTAS[0].records + 20; i++) flood.push(await c('reaction', { target: t1.id, emoji: i % 2 ? '👍' : '🎉', on: i % 3 !== 0 }, 1_700_000_300_000 + i));
+    for (let i = 0; i < QUOTAS[0].records + 20; i++)
+      flood.push(await c('reaction', { target: t1.id, emoji: i % 2 ? '👍' : '🎉', on: i % 3 !== 0 }, 1_700_000_300_000 + i));
     const all = [...honest, mJoin, mThread, ban, ...hostile, ...flood];
 
     const reference = new HearthDb(`adv-ref-${dbCount++}`);

@@ -4,7 +4,17 @@
 // hold them equal.
 import Dexie from 'dexie';
 import { affectsAuthority, changedMembers, computeAuthority, type Authority } from '../domain/authority';
-import { isPost, lockedThread, projectCommunity, projectMember, projectMembers, projectPost, projectThread, type PostRow, type ThreadRow } from '../domain/posts';
+import {
+  isPost,
+  lockedThread,
+  projectCommunity,
+  projectMember,
+  projectMembers,
+  projectPost,
+  projectThread,
+  type PostRow,
+  type ThreadRow
+} from '../domain/posts';
 import { targetOf, type AnyRecord, type SignedRecord } from '../domain/record';
 import { firstPerAutoKey } from '../domain/automation';
 import { isInteractionRoot, projectInteraction, projectRoots, type InteractionRoot, type InteractionRows } from '../domain/interaction';
@@ -269,7 +279,11 @@ export async function applyRecords(db: HearthDb, cid: string, records: AnyRecord
 
     const memberKeys = new Set([...records.map((r) => r.author), ...changed]);
     for (const key of memberKeys) {
-      const profiles = await db.records.where('[cid+author]').equals([cid, key]).filter((r) => r.kind === 'profile').toArray();
+      const profiles = await db.records
+        .where('[cid+author]')
+        .equals([cid, key])
+        .filter((r) => r.kind === 'profile')
+        .toArray();
       const row = projectMember(cid, key, profiles, auth);
       if (row) await db.members.put(row);
       else await db.members.delete([cid, key]);

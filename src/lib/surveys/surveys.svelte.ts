@@ -45,19 +45,22 @@ export class SurveysState {
   /** Every valid survey of the community, newest first. */
   list(): Live<SurveyView[]> {
     const { db, cid } = this.community;
-    return new Live<SurveyView[]>(() => async () => {
-      const [surveys, responses] = await Promise.all([
-        db.records.where('[cid+kind]').equals([cid, 'survey']).toArray(),
-        db.records.where('[cid+kind]').equals([cid, 'survey-response']).toArray()
-      ]);
-      await db.members.where('cid').equals(cid).count(); // re-run when membership changes
-      const auth = await authorityOf(db, cid);
-      if (!auth) return [];
-      return (surveys as SignedRecord<'survey'>[])
-        .filter((s) => checkSurvey(s, auth).ok)
-        .map((s) => this.#view(s, responses as SignedRecord<'survey-response'>[], auth))
-        .sort((a, b) => b.record.ts - a.record.ts);
-    }, []);
+    return new Live<SurveyView[]>(
+      () => async () => {
+        const [surveys, responses] = await Promise.all([
+          db.records.where('[cid+kind]').equals([cid, 'survey']).toArray(),
+          db.records.where('[cid+kind]').equals([cid, 'survey-response']).toArray()
+        ]);
+        await db.members.where('cid').equals(cid).count(); // re-run when membership changes
+        const auth = await authorityOf(db, cid);
+        if (!auth) return [];
+        return (surveys as SignedRecord<'survey'>[])
+          .filter((s) => checkSurvey(s, auth).ok)
+          .map((s) => this.#view(s, responses as SignedRecord<'survey-response'>[], auth))
+          .sort((a, b) => b.record.ts - a.record.ts);
+      },
+      []
+    );
   }
 
   /** One survey with its counted responses (still sealed); undefined while loading or when not valid. */

@@ -91,7 +91,12 @@ describe('attacks from a peer that holds the room secret', () => {
     const asAlice = await writer(mallory, g.id)('thread', { title: 'I am Alice', body: 'x' });
     const forged = { ...asAlice, author: alice.publicKey };
     const selfAdmin = await sealRecord(bob, { kind: 'grant', cid: g.id, ts: Date.now(), body: { member: bob.publicKey, role: 'admin' } });
-    const fakeInvite = await sealRecord(mallory, { kind: 'invite', cid: g.id, ts: Date.now(), body: { role: 'admin', expiresAt: null, maxUses: null, label: '', nonce: 'x', ...inviteKey() } });
+    const fakeInvite = await sealRecord(mallory, {
+      kind: 'invite',
+      cid: g.id,
+      ts: Date.now(),
+      body: { role: 'admin', expiresAt: null, maxUses: null, label: '', nonce: 'x', ...inviteKey() }
+    });
     const fakeJoin = await sealRecord(mallory, { kind: 'join', cid: g.id, ts: Date.now() + 1, body: joinBody(fakeInvite, mallory) });
     hostile.transact(() => {
       for (const r of [stranger, selfAdmin, fakeInvite, fakeJoin]) records.set(r.id, r);
@@ -200,7 +205,8 @@ describe('convergence', () => {
             else if (op.type === 'reply' && threads.length) {
               const t = threads[op.pick % threads.length];
               record = await seal('reply', { thread: t.id, parent: t.id, body: op.text.trim() ? op.text : 'x' });
-            } else if (op.type === 'react' && posts.length) record = await seal('reaction', { target: posts[op.pick % posts.length].id, emoji: '👍', on: op.on });
+            } else if (op.type === 'react' && posts.length)
+              record = await seal('reaction', { target: posts[op.pick % posts.length].id, emoji: '👍', on: op.on });
             else if (op.type === 'edit' && mine.length) record = await seal('edit', { target: mine[op.pick % mine.length].id, body: op.text });
             else if (op.type === 'delete' && mine.length) record = await seal('tombstone', { target: mine[op.pick % mine.length].id });
             if (record) {

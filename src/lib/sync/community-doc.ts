@@ -124,10 +124,7 @@ export class CommunityDoc implements DocHandle {
    * first time) and starts persisting updates.
    */
   async open(): Promise<void> {
-    const [rows, mark] = await Promise.all([
-      this.db.docUpdates.where('cid').equals(this.cid).toArray(),
-      this.db.ingestMarks.get(this.cid)
-    ]);
+    const [rows, mark] = await Promise.all([this.db.docUpdates.where('cid').equals(this.cid).toArray(), this.db.ingestMarks.get(this.cid)]);
     this.#storedUpdates = rows.length;
     let junk = 0;
     for (const row of rows) {
@@ -352,9 +349,7 @@ export class CommunityDoc implements DocHandle {
     if (this.#ingestFailed || this.#closed || this.#pending !== 1) return;
     const snapshot = Y.encodeSnapshot(Y.snapshot(this.doc));
     // A mark that cannot be written only means more checking at the next open.
-    await this.db.ingestMarks
-      .put({ cid: this.cid, snapshot, unauthorised: this.#unauthorised })
-      .catch((error) => console.warn('ingest mark not saved', error));
+    await this.db.ingestMarks.put({ cid: this.cid, snapshot, unauthorised: this.#unauthorised }).catch((error) => console.warn('ingest mark not saved', error));
   }
 
   #persist(update: Uint8Array): void {
@@ -401,10 +396,7 @@ export class CommunityDoc implements DocHandle {
       rejectedAny ||= outcome.rejected.length > 0;
     }
     const auth = await authorityOf(this.db, this.cid);
-    if (
-      this.#unauthorised === null ||
-      (auth && accepted.some((r) => !auth.accepts(r) || affectsAuthority(r, auth.invites, auth.restricted)))
-    ) {
+    if (this.#unauthorised === null || (auth && accepted.some((r) => !auth.accepts(r) || affectsAuthority(r, auth.invites, auth.restricted)))) {
       this.#unauthorised = await countUnauthorised(this.db, this.cid);
     }
     if (this.#gateRejects === null || rejectedAny) {
@@ -430,9 +422,7 @@ export class CommunityDoc implements DocHandle {
     const outcome = await passGate(this.db, this.cid, entries);
     await this.#repair([...removed, ...outcome.rejected.map((r) => r.key)]);
     if (outcome.rejected.length) {
-      await this.db.rejected.bulkPut(
-        outcome.rejected.map((r) => ({ key: `${this.cid}/${r.key}`, cid: this.cid, reason: r.reason, at: Date.now() }))
-      );
+      await this.db.rejected.bulkPut(outcome.rejected.map((r) => ({ key: `${this.cid}/${r.key}`, cid: this.cid, reason: r.reason, at: Date.now() })));
     }
     if (affectsKeys(outcome.accepted, (await authorityOf(this.db, this.cid))?.invites ?? new Map())) {
       // Keys or entitlement changed: sealed rows already stored may open now.

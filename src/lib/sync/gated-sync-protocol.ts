@@ -162,12 +162,7 @@ export function readSyncStep1(decoder: decoding.Decoder, encoder: encoding.Encod
   return true;
 }
 
-export function readSyncStep2(
-  decoder: decoding.Decoder,
-  doc: Y.Doc,
-  transactionOrigin: unknown,
-  errorHandler?: (error: Error) => unknown
-): void {
+export function readSyncStep2(decoder: decoding.Decoder, doc: Y.Doc, transactionOrigin: unknown, errorHandler?: (error: Error) => unknown): void {
   receive(decoder, doc, transactionOrigin, errorHandler);
 }
 

@@ -230,7 +230,15 @@ describe('convergence under an adversary', () => {
         // Everyone meets at the end; repairs made on the way travel in the next round.
         for (let round = 0; round < 3; round++) {
           await Promise.all(honest.map((r) => r.repairsSettled()));
-          for (const [a, b] of [[0, 1], [1, 0], [2, 0], [2, 1], [0, 2], [1, 2]]) deliver(docs[a], docs[b]);
+          for (const [a, b] of [
+            [0, 1],
+            [1, 0],
+            [2, 0],
+            [2, 1],
+            [0, 2],
+            [1, 2]
+          ])
+            deliver(docs[a], docs[b]);
         }
         await Promise.all(honest.map((r) => r.repairsSettled()));
         const newcomer = await replica(g.id);

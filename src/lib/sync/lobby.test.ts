@@ -64,8 +64,17 @@ describe('the lobby', () => {
     const cid = genesis.id;
     const a = new CommunityDoc(alice.db, cid);
     await a.open();
-    const invite = await sealRecord(alice.identity, { kind: 'invite', cid, ts: now - 5000, body: { role: 'member', expiresAt: null, maxUses: null, label: 'all', nonce: 'n', ...inviteKey() } });
-    for (const r of [genesis, invite, await sealRecord(mallory.identity, { kind: 'join', cid, ts: now - 4000, body: joinBody(invite, mallory.identity) })] as AnyRecord[]) {
+    const invite = await sealRecord(alice.identity, {
+      kind: 'invite',
+      cid,
+      ts: now - 5000,
+      body: { role: 'member', expiresAt: null, maxUses: null, label: 'all', nonce: 'n', ...inviteKey() }
+    });
+    for (const r of [
+      genesis,
+      invite,
+      await sealRecord(mallory.identity, { kind: 'join', cid, ts: now - 4000, body: joinBody(invite, mallory.identity) })
+    ] as AnyRecord[]) {
       expect((await a.append(r)).ok).toBe(true);
     }
     await admitPending(alice.db, a, alice.identity, now);
@@ -128,7 +137,12 @@ describe('the lobby', () => {
     // A ban starts a new epoch: the mesh room and password change; the banned member's device,
     // holding only the old key, is left with the old room (and waits in the lobby, core only).
     const malloryMesh = await meshPlanOf(alice.db, cid, alice.identity.publicKey);
-    const ban = await sealNext(alice.db, alice.identity, { kind: 'ban', cid, ts: Date.now(), body: { member: mallory.identity.publicKey, banned: true, heads: await headsOf(alice.db, cid, mallory.identity.publicKey) } });
+    const ban = await sealNext(alice.db, alice.identity, {
+      kind: 'ban',
+      cid,
+      ts: Date.now(),
+      body: { member: mallory.identity.publicKey, banned: true, heads: await headsOf(alice.db, cid, mallory.identity.publicKey) }
+    });
     expect((await a.append(ban)).ok).toBe(true);
     await maintainKeys(alice.db, a, alice.identity, Date.now());
     const after = await meshPlanOf(alice.db, cid, alice.identity.publicKey);

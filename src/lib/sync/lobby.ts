@@ -54,7 +54,8 @@ export class CoreLobby {
     this.#off.push(
       this.community.onAccepted((records) => {
         this.#put(records.filter((r) => CORE_KINDS.has(r.kind)));
-        if (records.some((r) => AUTHORITY_KINDS.has(r.kind))) this.#adopting = this.#adopting.then(() => this.#retryWaiting()).catch((e) => console.error('lobby: adopting failed', e));
+        if (records.some((r) => AUTHORITY_KINDS.has(r.kind)))
+          this.#adopting = this.#adopting.then(() => this.#retryWaiting()).catch((e) => console.error('lobby: adopting failed', e));
       })
     );
     const onChange = (event: Y.YMapEvent<unknown>) => {
@@ -84,7 +85,8 @@ export class CoreLobby {
     // author sent with it (a newcomer's profile): a stranger's validly signed records are not carried
     // into the mesh by this device. Records held back are looked at again when a join is accepted.
     const joining = new Set(valid.filter((r) => r.kind === 'join').map((r) => r.author));
-    const known = (r: AnyRecord) => r.kind === 'join' || r.kind === 'genesis' || !auth || auth.members.has(r.author) || r.author === auth.creator || joining.has(r.author);
+    const known = (r: AnyRecord) =>
+      r.kind === 'join' || r.kind === 'genesis' || !auth || auth.members.has(r.author) || r.author === auth.creator || joining.has(r.author);
     for (const r of valid) if (!known(r)) this.#waiting.set(r.id, r);
     this.community.adopt(valid.filter(known));
   }

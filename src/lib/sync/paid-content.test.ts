@@ -59,14 +59,24 @@ describe('paid content stays paid', () => {
     const cid = genesis.id;
     const a = await new CommunityDoc(alice.db, cid);
     await a.open();
-    const invite = await sealRecord(alice.identity, { kind: 'invite', cid, ts: now - 5000, body: { role: 'member', expiresAt: null, maxUses: null, label: 'all', nonce: 'n', ...inviteKey() } });
+    const invite = await sealRecord(alice.identity, {
+      kind: 'invite',
+      cid,
+      ts: now - 5000,
+      body: { role: 'member', expiresAt: null, maxUses: null, label: 'all', nonce: 'n', ...inviteKey() }
+    });
     const setup: AnyRecord[] = [
       genesis,
       await sealRecord(alice.identity, { kind: 'tier', cid, ts: now - 6000, body: { name: 'gold', price: '¥99', benefits: 'lessons', durationDays: 30 } }),
       invite,
       await sealRecord(bob.identity, { kind: 'join', cid, ts: now - 4000, body: joinBody(invite, bob.identity) }),
       await sealRecord(carol.identity, { kind: 'join', cid, ts: now - 4000, body: joinBody(invite, carol.identity) }),
-      await sealRecord(alice.identity, { kind: 'payment', cid, ts: now - 3000, body: { member: carol.identity.publicKey, tier: 'gold', amount: 99, currency: 'CNY', paidOn: today() } })
+      await sealRecord(alice.identity, {
+        kind: 'payment',
+        cid,
+        ts: now - 3000,
+        body: { member: carol.identity.publicKey, tier: 'gold', amount: 99, currency: 'CNY', paidOn: today() }
+      })
     ];
     for (const r of setup) expect((await a.append(r)).ok).toBe(true);
     expect(await maintainKeys(alice.db, a, alice.identity, now)).toBeGreaterThanOrEqual(2); // the `all` and `tier:gold` epochs
@@ -87,7 +97,11 @@ describe('paid content stays paid', () => {
     // The shared document holds ciphertext only.
     expect(JSON.stringify([...a.records.values()])).not.toContain('GOLDTOKEN');
     expect(JSON.stringify([...a.records.values()])).not.toContain('OPENTOKEN');
-    const titles = async (db: HearthDb) => (await db.threads.where('cid').equals(cid).toArray()).filter((t) => !t.locked).map((t) => t.title).sort();
+    const titles = async (db: HearthDb) =>
+      (await db.threads.where('cid').equals(cid).toArray())
+        .filter((t) => !t.locked)
+        .map((t) => t.title)
+        .sort();
     const locked = async (db: HearthDb) => (await db.threads.where('cid').equals(cid).toArray()).filter((t) => t.locked).map((t) => t.locked);
     expect(await titles(alice.db)).toEqual(['Gold lesson', 'Open thread']);
     expect(await titles(bob.db)).toEqual(['Open thread']);
@@ -108,7 +122,12 @@ describe('paid content stays paid', () => {
     expect(await titles(alice.db)).toEqual(['Gold lesson', 'Open thread']);
 
     // Carol is banned: the creator's device rotates every scope she held; what is posted after stays closed to her.
-    const ban = await sealNext(alice.db, alice.identity, { kind: 'ban', cid, ts: Date.now(), body: { member: carol.identity.publicKey, banned: true, heads: await headsOf(alice.db, cid, carol.identity.publicKey) } });
+    const ban = await sealNext(alice.db, alice.identity, {
+      kind: 'ban',
+      cid,
+      ts: Date.now(),
+      body: { member: carol.identity.publicKey, banned: true, heads: await headsOf(alice.db, cid, carol.identity.publicKey) }
+    });
     expect((await a.append(ban)).ok).toBe(true);
     expect(await maintainKeys(alice.db, a, alice.identity)).toBeGreaterThanOrEqual(2);
     await post('After the ban', 'AFTERBAN-9d8e', ['gold']);

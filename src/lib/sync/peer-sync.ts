@@ -38,7 +38,6 @@ export interface Presence {
   identity?: Identity;
 }
 
-
 export interface SyncStatus {
   connected: boolean;
   /** Peers reachable now: WebRTC connections plus other tabs of this browser. */
@@ -379,7 +378,9 @@ export class PeerSync {
       lobbyPeers: count(lobby),
       waitingForKey: !this.#plan.legacy && this.#plan.waitingForKey,
       relayConnected: !!this.#relay?.connected,
-      ...(this.#meshes.size || this.#relay?.connected ? this.#roster.sort(this.#presenceStates(), this.#awareness.clientID, Date.now()) : { online: [], unverified: 0 })
+      ...(this.#meshes.size || this.#relay?.connected
+        ? this.#roster.sort(this.#presenceStates(), this.#awareness.clientID, Date.now())
+        : { online: [], unverified: 0 })
     };
     for (const listener of this.listeners) listener(this.status);
   }

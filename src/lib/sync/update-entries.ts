@@ -120,7 +120,12 @@ export function readUpdateStructs(update: Uint8Array, doc: Y.Doc): UpdateStructs
  * set: records are never removed, and a map overwrite deletes its predecessor without one.
  * Returns null when nothing is left to apply.
  */
-export function rewriteUpdate(parsed: UpdateStructs, update: Uint8Array, doc: Y.Doc, verdicts: ReadonlyMap<string, Verdict>): { update: Uint8Array | null; held: number; dropped: number } {
+export function rewriteUpdate(
+  parsed: UpdateStructs,
+  update: Uint8Array,
+  doc: Y.Doc,
+  verdicts: ReadonlyMap<string, Verdict>
+): { update: Uint8Array | null; held: number; dropped: number } {
   const state = Y.decodeStateVector(Y.encodeStateVector(doc));
   const cutAt = new Map<number, number>();
   const clients = new Map<number, UpdateStruct[]>();

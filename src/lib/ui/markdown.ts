@@ -46,7 +46,7 @@ function highlightMentions(root: DocumentFragment, memberNames: string[]): void 
   const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
   const texts: Text[] = [];
   for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-    if (!(n.parentElement?.closest('code, pre, a')) && n.nodeValue?.includes('@')) texts.push(n as Text);
+    if (!n.parentElement?.closest('code, pre, a') && n.nodeValue?.includes('@')) texts.push(n as Text);
   }
   for (const text of texts) {
     let node: Text | null = text;

@@ -37,7 +37,10 @@ describe('feed read', () => {
     expect(reference.slice(0, 4).map((t) => t.title)).toEqual(['T1', 'T0', 'T4', 'T2']);
     for (const limit of [1, 3, 5, 50]) {
       const page = await readFeed(db, g.id, { limit, now, shown: () => true });
-      expect(page.map((t) => t.title), `limit ${limit}`).toEqual(reference.slice(0, limit).map((t) => t.title));
+      expect(
+        page.map((t) => t.title),
+        `limit ${limit}`
+      ).toEqual(reference.slice(0, limit).map((t) => t.title));
     }
     const later = await readFeed(db, g.id, { limit: 50, now: now + 2 * 365 * 86_400_000, shown: () => true });
     expect(later.map((t) => t.title).slice(0, 4)).toEqual(['T1', 'T0', 'T3', 'Scheduled']);

@@ -22,12 +22,20 @@ export async function readFeed(db: HearthDb, cid: string, opts: { limit: number;
     .toArray();
   const cutoff = now + FUTURE_SKEW_MS;
   const aheadRows = [
-    ...(await byRank.between([cid, cutoff], [cid, threadRank(true, 0)], false, false).filter(shown).toArray()),
-    ...(await byRank.between([cid, threadRank(true, cutoff)], [cid, Infinity], false, true).filter(shown).toArray())
+    ...(await byRank
+      .between([cid, cutoff], [cid, threadRank(true, 0)], false, false)
+      .filter(shown)
+      .toArray()),
+    ...(await byRank
+      .between([cid, threadRank(true, cutoff)], [cid, Infinity], false, true)
+      .filter(shown)
+      .toArray())
   ];
   if (!aheadRows.length) return inOrder;
   const ahead = await Promise.all(
-    aheadRows.map(async (t) => placeThread(t, await db.replies.where('[thread+createdAt]').between([t.id, Dexie.minKey], [t.id, cutoff], true, true).toArray(), now))
+    aheadRows.map(async (t) =>
+      placeThread(t, await db.replies.where('[thread+createdAt]').between([t.id, Dexie.minKey], [t.id, cutoff], true, true).toArray(), now)
+    )
   );
   return [...inOrder, ...ahead].sort(compareFeed).slice(0, limit);
 }
