@@ -60,7 +60,8 @@ test('points and levels agree on both devices, on the weekly, monthly and all-ti
     await alice.page.goto(`/c/${cid}`);
     await alice.page.getByRole('link', { name: /^One/ }).first().click();
     alice.page.once('dialog', (d) => d.accept('Start here'));
-    await alice.page.getByRole('button', { name: /^⭐ Feature$/ }).click();
+    await alice.page.getByTestId('post').first().getByText('Moderate', { exact: true }).click();
+    await alice.page.getByRole('button', { name: /^Feature$/ }).click();
     await expect(alice.page.getByTestId('featured-badge')).toBeVisible();
     await bob.page.goto(`/c/${cid}/featured`);
     await expect(bob.page.getByTestId('featured-row')).toHaveCount(1, { timeout: 20_000 });
