@@ -4,7 +4,7 @@
 // event port receives every HostEvent.
 import * as Comlink from 'comlink';
 import { DocHost } from '../src/lib/sync/doc-host';
-import type { HostEvent } from '../src/lib/sync/doc-port';
+import type { WorkerPort } from '../src/lib/sync/doc-port';
 import { openDb } from '../src/lib/store/db';
 import { loadMemberStats, memberStatsVersion } from './members/member-stats';
 
@@ -12,25 +12,26 @@ import { loadMemberStats, memberStatsVersion } from './members/member-stats';
 const host = new DocHost(openDb(), async (cid, now) => loadMemberStats(cid, now, await memberStatsVersion(cid, now)));
 
 function serve(port: MessagePort): void {
-  const api = {
-    open: (cid: string) => host.open(cid),
-    append: (cid: string, record: Parameters<DocHost['append']>[1]) => host.append(cid, record),
-    settled: (cid: string) => host.settled(cid),
-    importRecords: (cid: string, records: Parameters<DocHost['importRecords']>[1]) => host.importRecords(cid, records),
-    exportRecords: (cid: string) => host.exportRecords(cid),
-    receive: (doc: string, message: Uint8Array) => host.receive(doc, message),
-    openLobby: (cid: string) => host.openLobby(cid),
-    closeLobby: (id: string) => host.closeLobby(id),
-    startRelay: (cid: string, options: Parameters<DocHost['startRelay']>[1]) => host.startRelay(cid, options),
-    relay: (cid: string, action: 'connect' | 'disconnect') => host.relay(cid, action),
-    proveRelay: (cid: string, identity: Parameters<DocHost['proveRelay']>[1]) => host.proveRelay(cid, identity),
-    presentRelay: (cid: string, state: Record<string, unknown> | null) => host.presentRelay(cid, state),
-    stopRelay: (cid: string) => host.stopRelay(cid),
-    automate: (cid: string, identity: Parameters<DocHost['automate']>[1]) => host.automate(cid, identity),
-    release: (cid: string) => host.release(cid),
-    listen(events: MessagePort) {
+  // Only the port's methods, each by name: the host's own state (its database, listeners) stays here.
+  const api: WorkerPort = {
+    open: (cid) => host.open(cid),
+    append: (cid, record) => host.append(cid, record),
+    settled: (cid) => host.settled(cid),
+    importRecords: (cid, records) => host.importRecords(cid, records),
+    exportRecords: (cid) => host.exportRecords(cid),
+    receive: (doc, message) => host.receive(doc, message),
+    openLobby: (cid) => host.openLobby(cid),
+    closeLobby: (id) => host.closeLobby(id),
+    startRelay: (cid, options) => host.startRelay(cid, options),
+    relay: (cid, action) => host.relay(cid, action),
+    proveRelay: (cid, identity) => host.proveRelay(cid, identity),
+    presentRelay: (cid, state) => host.presentRelay(cid, state),
+    stopRelay: (cid) => host.stopRelay(cid),
+    automate: (cid, identity) => host.automate(cid, identity),
+    release: (cid) => host.release(cid),
+    listen(events) {
       // A closed tab's port just drops what is posted to it.
-      host.subscribe((event: HostEvent) => events.postMessage(event));
+      host.subscribe((event) => events.postMessage(event));
     }
   };
   Comlink.expose(api, port);

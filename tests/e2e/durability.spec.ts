@@ -1,19 +1,10 @@
 // Nothing is lost when the tab dies: the page (and with it the device's community worker, its only
 // client) is closed at random points while it writes and syncs, 50 times. Every reply the page
 // showed is there after reopening, and the peer that stayed online receives them all.
-import { expect, test, type BrowserContext, type Page } from '@playwright/test';
-import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice, startThread } from './journeys';
+import { expect, test } from '@playwright/test';
+import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice, sharedWorkers, startThread } from './journeys';
 
 const KILLS = 50;
-
-/** Shared workers of this browser context (CDP lists the whole browser's). */
-async function sharedWorkers(context: BrowserContext, page: Page): Promise<number> {
-  const cdp = await context.newCDPSession(page);
-  const { targetInfo } = (await cdp.send('Target.getTargetInfo')) as { targetInfo: { browserContextId: string } };
-  const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: { type: string; browserContextId: string }[] };
-  await cdp.detach();
-  return targetInfos.filter((t) => t.type === 'shared_worker' && t.browserContextId === targetInfo.browserContextId).length;
-}
 
 test('a device killed 50 times while writing and syncing keeps every write it showed and converges with its peer', async ({ browser, baseURL }) => {
   test.setTimeout(8 * 60_000);
@@ -65,7 +56,7 @@ test('a device killed 50 times while writing and syncing keeps every write it sh
       await page.close();
       // The worker had only this page: it is gone too.
       page = await alice.context.newPage();
-      await expect.poll(() => sharedWorkers(alice.context, page), { timeout: 10_000 }).toBe(0);
+      await expect.poll(async () => (await sharedWorkers(alice.context, page)).length, { timeout: 10_000 }).toBe(0);
     }
     await page.goto(thread);
 

@@ -1,5 +1,5 @@
 // Steps people take in Hearth, shared by the e2e journeys.
-import { expect, type Browser, type Page } from '@playwright/test';
+import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
 
 export async function createIdentity(page: Page, name: string) {
   await page.goto('/');
@@ -89,4 +89,20 @@ export function watchConsole(page: Page, who = ''): string[] {
   });
   page.on('pageerror', (e) => problems.push(`${who} page error: ${e.message} on ${page.url()} ${new Date().toISOString()}\n${e.stack}`));
   return problems;
+}
+
+/** Addresses of this browser context's shared workers (CDP lists the whole browser's), asked through `page` or its first page. */
+export async function sharedWorkers(context: BrowserContext, page: Page = context.pages()[0]): Promise<string[]> {
+  const cdp = await context.newCDPSession(page);
+  const { targetInfo } = (await cdp.send('Target.getTargetInfo')) as { targetInfo: { browserContextId: string } };
+  const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: { type: string; url: string; browserContextId: string }[] };
+  await cdp.detach();
+  return targetInfos.filter((t) => t.type === 'shared_worker' && t.browserContextId === targetInfo.browserContextId).map((t) => t.url);
+}
+
+/** Makes a device a browser without SharedWorker: its pages hold their documents themselves. */
+export async function withoutSharedWorker(context: BrowserContext): Promise<void> {
+  await context.addInitScript(() => {
+    delete (window as { SharedWorker?: unknown }).SharedWorker;
+  });
 }

@@ -3,7 +3,7 @@
 // member's device; a community file restores the whole community on a wiped device.
 import { expect, test } from '@playwright/test';
 import { readFileSync } from 'node:fs';
-import { createCommunity, createIdentity, createTier, joinFromLink, makeInvite, startThread, openDevice } from './journeys';
+import { createCommunity, createIdentity, createTier, joinFromLink, makeInvite, startThread, openDevice, withoutSharedWorker } from './journeys';
 
 const DAY = 86_400_000;
 
@@ -12,11 +12,7 @@ test('a tiered newcomer is welcomed, reminded before expiry and moved to the fre
   const bob = await openDevice(browser, baseURL!);
   // The test moves each page's clock; a SharedWorker keeps the real one, so these devices hold their
   // documents on the page (the path of browsers without SharedWorker), where one clock rules.
-  for (const device of [alice, bob]) {
-    await device.context.addInitScript(() => {
-      delete (window as { SharedWorker?: unknown }).SharedWorker;
-    });
-  }
+  for (const device of [alice, bob]) await withoutSharedWorker(device.context);
   try {
     await createIdentity(alice.page, 'Alice');
     await createCommunity(alice.page, 'Gold Club');

@@ -1,17 +1,7 @@
 // The community document lives in one SharedWorker per device: pages relay their peers' bytes and
 // read projections. Two tabs of one device share it; a second device syncs with it over WebRTC.
-import { expect, test, type BrowserContext } from '@playwright/test';
-import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice, sendReply, startThread } from './journeys';
-
-/** Shared workers of this browser context (CDP lists the whole browser's). */
-async function sharedWorkers(context: BrowserContext): Promise<string[]> {
-  const page = context.pages()[0];
-  const cdp = await context.newCDPSession(page);
-  const { targetInfo } = (await cdp.send('Target.getTargetInfo')) as { targetInfo: { browserContextId: string } };
-  const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: { type: string; url: string; browserContextId: string }[] };
-  await cdp.detach();
-  return targetInfos.filter((t) => t.type === 'shared_worker' && t.browserContextId === targetInfo.browserContextId).map((t) => t.url);
-}
+import { expect, test } from '@playwright/test';
+import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice, sendReply, sharedWorkers, startThread, withoutSharedWorker } from './journeys';
 
 test("two tabs of one device share the community worker and see each other's posts at once", async ({ browser, baseURL }) => {
   const alice = await openDevice(browser, baseURL!);
@@ -52,9 +42,7 @@ test('a browser without SharedWorker holds the document on the page and syncs wi
   const alice = await openDevice(browser, baseURL!);
   const bob = await openDevice(browser, baseURL!);
   // Bob's browser has no SharedWorker (as before 2026 in some browsers).
-  await bob.context.addInitScript(() => {
-    delete (window as { SharedWorker?: unknown }).SharedWorker;
-  });
+  await withoutSharedWorker(bob.context);
   try {
     await createIdentity(alice.page, 'Alice');
     await createCommunity(alice.page, 'Mixed Club');

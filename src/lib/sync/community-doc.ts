@@ -170,13 +170,8 @@ export class CommunityDoc implements DocHandle {
     const stored = await this.db.records.where('cid').equals(this.cid).count();
     if (stored + 1 <= this.records.size) return;
     const ids = (await this.db.records.where('cid').equals(this.cid).primaryKeys()) as string[];
-    const missing = [this.cid, ...ids].filter((id) => !this.records.has(id));
-    if (!missing.length) return;
-    const rows = (await this.db.records.bulkGet(missing)).filter((r) => r !== undefined);
-    const plain = rows.map((r) => JSON.parse(JSON.stringify(sharedForm(r))) as AnyRecord);
-    if (!plain.length) return;
-    this.doc.transact(() => plain.forEach((r) => this.records.set(r.id, r)), REPAIR);
-    this.health = { ...this.health, repaired: this.health.repaired + plain.length };
+    // Put back as repair does a value a peer deleted: from the stored row, as plain JSON, counted.
+    await this.#repair([this.cid, ...ids].filter((id) => !this.records.has(id)));
   }
 
   /**

@@ -7,7 +7,7 @@
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
-import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness';
+import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import type { Identity } from '../crypto/identity';
 import type { AnyRecord } from '../domain/record';
 import type { HearthDb } from '../store/db';
@@ -198,9 +198,4 @@ export class DocHost implements DocPort {
     relay.awareness.destroy();
     this.#relays.delete(cid);
   }
-}
-
-/** Reads a relay presence update into an awareness of the page's (used by remote-doc.ts). */
-export function readPresence(into: Awareness, update: Uint8Array): void {
-  applyAwarenessUpdate(into, update, 'relay');
 }

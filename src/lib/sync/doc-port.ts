@@ -38,3 +38,6 @@ export interface DocPort {
   automate(cid: string, identity: Identity): Promise<void>;
   release(cid: string): void;
 }
+
+/** What the worker serves on each tab's port: the surface, and `listen` for the tab's event port. */
+export type WorkerPort = DocPort & { listen(events: MessagePort): void };

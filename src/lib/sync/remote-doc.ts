@@ -16,7 +16,7 @@ import { forgetAuthority } from '../store/projection';
 import { AUTHORITY_KINDS } from '../domain/authority';
 import type { AppendResult, DocHealth } from './community-doc';
 import type { AcceptedListener, DocHandle, LobbyHandle, RelayHandle, RelayOptions } from './doc-handle';
-import type { DocPort, HostEvent, OpenedDoc } from './doc-port';
+import type { HostEvent, OpenedDoc, WorkerPort } from './doc-port';
 import { registerRemote } from './gated-sync-protocol';
 import { messageSender } from './webrtc-chunking';
 
@@ -26,8 +26,6 @@ const MESSAGE_SYNC = 0;
 export const FROM_PEERS = Object.freeze({ remote: 'peers' });
 /** Records after which the page's cached authority and key state are read again. */
 const CACHE_KINDS = new Set<string>([...AUTHORITY_KINDS, ...KEY_CONTEXT_KINDS, 'tombstone']);
-
-export type WorkerPort = DocPort & { listen(port: MessagePort): void };
 
 export class RemoteYDoc extends Observable<string> {
   readonly remote = true as const;
