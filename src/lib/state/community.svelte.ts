@@ -4,7 +4,6 @@ import { randomId } from '../crypto/encoding';
 import { sealRecord } from '../crypto/record-seal';
 import { headsOf, sealNext } from '../store/record-chain';
 import { KeyWaitError, keyState, scopeOfDraft } from '../store/keyring';
-import { maintainKeys } from '../automation/keys';
 import { DEFAULT_MAX_FILE_MB, MAX_ATTACHMENTS, MIME_PATTERN, SEALABLE, type AttachmentManifest } from '../domain/record';
 import { storeAttachment, type AttachmentInput } from '../media/blob-store';
 import { isPhoto, prepareImage } from '../media/image';
@@ -106,7 +105,7 @@ export async function createCommunity(
   const second = await doc.append(profile);
   if (!second.ok) return second;
   // The first epoch of the `all` scope from the start: nothing is ever posted in clear.
-  await maintainKeys(db, doc, identity, now);
+  await doc.maintainKeys(identity, now);
   return { ok: true, cid };
 }
 
@@ -519,7 +518,7 @@ export class CommunityState {
     if (kind in SEALABLE && this.isStaff) {
       const state = await keyState(this.db, this.cid);
       const scope = await scopeOfDraft(this.db, kind, body as Record<string, unknown>);
-      if (!state?.view.byScope.get(scope)?.length) await maintainKeys(this.db, doc, this.identity);
+      if (!state?.view.byScope.get(scope)?.length) await doc.maintainKeys(this.identity);
     }
     let record: SignedRecord;
     try {

@@ -16,6 +16,7 @@ import type { AcceptedListener, DocHandle, LobbyHandle, RelayHandle, RelayOption
 import { CoreLobby } from './lobby';
 import type { Identity } from '../crypto/identity';
 import { startAutomation } from '../automation/scheduler';
+import { maintainKeys } from '../automation/keys';
 import type { MemberStatsSource } from '../automation/community-facts';
 
 /** Past this many stored updates they are merged into one, so opening stays fast. */
@@ -275,6 +276,10 @@ export class CommunityDoc implements DocHandle {
 
   automate(identity: Identity, memberStats: MemberStatsSource): () => void {
     return startAutomation(this.db, this, identity, memberStats);
+  }
+
+  maintainKeys(identity: Identity, now = Date.now()): Promise<number> {
+    return maintainKeys(this.db, this, identity, now);
   }
 
   async openLobby(): Promise<LobbyHandle> {

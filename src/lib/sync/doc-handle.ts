@@ -83,5 +83,11 @@ export interface DocHandle {
    * ask. Returns a function that releases this caller's hold.
    */
   automate(identity: Identity, memberStats: MemberStatsSource): () => void;
+  /**
+   * Key upkeep now, for a staff member (a scope's first epoch before its first post, say), where the
+   * document is: wrapping a key for 10,000 members is 10,000 key agreements, off the page.
+   * Returns the key records written.
+   */
+  maintainKeys(identity: Identity, now?: number): Promise<number>;
   startRelay(options: RelayOptions): Promise<RelayHandle>;
 }

@@ -7,7 +7,9 @@ import * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
 import { admit, newCommunity, newMember, writer } from '../../../tests/unit/community-fixture';
 import type { AnyRecord } from '../domain/record';
+import { generateIdentity } from '../crypto/identity';
 import { HearthDb } from '../store/db';
+import { keyState } from '../store/keyring';
 import { DocHost } from './doc-host';
 import type { HostEvent } from './doc-port';
 import { messageYjsSyncStep1, writeUpdate } from './gated-sync-protocol';
@@ -112,6 +114,30 @@ describe('DocHost (the community worker)', () => {
     const stop = await relay(a, b, g.id);
     await b.settled(g.id);
     expect((await b.db.threads.get(thread.id))?.title).toBe('Survives the noise');
+    stop();
+  });
+
+  it('a creator’s key upkeep runs in the host: one epoch wraps a key for every member, and a member’s device opens with it', async () => {
+    const device = async (name: string) => {
+      const { identity, stored } = await generateIdentity();
+      const db = new HearthDb(`doc-host-keys-${name}-${n++}`);
+      await db.identity.put({ key: 'me', ...stored, name, createdAt: 0 });
+      return { identity, host: new DocHost(db) };
+    };
+    const alice = await device('alice');
+    const bob = await device('bob');
+    const g = await newCommunity(alice.identity);
+    for (const r of [g, ...(await admit(alice.identity, bob.identity, g.id))] as AnyRecord[]) expect((await alice.host.append(g.id, r)).ok).toBe(true);
+
+    expect(await bob.host.maintainKeys(g.id, bob.identity, Date.now())).toBe(0); // a member is not staff
+    expect(await alice.host.maintainKeys(g.id, alice.identity, Date.now())).toBeGreaterThanOrEqual(1);
+    expect(await alice.host.maintainKeys(g.id, alice.identity, Date.now())).toBe(0); // nothing due the second time
+
+    const stop = await relay(alice.host, bob.host, g.id);
+    await bob.host.settled(g.id);
+    const state = await keyState(bob.host.db, g.id);
+    const epoch = state?.view.byScope.get('all')?.[0];
+    expect(epoch && state?.keys.has(epoch.id)).toBe(true);
     stop();
   });
 });

@@ -57,6 +57,10 @@ export class DocHost implements DocPort {
     this.#automation.delete(cid);
   }
 
+  async maintainKeys(cid: string, identity: Identity, now: number): Promise<number> {
+    return (await this.#community(cid)).maintainKeys(identity, now);
+  }
+
   subscribe(listener: (event: HostEvent) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);

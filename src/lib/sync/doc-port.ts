@@ -37,6 +37,7 @@ export interface DocPort {
   /** Starts (or holds) the automation for this member; `release` lets go of one hold. */
   automate(cid: string, identity: Identity): Promise<void>;
   release(cid: string): void;
+  maintainKeys(cid: string, identity: Identity, now: number): Promise<number>;
 }
 
 /** What the worker serves on each tab's port: the surface, and `listen` for the tab's event port. */

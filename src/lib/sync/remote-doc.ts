@@ -179,6 +179,14 @@ export class RemoteCommunityDoc implements DocHandle {
     };
   }
 
+  maintainKeys(identity: Identity, now = Date.now()): Promise<number> {
+    // The worker's `accepted` event comes on another port, maybe later: the page's key state goes now.
+    return this.client.port.maintainKeys(this.cid, identity, now).then((written) => {
+      if (written) forgetKeyState(this.db, this.cid);
+      return written;
+    });
+  }
+
   async openLobby(): Promise<LobbyHandle> {
     const opened = await this.client.port.openLobby(this.cid);
     const doc = this.client.doc(opened.id, opened.sv);
