@@ -32,6 +32,16 @@ export function levelOf(points: number, levels: readonly number[] = LEVEL_AT): {
   return { level, next: levels[level] ?? null };
 }
 
+/** Every member's level from their contributions, under the community's rules. */
+export function pointsLevels(contributions: ReadonlyMap<string, Contributions>, rules: PointRules = DEFAULT_POINT_RULES): Map<string, number> {
+  return new Map([...contributions].map(([k, c]) => [k, levelOf(pointsOf(c, rules.weights), rules.levels).level]));
+}
+
+/** What a member still needs for `level`: 0 once there (thresholds from the community's rules). */
+export function pointsToLevel(points: number, level: number, levels: readonly number[] = LEVEL_AT): number {
+  return Math.max(0, (levels[level - 1] ?? Infinity) - points);
+}
+
 /** Members ordered by points (ties: name), with their rank (equal points share a rank). */
 export function leaderboard<T extends { key: string; name: string }>(
   members: readonly T[],

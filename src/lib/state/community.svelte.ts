@@ -519,7 +519,7 @@ export class CommunityState {
     if (kind in SEALABLE && this.isStaff) {
       const state = await keyState(this.db, this.cid);
       const scope = await scopeOfDraft(this.db, kind, body as Record<string, unknown>);
-      if (!state?.view.byScope.get(scope)?.length) await maintainKeys(this.db, doc, this.identity);
+      if (!state?.view.byScope.get(scope)?.length) await maintainKeys(this.db, doc, this.identity, Date.now(), [scope]);
     }
     let record: SignedRecord;
     try {
