@@ -140,7 +140,8 @@ export function computeAuthority(genesis: SignedRecord<'genesis'>, records: Iter
     mine.push(r.id);
     if (r.kind === 'tombstone') tombstones.push(r);
     else if (r.kind === 'join') joins.set(r.id, r);
-    if (r.kind === 'invite' || r.kind === 'join' || r.kind === 'admit' || r.kind === 'grant' || r.kind === 'ban' || r.kind === 'trust' || r.kind === 'level') ordered.push(r);
+    if (r.kind === 'invite' || r.kind === 'join' || r.kind === 'admit' || r.kind === 'grant' || r.kind === 'ban' || r.kind === 'trust' || r.kind === 'level')
+      ordered.push(r);
   }
   ordered.sort(compareRecords);
   const authorityIds = new Set([...ordered, ...tombstones].map((r) => r.id));

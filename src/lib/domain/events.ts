@@ -58,8 +58,7 @@ export type Eligible = (member: string, event: { tier: string | null; level: num
  * it holds, drops the same answers, so a modified client cannot take a place it is not entitled to.
  */
 export function eligibleAt(ctx: ScopeContext): Eligible {
-  return (member, event, ts) =>
-    (!event.tier || tierAt(ctx, member, ts) === event.tier) && (!event.level || ctx.auth.levelAt(member, ts) >= event.level);
+  return (member, event, ts) => (!event.tier || tierAt(ctx, member, ts) === event.tier) && (!event.level || ctx.auth.levelAt(member, ts) >= event.level);
 }
 
 const isStaffAt = (auth: Authority, key: string, ts: number) => {

@@ -82,7 +82,12 @@ describe('points-level scopes', () => {
     const s2 = judge([...epoch.records, ...granted]);
     expect(s2.view.rejected).toEqual([]);
 
-    const sealed = await sealContent({ cid, author: creator.publicKey, ts: at(3) }, 'thread', { title: 'Level 3 lesson', body: 'the good part', level: 3 }, (await keyringOf(creator, s2.view, cid)).get(epoch.epoch)!);
+    const sealed = await sealContent(
+      { cid, author: creator.publicKey, ts: at(3) },
+      'thread',
+      { title: 'Level 3 lesson', body: 'the good part', level: 3 },
+      (await keyringOf(creator, s2.view, cid)).get(epoch.epoch)!
+    );
     if (!sealed.ok) throw new Error(sealed.reason);
     const post = await sealRecord(creator, { kind: 'sealed', cid, ts: at(3), body: sealed.value });
     expect(post.body.sealed.scope).toBe(L3);

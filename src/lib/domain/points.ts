@@ -42,6 +42,28 @@ export function pointsToLevel(points: number, level: number, levels: readonly nu
   return Math.max(0, (levels[level - 1] ?? Infinity) - points);
 }
 
+/** Where a member stands on points: computed now, and the level published for them (what opens content). */
+export interface PointsStanding {
+  points: number;
+  level: number;
+  published: number;
+  thresholds: readonly number[];
+}
+
+/** What a locked placeholder says: the level that opens it, the reader's level, points to go, or that only the key is awaited. */
+export interface LevelLock {
+  level: number;
+  mine: number;
+  toGo: number;
+  /** The reader reached the level; the creator's or an admin's device has yet to publish it and share the key. */
+  waiting: boolean;
+}
+
+export function levelLock(level: number, standing: PointsStanding): LevelLock {
+  const toGo = pointsToLevel(standing.points, level, standing.thresholds);
+  return { level, mine: Math.max(standing.level, standing.published), toGo, waiting: toGo === 0 || standing.published >= level };
+}
+
 /** Members ordered by points (ties: name), with their rank (equal points share a rank). */
 export function leaderboard<T extends { key: string; name: string }>(
   members: readonly T[],

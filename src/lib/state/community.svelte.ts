@@ -65,6 +65,7 @@ import { communityFacts, type CommunityFacts } from '../automation/community-fac
 import { memberStatsClient } from '../analysis/analysis-client';
 import type { MemberStats } from '../domain/membership';
 import { postingAllowed, watchedWordAction } from '../domain/membership';
+import { levelOf, pointRules, pointsOf, type PointsStanding } from '../domain/points';
 import { i18n } from '../i18n/index.svelte';
 import type { MemberTier } from '../domain/membership';
 
@@ -168,8 +169,14 @@ export class CommunityState {
   }
 
   /** Creates a series, or revises one (`of`). Creator and admins. */
-  saveSeries(body: { of?: string; title: string; description: string; tier?: string; cover?: string; parts: string[] }) {
-    return this.write('series', { ...body, tier: body.tier || undefined, cover: body.cover || undefined, of: body.of || undefined });
+  saveSeries(body: { of?: string; title: string; description: string; tier?: string; level?: number; cover?: string; parts: string[] }) {
+    return this.write('series', {
+      ...body,
+      tier: body.tier || undefined,
+      level: body.level && body.level >= 2 ? body.level : undefined,
+      cover: body.cover || undefined,
+      of: body.of || undefined
+    });
   }
 
   /** Remembers on this device that this member opened a thread (series progress, "continue reading"). */
@@ -539,6 +546,18 @@ export class CommunityState {
   /** Points on the 7-day, 30-day and all-time leaderboards, computed in the member-stats worker. */
   readonly pointsBoards = (now: number) => memberStatsClient().pointsBoards(this.cid, now);
 
+  /**
+   * My points (computed from what this device reads), my level from them, and the level published
+   * for me: content limited to a level opens by the published one, which staff automation sets.
+   */
+  async pointsStanding(now = Date.now()): Promise<PointsStanding> {
+    const me = this.identity.publicKey;
+    const rules = pointRules(this.facts.value?.settings);
+    const points = pointsOf((await this.memberStats(this.cid, now))?.contributions.get(me), rules.weights);
+    const auth = await authorityOf(this.db, this.cid);
+    return { points, level: levelOf(points, rules.levels).level, published: auth?.levelAt(me, now) ?? 1, thresholds: rules.levels };
+  }
+
   /** My trust level, recomputed at most every five minutes (it reads all the community's records). */
   async myTrustLevel(): Promise<number> {
     const now = Date.now();
@@ -641,13 +660,21 @@ export class CommunityState {
   }
 
   /** A thread now, or scheduled for `publishAt` (it appears on every device at that time). */
-  async postThread(title: string, body: string, opts: { publishAt?: number; tiers?: string[]; files?: File[] } = {}) {
+  async postThread(title: string, body: string, opts: { publishAt?: number; tiers?: string[]; level?: number; files?: File[] } = {}) {
     const ts = opts.publishAt && opts.publishAt > Date.now() ? Math.floor(opts.publishAt) : Date.now();
     const attachments = await this.attach(opts.files);
     if (!attachments.ok) return attachments;
     return this.write(
       'thread',
-      { title, body, mentions: this.mentions(body), tiers: opts.tiers?.length ? opts.tiers : undefined, attachments: attachments.value },
+      {
+        title,
+        body,
+        mentions: this.mentions(body),
+        tiers: opts.tiers?.length ? opts.tiers : undefined,
+        // One scope per thread: a tier's limit, or a points level's (sealed under `points:<n>`).
+        level: !opts.tiers?.length && opts.level && opts.level >= 2 ? opts.level : undefined,
+        attachments: attachments.value
+      },
       ts
     );
   }
