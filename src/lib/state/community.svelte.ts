@@ -10,7 +10,8 @@ import { storeAttachment, type AttachmentInput } from '../media/blob-store';
 import { isPhoto, prepareImage } from '../media/image';
 import { describeAudio, describeVideo, isAudio, isVideo, MAX_VOICE_SECONDS } from '../media/av';
 import { projectSeries, type Series } from '../domain/series';
-import { checkUpload, QUOTA_WINDOW_MS, uploadAllowance } from '../domain/upload-quota';
+import { checkUpload, QUOTA_WINDOW_MS, uploadAllowanceAt } from '../domain/upload-quota';
+import { refusedAttachments } from '../store/queries/uploads';
 import { knownScopes } from '../domain/scopes';
 import { scopeStatus, type ScopeKeyRow } from '../domain/epochs';
 import { auditEntries, type AuditEntry } from '../domain/audit';
@@ -745,8 +746,11 @@ export class CommunityState {
   async uploadQuotaCheck(now = Date.now()): Promise<(adding: number) => { reason: string; params: Record<string, string | number> } | null> {
     const settings = this.facts.value?.settings;
     if (!settings?.uploadQuota || this.isStaff) return () => null;
-    const allowance = uploadAllowance(settings.uploadQuota, { level: await this.myTrustLevel(), tier: this.myTier?.tier ?? null, staff: this.isStaff });
     const me = this.identity.publicKey;
+    // The rule every peer judges posts by: published trust level and tier as of now.
+    const keys = await keyState(this.db, this.cid);
+    if (!keys) return () => null;
+    const allowance = uploadAllowanceAt(keys.ctx, settings.uploadQuota, me, now);
     const mine = await this.db.records
       .where('[cid+author+ts]')
       .between([this.cid, me, now - QUOTA_WINDOW_MS], [this.cid, me, Infinity], false, true)
@@ -764,6 +768,11 @@ export class CommunityState {
         ? { reason: 'media.over_quota_never', params }
         : { reason: 'media.over_quota', params: { ...params, in: i18n.relative(check.retryAt, now) } };
     };
+  }
+
+  /** Posts among these whose files every peer refuses (over their author's upload allowance). */
+  refusedAttachments(posts: readonly { id: string; author: string; createdAt: number }[]): Promise<Set<string>> {
+    return refusedAttachments(this.db, this.cid, posts);
   }
 
   react(target: string, emoji: string, on: boolean) {
