@@ -9,7 +9,7 @@ import { computeAuthority } from './authority';
 import { levelRule, type AutomationState } from './automation';
 import { scopeStatus, validKeyRecords } from './epochs';
 import { DEFAULT_SETTINGS } from './membership';
-import { pointsLevels, pointsToLevel } from './points';
+import { levelLock, LEVEL_AT, pointsLevels, pointsToLevel } from './points';
 import type { AnyRecord } from './record';
 import { entitledMembers, isEntitled, pointsLevelOf, pointsScope, scopeContext } from './scopes';
 
@@ -124,5 +124,13 @@ describe('the level rule', () => {
     expect(pointsToLevel(6, 3)).toBe(14);
     expect(pointsToLevel(20, 3)).toBe(0);
     expect(pointsToLevel(3, 2, [0, 10, 30])).toBe(7);
+  });
+
+  it('a locked card tells a member below the level their level and points to go, and once they have the points that only the key is awaited', () => {
+    const standing = (points: number, published: number) => ({ points, level: points >= 5 ? 2 : 1, published, thresholds: LEVEL_AT });
+    expect(levelLock(2, standing(3, 1))).toEqual({ level: 2, mine: 1, toGo: 2, waiting: false });
+    expect(levelLock(2, standing(5, 1))).toEqual({ level: 2, mine: 2, toGo: 0, waiting: true });
+    // Published already (this device counts fewer points, e.g. reactions sealed in a tier it cannot read).
+    expect(levelLock(2, standing(3, 2))).toMatchObject({ mine: 2, waiting: true });
   });
 });
