@@ -6,7 +6,7 @@ import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice, 
 import { hostilePeer, sealThreads, type HostilePeer } from './hostile-peer';
 import { observeLongTasks } from './seed';
 import { MESH_TRANSITION_MS } from '../../src/lib/sync/mesh';
-import type { AnyRecord, SignedRecord } from '../../src/lib/domain/record';
+import { CHUNK_BYTES, type AnyRecord, type SignedRecord } from '../../src/lib/domain/record';
 
 // One small world per test, not one serial community: several of these fail on today's code, and a
 // serial describe would skip every test after the first failure, hiding which attacks work.
@@ -478,4 +478,73 @@ test('an unsigned presence claiming to be Alice does not show Alice online on Bo
   peer.setPresence({ member: { key: aliceKey, name: 'Alice' } });
   await bob.page.waitForTimeout(4000);
   expect(await online(), 'who Bob’s device shows online while Alice’s device is closed').not.toContain('Alice');
+});
+
+test('a member’s modified client cannot show files past its upload allowance, nor take a place at an event below its level', async ({ browser, baseURL }) => {
+  test.setTimeout(150_000);
+  w = await world(browser, baseURL!, 'Print Club');
+  const { alice, bob, cid } = w;
+  // New members (trust level 0) may attach 1 MB a day.
+  await alice.page.goto(`/c/${cid}/automation`);
+  await alice.page.getByLabel('Trust level 0').fill('1');
+  await alice.page.getByRole('button', { name: 'Save rules' }).click();
+  await expect(alice.page.getByText('Rules saved.')).toBeVisible();
+  // An event for level 3 and above, one place.
+  const { start, end } = await alice.page.evaluate(() => {
+    const local = (ms: number) => {
+      const d = new Date(ms);
+      const p = (n: number) => String(n).padStart(2, '0');
+      return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+    };
+    const s = Math.ceil((Date.now() + 2 * 3_600_000) / 60_000) * 60_000;
+    return { start: local(s), end: local(s + 3_600_000) };
+  });
+  await alice.page.goto(`/c/${cid}/events`);
+  await alice.page.getByLabel('Event title').fill('Studio night');
+  await alice.page.getByLabel('What is it about?').fill('For regulars.');
+  await alice.page.getByLabel('Starts').fill(start);
+  await alice.page.getByLabel('Ends').fill(end);
+  await alice.page.getByLabel(/Places/).fill('1');
+  await alice.page.getByLabel(/Lowest level/).fill('3');
+  await alice.page.getByRole('button', { name: 'Schedule event' }).click();
+  await expect(alice.page.getByRole('heading', { level: 1, name: /Studio night/ })).toBeVisible();
+  const eventUrl = new URL(alice.page.url()).pathname;
+  const eventId = eventUrl.split('/').pop()!;
+
+  // Mallory's client skips its own checks: a 5 MB file past the 1 MB allowance, a small one within
+  // it, and "going" to the level-3 event at level 1, all in one update.
+  const { peer, identity: mallory } = await memberAttacker(w);
+  const file = (name: string, size: number) => ({
+    kind: 'file' as const,
+    name,
+    type: 'application/octet-stream',
+    size,
+    key: 'k'.repeat(43),
+    chunks: Array.from({ length: Math.ceil(size / CHUNK_BYTES) }, () => 'c'.repeat(43))
+  });
+  const now = Date.now();
+  peer.setMany([
+    await peer.seal(mallory, 'thread', { title: 'Small print', body: 'Within the allowance.', attachments: [file('small.bin', 300 * 1024)] }, now + 10),
+    await peer.seal(mallory, 'thread', { title: 'Huge print', body: 'Past the allowance.', attachments: [file('huge.bin', 5 * 1024 * 1024)] }, now + 20),
+    await peer.seal(mallory, 'rsvp', { event: eventId, status: 'going' }, now + 30)
+  ]);
+  for (const page of [alice.page, bob.page]) {
+    await page.goto(`/c/${cid}`);
+    await page.getByRole('link', { name: /Huge print/ }).click({ timeout: 20_000 });
+    await expect(page.getByTestId('attachments-refused')).toBeVisible();
+    await expect(page.getByText('huge.bin')).toHaveCount(0);
+    await page.goto(`/c/${cid}`);
+    await page.getByRole('link', { name: /Small print/ }).click();
+    await expect(page.getByText('small.bin')).toBeVisible();
+    await expect(page.getByTestId('attachments-refused')).toHaveCount(0);
+    // Mallory's answer holds no place: the creator still takes the only one, nobody waits.
+    await page.goto(eventUrl);
+    await expect(page.getByTestId('event-counts')).toContainText('0 going');
+  }
+  await alice.page.getByRole('button', { name: /^✅ Going$/ }).click();
+  await expect(alice.page.getByTestId('my-rsvp')).toHaveText('You are going.');
+  for (const page of [alice.page, bob.page]) {
+    await expect(page.getByTestId('event-counts')).toContainText('1 going', { timeout: 20_000 });
+    await expect(page.getByTestId('event-counts')).not.toContainText('on the waitlist');
+  }
 });

@@ -4,7 +4,7 @@
 // members entitled since (newcomers, upgrades). Every decision is the pure `scopeStatus`.
 import type { Identity } from '../crypto/identity';
 import { newEpoch, shareEpoch } from '../crypto/epoch-keys';
-import { knownScopes } from '../domain/scopes';
+import { knownScopes, type Scope } from '../domain/scopes';
 import { scopeStatus } from '../domain/epochs';
 import type { AnyRecord } from '../domain/record';
 import type { HearthDb } from '../store/db';
@@ -13,8 +13,11 @@ import { authorityOf } from '../store/projection';
 import { sealNext } from '../store/record-chain';
 import type { DocHandle as CommunityDoc } from '../sync/doc-handle';
 
-/** Returns the key records written. */
-export async function maintainKeys(db: HearthDb, doc: CommunityDoc, identity: Identity, now = Date.now()): Promise<number> {
+/**
+ * Returns the key records written. `also`: scopes to keep besides the known ones (a points level's
+ * scope exists once its first post asks for it).
+ */
+export async function maintainKeys(db: HearthDb, doc: CommunityDoc, identity: Identity, now = Date.now(), also: readonly Scope[] = []): Promise<number> {
   const auth = await authorityOf(db, doc.cid);
   const role = auth?.roleOf(identity.publicKey);
   if (!auth || !auth.isMember(identity.publicKey) || (role !== 'creator' && role !== 'admin')) return 0;
@@ -24,7 +27,7 @@ export async function maintainKeys(db: HearthDb, doc: CommunityDoc, identity: Id
   const append = async (record: AnyRecord) => {
     if ((await doc.append(record)).ok) written++;
   };
-  for (const scope of knownScopes(state.ctx, state.view.byScope.keys())) {
+  for (const scope of knownScopes(state.ctx, [...state.view.byScope.keys(), ...also])) {
     const status = scopeStatus(state.view, state.ctx, scope, now);
     if (status.due.length) {
       const reason = !status.current.length ? 'start' : status.due.some((d) => d.kind === 'removal') ? 'removal' : 'schedule';

@@ -12,8 +12,12 @@ import { admitPending, closeExpiredInvites } from './admissions';
 import { writeCheckpoint } from './checkpoint';
 import { maintainKeys } from './keys';
 import { digestTopThreads } from '../domain/digest-picks';
+import { pointRules, pointsLevels } from '../domain/points';
 
 const EVERY_MS = 60_000;
+const POINTS_DELAY_MS = 10_000;
+/** Kinds that earn points (domain/points). */
+const POINT_KINDS: ReadonlySet<string> = new Set(['thread', 'reply', 'answer', 'accept', 'feature', 'checkin', 'reaction', 'upvote']);
 
 export function deviceName(): string {
   if (typeof navigator === 'undefined') return 'device';
@@ -72,15 +76,16 @@ export async function runAutomation(
       .slice(0, 5)
       .map((q) => ({ id: q.id, title: q.title })),
     trustNow: new Map([...stats.trust].map(([k, t]) => [k, t.level])),
-    trustPublished: published
+    trustPublished: published,
+    levelNow: pointsLevels(stats.contributions, pointRules(facts.settings))
   });
   for (const a of actions) {
     const record = await sealNext(db, identity, {
       kind: a.kind,
       cid: doc.cid,
       ts: now,
-      // Notices and threads carry their rule and key (one shown per key); a trust record is its own key.
-      body: a.kind === 'trust' ? a.body : { ...a.body, auto: { rule: a.rule, key: a.key, device } }
+      // Notices and threads carry their rule and key (one shown per key); a trust or level record is its own key.
+      body: a.kind === 'trust' || a.kind === 'level' ? a.body : { ...a.body, auto: { rule: a.rule, key: a.key, device } }
     } as never);
     await doc.append(record as AnyRecord);
   }
@@ -100,7 +105,9 @@ export function startAutomation(db: HearthDb, doc: CommunityDoc, identity: Ident
       await maintainKeys(db, doc, identity);
       await closeExpiredInvites(db, doc, identity);
       await writeCheckpoint(db, doc, identity);
-      await runAutomation(db, doc, identity, memberStats);
+      const actions = await runAutomation(db, doc, identity, memberStats);
+      // A member who reached a level reads its content at once: share that scope's key now.
+      if (actions.some((a) => a.kind === 'level')) await maintainKeys(db, doc, identity);
     } catch (e) {
       console.error('automation run failed', e);
     } finally {
@@ -112,6 +119,16 @@ export function startAutomation(db: HearthDb, doc: CommunityDoc, identity: Ident
     }
   };
   const timer = setInterval(tick, EVERY_MS);
+  // Points move with posts, reactions, accepts, features and check-ins: a level published soon after
+  // (every 10 s at most, whatever the traffic) opens level-limited content without a minute's wait.
+  let soon: ReturnType<typeof setTimeout> | null = null;
+  const offPoints = doc.onAccepted((records) => {
+    if (soon || !records.some((r) => POINT_KINDS.has(r.kind === 'sealed' ? r.body.of : r.kind))) return;
+    soon = setTimeout(() => {
+      soon = null;
+      tick();
+    }, POINTS_DELAY_MS);
+  });
   const off = doc.onAccepted((records) => {
     // New members or payments may be due for a rule; our own automation records are not.
     if (
@@ -132,6 +149,8 @@ export function startAutomation(db: HearthDb, doc: CommunityDoc, identity: Ident
   tick();
   return () => {
     clearInterval(timer);
+    if (soon) clearTimeout(soon);
+    offPoints();
     off();
   };
 }

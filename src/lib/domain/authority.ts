@@ -69,6 +69,8 @@ export interface Authority {
   roleAt(key: string, ts: number): Role | null;
   /** The trust level published for the member as of `ts` (0 before any). */
   trustAt(key: string, ts: number): number;
+  /** The points level (1–9) published for the member as of `ts` (1 before any). */
+  levelAt(key: string, ts: number): number;
   /**
    * Does this record carry its author's authority? `accepts(r)`, and for a member demoted with
    * `heads`, the record is in that causal past: as for grants and bans, a demoted admin cannot
@@ -82,7 +84,7 @@ export interface Authority {
   trustOf(key: string): number;
 }
 
-export const AUTHORITY_KINDS = new Set(['genesis', 'invite', 'join', 'admit', 'grant', 'ban', 'trust']);
+export const AUTHORITY_KINDS = new Set(['genesis', 'invite', 'join', 'admit', 'grant', 'ban', 'trust', 'level']);
 
 /** Does this record change authority (given the invites known so far)? */
 export function affectsAuthority(r: AnyRecord, invites: ReadonlyMap<string, unknown>, restricted: ReadonlySet<string> = new Set()): boolean {
@@ -111,6 +113,8 @@ interface Replay {
   /** Per member, [ts, role] and [ts, trust] changes in the order applied (ts ascending). */
   roles: Map<string, [number, Role][]>;
   trusts: Map<string, [number, number][]>;
+  /** Per member, [ts, points level] as published (ts ascending). */
+  levels: Map<string, [number, number][]>;
   invites: Map<string, InviteState>;
   pending: Map<string, SignedRecord<'join'>>;
   restrictions: Map<string, Restriction>;
@@ -136,7 +140,8 @@ export function computeAuthority(genesis: SignedRecord<'genesis'>, records: Iter
     mine.push(r.id);
     if (r.kind === 'tombstone') tombstones.push(r);
     else if (r.kind === 'join') joins.set(r.id, r);
-    if (r.kind === 'invite' || r.kind === 'join' || r.kind === 'admit' || r.kind === 'grant' || r.kind === 'ban' || r.kind === 'trust') ordered.push(r);
+    if (r.kind === 'invite' || r.kind === 'join' || r.kind === 'admit' || r.kind === 'grant' || r.kind === 'ban' || r.kind === 'trust' || r.kind === 'level')
+      ordered.push(r);
   }
   ordered.sort(compareRecords);
   const authorityIds = new Set([...ordered, ...tombstones].map((r) => r.id));
@@ -174,7 +179,7 @@ export function computeAuthority(genesis: SignedRecord<'genesis'>, records: Iter
     voided = next;
     replay = replayAuthority(genesis, ordered, tombstones, joins, voided);
   }
-  const { members, invites, pending, restrictions, roles, trusts } = replay;
+  const { members, invites, pending, restrictions, roles, trusts, levels } = replay;
   // What each removal keeps, from the replay the answer comes from (also when the rounds ran out).
   const allowed = new Map([...restrictions].map(([key, r]) => [key, causalPast(key, r.heads)] as const));
   const banned = new Map<string, Set<string>>();
@@ -207,6 +212,7 @@ export function computeAuthority(genesis: SignedRecord<'genesis'>, records: Iter
       return valueAt(roles.get(key), ts) ?? m.role;
     },
     trustAt: (key, ts) => valueAt(trusts.get(key), ts) ?? 0,
+    levelAt: (key, ts) => valueAt(levels.get(key), ts) ?? 1,
     mayAct: (r) => {
       if (r.held) return false;
       const m = members.get(r.author);
@@ -260,6 +266,7 @@ function replayAuthority(
   const restrictions = new Map<string, Restriction>();
   const roles = new Map<string, [number, Role][]>([[creator, [[genesis.ts, 'creator']]]]);
   const trusts = new Map<string, [number, number][]>([[creator, [[genesis.ts, 3]]]]);
+  const levels = new Map<string, [number, number][]>();
   const record = <T>(history: Map<string, [number, T][]>, key: string, ts: number, value: T) => {
     let h = history.get(key);
     if (!h) history.set(key, (h = []));
@@ -372,6 +379,12 @@ function replayAuthority(
         }
         break;
       }
+      case 'level': {
+        // Points levels are computed by staff devices, which read every scope; published like trust.
+        const target = members.get(r.body.member);
+        if (target && atLeast(r.author, r.ts, 'admin')) record(levels, target.key, r.ts, r.body.level);
+        break;
+      }
       case 'ban': {
         const target = members.get(r.body.member);
         const banner = role(r.author, r.ts);
@@ -391,7 +404,7 @@ function replayAuthority(
       }
     }
   }
-  return { members, invites, pending, restrictions, roles, trusts };
+  return { members, invites, pending, restrictions, roles, trusts, levels };
 }
 
 /** Members whose standing differs between two authorities: their records must be re-projected. */

@@ -12,12 +12,13 @@ import { MAX_TITLE, type BodyOf } from './record';
 
 const DAY = 86_400_000;
 
-export type RuleId = 'welcome' | 'reminder' | 'digest' | 'nudge' | 'trust';
+export type RuleId = 'welcome' | 'reminder' | 'digest' | 'nudge' | 'trust' | 'level';
 
 export type Action =
   | { rule: RuleId; key: string; kind: 'notice'; body: Omit<BodyOf<'notice'>, 'auto'> }
   | { rule: RuleId; key: string; kind: 'thread'; body: Omit<BodyOf<'thread'>, 'auto'> }
-  | { rule: RuleId; key: string; kind: 'trust'; body: BodyOf<'trust'> };
+  | { rule: RuleId; key: string; kind: 'trust'; body: BodyOf<'trust'> }
+  | { rule: RuleId; key: string; kind: 'level'; body: BodyOf<'level'> };
 
 export interface AutomationState {
   now: number;
@@ -36,6 +37,8 @@ export interface AutomationState {
   trustNow?: Map<string, number>;
   /** Per member: trust records already published (how many), for a fresh key each time a level changes. */
   trustPublished?: Map<string, number>;
+  /** Points levels (1–9) computed now from every record this staff device reads (all scopes). */
+  levelNow?: Map<string, number>;
 }
 
 /** ISO week id (e.g. 2026-W48) of a timestamp, UTC. */
@@ -159,12 +162,31 @@ export function trustRule(s: AutomationState): Action[] {
   return out;
 }
 
+/**
+ * Points levels: when a member's level computed from the points differs from the published one,
+ * publish it as a signed `level` record. Content limited to a level is judged by the published
+ * level on every peer (a peer without a tier's key cannot count the reactions sealed in it), and
+ * the key automation then shares the level's key with the member (or rotates it away from them).
+ */
+export function levelRule(s: AutomationState): Action[] {
+  if (!s.levelNow) return [];
+  const out: Action[] = [];
+  for (const [key, m] of s.auth.members) {
+    if (m.role === 'creator' || m.bannedAt !== null || m.joinedAt > s.now) continue;
+    const level = s.levelNow.get(key) ?? 1;
+    if (s.auth.levelAt(key, s.now) === level) continue;
+    out.push({ rule: 'level', key: `${key}:${level}`, kind: 'level', body: { member: key, level } });
+  }
+  return out;
+}
+
 export const RULES: Record<RuleId, (s: AutomationState) => Action[]> = {
   welcome: welcomeRule,
   reminder: reminderRule,
   digest: digestRule,
   nudge: nudgeRule,
-  trust: trustRule
+  trust: trustRule,
+  level: levelRule
 };
 
 export function evaluateRules(s: AutomationState): Action[] {

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import ICAL from 'ical.js';
 import { admit, newMember, smallCommunity, writer } from '../../../tests/unit/community-fixture';
 import { computeAuthority } from './authority';
-import { attendance, canCheckIn, CHECKIN_EARLY_MS, dueReminders, placesLeft, projectEvents, REMIND_BEFORE_MS, standingOf } from './events';
+import { attendance, canCheckIn, CHECKIN_EARLY_MS, dueReminders, eligibleAt, placesLeft, projectEvents, REMIND_BEFORE_MS, standingOf } from './events';
+import { scopeContext } from './scopes';
 import { eventCalendar } from './event-calendar';
 import type { AnyRecord, BodyOf } from './record';
 
@@ -170,6 +171,45 @@ describe('events', () => {
     const levels = new Map([[more[0].publicKey, 3]]);
     const rows = projectEvents(all, computeAuthority(genesis, all), (m, e) => (levels.get(m) ?? 1) >= (e.level ?? 1));
     expect(rows[0].going).toEqual([more[0].publicKey, creator.publicKey]);
+  });
+
+  it('a "going" from a member below the event\'s level when they sent it takes no place on any peer; once their level is published it does', async () => {
+    const { genesis, a, b, x, bob, more, base } = await town();
+    const event = await a('event', body({ level: 3, capacity: 1 }), START - 10 * HOUR);
+    // Bob's modified client answers before his level allows it; the member x answers after reaching it.
+    const forged = await b('rsvp', { event: event.id, status: 'going' }, START - 9 * HOUR);
+    const promoted = await a('level', { member: more[0].publicKey, level: 3 }, START - 8 * HOUR);
+    const fair = await x('rsvp', { event: event.id, status: 'going' }, START - 7 * HOUR);
+    const all = [...base, event, forged, promoted, fair];
+    const auth = computeAuthority(genesis, all);
+    const rows = projectEvents(all, auth, eligibleAt(scopeContext(all, auth)));
+    expect(rows[0].going).toEqual([more[0].publicKey]);
+    expect(rows[0].waitlist).toEqual([]);
+    expect(standingOf(rows[0], bob.publicKey).status).toBe(null);
+    // Published for Bob later: only what he says from then on counts.
+    const bobUp = await a('level', { member: bob.publicKey, level: 4 }, START - 6 * HOUR);
+    const again = await b('rsvp', { event: event.id, status: 'going' }, START - 5 * HOUR);
+    const later = [...all, bobUp, again];
+    const auth2 = computeAuthority(genesis, later);
+    const rows2 = projectEvents(later, auth2, eligibleAt(scopeContext(later, auth2)));
+    expect(rows2[0].going).toEqual([more[0].publicKey]);
+    expect(rows2[0].waitlist).toEqual([bob.publicKey]);
+  });
+
+  it('a "going" to a tier\'s event from a member without the tier then is dropped; after they paid it counts', async () => {
+    const { genesis, a, b, bob, base } = await town();
+    const tier = await a('tier', { name: 'Gold', price: '$5', benefits: 'Rides', durationDays: 30 }, START - 20 * 24 * HOUR);
+    const event = await a('event', body({ tier: 'Gold' }), START - 10 * HOUR);
+    const early = await b('rsvp', { event: event.id, status: 'going' }, START - 9 * HOUR);
+    const project2 = (records: AnyRecord[]) => {
+      const auth = computeAuthority(genesis, records);
+      return projectEvents(records, auth, eligibleAt(scopeContext(records, auth)))[0];
+    };
+    expect(project2([...base, tier, event, early]).going).toEqual([]);
+    const paidOn = new Date(START - 8 * HOUR).toISOString().slice(0, 10);
+    const paid = await a('payment', { member: bob.publicKey, tier: 'Gold', amount: 5, currency: 'USD', paidOn }, START - 8 * HOUR);
+    const after = await b('rsvp', { event: event.id, status: 'going' }, START - 1 * HOUR);
+    expect(project2([...base, tier, event, early, paid, after]).going).toEqual([bob.publicKey]);
   });
 
   it('reminds members going, waiting or maybe within the hour before the start, and nobody else', async () => {

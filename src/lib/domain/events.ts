@@ -2,6 +2,7 @@
 // admin, who is going (in the order they said so, up to the capacity), who waits in line, who
 // checked in, and when a member's device reminds them. Same records, same answer on every peer.
 import type { Authority } from './authority';
+import { tierAt, type ScopeContext } from './scopes';
 import { compareRecords, type AnyRecord, type SignedRecord } from './record';
 
 export type RsvpStatus = 'going' | 'maybe' | 'no';
@@ -46,10 +47,19 @@ type RsvpRecord = SignedRecord<'rsvp'>;
 type CheckinRecord = SignedRecord<'event-checkin'>;
 
 /**
- * Who may answer an event beyond being a member: `tier` and `level` limits are the caller's to
- * judge (membership and points are computed elsewhere); staff always may.
+ * Who may answer an event at `ts` beyond being a member (staff always may). `eligibleAt` is the
+ * rule every peer applies; tests may pass their own.
  */
-export type Eligible = (member: string, event: { tier: string | null; level: number | null }) => boolean;
+export type Eligible = (member: string, event: { tier: string | null; level: number | null }, ts: number) => boolean;
+
+/**
+ * The event's limits judged as of the answer's `ts`, from records alone: the tier held then (in
+ * grace counts) and the points level published then (`level` records). Every peer, whatever keys
+ * it holds, drops the same answers, so a modified client cannot take a place it is not entitled to.
+ */
+export function eligibleAt(ctx: ScopeContext): Eligible {
+  return (member, event, ts) => (!event.tier || tierAt(ctx, member, ts) === event.tier) && (!event.level || ctx.auth.levelAt(member, ts) >= event.level);
+}
 
 const isStaffAt = (auth: Authority, key: string, ts: number) => {
   const role = auth.roleAt(key, ts);
@@ -115,7 +125,7 @@ export function projectEvents(records: readonly AnyRecord[], auth: Authority, el
  */
 function fillAnswers(row: EventRow, answers: readonly (RsvpRecord | CheckinRecord)[], auth: Authority, eligible: Eligible): void {
   const latest = new Map<string, { status: RsvpStatus; since: RsvpRecord }>();
-  const may = (member: string, ts: number) => isStaffAt(auth, member, ts) || eligible(member, row);
+  const may = (member: string, ts: number) => isStaffAt(auth, member, ts) || eligible(member, row, ts);
   const checkins: CheckinRecord[] = [];
   for (const r of answers) {
     if (r.kind === 'event-checkin') {

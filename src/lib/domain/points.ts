@@ -32,6 +32,38 @@ export function levelOf(points: number, levels: readonly number[] = LEVEL_AT): {
   return { level, next: levels[level] ?? null };
 }
 
+/** Every member's level from their contributions, under the community's rules. */
+export function pointsLevels(contributions: ReadonlyMap<string, Contributions>, rules: PointRules = DEFAULT_POINT_RULES): Map<string, number> {
+  return new Map([...contributions].map(([k, c]) => [k, levelOf(pointsOf(c, rules.weights), rules.levels).level]));
+}
+
+/** What a member still needs for `level`: 0 once there (thresholds from the community's rules). */
+export function pointsToLevel(points: number, level: number, levels: readonly number[] = LEVEL_AT): number {
+  return Math.max(0, (levels[level - 1] ?? Infinity) - points);
+}
+
+/** Where a member stands on points: computed now, and the level published for them (what opens content). */
+export interface PointsStanding {
+  points: number;
+  level: number;
+  published: number;
+  thresholds: readonly number[];
+}
+
+/** What a locked placeholder says: the level that opens it, the reader's level, points to go, or that only the key is awaited. */
+export interface LevelLock {
+  level: number;
+  mine: number;
+  toGo: number;
+  /** The reader reached the level; the creator's or an admin's device has yet to publish it and share the key. */
+  waiting: boolean;
+}
+
+export function levelLock(level: number, standing: PointsStanding): LevelLock {
+  const toGo = pointsToLevel(standing.points, level, standing.thresholds);
+  return { level, mine: Math.max(standing.level, standing.published), toGo, waiting: toGo === 0 || standing.published >= level };
+}
+
 /** Members ordered by points (ties: name), with their rank (equal points share a rank). */
 export function leaderboard<T extends { key: string; name: string }>(
   members: readonly T[],

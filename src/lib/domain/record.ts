@@ -102,12 +102,17 @@ const DigestData = v.optional(
 );
 /** Points one contribution earns (settings.points). */
 const PointWeight = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1000));
+/** A points level content is limited to (level 1 is everyone). */
+const PointsLevel = v.optional(v.pipe(v.number(), v.integer(), v.minValue(2), v.maxValue(9)));
 const Tiers = v.optional(v.pipe(v.array(v.pipe(v.string(), v.minLength(1), v.maxLength(40))), v.maxLength(20)));
 
 // ---- read access --------------------------------------------------------------------------
-/** A scope: every member, a paid tier, or trust level n and above (staff are in every scope). */
+/**
+ * A scope: every member, a paid tier, trust level n and above, or points level n and above (staff
+ * are in every scope).
+ */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the class refuses control characters in a tier's name
-export const SCOPE_PATTERN = /^(?:all|level:[1-3]|tier:[^\u0000-\u001f]{1,40})$/u;
+export const SCOPE_PATTERN = /^(?:all|level:[1-3]|points:[2-9]|tier:[^\u0000-\u001f]{1,40})$/u;
 const Scope = v.pipe(v.string(), v.maxLength(45), v.regex(SCOPE_PATTERN));
 /** Epochs a key record may follow: concurrent leaves of one scope are few. */
 export const MAX_PARENTS = 32;
@@ -183,6 +188,8 @@ export const bodySchemas = {
     mentions: v.optional(v.pipe(v.array(MemberId), v.maxLength(50))),
     /** Limited to members of these tiers (and moderators); shown to nobody else in the app. */
     tiers: Tiers,
+    /** Limited to members at this points level or above (and staff): sealed under `points:<level>`. */
+    level: PointsLevel,
     attachments: Attachments,
     auto: Auto,
     digest: DigestData
@@ -225,6 +232,8 @@ export const bodySchemas = {
     description: Text(2000),
     cover: v.optional(Emoji),
     tier: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(40))),
+    /** Parts open to members at this points level or above; the index stays readable to everyone. */
+    level: PointsLevel,
     parts: v.pipe(v.array(Id), v.maxLength(200))
   }),
   /**
@@ -324,6 +333,12 @@ export const bodySchemas = {
   notice: v.strictObject({ to: MemberId, text: NonEmpty(1000), auto: Auto, message: NoticeMessage }),
   /** A member's trust level as the creator's or an admin's automation computed it: grants level privileges on every peer. */
   trust: v.strictObject({ member: MemberId, level: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(3)) }),
+  /**
+   * A member's points level (1–9) as the creator's or an admin's automation computed it from every
+   * record (it reads every scope): the level content limited to `points:<n>` is judged by, alike on
+   * every peer, including those that cannot open the reactions and posts the points come from.
+   */
+  level: v.strictObject({ member: MemberId, level: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(9)) }),
   /** The creator pins a member's trust level (or releases the lock with null). */
   'trust-lock': v.strictObject({ member: MemberId, level: v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(3))) }),
   /** Community settings (creator or admin; the latest record wins): automation, trust thresholds, watched words. */

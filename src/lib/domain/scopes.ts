@@ -6,8 +6,9 @@ import { dayNumber } from './challenges';
 import { currentSettings, memberTier, tierDefinitions, type TierDefinition } from './membership';
 import { SCOPE_PATTERN, type AnyRecord, type SignedRecord } from './record';
 
-/** Every member; a paid tier (active, in grace, or lifetime); trust level n and above. */
-export type Scope = 'all' | `tier:${string}` | `level:${1 | 2 | 3}`;
+/** Every member; a paid tier (active, in grace, or lifetime); trust level n and above; points level n and above. */
+export type Scope = 'all' | `tier:${string}` | `level:${1 | 2 | 3}` | `points:${PointsLevel}`;
+export type PointsLevel = 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
 
 /** Staff read every scope: they moderate and rotate keys. */
 export const STAFF_ROLES: ReadonlySet<Role> = new Set(['creator', 'admin', 'moderator']);
@@ -20,6 +21,16 @@ export function parseScope(text: string): Scope | null {
 
 export function tierScope(name: string): Scope {
   return `tier:${name}`;
+}
+
+/** Content for points level `level` and above (level 1 is everyone: `all`). */
+export function pointsScope(level: number): Scope {
+  return level >= 2 && level <= 9 ? `points:${Math.floor(level) as PointsLevel}` : 'all';
+}
+
+/** The points level a scope asks for, or null when it asks for none. */
+export function pointsLevelOf(scope: string): number | null {
+  return scope.startsWith('points:') ? Number(scope.slice(7)) : null;
 }
 
 /** Everything entitlement needs besides the member and the moment, gathered once from the records. */
@@ -60,7 +71,8 @@ export function tierAt(ctx: ScopeContext, member: string, ts: number): string | 
 /**
  * May `member` read `scope` at `ts`? A member then (joined, not banned); staff always; `all` any
  * member; `tier:X` holders of tier X then (a lapsed tier counts through its grace days, not after);
- * `level:n` members whose published trust level then was n or more. Tiers are not ordered: the
+ * `level:n` members whose published trust level then was n or more; `points:n` members whose
+ * published points level (`level` records, by staff automation) then was n or more. Tiers are not ordered: the
  * creator defines names and prices, not a hierarchy, so a post for two tiers is sealed twice.
  */
 export function isEntitled(ctx: ScopeContext, member: string, scope: Scope, ts: number): boolean {
@@ -68,6 +80,7 @@ export function isEntitled(ctx: ScopeContext, member: string, scope: Scope, ts: 
   if (role === null) return false;
   if (STAFF_ROLES.has(role) || scope === 'all') return true;
   if (scope.startsWith('level:')) return ctx.auth.trustAt(member, ts) >= Number(scope.slice(6));
+  if (scope.startsWith('points:')) return ctx.auth.levelAt(member, ts) >= Number(scope.slice(7));
   return tierAt(ctx, member, ts) === scope.slice(5);
 }
 

@@ -9,6 +9,8 @@ export interface Series {
   description: string;
   cover: string | null;
   tier: string | null;
+  /** Points level its parts are for (null: everyone); the index stays readable to every member. */
+  level: number | null;
   /** Thread ids in reading order, as the newest revision lists them. */
   parts: string[];
   author: string;
@@ -33,6 +35,7 @@ export function projectSeries(records: readonly AnyRecord[], auth: Authority): S
       description: r.body.description,
       cover: r.body.cover ?? null,
       tier: r.body.tier ?? null,
+      level: r.body.level ?? null,
       parts: [...new Set(r.body.parts)],
       author: before?.author ?? r.author,
       createdAt: before?.createdAt ?? r.ts,

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { checkUpload, QUOTA_WINDOW_MS, uploadAllowance, type UploadQuota } from './upload-quota';
+import { smallCommunity } from '../../../tests/unit/community-fixture';
+import { computeAuthority } from './authority';
+import { currentSettings, DEFAULT_SETTINGS } from './membership';
+import { CHUNK_BYTES, type AnyRecord } from './record';
+import { scopeContext } from './scopes';
+import { checkUpload, QUOTA_WINDOW_MS, refusedUploads, uploadAllowance, uploadAllowanceAt, type UploadQuota } from './upload-quota';
 
 const MIB = 1024 * 1024;
 const quota: UploadQuota = {
@@ -60,5 +65,68 @@ describe('upload check', () => {
     expect(checkUpload(0, [], 1, NOW)).toEqual({ ok: false, reason: 'media.uploads_off' });
     expect(checkUpload(0, [], 0, NOW)).toEqual({ ok: true });
     expect(checkUpload(null, [{ ts: NOW, bytes: 1e12 }], 1e9, NOW)).toEqual({ ok: true });
+  });
+});
+
+describe('every peer re-checks allowances (forged posts from a modified client)', () => {
+  const HOUR = 3_600_000;
+  const T = 1_700_000_000_000;
+  /** A manifest claiming `mb` MiB, as a modified client could write it without asking its own check. */
+  const manifest = (mb: number) => {
+    const size = mb * MIB;
+    return [
+      {
+        kind: 'file' as const,
+        name: 'big.bin',
+        type: 'application/octet-stream',
+        size,
+        key: 'k'.repeat(43),
+        chunks: Array.from({ length: Math.ceil(size / CHUNK_BYTES) }, () => 'c'.repeat(43))
+      }
+    ];
+  };
+
+  async function community() {
+    const c = await smallCommunity();
+    const settings = await c.a('settings', { ...DEFAULT_SETTINGS, uploadQuota: { levels: [10, 20, null, null], tiers: [{ tier: 'Gold', mb: 50 }] } }, T + HOUR);
+    const gold = await c.a('tier', { name: 'Gold', price: '$5', benefits: 'More uploads', durationDays: 30 }, T + HOUR);
+    const base = [...c.records, settings, gold];
+    const judge = async (posts: AnyRecord[], extra: AnyRecord[] = []) => {
+      const all = [...base, ...extra, ...posts];
+      const auth = computeAuthority(c.genesis, all);
+      const ctx = scopeContext(all, auth);
+      const quota = currentSettings(all, auth).uploadQuota;
+      const judged = posts.flatMap((r) =>
+        r.kind === 'thread' || r.kind === 'reply'
+          ? [{ id: r.id, author: r.author, ts: r.ts, bytes: (r.body.attachments ?? []).reduce((s, a) => s + a.size, 0) }]
+          : []
+      );
+      return refusedUploads(judged, (author, ts) => uploadAllowanceAt(ctx, quota, author, ts));
+    };
+    return { ...c, judge };
+  }
+
+  it('a post over the author’s allowance in 24 hours is refused, an earlier one within it is not, and the refused one uses nothing', async () => {
+    const { b, judge } = await community();
+    const first = await b('thread', { title: 'A', body: 'a', attachments: manifest(6) }, T + 2 * HOUR);
+    const over = await b('thread', { title: 'B', body: 'b', attachments: manifest(6) }, T + 3 * HOUR);
+    const fits = await b('thread', { title: 'C', body: 'c', attachments: manifest(4) }, T + 4 * HOUR);
+    expect(await judge([first, over, fits])).toEqual(new Set([over.id]));
+    // Whatever order a peer received them in.
+    expect(await judge([fits, over, first])).toEqual(new Set([over.id]));
+  });
+
+  it('a day later the allowance is free again; a tier paid by then raises it; the creator has none', async () => {
+    const { a, b, bob, judge } = await community();
+    const first = await b('thread', { title: 'A', body: 'a', attachments: manifest(10) }, T + 2 * HOUR);
+    const nextDay = await b('thread', { title: 'B', body: 'b', attachments: manifest(10) }, T + 2 * HOUR + QUOTA_WINDOW_MS);
+    expect(await judge([first, nextDay])).toEqual(new Set());
+    const big = await b('thread', { title: 'C', body: 'c', attachments: manifest(30) }, T + 72 * HOUR);
+    expect(await judge([big])).toEqual(new Set([big.id]));
+    const paidOn = new Date(T).toISOString().slice(0, 10);
+    const pays = await a('payment', { member: bob.publicKey, tier: 'Gold', amount: 5, currency: 'USD', paidOn }, T + 2 * HOUR);
+    expect(await judge([big], [pays])).toEqual(new Set());
+    const creatorsFile = await a('thread', { title: 'D', body: 'd', attachments: manifest(40) }, T + 5 * HOUR);
+    expect(await judge([creatorsFile])).toEqual(new Set());
   });
 });

@@ -1,7 +1,11 @@
 // Upload allowances the creator sets: how many MiB of attachments a member may post in any 24 hours,
 // by trust level and by paid tier. An honest client checks before it stores a file, so the draft
-// keeps its text and the member reads why; the creator and admins have no allowance to run out of.
+// keeps its text and the member reads why; every peer judges the posts it reads by the same rule
+// (`refusedUploads`), so a modified client's over-allowance files are never shown or fetched. The
+// creator and admins have no allowance to run out of.
 import type { Settings } from './membership';
+import { compareRecords } from './record';
+import { tierAt, type ScopeContext } from './scopes';
 
 export const QUOTA_WINDOW_MS = 24 * 3_600_000;
 const MIB = 1024 * 1024;
@@ -46,4 +50,49 @@ export function checkUpload(allowance: number | null, posted: readonly { ts: num
     }
   }
   return { ok: false, reason: 'media.over_quota', allowance, used, retryAt };
+}
+
+/**
+ * The allowance of `author` at `ts`, from records alone: the trust level published for them then,
+ * the tier they held then (grace counts), and staff (creator, admin) unlimited. Every peer gets the
+ * same number; the honest client checks its own uploads with it too.
+ */
+export function uploadAllowanceAt(ctx: ScopeContext, quota: UploadQuota | undefined, author: string, ts: number): number | null {
+  if (!quota) return null;
+  const role = ctx.auth.roleAt(author, ts);
+  return uploadAllowance(quota, { level: ctx.auth.trustAt(author, ts), tier: tierAt(ctx, author, ts), staff: role === 'creator' || role === 'admin' });
+}
+
+/** A post with attachments, as the upload rule sees it. */
+export interface UploadPost {
+  id: string;
+  author: string;
+  ts: number;
+  bytes: number;
+}
+
+/**
+ * Posts whose attachments broke their author's allowance: replayed per author in (ts, id) order,
+ * each judged against the accepted ones of the 24 hours before it, as `checkUpload` judges a draft.
+ * A refused post's files do not count against later ones (they are never shown or fetched).
+ * `posts` must hold every post of the author in the 24 hours before the ones to judge.
+ */
+export function refusedUploads(posts: readonly UploadPost[], allowanceAt: (author: string, ts: number) => number | null): Set<string> {
+  const refused = new Set<string>();
+  const byAuthor = new Map<string, UploadPost[]>();
+  for (const p of posts) {
+    if (p.bytes <= 0) continue;
+    let mine = byAuthor.get(p.author);
+    if (!mine) byAuthor.set(p.author, (mine = []));
+    mine.push(p);
+  }
+  for (const mine of byAuthor.values()) {
+    mine.sort(compareRecords);
+    const accepted: { ts: number; bytes: number }[] = [];
+    for (const p of mine) {
+      if (checkUpload(allowanceAt(p.author, p.ts), accepted, p.bytes, p.ts).ok) accepted.push(p);
+      else refused.add(p.id);
+    }
+  }
+  return refused;
 }

@@ -92,7 +92,20 @@ export const mediaEn = {
   'people.answers': 'Answers',
   'people.accepted': 'accepted',
   'people.no_posts': 'No posts yet.',
-  'people.not_found': 'This member is not in the community (or not on this device yet).'
+  'people.not_found': 'This member is not in the community (or not on this device yet).',
+  'media.refused_allowance': 'Files not shown: they were over this member’s upload allowance when posted.',
+  'level.limit_to': 'Level needed to read',
+  'level.everyone': 'Everyone',
+  'level.at_least': 'Level {level} and above',
+  'level.limited': 'Level {level}+',
+  'level.locked': 'Level {level} opens this',
+  'level.series_locked': 'Level {level} opens this series',
+  'level.you_are': 'You are level {level}',
+  'level.to_go_one': '{count} more point to go',
+  'level.to_go_other': '{count} more points to go',
+  'level.waiting': 'You reached it: it opens once the creator’s or an admin’s device has been online',
+  'level.how': 'Points come from posts, replies, answers, check-ins and reactions you receive.',
+  'series.level': 'Level needed for its parts (optional)'
 } as const;
 
 export const mediaZhCN: Record<keyof typeof mediaEn, string> = {
@@ -187,5 +200,18 @@ export const mediaZhCN: Record<keyof typeof mediaEn, string> = {
   'people.answers': '回答',
   'people.accepted': '已采纳',
   'people.no_posts': '还没有发布内容。',
-  'people.not_found': '该成员不在社群中（或尚未同步到此设备）。'
+  'people.not_found': '该成员不在社群中（或尚未同步到此设备）。',
+  'media.refused_allowance': '附件未显示：发布时超出了该成员的上传额度。',
+  'level.limit_to': '阅读所需等级',
+  'level.everyone': '所有成员',
+  'level.at_least': '等级 {level} 及以上',
+  'level.limited': '等级 {level}+',
+  'level.locked': '达到等级 {level} 即可解锁',
+  'level.series_locked': '达到等级 {level} 即可阅读此专栏',
+  'level.you_are': '你现在是等级 {level}',
+  'level.to_go_one': '还差 {count} 积分',
+  'level.to_go_other': '还差 {count} 积分',
+  'level.waiting': '你已达到：创建者或管理员的设备上线后即可解锁',
+  'level.how': '发帖、回复、回答、打卡和收到的回应都能获得积分。',
+  'series.level': '阅读各篇所需等级（可选）'
 };

@@ -1,6 +1,7 @@
 // Reminders of events, filed into this device's inbox by its own clock: no record is written, so a
 // member is reminded whichever device of the community's is online, and each reminder is filed once.
-import { dueReminders, projectEvents } from '../domain/events';
+import { dueReminders, eligibleAt, projectEvents } from '../domain/events';
+import { keyState } from '../store/keyring';
 import { contentLink } from '../search/content-links';
 import { recordsOfKinds, type HearthDb } from '../store/db';
 import { authorityOf } from '../store/projection';
@@ -15,9 +16,9 @@ export const reminderId = (event: string) => `event_reminder:${event}`;
 export async function fileEventReminders(db: HearthDb, inbox: InboxDb, me: string, cid: string, now = Date.now()): Promise<NotificationRow[]> {
   // Most communities have no events: one count, not a read of every answer.
   if (!(await db.records.where('[cid+kind]').equals([cid, 'event']).count())) return [];
-  const [records, auth] = await Promise.all([recordsOfKinds(db, cid, ['event', 'rsvp', 'event-checkin']), authorityOf(db, cid)]);
+  const [records, auth, keys] = await Promise.all([recordsOfKinds(db, cid, ['event', 'rsvp', 'event-checkin']), authorityOf(db, cid), keyState(db, cid)]);
   if (!auth) return [];
-  const due = dueReminders(projectEvents(records, auth), me, now);
+  const due = dueReminders(projectEvents(records, auth, keys ? eligibleAt(keys.ctx) : undefined), me, now);
   if (!due.length) return [];
   const existing = await inbox.notifications.bulkGet(due.map((e) => reminderId(e.id)));
   const fresh = due.filter((_, i) => !existing[i]);

@@ -9,7 +9,8 @@ import { storeAttachment, type AttachmentInput } from '../media/blob-store';
 import { isPhoto, prepareImage } from '../media/image';
 import { describeAudio, describeVideo, isAudio, isVideo, MAX_VOICE_SECONDS } from '../media/av';
 import { projectSeries, type Series } from '../domain/series';
-import { checkUpload, QUOTA_WINDOW_MS, uploadAllowance } from '../domain/upload-quota';
+import { checkUpload, QUOTA_WINDOW_MS, uploadAllowanceAt } from '../domain/upload-quota';
+import { refusedAttachments } from '../store/queries/uploads';
 import { knownScopes } from '../domain/scopes';
 import { scopeStatus, type ScopeKeyRow } from '../domain/epochs';
 import { auditEntries, type AuditEntry } from '../domain/audit';
@@ -64,6 +65,7 @@ import { communityFacts, type CommunityFacts } from '../automation/community-fac
 import { memberStatsClient } from '../analysis/analysis-client';
 import type { MemberStats } from '../domain/membership';
 import { postingAllowed, watchedWordAction } from '../domain/membership';
+import { levelOf, pointRules, pointsOf, type PointsStanding } from '../domain/points';
 import { i18n } from '../i18n/index.svelte';
 import type { MemberTier } from '../domain/membership';
 
@@ -167,8 +169,14 @@ export class CommunityState {
   }
 
   /** Creates a series, or revises one (`of`). Creator and admins. */
-  saveSeries(body: { of?: string; title: string; description: string; tier?: string; cover?: string; parts: string[] }) {
-    return this.write('series', { ...body, tier: body.tier || undefined, cover: body.cover || undefined, of: body.of || undefined });
+  saveSeries(body: { of?: string; title: string; description: string; tier?: string; level?: number; cover?: string; parts: string[] }) {
+    return this.write('series', {
+      ...body,
+      tier: body.tier || undefined,
+      level: body.level && body.level >= 2 ? body.level : undefined,
+      cover: body.cover || undefined,
+      of: body.of || undefined
+    });
   }
 
   /** Remembers on this device that this member opened a thread (series progress, "continue reading"). */
@@ -518,7 +526,7 @@ export class CommunityState {
     if (kind in SEALABLE && this.isStaff) {
       const state = await keyState(this.db, this.cid);
       const scope = await scopeOfDraft(this.db, kind, body as Record<string, unknown>);
-      if (!state?.view.byScope.get(scope)?.length) await doc.maintainKeys(this.identity);
+      if (!state?.view.byScope.get(scope)?.length) await doc.maintainKeys(this.identity, Date.now(), [scope]);
     }
     let record: SignedRecord;
     try {
@@ -537,6 +545,18 @@ export class CommunityState {
 
   /** Points on the 7-day, 30-day and all-time leaderboards, computed in the member-stats worker. */
   readonly pointsBoards = (now: number) => memberStatsClient().pointsBoards(this.cid, now);
+
+  /**
+   * My points (computed from what this device reads), my level from them, and the level published
+   * for me: content limited to a level opens by the published one, which staff automation sets.
+   */
+  async pointsStanding(now = Date.now()): Promise<PointsStanding> {
+    const me = this.identity.publicKey;
+    const rules = pointRules(this.facts.value?.settings);
+    const points = pointsOf((await this.memberStats(this.cid, now))?.contributions.get(me), rules.weights);
+    const auth = await authorityOf(this.db, this.cid);
+    return { points, level: levelOf(points, rules.levels).level, published: auth?.levelAt(me, now) ?? 1, thresholds: rules.levels };
+  }
 
   /** My trust level, recomputed at most every five minutes (it reads all the community's records). */
   async myTrustLevel(): Promise<number> {
@@ -640,13 +660,21 @@ export class CommunityState {
   }
 
   /** A thread now, or scheduled for `publishAt` (it appears on every device at that time). */
-  async postThread(title: string, body: string, opts: { publishAt?: number; tiers?: string[]; files?: File[] } = {}) {
+  async postThread(title: string, body: string, opts: { publishAt?: number; tiers?: string[]; level?: number; files?: File[] } = {}) {
     const ts = opts.publishAt && opts.publishAt > Date.now() ? Math.floor(opts.publishAt) : Date.now();
     const attachments = await this.attach(opts.files);
     if (!attachments.ok) return attachments;
     return this.write(
       'thread',
-      { title, body, mentions: this.mentions(body), tiers: opts.tiers?.length ? opts.tiers : undefined, attachments: attachments.value },
+      {
+        title,
+        body,
+        mentions: this.mentions(body),
+        tiers: opts.tiers?.length ? opts.tiers : undefined,
+        // One scope per thread: a tier's limit, or a points level's (sealed under `points:<n>`).
+        level: !opts.tiers?.length && opts.level && opts.level >= 2 ? opts.level : undefined,
+        attachments: attachments.value
+      },
       ts
     );
   }
@@ -717,8 +745,11 @@ export class CommunityState {
   async uploadQuotaCheck(now = Date.now()): Promise<(adding: number) => { reason: string; params: Record<string, string | number> } | null> {
     const settings = this.facts.value?.settings;
     if (!settings?.uploadQuota || this.isStaff) return () => null;
-    const allowance = uploadAllowance(settings.uploadQuota, { level: await this.myTrustLevel(), tier: this.myTier?.tier ?? null, staff: this.isStaff });
     const me = this.identity.publicKey;
+    // The rule every peer judges posts by: published trust level and tier as of now.
+    const keys = await keyState(this.db, this.cid);
+    if (!keys) return () => null;
+    const allowance = uploadAllowanceAt(keys.ctx, settings.uploadQuota, me, now);
     const mine = await this.db.records
       .where('[cid+author+ts]')
       .between([this.cid, me, now - QUOTA_WINDOW_MS], [this.cid, me, Infinity], false, true)
@@ -736,6 +767,11 @@ export class CommunityState {
         ? { reason: 'media.over_quota_never', params }
         : { reason: 'media.over_quota', params: { ...params, in: i18n.relative(check.retryAt, now) } };
     };
+  }
+
+  /** Posts among these whose files every peer refuses (over their author's upload allowance). */
+  refusedAttachments(posts: readonly { id: string; author: string; createdAt: number }[]): Promise<Set<string>> {
+    return refusedAttachments(this.db, this.cid, posts);
   }
 
   react(target: string, emoji: string, on: boolean) {

@@ -1,11 +1,11 @@
 // Queries and actions of events (社区活动) for one open community: schedule, revise and cancel
 // (creator and admins), RSVP, check in, and the .ics file. Writes go through CommunityState.write.
-import { canCheckIn, isOpen, projectEvents, standingOf, type EventRow, type RsvpStatus } from '../domain/events';
+import { canCheckIn, eligibleAt, isOpen, projectEvents, standingOf, type EventRow, type RsvpStatus } from '../domain/events';
 import { eventCalendar, type CalendarResult } from '../domain/event-calendar';
-import { levelOf, pointRules, pointsOf } from '../domain/points';
 import type { BodyOf } from '../domain/record';
 import { authorityOf } from '../store/projection';
 import { recordsOfKinds } from '../store/db';
+import { keyState } from '../store/keyring';
 import type { AppendResult } from '../sync/community-doc';
 import type { CommunityState } from './community.svelte';
 import { Live } from './live.svelte';
@@ -22,27 +22,15 @@ export class EventsState {
   list(): Live<EventRow[]> {
     const { db, cid } = this.community;
     return new Live(() => {
-      // Tiers are "now": the facts tick every 30 s and on joins, so this re-runs with them.
-      const tiers = this.community.facts.value?.memberTiers;
+      // Re-read when the facts tick (every 30 s and on joins, payments, level records).
+      void this.community.facts.value;
       return async () => {
-        const [records, auth] = await Promise.all([recordsOfKinds(db, cid, EVENT_KINDS), authorityOf(db, cid)]);
+        const [records, auth, keys] = await Promise.all([recordsOfKinds(db, cid, EVENT_KINDS), authorityOf(db, cid), keyState(db, cid)]);
         if (!auth) return [];
-        const levels = records.some((r) => r.kind === 'event' && r.body.level) ? await this.levels() : new Map<string, number>();
-        // Until the facts are read, tiers are unknown: nobody's answer is dropped for want of them.
-        return projectEvents(
-          records,
-          auth,
-          (member, e) => (!e.tier || !tiers || tiers.get(member)?.tier === e.tier) && (!e.level || (levels.get(member) ?? 1) >= e.level)
-        );
+        // The limits every peer applies: tier and published points level as of each answer.
+        return projectEvents(records, auth, keys ? eligibleAt(keys.ctx) : undefined);
       };
     }, []);
-  }
-
-  /** Every member's points level, from the same contributions the directory ranks by. */
-  private async levels(): Promise<Map<string, number>> {
-    const stats = await this.community.memberStats(this.community.cid, Date.now());
-    const rules = pointRules(this.community.facts.value?.settings);
-    return new Map([...(stats?.contributions ?? new Map())].map(([k, c]) => [k, levelOf(pointsOf(c, rules.weights), rules.levels).level]));
   }
 
   async schedule(draft: EventDraft): Promise<AppendResult> {
@@ -100,11 +88,15 @@ export class EventsState {
   private async refusal(event: EventRow): Promise<Refusal | null> {
     if (!isOpen(event, Date.now())) return { ok: false, reason: event.cancelled ? 'event.cancelled' : 'event.ended' };
     if (this.community.isStaff) return null;
-    if (event.tier && this.community.myTier?.tier !== event.tier) return { ok: false, reason: 'event.tier_needed', params: { tier: event.tier } };
-    if (event.level) {
-      const mine = (await this.levels()).get(this.community.identity.publicKey) ?? 1;
-      if (mine < event.level) return { ok: false, reason: 'event.level_needed', params: { level: event.level } };
-    }
+    // The same rule peers count answers by (as of now): an answer they would drop is not sent.
+    const keys = await keyState(this.community.db, this.community.cid);
+    if (!keys) return null;
+    const me = this.community.identity.publicKey;
+    const now = Date.now();
+    if (event.tier && !eligibleAt(keys.ctx)(me, { tier: event.tier, level: null }, now))
+      return { ok: false, reason: 'event.tier_needed', params: { tier: event.tier } };
+    if (event.level && !eligibleAt(keys.ctx)(me, { tier: null, level: event.level }, now))
+      return { ok: false, reason: 'event.level_needed', params: { level: event.level } };
     return null;
   }
 }

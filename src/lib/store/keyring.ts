@@ -9,14 +9,14 @@ import { acceptedKeys, buildKeyring, type EpochKey, type Keyring } from '../cryp
 import { openContent } from '../crypto/content-seal';
 import { seedFromPkcs8, type MemberBoxKey } from '../crypto/member-box';
 import { epochForSealing, validKeyRecords, type EpochView } from '../domain/epochs';
-import { isEntitled, parseScope, scopeContext, tierScope, type Scope, type ScopeContext } from '../domain/scopes';
+import { isEntitled, parseScope, pointsScope, scopeContext, tierScope, type Scope, type ScopeContext } from '../domain/scopes';
 import { SEALABLE, type AnyRecord, type SignedRecord } from '../domain/record';
 import { affectsAuthority } from '../domain/authority';
 import { recordsOfKinds, type HearthDb, type StoredRecord } from './db';
 import { authorityOf } from './projection';
 
 /** Kinds that change who holds which epoch: key records and everything entitlement reads. */
-export const KEY_CONTEXT_KINDS = ['key', 'key-share', 'tier', 'payment', 'settings', 'trust'] as const;
+export const KEY_CONTEXT_KINDS = ['key', 'key-share', 'tier', 'payment', 'settings', 'trust', 'level'] as const;
 const KEY_CONTEXT = new Set<string>(KEY_CONTEXT_KINDS);
 
 export interface KeyState {
@@ -158,9 +158,16 @@ export class KeyWaitError extends Error {
   }
 }
 
-/** The scope a post is sealed under: a thread limited to one tier is that tier's; the rest of a thread follows it. */
+/**
+ * The scope a post is sealed under: a thread limited to one tier is that tier's, one limited to a
+ * points level `points:<n>`; the rest of a thread follows it.
+ */
 export async function scopeOfDraft(db: HearthDb, kind: string, body: Record<string, unknown>): Promise<Scope> {
-  const ofThread = (t: AnyRecord | undefined): Scope => (t?.kind === 'thread' && t.body.tiers?.length === 1 ? tierScope(t.body.tiers[0]) : 'all');
+  const ofThread = (t: AnyRecord | undefined): Scope => {
+    if (t?.kind !== 'thread') return 'all';
+    if (t.body.tiers?.length === 1) return tierScope(t.body.tiers[0]);
+    return t.body.level ? pointsScope(t.body.level) : 'all';
+  };
   const ofPost = async (id: unknown): Promise<Scope> => {
     if (typeof id !== 'string') return 'all';
     const r = await db.records.get(id);

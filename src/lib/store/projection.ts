@@ -26,7 +26,7 @@ export const PROJECTION_VERSION = 7;
 
 /** Past this many records in one batch a full rebuild is cheaper than per-post recomputation. */
 const REBUILD_THRESHOLD = 2000;
-const AUTHORITY_RECORD_KINDS = ['invite', 'join', 'admit', 'grant', 'ban', 'trust', 'tombstone'] as const;
+const AUTHORITY_RECORD_KINDS = ['invite', 'join', 'admit', 'grant', 'ban', 'trust', 'level', 'tombstone'] as const;
 
 /** Authority per community, derived from the records table; replaced whenever an authority record arrives. */
 const authorityCache = new WeakMap<HearthDb, Map<string, Authority>>();

@@ -17,6 +17,7 @@ import { CoreLobby } from './lobby';
 import type { Identity } from '../crypto/identity';
 import { startAutomation } from '../automation/scheduler';
 import { maintainKeys } from '../automation/keys';
+import type { Scope } from '../domain/scopes';
 import type { MemberStatsSource } from '../automation/community-facts';
 
 /** Past this many stored updates they are merged into one, so opening stays fast. */
@@ -278,8 +279,8 @@ export class CommunityDoc implements DocHandle {
     return startAutomation(this.db, this, identity, memberStats);
   }
 
-  maintainKeys(identity: Identity, now = Date.now()): Promise<number> {
-    return maintainKeys(this.db, this, identity, now);
+  maintainKeys(identity: Identity, now = Date.now(), also: readonly Scope[] = []): Promise<number> {
+    return maintainKeys(this.db, this, identity, now, also);
   }
 
   async openLobby(): Promise<LobbyHandle> {

@@ -7,6 +7,7 @@ import type { Awareness } from 'y-protocols/awareness';
 import type * as Y from 'yjs';
 import type { Identity } from '../crypto/identity';
 import type { AnyRecord } from '../domain/record';
+import type { Scope } from '../domain/scopes';
 import type { HearthDb } from '../store/db';
 import type { AppendResult, DocHealth } from './community-doc';
 import type { MemberStatsSource } from '../automation/community-facts';
@@ -86,8 +87,9 @@ export interface DocHandle {
   /**
    * Key upkeep now, for a staff member (a scope's first epoch before its first post, say), where the
    * document is: wrapping a key for 10,000 members is 10,000 key agreements, off the page.
+   * `also`: scopes to start even before anything in them exists (a first post at a new level).
    * Returns the key records written.
    */
-  maintainKeys(identity: Identity, now?: number): Promise<number>;
+  maintainKeys(identity: Identity, now?: number, also?: readonly Scope[]): Promise<number>;
   startRelay(options: RelayOptions): Promise<RelayHandle>;
 }

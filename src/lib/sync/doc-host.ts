@@ -10,6 +10,7 @@ import * as Y from 'yjs';
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import type { Identity } from '../crypto/identity';
 import type { AnyRecord } from '../domain/record';
+import type { Scope } from '../domain/scopes';
 import type { HearthDb } from '../store/db';
 import { CommunityDoc, type AppendResult } from './community-doc';
 import type { LobbyHandle, RelayHandle } from './doc-handle';
@@ -57,8 +58,8 @@ export class DocHost implements DocPort {
     this.#automation.delete(cid);
   }
 
-  async maintainKeys(cid: string, identity: Identity, now: number): Promise<number> {
-    return (await this.#community(cid)).maintainKeys(identity, now);
+  async maintainKeys(cid: string, identity: Identity, now: number, also: readonly Scope[] = []): Promise<number> {
+    return (await this.#community(cid)).maintainKeys(identity, now, also);
   }
 
   subscribe(listener: (event: HostEvent) => void): () => void {

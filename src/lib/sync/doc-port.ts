@@ -3,6 +3,7 @@
 // (`HostEvent`). Every write is `append`; pages read the projections from IndexedDB.
 import type { Identity } from '../crypto/identity';
 import type { AnyRecord } from '../domain/record';
+import type { Scope } from '../domain/scopes';
 import type { AppendResult, DocHealth } from './community-doc';
 
 export interface OpenedDoc {
@@ -37,7 +38,7 @@ export interface DocPort {
   /** Starts (or holds) the automation for this member; `release` lets go of one hold. */
   automate(cid: string, identity: Identity): Promise<void>;
   release(cid: string): void;
-  maintainKeys(cid: string, identity: Identity, now: number): Promise<number>;
+  maintainKeys(cid: string, identity: Identity, now: number, also: readonly Scope[]): Promise<number>;
 }
 
 /** What the worker serves on each tab's port: the surface, and `listen` for the tab's event port. */

@@ -9,6 +9,7 @@ import { Observable } from 'lib0/observable';
 import * as Y from 'yjs';
 import { Awareness, applyAwarenessUpdate } from 'y-protocols/awareness';
 import type { AnyRecord } from '../domain/record';
+import type { Scope } from '../domain/scopes';
 import type { Identity } from '../crypto/identity';
 import type { HearthDb } from '../store/db';
 import { forgetKeyState, KEY_CONTEXT_KINDS } from '../store/keyring';
@@ -179,9 +180,9 @@ export class RemoteCommunityDoc implements DocHandle {
     };
   }
 
-  maintainKeys(identity: Identity, now = Date.now()): Promise<number> {
+  maintainKeys(identity: Identity, now = Date.now(), also: readonly Scope[] = []): Promise<number> {
     // The worker's `accepted` event comes on another port, maybe later: the page's key state goes now.
-    return this.client.port.maintainKeys(this.cid, identity, now).then((written) => {
+    return this.client.port.maintainKeys(this.cid, identity, now, [...also]).then((written) => {
       if (written) forgetKeyState(this.db, this.cid);
       return written;
     });
