@@ -204,6 +204,13 @@ export const en = {
   'invite.revoked': 'This invite was revoked by the community.',
   'invite.used_up': 'This invite has been used the maximum number of times.',
   'invite.wrong_community': 'This invite does not belong to the community it names.',
+  'invite.damaged':
+    'This invite link is damaged: some of its characters were changed or lost (a misread QR code or a cut-off copy). Scan it again, or ask for the link itself.',
+  'invite.unverifiable':
+    'Nobody from this community is online to confirm this short invite, so it cannot be checked yet. Ask the person who invited you to open Hearth while you scan it, or to send you the full link.',
+  'invite.qr_short':
+    'The QR code holds a short link: a member’s device online confirms the invite when it is scanned, so keep Hearth open while someone scans it. The copied link works on its own.',
+  'join.fetching': 'Asking the community’s members online to confirm this invite…',
   'invite.not_authorised': 'The person who made this invite may not invite members.',
   'join.title': 'You are invited',
   'join.title_checking': 'Checking the invite…',
