@@ -1,15 +1,15 @@
 // 简体中文。
 import type { MessageKey } from './en';
 
-import { insightsZhCN } from './insights';
-import { inboxZhCN } from './inbox';
-import { searchZhCN } from './search';
-import { engageZhCN } from './engage';
-import { manageZhCN } from './manage';
-import { mediaZhCN } from './media';
-import { navigationZhCN } from './navigation';
-import { eventsZhCN } from './events';
-import { collabZhCN } from './collab';
+import { insightsZhCN } from './insights.zh-CN';
+import { inboxZhCN } from './inbox.zh-CN';
+import { searchZhCN } from './search.zh-CN';
+import { engageZhCN } from './engage.zh-CN';
+import { manageZhCN } from './manage.zh-CN';
+import { mediaZhCN } from './media.zh-CN';
+import { navigationZhCN } from './navigation.zh-CN';
+import { eventsZhCN } from './events.zh-CN';
+import { collabZhCN } from './collab.zh-CN';
 
 export const zhCN: Record<MessageKey, string> = {
   ...insightsZhCN,
