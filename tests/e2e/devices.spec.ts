@@ -143,3 +143,28 @@ test('a second device linked by QR code becomes the same member with the same co
     await laptop.context.close();
   }
 });
+
+test('an identity file brings its communities back on another device, which syncs them', async ({ browser, baseURL }) => {
+  const phone = await openDevice(browser, baseURL!);
+  const tablet = await openDevice(browser, baseURL!);
+  try {
+    await createIdentity(phone.page, 'Alice');
+    await createCommunity(phone.page, 'Garden Club', 'Seeds and soil');
+    await startThread(phone.page, 'Tomatoes this year', 'Which varieties?');
+    await phone.page.goto('/settings');
+    const download = phone.page.waitForEvent('download');
+    await phone.page.getByRole('button', { name: /Export identity file/ }).click();
+    const file = await (await download).path();
+
+    await tablet.page.goto('/');
+    await tablet.page.getByLabel(/Language|语言/).selectOption('en');
+    await tablet.page.locator('#ob-import').setInputFiles(file);
+    await expect(tablet.page.getByRole('heading', { name: 'My communities' })).toBeVisible();
+    await expect(tablet.page.getByTestId('restore-hint')).toHaveCount(0);
+    await tablet.page.getByRole('link', { name: /Garden Club/ }).click();
+    await expect(tablet.page.getByText('Tomatoes this year')).toBeVisible({ timeout: 45_000 });
+  } finally {
+    await phone.context.close();
+    await tablet.context.close();
+  }
+});
