@@ -85,3 +85,51 @@ test('onboarding and the join page have no accessibility violations in either la
     await guest.context.close();
   }
 });
+
+test('linking a device (the code on both devices, a damaged link) has no accessibility violations at 360 px in either language or theme', async ({
+  browser,
+  baseURL
+}) => {
+  const phone = await openDevice(browser, baseURL!);
+  const found: string[] = [];
+  try {
+    await phone.page.setViewportSize({ width: 360, height: 740 });
+    await phone.page.goto('/');
+    await phone.page.getByLabel(/Language|语言/).selectOption('en');
+    await phone.page.getByLabel('Display name').fill('Alice');
+    await phone.page.getByRole('button', { name: 'Create my identity' }).click();
+    await expect(phone.page.getByRole('heading', { name: 'My communities' })).toBeVisible();
+    for (const lang of ['en', 'zh-CN'] as const) {
+      for (const scheme of ['light', 'dark'] as const) {
+        const laptop = await openDevice(browser, baseURL!);
+        try {
+          await laptop.page.setViewportSize({ width: 360, height: 740 });
+          await phone.page.emulateMedia({ colorScheme: scheme });
+          await laptop.page.emulateMedia({ colorScheme: scheme });
+          await useLanguage(phone.page, lang);
+          await phone.page.goto('/settings');
+          await phone.page.getByTestId('device-link').getByRole('button').click();
+          const link = phone.page.getByTestId('device-link').getByRole('textbox');
+          await expect(link).toHaveValue(/\/link#d\./);
+          found.push(...(await violations(phone.page, `settings with a device link ${lang} ${scheme}`)));
+          await laptop.page.goto((await link.inputValue()).replace('#', '#x'));
+          await expect(laptop.page.getByRole('alert')).toBeVisible();
+          found.push(...(await violations(laptop.page, `damaged device link ${scheme}`)));
+          await laptop.page.goto('about:blank');
+          await laptop.page.goto(await link.inputValue());
+          await expect(laptop.page.getByTestId('link-code')).toBeVisible({ timeout: 20_000 });
+          await expect(phone.page.getByTestId('link-code')).toBeVisible();
+          found.push(...(await violations(laptop.page, `new device showing the code ${scheme}`)));
+          found.push(...(await violations(phone.page, `settings showing the code ${lang} ${scheme}`)));
+          // Nothing wider than the phone's screen.
+          for (const page of [phone.page, laptop.page]) expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+        } finally {
+          await laptop.context.close();
+        }
+      }
+    }
+    expect(found).toEqual([]);
+  } finally {
+    await phone.context.close();
+  }
+});

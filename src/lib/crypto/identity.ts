@@ -85,6 +85,22 @@ export async function verifyBytes(memberId: string, bytes: Uint8Array, signature
 
 export const IDENTITY_FILE_FORMAT = 'hearth-identity';
 
+const Address = v.pipe(v.string(), v.regex(/^wss?:\/\/\S+$/), v.maxLength(300));
+
+/**
+ * A community as an identity file or a device link carries it: what a device of the same member
+ * needs to find it again (room secret, addresses) and the signed genesis that names it. Records and
+ * keys come back by sync: the member's key opens the shares wrapped for it.
+ */
+export const CarriedCommunitySchema = v.strictObject({
+  secret: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{16,128}$/)),
+  signaling: v.pipe(v.array(Address), v.maxLength(8)),
+  relay: v.nullable(Address),
+  genesis: v.unknown()
+});
+export type CarriedCommunity = v.InferOutput<typeof CarriedCommunitySchema>;
+export const CarriedCommunitiesSchema = v.pipe(v.array(CarriedCommunitySchema), v.maxLength(500));
+
 const IdentityFileSchema = v.object({
   format: v.literal(IDENTITY_FILE_FORMAT),
   version: v.literal(1),
@@ -92,11 +108,17 @@ const IdentityFileSchema = v.object({
   privateKey: v.pipe(v.string(), v.maxLength(200)),
   name: v.pipe(v.string(), v.maxLength(60)),
   lang: v.optional(v.picklist(['en', 'zh-CN'])),
-  createdAt: v.number()
+  createdAt: v.number(),
+  /** Since 2026-12: the communities of the device that wrote the file (older files have none). */
+  communities: v.optional(CarriedCommunitiesSchema)
 });
 export type IdentityFile = v.InferOutput<typeof IdentityFileSchema>;
 
-export function identityFileText(stored: StoredKeys, profile: { name: string; lang?: 'en' | 'zh-CN'; createdAt: number }): string {
+export function identityFileText(
+  stored: StoredKeys,
+  profile: { name: string; lang?: 'en' | 'zh-CN'; createdAt: number },
+  communities: CarriedCommunity[] = []
+): string {
   const file: IdentityFile = {
     format: IDENTITY_FILE_FORMAT,
     version: 1,
@@ -104,13 +126,17 @@ export function identityFileText(stored: StoredKeys, profile: { name: string; la
     privateKey: stored.privateKeyPkcs8,
     name: profile.name,
     lang: profile.lang,
-    createdAt: profile.createdAt
+    createdAt: profile.createdAt,
+    communities
   };
   return JSON.stringify(file, null, 2);
 }
 
 export type ParseIdentityResult =
-  | { ok: true; value: { stored: StoredKeys; identity: Identity; name: string; lang?: 'en' | 'zh-CN'; createdAt: number } }
+  | {
+      ok: true;
+      value: { stored: StoredKeys; identity: Identity; name: string; lang?: 'en' | 'zh-CN'; createdAt: number; communities: CarriedCommunity[] };
+    }
   | { ok: false; reason: 'identity.file_unreadable' | 'identity.file_invalid' | 'identity.bad_key' | 'identity.key_mismatch' };
 
 /** Parses an identity export file; every failure is a reason the UI can translate. */
@@ -128,6 +154,13 @@ export async function parseIdentityFile(text: string): Promise<ParseIdentityResu
   if (!loaded.ok) return loaded;
   return {
     ok: true,
-    value: { stored, identity: loaded.value, name: parsed.output.name, lang: parsed.output.lang, createdAt: parsed.output.createdAt }
+    value: {
+      stored,
+      identity: loaded.value,
+      name: parsed.output.name,
+      lang: parsed.output.lang,
+      createdAt: parsed.output.createdAt,
+      communities: parsed.output.communities ?? []
+    }
   };
 }

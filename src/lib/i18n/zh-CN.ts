@@ -1,15 +1,15 @@
 // 简体中文。
 import type { MessageKey } from './en';
 
-import { insightsZhCN } from './insights';
-import { inboxZhCN } from './inbox';
-import { searchZhCN } from './search';
-import { engageZhCN } from './engage';
-import { manageZhCN } from './manage';
-import { mediaZhCN } from './media';
-import { navigationZhCN } from './navigation';
-import { eventsZhCN } from './events';
-import { collabZhCN } from './collab';
+import { insightsZhCN } from './insights.zh-CN';
+import { inboxZhCN } from './inbox.zh-CN';
+import { searchZhCN } from './search.zh-CN';
+import { engageZhCN } from './engage.zh-CN';
+import { manageZhCN } from './manage.zh-CN';
+import { mediaZhCN } from './media.zh-CN';
+import { navigationZhCN } from './navigation.zh-CN';
+import { eventsZhCN } from './events.zh-CN';
+import { collabZhCN } from './collab.zh-CN';
 
 export const zhCN: Record<MessageKey, string> = {
   ...insightsZhCN,
@@ -45,8 +45,9 @@ export const zhCN: Record<MessageKey, string> = {
   'identity.name_required': '请输入名称。',
   'home.communities': '我的社群',
   'home.empty': '还没有社群。创建一个，然后邀请你的成员。',
-  'home.restored_empty': '你的身份已恢复，但身份文件里不包含社群。',
-  'home.restored_how': '要找回社群，请打开每个社群成员发给你的邀请链接（你会以原来的身份重新加入，之前的内容都在），或导入在另一台设备上导出的社群文件。',
+  'home.restored_empty': '你的身份已恢复，但这个身份文件里没有社群（它是在文件能携带社群之前导出的）。',
+  'home.restored_how':
+    '要找回社群：在你的另一台设备上打开“设置 → 关联设备”，在这里扫描它的二维码；或在那台设备上重新导出身份文件（现在会包含你的社群）；也可以打开每个社群成员发给你的邀请链接（你会以原来的身份重新加入，之前的内容都在）。',
   'home.create': '创建社群',
   'community_file.title': '社群文件',
   'community_file.import': '导入社群文件',
@@ -136,9 +137,41 @@ export const zhCN: Record<MessageKey, string> = {
   'settings.identity': '身份',
   'settings.member_id': '成员 ID',
   'settings.export': '导出身份文件',
-  'settings.export_hint': '请妥善保管此文件：拿到它的人可以冒充你。在另一台设备上导入它，即可成为同一位成员。',
+  'settings.export_hint': '请妥善保管此文件：拿到它的人可以冒充你并进入你的社群。在另一台设备上导入它，即可以同一成员身份使用，并带回你的社群。',
   'settings.import': '导入身份文件',
   'settings.import_replace': '导入会替换本设备上的身份。',
+  'identity.imported_communities_one': '身份已恢复，欢迎回来，{name}。文件中的 {count} 个社群正在恢复，能连上成员的设备或中继时就会同步。',
+  'identity.imported_communities_other': '身份已恢复，欢迎回来，{name}。文件中的 {count} 个社群正在恢复，能连上成员的设备或中继时就会同步。',
+  'link.title': '关联设备',
+  'link.intro':
+    '在另一部手机或电脑上以同一成员身份使用 Hearth。在那台设备上打开链接或扫描二维码；你确认两台设备显示相同的验证码后，你的身份和社群才会加密发送过去。',
+  'link.start': '显示给另一台设备的链接',
+  'link.link': '给另一台设备的链接',
+  'link.qr': '关联另一台设备的二维码',
+  'link.copy': '复制链接',
+  'link.waiting': '正在等待另一台设备打开链接…',
+  'link.code': '验证码：{code}',
+  'link.compare': '另一台设备显示的验证码相同吗？',
+  'link.same': '相同：发送我的身份',
+  'link.differs': '不同：停止',
+  'link.sending': '正在发送你的身份和社群…',
+  'link.done_offer_one': '已关联：另一台设备现在有了你的身份和 {count} 个社群。',
+  'link.done_offer_other': '已关联：另一台设备现在有了你的身份和 {count} 个社群。',
+  'link.stop': '停止',
+  'link.expired': '此链接已过期。请显示新的链接再试。',
+  'link.codes_differ': '未发送任何内容：有另一台设备应答了此链接。请显示新链接，并且不要让别人扫描。',
+  'link.damaged': '此设备关联链接已损坏或不完整。请重新扫描二维码或复制完整链接。',
+  'link.no_answer': '你的另一台设备没有应答。请在那台设备上打开“设置 → 关联设备”并保持打开，再扫描新的二维码。',
+  'link.other_identity': '此设备上已有另一个身份，关联会替换它：请先导出那个身份，或使用另一个浏览器配置。',
+  'link.page_title': '关联此设备',
+  'link.connecting': '正在连接你的另一台设备…',
+  'link.check_code': '请确认另一台设备显示的是这个验证码，然后在那台设备上确认：',
+  'link.saving': '正在接收你的身份和社群…',
+  'link.done_one': '此设备现在是 {name}。{count} 个社群正在恢复：会从你的另一台设备和在线成员那里同步。',
+  'link.done_other': '此设备现在是 {name}。{count} 个社群正在恢复：会从你的另一台设备和在线成员那里同步。',
+  'link.open_home': '打开我的社群',
+  'link.paste': '粘贴设备关联链接',
+  'link.check': '打开链接',
   'settings.language': '语言',
   'settings.theme': '主题',
   'settings.theme_system': '跟随系统',
@@ -203,6 +236,10 @@ export const zhCN: Record<MessageKey, string> = {
   'invite.revoked': '此邀请已被社群撤销。',
   'invite.used_up': '此邀请的使用次数已达上限。',
   'invite.wrong_community': '此邀请与其所指的社群不符。',
+  'invite.damaged': '此邀请链接已损坏：部分字符被改动或丢失（二维码识别错误或复制不完整）。请重新扫描，或向对方索取链接本身。',
+  'invite.unverifiable': '此社群目前没有成员在线，无法确认这个短邀请。请让邀请你的人在你扫码时打开 Hearth，或把完整链接发给你。',
+  'invite.qr_short': '二维码里是短链接：扫码时由在线成员的设备确认邀请，所以别人扫码时请保持 Hearth 打开。复制的链接可以单独使用。',
+  'join.fetching': '正在请在线的社群成员确认这个邀请…',
   'invite.not_authorised': '生成此邀请的人无权邀请成员。',
   'join.title': '你收到了邀请',
   'join.title_checking': '正在检查邀请…',

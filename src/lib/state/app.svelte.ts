@@ -77,12 +77,18 @@ export class AppState {
     this.createdAt = createdAt;
   }
 
+  /** Communities restored by the last identity import (an identity file carries them since 2026-12). */
+  restoredCommunities = $state(0);
+
   /** Returns a translatable failure reason, or null when the identity was restored. */
   async importIdentity(text: string): Promise<MessageKey | null> {
     const parsed = await parseIdentityFile(text);
     if (!parsed.ok) return parsed.reason;
-    const { stored, identity, name, lang, createdAt } = parsed.value;
+    const { stored, identity, name, lang, createdAt, communities } = parsed.value;
     await this.db.identity.put({ key: 'me', ...stored, name, createdAt });
+    // Loaded on demand: the projection writer it uses is not part of the first load.
+    const { restoreCommunities } = await import('./carried-communities');
+    this.restoredCommunities = await restoreCommunities(this.db, communities);
     if (lang) await this.setLang(lang);
     await this.db.settings.put({ key: RESTORED_KEY, value: true });
     this.restored = true;
@@ -95,7 +101,8 @@ export class AppState {
   async exportIdentityText(): Promise<string> {
     const row = await this.db.identity.get('me');
     if (!row) throw new Error('no identity to export');
-    return identityFileText(row, { name: row.name, lang: i18n.lang, createdAt: row.createdAt });
+    const { carryCommunities } = await import('./carried-communities');
+    return identityFileText(row, { name: row.name, lang: i18n.lang, createdAt: row.createdAt }, await carryCommunities(this.db));
   }
 
   async rename(name: string): Promise<void> {

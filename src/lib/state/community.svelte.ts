@@ -49,6 +49,7 @@ import { defaultSyncAddresses } from '../sync/defaults';
 import type { SyncStatus } from '../sync/peer-sync';
 import { onlineMembers } from '../crypto/presence';
 import { encodeInvite, inviteUrl } from '../crypto/invite-token';
+import { encodeShortInvite } from '../crypto/short-invite';
 import { generateInviteKey } from '../crypto/invite-key';
 import { closeInvite } from '../automation/admissions';
 import { coverageOf, type Coverage } from '../automation/checkpoint';
@@ -396,6 +397,27 @@ export class CommunityState {
   /** Whether this device can show a link for the invite (it holds the invite's private key). */
   async hasInviteKey(inviteId: string): Promise<boolean> {
     return typeof (await this.db.settings.get(inviteSeedKey(inviteId)))?.value === 'string';
+  }
+
+  /**
+   * The shareable links for an invite: room secret, addresses and the invite key go in the fragment
+   * only. `url` carries the signed invite and genesis (checked offline); `short` (for the QR code)
+   * carries only the community, the room secret and the invite key, the rest fetched from a member's
+   * device online (crypto/short-invite); null when the values cannot be packed.
+   */
+  async inviteLinks(invite: SignedRecord<'invite'>): Promise<{ url: string; short: string | null }> {
+    const url = await this.inviteLink(invite);
+    const [row, seed, defaults] = await Promise.all([
+      this.db.communities.get(this.cid),
+      this.db.settings.get(inviteSeedKey(invite.id)),
+      defaultSyncAddresses()
+    ]);
+    if (!row?.secret || typeof seed?.value !== 'string') return { url, short: null };
+    const signaling = row.signaling ?? [];
+    const relay = row.relay ?? null;
+    const same = signaling.join(' ') === defaults.signaling.join(' ') && relay === defaults.relay;
+    const token = await encodeShortInvite({ cid: this.cid, secret: row.secret, inviteKey: seed.value, addresses: same ? null : { signaling, relay } });
+    return { url, short: token ? inviteUrl(location.origin, '', token) : null };
   }
 
   /** The shareable link for an invite: room secret, addresses and the invite key go in the fragment only. */

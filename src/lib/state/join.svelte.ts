@@ -1,8 +1,10 @@
 // Joining from an invite link: check the link, show whom it comes from, then sync the community,
 // confirm the invite still has uses and is not revoked, and sign this member's join.
 import { decodeInvite, type InvitePayload } from '../crypto/invite-token';
+import { checkFetchedInvite, decodeShortInvite, isShortInvite } from '../crypto/short-invite';
+import { defaultSyncAddresses } from '../sync/defaults';
 import type { Identity } from '../crypto/identity';
-import { signJoinProof } from '../crypto/invite-key';
+import { inviteKeyOf, signJoinProof } from '../crypto/invite-key';
 import { sealNext } from '../store/record-chain';
 import { keyState } from '../store/keyring';
 import { epochForSealing } from '../domain/epochs';
@@ -14,10 +16,12 @@ import { openCommunityDoc, startSync } from '../sync/registry';
 
 /** How long a newcomer waits for a member's device before joining on the invite alone. */
 const SYNC_WAIT_MS = 6000;
+/** How long a short link waits for a device in the community's lobby to hand over the signed invite. */
+const FETCH_WAIT_MS = 15_000;
 /** How long a newcomer on a limited invite waits for the inviter's or an admin's confirmation before entering as pending. */
 const ADMIT_WAIT_MS = 10_000;
 
-export type JoinPhase = 'checking' | 'ready' | 'joining' | 'admitting' | 'joined' | 'failed';
+export type JoinPhase = 'checking' | 'fetching' | 'ready' | 'joining' | 'admitting' | 'joined' | 'failed';
 
 export class JoinFlow {
   phase = $state<JoinPhase>('checking');
@@ -30,7 +34,9 @@ export class JoinFlow {
 
   async check(token: string): Promise<void> {
     this.phase = 'checking';
-    const decoded = await decodeInvite(token);
+    this.invite = null;
+    this.error = null;
+    const decoded = isShortInvite(token) ? await this.#fetchShort(token) : await decodeInvite(token);
     if (!decoded.ok) {
       this.error = decoded.reason;
       this.phase = 'failed';
@@ -39,6 +45,40 @@ export class JoinFlow {
     this.invite = decoded.value;
     this.error = null;
     this.phase = 'ready';
+  }
+
+  /**
+   * A short link (a QR code) carries the community, the room secret and the invite key only: the
+   * signed genesis and invite come from a device in the community's lobby and are checked here,
+   * exactly as a long link's would be, before anything is shown.
+   */
+  async #fetchShort(token: string): Promise<{ ok: true; value: InvitePayload } | { ok: false; reason: MessageKey }> {
+    const link = await decodeShortInvite(token);
+    if (!link.ok) return link;
+    this.phase = 'fetching';
+    const { fetchInvite } = await import('../sync/invite-fetch');
+    const addresses = link.value.addresses ?? (await defaultSyncAddresses());
+    const publicKey = inviteKeyOf(link.value.inviteKey);
+    if (!publicKey) return { ok: false, reason: 'invite.damaged' };
+    const fetched = await fetchInvite({ cid: link.value.cid, secret: link.value.secret, signaling: addresses.signaling }, publicKey, FETCH_WAIT_MS);
+    if (!fetched) return { ok: false, reason: 'invite.unverifiable' };
+    const checked = await checkFetchedInvite(link.value, fetched.genesis, fetched.invite);
+    if (!checked.ok) return checked;
+    const { genesis, invite } = checked.value;
+    return {
+      ok: true,
+      value: {
+        cid: link.value.cid,
+        secret: link.value.secret,
+        signaling: addresses.signaling,
+        relay: addresses.relay,
+        genesis,
+        invite,
+        // Without a profile the author's key names them (the lobby normally carries profiles).
+        inviterName: fetched.inviterName ?? invite.author.slice(0, 8),
+        inviteKey: link.value.inviteKey
+      }
+    };
   }
 
   /** Returns the community id once joined (or already a member). */

@@ -1,0 +1,85 @@
+// Fetching what a short invite link leaves out: the community's genesis, the invite holding the
+// link's public key and its author's profile, from whoever is in the community's lobby (room = the
+// community id, password = the room secret; the creator's and admins' devices are always there, and
+// before the community has keys every member's is). A throw-away document, never the community's:
+// nothing is stored, and the caller checks what comes back (crypto/short-invite).
+import * as Y from 'yjs';
+import { Awareness } from 'y-protocols/awareness';
+import { WebrtcProvider } from 'y-webrtc';
+// Its patches (framing of large histories, the tab channel) apply to every y-webrtc room.
+import './peer-sync';
+
+export interface FetchedInvite {
+  genesis: unknown;
+  invite: unknown;
+  /** The invite author's latest profile name, if a peer had it. */
+  inviterName: string | null;
+}
+
+const isLocal = (url: string) => /^wss?:\/\/(localhost|127\.|\[::1\])/.test(url);
+
+function find(records: Y.Map<unknown>, cid: string, inviteKey: string): FetchedInvite | null {
+  const genesis = records.get(cid);
+  let invite: { author?: unknown } | null = null;
+  for (const value of records.values()) {
+    const r = value as { kind?: unknown; author?: unknown; body?: { key?: unknown } } | null;
+    if (r && r.kind === 'invite' && r.body?.key === inviteKey) invite = r;
+  }
+  if (!genesis || !invite) return null;
+  let inviterName: string | null = null;
+  let latest = -1;
+  for (const value of records.values()) {
+    const r = value as { kind?: unknown; author?: unknown; ts?: unknown; body?: { name?: unknown } } | null;
+    if (r?.kind === 'profile' && r.author === invite.author && typeof r.ts === 'number' && r.ts > latest && typeof r.body?.name === 'string') {
+      latest = r.ts;
+      inviterName = r.body.name.slice(0, 60);
+    }
+  }
+  return { genesis, invite, inviterName };
+}
+
+/**
+ * Resolves with the first genesis and invite (public key `inviteKey`) a peer hands over, or null
+ * when nobody answered within `ms`. The room is left before it resolves, so the community's own
+ * sync can take the same room name right after.
+ */
+export async function fetchInvite(
+  at: { cid: string; secret: string; signaling: string[] },
+  inviteKey: string,
+  ms: number,
+  signal?: AbortSignal
+): Promise<FetchedInvite | null> {
+  const doc = new Y.Doc();
+  const awareness = new Awareness(doc);
+  awareness.setLocalState(null);
+  const records = doc.getMap('records');
+  const provider = new WebrtcProvider(at.cid, doc, {
+    signaling: at.signaling,
+    password: at.secret,
+    awareness,
+    peerOpts: { config: { iceServers: at.signaling.every(isLocal) ? [] : [{ urls: 'stun:stun.l.google.com:19302' }] } }
+  });
+  const found = await new Promise<FetchedInvite | null>((resolve) => {
+    const finish = (value: FetchedInvite | null) => {
+      clearTimeout(timer);
+      records.unobserve(check);
+      signal?.removeEventListener('abort', abort);
+      resolve(value);
+    };
+    const check = () => {
+      const hit = find(records, at.cid, inviteKey);
+      // A profile may come a moment after the invite in the same history: take what is there.
+      if (hit) finish(hit);
+    };
+    const abort = () => finish(null);
+    const timer = setTimeout(() => finish(find(records, at.cid, inviteKey)), ms);
+    records.observe(check);
+    signal?.addEventListener('abort', abort);
+  });
+  provider.destroy();
+  await provider.key;
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  awareness.destroy();
+  doc.destroy();
+  return found;
+}
