@@ -88,6 +88,11 @@ export class NoteSession {
     const note = this.note.id;
     this.#sending = this.#sending.then(async () => {
       for (const update of encodeEdits(updates)) {
+        const refused = await this.community.postingCheck('note-edit', { note, update }, Date.now());
+        if (refused) {
+          this.sendError = refused.reason;
+          continue;
+        }
         const record = await sealNext(this.community.db, this.community.identity, {
           kind: 'note-edit',
           cid: this.community.cid,

@@ -1,11 +1,7 @@
-// Shared notes of one open community: the list, creating a note and changing who may edit it.
-// The text itself is handled by NoteSession (note-session.svelte.ts).
-import { sealNext } from '../store/record-chain';
-import type { AnyRecord, BodyOf, Kind, SignedRecord } from '../domain/record';
+import type { BodyOf, Kind, SignedRecord } from '../domain/record';
 import { accessHistory, currentAccess, mayChangeAccess, mayEdit, type NoteAccess } from '../domain/notes';
 import { authorityOf } from '../store/projection';
 import type { AppendResult } from '../sync/community-doc';
-import { openCommunityDoc } from '../sync/registry';
 import type { CommunityState } from '../state/community.svelte';
 import { Live } from '../state/live.svelte';
 
@@ -73,10 +69,9 @@ export class NotesState {
     return this.#write('note-access', { note: note.id, ...normalise(access) });
   }
 
-  async #write<K extends Kind>(kind: K, body: BodyOf<K>): Promise<AppendResult> {
-    const doc = this.community.doc ?? (await openCommunityDoc(this.community.db, this.community.cid));
-    const record = await sealNext(this.community.db, this.community.identity, { kind, cid: this.community.cid, ts: Date.now(), body });
-    return doc.append(record as AnyRecord);
+  /** Through the community's one write path: posting policy, then seal, then append. */
+  #write<K extends Kind>(kind: K, body: BodyOf<K>): Promise<AppendResult> {
+    return this.community.write(kind, body);
   }
 }
 

@@ -65,7 +65,8 @@ import { afterFirstContent } from './first-content';
 import { communityFacts, type CommunityFacts } from '../automation/community-facts';
 import { memberStatsClient } from '../analysis/analysis-client';
 import type { MemberStats } from '../domain/membership';
-import { postingAllowed, watchedWordAction } from '../domain/membership';
+import { postingVerdict, postingWait as policyWait, type PostingRefusal } from '../domain/posting-policy';
+import { postingFacts } from '../store/queries/posting';
 import { levelOf, pointRules, pointsOf, type PointsStanding } from '../domain/points';
 import { i18n } from '../i18n/index.svelte';
 import type { MemberTier } from '../domain/membership';
@@ -590,27 +591,29 @@ export class CommunityState {
   }
 
   /**
-   * The checks an honest client makes before posting: watched words, what new members may post,
-   * rate limits per trust level and slow mode. (Peers do not re-check these: a modified client
-   * could skip them, so moderators still have flags, hiding and bans.)
+   * The posting policy (domain/posting-policy) for a write by this member: a removed member writes
+   * nothing; watched words, links from newcomers, rate limits and slow mode apply to posts.
    */
-  private async postingCheck(kind: Kind, body: AnyRecord['body'], now: number): Promise<Extract<AppendResult, { ok: false }> | null> {
-    // A removed member's records are refused by every peer: say so rather than post into the void.
-    if (this.amBanned) return { ok: false, reason: 'standing.banned_post' };
-    if (kind !== 'thread' && kind !== 'reply' && kind !== 'question' && kind !== 'answer') return null;
+  async postingCheck(kind: Kind, body: AnyRecord['body'], now: number): Promise<Extract<AppendResult, { ok: false }> | null> {
     const b = body as { title?: string; body?: string; thread?: string };
-    const text = `${b.title ?? ''}\n${b.body ?? ''}`;
-    const settings = this.facts.value?.settings;
-    if (settings) {
-      const hit = watchedWordAction(text, settings.watchedWords);
-      if (hit.action === 'block') return { ok: false, reason: 'mod.blocked_word', params: { word: hit.word ?? '' } };
+    const refusal = postingVerdict(kind, b, now, await this.#postingFacts(kind, b.thread, now));
+    return refusal ? this.#refusalResult(refusal, now) : null;
+  }
+
+  #postingFacts(kind: Kind, thread: string | undefined, now: number) {
+    return postingFacts(this.db, this.cid, this.identity.publicKey, { kind, thread, now }, () => this.myTrustLevel(), this.facts.value?.settings.watchedWords);
+  }
+
+  #refusalResult(refusal: PostingRefusal, now: number): Extract<AppendResult, { ok: false }> {
+    switch (refusal.reason) {
+      case 'mod.blocked_word':
+        return { ok: false, reason: refusal.reason, params: { word: refusal.word } };
+      case 'mod.rate_limited':
+      case 'mod.slow_mode':
+        return { ok: false, reason: refusal.reason, params: { time: i18n.time(refusal.retryAt), in: i18n.relative(refusal.retryAt, now) } };
+      default:
+        return { ok: false, reason: refusal.reason };
     }
-    if (this.canModerate) return null;
-    const level = await this.myTrustLevel();
-    if (level === 0 && (/https?:\/\//i.test(text) || /!\[[^\]]*\]\(/.test(text))) return { ok: false, reason: 'mod.no_links' };
-    const wait = await this.postingWait(kind, b.thread, now);
-    if (wait) return { ok: false, reason: `mod.${wait.reason}`, params: { time: i18n.time(wait.retryAt), in: i18n.relative(wait.retryAt, now) } };
-    return null;
   }
 
   /**
@@ -622,29 +625,8 @@ export class CommunityState {
     thread: string | undefined,
     now = Date.now()
   ): Promise<{ reason: 'rate_limited' | 'slow_mode'; retryAt: number; slowSeconds: number } | null> {
-    if (this.canModerate) return null;
-    const level = await this.myTrustLevel();
-    const mine = await this.db.records
-      .where('[cid+author]')
-      .equals([this.cid, this.identity.publicKey])
-      .filter((r) => r.ts > now - 3_600_000 && ['thread', 'reply', 'question', 'answer'].includes(r.kind))
-      .toArray();
-    const slow = thread ? await this.slowModeOf(thread) : 0;
-    let last: number | null = null;
-    if (kind === 'reply' && thread) {
-      const mineHere = (await this.db.records.where('target').equals(thread).toArray()).filter(
-        (r) => r.kind === 'reply' && r.author === this.identity.publicKey
-      );
-      last = mineHere.length ? Math.max(...mineHere.map((r) => r.ts)) : null;
-    }
-    const allowed = postingAllowed(
-      level,
-      mine.map((r) => r.ts),
-      now,
-      kind === 'reply' ? slow : 0,
-      last
-    );
-    return allowed.ok ? null : { reason: allowed.reason, retryAt: allowed.retryAt, slowSeconds: slow };
+    const wait = policyWait(kind, now, await this.#postingFacts(kind, thread, now));
+    return wait && { reason: wait.reason === 'mod.rate_limited' ? 'rate_limited' : 'slow_mode', retryAt: wait.retryAt, slowSeconds: wait.slowSeconds };
   }
 
   /** A thread's slow mode in seconds (0: off): the latest setting by a moderator. */

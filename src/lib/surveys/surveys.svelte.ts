@@ -1,14 +1,9 @@
-// Private surveys of one open community: the list, one survey with its counted responses, and the
-// actions (ask, answer). Answers are sealed on this device before they are signed; only the
-// survey's recipients can open them, and only on their own device (results never leave it).
-import { sealNext } from '../store/record-chain';
 import { openAnswers, sealAnswers, surveyKeyOf, type SurveyAnswers, type SurveyKey } from '../crypto/survey-box';
 import type { Authority } from '../domain/authority';
-import type { AnyRecord, BodyOf, SignedRecord } from '../domain/record';
+import type { BodyOf, SignedRecord } from '../domain/record';
 import { checkSurvey, cleanAnswers, countedResponses, defaultRecipients, mayCreateSurvey } from '../domain/surveys';
 import { authorityOf } from '../store/projection';
 import type { AppendResult } from '../sync/community-doc';
-import { openCommunityDoc } from '../sync/registry';
 import type { CommunityState } from '../state/community.svelte';
 import { Live } from '../state/live.svelte';
 
@@ -134,9 +129,8 @@ export class SurveysState {
     return { opened, failed };
   }
 
-  async #write<K extends 'survey' | 'survey-response'>(kind: K, body: BodyOf<K>): Promise<AppendResult> {
-    const doc = this.community.doc ?? (await openCommunityDoc(this.community.db, this.community.cid));
-    const record = await sealNext(this.community.db, this.community.identity, { kind, cid: this.community.cid, ts: Date.now(), body });
-    return doc.append(record as AnyRecord);
+  /** Through the community's one write path: posting policy, then seal, then append. */
+  #write<K extends 'survey' | 'survey-response'>(kind: K, body: BodyOf<K>): Promise<AppendResult> {
+    return this.community.write(kind, body);
   }
 }

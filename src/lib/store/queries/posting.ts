@@ -1,0 +1,48 @@
+// The facts the posting policy (domain/posting-policy) judges a write by, read from this device's
+// records: the member's standing, their posts of the last hour and, for a reply, the thread's slow
+// mode and their latest reply there. The trust level comes from the caller (member stats).
+import { POLICED_KINDS, type PostingFacts } from '../../domain/posting-policy';
+import type { Kind } from '../../domain/record';
+import type { Settings } from '../../domain/membership';
+import type { HearthDb } from '../db';
+import { authorityOf } from '../projection';
+
+const HOUR_MS = 3_600_000;
+
+export async function postingFacts(
+  db: HearthDb,
+  cid: string,
+  me: string,
+  write: { kind: Kind; thread?: string; now: number },
+  trustLevel: () => Promise<number>,
+  watchedWords: Settings['watchedWords'] | undefined
+): Promise<PostingFacts> {
+  const auth = await authorityOf(db, cid);
+  const membership = auth?.members.get(me);
+  const banned = membership?.bannedAt !== null && membership?.bannedAt !== undefined;
+  const staff = !banned && !!auth?.isModerator(me);
+  const facts: PostingFacts = {
+    banned,
+    staff,
+    trustLevel: 0,
+    watchedWords,
+    recentPosts: [],
+    slowSeconds: 0,
+    lastInThread: null
+  };
+  if (facts.banned || staff || !POLICED_KINDS.has(write.kind)) return facts;
+  facts.trustLevel = await trustLevel();
+  const mine = await db.records
+    .where('[cid+author+ts]')
+    .between([cid, me, write.now - HOUR_MS], [cid, me, Infinity], false, true)
+    .toArray();
+  facts.recentPosts = mine.filter((r) => POLICED_KINDS.has(r.kind)).map((r) => r.ts);
+  if (write.kind === 'reply' && write.thread) {
+    const inThread = await db.records.where('target').equals(write.thread).toArray();
+    const slow = inThread.filter((r) => r.kind === 'slowmode' && !!auth?.isModerator(r.author)).sort((x, y) => y.ts - x.ts)[0];
+    facts.slowSeconds = slow?.kind === 'slowmode' ? slow.body.seconds : 0;
+    const mineHere = inThread.filter((r) => r.kind === 'reply' && r.author === me).map((r) => r.ts);
+    facts.lastInThread = mineHere.length ? Math.max(...mineHere) : null;
+  }
+  return facts;
+}
