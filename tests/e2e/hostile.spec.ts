@@ -2,10 +2,9 @@
 // y-webrtc peer (hostile-peer.ts), against two real Chromium devices: what each device shows after each attack.
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import * as Y from 'yjs';
-import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice, startThread } from './journeys';
+import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice, SHORT_MESH_TRANSITION_MS, shortMeshTransition, startThread } from './journeys';
 import { hostilePeer, sealThreads, type HostilePeer } from './hostile-peer';
 import { observeLongTasks } from './seed';
-import { MESH_TRANSITION_MS } from '../../src/lib/sync/mesh';
 import { CHUNK_BYTES, type AnyRecord, type SignedRecord } from '../../src/lib/domain/record';
 
 // One small world per test, not one serial community: several of these fail on today's code, and a
@@ -27,11 +26,12 @@ async function world(
   browser: Browser,
   baseURL: string,
   name: string,
-  opts: { bobLink?: 'member' | 'admin-once'; beforeAlice?: (d: Device) => Promise<void> } = {}
+  opts: { bobLink?: 'member' | 'admin-once'; beforeAlice?: (d: Device) => Promise<void>; shortTransition?: boolean } = {}
 ): Promise<World & { adminLink: string | null }> {
   const alice = await openDevice(browser, baseURL);
   await opts.beforeAlice?.(alice);
   const bob = await openDevice(browser, baseURL);
+  if (opts.shortTransition) for (const d of [alice, bob]) await shortMeshTransition(d.context);
   await createIdentity(alice.page, 'Alice');
   await createCommunity(alice.page, name);
   const cid = new URL(alice.page.url()).pathname.split('/')[2];
@@ -203,8 +203,8 @@ test('a banned member cannot post by backdating nor rejoin the mesh after its tr
   browser,
   baseURL
 }) => {
-  test.setTimeout(200_000); // it waits out the mesh's transition after the ban
-  w = await world(browser, baseURL!, 'Ban Club');
+  test.setTimeout(150_000); // it waits out the mesh's (shortened) transition after the ban
+  w = await world(browser, baseURL!, 'Ban Club', { shortTransition: true });
   const { alice, bob, cid } = w;
   // An open invite whose link the attacker never gets.
   const daveLink = await makeInvite(alice.page, { label: 'for Dave', role: 'member', maxUses: '' });
@@ -285,7 +285,7 @@ test('a banned member cannot post by backdating nor rejoin the mesh after its tr
 
   // The mesh password rotated with the ban. Once the transition is over nobody is left in the old mesh:
   // the banned peer, trying it again with the old password, finds no one and receives no content.
-  await alice.page.waitForTimeout(Math.max(0, bannedSeen + MESH_TRANSITION_MS + 10_000 - Date.now()));
+  await alice.page.waitForTimeout(Math.max(0, bannedSeen + SHORT_MESH_TRANSITION_MS + 10_000 - Date.now()));
   await peer.leaveRoom(oldMesh);
   peer.joinRoom(oldMesh);
   // Content records that reach the peer from now on (by key; the lobby's filter may also delete items

@@ -60,6 +60,14 @@ export async function openDevice(browser: Browser, baseURL: string) {
   return { context, page: await context.newPage() };
 }
 
+/** The mesh transition the rotation journeys give their devices (sync/mesh.ts `meshTransitionMs`). */
+export const SHORT_MESH_TRANSITION_MS = 15_000;
+
+/** Devices of this context leave an old mesh 15 s after a rotation instead of a minute. */
+export async function shortMeshTransition(context: BrowserContext): Promise<void> {
+  await context.addInitScript((ms) => localStorage.setItem('hearth:mesh-transition-ms', String(ms)), SHORT_MESH_TRANSITION_MS);
+}
+
 /** The creator defines a paid tier on the members page. */
 export async function createTier(page: Page, name: string, price: string, days: string) {
   if (!/\/members$/.test(new URL(page.url()).pathname)) await page.getByRole('link', { name: /Members & invites/ }).click();

@@ -4,8 +4,18 @@ import { expect, test, type Page } from '@playwright/test';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCommunity, createIdentity, createTier, joinFromLink, makeInvite, openDevice, startThread, useRelay } from './journeys';
-import { MESH_TRANSITION_MS } from '../../src/lib/sync/mesh';
+import {
+  createCommunity,
+  createIdentity,
+  createTier,
+  joinFromLink,
+  makeInvite,
+  openDevice,
+  SHORT_MESH_TRANSITION_MS,
+  shortMeshTransition,
+  startThread,
+  useRelay
+} from './journeys';
 
 /** Every file the e2e relays keep (tests/playwright.config.ts: tmpdir/hearth-e2e-relay-<pid>), as text. */
 function relayFiles(): string {
@@ -143,10 +153,11 @@ test('a Gold thread is sealed: the Gold member reads it, the free member sees a 
 });
 
 test('a member who was away while a ban rotated the key catches up through the lobby and reads what came after', async ({ browser, baseURL }) => {
-  test.setTimeout(240_000);
+  test.setTimeout(180_000);
   const alice = await openDevice(browser, baseURL!);
   const bob = await openDevice(browser, baseURL!);
   const carol = await openDevice(browser, baseURL!);
+  for (const d of [alice, bob, carol]) await shortMeshTransition(d.context);
   const token = `AWAY-${Math.random().toString(36).slice(2, 10)}`;
   try {
     // No relay: what Bob misses can only reach him from Alice's device.
@@ -171,7 +182,7 @@ test('a member who was away while a ban rotated the key catches up through the l
     await alice.page.getByTestId('member-row').filter({ hasText: 'Carol' }).getByRole('button', { name: 'Ban' }).click();
     await expect(alice.page.getByTestId('member-row').filter({ hasText: 'Carol' })).toContainText('banned');
     // Past the transition Alice's device has left the old mesh: Bob will find nobody there.
-    await alice.page.waitForTimeout(MESH_TRANSITION_MS + 5_000);
+    await alice.page.waitForTimeout(SHORT_MESH_TRANSITION_MS + 5_000);
     await alice.page.goto(`/c/${cid}`);
     await startThread(alice.page, 'While Bob was away', `Members only: ${token}`);
 

@@ -17,6 +17,16 @@ import { authorityOf } from '../store/projection';
 
 /** How long a device stays in the previous mesh after moving to a newer one. */
 export const MESH_TRANSITION_MS = 60_000;
+/**
+ * This device's transition: MESH_TRANSITION_MS, or a shorter one set on the device
+ * (`localStorage['hearth:mesh-transition-ms']`, at least 5 s), which the end-to-end tests use so a
+ * rotation's journey does not wait a minute. It only decides when this device leaves old meshes.
+ */
+export function meshTransitionMs(): number {
+  const set = typeof localStorage === 'undefined' ? null : Number(localStorage.getItem('hearth:mesh-transition-ms'));
+  return set && Number.isFinite(set) ? Math.min(MESH_TRANSITION_MS, Math.max(5_000, set)) : MESH_TRANSITION_MS;
+}
+
 /** A device alone in its mesh this long also joins the lobby, where it learns of rotations it missed. */
 export const LONELY_AFTER_MS = 15_000;
 

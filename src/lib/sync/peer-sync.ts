@@ -15,7 +15,7 @@ import type * as Y from 'yjs';
 import type { Identity } from '../crypto/identity';
 import { PRESENCE_REFRESH_MS, signPresence } from '../crypto/presence';
 import { PresenceRoster, type OnlinePeer } from './presence-roster';
-import { LEGACY_PLAN, LONELY_AFTER_MS, MESH_TRANSITION_MS, type MeshPlan } from './mesh';
+import { LEGACY_PLAN, LONELY_AFTER_MS, meshTransitionMs, type MeshPlan } from './mesh';
 import { AUTHORITY_KINDS } from '../domain/authority';
 import { KEY_CONTEXT_KINDS } from '../store/keyring';
 import { serveChunks } from './blob-exchange';
@@ -106,7 +106,7 @@ export class PeerSync {
     this.#member = me.identity?.publicKey ?? (me.key || null);
     this.#roster = new PresenceRoster(community.cid, () => this.#update());
     this.#awareness = new Awareness(community.doc as Y.Doc);
-    this.#transitionMs = options.transitionMs ?? MESH_TRANSITION_MS;
+    this.#transitionMs = options.transitionMs ?? meshTransitionMs();
   }
 
   /** Announces this member's presence from now on (a sync started without the identity, e.g. by the inbox). */
