@@ -140,4 +140,23 @@ describe('DocHost (the community worker)', () => {
     expect(epoch && state?.keys.has(epoch.id)).toBe(true);
     stop();
   });
+
+  it('an import of 1,200 records reaches the pages as accepted events of at most 500 records each, all of them', async () => {
+    const alice = await newMember();
+    const g = await newCommunity(alice);
+    const a = host();
+    const write = writer(alice, g.id);
+    const threads: AnyRecord[] = [];
+    for (let i = 0; i < 1_200; i++) threads.push(await write('thread', { title: `Imported ${i}`, body: 'from a community file' }));
+    const sizes: number[] = [];
+    const ids = new Set<string>();
+    a.subscribe((e) => {
+      if (e.t !== 'accepted') return;
+      sizes.push(e.records.length);
+      for (const r of e.records) ids.add(r.id);
+    });
+    await a.importRecords(g.id, [g, ...threads] as AnyRecord[]);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(500);
+    expect(threads.every((t) => ids.has(t.id))).toBe(true);
+  }, 60_000);
 });

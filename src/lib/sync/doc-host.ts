@@ -20,6 +20,8 @@ import { readSyncMessage } from './gated-sync-protocol';
 
 /** State vectors are sent with updates at most this often: one can be large (a client id per writer). */
 const STATE_VECTOR_EVERY_MS = 250;
+/** Records per `accepted` event sent to the pages. */
+const ACCEPTED_PER_EVENT = 500;
 
 interface Linked {
   doc: Y.Doc;
@@ -83,7 +85,11 @@ export class DocHost implements DocPort {
       const doc = new CommunityDoc(this.db, cid);
       open = doc.open().then(() => {
         doc.onHealth = (health) => this.#emit({ t: 'health', cid, health });
-        doc.onAccepted((records) => this.#emit({ t: 'accepted', cid, records }));
+        doc.onAccepted((records) => {
+          // At most 500 records a message: a page reads each message in one task, and an import or
+          // initial sync projects tens of thousands at once (a 50,000-record message is a long task).
+          for (let i = 0; i < records.length; i += ACCEPTED_PER_EVENT) this.#emit({ t: 'accepted', cid, records: records.slice(i, i + ACCEPTED_PER_EVENT) });
+        });
         this.#link(cid, doc.doc);
         return doc;
       });
