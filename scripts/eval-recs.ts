@@ -66,6 +66,14 @@ function runSplit(protocol: Protocol, c: SeCommunity): Figure[] {
     const r = evaluateScorer(s, train, split, c.cat.items);
     out.push({ model: s.name, ndcg: r.ndcg10, recall: r.recall20, coverage: r.coverage, se: se(r.perMember) });
   }
+  // The reference's recipe (EVALUATION.md): popularity, EASE and plain TF-IDF z-scored and summed,
+  // on the same split, so the hybrid is compared with it seed by seed and not with a figure from
+  // another implementation's split.
+  {
+    const reference = blend(components, { popularity: 1, ease: 1, tfidf: 1 }, c.cat.items, contextOf(train, split.candidates));
+    const s = evaluateScorer({ ...reference, name: 'reference-hybrid' }, train, split, c.cat.items);
+    out.push({ model: 'reference-hybrid', ndcg: s.ndcg10, recall: s.recall20, coverage: s.coverage, se: se(s.perMember) });
+  }
   // The hybrid and its ablations share one fit of every component, on the inner validation
   // splits and on the training rows; each variant tunes its weights over its subset of them.
   const names = components.map((x) => x.name);
@@ -76,7 +84,8 @@ function runSplit(protocol: Protocol, c: SeCommunity): Figure[] {
   const variants: [string, string[]][] = [
     ['hybrid', []],
     ['hybrid-without-time', ['time', 'era', 'earliest']],
-    ['hybrid-without-content', ['content', 'tfidf', 'content-popularity']],
+    ['hybrid-without-content', ['content', 'tfidf', 'bm25', 'tags', 'content-popularity']],
+    ['hybrid-without-bm25-and-tags', ['bm25', 'tags']],
     ['hybrid-without-collaborative', ['ease', 'item-knn', 'user-knn']],
     ['hybrid-without-authors', ['author-affinity', 'author-pull']]
   ];
@@ -119,6 +128,24 @@ function holdout(c: SeCommunity, seeds: number) {
     console.log(JSON.stringify(row));
     console.error(
       `  ${model.padEnd(30)} ${row['ndcg@10'].toFixed(3)} ± ${row.sd.toFixed(3)}  recall@20 ${row['recall@20'].toFixed(3)}  coverage ${row.coverage.toFixed(3)}  (seeds: ${per.map((f) => f.ndcg.toFixed(3)).join(' ')})`
+    );
+  }
+  // Paired over the same seeds: the hybrids against the reference's recipe on each split.
+  for (const model of ['hybrid', 'hybrid-without-time']) {
+    const diff = runs.map((r) => r.find((f) => f.model === model)!.ndcg - r.find((f) => f.model === 'reference-hybrid')!.ndcg);
+    const row = {
+      model,
+      protocol: 'holdout',
+      data: c.name,
+      vs: 'reference-hybrid',
+      diff: round(mean(diff)),
+      sd: round(sd(diff)),
+      seeds,
+      better: diff.filter((d) => d > 0).length
+    };
+    console.log(JSON.stringify(row));
+    console.error(
+      `  ${model} − reference-hybrid, paired: ${row.diff >= 0 ? '+' : ''}${row.diff.toFixed(3)} ± ${row.sd.toFixed(3)} (better on ${row.better} of ${seeds} seeds)`
     );
   }
 }
