@@ -42,6 +42,8 @@ interface Figure {
   coverage: number;
   /** Standard error of the mean NDCG@10 over test members. */
   se: number;
+  /** NDCG@10 of each test member, in one order for every model of a split (paired comparisons). */
+  perMember: number[];
 }
 
 const se = (xs: number[]) => (xs.length > 1 ? sd(xs) / Math.sqrt(xs.length) : 0);
@@ -56,7 +58,7 @@ function runSplit(protocol: Protocol, c: SeCommunity): Figure[] {
     const model = MODELS[comp.name];
     if (!model) continue;
     const s = evaluateScorer(comp, train, split, c.cat.items);
-    out.push({ model, ndcg: s.ndcg10, recall: s.recall20, coverage: s.coverage, se: se(s.perMember) });
+    out.push({ model, ndcg: s.ndcg10, recall: s.recall20, coverage: s.coverage, se: se(s.perMember), perMember: s.perMember });
   }
   // The trivial orderings: constant score (ties by item index = thread id: the earliest thread
   // first) and newest first.
@@ -64,7 +66,15 @@ function runSplit(protocol: Protocol, c: SeCommunity): Figure[] {
   const newest = { name: 'newest-first', score: () => c.cat.meta.created };
   for (const s of [constant, newest]) {
     const r = evaluateScorer(s, train, split, c.cat.items);
-    out.push({ model: s.name, ndcg: r.ndcg10, recall: r.recall20, coverage: r.coverage, se: se(r.perMember) });
+    out.push({ model: s.name, ndcg: r.ndcg10, recall: r.recall20, coverage: r.coverage, se: se(r.perMember), perMember: r.perMember });
+  }
+  // The reference's recipe (EVALUATION.md): popularity, EASE and plain TF-IDF z-scored and summed,
+  // on the same split, so the hybrid is compared with it seed by seed and not with a figure from
+  // another implementation's split.
+  {
+    const reference = blend(components, { popularity: 1, ease: 1, tfidf: 1 }, c.cat.items, contextOf(train, split.candidates));
+    const s = evaluateScorer({ ...reference, name: 'reference-hybrid' }, train, split, c.cat.items);
+    out.push({ model: 'reference-hybrid', ndcg: s.ndcg10, recall: s.recall20, coverage: s.coverage, se: se(s.perMember), perMember: s.perMember });
   }
   // The hybrid and its ablations share one fit of every component, on the inner validation
   // splits and on the training rows; each variant tunes its weights over its subset of them.
@@ -76,7 +86,8 @@ function runSplit(protocol: Protocol, c: SeCommunity): Figure[] {
   const variants: [string, string[]][] = [
     ['hybrid', []],
     ['hybrid-without-time', ['time', 'era', 'earliest']],
-    ['hybrid-without-content', ['content', 'tfidf', 'content-popularity']],
+    ['hybrid-without-content', ['content', 'tfidf', 'bm25', 'tags', 'content-popularity']],
+    ['hybrid-without-bm25-and-tags', ['bm25', 'tags']],
     ['hybrid-without-collaborative', ['ease', 'item-knn', 'user-knn']],
     ['hybrid-without-authors', ['author-affinity', 'author-pull']]
   ];
@@ -93,12 +104,37 @@ function runSplit(protocol: Protocol, c: SeCommunity): Figure[] {
       contextOf(train, split.candidates)
     );
     const s = evaluateScorer(hybrid, train, split, c.cat.items);
-    out.push({ model, ndcg: s.ndcg10, recall: s.recall20, coverage: s.coverage, se: se(s.perMember) });
+    out.push({ model, ndcg: s.ndcg10, recall: s.recall20, coverage: s.coverage, se: se(s.perMember), perMember: s.perMember });
     if (model === 'hybrid')
       console.error(`  ${protocol.name} hybrid weights: ${JSON.stringify(Object.fromEntries(Object.entries(tuned.weights).filter(([, w]) => w)))}`);
   }
+  // A bound, not a model: the blend without time features with its weights tuned on the scored
+  // members' held-out threads themselves. Above it, no weighting of these components reaches.
+  const scoredCases = validationCases(components, c.cat.items, contextOf(train, split.candidates), split.test).filter(
+    (v) => train.itemsOf(v.member).length > 0
+  );
+  const keep = names.map((_n, b) => b).filter((b) => !['time', 'era', 'earliest'].includes(names[b]));
+  const peeked = tuneWeights(
+    keep.map((b) => names[b]),
+    scoredCases.map((v) => ({ ...v, z: keep.map((b) => v.z[b]) }))
+  );
+  const bound = evaluateScorer(
+    blend(
+      keep.map((b) => components[b]),
+      peeked.weights,
+      c.cat.items,
+      contextOf(train, split.candidates)
+    ),
+    train,
+    split,
+    c.cat.items
+  );
+  out.push({ model: TUNED_ON_TEST, ndcg: bound.ndcg10, recall: bound.recall20, coverage: bound.coverage, se: se(bound.perMember), perMember: bound.perMember });
   return out;
 }
+
+/** The row of the blend (without time features) tuned on the scored split: an upper bound for its tuning. */
+const TUNED_ON_TEST = 'bound: without time, weights tuned on the scored split';
 
 function holdout(c: SeCommunity, seeds: number) {
   const runs = Array.from({ length: seeds }, (_, s) => runSplit(holdoutProtocol(HOLDOUT_SEED + s), c));
@@ -119,6 +155,24 @@ function holdout(c: SeCommunity, seeds: number) {
     console.log(JSON.stringify(row));
     console.error(
       `  ${model.padEnd(30)} ${row['ndcg@10'].toFixed(3)} ± ${row.sd.toFixed(3)}  recall@20 ${row['recall@20'].toFixed(3)}  coverage ${row.coverage.toFixed(3)}  (seeds: ${per.map((f) => f.ndcg.toFixed(3)).join(' ')})`
+    );
+  }
+  // Paired over the same seeds: the hybrids against the reference's recipe on each split.
+  for (const model of ['hybrid', 'hybrid-without-time']) {
+    const diff = runs.map((r) => r.find((f) => f.model === model)!.ndcg - r.find((f) => f.model === 'reference-hybrid')!.ndcg);
+    const row = {
+      model,
+      protocol: 'holdout',
+      data: c.name,
+      vs: 'reference-hybrid',
+      diff: round(mean(diff)),
+      sd: round(sd(diff)),
+      seeds,
+      better: diff.filter((d) => d > 0).length
+    };
+    console.log(JSON.stringify(row));
+    console.error(
+      `  ${model} − reference-hybrid, paired: ${row.diff >= 0 ? '+' : ''}${row.diff.toFixed(3)} ± ${row.sd.toFixed(3)} (better on ${row.better} of ${seeds} seeds)`
     );
   }
 }
@@ -143,6 +197,17 @@ function temporal(c: SeCommunity, cutoff: number) {
       `  ${f.model.padEnd(30)} ${row['ndcg@10'].toFixed(3)} ± ${row.sd.toFixed(3)}  recall@20 ${row['recall@20'].toFixed(3)}  coverage ${row.coverage.toFixed(3)}`
     );
   }
+  // Paired over the same test members: the hybrids against the reference's rows (the tie order,
+  // which any pure CF model gives here, and the plain TF-IDF).
+  const by = new Map(figures.map((f) => [f.model, f]));
+  for (const model of ['hybrid', 'hybrid-without-time'])
+    for (const vs of ['earliest-first', 'tfidf-plain']) {
+      const a = by.get(model)!.perMember;
+      const diff = a.map((x, n) => x - by.get(vs)!.perMember[n]);
+      const row = { model, protocol: protocol.name, data: c.name, vs, diff: round(mean(diff)), sd: round(se(diff)), members: diff.length };
+      console.log(JSON.stringify(row));
+      console.error(`  ${model} − ${vs}, paired over ${row.members} members: ${row.diff >= 0 ? '+' : ''}${row.diff.toFixed(3)} ± ${row.sd.toFixed(3)}`);
+    }
 }
 
 function rolling(c: SeCommunity, cutoff: number) {

@@ -93,7 +93,8 @@ export function loadSeInteractions(dir = seDataDir()): SeCommunity {
         author: Int32Array.from(questions, (q) => memberOf.get(q.owner_user_id) ?? -1)
       },
       index: new TfIdf(questions.map((q, i) => `${q.title}\n${tags[i].join(' ')}\n${q.body}`)),
-      text
+      text,
+      tags
     }
   };
 }

@@ -10,8 +10,8 @@ import { fitUserKnn } from './user-knn';
 import { coverage, ndcgAt, recallAt } from './metrics';
 import { fitPopularity } from './popularity';
 import { seededRandom, shuffled } from './random';
-import { fitAuthorAffinity, fitAuthorPull, fitContentPopularity, fitEarliest, fitTimeProximity, type ItemMeta } from './signals';
-import { fitContent, fitPlainTfIdf, type TfIdf } from './tfidf';
+import { fitAuthorAffinity, fitAuthorPull, fitContentPopularity, fitEarliest, fitTagAffinity, fitTimeProximity, type ItemMeta } from './signals';
+import { fitBm25, fitContent, fitPlainTfIdf, type TfIdf } from './tfidf';
 
 export interface Row {
   member: number;
@@ -27,6 +27,8 @@ export interface Catalogue {
   index: TfIdf;
   /** Each thread's lower-cased title, tags and body (the plain TF-IDF's input), when known. */
   text?: string[];
+  /** Each thread's tags, when known. */
+  tags?: string[][];
 }
 
 export interface Split {
@@ -141,6 +143,8 @@ export function fitComponents(train: Feedback, cat: Catalogue, options: SuiteOpt
     ['ials', () => fitIals(train, { ...options.ials, seed: 'eval' })],
     ['content', () => fitContent(train, cat.index)],
     ['tfidf', () => (cat.text ? fitPlainTfIdf(train, cat.text) : { name: 'tfidf', score: () => new Float64Array(train.items) })],
+    ['bm25', () => (cat.text ? fitBm25(train, cat.text) : { name: 'bm25', score: () => new Float64Array(train.items) })],
+    ['tags', () => fitTagAffinity(train, cat.tags ?? Array.from({ length: cat.items }, () => []))],
     ['time', () => fitTimeProximity(train, cat.meta, { scaleDays: 60 })],
     ['era', () => fitTimeProximity(train, cat.meta, { scaleDays: 365, log: true, name: 'era' })],
     ['earliest', () => fitEarliest(train, cat.meta)],

@@ -3,7 +3,24 @@ import { inverse, Matrix } from 'ml-matrix';
 import { TfIdf } from './tfidf';
 import { loadSeInteractions } from '../../scripts/data/se-interactions';
 import { sharedDataDir } from './se-snapshot';
-import { evaluateRolling, gini, gramInverseColumn, ndcg10, rankByScore, referenceTokens, rollingSteps, type RollingInput } from './rolling';
+import {
+  evaluateRolling,
+  FEATURES,
+  FORESIGHT,
+  foresightScores,
+  gini,
+  gramInverseColumn,
+  inSampleBound,
+  ndcg10,
+  ORACLE,
+  rankByScore,
+  referenceTokens,
+  rollingSteps,
+  type RollingInput,
+  type RollingPair
+} from './rolling';
+import { pairDifferences } from './ranker';
+import { seededRandom } from './random';
 
 const DAY = 86_400_000;
 
@@ -67,6 +84,36 @@ describe('rolling evaluation', () => {
     expect(report.counts.pairs).toBeGreaterThan(0);
     expect(by.get('newest-first')!.ndcg).toBeLessThan(0.7);
     expect(by.get('ranker')!.ndcg).toBe(1);
+    expect(by.get(ORACLE)!.pairs).toBe(report.counts.pairs);
+    expect(by.get(FORESIGHT)!.pairs).toBe(report.counts.pairs);
+  });
+
+  it('orders by how many others touch a thread next week, ties newest first (the foresight bound)', () => {
+    const features = [-20, -2, -5, -1].map((daysAgo) => Float64Array.from(FEATURES, (_f, f) => (f === 0 ? daysAgo : 0)));
+    const pair: RollingPair = {
+      step: 0,
+      member: 0,
+      warm: true,
+      candidates: Int32Array.from([1, 2, 3, 4]),
+      relevant: new Set([1]),
+      features,
+      nextWeek: Float64Array.from([3, 1, 1, 0])
+    };
+    expect(rankByScore(pair.candidates, foresightScores(pair))).toEqual([1, 2, 3, 4]);
+  });
+
+  it('bounds from above: fitted on the scored lists themselves, it ranks first the candidate a feature marks', () => {
+    const random = seededRandom('bound');
+    const ease = FEATURES.indexOf('ease');
+    const pairs: RollingPair[] = Array.from({ length: 30 }, (_, n) => {
+      const candidates = Int32Array.from([0, 1, 2, 3, 4], (c) => n * 5 + c);
+      const hit = n % 5;
+      const features = Array.from(candidates, (_i, c) => Float64Array.from(FEATURES, (_f, f) => (f === ease ? (c === hit ? 1 : 0) : random())));
+      return { step: n, member: 0, warm: true, candidates, relevant: new Set([candidates[hit]]), features };
+    });
+    const diffs = pairs.map((p) => pairDifferences({ features: p.features, relevant: Array.from(p.candidates, (i) => p.relevant.has(i)) }));
+    const bound = inSampleBound(pairs, diffs);
+    expect(bound.every((r) => r.ndcg === 1)).toBe(true);
   });
 });
 

@@ -40,6 +40,11 @@ export interface RollingPair {
   relevant: Set<number>;
   /** features[c]: the ranker's features of candidate c (FEATURES order). */
   features: Float64Array[];
+  /**
+   * Evaluation only, never a feature: how many other members touch candidate c in the week
+   * being predicted (what no model can know at t; it measures the room any ranker has).
+   */
+  nextWeek?: Float64Array;
 }
 
 /** The ranker's features. Time: newest, live. */
@@ -426,7 +431,25 @@ export function rollingSteps(input: RollingInput, options: RollingOptions): Roll
       continue;
     }
     const listOf = listsAt(t, window);
-    const pairs = [...relevantOf].sort((a, b) => a[0] - b[0]).map(([u, relevant]) => listOf(k, u, relevant));
+    // Who touches each window thread in the coming week: the foresight bound's input.
+    const comingOf = new Map<number, Set<number>>();
+    for (let n = row; n < sorted.length && sorted[n].ts < t + 7 * DAY; n++) {
+      const { member: u, item: i } = sorted[n];
+      if (!inWindow.has(i)) continue;
+      let s = comingOf.get(i);
+      if (!s) comingOf.set(i, (s = new Set()));
+      s.add(u);
+    }
+    const pairs = [...relevantOf]
+      .sort((a, b) => a[0] - b[0])
+      .map(([u, relevant]) => {
+        const pair = listOf(k, u, relevant);
+        pair.nextWeek = Float64Array.from(pair.candidates, (i) => {
+          const s = comingOf.get(i);
+          return s ? s.size - (s.has(u) ? 1 : 0) : 0;
+        });
+        return pair;
+      });
     steps.push({ k, t, window: window.length, pairs });
   }
   if (options.rankAt === undefined) return { steps, at: null };
@@ -563,7 +586,7 @@ export interface RollingReport {
 export function evaluateRolling(
   built: RollingSteps,
   author: Int32Array,
-  options: { ablations?: boolean; references?: boolean; l2?: number; raw?: boolean } = {}
+  options: { ablations?: boolean; references?: boolean; l2?: number; raw?: boolean; bound?: boolean } = {}
 ): RollingReport {
   const raw = options.raw ?? false;
   const { steps } = built;
@@ -618,6 +641,13 @@ export function evaluateRolling(
       );
     }
   }
+  if (options.bound ?? true) {
+    push(ORACLE, inSampleBound(scoredPairs, diffs.slice(scoredFrom).flat()));
+    push(
+      FORESIGHT,
+      scoredPairs.map((p) => evaluatePair(p, foresightScores(p)))
+    );
+  }
   const figures = [...results].map(([model, r]) => summarise(model, r, scoredPairs, author));
   const withPairs = scored.filter((s) => s.pairs.length).length;
   return {
@@ -636,6 +666,41 @@ export function evaluateRolling(
     l2,
     validation: validation?.scores ?? {}
   };
+}
+
+/** The name of the in-sample bound's row: not a model, it has seen the weeks it is scored on. */
+export const ORACLE = 'bound: linear, fitted on the scored weeks';
+
+/** The name of the foresight row: ranks by what happens next, so no ranker at t can know it. */
+export const FORESIGHT = 'bound: others touching it next week, then newest';
+
+/**
+ * Candidates ordered by how many other members touch them in the week being predicted, ties
+ * newest first: the ordering a perfect forecast of each thread's coming activity would give.
+ */
+export function foresightScores(p: RollingPair): Float64Array {
+  // Creation times (feature 0: days before t, within 28) only break ties between equal counts.
+  return Float64Array.from(p.candidates, (_i, c) => (p.nextWeek?.[c] ?? 0) * 100 + p.features[c][0] / 29);
+}
+
+/**
+ * An upper bound for any ranker of this form: the pairwise logistic regression fitted on the
+ * scored weeks themselves (every feature, each l2 of a wider grid, the best kept). A ranker that
+ * learns from earlier weeks only cannot be expected above it; a target above it needs features
+ * that carry more, not a better fit.
+ */
+export function inSampleBound(pairs: readonly RollingPair[], diffs: readonly ReturnType<typeof pairDifferences>[]): PairResult[] {
+  const store = new PairStore(FEATURES.length);
+  for (const d of diffs) store.add(d);
+  let best: PairResult[] = [];
+  let bestMean = -1;
+  for (const l2 of [0.1, 1, 10, 100, 1000]) {
+    const fitted = store.fit({ l2, iterations: 20 });
+    const r = pairs.map((p) => evaluatePair(p, fitted.score(p.features)));
+    const m = r.reduce((a, x) => a + x.ndcg, 0) / Math.max(1, r.length);
+    if (m > bestMean) [best, bestMean] = [r, m];
+  }
+  return best;
 }
 
 /** The ranker's regularisation grid; lists weigh 1 each, so l2 is in units of lists. */

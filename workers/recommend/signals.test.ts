@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Feedback, type Interaction } from './feedback';
 import { seededRandom } from './random';
 import { fitUserKnn } from './user-knn';
-import { fitAuthorAffinity, fitEarliest, type ItemMeta } from './signals';
+import { fitAuthorAffinity, fitEarliest, fitTagAffinity, type ItemMeta } from './signals';
 
 // Members 0..3; thread 0 by member 0 (touched by 0, 1, 2), thread 1 by member 1 (touched by 1, 3),
 // thread 2 by member 3 (touched by 3 only).
@@ -98,5 +98,22 @@ describe('member neighbours', () => {
     expect(s[2]).toBeCloseTo(2 / Math.sqrt(6), 12);
     expect(s[3]).toBeCloseTo(0.5, 12);
     expect(s[0]).toBeCloseTo(2 / Math.sqrt(6), 12);
+  });
+});
+
+describe('tag affinity', () => {
+  it("sums ln(1 + the member's threads with the tag) · ln(1 + N / threads with it) over shared tags", () => {
+    // Member 0 touched threads 0 and 1, both tagged "ipa", one also "hops". N = 4 threads.
+    const f = new Feedback(2, 4, [
+      { member: 0, item: 0, weight: 3, ts: 1 },
+      { member: 0, item: 1, weight: 2, ts: 2 }
+    ]);
+    const tags = [['ipa', 'hops'], ['ipa'], ['ipa', 'hops', 'stout'], ['stout']];
+    const s = fitTagAffinity(f, tags).score(0);
+    // Thread 2: ipa (member 2 threads, df 3) + hops (member 1, df 2).
+    expect(s[2]).toBeCloseTo(Math.log(3) * Math.log(1 + 4 / 3) + Math.log(2) * Math.log(1 + 4 / 2), 12);
+    expect(s[3]).toBe(0);
+    // A member with no threads has no affinity.
+    expect([...fitTagAffinity(f, tags).score(1)].every((x) => x === 0)).toBe(true);
   });
 });

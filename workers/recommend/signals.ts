@@ -144,3 +144,32 @@ export function fitEarliest(train: Feedback, meta: ItemMeta): Scorer {
   const out = Float64Array.from(meta.created, (t) => -Math.log1p(Math.max(0, t - end) / DAY));
   return { name: 'earliest', score: () => out };
 }
+
+/**
+ * Tags the member keeps coming back to: Σ over the thread's tags of ln(1 + the member's threads
+ * with that tag) · ln(1 + N / threads with it), so a rare shared tag says more than "beer".
+ * The feed ranker's `tags` feature (rolling.ts) is the same sum over the threads before each week.
+ */
+export function fitTagAffinity(train: Feedback, tags: readonly (readonly string[])[]): Scorer {
+  const df = new Map<string, number>();
+  for (const ts of tags) for (const g of new Set(ts)) df.set(g, (df.get(g) ?? 0) + 1);
+  const n = tags.length;
+  return {
+    name: 'tags',
+    score(member) {
+      const mine = new Map<string, number>();
+      for (const i of train.itemsOf(member)) for (const g of new Set(tags[i])) mine.set(g, (mine.get(g) ?? 0) + 1);
+      const out = new Float64Array(train.items);
+      if (!mine.size) return out;
+      for (let j = 0; j < train.items; j++) {
+        let s = 0;
+        for (const g of new Set(tags[j])) {
+          const c = mine.get(g);
+          if (c) s += Math.log1p(c) * Math.log(1 + n / df.get(g)!);
+        }
+        out[j] = s;
+      }
+      return out;
+    }
+  };
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Feedback } from './feedback';
-import { fitContent, fitPlainTfIdf, stem, TfIdf, tokenize } from './tfidf';
+import { fitBm25, fitContent, fitPlainTfIdf, stem, TfIdf, tokenize } from './tfidf';
 
 describe('tokenize', () => {
   it('cuts Chinese into words and character bigrams, without particles', () => {
@@ -56,5 +56,30 @@ describe('plain TF-IDF profile', () => {
     expect(s[0]).toBeCloseTo(1, 12);
     expect(s[1]).toBeCloseTo(Math.SQRT1_2, 12);
     expect(s[2]).toBe(0);
+  });
+});
+
+describe("BM25 over the member's threads", () => {
+  it("scores a thread sharing a word with the member's thread by ln 2 · idf and one sharing nothing 0", () => {
+    // "hops" (stem "hop") is in threads 0 and 1 (df 2 of N 3): idf = ln(1 + 1.5 / 2.5); every
+    // thread has 2 tokens, the average, so the term factor is 1 · 2.2 / (1 + 1.2) = 1. "citra"
+    // is in thread 0 only and links nothing.
+    const train = new Feedback(1, 3, [{ member: 0, item: 0, weight: 3, ts: 1 }]);
+    const scores = fitBm25(train, ['Hops citra', 'hops lager', 'stout porter']).score(0);
+    expect(scores[1]).toBeCloseTo(Math.log(2) * Math.log(1.6), 12);
+    expect(scores[2]).toBe(0);
+  });
+
+  it('matches Chinese threads by shared character bigrams', () => {
+    const train = new Feedback(1, 3, [{ member: 0, item: 0, weight: 3, ts: 1 }]);
+    const scores = fitBm25(train, ['喜欢啤酒花', '这个啤酒好喝', '自行车刹车']).score(0);
+    expect(scores[1]).toBeGreaterThan(0);
+    expect(scores[2]).toBe(0);
+  });
+
+  it('ranks the shorter of two threads with the same shared word higher (length normalisation)', () => {
+    const train = new Feedback(1, 3, [{ member: 0, item: 0, weight: 3, ts: 1 }]);
+    const scores = fitBm25(train, ['stout', 'stout lager', 'stout porter barley malt yeast water']).score(0);
+    expect(scores[1]).toBeGreaterThan(scores[2]);
   });
 });

@@ -236,3 +236,51 @@ export function fitPlainTfIdf(train: Feedback, text: readonly string[]): Scorer 
     }
   };
 }
+
+/** BM25's constants: the usual k1 = 1.2 and b = 0.75. */
+const BM25_K1 = 1.2;
+const BM25_B = 0.75;
+
+/**
+ * BM25 over words (stemmed) and CJK character bigrams (`tokenize`): the member's threads are the
+ * query, each term weighed ln(1 + times it occurs in them), so one long thread does not drown the
+ * rest. Unlike TF-IDF's cosine, a long thread is not diluted by its length beyond b, and a term
+ * in one thread only (df 1) links nothing and is dropped. The same formula as the feed ranker's
+ * `bm25` feature (rolling.ts), there computed over the threads before each week.
+ */
+export function fitBm25(train: Feedback, text: readonly string[]): Scorer {
+  const counted = text.map((t) => {
+    const m = new Map<string, number>();
+    for (const w of tokenize(t.toLowerCase())) m.set(w, (m.get(w) ?? 0) + 1);
+    return m;
+  });
+  const length = counted.map((m) => [...m.values()].reduce((a, b) => a + b, 0));
+  const average = length.reduce((a, b) => a + b, 0) / Math.max(1, length.length);
+  const postings = new Map<string, { item: number; count: number }[]>();
+  counted.forEach((m, item) => {
+    for (const [w, count] of m) {
+      let p = postings.get(w);
+      if (!p) postings.set(w, (p = []));
+      p.push({ item, count });
+    }
+  });
+  const n = text.length;
+  return {
+    name: 'bm25',
+    score(member) {
+      const query = new Map<string, number>();
+      for (const i of train.itemsOf(member)) for (const w of counted[i].keys()) query.set(w, (query.get(w) ?? 0) + 1);
+      const out = new Float64Array(train.items);
+      for (const [w, q] of query) {
+        const p = postings.get(w)!;
+        if (p.length < 2) continue;
+        const idf = Math.log(1 + (n - p.length + 0.5) / (p.length + 0.5));
+        for (const { item, count } of p) {
+          const norm = BM25_K1 * (1 - BM25_B + BM25_B * (length[item] / average));
+          out[item] += Math.log1p(q) * idf * ((count * (BM25_K1 + 1)) / (count + norm));
+        }
+      }
+      return out;
+    }
+  };
+}

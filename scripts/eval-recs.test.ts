@@ -1,0 +1,44 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { sharedDataDir } from '../workers/recommend/se-snapshot';
+
+// `npm run eval:recs` on one community folder: every line is one JSON row of the issue's shape,
+// holdout rows carry their seeds' spread, and each protocol's figures are present.
+describe('eval:recs output', () => {
+  it('prints one JSON row per model, protocol and community, with the hybrid compared pair by pair', () => {
+    const dir = sharedDataDir('se-bicycles-meta');
+    if (!dir) throw new Error('the shared data (../shared/data/se-bicycles-meta) is missing');
+    const tsx = join(process.cwd(), 'node_modules', '.bin', 'tsx');
+    expect(existsSync(tsx)).toBe(true);
+    const out = execFileSync(tsx, ['scripts/eval-recs.ts', '--data', dir, '--seeds', '2'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const rows = out
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const figures = rows.filter((r) => 'ndcg@10' in r);
+    for (const r of figures) {
+      expect(r).toMatchObject({
+        model: expect.any(String),
+        protocol: expect.any(String),
+        data: 'se-bicycles-meta',
+        coverage: expect.any(Number),
+        sd: expect.any(Number)
+      });
+      expect(r['ndcg@10']).toBeGreaterThanOrEqual(0);
+      expect(r['ndcg@10']).toBeLessThanOrEqual(1);
+    }
+    const protocols = new Set(figures.map((r) => r.protocol));
+    expect([...protocols].sort()).toEqual(['holdout', 'rolling(2016-01-01)', 'temporal(2016-01-01)']);
+    const holdout = figures.filter((r) => r.protocol === 'holdout');
+    expect(holdout.every((r) => r.seeds === 2 && typeof r['recall@20'] === 'number')).toBe(true);
+    expect(holdout.map((r) => r.model)).toEqual(expect.arrayContaining(['hybrid', 'hybrid-without-time', 'reference-hybrid', 'hybrid-without-content']));
+    const rolling = figures.filter((r) => r.protocol === 'rolling(2016-01-01)');
+    expect(rolling.find((r) => r.model === 'newest-first')).toMatchObject({ pairs: 75, warm: 64 });
+    expect(rolling.map((r) => r.model)).toEqual(expect.arrayContaining(['ranker', 'ranker-without-time', 'bound: linear, fitted on the scored weeks']));
+    // Paired comparisons: holdout against the reference's recipe over seeds, temporal over members.
+    expect(rows.filter((r) => r.vs === 'reference-hybrid' && r.protocol === 'holdout').map((r) => r.model)).toEqual(['hybrid', 'hybrid-without-time']);
+    expect(rows.some((r) => r.vs === 'earliest-first' && typeof r.diff === 'number' && typeof r.members === 'number')).toBe(true);
+  }, 300_000);
+});
