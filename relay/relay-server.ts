@@ -14,6 +14,8 @@ import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import { checkProof, newChallenge, readProofMessage, type RelayChallenge, type RelayNotice } from '../src/lib/crypto/relay-proof';
 import { DEFAULT_LIMITS, RateLimiter, type RateLimits } from './rate-limit';
+import { batchFanOut } from './batched-fan-out';
+import { NODE_RECORD_CRYPTO } from './node-record-crypto';
 import { RelayStats } from './relay-stats';
 import { RoomGate } from './room-gate';
 import { RoomStore } from './room-store';
@@ -115,6 +117,7 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
   const counters: RelayCounters = { accepted: 0, dropped: 0, held: 0, refused: {} };
   const limits = options.limits ?? DEFAULT_LIMITS;
   const stats = new RelayStats();
+  const stopTiming = batchFanOut((ms) => stats.steps.fanout.add(ms));
   const statsTimer = options.statsEveryMs
     ? setInterval(() => log(JSON.stringify({ 'relay-stats': options.name ?? options.port, ...stats.take() })), options.statsEveryMs)
     : null;
@@ -126,7 +129,7 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
   };
   const gateOf = (document: Document): RoomGate => {
     let gate = gates.get(document);
-    if (!gate) gates.set(document, (gate = new RoomGate(document)));
+    if (!gate) gates.set(document, (gate = new RoomGate(document, NODE_RECORD_CRYPTO)));
     return gate;
   };
   const notify = (connection: Connection, notice: Omit<RelayNotice, 't'>) => connection.sendStateless(JSON.stringify({ t: 'hearth-relay', ...notice }));
@@ -299,6 +302,7 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
       for (const timer of resyncs.values()) clearTimeout(timer);
       if (heal) clearInterval(heal);
       if (statsTimer) clearInterval(statsTimer);
+      stopTiming();
       stats.stop();
       await server.destroy();
     }

@@ -1,7 +1,9 @@
 // Load figures of one relay process, logged as one JSON line per interval (`--stats-every-ms`): how
 // late its event loop ran, and where the write path spends its time (waiting in the room's queue,
 // the gate, the disk, applying and fanning out). The benchmark reads these lines to tell the relay's
-// own delays from the machine's and the simulated members'.
+// own delays from the machine's and the simulated members'. Steps: queue (waiting for the room's
+// earlier updates), judge (the gate), append (disk), apply (into the document, the Redis publish),
+// peer (logging another relay's update), fanout (one batched send to the room's connections).
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 
 /** One step of the write path: how often, total and longest time (ms). */
@@ -25,10 +27,10 @@ class Step {
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
-export type StepName = 'queue' | 'judge' | 'append' | 'apply' | 'peer';
+export type StepName = 'queue' | 'judge' | 'append' | 'apply' | 'peer' | 'fanout';
 
 export class RelayStats {
-  readonly steps: Record<StepName, Step> = { queue: new Step(), judge: new Step(), append: new Step(), apply: new Step(), peer: new Step() };
+  readonly steps: Record<StepName, Step> = { queue: new Step(), judge: new Step(), append: new Step(), apply: new Step(), peer: new Step(), fanout: new Step() };
   #loop: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
   #cpu = process.cpuUsage();
   #at = performance.now();
