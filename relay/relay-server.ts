@@ -280,7 +280,11 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
       },
 
       async onStoreDocument({ documentName, document }) {
-        const stored = store.compact(documentName, Y.encodeStateAsUpdate(document));
+        // Hocuspocus asks every 2–10 s while a room is written to, but the log already holds every
+        // write: the whole document is encoded and rewritten only when the log is worth folding in
+        // (RoomStore.compactDue), or when the last connection leaves (the next load reads one file).
+        if (document.getConnectionsCount() > 0 && !store.compactDue(documentName)) return;
+        const stored = stats.time('snapshot', () => store.compact(documentName, Y.encodeStateAsUpdate(document)));
         if (!stored.ok) log(`relay: snapshot of ${documentName} not written: ${stored.detail}`);
       }
     },

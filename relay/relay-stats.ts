@@ -3,7 +3,8 @@
 // the gate, the disk, applying and fanning out). The benchmark reads these lines to tell the relay's
 // own delays from the machine's and the simulated members'. Steps: queue (waiting for the room's
 // earlier updates), judge (the gate), append (disk), apply (into the document, the Redis publish),
-// peer (logging another relay's update), fanout (one batched send to the room's connections).
+// peer (logging another relay's update), fanout (one batched send to the room's connections),
+// snapshot (encoding and writing a room's whole document).
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 
 /** One step of the write path: how often, total and longest time (ms). */
@@ -27,10 +28,10 @@ class Step {
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
-export type StepName = 'queue' | 'judge' | 'append' | 'apply' | 'peer' | 'fanout';
+export type StepName = 'queue' | 'judge' | 'append' | 'apply' | 'peer' | 'fanout' | 'snapshot';
 
 export class RelayStats {
-  readonly steps: Record<StepName, Step> = { queue: new Step(), judge: new Step(), append: new Step(), apply: new Step(), peer: new Step(), fanout: new Step() };
+  readonly steps: Record<StepName, Step> = { queue: new Step(), judge: new Step(), append: new Step(), apply: new Step(), peer: new Step(), fanout: new Step(), snapshot: new Step() };
   #loop: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
   #cpu = process.cpuUsage();
   #at = performance.now();
