@@ -69,7 +69,11 @@ describe('batched fan-out', () => {
     );
     if (!document) throw new Error('no room');
     for (const key of ['a', 'b', 'c']) Y.applyUpdate(document, write(key));
-    await waitFor('the batch', () => one.frames.length + two.frames.length, (n) => n >= 2);
+    await waitFor(
+      'the batch',
+      () => one.frames.length + two.frames.length,
+      (n) => n >= 2
+    );
     await new Promise((r) => setTimeout(r, 100));
     expect(one.frames).toHaveLength(1);
     expect(two.frames).toHaveLength(1);
@@ -78,7 +82,11 @@ describe('batched fan-out', () => {
     expect([...received.getMap('records').keys()].sort()).toEqual(['a', 'b', 'c']);
 
     Y.applyUpdate(document, write('d'));
-    await waitFor('the later update', () => one.frames.length, (n) => n === 2);
+    await waitFor(
+      'the later update',
+      () => one.frames.length,
+      (n) => n === 2
+    );
     Y.applyUpdate(received, one.frames[1]);
     expect([...received.getMap('records').keys()].sort()).toEqual(['a', 'b', 'c', 'd']);
     expect(received.getMap('records').toJSON()).toEqual(document.getMap('records').toJSON());

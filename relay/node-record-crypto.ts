@@ -14,7 +14,8 @@ function publicKey(memberId: string): KeyObject | null {
   if (key === undefined) {
     const raw = fromBase64Url(memberId);
     try {
-      key = raw && raw.length === 32 ? createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(raw).toString('base64url') }, format: 'jwk' }) : null;
+      key =
+        raw && raw.length === 32 ? createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(raw).toString('base64url') }, format: 'jwk' }) : null;
     } catch {
       key = null;
     }

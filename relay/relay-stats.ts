@@ -31,7 +31,15 @@ const round = (ms: number) => Math.round(ms * 10) / 10;
 export type StepName = 'queue' | 'judge' | 'append' | 'apply' | 'peer' | 'fanout' | 'snapshot';
 
 export class RelayStats {
-  readonly steps: Record<StepName, Step> = { queue: new Step(), judge: new Step(), append: new Step(), apply: new Step(), peer: new Step(), fanout: new Step(), snapshot: new Step() };
+  readonly steps: Record<StepName, Step> = {
+    queue: new Step(),
+    judge: new Step(),
+    append: new Step(),
+    apply: new Step(),
+    peer: new Step(),
+    fanout: new Step(),
+    snapshot: new Step()
+  };
   #loop: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
   #cpu = process.cpuUsage();
   #at = performance.now();

@@ -116,7 +116,13 @@ export class RoomGate {
       for (const s of fresh) {
         const value = s.values?.[0] as { kind?: unknown; id?: unknown } | undefined;
         const key = s.key;
-        if (key !== null && s.values?.length === 1 && value?.kind === 'genesis' && value.id === key && (await checkRecord(value, { cid: key, key }, this.crypto)).ok) {
+        if (
+          key !== null &&
+          s.values?.length === 1 &&
+          value?.kind === 'genesis' &&
+          value.id === key &&
+          (await checkRecord(value, { cid: key, key }, this.crypto)).ok
+        ) {
           cid = s.key;
           break;
         }

@@ -67,8 +67,7 @@ export class LightMember {
     if (type === SYNC) {
       this.received++;
       if (this.onUpdate && decoding.readVarUint(d) !== SYNC_STEP1) this.onUpdate(decoding.readVarUint8Array(d));
-    }
-    else if (type === SYNC_STATUS) this.acked += decoding.readVarInt(d) === 1 ? 1 : 0;
+    } else if (type === SYNC_STATUS) this.acked += decoding.readVarInt(d) === 1 ? 1 : 0;
     else if (type === STATELESS) {
       const message = readRelayMessage(decoding.readVarString(d));
       if (message?.t === 'hearth-challenge') {

@@ -239,7 +239,11 @@ export async function relayFigures(): Promise<void> {
       ['A', a],
       ['B', b]
     ] as const) {
-      for (const line of relay.output().split('\n').filter((l) => l.includes('"relay-stats"'))) log(`relay ${name}: ${line}`);
+      for (const line of relay
+        .output()
+        .split('\n')
+        .filter((l) => l.includes('"relay-stats"')))
+        log(`relay ${name}: ${line}`);
     }
     reports.forEach((r, i) => {
       for (const w of r.written) {
