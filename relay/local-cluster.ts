@@ -149,7 +149,7 @@ export function memberClient(addresses: string[], room: string, identity: Identi
         'the relay to accept the proof',
         () => link.member,
         (m) => m === identity?.publicKey,
-        10_000
+        30_000
       ).then(() => undefined),
     destroy: () => {
       link.destroy();
