@@ -116,7 +116,7 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
   const resyncs = new Map<string, ReturnType<typeof setTimeout>>();
   const counters: RelayCounters = { accepted: 0, dropped: 0, held: 0, refused: {} };
   const limits = options.limits ?? DEFAULT_LIMITS;
-  const stats = new RelayStats();
+  const stats = new RelayStats(!!options.statsEveryMs);
   const stopTiming = batchFanOut((ms) => stats.steps.fanout.add(ms));
   const statsTimer = options.statsEveryMs
     ? setInterval(() => log(JSON.stringify({ 'relay-stats': options.name ?? options.port, ...stats.take() })), options.statsEveryMs)

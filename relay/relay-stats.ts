@@ -44,8 +44,9 @@ export class RelayStats {
   #cpu = process.cpuUsage();
   #at = performance.now();
 
-  constructor() {
-    this.#loop.enable();
+  /** `watchLoop`: sample the event loop's delay (only when the figures are logged). */
+  constructor(watchLoop = true) {
+    if (watchLoop) this.#loop.enable();
   }
 
   /** Times `work` as `step` (synchronous work only). */
