@@ -82,6 +82,10 @@ export interface RelayProcOptions {
   redis?: string;
   maxDataMb?: number;
   name?: string;
+  /** Log a `relay-stats` JSON line this often (ms). */
+  statsEveryMs?: number;
+  /** Extra Node options (e.g. --cpu-prof). */
+  nodeArgs?: string[];
 }
 
 /**
@@ -92,10 +96,11 @@ export interface RelayProcOptions {
 export async function startRelayProcess(o: RelayProcOptions = {}): Promise<Proc & { dataDir: string; url: string }> {
   const port = o.port ?? (await freePort());
   const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 'hearth-relay-'));
-  const args = ['--import', 'tsx', 'relay/main.ts', '--port', String(port), '--host', '127.0.0.1', '--data', dataDir];
+  const args = [...(o.nodeArgs ?? []), '--import', 'tsx', 'relay/main.ts', '--port', String(port), '--host', '127.0.0.1', '--data', dataDir];
   if (o.redis) args.push('--redis', o.redis);
   if (o.maxDataMb) args.push('--max-data-mb', String(o.maxDataMb));
   if (o.name) args.push('--name', o.name);
+  if (o.statsEveryMs) args.push('--stats-every-ms', String(o.statsEveryMs));
   const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   const proc = track(child, port);
   await waitFor(
@@ -144,7 +149,7 @@ export function memberClient(addresses: string[], room: string, identity: Identi
         'the relay to accept the proof',
         () => link.member,
         (m) => m === identity?.publicKey,
-        10_000
+        30_000
       ).then(() => undefined),
     destroy: () => {
       link.destroy();

@@ -4,15 +4,18 @@
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { randomId } from '../src/lib/crypto/encoding';
 import { sealRecord } from '../src/lib/crypto/record-seal';
 import type { Identity } from '../src/lib/crypto/identity';
 import type { AnyRecord, SignedRecord } from '../src/lib/domain/record';
+import { readRelayMessage, signChallenge, type RelayChallenge, type RelayNotice, type RelayProof } from '../src/lib/crypto/relay-proof';
 import { relayRoomName } from '../src/lib/sync/relay-client';
 import { inviteKey, joinBody, newCommunity, newMember } from '../tests/unit/community-fixture';
-import { memberClient, startRedis, startRelayProcess, waitFor, type MemberClient, type Proc } from './local-cluster';
+import { memberClient, NodeWebSocket, startRedis, startRelayProcess, waitFor, type MemberClient, type Proc } from './local-cluster';
 
 let redis: Proc;
 let a: Awaited<ReturnType<typeof startRelayProcess>>;
@@ -50,6 +53,62 @@ async function readThrough(url: string, expectIds: string[] = []): Promise<Set<s
   const ids = new Set([...reader.records.keys()]);
   reader.destroy();
   return ids;
+}
+
+type Socket = { send: (b: Uint8Array) => void; close: () => void; on: (e: string, f: (...a: never[]) => void) => void };
+
+/** A client that speaks the relay's wire protocol itself (Hocuspocus framing), as a hostile one would. */
+function rawClient(url: string) {
+  const notices: RelayNotice[] = [];
+  let challenge: RelayChallenge | null = null;
+  let closedFor: string | null = null;
+  const ws = new (NodeWebSocket as new (url: string) => Socket)(url);
+  const send = (type: number, write: (e: encoding.Encoder) => void) => {
+    const e = encoding.createEncoder();
+    encoding.writeVarString(e, room);
+    encoding.writeVarUint(e, type);
+    write(e);
+    ws.send(encoding.toUint8Array(e));
+  };
+  ws.on('open', () =>
+    send(2 /* auth */, (e) => {
+      encoding.writeVarUint(e, 0);
+      encoding.writeVarString(e, '');
+    })
+  );
+  ws.on('message', (data: Buffer) => {
+    const d = decoding.createDecoder(new Uint8Array(data));
+    decoding.readVarString(d);
+    const type = decoding.readVarUint(d);
+    // Close: the relay ends this connection to the room (the socket may carry other rooms).
+    if (type === 7) closedFor = decoding.readVarString(d);
+    if (type !== 5 /* stateless */) return;
+    const message = readRelayMessage(decoding.readVarString(d));
+    if (message?.t === 'hearth-challenge') challenge = message;
+    else if (message) notices.push(message);
+  });
+  return {
+    notices,
+    refusals: (reason: string) => notices.filter((n) => n.refused === reason).length,
+    /** The reason the relay gave when it closed this connection to the room (null: open). */
+    closedFor: () => closedFor,
+    challenge: () => waitFor('the relay’s challenge', () => challenge, Boolean, 10_000) as Promise<RelayChallenge>,
+    prove: (proof: RelayProof) => send(5, (e) => encoding.writeVarString(e, JSON.stringify(proof))),
+    /** Sends `bytes` as a sync update, as if it were a Yjs update. */
+    update: (bytes: Uint8Array) =>
+      send(0, (e) => {
+        encoding.writeVarUint(e, 2);
+        encoding.writeVarUint8Array(e, bytes);
+      }),
+    close: () => ws.close()
+  };
+}
+
+/** `records` entries as a Yjs update from a fresh client. */
+function updateWith(records: AnyRecord[]): Uint8Array {
+  const doc = new Y.Doc();
+  doc.transact(() => records.forEach((r) => doc.getMap('records').set(r.id, r)));
+  return Y.encodeStateAsUpdate(doc);
 }
 
 beforeAll(async () => {
@@ -128,7 +187,15 @@ describe('a relay cluster on Redis', () => {
       }
     };
     const writing = Promise.all(writers.map((w, i) => write(w, i)));
-    await new Promise((res) => setTimeout(res, 400));
+    // Killed while the members write, once it has acknowledged something (on a loaded machine the
+    // first acknowledgements can take longer than a fixed pause).
+    await waitFor(
+      'relay A to acknowledge a write',
+      () => ackedByA.length,
+      (n) => n > 0,
+      10_000,
+      20
+    );
     killed = true;
     await a.stop('SIGKILL');
     await writing;
@@ -220,6 +287,74 @@ describe('what a relay refuses', () => {
     expect(stored.has(byStranger.id)).toBe(false);
     expect(stored.has(relayed.id)).toBe(false);
     expect(disk(a.dataDir) + disk(b.dataDir)).not.toContain('STRANGER-TEXT');
+  }, 30_000);
+
+  it('a proof replayed on another connection opens nothing: that connection’s write is refused and not stored', async () => {
+    const owner = rawClient(b.url);
+    const thief = rawClient(b.url);
+    const proof = await signChallenge(members[8], room, await owner.challenge());
+    await thief.challenge();
+    owner.prove(proof);
+    thief.prove(proof);
+    await waitFor(
+      'the owner to be accepted and the thief refused',
+      () => [owner.notices.some((n) => n.member === members[8].publicKey), thief.refusals('proof.bad_signature')],
+      ([ok, refused]) => ok === true && refused === 1
+    );
+    const stolen = await reply(members[8], 'WRITTEN-WITH-A-STOLEN-PROOF');
+    thief.update(updateWith([stolen]));
+    await waitFor(
+      'the write to be refused',
+      () => thief.refusals('relay.no_proof'),
+      (n) => n === 1
+    );
+    expect(thief.notices.some((n) => n.member)).toBe(false);
+    expect((await readThrough(b.url)).has(stolen.id)).toBe(false);
+    expect(disk(a.dataDir) + disk(b.dataDir)).not.toContain('WRITTEN-WITH-A-STOLEN-PROOF');
+    owner.close();
+    thief.close();
+  }, 30_000);
+
+  it('a member’s connection that sends malformed updates is refused each time, closed after 50, and none of it is stored', async () => {
+    const hostile = rawClient(b.url);
+    hostile.prove(await signChallenge(members[9], room, await hostile.challenge()));
+    await waitFor('the proof to be accepted', () => hostile.notices.some((n) => n.member === members[9].publicKey), Boolean);
+    const junk = new TextEncoder().encode('\xff\xff\xff\xff\xff MALFORMED-UPDATE-BYTES');
+    for (let i = 0; i < 60; i++) hostile.update(junk);
+    await waitFor(
+      'the relay to close the connection',
+      () => hostile.closedFor(),
+      (reason) => reason !== null,
+      10_000
+    );
+    expect(hostile.closedFor()).toContain('too many refused messages (update.malformed)');
+    expect(hostile.refusals('update.malformed')).toBeGreaterThan(50);
+    // Once closed, what the socket sends opens nothing until it authenticates and proves itself again.
+    const after = await reply(members[9], 'SENT-AFTER-THE-CLOSE');
+    hostile.update(updateWith([after]));
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await readThrough(b.url)).has(after.id)).toBe(false);
+    expect(disk(a.dataDir) + disk(b.dataDir)).not.toContain('MALFORMED-UPDATE-BYTES');
+    expect(disk(a.dataDir) + disk(b.dataDir)).not.toContain('SENT-AFTER-THE-CLOSE');
+    hostile.close();
+  }, 30_000);
+
+  it('a member’s connection that floods past its message budget is refused with relay.rate_limited, then closed', async () => {
+    const flooder = rawClient(b.url);
+    flooder.prove(await signChallenge(members[10], room, await flooder.challenge()));
+    await waitFor('the proof to be accepted', () => flooder.notices.some((n) => n.member === members[10].publicKey), Boolean);
+    // 400 messages at once: the burst is 300, then 50 per second.
+    const empty = Y.encodeStateAsUpdate(new Y.Doc());
+    for (let i = 0; i < 400; i++) flooder.update(empty);
+    await waitFor(
+      'the relay to close the connection',
+      () => flooder.closedFor(),
+      (reason) => reason !== null,
+      10_000
+    );
+    expect(flooder.refusals('relay.rate_limited')).toBeGreaterThan(50);
+    expect(flooder.closedFor()).toContain('too many refused messages (relay.rate_limited)');
+    flooder.close();
   }, 30_000);
 
   it('a relay whose disk is full refuses writes with relay.disk_full and keeps serving reads', async () => {

@@ -14,6 +14,9 @@ import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import { checkProof, newChallenge, readProofMessage, type RelayChallenge, type RelayNotice } from '../src/lib/crypto/relay-proof';
 import { DEFAULT_LIMITS, RateLimiter, type RateLimits } from './rate-limit';
+import { batchFanOut } from './batched-fan-out';
+import { NODE_RECORD_CRYPTO } from './node-record-crypto';
+import { RelayStats } from './relay-stats';
 import { RoomGate } from './room-gate';
 import { RoomStore } from './room-store';
 
@@ -29,6 +32,8 @@ export interface RelayOptions {
   /** Name of this relay in logs and Redis messages. */
   name?: string;
   log?: (line: string) => void;
+  /** Every this many ms, log one JSON line of load figures (`relay-stats`); 0: never. */
+  statsEveryMs?: number;
 }
 
 export interface RelayCounters {
@@ -111,6 +116,11 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
   const resyncs = new Map<string, ReturnType<typeof setTimeout>>();
   const counters: RelayCounters = { accepted: 0, dropped: 0, held: 0, refused: {} };
   const limits = options.limits ?? DEFAULT_LIMITS;
+  const stats = new RelayStats(!!options.statsEveryMs);
+  const stopTiming = batchFanOut((ms) => stats.steps.fanout.add(ms));
+  const statsTimer = options.statsEveryMs
+    ? setInterval(() => log(JSON.stringify({ 'relay-stats': options.name ?? options.port, ...stats.take() })), options.statsEveryMs)
+    : null;
 
   const stateOf = (connection: Connection): ConnectionState => {
     let state = states.get(connection);
@@ -119,7 +129,7 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
   };
   const gateOf = (document: Document): RoomGate => {
     let gate = gates.get(document);
-    if (!gate) gates.set(document, (gate = new RoomGate(document)));
+    if (!gate) gates.set(document, (gate = new RoomGate(document, NODE_RECORD_CRYPTO)));
     return gate;
   };
   const notify = (connection: Connection, notice: Omit<RelayNotice, 't'>) => connection.sendStateless(JSON.stringify({ t: 'hearth-relay', ...notice }));
@@ -152,9 +162,12 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
     );
   };
 
-  const judgeAndApply = async (connection: Connection, document: Document, update: Uint8Array) => {
+  const judgeAndApply = async (connection: Connection, document: Document, update: Uint8Array, queuedAt: number) => {
     const state = stateOf(connection);
+    const started = performance.now();
+    stats.steps.queue.add(started - queuedAt);
     const judged = await gateOf(document).judge(update, state.key);
+    stats.steps.judge.add(performance.now() - started);
     if (!judged.ok) return refuse(connection, judged.reason);
     debug(
       `relay: ${state.key?.slice(0, 8)} update ${update.length} B → ${judged.update?.length ?? 0} B, dropped ${judged.dropped}, held ${judged.held}, junk ${judged.junk}`
@@ -162,12 +175,12 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
     counters.dropped += judged.dropped + judged.junk;
     counters.held += judged.held;
     if (judged.update) {
-      const stored = store.append(document.name, judged.update);
+      const stored = stats.time('append', () => store.append(document.name, judged.update as Uint8Array));
       if (!stored.ok) {
         log(`relay: refusing a write to ${document.name}: ${stored.reason} (${stored.detail})`);
         return refuse(connection, stored.reason);
       }
-      Y.applyUpdate(document, judged.update, GATE);
+      stats.time('apply', () => Y.applyUpdate(document, judged.update as Uint8Array, GATE));
       counters.accepted++;
     }
     ack(connection, judged.held === 0);
@@ -244,8 +257,9 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
         }
         neutralise();
         const room = document.name;
+        const queuedAt = performance.now();
         const run = (queues.get(room) ?? Promise.resolve()).then(() =>
-          judgeAndApply(connection, document, update).catch((error) => {
+          judgeAndApply(connection, document, update, queuedAt).catch((error) => {
             log(`relay: judging an update for ${room} failed: ${error}`);
             refuse(connection, 'relay.internal');
           })
@@ -259,14 +273,18 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
       async onChange({ document, documentName, update, transactionOrigin }) {
         // Updates from the other relays (Redis) are kept on this relay's disk too.
         if (transactionOrigin !== GATE && transactionOrigin !== DISK) {
-          const stored = store.append(documentName, update);
+          const stored = stats.time('peer', () => store.append(documentName, update));
           if (!stored.ok) log(`relay: could not keep an update from another relay for ${documentName}: ${stored.reason} (${stored.detail})`);
         }
         if (gates.get(document)?.resyncDue()) scheduleResync(document);
       },
 
       async onStoreDocument({ documentName, document }) {
-        const stored = store.compact(documentName, Y.encodeStateAsUpdate(document));
+        // Hocuspocus asks every 2–10 s while a room is written to, but the log already holds every
+        // write: the whole document is encoded and rewritten only when the log is worth folding in
+        // (RoomStore.compactDue), or when the last connection leaves (the next load reads one file).
+        if (document.getConnectionsCount() > 0 && !store.compactDue(documentName)) return;
+        const stored = stats.time('snapshot', () => store.compact(documentName, Y.encodeStateAsUpdate(document)));
         if (!stored.ok) log(`relay: snapshot of ${documentName} not written: ${stored.detail}`);
       }
     },
@@ -287,6 +305,9 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
     close: async () => {
       for (const timer of resyncs.values()) clearTimeout(timer);
       if (heal) clearInterval(heal);
+      if (statsTimer) clearInterval(statsTimer);
+      stopTiming();
+      stats.stop();
       await server.destroy();
     }
   };

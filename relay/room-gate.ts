@@ -9,7 +9,7 @@
 // member (or a newcomer whose join waits for an admit): a relay stores nothing for a key that
 // proved nothing or belongs to no member.
 import * as Y from 'yjs';
-import { checkRecord } from '../src/lib/crypto/record-seal';
+import { checkRecord, WEB_RECORD_CRYPTO, type RecordCrypto } from '../src/lib/crypto/record-seal';
 import { computeAuthority, AUTHORITY_KINDS, type Authority } from '../src/lib/domain/authority';
 import type { AnyRecord, SignedRecord } from '../src/lib/domain/record';
 import { isExactJson } from '../src/lib/sync/gate';
@@ -32,7 +32,11 @@ export class RoomGate {
   #heldAt: number | null = null;
   readonly records: Y.Map<unknown>;
 
-  constructor(readonly doc: Y.Doc) {
+  constructor(
+    readonly doc: Y.Doc,
+    /** Node's synchronous primitives in the relay (node-record-crypto.ts); WebCrypto's by default. */
+    readonly crypto: RecordCrypto = WEB_RECORD_CRYPTO
+  ) {
     this.records = doc.getMap('records');
     // Whatever reaches the map (this gate, another relay through Redis, the disk) may change authority.
     this.records.observe((event) => {
@@ -112,7 +116,13 @@ export class RoomGate {
       for (const s of fresh) {
         const value = s.values?.[0] as { kind?: unknown; id?: unknown } | undefined;
         const key = s.key;
-        if (key !== null && s.values?.length === 1 && value?.kind === 'genesis' && value.id === key && (await checkRecord(value, { cid: key, key })).ok) {
+        if (
+          key !== null &&
+          s.values?.length === 1 &&
+          value?.kind === 'genesis' &&
+          value.id === key &&
+          (await checkRecord(value, { cid: key, key }, this.crypto)).ok
+        ) {
           cid = s.key;
           break;
         }
@@ -120,6 +130,8 @@ export class RoomGate {
     }
     const valid: { key: string; record: AnyRecord }[] = [];
     for (let i = 0; i < fresh.length; i += CHECK_SLICE) {
+      // Synchronous checks would otherwise hold the event loop for a whole first sync.
+      if (i > 0) await new Promise((resolve) => setTimeout(resolve, 0));
       await Promise.all(
         fresh.slice(i, i + CHECK_SLICE).map(async (s) => {
           const value = s.values?.length === 1 ? s.values[0] : undefined;
@@ -127,7 +139,7 @@ export class RoomGate {
             verdicts.set(structKey(s.client, s.clock), s.key === null ? 'hold' : 'drop');
             return;
           }
-          const checked = await checkRecord(value, { cid, key: s.key });
+          const checked = await checkRecord(value, { cid, key: s.key }, this.crypto);
           if (!checked.ok) verdicts.set(structKey(s.client, s.clock), 'drop');
           else valid.push({ key: structKey(s.client, s.clock), record: checked.value });
         })

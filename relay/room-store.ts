@@ -11,6 +11,14 @@ import * as encoding from 'lib0/encoding';
 
 export type StoreResult = { ok: true } | { ok: false; reason: 'relay.disk_full' | 'relay.disk_error'; detail: string };
 
+/** When a snapshot is rewritten: once the log holds `minLogBytes` and `logShare` of the snapshot's bytes. */
+export interface Compaction {
+  minLogBytes: number;
+  logShare: number;
+}
+
+export const DEFAULT_COMPACTION: Compaction = { minLogBytes: 4 * 1024 * 1024, logShare: 0.25 };
+
 /** Room names are base64url hashes; anything else never reaches the disk. */
 const ROOM = /^[A-Za-z0-9_-]{1,128}$/;
 
@@ -20,7 +28,8 @@ export class RoomStore {
   constructor(
     readonly dir: string,
     /** Refuse writes past this many bytes in `dir` (0: only the disk's own limit). */
-    readonly maxBytes = 0
+    readonly maxBytes = 0,
+    readonly compaction: Compaction = DEFAULT_COMPACTION
   ) {
     mkdirSync(dir, { recursive: true });
     for (const name of readdirSync(dir)) {
@@ -83,6 +92,18 @@ export class RoomStore {
     } catch (error) {
       return this.#refuse(error);
     }
+  }
+
+  /**
+   * Whether rewriting the snapshot is worth it: the whole document is encoded and written each time,
+   * so it waits until the log is large in itself and against the snapshot (the log alone keeps every
+   * write safe; it only makes loading slower). Amortised, a logged byte costs at most four written.
+   */
+  compactDue(room: string): boolean {
+    const { snapshot, log } = this.#paths(room);
+    const size = (path: string) => (existsSync(path) ? statSync(path).size : 0);
+    const logBytes = size(log);
+    return logBytes >= this.compaction.minLogBytes && logBytes >= this.compaction.logShare * size(snapshot);
   }
 
   /** Replaces the snapshot with `state` and empties the log (both synchronous: no append slips between). */

@@ -309,7 +309,7 @@ async function main() {
     for (const line of child.stdout.split('\n')) if (line.startsWith('{')) console.log(line);
     if (child.status !== 0) log(`crypto figures failed (exit ${child.status}): ${child.stderr.slice(-500)}`);
   }
-  // Relay cluster figures (relay.*): its own process, for a heap that holds 1,000 members' documents.
+  // Relay cluster figures (relay.*): its own process (1,000 members' connections, 4 full replicas).
   if ((only === null || only === 'relay') && !args.includes('--no-relay')) {
     const child = spawnSync(process.execPath, ['--max-old-space-size=8192', '--import', 'tsx', 'tests/bench/relay-figures.ts'], {
       encoding: 'utf8',

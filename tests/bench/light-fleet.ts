@@ -3,7 +3,8 @@
 // receive the fan-out. Running them outside the measuring process keeps its event loop free, so
 // the arrival times it takes are the relays' and not this load's.
 // Protocol (IPC): parent → {members, urls, room, cid}; child → {ready}; parent → {start, end, writeEveryMs};
-// child → {done, written, acked, received}.
+// child → {done, written: [{id, at, relay}], acked, received, loopDelayMs, cpuPct}. Any time: parent → {ping: t}, child → {pong: t, at}.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { loadIdentity, type Identity, type StoredKeys } from '../../src/lib/crypto/identity';
 import { sealRecord } from '../../src/lib/crypto/record-seal';
 import { waitFor } from '../../relay/local-cluster';
@@ -24,7 +25,21 @@ interface Go {
 const send = (m: unknown) => process.send?.(m);
 const now = () => performance.timeOrigin + performance.now();
 
-const setup = await new Promise<Setup>((r) => process.once('message', (m) => r(m as Setup)));
+// The parent's clock and this one's differ by a little: it measures the offset with pings.
+process.on('message', (m: { ping?: number }) => {
+  if (typeof m.ping === 'number') send({ pong: m.ping, at: now() });
+});
+/** The next message from the parent that has `key`. */
+const receive = <T>(key: string) =>
+  new Promise<T>((resolve) => {
+    const on = (m: Record<string, unknown>) => {
+      if (!(key in m)) return;
+      process.off('message', on);
+      resolve(m as T);
+    };
+    process.on('message', on);
+  });
+const setup = await receive<Setup>('members');
 const identities: Identity[] = [];
 for (const stored of setup.members) {
   const loaded = await loadIdentity(stored);
@@ -37,9 +52,15 @@ for (let i = 0; i < identities.length; i += 50) {
   lights.push(...batch);
   await waitFor('light members to prove themselves', () => batch.every((l) => l.member), Boolean, 120_000, 100);
 }
+const going = receive<Go>('writeEveryMs');
 send({ ready: true });
-const go = await new Promise<Go>((r) => process.once('message', (m) => r(m as Go)));
-const written: string[] = [];
+const go = await going;
+/** Each record written, when (this process's clock) and on which relay (0: the first address). */
+const written: { id: string; at: number; relay: number }[] = [];
+const loop = monitorEventLoopDelay({ resolution: 10 });
+loop.enable();
+const cpu = process.cpuUsage();
+const t0 = performance.now();
 await Promise.all(
   lights.map(async (l, i) => {
     let next = go.start + Math.random() * go.writeEveryMs;
@@ -52,13 +73,23 @@ await Promise.all(
         ts: Date.now(),
         body: { title: `light ${i} #${n++}`, body: 'Riding on Sunday?' }
       });
+      written.push({ id: record.id, at: now(), relay: i % 2 });
       l.write(record.id, record);
-      written.push(record.id);
       next += go.writeEveryMs;
     }
   })
 );
 await new Promise((r) => setTimeout(r, 2000));
-send({ done: true, written, acked: lights.reduce((n, l) => n + l.acked, 0), received: lights.reduce((n, l) => n + l.received, 0) });
+loop.disable();
+const used = process.cpuUsage(cpu);
+const ms = (ns: number) => Math.round(ns / 1e5) / 10;
+send({
+  done: true,
+  written,
+  acked: lights.reduce((n, l) => n + l.acked, 0),
+  received: lights.reduce((n, l) => n + l.received, 0),
+  loopDelayMs: { p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) },
+  cpuPct: Math.round(((used.user + used.system) / 1000 / (performance.now() - t0)) * 100)
+});
 lights.forEach((l) => l.close());
 setTimeout(() => process.exit(0), 200);

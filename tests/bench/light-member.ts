@@ -16,6 +16,7 @@ const AUTH = 2;
 const STATELESS = 5;
 const SYNC_STATUS = 8;
 const SYNC_UPDATE = 2;
+const SYNC_STEP1 = 0;
 
 type Socket = { binaryType: string; send: (b: Uint8Array) => void; close: () => void; on: (e: string, f: (...a: never[]) => void) => void };
 
@@ -29,7 +30,9 @@ export class LightMember {
   constructor(
     url: string,
     readonly room: string,
-    readonly identity: Identity
+    readonly identity: Identity,
+    /** Called with every update the relay sends (sync step 2 or update), when given: timing probes. */
+    readonly onUpdate?: (update: Uint8Array) => void
   ) {
     const WS = NodeWebSocket as new (url: string) => Socket;
     this.#ws = new WS(url);
@@ -61,8 +64,10 @@ export class LightMember {
     const d = decoding.createDecoder(data);
     decoding.readVarString(d);
     const type = decoding.readVarUint(d);
-    if (type === SYNC) this.received++;
-    else if (type === SYNC_STATUS) this.acked += decoding.readVarInt(d) === 1 ? 1 : 0;
+    if (type === SYNC) {
+      this.received++;
+      if (this.onUpdate && decoding.readVarUint(d) !== SYNC_STEP1) this.onUpdate(decoding.readVarUint8Array(d));
+    } else if (type === SYNC_STATUS) this.acked += decoding.readVarInt(d) === 1 ? 1 : 0;
     else if (type === STATELESS) {
       const message = readRelayMessage(decoding.readVarString(d));
       if (message?.t === 'hearth-challenge') {
