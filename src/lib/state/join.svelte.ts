@@ -39,7 +39,7 @@ export class JoinFlow {
     const decoded = isShortInvite(token) ? await this.#fetchShort(token) : await decodeInvite(token);
     if (!decoded.ok) {
       // A short link known to be revoked or used up still names its community.
-      if ('value' in decoded) this.invite = decoded.value;
+      if ('value' in decoded && decoded.value) this.invite = decoded.value;
       this.error = decoded.reason;
       this.phase = 'failed';
       return;
