@@ -2,7 +2,7 @@
 // keeps a profile whole across saves; the sync line tells a lost network from a chosen offline
 // mode (which a reload remembers) and says "up to date" once peers have met.
 import { expect, test } from '@playwright/test';
-import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice, watchConsole } from './journeys';
+import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice, useRelay, watchConsole } from './journeys';
 
 test('the members page opens without an effect loop, and saving the profile again keeps avatar and links', async ({ browser, baseURL }) => {
   const alice = await openDevice(browser, baseURL!);
@@ -86,5 +86,57 @@ test('the sync line says up to date with peers, tells a lost network from a chos
   } finally {
     await alice.context.close();
     await bob.context.close();
+  }
+});
+
+test('the sync line says updates are arriving while another member’s post comes in, then up to date', async ({ browser, baseURL }) => {
+  const alice = await openDevice(browser, baseURL!);
+  const bob = await openDevice(browser, baseURL!);
+  try {
+    await createIdentity(alice.page, 'Alice');
+    await createCommunity(alice.page, 'Busy Line');
+    const home = alice.page.url();
+    const link = await makeInvite(alice.page, { label: 'bob' });
+    await createIdentity(bob.page, 'Bob');
+    await joinFromLink(bob.page, link, 'Busy Line');
+    await alice.page.goto(home);
+    const state = alice.page.getByTestId('sync-state');
+    await expect(state).toHaveText('Up to date · connected with 1 device', { timeout: 30_000 });
+
+    await bob.page.getByRole('link', { name: /New thread/ }).click();
+    await bob.page.getByLabel('Title', { exact: true }).fill('Hello from Bob');
+    await bob.page.getByLabel(/Write in Markdown/).fill('Arriving now.');
+    await bob.page.getByRole('button', { name: 'Post thread' }).click();
+    await expect(state).toHaveText('Receiving updates… · connected with 1 device', { timeout: 15_000 });
+    await expect(alice.page.getByRole('link', { name: /Hello from Bob/ })).toBeVisible();
+    await expect(state).toHaveText('Up to date · connected with 1 device', { timeout: 15_000 });
+  } finally {
+    await alice.context.close();
+    await bob.context.close();
+  }
+});
+
+test('the sync line names the relay in words: connected, and not reachable at an address that does not answer', async ({ browser, baseURL }) => {
+  const relay = `ws://127.0.0.1:${process.env.E2E_RELAY_PORT ?? 4457}`;
+  const alice = await openDevice(browser, baseURL!);
+  try {
+    await createIdentity(alice.page, 'Alice');
+    await createCommunity(alice.page, 'Relay Club');
+    const home = alice.page.url();
+    await useRelay(alice.page, relay);
+    await alice.page.goto(home);
+    const status = alice.page.getByTestId('sync-status');
+    // Nobody else is online, but the relay keeps what she writes: that is being in sync.
+    await expect(status).toContainText('Relay connected', { timeout: 20_000 });
+    await expect(alice.page.getByTestId('sync-state')).toHaveText('Up to date');
+
+    // An address where no relay answers (port 9, discard): said in words, and she is alone.
+    await useRelay(alice.page, 'ws://127.0.0.1:9');
+    await alice.page.goto(home);
+    await expect(status).toContainText('Relay not reachable', { timeout: 20_000 });
+    await expect(alice.page.getByTestId('sync-state')).toHaveText(/^No other member’s device is online now/, { timeout: 20_000 });
+    await expect(status).not.toContainText('Relay connected');
+  } finally {
+    await alice.context.close();
   }
 });

@@ -4,7 +4,7 @@
 import { createRequire } from 'node:module';
 import { expect, test, type Page } from '@playwright/test';
 import QRCode from 'qrcode';
-import { createCommunity, createIdentity, makeInvite, openDevice, startThread, watchConsole } from './journeys';
+import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice, startThread, watchConsole } from './journeys';
 
 const jsQrPath = createRequire(import.meta.url).resolve('jsqr/dist/jsQR.js');
 
@@ -90,6 +90,98 @@ test('a short invite link with one character changed says it is damaged, and one
     await expect(bob.page.getByRole('button', { name: 'Join community' })).toHaveCount(0);
   } finally {
     await alice.context.close().catch(() => {});
+    await bob.context.close();
+  }
+});
+
+test('a member’s short QR link lets a newcomer in while the creator’s device is closed', async ({ browser, baseURL }) => {
+  const alice = await openDevice(browser, baseURL!);
+  const bob = await openDevice(browser, baseURL!);
+  const carol = await openDevice(browser, baseURL!);
+  const dave = await openDevice(browser, baseURL!);
+  const problems = watchConsole(carol.page, 'Carol');
+  try {
+    await createIdentity(alice.page, 'Alice');
+    await createCommunity(alice.page, 'Open Door');
+    const home = alice.page.url();
+    // Every member may invite: trust levels 1 and 2 ask for nothing.
+    await alice.page.goto(`${home}/automation`);
+    for (const level of ['Level 1', 'Level 2']) {
+      const group = alice.page.getByRole('group', { name: level, exact: true });
+      for (const field of ['Days active', 'Replies', 'Reactions received', 'Days since joining']) await group.getByLabel(field).fill('0');
+    }
+    await alice.page.getByRole('button', { name: 'Save rules' }).click();
+    await expect(alice.page.getByText('Rules saved.')).toBeVisible();
+    await alice.page.goto(home);
+    const link = await makeInvite(alice.page, { label: 'bob' });
+    await createIdentity(bob.page, 'Bob');
+    await joinFromLink(bob.page, link, 'Open Door');
+    // Dave keeps Bob company in the members' mesh, so Bob's device is never alone there (a lonely
+    // device visits the lobby anyway): only Bob's open invite can put it in the lobby.
+    await alice.page.goto(home);
+    const daveLink = await makeInvite(alice.page, { label: 'dave' });
+    await createIdentity(dave.page, 'Dave');
+    await joinFromLink(dave.page, daveLink, 'Open Door');
+
+    // Alice's device publishes Bob's trust level 2; Bob's device then offers invites of his own.
+    await bob.page.goto(`${bob.page.url()}/members`);
+    await expect(bob.page.getByRole('button', { name: 'Create invite' })).toBeVisible({ timeout: 75_000 });
+    await makeInvite(bob.page, { label: 'for Carol' });
+    const scanned = await readQr(bob.page, 'QR code of the invite link');
+    expect(scanned).toMatch(/\/join#i\./);
+
+    // Nobody who serves the lobby by role is online: Bob's device answers for its own invite.
+    await alice.context.close();
+    await carol.page.goto(scanned);
+    const preview = carol.page.getByTestId('invite-preview');
+    await expect(preview.getByRole('heading', { name: 'Open Door' })).toBeVisible({ timeout: 30_000 });
+    await expect(preview).toContainText('Invited by Bob');
+    await expect(preview.getByTestId('invite-members')).toHaveText('3 members');
+    await carol.page.getByLabel('Display name').fill('Carol');
+    await carol.page.getByRole('button', { name: 'Join community' }).click();
+    await expect(carol.page.getByRole('heading', { level: 1, name: /Open Door/ })).toBeVisible({ timeout: 45_000 });
+    await expect(bob.page.getByTestId('member-row').filter({ hasText: 'Carol' })).toBeVisible({ timeout: 30_000 });
+    expect(problems).toEqual([]);
+  } finally {
+    await alice.context.close().catch(() => {});
+    await bob.context.close();
+    await carol.context.close();
+    await dave.context.close();
+  }
+});
+
+test('a short QR link that was revoked, or has expired, says so before anything is asked', async ({ browser, baseURL }) => {
+  const alice = await openDevice(browser, baseURL!);
+  const bob = await openDevice(browser, baseURL!);
+  try {
+    await createIdentity(alice.page, 'Alice');
+    await createCommunity(alice.page, 'Closed Door', 'Members only');
+    await makeInvite(alice.page, { label: 'to revoke' });
+    const revoked = await readQr(alice.page, 'QR code of the invite link');
+    await makeInvite(alice.page, { label: 'one day', days: '1' });
+    const expiring = await readQr(alice.page, 'QR code of the invite link');
+    expect(expiring).not.toBe(revoked);
+    await alice.page.getByTestId('invite-row').filter({ hasText: 'to revoke' }).getByRole('button', { name: 'Revoke' }).click();
+    await expect(alice.page.getByTestId('invite-row').filter({ hasText: 'to revoke' })).toContainText('revoked');
+
+    // Revoked: the lobby's records say so; the community is still named, no name is asked.
+    await bob.page.goto(revoked);
+    await expect(bob.page.getByRole('alert')).toHaveText('This invite was revoked by the community.', { timeout: 30_000 });
+    await expect(bob.page.getByRole('heading', { level: 1, name: 'This invite link cannot be used' })).toBeVisible();
+    await expect(bob.page.getByTestId('invite-preview')).toContainText('Closed Door');
+    await expect(bob.page.getByText('You are invited')).toHaveCount(0);
+    await expect(bob.page.getByLabel('Display name')).toHaveCount(0);
+    await expect(bob.page.getByRole('button', { name: 'Join community' })).toHaveCount(0);
+
+    // Expired: Bob's clock is two days on.
+    await bob.page.goto('about:blank');
+    await bob.page.clock.install({ time: Date.now() + 2 * 86_400_000 });
+    await bob.page.goto(expiring);
+    await expect(bob.page.getByRole('alert')).toHaveText('This invite has expired. Ask for a new one.', { timeout: 30_000 });
+    await expect(bob.page.getByRole('heading', { level: 1, name: 'This invite link cannot be used' })).toBeVisible();
+    await expect(bob.page.getByLabel('Display name')).toHaveCount(0);
+  } finally {
+    await alice.context.close();
     await bob.context.close();
   }
 });

@@ -18,6 +18,7 @@ test('a newcomer sees the community an invite carries before choosing a name, an
     await expect(preview.getByRole('heading', { name: 'Morning Riders' })).toBeVisible();
     await expect(preview).toContainText('We ride at dawn');
     await expect(preview).toContainText('Community created by Alice');
+    await expect(preview.getByTestId('invite-members')).toHaveText('1 member');
     await expect(preview).toContainText('You will join as: member');
     await expect(preview).toContainText('This invite is valid until');
     await expect(bob.page.getByRole('heading', { name: 'Welcome to Hearth' })).toHaveCount(0);

@@ -103,3 +103,39 @@ test('a member whose reply a moderator hid is told so, and still sees what was h
     await bob.context.close();
   }
 });
+
+test('a new member posting too fast is told when they can post again, before and after they try', async ({ browser, baseURL }) => {
+  const alice = await openDevice(browser, baseURL!);
+  const bob = await openDevice(browser, baseURL!);
+  try {
+    await createIdentity(alice.page, 'Alice');
+    await createCommunity(alice.page, 'Busy Club');
+    const home = alice.page.url();
+    // Trust level 1 (30 posts an hour) only after 100 replies: Bob stays at level 0, 5 posts an hour.
+    await alice.page.goto(`${home}/automation`);
+    await alice.page.getByRole('group', { name: 'Level 1', exact: true }).getByLabel('Replies').fill('100');
+    await alice.page.getByRole('button', { name: 'Save rules' }).click();
+    await expect(alice.page.getByText('Rules saved.')).toBeVisible();
+    await alice.page.goto(home);
+    const link = await makeInvite(alice.page, { label: 'bob' });
+    await alice.page.goto(home);
+    await startThread(alice.page, 'Chatter', 'Say hello.');
+    const thread = alice.page.url();
+
+    await createIdentity(bob.page, 'Bob');
+    await joinFromLink(bob.page, link, 'Busy Club');
+    await bob.page.goto(thread);
+    await expect(bob.page.getByRole('heading', { level: 1, name: 'Chatter' })).toBeVisible({ timeout: 30_000 });
+    for (let i = 1; i <= 5; i++) await sendReply(bob.page, `Hello number ${i}`);
+    const wait = bob.page.getByTestId('posting-wait');
+    await expect(wait).toContainText(/You are posting too fast for your trust level\. You can post again at .+ \(in .+\)\./);
+
+    await bob.page.locator('#reply-body').fill('Hello number 6');
+    await bob.page.getByRole('button', { name: 'Send reply' }).click();
+    await expect(bob.page.getByRole('alert').filter({ hasText: /You are posting too fast for your trust level\. You can post again at / })).toBeVisible();
+    await expect(bob.page.getByTestId('post').filter({ hasText: 'Hello number 6' })).toHaveCount(0);
+  } finally {
+    await alice.context.close();
+    await bob.context.close();
+  }
+});

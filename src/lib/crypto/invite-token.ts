@@ -18,6 +18,11 @@ export interface InvitePayload {
   inviterName: string;
   /** The invite's private key (32-byte seed, base64url): signs the newcomer's join (crypto/invite-key). */
   inviteKey: string;
+  /**
+   * How many members the community had when the link was made (a hint shown before joining; a
+   * short link's newcomer counts them from the lobby's records instead).
+   */
+  members?: number;
 }
 
 /** Links longer than this are refused before any parsing work: an invite is a few kilobytes. */
@@ -32,7 +37,8 @@ const PayloadSchema = v.strictObject({
   invite: v.unknown(),
   genesis: v.unknown(),
   inviterName: v.pipe(v.string(), v.maxLength(60)),
-  inviteKey: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/))
+  inviteKey: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/)),
+  members: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(10_000_000)))
 });
 
 export type InviteError = 'invite.malformed' | 'invite.tampered' | 'invite.expired' | 'invite.wrong_community';
@@ -92,7 +98,8 @@ export async function decodeInvite(token: string, now = Date.now()): Promise<{ o
       invite: invite.value,
       genesis: genesis.value,
       inviterName: p.inviterName,
-      inviteKey: p.inviteKey
+      inviteKey: p.inviteKey,
+      ...(p.members !== undefined ? { members: p.members } : {})
     }
   };
 }

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import QRCode from 'qrcode';
-import { newCommunity, newMember } from '../../../tests/unit/community-fixture';
+import { inviteKey, joinBody, newCommunity, newMember } from '../../../tests/unit/community-fixture';
 import { sealRecord } from './record-seal';
 import { encodeInvite } from './invite-token';
-import { checkFetchedInvite, decodeShortInvite, encodeShortInvite, isShortInvite, type ShortInvite } from './short-invite';
+import { checkFetchedInvite, decodeShortInvite, encodeShortInvite, isShortInvite, judgeFetchedStanding, type ShortInvite } from './short-invite';
 import { randomId } from './encoding';
 import { generateInviteKey } from './invite-key';
 
@@ -86,5 +86,54 @@ describe('short invite links', () => {
   it('says an expired invite fetched for a short link has expired', async () => {
     const { genesis, invite, link } = await community(1_700_000_000_000);
     expect(await checkFetchedInvite(link, genesis, invite, 1_800_000_000_000)).toEqual({ ok: false, reason: 'invite.expired' });
+  });
+});
+
+describe('what the lobby says of a short link’s invite before anything is asked', () => {
+  async function open() {
+    const alice = await newMember();
+    const genesis = await newCommunity(alice);
+    const cid = genesis.id;
+    const invite = await sealRecord(alice, {
+      kind: 'invite',
+      cid,
+      ts: 1_700_000_000_100,
+      body: { role: 'member', expiresAt: null, maxUses: null, label: 'open', nonce: 'n', ...inviteKey() }
+    });
+    const joins = [];
+    for (const at of [200, 300]) {
+      const m = await newMember();
+      joins.push(await sealRecord(m, { kind: 'join', cid, ts: 1_700_000_000_000 + at, body: joinBody(invite, m) }));
+    }
+    return { alice, genesis, cid, invite, joins };
+  }
+  const NOW = 1_700_000_100_000;
+
+  it('counts the creator and the members who joined, leaving out a value whose signature fails', async () => {
+    const { genesis, invite, joins } = await open();
+    const forged = { ...joins[1], id: joins[1].id.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) };
+    expect(await judgeFetchedStanding(genesis, invite, [genesis, invite, ...joins], NOW)).toEqual({ members: 3, failure: null });
+    expect(await judgeFetchedStanding(genesis, invite, [genesis, invite, joins[0], forged], NOW)).toEqual({ members: 2, failure: null });
+  });
+
+  it('says the invite was revoked when the lobby holds its author’s tombstone', async () => {
+    const { alice, genesis, cid, invite, joins } = await open();
+    const tombstone = await sealRecord(alice, { kind: 'tombstone', cid, ts: 1_700_000_000_400, body: { target: invite.id } });
+    expect((await judgeFetchedStanding(genesis, invite, [invite, ...joins, tombstone], NOW)).failure).toBe('invite.revoked');
+  });
+
+  it('says a one-use invite is used up once its seat was confirmed', async () => {
+    const { alice, genesis, cid } = await open();
+    const once = await sealRecord(alice, {
+      kind: 'invite',
+      cid,
+      ts: 1_700_000_000_100,
+      body: { role: 'member', expiresAt: null, maxUses: 1, label: 'once', nonce: 'o', ...inviteKey() }
+    });
+    const bob = await newMember();
+    const join = await sealRecord(bob, { kind: 'join', cid, ts: 1_700_000_000_200, body: joinBody(once, bob) });
+    expect(await judgeFetchedStanding(genesis, once, [once, join], NOW)).toEqual({ members: 1, failure: null });
+    const admit = await sealRecord(alice, { kind: 'admit', cid, ts: 1_700_000_000_300, body: { invite: once.id, joins: [join.id] } });
+    expect(await judgeFetchedStanding(genesis, once, [once, join, admit], NOW)).toEqual({ members: 2, failure: 'invite.used_up' });
   });
 });

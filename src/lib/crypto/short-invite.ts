@@ -8,7 +8,8 @@ import * as v from 'valibot';
 import { checkRecord } from './record-seal';
 import { fromBase64Url, sha256, toBase64Url } from './encoding';
 import { inviteKeyOf } from './invite-key';
-import type { SignedRecord } from '../domain/record';
+import { computeAuthority } from '../domain/authority';
+import type { AnyRecord, SignedRecord } from '../domain/record';
 
 /** A short token starts with this; '.' is outside base64url, so no long token can start so. */
 export const SHORT_PREFIX = 'i.';
@@ -122,4 +123,36 @@ export async function checkFetchedInvite(
   if (inviteKeyOf(link.inviteKey) !== invite.value.body.key) return { ok: false, reason: 'invite.tampered' };
   if (invite.value.body.expiresAt !== null && invite.value.body.expiresAt < now) return { ok: false, reason: 'invite.expired' };
   return { ok: true, value: { genesis: genesis.value, invite: invite.value } };
+}
+
+export type FetchedStandingError = 'invite.revoked' | 'invite.used_up';
+
+/**
+ * What the lobby's authority records say of the invite before the newcomer is asked anything: how
+ * many members the community has, and whether the invite was revoked or used up. Every value is
+ * checked (signature, community) and the authority replayed as any device would; values that fail
+ * are left out. A peer can withhold records (then the join itself finds out), not invent them.
+ */
+export async function judgeFetchedStanding(
+  genesis: SignedRecord<'genesis'>,
+  invite: SignedRecord<'invite'>,
+  values: readonly unknown[],
+  now = Date.now()
+): Promise<{ members: number; failure: FetchedStandingError | null }> {
+  const checked = await Promise.all(values.map((value) => checkRecord(value, { cid: genesis.id })));
+  const records = checked.flatMap((c) => (c.ok && c.value.kind !== 'genesis' ? [c.value as AnyRecord] : []));
+  const auth = computeAuthority(genesis, [invite as AnyRecord, ...records.filter((r) => r.id !== invite.id)]);
+  let members = 0;
+  for (const m of auth.members.values()) if (m.bannedAt === null) members++;
+  const state = auth.invites.get(invite.id);
+  // An invite the replay does not hold (its author's invite rights not among the records handed
+  // over) is left to the join, which asks again with the community's records.
+  const failure: FetchedStandingError | null = !state
+    ? null
+    : state.revokedAt !== null && state.revokedAt <= now
+      ? 'invite.revoked'
+      : invite.body.maxUses !== null && state.uses >= invite.body.maxUses
+        ? 'invite.used_up'
+        : null;
+  return { members: Math.max(1, members), failure };
 }

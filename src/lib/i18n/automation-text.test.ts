@@ -2,7 +2,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { en } from './en';
 import { zhCN } from './zh-CN';
 import { i18n } from './index.svelte';
-import { autoLogText, noticeText, threadTitle } from './automation-text';
+import { autoLogText, digestText, noticeText, threadTitle } from './automation-text';
 
 const names = new Map([
   ['k-bob', 'Bob'],
@@ -81,5 +81,94 @@ describe('generated texts in the reader’s language', () => {
     expect(line).not.toContain('k-bob:');
     i18n.lang = 'zh-CN';
     expect(autoLogText(entry, nameOf)).toMatch(/^给 Bob 的续费提醒 · Linux 上的 Chromium · /);
+  });
+});
+
+describe('generated texts with one and with two, in both languages', () => {
+  const digest = (replies: number, members: string[]) => ({
+    week: '2026-W24',
+    top: [{ id: 't1', title: 'Ride', replies }],
+    questions: [{ id: 'q1', title: 'Which tyres?' }],
+    newMembers: members
+  });
+  const nudge = (count: number, days: number) => ({
+    text: 'x',
+    message: { type: 'nudge' as const, count, days, members: ['k-bob', 'k-carol'].slice(0, count) }
+  });
+  const log = (rule: string, key: string) => autoLogText({ ts: EXPIRES, body: { to: 'k-bob', auto: { rule, key, device: 'Chromium on Linux' } } }, nameOf);
+
+  it('a digest counts replies and lists new members in English', () => {
+    i18n.lang = 'en';
+    const one = digestText(digest(1, ['k-bob']), nameOf);
+    const two = digestText(digest(2, ['k-bob', 'k-carol']), nameOf);
+    expect([one.top.heading, one.top.items[0].replies, one.questions.heading, one.newMembers.heading, one.newMembers.text]).toEqual([
+      'Top threads',
+      '1 reply',
+      'Open questions',
+      'New members',
+      'Bob'
+    ]);
+    expect([two.top.items[0].replies, two.newMembers.text]).toEqual(['2 replies', 'Bob and Carol']);
+    expect(digestText(digest(1_234, []), nameOf)).toMatchObject({ top: { items: [{ replies: '1,234 replies' }] }, newMembers: { text: 'None this week' } });
+  });
+
+  it('a digest counts replies and lists new members in Chinese, with no English left', () => {
+    i18n.lang = 'zh-CN';
+    const one = digestText(digest(1, ['k-bob']), nameOf);
+    const two = digestText(digest(2, ['k-bob', 'k-carol']), nameOf);
+    expect([one.top.heading, one.top.items[0].replies, one.questions.heading, one.newMembers.heading]).toEqual([
+      '热门主题',
+      '1 条回复',
+      '待回答的问题',
+      '新成员'
+    ]);
+    expect([two.top.items[0].replies, two.newMembers.text]).toEqual(['2 条回复', 'Bob和Carol']);
+    const worded = [one, two].flatMap((d) => [d.top.heading, ...d.top.items.map((i) => i.replies), d.questions.heading, d.newMembers.heading, d.none]);
+    expect(worded.join(' ')).not.toMatch(/[A-Za-z]/);
+  });
+
+  it('an inactive-members notice says one member and one day, two members and two days, in both languages', () => {
+    i18n.lang = 'en';
+    expect(noticeText(nudge(1, 1), nameOf)).toBe('1 member has been inactive for 1 day or more: Bob');
+    expect(noticeText(nudge(2, 2), nameOf)).toBe('2 members have been inactive for 2 days or more: Bob and Carol');
+    i18n.lang = 'zh-CN';
+    expect(noticeText(nudge(1, 1), nameOf)).toBe('有 1 位成员超过 1 天未活跃：Bob');
+    expect(noticeText(nudge(2, 2), nameOf)).toBe('有 2 位成员超过 2 天未活跃：Bob和Carol');
+  });
+
+  it('a reminder and every automation log entry read in the reader’s language, dates in the reader’s zone', () => {
+    i18n.lang = 'en';
+    expect(noticeText({ text: 'x', message: { type: 'reminder', tier: 'Gold', expiresAt: EXPIRES } }, nameOf)).toBe(
+      `Your Gold membership ends on ${new Intl.DateTimeFormat('en', { dateStyle: 'medium' }).format(EXPIRES)}. Renew to keep access.`
+    );
+    const when = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle: 'short' }).format(EXPIRES);
+    expect(log('welcome', 'k-bob')).toBe(`Welcome note to Bob · Chromium on Linux · ${when}`);
+    expect(log('nudge', '2026-W24')).toBe(`Inactive members list to Bob, week 2026-W24 · Chromium on Linux · ${when}`);
+    expect(log('digest', '2026-W24')).toBe(`Weekly digest, week 2026-W24 · Chromium on Linux · ${when}`);
+    i18n.lang = 'zh-CN';
+    expect(noticeText({ text: 'x', message: { type: 'reminder', tier: 'Gold', expiresAt: EXPIRES } }, nameOf)).toBe(
+      `你的 Gold 会员将于 ${new Intl.DateTimeFormat('zh-CN', { dateStyle: 'medium' }).format(EXPIRES)} 到期，续费即可继续访问。`
+    );
+    const zhWhen = new Intl.DateTimeFormat('zh-CN', { dateStyle: 'medium', timeStyle: 'short' }).format(EXPIRES);
+    expect(log('welcome', 'k-bob')).toBe(`给 Bob 的欢迎消息 · Linux 上的 Chromium · ${zhWhen}`);
+    expect(log('nudge', '2026-W24')).toBe(`给 Bob 的不活跃成员名单（2026-W24 周） · Linux 上的 Chromium · ${zhWhen}`);
+    expect(log('digest', '2026-W24')).toBe(`每周摘要（2026-W24 周） · Linux 上的 Chromium · ${zhWhen}`);
+  });
+
+  it('counted notices elsewhere read “1 flag”, “2 flags” and never “1 flags”', () => {
+    i18n.lang = 'en';
+    for (const [base, one, two] of [
+      ['mod.flags', '1 flag', '2 flags'],
+      ['challenge.participants', '1 participant', '2 participants'],
+      ['notes.unreadable', '1 damaged edit was skipped.', '2 damaged edits were skipped.'],
+      ['community_file.already', '1 was already on this device.', '2 were already on this device.'],
+      ['payment.count_rows', '1 row', '2 rows']
+    ] as const) {
+      expect(i18n.plural(base, 1)).toBe(one);
+      expect(i18n.plural(base, 2)).toBe(two);
+    }
+    i18n.lang = 'zh-CN';
+    expect(i18n.plural('mod.flags', 1)).toBe('1 次举报');
+    expect(i18n.plural('challenge.participants', 2)).toBe('2 人参与');
   });
 });

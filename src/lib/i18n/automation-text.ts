@@ -24,6 +24,19 @@ export function threadTitle(row: { title: string | null; digest?: DigestData | n
   return row.digest ? t('digest.title', { week: row.digest.week }) : (row.title ?? '');
 }
 
+/** A digest's sections worded for the reader: headings, counted replies, the new members as a list. */
+export function digestText(digest: DigestData, nameOf: NameOf) {
+  return {
+    top: {
+      heading: t('digest.top'),
+      items: digest.top.map((item) => ({ id: item.id, title: item.title, replies: i18n.plural('digest.replies', item.replies) }))
+    },
+    questions: { heading: t('digest.questions'), items: digest.questions.map((item) => ({ id: item.id, title: item.title })) },
+    newMembers: { heading: t('digest.new_members'), text: digest.newMembers.length ? i18n.list(digest.newMembers.map(nameOf)) : t('digest.none') },
+    none: t('digest.none')
+  };
+}
+
 /** One line of the automation log: what was written, for whom, by which device, when. */
 export function autoLogText(r: { ts: number; body: { auto?: { rule: string; key: string; device: string }; to?: string } }, nameOf: NameOf): string {
   const auto = r.body.auto;

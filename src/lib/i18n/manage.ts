@@ -30,7 +30,11 @@ export const manageEn = {
   'payment.date': 'Paid on',
   'payment.save': 'Record payment',
   'payment.import': 'Import payments CSV (member,amount,date[,tier])',
-  'payment.imported': '{count} payments recorded, {skipped} rows skipped.',
+  'payment.imported': '{payments} recorded, {rows} skipped.',
+  'payment.count_payments_one': '{count} payment',
+  'payment.count_payments_other': '{count} payments',
+  'payment.count_rows_one': '{count} row',
+  'payment.count_rows_other': '{count} rows',
   'payment.upcoming': 'Upcoming expiries',
   'payment.renewal_rate': 'Renewal rate: {percent}%',
   'payment.no_renewals': 'Renewal rate: no renewals or lapses yet',
@@ -115,7 +119,8 @@ export const manageEn = {
   'mod.flagged': 'Flagged for the moderators.',
   'mod.queue': 'Review queue',
   'mod.queue_empty': 'Nothing to review.',
-  'mod.flags': '{count} flags',
+  'mod.flags_one': '{count} flag',
+  'mod.flags_other': '{count} flags',
   'mod.watched_hit': 'Contains watched word “{word}”',
   'mod.blocked_word': 'This contains a blocked word (“{word}”) and was not posted.',
   'mod.rate_limited': 'You are posting too fast for your trust level. You can post again at {time} ({in}).',
@@ -141,5 +146,6 @@ export const manageEn = {
   'storage.budget_save': 'Save budget',
   'storage.budget_hint':
     'Past this, the media read longest ago is removed from this device and fetched again from other members when you open it. What you posted and pinned threads are always kept.',
-  'storage.budget_saved': 'Saved. {count} pieces of media removed from this device.'
+  'storage.budget_saved_one': 'Saved. {count} piece of media removed from this device.',
+  'storage.budget_saved_other': 'Saved. {count} pieces of media removed from this device.'
 } as const;

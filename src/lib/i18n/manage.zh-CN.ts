@@ -32,7 +32,11 @@ export const manageZhCN: Record<keyof typeof manageEn, string> = {
   'payment.date': '付款日期',
   'payment.save': '记录付款',
   'payment.import': '导入付款 CSV（成员,金额,日期[,等级]）',
-  'payment.imported': '已记录 {count} 笔付款，跳过 {skipped} 行。',
+  'payment.imported': '已记录 {payments}，跳过 {rows}。',
+  'payment.count_payments_one': '{count} 笔付款',
+  'payment.count_payments_other': '{count} 笔付款',
+  'payment.count_rows_one': '{count} 行',
+  'payment.count_rows_other': '{count} 行',
   'payment.upcoming': '即将到期',
   'payment.renewal_rate': '续费率：{percent}%',
   'payment.no_renewals': '续费率：暂无续费或过期记录',
@@ -117,7 +121,8 @@ export const manageZhCN: Record<keyof typeof manageEn, string> = {
   'mod.flagged': '已提交给版主。',
   'mod.queue': '审核队列',
   'mod.queue_empty': '没有待审核的内容。',
-  'mod.flags': '{count} 次举报',
+  'mod.flags_one': '{count} 次举报',
+  'mod.flags_other': '{count} 次举报',
   'mod.watched_hit': '包含敏感词“{word}”',
   'mod.blocked_word': '内容包含屏蔽词（“{word}”），未发布。',
   'mod.rate_limited': '以你的信任等级，发帖太频繁了。你可以在 {time}（{in}）再发。',
@@ -141,5 +146,6 @@ export const manageZhCN: Record<keyof typeof manageEn, string> = {
   'storage.budget': '其他成员的媒体最多保留（MB）',
   'storage.budget_save': '保存上限',
   'storage.budget_hint': '超过上限时，最久未看的媒体会从此设备删除，再次打开时从其他成员处重新获取。你发布的内容和置顶帖子的媒体始终保留。',
-  'storage.budget_saved': '已保存。从此设备删除了 {count} 个媒体分块。'
+  'storage.budget_saved_one': '已保存。从此设备删除了 {count} 个媒体分块。',
+  'storage.budget_saved_other': '已保存。从此设备删除了 {count} 个媒体分块。'
 };

@@ -439,7 +439,8 @@ export class CommunityState {
       invite,
       genesis: g as SignedRecord<'genesis'>,
       inviterName: this.nameOf(this.identity.publicKey),
-      inviteKey: seed.value
+      inviteKey: seed.value,
+      members: Math.max(1, (await this.db.members.where('cid').equals(this.cid).toArray()).filter((m) => !m.banned).length)
     });
     return inviteUrl(location.origin, '', token);
   }

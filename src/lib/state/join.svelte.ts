@@ -1,7 +1,7 @@
 // Joining from an invite link: check the link, show whom it comes from, then sync the community,
 // confirm the invite still has uses and is not revoked, and sign this member's join.
 import { decodeInvite, type InvitePayload } from '../crypto/invite-token';
-import { checkFetchedInvite, decodeShortInvite, isShortInvite } from '../crypto/short-invite';
+import { checkFetchedInvite, decodeShortInvite, isShortInvite, judgeFetchedStanding } from '../crypto/short-invite';
 import { defaultSyncAddresses } from '../sync/defaults';
 import type { Identity } from '../crypto/identity';
 import { inviteKeyOf, signJoinProof } from '../crypto/invite-key';
@@ -38,6 +38,8 @@ export class JoinFlow {
     this.error = null;
     const decoded = isShortInvite(token) ? await this.#fetchShort(token) : await decodeInvite(token);
     if (!decoded.ok) {
+      // A short link known to be revoked or used up still names its community.
+      if ('value' in decoded && decoded.value) this.invite = decoded.value;
       this.error = decoded.reason;
       this.phase = 'failed';
       return;
@@ -52,7 +54,7 @@ export class JoinFlow {
    * signed genesis and invite come from a device in the community's lobby and are checked here,
    * exactly as a long link's would be, before anything is shown.
    */
-  async #fetchShort(token: string): Promise<{ ok: true; value: InvitePayload } | { ok: false; reason: MessageKey }> {
+  async #fetchShort(token: string): Promise<{ ok: true; value: InvitePayload } | { ok: false; reason: MessageKey; value?: InvitePayload }> {
     const link = await decodeShortInvite(token);
     if (!link.ok) return link;
     this.phase = 'fetching';
@@ -65,20 +67,20 @@ export class JoinFlow {
     const checked = await checkFetchedInvite(link.value, fetched.genesis, fetched.invite);
     if (!checked.ok) return checked;
     const { genesis, invite } = checked.value;
-    return {
-      ok: true,
-      value: {
-        cid: link.value.cid,
-        secret: link.value.secret,
-        signaling: addresses.signaling,
-        relay: addresses.relay,
-        genesis,
-        invite,
-        // Without a profile the author's key names them (the lobby normally carries profiles).
-        inviterName: fetched.inviterName ?? invite.author.slice(0, 8),
-        inviteKey: link.value.inviteKey
-      }
+    const standing = await judgeFetchedStanding(genesis, invite, fetched.authority);
+    const value: InvitePayload = {
+      cid: link.value.cid,
+      secret: link.value.secret,
+      signaling: addresses.signaling,
+      relay: addresses.relay,
+      genesis,
+      invite,
+      // Without a profile the author's key names them (the lobby normally carries profiles).
+      inviterName: fetched.inviterName ?? invite.author.slice(0, 8),
+      inviteKey: link.value.inviteKey,
+      members: standing.members
     };
+    return standing.failure ? { ok: false, reason: standing.failure, value } : { ok: true, value };
   }
 
   /** Returns the community id once joined (or already a member). */

@@ -14,7 +14,17 @@ export interface FetchedInvite {
   invite: unknown;
   /** The invite author's latest profile name, if a peer had it. */
   inviterName: string | null;
+  /**
+   * The lobby's authority records and tombstones as handed over (unchecked): the caller checks them
+   * to count the members and to see whether the invite was revoked or used up before asking anything.
+   */
+  authority: unknown[];
 }
+
+/** Kinds that decide membership and an invite's standing (domain/authority), plus revoking tombstones. */
+const AUTHORITY_VALUE_KINDS = new Set(['genesis', 'invite', 'join', 'admit', 'grant', 'ban', 'trust', 'level', 'tombstone']);
+/** A lobby is read whole; beyond this many authority records the count is left out rather than checked. */
+const MAX_AUTHORITY_VALUES = 50_000;
 
 const isLocal = (url: string) => /^wss?:\/\/(localhost|127\.|\[::1\])/.test(url);
 
@@ -35,7 +45,12 @@ function find(records: Y.Map<unknown>, cid: string, inviteKey: string): FetchedI
       inviterName = r.body.name.slice(0, 60);
     }
   }
-  return { genesis, invite, inviterName };
+  const authority: unknown[] = [];
+  for (const value of records.values()) {
+    const kind = (value as { kind?: unknown } | null)?.kind;
+    if (typeof kind === 'string' && AUTHORITY_VALUE_KINDS.has(kind) && authority.length < MAX_AUTHORITY_VALUES) authority.push(value);
+  }
+  return { genesis, invite, inviterName, authority };
 }
 
 /**
@@ -67,8 +82,9 @@ export async function fetchInvite(
       resolve(value);
     };
     const check = () => {
+      // The peer's whole lobby copy arrives as one update: once the invite is there, so is what
+      // decides its standing (a profile or a late record may still follow; take what is there).
       const hit = find(records, at.cid, inviteKey);
-      // A profile may come a moment after the invite in the same history: take what is there.
       if (hit) finish(hit);
     };
     const abort = () => finish(null);

@@ -9,6 +9,7 @@
 // rotations catches up, without anyone holding only the room secret reading content.
 import { toBase64Url } from '../crypto/encoding';
 import type { EpochKey } from '../crypto/epoch-keys';
+import type { Authority } from '../domain/authority';
 import { currentEpochs } from '../domain/epochs';
 import { KEY_ROLES } from '../domain/scopes';
 import type { HearthDb } from '../store/db';
@@ -45,6 +46,12 @@ export interface MeshPlan {
   lobby: boolean;
   /** In the lobby because a newer epoch exists (or none is held): waiting for a key. */
   waitingForKey: boolean;
+  /**
+   * Until when this member's own open invites keep the device in the lobby besides `lobby`
+   * (Infinity: one never expires; 0: none open). Kept apart so the device leaves at the expiry
+   * without waiting for a record to plan again.
+   */
+  invitesOpenUntil: number;
 }
 
 const encoder = new TextEncoder();
@@ -58,12 +65,30 @@ export async function meshRoomOf(cid: string, key: Pick<EpochKey, 'epoch' | 'raw
   return { epoch: key.epoch, room: `${cid}.${toBase64Url(bits.subarray(0, 12))}`, password: toBase64Url(bits.subarray(32)) };
 }
 
-export const LEGACY_PLAN: MeshPlan = { legacy: true, mesh: null, lobby: false, waitingForKey: false };
+export const LEGACY_PLAN: MeshPlan = { legacy: true, mesh: null, lobby: false, waitingForKey: false, invitesOpenUntil: 0 };
 /**
  * Nothing known yet (a newcomer before the genesis arrives) or the key state could not be read: the
  * lobby only. Never the legacy room then, which would hand the whole document to the lobby.
  */
-export const LOBBY_ONLY_PLAN: MeshPlan = { legacy: false, mesh: null, lobby: true, waitingForKey: true };
+export const LOBBY_ONLY_PLAN: MeshPlan = { legacy: false, mesh: null, lobby: true, waitingForKey: true, invitesOpenUntil: 0 };
+
+/**
+ * Until when `me` has an invite of their own that a newcomer can still use: not revoked, not used
+ * up, not expired (Infinity when one never expires; 0 when none is open). A short link (QR code)
+ * carries no signed invite: the newcomer fetches it from a device in the lobby, and a member who
+ * may invite is otherwise only in the mesh, so their device stays in the lobby while it is needed.
+ */
+export function ownInvitesOpenUntil(auth: Pick<Authority, 'invites'>, me: string, now: number): number {
+  let until = 0;
+  for (const state of auth.invites.values()) {
+    const { author, body } = state.record;
+    if (author !== me || (state.revokedAt !== null && state.revokedAt <= now)) continue;
+    if (body.maxUses !== null && state.uses >= body.maxUses) continue;
+    const expires = body.expiresAt ?? Infinity;
+    if (expires > now) until = Math.max(until, expires);
+  }
+  return until;
+}
 
 /** The rooms this device should be in now, from its key state and its member's role. */
 export async function meshPlanOf(db: HearthDb, cid: string, me: string | null): Promise<MeshPlan> {
@@ -80,6 +105,7 @@ export async function meshPlanOf(db: HearthDb, cid: string, me: string | null): 
     legacy: false,
     mesh: held ? await meshRoomOf(cid, state.keys.get(held.id)!) : null,
     lobby: waitingForKey || (role !== null && KEY_ROLES.has(role)),
-    waitingForKey
+    waitingForKey,
+    invitesOpenUntil: me && auth && role !== null ? ownInvitesOpenUntil(auth, me, Date.now()) : 0
   };
 }

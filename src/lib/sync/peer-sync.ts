@@ -147,7 +147,8 @@ export class PeerSync {
     this.#detach.push(() => doc.off('update', onUpdate));
     this.#detach.push(
       this.community.onAccepted((records) => {
-        if (records.some((r) => PLAN_KINDS.has(r.kind))) this.#schedulePlan();
+        // A tombstone may revoke an invite, which can end this device's reason to be in the lobby.
+        if (records.some((r) => PLAN_KINDS.has(r.kind) || r.kind === 'tombstone')) this.#schedulePlan();
       })
     );
     await this.#replan();
@@ -271,7 +272,7 @@ export class PeerSync {
 
   async #lobbyAsPlanned(): Promise<void> {
     if (this.#plan.legacy) return;
-    const want = this.#plan.lobby || !this.#plan.mesh || this.#lonely();
+    const want = this.#plan.lobby || Date.now() < this.#plan.invitesOpenUntil || !this.#plan.mesh || this.#lonely();
     if (want && !this.#lobby) {
       const core = await this.community.openLobby();
       if (this.#destroyed || this.#lobby) return core.destroy();
