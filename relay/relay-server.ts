@@ -11,11 +11,13 @@ import { Server, OutgoingMessage, type Connection, type Document } from '@hocusp
 import { Redis } from '@hocuspocus/extension-redis';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
+import { join } from 'node:path';
 import * as Y from 'yjs';
 import { checkProof, newChallenge, readProofMessage, type RelayChallenge, type RelayNotice } from '../src/lib/crypto/relay-proof';
 import { DEFAULT_LIMITS, RateLimiter, type RateLimits } from './rate-limit';
 import { RoomGate } from './room-gate';
 import { RoomStore } from './room-store';
+import { ChunkStore } from './chunk-store';
 
 export interface RelayOptions {
   port: number;
@@ -26,6 +28,8 @@ export interface RelayOptions {
   /** Refuse writes once the data directory holds this many bytes (0: the disk's own limit). */
   maxDataBytes?: number;
   limits?: RateLimits;
+  /** Attachment chunks one member may keep per room (relay/chunk-store.ts). */
+  memberChunkBytes?: number;
   /** Name of this relay in logs and Redis messages. */
   name?: string;
   log?: (line: string) => void;
@@ -103,7 +107,7 @@ class RedisFanOut extends Redis {
 
 export async function startRelay(options: RelayOptions): Promise<{ port: number; counters: RelayCounters; close: () => Promise<void> }> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const store = new RoomStore(options.dataDir, options.maxDataBytes ?? 0);
+  const store = new RoomStore(options.dataDir, options.maxDataBytes ?? 0, () => chunks.bytes);
   const gates = new WeakMap<Y.Doc, RoomGate>();
   const states = new WeakMap<Connection, ConnectionState>();
   /** Per room, the judge → append → apply chain: one update at a time, in arrival order. */
@@ -111,6 +115,14 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
   const resyncs = new Map<string, ReturnType<typeof setTimeout>>();
   const counters: RelayCounters = { accepted: 0, dropped: 0, held: 0, refused: {} };
   const limits = options.limits ?? DEFAULT_LIMITS;
+  const chunks = new ChunkStore({
+    dir: join(options.dataDir, 'chunks'),
+    maxDataBytes: options.maxDataBytes,
+    otherBytes: () => store.bytes,
+    memberBudget: options.memberChunkBytes,
+    isMember: (d, key) => !!gateOf(d).authority()?.isMember(key),
+    log
+  });
 
   const stateOf = (connection: Connection): ConnectionState => {
     let state = states.get(connection);
@@ -191,7 +203,7 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
       address: options.host ?? '0.0.0.0',
       quiet: true,
       stopOnSignals: false,
-      extensions: fanOut ? [fanOut] : [],
+      extensions: [chunks.extension(), ...(fanOut ? [fanOut] : [])],
 
       async onLoadDocument({ documentName, document }) {
         if (!RoomStore.validRoom(documentName)) throw new Error('not a Hearth room');
