@@ -6,12 +6,17 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import 'fake-indexeddb/auto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomId } from '../src/lib/crypto/encoding';
 import type { Identity } from '../src/lib/crypto/identity';
 import { sealRecord } from '../src/lib/crypto/record-seal';
 import { signChunkChallenge } from '../src/lib/crypto/relay-proof';
 import { sealChunks, type SealedChunk } from '../src/lib/media/blob-crypto';
+import { readAttachment, storeAttachment } from '../src/lib/media/blob-store';
+import { HearthDb } from '../src/lib/store/db';
+import { exchangeCounts, fetchChunk, serveChunks, uploadOwnChunks } from '../src/lib/sync/blob-exchange';
+import { installChunking, SIDE_MAGIC } from '../src/lib/sync/webrtc-chunking';
 import { fetchRelayChunk, relayChunkCounts, uploadRelayChunks, type RelayTarget } from '../src/lib/sync/relay-chunks';
 import { relayRoomName } from '../src/lib/sync/relay-client';
 import { inviteKey, joinBody, newCommunity, newMember } from '../tests/unit/community-fixture';
@@ -76,7 +81,7 @@ afterAll(async () => {
   await Promise.all(relays.map((r) => r.close()));
 });
 
-describe('attachment chunks on a relay', () => {
+describe('attachment chunks on a relay', { timeout: 30_000 }, () => {
   it('a member uploads the chunks of an attachment and anyone who knows the room fetches each by name', async () => {
     const r = await relay();
     await openRoom(r, creator);
@@ -165,4 +170,61 @@ describe('attachment chunks on a relay', () => {
     expect(readdirSync(join(dataDir, 'chunks', room))).toEqual([kept[0].hash]);
     expect(await fetchRelayChunk(target(r), kept[0].hash)).toEqual(kept[0].bytes);
   });
+
+  it('a device hands the relay its own attachment; another, whose only peer serves tampered chunks, completes it from the relay', async () => {
+    const r = await relay();
+    await openRoom(r, creator);
+    const cid = setup[0].id;
+    const bytes = new Uint8Array(randomBytes(700 * 1024));
+    // The author's device: the attachment is stored as its own and uploaded.
+    const mine = new HearthDb('relay-author');
+    const manifest = await storeAttachment(mine, cid, { kind: 'file', name: 'lesson.bin', type: 'application/octet-stream', bytes });
+    let stop = serveChunks(
+      cid,
+      mine,
+      () => [],
+      () => ({ target: target(r), identity: member })
+    );
+    expect(await uploadOwnChunks(cid)).toEqual({ ok: true, uploaded: 3, had: 0 });
+    stop();
+    // The reader's device: its one peer flips a byte in every chunk it sends.
+    const theirs = new HearthDb('relay-reader');
+    const liar = new FakePeer(async (peer, want) => {
+      if (want[0] !== SIDE_MAGIC || want[1] !== 1) return;
+      const real = (await mine.chunks.get(new TextDecoder().decode(want.subarray(6))))!.bytes;
+      const out = new Uint8Array(6 + real.length);
+      out.set(want.subarray(0, 6));
+      out[1] = 2;
+      out.set(real, 6);
+      out[out.length - 1] ^= 1;
+      peer.receive(out);
+    });
+    stop = serveChunks(
+      cid,
+      theirs,
+      () => [liar],
+      () => ({ target: target(r), identity: null })
+    );
+    const before = exchangeCounts.tampered;
+    const read = await readAttachment(theirs, cid, manifest, (hash) => fetchChunk(cid, hash));
+    stop();
+    expect(read.ok && read.bytes).toEqual(bytes);
+    expect(exchangeCounts.tampered).toBe(before + 3);
+  });
 });
+
+/** A simple-peer stand-in whose answers the test writes (installChunking patches it like the real class). */
+class FakePeer {
+  destroyed = false;
+  _channel = { readyState: 'open', bufferedAmount: 0 } as unknown as RTCDataChannel;
+  constructor(readonly answer: (peer: FakePeer, bytes: Uint8Array) => void) {}
+  send(data: Uint8Array) {
+    const copy = data.slice();
+    queueMicrotask(() => this.answer(this, copy));
+  }
+  receive(bytes: Uint8Array) {
+    (this as unknown as { _onChannelMessage(e: { data: ArrayBuffer }): void })._onChannelMessage({ data: bytes.slice().buffer });
+  }
+  _onChannelMessage(_e: { data: unknown }) {}
+}
+installChunking(FakePeer as never);
