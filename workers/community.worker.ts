@@ -29,6 +29,7 @@ function serve(port: MessagePort): void {
     stopRelay: (cid) => host.stopRelay(cid),
     automate: (cid, identity) => host.automate(cid, identity),
     release: (cid) => host.release(cid),
+    maintainKeys: (cid, identity, now, also) => host.maintainKeys(cid, identity, now, also),
     listen(events) {
       // A closed tab's port just drops what is posted to it.
       host.subscribe((event) => events.postMessage(event));
