@@ -1,5 +1,8 @@
 // The media figures of `npm run bench` (media.*): photos and a large file between two devices over
 // WebRTC, through the app's UI. tests/bench/README.md says how each is taken.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join as joinPath } from 'node:path';
 import type { Page } from '@playwright/test';
 import { createIdentity, median, type Device } from './browser-bench';
 import { createCommunity, makeInviteLink, openPeer } from './sync-bench';
@@ -240,9 +243,13 @@ export async function mediaFigures(o: MediaBenchOptions): Promise<void> {
     await a.page.goto(`/c/${cid}/new`);
     await a.page.getByLabel('Title', { exact: true }).fill('Big file');
     await a.page.getByLabel(/Write in Markdown/).fill('The whole archive.');
-    await a.page.getByLabel('Attach photos or files').setInputFiles({ name: 'archive.bin', mimeType: 'application/octet-stream', buffer: big });
+    // Playwright passes buffers up to 50 MB: a larger file goes by path.
+    const bigPath = joinPath(mkdtempSync(joinPath(tmpdir(), 'hearth-bench-media-')), 'archive.bin');
+    writeFileSync(bigPath, big);
+    await a.page.getByLabel('Attach photos or files').setInputFiles(bigPath);
     await a.page.getByRole('button', { name: 'Post thread' }).click();
     await a.page.getByRole('heading', { level: 1, name: 'Big file' }).waitFor({ timeout: 120_000 });
+    rmSync(bigPath); // read by the browser when it was attached
     await b.page.goto(new URL(a.page.url()).pathname);
     const button = b.page.getByRole('button', { name: /Download archive\.bin/ });
     await button.waitFor({ timeout: 60_000 });
