@@ -107,7 +107,7 @@ describe('attachment chunks on a relay', { timeout: 30_000 }, () => {
     expect(await fetchRelayChunk({ addresses: [r.url], room: `${room.slice(0, -2)}xx` }, chunks[0].hash)).toBeNull();
   });
 
-  it('someone who is not a member of the room, or proves no key, may not upload', async () => {
+  it('someone who is not a member of the room, proves no key, or brings a proof for another room or nonce may not upload', async () => {
     const r = await relay();
     await openRoom(r, creator);
     const chunks = await sealed(1000);
@@ -116,6 +116,20 @@ describe('attachment chunks on a relay', { timeout: 30_000 }, () => {
     const bare = await fetch(`${http(r)}/${room}/${chunks[0].hash}`, { method: 'PUT', body: chunks[0].bytes });
     expect(bare.status).toBe(401);
     expect(await bare.json()).toEqual({ refused: 'relay.no_proof' });
+    // A member's proof for another room, or over a nonce this relay never gave, opens nothing.
+    const { nonce } = (await (await fetch(`${http(r)}/challenge`)).json()) as { nonce: string };
+    for (const [proof, reason] of [
+      [await signChunkChallenge(member, `${room.slice(0, -2)}xx`, nonce), 'proof.bad_signature'],
+      [await signChunkChallenge(member, room, randomId(24)), 'relay.stale_nonce']
+    ] as const) {
+      const put = await fetch(`${http(r)}/${room}/${chunks[0].hash}`, {
+        method: 'PUT',
+        headers: { 'X-Hearth-Key': proof.key, 'X-Hearth-Nonce': proof.nonce, 'X-Hearth-Sig': proof.sig },
+        body: chunks[0].bytes
+      });
+      expect(put.status).toBe(401);
+      expect(await put.json()).toEqual({ refused: reason });
+    }
     expect(await fetchRelayChunk(target(r), chunks[0].hash)).toBeNull();
   });
 
