@@ -66,8 +66,8 @@ export class ChunkStore {
   #nonces = new Map<string, number>();
 
   constructor(readonly options: ChunkStoreOptions) {
-    mkdirSync(options.dir, { recursive: true });
-    for (const room of readdirSync(options.dir)) {
+    // The folder is made by the first upload: a relay nobody sent attachments keeps its data directory as it was.
+    for (const room of existsSync(options.dir) ? readdirSync(options.dir) : []) {
       try {
         for (const name of readdirSync(join(options.dir, room))) this.#bytes += statSync(join(options.dir, room, name)).size;
       } catch {
