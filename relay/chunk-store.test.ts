@@ -113,7 +113,7 @@ describe('attachment chunks on a relay', { timeout: 30_000 }, () => {
     const chunks = await sealed(1000);
     const up = await uploadRelayChunks(target(r), stranger, [chunks[0].hash], reader(chunks));
     expect(up).toEqual({ ok: false, reason: 'relay.not_member', uploaded: 0 });
-    const bare = await fetch(`${http(r)}/${room}/${chunks[0].hash}`, { method: 'PUT', body: chunks[0].bytes });
+    const bare = await fetch(`${http(r)}/${room}/${chunks[0].hash}`, { method: 'PUT', body: chunks[0].bytes as BufferSource });
     expect(bare.status).toBe(401);
     expect(await bare.json()).toEqual({ refused: 'relay.no_proof' });
     // A member's proof for another room, or over a nonce this relay never gave, opens nothing.
@@ -125,7 +125,7 @@ describe('attachment chunks on a relay', { timeout: 30_000 }, () => {
       const put = await fetch(`${http(r)}/${room}/${chunks[0].hash}`, {
         method: 'PUT',
         headers: { 'X-Hearth-Key': proof.key, 'X-Hearth-Nonce': proof.nonce, 'X-Hearth-Sig': proof.sig },
-        body: chunks[0].bytes
+        body: chunks[0].bytes as BufferSource
       });
       expect(put.status).toBe(401);
       expect(await put.json()).toEqual({ refused: reason });
@@ -142,12 +142,12 @@ describe('attachment chunks on a relay', { timeout: 30_000 }, () => {
     const headers = { 'X-Hearth-Key': proof.key, 'X-Hearth-Nonce': proof.nonce, 'X-Hearth-Sig': proof.sig };
     const tampered = a.bytes.slice();
     tampered[10] ^= 1;
-    const put = await fetch(`${http(r)}/${room}/${a.hash}`, { method: 'PUT', headers, body: tampered });
+    const put = await fetch(`${http(r)}/${room}/${a.hash}`, { method: 'PUT', headers, body: tampered as BufferSource });
     expect(put.status).toBe(422);
     expect(await put.json()).toEqual({ refused: 'relay.chunk_mismatch' });
     expect(await fetchRelayChunk(target(r), a.hash)).toBeNull();
     // The same proof with the right bytes is accepted.
-    expect((await fetch(`${http(r)}/${room}/${a.hash}`, { method: 'PUT', headers, body: a.bytes })).status).toBe(201);
+    expect((await fetch(`${http(r)}/${room}/${a.hash}`, { method: 'PUT', headers, body: a.bytes as BufferSource })).status).toBe(201);
     // A hostile relay's disk: b's name on other bytes. The client checks and refuses them.
     writeFileSync(join(r.dataDir, 'chunks', room, b.hash), a.bytes);
     const before = relayChunkCounts.tampered;

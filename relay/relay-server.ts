@@ -107,7 +107,7 @@ class RedisFanOut extends Redis {
 
 export async function startRelay(options: RelayOptions): Promise<{ port: number; counters: RelayCounters; close: () => Promise<void> }> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const store = new RoomStore(options.dataDir, options.maxDataBytes ?? 0, () => chunks.bytes);
+  const store: RoomStore = new RoomStore(options.dataDir, options.maxDataBytes ?? 0, () => chunks.bytes);
   const gates = new WeakMap<Y.Doc, RoomGate>();
   const states = new WeakMap<Connection, ConnectionState>();
   /** Per room, the judge → append → apply chain: one update at a time, in arrival order. */
@@ -115,7 +115,7 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
   const resyncs = new Map<string, ReturnType<typeof setTimeout>>();
   const counters: RelayCounters = { accepted: 0, dropped: 0, held: 0, refused: {} };
   const limits = options.limits ?? DEFAULT_LIMITS;
-  const chunks = new ChunkStore({
+  const chunks: ChunkStore = new ChunkStore({
     dir: join(options.dataDir, 'chunks'),
     maxDataBytes: options.maxDataBytes,
     otherBytes: () => store.bytes,
