@@ -1,6 +1,6 @@
 // `npm run relay`: one Hearth relay process. See README "Relays".
 // Usage: npm run relay -- [--port 4455] [--host 0.0.0.0] [--data .relay-data] [--redis redis://127.0.0.1:6379]
-//        [--max-data-mb N] [--name relay-a] [--stats-every-ms 10000]
+//        [--max-data-mb N] [--member-chunk-mb N] [--name relay-a] [--stats-every-ms 10000]
 import { resolve } from 'node:path';
 import { startRelay } from './relay-server';
 
@@ -16,8 +16,18 @@ const redis = arg('redis', process.env.REDIS_URL) ?? null;
 const maxDataMb = Number(arg('max-data-mb', '0')) || 0;
 const name = arg('name');
 const statsEveryMs = Number(arg('stats-every-ms', '0')) || 0;
+const memberChunkMb = Number(arg('member-chunk-mb', '0')) || 0;
 
-const relay = await startRelay({ port, host, dataDir, redis, maxDataBytes: maxDataMb * 1024 * 1024, name, statsEveryMs });
+const relay = await startRelay({
+  port,
+  host,
+  dataDir,
+  redis,
+  maxDataBytes: maxDataMb * 1024 * 1024,
+  name,
+  statsEveryMs,
+  ...(memberChunkMb ? { memberChunkBytes: memberChunkMb * 1024 * 1024 } : {})
+});
 console.log(`Hearth relay: ws://${host === '0.0.0.0' ? 'localhost' : host}:${relay.port} (data in ${dataDir}${redis ? `, Redis ${redis}` : ''})`);
 const stop = async () => {
   await relay.close();

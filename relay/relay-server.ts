@@ -11,6 +11,7 @@ import { Server, OutgoingMessage, type Connection, type Document } from '@hocusp
 import { Redis } from '@hocuspocus/extension-redis';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
+import { join } from 'node:path';
 import * as Y from 'yjs';
 import { checkProof, newChallenge, readProofMessage, type RelayChallenge, type RelayNotice } from '../src/lib/crypto/relay-proof';
 import { DEFAULT_LIMITS, RateLimiter, type RateLimits } from './rate-limit';
@@ -18,7 +19,8 @@ import { batchFanOut } from './batched-fan-out';
 import { NODE_RECORD_CRYPTO } from './node-record-crypto';
 import { RelayStats } from './relay-stats';
 import { RoomGate } from './room-gate';
-import { RoomStore } from './room-store';
+import { DEFAULT_COMPACTION, RoomStore } from './room-store';
+import { ChunkStore } from './chunk-store';
 
 export interface RelayOptions {
   port: number;
@@ -29,6 +31,8 @@ export interface RelayOptions {
   /** Refuse writes once the data directory holds this many bytes (0: the disk's own limit). */
   maxDataBytes?: number;
   limits?: RateLimits;
+  /** Attachment chunks one member may keep per room (relay/chunk-store.ts). */
+  memberChunkBytes?: number;
   /** Name of this relay in logs and Redis messages. */
   name?: string;
   log?: (line: string) => void;
@@ -108,7 +112,7 @@ class RedisFanOut extends Redis {
 
 export async function startRelay(options: RelayOptions): Promise<{ port: number; counters: RelayCounters; close: () => Promise<void> }> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const store = new RoomStore(options.dataDir, options.maxDataBytes ?? 0);
+  const store: RoomStore = new RoomStore(options.dataDir, options.maxDataBytes ?? 0, DEFAULT_COMPACTION, () => chunks.bytes);
   const gates = new WeakMap<Y.Doc, RoomGate>();
   const states = new WeakMap<Connection, ConnectionState>();
   /** Per room, the judge → append → apply chain: one update at a time, in arrival order. */
@@ -121,6 +125,14 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
   const statsTimer = options.statsEveryMs
     ? setInterval(() => log(JSON.stringify({ 'relay-stats': options.name ?? options.port, ...stats.take() })), options.statsEveryMs)
     : null;
+  const chunks: ChunkStore = new ChunkStore({
+    dir: join(options.dataDir, 'chunks'),
+    maxDataBytes: options.maxDataBytes,
+    otherBytes: () => store.bytes,
+    memberBudget: options.memberChunkBytes,
+    isMember: (d, key) => !!gateOf(d).authority()?.isMember(key),
+    log
+  });
 
   const stateOf = (connection: Connection): ConnectionState => {
     let state = states.get(connection);
@@ -204,7 +216,7 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
       address: options.host ?? '0.0.0.0',
       quiet: true,
       stopOnSignals: false,
-      extensions: fanOut ? [fanOut] : [],
+      extensions: [chunks.extension(), ...(fanOut ? [fanOut] : [])],
 
       async onLoadDocument({ documentName, document }) {
         if (!RoomStore.validRoom(documentName)) throw new Error('not a Hearth room');

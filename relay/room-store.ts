@@ -29,7 +29,9 @@ export class RoomStore {
     readonly dir: string,
     /** Refuse writes past this many bytes in `dir` (0: only the disk's own limit). */
     readonly maxBytes = 0,
-    readonly compaction: Compaction = DEFAULT_COMPACTION
+    readonly compaction: Compaction = DEFAULT_COMPACTION,
+    /** Bytes kept beside the rooms under the same quota (the relay's attachment chunks). */
+    readonly otherBytes: () => number = () => 0
   ) {
     mkdirSync(dir, { recursive: true });
     for (const name of readdirSync(dir)) {
@@ -82,7 +84,7 @@ export class RoomStore {
     const e = encoding.createEncoder();
     encoding.writeVarUint8Array(e, update);
     const bytes = encoding.toUint8Array(e);
-    if (this.maxBytes && this.#bytes + bytes.length > this.maxBytes) {
+    if (this.maxBytes && this.#bytes + this.otherBytes() + bytes.length > this.maxBytes) {
       return { ok: false, reason: 'relay.disk_full', detail: `data directory over ${this.maxBytes} bytes` };
     }
     try {
@@ -110,7 +112,7 @@ export class RoomStore {
   compact(room: string, state: Uint8Array): StoreResult {
     const { snapshot, log } = this.#paths(room);
     const before = (existsSync(snapshot) ? statSync(snapshot).size : 0) + (existsSync(log) ? statSync(log).size : 0);
-    if (this.maxBytes && this.#bytes - before + state.length > this.maxBytes) {
+    if (this.maxBytes && this.#bytes + this.otherBytes() - before + state.length > this.maxBytes) {
       return { ok: false, reason: 'relay.disk_full', detail: `data directory over ${this.maxBytes} bytes` };
     }
     try {

@@ -1,11 +1,12 @@
 // Media between devices, the hard cases: a 20 MB file with progress, byte for byte; a peer that
 // serves tampered chunks is refused and the file completes from another; offline, a photo seen
-// earlier still shows.
+// earlier still shows; a photo kept by the relay reaches a member after its author closed the app.
 import { createHash, randomBytes } from 'node:crypto';
+import { inflateRawSync } from 'node:zlib';
 import { readFile } from 'node:fs/promises';
 import { expect, test, type Page } from '@playwright/test';
 import { launchDevice } from './browser';
-import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice } from './journeys';
+import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice, useRelay } from './journeys';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -183,5 +184,73 @@ test('a peer serving tampered chunks is refused and the file completes from anot
     await bobDevice.context.setOffline(false).catch(() => {});
     for (const d of [alice, carol]) await d.context.close().catch(() => {});
     await bobDevice.close().catch(() => {});
+  }
+});
+
+test('a photo posted with a relay configured reaches a member who opens it after its author closed the app', async ({ browser, baseURL }) => {
+  test.setTimeout(180_000);
+  const relayPort = process.env.E2E_RELAY_PORT ?? 4457;
+  const alice = await openDevice(browser, baseURL!);
+  const bob = await openDevice(browser, baseURL!);
+  try {
+    await createIdentity(alice.page, 'Alice');
+    await createCommunity(alice.page, 'Kiln Club');
+    const cid = new URL(alice.page.url()).pathname.split('/')[2];
+    await useRelay(alice.page, `ws://127.0.0.1:${relayPort}`);
+    const link = await makeInvite(alice.page, { label: 'all' });
+    const photo = Buffer.from(
+      await alice.page.evaluate(async () => {
+        const canvas = new OffscreenCanvas(1200, 900);
+        const ctx = canvas.getContext('2d')!;
+        ctx.fillStyle = '#c63';
+        ctx.fillRect(0, 0, 1200, 900);
+        ctx.fillStyle = '#236';
+        ctx.fillRect(200, 150, 500, 400);
+        const bytes = new Uint8Array(await (await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.9 })).arrayBuffer());
+        return btoa(String.fromCharCode(...bytes));
+      }),
+      'base64'
+    );
+    await postWithFiles(alice.page, cid, 'Glaze test', [{ name: 'glaze.jpg', mimeType: 'image/jpeg', buffer: photo }]);
+
+    // Alice's device hands the relay the photo's chunks: asked about them, the relay lacks none.
+    const invite = JSON.parse(inflateRawSync(Buffer.from(new URL(link).hash.slice(1), 'base64url')).toString()) as { cid: string; secret: string };
+    const room = createHash('sha256').update(`hearth-relay:${invite.cid}:${invite.secret}`).digest('base64url');
+    const own = await alice.page.evaluate(
+      () =>
+        new Promise<string[]>((resolve, reject) => {
+          const open = indexedDB.open('hearth');
+          open.onerror = () => reject(open.error);
+          open.onsuccess = () => {
+            const all = open.result.transaction('chunks').objectStore('chunks').getAll();
+            all.onsuccess = () => resolve((all.result as { hash: string; own: number }[]).filter((c) => c.own === 1).map((c) => c.hash));
+            all.onerror = () => reject(all.error);
+          };
+        })
+    );
+    expect(own.length).toBeGreaterThan(0);
+    const missing = async () =>
+      (await fetch(`http://127.0.0.1:${relayPort}/hearth-chunks/${room}/missing`, { method: 'POST', body: JSON.stringify(own) })).json() as Promise<string[]>;
+    await expect.poll(missing, { timeout: 30_000 }).toEqual([]);
+
+    // Bob joins (Alice's device admits him and hands him the key), then Alice closes the app.
+    await createIdentity(bob.page, 'Bob');
+    await joinFromLink(bob.page, link, 'Kiln Club');
+    await expect(bob.page.getByRole('link', { name: /Glaze test/ })).toBeVisible({ timeout: 30_000 });
+    await alice.context.close();
+
+    // Nobody else has the photo: it comes from the relay, checked, and shows whole.
+    await bob.page.getByRole('link', { name: /Glaze test/ }).click();
+    await expect(bob.page.getByTestId('attachment-image')).toHaveAttribute('data-state', 'ready', { timeout: 40_000 });
+    const shown = await bob.page
+      .getByTestId('attachment-image')
+      .locator('img')
+      .evaluate(async (img: HTMLImageElement) => {
+        await img.decode();
+        return { src: img.src.slice(0, 5), width: img.naturalWidth };
+      });
+    expect(shown).toEqual({ src: 'blob:', width: 1200 });
+  } finally {
+    for (const d of [alice, bob]) await d.context.close().catch(() => {});
   }
 });

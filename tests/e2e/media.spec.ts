@@ -26,7 +26,10 @@ async function photoWithExif(page: Page, marker: string): Promise<Buffer> {
   return Buffer.concat([jpeg.subarray(0, 2), app1, jpeg.subarray(2)]);
 }
 
-test('a photo and a file reach another member’s device: the photo scaled and stripped of EXIF, the file byte for byte', async ({ browser, baseURL }) => {
+test('a photo and a file reach another member’s device: the photo’s thumbnail first, then the full photo scaled and stripped of EXIF, the file byte for byte', async ({
+  browser,
+  baseURL
+}) => {
   test.setTimeout(150_000);
   const alice = await openDevice(browser, baseURL!);
   const bob = await openDevice(browser, baseURL!);
@@ -38,6 +41,21 @@ test('a photo and a file reach another member’s device: the photo scaled and s
     const link = await makeInvite(alice.page, { label: 'all' });
     await createIdentity(bob.page, 'Bob');
     await joinFromLink(bob.page, link, 'Photo Club');
+    // On Bob's device: what each photo shows, in order (its thumbnail from the record, then the full image).
+    await bob.context.addInitScript(() => {
+      const w = window as unknown as { __shown: string[] };
+      w.__shown = [];
+      const note = (img: Element | null) => {
+        const src = img?.getAttribute('src') ?? '';
+        if (src && w.__shown.at(-1) !== src.slice(0, 5)) w.__shown.push(src.slice(0, 5));
+      };
+      new MutationObserver((changes) => {
+        for (const c of changes) {
+          if (c.type === 'attributes') note(c.target as Element);
+          else for (const n of c.addedNodes) if (n instanceof Element) n.querySelectorAll('[data-testid="attachment-image"] img').forEach(note);
+        }
+      }).observe(document, { childList: true, subtree: true, attributes: true, attributeFilter: ['src'] });
+    });
 
     const photo = await photoWithExif(alice.page, marker);
     expect(photo.includes(Buffer.from(marker)), 'the original carries the marker').toBe(true);
@@ -72,6 +90,10 @@ test('a photo and a file reach another member’s device: the photo scaled and s
     await bob.page.getByRole('link', { name: /Ride photos/ }).click({ timeout: 20_000 });
     const image = bob.page.getByTestId('attachment-image');
     await expect(image).toHaveAttribute('data-state', 'ready', { timeout: 30_000 });
+    expect(await bob.page.evaluate(() => (window as unknown as { __shown: string[] }).__shown), 'the thumbnail, then the full image').toEqual([
+      'data:',
+      'blob:'
+    ]);
     const shown = await image.locator('img').evaluate(async (img: HTMLImageElement) => {
       const bytes = new Uint8Array(await (await fetch(img.src)).arrayBuffer());
       await img.decode();
@@ -172,6 +194,13 @@ test('the creator features a thread and orders lessons into a series; a member f
     await expect(bob.page.getByRole('heading', { level: 1, name: 'Lesson 2: spokes' })).toBeVisible();
     await bob.page.goto(`/c/${cid}/series`);
     await expect(bob.page.getByTestId('series-row')).toContainText('2 of 2 read');
+    // Progress is kept on Bob's device: it survives a reload.
+    await bob.page.reload();
+    await expect(bob.page.getByTestId('series-row')).toContainText('2 of 2 read');
+    // The featured thread is in Featured on Alice's device too.
+    await alice.page.goto(`/c/${cid}/featured`);
+    await expect(alice.page.getByTestId('featured-row')).toHaveCount(1);
+    await expect(alice.page.getByTestId('featured-row')).toContainText('The best first read');
 
     // The directory ranks Alice (three threads, one featured) first; her profile shows her level and points.
     await bob.page.goto(`/c/${cid}/people`);

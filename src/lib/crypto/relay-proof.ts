@@ -86,3 +86,40 @@ export function readProofMessage(payload: string): unknown {
     return null;
   }
 }
+
+// Uploading attachment chunks to a relay (relay/chunk-store.ts) is an HTTP request, not a message on
+// the room's connection, so it carries its own proof: the relay hands out a nonce
+// (`GET /hearth-chunks/challenge`, valid a few minutes) and the member signs it for one room. Another
+// purpose than the connection's proof, so neither opens the other.
+
+/** The bytes a chunk-upload proof signs. */
+export function chunkProofBytes(room: string, nonce: string, key: string): Uint8Array {
+  return canonicalBytes({ purpose: 'hearth-relay-chunks', room, nonce, key });
+}
+
+export interface ChunkProof {
+  key: string;
+  nonce: string;
+  sig: string;
+}
+
+export async function signChunkChallenge(identity: Identity, room: string, nonce: string): Promise<ChunkProof> {
+  return { key: identity.publicKey, nonce, sig: await signBytes(identity, chunkProofBytes(room, nonce, identity.publicKey)) };
+}
+
+const ChunkProofSchema = v.object({
+  key: v.pipe(v.string(), v.length(43)),
+  nonce: v.pipe(v.string(), v.minLength(22), v.maxLength(64)),
+  sig: v.pipe(v.string(), v.length(86))
+});
+
+/** Checks the signature only; whether the nonce is one the relay gave out, and still fresh, is the relay's question. */
+export async function checkChunkProof(
+  input: unknown,
+  room: string
+): Promise<{ ok: true; key: string; nonce: string } | { ok: false; reason: 'proof.malformed' | 'proof.bad_signature' }> {
+  const parsed = v.safeParse(ChunkProofSchema, input);
+  if (!parsed.success) return { ok: false, reason: 'proof.malformed' };
+  const { key, nonce, sig } = parsed.output;
+  return (await verifyBytes(key, chunkProofBytes(room, nonce, key), sig)) ? { ok: true, key, nonce } : { ok: false, reason: 'proof.bad_signature' };
+}

@@ -40,8 +40,8 @@ const Auto = v.optional(
 /** Chunks of an attachment's encrypted bytes (media/blob-crypto): 256 KiB each. */
 export const CHUNK_BYTES = 256 * 1024;
 export const MAX_ATTACHMENTS = 4;
-/** Largest file any community accepts (the creator may set less); 160 chunk hashes in the record. */
-export const MAX_ATTACHMENT_BYTES = 40 * 1024 * 1024;
+/** Largest file any community accepts (the creator may set less); 200 chunk hashes in the record. */
+export const MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024;
 /** A thumbnail shown before the image arrives: a small data URL inside the (sealed) record. */
 export const MAX_THUMB_CHARS = 8_000;
 export const DEFAULT_MAX_FILE_MB = 20;

@@ -14,7 +14,7 @@ export const mediaEn = {
   'media.preparing': 'Preparing attachments…',
   'media.record': 'Record a voice note',
   'auto.rotate_days': 'Start new read keys every … days (empty: only when someone leaves)',
-  'auto.max_file_mb': 'Largest file members may attach, in MB (1–40; empty: 20)',
+  'auto.max_file_mb': 'Largest file members may attach, in MB (1–50; empty: 20)',
   'media.stop_recording': 'Stop recording ({time})',
   'media.mic_denied': 'The microphone could not be used. Allow it in the browser’s site settings and try again.',
   'media.voice_note': 'Voice note, {time}',

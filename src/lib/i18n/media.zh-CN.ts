@@ -16,7 +16,7 @@ export const mediaZhCN: Record<keyof typeof mediaEn, string> = {
   'media.preparing': '正在准备附件…',
   'media.record': '录制语音',
   'auto.rotate_days': '每隔多少天启用新的阅读密钥（留空：仅在有人离开时）',
-  'auto.max_file_mb': '成员可添加的最大文件（MB，1–40；留空：20）',
+  'auto.max_file_mb': '成员可添加的最大文件（MB，1–50；留空：20）',
   'media.stop_recording': '停止录音（{time}）',
   'media.mic_denied': '无法使用麦克风。请在浏览器的网站设置中允许后重试。',
   'media.voice_note': '语音，{time}',

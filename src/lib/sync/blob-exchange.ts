@@ -5,9 +5,11 @@
 // answered. Chunks are ciphertext under their attachment's key, which only readers of the post hold.
 //   [SIDE_MAGIC, op, request id u32, …]   op 1 want: + the chunk name (43 ASCII bytes)
 //                                          op 2 have: + the bytes   op 3 none
+import type { Identity } from '../crypto/identity';
 import type { HearthDb } from '../store/db';
 import { chunkHash } from '../media/blob-crypto';
 import { localChunk } from '../media/blob-store';
+import { fetchRelayChunk, uploadRelayChunks, type RelayTarget, type UploadResult } from './relay-chunks';
 import { onSideMessage, sendSide, SIDE_MAGIC } from './webrtc-chunking';
 
 const WANT = 1;
@@ -22,6 +24,12 @@ export const PEER_WAIT_MS = 10_000;
 interface Served {
   db: HearthDb;
   peers: () => Iterable<object>;
+  /** The community's relay and who uploads to it (null: no relay, or not known yet). */
+  relay?: () => { target: RelayTarget; identity: Identity | null } | null;
+  /** Own chunks the relay is known to hold (asked once per session). */
+  onRelay?: Set<string>;
+  uploading?: Promise<UploadResult | null> | null;
+  again?: boolean;
 }
 
 export interface ExchangeCounts {
@@ -75,9 +83,9 @@ function listen(): void {
 }
 
 /** Serves this device's chunks of a community to the peers `peers()` names (its mesh). Returns stop. */
-export function serveChunks(cid: string, db: HearthDb, peers: () => Iterable<object>): () => void {
+export function serveChunks(cid: string, db: HearthDb, peers: () => Iterable<object>, relay?: Served['relay']): () => void {
   listen();
-  const entry = { db, peers };
+  const entry: Served = { db, peers, relay, onRelay: new Set() };
   served.set(cid, entry);
   return () => {
     if (served.get(cid) === entry) served.delete(cid);
@@ -98,22 +106,61 @@ function ask(peer: object, hash: string): Promise<Uint8Array | null> {
   });
 }
 
-/** A chunk of a community from its mesh peers, one after another; null when none has it (right). */
+/**
+ * A chunk of a community from its mesh peers, one after another, then from its relay; null when
+ * none has it (right). With no peer connected the relay is asked at once, then peers are waited for.
+ */
 export async function fetchChunk(cid: string, hash: string): Promise<Uint8Array | null> {
   if (hash.length !== HASH_BYTES) return null;
   const until = Date.now() + PEER_WAIT_MS;
-  let s = served.get(cid);
-  while ((!s || ![...s.peers()].length) && Date.now() < until) {
+  let relayAsked = false;
+  for (;;) {
+    const s = served.get(cid);
+    const peers = s ? [...s.peers()].sort(() => Math.random() - 0.5) : [];
+    for (const peer of peers) {
+      const bytes = await ask(peer, hash);
+      if (!bytes) continue;
+      if ((await chunkHash(bytes)) === hash) return bytes;
+      exchangeCounts.tampered++;
+    }
+    const relay = s?.relay?.();
+    if (relay && !relayAsked) {
+      relayAsked = true;
+      const bytes = await fetchRelayChunk(relay.target, hash);
+      if (bytes) return bytes;
+    }
+    if (peers.length || Date.now() >= until) return null;
     await new Promise((resolve) => setTimeout(resolve, 250));
-    s = served.get(cid);
   }
-  if (!s) return null;
-  const peers = [...s.peers()].sort(() => Math.random() - 0.5);
-  for (const peer of peers) {
-    const bytes = await ask(peer, hash);
-    if (!bytes) continue;
-    if ((await chunkHash(bytes)) === hash) return bytes;
-    exchangeCounts.tampered++;
+}
+
+/**
+ * Hands the community's relay the chunks of this member's own attachments it lacks (after a post,
+ * and when the relay connects). One upload at a time per community; a call during one runs again after.
+ */
+export function uploadOwnChunks(cid: string): Promise<UploadResult | null> {
+  const s = served.get(cid);
+  if (!s) return Promise.resolve(null);
+  if (s.uploading) {
+    s.again = true;
+    return s.uploading;
   }
-  return null;
+  const run = async (): Promise<UploadResult | null> => {
+    let result: UploadResult | null = null;
+    do {
+      s.again = false;
+      const relay = s.relay?.();
+      if (!relay?.identity) return result;
+      const own = (await s.db.chunks.where('[cid+own]').equals([cid, 1]).primaryKeys()) as string[];
+      const hashes = own.filter((h) => !s.onRelay?.has(h));
+      if (!hashes.length) return result ?? { ok: true, uploaded: 0, had: 0 };
+      result = await uploadRelayChunks(relay.target, relay.identity, hashes, (h) => localChunk(s.db, h));
+      if (result.ok) for (const h of hashes) s.onRelay?.add(h);
+    } while (s.again);
+    return result;
+  };
+  s.uploading = run().finally(() => {
+    s.uploading = null;
+  });
+  return s.uploading;
 }

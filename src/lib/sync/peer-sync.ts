@@ -18,7 +18,8 @@ import { PresenceRoster, type OnlinePeer } from './presence-roster';
 import { LEGACY_PLAN, LONELY_AFTER_MS, meshTransitionMs, type MeshPlan } from './mesh';
 import { AUTHORITY_KINDS } from '../domain/authority';
 import { KEY_CONTEXT_KINDS } from '../store/keyring';
-import { serveChunks } from './blob-exchange';
+import { serveChunks, uploadOwnChunks } from './blob-exchange';
+import type { RelayTarget } from './relay-chunks';
 
 export type { OnlinePeer };
 
@@ -82,6 +83,9 @@ export class PeerSync {
   #current: string | null = null;
   #lobby: { provider: WebrtcProvider; core: LobbyHandle } | null = null;
   #relay: RelayHandle | null = null;
+  #relayTarget: RelayTarget | null = null;
+  #uploadTimer: ReturnType<typeof setTimeout> | null = null;
+  #uploadFailures = 0;
   #detach: (() => void)[] = [];
   #identity: Identity | null;
   #member: string | null;
@@ -149,15 +153,25 @@ export class PeerSync {
       this.community.onAccepted((records) => {
         // A tombstone may revoke an invite, which can end this device's reason to be in the lobby.
         if (records.some((r) => PLAN_KINDS.has(r.kind) || r.kind === 'tombstone')) this.#schedulePlan();
+        // A post of this member's may name new attachments: hand their chunks to the relay.
+        if (this.#relayTarget && records.some((r) => r.author === this.#member)) this.#scheduleUpload(1000);
       })
     );
     await this.#replan();
-    this.#detach.push(serveChunks(this.community.cid, this.community.db, () => this.meshPeers()));
+    this.#detach.push(
+      serveChunks(
+        this.community.cid,
+        this.community.db,
+        () => this.meshPeers(),
+        () => (this.#relayTarget ? { target: this.#relayTarget, identity: this.#identity } : null)
+      )
+    );
 
     const addresses = relayAddresses(this.settings.relay);
     if (addresses.length) {
       const room = await relayRoomName(this.community.cid, this.settings.secret);
       if (this.#destroyed) return;
+      this.#relayTarget = { addresses, room };
       const relay = await this.community.startRelay({
         addresses,
         room,
@@ -168,7 +182,10 @@ export class PeerSync {
           if (connected) void this.#announce();
           this.#update();
         },
-        onSynced: () => this.#update(),
+        onSynced: () => {
+          this.#update();
+          this.#scheduleUpload(0);
+        },
         onPresence: () => this.#update()
       });
       if (this.#destroyed) return relay.destroy();
@@ -193,6 +210,7 @@ export class PeerSync {
   destroy(): void {
     this.#destroyed = true;
     if (this.#replanTimer) clearTimeout(this.#replanTimer);
+    if (this.#uploadTimer) clearTimeout(this.#uploadTimer);
     this.#detach.forEach((f) => f());
     this.#relay?.destroy();
     for (const mesh of this.#meshes.values()) mesh.provider.destroy();
@@ -217,6 +235,25 @@ export class PeerSync {
 
   #providers(): WebrtcProvider[] {
     return [...[...this.#meshes.values()].map((m) => m.provider), ...(this.#lobby ? [this.#lobby.provider] : [])];
+  }
+
+  /**
+   * Hands the relay this member's attachment chunks it lacks, `ms` from now. A refusal that may pass
+   * (the relay has not loaded the room or seen the join yet, or was unreachable) is tried again later.
+   */
+  #scheduleUpload(ms: number): void {
+    if (this.#uploadTimer || this.#destroyed || !this.#relayTarget || this.status.paused) return;
+    this.#uploadTimer = setTimeout(() => {
+      this.#uploadTimer = null;
+      void uploadOwnChunks(this.community.cid).then((result) => {
+        if (!result || result.ok) {
+          this.#uploadFailures = 0;
+          return;
+        }
+        if (result.reason === 'relay.chunk_budget' || result.reason === 'relay.disk_full') return;
+        if (++this.#uploadFailures <= 5) this.#scheduleUpload(5000 * this.#uploadFailures);
+      });
+    }, ms);
   }
 
   #schedulePlan(): void {
