@@ -80,7 +80,7 @@ test('a member answers a private survey: the creator sees the results and the CS
     await expect(alice.page.getByTestId('survey-texts')).toHaveText('Longer Sunday loops');
     await expect(alice.page.getByTestId('survey-counts').first()).toContainText('Sunday 1');
     await expect(alice.page.getByText('Average: 4.0')).toBeVisible();
-    await expect(alice.page.getByRole('img', { name: /Best day\?: Saturday 0, Sunday 1/ })).toBeVisible();
+    await expect(alice.page.getByRole('img', { name: /Best day\?: Saturday 0 and Sunday 1/ })).toBeVisible();
 
     // Alice answers too. Bob's device holds both sealed responses and can read neither.
     await alice.page.getByRole('radio', { name: 'Saturday' }).check();
