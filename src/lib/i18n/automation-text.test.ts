@@ -69,7 +69,11 @@ describe('generated texts in the reader’s language', () => {
   it('titles a digest from its week', () => {
     const row = { title: 'Weekly digest 2026-W24', digest: { week: '2026-W24', top: [], questions: [], newMembers: [] } };
     i18n.lang = 'zh-CN';
-    expect(threadTitle(row)).toBe('每周摘要 2026-W24');
+    expect(threadTitle(row)).toMatch(/^每周摘要（2026.*6.*8.*14/); // the week's days, not its ISO id
+    expect(threadTitle(row)).not.toContain('W24');
+    i18n.lang = 'en';
+    expect(threadTitle(row)).toMatch(/^Weekly digest, Jun 8\s–\s14, 2026$/);
+    i18n.lang = 'zh-CN';
     expect(threadTitle({ title: 'Plain thread' })).toBe('Plain thread');
   });
 
@@ -143,16 +147,17 @@ describe('generated texts with one and with two, in both languages', () => {
     );
     const when = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle: 'short' }).format(EXPIRES);
     expect(log('welcome', 'k-bob')).toBe(`Welcome note to Bob · Chromium on Linux · ${when}`);
-    expect(log('nudge', '2026-W24')).toBe(`Inactive members list to Bob, week 2026-W24 · Chromium on Linux · ${when}`);
-    expect(log('digest', '2026-W24')).toBe(`Weekly digest, week 2026-W24 · Chromium on Linux · ${when}`);
+    expect(log('nudge', '2026-W24')).toBe(`Inactive members list to Bob, week of ${i18n.week('2026-W24')} · Chromium on Linux · ${when}`);
+    expect(i18n.week('2026-W24')).toMatch(/^Jun 8\s–\s14, 2026$/);
+    expect(log('digest', '2026-W24')).toBe(`Weekly digest, ${i18n.week('2026-W24')} · Chromium on Linux · ${when}`);
     i18n.lang = 'zh-CN';
     expect(noticeText({ text: 'x', message: { type: 'reminder', tier: 'Gold', expiresAt: EXPIRES } }, nameOf)).toBe(
       `你的 Gold 会员将于 ${new Intl.DateTimeFormat('zh-CN', { dateStyle: 'medium' }).format(EXPIRES)} 到期，续费即可继续访问。`
     );
     const zhWhen = new Intl.DateTimeFormat('zh-CN', { dateStyle: 'medium', timeStyle: 'short' }).format(EXPIRES);
     expect(log('welcome', 'k-bob')).toBe(`给 Bob 的欢迎消息 · Linux 上的 Chromium · ${zhWhen}`);
-    expect(log('nudge', '2026-W24')).toBe(`给 Bob 的不活跃成员名单（2026-W24 周） · Linux 上的 Chromium · ${zhWhen}`);
-    expect(log('digest', '2026-W24')).toBe(`每周摘要（2026-W24 周） · Linux 上的 Chromium · ${zhWhen}`);
+    expect(log('nudge', '2026-W24')).toBe(`给 Bob 的不活跃成员名单（${i18n.week('2026-W24')}） · Linux 上的 Chromium · ${zhWhen}`);
+    expect(log('digest', '2026-W24')).toBe(`每周摘要（${i18n.week('2026-W24')}） · Linux 上的 Chromium · ${zhWhen}`);
   });
 
   it('counted notices elsewhere read “1 flag”, “2 flags” and never “1 flags”', () => {

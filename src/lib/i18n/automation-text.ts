@@ -21,7 +21,7 @@ export function noticeText(body: { text: string; message?: NoticeMessage }, name
 
 /** A thread's title as the reader sees it: a digest's worded from its week. */
 export function threadTitle(row: { title: string | null; digest?: DigestData | null }): string {
-  return row.digest ? t('digest.title', { week: row.digest.week }) : (row.title ?? '');
+  return row.digest ? t('digest.title', { week: i18n.week(row.digest.week) }) : (row.title ?? '');
 }
 
 /** A digest's sections worded for the reader: headings, counted replies, the new members as a list. */
@@ -47,9 +47,9 @@ export function autoLogText(r: { ts: number; body: { auto?: { rule: string; key:
       : auto?.rule === 'reminder'
         ? t('auto.log_reminder', { name })
         : auto?.rule === 'nudge'
-          ? t('auto.log_nudge', { name, week: auto.key })
+          ? t('auto.log_nudge', { name, week: i18n.week(auto.key) })
           : auto?.rule === 'digest'
-            ? t('auto.log_digest', { week: auto.key })
+            ? t('auto.log_digest', { week: i18n.week(auto.key) })
             : t('auto.log_other', { name });
   return t('auto.log_entry', { what, device: deviceText(auto?.device ?? ''), when: i18n.dateTime(r.ts) });
 }

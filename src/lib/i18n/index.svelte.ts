@@ -108,6 +108,19 @@ class I18n {
   };
 
   /** A time of day in the reader's language and zone: "4:45 PM" / "16:45". */
+  /**
+   * An ISO week id (`2026-W48`, as automation keys its digests) as the reader's days: "Nov 23 – 29,
+   * 2026", "2026年11月23日至29日". Anything else is shown as it is.
+   */
+  week = (id: string): string => {
+    const m = /^(\d{4})-W(\d{2})$/.exec(id);
+    if (!m) return id;
+    // Monday of ISO week 1 is the Monday on or before 4 January.
+    const jan4 = Date.UTC(Number(m[1]), 0, 4);
+    const monday = jan4 - ((new Date(jan4).getUTCDay() + 6) % 7) * 86_400_000 + (Number(m[2]) - 1) * 7 * 86_400_000;
+    const fmt = this.#format('week', () => new Intl.DateTimeFormat(this.lang, { dateStyle: 'medium', timeZone: 'UTC' })) as Intl.DateTimeFormat;
+    return fmt.formatRange(monday, monday + 6 * 86_400_000);
+  };
   time = (ts: number): string => this.#format('time', () => new Intl.DateTimeFormat(this.lang, { timeStyle: 'short' })).format(ts);
 
   /** A span of time in its largest whole unit: "10 minutes" / "10分钟". */
