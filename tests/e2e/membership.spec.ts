@@ -43,12 +43,14 @@ test('a tiered newcomer is welcomed, reminded before expiry and moved to the fre
     const bobHome = bob.page.url();
     await bob.page.goto('/settings');
     await bob.page.locator('#st-lang').selectOption('zh-CN');
+    await expect(bob.page.getByRole('heading', { level: 1, name: '设置' })).toBeVisible();
     await bob.page.goto(bobHome);
     await expect(bob.page.getByTestId('notices')).toContainText('你的 gold 会员将于');
     await expect(bob.page.getByTestId('notices')).toContainText('欢迎你，Bob！');
     await expect(bob.page.getByTestId('notices')).not.toContainText(/membership|Welcome/);
     await bob.page.goto('/settings');
     await bob.page.locator('#st-lang').selectOption('en');
+    await expect(bob.page.getByRole('heading', { level: 1, name: 'Settings' })).toBeVisible();
     await bob.page.goto(bobHome);
 
     // In grace after 30 days, on the free tier after 37.

@@ -111,8 +111,9 @@ export class AppState {
   }
 
   async setLang(lang: Lang): Promise<void> {
-    await i18n.use(lang);
+    // Stored first: a member who leaves the page while the dictionary loads keeps the choice.
     await this.db.settings.put({ key: 'lang', value: lang });
+    await i18n.use(lang);
   }
 
   /** The storage budget for other members' media on this device, in MB, and what attachments take now. */
