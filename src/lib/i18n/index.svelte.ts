@@ -118,7 +118,7 @@ class I18n {
     // Monday of ISO week 1 is the Monday on or before 4 January.
     const jan4 = Date.UTC(Number(m[1]), 0, 4);
     const monday = jan4 - ((new Date(jan4).getUTCDay() + 6) % 7) * 86_400_000 + (Number(m[2]) - 1) * 7 * 86_400_000;
-    const fmt = this.#format('week', () => new Intl.DateTimeFormat(this.lang, { dateStyle: 'medium', timeZone: 'UTC' })) as Intl.DateTimeFormat;
+    const fmt = this.#format('week', () => new Intl.DateTimeFormat(this.lang, { dateStyle: 'medium', timeZone: 'UTC' }));
     return fmt.formatRange(monday, monday + 6 * 86_400_000);
   };
   time = (ts: number): string => this.#format('time', () => new Intl.DateTimeFormat(this.lang, { timeStyle: 'short' })).format(ts);

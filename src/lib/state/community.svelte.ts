@@ -66,7 +66,7 @@ import { communityFacts, type CommunityFacts } from '../automation/community-fac
 import { memberStatsClient } from '../analysis/analysis-client';
 import type { MemberStats } from '../domain/membership';
 import { postingVerdict, postingWait as policyWait, type PostingRefusal } from '../domain/posting-policy';
-import { postingFacts } from '../store/queries/posting';
+import { postingFacts, threadSlowMode } from '../store/queries/posting';
 import { levelOf, pointRules, pointsOf, type PointsStanding } from '../domain/points';
 import { i18n } from '../i18n/index.svelte';
 import type { MemberTier } from '../domain/membership';
@@ -631,12 +631,8 @@ export class CommunityState {
   }
 
   /** A thread's slow mode in seconds (0: off): the latest setting by a moderator. */
-  async slowModeOf(thread: string): Promise<number> {
-    const settings = (await this.db.records.where('target').equals(thread).toArray()).filter(
-      (r) => r.kind === 'slowmode' && this.members.value.some((m) => m.key === r.author && ['creator', 'admin', 'moderator'].includes(m.role))
-    );
-    const latest = settings.sort((x, y) => y.ts - x.ts)[0];
-    return latest && latest.kind === 'slowmode' ? latest.body.seconds : 0;
+  slowModeOf(thread: string): Promise<number> {
+    return threadSlowMode(this.db, this.cid, thread);
   }
 
   /** Whether this member was removed (banned) from the community. */

@@ -182,7 +182,7 @@ export class RemoteCommunityDoc implements DocHandle {
 
   maintainKeys(identity: Identity, now = Date.now(), also: readonly Scope[] = []): Promise<number> {
     // The worker's `accepted` event comes on another port, maybe later: the page's key state goes now.
-    return this.client.port.maintainKeys(this.cid, identity, now, [...also]).then((written) => {
+    return this.client.port.maintainKeys(this.cid, identity, now, also).then((written) => {
       if (written) forgetKeyState(this.db, this.cid);
       return written;
     });

@@ -4,7 +4,8 @@
 import { POLICED_KINDS, type PostingFacts } from '../../domain/posting-policy';
 import type { Kind } from '../../domain/record';
 import type { Settings } from '../../domain/membership';
-import type { HearthDb } from '../db';
+import type { Authority } from '../../domain/authority';
+import type { HearthDb, StoredRecord } from '../db';
 import { authorityOf } from '../projection';
 
 const HOUR_MS = 3_600_000;
@@ -39,10 +40,21 @@ export async function postingFacts(
   facts.recentPosts = mine.filter((r) => POLICED_KINDS.has(r.kind)).map((r) => r.ts);
   if (write.kind === 'reply' && write.thread) {
     const inThread = await db.records.where('target').equals(write.thread).toArray();
-    const slow = inThread.filter((r) => r.kind === 'slowmode' && !!auth?.isModerator(r.author)).sort((x, y) => y.ts - x.ts)[0];
-    facts.slowSeconds = slow?.kind === 'slowmode' ? slow.body.seconds : 0;
+    facts.slowSeconds = slowModeIn(inThread, auth);
     const mineHere = inThread.filter((r) => r.kind === 'reply' && r.author === me).map((r) => r.ts);
     facts.lastInThread = mineHere.length ? Math.max(...mineHere) : null;
   }
   return facts;
+}
+
+/** A thread's slow mode in seconds (0: off): the latest setting by a moderator, among its records. */
+export function slowModeIn(inThread: readonly StoredRecord[], auth: Authority | null): number {
+  const latest = inThread.filter((r) => r.kind === 'slowmode' && !!auth?.isModerator(r.author)).sort((x, y) => y.ts - x.ts)[0];
+  return latest?.kind === 'slowmode' ? latest.body.seconds : 0;
+}
+
+/** A thread's slow mode in seconds (0: off), read from this device's records. */
+export async function threadSlowMode(db: HearthDb, cid: string, thread: string): Promise<number> {
+  const [inThread, auth] = await Promise.all([db.records.where('target').equals(thread).toArray(), authorityOf(db, cid)]);
+  return slowModeIn(inThread, auth);
 }
