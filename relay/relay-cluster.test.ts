@@ -62,6 +62,7 @@ function rawClient(url: string) {
   const notices: RelayNotice[] = [];
   let challenge: RelayChallenge | null = null;
   let closedFor: string | null = null;
+  let socketClosed: number | null = null;
   const ws = new (NodeWebSocket as new (url: string) => Socket)(url);
   const send = (type: number, write: (e: encoding.Encoder) => void) => {
     const e = encoding.createEncoder();
@@ -76,6 +77,9 @@ function rawClient(url: string) {
       encoding.writeVarString(e, '');
     })
   );
+  ws.on('close', (code: number) => {
+    socketClosed = code;
+  });
   ws.on('message', (data: Buffer) => {
     const d = decoding.createDecoder(new Uint8Array(data));
     decoding.readVarString(d);
@@ -92,6 +96,8 @@ function rawClient(url: string) {
     refusals: (reason: string) => notices.filter((n) => n.refused === reason).length,
     /** The reason the relay gave when it closed this connection to the room (null: open). */
     closedFor: () => closedFor,
+    /** The close code of the socket itself (null: open). */
+    socketClosed: () => socketClosed,
     challenge: () => waitFor('the relay’s challenge', () => challenge, Boolean, 10_000) as Promise<RelayChallenge>,
     prove: (proof: RelayProof) => send(5, (e) => encoding.writeVarString(e, JSON.stringify(proof))),
     /** Sends `bytes` as a sync update, as if it were a Yjs update. */
@@ -329,7 +335,14 @@ describe('what a relay refuses', () => {
     );
     expect(hostile.closedFor()).toContain('too many refused messages (update.malformed)');
     expect(hostile.refusals('update.malformed')).toBeGreaterThan(50);
-    // Once closed, what the socket sends opens nothing until it authenticates and proves itself again.
+    // The socket goes too: it cannot authenticate and prove itself again with a clean slate.
+    await waitFor(
+      'the socket to close',
+      () => hostile.socketClosed(),
+      (code) => code !== null,
+      10_000
+    );
+    expect(hostile.socketClosed()).toBe(4429);
     const after = await reply(members[9], 'SENT-AFTER-THE-CLOSE');
     hostile.update(updateWith([after]));
     await new Promise((r) => setTimeout(r, 1000));
@@ -355,6 +368,27 @@ describe('what a relay refuses', () => {
     expect(flooder.refusals('relay.rate_limited')).toBeGreaterThan(50);
     expect(flooder.closedFor()).toContain('too many refused messages (relay.rate_limited)');
     flooder.close();
+  }, 30_000);
+
+  it('a member’s key has one budget over all its sockets: six sockets flooding together are refused past four sockets’ worth and closed', async () => {
+    const floods = Array.from({ length: 6 }, () => rawClient(b.url));
+    for (const flood of floods) flood.prove(await signChallenge(members[11], room, await flood.challenge()));
+    await waitFor('the proofs to be accepted', () => floods.every((f) => f.notices.some((n) => n.member === members[11].publicKey)), Boolean);
+    // 280 messages per socket: under one socket's burst of 300, 1,680 in all against the key's 1,200.
+    const empty = Y.encodeStateAsUpdate(new Y.Doc());
+    for (const flood of floods) for (let i = 0; i < 280; i++) flood.update(empty);
+    const refused = () => floods.reduce((n, f) => n + f.refusals('relay.rate_limited'), 0);
+    // The first four sockets' 1,120 messages fit the key's 1,200; the last two run dry (a refill of
+    // 200 a second gives a few back) and are closed after 50 refusals each, as one socket would be.
+    await waitFor('the key’s budget to run dry', refused, (n) => n > 100, 10_000);
+    await waitFor(
+      'the two sockets past the budget to close',
+      () => floods.filter((f) => f.socketClosed() === 4429).length,
+      (n) => n === 2,
+      10_000
+    );
+    expect(floods.slice(0, 4).every((f) => f.refusals('relay.rate_limited') === 0)).toBe(true);
+    floods.forEach((f) => f.close());
   }, 30_000);
 
   it('a relay whose disk is full refuses writes with relay.disk_full and keeps serving reads', async () => {

@@ -58,15 +58,26 @@ const SYNC_STEP1 = 0;
 
 const MAX_AWARENESS_BYTES = 64 * 1024;
 const MAX_STATELESS_BYTES = 4 * 1024;
-/** Refusals a connection may collect before the relay closes it. */
+/** Refusals a socket may collect (over all the rooms it carries) before the relay closes it. */
 const MAX_STRIKES = 50;
+/**
+ * A member key's budget over all its sockets, as a multiple of one socket's: a member has a few
+ * devices (one socket each: a device's tabs share its community worker's link), but opening more
+ * sockets must not multiply what one key may send.
+ */
+const KEY_BUDGET_SOCKETS = 4;
 
 const GATE = Symbol('hearth-gate');
 const DISK = Symbol('hearth-disk');
 
+/** One connection is one room on one socket: its challenge and the key proven for that room. */
 interface ConnectionState {
   challenge: RelayChallenge;
   key: string | null;
+}
+
+/** What a socket has spent and how often it was refused, whatever rooms it opens or re-opens. */
+interface SocketState {
   limiter: RateLimiter;
   strikes: number;
 }
@@ -115,6 +126,15 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
   const store: RoomStore = new RoomStore(options.dataDir, options.maxDataBytes ?? 0, DEFAULT_COMPACTION, () => chunks.bytes);
   const gates = new WeakMap<Y.Doc, RoomGate>();
   const states = new WeakMap<Connection, ConnectionState>();
+  const sockets = new WeakMap<object, SocketState>();
+  /** Per member key, over every socket it proved itself on (entries are dropped once full again). */
+  const keyLimiters = new Map<string, RateLimiter>();
+  const keyLimits = {
+    messagesPerSecond: (options.limits ?? DEFAULT_LIMITS).messagesPerSecond * KEY_BUDGET_SOCKETS,
+    messageBurst: (options.limits ?? DEFAULT_LIMITS).messageBurst * KEY_BUDGET_SOCKETS,
+    bytesPerSecond: (options.limits ?? DEFAULT_LIMITS).bytesPerSecond * KEY_BUDGET_SOCKETS,
+    byteBurst: (options.limits ?? DEFAULT_LIMITS).byteBurst * KEY_BUDGET_SOCKETS
+  };
   /** Per room, the judge → append → apply chain: one update at a time, in arrival order. */
   const queues = new Map<string, Promise<void>>();
   const resyncs = new Map<string, ReturnType<typeof setTimeout>>();
@@ -136,9 +156,28 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
 
   const stateOf = (connection: Connection): ConnectionState => {
     let state = states.get(connection);
-    if (!state) states.set(connection, (state = { challenge: newChallenge(), key: null, limiter: new RateLimiter(limits), strikes: 0 }));
+    if (!state) states.set(connection, (state = { challenge: newChallenge(), key: null }));
     return state;
   };
+  const socketOf = (connection: Connection): SocketState => {
+    let state = sockets.get(connection.webSocket);
+    if (!state) sockets.set(connection.webSocket, (state = { limiter: new RateLimiter(limits), strikes: 0 }));
+    return state;
+  };
+  /** Takes one message from the socket's budget and, once a key is proven on it, from the key's. */
+  const spend = (connection: Connection, bytes: number): boolean => {
+    if (!socketOf(connection).limiter.take(bytes)) return false;
+    const key = stateOf(connection).key;
+    if (!key) return true;
+    let limiter = keyLimiters.get(key);
+    if (!limiter) keyLimiters.set(key, (limiter = new RateLimiter(keyLimits)));
+    return limiter.take(bytes);
+  };
+  const keySweep = setInterval(() => {
+    // A key idle long enough to be full again needs no entry (keeps the map to the keys writing now).
+    for (const [key, limiter] of keyLimiters) if (limiter.full()) keyLimiters.delete(key);
+  }, 60_000);
+  keySweep.unref?.();
   const gateOf = (document: Document): RoomGate => {
     let gate = gates.get(document);
     if (!gate) gates.set(document, (gate = new RoomGate(document, NODE_RECORD_CRYPTO)));
@@ -152,11 +191,17 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
   const refuse = (connection: Connection, reason: string) => {
     debug(`relay: refused ${reason} from ${stateOf(connection).key?.slice(0, 8) ?? 'no key'}`);
     counters.refused[reason] = (counters.refused[reason] ?? 0) + 1;
-    const state = stateOf(connection);
-    state.strikes++;
+    const socket = socketOf(connection);
+    socket.strikes++;
     ack(connection, false);
     notify(connection, { refused: reason });
-    if (state.strikes > MAX_STRIKES) connection.close({ code: 4429, reason: `too many refused messages (${reason})` });
+    if (socket.strikes > MAX_STRIKES) {
+      // The whole socket goes: closing only this room's connection would let the client
+      // authenticate again on the same socket and start with a clean slate.
+      const why = `too many refused messages (${reason})`;
+      connection.close({ code: 4429, reason: why });
+      connection.webSocket.close(4429, why);
+    }
   };
 
   /** After the authority changed, clients are asked again for what the relay held back. */
@@ -240,7 +285,6 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
       },
 
       async beforeHandleMessage({ connection, document, update: data }) {
-        const state = stateOf(connection);
         const d = decoding.createDecoder(data);
         decoding.readVarString(d);
         const typeAt = d.pos;
@@ -250,7 +294,7 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
         const neutralise = () => {
           data[typeAt] = QUERY_AWARENESS;
         };
-        if (!state.limiter.take(data.length)) {
+        if (!spend(connection, data.length)) {
           neutralise();
           if (type === SYNC || type === SYNC_REPLY) refuse(connection, 'relay.rate_limited');
           return;
@@ -318,6 +362,7 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
       for (const timer of resyncs.values()) clearTimeout(timer);
       if (heal) clearInterval(heal);
       if (statsTimer) clearInterval(statsTimer);
+      clearInterval(keySweep);
       stopTiming();
       stats.stop();
       await server.destroy();
