@@ -51,9 +51,11 @@ async function until<T>(what: string, probe: () => T | Promise<T>, ok: (v: T) =>
 let devices = 0;
 
 /**
- * Starts A, then B once A is in its rooms: two devices that subscribe in the same instant both
- * answer each other's announce with an offer (WebRTC glare), and y-webrtc can take tens of seconds
- * to recover from that; people's devices seldom arrive in the same millisecond.
+ * Starts A, then B once A is in its rooms. Two devices that subscribe in the same instant both
+ * answer each other's announce with an offer (glare): y-webrtc keeps the newer offer, and the side
+ * that accepts it must drop its own pending offer. Under wrtc that setRemoteDescription fails
+ * (ERR_SET_REMOTE_DESCRIPTION; Chromium rolls the local offer back implicitly) and the pair stayed
+ * apart for 15–20 s here, which would only test wrtc.
  */
 async function startInTurn(a: { sync: { start(): Promise<void>; status: { connected: boolean } } }, b: { sync: { start(): Promise<void> } }) {
   await a.sync.start();
