@@ -8,8 +8,9 @@
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import { isShardId, type ShardId } from '../../domain/shards';
+import { SHARD_MAGIC } from '../webrtc-chunking';
 
-export const SHARD_MAGIC = 0xf9;
+export { SHARD_MAGIC };
 export const WIRE_VERSION = 1;
 export const OP_CATALOGUE = 1;
 export const OP_SYNC = 2;
