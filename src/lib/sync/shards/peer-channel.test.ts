@@ -79,7 +79,7 @@ describe('shard sync over simple-peer connections', () => {
     const a = await device();
     const b = await device();
     await a.set.put([record('genesis', Date.UTC(2024, 0, 1), { name: 'C' })]);
-    const [toB, toA] = pair();
+    const [toB] = pair();
     const peersOfA = new ShardPeers(a.sync, () => [toB]);
     // B's mesh does not include this connection (a lobby peer, say).
     const peersOfB = new ShardPeers(b.sync, () => []);
