@@ -4,11 +4,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
+import { targetOf, type AnyRecord } from '../../domain/record';
 import { addMonths, CORE_SHARD, keepsShard, type ShardId } from '../../domain/shards';
 import { messageYjsSyncStep2, messageYjsUpdate } from '../gated-sync-protocol';
 import { MemoryShardStorage, ShardSet } from './shard-set';
 import { ShardSync, type ShardSyncOptions } from './shard-sync';
-import { decodeShardMessage, encodeCatalogue, encodeSync, MAX_CATALOGUE_ENTRIES } from './shard-wire';
+import { decodeShardMessage, encodeCatalogue, encodeLocate, encodeLocated, encodeSync, MAX_CATALOGUE_ENTRIES, MAX_LOCATE } from './shard-wire';
 import { link, record, until, type Link } from './shard-test-kit';
 
 const NOW = Date.UTC(2026, 4, 15);
@@ -182,6 +183,42 @@ describe('shard sync between peers', () => {
     expect((await b.set.records('2024-03')).has(later.id)).toBe(true);
   });
 
+  it('finds the month of a thread a reply names, and the months holding an old thread’s replies', async () => {
+    const lookupOf =
+      (d: () => Device) =>
+      async (mode: 'id' | 'target', ids: string[]): Promise<[string, ShardId][]> => {
+        const out: [string, ShardId][] = [];
+        for (const e of d().set.catalogue()) {
+          for (const [key, value] of await d().set.records(e.id)) {
+            const r = value as AnyRecord;
+            const target = targetOf(r);
+            if (mode === 'id' && ids.includes(key)) out.push([key, e.id]);
+            if (mode === 'target' && target && ids.includes(target) && !out.some(([t, s]) => t === target && s === e.id)) out.push([target, e.id]);
+          }
+        }
+        return out;
+      };
+    let a: Device | null = null;
+    a = await device({ lookup: lookupOf(() => a!) });
+    const old = record('thread', at('2024-03'));
+    await a.set.put([
+      old,
+      record('reply', at('2025-01'), { thread: old.id, parent: old.id }),
+      record('reply', at('2026-05'), { thread: old.id, parent: old.id })
+    ]);
+    const b = await device({ wants: (s) => keepsShard(s, { keepMonths: 1, kept: new Set() }, NOW) });
+    connect(a, b);
+    await until(() => b.set.isHeld('2026-05'), 5_000, 'this month');
+    // B holds a reply whose thread it lacks: where is it?
+    const where = await b.sync.locate('id', [old.id]);
+    expect([...(where.get(old.id) ?? [])]).toEqual(['2024-03']);
+    expect(await b.sync.want('2024-03', 5_000)).toBe(true);
+    expect((await b.set.records('2024-03')).has(old.id)).toBe(true);
+    // Reading that thread: the months holding its replies.
+    const replies = await b.sync.locate('target', [old.id]);
+    expect([...(replies.get(old.id) ?? [])].sort()).toEqual(['2025-01', '2026-05']);
+  });
+
   it('keeps few documents open while a newcomer receives a long history', async () => {
     const a = await device({ maxOpen: 2 });
     await history(a, 24, 2);
@@ -290,6 +327,21 @@ describe('a hostile peer', () => {
     await until(() => d.set.catalogue().length === 11, 5_000, 'the honest peer’s shards');
     expect(d.sync.counts.timeouts).toBeGreaterThanOrEqual(2);
     expect(d.sync.peakInFlight).toBeLessThanOrEqual(2);
+  });
+
+  it('cannot ask about too many records at once, nor answer what nobody asked', async () => {
+    const d = await device();
+    const { deliver } = await hostile(d);
+    const ids = Array.from({ length: MAX_LOCATE }, (_, i) => `${i}`.padEnd(43, 'x'));
+    const tooMany = encodeLocate(1, 'id', ids);
+    const huge = new Uint8Array(tooMany.length + 44);
+    huge.set(tooMany.subarray(0, 8));
+    huge.set([0x81, 0x02], 8); // 257 ids
+    huge.set(tooMany.subarray(10), 10);
+    await deliver(huge);
+    await deliver(encodeLocated(42, [[ids[0], '2026-01']]));
+    expect(d.sync.counts.refused).toEqual({ 'shard.oversized': 1 });
+    expect(d.sync.counts.unsolicited).toBe(1);
   });
 
   it('drops messages past the queue bound instead of holding them all', async () => {

@@ -29,7 +29,17 @@ import {
   writeUpdate
 } from '../gated-sync-protocol';
 import type { ShardSet } from './shard-set';
-import { decodeShardMessage, encodeCatalogue, encodeSync, MAX_CATALOGUE_ENTRIES, type CatalogueEntry } from './shard-wire';
+import {
+  decodeShardMessage,
+  encodeCatalogue,
+  encodeLocate,
+  encodeLocated,
+  encodeSync,
+  MAX_CATALOGUE_ENTRIES,
+  MAX_LOCATE,
+  type CatalogueEntry,
+  type LocateMode
+} from './shard-wire';
 
 /** One peer connection: the side channel's send (see peer-channel.ts, or a MessagePort in tests). */
 export interface ShardTransport {
@@ -46,6 +56,12 @@ export interface ShardSyncOptions {
   maxQueued?: number;
   /** Refused messages after which a peer is ignored. */
   maxStrikes?: number;
+  /**
+   * Answers a peer's LOCATE: the shards of these records (`id`) or of the records pointing at them
+   * (`target`), from what this device holds (its records table: each row's kind and ts give its
+   * shard). Absent: nothing is answered.
+   */
+  lookup?: (mode: LocateMode, ids: string[]) => Promise<[string, ShardId][]> | [string, ShardId][];
   now?: () => number;
 }
 
@@ -115,6 +131,10 @@ export class ShardSync {
   #waiters = new Map<ShardId, ((ok: boolean) => void)[]>();
   #arrived = new Set<ArrivedListener>();
   #deltas: CatalogueEntry[] = [];
+  readonly #lookup: NonNullable<ShardSyncOptions['lookup']>;
+  /** LOCATE requests waiting for answers: request id → the peers still to answer and what came. */
+  #locating = new Map<number, { waiting: Set<ShardPeer>; found: Map<string, Set<ShardId>>; done: () => void }>();
+  #nextRequest = (Math.random() * 2 ** 31) >>> 0;
   #off: (() => void)[] = [];
   #destroyed = false;
   /** Most requests in flight at once so far (tests hold it to the bound). */
@@ -128,6 +148,7 @@ export class ShardSync {
     this.#maxQueued = options.maxQueued ?? MAX_QUEUED;
     this.#maxStrikes = options.maxStrikes ?? MAX_STRIKES;
     this.#now = options.now ?? Date.now;
+    this.#lookup = options.lookup ?? (() => []);
     this.#off.push(set.onUpdate((shard, update, origin) => this.#broadcast(shard, update, origin)));
     this.#off.push(set.onCatalogue((entry) => this.#queueDelta(entry)));
   }
@@ -145,6 +166,7 @@ export class ShardSync {
     peer.closed = true;
     this.#peers.delete(peer);
     for (const [shard, request] of this.#inFlight) if (request.peer === peer) this.#fail(shard, request, false);
+    for (const pending of this.#locating.values()) if (pending.waiting.delete(peer) && !pending.waiting.size) pending.done();
     this.#pump();
   }
 
@@ -184,6 +206,38 @@ export class ShardSync {
     });
   }
 
+  /**
+   * Asks every peer which shards hold these records (`id`) or records pointing at them (`target`):
+   * a reply in a month this device holds whose thread is in one it does not, the replies of an old
+   * thread spread over months it evicted. Answers are hints (a fetched shard is gated like any);
+   * resolves with what came once every peer answered or `timeoutMs` passed.
+   */
+  locate(mode: LocateMode, ids: readonly string[], timeoutMs = 5_000): Promise<Map<string, Set<ShardId>>> {
+    const asked = [...new Set(ids)].slice(0, MAX_LOCATE);
+    const peers = [...this.#peers].filter((p) => !p.ignored);
+    const request = this.#nextRequest++ >>> 0;
+    const found = new Map<string, Set<ShardId>>();
+    if (!asked.length || !peers.length) return Promise.resolve(found);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => done(), timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        this.#locating.delete(request);
+        resolve(found);
+      };
+      this.#locating.set(request, { waiting: new Set(peers), found, done });
+      const message = encodeLocate(request, mode, asked);
+      for (const peer of peers) this.#send(peer, message);
+    });
+  }
+
+  /** What the peers hold: every shard any catalogue names, with the most records any claims. */
+  known(): Map<ShardId, number> {
+    const out = new Map<ShardId, number>();
+    for (const peer of this.#peers) for (const [id, e] of peer.theirs) out.set(id, Math.max(out.get(id) ?? 0, e.records));
+    return out;
+  }
+
   /** Requests waiting or in flight (for tests and the health panel). */
   pending(): { queued: ShardId[]; inFlight: ShardId[] } {
     return { queued: [...this.#urgent, ...syncOrder(this.#queue, this.#now())], inFlight: [...this.#inFlight.keys()] };
@@ -195,6 +249,7 @@ export class ShardSync {
     for (const request of this.#inFlight.values()) clearTimeout(request.timer);
     this.#inFlight.clear();
     for (const list of this.#waiters.values()) for (const settle of [...list]) settle(false);
+    for (const pending of [...this.#locating.values()]) pending.done();
     this.#peers.clear();
   }
 
@@ -228,6 +283,28 @@ export class ShardSync {
     if (!decoded.ok) return this.#strike(peer, decoded.reason);
     const message = decoded.value;
     if (message.op === 'catalogue') return this.#onCatalogue(peer, message.full, message.entries);
+    if (message.op === 'locate') {
+      const found = await this.#lookup(message.mode, message.ids);
+      const asked = new Set(message.ids);
+      return this.#send(
+        peer,
+        encodeLocated(
+          message.request,
+          found.filter(([id]) => asked.has(id))
+        )
+      );
+    }
+    if (message.op === 'located') {
+      const pending = this.#locating.get(message.request);
+      if (!pending?.waiting.delete(peer)) return void this.counts.unsolicited++;
+      for (const [id, shard] of message.found) {
+        const shards = pending.found.get(id) ?? new Set<ShardId>();
+        shards.add(shard);
+        pending.found.set(id, shards);
+      }
+      if (!pending.waiting.size) pending.done();
+      return;
+    }
     const { shard } = message;
     let type: number;
     try {

@@ -2,6 +2,12 @@
 // the simple-peer patch hands to side handlers, see webrtc-chunking.ts):
 //   [SHARD_MAGIC, version, CATALOGUE, full u8, count, (id, records, digest 8 bytes, held u8)*]
 //   [SHARD_MAGIC, version, SYNC, id, y-protocols sync message (step 1, step 2 or update)]
+//   [SHARD_MAGIC, version, LOCATE, request u32, mode u8, count, record id*]
+//   [SHARD_MAGIC, version, LOCATED, request u32, count, (record id, shard id)*]
+// LOCATE asks which shards hold records (mode 0: with these ids; mode 1: pointing at these ids, a
+// thread's replies say): what a device lacks when a reply in a month it holds names a thread in a
+// month it does not, or when an old thread's replies span months it evicted. An answer is a hint:
+// the shard fetched is checked like any other, so a liar costs one fetch.
 // A catalogue names the shards a device holds (held = 1) or no longer holds (held = 0, in a delta);
 // `full` replaces what the receiver knew of the sender. Every field a peer sends is checked here,
 // once: shard ids (domain/shards `isShardId`), counts and sizes. Nothing here trusts the sender.
@@ -14,6 +20,11 @@ export { SHARD_MAGIC };
 export const WIRE_VERSION = 1;
 export const OP_CATALOGUE = 1;
 export const OP_SYNC = 2;
+export const OP_LOCATE = 3;
+export const OP_LOCATED = 4;
+/** Ids in one LOCATE, and pairs in one answer. */
+export const MAX_LOCATE = 256;
+export const MAX_LOCATED = 4096;
 /** A catalogue names at most this many shards: 170 years of months (an honest community has a few dozen). */
 export const MAX_CATALOGUE_ENTRIES = 2048;
 export const DIGEST_BYTES = 8;
@@ -30,7 +41,12 @@ export interface CatalogueEntry {
 export type ShardMessage =
   | { op: 'catalogue'; full: boolean; entries: CatalogueEntry[] }
   /** `message` is a y-protocols sync message: varuint type, then its payload. */
-  | { op: 'sync'; shard: ShardId; message: Uint8Array };
+  | { op: 'sync'; shard: ShardId; message: Uint8Array }
+  | { op: 'locate'; request: number; mode: LocateMode; ids: string[] }
+  | { op: 'located'; request: number; found: [string, ShardId][] };
+
+/** What a LOCATE asks: the shards of these records, or of the records pointing at them. */
+export type LocateMode = 'id' | 'target';
 
 export type WireRefusal = 'shard.malformed' | 'shard.version' | 'shard.bad_id' | 'shard.oversized';
 export type WireResult = { ok: true; value: ShardMessage } | { ok: false; reason: WireRefusal };
@@ -71,6 +87,40 @@ export function encodeSync(shard: ShardId, write: (encoder: encoding.Encoder) =>
 /** Wraps a y-protocols sync message already encoded. */
 export function encodeSyncBytes(shard: ShardId, message: Uint8Array): Uint8Array {
   return encodeSync(shard, (e) => encoding.writeUint8Array(e, message));
+}
+
+const RECORD_ID = /^[A-Za-z0-9_-]{43}$/;
+
+export function encodeLocate(request: number, mode: LocateMode, ids: readonly string[]): Uint8Array {
+  if (ids.length > MAX_LOCATE || !ids.every((id) => RECORD_ID.test(id))) throw new RangeError('bad locate request');
+  const e = encoding.createEncoder();
+  header(e, OP_LOCATE);
+  encoding.writeUint32(e, request);
+  encoding.writeUint8(e, mode === 'id' ? 0 : 1);
+  encoding.writeVarUint(e, ids.length);
+  for (const id of ids) encoding.writeVarString(e, id);
+  return encoding.toUint8Array(e);
+}
+
+export function encodeLocated(request: number, found: readonly [string, ShardId][]): Uint8Array {
+  const e = encoding.createEncoder();
+  header(e, OP_LOCATED);
+  encoding.writeUint32(e, request);
+  const pairs = found.slice(0, MAX_LOCATED);
+  encoding.writeVarUint(e, pairs.length);
+  for (const [id, shard] of pairs) {
+    encoding.writeVarString(e, id);
+    encoding.writeVarString(e, shard);
+  }
+  return encoding.toUint8Array(e);
+}
+
+function readRecordId(d: decoding.Decoder): string | null {
+  const length = decoding.readVarUint(d);
+  if (length !== 43 || d.pos + length > d.arr.length) return null;
+  const id = new TextDecoder().decode(d.arr.subarray(d.pos, d.pos + length));
+  d.pos += length;
+  return RECORD_ID.test(id) ? id : null;
 }
 
 /** Shard ids are short: a longer string is refused before it is decoded. */
@@ -120,6 +170,30 @@ export function decodeShardMessage(bytes: Uint8Array): WireResult {
       if (shard === null) return { ok: false, reason: 'shard.bad_id' };
       if (d.pos >= bytes.length) return { ok: false, reason: 'shard.malformed' };
       return { ok: true, value: { op: 'sync', shard, message: bytes.subarray(d.pos) } };
+    }
+    if (op === OP_LOCATE || op === OP_LOCATED) {
+      const request = decoding.readUint32(d);
+      const mode = op === OP_LOCATE ? decoding.readUint8(d) : 0;
+      const count = decoding.readVarUint(d);
+      if (mode > 1) return { ok: false, reason: 'shard.malformed' };
+      if (count > (op === OP_LOCATE ? MAX_LOCATE : MAX_LOCATED)) return { ok: false, reason: 'shard.oversized' };
+      if (count * 44 > bytes.length) return { ok: false, reason: 'shard.malformed' };
+      const ids: string[] = [];
+      const found: [string, ShardId][] = [];
+      for (let i = 0; i < count; i++) {
+        const id = readRecordId(d);
+        if (id === null) return { ok: false, reason: 'shard.malformed' };
+        if (op === OP_LOCATE) ids.push(id);
+        else {
+          const shard = readShardId(d);
+          if (shard === null) return { ok: false, reason: 'shard.bad_id' };
+          found.push([id, shard]);
+        }
+      }
+      if (d.pos !== bytes.length) return { ok: false, reason: 'shard.malformed' };
+      return op === OP_LOCATE
+        ? { ok: true, value: { op: 'locate', request, mode: mode === 0 ? 'id' : 'target', ids } }
+        : { ok: true, value: { op: 'located', request, found } };
     }
     return { ok: false, reason: 'shard.malformed' };
   } catch {
