@@ -232,6 +232,16 @@ export class ShardSet {
     }
   }
 
+  /**
+   * Applies an update of this device's own to a shard (legacy-split.ts: the single document's
+   * entries of that shard, with their item ids). It passes the shard rule like a peer's would.
+   */
+  async applyOwn(shard: ShardId, update: Uint8Array): Promise<void> {
+    const cut = filterShardUpdate(update, shard, undefined, () => this.gate.wrongShard++);
+    if (!cut.ok) throw new Error('not a readable update');
+    await this.use(shard, (doc) => cut.value.pieces.forEach((piece) => Y.applyUpdate(doc, piece, LOCAL)), true);
+  }
+
   /** Records of a shard (opened for the call). */
   async records(shard: ShardId): Promise<Map<string, unknown>> {
     return (await this.use(shard, (doc) => new Map(doc.getMap('records').entries()))) ?? new Map();
