@@ -7,7 +7,7 @@
 // relays) and only then acknowledged. A connection writes only after it signed the relay's
 // challenge with a member key (crypto/relay-proof.ts); reading needs only the room name, which is
 // derived from the room secret.
-import { Server, OutgoingMessage, type Connection, type Document } from '@hocuspocus/server';
+import { Server, OutgoingMessage, type Connection, type DirectConnection, type Document } from '@hocuspocus/server';
 import { Redis } from '@hocuspocus/extension-redis';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
@@ -21,6 +21,8 @@ import { RelayStats } from './relay-stats';
 import { RoomGate } from './room-gate';
 import { DEFAULT_COMPACTION, RoomStore } from './room-store';
 import { ChunkStore } from './chunk-store';
+import { CORE_SHARD } from '../src/lib/domain/shards';
+import { parseRelayRoom, shardRoomName } from '../src/lib/sync/relay-rooms';
 
 export interface RelayOptions {
   port: number;
@@ -178,11 +180,26 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
     for (const [key, limiter] of keyLimiters) if (limiter.full()) keyLimiters.delete(key);
   }, 60_000);
   keySweep.unref?.();
+  /**
+   * A shard's room (`<room>.<shard>`, sync/relay-rooms.ts) is gated to its shard; a month's room is
+   * judged with its core room's authority, which the relay keeps loaded while the month is.
+   */
   const gateOf = (document: Document): RoomGate => {
     let gate = gates.get(document);
-    if (!gate) gates.set(document, (gate = new RoomGate(document, NODE_RECORD_CRYPTO)));
+    if (!gate) {
+      const room = parseRelayRoom(document.name);
+      const shard = room?.shard ?? null;
+      const coreName = room && shard && shard !== CORE_SHARD ? shardRoomName(room.community, CORE_SHARD) : null;
+      const core = () => {
+        const coreDoc = coreName ? server.hocuspocus.documents.get(coreName) : undefined;
+        return coreDoc ? gateOf(coreDoc) : null;
+      };
+      gates.set(document, (gate = new RoomGate(document, NODE_RECORD_CRYPTO, { shard, core })));
+    }
     return gate;
   };
+  /** Per month's room loaded, the connection that keeps its core room loaded. */
+  const coreLinks = new Map<string, Promise<DirectConnection>>();
   const notify = (connection: Connection, notice: Omit<RelayNotice, 't'>) => connection.sendStateless(JSON.stringify({ t: 'hearth-relay', ...notice }));
   const ack = (connection: Connection, saved: boolean) => connection.send(new OutgoingMessage(connection.document.name).writeSyncStatus(saved).toUint8Array());
   const askForSync = (connection: Connection) =>
@@ -266,7 +283,17 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
       async onLoadDocument({ documentName, document }) {
         if (!RoomStore.validRoom(documentName)) throw new Error('not a Hearth room');
         for (const update of store.load(documentName)) Y.applyUpdate(document, update, DISK);
-        gateOf(document);
+        const gate = gateOf(document);
+        if (gate.isMonth && !coreLinks.has(documentName)) {
+          const room = parseRelayRoom(documentName)!;
+          coreLinks.set(documentName, server.hocuspocus.openDirectConnection(shardRoomName(room.community, CORE_SHARD)));
+        }
+      },
+
+      async afterUnloadDocument({ documentName }) {
+        const link = coreLinks.get(documentName);
+        coreLinks.delete(documentName);
+        if (link) await (await link).disconnect();
       },
 
       async connected({ connection }) {
@@ -333,6 +360,13 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
           if (!stored.ok) log(`relay: could not keep an update from another relay for ${documentName}: ${stored.reason} (${stored.detail})`);
         }
         if (gates.get(document)?.resyncDue()) scheduleResync(document);
+        // Authority lives in the core: the community's months may now take what they held back.
+        const room = parseRelayRoom(documentName);
+        if (room?.shard === CORE_SHARD) {
+          for (const [name, month] of server.hocuspocus.documents) {
+            if (name.startsWith(`${room.community}.`) && name !== documentName && gates.get(month)?.resyncDue()) scheduleResync(month);
+          }
+        }
       },
 
       async onStoreDocument({ documentName, document }) {
