@@ -68,14 +68,6 @@ export async function shortMeshTransition(context: BrowserContext): Promise<void
   await context.addInitScript((ms) => localStorage.setItem('hearth:mesh-transition-ms', String(ms)), SHORT_MESH_TRANSITION_MS);
 }
 
-/** The awareness timeout the presence journeys give their devices (sync/presence-roster.ts `awarenessTimeoutMs`). */
-export const SHORT_AWARENESS_TIMEOUT_MS = 12_000;
-
-/** Devices of this context drop a peer's presence 12 s after last hearing from it instead of 30 s, and renew their own every 6 s. */
-export async function shortAwarenessTimeout(context: BrowserContext): Promise<void> {
-  await context.addInitScript((ms) => localStorage.setItem('hearth:awareness-timeout-ms', String(ms)), SHORT_AWARENESS_TIMEOUT_MS);
-}
-
 /** The creator defines a paid tier on the members page. */
 export async function createTier(page: Page, name: string, price: string, days: string) {
   if (!/\/members$/.test(new URL(page.url()).pathname)) await page.getByRole('link', { name: /Members & invites/ }).click();

@@ -14,7 +14,7 @@ import type { DocHandle, LobbyHandle, RelayHandle } from './doc-handle';
 import type * as Y from 'yjs';
 import type { Identity } from '../crypto/identity';
 import { PRESENCE_REFRESH_MS, signPresence } from '../crypto/presence';
-import { awarenessTimeoutMs, expireAwareness, PresenceRoster, type OnlinePeer } from './presence-roster';
+import { PresenceRoster, type OnlinePeer } from './presence-roster';
 import { LEGACY_PLAN, LONELY_AFTER_MS, meshTransitionMs, type MeshPlan } from './mesh';
 import { AUTHORITY_KINDS } from '../domain/authority';
 import { KEY_CONTEXT_KINDS } from '../store/keyring';
@@ -58,8 +58,6 @@ export interface PeerSyncOptions {
   /** Which rooms to be in (mesh.ts `meshPlanOf`); without it, one room keyed by the room secret. */
   plan?: (member: string | null) => Promise<MeshPlan>;
   transitionMs?: number;
-  /** How long other devices' awareness states last unheard (presence-roster.ts `awarenessTimeoutMs`). */
-  awarenessTimeoutMs?: number;
 }
 
 /** Record kinds after which the rooms are planned again (keys, shares, entitlement, roles). */
@@ -101,7 +99,6 @@ export class PeerSync {
   readonly #awareness: Awareness;
   readonly #roster: PresenceRoster;
   readonly #transitionMs: number;
-  readonly #awarenessTimeoutMs: number;
 
   constructor(
     readonly community: DocHandle,
@@ -114,7 +111,6 @@ export class PeerSync {
     this.#roster = new PresenceRoster(community.cid, () => this.#update());
     this.#awareness = new Awareness(community.doc as Y.Doc);
     this.#transitionMs = options.transitionMs ?? meshTransitionMs();
-    this.#awarenessTimeoutMs = options.awarenessTimeoutMs ?? awarenessTimeoutMs();
   }
 
   /** Announces this member's presence from now on (a sync started without the identity, e.g. by the inbox). */
@@ -142,7 +138,6 @@ export class PeerSync {
     const tick = setInterval(() => {
       if (Date.now() - this.#announcedAt >= PRESENCE_REFRESH_MS - 5_000) void this.#announce();
       this.#housekeep();
-      expireAwareness(this.#awareness, this.#awarenessTimeoutMs, Date.now());
       this.#update();
     }, 2_000);
     this.#detach.push(() => clearInterval(tick));

@@ -1,9 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
-import * as Y from 'yjs';
-import { applyAwarenessUpdate, Awareness, encodeAwarenessUpdate, outdatedTimeout } from 'y-protocols/awareness';
 import { newMember } from '../../../tests/unit/community-fixture';
 import { signPresence } from '../crypto/presence';
-import { awarenessTimeoutMs, expireAwareness, PresenceRoster } from './presence-roster';
+import { PresenceRoster } from './presence-roster';
 
 const cid = 'community-one';
 const now = 1_700_000_000_000;
@@ -58,62 +56,5 @@ describe('presence roster', async () => {
     expect(roster.sort(states, 1, now)).toEqual({ online: [], unverified: 0 });
     await vi.waitFor(() => expect(calls).toBe(1));
     expect(roster.sort(states, 1, now).online.map((p) => p.key)).toEqual([creator.publicKey]);
-  });
-});
-
-describe('awareness timeout', () => {
-  it('is y-protocols’ 30 s unless a device sets a shorter one, never under 6 s', () => {
-    expect(awarenessTimeoutMs()).toBe(outdatedTimeout);
-    const stored = new Map<string, string>();
-    vi.stubGlobal('localStorage', { getItem: (k: string) => stored.get(k) ?? null });
-    try {
-      expect(awarenessTimeoutMs()).toBe(outdatedTimeout);
-      stored.set('hearth:awareness-timeout-ms', '12000');
-      expect(awarenessTimeoutMs()).toBe(12_000);
-      stored.set('hearth:awareness-timeout-ms', '1000');
-      expect(awarenessTimeoutMs()).toBe(6_000);
-      stored.set('hearth:awareness-timeout-ms', '600000');
-      expect(awarenessTimeoutMs()).toBe(outdatedTimeout);
-      stored.set('hearth:awareness-timeout-ms', 'soon');
-      expect(awarenessTimeoutMs()).toBe(outdatedTimeout);
-    } finally {
-      vi.unstubAllGlobals();
-    }
-  });
-
-  it('with a shorter timeout renews this device’s state after half of it and drops a peer unheard for all of it', () => {
-    const mine = new Awareness(new Y.Doc());
-    const theirs = new Awareness(new Y.Doc());
-    const other = new Awareness(new Y.Doc());
-    try {
-      mine.setLocalState({ member: 'me' });
-      theirs.setLocalState({ member: 'them' });
-      other.setLocalState({ member: 'other' });
-      applyAwarenessUpdate(mine, encodeAwarenessUpdate(theirs, [theirs.clientID]), 'peer');
-      applyAwarenessUpdate(mine, encodeAwarenessUpdate(other, [other.clientID]), 'peer');
-      const heard = mine.meta.get(theirs.clientID)!.lastUpdated;
-      const renewed: number[] = [];
-      mine.on('update', ({ updated }: { updated: number[] }) => renewed.push(...updated));
-
-      // The default leaves everything to y-protocols' own timer.
-      expireAwareness(mine, outdatedTimeout, heard + 20_000);
-      expect([...mine.states.keys()].sort()).toEqual([mine.clientID, theirs.clientID, other.clientID].sort());
-      expect(renewed).toEqual([]);
-
-      // 12 s: not yet at 5 s; this device renews at 6 s; at 12 s the peers not heard since are gone,
-      // except one heard again meanwhile.
-      expireAwareness(mine, 12_000, heard + 5_000);
-      expect(renewed).toEqual([]);
-      expect(mine.states.size).toBe(3);
-      expireAwareness(mine, 12_000, heard + 6_500);
-      expect(renewed).toEqual([mine.clientID]);
-      mine.meta.get(other.clientID)!.lastUpdated = heard + 6_000;
-      expireAwareness(mine, 12_000, heard + 12_000);
-      expect(mine.states.has(theirs.clientID)).toBe(false);
-      expect(mine.states.has(other.clientID)).toBe(true);
-      expect(mine.getLocalState()).toEqual({ member: 'me' });
-    } finally {
-      for (const a of [mine, theirs, other]) a.destroy();
-    }
   });
 });

@@ -1,6 +1,5 @@
 // Sorts the awareness states a device sees into verified presence and a count of the rest, caching
 // each claim's signature verdict: awareness changes many times a minute, a claim's signature never.
-import { outdatedTimeout, removeAwarenessStates, type Awareness } from 'y-protocols/awareness';
 import { parsePresence, presenceIsCurrent, verifyPresenceSignature } from '../crypto/presence';
 
 /** A peer whose presence claim verified: signature by `key`, for this client id, recent. Membership is the reader's check. */
@@ -64,32 +63,4 @@ export class PresenceRoster {
   clear(): void {
     this.#verdicts.clear();
   }
-}
-
-/**
- * How long a device keeps another device's awareness state (its presence) without hearing from it:
- * y-protocols' own `outdatedTimeout` (30 s; each device renews its state every 15 s), or a shorter
- * one set on the device (`localStorage['hearth:awareness-timeout-ms']`, at least 6 s), which an
- * end-to-end test uses so a closed device's presence is gone without waiting out 30 s.
- */
-export function awarenessTimeoutMs(): number {
-  const set = typeof localStorage === 'undefined' ? null : Number(localStorage.getItem('hearth:awareness-timeout-ms'));
-  return set && Number.isFinite(set) ? Math.min(outdatedTimeout, Math.max(6_000, set)) : outdatedTimeout;
-}
-
-/**
- * A timeout shorter than y-protocols' own (whose timer keeps running), applied at `now`: renews this
- * device's state once half of it has passed and drops other devices' states unheard for all of it,
- * as the Awareness does with its 30 s. Called every few seconds; with the default it does nothing.
- */
-export function expireAwareness(awareness: Awareness, timeout: number, now: number): void {
-  if (timeout >= outdatedTimeout) return;
-  const own = awareness.meta.get(awareness.clientID);
-  const state = awareness.getLocalState();
-  if (state !== null && own && now - own.lastUpdated >= timeout / 2) awareness.setLocalState(state);
-  const stale: number[] = [];
-  awareness.meta.forEach((meta, clientId) => {
-    if (clientId !== awareness.clientID && now - meta.lastUpdated >= timeout && awareness.states.has(clientId)) stale.push(clientId);
-  });
-  if (stale.length) removeAwarenessStates(awareness, stale, 'timeout');
 }
