@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { sveltekit } from '@sveltejs/kit/vite';
 import { defineConfig } from 'vitest/config';
@@ -20,6 +21,9 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'workers/**/*.test.ts', 'scripts/**/*.test.ts', 'relay/**/*.test.ts'],
     environment: 'node',
+    // One test file per core: vitest's own default for `run` is one core less, a single worker on the
+    // two-core machines the suite runs on, which left a core idle while files ran one after another.
+    maxWorkers: availableParallelism(),
     // Inlined so that the alias above reaches their imports in tests too (externals skip Vite).
     server: { deps: { inline: ['y-webrtc', '@hocuspocus/provider'] } }
   }
