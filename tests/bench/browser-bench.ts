@@ -195,6 +195,8 @@ export async function openScrollAndPost(page: Page, cid: string): Promise<void> 
   await page.getByLabel('Title', { exact: true }).fill('Measured while posting');
   await page.getByLabel(/Write in Markdown/).fill('A thread written during the main-thread trace.');
   await page.getByRole('button', { name: 'Post thread' }).click();
-  await page.getByRole('heading', { level: 1, name: 'Measured while posting' }).waitFor({ timeout: 60_000 });
+  // A first post in a community without an epoch yet waits for the worker's key upkeep (10,000 wraps):
+  // seconds on a quiet machine, minutes on a loaded one.
+  await page.getByRole('heading', { level: 1, name: 'Measured while posting' }).waitFor({ timeout: 240_000 });
   await page.waitForTimeout(2_000);
 }

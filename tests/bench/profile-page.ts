@@ -3,7 +3,7 @@
 // CPU profile of the page attributed to each task. Importing 100,000 records takes minutes, so the
 // imported profile is kept and copied for each measurement.
 // Usage: node --import tsx tests/bench/profile-page.ts seed <dir> [port]
-//        node --import tsx tests/bench/profile-page.ts measure <dir> [port] [--cold] [--tasks N] [--cpuprofile out]
+//        node --import tsx tests/bench/profile-page.ts measure <dir> [port] [--cold [--cold-only]] [--tasks N] [--cpuprofile out] [--app <checkout>]
 // `seed` imports the community as its creator into <dir>/profile (the state `npm run bench` measures
 // from); `measure` copies it, serves the current build/, optionally times cold offline starts as the
 // bench does (--cold), then traces the scenario and prints the longest tasks with the functions
@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CDPSession } from '@playwright/test';
 import { firstPaintMs, importCommunityFile, openDevice, openScrollAndPost, waitForServer } from './browser-bench';
+import { pageMainThreads } from './analysis-figures';
 import { importIdentity } from './sync-bench';
 import { ensureDataset } from '../../scripts/data/datasets';
 import { DEMO_CREATOR } from '../../scripts/data/community-plan';
@@ -31,7 +32,7 @@ interface TraceEvent {
   tid: number;
   ts: number;
   dur?: number;
-  args?: Record<string, unknown> & { name?: string; data?: Record<string, unknown> };
+  args?: Record<string, unknown> & { name?: string; data?: Record<string, unknown> & { processId?: number; frames?: { processId?: number }[] } };
 }
 
 interface ProfileNode {
@@ -114,6 +115,24 @@ async function traced(cdp: CDPSession, run: () => Promise<void>): Promise<{ even
   return { events, profile };
 }
 
+/** Main-thread time from navigation to the first painted row, and what ran in it. */
+function summariseStart(events: TraceEvent[], profile: CpuProfile, paintMs: number): void {
+  const main = pageMainThreads(events);
+  const nav = events.find((e) => e.name === 'navigationStart' || e.name === 'NavigationTiming');
+  const tasks = events.filter((e) => e.name === 'RunTask' && e.ph === 'X' && main.has(`${e.pid}/${e.tid}`));
+  const from = nav?.ts ?? Math.min(...tasks.map((t) => t.ts));
+  const to = from + paintMs * 1000;
+  const before = tasks.filter((t) => t.ts >= from && t.ts < to);
+  const busy = before.reduce((sum, t) => sum + (t.dur ?? 0), 0) / 1000;
+  const longest = before.reduce((m, t) => Math.max(m, t.dur ?? 0), 0) / 1000;
+  console.log(`\ncold start: paint at ${paintMs.toFixed(0)} ms, main thread busy ${busy.toFixed(0)} ms in ${before.length} tasks (longest ${longest.toFixed(0)} ms)`);
+  const { self, stacks } = attribute(profile, from, to);
+  console.log('  self:');
+  for (const [name, ms] of self) console.log(`    ${ms.toFixed(1)} ms ${name}`);
+  console.log('  app stacks:');
+  for (const [name, ms] of stacks) console.log(`    ${ms.toFixed(1)} ms ${name}`);
+}
+
 async function measure(): Promise<void> {
   const cid = readFileSync(join(dir, 'cid'), 'utf8').trim();
   const copy = mkdtempSync(join(tmpdir(), 'hearth-profile-page-'));
@@ -130,11 +149,24 @@ async function measure(): Promise<void> {
       const cold: number[] = [];
       for (let i = 0; i < 3; i++) {
         device = await openDevice(copy, base, { offline: true });
-        await device.page.goto(`/c/${cid}`);
-        cold.push(await firstPaintMs(device.page));
+        if (i === 2) {
+          // The last start traced: what the main thread runs before the first row is painted.
+          const cdp = await device.context.newCDPSession(device.page);
+          let paint = 0;
+          const { events, profile } = await traced(cdp, async () => {
+            await device.page.goto(`/c/${cid}`);
+            paint = await firstPaintMs(device.page);
+          });
+          cold.push(paint);
+          summariseStart(events, profile, paint);
+        } else {
+          await device.page.goto(`/c/${cid}`);
+          cold.push(await firstPaintMs(device.page));
+        }
         await device.close();
       }
       console.error(`cold offline: ${cold.map((v) => v.toFixed(0)).join(', ')} ms`);
+      if (flag('--cold-only') > 0) return;
     }
     device = await openDevice(copy, base);
     const cdp = await device.context.newCDPSession(device.page);
@@ -152,8 +184,12 @@ async function measure(): Promise<void> {
       }
     });
     await device.close();
-    if (flag('--cpuprofile') > 0) writeFileSync(process.argv[flag('--cpuprofile') + 1], JSON.stringify(profile));
-    const main = new Set(events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}/${e.tid}`));
+    if (flag('--cpuprofile') > 0) {
+      const out = process.argv[flag('--cpuprofile') + 1];
+      writeFileSync(out, JSON.stringify(profile));
+      writeFileSync(`${out}.trace.json`, JSON.stringify(events));
+    }
+    const main = pageMainThreads(events);
     const tasks = events
       .filter((e) => (e.name === 'RunTask' || e.name === 'ThreadControllerImpl::RunTask') && e.ph === 'X' && main.has(`${e.pid}/${e.tid}`))
       .sort((a, b) => (b.dur ?? 0) - (a.dur ?? 0))
@@ -178,14 +214,16 @@ async function measure(): Promise<void> {
 }
 
 if (!dir || (command !== 'seed' && command !== 'measure')) {
-  console.error('usage: profile-page.ts seed|measure <dir> [port] [--cold] [--tasks N] [--cpuprofile out]');
+  console.error('usage: profile-page.ts seed|measure <dir> [port] [--cold [--cold-only]] [--tasks N] [--cpuprofile out] [--app <checkout>]');
   process.exit(2);
 }
 if (command === 'measure' && !existsSync(join(dir, 'cid'))) {
   console.error(`no seeded profile in ${dir}: run seed first`);
   process.exit(2);
 }
-const server = spawn(process.execPath, ['scripts/serve.js', '--port', String(port), '--no-signaling'], { stdio: ['ignore', 'ignore', 'inherit'] });
+// `--app <dir>`: serve another checkout's build/ (a worktree at an older commit), on the same data.
+const app = flag('--app') > 0 ? process.argv[flag('--app') + 1] : '.';
+const server = spawn(process.execPath, [join(app, 'scripts', 'serve.js'), '--port', String(port), '--no-signaling'], { stdio: ['ignore', 'ignore', 'inherit'] });
 try {
   await waitForServer(base, server);
   await (command === 'seed' ? seed() : measure());
