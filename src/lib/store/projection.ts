@@ -298,7 +298,10 @@ export async function applyRecords(db: HearthDb, cid: string, records: AnyRecord
     await db.threads.bulkDelete(goneThreads);
     await db.threads.bulkPut(threadRows);
 
-    const memberKeys = new Set([...records.map((r) => r.author), ...changed]);
+    // A member row reads the member's standing and profiles: only members whose standing changed or
+    // whose profile came (or was held back or let through by the quota) need it again. Reading every
+    // author's whole chain for it cost the creator's automation a read of all its records per batch.
+    const memberKeys = new Set([...[...rows, ...flipped].filter((r) => r.kind === 'profile').map((r) => r.author), ...changed]);
     for (const key of memberKeys) {
       const profiles = await db.records
         .where('[cid+author]')
@@ -306,8 +309,10 @@ export async function applyRecords(db: HearthDb, cid: string, records: AnyRecord
         .filter((r) => r.kind === 'profile')
         .toArray();
       const row = projectMember(cid, key, profiles, auth);
-      if (row) await db.members.put(row);
-      else await db.members.delete([cid, key]);
+      const stored = await db.members.get([cid, key]);
+      // An unchanged row is not written again: pages' live queries of it would run for nothing.
+      if (row && JSON.stringify(row) !== JSON.stringify(stored)) await db.members.put(row);
+      else if (!row && stored) await db.members.delete([cid, key]);
     }
   });
   if (nextAuthority) {
