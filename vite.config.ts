@@ -24,6 +24,9 @@ export default defineConfig({
     // One test file per core: vitest's own default for `run` is one core less, a single worker on the
     // two-core machines the suite runs on, which left a core idle while files ran one after another.
     maxWorkers: availableParallelism(),
+    // Two files share a core's worth of CPU each, and crypto-heavy tests (attachments, Dexie on
+    // fake-indexeddb) passed 5 s on a loaded machine: a hang still fails, after 20 s.
+    testTimeout: 20_000,
     // Inlined so that the alias above reaches their imports in tests too (externals skip Vite).
     server: { deps: { inline: ['y-webrtc', '@hocuspocus/provider'] } }
   }
