@@ -125,7 +125,9 @@ function summariseStart(events: TraceEvent[], profile: CpuProfile, paintMs: numb
   const before = tasks.filter((t) => t.ts >= from && t.ts < to);
   const busy = before.reduce((sum, t) => sum + (t.dur ?? 0), 0) / 1000;
   const longest = before.reduce((m, t) => Math.max(m, t.dur ?? 0), 0) / 1000;
-  console.log(`\ncold start: paint at ${paintMs.toFixed(0)} ms, main thread busy ${busy.toFixed(0)} ms in ${before.length} tasks (longest ${longest.toFixed(0)} ms)`);
+  console.log(
+    `\ncold start: paint at ${paintMs.toFixed(0)} ms, main thread busy ${busy.toFixed(0)} ms in ${before.length} tasks (longest ${longest.toFixed(0)} ms)`
+  );
   const { self, stacks } = attribute(profile, from, to);
   console.log('  self:');
   for (const [name, ms] of self) console.log(`    ${ms.toFixed(1)} ms ${name}`);
@@ -223,7 +225,9 @@ if (command === 'measure' && !existsSync(join(dir, 'cid'))) {
 }
 // `--app <dir>`: serve another checkout's build/ (a worktree at an older commit), on the same data.
 const app = flag('--app') > 0 ? process.argv[flag('--app') + 1] : '.';
-const server = spawn(process.execPath, [join(app, 'scripts', 'serve.js'), '--port', String(port), '--no-signaling'], { stdio: ['ignore', 'ignore', 'inherit'] });
+const server = spawn(process.execPath, [join(app, 'scripts', 'serve.js'), '--port', String(port), '--no-signaling'], {
+  stdio: ['ignore', 'ignore', 'inherit']
+});
 try {
   await waitForServer(base, server);
   await (command === 'seed' ? seed() : measure());
