@@ -487,7 +487,7 @@ export class CommunityState {
       relay: row.relay ?? null,
       invite,
       genesis: g as SignedRecord<'genesis'>,
-      inviterName: this.nameOf(this.identity.publicKey),
+      inviterName: (await this.people.namesOf([this.identity.publicKey]))(this.identity.publicKey),
       inviteKey: seed.value,
       members: Math.max(1, (await this.reads.standing(this.cid, this.identity.publicKey, Date.now()))?.currentMembers ?? 1)
     });
@@ -598,7 +598,9 @@ export class CommunityState {
   }
 
   /** Seals a record as this member and publishes it to the community. */
-  async write<K extends Kind>(kind: K, body: BodyOf<K>, ts = Date.now()): Promise<AppendResult> {
+  async write<K extends Kind>(kind: K, draft: BodyOf<K>, ts = Date.now()): Promise<AppendResult> {
+    // A page's draft may hold reactive state (a quote, a survey's questions): proxies cannot cross to the worker.
+    const body = $state.snapshot(draft) as BodyOf<K>;
     const refused = await this.postingCheck(kind, body as AnyRecord['body'], ts);
     if (refused) return refused;
     const doc = this.doc ?? (await openCommunityDoc(this.db, this.cid));
