@@ -45,6 +45,7 @@ function serve(port: MessagePort): void {
     series: (cid) => host.series(cid),
     events: (cid) => host.events(cid),
     eligible: (cid, me, limit, now) => host.eligible(cid, me, limit, now),
+    recordsSince: (cid, kinds, since, anyTime) => host.recordsSince(cid, kinds, since, anyTime),
     judge: (cid, records) => host.judge(cid, records),
     findMembers: (cid, prefix, limit) => host.findMembers(cid, prefix, limit),
     mentionsIn: (cid, text) => host.mentionsIn(cid, text),

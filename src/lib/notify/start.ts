@@ -8,7 +8,6 @@ import type { Identity } from '../crypto/identity';
 import { t } from '../i18n/index.svelte';
 import type { MessageKey } from '../i18n/en';
 import type { HearthDb } from '../store/db';
-import type { Judged } from '../domain/authority';
 import { showBrowserNotifications } from './browser';
 import { watchCommunityDocs } from '../sync/community-docs';
 import { communityReads } from '../sync/registry';
@@ -35,7 +34,6 @@ function launch(db: HearthDb, me: string, options: NotificationOptions): () => v
   let queue: Promise<unknown> = Promise.resolve();
   // Who is shown and who moderates is judged where the authority is (the community worker).
   const reads = communityReads(db);
-  const judge = (cid: string, records: Judged[]) => reads.judge(cid, records);
   return watchCommunityDocs(db, (doc) => {
     const file = (job: () => Promise<NotificationRow[]>) => {
       queue = queue
@@ -47,7 +45,7 @@ function launch(db: HearthDb, me: string, options: NotificationOptions): () => v
     };
     const off = doc.onAccepted((records) =>
       file(async () => {
-        const fresh = await notifyFromBatch(db, inbox, me, doc.cid, records, judge);
+        const fresh = await notifyFromBatch(db, inbox, me, doc.cid, records, reads);
         await advanceCursor(inbox, doc.cid, records.length);
         // An answer (or a moved event) can make a reminder due at once.
         if (records.some((r) => r.kind === 'rsvp' || r.kind === 'event')) fresh.push(...(await fileEventReminders(db, inbox, me, doc.cid)));
@@ -55,7 +53,7 @@ function launch(db: HearthDb, me: string, options: NotificationOptions): () => v
       })
     );
     // What arrived while nothing listened: after subscribing, so nothing falls in between.
-    file(() => catchUpInbox(db, inbox, me, doc.cid, judge));
+    file(() => catchUpInbox(db, inbox, me, doc.cid, reads));
     // Events about to start, by this device's clock.
     file(() => fileEventReminders(db, inbox, me, doc.cid));
     const reminders = setInterval(() => file(() => fileEventReminders(db, inbox, me, doc.cid)), REMINDER_CHECK_MS);

@@ -74,11 +74,13 @@ import { DEFAULT_SETTINGS, type MemberTier, type Settings } from '../domain/memb
 export const FEED_PAGE = 50;
 
 /**
- * Counts the community's stored records, so a live query that asks the community worker runs again
- * whenever any of them changes (Dexie notes the range; the worker's writes reach this page too).
+ * Reads one key of the community's records, so a live query that asks the community worker runs
+ * again whenever any of them is stored: Dexie watches the whole range asked about, the worker's
+ * writes reach this page too, and IndexedDB reads one key (counting 100,000 of them took the
+ * database's time from the feed's first query at a cold start).
  */
-function recordsChanged(db: HearthDb, cid: string): Promise<number> {
-  return db.records.where('cid').equals(cid).count();
+function recordsChanged(db: HearthDb, cid: string): Promise<unknown> {
+  return db.records.where('cid').equals(cid).limit(1).primaryKeys();
 }
 
 export async function createCommunity(
@@ -150,13 +152,17 @@ export class CommunityState {
 
   /** The audit log: authority actions from the signed records, newest first. */
   audit(): Live<AuditEntry[]> {
-    return new Live<AuditEntry[]>(() => {
-      const cid = this.cid;
-      return async () => {
-        await recordsChanged(this.db, cid);
-        return this.reads.audit(cid, AUDIT_KINDS);
-      };
-    }, []);
+    return new Live<AuditEntry[]>(
+      () => {
+        const cid = this.cid;
+        return async () => {
+          await recordsChanged(this.db, cid);
+          return this.reads.audit(cid, AUDIT_KINDS);
+        };
+      },
+      [],
+      { later: true }
+    );
   }
 
   /** Every member's row (10,000 in a large community): for the pages that list them, made by each such page. */
@@ -170,14 +176,18 @@ export class CommunityState {
 
   /** Settings, tiers, every member's tier, payments and automation's log: for staff pages, made by each such page. */
   facts(): Live<CommunityFactsView | null> {
-    return new Live<CommunityFactsView | null>(() => {
-      const now = this.now;
-      const cid = this.cid;
-      return async () => {
-        await recordsChanged(this.db, cid);
-        return this.reads.facts(cid, now);
-      };
-    }, null);
+    return new Live<CommunityFactsView | null>(
+      () => {
+        const now = this.now;
+        const cid = this.cid;
+        return async () => {
+          await recordsChanged(this.db, cid);
+          return this.reads.facts(cid, now);
+        };
+      },
+      null,
+      { later: true }
+    );
   }
 
   /**
@@ -196,7 +206,8 @@ export class CommunityState {
           return { series, threads: new Map(rows.map((r) => [r.id, r])), read: new Set(Array.isArray(read?.value) ? (read.value as string[]) : []) };
         };
       },
-      { series: [], threads: new Map(), read: new Set() }
+      { series: [], threads: new Map(), read: new Set() },
+      { later: true }
     );
   }
 
@@ -240,14 +251,18 @@ export class CommunityState {
 
   /** Each scope's current key: since when, how many of the entitled hold it, who waits (staff view). */
   keyStatus(): Live<ScopeKeyRow[]> {
-    return new Live<ScopeKeyRow[]>(() => {
-      const now = this.now;
-      return async () => {
-        await this.db.records.where('[cid+kind]').equals([this.cid, 'key']).count(); // re-run when keys change
-        await this.db.records.where('[cid+kind]').equals([this.cid, 'key-share']).count();
-        return this.reads.keyStatus(this.cid, now);
-      };
-    }, []);
+    return new Live<ScopeKeyRow[]>(
+      () => {
+        const now = this.now;
+        return async () => {
+          await this.db.records.where('[cid+kind]').equals([this.cid, 'key']).count(); // re-run when keys change
+          await this.db.records.where('[cid+kind]').equals([this.cid, 'key-share']).count();
+          return this.reads.keyStatus(this.cid, now);
+        };
+      },
+      [],
+      { later: true }
+    );
   }
   /**
    * Who is online: peers whose signed presence verified (PeerSync) and who are current members
@@ -275,19 +290,24 @@ export class CommunityState {
     this.people = new MemberNames(db, cid);
     this.info = new Live<CommunityRow | undefined>(() => () => db.communities.get(cid), undefined);
     this.threadCount = new Live(() => () => db.threads.where('[cid+rank]').between([cid, 0], [cid, Infinity]).count(), 0);
-    this.standing = new Live<Standing | null>(() => {
-      const now = this.now;
-      return async () => {
-        await recordsChanged(db, cid);
-        return this.reads.standing(cid, identity.publicKey, now);
-      };
-    }, null);
+    this.standing = new Live<Standing | null>(
+      () => {
+        const now = this.now;
+        return async () => {
+          await recordsChanged(db, cid);
+          return this.reads.standing(cid, identity.publicKey, now);
+        };
+      },
+      null,
+      { later: true }
+    );
     this.coverage = new Live<Coverage | null>(
       () => async () => {
         await recordsChanged(db, cid);
         return this.reads.coverage(cid);
       },
-      null
+      null,
+      { later: true }
     );
     $effect(() => {
       const timer = setInterval(() => (this.now = Date.now()), 30_000);
@@ -400,13 +420,17 @@ export class CommunityState {
 
   /** Invites of this community with their uses and revocation, newest first. */
   invites(): Live<InviteState[]> {
-    return new Live<InviteState[]>(() => {
-      const cid = this.cid;
-      return async () => {
-        await recordsChanged(this.db, cid);
-        return this.reads.invites(cid);
-      };
-    }, []);
+    return new Live<InviteState[]>(
+      () => {
+        const cid = this.cid;
+        return async () => {
+          await recordsChanged(this.db, cid);
+          return this.reads.invites(cid);
+        };
+      },
+      [],
+      { later: true }
+    );
   }
 
   /**
@@ -463,7 +487,7 @@ export class CommunityState {
       relay: row.relay ?? null,
       invite,
       genesis: g as SignedRecord<'genesis'>,
-      inviterName: this.nameOf(this.identity.publicKey),
+      inviterName: (await this.people.namesOf([this.identity.publicKey]))(this.identity.publicKey),
       inviteKey: seed.value,
       members: Math.max(1, (await this.reads.standing(this.cid, this.identity.publicKey, Date.now()))?.currentMembers ?? 1)
     });
@@ -574,7 +598,9 @@ export class CommunityState {
   }
 
   /** Seals a record as this member and publishes it to the community. */
-  async write<K extends Kind>(kind: K, body: BodyOf<K>, ts = Date.now()): Promise<AppendResult> {
+  async write<K extends Kind>(kind: K, draft: BodyOf<K>, ts = Date.now()): Promise<AppendResult> {
+    // A page's draft may hold reactive state (a quote, a survey's questions): proxies cannot cross to the worker.
+    const body = $state.snapshot(draft) as BodyOf<K>;
     const refused = await this.postingCheck(kind, body as AnyRecord['body'], ts);
     if (refused) return refused;
     const doc = this.doc ?? (await openCommunityDoc(this.db, this.cid));

@@ -18,15 +18,19 @@ export class EventsState {
   /** Every event this member can read, soonest first, with who is going, waiting and checked in. */
   list(): Live<EventRow[]> {
     const { db, cid, reads } = this.community;
-    return new Live(() => {
-      // Re-read when the clock ticks (every 30 s): who may still answer changes with time.
-      void this.community.now;
-      return async () => {
-        // Judged where the authority is (the community worker), again whenever events or answers arrive.
-        await Promise.all(EVENT_KINDS.map((kind) => db.records.where('[cid+kind]').equals([cid, kind]).count()));
-        return reads.events(cid);
-      };
-    }, []);
+    return new Live(
+      () => {
+        // Re-read when the clock ticks (every 30 s): who may still answer changes with time.
+        void this.community.now;
+        return async () => {
+          // Judged where the authority is (the community worker), again whenever events or answers arrive.
+          await Promise.all(EVENT_KINDS.map((kind) => db.records.where('[cid+kind]').equals([cid, kind]).count()));
+          return reads.events(cid);
+        };
+      },
+      [],
+      { later: true }
+    );
   }
 
   async schedule(draft: EventDraft): Promise<AppendResult> {

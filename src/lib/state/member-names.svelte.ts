@@ -12,7 +12,10 @@ export class MemberNames {
   #scheduled = false;
   readonly #rows: Live<Map<string, MemberRow>>;
 
-  constructor(db: HearthDb, cid: string) {
+  constructor(
+    readonly db: HearthDb,
+    readonly cid: string
+  ) {
     this.#rows = new Live<Map<string, MemberRow>>(() => {
       const keys = this.#keys;
       return async () => {
@@ -32,6 +35,17 @@ export class MemberNames {
 
   nameOf(key: string): string {
     return this.row(key)?.name || key.slice(0, 8);
+  }
+
+  /**
+   * Names for these keys read now, for what is not rendered (an export's rows): `nameOf` only names a
+   * member once a render has asked for them and their row has been read.
+   */
+  async namesOf(keys: readonly string[]): Promise<(key: string) => string> {
+    const unique = [...new Set(keys)];
+    const rows = await this.db.members.bulkGet(unique.map((key) => [this.cid, key] as [string, string]));
+    const names = new Map(rows.filter((r): r is MemberRow => !!r).map((r) => [r.key, r.name]));
+    return (key) => names.get(key) || key.slice(0, 8);
   }
 
   /** Asked during a render: the query's keys change after it (state may not change while rendering). */

@@ -94,6 +94,19 @@ describe('CommunityReads (asked of the community worker)', () => {
     expect(await alice.host.judge('no-such-community', [])).toBeNull();
   });
 
+  it('the inbox’s catch-up gets from the host only the records dated since a time, and deletions whatever their date', async () => {
+    const alice = await device('alice');
+    const g = await newCommunity(alice.identity);
+    const a = writer(alice.identity, g.id, 1_700_000_010_000);
+    const old = await a('thread', { title: 'Before I came', body: 'old' });
+    const gone = await a('tombstone', { target: old.id });
+    const fresh = await a('thread', { title: 'After I came', body: 'new' }, 1_700_000_500_000);
+    await appendAll(alice.host, g.id, [g, old, gone, fresh] as AnyRecord[]);
+
+    const found = await alice.host.recordsSince(g.id, ['thread', 'tombstone'], 1_700_000_400_000, ['tombstone']);
+    expect(found.map((r) => r.id).sort()).toEqual([gone.id, fresh.id].sort());
+  });
+
   it('the rooms a page joins are planned by the host as this thread would plan them', async () => {
     const alice = await device('alice');
     const g = await newCommunity(alice.identity);

@@ -11,7 +11,7 @@ import { extractMentions, type Named } from '../domain/mentions';
 import { projectSeries, type Series } from '../domain/series';
 import { eligibleAt, projectEvents, type EventRow } from '../domain/events';
 import type { PostingFacts } from '../domain/posting-policy';
-import type { Kind } from '../domain/record';
+import type { AnyRecord, Kind } from '../domain/record';
 import { currentSettings } from '../domain/membership';
 import { uploadAllowanceAt } from '../domain/upload-quota';
 import { coverageOf, type Coverage } from '../automation/checkpoint';
@@ -72,6 +72,11 @@ export interface CommunityReads {
   events(cid: string): Promise<EventRow[]>;
   /** Whether `me` may answer an event limited to this tier or points level at `now`, as peers count answers. */
   eligible(cid: string, me: string, limit: { tier: string | null; level: number | null }, now: number): Promise<boolean>;
+  /**
+   * For the inbox's catch-up: records of these kinds dated from `since` on (any date for `anyTime`
+   * kinds). Finding them reads every record of the kinds (tens of thousands): not on a page.
+   */
+  recordsSince(cid: string, kinds: readonly Kind[], since: number, anyTime: readonly Kind[]): Promise<AnyRecord[]>;
   /** For the inbox: which of these records are shown, and who moderates. Null before the genesis. */
   judge(cid: string, records: Judged[]): Promise<Judgement | null>;
   /** Members whose name starts with `prefix` (any case), at most `limit`: mention suggestions. */
@@ -140,6 +145,18 @@ export function readsOver(db: HearthDb): CommunityReads {
     async eligible(cid, me, limit, now) {
       const keys = await keyState(db, cid);
       return !keys || eligibleAt(keys.ctx)(me, limit, now);
+    },
+    async recordsSince(cid, kinds, since, anyTime) {
+      const found: AnyRecord[] = [];
+      for (const kind of kinds) {
+        const rows = await db.records
+          .where('[cid+kind]')
+          .equals([cid, kind])
+          .filter((r) => r.ts >= since || anyTime.includes(r.kind))
+          .toArray();
+        found.push(...(rows as AnyRecord[]));
+      }
+      return found;
     },
     async judge(cid, records) {
       const auth = await authorityOf(db, cid);

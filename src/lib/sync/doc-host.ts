@@ -64,6 +64,7 @@ export class DocHost implements DocPort {
   series: CommunityReads['series'] = (...args) => this.#reads.series(...args);
   events: CommunityReads['events'] = (...args) => this.#reads.events(...args);
   eligible: CommunityReads['eligible'] = (...args) => this.#reads.eligible(...args);
+  recordsSince: CommunityReads['recordsSince'] = (...args) => this.#reads.recordsSince(...args);
   judge: CommunityReads['judge'] = (...args) => this.#reads.judge(...args);
   findMembers: CommunityReads['findMembers'] = (...args) => this.#reads.findMembers(...args);
   mentionsIn: CommunityReads['mentionsIn'] = (...args) => this.#reads.mentionsIn(...args);
