@@ -144,8 +144,8 @@ export async function setRelay(page: Page, cid: string, relay: string): Promise<
  * listener in the page) until the community header shows `threads` threads (a MutationObserver);
  * null when that did not happen within `timeout`.
  */
-export async function joinUntilThreads(page: Page, link: string, threads: number, timeout = 60_000): Promise<number | null> {
-  await page.goto(link);
+export async function joinUntilThreads(page: Page, link: string, threads: number, timeout = 60_000, navigate = true): Promise<number | null> {
+  if (navigate) await page.goto(link);
   const button = page.getByRole('button', { name: 'Join community' });
   await button.waitFor();
   await page.waitForFunction(() => !(document.querySelector('section.join button.primary') as HTMLButtonElement | null)?.disabled);

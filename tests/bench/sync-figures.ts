@@ -49,7 +49,7 @@ const MERGE_TIMEOUT_MS = 45_000;
 /** Chromium's RTCDataChannel max-message-size (sctp.maxMessageSize): y-webrtc sends each Yjs message whole. */
 const DATA_CHANNEL_MAX_BYTES = 262_144;
 /** Seeded identities of the newcomers (namespace:handle, see scripts/data/member-keys.ts). */
-const NEWCOMER_NAMESPACE = 'hearth-bench-sync';
+export const NEWCOMER_NAMESPACE = 'hearth-bench-sync';
 
 type Data = 'se-bicycles-meta';
 

@@ -12,7 +12,7 @@ import {
   projectMembers,
   projectPost,
   projectThread,
-  type PostRow,
+  type MemberRow,
   type ThreadRow
 } from '../domain/posts';
 import { targetOf, type AnyRecord, type SignedRecord } from '../domain/record';
@@ -84,13 +84,20 @@ async function markHeld(db: HearthDb, cid: string, rows: StoredRecord[], auth: A
     b.batch.push(r);
   }
   const flipped: StoredRecord[] = [];
-  for (const { author, hour, batch } of buckets.values()) {
+  // Every hour's rows are asked for at once: one request after another cost a round trip each.
+  const hours = [...buckets.values()];
+  const prefixes = await Promise.all(
+    hours.map(({ author, hour, batch }) =>
+      db.records
+        .where('[cid+author+ts]')
+        .between([cid, author, hour * QUOTA_WINDOW_MS], [cid, author, (hour + 1) * QUOTA_WINDOW_MS], true, false)
+        .limit(quotaFor(auth.trustOf(author)).records + batch.length)
+        .toArray()
+    )
+  );
+  for (const [i, { author, batch }] of hours.entries()) {
     const quota = quotaFor(auth.trustOf(author));
-    const prefix = await db.records
-      .where('[cid+author+ts]')
-      .between([cid, author, hour * QUOTA_WINDOW_MS], [cid, author, (hour + 1) * QUOTA_WINDOW_MS], true, false)
-      .limit(quota.records + batch.length)
-      .toArray();
+    const prefix = prefixes[i];
     const shown = new Set<string>();
     let bytes = 0;
     for (const r of prefix) {
@@ -173,6 +180,11 @@ async function writeInteraction(db: HearthDb, rows: InteractionRows): Promise<vo
   await db.challenges.bulkPut(rows.challenges);
 }
 
+/** The records targeting each of these ids (reactions, votes, answers, edits), asked for at once. */
+function relatedOf(db: HearthDb, ids: readonly string[]): Promise<StoredRecord[][]> {
+  return Promise.all(ids.map((id) => db.records.where('target').equals(id).toArray()));
+}
+
 /** Recomputes questions (with their answers), polls and challenges touched by a batch. */
 async function applyInteraction(db: HearthDb, touched: StoredRecord[], auth: Authority): Promise<void> {
   const rootIds = new Set<string>();
@@ -183,13 +195,19 @@ async function applyInteraction(db: HearthDb, touched: StoredRecord[], auth: Aut
   if (!rootIds.size) return;
   const roots = (await db.records.bulkGet([...rootIds])).filter((r): r is StoredRecord & InteractionRoot => !!r && isInteractionRoot(r));
   const related = new Map<string, AnyRecord[]>();
-  const load = async (id: string) => {
-    if (!related.has(id)) related.set(id, await db.records.where('target').equals(id).toArray());
-    return related.get(id)!;
+  const load = async (ids: string[]) => {
+    const found = await relatedOf(db, ids);
+    ids.forEach((id, i) => related.set(id, found[i]));
   };
-  for (const root of roots) {
-    for (const r of await load(root.id)) if (r.kind === 'answer') await load(r.id);
-  }
+  await load(roots.map((r) => r.id));
+  await load(
+    roots.flatMap((root) =>
+      related
+        .get(root.id)!
+        .filter((r) => r.kind === 'answer')
+        .map((r) => r.id)
+    )
+  );
   const rows = projectRoots(roots, (id) => related.get(id) ?? [], auth);
   // Roots whose author is not (or no longer) a member, and answers that fell away, leave the tables.
   const kept = new Set([...rows.questions, ...rows.polls, ...rows.challenges].map((r) => r.id));
@@ -238,32 +256,33 @@ export async function applyRecords(db: HearthDb, cid: string, records: AnyRecord
     rows.filter((r) => !r.held).forEach(addTouched);
     flipped.forEach(addTouched);
     // Records about an answer (upvotes, edits) touch its question through the answer.
-    for (const key of changed) (await db.records.where('[cid+author]').equals([cid, key]).toArray()).forEach(addTouched);
+    const chainsOfChanged = await Promise.all([...changed].map((key) => db.records.where('[cid+author]').equals([cid, key]).toArray()));
+    for (const chain of chainsOfChanged) chain.forEach(addTouched);
 
     const touchedAll = (await db.records.bulkGet([...touched])).filter((r): r is StoredRecord => !!r);
     await applyInteraction(db, touchedAll, auth);
     const touchedRecords = touchedAll.filter(isPost);
     const threadIds = new Set(touchedRecords.filter((r) => r.kind === 'thread').map((r) => r.id));
 
-    const replyRows: PostRow[] = [];
     const goneReplies: string[] = [];
+    const shownReplies: SignedRecord<'reply'>[] = [];
     for (const r of touchedRecords) {
       if (r.kind !== 'reply') continue;
       threadIds.add(r.body.thread);
-      if (!auth.accepts(r)) {
-        goneReplies.push(r.id);
-        continue;
-      }
-      const related = await db.records.where('target').equals(r.id).toArray();
-      replyRows.push(projectPost(r, related, auth));
+      if (auth.accepts(r)) shownReplies.push(r);
+      else goneReplies.push(r.id);
     }
+    const replyRelated = await relatedOf(
+      db,
+      shownReplies.map((r) => r.id)
+    );
+    const replyRows = shownReplies.map((r, i) => projectPost(r, replyRelated[i], auth));
     await db.replies.bulkDelete(goneReplies);
     await db.replies.bulkPut(replyRows);
 
     // Threads written by automation: of those sharing a key, only the first is shown.
     const autoThreads = new Map<string, Set<string>>();
-    for (const id of [...threadIds]) {
-      const r = await db.records.get(id);
+    for (const r of await db.records.bulkGet([...threadIds])) {
       if (r?.kind !== 'thread' || !r.body.auto) continue;
       const key = `${r.body.auto.rule}:${r.body.auto.key}`;
       const same = await db.records
@@ -275,21 +294,25 @@ export async function applyRecords(db: HearthDb, cid: string, records: AnyRecord
       autoThreads.set(key, new Set(first));
       same.forEach((x) => threadIds.add(x.id));
     }
-    const threadRows: ThreadRow[] = [];
     const goneThreads: string[] = [];
-    for (const id of threadIds) {
-      const r = await db.records.get(id);
+    const shownThreads: SignedRecord<'thread'>[] = [];
+    for (const r of await db.records.bulkGet([...threadIds])) {
       if (!r || r.kind !== 'thread') continue;
-      if (!auth.accepts(r)) {
-        goneThreads.push(id);
-        continue;
-      }
-      const related = await db.records.where('target').equals(id).toArray();
-      const replies = await db.replies.where('[thread+createdAt]').between([id, Dexie.minKey], [id, Dexie.maxKey]).toArray();
+      if (auth.accepts(r)) shownThreads.push(r);
+      else goneThreads.push(r.id);
+    }
+    const [threadRelated, threadReplies] = await Promise.all([
+      relatedOf(
+        db,
+        shownThreads.map((r) => r.id)
+      ),
+      Promise.all(shownThreads.map((r) => db.replies.where('[thread+createdAt]').between([r.id, Dexie.minKey], [r.id, Dexie.maxKey]).toArray()))
+    ]);
+    const threadRows: ThreadRow[] = shownThreads.map((r, i) => {
       const key = r.body.auto ? `${r.body.auto.rule}:${r.body.auto.key}` : null;
       const superseded = key !== null && !!autoThreads.get(key) && !autoThreads.get(key)!.has(r.id);
-      threadRows.push(projectThread(projectPost(r, related, auth), replies, related, auth, superseded));
-    }
+      return projectThread(projectPost(r, threadRelated[i], auth), threadReplies[i], threadRelated[i], auth, superseded);
+    });
     // Sealed threads this device cannot open yet: locked cards (replaced by the thread once opened).
     for (const r of rows) {
       const locked = r.kind === 'sealed' ? lockedThread(r, auth) : null;
@@ -302,18 +325,29 @@ export async function applyRecords(db: HearthDb, cid: string, records: AnyRecord
     // whose profile came (or was held back or let through by the quota) need it again. Reading every
     // author's whole chain for it cost the creator's automation a read of all its records per batch.
     const memberKeys = new Set([...[...rows, ...flipped].filter((r) => r.kind === 'profile').map((r) => r.author), ...changed]);
-    for (const key of memberKeys) {
-      const profiles = await db.records
-        .where('[cid+author]')
-        .equals([cid, key])
-        .filter((r) => r.kind === 'profile')
-        .toArray();
-      const row = projectMember(cid, key, profiles, auth);
-      const stored = await db.members.get([cid, key]);
+    const keys = [...memberKeys];
+    const [chains, storedRows] = await Promise.all([
+      Promise.all(
+        keys.map((key) =>
+          db.records
+            .where('[cid+author]')
+            .equals([cid, key])
+            .filter((r) => r.kind === 'profile')
+            .toArray()
+        )
+      ),
+      db.members.bulkGet(keys.map((key) => [cid, key] as [string, string]))
+    ]);
+    const memberRows: MemberRow[] = [];
+    const goneMembers: [string, string][] = [];
+    keys.forEach((key, i) => {
+      const row = projectMember(cid, key, chains[i], auth);
+      const stored = storedRows[i];
       // An unchanged row is not written again: pages' live queries of it would run for nothing.
-      if (row && JSON.stringify(row) !== JSON.stringify(stored)) await db.members.put(row);
-      else if (!row && stored) await db.members.delete([cid, key]);
-    }
+      if (row && JSON.stringify(row) !== JSON.stringify(stored)) memberRows.push(row);
+      else if (!row && stored) goneMembers.push([cid, key]);
+    });
+    await Promise.all([db.members.bulkPut(memberRows), db.members.bulkDelete(goneMembers)]);
   });
   if (nextAuthority) {
     loadsOf(db).delete(cid);

@@ -83,6 +83,9 @@ export class CommunityDoc implements DocHandle {
   #gateRejects: number | null = null;
   /** Jobs queued or running; the ingest mark is saved only when the last one ends. */
   #pending = 0;
+  /** Keys observed and not yet taken by a check (see the records observer). */
+  #incoming = new Set<string>();
+  #incomingQueued = false;
   #ingestFailed = false;
   #acceptedListeners = new Set<AcceptedListener>();
 
@@ -150,8 +153,17 @@ export class CommunityDoc implements DocHandle {
       if (origin !== STORAGE) this.#persist(update);
     });
     this.records.observe((event) => {
-      const keys = [...event.keysChanged];
-      this.#enqueue(() => this.#ingest(keys));
+      for (const key of event.keysChanged) this.#incoming.add(key);
+      if (this.#incomingQueued) return;
+      this.#incomingQueued = true;
+      // Keys observed while the gate is busy wait for one job together: a newcomer's history arrives
+      // as a dozen updates within a second, checked and projected in a few batches, not a dozen.
+      this.#enqueue(() => {
+        this.#incomingQueued = false;
+        const keys = [...this.#incoming];
+        this.#incoming.clear();
+        return this.#ingest(keys);
+      });
     });
     const changed = this.#changedSince(mark?.snapshot);
     await this.#restoreUnstored();

@@ -1,0 +1,151 @@
+// Dev tool (not a benchmark): CPU profiles of both community workers while a newcomer joins the real
+// community over WebRTC (what `sync.initial_realdata_ms` times), with the newcomer's record count over time.
+// While investigating, a worker may leave `globalThis.__trace` (lines "<Date.now()> what") and
+// `globalThis.__dexieProbe` ({ "table.op.index": { n, rows, ms } }, from a DBCore middleware): both
+// are printed when present. Neither is in the app.
+// Usage: node --import tsx tests/bench/profile-join.ts [out-prefix] [port] [signaling-port]
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import type { CDPSession, Page } from '@playwright/test';
+import { importCommunityFile, waitForServer } from './browser-bench';
+import { giveRoomSecret, importIdentity, joinUntilThreads, makeInviteLink, openFeed, openPeer, recordCount } from './sync-bench';
+import { ensureDataset } from '../../scripts/data/datasets';
+import { DEMO_CREATOR } from '../../scripts/data/community-plan';
+import { storedKeysFor } from '../../scripts/data/member-keys';
+import { NEWCOMER_NAMESPACE } from './sync-figures';
+
+const [out = '/tmp/join', portArg, signalingArg] = process.argv.slice(2);
+const port = Number(portArg ?? 4386);
+const base = `http://127.0.0.1:${port}`;
+const server = spawn(process.execPath, ['scripts/serve.js', '--port', String(port), '--signaling-port', String(signalingArg ?? 4387)], { stdio: 'inherit' });
+
+interface Node {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+interface Profile {
+  nodes: Node[];
+  samples: number[];
+  timeDeltas: number[];
+  startTime: number;
+  endTime: number;
+}
+
+/** A profiler on the page's community worker, driven over CDP's flat target messages. */
+async function workerProfiler(
+  page: Page
+): Promise<{ start: () => Promise<void>; stop: () => Promise<Profile>; evaluate: (expression: string) => Promise<unknown> }> {
+  const cdp: CDPSession = await page.context().newCDPSession(page);
+  let worker: { targetId: string } | undefined;
+  for (let i = 0; i < 500 && !worker; i++) {
+    const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: { targetId: string; type: string; url: string }[] };
+    worker = targetInfos.find((t) => t.type === 'shared_worker' || (t.type === 'worker' && t.url.includes('community')));
+    if (!worker) await new Promise((r) => setTimeout(r, 20));
+  }
+  if (!worker) throw new Error('no community worker');
+  const { sessionId } = (await cdp.send('Target.attachToTarget', { targetId: worker.targetId, flatten: false })) as { sessionId: string };
+  let id = 0;
+  const waiting = new Map<number, (v: unknown) => void>();
+  cdp.on('Target.receivedMessageFromTarget', (e: { sessionId: string; message: string }) => {
+    const m = JSON.parse(e.message);
+    if (m.id && waiting.has(m.id)) waiting.get(m.id)!(m.result ?? m.error);
+  });
+  const send = (method: string, params: object = {}) =>
+    new Promise((resolve) => {
+      const mid = ++id;
+      waiting.set(mid, resolve);
+      void cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id: mid, method, params }) });
+    });
+  return {
+    start: async () => {
+      await send('Profiler.enable');
+      await send('Profiler.setSamplingInterval', { interval: 500 });
+      await send('Profiler.start');
+    },
+    stop: async () => ((await send('Profiler.stop')) as { profile: Profile }).profile,
+    evaluate: async (expression: string) =>
+      ((await send('Runtime.evaluate', { expression, returnByValue: true })) as { result: { value: unknown } }).result.value
+  };
+}
+
+/** Self time per function, the busiest first, and busy time per second of the run. */
+function summary(name: string, p: Profile, zero: number): void {
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const self = new Map<string, number>();
+  const perSecond: number[] = [];
+  let t = p.startTime;
+  p.samples.forEach((s, i) => {
+    t += p.timeDeltas[i];
+    const n = byId.get(s)!;
+    const f = n.callFrame;
+    const dt = p.timeDeltas[i + 1] ?? 0;
+    const key = `${f.functionName || '(anon)'} ${f.url.split('/').pop()}:${f.lineNumber}`;
+    self.set(key, (self.get(key) ?? 0) + dt);
+    if (f.functionName !== '(idle)' && f.functionName !== '(program)') {
+      const sec = Math.floor((t / 1000 - zero) / 1000);
+      if (sec >= 0) perSecond[sec] = (perSecond[sec] ?? 0) + dt / 1000;
+    }
+  });
+  const total = [...self.values()].reduce((a, b) => a + b, 0) / 1000;
+  console.log(`\n== ${name}: ${total.toFixed(0)} ms sampled; busy ms per second after Join: ${[...perSecond].map((x) => (x ?? 0).toFixed(0)).join(' ')}`);
+  for (const [k, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`${(us / 1000).toFixed(0).padStart(7)} ms  ${k}`);
+}
+
+try {
+  await waitForServer(base, server);
+  const { file, meta } = await ensureDataset('se-bicycles-meta', { log: console.error });
+  const a = await openPeer(base);
+  a.page.on('console', (m) => m.type() === 'error' && console.log('creator page:', m.text().slice(0, 400)));
+  a.page.on('pageerror', (e) => console.log('creator pageerror:', String(e).slice(0, 400)));
+  await importIdentity(a.page, await storedKeysFor(DEMO_CREATOR.namespace, DEMO_CREATOR.handle), DEMO_CREATOR.name);
+  const imported = await importCommunityFile(a.page, file);
+  await giveRoomSecret(a.page, imported.cid);
+  const link = await makeInviteLink(a.page, imported.cid, 'profile newcomer');
+  await openFeed(a.page, imported.cid);
+  const b = await openPeer(base);
+  await importIdentity(b.page, await storedKeysFor(NEWCOMER_NAMESPACE, 'member-b'), 'Profile B');
+  await b.page.goto(link);
+  await b.page.getByRole('button', { name: 'Join community' }).waitFor();
+  const [pa, pb] = await Promise.all([workerProfiler(a.page), workerProfiler(b.page)]);
+  await Promise.all([pa.start(), pb.start()]);
+  const zero = Date.now();
+  const counts: string[] = [];
+  let done = false;
+  const sampling = (async () => {
+    while (!done) {
+      counts.push(`${((Date.now() - zero) / 1000).toFixed(1)}s:${await recordCount(b.page, imported.cid).catch(() => -1)}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  })();
+  const ms = await joinUntilThreads(b.page, link, meta.threads, 60_000, false);
+  done = true;
+  await sampling;
+  const [profA, profB] = await Promise.all([pa.stop(), pb.stop()]);
+  writeFileSync(`${out}-creator.cpuprofile`, JSON.stringify(profA));
+  writeFileSync(`${out}-newcomer.cpuprofile`, JSON.stringify(profB));
+  console.log(`threads shown ${ms?.toFixed(0)} ms after Join; newcomer's records over time: ${counts.join(' ')}`);
+  // Profile times are the worker's monotonic clock in µs; align by the first sample instead.
+  summary('creator worker', profA, profA.startTime / 1000);
+  summary('newcomer worker', profB, profB.startTime / 1000);
+  const trace = (await pb.evaluate('JSON.stringify(globalThis.__trace ?? [])')) as string;
+  console.log('\n== newcomer trace (ms after Join)');
+  for (const line of JSON.parse(trace) as string[]) {
+    const [t, ...rest] = line.split(' ');
+    if (Number(t) >= zero - 2000) console.log(`${((Number(t) - zero) / 1000).toFixed(2)} ${rest.join(' ')}`);
+  }
+  for (const [who, p] of [
+    ['creator', pa],
+    ['newcomer', pb]
+  ] as const) {
+    const probe = (await p.evaluate('JSON.stringify(globalThis.__dexieProbe ?? null)')) as string | null;
+    if (!probe || probe === 'null') continue;
+    const rows = Object.entries(JSON.parse(probe) as Record<string, { n: number; rows: number; ms: number }>).sort((x, y) => y[1].ms - x[1].ms);
+    console.log(`\n== ${who}'s Dexie calls (since the worker started): calls, rows, ms (wall, overlapping)`);
+    for (const [k, v] of rows.slice(0, 25)) console.log(`${String(v.n).padStart(7)} ${String(v.rows).padStart(9)} ${v.ms.toFixed(0).padStart(8)}  ${k}`);
+  }
+  await Promise.all([a.close(), b.close()]);
+} finally {
+  server.kill();
+}
+process.exit(0);
