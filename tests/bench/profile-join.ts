@@ -104,6 +104,12 @@ try {
   const link = await makeInviteLink(a.page, imported.cid, 'profile newcomer');
   await openFeed(a.page, imported.cid);
   const b = await openPeer(base);
+  const pageTrace: string[] = [];
+  for (const [who, d] of [
+    ['A', a],
+    ['B', b]
+  ] as const)
+    d.page.on('console', (m) => m.text().startsWith('TRACE ') && pageTrace.push(`${who} ${m.text().slice(6)}`));
   await importIdentity(b.page, await storedKeysFor(NEWCOMER_NAMESPACE, 'member-b'), 'Profile B');
   await b.page.goto(link);
   await b.page.getByRole('button', { name: 'Join community' }).waitFor();
@@ -128,6 +134,11 @@ try {
   // Profile times are the worker's monotonic clock in µs; align by the first sample instead.
   summary('creator worker', profA, profA.startTime / 1000);
   summary('newcomer worker', profB, profB.startTime / 1000);
+  console.log('\n== page traces (s after Join)');
+  for (const line of pageTrace) {
+    const [who, t, ...rest] = line.split(' ');
+    console.log(`${who} ${((Number(t) - zero) / 1000).toFixed(2)} ${rest.join(' ')}`);
+  }
   const trace = (await pb.evaluate('JSON.stringify(globalThis.__trace ?? [])')) as string;
   console.log('\n== newcomer trace (ms after Join)');
   for (const line of JSON.parse(trace) as string[]) {

@@ -414,7 +414,9 @@ export class CommunityDoc implements DocHandle {
       waiting.push(...outcome.accepted);
       rejectedAny ||= outcome.rejected.length > 0;
       if (waiting.length >= batch || i + INGEST_SLICE >= keys.length) {
-        await this.#project(waiting);
+        // About what the projection holds: the map less the keys not yet through the gate.
+        const held = this.records.size - Math.max(0, keys.length - i - INGEST_SLICE) - this.#incoming.size;
+        await this.#project(waiting, Math.max(held, waiting.length));
         waiting = [];
         batch *= 4;
       }
@@ -453,18 +455,18 @@ export class CommunityDoc implements DocHandle {
   }
 
   /** Stores and projects accepted records (opened where this device holds the key) and announces them. */
-  async #project(accepted: AnyRecord[]): Promise<void> {
+  async #project(accepted: AnyRecord[], communitySize: number): Promise<void> {
     if (!accepted.length) return;
     if (affectsKeys(accepted, (await authorityOf(this.db, this.cid))?.invites ?? new Map())) {
       // Keys or entitlement changed: sealed rows already stored may open now.
-      await applyRecords(this.db, this.cid, accepted);
+      await applyRecords(this.db, this.cid, accepted, communitySize);
       forgetKeyState(this.db, this.cid);
       const reopened = await reopenSealed(this.db, this.cid);
       await applyRecords(this.db, this.cid, reopened);
       this.#announce([...accepted.filter((r) => r.kind !== 'sealed'), ...reopened]);
     } else {
       const rows = await openSealed(this.db, this.cid, accepted);
-      await applyRecords(this.db, this.cid, rows);
+      await applyRecords(this.db, this.cid, rows, communitySize);
       this.#announce(rows);
     }
   }
