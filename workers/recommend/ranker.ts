@@ -90,8 +90,6 @@ export interface FitOptions {
   use?: readonly number[];
   /** Differences of raw features (already on comparable scales) instead of within-list z-scores. */
   raw?: boolean;
-  /** Weights the L2 penalty pulls towards (all columns; default 0). */
-  prior?: Float64Array;
 }
 
 /** The same fit from differences computed once (a weekly refit reuses every earlier week's). */
@@ -141,15 +139,13 @@ export class PairStore {
     const use = Int32Array.from(options.use ?? Array.from({ length: dims }, (_, f) => f));
     const d = use.length;
     const w = options.start ? Float64Array.from(use, (f) => options.start![f]) : new Float64Array(d);
-    // The penalty pulls towards `prior` (0 by default): a member's own ranker towards the community's.
-    const prior = options.prior ? Float64Array.from(use, (f) => options.prior![f]) : new Float64Array(d);
     const xs = this.#x;
     const ws = this.#w;
     const row = new Float64Array(d);
     const grad = new Float64Array(d);
     const hess = new Float64Array(d * d);
     for (let it = 0; it < (options.iterations ?? 8); it++) {
-      for (let f = 0; f < d; f++) grad[f] = l2 * (w[f] - prior[f]);
+      for (let f = 0; f < d; f++) grad[f] = l2 * w[f];
       hess.fill(0);
       for (let f = 0; f < d; f++) hess[f * d + f] = l2;
       for (let n = 0; n < this.#n; n++) {
