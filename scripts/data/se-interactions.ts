@@ -28,6 +28,10 @@ export interface SeCommunity {
   replies: ReplyEdge[];
   /** Up-votes on each thread's posts, from the end of the day cast. */
   votes: { item: number; ts: number }[];
+  /** Favourite marks by members of the matrix, from the end of the day marked. */
+  favourites: { member: number; item: number; ts: number }[];
+  /** Bounty spans: the thread featured from the end of the bounty's first day to the end of its close day. */
+  featured: { item: number; from: number; to: number }[];
   /** Thread ids in item order. */
   threadIds: number[];
 }
@@ -71,11 +75,24 @@ export function loadSeInteractions(dir = seDataDir()): SeCommunity {
   // Up-votes on a thread's question and answers; a vote has a date, not a time, so it counts from the end of its day.
   const threadOf = new Map(posts.map((p) => [p.id, itemOf.get(p.type === 'question' ? p.id : (p.parent_id ?? ''))]));
   const votes: { item: number; ts: number }[] = [];
+  const favourites: { member: number; item: number; ts: number }[] = [];
+  // A bounty puts a thread on the site's "featured" tab from its start to its close (7 days when no close is recorded).
+  const featured: { item: number; from: number; to: number }[] = [];
+  const bountyOpen = new Map<number, number>();
   if (existsSync(join(dir, 'votes.csv')))
-    for (const v of read('votes.csv')) {
+    for (const v of read('votes.csv').sort((a, b) => a.creation_date.localeCompare(b.creation_date) || Number(a.id) - Number(b.id))) {
       const item = threadOf.get(v.post_id);
-      if (v.kind === 'upvote' && item !== undefined) votes.push({ item, ts: Date.parse(`${v.creation_date.slice(0, 10)}T00:00:00Z`) + 86_400_000 });
+      if (item === undefined) continue;
+      const endOfDay = Date.parse(`${v.creation_date.slice(0, 10)}T00:00:00Z`) + 86_400_000;
+      if (v.kind === 'upvote') votes.push({ item, ts: endOfDay });
+      else if (v.kind === 'favorite' && v.user_id && memberOf.has(v.user_id)) favourites.push({ member: memberOf.get(v.user_id)!, item, ts: endOfDay });
+      else if (v.kind === 'bounty_start') bountyOpen.set(item, endOfDay);
+      else if (v.kind === 'bounty_close' && bountyOpen.has(item)) {
+        featured.push({ item, from: bountyOpen.get(item)!, to: endOfDay });
+        bountyOpen.delete(item);
+      }
     }
+  for (const [item, from] of bountyOpen) featured.push({ item, from, to: from + 7 * 86_400_000 });
   return {
     name: basename(dir),
     rows,
@@ -84,6 +101,8 @@ export function loadSeInteractions(dir = seDataDir()): SeCommunity {
     tags,
     replies,
     votes,
+    favourites,
+    featured,
     threadIds: questions.map((q) => Number(q.id)),
     cat: {
       members: memberIds.length,

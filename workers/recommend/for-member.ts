@@ -55,7 +55,31 @@ const FEATURE_REASON: Record<(typeof FEATURES)[number], string> = {
   bm25: 'content',
   tags: 'content',
   'answers-author': 'author-affinity',
-  'answered-by-author': 'author-affinity'
+  'answered-by-author': 'author-affinity',
+  'touches-3d': 'fresh',
+  'votes-2d': 'fresh',
+  newcomers: 'fresh',
+  // People the member talks with or shares threads with took part: "popular in your circle".
+  ties: 'popularity',
+  'ties-recent': 'popularity',
+  peers: 'popularity',
+  'recent-text': 'content',
+  featured: 'popularity',
+  favourited: 'popularity',
+  'newest-position': 'fresh',
+  'active-position': 'fresh',
+  // Newcomers' copies: zero for any member with history, whose lists alone are explained.
+  'cold-newest': 'fresh',
+  'cold-live': 'fresh',
+  'cold-popular': 'popularity',
+  'cold-touches-24h': 'fresh',
+  'cold-touches-3d': 'fresh',
+  'cold-votes': 'popularity',
+  'cold-votes-2d': 'fresh',
+  'cold-newcomers': 'fresh',
+  'cold-unanswered': 'popularity',
+  'cold-answers': 'popularity',
+  'cold-comments': 'popularity'
 };
 
 /** How much each act says about interest in a thread. */

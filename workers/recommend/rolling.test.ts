@@ -132,3 +132,109 @@ describe('rolling evaluation on real data', () => {
     expect(by.get('ranker')!.ndcgWarm).toBeGreaterThan(by.get('newest-first')!.ndcgWarm);
   }, 180_000);
 });
+
+describe('candidate features of the rolling ranker, each from data before t only', () => {
+  // Day T = 50; threads 0 (day 10, member 0), 1 (T−10, member 1), 2 (T−5, member 2), 3 (T−2, member 1).
+  // Member 5 has no history (cold); member 4's first act ever is a comment on thread 1 at T−2.5.
+  const T = 50 * DAY;
+  function scenario(): RollingInput {
+    const rows = [
+      { member: 0, item: 0, ts: T - 40 * DAY, weight: 3 },
+      { member: 3, item: 0, ts: T - 39 * DAY, weight: 1 },
+      { member: 2, item: 0, ts: T - 30 * DAY, weight: 2 },
+      { member: 1, item: 1, ts: T - 10 * DAY, weight: 3 },
+      { member: 2, item: 1, ts: T - 2.8 * DAY, weight: 2 },
+      { member: 4, item: 1, ts: T - 2.5 * DAY, weight: 1 },
+      { member: 2, item: 2, ts: T - 5 * DAY, weight: 3 },
+      { member: 3, item: 2, ts: T - 1 * DAY, weight: 1 },
+      { member: 1, item: 3, ts: T - 2 * DAY, weight: 3 },
+      // After T: never seen by the lists at T.
+      { member: 0, item: 1, ts: T + DAY, weight: 1 },
+      { member: 5, item: 3, ts: T + DAY, weight: 2 }
+    ];
+    const created = [T - 40 * DAY, T - 10 * DAY, T - 5 * DAY, T - 2 * DAY];
+    const text = ['hops yeast', 'hops bitter', 'hops aroma', 'wine cellar'];
+    return {
+      rows,
+      text,
+      tags: [[], [], [], []],
+      // Member 0 and 2 exchanged twice (last T−20, a recent tie), 0 and 3 once (T−39, an old one); one after T.
+      replies: [
+        { from: 3, to: 0, ts: T - 39 * DAY },
+        { from: 2, to: 0, ts: T - 30 * DAY },
+        { from: 0, to: 2, ts: T - 20 * DAY },
+        { from: 1, to: 0, ts: T + DAY }
+      ],
+      votes: [
+        { item: 2, ts: T - 3 * DAY },
+        { item: 2, ts: T - DAY },
+        { item: 3, ts: T },
+        { item: 3, ts: T + DAY }
+      ],
+      favourites: [
+        { member: 0, item: 2, ts: T - DAY },
+        { member: 0, item: 3, ts: T + DAY }
+      ],
+      featured: [
+        { item: 3, from: T - DAY, to: T + 6 * DAY },
+        { item: 1, from: T - 10 * DAY, to: T - 3 * DAY }
+      ],
+      cat: { members: 6, items: 4, meta: { created: Float64Array.from(created), author: Int32Array.from([0, 1, 2, 1]) }, index: new TfIdf(text) }
+    };
+  }
+  const listAt = (u: number) => {
+    const built = rollingSteps(scenario(), { cutoff: T, rankAt: T });
+    const list = built.at!(u);
+    return (feature: string) => Object.fromEntries(Array.from(list.candidates, (i, c) => [i, list.features[c][FEATURES.indexOf(feature as never)]]));
+  };
+
+  it('counts touches of the last three days and up-votes of the last two (a vote counts from the end of its day)', () => {
+    const f = listAt(0);
+    expect(f('touches-3d')).toEqual({ 1: Math.log(3), 2: Math.log(2), 3: Math.log(2) });
+    expect(f('votes-2d')).toEqual({ 1: 0, 2: Math.log(2), 3: Math.log(2) });
+  });
+
+  it('counts members whose first act anywhere touched the thread in the last seven days', () => {
+    expect(listAt(0)('newcomers')).toEqual({ 1: Math.log(2), 2: 0, 3: 0 });
+  });
+
+  it('weighs the member ties with its participants, the recent ones, and co-participants by shared threads', () => {
+    const f = listAt(0);
+    // Thread 1: members 1, 2, 4; member 0 exchanged twice with 2 (last at T−20: recent). Thread 2: members 2, 3.
+    expect(f('ties')[1]).toBeCloseTo(Math.log(3), 12);
+    expect(f('ties')[2]).toBeCloseTo(Math.log(3) + Math.log(2), 12);
+    expect(f('ties')[3]).toBe(0);
+    expect(f('ties-recent')).toEqual({ 1: 1, 2: 1, 3: 0 });
+    // Member 0 shares thread 0 with members 2 (3 threads) and 3 (2 threads).
+    expect(f('peers')[1]).toBeCloseTo(1 / Math.sqrt(3), 12);
+    expect(f('peers')[2]).toBeCloseTo(1 / Math.sqrt(3) + 1 / Math.sqrt(2), 12);
+    expect(f('peers')[3]).toBe(0);
+  });
+
+  it('matches text against the threads the member touched in the last 28 days only', () => {
+    // Member 3 touched thread 2 ("hops aroma") at T−1; "hops" is the only word in two threads or more.
+    expect(listAt(3)('recent-text')).toEqual({ 1: 1, 3: 0 });
+    // Member 0's one thread was touched 40 days ago.
+    expect(listAt(0)('recent-text')).toEqual({ 1: 0, 2: 0, 3: 0 });
+  });
+
+  it('marks a thread featured while its span is open and a favourite once marked', () => {
+    const f = listAt(0);
+    expect(f('featured')).toEqual({ 1: 0, 2: 0, 3: 1 });
+    expect(f('favourited')).toEqual({ 1: 0, 2: 1, 3: 0 });
+  });
+
+  it('places each thread on the newest and the active pages', () => {
+    const f = listAt(0);
+    expect(f('newest-position')).toEqual({ 1: -Math.log(3), 2: -Math.log(2), 3: -0 });
+    // Last touches: thread 1 at T−2.5, 2 at T−1, 3 at T−2 (thread 0 at T−30, below them all).
+    expect(f('active-position')).toEqual({ 1: -Math.log(3), 2: -0, 3: -Math.log(2) });
+  });
+
+  it('repeats thread features for a member without history and leaves them 0 for the others', () => {
+    const cold = listAt(5);
+    expect(cold('cold-touches-3d')).toEqual(cold('touches-3d'));
+    expect(cold('cold-newest')).toEqual({ 1: -10, 2: -5, 3: -2 });
+    expect(Object.values(listAt(0)('cold-newest'))).toEqual([0, 0, 0]);
+  });
+});

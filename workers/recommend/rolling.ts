@@ -29,6 +29,10 @@ export interface RollingInput {
   kinds?: string[];
   /** Up-votes on a thread's posts, each at the end of the day it was cast (votes carry a date only). */
   votes?: { item: number; ts: number }[];
+  /** Threads a member marked as a favourite (bookmarked), from the end of the day marked. */
+  favourites?: { member: number; item: number; ts: number }[];
+  /** Spans in which a thread was featured (pinned, or a bounty open on it): [from, to). */
+  featured?: { item: number; from: number; to: number }[];
 }
 
 /** One candidate list: a (member, week) pair. Candidates are item indices, ascending (thread id order). */
@@ -47,7 +51,14 @@ export interface RollingPair {
   nextWeek?: Float64Array;
 }
 
-/** The ranker's features. Time: newest, live. */
+/**
+ * Thread features repeated for members without history (0 for the others): a newcomer's list has
+ * no personal signal, and what brings newcomers (a thread spreading outside) is not what a regular
+ * answers, so these let the ranker weigh the thread's state differently for them.
+ */
+const COLD = ['newest', 'live', 'popular', 'touches-24h', 'touches-3d', 'votes', 'votes-2d', 'newcomers', 'unanswered', 'answers', 'comments'] as const;
+
+/** Every per-candidate feature computed (the ranker uses RANKER_FEATURES of them). */
 export const FEATURES = [
   'newest',
   'live',
@@ -73,12 +84,50 @@ export const FEATURES = [
   'accepted',
   'votes',
   'touches-7d',
-  'author-back'
+  'author-back',
+  'touches-3d',
+  'votes-2d',
+  'newcomers',
+  'ties',
+  'ties-recent',
+  'peers',
+  'recent-text',
+  'featured',
+  'favourited',
+  'newest-position',
+  'active-position',
+  ...COLD.map((f) => `cold-${f}` as const)
 ] as const;
-export const TIME_FEATURES = ['newest', 'live', 'age', 'touches-24h', 'since-visit', 'after-visit', 'age-habit', 'touches-7d', 'author-back'];
-/** Ablations: the ranker without each group of features. */
+export type Feature = (typeof FEATURES)[number];
+/** The features the ranker weighs (the first 25; the others are CANDIDATE_GROUPS). */
+export const RANKER_FEATURES: readonly Feature[] = FEATURES.slice(0, FEATURES.indexOf('touches-3d'));
+/** Their columns, the `use` of every ranker fit. */
+export const RANKER_COLUMNS: readonly number[] = RANKER_FEATURES.map((_, f) => f);
+/** Column of each feature in a candidate's vector. */
+const F = Object.fromEntries(FEATURES.map((n, f) => [n, f])) as Record<Feature, number>;
+export const TIME_FEATURES: string[] = [
+  'newest',
+  'live',
+  'age',
+  'touches-24h',
+  'since-visit',
+  'after-visit',
+  'age-habit',
+  'touches-7d',
+  'author-back',
+  'touches-3d',
+  'votes-2d',
+  'newcomers',
+  'ties-recent',
+  'recent-text',
+  'featured',
+  'newest-position',
+  'active-position',
+  ...COLD.filter((f) => ['newest', 'live', 'touches-24h', 'touches-3d', 'votes-2d', 'newcomers'].includes(f)).map((f) => `cold-${f}`)
+];
+/** Ablations: the ranker without each group of its features. */
 export const FEATURE_GROUPS: Record<string, string[]> = {
-  time: TIME_FEATURES,
+  time: TIME_FEATURES.filter((f) => RANKER_FEATURES.includes(f as Feature)),
   popular: ['popular', 'author-pull', 'unanswered', 'answerer-unanswered', 'answers', 'comments', 'accepted', 'votes'],
   visit: ['since-visit', 'after-visit', 'age-habit'],
   thread: ['answers', 'comments', 'accepted', 'votes', 'touches-7d', 'author-back'],
@@ -86,6 +135,23 @@ export const FEATURE_GROUPS: Record<string, string[]> = {
   text: ['tfidf', 'bm25'],
   tags: ['tags'],
   social: ['social', 'answers-author', 'answered-by-author']
+};
+
+/**
+ * Candidate features computed and measured but left out of the ranker: each group added to it on
+ * its own ("ranker-with-…" rows of eval:recs) fell within noise or below it on both communities'
+ * rolling weeks (README, "For you" figures), while every one raises the in-sample fit, so they
+ * carry little that holds from one period to the next. Kept measured so a community where they
+ * do help shows it.
+ */
+export const CANDIDATE_GROUPS: Record<string, string[]> = {
+  velocity: ['touches-3d', 'votes-2d'],
+  newcomers: ['newcomers', 'cold-newcomers'],
+  ties: ['ties', 'ties-recent', 'peers'],
+  'recent-text': ['recent-text'],
+  featured: ['featured', 'favourited'],
+  position: ['newest-position', 'active-position'],
+  cold: COLD.map((f) => `cold-${f}`)
 };
 
 /** The reference models' scores, computed from the features where they coincide. */
@@ -116,6 +182,13 @@ export function recall10(ranked: readonly number[], relevant: ReadonlySet<number
 }
 
 export { referenceTokens };
+
+/** How many of the ascending times are at or after `from`. */
+function countSince(times: readonly number[], from: number): number {
+  let n = 0;
+  for (let k = times.length - 1; k >= 0 && times[k] >= from; k--) n++;
+  return n;
+}
 
 function counts(tokens: string[]): Map<string, number> {
   const m = new Map<string, number>();
@@ -218,7 +291,20 @@ export function rollingSteps(input: RollingInput, options: RollingOptions): Roll
   const comments = new Float64Array(cat.items);
   const accepted = new Uint8Array(cat.items);
   const upvotes = new Float64Array(cat.items);
+  const voteTimes: number[][] = Array.from({ length: cat.items }, () => []);
   let vote = 0;
+  // First touches of members new to the community (their first row anywhere), per thread.
+  const newcomerTimes: number[][] = Array.from({ length: cat.items }, () => []);
+  // Conversation ties: replies exchanged either way, and the last one's time.
+  const ties: Map<number, number>[] = Array.from({ length: cat.members }, () => new Map());
+  const tieLast: Map<number, number>[] = Array.from({ length: cat.members }, () => new Map());
+  // The member's last touch of each thread (their recent interests).
+  const touchedAt: Map<number, number>[] = Array.from({ length: cat.members }, () => new Map());
+  const favourites = [...(input.favourites ?? [])].sort((a, b) => a.ts - b.ts);
+  const favourite: Set<number>[] = Array.from({ length: cat.members }, () => new Set());
+  let fav = 0;
+  const featuredSpans: { from: number; to: number }[][] = Array.from({ length: cat.items }, () => []);
+  for (const x of input.featured ?? []) featuredSpans[x.item].push(x);
   const refDf = new Map<string, number>();
   const bmDf = new Map<string, number>();
   const tagDf = new Map<string, number>();
@@ -234,6 +320,8 @@ export function rollingSteps(input: RollingInput, options: RollingOptions): Roll
       const kind = kindOf[row];
       const { member: u, item: i, ts, weight } = sorted[row++];
       touchTimes[i].push(ts);
+      if (acts[u] === 0) newcomerTimes[i].push(ts);
+      touchedAt[u].set(i, ts);
       lastActive[u] = Math.max(lastActive[u], ts);
       if (author[i] !== u) {
         habitSum[u] += Math.log1p(Math.max(0, ts - created[i]) / 3_600_000);
@@ -256,8 +344,21 @@ export function rollingSteps(input: RollingInput, options: RollingOptions): Roll
       neighbours[from].add(to);
       neighbours[to].add(from);
       repliedTo[from].set(to, (repliedTo[from].get(to) ?? 0) + 1);
+      const { ts } = input.replies[reply - 1];
+      for (const [a, b] of [
+        [from, to],
+        [to, from]
+      ]) {
+        ties[a].set(b, (ties[a].get(b) ?? 0) + 1);
+        tieLast[a].set(b, ts);
+      }
     }
-    while (vote < votes.length && votes[vote].ts <= t) upvotes[votes[vote++].item]++;
+    while (vote < votes.length && votes[vote].ts <= t) {
+      const { item, ts } = votes[vote++];
+      upvotes[item]++;
+      voteTimes[item].push(ts);
+    }
+    while (fav < favourites.length && favourites[fav].ts <= t) favourite[favourites[fav].member].add(favourites[fav++].item);
     while (nextThread < byCreation.length && created[byCreation[nextThread]] < t) {
       const i = byCreation[nextThread++];
       for (const w of refTokens[i].keys()) refDf.set(w, (refDf.get(w) ?? 0) + 1);
@@ -301,6 +402,21 @@ export function rollingSteps(input: RollingInput, options: RollingOptions): Roll
       return v;
     };
     const avgLength = corpusLength / Math.max(1, corpus);
+    // Where a thread stands on the community's "newest" and "active" pages at t: how many threads
+    // were created after it, and how many (of any age) were touched after its last touch.
+    const lastTouches = Float64Array.from(lastTouch).sort();
+    const activeAbove = (j: number) => {
+      const x = lastTouch[j] > -Infinity ? lastTouch[j] : created[j];
+      let lo = 0;
+      let hi = lastTouches.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (lastTouches[mid] <= x) lo = mid + 1;
+        else hi = mid;
+      }
+      return lastTouches.length - lo;
+    };
+    const newerThan = (j: number) => window.filter((i) => created[i] > created[j]).length;
     const pullOf = new Map<number, number>();
     const authorPull = (a: number) => {
       if (a < 0) return 0;
@@ -328,6 +444,13 @@ export function rollingSteps(input: RollingInput, options: RollingOptions): Roll
       for (const i of mine) for (const w of bmTokens[i].keys()) query.set(w, (query.get(w) ?? 0) + 1);
       const myTags = new Map<string, number>();
       for (const i of mine) for (const g of input.tags[i]) myTags.set(g, (myTags.get(g) ?? 0) + 1);
+      // The same TF-IDF profile over the threads the member touched in the last 28 days only.
+      const recentProfile = new Map<string, number>();
+      for (const i of mine)
+        if ((touchedAt[u].get(i) ?? -Infinity) >= t - 28 * DAY) for (const [w, x] of refVectorOf(i)) recentProfile.set(w, (recentProfile.get(w) ?? 0) + x);
+      // Co-participants: how many threads each other member shares with this one.
+      const shared = new Map<number, number>();
+      for (const i of mine) for (const v of membersOf[i]) if (v !== u) shared.set(v, (shared.get(v) ?? 0) + 1);
       const features = Array.from(candidates, (j) => {
         const f = new Float64Array(FEATURES.length);
         f[0] = (created[j] - t) / DAY;
@@ -400,6 +523,33 @@ export function rollingSteps(input: RollingInput, options: RollingOptions): Roll
         f[23] = Math.log1p(week);
         // The asker came back lately (answers get comments and accepts when the asker is around).
         f[24] = a >= 0 && lastActive[a] > -Infinity ? -Math.log1p((t - lastActive[a]) / 3_600_000) : -Math.log1p((t - created[j]) / 3_600_000);
+        f[F['touches-3d']] = Math.log1p(countSince(touchTimes[j], t - 3 * DAY));
+        // A vote counts from the end of its day, so "the last two days" are the two days ended by t.
+        f[F['votes-2d']] = Math.log1p(countSince(voteTimes[j], t - 2 * DAY + 1));
+        f[F.newcomers] = Math.log1p(countSince(newcomerTimes[j], t - 7 * DAY));
+        let tie = 0;
+        let recentTies = 0;
+        let peers = 0;
+        for (const v of membersOf[j]) {
+          if (v === u) continue;
+          tie += Math.log1p(ties[u].get(v) ?? 0);
+          if ((tieLast[u].get(v) ?? -Infinity) >= t - 28 * DAY) recentTies++;
+          const n = shared.get(v);
+          if (n) peers += n / Math.sqrt(mine.length * itemsOf[v].length);
+        }
+        f[F.ties] = tie;
+        f[F['ties-recent']] = recentTies;
+        f[F.peers] = peers;
+        if (recentProfile.size) {
+          let rt = 0;
+          for (const [w, x] of refVectorOf(j)) rt += x * (recentProfile.get(w) ?? 0);
+          f[F['recent-text']] = rt;
+        }
+        f[F.featured] = featuredSpans[j].some((x) => x.from <= t && t < x.to) ? 1 : 0;
+        f[F.favourited] = favourite[u].has(j) ? 1 : 0;
+        f[F['newest-position']] = -Math.log1p(newerThan(j));
+        f[F['active-position']] = -Math.log1p(activeAbove(j));
+        if (!mine.length) for (const c of COLD) f[F[`cold-${c}`]] = f[F[c]];
         return f;
       });
       return { step: k, member: u, warm: mine.length > 0, candidates, relevant, features };
@@ -610,10 +760,12 @@ export function evaluateRolling(
     social: (p) => p.features.map((f) => f[REFERENCE.social]),
     bm25: (p) => p.features.map((f) => f[FEATURES.indexOf('bm25')])
   };
-  const variants: Record<string, number[]> = { ranker: FEATURES.map((_, f) => f) };
-  if (options.ablations ?? true)
+  const variants: Record<string, number[]> = { ranker: [...RANKER_COLUMNS] };
+  if (options.ablations ?? true) {
     for (const [group, names] of Object.entries(FEATURE_GROUPS))
-      variants[`ranker-without-${group}`] = FEATURES.map((_, f) => f).filter((f) => !names.includes(FEATURES[f]));
+      variants[`ranker-without-${group}`] = RANKER_COLUMNS.filter((f) => !names.includes(FEATURES[f]));
+    for (const [group, names] of Object.entries(CANDIDATE_GROUPS)) variants[`ranker-with-${group}`] = [...RANKER_COLUMNS, ...names.map((n) => F[n as Feature])];
+  }
   const starts = new Map<string, Float64Array>();
   const store = new PairStore(FEATURES.length);
   let stored = 0;
@@ -634,7 +786,7 @@ export function evaluateRolling(
     for (const [model, use] of Object.entries(variants)) {
       const fitted = store.fit({ use, raw, start: starts.get(model), l2, iterations: starts.has(model) ? 3 : 10 });
       starts.set(model, fitted.weights);
-      if (model === 'ranker') lastWeights = Object.fromEntries(FEATURES.map((n, f) => [n, Math.round(fitted.weights[f] * 1000) / 1000]));
+      if (model === 'ranker') lastWeights = Object.fromEntries(RANKER_FEATURES.map((n, f) => [n, Math.round(fitted.weights[f] * 1000) / 1000]));
       push(
         model,
         step.pairs.map((p) => evaluatePair(p, fitted.score(p.features)))
@@ -643,6 +795,7 @@ export function evaluateRolling(
   }
   if (options.bound ?? true) {
     push(ORACLE, inSampleBound(scoredPairs, diffs.slice(scoredFrom).flat()));
+    push(ORACLE_ALL, inSampleBound(scoredPairs, diffs.slice(scoredFrom).flat(), FEATURES.keys()));
     push(
       FORESIGHT,
       scoredPairs.map((p) => evaluatePair(p, foresightScores(p)))
@@ -670,6 +823,8 @@ export function evaluateRolling(
 
 /** The name of the in-sample bound's row: not a model, it has seen the weeks it is scored on. */
 export const ORACLE = 'bound: linear, fitted on the scored weeks';
+/** The same bound over every computed feature, the ranker's and the candidates' (CANDIDATE_GROUPS). */
+export const ORACLE_ALL = 'bound: every computed feature, fitted on the scored weeks';
 
 /** The name of the foresight row: ranks by what happens next, so no ranker at t can know it. */
 export const FORESIGHT = 'bound: others touching it next week, then newest';
@@ -689,13 +844,18 @@ export function foresightScores(p: RollingPair): Float64Array {
  * learns from earlier weeks only cannot be expected above it; a target above it needs features
  * that carry more, not a better fit.
  */
-export function inSampleBound(pairs: readonly RollingPair[], diffs: readonly ReturnType<typeof pairDifferences>[]): PairResult[] {
+export function inSampleBound(
+  pairs: readonly RollingPair[],
+  diffs: readonly ReturnType<typeof pairDifferences>[],
+  columns: Iterable<number> = RANKER_COLUMNS
+): PairResult[] {
+  const use = [...columns];
   const store = new PairStore(FEATURES.length);
   for (const d of diffs) store.add(d);
   let best: PairResult[] = [];
   let bestMean = -1;
   for (const l2 of [0.1, 1, 10, 100, 1000]) {
-    const fitted = store.fit({ l2, iterations: 20 });
+    const fitted = store.fit({ use, l2, iterations: 20 });
     const r = pairs.map((p) => evaluatePair(p, fitted.score(p.features)));
     const m = r.reduce((a, x) => a + x.ndcg, 0) / Math.max(1, r.length);
     if (m > bestMean) [best, bestMean] = [r, m];
@@ -730,7 +890,7 @@ function replayRanker(
     while (stored < index) for (const d of diffs[stored++]) store.add(d);
     if (store.size === 0) continue;
     if (!fitted || index - fittedAt >= every) {
-      fitted = store.fit({ raw, start, l2, iterations: start ? 3 : 10 });
+      fitted = store.fit({ use: RANKER_COLUMNS, raw, start, l2, iterations: start ? 3 : 10 });
       fittedAt = index;
       start = fitted.weights;
     }
@@ -789,6 +949,6 @@ export function fitFeedRanker(input: RollingInput, at: number, options: { ease?:
   const { l2 } = chooseL2(steps, diffs, steps.length, false, 8);
   const store = new PairStore(FEATURES.length);
   for (const d of diffs.flat()) store.add(d);
-  const model = store.fit({ l2, iterations: 10 });
+  const model = store.fit({ use: RANKER_COLUMNS, l2, iterations: 10 });
   return { model, l2, weeks: steps.length, lists, listOf: built.at };
 }

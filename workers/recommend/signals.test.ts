@@ -26,7 +26,8 @@ function referenceTies(f: Feedback, m: ItemMeta): number[][] {
     const members = f.membersOf(i);
     for (const u of members) {
       add(u, m.author[i], 1);
-      add(m.author[i], u, 1);
+      // The author's side only from their own training row on the thread.
+      if (members.includes(m.author[i])) add(m.author[i], u, 1);
     }
     if (members.length > 1 && members.length <= 30) for (const u of members) for (const v of members) add(u, v, 1 / (members.length - 1));
   }
@@ -44,6 +45,20 @@ describe('author affinity', () => {
     expect(affinity.tie(3, 1)).toBeCloseTo(2);
     expect(affinity.tie(2, 3)).toBe(0);
     expect(affinity.tie(3, 3)).toBe(0);
+  });
+
+  it('ties no one to the author of a thread whose own row is held out (that they wrote it is their row)', () => {
+    // Member 0 wrote thread 0, but their row on it is in the test part; 1 and 2 touched it.
+    const f = new Feedback(3, 1, [
+      { member: 1, item: 0, weight: 2, ts: 2 },
+      { member: 2, item: 0, weight: 1, ts: 3 }
+    ]);
+    const affinity = fitAuthorAffinity(f, { created: Float64Array.from([1]), author: Int32Array.from([0]) });
+    expect(affinity.tie(0, 1)).toBe(0);
+    expect(affinity.tie(0, 2)).toBe(0);
+    // The others did touch a thread of member 0's: their rows, so their side of the tie stands.
+    expect(affinity.tie(1, 0)).toBe(1);
+    expect(affinity.tie(1, 2)).toBe(1);
   });
 
   it('scores threads by the log of the tie to their author, never the member’s own', () => {

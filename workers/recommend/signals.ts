@@ -69,8 +69,13 @@ export function fitAuthorAffinity(train: Feedback, meta: ItemMeta): Scorer & { t
       const members = train.membersOf(i);
       if (members.length > 1 && members.length <= 30) for (const v of members) add(v, 1 / (members.length - 1));
     }
-    if (member >= 0 && member < train.members)
-      for (let p = authorPtr[member]; p < authorPtr[member + 1]; p++) for (const u of train.membersOf(byAuthor[p])) add(u, 1);
+    // Those who took part in the member's own threads, of the threads the training rows show them
+    // in: under holdout a thread's author is catalogue data, but that this member wrote a held-out
+    // thread is their held-out row, and counting its members would rank it by itself.
+    if (member >= 0 && member < train.members) {
+      const mine = new Set(train.itemsOf(member));
+      for (let p = authorPtr[member]; p < authorPtr[member + 1]; p++) if (mine.has(byAuthor[p])) for (const u of train.membersOf(byAuthor[p])) add(u, 1);
+    }
     last = { member, ties };
     return ties;
   };
