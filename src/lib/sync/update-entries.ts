@@ -11,19 +11,21 @@
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
-import { CONTENT_ANY, CONTENT_DELETED, gcBytes, SKIP, skipContent, structAt } from './update-filter';
+import { CONTENT_ANY, CONTENT_BINARY, CONTENT_DELETED, gcBytes, SKIP, skipContent, structAt } from './update-filter';
 
 export interface UpdateStruct {
   client: number;
   clock: number;
   length: number;
-  /** Byte range of the struct in the update. */
+  /** Byte range of the struct in the update, and where its content starts (after the header). */
   start: number;
   end: number;
-  kind: 'gc' | 'skip' | 'deleted' | 'entry';
+  contentStart: number;
+  /** `binary`: binary content, which filtered updates never hold (update-skeleton's placeholders). */
+  kind: 'gc' | 'skip' | 'deleted' | 'entry' | 'binary';
   /** Map key: written out, or inherited from the origin (null when the origin is unknown). */
   key: string | null;
-  /** The entry's values (a records entry has exactly one). */
+  /** The entry's values (a records entry has exactly one); not read when `values: false`. */
   values?: unknown[];
   origin?: Y.ID;
   rightOrigin?: Y.ID;
@@ -39,8 +41,12 @@ export type Verdict = 'keep' | 'drop' | 'hold';
 
 const idKey = (client: number, clock: number) => `${client}:${clock}`;
 
-/** Parses every struct (throws RangeError on a malformed update: callers run `filterUpdate` first). */
-export function readUpdateStructs(update: Uint8Array, doc: Y.Doc): UpdateStructs {
+/**
+ * Parses every struct (throws RangeError on a malformed update: callers run `filterUpdate` first).
+ * `values: false` skips decoding the entries' values (their byte ranges are still known).
+ */
+export function readUpdateStructs(update: Uint8Array, doc: Y.Doc | null, options: { values?: boolean } = {}): UpdateStructs {
+  const readValues = options.values ?? true;
   const d = decoding.createDecoder(update);
   const structs: UpdateStruct[] = [];
   const byClient = new Map<number, UpdateStruct[]>();
@@ -60,7 +66,7 @@ export function readUpdateStructs(update: Uint8Array, doc: Y.Doc): UpdateStructs
   const keyOf = (id: Y.ID): string | null => {
     const inUpdate = find(id);
     if (inUpdate) return inUpdate.key;
-    const s = structAt(doc, id.client, id.clock);
+    const s = doc && structAt(doc, id.client, id.clock);
     return s instanceof Y.Item && typeof s.parentSub === 'string' ? s.parentSub : null;
   };
   const sections = decoding.readVarUint(d);
@@ -72,7 +78,7 @@ export function readUpdateStructs(update: Uint8Array, doc: Y.Doc): UpdateStructs
       const start = d.pos;
       const info = decoding.readUint8(d);
       const ref = info & 0b11111;
-      const struct: UpdateStruct = { client, clock, length: 0, start, end: start, kind: 'gc', key: null };
+      const struct: UpdateStruct = { client, clock, length: 0, start, end: start, contentStart: start, kind: 'gc', key: null };
       if (ref === SKIP || ref === 0) {
         struct.kind = ref === SKIP ? 'skip' : 'gc';
         struct.length = decoding.readVarUint(d);
@@ -89,7 +95,8 @@ export function readUpdateStructs(update: Uint8Array, doc: Y.Doc): UpdateStructs
         } else {
           struct.key = keyOf((struct.origin ?? struct.rightOrigin) as Y.ID);
         }
-        if (ref === CONTENT_ANY) {
+        struct.contentStart = d.pos;
+        if (ref === CONTENT_ANY && readValues) {
           const n = decoding.readVarUint(d);
           struct.values = [];
           for (let k = 0; k < n; k++) struct.values.push(decoding.readAny(d));
@@ -97,7 +104,7 @@ export function readUpdateStructs(update: Uint8Array, doc: Y.Doc): UpdateStructs
           struct.kind = 'entry';
         } else {
           struct.length = skipContent(d, ref);
-          struct.kind = ref === CONTENT_DELETED ? 'deleted' : 'gc';
+          struct.kind = ref === CONTENT_ANY ? 'entry' : ref === CONTENT_DELETED ? 'deleted' : ref === CONTENT_BINARY ? 'binary' : 'gc';
         }
       }
       if (d.pos > update.length) throw new RangeError('update ends inside a struct');
@@ -107,6 +114,19 @@ export function readUpdateStructs(update: Uint8Array, doc: Y.Doc): UpdateStructs
       if (!list) byClient.set(client, (list = []));
       list.push(struct);
       clock += struct.length;
+    }
+  }
+  // An origin written later in the same update (another client's section) names the key too.
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const s of structs) {
+      const origin = s.origin ?? s.rightOrigin;
+      if (s.key !== null || !origin) continue;
+      const key = find(origin)?.key ?? null;
+      if (key !== null) {
+        s.key = key;
+        changed = true;
+      }
     }
   }
   const deletes = decoding.readVarUint(d) > 0;

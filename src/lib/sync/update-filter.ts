@@ -43,7 +43,7 @@ export interface FilterOptions {
 // Content refs of the v1 encoding (yjs structs/Item.js `contentRefs`).
 export const CONTENT_DELETED = 1;
 const CONTENT_JSON = 2;
-const CONTENT_BINARY = 3;
+export const CONTENT_BINARY = 3;
 const CONTENT_STRING = 4;
 const CONTENT_EMBED = 5;
 const CONTENT_FORMAT = 6;

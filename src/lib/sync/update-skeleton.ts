@@ -1,0 +1,124 @@
+// The stored form of a community document without its records (issue "One copy on disk"): an entry
+// of the `records` map whose value is exactly a record this device keeps in its `records` table is
+// stored as a placeholder — same Yjs id, origins, key and length, empty binary content — so the
+// document's structure (state vector, delete set, which item holds which key) is on disk while each
+// record is stored once. Opening puts the values back before the update is applied.
+//
+// Works on the bytes of v1 updates with `readUpdateStructs`. Binary content never reaches a
+// community document otherwise (`filterUpdate` turns it into GC), so in a stored row marked as a
+// skeleton an entry with binary content is always a placeholder.
+import * as encoding from 'lib0/encoding';
+import type * as Y from 'yjs';
+import { readUpdateStructs, type UpdateStruct } from './update-entries';
+import { CONTENT_ANY, CONTENT_BINARY, SKIP } from './update-filter';
+
+/** Empty binary content: the placeholder (one byte, the buffer's length). */
+const PLACEHOLDER_CONTENT = Uint8Array.of(0);
+/** The info byte's flags (origin, right origin, parent sub); its low five bits are the content ref. */
+const FLAGS = 0b1110_0000;
+
+export interface SkeletonResult {
+  update: Uint8Array;
+  /** Entries turned into placeholders by this call. */
+  placed: number;
+  /** Entries left with their value (not backed by a stored record, or not yet). */
+  values: number;
+}
+
+/**
+ * The update with every entry `backed(client, clock)` accepts replaced by a placeholder; entries
+ * already placeholders stay so. Throws RangeError on a malformed update.
+ */
+export function toSkeleton(update: Uint8Array, backed: (client: number, clock: number) => boolean): SkeletonResult {
+  const { structs } = readUpdateStructs(update, null, { values: false });
+  const edits: Edit[] = [];
+  let values = 0;
+  for (const s of structs) {
+    if (s.kind !== 'entry') continue;
+    if (s.length !== 1 || !backed(s.client, s.clock)) {
+      values++;
+      continue;
+    }
+    edits.push({ struct: s, bytes: withContent(update, s, CONTENT_BINARY, PLACEHOLDER_CONTENT) });
+  }
+  return { update: edits.length ? splice(update, edits) : update, placed: edits.length, values };
+}
+
+export interface StoredSkeleton {
+  update: Uint8Array;
+  /** Placeholders, each with the key it stands under (null when its origin is not to be found). */
+  placeholders: UpdateStruct[];
+  /** Entries stored with their value. */
+  values: number;
+}
+
+/**
+ * Reads a stored skeleton: its placeholders and their keys. `doc` is the document earlier rows were
+ * applied to (a placeholder's key may be inherited from an item stored before it). Throws RangeError
+ * on a malformed update.
+ */
+export function readSkeleton(update: Uint8Array, doc: Y.Doc): StoredSkeleton {
+  const { structs } = readUpdateStructs(update, doc, { values: false });
+  return { update, placeholders: structs.filter((s) => s.kind === 'binary'), values: structs.filter((s) => s.kind === 'entry').length };
+}
+
+/**
+ * The full update: each placeholder gets the value `valueOf` gives for its key. A placeholder
+ * without one (its stored record is missing) becomes a skip of the same length, so Yjs holds that
+ * client's later structs as pending and the state vector leaves the gap for peers to fill.
+ */
+export function fillSkeleton(skeleton: StoredSkeleton, valueOf: (key: string) => unknown): { update: Uint8Array; filled: UpdateStruct[]; missing: number } {
+  const filled: UpdateStruct[] = [];
+  const edits: Edit[] = [];
+  let missing = 0;
+  for (const s of skeleton.placeholders) {
+    const value = s.key === null ? undefined : valueOf(s.key);
+    if (value === undefined) {
+      missing++;
+      const e = encoding.createEncoder();
+      encoding.writeUint8(e, SKIP);
+      encoding.writeVarUint(e, s.length);
+      edits.push({ struct: s, bytes: encoding.toUint8Array(e) });
+      continue;
+    }
+    const e = encoding.createEncoder();
+    encoding.writeVarUint(e, 1);
+    encoding.writeAny(e, value as Parameters<typeof encoding.writeAny>[1]);
+    edits.push({ struct: s, bytes: withContent(skeleton.update, s, CONTENT_ANY, encoding.toUint8Array(e)) });
+    filled.push(s);
+  }
+  return { update: edits.length ? splice(skeleton.update, edits) : skeleton.update, filled, missing };
+}
+
+interface Edit {
+  struct: UpdateStruct;
+  bytes: Uint8Array;
+}
+
+/** The struct's header (info byte with a new content ref, origins, parent) followed by `content`. */
+function withContent(update: Uint8Array, s: UpdateStruct, ref: number, content: Uint8Array): Uint8Array {
+  const header = s.contentStart - s.start;
+  const out = new Uint8Array(header + content.length);
+  out.set(update.subarray(s.start, s.contentStart));
+  out[0] = (update[s.start] & FLAGS) | ref;
+  out.set(content, header);
+  return out;
+}
+
+/** The update with each edited struct's bytes replaced (edits in update order). */
+function splice(update: Uint8Array, edits: Edit[]): Uint8Array {
+  let size = update.length;
+  for (const { struct, bytes } of edits) size += bytes.length - (struct.end - struct.start);
+  const out = new Uint8Array(size);
+  let from = 0;
+  let at = 0;
+  for (const { struct, bytes } of edits) {
+    out.set(update.subarray(from, struct.start), at);
+    at += struct.start - from;
+    out.set(bytes, at);
+    at += bytes.length;
+    from = struct.end;
+  }
+  out.set(update.subarray(from), at);
+  return out;
+}
