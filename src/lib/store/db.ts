@@ -41,6 +41,11 @@ export interface DocUpdateRow {
   seq?: number;
   cid: string;
   update: Uint8Array;
+  /**
+   * 1: a skeleton (sync/update-skeleton): entries holding binary content are placeholders for the
+   * records of the `records` table under their keys. Rows without it (older versions) hold every value.
+   */
+  skeleton?: 1;
 }
 
 /**

@@ -10,36 +10,44 @@
 import * as encoding from 'lib0/encoding';
 import type * as Y from 'yjs';
 import { readUpdateStructs, type UpdateStruct } from './update-entries';
-import { CONTENT_ANY, CONTENT_BINARY, SKIP } from './update-filter';
+import { CONTENT_ANY, CONTENT_BINARY, CONTENT_DELETED, SKIP } from './update-filter';
 
 /** Empty binary content: the placeholder (one byte, the buffer's length). */
 const PLACEHOLDER_CONTENT = Uint8Array.of(0);
+/** Deleted content of length 1, as Yjs writes a deleted item. */
+const DELETED_CONTENT = Uint8Array.of(1);
 /** The info byte's flags (origin, right origin, parent sub); its low five bits are the content ref. */
 const FLAGS = 0b1110_0000;
 
 export interface SkeletonResult {
   update: Uint8Array;
-  /** Entries turned into placeholders by this call. */
+  /** Entries whose value this call took out (placeholders, or deleted content). */
   placed: number;
   /** Entries left with their value (not backed by a stored record, or not yet). */
   values: number;
 }
 
 /**
- * The update with every entry `backed(client, clock)` accepts replaced by a placeholder; entries
- * already placeholders stay so. Throws RangeError on a malformed update.
+ * What an entry of the document is now: `backed` (its value is the record stored under its key:
+ * stored as a placeholder), `deleted` (overwritten or deleted since, and that change is stored: its
+ * value is dropped, as Yjs drops a deleted item's), or null (kept as it is).
  */
-export function toSkeleton(update: Uint8Array, backed: (client: number, clock: number) => boolean): SkeletonResult {
+export type EntryState = (client: number, clock: number) => 'backed' | 'deleted' | null;
+
+/**
+ * The update with each entry's value taken out where `state` allows; placeholders stay so.
+ * Throws RangeError on a malformed update.
+ */
+export function toSkeleton(update: Uint8Array, state: EntryState): SkeletonResult {
   const { structs } = readUpdateStructs(update, null, { values: false });
   const edits: Edit[] = [];
   let values = 0;
   for (const s of structs) {
     if (s.kind !== 'entry') continue;
-    if (s.length !== 1 || !backed(s.client, s.clock)) {
-      values++;
-      continue;
-    }
-    edits.push({ struct: s, bytes: withContent(update, s, CONTENT_BINARY, PLACEHOLDER_CONTENT) });
+    const now = s.length === 1 ? state(s.client, s.clock) : null;
+    if (now === 'backed') edits.push({ struct: s, bytes: withContent(update, s, CONTENT_BINARY, PLACEHOLDER_CONTENT) });
+    else if (now === 'deleted') edits.push({ struct: s, bytes: withContent(update, s, CONTENT_DELETED, DELETED_CONTENT) });
+    else values++;
   }
   return { update: edits.length ? splice(update, edits) : update, placed: edits.length, values };
 }
@@ -63,16 +71,16 @@ export function readSkeleton(update: Uint8Array, doc: Y.Doc): StoredSkeleton {
 }
 
 /**
- * The full update: each placeholder gets the value `valueOf` gives for its key. A placeholder
+ * The full update: each placeholder gets the value `recordOf` gives for its key. A placeholder
  * without one (its stored record is missing) becomes a skip of the same length, so Yjs holds that
  * client's later structs as pending and the state vector leaves the gap for peers to fill.
  */
-export function fillSkeleton(skeleton: StoredSkeleton, valueOf: (key: string) => unknown): { update: Uint8Array; filled: UpdateStruct[]; missing: number } {
+export function fillSkeleton(skeleton: StoredSkeleton, recordOf: (key: string) => unknown): { update: Uint8Array; filled: UpdateStruct[]; missing: number } {
   const filled: UpdateStruct[] = [];
   const edits: Edit[] = [];
   let missing = 0;
   for (const s of skeleton.placeholders) {
-    const value = s.key === null ? undefined : valueOf(s.key);
+    const value = s.key === null ? undefined : recordOf(s.key);
     if (value === undefined) {
       missing++;
       const e = encoding.createEncoder();
