@@ -196,7 +196,7 @@ describe('projection against a member who holds the room secret', () => {
     expect(expected.threads.map((t) => t.title).sort()).toEqual(['Bob’s ride', 'Mallory sells', 'Welcome']);
     expect(expected.members.find((x) => x.key === bob.publicKey)).toMatchObject({ role: 'admin', banned: false });
     // The join shares the hour: 61 + 20 records, 60 shown.
-    expect(await reference.records.where('[cid+held]').equals([cid, 1]).count()).toBe(21);
+    expect(await reference.records.where('[held+cid]').equals([1, cid]).count()).toBe(21);
     await reference.delete();
     await clean.delete();
 
