@@ -13,7 +13,7 @@ import { exactlyEqual, isExactJson, passGate, sameRecord } from './gate';
 import { nextTask, registerUpdateGate, whenApplied } from './gated-sync-protocol';
 import { malformedMessages, watchMalformed } from './message-faults';
 import { filterUpdate, structAt } from './update-filter';
-import { fillSkeleton, readSkeleton, toSkeleton } from './update-skeleton';
+import { fillApplied, fillSkeleton, readSkeleton, toSkeleton } from './update-skeleton';
 import { parseRecord } from '../domain/record';
 import type { AcceptedListener, DocHandle, LobbyHandle, RelayHandle, RelayOptions } from './doc-handle';
 import { CoreLobby } from './lobby';
@@ -146,36 +146,13 @@ export class CommunityDoc implements DocHandle {
     let junk = 0;
     let older = false;
     for (const row of rows) {
-      let update = row.update;
-      let filled: { client: number; clock: number }[] = [];
       if (row.skeleton) {
-        const loaded = await this.#fill(update);
-        if (!loaded) {
-          // A corrupted update loses only itself; the rest of the community still opens.
-          this.health.unreadableUpdates++;
-          continue;
-        }
-        // A placeholder whose record is missing (damaged storage) is left for peers to send again.
-        if (loaded.missing) this.health.unreadableUpdates++;
-        if (loaded.values && row.seq !== undefined) this.#rewrite.add(row.seq);
-        update = loaded.update;
-        filled = loaded.filled;
-      } else older = true;
+        junk += await this.#loadSkeleton(row.update, row.seq);
+        continue;
+      }
+      older = true;
       // Older versions stored junk roots as they came: filtered like a peer's update, then compacted away.
-      const filtered = filterUpdate(update, { root: 'records', doc: this.doc, maxStructs: Infinity, maxBytes: Infinity });
-      if (!filtered.ok) {
-        this.health.unreadableUpdates++;
-        continue;
-      }
-      junk += filtered.value.junkItems;
-      if (filtered.value.junkItems) this.#countJunk(filtered.value.junkItems, filtered.value.junkBytes);
-      try {
-        Y.applyUpdate(this.doc, filtered.value.pieces[0], STORAGE);
-      } catch {
-        this.health.unreadableUpdates++;
-        continue;
-      }
-      for (const s of filled) this.#back(s.client, s.clock);
+      junk += this.#load(row.update) ?? 0;
     }
     // Stored in full by an older version: values that are the stored records become placeholders.
     if (older) await this.#adopt();
@@ -197,26 +174,63 @@ export class CommunityDoc implements DocHandle {
   }
 
   /**
-   * A stored skeleton with its values put back from the records table; null when it does not
-   * decode. `filled` are the items that got their record back.
+   * Filters and applies a stored update (as a peer's); returns the junk items dropped, or null when
+   * it does not decode (counted: a corrupted update loses only itself).
    */
-  async #fill(update: Uint8Array) {
+  #load(update: Uint8Array, placeholders = false): number | null {
+    const filtered = filterUpdate(update, { root: 'records', doc: this.doc, maxStructs: Infinity, maxBytes: Infinity, placeholders });
+    if (!filtered.ok) {
+      this.health.unreadableUpdates++;
+      return null;
+    }
+    if (filtered.value.junkItems) this.#countJunk(filtered.value.junkItems, filtered.value.junkBytes);
+    try {
+      Y.applyUpdate(this.doc, filtered.value.pieces[0], STORAGE);
+    } catch {
+      this.health.unreadableUpdates++;
+      return null;
+    }
+    return filtered.value.junkItems;
+  }
+
+  /**
+   * Applies a stored skeleton with its records put back from the records table. Usually applied as
+   * it is, each placeholder then given its record in place; a skeleton that would leave structs
+   * pending, or whose records are not all stored, gets its records written into the update instead,
+   * a missing one as a gap for peers to fill (counted as an unreadable update). Returns the junk
+   * dropped.
+   */
+  async #loadSkeleton(update: Uint8Array, seq: number | undefined): Promise<number> {
     let skeleton: ReturnType<typeof readSkeleton>;
     try {
       skeleton = readSkeleton(update, this.doc);
     } catch {
-      return null;
+      this.health.unreadableUpdates++;
+      return 0;
     }
+    if (skeleton.values && seq !== undefined) this.#rewrite.add(seq);
     const keys = skeleton.placeholders.map((s) => s.key).filter((k) => k !== null);
-    const stored = await this.#storedRecords(keys);
-    const filled = fillSkeleton(skeleton, (key) => {
-      const row = stored.get(key);
-      if (!row) return undefined;
+    const records = new Map<string, AnyRecord>();
+    for (const row of (await this.#storedRecords(keys)).values()) {
       const shared = sharedForm(row);
-      // Only a plain-JSON record under its own id stands for what the placeholder held.
-      return shared.id === key && isExactJson(shared) ? shared : undefined;
-    });
-    return { ...filled, values: skeleton.values };
+      // Only a plain-JSON record under its own id stands for what a placeholder held.
+      if (isExactJson(shared)) records.set(shared.id, shared);
+    }
+    const recordOf = (key: string) => records.get(key);
+    let filled: { client: number; clock: number }[];
+    let junk: number | null;
+    if (skeleton.whole && skeleton.placeholders.every((s) => s.key !== null && records.has(s.key))) {
+      junk = this.#load(update, true);
+      filled = fillApplied(this.doc, skeleton.placeholders, recordOf);
+    } else {
+      const written = fillSkeleton(skeleton, recordOf);
+      if (written.missing) this.health.unreadableUpdates++;
+      junk = this.#load(written.update);
+      filled = written.filled;
+    }
+    if (junk === null) return 0;
+    for (const s of filled) this.#back(s.client, s.clock);
+    return junk;
   }
 
   /** Stored rows of these ids: one by one for a few, as the community's whole range for many. */

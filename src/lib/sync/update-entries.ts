@@ -35,6 +35,8 @@ export interface UpdateStructs {
   structs: UpdateStruct[];
   /** True when the update carries a delete set (the relay never deletes records). */
   deletes: boolean;
+  /** Structs whose origin or right origin is neither in the update nor in the document. */
+  missingOrigins: number;
 }
 
 export type Verdict = 'keep' | 'drop' | 'hold';
@@ -129,8 +131,11 @@ export function readUpdateStructs(update: Uint8Array, doc: Y.Doc | null, options
       }
     }
   }
+  let missingOrigins = 0;
+  const found = (id: Y.ID | undefined) => !id || find(id) !== null || (doc !== null && structAt(doc, id.client, id.clock) !== null);
+  for (const s of structs) if (!found(s.origin) || !found(s.rightOrigin)) missingOrigins++;
   const deletes = decoding.readVarUint(d) > 0;
-  return { structs, deletes };
+  return { structs, deletes, missingOrigins };
 }
 
 /**

@@ -38,6 +38,8 @@ export interface FilterOptions {
    * under its key (their origin is that entry). The kind is read without decoding the value.
    */
   keepKind?: (kind: string | null) => boolean;
+  /** Keep root map entries with binary content: a stored skeleton's placeholders (update-skeleton). */
+  placeholders?: boolean;
 }
 
 // Content refs of the v1 encoding (yjs structs/Item.js `contentRefs`).
@@ -273,7 +275,7 @@ export function filterUpdate(update: Uint8Array, options: FilterOptions): Filter
   }
 }
 
-function scan(update: Uint8Array, { root, doc, maxStructs = PIECE_STRUCTS, maxBytes = PIECE_BYTES, keepKind }: FilterOptions): FilteredUpdate {
+function scan(update: Uint8Array, { root, doc, maxStructs = PIECE_STRUCTS, maxBytes = PIECE_BYTES, keepKind, placeholders }: FilterOptions): FilteredUpdate {
   const d = decoding.createDecoder(update);
   const seen = new Seen();
   const writer = new PieceWriter(maxStructs, maxBytes);
@@ -327,7 +329,7 @@ function scan(update: Uint8Array, { root, doc, maxStructs = PIECE_STRUCTS, maxBy
           length = decoding.readVarUint(d);
           for (let v = 0; v < length; v++) if (!keepKind(readKind(d))) keep = false;
         } else length = skipContent(d, ref);
-        if (ref !== CONTENT_ANY && ref !== CONTENT_DELETED) keep = false;
+        if (ref !== CONTENT_ANY && ref !== CONTENT_DELETED && !(placeholders && ref === CONTENT_BINARY)) keep = false;
       }
       if (d.pos > update.length || length < 0) throw new RangeError('update ends inside a struct');
       structs++;

@@ -3,7 +3,7 @@
 import * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
 import { exactlyEqual } from './gate';
-import { fillSkeleton, readSkeleton, toSkeleton } from './update-skeleton';
+import { fillApplied, fillSkeleton, readSkeleton, toSkeleton } from './update-skeleton';
 
 const record = (id: string, n = 0) => ({
   id,
@@ -70,6 +70,33 @@ describe('update skeletons', () => {
     const map = reopened.getMap('records');
     expect([...map.keys()].sort()).toEqual(['junk', 'k0', 'k1', 'k2', 'k3']);
     for (const [key, value] of values) expect(exactlyEqual(map.get(key), value)).toBe(true);
+  });
+
+  it('applied whole and filled in place, it is the same document, and encodes back to the full update', () => {
+    const { doc, values } = history();
+    const full = Y.encodeStateAsUpdate(doc);
+    const skeleton = toSkeleton(full, everyEntry);
+    const reopened = new Y.Doc();
+    const read = readSkeleton(skeleton.update, reopened);
+    expect(read.whole).toBe(true);
+    Y.applyUpdate(reopened, skeleton.update);
+    const filled = fillApplied(reopened, read.placeholders, (key) => (key === 'junk' ? 42 : values.get(key)));
+    expect(filled).toHaveLength(read.placeholders.length);
+    expect(snapshotOf(reopened)).toEqual(snapshotOf(doc));
+    const map = reopened.getMap('records');
+    for (const [key, value] of values) expect(exactlyEqual(map.get(key), value)).toBe(true);
+    expect(Y.encodeStateAsUpdate(reopened)).toEqual(full);
+    // A later change integrates as it would in the original document.
+    map.set('k0', record('k0', 9));
+    expect(exactlyEqual(map.get('k0'), record('k0', 9))).toBe(true);
+  });
+
+  it('is not whole when it starts past what the document holds of a client, or names an origin nobody has', () => {
+    const { doc } = history();
+    const before = Y.encodeStateVector(doc);
+    doc.getMap('records').set('k2', record('k2', 2));
+    const later = toSkeleton(Y.encodeStateAsUpdate(doc, before), everyEntry).update;
+    expect(readSkeleton(later, new Y.Doc()).whole).toBe(false);
   });
 
   it('reads the keys of an incremental skeleton from the document its earlier rows built', () => {
