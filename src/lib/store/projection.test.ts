@@ -138,6 +138,32 @@ describe('projection', () => {
     expect(await snapshot(db, cid)).toEqual(before);
   });
 
+  it('a rebuild writes only the rows that changed and deletes only those gone', async () => {
+    const { cid, records, alice } = await sampleCommunity();
+    const db = new HearthDb(`v-${dbCount++}`);
+    await applyRecords(db, cid, records);
+    const before = await snapshot(db, cid);
+    const written = () => {
+      const spies = [db.threads, db.replies, db.members].map((t) => [vi.spyOn(t, 'bulkPut'), vi.spyOn(t, 'bulkDelete')] as const);
+      return () => spies.flatMap(([put, del]) => [...put.mock.calls, ...del.mock.calls].map((c) => (c[0] as unknown[]).length));
+    };
+    let counts = written();
+    await rebuildProjection(db, cid);
+    expect(counts().reduce((a, b) => a + b, 0)).toBe(0);
+    expect(await snapshot(db, cid)).toEqual(before);
+    vi.restoreAllMocks();
+
+    // An edit stored without its projection: the rebuild writes its post's row and nothing else.
+    const thread = records.find((r) => r.kind === 'thread')!;
+    const edit = await writer(alice, cid, 1_700_000_600_000)('edit', { target: thread.id, title: 'renamed', body: 'new words' });
+    await db.records.put({ ...edit, target: thread.id });
+    counts = written();
+    await rebuildProjection(db, cid);
+    expect(counts().reduce((a, b) => a + b, 0)).toBe(1);
+    expect(await db.threads.get(thread.id)).toMatchObject({ title: 'renamed' });
+    vi.restoreAllMocks();
+  });
+
   it('a large batch whose rebuild never finishes (the tab died) leaves the projection marked stale, so the next open rebuilds', async () => {
     const { cid, records, alice } = await sampleCommunity();
     const db = new HearthDb(`v-${dbCount++}`);
