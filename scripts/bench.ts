@@ -25,6 +25,7 @@ import {
   openDevice,
   serviceWorkerReady,
   storageUsed,
+  tableSizes,
   waitForServer
 } from '../tests/bench/browser-bench';
 import { analysisFigures, traceMainThread } from '../tests/bench/analysis-figures';
@@ -196,6 +197,12 @@ async function benchDataset(name: DatasetName, file: string, first: boolean) {
     const used = await storageUsed(device.page);
     log(`${name}: storage used ${(used / 1024 / 1024).toFixed(1)} MB`);
     emit(`storage.used_kb${suffix(name)}`, used / 1024, 'kb', name);
+    // Where it is: rows per table (as JSON), then the usage once reading them has let LevelDB compact.
+    const tables = (await tableSizes(device.page)).filter((t) => t.rows > 0).sort((a, b) => b.jsonBytes - a.jsonBytes);
+    log(
+      `${name}: tables (rows, MB as JSON): ${tables.map((t) => `${t.db === 'hearth' ? '' : `${t.db}.`}${t.table} ${t.rows} ${(t.jsonBytes / 1024 / 1024).toFixed(1)}`).join(', ')}`
+    );
+    log(`${name}: storage used after reading every table ${((await storageUsed(device.page)) / 1024 / 1024).toFixed(1)} MB`);
 
     // Open the community once online, so the feed is known to paint, then start cold and offline.
     await device.page.goto(`/c/${imported.cid}`);
@@ -221,7 +228,8 @@ async function benchDataset(name: DatasetName, file: string, first: boolean) {
     log(`${name}: longest main-thread task over open, scroll and post ${longest.toFixed(0)} ms`);
     emit(`main.max_task_ms${suffix(name)}`, longest, 'ms', name);
   } finally {
-    rmSync(profile, { recursive: true, force: true });
+    // Chromium may still be writing into the profile for a moment after closing.
+    rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 500 });
   }
 }
 
