@@ -90,6 +90,15 @@ function fail(bench: string, unit: 'ms' | 'kb', data: Data, error: string) {
 const openingMs = new Map<string, number>();
 const suffix = (data: DatasetName) => (data === 'generated-10k' ? '.10k' : '');
 
+function dirBytes(dir: string): number {
+  let bytes = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    bytes += entry.isDirectory() ? dirBytes(path) : statSync(path).size;
+  }
+  return bytes;
+}
+
 function newestMtime(dir: string): number {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {

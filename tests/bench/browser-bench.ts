@@ -170,8 +170,8 @@ export interface TableSize {
 
 /**
  * Every IndexedDB table of the origin with its rows and their size as JSON. Reading every table
- * also makes LevelDB compact much of what the reads touch (Chromium's usage drops after it), so
- * call it after taking `storageUsed`.
+ * also makes LevelDB compact much of what the reads touch (its files shrink), so call it after
+ * taking `storageUsed`.
  */
 export async function tableSizes(page: Page): Promise<TableSize[]> {
   return page.evaluate(async () => {
