@@ -110,7 +110,7 @@ test('a Gold thread is sealed: the Gold member reads it, the free member sees a 
         const open = indexedDB.open('hearth');
         open.onsuccess = () => resolve(open.result);
       });
-      const all = <T,>(table: string) =>
+      const all = <T>(table: string) =>
         new Promise<T[]>((resolve) => {
           const req = db.transaction(table).objectStore(table).getAll();
           req.onsuccess = () => resolve(req.result);
