@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { sveltekit } from '@sveltejs/kit/vite';
 import { defineConfig } from 'vitest/config';
@@ -20,6 +21,12 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'workers/**/*.test.ts', 'scripts/**/*.test.ts', 'relay/**/*.test.ts'],
     environment: 'node',
+    // One test file per core: vitest's own default for `run` is one core less, a single worker on the
+    // two-core machines the suite runs on, which left a core idle while files ran one after another.
+    maxWorkers: availableParallelism(),
+    // Two files share a core's worth of CPU each, and crypto-heavy tests (attachments, Dexie on
+    // fake-indexeddb) passed 5 s on a loaded machine: a hang still fails, after 20 s.
+    testTimeout: 20_000,
     // Inlined so that the alias above reaches their imports in tests too (externals skip Vite).
     server: { deps: { inline: ['y-webrtc', '@hocuspocus/provider'] } }
   }

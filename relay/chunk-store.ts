@@ -16,6 +16,8 @@ import type { Document, Extension, onRequestPayload } from '@hocuspocus/server';
 import { randomId, sha256, toBase64Url } from '../src/lib/crypto/encoding';
 import { checkChunkProof } from '../src/lib/crypto/relay-proof';
 import { CHUNK_BYTES } from '../src/lib/domain/record';
+import { CORE_SHARD } from '../src/lib/domain/shards';
+import { shardRoomName } from '../src/lib/sync/relay-rooms';
 
 /** A sealed chunk: at most CHUNK_BYTES of plaintext plus the 16-byte GCM tag. */
 export const MAX_CHUNK_BYTES = CHUNK_BYTES + 16;
@@ -87,7 +89,12 @@ export class ChunkStore {
         const url = new URL(request.url ?? '/', 'http://relay');
         if (!url.pathname.startsWith(PREFIX)) return;
         try {
-          await this.#handle(request, response, url.pathname.slice(PREFIX.length), (room) => instance.documents.get(room));
+          await this.#handle(
+            request,
+            response,
+            url.pathname.slice(PREFIX.length),
+            (room) => instance.documents.get(room) ?? instance.documents.get(shardRoomName(room, CORE_SHARD))
+          );
         } catch (error) {
           this.options.log?.(`relay: chunk request failed: ${error}`);
           if (!response.headersSent) send(response, 500, { refused: 'relay.internal' });

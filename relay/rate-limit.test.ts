@@ -26,4 +26,12 @@ describe('RateLimiter', () => {
     expect(limiter.take(10_000, 1_000_000)).toBe(true);
     expect(limiter.take(1, 1_000_000)).toBe(false);
   });
+
+  it('is full again only once both buckets have refilled to their bursts', () => {
+    const limiter = new RateLimiter(limits, 0);
+    expect(limiter.full(0)).toBe(true);
+    limiter.take(5_000, 0);
+    expect(limiter.full(1_000)).toBe(false); // messages refilled, bytes 1,000 short
+    expect(limiter.full(5_000)).toBe(true);
+  });
 });

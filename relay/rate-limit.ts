@@ -1,4 +1,4 @@
-// Per-connection token buckets: messages and bytes. A member's first sync of a large community is
+// Token buckets, per socket and per member key: messages and bytes. A member's first sync of a large community is
 // one big message, so bytes get a generous burst; a steady flood runs dry within seconds.
 export interface RateLimits {
   messagesPerSecond: number;
@@ -28,6 +28,15 @@ export class RateLimiter {
     this.#messages = limits.messageBurst;
     this.#bytes = limits.byteBurst;
     this.#at = now;
+  }
+
+  /** True when both buckets have refilled to their bursts (nothing spent that still counts). */
+  full(now = Date.now()): boolean {
+    const seconds = Math.max(0, now - this.#at) / 1000;
+    return (
+      this.#messages + seconds * this.limits.messagesPerSecond >= this.limits.messageBurst &&
+      this.#bytes + seconds * this.limits.bytesPerSecond >= this.limits.byteBurst
+    );
   }
 
   /** Takes one message of `bytes`; false when the connection is over its rate (the message is refused). */

@@ -62,6 +62,7 @@ function rawClient(url: string) {
   const notices: RelayNotice[] = [];
   let challenge: RelayChallenge | null = null;
   let closedFor: string | null = null;
+  let socketClosed: number | null = null;
   const ws = new (NodeWebSocket as new (url: string) => Socket)(url);
   const send = (type: number, write: (e: encoding.Encoder) => void) => {
     const e = encoding.createEncoder();
@@ -76,6 +77,9 @@ function rawClient(url: string) {
       encoding.writeVarString(e, '');
     })
   );
+  ws.on('close', (code: number) => {
+    socketClosed = code;
+  });
   ws.on('message', (data: Buffer) => {
     const d = decoding.createDecoder(new Uint8Array(data));
     decoding.readVarString(d);
@@ -92,6 +96,8 @@ function rawClient(url: string) {
     refusals: (reason: string) => notices.filter((n) => n.refused === reason).length,
     /** The reason the relay gave when it closed this connection to the room (null: open). */
     closedFor: () => closedFor,
+    /** The close code of the socket itself (null: open). */
+    socketClosed: () => socketClosed,
     challenge: () => waitFor('the relay’s challenge', () => challenge, Boolean, 10_000) as Promise<RelayChallenge>,
     prove: (proof: RelayProof) => send(5, (e) => encoding.writeVarString(e, JSON.stringify(proof))),
     /** Sends `bytes` as a sync update, as if it were a Yjs update. */
@@ -198,19 +204,28 @@ describe('a relay cluster on Redis', () => {
     );
     killed = true;
     await a.stop('SIGKILL');
-    await writing;
-    const survivors = [...writers];
-    await waitFor('every member to hold every acknowledged record', () => survivors.every((w) => holdsAll(w, acked)), Boolean, 30_000, 200);
-    await waitFor('every member to hold every record written', () => survivors.every((w) => holdsAll(w, written)), Boolean, 30_000, 200);
-    expect(acked.length).toBeGreaterThan(written.length / 2);
-    expect(ackedByA.length).toBeGreaterThan(0);
-    const onB = await readThrough(b.url, written);
-    expect(written.filter((id) => !onB.has(id))).toEqual([]);
-    // Relay A comes back on its own disk: what it acknowledged before the kill is there.
-    a = await startRelayProcess({ port: a.port, dataDir: a.dataDir, redis: `redis://127.0.0.1:${redis.port}`, name: 'relay-a' });
-    const onA = await readThrough(a.url, ackedByA);
-    expect(ackedByA.filter((id) => !onA.has(id))).toEqual([]);
-    writers.forEach((w) => w.destroy());
+    // Relay A comes back on its own disk whatever this test finds, so a failure here is not also
+    // every later test's (they use both relays).
+    const restartA = () => startRelayProcess({ port: a.port, dataDir: a.dataDir, redis: `redis://127.0.0.1:${redis.port}`, name: 'relay-a' });
+    let restarted = false;
+    try {
+      await writing;
+      const survivors = [...writers];
+      await waitFor('every member to hold every acknowledged record', () => survivors.every((w) => holdsAll(w, acked)), Boolean, 30_000, 200);
+      await waitFor('every member to hold every record written', () => survivors.every((w) => holdsAll(w, written)), Boolean, 30_000, 200);
+      expect(acked.length).toBeGreaterThan(written.length / 2);
+      expect(ackedByA.length).toBeGreaterThan(0);
+      const onB = await readThrough(b.url, written);
+      expect(written.filter((id) => !onB.has(id))).toEqual([]);
+      // Relay A comes back on its own disk: what it acknowledged before the kill is there.
+      a = await restartA();
+      restarted = true;
+      const onA = await readThrough(a.url, ackedByA);
+      expect(ackedByA.filter((id) => !onA.has(id))).toEqual([]);
+    } finally {
+      writers.forEach((w) => w.destroy());
+      if (!restarted) a = await restartA();
+    }
   }, 60_000);
 
   it('after Redis restarts, a write on one relay reaches members on the other', async () => {
@@ -329,7 +344,14 @@ describe('what a relay refuses', () => {
     );
     expect(hostile.closedFor()).toContain('too many refused messages (update.malformed)');
     expect(hostile.refusals('update.malformed')).toBeGreaterThan(50);
-    // Once closed, what the socket sends opens nothing until it authenticates and proves itself again.
+    // The socket goes too: it cannot authenticate and prove itself again with a clean slate.
+    await waitFor(
+      'the socket to close',
+      () => hostile.socketClosed(),
+      (code) => code !== null,
+      10_000
+    );
+    expect(hostile.socketClosed()).toBe(4429);
     const after = await reply(members[9], 'SENT-AFTER-THE-CLOSE');
     hostile.update(updateWith([after]));
     await new Promise((r) => setTimeout(r, 1000));
@@ -356,6 +378,26 @@ describe('what a relay refuses', () => {
     expect(flooder.closedFor()).toContain('too many refused messages (relay.rate_limited)');
     flooder.close();
   }, 30_000);
+
+  it('a member’s key has one budget over all its sockets: twelve sockets flooding together are refused past four sockets’ worth, and closed', async () => {
+    const floods = Array.from({ length: 12 }, () => rawClient(b.url));
+    for (const flood of floods) flood.prove(await signChallenge(members[11], room, await flood.challenge()));
+    await waitFor('the proofs to be accepted', () => floods.every((f) => f.notices.some((n) => n.member === members[11].publicKey)), Boolean);
+    // 280 messages per socket: under one socket's burst of 300, so without a key's budget nothing is
+    // refused; 3,360 in all against the key's 1,200 (refilled at 200 a second while they arrive).
+    const empty = Y.encodeStateAsUpdate(new Y.Doc());
+    for (const flood of floods) for (let i = 0; i < 280; i++) flood.update(empty);
+    const refused = () => floods.reduce((n, f) => n + f.refusals('relay.rate_limited'), 0);
+    await waitFor('the key’s budget to run dry', refused, (n) => n > 100, 20_000);
+    // A socket refused 50 times is closed, as one socket alone would be.
+    await waitFor(
+      'sockets past the budget to close',
+      () => floods.filter((f) => f.socketClosed() === 4429).length,
+      (n) => n >= 2,
+      20_000
+    );
+    floods.forEach((f) => f.close());
+  }, 60_000);
 
   it('a relay whose disk is full refuses writes with relay.disk_full and keeps serving reads', async () => {
     // A disk that is already full: 20 KB of other files under a 10 KB quota.

@@ -7,7 +7,7 @@
 // relays) and only then acknowledged. A connection writes only after it signed the relay's
 // challenge with a member key (crypto/relay-proof.ts); reading needs only the room name, which is
 // derived from the room secret.
-import { Server, OutgoingMessage, type Connection, type Document } from '@hocuspocus/server';
+import { Server, OutgoingMessage, type Connection, type DirectConnection, type Document } from '@hocuspocus/server';
 import { Redis } from '@hocuspocus/extension-redis';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
@@ -21,6 +21,8 @@ import { RelayStats } from './relay-stats';
 import { RoomGate } from './room-gate';
 import { DEFAULT_COMPACTION, RoomStore } from './room-store';
 import { ChunkStore } from './chunk-store';
+import { CORE_SHARD } from '../src/lib/domain/shards';
+import { parseRelayRoom, shardRoomName } from '../src/lib/sync/relay-rooms';
 
 export interface RelayOptions {
   port: number;
@@ -58,15 +60,26 @@ const SYNC_STEP1 = 0;
 
 const MAX_AWARENESS_BYTES = 64 * 1024;
 const MAX_STATELESS_BYTES = 4 * 1024;
-/** Refusals a connection may collect before the relay closes it. */
+/** Refusals a socket may collect (over all the rooms it carries) before the relay closes it. */
 const MAX_STRIKES = 50;
+/**
+ * A member key's budget over all its sockets, as a multiple of one socket's: a member has a few
+ * devices (one socket each: a device's tabs share its community worker's link), but opening more
+ * sockets must not multiply what one key may send.
+ */
+const KEY_BUDGET_SOCKETS = 4;
 
 const GATE = Symbol('hearth-gate');
 const DISK = Symbol('hearth-disk');
 
+/** One connection is one room on one socket: its challenge and the key proven for that room. */
 interface ConnectionState {
   challenge: RelayChallenge;
   key: string | null;
+}
+
+/** What a socket has spent and how often it was refused, whatever rooms it opens or re-opens. */
+interface SocketState {
   limiter: RateLimiter;
   strikes: number;
 }
@@ -115,6 +128,15 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
   const store: RoomStore = new RoomStore(options.dataDir, options.maxDataBytes ?? 0, DEFAULT_COMPACTION, () => chunks.bytes);
   const gates = new WeakMap<Y.Doc, RoomGate>();
   const states = new WeakMap<Connection, ConnectionState>();
+  const sockets = new WeakMap<object, SocketState>();
+  /** Per member key, over every socket it proved itself on (entries are dropped once full again). */
+  const keyLimiters = new Map<string, RateLimiter>();
+  const keyLimits = {
+    messagesPerSecond: (options.limits ?? DEFAULT_LIMITS).messagesPerSecond * KEY_BUDGET_SOCKETS,
+    messageBurst: (options.limits ?? DEFAULT_LIMITS).messageBurst * KEY_BUDGET_SOCKETS,
+    bytesPerSecond: (options.limits ?? DEFAULT_LIMITS).bytesPerSecond * KEY_BUDGET_SOCKETS,
+    byteBurst: (options.limits ?? DEFAULT_LIMITS).byteBurst * KEY_BUDGET_SOCKETS
+  };
   /** Per room, the judge → append → apply chain: one update at a time, in arrival order. */
   const queues = new Map<string, Promise<void>>();
   const resyncs = new Map<string, ReturnType<typeof setTimeout>>();
@@ -136,14 +158,48 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
 
   const stateOf = (connection: Connection): ConnectionState => {
     let state = states.get(connection);
-    if (!state) states.set(connection, (state = { challenge: newChallenge(), key: null, limiter: new RateLimiter(limits), strikes: 0 }));
+    if (!state) states.set(connection, (state = { challenge: newChallenge(), key: null }));
     return state;
   };
+  const socketOf = (connection: Connection): SocketState => {
+    let state = sockets.get(connection.webSocket);
+    if (!state) sockets.set(connection.webSocket, (state = { limiter: new RateLimiter(limits), strikes: 0 }));
+    return state;
+  };
+  /** Takes one message from the socket's budget and, once a key is proven on it, from the key's. */
+  const spend = (connection: Connection, bytes: number): boolean => {
+    if (!socketOf(connection).limiter.take(bytes)) return false;
+    const key = stateOf(connection).key;
+    if (!key) return true;
+    let limiter = keyLimiters.get(key);
+    if (!limiter) keyLimiters.set(key, (limiter = new RateLimiter(keyLimits)));
+    return limiter.take(bytes);
+  };
+  const keySweep = setInterval(() => {
+    // A key idle long enough to be full again needs no entry (keeps the map to the keys writing now).
+    for (const [key, limiter] of keyLimiters) if (limiter.full()) keyLimiters.delete(key);
+  }, 60_000);
+  keySweep.unref?.();
+  /**
+   * A shard's room (`<room>.<shard>`, sync/relay-rooms.ts) is gated to its shard; a month's room is
+   * judged with its core room's authority, which the relay keeps loaded while the month is.
+   */
   const gateOf = (document: Document): RoomGate => {
     let gate = gates.get(document);
-    if (!gate) gates.set(document, (gate = new RoomGate(document, NODE_RECORD_CRYPTO)));
+    if (!gate) {
+      const room = parseRelayRoom(document.name);
+      const shard = room?.shard ?? null;
+      const coreName = room && shard && shard !== CORE_SHARD ? shardRoomName(room.community, CORE_SHARD) : null;
+      const core = () => {
+        const coreDoc = coreName ? server.hocuspocus.documents.get(coreName) : undefined;
+        return coreDoc ? gateOf(coreDoc) : null;
+      };
+      gates.set(document, (gate = new RoomGate(document, NODE_RECORD_CRYPTO, { shard, core })));
+    }
     return gate;
   };
+  /** Per month's room loaded, the connection that keeps its core room loaded. */
+  const coreLinks = new Map<string, Promise<DirectConnection>>();
   const notify = (connection: Connection, notice: Omit<RelayNotice, 't'>) => connection.sendStateless(JSON.stringify({ t: 'hearth-relay', ...notice }));
   const ack = (connection: Connection, saved: boolean) => connection.send(new OutgoingMessage(connection.document.name).writeSyncStatus(saved).toUint8Array());
   const askForSync = (connection: Connection) =>
@@ -152,11 +208,17 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
   const refuse = (connection: Connection, reason: string) => {
     debug(`relay: refused ${reason} from ${stateOf(connection).key?.slice(0, 8) ?? 'no key'}`);
     counters.refused[reason] = (counters.refused[reason] ?? 0) + 1;
-    const state = stateOf(connection);
-    state.strikes++;
+    const socket = socketOf(connection);
+    socket.strikes++;
     ack(connection, false);
     notify(connection, { refused: reason });
-    if (state.strikes > MAX_STRIKES) connection.close({ code: 4429, reason: `too many refused messages (${reason})` });
+    if (socket.strikes > MAX_STRIKES) {
+      // The whole socket goes: closing only this room's connection would let the client
+      // authenticate again on the same socket and start with a clean slate.
+      const why = `too many refused messages (${reason})`;
+      connection.close({ code: 4429, reason: why });
+      connection.webSocket.close(4429, why);
+    }
   };
 
   /** After the authority changed, clients are asked again for what the relay held back. */
@@ -221,7 +283,17 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
       async onLoadDocument({ documentName, document }) {
         if (!RoomStore.validRoom(documentName)) throw new Error('not a Hearth room');
         for (const update of store.load(documentName)) Y.applyUpdate(document, update, DISK);
-        gateOf(document);
+        const gate = gateOf(document);
+        if (gate.isMonth && !coreLinks.has(documentName)) {
+          const room = parseRelayRoom(documentName)!;
+          coreLinks.set(documentName, server.hocuspocus.openDirectConnection(shardRoomName(room.community, CORE_SHARD)));
+        }
+      },
+
+      async afterUnloadDocument({ documentName }) {
+        const link = coreLinks.get(documentName);
+        coreLinks.delete(documentName);
+        if (link) await (await link).disconnect();
       },
 
       async connected({ connection }) {
@@ -240,7 +312,6 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
       },
 
       async beforeHandleMessage({ connection, document, update: data }) {
-        const state = stateOf(connection);
         const d = decoding.createDecoder(data);
         decoding.readVarString(d);
         const typeAt = d.pos;
@@ -250,7 +321,7 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
         const neutralise = () => {
           data[typeAt] = QUERY_AWARENESS;
         };
-        if (!state.limiter.take(data.length)) {
+        if (!spend(connection, data.length)) {
           neutralise();
           if (type === SYNC || type === SYNC_REPLY) refuse(connection, 'relay.rate_limited');
           return;
@@ -289,6 +360,13 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
           if (!stored.ok) log(`relay: could not keep an update from another relay for ${documentName}: ${stored.reason} (${stored.detail})`);
         }
         if (gates.get(document)?.resyncDue()) scheduleResync(document);
+        // Authority lives in the core: the community's months may now take what they held back.
+        const room = parseRelayRoom(documentName);
+        if (room?.shard === CORE_SHARD) {
+          for (const [name, month] of server.hocuspocus.documents) {
+            if (name.startsWith(`${room.community}.`) && name !== documentName && gates.get(month)?.resyncDue()) scheduleResync(month);
+          }
+        }
       },
 
       async onStoreDocument({ documentName, document }) {
@@ -318,6 +396,7 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
       for (const timer of resyncs.values()) clearTimeout(timer);
       if (heal) clearInterval(heal);
       if (statsTimer) clearInterval(statsTimer);
+      clearInterval(keySweep);
       stopTiming();
       stats.stop();
       await server.destroy();

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { sealRecord } from '../src/lib/crypto/record-seal';
-import { inviteKey, joinBody, newCommunity, newMember, writer } from '../tests/unit/community-fixture';
+import { admit, inviteKey, joinBody, newCommunity, newMember, writer } from '../tests/unit/community-fixture';
+import { monthOf } from '../src/lib/domain/shards';
 import { RoomGate } from './room-gate';
 
 async function room() {
@@ -123,5 +124,77 @@ describe('RoomGate', () => {
     const again = await apply(gate, Y.encodeStateAsUpdate(bobsDevice, Y.encodeStateVector(doc)), bob.publicKey);
     expect(again).toMatchObject({ ok: true, held: 0 });
     expect(doc.getMap('records').get(hello.id)).toEqual(hello);
+  });
+});
+
+describe('RoomGate of a shard', () => {
+  /** A community's core room and one month's room, judged with the core's authority. */
+  async function shardRooms() {
+    const base = await room();
+    const coreDoc = new Y.Doc();
+    const core = new RoomGate(coreDoc, undefined, { shard: 'core' });
+    const monthDoc = new Y.Doc();
+    let coreLoaded = true;
+    const month = new RoomGate(monthDoc, undefined, { shard: monthOf(1_700_000_001_000), core: () => (coreLoaded ? core : null) });
+    return { ...base, coreDoc, core, monthDoc, month, unloadCore: () => (coreLoaded = false) };
+  }
+
+  it('keeps only its own shard’s records: another month’s and core records are junk, counted', async () => {
+    const { creator, bob, genesis, cid, open, core, coreDoc, month, monthDoc } = await shardRooms();
+    const [invite, join] = await admit(creator, bob, cid);
+    const thread = await writer(creator, cid)('thread', { title: 'Hello', body: 'world' });
+    const lateReply = await writer(bob, cid, Date.UTC(2024, 2, 1))('reply', { thread: thread.id, parent: thread.id, body: 'next year' });
+    // The core room takes the genesis and the invite, and turns the thread away.
+    const toCore = await apply(
+      core,
+      updateOf([
+        [genesis.id, genesis],
+        [open.id, open],
+        [invite.id, invite],
+        [join.id, join],
+        [thread.id, thread]
+      ]),
+      creator.publicKey
+    );
+    expect(toCore).toMatchObject({ ok: true, wrongShard: 1, dropped: 0 });
+    expect(coreDoc.getMap('records').has(thread.id)).toBe(false);
+    expect(coreDoc.getMap('records').has(join.id)).toBe(true);
+    // The month's room takes the thread and refuses next year's reply and a profile.
+    const profile = await writer(bob, cid)('profile', { name: 'Bob' });
+    const toMonth = await apply(
+      month,
+      updateOf([
+        [thread.id, thread],
+        [lateReply.id, lateReply],
+        [profile.id, profile]
+      ]),
+      bob.publicKey
+    );
+    expect(toMonth).toMatchObject({ ok: true, wrongShard: 2, held: 0 });
+    expect(monthDoc.getMap('records').get(thread.id)).toEqual(thread);
+    expect(monthDoc.getMap('records').has(lateReply.id)).toBe(false);
+    expect(monthDoc.getMap('records').has(profile.id)).toBe(false);
+    expect(month.cid).toBe(cid);
+  });
+
+  it('judges a month’s writers by the core’s authority, and waits for the core before judging at all', async () => {
+    const { creator, bob, genesis, cid, core, month, monthDoc, unloadCore } = await shardRooms();
+    await apply(core, updateOf([[genesis.id, genesis]]), creator.publicKey);
+    const spam = await writer(bob, cid)('thread', { title: 'spam', body: 'not a member yet' });
+    expect(await month.judge(updateOf([[spam.id, spam]]), bob.publicKey)).toEqual({ ok: false, reason: 'relay.not_member' });
+    const [invite, join] = await admit(creator, bob, cid);
+    await apply(
+      core,
+      updateOf([
+        [invite.id, invite],
+        [join.id, join]
+      ]),
+      creator.publicKey
+    );
+    const hello = await writer(bob, cid)('thread', { title: 'Hi', body: 'member now' });
+    expect(await apply(month, updateOf([[hello.id, hello]], monthDoc), bob.publicKey)).toMatchObject({ ok: true, held: 0 });
+    unloadCore();
+    const more = await writer(bob, cid)('thread', { title: 'More', body: 'core gone' });
+    expect(await month.judge(updateOf([[more.id, more]], monthDoc), bob.publicKey)).toEqual({ ok: false, reason: 'relay.no_core' });
   });
 });

@@ -8,6 +8,7 @@ import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renam
 import { join } from 'node:path';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
+import { parseRelayRoom } from '../src/lib/sync/relay-rooms';
 
 export type StoreResult = { ok: true } | { ok: false; reason: 'relay.disk_full' | 'relay.disk_error'; detail: string };
 
@@ -19,8 +20,8 @@ export interface Compaction {
 
 export const DEFAULT_COMPACTION: Compaction = { minLogBytes: 4 * 1024 * 1024, logShare: 0.25 };
 
-/** Room names are base64url hashes; anything else never reaches the disk. */
-const ROOM = /^[A-Za-z0-9_-]{1,128}$/;
+/** Room names are base64url hashes, with a shard's id after a dot (sync/relay-rooms.ts); anything else never reaches the disk. */
+const ROOM = /^[A-Za-z0-9_-]{1,128}(?:\.(?:core|\d{4}-\d{2}))?$/;
 
 export class RoomStore {
   #bytes = 0;
@@ -44,7 +45,7 @@ export class RoomStore {
   }
 
   static validRoom(room: string): boolean {
-    return ROOM.test(room);
+    return ROOM.test(room) && parseRelayRoom(room) !== null;
   }
 
   get bytes(): number {

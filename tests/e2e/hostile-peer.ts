@@ -15,7 +15,7 @@ import * as Y from 'yjs';
 import { WebrtcProvider } from 'y-webrtc';
 // The simple-peer build y-webrtc itself imports: patched like the app's, or nothing over 256 KiB crosses.
 import SimplePeer from 'simple-peer/simplepeer.min.js';
-import { createRequire } from 'node:module';
+import { wrtc } from '../node/webrtc';
 import { installChunking } from '../../src/lib/sync/webrtc-chunking';
 import { decodeInvite, type InvitePayload } from '../../src/lib/crypto/invite-token';
 import { generateIdentity, type Identity } from '../../src/lib/crypto/identity';
@@ -30,30 +30,7 @@ import { buildKeyring } from '../../src/lib/crypto/epoch-keys';
 import { memberBoxKeyOf } from '../../src/lib/crypto/member-box';
 import { meshRoomOf, type MeshRoom } from '../../src/lib/sync/mesh';
 
-// CommonJS packages, required as such (neither ships a default export's types).
-const requireCjs = createRequire(import.meta.url);
-const wrtc = requireCjs('@roamhq/wrtc') as typeof import('@roamhq/wrtc');
-// Node 20 has no global WebSocket; lib0's websocket client (y-webrtc's signaling) needs one.
-(globalThis as { WebSocket?: unknown }).WebSocket ??= requireCjs('ws');
 installChunking(SimplePeer as never);
-
-// wrtc's data channels never fire 'bufferedamountlow' (nor know bufferedAmountLowThreshold). The chunking pauses on
-// that event once 4 MB are queued, so a large send (the flood) would stall for good: the event is emulated by polling.
-const channelProto = wrtc.RTCDataChannel.prototype as unknown as {
-  addEventListener(type: string, listener: (e: unknown) => void, options?: unknown): void;
-};
-const addListener = channelProto.addEventListener;
-channelProto.addEventListener = function (this: RTCDataChannel, type, listener, options) {
-  if (type !== 'bufferedamountlow') return addListener.call(this, type, listener, options);
-  // Always once, as webrtc-chunking.ts asks for it.
-  const timer = setInterval(() => {
-    if (this.readyState !== 'open') clearInterval(timer);
-    else if (this.bufferedAmount <= (this.bufferedAmountLowThreshold ?? 0)) {
-      clearInterval(timer);
-      listener.call(this, { type });
-    }
-  }, 10);
-};
 
 export type Junk = 'text' | 'array' | 'map';
 

@@ -25,6 +25,8 @@ export interface UpdateGate {
   maxBytes?: number;
   /** Which values of the root map to keep, by kind (see update-filter.ts); default all. */
   keepKind?: (kind: string | null) => boolean;
+  /** Which values to keep by kind and ts (the shard gate, see update-filter.ts); default all. */
+  keepEntry?: (kind: string | null, ts: number | null) => boolean;
 }
 
 interface Inbox {
@@ -109,7 +111,8 @@ export function applyGatedUpdate(doc: Y.Doc, update: Uint8Array, origin: unknown
     doc,
     maxStructs: gate.maxStructs ?? PIECE_STRUCTS,
     maxBytes: gate.maxBytes ?? PIECE_BYTES,
-    keepKind: gate.keepKind
+    keepKind: gate.keepKind,
+    keepEntry: gate.keepEntry
   });
   if (!filtered.ok) {
     countMalformed(doc);

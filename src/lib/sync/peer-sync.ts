@@ -283,6 +283,9 @@ export class PeerSync {
       // Before the community has an epoch: one room, the room secret, the whole document.
       this.#closeLobby();
       if (!this.#meshes.has(cid)) this.#openMesh(cid, this.settings.secret);
+      // The room's peers are the ones the status counts.
+      this.#current = cid;
+      this.#update();
       return;
     }
     const legacy = this.#meshes.get(cid);

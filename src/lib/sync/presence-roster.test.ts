@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { newMember } from '../../../tests/unit/community-fixture';
 import { signPresence } from '../crypto/presence';
 import { PresenceRoster } from './presence-roster';
@@ -54,8 +54,7 @@ describe('presence roster', async () => {
     const roster = new PresenceRoster(cid, () => calls++);
     const states = new Map<number, unknown>([[2, { member: await signPresence(creator, cid, 2, now) }]]);
     expect(roster.sort(states, 1, now)).toEqual({ online: [], unverified: 0 });
-    await new Promise((r) => setTimeout(r, 20));
-    expect(calls).toBe(1);
+    await vi.waitFor(() => expect(calls).toBe(1));
     expect(roster.sort(states, 1, now).online.map((p) => p.key)).toEqual([creator.publicKey]);
   });
 });

@@ -6,14 +6,10 @@
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
 import type { Awareness } from 'y-protocols/awareness';
 import type * as Y from 'yjs';
-import { sha256, toBase64Url } from '../crypto/encoding';
 import type { Identity } from '../crypto/identity';
 import { readRelayMessage, signChallenge, type RelayChallenge, type RelayNotice } from '../crypto/relay-proof';
 
-/** The relay's room name is derived from the secret, so knowing the community id alone finds nothing there. */
-export async function relayRoomName(cid: string, secret: string): Promise<string> {
-  return toBase64Url(await sha256(new TextEncoder().encode(`hearth-relay:${cid}:${secret}`)));
-}
+export { relayRoomName } from './relay-rooms';
 
 /** A community's relay setting: one address, or several separated by commas or spaces. */
 export function relayAddresses(setting: string | null | undefined): string[] {
@@ -38,6 +34,12 @@ export interface RelayLinkOptions {
   /** Reconnect pacing (ms): first delay and ceiling. */
   delay?: number;
   maxDelay?: number;
+  /**
+   * A socket shared with other links to the same relay (Hocuspocus multiplexes documents over one
+   * socket: a community's shards, sync/shards/relay-shards.ts). Its owner connects, fails over and
+   * destroys it; this link only attaches its document.
+   */
+  socket?: HocuspocusProviderWebsocket;
 }
 
 export class RelayLink {
@@ -55,26 +57,23 @@ export class RelayLink {
 
   constructor(readonly options: RelayLinkOptions) {
     if (!options.addresses.length) throw new Error('RelayLink needs at least one address');
-    this.socket = new HocuspocusProviderWebsocket({
-      url: options.addresses[0],
-      delay: options.delay ?? 500,
-      minDelay: options.delay ?? 500,
-      maxDelay: options.maxDelay ?? 10_000,
-      factor: 2,
-      jitter: true,
-      // A relay that stops answering is left for the next one after 30 s, not the default 30 s × 3.
-      messageReconnectTimeout: 30_000,
-      ...(options.WebSocketPolyfill ? { WebSocketPolyfill: options.WebSocketPolyfill as never } : {})
-    });
-    this.socket.on('close', () => this.#failover());
-    this.socket.on('status', ({ status }: { status: string }) => {
-      const connected = status === 'connected';
-      if (connected !== this.#connected) {
-        this.#connected = connected;
-        if (!connected) this.member = null;
-        options.onStatus?.(connected);
-      }
-    });
+    this.socket =
+      options.socket ??
+      new HocuspocusProviderWebsocket({
+        url: options.addresses[0],
+        delay: options.delay ?? 500,
+        minDelay: options.delay ?? 500,
+        maxDelay: options.maxDelay ?? 10_000,
+        factor: 2,
+        jitter: true,
+        // A relay that stops answering is left for the next one after 30 s, not the default 30 s × 3.
+        messageReconnectTimeout: 30_000,
+        ...(options.WebSocketPolyfill ? { WebSocketPolyfill: options.WebSocketPolyfill as never } : {})
+      });
+    if (!options.socket) this.socket.on('close', () => this.#failover());
+    // A shared socket may be connected already: it says so again only when that changes.
+    this.#connected = (this.socket.status as string) === 'connected';
+    this.socket.on('status', this.#onStatus);
     this.provider = new HocuspocusProvider({
       websocketProvider: this.socket,
       name: options.room,
@@ -85,6 +84,15 @@ export class RelayLink {
     });
     this.provider.attach();
   }
+
+  #onStatus = ({ status }: { status: string }) => {
+    const connected = status === 'connected';
+    if (connected !== this.#connected) {
+      this.#connected = connected;
+      if (!connected) this.member = null;
+      this.options.onStatus?.(connected);
+    }
+  };
 
   get connected(): boolean {
     return this.#connected;
@@ -119,7 +127,8 @@ export class RelayLink {
 
   destroy(): void {
     this.provider.destroy();
-    this.socket.destroy();
+    this.socket.off('status', this.#onStatus);
+    if (!this.options.socket) this.socket.destroy();
   }
 
   /** Moves to the next address; with one address this just lets the provider retry it. */

@@ -65,11 +65,24 @@ export function readUpdateStructs(update: Uint8Array, doc: Y.Doc | null, options
     }
     return null;
   };
-  const keyOf = (id: Y.ID): string | null => {
+  /** Structs whose key comes from their origin, resolved once every struct is read. */
+  const inherited = new Set<UpdateStruct>();
+  const keyOf = (id: Y.ID, seen: Set<UpdateStruct>): string | null => {
     const inUpdate = find(id);
-    if (inUpdate) return inUpdate.key;
+    if (inUpdate) return inherited.has(inUpdate) ? resolve(inUpdate, seen) : inUpdate.key;
     const s = doc && structAt(doc, id.client, id.clock);
     return s instanceof Y.Item && typeof s.parentSub === 'string' ? s.parentSub : null;
+  };
+  // An origin may come later in the update than the struct naming it (Yjs writes higher client
+  // ids first, so an overwrite by a higher client precedes its original): keys are inherited after
+  // the whole update is read, along the origin chain (a cycle, which no honest update holds, gives none).
+  const resolve = (struct: UpdateStruct, seen: Set<UpdateStruct>): string | null => {
+    if (!inherited.has(struct)) return struct.key;
+    if (seen.has(struct)) return null;
+    seen.add(struct);
+    struct.key = keyOf((struct.origin ?? struct.rightOrigin) as Y.ID, seen);
+    inherited.delete(struct);
+    return struct.key;
   };
   const sections = decoding.readVarUint(d);
   for (let s = 0; s < sections; s++) {
@@ -94,9 +107,7 @@ export function readUpdateStructs(update: Uint8Array, doc: Y.Doc | null, options
             decoding.readVarUint(d);
           }
           if (info & 0x20) struct.key = decoding.readVarString(d);
-        } else {
-          struct.key = keyOf((struct.origin ?? struct.rightOrigin) as Y.ID);
-        }
+        } else inherited.add(struct);
         struct.contentStart = d.pos;
         if (ref === CONTENT_ANY && readValues) {
           const n = decoding.readVarUint(d);
@@ -118,19 +129,7 @@ export function readUpdateStructs(update: Uint8Array, doc: Y.Doc | null, options
       clock += struct.length;
     }
   }
-  // An origin written later in the same update (another client's section) names the key too.
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const s of structs) {
-      const origin = s.origin ?? s.rightOrigin;
-      if (s.key !== null || !origin) continue;
-      const key = find(origin)?.key ?? null;
-      if (key !== null) {
-        s.key = key;
-        changed = true;
-      }
-    }
-  }
+  for (const struct of [...inherited]) resolve(struct, new Set());
   let missingOrigins = 0;
   const found = (id: Y.ID | undefined) => !id || find(id) !== null || (doc !== null && structAt(doc, id.client, id.clock) !== null);
   for (const s of structs) if (!found(s.origin) || !found(s.rightOrigin)) missingOrigins++;

@@ -38,6 +38,11 @@ export interface FilterOptions {
    * under its key (their origin is that entry). The kind is read without decoding the value.
    */
   keepKind?: (kind: string | null) => boolean;
+  /**
+   * Which values to keep by their `kind` and `ts` fields (null: missing, or not a string / a
+   * number), read the same way: the shard gate (sync/shards/shard-gate.ts). Applied with `keepKind`.
+   */
+  keepEntry?: (kind: string | null, ts: number | null) => boolean;
   /** Keep root map entries with binary content: a stored skeleton's placeholders (update-skeleton). */
   placeholders?: boolean;
 }
@@ -149,23 +154,36 @@ function skipAny(d: decoding.Decoder): void {
   }
 }
 
-/** Walks one `any` value and returns its `kind` when it is an object with a string `kind` field. */
-function readKind(d: decoding.Decoder): string | null {
+/**
+ * Walks one `any` value and returns its `kind` and `ts` fields when it is an object with a string
+ * `kind` / a number `ts`. A key written twice counts as decoding it would: the last one wins.
+ */
+function readEntry(d: decoding.Decoder): { kind: string | null; ts: number | null } {
+  const out: { kind: string | null; ts: number | null } = { kind: null, ts: null };
   if (d.arr[d.pos] !== 118) {
     skipAny(d);
-    return null;
+    return out;
   }
   d.pos++;
-  let kind: string | null = null;
   const n = decoding.readVarUint(d);
   for (let i = 0; i < n; i++) {
     const key = decoding.readVarString(d);
-    if (key === 'kind' && d.arr[d.pos] === 119) {
-      d.pos++;
-      kind = decoding.readVarString(d);
+    const type = d.arr[d.pos];
+    if (key === 'kind') {
+      out.kind = null;
+      if (type === 119) {
+        d.pos++;
+        out.kind = decoding.readVarString(d);
+      } else skipAny(d);
+    } else if (key === 'ts') {
+      out.ts = null;
+      if (type === 125 || type === 124 || type === 123) {
+        d.pos++;
+        out.ts = type === 125 ? decoding.readVarInt(d) : type === 124 ? decoding.readFloat32(d) : decoding.readFloat64(d);
+      } else skipAny(d);
     } else skipAny(d);
   }
-  return kind;
+  return out;
 }
 
 /** Reads an item's content; returns its length in clock units. */
@@ -275,7 +293,7 @@ export function filterUpdate(update: Uint8Array, options: FilterOptions): Filter
   }
 }
 
-function scan(update: Uint8Array, { root, doc, maxStructs = PIECE_STRUCTS, maxBytes = PIECE_BYTES, keepKind, placeholders }: FilterOptions): FilteredUpdate {
+function scan(update: Uint8Array, { root, doc, maxStructs = PIECE_STRUCTS, maxBytes = PIECE_BYTES, keepKind, keepEntry, placeholders }: FilterOptions): FilteredUpdate {
   const d = decoding.createDecoder(update);
   const seen = new Seen();
   const writer = new PieceWriter(maxStructs, maxBytes);
@@ -325,9 +343,12 @@ function scan(update: Uint8Array, { root, doc, maxStructs = PIECE_STRUCTS, maxBy
         } else {
           keep = inherited !== 'junk';
         }
-        if (keep && keepKind && ref === CONTENT_ANY) {
+        if (keep && (keepKind || keepEntry) && ref === CONTENT_ANY) {
           length = decoding.readVarUint(d);
-          for (let v = 0; v < length; v++) if (!keepKind(readKind(d))) keep = false;
+          for (let v = 0; v < length; v++) {
+            const entry = readEntry(d);
+            if ((keepKind && !keepKind(entry.kind)) || (keepEntry && !keepEntry(entry.kind, entry.ts))) keep = false;
+          }
         } else length = skipContent(d, ref);
         if (ref !== CONTENT_ANY && ref !== CONTENT_DELETED && !(placeholders && ref === CONTENT_BINARY)) keep = false;
       }

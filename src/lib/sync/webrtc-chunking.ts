@@ -12,6 +12,8 @@ import { countMalformed } from './message-faults';
 export const MAGIC = 0xf7;
 /** First byte of a side message (not y-webrtc's): handed to `onSideMessage` handlers, see blob-exchange. */
 export const SIDE_MAGIC = 0xf8;
+/** First byte of the shard sync's messages (sync/shards/shard-wire.ts), handed to its side handlers. */
+export const SHARD_MAGIC = 0xf9;
 export const FRAME_PAYLOAD = 60 * 1024;
 const HEADER = 9;
 /** Limits against a hostile peer: total size of one message and messages assembled at once. */
@@ -129,12 +131,17 @@ function pump(peer: PeerLike, send: (data: Uint8Array) => void): void {
 }
 
 let installed = false;
-const sideHandlers = new Set<(peer: object, bytes: Uint8Array) => void>();
+type SideHandler = (peer: object, bytes: Uint8Array) => void;
+const sideHandlers = new Map<number, Set<SideHandler>>([
+  [SIDE_MAGIC, new Set()],
+  [SHARD_MAGIC, new Set()]
+]);
 
-/** Receives side messages (first byte SIDE_MAGIC) from every peer, reassembled. Returns unsubscribe. */
-export function onSideMessage(handler: (peer: object, bytes: Uint8Array) => void): () => void {
-  sideHandlers.add(handler);
-  return () => sideHandlers.delete(handler);
+/** Receives side messages (first byte `magic`: SIDE_MAGIC or SHARD_MAGIC) from every peer, reassembled. Returns unsubscribe. */
+export function onSideMessage(handler: SideHandler, magic: typeof SIDE_MAGIC | typeof SHARD_MAGIC = SIDE_MAGIC): () => void {
+  const handlers = sideHandlers.get(magic)!;
+  handlers.add(handler);
+  return () => handlers.delete(handler);
 }
 
 /** Sends a side message to a peer (framed like any large message); false when its channel is gone. */
@@ -150,8 +157,9 @@ export function sendSide(peer: object, bytes: Uint8Array): boolean {
 }
 
 function deliverSide(peer: object, bytes: Uint8Array): boolean {
-  if (bytes[0] !== SIDE_MAGIC) return false;
-  for (const handler of sideHandlers) handler(peer, bytes);
+  const handlers = sideHandlers.get(bytes[0]);
+  if (!handlers) return false;
+  for (const handler of handlers) handler(peer, bytes);
   return true;
 }
 

@@ -1,0 +1,232 @@
+// PeerSync between two devices over real WebRTC (@roamhq/wrtc) and y-webrtc's own signaling server,
+// each device a real CommunityDoc on Dexie (fake-indexeddb). y-webrtc allows one document per room name
+// in a process, so each device loads its own copy of the sync stack (vi.resetModules), as two
+// browsers would; the BroadcastChannel between tabs is taken away so that only WebRTC connects them.
+import 'fake-indexeddb/auto';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { installGlobalWebRtc } from '../../../tests/node/webrtc';
+import { admit, newCommunity, newMember, writer } from '../../../tests/unit/community-fixture';
+import type { Identity } from '../crypto/identity';
+import type { AnyRecord } from '../domain/record';
+import type { MeshPlan } from './mesh';
+
+installGlobalWebRtc();
+delete (globalThis as { BroadcastChannel?: unknown }).BroadcastChannel;
+
+let signaling: ChildProcess;
+let signalingUrl: string;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+beforeAll(async () => {
+  const port = await freePort();
+  signaling = spawn(process.execPath, ['node_modules/y-webrtc/bin/server.js'], { env: { ...process.env, PORT: String(port) }, stdio: 'pipe' });
+  signalingUrl = `ws://127.0.0.1:${port}`;
+  await new Promise<void>((resolve) => signaling.stdout?.once('data', () => resolve()));
+});
+
+afterAll(() => {
+  signaling?.kill();
+});
+
+async function until<T>(what: string, probe: () => T | Promise<T>, ok: (v: T) => boolean, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (ok(value)) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(value)})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+let devices = 0;
+
+/**
+ * Starts A, then B once A is in its rooms. Two devices that subscribe in the same instant both
+ * answer each other's announce with an offer (glare): y-webrtc keeps the newer offer, and the side
+ * that accepts it must drop its own pending offer. Under wrtc that setRemoteDescription fails
+ * (ERR_SET_REMOTE_DESCRIPTION; Chromium rolls the local offer back implicitly) and the pair stayed
+ * apart for 15–20 s here, which would only test wrtc.
+ */
+async function startInTurn(a: { sync: { start(): Promise<void>; status: { connected: boolean } } }, b: { sync: { start(): Promise<void> } }) {
+  await a.sync.start();
+  await until('the first device to reach the signaling server', () => a.sync.status.connected, Boolean);
+  await new Promise((r) => setTimeout(r, 300));
+  await b.sync.start();
+}
+
+/** One device: its own copy of the sync stack and its own database, as a separate browser has. */
+async function device(cid: string, identity: Identity, plan?: (member: string | null) => Promise<MeshPlan>, transitionMs = 60_000) {
+  vi.resetModules();
+  const { HearthDb } = await import('../store/db');
+  const { CommunityDoc } = await import('./community-doc');
+  const { PeerSync } = await import('./peer-sync');
+  const db = new HearthDb(`peer-sync-${devices++}`);
+  const community = new CommunityDoc(db, cid);
+  await community.open();
+  const sync = new PeerSync(
+    community,
+    { secret: 'room-secret-of-the-test', signaling: [signalingUrl], relay: null },
+    { key: identity.publicKey, identity },
+    {
+      plan,
+      transitionMs
+    }
+  );
+  const threads = () => db.threads.where('cid').equals(cid).toArray();
+  return {
+    community,
+    sync,
+    threads,
+    titles: async () => (await threads()).map((t) => t.title).sort(),
+    close: () => {
+      sync.destroy();
+      community.close();
+    }
+  };
+}
+
+async function community() {
+  const creator = await newMember();
+  const bob = await newMember();
+  const genesis = await newCommunity(creator);
+  const records: AnyRecord[] = [genesis, ...(await admit(creator, bob, genesis.id))];
+  return { creator, bob, cid: genesis.id, records, a: writer(creator, genesis.id), b: writer(bob, genesis.id, 1_700_000_100_000) };
+}
+
+describe('PeerSync over real WebRTC', () => {
+  it('two devices in one room exchange their histories and then live writes, and each sees the other online', async () => {
+    const c = await community();
+    const alice = await device(c.cid, c.creator);
+    const bob = await device(c.cid, c.bob);
+    try {
+      for (const r of [...c.records, await c.a('thread', { title: 'Before Bob came', body: 'history' })])
+        expect((await alice.community.append(r)).ok).toBe(true);
+      await startInTurn(alice, bob);
+      await until('Bob to receive the history', bob.titles, (t) => t.includes('Before Bob came'));
+      expect((await bob.community.append(await c.b('thread', { title: 'Bob writes back', body: 'live' }))).ok).toBe(true);
+      await until('Alice to receive Bob’s thread', alice.titles, (t) => t.includes('Bob writes back'));
+      // Signed presence: each names the other as online (a claim checked against its signature).
+      await until(
+        'Alice to see Bob online',
+        () => alice.sync.status.online.map((p) => p.key),
+        (keys) => keys.includes(c.bob.publicKey)
+      );
+      await until(
+        'Bob to see Alice online',
+        () => bob.sync.status.online.map((p) => p.key),
+        (keys) => keys.includes(c.creator.publicKey)
+      );
+      expect(alice.sync.status.peers).toBe(1);
+    } finally {
+      alice.close();
+      bob.close();
+    }
+  }, 60_000);
+
+  it('a paused device receives nothing, keeps writing locally, and both catch up when it resumes', async () => {
+    const c = await community();
+    const alice = await device(c.cid, c.creator);
+    const bob = await device(c.cid, c.bob);
+    try {
+      for (const r of c.records) expect((await alice.community.append(r)).ok).toBe(true);
+      await startInTurn(alice, bob);
+      await until(
+        'the two devices to connect',
+        () => bob.sync.status.peers,
+        (n) => n === 1
+      );
+      bob.sync.pause(true);
+      expect(bob.sync.status.paused).toBe(true);
+      expect((await alice.community.append(await c.a('thread', { title: 'Written while Bob paused', body: '' }))).ok).toBe(true);
+      expect((await bob.community.append(await c.b('thread', { title: 'Bob offline', body: '' }))).ok).toBe(true);
+      // Alice sees Bob go (his side closed the connection), and nothing crosses meanwhile.
+      await until(
+        'Alice to see Bob gone',
+        () => alice.sync.status.peers,
+        (n) => n === 0
+      );
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect(await bob.titles()).not.toContain('Written while Bob paused');
+      expect(await alice.titles()).not.toContain('Bob offline');
+      bob.sync.pause(false);
+      await until('Bob to catch up', bob.titles, (t) => t.includes('Written while Bob paused'));
+      await until('Alice to catch up', alice.titles, (t) => t.includes('Bob offline'));
+    } finally {
+      alice.close();
+      bob.close();
+    }
+  }, 60_000);
+
+  it('when the plan names a new mesh, a device moves there, stays in the old one for the transition, then leaves it', async () => {
+    const c = await community();
+    const first: MeshPlan = {
+      legacy: false,
+      mesh: { room: `${c.cid}.first`, password: 'first-password', epoch: 'first' },
+      lobby: false,
+      waitingForKey: false,
+      invitesOpenUntil: 0
+    };
+    const second: MeshPlan = { ...first, mesh: { room: `${c.cid}.second`, password: 'second-password', epoch: 'second' } };
+    let alicePlan = first;
+    let bobPlan = first;
+    const alice = await device(c.cid, c.creator, async () => alicePlan, 3_000);
+    const bob = await device(c.cid, c.bob, async () => bobPlan, 3_000);
+    try {
+      for (const r of c.records) expect((await alice.community.append(r)).ok).toBe(true);
+      await startInTurn(alice, bob);
+      expect(alice.sync.rooms()).toEqual({ mesh: [`${c.cid}.first`], lobby: false });
+      await until(
+        'the two devices to meet in the first mesh',
+        () => bob.sync.status.peers,
+        (n) => n === 1
+      );
+      // Alice rotates (her plan changes on an authority record); Bob has not seen it yet.
+      alicePlan = second;
+      expect((await alice.community.append(await c.a('grant', { member: c.bob.publicKey, role: 'member' }))).ok).toBe(true);
+      await until(
+        'Alice to open the second mesh',
+        () => alice.sync.rooms().mesh,
+        (rooms) => rooms.includes(`${c.cid}.second`)
+      );
+      // During the transition she is in both, so Bob still hears her in the first.
+      expect(alice.sync.rooms().mesh).toEqual([`${c.cid}.first`, `${c.cid}.second`]);
+      expect((await alice.community.append(await c.a('thread', { title: 'During the transition', body: '' }))).ok).toBe(true);
+      await until('Bob to hear Alice in the old mesh', bob.titles, (t) => t.includes('During the transition'));
+      await until(
+        'Alice to leave the first mesh',
+        () => alice.sync.rooms().mesh,
+        (rooms) => rooms.length === 1 && rooms[0] === `${c.cid}.second`,
+        10_000
+      );
+      // Gone from the first: what she writes now does not reach Bob there.
+      expect((await alice.community.append(await c.a('thread', { title: 'After Alice left', body: '' }))).ok).toBe(true);
+      await new Promise((r) => setTimeout(r, 2_000));
+      expect(await bob.titles()).not.toContain('After Alice left');
+      // Bob's plan names the second mesh too; he plans again on his next tombstone (or authority record).
+      bobPlan = second;
+      const mine = await c.b('thread', { title: 'Bob’s draft', body: '' });
+      expect((await bob.community.append(mine)).ok).toBe(true);
+      expect((await bob.community.append(await c.b('tombstone', { target: mine.id }))).ok).toBe(true);
+      await until(
+        'Bob to move to the second mesh',
+        () => bob.sync.rooms().mesh,
+        (rooms) => rooms.includes(`${c.cid}.second`),
+        10_000
+      );
+      await until('Bob to hear Alice in the new mesh', bob.titles, (t) => t.includes('After Alice left'));
+    } finally {
+      alice.close();
+      bob.close();
+    }
+  }, 60_000);
+});
