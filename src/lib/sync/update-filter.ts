@@ -293,7 +293,10 @@ export function filterUpdate(update: Uint8Array, options: FilterOptions): Filter
   }
 }
 
-function scan(update: Uint8Array, { root, doc, maxStructs = PIECE_STRUCTS, maxBytes = PIECE_BYTES, keepKind, keepEntry, placeholders }: FilterOptions): FilteredUpdate {
+function scan(
+  update: Uint8Array,
+  { root, doc, maxStructs = PIECE_STRUCTS, maxBytes = PIECE_BYTES, keepKind, keepEntry, placeholders }: FilterOptions
+): FilteredUpdate {
   const d = decoding.createDecoder(update);
   const seen = new Seen();
   const writer = new PieceWriter(maxStructs, maxBytes);
