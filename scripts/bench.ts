@@ -207,11 +207,15 @@ async function benchDataset(name: DatasetName, file: string, first: boolean) {
     log(`${name}: storage used ${(used / 1024 / 1024).toFixed(1)} MB`);
     emit(`storage.used_kb${suffix(name)}`, used / 1024, 'kb', name);
     // Where it is: rows per table (as JSON), then the usage once reading them has let LevelDB compact.
+    // IndexedDB's files are measured too: the browser's estimate lags them and misses compaction.
+    const idbDir = join(profile, 'Default', 'IndexedDB');
+    const idbMb = () => (existsSync(idbDir) ? (dirBytes(idbDir) / 1024 / 1024).toFixed(1) : '?');
+    log(`${name}: IndexedDB files ${idbMb()} MB`);
     const tables = (await tableSizes(device.page)).filter((t) => t.rows > 0).sort((a, b) => b.jsonBytes - a.jsonBytes);
     log(
       `${name}: tables (rows, MB as JSON): ${tables.map((t) => `${t.db === 'hearth' ? '' : `${t.db}.`}${t.table} ${t.rows} ${(t.jsonBytes / 1024 / 1024).toFixed(1)}`).join(', ')}`
     );
-    log(`${name}: storage used after reading every table ${((await storageUsed(device.page)) / 1024 / 1024).toFixed(1)} MB`);
+    log(`${name}: storage used after reading every table ${((await storageUsed(device.page)) / 1024 / 1024).toFixed(1)} MB, IndexedDB files ${idbMb()} MB`);
 
     // Open the community once online, so the feed is known to paint, then start cold and offline.
     await device.page.goto(`/c/${imported.cid}`);
