@@ -9,7 +9,7 @@
 // The relay figures (relay.*) run 1,000 Node members on two relay processes and Redis (tests/bench/relay-figures.ts).
 // The media figures (media.*) send photos and a 40 MiB file between two devices (tests/bench/media-figures.ts).
 // Usage: npm run bench [-- --no-build] [--rebuild] [--only se-bicycles-meta|generated-10k|sync|search|gate|crypto|relay|media] [--no-sync]
-//        [--no-search] [--no-gate] [--no-crypto] [--no-relay] [--no-media] [--no-analysis] [--port 4399]
+//        [--no-search] [--no-gate] [--no-crypto] [--no-relay] [--no-media] [--no-analysis] [--port 4399] [--blank-port 4398]
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -44,9 +44,12 @@ import { SE_DATA_NAME } from './data/se-csv';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
-/** `--port N` serves the app on N and the blank page on N - 1, so two runs on one machine do not collide. */
+/**
+ * `--port N` serves the app on N and the blank page on N - 1 (or `--blank-port M`), so two runs on one
+ * machine do not collide.
+ */
 const PORT = args.includes('--port') ? Number(args[args.indexOf('--port') + 1]) : 4399;
-const BLANK_PORT = PORT - 1;
+const BLANK_PORT = args.includes('--blank-port') ? Number(args[args.indexOf('--blank-port') + 1]) : PORT - 1;
 const BASE = `http://127.0.0.1:${PORT}`;
 const BLANK = `http://127.0.0.1:${BLANK_PORT}/`;
 /** The sync figures get their own server, with the y-webrtc signaling server, and a relay. */
