@@ -382,10 +382,25 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
   );
   await server.listen();
   let heal: ReturnType<typeof setInterval> | null = null;
+  const healLater = new Set<ReturnType<typeof setTimeout>>();
   if (fanOut) {
     const documents = server.hocuspocus.documents;
     heal = setInterval(() => fanOut.heal(documents), 30_000);
-    (fanOut.pub as unknown as { on: (e: string, f: () => void) => void }).on('ready', () => fanOut.heal(documents));
+    // After Redis restarts, the four connections of two relays come back one by one, and what is
+    // published before another relay has subscribed again is gone: heal when either of ours is back,
+    // and twice more once the others have likely followed (a relay answers a sync step 1 only once
+    // subscribed, so the relay that missed an update asks again).
+    const onReady = () => {
+      fanOut.heal(documents);
+      for (const ms of [1_000, 4_000]) {
+        const timer = setTimeout(() => {
+          healLater.delete(timer);
+          fanOut.heal(documents);
+        }, ms);
+        healLater.add(timer);
+      }
+    };
+    for (const connection of [fanOut.pub, fanOut.sub]) (connection as unknown as { on: (e: string, f: () => void) => void }).on('ready', onReady);
   }
   const address = server.httpServer.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
@@ -395,6 +410,7 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
     close: async () => {
       for (const timer of resyncs.values()) clearTimeout(timer);
       if (heal) clearInterval(heal);
+      for (const timer of healLater) clearTimeout(timer);
       if (statsTimer) clearInterval(statsTimer);
       clearInterval(keySweep);
       stopTiming();

@@ -217,3 +217,25 @@ export async function waitForServer(url: string, child: ChildProcess) {
   }
   throw new Error(`server at ${url} did not start`);
 }
+
+/**
+ * What a member does while the main thread is measured (`main.max_task_ms`): opens the community,
+ * scrolls the feed and posts a thread, then stays 2 s on the new thread's page.
+ */
+export async function openScrollAndPost(page: Page, cid: string): Promise<void> {
+  await page.goto(`/c/${cid}`);
+  await firstPaintMs(page);
+  await page.getByRole('feed').first().waitFor();
+  for (let i = 0; i < 8; i++) {
+    await page.mouse.wheel(0, 1200);
+    await page.waitForTimeout(250);
+  }
+  await page.getByRole('link', { name: /New thread/ }).click();
+  await page.getByLabel('Title', { exact: true }).fill('Measured while posting');
+  await page.getByLabel(/Write in Markdown/).fill('A thread written during the main-thread trace.');
+  await page.getByRole('button', { name: 'Post thread' }).click();
+  // A first post in a community without an epoch yet waits for the worker's key upkeep (10,000 wraps):
+  // seconds on a quiet machine, minutes on a loaded one.
+  await page.getByRole('heading', { level: 1, name: 'Measured while posting' }).waitFor({ timeout: 240_000 });
+  await page.waitForTimeout(2_000);
+}

@@ -424,7 +424,11 @@ test('20,000 valid threads from one member in one update keep the page responsiv
     expect.soft(shown, `${who}: threads shown (a per-member quota's worth at most)`).toBeLessThan(500);
   }
   // TODO(gate): the held-back wording is not written yet; this asks only that the panel counts ≥ 19,000 somewhere.
-  expect.soft(await healthNumber(alice.page), 'Alice’s health panel counts the held-back records').toBeGreaterThanOrEqual(19_000);
+  // The counts come from the community worker, which may still be projecting the flood when the feed opens.
+  await expect
+    .configure({ soft: true })
+    .poll(() => healthNumber(alice.page), { message: 'Alice’s health panel counts the held-back records', timeout: 30_000 })
+    .toBeGreaterThanOrEqual(19_000);
 });
 
 test('junk root types (2 MB of text, 100,000 array items) are not stored, nor passed on to a newcomer', async ({ browser, baseURL }) => {

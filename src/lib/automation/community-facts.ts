@@ -20,6 +20,9 @@ export interface CommunityFacts {
   notices: SignedRecord<'notice'>[];
 }
 
+/** The facts as a page holds them: without the authority itself (which stays where the document is). */
+export type CommunityFactsView = Omit<CommunityFacts, 'auth'>;
+
 const ofKind = <K extends AnyRecord['kind']>(db: HearthDb, cid: string, kind: K) =>
   db.records.where('[cid+kind]').equals([cid, kind]).toArray() as unknown as Promise<Extract<AnyRecord, { kind: K }>[]>;
 

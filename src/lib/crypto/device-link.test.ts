@@ -24,6 +24,10 @@ describe('device link', () => {
       expect(await decodeLinkToken(token.slice(0, i) + c + token.slice(i + 1)), `character ${i}`).toEqual({ ok: false, reason: 'link.damaged' });
     }
     expect(await decodeLinkToken(token.slice(0, -1))).toEqual({ ok: false, reason: 'link.damaged' });
+    // The last character's two unused bits: flipping them alone changes no byte, and is still a damaged token.
+    const last = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const at = last.indexOf(token.at(-1)!);
+    expect(await decodeLinkToken(token.slice(0, -1) + last[at ^ 1])).toEqual({ ok: false, reason: 'link.damaged' });
     expect(await decodeLinkToken('i.abc')).toEqual({ ok: false, reason: 'link.damaged' });
   });
 

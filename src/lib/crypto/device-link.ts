@@ -32,8 +32,10 @@ export async function encodeLinkToken(link: LinkSecret): Promise<string> {
 
 export async function decodeLinkToken(token: string): Promise<{ ok: true; value: LinkSecret } | { ok: false; reason: 'link.damaged' }> {
   const trimmed = token.trim().replace(/^#/, '');
-  const bytes = trimmed.startsWith(LINK_PREFIX) && trimmed.length < 100 ? fromBase64Url(trimmed.slice(LINK_PREFIX.length)) : null;
-  if (!bytes || bytes.length !== 35 || bytes[0] !== VERSION) return { ok: false, reason: 'link.damaged' };
+  const encoded = trimmed.startsWith(LINK_PREFIX) && trimmed.length < 100 ? trimmed.slice(LINK_PREFIX.length) : '';
+  const bytes = fromBase64Url(encoded);
+  // The last character carries two unused bits: a changed one decodes to the same bytes, so only the canonical spelling is whole.
+  if (!bytes || bytes.length !== 35 || bytes[0] !== VERSION || toBase64Url(bytes) !== encoded) return { ok: false, reason: 'link.damaged' };
   const check = (await sha256(bytes.subarray(0, 33))).subarray(0, 2);
   if (check[0] !== bytes[33] || check[1] !== bytes[34]) return { ok: false, reason: 'link.damaged' };
   return { ok: true, value: { secret: toBase64Url(bytes.subarray(1, 33)) } };

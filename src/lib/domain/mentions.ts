@@ -6,6 +6,14 @@ export interface Named {
   name: string;
 }
 
+/** Finding members by name without holding every member's row: where the rows are (the community worker). */
+export interface MemberSearch {
+  /** Members whose name starts with this (any case): "@" suggestions. */
+  find(prefix: string): Promise<Named[]>;
+  /** The members a text's "@name"s mention. */
+  mentioned(text: string): Promise<Named[]>;
+}
+
 export function extractMentions(text: string, members: Named[]): string[] {
   const found = new Set<string>();
   const sorted = members.filter((m) => m.name).sort((a, b) => b.name.length - a.name.length);

@@ -1,21 +1,37 @@
 // Files the notifications a batch of newly accepted records gives this member into the inbox, and
 // takes away those whose content was deleted or hidden.
+import type { Judged } from '../domain/authority';
 import type { AnyRecord } from '../domain/record';
 import type { HearthDb } from '../store/db';
-import { authorityOf } from '../store/projection';
+import { readsOver, type CommunityReads } from '../sync/community-reads';
 import { deriveNotification, neededIds, retractedBy, type DeriveContext, type Derived } from './derive';
 import type { InboxDb, NotificationRow } from './inbox-db';
 
-const RETRACTING = new Set(['tombstone', 'hide']);
+const RETRACTING_KINDS = ['tombstone', 'hide'] as const;
+const RETRACTING = new Set<string>(RETRACTING_KINDS);
 const LATE_JOINS = 50;
 /** Kinds that can notify or retract: what a catch-up reads again. */
 const NOTIFY_KINDS = ['thread', 'reply', 'question', 'answer', 'accept', 'poll', 'challenge', 'event', 'tombstone', 'hide'] as const;
 const CATCH_UP_CHUNK = 500;
 
+/**
+ * What the inbox asks where the authority and the records are (the community worker, from a page:
+ * sync/community-reads): which records are shown and who moderates, and what a catch-up reads.
+ */
+export type InboxReads = Pick<CommunityReads, 'judge' | 'recordsSince'>;
+
+const judgedOf = (r: AnyRecord & { held?: unknown }): Judged => ({ id: r.id, author: r.author, ts: r.ts, ...(r.held ? { held: r.held } : {}) });
+
 /** Returns the notifications that are new in the inbox. */
-export async function notifyFromBatch(db: HearthDb, inbox: InboxDb, me: string, cid: string, records: AnyRecord[]): Promise<NotificationRow[]> {
-  const auth = await authorityOf(db, cid);
-  if (!auth || !records.length) return [];
+export async function notifyFromBatch(
+  db: HearthDb,
+  inbox: InboxDb,
+  me: string,
+  cid: string,
+  records: AnyRecord[],
+  reads: InboxReads = readsOver(db)
+): Promise<NotificationRow[]> {
+  if (!records.length) return [];
   const community = await db.communities.get(cid);
   const since = community?.addedAt ?? 0;
 
@@ -35,25 +51,33 @@ export async function notifyFromBatch(db: HearthDb, inbox: InboxDb, me: string, 
   const candidates = [...byId.values()];
   const missing = neededIds(candidates).filter((id) => !byId.has(id));
   const fetched = new Map((await db.records.bulkGet(missing)).filter((r) => r !== undefined).map((r) => [r.id, r as AnyRecord]));
+  // Judged where the authority is: which of these are shown, who moderates.
+  const judgement = await reads.judge(cid, candidates.map(judgedOf));
+  if (!judgement) return [];
+  const accepted = new Set(judgement.accepted);
+  const moderators = new Set(judgement.moderators);
+  const staff = new Set(judgement.staff);
   const ctx: DeriveContext = {
     me,
     since,
-    accepts: (r) => auth.accepts(r),
-    isModerator: (key) => auth.isModerator(key),
-    isStaff: (key) => ['creator', 'admin'].includes(auth.roleOf(key) ?? ''),
+    accepts: (r) => accepted.has(r.id),
+    isModerator: (key) => moderators.has(key),
+    isStaff: (key) => staff.has(key),
     get: (id) => byId.get(id) ?? fetched.get(id)
   };
 
   const retracted = new Set(candidates.map((r) => retractedBy(r, ctx)).filter((id): id is string => id !== null));
-  const derived: Derived[] = [];
+  const found: Derived[] = [];
   for (const r of candidates) {
     const d = deriveNotification(r, ctx);
-    if (!d || retracted.has(d.subject)) continue;
-    // A deletion may have arrived before the post it deletes.
-    const related = (await db.records.where('target').equals(d.subject).toArray()) as AnyRecord[];
-    if (related.some((x) => retractedBy(x, ctx) === d.subject)) continue;
-    derived.push(d);
+    if (d && !retracted.has(d.subject)) found.push(d);
   }
+  // A deletion may have arrived before the post it deletes: what targets each subject, judged too.
+  const related = new Map<string, AnyRecord[]>();
+  for (const d of found) if (!related.has(d.subject)) related.set(d.subject, (await db.records.where('target').equals(d.subject).toArray()) as AnyRecord[]);
+  const unjudged = [...related.values()].flat().filter((r) => !byId.has(r.id));
+  if (unjudged.length) for (const id of (await reads.judge(cid, unjudged.map(judgedOf)))?.accepted ?? []) accepted.add(id);
+  const derived = found.filter((d) => !related.get(d.subject)!.some((x) => retractedBy(x, ctx) === d.subject));
 
   if (retracted.size)
     await inbox.notifications
@@ -84,22 +108,14 @@ export async function notifyFromBatch(db: HearthDb, inbox: InboxDb, me: string, 
  * records that arrived while nothing listened (before the inbox started, in a crash) still
  * notify. Filing is idempotent, so reading a record twice never files it twice.
  */
-export async function catchUpInbox(db: HearthDb, inbox: InboxDb, me: string, cid: string): Promise<NotificationRow[]> {
+export async function catchUpInbox(db: HearthDb, inbox: InboxDb, me: string, cid: string, reads: InboxReads = readsOver(db)): Promise<NotificationRow[]> {
   const records = await db.records.where('cid').equals(cid).count();
   if ((await inbox.cursors.get(cid))?.records === records) return [];
   const since = (await db.communities.get(cid))?.addedAt ?? 0;
-  const candidates: AnyRecord[] = [];
-  for (const kind of NOTIFY_KINDS) {
-    const rows = await db.records
-      .where('[cid+kind]')
-      .equals([cid, kind])
-      .filter((r) => r.ts >= since || RETRACTING.has(r.kind))
-      .toArray();
-    candidates.push(...(rows as AnyRecord[]));
-  }
+  const candidates = await reads.recordsSince(cid, NOTIFY_KINDS, since, RETRACTING_KINDS);
   const fresh: NotificationRow[] = [];
   for (let i = 0; i < candidates.length; i += CATCH_UP_CHUNK) {
-    fresh.push(...(await notifyFromBatch(db, inbox, me, cid, candidates.slice(i, i + CATCH_UP_CHUNK))));
+    fresh.push(...(await notifyFromBatch(db, inbox, me, cid, candidates.slice(i, i + CATCH_UP_CHUNK), reads)));
   }
   await inbox.cursors.put({ cid, records });
   return fresh;

@@ -10,6 +10,7 @@ import type { MessageKey } from '../i18n/en';
 import type { HearthDb } from '../store/db';
 import { showBrowserNotifications } from './browser';
 import { watchCommunityDocs } from '../sync/community-docs';
+import { communityReads } from '../sync/registry';
 import { openInboxDb, type InboxDb, type NotificationRow } from './inbox-db';
 import { advanceCursor, catchUpInbox, notifyFromBatch } from './notifier';
 import { fileEventReminders, REMINDER_CHECK_MS } from './event-reminders';
@@ -31,6 +32,8 @@ function launch(db: HearthDb, me: string, options: NotificationOptions): () => v
   const inbox = options.inbox ?? openInboxDb();
   // One batch at a time: two announcements of one record must not both file it.
   let queue: Promise<unknown> = Promise.resolve();
+  // Who is shown and who moderates is judged where the authority is (the community worker).
+  const reads = communityReads(db);
   return watchCommunityDocs(db, (doc) => {
     const file = (job: () => Promise<NotificationRow[]>) => {
       queue = queue
@@ -42,7 +45,7 @@ function launch(db: HearthDb, me: string, options: NotificationOptions): () => v
     };
     const off = doc.onAccepted((records) =>
       file(async () => {
-        const fresh = await notifyFromBatch(db, inbox, me, doc.cid, records);
+        const fresh = await notifyFromBatch(db, inbox, me, doc.cid, records, reads);
         await advanceCursor(inbox, doc.cid, records.length);
         // An answer (or a moved event) can make a reminder due at once.
         if (records.some((r) => r.kind === 'rsvp' || r.kind === 'event')) fresh.push(...(await fileEventReminders(db, inbox, me, doc.cid)));
@@ -50,7 +53,7 @@ function launch(db: HearthDb, me: string, options: NotificationOptions): () => v
       })
     );
     // What arrived while nothing listened: after subscribing, so nothing falls in between.
-    file(() => catchUpInbox(db, inbox, me, doc.cid));
+    file(() => catchUpInbox(db, inbox, me, doc.cid, reads));
     // Events about to start, by this device's clock.
     file(() => fileEventReminders(db, inbox, me, doc.cid));
     const reminders = setInterval(() => file(() => fileEventReminders(db, inbox, me, doc.cid)), REMINDER_CHECK_MS);

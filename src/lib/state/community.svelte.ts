@@ -3,19 +3,17 @@ import Dexie from 'dexie';
 import { randomId } from '../crypto/encoding';
 import { sealRecord } from '../crypto/record-seal';
 import { headsOf, sealNext } from '../store/record-chain';
-import { KeyWaitError, keyState, scopeOfDraft } from '../store/keyring';
+import { KeyWaitError } from '../store/keyring';
 import { DEFAULT_MAX_FILE_MB, MAX_ATTACHMENTS, MIME_PATTERN, SEALABLE, type AttachmentManifest } from '../domain/record';
 import { storeAttachment, type AttachmentInput } from '../media/blob-store';
 import { isPhoto, prepareImage } from '../media/image';
 import { describeAudio, describeVideo, isAudio, isVideo, MAX_VOICE_SECONDS } from '../media/av';
-import { projectSeries, type Series } from '../domain/series';
-import { checkUpload, QUOTA_WINDOW_MS, uploadAllowanceAt } from '../domain/upload-quota';
-import { refusedAttachments } from '../store/queries/uploads';
-import { knownScopes } from '../domain/scopes';
-import { scopeStatus, type ScopeKeyRow } from '../domain/epochs';
-import { auditEntries, type AuditEntry } from '../domain/audit';
+import type { Series } from '../domain/series';
+import { checkUpload, QUOTA_WINDOW_MS } from '../domain/upload-quota';
+import type { AuditEntry } from '../domain/audit';
 import { pseudonym } from '../crypto/pseudonym';
-import { isQuotaError, recordsOfKinds } from '../store/db';
+import { isQuotaError } from '../store/db';
+import type { ScopeKeyRow } from '../domain/epochs';
 
 /** Record kinds the audit log reads. */
 const AUDIT_KINDS = [
@@ -36,7 +34,7 @@ const AUDIT_KINDS = [
   'feature'
 ] as const;
 import type { Identity } from '../crypto/identity';
-import { extractMentions } from '../domain/mentions';
+import type { MemberSearch } from '../domain/mentions';
 import type { MemberRow, PostRow, ThreadRow } from '../domain/posts';
 import { readFeed } from '../store/queries/feed';
 import { featuredThreads } from '../store/queries/featured';
@@ -44,7 +42,9 @@ import type { AnyRecord, BodyOf, Kind, SignedRecord } from '../domain/record';
 import type { CommunityRow, HearthDb } from '../store/db';
 import type { AppendResult, DocHealth } from '../sync/community-doc';
 import type { DocHandle as CommunityDoc } from '../sync/doc-handle';
-import { isSyncPaused, openCommunityDoc, restartSync, startSync } from '../sync/registry';
+import { communityReads, isSyncPaused, openCommunityDoc, restartSync, startSync } from '../sync/registry';
+import type { CommunityReads } from '../sync/community-reads';
+import type { Standing } from '../store/queries/standing';
 import { defaultSyncAddresses } from '../sync/defaults';
 import type { SyncStatus } from '../sync/peer-sync';
 import { onlineMembers } from '../crypto/presence';
@@ -52,26 +52,36 @@ import { encodeInvite, inviteUrl } from '../crypto/invite-token';
 import { encodeShortInvite } from '../crypto/short-invite';
 import { generateInviteKey } from '../crypto/invite-key';
 import { closeInvite } from '../automation/admissions';
-import { coverageOf, type Coverage } from '../automation/checkpoint';
+import type { Coverage } from '../automation/checkpoint';
 
 /** Local settings key of an invite's private key (never shared but in the invite's link). */
 const inviteSeedKey = (inviteId: string) => `invite-seed:${inviteId}`;
 /** Local settings key of when this device last had contact with the community's peers or relay. */
 const contactKey = (cid: string) => `sync-contact:${cid}`;
-import { authorityOf } from '../store/projection';
 import type { InviteState, Role } from '../domain/authority';
 import { Live } from './live.svelte';
 import { afterFirstContent } from './first-content';
-import { communityFacts, type CommunityFacts } from '../automation/community-facts';
+import type { CommunityFactsView } from '../automation/community-facts';
+import { MemberNames } from './member-names.svelte';
 import { memberStatsClient } from '../analysis/analysis-client';
 import type { MemberStats } from '../domain/membership';
 import { postingVerdict, postingWait as policyWait, type PostingRefusal } from '../domain/posting-policy';
-import { postingFacts, threadSlowMode } from '../store/queries/posting';
+import { readsTrust } from '../store/queries/posting';
 import { levelOf, pointRules, pointsOf, type PointsStanding } from '../domain/points';
 import { i18n } from '../i18n/index.svelte';
-import type { MemberTier } from '../domain/membership';
+import { DEFAULT_SETTINGS, type MemberTier, type Settings } from '../domain/membership';
 
 export const FEED_PAGE = 50;
+
+/**
+ * Reads one key of the community's records, so a live query that asks the community worker runs
+ * again whenever any of them is stored: Dexie watches the whole range asked about, the worker's
+ * writes reach this page too, and IndexedDB reads one key (counting 100,000 of them took the
+ * database's time from the feed's first query at a cold start).
+ */
+function recordsChanged(db: HearthDb, cid: string): Promise<unknown> {
+  return db.records.where('cid').equals(cid).limit(1).primaryKeys();
+}
 
 export async function createCommunity(
   db: HearthDb,
@@ -125,25 +135,59 @@ export class CommunityState {
   lastContactAt = $state<number | null>(null);
   #contactSavedAt = 0;
   readonly info: Live<CommunityRow | undefined>;
-  readonly members: Live<MemberRow[]>;
   readonly threadCount: Live<number>;
   /** The clock the views use: ticks every 30 s so scheduled posts and expiries appear on time. */
   now = $state(Date.now());
-  readonly facts: Live<CommunityFacts | null>;
+  /**
+   * Where this page asks what takes the community's authority or keys (community-reads.ts): the
+   * community worker. A page never replays 10,000 members' records; it reads their answers.
+   */
+  readonly reads: CommunityReads;
+  /** My standing (role, ban, pending join, levels, tier, settings, tiers, notices), from the worker. */
+  readonly standing: Live<Standing | null>;
   /** Records held here, held back by the quota, and at least how many others hold (staff checkpoints). */
   readonly coverage: Live<Coverage | null>;
-  /** My join, while it waits for an admit (limited invites). */
-  readonly pending: Live<{ invite: string; inviter: string } | null>;
+  /** Members' names and rows, read by key as the page shows them (not all 10,000 at once). */
+  readonly people: MemberNames;
 
   /** The audit log: authority actions from the signed records, newest first. */
   audit(): Live<AuditEntry[]> {
-    return new Live<AuditEntry[]>(() => {
+    return new Live<AuditEntry[]>(
+      () => {
+        const cid = this.cid;
+        return async () => {
+          await recordsChanged(this.db, cid);
+          return this.reads.audit(cid, AUDIT_KINDS);
+        };
+      },
+      [],
+      { later: true }
+    );
+  }
+
+  /** Every member's row (10,000 in a large community): for the pages that list them, made by each such page. */
+  memberList(): Live<MemberRow[]> {
+    return new Live<MemberRow[]>(() => {
       const cid = this.cid;
-      return async () => {
-        const [records, auth] = await Promise.all([recordsOfKinds(this.db, cid, AUDIT_KINDS), authorityOf(this.db, cid)]);
-        return auth ? auditEntries(records, auth) : [];
-      };
+      // On the primary key: a live query over an index would also note each of 10,000 keys it returns.
+      return () => this.db.members.where('[cid+key]').between([cid, Dexie.minKey], [cid, Dexie.maxKey]).toArray();
     }, []);
+  }
+
+  /** Settings, tiers, every member's tier, payments and automation's log: for staff pages, made by each such page. */
+  facts(): Live<CommunityFactsView | null> {
+    return new Live<CommunityFactsView | null>(
+      () => {
+        const now = this.now;
+        const cid = this.cid;
+        return async () => {
+          await recordsChanged(this.db, cid);
+          return this.reads.facts(cid, now);
+        };
+      },
+      null,
+      { later: true }
+    );
   }
 
   /**
@@ -155,18 +199,15 @@ export class CommunityState {
       () => {
         const cid = this.cid;
         return async () => {
-          const [records, auth, read] = await Promise.all([
-            recordsOfKinds(this.db, cid, ['series']),
-            authorityOf(this.db, cid),
-            this.db.settings.get(`read:${cid}`)
-          ]);
-          const series = auth ? projectSeries(records, auth) : [];
+          const [, read] = await Promise.all([recordsChanged(this.db, cid), this.db.settings.get(`read:${cid}`)]);
+          const series = await this.reads.series(cid);
           const ids = [...new Set(series.flatMap((s) => s.parts))];
           const rows = (await this.db.threads.bulkGet(ids)).filter((r): r is ThreadRow => !!r && r.rank >= 0 && !r.locked && r.createdAt <= Date.now());
           return { series, threads: new Map(rows.map((r) => [r.id, r])), read: new Set(Array.isArray(read?.value) ? (read.value as string[]) : []) };
         };
       },
-      { series: [], threads: new Map(), read: new Set() }
+      { series: [], threads: new Map(), read: new Set() },
+      { later: true }
     );
   }
 
@@ -197,41 +238,41 @@ export class CommunityState {
     const saltKey = `pseudonym-salt:${this.cid}`;
     let salt = (await this.db.settings.get(saltKey))?.value;
     if (typeof salt !== 'string') await this.db.settings.put({ key: saltKey, value: (salt = randomId(16)) });
-    const keys = new Set(this.members.value.map((m) => m.key));
+    const keys = new Set(
+      await this.db.members
+        .where('[cid+key]')
+        .between([this.cid, Dexie.minKey], [this.cid, Dexie.maxKey])
+        .primaryKeys()
+        .then((k) => k.map(([, key]) => key))
+    );
     const names = new Map(await Promise.all([...keys].map(async (k) => [k, await pseudonym(salt as string, k)] as const)));
     return (key) => names.get(key) ?? key; // not a member: a post's id, nothing personal
   }
 
   /** Each scope's current key: since when, how many of the entitled hold it, who waits (staff view). */
   keyStatus(): Live<ScopeKeyRow[]> {
-    return new Live<ScopeKeyRow[]>(() => {
-      const now = this.now;
-      return async () => {
-        await this.db.records.where('[cid+kind]').equals([this.cid, 'key']).count(); // re-run when keys change
-        await this.db.records.where('[cid+kind]').equals([this.cid, 'key-share']).count();
-        const state = await keyState(this.db, this.cid);
-        if (!state) return [];
-        return knownScopes(state.ctx, state.view.byScope.keys()).map((scope) => {
-          const status = scopeStatus(state.view, state.ctx, scope, now);
-          const newest = status.current[0];
-          const waiting = new Set(status.missing.flatMap((m) => m.members));
-          return { scope, since: newest?.ts ?? null, holders: status.entitled.length - waiting.size, entitled: status.entitled.length, waiting: [...waiting] };
-        });
-      };
-    }, []);
+    return new Live<ScopeKeyRow[]>(
+      () => {
+        const now = this.now;
+        return async () => {
+          await this.db.records.where('[cid+kind]').equals([this.cid, 'key']).count(); // re-run when keys change
+          await this.db.records.where('[cid+kind]').equals([this.cid, 'key-share']).count();
+          return this.reads.keyStatus(this.cid, now);
+        };
+      },
+      [],
+      { later: true }
+    );
   }
-  readonly names = $derived(new Map(this.membersList().map((m) => [m.key, m.name])));
   /**
    * Who is online: peers whose signed presence verified (PeerSync) and who are current members
    * (here), named from their profiles — never from what a peer sent. The rest are only counted.
    */
   readonly online = $derived.by(() => {
-    const current = new Set(
-      this.membersList()
-        .filter((m) => !m.banned)
-        .map((m) => m.key)
-    );
-    const { keys, unverified } = onlineMembers(this.sync.online, this.sync.unverified, (key) => current.has(key));
+    const { keys, unverified } = onlineMembers(this.sync.online, this.sync.unverified, (key) => {
+      const row = this.people.row(key);
+      return !!row && !row.banned;
+    });
     return { members: keys.map((key) => ({ key, name: this.nameOf(key) })), unverified };
   });
   // The feed's filter inputs as values, so its query restarts when they change, not each time the
@@ -245,23 +286,28 @@ export class CommunityState {
     readonly identity: Identity,
     readonly myName: string = ''
   ) {
+    this.reads = communityReads(db);
+    this.people = new MemberNames(db, cid);
     this.info = new Live<CommunityRow | undefined>(() => () => db.communities.get(cid), undefined);
-    this.members = new Live<MemberRow[]>(() => () => db.members.where('cid').equals(cid).toArray(), []);
     this.threadCount = new Live(() => () => db.threads.where('[cid+rank]').between([cid, 0], [cid, Infinity]).count(), 0);
-    this.facts = new Live<CommunityFacts | null>(() => {
-      const now = this.now;
-      return async () => {
-        await db.records.where('[cid+kind]').equals([cid, 'join']).count(); // re-run when members join
-        return communityFacts(db, cid, now);
-      };
-    }, null);
-    this.coverage = new Live<Coverage | null>(() => () => coverageOf(db, cid), null);
-    this.pending = new Live(
-      () => async () => {
-        await db.records.where('[cid+kind]').equals([cid, 'admit']).count(); // re-run when admits arrive
-        return this.myPendingJoin();
+    this.standing = new Live<Standing | null>(
+      () => {
+        const now = this.now;
+        return async () => {
+          await recordsChanged(db, cid);
+          return this.reads.standing(cid, identity.publicKey, now);
+        };
       },
-      null
+      null,
+      { later: true }
+    );
+    this.coverage = new Live<Coverage | null>(
+      () => async () => {
+        await recordsChanged(db, cid);
+        return this.reads.coverage(cid);
+      },
+      null,
+      { later: true }
     );
     $effect(() => {
       const timer = setInterval(() => (this.now = Date.now()), 30_000);
@@ -334,12 +380,14 @@ export class CommunityState {
     await this.connect();
   }
 
-  private membersList(): MemberRow[] {
-    return this.members.value;
+  /** A member's display name (their key's first characters until their row is read, or if they have none). */
+  nameOf(key: string): string {
+    return this.people.nameOf(key);
   }
 
-  nameOf(key: string): string {
-    return this.names.get(key) || key.slice(0, 8);
+  /** Members in the community, removed ones included (as the member rows count them). */
+  get memberCount(): number {
+    return this.standing.value?.members ?? 0;
   }
 
   get isCreator(): boolean {
@@ -348,7 +396,7 @@ export class CommunityState {
 
   get myRole(): Role | null {
     if (this.isCreator) return 'creator';
-    return this.members.value.find((m) => m.key === this.identity.publicKey && !m.banned)?.role ?? null;
+    return this.standing.value?.role ?? null;
   }
 
   get canModerate(): boolean {
@@ -362,26 +410,27 @@ export class CommunityState {
 
   /** Staff, and members at trust level 2 (who may invite members). */
   get canInvite(): boolean {
-    return this.isStaff || (this.myRole === 'member' && (this.facts.value?.auth.trustOf(this.identity.publicKey) ?? 0) >= 2);
+    return this.isStaff || (this.myRole === 'member' && (this.standing.value?.trust ?? 0) >= 2);
   }
 
   /** Moderators, and members at trust level 3 (who may hide spam). */
   get canHide(): boolean {
-    return this.canModerate || (this.myRole === 'member' && (this.facts.value?.auth.trustOf(this.identity.publicKey) ?? 0) >= 3);
+    return this.canModerate || (this.myRole === 'member' && (this.standing.value?.trust ?? 0) >= 3);
   }
 
   /** Invites of this community with their uses and revocation, newest first. */
   invites(): Live<InviteState[]> {
-    return new Live<InviteState[]>(() => {
-      const cid = this.cid;
-      return async () => {
-        await this.db.records.where('[cid+kind]').equals([cid, 'invite']).count(); // re-run when invites change
-        await this.db.records.where('[cid+kind]').equals([cid, 'join']).count(); // and when joins use them
-        await this.db.records.where('[cid+kind]').equals([cid, 'tombstone']).count();
-        const auth = await authorityOf(this.db, cid);
-        return auth ? [...auth.invites.values()].sort((a, b) => b.record.ts - a.record.ts) : [];
-      };
-    }, []);
+    return new Live<InviteState[]>(
+      () => {
+        const cid = this.cid;
+        return async () => {
+          await recordsChanged(this.db, cid);
+          return this.reads.invites(cid);
+        };
+      },
+      [],
+      { later: true }
+    );
   }
 
   /**
@@ -438,9 +487,9 @@ export class CommunityState {
       relay: row.relay ?? null,
       invite,
       genesis: g as SignedRecord<'genesis'>,
-      inviterName: this.nameOf(this.identity.publicKey),
+      inviterName: (await this.people.namesOf([this.identity.publicKey]))(this.identity.publicKey),
       inviteKey: seed.value,
-      members: Math.max(1, (await this.db.members.where('cid').equals(this.cid).toArray()).filter((m) => !m.banned).length)
+      members: Math.max(1, (await this.reads.standing(this.cid, this.identity.publicKey, Date.now()))?.currentMembers ?? 1)
     });
     return inviteUrl(location.origin, '', token);
   }
@@ -461,12 +510,9 @@ export class CommunityState {
     return this.write('ban', banned ? { member, banned, heads: await headsOf(this.db, this.cid, member) } : { member, banned });
   }
 
-  /** My join waits for an admit (limited invite): the inviter's or an admin's device confirms it. */
-  async myPendingJoin(): Promise<{ invite: string; inviter: string } | null> {
-    const auth = await authorityOf(this.db, this.cid);
-    const join = auth?.pending.get(this.identity.publicKey);
-    if (!auth || !join || auth.isMember(this.identity.publicKey)) return null;
-    return { invite: join.body.invite, inviter: auth.invites.get(join.body.invite)?.record.author ?? auth.creator };
+  /** My join, while it waits for an admit (limited invite): the inviter's or an admin's device confirms it. */
+  get pending(): { invite: string; inviter: string } | null {
+    return this.standing.value?.pending ?? null;
   }
 
   hide(target: string, hidden: boolean) {
@@ -475,7 +521,17 @@ export class CommunityState {
 
   /** My tier now (null: free), from the community's tiers and payments. */
   get myTier(): MemberTier | null {
-    return this.facts.value?.memberTiers.get(this.identity.publicKey) ?? null;
+    return this.standing.value?.tier ?? null;
+  }
+
+  /** The community's settings (the defaults until the standing is read). */
+  get settings(): Settings {
+    return this.standing.value?.settings ?? DEFAULT_SETTINGS;
+  }
+
+  /** Names of the tiers the creator or an admin defined. */
+  get tierNames(): string[] {
+    return (this.standing.value?.tiers ?? []).map((t) => t.name);
   }
 
   /** Whether a thread limited to tiers is open to me: my tier, staff, or my own thread. */
@@ -487,7 +543,7 @@ export class CommunityState {
 
   /** Notes addressed to me (welcomes, reminders), newest first. */
   get myNotices() {
-    return (this.facts.value?.notices ?? []).filter((n) => n.body.to === this.identity.publicKey).sort((a, b) => b.ts - a.ts);
+    return this.standing.value?.notices ?? [];
   }
 
   feed(limit: () => number): Live<ThreadRow[]> {
@@ -542,19 +598,22 @@ export class CommunityState {
   }
 
   /** Seals a record as this member and publishes it to the community. */
-  async write<K extends Kind>(kind: K, body: BodyOf<K>, ts = Date.now()): Promise<AppendResult> {
+  async write<K extends Kind>(kind: K, draft: BodyOf<K>, ts = Date.now()): Promise<AppendResult> {
+    // A page's draft may hold reactive state (a quote, a survey's questions): proxies cannot cross to the worker.
+    const body = $state.snapshot(draft) as BodyOf<K>;
     const refused = await this.postingCheck(kind, body as AnyRecord['body'], ts);
     if (refused) return refused;
     const doc = this.doc ?? (await openCommunityDoc(this.db, this.cid));
+    // The key comes from the community worker, which holds the key state (every epoch's wraps).
+    const keys = (cid: string, k: Kind, b: Record<string, unknown>) => this.reads.sealingKey(cid, k, b);
     // A scope's first post by staff starts its first epoch (a new tier's, say) rather than going out in clear.
     if (kind in SEALABLE && this.isStaff) {
-      const state = await keyState(this.db, this.cid);
-      const scope = await scopeOfDraft(this.db, kind, body as Record<string, unknown>);
-      if (!state?.view.byScope.get(scope)?.length) await doc.maintainKeys(this.identity, Date.now(), [scope]);
+      const sealing = await keys(this.cid, kind, body as Record<string, unknown>);
+      if (sealing.scope && !sealing.key && !sealing.waiting) await doc.maintainKeys(this.identity, Date.now(), [sealing.scope]);
     }
     let record: SignedRecord;
     try {
-      record = await sealNext(this.db, this.identity, { kind, cid: this.cid, ts, body });
+      record = await sealNext(this.db, this.identity, { kind, cid: this.cid, ts, body }, keys);
     } catch (error) {
       if (error instanceof KeyWaitError) return { ok: false, reason: 'keys.waiting' };
       throw error;
@@ -576,10 +635,10 @@ export class CommunityState {
    */
   async pointsStanding(now = Date.now()): Promise<PointsStanding> {
     const me = this.identity.publicKey;
-    const rules = pointRules(this.facts.value?.settings);
-    const points = pointsOf((await this.memberStats(this.cid, now))?.contributions.get(me), rules.weights);
-    const auth = await authorityOf(this.db, this.cid);
-    return { points, level: levelOf(points, rules.levels).level, published: auth?.levelAt(me, now) ?? 1, thresholds: rules.levels };
+    const rules = pointRules(this.standing.value?.settings);
+    const [stats, standing] = await Promise.all([this.memberStats(this.cid, now), this.reads.standing(this.cid, me, now)]);
+    const points = pointsOf(stats?.contributions.get(me), rules.weights);
+    return { points, level: levelOf(points, rules.levels).level, published: standing?.level ?? 1, thresholds: rules.levels };
   }
 
   /** My trust level, recomputed at most every five minutes (it reads all the community's records). */
@@ -601,8 +660,12 @@ export class CommunityState {
     return refusal ? this.#refusalResult(refusal, now) : null;
   }
 
-  #postingFacts(kind: Kind, thread: string | undefined, now: number) {
-    return postingFacts(this.db, this.cid, this.identity.publicKey, { kind, thread, now }, () => this.myTrustLevel(), this.facts.value?.settings.watchedWords);
+  async #postingFacts(kind: Kind, thread: string | undefined, now: number) {
+    const facts = await this.reads.postingFacts(this.cid, this.identity.publicKey, { kind, thread, now });
+    facts.watchedWords = this.standing.value?.settings.watchedWords;
+    // The trust level comes from member stats (the analysis worker), only when the verdict reads it.
+    if (readsTrust(facts, kind)) facts.trustLevel = await this.myTrustLevel();
+    return facts;
   }
 
   #refusalResult(refusal: PostingRefusal, now: number): Extract<AppendResult, { ok: false }> {
@@ -632,12 +695,12 @@ export class CommunityState {
 
   /** A thread's slow mode in seconds (0: off): the latest setting by a moderator. */
   slowModeOf(thread: string): Promise<number> {
-    return threadSlowMode(this.db, this.cid, thread);
+    return this.reads.slowMode(this.cid, thread);
   }
 
   /** Whether this member was removed (banned) from the community. */
   get amBanned(): boolean {
-    return this.members.value.some((m) => m.key === this.identity.publicKey && m.banned);
+    return this.standing.value?.banned ?? false;
   }
 
   /** Who removed this member and when (the latest ban record about them), while they are banned. */
@@ -655,9 +718,21 @@ export class CommunityState {
     }, null);
   }
 
-  private mentions(text: string): string[] | undefined {
-    const found = extractMentions(text, this.members.value);
-    return found.length ? found : undefined;
+  /** The members a post's "@name"s mention, found by the community worker among every member's name. */
+  private async mentions(text: string): Promise<string[] | undefined> {
+    const found = await this.reads.mentionsIn(this.cid, text);
+    return found.length ? found.map((m) => m.key).slice(0, 50) : undefined;
+  }
+
+  /** Looking members up by name, for the composers' "@" suggestions and previews. */
+  readonly memberSearch: MemberSearch = {
+    find: (prefix) => this.reads.findMembers(this.cid, prefix, 6),
+    mentioned: (text) => this.reads.mentionsIn(this.cid, text)
+  };
+
+  /** Names of the members a post mentions (for highlighting "@name" in it). */
+  mentionedNames(post: { mentions?: string[] }): string[] {
+    return (post.mentions ?? []).map((key) => this.people.row(key)?.name ?? '').filter(Boolean);
   }
 
   /** A thread now, or scheduled for `publishAt` (it appears on every device at that time). */
@@ -670,7 +745,7 @@ export class CommunityState {
       {
         title,
         body,
-        mentions: this.mentions(body),
+        mentions: await this.mentions(body),
         tiers: opts.tiers?.length ? opts.tiers : undefined,
         // One scope per thread: a tier's limit, or a points level's (sealed under `points:<n>`).
         level: !opts.tiers?.length && opts.level && opts.level >= 2 ? opts.level : undefined,
@@ -683,7 +758,7 @@ export class CommunityState {
   async reply(thread: string, parent: string, body: string, quote?: { id: string; text: string }, files?: File[]) {
     const attachments = await this.attach(files);
     if (!attachments.ok) return attachments;
-    return this.write('reply', { thread, parent, body, quote, mentions: this.mentions(body), attachments: attachments.value });
+    return this.write('reply', { thread, parent, body, quote, mentions: await this.mentions(body), attachments: attachments.value });
   }
 
   /**
@@ -696,7 +771,7 @@ export class CommunityState {
   ): Promise<{ ok: true; value: AttachmentManifest[] | undefined } | { ok: false; reason: string; params?: Record<string, string | number> }> {
     if (!files.length) return { ok: true, value: undefined };
     if (files.length > MAX_ATTACHMENTS) return { ok: false, reason: 'media.too_many', params: { max: MAX_ATTACHMENTS } };
-    const limitMb = this.facts.value?.settings.maxFileMb ?? DEFAULT_MAX_FILE_MB;
+    const limitMb = this.standing.value?.settings.maxFileMb ?? DEFAULT_MAX_FILE_MB;
     const quota = await this.uploadQuotaCheck();
     let adding = 0;
     const out: AttachmentManifest[] = [];
@@ -744,13 +819,11 @@ export class CommunityState {
    * against what they attached in the last 24 hours. Null from the check: it fits.
    */
   async uploadQuotaCheck(now = Date.now()): Promise<(adding: number) => { reason: string; params: Record<string, string | number> } | null> {
-    const settings = this.facts.value?.settings;
+    const settings = this.standing.value?.settings;
     if (!settings?.uploadQuota || this.isStaff) return () => null;
     const me = this.identity.publicKey;
-    // The rule every peer judges posts by: published trust level and tier as of now.
-    const keys = await keyState(this.db, this.cid);
-    if (!keys) return () => null;
-    const allowance = uploadAllowanceAt(keys.ctx, settings.uploadQuota, me, now);
+    // The rule every peer judges posts by: published trust level and tier as of now (the worker holds both).
+    const allowance = await this.reads.uploadAllowance(this.cid, me, now);
     const mine = await this.db.records
       .where('[cid+author+ts]')
       .between([this.cid, me, now - QUOTA_WINDOW_MS], [this.cid, me, Infinity], false, true)
@@ -771,8 +844,14 @@ export class CommunityState {
   }
 
   /** Posts among these whose files every peer refuses (over their author's upload allowance). */
-  refusedAttachments(posts: readonly { id: string; author: string; createdAt: number }[]): Promise<Set<string>> {
-    return refusedAttachments(this.db, this.cid, posts);
+  async refusedAttachments(posts: readonly { id: string; author: string; createdAt: number }[]): Promise<Set<string>> {
+    if (!posts.length) return new Set();
+    return new Set(
+      await this.reads.refusedAttachments(
+        this.cid,
+        posts.map(({ id, author, createdAt }) => ({ id, author, createdAt }))
+      )
+    );
   }
 
   react(target: string, emoji: string, on: boolean) {

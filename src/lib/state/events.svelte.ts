@@ -1,11 +1,8 @@
 // Queries and actions of events (社区活动) for one open community: schedule, revise and cancel
 // (creator and admins), RSVP, check in, and the .ics file. Writes go through CommunityState.write.
-import { canCheckIn, eligibleAt, isOpen, projectEvents, standingOf, type EventRow, type RsvpStatus } from '../domain/events';
+import { canCheckIn, isOpen, standingOf, type EventRow, type RsvpStatus } from '../domain/events';
 import { eventCalendar, type CalendarResult } from '../domain/event-calendar';
 import type { BodyOf } from '../domain/record';
-import { authorityOf } from '../store/projection';
-import { recordsOfKinds } from '../store/db';
-import { keyState } from '../store/keyring';
 import type { AppendResult } from '../sync/community-doc';
 import type { CommunityState } from './community.svelte';
 import { Live } from './live.svelte';
@@ -20,17 +17,20 @@ export class EventsState {
 
   /** Every event this member can read, soonest first, with who is going, waiting and checked in. */
   list(): Live<EventRow[]> {
-    const { db, cid } = this.community;
-    return new Live(() => {
-      // Re-read when the facts tick (every 30 s and on joins, payments, level records).
-      void this.community.facts.value;
-      return async () => {
-        const [records, auth, keys] = await Promise.all([recordsOfKinds(db, cid, EVENT_KINDS), authorityOf(db, cid), keyState(db, cid)]);
-        if (!auth) return [];
-        // The limits every peer applies: tier and published points level as of each answer.
-        return projectEvents(records, auth, keys ? eligibleAt(keys.ctx) : undefined);
-      };
-    }, []);
+    const { db, cid, reads } = this.community;
+    return new Live(
+      () => {
+        // Re-read when the clock ticks (every 30 s): who may still answer changes with time.
+        void this.community.now;
+        return async () => {
+          // Judged where the authority is (the community worker), again whenever events or answers arrive.
+          await Promise.all(EVENT_KINDS.map((kind) => db.records.where('[cid+kind]').equals([cid, kind]).count()));
+          return reads.events(cid);
+        };
+      },
+      [],
+      { later: true }
+    );
   }
 
   async schedule(draft: EventDraft): Promise<AppendResult> {
@@ -89,13 +89,12 @@ export class EventsState {
     if (!isOpen(event, Date.now())) return { ok: false, reason: event.cancelled ? 'event.cancelled' : 'event.ended' };
     if (this.community.isStaff) return null;
     // The same rule peers count answers by (as of now): an answer they would drop is not sent.
-    const keys = await keyState(this.community.db, this.community.cid);
-    if (!keys) return null;
+    const { reads, cid } = this.community;
     const me = this.community.identity.publicKey;
     const now = Date.now();
-    if (event.tier && !eligibleAt(keys.ctx)(me, { tier: event.tier, level: null }, now))
+    if (event.tier && !(await reads.eligible(cid, me, { tier: event.tier, level: null }, now)))
       return { ok: false, reason: 'event.tier_needed', params: { tier: event.tier } };
-    if (event.level && !eligibleAt(keys.ctx)(me, { tier: null, level: event.level }, now))
+    if (event.level && !(await reads.eligible(cid, me, { tier: null, level: event.level }, now)))
       return { ok: false, reason: 'event.level_needed', params: { level: event.level } };
     return null;
   }

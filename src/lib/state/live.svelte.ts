@@ -2,7 +2,16 @@
 // `track` runs synchronously inside an effect (so the reactive values it reads re-run the query)
 // and returns the query itself. Until its first answer it holds back work that can wait (first-content).
 import { liveQuery } from 'dexie';
-import { awaitingFirstAnswer } from './first-content';
+import { afterFirstContent, awaitingFirstAnswer } from './first-content';
+
+export interface LiveOptions {
+  /**
+   * Starts once the page has shown its first content, and does not hold it back: for answers the
+   * community worker gives (starting the worker and replaying authority would compete with the
+   * first rows of a cold start for the CPU and the database).
+   */
+  later?: boolean;
+}
 
 export class Live<T> {
   // raw: rows are replaced wholesale, never mutated; deep proxies would cost time and break IndexedDB cloning.
@@ -10,25 +19,33 @@ export class Live<T> {
   error = $state<unknown>(null);
   loaded = $state(false);
 
-  constructor(track: () => () => Promise<T>, initial: T) {
+  constructor(track: () => () => Promise<T>, initial: T, options: LiveOptions = {}) {
     this.value = initial;
     $effect(() => {
       const query = track();
-      const answered = awaitingFirstAnswer();
-      const sub = liveQuery(query).subscribe({
-        next: (v) => {
-          this.value = v;
-          this.loaded = true;
-          answered();
-        },
-        error: (e) => {
-          this.error = e;
-          answered();
-        }
-      });
+      const answered = options.later ? () => {} : awaitingFirstAnswer();
+      let sub: { unsubscribe(): void } | null = null;
+      let stopped = false;
+      const start = () => {
+        if (stopped) return;
+        sub = liveQuery(query).subscribe({
+          next: (v) => {
+            this.value = v;
+            this.loaded = true;
+            answered();
+          },
+          error: (e) => {
+            this.error = e;
+            answered();
+          }
+        });
+      };
+      if (options.later) void afterFirstContent().then(start);
+      else start();
       return () => {
+        stopped = true;
         answered();
-        sub.unsubscribe();
+        sub?.unsubscribe();
       };
     });
   }

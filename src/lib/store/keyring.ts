@@ -187,17 +187,27 @@ export async function scopeOfDraft(db: HearthDb, kind: string, body: Record<stri
 }
 
 /**
- * The key to seal a draft with: null when the scope has no epoch yet (content stays in clear until
- * the creator's or an admin's device starts one); throws KeyWaitError when it has epochs but this
- * device holds none of the newest.
+ * The key to seal a draft with, as data (it crosses the community worker's port): `scope` null for a
+ * kind that is never sealed; `key` null when the scope has no epoch yet (content stays in clear until
+ * the creator's or an admin's device starts one); `waiting` when it has epochs but this device holds
+ * none of the newest.
  */
-export async function sealingKey(db: HearthDb, cid: string, kind: string, body: Record<string, unknown>): Promise<EpochKey | null> {
-  if (!(kind in SEALABLE)) return null;
-  const state = await keyState(db, cid);
-  if (!state) return null;
-  const scope = await scopeOfDraft(db, kind, body);
-  if (!state.view.byScope.get(scope)?.length) return null;
+export interface SealingKey {
+  scope: Scope | null;
+  key: EpochKey | null;
+  waiting: boolean;
+}
+
+export async function sealingKeyFor(db: HearthDb, cid: string, kind: string, body: Record<string, unknown>): Promise<SealingKey> {
+  if (!(kind in SEALABLE)) return { scope: null, key: null, waiting: false };
+  const [state, scope] = await Promise.all([keyState(db, cid), scopeOfDraft(db, kind, body)]);
+  if (!state?.view.byScope.get(scope)?.length) return { scope, key: null, waiting: false };
   const epoch = epochForSealing(state.view, scope, (id) => state.keys.has(id));
-  if (!epoch) throw new KeyWaitError(scope);
-  return state.keys.get(epoch.id)!;
+  return epoch ? { scope, key: state.keys.get(epoch.id)!, waiting: false } : { scope, key: null, waiting: true };
+}
+
+/** The key of an answer; throws KeyWaitError while this device waits for one. */
+export function keyOrWait(answer: SealingKey): EpochKey | null {
+  if (answer.waiting) throw new KeyWaitError(answer.scope ?? 'all');
+  return answer.key;
 }

@@ -37,11 +37,19 @@ const AUTHORITY_RECORD_KINDS = ['invite', 'join', 'admit', 'grant', 'ban', 'trus
 
 /** Authority per community, derived from the records table; replaced whenever an authority record arrives. */
 const authorityCache = new WeakMap<HearthDb, Map<string, Authority>>();
+/** Loads under way outside a transaction, so concurrent askers share one replay of the records. */
+const authorityLoads = new WeakMap<HearthDb, Map<string, Promise<Authority | null>>>();
 
 function cacheOf(db: HearthDb): Map<string, Authority> {
   let c = authorityCache.get(db);
   if (!c) authorityCache.set(db, (c = new Map()));
   return c;
+}
+
+function loadsOf(db: HearthDb): Map<string, Promise<Authority | null>> {
+  let l = authorityLoads.get(db);
+  if (!l) authorityLoads.set(db, (l = new Map()));
+  return l;
 }
 
 function stored(r: AnyRecord): StoredRecord {
@@ -109,19 +117,32 @@ async function markHeld(db: HearthDb, cid: string, rows: StoredRecord[], auth: A
   return flipped;
 }
 
-/** The current authority of a community (cached). Null until its genesis is known. */
 /** Drops the cached authority of a community (another thread, the community worker, changed it). */
 export function forgetAuthority(db: HearthDb, cid: string): void {
   cacheOf(db).delete(cid);
+  loadsOf(db).delete(cid);
 }
 
+/** The current authority of a community (cached). Null until its genesis is known. */
 export async function authorityOf(db: HearthDb, cid: string): Promise<Authority | null> {
   const cache = cacheOf(db);
   const cached = cache.get(cid);
   if (cached) return cached;
-  const auth = await loadAuthority(db, cid);
-  if (auth) cache.set(cid, auth);
-  return auth;
+  // Inside a transaction the replay reads in it: awaiting a load begun elsewhere would let it commit.
+  if (Dexie.currentTransaction) return loadAuthority(db, cid);
+  const loads = loadsOf(db);
+  let load = loads.get(cid);
+  if (!load) {
+    load = loadAuthority(db, cid);
+    loads.set(cid, load);
+    const settle = () => loads.get(cid) === load && loads.delete(cid);
+    load.then((auth) => {
+      // Forgotten or replaced meanwhile (a batch changed authority): this replay is older than that.
+      if (loads.get(cid) === load && auth && !cache.has(cid)) cache.set(cid, auth);
+      settle();
+    }, settle);
+  }
+  return load;
 }
 
 function communityFromGenesis(g: SignedRecord<'genesis'>, existing: CommunityRow | undefined): CommunityRow {
@@ -287,7 +308,10 @@ export async function applyRecords(db: HearthDb, cid: string, records: AnyRecord
     await db.threads.bulkDelete(goneThreads);
     await db.threads.bulkPut(threadRows);
 
-    const memberKeys = new Set([...records.map((r) => r.author), ...changed]);
+    // A member row reads the member's standing and profiles: only members whose standing changed or
+    // whose profile came (or was held back or let through by the quota) need it again. Reading every
+    // author's whole chain for it cost the creator's automation a read of all its records per batch.
+    const memberKeys = new Set([...[...rows, ...flipped].filter((r) => r.kind === 'profile').map((r) => r.author), ...changed]);
     for (const key of memberKeys) {
       const profiles = await db.records
         .where('[cid+author]')
@@ -295,11 +319,16 @@ export async function applyRecords(db: HearthDb, cid: string, records: AnyRecord
         .filter((r) => r.kind === 'profile')
         .toArray();
       const row = projectMember(cid, key, profiles, auth);
-      if (row) await db.members.put(row);
-      else await db.members.delete([cid, key]);
+      const stored = await db.members.get([cid, key]);
+      // An unchanged row is not written again: pages' live queries of it would run for nothing.
+      if (row && JSON.stringify(row) !== JSON.stringify(stored)) await db.members.put(row);
+      else if (!row && stored) await db.members.delete([cid, key]);
     }
   });
-  if (nextAuthority) cache.set(cid, nextAuthority);
+  if (nextAuthority) {
+    loadsOf(db).delete(cid);
+    cache.set(cid, nextAuthority);
+  }
 }
 
 /**
@@ -359,6 +388,7 @@ export async function rebuildProjection(db: HearthDb, cid: string): Promise<void
     await replaceRows(db.challenges, cid, interaction.challenges, byId);
     await db.projectionMeta.put({ cid, version: PROJECTION_VERSION });
   });
+  loadsOf(db).delete(cid);
   if (auth) cacheOf(db).set(cid, auth);
   else cacheOf(db).delete(cid);
 }

@@ -4,7 +4,7 @@ import { sealRecord } from '../crypto/record-seal';
 import type { Identity } from '../crypto/identity';
 import { compareRecords, type BodyOf, type Kind, type SealableKind, type SignedRecord } from '../domain/record';
 import { sealContent } from '../crypto/content-seal';
-import { sealingKey } from './keyring';
+import { keyOrWait, sealingKeyFor, type SealingKey } from './keyring';
 import { chainHeads } from '../domain/authority';
 import type { HearthDb } from './db';
 
@@ -34,15 +34,22 @@ export async function chainTip(db: HearthDb, cid: string, author: string): Promi
   return newest?.id;
 }
 
-/** Seals this member's next record in the community, linked to the previous one. */
+/** Where a writer gets the key for a draft: this thread's key state, or the community worker's (a page's). */
+export type SealingKeySource = (cid: string, kind: Kind, body: Record<string, unknown>) => Promise<SealingKey>;
+
+/**
+ * Seals this member's next record in the community, linked to the previous one. A page passes the
+ * community worker's `sealingKey`, so it never works out the key state of 10,000 members itself.
+ */
 export async function sealNext<K extends Kind>(
   db: HearthDb,
   identity: Identity,
-  draft: { kind: K; cid: string; ts: number; body: BodyOf<K> }
+  draft: { kind: K; cid: string; ts: number; body: BodyOf<K> },
+  keys: SealingKeySource = (cid, kind, body) => sealingKeyFor(db, cid, kind, body)
 ): Promise<SignedRecord<K>> {
   const prev = draft.kind === 'genesis' ? undefined : await chainTip(db, draft.cid, identity.publicKey);
   // Content goes out sealed under its scope's newest epoch key once the scope has epochs.
-  const key = draft.kind === 'genesis' ? null : await sealingKey(db, draft.cid, draft.kind, draft.body as Record<string, unknown>);
+  const key = draft.kind === 'genesis' ? null : keyOrWait(await keys(draft.cid, draft.kind, draft.body as Record<string, unknown>));
   let record: SignedRecord<K>;
   if (key) {
     const sealed = await sealContent({ cid: draft.cid, author: identity.publicKey, ts: draft.ts, prev }, draft.kind as SealableKind, draft.body as never, key);

@@ -16,6 +16,7 @@ import { CommunityDoc, type AppendResult } from './community-doc';
 import type { LobbyHandle, RelayHandle } from './doc-handle';
 import type { MemberStatsSource } from '../automation/community-facts';
 import type { DocPort, HostEvent, OpenedDoc } from './doc-port';
+import { readsOver, type CommunityReads } from './community-reads';
 import { readSyncMessage } from './gated-sync-protocol';
 
 /** State vectors are sent with updates at most this often: one can be large (a client id per writer). */
@@ -31,6 +32,8 @@ interface Linked {
 }
 
 export class DocHost implements DocPort {
+  /** Answers about authority and keys (community-reads.ts), from this host's database and caches: no document needs opening for them. */
+  readonly #reads: CommunityReads;
   #docs = new Map<string, Promise<CommunityDoc>>();
   #linked = new Map<string, Linked>();
   #lobbies = new Map<string, LobbyHandle>();
@@ -42,7 +45,29 @@ export class DocHost implements DocPort {
   constructor(
     readonly db: HearthDb,
     readonly memberStats: MemberStatsSource = async () => null
-  ) {}
+  ) {
+    this.#reads = readsOver(db);
+  }
+
+  standing: CommunityReads['standing'] = (...args) => this.#reads.standing(...args);
+  coverage: CommunityReads['coverage'] = (...args) => this.#reads.coverage(...args);
+  facts: CommunityReads['facts'] = (...args) => this.#reads.facts(...args);
+  invites: CommunityReads['invites'] = (...args) => this.#reads.invites(...args);
+  audit: CommunityReads['audit'] = (...args) => this.#reads.audit(...args);
+  keyStatus: CommunityReads['keyStatus'] = (...args) => this.#reads.keyStatus(...args);
+  meshPlan: CommunityReads['meshPlan'] = (...args) => this.#reads.meshPlan(...args);
+  sealingKey: CommunityReads['sealingKey'] = (...args) => this.#reads.sealingKey(...args);
+  postingFacts: CommunityReads['postingFacts'] = (...args) => this.#reads.postingFacts(...args);
+  slowMode: CommunityReads['slowMode'] = (...args) => this.#reads.slowMode(...args);
+  uploadAllowance: CommunityReads['uploadAllowance'] = (...args) => this.#reads.uploadAllowance(...args);
+  refusedAttachments: CommunityReads['refusedAttachments'] = (...args) => this.#reads.refusedAttachments(...args);
+  series: CommunityReads['series'] = (...args) => this.#reads.series(...args);
+  events: CommunityReads['events'] = (...args) => this.#reads.events(...args);
+  eligible: CommunityReads['eligible'] = (...args) => this.#reads.eligible(...args);
+  recordsSince: CommunityReads['recordsSince'] = (...args) => this.#reads.recordsSince(...args);
+  judge: CommunityReads['judge'] = (...args) => this.#reads.judge(...args);
+  findMembers: CommunityReads['findMembers'] = (...args) => this.#reads.findMembers(...args);
+  mentionsIn: CommunityReads['mentionsIn'] = (...args) => this.#reads.mentionsIn(...args);
 
   async automate(cid: string, identity: Identity): Promise<void> {
     const running = this.#automation.get(cid);

@@ -1,10 +1,12 @@
 // The one typed port between the pages and the community worker (as Actual Budget's handlers and
 // server events): what a page may ask (`DocPort`, implemented by DocHost) and what it is told
-// (`HostEvent`). Every write is `append`; pages read the projections from IndexedDB.
+// (`HostEvent`). Every write is `append`; pages read the projections from IndexedDB, and what
+// takes a community's authority or key state to answer through `CommunityReads`.
 import type { Identity } from '../crypto/identity';
 import type { AnyRecord } from '../domain/record';
 import type { Scope } from '../domain/scopes';
 import type { AppendResult, DocHealth } from './community-doc';
+import type { CommunityReads } from './community-reads';
 
 export interface OpenedDoc {
   health: DocHealth;
@@ -21,7 +23,7 @@ export type HostEvent =
   | { t: 'health'; cid: string; health: DocHealth }
   | { t: 'relay'; cid: string; connected?: boolean; synced?: boolean; presence?: Uint8Array };
 
-export interface DocPort {
+export interface DocPort extends CommunityReads {
   open(cid: string): Promise<OpenedDoc>;
   append(cid: string, record: AnyRecord): Promise<AppendResult>;
   settled(cid: string): Promise<void>;

@@ -5,9 +5,22 @@ import type { HearthDb } from '../store/db';
 import type { DocHandle } from './doc-handle';
 import { hostClient } from './remote-doc';
 import { PeerSync, type Presence } from './peer-sync';
-import { meshPlanOf } from './mesh';
+import { readsOver, type CommunityReads } from './community-reads';
 
 const open = new Map<string, Promise<DocHandle>>();
+const localReads = new WeakMap<HearthDb, CommunityReads>();
+
+/**
+ * Where this page asks what takes a community's authority or key state to answer: the community
+ * worker, or this thread without one (community-reads.ts). Needs no open document.
+ */
+export function communityReads(db: HearthDb): CommunityReads {
+  const host = hostClient();
+  if (host) return host.reads;
+  let reads = localReads.get(db);
+  if (!reads) localReads.set(db, (reads = readsOver(db)));
+  return reads;
+}
 
 export function openCommunityDoc(db: HearthDb, cid: string): Promise<DocHandle> {
   const doc = open.get(cid);
@@ -47,7 +60,8 @@ export function startSync(db: HearthDb, cid: string, me: Presence): Promise<Peer
     sync = (async () => {
       const [doc, row] = await Promise.all([openCommunityDoc(db, cid), db.communities.get(cid)]);
       if (!row?.secret) return null;
-      const plan = (member: string | null) => meshPlanOf(db, cid, member);
+      const reads = communityReads(db);
+      const plan = (member: string | null) => reads.meshPlan(cid, member);
       const peerSync = new PeerSync(doc, { secret: row.secret, signaling: row.signaling ?? [], relay: row.relay ?? null }, me, { plan });
       await peerSync.start();
       if (userPaused || networkDown) peerSync.pause(true);

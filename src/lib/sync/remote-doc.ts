@@ -18,6 +18,7 @@ import { AUTHORITY_KINDS } from '../domain/authority';
 import type { AppendResult, DocHealth } from './community-doc';
 import type { AcceptedListener, DocHandle, LobbyHandle, RelayHandle, RelayOptions } from './doc-handle';
 import type { HostEvent, OpenedDoc, WorkerPort } from './doc-port';
+import type { CommunityReads } from './community-reads';
 import { registerRemote } from './gated-sync-protocol';
 import { messageSender } from './webrtc-chunking';
 
@@ -84,6 +85,11 @@ export class HostClient {
     let doc = this.#docs.get(id);
     if (!doc || doc.isDestroyed) this.#docs.set(id, (doc = new RemoteYDoc(id, sv, this)));
     return doc;
+  }
+
+  /** The worker's answers about authority and keys (community-reads.ts): its port's methods by those names. */
+  get reads(): CommunityReads {
+    return this.port as unknown as CommunityReads;
   }
 
   forget(id: string): void {

@@ -31,7 +31,7 @@ export async function postingFacts(
     slowSeconds: 0,
     lastInThread: null
   };
-  if (facts.banned || staff || !POLICED_KINDS.has(write.kind)) return facts;
+  if (!readsTrust(facts, write.kind)) return facts;
   facts.trustLevel = await trustLevel();
   const mine = await db.records
     .where('[cid+author+ts]')
@@ -45,6 +45,11 @@ export async function postingFacts(
     facts.lastInThread = mineHere.length ? Math.max(...mineHere) : null;
   }
   return facts;
+}
+
+/** Whether the verdict on this write reads the member's trust level: a policed post by a member who is neither removed nor staff. */
+export function readsTrust(facts: Pick<PostingFacts, 'banned' | 'staff'>, kind: Kind): boolean {
+  return !facts.banned && !facts.staff && POLICED_KINDS.has(kind);
 }
 
 /** A thread's slow mode in seconds (0: off): the latest setting by a moderator, among its records. */
