@@ -164,7 +164,7 @@ export interface TableSize {
   db: string;
   table: string;
   rows: number;
-  /** The rows as JSON (bytes as their length): what the values hold, not what the disk holds. */
+  /** The rows as JSON, binary fields by their byte length: what the values hold, not what the disk holds. */
   jsonBytes: number;
 }
 
@@ -190,7 +190,16 @@ export async function tableSizes(page: Page): Promise<TableSize[]> {
           req.onerror = () => reject(req.error);
         });
         let jsonBytes = 0;
-        for (const row of rows) jsonBytes += JSON.stringify(row, (_k, v) => (v instanceof Uint8Array ? v.length : v))?.length ?? 0;
+        for (const row of rows) {
+          // Binary fields (a stored Yjs update, a chunk) count their bytes, not a JSON rendering of them.
+          let binary = 0;
+          const json = JSON.stringify(row, (_k, v) => {
+            if (!(v instanceof Uint8Array)) return v;
+            binary += v.length;
+            return 0;
+          });
+          jsonBytes += (json?.length ?? 0) + binary;
+        }
         out.push({ db: info.name, table, rows: rows.length, jsonBytes });
       }
       db.close();
