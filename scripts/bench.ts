@@ -94,13 +94,24 @@ function fail(bench: string, unit: 'ms' | 'kb', data: Data, error: string) {
 const openingMs = new Map<string, number>();
 const suffix = (data: DatasetName) => (data === 'generated-10k' ? '.10k' : '');
 
-function dirBytes(dir: string): number {
+function dirBytes(dir: string, only: (name: string) => boolean = () => true): number {
   let bytes = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
-    bytes += entry.isDirectory() ? dirBytes(path) : statSync(path).size;
+    bytes += entry.isDirectory() ? dirBytes(path, only) : only(entry.name) ? statSync(path).size : 0;
   }
   return bytes;
+}
+
+/** IndexedDB's files in a profile: all, LevelDB's write-ahead logs (not yet compacted) and tables, and values kept as blob files. */
+function indexedDbFiles(profile: string): string {
+  const dir = join(profile, 'Default', 'IndexedDB');
+  if (!existsSync(dir)) return '?';
+  const mb = (only?: (name: string) => boolean) => (dirBytes(dir, only) / 1024 / 1024).toFixed(1);
+  const blobs = readdirSync(dir)
+    .filter((d) => d.endsWith('.blob'))
+    .reduce((n, d) => n + dirBytes(join(dir, d)), 0);
+  return `${mb()} MB (logs ${mb((f) => f.endsWith('.log'))}, tables ${mb((f) => f.endsWith('.ldb'))}, blobs ${(blobs / 1024 / 1024).toFixed(1)})`;
 }
 
 function newestMtime(dir: string): number {
@@ -200,14 +211,14 @@ async function benchDataset(name: DatasetName, file: string, first: boolean) {
     emit(`storage.used_kb${suffix(name)}`, used / 1024, 'kb', name);
     // Where it is: rows per table (as JSON), then the usage once reading them has let LevelDB compact.
     // IndexedDB's files are measured too: the browser's estimate lags them and misses compaction.
-    const idbDir = join(profile, 'Default', 'IndexedDB');
-    const idbMb = () => (existsSync(idbDir) ? (dirBytes(idbDir) / 1024 / 1024).toFixed(1) : '?');
-    log(`${name}: IndexedDB files ${idbMb()} MB`);
+    log(`${name}: IndexedDB files ${indexedDbFiles(profile)}`);
     const tables = (await tableSizes(device.page)).filter((t) => t.rows > 0).sort((a, b) => b.jsonBytes - a.jsonBytes);
     log(
       `${name}: tables (rows, MB as JSON): ${tables.map((t) => `${t.db === 'hearth' ? '' : `${t.db}.`}${t.table} ${t.rows} ${(t.jsonBytes / 1024 / 1024).toFixed(1)}`).join(', ')}`
     );
-    log(`${name}: storage used after reading every table ${((await storageUsed(device.page)) / 1024 / 1024).toFixed(1)} MB, IndexedDB files ${idbMb()} MB`);
+    log(
+      `${name}: storage used after reading every table ${((await storageUsed(device.page)) / 1024 / 1024).toFixed(1)} MB, IndexedDB files ${indexedDbFiles(profile)}`
+    );
 
     // Open the community once online, so the feed is known to paint, then start cold and offline.
     await device.page.goto(`/c/${imported.cid}`);
