@@ -9,7 +9,7 @@
 // The relay figures (relay.*) run 1,000 Node members on two relay processes and Redis (tests/bench/relay-figures.ts).
 // The media figures (media.*) send photos and a 40 MiB file between two devices (tests/bench/media-figures.ts).
 // Usage: npm run bench [-- --no-build] [--rebuild] [--only se-bicycles-meta|generated-10k|sync|search|gate|crypto|relay|media] [--no-sync]
-//        [--no-search] [--no-gate] [--no-crypto] [--no-relay] [--no-media] [--no-analysis] [--port 4399]
+//        [--no-search] [--no-gate] [--no-crypto] [--no-relay] [--no-media] [--no-analysis] [--port 4399] [--blank-port 4398]
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -26,6 +26,7 @@ import {
   openScrollAndPost,
   serviceWorkerReady,
   storageUsed,
+  tableSizes,
   waitForServer
 } from '../tests/bench/browser-bench';
 import { analysisFigures, traceMainThread } from '../tests/bench/analysis-figures';
@@ -44,9 +45,12 @@ import { SE_DATA_NAME } from './data/se-csv';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
-/** `--port N` serves the app on N and the blank page on N - 1, so two runs on one machine do not collide. */
+/**
+ * `--port N` serves the app on N and the blank page on N - 1 (or `--blank-port M`), so two runs on one
+ * machine do not collide.
+ */
 const PORT = args.includes('--port') ? Number(args[args.indexOf('--port') + 1]) : 4399;
-const BLANK_PORT = PORT - 1;
+const BLANK_PORT = args.includes('--blank-port') ? Number(args[args.indexOf('--blank-port') + 1]) : PORT - 1;
 const BASE = `http://127.0.0.1:${PORT}`;
 const BLANK = `http://127.0.0.1:${BLANK_PORT}/`;
 /** The sync figures get their own server, with the y-webrtc signaling server, and a relay. */
@@ -89,6 +93,26 @@ function fail(bench: string, unit: 'ms' | 'kb', data: Data, error: string) {
 /** Node time to open every sealed record of a dataset (projectionOverhead), for the in-page ratio. */
 const openingMs = new Map<string, number>();
 const suffix = (data: DatasetName) => (data === 'generated-10k' ? '.10k' : '');
+
+function dirBytes(dir: string, only: (name: string) => boolean = () => true): number {
+  let bytes = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    bytes += entry.isDirectory() ? dirBytes(path, only) : only(entry.name) ? statSync(path).size : 0;
+  }
+  return bytes;
+}
+
+/** IndexedDB's files in a profile: all, LevelDB's write-ahead logs (not yet compacted) and tables, and values kept as blob files. */
+function indexedDbFiles(profile: string): string {
+  const dir = join(profile, 'Default', 'IndexedDB');
+  if (!existsSync(dir)) return '?';
+  const mb = (only?: (name: string) => boolean) => (dirBytes(dir, only) / 1024 / 1024).toFixed(1);
+  const blobs = readdirSync(dir)
+    .filter((d) => d.endsWith('.blob'))
+    .reduce((n, d) => n + dirBytes(join(dir, d)), 0);
+  return `${mb()} MB (logs ${mb((f) => f.endsWith('.log'))}, tables ${mb((f) => f.endsWith('.ldb'))}, blobs ${(blobs / 1024 / 1024).toFixed(1)})`;
+}
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -185,6 +209,16 @@ async function benchDataset(name: DatasetName, file: string, first: boolean) {
     const used = await storageUsed(device.page);
     log(`${name}: storage used ${(used / 1024 / 1024).toFixed(1)} MB`);
     emit(`storage.used_kb${suffix(name)}`, used / 1024, 'kb', name);
+    // Where it is: rows per table (as JSON), then the usage once reading them has let LevelDB compact.
+    // IndexedDB's files are measured too: the browser's estimate lags them and misses compaction.
+    log(`${name}: IndexedDB files ${indexedDbFiles(profile)}`);
+    const tables = (await tableSizes(device.page)).filter((t) => t.rows > 0).sort((a, b) => b.jsonBytes - a.jsonBytes);
+    log(
+      `${name}: tables (rows, MB as JSON): ${tables.map((t) => `${t.db === 'hearth' ? '' : `${t.db}.`}${t.table} ${t.rows} ${(t.jsonBytes / 1024 / 1024).toFixed(1)}`).join(', ')}`
+    );
+    log(
+      `${name}: storage used after reading every table ${((await storageUsed(device.page)) / 1024 / 1024).toFixed(1)} MB, IndexedDB files ${indexedDbFiles(profile)}`
+    );
 
     // Open the community once online, so the feed is known to paint, then start cold and offline.
     await device.page.goto(`/c/${imported.cid}`);
@@ -216,7 +250,8 @@ async function benchDataset(name: DatasetName, file: string, first: boolean) {
       await device.close();
     }
   } finally {
-    rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 500 });
+    // Chromium may still be writing into the profile for a moment after closing.
+    rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 500 });
   }
 }
 

@@ -55,7 +55,7 @@ export interface Coverage {
 export async function coverageOf(db: HearthDb, cid: string): Promise<Coverage> {
   const [have, held, checkpoints, auth] = await Promise.all([
     db.records.where('cid').equals(cid).count(),
-    db.records.where('[cid+held]').equals([cid, 1]).count(),
+    db.records.where('[held+cid]').equals([1, cid]).count(),
     db.records.where('[cid+kind]').equals([cid, 'checkpoint']).toArray(),
     authorityOf(db, cid)
   ]);

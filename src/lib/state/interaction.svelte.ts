@@ -24,7 +24,7 @@ export class InteractionState {
       return async () => {
         const rows =
           f === 'to_me'
-            ? await this.db.questions.where('[cid+askTo]').equals([cid, me]).toArray()
+            ? await this.db.questions.where('[askTo+cid]').equals([me, cid]).toArray()
             : await this.db.questions.where('[cid+rank]').between([cid, 0], [cid, Infinity]).reverse().limit(500).toArray();
         // An answer dated ahead of the clock does not count as activity yet (domain/feed.ts).
         const now = Date.now();

@@ -41,6 +41,11 @@ export interface DocUpdateRow {
   seq?: number;
   cid: string;
   update: Uint8Array;
+  /**
+   * 1: a skeleton (sync/update-skeleton): entries holding binary content are placeholders for the
+   * records of the `records` table under their keys. Rows without it (older versions) hold every value.
+   */
+  skeleton?: 1;
 }
 
 /**
@@ -148,6 +153,20 @@ export class HearthDb extends Dexie {
     this.version(5).stores({ keyrings: 'cid' });
     // Attachments' encrypted chunks, beside the document (media/blob-store).
     this.version(6).stores({ chunks: 'hash, cid, [cid+own], at' });
+    // One copy on disk: an index a longer compound one already starts with is dropped (each entry
+    // holds 43-character ids; at 100,000 records an index costs ~12 MB). `where('cid')` and
+    // `where('[cid+author]')` are then served by Dexie's virtual indexes, from the first parts of
+    // `[cid+kind]` / `[cid+rank]` / `[cid+key]` / `[cid+createdAt]` and `[cid+author+ts]`. So every
+    // compound index that starts with `cid` must index every row of its table: the sparse ones
+    // (`held`, `askTo`) put `cid` second, or `where('cid')` could read only their rows (db.test.ts).
+    this.version(7).stores({
+      records: 'id, [cid+kind], target, [held+cid], [cid+author+ts]',
+      threads: 'id, [cid+rank]',
+      members: '[cid+key]',
+      questions: 'id, [cid+rank], [askTo+cid]',
+      polls: 'id, [cid+createdAt], thread',
+      challenges: 'id, [cid+createdAt]'
+    });
   }
 }
 

@@ -1,7 +1,7 @@
 // Runs Dexie on fake-indexeddb: Node has no IndexedDB. The e2e tests cover the real one in Chromium.
 import 'fake-indexeddb/auto';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { admit, chainWriter, inviteKey, joinBody, newCommunity, newMember, writer } from '../../../tests/unit/community-fixture';
 import { sealRecord } from '../crypto/record-seal';
 import { generateInviteKey, signJoinProof } from '../crypto/invite-key';
@@ -9,7 +9,7 @@ import { chainHeads } from '../domain/authority';
 import { QUOTAS } from '../domain/quota';
 import type { AnyRecord } from '../domain/record';
 import { HearthDb } from './db';
-import { applyRecords, rebuildProjection } from './projection';
+import { applyRecords, projectionIsCurrent, rebuildProjection } from './projection';
 
 let dbCount = 0;
 
@@ -92,7 +92,7 @@ async function sampleCommunity() {
   // A stranger's post never shows, whatever arrives.
   const mallory = await newMember();
   records.push(await writer(mallory, g.id)('thread', { title: 'spam', body: 'spam' }));
-  return { cid: g.id, records };
+  return { cid: g.id, records, alice };
 }
 
 describe('projection', () => {
@@ -136,6 +136,47 @@ describe('projection', () => {
     await db.replies.clear();
     await rebuildProjection(db, cid);
     expect(await snapshot(db, cid)).toEqual(before);
+  });
+
+  it('a rebuild writes only the rows that changed and deletes only those gone', async () => {
+    const { cid, records, alice } = await sampleCommunity();
+    const db = new HearthDb(`v-${dbCount++}`);
+    await applyRecords(db, cid, records);
+    const before = await snapshot(db, cid);
+    const written = () => {
+      const spies = [db.threads, db.replies, db.members].map((t) => [vi.spyOn(t, 'bulkPut'), vi.spyOn(t, 'bulkDelete')] as const);
+      return () => spies.flatMap(([put, del]) => [...put.mock.calls, ...del.mock.calls].map((c) => (c[0] as unknown[]).length));
+    };
+    let counts = written();
+    await rebuildProjection(db, cid);
+    expect(counts().reduce((a, b) => a + b, 0)).toBe(0);
+    expect(await snapshot(db, cid)).toEqual(before);
+    vi.restoreAllMocks();
+
+    // An edit stored without its projection: the rebuild writes its post's row and nothing else.
+    const thread = records.find((r) => r.kind === 'thread')!;
+    const edit = await writer(alice, cid, 1_700_000_600_000)('edit', { target: thread.id, title: 'renamed', body: 'new words' });
+    await db.records.put({ ...edit, target: thread.id });
+    counts = written();
+    await rebuildProjection(db, cid);
+    expect(counts().reduce((a, b) => a + b, 0)).toBe(1);
+    expect(await db.threads.get(thread.id)).toMatchObject({ title: 'renamed' });
+    vi.restoreAllMocks();
+  });
+
+  it('a large batch whose rebuild never finishes (the tab died) leaves the projection marked stale, so the next open rebuilds', async () => {
+    const { cid, records, alice } = await sampleCommunity();
+    const db = new HearthDb(`v-${dbCount++}`);
+    await applyRecords(db, cid, records);
+    expect(await projectionIsCurrent(db, cid)).toBe(true);
+    const w = writer(alice, cid, 1_700_000_500_000);
+    const more: AnyRecord[] = [];
+    for (let i = 0; i < 2_500; i++) more.push(await w('reaction', { target: records[2].id, emoji: '👍', on: i % 2 === 0 }));
+    const died = vi.spyOn(db, 'transaction').mockRejectedValueOnce(new Error('the tab died'));
+    await expect(applyRecords(db, cid, more)).rejects.toThrow('the tab died');
+    died.mockRestore();
+    expect(await db.records.where('cid').equals(cid).count()).toBe(records.length - 1 + more.length);
+    expect(await projectionIsCurrent(db, cid)).toBe(false);
   });
 });
 
@@ -196,7 +237,7 @@ describe('projection against a member who holds the room secret', () => {
     expect(expected.threads.map((t) => t.title).sort()).toEqual(['Bob’s ride', 'Mallory sells', 'Welcome']);
     expect(expected.members.find((x) => x.key === bob.publicKey)).toMatchObject({ role: 'admin', banned: false });
     // The join shares the hour: 61 + 20 records, 60 shown.
-    expect(await reference.records.where('[cid+held]').equals([cid, 1]).count()).toBe(21);
+    expect(await reference.records.where('[held+cid]').equals([1, cid]).count()).toBe(21);
     await reference.delete();
     await clean.delete();
 

@@ -1,16 +1,19 @@
 // One community's shared state: a Yjs document holding a grow-only map of signed records,
 // persisted on the device as Yjs updates in Dexie and projected through the gate into Dexie tables.
+// The stored updates are skeletons (update-skeleton): a record the `records` table holds is not
+// stored a second time in them.
 import * as Y from 'yjs';
 import { checkRecord } from '../crypto/record-seal';
 import type { AnyRecord } from '../domain/record';
-import { isQuotaError, type HearthDb } from '../store/db';
+import { isQuotaError, type HearthDb, type StoredRecord } from '../store/db';
 import { affectsAuthority } from '../domain/authority';
 import { applyRecords, authorityOf, countUnauthorised, projectionIsCurrent, rebuildProjection } from '../store/projection';
 import { affectsKeys, forgetKeyState, openSealed, reopenSealed, sharedForm } from '../store/keyring';
-import { passGate } from './gate';
+import { exactlyEqual, isExactJson, passGate, sameRecord } from './gate';
 import { nextTask, registerUpdateGate, whenApplied } from './gated-sync-protocol';
 import { malformedMessages, watchMalformed } from './message-faults';
-import { filterUpdate } from './update-filter';
+import { filterUpdate, structAt } from './update-filter';
+import { fillApplied, fillSkeleton, readSkeleton, toSkeleton } from './update-skeleton';
 import { parseRecord } from '../domain/record';
 import type { AcceptedListener, DocHandle, LobbyHandle, RelayHandle, RelayOptions } from './doc-handle';
 import { CoreLobby } from './lobby';
@@ -29,6 +32,10 @@ const REPAIR = Symbol('repair');
 const LOBBY = Symbol('lobby');
 /** Keys checked per macrotask: 500 signature checks and one projection batch stay well under 100 ms. */
 const INGEST_SLICE = 500;
+/** Past this many keys, stored records are read as one range of the community rather than one by one. */
+const RANGE_READ_AFTER = 2_000;
+/** Stored records compared with the document's values per read when adopting an older store. */
+const ADOPT_SLICE = 2_000;
 /**
  * A key broken again soon after its repair waits 1 s, 2 s, 4 s … up to 60 s before the next one:
  * repair never gives up (honest peers hold the same value, so they never fight), and a hostile
@@ -88,6 +95,14 @@ export class CommunityDoc implements DocHandle {
   #incomingQueued = false;
   #ingestFailed = false;
   #acceptedListeners = new Set<AcceptedListener>();
+  /**
+   * Items (client → clocks) whose value is exactly the shared form of the record stored under their
+   * key: stored as placeholders. Records are never removed from the table, and a record's shared
+   * form never changes, so an entry stays true once made.
+   */
+  #backed = new Map<number, Set<number>>();
+  /** Stored rows holding values that may since have been backed: rewritten when the queue drains. */
+  #rewrite = new Set<number>();
 
   constructor(
     readonly db: HearthDb,
@@ -132,23 +147,19 @@ export class CommunityDoc implements DocHandle {
     const [rows, mark] = await Promise.all([this.db.docUpdates.where('cid').equals(this.cid).toArray(), this.db.ingestMarks.get(this.cid)]);
     this.#storedUpdates = rows.length;
     let junk = 0;
+    let older = false;
     for (const row of rows) {
-      // Older versions stored junk roots as they came: filtered like a peer's update, then compacted away.
-      const filtered = filterUpdate(row.update, { root: 'records', doc: this.doc, maxStructs: Infinity, maxBytes: Infinity });
-      if (!filtered.ok) {
-        // A corrupted update loses only itself; the rest of the community still opens.
-        this.health.unreadableUpdates++;
+      if (row.skeleton) {
+        junk += await this.#loadSkeleton(row.update, row.seq);
         continue;
       }
-      junk += filtered.value.junkItems;
-      if (filtered.value.junkItems) this.#countJunk(filtered.value.junkItems, filtered.value.junkBytes);
-      try {
-        Y.applyUpdate(this.doc, filtered.value.pieces[0], STORAGE);
-      } catch {
-        this.health.unreadableUpdates++;
-      }
+      older = true;
+      // Older versions stored junk roots as they came: filtered like a peer's update, then compacted away.
+      junk += this.#load(row.update) ?? 0;
     }
-    if (junk) await this.#compact();
+    // Stored in full by an older version: values that are the stored records become placeholders.
+    if (older) await this.#adopt();
+    if (junk || older) await this.#compact();
     this.doc.on('update', (update: Uint8Array, origin: unknown) => {
       if (origin !== STORAGE) this.#persist(update);
     });
@@ -172,6 +183,108 @@ export class CommunityDoc implements DocHandle {
       else if (mark) this.#unauthorised = mark.unauthorised ?? null; // counted again only when it can change
       await this.#ingest(changed);
     });
+  }
+
+  /**
+   * Filters and applies a stored update (as a peer's); returns the junk items dropped, or null when
+   * it does not decode (counted: a corrupted update loses only itself).
+   */
+  #load(update: Uint8Array, placeholders = false): number | null {
+    const filtered = filterUpdate(update, { root: 'records', doc: this.doc, maxStructs: Infinity, maxBytes: Infinity, placeholders });
+    if (!filtered.ok) {
+      this.health.unreadableUpdates++;
+      return null;
+    }
+    if (filtered.value.junkItems) this.#countJunk(filtered.value.junkItems, filtered.value.junkBytes);
+    try {
+      Y.applyUpdate(this.doc, filtered.value.pieces[0], STORAGE);
+    } catch {
+      this.health.unreadableUpdates++;
+      return null;
+    }
+    return filtered.value.junkItems;
+  }
+
+  /**
+   * Applies a stored skeleton with its records put back from the records table. Usually applied as
+   * it is, each placeholder then given its record in place; a skeleton that would leave structs
+   * pending, or whose records are not all stored, gets its records written into the update instead,
+   * a missing one as a gap for peers to fill (counted as an unreadable update). Returns the junk
+   * dropped.
+   */
+  async #loadSkeleton(update: Uint8Array, seq: number | undefined): Promise<number> {
+    let skeleton: ReturnType<typeof readSkeleton>;
+    try {
+      skeleton = readSkeleton(update, this.doc);
+    } catch {
+      this.health.unreadableUpdates++;
+      return 0;
+    }
+    if (skeleton.values && seq !== undefined) this.#rewrite.add(seq);
+    const keys = skeleton.placeholders.map((s) => s.key).filter((k) => k !== null);
+    const records = new Map<string, AnyRecord>();
+    for (const row of (await this.#storedRecords(keys)).values()) {
+      const shared = sharedForm(row);
+      // Only a plain-JSON record under its own id stands for what a placeholder held.
+      if (isExactJson(shared)) records.set(shared.id, shared);
+    }
+    const recordOf = (key: string) => records.get(key);
+    let filled: { client: number; clock: number }[];
+    let junk: number | null;
+    if (skeleton.whole && skeleton.placeholders.every((s) => s.key !== null && records.has(s.key))) {
+      junk = this.#load(update, true);
+      filled = fillApplied(this.doc, skeleton.placeholders, recordOf);
+    } else {
+      const written = fillSkeleton(skeleton, recordOf);
+      if (written.missing) this.health.unreadableUpdates++;
+      junk = this.#load(written.update);
+      filled = written.filled;
+    }
+    if (junk === null) return 0;
+    for (const s of filled) this.#back(s.client, s.clock);
+    return junk;
+  }
+
+  /** Stored rows of these ids: one by one for a few, as the community's whole range for many. */
+  async #storedRecords(ids: string[]): Promise<Map<string, StoredRecord>> {
+    const out = new Map<string, StoredRecord>();
+    if (ids.length > RANGE_READ_AFTER) {
+      const [genesis, rows] = await Promise.all([this.db.records.get(this.cid), this.db.records.where('cid').equals(this.cid).toArray()]);
+      if (genesis) out.set(genesis.id, genesis);
+      for (const row of rows) out.set(row.id, row);
+      return out;
+    }
+    for (const row of await this.db.records.bulkGet(ids)) if (row) out.set(row.id, row);
+    return out;
+  }
+
+  /**
+   * Backs the values an older version stored in full that are exactly the stored records (the gate
+   * accepted them then; it does not check them again), so the store compacts to a skeleton.
+   */
+  async #adopt(): Promise<void> {
+    const live: [string, Y.Item][] = [];
+    for (const [key, item] of this.records._map) {
+      if (!item.deleted && !this.#isBacked(item.id.client, item.id.clock)) live.push([key, item]);
+    }
+    for (let i = 0; i < live.length; i += ADOPT_SLICE) {
+      const slice = live.slice(i, i + ADOPT_SLICE);
+      const stored = await this.db.records.bulkGet(slice.map(([key]) => key));
+      slice.forEach(([key, item], j) => {
+        const row = stored[j];
+        if (row && sameRecord(row, this.records.get(key))) this.#back(item.id.client, item.id.clock);
+      });
+    }
+  }
+
+  #back(client: number, clock: number): void {
+    let clocks = this.#backed.get(client);
+    if (!clocks) this.#backed.set(client, (clocks = new Set()));
+    clocks.add(clock);
+  }
+
+  #isBacked(client: number, clock: number): boolean {
+    return this.#backed.get(client)?.has(clock) ?? false;
   }
 
   /**
@@ -229,8 +342,9 @@ export class CommunityDoc implements DocHandle {
   /** Waits, in addition, for repairs held back by their backoff. */
   async repairsSettled(): Promise<void> {
     await this.settled();
-    while (this.#deferred.size && !this.#closed) {
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, this.#repairDue - Date.now()) + 1));
+    // A check a backoff timer queued while `settled` waited on storage is waited for too.
+    while ((this.#deferred.size || this.#pending) && !this.#closed) {
+      if (this.#repairTimer) await new Promise((resolve) => setTimeout(resolve, Math.max(0, this.#repairDue - Date.now()) + 1));
       await this.settled();
     }
   }
@@ -251,6 +365,9 @@ export class CommunityDoc implements DocHandle {
         this.#announce(rows);
       });
       this.doc.transact(() => this.records.set(record.id, record), LOCAL);
+      // Its row is written: the stored update needs no copy of the record.
+      const item = this.records._map.get(record.id);
+      if (item && isExactJson(record)) this.#back(item.id.client, item.id.clock);
       await this.#persisted;
     } catch (error) {
       return { ok: false, reason: isQuotaError(error) ? 'storage.full' : 'storage.failed' };
@@ -360,6 +477,16 @@ export class CommunityDoc implements DocHandle {
       return; // the last update is not stored: leave the mark where it is
     }
     if (this.#ingestFailed || this.#closed || this.#pending !== 1) return;
+    // Values the gate has now matched with stored records leave the stored rows before the mark says so.
+    if (this.#rewrite.size) {
+      this.#persisted = this.#persisted.then(() => this.#rewriteStored());
+      try {
+        await this.#persisted;
+      } catch {
+        return;
+      }
+      if (this.#closed || this.#pending !== 1) return;
+    }
     const snapshot = Y.encodeSnapshot(Y.snapshot(this.doc));
     // A mark that cannot be written only means more checking at the next open.
     await this.db.ingestMarks.put({ cid: this.cid, snapshot, unauthorised: this.#unauthorised }).catch((error) => console.warn('ingest mark not saved', error));
@@ -370,18 +497,58 @@ export class CommunityDoc implements DocHandle {
     this.#persisted = this.#persisted
       .catch(() => undefined)
       .then(async () => {
-        await this.db.docUpdates.add({ cid, update });
+        const stored = this.#skeleton(update);
+        const seq = await this.db.docUpdates.add({ cid, update: stored.update, skeleton: 1 });
+        // A peer's records are stored in full until the gate has checked and stored them.
+        if (stored.values) this.#rewrite.add(seq);
         if (++this.#storedUpdates > COMPACT_AFTER && !this.#closed) await this.#compact();
       });
   }
 
+  /**
+   * The stored form of an update: backed values as placeholders; with `dropDeleted` (every update
+   * so far is stored), values since overwritten or deleted are dropped as Yjs drops them.
+   */
+  #skeleton(update: Uint8Array, dropDeleted = false) {
+    return toSkeleton(update, (client, clock) => {
+      if (this.#isBacked(client, clock)) return 'backed';
+      if (!dropDeleted) return null;
+      const struct = structAt(this.doc, client, clock);
+      return struct instanceof Y.Item && struct.deleted ? 'deleted' : null;
+    });
+  }
+
   async #compact(): Promise<void> {
-    const state = Y.encodeStateAsUpdate(this.doc);
+    const state = this.#skeleton(Y.encodeStateAsUpdate(this.doc));
+    let seq = 0;
     await this.db.transaction('rw', this.db.docUpdates, async () => {
       await this.db.docUpdates.where('cid').equals(this.cid).delete();
-      await this.db.docUpdates.add({ cid: this.cid, update: state });
+      seq = await this.db.docUpdates.add({ cid: this.cid, update: state.update, skeleton: 1 });
     });
     this.#storedUpdates = 1;
+    this.#rewrite = new Set(state.values ? [seq] : []);
+  }
+
+  /**
+   * Rewrites the stored rows that held values in full with the values now backed by stored records
+   * as placeholders. Runs in the persistence chain (never beside a compaction). A row that cannot be
+   * rewritten stays as it is, whole, and is tried again later.
+   */
+  async #rewriteStored(): Promise<void> {
+    for (const seq of [...this.#rewrite]) {
+      if (this.#closed) return;
+      try {
+        const row = await this.db.docUpdates.get(seq);
+        this.#rewrite.delete(seq);
+        if (!row?.skeleton) continue;
+        const stored = this.#skeleton(row.update, true);
+        // Values still in the row after a drain are not records this device accepted: left as they are.
+        if (stored.placed) await this.db.docUpdates.put({ ...row, update: stored.update });
+      } catch (error) {
+        console.warn('stored update not rewritten', error);
+        return;
+      }
+    }
   }
 
   async #ingest(keys: string[]): Promise<void> {
@@ -405,11 +572,14 @@ export class CommunityDoc implements DocHandle {
     const accepted: AnyRecord[] = [];
     let rejectedAny = false;
     let waiting: AnyRecord[] = [];
+    /** The items the accepted values were read from, to back once their records are stored. */
+    const read = new Map<string, { item: Y.Item; value: unknown }>();
     let batch = INGEST_SLICE;
     for (let i = 0; i < keys.length; i += INGEST_SLICE) {
       if (i > 0) await nextTask();
       if (this.#closed) return;
       const outcome = await this.#gateSlice(keys.slice(i, i + INGEST_SLICE));
+      for (const [key, entry] of outcome.read) read.set(key, entry);
       accepted.push(...outcome.accepted);
       waiting.push(...outcome.accepted);
       rejectedAny ||= outcome.rejected.length > 0;
@@ -417,6 +587,11 @@ export class CommunityDoc implements DocHandle {
         // About what the projection holds: the map less the keys not yet through the gate.
         const held = this.records.size - Math.max(0, keys.length - i - INGEST_SLICE) - this.#incoming.size;
         await this.#project(waiting, Math.max(held, waiting.length));
+        // Stored now, exactly as the map holds them (sealed ones as their sealed original).
+        for (const r of waiting) {
+          const entry = read.get(r.id);
+          if (entry && exactlyEqual(r, entry.value)) this.#back(entry.item.id.client, entry.item.id.clock);
+        }
         waiting = [];
         batch *= 4;
       }
@@ -441,17 +616,27 @@ export class CommunityDoc implements DocHandle {
   async #gateSlice(keys: string[]) {
     const entries: [string, unknown][] = [];
     const removed: string[] = [];
+    const read = new Map<string, { item: Y.Item; value: unknown }>();
     for (const key of keys) {
       this.#deferred.delete(key); // checked now; deferred again below if still broken and held back
-      if (this.records.has(key)) entries.push([key, this.records.get(key)]);
-      else removed.push(key);
+      const item = this.records._map.get(key);
+      if (item && !item.deleted) {
+        const value = this.records.get(key);
+        entries.push([key, value]);
+        read.set(key, { item, value });
+      } else removed.push(key);
     }
     const outcome = await passGate(this.db, this.cid, entries);
+    // Values that are exactly a stored record are stored as placeholders from now on.
+    for (const key of outcome.known) {
+      const item = read.get(key)?.item;
+      if (item) this.#back(item.id.client, item.id.clock);
+    }
     await this.#repair([...removed, ...outcome.rejected.map((r) => r.key)]);
     if (outcome.rejected.length) {
       await this.db.rejected.bulkPut(outcome.rejected.map((r) => ({ key: `${this.cid}/${r.key}`, cid: this.cid, reason: r.reason, at: Date.now() })));
     }
-    return outcome;
+    return { ...outcome, read };
   }
 
   /** Stores and projects accepted records (opened where this device holds the key) and announces them. */

@@ -11,8 +11,8 @@ import type { HearthDb } from '../store/db';
 export interface GateOutcome {
   accepted: AnyRecord[];
   rejected: { key: string; reason: string }[];
-  /** Keys whose value is already projected unchanged: nothing to do. */
-  known: number;
+  /** Keys whose value is exactly a record already accepted (stored, projected): nothing to do. */
+  known: string[];
 }
 
 /**
@@ -20,12 +20,12 @@ export interface GateOutcome {
  * is not verified again, which keeps reopening a large community cheap.
  */
 export async function passGate(db: HearthDb, cid: string, entries: [string, unknown][]): Promise<GateOutcome> {
-  const out: GateOutcome = { accepted: [], rejected: [], known: 0 };
+  const out: GateOutcome = { accepted: [], rejected: [], known: [] };
   const existing = await db.records.bulkGet(entries.map(([k]) => k));
   const checks = entries.map(async ([key, value], i) => {
     const prior = existing[i];
     if (prior && sameRecord(prior, value)) {
-      out.known++;
+      out.known.push(key);
       return;
     }
     if (!isExactJson(value)) {

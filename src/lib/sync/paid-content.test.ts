@@ -13,6 +13,7 @@ import type { AnyRecord } from '../domain/record';
 import { CommunityDoc } from './community-doc';
 import { keyState } from '../store/keyring';
 import { sealContent } from '../crypto/content-seal';
+import { exactlyEqual } from './gate';
 
 let dbs = 0;
 
@@ -36,6 +37,11 @@ async function settle(docs: CommunityDoc[]): Promise<void> {
   await Promise.all(docs.map((d) => d.settled()));
 }
 
+/** The device's stored Yjs updates, as text. */
+async function everythingStored(db: HearthDb): Promise<string> {
+  return (await db.docUpdates.toArray()).map((row) => new TextDecoder().decode(row.update)).join('\n');
+}
+
 /** Everything a device holds for the community: every table row as JSON and the stored Yjs updates. */
 async function everything(db: HearthDb): Promise<string> {
   const parts: string[] = [];
@@ -49,65 +55,72 @@ async function everything(db: HearthDb): Promise<string> {
 
 const today = () => new Date().toISOString().slice(0, 10);
 
+/** Alice's community with a Gold tier: Bob a free member, Carol a Gold one, an open and a Gold thread, all synced. */
+async function paidCommunity() {
+  const alice = await device();
+  const bob = await device(); // free member
+  const carol = await device(); // Gold member
+  const now = Date.now();
+  const genesis = await newCommunity(alice.identity);
+  const cid = genesis.id;
+  const a = await new CommunityDoc(alice.db, cid);
+  await a.open();
+  const invite = await sealRecord(alice.identity, {
+    kind: 'invite',
+    cid,
+    ts: now - 5000,
+    body: { role: 'member', expiresAt: null, maxUses: null, label: 'all', nonce: 'n', ...inviteKey() }
+  });
+  const setup: AnyRecord[] = [
+    genesis,
+    await sealRecord(alice.identity, { kind: 'tier', cid, ts: now - 6000, body: { name: 'gold', price: '¥99', benefits: 'lessons', durationDays: 30 } }),
+    invite,
+    await sealRecord(bob.identity, { kind: 'join', cid, ts: now - 4000, body: joinBody(invite, bob.identity) }),
+    await sealRecord(carol.identity, { kind: 'join', cid, ts: now - 4000, body: joinBody(invite, carol.identity) }),
+    await sealRecord(alice.identity, {
+      kind: 'payment',
+      cid,
+      ts: now - 3000,
+      body: { member: carol.identity.publicKey, tier: 'gold', amount: 99, currency: 'CNY', paidOn: today() }
+    })
+  ];
+  for (const r of setup) expect((await a.append(r)).ok).toBe(true);
+  expect(await maintainKeys(alice.db, a, alice.identity, now)).toBeGreaterThanOrEqual(2); // the `all` and `tier:gold` epochs
+
+  const post = async (title: string, body: string, tiers?: string[]) => {
+    const record = await sealNext(alice.db, alice.identity, { kind: 'thread', cid, ts: Date.now(), body: { title, body, tiers } });
+    expect(record.kind).toBe('sealed');
+    expect((await a.append(record)).ok).toBe(true);
+  };
+  await post('Open thread', 'OPENTOKEN-1b2c');
+  await post('Gold lesson', 'GOLDTOKEN-7f3a', ['gold']);
+
+  const b = new CommunityDoc(bob.db, cid);
+  const c = new CommunityDoc(carol.db, cid);
+  await Promise.all([b.open(), c.open()]);
+  await settle([a, b, c]);
+  return { alice, bob, carol, cid, a, b, c, post };
+}
+
+const titles = async (db: HearthDb, cid: string) =>
+  (await db.threads.where('cid').equals(cid).toArray())
+    .filter((t) => !t.locked)
+    .map((t) => t.title)
+    .sort();
+const locked = async (db: HearthDb, cid: string) => (await db.threads.where('cid').equals(cid).toArray()).filter((t) => t.locked).map((t) => t.locked);
+
 describe('paid content stays paid', () => {
   it('a Gold thread is readable by Gold members only; after a ban nothing new opens for the banned member', { timeout: 60_000 }, async () => {
-    const alice = await device();
-    const bob = await device(); // free member
-    const carol = await device(); // Gold member, banned later
-    const now = Date.now();
-    const genesis = await newCommunity(alice.identity);
-    const cid = genesis.id;
-    const a = await new CommunityDoc(alice.db, cid);
-    await a.open();
-    const invite = await sealRecord(alice.identity, {
-      kind: 'invite',
-      cid,
-      ts: now - 5000,
-      body: { role: 'member', expiresAt: null, maxUses: null, label: 'all', nonce: 'n', ...inviteKey() }
-    });
-    const setup: AnyRecord[] = [
-      genesis,
-      await sealRecord(alice.identity, { kind: 'tier', cid, ts: now - 6000, body: { name: 'gold', price: '¥99', benefits: 'lessons', durationDays: 30 } }),
-      invite,
-      await sealRecord(bob.identity, { kind: 'join', cid, ts: now - 4000, body: joinBody(invite, bob.identity) }),
-      await sealRecord(carol.identity, { kind: 'join', cid, ts: now - 4000, body: joinBody(invite, carol.identity) }),
-      await sealRecord(alice.identity, {
-        kind: 'payment',
-        cid,
-        ts: now - 3000,
-        body: { member: carol.identity.publicKey, tier: 'gold', amount: 99, currency: 'CNY', paidOn: today() }
-      })
-    ];
-    for (const r of setup) expect((await a.append(r)).ok).toBe(true);
-    expect(await maintainKeys(alice.db, a, alice.identity, now)).toBeGreaterThanOrEqual(2); // the `all` and `tier:gold` epochs
-
-    const post = async (title: string, body: string, tiers?: string[]) => {
-      const record = await sealNext(alice.db, alice.identity, { kind: 'thread', cid, ts: Date.now(), body: { title, body, tiers } });
-      expect(record.kind).toBe('sealed');
-      expect((await a.append(record)).ok).toBe(true);
-    };
-    await post('Open thread', 'OPENTOKEN-1b2c');
-    await post('Gold lesson', 'GOLDTOKEN-7f3a', ['gold']);
-
-    const b = new CommunityDoc(bob.db, cid);
-    const c = new CommunityDoc(carol.db, cid);
-    await Promise.all([b.open(), c.open()]);
-    await settle([a, b, c]);
+    const { alice, bob, carol, cid, a, b, c, post } = await paidCommunity();
 
     // The shared document holds ciphertext only.
     expect(JSON.stringify([...a.records.values()])).not.toContain('GOLDTOKEN');
     expect(JSON.stringify([...a.records.values()])).not.toContain('OPENTOKEN');
-    const titles = async (db: HearthDb) =>
-      (await db.threads.where('cid').equals(cid).toArray())
-        .filter((t) => !t.locked)
-        .map((t) => t.title)
-        .sort();
-    const locked = async (db: HearthDb) => (await db.threads.where('cid').equals(cid).toArray()).filter((t) => t.locked).map((t) => t.locked);
-    expect(await titles(alice.db)).toEqual(['Gold lesson', 'Open thread']);
-    expect(await titles(bob.db)).toEqual(['Open thread']);
-    expect(await locked(bob.db)).toEqual(['tier:gold']); // a locked card: who and when, no words
-    expect(await locked(carol.db)).toEqual([]);
-    expect(await titles(carol.db)).toEqual(['Gold lesson', 'Open thread']);
+    expect(await titles(alice.db, cid)).toEqual(['Gold lesson', 'Open thread']);
+    expect(await titles(bob.db, cid)).toEqual(['Open thread']);
+    expect(await locked(bob.db, cid)).toEqual(['tier:gold']); // a locked card: who and when, no words
+    expect(await locked(carol.db, cid)).toEqual([]);
+    expect(await titles(carol.db, cid)).toEqual(['Gold lesson', 'Open thread']);
     expect(await everything(bob.db)).not.toContain('GOLDTOKEN');
 
     // Bob, a free member, somehow holds the Gold key (say a Gold friend passed it on) and writes in
@@ -118,8 +131,8 @@ describe('paid content stays paid', () => {
     expect(smuggled.ok).toBe(true);
     if (smuggled.ok) expect((await b.append(await sealRecord(bob.identity, { kind: 'sealed', cid, ts, body: smuggled.value }))).ok).toBe(true);
     await settle([a, b, c]);
-    expect(await titles(carol.db)).toEqual(['Gold lesson', 'Open thread']);
-    expect(await titles(alice.db)).toEqual(['Gold lesson', 'Open thread']);
+    expect(await titles(carol.db, cid)).toEqual(['Gold lesson', 'Open thread']);
+    expect(await titles(alice.db, cid)).toEqual(['Gold lesson', 'Open thread']);
 
     // Carol is banned: the creator's device rotates every scope she held; what is posted after stays closed to her.
     const ban = await sealNext(alice.db, alice.identity, {
@@ -132,10 +145,48 @@ describe('paid content stays paid', () => {
     expect(await maintainKeys(alice.db, a, alice.identity)).toBeGreaterThanOrEqual(2);
     await post('After the ban', 'AFTERBAN-9d8e', ['gold']);
     await settle([a, b, c]);
-    expect(await titles(alice.db)).toEqual(['After the ban', 'Gold lesson', 'Open thread']);
+    expect(await titles(alice.db, cid)).toEqual(['After the ban', 'Gold lesson', 'Open thread']);
     const carolHolds = await everything(carol.db);
     expect(carolHolds).not.toContain('AFTERBAN');
     expect(carolHolds).toContain('GOLDTOKEN'); // history she was entitled to stays readable
     expect(await everything(bob.db)).not.toContain('AFTERBAN');
+  });
+
+  it('reopened from storage, each device holds the same ciphertext in its document and shows the same threads', { timeout: 60_000 }, async () => {
+    const { alice, bob, carol, cid, a, b, c } = await paidCommunity();
+    const devices = [
+      { db: alice.db, doc: a },
+      { db: bob.db, doc: b },
+      { db: carol.db, doc: c }
+    ];
+    const before = await Promise.all(
+      devices.map(async ({ db, doc }) => ({ values: new Map(doc.records.entries()), titles: await titles(db, cid), locked: await locked(db, cid) }))
+    );
+    for (const { doc } of devices) doc.close();
+    // The stored updates hold no sealed record (nor anything else accepted): the records table keeps the sealed originals.
+    for (const [i, { db }] of devices.entries()) {
+      const stored = await everythingStored(db);
+      expect(stored).not.toContain('sealed');
+      for (const value of before[i].values.values()) expect(stored).not.toContain((value as AnyRecord).sig);
+    }
+    const reopened = await Promise.all(
+      devices.map(async ({ db }) => {
+        const doc = new CommunityDoc(db, cid);
+        await doc.open();
+        await doc.settled();
+        return doc;
+      })
+    );
+    for (const [i, doc] of reopened.entries()) {
+      expect(doc.records.size).toBe(before[i].values.size);
+      for (const [key, value] of before[i].values) expect(exactlyEqual(doc.records.get(key), value)).toBe(true);
+      expect(await titles(devices[i].db, cid)).toEqual(before[i].titles);
+      expect(await locked(devices[i].db, cid)).toEqual(before[i].locked);
+      expect(doc.health).toMatchObject({ unreadableUpdates: 0, repaired: 0 });
+    }
+    expect(before[1].locked).toEqual(['tier:gold']);
+    // Nothing is new to anyone: the reopened documents are the ones that were synced.
+    const [ra, rb, rc] = reopened;
+    for (const other of [rb, rc]) expect(Y.encodeStateVector(other.doc)).toEqual(Y.encodeStateVector(ra.doc));
   });
 });

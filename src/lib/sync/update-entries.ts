@@ -11,19 +11,21 @@
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
-import { CONTENT_ANY, CONTENT_DELETED, gcBytes, SKIP, skipContent, structAt } from './update-filter';
+import { CONTENT_ANY, CONTENT_BINARY, CONTENT_DELETED, gcBytes, SKIP, skipContent, structAt } from './update-filter';
 
 export interface UpdateStruct {
   client: number;
   clock: number;
   length: number;
-  /** Byte range of the struct in the update. */
+  /** Byte range of the struct in the update, and where its content starts (after the header). */
   start: number;
   end: number;
-  kind: 'gc' | 'skip' | 'deleted' | 'entry';
+  contentStart: number;
+  /** `binary`: binary content, which filtered updates never hold (update-skeleton's placeholders). */
+  kind: 'gc' | 'skip' | 'deleted' | 'entry' | 'binary';
   /** Map key: written out, or inherited from the origin (null when the origin is unknown). */
   key: string | null;
-  /** The entry's values (a records entry has exactly one). */
+  /** The entry's values (a records entry has exactly one); not read when `values: false`. */
   values?: unknown[];
   origin?: Y.ID;
   rightOrigin?: Y.ID;
@@ -33,14 +35,20 @@ export interface UpdateStructs {
   structs: UpdateStruct[];
   /** True when the update carries a delete set (the relay never deletes records). */
   deletes: boolean;
+  /** Structs whose origin or right origin is neither in the update nor in the document. */
+  missingOrigins: number;
 }
 
 export type Verdict = 'keep' | 'drop' | 'hold';
 
 const idKey = (client: number, clock: number) => `${client}:${clock}`;
 
-/** Parses every struct (throws RangeError on a malformed update: callers run `filterUpdate` first). */
-export function readUpdateStructs(update: Uint8Array, doc: Y.Doc): UpdateStructs {
+/**
+ * Parses every struct (throws RangeError on a malformed update: callers run `filterUpdate` first).
+ * `values: false` skips decoding the entries' values (their byte ranges are still known).
+ */
+export function readUpdateStructs(update: Uint8Array, doc: Y.Doc | null, options: { values?: boolean } = {}): UpdateStructs {
+  const readValues = options.values ?? true;
   const d = decoding.createDecoder(update);
   const structs: UpdateStruct[] = [];
   const byClient = new Map<number, UpdateStruct[]>();
@@ -62,7 +70,7 @@ export function readUpdateStructs(update: Uint8Array, doc: Y.Doc): UpdateStructs
   const keyOf = (id: Y.ID, seen: Set<UpdateStruct>): string | null => {
     const inUpdate = find(id);
     if (inUpdate) return inherited.has(inUpdate) ? resolve(inUpdate, seen) : inUpdate.key;
-    const s = structAt(doc, id.client, id.clock);
+    const s = doc && structAt(doc, id.client, id.clock);
     return s instanceof Y.Item && typeof s.parentSub === 'string' ? s.parentSub : null;
   };
   // An origin may come later in the update than the struct naming it (Yjs writes higher client
@@ -85,7 +93,7 @@ export function readUpdateStructs(update: Uint8Array, doc: Y.Doc): UpdateStructs
       const start = d.pos;
       const info = decoding.readUint8(d);
       const ref = info & 0b11111;
-      const struct: UpdateStruct = { client, clock, length: 0, start, end: start, kind: 'gc', key: null };
+      const struct: UpdateStruct = { client, clock, length: 0, start, end: start, contentStart: start, kind: 'gc', key: null };
       if (ref === SKIP || ref === 0) {
         struct.kind = ref === SKIP ? 'skip' : 'gc';
         struct.length = decoding.readVarUint(d);
@@ -100,7 +108,8 @@ export function readUpdateStructs(update: Uint8Array, doc: Y.Doc): UpdateStructs
           }
           if (info & 0x20) struct.key = decoding.readVarString(d);
         } else inherited.add(struct);
-        if (ref === CONTENT_ANY) {
+        struct.contentStart = d.pos;
+        if (ref === CONTENT_ANY && readValues) {
           const n = decoding.readVarUint(d);
           struct.values = [];
           for (let k = 0; k < n; k++) struct.values.push(decoding.readAny(d));
@@ -108,7 +117,7 @@ export function readUpdateStructs(update: Uint8Array, doc: Y.Doc): UpdateStructs
           struct.kind = 'entry';
         } else {
           struct.length = skipContent(d, ref);
-          struct.kind = ref === CONTENT_DELETED ? 'deleted' : 'gc';
+          struct.kind = ref === CONTENT_ANY ? 'entry' : ref === CONTENT_DELETED ? 'deleted' : ref === CONTENT_BINARY ? 'binary' : 'gc';
         }
       }
       if (d.pos > update.length) throw new RangeError('update ends inside a struct');
@@ -121,8 +130,11 @@ export function readUpdateStructs(update: Uint8Array, doc: Y.Doc): UpdateStructs
     }
   }
   for (const struct of [...inherited]) resolve(struct, new Set());
+  let missingOrigins = 0;
+  const found = (id: Y.ID | undefined) => !id || find(id) !== null || (doc !== null && structAt(doc, id.client, id.clock) !== null);
+  for (const s of structs) if (!found(s.origin) || !found(s.rightOrigin)) missingOrigins++;
   const deletes = decoding.readVarUint(d) > 0;
-  return { structs, deletes };
+  return { structs, deletes, missingOrigins };
 }
 
 /**

@@ -43,12 +43,14 @@ export interface FilterOptions {
    * number), read the same way: the shard gate (sync/shards/shard-gate.ts). Applied with `keepKind`.
    */
   keepEntry?: (kind: string | null, ts: number | null) => boolean;
+  /** Keep root map entries with binary content: a stored skeleton's placeholders (update-skeleton). */
+  placeholders?: boolean;
 }
 
 // Content refs of the v1 encoding (yjs structs/Item.js `contentRefs`).
 export const CONTENT_DELETED = 1;
 const CONTENT_JSON = 2;
-const CONTENT_BINARY = 3;
+export const CONTENT_BINARY = 3;
 const CONTENT_STRING = 4;
 const CONTENT_EMBED = 5;
 const CONTENT_FORMAT = 6;
@@ -291,7 +293,10 @@ export function filterUpdate(update: Uint8Array, options: FilterOptions): Filter
   }
 }
 
-function scan(update: Uint8Array, { root, doc, maxStructs = PIECE_STRUCTS, maxBytes = PIECE_BYTES, keepKind, keepEntry }: FilterOptions): FilteredUpdate {
+function scan(
+  update: Uint8Array,
+  { root, doc, maxStructs = PIECE_STRUCTS, maxBytes = PIECE_BYTES, keepKind, keepEntry, placeholders }: FilterOptions
+): FilteredUpdate {
   const d = decoding.createDecoder(update);
   const seen = new Seen();
   const writer = new PieceWriter(maxStructs, maxBytes);
@@ -348,7 +353,7 @@ function scan(update: Uint8Array, { root, doc, maxStructs = PIECE_STRUCTS, maxBy
             if ((keepKind && !keepKind(entry.kind)) || (keepEntry && !keepEntry(entry.kind, entry.ts))) keep = false;
           }
         } else length = skipContent(d, ref);
-        if (ref !== CONTENT_ANY && ref !== CONTENT_DELETED) keep = false;
+        if (ref !== CONTENT_ANY && ref !== CONTENT_DELETED && !(placeholders && ref === CONTENT_BINARY)) keep = false;
       }
       if (d.pos > update.length || length < 0) throw new RangeError('update ends inside a struct');
       structs++;

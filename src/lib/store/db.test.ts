@@ -1,0 +1,119 @@
+// The device's database schema: what a device upgraded from the previous version still holds, and
+// that the indexes dropped for space are served by the compound ones left.
+import 'fake-indexeddb/auto';
+import Dexie from 'dexie';
+import { describe, expect, it } from 'vitest';
+import { HearthDb } from './db';
+
+let dbs = 0;
+const CID = 'c'.repeat(43);
+const OTHER = 'o'.repeat(43);
+
+/** The schema as version 6 left it, for a device that stored its communities before version 7. */
+class Version6Db extends Dexie {
+  constructor(name: string) {
+    super(name);
+    this.version(1).stores({
+      identity: 'key',
+      settings: 'key',
+      communities: 'cid, lastOpened',
+      docUpdates: '++seq, cid',
+      records: 'id, cid, [cid+kind], [cid+author], target',
+      threads: 'id, cid, [cid+rank]',
+      replies: 'id, cid, [thread+createdAt]',
+      members: '[cid+key], cid',
+      rejected: 'key, cid',
+      drafts: 'key',
+      projectionMeta: 'cid'
+    });
+    this.version(2).stores({
+      questions: 'id, cid, [cid+rank], [cid+askTo]',
+      answers: 'id, cid, question',
+      polls: 'id, cid, [cid+createdAt], thread',
+      challenges: 'id, cid, [cid+createdAt]'
+    });
+    this.version(3).stores({ ingestMarks: 'cid' });
+    this.version(4).stores({ records: 'id, cid, [cid+kind], [cid+author], target, [cid+held], [cid+author+ts]' });
+    this.version(5).stores({ keyrings: 'cid' });
+    this.version(6).stores({ chunks: 'hash, cid, [cid+own], at' });
+  }
+}
+
+/** Rows of two communities, with the sparse fields (`held`, `askTo`, `target`) on some rows only. */
+async function fill(db: Pick<Dexie, 'table'>): Promise<void> {
+  for (const cid of [CID, OTHER]) {
+    await db.table('records').bulkPut([
+      { id: `${cid}-1`, kind: 'thread', cid, author: 'a', ts: 1, body: {}, sig: 's' },
+      { id: `${cid}-2`, kind: 'reply', cid, author: 'a', ts: 2, body: {}, sig: 's', target: `${cid}-1`, held: 1 },
+      { id: `${cid}-3`, kind: 'reaction', cid, author: 'b', ts: 3, body: {}, sig: 's', target: `${cid}-1` }
+    ]);
+    await db.table('threads').bulkPut([
+      { id: `${cid}-1`, cid, rank: 5 },
+      { id: `${cid}-4`, cid, rank: -1 }
+    ]);
+    await db.table('members').bulkPut([
+      { cid, key: 'a', name: 'A' },
+      { cid, key: 'b', name: 'B' }
+    ]);
+    await db.table('questions').bulkPut([
+      { id: `${cid}-q1`, cid, rank: 1, askTo: 'b' },
+      { id: `${cid}-q2`, cid, rank: 2, askTo: null }
+    ]);
+    await db.table('polls').bulkPut([{ id: `${cid}-p`, cid, createdAt: 1, thread: `${cid}-1` }]);
+    await db.table('challenges').bulkPut([{ id: `${cid}-c`, cid, createdAt: 1 }]);
+  }
+  await db.table('docUpdates').add({ cid: CID, update: new Uint8Array([0, 0]) });
+  await db.table('ingestMarks').put({ cid: CID, snapshot: new Uint8Array([0, 0]), unauthorised: 0 });
+}
+
+async function expectQueriesServed(db: HearthDb): Promise<void> {
+  expect(await db.records.where('cid').equals(CID).count()).toBe(3);
+  expect((await db.records.where('cid').equals(CID).primaryKeys()).sort()).toEqual([`${CID}-1`, `${CID}-2`, `${CID}-3`]);
+  expect(await db.records.where('[cid+author]').equals([CID, 'a']).count()).toBe(2);
+  expect(await db.records.where('[cid+author+ts]').between([CID, 'a', 2], [CID, 'a', 3]).count()).toBe(1);
+  expect(await db.records.where('[held+cid]').equals([1, CID]).count()).toBe(1);
+  expect(await db.records.where('target').equals(`${CID}-1`).count()).toBe(2);
+  expect(await db.records.where('[cid+kind]').equals([CID, 'reaction']).count()).toBe(1);
+  expect(await db.threads.where('cid').equals(CID).count()).toBe(2);
+  expect(await db.members.where('cid').equals(CID).count()).toBe(2);
+  expect(await db.questions.where('cid').equals(CID).count()).toBe(2);
+  expect(await db.questions.where('[askTo+cid]').equals(['b', CID]).count()).toBe(1);
+  expect(await db.polls.where('cid').equals(CID).count()).toBe(1);
+  expect(await db.challenges.where('cid').equals(CID).count()).toBe(1);
+  // Deleting a community's rows through a virtual index leaves the other community's.
+  await db.threads.where('cid').equals(CID).delete();
+  expect(await db.threads.count()).toBe(2);
+}
+
+describe('the device database', () => {
+  it('serves every community query from the compound indexes left, sparse fields or not', async () => {
+    const db = new HearthDb(`db-${dbs++}`);
+    await fill(db);
+    await expectQueriesServed(db);
+  });
+
+  it('keeps everything a device stored under the previous schema, and drops only indexes', async () => {
+    const name = `db-${dbs++}`;
+    const old = new Version6Db(name);
+    await fill(old);
+    old.close();
+
+    const db = new HearthDb(name);
+    await db.open();
+    expect(db.verno).toBe(7);
+    expect(await db.records.count()).toBe(6);
+    expect(await db.records.get(`${CID}-2`)).toMatchObject({ held: 1, target: `${CID}-1` });
+    expect(await db.docUpdates.where('cid').equals(CID).count()).toBe(1);
+    expect(await db.ingestMarks.get(CID)).toMatchObject({ unauthorised: 0 });
+    const indexes = (table: string) =>
+      db
+        .table(table)
+        .schema.indexes.map((i) => i.name)
+        .sort();
+    expect(indexes('records')).toEqual(['[cid+author+ts]', '[cid+kind]', '[held+cid]', 'target']);
+    expect(indexes('threads')).toEqual(['[cid+rank]']);
+    expect(indexes('members')).toEqual([]);
+    expect(indexes('questions')).toEqual(['[askTo+cid]', '[cid+rank]']);
+    await expectQueriesServed(db);
+  });
+});

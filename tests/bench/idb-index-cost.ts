@@ -1,0 +1,76 @@
+// Dev tool (not a benchmark): what the records of a community file take in Chromium's IndexedDB
+// under given index sets, to tell the rows' cost from each index's. Each set is written into a fresh
+// profile (2,000 rows a transaction, as applyRecords stores them, `target` lifted out as the gate
+// does) and IndexedDB's files are measured after writing and after the browser closed.
+// Usage: node --import tsx tests/bench/idb-index-cost.ts <community file> [port] ['{"name": ["index", …], …}']
+// e.g. '{"none": [], "v7": ["[cid+kind]", "target", "[held+cid]", "[cid+author+ts]"]}' (the default).
+import { chromium } from '@playwright/test';
+import { createServer } from 'node:http';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromiumLaunch } from '../e2e/browser';
+import { targetOf, type AnyRecord } from '../../src/lib/domain/record';
+
+const [file, portArg, setsArg] = process.argv.slice(2);
+if (!file) throw new Error('usage: idb-index-cost.ts <community file> [port] [index sets as JSON]');
+const port = Number(portArg ?? 4399);
+const sets: Record<string, string[]> = JSON.parse(setsArg ?? '{"none": [], "v7": ["[cid+kind]", "target", "[held+cid]", "[cid+author+ts]"]}');
+const rows = (JSON.parse(readFileSync(file, 'utf8')) as { records: AnyRecord[] }).records.map((r) => {
+  const target = targetOf(r);
+  return target ? { ...r, target } : r;
+});
+const dirBytes = (dir: string): number =>
+  readdirSync(dir, { withFileTypes: true }).reduce((n, e) => n + (e.isDirectory() ? dirBytes(join(dir, e.name)) : statSync(join(dir, e.name)).size), 0);
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+const server = createServer((_req, res) => res.end('<!doctype html><title>idb</title>')).listen(port, '127.0.0.1');
+try {
+  for (const [name, indexes] of Object.entries(sets)) {
+    const profile = mkdtempSync(join(tmpdir(), 'hearth-idb-cost-'));
+    try {
+      const context = await chromium.launchPersistentContext(profile, { ...chromiumLaunch(), headless: true });
+      const page = context.pages()[0] ?? (await context.newPage());
+      await page.goto(`http://127.0.0.1:${port}/`);
+      const started = Date.now();
+      // Sent to the page 20,000 rows at a time (one evaluate's argument stays small enough).
+      for (let i = 0; i < rows.length; i += 20_000) {
+        await page.evaluate(
+          async ({ slice, indexes }) => {
+            const db = await new Promise<IDBDatabase>((resolve, reject) => {
+              const open = indexedDB.open('cost', 1);
+              open.onupgradeneeded = () => {
+                const store = open.result.createObjectStore('records', { keyPath: 'id' });
+                for (const index of indexes) store.createIndex(index, index.startsWith('[') ? index.slice(1, -1).split('+') : index);
+              };
+              open.onsuccess = () => resolve(open.result);
+              open.onerror = () => reject(open.error);
+            });
+            for (let j = 0; j < slice.length; j += 2_000) {
+              await new Promise<void>((resolve, reject) => {
+                const tx = db.transaction('records', 'readwrite');
+                for (const row of slice.slice(j, j + 2_000)) tx.objectStore('records').put(row);
+                tx.oncomplete = () => resolve();
+                tx.onerror = () => reject(tx.error);
+              });
+            }
+            db.close();
+          },
+          { slice: rows.slice(i, i + 20_000), indexes }
+        );
+      }
+      const ms = Date.now() - started;
+      const idb = join(profile, 'Default', 'IndexedDB');
+      const written = dirBytes(idb);
+      const estimate = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
+      await context.close();
+      console.log(
+        `${name} (${indexes.join(', ') || 'no index'}): ${mb(written)} written (estimate ${mb(estimate)}), ${mb(dirBytes(idb))} after closing; ${ms} ms`
+      );
+    } finally {
+      rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 500 });
+    }
+  }
+} finally {
+  server.close();
+}
