@@ -28,8 +28,12 @@ const COMPACT_AFTER = 300;
 const LOCAL = Symbol('local');
 const STORAGE = Symbol('storage');
 const REPAIR = Symbol('repair');
-/** Core records brought in from the lobby (lobby.ts). */
-const LOBBY = Symbol('lobby');
+/**
+ * Core records brought in from the lobby (lobby.ts). An object, as peers' origins are: pages count
+ * its updates as received from peers (a newcomer in the lobby waited out the join's whole sync wait,
+ * 6 s, for an update from a peer that the lobby's records never counted as).
+ */
+const LOBBY = Object.freeze({ origin: 'lobby' });
 /** Keys checked per macrotask: 500 signature checks and one projection batch stay well under 100 ms. */
 const INGEST_SLICE = 500;
 /** Past this many keys, stored records are read as one range of the community rather than one by one. */

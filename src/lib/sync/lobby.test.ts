@@ -117,11 +117,17 @@ describe('the lobby', () => {
     await admitPending(alice.db, a, alice.identity, Date.now());
     await maintainKeys(alice.db, a, alice.identity, Date.now());
     await a.settled();
+    // What the lobby brings into Bob's document comes as from peers (an object origin, as doc-host
+    // tells pages): his join waits for an update from a peer before it is written.
+    const origins: unknown[] = [];
+    b.doc.on('update', (_u: Uint8Array, origin: unknown) => origins.push(origin));
     for (let i = 0; i < 3; i++) {
       await exchange(aliceLobby.doc, bobLobby.doc);
       await Promise.all([aliceLobby.settled(), bobLobby.settled()]);
       await Promise.all([a.settled(), b.settled()]);
     }
+    expect(origins.length).toBeGreaterThan(0);
+    expect(origins.every((o) => typeof o === 'object' && o !== null)).toBe(true);
     expect(b.records.has(thread.id)).toBe(false); // content comes only in the mesh
     const bobPlan = await meshPlanOf(bob.db, cid, bob.identity.publicKey);
     const alicePlan = await meshPlanOf(alice.db, cid, alice.identity.publicKey);
