@@ -19,6 +19,21 @@ export function relayAddresses(setting: string | null | undefined): string[] {
     .filter((a) => /^wss?:\/\/\S+$/.test(a));
 }
 
+/** One socket to a relay, with the reconnect pacing every relay client uses. */
+export function relaySocket(url: string, options: Pick<RelayLinkOptions, 'delay' | 'maxDelay' | 'WebSocketPolyfill'>): HocuspocusProviderWebsocket {
+  return new HocuspocusProviderWebsocket({
+    url,
+    delay: options.delay ?? 500,
+    minDelay: options.delay ?? 500,
+    maxDelay: options.maxDelay ?? 10_000,
+    factor: 2,
+    jitter: true,
+    // A relay that stops answering is left for the next one after 30 s, not the default 30 s × 3.
+    messageReconnectTimeout: 30_000,
+    ...(options.WebSocketPolyfill ? { WebSocketPolyfill: options.WebSocketPolyfill as never } : {})
+  });
+}
+
 export interface RelayLinkOptions {
   addresses: string[];
   room: string;
@@ -57,19 +72,7 @@ export class RelayLink {
 
   constructor(readonly options: RelayLinkOptions) {
     if (!options.addresses.length) throw new Error('RelayLink needs at least one address');
-    this.socket =
-      options.socket ??
-      new HocuspocusProviderWebsocket({
-        url: options.addresses[0],
-        delay: options.delay ?? 500,
-        minDelay: options.delay ?? 500,
-        maxDelay: options.maxDelay ?? 10_000,
-        factor: 2,
-        jitter: true,
-        // A relay that stops answering is left for the next one after 30 s, not the default 30 s × 3.
-        messageReconnectTimeout: 30_000,
-        ...(options.WebSocketPolyfill ? { WebSocketPolyfill: options.WebSocketPolyfill as never } : {})
-      });
+    this.socket = options.socket ?? relaySocket(options.addresses[0], options);
     if (!options.socket) this.socket.on('close', () => this.#failover());
     // A shared socket may be connected already: it says so again only when that changes.
     this.#connected = (this.socket.status as string) === 'connected';

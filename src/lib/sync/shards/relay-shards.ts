@@ -6,11 +6,11 @@
 // Each attachment is a RelayLink: the relay's challenge is per document, so the member proves
 // itself for each shard's room. The shard's document has its gate registered (ShardSet), so what
 // the relay sends passes the update filter and the shard rule like a peer's.
-import { HocuspocusProviderWebsocket } from '@hocuspocus/provider';
+import type { HocuspocusProviderWebsocket } from '@hocuspocus/provider';
 import type * as Y from 'yjs';
 import type { Identity } from '../../crypto/identity';
 import type { ShardId } from '../../domain/shards';
-import { RelayLink } from '../relay-client';
+import { RelayLink, relaySocket } from '../relay-client';
 import { shardRoomName } from '../relay-rooms';
 
 export interface RelayShardsOptions {
@@ -29,16 +29,7 @@ export class RelayShards {
   #links = new Map<ShardId, RelayLink>();
 
   constructor(readonly options: RelayShardsOptions) {
-    this.socket = new HocuspocusProviderWebsocket({
-      url: options.address,
-      delay: options.delay ?? 500,
-      minDelay: options.delay ?? 500,
-      maxDelay: options.maxDelay ?? 10_000,
-      factor: 2,
-      jitter: true,
-      messageReconnectTimeout: 30_000,
-      ...(options.WebSocketPolyfill ? { WebSocketPolyfill: options.WebSocketPolyfill as never } : {})
-    });
+    this.socket = relaySocket(options.address, options);
   }
 
   /** Syncs a shard's document with its room on the relay, over the shared socket. */
