@@ -45,7 +45,7 @@ function startProbe() {
   setTimeout(tick, 0);
 }
 
-interface TraceEvent {
+export interface TraceEvent {
   name: string;
   ph: string;
   pid: number;

@@ -9,6 +9,7 @@ import { importIdentity } from './sync-bench';
 import { ensureDataset, type DatasetName } from '../../scripts/data/datasets';
 import { DEMO_CREATOR } from '../../scripts/data/community-plan';
 import { storedKeysFor } from '../../scripts/data/member-keys';
+import { workerProfiler } from './worker-profiler';
 
 const [name, out, portArg] = process.argv.slice(2);
 const port = Number(portArg ?? 4388);
@@ -21,34 +22,12 @@ try {
   await importIdentity(device.page, await storedKeysFor(DEMO_CREATOR.namespace, DEMO_CREATOR.handle), DEMO_CREATOR.name);
   await device.page.goto('/');
   await device.page.waitForTimeout(1000);
-  const cdp = await device.context.newCDPSession(device.page);
   const importing = importCommunityFile(device.page, file);
-  let worker: { targetId: string } | undefined;
-  for (let i = 0; i < 600 && !worker; i++) {
-    const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: { targetId: string; type: string; url: string }[] };
-    worker = targetInfos.find((t) => t.type === 'shared_worker');
-    if (!worker) await new Promise((r) => setTimeout(r, 20));
-  }
-  if (!worker) throw new Error('no community worker');
-  const { sessionId } = (await cdp.send('Target.attachToTarget', { targetId: worker.targetId, flatten: false })) as { sessionId: string };
-  let id = 0;
-  const waiting = new Map<number, (v: unknown) => void>();
-  cdp.on('Target.receivedMessageFromTarget', (e: { sessionId: string; message: string }) => {
-    const m = JSON.parse(e.message);
-    if (m.id && waiting.has(m.id)) waiting.get(m.id)!(m.result ?? m.error);
-  });
-  const send = (method: string, params: object = {}) =>
-    new Promise((resolve) => {
-      const mid = ++id;
-      waiting.set(mid, resolve);
-      void cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id: mid, method, params }) });
-    });
-  await send('Profiler.enable');
-  await send('Profiler.setSamplingInterval', { interval: 1000 });
-  await send('Profiler.start');
+  const profiler = await workerProfiler(device.page);
+  await profiler.start();
   const imported = await importing;
   console.error('imported', imported);
-  const { profile } = (await send('Profiler.stop')) as { profile: unknown };
+  const profile = await profiler.stop();
   writeFileSync(out, JSON.stringify(profile));
   await device.close();
 } finally {

@@ -6,68 +6,18 @@
 // Usage: node --import tsx tests/bench/profile-join.ts [out-prefix] [port] [signaling-port]
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import type { CDPSession, Page } from '@playwright/test';
 import { importCommunityFile, waitForServer } from './browser-bench';
 import { giveRoomSecret, importIdentity, joinUntilThreads, makeInviteLink, openFeed, openPeer, recordCount } from './sync-bench';
 import { ensureDataset } from '../../scripts/data/datasets';
 import { DEMO_CREATOR } from '../../scripts/data/community-plan';
 import { storedKeysFor } from '../../scripts/data/member-keys';
 import { NEWCOMER_NAMESPACE } from './sync-figures';
+import { workerProfiler, type Profile } from './worker-profiler';
 
 const [out = '/tmp/join', portArg, signalingArg] = process.argv.slice(2);
 const port = Number(portArg ?? 4386);
 const base = `http://127.0.0.1:${port}`;
 const server = spawn(process.execPath, ['scripts/serve.js', '--port', String(port), '--signaling-port', String(signalingArg ?? 4387)], { stdio: 'inherit' });
-
-interface Node {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  children?: number[];
-}
-interface Profile {
-  nodes: Node[];
-  samples: number[];
-  timeDeltas: number[];
-  startTime: number;
-  endTime: number;
-}
-
-/** A profiler on the page's community worker, driven over CDP's flat target messages. */
-async function workerProfiler(
-  page: Page
-): Promise<{ start: () => Promise<void>; stop: () => Promise<Profile>; evaluate: (expression: string) => Promise<unknown> }> {
-  const cdp: CDPSession = await page.context().newCDPSession(page);
-  let worker: { targetId: string } | undefined;
-  for (let i = 0; i < 500 && !worker; i++) {
-    const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: { targetId: string; type: string; url: string }[] };
-    worker = targetInfos.find((t) => t.type === 'shared_worker' || (t.type === 'worker' && t.url.includes('community')));
-    if (!worker) await new Promise((r) => setTimeout(r, 20));
-  }
-  if (!worker) throw new Error('no community worker');
-  const { sessionId } = (await cdp.send('Target.attachToTarget', { targetId: worker.targetId, flatten: false })) as { sessionId: string };
-  let id = 0;
-  const waiting = new Map<number, (v: unknown) => void>();
-  cdp.on('Target.receivedMessageFromTarget', (e: { sessionId: string; message: string }) => {
-    const m = JSON.parse(e.message);
-    if (m.id && waiting.has(m.id)) waiting.get(m.id)!(m.result ?? m.error);
-  });
-  const send = (method: string, params: object = {}) =>
-    new Promise((resolve) => {
-      const mid = ++id;
-      waiting.set(mid, resolve);
-      void cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id: mid, method, params }) });
-    });
-  return {
-    start: async () => {
-      await send('Profiler.enable');
-      await send('Profiler.setSamplingInterval', { interval: 500 });
-      await send('Profiler.start');
-    },
-    stop: async () => ((await send('Profiler.stop')) as { profile: Profile }).profile,
-    evaluate: async (expression: string) =>
-      ((await send('Runtime.evaluate', { expression, returnByValue: true })) as { result: { value: unknown } }).result.value
-  };
-}
 
 /** Self time per function, the busiest first, and busy time per second of the run. */
 function summary(name: string, p: Profile, zero: number): void {
@@ -113,7 +63,7 @@ try {
   await importIdentity(b.page, await storedKeysFor(NEWCOMER_NAMESPACE, 'member-b'), 'Profile B');
   await b.page.goto(link);
   await b.page.getByRole('button', { name: 'Join community' }).waitFor();
-  const [pa, pb] = await Promise.all([workerProfiler(a.page), workerProfiler(b.page)]);
+  const [pa, pb] = await Promise.all([workerProfiler(a.page, { intervalUs: 500 }), workerProfiler(b.page, { intervalUs: 500 })]);
   await Promise.all([pa.start(), pb.start()]);
   const zero = Date.now();
   const counts: string[] = [];

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CDPSession } from '@playwright/test';
 import { firstPaintMs, importCommunityFile, openDevice, openScrollAndPost, waitForServer } from './browser-bench';
-import { pageMainThreads } from './analysis-figures';
+import { pageMainThreads, type TraceEvent } from './analysis-figures';
 import { importIdentity } from './sync-bench';
 import { ensureDataset } from '../../scripts/data/datasets';
 import { DEMO_CREATOR } from '../../scripts/data/community-plan';
@@ -24,16 +24,6 @@ const [command, dir, portArg] = process.argv.slice(2);
 const flag = (name: string) => process.argv.indexOf(name);
 const port = Number(portArg ?? 4788);
 const base = `http://127.0.0.1:${port}`;
-
-interface TraceEvent {
-  name: string;
-  ph: string;
-  pid: number;
-  tid: number;
-  ts: number;
-  dur?: number;
-  args?: Record<string, unknown> & { name?: string; data?: Record<string, unknown> & { processId?: number; frames?: { processId?: number }[] } };
-}
 
 interface ProfileNode {
   id: number;
