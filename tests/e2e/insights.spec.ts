@@ -100,6 +100,23 @@ test('the creator sees insights and For you computed off the main thread, and ca
         .filter({ hasText: new RegExp(`(Similar to|took part in) “${title.trim().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}”`) })
         .first()
     ).toBeVisible();
+
+    // The members page of 313 members shows 100 at first and the next 100 on "Show more" (all
+    // 10,000 of a large community's rows, each with its controls, held the page for seconds).
+    await page.goto(`/c/${cid}/members`);
+    await expect(page.getByRole('heading', { name: 'Members (313)' })).toBeVisible();
+    await expect(page.getByTestId('member-row')).toHaveCount(100);
+    await expect(page.getByText('Showing 100 of 313')).toBeVisible();
+    await page.getByRole('button', { name: 'Show 100 more members' }).click();
+    await expect(page.getByTestId('member-row')).toHaveCount(200);
+    await page.getByRole('button', { name: 'Show 100 more members' }).click();
+    await page.getByRole('button', { name: 'Show 13 more members' }).click();
+    await expect(page.getByTestId('member-row')).toHaveCount(313);
+    // Searching finds a member the first 100 rows do not show.
+    const deepest = (await page.getByTestId('member-row').last().locator('strong').textContent())!.trim();
+    await page.goto(`/c/${cid}/members`);
+    await page.getByRole('textbox', { name: 'Search members' }).fill(deepest);
+    await expect(page.getByTestId('member-row').filter({ hasText: deepest }).first()).toBeVisible();
   } finally {
     await device.close();
   }
