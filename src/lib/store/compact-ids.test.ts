@@ -140,6 +140,10 @@ describe('record ids on disk', () => {
     const stored = rows(cid);
     const other = { id: 'not-a-record-id', kind: 'thread', cid, author: 'c', ts: 5, body: {}, sig: 's' };
     await old.table('records').bulkPut([...stored, other]);
+    const thread = { id: stored[1].id, cid, kind: 'thread', thread: stored[1].id, rank: 3 };
+    const reply = { id: stored[2].id, cid, kind: 'reply', thread: stored[1].id, createdAt: 2 };
+    await old.table('threads').put(thread);
+    await old.table('replies').put(reply);
     old.close();
     expect((await rawRows(name, 'records')).every(({ key }) => typeof key === 'string')).toBe(true);
 
@@ -153,6 +157,10 @@ describe('record ids on disk', () => {
     expect(await db.records.get(other.id)).toEqual(other);
     expect(await db.records.where('target').equals(stored[1].id).count()).toBe(2);
     expect(await db.records.where('cid').equals(cid).count()).toBe(4);
+    // The projection's rows too: by id, and a thread's replies by the thread's id.
+    expect((await rawRows(name, 'replies')).map(({ key, value }) => [key instanceof ArrayBuffer, value.thread instanceof Uint8Array])).toEqual([[true, true]]);
+    expect(await db.threads.get(thread.id)).toEqual(thread);
+    expect(await db.replies.where('[thread+createdAt]').between([thread.id, Dexie.minKey], [thread.id, Dexie.maxKey]).toArray()).toEqual([reply]);
     db.close();
   });
 });

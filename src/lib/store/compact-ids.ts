@@ -69,7 +69,9 @@ export function unpackId<T>(packed: T): T | string {
 
 /** Fields of each table's rows held packed: the primary key first, then indexed fields holding ids. */
 export const PACKED_FIELDS: Readonly<Record<string, readonly string[]>> = {
-  records: ['id', 'target']
+  records: ['id', 'target'],
+  threads: ['id'],
+  replies: ['id', 'thread']
 };
 
 /** A row as stored: its coded fields packed (a copy; the caller's object is not changed). */
@@ -94,28 +96,53 @@ export function unpackRow<T>(row: T, fields: readonly string[]): T {
   return row;
 }
 
-const packRange = (range: DBCoreKeyRange): DBCoreKeyRange => ({ ...range, lower: packId(range.lower), upper: packId(range.upper) });
-const mapKeys = <T>(keys: T[] | undefined, f: (key: T) => unknown) => keys?.map(f);
+type KeyMap = (key: unknown) => unknown;
+
+/**
+ * How an index's keys are packed and unpacked, from its key path: a coded field, or a compound
+ * key path with coded parts (Dexie's MIN_KEY and MAX_KEY padding pass as they are). Null: no ids.
+ */
+function keyCodec(index: DBCoreIndex, fields: readonly string[]): { pack: KeyMap; unpack: KeyMap } | null {
+  const path = index.keyPath;
+  if (typeof path === 'string') return fields.includes(path) ? { pack: packId, unpack: unpackId } : null;
+  if (!Array.isArray(path)) return null;
+  const coded = path.map((part) => fields.includes(part));
+  if (!coded.some(Boolean)) return null;
+  const each = (f: KeyMap) => (key: unknown) => (Array.isArray(key) ? key.map((part, i) => (coded[i] ? f(part) : part)) : key);
+  return { pack: each(packId), unpack: each(unpackId) };
+}
+
+const packRange = (range: DBCoreKeyRange, pack: KeyMap): DBCoreKeyRange => ({ ...range, lower: pack(range.lower), upper: pack(range.upper) });
+const same: KeyMap = (key) => key;
 
 function packedTable(table: DBCoreTable, fields: readonly string[]): DBCoreTable {
-  // Indexes whose keys are ids: the primary key and single-field indexes on a coded field.
-  const coded = (index: DBCoreIndex) => index.isPrimaryKey || (typeof index.keyPath === 'string' && fields.includes(index.keyPath));
+  const primary = keyCodec(table.schema.primaryKey, fields) ?? { pack: same, unpack: same };
+  const codecs = new Map<string | null, ReturnType<typeof keyCodec>>();
+  const codecOf = (index: DBCoreIndex) => {
+    if (index.isPrimaryKey) return primary;
+    if (!codecs.has(index.name)) codecs.set(index.name, keyCodec(index, fields));
+    return codecs.get(index.name) ?? null;
+  };
   const unpackRows = <T>(rows: T[]) => rows.map((row) => unpackRow(row, fields));
+  const down = <R extends { query: { index: DBCoreIndex; range: DBCoreKeyRange } }>(req: R): R => {
+    const codec = codecOf(req.query.index);
+    return codec ? { ...req, query: { ...req.query, range: packRange(req.query.range, codec.pack) } } : req;
+  };
   const mutateDown = (req: DBCoreMutateRequest): DBCoreMutateRequest => {
     switch (req.type) {
       case 'add':
-        return { ...req, values: req.values.map((v) => packRow(v, fields)), keys: mapKeys(req.keys, packId) };
+        return { ...req, values: req.values.map((v) => packRow(v, fields)), keys: req.keys?.map(primary.pack) };
       case 'put':
         return {
           ...req,
           values: req.values.map((v) => packRow(v, fields)),
-          keys: mapKeys(req.keys, packId),
-          ...(req.updates ? { updates: { ...req.updates, keys: req.updates.keys.map(packId) } } : {})
+          keys: req.keys?.map(primary.pack),
+          ...(req.updates ? { updates: { ...req.updates, keys: req.updates.keys.map(primary.pack) } } : {})
         };
       case 'delete':
-        return { ...req, keys: req.keys.map(packId) };
+        return { ...req, keys: req.keys.map(primary.pack) };
       case 'deleteRange':
-        return { ...req, range: packRange(req.range) };
+        return { ...req, range: packRange(req.range, primary.pack) };
     }
   };
   return {
@@ -123,32 +150,33 @@ function packedTable(table: DBCoreTable, fields: readonly string[]): DBCoreTable
     mutate: (req) =>
       table.mutate(mutateDown(req)).then((res) => ({
         ...res,
-        lastResult: unpackId(res.lastResult),
-        ...(res.results ? { results: res.results.map(unpackId) } : {})
+        lastResult: primary.unpack(res.lastResult),
+        ...(res.results ? { results: res.results.map(primary.unpack) } : {})
       })),
-    get: (req) => table.get({ ...req, key: packId(req.key) }).then((row) => unpackRow(row, fields)),
-    getMany: (req) => table.getMany({ ...req, keys: req.keys.map(packId) }).then(unpackRows),
-    count: (req) => table.count(coded(req.query.index) ? { ...req, query: { ...req.query, range: packRange(req.query.range) } } : req),
-    query: (req) => {
-      const down = coded(req.query.index) ? { ...req, query: { ...req.query, range: packRange(req.query.range) } } : req;
-      // Without values the result is primary keys, whatever the index.
-      return table.query(down).then((res) => ({ ...res, result: req.values ? unpackRows(res.result) : res.result.map(unpackId) }));
-    },
+    get: (req) => table.get({ ...req, key: primary.pack(req.key) }).then((row) => unpackRow(row, fields)),
+    getMany: (req) => table.getMany({ ...req, keys: req.keys.map(primary.pack) }).then(unpackRows),
+    count: (req) => table.count(down(req)),
+    // Without values the result is primary keys, whatever the index.
+    query: (req) => table.query(down(req)).then((res) => ({ ...res, result: req.values ? unpackRows(res.result) : res.result.map(primary.unpack) })),
     openCursor: (req) => {
-      const isCoded = coded(req.query.index);
-      const down = isCoded ? { ...req, query: { ...req.query, range: packRange(req.query.range) } } : req;
-      return table.openCursor(down).then((cursor) => cursor && unpackedCursor(cursor, isCoded, fields));
+      const codec = codecOf(req.query.index) ?? { pack: same, unpack: same };
+      return table.openCursor(down(req)).then((cursor) => cursor && unpackedCursor(cursor, codec, primary, fields));
     }
   };
 }
 
-function unpackedCursor(cursor: DBCoreCursor, codedKey: boolean, fields: readonly string[]): DBCoreCursor {
+function unpackedCursor(
+  cursor: DBCoreCursor,
+  codec: { pack: KeyMap; unpack: KeyMap },
+  primary: { pack: KeyMap; unpack: KeyMap },
+  fields: readonly string[]
+): DBCoreCursor {
   return Object.create(cursor, {
-    key: { get: () => (codedKey ? unpackId(cursor.key) : cursor.key) },
-    primaryKey: { get: () => unpackId(cursor.primaryKey) },
+    key: { get: () => codec.unpack(cursor.key) },
+    primaryKey: { get: () => primary.unpack(cursor.primaryKey) },
     value: { get: () => unpackRow(cursor.value, fields) },
-    continue: { value: (key?: unknown) => (key === undefined ? cursor.continue() : cursor.continue(codedKey ? packId(key) : key)) },
-    continuePrimaryKey: { value: (key: unknown, primaryKey: unknown) => cursor.continuePrimaryKey(codedKey ? packId(key) : key, packId(primaryKey)) }
+    continue: { value: (key?: unknown) => (key === undefined ? cursor.continue() : cursor.continue(codec.pack(key))) },
+    continuePrimaryKey: { value: (key: unknown, primaryKey: unknown) => cursor.continuePrimaryKey(codec.pack(key), primary.pack(primaryKey)) }
   });
 }
 

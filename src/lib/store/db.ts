@@ -172,7 +172,7 @@ export class HearthDb extends Dexie {
     // the rows of older versions packed in place. Everything above the middleware sees string ids.
     this.version(8)
       .stores({})
-      .upgrade((tx) => packStoredIds(tx.idbtrans.objectStore('records'), PACKED_FIELDS.records));
+      .upgrade((tx) => Promise.all(Object.entries(PACKED_FIELDS).map(([table, fields]) => packStoredIds(tx.idbtrans.objectStore(table), fields))));
     this.use(compactIds);
   }
 }
