@@ -144,6 +144,8 @@ describe('record ids on disk', () => {
     const reply = { id: stored[2].id, cid, kind: 'reply', thread: stored[1].id, createdAt: 2 };
     await old.table('threads').put(thread);
     await old.table('replies').put(reply);
+    const member = { cid, key: randomId(), name: 'Bea' };
+    await old.table('members').put(member);
     old.close();
     expect((await rawRows(name, 'records')).every(({ key }) => typeof key === 'string')).toBe(true);
 
@@ -161,6 +163,12 @@ describe('record ids on disk', () => {
     expect((await rawRows(name, 'replies')).map(({ key, value }) => [key instanceof ArrayBuffer, value.thread instanceof Uint8Array])).toEqual([[true, true]]);
     expect(await db.threads.get(thread.id)).toEqual(thread);
     expect(await db.replies.where('[thread+createdAt]').between([thread.id, Dexie.minKey], [thread.id, Dexie.maxKey]).toArray()).toEqual([reply]);
+    // Members are keyed [cid+key]: the key packed inside the compound key.
+    expect((await rawRows(name, 'members')).map(({ key }) => (key as unknown[])[1] instanceof ArrayBuffer)).toEqual([true]);
+    expect(await db.members.get([cid, member.key])).toEqual(member);
+    expect(await db.members.bulkGet([[cid, member.key]])).toEqual([member]);
+    expect(await db.members.where('cid').equals(cid).toArray()).toEqual([member]);
+    expect(await db.members.where('cid').equals(cid).primaryKeys()).toEqual([[cid, member.key]]);
     db.close();
   });
 });

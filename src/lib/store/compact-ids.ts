@@ -71,7 +71,8 @@ export function unpackId<T>(packed: T): T | string {
 export const PACKED_FIELDS: Readonly<Record<string, readonly string[]>> = {
   records: ['id', 'target'],
   threads: ['id'],
-  replies: ['id', 'thread']
+  replies: ['id', 'thread'],
+  members: ['key']
 };
 
 /** A row as stored: its coded fields packed (a copy; the caller's object is not changed). */
@@ -197,16 +198,17 @@ export const compactIds: Middleware<DBCore> = {
 
 /**
  * Packs the rows an older version stored with string ids (a schema upgrade: raw IndexedDB, below
- * the middleware). String keys sort before binary ones, so the walk stops at the first packed
- * row; a row whose id is no record id keeps its key (its other coded fields are packed).
+ * the middleware). A row put again under its packed key sorts after the string keys (binary keys
+ * sort after strings, in a compound key too), so the walk meets it again and leaves it; a row whose
+ * id is no record id keeps its key (its other coded fields are packed).
  */
 export function packStoredIds(store: IDBObjectStore, fields: readonly string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    const walk = store.openCursor(IDBKeyRange.lowerBound(''));
+    const walk = store.openCursor();
     walk.onerror = () => reject(walk.error);
     walk.onsuccess = () => {
       const cursor = walk.result;
-      if (!cursor || typeof cursor.key !== 'string') return resolve();
+      if (!cursor) return resolve();
       const row = cursor.value as Record<string, unknown>;
       const packed = packRow(row, fields);
       if (packed !== row) {
