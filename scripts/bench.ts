@@ -9,7 +9,8 @@
 // The relay figures (relay.*) run 1,000 Node members on two relay processes and Redis (tests/bench/relay-figures.ts).
 // The media figures (media.*) send photos and a 40 MiB file between two devices (tests/bench/media-figures.ts).
 // Usage: npm run bench [-- --no-build] [--rebuild] [--only se-bicycles-meta|generated-10k|sync|search|gate|crypto|relay|media] [--no-sync]
-//        [--no-search] [--no-gate] [--no-crypto] [--no-relay] [--no-media] [--no-analysis] [--port 4399] [--blank-port 4398]
+//        [--no-search] [--no-gate] [--no-crypto] [--no-relay] [--no-media] [--no-analysis] [--storage-only] [--port 4399] [--blank-port 4398]
+// `--storage-only`: of the datasets' figures, only the import's (projection.build_ms, storage.used_kb and its breakdown).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -81,6 +82,8 @@ if (only && !isSection(only) && !DATASETS.includes(only)) {
 const runSync = (only === null || only === 'sync') && !args.includes('--no-sync');
 const runGate = (only === null || only === 'gate') && !args.includes('--no-gate');
 const runMedia = (only === null || only === 'media') && !args.includes('--no-media');
+/** Only the import and the storage it leaves (no Node projection figures, feed query, cold starts or main-thread trace). */
+const storageOnly = args.includes('--storage-only');
 
 type Data = DatasetName | 'none';
 function emit(bench: string, value: number, unit: 'ms' | 'kb' | 'mb' | 'mb/s', data: Data) {
@@ -203,9 +206,11 @@ async function benchDataset(name: DatasetName, file: string, first: boolean) {
     const opening = openingMs.get(name);
     if (opening !== undefined) emit(`crypto.project_overhead_in_page_pct${suffix(name)}`, (opening / imported.ms) * 100, '%', name);
 
-    const query = await feedPageQuery(device.page, imported.cid);
-    log(`${name}: feed page query ${query.rows} rows, first ${query.firstMs.toFixed(1)} ms, median ${query.medianMs.toFixed(1)} ms`);
-    emit(`feed.page_query_ms${suffix(name)}`, query.medianMs, 'ms', name);
+    if (!storageOnly) {
+      const query = await feedPageQuery(device.page, imported.cid);
+      log(`${name}: feed page query ${query.rows} rows, first ${query.firstMs.toFixed(1)} ms, median ${query.medianMs.toFixed(1)} ms`);
+      emit(`feed.page_query_ms${suffix(name)}`, query.medianMs, 'ms', name);
+    }
     const used = await storageUsed(device.page);
     log(`${name}: storage used ${(used / 1024 / 1024).toFixed(1)} MB`);
     emit(`storage.used_kb${suffix(name)}`, used / 1024, 'kb', name);
@@ -219,6 +224,10 @@ async function benchDataset(name: DatasetName, file: string, first: boolean) {
     log(
       `${name}: storage used after reading every table ${((await storageUsed(device.page)) / 1024 / 1024).toFixed(1)} MB, IndexedDB files ${indexedDbFiles(profile)}`
     );
+    if (storageOnly) {
+      await device.close();
+      return;
+    }
 
     // Open the community once online, so the feed is known to paint, then start cold and offline.
     await device.page.goto(`/c/${imported.cid}`);
@@ -265,7 +274,7 @@ async function main() {
     log(`${meta.name}: ${meta.records} records, ${meta.members} members, ${meta.threads} threads, ${meta.replies} replies, ${meta.reactions} reactions`);
   }
 
-  for (const { meta, file } of datasets) {
+  for (const { meta, file } of storageOnly ? [] : datasets) {
     const pure = pureProjectionMs(file);
     log(`${meta.name}: pure projection (Node) ${pure.threads} threads, ${pure.replies} replies, ${pure.members} members`);
     emit(`projection.pure_node_ms${suffix(meta.name)}`, pure.medianMs, 'ms', meta.name);
@@ -291,7 +300,7 @@ async function main() {
         await waitForServer(BASE, server);
         for (const [i, { meta, file }] of datasets.entries()) await benchDataset(meta.name, file, i === 0);
         // Analysis figures (recs.*, graph.*, dashboard.*, analysis.*): the worker's analyses (tests/bench/analysis-figures.ts).
-        if (!args.includes('--no-analysis')) await analysisFigures({ baseURL: BASE, datasets, emit, log });
+        if (!args.includes('--no-analysis') && !storageOnly) await analysisFigures({ baseURL: BASE, datasets, emit, log });
       } finally {
         server.kill();
         blank.close();

@@ -6,6 +6,7 @@ import type { MemberRow, PostRow, ThreadRow } from '../domain/posts';
 import type { AnswerRow, QuestionRow } from '../domain/qa';
 import type { PollRow } from '../domain/polls';
 import type { ChallengeRow } from '../domain/challenges';
+import { compactIds, packStoredIds, PACKED_FIELDS } from './compact-ids';
 
 export interface IdentityRow {
   key: 'me';
@@ -167,6 +168,12 @@ export class HearthDb extends Dexie {
       polls: 'id, [cid+createdAt], thread',
       challenges: 'id, [cid+createdAt]'
     });
+    // Record ids on disk as 33 bytes, not 43 UTF-16 characters (store/compact-ids): the same indexes,
+    // the rows of older versions packed in place. Everything above the middleware sees string ids.
+    this.version(8)
+      .stores({})
+      .upgrade((tx) => Promise.all(Object.entries(PACKED_FIELDS).map(([table, fields]) => packStoredIds(tx.idbtrans.objectStore(table), fields))));
+    this.use(compactIds);
   }
 }
 

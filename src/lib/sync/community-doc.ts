@@ -29,6 +29,14 @@ const LOCAL = Symbol('local');
 const STORAGE = Symbol('storage');
 const REPAIR = Symbol('repair');
 /**
+ * A community file's records: checked in slices as any batch, but projected once, at the end. The
+ * growing batches a newcomer's history is projected in (so its first rows show early) rebuilt the
+ * projection five times over an import's 100,000 records, and each rebuild's rows stay on disk
+ * until LevelDB compacts, which an idle database does not do; the importing page waits for the
+ * whole import anyway.
+ */
+const IMPORT = Symbol('import');
+/**
  * Core records brought in from the lobby (lobby.ts). An object, as peers' origins are: pages count
  * its updates as received from peers (a newcomer in the lobby waited out the join's whole sync wait,
  * 6 s, for an update from a peer that the lobby's records never counted as).
@@ -169,7 +177,8 @@ export class CommunityDoc implements DocHandle {
       // (fewer projection passes for a newcomer), but a write made during a flood then waited for a
       // much longer check: Alice's reply took over 5 s to show under load (hostile.spec's flood).
       const keys = [...event.keysChanged];
-      this.#enqueue(() => this.#ingest(keys));
+      const once = event.transaction.origin === IMPORT;
+      this.#enqueue(() => this.#ingest(keys, once));
     });
     const changed = this.#changedSince(mark?.snapshot);
     await this.#restoreUnstored();
@@ -384,7 +393,7 @@ export class CommunityDoc implements DocHandle {
     // (a full rebuild past a few thousand records), and one update is stored.
     this.doc.transact(() => {
       for (const r of records) if (!this.records.has(r.id)) this.records.set(r.id, r);
-    });
+    }, IMPORT);
     await this.settled();
   }
 
@@ -546,9 +555,9 @@ export class CommunityDoc implements DocHandle {
     }
   }
 
-  async #ingest(keys: string[]): Promise<void> {
+  async #ingest(keys: string[], projectOnce = false): Promise<void> {
     try {
-      await this.#check(keys);
+      await this.#check(keys, projectOnce);
     } catch (error) {
       this.#ingestFailed = true;
       throw error;
@@ -561,15 +570,16 @@ export class CommunityDoc implements DocHandle {
    * between them so a flood of records never holds the thread, and projects and announces what was
    * accepted in batches that grow fourfold (500, 2,000, 8,000 …): a newcomer's first rows show after
    * the first slice, while 100,000 records (an import, an initial sync) cost a few projection passes
-   * rather than one per slice (each pass re-reads authority and the quota's hours).
+   * rather than one per slice (each pass re-reads authority and the quota's hours). `projectOnce`
+   * (an import) projects everything accepted in one batch at the end.
    */
-  async #check(keys: string[]): Promise<void> {
+  async #check(keys: string[], projectOnce = false): Promise<void> {
     const accepted: AnyRecord[] = [];
     let rejectedAny = false;
     let waiting: AnyRecord[] = [];
     /** The items the accepted values were read from, to back once their records are stored. */
     const read = new Map<string, { item: Y.Item; value: unknown }>();
-    let batch = INGEST_SLICE;
+    let batch = projectOnce ? Infinity : INGEST_SLICE;
     for (let i = 0; i < keys.length; i += INGEST_SLICE) {
       if (i > 0) await nextTask();
       if (this.#closed) return;
