@@ -17,7 +17,8 @@ export default defineConfig({
   // y-webrtc -> simple-peer expects Node globals in the browser.
   define: { global: 'globalThis' },
   worker: { format: 'es' },
-  build: { target: 'es2022', chunkSizeWarningLimit: 800 },
+  // HEARTH_NO_MINIFY=1 keeps names in the build, for the dev tools' CPU profiles (tests/bench/profile-*.ts).
+  build: { target: 'es2022', chunkSizeWarningLimit: 800, minify: process.env.HEARTH_NO_MINIFY ? false : 'esbuild' },
   test: {
     include: ['src/**/*.test.ts', 'workers/**/*.test.ts', 'scripts/**/*.test.ts', 'relay/**/*.test.ts'],
     environment: 'node',

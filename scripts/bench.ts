@@ -8,7 +8,7 @@
 // The gate figures (gate.*) flood a page with one member's 20,000 threads from a Node peer (tests/bench/gate-figures.ts).
 // The relay figures (relay.*) run 1,000 Node members on two relay processes and Redis (tests/bench/relay-figures.ts).
 // The media figures (media.*) send photos and a 40 MiB file between two devices (tests/bench/media-figures.ts).
-// Usage: npm run bench [-- --no-build] [--rebuild] [--only se-bicycles-meta|generated-10k|sync|search|gate|crypto|relay|media] [--no-sync]
+// Usage: npm run bench [-- --no-build] [--rebuild] [--only se-bicycles-meta|generated-10k|sync|search|gate|crypto|relay|media|first-feed] [--no-sync] [--no-first-feed]
 //        [--no-search] [--no-gate] [--no-crypto] [--no-relay] [--no-media] [--no-analysis] [--storage-only] [--port 4399] [--blank-port 4398]
 // `--storage-only`: of the datasets' figures, only the import's (projection.build_ms, storage.used_kb and its breakdown).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -38,6 +38,7 @@ import { syncFigures } from '../tests/bench/sync-figures';
 import { searchFigures } from '../tests/bench/search-figures';
 import { gateFigures } from '../tests/bench/gate-figures';
 import { mediaFigures } from '../tests/bench/media-figures';
+import { FIRST_FEED_TIMEOUT_MS, firstFeed } from '../tests/bench/first-feed';
 import { DATASETS, ensureDataset, type DatasetName } from './data/datasets';
 import { DEMO_CREATOR } from './data/community-plan';
 import { storedKeysFor } from './data/member-keys';
@@ -70,7 +71,12 @@ const MEDIA_BASE = `http://127.0.0.1:${MEDIA_PORT}`;
 /** Restarts of the browser for the cold offline start; the median is reported. */
 const COLD_RUNS = 3;
 
-const SECTIONS = ['sync', 'search', 'gate', 'crypto', 'relay', 'media'] as const;
+/** The first-feed figure's server and its signaling server (a newcomer joins the 10k community over WebRTC). */
+const FIRST_FEED_PORT = 4389;
+const FIRST_FEED_SIGNALING_PORT = 4388;
+const FIRST_FEED_BASE = `http://127.0.0.1:${FIRST_FEED_PORT}`;
+
+const SECTIONS = ['sync', 'search', 'gate', 'crypto', 'relay', 'media', 'first-feed'] as const;
 type Section = (typeof SECTIONS)[number];
 const only = args.includes('--only') ? (args[args.indexOf('--only') + 1] as DatasetName | Section) : null;
 const isSection = (name: string | null): name is Section => SECTIONS.includes(name as Section);
@@ -82,6 +88,7 @@ if (only && !isSection(only) && !DATASETS.includes(only)) {
 const runSync = (only === null || only === 'sync') && !args.includes('--no-sync');
 const runGate = (only === null || only === 'gate') && !args.includes('--no-gate');
 const runMedia = (only === null || only === 'media') && !args.includes('--no-media');
+const runFirstFeed = (only === null || only === 'first-feed') && !args.includes('--no-first-feed');
 /** Only the import and the storage it leaves (no Node projection figures, feed query, cold starts or main-thread trace). */
 const storageOnly = args.includes('--storage-only');
 
@@ -270,6 +277,7 @@ async function main() {
   const datasets = [];
   for (const name of names) datasets.push(await ensureDataset(name, { log }));
   const syncData = runSync ? await ensureDataset(SE_DATA_NAME, { log }) : null;
+  const firstFeedData = runFirstFeed ? await ensureDataset('generated-10k', { log }) : null;
   for (const { meta } of datasets) {
     log(`${meta.name}: ${meta.records} records, ${meta.members} members, ${meta.threads} threads, ${meta.replies} replies, ${meta.reactions} reactions`);
   }
@@ -291,7 +299,7 @@ async function main() {
   }
 
   if (only !== 'relay') ensureBuild();
-  const app = datasets.length || syncData || runGate || runMedia ? snapshotApp() : null;
+  const app = datasets.length || syncData || runGate || runMedia || firstFeedData ? snapshotApp() : null;
   try {
     if (app && datasets.length) {
       const server = serve(app, ['--port', String(PORT), '--no-signaling']);
@@ -335,6 +343,27 @@ async function main() {
       try {
         await waitForServer(MEDIA_BASE, server);
         await mediaFigures({ baseURL: MEDIA_BASE, emit, fail, log });
+      } finally {
+        server.kill();
+      }
+    }
+
+    if (app && firstFeedData) {
+      // sync.first_feed_10k_ms: a newcomer joins the generated 10k community over WebRTC (tests/bench/first-feed.ts).
+      const server = serve(app, ['--port', String(FIRST_FEED_PORT), '--signaling-port', String(FIRST_FEED_SIGNALING_PORT)]);
+      try {
+        await waitForServer(FIRST_FEED_BASE, server);
+        log(`first feed: a newcomer joins ${firstFeedData.meta.name} (${firstFeedData.meta.records} records) over WebRTC`);
+        const r = await firstFeed({ baseURL: FIRST_FEED_BASE, file: firstFeedData.file, timeoutMs: FIRST_FEED_TIMEOUT_MS, log });
+        log(`  records: creator ${r.creatorRecords}, newcomer ${r.newcomerRecords} when the first row showed or the wait ended`);
+        if (r.ms !== null) emit('sync.first_feed_10k_ms', r.ms, 'ms', 'generated-10k');
+        else
+          fail(
+            'sync.first_feed_10k_ms',
+            'ms',
+            'generated-10k',
+            `no feed row ${FIRST_FEED_TIMEOUT_MS / 1000} s after opening the invite (newcomer held ${r.newcomerRecords} of the creator's ${r.creatorRecords} records)`
+          );
       } finally {
         server.kill();
       }

@@ -10,6 +10,8 @@ import { DEMO_CREATOR } from '../../scripts/data/community-plan';
 import { storedKeysFor } from '../../scripts/data/member-keys';
 
 export const FIRST_FEED_TARGET_MS = 3_000;
+/** How long the figure waits before it is reported as not reached (a single document at 10k took 81–103 s). */
+export const FIRST_FEED_TIMEOUT_MS = 180_000;
 /** The seeded identity the newcomer restores (scripts/data/member-keys.ts). */
 const NEWCOMER = { namespace: 'hearth-bench-sync', handle: 'member-f' };
 

@@ -4,9 +4,12 @@
 // `globalThis.__dexieProbe` ({ "table.op.index": { n, rows, ms } }, from a DBCore middleware): both
 // are printed when present. Neither is in the app.
 // Usage: node --import tsx tests/bench/profile-join.ts [out-prefix] [port] [signaling-port]
+// PROFILE_DATASET=generated-10k joins the 10k community instead and stops at the first feed row
+// (what `sync.first_feed_10k_ms` times); PROFILE_CREATOR_DIR=<dir> keeps the creator's browser profile
+// there, so later runs skip the import (1–1.5 min at 10k).
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { importCommunityFile, waitForServer } from './browser-bench';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { importCommunityFile, openDevice, waitForServer, type Device } from './browser-bench';
 import { giveRoomSecret, importIdentity, joinUntilThreads, makeInviteLink, openFeed, openPeer, recordCount } from './sync-bench';
 import { ensureDataset } from '../../scripts/data/datasets';
 import { DEMO_CREATOR } from '../../scripts/data/community-plan';
@@ -42,15 +45,41 @@ function summary(name: string, p: Profile, zero: number): void {
   for (const [k, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`${(us / 1000).toFixed(0).padStart(7)} ms  ${k}`);
 }
 
+/** Clicks Join and returns ms from the click until the first thread row is in the DOM (null: not within `timeout`). */
+async function joinUntilFirstRow(page: Device['page'], timeout: number): Promise<number | null> {
+  const at = await page.evaluate(() => performance.now());
+  await page.getByRole('button', { name: 'Join community' }).click();
+  const shown = await page
+    .waitForFunction(() => document.querySelector('[data-testid="thread-row"]') !== null, null, { timeout, polling: 100 })
+    .then(
+      () => true,
+      () => false
+    );
+  return shown ? (await page.evaluate(() => performance.now())) - at : null;
+}
+
 try {
   await waitForServer(base, server);
-  const { file, meta } = await ensureDataset('se-bicycles-meta', { log: console.error });
-  const a = await openPeer(base);
+  const dataset = (process.env.PROFILE_DATASET ?? 'se-bicycles-meta') as 'se-bicycles-meta' | 'generated-10k';
+  const firstRow = dataset === 'generated-10k';
+  const { file, meta } = await ensureDataset(dataset, { log: console.error });
+  const kept = process.env.PROFILE_CREATOR_DIR;
+  const a: Device = kept ? await openDevice(kept, base) : await openPeer(base);
   a.page.on('console', (m) => m.type() === 'error' && console.log('creator page:', m.text().slice(0, 400)));
   a.page.on('pageerror', (e) => console.log('creator pageerror:', String(e).slice(0, 400)));
-  await importIdentity(a.page, await storedKeysFor(DEMO_CREATOR.namespace, DEMO_CREATOR.handle), DEMO_CREATOR.name);
-  const imported = await importCommunityFile(a.page, file);
-  await giveRoomSecret(a.page, imported.cid);
+  let imported: { cid: string };
+  if (kept && existsSync(`${kept}/hearth-cid`)) {
+    imported = { cid: readFileSync(`${kept}/hearth-cid`, 'utf8') };
+    // A new build's service worker takes over on the second load.
+    await a.page.goto('/');
+    await a.page.waitForTimeout(2000);
+    await a.page.reload();
+  } else {
+    await importIdentity(a.page, await storedKeysFor(DEMO_CREATOR.namespace, DEMO_CREATOR.handle), DEMO_CREATOR.name);
+    imported = await importCommunityFile(a.page, file);
+    await giveRoomSecret(a.page, imported.cid);
+    if (kept) writeFileSync(`${kept}/hearth-cid`, imported.cid);
+  }
   const link = await makeInviteLink(a.page, imported.cid, 'profile newcomer');
   await openFeed(a.page, imported.cid);
   const b = await openPeer(base);
@@ -74,13 +103,15 @@ try {
       await new Promise((r) => setTimeout(r, 500));
     }
   })();
-  const ms = await joinUntilThreads(b.page, link, meta.threads, 60_000, false);
+  const ms = firstRow
+    ? await joinUntilFirstRow(b.page, Number(process.env.PROFILE_TIMEOUT_S ?? 180) * 1000)
+    : await joinUntilThreads(b.page, link, meta.threads, 60_000, false);
   done = true;
   await sampling;
   const [profA, profB] = await Promise.all([pa.stop(), pb.stop()]);
   writeFileSync(`${out}-creator.cpuprofile`, JSON.stringify(profA));
   writeFileSync(`${out}-newcomer.cpuprofile`, JSON.stringify(profB));
-  console.log(`threads shown ${ms?.toFixed(0)} ms after Join; newcomer's records over time: ${counts.join(' ')}`);
+  console.log(`${firstRow ? 'first row' : 'threads'} shown ${ms?.toFixed(0)} ms after Join; newcomer's records over time: ${counts.join(' ')}`);
   // Profile times are the worker's monotonic clock in µs; align by the first sample instead.
   summary('creator worker', profA, profA.startTime / 1000);
   summary('newcomer worker', profB, profB.startTime / 1000);

@@ -9,7 +9,7 @@ import { chainHeads } from '../domain/authority';
 import { QUOTAS } from '../domain/quota';
 import type { AnyRecord } from '../domain/record';
 import { HearthDb } from './db';
-import { applyRecords, projectionIsCurrent, rebuildProjection } from './projection';
+import { applyRecords, authorityOf, forgetAuthority, projectionIsCurrent, rebuildProjection } from './projection';
 
 let dbCount = 0;
 
@@ -96,6 +96,34 @@ async function sampleCommunity() {
 }
 
 describe('projection', () => {
+  it('joins arriving in pieces are replayed with the authority already held, not read again, and give the same authority', async () => {
+    const alice = await newMember();
+    const g = await newCommunity(alice);
+    const db = new HearthDb(`pieces-${dbCount++}`);
+    await applyRecords(db, g.id, [g, await writer(alice, g.id)('profile', { name: 'Alice' })]);
+    const pieces: AnyRecord[][] = [];
+    for (let p = 0; p < 4; p++) {
+      const piece: AnyRecord[] = [];
+      for (let i = 0; i < 3; i++) {
+        const member = await newMember();
+        piece.push(...(await admit(alice, member, g.id, 1_700_000_000_500 + p * 10_000 + i * 100)));
+        piece.push(await writer(member, g.id, 1_700_000_100_000 + p * 10_000 + i * 100)('thread', { title: `from ${p}.${i}`, body: 'hi' }));
+      }
+      pieces.push(piece);
+    }
+    await applyRecords(db, g.id, pieces[0]);
+    const where = vi.spyOn(db.records, 'where');
+    for (const piece of pieces.slice(1)) await applyRecords(db, g.id, piece, Infinity);
+    // No read of the authority kinds' index: each piece extended the authority in memory.
+    expect(where.mock.calls.filter(([index]) => (index as unknown) === '[cid+kind]')).toEqual([]);
+    const extended = (await authorityOf(db, g.id))!;
+    forgetAuthority(db, g.id);
+    const replayed = (await authorityOf(db, g.id))!;
+    expect([...extended.members.keys()].sort()).toEqual([...replayed.members.keys()].sort());
+    expect(extended.members.size).toBe(13);
+    expect(await db.threads.where('cid').equals(g.id).count()).toBe(12);
+  });
+
   it('a rebuild equals incremental projection, whatever the batch order', { timeout: 60_000 }, async () => {
     const { cid, records } = await sampleCommunity();
     const reference = new HearthDb(`ref-${dbCount++}`);
