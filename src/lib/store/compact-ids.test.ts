@@ -5,7 +5,7 @@ import 'fake-indexeddb/auto';
 import Dexie from 'dexie';
 import { describe, expect, it } from 'vitest';
 import { HearthDb } from './db';
-import { packId, packRow, unpackId } from './compact-ids';
+import { packId, unpackId } from './compact-ids';
 
 let dbs = 0;
 const randomId = () => Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url');
@@ -169,60 +169,6 @@ describe('record ids on disk', () => {
     expect(await db.members.bulkGet([[cid, member.key]])).toEqual([member]);
     expect(await db.members.where('cid').equals(cid).toArray()).toEqual([member]);
     expect(await db.members.where('cid').equals(cid).primaryKeys()).toEqual([[cid, member.key]]);
-    db.close();
-  });
-  it("a record's author and prev are bytes on disk while queries by author see strings, in (ts, id) order", async () => {
-    const name = `ids-${dbs++}`;
-    const db = new HearthDb(name);
-    const cid = randomId();
-    const [alice, bob] = [randomId(), randomId()];
-    const first = { id: randomId(), kind: 'thread', cid, author: alice, ts: 10, body: {}, sig: 's' };
-    const second = { id: randomId(), kind: 'reply', cid, author: alice, ts: 20, prev: first.id, body: {}, sig: 's' };
-    const same = { id: randomId(), kind: 'reply', cid, author: alice, ts: 20, prev: first.id, body: {}, sig: 's' };
-    const other = { id: randomId(), kind: 'thread', cid, author: bob, ts: 15, body: {}, sig: 's' };
-    await db.records.bulkPut([first, second, same, other] as never[]);
-    for (const { value } of await rawRows(name, 'records')) {
-      expect(value.author).toBeInstanceOf(Uint8Array);
-      if ('prev' in value) expect(value.prev).toBeInstanceOf(Uint8Array);
-    }
-    expect(await db.records.get(second.id)).toEqual(second);
-    expect((await db.records.where('[cid+author]').equals([cid, alice]).toArray()).map((r) => r.id)).toEqual([
-      first.id,
-      ...[second.id, same.id].sort()
-    ]);
-    expect((await db.records.where('[cid+author+ts]').between([cid, alice, 15], [cid, alice, 25]).toArray()).map((r) => r.id)).toEqual(
-      [second.id, same.id].sort()
-    );
-    expect(await db.records.where('[cid+author]').equals([cid, bob]).count()).toBe(1);
-    db.close();
-  });
-
-  it('are packed in authors and prev by the upgrade from version 8, which keeps every record found by its author', async () => {
-    const name = `ids-${dbs++}`;
-    const old = new Version7Db(name);
-    old.version(8).stores({});
-    const cid = randomId();
-    const author = randomId();
-    const stored = [
-      { id: randomId(), kind: 'thread', cid, author, ts: 1, body: {}, sig: 's' },
-      { id: randomId(), kind: 'reaction', cid, author, ts: 2, body: {}, sig: 's', target: cid }
-    ];
-    (stored[1] as Record<string, unknown>).prev = stored[0].id;
-    // Version 8 stored ids and targets packed, authors as strings.
-    await old.table('records').bulkPut(stored.map((r) => packRow(r, ['id', 'target'])));
-    old.close();
-    expect((await rawRows(name, 'records')).every(({ value }) => typeof value.author === 'string')).toBe(true);
-
-    const db = new HearthDb(name);
-    await db.open();
-    expect(db.verno).toBe(9);
-    const raw = await rawRows(name, 'records');
-    expect(raw.map(({ value }) => [value.author instanceof Uint8Array, value.id instanceof Uint8Array])).toEqual([
-      [true, true],
-      [true, true]
-    ]);
-    for (const row of stored) expect(await db.records.get(row.id)).toEqual(row);
-    expect((await db.records.where('[cid+author]').equals([cid, author]).toArray()).map((r) => r.id)).toEqual(stored.map((r) => r.id));
     db.close();
   });
 });

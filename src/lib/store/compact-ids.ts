@@ -69,9 +69,7 @@ export function unpackId<T>(packed: T): T | string {
 
 /** Fields of each table's rows held packed: the primary key first, then indexed fields holding ids. */
 export const PACKED_FIELDS: Readonly<Record<string, readonly string[]>> = {
-  // `author` is the second part of `[cid+author+ts]` (86 bytes of UTF-16 in each of its entries);
-  // `prev` is in the value only.
-  records: ['id', 'target', 'author', 'prev'],
+  records: ['id', 'target'],
   threads: ['id'],
   replies: ['id', 'thread'],
   members: ['key']

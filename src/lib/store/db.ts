@@ -176,16 +176,9 @@ export class HearthDb extends Dexie {
       .upgrade((tx) => Promise.all(Object.entries(PACKED_FIELDS).map(([table, fields]) => packStoredIds(tx.idbtrans.objectStore(table), fields))));
     // Thread and reply rows without what their record holds (store/post-bodies): the rows of older
     // versions lose those fields in place; rows are read whole through the middleware either way.
-    // And records' `author` and `prev` as bytes (store/compact-ids), packed in place.
     this.version(9)
       .stores({})
-      .upgrade((tx) =>
-        Promise.all([
-          ...POST_TABLES.map((table) => slimStoredPosts(tx.idbtrans.objectStore(table))),
-          // Records' authors and `prev` packed too (store/compact-ids).
-          packStoredIds(tx.idbtrans.objectStore('records'), PACKED_FIELDS.records)
-        ])
-      );
+      .upgrade((tx) => Promise.all(POST_TABLES.map((table) => slimStoredPosts(tx.idbtrans.objectStore(table)))));
     this.use(compactIds);
     this.use(postBodies);
   }
