@@ -278,3 +278,79 @@ export function projectMembers(cid: string, records: AnyRecord[], auth: Authorit
   }
   return [...auth.members.keys()].map((key) => projectMember(cid, key, profiles.get(key) ?? [], auth)!);
 }
+
+/**
+ * Stands in a stored post row for a field its record holds as it is (store/post-bodies): the row is
+ * read back with the record's value there. No post field is ever a number, so it cannot be mistaken.
+ */
+export const FROM_RECORD = 0;
+
+type PostFields = Pick<PostRow, 'author' | 'parent' | 'title' | 'body' | 'quote' | 'mentions' | 'attachments' | 'autoKey' | 'digest'>;
+type PostRecord = SignedRecord<'thread'> | SignedRecord<'reply'>;
+
+/**
+ * What `projectPost` took from the post's record without change, for a row of this record (whose
+ * edits, deletion and kind the row tells): the fields a stored row need not keep. Undefined where the
+ * row's value is not the record's (an edited body, a deleted post's cleared text).
+ */
+function fromRecord(row: PostRow, post: PostRecord | null): { [K in keyof PostFields]?: PostFields[K] } {
+  const b = post?.body as Partial<SignedRecord<'thread'>['body'] & SignedRecord<'reply'>['body']> | undefined;
+  const original = row.edits === 0 && !row.deleted;
+  return {
+    author: post?.author ?? '',
+    ...(row.kind === 'reply' ? { parent: b?.parent ?? null } : {}),
+    ...(row.kind === 'thread' && original ? { title: b?.title ?? null } : {}),
+    ...(original ? { body: b?.body ?? '' } : {}),
+    ...(row.kind === 'reply' && !row.deleted ? { quote: b?.quote ?? null } : {}),
+    mentions: b?.mentions ?? [],
+    ...(!row.deleted ? { attachments: b?.attachments ?? [] } : {}),
+    autoKey: b?.auto ? `${b.auto.rule}:${b.auto.key}` : null,
+    ...(row.kind === 'thread' && original ? { digest: b?.digest } : {})
+  };
+}
+
+/** Fields of a post row that a stored row may leave to its record (`FROM_RECORD`). */
+const SLIM_FIELDS = ['author', 'parent', 'title', 'body', 'quote', 'mentions', 'attachments', 'autoKey', 'digest'] as const;
+
+/**
+ * A post row as stored: each field `projectPost` copied from the record unchanged, and that holds
+ * something (not null, not empty), replaced by `FROM_RECORD` in place, so the key order stays. Whether
+ * a field is the record's follows from the row alone (its edits, deletion and kind). Locked threads
+ * (no plaintext) are kept whole. A copy; the row given is not changed.
+ */
+export function slimPost<T extends PostRow>(row: T): T {
+  if (!row || typeof row !== 'object' || (row as Partial<ThreadRow>).locked !== undefined || (row.kind !== 'thread' && row.kind !== 'reply')) return row;
+  const derivable = fromRecord(row, null);
+  let out: Record<string, unknown> | null = null;
+  for (const field of SLIM_FIELDS) {
+    if (!(field in derivable)) continue;
+    const value = (row as Record<string, unknown>)[field];
+    if (value === null || value === undefined || value === '' || (Array.isArray(value) && value.length === 0)) continue;
+    (out ??= { ...(row as Record<string, unknown>) })[field] = FROM_RECORD;
+  }
+  return (out ?? row) as T;
+}
+
+/** True when a stored post row left fields to its record. */
+export function isSlimPost(row: unknown): row is PostRow {
+  if (!row || typeof row !== 'object') return false;
+  for (const field of SLIM_FIELDS) if ((row as Record<string, unknown>)[field] === FROM_RECORD) return true;
+  return false;
+}
+
+/**
+ * A stored post row made whole again from its record, in place (key order kept). A missing record
+ * (damaged storage) gives empty text, never a wrong one.
+ */
+export function fillPost<T extends PostRow>(row: T, record: AnyRecord | undefined): T {
+  const post = record && record.id === row.id && record.kind === row.kind ? (record as PostRecord) : null;
+  const values = fromRecord(row, post) as Record<string, unknown>;
+  const target = row as Record<string, unknown>;
+  for (const field of SLIM_FIELDS) {
+    if (target[field] !== FROM_RECORD) continue;
+    const value = values[field];
+    if (value === undefined) delete target[field];
+    else target[field] = value;
+  }
+  return row;
+}

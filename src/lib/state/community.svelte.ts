@@ -38,6 +38,7 @@ import type { MemberSearch } from '../domain/mentions';
 import type { MemberRow, PostRow, ThreadRow } from '../domain/posts';
 import { readFeed } from '../store/queries/feed';
 import { featuredThreads } from '../store/queries/featured';
+import { memberPosts } from '../store/queries/member-posts';
 import type { AnyRecord, BodyOf, Kind, SignedRecord } from '../domain/record';
 import type { CommunityRow, HearthDb } from '../store/db';
 import type { AppendResult, DocHealth } from '../sync/community-doc';
@@ -559,6 +560,15 @@ export class CommunityState {
           now: Date.now(),
           shown: (t) => staff || !t.tiers?.length || t.author === this.identity.publicKey || (!!tiers && t.tiers.includes(tiers))
         });
+    }, []);
+  }
+
+  /** A member's latest shown threads and replies, newest first (the member page). */
+  memberPosts(key: () => string): Live<PostRow[]> {
+    return new Live<PostRow[]>(() => {
+      const cid = this.cid;
+      const k = key();
+      return () => memberPosts(this.db, cid, k);
     }, []);
   }
 

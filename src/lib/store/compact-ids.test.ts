@@ -151,7 +151,7 @@ describe('record ids on disk', () => {
 
     const db = new HearthDb(name);
     await db.open();
-    expect(db.verno).toBe(8);
+    expect(db.verno).toBe(9);
     const raw = await rawRows(name, 'records');
     expect(raw.filter(({ key }) => key instanceof ArrayBuffer)).toHaveLength(stored.length);
     expect(raw.filter(({ key }) => key === other.id)).toHaveLength(1);

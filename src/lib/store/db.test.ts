@@ -100,7 +100,7 @@ describe('the device database', () => {
 
     const db = new HearthDb(name);
     await db.open();
-    expect(db.verno).toBe(8);
+    expect(db.verno).toBe(9);
     expect(await db.records.count()).toBe(6);
     expect(await db.records.get(`${CID}-2`)).toMatchObject({ held: 1, target: `${CID}-1` });
     expect(await db.docUpdates.where('cid').equals(CID).count()).toBe(1);

@@ -7,6 +7,7 @@ import type { AnswerRow, QuestionRow } from '../domain/qa';
 import type { PollRow } from '../domain/polls';
 import type { ChallengeRow } from '../domain/challenges';
 import { compactIds, packStoredIds, PACKED_FIELDS } from './compact-ids';
+import { postBodies, POST_TABLES, slimStoredPosts } from './post-bodies';
 
 export interface IdentityRow {
   key: 'me';
@@ -173,7 +174,13 @@ export class HearthDb extends Dexie {
     this.version(8)
       .stores({})
       .upgrade((tx) => Promise.all(Object.entries(PACKED_FIELDS).map(([table, fields]) => packStoredIds(tx.idbtrans.objectStore(table), fields))));
+    // Thread and reply rows without what their record holds (store/post-bodies): the rows of older
+    // versions lose those fields in place; rows are read whole through the middleware either way.
+    this.version(9)
+      .stores({})
+      .upgrade((tx) => Promise.all(POST_TABLES.map((table) => slimStoredPosts(tx.idbtrans.objectStore(table)))));
     this.use(compactIds);
+    this.use(postBodies);
   }
 }
 

@@ -31,6 +31,8 @@ describe('feed read', () => {
     );
     const projected = projectCommunity(records, computeAuthority(g, []));
     const db = new HearthDb(`feed-read-${Math.random()}`);
+    // Rows are stored beside their records (a row leaves its record's text to it: store/post-bodies).
+    await db.records.bulkPut(records);
     await db.threads.bulkPut(projected.threads);
     await db.replies.bulkPut(projected.replies);
     const reference = orderFeed(projected.threads, projected.replies, now);

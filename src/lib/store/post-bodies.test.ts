@@ -1,0 +1,191 @@
+// Thread and reply rows stored without what their record holds: every read above the middleware
+// (get, bulkGet, index queries, cursors, a live query's transaction) sees the rows the projection
+// made, equal to the pure projection; edited and deleted posts keep their own text; rows stored
+// whole by version 8 are slimmed by the upgrade and still read the same.
+import 'fake-indexeddb/auto';
+import Dexie from 'dexie';
+import { describe, expect, it } from 'vitest';
+import { admit, newCommunity, newMember, writer } from '../../../tests/unit/community-fixture';
+import { computeAuthority } from '../domain/authority';
+import { FROM_RECORD, projectCommunity, slimPost, type PostRow } from '../domain/posts';
+import type { AnyRecord, SignedRecord } from '../domain/record';
+import { HearthDb } from './db';
+import { rebuildProjection } from './projection';
+
+let dbs = 0;
+
+/** Stored values below Dexie (and below the middleware). */
+function rawValues(name: string, table: string): Promise<Record<string, unknown>[]> {
+  return new Promise((resolve, reject) => {
+    const open = indexedDB.open(name);
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const req = open.result.transaction(table).objectStore(table).getAll();
+      req.onerror = () => reject(req.error);
+      req.onsuccess = () => {
+        open.result.close();
+        resolve(req.result);
+      };
+    };
+  });
+}
+
+async function community() {
+  const alice = await newMember();
+  const bob = await newMember();
+  const g = await newCommunity(alice);
+  const a = writer(alice, g.id);
+  const b = writer(bob, g.id, 1_700_000_100_000);
+  const thread = await a('thread', { title: 'Saturday ride', body: 'Meet at the bridge at nine.', mentions: [bob.publicKey] });
+  const plain = await b('reply', { thread: thread.id, parent: thread.id, body: 'I am in, bringing a spare tube.' });
+  const quoting = await a('reply', {
+    thread: thread.id,
+    parent: plain.id,
+    body: 'Great, thanks!',
+    quote: { id: plain.id, text: 'bringing a spare tube' },
+    mentions: [bob.publicKey]
+  });
+  const edited = await b('reply', { thread: thread.id, parent: thread.id, body: 'first words' });
+  const deleted = await b('reply', { thread: thread.id, parent: quoting.id, body: 'regret this' });
+  const editedThread = await a('thread', { title: 'Old title', body: 'old body' });
+  const records: AnyRecord[] = [
+    g,
+    ...(await admit(alice, bob, g.id)),
+    thread,
+    plain,
+    quoting,
+    edited,
+    deleted,
+    editedThread,
+    await b('edit', { target: edited.id, body: 'second words' }),
+    await b('tombstone', { target: deleted.id }),
+    await a('edit', { target: editedThread.id, title: 'New title', body: 'new body' }),
+    await b('reaction', { target: plain.id, emoji: '👍', on: true })
+  ];
+  const expected = projectCommunity(records, computeAuthority(g as SignedRecord<'genesis'>, records));
+  return { cid: g.id, records, thread, plain, quoting, edited, deleted, editedThread, expected };
+}
+
+async function projected(name: string) {
+  const c = await community();
+  const db = new HearthDb(name);
+  await db.records.bulkPut(c.records);
+  await rebuildProjection(db, c.cid);
+  return { ...c, db };
+}
+
+const byId = <T extends { id: string }>(rows: T[]) => [...rows].sort((x, y) => x.id.localeCompare(y.id));
+
+describe('post rows on disk', () => {
+  it('a reply row without its body still shows its text on the thread page query', async () => {
+    const name = `posts-${dbs++}`;
+    const { db, thread, plain, quoting } = await projected(name);
+    const raw = await rawValues(name, 'replies');
+    const rawPlain = raw.find((r) => r.createdAt === plain.ts)!;
+    expect(rawPlain.body).toBe(FROM_RECORD);
+    expect(rawPlain.author).toBe(FROM_RECORD);
+    expect(JSON.stringify(raw)).not.toContain('spare tube');
+
+    const shown = await db.replies.where('[thread+createdAt]').between([thread.id, Dexie.minKey], [thread.id, Dexie.maxKey]).toArray();
+    const first = shown.find((r) => r.id === plain.id)!;
+    expect(first.body).toBe('I am in, bringing a spare tube.');
+    expect(first.author).toBe(plain.author);
+    expect(first.parent).toBe(thread.id);
+    const second = shown.find((r) => r.id === quoting.id)!;
+    expect(second.quote).toEqual({ id: plain.id, text: 'bringing a spare tube' });
+    expect(second.mentions).toEqual(quoting.body.mentions);
+    db.close();
+  });
+
+  it('every read sees the rows the pure projection makes, key order included', async () => {
+    const name = `posts-${dbs++}`;
+    const { db, cid, expected } = await projected(name);
+    const json = (rows: PostRow[]) => byId(rows).map((r) => JSON.stringify(r));
+    expect(json(await db.replies.where('cid').equals(cid).toArray())).toEqual(json(expected.replies));
+    expect(json(await db.threads.where('cid').equals(cid).toArray())).toEqual(json(expected.threads));
+    // By key, several keys, a cursor (a filter) and a transaction that names only the posts' tables.
+    const ids = expected.replies.map((r) => r.id);
+    expect(json((await db.replies.bulkGet(ids)) as PostRow[])).toEqual(json(expected.replies));
+    expect(JSON.stringify(await db.replies.get(ids[0]))).toBe(JSON.stringify(expected.replies.find((r) => r.id === ids[0])));
+    expect(json(await db.replies.filter(() => true).toArray())).toEqual(json(expected.replies));
+    expect(json(await db.threads.orderBy('[cid+rank]').reverse().toArray())).toEqual(json(expected.threads));
+    const inTx = await db.transaction('r', db.replies, () => db.replies.toArray());
+    expect(json(inTx)).toEqual(json(expected.replies));
+    db.close();
+  });
+
+  it('an edited or deleted post keeps its own text on disk, an unedited one leaves it to the record', async () => {
+    const name = `posts-${dbs++}`;
+    const { db, edited, deleted, editedThread, thread } = await projected(name);
+    const raw = [...(await rawValues(name, 'replies')), ...(await rawValues(name, 'threads'))];
+    const at = (ts: number) => raw.find((r) => r.createdAt === ts)!;
+    expect(at(edited.ts).body).toBe('second words');
+    expect(at(deleted.ts).body).toBe('');
+    expect(at(editedThread.ts)).toMatchObject({ title: 'New title', body: 'new body' });
+    expect(at(thread.ts)).toMatchObject({ title: FROM_RECORD, body: FROM_RECORD, mentions: FROM_RECORD });
+    expect((await db.replies.get(edited.id))?.body).toBe('second words');
+    expect(await db.replies.get(deleted.id)).toMatchObject({ body: '', deleted: true, quote: null });
+    expect(await db.threads.get(editedThread.id)).toMatchObject({ title: 'New title', body: 'new body' });
+    db.close();
+  });
+
+  it('a row whose record is missing reads as empty text, never another post', async () => {
+    const name = `posts-${dbs++}`;
+    const { db, plain } = await projected(name);
+    await db.records.delete(plain.id);
+    expect(await db.replies.get(plain.id)).toMatchObject({ id: plain.id, body: '', author: '' });
+    db.close();
+  });
+
+  it('rows stored whole by version 8 are slimmed by the upgrade and read the same', async () => {
+    const name = `posts-${dbs++}`;
+    const c = await community();
+    // Version 8 exactly as it was: the same tables, the ids packed, rows whole.
+    const v8 = new Dexie(name);
+    const { compactIds } = await import('./compact-ids');
+    v8.version(7).stores({
+      identity: 'key',
+      settings: 'key',
+      communities: 'cid, lastOpened',
+      docUpdates: '++seq, cid',
+      records: 'id, [cid+kind], target, [held+cid], [cid+author+ts]',
+      threads: 'id, [cid+rank]',
+      replies: 'id, cid, [thread+createdAt]',
+      members: '[cid+key]',
+      rejected: 'key, cid',
+      drafts: 'key',
+      projectionMeta: 'cid',
+      questions: 'id, [cid+rank], [askTo+cid]',
+      answers: 'id, cid, question',
+      polls: 'id, [cid+createdAt], thread',
+      challenges: 'id, [cid+createdAt]',
+      ingestMarks: 'cid',
+      keyrings: 'cid',
+      chunks: 'hash, cid, [cid+own], at'
+    });
+    v8.version(8).stores({});
+    v8.use(compactIds);
+    await v8.table('records').bulkPut(c.records);
+    await v8.table('replies').bulkPut(c.expected.replies);
+    await v8.table('threads').bulkPut(c.expected.threads);
+    v8.close();
+    expect((await rawValues(name, 'replies')).some((r) => r.body === FROM_RECORD)).toBe(false);
+
+    const db = new HearthDb(name);
+    await db.open();
+    expect(db.verno).toBe(9);
+    const raw = await rawValues(name, 'replies');
+    expect(raw.find((r) => r.createdAt === c.plain.ts)?.body).toBe(FROM_RECORD);
+    const json = (rows: PostRow[]) => byId(rows).map((r) => JSON.stringify(r));
+    expect(json(await db.replies.toArray())).toEqual(json(c.expected.replies));
+    expect(json(await db.threads.toArray())).toEqual(json(c.expected.threads));
+    db.close();
+  });
+
+  it('slimPost leaves locked threads and rows without post fields as they are', () => {
+    const locked = { id: 'x', kind: 'thread', author: 'a', body: '', title: null, locked: 'tier:gold', edits: 0, deleted: false } as unknown as PostRow;
+    expect(slimPost(locked)).toBe(locked);
+    const bare = { id: 'y', cid: 'c', rank: 1 } as unknown as PostRow;
+    expect(slimPost(bare)).toBe(bare);
+  });
+});
