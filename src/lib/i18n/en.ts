@@ -22,6 +22,7 @@ export const en = {
   'app.name': 'Hearth',
   'app.tagline': 'Your community, on your members’ own devices.',
   'app.loading': 'Opening Hearth…',
+  'app.opening_slowly': 'Preparing this device’s storage for the new version of Hearth. Large communities take a minute or two: keep this tab open.',
   'app.storage_unavailable': 'This browser will not let Hearth store data (private mode or storage blocked). Nothing can be saved.',
   'app.skipped_records_one': '{count} stored record could not be read and was skipped.',
   'app.skipped_records_other': '{count} stored records could not be read and were skipped.',

@@ -24,6 +24,7 @@ export const zhCN: Record<MessageKey, string> = {
   'app.name': 'Hearth 炉边',
   'app.tagline': '你的社群，存在成员自己的设备上。',
   'app.loading': '正在打开 Hearth…',
+  'app.opening_slowly': '正在为新版 Hearth 整理本设备的存储。大型社区需要一两分钟，请保持此页面打开。',
   'app.storage_unavailable': '此浏览器不允许 Hearth 保存数据（隐私模式或存储被禁用），无法保存任何内容。',
   'app.skipped_records_one': '有 {count} 条本地记录无法读取，已跳过。',
   'app.skipped_records_other': '有 {count} 条本地记录无法读取，已跳过。',

@@ -12,10 +12,18 @@ export type Theme = 'system' | 'light' | 'dark';
 
 /** Local settings key: the identity on this device was imported from a file. */
 const RESTORED_KEY = 'identity-restored';
+/**
+ * Past this, opening storage is taken to be an upgrade of this device's tables (a new version
+ * rewrites every row once: about a minute and a half for a 100,000-record community), and the page
+ * says so: closing the tab meanwhile undoes it, and it starts again on the next open.
+ */
+export const SLOW_OPEN_MS = 2_000;
 
 export class AppState {
   readonly db: HearthDb;
   ready = $state(false);
+  /** Storage has taken more than `SLOW_OPEN_MS` to open (an upgrade): the loading line says to keep the tab open. */
+  openingSlowly = $state(false);
   /** Set when IndexedDB itself cannot be opened: the app says so instead of showing a blank page. */
   storageError = $state<MessageKey | null>(null);
   identity = $state.raw<Identity | null>(null);
@@ -38,8 +46,10 @@ export class AppState {
   }
 
   async boot(): Promise<void> {
+    const slow = setTimeout(() => (this.openingSlowly = true), SLOW_OPEN_MS);
     try {
-      await this.db.open();
+      await this.db.open().finally(() => clearTimeout(slow));
+      this.openingSlowly = false;
       const [row, lang, theme, restored] = await Promise.all([
         this.db.identity.get('me'),
         this.db.settings.get('lang'),
