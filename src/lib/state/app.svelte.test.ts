@@ -1,4 +1,5 @@
 import 'fake-indexeddb/auto';
+import Dexie from 'dexie';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HearthDb } from '../store/db';
 import { AppState, SLOW_OPEN_MS } from './app.svelte';
@@ -11,7 +12,8 @@ describe('opening the app', () => {
     const db = new HearthDb('app-slow-open');
     let finish: () => void = () => {};
     const open = db.open.bind(db);
-    db.open = () => new Promise((resolve) => (finish = () => resolve(open())));
+    // An upgrade in progress: the open resolves when the test says so.
+    vi.spyOn(db, 'open').mockImplementation(() => Dexie.Promise.resolve(new Promise<void>((resolve) => (finish = resolve))).then(() => open()));
     const app = new AppState(db);
     const booting = app.boot();
     await vi.advanceTimersByTimeAsync(SLOW_OPEN_MS - 100);
