@@ -2,6 +2,7 @@
 // peers' sync messages in (`receive`) and the host's `update` events out. Real CommunityDocs on Dexie
 // over fake-indexeddb (Node has no IndexedDB or SharedWorker; the e2e tests run both for real).
 import 'fake-indexeddb/auto';
+import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
@@ -10,9 +11,9 @@ import type { AnyRecord } from '../domain/record';
 import { generateIdentity } from '../crypto/identity';
 import { HearthDb } from '../store/db';
 import { keyState } from '../store/keyring';
-import { DocHost } from './doc-host';
+import { DocHost, splitReply } from './doc-host';
 import type { HostEvent } from './doc-port';
-import { messageYjsSyncStep1, writeUpdate } from './gated-sync-protocol';
+import { messageYjsSyncStep1, messageYjsSyncStep2, messageYjsUpdate, writeUpdate } from './gated-sync-protocol';
 
 let n = 0;
 const host = () => new DocHost(new HearthDb(`doc-host-${n++}`));
@@ -39,10 +40,39 @@ async function relay(a: DocHost, b: DocHost, cid: string) {
   const offs = [a.subscribe(forward(b)), b.subscribe(forward(a))];
   const fromA = a.receive(cid, step1(ob.sv));
   const fromB = b.receive(cid, step1(oa.sv));
-  if (fromA) b.receive(cid, fromA);
-  if (fromB) a.receive(cid, fromB);
+  for (const m of fromA ?? []) b.receive(cid, m);
+  for (const m of fromB ?? []) a.receive(cid, m);
   return () => offs.forEach((off) => off());
 }
+
+describe('sync replies past the data channel limit', () => {
+  it('a large step 2 goes as a step 2 and updates of bounded size that together give the whole document', () => {
+    const doc = new Y.Doc();
+    const records = doc.getMap('records');
+    doc.transact(() => {
+      for (let i = 0; i < 2_000; i++) records.set(`k${i}`, { id: `k${i}`, kind: 'reply', ts: i, body: { body: 'x'.repeat(200) } });
+    });
+    const e = encoding.createEncoder();
+    encoding.writeVarUint(e, messageYjsSyncStep2);
+    encoding.writeVarUint8Array(e, Y.encodeStateAsUpdate(doc));
+    const reply = encoding.toUint8Array(e);
+    const parts = splitReply(reply, doc, 64 * 1024);
+    expect(parts.length).toBeGreaterThan(5);
+    const fresh = new Y.Doc();
+    parts.forEach((part, i) => {
+      const d = decoding.createDecoder(part);
+      expect(decoding.readVarUint(d)).toBe(i === 0 ? messageYjsSyncStep2 : messageYjsUpdate);
+      const update = decoding.readVarUint8Array(d);
+      expect(update.length).toBeLessThan(64 * 1024 + 1024);
+      Y.applyUpdate(fresh, update);
+    });
+    expect(fresh.getMap('records').toJSON()).toEqual(records.toJSON());
+    // Nothing left pending: every part was a whole update.
+    expect(fresh.store.pendingStructs).toBeNull();
+    // A reply within the limit, and any other message, goes as it is.
+    expect(splitReply(reply, doc)).toEqual([reply]);
+  });
+});
 
 describe('DocHost (the community worker)', () => {
   it('two devices converge through pages that relay only sync messages, and each page is told what was accepted', async () => {

@@ -17,7 +17,8 @@ import type { LobbyHandle, RelayHandle } from './doc-handle';
 import type { MemberStatsSource } from '../automation/community-facts';
 import type { DocPort, HostEvent, OpenedDoc } from './doc-port';
 import { readsOver, type CommunityReads } from './community-reads';
-import { readSyncMessage } from './gated-sync-protocol';
+import { messageYjsSyncStep2, messageYjsUpdate, readSyncMessage } from './gated-sync-protocol';
+import { filterUpdate } from './update-filter';
 
 /** State vectors are sent with updates at most this often: one can be large (a client id per writer). */
 const STATE_VECTOR_EVERY_MS = 250;
@@ -29,6 +30,30 @@ interface Linked {
   /** Origin of updates that came from the page's peers for this document. */
   origin: object;
   svTimer: ReturnType<typeof setTimeout> | null;
+}
+
+/**
+ * A sync reply larger than this goes to the peer as several messages: a step 2 with the first part
+ * of the missing history, then updates with the rest. The page's data channel reassembles at most
+ * MAX_MESSAGE (webrtc-chunking.ts, 64 MiB) a message, and the generated 10k community's history was a
+ * 66 MB step 2 once its creator had published ~1,000 level records: a newcomer then got nothing, and
+ * said "Up to date".
+ */
+export const REPLY_PART_BYTES = 8 * 1024 * 1024;
+
+/** A step 2 over `partBytes` cut into a step 2 and updates, each a whole Yjs update; anything else as it is. */
+export function splitReply(reply: Uint8Array, doc: Y.Doc, partBytes = REPLY_PART_BYTES): Uint8Array[] {
+  if (reply.length <= partBytes) return [reply];
+  const decoder = decoding.createDecoder(reply);
+  if (decoding.readVarUint(decoder) !== messageYjsSyncStep2) return [reply];
+  const split = filterUpdate(decoding.readVarUint8Array(decoder), { root: 'records', doc, maxStructs: Infinity, maxBytes: partBytes });
+  if (!split.ok || split.value.pieces.length < 2) return [reply];
+  return split.value.pieces.map((piece, i) => {
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, i === 0 ? messageYjsSyncStep2 : messageYjsUpdate);
+    encoding.writeVarUint8Array(encoder, piece);
+    return encoding.toUint8Array(encoder);
+  });
 }
 
 export class DocHost implements DocPort {
@@ -161,14 +186,14 @@ export class DocHost implements DocPort {
 
   /**
    * One sync message from a page's peer for document `id`. Returns the answer (a step 2 for a
-   * step 1) for the page to send to that peer, or null. Unreadable messages are counted, not thrown.
+   * step 1, in parts past `REPLY_PART_BYTES`) for the page to send to that peer, in order, or null. Unreadable messages are counted, not thrown.
    */
-  receive(id: string, message: Uint8Array): Uint8Array | null {
+  receive(id: string, message: Uint8Array): Uint8Array[] | null {
     const linked = this.#linked.get(id);
     if (!linked || linked.doc.isDestroyed) return null;
     const encoder = encoding.createEncoder();
     readSyncMessage(decoding.createDecoder(message), encoder, linked.doc, linked.origin);
-    return encoding.length(encoder) > 0 ? encoding.toUint8Array(encoder) : null;
+    return encoding.length(encoder) > 0 ? splitReply(encoding.toUint8Array(encoder), linked.doc as Y.Doc) : null;
   }
 
   async openLobby(cid: string): Promise<OpenedDoc & { id: string }> {

@@ -29,7 +29,7 @@ export interface DocPort extends CommunityReads {
   settled(cid: string): Promise<void>;
   importRecords(cid: string, records: AnyRecord[]): Promise<void>;
   exportRecords(cid: string): Promise<AnyRecord[]>;
-  receive(doc: string, message: Uint8Array): Uint8Array | null | Promise<Uint8Array | null>;
+  receive(doc: string, message: Uint8Array): Uint8Array[] | null | Promise<Uint8Array[] | null>;
   openLobby(cid: string): Promise<OpenedDoc & { id: string }>;
   closeLobby(id: string): void;
   startRelay(cid: string, options: { addresses: string[]; room: string; identity: Identity | null; clientID: number }): Promise<void>;

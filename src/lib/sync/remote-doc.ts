@@ -109,15 +109,17 @@ export class HostClient {
 
   /** A peer's sync message: the worker applies it; its answer to a step 1 goes back to that peer. */
   receive(id: string, message: Uint8Array, sender: Sender | null): void {
-    void this.port.receive(id, Comlink.transfer(message, [message.buffer])).then((reply) => {
-      if (!reply || !sender || sender.destroyed) return;
-      const encoder = encoding.createEncoder();
-      encoding.writeVarUint(encoder, MESSAGE_SYNC);
-      encoding.writeUint8Array(encoder, reply);
-      try {
-        sender.send(encoding.toUint8Array(encoder));
-      } catch {
-        // the channel closed meanwhile: the peer asks again when it reconnects
+    void this.port.receive(id, Comlink.transfer(message, [message.buffer])).then((replies) => {
+      for (const reply of replies ?? []) {
+        if (!sender || sender.destroyed) return;
+        const encoder = encoding.createEncoder();
+        encoding.writeVarUint(encoder, MESSAGE_SYNC);
+        encoding.writeUint8Array(encoder, reply);
+        try {
+          sender.send(encoding.toUint8Array(encoder));
+        } catch {
+          return; // the channel closed meanwhile: the peer asks again when it reconnects
+        }
       }
     });
   }
