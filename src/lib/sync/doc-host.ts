@@ -36,8 +36,8 @@ interface Linked {
  * A sync reply larger than this goes to the peer as several messages: a step 2 with the first part
  * of the missing history, then updates with the rest. The page's data channel reassembles at most
  * MAX_MESSAGE (webrtc-chunking.ts, 64 MiB) a message, and the generated 10k community's history was a
- * 66 MB step 2 once its creator had published ~1,000 level records: a newcomer then got nothing, and
- * said "Up to date".
+ * 67.3 MB step 2 once its creator had published ~1,300 level records: refused whole, it would have
+ * left a newcomer with the core and no thread.
  */
 export const REPLY_PART_BYTES = 8 * 1024 * 1024;
 
