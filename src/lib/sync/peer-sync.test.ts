@@ -167,6 +167,35 @@ describe('PeerSync over real WebRTC', () => {
     }
   }, 60_000);
 
+  it('a newcomer whose plan moves from the lobby to the one room before any epoch (the same room name) meets the creator there', async () => {
+    const c = await community();
+    const lobbyPlan: MeshPlan = { legacy: false, mesh: null, lobby: true, waitingForKey: true, invitesOpenUntil: 0 };
+    const roomPlan: MeshPlan = { ...lobbyPlan, legacy: true, lobby: false, waitingForKey: false };
+    let bobPlan = lobbyPlan;
+    const alice = await device(c.cid, c.creator, async () => roomPlan);
+    const bob = await device(c.cid, c.bob, async () => bobPlan);
+    try {
+      for (const r of c.records) expect((await alice.community.append(r)).ok).toBe(true);
+      expect((await alice.community.append(await c.a('thread', { title: 'Only in the room', body: '' }))).ok).toBe(true);
+      await startInTurn(alice, bob);
+      await until('Bob in the lobby', () => bob.sync.rooms().lobby, Boolean);
+      // Bob's plan changes (he joined); he plans again on his next tombstone.
+      bobPlan = roomPlan;
+      const mine = await c.b('thread', { title: 'Bob’s draft', body: '' });
+      expect((await bob.community.append(mine)).ok).toBe(true);
+      expect((await bob.community.append(await c.b('tombstone', { target: mine.id }))).ok).toBe(true);
+      await until(
+        'Bob to leave the lobby for the room',
+        () => bob.sync.rooms(),
+        (r) => !r.lobby && r.mesh.includes(c.cid)
+      );
+      await until('Bob to hear Alice in the room', bob.titles, (t) => t.includes('Only in the room'));
+    } finally {
+      alice.close();
+      bob.close();
+    }
+  }, 60_000);
+
   it('when the plan names a new mesh, a device moves there, stays in the old one for the transition, then leaves it', async () => {
     const c = await community();
     const first: MeshPlan = {
