@@ -203,20 +203,26 @@ export const compactIds: Middleware<DBCore> = {
  * id is no record id keeps its key (its other coded fields are packed).
  */
 export function packStoredIds(store: IDBObjectStore, fields: readonly string[]): Promise<void> {
+  return rewriteStored(store, (cursor) => {
+    const row = cursor.value as Record<string, unknown>;
+    const packed = packRow(row, fields);
+    if (packed === row) return;
+    if (packed[fields[0]] !== row[fields[0]]) {
+      cursor.delete();
+      store.put(packed);
+    } else cursor.update(packed);
+  });
+}
+
+/** Visits every row of a store in raw IndexedDB (a schema upgrade's rewrite, below the middlewares), in key order. */
+export function rewriteStored(store: IDBObjectStore, visit: (cursor: IDBCursorWithValue) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     const walk = store.openCursor();
     walk.onerror = () => reject(walk.error);
     walk.onsuccess = () => {
       const cursor = walk.result;
       if (!cursor) return resolve();
-      const row = cursor.value as Record<string, unknown>;
-      const packed = packRow(row, fields);
-      if (packed !== row) {
-        if (packed[fields[0]] !== row[fields[0]]) {
-          cursor.delete();
-          store.put(packed);
-        } else cursor.update(packed);
-      }
+      visit(cursor);
       cursor.continue();
     };
   });

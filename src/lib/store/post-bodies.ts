@@ -15,6 +15,7 @@
 import type { DBCore, DBCoreCursor, DBCoreTable, DBCoreTransaction, Middleware } from 'dexie';
 import { fillPost, isSlimPost, slimPost, type PostRow } from '../domain/posts';
 import type { AnyRecord } from '../domain/record';
+import { rewriteStored } from './compact-ids';
 
 /** Tables whose rows leave fields to their record. */
 export const POST_TABLES: readonly string[] = ['threads', 'replies'];
@@ -93,16 +94,9 @@ export const postBodies: Middleware<DBCore> = {
 
 /** Slims the post rows an older version stored whole (a schema upgrade: raw IndexedDB, below the middleware). */
 export function slimStoredPosts(store: IDBObjectStore): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const walk = store.openCursor();
-    walk.onerror = () => reject(walk.error);
-    walk.onsuccess = () => {
-      const cursor = walk.result;
-      if (!cursor) return resolve();
-      const row = cursor.value as PostRow;
-      const slim = slimPost(row);
-      if (slim !== row) cursor.update(slim);
-      cursor.continue();
-    };
+  return rewriteStored(store, (cursor) => {
+    const row = cursor.value as PostRow;
+    const slim = slimPost(row);
+    if (slim !== row) cursor.update(slim);
   });
 }

@@ -75,6 +75,15 @@ function isLocal(url: string): boolean {
 
 export { relayRoomName };
 
+/**
+ * Resolves once y-webrtc has let go of a destroyed provider's room name (it deletes the room when
+ * the provider's key has resolved), so a provider for the same name can open.
+ */
+async function letGo(provider: WebrtcProvider): Promise<void> {
+  await provider.key;
+  await new Promise((resolve) => setTimeout(resolve, 0));
+}
+
 export class PeerSync {
   status: SyncStatus = { connected: false, peers: 0, relayConnected: false, online: [], unverified: 0, lastSyncAt: null, paused: false };
   readonly listeners = new Set<(s: SyncStatus) => void>();
@@ -287,8 +296,7 @@ export class PeerSync {
       const lobby = this.#lobby?.provider;
       this.#closeLobby();
       if (lobby) {
-        await lobby.key;
-        await new Promise((resolve) => setTimeout(resolve, 0));
+        await letGo(lobby);
         if (this.#destroyed) return;
       }
       if (!this.#meshes.has(cid)) this.#openMesh(cid, this.settings.secret);
@@ -302,8 +310,7 @@ export class PeerSync {
       // The lobby takes the legacy room's name: wait until y-webrtc has let go of it.
       this.#meshes.delete(cid);
       legacy.provider.destroy();
-      await legacy.provider.key;
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      await letGo(legacy.provider);
       if (this.#current === cid) this.#current = null;
     }
     if (plan.mesh && this.#current !== plan.mesh.room) {
