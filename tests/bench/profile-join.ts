@@ -94,6 +94,9 @@ try {
   await b.page.getByRole('button', { name: 'Join community' }).waitFor();
   const [pa, pb] = await Promise.all([workerProfiler(a.page, { intervalUs: 500 }), workerProfiler(b.page, { intervalUs: 500 })]);
   await Promise.all([pa.start(), pb.start()]);
+  // The workers' console errors (a SharedWorker's console reaches no page): printed at the end.
+  const keepErrors = `globalThis.__errors = []; { const error = console.error; console.error = (...a) => { globalThis.__errors.push(new Date().toISOString() + ' ' + a.map((x) => (x && x.stack) || String(x)).join(' ').slice(0, 600)); error(...a); }; }`;
+  await Promise.all([pa.evaluate(keepErrors), pb.evaluate(keepErrors)]);
   const zero = Date.now();
   const counts: string[] = [];
   let done = false;
@@ -130,6 +133,8 @@ try {
     ['creator', pa],
     ['newcomer', pb]
   ] as const) {
+    for (const line of JSON.parse((await p.evaluate('JSON.stringify(globalThis.__errors ?? [])')) as string) as string[])
+      console.log(`${who} worker error: ${line}`);
     const probe = (await p.evaluate('JSON.stringify(globalThis.__dexieProbe ?? null)')) as string | null;
     if (!probe || probe === 'null') continue;
     const rows = Object.entries(JSON.parse(probe) as Record<string, { n: number; rows: number; ms: number }>).sort((x, y) => y[1].ms - x[1].ms);

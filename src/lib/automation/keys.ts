@@ -24,23 +24,33 @@ export async function maintainKeys(db: HearthDb, doc: CommunityDoc, identity: Id
   const state = await keyState(db, doc.cid);
   if (!state) return 0;
   let written = 0;
-  const append = async (record: AnyRecord) => {
-    if ((await doc.append(record)).ok) written++;
+  // An epoch's or a share's parts go out together: a part lost with a dying tab took the key of
+  // every member wrapped in it, and the creator's own device could be one (no part is ever re-sent).
+  const publish = async (kind: 'key' | 'key-share', bodies: readonly object[]) => {
+    const parts: AnyRecord[] = [];
+    for (const body of bodies) parts.push((await sealNext(db, identity, { kind, cid: doc.cid, ts: now, body } as never)) as AnyRecord);
+    if ((await doc.append(parts)).ok) written += parts.length;
   };
   for (const scope of knownScopes(state.ctx, [...state.view.byScope.keys(), ...also])) {
     const status = scopeStatus(state.view, state.ctx, scope, now);
     if (status.due.length) {
-      const reason = !status.current.length ? 'start' : status.due.some((d) => d.kind === 'removal') ? 'removal' : 'schedule';
+      const reason = !status.current.length
+        ? 'start'
+        : status.due.some((d) => d.kind === 'removal')
+          ? 'removal'
+          : status.due.some((d) => d.kind === 'incomplete')
+            ? 'merge'
+            : 'schedule';
       const epoch = await newEpoch({ cid: doc.cid, scope, parents: status.current.map((e) => e.id), reason, recipients: status.entitled });
       // Every part carries the same ts: the moment entitlement was computed for.
-      for (const body of epoch.bodies) await append((await sealNext(db, identity, { kind: 'key', cid: doc.cid, ts: now, body })) as AnyRecord);
+      await publish('key', epoch.bodies);
       continue;
     }
     for (const { epoch, members } of status.missing) {
       const key = state.keys.get(epoch);
       if (!key) continue; // another staff device holds it and will share it
       const { bodies } = await shareEpoch({ cid: doc.cid, key, recipients: members });
-      for (const body of bodies) await append((await sealNext(db, identity, { kind: 'key-share', cid: doc.cid, ts: now, body })) as AnyRecord);
+      await publish('key-share', bodies);
     }
   }
   if (written) forgetKeyState(db, doc.cid);

@@ -6,7 +6,7 @@ import { openContent, sealContent } from '../crypto/content-seal';
 import { sealRecord } from '../crypto/record-seal';
 import type { Identity } from '../crypto/identity';
 import { computeAuthority } from './authority';
-import { currentEpochs, epochForSealing, scopeStatus, validKeyRecords } from './epochs';
+import { currentEpochs, epochForSealing, INCOMPLETE_EPOCH_MS, scopeStatus, validKeyRecords } from './epochs';
 import type { AnyRecord, SignedRecord } from './record';
 import { entitledMembers, isEntitled, scopeContext, type Scope } from './scopes';
 
@@ -236,6 +236,33 @@ describe('key records', () => {
     const s = judge(e.records);
     expect(scopeStatus(s.view, s.ctx, 'all', at(31)).due.filter((d) => d.kind === 'schedule')).toEqual([]);
     expect(scopeStatus(s.view, s.ctx, 'all', at(32)).due.filter((d) => d.kind === 'schedule')).toEqual([{ kind: 'schedule', since: at(32) }]);
+  });
+
+  it('an epoch still missing a part ten minutes after its time makes a new epoch due; one whose parts are all in does not', async () => {
+    const { creator, alice, bob, cid, judge } = await community();
+    const { bodies, epoch } = await (await import('../crypto/epoch-keys')).newEpoch({
+      cid,
+      scope: 'all',
+      parents: [],
+      reason: 'start',
+      recipients: [creator.publicKey, alice.publicKey, bob.publicKey]
+    });
+    // Part 0 of 2 published; part 1 never was (its author's tab died between them).
+    const partial = await sealRecord(creator, { kind: 'key', cid, ts: at(2), body: { ...bodies[0], parts: 2 } });
+    const s = judge([partial]);
+    expect(s.view.epochs.get(epoch)?.complete).toBe(false);
+    const due = (now: number) => scopeStatus(s.view, s.ctx, 'all', now).due.filter((d) => d.kind === 'incomplete');
+    expect(due(at(2) + INCOMPLETE_EPOCH_MS - 1)).toEqual([]); // its other part may still be on its way
+    expect(due(at(2) + INCOMPLETE_EPOCH_MS)).toEqual([{ kind: 'incomplete', epochs: [epoch] }]);
+    // The next rotation lists it as a parent: it is no longer current.
+    const next = await rotate(creator, cid, at(3), 'all', [creator.publicKey, alice.publicKey, bob.publicKey], [epoch]);
+    const after = judge([partial, ...next.records]);
+    expect(currentEpochs(after.view, 'all').map((e) => e.id)).toEqual([next.epoch]);
+    expect(scopeStatus(after.view, after.ctx, 'all', at(3) + INCOMPLETE_EPOCH_MS).due).toEqual([]);
+    // A whole epoch is never due for this.
+    const whole = await rotate(creator, cid, at(2), 'all', [creator.publicKey, alice.publicKey, bob.publicKey]);
+    const w = judge(whole.records);
+    expect(scopeStatus(w.view, w.ctx, 'all', at(9)).due.filter((d) => d.kind === 'incomplete')).toEqual([]);
   });
 
   it('a demoted admin holding a Gold key makes a rotation due; key records they sign after the demotion are refused', async () => {

@@ -209,7 +209,19 @@ export function holdersOf(view: EpochView, epoch: string, tags: ReadonlyMap<stri
   return out;
 }
 
-export type RotationReason = { kind: 'none' } | { kind: 'removal'; members: string[] } | { kind: 'schedule'; since: number };
+export type RotationReason =
+  | { kind: 'none' }
+  | { kind: 'removal'; members: string[] }
+  | { kind: 'schedule'; since: number }
+  | { kind: 'incomplete'; epochs: string[] };
+
+/**
+ * An epoch still missing parts this long after its time lost them: they are published together
+ * (one document update), so a part that has not arrived by now was never written (its author's tab
+ * died between parts, before they went out together). Its missing members, and its author's own
+ * device if its wrap was there, can never read it: a new epoch takes its place.
+ */
+export const INCOMPLETE_EPOCH_MS = 10 * 60_000;
 
 export interface ScopeStatus {
   scope: Scope;
@@ -247,6 +259,8 @@ export function scopeStatus(view: EpochView, ctx: ScopeContext, scope: Scope, no
     if (lacking.length) missing.push({ epoch: e.id, members: lacking });
   }
   if (removed.size) due.push({ kind: 'removal', members: [...removed].sort() });
+  const incomplete = current.filter((e) => !e.complete && now >= e.ts + INCOMPLETE_EPOCH_MS).map((e) => e.id);
+  if (incomplete.length) due.push({ kind: 'incomplete', epochs: incomplete });
   const newest = current[0];
   if (newest && ctx.rotateDays !== null && now >= newest.ts + ctx.rotateDays * DAY) due.push({ kind: 'schedule', since: newest.ts + ctx.rotateDays * DAY });
   return { scope, epochs, current, entitled, due, missing };

@@ -165,6 +165,32 @@ describe('attacks from a peer that holds the room secret', () => {
   });
 });
 
+describe('publishing records that stand or fall together', () => {
+  it('several records appended at once go out as one document update, and none of them if one is refused', async () => {
+    const { alice, g, honest } = await community();
+    const w = writer(alice, g.id);
+    const parts = [await w('thread', { title: 'part one', body: '' }), await w('thread', { title: 'part two', body: '' })];
+    const peer = new Y.Doc();
+    Y.applyUpdate(peer, Y.encodeStateAsUpdate(honest.doc));
+    const before = peer.getMap('records').size;
+    const updates: Uint8Array[] = [];
+    honest.doc.on('update', (u: Uint8Array) => updates.push(u));
+    expect(await honest.append(parts)).toEqual({ ok: true, record: parts[0] });
+    expect(updates).toHaveLength(1);
+    Y.applyUpdate(peer, updates[0]);
+    expect(peer.getMap('records').size).toBe(before + 2);
+    for (const p of parts) expect(peer.getMap('records').has(p.id)).toBe(true);
+    expect((await honest.db.records.bulkGet(parts.map((p) => p.id))).every(Boolean)).toBe(true);
+
+    // A forged part (another member's signature over Alice's record): nothing of the batch is published.
+    const good = await w('thread', { title: 'stays out', body: '' });
+    const forged = { ...(await w('thread', { title: 'forged', body: '' })), sig: good.sig };
+    expect((await honest.append([good, forged])).ok).toBe(false);
+    expect(honest.records.has(good.id)).toBe(false);
+    expect(await honest.db.records.get(good.id)).toBeUndefined();
+  });
+});
+
 describe('convergence', () => {
   it('three replicas with random writes and partitions converge to the same view, losing no valid record', async () => {
     const members: Identity[] = [await newMember(), await newMember(), await newMember()];

@@ -69,7 +69,11 @@ export interface DocHandle {
   readonly doc: SyncedDoc;
   health: DocHealth;
   onHealth: (h: DocHealth) => void;
-  append(record: AnyRecord): Promise<AppendResult>;
+  /**
+   * Publishes this member's record, or several at once (an epoch's parts): all of them or none, in
+   * one projection transaction and one document update, so a tab that dies midway leaves no part.
+   */
+  append(records: AnyRecord | readonly AnyRecord[]): Promise<AppendResult>;
   onAccepted(listener: AcceptedListener): () => void;
   /** Everything received so far is applied, checked, projected and stored. */
   settled(): Promise<void>;

@@ -167,8 +167,8 @@ export class DocHost implements DocPort {
     return { health: doc.health, sv: Y.encodeStateVector(doc.doc) };
   }
 
-  async append(cid: string, record: AnyRecord): Promise<AppendResult> {
-    return (await this.#community(cid)).append(record);
+  async append(cid: string, records: AnyRecord | readonly AnyRecord[]): Promise<AppendResult> {
+    return (await this.#community(cid)).append(records);
   }
 
   async settled(cid: string): Promise<void> {

@@ -25,7 +25,7 @@ export type HostEvent =
 
 export interface DocPort extends CommunityReads {
   open(cid: string): Promise<OpenedDoc>;
-  append(cid: string, record: AnyRecord): Promise<AppendResult>;
+  append(cid: string, records: AnyRecord | readonly AnyRecord[]): Promise<AppendResult>;
   settled(cid: string): Promise<void>;
   importRecords(cid: string, records: AnyRecord[]): Promise<void>;
   exportRecords(cid: string): Promise<AnyRecord[]>;

@@ -155,9 +155,9 @@ export class RemoteCommunityDoc implements DocHandle {
     this.health = opened.health;
   }
 
-  async append(record: AnyRecord): Promise<AppendResult> {
-    const result = await this.client.port.append(this.cid, record);
-    if (result.ok && CACHE_KINDS.has(record.kind)) this.#forgetCaches();
+  async append(records: AnyRecord | readonly AnyRecord[]): Promise<AppendResult> {
+    const result = await this.client.port.append(this.cid, records);
+    if (result.ok && ([] as AnyRecord[]).concat(records).some((r) => CACHE_KINDS.has(r.kind))) this.#forgetCaches();
     return result;
   }
 
