@@ -103,8 +103,8 @@ export interface ImportResult {
 }
 
 /** Imports a community file through the home page's "Import community file" control, as a person would. */
-export async function importCommunityFile(page: Page, file: string, timeout = 600_000): Promise<ImportResult> {
-  await page.goto('/');
+export async function importCommunityFile(page: Page, file: string, timeout = 600_000, { navigate = true } = {}): Promise<ImportResult> {
+  if (navigate) await page.goto('/');
   const input = page.getByTestId('community-file-input');
   await input.waitFor({ state: 'attached' });
   const started = performance.now();

@@ -22,11 +22,13 @@ try {
   await importIdentity(device.page, await storedKeysFor(DEMO_CREATOR.namespace, DEMO_CREATOR.handle), DEMO_CREATOR.name);
   await device.page.goto('/');
   await device.page.waitForTimeout(1000);
-  const importing = importCommunityFile(device.page, file);
+  // The profiler attaches to the worker of this page before the import starts: attaching while the
+  // import's own navigation replaced the page left the import waiting for ever.
   const profiler = await workerProfiler(device.page);
   await profiler.start();
-  const imported = await importing;
+  const imported = await importCommunityFile(device.page, file, 600_000, { navigate: false });
   console.error('imported', imported);
+  if (process.env.WRITE_STATS) console.error('WRITES', JSON.stringify(await profiler.evaluate('JSON.stringify(globalThis.__ws)')));
   const profile = await profiler.stop();
   writeFileSync(out, JSON.stringify(profile));
   await device.close();

@@ -12,6 +12,7 @@ import {
   SHARD_CORE_KINDS,
   shardOf,
   shardOfEntry,
+  historyOrder,
   syncOrder
 } from './shards';
 
@@ -108,6 +109,29 @@ describe('syncOrder', () => {
   it('syncs the core, then this month and the older ones newest first, then future months', () => {
     const shards = ['2024-12', '2026-07', 'core', '2026-04', '2026-05', '2031-01', '2025-06'];
     expect(syncOrder(shards, MAY_2026)).toEqual(['core', '2026-05', '2026-04', '2025-06', '2024-12', '2026-07', '2031-01']);
+  });
+});
+
+describe('historyOrder', () => {
+  it('checks the core first in its given order, then records newest first, then future-dated ones, then junk', () => {
+    const hour = 3_600_000;
+    const values: Record<string, unknown> = {
+      old: { kind: 'thread', ts: MAY_2026 - 900 * hour },
+      join2: { kind: 'join', ts: MAY_2026 - hour },
+      junk: 'not a record',
+      newest: { kind: 'reply', ts: MAY_2026 - hour },
+      soon: { kind: 'thread', ts: MAY_2026 + 2 * hour },
+      join1: { kind: 'join', ts: MAY_2026 - 2000 * hour },
+      unknown: { kind: 'no-such-kind', ts: MAY_2026 },
+      later: { kind: 'thread', ts: MAY_2026 + 900 * hour },
+      profile: { kind: 'profile', ts: MAY_2026 },
+      middle: { kind: 'reaction', ts: MAY_2026 - 5 * hour }
+    };
+    const order = historyOrder(Object.keys(values), (k) => values[k], MAY_2026);
+    expect(order).toEqual({
+      keys: ['join2', 'join1', 'profile', 'newest', 'middle', 'old', 'soon', 'later', 'junk', 'unknown'],
+      core: 3
+    });
   });
 });
 

@@ -137,6 +137,33 @@ export function syncOrder(shards: Iterable<ShardId>, now: number): ShardId[] {
   });
 }
 
+/**
+ * The order a device checks a batch of history in, as `syncOrder` syncs shards: core records first
+ * (authority, keys, names and moderation: every other record is judged or shown with them), then
+ * the rest newest first (what the feed shows first), anything dated ahead of `now` after the real
+ * history (scheduled posts; a hostile member's far-future records), and values that are no record
+ * last (the gate refuses them). Keeps the given order within the core and among equal times.
+ * Returns the keys and how many of them are core records.
+ */
+export function historyOrder(keys: readonly string[], read: (key: string) => unknown, now: number): { keys: string[]; core: number } {
+  const core: string[] = [];
+  const dated: { key: string; ts: number }[] = [];
+  const ahead: { key: string; ts: number }[] = [];
+  const other: string[] = [];
+  for (const key of keys) {
+    const value = read(key) as { kind?: unknown; ts?: unknown } | null | undefined;
+    const kind = typeof value?.kind === 'string' ? value.kind : null;
+    const ts = typeof value?.ts === 'number' ? value.ts : null;
+    const shard = shardOfEntry(kind, ts);
+    if (shard === null) other.push(key);
+    else if (shard === CORE_SHARD) core.push(key);
+    else (ts! > now ? ahead : dated).push({ key, ts: ts! });
+  }
+  dated.sort((a, b) => b.ts - a.ts);
+  ahead.sort((a, b) => a.ts - b.ts);
+  return { keys: [...core, ...dated.map((d) => d.key), ...ahead.map((d) => d.key), ...other], core: core.length };
+}
+
 export interface KeepPolicy {
   /** Months kept counting back from the current one (6: this month and the five before); null keeps everything. */
   keepMonths: number | null;

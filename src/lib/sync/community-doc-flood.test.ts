@@ -86,6 +86,26 @@ describe('a flood of valid records', () => {
     doc.close();
   }, 60_000);
 
+  it('pieces applied while the gate is busy wait for one check together, and it takes the newest records first', async () => {
+    const doc = await honest();
+    const announced: AnyRecord[][] = [];
+    doc.onAccepted((records) => void announced.push(records));
+    const message = encoding.createEncoder();
+    writeUpdate(message, fixture.part);
+    readSyncMessage(decoding.createDecoder(encoding.toUint8Array(message)), encoding.createEncoder(), doc.doc, 'peer');
+    await whenApplied(doc.doc);
+    await doc.settled();
+    expect(announced.flat().length).toBe(PART);
+    // One check per piece projected (and announced) four times, oldest records first.
+    expect(announced.length).toBeLessThan(PART / PIECE_STRUCTS);
+    // The pieces gathered after the first went newest first: each batch older than the one before.
+    const later = announced.slice(1);
+    expect(later.flat().length).toBeGreaterThan(PIECE_STRUCTS);
+    expect(later.length).toBeGreaterThan(1);
+    for (let i = 1; i < later.length; i++) expect(Math.max(...later[i].map((r) => r.ts))).toBeLessThan(Math.min(...later[i - 1].map((r) => r.ts)));
+    doc.close();
+  }, 120_000);
+
   it('2,000 keys changed at once are gated in slices of at most 500 and all ingested', async () => {
     const doc = await honest();
     gated.batches = [];
