@@ -100,12 +100,6 @@ export class CommunityDoc implements DocHandle {
   #repairDue = Infinity;
   readonly #backoff: { first: number; max: number };
   #unauthorised: number | null = null;
-  /** The recount of `#unauthorised` in flight, and whether one is asked for and not started. */
-  #recount: Promise<void> = Promise.resolve();
-  #recountDue = false;
-  /** Recounts asked for, and the number asked for when the last count started: the count is current when equal. */
-  #countAsked = 0;
-  #countDone = 0;
   #gateRejects: number | null = null;
   /** Keys of the ingest job queued and not started yet, which later transactions' keys join. */
   #gathering: Set<string> | null = null;
@@ -347,11 +341,6 @@ export class CommunityDoc implements DocHandle {
     await whenApplied(this.doc);
     await this.#queue;
     await this.#persisted;
-    // The health count a check asked for, and any asked for while it ran.
-    for (let recount = this.#recount; ; recount = this.#recount) {
-      await recount;
-      if (recount === this.#recount) break;
-    }
   }
 
   /** Waits, in addition, for repairs held back by their backoff. */
@@ -535,9 +524,7 @@ export class CommunityDoc implements DocHandle {
     }
     const snapshot = Y.encodeSnapshot(Y.snapshot(this.doc));
     // A mark that cannot be written only means more checking at the next open.
-    await this.db.ingestMarks
-      .put({ cid: this.cid, snapshot, unauthorised: this.#countDone === this.#countAsked ? this.#unauthorised : null })
-      .catch((error) => console.warn('ingest mark not saved', error));
+    await this.db.ingestMarks.put({ cid: this.cid, snapshot, unauthorised: this.#unauthorised }).catch((error) => console.warn('ingest mark not saved', error));
   }
 
   #persist(update: Uint8Array): void {
@@ -656,47 +643,18 @@ export class CommunityDoc implements DocHandle {
     }
     const auth = await authorityOf(this.db, this.cid);
     if (this.#unauthorised === null || (auth && accepted.some((r) => !auth.accepts(r) || affectsAuthority(r, auth.invites, auth.restricted)))) {
-      this.#recountUnauthorised();
+      this.#unauthorised = await countUnauthorised(this.db, this.cid);
     }
     if (this.#gateRejects === null || rejectedAny) {
       this.#gateRejects = await this.db.rejected.where('cid').equals(this.cid).count();
     }
-    this.#publishHealth();
-  }
-
-  #publishHealth(): void {
     this.health = {
       ...this.health,
       records: this.records.size,
-      rejected: (this.#gateRejects ?? 0) + (this.#unauthorised ?? 0),
+      rejected: this.#gateRejects + this.#unauthorised,
       repairsWaiting: this.#deferred.size
     };
     this.onHealth(this.health);
-  }
-
-  /**
-   * Counts again the stored records no member's standing covers (health's "kept out of view"), after
-   * the check and outside the ingest queue: it reads the whole community (2–3 s at 10k), and inside
-   * the queue every join held the creator's device's next writes behind it, the newcomer's key share
-   * among them. Checks that ask while one is due share it; `settled` waits for it.
-   */
-  #recountUnauthorised(): void {
-    this.#countAsked++;
-    if (this.#recountDue) return;
-    this.#recountDue = true;
-    this.#recount = this.#recount
-      .then(async () => {
-        await nextTask();
-        this.#recountDue = false;
-        const asked = this.#countAsked;
-        if (this.#closed) return;
-        const counted = await countUnauthorised(this.db, this.cid);
-        if (this.#closed) return;
-        this.#unauthorised = counted;
-        this.#countDone = asked;
-        this.#publishHealth();
-      })
-      .catch((error) => console.warn('counting records kept out of view failed', error));
   }
 
   /** The gate and repair for some keys: what was accepted, and what was refused (counted and repaired). */
