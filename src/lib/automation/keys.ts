@@ -6,7 +6,7 @@ import type { Identity } from '../crypto/identity';
 import { newEpoch, shareEpoch } from '../crypto/epoch-keys';
 import { knownScopes, type Scope } from '../domain/scopes';
 import { scopeStatus } from '../domain/epochs';
-import type { AnyRecord } from '../domain/record';
+import type { AnyRecord, BodyOf } from '../domain/record';
 import type { HearthDb } from '../store/db';
 import { forgetKeyState, keyState } from '../store/keyring';
 import { authorityOf } from '../store/projection';
@@ -26,9 +26,9 @@ export async function maintainKeys(db: HearthDb, doc: CommunityDoc, identity: Id
   let written = 0;
   // An epoch's or a share's parts go out together: a part lost with a dying tab took the key of
   // every member wrapped in it, and the creator's own device could be one (no part is ever re-sent).
-  const publish = async (kind: 'key' | 'key-share', bodies: readonly object[]) => {
+  const publish = async <K extends 'key' | 'key-share'>(kind: K, bodies: readonly BodyOf<K>[]) => {
     const parts: AnyRecord[] = [];
-    for (const body of bodies) parts.push((await sealNext(db, identity, { kind, cid: doc.cid, ts: now, body } as never)) as AnyRecord);
+    for (const body of bodies) parts.push((await sealNext(db, identity, { kind, cid: doc.cid, ts: now, body })) as AnyRecord);
     if ((await doc.append(parts)).ok) written += parts.length;
   };
   for (const scope of knownScopes(state.ctx, [...state.view.byScope.keys(), ...also])) {

@@ -629,7 +629,7 @@ export class CommunityDoc implements DocHandle {
       const through = i + INGEST_SLICE;
       if (through >= projectAt || through >= keys.length) {
         // About what the projection holds: the map less the keys not yet through the gate.
-        const held = this.records.size - Math.max(0, keys.length - i - INGEST_SLICE);
+        const held = this.records.size - Math.max(0, keys.length - through);
         await this.#project(waiting, Math.max(held, waiting.length));
         // Stored now, exactly as the map holds them (sealed ones as their sealed original).
         for (const r of waiting) {
