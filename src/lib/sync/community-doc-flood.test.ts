@@ -26,7 +26,7 @@ vi.mock('./gate', async (original) => {
 });
 
 const FLOOD = 20_000;
-let fixture: { cid: string; base: AnyRecord[]; flood: Uint8Array; ids: string[]; part: Uint8Array };
+let fixture: { cid: string; base: AnyRecord[]; flood: Uint8Array; ids: string[]; part: Uint8Array; alice: Awaited<ReturnType<typeof newMember>> };
 /**
  * Keys for the ingest test: four slices. Projecting is the slow part on fake-indexeddb and grows
  * with the community (4,000 threads in slices of 500: ~18 s), so the 20,000 are only applied.
@@ -54,7 +54,7 @@ beforeAll(async () => {
   partDoc.transact(() => {
     for (const r of flood.slice(0, PART)) partDoc.getMap('records').set(r.id, r);
   });
-  fixture = { cid: g.id, base, flood: Y.encodeStateAsUpdate(hostile), ids, part: Y.encodeStateAsUpdate(partDoc) };
+  fixture = { cid: g.id, base, flood: Y.encodeStateAsUpdate(hostile), ids, part: Y.encodeStateAsUpdate(partDoc), alice };
 }, 60_000);
 
 async function honest(): Promise<CommunityDoc> {
@@ -116,6 +116,23 @@ describe('a flood of valid records', () => {
     expect(gated.batches.length).toBeGreaterThanOrEqual(PART / 500);
     expect(Math.max(...gated.batches)).toBeLessThanOrEqual(500);
     expect((await doc.db.records.bulkGet(fixture.ids.slice(0, PART))).every((r) => r !== undefined)).toBe(true);
+    doc.close();
+  }, 120_000);
+
+  it('a member’s own write made while a long check runs is stored at its next slice, before the check ends', async () => {
+    const doc = await honest();
+    gated.batches = [];
+    Y.applyUpdate(doc.doc, fixture.part, 'peer');
+    await vi.waitFor(() => expect(gated.batches.length).toBeGreaterThan(0), { timeout: 30_000 });
+    const mine = await writer(fixture.alice, fixture.cid, Date.now())('thread', { title: 'Still here', body: '' });
+    expect((await doc.append(mine)).ok).toBe(true);
+    // Written and projected while most of the 2,000 still wait for the gate.
+    expect(await doc.db.threads.get(mine.id)).toBeDefined();
+    const floodStored = (await doc.db.records.bulkGet(fixture.ids.slice(0, PART))).filter((r) => r !== undefined).length;
+    expect(floodStored).toBeLessThan(PART);
+    await doc.settled();
+    expect((await doc.db.records.bulkGet(fixture.ids.slice(0, PART))).every((r) => r !== undefined)).toBe(true);
+    expect(doc.records.has(mine.id)).toBe(true);
     doc.close();
   }, 120_000);
 });
