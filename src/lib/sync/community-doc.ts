@@ -105,9 +105,7 @@ export class CommunityDoc implements DocHandle {
   #gathering: Set<string> | null = null;
   /** Jobs queued or running; the ingest mark is saved only when the last one ends. */
   #pending = 0;
-  /** True while a check runs: this member's writes then overtake it at its next slice boundary (`#write`). */
-  #checking = false;
-  /** This member's writes waiting for the running check's next slice boundary. */
+  /** This member's writes queued behind other jobs, which a check lets through at its next slice boundary. */
   #overtaking: (() => Promise<void>)[] = [];
   #ingestFailed = false;
   #acceptedListeners = new Set<AcceptedListener>();
@@ -189,8 +187,11 @@ export class CommunityDoc implements DocHandle {
     await this.#enqueue(async () => {
       if (!(await projectionIsCurrent(this.db, this.cid))) await rebuildProjection(this.db, this.cid);
       else if (mark) this.#unauthorised = mark.unauthorised ?? null; // counted again only when it can change
-      await this.#ingest(changed);
     });
+    // What changed since the last check is checked in the queue, not before the document is open: a
+    // worker that restarted during a flood's check (its last page closed) checks all of it again, and
+    // the page's first write, opening the document, waited 20 s for that. `settled` waits for it.
+    this.#enqueue(() => this.#ingest(changed)).catch((error) => console.error('community check failed', error));
   }
 
   /**
@@ -493,10 +494,11 @@ export class CommunityDoc implements DocHandle {
   }
 
   /**
-   * A write of this member's own records: queued as any job, and also run at the running check's
-   * next slice boundary if that comes first (whichever reaches it first runs it; the other finds it
-   * done). A flood of 20,000 records took a check of tens of seconds, and the member's reply waited
-   * behind all of it; between two slices the projection is as consistent as between two jobs.
+   * A write of this member's own records: queued as any job, and also run at the next slice
+   * boundary of a check running or queued before it, if that comes first (whichever reaches it
+   * first runs it; the other finds it done). A flood of 20,000 records took a check of tens of
+   * seconds, and the member's reply waited behind all of it; between two slices the projection is
+   * as consistent as between two jobs.
    */
   #write(job: () => Promise<void>): Promise<void> {
     return new Promise<void>((resolve, reject) => {
@@ -504,16 +506,18 @@ export class CommunityDoc implements DocHandle {
       const run = async () => {
         if (ran) return;
         ran = true;
+        const at = this.#overtaking.indexOf(run);
+        if (at >= 0) this.#overtaking.splice(at, 1);
         await job().then(resolve, reject);
       };
-      if (this.#checking) this.#overtaking.push(run);
+      if (this.#pending) this.#overtaking.push(run);
       this.#enqueue(run);
     });
   }
 
   /** Runs the writes waiting to overtake the running check (see `#write`). */
   async #letWritesOvertake(): Promise<void> {
-    while (this.#overtaking.length) await this.#overtaking.shift()!();
+    while (this.#overtaking.length) await this.#overtaking[0]();
   }
 
   #enqueue<T>(job: () => Promise<T>): Promise<T> {
@@ -634,16 +638,7 @@ export class CommunityDoc implements DocHandle {
    * import) projects everything accepted in one batch at the end.
    */
   async #check(unordered: string[], projectOnce = false): Promise<void> {
-    this.#checking = true;
-    try {
-      await this.#checkKeys(unordered, projectOnce);
-    } finally {
-      this.#checking = false;
-      this.#overtaking = []; // each is queued as well, and runs there
-    }
-  }
-
-  async #checkKeys(unordered: string[], projectOnce: boolean): Promise<void> {
+    await this.#letWritesOvertake();
     const { keys, core } = historyOrder(unordered, (key) => this.records.get(key), Date.now());
     const accepted: AnyRecord[] = [];
     let rejectedAny = false;
