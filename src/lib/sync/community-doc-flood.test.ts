@@ -122,20 +122,24 @@ describe('a flood of valid records', () => {
   it.each([
     ['while a long check runs', true],
     ['while a long check waits in the queue', false]
-  ])('a member’s own write made %s is stored at its next slice, before the check ends', async (_, started) => {
-    const doc = await honest();
-    gated.batches = [];
-    Y.applyUpdate(doc.doc, fixture.part, 'peer');
-    if (started) await vi.waitFor(() => expect(gated.batches.length).toBeGreaterThan(0), { timeout: 30_000 });
-    const mine = await writer(fixture.alice, fixture.cid, Date.now())('thread', { title: 'Still here', body: '' });
-    expect((await doc.append(mine)).ok).toBe(true);
-    // Written and projected while most of the 2,000 still wait for the gate.
-    expect(await doc.db.threads.get(mine.id)).toBeDefined();
-    const floodStored = (await doc.db.records.bulkGet(fixture.ids.slice(0, PART))).filter((r) => r !== undefined).length;
-    expect(floodStored).toBeLessThan(PART);
-    await doc.settled();
-    expect((await doc.db.records.bulkGet(fixture.ids.slice(0, PART))).every((r) => r !== undefined)).toBe(true);
-    expect(doc.records.has(mine.id)).toBe(true);
-    doc.close();
-  }, 120_000);
+  ])(
+    'a member’s own write made %s is stored at its next slice, before the check ends',
+    async (_, started) => {
+      const doc = await honest();
+      gated.batches = [];
+      Y.applyUpdate(doc.doc, fixture.part, 'peer');
+      if (started) await vi.waitFor(() => expect(gated.batches.length).toBeGreaterThan(0), { timeout: 30_000 });
+      const mine = await writer(fixture.alice, fixture.cid, Date.now())('thread', { title: 'Still here', body: '' });
+      expect((await doc.append(mine)).ok).toBe(true);
+      // Written and projected while most of the 2,000 still wait for the gate.
+      expect(await doc.db.threads.get(mine.id)).toBeDefined();
+      const floodStored = (await doc.db.records.bulkGet(fixture.ids.slice(0, PART))).filter((r) => r !== undefined).length;
+      expect(floodStored).toBeLessThan(PART);
+      await doc.settled();
+      expect((await doc.db.records.bulkGet(fixture.ids.slice(0, PART))).every((r) => r !== undefined)).toBe(true);
+      expect(doc.records.has(mine.id)).toBe(true);
+      doc.close();
+    },
+    120_000
+  );
 });
