@@ -411,9 +411,15 @@ test('20,000 valid threads from one member in one update keep the page responsiv
   await alice.page.goto(w.cornerUrl);
   await alice.page.locator('#reply-body').fill('Still here, despite the flood');
   await alice.page.getByRole('button', { name: 'Send reply' }).click();
+  const sentAt = Date.now();
   await expect
     .soft(alice.page.getByTestId('post').filter({ hasText: 'Still here, despite the flood' }), 'Alice’s reply shows within 5 s')
     .toBeVisible({ timeout: 5000 });
+  // Shown at once as sending; then stored (the post that takes the sending one's place).
+  await expect
+    .soft(alice.page.locator('[data-testid="post"]:not([data-sending])').filter({ hasText: 'Still here, despite the flood' }), 'and is stored')
+    .toBeVisible({ timeout: 60_000 });
+  console.log(`flood: Alice's reply stored ${Date.now() - sentAt} ms after Send`);
 
   for (const [who, page] of [
     ['Alice', alice.page],

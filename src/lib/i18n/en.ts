@@ -129,6 +129,7 @@ export const en = {
   'post.by': 'by {name}',
   'reply.placeholder': 'Write a reply… (Markdown, @mention)',
   'reply.send': 'Send reply',
+  'reply.sending': 'Sending…',
   'reply.replying_to': 'Replying to {name}',
   'reply.cancel_target': 'Reply to the thread instead',
   'composer.preview': 'Preview',

@@ -129,6 +129,7 @@ export const zhCN: Record<MessageKey, string> = {
   'post.by': '作者 {name}',
   'reply.placeholder': '写回复…（支持 Markdown 和 @提及）',
   'reply.send': '发送回复',
+  'reply.sending': '发送中…',
   'reply.replying_to': '正在回复 {name}',
   'reply.cancel_target': '改为回复主题',
   'composer.preview': '预览',
