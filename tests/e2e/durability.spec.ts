@@ -38,7 +38,8 @@ test('a device killed 50 times while writing and syncing keeps every write it sh
         continue;
       }
       await expect(page.locator('#reply-body')).toBeVisible();
-      const post = (text: string) => page.getByTestId('post').filter({ hasText: text });
+      // What the page confirmed: a stored reply, not one it still shows as sending.
+      const post = (text: string) => page.locator('[data-testid="post"]:not([data-sending])').filter({ hasText: text });
       const writes = 1 + Math.floor(rnd() * 3);
       for (let i = 0; i < writes; i++) {
         const text = `kill ${kill}.${i}`;

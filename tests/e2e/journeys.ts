@@ -28,7 +28,8 @@ export async function startThread(page: Page, title: string, body: string) {
 export async function sendReply(page: Page, text: string) {
   await page.locator('#reply-body').fill(text);
   await page.getByRole('button', { name: 'Send reply' }).click();
-  await expect(page.getByTestId('post').filter({ hasText: text })).toBeVisible();
+  // Stored: not the reply the page shows while it is sending.
+  await expect(page.locator('[data-testid="post"]:not([data-sending])').filter({ hasText: text })).toBeVisible();
 }
 
 /** The creator makes an invite on the members page and returns its link. */
