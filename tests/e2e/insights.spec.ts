@@ -36,6 +36,10 @@ test('the creator sees insights and For you computed off the main thread, and ca
     await expect(page.getByTestId('segments')).toContainText('Core');
     await expect(page.getByTestId('graph-summary')).toContainText(/modularity 0\.\d\d/);
     await expect(page.getByTestId('funnel')).toContainText('joins');
+    // Each measure says in one line what it counts: activity, joins, retention, content,
+    // contributors, segments, churn, the graph, bridges and referrals.
+    await expect(page.getByTestId('measure-hint')).toHaveCount(10);
+    for (const hint of await page.getByTestId('measure-hint').all()) expect((await hint.textContent())?.trim().length).toBeGreaterThan(20);
 
     // A CSV export of a whole table.
     const download = page.waitForEvent('download');
@@ -80,6 +84,9 @@ test('the creator sees insights and For you computed off the main thread, and ca
     const forYou = page.getByRole('region', { name: 'Threads for you' });
     const recs = forYou.getByTestId('recommendation');
     await expect(recs).toHaveCount(20);
+    // How the list was made, in words: no model names.
+    await expect(page.getByTestId('for-you-method')).toContainText(/^Picked from [\d,]+ threads by /);
+    await expect(forYou).not.toContainText(/EASE|iALS|TF-IDF|BM25/);
     await expect(recs.first()).toContainText(/Popular in the community|Because you took part|Similar to|New around|Popular with|whom you often/);
 
     // Opening a recommended thread records a private view (on this device only), which the next run uses.
