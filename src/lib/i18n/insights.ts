@@ -52,12 +52,15 @@ export const insightsEn = {
   'insights.joins': 'Joins',
   'insights.source': 'Invite',
   'insights.cohorts': 'Retention by week of joining',
-  'insights.active_hint': 'Members who posted, replied or reacted on a day (daily), in the last 7 days (weekly) or the last 30 days (monthly); stickiness is daily over monthly: how many of the month’s members come back on a given day.',
+  'insights.active_hint':
+    'Members who posted, replied or reacted on a day (daily), in the last 7 days (weekly) or the last 30 days (monthly); stickiness is daily over monthly: how many of the month’s members come back on a given day.',
   'insights.new_members_hint': 'Members who joined each week, by the invite they used.',
   'insights.content_hint': 'The threads with the most replies and reactions; views are this device’s own and never shared.',
   'insights.contributors_hint': 'Score = 3 per thread started + 2 per reply + 1 per reaction and per reply received.',
-  'insights.graph_hint': 'Two members are tied when they reply to, answer or react to each other (invitations are not counted); groups are members who talk more among themselves than with others; PageRank is high for members whom well-connected members talk with; modularity (0–1) says how clearly the groups are apart.',
-  'insights.bridges_hint': 'Betweenness counts how many shortest paths between other members pass through someone; spread across groups is how evenly their ties reach different groups (0 = one group only).',
+  'insights.graph_hint':
+    'Two members are tied when they reply to, answer or react to each other (invitations are not counted); groups are members who talk more among themselves than with others; PageRank is high for members whom well-connected members talk with; modularity (0–1) says how clearly the groups are apart.',
+  'insights.bridges_hint':
+    'Betweenness counts how many shortest paths between other members pass through someone; spread across groups is how evenly their ties reach different groups (0 = one group only).',
   'insights.referrals_hint': 'Who invited whom: invites created, joins through them, and how many of those newcomers were still active 30 days after joining.',
   'insights.cohorts_hint': 'Share of each week’s newcomers active in the weeks after they joined.',
   'insights.cohort': 'Joined week of',

@@ -53,11 +53,13 @@ export const insightsZhCN: Record<keyof typeof insightsEn, string> = {
   'insights.joins': '加入',
   'insights.source': '邀请',
   'insights.cohorts': '按加入周的留存',
-  'insights.active_hint': '当天（日活）、最近 7 天（周活）或最近 30 天（月活）内发帖、回复或回应过的成员；黏性 = 日活 ÷ 月活：本月的成员中有多少会在某一天回来。',
+  'insights.active_hint':
+    '当天（日活）、最近 7 天（周活）或最近 30 天（月活）内发帖、回复或回应过的成员；黏性 = 日活 ÷ 月活：本月的成员中有多少会在某一天回来。',
   'insights.new_members_hint': '每周加入的成员，按所用的邀请划分。',
   'insights.content_hint': '回复和回应最多的帖子；浏览数只来自本设备，从不共享。',
   'insights.contributors_hint': '得分 = 每个发起的帖子 3 分 + 每条回复 2 分 + 每个收到的回应和回复各 1 分。',
-  'insights.graph_hint': '两位成员互相回复、回答或回应时即建立联系（邀请不计入）；小组是彼此交流多于与他人交流的成员；与交流广泛的成员交流越多，PageRank 越高；模块度（0–1）表示小组之间分得有多清楚。',
+  'insights.graph_hint':
+    '两位成员互相回复、回答或回应时即建立联系（邀请不计入）；小组是彼此交流多于与他人交流的成员；与交流广泛的成员交流越多，PageRank 越高；模块度（0–1）表示小组之间分得有多清楚。',
   'insights.bridges_hint': '中介度：其他成员之间的最短路径有多少经过此人；跨组分布：此人的联系在不同小组间分布得多均匀（0 = 只在一个小组）。',
   'insights.referrals_hint': '谁邀请了谁：创建的邀请、通过邀请加入的人数，以及这些新成员在加入 30 天后仍活跃的人数。',
   'insights.cohorts_hint': '每周新成员在加入后各周仍然活跃的比例。',
