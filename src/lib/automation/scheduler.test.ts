@@ -150,4 +150,39 @@ describe('startAutomation', () => {
     expect(await quiet(stats)).toBe(runs);
     expect(await welcomesFor(doc, dave)).toBe(0);
   }, 30_000);
+  it('a join that arrives while a run writes its actions gets its key before the rest of the run', async () => {
+    // Five members joined 11 minutes ago, so the run writes five welcomes; Carol joins right after
+    // the first is written. Her key must not wait behind the other four (after an import a run
+    // writes every member's trust and level: a newcomer waited 20 s for them).
+    vi.useFakeTimers({ now: JOINED + 15 * MINUTE, toFake: ['Date', 'setInterval', 'clearInterval'] });
+    const { creator, doc } = await community();
+    for (let i = 0; i < 4; i++) for (const r of await admit(creator, await newMember(), doc.cid)) expect((await doc.append(r as AnyRecord)).ok).toBe(true);
+    const carol = await newMember();
+    const written: string[] = [];
+    const append = doc.append.bind(doc);
+    let joined = false;
+    const kindOf = (r: AnyRecord) => (r.kind === 'sealed' ? r.body.of : r.kind);
+    doc.append = async (input) => {
+      const list = (Array.isArray(input) ? input : [input]) as AnyRecord[];
+      written.push(...list.map(kindOf));
+      const out = await append(input);
+      if (!joined && list.some((r) => kindOf(r) === 'notice')) {
+        joined = true;
+        for (const r of await admit(creator, carol, doc.cid, Date.now() - 11 * MINUTE)) expect((await append(r as AnyRecord)).ok).toBe(true);
+        written.push('carol joins');
+      }
+      return out;
+    };
+    const stop = startAutomation(doc.db, doc, creator, statsFrom(doc.db));
+    try {
+      await vi.waitFor(() => expect(written.filter((k) => k === 'notice')).toHaveLength(5), { timeout: 20_000 });
+      const after = written.slice(written.indexOf('carol joins'));
+      const key = after.findIndex((k) => k === 'key' || k === 'key-share');
+      expect(key, written.join(', ')).toBeGreaterThan(0);
+      // Her key comes before the run's last welcomes, not after them.
+      expect(after.slice(key).filter((k) => k === 'notice').length, written.join(', ')).toBeGreaterThanOrEqual(2);
+    } finally {
+      stop();
+    }
+  }, 30_000);
 });

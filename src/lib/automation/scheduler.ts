@@ -37,14 +37,19 @@ export function deviceName(): string {
   return `${browser} on ${os}`;
 }
 
-/** One evaluation: returns the actions taken. Safe to call from several devices at once. */
+/**
+ * One evaluation: returns the actions taken. Safe to call from several devices at once. `between`
+ * runs before each action is written: a run may write hundreds of them (every member's trust and
+ * level after an import), and a newcomer's admission and key must not wait behind them.
+ */
 export async function runAutomation(
   db: HearthDb,
   doc: CommunityDoc,
   identity: Identity,
   memberStats: MemberStatsSource,
   now = Date.now(),
-  device = deviceName()
+  device = deviceName(),
+  between: () => Promise<void> = async () => {}
 ): Promise<Action[]> {
   const facts = await communityFacts(db, doc.cid, now);
   if (!facts) return [];
@@ -80,6 +85,7 @@ export async function runAutomation(
     levelNow: pointsLevels(stats.contributions, pointRules(facts.settings))
   });
   for (const a of actions) {
+    await between();
     const record = await sealNext(db, identity, {
       kind: a.kind,
       cid: doc.cid,
@@ -96,16 +102,27 @@ export async function runAutomation(
 export function startAutomation(db: HearthDb, doc: CommunityDoc, identity: Identity, memberStats: MemberStatsSource): () => void {
   let running = false;
   let again = false;
+  /** A join arrived while a run was under way: its admission and key go ahead of the run's other writes. */
+  let newcomer = false;
+  const welcomeNewcomers = async () => {
+    if (!newcomer) return;
+    newcomer = false;
+    await admitPending(db, doc, identity);
+    await maintainKeys(db, doc, identity);
+  };
   const tick = async () => {
     if (running) return void (again = true);
     running = true;
+    newcomer = false;
     try {
       // Admissions first and on any member's device that may admit: a newcomer waits for them.
       await admitPending(db, doc, identity);
       await maintainKeys(db, doc, identity);
       await closeExpiredInvites(db, doc, identity);
+      await welcomeNewcomers();
       await writeCheckpoint(db, doc, identity);
-      const actions = await runAutomation(db, doc, identity, memberStats);
+      await welcomeNewcomers();
+      const actions = await runAutomation(db, doc, identity, memberStats, Date.now(), deviceName(), welcomeNewcomers);
       // A member who reached a level reads its content at once: share that scope's key now.
       if (actions.some((a) => a.kind === 'level')) await maintainKeys(db, doc, identity);
     } catch (e) {
@@ -130,6 +147,7 @@ export function startAutomation(db: HearthDb, doc: CommunityDoc, identity: Ident
     }, POINTS_DELAY_MS);
   });
   const off = doc.onAccepted((records) => {
+    if (running && records.some((r) => r.kind === 'join')) newcomer = true;
     // New members or payments may be due for a rule; our own automation records are not.
     if (
       records.some(
