@@ -1,9 +1,11 @@
 // The creator of the real community (Bicycles Meta Stack Exchange, imported from its community
 // file) opens Insights and For you: the analyses run in the worker while the page stays
-// responsive, and a run can be cancelled and started again.
-import { expect, test } from '@playwright/test';
+// responsive, and a run can be cancelled and started again. The social graph is drawn (its pixels
+// read back from a screenshot) on a desktop and on a 360 px phone.
+import { type BrowserContext, expect, type Locator, test } from '@playwright/test';
 import { ensureDataset } from '../../scripts/data/datasets';
 import { SE_DATA_NAME } from '../../scripts/data/se-csv';
+import { GROUP_COLOURS } from '../../src/lib/ui/insights/graph-palette';
 import { launchDevice } from './browser';
 import { demoCreatorIdentityFile, importCommunity, longTasksSince, observeLongTasks, restoreIdentity } from './seed';
 
@@ -127,6 +129,129 @@ test('the creator sees insights and For you computed off the main thread, and ca
     await page.goto(`/c/${cid}/members`);
     await page.getByRole('textbox', { name: 'Search members' }).fill(deepest);
     await expect(page.getByTestId('member-row').filter({ hasText: deepest }).first()).toBeVisible();
+  } finally {
+    await device.close();
+  }
+});
+
+/** What a screenshot of the graph view holds, decoded by the browser in a blank page of the same device. */
+interface Pixels {
+  width: number;
+  height: number;
+  /** Share of the most common colour (the surface behind the graph). */
+  backgroundShare: number;
+  /** Colours covering at least 20 pixels each. */
+  colours: number;
+  /** Pixels of each group colour (within a few levels per channel), by colour. */
+  groups: Record<string, number>;
+}
+
+async function graphPixels(device: { context: BrowserContext }, png: Buffer): Promise<Pixels> {
+  const blank = await device.context.newPage();
+  try {
+    return await blank.evaluate(
+      async ({ base64, palette }) => {
+        const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+        const bitmap = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
+        const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+        const ctx = canvas.getContext('2d')!;
+        ctx.drawImage(bitmap, 0, 0);
+        const data = ctx.getImageData(0, 0, bitmap.width, bitmap.height).data;
+        const counts = new Map<number, number>();
+        const targets = palette.map((hex) => [1, 3, 5].map((i) => Number.parseInt(hex.slice(i, i + 2), 16)));
+        const groups: Record<string, number> = Object.fromEntries(palette.map((hex) => [hex, 0]));
+        for (let i = 0; i < data.length; i += 4) {
+          const [r, g, b] = [data[i], data[i + 1], data[i + 2]];
+          const key = (r << 16) | (g << 8) | b;
+          counts.set(key, (counts.get(key) ?? 0) + 1);
+          targets.forEach(([tr, tg, tb], j) => {
+            if (Math.abs(r - tr) <= 6 && Math.abs(g - tg) <= 6 && Math.abs(b - tb) <= 6) groups[palette[j]]++;
+          });
+        }
+        const total = bitmap.width * bitmap.height;
+        return {
+          width: bitmap.width,
+          height: bitmap.height,
+          backgroundShare: Math.max(...counts.values()) / total,
+          colours: [...counts.values()].filter((n) => n >= 20).length,
+          groups
+        };
+      },
+      { base64: png.toString('base64'), palette: GROUP_COLOURS }
+    );
+  } finally {
+    await blank.close();
+  }
+}
+
+/**
+ * Scrolls the view on screen until sigma has started (it starts once the view is seen): sections
+ * drawn after the scroll can push it off screen again before the first intersection is noted.
+ */
+async function drawnOnScreen(view: Locator): Promise<void> {
+  await expect(async () => {
+    await view.scrollIntoViewIfNeeded();
+    await expect(view.locator('canvas').first()).toBeVisible({ timeout: 2_000 });
+  }).toPass({ timeout: 30_000 });
+}
+
+/** The graph view drew members, not a blank or one solid block: a surface with nodes of several group colours on it. */
+function expectMembersDrawn(pixels: Pixels, minGroups: number): void {
+  const detail = JSON.stringify(pixels);
+  // Most of it is the surface, but not all: nodes and ties cover at least 2 %.
+  expect(pixels.backgroundShare, detail).toBeGreaterThan(0.3);
+  expect(pixels.backgroundShare, detail).toBeLessThan(0.98);
+  expect(pixels.colours, detail).toBeGreaterThanOrEqual(8);
+  // Several groups show in their own colours, each on more than a node's worth of pixels.
+  expect(Object.values(pixels.groups).filter((n) => n >= 40).length, detail).toBeGreaterThanOrEqual(minGroups);
+}
+
+test('the creator sees the conversation graph drawn in group colours, on a desktop and on a phone', async ({ baseURL }) => {
+  const dataset = await ensureDataset(SE_DATA_NAME);
+  const identity = await demoCreatorIdentityFile();
+  const device = await launchDevice(baseURL!);
+  try {
+    const page = await device.context.newPage();
+    await restoreIdentity(page, identity.file);
+    const cid = await importCommunity(page, dataset.file);
+
+    await page.goto(`/c/${cid}/insights`);
+    await expect(page.getByTestId('analysis-status')).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
+    const summary = page.getByTestId('graph-summary');
+    await expect(summary).toContainText(/modularity 0\.\d\d/);
+    const groups = Number((await summary.textContent())!.match(/([\d,]+) groups/)![1].replace(/,/g, ''));
+    expect(groups).toBeGreaterThanOrEqual(3);
+    // No WebGL shows a sentence instead of the view: that fails here rather than passing unseen.
+    await expect(page.getByText('The graph view needs WebGL')).toHaveCount(0);
+    const view = page.getByTestId('graph-view');
+    await drawnOnScreen(view);
+    // Sigma draws on the next frames once the view is on screen.
+    await page.waitForTimeout(500);
+    expectMembersDrawn(await graphPixels(device, await view.screenshot({ path: test.info().outputPath('graph-desktop.png') })), 3);
+
+    // A phone, 360 px wide: the page does not scroll sideways, the view fits and still draws the members.
+    await page.setViewportSize({ width: 360, height: 740 });
+    await page.goto(`/c/${cid}/insights`);
+    await expect(page.getByTestId('analysis-status')).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
+    await drawnOnScreen(view);
+    await page.waitForTimeout(500);
+    const box = (await view.boundingBox())!;
+    expect(box.x).toBeGreaterThanOrEqual(0);
+    expect(box.x + box.width).toBeLessThanOrEqual(360);
+    expect(box.height).toBeGreaterThanOrEqual(200);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    // One finger on the view scrolls the page (two move the graph): nothing under the finger refuses panning.
+    const touchActions = await page.evaluate(
+      ({ x, y }) => {
+        const out: string[] = [];
+        for (let el = document.elementFromPoint(x, y); el; el = el.parentElement) out.push(getComputedStyle(el).touchAction);
+        return out;
+      },
+      { x: box.x + box.width / 2, y: box.y + box.height / 2 }
+    );
+    expect(touchActions.length).toBeGreaterThan(2);
+    expect(touchActions).not.toContain('none');
+    expectMembersDrawn(await graphPixels(device, await view.screenshot({ path: test.info().outputPath('graph-phone.png') })), 3);
   } finally {
     await device.close();
   }

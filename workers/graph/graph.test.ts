@@ -128,6 +128,13 @@ describe('sampled betweenness', () => {
     expect(spearman(exact, sampled)).toBeGreaterThanOrEqual(0.9);
   }, 120_000);
 
+  it('sums linear-scaled shares from every source to exact betweenness (the sampled estimator is unbiased)', () => {
+    const graph = generated(300, 'linear');
+    const exact = betweenness(graph, { exactMax: Infinity });
+    const linear = betweenness(graph, { exactMax: Infinity, linear: true });
+    for (const [k, v] of exact) expect(linear.get(k)).toBeCloseTo(v, 6);
+  });
+
   it('is exact up to the limit', () => {
     const graph = generated(500, 'small');
     const a = betweenness(graph, { random: seededRandom('a') });
