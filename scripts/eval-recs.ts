@@ -12,8 +12,21 @@ import { join } from 'node:path';
 import { communityDirs, loadSeInteractions, type SeCommunity } from './data/se-interactions';
 import { seDataDir } from './data/se-csv';
 import { blend, tuneWeights, validationCases } from '../workers/recommend/hybrid';
-import { contextOf, evaluateScorer, feedbackOf, fitComponents, holdoutProtocol, temporalProtocol, type Protocol } from '../workers/recommend/evaluate';
+import {
+  contextOf,
+  evaluateScorer,
+  feedbackOf,
+  fitComponents,
+  holdoutProtocol,
+  temporalProtocol,
+  type Protocol,
+  type Scores
+} from '../workers/recommend/evaluate';
+import { DIVERSITY_LAMBDA, diversityModel } from '../workers/recommend/diversify';
 import { evaluateRolling, rollingSteps } from '../workers/recommend/rolling';
+
+/** The λ of the creator's diversity settings other than off: each gets a `…+diversity(λ)` row. */
+const DIVERSITY_LAMBDAS = Object.values(DIVERSITY_LAMBDA).filter((l) => l > 0);
 
 /** The first holdout seed; the others follow it (20261125, 20261126, …): fixed, so every run repeats. */
 export const HOLDOUT_SEED = 20261125;
@@ -40,6 +53,8 @@ interface Figure {
   ndcg: number;
   recall: number;
   coverage: number;
+  /** Gini of exposure across authors in the top-10 lists. */
+  exposureGini: number;
   /** Standard error of the mean NDCG@10 over test members. */
   se: number;
   /** NDCG@10 of each test member, in one order for every model of a split (paired comparisons). */
@@ -48,33 +63,41 @@ interface Figure {
 
 const se = (xs: number[]) => (xs.length > 1 ? sd(xs) / Math.sqrt(xs.length) : 0);
 
+const figureOf = (model: string, s: Scores): Figure => ({
+  model,
+  ndcg: s.ndcg10,
+  recall: s.recall20,
+  coverage: s.coverage,
+  exposureGini: s.exposureGini,
+  se: se(s.perMember),
+  perMember: s.perMember
+});
+
 /** One split: every single model, the earliest-after-cut tie order, the hybrid and its ablations. */
 function runSplit(protocol: Protocol, c: SeCommunity): Figure[] {
   const split = protocol.split(c.rows, c.cat);
   const train = feedbackOf(split.train, c.cat);
+  const byAuthor = { author: c.cat.meta.author };
   const out: Figure[] = [];
   const components = fitComponents(train, c.cat, { without: ['ials'] });
   for (const comp of components) {
     const model = MODELS[comp.name];
     if (!model) continue;
-    const s = evaluateScorer(comp, train, split, c.cat.items);
-    out.push({ model, ndcg: s.ndcg10, recall: s.recall20, coverage: s.coverage, se: se(s.perMember), perMember: s.perMember });
+    out.push(figureOf(model, evaluateScorer(comp, train, split, c.cat.items, byAuthor)));
   }
   // The trivial orderings: constant score (ties by item index = thread id: the earliest thread
   // first) and newest first.
   const constant = { name: 'earliest-first', score: () => new Float64Array(c.cat.items) };
   const newest = { name: 'newest-first', score: () => c.cat.meta.created };
   for (const s of [constant, newest]) {
-    const r = evaluateScorer(s, train, split, c.cat.items);
-    out.push({ model: s.name, ndcg: r.ndcg10, recall: r.recall20, coverage: r.coverage, se: se(r.perMember), perMember: r.perMember });
+    out.push(figureOf(s.name, evaluateScorer(s, train, split, c.cat.items, byAuthor)));
   }
   // The reference's recipe (EVALUATION.md): popularity, EASE and plain TF-IDF z-scored and summed,
   // on the same split, so the hybrid is compared with it seed by seed and not with a figure from
   // another implementation's split.
   {
     const reference = blend(components, { popularity: 1, ease: 1, tfidf: 1 }, c.cat.items, contextOf(train, split.candidates));
-    const s = evaluateScorer({ ...reference, name: 'reference-hybrid' }, train, split, c.cat.items);
-    out.push({ model: 'reference-hybrid', ndcg: s.ndcg10, recall: s.recall20, coverage: s.coverage, se: se(s.perMember), perMember: s.perMember });
+    out.push(figureOf('reference-hybrid', evaluateScorer({ ...reference, name: 'reference-hybrid' }, train, split, c.cat.items, byAuthor)));
   }
   // The hybrid and its ablations share one fit of every component, on the inner validation
   // splits and on the training rows; each variant tunes its weights over its subset of them.
@@ -103,8 +126,11 @@ function runSplit(protocol: Protocol, c: SeCommunity): Figure[] {
       c.cat.items,
       contextOf(train, split.candidates)
     );
-    const s = evaluateScorer(hybrid, train, split, c.cat.items);
-    out.push({ model, ndcg: s.ndcg10, recall: s.recall20, coverage: s.coverage, se: se(s.perMember), perMember: s.perMember });
+    out.push(figureOf(model, evaluateScorer(hybrid, train, split, c.cat.items, byAuthor)));
+    // The creator's diversity settings: the hybrid's lists re-ranked by maximal marginal relevance.
+    if (model === 'hybrid')
+      for (const lambda of DIVERSITY_LAMBDAS)
+        out.push(figureOf(diversityModel(model, lambda), evaluateScorer(hybrid, train, split, c.cat.items, { ...byAuthor, diversity: lambda })));
     if (model === 'hybrid')
       console.error(`  ${protocol.name} hybrid weights: ${JSON.stringify(Object.fromEntries(Object.entries(tuned.weights).filter(([, w]) => w)))}`);
   }
@@ -127,9 +153,10 @@ function runSplit(protocol: Protocol, c: SeCommunity): Figure[] {
     ),
     train,
     split,
-    c.cat.items
+    c.cat.items,
+    byAuthor
   );
-  out.push({ model: TUNED_ON_TEST, ndcg: bound.ndcg10, recall: bound.recall20, coverage: bound.coverage, se: se(bound.perMember), perMember: bound.perMember });
+  out.push(figureOf(TUNED_ON_TEST, bound));
   return out;
 }
 
@@ -149,12 +176,14 @@ function holdout(c: SeCommunity, seeds: number) {
       'ndcg@10': round(mean(per.map((f) => f.ndcg))),
       'recall@20': round(mean(per.map((f) => f.recall))),
       coverage: round(mean(per.map((f) => f.coverage))),
+      exposure_gini: round(mean(per.map((f) => f.exposureGini))),
       sd: round(sd(per.map((f) => f.ndcg))),
+      exposure_gini_sd: round(sd(per.map((f) => f.exposureGini))),
       seeds
     };
     console.log(JSON.stringify(row));
     console.error(
-      `  ${model.padEnd(30)} ${row['ndcg@10'].toFixed(3)} ± ${row.sd.toFixed(3)}  recall@20 ${row['recall@20'].toFixed(3)}  coverage ${row.coverage.toFixed(3)}  (seeds: ${per.map((f) => f.ndcg.toFixed(3)).join(' ')})`
+      `  ${model.padEnd(30)} ${row['ndcg@10'].toFixed(3)} ± ${row.sd.toFixed(3)}  recall@20 ${row['recall@20'].toFixed(3)}  coverage ${row.coverage.toFixed(3)}  gini ${row.exposure_gini.toFixed(3)} ± ${row.exposure_gini_sd.toFixed(3)}  (seeds: ${per.map((f) => f.ndcg.toFixed(3)).join(' ')})`
     );
   }
   // Paired over the same seeds: the hybrids against the reference's recipe on each split.
@@ -190,11 +219,12 @@ function temporal(c: SeCommunity, cutoff: number) {
       'ndcg@10': round(f.ndcg),
       'recall@20': round(f.recall),
       coverage: round(f.coverage),
+      exposure_gini: round(f.exposureGini),
       sd: round(f.se)
     };
     console.log(JSON.stringify(row));
     console.error(
-      `  ${f.model.padEnd(30)} ${row['ndcg@10'].toFixed(3)} ± ${row.sd.toFixed(3)}  recall@20 ${row['recall@20'].toFixed(3)}  coverage ${row.coverage.toFixed(3)}`
+      `  ${f.model.padEnd(30)} ${row['ndcg@10'].toFixed(3)} ± ${row.sd.toFixed(3)}  recall@20 ${row['recall@20'].toFixed(3)}  coverage ${row.coverage.toFixed(3)}  gini ${row.exposure_gini.toFixed(3)}`
     );
   }
   // Paired over the same test members: the hybrids against the reference's rows (the tie order,
@@ -213,7 +243,7 @@ function temporal(c: SeCommunity, cutoff: number) {
 function rolling(c: SeCommunity, cutoff: number) {
   const started = performance.now();
   const built = rollingSteps(c, { cutoff, onStep: (done, total) => done % 50 === 0 && process.stderr.write(`  ${c.name} rolling: week ${done}/${total}\n`) });
-  const report = evaluateRolling(built, c.cat.meta.author);
+  const report = evaluateRolling(built, c.cat.meta.author, { diversity: DIVERSITY_LAMBDAS });
   const name = `rolling(${new Date(cutoff).toISOString().slice(0, 10)})`;
   const n = report.counts;
   console.error(
