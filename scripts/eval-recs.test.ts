@@ -45,6 +45,17 @@ describe('eval:recs output', () => {
     const holdoutOf = (model: string) => figures.find((r) => r.protocol === 'holdout' && r.model === model)!;
     expect(holdoutOf('hybrid+diversity(0.6)').exposure_gini).toBeLessThan(holdoutOf('hybrid').exposure_gini as number);
     expect(typeof holdoutOf('hybrid').exposure_gini_sd).toBe('number');
+    // Each setting's cost in NDCG@10, paired against its own model on every protocol.
+    const costs = rows.filter((r) => typeof r.vs === 'string' && String(r.model).includes('+diversity('));
+    expect(costs.map((r) => `${r.protocol} ${r.model} vs ${r.vs}`).sort()).toEqual([
+      'holdout hybrid+diversity(0.3) vs hybrid',
+      'holdout hybrid+diversity(0.6) vs hybrid',
+      'rolling(2016-01-01) ranker+diversity(0.3) vs ranker',
+      'rolling(2016-01-01) ranker+diversity(0.6) vs ranker',
+      'temporal(2016-01-01) hybrid+diversity(0.3) vs hybrid',
+      'temporal(2016-01-01) hybrid+diversity(0.6) vs hybrid'
+    ]);
+    expect(costs.every((r) => typeof r.diff === 'number' && typeof r.sd === 'number')).toBe(true);
     const protocols = new Set(figures.map((r) => r.protocol));
     expect([...protocols].sort()).toEqual(['holdout', 'rolling(2016-01-01)', 'temporal(2016-01-01)']);
     const holdout = figures.filter((r) => r.protocol === 'holdout');

@@ -204,6 +204,34 @@ function holdout(c: SeCommunity, seeds: number) {
       `  ${model} − reference-hybrid, paired: ${row.diff >= 0 ? '+' : ''}${row.diff.toFixed(3)} ± ${row.sd.toFixed(3)} (better on ${row.better} of ${seeds} seeds)`
     );
   }
+  // What each diversity setting costs and buys, paired over the same seeds: NDCG@10 and exposure Gini.
+  for (const lambda of DIVERSITY_LAMBDAS) {
+    const model = diversityModel('hybrid', lambda);
+    const of = (r: Figure[], m: string) => r.find((f) => f.model === m)!;
+    const diff = runs.map((r) => of(r, model).ndcg - of(r, 'hybrid').ndcg);
+    const giniDiff = runs.map((r) => of(r, model).exposureGini - of(r, 'hybrid').exposureGini);
+    printDiversityCost({ model, protocol: 'holdout', data: c.name, vs: 'hybrid', diff, giniDiff, spread: sd, over: { seeds } });
+  }
+}
+
+/** One paired row of a diversity setting against its model: the mean differences and their spread (sd over seeds, or standard error). */
+function printDiversityCost(p: {
+  model: string;
+  protocol: string;
+  data: string;
+  vs: string;
+  diff: number[];
+  giniDiff: number[] | null;
+  spread: (xs: number[]) => number;
+  over: Record<string, number>;
+}) {
+  const gini = p.giniDiff && { exposure_gini_diff: round(mean(p.giniDiff)), exposure_gini_diff_sd: round(p.spread(p.giniDiff)) };
+  const row = { model: p.model, protocol: p.protocol, data: p.data, vs: p.vs, diff: round(mean(p.diff)), sd: round(p.spread(p.diff)), ...gini, ...p.over };
+  console.log(JSON.stringify(row));
+  const giniText = gini
+    ? `, exposure Gini ${gini.exposure_gini_diff >= 0 ? '+' : ''}${gini.exposure_gini_diff.toFixed(3)} ± ${gini.exposure_gini_diff_sd.toFixed(3)}`
+    : '';
+  console.error(`  ${p.model} − ${p.vs}, paired: NDCG@10 ${row.diff >= 0 ? '+' : ''}${row.diff.toFixed(3)} ± ${row.sd.toFixed(3)}${giniText}`);
 }
 
 function temporal(c: SeCommunity, cutoff: number) {
@@ -238,6 +266,12 @@ function temporal(c: SeCommunity, cutoff: number) {
       console.log(JSON.stringify(row));
       console.error(`  ${model} − ${vs}, paired over ${row.members} members: ${row.diff >= 0 ? '+' : ''}${row.diff.toFixed(3)} ± ${row.sd.toFixed(3)}`);
     }
+  // The diversity settings against the hybrid, paired over the same members (one split: no Gini spread).
+  for (const lambda of DIVERSITY_LAMBDAS) {
+    const model = diversityModel('hybrid', lambda);
+    const diff = by.get(model)!.perMember.map((x, n) => x - by.get('hybrid')!.perMember[n]);
+    printDiversityCost({ model, protocol: protocol.name, data: c.name, vs: 'hybrid', diff, giniDiff: null, spread: se, over: { members: diff.length } });
+  }
 }
 
 function rolling(c: SeCommunity, cutoff: number) {
@@ -276,6 +310,13 @@ function rolling(c: SeCommunity, cutoff: number) {
     console.error(
       `  ${f.model.padEnd(30)} ${row['ndcg@10'].toFixed(3)} ± ${row.sd.toFixed(3)}  warm ${row['ndcg@10_warm'].toFixed(3)}  cold ${row['ndcg@10_cold'].toFixed(3)}  recall@10 ${row['recall@10'].toFixed(3)}  gini ${row.exposure_gini.toFixed(2)}  vs newest ${row.vs_newest >= 0 ? '+' : ''}${row.vs_newest.toFixed(3)} ± ${row.vs_newest_se.toFixed(3)}`
     );
+  }
+  // The diversity settings against the ranker, paired over the same pairs.
+  const ranker = report.figures.find((f) => f.model === 'ranker')!;
+  for (const lambda of DIVERSITY_LAMBDAS) {
+    const model = diversityModel('ranker', lambda);
+    const diff = report.figures.find((f) => f.model === model)!.perPair.map((x, n) => x - ranker.perPair[n]);
+    printDiversityCost({ model, protocol: name, data: c.name, vs: 'ranker', diff, giniDiff: null, spread: se, over: { pairs: diff.length } });
   }
 }
 
