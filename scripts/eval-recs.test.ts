@@ -28,7 +28,34 @@ describe('eval:recs output', () => {
       });
       expect(r['ndcg@10']).toBeGreaterThanOrEqual(0);
       expect(r['ndcg@10']).toBeLessThanOrEqual(1);
+      // Fair exposure: every model row of every protocol says how unequally its top-10s spread attention over authors.
+      expect(r.exposure_gini).toEqual(expect.any(Number));
+      expect(r.exposure_gini).toBeGreaterThanOrEqual(0);
+      expect(r.exposure_gini).toBeLessThan(1);
     }
+    // The diversity settings' rows: the hybrid re-ranked at each λ (the ranker on rolling), beside it.
+    for (const protocol of ['holdout', 'temporal(2016-01-01)'])
+      expect(figures.filter((r) => r.protocol === protocol).map((r) => r.model)).toEqual(
+        expect.arrayContaining(['popularity', 'hybrid', 'hybrid+diversity(0.3)', 'hybrid+diversity(0.6)'])
+      );
+    expect(figures.filter((r) => r.protocol === 'rolling(2016-01-01)').map((r) => r.model)).toEqual(
+      expect.arrayContaining(['popular-so-far', 'ranker', 'ranker+diversity(0.3)', 'ranker+diversity(0.6)'])
+    );
+    // Re-ranking spreads exposure: never a higher Gini than the hybrid's own lists on holdout.
+    const holdoutOf = (model: string) => figures.find((r) => r.protocol === 'holdout' && r.model === model)!;
+    expect(holdoutOf('hybrid+diversity(0.6)').exposure_gini).toBeLessThan(holdoutOf('hybrid').exposure_gini as number);
+    expect(typeof holdoutOf('hybrid').exposure_gini_sd).toBe('number');
+    // Each setting's cost in NDCG@10, paired against its own model on every protocol.
+    const costs = rows.filter((r) => typeof r.vs === 'string' && String(r.model).includes('+diversity('));
+    expect(costs.map((r) => `${r.protocol} ${r.model} vs ${r.vs}`).sort()).toEqual([
+      'holdout hybrid+diversity(0.3) vs hybrid',
+      'holdout hybrid+diversity(0.6) vs hybrid',
+      'rolling(2016-01-01) ranker+diversity(0.3) vs ranker',
+      'rolling(2016-01-01) ranker+diversity(0.6) vs ranker',
+      'temporal(2016-01-01) hybrid+diversity(0.3) vs hybrid',
+      'temporal(2016-01-01) hybrid+diversity(0.6) vs hybrid'
+    ]);
+    expect(costs.every((r) => typeof r.diff === 'number' && typeof r.sd === 'number')).toBe(true);
     const protocols = new Set(figures.map((r) => r.protocol));
     expect([...protocols].sort()).toEqual(['holdout', 'rolling(2016-01-01)', 'temporal(2016-01-01)']);
     const holdout = figures.filter((r) => r.protocol === 'holdout');

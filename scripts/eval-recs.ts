@@ -12,8 +12,21 @@ import { join } from 'node:path';
 import { communityDirs, loadSeInteractions, type SeCommunity } from './data/se-interactions';
 import { seDataDir } from './data/se-csv';
 import { blend, tuneWeights, validationCases } from '../workers/recommend/hybrid';
-import { contextOf, evaluateScorer, feedbackOf, fitComponents, holdoutProtocol, temporalProtocol, type Protocol } from '../workers/recommend/evaluate';
+import {
+  contextOf,
+  evaluateScorer,
+  feedbackOf,
+  fitComponents,
+  holdoutProtocol,
+  temporalProtocol,
+  type Protocol,
+  type Scores
+} from '../workers/recommend/evaluate';
+import { DIVERSITY_LAMBDA, diversityModel } from '../workers/recommend/diversify';
 import { evaluateRolling, rollingSteps } from '../workers/recommend/rolling';
+
+/** The λ of the creator's diversity settings other than off: each gets a `…+diversity(λ)` row. */
+const DIVERSITY_LAMBDAS = Object.values(DIVERSITY_LAMBDA).filter((l) => l > 0);
 
 /** The first holdout seed; the others follow it (20261125, 20261126, …): fixed, so every run repeats. */
 export const HOLDOUT_SEED = 20261125;
@@ -40,6 +53,8 @@ interface Figure {
   ndcg: number;
   recall: number;
   coverage: number;
+  /** Gini of exposure across authors in the top-10 lists. */
+  exposureGini: number;
   /** Standard error of the mean NDCG@10 over test members. */
   se: number;
   /** NDCG@10 of each test member, in one order for every model of a split (paired comparisons). */
@@ -48,33 +63,41 @@ interface Figure {
 
 const se = (xs: number[]) => (xs.length > 1 ? sd(xs) / Math.sqrt(xs.length) : 0);
 
+const figureOf = (model: string, s: Scores): Figure => ({
+  model,
+  ndcg: s.ndcg10,
+  recall: s.recall20,
+  coverage: s.coverage,
+  exposureGini: s.exposureGini,
+  se: se(s.perMember),
+  perMember: s.perMember
+});
+
 /** One split: every single model, the earliest-after-cut tie order, the hybrid and its ablations. */
 function runSplit(protocol: Protocol, c: SeCommunity): Figure[] {
   const split = protocol.split(c.rows, c.cat);
   const train = feedbackOf(split.train, c.cat);
+  const byAuthor = { author: c.cat.meta.author };
   const out: Figure[] = [];
   const components = fitComponents(train, c.cat, { without: ['ials'] });
   for (const comp of components) {
     const model = MODELS[comp.name];
     if (!model) continue;
-    const s = evaluateScorer(comp, train, split, c.cat.items);
-    out.push({ model, ndcg: s.ndcg10, recall: s.recall20, coverage: s.coverage, se: se(s.perMember), perMember: s.perMember });
+    out.push(figureOf(model, evaluateScorer(comp, train, split, c.cat.items, byAuthor)));
   }
   // The trivial orderings: constant score (ties by item index = thread id: the earliest thread
   // first) and newest first.
   const constant = { name: 'earliest-first', score: () => new Float64Array(c.cat.items) };
   const newest = { name: 'newest-first', score: () => c.cat.meta.created };
   for (const s of [constant, newest]) {
-    const r = evaluateScorer(s, train, split, c.cat.items);
-    out.push({ model: s.name, ndcg: r.ndcg10, recall: r.recall20, coverage: r.coverage, se: se(r.perMember), perMember: r.perMember });
+    out.push(figureOf(s.name, evaluateScorer(s, train, split, c.cat.items, byAuthor)));
   }
   // The reference's recipe (EVALUATION.md): popularity, EASE and plain TF-IDF z-scored and summed,
   // on the same split, so the hybrid is compared with it seed by seed and not with a figure from
   // another implementation's split.
   {
     const reference = blend(components, { popularity: 1, ease: 1, tfidf: 1 }, c.cat.items, contextOf(train, split.candidates));
-    const s = evaluateScorer({ ...reference, name: 'reference-hybrid' }, train, split, c.cat.items);
-    out.push({ model: 'reference-hybrid', ndcg: s.ndcg10, recall: s.recall20, coverage: s.coverage, se: se(s.perMember), perMember: s.perMember });
+    out.push(figureOf('reference-hybrid', evaluateScorer({ ...reference, name: 'reference-hybrid' }, train, split, c.cat.items, byAuthor)));
   }
   // The hybrid and its ablations share one fit of every component, on the inner validation
   // splits and on the training rows; each variant tunes its weights over its subset of them.
@@ -103,8 +126,11 @@ function runSplit(protocol: Protocol, c: SeCommunity): Figure[] {
       c.cat.items,
       contextOf(train, split.candidates)
     );
-    const s = evaluateScorer(hybrid, train, split, c.cat.items);
-    out.push({ model, ndcg: s.ndcg10, recall: s.recall20, coverage: s.coverage, se: se(s.perMember), perMember: s.perMember });
+    out.push(figureOf(model, evaluateScorer(hybrid, train, split, c.cat.items, byAuthor)));
+    // The creator's diversity settings: the hybrid's lists re-ranked by maximal marginal relevance.
+    if (model === 'hybrid')
+      for (const lambda of DIVERSITY_LAMBDAS)
+        out.push(figureOf(diversityModel(model, lambda), evaluateScorer(hybrid, train, split, c.cat.items, { ...byAuthor, diversity: lambda })));
     if (model === 'hybrid')
       console.error(`  ${protocol.name} hybrid weights: ${JSON.stringify(Object.fromEntries(Object.entries(tuned.weights).filter(([, w]) => w)))}`);
   }
@@ -127,9 +153,10 @@ function runSplit(protocol: Protocol, c: SeCommunity): Figure[] {
     ),
     train,
     split,
-    c.cat.items
+    c.cat.items,
+    byAuthor
   );
-  out.push({ model: TUNED_ON_TEST, ndcg: bound.ndcg10, recall: bound.recall20, coverage: bound.coverage, se: se(bound.perMember), perMember: bound.perMember });
+  out.push(figureOf(TUNED_ON_TEST, bound));
   return out;
 }
 
@@ -149,12 +176,14 @@ function holdout(c: SeCommunity, seeds: number) {
       'ndcg@10': round(mean(per.map((f) => f.ndcg))),
       'recall@20': round(mean(per.map((f) => f.recall))),
       coverage: round(mean(per.map((f) => f.coverage))),
+      exposure_gini: round(mean(per.map((f) => f.exposureGini))),
       sd: round(sd(per.map((f) => f.ndcg))),
+      exposure_gini_sd: round(sd(per.map((f) => f.exposureGini))),
       seeds
     };
     console.log(JSON.stringify(row));
     console.error(
-      `  ${model.padEnd(30)} ${row['ndcg@10'].toFixed(3)} ± ${row.sd.toFixed(3)}  recall@20 ${row['recall@20'].toFixed(3)}  coverage ${row.coverage.toFixed(3)}  (seeds: ${per.map((f) => f.ndcg.toFixed(3)).join(' ')})`
+      `  ${model.padEnd(30)} ${row['ndcg@10'].toFixed(3)} ± ${row.sd.toFixed(3)}  recall@20 ${row['recall@20'].toFixed(3)}  coverage ${row.coverage.toFixed(3)}  gini ${row.exposure_gini.toFixed(3)} ± ${row.exposure_gini_sd.toFixed(3)}  (seeds: ${per.map((f) => f.ndcg.toFixed(3)).join(' ')})`
     );
   }
   // Paired over the same seeds: the hybrids against the reference's recipe on each split.
@@ -175,6 +204,34 @@ function holdout(c: SeCommunity, seeds: number) {
       `  ${model} − reference-hybrid, paired: ${row.diff >= 0 ? '+' : ''}${row.diff.toFixed(3)} ± ${row.sd.toFixed(3)} (better on ${row.better} of ${seeds} seeds)`
     );
   }
+  // What each diversity setting costs and buys, paired over the same seeds: NDCG@10 and exposure Gini.
+  for (const lambda of DIVERSITY_LAMBDAS) {
+    const model = diversityModel('hybrid', lambda);
+    const of = (r: Figure[], m: string) => r.find((f) => f.model === m)!;
+    const diff = runs.map((r) => of(r, model).ndcg - of(r, 'hybrid').ndcg);
+    const giniDiff = runs.map((r) => of(r, model).exposureGini - of(r, 'hybrid').exposureGini);
+    printDiversityCost({ model, protocol: 'holdout', data: c.name, vs: 'hybrid', diff, giniDiff, spread: sd, over: { seeds } });
+  }
+}
+
+/** One paired row of a diversity setting against its model: the mean differences and their spread (sd over seeds, or standard error). */
+function printDiversityCost(p: {
+  model: string;
+  protocol: string;
+  data: string;
+  vs: string;
+  diff: number[];
+  giniDiff: number[] | null;
+  spread: (xs: number[]) => number;
+  over: Record<string, number>;
+}) {
+  const gini = p.giniDiff && { exposure_gini_diff: round(mean(p.giniDiff)), exposure_gini_diff_sd: round(p.spread(p.giniDiff)) };
+  const row = { model: p.model, protocol: p.protocol, data: p.data, vs: p.vs, diff: round(mean(p.diff)), sd: round(p.spread(p.diff)), ...gini, ...p.over };
+  console.log(JSON.stringify(row));
+  const giniText = gini
+    ? `, exposure Gini ${gini.exposure_gini_diff >= 0 ? '+' : ''}${gini.exposure_gini_diff.toFixed(3)} ± ${gini.exposure_gini_diff_sd.toFixed(3)}`
+    : '';
+  console.error(`  ${p.model} − ${p.vs}, paired: NDCG@10 ${row.diff >= 0 ? '+' : ''}${row.diff.toFixed(3)} ± ${row.sd.toFixed(3)}${giniText}`);
 }
 
 function temporal(c: SeCommunity, cutoff: number) {
@@ -190,11 +247,12 @@ function temporal(c: SeCommunity, cutoff: number) {
       'ndcg@10': round(f.ndcg),
       'recall@20': round(f.recall),
       coverage: round(f.coverage),
+      exposure_gini: round(f.exposureGini),
       sd: round(f.se)
     };
     console.log(JSON.stringify(row));
     console.error(
-      `  ${f.model.padEnd(30)} ${row['ndcg@10'].toFixed(3)} ± ${row.sd.toFixed(3)}  recall@20 ${row['recall@20'].toFixed(3)}  coverage ${row.coverage.toFixed(3)}`
+      `  ${f.model.padEnd(30)} ${row['ndcg@10'].toFixed(3)} ± ${row.sd.toFixed(3)}  recall@20 ${row['recall@20'].toFixed(3)}  coverage ${row.coverage.toFixed(3)}  gini ${row.exposure_gini.toFixed(3)}`
     );
   }
   // Paired over the same test members: the hybrids against the reference's rows (the tie order,
@@ -208,12 +266,18 @@ function temporal(c: SeCommunity, cutoff: number) {
       console.log(JSON.stringify(row));
       console.error(`  ${model} − ${vs}, paired over ${row.members} members: ${row.diff >= 0 ? '+' : ''}${row.diff.toFixed(3)} ± ${row.sd.toFixed(3)}`);
     }
+  // The diversity settings against the hybrid, paired over the same members (one split: no Gini spread).
+  for (const lambda of DIVERSITY_LAMBDAS) {
+    const model = diversityModel('hybrid', lambda);
+    const diff = by.get(model)!.perMember.map((x, n) => x - by.get('hybrid')!.perMember[n]);
+    printDiversityCost({ model, protocol: protocol.name, data: c.name, vs: 'hybrid', diff, giniDiff: null, spread: se, over: { members: diff.length } });
+  }
 }
 
 function rolling(c: SeCommunity, cutoff: number) {
   const started = performance.now();
   const built = rollingSteps(c, { cutoff, onStep: (done, total) => done % 50 === 0 && process.stderr.write(`  ${c.name} rolling: week ${done}/${total}\n`) });
-  const report = evaluateRolling(built, c.cat.meta.author);
+  const report = evaluateRolling(built, c.cat.meta.author, { diversity: DIVERSITY_LAMBDAS });
   const name = `rolling(${new Date(cutoff).toISOString().slice(0, 10)})`;
   const n = report.counts;
   console.error(
@@ -246,6 +310,13 @@ function rolling(c: SeCommunity, cutoff: number) {
     console.error(
       `  ${f.model.padEnd(30)} ${row['ndcg@10'].toFixed(3)} ± ${row.sd.toFixed(3)}  warm ${row['ndcg@10_warm'].toFixed(3)}  cold ${row['ndcg@10_cold'].toFixed(3)}  recall@10 ${row['recall@10'].toFixed(3)}  gini ${row.exposure_gini.toFixed(2)}  vs newest ${row.vs_newest >= 0 ? '+' : ''}${row.vs_newest.toFixed(3)} ± ${row.vs_newest_se.toFixed(3)}`
     );
+  }
+  // The diversity settings against the ranker, paired over the same pairs.
+  const ranker = report.figures.find((f) => f.model === 'ranker')!;
+  for (const lambda of DIVERSITY_LAMBDAS) {
+    const model = diversityModel('ranker', lambda);
+    const diff = report.figures.find((f) => f.model === model)!.perPair.map((x, n) => x - ranker.perPair[n]);
+    printDiversityCost({ model, protocol: name, data: c.name, vs: 'ranker', diff, giniDiff: null, spread: se, over: { pairs: diff.length } });
   }
 }
 

@@ -76,6 +76,16 @@ test('the creator finds every tool under Manage, folded away from the thread, an
       // Every tool page counts as being under Manage.
       await expect(nav(alice.page).getByRole('link', { name: 'Manage', exact: true })).toHaveAttribute('aria-current', 'page');
     }
+    // The creator's variety setting for "For you": a named group of choices, kept as a community setting.
+    await alice.page.goto(`${home}/manage`);
+    const variety = () => alice.page.getByRole('group', { name: 'Variety in “For you”' });
+    await variety()
+      .getByRole('radio', { name: /^More:/ })
+      .check();
+    await alice.page.getByRole('button', { name: 'Save variety' }).click();
+    await expect(alice.page.getByTestId('diversity-setting').getByRole('status')).toContainText('Saved.');
+    await alice.page.reload();
+    await expect(variety().getByRole('radio', { name: /^More:/ })).toBeChecked({ timeout: 15_000 });
     // Tiers, keys and addresses are further down the members page, scrolled into view.
     await alice.page.goto(`${home}/manage`);
     await alice.page

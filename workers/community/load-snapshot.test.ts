@@ -6,6 +6,7 @@ import { newCommunity, newMember, smallCommunity, writer } from '../../tests/uni
 import { openDb } from '../../src/lib/store/db';
 import { applyRecords } from '../../src/lib/store/projection';
 import { loadSnapshot } from './load-snapshot';
+import { DEFAULT_SETTINGS } from '../../src/lib/domain/membership';
 
 describe('the analysis snapshot', () => {
   it('is reused after a notice, and read again after a reply', async () => {
@@ -56,5 +57,18 @@ describe('the analysis snapshot', () => {
     // Moved again with nothing new counted: the rows are kept.
     await db.ingestMarks.put({ cid, snapshot: Uint8Array.of(1, 2, 5), unauthorised: 0 });
     expect((await loadSnapshot(cid, creator.publicKey)).reused).toBe(true);
+  });
+  it('carries the creator’s For-you diversity, and not a member’s', async () => {
+    const { creator, cid, a, b, records } = await smallCommunity('Variety');
+    const db = openDb();
+    await db.records.bulkPut(records);
+    await applyRecords(db, cid, records);
+    expect((await loadSnapshot(cid, creator.publicKey)).snapshot.diversity).toBe('off');
+
+    const byCreator = await a('settings', { ...DEFAULT_SETTINGS, diversity: 'some' });
+    const byMember = await b('settings', { ...DEFAULT_SETTINGS, diversity: 'more' }, byCreator.ts + 1000);
+    await db.records.bulkPut([byCreator, byMember]);
+    await applyRecords(db, cid, [byCreator, byMember]);
+    expect((await loadSnapshot(cid, creator.publicKey)).snapshot.diversity).toBe('some');
   });
 });

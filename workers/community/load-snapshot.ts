@@ -5,7 +5,9 @@
 // record count (notices aside) means unchanged rows: a refresh then reuses the rows read last time
 // and re-reads only this device's view history. The community document's ingest mark, one small
 // row, tells first whether anything arrived at all.
+import { currentSettings, recommendationDiversity } from '../../src/lib/domain/membership';
 import { openDb, recordsOfKinds } from '../../src/lib/store/db';
+import { authorityOf, forgetAuthority } from '../../src/lib/store/projection';
 import { viewsOf } from '../../src/lib/analysis/view-history';
 import { snapshotFromRows } from './from-rows';
 import type { CommunitySnapshot } from './snapshot';
@@ -43,16 +45,23 @@ export async function loadSnapshot(cid: string, me: string): Promise<{ snapshot:
     kept.mark = mark?.snapshot ?? null;
     return reuse(kept);
   }
-  const [members, threads, replies, records, questions, answers, noteEdits] = await Promise.all([
+  // The authority is replayed afresh: this worker's database handle hears of no batch, so a
+  // cached one would miss a grant or ban made since (the count moved, so something did change).
+  forgetAuthority(db, cid);
+  const [members, threads, replies, records, questions, answers, noteEdits, settings, auth] = await Promise.all([
     db.members.where('cid').equals(cid).toArray(),
     db.threads.where('cid').equals(cid).toArray(),
     db.replies.where('cid').equals(cid).toArray(),
     recordsOfKinds(db, cid, ['reaction', 'invite', 'join']),
     db.questions.where('cid').equals(cid).toArray(),
     db.answers.where('cid').equals(cid).toArray(),
-    db.records.where('[cid+kind]').equals([cid, 'note-edit']).toArray()
+    db.records.where('[cid+kind]').equals([cid, 'note-edit']).toArray(),
+    recordsOfKinds(db, cid, ['settings']),
+    authorityOf(db, cid)
   ]);
   const snapshot = snapshotFromRows({ cid, me, members, threads, replies, records, views: viewRows });
+  // Only the creator's or an admin's settings count (currentSettings), as on every other page.
+  if (auth) snapshot.diversity = recommendationDiversity(currentSettings(settings, auth));
   const asker = new Map(questions.filter((q) => !q.deleted && !q.hidden).map((q) => [q.id, q.author]));
   snapshot.answers = answers
     .filter((a) => !a.deleted && !a.hidden && asker.has(a.question))

@@ -1,6 +1,7 @@
 // What the analyses read of one community: plain rows, already past the validation gate (they
 // come from the projections), plus this device's private view history. Pure data, so every
 // analysis runs the same in the worker, in Node tests and in the evaluation scripts.
+import type { DiversitySetting } from '../../src/lib/domain/record';
 
 export interface SnapshotMember {
   key: string;
@@ -69,6 +70,8 @@ export interface CommunitySnapshot {
   answers?: { author: string; to: string; ts: number }[];
   /** Note edits (who edited which note), for co-editing ties. */
   coedits?: { note: string; author: string; ts: number }[];
+  /** The creator's recommendation diversity (settings.diversity as the authority accepts it); absent: off. */
+  diversity?: DiversitySetting;
 }
 
 /** One act of a member, for activity metrics: writing a thread or reply, or reacting. */

@@ -7,7 +7,8 @@ import { blend, tuneWeights, validationCases, type BlendContext } from './hybrid
 import { fitIals } from './ials';
 import { fitItemKnn } from './item-knn';
 import { fitUserKnn } from './user-knn';
-import { coverage, ndcgAt, recallAt } from './metrics';
+import { coverage, exposureGini, ndcgAt, recallAt } from './metrics';
+import { DIVERSITY_POOL, diversify } from './diversify';
 import { fitPopularity } from './popularity';
 import { seededRandom, shuffled } from './random';
 import { fitAuthorAffinity, fitAuthorPull, fitContentPopularity, fitEarliest, fitTagAffinity, fitTimeProximity, type ItemMeta } from './signals';
@@ -179,12 +180,23 @@ export interface Scores {
   ndcg10: number;
   recall20: number;
   coverage: number;
+  /** Gini of exposure across the candidates' authors in the top-10 lists (0 without authors). */
+  exposureGini: number;
   members: number;
   /** NDCG@10 of each test member, for spreads. */
   perMember: number[];
 }
 
-export function evaluateScorer(scorer: Scorer, train: Feedback, split: Split, items: number): Scores {
+export interface ScoreOptions {
+  /** Each item's author (index), for the exposure Gini and the diversity re-ranking. */
+  author?: Int32Array;
+  /** Re-rank each member's list by maximal marginal relevance with this λ (diversify.ts); 0: the model's order. */
+  diversity?: number;
+}
+
+export function evaluateScorer(scorer: Scorer, train: Feedback, split: Split, items: number, options: ScoreOptions = {}): Scores {
+  const { author, diversity = 0 } = options;
+  if (diversity > 0 && !author) throw new Error('diversity needs the items’ authors');
   let ndcg = 0;
   let recall = 0;
   let n = 0;
@@ -192,7 +204,9 @@ export function evaluateScorer(scorer: Scorer, train: Feedback, split: Split, it
   const perMember: number[] = [];
   for (const [member, relevant] of split.test) {
     if (train.itemsOf(member).length === 0) continue;
-    const ranked = topK(scorer.score(member), 20, train.itemsOf(member), split.candidates);
+    // The re-ranking chooses its 20 from the model's top DIVERSITY_POOL × 20, as the app does.
+    const top = topK(scorer.score(member), diversity > 0 ? 20 * DIVERSITY_POOL : 20, train.itemsOf(member), split.candidates);
+    const ranked = diversity > 0 ? diversify(top, { lambda: diversity, k: 20, authorOf: (i) => author![i] }) : top;
     const x = ndcgAt(ranked, relevant, 10);
     ndcg += x;
     perMember.push(x);
@@ -200,5 +214,13 @@ export function evaluateScorer(scorer: Scorer, train: Feedback, split: Split, it
     lists.push(ranked.slice(0, 10));
     n++;
   }
-  return { ndcg10: n ? ndcg / n : 0, recall20: n ? recall / n : 0, coverage: coverage(lists, split.candidates?.length ?? items), members: n, perMember };
+  const candidates = split.candidates ?? Int32Array.from({ length: items }, (_, i) => i);
+  return {
+    ndcg10: n ? ndcg / n : 0,
+    recall20: n ? recall / n : 0,
+    coverage: coverage(lists, candidates.length),
+    exposureGini: author ? exposureGini(lists, candidates, author) : 0,
+    members: n,
+    perMember
+  };
 }

@@ -20,6 +20,7 @@ import { fitContent, TfIdf } from './tfidf';
 import { FEATURES, fitFeedRanker, rankByScore, type FeedRanker, type RollingInput } from './rolling';
 import type { Row } from './evaluate';
 import { zScores } from './hybrid';
+import { DIVERSITY_LAMBDA, DIVERSITY_POOL, diversify } from './diversify';
 import { standardise } from './ranker';
 
 export const EASE_MAX_ITEMS = 1200;
@@ -200,6 +201,11 @@ export function fitRecommender(s: CommunitySnapshot, options: FitOptions = {}): 
     ? fitFeedRanker(rollingInputOf(s, threads, memberOf, interactions.slice(0, shared), meta, index), asOf(interactions) + 1, { ease: cfKind === 'ease' })
     : null;
   progress(5, total);
+  // The creator's diversity setting: each list re-ranked by maximal marginal relevance over the
+  // model's top DIVERSITY_POOL × k (diversify.ts; eval:recs shows each setting's effect).
+  const lambda = DIVERSITY_LAMBDA[s.diversity ?? 'off'];
+  const spread = (list: Recommendation[], k: number) => diversify(list, { lambda, k, authorOf: (r) => r.author });
+  const poolOf = (k: number) => (lambda > 0 ? k * DIVERSITY_POOL : k);
   const ctx = { candidates: null, seen: (u: number) => train.itemsOf(u) };
   const warm = blend(components, DEFAULT_WEIGHTS, threads.length, ctx);
   const cold = blend(components, COLD_WEIGHTS, threads.length, ctx);
@@ -308,20 +314,24 @@ export function fitRecommender(s: CommunitySnapshot, options: FitOptions = {}): 
         const z1 = zScores(counts, pool);
         const z2 = zScores(meta.created, pool);
         const score = Float64Array.from(pool, (_, a) => z1[a] + 0.5 * z2[a]);
-        return topK(score, k, null).map((i) => rec(i, score[i], { kind: 'popular', count: counts[i] }));
+        return spread(
+          topK(score, poolOf(k), null).map((i) => rec(i, score[i], { kind: 'popular', count: counts[i] })),
+          k
+        );
       }
       const mine = train.itemsOf(u);
       const model = mine.length ? warm : cold;
       const circle = circleOf(u);
+      const n = poolOf(k);
       // The newest threads as the ranker orders them, then older ones as the blend does.
-      const newest = fromFeed(u, k);
+      const newest = fromFeed(u, n);
       const taken = new Set(newest.map((r) => r.thread));
       const rest = model
-        .rank(u, k + newest.length)
+        .rank(u, n + newest.length)
         .filter((r) => !taken.has(threads[r.item].id))
-        .slice(0, k - newest.length)
+        .slice(0, n - newest.length)
         .map((r) => rec(r.item, r.score, mine.length ? explain(u, r.item, r.parts, mine, circle) : { kind: 'popular', count: counts[r.item] }));
-      return [...newest, ...rest];
+      return spread([...newest, ...rest], k);
     },
     related(thread, k) {
       const i = itemOf.get(thread);

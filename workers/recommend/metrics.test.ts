@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { coverage, ndcgAt, recallAt } from './metrics';
+import { coverage, exposureGini, gini, ndcgAt, recallAt } from './metrics';
 import { holdoutSplit, temporalSplit, type Row } from './evaluate';
 import { zScores } from './hybrid';
 
@@ -59,5 +59,16 @@ describe('protocols', () => {
     expect(split.train.every((r) => r.ts < 8000)).toBe(true);
     expect(split.test.get(2)).toEqual(new Set([8, 9, 10, 11, 12, 13, 14]));
     expect(split.test.has(3)).toBe(false);
+  });
+});
+
+describe('exposure across authors', () => {
+  it('counts every candidate’s author, shown or not, in the Gini of top-list appearances', () => {
+    // Threads 0 and 1 by author 0, 2 by author 1, 3 by author 2; only author 0 is ever shown (3 times).
+    const author = Int32Array.from([0, 0, 1, 2]);
+    expect(exposureGini([[0, 1], [0]], [0, 1, 2, 3], author)).toBeCloseTo(2 / 3, 12);
+    // One appearance each: equal exposure.
+    expect(exposureGini([[0], [2], [3]], [0, 1, 2, 3], author)).toBe(0);
+    expect(gini([0, 0, 3])).toBeCloseTo(2 / 3, 12);
   });
 });

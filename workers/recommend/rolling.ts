@@ -8,6 +8,10 @@
 import type { Catalogue, Row } from './evaluate';
 import { PairStore, pairDifferences, standardise, type PairwiseModel } from './ranker';
 import { referenceTokens, tokenize } from './tfidf';
+import { coverage, exposureGini } from './metrics';
+import { diversify, diversityModel } from './diversify';
+
+export { gini } from './metrics';
 
 const DAY = 86_400_000;
 
@@ -637,17 +641,6 @@ export interface ModelFigures {
   perPair: number[];
 }
 
-/** Gini coefficient of non-negative values (0: equal, → 1: one takes all). */
-export function gini(values: readonly number[]): number {
-  const v = [...values].sort((a, b) => a - b);
-  const n = v.length;
-  const sum = v.reduce((a, b) => a + b, 0);
-  if (n === 0 || sum === 0) return 0;
-  let s = 0;
-  v.forEach((x, i) => (s += (2 * (i + 1) - n - 1) * x));
-  return s / (n * sum);
-}
-
 export function summarise(model: string, results: PairResult[], pairs: RollingPair[], author: Int32Array): ModelFigures {
   const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
   const nd = results.map((r) => r.ndcg);
@@ -657,14 +650,7 @@ export function summarise(model: string, results: PairResult[], pairs: RollingPa
   const cold = results.filter((r) => !r.warm);
   const candidateItems = new Set<number>();
   for (const p of pairs) for (const i of p.candidates) candidateItems.add(i);
-  const shown = new Set<number>();
-  const exposure = new Map<number, number>();
-  for (const i of candidateItems) exposure.set(author[i], 0);
-  for (const r of results)
-    for (const i of r.top) {
-      shown.add(i);
-      exposure.set(author[i], (exposure.get(author[i]) ?? 0) + 1);
-    }
+  const lists = results.map((r) => r.top);
   return {
     model,
     pairs: results.length,
@@ -676,14 +662,14 @@ export function summarise(model: string, results: PairResult[], pairs: RollingPa
     recallWarm: mean(warm.map((r) => r.recall)),
     coldPairs: cold.length,
     ndcgCold: mean(cold.map((r) => r.ndcg)),
-    coverage: candidateItems.size ? shown.size / candidateItems.size : 0,
-    exposureGini: gini([...exposure.values()]),
+    coverage: coverage(lists, candidateItems.size),
+    exposureGini: exposureGini(lists, candidateItems, author),
     perPair: nd
   };
 }
 
-function evaluatePair(p: RollingPair, scores: ArrayLike<number>): PairResult {
-  const ranked = rankByScore(p.candidates, scores);
+function evaluatePair(p: RollingPair, scores: ArrayLike<number>, rerank?: (ranked: number[]) => number[]): PairResult {
+  const ranked = rerank ? rerank(rankByScore(p.candidates, scores)) : rankByScore(p.candidates, scores);
   return { ndcg: ndcg10(ranked, p.relevant), recall: recall10(ranked, p.relevant), warm: p.warm, top: ranked.slice(0, 10) };
 }
 
@@ -736,7 +722,15 @@ export interface RollingReport {
 export function evaluateRolling(
   built: RollingSteps,
   author: Int32Array,
-  options: { ablations?: boolean; references?: boolean; l2?: number; raw?: boolean; bound?: boolean } = {}
+  options: {
+    ablations?: boolean;
+    references?: boolean;
+    l2?: number;
+    raw?: boolean;
+    bound?: boolean;
+    /** The ranker's lists also re-ranked by maximal marginal relevance at each λ (rows `ranker+diversity(λ)`). */
+    diversity?: readonly number[];
+  } = {}
 ): RollingReport {
   const raw = options.raw ?? false;
   const { steps } = built;
@@ -791,6 +785,12 @@ export function evaluateRolling(
         model,
         step.pairs.map((p) => evaluatePair(p, fitted.score(p.features)))
       );
+      if (model === 'ranker')
+        for (const lambda of options.diversity ?? [])
+          push(
+            diversityModel('ranker', lambda),
+            step.pairs.map((p) => evaluatePair(p, fitted.score(p.features), (ranked) => diversify(ranked, { lambda, authorOf: (i) => author[i] })))
+          );
     }
   }
   if (options.bound ?? true) {

@@ -4,8 +4,20 @@ import { inviteKey, joinBody, newMember } from '../../../tests/unit/community-fi
 import type { Identity } from '../crypto/identity';
 import { computeAuthority } from './authority';
 import { digestRule, evaluateRules, firstPerAutoKey, isoWeek, reminderRule, trustRule, welcomeRule, type AutomationState } from './automation';
-import { DEFAULT_SETTINGS, contributions, memberTier, postingAllowed, renewalRate, tierDefinitions, trustLevels, watchedWordAction } from './membership';
-import type { AnyRecord, BodyOf, Kind, SignedRecord } from './record';
+import {
+  DEFAULT_SETTINGS,
+  contributions,
+  currentSettings,
+  memberTier,
+  postingAllowed,
+  recommendationDiversity,
+  renewalRate,
+  tierDefinitions,
+  trustLevels,
+  watchedWordAction,
+  withDiversity
+} from './membership';
+import { parseRecord, type AnyRecord, type BodyOf, type Kind, type SignedRecord } from './record';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 0, 5); // a Monday
@@ -254,5 +266,42 @@ describe('automation rules', () => {
     const shown = firstPerAutoKey([...fromLaptop, ...fromPhone] as AnyRecord[] as never[]);
     expect(shown).toHaveLength(fromPhone.length);
     expect(new Set(shown)).toEqual(new Set(fromPhone));
+  });
+});
+
+describe('recommendation diversity setting', () => {
+  it('only the creator or an admin may set it, and only to off, some or more', () => {
+    expect(withDiversity(DEFAULT_SETTINGS, 'creator', 'more')).toEqual({ ok: true, value: { ...DEFAULT_SETTINGS, diversity: 'more' } });
+    expect(withDiversity(DEFAULT_SETTINGS, 'admin', 'some')).toMatchObject({ ok: true, value: { diversity: 'some' } });
+    for (const role of ['moderator', 'member', null] as const)
+      expect(withDiversity(DEFAULT_SETTINGS, role, 'more')).toEqual({ ok: false, reason: 'manage.diversity_staff_only' });
+    for (const bad of ['lots', 0.3, '', null, 'OFF'])
+      expect(withDiversity(DEFAULT_SETTINGS, 'creator', bad)).toEqual({ ok: false, reason: 'manage.diversity_bad_value' });
+    expect(recommendationDiversity(DEFAULT_SETTINGS)).toBe('off');
+  });
+
+  it('every peer applies the latest setting by the creator or an admin and ignores a member’s or a moderator’s', async () => {
+    const { alice, bob, carol, g, seal, records } = await club();
+    const grant = await seal(alice, 'grant', { member: bob.publicKey, role: 'admin' }, T0 + 2 * DAY);
+    const settingsBy = (who: Identity, diversity: 'off' | 'some' | 'more', ts: number) => seal(who, 'settings', { ...DEFAULT_SETTINGS, diversity }, ts);
+    const byCreator = await settingsBy(alice, 'more', T0 + 3 * DAY);
+    const byMember = await settingsBy(carol, 'off', T0 + 4 * DAY);
+    const all = [...records, grant, byCreator, byMember];
+    const diversity = (rs: AnyRecord[]) => recommendationDiversity(currentSettings(rs, computeAuthority(g as SignedRecord<'genesis'>, rs)));
+    expect(diversity(all)).toBe('more');
+    // Carol made a moderator: her later setting is ignored as well.
+    const moderator = await seal(alice, 'grant', { member: carol.publicKey, role: 'moderator' }, T0 + 4 * DAY + 1);
+    const byModerator = await settingsBy(carol, 'off', T0 + 4 * DAY + 2);
+    expect(diversity([...all, moderator, byModerator])).toBe('more');
+    const byAdmin = await settingsBy(bob, 'some', T0 + 5 * DAY);
+    expect(diversity([...all, byAdmin])).toBe('some');
+  });
+
+  it('the record gate refuses a settings record with an unknown diversity', async () => {
+    const { alice, seal } = await club();
+    const good = await seal(alice, 'settings', { ...DEFAULT_SETTINGS, diversity: 'more' }, T0 + DAY);
+    expect(parseRecord(good)).toMatchObject({ ok: true });
+    const bad = await seal(alice, 'settings', { ...DEFAULT_SETTINGS, diversity: 'lots' } as unknown as BodyOf<'settings'>, T0 + DAY);
+    expect(parseRecord(bad)).toEqual({ ok: false, reason: 'record.malformed' });
   });
 });

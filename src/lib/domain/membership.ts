@@ -1,8 +1,8 @@
 // Tiers, payments, expiry and trust levels: pure functions of the community's records and a
 // clock, so every peer computes the same tier and the same trust level for every member.
-import type { Authority } from './authority';
+import type { Authority, Role } from './authority';
 import { dayNumber } from './challenges';
-import { compareRecords, type AnyRecord, type BodyOf, type SignedRecord } from './record';
+import { compareRecords, DIVERSITY_SETTINGS, type AnyRecord, type BodyOf, type DiversitySetting, type SignedRecord } from './record';
 
 const DAY = 86_400_000;
 export type Settings = BodyOf<'settings'>;
@@ -35,6 +35,25 @@ export function currentSettings(records: AnyRecord[], auth: Authority): Settings
     if (r.kind === 'settings' && (role === 'creator' || role === 'admin') && auth.accepts(r)) settings = r.body;
   }
   return settings;
+}
+
+/** The creator's recommendation diversity (settings.diversity): off until the creator or an admin sets it. */
+export function recommendationDiversity(settings: Settings): DiversitySetting {
+  return settings.diversity ?? 'off';
+}
+
+export type DiversityChange = { ok: true; value: Settings } | { ok: false; reason: 'manage.diversity_staff_only' | 'manage.diversity_bad_value' };
+
+/**
+ * The community settings with the recommendation diversity set to `value`, if `role` may set it:
+ * the creator or an admin, the only authors whose settings records `currentSettings` obeys (a
+ * moderator's or member's would be written and ignored by every peer). A value the record schema
+ * would refuse is refused here, before sealing.
+ */
+export function withDiversity(settings: Settings, role: Role | null, value: unknown): DiversityChange {
+  if (role !== 'creator' && role !== 'admin') return { ok: false, reason: 'manage.diversity_staff_only' };
+  if (!DIVERSITY_SETTINGS.includes(value as DiversitySetting)) return { ok: false, reason: 'manage.diversity_bad_value' };
+  return { ok: true, value: { ...settings, diversity: value as DiversitySetting } };
 }
 
 export interface TierDefinition {

@@ -47,6 +47,9 @@ export const MAX_THUMB_CHARS = 8_000;
 export const DEFAULT_MAX_FILE_MB = 20;
 /** Largest upload allowance a creator can set, in MiB per 24 hours. */
 export const MAX_UPLOAD_QUOTA_MB = 100_000;
+/** The creator's settings for spreading recommendations across authors, least to most. */
+export const DIVERSITY_SETTINGS = ['off', 'some', 'more'] as const;
+export type DiversitySetting = (typeof DIVERSITY_SETTINGS)[number];
 /**
  * An attachment's manifest: the bytes travel beside the document, content-addressed, split into
  * chunks each encrypted under `key` (a fresh key per attachment, so only readers of the record it is
@@ -386,6 +389,11 @@ export const bodySchemas = {
         )
       })
     ),
+    /**
+     * How strongly each member's "For you" list spreads its places across authors (maximal marginal
+     * relevance in the analysis worker; absent: off, the model's order).
+     */
+    diversity: v.optional(v.picklist(DIVERSITY_SETTINGS)),
     /**
      * How many MiB of attachments a member may post in 24 hours (domain/upload-quota): by trust
      * level 0–3 (null: no limit) and by paid tier; the larger allowance that applies holds. Absent: no limit.

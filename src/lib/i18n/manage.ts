@@ -150,5 +150,15 @@ export const manageEn = {
   'storage.budget_hint':
     'Past this, the media read longest ago is removed from this device and fetched again from other members when you open it. What you posted and pinned threads are always kept.',
   'storage.budget_saved_one': 'Saved. {count} piece of media removed from this device.',
-  'storage.budget_saved_other': 'Saved. {count} pieces of media removed from this device.'
+  'storage.budget_saved_other': 'Saved. {count} pieces of media removed from this device.',
+  'manage.diversity': 'Variety in “For you”',
+  'manage.diversity_hint': 'Mixes more authors into each member’s recommended threads, so a few busy members do not fill every list.',
+  'manage.diversity_off': 'Off: the closest matches, in order',
+  'manage.diversity_some': 'Some: another author’s thread may move up a few places',
+  'manage.diversity_more': 'More: another author’s thread may move up many places',
+  'manage.diversity_save': 'Save variety',
+  'manage.diversity_saved': 'Saved. Members’ “For you” lists follow it the next time they are worked out.',
+  'manage.diversity_staff_only': 'Only the creator or an admin can change this.',
+  'manage.diversity_bad_value': 'Choose off, some or more.',
+  'manage.diversity_not_ready': 'The community’s settings are still loading. Try again in a moment.'
 } as const;

@@ -150,5 +150,15 @@ export const manageZhCN: Record<keyof typeof manageEn, string> = {
   'storage.budget_save': '保存上限',
   'storage.budget_hint': '超过上限时，最久未看的媒体会从此设备删除，再次打开时从其他成员处重新获取。你发布的内容和置顶帖子的媒体始终保留。',
   'storage.budget_saved_one': '已保存。从此设备删除了 {count} 个媒体分块。',
-  'storage.budget_saved_other': '已保存。从此设备删除了 {count} 个媒体分块。'
+  'storage.budget_saved_other': '已保存。从此设备删除了 {count} 个媒体分块。',
+  'manage.diversity': '“为你推荐”的多样性',
+  'manage.diversity_hint': '让每位成员的推荐帖子来自更多作者，避免几位活跃成员占满每个列表。',
+  'manage.diversity_off': '关闭：按匹配程度排序',
+  'manage.diversity_some': '适中：其他作者的帖子可以前移几位',
+  'manage.diversity_more': '较多：其他作者的帖子可以前移很多位',
+  'manage.diversity_save': '保存多样性设置',
+  'manage.diversity_saved': '已保存。成员的“为你推荐”列表下次生成时按此设置。',
+  'manage.diversity_staff_only': '只有创建者或管理员可以更改此设置。',
+  'manage.diversity_bad_value': '请选择关闭、适中或较多。',
+  'manage.diversity_not_ready': '社区设置仍在加载，请稍后再试。'
 };

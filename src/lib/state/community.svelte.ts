@@ -70,7 +70,7 @@ import { postingVerdict, postingWait as policyWait, type PostingRefusal } from '
 import { readsTrust } from '../store/queries/posting';
 import { levelOf, pointRules, pointsOf, type PointsStanding } from '../domain/points';
 import { i18n } from '../i18n/index.svelte';
-import { DEFAULT_SETTINGS, type MemberTier, type Settings } from '../domain/membership';
+import { DEFAULT_SETTINGS, withDiversity, type MemberTier, type Settings } from '../domain/membership';
 
 export const FEED_PAGE = 50;
 
@@ -528,6 +528,19 @@ export class CommunityState {
   /** The community's settings (the defaults until the standing is read). */
   get settings(): Settings {
     return this.standing.value?.settings ?? DEFAULT_SETTINGS;
+  }
+
+  /**
+   * Sets how much "For you" spreads across authors: a new settings record (the latest by the
+   * creator or an admin wins) with every other setting as it stands. Refused before the standing
+   * is read, so the defaults never overwrite the creator's other settings.
+   */
+  async setDiversity(value: unknown): Promise<AppendResult> {
+    const standing = this.standing.value;
+    if (!standing) return { ok: false, reason: 'manage.diversity_not_ready' };
+    const change = withDiversity(standing.settings, standing.role, value);
+    if (!change.ok) return { ok: false, reason: change.reason };
+    return this.write('settings', change.value);
   }
 
   /** Names of the tiers the creator or an admin defined. */
