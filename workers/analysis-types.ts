@@ -81,6 +81,8 @@ export interface RecsResult {
   ranker: RankerInfo | null;
   items: number;
   interactions: number;
+  /** The creator's variety setting the lists were re-ranked with. */
+  diversity: 'off' | 'some' | 'more';
   /** With featured threads lifted and marked (recommend/featured-boost). */
   forMe: RankedRecommendation[];
   /** Threads related to the one this member last opened or took part in. */

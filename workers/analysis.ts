@@ -307,6 +307,7 @@ export function analyse(
       ranker: state.recommender.ranker,
       items: state.recommender.items,
       interactions: state.recommender.interactions,
+      diversity: s.diversity ?? 'off',
       forMe,
       related: lastThread ? { thread: lastThread.id, title: lastThread.title, items: state.recommender.related(lastThread.id, 5) } : null
     };

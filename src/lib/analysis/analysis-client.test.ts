@@ -22,7 +22,7 @@ describe('a run over two workers', () => {
     const main = {
       cid: 'c',
       counts,
-      recs: { cf: 'ease', ranker: null, items: 2, interactions: 3, forMe: [], related: null },
+      recs: { cf: 'ease', ranker: null, items: 2, interactions: 3, diversity: 'off', forMe: [], related: null },
       timings: timings({ loadMs: 300, recsTrainMs: 900, dashboardMs: 50, totalMs: 1300 })
     } as AnalysisResult;
     const graph = {

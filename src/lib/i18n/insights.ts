@@ -25,6 +25,8 @@ export const insightsEn = {
   'foryou.related': 'Related to “{title}”',
   'foryou.via': 'You both know {names}',
   'foryou.by': 'by {name}',
+  'foryou.variety.some': 'The creator asked for some variety: threads by other authors may move up a few places.',
+  'foryou.variety.more': 'The creator asked for more variety: threads by other authors may move up many places.',
   'foryou.method.close': 'Picked from {items} threads by what members who share your threads went on to read and write, and by what the threads are about.',
   'foryou.method.light': 'Picked from {items} threads by a lighter summary of everyone’s tastes (this community is large) and by what the threads are about.',
   'foryou.ranker_one': 'Threads of the last four weeks come first, in the order learned from {count} week of this community’s own history.',

@@ -26,6 +26,8 @@ export const insightsZhCN: Record<keyof typeof insightsEn, string> = {
   'foryou.related': '与“{title}”相关',
   'foryou.via': '你们都认识 {names}',
   'foryou.by': '作者：{name}',
+  'foryou.variety.some': '创建者选择了适度多样：其他作者的话题可能会上移几位。',
+  'foryou.variety.more': '创建者选择了更多样：其他作者的话题可能会上移很多位。',
   'foryou.method.close': '从 {items} 个话题中，根据与你参与过相同话题的成员后来读和写了什么，以及话题的内容挑选。',
   'foryou.method.light': '从 {items} 个话题中，根据对所有人兴趣的简化概括（本社区较大）以及话题的内容挑选。',
   'foryou.ranker_one': '最近四周的话题排在前面，顺序由本社区 {count} 周的历史学得。',
