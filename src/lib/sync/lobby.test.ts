@@ -174,3 +174,35 @@ describe('the lobby', () => {
     expect((await meshRoomOf('c1', { epoch: 'e1', raw: crypto.getRandomValues(new Uint8Array(32)) })).password).not.toBe(one.password);
   });
 });
+
+describe('the mesh plan before the first epoch', () => {
+  it('a newcomer holding no history waits in the lobby; the creator and a device holding history use the one room', async () => {
+    const alice = await device();
+    const bob = await device();
+    const genesis = await newCommunity(alice.identity);
+    const cid = genesis.id;
+    const invite = await sealRecord(alice.identity, {
+      kind: 'invite',
+      cid,
+      ts: Date.now() - 5000,
+      body: { role: 'member', expiresAt: null, maxUses: null, label: 'all', nonce: 'n', ...inviteKey() }
+    });
+    const join = await sealRecord(bob.identity, { kind: 'join', cid, ts: Date.now() - 4000, body: joinBody(invite, bob.identity) });
+    const a = new CommunityDoc(alice.db, cid);
+    const b = new CommunityDoc(bob.db, cid);
+    await Promise.all([a.open(), b.open()]);
+    for (const r of [genesis, invite, join] as AnyRecord[]) {
+      expect((await a.append(r)).ok).toBe(true);
+      expect((await b.append(r)).ok).toBe(true);
+    }
+    // No epoch anywhere yet: the creator's device uses the one room (and will start the epoch).
+    expect(await meshPlanOf(alice.db, cid, alice.identity.publicKey)).toMatchObject({ legacy: true });
+    // Bob holds his join and nothing else: the lobby, waiting for his key.
+    expect(await meshPlanOf(bob.db, cid, bob.identity.publicKey)).toMatchObject({ legacy: false, lobby: true, waitingForKey: true, mesh: null });
+    // Once his device holds the community's history from before encryption, the one room again.
+    const thread = await sealRecord(alice.identity, { kind: 'thread', cid, ts: Date.now(), body: { title: 'Old times', body: 'before keys' } });
+    expect((await b.append(thread as AnyRecord)).ok).toBe(true);
+    await b.settled();
+    expect(await meshPlanOf(bob.db, cid, bob.identity.publicKey)).toMatchObject({ legacy: true });
+  });
+});

@@ -90,16 +90,25 @@ export function ownInvitesOpenUntil(auth: Pick<Authority, 'invites'>, me: string
   return until;
 }
 
+/** Whether this device holds any thread of the community (history from before its first epoch). */
+async function holdsHistory(db: HearthDb, cid: string): Promise<boolean> {
+  return (await db.threads.where('[cid+rank]').between([cid, -Infinity], [cid, Infinity]).first()) !== undefined;
+}
+
 /** The rooms this device should be in now, from its key state and its member's role. */
 export async function meshPlanOf(db: HearthDb, cid: string, me: string | null): Promise<MeshPlan> {
   const state = await keyState(db, cid);
   if (!state) return LOBBY_ONLY_PLAN;
   const current = currentEpochs(state.view, 'all');
-  // A community from before encryption, until a creator's or admin's device starts its first epoch.
-  if (!current.length) return LEGACY_PLAN;
-  const held = current.find((e) => state.keys.has(e.id));
   const auth = await authorityOf(db, cid);
   const role = me && auth ? auth.roleOf(me) : null;
+  // A community from before encryption, until a creator's or admin's device starts its first epoch:
+  // the one room for the devices that hold its history or start the epoch. A newcomer that holds
+  // neither waits in the lobby, which brings it the core and then its key. In the legacy room (the
+  // lobby's name) it met the lobby, moved to the lobby on learning of the epoch a second later, and
+  // in 1 of 3 joins here the two devices kept a dead connection: no key, no history, for good.
+  if (!current.length) return (role !== null && KEY_ROLES.has(role)) || (await holdsHistory(db, cid)) ? LEGACY_PLAN : LOBBY_ONLY_PLAN;
+  const held = current.find((e) => state.keys.has(e.id));
   const waitingForKey = !held || held.id !== current[0].id;
   return {
     legacy: false,
