@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { inverse, Matrix } from 'ml-matrix';
 import { TfIdf } from './tfidf';
+import { gini } from './metrics';
 import { loadSeInteractions } from '../../scripts/data/se-interactions';
 import { sharedDataDir } from './se-snapshot';
 import {
@@ -8,7 +9,6 @@ import {
   FEATURES,
   FORESIGHT,
   foresightScores,
-  gini,
   gramInverseColumn,
   inSampleBound,
   ndcg10,

@@ -11,8 +11,6 @@ import { referenceTokens, tokenize } from './tfidf';
 import { coverage, exposureGini } from './metrics';
 import { diversify, diversityModel } from './diversify';
 
-export { gini } from './metrics';
-
 const DAY = 86_400_000;
 
 export interface ReplyEdge {
@@ -781,15 +779,17 @@ export function evaluateRolling(
       const fitted = store.fit({ use, raw, start: starts.get(model), l2, iterations: starts.has(model) ? 3 : 10 });
       starts.set(model, fitted.weights);
       if (model === 'ranker') lastWeights = Object.fromEntries(RANKER_FEATURES.map((n, f) => [n, Math.round(fitted.weights[f] * 1000) / 1000]));
+      // Scored once: the ranker's diversity rows re-rank the same scores.
+      const scores = step.pairs.map((p) => fitted.score(p.features));
       push(
         model,
-        step.pairs.map((p) => evaluatePair(p, fitted.score(p.features)))
+        step.pairs.map((p, n) => evaluatePair(p, scores[n]))
       );
       if (model === 'ranker')
         for (const lambda of options.diversity ?? [])
           push(
             diversityModel('ranker', lambda),
-            step.pairs.map((p) => evaluatePair(p, fitted.score(p.features), (ranked) => diversify(ranked, { lambda, authorOf: (i) => author[i] })))
+            step.pairs.map((p, n) => evaluatePair(p, scores[n], (ranked) => diversify(ranked, { lambda, authorOf: (i) => author[i] })))
           );
     }
   }
