@@ -144,6 +144,8 @@ interface Pixels {
   colours: number;
   /** Pixels of each group colour (within a few levels per channel), by colour. */
   groups: Record<string, number>;
+  /** Pixels lighter than every group colour and the ties: on a dark surface, only labels in light ink. */
+  light: number;
 }
 
 async function graphPixels(device: { context: BrowserContext }, png: Buffer): Promise<Pixels> {
@@ -160,8 +162,10 @@ async function graphPixels(device: { context: BrowserContext }, png: Buffer): Pr
         const counts = new Map<number, number>();
         const targets = palette.map((hex) => [1, 3, 5].map((i) => Number.parseInt(hex.slice(i, i + 2), 16)));
         const groups: Record<string, number> = Object.fromEntries(palette.map((hex) => [hex, 0]));
+        let light = 0;
         for (let i = 0; i < data.length; i += 4) {
           const [r, g, b] = [data[i], data[i + 1], data[i + 2]];
+          if (Math.min(r, g, b) >= 200) light++;
           const key = (r << 16) | (g << 8) | b;
           counts.set(key, (counts.get(key) ?? 0) + 1);
           targets.forEach(([tr, tg, tb], j) => {
@@ -174,7 +178,8 @@ async function graphPixels(device: { context: BrowserContext }, png: Buffer): Pr
           height: bitmap.height,
           backgroundShare: Math.max(...counts.values()) / total,
           colours: [...counts.values()].filter((n) => n >= 20).length,
-          groups
+          groups,
+          light
         };
       },
       { base64: png.toString('base64'), palette: GROUP_COLOURS }
@@ -228,6 +233,14 @@ test('the creator sees the conversation graph drawn in group colours, on a deskt
     // Sigma draws on the next frames once the view is on screen.
     await page.waitForTimeout(500);
     expectMembersDrawn(await graphPixels(device, await view.screenshot({ path: test.info().outputPath('graph-desktop.png') })), 3);
+
+    // In the dark theme the members' names are drawn in the page's light ink, not sigma's black.
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.waitForTimeout(500);
+    const dark = await graphPixels(device, await view.screenshot({ path: test.info().outputPath('graph-dark.png') }));
+    expectMembersDrawn(dark, 3);
+    expect(dark.light, JSON.stringify(dark)).toBeGreaterThanOrEqual(50);
+    await page.emulateMedia({ colorScheme: 'light' });
 
     // A phone, 360 px wide: the page does not scroll sideways, the view fits and still draws the members.
     await page.setViewportSize({ width: 360, height: 740 });
