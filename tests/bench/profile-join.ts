@@ -123,11 +123,16 @@ try {
     const [who, t, ...rest] = line.split(' ');
     console.log(`${who} ${((Number(t) - zero) / 1000).toFixed(2)} ${rest.join(' ')}`);
   }
-  const trace = (await pb.evaluate('JSON.stringify(globalThis.__trace ?? [])')) as string;
-  console.log('\n== newcomer trace (ms after Join)');
-  for (const line of JSON.parse(trace) as string[]) {
-    const [t, ...rest] = line.split(' ');
-    if (Number(t) >= zero - 2000) console.log(`${((Number(t) - zero) / 1000).toFixed(2)} ${rest.join(' ')}`);
+  for (const [who, p] of [
+    ['creator', pa],
+    ['newcomer', pb]
+  ] as const) {
+    const trace = (await p.evaluate('JSON.stringify(globalThis.__trace ?? [])')) as string;
+    console.log(`\n== ${who}'s worker trace (s after Join)`);
+    for (const line of JSON.parse(trace) as string[]) {
+      const [t, ...rest] = line.split(' ');
+      if (Number(t) >= zero - 2000) console.log(`${((Number(t) - zero) / 1000).toFixed(2)} ${rest.join(' ')}`);
+    }
   }
   for (const [who, p] of [
     ['creator', pa],

@@ -84,13 +84,28 @@ describe('opening a stored community', () => {
     const doc = await reopen(db, g.id);
     const stranger = await writer(await newMember(), g.id)('thread', { title: 'not a member', body: '' });
     fromPeer(doc, stranger);
-    await doc.settled();
+    await doc.healthSettled();
     expect(doc.health.rejected).toBe(1);
     doc.close();
 
     const again = await reopen(db, g.id);
     expect(gated.keys).toEqual([]);
     expect(again.health.rejected).toBe(1);
+  });
+
+  it('counts records kept out of view once the queue is idle, not inside the check that let them in', async () => {
+    const { db, g } = await storedCommunity();
+    const doc = await reopen(db, g.id);
+    await doc.healthSettled();
+    const stranger = await writer(await newMember(), g.id)('thread', { title: 'not a member', body: '' });
+    fromPeer(doc, stranger);
+    // The check is done (nothing shown) before the count that reads every record is taken again.
+    await doc.settled();
+    expect(await db.threads.get(stranger.id)).toBeUndefined();
+    expect(doc.health.rejected).toBe(0);
+    // It is taken by itself soon after, with nothing else queued.
+    await vi.waitFor(() => expect(doc.health.rejected).toBe(1), { timeout: 5_000, interval: 50 });
+    doc.close();
   });
 
   it('checks every record when there is no mark (a device that stored the community before marks)', async () => {

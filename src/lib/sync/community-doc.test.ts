@@ -103,7 +103,7 @@ describe('attacks from a peer that holds the room secret', () => {
       records.set(forged.id, forged);
     });
     exchange(hostile, honest.doc);
-    await honest.settled();
+    await honest.healthSettled();
     const titles = (await honest.db.threads.toArray()).map((t) => t.title);
     expect(titles).toEqual(['Alice’s thread']);
     expect((await honest.db.members.get([g.id, bob.publicKey]))?.role).toBe('member');

@@ -55,6 +55,8 @@ const ADOPT_SLICE = 2_000;
  * writer costs at most one batched repair per key a minute.
  */
 const REPAIR_BACKOFF = { first: 1_000, max: 60_000 };
+/** How long the queue must stay idle before the count of records kept out of view is taken again. */
+const RECOUNT_IDLE_MS = 1_000;
 
 export type AppendResult =
   | { ok: true; record: AnyRecord }
@@ -100,6 +102,9 @@ export class CommunityDoc implements DocHandle {
   #repairDue = Infinity;
   readonly #backoff: { first: number; max: number };
   #unauthorised: number | null = null;
+  /** The count of records kept out of view needs a recount (`#recount`), run once the queue is idle. */
+  #recountDue = false;
+  #recountTimer: ReturnType<typeof setTimeout> | null = null;
   #gateRejects: number | null = null;
   /** Keys of the ingest job queued and not started yet, which later transactions' keys join. */
   #gathering: Set<string> | null = null;
@@ -335,6 +340,7 @@ export class CommunityDoc implements DocHandle {
   close(): void {
     this.#closed = true;
     if (this.#repairTimer) clearTimeout(this.#repairTimer);
+    if (this.#recountTimer) clearTimeout(this.#recountTimer);
     this.doc.destroy();
   }
 
@@ -346,6 +352,15 @@ export class CommunityDoc implements DocHandle {
     await whenApplied(this.doc);
     await this.#queue;
     await this.#persisted;
+  }
+
+  /** Waits, in addition, for the health counts to be current (`#recount`, otherwise deferred until idle). */
+  async healthSettled(): Promise<void> {
+    await this.settled();
+    while (this.#recountDue && !this.#closed) {
+      await this.#enqueue(() => this.#recount());
+      await this.settled();
+    }
   }
 
   /** Waits, in addition, for repairs held back by their backoff. */
@@ -556,7 +571,9 @@ export class CommunityDoc implements DocHandle {
     }
     const snapshot = Y.encodeSnapshot(Y.snapshot(this.doc));
     // A mark that cannot be written only means more checking at the next open.
-    await this.db.ingestMarks.put({ cid: this.cid, snapshot, unauthorised: this.#unauthorised }).catch((error) => console.warn('ingest mark not saved', error));
+    await this.db.ingestMarks
+      .put({ cid: this.cid, snapshot, unauthorised: this.#recountDue ? null : this.#unauthorised })
+      .catch((error) => console.warn('ingest mark not saved', error));
   }
 
   #persist(update: Uint8Array): void {
@@ -631,11 +648,12 @@ export class CommunityDoc implements DocHandle {
   /**
    * Passes the values under `keys` through the gate and repairs them, in slices with a macrotask
    * between them so a flood of records never holds the thread, and projects and announces what was
-   * accepted in batches that grow fourfold: the core and 500 more keys, then 2,000, 8,000 … further
-   * (`historyOrder`: the core first, then the newest records), so a newcomer's first rows show after
-   * one pass, while 100,000 records (an import, an initial sync) cost a few projection passes rather
-   * than one per slice (each pass re-reads authority and the quota's hours). `projectOnce` (an
-   * import) projects everything accepted in one batch at the end.
+   * accepted in two batches: the core and 500 more keys (`historyOrder`: the core first, then the
+   * newest records), so a newcomer's first rows show after one pass, then all the rest at once. A
+   * large batch rebuilds the projection from every stored record, so passes that grew fourfold
+   * (2,000 keys, then 8,000 …) each rebuilt what the last had built: a newcomer to the real community
+   * (4,255 records) spent 4 s in three passes where two take 2.4 s. `projectOnce` (an import)
+   * projects everything accepted in one batch at the end.
    */
   async #check(unordered: string[], projectOnce = false): Promise<void> {
     await this.#letWritesOvertake();
@@ -646,11 +664,10 @@ export class CommunityDoc implements DocHandle {
     /** The items the accepted values were read from, to back once their records are stored. */
     const read = new Map<string, { item: Y.Item; value: unknown }>();
     // Where in `keys` the records accepted so far are projected: after the core whole and the first
-    // slice of the rest (a thread shows once its author's join is in), then four times further each
-    // time. Counted in keys, not in records accepted: a history whose core this device already holds
-    // (from the lobby) accepts none of it, and its first rows waited for 8,000 new records.
+    // slice of the rest (a thread shows once its author's join is in), then at the end. Counted in
+    // keys, not in records accepted: a history whose core this device already holds (from the lobby)
+    // accepts none of it, and its first rows waited for 8,000 new records.
     let projectAt = projectOnce ? Infinity : core + INGEST_SLICE;
-    let step = 4 * INGEST_SLICE;
     for (let i = 0; i < keys.length; i += INGEST_SLICE) {
       if (i > 0) {
         await nextTask();
@@ -673,25 +690,53 @@ export class CommunityDoc implements DocHandle {
           if (entry && exactlyEqual(r, entry.value)) this.#back(entry.item.id.client, entry.item.id.clock);
         }
         waiting = [];
-        projectAt = through + step;
-        step *= 4;
+        projectAt = Infinity;
       }
     }
     await this.#letWritesOvertake();
     const auth = await authorityOf(this.db, this.cid);
     if (this.#unauthorised === null || (auth && accepted.some((r) => !auth.accepts(r) || affectsAuthority(r, auth.invites, auth.restricted)))) {
-      this.#unauthorised = await countUnauthorised(this.db, this.cid, () => this.#letWritesOvertake());
+      this.#recountDue = true;
+      this.#scheduleRecount();
     }
     if (this.#gateRejects === null || rejectedAny) {
       this.#gateRejects = await this.db.rejected.where('cid').equals(this.cid).count();
     }
+    this.#publishHealth();
+  }
+
+  #publishHealth(): void {
     this.health = {
       ...this.health,
       records: this.records.size,
-      rejected: this.#gateRejects + this.#unauthorised,
+      rejected: (this.#gateRejects ?? 0) + (this.#unauthorised ?? 0),
       repairsWaiting: this.#deferred.size
     };
     this.onHealth(this.health);
+  }
+
+  /**
+   * The recount of records kept out of view waits until no job is queued: it reads every record of
+   * the community, and inside the check it held the queue for 2.3 s on the creator's device after each
+   * join of the real community (4,500 records), so the newcomer's next records (its profile, the
+   * answer to its key) waited behind a figure of the health line. A newcomer's first check paid it too.
+   */
+  #scheduleRecount(): void {
+    if (this.#recountTimer || this.#closed) return;
+    this.#recountTimer = setTimeout(() => {
+      this.#recountTimer = null;
+      if (!this.#recountDue || this.#closed) return;
+      if (this.#pending > 0) return this.#scheduleRecount();
+      this.#enqueue(() => this.#recount()).catch((error) => console.error('community recount failed', error));
+    }, RECOUNT_IDLE_MS);
+  }
+
+  async #recount(): Promise<void> {
+    if (!this.#recountDue || this.#closed) return;
+    this.#recountDue = false;
+    this.#unauthorised = await countUnauthorised(this.db, this.cid, () => this.#letWritesOvertake());
+    this.#publishHealth();
+    if (this.#pending === 1) await this.#saveMark();
   }
 
   /** The gate and repair for some keys: what was accepted, and what was refused (counted and repaired). */
