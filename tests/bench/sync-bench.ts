@@ -3,6 +3,7 @@
 // signaling server and WebRTC on loopback, or, for the relay figure, only through the relay.
 // Every step goes through the app's own UI; timestamps are taken inside the pages with
 // performance.timeOrigin + performance.now(), which both pages share with the machine's clock.
+import { packId, unpackRow } from '../../src/lib/store/compact-ids';
 import type { Page } from '@playwright/test';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -343,22 +344,29 @@ export async function createCommunity(page: Page, name: string, description: str
 /** Every record of a community as this device stores it (the projection's copy; `target` dropped). */
 export async function storedRecords(page: Page, cid: string): Promise<AnyRecord[]> {
   await withDexie(page);
-  return page.evaluate(async (cid) => {
-    type Db = {
-      open(): Promise<unknown>;
-      close(): void;
-      table(n: string): {
-        get(k: string): Promise<Record<string, unknown> | undefined>;
-        where(i: string): { equals(v: string): { toArray(): Promise<Record<string, unknown>[]> } };
+  // Ids are stored as 33 bytes (store/compact-ids.ts): the genesis is asked for by its packed id, and
+  // packed fields come back as byte arrays, unpacked here.
+  const rows = (await page.evaluate(
+    async ({ cid, packed }) => {
+      type Db = {
+        open(): Promise<unknown>;
+        close(): void;
+        table(n: string): {
+          get(k: unknown): Promise<Record<string, unknown> | undefined>;
+          where(i: string): { equals(v: string): { toArray(): Promise<Record<string, unknown>[]> } };
+        };
       };
-    };
-    const db = new (window as unknown as { Dexie: new (n: string) => Db }).Dexie('hearth');
-    await db.open();
-    const genesis = await db.table('records').get(cid);
-    const rows = [...(genesis ? [genesis] : []), ...(await db.table('records').where('cid').equals(cid).toArray())];
-    db.close();
-    return rows.map(({ target: _t, ...r }) => r);
-  }, cid) as unknown as Promise<AnyRecord[]>;
+      const db = new (window as unknown as { Dexie: new (n: string) => Db }).Dexie('hearth');
+      await db.open();
+      const genesis = await db.table('records').get(new Uint8Array(packed));
+      const rows = [...(genesis ? [genesis] : []), ...(await db.table('records').where('cid').equals(cid).toArray())];
+      db.close();
+      const plain = (v: unknown) => (v instanceof ArrayBuffer ? [...new Uint8Array(v)] : v instanceof Uint8Array ? [...v] : v);
+      return rows.map(({ target: _t, ...r }) => ({ ...r, id: plain(r.id) }));
+    },
+    { cid, packed: [...(packId(cid) as Uint8Array)] }
+  )) as Record<string, unknown>[];
+  return rows.map((r) => unpackRow({ ...r, id: Array.isArray(r.id) ? Uint8Array.from(r.id as number[]) : r.id }, ['id'])) as unknown as AnyRecord[];
 }
 
 /** What the community's health panel says ("N records … were restored", rejected counts), if shown. */
