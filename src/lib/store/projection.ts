@@ -265,18 +265,28 @@ async function applyInteraction(db: HearthDb, touched: StoredRecord[], auth: Aut
   await writeInteraction(db, rows);
 }
 
+/** True when projecting `count` new records is cheaper as a full rebuild than per post (see `REBUILD_SHARE`). */
+export function rebuildsFor(count: number, communitySize: number): boolean {
+  return count > REBUILD_THRESHOLD || (count >= SHARE_MIN && count * REBUILD_SHARE >= communitySize);
+}
+
+/**
+ * Stores gate-approved records ahead of a rebuild (`rebuildProjection`), without projecting them.
+ * The projection is marked behind first: a crash before the rebuild ends makes the next open
+ * rebuild, rather than the gate finding the records known. An import stores each slice of records as
+ * the gate passes it, so IndexedDB writes them while the next slice's signatures are checked.
+ */
+export async function storeAhead(db: HearthDb, cid: string, records: readonly AnyRecord[]): Promise<void> {
+  if (!records.length) return;
+  await db.projectionMeta.delete(cid);
+  for (let i = 0; i < records.length; i += WRITE_CHUNK) await db.records.bulkPut(records.slice(i, i + WRITE_CHUNK).map(stored));
+}
+
 /** Adds gate-approved records of one community to the projections. */
 export async function applyRecords(db: HearthDb, cid: string, records: AnyRecord[], communitySize = Infinity): Promise<void> {
   if (records.length === 0) return;
-  if (
-    records.length > REBUILD_THRESHOLD ||
-    (records.length >= SHARE_MIN && records.length * REBUILD_SHARE >= communitySize) ||
-    records.some((r) => r.kind === 'genesis')
-  ) {
-    // The projection is behind the records until the rebuild ends (it marks itself current): a
-    // crash in between makes the next open rebuild, rather than the gate finding the records known.
-    await db.projectionMeta.delete(cid);
-    for (let i = 0; i < records.length; i += WRITE_CHUNK) await db.records.bulkPut(records.slice(i, i + WRITE_CHUNK).map(stored));
+  if (rebuildsFor(records.length, communitySize) || records.some((r) => r.kind === 'genesis')) {
+    await storeAhead(db, cid, records);
     return rebuildProjection(db, cid);
   }
   const cache = cacheOf(db);
