@@ -108,6 +108,8 @@ export class CommunityDoc implements DocHandle {
   /** This member's writes queued behind other jobs, which a check lets through at its next slice boundary. */
   #overtaking: (() => Promise<void>)[] = [];
   #ingestFailed = false;
+  /** Settles when the latest import's records have been checked and stored (see `#persist`). */
+  #importChecked: Promise<void> = Promise.resolve();
   #acceptedListeners = new Set<AcceptedListener>();
   /**
    * Items (client → clocks) whose value is exactly the shared form of the record stored under their
@@ -175,12 +177,17 @@ export class CommunityDoc implements DocHandle {
     if (older) await this.#adopt();
     if (junk || older) await this.#compact();
     this.doc.on('update', (update: Uint8Array, origin: unknown) => {
-      if (origin !== STORAGE) this.#persist(update);
+      // The observer below has queued the import's check (observers run before update handlers).
+      if (origin === IMPORT) this.#persist(update, this.#importChecked);
+      else if (origin !== STORAGE) this.#persist(update);
     });
     this.records.observe((event) => {
       const keys = [...event.keysChanged];
-      if (event.transaction.origin === IMPORT) this.#enqueue(() => this.#ingest(keys, true));
-      else this.#gather(keys);
+      if (event.transaction.origin === IMPORT) {
+        let checked = () => {};
+        this.#importChecked = new Promise<void>((resolve) => (checked = resolve));
+        this.#enqueue(() => this.#ingest(keys, true, checked));
+      } else this.#gather(keys);
     });
     const changed = this.#changedSince(mark?.snapshot);
     await this.#restoreUnstored();
@@ -559,10 +566,18 @@ export class CommunityDoc implements DocHandle {
     await this.db.ingestMarks.put({ cid: this.cid, snapshot, unauthorised: this.#unauthorised }).catch((error) => console.warn('ingest mark not saved', error));
   }
 
-  #persist(update: Uint8Array): void {
+  /**
+   * Stores an update (after those before it). An import's update waits for `after`, its check: by
+   * then its accepted records are stored and it is written as a skeleton (5 MB for 100,000 records),
+   * where written at once it held every record in full (50 MB), rewritten after the check. Updates
+   * after it wait too, so the stored updates keep their order. A tab that dies during the check
+   * leaves the records stored so far, which the next open puts back into the document (`#restoreUnstored`).
+   */
+  #persist(update: Uint8Array, after?: Promise<void>): void {
     const cid = this.cid;
     this.#persisted = this.#persisted
       .catch(() => undefined)
+      .then(() => after)
       .then(async () => {
         const stored = this.#skeleton(update);
         const seq = await this.db.docUpdates.add({ cid, update: stored.update, skeleton: 1 });
@@ -618,12 +633,15 @@ export class CommunityDoc implements DocHandle {
     }
   }
 
-  async #ingest(keys: string[], projectOnce = false): Promise<void> {
+  /** `checked` is told when the check has ended, however it ended (before the mark, which waits for storage). */
+  async #ingest(keys: string[], projectOnce = false, checked = () => {}): Promise<void> {
     try {
       await this.#check(keys, projectOnce);
     } catch (error) {
       this.#ingestFailed = true;
       throw error;
+    } finally {
+      checked();
     }
     if (this.#pending === 1) await this.#saveMark();
   }
