@@ -3,7 +3,7 @@
 // community worker, storage), which tells changes apart on a machine shared with other work, where
 // the wall time follows the load.
 // Usage: node --import tsx tests/bench/import-cpu.ts <generated-10k|se-bicycles-meta> [port] [runs]
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -47,6 +47,25 @@ function cpuSeconds(profile: string): number {
   return sum / TICK;
 }
 
+/** IndexedDB's files by kind, in MB: LevelDB's logs and tables, and blobs (values over 64 KiB). */
+function idbFiles(profile: string): Record<string, number> {
+  const out: Record<string, number> = { logs: 0, tables: 0, blobs: 0, other: 0 };
+  const walk = (dir: string, blob: boolean) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, e.name);
+      if (e.isDirectory()) walk(path, blob || e.name.endsWith('.blob'));
+      else {
+        const kind = blob ? 'blobs' : e.name.endsWith('.log') ? 'logs' : e.name.endsWith('.ldb') ? 'tables' : 'other';
+        out[kind] += statSync(path).size / 1024 / 1024;
+      }
+    }
+  };
+  const dir = join(profile, 'Default', 'IndexedDB');
+  if (existsSync(dir)) walk(dir, false);
+  for (const k of Object.keys(out)) out[k] = Number(out[k].toFixed(1));
+  return out;
+}
+
 const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const server = spawn(process.execPath, ['scripts/serve.js', '--port', String(port), '--no-signaling'], { stdio: 'inherit' });
 try {
@@ -65,7 +84,7 @@ try {
       const cpu = cpuSeconds(profile) - before;
       const used = await storageUsed(device.page);
       console.log(
-        JSON.stringify({ wallMs: Math.round(imported.ms), cpuS: Number(cpu.toFixed(1)), storageKb: Math.round(used / 1024), imported: imported.imported, rejected: imported.rejected, load: `${loadBefore} → ${load()}` })
+        JSON.stringify({ wallMs: Math.round(imported.ms), cpuS: Number(cpu.toFixed(1)), storageKb: Math.round(used / 1024), idbMb: idbFiles(profile), imported: imported.imported, rejected: imported.rejected, load: `${loadBefore} → ${load()}` })
       );
     } finally {
       await device.close();

@@ -287,7 +287,8 @@ export async function applyRecords(db: HearthDb, cid: string, records: AnyRecord
   if (records.length === 0) return;
   if (rebuildsFor(records.length, communitySize) || records.some((r) => r.kind === 'genesis')) {
     await storeAhead(db, cid, records);
-    return rebuildProjection(db, cid);
+    await rebuildProjection(db, cid);
+    return;
   }
   const cache = cacheOf(db);
   let nextAuthority: Authority | null = null;
@@ -453,15 +454,24 @@ async function replaceRows<T extends { cid: string }, K extends IndexableType>(
   await table.bulkPut(changed);
 }
 
-/** Recomputes every projected row of a community from the records table. */
-export async function rebuildProjection(db: HearthDb, cid: string): Promise<void> {
+/**
+ * Recomputes every projected row of a community from the records table, or from `all`: every record
+ * the table holds for the community, as stored, when the caller knows them (an import into a
+ * community that had none, which wrote them itself: reading 100,000 records back cost seconds).
+ * Returns how many of the records the authority refuses (`countUnauthorised`), or null before the genesis.
+ */
+export async function rebuildProjection(db: HearthDb, cid: string, all?: readonly AnyRecord[]): Promise<number | null> {
   let auth: Authority | null = null;
+  let unauthorised: number | null = null;
   await db.transaction('rw', TABLES(db), async () => {
-    const genesis = await db.records.get(cid);
+    const genesis = all ? all.find((r) => r.id === cid) : await db.records.get(cid);
     if (genesis?.kind !== 'genesis') return;
     await db.communities.put(communityFromGenesis(genesis, await db.communities.get(cid)));
-    const records = [genesis, ...(await db.records.where('cid').equals(cid).toArray())];
+    const records: StoredRecord[] = all
+      ? [genesis, ...all.filter((r) => r !== genesis).map(stored)]
+      : [genesis, ...(await db.records.where('cid').equals(cid).toArray())];
     auth = computeAuthority(genesis, records);
+    unauthorised = records.reduce((n, r) => (r !== genesis && !auth!.accepts(r) ? n + 1 : n), 0);
     const held = heldBack(records, auth.trustOf, exemptFromQuota(auth));
     const flipped: StoredRecord[] = [];
     for (const r of records as StoredRecord[]) {
@@ -487,6 +497,7 @@ export async function rebuildProjection(db: HearthDb, cid: string): Promise<void
   loadsOf(db).delete(cid);
   if (auth) cacheOf(db).set(cid, auth);
   else cacheOf(db).delete(cid);
+  return unauthorised;
 }
 
 export async function projectionIsCurrent(db: HearthDb, cid: string): Promise<boolean> {

@@ -138,6 +138,24 @@ describe('importing a community file', () => {
     again.close();
   });
 
+  it('projects a fresh import from the records it stored, as a rebuild from the table would, and counts the refused ones', async () => {
+    const { g, records, doc } = await community(1_200);
+    // A thread by someone who never joined: signed and stored, never shown, counted.
+    const stranger = await newMember();
+    const refused = await writer(stranger, g.id)('thread', { title: 'not a member', body: 'from a file' });
+    await doc.importRecords([...records, refused]);
+    expect(doc.health.rejected).toBe(1);
+    const rows = async () =>
+      JSON.stringify(await Promise.all([doc.db.threads.toArray(), doc.db.replies.toArray(), doc.db.members.toArray(), doc.db.records.toArray()]));
+    const fromImport = await rows();
+    const { rebuildProjection, countUnauthorised } = await vi.importActual<typeof import('../store/projection')>('../store/projection');
+    expect(await rebuildProjection(doc.db, g.id)).toBe(1);
+    expect(await countUnauthorised(doc.db, g.id)).toBe(1);
+    expect(await rows()).toBe(fromImport);
+    expect(await doc.db.threads.where('cid').equals(g.id).count()).toBe(1_200);
+    doc.close();
+  });
+
   it('imports a small file into a large community through the per-post projection', async () => {
     const { g, records, doc } = await community(1_200);
     await doc.importRecords(records.slice(0, 1_150));

@@ -108,6 +108,8 @@ export class CommunityDoc implements DocHandle {
   /** This member's writes queued behind other jobs, which a check lets through at its next slice boundary. */
   #overtaking: (() => Promise<void>)[] = [];
   #ingestFailed = false;
+  /** This member's writes run so far (an import's check tells from it whether any came in between). */
+  #writes = 0;
   /** Settles when the latest import's records have been checked and stored (see `#persist`). */
   #importChecked: Promise<void> = Promise.resolve();
   #acceptedListeners = new Set<AcceptedListener>();
@@ -513,6 +515,7 @@ export class CommunityDoc implements DocHandle {
       const run = async () => {
         if (ran) return;
         ran = true;
+        this.#writes++;
         const at = this.#overtaking.indexOf(run);
         if (at >= 0) this.#overtaking.splice(at, 1);
         await job().then(resolve, reject);
@@ -664,6 +667,12 @@ export class CommunityDoc implements DocHandle {
     // then looks up only keys the records table held when the check began, so its reads never wait
     // for those writes.
     const ahead = projectOnce && rebuildsFor(keys.length, this.records.size) ? await this.#storedIds() : null;
+    // A community with nothing stored yet, into which no write of this member comes during the check:
+    // the records this check stores are all there is, and the rebuild need not read them back.
+    const fresh = ahead !== null && ahead.size === 1 && !(await this.db.records.get(this.cid));
+    const writesBefore = this.#writes;
+    /** How many stored records the authority refuses, when the projection counted them (a rebuild). */
+    let counted: number | null = null;
     let storing: Promise<void> = Promise.resolve();
     const accepted: AnyRecord[] = [];
     let rejectedAny = false;
@@ -698,7 +707,7 @@ export class CommunityDoc implements DocHandle {
         const held = this.records.size - Math.max(0, keys.length - through);
         if (ahead) {
           await storing;
-          await this.#projectStored(waiting);
+          counted = await this.#projectStored(waiting, fresh && this.#writes === writesBefore);
         } else await this.#project(waiting, Math.max(held, waiting.length));
         // Stored now, exactly as the map holds them (sealed ones as their sealed original).
         for (const r of waiting) {
@@ -712,7 +721,8 @@ export class CommunityDoc implements DocHandle {
     }
     await this.#letWritesOvertake();
     const auth = await authorityOf(this.db, this.cid);
-    if (this.#unauthorised === null || (auth && accepted.some((r) => !auth.accepts(r) || affectsAuthority(r, auth.invites, auth.restricted)))) {
+    if (counted !== null) this.#unauthorised = counted;
+    else if (this.#unauthorised === null || (auth && accepted.some((r) => !auth.accepts(r) || affectsAuthority(r, auth.invites, auth.restricted)))) {
       this.#unauthorised = await countUnauthorised(this.db, this.cid, () => this.#letWritesOvertake());
     }
     if (this.#gateRejects === null || rejectedAny) {
@@ -780,27 +790,30 @@ export class CommunityDoc implements DocHandle {
 
   /**
    * Projects records `storeAhead` has stored (a large import): one rebuild, then what this device can
-   * open of them, as `#project` does with a batch it stores itself.
+   * open of them, as `#project` does with a batch it stores itself. `whole`: they are every record the
+   * community has stored, so the rebuild takes them as they are. Returns the records the authority
+   * refuses, as the rebuild counted them (null when records opened after it were projected again).
    */
-  async #projectStored(accepted: AnyRecord[]): Promise<void> {
-    if (!accepted.length) return;
+  async #projectStored(accepted: AnyRecord[], whole: boolean): Promise<number | null> {
+    if (!accepted.length) return null;
     if (affectsKeys(accepted, (await authorityOf(this.db, this.cid))?.invites ?? new Map())) {
-      await rebuildProjection(this.db, this.cid);
+      const unauthorised = await rebuildProjection(this.db, this.cid, whole ? accepted : undefined);
       forgetKeyState(this.db, this.cid);
       const reopened = await reopenSealed(this.db, this.cid);
       await applyRecords(this.db, this.cid, reopened);
       this.#announce([...accepted.filter((r) => r.kind !== 'sealed'), ...reopened]);
-    } else {
-      const rows = await openSealed(this.db, this.cid, accepted);
-      // Sealed records this device can open are stored as their plaintext (with their sealed original).
-      await storeAhead(
-        this.db,
-        this.cid,
-        rows.filter((r, i) => r !== accepted[i])
-      );
-      await rebuildProjection(this.db, this.cid);
-      this.#announce(rows);
+      return reopened.length ? null : unauthorised;
     }
+    const rows = await openSealed(this.db, this.cid, accepted);
+    // Sealed records this device can open are stored as their plaintext (with their sealed original).
+    await storeAhead(
+      this.db,
+      this.cid,
+      rows.filter((r, i) => r !== accepted[i])
+    );
+    const unauthorised = await rebuildProjection(this.db, this.cid, whole ? rows : undefined);
+    this.#announce(rows);
+    return unauthorised;
   }
 
   /**
