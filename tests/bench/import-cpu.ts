@@ -84,7 +84,15 @@ try {
       const cpu = cpuSeconds(profile) - before;
       const used = await storageUsed(device.page);
       console.log(
-        JSON.stringify({ wallMs: Math.round(imported.ms), cpuS: Number(cpu.toFixed(1)), storageKb: Math.round(used / 1024), idbMb: idbFiles(profile), imported: imported.imported, rejected: imported.rejected, load: `${loadBefore} → ${load()}` })
+        JSON.stringify({
+          wallMs: Math.round(imported.ms),
+          cpuS: Number(cpu.toFixed(1)),
+          storageKb: Math.round(used / 1024),
+          idbMb: idbFiles(profile),
+          imported: imported.imported,
+          rejected: imported.rejected,
+          load: `${loadBefore} → ${load()}`
+        })
       );
     } finally {
       await device.close();

@@ -11,7 +11,12 @@ import { CommunityDoc } from './community-doc';
 
 // The real projection writer, watched: how many records each pass is given, how many full rebuilds
 // run, and the records an import stores ahead of its rebuild (with how many rebuilds had run by then).
-const passes = vi.hoisted(() => ({ sizes: [] as number[], rebuilds: 0, ahead: [] as { size: number; rebuilds: number }[], beforeStore: null as (() => void) | null }));
+const passes = vi.hoisted(() => ({
+  sizes: [] as number[],
+  rebuilds: 0,
+  ahead: [] as { size: number; rebuilds: number }[],
+  beforeStore: null as (() => void) | null
+}));
 vi.mock('../store/projection', async (original) => {
   const real = await original<typeof import('../store/projection')>();
   return {
