@@ -22,6 +22,10 @@ const rows = (JSON.parse(readFileSync(file, 'utf8')) as { records: AnyRecord[] }
 });
 const dirBytes = (dir: string): number =>
   readdirSync(dir, { withFileTypes: true }).reduce((n, e) => n + (e.isDirectory() ? dirBytes(join(dir, e.name)) : statSync(join(dir, e.name)).size), 0);
+/** Rows a transaction (IDB_COST_CHUNK; 2,000 by default, as applyRecords stores a rebuild's records). */
+const chunk = Number(process.env.IDB_COST_CHUNK ?? 2_000);
+/** IDB_COST_QUEUED=1: every transaction of a 20,000-row batch opened at once (IndexedDB runs them in order), not one after another. */
+const queued = process.env.IDB_COST_QUEUED === '1';
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 const server = createServer((_req, res) => res.end('<!doctype html><title>idb</title>')).listen(port, '127.0.0.1');
@@ -36,7 +40,7 @@ try {
       // Sent to the page 20,000 rows at a time (one evaluate's argument stays small enough).
       for (let i = 0; i < rows.length; i += 20_000) {
         await page.evaluate(
-          async ({ slice, indexes }) => {
+          async ({ slice, indexes, chunk, queued }) => {
             const db = await new Promise<IDBDatabase>((resolve, reject) => {
               const open = indexedDB.open('cost', 1);
               open.onupgradeneeded = () => {
@@ -46,17 +50,21 @@ try {
               open.onsuccess = () => resolve(open.result);
               open.onerror = () => reject(open.error);
             });
-            for (let j = 0; j < slice.length; j += 2_000) {
-              await new Promise<void>((resolve, reject) => {
+            const writes: Promise<void>[] = [];
+            for (let j = 0; j < slice.length; j += chunk) {
+              const write = new Promise<void>((resolve, reject) => {
                 const tx = db.transaction('records', 'readwrite');
-                for (const row of slice.slice(j, j + 2_000)) tx.objectStore('records').put(row);
+                for (const row of slice.slice(j, j + chunk)) tx.objectStore('records').put(row);
                 tx.oncomplete = () => resolve();
                 tx.onerror = () => reject(tx.error);
               });
+              writes.push(write);
+              if (!queued) await write;
             }
+            await Promise.all(writes);
             db.close();
           },
-          { slice: rows.slice(i, i + 20_000), indexes }
+          { slice: rows.slice(i, i + 20_000), indexes, chunk, queued }
         );
       }
       const ms = Date.now() - started;
@@ -65,7 +73,7 @@ try {
       const estimate = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
       await context.close();
       console.log(
-        `${name} (${indexes.join(', ') || 'no index'}): ${mb(written)} written (estimate ${mb(estimate)}), ${mb(dirBytes(idb))} after closing; ${ms} ms`
+        `${name} (${indexes.join(', ') || 'no index'}; ${chunk} rows a transaction${queued ? ', queued' : ''}): ${mb(written)} written (estimate ${mb(estimate)}), ${mb(dirBytes(idb))} after closing; ${ms} ms`
       );
     } finally {
       rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 500 });

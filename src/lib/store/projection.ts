@@ -265,19 +265,30 @@ async function applyInteraction(db: HearthDb, touched: StoredRecord[], auth: Aut
   await writeInteraction(db, rows);
 }
 
+/** True when projecting `count` new records is cheaper as a full rebuild than per post (see `REBUILD_SHARE`). */
+export function rebuildsFor(count: number, communitySize: number): boolean {
+  return count > REBUILD_THRESHOLD || (count >= SHARE_MIN && count * REBUILD_SHARE >= communitySize);
+}
+
+/**
+ * Stores gate-approved records ahead of a rebuild (`rebuildProjection`), without projecting them.
+ * The projection is marked behind first: a crash before the rebuild ends makes the next open
+ * rebuild, rather than the gate finding the records known. An import stores each slice of records as
+ * the gate passes it, so IndexedDB writes them while the next slice's signatures are checked.
+ */
+export async function storeAhead(db: HearthDb, cid: string, records: readonly AnyRecord[]): Promise<void> {
+  if (!records.length) return;
+  await db.projectionMeta.delete(cid);
+  for (let i = 0; i < records.length; i += WRITE_CHUNK) await db.records.bulkPut(records.slice(i, i + WRITE_CHUNK).map(stored));
+}
+
 /** Adds gate-approved records of one community to the projections. */
 export async function applyRecords(db: HearthDb, cid: string, records: AnyRecord[], communitySize = Infinity): Promise<void> {
   if (records.length === 0) return;
-  if (
-    records.length > REBUILD_THRESHOLD ||
-    (records.length >= SHARE_MIN && records.length * REBUILD_SHARE >= communitySize) ||
-    records.some((r) => r.kind === 'genesis')
-  ) {
-    // The projection is behind the records until the rebuild ends (it marks itself current): a
-    // crash in between makes the next open rebuild, rather than the gate finding the records known.
-    await db.projectionMeta.delete(cid);
-    for (let i = 0; i < records.length; i += WRITE_CHUNK) await db.records.bulkPut(records.slice(i, i + WRITE_CHUNK).map(stored));
-    return rebuildProjection(db, cid);
+  if (rebuildsFor(records.length, communitySize) || records.some((r) => r.kind === 'genesis')) {
+    await storeAhead(db, cid, records);
+    await rebuildProjection(db, cid);
+    return;
   }
   const cache = cacheOf(db);
   let nextAuthority: Authority | null = null;
@@ -443,15 +454,24 @@ async function replaceRows<T extends { cid: string }, K extends IndexableType>(
   await table.bulkPut(changed);
 }
 
-/** Recomputes every projected row of a community from the records table. */
-export async function rebuildProjection(db: HearthDb, cid: string): Promise<void> {
+/**
+ * Recomputes every projected row of a community from the records table, or from `all`: every record
+ * the table holds for the community, as stored, when the caller knows them (an import into a
+ * community that had none, which wrote them itself: reading 100,000 records back cost seconds).
+ * Returns how many of the records the authority refuses (`countUnauthorised`), or null before the genesis.
+ */
+export async function rebuildProjection(db: HearthDb, cid: string, all?: readonly AnyRecord[]): Promise<number | null> {
   let auth: Authority | null = null;
+  let unauthorised: number | null = null;
   await db.transaction('rw', TABLES(db), async () => {
-    const genesis = await db.records.get(cid);
+    const genesis = all ? all.find((r) => r.id === cid) : await db.records.get(cid);
     if (genesis?.kind !== 'genesis') return;
     await db.communities.put(communityFromGenesis(genesis, await db.communities.get(cid)));
-    const records = [genesis, ...(await db.records.where('cid').equals(cid).toArray())];
+    const records: StoredRecord[] = all
+      ? [genesis, ...all.filter((r) => r !== genesis).map(stored)]
+      : [genesis, ...(await db.records.where('cid').equals(cid).toArray())];
     auth = computeAuthority(genesis, records);
+    unauthorised = records.reduce((n, r) => (r !== genesis && !auth!.accepts(r) ? n + 1 : n), 0);
     const held = heldBack(records, auth.trustOf, exemptFromQuota(auth));
     const flipped: StoredRecord[] = [];
     for (const r of records as StoredRecord[]) {
@@ -477,6 +497,7 @@ export async function rebuildProjection(db: HearthDb, cid: string): Promise<void
   loadsOf(db).delete(cid);
   if (auth) cacheOf(db).set(cid, auth);
   else cacheOf(db).delete(cid);
+  return unauthorised;
 }
 
 export async function projectionIsCurrent(db: HearthDb, cid: string): Promise<boolean> {

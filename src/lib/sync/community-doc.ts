@@ -8,7 +8,7 @@ import type { AnyRecord } from '../domain/record';
 import { isQuotaError, type HearthDb, type StoredRecord } from '../store/db';
 import { affectsAuthority } from '../domain/authority';
 import { historyOrder } from '../domain/shards';
-import { applyRecords, authorityOf, countUnauthorised, projectionIsCurrent, rebuildProjection } from '../store/projection';
+import { applyRecords, authorityOf, countUnauthorised, projectionIsCurrent, rebuildProjection, rebuildsFor, storeAhead } from '../store/projection';
 import { affectsKeys, forgetKeyState, openSealed, reopenSealed, sharedForm } from '../store/keyring';
 import { exactlyEqual, isExactJson, passGate, sameRecord } from './gate';
 import { nextTask, registerUpdateGate, whenApplied } from './gated-sync-protocol';
@@ -113,6 +113,10 @@ export class CommunityDoc implements DocHandle {
   /** This member's writes queued behind other jobs, which a check lets through at its next slice boundary. */
   #overtaking: (() => Promise<void>)[] = [];
   #ingestFailed = false;
+  /** This member's writes run so far (an import's check tells from it whether any came in between). */
+  #writes = 0;
+  /** Settles when the latest import's records have been checked and stored (see `#persist`). */
+  #importChecked: Promise<void> = Promise.resolve();
   #acceptedListeners = new Set<AcceptedListener>();
   /**
    * Items (client → clocks) whose value is exactly the shared form of the record stored under their
@@ -180,12 +184,17 @@ export class CommunityDoc implements DocHandle {
     if (older) await this.#adopt();
     if (junk || older) await this.#compact();
     this.doc.on('update', (update: Uint8Array, origin: unknown) => {
-      if (origin !== STORAGE) this.#persist(update);
+      // The observer below has queued the import's check (observers run before update handlers).
+      if (origin === IMPORT) this.#persist(update, this.#importChecked);
+      else if (origin !== STORAGE) this.#persist(update);
     });
     this.records.observe((event) => {
       const keys = [...event.keysChanged];
-      if (event.transaction.origin === IMPORT) this.#enqueue(() => this.#ingest(keys, true));
-      else this.#gather(keys);
+      if (event.transaction.origin === IMPORT) {
+        let checked = () => {};
+        this.#importChecked = new Promise<void>((resolve) => (checked = resolve));
+        this.#enqueue(() => this.#ingest(keys, true, checked));
+      } else this.#gather(keys);
     });
     const changed = this.#changedSince(mark?.snapshot);
     await this.#restoreUnstored();
@@ -521,6 +530,7 @@ export class CommunityDoc implements DocHandle {
       const run = async () => {
         if (ran) return;
         ran = true;
+        this.#writes++;
         const at = this.#overtaking.indexOf(run);
         if (at >= 0) this.#overtaking.splice(at, 1);
         await job().then(resolve, reject);
@@ -576,10 +586,18 @@ export class CommunityDoc implements DocHandle {
       .catch((error) => console.warn('ingest mark not saved', error));
   }
 
-  #persist(update: Uint8Array): void {
+  /**
+   * Stores an update (after those before it). An import's update waits for `after`, its check: by
+   * then its accepted records are stored and it is written as a skeleton (5 MB for 100,000 records),
+   * where written at once it held every record in full (50 MB), rewritten after the check. Updates
+   * after it wait too, so the stored updates keep their order. A tab that dies during the check
+   * leaves the records stored so far, which the next open puts back into the document (`#restoreUnstored`).
+   */
+  #persist(update: Uint8Array, after?: Promise<void>): void {
     const cid = this.cid;
     this.#persisted = this.#persisted
       .catch(() => undefined)
+      .then(() => after)
       .then(async () => {
         const stored = this.#skeleton(update);
         const seq = await this.db.docUpdates.add({ cid, update: stored.update, skeleton: 1 });
@@ -635,12 +653,15 @@ export class CommunityDoc implements DocHandle {
     }
   }
 
-  async #ingest(keys: string[], projectOnce = false): Promise<void> {
+  /** `checked` is told when the check has ended, however it ended (before the mark, which waits for storage). */
+  async #ingest(keys: string[], projectOnce = false, checked = () => {}): Promise<void> {
     try {
       await this.#check(keys, projectOnce);
     } catch (error) {
       this.#ingestFailed = true;
       throw error;
+    } finally {
+      checked();
     }
     if (this.#pending === 1) await this.#saveMark();
   }
@@ -658,6 +679,19 @@ export class CommunityDoc implements DocHandle {
   async #check(unordered: string[], projectOnce = false): Promise<void> {
     await this.#letWritesOvertake();
     const { keys, core } = historyOrder(unordered, (key) => this.records.get(key), Date.now());
+    // An import that a rebuild will project stores each slice's records as soon as the gate has passed
+    // them, without waiting for the write: IndexedDB stores one slice while the next one's signatures
+    // are checked (the import waited ~0.4 ms a record for a write after the whole check). The gate
+    // then looks up only keys the records table held when the check began, so its reads never wait
+    // for those writes.
+    const ahead = projectOnce && rebuildsFor(keys.length, this.records.size) ? await this.#storedIds() : null;
+    // A community with nothing stored yet, into which no write of this member comes during the check:
+    // the records this check stores are all there is, and the rebuild need not read them back.
+    const fresh = ahead !== null && ahead.size === 1 && !(await this.db.records.get(this.cid));
+    const writesBefore = this.#writes;
+    /** How many stored records the authority refuses, when the projection counted them (a rebuild). */
+    let counted: number | null = null;
+    let storing: Promise<void> = Promise.resolve();
     const accepted: AnyRecord[] = [];
     let rejectedAny = false;
     let waiting: AnyRecord[] = [];
@@ -674,7 +708,12 @@ export class CommunityDoc implements DocHandle {
         await this.#letWritesOvertake();
       }
       if (this.#closed) return;
-      const outcome = await this.#gateSlice(keys.slice(i, i + INGEST_SLICE));
+      const outcome = await this.#gateSlice(keys.slice(i, i + INGEST_SLICE), ahead ? (key) => ahead.has(key) : undefined);
+      if (ahead && outcome.accepted.length) {
+        const rows = outcome.accepted;
+        storing = storing.then(() => storeAhead(this.db, this.cid, rows));
+        storing.catch(() => undefined); // awaited (and thrown) below, before anything is projected
+      }
       for (const [key, entry] of outcome.read) read.set(key, entry);
       accepted.push(...outcome.accepted);
       waiting.push(...outcome.accepted);
@@ -683,7 +722,10 @@ export class CommunityDoc implements DocHandle {
       if (through >= projectAt || through >= keys.length) {
         // About what the projection holds: the map less the keys not yet through the gate.
         const held = this.records.size - Math.max(0, keys.length - through);
-        await this.#project(waiting, Math.max(held, waiting.length));
+        if (ahead) {
+          await storing;
+          counted = await this.#projectStored(waiting, fresh && this.#writes === writesBefore);
+        } else await this.#project(waiting, Math.max(held, waiting.length));
         // Stored now, exactly as the map holds them (sealed ones as their sealed original).
         for (const r of waiting) {
           const entry = read.get(r.id);
@@ -695,7 +737,10 @@ export class CommunityDoc implements DocHandle {
     }
     await this.#letWritesOvertake();
     const auth = await authorityOf(this.db, this.cid);
-    if (this.#unauthorised === null || (auth && accepted.some((r) => !auth.accepts(r) || affectsAuthority(r, auth.invites, auth.restricted)))) {
+    if (counted !== null) {
+      this.#unauthorised = counted;
+      this.#recountDue = false;
+    } else if (this.#unauthorised === null || (auth && accepted.some((r) => !auth.accepts(r) || affectsAuthority(r, auth.invites, auth.restricted)))) {
       this.#recountDue = true;
       this.#scheduleRecount();
     }
@@ -739,8 +784,15 @@ export class CommunityDoc implements DocHandle {
     if (this.#pending === 1) await this.#saveMark();
   }
 
+  /** Ids of the records this community has stored (the genesis's is always included: it is stored without a `cid`). */
+  async #storedIds(): Promise<Set<string>> {
+    const ids = new Set((await this.db.records.where('cid').equals(this.cid).primaryKeys()) as string[]);
+    ids.add(this.cid);
+    return ids;
+  }
+
   /** The gate and repair for some keys: what was accepted, and what was refused (counted and repaired). */
-  async #gateSlice(keys: string[]) {
+  async #gateSlice(keys: string[], mayBeStored?: (key: string) => boolean) {
     const entries: [string, unknown][] = [];
     const removed: string[] = [];
     const read = new Map<string, { item: Y.Item; value: unknown }>();
@@ -753,7 +805,7 @@ export class CommunityDoc implements DocHandle {
         read.set(key, { item, value });
       } else removed.push(key);
     }
-    const outcome = await passGate(this.db, this.cid, entries);
+    const outcome = await passGate(this.db, this.cid, entries, mayBeStored);
     // Values that are exactly a stored record are stored as placeholders from now on.
     for (const key of outcome.known) {
       const item = read.get(key)?.item;
@@ -781,6 +833,34 @@ export class CommunityDoc implements DocHandle {
       await applyRecords(this.db, this.cid, rows, communitySize);
       this.#announce(rows);
     }
+  }
+
+  /**
+   * Projects records `storeAhead` has stored (a large import): one rebuild, then what this device can
+   * open of them, as `#project` does with a batch it stores itself. `whole`: they are every record the
+   * community has stored, so the rebuild takes them as they are. Returns the records the authority
+   * refuses, as the rebuild counted them (null when records opened after it were projected again).
+   */
+  async #projectStored(accepted: AnyRecord[], whole: boolean): Promise<number | null> {
+    if (!accepted.length) return null;
+    if (affectsKeys(accepted, (await authorityOf(this.db, this.cid))?.invites ?? new Map())) {
+      const unauthorised = await rebuildProjection(this.db, this.cid, whole ? accepted : undefined);
+      forgetKeyState(this.db, this.cid);
+      const reopened = await reopenSealed(this.db, this.cid);
+      await applyRecords(this.db, this.cid, reopened);
+      this.#announce([...accepted.filter((r) => r.kind !== 'sealed'), ...reopened]);
+      return reopened.length ? null : unauthorised;
+    }
+    const rows = await openSealed(this.db, this.cid, accepted);
+    // Sealed records this device can open are stored as their plaintext (with their sealed original).
+    await storeAhead(
+      this.db,
+      this.cid,
+      rows.filter((r, i) => r !== accepted[i])
+    );
+    const unauthorised = await rebuildProjection(this.db, this.cid, whole ? rows : undefined);
+    this.#announce(rows);
+    return unauthorised;
   }
 
   /**

@@ -17,13 +17,17 @@ export interface GateOutcome {
 
 /**
  * Checks the values under `keys`. A value identical to a record already accepted on this device
- * is not verified again, which keeps reopening a large community cheap.
+ * is not verified again, which keeps reopening a large community cheap. `mayBeStored`, when given,
+ * says which keys can have a stored record at all (the caller read the community's stored ids once):
+ * the others are not looked up, so a check does not wait for the records table while it is written.
  */
-export async function passGate(db: HearthDb, cid: string, entries: [string, unknown][]): Promise<GateOutcome> {
+export async function passGate(db: HearthDb, cid: string, entries: [string, unknown][], mayBeStored?: (key: string) => boolean): Promise<GateOutcome> {
   const out: GateOutcome = { accepted: [], rejected: [], known: [] };
-  const existing = await db.records.bulkGet(entries.map(([k]) => k));
+  const lookUp = mayBeStored ? entries.map(([k]) => k).filter(mayBeStored) : entries.map(([k]) => k);
+  const found = lookUp.length ? await db.records.bulkGet(lookUp) : [];
+  const existing = mayBeStored ? new Map(lookUp.map((k, i) => [k, found[i]])) : null;
   const checks = entries.map(async ([key, value], i) => {
-    const prior = existing[i];
+    const prior = existing ? existing.get(key) : found[i];
     if (prior && sameRecord(prior, value)) {
       out.known.push(key);
       return;
