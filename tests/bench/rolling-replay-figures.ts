@@ -1,7 +1,8 @@
 // The rolling protocol's lists (every step's (member, week) pairs with their 47 features) written
 // to a temporary file per community and replayed by tests/bench/rolling-replay.py: ideas for the
 // feed ranker measured outside eval:recs on exactly its lists, each refitted weekly on earlier
-// weeks. `npx tsx tests/bench/rolling-replay-figures.ts [DATA_ROOT] [--slow]`; needs numpy and scipy.
+// weeks. `npx tsx tests/bench/rolling-replay-figures.ts [DATA_ROOT] [--slow] [--lambdamart]`; needs numpy and
+// scipy (--slow: the hand-written GBDTs too; --lambdamart: LightGBM's, needs lightgbm).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,6 +36,9 @@ try {
     console.log(`\n${name} rolling(2016-01-01), replayed:`);
     const args = [join(import.meta.dirname, 'rolling-replay.py'), file, ...others.slice(0, 1), ...process.argv.filter((a) => a === '--slow')];
     console.log(execFileSync('python3', args, { encoding: 'utf8', maxBuffer: 1 << 26 }));
+    // LightGBM's LambdaMART on the same lists (needs the lightgbm Python package).
+    if (process.argv.includes('--lambdamart'))
+      console.log(execFileSync('python3', [join(import.meta.dirname, 'rolling-lambdamart.py'), file], { encoding: 'utf8', maxBuffer: 1 << 26 }));
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
