@@ -20,6 +20,12 @@ const SYNC_WAIT_MS = 6000;
 const FETCH_WAIT_MS = 15_000;
 /** How long a newcomer on a limited invite waits for the inviter's or an admin's confirmation before entering as pending. */
 const ADMIT_WAIT_MS = 10_000;
+/**
+ * How long the newcomer waits for an admission or a key with no other device in reach (no WebRTC
+ * peer, nobody in the lobby, no other member's presence through the relay): nobody can send either,
+ * and a newcomer joining through the relay alone sat 10 s on the join page for them.
+ */
+const UNREACHABLE_GRACE_MS = 2_000;
 
 export type JoinPhase = 'checking' | 'fetching' | 'ready' | 'joining' | 'admitting' | 'joined' | 'failed';
 
@@ -145,19 +151,21 @@ export class JoinFlow {
       this.phase = 'failed';
       return null;
     }
+    // Another device that could answer: a WebRTC peer, one in the lobby, or another member present through the relay.
+    const reachable = () =>
+      !!sync && (sync.status.peers > 0 || (sync.status.lobbyPeers ?? 0) > 0 || sync.status.online.some((peer) => peer.key !== identity.publicKey));
     // A limited invite is confirmed by the inviter's or an admin's device: wait a little for it, and
     // otherwise enter as a newcomer whose join is pending (the community page says so).
     if ((await authorityOf(this.db, p.cid))?.pending.has(identity.publicKey)) {
       this.phase = 'admitting';
-      const admitted = await waitForAdmission(this.db, p.cid, identity.publicKey, ADMIT_WAIT_MS);
+      const admitted = await waitWhileReachable(() => isMember(this.db, p.cid, identity.publicKey), reachable);
       if (!admitted) this.notice = 'join.pending';
     }
     // Content is sealed once the community has epochs: wait a little for the creator's or an
     // admin's device to share the current key, so the first reply does not wait for it.
     if (!(await holdsCurrentKey(this.db, p.cid))) {
       this.phase = 'admitting';
-      const until = Date.now() + ADMIT_WAIT_MS;
-      while (Date.now() < until && !(await holdsCurrentKey(this.db, p.cid))) await new Promise((r) => setTimeout(r, 250));
+      await waitWhileReachable(() => holdsCurrentKey(this.db, p.cid), reachable);
     }
     this.phase = 'joined';
     return p.cid;
@@ -171,11 +179,19 @@ async function holdsCurrentKey(db: HearthDb, cid: string): Promise<boolean> {
   return !!epochForSealing(state.view, 'all', (id) => state.keys.has(id));
 }
 
-/** Resolves true once this member's join is admitted on this device, false on timeout. */
-async function waitForAdmission(db: HearthDb, cid: string, key: string, ms: number): Promise<boolean> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if ((await authorityOf(db, cid))?.isMember(key)) return true;
+async function isMember(db: HearthDb, cid: string, key: string): Promise<boolean> {
+  return !!(await authorityOf(db, cid))?.isMember(key);
+}
+
+/**
+ * Resolves true once `done`, false after `ADMIT_WAIT_MS`, or after `UNREACHABLE_GRACE_MS` while no
+ * other device is in reach (`reachable`): what is awaited can only come from one.
+ */
+export async function waitWhileReachable(done: () => Promise<boolean>, reachable: () => boolean): Promise<boolean> {
+  const start = Date.now();
+  while (Date.now() - start < ADMIT_WAIT_MS) {
+    if (await done()) return true;
+    if (Date.now() - start >= UNREACHABLE_GRACE_MS && !reachable()) return false;
     await new Promise((r) => setTimeout(r, 250));
   }
   return false;
