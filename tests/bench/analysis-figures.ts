@@ -207,7 +207,8 @@ async function waitForStableRecords(page: Page, cid: string, stableMs: number, m
       });
       const count = () =>
         new Promise<number>((resolve, reject) => {
-          const q = db.transaction('records').objectStore('records').index('cid').count(cid);
+          // No `cid` index since schema v7: every record of the community is in `[cid+kind]`'s range.
+          const q = db.transaction('records').objectStore('records').index('[cid+kind]').count(IDBKeyRange.bound([cid], [cid, []]));
           q.onsuccess = () => resolve(q.result);
           q.onerror = () => reject(q.error);
         });
