@@ -208,7 +208,11 @@ async function waitForStableRecords(page: Page, cid: string, stableMs: number, m
       const count = () =>
         new Promise<number>((resolve, reject) => {
           // No `cid` index since schema v7: every record of the community is in `[cid+kind]`'s range.
-          const q = db.transaction('records').objectStore('records').index('[cid+kind]').count(IDBKeyRange.bound([cid], [cid, []]));
+          const q = db
+            .transaction('records')
+            .objectStore('records')
+            .index('[cid+kind]')
+            .count(IDBKeyRange.bound([cid], [cid, []]));
           q.onsuccess = () => resolve(q.result);
           q.onerror = () => reject(q.error);
         });

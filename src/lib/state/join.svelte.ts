@@ -116,7 +116,13 @@ export class JoinFlow {
     // the members' copies arrive by sync (writing our own would make two competing map entries).
     await applyRecords(this.db, p.cid, [p.genesis, p.invite]);
     const sync = await startSync(this.db, p.cid, { key: identity.publicKey, name: myName });
-    const synced = sync ? await waitForSync(sync.community.doc, SYNC_WAIT_MS, () => sync.status.peers > 0 || sync.status.relayConnected) : false;
+    const synced = sync
+      ? await waitForSync(
+          SYNC_WAIT_MS,
+          () => sync.status.peers > 0 || sync.status.relayConnected,
+          () => (sync.status.lastSyncAt ?? 0) >= now
+        )
+      : false;
     if (!synced) this.notice = 'join.no_peers';
     await doc.settled();
 
@@ -197,8 +203,11 @@ export async function waitWhileReachable(done: () => Promise<boolean>, reachable
   return false;
 }
 
-/** Resolves true once a peer is connected and the document received something, false on timeout. */
-function waitForSync(doc: import('../sync/doc-handle').SyncedDoc, ms: number, hasPeers: () => boolean): Promise<boolean> {
+/**
+ * Resolves true once a peer is connected and something arrived from one (`received`: in the
+ * community's document or the lobby's), false on timeout.
+ */
+function waitForSync(ms: number, hasPeers: () => boolean, received: () => boolean): Promise<boolean> {
   return new Promise((resolve) => {
     let done = false;
     const finish = (v: boolean) => {
@@ -206,17 +215,11 @@ function waitForSync(doc: import('../sync/doc-handle').SyncedDoc, ms: number, ha
       done = true;
       clearInterval(poll);
       clearTimeout(timer);
-      doc.off('update', onUpdate);
       resolve(v);
     };
-    let received = false;
-    const onUpdate = (_u: Uint8Array, origin: unknown) => {
-      if (origin && typeof origin === 'object') received = true;
-    };
-    doc.on('update', onUpdate);
     // Connected and the first exchange done: wait a moment more for the history to finish arriving.
     const poll = setInterval(() => {
-      if (hasPeers() && received) setTimeout(() => finish(true), 500);
+      if (hasPeers() && received()) setTimeout(() => finish(true), 500);
     }, 100);
     const timer = setTimeout(() => finish(hasPeers()), ms);
   });

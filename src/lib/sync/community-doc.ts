@@ -16,7 +16,7 @@ import { malformedMessages, watchMalformed } from './message-faults';
 import { filterUpdate, structAt } from './update-filter';
 import { fillApplied, fillSkeleton, readSkeleton, toSkeleton } from './update-skeleton';
 import { parseRecord } from '../domain/record';
-import type { AcceptedListener, DocHandle, LobbyHandle, RelayHandle, RelayOptions } from './doc-handle';
+import type { AcceptedListener, DocHandle, LobbyHandle, LobbyOptions, RelayHandle, RelayOptions } from './doc-handle';
 import { CoreLobby } from './lobby';
 import type { Identity } from '../crypto/identity';
 import { startAutomation } from '../automation/scheduler';
@@ -108,6 +108,8 @@ export class CommunityDoc implements DocHandle {
   #gateRejects: number | null = null;
   /** Keys of the ingest job queued and not started yet, which later transactions' keys join. */
   #gathering: Set<string> | null = null;
+  /** Lobby records waiting together for one check (`storeFromLobby`). */
+  #fromLobby: { source: Map<string, unknown>; done: Promise<void> } | null = null;
   /** Jobs queued or running; the ingest mark is saved only when the last one ends. */
   #pending = 0;
   /** This member's writes queued behind other jobs, which a check lets through at its next slice boundary. */
@@ -155,6 +157,28 @@ export class CommunityDoc implements DocHandle {
     const fresh = records.filter((r) => !this.records.has(r.id));
     if (!fresh.length || this.#closed) return;
     this.doc.transact(() => fresh.forEach((r) => this.records.set(r.id, r)), LOBBY);
+  }
+
+  /**
+   * Checks, stores and projects records that arrived in the lobby without putting them into the
+   * document (`LobbyOptions.share` off): the gate judges them as it judges a peer's, and the peers'
+   * own entries for them, when the history comes, are found stored and only backed. Resolves once
+   * they are through the gate and projected.
+   */
+  storeFromLobby(records: readonly AnyRecord[]): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    // Records arriving while a job waits in the queue join it: one check and two projection passes
+    // for the whole core, as a peer's history gets (`#gather`), not a pass per piece of the update.
+    const gathering = this.#fromLobby ?? { source: new Map<string, unknown>(), done: Promise.resolve() };
+    for (const r of records) if (!this.records.has(r.id)) gathering.source.set(r.id, r);
+    if (gathering === this.#fromLobby) return gathering.done;
+    if (!gathering.source.size) return Promise.resolve();
+    this.#fromLobby = gathering;
+    gathering.done = this.#enqueue(() => {
+      if (this.#fromLobby === gathering) this.#fromLobby = null;
+      return this.#check([...gathering.source.keys()], false, gathering.source);
+    });
+    return gathering.done;
   }
 
   #countJunk(items: number, bytes: number): void {
@@ -456,8 +480,8 @@ export class CommunityDoc implements DocHandle {
     return maintainKeys(this.db, this, identity, now, also);
   }
 
-  async openLobby(): Promise<LobbyHandle> {
-    const core = new CoreLobby(this);
+  async openLobby(options: LobbyOptions = { share: true }): Promise<LobbyHandle> {
+    const core = new CoreLobby(this, options);
     await core.open();
     return core;
   }
@@ -676,9 +700,9 @@ export class CommunityDoc implements DocHandle {
    * (4,255 records) spent 4 s in three passes where two take 2.4 s. `projectOnce` (an import)
    * projects everything accepted in one batch at the end.
    */
-  async #check(unordered: string[], projectOnce = false): Promise<void> {
+  async #check(unordered: string[], projectOnce = false, source?: ReadonlyMap<string, unknown>): Promise<void> {
     await this.#letWritesOvertake();
-    const { keys, core } = historyOrder(unordered, (key) => this.records.get(key), Date.now());
+    const { keys, core } = historyOrder(unordered, (key) => (source ? source.get(key) : this.records.get(key)), Date.now());
     // An import that a rebuild will project stores each slice's records as soon as the gate has passed
     // them, without waiting for the write: IndexedDB stores one slice while the next one's signatures
     // are checked (the import waited ~0.4 ms a record for a write after the whole check). The gate
@@ -708,7 +732,7 @@ export class CommunityDoc implements DocHandle {
         await this.#letWritesOvertake();
       }
       if (this.#closed) return;
-      const outcome = await this.#gateSlice(keys.slice(i, i + INGEST_SLICE), ahead ? (key) => ahead.has(key) : undefined);
+      const outcome = await this.#gateSlice(keys.slice(i, i + INGEST_SLICE), ahead ? (key) => ahead.has(key) : undefined, source);
       if (ahead && outcome.accepted.length) {
         const rows = outcome.accepted;
         storing = storing.then(() => storeAhead(this.db, this.cid, rows));
@@ -791,11 +815,25 @@ export class CommunityDoc implements DocHandle {
     return ids;
   }
 
-  /** The gate and repair for some keys: what was accepted, and what was refused (counted and repaired). */
-  async #gateSlice(keys: string[], mayBeStored?: (key: string) => boolean) {
+  /**
+   * The gate and repair for some keys: what was accepted, and what was refused (counted and repaired).
+   * With `source` (the lobby's records), the values are read from it and nothing is repaired: the
+   * document holds none of them.
+   */
+  async #gateSlice(keys: string[], mayBeStored?: (key: string) => boolean, source?: ReadonlyMap<string, unknown>) {
     const entries: [string, unknown][] = [];
     const removed: string[] = [];
     const read = new Map<string, { item: Y.Item; value: unknown }>();
+    if (source) {
+      const outcome = await passGate(
+        this.db,
+        this.cid,
+        keys.map((key) => [key, source.get(key)]),
+        mayBeStored
+      );
+      if (outcome.rejected.length) await this.#noteRejected(outcome.rejected);
+      return { ...outcome, read };
+    }
     for (const key of keys) {
       this.#deferred.delete(key); // checked now; deferred again below if still broken and held back
       const item = this.records._map.get(key);
@@ -812,10 +850,12 @@ export class CommunityDoc implements DocHandle {
       if (item) this.#back(item.id.client, item.id.clock);
     }
     await this.#repair([...removed, ...outcome.rejected.map((r) => r.key)]);
-    if (outcome.rejected.length) {
-      await this.db.rejected.bulkPut(outcome.rejected.map((r) => ({ key: `${this.cid}/${r.key}`, cid: this.cid, reason: r.reason, at: Date.now() })));
-    }
+    if (outcome.rejected.length) await this.#noteRejected(outcome.rejected);
     return { ...outcome, read };
+  }
+
+  async #noteRejected(rejected: readonly { key: string; reason: string }[]): Promise<void> {
+    await this.db.rejected.bulkPut(rejected.map((r) => ({ key: `${this.cid}/${r.key}`, cid: this.cid, reason: r.reason, at: Date.now() })));
   }
 
   /** Stores and projects accepted records (opened where this device holds the key) and announces them. */

@@ -27,6 +27,17 @@ export interface RemoteDocLike {
 
 export type SyncedDoc = Y.Doc | RemoteDocLike;
 
+/**
+ * `share`: core records found in the lobby go into the community document as this device's own
+ * entries, and the mesh from there (a member's device: a newcomer's join reaches the others through
+ * it). Off on a device still waiting for its key: the mesh it is about to enter holds those records
+ * already, so they are checked, stored and projected only; as its own entries every newcomer sent
+ * the whole core back to every member (10 MB, 20,000 records checked again by the creator, at 10k).
+ */
+export interface LobbyOptions {
+  share: boolean;
+}
+
 export interface LobbyHandle {
   readonly doc: SyncedDoc;
   readonly awareness: Awareness;
@@ -81,7 +92,7 @@ export interface DocHandle {
   importRecords(records: AnyRecord[]): Promise<void>;
   /** Every value in the document that parses as a record (the community file). */
   exportRecords(): Promise<AnyRecord[]>;
-  openLobby(): Promise<LobbyHandle>;
+  openLobby(options?: LobbyOptions): Promise<LobbyHandle>;
   /**
    * Runs the automation (admissions, keys, expiring invites, checkpoints, rules) for this member on
    * this device, where the document is: the community worker, once per device however many tabs

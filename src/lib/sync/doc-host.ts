@@ -13,7 +13,7 @@ import type { AnyRecord } from '../domain/record';
 import type { Scope } from '../domain/scopes';
 import type { HearthDb } from '../store/db';
 import { CommunityDoc, type AppendResult } from './community-doc';
-import type { LobbyHandle, RelayHandle } from './doc-handle';
+import type { LobbyHandle, LobbyOptions, RelayHandle } from './doc-handle';
 import type { MemberStatsSource } from '../automation/community-facts';
 import type { DocPort, HostEvent, OpenedDoc } from './doc-port';
 import { readsOver, type CommunityReads } from './community-reads';
@@ -196,9 +196,9 @@ export class DocHost implements DocPort {
     return encoding.length(encoder) > 0 ? splitReply(encoding.toUint8Array(encoder), linked.doc as Y.Doc) : null;
   }
 
-  async openLobby(cid: string): Promise<OpenedDoc & { id: string }> {
+  async openLobby(cid: string, options?: LobbyOptions): Promise<OpenedDoc & { id: string }> {
     const community = await this.#community(cid);
-    const lobby = await community.openLobby();
+    const lobby = await community.openLobby(options);
     const id = `${cid}/lobby/${++this.#nextId}`;
     this.#lobbies.set(id, lobby);
     this.#link(id, lobby.doc as Y.Doc);

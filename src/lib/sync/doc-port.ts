@@ -7,6 +7,7 @@ import type { AnyRecord } from '../domain/record';
 import type { Scope } from '../domain/scopes';
 import type { AppendResult, DocHealth } from './community-doc';
 import type { CommunityReads } from './community-reads';
+import type { LobbyOptions } from './doc-handle';
 
 export interface OpenedDoc {
   health: DocHealth;
@@ -30,7 +31,7 @@ export interface DocPort extends CommunityReads {
   importRecords(cid: string, records: AnyRecord[]): Promise<void>;
   exportRecords(cid: string): Promise<AnyRecord[]>;
   receive(doc: string, message: Uint8Array): Uint8Array[] | null | Promise<Uint8Array[] | null>;
-  openLobby(cid: string): Promise<OpenedDoc & { id: string }>;
+  openLobby(cid: string, options?: LobbyOptions): Promise<OpenedDoc & { id: string }>;
   closeLobby(id: string): void;
   startRelay(cid: string, options: { addresses: string[]; room: string; identity: Identity | null; clientID: number }): Promise<void>;
   relay(cid: string, action: 'connect' | 'disconnect'): void;

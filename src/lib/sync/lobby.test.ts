@@ -15,6 +15,7 @@ import { CommunityDoc } from './community-doc';
 import { applyGatedUpdate, whenApplied } from './gated-sync-protocol';
 import { CoreLobby, isCoreKind } from './lobby';
 import { meshPlanOf, meshRoomOf } from './mesh';
+import { authorityOf } from '../store/projection';
 import { filterUpdate } from './update-filter';
 
 let dbs = 0;
@@ -161,6 +162,76 @@ describe('the lobby', () => {
     }
     const bobAfter = await meshPlanOf(bob.db, cid, bob.identity.publicKey);
     expect(bobAfter.mesh!.room).toBe(after.mesh!.room);
+    aliceLobby.destroy();
+    bobLobby.destroy();
+  });
+
+  it("a newcomer waiting for its key stores the lobby core without making it its own: nothing of it goes back to the mesh, and the members' entries are found stored", {
+    timeout: 60_000
+  }, async () => {
+    const alice = await device();
+    const carol = await device();
+    const bob = await device();
+    const genesis = await newCommunity(alice.identity);
+    const cid = genesis.id;
+    const a = new CommunityDoc(alice.db, cid);
+    await a.open();
+    const invite = await sealRecord(alice.identity, {
+      kind: 'invite',
+      cid,
+      ts: Date.now() - 5000,
+      body: { role: 'member', expiresAt: null, maxUses: null, label: 'all', nonce: 'n', ...inviteKey() }
+    });
+    for (const r of [genesis, invite] as AnyRecord[]) expect((await a.append(r)).ok).toBe(true);
+    for (const who of [carol.identity]) {
+      expect((await a.append((await sealRecord(who, { kind: 'join', cid, ts: Date.now() - 4000, body: joinBody(invite, who) })) as AnyRecord)).ok).toBe(true);
+      expect((await a.append((await sealRecord(who, { kind: 'profile', cid, ts: Date.now() - 3000, body: { name: 'Carol' } })) as AnyRecord)).ok).toBe(true);
+    }
+    await admitPending(alice.db, a, alice.identity, Date.now());
+    await maintainKeys(alice.db, a, alice.identity, Date.now());
+    await a.settled();
+    const aliceLobby = new CoreLobby(a);
+    await aliceLobby.open();
+    const core = [...aliceLobby.records.keys()];
+    expect(core.length).toBeGreaterThan(5);
+
+    // Bob opens the link: his device holds nothing but what it writes itself.
+    const b = new CommunityDoc(bob.db, cid);
+    await b.open();
+    const bobLobby = new CoreLobby(b, { share: false });
+    await bobLobby.open();
+    await exchange(aliceLobby.doc, bobLobby.doc);
+    await bobLobby.settled();
+    await b.settled();
+    // Checked, stored and projected: his device judges the invite and knows Carol.
+    const stored = await bob.db.records.bulkGet(core);
+    expect(stored.every((r) => r !== undefined)).toBe(true);
+    const auth = await authorityOf(bob.db, cid);
+    expect(auth?.invites.has(invite.id)).toBe(true);
+    expect(auth?.isMember(carol.identity.publicKey)).toBe(true);
+    // …but not his document's: his join is all he offers the mesh.
+    expect(core.filter((key) => b.records.has(key))).toEqual([]);
+    const join = await sealRecord(bob.identity, { kind: 'join', cid, ts: Date.now(), body: joinBody(invite, bob.identity) });
+    expect((await b.append(join as AnyRecord)).ok).toBe(true);
+    const offered = new Y.Doc();
+    Y.applyUpdate(offered, Y.encodeStateAsUpdate(b.doc, Y.encodeStateVector(a.doc)));
+    expect([...offered.getMap('records').keys()]).toEqual([join.id]);
+
+    // The mesh: Alice's own entries for the core arrive and are found stored (backed, not checked or repaired again).
+    await exchange(a.doc, b.doc);
+    await Promise.all([a.settled(), b.settled()]);
+    expect(core.every((key) => b.records.has(key))).toBe(true);
+    expect(a.records.has(join.id)).toBe(true);
+    expect(b.health.repaired).toBe(0);
+    expect(await bob.db.rejected.where('cid').equals(cid).count()).toBe(0);
+    // One entry per key in both documents: no second copy of the core was made.
+    const entries = (doc: Y.Doc) => {
+      let n = 0;
+      for (const item of doc.getMap('records')._map.values()) for (let i: typeof item | null = item; i; i = i.left as typeof item | null) n++;
+      return n;
+    };
+    expect(entries(a.doc)).toBe(a.records.size);
+    expect(entries(b.doc)).toBe(b.records.size);
     aliceLobby.destroy();
     bobLobby.destroy();
   });

@@ -4,7 +4,10 @@
 // this device puts in only core records it accepted, and a peer's update is filtered so that every
 // other value turns to GC before it is applied (counted as junk). Core records this device lacks
 // are checked (exact JSON, shape, id, signature, community; written by a known member, or a join)
-// and adopted into the community document, whose gate and authority then judge them as usual.
+// and adopted into the community document, whose gate and authority then judge them as usual. On a
+// device waiting for its key (`LobbyOptions.share` off) they are not put into the document: its gate
+// checks them from here (once), and they are stored and projected; the mesh brings its peers' own
+// entries for them later, found stored.
 // The document lives for the session only: it is rebuilt from the projection each time.
 import * as Y from 'yjs';
 import { Awareness } from 'y-protocols/awareness';
@@ -16,6 +19,7 @@ import { KEY_CONTEXT_KINDS, sharedForm } from '../store/keyring';
 import { authorityOf } from '../store/projection';
 import type { CommunityDoc } from './community-doc';
 import { isExactJson } from './gate';
+import type { LobbyOptions } from './doc-handle';
 import { registerUpdateGate } from './gated-sync-protocol';
 
 export const CORE_KINDS: ReadonlySet<string> = new Set([...AUTHORITY_KINDS, ...KEY_CONTEXT_KINDS, 'profile', 'tombstone', 'trust-lock']);
@@ -38,7 +42,10 @@ export class CoreLobby {
   #off: (() => void)[] = [];
   #adopting: Promise<void> = Promise.resolve();
 
-  constructor(readonly community: CommunityDoc) {
+  constructor(
+    readonly community: CommunityDoc,
+    readonly options: LobbyOptions = { share: true }
+  ) {
     this.records = this.doc.getMap('records');
     this.awareness = new Awareness(this.doc);
     this.awareness.setLocalState(null);
@@ -79,8 +86,13 @@ export class CoreLobby {
   async #adopt(found: [string, unknown][]): Promise<void> {
     const { db, cid } = this.community;
     const auth = await authorityOf(db, cid);
-    const checked = await Promise.all(found.map(([key, value]) => (isExactJson(value) ? checkRecord(value, { cid, key }) : null)));
-    const valid = checked.filter((c) => c?.ok).map((c) => (c as { value: AnyRecord }).value);
+    // Stored only: the community's gate checks each record (signature included) exactly as here,
+    // and what it refuses is counted with a peer's refusals. Checked here, each was checked twice.
+    const valid = this.options.share
+      ? (await Promise.all(found.map(([key, value]) => (isExactJson(value) ? checkRecord(value, { cid, key }) : null))))
+          .filter((c) => c?.ok)
+          .map((c) => (c as { value: AnyRecord }).value)
+      : found.filter(([key, value]) => isExactJson(value) && (value as { id?: unknown }).id === key).map(([, value]) => value as AnyRecord);
     // Only a known member's records, or a join (its invite proof is checked by the gate) and what its
     // author sent with it (a newcomer's profile): a stranger's validly signed records are not carried
     // into the mesh by this device. Records held back are looked at again when a join is accepted.
@@ -88,8 +100,16 @@ export class CoreLobby {
     const known = (r: AnyRecord) =>
       r.kind === 'join' || r.kind === 'genesis' || !auth || auth.members.has(r.author) || r.author === auth.creator || joining.has(r.author);
     for (const r of valid) if (!known(r)) this.#waiting.set(r.id, r);
-    this.community.adopt(valid.filter(known));
+    this.#take(valid.filter(known));
   }
+
+  #take(records: AnyRecord[]): void {
+    if (this.options.share) this.community.adopt(records);
+    else this.#stored = this.community.storeFromLobby(records).catch((e) => console.error('lobby: storing failed', e));
+  }
+
+  /** The newest check of records stored from here (`share` off); joined by later ones. */
+  #stored: Promise<void> = Promise.resolve();
 
   /** Records held back for an unknown author, looked at again once authority changed. */
   #waiting = new Map<string, AnyRecord>();
@@ -100,12 +120,13 @@ export class CoreLobby {
     if (!auth) return;
     const now = [...this.#waiting.values()].filter((r) => auth.members.has(r.author));
     now.forEach((r) => this.#waiting.delete(r.id));
-    this.community.adopt(now);
+    this.#take(now);
   }
 
-  /** Resolves once records found in the lobby so far have been checked and adopted. */
-  settled(): Promise<void> {
-    return this.#adopting;
+  /** Resolves once records found in the lobby so far have been checked and adopted (or stored). */
+  async settled(): Promise<void> {
+    await this.#adopting;
+    await this.#stored;
   }
 
   destroy(): void {

@@ -327,7 +327,7 @@ export class PeerSync {
     if (this.#plan.legacy) return;
     const want = this.#plan.lobby || Date.now() < this.#plan.invitesOpenUntil || !this.#plan.mesh || this.#lonely();
     if (want && !this.#lobby) {
-      const core = await this.community.openLobby();
+      const core = await this.community.openLobby({ share: !this.#plan.waitingForKey });
       if (this.#destroyed || this.#lobby) return core.destroy();
       const provider = new WebrtcProvider(this.community.cid, core.doc as Y.Doc, {
         signaling: this.settings.signaling,
@@ -336,6 +336,14 @@ export class PeerSync {
         peerOpts: { config: { iceServers: this.#iceServers() } }
       });
       provider.on('peers', () => this.#update());
+      // What arrives in the lobby counts as received too: a newcomer's device no longer puts the
+      // lobby's records into its community document (LobbyOptions.share), so nothing else says so.
+      core.doc.on('update', (_u: Uint8Array, origin: unknown) => {
+        if (origin && typeof origin === 'object' && origin !== this.community) {
+          this.status.lastSyncAt = Date.now();
+          this.#update();
+        }
+      });
       if (this.status.paused) hold(provider, true);
       this.#lobby = { provider, core };
     } else if (!want && this.#lobby) this.#closeLobby();

@@ -16,7 +16,7 @@ import { forgetKeyState, KEY_CONTEXT_KINDS } from '../store/keyring';
 import { forgetAuthority } from '../store/projection';
 import { AUTHORITY_KINDS } from '../domain/authority';
 import type { AppendResult, DocHealth } from './community-doc';
-import type { AcceptedListener, DocHandle, LobbyHandle, RelayHandle, RelayOptions } from './doc-handle';
+import type { AcceptedListener, DocHandle, LobbyHandle, LobbyOptions, RelayHandle, RelayOptions } from './doc-handle';
 import type { HostEvent, OpenedDoc, WorkerPort } from './doc-port';
 import type { CommunityReads } from './community-reads';
 import { registerRemote } from './gated-sync-protocol';
@@ -196,8 +196,8 @@ export class RemoteCommunityDoc implements DocHandle {
     });
   }
 
-  async openLobby(): Promise<LobbyHandle> {
-    const opened = await this.client.port.openLobby(this.cid);
+  async openLobby(options?: LobbyOptions): Promise<LobbyHandle> {
+    const opened = await this.client.port.openLobby(this.cid, options);
     const doc = this.client.doc(opened.id, opened.sv);
     const awareness = new Awareness(doc as unknown as Y.Doc);
     awareness.setLocalState(null);
