@@ -10,7 +10,7 @@ import type { HearthDb } from '../store/db';
 import { chunkHash } from '../media/blob-crypto';
 import { localChunk } from '../media/blob-store';
 import { fetchRelayChunk, uploadRelayChunks, type RelayTarget, type UploadResult } from './relay-chunks';
-import { onSideMessage, sendSide, SIDE_MAGIC } from './webrtc-chunking';
+import { onSideMessage, sendSide, sideMessage, sideRequestId } from './webrtc-chunking';
 
 const WANT = 1;
 const HAVE = 2;
@@ -44,14 +44,7 @@ export const exchangeCounts: ExchangeCounts = { tampered: 0, served: 0 };
 let nextId = (Math.random() * 2 ** 31) >>> 0;
 let listening: (() => void) | null = null;
 
-function message(op: number, id: number, payload: Uint8Array = new Uint8Array(0)): Uint8Array {
-  const out = new Uint8Array(6 + payload.length);
-  out[0] = SIDE_MAGIC;
-  out[1] = op;
-  new DataView(out.buffer).setUint32(2, id);
-  out.set(payload, 6);
-  return out;
-}
+const message = sideMessage;
 
 async function answer(peer: object, id: number, hash: string): Promise<void> {
   // Only communities whose mesh this peer is in; a chunk of another community is "none".
@@ -73,7 +66,7 @@ function listen(): void {
   listening = onSideMessage((peer, bytes) => {
     if (bytes.length < 6) return;
     const op = bytes[1];
-    const id = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(2);
+    const id = sideRequestId(bytes);
     if (op === WANT && bytes.length === 6 + HASH_BYTES) {
       void answer(peer, id, new TextDecoder().decode(bytes.subarray(6))).catch(() => sendSide(peer, message(NONE, id)));
     } else if (op === HAVE || op === NONE) {

@@ -18,6 +18,7 @@ import { fillApplied, fillSkeleton, readSkeleton, toSkeleton } from './update-sk
 import { parseRecord } from '../domain/record';
 import type { AcceptedListener, DocHandle, LobbyHandle, LobbyOptions, RelayHandle, RelayOptions } from './doc-handle';
 import { CoreLobby } from './lobby';
+import { decodeFirstPage, encodeFirstPage, FIRST_PAGE_WANTED_BELOW, firstPageRecords } from './first-page';
 import type { Identity } from '../crypto/identity';
 import { startAutomation } from '../automation/scheduler';
 import { maintainKeys } from '../automation/keys';
@@ -108,8 +109,8 @@ export class CommunityDoc implements DocHandle {
   #gateRejects: number | null = null;
   /** Keys of the ingest job queued and not started yet, which later transactions' keys join. */
   #gathering: Set<string> | null = null;
-  /** Lobby records waiting together for one check (`storeFromLobby`). */
-  #fromLobby: { source: Map<string, unknown>; done: Promise<void> } | null = null;
+  /** Records from beside the document waiting together for one check (`storeAside`). */
+  #aside: { source: Map<string, unknown>; done: Promise<void> } | null = null;
   /** Jobs queued or running; the ingest mark is saved only when the last one ends. */
   #pending = 0;
   /** This member's writes queued behind other jobs, which a check lets through at its next slice boundary. */
@@ -160,22 +161,23 @@ export class CommunityDoc implements DocHandle {
   }
 
   /**
-   * Checks, stores and projects records that arrived in the lobby without putting them into the
-   * document (`LobbyOptions.share` off): the gate judges them as it judges a peer's, and the peers'
-   * own entries for them, when the history comes, are found stored and only backed. Resolves once
-   * they are through the gate and projected.
+   * Checks, stores and projects records that came beside the document (the lobby's core on a device
+   * waiting for its key, `LobbyOptions.share` off; a peer's first page, first-page.ts) without putting
+   * them into it: the gate judges them as it judges a peer's, and the peers' own entries for them,
+   * when the history comes, are found stored and only backed. Resolves once they are through the gate
+   * and projected.
    */
-  storeFromLobby(records: readonly AnyRecord[]): Promise<void> {
+  storeAside(records: readonly AnyRecord[]): Promise<void> {
     if (this.#closed) return Promise.resolve();
     // Records arriving while a job waits in the queue join it: one check and two projection passes
     // for the whole core, as a peer's history gets (`#gather`), not a pass per piece of the update.
-    const gathering = this.#fromLobby ?? { source: new Map<string, unknown>(), done: Promise.resolve() };
+    const gathering = this.#aside ?? { source: new Map<string, unknown>(), done: Promise.resolve() };
     for (const r of records) if (!this.records.has(r.id)) gathering.source.set(r.id, r);
-    if (gathering === this.#fromLobby) return gathering.done;
+    if (gathering === this.#aside) return gathering.done;
     if (!gathering.source.size) return Promise.resolve();
-    this.#fromLobby = gathering;
+    this.#aside = gathering;
     gathering.done = this.#enqueue(() => {
-      if (this.#fromLobby === gathering) this.#fromLobby = null;
+      if (this.#aside === gathering) this.#aside = null;
       return this.#check([...gathering.source.keys()], false, gathering.source);
     });
     return gathering.done;
@@ -478,6 +480,21 @@ export class CommunityDoc implements DocHandle {
 
   maintainKeys(identity: Identity, now = Date.now(), also: readonly Scope[] = []): Promise<number> {
     return maintainKeys(this.db, this, identity, now, also);
+  }
+
+  async wantsFirstPage(): Promise<boolean> {
+    return !this.#closed && this.records.size < FIRST_PAGE_WANTED_BELOW;
+  }
+
+  async firstPage(): Promise<Uint8Array> {
+    return encodeFirstPage(this.#closed ? [] : await firstPageRecords(this.db, this.cid));
+  }
+
+  async takeFirstPage(bytes: Uint8Array): Promise<boolean> {
+    const records = decodeFirstPage(bytes);
+    if (!records) return false;
+    await this.storeAside(records);
+    return true;
   }
 
   async openLobby(options: LobbyOptions = { share: true }): Promise<LobbyHandle> {

@@ -205,6 +205,18 @@ export class DocHost implements DocPort {
     return { id, health: community.health, sv: Y.encodeStateVector(lobby.doc as Y.Doc) };
   }
 
+  async wantsFirstPage(cid: string): Promise<boolean> {
+    return (await this.#community(cid)).wantsFirstPage();
+  }
+
+  async firstPage(cid: string): Promise<Uint8Array> {
+    return (await this.#community(cid)).firstPage();
+  }
+
+  async takeFirstPage(cid: string, bytes: Uint8Array): Promise<boolean> {
+    return (await this.#community(cid)).takeFirstPage(bytes);
+  }
+
   closeLobby(id: string): void {
     this.#lobbies.get(id)?.destroy();
     this.#lobbies.delete(id);

@@ -105,7 +105,7 @@ export class CoreLobby {
 
   #take(records: AnyRecord[]): void {
     if (this.options.share) this.community.adopt(records);
-    else this.#stored = this.community.storeFromLobby(records).catch((e) => console.error('lobby: storing failed', e));
+    else this.#stored = this.community.storeAside(records).catch((e) => console.error('lobby: storing failed', e));
   }
 
   /** The newest check of records stored from here (`share` off); joined by later ones. */

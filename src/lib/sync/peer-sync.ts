@@ -19,6 +19,7 @@ import { LEGACY_PLAN, LONELY_AFTER_MS, meshTransitionMs, type MeshPlan } from '.
 import { AUTHORITY_KINDS } from '../domain/authority';
 import { KEY_CONTEXT_KINDS } from '../store/keyring';
 import { serveChunks, uploadOwnChunks } from './blob-exchange';
+import { askFirstPage, serveFirstPage } from './first-page-exchange';
 import type { RelayTarget } from './relay-chunks';
 
 export type { OnlinePeer };
@@ -101,6 +102,9 @@ export class PeerSync {
   #announcedAt = 0;
   #plan: MeshPlan = LEGACY_PLAN;
   #planning: Promise<void> = Promise.resolve();
+  #firstPage: 'unknown' | 'wanted' | 'done' = 'unknown';
+  #askedFirstPage = new Set<object>();
+  #firstPageAsking: Promise<void> = Promise.resolve();
   #replanTimer: ReturnType<typeof setTimeout> | null = null;
   #lonelySince: number | null = null;
   #started = false;
@@ -168,6 +172,7 @@ export class PeerSync {
     );
     await this.#replan();
     this.#detach.push(
+      serveFirstPage(this.community, () => this.meshPeers()),
       serveChunks(
         this.community.cid,
         this.community.db,
@@ -429,7 +434,30 @@ export class PeerSync {
     return new Map([...relay, ...this.#awareness.getStates()]);
   }
 
+  /**
+   * A newcomer's first page (first-page-exchange.ts): asked of the first two mesh peers that connect
+   * while this device holds no history, until one is taken.
+   */
+  #askFirstPage(): void {
+    if (this.#firstPage === 'done' || this.#destroyed) return;
+    const fresh = this.meshPeers().filter((peer) => !this.#askedFirstPage.has(peer));
+    if (!fresh.length || this.#askedFirstPage.size >= 2) return;
+    this.#firstPageAsking = this.#firstPageAsking
+      .then(async () => {
+        if (this.#firstPage === 'unknown') this.#firstPage = (await this.community.wantsFirstPage()) ? 'wanted' : 'done';
+        for (const peer of fresh) {
+          if (this.#firstPage !== 'wanted' || this.#askedFirstPage.has(peer) || this.#askedFirstPage.size >= 2) continue;
+          this.#askedFirstPage.add(peer);
+          void askFirstPage(this.community, peer).then((taken) => {
+            if (taken) this.#firstPage = 'done';
+          });
+        }
+      })
+      .catch((error) => console.warn('sync: first page not asked', error));
+  }
+
   #update(): void {
+    this.#askFirstPage();
     const count = (p: WebrtcProvider | undefined) => (p?.room ? p.room.webrtcConns.size + p.room.bcConns.size : 0);
     const current = this.#current ? this.#meshes.get(this.#current)?.provider : undefined;
     const lobby = this.#lobby?.provider;

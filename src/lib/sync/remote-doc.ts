@@ -196,6 +196,18 @@ export class RemoteCommunityDoc implements DocHandle {
     });
   }
 
+  wantsFirstPage(): Promise<boolean> {
+    return this.client.port.wantsFirstPage(this.cid);
+  }
+
+  firstPage(): Promise<Uint8Array> {
+    return this.client.port.firstPage(this.cid);
+  }
+
+  takeFirstPage(bytes: Uint8Array): Promise<boolean> {
+    return this.client.port.takeFirstPage(this.cid, bytes);
+  }
+
   async openLobby(options?: LobbyOptions): Promise<LobbyHandle> {
     const opened = await this.client.port.openLobby(this.cid, options);
     const doc = this.client.doc(opened.id, opened.sv);

@@ -131,6 +131,8 @@ function pump(peer: PeerLike, send: (data: Uint8Array) => void): void {
 }
 
 let installed = false;
+/** simple-peer's own send, once patched: what the queue's frames go out with. */
+let rawSend: PeerLike['send'] | null = null;
 type SideHandler = (peer: object, bytes: Uint8Array) => void;
 const sideHandlers = new Map<number, Set<SideHandler>>([
   [SIDE_MAGIC, new Set()],
@@ -144,16 +146,41 @@ export function onSideMessage(handler: SideHandler, magic: typeof SIDE_MAGIC | t
   return () => handlers.delete(handler);
 }
 
-/** Sends a side message to a peer (framed like any large message); false when its channel is gone. */
-export function sendSide(peer: object, bytes: Uint8Array): boolean {
+/**
+ * Sends a side message to a peer (framed like any large message); false when its channel is gone.
+ * `ahead`: before whatever waits in the peer's queue (a newcomer's first page overtakes the history
+ * reply queued just before it; frames of different messages interleave, each reassembled by its id).
+ */
+export function sendSide(peer: object, bytes: Uint8Array, { ahead = false } = {}): boolean {
   const p = peer as PeerLike;
   if (p.destroyed || !p._channel || p._channel.readyState !== 'open') return false;
   try {
-    p.send(bytes);
+    const s = of(p);
+    if (!ahead || !s.queue.length || !rawSend) p.send(bytes);
+    else {
+      s.queue.unshift(...(bytes.length > FRAME_PAYLOAD ? frameMessage(bytes, s.nextId++) : [bytes]));
+      const send = rawSend;
+      pump(p, (frame) => send.call(p, frame));
+    }
     return true;
   } catch {
     return false;
   }
+}
+
+/** A side request or answer: [SIDE_MAGIC, op, request id u32, payload…] (ops 1–3 blob-exchange.ts, 4–5 first-page-exchange.ts). */
+export function sideMessage(op: number, id: number, payload: Uint8Array = new Uint8Array(0)): Uint8Array {
+  const out = new Uint8Array(6 + payload.length);
+  out[0] = SIDE_MAGIC;
+  out[1] = op;
+  new DataView(out.buffer).setUint32(2, id);
+  out.set(payload, 6);
+  return out;
+}
+
+/** The request id of a side message of at least 6 bytes. */
+export function sideRequestId(bytes: Uint8Array): number {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(2);
 }
 
 function deliverSide(peer: object, bytes: Uint8Array): boolean {
@@ -189,6 +216,7 @@ export function installChunking(Peer: { prototype: PeerLike }): void {
   installed = true;
   const proto = Peer.prototype;
   const originalSend = proto.send;
+  rawSend = originalSend;
   const originalMessage = proto._onChannelMessage;
   proto.send = function (this: PeerLike, data) {
     const bytes = typeof data === 'string' ? null : data instanceof ArrayBuffer ? new Uint8Array(data) : data;

@@ -1,0 +1,73 @@
+// A newcomer's first page (first-page.ts) from its first mesh peers, over the mesh connections' side
+// channel: [SIDE_MAGIC, op, request id u32, …], op 4 ask (nothing more), op 5 page (+ the records as
+// JSON). Only peers of a community's mesh are answered (they hold its key, as the newcomer does once
+// it is there); the lobby is never asked or answered. The page goes out ahead of what waits in the
+// connection's queue: the newcomer's sync step 1 reached the peer first, and its history reply
+// (57 MB at 10,000 members) is queued before the page.
+import type { DocHandle } from './doc-handle';
+import { onSideMessage, sendSide, sideMessage, sideRequestId } from './webrtc-chunking';
+
+const ASK = 4;
+const PAGE = 5;
+/** How long one peer has to answer (the page comes after the peer's answer to the history's step 1). */
+export const FIRST_PAGE_TIMEOUT_MS = 30_000;
+
+interface Served {
+  doc: DocHandle;
+  peers: () => Iterable<object>;
+}
+
+const served = new Map<string, Served>();
+const waiting = new Map<number, (bytes: Uint8Array) => void>();
+let nextId = (Math.random() * 2 ** 31) >>> 0;
+let listening = false;
+
+async function answer(peer: object, id: number): Promise<void> {
+  for (const s of served.values()) {
+    if (![...s.peers()].includes(peer)) continue;
+    sendSide(peer, sideMessage(PAGE, id, await s.doc.firstPage()), { ahead: true });
+    return;
+  }
+}
+
+function listen(): void {
+  if (listening) return;
+  listening = true;
+  onSideMessage((peer, bytes) => {
+    if (bytes.length < 6) return;
+    const op = bytes[1];
+    const id = sideRequestId(bytes);
+    if (op === ASK && bytes.length === 6) void answer(peer, id).catch((e) => console.warn('first page not answered', e));
+    else if (op === PAGE) waiting.get(id)?.(bytes.slice(6));
+  });
+}
+
+/** Answers the first-page asks of this community's mesh peers (`peers()`). Returns stop. */
+export function serveFirstPage(doc: DocHandle, peers: () => Iterable<object>): () => void {
+  listen();
+  const entry: Served = { doc, peers };
+  served.set(doc.cid, entry);
+  return () => {
+    if (served.get(doc.cid) === entry) served.delete(doc.cid);
+  };
+}
+
+/**
+ * Asks a mesh peer for its first page and hands it to the community's gate (stored and projected
+ * beside the document). True once a page was taken; false when the peer did not answer in time,
+ * sent something that does not decode, or the channel is gone.
+ */
+export function askFirstPage(doc: DocHandle, peer: object): Promise<boolean> {
+  listen();
+  const id = nextId++ >>> 0;
+  return new Promise<Uint8Array | null>((resolve) => {
+    const timer = setTimeout(() => done(null), FIRST_PAGE_TIMEOUT_MS);
+    const done = (bytes: Uint8Array | null) => {
+      clearTimeout(timer);
+      waiting.delete(id);
+      resolve(bytes);
+    };
+    waiting.set(id, done);
+    if (!sendSide(peer, sideMessage(ASK, id))) done(null);
+  }).then((bytes) => (bytes ? doc.takeFirstPage(bytes) : false));
+}

@@ -1,0 +1,109 @@
+// A newcomer's first page on real storage (fake-indexeddb): what a member's device sends, what the
+// newcomer's device takes (checked, stored and projected beside its document), and that the history
+// arriving after it finds those records stored instead of making a second copy.
+import 'fake-indexeddb/auto';
+import * as Y from 'yjs';
+import { describe, expect, it } from 'vitest';
+import { admit, newCommunity, newMember, writer } from '../../../tests/unit/community-fixture';
+import { sealRecord } from '../crypto/record-seal';
+import type { AnyRecord } from '../domain/record';
+import { HearthDb } from '../store/db';
+import { CommunityDoc } from './community-doc';
+import { decodeFirstPage, encodeFirstPage, FIRST_PAGE_MAX_RECORDS, FIRST_PAGE_THREADS } from './first-page';
+import { applyGatedUpdate, whenApplied } from './gated-sync-protocol';
+
+let dbs = 0;
+const open = async (cid: string) => {
+  const doc = new CommunityDoc(new HearthDb(`first-page-${dbs++}`), cid);
+  await doc.open();
+  return doc;
+};
+
+/** A community of 40 threads by Bob, each with a reply by the creator, the newest last. */
+async function community() {
+  const creator = await newMember();
+  const bob = await newMember();
+  const genesis = await newCommunity(creator);
+  const cid = genesis.id;
+  const a = writer(creator, cid);
+  const b = writer(bob, cid, 1_700_000_100_000);
+  const core: AnyRecord[] = [genesis, ...(await admit(creator, bob, cid))];
+  const content: AnyRecord[] = [];
+  for (let i = 0; i < 40; i++) {
+    const thread = await b('thread', { title: `Ride ${i}`, body: `Week ${i}` });
+    content.push(thread, await a('reply', { thread: thread.id, parent: thread.id, body: `In ${i}` }));
+  }
+  return { creator, bob, cid, core, content };
+}
+
+describe('a first page', () => {
+  it('is the threads the feed ranks first and what targets them, as shared', async () => {
+    const { cid, core, content } = await community();
+    const member = await open(cid);
+    await member.importRecords([...core, ...content]);
+    const page = decodeFirstPage(await member.firstPage());
+    expect(page).not.toBeNull();
+    const threads = page!.filter((r) => r.kind === 'thread');
+    expect(threads).toHaveLength(FIRST_PAGE_THREADS);
+    // The newest threads (the feed ranks by activity; here the newest threads were the last active).
+    const newest = content.filter((r) => r.kind === 'thread').slice(-FIRST_PAGE_THREADS);
+    expect(new Set(threads.map((r) => r.id))).toEqual(new Set(newest.map((r) => r.id)));
+    const replies = page!.filter((r) => r.kind === 'reply');
+    expect(replies.map((r) => (r.body as { thread: string }).thread).sort()).toEqual(newest.map((r) => r.id).sort());
+    // Exactly the records as signed: no projection fields.
+    const byId = new Map(content.map((r) => [r.id, r]));
+    for (const r of page!) expect(r).toEqual(byId.get(r.id));
+    expect(await member.wantsFirstPage()).toBe(false);
+  });
+
+  it('is taken by a newcomer beside its document: projected, not its own entries; the history finds it stored', async () => {
+    const { cid, core, content } = await community();
+    const member = await open(cid);
+    await member.importRecords([...core, ...content]);
+    const newcomer = await open(cid);
+    expect(await newcomer.wantsFirstPage()).toBe(true);
+    // The core came from the lobby (stored beside the document too).
+    await newcomer.storeAside(core);
+    expect(await newcomer.takeFirstPage(await member.firstPage())).toBe(true);
+    await newcomer.settled();
+    expect(await newcomer.db.threads.where('cid').equals(cid).count()).toBe(FIRST_PAGE_THREADS);
+    expect(newcomer.records.size).toBe(0);
+    // The history: the member's own entries for the same records are found stored, not checked or repaired.
+    applyGatedUpdate(newcomer.doc, Y.encodeStateAsUpdate(member.doc), 'peer');
+    await whenApplied(newcomer.doc);
+    await newcomer.settled();
+    expect(await newcomer.db.threads.where('cid').equals(cid).count()).toBe(40);
+    expect(newcomer.health.repaired).toBe(0);
+    expect(await newcomer.db.rejected.where('cid').equals(cid).count()).toBe(0);
+    // Nothing of its own to offer back: the member's document gets no second copy.
+    expect(Y.encodeStateAsUpdate(newcomer.doc, Y.encodeStateVector(member.doc)).length).toBeLessThan(10);
+  });
+
+  it('from a lying peer: forged or foreign records are refused and counted, the rest taken; junk is refused whole', async () => {
+    const { creator, cid, core, content } = await community();
+    const newcomer = await open(cid);
+    await newcomer.storeAside(core);
+    const stranger = await newMember();
+    const forged = { ...(content[0] as AnyRecord), body: { title: 'Changed', body: 'after signing' } } as AnyRecord;
+    const foreign = await sealRecord(creator, { kind: 'thread', cid: 'another-community', ts: 1_700_000_900_000, body: { title: 'Elsewhere', body: 'x' } });
+    const outsider = await sealRecord(stranger, { kind: 'thread', cid, ts: 1_700_000_900_000, body: { title: 'Not a member', body: 'x' } });
+    expect(await newcomer.takeFirstPage(encodeFirstPage([forged, foreign as AnyRecord, outsider as AnyRecord, content[2]]))).toBe(true);
+    await newcomer.settled();
+    const shown = await newcomer.db.threads.where('cid').equals(cid).toArray();
+    expect(shown.map((t) => t.id)).toEqual([content[2].id]);
+    expect(await newcomer.db.rejected.where('cid').equals(cid).count()).toBe(2);
+    // Not a page at all: nothing is taken.
+    const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+    for (const junk of [
+      new Uint8Array([0xff, 0xfe, 0x00]),
+      enc({ not: 'an array' }),
+      enc([1, 2, 3]),
+      enc([{ kind: 'thread' }]),
+      enc(Array.from({ length: FIRST_PAGE_MAX_RECORDS + 1 }, (_, i) => ({ id: `x${i}` })))
+    ]) {
+      expect(await newcomer.takeFirstPage(junk)).toBe(false);
+    }
+    await newcomer.settled();
+    expect(await newcomer.db.threads.where('cid').equals(cid).count()).toBe(1);
+  });
+});

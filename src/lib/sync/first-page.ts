@@ -1,0 +1,64 @@
+// A newcomer's first feed page, sent beside the document. A newcomer entering the mesh receives the
+// whole history as one Yjs reply, in the order its entries were written, so the newest threads come
+// last: at 10,000 members that was 57 MB and its first row waited for all of it. A member's device
+// answers a newcomer's ask (first-page-exchange.ts) with the records behind its own first feed page:
+// the threads its feed ranks first and the records that target them, as shared (sealed ones sealed).
+// The newcomer's gate checks them as any peer's (signatures, community, authority from the core it
+// already holds), stores and projects them without putting them into its document; the history,
+// when it comes, finds them stored. A liar costs a check: what it sends is judged like anything else.
+import type { AnyRecord } from '../domain/record';
+import type { HearthDb } from '../store/db';
+import { sharedForm } from '../store/keyring';
+
+/** Threads in a first page: the feed's first screenful and some. */
+export const FIRST_PAGE_THREADS = 30;
+/** Records in a first page at most (threads and what targets them), and its size as JSON. */
+export const FIRST_PAGE_MAX_RECORDS = 800;
+export const FIRST_PAGE_MAX_BYTES = 2 * 1024 * 1024;
+/** A device whose document holds fewer entries than this holds no history yet: it asks. */
+export const FIRST_PAGE_WANTED_BELOW = 64;
+
+/** The records behind this device's first feed page, as shared, within the limits above. */
+export async function firstPageRecords(db: HearthDb, cid: string): Promise<AnyRecord[]> {
+  const threads = (await db.threads
+    .where('[cid+rank]')
+    .between([cid, -Infinity], [cid, Infinity])
+    .reverse()
+    .limit(FIRST_PAGE_THREADS)
+    .primaryKeys()) as string[];
+  if (!threads.length) return [];
+  const [own, targeting] = await Promise.all([db.records.bulkGet(threads), db.records.where('target').anyOf(threads).limit(FIRST_PAGE_MAX_RECORDS).toArray()]);
+  const out: AnyRecord[] = [];
+  let bytes = 2;
+  for (const row of [...own, ...targeting]) {
+    if (!row || row.held || row.cid !== cid || out.length >= FIRST_PAGE_MAX_RECORDS) continue;
+    const shared = sharedForm(row);
+    const size = JSON.stringify(shared).length + 1;
+    if (bytes + size > FIRST_PAGE_MAX_BYTES) break;
+    bytes += size;
+    out.push(shared);
+  }
+  return out;
+}
+
+export function encodeFirstPage(records: readonly AnyRecord[]): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(records));
+}
+
+/**
+ * A peer's first page: an array of at most `FIRST_PAGE_MAX_RECORDS` objects with a string `id`, within
+ * `FIRST_PAGE_MAX_BYTES`. Anything else is null (and nothing of it is taken). The gate checks each
+ * value in full (shape, id, signature, community) under that id.
+ */
+export function decodeFirstPage(bytes: Uint8Array): AnyRecord[] | null {
+  if (bytes.length > FIRST_PAGE_MAX_BYTES) return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(value) || value.length > FIRST_PAGE_MAX_RECORDS) return null;
+  const withId = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as { id?: unknown }).id === 'string';
+  return value.every(withId) ? (value as AnyRecord[]) : null;
+}
