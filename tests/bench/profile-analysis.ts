@@ -2,6 +2,7 @@
 // profile, without importing 100,000 records each time (the import is ~5 min of the bench's ~10).
 // Usage: node --import tsx tests/bench/profile-analysis.ts seed <dir> [port]
 //        node --import tsx tests/bench/profile-analysis.ts measure <dir> [port] [--runs N] [--parts a,b] [--cpuprofile <prefix>]
+//        node --import tsx tests/bench/profile-analysis.ts idb <dir> [port] [--reps N]   (raw IndexedDB reads, see idbReads)
 // `seed` does what analysisFigures does before it measures (the demo creator's identity, the
 // generated 10k community imported, opened once until its record count holds still) into
 // <dir>/profile; `measure` copies that profile, serves nothing itself (run scripts/serve.js on the
@@ -159,6 +160,66 @@ async function measure(): Promise<void> {
   }
 }
 
+/**
+ * Raw IndexedDB reads in the page, interleaved `reps` times on one profile, so both sides of each
+ * change meet the same load: a kind's records one `get` per id (what Dexie's getMany does) against
+ * the kind's range of `[cid+kind]` in one getAll, and the records the authority replay reads.
+ */
+async function idbReads(): Promise<void> {
+  const cid = readFileSync(join(dir, 'cid'), 'utf8').trim();
+  const reps = flag('--reps') > 0 ? Number(process.argv[flag('--reps') + 1]) : 3;
+  const copy = mkdtempSync(join(tmpdir(), 'hearth-profile-analysis-'));
+  try {
+    cpSync(join(dir, 'profile'), copy, { recursive: true });
+    rmSync(join(copy, 'Default', 'Service Worker'), { recursive: true, force: true });
+    const device = await openDevice(copy, base);
+    try {
+      // A document of the origin that runs none of the app (no community worker reading meanwhile).
+      await device.page.goto('/favicon.png');
+      for (let i = 0; i < reps; i++) {
+        const times = await device.page.evaluate(async (cid) => {
+          const db: IDBDatabase = await new Promise((resolve, reject) => {
+            const open = indexedDB.open('hearth');
+            open.onsuccess = () => resolve(open.result);
+            open.onerror = () => reject(open.error);
+          });
+          const done = <T>(req: IDBRequest<T>) =>
+            new Promise<T>((resolve, reject) => {
+              req.onsuccess = () => resolve(req.result);
+              req.onerror = () => reject(req.error);
+            });
+          const out: Record<string, number> = {};
+          const timed = async (name: string, f: () => Promise<unknown>) => {
+            const t = performance.now();
+            await f();
+            out[name] = Math.round(performance.now() - t);
+          };
+          const index = () => db.transaction('records').objectStore('records').index('[cid+kind]');
+          const ids = await done(index().getAllKeys(IDBKeyRange.only([cid, 'reply'])));
+          await timed('replyRecordsByKey', () => {
+            const store = db.transaction('records').objectStore('records');
+            return Promise.all(ids.map((id) => done(store.get(id))));
+          });
+          await timed('replyRecordsByRange', () => done(index().getAll(IDBKeyRange.only([cid, 'reply']))));
+          await timed('replyRows', () => done(db.transaction('replies').objectStore('replies').index('cid').getAll(IDBKeyRange.only(cid))));
+          await timed('authorityRecords', () =>
+            Promise.all(['invite', 'join', 'admit', 'grant', 'ban', 'trust', 'level', 'tombstone'].map((k) => done(index().getAll(IDBKeyRange.only([cid, k])))))
+          );
+          await timed('reactionInviteJoin', () => Promise.all(['reaction', 'invite', 'join'].map((k) => done(index().getAll(IDBKeyRange.only([cid, k]))))));
+          db.close();
+          return out;
+        }, cid);
+        console.log(`rep ${i + 1}: ${JSON.stringify(times)}`);
+      }
+    } finally {
+      await device.close();
+    }
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
+}
+
 if (command === 'seed') await seed();
+else if (command === 'idb') await idbReads();
 else if (command === 'measure') await measure();
 else console.error('usage: profile-analysis.ts seed|measure <dir> [port] [--runs N] [--cpuprofile <prefix>]');
