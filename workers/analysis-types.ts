@@ -34,6 +34,8 @@ export interface Timings {
   totalMs: number;
   /** True when the community's rows were unchanged since the last run and reused (loadMs is then a count). */
   reusedRows?: boolean;
+  /** When each read of the load had answered, ms from its start (by lane in a merged result): where a slow load waits. */
+  loadSteps?: Record<string, number>;
   /** Largest JS heap the worker saw (performance.memory, Chromium only), MB; null elsewhere. */
   peakHeapMb: number | null;
 }

@@ -16,11 +16,13 @@ const api: AnalysisApi = {
     const total = parts.length + (parts.includes('graph') ? 2 : 1);
     await onProgress?.({ step: 'load', done: 0, total });
     const started = performance.now();
-    const { snapshot, reused } = await loadSnapshot(cid, me);
+    const loadSteps: Record<string, number> = {};
+    const { snapshot, reused } = await loadSnapshot(cid, me, loadSteps);
     const loadMs = performance.now() - started;
     // Progress messages are posted, not awaited: the run does not wait for the page.
     state = analyse(snapshot, parts, { loadMs, onProgress: (p) => void onProgress?.(p) });
     state.result.timings.reusedRows = reused;
+    state.result.timings.loadSteps = loadSteps;
     return state.result;
   },
   async recommend(member, k) {

@@ -169,7 +169,7 @@ function sampleMemory(profile: string): { stop(): Promise<{ baseKb: number; peak
 }
 
 /** Waits until the page has run no long task (≥ 50 ms) for `quietMs`; returns how long that took (gives up after `maxMs`). */
-async function waitForQuietPage(page: Page, quietMs: number, maxMs: number): Promise<number> {
+export async function waitForQuietPage(page: Page, quietMs: number, maxMs: number): Promise<number> {
   return page.evaluate(
     ([quiet, max]) =>
       new Promise<number>((resolve) => {
@@ -197,7 +197,7 @@ async function waitForQuietPage(page: Page, quietMs: number, maxMs: number): Pro
  * first writes on the creator's device (automation's notices) come seconds after the page went
  * quiet, once the member-stats worker answered. Returns how long that took (gives up after `maxMs`).
  */
-async function waitForStableRecords(page: Page, cid: string, stableMs: number, maxMs: number): Promise<number> {
+export async function waitForStableRecords(page: Page, cid: string, stableMs: number, maxMs: number): Promise<number> {
   return page.evaluate(
     async ([cid, stable, max]) => {
       const db: IDBDatabase = await new Promise((resolve, reject) => {
@@ -231,7 +231,7 @@ async function waitForStableRecords(page: Page, cid: string, stableMs: number, m
   );
 }
 
-async function runOnce(
+export async function runOnce(
   page: Page,
   cdp: CDPSession,
   profile: string,

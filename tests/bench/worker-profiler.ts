@@ -14,22 +14,32 @@ export interface Profile {
   endTime: number;
 }
 
+export interface TargetInfo {
+  targetId: string;
+  type: string;
+  url: string;
+  title: string;
+}
+
+const communityWorker = (t: TargetInfo) => t.type === 'shared_worker' || (t.type === 'worker' && t.url.includes('community'));
+
 /**
- * A profiler on the page's community worker (found within `waitMs`: it may start with what is
- * profiled), driven over CDP's target messages.
+ * A profiler on one of the page's workers, by default its community worker (found within `waitMs`:
+ * it may start with what is profiled), driven over CDP's target messages. `pick` chooses another
+ * (profile-analysis.ts: the analysis workers, by name).
  */
 export async function workerProfiler(
   page: Page,
-  { intervalUs = 1000, waitMs = 12_000 } = {}
+  { intervalUs = 1000, waitMs = 12_000, pick = communityWorker }: { intervalUs?: number; waitMs?: number; pick?: (t: TargetInfo) => boolean } = {}
 ): Promise<{ start: () => Promise<void>; stop: () => Promise<Profile>; evaluate: (expression: string) => Promise<unknown> }> {
   const cdp: CDPSession = await page.context().newCDPSession(page);
   let worker: { targetId: string } | undefined;
   for (const until = Date.now() + waitMs; !worker && Date.now() < until; ) {
-    const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: { targetId: string; type: string; url: string }[] };
-    worker = targetInfos.find((t) => t.type === 'shared_worker' || (t.type === 'worker' && t.url.includes('community')));
+    const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: TargetInfo[] };
+    worker = targetInfos.find(pick);
     if (!worker) await new Promise((r) => setTimeout(r, 20));
   }
-  if (!worker) throw new Error('no community worker');
+  if (!worker) throw new Error('no such worker');
   const { sessionId } = (await cdp.send('Target.attachToTarget', { targetId: worker.targetId, flatten: false })) as { sessionId: string };
   let id = 0;
   const waiting = new Map<number, (v: unknown) => void>();

@@ -1,12 +1,25 @@
 // The analysis worker's read of a community: rows read once are reused while the records that feed
 // the analyses are unchanged, and read again when one arrives.
 import 'fake-indexeddb/auto';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { newCommunity, newMember, smallCommunity, writer } from '../../tests/unit/community-fixture';
 import { openDb } from '../../src/lib/store/db';
 import { applyRecords } from '../../src/lib/store/projection';
 import { loadSnapshot } from './load-snapshot';
-import { DEFAULT_SETTINGS } from '../../src/lib/domain/membership';
+import { currentSettings, DEFAULT_SETTINGS, recommendationDiversity } from '../../src/lib/domain/membership';
+import { computeAuthority } from '../../src/lib/domain/authority';
+import type { SignedRecord } from '../../src/lib/domain/record';
+
+// Every replay of the authority counted: the load judges settings by member rows, not by a replay.
+vi.mock(import('../../src/lib/domain/authority'), async (original) => {
+  const actual = await original();
+  return { ...actual, computeAuthority: vi.fn(actual.computeAuthority) };
+});
+const replays = vi.mocked(computeAuthority);
+
+beforeEach(() => {
+  replays.mockClear();
+});
 
 describe('the analysis snapshot', () => {
   it('is reused after a notice, and read again after a reply', async () => {
@@ -70,5 +83,38 @@ describe('the analysis snapshot', () => {
     await db.records.bulkPut([byCreator, byMember]);
     await applyRecords(db, cid, [byCreator, byMember]);
     expect((await loadSnapshot(cid, creator.publicKey)).snapshot.diversity).toBe('some');
+  });
+
+  it('reads the diversity without replaying the authority, whatever the members and settings', async () => {
+    const { creator, bob, cid, a, b, records } = await smallCommunity('No replay');
+    const db = openDb();
+    const grant = await a('grant', { member: bob.publicKey, role: 'admin' });
+    const byCreator = await a('settings', { ...DEFAULT_SETTINGS, diversity: 'some' });
+    const byAdmin = await b('settings', { ...DEFAULT_SETTINGS, diversity: 'more' }, byCreator.ts + 1000);
+    const all = [...records, grant, byCreator, byAdmin];
+    await db.records.bulkPut(all);
+    await applyRecords(db, cid, all);
+    replays.mockClear();
+    const { snapshot } = await loadSnapshot(cid, creator.publicKey);
+    expect(snapshot.diversity).toBe('more');
+    expect(replays).not.toHaveBeenCalled();
+  });
+
+  it('replays the authority when a banned member wrote settings, and obeys it', async () => {
+    const { creator, bob, cid, genesis, a, b, records } = await smallCommunity('Banned admin');
+    const db = openDb();
+    const grant = await a('grant', { member: bob.publicKey, role: 'admin' });
+    const byCreator = await a('settings', { ...DEFAULT_SETTINGS, diversity: 'some' });
+    const byAdmin = await b('settings', { ...DEFAULT_SETTINGS, diversity: 'more' }, byCreator.ts + 1000);
+    const ban = await a('ban', { member: bob.publicKey, banned: true }, byCreator.ts + 500);
+    const all = [...records, grant, byCreator, byAdmin, ban];
+    await db.records.bulkPut(all);
+    await applyRecords(db, cid, all);
+    replays.mockClear();
+    const { snapshot } = await loadSnapshot(cid, creator.publicKey);
+    expect(replays).toHaveBeenCalled();
+    const expected = recommendationDiversity(currentSettings(all, computeAuthority(genesis as SignedRecord<'genesis'>, all)));
+    expect(expected).toBe('some');
+    expect(snapshot.diversity).toBe(expected);
   });
 });

@@ -5,7 +5,7 @@
 // record count (notices aside) means unchanged rows: a refresh then reuses the rows read last time
 // and re-reads only this device's view history. The community document's ingest mark, one small
 // row, tells first whether anything arrived at all.
-import { currentSettings, recommendationDiversity } from '../../src/lib/domain/membership';
+import { currentSettings, recommendationDiversity, settingsJudgeFromMembers } from '../../src/lib/domain/membership';
 import { openDb, recordsOfKinds } from '../../src/lib/store/db';
 import { authorityOf, forgetAuthority } from '../../src/lib/store/projection';
 import { viewsOf } from '../../src/lib/analysis/view-history';
@@ -27,7 +27,27 @@ async function recordCount(cid: string): Promise<number> {
   return all - notices;
 }
 
-export async function loadSnapshot(cid: string, me: string): Promise<{ snapshot: CommunitySnapshot; reused: boolean }> {
+/** Resolves as `read` does, noting in `steps` when it answered (ms since `start`). */
+function timed<T>(steps: Record<string, number>, name: string, start: number, read: Promise<T>): Promise<T> {
+  return read.then((value) => {
+    steps[name] = Math.round(performance.now() - start);
+    return value;
+  });
+}
+
+/**
+ * The authority replayed afresh: this worker's database handle hears of no batch, so a cached one
+ * would miss a grant or ban made since. Only when a banned member wrote settings (see
+ * `settingsJudgeFromMembers`): a replay reads every join of the community again (10,000 at 10k), in
+ * each of the two workers, on every refresh that reads the rows.
+ */
+function replayedAuthority(db: ReturnType<typeof openDb>, cid: string) {
+  forgetAuthority(db, cid);
+  return authorityOf(db, cid);
+}
+
+export async function loadSnapshot(cid: string, me: string, steps: Record<string, number> = {}): Promise<{ snapshot: CommunitySnapshot; reused: boolean }> {
+  const start = performance.now();
   const db = openDb();
   // The ingest mark (where the gate left off, one small row) changes whenever records were checked
   // and projected: while it holds, nothing was, and the rows read last time are current. Counting
@@ -45,28 +65,28 @@ export async function loadSnapshot(cid: string, me: string): Promise<{ snapshot:
     kept.mark = mark?.snapshot ?? null;
     return reuse(kept);
   }
-  // The authority is replayed afresh: this worker's database handle hears of no batch, so a
-  // cached one would miss a grant or ban made since (the count moved, so something did change).
-  forgetAuthority(db, cid);
-  const [members, threads, replies, records, questions, answers, noteEdits, settings, auth] = await Promise.all([
-    db.members.where('cid').equals(cid).toArray(),
-    db.threads.where('cid').equals(cid).toArray(),
-    db.replies.where('cid').equals(cid).toArray(),
-    recordsOfKinds(db, cid, ['reaction', 'invite', 'join']),
-    db.questions.where('cid').equals(cid).toArray(),
-    db.answers.where('cid').equals(cid).toArray(),
-    db.records.where('[cid+kind]').equals([cid, 'note-edit']).toArray(),
-    recordsOfKinds(db, cid, ['settings']),
-    authorityOf(db, cid)
+  steps.count = Math.round(performance.now() - start);
+  const t = <T>(name: string, read: Promise<T>) => timed(steps, name, start, read);
+  const [members, threads, replies, records, questions, answers, noteEdits, settings] = await Promise.all([
+    t('members', db.members.where('cid').equals(cid).toArray()),
+    t('threads', db.threads.where('cid').equals(cid).toArray()),
+    t('replies', db.replies.where('cid').equals(cid).toArray()),
+    t('records', recordsOfKinds(db, cid, ['reaction', 'invite', 'join'])),
+    t('questions', db.questions.where('cid').equals(cid).toArray()),
+    t('answers', db.answers.where('cid').equals(cid).toArray()),
+    t('noteEdits', db.records.where('[cid+kind]').equals([cid, 'note-edit']).toArray()),
+    t('settings', recordsOfKinds(db, cid, ['settings']))
   ]);
   const snapshot = snapshotFromRows({ cid, me, members, threads, replies, records, views: viewRows });
   // Only the creator's or an admin's settings count (currentSettings), as on every other page.
-  if (auth) snapshot.diversity = recommendationDiversity(currentSettings(settings, auth));
+  const judge = settingsJudgeFromMembers(settings, members) ?? (await t('authority', replayedAuthority(db, cid)));
+  if (judge) snapshot.diversity = recommendationDiversity(currentSettings(settings, judge));
   const asker = new Map(questions.filter((q) => !q.deleted && !q.hidden).map((q) => [q.id, q.author]));
   snapshot.answers = answers
     .filter((a) => !a.deleted && !a.hidden && asker.has(a.question))
     .map((a) => ({ author: a.author, to: asker.get(a.question)!, ts: a.createdAt }));
   snapshot.coedits = noteEdits.flatMap((r) => (r.kind === 'note-edit' ? [{ note: r.body.note, author: r.author, ts: r.ts }] : []));
   last = { cid, me, records: count, mark: mark?.snapshot ?? null, snapshot };
+  steps.snapshot = Math.round(performance.now() - start);
   return { snapshot, reused: false };
 }

@@ -47,9 +47,13 @@ const GRAPH_TABLES = new Set<CsvTable>(['pagerank', 'bridges', 'referrals', 'seg
 const GRAPH_LANE = new Set<AnalysisPart>(['graph', 'members']);
 
 /** One result from the two lanes' results: each part comes from the lane that ran it; step times add up (each step ran in one lane). */
-export function mergeResults(results: AnalysisResult[], wallMs: number): AnalysisResult {
+export function mergeResults(results: AnalysisResult[], wallMs: number, lanes: string[] = []): AnalysisResult {
   const [first, ...rest] = results;
   const out: AnalysisResult = { ...first, timings: { ...first.timings } };
+  if (results.some((r) => r.timings.loadSteps))
+    out.timings.loadSteps = Object.fromEntries(
+      results.flatMap((r, i) => Object.entries(r.timings.loadSteps ?? {}).map(([step, ms]) => [`${lanes[i] ?? i}.${step}`, ms]))
+    );
   for (const r of rest) {
     out.dashboard ??= r.dashboard;
     out.members ??= r.members;
@@ -103,9 +107,10 @@ export class AnalysisClient {
         onProgress?.({ step: p.step, done, total });
       });
     const runs: Promise<AnalysisResult>[] = [];
-    if (mainParts.length || !graphParts.length) runs.push(this.guard(this.#main.api().run(cid, me, mainParts, report(this.#main))));
-    if (graphParts.length) runs.push(this.guard(this.#graph.api().run(cid, me, graphParts, report(this.#graph))));
-    const result = mergeResults(await Promise.all(runs), performance.now() - started);
+    const lanes: string[] = [];
+    if (mainParts.length || !graphParts.length) runs.push(this.guard(this.#main.api().run(cid, me, mainParts, report(this.#main)))), lanes.push('main');
+    if (graphParts.length) runs.push(this.guard(this.#graph.api().run(cid, me, graphParts, report(this.#graph)))), lanes.push('graph');
+    const result = mergeResults(await Promise.all(runs), performance.now() - started, lanes);
     if (parts.includes('recs')) this.#ready = `${cid}/${me}`;
     return result;
   }

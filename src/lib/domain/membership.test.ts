@@ -3,6 +3,7 @@ import { sealRecord } from '../crypto/record-seal';
 import { inviteKey, joinBody, newMember } from '../../../tests/unit/community-fixture';
 import type { Identity } from '../crypto/identity';
 import { computeAuthority } from './authority';
+import { projectMembers } from './posts';
 import { digestRule, evaluateRules, firstPerAutoKey, isoWeek, reminderRule, trustRule, welcomeRule, type AutomationState } from './automation';
 import {
   DEFAULT_SETTINGS,
@@ -12,6 +13,7 @@ import {
   postingAllowed,
   recommendationDiversity,
   renewalRate,
+  settingsJudgeFromMembers,
   tierDefinitions,
   trustLevels,
   watchedWordAction,
@@ -295,6 +297,49 @@ describe('recommendation diversity setting', () => {
     expect(diversity([...all, moderator, byModerator])).toBe('more');
     const byAdmin = await settingsBy(bob, 'some', T0 + 5 * DAY);
     expect(diversity([...all, byAdmin])).toBe('some');
+  });
+
+  it('member rows judge settings as the replayed authority does, hostile ones included, and defer a banned author to it', async () => {
+    const { alice, bob, carol, g, seal, records } = await club();
+    const genesis = g as SignedRecord<'genesis'>;
+    const settingsBy = (who: Identity, diversity: 'off' | 'some' | 'more', ts: number) => seal(who, 'settings', { ...DEFAULT_SETTINGS, diversity }, ts);
+    const outsider = await newMember();
+    const grantBob = await seal(alice, 'grant', { member: bob.publicKey, role: 'admin' }, T0 + 2 * DAY);
+    const byCreator = await settingsBy(alice, 'some', T0 + 3 * DAY);
+    // Hostile or void: a member's, a non-member's, one an admin backdated before joining, a held one.
+    const byMember = await settingsBy(carol, 'more', T0 + 4 * DAY);
+    const byOutsider = await settingsBy(outsider, 'more', T0 + 5 * DAY);
+    const backdated = await settingsBy(bob, 'more', T0 + 1);
+    const held = { ...(await settingsBy(bob, 'more', T0 + 6 * DAY)), held: 1 } as unknown as AnyRecord;
+    const byAdmin = await settingsBy(bob, 'off', T0 + 7 * DAY);
+    const demoteBob = await seal(alice, 'grant', { member: bob.publicKey, role: 'member' }, T0 + 8 * DAY);
+    const promoteCarol = await seal(alice, 'grant', { member: carol.publicKey, role: 'admin' }, T0 + 8 * DAY);
+    const cases: AnyRecord[][] = [
+      [...records],
+      [...records, grantBob, byCreator],
+      [...records, grantBob, byCreator, byMember, byOutsider, backdated, held],
+      [...records, grantBob, byCreator, byAdmin],
+      [...records, grantBob, byCreator, byAdmin, demoteBob],
+      [...records, grantBob, byCreator, byMember, promoteCarol],
+      [...records, grantBob, backdated]
+    ];
+    for (const rs of cases) {
+      const auth = computeAuthority(genesis, rs);
+      const judge = settingsJudgeFromMembers(rs, projectMembers(g.id, rs, auth));
+      expect(judge).not.toBeNull();
+      expect(currentSettings(rs, judge!)).toEqual(currentSettings(rs, auth));
+    }
+    const judged = (rs: AnyRecord[]) =>
+      recommendationDiversity(currentSettings(rs, settingsJudgeFromMembers(rs, projectMembers(g.id, rs, computeAuthority(genesis, rs)))!));
+    expect(judged(cases[2])).toBe('some');
+    expect(judged(cases[3])).toBe('off');
+    expect(judged(cases[4])).toBe('some');
+    expect(judged(cases[5])).toBe('more');
+    expect(judged(cases[6])).toBe('off');
+    // A banned author: only the replay knows which of their records the ban kept.
+    const banBob = await seal(alice, 'ban', { member: bob.publicKey, banned: true }, T0 + 9 * DAY);
+    const banned = [...records, grantBob, byCreator, byAdmin, banBob];
+    expect(settingsJudgeFromMembers(banned, projectMembers(g.id, banned, computeAuthority(genesis, banned)))).toBeNull();
   });
 
   it('the record gate refuses a settings record with an unknown diversity', async () => {

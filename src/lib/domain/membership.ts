@@ -2,6 +2,7 @@
 // clock, so every peer computes the same tier and the same trust level for every member.
 import type { Authority, Role } from './authority';
 import { dayNumber } from './challenges';
+import type { MemberRow } from './posts';
 import { compareRecords, DIVERSITY_SETTINGS, type AnyRecord, type BodyOf, type DiversitySetting, type SignedRecord } from './record';
 
 const DAY = 86_400_000;
@@ -27,8 +28,37 @@ export const DEFAULT_SETTINGS: Settings = {
   watchedWords: []
 };
 
+/** What `currentSettings` asks of the authority: the author's role now, and whether the record is shown. */
+export type SettingsJudge = Pick<Authority, 'roleOf' | 'accepts'>;
+
+/** What a member row (domain/posts `projectMember`) says of its member, as the authority has it. */
+export type MemberStanding = Pick<MemberRow, 'key' | 'role' | 'joinedAt' | 'banned'>;
+
+/**
+ * The authority's answers for `currentSettings`, from the member rows instead of a replay of the
+ * authority. A row holds the member's role, join time and whether banned exactly as the authority
+ * does (`projectMember`), and of an author not banned that is all `roleOf` and `accepts` ask: a
+ * record is shown when not held and dated at or after the join. Null when an author of a settings
+ * record is banned: which of their records stand depends on the causal past the ban named, which
+ * only the replay knows. The analysis worker judges settings so (workers/community/load-snapshot):
+ * replaying the authority read and replayed every join again, in each of its two workers.
+ */
+export function settingsJudgeFromMembers(records: readonly AnyRecord[], members: Iterable<MemberStanding>): SettingsJudge | null {
+  const authors = new Set(records.filter((r) => r.kind === 'settings').map((r) => r.author));
+  const rows = new Map<string, MemberStanding>();
+  for (const m of members) if (authors.has(m.key)) rows.set(m.key, m);
+  for (const m of rows.values()) if (m.banned) return null;
+  return {
+    roleOf: (key) => rows.get(key)?.role ?? null,
+    accepts: (r) => {
+      const m = rows.get(r.author);
+      return !r.held && !!m && m.joinedAt <= r.ts;
+    }
+  };
+}
+
 /** The latest settings record by the creator or an admin, or the defaults. */
-export function currentSettings(records: AnyRecord[], auth: Authority): Settings {
+export function currentSettings(records: AnyRecord[], auth: SettingsJudge): Settings {
   let settings = DEFAULT_SETTINGS;
   for (const r of records.filter((r) => r.kind === 'settings').sort(compareRecords)) {
     const role = auth.roleOf(r.author);

@@ -4,12 +4,13 @@
 // whole by version 8 are slimmed by the upgrade and still read the same.
 import 'fake-indexeddb/auto';
 import Dexie from 'dexie';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { admit, newCommunity, newMember, writer } from '../../../tests/unit/community-fixture';
 import { computeAuthority } from '../domain/authority';
 import { FROM_RECORD, projectCommunity, slimPost, type PostRow } from '../domain/posts';
 import type { AnyRecord, SignedRecord } from '../domain/record';
 import { HearthDb } from './db';
+import { RANGE_FILL_AFTER } from './post-bodies';
 import { rebuildProjection } from './projection';
 
 let dbs = 0;
@@ -63,7 +64,7 @@ async function community() {
     await b('reaction', { target: plain.id, emoji: '👍', on: true })
   ];
   const expected = projectCommunity(records, computeAuthority(g as SignedRecord<'genesis'>, records));
-  return { cid: g.id, records, thread, plain, quoting, edited, deleted, editedThread, expected };
+  return { cid: g.id, records, thread, plain, quoting, edited, deleted, editedThread, expected, write: a };
 }
 
 async function projected(name: string) {
@@ -180,6 +181,44 @@ describe('post rows on disk', () => {
     expect(json(await db.replies.toArray())).toEqual(json(c.expected.replies));
     expect(json(await db.threads.toArray())).toEqual(json(c.expected.threads));
     db.close();
+  });
+
+  it('a read of thousands of replies fills them from their kind’s range, not one record at a time', async () => {
+    const name = `posts-${dbs++}`;
+    const c = await community();
+    const g = c.records[0] as SignedRecord<'genesis'>;
+    // Another community's replies share the index, not the range.
+    const carol = await newMember();
+    const other = await newCommunity(carol, 'Elsewhere');
+    const o = writer(carol, other.id);
+    const otherThread = await o('thread', { title: 'Hi', body: 'there' });
+    const elsewhere = [other, otherThread, await o('reply', { thread: otherThread.id, parent: otherThread.id, body: 'not here' })];
+    const many: AnyRecord[] = [];
+    for (let i = 0; i < RANGE_FILL_AFTER + 100; i++) many.push(await c.write('reply', { thread: c.thread.id, parent: c.thread.id, body: `reply ${i}` }));
+    const records = [...c.records, ...many];
+    const expected = projectCommunity(records, computeAuthority(g, records));
+    const db = new HearthDb(name);
+    await db.records.bulkPut([...records, ...elsewhere]);
+    await rebuildProjection(db, c.cid);
+    await rebuildProjection(db, other.id);
+    // A reply whose record is gone is still read by key, as empty text.
+    await db.records.delete(c.plain.id);
+
+    const gets = vi.spyOn(IDBObjectStore.prototype, 'get');
+    try {
+      const rows = await db.replies.where('cid').equals(c.cid).toArray();
+      const recordGets = gets.mock.contexts.filter((store) => (store as IDBObjectStore).name === 'records').length;
+      expect(rows).toHaveLength(expected.replies.length);
+      expect(recordGets).toBe(1);
+      const json = (list: PostRow[]) => byId(list).map((r) => JSON.stringify(r));
+      const withoutPlain = (list: PostRow[]) => list.filter((r) => r.id !== c.plain.id);
+      expect(json(withoutPlain(rows))).toEqual(json(withoutPlain(expected.replies)));
+      expect(rows.find((r) => r.id === c.plain.id)).toMatchObject({ body: '', author: '' });
+      expect(rows.find((r) => r.id === c.edited.id)?.body).toBe('second words');
+    } finally {
+      gets.mockRestore();
+      db.close();
+    }
   });
 
   it('slimPost leaves locked threads and rows without post fields as they are', () => {
