@@ -22,7 +22,6 @@ function serve(port: MessagePort): void {
     receive: (doc, message) => host.receive(doc, message),
     openLobby: (cid, options) => host.openLobby(cid, options),
     wantsFirstPage: (cid) => host.wantsFirstPage(cid),
-    firstPage: (cid) => host.firstPage(cid),
     takeFirstPage: (cid, bytes) => host.takeFirstPage(cid, bytes),
     closeLobby: (id) => host.closeLobby(id),
     startRelay: (cid, options) => host.startRelay(cid, options),

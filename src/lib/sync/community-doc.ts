@@ -18,7 +18,7 @@ import { fillApplied, fillSkeleton, readSkeleton, toSkeleton } from './update-sk
 import { parseRecord } from '../domain/record';
 import type { AcceptedListener, DocHandle, LobbyHandle, LobbyOptions, RelayHandle, RelayOptions } from './doc-handle';
 import { CoreLobby } from './lobby';
-import { decodeFirstPage, encodeFirstPage, FIRST_PAGE_WANTED_BELOW, firstPageRecords } from './first-page';
+import { decodeFirstPage, FIRST_PAGE_WANTED_BELOW } from './first-page';
 import type { Identity } from '../crypto/identity';
 import { startAutomation } from '../automation/scheduler';
 import { maintainKeys } from '../automation/keys';
@@ -484,10 +484,6 @@ export class CommunityDoc implements DocHandle {
 
   async wantsFirstPage(): Promise<boolean> {
     return !this.#closed && this.records.size < FIRST_PAGE_WANTED_BELOW;
-  }
-
-  async firstPage(): Promise<Uint8Array> {
-    return encodeFirstPage(this.#closed ? [] : await firstPageRecords(this.db, this.cid));
   }
 
   async takeFirstPage(bytes: Uint8Array): Promise<boolean> {

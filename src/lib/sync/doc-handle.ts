@@ -95,8 +95,6 @@ export interface DocHandle {
   openLobby(options?: LobbyOptions): Promise<LobbyHandle>;
   /** True while this device holds no history yet (a newcomer): it asks mesh peers for a first page. */
   wantsFirstPage(): Promise<boolean>;
-  /** The records behind this device's first feed page, as JSON, for a newcomer (first-page.ts). */
-  firstPage(): Promise<Uint8Array>;
   /** A peer's first page, checked, stored and projected beside the document; false when it does not decode. */
   takeFirstPage(bytes: Uint8Array): Promise<boolean>;
   /**

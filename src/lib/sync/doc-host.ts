@@ -209,10 +209,6 @@ export class DocHost implements DocPort {
     return (await this.#community(cid)).wantsFirstPage();
   }
 
-  async firstPage(cid: string): Promise<Uint8Array> {
-    return (await this.#community(cid)).firstPage();
-  }
-
   async takeFirstPage(cid: string, bytes: Uint8Array): Promise<boolean> {
     return (await this.#community(cid)).takeFirstPage(bytes);
   }

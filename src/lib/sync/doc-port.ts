@@ -33,7 +33,6 @@ export interface DocPort extends CommunityReads {
   receive(doc: string, message: Uint8Array): Uint8Array[] | null | Promise<Uint8Array[] | null>;
   openLobby(cid: string, options?: LobbyOptions): Promise<OpenedDoc & { id: string }>;
   wantsFirstPage(cid: string): Promise<boolean>;
-  firstPage(cid: string): Promise<Uint8Array>;
   takeFirstPage(cid: string, bytes: Uint8Array): Promise<boolean>;
   closeLobby(id: string): void;
   startRelay(cid: string, options: { addresses: string[]; room: string; identity: Identity | null; clientID: number }): Promise<void>;

@@ -200,10 +200,6 @@ export class RemoteCommunityDoc implements DocHandle {
     return this.client.port.wantsFirstPage(this.cid);
   }
 
-  firstPage(): Promise<Uint8Array> {
-    return this.client.port.firstPage(this.cid);
-  }
-
   takeFirstPage(bytes: Uint8Array): Promise<boolean> {
     return this.client.port.takeFirstPage(this.cid, bytes);
   }
