@@ -52,6 +52,8 @@ export interface TraceEvent {
   tid: number;
   ts: number;
   dur?: number;
+  /** The thread's CPU time in the event (µs), when the trace has thread clocks: less moved by a loaded machine than `dur`. */
+  tdur?: number;
   args?: {
     name?: string;
     chrome_mojo_event_info?: { mojo_interface_tag?: string };
@@ -208,7 +210,11 @@ async function waitForStableRecords(page: Page, cid: string, stableMs: number, m
       const count = () =>
         new Promise<number>((resolve, reject) => {
           // No `cid` index since schema v7: every record of the community is in `[cid+kind]`'s range.
-          const q = db.transaction('records').objectStore('records').index('[cid+kind]').count(IDBKeyRange.bound([cid], [cid, []]));
+          const q = db
+            .transaction('records')
+            .objectStore('records')
+            .index('[cid+kind]')
+            .count(IDBKeyRange.bound([cid], [cid, []]));
           q.onsuccess = () => resolve(q.result);
           q.onerror = () => reject(q.error);
         });

@@ -192,7 +192,8 @@ async function measure(): Promise<void> {
     for (const task of tasks.slice(0, n)) {
       const end = task.ts + (task.dur ?? 0);
       const inside = events.filter((e) => e.pid === task.pid && e.tid === task.tid && e.ts >= task.ts && e.ts < end && e !== task && (e.dur ?? 0) > 2000);
-      console.log(`\ntask ${((task.dur ?? 0) / 1000).toFixed(1)} ms at +${((task.ts - t0) / 1000).toFixed(0)} ms`);
+      const cpu = task.tdur === undefined ? '' : ` (thread cpu ${(task.tdur / 1000).toFixed(1)} ms)`;
+      console.log(`\ntask ${((task.dur ?? 0) / 1000).toFixed(1)} ms${cpu} at +${((task.ts - t0) / 1000).toFixed(0)} ms`);
       for (const e of inside) console.log(`  ${e.name} ${((e.dur ?? 0) / 1000).toFixed(1)} ms ${JSON.stringify(e.args?.data ?? e.args ?? {}).slice(0, 160)}`);
       const { self, stacks } = attribute(profile, task.ts, end);
       console.log('  self:');
