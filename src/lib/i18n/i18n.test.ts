@@ -43,9 +43,11 @@ describe('warming the formatters', () => {
     for (const kind of kinds) {
       const Real = real[kind] as unknown as new (...args: unknown[]) => object;
       Object.assign(Intl, {
-        [kind]: (...args: unknown[]) => {
-          built[kind]++;
-          return new Real(...args);
+        [kind]: class extends Real {
+          constructor(...args: unknown[]) {
+            super(...args);
+            built[kind]++;
+          }
         }
       });
     }

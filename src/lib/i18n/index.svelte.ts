@@ -157,11 +157,11 @@ class I18n {
     this.relative(0, 3_600_000);
   };
 
-  /** `warm` once the page is idle (or after 500 ms at the latest), in its own task. */
-  warmSoon = (): void => {
-    if (typeof requestIdleCallback === 'function') requestIdleCallback(() => this.warm(), { timeout: 500 });
-    else setTimeout(() => this.warm(), 0);
-  };
+  /**
+   * `warm` in a task of its own, next: not an idle callback, which a busy page (a document opening
+   * in the worker, a loaded machine) put off past the first render it was meant to precede.
+   */
+  warmSoon = (): void => void setTimeout(this.warm, 0);
 }
 
 export const i18n = new I18n();
