@@ -161,7 +161,8 @@ describe('the device database', () => {
     await fresh.open();
     const expected = await storedSchema(fresh);
     expect(Object.keys(expected)).toHaveLength(18);
-    for (const Old of [Version2Db, Version6Db]) {
+    const olds: (new (name: string) => Dexie)[] = [Version2Db, Version6Db];
+    for (const Old of olds) {
       const name = `db-${dbs++}`;
       const old = new Old(name);
       await old.table('threads').put({ id: 't', cid: CID, rank: 1 });
