@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { sveltekit } from '@sveltejs/kit/vite';
+import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 // y-webrtc and the Hocuspocus provider (relays) read peers' messages with y-protocols/sync; this alias hands them our
@@ -8,8 +9,20 @@ import { defineConfig } from 'vitest/config';
 // Exact match only: the gated module itself imports lib0 and yjs, never `y-protocols/sync`.
 const gatedSync = { find: /^y-protocols\/sync$/, replacement: fileURLToPath(new URL('./src/lib/sync/gated-sync-protocol.ts', import.meta.url)) };
 
+// Every `@lucide/svelte/icons/*` component renders through lucide's `../Icon.svelte`: pointed at
+// src/lib/ui/lucide-icon.svelte, the same <svg> without an effect per shape (see that file).
+const lightIcons: Plugin = {
+  name: 'hearth-lucide-icon',
+  enforce: 'pre',
+  resolveId(source, importer) {
+    if (source === '../Icon.svelte' && importer && /@lucide[\\/]svelte[\\/]dist[\\/]icons[\\/]/.test(importer)) {
+      return fileURLToPath(new URL('./src/lib/ui/lucide-icon.svelte', import.meta.url));
+    }
+  }
+};
+
 export default defineConfig({
-  plugins: [sveltekit()],
+  plugins: [lightIcons, sveltekit()],
   resolve: { alias: [gatedSync] },
   // Pre-bundling would copy the gated module into the providers' bundle, a second instance with its
   // own registry of gates: the providers are served as plain modules so they import the app's copy.

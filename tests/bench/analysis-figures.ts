@@ -52,6 +52,8 @@ export interface TraceEvent {
   tid: number;
   ts: number;
   dur?: number;
+  /** The thread's CPU time in the event (µs), when the trace has thread clocks: less moved by a loaded machine than `dur`. */
+  tdur?: number;
   args?: {
     name?: string;
     chrome_mojo_event_info?: { mojo_interface_tag?: string };

@@ -2,7 +2,7 @@
 // generated 10k community, scrolls its feed and posts (the `main.max_task_ms.10k` scenario), with a
 // CPU profile of the page attributed to each task. Importing 100,000 records takes minutes, so the
 // imported profile is kept and copied for each measurement.
-// Usage: node --import tsx tests/bench/profile-page.ts seed <dir> [port]
+// Usage: [PROFILE_DATASET=se-bicycles-meta] node --import tsx tests/bench/profile-page.ts seed <dir> [port]
 //        node --import tsx tests/bench/profile-page.ts measure <dir> [port] [--cold [--cold-only]] [--tasks N] [--cpuprofile out] [--app <checkout>]
 // `seed` imports the community as its creator into <dir>/profile (the state `npm run bench` measures
 // from); `measure` copies it, serves the current build/, optionally times cold offline starts as the
@@ -39,7 +39,9 @@ interface CpuProfile {
 }
 
 async function seed(): Promise<void> {
-  const { file } = await ensureDataset('generated-10k', { log: console.error });
+  // PROFILE_DATASET=se-bicycles-meta seeds the real community (the bench's `main.max_task_ms`).
+  const dataset = (process.env.PROFILE_DATASET ?? 'generated-10k') as 'se-bicycles-meta' | 'generated-10k';
+  const { file } = await ensureDataset(dataset, { log: console.error });
   rmSync(join(dir, 'profile'), { recursive: true, force: true });
   mkdirSync(join(dir, 'profile'), { recursive: true });
   const device = await openDevice(join(dir, 'profile'), base);
@@ -192,7 +194,8 @@ async function measure(): Promise<void> {
     for (const task of tasks.slice(0, n)) {
       const end = task.ts + (task.dur ?? 0);
       const inside = events.filter((e) => e.pid === task.pid && e.tid === task.tid && e.ts >= task.ts && e.ts < end && e !== task && (e.dur ?? 0) > 2000);
-      console.log(`\ntask ${((task.dur ?? 0) / 1000).toFixed(1)} ms at +${((task.ts - t0) / 1000).toFixed(0)} ms`);
+      const cpu = task.tdur === undefined ? '' : ` (thread cpu ${(task.tdur / 1000).toFixed(1)} ms)`;
+      console.log(`\ntask ${((task.dur ?? 0) / 1000).toFixed(1)} ms${cpu} at +${((task.ts - t0) / 1000).toFixed(0)} ms`);
       for (const e of inside) console.log(`  ${e.name} ${((e.dur ?? 0) / 1000).toFixed(1)} ms ${JSON.stringify(e.args?.data ?? e.args ?? {}).slice(0, 160)}`);
       const { self, stacks } = attribute(profile, task.ts, end);
       console.log('  self:');

@@ -59,6 +59,8 @@ export class AppState {
       this.restored = restored?.value === true;
       // The first screen waits for its dictionary rather than showing English for a moment.
       await i18n.use(lang?.value === 'en' || lang?.value === 'zh-CN' ? lang.value : i18n.lang);
+      // While the first page waits for its rows, not inside the task that renders them.
+      i18n.warmSoon();
       if (theme?.value === 'light' || theme?.value === 'dark') this.theme = theme.value;
       // Before any community starts syncing (children render once `ready`).
       await this.connectivity.load();

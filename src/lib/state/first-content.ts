@@ -45,3 +45,16 @@ export function afterFirstContent(maxMs = 5000): Promise<void> {
     check();
   });
 }
+
+/**
+ * Resolves in a task of its own once the page is idle (`requestIdleCallback`), or after `maxMs`
+ * whatever happens; where there is no idle callback (Safari), on the next macrotask. For work done
+ * ahead of need (building formatters, loading the code of the next page) that should neither share
+ * a task with what the page renders now nor wait past the moment it is needed.
+ */
+export function whenIdle(maxMs = 500): Promise<void> {
+  return new Promise((resolve) => {
+    if (typeof requestIdleCallback === 'function') requestIdleCallback(() => resolve(), { timeout: maxMs });
+    else setTimeout(resolve, 0);
+  });
+}

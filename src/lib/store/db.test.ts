@@ -39,6 +39,45 @@ class Version6Db extends Dexie {
   }
 }
 
+/** The schema as version 2 left it (before ingest marks, keyrings, chunks and held records). */
+class Version2Db extends Dexie {
+  constructor(name: string) {
+    super(name);
+    this.version(1).stores({
+      identity: 'key',
+      settings: 'key',
+      communities: 'cid, lastOpened',
+      docUpdates: '++seq, cid',
+      records: 'id, cid, [cid+kind], [cid+author], target',
+      threads: 'id, cid, [cid+rank]',
+      replies: 'id, cid, [thread+createdAt]',
+      members: '[cid+key], cid',
+      rejected: 'key, cid',
+      drafts: 'key',
+      projectionMeta: 'cid'
+    });
+    this.version(2).stores({
+      questions: 'id, cid, [cid+rank], [cid+askTo]',
+      answers: 'id, cid, question',
+      polls: 'id, cid, [cid+createdAt], thread',
+      challenges: 'id, cid, [cid+createdAt]'
+    });
+  }
+}
+
+/** The object stores and indexes IndexedDB itself holds (not what Dexie was told). */
+async function storedSchema(db: Dexie): Promise<Record<string, { key: unknown; indexes: string[] }>> {
+  const idb = db.backendDB();
+  const names = [...idb.objectStoreNames].sort();
+  const tx = idb.transaction(names, 'readonly');
+  return Object.fromEntries(
+    names.map((name) => {
+      const store = tx.objectStore(name);
+      return [name, { key: store.keyPath, indexes: [...store.indexNames].sort() }];
+    })
+  );
+}
+
 /** Rows of two communities, with the sparse fields (`held`, `askTo`, `target`) on some rows only. */
 async function fill(db: Pick<Dexie, 'table'>): Promise<void> {
   for (const cid of [CID, OTHER]) {
@@ -115,5 +154,28 @@ describe('the device database', () => {
     expect(indexes('members')).toEqual([]);
     expect(indexes('questions')).toEqual(['[askTo+cid]', '[cid+rank]']);
     await expectQueriesServed(db);
+  });
+
+  it('gives a device from any earlier version the stores and indexes of a new one (versions 1–7 are one declaration)', async () => {
+    const fresh = new HearthDb(`db-${dbs++}`);
+    await fresh.open();
+    const expected = await storedSchema(fresh);
+    expect(Object.keys(expected)).toHaveLength(18);
+    const upgrade = async (name: string, old: Pick<Dexie, 'table' | 'close'>) => {
+      await old.table('threads').put({ id: 't', cid: CID, rank: 1 });
+      await old.table('drafts').put({ key: 'thread:x', title: 'kept' });
+      old.close();
+      const db = new HearthDb(name);
+      await db.open();
+      expect(db.verno).toBe(9);
+      expect(await storedSchema(db)).toEqual(expected);
+      expect(await db.drafts.get('thread:x')).toMatchObject({ title: 'kept' });
+      expect(await db.threads.where('cid').equals(CID).count()).toBe(1);
+      db.close();
+    };
+    const v2 = `db-${dbs++}`;
+    await upgrade(v2, new Version2Db(v2));
+    const v6 = `db-${dbs++}`;
+    await upgrade(v6, new Version6Db(v6));
   });
 });

@@ -126,48 +126,39 @@ export class HearthDb extends Dexie {
 
   constructor(name = 'hearth') {
     super(name);
-    this.version(1).stores({
-      identity: 'key',
-      settings: 'key',
-      communities: 'cid, lastOpened',
-      docUpdates: '++seq, cid',
-      records: 'id, cid, [cid+kind], [cid+author], target',
-      threads: 'id, cid, [cid+rank]',
-      replies: 'id, cid, [thread+createdAt]',
-      members: '[cid+key], cid',
-      rejected: 'key, cid',
-      drafts: 'key',
-      projectionMeta: 'cid'
-    });
-    // Interaction features: questions/answers, polls, check-in challenges (rebuilt from records).
-    this.version(2).stores({
-      questions: 'id, cid, [cid+rank], [cid+askTo]',
-      answers: 'id, cid, question',
-      polls: 'id, cid, [cid+createdAt], thread',
-      challenges: 'id, cid, [cid+createdAt]'
-    });
-    // Where each document's gate left off, so opening checks only what changed since (sync/community-doc).
-    this.version(3).stores({ ingestMarks: 'cid' });
-    // Records the receiving-side quota holds back (`held`), counted for the health panel without a scan.
-    // And one member's records by time: the quota reads an author's hour, not all they ever wrote.
-    this.version(4).stores({ records: 'id, cid, [cid+kind], [cid+author], target, [cid+held], [cid+author+ts]' });
-    // Epoch keys this device holds (paid content), per community.
-    this.version(5).stores({ keyrings: 'cid' });
-    // Attachments' encrypted chunks, beside the document (media/blob-store).
-    this.version(6).stores({ chunks: 'hash, cid, [cid+own], at' });
-    // One copy on disk: an index a longer compound one already starts with is dropped (each entry
+    // Versions 1–7 as one declaration: the schema a device has at version 7, whatever it started
+    // from. Since Dexie 3 only versions with an upgrade need declaring (it diffs the schema the
+    // database holds, not earlier declarations), and each `stores()` call merges and parses every
+    // version declared before it: nine versions took 11–15 ms of the page's first task (Node, a
+    // loaded machine; about as much in Chromium), three take a third of that.
+    // What each version brought: 1 the core tables; 2 questions, answers, polls, challenges;
+    // 3 ingestMarks (where each document's gate left off); 4 `held` and one member's records by
+    // time (the quota reads an author's hour); 5 keyrings (epoch keys); 6 chunks (attachments).
+    // 7: one copy on disk: an index a longer compound one already starts with is dropped (each entry
     // holds 43-character ids; at 100,000 records an index costs ~12 MB). `where('cid')` and
     // `where('[cid+author]')` are then served by Dexie's virtual indexes, from the first parts of
     // `[cid+kind]` / `[cid+rank]` / `[cid+key]` / `[cid+createdAt]` and `[cid+author+ts]`. So every
     // compound index that starts with `cid` must index every row of its table: the sparse ones
     // (`held`, `askTo`) put `cid` second, or `where('cid')` could read only their rows (db.test.ts).
     this.version(7).stores({
+      identity: 'key',
+      settings: 'key',
+      communities: 'cid, lastOpened',
+      docUpdates: '++seq, cid',
       records: 'id, [cid+kind], target, [held+cid], [cid+author+ts]',
       threads: 'id, [cid+rank]',
+      replies: 'id, cid, [thread+createdAt]',
       members: '[cid+key]',
+      rejected: 'key, cid',
+      drafts: 'key',
+      projectionMeta: 'cid',
       questions: 'id, [cid+rank], [askTo+cid]',
+      answers: 'id, cid, question',
       polls: 'id, [cid+createdAt], thread',
-      challenges: 'id, [cid+createdAt]'
+      challenges: 'id, [cid+createdAt]',
+      ingestMarks: 'cid',
+      keyrings: 'cid',
+      chunks: 'hash, cid, [cid+own], at'
     });
     // Record ids on disk as 33 bytes, not 43 UTF-16 characters (store/compact-ids): the same indexes,
     // the rows of older versions packed in place. Everything above the middleware sees string ids.
