@@ -5,7 +5,9 @@
 // device's store (its threads projection and records table), not by the community worker: the
 // newcomer's sync step 1 reached the peer just before the ask, and the worker spends seconds
 // encoding the history's reply to it (60 MB at 10,000 members: the page waited 1.2 s behind it and
-// came with the history's first parts). It goes out ahead of what waits in the connection's queue.
+// came with the history's first parts). It waits in the connection's queue behind what was queued
+// before it (the history reply, at 10k): sending it ahead of the queue made a later chunk download in
+// the tampered-chunks journey (media-transfer.spec) time out in 3 of 3 runs, not understood yet.
 import type { DocHandle } from './doc-handle';
 import { encodeFirstPage, firstPageRecords } from './first-page';
 import { onSideMessage, sendSide, sideMessage, sideRequestId } from './webrtc-chunking';
@@ -29,7 +31,7 @@ async function answer(peer: object, id: number): Promise<void> {
   for (const s of served.values()) {
     if (![...s.peers()].includes(peer)) continue;
     const page = encodeFirstPage(await firstPageRecords(s.doc.db, s.doc.cid));
-    sendSide(peer, sideMessage(PAGE, id, page), { ahead: true });
+    sendSide(peer, sideMessage(PAGE, id, page));
     return;
   }
 }

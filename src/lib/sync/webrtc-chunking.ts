@@ -131,8 +131,6 @@ function pump(peer: PeerLike, send: (data: Uint8Array) => void): void {
 }
 
 let installed = false;
-/** simple-peer's own send, once patched: what the queue's frames go out with. */
-let rawSend: PeerLike['send'] | null = null;
 type SideHandler = (peer: object, bytes: Uint8Array) => void;
 const sideHandlers = new Map<number, Set<SideHandler>>([
   [SIDE_MAGIC, new Set()],
@@ -146,22 +144,12 @@ export function onSideMessage(handler: SideHandler, magic: typeof SIDE_MAGIC | t
   return () => handlers.delete(handler);
 }
 
-/**
- * Sends a side message to a peer (framed like any large message); false when its channel is gone.
- * `ahead`: before whatever waits in the peer's queue (a newcomer's first page overtakes the history
- * reply queued just before it; frames of different messages interleave, each reassembled by its id).
- */
-export function sendSide(peer: object, bytes: Uint8Array, { ahead = false } = {}): boolean {
+/** Sends a side message to a peer (framed like any large message); false when its channel is gone. */
+export function sendSide(peer: object, bytes: Uint8Array): boolean {
   const p = peer as PeerLike;
   if (p.destroyed || !p._channel || p._channel.readyState !== 'open') return false;
   try {
-    const s = of(p);
-    if (!ahead || !s.queue.length || !rawSend) p.send(bytes);
-    else {
-      s.queue.unshift(...(bytes.length > FRAME_PAYLOAD ? frameMessage(bytes, s.nextId++) : [bytes]));
-      const send = rawSend;
-      pump(p, (frame) => send.call(p, frame));
-    }
+    p.send(bytes);
     return true;
   } catch {
     return false;
@@ -216,7 +204,6 @@ export function installChunking(Peer: { prototype: PeerLike }): void {
   installed = true;
   const proto = Peer.prototype;
   const originalSend = proto.send;
-  rawSend = originalSend;
   const originalMessage = proto._onChannelMessage;
   proto.send = function (this: PeerLike, data) {
     const bytes = typeof data === 'string' ? null : data instanceof ArrayBuffer ? new Uint8Array(data) : data;
