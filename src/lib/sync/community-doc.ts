@@ -46,13 +46,6 @@ const IMPORT = Symbol('import');
 const LOBBY = Object.freeze({ origin: 'lobby' });
 /** Keys checked per macrotask: 500 signature checks and one projection batch stay well under 100 ms. */
 const INGEST_SLICE = 500;
-
-/** Core kinds a community holds one or more of per member: the bulk of a core, nothing a join waits on. */
-const BULK_CORE_KINDS: ReadonlySet<string> = new Set(['join', 'profile', 'level', 'trust', 'trust-lock']);
-
-function bulkCore(value: unknown): boolean {
-  return BULK_CORE_KINDS.has((value as { kind?: unknown } | null)?.kind as string);
-}
 /** Past this many keys, stored records are read as one range of the community rather than one by one. */
 const RANGE_READ_AFTER = 2_000;
 /** Stored records compared with the document's values per read when adopting an older store. */
@@ -722,13 +715,7 @@ export class CommunityDoc implements DocHandle {
    */
   async #check(unordered: string[], projectOnce = false, source?: ReadonlyMap<string, unknown>): Promise<void> {
     await this.#letWritesOvertake();
-    const ordered = historyOrder(unordered, (key) => (source ? source.get(key) : this.records.get(key)), Date.now());
-    const { core } = ordered;
-    // Beside the document (a newcomer's lobby core), the few records its join waits on (admissions,
-    // keys and shares, invites, grants) go first and are projected after the first slice: at 10k the
-    // newcomer's key share arrived while 5,600 core records were checked and waited in the next job
-    // behind 10,000 joins and profiles (~13 s at load 7) before its mesh could open.
-    const keys = source ? [...ordered.keys.filter((k) => !bulkCore(source.get(k))), ...ordered.keys.filter((k) => bulkCore(source.get(k)))] : ordered.keys;
+    const { keys, core } = historyOrder(unordered, (key) => (source ? source.get(key) : this.records.get(key)), Date.now());
     // An import that a rebuild will project stores each slice's records as soon as the gate has passed
     // them, without waiting for the write: IndexedDB stores one slice while the next one's signatures
     // are checked (the import waited ~0.4 ms a record for a write after the whole check). The gate
@@ -751,7 +738,7 @@ export class CommunityDoc implements DocHandle {
     // slice of the rest (a thread shows once its author's join is in), then at the end. Counted in
     // keys, not in records accepted: a history whose core this device already holds (from the lobby)
     // accepts none of it, and its first rows waited for 8,000 new records.
-    let projectAt = projectOnce ? Infinity : source ? INGEST_SLICE : core + INGEST_SLICE;
+    let projectAt = projectOnce ? Infinity : core + INGEST_SLICE;
     for (let i = 0; i < keys.length; i += INGEST_SLICE) {
       if (i > 0) {
         await nextTask();

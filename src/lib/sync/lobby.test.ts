@@ -236,36 +236,6 @@ describe('the lobby', () => {
     bobLobby.destroy();
   });
 
-  it('stored beside the document, the records a join waits on are projected before the bulk of joins and profiles', { timeout: 60_000 }, async () => {
-    const alice = await device();
-    const genesis = await newCommunity(alice.identity);
-    const cid = genesis.id;
-    const invite = await sealRecord(alice.identity, {
-      kind: 'invite',
-      cid,
-      ts: Date.now() - 5000,
-      body: { role: 'member', expiresAt: null, maxUses: null, label: 'all', nonce: 'n', ...inviteKey() }
-    });
-    const joins: AnyRecord[] = [];
-    for (let i = 0; i < 600; i++) {
-      const who = (await generateIdentity()).identity;
-      joins.push((await sealRecord(who, { kind: 'join', cid, ts: Date.now() - 4000 + i, body: joinBody(invite, who) })) as AnyRecord);
-    }
-    const newcomer = await device();
-    const b = new CommunityDoc(newcomer.db, cid);
-    await b.open();
-    const batches: AnyRecord[][] = [];
-    b.onAccepted((records) => {
-      batches.push(records);
-    });
-    await b.storeAside([...joins, invite, genesis] as AnyRecord[]);
-    await b.settled();
-    expect(batches.flat()).toHaveLength(602);
-    expect(batches[0].length).toBeLessThanOrEqual(500);
-    expect(batches[0].map((r) => r.id)).toEqual(expect.arrayContaining([genesis.id, invite.id]));
-    expect((await authorityOf(newcomer.db, cid))?.members.size).toBe(601);
-  });
-
   it('derives a different room and password per epoch and per community, the same on every device', async () => {
     const raw = crypto.getRandomValues(new Uint8Array(32));
     const one = await meshRoomOf('c1', { epoch: 'e1', raw });
