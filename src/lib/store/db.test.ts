@@ -9,59 +9,41 @@ let dbs = 0;
 const CID = 'c'.repeat(43);
 const OTHER = 'o'.repeat(43);
 
-/** The schema as version 6 left it, for a device that stored its communities before version 7. */
-class Version6Db extends Dexie {
-  constructor(name: string) {
-    super(name);
-    this.version(1).stores({
-      identity: 'key',
-      settings: 'key',
-      communities: 'cid, lastOpened',
-      docUpdates: '++seq, cid',
-      records: 'id, cid, [cid+kind], [cid+author], target',
-      threads: 'id, cid, [cid+rank]',
-      replies: 'id, cid, [thread+createdAt]',
-      members: '[cid+key], cid',
-      rejected: 'key, cid',
-      drafts: 'key',
-      projectionMeta: 'cid'
-    });
-    this.version(2).stores({
-      questions: 'id, cid, [cid+rank], [cid+askTo]',
-      answers: 'id, cid, question',
-      polls: 'id, cid, [cid+createdAt], thread',
-      challenges: 'id, cid, [cid+createdAt]'
-    });
-    this.version(3).stores({ ingestMarks: 'cid' });
-    this.version(4).stores({ records: 'id, cid, [cid+kind], [cid+author], target, [cid+held], [cid+author+ts]' });
-    this.version(5).stores({ keyrings: 'cid' });
-    this.version(6).stores({ chunks: 'hash, cid, [cid+own], at' });
-  }
-}
+/** Versions 1–6 of the schema as devices declared them before version 7 declared them as one. */
+const OLD_VERSIONS: Record<string, string>[] = [
+  {
+    identity: 'key',
+    settings: 'key',
+    communities: 'cid, lastOpened',
+    docUpdates: '++seq, cid',
+    records: 'id, cid, [cid+kind], [cid+author], target',
+    threads: 'id, cid, [cid+rank]',
+    replies: 'id, cid, [thread+createdAt]',
+    members: '[cid+key], cid',
+    rejected: 'key, cid',
+    drafts: 'key',
+    projectionMeta: 'cid'
+  },
+  {
+    questions: 'id, cid, [cid+rank], [cid+askTo]',
+    answers: 'id, cid, question',
+    polls: 'id, cid, [cid+createdAt], thread',
+    challenges: 'id, cid, [cid+createdAt]'
+  },
+  { ingestMarks: 'cid' },
+  { records: 'id, cid, [cid+kind], [cid+author], target, [cid+held], [cid+author+ts]' },
+  { keyrings: 'cid' },
+  { chunks: 'hash, cid, [cid+own], at' }
+];
 
-/** The schema as version 2 left it (before ingest marks, keyrings, chunks and held records). */
-class Version2Db extends Dexie {
-  constructor(name: string) {
+/**
+ * The schema as version `upTo` left it: 6 for a device that stored its communities before version 7,
+ * 2 for one from before ingest marks, keyrings, chunks and held records.
+ */
+class OldDb extends Dexie {
+  constructor(name: string, upTo: number) {
     super(name);
-    this.version(1).stores({
-      identity: 'key',
-      settings: 'key',
-      communities: 'cid, lastOpened',
-      docUpdates: '++seq, cid',
-      records: 'id, cid, [cid+kind], [cid+author], target',
-      threads: 'id, cid, [cid+rank]',
-      replies: 'id, cid, [thread+createdAt]',
-      members: '[cid+key], cid',
-      rejected: 'key, cid',
-      drafts: 'key',
-      projectionMeta: 'cid'
-    });
-    this.version(2).stores({
-      questions: 'id, cid, [cid+rank], [cid+askTo]',
-      answers: 'id, cid, question',
-      polls: 'id, cid, [cid+createdAt], thread',
-      challenges: 'id, cid, [cid+createdAt]'
-    });
+    OLD_VERSIONS.slice(0, upTo).forEach((stores, i) => this.version(i + 1).stores(stores));
   }
 }
 
@@ -133,7 +115,7 @@ describe('the device database', () => {
 
   it('keeps everything a device stored under the previous schema, and drops only indexes', async () => {
     const name = `db-${dbs++}`;
-    const old = new Version6Db(name);
+    const old = new OldDb(name, 6);
     await fill(old);
     old.close();
 
@@ -174,8 +156,8 @@ describe('the device database', () => {
       db.close();
     };
     const v2 = `db-${dbs++}`;
-    await upgrade(v2, new Version2Db(v2));
+    await upgrade(v2, new OldDb(v2, 2));
     const v6 = `db-${dbs++}`;
-    await upgrade(v6, new Version6Db(v6));
+    await upgrade(v6, new OldDb(v6, 6));
   });
 });

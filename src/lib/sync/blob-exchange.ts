@@ -44,8 +44,6 @@ export const exchangeCounts: ExchangeCounts = { tampered: 0, served: 0 };
 let nextId = (Math.random() * 2 ** 31) >>> 0;
 let listening: (() => void) | null = null;
 
-const message = sideMessage;
-
 async function answer(peer: object, id: number, hash: string): Promise<void> {
   // Only communities whose mesh this peer is in; a chunk of another community is "none".
   for (const [cid, s] of served) {
@@ -55,10 +53,10 @@ async function answer(peer: object, id: number, hash: string): Promise<void> {
     const bytes = await localChunk(s.db, hash, row);
     if (!bytes) continue;
     exchangeCounts.served++;
-    sendSide(peer, message(HAVE, id, bytes));
+    sendSide(peer, sideMessage(HAVE, id, bytes));
     return;
   }
-  sendSide(peer, message(NONE, id));
+  sendSide(peer, sideMessage(NONE, id));
 }
 
 function listen(): void {
@@ -68,7 +66,7 @@ function listen(): void {
     const op = bytes[1];
     const id = sideRequestId(bytes);
     if (op === WANT && bytes.length === 6 + HASH_BYTES) {
-      void answer(peer, id, new TextDecoder().decode(bytes.subarray(6))).catch(() => sendSide(peer, message(NONE, id)));
+      void answer(peer, id, new TextDecoder().decode(bytes.subarray(6))).catch(() => sendSide(peer, sideMessage(NONE, id)));
     } else if (op === HAVE || op === NONE) {
       waiting.get(id)?.({ op, bytes: bytes.slice(6) });
     }
@@ -95,7 +93,7 @@ function ask(peer: object, hash: string): Promise<Uint8Array | null> {
       resolve(bytes);
     };
     waiting.set(id, ({ op, bytes }) => done(op === HAVE ? bytes : null));
-    if (!sendSide(peer, message(WANT, id, new TextEncoder().encode(hash)))) done(null);
+    if (!sendSide(peer, sideMessage(WANT, id, new TextEncoder().encode(hash)))) done(null);
   });
 }
 

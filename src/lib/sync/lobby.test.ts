@@ -27,6 +27,11 @@ async function device(): Promise<{ identity: Identity; db: HearthDb }> {
   return { identity, db };
 }
 
+/** An open invite to the `all` label, as the creator makes one. */
+function openInvite(creator: Identity, cid: string, ts: number) {
+  return sealRecord(creator, { kind: 'invite', cid, ts, body: { role: 'member', expiresAt: null, maxUses: null, label: 'all', nonce: 'n', ...inviteKey() } });
+}
+
 /** Both ways through the gated protocol, as y-webrtc delivers a peer's sync step 2. */
 async function exchange(a: Y.Doc, b: Y.Doc): Promise<void> {
   applyGatedUpdate(b, Y.encodeStateAsUpdate(a, Y.encodeStateVector(b)), 'peer');
@@ -65,12 +70,7 @@ describe('the lobby', () => {
     const cid = genesis.id;
     const a = new CommunityDoc(alice.db, cid);
     await a.open();
-    const invite = await sealRecord(alice.identity, {
-      kind: 'invite',
-      cid,
-      ts: now - 5000,
-      body: { role: 'member', expiresAt: null, maxUses: null, label: 'all', nonce: 'n', ...inviteKey() }
-    });
+    const invite = await openInvite(alice.identity, cid, now - 5000);
     for (const r of [
       genesis,
       invite,
@@ -176,12 +176,7 @@ describe('the lobby', () => {
     const cid = genesis.id;
     const a = new CommunityDoc(alice.db, cid);
     await a.open();
-    const invite = await sealRecord(alice.identity, {
-      kind: 'invite',
-      cid,
-      ts: Date.now() - 5000,
-      body: { role: 'member', expiresAt: null, maxUses: null, label: 'all', nonce: 'n', ...inviteKey() }
-    });
+    const invite = await openInvite(alice.identity, cid, Date.now() - 5000);
     for (const r of [genesis, invite] as AnyRecord[]) expect((await a.append(r)).ok).toBe(true);
     for (const who of [carol.identity]) {
       expect((await a.append((await sealRecord(who, { kind: 'join', cid, ts: Date.now() - 4000, body: joinBody(invite, who) })) as AnyRecord)).ok).toBe(true);
@@ -252,12 +247,7 @@ describe('the mesh plan before the first epoch', () => {
     const bob = await device();
     const genesis = await newCommunity(alice.identity);
     const cid = genesis.id;
-    const invite = await sealRecord(alice.identity, {
-      kind: 'invite',
-      cid,
-      ts: Date.now() - 5000,
-      body: { role: 'member', expiresAt: null, maxUses: null, label: 'all', nonce: 'n', ...inviteKey() }
-    });
+    const invite = await openInvite(alice.identity, cid, Date.now() - 5000);
     const join = await sealRecord(bob.identity, { kind: 'join', cid, ts: Date.now() - 4000, body: joinBody(invite, bob.identity) });
     const a = new CommunityDoc(alice.db, cid);
     const b = new CommunityDoc(bob.db, cid);

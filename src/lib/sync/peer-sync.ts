@@ -154,12 +154,7 @@ export class PeerSync {
       this.#update();
     }, 2_000);
     this.#detach.push(() => clearInterval(tick));
-    const onUpdate = (_u: Uint8Array, origin: unknown) => {
-      if (origin && typeof origin === 'object' && origin !== this.community) {
-        this.status.lastSyncAt = Date.now();
-        this.#update();
-      }
-    };
+    const onUpdate = (_u: Uint8Array, origin: unknown) => this.#received(origin);
     doc.on('update', onUpdate);
     this.#detach.push(() => doc.off('update', onUpdate));
     this.#detach.push(
@@ -343,12 +338,7 @@ export class PeerSync {
       provider.on('peers', () => this.#update());
       // What arrives in the lobby counts as received too: a newcomer's device no longer puts the
       // lobby's records into its community document (LobbyOptions.share), so nothing else says so.
-      core.doc.on('update', (_u: Uint8Array, origin: unknown) => {
-        if (origin && typeof origin === 'object' && origin !== this.community) {
-          this.status.lastSyncAt = Date.now();
-          this.#update();
-        }
-      });
+      core.doc.on('update', (_u: Uint8Array, origin: unknown) => this.#received(origin));
       if (this.status.paused) hold(provider, true);
       this.#lobby = { provider, core };
     } else if (!want && this.#lobby) this.#closeLobby();
@@ -432,6 +422,14 @@ export class PeerSync {
     const relay = this.#relay?.states();
     if (!relay?.size) return this.#awareness.getStates();
     return new Map([...relay, ...this.#awareness.getStates()]);
+  }
+
+  /** Something arrived from a peer (an update with an object origin other than this device's own). */
+  #received(origin: unknown): void {
+    if (origin && typeof origin === 'object' && origin !== this.community) {
+      this.status.lastSyncAt = Date.now();
+      this.#update();
+    }
   }
 
   /**
