@@ -45,6 +45,33 @@ describe('the analysis snapshot', () => {
     expect(after.snapshot.replies).toHaveLength(2);
   });
 
+  it('is reused after points levels about other members, and read again after one about this member', async () => {
+    const { creator, bob, cid, a, records } = await smallCommunity('Levels');
+    const db = openDb();
+    await db.records.bulkPut(records);
+    await applyRecords(db, cid, records);
+    expect((await loadSnapshot(cid, bob.publicKey)).reused).toBe(false);
+
+    // The creator's automation publishes levels as points move, a few between two refreshes.
+    const levels = [await a('level', { member: creator.publicKey, level: 2 }), await a('checkpoint', { records: records.length })];
+    await db.records.bulkPut(levels);
+    await applyRecords(db, cid, levels);
+    expect((await loadSnapshot(cid, bob.publicKey)).reused).toBe(true);
+
+    // Bob's own level may open level-limited content on his device: read again.
+    const his = await a('level', { member: bob.publicKey, level: 3 });
+    await db.records.put(his);
+    await applyRecords(db, cid, [his]);
+    expect((await loadSnapshot(cid, bob.publicKey)).reused).toBe(false);
+    expect((await loadSnapshot(cid, bob.publicKey)).reused).toBe(true);
+    // The creator's device is judged for the creator: Bob's level is another member's there.
+    expect((await loadSnapshot(cid, creator.publicKey)).reused).toBe(false);
+    const more = await a('level', { member: bob.publicKey, level: 4 });
+    await db.records.put(more);
+    await applyRecords(db, cid, [more]);
+    expect((await loadSnapshot(cid, creator.publicKey)).reused).toBe(true);
+  });
+
   it('is reused without counting while the ingest mark holds, and read again once it moves', async () => {
     const creator = await newMember();
     const genesis = await newCommunity(creator, 'Marked');

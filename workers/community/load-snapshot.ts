@@ -2,7 +2,7 @@
 // the projections, already past the validation gate, and the few raw records they do not keep.
 // Reading here, not in the page, keeps the deserialisation of 100,000 rows off the main thread.
 // Records are only ever added (edits, reactions and deletions are new records), so an unchanged
-// record count (notices aside) means unchanged rows: a refresh then reuses the rows read last time
+// record count (notices, checkpoints and levels aside: `UNREAD_KINDS`) means unchanged rows: a refresh then reuses the rows read last time
 // and re-reads only this device's view history. The community document's ingest mark, one small
 // row, tells first whether anything arrived at all.
 import { currentSettings, recommendationDiversity, settingsJudgeFromMembers } from '../../src/lib/domain/membership';
@@ -12,7 +12,13 @@ import { viewsOf } from '../../src/lib/analysis/view-history';
 import { snapshotFromRows } from './from-rows';
 import type { CommunitySnapshot } from './snapshot';
 
-let last: { cid: string; me: string; records: number; mark: Uint8Array | null; snapshot: CommunitySnapshot } | null = null;
+/** What the last read saw: the records that feed the analyses, and the level records about this member. */
+interface Counts {
+  records: number;
+  levelsOfMe: number;
+}
+
+let last: { cid: string; me: string; counts: Counts; levels: number; mark: Uint8Array | null; snapshot: CommunitySnapshot } | null = null;
 
 function sameBytes(a: Uint8Array | null | undefined, b: Uint8Array | null | undefined): boolean {
   if (!a || !b || a.length !== b.length) return false;
@@ -20,11 +26,33 @@ function sameBytes(a: Uint8Array | null | undefined, b: Uint8Array | null | unde
   return true;
 }
 
-/** Stored records that feed the analyses: all but notices (automation's messages to one member). */
-async function recordCount(cid: string): Promise<number> {
+/**
+ * Kinds stored records may be of without changing anything the analyses read: notices (automation's
+ * messages to one member), checkpoints, and points levels. The creator's automation publishes levels
+ * a few at a time as members' points move (at 10k, one to four between two refreshes), and every
+ * refresh re-read the whole community in both analysis workers for them (load 15 s of a 21 s refresh).
+ * A level about this member may open level-limited content on this device: those are counted apart.
+ */
+const UNREAD_KINDS = ['notice', 'checkpoint', 'level'] as const;
+
+/** Stored records that feed the analyses (all but `UNREAD_KINDS`), and the level records about `me`. */
+async function countsOf(cid: string, me: string, kept: Counts | null, keptLevels: number | null): Promise<Counts & { levels: number }> {
   const db = openDb();
-  const [all, notices] = await Promise.all([db.records.where('cid').equals(cid).count(), db.records.where('[cid+kind]').equals([cid, 'notice']).count()]);
-  return all - notices;
+  const [all, ...unread] = await Promise.all([
+    db.records.where('cid').equals(cid).count(),
+    ...UNREAD_KINDS.map((kind) => db.records.where('[cid+kind]').equals([cid, kind]).count())
+  ]);
+  const levels = unread[UNREAD_KINDS.indexOf('level')];
+  // Read only when levels were published since: one small range (a level is a member and a number).
+  const levelsOfMe =
+    kept && keptLevels === levels
+      ? kept.levelsOfMe
+      : await db.records
+          .where('[cid+kind]')
+          .equals([cid, 'level'])
+          .filter((r) => r.kind === 'level' && r.body.member === me)
+          .count();
+  return { records: all - unread.reduce((a, b) => a + b, 0), levelsOfMe, levels };
 }
 
 /** Resolves as `read` does, noting in `steps` when it answered (ms since `start`). */
@@ -60,9 +88,10 @@ export async function loadSnapshot(cid: string, me: string, steps: Record<string
   };
   const kept = last && last.cid === cid && last.me === me ? last : null;
   if (kept && sameBytes(kept.mark, mark?.snapshot)) return reuse(kept);
-  const count = await recordCount(cid);
-  if (kept && kept.records === count) {
+  const counts = await countsOf(cid, me, kept?.counts ?? null, kept?.levels ?? null);
+  if (kept && kept.counts.records === counts.records && kept.counts.levelsOfMe === counts.levelsOfMe) {
     kept.mark = mark?.snapshot ?? null;
+    kept.levels = counts.levels;
     return reuse(kept);
   }
   steps.count = Math.round(performance.now() - start);
@@ -86,7 +115,7 @@ export async function loadSnapshot(cid: string, me: string, steps: Record<string
     .filter((a) => !a.deleted && !a.hidden && asker.has(a.question))
     .map((a) => ({ author: a.author, to: asker.get(a.question)!, ts: a.createdAt }));
   snapshot.coedits = noteEdits.flatMap((r) => (r.kind === 'note-edit' ? [{ note: r.body.note, author: r.author, ts: r.ts }] : []));
-  last = { cid, me, records: count, mark: mark?.snapshot ?? null, snapshot };
+  last = { cid, me, counts: { records: counts.records, levelsOfMe: counts.levelsOfMe }, levels: counts.levels, mark: mark?.snapshot ?? null, snapshot };
   steps.snapshot = Math.round(performance.now() - start);
   return { snapshot, reused: false };
 }
