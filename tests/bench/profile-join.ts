@@ -6,7 +6,8 @@
 // Usage: node --import tsx tests/bench/profile-join.ts [out-prefix] [port] [signaling-port]
 // PROFILE_DATASET=generated-10k joins the 10k community instead and stops at the first feed row
 // (what `sync.first_feed_10k_ms` times); PROFILE_CREATOR_DIR=<dir> keeps the creator's browser profile
-// there, so later runs skip the import (1–1.5 min at 10k).
+// there, so later runs skip the import (1–1.5 min at 10k); PROFILE_CREATOR_WAIT_S=<s> lets the creator's
+// device settle before the newcomer opens the link (the bench's creator has just imported).
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { importCommunityFile, openDevice, waitForServer, type Device } from './browser-bench';
@@ -82,6 +83,8 @@ try {
   }
   const link = await makeInviteLink(a.page, imported.cid, 'profile newcomer');
   await openFeed(a.page, imported.cid);
+  // PROFILE_CREATOR_WAIT_S: the creator's device settles first (its document open), as in the bench.
+  await a.page.waitForTimeout(Number(process.env.PROFILE_CREATOR_WAIT_S ?? 0) * 1000);
   const b = await openPeer(base);
   const pageTrace: string[] = [];
   for (const [who, d] of [

@@ -109,6 +109,8 @@ export class CommunityDoc implements DocHandle {
   #gateRejects: number | null = null;
   /** Keys of the ingest job queued and not started yet, which later transactions' keys join. */
   #gathering: Set<string> | null = null;
+  /** Records stored beside the document and not projected yet: the next job beside it projects them (`#check`). */
+  #behind: AnyRecord[] = [];
   /** Records from beside the document waiting together for one check (`storeAside`). */
   #aside: { source: Map<string, unknown>; done: Promise<void> } | null = null;
   /** Jobs queued or running; the ingest mark is saved only when the last one ends. */
@@ -489,7 +491,13 @@ export class CommunityDoc implements DocHandle {
   async takeFirstPage(bytes: Uint8Array): Promise<boolean> {
     const records = decodeFirstPage(bytes);
     if (!records) return false;
-    await this.storeAside(records);
+    // Checked at the next slice boundary of a check under way (as this member's writes are), and
+    // projected onto what is there: at 10k the page came while 10,000 profiles of the lobby's core
+    // were being checked, and waited 7 s for them and then a rebuild (the history's first pieces
+    // being applied meanwhile) before the first row showed. Their names follow with that rebuild.
+    const source = new Map<string, unknown>();
+    for (const r of records) if (!this.records.has(r.id)) source.set(r.id, r);
+    if (source.size) await this.#write(() => this.#check([...source.keys()], false, source, true));
     return true;
   }
 
@@ -711,9 +719,10 @@ export class CommunityDoc implements DocHandle {
    * large batch rebuilds the projection from every stored record, so passes that grew fourfold
    * (2,000 keys, then 8,000 …) each rebuilt what the last had built: a newcomer to the real community
    * (4,255 records) spent 4 s in three passes where two take 2.4 s. `projectOnce` (an import)
-   * projects everything accepted in one batch at the end.
+   * projects everything accepted in one batch at the end. `overtaking` (a first page, run between two
+   * slices of another check): projected onto the projection as it is, never deferred into a rebuild.
    */
-  async #check(unordered: string[], projectOnce = false, source?: ReadonlyMap<string, unknown>): Promise<void> {
+  async #check(unordered: string[], projectOnce = false, source?: ReadonlyMap<string, unknown>, overtaking = false): Promise<void> {
     await this.#letWritesOvertake();
     const { keys, core } = historyOrder(unordered, (key) => (source ? source.get(key) : this.records.get(key)), Date.now());
     // An import that a rebuild will project stores each slice's records as soon as the gate has passed
@@ -721,10 +730,17 @@ export class CommunityDoc implements DocHandle {
     // are checked (the import waited ~0.4 ms a record for a write after the whole check). The gate
     // then looks up only keys the records table held when the check began, so its reads never wait
     // for those writes.
-    const ahead = projectOnce && rebuildsFor(keys.length, this.records.size) ? await this.#storedIds() : null;
+    // Beside the document (`storeAside`) the map holds none of the community, so its size says nothing
+    // of what is stored: the stored ids tell. A newcomer's lobby core comes in three or four jobs as it
+    // arrives, and each one rebuilt the projection from every record stored so far (3.5, 7.7 and 5 s
+    // at 10k); its first page (570 records) was taken for a large share of a map of 30 and rebuilt
+    // everything once more (7.8 s) before the first row showed.
+    const stored = source ? await this.#storedIds() : null;
+    const bulkAside = stored !== null && !overtaking && (this.#behind.length > 0 || rebuildsFor(keys.length, stored.size));
+    const ahead = bulkAside ? stored : projectOnce && rebuildsFor(keys.length, this.records.size) ? await this.#storedIds() : null;
     // A community with nothing stored yet, into which no write of this member comes during the check:
     // the records this check stores are all there is, and the rebuild need not read them back.
-    const fresh = ahead !== null && ahead.size === 1 && !(await this.db.records.get(this.cid));
+    const fresh = !bulkAside && ahead !== null && ahead.size === 1 && !(await this.db.records.get(this.cid));
     const writesBefore = this.#writes;
     /** How many stored records the authority refuses, when the projection counted them (a rebuild). */
     let counted: number | null = null;
@@ -738,7 +754,7 @@ export class CommunityDoc implements DocHandle {
     // slice of the rest (a thread shows once its author's join is in), then at the end. Counted in
     // keys, not in records accepted: a history whose core this device already holds (from the lobby)
     // accepts none of it, and its first rows waited for 8,000 new records.
-    let projectAt = projectOnce ? Infinity : core + INGEST_SLICE;
+    let projectAt = projectOnce || bulkAside ? Infinity : core + INGEST_SLICE;
     for (let i = 0; i < keys.length; i += INGEST_SLICE) {
       if (i > 0) {
         await nextTask();
@@ -758,8 +774,18 @@ export class CommunityDoc implements DocHandle {
       const through = i + INGEST_SLICE;
       if (through >= projectAt || through >= keys.length) {
         // About what the projection holds: the map less the keys not yet through the gate.
-        const held = this.records.size - Math.max(0, keys.length - through);
-        if (ahead) {
+        const held = Math.max(this.records.size - Math.max(0, keys.length - through), stored ? stored.size + through : 0);
+        if (bulkAside) {
+          await storing;
+          // More of the lobby's core is gathered behind this job, and nothing else is queued: one
+          // rebuild when the last of it is stored, not one per job. The projection is behind meanwhile
+          // (`storeAhead` marked it so: an open after a crash rebuilds).
+          this.#behind.push(...waiting);
+          if (!(this.#aside !== null && this.#pending === 2)) {
+            const behind = this.#behind.splice(0);
+            counted = await this.#projectStored(behind, false);
+          }
+        } else if (ahead) {
           await storing;
           counted = await this.#projectStored(waiting, fresh && this.#writes === writesBefore);
         } else await this.#project(waiting, Math.max(held, waiting.length));

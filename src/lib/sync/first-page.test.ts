@@ -36,6 +36,28 @@ async function community() {
   return { creator, bob, cid, core, content };
 }
 
+/** 300 members (601 core records: two slices of the gate), 60 threads each with three replies: a first page of 120 records. */
+async function bigCommunity() {
+  const creator = await newMember();
+  const genesis = await newCommunity(creator);
+  const cid = genesis.id;
+  const members = await Promise.all(Array.from({ length: 300 }, () => newMember()));
+  const core: AnyRecord[] = [genesis, ...(await Promise.all(members.map((m) => admit(creator, m, cid)))).flat()];
+  const a = writer(creator, cid);
+  const content: AnyRecord[] = [];
+  for (let i = 0; i < 60; i++) {
+    const thread = await writer(members[i], cid, 1_700_000_100_000 + i * 10_000)('thread', { title: `Ride ${i}`, body: `Week ${i}` });
+    content.push(thread);
+    for (let j = 0; j < 3; j++) content.push(await a('reply', { thread: thread.id, parent: thread.id, body: `In ${i}.${j}` }));
+  }
+  const member = await open(cid);
+  await member.importRecords([...core, ...content]);
+  const page = await firstPageRecords(member.db, cid);
+  expect(page).toHaveLength(120);
+
+  return { cid, core, page };
+}
+
 describe('a first page', () => {
   it('is the threads the feed ranks first and what targets them, as shared', async () => {
     const { cid, core, content } = await community();
@@ -106,4 +128,44 @@ describe('a first page', () => {
     await newcomer.settled();
     expect(await newcomer.db.threads.where('cid').equals(cid).count()).toBe(1);
   });
+
+  it('after a core that came in several jobs: the core is projected once, after its last job, and the page without a rebuild', async () => {
+    const { cid, core, page } = await bigCommunity();
+    const newcomer = await open(cid);
+    // Every rebuild of the projection ends by writing its version mark (an incremental batch does not).
+    let rebuilds = 0;
+    newcomer.db.projectionMeta.hook('creating', () => void rebuilds++);
+    // The lobby's core arrives while the first of it is being checked: three jobs.
+    const jobs = [newcomer.storeAside(core.slice(0, 200))];
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    jobs.push(newcomer.storeAside(core.slice(200, 400)));
+    await Promise.race([jobs[0], new Promise((resolve) => setTimeout(resolve, 50))]);
+    jobs.push(newcomer.storeAside(core.slice(400)));
+    await Promise.all(jobs);
+    await newcomer.settled();
+    expect(await newcomer.db.members.where('cid').equals(cid).count()).toBe(301);
+    expect(rebuilds).toBe(1);
+
+    expect(await newcomer.takeFirstPage(encodeFirstPage(page))).toBe(true);
+    await newcomer.settled();
+    expect(await newcomer.db.threads.where('cid').equals(cid).count()).toBe(FIRST_PAGE_THREADS);
+    expect(await newcomer.db.replies.where('cid').equals(cid).count()).toBe(90);
+    expect(rebuilds).toBe(1);
+  }, 60_000);
+
+  it('arriving while the core is being checked is checked at the next slice, before the core is done', async () => {
+    const { cid, core, page } = await bigCommunity();
+    const newcomer = await open(cid);
+    const done: string[] = [];
+    const coreStored = newcomer.storeAside(core).then(() => done.push('core'));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    await newcomer.takeFirstPage(encodeFirstPage(page)).then(() => done.push('page'));
+    await coreStored;
+    expect(done).toEqual(['page', 'core']);
+    await newcomer.settled();
+    // Projected whole once the core is: every thread, reply and member.
+    expect(await newcomer.db.threads.where('cid').equals(cid).count()).toBe(FIRST_PAGE_THREADS);
+    expect(await newcomer.db.replies.where('cid').equals(cid).count()).toBe(90);
+    expect(await newcomer.db.members.where('cid').equals(cid).count()).toBe(301);
+  }, 60_000);
 });
