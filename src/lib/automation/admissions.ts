@@ -16,13 +16,17 @@ function mayAdmit(auth: Authority, me: string, invite: InviteState): boolean {
   return me === auth.creator || auth.roleOf(me) === 'admin' || invite.record.author === me;
 }
 
+/**
+ * One append for all of an invite's admissions (one projection, one authority extension): one append
+ * per 200 joins took the creator's device 77 s for the 9,000 joins of an imported 10k community
+ * (1.7 s each), and its first key epoch waited behind them, its newcomers in the legacy room.
+ */
 async function writeAdmits(db: HearthDb, doc: CommunityDoc, identity: Identity, invite: string, joins: string[], now: number): Promise<number> {
-  let written = 0;
+  const records: AnyRecord[] = [];
   for (let i = 0; i < joins.length; i += PER_ADMIT) {
-    const record = await sealNext(db, identity, { kind: 'admit', cid: doc.cid, ts: now, body: { invite, joins: joins.slice(i, i + PER_ADMIT) } });
-    if ((await doc.append(record as AnyRecord)).ok) written++;
+    records.push((await sealNext(db, identity, { kind: 'admit', cid: doc.cid, ts: now, body: { invite, joins: joins.slice(i, i + PER_ADMIT) } })) as AnyRecord);
   }
-  return written;
+  return records.length && (await doc.append(records)).ok ? records.length : 0;
 }
 
 /** Confirms the joins waiting on invites this device may admit for, while uses and time allow. Returns admits written. */
