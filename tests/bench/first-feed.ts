@@ -1,7 +1,7 @@
 // `sync.first_feed_10k_ms` (docs/shards.md): a newcomer joining the generated 10k community, from
-// opening the invite link to the first feed rows painted. The creator's device holds the community, settled
-// after its import, and stays on its feed; a fresh device opens the link and clicks "Join community" as soon as it
-// can. The clock runs from the newcomer's navigation (performance.timeOrigin) until the first
+// opening the invite link to the first feed rows painted. The creator's device holds the community,
+// settled after its import, and stays on its feed; a fresh device opens the link and clicks "Join
+// community" as soon as it can. The clock runs from the newcomer's navigation (performance.timeOrigin) until the first
 // thread row is in its DOM after the join, then a frame painted. Gives up after `timeoutMs`.
 import type { Page } from '@playwright/test';
 import { waitForStableRecords } from './analysis-figures';

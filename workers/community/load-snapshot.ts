@@ -2,8 +2,8 @@
 // the projections, already past the validation gate, and the few raw records they do not keep.
 // Reading here, not in the page, keeps the deserialisation of 100,000 rows off the main thread.
 // Records are only ever added (edits, reactions and deletions are new records), so an unchanged
-// record count (notices, checkpoints and levels aside: `UNREAD_KINDS`) means unchanged rows: a refresh then reuses the rows read last time
-// and re-reads only this device's view history. The community document's ingest mark, one small
+// record count (notices, checkpoints and levels aside: `UNREAD_KINDS`) means unchanged rows: a
+// refresh then reuses the rows read last time and re-reads only this device's view history. The community document's ingest mark, one small
 // row, tells first whether anything arrived at all.
 import { currentSettings, recommendationDiversity, settingsJudgeFromMembers } from '../../src/lib/domain/membership';
 import { openDb, recordsOfKinds } from '../../src/lib/store/db';
@@ -12,13 +12,17 @@ import { viewsOf } from '../../src/lib/analysis/view-history';
 import { snapshotFromRows } from './from-rows';
 import type { CommunitySnapshot } from './snapshot';
 
-/** What the last read saw: the records that feed the analyses, and the level records about this member. */
+/**
+ * What a read saw: the records that feed the analyses, the level records (whose number says whether
+ * those about this member need counting again), and the level records about this member.
+ */
 interface Counts {
   records: number;
+  levels: number;
   levelsOfMe: number;
 }
 
-let last: { cid: string; me: string; counts: Counts; levels: number; mark: Uint8Array | null; snapshot: CommunitySnapshot } | null = null;
+let last: { cid: string; me: string; counts: Counts; mark: Uint8Array | null; snapshot: CommunitySnapshot } | null = null;
 
 function sameBytes(a: Uint8Array | null | undefined, b: Uint8Array | null | undefined): boolean {
   if (!a || !b || a.length !== b.length) return false;
@@ -36,7 +40,7 @@ function sameBytes(a: Uint8Array | null | undefined, b: Uint8Array | null | unde
 const UNREAD_KINDS = ['notice', 'checkpoint', 'level'] as const;
 
 /** Stored records that feed the analyses (all but `UNREAD_KINDS`), and the level records about `me`. */
-async function countsOf(cid: string, me: string, kept: Counts | null, keptLevels: number | null): Promise<Counts & { levels: number }> {
+async function countsOf(cid: string, me: string, kept: Counts | null): Promise<Counts> {
   const db = openDb();
   const [all, ...unread] = await Promise.all([
     db.records.where('cid').equals(cid).count(),
@@ -45,7 +49,7 @@ async function countsOf(cid: string, me: string, kept: Counts | null, keptLevels
   const levels = unread[UNREAD_KINDS.indexOf('level')];
   // Read only when levels were published since: one small range (a level is a member and a number).
   const levelsOfMe =
-    kept && keptLevels === levels
+    kept && kept.levels === levels
       ? kept.levelsOfMe
       : await db.records
           .where('[cid+kind]')
@@ -88,10 +92,10 @@ export async function loadSnapshot(cid: string, me: string, steps: Record<string
   };
   const kept = last && last.cid === cid && last.me === me ? last : null;
   if (kept && sameBytes(kept.mark, mark?.snapshot)) return reuse(kept);
-  const counts = await countsOf(cid, me, kept?.counts ?? null, kept?.levels ?? null);
+  const counts = await countsOf(cid, me, kept?.counts ?? null);
   if (kept && kept.counts.records === counts.records && kept.counts.levelsOfMe === counts.levelsOfMe) {
     kept.mark = mark?.snapshot ?? null;
-    kept.levels = counts.levels;
+    kept.counts = counts;
     return reuse(kept);
   }
   steps.count = Math.round(performance.now() - start);
@@ -115,7 +119,7 @@ export async function loadSnapshot(cid: string, me: string, steps: Record<string
     .filter((a) => !a.deleted && !a.hidden && asker.has(a.question))
     .map((a) => ({ author: a.author, to: asker.get(a.question)!, ts: a.createdAt }));
   snapshot.coedits = noteEdits.flatMap((r) => (r.kind === 'note-edit' ? [{ note: r.body.note, author: r.author, ts: r.ts }] : []));
-  last = { cid, me, counts: { records: counts.records, levelsOfMe: counts.levelsOfMe }, levels: counts.levels, mark: mark?.snapshot ?? null, snapshot };
+  last = { cid, me, counts, mark: mark?.snapshot ?? null, snapshot };
   steps.snapshot = Math.round(performance.now() - start);
   return { snapshot, reused: false };
 }

@@ -174,7 +174,7 @@ export class CommunityDoc implements DocHandle {
     // Records arriving while a job waits in the queue join it: one check and two projection passes
     // for the whole core, as a peer's history gets (`#gather`), not a pass per piece of the update.
     const gathering = this.#aside ?? { source: new Map<string, unknown>(), done: Promise.resolve() };
-    for (const r of records) if (!this.records.has(r.id)) gathering.source.set(r.id, r);
+    this.#notInDocument(records, gathering.source);
     if (gathering === this.#aside) return gathering.done;
     if (!gathering.source.size) return Promise.resolve();
     this.#aside = gathering;
@@ -183,6 +183,12 @@ export class CommunityDoc implements DocHandle {
       return this.#check([...gathering.source.keys()], false, gathering.source);
     });
     return gathering.done;
+  }
+
+  /** Adds to `into` the records under keys the document does not hold (the values a check beside it reads). */
+  #notInDocument(records: readonly AnyRecord[], into: Map<string, unknown>): Map<string, unknown> {
+    for (const r of records) if (!this.records.has(r.id)) into.set(r.id, r);
+    return into;
   }
 
   #countJunk(items: number, bytes: number): void {
@@ -495,8 +501,7 @@ export class CommunityDoc implements DocHandle {
     // projected onto what is there: at 10k the page came while 10,000 profiles of the lobby's core
     // were being checked, and waited 7 s for them and then a rebuild (the history's first pieces
     // being applied meanwhile) before the first row showed. Their names follow with that rebuild.
-    const source = new Map<string, unknown>();
-    for (const r of records) if (!this.records.has(r.id)) source.set(r.id, r);
+    const source = this.#notInDocument(records, new Map());
     if (source.size) await this.#write(() => this.#check([...source.keys()], false, source, true));
     return true;
   }
@@ -734,10 +739,11 @@ export class CommunityDoc implements DocHandle {
     // of what is stored: the stored ids tell. A newcomer's lobby core comes in three or four jobs as it
     // arrives, and each one rebuilt the projection from every record stored so far (3.5, 7.7 and 5 s
     // at 10k); its first page (570 records) was taken for a large share of a map of 30 and rebuilt
-    // everything once more (7.8 s) before the first row showed.
-    const stored = source ? await this.#storedIds() : null;
-    const bulkAside = stored !== null && !overtaking && (this.#behind.length > 0 || rebuildsFor(keys.length, stored.size));
-    const ahead = bulkAside ? stored : projectOnce && rebuildsFor(keys.length, this.records.size) ? await this.#storedIds() : null;
+    // everything once more (7.8 s) before the first row showed. Counted: the ids are read only for a
+    // bulk job (a key share or a first page at 10k read 20,000 keys for their number).
+    const stored = source ? await this.#storedCount() : null;
+    const bulkAside = stored !== null && !overtaking && (this.#behind.length > 0 || rebuildsFor(keys.length, stored));
+    const ahead = bulkAside || (projectOnce && rebuildsFor(keys.length, this.records.size)) ? await this.#storedIds() : null;
     // A community with nothing stored yet, into which no write of this member comes during the check:
     // the records this check stores are all there is, and the rebuild need not read them back.
     const fresh = !bulkAside && ahead !== null && ahead.size === 1 && !(await this.db.records.get(this.cid));
@@ -774,7 +780,7 @@ export class CommunityDoc implements DocHandle {
       const through = i + INGEST_SLICE;
       if (through >= projectAt || through >= keys.length) {
         // About what the projection holds: the map less the keys not yet through the gate.
-        const held = Math.max(this.records.size - Math.max(0, keys.length - through), stored ? stored.size + through : 0);
+        const held = Math.max(this.records.size - Math.max(0, keys.length - through), stored !== null ? stored + through : 0);
         if (bulkAside) {
           await storing;
           // More of the lobby's core is gathered behind this job, and nothing else is queued: one
@@ -852,6 +858,11 @@ export class CommunityDoc implements DocHandle {
     const ids = new Set((await this.db.records.where('cid').equals(this.cid).primaryKeys()) as string[]);
     ids.add(this.cid);
     return ids;
+  }
+
+  /** How many ids `#storedIds` holds, without reading them. */
+  async #storedCount(): Promise<number> {
+    return (await this.db.records.where('cid').equals(this.cid).count()) + 1;
   }
 
   /**
