@@ -19,7 +19,7 @@ function serve(port: MessagePort): void {
     settled: (cid) => host.settled(cid),
     importRecords: (cid, records) => host.importRecords(cid, records),
     exportRecords: (cid) => host.exportRecords(cid),
-    receive: (doc, message) => host.receive(doc, message),
+    receive: (doc, message, from) => host.receive(doc, message, from),
     openLobby: (cid, options) => host.openLobby(cid, options),
     wantsFirstPage: (cid) => host.wantsFirstPage(cid),
     takeFirstPage: (cid, bytes) => host.takeFirstPage(cid, bytes),

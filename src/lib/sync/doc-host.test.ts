@@ -102,6 +102,34 @@ describe('DocHost (the community worker)', () => {
     stop();
   });
 
+  it("the updates of a peer's message name that peer (the page does not send them back to it); the host's own writes name none", async () => {
+    const alice = await newMember();
+    const bob = await newMember();
+    const g = await newCommunity(alice);
+    const a = host();
+    const b = host();
+    for (const r of [g, ...(await admit(alice, bob, g.id))] as AnyRecord[]) expect((await a.append(g.id, r)).ok).toBe(true);
+    const thread = await writer(alice, g.id)('thread', { title: 'History', body: 'for the newcomer' });
+    expect((await a.append(g.id, thread)).ok).toBe(true);
+    const [oa, ob] = await Promise.all([a.open(g.id), b.open(g.id)]);
+    const events: { from?: string; fromPeer: boolean }[] = [];
+    b.subscribe((e) => {
+      if (e.t === 'update' && e.doc === g.id) events.push({ from: e.from, fromPeer: e.fromPeer });
+    });
+    // Bob's page hands his worker Alice's reply to his step 1, naming her connection.
+    for (const m of a.receive(g.id, step1(ob.sv)) ?? []) b.receive(g.id, m, 'tab:alice');
+    await b.settled(g.id);
+    expect(events.length).toBeGreaterThan(0);
+    expect(events.every((e) => e.from === 'tab:alice' && e.fromPeer)).toBe(true);
+    // His own write names no peer: it goes to every one.
+    events.length = 0;
+    const reply = await writer(bob, g.id, 1_700_000_100_000)('reply', { thread: thread.id, parent: thread.id, body: 'mine' });
+    expect((await b.append(g.id, reply)).ok).toBe(true);
+    expect(events.length).toBeGreaterThan(0);
+    expect(events.every((e) => e.from === undefined && !e.fromPeer)).toBe(true);
+    void oa;
+  });
+
   it('10,000 random and mangled messages relayed by a page are counted, never thrown, and lose nothing', async () => {
     const alice = await newMember();
     const bob = await newMember();

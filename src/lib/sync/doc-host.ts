@@ -154,7 +154,8 @@ export class DocHost implements DocPort {
     const linked: Linked = { doc, origin: { remote: id }, svTimer: null };
     this.#linked.set(id, linked);
     doc.on('update', (update: Uint8Array, origin: unknown) => {
-      this.#emit({ t: 'update', doc: id, update, fromPeer: typeof origin === 'object' && origin !== null });
+      const from = (origin as { from?: unknown } | null)?.from;
+      this.#emit({ t: 'update', doc: id, update, fromPeer: typeof origin === 'object' && origin !== null, ...(typeof from === 'string' ? { from } : {}) });
       linked.svTimer ??= setTimeout(() => {
         linked.svTimer = null;
         if (!doc.isDestroyed) this.#emit({ t: 'sv', doc: id, sv: Y.encodeStateVector(doc) });
@@ -188,11 +189,11 @@ export class DocHost implements DocPort {
    * One sync message from a page's peer for document `id`. Returns the answer (a step 2 for a
    * step 1, in parts past `REPLY_PART_BYTES`) for the page to send to that peer, in order, or null. Unreadable messages are counted, not thrown.
    */
-  receive(id: string, message: Uint8Array): Uint8Array[] | null {
+  receive(id: string, message: Uint8Array, from?: string): Uint8Array[] | null {
     const linked = this.#linked.get(id);
     if (!linked || linked.doc.isDestroyed) return null;
     const encoder = encoding.createEncoder();
-    readSyncMessage(decoding.createDecoder(message), encoder, linked.doc, linked.origin);
+    readSyncMessage(decoding.createDecoder(message), encoder, linked.doc, from === undefined ? linked.origin : { remote: id, from });
     return encoding.length(encoder) > 0 ? splitReply(encoding.toUint8Array(encoder), linked.doc as Y.Doc) : null;
   }
 

@@ -16,8 +16,11 @@ export interface OpenedDoc {
 }
 
 export type HostEvent =
-  /** A document changed (any origin): the page sends it to its peers in that document's rooms. */
-  | { t: 'update'; doc: string; update: Uint8Array; fromPeer: boolean }
+  /**
+   * A document changed (any origin): the page sends it to its peers in that document's rooms. `from`:
+   * the page's name for the peer whose message it was (`receive`), which it is not sent back to.
+   */
+  | { t: 'update'; doc: string; update: Uint8Array; fromPeer: boolean; from?: string }
   | { t: 'sv'; doc: string; sv: Uint8Array }
   /** Records newly accepted and projected (local writes and peers'), for the inbox, search and automation. */
   | { t: 'accepted'; cid: string; records: AnyRecord[] }
@@ -30,7 +33,7 @@ export interface DocPort extends CommunityReads {
   settled(cid: string): Promise<void>;
   importRecords(cid: string, records: AnyRecord[]): Promise<void>;
   exportRecords(cid: string): Promise<AnyRecord[]>;
-  receive(doc: string, message: Uint8Array): Uint8Array[] | null | Promise<Uint8Array[] | null>;
+  receive(doc: string, message: Uint8Array, from?: string): Uint8Array[] | null | Promise<Uint8Array[] | null>;
   openLobby(cid: string, options?: LobbyOptions): Promise<OpenedDoc & { id: string }>;
   wantsFirstPage(cid: string): Promise<boolean>;
   takeFirstPage(cid: string, bytes: Uint8Array): Promise<boolean>;

@@ -20,6 +20,7 @@ import { AUTHORITY_KINDS } from '../domain/authority';
 import { KEY_CONTEXT_KINDS } from '../store/keyring';
 import { serveChunks, uploadOwnChunks } from './blob-exchange';
 import { askFirstPage, serveFirstPage } from './first-page-exchange';
+import { installNoEcho } from './no-echo';
 import type { RelayTarget } from './relay-chunks';
 
 export type { OnlinePeer };
@@ -141,6 +142,7 @@ export class PeerSync {
     this.#started = true;
     installChunking(SimplePeer as never);
     installTabSync(Room);
+    installNoEcho(Room);
     const doc = this.community.doc;
     // A disconnect clears the local awareness state: sign a fresh claim on every (re)connect.
     const onAwareness = () => this.#update();

@@ -26,6 +26,12 @@ import { messageSender } from './webrtc-chunking';
 const MESSAGE_SYNC = 0;
 /** The origin of updates that came from peers (this page's or another tab's), as the page sees them. */
 export const FROM_PEERS = Object.freeze({ remote: 'peers' });
+
+/** The origin of updates that came in a message from one of this page's peers (`peer`): see `installNoEcho`. */
+export interface FromPeer {
+  remote: 'peers';
+  peer: object;
+}
 /** Records after which the page's cached authority and key state are read again. */
 const CACHE_KINDS = new Set<string>([...AUTHORITY_KINDS, ...KEY_CONTEXT_KINDS, 'tombstone']);
 
@@ -52,8 +58,10 @@ export class RemoteYDoc extends Observable<string> {
     this.#sv = sv;
   }
 
-  applied(update: Uint8Array, fromPeer: boolean): void {
-    if (!this.isDestroyed) this.emit('update', [update, fromPeer ? FROM_PEERS : null, this]);
+  applied(update: Uint8Array, fromPeer: boolean, peer?: object): void {
+    if (this.isDestroyed) return;
+    const origin: FromPeer | typeof FROM_PEERS | null = peer ? { remote: 'peers', peer } : fromPeer ? FROM_PEERS : null;
+    this.emit('update', [update, origin, this]);
   }
 
   override destroy(): void {
@@ -73,6 +81,11 @@ export class HostClient {
   readonly port: Comlink.Remote<WorkerPort>;
   #docs = new Map<string, RemoteYDoc>();
   #communities = new Map<string, RemoteCommunityDoc>();
+  /** This page's names for its peers, unique among the worker's tabs (another tab's name finds none here). */
+  #names = new WeakMap<Sender, string>();
+  #senders = new Map<string, WeakRef<Sender>>();
+  #tab = Math.random().toString(36).slice(2, 10);
+  #nextName = 0;
 
   constructor(endpoint: MessagePort) {
     this.port = Comlink.wrap<WorkerPort>(endpoint);
@@ -92,6 +105,18 @@ export class HostClient {
     return this.port as unknown as CommunityReads;
   }
 
+  #nameOf(sender: Sender): string {
+    let name = this.#names.get(sender);
+    if (!name) {
+      name = `${this.#tab}:${this.#nextName++}`;
+      this.#names.set(sender, name);
+      this.#senders.set(name, new WeakRef(sender));
+      // Peers come and go for as long as the page is open: names of peers gone are dropped now and then.
+      if (this.#senders.size > 256) for (const [n, ref] of this.#senders) if (!ref.deref() || ref.deref()!.destroyed) this.#senders.delete(n);
+    }
+    return name;
+  }
+
   forget(id: string): void {
     this.#docs.get(id)?.destroy();
     this.#docs.delete(id);
@@ -107,9 +132,12 @@ export class HostClient {
     return handle;
   }
 
-  /** A peer's sync message: the worker applies it; its answer to a step 1 goes back to that peer. */
+  /**
+   * A peer's sync message: the worker applies it; its answer to a step 1 goes back to that peer, and
+   * the updates it applies are not sent back to it (they name it: `from`).
+   */
   receive(id: string, message: Uint8Array, sender: Sender | null): void {
-    void this.port.receive(id, Comlink.transfer(message, [message.buffer])).then((replies) => {
+    void this.port.receive(id, Comlink.transfer(message, [message.buffer]), sender ? this.#nameOf(sender) : undefined).then((replies) => {
       for (const reply of replies ?? []) {
         if (!sender || sender.destroyed) return;
         const encoder = encoding.createEncoder();
@@ -127,7 +155,7 @@ export class HostClient {
   #event(event: HostEvent): void {
     switch (event.t) {
       case 'update':
-        this.#docs.get(event.doc)?.applied(event.update, event.fromPeer);
+        this.#docs.get(event.doc)?.applied(event.update, event.fromPeer, event.from === undefined ? undefined : this.#senders.get(event.from)?.deref());
         break;
       case 'sv':
         this.#docs.get(event.doc)?.setStateVector(event.sv);
