@@ -45,6 +45,20 @@ async function relay(a: DocHost, b: DocHost, cid: string) {
   return () => offs.forEach((off) => off());
 }
 
+/** Alice's community on host A with Bob admitted and one thread by her; host B (Bob's) holds nothing yet. */
+async function aliceWithThread(title: string, body: string) {
+  const alice = await newMember();
+  const bob = await newMember();
+  const g = await newCommunity(alice);
+  const a = host();
+  const b = host();
+  const base = [g, ...(await admit(alice, bob, g.id))] as AnyRecord[];
+  for (const r of base) expect((await a.append(g.id, r)).ok).toBe(true);
+  const thread = await writer(alice, g.id)('thread', { title, body });
+  expect((await a.append(g.id, thread)).ok).toBe(true);
+  return { alice, bob, g, a, b, base, thread };
+}
+
 describe('sync replies past the data channel limit', () => {
   it('a large step 2 goes as a step 2 and updates of bounded size that together give the whole document', () => {
     const doc = new Y.Doc();
@@ -76,14 +90,7 @@ describe('sync replies past the data channel limit', () => {
 
 describe('DocHost (the community worker)', () => {
   it('two devices converge through pages that relay only sync messages, and each page is told what was accepted', async () => {
-    const alice = await newMember();
-    const bob = await newMember();
-    const g = await newCommunity(alice);
-    const a = host();
-    const b = host();
-    for (const r of [g, ...(await admit(alice, bob, g.id))] as AnyRecord[]) expect((await a.append(g.id, r)).ok).toBe(true);
-    const thread = await writer(alice, g.id)('thread', { title: 'Held by the worker', body: 'no page holds a document' });
-    expect((await a.append(g.id, thread)).ok).toBe(true);
+    const { bob, g, a, b, thread } = await aliceWithThread('Held by the worker', 'no page holds a document');
 
     const accepted: string[] = [];
     b.subscribe((e) => {
@@ -103,15 +110,8 @@ describe('DocHost (the community worker)', () => {
   });
 
   it("the updates of a peer's message name that peer (the page does not send them back to it); the host's own writes name none", async () => {
-    const alice = await newMember();
-    const bob = await newMember();
-    const g = await newCommunity(alice);
-    const a = host();
-    const b = host();
-    for (const r of [g, ...(await admit(alice, bob, g.id))] as AnyRecord[]) expect((await a.append(g.id, r)).ok).toBe(true);
-    const thread = await writer(alice, g.id)('thread', { title: 'History', body: 'for the newcomer' });
-    expect((await a.append(g.id, thread)).ok).toBe(true);
-    const [oa, ob] = await Promise.all([a.open(g.id), b.open(g.id)]);
+    const { bob, g, a, b, thread } = await aliceWithThread('History', 'for the newcomer');
+    const ob = await b.open(g.id);
     const events: { from?: string; fromPeer: boolean }[] = [];
     b.subscribe((e) => {
       if (e.t === 'update' && e.doc === g.id) events.push({ from: e.from, fromPeer: e.fromPeer });
@@ -127,19 +127,10 @@ describe('DocHost (the community worker)', () => {
     expect((await b.append(g.id, reply)).ok).toBe(true);
     expect(events.length).toBeGreaterThan(0);
     expect(events.every((e) => e.from === undefined && !e.fromPeer)).toBe(true);
-    void oa;
   });
 
   it('10,000 random and mangled messages relayed by a page are counted, never thrown, and lose nothing', async () => {
-    const alice = await newMember();
-    const bob = await newMember();
-    const g = await newCommunity(alice);
-    const a = host();
-    const b = host();
-    const base = [g, ...(await admit(alice, bob, g.id))] as AnyRecord[];
-    for (const r of base) expect((await a.append(g.id, r)).ok).toBe(true);
-    const thread = await writer(alice, g.id)('thread', { title: 'Survives the noise', body: 'still here' });
-    expect((await a.append(g.id, thread)).ok).toBe(true);
+    const { g, a, b, base, thread } = await aliceWithThread('Survives the noise', 'still here');
     const health: number[] = [];
     a.subscribe((e) => {
       if (e.t === 'health') health.push(e.health.malformedMessages ?? 0);
