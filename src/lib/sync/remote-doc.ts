@@ -112,7 +112,11 @@ export class HostClient {
       this.#names.set(sender, name);
       this.#senders.set(name, new WeakRef(sender));
       // Peers come and go for as long as the page is open: names of peers gone are dropped now and then.
-      if (this.#senders.size > 256) for (const [n, ref] of this.#senders) if (!ref.deref() || ref.deref()!.destroyed) this.#senders.delete(n);
+      if (this.#senders.size > 256)
+        for (const [n, ref] of this.#senders) {
+          const peer = ref.deref();
+          if (!peer || peer.destroyed) this.#senders.delete(n);
+        }
     }
     return name;
   }
