@@ -101,6 +101,30 @@ describe('a first page', () => {
     expect(Y.encodeStateAsUpdate(newcomer.doc, Y.encodeStateVector(member.doc)).length).toBeLessThan(10);
   });
 
+  it('names whom it shows: the newest profile of each author, which a newcomer whose core held no profiles projects', async () => {
+    const { creator, bob, cid, core, content } = await community();
+    const profiles = [
+      await writer(bob, cid, 1_700_000_050_000)('profile', { name: 'Bob then' }),
+      await writer(bob, cid, 1_700_000_060_000)('profile', { name: 'Bob' }),
+      await writer(creator, cid, 1_700_000_070_000)('profile', { name: 'Alice' })
+    ];
+    const member = await open(cid);
+    await member.importRecords([...core, ...profiles, ...content]);
+    const page = decodeFirstPage(encodeFirstPage(await firstPageRecords(member.db, cid)))!;
+    expect(
+      page
+        .filter((r) => r.kind === 'profile')
+        .map((r) => r.id)
+        .sort()
+    ).toEqual([profiles[1].id, profiles[2].id].sort());
+    const newcomer = await open(cid);
+    await newcomer.storeAside(core);
+    expect(await newcomer.takeFirstPage(encodeFirstPage(page))).toBe(true);
+    await newcomer.settled();
+    const names = await newcomer.db.members.bulkGet([creator.publicKey, bob.publicKey].map((key) => [cid, key] as [string, string]));
+    expect(names.map((m) => m?.name)).toEqual(['Alice', 'Bob']);
+  });
+
   it('from a lying peer: forged or foreign records are refused and counted, the rest taken; junk is refused whole', async () => {
     const { creator, cid, core, content } = await community();
     const newcomer = await open(cid);

@@ -7,7 +7,7 @@
 // already holds), stores and projects them without putting them into its document; the history,
 // when it comes, finds them stored. A liar costs a check: what it sends is judged like anything else.
 import type { AnyRecord } from '../domain/record';
-import type { HearthDb } from '../store/db';
+import type { HearthDb, StoredRecord } from '../store/db';
 import { sharedForm } from '../store/keyring';
 
 /** Threads in a first page: the feed's first screenful and some. */
@@ -28,9 +28,14 @@ export async function firstPageRecords(db: HearthDb, cid: string): Promise<AnyRe
     .primaryKeys()) as string[];
   if (!threads.length) return [];
   const [own, targeting] = await Promise.all([db.records.bulkGet(threads), db.records.where('target').anyOf(threads).limit(FIRST_PAGE_MAX_RECORDS).toArray()]);
+  const authors = new Set<string>();
+  for (const row of [...own, ...targeting]) if (row) authors.add(row.author);
+  const profiles = await latestProfiles(db, cid, [...authors]);
   const out: AnyRecord[] = [];
   let bytes = 2;
-  for (const row of [...own, ...targeting]) {
+  // The threads, their authors' names, then what targets them: a newcomer's lobby leaves the profiles
+  // it could not place to the history (lobby.ts), so the page names whom it shows.
+  for (const row of [...own, ...profiles, ...targeting]) {
     if (!row || row.held || row.cid !== cid || out.length >= FIRST_PAGE_MAX_RECORDS) continue;
     const shared = sharedForm(row);
     const size = JSON.stringify(shared).length + 1;
@@ -39,6 +44,14 @@ export async function firstPageRecords(db: HearthDb, cid: string): Promise<AnyRe
     out.push(shared);
   }
   return out;
+}
+
+/** The newest profile record of each of these members (the one their member row is named by). */
+async function latestProfiles(db: HearthDb, cid: string, keys: string[]): Promise<StoredRecord[]> {
+  const rows = await db.members.bulkGet(keys.map((key) => [cid, key] as [string, string]));
+  const named = rows.filter((m) => m && m.profileTs >= 0) as { key: string; profileTs: number }[];
+  const found = await Promise.all(named.map((m) => db.records.where('[cid+author+ts]').equals([cid, m.key, m.profileTs]).toArray()));
+  return found.flatMap((same) => same.filter((r) => r.kind === 'profile'));
 }
 
 export function encodeFirstPage(records: readonly AnyRecord[]): Uint8Array {

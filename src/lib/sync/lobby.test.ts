@@ -15,7 +15,7 @@ import { CommunityDoc } from './community-doc';
 import { applyGatedUpdate, whenApplied } from './gated-sync-protocol';
 import { CoreLobby, isCoreKind } from './lobby';
 import { meshPlanOf, meshRoomOf } from './mesh';
-import { authorityOf } from '../store/projection';
+import { applyRecords, authorityOf } from '../store/projection';
 import { filterUpdate } from './update-filter';
 
 let dbs = 0;
@@ -227,6 +227,74 @@ describe('the lobby', () => {
     };
     expect(entries(a.doc)).toBe(a.records.size);
     expect(entries(b.doc)).toBe(b.records.size);
+    aliceLobby.destroy();
+    bobLobby.destroy();
+  });
+
+  it("a newcomer waiting for its key leaves to the history the profiles that came before their authors' joins were in: the key share is not checked behind them", {
+    timeout: 60_000
+  }, async () => {
+    const alice = await device();
+    const carol = await device();
+    const bob = await device();
+    const genesis = await newCommunity(alice.identity);
+    const cid = genesis.id;
+    const a = new CommunityDoc(alice.db, cid);
+    await a.open();
+    const invite = await openInvite(alice.identity, cid, Date.now() - 5000);
+    for (const r of [genesis, invite] as AnyRecord[]) expect((await a.append(r)).ok).toBe(true);
+    expect(
+      (await a.append((await sealRecord(carol.identity, { kind: 'join', cid, ts: Date.now() - 4000, body: joinBody(invite, carol.identity) })) as AnyRecord)).ok
+    ).toBe(true);
+    const profile = (await sealRecord(carol.identity, { kind: 'profile', cid, ts: Date.now() - 3000, body: { name: 'Carol' } })) as AnyRecord;
+    expect((await a.append(profile)).ok).toBe(true);
+    await admitPending(alice.db, a, alice.identity, Date.now());
+    await maintainKeys(alice.db, a, alice.identity, Date.now());
+    await a.settled();
+    const aliceLobby = new CoreLobby(a);
+    await aliceLobby.open();
+
+    // The core in two messages, as a large one is sent: Carol's profile in the second, while her join is checked.
+    const b = new CommunityDoc(bob.db, cid);
+    await b.open();
+    // As the join page does: the link's genesis and invite projected first.
+    await applyRecords(bob.db, cid, [genesis, invite] as AnyRecord[]);
+    const bobLobby = new CoreLobby(b, { share: false });
+    await bobLobby.open();
+    const part = (keep: (key: string) => boolean) => {
+      const doc = new Y.Doc();
+      doc.transact(() => {
+        for (const [key, value] of aliceLobby.records) if (keep(key)) doc.getMap('records').set(key, value);
+      });
+      return Y.encodeStateAsUpdate(doc);
+    };
+    applyGatedUpdate(
+      bobLobby.doc,
+      part((key) => key !== profile.id),
+      'peer'
+    );
+    await whenApplied(bobLobby.doc);
+    applyGatedUpdate(
+      bobLobby.doc,
+      part((key) => key === profile.id),
+      'peer'
+    );
+    await whenApplied(bobLobby.doc);
+    await bobLobby.settled();
+    await b.settled();
+    await bobLobby.settled();
+    const auth = await authorityOf(bob.db, cid);
+    expect(auth?.isMember(carol.identity.publicKey)).toBe(true);
+    expect(await bob.db.records.get(profile.id)).toBeUndefined();
+    // The keys and their shares went through: what opens the mesh is not left behind.
+    const keys = [...aliceLobby.records.values()].filter((r) => (r as AnyRecord).kind === 'key' || (r as AnyRecord).kind === 'key-share');
+    expect(keys.length).toBeGreaterThan(0);
+    expect((await bob.db.records.bulkGet(keys.map((r) => (r as AnyRecord).id))).every((r) => r !== undefined)).toBe(true);
+
+    // The mesh's history brings it.
+    await exchange(a.doc, b.doc);
+    await Promise.all([a.settled(), b.settled()]);
+    expect((await bob.db.members.get([cid, carol.identity.publicKey]))?.name).toBe('Carol');
     aliceLobby.destroy();
     bobLobby.destroy();
   });

@@ -120,7 +120,12 @@ export class CoreLobby {
     if (!auth) return;
     const now = [...this.#waiting.values()].filter((r) => auth.members.has(r.author));
     now.forEach((r) => this.#waiting.delete(r.id));
-    this.#take(now);
+    // A device waiting for its key leaves the profiles it held back to the history the mesh brings
+    // (the first page carries its authors'): checked here, they queued ahead of the admission and the
+    // key share that open the mesh. At 10,000 members the core came in two messages, the profiles in
+    // the second after their authors' joins in the first, and their job (11.4 s of checks and an
+    // 8.9 s rebuild) held the key share 10 s.
+    this.#take(this.options.share ? now : now.filter((r) => r.kind !== 'profile'));
   }
 
   /** Resolves once records found in the lobby so far have been checked and adopted (or stored). */
