@@ -8,6 +8,7 @@ import { inviteKeyOf, signJoinProof } from '../crypto/invite-key';
 import { sealNext } from '../store/record-chain';
 import { keyState } from '../store/keyring';
 import { epochForSealing } from '../domain/epochs';
+import type { Authority } from '../domain/authority';
 import type { AnyRecord } from '../domain/record';
 import type { MessageKey } from '../i18n/en';
 import type { HearthDb } from '../store/db';
@@ -16,6 +17,12 @@ import { openCommunityDoc, startSync } from '../sync/registry';
 
 /** How long a newcomer waits for a member's device before joining on the invite alone. */
 const SYNC_WAIT_MS = 6000;
+/**
+ * How long the join waits for the community's core to be checked before judging the invite on what
+ * it holds so far. At 10,000 members the core's check took 20 s, and the join, written after it,
+ * reached the creator's device only then.
+ */
+const CORE_WAIT_MS = 4000;
 /** How long a short link waits for a device in the community's lobby to hand over the signed invite. */
 const FETCH_WAIT_MS = 15_000;
 /** How long a newcomer on a limited invite waits for the inviter's or an admin's confirmation before entering as pending. */
@@ -124,7 +131,11 @@ export class JoinFlow {
         )
       : false;
     if (!synced) this.notice = 'join.no_peers';
-    await doc.settled();
+    // The invite is judged on the community's core: all of it when it is in within CORE_WAIT_MS,
+    // otherwise on what is in so far (the link's own genesis and invite at least), and again once
+    // the core is through (below).
+    const settled = doc.settled();
+    const coreIn = await Promise.race([settled.then(() => true), new Promise<false>((resolve) => setTimeout(() => resolve(false), CORE_WAIT_MS))]);
 
     const auth = await authorityOf(this.db, p.cid);
     if (auth?.isMember(identity.publicKey)) {
@@ -132,16 +143,7 @@ export class JoinFlow {
       this.notice = 'join.already';
       return p.cid;
     }
-    const state = auth?.invites.get(p.invite.id);
-    const failure: MessageKey | null = !state
-      ? 'invite.not_authorised'
-      : state.revokedAt !== null && state.revokedAt <= now
-        ? 'invite.revoked'
-        : state.record.body.maxUses !== null && state.uses >= state.record.body.maxUses
-          ? 'invite.used_up'
-          : state.record.body.expiresAt !== null && state.record.body.expiresAt < now
-            ? 'invite.expired'
-            : null;
+    const failure = inviteFailure(auth, p.invite.id, now);
     if (failure) {
       this.error = failure;
       this.phase = 'failed';
@@ -156,6 +158,18 @@ export class JoinFlow {
       this.error = second.reason as MessageKey;
       this.phase = 'failed';
       return null;
+    }
+    if (!coreIn) {
+      // Judged before the whole core was in: the rest may show the invite revoked or used up by
+      // others, and then the join is refused (the creator's and admins' devices judge it the same).
+      await settled;
+      const after = await authorityOf(this.db, p.cid);
+      const late = after && (after.isMember(identity.publicKey) || after.pending.has(identity.publicKey)) ? null : inviteFailure(after, p.invite.id, now);
+      if (late) {
+        this.error = late;
+        this.phase = 'failed';
+        return null;
+      }
     }
     // Another device that could answer: a WebRTC peer, one in the lobby, or another member present through the relay.
     const reachable = () =>
@@ -176,6 +190,20 @@ export class JoinFlow {
     this.phase = 'joined';
     return p.cid;
   }
+}
+
+/** Why this invite cannot be used now, by the authority this device holds; null when it can. */
+function inviteFailure(auth: Authority | null, invite: string, now: number): MessageKey | null {
+  const state = auth?.invites.get(invite);
+  return !state
+    ? 'invite.not_authorised'
+    : state.revokedAt !== null && state.revokedAt <= now
+      ? 'invite.revoked'
+      : state.record.body.maxUses !== null && state.uses >= state.record.body.maxUses
+        ? 'invite.used_up'
+        : state.record.body.expiresAt !== null && state.record.body.expiresAt < now
+          ? 'invite.expired'
+          : null;
 }
 
 /** True when the community has no epochs yet, or this device holds the newest key of the `all` scope. */

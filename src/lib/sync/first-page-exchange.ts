@@ -2,12 +2,10 @@
 // channel: [SIDE_MAGIC, op, request id u32, …], op 4 ask (nothing more), op 5 page (+ the records as
 // JSON). Only peers of a community's mesh are answered (they hold its key, as the newcomer does once
 // it is there); the lobby is never asked or answered. The answer is read here, on the page, from the
-// device's store (its threads projection and records table), not by the community worker: the
-// newcomer's sync step 1 reached the peer just before the ask, and the worker spends seconds
-// encoding the history's reply to it (60 MB at 10,000 members: the page waited 1.2 s behind it and
-// came with the history's first parts). It waits in the connection's queue behind what was queued
-// before it (the history reply, at 10k): sending it ahead of the queue made a later chunk download in
-// the tampered-chunks journey (media-transfer.spec) time out in 3 of 3 runs, not understood yet.
+// device's store (its threads projection and records table), not by the community worker. The
+// newcomer holds its sync step 1, which asks for the whole history, until the first answer came
+// (peer-sync.ts `#holdStep1`): the page goes in the connection's queue order, and waited behind the
+// history's reply (60 MB at 10,000 members) whenever the peer's worker had that ready first.
 import type { DocHandle } from './doc-handle';
 import { encodeFirstPage, firstPageRecords } from './first-page';
 import { onSideMessage, sendSide, sideMessage, sideRequestId } from './webrtc-chunking';

@@ -133,6 +133,38 @@ describe('PeerSync over real WebRTC', () => {
     }
   }, 60_000);
 
+  it('a newcomer takes its first page before it asks for the history: its first threads show while its document holds none of it', async () => {
+    const c = await community();
+    const alice = await device(c.cid, c.creator);
+    const bob = await device(c.cid, c.bob);
+    try {
+      for (const r of c.records) expect((await alice.community.append(r)).ok).toBe(true);
+      for (let i = 0; i < 5; i++) expect((await alice.community.append(await c.a('thread', { title: `Ride ${i}`, body: '' }))).ok).toBe(true);
+      // The document's entries when Bob's device first accepts a thread.
+      let entriesAtFirstThread: number | null = null;
+      const off = bob.community.onAccepted((records) => {
+        if (entriesAtFirstThread === null && records.some((r) => r.kind === 'thread')) entriesAtFirstThread = bob.community.records.size;
+      });
+      await startInTurn(alice, bob);
+      // The first rows come from the page, stored beside the document; the history only after it.
+      await until(
+        'Bob’s first threads',
+        () => entriesAtFirstThread,
+        (n) => n !== null
+      );
+      off();
+      expect(entriesAtFirstThread).toBe(0);
+      await until(
+        'Bob to receive the history',
+        () => bob.community.records.size,
+        (n) => n >= c.records.length + 5
+      );
+    } finally {
+      alice.close();
+      bob.close();
+    }
+  }, 60_000);
+
   it('a paused device receives nothing, keeps writing locally, and both catch up when it resumes', async () => {
     const c = await community();
     const alice = await device(c.cid, c.creator);

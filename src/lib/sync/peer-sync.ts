@@ -7,7 +7,7 @@ import { Room, WebrtcProvider } from 'y-webrtc';
 import { Awareness } from 'y-protocols/awareness';
 // The same simple-peer build y-webrtc uses: patched so that histories past 256 KiB cross the channel.
 import SimplePeer from 'simple-peer/simplepeer.min.js';
-import { installChunking } from './webrtc-chunking';
+import { holdSyncStep1, installChunking } from './webrtc-chunking';
 import { installTabSync } from './tab-sync';
 import { relayAddresses, relayRoomName } from './relay-client';
 import type { DocHandle, LobbyHandle, RelayHandle } from './doc-handle';
@@ -64,6 +64,8 @@ export interface PeerSyncOptions {
 
 /** Record kinds after which the rooms are planned again (keys, shares, entitlement, roles). */
 const PLAN_KINDS = new Set<string>([...AUTHORITY_KINDS, ...KEY_CONTEXT_KINDS]);
+/** How long a newcomer's sync step 1 waits at most for the first page (`#holdStep1`). */
+const STEP1_HOLD_MS = 5_000;
 
 interface Mesh {
   provider: WebrtcProvider;
@@ -106,6 +108,9 @@ export class PeerSync {
   #firstPage: 'unknown' | 'wanted' | 'done' = 'unknown';
   #askedFirstPage = new Set<object>();
   #firstPageAsking: Promise<void> = Promise.resolve();
+  /** Settles when the first answer to a first-page ask came (a page taken or not): held step 1s go then. */
+  #firstPageAnswered: Promise<void>;
+  #answeredFirstPage = () => {};
   #replanTimer: ReturnType<typeof setTimeout> | null = null;
   #lonelySince: number | null = null;
   #started = false;
@@ -125,6 +130,7 @@ export class PeerSync {
     this.#roster = new PresenceRoster(community.cid, () => this.#update());
     this.#awareness = new Awareness(community.doc as Y.Doc);
     this.#transitionMs = options.transitionMs ?? meshTransitionMs();
+    this.#firstPageAnswered = new Promise<void>((resolve) => (this.#answeredFirstPage = resolve));
   }
 
   /** Announces this member's presence from now on (a sync started without the identity, e.g. by the inbox). */
@@ -143,6 +149,7 @@ export class PeerSync {
     installChunking(SimplePeer as never);
     installTabSync(Room);
     installNoEcho(Room);
+    this.#detach.push(holdSyncStep1((peer) => this.#holdStep1(peer)));
     const doc = this.community.doc;
     // A disconnect clears the local awareness state: sign a fresh claim on every (re)connect.
     const onAwareness = () => this.#update();
@@ -169,7 +176,10 @@ export class PeerSync {
     );
     await this.#replan();
     this.#detach.push(
-      serveFirstPage(this.community, () => this.meshPeers()),
+      // Also a peer whose connection simple-peer has not called connected yet: a newcomer asks as its
+      // channel opens, and its ask can come before this side's 'connect' (it was dropped, and the
+      // newcomer's step 1 waited out its hold).
+      serveFirstPage(this.community, () => this.meshPeers(true)),
       serveChunks(
         this.community.cid,
         this.community.db,
@@ -230,9 +240,9 @@ export class PeerSync {
   }
 
   /** The simple-peer connections of every mesh this device is in (attachments are asked of them). */
-  meshPeers(): object[] {
+  meshPeers(connecting = false): object[] {
     const out: object[] = [];
-    for (const mesh of this.#meshes.values()) for (const conn of mesh.provider.room?.webrtcConns.values() ?? []) if (conn.connected) out.push(conn.peer);
+    for (const mesh of this.#meshes.values()) for (const conn of mesh.provider.room?.webrtcConns.values() ?? []) if (conn.connected || connecting) out.push(conn.peer);
     return out;
   }
 
@@ -401,6 +411,12 @@ export class PeerSync {
     });
     if (this.status.paused) hold(provider, true);
     this.#meshes.set(room, { provider, retireAt: null });
+    // Known before the first connection, so that its step 1 can wait for the first page (#holdStep1).
+    if (this.#firstPage === 'unknown')
+      void this.community.wantsFirstPage().then(
+        (wanted) => this.#firstPage === 'unknown' && (this.#firstPage = wanted ? 'wanted' : 'done'),
+        () => {}
+      );
     void this.#announce();
   }
 
@@ -450,10 +466,23 @@ export class PeerSync {
           this.#askedFirstPage.add(peer);
           void askFirstPage(this.community, peer).then((taken) => {
             if (taken) this.#firstPage = 'done';
+            this.#answeredFirstPage();
           });
         }
       })
       .catch((error) => console.warn('sync: first page not asked', error));
+  }
+
+  /**
+   * A newcomer's sync step 1 to a mesh peer waits for the first answer to its first-page ask (asked
+   * now, on the connection, not at the next status tick), at most `STEP1_HOLD_MS`: the step 1 asks
+   * for the whole history, and at 10,000 members the page queued behind the 57 MB reply to it
+   * whenever the peer's worker had that ready first (an ask that waited 14 s and timed out).
+   */
+  #holdStep1(peer: object): Promise<void> | null {
+    if (this.#firstPage !== 'wanted' || !this.meshPeers().includes(peer)) return null;
+    this.#askFirstPage();
+    return Promise.race([this.#firstPageAnswered, new Promise<void>((resolve) => setTimeout(resolve, STEP1_HOLD_MS))]);
   }
 
   #update(): void {

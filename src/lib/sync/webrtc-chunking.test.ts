@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FRAME_PAYLOAD, MAGIC, Reassembler, frameMessage } from './webrtc-chunking';
+import { FRAME_PAYLOAD, MAGIC, Reassembler, frameMessage, holdSyncStep1, installChunking } from './webrtc-chunking';
 
 describe('WebRTC message framing', () => {
   it('splits a 3 MB message into frames under the channel limit and reassembles it in any order', () => {
@@ -26,5 +26,53 @@ describe('WebRTC message framing', () => {
     expect(r.push(lying)).toBeUndefined();
     expect(r.push(frames[1])).toBeUndefined();
     expect(r.push(frames[2])?.length).toBe(FRAME_PAYLOAD * 2 + 5);
+  });
+});
+
+class StepPeer {
+  destroyed = false;
+  _channel = { readyState: 'open', bufferedAmount: 0 } as unknown as RTCDataChannel;
+  sent: Uint8Array[] = [];
+  send(data: Uint8Array) {
+    this.sent.push(data);
+  }
+  _onChannelMessage(_e: { data: unknown }) {}
+}
+installChunking(StepPeer as never);
+
+describe('holding sync step 1', () => {
+  it('sends a peer its step 1 only once the hold for that peer ends, and everything else at once', async () => {
+    const held = new StepPeer();
+    const other = new StepPeer();
+    let release = () => {};
+    const until = new Promise<void>((resolve) => (release = resolve));
+    const stop = holdSyncStep1((peer) => (peer === held ? until : null));
+    const step1 = Uint8Array.of(0, 0, 1, 2);
+    const step2 = Uint8Array.of(0, 1, 3);
+    const awareness = Uint8Array.of(1, 5);
+    for (const p of [held, other]) for (const m of [step1, step2, awareness]) p.send(m);
+    expect(other.sent).toEqual([step1, step2, awareness]);
+    expect(held.sent).toEqual([step2, awareness]);
+    release();
+    await until;
+    await Promise.resolve();
+    expect(held.sent).toEqual([step2, awareness, step1]);
+    stop();
+    held.send(step1);
+    expect(held.sent).toHaveLength(4);
+  });
+
+  it('drops a held step 1 whose peer left before the hold ended', async () => {
+    const peer = new StepPeer();
+    let release = () => {};
+    const until = new Promise<void>((resolve) => (release = resolve));
+    const stop = holdSyncStep1(() => until);
+    peer.send(Uint8Array.of(0, 0, 7));
+    peer.destroyed = true;
+    release();
+    await until;
+    await Promise.resolve();
+    expect(peer.sent).toEqual([]);
+    stop();
   });
 });

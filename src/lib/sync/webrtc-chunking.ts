@@ -130,12 +130,28 @@ function pump(peer: PeerLike, send: (data: Uint8Array) => void): void {
   }
 }
 
-let installed = false;
 type SideHandler = (peer: object, bytes: Uint8Array) => void;
-const sideHandlers = new Map<number, Set<SideHandler>>([
-  [SIDE_MAGIC, new Set()],
-  [SHARD_MAGIC, new Set()]
-]);
+
+/**
+ * What the patch reads, one per JavaScript realm rather than per copy of this module: the unit tests
+ * load a copy of the sync stack per simulated device (vi.resetModules) over one simple-peer class,
+ * which the first copy patches; the others' side handlers and holds are reached through it.
+ */
+const shared: {
+  patched: WeakSet<object>;
+  sideHandlers: Map<number, Set<SideHandler>>;
+  step1Holds: Set<Step1Hold>;
+  sender: PeerLike | null;
+} = ((globalThis as Record<symbol, unknown>)[Symbol.for('hearth.webrtc-chunking')] ??= {
+  patched: new WeakSet(),
+  sideHandlers: new Map([
+    [SIDE_MAGIC, new Set()],
+    [SHARD_MAGIC, new Set()]
+  ]),
+  step1Holds: new Set(),
+  sender: null
+}) as never;
+const sideHandlers = shared.sideHandlers;
 
 /** Receives side messages (first byte `magic`: SIDE_MAGIC or SHARD_MAGIC) from every peer, reassembled. Returns unsubscribe. */
 export function onSideMessage(handler: SideHandler, magic: typeof SIDE_MAGIC | typeof SHARD_MAGIC = SIDE_MAGIC): () => void {
@@ -178,34 +194,60 @@ function deliverSide(peer: object, bytes: Uint8Array): boolean {
   return true;
 }
 
-let sender: PeerLike | null = null;
-
 /**
  * The peer whose message y-webrtc is reading right now (it reads inside simple-peer's 'data'
  * event, synchronously): the community worker's answer to a step 1 goes back to it (remote-doc.ts).
  */
 export function messageSender(): PeerLike | null {
-  return sender;
+  return shared.sender;
 }
 
 function deliver(peer: PeerLike, read: () => void): void {
-  const outer = sender;
-  sender = peer;
+  const outer = shared.sender;
+  shared.sender = peer;
   try {
     read();
   } finally {
-    sender = outer;
+    shared.sender = outer;
   }
+}
+
+/**
+ * Decides whether y-webrtc's sync step 1 to a peer waits: a promise to send it once settled, or null
+ * to send it now. A newcomer holds it until the peer's first page came (first-page-exchange.ts): the
+ * step 1 asks for the whole history, and the page queued behind the peer's reply to it (57 MB at
+ * 10,000 members) whenever that reply was ready first.
+ */
+export type Step1Hold = (peer: object) => Promise<void> | null;
+const step1Holds = shared.step1Holds;
+
+/** Registers a hold on sync step 1 messages (see `Step1Hold`). Returns unregister. */
+export function holdSyncStep1(hold: Step1Hold): () => void {
+  step1Holds.add(hold);
+  return () => step1Holds.delete(hold);
+}
+
+/** y-webrtc's sync step 1: message type sync (0), then the sync protocol's step 1 (0). */
+export function isSyncStep1(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0 && bytes[1] === 0;
+}
+
+function step1HeldBy(peer: object): Promise<void> | null {
+  for (const hold of step1Holds) {
+    const held = hold(peer);
+    if (held) return held;
+  }
+  return null;
 }
 
 /** Patches simple-peer (as bundled for y-webrtc) once: large sends are framed, frames reassembled. */
 export function installChunking(Peer: { prototype: PeerLike }): void {
-  if (installed) return;
-  installed = true;
   const proto = Peer.prototype;
+  if (shared.patched.has(proto)) return;
+  shared.patched.add(proto);
   const originalSend = proto.send;
   const originalMessage = proto._onChannelMessage;
-  proto.send = function (this: PeerLike, data) {
+  const send = function (this: PeerLike, data: Uint8Array | ArrayBuffer | string) {
     const bytes = typeof data === 'string' ? null : data instanceof ArrayBuffer ? new Uint8Array(data) : data;
     const s = of(this);
     if (!bytes || (bytes.length <= FRAME_PAYLOAD && s.queue.length === 0)) return originalSend.call(this, data);
@@ -213,6 +255,19 @@ export function installChunking(Peer: { prototype: PeerLike }): void {
     if (bytes.length > FRAME_PAYLOAD) s.queue.push(...frameMessage(bytes, s.nextId++));
     else s.queue.push(bytes);
     pump(this, (frame) => originalSend.call(this, frame));
+  };
+  proto.send = function (this: PeerLike, data) {
+    const held = typeof data !== 'string' && isSyncStep1(data instanceof ArrayBuffer ? new Uint8Array(data) : data) ? step1HeldBy(this) : null;
+    if (!held) return send.call(this, data);
+    // Sent when the hold ends, unless the peer left meanwhile (y-webrtc sends a fresh step 1 to a new connection).
+    void held.then(() => {
+      if (this.destroyed || this._channel?.readyState !== 'open') return;
+      try {
+        send.call(this, data);
+      } catch {
+        // the channel closed in between: the peer's next connection gets a step 1 of its own
+      }
+    });
   };
   proto._onChannelMessage = function (this: PeerLike, e) {
     // y-webrtc reads the message inside simple-peer's 'data' event: a peer's garbage would throw
