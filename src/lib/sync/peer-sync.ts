@@ -242,7 +242,8 @@ export class PeerSync {
   /** The simple-peer connections of every mesh this device is in (attachments are asked of them). */
   meshPeers(connecting = false): object[] {
     const out: object[] = [];
-    for (const mesh of this.#meshes.values()) for (const conn of mesh.provider.room?.webrtcConns.values() ?? []) if (conn.connected || connecting) out.push(conn.peer);
+    for (const mesh of this.#meshes.values())
+      for (const conn of mesh.provider.room?.webrtcConns.values() ?? []) if (conn.connected || connecting) out.push(conn.peer);
     return out;
   }
 
