@@ -50,8 +50,13 @@ export async function firstPageRecords(db: HearthDb, cid: string): Promise<AnyRe
 async function latestProfiles(db: HearthDb, cid: string, keys: string[]): Promise<StoredRecord[]> {
   const rows = await db.members.bulkGet(keys.map((key) => [cid, key] as [string, string]));
   const named = rows.filter((m) => m && m.profileTs >= 0) as { key: string; profileTs: number }[];
-  const found = await Promise.all(named.map((m) => db.records.where('[cid+author+ts]').equals([cid, m.key, m.profileTs]).toArray()));
-  return found.flatMap((same) => same.filter((r) => r.kind === 'profile'));
+  if (!named.length) return [];
+  // One walk of the index for all of them: a query each (about 300 at 10k) held the answer 2 s.
+  const found = await db.records
+    .where('[cid+author+ts]')
+    .anyOf(named.map((m) => [cid, m.key, m.profileTs]))
+    .toArray();
+  return found.filter((r) => r.kind === 'profile');
 }
 
 export function encodeFirstPage(records: readonly AnyRecord[]): Uint8Array {

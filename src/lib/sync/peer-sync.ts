@@ -65,7 +65,7 @@ export interface PeerSyncOptions {
 /** Record kinds after which the rooms are planned again (keys, shares, entitlement, roles). */
 const PLAN_KINDS = new Set<string>([...AUTHORITY_KINDS, ...KEY_CONTEXT_KINDS]);
 /** How long a newcomer's sync step 1 waits at most for the first page (`#holdStep1`). */
-const STEP1_HOLD_MS = 5_000;
+const STEP1_HOLD_MS = 10_000;
 
 interface Mesh {
   provider: WebrtcProvider;
@@ -476,7 +476,7 @@ export class PeerSync {
 
   /**
    * A newcomer's sync step 1 to a mesh peer waits for the first answer to its first-page ask (asked
-   * now, on the connection, not at the next status tick), at most `STEP1_HOLD_MS`: the step 1 asks
+   * now, on the connection, not at the next status tick) and taken, at most `STEP1_HOLD_MS`: the step 1 asks
    * for the whole history, and at 10,000 members the page queued behind the 57 MB reply to it
    * whenever the peer's worker had that ready first (an ask that waited 14 s and timed out).
    */
