@@ -92,7 +92,10 @@ try {
     ['B', b]
   ] as const)
     d.page.on('console', (m) => m.text().startsWith('TRACE ') && pageTrace.push(`${who} ${m.text().slice(6)}`));
-  await importIdentity(b.page, await storedKeysFor(NEWCOMER_NAMESPACE, 'member-b'), 'Profile B');
+  // A kept creator remembers every newcomer it admitted: each run's newcomer is a new member there,
+  // not one coming back (whose join, key share and mesh came from the core alone).
+  const handle = process.env.PROFILE_CREATOR_DIR ? `member-b-${Date.now()}` : 'member-b';
+  await importIdentity(b.page, await storedKeysFor(NEWCOMER_NAMESPACE, handle), 'Profile B');
   await b.page.goto(link);
   await b.page.getByRole('button', { name: 'Join community' }).waitFor();
   const [pa, pb] = await Promise.all([workerProfiler(a.page, { intervalUs: 500 }), workerProfiler(b.page, { intervalUs: 500 })]);
