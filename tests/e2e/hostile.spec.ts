@@ -480,10 +480,9 @@ test('an unsigned presence claiming to be Alice does not show Alice online on Bo
   const { peer, mesh } = await memberAttacker(w);
   await peer.leaveRoom(mesh);
 
-  // Alice closes her tab: Bob no longer sees her (y-webrtc withdraws her presence on beforeunload;
-  // a killed tab's would take 30 s to time out). The attacker comes back only then, so it cannot
+  // Alice's device is closed: Bob no longer sees her. The attacker comes back only then, so it cannot
   // pass on Alice's real presence (y-webrtc forwards every awareness change it hears).
-  await alice.page.close({ runBeforeUnload: true });
+  await alice.context.close();
   const online = async () => (await bob.page.getByTestId('online-members').allInnerTexts()).join(' ');
   await expect.poll(online, { timeout: 60_000 }).not.toContain('Alice');
   peer.joinRoom(mesh);
