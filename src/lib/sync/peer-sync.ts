@@ -176,12 +176,12 @@ export class PeerSync {
         if (this.#relayTarget && records.some((r) => r.author === this.#member)) this.#scheduleUpload(1000);
       })
     );
+    // Served before the rooms are entered: a newcomer asks as its channel opens and holds its step 1
+    // until the answer. Also a peer whose connection simple-peer has not called connected yet: the ask
+    // can come before this side's 'connect' (it was dropped, and the newcomer waited out its hold).
+    this.#detach.push(serveFirstPage(this.community, () => this.meshPeers(true)));
     await this.#replan();
     this.#detach.push(
-      // Also a peer whose connection simple-peer has not called connected yet: a newcomer asks as its
-      // channel opens, and its ask can come before this side's 'connect' (it was dropped, and the
-      // newcomer's step 1 waited out its hold).
-      serveFirstPage(this.community, () => this.meshPeers(true)),
       serveChunks(
         this.community.cid,
         this.community.db,
