@@ -32,6 +32,27 @@ function openInvite(creator: Identity, cid: string, ts: number) {
   return sealRecord(creator, { kind: 'invite', cid, ts, body: { role: 'member', expiresAt: null, maxUses: null, label: 'all', nonce: 'n', ...inviteKey() } });
 }
 
+/** Alice's community on an open invite, Carol joined with her profile, admitted and given the key; Bob's device empty. */
+async function carolAdmitted() {
+  const alice = await device();
+  const carol = await device();
+  const bob = await device();
+  const genesis = await newCommunity(alice.identity);
+  const cid = genesis.id;
+  const a = new CommunityDoc(alice.db, cid);
+  await a.open();
+  const invite = await openInvite(alice.identity, cid, Date.now() - 5000);
+  for (const r of [genesis, invite] as AnyRecord[]) expect((await a.append(r)).ok).toBe(true);
+  expect(
+    (await a.append((await sealRecord(carol.identity, { kind: 'join', cid, ts: Date.now() - 4000, body: joinBody(invite, carol.identity) })) as AnyRecord)).ok
+  ).toBe(true);
+  const profile = (await sealRecord(carol.identity, { kind: 'profile', cid, ts: Date.now() - 3000, body: { name: 'Carol' } })) as AnyRecord;
+  expect((await a.append(profile)).ok).toBe(true);
+  await admitPending(alice.db, a, alice.identity, Date.now());
+  await maintainKeys(alice.db, a, alice.identity, Date.now());
+  return { alice, bob, carol, genesis, cid, a, invite, profile };
+}
+
 /** Both ways through the gated protocol, as y-webrtc delivers a peer's sync step 2. */
 async function exchange(a: Y.Doc, b: Y.Doc): Promise<void> {
   applyGatedUpdate(b, Y.encodeStateAsUpdate(a, Y.encodeStateVector(b)), 'peer');
@@ -169,21 +190,7 @@ describe('the lobby', () => {
   it("a newcomer waiting for its key stores the lobby core without making it its own: nothing of it goes back to the mesh, and the members' entries are found stored", {
     timeout: 60_000
   }, async () => {
-    const alice = await device();
-    const carol = await device();
-    const bob = await device();
-    const genesis = await newCommunity(alice.identity);
-    const cid = genesis.id;
-    const a = new CommunityDoc(alice.db, cid);
-    await a.open();
-    const invite = await openInvite(alice.identity, cid, Date.now() - 5000);
-    for (const r of [genesis, invite] as AnyRecord[]) expect((await a.append(r)).ok).toBe(true);
-    for (const who of [carol.identity]) {
-      expect((await a.append((await sealRecord(who, { kind: 'join', cid, ts: Date.now() - 4000, body: joinBody(invite, who) })) as AnyRecord)).ok).toBe(true);
-      expect((await a.append((await sealRecord(who, { kind: 'profile', cid, ts: Date.now() - 3000, body: { name: 'Carol' } })) as AnyRecord)).ok).toBe(true);
-    }
-    await admitPending(alice.db, a, alice.identity, Date.now());
-    await maintainKeys(alice.db, a, alice.identity, Date.now());
+    const { alice, bob, carol, cid, a, invite } = await carolAdmitted();
     await a.settled();
     const aliceLobby = new CoreLobby(a);
     await aliceLobby.open();
@@ -234,22 +241,7 @@ describe('the lobby', () => {
   it("a newcomer waiting for its key leaves to the history the profiles that came before their authors' joins were in: the key share is not checked behind them", {
     timeout: 60_000
   }, async () => {
-    const alice = await device();
-    const carol = await device();
-    const bob = await device();
-    const genesis = await newCommunity(alice.identity);
-    const cid = genesis.id;
-    const a = new CommunityDoc(alice.db, cid);
-    await a.open();
-    const invite = await openInvite(alice.identity, cid, Date.now() - 5000);
-    for (const r of [genesis, invite] as AnyRecord[]) expect((await a.append(r)).ok).toBe(true);
-    expect(
-      (await a.append((await sealRecord(carol.identity, { kind: 'join', cid, ts: Date.now() - 4000, body: joinBody(invite, carol.identity) })) as AnyRecord)).ok
-    ).toBe(true);
-    const profile = (await sealRecord(carol.identity, { kind: 'profile', cid, ts: Date.now() - 3000, body: { name: 'Carol' } })) as AnyRecord;
-    expect((await a.append(profile)).ok).toBe(true);
-    await admitPending(alice.db, a, alice.identity, Date.now());
-    await maintainKeys(alice.db, a, alice.identity, Date.now());
+    const { alice, bob, carol, genesis, cid, a, invite, profile } = await carolAdmitted();
     await a.settled();
     const aliceLobby = new CoreLobby(a);
     await aliceLobby.open();
