@@ -190,7 +190,7 @@ describe('the lobby', () => {
   it("a newcomer waiting for its key stores the lobby core without making it its own: nothing of it goes back to the mesh, and the members' entries are found stored", {
     timeout: 60_000
   }, async () => {
-    const { alice, bob, carol, cid, a, invite } = await carolAdmitted();
+    const { bob, carol, cid, a, invite } = await carolAdmitted();
     await a.settled();
     const aliceLobby = new CoreLobby(a);
     await aliceLobby.open();
