@@ -64,6 +64,12 @@ export interface Authority {
   accepts(r: Judged): boolean;
   /** Members whose records need their whole chain to be judged (banned or demoted with `heads`). */
   restricted: ReadonlySet<string>;
+  /**
+   * Every key seen here as a member's: the creator, each join's author (accepted or not) and each
+   * ban's subject. A key outside it has not been seen at all (its join has not arrived, as on a
+   * newcomer's device before the history): key records judge a wrap for it once it is (domain/epochs).
+   */
+  known: ReadonlySet<string>;
   roleOf(key: string): Role | null;
   /** The member's role at `ts` (null if not a member then: not yet joined, or banned by then). */
   roleAt(key: string, ts: number): Role | null;
@@ -132,8 +138,11 @@ export function computeAuthority(genesis: SignedRecord<'genesis'>, records: Iter
   /** id → [author, prev] for every record seen: the chains a restriction walks. */
   const links = new Map<string, [string, string | undefined]>();
   const byAuthor = new Map<string, string[]>();
+  const known = new Set<string>([creator]);
   for (const r of records) {
     if (r.cid !== genesis.id) continue;
+    if (r.kind === 'join') known.add(r.author);
+    else if (r.kind === 'ban') known.add(r.body.member);
     links.set(r.id, [r.author, r.prev]);
     let mine = byAuthor.get(r.author);
     if (!mine) byAuthor.set(r.author, (mine = []));
@@ -191,6 +200,7 @@ export function computeAuthority(genesis: SignedRecord<'genesis'>, records: Iter
     invites,
     pending,
     restricted: new Set(restrictions.keys()),
+    known,
     isMember: (key, ts) => {
       const m = members.get(key);
       if (!m) return false;

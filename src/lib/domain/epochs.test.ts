@@ -104,6 +104,50 @@ describe('key records', () => {
     expect(judge([ban, ...before.records]).view.epochs.has(before.epoch)).toBe(true);
   });
 
+  it("a newcomer holding the core without ordinary members' joins accepts the epoch and its share; their joins, once in, are judged as before", async () => {
+    const { creator, admin, alice, bob, mallory, cid, genesis, records, c } = await community();
+    const ban = await c('ban', { member: mallory.publicKey, banned: true }, at(2));
+    const newcomer = await newMember();
+    const [invite, join] = await admit(creator, newcomer, cid, at(3));
+    const everyone = [creator, admin, alice, bob].map((m) => m.publicKey);
+    const epoch = await rotate(creator, cid, at(4), 'all', everyone);
+    const withAll = [...records, ban, ...epoch.records];
+    const creatorKey = (await keyringOf(creator, validKeyRecords(withAll, scopeContext(withAll, computeAuthority(genesis, withAll))), cid)).get(epoch.epoch)!;
+    const handed = await share(creator, cid, at(5), creatorKey, [newcomer.publicKey]);
+    // The newcomer's device: the genesis, invites, staff's joins, the ban, keys; not Alice's, Bob's or Mallory's joins.
+    const ordinary = new Set([alice, bob, mallory].map((m) => m.publicKey));
+    const lean = [...records.filter((r) => !(r.kind === 'join' && ordinary.has(r.author))), ban, invite, join, ...epoch.records, ...handed];
+    const judgeOn = (all: AnyRecord[]) => {
+      const auth = computeAuthority(genesis, all);
+      return validKeyRecords(all, scopeContext(all, auth));
+    };
+    const early = judgeOn(lean);
+    expect(early.rejected).toEqual([]);
+    expect(early.shares.map((r) => r.id)).toEqual(handed.map((r) => r.id));
+    expect(acceptedKeys(await keyringOf(newcomer, early, cid), early).has(epoch.epoch)).toBe(true);
+    // A wrap for Mallory is judged on the ban alone (her join has not come): the epoch is refused.
+    const leaky = await rotate(creator, cid, at(6), 'all', [...everyone, mallory.publicKey], [epoch.epoch]);
+    expect(judgeOn([...lean, ...leaky.records]).epochs.has(leaky.epoch)).toBe(false);
+    // With every join in, as before: the first epoch counts, the leaky one does not.
+    const full = judgeOn([...records, ban, invite, join, ...epoch.records, ...handed, ...leaky.records]);
+    expect(full.epochs.has(epoch.epoch)).toBe(true);
+    expect(full.epochs.has(leaky.epoch)).toBe(false);
+    expect(full.shares.map((r) => r.id)).toEqual(handed.map((r) => r.id));
+  });
+
+  it('a wrap for a key no join names is not judged; once its join is in, a refused join rejects the epoch and an accepted one keeps it', async () => {
+    const { creator, admin, cid, genesis, records } = await community();
+    const stranger = await newMember();
+    const [invite, join] = await admit(creator, stranger, cid, at(1));
+    // The join names an invite this device never accepted (say, by a member without invite rights): not a member.
+    const refusedJoin = { ...join, body: { ...join.body, invite: 'x'.repeat(43) } } as AnyRecord;
+    const epoch = await rotate(creator, cid, at(2), 'all', [creator.publicKey, admin.publicKey, stranger.publicKey]);
+    const judgeOn = (all: AnyRecord[]) => validKeyRecords(all, scopeContext(all, computeAuthority(genesis, all)));
+    expect(judgeOn([...records, ...epoch.records]).epochs.has(epoch.epoch)).toBe(true);
+    expect(judgeOn([...records, invite, refusedJoin, ...epoch.records]).epochs.has(epoch.epoch)).toBe(false);
+    expect(judgeOn([...records, invite, join, ...epoch.records]).epochs.has(epoch.epoch)).toBe(true);
+  });
+
   it('a wrap for a non-entitled member in one part rejects the other parts too', async () => {
     const { creator, bob, alice, cid, judge } = await community();
     const { bodies, epoch } = await (await import('../crypto/epoch-keys')).newEpoch({

@@ -7,7 +7,8 @@
 // - Only the creator or an admin at the record's `ts` may publish (`Authority.roleAt`, `mayAct`: a
 //   demoted admin's records outside the causal past of the demotion do not count).
 // - Every wrap must be for a member entitled to the scope at the record's `ts`; one wrap for anyone
-//   else (a banned member, a lapsed tier) rejects the whole epoch, every part of it.
+//   else (a banned member, a lapsed tier) rejects the whole epoch, every part of it. A wrap for a key
+//   no join or ban seen here names waits to be judged until one does (`Authority.known`).
 // - The first record by (ts, id) of a nonce fixes its header; a later one with another header is a
 //   replay, one with the same part again a nonce reuse: both rejected, the original stays.
 // - Concurrent rotations (two epochs with the same parents) both stay; the current epochs are the
@@ -109,18 +110,27 @@ export function validKeyRecords(records: Iterable<AnyRecord>, ctx: ScopeContext)
     }
   }
 
-  const tags = tagIndex(auth.members.keys());
+  const tags = tagIndex(auth.known);
   const entitled = new Map<string, boolean>();
-  /** A wrap is for a member entitled then if its tag names one (a colliding tag needs only one of them). */
+  /**
+   * A wrap is for a member entitled then if its tag names one (a colliding tag needs only one of
+   * them). A tag naming no key seen here is not judged: that member's join has not arrived (a
+   * newcomer holds the core without the joins of ordinary members until the history comes), and
+   * once it has, the wrap is judged like any other.
+   */
   const wrapsEntitled = (wraps: readonly string[], scope: Scope, ts: number) =>
-    wraps.every((w) =>
-      (tags.get(w.slice(0, WRAP_TAG_LENGTH)) ?? []).some((m) => {
-        const key = `${m}\u0000${scope}\u0000${ts}`;
-        let ok = entitled.get(key);
-        if (ok === undefined) entitled.set(key, (ok = isEntitled(ctx, m, scope, ts)));
-        return ok;
-      })
-    );
+    wraps.every((w) => {
+      const named = tags.get(w.slice(0, WRAP_TAG_LENGTH));
+      return (
+        !named ||
+        named.some((m) => {
+          const key = `${m}\u0000${scope}\u0000${ts}`;
+          let ok = entitled.get(key);
+          if (ok === undefined) entitled.set(key, (ok = isEntitled(ctx, m, scope, ts)));
+          return ok;
+        })
+      );
+    });
 
   const epochs = new Map<string, Epoch>();
   for (const [id, { head, parts }] of groups) {

@@ -36,7 +36,7 @@ async function community() {
   return { creator, bob, cid, core, content };
 }
 
-/** 300 members (601 core records: two slices of the gate), 60 threads each with three replies: a first page of 120 records. */
+/** 300 members (601 core records: two slices of the gate), 60 threads each with three replies: a first page of 120 records and their 30 authors' joins. */
 async function bigCommunity() {
   const creator = await newMember();
   const genesis = await newCommunity(creator);
@@ -53,14 +53,14 @@ async function bigCommunity() {
   const member = await open(cid);
   await member.importRecords([...core, ...content]);
   const page = await firstPageRecords(member.db, cid);
-  expect(page).toHaveLength(120);
+  expect(page).toHaveLength(150);
 
   return { cid, core, page };
 }
 
 describe('a first page', () => {
   it('is the threads the feed ranks first and what targets them, as shared', async () => {
-    const { cid, core, content } = await community();
+    const { bob, cid, core, content } = await community();
     const member = await open(cid);
     await member.importRecords([...core, ...content]);
     const page = decodeFirstPage(encodeFirstPage(await firstPageRecords(member.db, cid)));
@@ -72,8 +72,9 @@ describe('a first page', () => {
     expect(new Set(threads.map((r) => r.id))).toEqual(new Set(newest.map((r) => r.id)));
     const replies = page!.filter((r) => r.kind === 'reply');
     expect(replies.map((r) => (r.body as { thread: string }).thread).sort()).toEqual(newest.map((r) => r.id).sort());
-    // Exactly the records as signed: no projection fields.
-    const byId = new Map(content.map((r) => [r.id, r]));
+    // Exactly the records as signed: no projection fields. The one author with a join is Bob.
+    const byId = new Map([...core, ...content].map((r) => [r.id, r]));
+    expect(page!.filter((r) => r.kind === 'join').map((r) => r.author)).toEqual([bob.publicKey]);
     for (const r of page!) expect(r).toEqual(byId.get(r.id));
     expect(await member.wantsFirstPage()).toBe(false);
   });
@@ -123,6 +124,23 @@ describe('a first page', () => {
     await newcomer.settled();
     const names = await newcomer.db.members.bulkGet([creator.publicKey, bob.publicKey].map((key) => [cid, key] as [string, string]));
     expect(names.map((m) => m?.name)).toEqual(['Alice', 'Bob']);
+  });
+
+  it("vouches for whom it shows: a newcomer whose core holds no ordinary member's join shows their threads, named", async () => {
+    const { bob, cid, core, content } = await community();
+    const profile = await writer(bob, cid, 1_700_000_050_000)('profile', { name: 'Bob' });
+    const member = await open(cid);
+    await member.importRecords([...core, profile, ...content]);
+    const page = decodeFirstPage(encodeFirstPage(await firstPageRecords(member.db, cid)))!;
+    const bobsJoin = core.find((r) => r.kind === 'join' && r.author === bob.publicKey)!;
+    expect(page.filter((r) => r.kind === 'join').map((r) => r.id)).toEqual([bobsJoin.id]);
+    // The lobby's core without Bob's join (lobby.ts `inLobby`): the genesis and the invite.
+    const newcomer = await open(cid);
+    await newcomer.storeAside(core.filter((r) => r !== bobsJoin));
+    expect(await newcomer.takeFirstPage(encodeFirstPage(page))).toBe(true);
+    await newcomer.settled();
+    expect(await newcomer.db.threads.where('cid').equals(cid).count()).toBe(FIRST_PAGE_THREADS);
+    expect((await newcomer.db.members.get([cid, bob.publicKey]))?.name).toBe('Bob');
   });
 
   it('from a lying peer: forged or foreign records are refused and counted, the rest taken; junk is refused whole', async () => {

@@ -2,7 +2,8 @@
 // whole history as one Yjs reply, in the order its entries were written, so the newest threads come
 // last: at 10,000 members that was 57 MB and its first row waited for all of it. A member's device
 // answers a newcomer's ask (first-page-exchange.ts) with the records behind its own first feed page:
-// the threads its feed ranks first and the records that target them, as shared (sealed ones sealed).
+// the threads its feed ranks first and the records that target them, as shared (sealed ones sealed),
+// with their authors' joins and newest profiles (a newcomer's lobby holds neither for most members).
 // The newcomer's gate checks them as any peer's (signatures, community, authority from the core it
 // already holds), stores and projects them without putting them into its document; the history,
 // when it comes, finds them stored. A liar costs a check: what it sends is judged like anything else.
@@ -30,12 +31,12 @@ export async function firstPageRecords(db: HearthDb, cid: string): Promise<AnyRe
   const [own, targeting] = await Promise.all([db.records.bulkGet(threads), db.records.where('target').anyOf(threads).limit(FIRST_PAGE_MAX_RECORDS).toArray()]);
   const authors = new Set<string>();
   for (const row of [...own, ...targeting]) if (row) authors.add(row.author);
-  const profiles = await latestProfiles(db, cid, [...authors]);
+  const vouching = await authorsRecords(db, cid, [...authors]);
   const out: AnyRecord[] = [];
   let bytes = 2;
-  // The threads, their authors' names, then what targets them: a newcomer's lobby leaves the profiles
-  // it could not place to the history (lobby.ts), so the page names whom it shows.
-  for (const row of [...own, ...profiles, ...targeting]) {
+  // The threads, their authors' joins and names, then what targets them: a newcomer's lobby holds no
+  // ordinary member's join or profile (lobby.ts `inLobby`), so the page vouches for whom it shows.
+  for (const row of [...own, ...vouching, ...targeting]) {
     if (!row || row.held || row.cid !== cid || out.length >= FIRST_PAGE_MAX_RECORDS) continue;
     const shared = sharedForm(row);
     const size = JSON.stringify(shared).length + 1;
@@ -46,17 +47,18 @@ export async function firstPageRecords(db: HearthDb, cid: string): Promise<AnyRe
   return out;
 }
 
-/** The newest profile record of each of these members (the one their member row is named by). */
-async function latestProfiles(db: HearthDb, cid: string, keys: string[]): Promise<StoredRecord[]> {
-  const rows = await db.members.bulkGet(keys.map((key) => [cid, key] as [string, string]));
-  const named = rows.filter((m) => m && m.profileTs >= 0) as { key: string; profileTs: number }[];
-  if (!named.length) return [];
-  // One walk of the index for all of them: a query each (about 300 at 10k) held the answer 2 s.
+/** Each of these members' join and newest profile (the one their member row is named by): joins first. */
+async function authorsRecords(db: HearthDb, cid: string, keys: string[]): Promise<StoredRecord[]> {
+  const rows = (await db.members.bulkGet(keys.map((key) => [cid, key] as [string, string]))).filter((m) => m !== undefined);
+  if (!rows.length) return [];
+  // One walk of the index for all of them: a query each (about 300 at 10k) held the answer 2 s. A
+  // member joined at their join's `ts` (or at their admit's, if that came first: then the join is
+  // left to the history, and their posts wait for it).
   const found = await db.records
     .where('[cid+author+ts]')
-    .anyOf(named.map((m) => [cid, m.key, m.profileTs]))
+    .anyOf(rows.flatMap((m) => [[cid, m.key, m.joinedAt], ...(m.profileTs >= 0 ? [[cid, m.key, m.profileTs]] : [])]))
     .toArray();
-  return found.filter((r) => r.kind === 'profile');
+  return [...found.filter((r) => r.kind === 'join'), ...found.filter((r) => r.kind === 'profile')];
 }
 
 export function encodeFirstPage(records: readonly AnyRecord[]): Uint8Array {

@@ -291,6 +291,65 @@ describe('the lobby', () => {
     bobLobby.destroy();
   });
 
+  it("holds no month-old ordinary member's join or profile, yet a newcomer takes his key through it and reaches the mesh", { timeout: 60_000 }, async () => {
+    const alice = await device();
+    const carol = await device();
+    const dan = await device();
+    const bob = await device();
+    const now = Date.now();
+    const day = 86_400_000;
+    const genesis = await newCommunity(alice.identity);
+    const cid = genesis.id;
+    const a = new CommunityDoc(alice.db, cid);
+    await a.open();
+    const invite = await openInvite(alice.identity, cid, now - 90 * day);
+    const moderators = await sealRecord(alice.identity, {
+      kind: 'invite',
+      cid,
+      ts: now - 90 * day,
+      body: { role: 'moderator', expiresAt: null, maxUses: null, label: 'mods', nonce: 'm', ...inviteKey() }
+    });
+    const carolJoin = await sealRecord(carol.identity, { kind: 'join', cid, ts: now - 60 * day, body: joinBody(invite, carol.identity) });
+    const carolProfile = await sealRecord(carol.identity, { kind: 'profile', cid, ts: now - 60 * day + 1, body: { name: 'Carol' } });
+    const danJoin = await sealRecord(dan.identity, { kind: 'join', cid, ts: now - 60 * day, body: joinBody(moderators, dan.identity) });
+    for (const r of [genesis, invite, moderators, carolJoin, carolProfile, danJoin] as AnyRecord[]) expect((await a.append(r)).ok).toBe(true);
+    await admitPending(alice.db, a, alice.identity, now);
+    await maintainKeys(alice.db, a, alice.identity, now);
+    await a.settled();
+    const aliceLobby = new CoreLobby(a);
+    await aliceLobby.open();
+    expect(aliceLobby.records.has(carolJoin.id)).toBe(false);
+    expect(aliceLobby.records.has(carolProfile.id)).toBe(false);
+    expect(aliceLobby.records.has(danJoin.id)).toBe(true); // a moderator's stays
+
+    // Bob, with the link only: his join written, his device waiting for its key.
+    const b = new CommunityDoc(bob.db, cid);
+    await b.open();
+    await applyRecords(bob.db, cid, [genesis, invite] as AnyRecord[]);
+    const join = await sealRecord(bob.identity, { kind: 'join', cid, ts: Date.now(), body: joinBody(invite, bob.identity) });
+    expect((await b.append(join)).ok).toBe(true);
+    const bobLobby = new CoreLobby(b, { share: false });
+    await bobLobby.open();
+    for (let i = 0; i < 3; i++) {
+      await exchange(aliceLobby.doc, bobLobby.doc);
+      await Promise.all([aliceLobby.settled(), bobLobby.settled()]);
+      await Promise.all([a.settled(), b.settled()]);
+      if (i === 0) {
+        await admitPending(alice.db, a, alice.identity, Date.now());
+        await maintainKeys(alice.db, a, alice.identity, Date.now());
+        await a.settled();
+      }
+    }
+    // Carol's wrap is in the epoch Bob judged; her join never reached his device.
+    expect(await bob.db.records.get(carolJoin.id)).toBeUndefined();
+    const bobPlan = await meshPlanOf(bob.db, cid, bob.identity.publicKey);
+    const alicePlan = await meshPlanOf(alice.db, cid, alice.identity.publicKey);
+    expect(bobPlan.waitingForKey).toBe(false);
+    expect(bobPlan.mesh?.room).toBe(alicePlan.mesh?.room);
+    aliceLobby.destroy();
+    bobLobby.destroy();
+  });
+
   it('derives a different room and password per epoch and per community, the same on every device', async () => {
     const raw = crypto.getRandomValues(new Uint8Array(32));
     const one = await meshRoomOf('c1', { epoch: 'e1', raw });

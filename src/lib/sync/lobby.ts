@@ -12,7 +12,7 @@
 import * as Y from 'yjs';
 import { Awareness } from 'y-protocols/awareness';
 import { checkRecord } from '../crypto/record-seal';
-import { AUTHORITY_KINDS } from '../domain/authority';
+import { AUTHORITY_KINDS, type Authority } from '../domain/authority';
 import type { AnyRecord } from '../domain/record';
 import { recordsOfKinds } from '../store/db';
 import { KEY_CONTEXT_KINDS, sharedForm } from '../store/keyring';
@@ -33,6 +33,34 @@ export function isCoreValue(value: unknown): boolean {
 }
 
 const OWN = Symbol('own');
+
+/** Joins younger than this stay in the lobby: a joiner's may not have reached every staff device yet. */
+export const RECENT_JOIN_MS = 30 * 86_400_000;
+
+/**
+ * Which core records this device puts into its lobby document. Ordinary members' joins and profiles
+ * stay out once they are a month old: at 10,000 members they were 8.7 MB of the lobby's 13 MB, and a
+ * newcomer downloaded and checked every one before it could judge its key (5 s of transfer, 15–20 s
+ * of checks). A newcomer needs them only for the authors it shows, whose joins and profiles its first
+ * page carries (first-page.ts), key records judge a wrap for a key no join names once it comes
+ * (domain/epochs), and the mesh's history brings the rest. In: the joins and profiles of the creator,
+ * staff and moderators, of whoever wrote an invite (invite rights are judged on the inviter's join),
+ * of banned members, of joiners not (yet) members, of joins on invites that need an admit (their
+ * uses are counted there), and of joins from the last month.
+ */
+export function inLobby(auth: Authority | null, now: number): (r: AnyRecord) => boolean {
+  if (!auth) return () => true;
+  const inviters = new Set([...auth.invites.values()].map((i) => i.record.author));
+  const notable = (key: string) => {
+    const m = auth.members.get(key);
+    return !m || m.role !== 'member' || m.bannedAt !== null || inviters.has(key) || (m.invite !== null && auth.invites.get(m.invite)?.needsAdmit === true);
+  };
+  return (r) => {
+    if (r.kind === 'join') return now - r.ts < RECENT_JOIN_MS || notable(r.author);
+    if (r.kind === 'profile') return notable(r.author) || now - (auth.members.get(r.author)?.joinedAt ?? now) < RECENT_JOIN_MS;
+    return true;
+  };
+}
 
 export class CoreLobby {
   readonly doc = new Y.Doc();
@@ -56,11 +84,22 @@ export class CoreLobby {
   async open(): Promise<void> {
     const { db, cid } = this.community;
     // The genesis is stored under its own id with an empty `cid`: fetched by key.
-    const [genesis, rows] = await Promise.all([db.records.get(cid), recordsOfKinds(db, cid, [...CORE_KINDS] as AnyRecord['kind'][])]);
-    this.#put([...(genesis ? [genesis] : []), ...rows].filter((r) => !r.held).map(sharedForm));
+    const [genesis, rows, auth] = await Promise.all([
+      db.records.get(cid),
+      recordsOfKinds(db, cid, [...CORE_KINDS] as AnyRecord['kind'][]),
+      authorityOf(db, cid)
+    ]);
+    const lobbyWorthy = inLobby(auth, Date.now());
+    this.#put([...(genesis ? [genesis] : []), ...rows].filter((r) => !r.held && lobbyWorthy(r)).map(sharedForm));
     this.#off.push(
       this.community.onAccepted((records) => {
-        this.#put(records.filter((r) => CORE_KINDS.has(r.kind)));
+        const core = records.filter((r) => CORE_KINDS.has(r.kind));
+        if (core.some((r) => r.kind === 'join' || r.kind === 'profile'))
+          void authorityOf(db, cid).then(
+            (now) => this.#put(core.filter(inLobby(now, Date.now()))),
+            (e) => console.error('lobby: reading authority failed', e)
+          );
+        else if (core.length) this.#put(core);
         if (records.some((r) => AUTHORITY_KINDS.has(r.kind)))
           this.#adopting = this.#adopting.then(() => this.#retryWaiting()).catch((e) => console.error('lobby: adopting failed', e));
       })
