@@ -1,4 +1,4 @@
-// Dev tool (not a benchmark): CPU profiles of both community workers while a newcomer joins the real
+// Dev tool (not a benchmark): CPU profiles of both community workers (and the creator's page) while a newcomer joins the real
 // community over WebRTC (what `sync.initial_realdata_ms` times), with the newcomer's record count over time.
 // While investigating, a worker may leave `globalThis.__trace` (lines "<Date.now()> what") and
 // `globalThis.__dexieProbe` ({ "table.op.index": { n, rows, ms } }, from a DBCore middleware): both
@@ -100,6 +100,11 @@ try {
   await b.page.getByRole('button', { name: 'Join community' }).waitFor();
   const [pa, pb] = await Promise.all([workerProfiler(a.page, { intervalUs: 500 }), workerProfiler(b.page, { intervalUs: 500 })]);
   await Promise.all([pa.start(), pb.start()]);
+  // The creator's page too: it relays every byte of its worker's and answers first pages.
+  const pageCdp = await a.page.context().newCDPSession(a.page);
+  await pageCdp.send('Profiler.enable');
+  await pageCdp.send('Profiler.setSamplingInterval', { interval: 500 });
+  await pageCdp.send('Profiler.start');
   // The workers' console errors (a SharedWorker's console reaches no page): printed at the end.
   const keepErrors = `globalThis.__errors = []; { const error = console.error; console.error = (...a) => { globalThis.__errors.push(new Date().toISOString() + ' ' + a.map((x) => (x && x.stack) || String(x)).join(' ').slice(0, 600)); error(...a); }; }`;
   await Promise.all([pa.evaluate(keepErrors), pb.evaluate(keepErrors)]);
@@ -118,12 +123,15 @@ try {
   done = true;
   await sampling;
   const [profA, profB] = await Promise.all([pa.stop(), pb.stop()]);
+  const profPage = ((await pageCdp.send('Profiler.stop')) as { profile: Profile }).profile;
+  writeFileSync(`${out}-creator-page.cpuprofile`, JSON.stringify(profPage));
   writeFileSync(`${out}-creator.cpuprofile`, JSON.stringify(profA));
   writeFileSync(`${out}-newcomer.cpuprofile`, JSON.stringify(profB));
   console.log(`${firstRow ? 'first row' : 'threads'} shown ${ms?.toFixed(0)} ms after Join; newcomer's records over time: ${counts.join(' ')}`);
   // Profile times are the worker's monotonic clock in µs; align by the first sample instead.
   summary('creator worker', profA, profA.startTime / 1000);
   summary('newcomer worker', profB, profB.startTime / 1000);
+  summary("creator's page", profPage, profPage.startTime / 1000);
   console.log('\n== page traces (s after Join)');
   for (const line of pageTrace) {
     const [who, t, ...rest] = line.split(' ');

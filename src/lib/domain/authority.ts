@@ -27,6 +27,8 @@ export interface Membership {
   joinedAt: number;
   /** The invite this member joined with (null for the creator). */
   invite: string | null;
+  /** The id of the join that made them a member (null for the creator). */
+  join: string | null;
   invitedBy: string | null;
   /** When a ban took effect (display and order of authority records). What stays is decided by `heads`. */
   bannedAt: number | null;
@@ -269,7 +271,7 @@ function replayAuthority(
 ): Replay {
   const creator = genesis.author;
   const members = new Map<string, Membership>([
-    [creator, { key: creator, role: 'creator', tier: null, joinedAt: genesis.ts, invite: null, invitedBy: null, bannedAt: null, trust: 3 }]
+    [creator, { key: creator, role: 'creator', tier: null, joinedAt: genesis.ts, invite: null, join: null, invitedBy: null, bannedAt: null, trust: 3 }]
   ]);
   const invites = new Map<string, InviteState>();
   const pending = new Map<string, SignedRecord<'join'>>();
@@ -305,6 +307,7 @@ function replayAuthority(
       tier: invite.record.body.tier ?? null,
       joinedAt,
       invite: invite.record.id,
+      join: j.id,
       invitedBy: invite.record.author,
       bannedAt: null,
       trust: 0
