@@ -53,7 +53,7 @@ import { encodeInvite, inviteUrl } from '../crypto/invite-token';
 import { encodeShortInvite } from '../crypto/short-invite';
 import { generateInviteKey } from '../crypto/invite-key';
 import { closeInvite } from '../automation/admissions';
-import type { Coverage } from '../automation/checkpoint';
+import { coverageCountedKey, type Coverage } from '../automation/checkpoint';
 
 /** Local settings key of an invite's private key (never shared but in the invite's link). */
 const inviteSeedKey = (inviteId: string) => `invite-seed:${inviteId}`;
@@ -304,7 +304,8 @@ export class CommunityState {
     );
     this.coverage = new Live<Coverage | null>(
       () => async () => {
-        await recordsChanged(db, cid);
+        // Also when a count the worker had put off is done (automation/checkpoint `countedCoverage`).
+        await Promise.all([recordsChanged(db, cid), db.settings.get(coverageCountedKey(cid))]);
         return this.reads.coverage(cid);
       },
       null,

@@ -14,7 +14,7 @@ import type { PostingFacts } from '../domain/posting-policy';
 import type { AnyRecord, Kind } from '../domain/record';
 import { currentSettings } from '../domain/membership';
 import { uploadAllowanceAt } from '../domain/upload-quota';
-import { coverageOf, type Coverage } from '../automation/checkpoint';
+import { countedCoverage, type Coverage } from '../automation/checkpoint';
 import { communityFacts, type CommunityFactsView } from '../automation/community-facts';
 import { auditEntries, type AuditEntry } from '../domain/audit';
 import type { InviteState } from '../domain/authority';
@@ -41,7 +41,7 @@ export interface Judgement {
 export interface CommunityReads {
   /** `me`'s standing (role, ban, tier, levels, settings, notices); null until the genesis is known. */
   standing(cid: string, me: string, now: number): Promise<Standing | null>;
-  /** Records held, held back and expected (checkpoints), refused key records: the health panel. */
+  /** Records held, held back and expected (checkpoints), refused key records: the health panel (counted at most every 2 s, `countedCoverage`). */
   coverage(cid: string): Promise<Coverage>;
   /** Settings, tiers, every member's tier, payments and automation's log (automation/community-facts), for staff pages. */
   facts(cid: string, now: number): Promise<CommunityFactsView | null>;
@@ -95,9 +95,10 @@ async function named(db: HearthDb, cid: string): Promise<Named[]> {
 
 /** The answers, from this thread's database and caches: the community worker's, or a page's without one. */
 export function readsOver(db: HearthDb): CommunityReads {
+  const coverage = countedCoverage(db);
   return {
     standing: (cid, me, now) => standingOf(db, cid, me, now),
-    coverage: (cid) => coverageOf(db, cid),
+    coverage,
     async facts(cid, now) {
       const facts = await communityFacts(db, cid, now);
       if (!facts) return null;
