@@ -3,7 +3,7 @@
 // counted by these `admit` records, so a joiner's chosen `ts` never takes a use (domain/authority).
 import type { Identity } from '../crypto/identity';
 import { ADMIT_GRACE_MS, type Authority, type InviteState } from '../domain/authority';
-import { compareRecords, type AnyRecord, type SignedRecord } from '../domain/record';
+import { compareRecords, type AnyRecord } from '../domain/record';
 import type { HearthDb } from '../store/db';
 import { authorityOf } from '../store/projection';
 import { sealNext } from '../store/record-chain';
