@@ -54,6 +54,11 @@ function statsFrom(db: HearthDb): MemberStatsSource & { calls: number } {
   return source;
 }
 
+async function computeAuthorityOf(doc: CommunityDoc) {
+  const [genesis, records] = await Promise.all([doc.db.records.get(doc.cid), doc.db.records.where('cid').equals(doc.cid).toArray() as Promise<AnyRecord[]>]);
+  return computeAuthority(genesis as SignedRecord<'genesis'>, records);
+}
+
 async function notices(doc: CommunityDoc): Promise<SignedRecord<'notice'>[]> {
   return (await doc.db.records.where('[cid+kind]').equals([doc.cid, 'notice']).toArray()) as SignedRecord<'notice'>[];
 }
@@ -150,6 +155,29 @@ describe('startAutomation', () => {
     expect(await quiet(stats)).toBe(runs);
     expect(await welcomesFor(doc, dave)).toBe(0);
   }, 30_000);
+  it("writes a run's trust records in one append, not one each", async () => {
+    const { creator, doc } = await community();
+    const members = await Promise.all(Array.from({ length: 5 }, () => newMember()));
+    for (const m of members) for (const r of await admit(creator, m, doc.cid)) expect((await doc.append(r as AnyRecord)).ok).toBe(true);
+    const stats = statsFrom(doc.db);
+    // Every member computed at trust level 1 (published: 0).
+    const raised: MemberStatsSource = async (cid, now) => {
+      const s = await stats(cid, now);
+      if (s) for (const m of members) s.trust.set(m.publicKey, { ...s.trust.get(m.publicKey)!, level: 1 });
+      return s;
+    };
+    const appends: string[][] = [];
+    const append = doc.append.bind(doc);
+    doc.append = async (input) => {
+      appends.push((Array.isArray(input) ? input : [input]).map((r) => r.kind));
+      return append(input);
+    };
+    const actions = await runAutomation(doc.db, doc, creator, raised);
+    expect(actions.filter((a) => a.kind === 'trust')).toHaveLength(5);
+    expect(appends.filter((kinds) => kinds.includes('trust'))).toEqual([['trust', 'trust', 'trust', 'trust', 'trust']]);
+    for (const m of members) expect((await computeAuthorityOf(doc)).trustOf(m.publicKey)).toBe(1);
+  });
+
   it('a join that arrives while a run writes its actions gets its key before the rest of the run', async () => {
     // Five members joined 11 minutes ago, so the run writes five welcomes; Carol joins right after
     // the first is written. Her key must not wait behind the other four (after an import a run

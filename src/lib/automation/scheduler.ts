@@ -16,6 +16,8 @@ import { pointRules, pointsLevels } from '../domain/points';
 
 const EVERY_MS = 60_000;
 const POINTS_DELAY_MS = 10_000;
+/** Trust and level records written in one append at most (`runAutomation`). */
+const PER_APPEND = 200;
 /** Kinds that earn points (domain/points). */
 const POINT_KINDS: ReadonlySet<string> = new Set(['thread', 'reply', 'answer', 'accept', 'feature', 'checkin', 'reaction', 'upvote']);
 
@@ -84,17 +86,33 @@ export async function runAutomation(
     trustPublished: published,
     levelNow: pointsLevels(stats.contributions, pointRules(facts.settings))
   });
+  // Trust and level records go out in appends of `PER_APPEND`: one append each (hundreds after an
+  // import, each a check, a projection and a new key state on every device) kept the 10k creator's
+  // device writing levels for minutes, and a newcomer's first page waited behind them.
+  let batch: AnyRecord[] = [];
+  const flush = async () => {
+    if (batch.length) await doc.append(batch);
+    batch = [];
+  };
   for (const a of actions) {
-    await between();
+    const standing = a.kind === 'trust' || a.kind === 'level';
+    if (!standing || !batch.length) await between();
     const record = await sealNext(db, identity, {
       kind: a.kind,
       cid: doc.cid,
       ts: now,
       // Notices and threads carry their rule and key (one shown per key); a trust or level record is its own key.
-      body: a.kind === 'trust' || a.kind === 'level' ? a.body : { ...a.body, auto: { rule: a.rule, key: a.key, device } }
+      body: standing ? a.body : { ...a.body, auto: { rule: a.rule, key: a.key, device } }
     } as never);
-    await doc.append(record as AnyRecord);
+    if (!standing) {
+      await flush();
+      await doc.append(record as AnyRecord);
+      continue;
+    }
+    batch.push(record as AnyRecord);
+    if (batch.length >= PER_APPEND) await flush();
   }
+  await flush();
   return actions;
 }
 
