@@ -6,10 +6,14 @@ import * as Comlink from 'comlink';
 import { DocHost } from '../src/lib/sync/doc-host';
 import type { WorkerPort } from '../src/lib/sync/doc-port';
 import { openDb } from '../src/lib/store/db';
-import { loadMemberStats, memberStatsVersion } from './members/member-stats';
+import { loadMemberStats, memberStatsVersion, spacedMemberStats } from './members/member-stats';
 
-// Automation reads member stats here, from the same database, as the analysis worker does.
-const host = new DocHost(openDb(), async (cid, now) => loadMemberStats(cid, now, await memberStatsVersion(cid, now)));
+// Automation reads member stats here, from the same database, as the analysis worker does (spaced:
+// at 100,000 records a read holds IndexedDB for seconds).
+const host = new DocHost(
+  openDb(),
+  spacedMemberStats(async (cid, now) => loadMemberStats(cid, now, await memberStatsVersion(cid, now)))
+);
 
 function serve(port: MessagePort): void {
   // Only the port's methods, each by name: the host's own state (its database, listeners) stays here.

@@ -6,7 +6,7 @@ import { smallCommunity } from '../../tests/unit/community-fixture';
 import { computeAuthority } from '../../src/lib/domain/authority';
 import { currentSettings, memberStats, packMemberStats, unpackMemberStats } from '../../src/lib/domain/membership';
 import { openDb } from '../../src/lib/store/db';
-import { loadMemberStats } from './member-stats';
+import { AUTOMATION_STATS_SPACING, loadMemberStats, spacedMemberStats } from './member-stats';
 
 describe('member stats in the worker', () => {
   it('match the domain rules over the stored records, and are recomputed when a record arrives', async () => {
@@ -47,5 +47,26 @@ describe('member stats packed for the page', () => {
     expect(round.trust).toEqual(stats.trust);
     expect(round.contributions).toEqual(stats.contributions);
     expect(round.lastActive).toEqual(stats.lastActive);
+  });
+});
+
+describe('member stats for the automation', () => {
+  it('are read again only after five times the last read took, the last answer in between', async () => {
+    let reads = 0;
+    const load = async () => {
+      reads++;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return { trust: new Map(), contributions: new Map(), lastActive: new Map() };
+    };
+    const stats = spacedMemberStats(load);
+    const first = await stats('c', 0);
+    expect(await stats('c', 0)).toBe(first);
+    expect(reads).toBe(1);
+    // Another community is its own.
+    await stats('d', 0);
+    expect(reads).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, AUTOMATION_STATS_SPACING * 100 + 150));
+    expect(await stats('c', 0)).not.toBe(first);
+    expect(reads).toBe(3);
   });
 });

@@ -41,6 +41,28 @@ export async function loadMemberStats(cid: string, now: number, version?: string
   return stats;
 }
 
+/** How many times the last read's duration the automation's stats are kept before they are read again. */
+export const AUTOMATION_STATS_SPACING = 5;
+
+/**
+ * Member stats as the automation reads them on a staff device: after a read, kept for
+ * `AUTOMATION_STATS_SPACING` times its duration before the next (the last answer in between).
+ * Every join and every batch of points starts an automation run, and each run read every record of
+ * the community again (7–10 s of IndexedDB at 100,000 records), holding the gate's writes and a
+ * newcomer's first page behind it. A small community reads in tens of milliseconds: unchanged.
+ */
+export function spacedMemberStats(load: (cid: string, now: number) => Promise<MemberStats | null>): (cid: string, now: number) => Promise<MemberStats | null> {
+  const kept = new Map<string, { stats: MemberStats | null; until: number }>();
+  return async (cid, now) => {
+    const hit = kept.get(cid);
+    if (hit && Date.now() < hit.until) return hit.stats;
+    const start = Date.now();
+    const stats = await load(cid, now);
+    kept.set(cid, { stats, until: Date.now() + AUTOMATION_STATS_SPACING * (Date.now() - start) });
+    return stats;
+  };
+}
+
 let lastBoards: { version: string; boards: Record<Board, Map<string, number>> } | null = null;
 
 /** The leaderboards' points: windows end with `now`'s hour, so the same version (count, hour) gives the same boards. */
