@@ -291,7 +291,9 @@ describe('the lobby', () => {
     bobLobby.destroy();
   });
 
-  it("holds no month-old ordinary member's join or profile, yet a newcomer takes his key through it and reaches the mesh", { timeout: 60_000 }, async () => {
+  it("holds no month-old ordinary member's join, profile or level, yet a newcomer takes his key through it and reaches the mesh", {
+    timeout: 60_000
+  }, async () => {
     const alice = await device();
     const carol = await device();
     const dan = await device();
@@ -313,6 +315,13 @@ describe('the lobby', () => {
     const carolProfile = await sealRecord(carol.identity, { kind: 'profile', cid, ts: now - 60 * day + 1, body: { name: 'Carol' } });
     const danJoin = await sealRecord(dan.identity, { kind: 'join', cid, ts: now - 60 * day, body: joinBody(moderators, dan.identity) });
     for (const r of [genesis, invite, moderators, carolJoin, carolProfile, danJoin] as AnyRecord[]) expect((await a.append(r)).ok).toBe(true);
+    const carolLevel = await sealNext(alice.db, alice.identity, {
+      kind: 'level',
+      cid,
+      ts: now - 30 * day,
+      body: { member: carol.identity.publicKey, level: 2 }
+    });
+    expect((await a.append(carolLevel)).ok).toBe(true);
     await admitPending(alice.db, a, alice.identity, now);
     await maintainKeys(alice.db, a, alice.identity, now);
     await a.settled();
@@ -320,6 +329,7 @@ describe('the lobby', () => {
     await aliceLobby.open();
     expect(aliceLobby.records.has(carolJoin.id)).toBe(false);
     expect(aliceLobby.records.has(carolProfile.id)).toBe(false);
+    expect(aliceLobby.records.has(carolLevel.id)).toBe(false); // her level follows her join
     expect(aliceLobby.records.has(danJoin.id)).toBe(true); // a moderator's stays
 
     // Bob, with the link only: his join written, his device waiting for its key.

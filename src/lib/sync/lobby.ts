@@ -34,6 +34,9 @@ export function isCoreValue(value: unknown): boolean {
 
 const OWN = Symbol('own');
 
+/** Core kinds put into the lobby only for some members (`inLobby`). */
+const FOLLOWS_MEMBER: ReadonlySet<string> = new Set(['join', 'profile', 'trust', 'level', 'trust-lock']);
+
 /** Joins younger than this stay in the lobby: a joiner's may not have reached every staff device yet. */
 export const RECENT_JOIN_MS = 30 * 86_400_000;
 
@@ -46,7 +49,9 @@ export const RECENT_JOIN_MS = 30 * 86_400_000;
  * (domain/epochs), and the mesh's history brings the rest. In: the joins and profiles of the creator,
  * staff and moderators, of whoever wrote an invite (invite rights are judged on the inviter's join),
  * of banned members, of joiners not (yet) members, of joins on invites that need an admit (their
- * uses are counted there), and of joins from the last month.
+ * uses are counted there), and of joins from the last month; trust and level records follow their
+ * member's join (authority reads them only for a member it knows): at 10,000 members the creator's
+ * automation had published over a thousand levels, each checked by every newcomer.
  */
 export function inLobby(auth: Authority | null, now: number): (r: AnyRecord) => boolean {
   if (!auth) return () => true;
@@ -55,9 +60,12 @@ export function inLobby(auth: Authority | null, now: number): (r: AnyRecord) => 
     const m = auth.members.get(key);
     return !m || m.role !== 'member' || m.bannedAt !== null || inviters.has(key) || (m.invite !== null && auth.invites.get(m.invite)?.needsAdmit === true);
   };
+  const recent = (key: string) => now - (auth.members.get(key)?.joinedAt ?? now) < RECENT_JOIN_MS;
   return (r) => {
     if (r.kind === 'join') return now - r.ts < RECENT_JOIN_MS || notable(r.author);
-    if (r.kind === 'profile') return notable(r.author) || now - (auth.members.get(r.author)?.joinedAt ?? now) < RECENT_JOIN_MS;
+    if (r.kind === 'profile') return notable(r.author) || recent(r.author);
+    // A trust or level record counts only for a member whose join is known: the same members.
+    if (r.kind === 'trust' || r.kind === 'level' || r.kind === 'trust-lock') return notable(r.body.member) || recent(r.body.member);
     return true;
   };
 }
@@ -94,7 +102,7 @@ export class CoreLobby {
     this.#off.push(
       this.community.onAccepted((records) => {
         const core = records.filter((r) => CORE_KINDS.has(r.kind));
-        if (core.some((r) => r.kind === 'join' || r.kind === 'profile'))
+        if (core.some((r) => FOLLOWS_MEMBER.has(r.kind)))
           void authorityOf(db, cid).then(
             (now) => this.#put(core.filter(inLobby(now, Date.now()))),
             (e) => console.error('lobby: reading authority failed', e)
