@@ -24,20 +24,40 @@ export const PAGE_KEPT_MS = 60_000;
 /** A join written this recently brings its newcomer soon. */
 const FRESH_JOIN_MS = 10 * 60_000;
 
-interface Served {
-  doc: DocHandle;
-  peers: () => Iterable<object>;
-  made: { at: number; page: Promise<Uint8Array> } | null;
+export interface FirstPageMaker {
+  /** The page made within `PAGE_KEPT_MS`, or a new one. */
+  page(): Promise<Uint8Array>;
+  /** When the page kept now was made (null: none). */
+  madeAt(): number | null;
+  stop(): void;
 }
 
-/** This device's first page for a community: the one made within `PAGE_KEPT_MS`, or a new one. */
-function pageOf(s: Served): Promise<Uint8Array> {
-  if (!s.made || Date.now() - s.made.at > PAGE_KEPT_MS) {
-    const made = { at: Date.now(), page: firstPageRecords(s.doc.db, s.doc.cid).then(encodeFirstPage) };
-    made.page.catch(() => s.made === made && (s.made = null));
-    s.made = made;
-  }
-  return s.made.page;
+/**
+ * This device's first page for a community, made when a fresh join is taken (its newcomer asks
+ * soon; not for the old joins a history brings) and kept for `PAGE_KEPT_MS`.
+ */
+export function firstPageMaker(doc: Pick<DocHandle, 'db' | 'cid' | 'onAccepted'>): FirstPageMaker {
+  let made: { at: number; page: Promise<Uint8Array> } | null = null;
+  const page = () => {
+    if (!made || Date.now() - made.at > PAGE_KEPT_MS) {
+      const next = { at: Date.now(), page: firstPageRecords(doc.db, doc.cid).then(encodeFirstPage) };
+      next.page.catch(() => made === next && (made = null));
+      made = next;
+    }
+    return made.page;
+  };
+  const stop = doc.onAccepted((records) => {
+    const fresh = records.some((r) => r.kind === 'join' && Math.abs(Date.now() - r.ts) < FRESH_JOIN_MS);
+    if (!fresh || (made && Date.now() - made.at < PAGE_KEPT_MS / 2)) return;
+    made = null;
+    void page().catch((e) => console.warn('first page not made', e));
+  });
+  return { page, madeAt: () => made?.at ?? null, stop };
+}
+
+interface Served {
+  peers: () => Iterable<object>;
+  maker: FirstPageMaker;
 }
 
 const served = new Map<string, Served>();
@@ -48,7 +68,7 @@ let listening = false;
 async function answer(peer: object, id: number): Promise<void> {
   for (const s of served.values()) {
     if (![...s.peers()].includes(peer)) continue;
-    sendSide(peer, sideMessage(PAGE, id, await pageOf(s)));
+    sendSide(peer, sideMessage(PAGE, id, await s.maker.page()));
     return;
   }
 }
@@ -68,17 +88,10 @@ function listen(): void {
 /** Answers the first-page asks of this community's mesh peers (`peers()`). Returns stop. */
 export function serveFirstPage(doc: DocHandle, peers: () => Iterable<object>): () => void {
   listen();
-  const entry: Served = { doc, peers, made: null };
+  const entry: Served = { peers, maker: firstPageMaker(doc) };
   served.set(doc.cid, entry);
-  // A join just written, taken here: its newcomer will ask soon (not the old joins a history brings).
-  const off = doc.onAccepted((records) => {
-    const fresh = records.some((r) => r.kind === 'join' && Math.abs(Date.now() - r.ts) < FRESH_JOIN_MS);
-    if (!fresh || (entry.made && Date.now() - entry.made.at < PAGE_KEPT_MS / 2)) return;
-    entry.made = null;
-    void pageOf(entry).catch((e) => console.warn('first page not made', e));
-  });
   return () => {
-    off();
+    entry.maker.stop();
     if (served.get(doc.cid) === entry) served.delete(doc.cid);
   };
 }

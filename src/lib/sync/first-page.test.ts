@@ -3,7 +3,7 @@
 // arriving after it finds those records stored instead of making a second copy.
 import 'fake-indexeddb/auto';
 import * as Y from 'yjs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { admit, newCommunity, newMember, writer } from '../../../tests/unit/community-fixture';
 import { sealRecord } from '../crypto/record-seal';
 import type { AnyRecord } from '../domain/record';
@@ -11,6 +11,7 @@ import { HearthDb } from '../store/db';
 import { CommunityDoc } from './community-doc';
 import { decodeFirstPage, encodeFirstPage, FIRST_PAGE_MAX_RECORDS, FIRST_PAGE_THREADS, firstPageRecords } from './first-page';
 import { applyGatedUpdate, whenApplied } from './gated-sync-protocol';
+import { firstPageMaker, PAGE_KEPT_MS } from './first-page-exchange';
 
 let dbs = 0;
 const open = async (cid: string) => {
@@ -210,4 +211,32 @@ describe('a first page', () => {
     expect(await newcomer.db.replies.where('cid').equals(cid).count()).toBe(90);
     expect(await newcomer.db.members.where('cid').equals(cid).count()).toBe(301);
   }, 60_000);
+});
+
+describe('the first page made ahead', () => {
+  it('is made as a fresh join is taken and sent for a minute, not for the old joins a history brings', { timeout: 30_000 }, async () => {
+    const { creator, cid, core, content } = await community();
+    const member = await open(cid);
+    await member.importRecords([...core, ...content]);
+    const maker = firstPageMaker(member);
+    try {
+      // The fixture's joins are from 2023: no page is made for them.
+      expect(maker.madeAt()).toBeNull();
+      const newcomer = await newMember();
+      const [invite, join] = await admit(creator, newcomer, cid, Date.now() - 1000);
+      expect((await member.append(invite as AnyRecord)).ok).toBe(true);
+      expect((await member.append(join as AnyRecord)).ok).toBe(true);
+      await vi.waitFor(() => expect(maker.madeAt()).not.toBeNull());
+      const made = await maker.page();
+      // A thread written since is not on it while the page is kept; a minute later it is.
+      await member.append(await writer(creator, cid, Date.now())('thread', { title: 'Just now', body: 'x' }));
+      expect(await maker.page()).toBe(made);
+      vi.useFakeTimers({ now: Date.now() + PAGE_KEPT_MS + 1, toFake: ['Date'] });
+      const later = decodeFirstPage(await maker.page())!;
+      expect(later.some((r) => r.kind === 'thread' && (r.body as { title: string }).title === 'Just now')).toBe(true);
+    } finally {
+      vi.useRealTimers();
+      maker.stop();
+    }
+  });
 });
