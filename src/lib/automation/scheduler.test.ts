@@ -175,7 +175,8 @@ describe('startAutomation', () => {
     const actions = await runAutomation(doc.db, doc, creator, raised);
     expect(actions.filter((a) => a.kind === 'trust')).toHaveLength(5);
     expect(appends.filter((kinds) => kinds.includes('trust'))).toEqual([['trust', 'trust', 'trust', 'trust', 'trust']]);
-    for (const m of members) expect((await computeAuthorityOf(doc)).trustOf(m.publicKey)).toBe(1);
+    const auth = await computeAuthorityOf(doc);
+    for (const m of members) expect(auth.trustOf(m.publicKey)).toBe(1);
   });
 
   it('a join that arrives while a run writes its actions gets its key before the rest of the run', async () => {
