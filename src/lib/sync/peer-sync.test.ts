@@ -65,7 +65,7 @@ async function startInTurn(a: { sync: { start(): Promise<void>; status: { connec
 }
 
 /** One device: its own copy of the sync stack and its own database, as a separate browser has. */
-async function device(cid: string, identity: Identity, plan?: (member: string | null) => Promise<MeshPlan>, transitionMs = 60_000) {
+async function device(cid: string, identity: Identity, plan?: (member: string | null) => Promise<MeshPlan>, transitionMs = 60_000, unopenedConnMs?: number) {
   vi.resetModules();
   const { HearthDb } = await import('../store/db');
   const { CommunityDoc } = await import('./community-doc');
@@ -79,7 +79,8 @@ async function device(cid: string, identity: Identity, plan?: (member: string | 
     { key: identity.publicKey, identity },
     {
       plan,
-      transitionMs
+      transitionMs,
+      unopenedConnMs
     }
   );
   const threads = () => db.threads.where('cid').equals(cid).toArray();
@@ -206,6 +207,51 @@ describe('PeerSync over real WebRTC', () => {
       bob.close();
     }
   }, 120_000);
+
+  it('a device that pauses just after announcing itself meets its peer again when it resumes, and the lost connection is dropped', async () => {
+    const c = await community();
+    // Alice drops connections still unopened after 15 s; Bob must be back well before that.
+    const alice = await device(c.cid, c.creator, undefined, 60_000, 15_000);
+    const bob = await device(c.cid, c.bob);
+    try {
+      for (const r of c.records) expect((await alice.community.append(r)).ok).toBe(true);
+      await alice.sync.start();
+      await until('Alice to reach the signaling server', () => alice.sync.status.connected, Boolean);
+      await new Promise((r) => setTimeout(r, 300));
+      // Bob pauses the instant Alice takes up his announce, before her offer reaches him: the offer is
+      // lost (he left the room) and her connection to him never opens (as a device reopened to work
+      // offline did: it announced once before its pause applied).
+      let pausedAt = 0;
+      const onAlice = (s: { peers: number }) => {
+        if (s.peers > 0 && !pausedAt) {
+          bob.sync.pause(true);
+          pausedAt = Date.now();
+        }
+      };
+      alice.sync.listeners.add(onAlice);
+      await bob.sync.start();
+      await until('Bob to pause as Alice answers him', () => pausedAt, Boolean);
+      alice.sync.listeners.delete(onAlice);
+      expect((await alice.community.append(await c.a('thread', { title: 'Written while Bob paused', body: '' }))).ok).toBe(true);
+      await new Promise((r) => setTimeout(r, 1_000));
+      bob.sync.pause(false);
+      const resumedAt = Date.now();
+      await until('Bob to catch up after resuming', bob.titles, (t) => t.includes('Written while Bob paused'), 12_000);
+      // Met under Bob's new peer id, not after Alice dropped the lost connection.
+      expect(Date.now() - pausedAt, 'met before the unopened connection was dropped').toBeLessThan(15_000);
+      expect(Date.now() - resumedAt).toBeLessThan(12_000);
+      // Alice counts Bob once again when her lost connection to his old id is dropped.
+      await until(
+        'Alice to count one peer',
+        () => alice.sync.status.peers,
+        (n) => n === 1,
+        30_000
+      );
+    } finally {
+      alice.close();
+      bob.close();
+    }
+  }, 90_000);
 
   it('a newcomer whose plan moves from the lobby to the one room before any epoch (the same room name) meets the creator there', async () => {
     const c = await community();

@@ -4,6 +4,7 @@
 // relays (relay-client.ts: Hocuspocus, membership challenge, failover across addresses). Presence
 // travels in the mesh's awareness, signed (crypto/presence); records only travel in the documents.
 import { Room, WebrtcProvider } from 'y-webrtc';
+import { uuidv4 } from 'lib0/random';
 import { Awareness } from 'y-protocols/awareness';
 // The same simple-peer build y-webrtc uses: patched so that histories past 256 KiB cross the channel.
 import SimplePeer from 'simple-peer/simplepeer.min.js';
@@ -60,12 +61,21 @@ export interface PeerSyncOptions {
   /** Which rooms to be in (mesh.ts `meshPlanOf`); without it, one room keyed by the room secret. */
   plan?: (member: string | null) => Promise<MeshPlan>;
   transitionMs?: number;
+  /** How long a peer connection may stay unopened before it is dropped (`UNOPENED_CONN_MS`). */
+  unopenedConnMs?: number;
 }
 
 /** Record kinds after which the rooms are planned again (keys, shares, entitlement, roles). */
 const PLAN_KINDS = new Set<string>([...AUTHORITY_KINDS, ...KEY_CONTEXT_KINDS]);
 /** How long a newcomer's sync step 1 waits at most for the first page (`#holdStep1`). */
 const STEP1_HOLD_MS = 10_000;
+/**
+ * A peer connection not open after this long is dropped (`#dropUnopened`): an offer lost on the way
+ * (its peer paused or left the room just after announcing) leaves y-webrtc waiting on it for good,
+ * and it answers no new announce from that peer id meanwhile. WebRTC connects here in under 1 s, and
+ * at most a few seconds on a loaded machine.
+ */
+export const UNOPENED_CONN_MS = 30_000;
 
 interface Mesh {
   provider: WebrtcProvider;
@@ -120,6 +130,9 @@ export class PeerSync {
   readonly #awareness: Awareness;
   readonly #roster: PresenceRoster;
   readonly #transitionMs: number;
+  readonly #unopenedConnMs: number;
+  /** When each peer connection not yet open was first seen by `#dropUnopened`. */
+  readonly #unopenedSince = new WeakMap<object, number>();
 
   constructor(
     readonly community: DocHandle,
@@ -132,6 +145,7 @@ export class PeerSync {
     this.#roster = new PresenceRoster(community.cid, () => this.#update());
     this.#awareness = new Awareness(community.doc as Y.Doc);
     this.#transitionMs = options.transitionMs ?? meshTransitionMs();
+    this.#unopenedConnMs = options.unopenedConnMs ?? UNOPENED_CONN_MS;
     this.#firstPageAnswered = new Promise<void>((resolve) => (this.#answeredFirstPage = resolve));
   }
 
@@ -401,6 +415,24 @@ export class PeerSync {
     // Leaving a room removes this device's awareness state: sign it again for the rooms it stays in.
     if (left) void this.#announce();
     void this.#planning.then(() => this.#lobbyAsPlanned());
+    this.#dropUnopened(now);
+  }
+
+  /**
+   * Drops the peer connections still not open `#unopenedConnMs` after they were first seen. Closing
+   * one makes y-webrtc forget it and announce this device again, so the peer, if it is there, is met
+   * afresh. Seen when a device paused right after announcing itself: the peer's offer never reached
+   * it, the peer kept that connection pending for good and ignored every later announce from it.
+   */
+  #dropUnopened(now: number): void {
+    for (const provider of this.#providers()) {
+      for (const conn of provider.room?.webrtcConns.values() ?? []) {
+        if (conn.connected) continue;
+        const since = this.#unopenedSince.get(conn);
+        if (since === undefined) this.#unopenedSince.set(conn, now);
+        else if (now - since >= this.#unopenedConnMs) conn.destroy();
+      }
+    }
   }
 
   #iceServers(): { urls: string }[] {
@@ -533,8 +565,12 @@ function hold(provider: WebrtcProvider, paused: boolean): void {
     provider.maxConns = 0;
     provider.disconnect();
   } else {
+    if (!heldConns.has(provider) && provider.shouldConnect) return;
     provider.maxConns = heldConns.get(provider) ?? provider.maxConns;
     heldConns.delete(provider);
+    // Back under a new peer id: a peer whose offer to the old one was lost (sent as this device
+    // paused) keeps that connection pending and would ignore the old id's announce.
+    if (provider.room) provider.room.peerId = uuidv4();
     provider.connect();
   }
 }

@@ -63,8 +63,9 @@ export function startSync(db: HearthDb, cid: string, me: Presence): Promise<Peer
       const reads = communityReads(db);
       const plan = (member: string | null) => reads.meshPlan(cid, member);
       const peerSync = new PeerSync(doc, { secret: row.secret, signaling: row.signaling ?? [], relay: row.relay ?? null }, me, { plan });
-      await peerSync.start();
+      // Paused before its rooms open: a device reopened to work offline never announces itself.
       if (userPaused || networkDown) peerSync.pause(true);
+      await peerSync.start();
       return peerSync;
     })();
     sync.catch(() => syncs.delete(cid));
