@@ -28,6 +28,8 @@ export interface KeyState {
 
 const readers = new WeakMap<HearthDb, Promise<MemberBoxKey | null>>();
 const states = new WeakMap<HearthDb, Map<string, Promise<KeyState | null>>>();
+/** The key-context records each state was computed from: a stored batch is added to them (`advanceKeyState`). */
+const basisOf = new WeakMap<KeyState, readonly AnyRecord[]>();
 
 /** This device's member X25519 key, from the stored identity (null before one exists). */
 export function readerOf(db: HearthDb): Promise<MemberBoxKey | null> {
@@ -77,10 +79,49 @@ export function keyState(db: HearthDb, cid: string): Promise<KeyState | null> {
   return s;
 }
 
-async function computeKeyState(db: HearthDb, cid: string): Promise<KeyState | null> {
+/**
+ * The cached key state once `rows` are stored: computed again from the records it was computed from
+ * and the batch's key-context records, with the authority as it is now, instead of read again. At
+ * 10,000 members the creator's automation publishes points levels 200 to a batch, and every batch
+ * read the community's ~3,400 key-context records back (levels, shares, keys), beside the newcomer
+ * admissions and key shares waiting on IndexedDB. Nothing cached: nothing to do (the next ask reads).
+ * Records are never removed, so the basis and every batch stored since are exactly the table's rows.
+ */
+export function advanceKeyState(db: HearthDb, cid: string, rows: readonly AnyRecord[]): void {
+  const perDb = states.get(db);
+  const before = perDb?.get(cid);
+  if (!perDb || !before) return;
+  const added = rows.filter((r) => KEY_CONTEXT.has(r.kind));
+  const next: Promise<KeyState | null> = before
+    .then(
+      (prev) =>
+        new Promise<KeyState | null>((resolve, reject) =>
+          // Outside the asking Dexie zone, as `keyState` computes.
+          setTimeout(() => {
+            const basis = prev ? basisOf.get(prev) : undefined;
+            computeKeyState(db, cid, basis && withRecords(basis, added)).then(resolve, reject);
+          })
+        )
+    )
+    .catch((error) => {
+      if (perDb.get(cid) === next) perDb.delete(cid);
+      console.error('key state', error instanceof Error ? `${error.name}: ${error.message}\n${error.stack}` : error);
+      return null;
+    });
+  perDb.set(cid, next);
+}
+
+/** `basis` with `added` in place of any record of the same id. */
+function withRecords(basis: readonly AnyRecord[], added: readonly AnyRecord[]): AnyRecord[] {
+  if (!added.length) return [...basis];
+  const ids = new Set(added.map((r) => r.id));
+  return [...basis.filter((r) => !ids.has(r.id)), ...added];
+}
+
+async function computeKeyState(db: HearthDb, cid: string, basis?: readonly AnyRecord[]): Promise<KeyState | null> {
   const auth = await authorityOf(db, cid);
   if (!auth) return null;
-  const records = await recordsOfKinds(db, cid, KEY_CONTEXT_KINDS);
+  const records = basis ? [...basis] : await recordsOfKinds(db, cid, KEY_CONTEXT_KINDS);
   const ctx = scopeContext(records, auth);
   const view = validKeyRecords(records, ctx);
   const reader = await readerOf(db);
@@ -91,7 +132,9 @@ async function computeKeyState(db: HearthDb, cid: string): Promise<KeyState | nu
     ring = await buildKeyring(view, cid, reader, stored);
     if (ring.size > stored.size) await db.keyrings.put({ cid, keys: [...ring.values()] });
   }
-  return { view, ctx, keys: acceptedKeys(ring, view) };
+  const state = { view, ctx, keys: acceptedKeys(ring, view) };
+  basisOf.set(state, records);
+  return state;
 }
 
 /** A plaintext record standing for a sealed one, with the sealed original for the shared document. */

@@ -9,7 +9,7 @@ import { isQuotaError, type HearthDb, type StoredRecord } from '../store/db';
 import { affectsAuthority } from '../domain/authority';
 import { historyOrder } from '../domain/shards';
 import { applyRecords, authorityOf, countUnauthorised, projectionIsCurrent, rebuildProjection, rebuildsFor, storeAhead } from '../store/projection';
-import { affectsKeys, forgetKeyState, openSealed, reopenSealed, sharedForm } from '../store/keyring';
+import { advanceKeyState, affectsKeys, forgetKeyState, openSealed, reopenSealed, sharedForm } from '../store/keyring';
 import { exactlyEqual, isExactJson, passGate, sameRecord } from './gate';
 import { nextTask, registerUpdateGate, whenApplied } from './gated-sync-protocol';
 import { malformedMessages, watchMalformed } from './message-faults';
@@ -435,7 +435,7 @@ export class CommunityDoc implements DocHandle {
         // The author holds the key of what they sealed: their own rows are plaintext at once.
         const rows = await openSealed(this.db, this.cid, all);
         await applyRecords(this.db, this.cid, rows);
-        if (affectsKeys(all, (await authorityOf(this.db, this.cid))?.invites ?? new Map())) forgetKeyState(this.db, this.cid);
+        if (affectsKeys(all, (await authorityOf(this.db, this.cid))?.invites ?? new Map())) advanceKeyState(this.db, this.cid, all);
         this.#announce(rows);
       });
       this.doc.transact(() => {
@@ -914,7 +914,7 @@ export class CommunityDoc implements DocHandle {
     if (affectsKeys(accepted, (await authorityOf(this.db, this.cid))?.invites ?? new Map())) {
       // Keys or entitlement changed: sealed rows already stored may open now.
       await applyRecords(this.db, this.cid, accepted, communitySize);
-      forgetKeyState(this.db, this.cid);
+      advanceKeyState(this.db, this.cid, accepted);
       const reopened = await reopenSealed(this.db, this.cid);
       await applyRecords(this.db, this.cid, reopened);
       this.#announce([...accepted.filter((r) => r.kind !== 'sealed'), ...reopened]);

@@ -11,7 +11,8 @@ import { HearthDb } from '../store/db';
 import { headsOf, sealNext } from '../store/record-chain';
 import type { AnyRecord } from '../domain/record';
 import { CommunityDoc } from './community-doc';
-import { keyState } from '../store/keyring';
+import { forgetKeyState, KEY_CONTEXT_KINDS, keyState, type KeyState } from '../store/keyring';
+import { isEntitled } from '../domain/scopes';
 import { sealContent } from '../crypto/content-seal';
 import { exactlyEqual } from './gate';
 
@@ -188,5 +189,52 @@ describe('paid content stays paid', () => {
     // Nothing is new to anyone: the reopened documents are the ones that were synced.
     const [ra, rb, rc] = reopened;
     for (const other of [rb, rc]) expect(Y.encodeStateVector(other.doc)).toEqual(Y.encodeStateVector(ra.doc));
+  });
+
+  it('a batch of payments and levels moves the cached key state on without reading the key records again, to the state read from storage', { timeout: 60_000 }, async () => {
+    const { alice, bob, cid, a } = await paidCommunity();
+    const cached = await keyState(alice.db, cid);
+    expect(isEntitled(cached!.ctx, bob.identity.publicKey, 'tier:gold', Date.now())).toBe(false);
+    // Which kinds the records table is read by from here on.
+    const kindsRead: string[] = [];
+    const where = alice.db.records.where.bind(alice.db.records);
+    alice.db.records.where = ((index: string) => {
+      const clause = where(index);
+      if (index !== '[cid+kind]') return clause;
+      const equals = clause.equals.bind(clause);
+      clause.equals = ((value: [string, string]) => (kindsRead.push(value[1]), equals(value))) as typeof clause.equals;
+      return clause;
+    }) as typeof alice.db.records.where;
+
+    const now = Date.now();
+    const batch = [
+      await sealRecord(alice.identity, {
+        kind: 'payment',
+        cid,
+        ts: now,
+        body: { member: bob.identity.publicKey, tier: 'gold', amount: 99, currency: 'CNY', paidOn: today() }
+      }),
+      await sealRecord(alice.identity, { kind: 'level', cid, ts: now, body: { member: bob.identity.publicKey, level: 2 } })
+    ];
+    expect((await a.append(batch)).ok).toBe(true);
+    const moved = (await keyState(alice.db, cid))!;
+    const keyKindsRead = () => kindsRead.filter((k) => (KEY_CONTEXT_KINDS as readonly string[]).includes(k));
+    expect(keyKindsRead()).toEqual([]);
+    expect(isEntitled(moved.ctx, bob.identity.publicKey, 'tier:gold', Date.now() + 1)).toBe(true);
+    expect(isEntitled(moved.ctx, bob.identity.publicKey, 'points:2', Date.now() + 1)).toBe(true);
+
+    forgetKeyState(alice.db, cid);
+    const read = (await keyState(alice.db, cid))!;
+    expect(keyKindsRead()).toContain('level'); // the reads are seen when they happen
+    const summary = (s: KeyState) => ({
+      epochs: [...s.view.epochs.keys()].sort(),
+      shares: s.view.shares.map((r) => r.id).sort(),
+      rejected: s.view.rejected.map((r) => `${r.record.id}:${r.reason}`).sort(),
+      keys: [...s.keys.keys()].sort(),
+      tiers: [...s.ctx.tiers.keys()].sort(),
+      payments: [...s.ctx.payments.entries()].map(([m, ps]) => `${m}:${ps.map((p) => p.id).sort()}`).sort(),
+      bobGold: isEntitled(s.ctx, bob.identity.publicKey, 'tier:gold', now + 1)
+    });
+    expect(summary(moved)).toEqual(summary(read));
   });
 });
