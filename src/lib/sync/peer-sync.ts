@@ -194,7 +194,8 @@ export class PeerSync {
     // until the answer. Also a peer whose connection simple-peer has not called connected yet: the ask
     // can come before this side's 'connect' (it was dropped, and the newcomer waited out its hold).
     this.#detach.push(serveFirstPage(this.community, () => this.meshPeers(true)));
-    await this.#replan();
+    // Chunks too: a page reopened meets its peers while the plan still opens the lobby, and an ask
+    // that came then went unanswered for its whole 15 s wait (a 5-chunk download took 40 s and more).
     this.#detach.push(
       serveChunks(
         this.community.cid,
@@ -203,6 +204,7 @@ export class PeerSync {
         () => (this.#relayTarget ? { target: this.#relayTarget, identity: this.#identity } : null)
       )
     );
+    await this.#replan();
 
     const addresses = relayAddresses(this.settings.relay);
     if (addresses.length) {
