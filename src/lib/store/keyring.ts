@@ -65,18 +65,7 @@ export function forgetKeyState(db: HearthDb, cid: string): void {
 export function keyState(db: HearthDb, cid: string): Promise<KeyState | null> {
   let perDb = states.get(db);
   if (!perDb) states.set(db, (perDb = new Map()));
-  let s = perDb.get(cid);
-  if (!s) {
-    // Computed outside whatever Dexie zone asked (a liveQuery may not write, and this stores keys):
-    // a timer callback starts in the global zone.
-    s = new Promise<KeyState | null>((resolve, reject) => setTimeout(() => computeKeyState(db, cid).then(resolve, reject))).catch((error) => {
-      perDb.delete(cid); // a failure is not remembered: the next ask tries again
-      console.error('key state', error instanceof Error ? `${error.name}: ${error.message}\n${error.stack}` : error);
-      return null;
-    });
-    perDb.set(cid, s);
-  }
-  return s;
+  return perDb.get(cid) ?? remember(perDb, cid, computeOutsideZone(db, cid));
 }
 
 /**
@@ -92,36 +81,45 @@ export function advanceKeyState(db: HearthDb, cid: string, rows: readonly AnyRec
   const before = perDb?.get(cid);
   if (!perDb || !before) return;
   const added = rows.filter((r) => KEY_CONTEXT.has(r.kind));
-  const next: Promise<KeyState | null> = before
-    .then(
-      (prev) =>
-        new Promise<KeyState | null>((resolve, reject) =>
-          // Outside the asking Dexie zone, as `keyState` computes.
-          setTimeout(() => {
-            const basis = prev ? basisOf.get(prev) : undefined;
-            computeKeyState(db, cid, basis && withRecords(basis, added)).then(resolve, reject);
-          })
-        )
-    )
-    .catch((error) => {
-      if (perDb.get(cid) === next) perDb.delete(cid);
-      console.error('key state', error instanceof Error ? `${error.name}: ${error.message}\n${error.stack}` : error);
-      return null;
-    });
-  perDb.set(cid, next);
+  remember(
+    perDb,
+    cid,
+    before.then((prev) => {
+      const basis = prev ? basisOf.get(prev) : undefined;
+      return computeOutsideZone(db, cid, basis && withRecords(basis, added));
+    })
+  );
 }
 
-/** `basis` with `added` in place of any record of the same id. */
+/**
+ * Computed outside whatever Dexie zone asked (a liveQuery may not write, and this stores keys): a
+ * timer callback starts in the global zone.
+ */
+function computeOutsideZone(db: HearthDb, cid: string, basis?: AnyRecord[]): Promise<KeyState | null> {
+  return new Promise((resolve, reject) => setTimeout(() => computeKeyState(db, cid, basis).then(resolve, reject)));
+}
+
+/** Caches `computing` as the community's key state; a failure is not remembered (the next ask tries again). */
+function remember(perDb: Map<string, Promise<KeyState | null>>, cid: string, computing: Promise<KeyState | null>): Promise<KeyState | null> {
+  const s: Promise<KeyState | null> = computing.catch((error) => {
+    if (perDb.get(cid) === s) perDb.delete(cid);
+    console.error('key state', error instanceof Error ? `${error.name}: ${error.message}\n${error.stack}` : error);
+    return null;
+  });
+  perDb.set(cid, s);
+  return s;
+}
+
+/** `basis` with `added` in place of any record of the same id (a new array: bases are never changed). */
 function withRecords(basis: readonly AnyRecord[], added: readonly AnyRecord[]): AnyRecord[] {
-  if (!added.length) return [...basis];
   const ids = new Set(added.map((r) => r.id));
   return [...basis.filter((r) => !ids.has(r.id)), ...added];
 }
 
-async function computeKeyState(db: HearthDb, cid: string, basis?: readonly AnyRecord[]): Promise<KeyState | null> {
+async function computeKeyState(db: HearthDb, cid: string, basis?: AnyRecord[]): Promise<KeyState | null> {
   const auth = await authorityOf(db, cid);
   if (!auth) return null;
-  const records = basis ? [...basis] : await recordsOfKinds(db, cid, KEY_CONTEXT_KINDS);
+  const records = basis ?? (await recordsOfKinds(db, cid, KEY_CONTEXT_KINDS));
   const ctx = scopeContext(records, auth);
   const view = validKeyRecords(records, ctx);
   const reader = await readerOf(db);
