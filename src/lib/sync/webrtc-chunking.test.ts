@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { FRAME_PAYLOAD, MAGIC, Reassembler, frameMessage, holdSyncStep1, installChunking } from './webrtc-chunking';
+import { malformedMessages } from './message-faults';
+import {
+  DEFLATE_MIN,
+  FRAME_PAYLOAD,
+  MAGIC,
+  Reassembler,
+  Z_MAGIC,
+  deflateMessage,
+  frameMessage,
+  holdSyncStep1,
+  inflateMessage,
+  installChunking
+} from './webrtc-chunking';
 
 describe('WebRTC message framing', () => {
   it('splits a 3 MB message into frames under the channel limit and reassembles it in any order', () => {
@@ -32,9 +44,13 @@ describe('WebRTC message framing', () => {
 class StepPeer {
   destroyed = false;
   _channel = { readyState: 'open', bufferedAmount: 0 } as unknown as RTCDataChannel;
-  sent: Uint8Array[] = [];
+  all: Uint8Array[] = [];
   send(data: Uint8Array) {
-    this.sent.push(data);
+    this.all.push(data);
+  }
+  /** What was sent but the hello that says this device reads deflated messages (sent first, once). */
+  get sent(): Uint8Array[] {
+    return this.all.filter((m) => m[0] !== Z_MAGIC);
   }
   _onChannelMessage(_e: { data: unknown }) {}
 }
@@ -74,5 +90,92 @@ describe('holding sync step 1', () => {
     await Promise.resolve();
     expect(peer.sent).toEqual([]);
     stop();
+  });
+});
+
+/** Two devices' channels back to back: what one sends the other's patched handler receives, in order. */
+class WirePeer {
+  destroyed = false;
+  other: WirePeer | null = null;
+  _channel = { readyState: 'open', bufferedAmount: 0 } as unknown as RTCDataChannel;
+  /** Every message put on the wire (frames and all), and what y-webrtc was handed on this side. */
+  wire: Uint8Array[] = [];
+  read: Uint8Array[] = [];
+  send(data: Uint8Array) {
+    this.wire.push(data);
+    const copy = data.slice().buffer;
+    setTimeout(() => this.other?._onChannelMessage({ data: copy }), 0);
+  }
+  _onChannelMessage(e: { data: unknown }) {
+    this.read.push(new Uint8Array(e.data as ArrayBuffer));
+  }
+}
+installChunking(WirePeer as never);
+
+function pair(): [WirePeer, WirePeer] {
+  const a = new WirePeer();
+  const b = new WirePeer();
+  a.other = b;
+  b.other = a;
+  return [a, b];
+}
+
+const settle = (ms = 50) => new Promise((resolve) => setTimeout(resolve, ms));
+const wireBytes = (p: WirePeer) => p.wire.reduce((n, m) => n + m.length, 0);
+/** A sync step 2 the size of a history: records as JSON, as compressible as the real ones. */
+function history(bytes: number): Uint8Array {
+  const text = Array.from(
+    { length: Math.ceil(bytes / 60) },
+    (_, i) => `{"id":"r${i}","kind":"reply","body":{"text":"ride ${i % 97} km on the river path"},"sig":"${(i * 2654435761).toString(36)}"}`
+  ).join('');
+  const out = new TextEncoder().encode(text).subarray(0, bytes);
+  out[0] = 0; // y-webrtc: message type sync
+  out[1] = 1; // step 2
+  return out;
+}
+
+describe('deflating large messages', () => {
+  it('sends a history deflated to a device that reads deflated messages, whole and ahead of what was sent after it', async () => {
+    const [a, b] = pair();
+    b.send(Uint8Array.of(1, 0)); // b's first message carries its hello
+    await settle();
+    const step2 = history(3_000_000);
+    const awareness = Uint8Array.of(1, 9, 9);
+    a.send(step2);
+    a.send(awareness);
+    await settle(300);
+    expect(b.read.map((m) => m.length)).toEqual([step2.length, awareness.length]);
+    expect(Buffer.compare(b.read[0], step2)).toBe(0);
+    expect(b.read[1]).toEqual(awareness);
+    // On the wire: a's hello, then under half of the history's bytes.
+    expect(wireBytes(a)).toBeLessThan(step2.length / 2);
+  });
+
+  it('sends a device that never said it reads deflated messages everything as it is', async () => {
+    const [a, b] = pair();
+    const step2 = history(DEFLATE_MIN * 3);
+    a.send(step2);
+    await settle(100);
+    expect(b.read).toHaveLength(1);
+    expect(Buffer.compare(b.read[0], step2)).toBe(0);
+    expect(wireBytes(a)).toBeGreaterThan(step2.length);
+  });
+
+  it('counts a corrupt deflated message as malformed and reads what comes after it', async () => {
+    const [a, b] = pair();
+    const before = malformedMessages();
+    a.send(Uint8Array.of(Z_MAGIC, 1, 0xff, 0xff, 0xff, 0x07, 1, 2, 3)); // not a deflate stream
+    a.send(Uint8Array.of(1, 4));
+    await settle(100);
+    expect(malformedMessages()).toBe(before + 1);
+    expect(b.read).toEqual([Uint8Array.of(1, 4)]);
+  });
+
+  it('gives up a deflated message that inflates past the message limit', async () => {
+    const bomb = await deflateMessage(new Uint8Array(65 * 1024 * 1024));
+    expect(bomb!.length).toBeLessThan(100 * 1024);
+    expect(await inflateMessage(bomb!)).toBeNull();
+    const fine = await deflateMessage(history(DEFLATE_MIN));
+    expect((await inflateMessage(fine!))?.length).toBe(DEFLATE_MIN);
   });
 });
