@@ -6,8 +6,7 @@
 import * as Y from 'yjs';
 import { Awareness } from 'y-protocols/awareness';
 import { WebrtcProvider } from 'y-webrtc';
-// Its patches (framing of large histories, the tab channel) apply to every y-webrtc room.
-import './peer-sync';
+import { installPatches } from './peer-sync';
 
 export interface FetchedInvite {
   genesis: unknown;
@@ -64,6 +63,8 @@ export async function fetchInvite(
   ms: number,
   signal?: AbortSignal
 ): Promise<FetchedInvite | null> {
+  // Framing and deflating of large messages, the tab channel: as in every room of the app.
+  installPatches();
   const doc = new Y.Doc();
   const awareness = new Awareness(doc);
   awareness.setLocalState(null);

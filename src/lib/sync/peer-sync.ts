@@ -90,6 +90,18 @@ function isLocal(url: string): boolean {
 export { relayRoomName };
 
 /**
+ * Patches y-webrtc and its simple-peer for every room of this page (once): large messages framed and
+ * deflated, the tab channel, no echo. Any page that opens a y-webrtc room calls it first: a page
+ * without it cannot read a framed history nor a deflated one (the short-link invite fetch read a
+ * peer's hello as an unknown message, and a lobby past 60 KiB would not have reassembled).
+ */
+export function installPatches(): void {
+  installChunking(SimplePeer as never);
+  installTabSync(Room);
+  installNoEcho(Room);
+}
+
+/**
  * Resolves once y-webrtc has let go of a destroyed provider's room name (it deletes the room when
  * the provider's key has resolved), so a provider for the same name can open.
  */
@@ -162,9 +174,7 @@ export class PeerSync {
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
-    installChunking(SimplePeer as never);
-    installTabSync(Room);
-    installNoEcho(Room);
+    installPatches();
     this.#detach.push(holdSyncStep1((peer) => this.#holdStep1(peer)));
     const doc = this.community.doc;
     // A disconnect clears the local awareness state: sign a fresh claim on every (re)connect.
