@@ -92,6 +92,11 @@ test('a creator discusses with hostile Markdown inert, and it all survives reloa
     await device.context.setOffline(true);
     await page.goto(threadUrl);
     await checkAll();
+    // Chromium 150 (Debian's since 2026-12) starts a document navigated under emulated offline with
+    // navigator.onLine true, where a device really offline reports false (156 did not): going online
+    // and off again, after the page loaded offline, lets this document see the emulation.
+    await device.context.setOffline(false);
+    await device.context.setOffline(true);
     await expect(page.getByText('Offline — everything you write is kept on this device.')).toBeVisible();
     await page.goto('/');
     await expect(page.getByRole('link', { name: /Morning Riders/ })).toBeVisible();
