@@ -137,6 +137,23 @@ function of(peer: PeerLike): PeerState {
   return s;
 }
 
+/** A message's bytes (a view, not a copy); null for a string. */
+function bytesOf(data: Uint8Array | ArrayBuffer | string): Uint8Array | null {
+  return typeof data === 'string' ? null : data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+}
+
+/**
+ * Runs `job` once the peer's earlier send (or delivery) in `lane` has run, keeping the order around
+ * the asynchronous deflating and inflating; the lane is empty again once its last job has run.
+ */
+function inOrder(s: PeerState, lane: 'sending' | 'receiving', job: () => Promise<void>): void {
+  const run: Promise<void> = (s[lane] ?? Promise.resolve()).then(job);
+  s[lane] = run;
+  void run.then(() => {
+    if (s[lane] === run) s[lane] = null;
+  });
+}
+
 /** Input handed to (de)compression at a time, with a task between pieces (a 8 MiB part held a page ~100 ms). */
 const PIECE = 512 * 1024;
 
@@ -344,7 +361,7 @@ export function installChunking(Peer: { prototype: PeerLike }): void {
   const originalSend = proto.send;
   const originalMessage = proto._onChannelMessage;
   const framed = function (this: PeerLike, data: Uint8Array | ArrayBuffer | string) {
-    const bytes = typeof data === 'string' ? null : data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+    const bytes = bytesOf(data);
     const s = of(this);
     if (!bytes || (bytes.length <= FRAME_PAYLOAD && s.queue.length === 0)) return originalSend.call(this, data);
     // Large messages (and anything sent while frames are queued, to keep the order) go through the queue.
@@ -358,12 +375,12 @@ export function installChunking(Peer: { prototype: PeerLike }): void {
       s.helloSent = true;
       framed.call(this, Uint8Array.of(Z_MAGIC, Z_HELLO));
     }
-    const bytes = typeof data === 'string' ? null : data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+    const bytes = bytesOf(data);
     const deflate = !!bytes && s.readsDeflated && bytes.length >= DEFLATE_MIN && bytes[0] <= 4;
     if (!deflate && !s.sending) return framed.call(this, data);
     // Behind a message being deflated (order), or deflated itself before it goes.
     const ready = deflate ? deflateMessage(bytes!).catch(() => null) : null;
-    const sending: Promise<void> = (s.sending ?? Promise.resolve()).then(async () => {
+    inOrder(s, 'sending', async () => {
       const out = (await ready) ?? data;
       if (this.destroyed || this._channel?.readyState !== 'open') return;
       try {
@@ -372,13 +389,10 @@ export function installChunking(Peer: { prototype: PeerLike }): void {
         // the channel closed in between: the peer asks again when it reconnects
       }
     });
-    s.sending = sending;
-    void sending.then(() => {
-      if (s.sending === sending) s.sending = null;
-    });
   };
   proto.send = function (this: PeerLike, data) {
-    const held = typeof data !== 'string' && isSyncStep1(data instanceof ArrayBuffer ? new Uint8Array(data) : data) ? step1HeldBy(this) : null;
+    const bytes = bytesOf(data);
+    const held = bytes && isSyncStep1(bytes) ? step1HeldBy(this) : null;
     if (!held) return send.call(this, data);
     // Sent when the hold ends, unless the peer left meanwhile (y-webrtc sends a fresh step 1 to a new connection).
     void held.then(() => {
@@ -390,13 +404,14 @@ export function installChunking(Peer: { prototype: PeerLike }): void {
       }
     });
   };
-  /** A whole message (reassembled, inflated): to its side handlers, or to y-webrtc. */
+  /**
+   * A whole message (as received, reassembled or inflated: each owns its whole buffer) to its side
+   * handlers or to y-webrtc; `e` as it came for what is not bytes.
+   */
   const read = function (this: PeerLike, bytes: Uint8Array | null, e: { data: unknown }) {
     try {
       if (bytes && deliverSide(this, bytes)) return;
-      deliver(this, () =>
-        originalMessage.call(this, bytes ? { data: bytes.byteLength === (bytes.buffer as ArrayBuffer).byteLength ? bytes.buffer : bytes.slice().buffer } : e)
-      );
+      deliver(this, () => originalMessage.call(this, bytes ? { data: bytes.buffer } : e));
     } catch {
       countMalformed(null);
     }
@@ -422,15 +437,11 @@ export function installChunking(Peer: { prototype: PeerLike }): void {
       if (!deflated && !s.receiving) return read.call(this, bytes, e);
       // Behind a message being inflated (order), or inflated itself before it is read.
       const ready = deflated ? inflateMessage(bytes!) : null;
-      const receiving: Promise<void> = (s.receiving ?? Promise.resolve()).then(async () => {
+      inOrder(s, 'receiving', async () => {
         const inflated = deflated ? await ready : bytes;
         if (this.destroyed) return;
         if (deflated && !inflated) return countMalformed(null);
         read.call(this, inflated, e);
-      });
-      s.receiving = receiving;
-      void receiving.then(() => {
-        if (s.receiving === receiving) s.receiving = null;
       });
     } catch {
       countMalformed(null);
