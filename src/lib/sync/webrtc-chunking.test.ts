@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { linkedPair, type LinkedPeer } from './linked-peers';
 import { malformedMessages } from './message-faults';
 import {
   DEFLATE_MIN,
@@ -93,35 +94,8 @@ describe('holding sync step 1', () => {
   });
 });
 
-/** Two devices' channels back to back: what one sends the other's patched handler receives, in order. */
-class WirePeer {
-  destroyed = false;
-  other: WirePeer | null = null;
-  _channel = { readyState: 'open', bufferedAmount: 0 } as unknown as RTCDataChannel;
-  /** Every message put on the wire (frames and all), and what y-webrtc was handed on this side. */
-  wire: Uint8Array[] = [];
-  read: Uint8Array[] = [];
-  send(data: Uint8Array) {
-    this.wire.push(data);
-    const copy = data.slice().buffer;
-    setTimeout(() => this.other?._onChannelMessage({ data: copy }), 0);
-  }
-  _onChannelMessage(e: { data: unknown }) {
-    this.read.push(new Uint8Array(e.data as ArrayBuffer));
-  }
-}
-installChunking(WirePeer as never);
-
-function pair(): [WirePeer, WirePeer] {
-  const a = new WirePeer();
-  const b = new WirePeer();
-  a.other = b;
-  b.other = a;
-  return [a, b];
-}
-
 const settle = (ms = 50) => new Promise((resolve) => setTimeout(resolve, ms));
-const wireBytes = (p: WirePeer) => p.wire.reduce((n, m) => n + m.length, 0);
+const wireBytes = (p: LinkedPeer) => p.wire.reduce((n, m) => n + m.length, 0);
 /** A sync step 2 the size of a history: records as JSON, as compressible as the real ones. */
 function history(bytes: number): Uint8Array {
   const text = Array.from(
@@ -136,7 +110,7 @@ function history(bytes: number): Uint8Array {
 
 describe('deflating large messages', () => {
   it('sends a history deflated to a device that reads deflated messages, whole and ahead of what was sent after it', async () => {
-    const [a, b] = pair();
+    const [a, b] = linkedPair();
     b.send(Uint8Array.of(1, 0)); // b's first message carries its hello
     await settle();
     const step2 = history(3_000_000);
@@ -152,7 +126,7 @@ describe('deflating large messages', () => {
   });
 
   it('sends a device that never said it reads deflated messages everything as it is', async () => {
-    const [a, b] = pair();
+    const [a, b] = linkedPair();
     const step2 = history(DEFLATE_MIN * 3);
     a.send(step2);
     await settle(100);
@@ -162,7 +136,7 @@ describe('deflating large messages', () => {
   });
 
   it('counts a corrupt deflated message as malformed and reads what comes after it', async () => {
-    const [a, b] = pair();
+    const [a, b] = linkedPair();
     const before = malformedMessages();
     a.send(Uint8Array.of(Z_MAGIC, 1, 0xff, 0xff, 0xff, 0x07, 1, 2, 3)); // not a deflate stream
     a.send(Uint8Array.of(1, 4));

@@ -3,40 +3,14 @@
 // connection outside the mesh is not answered.
 import { afterEach, describe, expect, it } from 'vitest';
 import { CORE_SHARD } from '../../domain/shards';
-import { installChunking, FRAME_PAYLOAD } from '../webrtc-chunking';
+import { linkedPair } from '../linked-peers';
+import { FRAME_PAYLOAD } from '../webrtc-chunking';
 import { ShardPeers } from './peer-channel';
 import { MemoryShardStorage, ShardSet } from './shard-set';
 import { ShardSync } from './shard-sync';
 import { record, until } from './shard-test-kit';
 
 const NOW = Date.UTC(2026, 4, 15);
-
-/** One end of a data channel: what it sends arrives at `other` in a later task, in order. */
-class FakePeer {
-  destroyed = false;
-  _channel = { readyState: 'open', bufferedAmount: 0 } as unknown as RTCDataChannel;
-  other: FakePeer | null = null;
-  /** Messages y-webrtc would have read (not side messages). */
-  plain: Uint8Array[] = [];
-  largest = 0;
-  send(data: Uint8Array) {
-    const copy = data.slice();
-    this.largest = Math.max(this.largest, copy.length);
-    setTimeout(() => this.other?._onChannelMessage({ data: copy.buffer }), 0);
-  }
-  _onChannelMessage(e: { data: unknown }) {
-    this.plain.push(new Uint8Array(e.data as ArrayBuffer));
-  }
-}
-installChunking(FakePeer as never);
-
-function pair(): [FakePeer, FakePeer] {
-  const a = new FakePeer();
-  const b = new FakePeer();
-  a.other = b;
-  b.other = a;
-  return [a, b];
-}
 
 const stops: (() => void)[] = [];
 afterEach(() => stops.splice(0).forEach((f) => f()));
@@ -56,7 +30,7 @@ describe('shard sync over simple-peer connections', () => {
     await a.set.put([record('genesis', Date.UTC(2024, 0, 1), { name: 'C' })]);
     // Three months of 8 posts of 12 KB: each month's step 2 is past the 60 KiB frame size.
     for (let i = 0; i < 3; i++) await a.set.put(Array.from({ length: 8 }, (_, n) => record('thread', Date.UTC(2026, 4 - i, n + 1), { body: long })));
-    const [toB, toA] = pair(); // toB lives on A's side: what A sends goes to B
+    const [toB, toA] = linkedPair(); // toB lives on A's side: what A sends goes to B
     const peersOfA = new ShardPeers(a.sync, () => [toB]);
     const peersOfB = new ShardPeers(b.sync, () => [toA]);
     stops.push(
@@ -70,8 +44,8 @@ describe('shard sync over simple-peer connections', () => {
     expect(toB.largest).toBeLessThanOrEqual(FRAME_PAYLOAD + 9);
     // A y-webrtc message (sync step 1, type 0) passes by the shard sync to y-webrtc.
     toB.send(new Uint8Array([0, 0, 1, 0]));
-    await until(() => toA.plain.length === 1, 1_000, 'the plain message');
-    expect(toA.plain[0]).toEqual(new Uint8Array([0, 0, 1, 0]));
+    await until(() => toA.read.length === 1, 1_000, 'the plain message');
+    expect(toA.read[0]).toEqual(new Uint8Array([0, 0, 1, 0]));
     expect(b.set.isHeld(CORE_SHARD)).toBe(true);
   });
 
@@ -79,7 +53,7 @@ describe('shard sync over simple-peer connections', () => {
     const a = await device();
     const b = await device();
     await a.set.put([record('genesis', Date.UTC(2024, 0, 1), { name: 'C' })]);
-    const [toB] = pair();
+    const [toB] = linkedPair();
     const peersOfA = new ShardPeers(a.sync, () => [toB]);
     // B's mesh does not include this connection (a lobby peer, say).
     const peersOfB = new ShardPeers(b.sync, () => []);
