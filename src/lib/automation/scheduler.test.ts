@@ -155,6 +155,41 @@ describe('startAutomation', () => {
     expect(await quiet(stats)).toBe(runs);
     expect(await welcomesFor(doc, dave)).toBe(0);
   }, 30_000);
+  it('after a join, admits and shares the key at once and holds the rest of the run for twice the last run', async () => {
+    // A run whose member stats take half a second, as reading every record does at 10,000 members:
+    // Carol's key goes out at once, her welcome (a rule of the run) a second after her join at the earliest.
+    const { creator, doc } = await community();
+    const stats = statsFrom(doc.db);
+    const slow: MemberStatsSource = async (cid, now) => {
+      await sleep(500);
+      return stats(cid, now);
+    };
+    const written: { kind: string; at: number }[] = [];
+    const append = doc.append.bind(doc);
+    const kindOf = (r: AnyRecord) => (r.kind === 'sealed' ? r.body.of : r.kind);
+    doc.append = async (input) => {
+      for (const r of (Array.isArray(input) ? input : [input]) as AnyRecord[]) written.push({ kind: kindOf(r), at: Date.now() });
+      return append(input);
+    };
+    const stop = startAutomation(doc.db, doc, creator, slow);
+    try {
+      await quiet(stats);
+      const carol = await newMember();
+      const joinedAt = Date.now();
+      written.length = 0;
+      for (const r of await admit(creator, carol, doc.cid, Date.now() - 11 * MINUTE)) expect((await append(r as AnyRecord)).ok).toBe(true);
+      await vi.waitFor(async () => expect(await welcomesFor(doc, carol)).toBe(1), { timeout: 10_000 });
+      const key = written.find((w) => w.kind === 'key-share' || w.kind === 'key');
+      const welcome = written.find((w) => w.kind === 'notice');
+      expect(key, JSON.stringify(written)).toBeDefined();
+      expect(welcome!.at - joinedAt).toBeGreaterThanOrEqual(1_000);
+      expect(key!.at).toBeLessThan(welcome!.at);
+      expect(key!.at - joinedAt).toBeLessThan(1_000);
+    } finally {
+      stop();
+    }
+  }, 30_000);
+
   it("writes a run's trust records in one append, not one each", async () => {
     const { creator, doc } = await community();
     const members = await Promise.all(Array.from({ length: 5 }, () => newMember()));

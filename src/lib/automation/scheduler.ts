@@ -16,6 +16,15 @@ import { pointRules, pointsLevels } from '../domain/points';
 
 const EVERY_MS = 60_000;
 const POINTS_DELAY_MS = 10_000;
+/**
+ * After a join, the rest of a run (checkpoint, member stats, rules) waits twice as long as the last
+ * run took, at most this long; the newcomer's admission and key go out at once. The device is then
+ * serving the newcomer's first page and history: at 10,000 members a run reads every record for
+ * the member stats (4 s of a core, most of it IndexedDB and garbage collection), and a newcomer's
+ * first page took 2.0 s to check and store beside it against 1.3 s without it (profile-join.ts,
+ * traced). A small community's run takes tens of milliseconds: its welcome waits as long.
+ */
+export const JOIN_YIELD_MAX_MS = 15_000;
 /** Trust and level records written in one append at most (`runAutomation`). */
 const PER_APPEND = 200;
 /** Kinds that earn points (domain/points). */
@@ -122,6 +131,11 @@ export function startAutomation(db: HearthDb, doc: CommunityDoc, identity: Ident
   let again = false;
   /** A join arrived while a run was under way: its admission and key go ahead of the run's other writes. */
   let newcomer = false;
+  /** How long the last run past admissions took, and until when a join holds the next one (JOIN_YIELD_MAX_MS). */
+  let lastRunMs = 0;
+  let yieldUntil = 0;
+  let resume: ReturnType<typeof setTimeout> | null = null;
+  let stopped = false;
   const welcomeNewcomers = async () => {
     if (!newcomer) return;
     newcomer = false;
@@ -138,11 +152,22 @@ export function startAutomation(db: HearthDb, doc: CommunityDoc, identity: Ident
       await maintainKeys(db, doc, identity);
       await closeExpiredInvites(db, doc, identity);
       await welcomeNewcomers();
+      const wait = yieldUntil - Date.now();
+      if (wait > 0) {
+        if (!resume && !stopped)
+          resume = setTimeout(() => {
+            resume = null;
+            tick();
+          }, wait);
+        return;
+      }
+      const started = Date.now();
       await writeCheckpoint(db, doc, identity);
       await welcomeNewcomers();
       const actions = await runAutomation(db, doc, identity, memberStats, Date.now(), deviceName(), welcomeNewcomers);
       // A member who reached a level reads its content at once: share that scope's key now.
       if (actions.some((a) => a.kind === 'level')) await maintainKeys(db, doc, identity);
+      lastRunMs = Date.now() - started;
     } catch (e) {
       console.error('automation run failed', e);
     } finally {
@@ -165,7 +190,10 @@ export function startAutomation(db: HearthDb, doc: CommunityDoc, identity: Ident
     }, POINTS_DELAY_MS);
   });
   const off = doc.onAccepted((records) => {
-    if (running && records.some((r) => r.kind === 'join')) newcomer = true;
+    if (records.some((r) => r.kind === 'join')) {
+      if (running) newcomer = true;
+      yieldUntil = Math.max(yieldUntil, Date.now() + Math.min(JOIN_YIELD_MAX_MS, 2 * lastRunMs));
+    }
     // New members or payments may be due for a rule; our own automation records are not.
     if (
       records.some(
@@ -184,8 +212,10 @@ export function startAutomation(db: HearthDb, doc: CommunityDoc, identity: Ident
   });
   tick();
   return () => {
+    stopped = true;
     clearInterval(timer);
     if (soon) clearTimeout(soon);
+    if (resume) clearTimeout(resume);
     offPoints();
     off();
   };
