@@ -2,10 +2,11 @@
 // exactly which of them it had seen (domain/authority). This keeps the tip this device last wrote.
 import { sealRecord } from '../crypto/record-seal';
 import type { Identity } from '../crypto/identity';
-import { compareRecords, type BodyOf, type Kind, type SealableKind, type SignedRecord } from '../domain/record';
+import type { BodyOf, Kind, SealableKind, SignedRecord } from '../domain/record';
 import { sealContent } from '../crypto/content-seal';
 import { keyOrWait, sealingKeyFor, type SealingKey } from './keyring';
 import { chainHeads } from '../domain/authority';
+import Dexie from 'dexie';
 import type { HearthDb } from './db';
 
 const tips = new WeakMap<HearthDb, Map<string, string>>();
@@ -23,13 +24,10 @@ export async function chainTip(db: HearthDb, cid: string, author: string): Promi
   const key = `${cid}/${author}`;
   const cached = known.get(key);
   if (cached) return cached;
-  let newest: SignedRecord | undefined;
-  await db.records
-    .where('[cid+author]')
-    .equals([cid, author])
-    .each((r) => {
-      if (!newest || compareRecords(r, newest) > 0) newest = r;
-    });
+  // The last entry of `[cid+author+ts]`: equal keys sort by primary key, so this is the newest by
+  // `compareRecords`' (ts, id). Reading every record of the author instead took a reopened creator's
+  // device 0.43 s at 10,000 members before its first admit of a newcomer.
+  const newest = await db.records.where('[cid+author+ts]').between([cid, author, Dexie.minKey], [cid, author, Dexie.maxKey]).last();
   if (newest) known.set(key, newest.id);
   return newest?.id;
 }
