@@ -8,8 +8,8 @@
 // Usage: node --import tsx tests/bench/idb-index-cost.ts <community file> [port] ['{"name": ["index", …], …}']
 // e.g. '{"none": [], "v7": ["[cid+kind]", "target", "[held+cid]", "[cid+author+ts]"]}' (the default).
 // A set named `packed<N>` (e.g. "packed500": []) stores N records to a row, keyed by the first one's id.
-// IDB_COST_PACK=id,target,cid,author: those fields written as 33-byte binary ids (store/compact-ids),
-// packed in the page before the clock starts.
+// IDB_COST_PACK=id,target,cid,author: those fields written as 33-byte binary ids (store/compact-ids'
+// packId, here; the page turns them into bytes before the clock starts).
 import { chromium } from '@playwright/test';
 import { createServer } from 'node:http';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -17,15 +17,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromiumLaunch } from '../e2e/browser';
 import { targetOf, type AnyRecord } from '../../src/lib/domain/record';
-import { ID_ALPHABET } from '../../src/lib/store/compact-ids';
+import { packId } from '../../src/lib/store/compact-ids';
 
 const [file, portArg, setsArg] = process.argv.slice(2);
 if (!file) throw new Error('usage: idb-index-cost.ts <community file> [port] [index sets as JSON]');
 const port = Number(portArg ?? 4399);
 const sets: Record<string, string[]> = JSON.parse(setsArg ?? '{"none": [], "v7": ["[cid+kind]", "target", "[held+cid]", "[cid+author+ts]"]}');
+/** IDB_COST_PACK: fields stored packed, sent to the page as arrays of byte values (JSON has no bytes). */
+const packFields = (process.env.IDB_COST_PACK ?? '').split(',').filter(Boolean);
 const rows = (JSON.parse(readFileSync(file, 'utf8')) as { records: AnyRecord[] }).records.map((r) => {
   const target = targetOf(r);
-  return target ? { ...r, target } : r;
+  const row: Record<string, unknown> = target ? { ...r, target } : { ...r };
+  for (const field of packFields) {
+    const packed = packId(row[field]);
+    if (packed instanceof Uint8Array) row[field] = [...packed];
+  }
+  return row;
 });
 const body = JSON.stringify(rows);
 const dirBytes = (dir: string): number =>
@@ -34,22 +41,6 @@ const dirBytes = (dir: string): number =>
 const chunk = Number(process.env.IDB_COST_CHUNK ?? 2_000);
 /** IDB_COST_QUEUED=1: every transaction opened at once (IndexedDB runs them in order), not one after another. */
 const queued = process.env.IDB_COST_QUEUED === '1';
-const packFields = (process.env.IDB_COST_PACK ?? '').split(',').filter(Boolean);
-/** store/compact-ids' packId, as source the page can run (a bundled function's body names its imports). */
-const packIdSource = `(value) => {
-  const A = ${JSON.stringify(ID_ALPHABET)};
-  if (typeof value !== 'string' || value.length !== 43) return value;
-  const out = new Uint8Array(33);
-  let acc = 0, bits = 0, o = 0;
-  for (let i = 0; i < 43; i++) {
-    const rank = A.indexOf(value[i]);
-    if (rank < 0) return value;
-    acc = (acc << 6) | rank; bits += 6;
-    if (bits >= 8) { bits -= 8; out[o++] = (acc >> bits) & 0xff; acc &= (1 << bits) - 1; }
-  }
-  out[o] = (acc << (8 - bits)) & 0xff;
-  return out;
-}`;
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 const server = createServer((req, res) => res.end(req.url === '/rows.json' ? body : '<!doctype html><title>idb</title>')).listen(port, '127.0.0.1');
@@ -62,10 +53,10 @@ try {
       await page.goto(`http://127.0.0.1:${port}/`);
       const packed = Number(/^packed(\d+)$/.exec(name)?.[1] ?? 1);
       const ms = await page.evaluate(
-        async ({ indexes, chunk, queued, packed, packFields, packSource }) => {
+        async ({ indexes, chunk, queued, packed, packFields }) => {
           const all = (await (await fetch('/rows.json')).json()) as { id: string }[];
-          const packId = new Function(`return ${packSource}`)() as (v: unknown) => unknown;
-          for (const row of all as Record<string, unknown>[]) for (const f of packFields) if (f in row) row[f] = packId(row[f]);
+          for (const row of all as Record<string, unknown>[])
+            for (const f of packFields) if (Array.isArray(row[f])) row[f] = new Uint8Array(row[f] as number[]);
           const started = performance.now();
           const db = await new Promise<IDBDatabase>((resolve, reject) => {
             const open = indexedDB.open('cost', 1);
@@ -94,7 +85,7 @@ try {
           db.close();
           return performance.now() - started;
         },
-        { indexes, chunk, queued, packed, packFields, packSource: packIdSource }
+        { indexes, chunk, queued, packed, packFields }
       );
       const idb = join(profile, 'Default', 'IndexedDB');
       const written = dirBytes(idb);

@@ -15,9 +15,9 @@
 // the `[cid+author+ts]` index, whose equal keys sort by primary key: the quota reads it so).
 import type { DBCore, DBCoreCursor, DBCoreIndex, DBCoreKeyRange, DBCoreMutateRequest, DBCoreTable, Middleware } from 'dexie';
 
-export const ID_ALPHABET = '-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz';
+const ALPHABET = '-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz';
 const RANK = new Int8Array(128).fill(-1);
-for (let i = 0; i < ID_ALPHABET.length; i++) RANK[ID_ALPHABET.charCodeAt(i)] = i;
+for (let i = 0; i < ALPHABET.length; i++) RANK[ALPHABET.charCodeAt(i)] = i;
 const ID_CHARS = 43;
 /** 43 characters × 6 bits = 258 bits: 33 bytes, the last 6 bits zero. */
 export const PACKED_ID_BYTES = 33;
@@ -60,7 +60,7 @@ export function unpackId<T>(packed: T): T | string {
     bits += 8;
     while (bits >= 6 && s.length < ID_CHARS) {
       bits -= 6;
-      s += ID_ALPHABET[(acc >> bits) & 63];
+      s += ALPHABET[(acc >> bits) & 63];
     }
     acc &= (1 << bits) - 1;
   }

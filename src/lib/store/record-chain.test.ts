@@ -24,7 +24,9 @@ describe('chainTip', () => {
     await db.records.bulkPut(rows);
     const mine = rows.filter((r) => r.cid === cid && r.author === me).sort(compareRecords);
     expect(await chainTip(db, cid, me)).toBe(mine.at(-1)?.id);
-    expect(await chainTip(new HearthDb(db.name), cid, id())).toBeUndefined();
+    const reopened = new HearthDb(db.name);
+    expect(await chainTip(reopened, cid, id())).toBeUndefined();
+    reopened.close();
     db.close();
   });
 });
