@@ -3,7 +3,8 @@
 // worker computes them (workers/members/member-stats.ts).
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { admit, newCommunity, newMember } from '../../../tests/unit/community-fixture';
+import { admit, inviteKey, joinBody, newCommunity, newMember } from '../../../tests/unit/community-fixture';
+import { sealRecord } from '../crypto/record-seal';
 import { generateIdentity, type Identity } from '../crypto/identity';
 import { computeAuthority } from '../domain/authority';
 import { currentSettings, memberStats } from '../domain/membership';
@@ -185,6 +186,47 @@ describe('startAutomation', () => {
       expect(welcome!.at - joinedAt).toBeGreaterThanOrEqual(1_000);
       expect(key!.at).toBeLessThan(welcome!.at);
       expect(key!.at - joinedAt).toBeLessThan(1_000);
+    } finally {
+      stop();
+    }
+  }, 30_000);
+
+  it('a joiner on an open invite gets their key before their admission is written; on a limited invite, right after it', async () => {
+    const { creator, doc } = await community();
+    const stats = statsFrom(doc.db);
+    const written: string[] = [];
+    const append = doc.append.bind(doc);
+    const kindOf = (r: AnyRecord) => (r.kind === 'sealed' ? r.body.of : r.kind);
+    doc.append = async (input) => {
+      written.push(...((Array.isArray(input) ? input : [input]) as AnyRecord[]).map(kindOf));
+      return append(input);
+    };
+    const stop = startAutomation(doc.db, doc, creator, stats);
+    try {
+      await quiet(stats);
+      const [carol, dave] = [await newMember(), await newMember()];
+      written.length = 0;
+      for (const r of await admit(creator, carol, doc.cid, Date.now())) expect((await append(r as AnyRecord)).ok).toBe(true);
+      await vi.waitFor(() => expect(written).toContain('admit'), { timeout: 10_000 });
+      expect(written.indexOf('key-share')).toBeGreaterThanOrEqual(0);
+      expect(written.indexOf('key-share')).toBeLessThan(written.indexOf('admit'));
+
+      // One use: Dave is pending until admitted, and entitled to the key only then.
+      await quiet(stats);
+      written.length = 0;
+      const invite = await sealNext(doc.db, creator, {
+        kind: 'invite',
+        cid: doc.cid,
+        ts: Date.now(),
+        body: { role: 'member', expiresAt: null, maxUses: 1, label: 'one', nonce: 'y', ...inviteKey() }
+      });
+      expect((await append(invite as AnyRecord)).ok).toBe(true);
+      const join = await sealRecord(dave, { kind: 'join', cid: doc.cid, ts: Date.now(), body: joinBody(invite as SignedRecord<'invite'>, dave) });
+      expect((await append(join as AnyRecord)).ok).toBe(true);
+      await vi.waitFor(() => expect(written).toContain('key-share'), { timeout: 10_000 });
+      expect(written.indexOf('admit')).toBeGreaterThanOrEqual(0);
+      expect(written.indexOf('admit')).toBeLessThan(written.indexOf('key-share'));
+      expect((await computeAuthorityOf(doc)).isMember(dave.publicKey)).toBe(true);
     } finally {
       stop();
     }
