@@ -31,7 +31,17 @@ export default defineConfig({
   define: { global: 'globalThis' },
   worker: { format: 'es' },
   // HEARTH_NO_MINIFY=1 keeps names in the build, for the dev tools' CPU profiles (tests/bench/profile-*.ts).
-  build: { target: 'es2022', chunkSizeWarningLimit: 800, minify: process.env.HEARTH_NO_MINIFY ? false : 'esbuild' },
+  build: {
+    target: 'es2022',
+    chunkSizeWarningLimit: 800,
+    minify: process.env.HEARTH_NO_MINIFY ? false : 'esbuild',
+    // Chunks under 20 kB without side effects (an icon, a helper two routes share) are merged into a
+    // chunk loaded in the same conditions: 98 chunks became 45, the first load 38 scripts 18 (121.1
+    // → 124.4 kB gzip), and the page's start has fewer modules to fetch and fewer preload links to
+    // append (one per dependency, ~60 for a community's route): a cold offline start at 10k painted
+    // its first rows ~100 ms sooner (944–1,114 ms against 1,038–1,221, interleaved runs).
+    rollupOptions: { output: { experimentalMinChunkSize: 20_000 } }
+  },
   test: {
     include: ['src/**/*.test.ts', 'workers/**/*.test.ts', 'scripts/**/*.test.ts', 'relay/**/*.test.ts'],
     environment: 'node',
