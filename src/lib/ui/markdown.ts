@@ -25,7 +25,52 @@ function purifier() {
   return DOMPurify;
 }
 
+/**
+ * Rendered posts, least recently used first, within a budget of characters (source and HTML): a
+ * thread's replies are read again on every new reply, reaction or edit, and each Post derived its
+ * HTML again from the new row. In the latency bench a reply took 128 ms to show in a thread's first 50
+ * replies and 290 ms by its last 50, rendering every reply before it each time.
+ */
+export class RenderedPosts {
+  #entries = new Map<string, string>();
+  #size = 0;
+
+  constructor(readonly budget = 4_000_000) {}
+
+  /** The HTML for `key`, made by `render` when not held; a value larger than the whole budget is not kept. */
+  get(key: string, render: () => string): string {
+    const held = this.#entries.get(key);
+    if (held !== undefined) {
+      this.#entries.delete(key);
+      this.#entries.set(key, held);
+      return held;
+    }
+    const html = render();
+    const size = key.length + html.length;
+    if (size > this.budget) return html;
+    this.#entries.set(key, html);
+    this.#size += size;
+    for (const [oldest, value] of this.#entries) {
+      if (this.#size <= this.budget) break;
+      this.#entries.delete(oldest);
+      this.#size -= oldest.length + value.length;
+    }
+    return html;
+  }
+
+  get count(): number {
+    return this.#entries.size;
+  }
+}
+
+const rendered = new RenderedPosts();
+
+/** A post's Markdown as sanitised HTML, with "@name" of the given members marked; the same inputs give the same HTML, kept. */
 export function renderMarkdown(source: string, memberNames: string[] = []): string {
+  return rendered.get(`${memberNames.join('\u0001')}\u0000${source}`, () => renderFresh(source, memberNames));
+}
+
+function renderFresh(source: string, memberNames: string[]): string {
   const fragment = purifier().sanitize(marked.parse(source) as string, {
     USE_PROFILES: { html: true },
     FORBID_TAGS: ['style', 'form', 'input', 'button', 'textarea', 'select', 'iframe', 'object', 'embed'],
