@@ -64,6 +64,20 @@ async function notices(doc: CommunityDoc): Promise<SignedRecord<'notice'>[]> {
   return (await doc.db.records.where('[cid+kind]').equals([doc.cid, 'notice']).toArray()) as SignedRecord<'notice'>[];
 }
 
+/** A record's kind as automation wrote it: a sealed record's own. */
+const kindOf = (r: AnyRecord) => (r.kind === 'sealed' ? r.body.of : r.kind);
+
+/** Records the kind and time of everything appended to `doc` from now on; `append` writes without recording (a peer's records). */
+function recordAppends(doc: CommunityDoc): { written: { kind: string; at: number }[]; append: CommunityDoc['append'] } {
+  const written: { kind: string; at: number }[] = [];
+  const append = doc.append.bind(doc);
+  doc.append = async (input) => {
+    for (const r of (Array.isArray(input) ? input : [input]) as AnyRecord[]) written.push({ kind: kindOf(r), at: Date.now() });
+    return append(input);
+  };
+  return { written, append };
+}
+
 async function welcomesFor(doc: CommunityDoc, member: Identity): Promise<number> {
   return (await notices(doc)).filter((n) => n.body.auto?.rule === 'welcome' && n.body.to === member.publicKey).length;
 }
@@ -165,13 +179,7 @@ describe('startAutomation', () => {
       await sleep(500);
       return stats(cid, now);
     };
-    const written: { kind: string; at: number }[] = [];
-    const append = doc.append.bind(doc);
-    const kindOf = (r: AnyRecord) => (r.kind === 'sealed' ? r.body.of : r.kind);
-    doc.append = async (input) => {
-      for (const r of (Array.isArray(input) ? input : [input]) as AnyRecord[]) written.push({ kind: kindOf(r), at: Date.now() });
-      return append(input);
-    };
+    const { written, append } = recordAppends(doc);
     const stop = startAutomation(doc.db, doc, creator, slow);
     try {
       await quiet(stats);
@@ -194,26 +202,21 @@ describe('startAutomation', () => {
   it('a joiner on an open invite gets their key before their admission is written; on a limited invite, right after it', async () => {
     const { creator, doc } = await community();
     const stats = statsFrom(doc.db);
-    const written: string[] = [];
-    const append = doc.append.bind(doc);
-    const kindOf = (r: AnyRecord) => (r.kind === 'sealed' ? r.body.of : r.kind);
-    doc.append = async (input) => {
-      written.push(...((Array.isArray(input) ? input : [input]) as AnyRecord[]).map(kindOf));
-      return append(input);
-    };
+    const { written: log, append } = recordAppends(doc);
+    const written = () => log.map((w) => w.kind);
     const stop = startAutomation(doc.db, doc, creator, stats);
     try {
       await quiet(stats);
       const [carol, dave] = [await newMember(), await newMember()];
-      written.length = 0;
+      log.length = 0;
       for (const r of await admit(creator, carol, doc.cid, Date.now())) expect((await append(r as AnyRecord)).ok).toBe(true);
-      await vi.waitFor(() => expect(written).toContain('admit'), { timeout: 10_000 });
-      expect(written.indexOf('key-share')).toBeGreaterThanOrEqual(0);
-      expect(written.indexOf('key-share')).toBeLessThan(written.indexOf('admit'));
+      await vi.waitFor(() => expect(written()).toContain('admit'), { timeout: 10_000 });
+      expect(written().indexOf('key-share')).toBeGreaterThanOrEqual(0);
+      expect(written().indexOf('key-share')).toBeLessThan(written().indexOf('admit'));
 
       // One use: Dave is pending until admitted, and entitled to the key only then.
       await quiet(stats);
-      written.length = 0;
+      log.length = 0;
       const invite = await sealNext(doc.db, creator, {
         kind: 'invite',
         cid: doc.cid,
@@ -223,9 +226,9 @@ describe('startAutomation', () => {
       expect((await append(invite as AnyRecord)).ok).toBe(true);
       const join = await sealRecord(dave, { kind: 'join', cid: doc.cid, ts: Date.now(), body: joinBody(invite as SignedRecord<'invite'>, dave) });
       expect((await append(join as AnyRecord)).ok).toBe(true);
-      await vi.waitFor(() => expect(written).toContain('key-share'), { timeout: 10_000 });
-      expect(written.indexOf('admit')).toBeGreaterThanOrEqual(0);
-      expect(written.indexOf('admit')).toBeLessThan(written.indexOf('key-share'));
+      await vi.waitFor(() => expect(written()).toContain('key-share'), { timeout: 10_000 });
+      expect(written().indexOf('admit')).toBeGreaterThanOrEqual(0);
+      expect(written().indexOf('admit')).toBeLessThan(written().indexOf('key-share'));
       expect((await computeAuthorityOf(doc)).isMember(dave.publicKey)).toBe(true);
     } finally {
       stop();
@@ -267,7 +270,6 @@ describe('startAutomation', () => {
     const written: string[] = [];
     const append = doc.append.bind(doc);
     let joined = false;
-    const kindOf = (r: AnyRecord) => (r.kind === 'sealed' ? r.body.of : r.kind);
     doc.append = async (input) => {
       const list = (Array.isArray(input) ? input : [input]) as AnyRecord[];
       written.push(...list.map(kindOf));
