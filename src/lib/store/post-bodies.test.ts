@@ -221,6 +221,63 @@ describe('post rows on disk', () => {
     }
   });
 
+  it('a thread read again after a new reply reads only the new reply’s record; the others are filled from the records kept', async () => {
+    const name = `posts-${dbs++}`;
+    const { db, thread, write, expected } = await projected(name);
+    const replies = () => db.replies.where('[thread+createdAt]').between([thread.id, Dexie.minKey], [thread.id, Dexie.maxKey]).toArray();
+    const gets = vi.spyOn(IDBObjectStore.prototype, 'get');
+    const recordGets = () => gets.mock.contexts.filter((store) => (store as IDBObjectStore).name === 'records').length;
+    try {
+      const first = await replies();
+      const slim = first.length;
+      expect(slim).toBeGreaterThan(2);
+      const firstGets = recordGets();
+      expect(firstGets).toBeGreaterThan(0);
+      const again = await replies();
+      expect(recordGets()).toBe(firstGets);
+      expect(JSON.stringify(again)).toBe(JSON.stringify(first));
+
+      const reply = await write('reply', { thread: thread.id, parent: thread.id, body: 'one more' });
+      await db.records.put(reply);
+      await rebuildProjection(db, reply.cid);
+      const before = recordGets();
+      const after = await replies();
+      expect(after).toHaveLength(slim + 1);
+      expect(after.find((r) => r.id === reply.id)?.body).toBe('one more');
+      expect(recordGets() - before).toBe(1);
+      // The same rows as the pure projection, whether filled from a read or from what was kept.
+      const json = (rows: PostRow[]) => byId(rows).map((r) => JSON.stringify(r));
+      expect(json(after.filter((r) => r.id !== reply.id))).toEqual(json(expected.replies.filter((r) => r.thread === thread.id)));
+    } finally {
+      gets.mockRestore();
+      db.close();
+    }
+  });
+
+  it('a reader changing a filled row’s quote or mentions in place does not change what the next read sees', async () => {
+    const name = `posts-${dbs++}`;
+    const { db, quoting } = await projected(name);
+    const first = (await db.replies.get(quoting.id))!;
+    expect(first.quote).toEqual({ id: quoting.body.quote!.id, text: 'bringing a spare tube' });
+    first.quote!.text = 'changed';
+    first.mentions!.push('someone else');
+    const second = (await db.replies.get(quoting.id))!;
+    expect(second.quote?.text).toBe('bringing a spare tube');
+    expect(second.mentions).toEqual(quoting.body.mentions);
+    db.close();
+  });
+
+  it('a record stored sealed first fills nothing, and its row shows the plaintext once stored', async () => {
+    const name = `posts-${dbs++}`;
+    const { db, plain } = await projected(name);
+    // The record under the row's id is of another kind (as a sealed original is): no text, none kept.
+    await db.records.put({ ...plain, kind: 'sealed' } as unknown as AnyRecord);
+    expect(await db.replies.get(plain.id)).toMatchObject({ body: '', author: '' });
+    await db.records.put(plain);
+    expect((await db.replies.get(plain.id))?.body).toBe('I am in, bringing a spare tube.');
+    db.close();
+  });
+
   it('slimPost leaves locked threads and rows without post fields as they are', () => {
     const locked = { id: 'x', kind: 'thread', author: 'a', body: '', title: null, locked: 'tier:gold', edits: 0, deleted: false } as unknown as PostRow;
     expect(slimPost(locked)).toBe(locked);

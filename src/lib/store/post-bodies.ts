@@ -13,6 +13,7 @@
 //
 // Sits above `compactIds` (it reads records by string id) and below Dexie's own middlewares.
 import type { DBCore, DBCoreCursor, DBCoreTable, DBCoreTransaction, Middleware } from 'dexie';
+import { Lru } from '../domain/lru';
 import { fillPost, isSlimPost, slimPost, type PostRow } from '../domain/posts';
 import type { AnyRecord } from '../domain/record';
 import { rewriteStored } from './compact-ids';
@@ -28,14 +29,28 @@ export const POST_TABLES: readonly string[] = ['threads', 'replies'];
  */
 export const RANGE_FILL_AFTER = 2_000;
 
+/**
+ * Post records kept after a fill (per database connection, least recently used past this many). A
+ * thread's replies are read again whole on every change to the thread: by the projection, which
+ * counts the thread's replies after each new one, and by the thread page's live query. Each read
+ * filled every row from its record, one IndexedDB `get` each: in the latency bench, with ~175
+ * replies, the projection of one reply took ~68 ms and the page's read ~64 ms (19–20 ms each at the
+ * thread's start). A thread or reply record never changes under its id (edits and deletions are
+ * records of their own; a sealed record, another kind, is stored as its plaintext once opened), so
+ * what a fill took from it holds for as long as the row does.
+ */
+export const KEPT_POST_RECORDS = 5_000;
+
 /** `DBCoreRangeType.Equal` (a const enum in Dexie's types). */
 const EQUAL = 1;
 
+type Kept = Lru<string, AnyRecord>;
+
 /** Fills the slim rows among `rows` from their records (one read for all of them), in place. */
-function fillRows(records: DBCoreTable, trans: DBCoreTransaction, rows: unknown[]): Promise<void> {
+function fillRows(records: DBCoreTable, kept: Kept, trans: DBCoreTransaction, rows: unknown[]): Promise<void> {
   const slim = rows.filter(isSlimPost);
   if (!slim.length) return Promise.resolve();
-  if (slim.length <= RANGE_FILL_AFTER) return fillByKey(records, trans, slim);
+  if (slim.length <= RANGE_FILL_AFTER) return fillByKey(records, kept, trans, slim);
   const groups = new Map<string, PostRow[]>();
   for (const row of slim) {
     const key = JSON.stringify([row.cid, row.kind]);
@@ -43,22 +58,38 @@ function fillRows(records: DBCoreTable, trans: DBCoreTransaction, rows: unknown[
     if (group) group.push(row);
     else groups.set(key, [row]);
   }
-  return Promise.all([...groups.values()].map((group) => fillGroup(records, trans, group))).then(() => undefined);
+  return Promise.all([...groups.values()].map((group) => fillGroup(records, kept, trans, group))).then(() => undefined);
 }
 
-function fillByKey(records: DBCoreTable, trans: DBCoreTransaction, slim: PostRow[]): Promise<void> {
-  return records.getMany({ trans, keys: slim.map((row) => row.id) }).then((found: (AnyRecord | undefined)[]) => {
-    slim.forEach((row, i) => fillPost(row, found[i]));
+/**
+ * Rows filled from the records kept, the others from their records read by key (then kept). A kept
+ * record is never handed out: rows get copies, so a reader changing a row's quote or list in place
+ * cannot change what later reads see.
+ */
+function fillByKey(records: DBCoreTable, kept: Kept, trans: DBCoreTransaction, slim: PostRow[]): Promise<void> {
+  const unread: PostRow[] = [];
+  for (const row of slim) {
+    const record = kept.get(row.id);
+    if (record) fillPost(row, structuredClone(record));
+    else unread.push(row);
+  }
+  if (!unread.length) return Promise.resolve();
+  return records.getMany({ trans, keys: unread.map((row) => row.id) }).then((found: (AnyRecord | undefined)[]) => {
+    unread.forEach((row, i) => {
+      const record = found[i];
+      if (record && record.id === row.id && record.kind === row.kind) kept.set(record.id, structuredClone(record));
+      fillPost(row, record);
+    });
   });
 }
 
 /** Rows of one community and kind: by their kind's range when they are many and most of it, else by key. */
-function fillGroup(records: DBCoreTable, trans: DBCoreTransaction, rows: PostRow[]): Promise<void> {
+function fillGroup(records: DBCoreTable, kept: Kept, trans: DBCoreTransaction, rows: PostRow[]): Promise<void> {
   const index = records.schema.getIndexByKeyPath(['cid', 'kind']);
-  if (rows.length <= RANGE_FILL_AFTER || !index) return fillByKey(records, trans, rows);
+  if (rows.length <= RANGE_FILL_AFTER || !index) return fillByKey(records, kept, trans, rows);
   const query = { index, range: { type: EQUAL, lower: [rows[0].cid, rows[0].kind], upper: [rows[0].cid, rows[0].kind] } };
   return records.count({ trans, query }).then((count) => {
-    if (rows.length * 2 < count) return fillByKey(records, trans, rows);
+    if (rows.length * 2 < count) return fillByKey(records, kept, trans, rows);
     return records.query({ trans, values: true, query }).then(({ result }) => {
       const byId = new Map<string, AnyRecord>();
       for (const record of result as AnyRecord[]) byId.set(record.id, record);
@@ -69,7 +100,7 @@ function fillGroup(records: DBCoreTable, trans: DBCoreTransaction, rows: PostRow
         fillPost(row, record);
         return false;
       });
-      return rest.length ? fillByKey(records, trans, rest) : undefined;
+      return rest.length ? fillByKey(records, kept, trans, rest) : undefined;
     });
   });
 }
@@ -103,15 +134,15 @@ function filledCursor(cursor: DBCoreCursor, fill: (rows: unknown[]) => Promise<v
   });
 }
 
-function postTable(table: DBCoreTable, records: DBCoreTable): DBCoreTable {
+function postTable(table: DBCoreTable, records: DBCoreTable, kept: Kept): DBCoreTable {
+  const fill = (trans: DBCoreTransaction, rows: unknown[]) => fillRows(records, kept, trans, rows);
   return {
     ...table,
     mutate: (req) => table.mutate(req.type === 'add' || req.type === 'put' ? { ...req, values: req.values.map((v) => slimPost(v as PostRow)) } : req),
-    get: (req) => table.get(req).then((row) => fillRows(records, req.trans, [row]).then(() => row)),
-    getMany: (req) => table.getMany(req).then((rows) => fillRows(records, req.trans, rows).then(() => rows)),
-    query: (req) => table.query(req).then((res) => (req.values ? fillRows(records, req.trans, res.result).then(() => res) : res)),
-    openCursor: (req) =>
-      table.openCursor(req).then((cursor) => (cursor && req.values ? filledCursor(cursor, (rows) => fillRows(records, req.trans, rows)) : cursor))
+    get: (req) => table.get(req).then((row) => fill(req.trans, [row]).then(() => row)),
+    getMany: (req) => table.getMany(req).then((rows) => fill(req.trans, rows).then(() => rows)),
+    query: (req) => table.query(req).then((res) => (req.values ? fill(req.trans, res.result).then(() => res) : res)),
+    openCursor: (req) => table.openCursor(req).then((cursor) => (cursor && req.values ? filledCursor(cursor, (rows) => fill(req.trans, rows)) : cursor))
   };
 }
 
@@ -121,6 +152,7 @@ export const postBodies: Middleware<DBCore> = {
   level: -5,
   create: (down) => {
     const hasRecords = down.schema.tables.some((t) => t.name === 'records');
+    const kept: Kept = new Lru(KEPT_POST_RECORDS);
     return {
       ...down,
       transaction: (stores, mode, options) =>
@@ -131,7 +163,7 @@ export const postBodies: Middleware<DBCore> = {
         ),
       table: (name) => {
         const table = down.table(name);
-        return hasRecords && POST_TABLES.includes(name) ? postTable(table, down.table('records')) : table;
+        return hasRecords && POST_TABLES.includes(name) ? postTable(table, down.table('records'), kept) : table;
       }
     };
   }

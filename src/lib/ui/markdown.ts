@@ -3,6 +3,7 @@
 // scripts, event handlers, javascript: URLs, SVG and MathML payloads and forms are removed.
 import DOMPurify from 'dompurify';
 import { Lexer, Marked } from 'marked';
+import { Lru } from '../domain/lru';
 
 const marked = new Marked({ gfm: true, breaks: true, async: false });
 
@@ -32,34 +33,23 @@ function purifier() {
  * replies and 290 ms by its last 50, rendering every reply before it each time.
  */
 export class RenderedPosts {
-  #entries = new Map<string, string>();
-  #size = 0;
+  #html: Lru<string, string>;
 
-  constructor(readonly budget = 4_000_000) {}
+  constructor(readonly budget = 4_000_000) {
+    this.#html = new Lru(budget, (key, html) => key.length + html.length);
+  }
 
   /** The HTML for `key`, made by `render` when not held; a value larger than the whole budget is not kept. */
   get(key: string, render: () => string): string {
-    const held = this.#entries.get(key);
-    if (held !== undefined) {
-      this.#entries.delete(key);
-      this.#entries.set(key, held);
-      return held;
-    }
+    const held = this.#html.get(key);
+    if (held !== undefined) return held;
     const html = render();
-    const size = key.length + html.length;
-    if (size > this.budget) return html;
-    this.#entries.set(key, html);
-    this.#size += size;
-    for (const [oldest, value] of this.#entries) {
-      if (this.#size <= this.budget) break;
-      this.#entries.delete(oldest);
-      this.#size -= oldest.length + value.length;
-    }
+    this.#html.set(key, html);
     return html;
   }
 
   get count(): number {
-    return this.#entries.size;
+    return this.#html.count;
   }
 }
 
