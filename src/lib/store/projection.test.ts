@@ -155,6 +155,37 @@ describe('projection', () => {
     );
   });
 
+  it('a new reply is projected without reading its thread’s other replies’ records again', async () => {
+    const alice = await newMember();
+    const g = await newCommunity(alice);
+    const w = writer(alice, g.id);
+    const thread = await w('thread', { title: 'Long thread', body: 'many replies' });
+    const records: AnyRecord[] = [g, await w('profile', { name: 'Alice' }), thread, await w('pin', { target: thread.id, pinned: true })];
+    for (let i = 0; i < 40; i++) records.push(await w('reply', { thread: thread.id, parent: thread.id, body: `reply ${i}` }));
+    const db = new HearthDb(`long-${dbCount++}`);
+    await applyRecords(db, g.id, records);
+    // The first reply after a restart reads the thread's replies once (nothing is kept yet).
+    await applyRecords(db, g.id, [await w('reply', { thread: thread.id, parent: thread.id, body: 'first after open' })]);
+    const gets = vi.spyOn(IDBObjectStore.prototype, 'get');
+    const indexReads = vi.spyOn(IDBIndex.prototype, 'getAll');
+    try {
+      await applyRecords(db, g.id, [await w('reply', { thread: thread.id, parent: thread.id, body: 'one more' })]);
+      const recordGets = gets.mock.contexts.filter((store) => (store as IDBObjectStore).name === 'records').length;
+      // Records read by target: the new reply's reactions (none); the thread's replies are not among them.
+      const byTarget = indexReads.mock.contexts
+        .map((index, i) => ({ index: index as IDBIndex, request: indexReads.mock.results[i].value as IDBRequest<unknown[]> }))
+        .filter(({ index }) => index.objectStore.name === 'records' && index.name === 'target');
+      expect(recordGets).toBeLessThan(10);
+      expect(byTarget.map(({ request }) => request.result.length)).toEqual(byTarget.map(() => 0));
+    } finally {
+      gets.mockRestore();
+      indexReads.mockRestore();
+    }
+    const row = await db.threads.get(thread.id);
+    expect(row).toMatchObject({ replyCount: 42, pinned: true });
+    await db.delete();
+  });
+
   it('a version bump rebuilds rows from the stored records', async () => {
     const { cid, records } = await sampleCommunity();
     const db = new HearthDb(`v-${dbCount++}`);
