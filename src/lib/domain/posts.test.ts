@@ -1,7 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { admit, newCommunity, newMember, smallCommunity, writer } from '../../../tests/unit/community-fixture';
 import { computeAuthority } from './authority';
-import { projectCommunity, projectMembers } from './posts';
+import { nextReplyStats, projectCommunity, projectMembers, replyStats, type PostRow } from './posts';
 import { parseRecord } from './record';
 
 describe('record kinds', () => {
@@ -116,5 +117,59 @@ describe('post projection', () => {
     expect(featured).toEqual({ by: creator.publicKey, at: mark.ts, reason: 'The route everyone asks about' });
     const unmark = await a('feature', { target: thread.id, featured: false });
     expect(projectCommunity([...records, mark, unmark], auth).threads[0].featured).toBeNull();
+  });
+});
+
+describe('a thread’s reply stats moved on by what changed', () => {
+  const T = 'thread-1';
+  const row = (id: string, createdAt: number, extra: Partial<PostRow> = {}): PostRow =>
+    ({ id, cid: 'c', kind: 'reply', thread: T, parent: T, author: 'a', body: id, createdAt, edits: 0, deleted: false, hidden: false, ...extra }) as PostRow;
+  const op = row(T, 100, { kind: 'thread', parent: null });
+
+  it('counts a new reply and takes its time as the last activity', () => {
+    const stored = replyStats(op, [row('r1', 200)]);
+    expect(stored).toEqual({ replyCount: 1, lastActivity: 200 });
+    expect(nextReplyStats(stored, T, [{ after: row('r2', 300) }])).toEqual({ replyCount: 2, lastActivity: 300 });
+    // A backdated reply counts without moving the last activity back.
+    expect(nextReplyStats(stored, T, [{ after: row('r0', 150) }])).toEqual({ replyCount: 2, lastActivity: 200 });
+  });
+
+  it('uncounts a reply deleted or hidden before the last activity, and counts it again when shown', () => {
+    const stored = { replyCount: 2, lastActivity: 300 };
+    expect(nextReplyStats(stored, T, [{ before: row('r1', 200), after: row('r1', 200, { deleted: true }) }])).toEqual({ replyCount: 1, lastActivity: 300 });
+    expect(nextReplyStats(stored, T, [{ before: row('r1', 200) }])).toEqual({ replyCount: 1, lastActivity: 300 });
+    expect(nextReplyStats(stored, T, [{ before: row('r1', 200, { hidden: true }), after: row('r1', 200) }])).toEqual({ replyCount: 3, lastActivity: 300 });
+    // A reply re-projected as it was (a reaction) changes nothing.
+    expect(nextReplyStats(stored, T, [{ before: row('r2', 300), after: row('r2', 300, { reactions: [] } as Partial<PostRow>) }])).toEqual(stored);
+  });
+
+  it('cannot tell the last activity when the latest reply stops counting', () => {
+    expect(nextReplyStats({ replyCount: 2, lastActivity: 300 }, T, [{ before: row('r2', 300), after: row('r2', 300, { deleted: true }) }])).toBeNull();
+    expect(nextReplyStats({ replyCount: 2, lastActivity: 300 }, T, [{ before: row('r2', 300) }])).toBeNull();
+  });
+
+  it('gives what every row gives, for any replies and any changes to them', () => {
+    const reply = fc.record({ id: fc.constantFrom('a', 'b', 'c', 'd', 'e'), createdAt: fc.integer({ min: 50, max: 400 }), deleted: fc.boolean(), hidden: fc.boolean() });
+    fc.assert(
+      fc.property(fc.array(reply, { maxLength: 5 }), fc.array(fc.option(reply, { nil: undefined }), { maxLength: 5 }), (start, next) => {
+        // Rows by id (the last of an id wins), then some of them replaced or removed.
+        const before = new Map(start.map((r) => [r.id, row(r.id, r.createdAt, r)]));
+        const after = new Map(before);
+        const changes: { before?: PostRow; after?: PostRow }[] = [];
+        next.forEach((r, i) => {
+          const id = r?.id ?? [...before.keys()][i];
+          if (!id || changes.some((c) => (c.before ?? c.after)?.id === id)) return;
+          const was = before.get(id);
+          // A reply's time never changes under its id.
+          const is = r ? row(id, was?.createdAt ?? r.createdAt, r) : undefined;
+          if (is) after.set(id, is);
+          else after.delete(id);
+          changes.push({ before: was, after: is });
+        });
+        const moved = nextReplyStats(replyStats(op, [...before.values()]), T, changes);
+        if (moved) expect(moved).toEqual(replyStats(op, [...after.values()]));
+      }),
+      { numRuns: 500, seed: 7 }
+    );
   });
 });

@@ -154,9 +154,43 @@ export function projectPost(post: SignedRecord<'thread'> | SignedRecord<'reply'>
  * `superseded`: another record with the same automation key came first, so this one is not shown
  * (two admin devices ran the same rule).
  */
-export function projectThread(post: PostRow, replies: PostRow[], pins: AnyRecord[], auth: Authority, superseded = false): ThreadRow {
-  const live = replies.filter((r) => r.thread === post.id && !r.deleted && !r.hidden);
-  const lastActivity = live.reduce((max, r) => Math.max(max, r.createdAt), post.createdAt);
+/** What a thread row takes from its replies: how many are shown and when the last was written. */
+export interface ReplyStats {
+  replyCount: number;
+  lastActivity: number;
+}
+
+/** A reply that counts for its thread: shown, neither deleted nor hidden. */
+function countsFor(thread: string, reply: PostRow | undefined): reply is PostRow {
+  return !!reply && reply.thread === thread && !reply.deleted && !reply.hidden;
+}
+
+/** A thread's reply stats from all of its reply rows. */
+export function replyStats(post: PostRow, replies: readonly PostRow[]): ReplyStats {
+  const live = replies.filter((r) => countsFor(post.id, r));
+  return { replyCount: live.length, lastActivity: live.reduce((max, r) => Math.max(max, r.createdAt), post.createdAt) };
+}
+
+/**
+ * A thread's reply stats after some of its replies changed, from the stats its stored row holds:
+ * each change is a reply's row before and after (undefined: none). Null when they cannot be told
+ * without every reply: a reply that counted stops counting while as late as the last activity (an
+ * earlier one may be the last now). What `replyStats` gives for the same rows, without reading them.
+ */
+export function nextReplyStats(stored: ReplyStats, thread: string, changes: readonly { before?: PostRow; after?: PostRow }[]): ReplyStats | null {
+  let { replyCount, lastActivity } = stored;
+  for (const { before, after } of changes) {
+    const was = countsFor(thread, before);
+    const is = countsFor(thread, after);
+    if (was && (!is || after.createdAt !== before.createdAt) && before.createdAt >= stored.lastActivity) return null;
+    replyCount += Number(is) - Number(was);
+    if (is) lastActivity = Math.max(lastActivity, after.createdAt);
+  }
+  return { replyCount, lastActivity };
+}
+
+export function projectThread(post: PostRow, replies: readonly PostRow[] | ReplyStats, pins: AnyRecord[], auth: Authority, superseded = false): ThreadRow {
+  const { replyCount, lastActivity } = Array.isArray(replies) ? replyStats(post, replies) : (replies as ReplyStats);
   let pinned = false;
   for (const p of pins.filter((r) => r.kind === 'pin' && r.body.target === post.id).sort(compareRecords)) {
     if (p.kind === 'pin' && auth.isModerator(p.author) && auth.accepts(p)) pinned = p.body.pinned;
@@ -169,7 +203,7 @@ export function projectThread(post: PostRow, replies: PostRow[], pins: AnyRecord
   return {
     ...post,
     kind: 'thread',
-    replyCount: live.length,
+    replyCount,
     lastActivity,
     pinned,
     featured,

@@ -155,7 +155,7 @@ describe('projection', () => {
     );
   });
 
-  it('a new reply is projected without reading its thread’s other replies’ records again', async () => {
+  it('a new reply is projected without reading its thread’s other replies or their records again', async () => {
     const alice = await newMember();
     const g = await newCommunity(alice);
     const w = writer(alice, g.id);
@@ -177,6 +177,9 @@ describe('projection', () => {
         .filter(({ index }) => index.objectStore.name === 'records' && index.name === 'target');
       expect(recordGets).toBeLessThan(10);
       expect(byTarget.map(({ request }) => request.result.length)).toEqual(byTarget.map(() => 0));
+      // The thread's count moves on from its stored row: no reply row of the thread is read.
+      const replyRows = indexReads.mock.contexts.filter((index) => (index as IDBIndex).objectStore.name === 'replies');
+      expect(replyRows).toHaveLength(0);
     } finally {
       gets.mockRestore();
       indexReads.mockRestore();

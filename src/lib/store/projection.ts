@@ -12,6 +12,9 @@ import {
   projectMembers,
   projectPost,
   projectThread,
+  nextReplyStats,
+  replyStats,
+  type ReplyStats,
   type MemberRow,
   type PostRow,
   type ThreadRow
@@ -239,18 +242,37 @@ function relatedOf(db: HearthDb, ids: readonly string[]): Promise<StoredRecord[]
  * which no thread row reads (`projectPost` reads records with a `target`, `projectThread` pins and
  * features). Their keys are left out before any value is read: a thread projected after each new
  * reply read all its replies' records again (~30 ms at 175 replies in the latency bench).
- * `replies[i]`: the rows of thread `ids[i]`'s replies.
+ * `replies[i]`: the ids of thread `ids[i]`'s replies.
  */
-function aboutThreads(db: HearthDb, ids: readonly string[], replies: readonly PostRow[][]): Promise<StoredRecord[][]> {
+function aboutThreads(db: HearthDb, ids: readonly string[], replies: readonly (readonly string[])[]): Promise<StoredRecord[][]> {
   return Promise.all(
     ids.map(async (id, i) => {
       const keys = await db.records.where('target').equals(id).primaryKeys();
-      const known = new Set(replies[i].map((r) => r.id));
+      const known = new Set(replies[i]);
       const rest = keys.filter((key) => !known.has(key));
       if (!rest.length) return [];
       return (await db.records.bulkGet(rest)).filter((r): r is StoredRecord => !!r);
     })
   );
+}
+
+/**
+ * A thread's reply stats and its replies' ids: moved on from its stored row by what changed in this
+ * batch, without reading the replies' rows (the thread page's latency grew with the thread, as each
+ * new reply's projection read all of them); from every reply row when the thread has no stored row
+ * yet, is a locked card, or lost the reply that was its last activity.
+ */
+async function threadStatsOf(
+  db: HearthDb,
+  thread: string,
+  stored: ThreadRow | undefined,
+  changes: readonly { before?: PostRow; after?: PostRow }[]
+): Promise<{ stats: ReplyStats | null; rows?: PostRow[]; replies: string[] }> {
+  const range = db.replies.where('[thread+createdAt]').between([thread, Dexie.minKey], [thread, Dexie.maxKey]);
+  const stats = stored && stored.locked === undefined ? nextReplyStats(stored, thread, changes) : null;
+  if (stats) return { stats, replies: (await range.primaryKeys()) as string[] };
+  const rows = await range.toArray();
+  return { stats: null, rows, replies: rows.map((r) => r.id) };
 }
 
 /** Recomputes questions (with their answers), polls and challenges touched by a batch. */
@@ -371,6 +393,12 @@ export async function applyRecords(db: HearthDb, cid: string, records: AnyRecord
       shownReplies.map((r) => r.id)
     );
     const replyRows = shownReplies.map((r, i) => projectPost(r, replyRelated[i], auth));
+    // Each thread's replies as they were and as they are now: its stats move by the difference.
+    const repliesBefore = await db.replies.bulkGet([...shownReplies.map((r) => r.id), ...goneReplies]);
+    const replyChanges = new Map<string, { before?: PostRow; after?: PostRow }[]>();
+    const changeOf = (thread: string) => replyChanges.get(thread) ?? replyChanges.set(thread, []).get(thread)!;
+    shownReplies.forEach((r, i) => changeOf(r.body.thread).push({ before: repliesBefore[i], after: replyRows[i] }));
+    for (const before of repliesBefore.slice(shownReplies.length)) if (before) changeOf(before.thread).push({ before });
     await db.replies.bulkDelete(goneReplies);
     await db.replies.bulkPut(replyRows);
 
@@ -395,18 +423,18 @@ export async function applyRecords(db: HearthDb, cid: string, records: AnyRecord
       if (auth.accepts(r)) shownThreads.push(r);
       else goneThreads.push(r.id);
     }
-    const threadReplies = await Promise.all(
-      shownThreads.map((r) => db.replies.where('[thread+createdAt]').between([r.id, Dexie.minKey], [r.id, Dexie.maxKey]).toArray())
-    );
+    const storedThreads = await db.threads.bulkGet(shownThreads.map((r) => r.id));
+    const threadStats = await Promise.all(shownThreads.map((r, i) => threadStatsOf(db, r.id, storedThreads[i], replyChanges.get(r.id) ?? [])));
     const threadRelated = await aboutThreads(
       db,
       shownThreads.map((r) => r.id),
-      threadReplies
+      threadStats.map((s) => s.replies)
     );
     const threadRows: ThreadRow[] = shownThreads.map((r, i) => {
       const key = r.body.auto ? `${r.body.auto.rule}:${r.body.auto.key}` : null;
       const superseded = key !== null && !!autoThreads.get(key) && !autoThreads.get(key)!.has(r.id);
-      return projectThread(projectPost(r, threadRelated[i], auth), threadReplies[i], threadRelated[i], auth, superseded);
+      const post = projectPost(r, threadRelated[i], auth);
+      return projectThread(post, threadStats[i].stats ?? replyStats(post, threadStats[i].rows ?? []), threadRelated[i], auth, superseded);
     });
     // Sealed threads this device cannot open yet: locked cards (replaced by the thread once opened).
     for (const r of rows) {
