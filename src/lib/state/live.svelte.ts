@@ -3,6 +3,7 @@
 // and returns the query itself. Until its first answer it holds back work that can wait (first-content).
 import { liveQuery } from 'dexie';
 import { afterFirstContent, awaitingFirstAnswer } from './first-content';
+import { shareUnchanged } from './share-unchanged';
 
 export interface LiveOptions {
   /**
@@ -30,7 +31,7 @@ export class Live<T> {
         if (stopped) return;
         sub = liveQuery(query).subscribe({
           next: (v) => {
-            this.value = v;
+            this.value = shareUnchanged(this.value, v);
             this.loaded = true;
             answered();
           },
