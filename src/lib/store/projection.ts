@@ -325,6 +325,14 @@ export async function storeAhead(db: HearthDb, cid: string, records: readonly An
   for (let i = 0; i < records.length; i += WRITE_CHUNK) await db.records.bulkPut(records.slice(i, i + WRITE_CHUNK).map(stored));
 }
 
+/**
+ * Stores records as `applyRecords` does before projecting them (their held flags come with the
+ * projection), for a write that goes out before it is projected.
+ */
+export async function storeRecords(db: HearthDb, records: readonly AnyRecord[]): Promise<void> {
+  await db.records.bulkPut(records.map(stored));
+}
+
 /** Adds gate-approved records of one community to the projections. */
 export async function applyRecords(db: HearthDb, cid: string, records: AnyRecord[], communitySize = Infinity): Promise<void> {
   if (records.length === 0) return;

@@ -165,6 +165,42 @@ describe('attacks from a peer that holds the room secret', () => {
   });
 });
 
+describe('own posts go out before they are projected here', () => {
+  it('a reply is in the document update while its record is stored and its row not yet written; the row follows', async () => {
+    const { alice, g, honest } = await community();
+    const thread = [...honest.records.values()].find((r) => (r as AnyRecord).kind === 'thread') as AnyRecord;
+    const reply = await writer(alice, g.id)('reply', { thread: thread.id, parent: thread.id, body: 'first!' });
+    const seen: Promise<{ stored: boolean; row: boolean }>[] = [];
+    honest.doc.on('update', () => {
+      seen.push(Promise.all([honest.db.records.get(reply.id), honest.db.replies.get(reply.id)]).then(([record, row]) => ({ stored: !!record, row: !!row })));
+    });
+    expect((await honest.append(reply)).ok).toBe(true);
+    expect(await Promise.all(seen)).toEqual([{ stored: true, row: false }]);
+    expect((await honest.db.replies.get(reply.id))?.body).toBe('first!');
+    expect((await honest.db.threads.get(thread.id))?.replyCount).toBe(1);
+  });
+
+  it('a reply whose projection fails is still stored and sent, and the next open projects it', async () => {
+    const { alice, g, honest } = await community();
+    const thread = [...honest.records.values()].find((r) => (r as AnyRecord).kind === 'thread') as AnyRecord;
+    const reply = await writer(alice, g.id)('reply', { thread: thread.id, parent: thread.id, body: 'kept anyway' });
+    const original = honest.db.replies.bulkPut.bind(honest.db.replies);
+    honest.db.replies.bulkPut = (() => Promise.reject(new DOMException('full', 'QuotaExceededError'))) as unknown as typeof honest.db.replies.bulkPut;
+    expect((await honest.append(reply)).ok).toBe(true);
+    honest.db.replies.bulkPut = original;
+    expect(honest.records.has(reply.id)).toBe(true);
+    expect(await honest.db.records.get(reply.id)).toBeDefined();
+    expect(await honest.db.replies.get(reply.id)).toBeUndefined();
+    await honest.settled();
+    honest.close();
+    const reopened = new CommunityDoc(honest.db, g.id);
+    await reopened.open();
+    await reopened.settled();
+    expect((await reopened.db.replies.get(reply.id))?.body).toBe('kept anyway');
+    reopened.close();
+  });
+});
+
 describe('publishing records that stand or fall together', () => {
   it('several records appended at once go out as one document update, and none of them if one is refused', async () => {
     const { alice, g, honest } = await community();

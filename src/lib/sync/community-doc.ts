@@ -7,8 +7,18 @@ import { checkRecord } from '../crypto/record-seal';
 import type { AnyRecord } from '../domain/record';
 import { isQuotaError, type HearthDb, type StoredRecord } from '../store/db';
 import { affectsAuthority } from '../domain/authority';
+import { isPost } from '../domain/posts';
 import { historyOrder } from '../domain/shards';
-import { applyRecords, authorityOf, countUnauthorised, projectionIsCurrent, rebuildProjection, rebuildsFor, storeAhead } from '../store/projection';
+import {
+  applyRecords,
+  authorityOf,
+  countUnauthorised,
+  projectionIsCurrent,
+  rebuildProjection,
+  rebuildsFor,
+  storeAhead,
+  storeRecords
+} from '../store/projection';
 import { advanceKeyState, affectsKeys, forgetKeyState, openSealed, reopenSealed, sharedForm } from '../store/keyring';
 import { exactlyEqual, isExactJson, passGate, sameRecord } from './gate';
 import { nextTask, registerUpdateGate, whenApplied } from './gated-sync-protocol';
@@ -28,6 +38,9 @@ import type { MemberStatsSource } from '../automation/community-facts';
 /** Past this many stored updates they are merged into one, so opening stays fast. */
 const COMPACT_AFTER = 300;
 const LOCAL = Symbol('local');
+
+/** Records that change no one's standing, keys or entitlement: posts and reactions. */
+const isContent = (r: AnyRecord) => isPost(r) || r.kind === 'reaction';
 const STORAGE = Symbol('storage');
 const REPAIR = Symbol('repair');
 /**
@@ -434,23 +447,46 @@ export class CommunityDoc implements DocHandle {
       await this.#write(async () => {
         // The author holds the key of what they sealed: their own rows are plaintext at once.
         const rows = await openSealed(this.db, this.cid, all);
-        await applyRecords(this.db, this.cid, rows);
-        if (affectsKeys(all, (await authorityOf(this.db, this.cid))?.invites ?? new Map())) advanceKeyState(this.db, this.cid, all);
+        if (rows.every(isContent)) {
+          // Posts and reactions go out before they are projected here (the projection took 15–30 ms
+          // of every reply's latency): stored first, so the update needs no copy of them and a tab
+          // that dies before the projection finds them at its next open (`#restoreUnstored`, the check).
+          await storeRecords(this.db, rows);
+          this.#publish(all);
+          await applyRecords(this.db, this.cid, rows).catch((error) => this.#projectLater(error));
+        } else {
+          await applyRecords(this.db, this.cid, rows);
+          if (affectsKeys(all, (await authorityOf(this.db, this.cid))?.invites ?? new Map())) advanceKeyState(this.db, this.cid, all);
+          this.#publish(all);
+        }
         this.#announce(rows);
       });
-      this.doc.transact(() => {
-        for (const record of all) this.records.set(record.id, record);
-      }, LOCAL);
-      // Their rows are written: the stored update needs no copy of the records.
-      for (const record of all) {
-        const item = this.records._map.get(record.id);
-        if (item && isExactJson(record)) this.#back(item.id.client, item.id.clock);
-      }
       await this.#persisted;
     } catch (error) {
       return { ok: false, reason: isQuotaError(error) ? 'storage.full' : 'storage.failed' };
     }
     return { ok: true, record: all[0] };
+  }
+
+  /** Puts this member's records, already stored, into the document: peers get them now. */
+  #publish(records: readonly AnyRecord[]): void {
+    this.doc.transact(() => {
+      for (const record of records) this.records.set(record.id, record);
+    }, LOCAL);
+    // Their rows are written: the stored update needs no copy of the records.
+    for (const record of records) {
+      const item = this.records._map.get(record.id);
+      if (item && isExactJson(record)) this.#back(item.id.client, item.id.clock);
+    }
+  }
+
+  /**
+   * A write stored and sent whose projection failed (a full disk, say): the projection is marked
+   * stale so that the next open rebuilds it from the records, which hold the write.
+   */
+  async #projectLater(error: unknown): Promise<void> {
+    console.error('own write stored and sent, not projected', error);
+    await this.db.projectionMeta.delete(this.cid).catch(() => undefined);
   }
 
   /**
