@@ -256,6 +256,9 @@ function aboutThreads(db: HearthDb, ids: readonly string[], replies: readonly (r
   );
 }
 
+/** Batches of at most this many replies move their threads' stats on; larger ones read the threads' replies. */
+const MOVE_STATS_UP_TO = 32;
+
 /**
  * A thread's reply stats and its replies' ids: moved on from its stored row by what changed in this
  * batch, without reading the replies' rows (the thread page's latency grew with the thread, as each
@@ -402,7 +405,10 @@ export async function applyRecords(db: HearthDb, cid: string, records: AnyRecord
     );
     const replyRows = shownReplies.map((r, i) => projectPost(r, replyRelated[i], auth));
     // Each thread's replies as they were and as they are now: its stats move by the difference.
-    const repliesBefore = await db.replies.bulkGet([...shownReplies.map((r) => r.id), ...goneReplies]);
+    // Only for a few replies (a write, a live update): a piece of history touches hundreds of threads,
+    // each read whole anyway, and reading each reply's row first cost a newcomer's sync ~1 s.
+    const moving = shownReplies.length + goneReplies.length <= MOVE_STATS_UP_TO;
+    const repliesBefore = moving ? await db.replies.bulkGet([...shownReplies.map((r) => r.id), ...goneReplies]) : [];
     const replyChanges = new Map<string, { before?: PostRow; after?: PostRow }[]>();
     const changeOf = (thread: string) => replyChanges.get(thread) ?? replyChanges.set(thread, []).get(thread)!;
     shownReplies.forEach((r, i) => changeOf(r.body.thread).push({ before: repliesBefore[i], after: replyRows[i] }));
@@ -431,7 +437,7 @@ export async function applyRecords(db: HearthDb, cid: string, records: AnyRecord
       if (auth.accepts(r)) shownThreads.push(r);
       else goneThreads.push(r.id);
     }
-    const storedThreads = await db.threads.bulkGet(shownThreads.map((r) => r.id));
+    const storedThreads = moving ? await db.threads.bulkGet(shownThreads.map((r) => r.id)) : [];
     const threadStats = await Promise.all(shownThreads.map((r, i) => threadStatsOf(db, r.id, storedThreads[i], replyChanges.get(r.id) ?? [])));
     const threadRelated = await aboutThreads(
       db,
