@@ -166,9 +166,9 @@ function countsFor(thread: string, reply: PostRow | undefined): reply is PostRow
 }
 
 /** A thread's reply stats from all of its reply rows. */
-export function replyStats(post: PostRow, replies: readonly PostRow[]): ReplyStats {
-  const live = replies.filter((r) => countsFor(post.id, r));
-  return { replyCount: live.length, lastActivity: live.reduce((max, r) => Math.max(max, r.createdAt), post.createdAt) };
+export function replyStats(thread: { id: string; createdAt: number }, replies: readonly PostRow[]): ReplyStats {
+  const live = replies.filter((r) => countsFor(thread.id, r));
+  return { replyCount: live.length, lastActivity: live.reduce((max, r) => Math.max(max, r.createdAt), thread.createdAt) };
 }
 
 /**
@@ -189,8 +189,7 @@ export function nextReplyStats(stored: ReplyStats, thread: string, changes: read
   return { replyCount, lastActivity };
 }
 
-export function projectThread(post: PostRow, replies: readonly PostRow[] | ReplyStats, pins: AnyRecord[], auth: Authority, superseded = false): ThreadRow {
-  const { replyCount, lastActivity } = Array.isArray(replies) ? replyStats(post, replies) : (replies as ReplyStats);
+export function projectThread(post: PostRow, { replyCount, lastActivity }: ReplyStats, pins: AnyRecord[], auth: Authority, superseded = false): ThreadRow {
   let pinned = false;
   for (const p of pins.filter((r) => r.kind === 'pin' && r.body.target === post.id).sort(compareRecords)) {
     if (p.kind === 'pin' && auth.isModerator(p.author) && auth.accepts(p)) pinned = p.body.pinned;
@@ -245,7 +244,8 @@ export function projectCommunity(records: AnyRecord[], auth: Authority): { threa
   const shown = new Set(firstPerAutoKey(threadRecords));
   const threads = threadRecords.map((r) => {
     const related = byTarget.get(r.id) ?? [];
-    return projectThread(projectPost(r, related, auth), repliesByThread.get(r.id) ?? [], related, auth, !shown.has(r));
+    const post = projectPost(r, related, auth);
+    return projectThread(post, replyStats(post, repliesByThread.get(r.id) ?? []), related, auth, !shown.has(r));
   });
   for (const r of records) {
     const locked = r.kind === 'sealed' ? lockedThread(r, auth) : null;

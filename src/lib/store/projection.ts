@@ -267,15 +267,15 @@ const MOVE_STATS_UP_TO = 32;
  */
 async function threadStatsOf(
   db: HearthDb,
-  thread: string,
+  thread: SignedRecord<'thread'>,
   stored: ThreadRow | undefined,
   changes: readonly { before?: PostRow; after?: PostRow }[]
-): Promise<{ stats: ReplyStats | null; rows?: PostRow[]; replies: string[] }> {
-  const range = db.replies.where('[thread+createdAt]').between([thread, Dexie.minKey], [thread, Dexie.maxKey]);
-  const stats = stored && stored.locked === undefined ? nextReplyStats(stored, thread, changes) : null;
+): Promise<{ stats: ReplyStats; replies: string[] }> {
+  const range = db.replies.where('[thread+createdAt]').between([thread.id, Dexie.minKey], [thread.id, Dexie.maxKey]);
+  const stats = stored && stored.locked === undefined ? nextReplyStats(stored, thread.id, changes) : null;
   if (stats) return { stats, replies: (await range.primaryKeys()) as string[] };
   const rows = await range.toArray();
-  return { stats: null, rows, replies: rows.map((r) => r.id) };
+  return { stats: replyStats({ id: thread.id, createdAt: thread.ts }, rows), replies: rows.map((r) => r.id) };
 }
 
 /** Recomputes questions (with their answers), polls and challenges touched by a batch. */
@@ -438,7 +438,7 @@ export async function applyRecords(db: HearthDb, cid: string, records: AnyRecord
       else goneThreads.push(r.id);
     }
     const storedThreads = moving ? await db.threads.bulkGet(shownThreads.map((r) => r.id)) : [];
-    const threadStats = await Promise.all(shownThreads.map((r, i) => threadStatsOf(db, r.id, storedThreads[i], replyChanges.get(r.id) ?? [])));
+    const threadStats = await Promise.all(shownThreads.map((r, i) => threadStatsOf(db, r, storedThreads[i], replyChanges.get(r.id) ?? [])));
     const threadRelated = await aboutThreads(
       db,
       shownThreads.map((r) => r.id),
@@ -447,8 +447,7 @@ export async function applyRecords(db: HearthDb, cid: string, records: AnyRecord
     const threadRows: ThreadRow[] = shownThreads.map((r, i) => {
       const key = r.body.auto ? `${r.body.auto.rule}:${r.body.auto.key}` : null;
       const superseded = key !== null && !!autoThreads.get(key) && !autoThreads.get(key)!.has(r.id);
-      const post = projectPost(r, threadRelated[i], auth);
-      return projectThread(post, threadStats[i].stats ?? replyStats(post, threadStats[i].rows ?? []), threadRelated[i], auth, superseded);
+      return projectThread(projectPost(r, threadRelated[i], auth), threadStats[i].stats, threadRelated[i], auth, superseded);
     });
     // Sealed threads this device cannot open yet: locked cards (replaced by the thread once opened).
     for (const r of rows) {

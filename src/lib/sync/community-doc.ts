@@ -37,10 +37,9 @@ import type { MemberStatsSource } from '../automation/community-facts';
 
 /** Past this many stored updates they are merged into one, so opening stays fast. */
 const COMPACT_AFTER = 300;
-const LOCAL = Symbol('local');
-
 /** Records that change no one's standing, keys or entitlement: posts and reactions. */
 const isContent = (r: AnyRecord) => isPost(r) || r.kind === 'reaction';
+const LOCAL = Symbol('local');
 const STORAGE = Symbol('storage');
 const REPAIR = Symbol('repair');
 /**
