@@ -99,9 +99,10 @@ export function serveFirstPage(doc: DocHandle, peers: () => Iterable<object>): (
 /**
  * Asks a mesh peer for its first page and hands it to the community's gate (stored and projected
  * beside the document). True once a page was taken; false when the peer did not answer in time,
- * sent something that does not decode, or the channel is gone.
+ * sent something that does not decode, or the channel is gone. `arrived` is called when the
+ * answer's bytes are in, before they are checked.
  */
-export function askFirstPage(doc: DocHandle, peer: object): Promise<boolean> {
+export function askFirstPage(doc: DocHandle, peer: object, arrived: () => void = () => {}): Promise<boolean> {
   listen();
   const id = nextId++ >>> 0;
   return new Promise<Uint8Array | null>((resolve) => {
@@ -113,5 +114,9 @@ export function askFirstPage(doc: DocHandle, peer: object): Promise<boolean> {
     };
     waiting.set(id, done);
     if (!sendSide(peer, sideMessage(ASK, id))) done(null);
-  }).then((bytes) => (bytes ? doc.takeFirstPage(bytes) : false));
+  }).then((bytes) => {
+    if (!bytes) return false;
+    arrived();
+    return doc.takeFirstPage(bytes);
+  });
 }

@@ -134,32 +134,51 @@ describe('PeerSync over real WebRTC', () => {
     }
   }, 60_000);
 
-  it('a newcomer takes its first page before it asks for the history: its first threads show while its document holds none of it', async () => {
+  it('a newcomer takes its first page before it asks for the history: its first threads are the page’s, and the history comes after the page', async () => {
     const c = await community();
     const alice = await device(c.cid, c.creator);
     const bob = await device(c.cid, c.bob);
     try {
       for (const r of c.records) expect((await alice.community.append(r)).ok).toBe(true);
       for (let i = 0; i < 5; i++) expect((await alice.community.append(await c.a('thread', { title: `Ride ${i}`, body: '' }))).ok).toBe(true);
-      // The document's entries when Bob's device first accepts a thread.
-      let entriesAtFirstThread: number | null = null;
+      // When the page's bytes came, whether its check is under way, and when the history's first
+      // entries reached Bob's document: the step 1 that asks for them waits for the page to arrive
+      // (not for its check, which the history's check queues behind).
+      let pageAt: number | null = null;
+      let checkingPage = false;
+      let historyAt: number | null = null;
+      const take = bob.community.takeFirstPage.bind(bob.community);
+      bob.community.takeFirstPage = async (bytes) => {
+        pageAt ??= performance.now();
+        checkingPage = true;
+        try {
+          return await take(bytes);
+        } finally {
+          checkingPage = false;
+        }
+      };
+      bob.community.doc.on('update', () => {
+        if (bob.community.records.size > 0) historyAt ??= performance.now();
+      });
+      let firstThreadsFromPage: boolean | null = null;
       const off = bob.community.onAccepted((records) => {
-        if (entriesAtFirstThread === null && records.some((r) => r.kind === 'thread')) entriesAtFirstThread = bob.community.records.size;
+        if (firstThreadsFromPage === null && records.some((r) => r.kind === 'thread')) firstThreadsFromPage = checkingPage;
       });
       await startInTurn(alice, bob);
-      // The first rows come from the page, stored beside the document; the history only after it.
       await until(
         'Bob’s first threads',
-        () => entriesAtFirstThread,
-        (n) => n !== null
+        () => firstThreadsFromPage,
+        (v) => v !== null
       );
       off();
-      expect(entriesAtFirstThread).toBe(0);
+      expect(firstThreadsFromPage).toBe(true);
       await until(
         'Bob to receive the history',
         () => bob.community.records.size,
         (n) => n >= c.records.length + 5
       );
+      expect(pageAt).not.toBeNull();
+      expect(historyAt!).toBeGreaterThan(pageAt!);
     } finally {
       alice.close();
       bob.close();
