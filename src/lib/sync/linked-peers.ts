@@ -12,6 +12,8 @@ export class LinkedPeer {
   /** The messages y-webrtc was handed on this side (side messages go to their handlers instead). */
   read: Uint8Array[] = [];
   send(data: Uint8Array) {
+    // As simple-peer's send on a channel that is not open (RTCDataChannel throws InvalidStateError).
+    if (this._channel.readyState !== 'open') throw new Error('channel not open');
     this.wire.push(data);
     const copy = data.slice().buffer;
     setTimeout(() => this.other?._onChannelMessage({ data: copy }), 0);

@@ -125,6 +125,21 @@ describe('deflating large messages', () => {
     expect(wireBytes(a)).toBeLessThan(step2.length / 2);
   });
 
+  it('says it reads deflated messages with its first message that goes out, not with one lost before its channel opened', async () => {
+    const [a, b] = linkedPair();
+    b._channel = { readyState: 'connecting', bufferedAmount: 0 } as unknown as RTCDataChannel;
+    // y-webrtc broadcasts awareness to every connection, open or not, and catches what throws.
+    expect(() => b.send(Uint8Array.of(1, 0))).toThrow();
+    b._channel = { readyState: 'open', bufferedAmount: 0 } as unknown as RTCDataChannel;
+    b.send(Uint8Array.of(0, 0, 1)); // its sync step 1, sent as the connection opens
+    await settle();
+    const step2 = history(3_000_000);
+    a.send(step2);
+    await settle(300);
+    expect(Buffer.compare(b.read[0], step2)).toBe(0);
+    expect(wireBytes(a)).toBeLessThan(step2.length / 2);
+  });
+
   it('sends a device that never said it reads deflated messages everything as it is', async () => {
     const [a, b] = linkedPair();
     const step2 = history(DEFLATE_MIN * 3);
