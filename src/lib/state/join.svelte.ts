@@ -127,7 +127,8 @@ export class JoinFlow {
       ? await waitForSync(
           SYNC_WAIT_MS,
           () => sync.status.peers > 0 || sync.status.relayConnected,
-          () => (sync.status.lastSyncAt ?? 0) >= now
+          () => (sync.status.lastSyncAt ?? 0) >= now,
+          () => sync.firstExchange()
         )
       : false;
     if (!synced) this.notice = 'join.no_peers';
@@ -232,10 +233,13 @@ export async function waitWhileReachable(done: () => Promise<boolean>, reachable
 }
 
 /**
- * Resolves true once a peer is connected and something arrived from one (`received`: in the
- * community's document or the lobby's), false on timeout.
+ * Resolves true once a WebRTC peer's whole reply to this device's sync step 1 came (`exchange`), or,
+ * with no WebRTC connection (a relay alone), once a peer is connected and something arrived from one
+ * (`received`, in the community's document or the lobby's) and a moment more passed; false on timeout.
+ * The moment (500 ms) was the WebRTC rule too: a newcomer's join waited it out after the lobby's core
+ * had come (~0.45 s of a join of the real community), and a core in parts (10,000 members) could take longer.
  */
-function waitForSync(ms: number, hasPeers: () => boolean, received: () => boolean): Promise<boolean> {
+export function waitForSync(ms: number, hasPeers: () => boolean, received: () => boolean, exchange: () => 'none' | 'waiting' | 'synced'): Promise<boolean> {
   return new Promise((resolve) => {
     let done = false;
     const finish = (v: boolean) => {
@@ -245,10 +249,11 @@ function waitForSync(ms: number, hasPeers: () => boolean, received: () => boolea
       clearTimeout(timer);
       resolve(v);
     };
-    // Connected and the first exchange done: wait a moment more for the history to finish arriving.
     const poll = setInterval(() => {
-      if (hasPeers() && received()) setTimeout(() => finish(true), 500);
-    }, 100);
+      const state = exchange();
+      if (state === 'synced') finish(true);
+      else if (state === 'none' && hasPeers() && received()) setTimeout(() => finish(true), 500);
+    }, 50);
     const timer = setTimeout(() => finish(hasPeers()), ms);
   });
 }

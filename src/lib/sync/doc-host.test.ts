@@ -60,7 +60,7 @@ async function aliceWithThread(title: string, body: string) {
 }
 
 describe('sync replies past the data channel limit', () => {
-  it('a large step 2 goes as a step 2 and updates of bounded size that together give the whole document', () => {
+  it('a large step 2 goes as updates of bounded size and a last step 2 that together give the whole document', () => {
     const doc = new Y.Doc();
     const records = doc.getMap('records');
     doc.transact(() => {
@@ -75,7 +75,8 @@ describe('sync replies past the data channel limit', () => {
     const fresh = new Y.Doc();
     parts.forEach((part, i) => {
       const d = decoding.createDecoder(part);
-      expect(decoding.readVarUint(d)).toBe(i === 0 ? messageYjsSyncStep2 : messageYjsUpdate);
+      // The step 2 last: the peer's y-webrtc counts the exchange done when it comes.
+      expect(decoding.readVarUint(d)).toBe(i === parts.length - 1 ? messageYjsSyncStep2 : messageYjsUpdate);
       const update = decoding.readVarUint8Array(d);
       expect(update.length).toBeLessThan(64 * 1024 + 1024);
       Y.applyUpdate(fresh, update);

@@ -48,9 +48,11 @@ export function splitReply(reply: Uint8Array, doc: Y.Doc, partBytes = REPLY_PART
   if (decoding.readVarUint(decoder) !== messageYjsSyncStep2) return [reply];
   const split = filterUpdate(decoding.readVarUint8Array(decoder), { root: 'records', doc, maxStructs: Infinity, maxBytes: partBytes });
   if (!split.ok || split.value.pieces.length < 2) return [reply];
+  const last = split.value.pieces.length - 1;
   return split.value.pieces.map((piece, i) => {
     const encoder = encoding.createEncoder();
-    encoding.writeVarUint(encoder, i === 0 ? messageYjsSyncStep2 : messageYjsUpdate);
+    // The step 2 goes last: a peer's y-webrtc counts the exchange done when it comes (peer-sync.ts `firstExchange`).
+    encoding.writeVarUint(encoder, i === last ? messageYjsSyncStep2 : messageYjsUpdate);
     encoding.writeVarUint8Array(encoder, piece);
     return encoding.toUint8Array(encoder);
   });

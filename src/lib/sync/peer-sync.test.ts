@@ -112,7 +112,15 @@ describe('PeerSync over real WebRTC', () => {
     try {
       for (const r of [...c.records, await c.a('thread', { title: 'Before Bob came', body: 'history' })])
         expect((await alice.community.append(r)).ok).toBe(true);
+      expect(bob.sync.firstExchange()).toBe('none');
       await startInTurn(alice, bob);
+      // Alice's reply to Bob's step 1 (his join waits for it): the history is in once it came.
+      await until(
+        'Bob’s first exchange',
+        () => bob.sync.firstExchange(),
+        (state) => state === 'synced'
+      );
+      expect(bob.community.records.size).toBeGreaterThanOrEqual(c.records.length + 1);
       await until('Bob to receive the history', bob.titles, (t) => t.includes('Before Bob came'));
       expect((await bob.community.append(await c.b('thread', { title: 'Bob writes back', body: 'live' }))).ok).toBe(true);
       await until('Alice to receive Bob’s thread', alice.titles, (t) => t.includes('Bob writes back'));

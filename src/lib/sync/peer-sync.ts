@@ -544,6 +544,21 @@ export class PeerSync {
     return Promise.race([this.#firstPageAnswered, new Promise<void>((resolve) => setTimeout(resolve, STEP1_HOLD_MS))]);
   }
 
+  /**
+   * How far this device's first exchange with its WebRTC peers (lobby and meshes) has got: 'synced'
+   * once a peer's whole reply to its sync step 1 came (y-webrtc marks a connection synced on its
+   * step 2, which a reply in parts sends last: doc-host.ts `splitReply`), 'waiting' while there are
+   * open connections and none has, 'none' without any (a connection that never opens is not waited
+   * for). y-webrtc marks no connection after its room once counted as synced with every peer (a room
+   * whose only peer left), so such a room says 'none'.
+   */
+  firstExchange(): 'none' | 'waiting' | 'synced' {
+    const rooms = this.#providers().flatMap((p) => (p.room ? [p.room] : []));
+    const conns = rooms.flatMap((room) => [...room.webrtcConns.values()]);
+    if (conns.some((conn) => conn.synced)) return 'synced';
+    return conns.some((conn) => conn.connected) && !rooms.some((room) => room.synced) ? 'waiting' : 'none';
+  }
+
   #update(): void {
     this.#askFirstPage();
     const count = (p: WebrtcProvider | undefined) => (p?.room ? p.room.webrtcConns.size + p.room.bcConns.size : 0);
