@@ -9,7 +9,7 @@ import { chainHeads } from '../domain/authority';
 import { QUOTAS } from '../domain/quota';
 import type { AnyRecord } from '../domain/record';
 import { HearthDb } from './db';
-import { applyRecords, authorityOf, forgetAuthority, projectionIsCurrent, rebuildProjection } from './projection';
+import { applyRecords, authorityOf, forgetAuthority, projectionIsCurrent, rebuildProjection, storeAhead } from './projection';
 
 let dbCount = 0;
 
@@ -234,9 +234,32 @@ describe('projection', () => {
     const w = writer(alice, cid, 1_700_000_500_000);
     const more: AnyRecord[] = [];
     for (let i = 0; i < 2_500; i++) more.push(await w('reaction', { target: records[2].id, emoji: '👍', on: i % 2 === 0 }));
-    const died = vi.spyOn(db, 'transaction').mockRejectedValueOnce(new Error('the tab died'));
+    // The first transaction stores the records ahead (and marks the projection behind); the rebuild's never ends.
+    const real = db.transaction.bind(db);
+    const died = vi
+      .spyOn(db, 'transaction')
+      .mockImplementationOnce(real as never)
+      .mockRejectedValueOnce(new Error('the tab died'));
     await expect(applyRecords(db, cid, more)).rejects.toThrow('the tab died');
     died.mockRestore();
+    expect(await db.records.where('cid').equals(cid).count()).toBe(records.length - 1 + more.length);
+    expect(await projectionIsCurrent(db, cid)).toBe(false);
+  });
+
+  it('records stored ahead of a rebuild and the mark that the projection is behind are written together', async () => {
+    const { cid, records, alice } = await sampleCommunity();
+    const db = new HearthDb(`v-${dbCount++}`);
+    await applyRecords(db, cid, records);
+    const w = writer(alice, cid, 1_700_000_500_000);
+    const more: AnyRecord[] = [];
+    for (let i = 0; i < 300; i++) more.push(await w('reaction', { target: records[2].id, emoji: '👍', on: i % 2 === 0 }));
+    // The store fails (a full disk): nothing is stored, and the projection of what is stored stays current.
+    const full = vi.spyOn(db.records, 'bulkPut').mockRejectedValueOnce(new Error('QuotaExceededError'));
+    await expect(storeAhead(db, cid, more)).rejects.toThrow('QuotaExceededError');
+    full.mockRestore();
+    expect(await db.records.where('cid').equals(cid).count()).toBe(records.length - 1);
+    expect(await projectionIsCurrent(db, cid)).toBe(true);
+    await storeAhead(db, cid, more);
     expect(await db.records.where('cid').equals(cid).count()).toBe(records.length - 1 + more.length);
     expect(await projectionIsCurrent(db, cid)).toBe(false);
   });
