@@ -161,6 +161,9 @@ test('a creator pins a thread, quote-replies, mentions a member and deletes post
     await page.getByRole('button', { name: 'Send reply' }).click();
     const quoted = page.getByTestId('post').filter({ hasText: 'I agree with this.' });
     await expect(quoted.locator('blockquote')).toContainText('The **quoted** words are here.');
+    // The reply shows while it is being sent; the box empties once it is stored (what is typed
+    // before that is kept as the next reply), so the next reply is typed after it emptied.
+    await expect(page.locator('#reply-body')).toHaveValue('');
 
     await page.locator('#reply-body').pressSequentially('thanks @Al');
     await page.getByRole('list', { name: 'Members to mention' }).getByRole('button', { name: '@Alice' }).click();
