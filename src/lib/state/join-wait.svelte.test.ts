@@ -66,18 +66,18 @@ describe('waiting for an admission or a key', () => {
 });
 
 describe('waiting for the first exchange before joining', () => {
-  const after = (ms: number) => {
+  const trueAfter = (ms: number) => {
     const at = Date.now() + ms;
     return () => Date.now() >= at;
   };
 
   it('goes on as soon as a WebRTC peer’s whole reply to its step 1 came, with no moment more', async () => {
-    const synced = after(300);
+    const synced = trueAfter(300);
     const { value, ms } = await timed(
       waitForSync(
         6_000,
         () => true,
-        after(100),
+        trueAfter(100),
         () => (synced() ? 'synced' : 'waiting')
       ),
       10
@@ -88,12 +88,12 @@ describe('waiting for the first exchange before joining', () => {
   });
 
   it('does not take what arrived so far for the whole while an open connection’s reply is still coming', async () => {
-    const synced = after(2_000);
+    const synced = trueAfter(2_000);
     const { value, ms } = await timed(
       waitForSync(
         6_000,
         () => true,
-        after(100),
+        trueAfter(100),
         () => (synced() ? 'synced' : 'waiting')
       ),
       10
@@ -108,7 +108,7 @@ describe('waiting for the first exchange before joining', () => {
       waitForSync(
         6_000,
         () => true,
-        after(300),
+        trueAfter(300),
         () => 'none'
       ),
       10
