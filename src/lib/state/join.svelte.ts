@@ -242,17 +242,20 @@ export async function waitWhileReachable(done: () => Promise<boolean>, reachable
 export function waitForSync(ms: number, hasPeers: () => boolean, received: () => boolean, exchange: () => 'none' | 'waiting' | 'synced'): Promise<boolean> {
   return new Promise((resolve) => {
     let done = false;
+    let grace: ReturnType<typeof setTimeout> | undefined;
     const finish = (v: boolean) => {
       if (done) return;
       done = true;
       clearInterval(poll);
       clearTimeout(timer);
+      clearTimeout(grace);
       resolve(v);
     };
     const poll = setInterval(() => {
       const state = exchange();
       if (state === 'synced') finish(true);
-      else if (state === 'none' && hasPeers() && received()) setTimeout(() => finish(true), 500);
+      // Once, not a new moment at every poll.
+      else if (state === 'none' && hasPeers() && received()) grace ??= setTimeout(() => finish(true), 500);
     }, 50);
     const timer = setTimeout(() => finish(hasPeers()), ms);
   });

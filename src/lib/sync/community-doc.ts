@@ -836,31 +836,20 @@ export class CommunityDoc implements DocHandle {
       if (through >= projectAt || through >= keys.length) {
         // About what the projection holds: the map less the keys not yet through the gate.
         const held = Math.max(this.records.size - Math.max(0, keys.length - through), stored !== null ? stored + through : 0);
-        if (bulkAside) {
-          await storing;
-          // More of the lobby's core is gathered behind this job, and nothing else is queued: one
-          // rebuild when the last of it is stored, not one per job. The projection is behind meanwhile
-          // (`storeAhead` marked it so: an open after a crash rebuilds).
+        if (bulkAside || large || this.#behind.length) {
+          // Stored as they passed the gate, or now (this job joins records a job before it left here).
+          if (ahead) await storing;
+          else await storeAhead(this.db, this.cid, waiting);
           this.#behind.push(...waiting);
-          if (!(this.#aside !== null && this.#pending === 2)) {
-            const behind = this.#behind.splice(0);
-            counted = await this.#projectStored(behind, false);
-          }
+          // More is gathered for the next job (the rest of the lobby's core, or of a history whose
+          // first piece this job checked while the other pieces were being applied), and nothing else
+          // is queued: one rebuild when the last of it is stored, not one per job. The projection is
+          // behind meanwhile (`storeAhead` marked it so: an open after a crash rebuilds).
+          const more = bulkAside ? this.#aside !== null : large && this.#gathering !== null;
+          if (!(more && this.#pending === 2)) counted = await this.#projectStored(this.#behind.splice(0), false);
         } else if (ahead) {
           await storing;
-          if (large && this.#gathering !== null && this.#pending === 2) {
-            // The rest of the update is gathered for the next job, and nothing else is queued: one
-            // rebuild at its end, not one per job (the first piece of a history is applied, and its
-            // keys checked, while the other pieces are still being applied).
-            this.#behind.push(...waiting);
-          } else {
-            const behind = this.#behind.splice(0);
-            counted = await this.#projectStored([...behind, ...waiting], fresh && !behind.length && this.#writes === writesBefore);
-          }
-        } else if (this.#behind.length) {
-          // Records a job before this one stored and left to it (above): projected with these.
-          await storeAhead(this.db, this.cid, waiting);
-          counted = await this.#projectStored([...this.#behind.splice(0), ...waiting], false);
+          counted = await this.#projectStored(waiting, fresh && this.#writes === writesBefore);
         } else await this.#project(waiting, Math.max(held, waiting.length));
         // Stored now, exactly as the map holds them (sealed ones as their sealed original).
         for (const r of waiting) {
