@@ -4,7 +4,8 @@
 // event port receives every HostEvent.
 import * as Comlink from 'comlink';
 import { DocHost } from '../src/lib/sync/doc-host';
-import type { WorkerPort } from '../src/lib/sync/doc-port';
+import type { PageEvent, WorkerPort } from '../src/lib/sync/doc-port';
+import { wireSync, wireUpdate } from '../src/lib/sync/wire-message';
 import { openDb } from '../src/lib/store/db';
 import { loadMemberStats, memberStatsVersion, spacedMemberStats } from './members/member-stats';
 
@@ -23,7 +24,16 @@ function serve(port: MessagePort): void {
     settled: (cid) => host.settled(cid),
     importRecords: (cid, records) => host.importRecords(cid, records),
     exportRecords: (cid) => host.exportRecords(cid),
-    receive: (doc, message, from) => host.receive(doc, message, from),
+    receive: async (doc, message, from) => {
+      const replies = (await host.receive(doc, message, from))?.map(wireSync) ?? null;
+      return (
+        replies &&
+        Comlink.transfer(
+          replies,
+          replies.map((r) => r.buffer)
+        )
+      );
+    },
     openLobby: (cid, options) => host.openLobby(cid, options),
     wantsFirstPage: (cid) => host.wantsFirstPage(cid),
     takeFirstPage: (cid, bytes) => host.takeFirstPage(cid, bytes),
@@ -57,7 +67,13 @@ function serve(port: MessagePort): void {
     mentionsIn: (cid, text) => host.mentionsIn(cid, text),
     listen(events) {
       // A closed tab's port just drops what is posted to it.
-      host.subscribe((event) => events.postMessage(event));
+      host.subscribe((event) => {
+        if (event.t !== 'update') return events.postMessage(event satisfies PageEvent);
+        // Framed here, once, and moved rather than copied: the page only passes it on to its peers.
+        const { update, ...rest } = event;
+        const message = wireUpdate(update);
+        events.postMessage({ ...rest, message } satisfies PageEvent, [message.buffer]);
+      });
     }
   };
   Comlink.expose(api, port);

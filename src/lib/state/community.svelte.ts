@@ -625,16 +625,21 @@ export class CommunityState {
   async write<K extends Kind>(kind: K, draft: BodyOf<K>, ts = Date.now()): Promise<AppendResult> {
     // A page's draft may hold reactive state (a quote, a survey's questions): proxies cannot cross to the worker.
     const body = $state.snapshot(draft) as BodyOf<K>;
+    // The key comes from the community worker, which holds the key state (every epoch's wraps). Asked
+    // for beside the posting check, not after it: one round trip to the worker fewer before a post goes.
+    const asked = kind === 'genesis' ? null : this.reads.sealingKey(this.cid, kind, body as Record<string, unknown>);
+    asked?.catch(() => {}); // a refused post leaves it unread; a failure is met again when it is read
     const refused = await this.postingCheck(kind, body as AnyRecord['body'], ts);
     if (refused) return refused;
     const doc = this.doc ?? (await openCommunityDoc(this.db, this.cid));
-    // The key comes from the community worker, which holds the key state (every epoch's wraps).
-    const keys = (cid: string, k: Kind, b: Record<string, unknown>) => this.reads.sealingKey(cid, k, b);
+    let early = await asked;
     // A scope's first post by staff starts its first epoch (a new tier's, say) rather than going out in clear.
-    if (kind in SEALABLE && this.isStaff) {
-      const sealing = await keys(this.cid, kind, body as Record<string, unknown>);
-      if (sealing.scope && !sealing.key && !sealing.waiting) await doc.maintainKeys(this.identity, Date.now(), [sealing.scope]);
+    if (early && kind in SEALABLE && this.isStaff && early.scope && !early.key && !early.waiting) {
+      await doc.maintainKeys(this.identity, Date.now(), [early.scope]);
+      early = null;
     }
+    const keys = (cid: string, k: Kind, b: Record<string, unknown>) =>
+      early && cid === this.cid && k === kind && b === body ? Promise.resolve(early) : this.reads.sealingKey(cid, k, b);
     let record: SignedRecord;
     try {
       record = await sealNext(this.db, this.identity, { kind, cid: this.cid, ts, body }, keys);

@@ -49,5 +49,16 @@ export interface DocPort extends CommunityReads {
   maintainKeys(cid: string, identity: Identity, now: number, also: readonly Scope[]): Promise<number>;
 }
 
-/** What the worker serves on each tab's port: the surface, and `listen` for the tab's event port. */
-export type WorkerPort = DocPort & { listen(events: MessagePort): void };
+/**
+ * What the worker serves on each tab's port: the surface, and `listen` for the tab's event port. What
+ * a page only passes on to its peers comes framed as y-webrtc's messages (wire-message.ts), buffers
+ * transferred: `receive`'s answers, and each update as `PageEvent`'s `message`.
+ */
+export type WorkerPort = Omit<DocPort, 'receive'> & {
+  listen(events: MessagePort): void;
+  /** `DocPort.receive`'s answers, each framed for the peer (`wireSync`). */
+  receive(doc: string, message: Uint8Array, from?: string): Promise<Uint8Array[] | null>;
+};
+
+/** A `HostEvent` as a page's event port receives it: an update comes as the message its peers are sent (`wireUpdate`). */
+export type PageEvent = Exclude<HostEvent, { t: 'update' }> | { t: 'update'; doc: string; message: Uint8Array; fromPeer: boolean; from?: string };

@@ -1,7 +1,7 @@
 import * as decoding from 'lib0/decoding';
 import { describe, expect, it } from 'vitest';
 import { installNoEcho } from './no-echo';
-import { FROM_PEERS } from './remote-doc';
+import { wireUpdate } from './wire-message';
 
 /** y-webrtc's Room as the patch sees it: its own handler sends to every connection. */
 class FakeRoom {
@@ -39,11 +39,50 @@ describe('an update from one peer', () => {
     expect(room.sentByY).toHaveLength(0);
   });
 
-  it('any other update (this device’s, another tab’s peer’s) is sent as y-webrtc sends it', () => {
+  it('an update framed by the worker goes out as those very bytes, to every peer but its sender', () => {
+    const room = new FakeRoom(['alice', 'bob', 'carol']);
+    room.connect();
+    const alice = room.webrtcConns.get('alice')!.peer;
+    const message = wireUpdate(new Uint8Array([7, 8]));
+    room._docUpdateHandler(new Uint8Array([7, 8]), { remote: 'peers', peer: alice, message });
+    expect(alice.sent).toHaveLength(0);
+    for (const name of ['bob', 'carol']) expect(room.webrtcConns.get(name)!.peer.sent).toEqual([message]);
+    expect(room.webrtcConns.get('bob')!.peer.sent[0]).toBe(message);
+    // This device's own write (no peer) goes to all of them.
+    const own = wireUpdate(new Uint8Array([9]));
+    room._docUpdateHandler(new Uint8Array([9]), { message: own });
+    expect(alice.sent).toEqual([own]);
+    expect(room.sentByY).toHaveLength(0);
+  });
+
+  it('is not framed at all when its sender is the only peer in the room', () => {
+    const room = new FakeRoom(['alice']);
+    room.connect();
+    const alice = room.webrtcConns.get('alice')!.peer;
+    // An update whose bytes may not be read: framing it would.
+    const untouchable = new Proxy(new Uint8Array(3), {
+      get(target, key) {
+        if (key === 'length' || key === 'byteLength' || key === 'buffer') throw new Error('framed for nobody');
+        return Reflect.get(target, key);
+      }
+    });
+    expect(() => room._docUpdateHandler(untouchable, { remote: 'peers', peer: alice })).not.toThrow();
+    expect(alice.sent).toHaveLength(0);
+  });
+
+  it('an update that comes unframed from elsewhere (another tab’s peer, a plain document) is framed for every peer', () => {
     const room = new FakeRoom(['alice']);
     room.connect();
     room._docUpdateHandler(new Uint8Array([4]), null);
-    room._docUpdateHandler(new Uint8Array([5]), FROM_PEERS);
-    expect(room.sentByY).toEqual([new Uint8Array([4]), new Uint8Array([5])]);
+    room._docUpdateHandler(new Uint8Array([5]), { remote: 'peers' });
+    expect(room.webrtcConns.get('alice')!.peer.sent).toEqual([wireUpdate(new Uint8Array([4])), wireUpdate(new Uint8Array([5]))]);
+  });
+
+  it('a room shared with other tabs over a BroadcastChannel sends as y-webrtc does', () => {
+    const room = new FakeRoom(['alice']);
+    room.bcconnected = true;
+    room.connect();
+    room._docUpdateHandler(new Uint8Array([6]), null);
+    expect(room.sentByY).toEqual([new Uint8Array([6])]);
   });
 });

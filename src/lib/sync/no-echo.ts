@@ -3,13 +3,13 @@
 // in 16 messages for the real community, 7 MB of the 10k community's lobby core), and the sender
 // decoded all of it again. Patched here, once, like simple-peer's framing (webrtc-chunking.ts) and the
 // tab channel (tab-sync.ts): an update that came in one peer's message (its origin names that peer:
-// remote-doc.ts `FromPeer`) goes to the room's other peers only, which a room not fully connected still
-// needs. Any other update is sent as y-webrtc sends it.
+// wire-message.ts `FramedUpdate`) goes to the room's other peers only, which a room not fully
+// connected still needs. An update that comes framed already (every update of the community worker's
+// documents) is sent as those bytes, and framed by nobody when no peer is to get it. A room whose
+// tabs share it over a BroadcastChannel (a page holding its own document) sends as y-webrtc does.
 import * as encoding from 'lib0/encoding';
 import { writeUpdate } from './gated-sync-protocol';
-
-/** y-webrtc's message type for sync messages. */
-const MESSAGE_SYNC = 0;
+import { MESSAGE_SYNC, type FramedUpdate } from './wire-message';
 
 /** The parts of y-webrtc's Room this patch touches. */
 interface RoomLike {
@@ -33,15 +33,17 @@ export function installNoEcho(Room: { prototype: object }): void {
       const send = this._docUpdateHandler;
       // Replaced before connect subscribes it, so disconnect unsubscribes the same function.
       this._docUpdateHandler = (update, origin) => {
-        const from = (origin as { peer?: unknown } | null)?.peer;
-        // Tabs sharing the room over a BroadcastChannel (a page holding its own document) get it as before.
-        if (!from || this.bcconnected) return send(update, origin);
-        const encoder = encoding.createEncoder();
-        encoding.writeVarUint(encoder, MESSAGE_SYNC);
-        writeUpdate(encoder, update);
-        const message = encoding.toUint8Array(encoder);
+        if (this.bcconnected) return send(update, origin);
+        const { peer: from, message: framed } = (origin ?? {}) as Partial<FramedUpdate>;
+        let message = framed instanceof Uint8Array ? framed : null;
         for (const conn of this.webrtcConns.values()) {
-          if (conn.peer === from) continue;
+          if (from && conn.peer === from) continue;
+          if (!message) {
+            const encoder = encoding.createEncoder();
+            encoding.writeVarUint(encoder, MESSAGE_SYNC);
+            writeUpdate(encoder, update);
+            message = encoding.toUint8Array(encoder);
+          }
           try {
             conn.peer.send(message);
           } catch {

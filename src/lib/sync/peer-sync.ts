@@ -22,6 +22,7 @@ import { KEY_CONTEXT_KINDS } from '../store/keyring';
 import { serveChunks, uploadOwnChunks } from './blob-exchange';
 import { askFirstPage, serveFirstPage } from './first-page-exchange';
 import { installNoEcho } from './no-echo';
+import { isOwnUpdate } from './wire-message';
 import type { RelayTarget } from './relay-chunks';
 
 export type { OnlinePeer };
@@ -500,7 +501,7 @@ export class PeerSync {
 
   /** Something arrived from a peer (an update with an object origin other than this device's own). */
   #received(origin: unknown): void {
-    if (origin && typeof origin === 'object' && origin !== this.community) {
+    if (origin && typeof origin === 'object' && origin !== this.community && !isOwnUpdate(origin)) {
       this.status.lastSyncAt = Date.now();
       this.#update();
     }

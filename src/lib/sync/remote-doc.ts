@@ -4,7 +4,6 @@
 // back to that peer, and whose 'update' events are the worker document's updates, which y-webrtc
 // sends to the peers. `RemoteCommunityDoc` is the page's handle (DocHandle) on one community.
 import * as Comlink from 'comlink';
-import * as encoding from 'lib0/encoding';
 import { Observable } from 'lib0/observable';
 import * as Y from 'yjs';
 import { Awareness, applyAwarenessUpdate } from 'y-protocols/awareness';
@@ -17,21 +16,12 @@ import { forgetAuthority } from '../store/projection';
 import { AUTHORITY_KINDS } from '../domain/authority';
 import type { AppendResult, DocHealth } from './community-doc';
 import type { AcceptedListener, DocHandle, LobbyHandle, LobbyOptions, RelayHandle, RelayOptions } from './doc-handle';
-import type { HostEvent, OpenedDoc, WorkerPort } from './doc-port';
+import type { HostEvent, OpenedDoc, PageEvent, WorkerPort } from './doc-port';
 import type { CommunityReads } from './community-reads';
 import { registerRemote } from './gated-sync-protocol';
 import { messageSender } from './webrtc-chunking';
+import { updateOfWire, type FramedUpdate } from './wire-message';
 
-/** y-webrtc's message type for sync messages. */
-const MESSAGE_SYNC = 0;
-/** The origin of updates that came from peers (this page's or another tab's), as the page sees them. */
-export const FROM_PEERS = Object.freeze({ remote: 'peers' });
-
-/** The origin of updates that came in a message from one of this page's peers (`peer`): see `installNoEcho`. */
-export interface FromPeer {
-  remote: 'peers';
-  peer: object;
-}
 /** Records after which the page's cached authority and key state are read again. */
 const CACHE_KINDS = new Set<string>([...AUTHORITY_KINDS, ...KEY_CONTEXT_KINDS, 'tombstone']);
 
@@ -58,10 +48,11 @@ export class RemoteYDoc extends Observable<string> {
     this.#sv = sv;
   }
 
-  applied(update: Uint8Array, fromPeer: boolean, peer?: object): void {
+  /** The worker document's update, framed as y-webrtc's message to peers (`wireUpdate`): no-echo.ts sends those bytes as they are. */
+  applied(message: Uint8Array, fromPeer: boolean, peer?: object): void {
     if (this.isDestroyed) return;
-    const origin: FromPeer | typeof FROM_PEERS | null = peer ? { remote: 'peers', peer } : fromPeer ? FROM_PEERS : null;
-    this.emit('update', [update, origin, this]);
+    const origin: FramedUpdate = peer ? { remote: 'peers', peer, message } : fromPeer ? { remote: 'peers', message } : { message };
+    this.emit('update', [updateOfWire(message), origin, this]);
   }
 
   override destroy(): void {
@@ -90,7 +81,7 @@ export class HostClient {
   constructor(endpoint: MessagePort) {
     this.port = Comlink.wrap<WorkerPort>(endpoint);
     const events = new MessageChannel();
-    events.port1.onmessage = (e: MessageEvent<HostEvent>) => this.#event(e.data);
+    events.port1.onmessage = (e: MessageEvent<PageEvent>) => this.#event(e.data);
     void this.port.listen(Comlink.transfer(events.port2, [events.port2]));
   }
 
@@ -144,11 +135,8 @@ export class HostClient {
     void this.port.receive(id, Comlink.transfer(message, [message.buffer]), sender ? this.#nameOf(sender) : undefined).then((replies) => {
       for (const reply of replies ?? []) {
         if (!sender || sender.destroyed) return;
-        const encoder = encoding.createEncoder();
-        encoding.writeVarUint(encoder, MESSAGE_SYNC);
-        encoding.writeUint8Array(encoder, reply);
         try {
-          sender.send(encoding.toUint8Array(encoder));
+          sender.send(reply);
         } catch {
           return; // the channel closed meanwhile: the peer asks again when it reconnects
         }
@@ -156,10 +144,10 @@ export class HostClient {
     });
   }
 
-  #event(event: HostEvent): void {
+  #event(event: PageEvent): void {
     switch (event.t) {
       case 'update':
-        this.#docs.get(event.doc)?.applied(event.update, event.fromPeer, event.from === undefined ? undefined : this.#senders.get(event.from)?.deref());
+        this.#docs.get(event.doc)?.applied(event.message, event.fromPeer, event.from === undefined ? undefined : this.#senders.get(event.from)?.deref());
         break;
       case 'sv':
         this.#docs.get(event.doc)?.setStateVector(event.sv);
