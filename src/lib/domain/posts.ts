@@ -374,9 +374,10 @@ export function isSlimPost(row: unknown): row is PostRow {
 
 /**
  * A stored post row made whole again from its record, in place (key order kept). A missing record
- * (damaged storage) gives empty text, never a wrong one.
+ * (damaged storage) gives empty text, never a wrong one. `copy`: the row gets copies of the record's
+ * objects (a quote, a list), for a record that is kept and handed to other rows later.
  */
-export function fillPost<T extends PostRow>(row: T, record: AnyRecord | undefined): T {
+export function fillPost<T extends PostRow>(row: T, record: AnyRecord | undefined, copy = false): T {
   const post = record && record.id === row.id && record.kind === row.kind ? (record as PostRecord) : null;
   const values = fromRecord(row, post) as Record<string, unknown>;
   const target = row as Record<string, unknown>;
@@ -384,7 +385,7 @@ export function fillPost<T extends PostRow>(row: T, record: AnyRecord | undefine
     if (target[field] !== FROM_RECORD) continue;
     const value = values[field];
     if (value === undefined) delete target[field];
-    else target[field] = value;
+    else target[field] = copy && typeof value === 'object' && value !== null ? structuredClone(value) : value;
   }
   return row;
 }

@@ -264,6 +264,12 @@ describe('post rows on disk', () => {
     const second = (await db.replies.get(quoting.id))!;
     expect(second.quote?.text).toBe('bringing a spare tube');
     expect(second.mentions).toEqual(quoting.body.mentions);
+    // The second read was filled from the record kept after the first: changing it leaves that record as it was.
+    second.quote!.text = 'changed again';
+    second.mentions!.push('a third');
+    const third = (await db.replies.get(quoting.id))!;
+    expect(third.quote?.text).toBe('bringing a spare tube');
+    expect(third.mentions).toEqual(quoting.body.mentions);
     db.close();
   });
 

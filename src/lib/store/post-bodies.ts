@@ -63,14 +63,16 @@ function fillRows(records: DBCoreTable, kept: Kept, trans: DBCoreTransaction, ro
 
 /**
  * Rows filled from the records kept, the others from their records read by key (then kept). A kept
- * record is never handed out: rows get copies, so a reader changing a row's quote or list in place
+ * record is never handed out: rows get copies of what they take from it that could be changed in
+ * place (a quote, a list; not the whole record, whose structured clone for each of a thread's ~175
+ * rows was most of a page's fill after each new reply), so a reader changing a row's quote or list
  * cannot change what later reads see.
  */
 function fillByKey(records: DBCoreTable, kept: Kept, trans: DBCoreTransaction, slim: PostRow[]): Promise<void> {
   const unread: PostRow[] = [];
   for (const row of slim) {
     const record = kept.get(row.id);
-    if (record) fillPost(row, structuredClone(record));
+    if (record) fillPost(row, record, true);
     else unread.push(row);
   }
   if (!unread.length) return Promise.resolve();
