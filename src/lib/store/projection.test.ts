@@ -9,7 +9,7 @@ import { chainHeads } from '../domain/authority';
 import { QUOTAS } from '../domain/quota';
 import type { AnyRecord } from '../domain/record';
 import { HearthDb } from './db';
-import { applyRecords, authorityOf, forgetAuthority, projectionIsCurrent, rebuildProjection, storeAhead } from './projection';
+import { applyRecords, authorityOf, countUnauthorised, forgetAuthority, projectionIsCurrent, rebuildProjection, storeAhead } from './projection';
 
 let dbCount = 0;
 
@@ -262,6 +262,34 @@ describe('projection', () => {
     await storeAhead(db, cid, more);
     expect(await db.records.where('cid').equals(cid).count()).toBe(records.length - 1 + more.length);
     expect(await projectionIsCurrent(db, cid)).toBe(false);
+  });
+});
+
+describe('what the health panel counts', () => {
+  it('records held back by the quota count as held back, not also as refused by the authority', async () => {
+    const alice = await newMember();
+    const carol = await newMember();
+    const g = await newCommunity(alice);
+    const cid = g.id;
+    const a = chainWriter(alice, cid);
+    const open = await a('invite', { role: 'member', expiresAt: null, maxUses: null, label: 'all', nonce: 'y', ...inviteKey() });
+    const t1 = await a('thread', { title: 'Welcome', body: 'hi' });
+    // Carol, a new member, reacts far more than an hour's budget allows.
+    const carolJoin = await sealRecord(carol, { kind: 'join', cid, ts: 1_700_000_290_000, body: joinBody(open, carol) });
+    const c = chainWriter(carol, cid, 1_700_000_300_000, carolJoin.id);
+    const flood: AnyRecord[] = [carolJoin];
+    for (let i = 0; i < QUOTAS[0].records + 20; i++) flood.push(await c('reaction', { target: t1.id, emoji: '👍', on: i % 2 === 0 }, 1_700_000_300_000 + i));
+    const db = new HearthDb(`health-${dbCount++}`);
+    await applyRecords(db, cid, [g, open, t1, ...flood]);
+    expect(await db.records.where('[held+cid]').equals([1, cid]).count()).toBe(21);
+    expect(await countUnauthorised(db, cid)).toBe(0);
+    expect(await rebuildProjection(db, cid)).toBe(0);
+    // A record the authority refuses still counts: a reaction by someone who never joined.
+    const stranger = await newMember();
+    await applyRecords(db, cid, [await sealRecord(stranger, { kind: 'reaction', cid, ts: 1_700_000_400_000, body: { target: t1.id, emoji: '🎉', on: true } })]);
+    expect(await countUnauthorised(db, cid)).toBe(1);
+    expect(await rebuildProjection(db, cid)).toBe(1);
+    await db.delete();
   });
 });
 

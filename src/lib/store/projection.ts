@@ -543,7 +543,6 @@ export async function rebuildProjection(db: HearthDb, cid: string, all?: readonl
       ? [genesis, ...all.filter((r) => r !== genesis).map(stored)]
       : [genesis, ...(await db.records.where('cid').equals(cid).toArray())];
     auth = computeAuthority(genesis, records);
-    unauthorised = records.reduce((n, r) => (r !== genesis && !auth!.accepts(r) ? n + 1 : n), 0);
     const held = heldBack(records, auth.trustOf, exemptFromQuota(auth));
     const flipped: StoredRecord[] = [];
     for (const r of records as StoredRecord[]) {
@@ -552,6 +551,8 @@ export async function rebuildProjection(db: HearthDb, cid: string, all?: readonl
       else delete r.held;
       flipped.push(r);
     }
+    // As `countUnauthorised`: refused by the authority, not held back by the quota (counted apart).
+    unauthorised = records.reduce((n, r) => (r !== genesis && !r.held && !auth!.accepts(r) ? n + 1 : n), 0);
     if (flipped.length) await db.records.bulkPut(flipped);
     if (!auth.restricted.size) replayedFrom.set(auth, [genesis, ...records.filter((r) => r !== genesis && AUTHORITY_KIND_SET.has(r.kind))]);
     const { threads, replies } = projectCommunity(records, auth);
@@ -583,13 +584,14 @@ export async function projectionIsCurrent(db: HearthDb, cid: string): Promise<bo
  * `between` runs between two kinds (the ingest queue lets this member's writes through there).
  */
 export async function countUnauthorised(db: HearthDb, cid: string, between: () => Promise<void> = async () => {}): Promise<number> {
-  // Held-back records count here too: stored, never shown.
+  // Not the records held back by the receiving quota: the health panel counts those apart ("held
+  // back", `coverage.held`), and counting them here too told members they were rejected by the gate.
   const auth = await authorityOf(db, cid);
   if (!auth) return 0;
   let count = 0;
   for (const kind of KINDS) {
     const rows = await db.records.where('[cid+kind]').equals([cid, kind]).toArray();
-    for (const r of rows) if (!auth.accepts(r)) count++;
+    for (const r of rows) if (!r.held && !auth.accepts(r)) count++;
     await between();
   }
   return count;
