@@ -551,8 +551,7 @@ export async function rebuildProjection(db: HearthDb, cid: string, all?: readonl
       else delete r.held;
       flipped.push(r);
     }
-    // As `countUnauthorised`: refused by the authority, not held back by the quota (counted apart).
-    unauthorised = records.reduce((n, r) => (r !== genesis && !r.held && !auth!.accepts(r) ? n + 1 : n), 0);
+    unauthorised = records.reduce((n, r) => (r !== genesis && refused(auth!, r) ? n + 1 : n), 0);
     if (flipped.length) await db.records.bulkPut(flipped);
     if (!auth.restricted.size) replayedFrom.set(auth, [genesis, ...records.filter((r) => r !== genesis && AUTHORITY_KIND_SET.has(r.kind))]);
     const { threads, replies } = projectCommunity(records, auth);
@@ -578,20 +577,27 @@ export async function projectionIsCurrent(db: HearthDb, cid: string): Promise<bo
 }
 
 /**
+ * Refused by the authority, as the health panel counts it: not a record held back by the receiving
+ * quota, which the panel counts apart ("held back", `coverage.held`); counted here too, it told
+ * members those were rejected by the gate.
+ */
+function refused(auth: Authority, r: StoredRecord): boolean {
+  return !r.held && !auth.accepts(r);
+}
+
+/**
  * Stored records whose author was not a member when they were written: counted, never shown. Read a
  * kind at a time as one range each: a filtered count walked a cursor over every record, one step per
  * row, which took the 10k creator's device 10–14 s after each join (inside its ingest queue).
  * `between` runs between two kinds (the ingest queue lets this member's writes through there).
  */
 export async function countUnauthorised(db: HearthDb, cid: string, between: () => Promise<void> = async () => {}): Promise<number> {
-  // Not the records held back by the receiving quota: the health panel counts those apart ("held
-  // back", `coverage.held`), and counting them here too told members they were rejected by the gate.
   const auth = await authorityOf(db, cid);
   if (!auth) return 0;
   let count = 0;
   for (const kind of KINDS) {
     const rows = await db.records.where('[cid+kind]').equals([cid, kind]).toArray();
-    for (const r of rows) if (!r.held && !auth.accepts(r)) count++;
+    for (const r of rows) if (refused(auth, r)) count++;
     await between();
   }
   return count;

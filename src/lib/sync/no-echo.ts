@@ -7,9 +7,7 @@
 // connected still needs. An update that comes framed already (every update of the community worker's
 // documents) is sent as those bytes, and framed by nobody when no peer is to get it. A room whose
 // tabs share it over a BroadcastChannel (a page holding its own document) sends as y-webrtc does.
-import * as encoding from 'lib0/encoding';
-import { writeUpdate } from './gated-sync-protocol';
-import { MESSAGE_SYNC, type FramedUpdate } from './wire-message';
+import { wireUpdate, type FramedUpdate } from './wire-message';
 
 /** The parts of y-webrtc's Room this patch touches. */
 interface RoomLike {
@@ -38,12 +36,7 @@ export function installNoEcho(Room: { prototype: object }): void {
         let message = framed instanceof Uint8Array ? framed : null;
         for (const conn of this.webrtcConns.values()) {
           if (from && conn.peer === from) continue;
-          if (!message) {
-            const encoder = encoding.createEncoder();
-            encoding.writeVarUint(encoder, MESSAGE_SYNC);
-            writeUpdate(encoder, update);
-            message = encoding.toUint8Array(encoder);
-          }
+          message ??= wireUpdate(update);
           try {
             conn.peer.send(message);
           } catch {
