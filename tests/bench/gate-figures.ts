@@ -50,7 +50,6 @@ export async function gateFigures(o: GateBenchOptions): Promise<void> {
     bob = await openPeer(o.baseURL);
     await createIdentity(bob.page, 'Bench Bob');
     if ((await joinUntilThreads(bob.page, link, 2)) === null) throw new Error('Bob never showed Alice’s threads');
-    await openFeed(alice.page, cid);
 
     // The flooding member: a Node y-webrtc peer that joins legitimately with the link.
     peer = await hostilePeer(link, { log: o.log });
