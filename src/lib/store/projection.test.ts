@@ -280,15 +280,16 @@ describe('what the health panel counts', () => {
     const flood: AnyRecord[] = [carolJoin];
     for (let i = 0; i < QUOTAS[0].records + 20; i++) flood.push(await c('reaction', { target: t1.id, emoji: '👍', on: i % 2 === 0 }, 1_700_000_300_000 + i));
     const db = new HearthDb(`health-${dbCount++}`);
-    await applyRecords(db, cid, [g, open, t1, ...flood]);
+    const held = await applyRecords(db, cid, [g, open, t1, ...flood]);
     expect(await db.records.where('[held+cid]').equals([1, cid]).count()).toBe(21);
+    expect(held).toEqual(new Set(flood.slice(-21).map((r) => r.id)));
     expect(await countUnauthorised(db, cid)).toBe(0);
-    expect(await rebuildProjection(db, cid)).toBe(0);
+    expect(await rebuildProjection(db, cid)).toEqual({ unauthorised: 0, held });
     // A record the authority refuses still counts: a reaction by someone who never joined.
     const stranger = await newMember();
     await applyRecords(db, cid, [await sealRecord(stranger, { kind: 'reaction', cid, ts: 1_700_000_400_000, body: { target: t1.id, emoji: '🎉', on: true } })]);
     expect(await countUnauthorised(db, cid)).toBe(1);
-    expect(await rebuildProjection(db, cid)).toBe(1);
+    expect((await rebuildProjection(db, cid)).unauthorised).toBe(1);
     await db.delete();
   });
 });

@@ -345,17 +345,29 @@ export async function storeRecords(db: HearthDb, records: readonly AnyRecord[]):
   await db.records.bulkPut(records.map(stored));
 }
 
-/** Adds gate-approved records of one community to the projections. */
-export async function applyRecords(db: HearthDb, cid: string, records: AnyRecord[], communitySize = Infinity): Promise<void> {
-  if (records.length === 0) return;
+/** What a rebuild found: the records the authority refuses (null before the genesis) and those the quota holds back. */
+export interface Rebuilt {
+  unauthorised: number | null;
+  held: ReadonlySet<string>;
+}
+
+/**
+ * Adds gate-approved records of one community to the projections. Returns the ids of the batch the
+ * receiving quota holds back: stored, never shown, so nothing follows them (a 20,000-thread flood
+ * announced to the pages cost each page 40 messages of 500 records it had no use for).
+ */
+export async function applyRecords(db: HearthDb, cid: string, records: AnyRecord[], communitySize = Infinity): Promise<ReadonlySet<string>> {
+  if (records.length === 0) return new Set();
   if (rebuildsFor(records.length, communitySize) || records.some((r) => r.kind === 'genesis')) {
     await storeAhead(db, cid, records);
-    await rebuildProjection(db, cid);
-    return;
+    const { held } = await rebuildProjection(db, cid);
+    return new Set(records.filter((r) => held.has(r.id)).map((r) => r.id));
   }
   const cache = cacheOf(db);
   let nextAuthority: Authority | null = null;
+  const held = new Set<string>();
   await db.transaction('rw', TABLES(db), async () => {
+    held.clear(); // a retried transaction starts again
     const rows = records.map(stored);
     await db.records.bulkPut(rows);
     const before = await authorityOf(db, cid);
@@ -370,6 +382,7 @@ export async function applyRecords(db: HearthDb, cid: string, records: AnyRecord
     // The quota may hold back records of this batch, and move others of the same hours in or out.
     const flipped = await markHeld(db, cid, rows, auth);
     const flagged = [...rows.filter((r) => r.held), ...flipped];
+    for (const r of rows) if (r.held) held.add(r.id);
     if (flagged.length) await db.records.bulkPut(flagged);
     // Held flags the replay's copies do not have: the next change replays from the table.
     if (flagged.some((r) => AUTHORITY_KIND_SET.has(r.kind))) replayedFrom.delete(auth);
@@ -498,6 +511,7 @@ export async function applyRecords(db: HearthDb, cid: string, records: AnyRecord
     loadsOf(db).delete(cid);
     cache.set(cid, nextAuthority);
   }
+  return held;
 }
 
 /**
@@ -530,11 +544,13 @@ async function replaceRows<T extends { cid: string }, K extends IndexableType>(
  * Recomputes every projected row of a community from the records table, or from `all`: every record
  * the table holds for the community, as stored, when the caller knows them (an import into a
  * community that had none, which wrote them itself: reading 100,000 records back cost seconds).
- * Returns how many of the records the authority refuses (`countUnauthorised`), or null before the genesis.
+ * Returns how many of the records the authority refuses (`countUnauthorised`; null before the
+ * genesis) and which the receiving quota holds back.
  */
-export async function rebuildProjection(db: HearthDb, cid: string, all?: readonly AnyRecord[]): Promise<number | null> {
+export async function rebuildProjection(db: HearthDb, cid: string, all?: readonly AnyRecord[]): Promise<Rebuilt> {
   let auth: Authority | null = null;
   let unauthorised: number | null = null;
+  let held: ReadonlySet<string> = new Set();
   await db.transaction('rw', TABLES(db), async () => {
     const genesis = all ? all.find((r) => r.id === cid) : await db.records.get(cid);
     if (genesis?.kind !== 'genesis') return;
@@ -543,7 +559,7 @@ export async function rebuildProjection(db: HearthDb, cid: string, all?: readonl
       ? [genesis, ...all.filter((r) => r !== genesis).map(stored)]
       : [genesis, ...(await db.records.where('cid').equals(cid).toArray())];
     auth = computeAuthority(genesis, records);
-    const held = heldBack(records, auth.trustOf, exemptFromQuota(auth));
+    held = heldBack(records, auth.trustOf, exemptFromQuota(auth));
     const flipped: StoredRecord[] = [];
     for (const r of records as StoredRecord[]) {
       if (!!r.held === held.has(r.id)) continue;
@@ -569,7 +585,7 @@ export async function rebuildProjection(db: HearthDb, cid: string, all?: readonl
   loadsOf(db).delete(cid);
   if (auth) cacheOf(db).set(cid, auth);
   else cacheOf(db).delete(cid);
-  return unauthorised;
+  return { unauthorised, held };
 }
 
 export async function projectionIsCurrent(db: HearthDb, cid: string): Promise<boolean> {

@@ -972,17 +972,18 @@ export class CommunityDoc implements DocHandle {
   /** Stores and projects accepted records (opened where this device holds the key) and announces them. */
   async #project(accepted: AnyRecord[], communitySize: number): Promise<void> {
     if (!accepted.length) return;
+    // Records the quota holds back are not announced: never shown, nothing follows them.
     if (affectsKeys(accepted, (await authorityOf(this.db, this.cid))?.invites ?? new Map())) {
       // Keys or entitlement changed: sealed rows already stored may open now.
-      await applyRecords(this.db, this.cid, accepted, communitySize);
+      const held = await applyRecords(this.db, this.cid, accepted, communitySize);
       advanceKeyState(this.db, this.cid, accepted);
       const reopened = await reopenSealed(this.db, this.cid);
       await applyRecords(this.db, this.cid, reopened);
-      this.#announce([...accepted.filter((r) => r.kind !== 'sealed'), ...reopened]);
+      this.#announce([...accepted.filter((r) => r.kind !== 'sealed' && !held.has(r.id)), ...reopened]);
     } else {
       const rows = await openSealed(this.db, this.cid, accepted);
-      await applyRecords(this.db, this.cid, rows, communitySize);
-      this.#announce(rows);
+      const held = await applyRecords(this.db, this.cid, rows, communitySize);
+      this.#announce(held.size ? rows.filter((r) => !held.has(r.id)) : rows);
     }
   }
 
@@ -995,11 +996,11 @@ export class CommunityDoc implements DocHandle {
   async #projectStored(accepted: AnyRecord[], whole: boolean): Promise<number | null> {
     if (!accepted.length) return null;
     if (affectsKeys(accepted, (await authorityOf(this.db, this.cid))?.invites ?? new Map())) {
-      const unauthorised = await rebuildProjection(this.db, this.cid, whole ? accepted : undefined);
+      const { unauthorised, held } = await rebuildProjection(this.db, this.cid, whole ? accepted : undefined);
       forgetKeyState(this.db, this.cid);
       const reopened = await reopenSealed(this.db, this.cid);
       await applyRecords(this.db, this.cid, reopened);
-      this.#announce([...accepted.filter((r) => r.kind !== 'sealed'), ...reopened]);
+      this.#announce([...accepted.filter((r) => r.kind !== 'sealed' && !held.has(r.id)), ...reopened]);
       return reopened.length ? null : unauthorised;
     }
     const rows = await openSealed(this.db, this.cid, accepted);
@@ -1009,8 +1010,8 @@ export class CommunityDoc implements DocHandle {
       this.cid,
       rows.filter((r, i) => r !== accepted[i])
     );
-    const unauthorised = await rebuildProjection(this.db, this.cid, whole ? rows : undefined);
-    this.#announce(rows);
+    const { unauthorised, held } = await rebuildProjection(this.db, this.cid, whole ? rows : undefined);
+    this.#announce(held.size ? rows.filter((r) => !held.has(r.id)) : rows);
     return unauthorised;
   }
 
