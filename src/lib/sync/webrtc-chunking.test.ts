@@ -1,8 +1,22 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { linkedPair, type LinkedPeer } from './linked-peers';
 import { malformedMessages } from './message-faults';
+// The real macrotask yield, counted.
+const yields = vi.hoisted(() => ({ count: 0 }));
+vi.mock('./gated-sync-protocol', async (original) => {
+  const real = await original<typeof import('./gated-sync-protocol')>();
+  return {
+    ...real,
+    nextTask: () => {
+      yields.count++;
+      return real.nextTask();
+    }
+  };
+});
+
 import {
   DEFLATE_MIN,
+  PIECE,
   FRAME_PAYLOAD,
   MAGIC,
   Reassembler,
@@ -166,5 +180,15 @@ describe('deflating large messages', () => {
     expect(await inflateMessage(bomb!)).toBeNull();
     const fine = await deflateMessage(history(DEFLATE_MIN));
     expect((await inflateMessage(fine!))?.length).toBe(DEFLATE_MIN);
+  });
+
+  it('gives up the thread for every 512 KiB it inflates, however small the deflated message', async () => {
+    const data = history(3 * 1024 * 1024);
+    const deflated = await deflateMessage(data);
+    expect(deflated!.length).toBeLessThan(PIECE); // one piece of input: yielding on input alone, it yielded never
+    yields.count = 0;
+    const inflated = await inflateMessage(deflated!);
+    expect(inflated && Buffer.compare(inflated, data)).toBe(0);
+    expect(yields.count).toBeGreaterThanOrEqual(data.length / PIECE - 1);
   });
 });
