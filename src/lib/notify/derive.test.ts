@@ -1,8 +1,10 @@
 // Who gets notified of what, from the records alone; then the inbox filled from a real
 // CommunityDoc's accepted records (Dexie on fake-indexeddb).
 import 'fake-indexeddb/auto';
-import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { describe, expect, it, vi } from 'vitest';
 import { admit, newCommunity, newMember, writer } from '../../../tests/unit/community-fixture';
+import { QUOTAS } from '../domain/quota';
 import type { AnyRecord } from '../domain/record';
 import { HearthDb } from '../store/db';
 import { CommunityDoc } from '../sync/community-doc';
@@ -157,6 +159,26 @@ describe('inbox', () => {
     expect(await inbox.notifications.count()).toBe(0);
     await add(...(await admit(alice, dave, g.id, 1_700_000_050_000)));
     expect((await inbox.notifications.toArray()).map((r) => r.source)).toEqual([early.id]);
+  });
+
+  it('a member’s mentions past their hourly quota (held back, never shown) notify nobody', async () => {
+    const { alice, inbox, doc, db, g, bob } = await community();
+    const write = writer(bob, g.id, 1_700_000_200_000);
+    const flood: AnyRecord[] = [];
+    for (let i = 0; i < QUOTAS[0].records + 10; i++) flood.push(await write('thread', { title: `@Alice ${i}`, body: '', mentions: [alice.publicKey] }));
+    // From a peer, in one update, as a flooding member's device sends them.
+    const peer = new Y.Doc();
+    peer.transact(() => {
+      for (const r of flood) peer.getMap('records').set(r.id, r);
+    });
+    Y.applyUpdate(doc.doc, Y.encodeStateAsUpdate(peer), 'peer');
+    await doc.settled();
+    await vi.waitFor(async () => expect(await inbox.notifications.count()).toBeGreaterThan(0));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const held = new Set((await db.records.where('[held+cid]').equals([1, g.id]).primaryKeys()) as string[]);
+    expect(held.size).toBeGreaterThanOrEqual(10);
+    const sources = (await inbox.notifications.toArray()).map((n) => n.source);
+    expect(new Set(sources)).toEqual(new Set(flood.filter((r) => !held.has(r.id)).map((r) => r.id)));
   });
 
   it('catches up on records that arrived while nothing listened, once', async () => {
