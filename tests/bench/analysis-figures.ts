@@ -99,29 +99,29 @@ export async function traceMainThread(cdp: CDPSession): Promise<{ stop(): Promis
       await done;
       cdp.off('Tracing.dataCollected', onData);
       const main = pageMainThreads(events);
-      let longest = 0;
       const tasks = events.filter((e) => (e.name === 'RunTask' || e.name === 'ThreadControllerImpl::RunTask') && e.ph === 'X' && main.has(`${e.pid}/${e.tid}`));
       const within = (task: TraceEvent, name: string) =>
         events.filter((e) => e.name === name && e.pid === task.pid && e.tid === task.tid && e.ts >= task.ts && e.ts < task.ts + (task.dur ?? 0));
-      // The harness's own DevTools commands (Playwright polling, this trace) run as main-thread
-      // tasks too: of those, only the page's promise callbacks that ran inside them count.
-      const appMs = (task: TraceEvent) => {
-        const devtools = within(task, 'Receive mojo message').some((e) => e.args?.chrome_mojo_event_info?.mojo_interface_tag === 'blink.mojom.DevToolsSession');
-        return (devtools ? within(task, 'RunMicrotasks').reduce((sum, e) => sum + (e.dur ?? 0), 0) : (task.dur ?? 0)) / 1000;
+      /** The longest task (ms) by one clock: wall time (`dur`) or the thread's CPU time (`tdur`). */
+      const longestBy = (clock: 'dur' | 'tdur') => {
+        // The harness's own DevTools commands (Playwright polling, this trace) run as main-thread
+        // tasks too: of those, only the page's promise callbacks that ran inside them count.
+        const appMs = (task: TraceEvent) => {
+          const devtools = within(task, 'Receive mojo message').some(
+            (e) => e.args?.chrome_mojo_event_info?.mojo_interface_tag === 'blink.mojom.DevToolsSession'
+          );
+          return (devtools ? within(task, 'RunMicrotasks').reduce((sum, e) => sum + (e[clock] ?? 0), 0) : (task[clock] ?? 0)) / 1000;
+        };
+        let most = 0;
+        // Longest first; a task no longer than the longest so far cannot change it.
+        for (const e of [...tasks].sort((a, b) => (b[clock] ?? 0) - (a[clock] ?? 0))) {
+          if ((e[clock] ?? 0) / 1000 <= most) break;
+          most = Math.max(most, appMs(e));
+        }
+        return most;
       };
-      // Longest first; a task no longer than the longest so far cannot change it.
-      for (const e of [...tasks].sort((a, b) => (b.dur ?? 0) - (a.dur ?? 0))) {
-        if ((e.dur ?? 0) / 1000 <= longest) break;
-        longest = Math.max(longest, appMs(e));
-      }
-      const appCpuMs = (task: TraceEvent) => {
-        const devtools = within(task, 'Receive mojo message').some((e) => e.args?.chrome_mojo_event_info?.mojo_interface_tag === 'blink.mojom.DevToolsSession');
-        return (devtools ? within(task, 'RunMicrotasks').reduce((sum, e) => sum + (e.tdur ?? 0), 0) : (task.tdur ?? 0)) / 1000;
-      };
-      for (const e of [...tasks].sort((a, b) => (b.tdur ?? 0) - (a.tdur ?? 0))) {
-        if ((e.tdur ?? 0) / 1000 <= longestCpu) break;
-        longestCpu = Math.max(longestCpu, appCpuMs(e));
-      }
+      const longest = longestBy('dur');
+      longestCpu = longestBy('tdur');
       if (process.env.BENCH_TRACE_DEBUG) {
         // What ran inside the longest tasks: the timeline events they contain.
         for (const task of [...tasks].sort((a, b) => (b.dur ?? 0) - (a.dur ?? 0)).slice(0, 3)) {

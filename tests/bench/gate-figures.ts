@@ -69,7 +69,8 @@ export async function gateFigures(o: GateBenchOptions): Promise<void> {
 
     // The page's main thread traced too: a task's wall time here includes waiting for one of this
     // machine's two cores, which Alice's worker, Bob's browser and the Node peer share during the flood.
-    const trace = await traceMainThread(await alice.context.newCDPSession(alice.page));
+    const cdp = await alice.context.newCDPSession(alice.page);
+    const trace = await traceMainThread(cdp);
     const pageStart = await alice.page.evaluate(() => performance.now());
     const sentAt = Date.now();
     peer.setMany(flood);
@@ -103,6 +104,7 @@ export async function gateFigures(o: GateBenchOptions): Promise<void> {
       }
     }
     await trace.stop();
+    await cdp.detach();
     const longestCpu = trace.longestCpuMs();
     const tasks = await tasksSince(alice.page, pageStart);
     const longest = Math.max(0, ...tasks.map((t) => t.duration));

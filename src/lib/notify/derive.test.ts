@@ -2,7 +2,7 @@
 // CommunityDoc's accepted records (Dexie on fake-indexeddb).
 import 'fake-indexeddb/auto';
 import * as Y from 'yjs';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { admit, newCommunity, newMember, writer } from '../../../tests/unit/community-fixture';
 import { QUOTAS } from '../domain/quota';
 import type { AnyRecord } from '../domain/record';
@@ -121,7 +121,9 @@ describe('inbox', () => {
     };
     await add(p.g, ...(await admit(p.alice, p.bob, p.g.id)));
     await db.communities.update(p.g.id, { addedAt: 0 });
-    return { ...p, db, inbox, doc, add };
+    // Resolves once the inbox has taken in every batch announced so far.
+    const filed = () => pending;
+    return { ...p, db, inbox, doc, add, filed };
   }
 
   it('files a mention by another member with its names, unread, once', async () => {
@@ -162,7 +164,7 @@ describe('inbox', () => {
   });
 
   it('a member’s mentions past their hourly quota (held back, never shown) notify nobody', async () => {
-    const { alice, inbox, doc, db, g, bob } = await community();
+    const { alice, inbox, doc, db, g, bob, filed } = await community();
     const write = writer(bob, g.id, 1_700_000_200_000);
     const flood: AnyRecord[] = [];
     for (let i = 0; i < QUOTAS[0].records + 10; i++) flood.push(await write('thread', { title: `@Alice ${i}`, body: '', mentions: [alice.publicKey] }));
@@ -173,8 +175,7 @@ describe('inbox', () => {
     });
     Y.applyUpdate(doc.doc, Y.encodeStateAsUpdate(peer), 'peer');
     await doc.settled();
-    await vi.waitFor(async () => expect(await inbox.notifications.count()).toBeGreaterThan(0));
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await filed();
     const held = new Set((await db.records.where('[held+cid]').equals([1, g.id]).primaryKeys()) as string[]);
     expect(held.size).toBeGreaterThanOrEqual(10);
     const sources = (await inbox.notifications.toArray()).map((n) => n.source);

@@ -111,6 +111,11 @@ export interface CommunityDocOptions {
   repairBackoff?: { first: number; max: number };
 }
 
+/** `records` less those the receiving quota holds back: stored, never shown, so never announced. */
+function withoutHeld<R extends AnyRecord>(records: R[], held: ReadonlySet<string>): R[] {
+  return held.size ? records.filter((r) => !held.has(r.id)) : records;
+}
+
 export class CommunityDoc implements DocHandle {
   readonly doc = new Y.Doc();
   readonly records: Y.Map<unknown>;
@@ -972,18 +977,17 @@ export class CommunityDoc implements DocHandle {
   /** Stores and projects accepted records (opened where this device holds the key) and announces them. */
   async #project(accepted: AnyRecord[], communitySize: number): Promise<void> {
     if (!accepted.length) return;
-    // Records the quota holds back are not announced: never shown, nothing follows them.
     if (affectsKeys(accepted, (await authorityOf(this.db, this.cid))?.invites ?? new Map())) {
       // Keys or entitlement changed: sealed rows already stored may open now.
       const held = await applyRecords(this.db, this.cid, accepted, communitySize);
       advanceKeyState(this.db, this.cid, accepted);
       const reopened = await reopenSealed(this.db, this.cid);
       await applyRecords(this.db, this.cid, reopened);
-      this.#announce([...accepted.filter((r) => r.kind !== 'sealed' && !held.has(r.id)), ...reopened]);
+      this.#announce([...withoutHeld(accepted, held).filter((r) => r.kind !== 'sealed'), ...reopened]);
     } else {
       const rows = await openSealed(this.db, this.cid, accepted);
       const held = await applyRecords(this.db, this.cid, rows, communitySize);
-      this.#announce(held.size ? rows.filter((r) => !held.has(r.id)) : rows);
+      this.#announce(withoutHeld(rows, held));
     }
   }
 
@@ -1000,7 +1004,7 @@ export class CommunityDoc implements DocHandle {
       forgetKeyState(this.db, this.cid);
       const reopened = await reopenSealed(this.db, this.cid);
       await applyRecords(this.db, this.cid, reopened);
-      this.#announce([...accepted.filter((r) => r.kind !== 'sealed' && !held.has(r.id)), ...reopened]);
+      this.#announce([...withoutHeld(accepted, held).filter((r) => r.kind !== 'sealed'), ...reopened]);
       return reopened.length ? null : unauthorised;
     }
     const rows = await openSealed(this.db, this.cid, accepted);
@@ -1011,7 +1015,7 @@ export class CommunityDoc implements DocHandle {
       rows.filter((r, i) => r !== accepted[i])
     );
     const { unauthorised, held } = await rebuildProjection(this.db, this.cid, whole ? rows : undefined);
-    this.#announce(held.size ? rows.filter((r) => !held.has(r.id)) : rows);
+    this.#announce(withoutHeld(rows, held));
     return unauthorised;
   }
 
