@@ -25,6 +25,16 @@ export default defineConfig({
     // 2.4–2.5 with): recorded when a failed test runs again (CI retries once; E2E_TRACE=on locally).
     trace: (process.env.E2E_TRACE as 'on' | 'off' | 'retain-on-failure' | 'on-first-retry' | undefined) ?? 'on-first-retry'
   },
+  // Journeys tagged @alone run by themselves once the others are done: they time the page's main
+  // thread (no long task while the analysis runs) or load both cores on their own (a 20,000-record
+  // flood), and beside another journey's browsers a task's wall time includes waiting for a core
+  // (193 ms in one such run) and the flood missed its 30 s. `--no-deps` runs them without the rest.
+  projects: [
+    { name: 'journeys', grepInvert: /@alone/ },
+    { name: 'alone', grep: /@alone/, dependencies: ['journeys'], workers: 1 }
+  ],
+  // Baselines named as before there were projects (no project name in the file name).
+  snapshotPathTemplate: '{testDir}/{testFilePath}-snapshots/{arg}-{platform}{ext}',
   webServer: [
     {
       command: `node scripts/serve.js --port ${E2E_PORT} --signaling-port ${SIGNALING_PORT}`,

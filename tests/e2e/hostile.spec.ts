@@ -352,7 +352,11 @@ test('a newcomer syncing from the creator sees every thread after a peer re-set 
     .toBe(20);
 });
 
-test('20,000 valid threads from one member in one update keep the page responsive and are held back past a quota', async ({ browser, baseURL }) => {
+// Alone (playwright.config.ts): 20,000 signature checks on each device, timed against its page.
+test('20,000 valid threads from one member in one update keep the page responsive and are held back past a quota', { tag: '@alone' }, async ({
+  browser,
+  baseURL
+}) => {
   test.setTimeout(300_000);
   w = await world(browser, baseURL!, 'Flood Club', { beforeAlice: async (d) => void (await d.context.addInitScript(observeLongTasks)) });
   const { alice, bob, cid } = w;

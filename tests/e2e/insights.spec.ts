@@ -14,7 +14,8 @@ test.setTimeout(240_000);
 // (30–40 ms on the dashboard here): the long tasks this journey measures are the app's.
 test.use({ trace: 'off' });
 
-test('the creator sees insights and For you computed off the main thread, and can cancel a run', async ({ baseURL }) => {
+// Alone (playwright.config.ts): it asserts no long task on the page while the analysis runs.
+test('the creator sees insights and For you computed off the main thread, and can cancel a run', { tag: '@alone' }, async ({ baseURL }) => {
   const dataset = await ensureDataset(SE_DATA_NAME);
   const identity = await demoCreatorIdentityFile();
   const device = await launchDevice(baseURL!);
