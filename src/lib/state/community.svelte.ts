@@ -722,9 +722,20 @@ export class CommunityState {
     return wait && { reason: wait.reason === 'mod.rate_limited' ? 'rate_limited' : 'slow_mode', retryAt: wait.retryAt, slowSeconds: wait.slowSeconds };
   }
 
-  /** A thread's slow mode in seconds (0: off): the latest setting by a moderator. */
-  slowModeOf(thread: string): Promise<number> {
-    return this.reads.slowMode(this.cid, thread);
+  /** A thread's slow mode in seconds (0: off): the latest setting by a moderator, kept current as it changes. */
+  slowMode(threadId: () => string): Live<number> {
+    return new Live(
+      () => {
+        const cid = this.cid;
+        const tid = threadId();
+        return async () => {
+          await recordsChanged(this.db, cid);
+          return this.reads.slowMode(cid, tid);
+        };
+      },
+      0,
+      { later: true }
+    );
   }
 
   /** Whether this member was removed (banned) from the community. */
