@@ -13,12 +13,14 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
+// Where y-webrtc handles an answer, up to the line the fix guards.
+const ANSWERED = String.raw`log\('offer answered by: ', data\.from\);?\s*const existingConn = webrtcConns\.get\(data\.from\);?\s*`;
+
 const fixes = [
   {
     files: ['node_modules/y-webrtc/src/y-webrtc.js', 'node_modules/y-webrtc/dist/y-webrtc.cjs'],
-    broken: /(log\('offer answered by: ', data\.from\);?\s*const existingConn = webrtcConns\.get\(data\.from\);?\s*)existingConn\.glareToken = undefined/,
-    fixed:
-      /log\('offer answered by: ', data\.from\);?\s*const existingConn = webrtcConns\.get\(data\.from\);?\s*if \(existingConn\) existingConn\.glareToken = undefined/,
+    broken: new RegExp(`(${ANSWERED})existingConn\\.glareToken = undefined`),
+    fixed: new RegExp(`${ANSWERED}if \\(existingConn\\) existingConn\\.glareToken = undefined`),
     replace: '$1if (existingConn) existingConn.glareToken = undefined'
   }
 ];

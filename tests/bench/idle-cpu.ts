@@ -2,33 +2,31 @@
 // for a while; prints the Chromium processes' CPU seconds over the idle window (from /proc).
 // npx tsx tests/bench/idle-cpu.ts [port] [signalingPort]
 import { chromium } from '@playwright/test';
-import { spawn, execSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { chromiumLaunch } from '../e2e/browser';
 import { createCommunity, createIdentity, joinFromLink, makeInvite, startThread } from '../e2e/journeys';
+import { waitForServer } from './browser-bench';
+import { processCpu } from './proc-cpu';
 
 const port = Number(process.argv[2] ?? 4791);
 const sig = Number(process.argv[3] ?? 4792);
 const idleMs = Number(process.env.IDLE_MS ?? 30_000);
 const base = `http://127.0.0.1:${port}`;
 
-function cpuOfChromium(): Map<number, { name: string; ticks: number }> {
-  const out = new Map<number, { name: string; ticks: number }>();
-  for (const pid of execSync('pgrep -f chromium || true').toString().split('\n').filter(Boolean).map(Number)) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      const type = /--type=([a-z-]+)/.exec(cmd)?.[1] ?? 'browser';
-      const util = /--utility-sub-type=([a-zA-Z.]+)/.exec(cmd)?.[1] ?? '';
-      out.set(pid, { name: `${type}${util ? `:${util}` : ''}`, ticks: Number(fields[11]) + Number(fields[12]) });
-    } catch {}
+/** CPU seconds so far of each Chromium process, with its type (renderer, gpu-process, utility:…; browser). */
+function cpuOfChromium(): Map<string, { name: string; seconds: number }> {
+  const out = new Map<string, { name: string; seconds: number }>();
+  for (const [pid, p] of processCpu()) {
+    if (!p.cmdline.includes('chromium')) continue;
+    const type = /--type=([a-z-]+)/.exec(p.cmdline)?.[1] ?? 'browser';
+    const util = /--utility-sub-type=([a-zA-Z.]+)/.exec(p.cmdline)?.[1] ?? '';
+    out.set(pid, { name: `${type}${util ? `:${util}` : ''}`, seconds: p.own });
   }
   return out;
 }
 
-const server = spawn('node', ['scripts/serve.js', '--port', String(port), '--signaling-port', String(sig)], { stdio: 'ignore' });
-await new Promise((r) => setTimeout(r, 1500));
+const server = spawn(process.execPath, ['scripts/serve.js', '--port', String(port), '--signaling-port', String(sig)], { stdio: 'ignore' });
+await waitForServer(base, server);
 const browser = await chromium.launch({ ...chromiumLaunch(), headless: true });
 try {
   const a = await (await browser.newContext({ baseURL: base })).newPage();
@@ -48,7 +46,7 @@ try {
   const after = cpuOfChromium();
   const secs = (Date.now() - t0) / 1000;
   const byType = new Map<string, number>();
-  for (const [pid, p] of after) byType.set(p.name, (byType.get(p.name) ?? 0) + (p.ticks - (before.get(pid)?.ticks ?? 0)) / 100);
+  for (const [pid, p] of after) byType.set(p.name, (byType.get(p.name) ?? 0) + p.seconds - (before.get(pid)?.seconds ?? 0));
   const total = [...byType.values()].reduce((s, v) => s + v, 0);
   console.log(
     JSON.stringify({

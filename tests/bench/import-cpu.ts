@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { importCommunityFile, openDevice, storageUsed, waitForServer } from './browser-bench';
 import { importIdentity } from './sync-bench';
+import { processCpu } from './proc-cpu';
 import { ensureDataset, type DatasetName } from '../../scripts/data/datasets';
 import { DEMO_CREATOR } from '../../scripts/data/community-plan';
 import { storedKeysFor } from '../../scripts/data/member-keys';
@@ -16,35 +17,21 @@ import { storedKeysFor } from '../../scripts/data/member-keys';
 const [name, portArg, runsArg] = process.argv.slice(2);
 const port = Number(portArg ?? 4391);
 const base = `http://127.0.0.1:${port}`;
-const TICK = 100; // USER_HZ
 
 /** CPU seconds (user + system) of the processes whose command line names `profile`, and their descendants. */
 function cpuSeconds(profile: string): number {
-  const procs = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
-  const parent = new Map<string, string>();
-  const ticks = new Map<string, number>();
-  const roots = new Set<string>();
-  for (const pid of procs) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      parent.set(pid, fields[1]);
-      ticks.set(pid, Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]));
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(profile)) roots.add(pid);
-    } catch {
-      // exited meanwhile
-    }
-  }
+  const procs = processCpu();
+  const roots = new Set([...procs].filter(([, p]) => p.cmdline.includes(profile)).map(([pid]) => pid));
   let sum = 0;
-  for (const [pid, t] of ticks) {
-    for (let p: string | undefined = pid; p && p !== '0'; p = parent.get(p)) {
+  for (const [pid, { own, children }] of procs) {
+    for (let p: string | undefined = pid; p && p !== '0'; p = procs.get(p)?.ppid) {
       if (roots.has(p)) {
-        sum += t;
+        sum += own + children;
         break;
       }
     }
   }
-  return sum / TICK;
+  return sum;
 }
 
 /** IndexedDB's files by kind, in MB: LevelDB's logs and tables, and blobs (values over 64 KiB). */
