@@ -56,6 +56,7 @@ function serve(port: MessagePort): void {
     sealingKey: (cid, kind, body) => host.sealingKey(cid, kind, body),
     postingFacts: (cid, me, write) => host.postingFacts(cid, me, write),
     slowMode: (cid, thread) => host.slowMode(cid, thread),
+    reviewQueue: (cid, words) => host.reviewQueue(cid, words),
     uploadAllowance: (cid, me, now) => host.uploadAllowance(cid, me, now),
     refusedAttachments: (cid, posts) => host.refusedAttachments(cid, posts),
     series: (cid) => host.series(cid),

@@ -6,11 +6,12 @@
 // refresh then reuses the rows read last time and re-reads only this device's view history. The community document's ingest mark, one small
 // row, tells first whether anything arrived at all.
 import { currentSettings, recommendationDiversity, settingsJudgeFromMembers } from '../../src/lib/domain/membership';
-import { openDb, recordsOfKinds } from '../../src/lib/store/db';
+import { openDb } from '../../src/lib/store/db';
 import { authorityOf, forgetAuthority } from '../../src/lib/store/projection';
 import { viewsOf } from '../../src/lib/analysis/view-history';
 import { snapshotFromRows } from './from-rows';
 import type { CommunitySnapshot } from './snapshot';
+import { countRecords, recordsOfKind, recordsOfKinds, countOfKind } from '../../src/lib/store/record-store';
 
 /**
  * What a read saw: the records that feed the analyses, the level records (whose number says whether
@@ -42,20 +43,10 @@ const UNREAD_KINDS = ['notice', 'checkpoint', 'level'] as const;
 /** Stored records that feed the analyses (all but `UNREAD_KINDS`), and the level records about `me`. */
 async function countsOf(cid: string, me: string, kept: Counts | null): Promise<Counts> {
   const db = openDb();
-  const [all, ...unread] = await Promise.all([
-    db.records.where('cid').equals(cid).count(),
-    ...UNREAD_KINDS.map((kind) => db.records.where('[cid+kind]').equals([cid, kind]).count())
-  ]);
+  const [all, ...unread] = await Promise.all([countRecords(db, cid), ...UNREAD_KINDS.map((kind) => countOfKind(db, cid, kind))]);
   const levels = unread[UNREAD_KINDS.indexOf('level')];
   // Read only when levels were published since: one small range (a level is a member and a number).
-  const levelsOfMe =
-    kept && kept.levels === levels
-      ? kept.levelsOfMe
-      : await db.records
-          .where('[cid+kind]')
-          .equals([cid, 'level'])
-          .filter((r) => r.kind === 'level' && r.body.member === me)
-          .count();
+  const levelsOfMe = kept && kept.levels === levels ? kept.levelsOfMe : await countOfKind(db, cid, 'level', (r) => r.body.member === me);
   return { records: all - unread.reduce((a, b) => a + b, 0), levelsOfMe, levels };
 }
 
@@ -107,7 +98,7 @@ export async function loadSnapshot(cid: string, me: string, steps: Record<string
     t('records', recordsOfKinds(db, cid, ['reaction', 'invite', 'join'])),
     t('questions', db.questions.where('cid').equals(cid).toArray()),
     t('answers', db.answers.where('cid').equals(cid).toArray()),
-    t('noteEdits', db.records.where('[cid+kind]').equals([cid, 'note-edit']).toArray()),
+    t('noteEdits', recordsOfKind(db, cid, 'note-edit')),
     t('settings', recordsOfKinds(db, cid, ['settings']))
   ]);
   const snapshot = snapshotFromRows({ cid, me, members, threads, replies, records, views: viewRows });

@@ -9,6 +9,7 @@ import { currentSettings, memberStats, type MemberStats } from '../../src/lib/do
 import type { AnyRecord } from '../../src/lib/domain/record';
 import { pointRules, pointsBoards, type Board } from '../../src/lib/domain/points';
 import { openDb } from '../../src/lib/store/db';
+import { recordById, communityRecords, countRecords } from '../../src/lib/store/record-store';
 
 const HOUR = 3_600_000;
 
@@ -16,7 +17,7 @@ let last: { version: string; stats: MemberStats } | null = null;
 
 /** Names the answer `loadMemberStats` gives for (cid, now): equal versions, equal stats. */
 export async function memberStatsVersion(cid: string, now: number): Promise<string> {
-  const count = await openDb().records.where('cid').equals(cid).count();
+  const count = await countRecords(openDb(), cid);
   return `${cid}/${count}/${Math.floor(now / HOUR)}`;
 }
 
@@ -25,7 +26,7 @@ export async function loadMemberStats(cid: string, now: number, version?: string
   if (last?.version === version) return last.stats;
   const db = openDb();
   // The genesis is stored under the community's id (its own cid field is empty).
-  const [genesis, records] = await Promise.all([db.records.get(cid), db.records.where('cid').equals(cid).toArray() as Promise<AnyRecord[]>]);
+  const [genesis, records] = await Promise.all([recordById(db, cid), communityRecords(db, cid) as Promise<AnyRecord[]>]);
   if (genesis?.kind !== 'genesis') return null;
   const auth = computeAuthority(genesis, records);
   const stats = memberStats(
@@ -70,7 +71,7 @@ export async function loadPointsBoards(cid: string, now: number): Promise<Record
   const version = await memberStatsVersion(cid, now);
   if (lastBoards?.version === version) return lastBoards.boards;
   const db = openDb();
-  const [genesis, records] = await Promise.all([db.records.get(cid), db.records.where('cid').equals(cid).toArray() as Promise<AnyRecord[]>]);
+  const [genesis, records] = await Promise.all([recordById(db, cid), communityRecords(db, cid) as Promise<AnyRecord[]>]);
   if (genesis?.kind !== 'genesis') return null;
   const auth = computeAuthority(genesis, records);
   const settings = currentSettings(

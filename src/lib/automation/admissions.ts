@@ -8,6 +8,7 @@ import type { HearthDb } from '../store/db';
 import { authorityOf } from '../store/projection';
 import { sealNext } from '../store/record-chain';
 import type { DocHandle as CommunityDoc } from '../sync/doc-handle';
+import { recordsOfKind } from '../store/record-store';
 
 const PER_ADMIT = 200;
 
@@ -72,7 +73,7 @@ export async function closeInvite(db: HearthDb, doc: CommunityDoc, identity: Ide
   // Admits after the grace would not count: then only joins admitted in time stay.
   if (auth && invite && !invite.needsAdmit && (expiresAt === null || now <= expiresAt + ADMIT_GRACE_MS)) {
     const joined = [...auth.members.values()].filter((m) => m.invite === inviteId).map((m) => m.key);
-    const joinIds = (await db.records.where('[cid+kind]').equals([doc.cid, 'join']).toArray())
+    const joinIds = (await recordsOfKind(db, doc.cid, 'join'))
       .filter((j) => j.kind === 'join' && j.body.invite === inviteId && joined.includes(j.author))
       .map((j) => j.id);
     if (joinIds.length) await writeAdmits(db, doc, identity, inviteId, joinIds, now);

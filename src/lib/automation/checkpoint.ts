@@ -9,6 +9,7 @@ import { authorityOf } from '../store/projection';
 import { sealNext } from '../store/record-chain';
 import { keyState } from '../store/keyring';
 import type { DocHandle as CommunityDoc } from '../sync/doc-handle';
+import { countRecords, countHeld, recordsOfKind } from '../store/record-store';
 
 /** At most one checkpoint per device this often: each is a record every device keeps. */
 const EVERY_MS = 6 * 3_600_000;
@@ -30,12 +31,12 @@ export async function writeCheckpoint(db: HearthDb, doc: CommunityDoc, identity:
   const auth = await authorityOf(db, doc.cid);
   const role = auth?.roleOf(identity.publicKey);
   if (!auth || !auth.isMember(identity.publicKey) || (role !== 'creator' && role !== 'admin')) return false;
-  const mine = (await db.records.where('[cid+kind]').equals([doc.cid, 'checkpoint']).toArray()).filter(
+  const mine = (await recordsOfKind(db, doc.cid, 'checkpoint')).filter(
     (r): r is SignedRecord<'checkpoint'> & { target?: string } => r.kind === 'checkpoint' && r.author === identity.publicKey
   );
   const last = mine.sort((a, b) => b.ts - a.ts)[0];
   if (last && now - last.ts < EVERY_MS) return false;
-  const count = await db.records.where('cid').equals(doc.cid).count();
+  const count = await countRecords(db, doc.cid);
   if (last && count <= last.body.records + 1) return false;
   const record = await sealNext(db, identity, { kind: 'checkpoint', cid: doc.cid, ts: now, body: { records: count } });
   return (await doc.append(record as AnyRecord)).ok;
@@ -54,9 +55,9 @@ export interface Coverage {
 
 export async function coverageOf(db: HearthDb, cid: string): Promise<Coverage> {
   const [have, held, checkpoints, auth] = await Promise.all([
-    db.records.where('cid').equals(cid).count(),
-    db.records.where('[held+cid]').equals([1, cid]).count(),
-    db.records.where('[cid+kind]').equals([cid, 'checkpoint']).toArray(),
+    countRecords(db, cid),
+    countHeld(db, cid),
+    recordsOfKind(db, cid, 'checkpoint'),
     authorityOf(db, cid)
   ]);
   const latest = auth ? latestCheckpoint(checkpoints, auth) : null;

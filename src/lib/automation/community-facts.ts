@@ -3,9 +3,10 @@
 import type { Authority } from '../domain/authority';
 import { currentSettings, memberTier, tierDefinitions, type MemberStats, type MemberTier, type Settings, type TierDefinition } from '../domain/membership';
 import { firstPerAutoKey } from '../domain/automation';
-import type { AnyRecord, SignedRecord } from '../domain/record';
+import type { SignedRecord } from '../domain/record';
 import type { HearthDb } from '../store/db';
 import { authorityOf } from '../store/projection';
+import { recordsOfKind, countOfKind } from '../store/record-store';
 
 export interface CommunityFacts {
   auth: Authority;
@@ -23,9 +24,6 @@ export interface CommunityFacts {
 /** The facts as a page holds them: without the authority itself (which stays where the document is). */
 export type CommunityFactsView = Omit<CommunityFacts, 'auth'>;
 
-const ofKind = <K extends AnyRecord['kind']>(db: HearthDb, cid: string, kind: K) =>
-  db.records.where('[cid+kind]').equals([cid, kind]).toArray() as unknown as Promise<Extract<AnyRecord, { kind: K }>[]>;
-
 /** Per database and community: the automation's threads, and how many thread records there were when they were read. */
 const autoThreadCache = new WeakMap<HearthDb, Map<string, { count: number; threads: SignedRecord<'thread'>[] }>>();
 
@@ -35,13 +33,12 @@ const autoThreadCache = new WeakMap<HearthDb, Map<string, { count: number; threa
  * community's thread-record count stays the same the last answer stands.
  */
 async function autoThreads(db: HearthDb, cid: string): Promise<SignedRecord<'thread'>[]> {
-  const threads = db.records.where('[cid+kind]').equals([cid, 'thread']);
-  const count = await threads.count();
+  const count = await countOfKind(db, cid, 'thread');
   let byCid = autoThreadCache.get(db);
   if (!byCid) autoThreadCache.set(db, (byCid = new Map()));
   const cached = byCid.get(cid);
   if (cached?.count === count) return cached.threads;
-  const auto = (await threads.filter((r) => r.kind === 'thread' && !!r.body.auto).toArray()) as SignedRecord<'thread'>[];
+  const auto: SignedRecord<'thread'>[] = await recordsOfKind(db, cid, 'thread', (r) => !!r.body.auto);
   byCid.set(cid, { count, threads: auto });
   return auto;
 }
@@ -50,10 +47,10 @@ export async function communityFacts(db: HearthDb, cid: string, now: number): Pr
   const auth = await authorityOf(db, cid);
   if (!auth) return null;
   const [settingsRecords, tierRecords, payments, notices, threads] = await Promise.all([
-    ofKind(db, cid, 'settings'),
-    ofKind(db, cid, 'tier'),
-    ofKind(db, cid, 'payment'),
-    ofKind(db, cid, 'notice'),
+    recordsOfKind(db, cid, 'settings'),
+    recordsOfKind(db, cid, 'tier'),
+    recordsOfKind(db, cid, 'payment'),
+    recordsOfKind(db, cid, 'notice'),
     autoThreads(db, cid)
   ]);
   const settings = currentSettings(settingsRecords, auth);

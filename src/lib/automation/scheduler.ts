@@ -13,6 +13,7 @@ import { writeCheckpoint } from './checkpoint';
 import { maintainKeys } from './keys';
 import { digestTopThreads } from '../domain/digest-picks';
 import { pointRules, pointsLevels } from '../domain/points';
+import { recordsOfKind } from '../store/record-store';
 
 const EVERY_MS = 60_000;
 const POINTS_DELAY_MS = 10_000;
@@ -69,7 +70,7 @@ export async function runAutomation(
   const stats = await memberStats(doc.cid, now);
   if (!stats) return [];
   const published = new Map<string, number>();
-  for (const r of await db.records.where('[cid+kind]').equals([doc.cid, 'trust']).toArray()) {
+  for (const r of await recordsOfKind(db, doc.cid, 'trust')) {
     if (r.kind === 'trust') published.set(r.body.member, (published.get(r.body.member) ?? 0) + 1);
   }
   const [members, threads, questions] = await Promise.all([

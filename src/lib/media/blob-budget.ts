@@ -4,6 +4,7 @@
 import { CHUNK_BYTES } from '../domain/record';
 import { PIN_OFFSET } from '../domain/posts';
 import type { HearthDb } from '../store/db';
+import { recordsById } from '../store/record-store';
 
 /** Device setting (local only): the budget in MB. */
 export const BUDGET_KEY = 'blob-budget-mb';
@@ -46,7 +47,7 @@ export async function pinnedChunks(db: HearthDb): Promise<Set<string>> {
   const cids = await db.communities.toCollection().primaryKeys();
   // Pinned threads rank from PIN_OFFSET up: one index range per community.
   const pinned = (await Promise.all(cids.map((cid) => db.threads.where('[cid+rank]').between([cid, PIN_OFFSET], [cid, Infinity]).primaryKeys()))).flat();
-  const records = await db.records.bulkGet(pinned);
+  const records = await recordsById(db, pinned);
   const out = new Set<string>();
   for (const r of records) if (r?.kind === 'thread') for (const a of r.body.attachments ?? []) for (const h of a.chunks) out.add(h);
   return out;

@@ -12,6 +12,7 @@ import type { DocHandle as CommunityDoc } from '../sync/doc-handle';
 import { openCommunityDoc } from '../sync/registry';
 import type { CommunityState } from '../state/community.svelte';
 import { encodeEdits, FROM_RECORD, NoteText } from './note-text';
+import { recordById, recordsTargeting } from '../store/record-store';
 
 /** Local typing is sent at most this often: one record per pause, not per keystroke. */
 export const BATCH_MS = 400;
@@ -131,7 +132,7 @@ export class NoteSession {
   /** Recomputes access and which edits count, from the stored records. */
   async #reload(): Promise<void> {
     const { db, cid } = this.community;
-    const [note, related, auth] = await Promise.all([db.records.get(this.id), db.records.where('target').equals(this.id).toArray(), authorityOf(db, cid)]);
+    const [note, related, auth] = await Promise.all([recordById(db, this.id), recordsTargeting(db, this.id), authorityOf(db, cid)]);
     if (this.#closed) return;
     if (!auth || note?.kind !== 'note' || note.cid !== cid || !auth.accepts(note)) {
       this.note = null;

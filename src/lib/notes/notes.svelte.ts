@@ -4,6 +4,7 @@ import { authorityOf } from '../store/projection';
 import type { AppendResult } from '../sync/community-doc';
 import type { CommunityState } from '../state/community.svelte';
 import { Live } from '../state/live.svelte';
+import { recordsOfKind } from '../store/record-store';
 
 export interface NoteView {
   record: SignedRecord<'note'>;
@@ -28,9 +29,9 @@ export class NotesState {
     return new Live<NoteView[]>(
       () => async () => {
         const [notes, changes, edits] = await Promise.all([
-          db.records.where('[cid+kind]').equals([cid, 'note']).toArray(),
-          db.records.where('[cid+kind]').equals([cid, 'note-access']).toArray(),
-          db.records.where('[cid+kind]').equals([cid, 'note-edit']).toArray()
+          recordsOfKind(db, cid, 'note'),
+          recordsOfKind(db, cid, 'note-access'),
+          recordsOfKind(db, cid, 'note-edit')
         ]);
         await db.members.where('cid').equals(cid).count();
         const auth = await authorityOf(db, cid);

@@ -3,9 +3,10 @@
 import { dueReminders, eligibleAt, projectEvents } from '../domain/events';
 import { keyState } from '../store/keyring';
 import { contentLink } from '../search/content-links';
-import { recordsOfKinds, type HearthDb } from '../store/db';
+import type { HearthDb } from '../store/db';
 import { authorityOf } from '../store/projection';
 import type { InboxDb, NotificationRow } from './inbox-db';
+import { recordsOfKinds, countOfKind } from '../store/record-store';
 
 /** How often an open app looks for events about to start. */
 export const REMINDER_CHECK_MS = 60_000;
@@ -15,7 +16,7 @@ export const reminderId = (event: string) => `event_reminder:${event}`;
 /** Files a reminder of each event `me` answered going or maybe that starts within the hour; returns the new ones. */
 export async function fileEventReminders(db: HearthDb, inbox: InboxDb, me: string, cid: string, now = Date.now()): Promise<NotificationRow[]> {
   // Most communities have no events: one count, not a read of every answer.
-  if (!(await db.records.where('[cid+kind]').equals([cid, 'event']).count())) return [];
+  if (!(await countOfKind(db, cid, 'event'))) return [];
   const [records, auth, keys] = await Promise.all([recordsOfKinds(db, cid, ['event', 'rsvp', 'event-checkin']), authorityOf(db, cid), keyState(db, cid)]);
   if (!auth) return [];
   const due = dueReminders(projectEvents(records, auth, keys ? eligibleAt(keys.ctx) : undefined), me, now);

@@ -6,6 +6,7 @@ import type { HearthDb } from '../store/db';
 import { readsOver, type CommunityReads } from '../sync/community-reads';
 import { deriveNotification, neededIds, retractedBy, type DeriveContext, type Derived } from './derive';
 import type { InboxDb, NotificationRow } from './inbox-db';
+import { recordsById, countRecords, recordsTargeting, recordsByAuthor } from '../store/record-store';
 
 const RETRACTING_KINDS = ['tombstone', 'hide'] as const;
 const RETRACTING = new Set<string>(RETRACTING_KINDS);
@@ -42,15 +43,15 @@ export async function notifyFromBatch(
   const joined = new Set(records.filter((r) => r.kind === 'join').map((r) => r.author));
   for (const admit of records) {
     if (admit.kind !== 'admit') continue;
-    for (const j of await db.records.bulkGet(admit.body.joins)) if (j) joined.add(j.author);
+    for (const j of await recordsById(db, admit.body.joins)) if (j) joined.add(j.author);
   }
   for (const author of joined.size <= LATE_JOINS ? joined : []) {
-    const own = await db.records.where('[cid+author]').equals([cid, author]).toArray();
+    const own = await recordsByAuthor(db, cid, author);
     for (const r of own) if (r.ts >= since && !byId.has(r.id)) byId.set(r.id, r);
   }
   const candidates = [...byId.values()];
   const missing = neededIds(candidates).filter((id) => !byId.has(id));
-  const fetched = new Map((await db.records.bulkGet(missing)).filter((r) => r !== undefined).map((r) => [r.id, r as AnyRecord]));
+  const fetched = new Map((await recordsById(db, missing)).filter((r) => r !== undefined).map((r) => [r.id, r as AnyRecord]));
   // Judged where the authority is: which of these are shown, who moderates.
   const judgement = await reads.judge(cid, candidates.map(judgedOf));
   if (!judgement) return [];
@@ -74,7 +75,7 @@ export async function notifyFromBatch(
   }
   // A deletion may have arrived before the post it deletes: what targets each subject, judged too.
   const related = new Map<string, AnyRecord[]>();
-  for (const d of found) if (!related.has(d.subject)) related.set(d.subject, (await db.records.where('target').equals(d.subject).toArray()) as AnyRecord[]);
+  for (const d of found) if (!related.has(d.subject)) related.set(d.subject, (await recordsTargeting(db, d.subject)) as AnyRecord[]);
   const unjudged = [...related.values()].flat().filter((r) => !byId.has(r.id));
   if (unjudged.length) for (const id of (await reads.judge(cid, unjudged.map(judgedOf)))?.accepted ?? []) accepted.add(id);
   const derived = found.filter((d) => !related.get(d.subject)!.some((x) => retractedBy(x, ctx) === d.subject));
@@ -109,7 +110,7 @@ export async function notifyFromBatch(
  * notify. Filing is idempotent, so reading a record twice never files it twice.
  */
 export async function catchUpInbox(db: HearthDb, inbox: InboxDb, me: string, cid: string, reads: InboxReads = readsOver(db)): Promise<NotificationRow[]> {
-  const records = await db.records.where('cid').equals(cid).count();
+  const records = await countRecords(db, cid);
   if ((await inbox.cursors.get(cid))?.records === records) return [];
   const since = (await db.communities.get(cid))?.addedAt ?? 0;
   const candidates = await reads.recordsSince(cid, NOTIFY_KINDS, since, RETRACTING_KINDS);

@@ -12,6 +12,7 @@ import { markTerms, snippet, type TextPart } from './highlight';
 import { journalDoc, journalIdle, onJournal } from './journal';
 import { CommunityIndex, SEARCH_INDEX_VERSION } from './search-index';
 import { openSearchDb, type SearchDb } from './search-db';
+import { countRecords } from '../store/record-store';
 
 /**
  * Writing the index back serialises all of it, which holds the page for a moment on a large
@@ -206,7 +207,7 @@ export class CommunitySearch {
     this.#setStatus('building');
     // Journal rows up to here are covered by what is read next.
     const lastSeq = (await this.sdb.dirty.orderBy('seq').last())?.seq ?? 0;
-    const records = await this.db.records.where('cid').equals(this.cid).count();
+    const records = await countRecords(this.db, this.cid);
     const docs = await loadAllDocs(this.db, this.cid);
     this.#index = await CommunityIndex.build(docs);
     this.#appliedSeq = lastSeq;
@@ -229,11 +230,11 @@ export class CommunitySearch {
       .toArray();
     let reconcile = rows.some((r) => r.reconcile);
     const expected = this.#records + rows.reduce((n, r) => n + r.records, 0);
-    if (checkCount && !reconcile) reconcile = (await this.db.records.where('cid').equals(this.cid).count()) !== expected;
+    if (checkCount && !reconcile) reconcile = (await countRecords(this.db, this.cid)) !== expected;
     if (!rows.length && !reconcile) return;
     let changed: number;
     if (reconcile) {
-      const records = await this.db.records.where('cid').equals(this.cid).count();
+      const records = await countRecords(this.db, this.cid);
       changed = this.#index.reconcile(await loadAllDocs(this.db, this.cid));
       this.#records = records;
     } else {

@@ -3,9 +3,10 @@
 import Dexie from 'dexie';
 import type { PostRow, ThreadRow } from '../domain/posts';
 import type { AnyRecord } from '../domain/record';
-import { recordsOfKinds, type HearthDb, type StoredRecord } from '../store/db';
+import type { HearthDb, StoredRecord } from '../store/db';
 import { authorityOf } from '../store/projection';
 import { answerDoc, noteDoc, pollDoc, questionDoc, replyDoc, threadDoc, type SearchDoc } from './documents';
+import { recordById, recordsById, recordsOfKinds, recordsTargeting, recordsTargetingAny, recordsByAuthor } from '../store/record-store';
 
 const RECORD_KINDS = ['question', 'answer', 'poll', 'note'] as const;
 /** Records that decide whether a question, answer, poll or note is shown, and its current text. */
@@ -94,7 +95,7 @@ export async function loadDocs(db: HearthDb, cid: string, ids: Iterable<string>)
   const needThreads = [...new Set([...replyById.values()].map((r) => r.thread).filter((id) => !threadById.has(id)))];
   const needParents = [...new Set([...replyById.values()].filter((r) => r.parent && r.parent !== r.thread && !replyById.has(r.parent)).map((r) => r.parent!))];
   const rest = list.filter((id) => !threadById.has(id) && !replyById.has(id));
-  const [moreThreads, parents, records] = await Promise.all([db.threads.bulkGet(needThreads), db.replies.bulkGet(needParents), db.records.bulkGet(rest)]);
+  const [moreThreads, parents, records] = await Promise.all([db.threads.bulkGet(needThreads), db.replies.bulkGet(needParents), recordsById(db, rest)]);
   for (const t of moreThreads) if (t) threadById.set(t.id, t);
   const parentById = new Map<string, PostRow>([...replyById]);
   for (const p of parents) if (p) parentById.set(p.id, p);
@@ -113,13 +114,8 @@ export async function loadDocs(db: HearthDb, cid: string, ids: Iterable<string>)
   if (!auth) return out;
   const byId = new Map<string, AnyRecord>(roots.map((r) => [r.id, r]));
   const questionIds = roots.flatMap((r) => (r.kind === 'answer' && !byId.has(r.body.question) ? [r.body.question] : []));
-  for (const q of await db.records.bulkGet(questionIds)) if (q) byId.set(q.id, q);
-  const related = groupByTarget(
-    await db.records
-      .where('target')
-      .anyOf([...new Set([...roots.map((r) => r.id), ...questionIds])])
-      .toArray()
-  );
+  for (const q of await recordsById(db, questionIds)) if (q) byId.set(q.id, q);
+  const related = groupByTarget(await recordsTargetingAny(db, [...new Set([...roots.map((r) => r.id), ...questionIds])]));
   const rel = (x: string) => related.get(x) ?? [];
   for (const r of roots) out.set(r.id, recordDoc(r, rel(r.id), byId, rel, auth));
   return out;
@@ -160,7 +156,7 @@ export async function affectedBy(db: HearthDb, cid: string, records: AnyRecord[]
         ids.add(r.body.note);
         break;
       case 'tombstone': {
-        const target = await db.records.get(r.body.target);
+        const target = await recordById(db, r.body.target);
         if (target?.kind === 'invite') return { ids, reconcile: true };
         ids.add(r.body.target);
         break;
@@ -178,18 +174,18 @@ export async function affectedBy(db: HearthDb, cid: string, records: AnyRecord[]
     }
   }
   for (const key of members) {
-    const own = await db.records.where('[cid+author]').equals([cid, key]).toArray();
+    const own = await recordsByAuthor(db, cid, key);
     for (const r of own) if ((RECORD_KINDS as readonly string[]).includes(r.kind) || r.kind === 'thread' || r.kind === 'reply') ids.add(r.id);
   }
   // Children of threads and questions, and replies answering a reply that just arrived.
   const arrived = new Set(records.filter((r) => r.kind === 'reply').map((r) => r.id));
-  const recs = await db.records.bulkGet([...ids]);
+  const recs = await recordsById(db, [...ids]);
   for (const r of recs) {
     if (!r) continue;
     if (r.kind === 'thread') {
       for (const k of await db.replies.where('[thread+createdAt]').between([r.id, Dexie.minKey], [r.id, Dexie.maxKey]).primaryKeys()) ids.add(k);
     } else if (r.kind === 'question') {
-      for (const a of await db.records.where('target').equals(r.id).toArray()) if (a.kind === 'answer') ids.add(a.id);
+      for (const a of await recordsTargeting(db, r.id)) if (a.kind === 'answer') ids.add(a.id);
     } else if (r.kind === 'reply' && arrived.has(r.id)) {
       const siblings = await db.replies.where('[thread+createdAt]').between([r.body.thread, Dexie.minKey], [r.body.thread, Dexie.maxKey]).toArray();
       for (const s of siblings) if (s.parent === r.id) ids.add(s.id);

@@ -6,12 +6,13 @@ import type { CarriedCommunity } from '../crypto/identity';
 import { checkRecord } from '../crypto/record-seal';
 import type { HearthDb } from '../store/db';
 import { applyRecords } from '../store/projection';
+import { recordById } from '../store/record-store';
 
 /** This device's communities in the carried form (those it has a room secret and a genesis for). */
 export async function carryCommunities(db: HearthDb): Promise<CarriedCommunity[]> {
   const out: CarriedCommunity[] = [];
   for (const c of await db.communities.toArray()) {
-    const genesis = await db.records.get(c.cid);
+    const genesis = await recordById(db, c.cid);
     if (!c.secret || genesis?.kind !== 'genesis') continue;
     const { target: _t, held: _h, sealedAs: _s, ...record } = genesis;
     out.push({ secret: c.secret, signaling: c.signaling ?? [], relay: c.relay ?? null, genesis: record });

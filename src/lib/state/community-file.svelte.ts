@@ -6,6 +6,7 @@ import { defaultSyncAddresses } from '../sync/defaults';
 import { randomId } from '../crypto/encoding';
 import type { HearthDb } from '../store/db';
 import { CommunityFileRecords, communityFileText, MAX_COMMUNITY_FILE_BYTES, readCommunityFile, type CommunityFileReason } from '../domain/community-file';
+import { recordById, communityRecordIds } from '../store/record-store';
 
 export type ImportPhase = 'idle' | 'reading' | 'checking' | 'storing' | 'done' | 'failed';
 
@@ -112,7 +113,7 @@ export class CommunityFileImport {
  * ids one by one (twice, before and after) took the page seconds.
  */
 async function storedIds(db: HearthDb, cid: string): Promise<Set<string>> {
-  const [ids, genesis] = await Promise.all([db.records.where('cid').equals(cid).primaryKeys(), db.records.get(cid)]);
+  const [ids, genesis] = await Promise.all([communityRecordIds(db, cid), recordById(db, cid)]);
   const out = new Set(ids as string[]);
   // The genesis is stored without a `cid`: outside that range.
   if (genesis) out.add(genesis.id);

@@ -45,6 +45,7 @@ import type { AppendResult, DocHealth } from '../sync/community-doc';
 import type { DocHandle as CommunityDoc } from '../sync/doc-handle';
 import { communityReads, isSyncPaused, openCommunityDoc, restartSync, startSync } from '../sync/registry';
 import type { CommunityReads } from '../sync/community-reads';
+import type { ReviewItem } from '../store/queries/review';
 import type { Standing } from '../store/queries/standing';
 import { defaultSyncAddresses } from '../sync/defaults';
 import type { SyncStatus } from '../sync/peer-sync';
@@ -71,6 +72,7 @@ import { readsTrust } from '../store/queries/posting';
 import { levelOf, pointRules, pointsOf, type PointsStanding } from '../domain/points';
 import { i18n } from '../i18n/index.svelte';
 import { DEFAULT_SETTINGS, withDiversity, type MemberTier, type Settings } from '../domain/membership';
+import { recordById, hasRecords, recordsOfKind, countOfKind, recordsTargeting, recordsByAuthorBetween } from '../store/record-store';
 
 export const FEED_PAGE = 50;
 
@@ -81,7 +83,7 @@ export const FEED_PAGE = 50;
  * database's time from the feed's first query at a cold start).
  */
 function recordsChanged(db: HearthDb, cid: string): Promise<unknown> {
-  return db.records.where('cid').equals(cid).limit(1).primaryKeys();
+  return hasRecords(db, cid);
 }
 
 export async function createCommunity(
@@ -256,8 +258,8 @@ export class CommunityState {
       () => {
         const now = this.now;
         return async () => {
-          await this.db.records.where('[cid+kind]').equals([this.cid, 'key']).count(); // re-run when keys change
-          await this.db.records.where('[cid+kind]').equals([this.cid, 'key-share']).count();
+          await countOfKind(this.db, this.cid, 'key'); // re-run when keys change
+          await countOfKind(this.db, this.cid, 'key-share');
           return this.reads.keyStatus(this.cid, now);
         };
       },
@@ -476,7 +478,7 @@ export class CommunityState {
   async inviteLink(invite: SignedRecord<'invite'>): Promise<string> {
     const [row, genesis, seed] = await Promise.all([
       this.db.communities.get(this.cid),
-      this.db.records.get(this.cid),
+      recordById(this.db, this.cid),
       this.db.settings.get(inviteSeedKey(invite.id))
     ]);
     if (!row?.secret || genesis?.kind !== 'genesis') throw new Error('community has no room secret on this device');
@@ -610,9 +612,9 @@ export class CommunityState {
 
   /** Earlier versions of a post, oldest first: the original record, then each of the author's edits. */
   async history(postId: string): Promise<{ ts: number; title?: string; body: string }[]> {
-    const post = await this.db.records.get(postId);
+    const post = await recordById(this.db, postId);
     if (!post || (post.kind !== 'thread' && post.kind !== 'reply')) return [];
-    const edits = (await this.db.records.where('target').equals(postId).toArray())
+    const edits = (await recordsTargeting(this.db, postId))
       .filter((r): r is SignedRecord<'edit'> & { target?: string } => r.kind === 'edit' && r.author === post.author)
       .sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : 1));
     return [
@@ -738,6 +740,18 @@ export class CommunityState {
     );
   }
 
+  /** The moderators' review queue (store/queries/review) under the community's watched words, kept current. */
+  reviewQueue(): Live<ReviewItem[]> {
+    return new Live<ReviewItem[]>(() => {
+      const cid = this.cid;
+      const words = $state.snapshot(this.settings.watchedWords ?? []);
+      return async () => {
+        await recordsChanged(this.db, cid);
+        return this.reads.reviewQueue(cid, words);
+      };
+    }, []);
+  }
+
   /** Whether this member was removed (banned) from the community. */
   get amBanned(): boolean {
     return this.standing.value?.banned ?? false;
@@ -749,9 +763,7 @@ export class CommunityState {
       const banned = this.amBanned;
       return async () => {
         if (!banned) return null;
-        const bans = (await this.db.records.where('[cid+kind]').equals([this.cid, 'ban']).toArray()).filter(
-          (r) => r.kind === 'ban' && r.body.member === this.identity.publicKey
-        );
+        const bans = (await recordsOfKind(this.db, this.cid, 'ban')).filter((r) => r.kind === 'ban' && r.body.member === this.identity.publicKey);
         const latest = bans.sort((x, y) => y.ts - x.ts || (y.id < x.id ? -1 : 1))[0];
         return latest ? { by: latest.author, at: latest.ts } : null;
       };
@@ -866,10 +878,7 @@ export class CommunityState {
     const me = this.identity.publicKey;
     // The rule every peer judges posts by: published trust level and tier as of now (the worker holds both).
     const allowance = await this.reads.uploadAllowance(this.cid, me, now);
-    const mine = await this.db.records
-      .where('[cid+author+ts]')
-      .between([this.cid, me, now - QUOTA_WINDOW_MS], [this.cid, me, Infinity], false, true)
-      .toArray();
+    const mine = await recordsByAuthorBetween(this.db, this.cid, me, now - QUOTA_WINDOW_MS, Infinity, { includeFrom: false, includeTo: true });
     const posted = mine.flatMap((r) =>
       'attachments' in r.body && r.body.attachments ? [{ ts: r.ts, bytes: r.body.attachments.reduce((s, a) => s + a.size, 0) }] : []
     );

@@ -6,6 +6,7 @@ import type { BodyOf } from '../domain/record';
 import type { AppendResult } from '../sync/community-doc';
 import type { CommunityState } from './community.svelte';
 import { Live } from './live.svelte';
+import { countOfKind } from '../store/record-store';
 
 export const EVENT_KINDS = ['event', 'rsvp', 'event-checkin'] as const;
 
@@ -24,7 +25,7 @@ export class EventsState {
         void this.community.now;
         return async () => {
           // Judged where the authority is (the community worker), again whenever events or answers arrive.
-          await Promise.all(EVENT_KINDS.map((kind) => db.records.where('[cid+kind]').equals([cid, kind]).count()));
+          await Promise.all(EVENT_KINDS.map((kind) => countOfKind(db, cid, kind)));
           return reads.events(cid);
         };
       },

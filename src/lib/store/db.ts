@@ -181,17 +181,6 @@ export function openDb(): HearthDb {
   return (shared ??= new HearthDb());
 }
 
-/**
- * A community's stored records of the given kinds, in index order (kind, then id). Read as one key
- * range per kind: Dexie answers `anyOf` on a compound index with a cursor, one step per record,
- * which for 55,000 reactions and joins took 13–20 s in Chromium's IndexedDB, where a range read
- * returns them in one batch.
- */
-export async function recordsOfKinds(db: HearthDb, cid: string, kinds: readonly AnyRecord['kind'][]): Promise<StoredRecord[]> {
-  const parts = await Promise.all([...new Set(kinds)].sort().map((kind) => db.records.where('[cid+kind]').equals([cid, kind]).toArray()));
-  return parts.flat();
-}
-
 /** True for the browser's "disk full" errors, however the storage layer wrapped them. */
 export function isQuotaError(error: unknown): boolean {
   let e = error as { name?: string; inner?: unknown } | undefined;

@@ -12,8 +12,9 @@ import { epochForSealing, validKeyRecords, type EpochView } from '../domain/epoc
 import { isEntitled, parseScope, pointsScope, scopeContext, tierScope, type Scope, type ScopeContext } from '../domain/scopes';
 import { SEALABLE, type AnyRecord, type SignedRecord } from '../domain/record';
 import { affectsAuthority } from '../domain/authority';
-import { recordsOfKinds, type HearthDb, type StoredRecord } from './db';
+import type { HearthDb, StoredRecord } from './db';
 import { authorityOf } from './projection';
+import { recordById, recordsOfKind, recordsOfKinds } from './record-store';
 
 /** Kinds that change who holds which epoch: key records and everything entitlement reads. */
 export const KEY_CONTEXT_KINDS = ['key', 'key-share', 'tier', 'payment', 'settings', 'trust', 'level'] as const;
@@ -173,7 +174,7 @@ async function openOne(r: SignedRecord<'sealed'>, state: KeyState): Promise<AnyR
 export async function reopenSealed(db: HearthDb, cid: string): Promise<AnyRecord[]> {
   const state = await keyState(db, cid);
   if (!state?.keys.size) return [];
-  const sealed = (await db.records.where('[cid+kind]').equals([cid, 'sealed']).toArray()) as (SignedRecord<'sealed'> & StoredRecord)[];
+  const sealed = (await recordsOfKind(db, cid, 'sealed')) as (SignedRecord<'sealed'> & StoredRecord)[];
   const opened: AnyRecord[] = [];
   for (const row of sealed) {
     if (!state.keys.has(row.body.sealed.epoch)) continue;
@@ -211,15 +212,15 @@ export async function scopeOfDraft(db: HearthDb, kind: string, body: Record<stri
   };
   const ofPost = async (id: unknown): Promise<Scope> => {
     if (typeof id !== 'string') return 'all';
-    const r = await db.records.get(id);
-    if (r?.kind === 'reply') return ofThread(await db.records.get(r.body.thread));
+    const r = await recordById(db, id);
+    if (r?.kind === 'reply') return ofThread(await recordById(db, r.body.thread));
     return ofThread(r);
   };
   if (kind === 'thread') return ofThread({ kind, body } as AnyRecord);
   if (kind === 'series' || kind === 'event') return typeof body.tier === 'string' ? tierScope(body.tier) : 'all';
   if (kind === 'rsvp' || kind === 'event-checkin') {
     // An answer to an event is read by whoever reads the event: its first record's scope.
-    const event = typeof body.event === 'string' ? await db.records.get(body.event) : undefined;
+    const event = typeof body.event === 'string' ? await recordById(db, body.event) : undefined;
     return event?.kind === 'event' && event.body.tier ? tierScope(event.body.tier) : 'all';
   }
   if (kind === 'reply' || kind === 'poll') return ofPost(body.thread);

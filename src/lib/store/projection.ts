@@ -22,8 +22,22 @@ import {
 import { KINDS, targetOf, type AnyRecord, type SignedRecord } from '../domain/record';
 import { firstPerAutoKey } from '../domain/automation';
 import { isInteractionRoot, projectInteraction, projectRoots, type InteractionRoot, type InteractionRows } from '../domain/interaction';
-import { recordsOfKinds, type CommunityRow, type HearthDb, type StoredRecord } from './db';
+import type { CommunityRow, HearthDb, StoredRecord } from './db';
 import { heldBack, hourOf, QUOTA_WINDOW_MS, quotaFor, recordBytes } from '../domain/quota';
+import {
+  recordTable,
+  recordById,
+  recordsById,
+  communityRecords,
+  recordsOfKind,
+  recordsOfKinds,
+  recordsTargeting,
+  idsTargeting,
+  recordsByAuthor,
+  recordsByAuthors,
+  recordsByAuthorBetween,
+  putRecords
+} from './record-store';
 
 /** Bump when row shapes or projection rules change: every community is rebuilt from its records on open. */
 export const PROJECTION_VERSION = 7;
@@ -81,7 +95,7 @@ const replayedFrom = new WeakMap<Authority, readonly StoredRecord[]>();
 const AUTHORITY_KIND_SET: ReadonlySet<string> = new Set(AUTHORITY_RECORD_KINDS);
 
 async function loadAuthority(db: HearthDb, cid: string): Promise<Authority | null> {
-  const genesis = await db.records.get(cid);
+  const genesis = await recordById(db, cid);
   if (!genesis || genesis.kind !== 'genesis') return null;
   const records = await recordsOfKinds(db, cid, AUTHORITY_RECORD_KINDS);
   const auth = computeAuthority(genesis, records);
@@ -90,7 +104,7 @@ async function loadAuthority(db: HearthDb, cid: string): Promise<Authority | nul
     return auth;
   }
   // A ban or demotion keeps only the causal past it named: walking it needs the member's whole chain.
-  const chains = await Promise.all([...auth.restricted].map((key) => db.records.where('[cid+author]').equals([cid, key]).toArray()));
+  const chains = await Promise.all([...auth.restricted].map((key) => recordsByAuthor(db, cid, key)));
   return computeAuthority(genesis, [...records, ...chains.flat()]);
 }
 
@@ -139,11 +153,9 @@ async function markHeld(db: HearthDb, cid: string, rows: StoredRecord[], auth: A
   const hours = [...buckets.values()];
   const prefixes = await Promise.all(
     hours.map(({ author, hour, batch }) =>
-      db.records
-        .where('[cid+author+ts]')
-        .between([cid, author, hour * QUOTA_WINDOW_MS], [cid, author, (hour + 1) * QUOTA_WINDOW_MS], true, false)
-        .limit(quotaFor(auth.trustOf(author)).records + batch.length)
-        .toArray()
+      recordsByAuthorBetween(db, cid, author, hour * QUOTA_WINDOW_MS, (hour + 1) * QUOTA_WINDOW_MS, {
+        limit: quotaFor(auth.trustOf(author)).records + batch.length
+      })
     )
   );
   for (const [i, { author, batch }] of hours.entries()) {
@@ -212,7 +224,7 @@ function communityFromGenesis(g: SignedRecord<'genesis'>, existing: CommunityRow
 }
 
 const TABLES = (db: HearthDb) => [
-  db.records,
+  recordTable(db),
   db.threads,
   db.replies,
   db.members,
@@ -233,7 +245,7 @@ async function writeInteraction(db: HearthDb, rows: InteractionRows): Promise<vo
 
 /** The records targeting each of these ids (reactions, votes, answers, edits), asked for at once. */
 function relatedOf(db: HearthDb, ids: readonly string[]): Promise<StoredRecord[][]> {
-  return Promise.all(ids.map((id) => db.records.where('target').equals(id).toArray()));
+  return Promise.all(ids.map((id) => recordsTargeting(db, id)));
 }
 
 /**
@@ -247,11 +259,11 @@ function relatedOf(db: HearthDb, ids: readonly string[]): Promise<StoredRecord[]
 function aboutThreads(db: HearthDb, ids: readonly string[], replies: readonly (readonly string[])[]): Promise<StoredRecord[][]> {
   return Promise.all(
     ids.map(async (id, i) => {
-      const keys = await db.records.where('target').equals(id).primaryKeys();
+      const keys = await idsTargeting(db, id);
       const known = new Set(replies[i]);
       const rest = keys.filter((key) => !known.has(key));
       if (!rest.length) return [];
-      return (await db.records.bulkGet(rest)).filter((r): r is StoredRecord => !!r);
+      return (await recordsById(db, rest)).filter((r): r is StoredRecord => !!r);
     })
   );
 }
@@ -286,7 +298,7 @@ async function applyInteraction(db: HearthDb, touched: StoredRecord[], auth: Aut
     else if (r.kind === 'answer') rootIds.add(r.body.question);
   }
   if (!rootIds.size) return;
-  const roots = (await db.records.bulkGet([...rootIds])).filter((r): r is StoredRecord & InteractionRoot => !!r && isInteractionRoot(r));
+  const roots = (await recordsById(db, [...rootIds])).filter((r): r is StoredRecord & InteractionRoot => !!r && isInteractionRoot(r));
   const related = new Map<string, AnyRecord[]>();
   const load = async (ids: string[]) => {
     const found = await relatedOf(db, ids);
@@ -329,11 +341,11 @@ export async function storeAhead(db: HearthDb, cid: string, records: readonly An
     // The mark goes in the first chunk's transaction: a newcomer's history is stored a slice of 500
     // at a time, and a commit of its own before each slice was waited for (12 in a traced join, 354 ms).
     if (i === 0)
-      await db.transaction('rw', db.projectionMeta, db.records, async () => {
+      await db.transaction('rw', db.projectionMeta, recordTable(db), async () => {
         await db.projectionMeta.delete(cid);
-        await db.records.bulkPut(chunk);
+        await putRecords(db, chunk);
       });
-    else await db.records.bulkPut(chunk);
+    else await putRecords(db, chunk);
   }
 }
 
@@ -342,7 +354,7 @@ export async function storeAhead(db: HearthDb, cid: string, records: readonly An
  * projection), for a write that goes out before it is projected.
  */
 export async function storeRecords(db: HearthDb, records: readonly AnyRecord[]): Promise<void> {
-  await db.records.bulkPut(records.map(stored));
+  await putRecords(db, records.map(stored));
 }
 
 /** What a rebuild found: the records the authority refuses (null before the genesis) and those the quota holds back. */
@@ -369,7 +381,7 @@ export async function applyRecords(db: HearthDb, cid: string, records: AnyRecord
   await db.transaction('rw', TABLES(db), async () => {
     held.clear(); // a retried transaction starts again
     const rows = records.map(stored);
-    await db.records.bulkPut(rows);
+    await putRecords(db, rows);
     const before = await authorityOf(db, cid);
     if (!before) return; // Nothing is shown before the genesis that says who the creator is.
     let auth = before;
@@ -383,7 +395,7 @@ export async function applyRecords(db: HearthDb, cid: string, records: AnyRecord
     const flipped = await markHeld(db, cid, rows, auth);
     const flagged = [...rows.filter((r) => r.held), ...flipped];
     for (const r of rows) if (r.held) held.add(r.id);
-    if (flagged.length) await db.records.bulkPut(flagged);
+    if (flagged.length) await putRecords(db, flagged);
     // Held flags the replay's copies do not have: the next change replays from the table.
     if (flagged.some((r) => AUTHORITY_KIND_SET.has(r.kind))) replayedFrom.delete(auth);
 
@@ -400,15 +412,9 @@ export async function applyRecords(db: HearthDb, cid: string, records: AnyRecord
     flipped.forEach(addTouched);
     // Records about an answer (upvotes, edits) touch its question through the answer.
     // One walk of the index for every changed member (a newcomer's piece of history changes hundreds).
-    if (changed.size)
-      (
-        await db.records
-          .where('[cid+author]')
-          .anyOf([...changed].map((key) => [cid, key]))
-          .toArray()
-      ).forEach(addTouched);
+    if (changed.size) (await recordsByAuthors(db, cid, [...changed])).forEach(addTouched);
 
-    const touchedAll = (await db.records.bulkGet([...touched])).filter((r): r is StoredRecord => !!r);
+    const touchedAll = (await recordsById(db, [...touched])).filter((r): r is StoredRecord => !!r);
     await applyInteraction(db, touchedAll, auth);
     const touchedRecords = touchedAll.filter(isPost);
     const threadIds = new Set(touchedRecords.filter((r) => r.kind === 'thread').map((r) => r.id));
@@ -440,21 +446,17 @@ export async function applyRecords(db: HearthDb, cid: string, records: AnyRecord
 
     // Threads written by automation: of those sharing a key, only the first is shown.
     const autoThreads = new Map<string, Set<string>>();
-    for (const r of await db.records.bulkGet([...threadIds])) {
+    for (const r of await recordsById(db, [...threadIds])) {
       if (r?.kind !== 'thread' || !r.body.auto) continue;
       const key = `${r.body.auto.rule}:${r.body.auto.key}`;
-      const same = await db.records
-        .where('[cid+kind]')
-        .equals([cid, 'thread'])
-        .filter((x) => x.kind === 'thread' && !!x.body.auto && `${x.body.auto.rule}:${x.body.auto.key}` === key)
-        .toArray();
+      const same = await recordsOfKind(db, cid, 'thread', (x) => !!x.body.auto && `${x.body.auto.rule}:${x.body.auto.key}` === key);
       const first = firstPerAutoKey(same as SignedRecord<'thread'>[]).map((x) => x.id);
       autoThreads.set(key, new Set(first));
       same.forEach((x) => threadIds.add(x.id));
     }
     const goneThreads: string[] = [];
     const shownThreads: SignedRecord<'thread'>[] = [];
-    for (const r of await db.records.bulkGet([...threadIds])) {
+    for (const r of await recordsById(db, [...threadIds])) {
       if (!r || r.kind !== 'thread') continue;
       if (auth.accepts(r)) shownThreads.push(r);
       else goneThreads.push(r.id);
@@ -485,15 +487,7 @@ export async function applyRecords(db: HearthDb, cid: string, records: AnyRecord
     const memberKeys = new Set([...[...rows, ...flipped].filter((r) => r.kind === 'profile').map((r) => r.author), ...changed]);
     const keys = [...memberKeys];
     const [chains, storedRows] = await Promise.all([
-      Promise.all(
-        keys.map((key) =>
-          db.records
-            .where('[cid+author]')
-            .equals([cid, key])
-            .filter((r) => r.kind === 'profile')
-            .toArray()
-        )
-      ),
+      Promise.all(keys.map((key) => recordsByAuthor(db, cid, key, (r) => r.kind === 'profile'))),
       db.members.bulkGet(keys.map((key) => [cid, key] as [string, string]))
     ]);
     const memberRows: MemberRow[] = [];
@@ -552,12 +546,10 @@ export async function rebuildProjection(db: HearthDb, cid: string, all?: readonl
   let unauthorised: number | null = null;
   let held: ReadonlySet<string> = new Set();
   await db.transaction('rw', TABLES(db), async () => {
-    const genesis = all ? all.find((r) => r.id === cid) : await db.records.get(cid);
+    const genesis = all ? all.find((r) => r.id === cid) : await recordById(db, cid);
     if (genesis?.kind !== 'genesis') return;
     await db.communities.put(communityFromGenesis(genesis, await db.communities.get(cid)));
-    const records: StoredRecord[] = all
-      ? [genesis, ...all.filter((r) => r !== genesis).map(stored)]
-      : [genesis, ...(await db.records.where('cid').equals(cid).toArray())];
+    const records: StoredRecord[] = all ? [genesis, ...all.filter((r) => r !== genesis).map(stored)] : [genesis, ...(await communityRecords(db, cid))];
     auth = computeAuthority(genesis, records);
     held = heldBack(records, auth.trustOf, exemptFromQuota(auth));
     const flipped: StoredRecord[] = [];
@@ -568,7 +560,7 @@ export async function rebuildProjection(db: HearthDb, cid: string, all?: readonl
       flipped.push(r);
     }
     unauthorised = records.reduce((n, r) => (r !== genesis && refused(auth!, r) ? n + 1 : n), 0);
-    if (flipped.length) await db.records.bulkPut(flipped);
+    if (flipped.length) await putRecords(db, flipped);
     if (!auth.restricted.size) replayedFrom.set(auth, [genesis, ...records.filter((r) => r !== genesis && AUTHORITY_KIND_SET.has(r.kind))]);
     const { threads, replies } = projectCommunity(records, auth);
     const interaction = projectInteraction(records, auth);
@@ -612,7 +604,7 @@ export async function countUnauthorised(db: HearthDb, cid: string, between: () =
   if (!auth) return 0;
   let count = 0;
   for (const kind of KINDS) {
-    const rows = await db.records.where('[cid+kind]').equals([cid, kind]).toArray();
+    const rows = await recordsOfKind(db, cid, kind);
     for (const r of rows) if (refused(auth, r)) count++;
     await between();
   }

@@ -6,8 +6,8 @@ import type { BodyOf, Kind, SealableKind, SignedRecord } from '../domain/record'
 import { sealContent } from '../crypto/content-seal';
 import { keyOrWait, sealingKeyFor, type SealingKey } from './keyring';
 import { chainHeads } from '../domain/authority';
-import Dexie from 'dexie';
 import type { HearthDb } from './db';
+import { recordsByAuthor, newestByAuthor } from './record-store';
 
 const tips = new WeakMap<HearthDb, Map<string, string>>();
 
@@ -27,7 +27,7 @@ export async function chainTip(db: HearthDb, cid: string, author: string): Promi
   // The last entry of `[cid+author+ts]`: equal keys sort by primary key, so this is the newest by
   // `compareRecords`' (ts, id). Reading every record of the author instead took a reopened creator's
   // device 0.43 s at 10,000 members before its first admit of a newcomer.
-  const newest = await db.records.where('[cid+author+ts]').between([cid, author, Dexie.minKey], [cid, author, Dexie.maxKey]).last();
+  const newest = await newestByAuthor(db, cid, author);
   if (newest) known.set(key, newest.id);
   return newest?.id;
 }
@@ -62,5 +62,5 @@ export async function sealNext<K extends Kind>(
 
 /** The tips of a member's chain as this device holds them: what a ban or demotion names as seen. */
 export async function headsOf(db: HearthDb, cid: string, member: string, max = 64): Promise<string[]> {
-  return chainHeads(await db.records.where('[cid+author]').equals([cid, member]).toArray(), max);
+  return chainHeads(await recordsByAuthor(db, cid, member), max);
 }

@@ -6,6 +6,7 @@ import { authorityOf } from '../store/projection';
 import type { AppendResult } from '../sync/community-doc';
 import type { CommunityState } from '../state/community.svelte';
 import { Live } from '../state/live.svelte';
+import { recordById, recordsOfKind, recordsTargeting } from '../store/record-store';
 
 export interface SurveyView {
   record: SignedRecord<'survey'>;
@@ -42,10 +43,7 @@ export class SurveysState {
     const { db, cid } = this.community;
     return new Live<SurveyView[]>(
       () => async () => {
-        const [surveys, responses] = await Promise.all([
-          db.records.where('[cid+kind]').equals([cid, 'survey']).toArray(),
-          db.records.where('[cid+kind]').equals([cid, 'survey-response']).toArray()
-        ]);
+        const [surveys, responses] = await Promise.all([recordsOfKind(db, cid, 'survey'), recordsOfKind(db, cid, 'survey-response')]);
         await db.members.where('cid').equals(cid).count(); // re-run when membership changes
         const auth = await authorityOf(db, cid);
         if (!auth) return [];
@@ -64,8 +62,8 @@ export class SurveysState {
     return new Live<SurveyDetail | null | undefined>(() => {
       const sid = id();
       return async () => {
-        const survey = await db.records.get(sid);
-        const related = await db.records.where('target').equals(sid).toArray();
+        const survey = await recordById(db, sid);
+        const related = await recordsTargeting(db, sid);
         await db.members.where('cid').equals(cid).count();
         const auth = await authorityOf(db, cid);
         if (!auth || survey?.kind !== 'survey' || survey.cid !== cid || !checkSurvey(survey, auth).ok) return null;

@@ -34,6 +34,7 @@ import { startAutomation } from '../automation/scheduler';
 import { maintainKeys } from '../automation/keys';
 import type { Scope } from '../domain/scopes';
 import type { MemberStatsSource } from '../automation/community-facts';
+import { recordById, recordsById, communityRecords, communityRecordIds, countRecords } from '../store/record-store';
 
 /** Past this many stored updates they are merged into one, so opening stays fast. */
 const COMPACT_AFTER = 300;
@@ -337,12 +338,12 @@ export class CommunityDoc implements DocHandle {
   async #storedRecords(ids: string[]): Promise<Map<string, StoredRecord>> {
     const out = new Map<string, StoredRecord>();
     if (ids.length > RANGE_READ_AFTER) {
-      const [genesis, rows] = await Promise.all([this.db.records.get(this.cid), this.db.records.where('cid').equals(this.cid).toArray()]);
+      const [genesis, rows] = await Promise.all([recordById(this.db, this.cid), communityRecords(this.db, this.cid)]);
       if (genesis) out.set(genesis.id, genesis);
       for (const row of rows) out.set(row.id, row);
       return out;
     }
-    for (const row of await this.db.records.bulkGet(ids)) if (row) out.set(row.id, row);
+    for (const row of await recordsById(this.db, ids)) if (row) out.set(row.id, row);
     return out;
   }
 
@@ -357,7 +358,10 @@ export class CommunityDoc implements DocHandle {
     }
     for (let i = 0; i < live.length; i += ADOPT_SLICE) {
       const slice = live.slice(i, i + ADOPT_SLICE);
-      const stored = await this.db.records.bulkGet(slice.map(([key]) => key));
+      const stored = await recordsById(
+        this.db,
+        slice.map(([key]) => key)
+      );
       slice.forEach(([key, item], j) => {
         const row = stored[j];
         if (row && sameRecord(row, this.records.get(key))) this.#back(item.id.client, item.id.clock);
@@ -382,9 +386,9 @@ export class CommunityDoc implements DocHandle {
    */
   async #restoreUnstored(): Promise<void> {
     // The genesis is stored under the community's id with an empty cid: counted in the map, not the index.
-    const stored = await this.db.records.where('cid').equals(this.cid).count();
+    const stored = await countRecords(this.db, this.cid);
     if (stored + 1 <= this.records.size) return;
-    const ids = (await this.db.records.where('cid').equals(this.cid).primaryKeys()) as string[];
+    const ids = (await communityRecordIds(this.db, this.cid)) as string[];
     // Put back as repair does a value a peer deleted: from the stored row, as plain JSON, counted.
     await this.#repair([this.cid, ...ids].filter((id) => !this.records.has(id)));
   }
@@ -806,7 +810,7 @@ export class CommunityDoc implements DocHandle {
     const ahead = bulkAside || large || (projectOnce && rebuildsFor(keys.length, this.records.size)) ? await this.#storedIds() : null;
     // A community with nothing stored yet, into which no write of this member comes during the check:
     // the records this check stores are all there is, and the rebuild need not read them back.
-    const fresh = !bulkAside && ahead !== null && ahead.size === 1 && !(await this.db.records.get(this.cid));
+    const fresh = !bulkAside && ahead !== null && ahead.size === 1 && !(await recordById(this.db, this.cid));
     const writesBefore = this.#writes;
     /** How many stored records the authority refuses, when the projection counted them (a rebuild). */
     let counted: number | null = null;
@@ -916,7 +920,7 @@ export class CommunityDoc implements DocHandle {
 
   /** Ids of the records this community has stored (the genesis's is always included: it is stored without a `cid`). */
   async #storedIds(): Promise<Set<string>> {
-    const ids = new Set((await this.db.records.where('cid').equals(this.cid).primaryKeys()) as string[]);
+    const ids = new Set((await communityRecordIds(this.db, this.cid)) as string[]);
     ids.add(this.cid);
     return ids;
   }
@@ -928,7 +932,7 @@ export class CommunityDoc implements DocHandle {
 
   /** How many ids `#storedIds` holds, without reading them. */
   async #storedCount(): Promise<number> {
-    return (await this.db.records.where('cid').equals(this.cid).count()) + 1;
+    return (await countRecords(this.db, this.cid)) + 1;
   }
 
   /**
@@ -1027,7 +1031,7 @@ export class CommunityDoc implements DocHandle {
    */
   async #repair(broken: string[]): Promise<void> {
     if (!broken.length) return;
-    const originals = (await this.db.records.bulkGet(broken)).filter((r) => r !== undefined);
+    const originals = (await recordsById(this.db, broken)).filter((r) => r !== undefined);
     if (!originals.length || this.#closed) return;
     const now = Date.now();
     const due: AnyRecord[] = [];

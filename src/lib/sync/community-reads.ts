@@ -12,7 +12,8 @@ import { projectSeries, type Series } from '../domain/series';
 import { eligibleAt, projectEvents, type EventRow } from '../domain/events';
 import type { PostingFacts } from '../domain/posting-policy';
 import type { AnyRecord, Kind } from '../domain/record';
-import { currentSettings } from '../domain/membership';
+import { currentSettings, type Settings } from '../domain/membership';
+import { reviewQueue, type ReviewItem } from '../store/queries/review';
 import { uploadAllowanceAt } from '../domain/upload-quota';
 import { countedCoverage, type Coverage } from '../automation/checkpoint';
 import { communityFacts, type CommunityFactsView } from '../automation/community-facts';
@@ -20,13 +21,14 @@ import { auditEntries, type AuditEntry } from '../domain/audit';
 import type { InviteState } from '../domain/authority';
 import { knownScopes } from '../domain/scopes';
 import { scopeStatus, type ScopeKeyRow } from '../domain/epochs';
-import { recordsOfKinds, type HearthDb } from '../store/db';
+import type { HearthDb } from '../store/db';
 import { keyState, sealingKeyFor, type SealingKey } from '../store/keyring';
 import { authorityOf } from '../store/projection';
 import { postingFacts, threadSlowMode } from '../store/queries/posting';
 import { standingOf, type Standing } from '../store/queries/standing';
 import { refusedAttachments } from '../store/queries/uploads';
 import { meshPlanOf, type MeshPlan } from './mesh';
+import { recordsOfKind, recordsOfKinds } from '../store/record-store';
 
 /** What the inbox judges a batch by: which records authority shows, and who moderates. */
 export interface Judgement {
@@ -62,6 +64,8 @@ export interface CommunityReads {
   postingFacts(cid: string, me: string, write: { kind: Kind; thread?: string; now: number }): Promise<PostingFacts>;
   /** A thread's slow mode in seconds (0: off). */
   slowMode(cid: string, thread: string): Promise<number>;
+  /** The moderators' review queue under these watched words (store/queries/review). */
+  reviewQueue(cid: string, words: Settings['watchedWords']): Promise<ReviewItem[]>;
   /** `me`'s upload allowance in bytes per 24 hours under the community's settings (null: no limit). */
   uploadAllowance(cid: string, me: string, now: number): Promise<number | null>;
   /** Ids among these posts whose attachments every peer refuses (store/queries/uploads). */
@@ -127,6 +131,7 @@ export function readsOver(db: HearthDb): CommunityReads {
     sealingKey: (cid, kind, body) => sealingKeyFor(db, cid, kind, body),
     postingFacts: (cid, me, write) => postingFacts(db, cid, me, write, async () => 0, undefined),
     slowMode: (cid, thread) => threadSlowMode(db, cid, thread),
+    reviewQueue: (cid, words) => reviewQueue(db, cid, words),
     async uploadAllowance(cid, me, now) {
       const state = await keyState(db, cid);
       if (!state) return null;
@@ -150,11 +155,7 @@ export function readsOver(db: HearthDb): CommunityReads {
     async recordsSince(cid, kinds, since, anyTime) {
       const found: AnyRecord[] = [];
       for (const kind of kinds) {
-        const rows = await db.records
-          .where('[cid+kind]')
-          .equals([cid, kind])
-          .filter((r) => r.ts >= since || anyTime.includes(r.kind))
-          .toArray();
+        const rows = await recordsOfKind(db, cid, kind, (r) => r.ts >= since || anyTime.includes(r.kind));
         found.push(...(rows as AnyRecord[]));
       }
       return found;

@@ -86,6 +86,7 @@ export class DocHost implements DocPort {
   sealingKey: CommunityReads['sealingKey'] = (...args) => this.#reads.sealingKey(...args);
   postingFacts: CommunityReads['postingFacts'] = (...args) => this.#reads.postingFacts(...args);
   slowMode: CommunityReads['slowMode'] = (...args) => this.#reads.slowMode(...args);
+  reviewQueue: CommunityReads['reviewQueue'] = (...args) => this.#reads.reviewQueue(...args);
   uploadAllowance: CommunityReads['uploadAllowance'] = (...args) => this.#reads.uploadAllowance(...args);
   refusedAttachments: CommunityReads['refusedAttachments'] = (...args) => this.#reads.refusedAttachments(...args);
   series: CommunityReads['series'] = (...args) => this.#reads.series(...args);

@@ -10,6 +10,7 @@
 import type { AnyRecord } from '../domain/record';
 import type { HearthDb, StoredRecord } from '../store/db';
 import { sharedForm } from '../store/keyring';
+import { recordsById, recordsTargetingAny, recordsByAuthorAt } from '../store/record-store';
 
 /** Threads in a first page: the feed's first screenful and some. */
 export const FIRST_PAGE_THREADS = 30;
@@ -28,7 +29,7 @@ export async function firstPageRecords(db: HearthDb, cid: string): Promise<AnyRe
     .limit(FIRST_PAGE_THREADS)
     .primaryKeys()) as string[];
   if (!threads.length) return [];
-  const [own, targeting] = await Promise.all([db.records.bulkGet(threads), db.records.where('target').anyOf(threads).limit(FIRST_PAGE_MAX_RECORDS).toArray()]);
+  const [own, targeting] = await Promise.all([recordsById(db, threads), recordsTargetingAny(db, threads, FIRST_PAGE_MAX_RECORDS)]);
   const authors = new Set<string>();
   for (const row of [...own, ...targeting]) if (row) authors.add(row.author);
   const vouching = await authorsRecords(db, cid, [...authors]);
@@ -54,10 +55,11 @@ async function authorsRecords(db: HearthDb, cid: string, keys: string[]): Promis
   // One walk of the index for all of them: a query each (about 300 at 10k) held the answer 2 s. A
   // member joined at their join's `ts` (or at their admit's, if that came first: then the join is
   // left to the history, and their posts wait for it).
-  const found = await db.records
-    .where('[cid+author+ts]')
-    .anyOf(rows.flatMap((m) => [[cid, m.key, m.joinedAt], ...(m.profileTs >= 0 ? [[cid, m.key, m.profileTs]] : [])]))
-    .toArray();
+  const found = await recordsByAuthorAt(
+    db,
+    cid,
+    rows.flatMap((m) => [[m.key, m.joinedAt] as const, ...(m.profileTs >= 0 ? [[m.key, m.profileTs] as const] : [])])
+  );
   return [...found.filter((r) => r.kind === 'join'), ...found.filter((r) => r.kind === 'profile')];
 }
 

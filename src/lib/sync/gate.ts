@@ -7,6 +7,7 @@
 import { checkRecord } from '../crypto/record-seal';
 import type { AnyRecord } from '../domain/record';
 import type { HearthDb } from '../store/db';
+import { recordsById } from '../store/record-store';
 
 export interface GateOutcome {
   accepted: AnyRecord[];
@@ -24,7 +25,7 @@ export interface GateOutcome {
 export async function passGate(db: HearthDb, cid: string, entries: [string, unknown][], mayBeStored?: (key: string) => boolean): Promise<GateOutcome> {
   const out: GateOutcome = { accepted: [], rejected: [], known: [] };
   const lookUp = mayBeStored ? entries.map(([k]) => k).filter(mayBeStored) : entries.map(([k]) => k);
-  const found = lookUp.length ? await db.records.bulkGet(lookUp) : [];
+  const found = lookUp.length ? await recordsById(db, lookUp) : [];
   const existing = mayBeStored ? new Map(lookUp.map((k, i) => [k, found[i]])) : null;
   const checks = entries.map(async ([key, value], i) => {
     const prior = existing ? existing.get(key) : found[i];

@@ -14,13 +14,14 @@ import { Awareness } from 'y-protocols/awareness';
 import { checkRecord } from '../crypto/record-seal';
 import { AUTHORITY_KINDS, type Authority } from '../domain/authority';
 import type { AnyRecord } from '../domain/record';
-import { recordsOfKinds } from '../store/db';
+
 import { KEY_CONTEXT_KINDS, sharedForm } from '../store/keyring';
 import { authorityOf } from '../store/projection';
 import type { CommunityDoc } from './community-doc';
 import { isExactJson } from './gate';
 import type { LobbyOptions } from './doc-handle';
 import { registerUpdateGate } from './gated-sync-protocol';
+import { recordById, recordsOfKinds } from '../store/record-store';
 
 export const CORE_KINDS: ReadonlySet<string> = new Set([...AUTHORITY_KINDS, ...KEY_CONTEXT_KINDS, 'profile', 'tombstone', 'trust-lock']);
 
@@ -93,7 +94,7 @@ export class CoreLobby {
     const { db, cid } = this.community;
     // The genesis is stored under its own id with an empty `cid`: fetched by key.
     const [genesis, rows, auth] = await Promise.all([
-      db.records.get(cid),
+      recordById(db, cid),
       recordsOfKinds(db, cid, [...CORE_KINDS] as AnyRecord['kind'][]),
       authorityOf(db, cid)
     ]);

@@ -1,6 +1,7 @@
 // A member's latest threads and replies (the member page).
 import type { PostRow, ThreadRow } from '../../domain/posts';
 import type { HearthDb } from '../db';
+import { recordsByAuthor } from '../record-store';
 
 /**
  * The member's `limit` latest shown posts, newest first: their post records found by author in the
@@ -9,7 +10,7 @@ import type { HearthDb } from '../db';
  */
 export async function memberPosts(db: HearthDb, cid: string, key: string, limit = 20): Promise<PostRow[]> {
   const ids = { thread: [] as string[], reply: [] as string[] };
-  for (const r of await db.records.where('[cid+author]').equals([cid, key]).toArray()) if (r.kind === 'thread' || r.kind === 'reply') ids[r.kind].push(r.id);
+  for (const r of await recordsByAuthor(db, cid, key)) if (r.kind === 'thread' || r.kind === 'reply') ids[r.kind].push(r.id);
   const [threads, replies] = await Promise.all([db.threads.bulkGet(ids.thread), db.replies.bulkGet(ids.reply)]);
   const shownThreads = threads.filter((r): r is ThreadRow => !!r && r.author === key && r.rank >= 0 && !r.locked);
   const shownReplies = replies.filter((r): r is PostRow => !!r && r.author === key && !r.deleted && !r.hidden);

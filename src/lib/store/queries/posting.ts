@@ -7,6 +7,7 @@ import type { Settings } from '../../domain/membership';
 import type { Authority } from '../../domain/authority';
 import type { HearthDb, StoredRecord } from '../db';
 import { authorityOf } from '../projection';
+import { recordsTargeting, recordsByAuthorBetween } from '../record-store';
 
 const HOUR_MS = 3_600_000;
 
@@ -33,13 +34,10 @@ export async function postingFacts(
   };
   if (!readsTrust(facts, write.kind)) return facts;
   facts.trustLevel = await trustLevel();
-  const mine = await db.records
-    .where('[cid+author+ts]')
-    .between([cid, me, write.now - HOUR_MS], [cid, me, Infinity], false, true)
-    .toArray();
+  const mine = await recordsByAuthorBetween(db, cid, me, write.now - HOUR_MS, Infinity, { includeFrom: false, includeTo: true });
   facts.recentPosts = mine.filter((r) => POLICED_KINDS.has(r.kind)).map((r) => r.ts);
   if (write.kind === 'reply' && write.thread) {
-    const inThread = await db.records.where('target').equals(write.thread).toArray();
+    const inThread = await recordsTargeting(db, write.thread);
     facts.slowSeconds = slowModeIn(inThread, auth);
     const mineHere = inThread.filter((r) => r.kind === 'reply' && r.author === me).map((r) => r.ts);
     facts.lastInThread = mineHere.length ? Math.max(...mineHere) : null;
@@ -60,6 +58,6 @@ export function slowModeIn(inThread: readonly StoredRecord[], auth: Authority | 
 
 /** A thread's slow mode in seconds (0: off), read from this device's records. */
 export async function threadSlowMode(db: HearthDb, cid: string, thread: string): Promise<number> {
-  const [inThread, auth] = await Promise.all([db.records.where('target').equals(thread).toArray(), authorityOf(db, cid)]);
+  const [inThread, auth] = await Promise.all([recordsTargeting(db, thread), authorityOf(db, cid)]);
   return slowModeIn(inThread, auth);
 }

@@ -6,9 +6,10 @@
 import type { Role } from '../../domain/authority';
 import { firstPerAutoKey } from '../../domain/automation';
 import { currentSettings, memberTier, tierDefinitions, type MemberTier, type Settings, type TierDefinition } from '../../domain/membership';
-import type { AnyRecord, SignedRecord } from '../../domain/record';
+import type { SignedRecord } from '../../domain/record';
 import type { HearthDb } from '../db';
 import { authorityOf } from '../projection';
+import { recordsOfKind } from '../record-store';
 
 export interface Standing {
   /** The member's role now; null when not a member (never joined, banned, or a join still waiting). */
@@ -31,18 +32,15 @@ export interface Standing {
   notices: SignedRecord<'notice'>[];
 }
 
-const ofKind = <K extends AnyRecord['kind']>(db: HearthDb, cid: string, kind: K) =>
-  db.records.where('[cid+kind]').equals([cid, kind]).toArray() as unknown as Promise<Extract<AnyRecord, { kind: K }>[]>;
-
 /** `me`'s standing in the community at `now`; null until its genesis is known. */
 export async function standingOf(db: HearthDb, cid: string, me: string, now: number): Promise<Standing | null> {
   const auth = await authorityOf(db, cid);
   if (!auth) return null;
   const [settingsRecords, tierRecords, payments, notices] = await Promise.all([
-    ofKind(db, cid, 'settings'),
-    ofKind(db, cid, 'tier'),
-    ofKind(db, cid, 'payment'),
-    ofKind(db, cid, 'notice')
+    recordsOfKind(db, cid, 'settings'),
+    recordsOfKind(db, cid, 'tier'),
+    recordsOfKind(db, cid, 'payment'),
+    recordsOfKind(db, cid, 'notice')
   ]);
   const settings = currentSettings(settingsRecords, auth);
   const tiers = tierDefinitions(tierRecords, auth);

@@ -3,8 +3,9 @@
 import { currentSettings } from '../../domain/membership';
 import { QUOTA_WINDOW_MS, refusedUploads, uploadAllowanceAt, type UploadPost } from '../../domain/upload-quota';
 import type { AnyRecord } from '../../domain/record';
-import { recordsOfKinds, type HearthDb } from '../db';
+import type { HearthDb } from '../db';
 import { keyState } from '../keyring';
+import { recordsOfKinds, recordsByAuthorBetween } from '../record-store';
 
 /** Ids among `posts` whose attachments are refused (never shown, never fetched). */
 export async function refusedAttachments(db: HearthDb, cid: string, posts: readonly { id: string; author: string; createdAt: number }[]): Promise<Set<string>> {
@@ -20,10 +21,7 @@ export async function refusedAttachments(db: HearthDb, cid: string, posts: reado
   }
   const judged: UploadPost[] = [];
   for (const [author, { from, to }] of spans) {
-    const rows = await db.records
-      .where('[cid+author+ts]')
-      .between([cid, author, from - QUOTA_WINDOW_MS], [cid, author, to], false, true)
-      .toArray();
+    const rows = await recordsByAuthorBetween(db, cid, author, from - QUOTA_WINDOW_MS, to, { includeFrom: false, includeTo: true });
     for (const r of rows) {
       // Held back by the record quota or not accepted: never shown, so it uses nothing.
       if (r.held || !state.ctx.auth.accepts(r) || (r.kind !== 'thread' && r.kind !== 'reply') || !r.body.attachments?.length) continue;
