@@ -57,6 +57,8 @@ function serve(port: MessagePort): void {
     postingFacts: (cid, me, write) => host.postingFacts(cid, me, write),
     slowMode: (cid, thread) => host.slowMode(cid, thread),
     reviewQueue: (cid, words) => host.reviewQueue(cid, words),
+    recordAndTargeting: (cid, id) => host.recordAndTargeting(cid, id),
+    recordsOfAuthorSince: (cid, author, since) => host.recordsOfAuthorSince(cid, author, since),
     uploadAllowance: (cid, me, now) => host.uploadAllowance(cid, me, now),
     refusedAttachments: (cid, posts) => host.refusedAttachments(cid, posts),
     series: (cid) => host.series(cid),

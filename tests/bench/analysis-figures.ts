@@ -223,14 +223,16 @@ export async function waitForStableRecords(page: Page, cid: string, stableMs: nu
       });
       const count = () =>
         new Promise<number>((resolve, reject) => {
-          // No `cid` index since schema v7: every record of the community is in `[cid+kind]`'s range.
-          const q = db
-            .transaction('records')
+          // Core kinds are rows (no `cid` index since schema v7: every row is in `[cid+kind]`'s range);
+          // content is packed in pages, counted per community in `recordStamps` (store/record-store).
+          const tx = db.transaction(['records', 'recordStamps']);
+          const q = tx
             .objectStore('records')
             .index('[cid+kind]')
             .count(IDBKeyRange.bound([cid], [cid, []]));
-          q.onsuccess = () => resolve(q.result);
-          q.onerror = () => reject(q.error);
+          const s = tx.objectStore('recordStamps').get(cid);
+          tx.oncomplete = () => resolve(q.result + (s.result ? Object.values(s.result.counts as Record<string, number>).reduce((a, b) => a + b, 0) : 0));
+          tx.onerror = () => reject(tx.error);
         });
       const start = performance.now();
       let last = await count();

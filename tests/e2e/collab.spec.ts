@@ -32,9 +32,16 @@ function readTable(page: Page, table: string) {
         const open = indexedDB.open('hearth');
         open.onerror = () => reject(open.error);
         open.onsuccess = () => {
-          const req = open.result.transaction(table).objectStore(table).getAll();
-          req.onsuccess = () => resolve(req.result);
-          req.onerror = () => reject(req.error);
+          // Records: core kinds are rows of `records`, content is packed in `recordPages` (store/record-store).
+          const tables = table === 'records' ? ['records', 'recordPages'] : [table];
+          const tx = open.result.transaction(tables);
+          const out: unknown[][] = [];
+          tables.forEach((name, i) => {
+            const req = tx.objectStore(name).getAll();
+            req.onsuccess = () => (out[i] = name === 'recordPages' ? req.result.flatMap((p: { records: unknown[] }) => p.records) : req.result);
+            req.onerror = () => reject(req.error);
+          });
+          tx.oncomplete = () => resolve(out.flat());
         };
       }),
     table

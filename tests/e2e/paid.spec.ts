@@ -116,7 +116,9 @@ test('a Gold thread is sealed: the Gold member reads it, the free member sees a 
           req.onsuccess = () => resolve(req.result);
         });
       const rows = await all<{ update: Uint8Array }>('docUpdates');
-      const records = await all<{ kind: string; sealedAs?: { kind: string } }>('records');
+      // Core kinds are rows of `records`, content is packed in `recordPages` (store/record-store).
+      type Stored = { kind: string; sealedAs?: { kind: string } };
+      const records = [...(await all<Stored>('records')), ...(await all<{ records: Stored[] }>('recordPages')).flatMap((p) => p.records)];
       return {
         updates: rows.map((r) => new TextDecoder('utf-8', { fatal: false }).decode(r.update)).join(''),
         sealed: records.filter((r) => r.kind === 'thread' && r.sealedAs?.kind === 'sealed').length

@@ -9,6 +9,7 @@ import { loadSnapshot } from './load-snapshot';
 import { currentSettings, DEFAULT_SETTINGS, recommendationDiversity } from '../../src/lib/domain/membership';
 import { computeAuthority } from '../../src/lib/domain/authority';
 import type { SignedRecord } from '../../src/lib/domain/record';
+import { putRecords } from '../../src/lib/store/record-store';
 
 // Every replay of the authority counted: the load judges settings by member rows, not by a replay.
 vi.mock(import('../../src/lib/domain/authority'), async (original) => {
@@ -25,7 +26,7 @@ describe('the analysis snapshot', () => {
   it('is reused after a notice, and read again after a reply', async () => {
     const { creator, bob, cid, a, thread, reply, records } = await smallCommunity('Snapshot');
     const db = openDb();
-    await db.records.bulkPut(records);
+    await putRecords(db, records);
     await applyRecords(db, cid, records);
 
     const first = await loadSnapshot(cid, creator.publicKey);
@@ -33,12 +34,12 @@ describe('the analysis snapshot', () => {
     expect(first.snapshot.replies.map((r) => r.author)).toEqual([bob.publicKey]);
 
     const notice = await a('notice', { to: creator.publicKey, text: 'Weekly nudge' });
-    await db.records.put(notice);
+    await putRecords(db, [notice]);
     await applyRecords(db, cid, [notice]);
     expect((await loadSnapshot(cid, creator.publicKey)).reused).toBe(true);
 
     const second = await a('reply', { thread: thread.id, parent: reply.id, body: 'See you' });
-    await db.records.put(second);
+    await putRecords(db, [second]);
     await applyRecords(db, cid, [second]);
     const after = await loadSnapshot(cid, creator.publicKey);
     expect(after.reused).toBe(false);
@@ -48,26 +49,26 @@ describe('the analysis snapshot', () => {
   it('is reused after points levels about other members, and read again after one about this member', async () => {
     const { creator, bob, cid, a, records } = await smallCommunity('Levels');
     const db = openDb();
-    await db.records.bulkPut(records);
+    await putRecords(db, records);
     await applyRecords(db, cid, records);
     expect((await loadSnapshot(cid, bob.publicKey)).reused).toBe(false);
 
     // The creator's automation publishes levels as points move, a few between two refreshes.
     const levels = [await a('level', { member: creator.publicKey, level: 2 }), await a('checkpoint', { records: records.length })];
-    await db.records.bulkPut(levels);
+    await putRecords(db, levels);
     await applyRecords(db, cid, levels);
     expect((await loadSnapshot(cid, bob.publicKey)).reused).toBe(true);
 
     // Bob's own level may open level-limited content on his device: read again.
     const his = await a('level', { member: bob.publicKey, level: 3 });
-    await db.records.put(his);
+    await putRecords(db, [his]);
     await applyRecords(db, cid, [his]);
     expect((await loadSnapshot(cid, bob.publicKey)).reused).toBe(false);
     expect((await loadSnapshot(cid, bob.publicKey)).reused).toBe(true);
     // The creator's device is judged for the creator: Bob's level is another member's there.
     expect((await loadSnapshot(cid, creator.publicKey)).reused).toBe(false);
     const more = await a('level', { member: bob.publicKey, level: 4 });
-    await db.records.put(more);
+    await putRecords(db, [more]);
     await applyRecords(db, cid, [more]);
     expect((await loadSnapshot(cid, creator.publicKey)).reused).toBe(true);
   });
@@ -79,14 +80,14 @@ describe('the analysis snapshot', () => {
     const a = writer(creator, cid);
     const thread = await a('thread', { title: 'Ride', body: 'Sunday' });
     const db = openDb();
-    await db.records.bulkPut([genesis, thread]);
+    await putRecords(db, [genesis, thread]);
     await applyRecords(db, cid, [genesis, thread]);
     await db.ingestMarks.put({ cid, snapshot: Uint8Array.of(1, 2, 3), unauthorised: 0 });
     expect((await loadSnapshot(cid, creator.publicKey)).reused).toBe(false);
 
     // The gate marks every ingest; a record stored without moving the mark is not looked for.
     const reply = await a('reply', { thread: thread.id, parent: thread.id, body: 'Me' });
-    await db.records.put(reply);
+    await putRecords(db, [reply]);
     await applyRecords(db, cid, [reply]);
     expect((await loadSnapshot(cid, creator.publicKey)).reused).toBe(true);
 
@@ -101,13 +102,13 @@ describe('the analysis snapshot', () => {
   it('carries the creator’s For-you diversity, and not a member’s', async () => {
     const { creator, cid, a, b, records } = await smallCommunity('Variety');
     const db = openDb();
-    await db.records.bulkPut(records);
+    await putRecords(db, records);
     await applyRecords(db, cid, records);
     expect((await loadSnapshot(cid, creator.publicKey)).snapshot.diversity).toBe('off');
 
     const byCreator = await a('settings', { ...DEFAULT_SETTINGS, diversity: 'some' });
     const byMember = await b('settings', { ...DEFAULT_SETTINGS, diversity: 'more' }, byCreator.ts + 1000);
-    await db.records.bulkPut([byCreator, byMember]);
+    await putRecords(db, [byCreator, byMember]);
     await applyRecords(db, cid, [byCreator, byMember]);
     expect((await loadSnapshot(cid, creator.publicKey)).snapshot.diversity).toBe('some');
   });
@@ -119,7 +120,7 @@ describe('the analysis snapshot', () => {
     const byCreator = await a('settings', { ...DEFAULT_SETTINGS, diversity: 'some' });
     const byAdmin = await b('settings', { ...DEFAULT_SETTINGS, diversity: 'more' }, byCreator.ts + 1000);
     const all = [...records, grant, byCreator, byAdmin];
-    await db.records.bulkPut(all);
+    await putRecords(db, all);
     await applyRecords(db, cid, all);
     replays.mockClear();
     const { snapshot } = await loadSnapshot(cid, creator.publicKey);
@@ -135,7 +136,7 @@ describe('the analysis snapshot', () => {
     const byAdmin = await b('settings', { ...DEFAULT_SETTINGS, diversity: 'more' }, byCreator.ts + 1000);
     const ban = await a('ban', { member: bob.publicKey, banned: true }, byCreator.ts + 500);
     const all = [...records, grant, byCreator, byAdmin, ban];
-    await db.records.bulkPut(all);
+    await putRecords(db, all);
     await applyRecords(db, cid, all);
     replays.mockClear();
     const { snapshot } = await loadSnapshot(cid, creator.publicKey);

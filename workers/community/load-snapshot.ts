@@ -11,7 +11,7 @@ import { authorityOf, forgetAuthority } from '../../src/lib/store/projection';
 import { viewsOf } from '../../src/lib/analysis/view-history';
 import { snapshotFromRows } from './from-rows';
 import type { CommunitySnapshot } from './snapshot';
-import { countRecords, recordsOfKind, recordsOfKinds, countOfKind } from '../../src/lib/store/record-store';
+import { countOfKind, countRecords, recordsOfKind, recordsOfKinds } from '../../src/lib/store/record-store';
 
 /**
  * What a read saw: the records that feed the analyses, the level records (whose number says whether

@@ -7,11 +7,12 @@ import { computeAuthority } from '../../src/lib/domain/authority';
 import { currentSettings, memberStats, packMemberStats, unpackMemberStats } from '../../src/lib/domain/membership';
 import { openDb } from '../../src/lib/store/db';
 import { AUTOMATION_STATS_SPACING, loadMemberStats, spacedMemberStats } from './member-stats';
+import { putRecords } from '../../src/lib/store/record-store';
 
 describe('member stats in the worker', () => {
   it('match the domain rules over the stored records, and are recomputed when a record arrives', async () => {
     const { bob, genesis, cid, b, thread, reply, records } = await smallCommunity();
-    await openDb().records.bulkPut(records);
+    await putRecords(openDb(), records);
 
     const now = 1_700_000_500_000;
     const stats = await loadMemberStats(cid, now);
@@ -26,7 +27,7 @@ describe('member stats in the worker', () => {
     expect(await loadMemberStats(cid, now + 60_000)).toBe(stats);
 
     const second = await b('reply', { thread: thread.id, parent: reply.id, body: 'Me too' });
-    await openDb().records.put(second);
+    await putRecords(openDb(), [second]);
     const after = await loadMemberStats(cid, now + 120_000);
     expect(after).not.toBe(stats);
     expect(after?.lastActive.get(bob.publicKey)).toBe(second.ts);

@@ -9,7 +9,7 @@ import { currentSettings, memberStats, type MemberStats } from '../../src/lib/do
 import type { AnyRecord } from '../../src/lib/domain/record';
 import { pointRules, pointsBoards, type Board } from '../../src/lib/domain/points';
 import { openDb } from '../../src/lib/store/db';
-import { recordById, communityRecords, countRecords } from '../../src/lib/store/record-store';
+import { communityRecords, countRecords, recordById } from '../../src/lib/store/record-store';
 
 const HOUR = 3_600_000;
 

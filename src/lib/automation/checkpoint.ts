@@ -9,7 +9,7 @@ import { authorityOf } from '../store/projection';
 import { sealNext } from '../store/record-chain';
 import { keyState } from '../store/keyring';
 import type { DocHandle as CommunityDoc } from '../sync/doc-handle';
-import { countRecords, countHeld, recordsOfKind } from '../store/record-store';
+import { countHeld, countRecords, recordsOfKind } from '../store/record-store';
 
 /** At most one checkpoint per device this often: each is a record every device keeps. */
 const EVERY_MS = 6 * 3_600_000;

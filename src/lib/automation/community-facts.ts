@@ -6,7 +6,7 @@ import { firstPerAutoKey } from '../domain/automation';
 import type { SignedRecord } from '../domain/record';
 import type { HearthDb } from '../store/db';
 import { authorityOf } from '../store/projection';
-import { recordsOfKind, countOfKind } from '../store/record-store';
+import { countOfKind, recordsOfKind } from '../store/record-store';
 
 export interface CommunityFacts {
   auth: Authority;

@@ -14,6 +14,7 @@ import { sealNext } from '../store/record-chain';
 import { CommunityDoc } from '../sync/community-doc';
 import type { MemberStatsSource } from './community-facts';
 import { runAutomation, startAutomation } from './scheduler';
+import { communityRecords, recordById, recordsOfKind } from '../store/record-store';
 
 const JOINED = 1_700_000_000_501; // the fixture's join, 1 ms after its invite
 const MINUTE = 60_000;
@@ -37,7 +38,7 @@ function statsFrom(db: HearthDb): MemberStatsSource & { calls: number } {
   const source = Object.assign(
     async (cid: string, now: number) => {
       source.calls++;
-      const [genesis, records] = await Promise.all([db.records.get(cid), db.records.where('cid').equals(cid).toArray() as Promise<AnyRecord[]>]);
+      const [genesis, records] = await Promise.all([recordById(db, cid), communityRecords(db, cid) as Promise<AnyRecord[]>]);
       if (genesis?.kind !== 'genesis') return null;
       const auth = computeAuthority(genesis as SignedRecord<'genesis'>, records);
       return memberStats(
@@ -56,12 +57,12 @@ function statsFrom(db: HearthDb): MemberStatsSource & { calls: number } {
 }
 
 async function computeAuthorityOf(doc: CommunityDoc) {
-  const [genesis, records] = await Promise.all([doc.db.records.get(doc.cid), doc.db.records.where('cid').equals(doc.cid).toArray() as Promise<AnyRecord[]>]);
+  const [genesis, records] = await Promise.all([recordById(doc.db, doc.cid), communityRecords(doc.db, doc.cid) as Promise<AnyRecord[]>]);
   return computeAuthority(genesis as SignedRecord<'genesis'>, records);
 }
 
 async function notices(doc: CommunityDoc): Promise<SignedRecord<'notice'>[]> {
-  return (await doc.db.records.where('[cid+kind]').equals([doc.cid, 'notice']).toArray()) as SignedRecord<'notice'>[];
+  return (await recordsOfKind(doc.db, doc.cid, 'notice')) as SignedRecord<'notice'>[];
 }
 
 /** A record's kind as automation wrote it: a sealed record's own. */

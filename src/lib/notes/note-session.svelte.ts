@@ -12,7 +12,6 @@ import type { DocHandle as CommunityDoc } from '../sync/doc-handle';
 import { openCommunityDoc } from '../sync/registry';
 import type { CommunityState } from '../state/community.svelte';
 import { encodeEdits, FROM_RECORD, NoteText } from './note-text';
-import { recordById, recordsTargeting } from '../store/record-store';
 
 /** Local typing is sent at most this often: one record per pause, not per keystroke. */
 export const BATCH_MS = 400;
@@ -132,7 +131,7 @@ export class NoteSession {
   /** Recomputes access and which edits count, from the stored records. */
   async #reload(): Promise<void> {
     const { db, cid } = this.community;
-    const [note, related, auth] = await Promise.all([recordById(db, this.id), recordsTargeting(db, this.id), authorityOf(db, cid)]);
+    const [{ record: note, targeting: related }, auth] = await Promise.all([this.community.reads.recordAndTargeting(cid, this.id), authorityOf(db, cid)]);
     if (this.#closed) return;
     if (!auth || note?.kind !== 'note' || note.cid !== cid || !auth.accepts(note)) {
       this.note = null;

@@ -6,7 +6,7 @@ import { contentLink } from '../search/content-links';
 import type { HearthDb } from '../store/db';
 import { authorityOf } from '../store/projection';
 import type { InboxDb, NotificationRow } from './inbox-db';
-import { recordsOfKinds, countOfKind } from '../store/record-store';
+import { countOfKind, recordsOfKinds } from '../store/record-store';
 
 /** How often an open app looks for events about to start. */
 export const REMINDER_CHECK_MS = 60_000;

@@ -6,7 +6,7 @@ import type { HearthDb } from '../store/db';
 import { readsOver, type CommunityReads } from '../sync/community-reads';
 import { deriveNotification, neededIds, retractedBy, type DeriveContext, type Derived } from './derive';
 import type { InboxDb, NotificationRow } from './inbox-db';
-import { recordsById, countRecords, recordsTargeting, recordsByAuthor } from '../store/record-store';
+import { countRecords, recordsByAuthor, recordsById, recordsTargeting } from '../store/record-store';
 
 const RETRACTING_KINDS = ['tombstone', 'hide'] as const;
 const RETRACTING = new Set<string>(RETRACTING_KINDS);

@@ -6,7 +6,7 @@ import type { AnyRecord } from '../domain/record';
 import type { HearthDb, StoredRecord } from '../store/db';
 import { authorityOf } from '../store/projection';
 import { answerDoc, noteDoc, pollDoc, questionDoc, replyDoc, threadDoc, type SearchDoc } from './documents';
-import { recordById, recordsById, recordsOfKinds, recordsTargeting, recordsTargetingAny, recordsByAuthor } from '../store/record-store';
+import { recordById, recordsByAuthor, recordsById, recordsOfKinds, recordsTargeting, recordsTargetingAny } from '../store/record-store';
 
 const RECORD_KINDS = ['question', 'answer', 'poll', 'note'] as const;
 /** Records that decide whether a question, answer, poll or note is shown, and its current text. */

@@ -6,7 +6,7 @@ import { defaultSyncAddresses } from '../sync/defaults';
 import { randomId } from '../crypto/encoding';
 import type { HearthDb } from '../store/db';
 import { CommunityFileRecords, communityFileText, MAX_COMMUNITY_FILE_BYTES, readCommunityFile, type CommunityFileReason } from '../domain/community-file';
-import { recordById, communityRecordIds } from '../store/record-store';
+import { communityRecordIds, recordById } from '../store/record-store';
 
 export type ImportPhase = 'idle' | 'reading' | 'checking' | 'storing' | 'done' | 'failed';
 

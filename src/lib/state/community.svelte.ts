@@ -72,7 +72,7 @@ import { readsTrust } from '../store/queries/posting';
 import { levelOf, pointRules, pointsOf, type PointsStanding } from '../domain/points';
 import { i18n } from '../i18n/index.svelte';
 import { DEFAULT_SETTINGS, withDiversity, type MemberTier, type Settings } from '../domain/membership';
-import { recordById, hasRecords, recordsOfKind, countOfKind, recordsTargeting, recordsByAuthorBetween } from '../store/record-store';
+import { countOfKind, hasRecords, recordById, recordsOfKind } from '../store/record-store';
 
 export const FEED_PAGE = 50;
 
@@ -612,10 +612,10 @@ export class CommunityState {
 
   /** Earlier versions of a post, oldest first: the original record, then each of the author's edits. */
   async history(postId: string): Promise<{ ts: number; title?: string; body: string }[]> {
-    const post = await recordById(this.db, postId);
+    const { record: post, targeting } = await this.reads.recordAndTargeting(this.cid, postId);
     if (!post || (post.kind !== 'thread' && post.kind !== 'reply')) return [];
-    const edits = (await recordsTargeting(this.db, postId))
-      .filter((r): r is SignedRecord<'edit'> & { target?: string } => r.kind === 'edit' && r.author === post.author)
+    const edits = targeting
+      .filter((r): r is SignedRecord<'edit'> => r.kind === 'edit' && r.author === post.author)
       .sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : 1));
     return [
       { ts: post.ts, title: post.kind === 'thread' ? post.body.title : undefined, body: post.body.body },
@@ -878,7 +878,7 @@ export class CommunityState {
     const me = this.identity.publicKey;
     // The rule every peer judges posts by: published trust level and tier as of now (the worker holds both).
     const allowance = await this.reads.uploadAllowance(this.cid, me, now);
-    const mine = await recordsByAuthorBetween(this.db, this.cid, me, now - QUOTA_WINDOW_MS, Infinity, { includeFrom: false, includeTo: true });
+    const mine = await this.reads.recordsOfAuthorSince(this.cid, me, now - QUOTA_WINDOW_MS);
     const posted = mine.flatMap((r) =>
       'attachments' in r.body && r.body.attachments ? [{ ts: r.ts, bytes: r.body.attachments.reduce((s, a) => s + a.size, 0) }] : []
     );

@@ -6,6 +6,7 @@ import Dexie from 'dexie';
 import { describe, expect, it } from 'vitest';
 import { HearthDb } from './db';
 import { packId, unpackId } from './compact-ids';
+import { countRecords, recordById, recordsTargeting } from './record-store';
 
 let dbs = 0;
 const randomId = () => Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url');
@@ -151,14 +152,18 @@ describe('record ids on disk', () => {
 
     const db = new HearthDb(name);
     await db.open();
-    expect(db.verno).toBe(9);
+    expect(db.verno).toBe(10);
+    // Version 8 packed every row's id; version 10 then moved the content records into pages
+    // (store/record-store), leaving the genesis a row: every record still read by its id.
     const raw = await rawRows(name, 'records');
-    expect(raw.filter(({ key }) => key instanceof ArrayBuffer)).toHaveLength(stored.length);
-    expect(raw.filter(({ key }) => key === other.id)).toHaveLength(1);
-    for (const row of stored) expect(await db.records.get(row.id)).toEqual(row);
-    expect(await db.records.get(other.id)).toEqual(other);
-    expect(await db.records.where('target').equals(stored[1].id).count()).toBe(2);
-    expect(await db.records.where('cid').equals(cid).count()).toBe(4);
+    expect(raw.map(({ key }) => key instanceof ArrayBuffer)).toEqual([true]);
+    expect((await rawRows(name, 'recordPages')).flatMap(({ value }) => (value.records as { id: string }[]).map((r) => r.id)).sort()).toEqual(
+      [...stored.slice(1), other].map((r) => r.id).sort()
+    );
+    for (const row of stored) expect(await recordById(db, row.id)).toEqual(row);
+    expect(await recordById(db, other.id)).toEqual(other);
+    expect(await recordsTargeting(db, stored[1].id)).toHaveLength(2);
+    expect(await countRecords(db, cid)).toBe(4);
     // The projection's rows too: by id, and a thread's replies by the thread's id.
     expect((await rawRows(name, 'replies')).map(({ key, value }) => [key instanceof ArrayBuffer, value.thread instanceof Uint8Array])).toEqual([[true, true]]);
     expect(await db.threads.get(thread.id)).toEqual(thread);

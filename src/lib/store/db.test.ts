@@ -4,6 +4,16 @@ import 'fake-indexeddb/auto';
 import Dexie from 'dexie';
 import { describe, expect, it } from 'vitest';
 import { HearthDb } from './db';
+import {
+  communityRecordIds,
+  countHeld,
+  countOfKind,
+  countRecords,
+  recordById,
+  recordsByAuthor,
+  recordsByAuthorBetween,
+  recordsTargeting
+} from './record-store';
 
 let dbs = 0;
 const CID = 'c'.repeat(43);
@@ -87,7 +97,20 @@ async function fill(db: Pick<Dexie, 'table'>): Promise<void> {
   await db.table('ingestMarks').put({ cid: CID, snapshot: new Uint8Array([0, 0]), unauthorised: 0 });
 }
 
-async function expectQueriesServed(db: HearthDb): Promise<void> {
+/** The same records read through store/record-store, wherever they sit (rows, or pages after version 10's upgrade). */
+async function expectRecordsServed(db: HearthDb): Promise<void> {
+  expect(await countRecords(db, CID)).toBe(3);
+  expect((await communityRecordIds(db, CID)).sort()).toEqual([`${CID}-1`, `${CID}-2`, `${CID}-3`]);
+  expect(await recordsByAuthor(db, CID, 'a')).toHaveLength(2);
+  expect(await recordsByAuthorBetween(db, CID, 'a', 2, 3)).toHaveLength(1);
+  expect(await countHeld(db, CID)).toBe(1);
+  expect(await recordsTargeting(db, `${CID}-1`)).toHaveLength(2);
+  expect(await countOfKind(db, CID, 'reaction')).toBe(1);
+  expect(await recordById(db, `${CID}-2`)).toMatchObject({ held: 1, target: `${CID}-1` });
+}
+
+async function expectQueriesServed(db: HearthDb, records: 'table' | 'store' = 'table'): Promise<void> {
+  if (records === 'store') return expectRecordsServed(db).then(() => expectOthersServed(db));
   expect(await db.records.where('cid').equals(CID).count()).toBe(3);
   expect((await db.records.where('cid').equals(CID).primaryKeys()).sort()).toEqual([`${CID}-1`, `${CID}-2`, `${CID}-3`]);
   expect(await db.records.where('[cid+author]').equals([CID, 'a']).count()).toBe(2);
@@ -95,6 +118,10 @@ async function expectQueriesServed(db: HearthDb): Promise<void> {
   expect(await db.records.where('[held+cid]').equals([1, CID]).count()).toBe(1);
   expect(await db.records.where('target').equals(`${CID}-1`).count()).toBe(2);
   expect(await db.records.where('[cid+kind]').equals([CID, 'reaction']).count()).toBe(1);
+  await expectOthersServed(db);
+}
+
+async function expectOthersServed(db: HearthDb): Promise<void> {
   expect(await db.threads.where('cid').equals(CID).count()).toBe(2);
   expect(await db.members.where('cid').equals(CID).count()).toBe(2);
   expect(await db.questions.where('cid').equals(CID).count()).toBe(2);
@@ -121,9 +148,11 @@ describe('the device database', () => {
 
     const db = new HearthDb(name);
     await db.open();
-    expect(db.verno).toBe(9);
-    expect(await db.records.count()).toBe(6);
-    expect(await db.records.get(`${CID}-2`)).toMatchObject({ held: 1, target: `${CID}-1` });
+    expect(db.verno).toBe(10);
+    // Version 10 moved the content records into pages (store/record-store): every one still read.
+    expect(await db.records.count()).toBe(0);
+    expect(await db.recordPages.count()).toBe(6);
+    expect(await countRecords(db, OTHER)).toBe(3);
     expect(await db.docUpdates.where('cid').equals(CID).count()).toBe(1);
     expect(await db.ingestMarks.get(CID)).toMatchObject({ unauthorised: 0 });
     const indexes = (table: string) =>
@@ -135,21 +164,21 @@ describe('the device database', () => {
     expect(indexes('threads')).toEqual(['[cid+rank]']);
     expect(indexes('members')).toEqual([]);
     expect(indexes('questions')).toEqual(['[askTo+cid]', '[cid+rank]']);
-    await expectQueriesServed(db);
+    await expectQueriesServed(db, 'store');
   });
 
   it('gives a device from any earlier version the stores and indexes of a new one (versions 1–7 are one declaration)', async () => {
     const fresh = new HearthDb(`db-${dbs++}`);
     await fresh.open();
     const expected = await storedSchema(fresh);
-    expect(Object.keys(expected)).toHaveLength(18);
+    expect(Object.keys(expected)).toHaveLength(20);
     const upgrade = async (name: string, old: Pick<Dexie, 'table' | 'close'>) => {
       await old.table('threads').put({ id: 't', cid: CID, rank: 1 });
       await old.table('drafts').put({ key: 'thread:x', title: 'kept' });
       old.close();
       const db = new HearthDb(name);
       await db.open();
-      expect(db.verno).toBe(9);
+      expect(db.verno).toBe(10);
       expect(await storedSchema(db)).toEqual(expected);
       expect(await db.drafts.get('thread:x')).toMatchObject({ title: 'kept' });
       expect(await db.threads.where('cid').equals(CID).count()).toBe(1);

@@ -1,6 +1,6 @@
 // The device's IndexedDB (Dexie): local-only data (identity, settings, drafts, Yjs updates)
 // and the projections the UI queries. Projections are derived and can be rebuilt from the docs.
-import Dexie, { type Table } from 'dexie';
+import Dexie, { type Table, type Transaction } from 'dexie';
 import type { AnyRecord, SignedRecord } from '../domain/record';
 import type { MemberRow, PostRow, ThreadRow } from '../domain/posts';
 import type { AnswerRow, QuestionRow } from '../domain/qa';
@@ -8,6 +8,7 @@ import type { PollRow } from '../domain/polls';
 import type { ChallengeRow } from '../domain/challenges';
 import { compactIds, packStoredIds, PACKED_FIELDS } from './compact-ids';
 import { postBodies, POST_TABLES, slimStoredPosts } from './post-bodies';
+import { PAGE_RECORDS, pageShardOf } from './record-store';
 
 export interface IdentityRow {
   key: 'me';
@@ -99,6 +100,28 @@ export interface IngestMarkRow {
   unauthorised: number | null;
 }
 
+/** Up to `PAGE_RECORDS` content records of one community, kind and UTC month (store/record-store). */
+export interface RecordPageRow {
+  cid: string;
+  kind: string;
+  /** The month, `YYYY-MM` (domain/shards). */
+  shard: string;
+  seq: number;
+  /** The community's stamp version at the page's last write (`[cid+v]`: the pages written since a version). */
+  v: number;
+  records: StoredRecord[];
+}
+
+/** Per community: bumped by every write of content records, with their counts (store/record-store). */
+export interface RecordStampRow {
+  cid: string;
+  v: number;
+  /** Content records stored, by kind. */
+  counts: Record<string, number>;
+  /** Content records the receiving quota holds back. */
+  held: number;
+}
+
 export interface ProjectionMetaRow {
   cid: string;
   version: number;
@@ -110,6 +133,8 @@ export class HearthDb extends Dexie {
   communities!: Table<CommunityRow, string>;
   docUpdates!: Table<DocUpdateRow, number>;
   records!: Table<StoredRecord, string>;
+  recordPages!: Table<RecordPageRow, [string, string, string, number]>;
+  recordStamps!: Table<RecordStampRow, string>;
   threads!: Table<ThreadRow, string>;
   replies!: Table<PostRow, string>;
   members!: Table<MemberRow, [string, string]>;
@@ -170,6 +195,11 @@ export class HearthDb extends Dexie {
     this.version(9)
       .stores({})
       .upgrade((tx) => Promise.all(POST_TABLES.map((table) => slimStoredPosts(tx.idbtrans.objectStore(table)))));
+    // Content records packed by kind and month, core kinds staying rows (store/record-store): the
+    // rows of older versions moved in place.
+    this.version(10)
+      .stores({ recordPages: '[cid+kind+shard+seq], [cid+v]', recordStamps: 'cid' })
+      .upgrade((tx) => packContentRows(tx));
     this.use(compactIds);
     this.use(postBodies);
   }
@@ -189,4 +219,37 @@ export function isQuotaError(error: unknown): boolean {
     e = e.inner as typeof e;
   }
   return false;
+}
+
+/**
+ * Moves the content records of older versions from `records` rows into pages (version 10): grouped
+ * by community, kind and month, `PAGE_RECORDS` to a page, with each community's counts.
+ */
+async function packContentRows(tx: Transaction): Promise<void> {
+  const records = tx.table<StoredRecord, string>('records');
+  const groups = new Map<string, StoredRecord[]>();
+  const moved: string[] = [];
+  await records.each((r) => {
+    const shard = pageShardOf(r);
+    if (shard === null || !r.cid) return;
+    const key = JSON.stringify([r.cid, r.kind, shard]);
+    const group = groups.get(key);
+    if (group) group.push(r);
+    else groups.set(key, [r]);
+    moved.push(r.id);
+  });
+  const pages: RecordPageRow[] = [];
+  const stamps = new Map<string, RecordStampRow>();
+  for (const [key, group] of groups) {
+    const [cid, kind, shard] = JSON.parse(key) as [string, string, string];
+    for (let i = 0; i < group.length; i += PAGE_RECORDS)
+      pages.push({ cid, kind, shard, seq: i / PAGE_RECORDS, v: 1, records: group.slice(i, i + PAGE_RECORDS) });
+    const stamp = stamps.get(cid) ?? { cid, v: 1, counts: {}, held: 0 };
+    stamp.counts[kind] = (stamp.counts[kind] ?? 0) + group.length;
+    stamp.held += group.filter((r) => r.held === 1).length;
+    stamps.set(cid, stamp);
+  }
+  await tx.table('recordPages').bulkPut(pages);
+  await tx.table('recordStamps').bulkPut([...stamps.values()]);
+  await records.bulkDelete(moved);
 }

@@ -12,6 +12,7 @@ import type { AnyRecord, SignedRecord } from '../domain/record';
 import { HearthDb } from './db';
 import { RANGE_FILL_AFTER } from './post-bodies';
 import { rebuildProjection } from './projection';
+import { deleteRecords, putRecords } from './record-store';
 
 let dbs = 0;
 
@@ -70,7 +71,7 @@ async function community() {
 async function projected(name: string) {
   const c = await community();
   const db = new HearthDb(name);
-  await db.records.bulkPut(c.records);
+  await putRecords(db, c.records);
   await rebuildProjection(db, c.cid);
   return { ...c, db };
 }
@@ -133,7 +134,7 @@ describe('post rows on disk', () => {
   it('a row whose record is missing reads as empty text, never another post', async () => {
     const name = `posts-${dbs++}`;
     const { db, plain } = await projected(name);
-    await db.records.delete(plain.id);
+    await deleteRecords(db, [plain.id]);
     expect(await db.replies.get(plain.id)).toMatchObject({ id: plain.id, body: '', author: '' });
     db.close();
   });
@@ -174,7 +175,7 @@ describe('post rows on disk', () => {
 
     const db = new HearthDb(name);
     await db.open();
-    expect(db.verno).toBe(9);
+    expect(db.verno).toBe(10);
     const raw = await rawValues(name, 'replies');
     expect(raw.find((r) => r.createdAt === c.plain.ts)?.body).toBe(FROM_RECORD);
     const json = (rows: PostRow[]) => byId(rows).map((r) => JSON.stringify(r));
@@ -198,11 +199,11 @@ describe('post rows on disk', () => {
     const records = [...c.records, ...many];
     const expected = projectCommunity(records, computeAuthority(g, records));
     const db = new HearthDb(name);
-    await db.records.bulkPut([...records, ...elsewhere]);
+    await putRecords(db, [...records, ...elsewhere]);
     await rebuildProjection(db, c.cid);
     await rebuildProjection(db, other.id);
     // A reply whose record is gone is still read by key, as empty text.
-    await db.records.delete(c.plain.id);
+    await deleteRecords(db, [c.plain.id]);
 
     const gets = vi.spyOn(IDBObjectStore.prototype, 'get');
     try {
@@ -225,8 +226,12 @@ describe('post rows on disk', () => {
     const name = `posts-${dbs++}`;
     const { db, thread, write, expected } = await projected(name);
     const replies = () => db.replies.where('[thread+createdAt]').between([thread.id, Dexie.minKey], [thread.id, Dexie.maxKey]).toArray();
+    // Records are read by key from `records` (older rows) or a month's page from `recordPages`.
     const gets = vi.spyOn(IDBObjectStore.prototype, 'get');
-    const recordGets = () => gets.mock.contexts.filter((store) => (store as IDBObjectStore).name === 'records').length;
+    const pageReads = vi.spyOn(IDBObjectStore.prototype, 'getAll');
+    const recordGets = () =>
+      gets.mock.contexts.filter((store) => (store as IDBObjectStore).name === 'records').length +
+      pageReads.mock.contexts.filter((store) => (store as IDBObjectStore).name === 'recordPages').length;
     try {
       const first = await replies();
       const slim = first.length;
@@ -238,7 +243,7 @@ describe('post rows on disk', () => {
       expect(JSON.stringify(again)).toBe(JSON.stringify(first));
 
       const reply = await write('reply', { thread: thread.id, parent: thread.id, body: 'one more' });
-      await db.records.put(reply);
+      await putRecords(db, [reply]);
       await rebuildProjection(db, reply.cid);
       const before = recordGets();
       const after = await replies();
@@ -250,6 +255,7 @@ describe('post rows on disk', () => {
       expect(json(after.filter((r) => r.id !== reply.id))).toEqual(json(expected.replies.filter((r) => r.thread === thread.id)));
     } finally {
       gets.mockRestore();
+      pageReads.mockRestore();
       db.close();
     }
   });
@@ -277,9 +283,9 @@ describe('post rows on disk', () => {
     const name = `posts-${dbs++}`;
     const { db, plain } = await projected(name);
     // The record under the row's id is of another kind (as a sealed original is): no text, none kept.
-    await db.records.put({ ...plain, kind: 'sealed' } as unknown as AnyRecord);
+    await putRecords(db, [{ ...plain, kind: 'sealed' } as unknown as AnyRecord]);
     expect(await db.replies.get(plain.id)).toMatchObject({ body: '', author: '' });
-    await db.records.put(plain);
+    await putRecords(db, [plain]);
     expect((await db.replies.get(plain.id))?.body).toBe('I am in, bringing a spare tube.');
     db.close();
   });

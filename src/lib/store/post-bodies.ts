@@ -17,6 +17,7 @@ import { Lru } from '../domain/lru';
 import { fillPost, isSlimPost, slimPost, type PostRow } from '../domain/posts';
 import type { AnyRecord } from '../domain/record';
 import { rewriteStored } from './compact-ids';
+import { pageShardOf } from './record-store';
 
 /** Tables whose rows leave fields to their record. */
 export const POST_TABLES: readonly string[] = ['threads', 'replies'];
@@ -41,34 +42,18 @@ export const RANGE_FILL_AFTER = 2_000;
  */
 export const KEPT_POST_RECORDS = 5_000;
 
-/** `DBCoreRangeType.Equal` (a const enum in Dexie's types). */
-const EQUAL = 1;
-
 type Kept = Lru<string, AnyRecord>;
 
-/** Fills the slim rows among `rows` from their records (one read for all of them), in place. */
-function fillRows(records: DBCoreTable, kept: Kept, trans: DBCoreTransaction, rows: unknown[]): Promise<void> {
-  const slim = rows.filter(isSlimPost);
-  if (!slim.length) return Promise.resolve();
-  if (slim.length <= RANGE_FILL_AFTER) return fillByKey(records, kept, trans, slim);
-  const groups = new Map<string, PostRow[]>();
-  for (const row of slim) {
-    const key = JSON.stringify([row.cid, row.kind]);
-    const group = groups.get(key);
-    if (group) group.push(row);
-    else groups.set(key, [row]);
-  }
-  return Promise.all([...groups.values()].map((group) => fillGroup(records, kept, trans, group))).then(() => undefined);
+/** Where records are read from: the content pages (store/record-store) and, for rows written before them, `records`. */
+interface Sources {
+  pages: DBCoreTable;
+  records: DBCoreTable;
 }
 
-/**
- * Rows filled from the records kept, the others from their records read by key (then kept). A kept
- * record is never handed out: rows get copies of what they take from it that could be changed in
- * place (a quote, a list; not the whole record, whose structured clone for each of a thread's ~175
- * rows was most of a page's fill after each new reply), so a reader changing a row's quote or list
- * cannot change what later reads see.
- */
-function fillByKey(records: DBCoreTable, kept: Kept, trans: DBCoreTransaction, slim: PostRow[]): Promise<void> {
+/** Fills the slim rows among `rows` from their records (one read a page group), in place. */
+function fillRows(sources: Sources, kept: Kept, trans: DBCoreTransaction, rows: unknown[]): Promise<void> {
+  const slim = rows.filter(isSlimPost);
+  if (!slim.length) return Promise.resolve();
   const unread: PostRow[] = [];
   for (const row of slim) {
     const record = kept.get(row.id);
@@ -76,33 +61,78 @@ function fillByKey(records: DBCoreTable, kept: Kept, trans: DBCoreTransaction, s
     else unread.push(row);
   }
   if (!unread.length) return Promise.resolve();
-  return records.getMany({ trans, keys: unread.map((row) => row.id) }).then((found: (AnyRecord | undefined)[]) => {
-    unread.forEach((row, i) => {
-      const record = found[i];
-      if (record && record.id === row.id && record.kind === row.kind) kept.set(record.id, structuredClone(record));
-      fillPost(row, record);
-    });
-  });
+  // Many rows of one community and kind: that kind's pages in one read; else the pages of each row's month.
+  const groups = new Map<string, PostRow[]>();
+  for (const row of unread) {
+    const key = JSON.stringify(
+      unread.length > RANGE_FILL_AFTER ? [row.cid, row.kind] : [row.cid, row.kind, pageShardOf({ kind: row.kind, ts: row.createdAt })]
+    );
+    const group = groups.get(key);
+    if (group) group.push(row);
+    else groups.set(key, [row]);
+  }
+  return Promise.all(
+    [...groups].map(([key, group]) => {
+      const [cid, kind, shard] = JSON.parse(key) as [string, string, string | null | undefined];
+      return fillFromPages(sources, kept, trans, group, cid, kind, shard);
+    })
+  ).then(() => undefined);
 }
 
-/** Rows of one community and kind: by their kind's range when they are many and most of it, else by key. */
-function fillGroup(records: DBCoreTable, kept: Kept, trans: DBCoreTransaction, rows: PostRow[]): Promise<void> {
-  const index = records.schema.getIndexByKeyPath(['cid', 'kind']);
-  if (rows.length <= RANGE_FILL_AFTER || !index) return fillByKey(records, kept, trans, rows);
-  const query = { index, range: { type: EQUAL, lower: [rows[0].cid, rows[0].kind], upper: [rows[0].cid, rows[0].kind] } };
-  return records.count({ trans, query }).then((count) => {
-    if (rows.length * 2 < count) return fillByKey(records, kept, trans, rows);
-    return records.query({ trans, values: true, query }).then(({ result }) => {
-      const byId = new Map<string, AnyRecord>();
-      for (const record of result as AnyRecord[]) byId.set(record.id, record);
-      // A row whose record is not in the range (none stored, or another kind) is read by key as before.
-      const rest = rows.filter((row) => {
-        const record = byId.get(row.id);
-        if (!record) return true;
-        fillPost(row, record);
-        return false;
+const RANGE = 2;
+
+/**
+ * Rows of one community and kind (and month, if given) filled from those pages; a row whose record
+ * is not there (a row older than the pages, or dated apart from its record) from `records` by key,
+ * then from every page of its kind. A kept record is never handed out: rows get copies of what they
+ * take from it that could be changed in place (a quote, a list; not the whole record, whose
+ * structured clone for each of a thread's ~175 rows was most of a page's fill after each new reply),
+ * so a reader changing a row's quote or list cannot change what later reads see.
+ */
+function fillFromPages(
+  sources: Sources,
+  kept: Kept,
+  trans: DBCoreTransaction,
+  rows: PostRow[],
+  cid: string,
+  kind: string,
+  shard: string | null | undefined
+): Promise<void> {
+  const read = (lower: unknown[], upper: unknown[]) =>
+    sources.pages
+      .query({
+        trans,
+        values: true,
+        query: { index: sources.pages.schema.primaryKey, range: { type: RANGE, lower, upper, lowerOpen: false, upperOpen: false } }
+      })
+      .then(({ result }) => {
+        const byId = new Map<string, AnyRecord>();
+        for (const page of result as { records: AnyRecord[] }[]) for (const r of page.records) byId.set(r.id, r);
+        return byId;
       });
-      return rest.length ? fillByKey(records, kept, trans, rest) : undefined;
+  const fillFrom = (byId: Map<string, AnyRecord>, from: PostRow[]) =>
+    from.filter((row) => {
+      const record = byId.get(row.id);
+      if (!record || record.kind !== row.kind) return true;
+      kept.set(record.id, structuredClone(record));
+      fillPost(row, record);
+      return false;
+    });
+  const month = typeof shard === 'string';
+  const wholeKind = () => read([cid, kind, -Infinity, -Infinity], [cid, kind, '\uffff', Infinity]);
+  return (month ? read([cid, kind, shard, -Infinity], [cid, kind, shard, Infinity]) : wholeKind()).then((byId) => {
+    const rest = fillFrom(byId, rows);
+    if (!rest.length) return;
+    return sources.records.getMany({ trans, keys: rest.map((row) => row.id) }).then((found: (AnyRecord | undefined)[]) => {
+      const asRows = new Map<string, AnyRecord>();
+      for (const r of found) if (r) asRows.set(r.id, r);
+      const left = fillFrom(asRows, rest);
+      if (!left.length) return;
+      if (!month) for (const row of left) fillPost(row, undefined);
+      else
+        return wholeKind().then((all) => {
+          for (const row of fillFrom(all, left)) fillPost(row, undefined);
+        });
     });
   });
 }
@@ -136,8 +166,8 @@ function filledCursor(cursor: DBCoreCursor, fill: (rows: unknown[]) => Promise<v
   });
 }
 
-function postTable(table: DBCoreTable, records: DBCoreTable, kept: Kept): DBCoreTable {
-  const fill = (trans: DBCoreTransaction, rows: unknown[]) => fillRows(records, kept, trans, rows);
+function postTable(table: DBCoreTable, sources: Sources, kept: Kept): DBCoreTable {
+  const fill = (trans: DBCoreTransaction, rows: unknown[]) => fillRows(sources, kept, trans, rows);
   return {
     ...table,
     mutate: (req) => table.mutate(req.type === 'add' || req.type === 'put' ? { ...req, values: req.values.map((v) => slimPost(v as PostRow)) } : req),
@@ -153,19 +183,19 @@ export const postBodies: Middleware<DBCore> = {
   name: 'PostBodies',
   level: -5,
   create: (down) => {
-    const hasRecords = down.schema.tables.some((t) => t.name === 'records');
+    const hasRecords = down.schema.tables.some((t) => t.name === 'records') && down.schema.tables.some((t) => t.name === 'recordPages');
     const kept: Kept = new Lru(KEPT_POST_RECORDS);
     return {
       ...down,
       transaction: (stores, mode, options) =>
         down.transaction(
-          hasRecords && stores.some((s) => POST_TABLES.includes(s)) && !stores.includes('records') ? [...stores, 'records'] : stores,
+          hasRecords && stores.some((s) => POST_TABLES.includes(s)) ? [...new Set([...stores, 'records', 'recordPages'])] : stores,
           mode,
           options
         ),
       table: (name) => {
         const table = down.table(name);
-        return hasRecords && POST_TABLES.includes(name) ? postTable(table, down.table('records'), kept) : table;
+        return hasRecords && POST_TABLES.includes(name) ? postTable(table, { records: down.table('records'), pages: down.table('recordPages') }, kept) : table;
       }
     };
   }

@@ -25,18 +25,18 @@ import { isInteractionRoot, projectInteraction, projectRoots, type InteractionRo
 import type { CommunityRow, HearthDb, StoredRecord } from './db';
 import { heldBack, hourOf, QUOTA_WINDOW_MS, quotaFor, recordBytes } from '../domain/quota';
 import {
-  recordTable,
-  recordById,
-  recordsById,
   communityRecords,
+  idsTargeting,
+  putRecords,
+  recordById,
+  recordTables,
+  recordsByAuthor,
+  recordsByAuthorBetween,
+  recordsByAuthors,
+  recordsById,
   recordsOfKind,
   recordsOfKinds,
-  recordsTargeting,
-  idsTargeting,
-  recordsByAuthor,
-  recordsByAuthors,
-  recordsByAuthorBetween,
-  putRecords
+  recordsTargeting
 } from './record-store';
 
 /** Bump when row shapes or projection rules change: every community is rebuilt from its records on open. */
@@ -224,7 +224,7 @@ function communityFromGenesis(g: SignedRecord<'genesis'>, existing: CommunityRow
 }
 
 const TABLES = (db: HearthDb) => [
-  recordTable(db),
+  ...recordTables(db),
   db.threads,
   db.replies,
   db.members,
@@ -341,7 +341,7 @@ export async function storeAhead(db: HearthDb, cid: string, records: readonly An
     // The mark goes in the first chunk's transaction: a newcomer's history is stored a slice of 500
     // at a time, and a commit of its own before each slice was waited for (12 in a traced join, 354 ms).
     if (i === 0)
-      await db.transaction('rw', db.projectionMeta, recordTable(db), async () => {
+      await db.transaction('rw', [db.projectionMeta, ...recordTables(db)], async () => {
         await db.projectionMeta.delete(cid);
         await putRecords(db, chunk);
       });

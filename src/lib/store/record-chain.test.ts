@@ -5,6 +5,7 @@ import { toBase64Url } from '../crypto/encoding';
 import { compareRecords } from '../domain/record';
 import { HearthDb, type StoredRecord } from './db';
 import { chainTip } from './record-chain';
+import { putRecords } from './record-store';
 
 const id = () => toBase64Url(crypto.getRandomValues(new Uint8Array(32)));
 let dbs = 0;
@@ -21,7 +22,7 @@ describe('chainTip', () => {
       rows.push({ id: id(), cid: other, author: me, ts: ts + 99_000, kind: 'reply', body: {} } as unknown as StoredRecord);
     }
     const db = new HearthDb(`record-chain-${dbs++}`);
-    await db.records.bulkPut(rows);
+    await putRecords(db, rows);
     const mine = rows.filter((r) => r.cid === cid && r.author === me).sort(compareRecords);
     expect(await chainTip(db, cid, me)).toBe(mine.at(-1)?.id);
     const reopened = new HearthDb(db.name);

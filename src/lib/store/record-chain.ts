@@ -7,7 +7,7 @@ import { sealContent } from '../crypto/content-seal';
 import { keyOrWait, sealingKeyFor, type SealingKey } from './keyring';
 import { chainHeads } from '../domain/authority';
 import type { HearthDb } from './db';
-import { recordsByAuthor, newestByAuthor } from './record-store';
+import { newestByAuthor, recordsByAuthor } from './record-store';
 
 const tips = new WeakMap<HearthDb, Map<string, string>>();
 

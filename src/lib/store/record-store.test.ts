@@ -35,3 +35,172 @@ describe('record store boundary', () => {
     expect(TABLE_ACCESS.test('doc.records.get(key)')).toBe(false);
   });
 });
+
+// ---- the store itself (fake-indexeddb; the e2e journeys and benches run it in Chromium) ----
+
+import 'fake-indexeddb/auto';
+import Dexie from 'dexie';
+import { HearthDb, type StoredRecord } from './db';
+import {
+  communityRecordIds,
+  communityRecords,
+  countHeld,
+  countOfKind,
+  countRecords,
+  deleteRecords,
+  hasRecords,
+  heldRecordIds,
+  newestByAuthor,
+  PAGE_RECORDS,
+  putRecords,
+  recordById,
+  recordsByAuthor,
+  recordsByAuthorAt,
+  recordsByAuthorBetween,
+  recordsById,
+  recordsOfKind,
+  recordsTargeting,
+  recordsTargetingAny,
+  recordTables
+} from './record-store';
+
+let dbs = 0;
+const CID = 'community-1';
+const MONTH = Date.UTC(2026, 10, 1);
+
+/** A stored record as the gate leaves it (the store checks no signature). */
+function rec(id: string, kind: string, author: string, ts: number, extra: Partial<StoredRecord> = {}): StoredRecord {
+  return { id, kind, cid: CID, author, ts, body: {}, sig: 's', ...extra } as unknown as StoredRecord;
+}
+
+function sample(): StoredRecord[] {
+  const out: StoredRecord[] = [
+    { ...rec(CID, 'genesis', 'alice', 0), cid: '' } as StoredRecord,
+    rec('join-b', 'join', 'bob', MONTH),
+    rec('profile-b', 'profile', 'bob', MONTH + 1)
+  ];
+  for (let i = 0; i < 5; i++) out.push(rec(`t${i}`, 'thread', i % 2 ? 'bob' : 'alice', MONTH + i * 86_400_000 * 20));
+  for (let i = 0; i < 40; i++) out.push(rec(`r${i}`, 'reply', i % 3 ? 'bob' : 'carol', MONTH + i * 3_600_000 * 30, { target: `t${i % 5}` }));
+  for (let i = 0; i < 30; i++) out.push(rec(`x${i}`, 'reaction', 'carol', MONTH + i * 3_600_000 * 50, { target: `r${i}`, held: i % 7 === 0 ? 1 : undefined }));
+  out.push(rec('tomb', 'tombstone', 'bob', MONTH + 5, { target: 'r1' }));
+  return out.map((r) => (r.held === undefined ? (({ held: _, ...rest }) => rest as StoredRecord)(r) : r));
+}
+
+const ids = (rows: readonly (StoredRecord | undefined)[]) => rows.map((r) => r?.id ?? null);
+const sorted = (rows: readonly StoredRecord[]) => rows.map((r) => r.id).sort();
+
+describe('the record store', () => {
+  it('keeps core kinds as rows and content packed by kind and month, and answers every read as the rows did', async () => {
+    const db = new HearthDb(`rs-${dbs++}`);
+    const all = sample();
+    await putRecords(db, all);
+    const content = all.filter((r) => !['genesis', 'join', 'profile', 'tombstone'].includes(r.kind));
+    expect(await db.records.count()).toBe(all.length - content.length);
+    const pages = await db.recordPages.toArray();
+    expect(pages.flatMap((p) => p.records).length).toBe(content.length);
+    for (const page of pages) for (const r of page.records) expect([r.kind, new Date(r.ts).toISOString().slice(0, 7)]).toEqual([page.kind, page.shard]);
+
+    const rest = all.filter((r) => r.id !== CID);
+    expect(ids(await recordsById(db, ['t3', CID, 'missing', 'x4', 'join-b']))).toEqual(['t3', CID, null, 'x4', 'join-b']);
+    expect(await recordById(db, 'r7')).toEqual(all.find((r) => r.id === 'r7'));
+    expect(sorted(await communityRecords(db, CID))).toEqual(sorted(rest));
+    expect((await communityRecords(db, CID)).map((r) => `${r.kind}/${r.id}`)).toEqual(rest.map((r) => `${r.kind}/${r.id}`).sort());
+    expect((await communityRecordIds(db, CID)).sort()).toEqual(sorted(rest));
+    expect(await countRecords(db, CID)).toBe(rest.length);
+    expect(await hasRecords(db, CID)).toBe(true);
+    expect(await countOfKind(db, CID, 'reply')).toBe(40);
+    expect(await countOfKind(db, CID, 'reply', (r) => r.author === 'carol')).toBe(14);
+    expect(ids(await recordsOfKind(db, CID, 'thread'))).toEqual(['t0', 't1', 't2', 't3', 't4']);
+    expect(await countHeld(db, CID)).toBe(5);
+    expect((await heldRecordIds(db, CID)).sort()).toEqual(['x0', 'x14', 'x21', 'x28', 'x7']);
+    expect(sorted(await recordsTargeting(db, 'r1'))).toEqual(['tomb', 'x1']);
+    expect(sorted(await recordsTargeting(db, 't2'))).toEqual(sorted(all.filter((r) => r.target === 't2')));
+    expect(await recordsTargetingAny(db, ['t0', 't1'], 3)).toHaveLength(3);
+    expect(sorted(await recordsByAuthor(db, CID, 'bob'))).toEqual(sorted(all.filter((r) => r.author === 'bob' && r.id !== CID)));
+    const between = await recordsByAuthorBetween(db, CID, 'bob', MONTH, MONTH + 3_600_000 * 300, { includeFrom: false, includeTo: true });
+    expect(ids(between)).toEqual(
+      ids(all.filter((r) => r.author === 'bob' && r.ts > MONTH && r.ts <= MONTH + 3_600_000 * 300).sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : 1)))
+    );
+    expect((await newestByAuthor(db, CID, 'carol'))?.id).toBe('x29');
+    expect((await newestByAuthor(db, CID, 'bob'))?.id).toBe('t3');
+    expect(
+      sorted(
+        await recordsByAuthorAt(db, CID, [
+          ['bob', MONTH],
+          ['carol', MONTH + 3_600_000 * 50]
+        ])
+      )
+    ).toEqual(['join-b', 'x1']);
+    db.close();
+  });
+
+  it('a record put again replaces its stored copy (held flags, an opened sealed record changing kind) and counts stay true', async () => {
+    const db = new HearthDb(`rs-${dbs++}`);
+    await putRecords(db, [rec('a', 'reply', 'bob', MONTH, { target: 't' }), rec('s', 'sealed', 'bob', MONTH + 1)]);
+    await putRecords(db, [rec('a', 'reply', 'bob', MONTH, { target: 't', held: 1 })]);
+    expect(await countHeld(db, CID)).toBe(1);
+    expect(await countOfKind(db, CID, 'reply')).toBe(1);
+    await putRecords(db, [rec('a', 'reply', 'bob', MONTH, { target: 't' })]);
+    expect(await countHeld(db, CID)).toBe(0);
+    // Opened: stored as its plaintext's kind, under the same id.
+    await putRecords(db, [rec('s', 'reply', 'bob', MONTH + 1, { target: 't' })]);
+    expect(await countOfKind(db, CID, 'sealed')).toBe(0);
+    expect(await recordsOfKind(db, CID, 'sealed')).toEqual([]);
+    expect(ids(await recordsOfKind(db, CID, 'reply'))).toEqual(['a', 's']);
+    expect(sorted(await recordsTargeting(db, 't'))).toEqual(['a', 's']);
+    expect(await countRecords(db, CID)).toBe(2);
+    // The last of a repeated id in one write wins.
+    await putRecords(db, [rec('d', 'reply', 'bob', MONTH, { body: { n: 1 } } as never), rec('d', 'reply', 'bob', MONTH, { body: { n: 2 } } as never)]);
+    expect((await recordById(db, 'd'))?.body).toEqual({ n: 2 });
+    expect(await countOfKind(db, CID, 'reply')).toBe(3);
+    // A reader changing what it got does not change what the next read sees.
+    const got = (await recordById(db, 'a'))!;
+    got.held = 1;
+    expect((await recordById(db, 'a'))?.held).toBeUndefined();
+    db.close();
+  });
+
+  it('fills a page to PAGE_RECORDS and then starts the next, so 1,000 records take 4 rows', async () => {
+    const db = new HearthDb(`rs-${dbs++}`);
+    const many = Array.from({ length: 1_000 }, (_, i) => rec(`m${String(i).padStart(4, '0')}`, 'reaction', 'carol', MONTH + i, { target: 't' }));
+    for (let i = 0; i < many.length; i += 300) await putRecords(db, many.slice(i, i + 300));
+    const pages = await db.recordPages.toArray();
+    expect(pages.map((p) => p.records.length)).toEqual([PAGE_RECORDS, PAGE_RECORDS, PAGE_RECORDS, 1_000 - 3 * PAGE_RECORDS]);
+    expect(await db.records.count()).toBe(0);
+    expect(await countOfKind(db, CID, 'reaction')).toBe(1_000);
+    expect(await recordsTargeting(db, 't')).toHaveLength(1_000);
+    db.close();
+  });
+
+  it('another connection sees this one’s writes, and a write that does not commit leaves nothing behind', async () => {
+    const name = `rs-${dbs++}`;
+    const writer = new HearthDb(name);
+    const reader = new HearthDb(name);
+    await putRecords(writer, [rec('a', 'reply', 'bob', MONTH, { target: 't' })]);
+    expect(ids(await recordsTargeting(reader, 't'))).toEqual(['a']);
+    await putRecords(writer, [rec('b', 'reply', 'bob', MONTH + 1, { target: 't' })]);
+    // The reader's catalogue was built before `b`: the stamp tells it to build again.
+    expect(sorted(await recordsTargeting(reader, 't'))).toEqual(['a', 'b']);
+    expect((await recordById(reader, 'b'))?.id).toBe('b');
+
+    await expect(
+      writer.transaction('rw', recordTables(writer), async () => {
+        await putRecords(writer, [rec('c', 'reply', 'bob', MONTH + 2, { target: 't' })]);
+        throw new Error('the tab died');
+      })
+    ).rejects.toThrow('the tab died');
+    for (const db of [writer, reader]) {
+      expect(await recordById(db, 'c')).toBeUndefined();
+      expect(sorted(await recordsTargeting(db, 't'))).toEqual(['a', 'b']);
+      expect(await countRecords(db, CID)).toBe(2);
+    }
+    await putRecords(writer, [rec('c', 'reply', 'bob', MONTH + 2, { target: 't' })]);
+    expect(sorted(await recordsTargeting(reader, 't'))).toEqual(['a', 'b', 'c']);
+    await deleteRecords(writer, ['b']);
+    expect(sorted(await recordsTargeting(reader, 't'))).toEqual(['a', 'c']);
+    expect(await countOfKind(reader, CID, 'reply')).toBe(2);
+    writer.close();
+    reader.close();
+    await Dexie.delete(name);
+  });
+});

@@ -1,33 +1,241 @@
 // Every read and write of a community's stored records, by the shapes its readers need. The one
-// place that knows how records sit on disk: today one IndexedDB row each in `records`, with the
-// indexes `[cid+kind]`, `target`, `[held+cid]` and `[cid+author+ts]` (store/db); next, content
-// records packed by month (docs/shards.md, "Storage: months packed, not rows"). No other module
-// touches the table (record-store.test.ts scans the sources), so that change is made here alone.
+// place that knows how records sit on disk (no other module touches the tables: record-store.test.ts
+// scans the sources):
+// - core kinds (domain/shards `SHARD_CORE_KINDS`: genesis, invites, joins, grants, bans, keys,
+//   settings, tiers, profiles, tombstones, hides, pins, slow modes, checkpoints) are one row each in
+//   `records`, with the indexes authority, keys and the gate read them by;
+// - content records (posts, replies, reactions, edits, votes, answers, notes, surveys, events, …)
+//   are packed in `recordPages`, up to `PAGE_RECORDS` of one kind and one UTC month to a row
+//   (docs/shards.md, "Storage: months packed, not rows"): an IndexedDB row costs ~130–170 µs to put in
+//   Chromium here whatever its size, so 100,000 records as rows took 17–25 s, as pages about 1 s;
+// - `recordStamps` keeps per community a version bumped by every content write and the counts of
+//   content records by kind and held back, so counts and "did anything change" are one row.
 //
-// What a reader needs decides the shape, not how the table happens to answer it: `targeting` is
-// "the records that point at this one" whether it comes from an index, a projection or a page.
+// Content records are found by id, target or author through a catalogue held in memory per
+// database connection (`Catalogue`): built by reading every page once, then kept current by this
+// connection's own writes, and by reading the pages written since (`[cid+v]`) when another
+// connection's write moved the stamp. Reading by kind or reading everything needs no catalogue.
 import Dexie, { type Table } from 'dexie';
+import { shardOfEntry } from '../domain/shards';
 import type { AnyRecord, Kind } from '../domain/record';
-import type { HearthDb, StoredRecord } from './db';
+import type { HearthDb, RecordPageRow, RecordStampRow, StoredRecord } from './db';
 
 /** A stored record of one kind, with the fields the store adds (`target`, `held`, `sealedAs`). */
 export type StoredOf<K extends Kind> = Extract<AnyRecord, { kind: K }> & Omit<StoredRecord, keyof AnyRecord>;
 
-/** The table, only for naming it in a transaction's scope beside the projections' tables. */
-export function recordTable(db: HearthDb): Table<StoredRecord, string> {
-  return db.records;
+/** Records of one kind and month to a page; the month's last page is the one appended to. */
+export const PAGE_RECORDS = 256;
+
+/** Decoded pages kept per connection (least recently used past this many). */
+const KEPT_PAGES = 128;
+
+/** The month a content record is paged under, or null for a row of `records` (core kinds, and anything without a month). */
+export function pageShardOf(r: Pick<AnyRecord, 'kind' | 'ts'>): string | null {
+  const shard = shardOfEntry(r.kind, r.ts);
+  return shard === null || shard === 'core' ? null : shard;
+}
+
+/** The tables records are kept in, for a transaction's scope beside the projections' tables. */
+export function recordTables(db: HearthDb): Table[] {
+  return [db.records, db.recordPages, db.recordStamps];
+}
+
+// ---- the catalogue ----
+
+type PageKey = [cid: string, kind: string, shard: string, seq: number];
+
+interface Entry {
+  cid: string;
+  kind: string;
+  shard: string;
+  seq: number;
+  author: string;
+  ts: number;
+  target: string | undefined;
+  held: boolean;
+}
+
+interface Catalogue {
+  /** Stamp version per community this catalogue holds. */
+  versions: Map<string, number>;
+  entries: Map<string, Entry>;
+  byTarget: Map<string, Set<string>>;
+  byAuthor: Map<string, Set<string>>;
+  /** Per community, kind and month: the last page's seq and how many records it holds. */
+  tails: Map<string, { seq: number; n: number }>;
+  /** The ids each page holds, by page id: a page written again is catalogued again whole. */
+  pages: Map<string, Set<string>>;
+}
+
+const catalogues = new WeakMap<HearthDb, Promise<Catalogue>>();
+const keptPages = new WeakMap<HearthDb, Map<string, StoredRecord[]>>();
+
+const tailKey = (cid: string, kind: string, shard: string) => `${cid}\u0000${kind}\u0000${shard}`;
+const pageId = (key: PageKey) => key.join('\u0000');
+
+function addTo(index: Map<string, Set<string>>, key: string, id: string): void {
+  const set = index.get(key);
+  if (set) set.add(id);
+  else index.set(key, new Set([id]));
+}
+
+function removeFrom(index: Map<string, Set<string>>, key: string | undefined, id: string): void {
+  if (key === undefined) return;
+  const set = index.get(key);
+  if (!set) return;
+  set.delete(id);
+  if (!set.size) index.delete(key);
+}
+
+function catalogue(cat: Catalogue, row: Pick<RecordPageRow, 'cid' | 'kind' | 'shard' | 'seq'>, r: StoredRecord): void {
+  const entry: Entry = { cid: row.cid, kind: row.kind, shard: row.shard, seq: row.seq, author: r.author, ts: r.ts, target: r.target, held: r.held === 1 };
+  cat.entries.set(r.id, entry);
+  if (entry.target !== undefined) addTo(cat.byTarget, entry.target, r.id);
+  addTo(cat.byAuthor, `${entry.cid}\u0000${entry.author}`, r.id);
+  addTo(cat.pages, pageId([row.cid, row.kind, row.shard, row.seq]), r.id);
+}
+
+function uncatalogue(cat: Catalogue, id: string): void {
+  const entry = cat.entries.get(id);
+  if (!entry) return;
+  cat.entries.delete(id);
+  removeFrom(cat.byTarget, entry.target, id);
+  removeFrom(cat.byAuthor, `${entry.cid}\u0000${entry.author}`, id);
+  removeFrom(cat.pages, pageId([entry.cid, entry.kind, entry.shard, entry.seq]), id);
+}
+
+/** Catalogues a page as stored now: what it held before is forgotten first. */
+function cataloguePage(cat: Catalogue, row: RecordPageRow): void {
+  const id = pageId([row.cid, row.kind, row.shard, row.seq]);
+  for (const old of [...(cat.pages.get(id) ?? [])]) uncatalogue(cat, old);
+  for (const r of row.records) {
+    // A record moved here from another page (its kind changed) leaves that page's entry behind.
+    if (cat.entries.has(r.id)) uncatalogue(cat, r.id);
+    catalogue(cat, row, r);
+  }
+  const key = tailKey(row.cid, row.kind, row.shard);
+  const tail = cat.tails.get(key);
+  if (!tail || tail.seq <= row.seq) cat.tails.set(key, { seq: row.seq, n: row.records.length });
+}
+
+async function stampVersions(db: HearthDb): Promise<Map<string, number>> {
+  return new Map((await db.recordStamps.toArray()).map((s) => [s.cid, s.v]));
+}
+
+function sameVersions(a: Map<string, number>, b: Map<string, number>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [cid, v] of a) if (b.get(cid) !== v) return false;
+  return true;
+}
+
+/**
+ * This connection's catalogue, brought up to date with the stamps: per community whose stamp moved
+ * since, only the pages written since (each page row carries the stamp version of its last write, and
+ * `[cid+v]` finds them), so a page or the analysis worker reading after each of the writer's writes
+ * reads a page or two, not every page again. The writer's own writes keep it current as they go.
+ */
+async function catalogueOf(db: HearthDb): Promise<Catalogue> {
+  const current = catalogues.get(db);
+  const cat = (current && (await current.catch(() => null))) ?? null;
+  const versions = await stampVersions(db);
+  if (cat && sameVersions(cat.versions, versions)) return cat;
+  const refresh = refreshCatalogue(db, cat, versions);
+  catalogues.set(db, refresh);
+  refresh.catch(() => catalogues.delete(db));
+  return refresh;
+}
+
+async function refreshCatalogue(db: HearthDb, given: Catalogue | null, versions: Map<string, number>): Promise<Catalogue> {
+  // A community gone from the stamps (never, short of a deleted database) is caught by building anew.
+  const stale = given && [...given.versions.keys()].some((cid) => !versions.has(cid));
+  const cat: Catalogue =
+    given && !stale ? given : { versions: new Map(), entries: new Map(), byTarget: new Map(), byAuthor: new Map(), tails: new Map(), pages: new Map() };
+  if (cat !== given) pagesOf(db).clear();
+  const kept = pagesOf(db);
+  for (const [cid, v] of versions) {
+    const known = cat.versions.get(cid) ?? 0;
+    if (known === v) continue;
+    const rows = await db.recordPages.where('[cid+v]').between([cid, known], [cid, Infinity], false, true).toArray();
+    for (const row of rows) {
+      cataloguePage(cat, row);
+      kept.delete(pageId([row.cid, row.kind, row.shard, row.seq]));
+    }
+    cat.versions.set(cid, v);
+  }
+  return cat;
+}
+
+function pagesOf(db: HearthDb): Map<string, StoredRecord[]> {
+  let kept = keptPages.get(db);
+  if (!kept) keptPages.set(db, (kept = new Map()));
+  return kept;
+}
+
+/** The records of these pages (from those kept, else one read), by page id. */
+async function readPages(db: HearthDb, keys: PageKey[]): Promise<Map<string, StoredRecord[]>> {
+  const kept = pagesOf(db);
+  const out = new Map<string, StoredRecord[]>();
+  const missing: PageKey[] = [];
+  for (const key of keys) {
+    const id = pageId(key);
+    if (out.has(id)) continue;
+    const records = kept.get(id);
+    if (records) {
+      kept.delete(id);
+      kept.set(id, records);
+      out.set(id, records);
+    } else missing.push(key);
+  }
+  if (missing.length) {
+    const rows = await db.recordPages.bulkGet(missing);
+    missing.forEach((key, i) => {
+      const records = rows[i]?.records ?? [];
+      out.set(pageId(key), records);
+      keep(kept, pageId(key), records);
+    });
+  }
+  return out;
+}
+
+function keep(kept: Map<string, StoredRecord[]>, id: string, records: StoredRecord[]): void {
+  kept.delete(id);
+  kept.set(id, records);
+  while (kept.size > KEPT_PAGES) kept.delete(kept.keys().next().value as string);
+}
+
+/** Content records by id (catalogued), in the order asked; ids not catalogued are left out. */
+async function contentRecords(db: HearthDb, cat: Catalogue, ids: Iterable<string>): Promise<Map<string, StoredRecord>> {
+  const wanted = new Map<string, Entry>();
+  for (const id of ids) {
+    const entry = cat.entries.get(id);
+    if (entry) wanted.set(id, entry);
+  }
+  const keys = [...wanted.values()].map((e) => [e.cid, e.kind, e.shard, e.seq] as PageKey);
+  const pages = await readPages(db, keys);
+  const out = new Map<string, StoredRecord>();
+  const byPage = new Map<string, Set<string>>();
+  for (const [id, e] of wanted) addTo(byPage, pageId([e.cid, e.kind, e.shard, e.seq]), id);
+  // Copies: a reader may change a row's fields (the quota sets and clears `held`), the kept page must not change with it.
+  for (const [page, set] of byPage) for (const r of pages.get(page) ?? []) if (set.has(r.id)) out.set(r.id, { ...r });
+  return out;
 }
 
 // ---- by id ----
 
 /** One record by id (the genesis is stored under the community's id). */
-export function recordById(db: HearthDb, id: string): Promise<StoredRecord | undefined> {
-  return db.records.get(id);
+export async function recordById(db: HearthDb, id: string): Promise<StoredRecord | undefined> {
+  return (await recordsById(db, [id]))[0];
 }
 
 /** Records by id, in the order asked, `undefined` where none is stored. */
-export function recordsById(db: HearthDb, ids: readonly string[]): Promise<(StoredRecord | undefined)[]> {
-  return db.records.bulkGet([...ids]);
+export async function recordsById(db: HearthDb, ids: readonly string[]): Promise<(StoredRecord | undefined)[]> {
+  if (!ids.length) return [];
+  const rows = await db.records.bulkGet([...ids]);
+  const missing = ids.filter((_, i) => !rows[i]);
+  // Found as rows (core kinds): no catalogue needed, so a page reading a genesis builds none.
+  if (!missing.length) return rows;
+  const content = await contentRecords(db, await catalogueOf(db), missing);
+  return ids.map((id, i) => rows[i] ?? content.get(id));
 }
 
 /** The stored ones among these ids, in the order asked. */
@@ -37,95 +245,141 @@ export async function foundRecords(db: HearthDb, ids: readonly string[]): Promis
 
 // ---- a whole community ----
 
+/** Every page of a community (or of one kind of it): kinds and months are ASCII, seqs numbers. */
+const pageRange = (cid: string, kind?: string): [unknown[], unknown[]] =>
+  kind === undefined
+    ? [
+        [cid, -Infinity, -Infinity, -Infinity],
+        [cid, '\uffff', '\uffff', Infinity]
+      ]
+    : [
+        [cid, kind, -Infinity, -Infinity],
+        [cid, kind, '\uffff', Infinity]
+      ];
+
+async function pagedRecords(db: HearthDb, cid: string, kind?: string): Promise<StoredRecord[]> {
+  const [lower, upper] = pageRange(cid, kind);
+  const rows = await db.recordPages.where('[cid+kind+shard+seq]').between(lower, upper, true, true).toArray();
+  return rows.flatMap((row) => row.records);
+}
+
+const byKindThenId = (a: StoredRecord, b: StoredRecord) => (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
 /**
  * Every record of the community but its genesis (stored under the community's id with an empty
- * `cid`, so not in the `cid` range: read it with `recordById(db, cid)`).
+ * `cid`: read it with `recordById(db, cid)`), by kind, then id.
  */
-export function communityRecords(db: HearthDb, cid: string): Promise<StoredRecord[]> {
-  return db.records.where('cid').equals(cid).toArray();
+export async function communityRecords(db: HearthDb, cid: string): Promise<StoredRecord[]> {
+  const [rows, paged] = await Promise.all([db.records.where('cid').equals(cid).toArray(), pagedRecords(db, cid)]);
+  return paged.length ? [...rows, ...paged].sort(byKindThenId) : rows;
 }
 
 /** Ids of every record of the community but its genesis. */
 export async function communityRecordIds(db: HearthDb, cid: string): Promise<string[]> {
-  return (await db.records.where('cid').equals(cid).primaryKeys()) as string[];
+  const [rows, cat] = await Promise.all([db.records.where('cid').equals(cid).primaryKeys() as Promise<string[]>, catalogueOf(db)]);
+  const out = [...rows];
+  for (const [id, e] of cat.entries) if (e.cid === cid) out.push(id);
+  return out;
 }
 
 /** How many records of the community are stored, its genesis not counted. */
-export function countRecords(db: HearthDb, cid: string): Promise<number> {
-  return db.records.where('cid').equals(cid).count();
+export async function countRecords(db: HearthDb, cid: string): Promise<number> {
+  const [rows, stamp] = await Promise.all([db.records.where('cid').equals(cid).count(), db.recordStamps.get(cid)]);
+  return rows + (stamp ? Object.values(stamp.counts).reduce((a, b) => a + b, 0) : 0);
 }
 
-/** Whether any record of the community but its genesis is stored. */
+/** Whether any record of the community but its genesis is stored (reads what any write changes, for live queries). */
 export async function hasRecords(db: HearthDb, cid: string): Promise<boolean> {
-  return (await db.records.where('cid').equals(cid).limit(1).primaryKeys()).length > 0;
+  const [rows, stamp] = await Promise.all([db.records.where('cid').equals(cid).limit(1).primaryKeys(), db.recordStamps.get(cid)]);
+  return rows.length > 0 || (stamp !== undefined && Object.values(stamp.counts).some((n) => n > 0));
 }
 
 /** How many records the receiving quota holds back (domain/quota). */
-export function countHeld(db: HearthDb, cid: string): Promise<number> {
-  return db.records.where('[held+cid]').equals([1, cid]).count();
+export async function countHeld(db: HearthDb, cid: string): Promise<number> {
+  const [rows, stamp] = await Promise.all([db.records.where('[held+cid]').equals([1, cid]).count(), db.recordStamps.get(cid)]);
+  return rows + (stamp?.held ?? 0);
 }
 
 // ---- by kind ----
 
 /** The community's records of one kind, in id order; `keep` filters them as they are read. */
-export function recordsOfKind<K extends Kind>(db: HearthDb, cid: string, kind: K, keep?: (r: StoredOf<K>) => boolean): Promise<StoredOf<K>[]> {
-  const range = db.records.where('[cid+kind]').equals([cid, kind]);
-  return (keep ? range.filter((r) => keep(r as StoredOf<K>)) : range).toArray() as unknown as Promise<StoredOf<K>[]>;
+export async function recordsOfKind<K extends Kind>(db: HearthDb, cid: string, kind: K, keep?: (r: StoredOf<K>) => boolean): Promise<StoredOf<K>[]> {
+  const [rows, paged] = await Promise.all([
+    db.records.where('[cid+kind]').equals([cid, kind]).toArray() as unknown as Promise<StoredOf<K>[]>,
+    pagedRecords(db, cid, kind) as unknown as Promise<StoredOf<K>[]>
+  ]);
+  const all = paged.length ? [...rows, ...paged].sort(byKindThenId) : rows;
+  return keep ? all.filter(keep) : all;
 }
 
-/**
- * The community's records of the given kinds, in index order (kind, then id). Read as one key
- * range per kind: Dexie answers `anyOf` on a compound index with a cursor, one step per record,
- * which for 55,000 reactions and joins took 13–20 s in Chromium's IndexedDB, where a range read
- * returns them in one batch.
- */
+/** The community's records of the given kinds, in kind order, then id. */
 export async function recordsOfKinds(db: HearthDb, cid: string, kinds: readonly Kind[]): Promise<StoredRecord[]> {
   const parts = await Promise.all([...new Set(kinds)].sort().map((kind) => recordsOfKind(db, cid, kind)));
   return parts.flat();
 }
 
 /** How many records of one kind the community has; `keep` counts only those it accepts. */
-export function countOfKind<K extends Kind>(db: HearthDb, cid: string, kind: K, keep?: (r: StoredOf<K>) => boolean): Promise<number> {
-  const range = db.records.where('[cid+kind]').equals([cid, kind]);
-  return (keep ? range.filter((r) => keep(r as StoredOf<K>)) : range).count();
+export async function countOfKind<K extends Kind>(db: HearthDb, cid: string, kind: K, keep?: (r: StoredOf<K>) => boolean): Promise<number> {
+  if (keep) return (await recordsOfKind(db, cid, kind, keep)).length;
+  const [rows, stamp] = await Promise.all([db.records.where('[cid+kind]').equals([cid, kind]).count(), db.recordStamps.get(cid)]);
+  return rows + (stamp?.counts[kind] ?? 0);
 }
 
 // ---- by target (the record a reply, reaction, edit, vote or answer points at) ----
 
 /** The records pointing at this one. */
-export function recordsTargeting(db: HearthDb, target: string): Promise<StoredRecord[]> {
-  return db.records.where('target').equals(target).toArray();
+export async function recordsTargeting(db: HearthDb, target: string): Promise<StoredRecord[]> {
+  return recordsTargetingAny(db, [target]);
 }
 
 /** Ids of the records pointing at this one. */
 export async function idsTargeting(db: HearthDb, target: string): Promise<string[]> {
-  return (await db.records.where('target').equals(target).primaryKeys()) as string[];
+  const [rows, cat] = await Promise.all([db.records.where('target').equals(target).primaryKeys() as Promise<string[]>, catalogueOf(db)]);
+  return [...rows, ...(cat.byTarget.get(target) ?? [])];
 }
 
 /** The records pointing at any of these, at most `limit`. */
-export function recordsTargetingAny(db: HearthDb, targets: readonly string[], limit = Infinity): Promise<StoredRecord[]> {
+export async function recordsTargetingAny(db: HearthDb, targets: readonly string[], limit = Infinity): Promise<StoredRecord[]> {
   const range = db.records.where('target').anyOf([...targets]);
-  return (Number.isFinite(limit) ? range.limit(limit) : range).toArray();
+  const [rows, cat] = await Promise.all([(Number.isFinite(limit) ? range.limit(limit) : range).toArray(), catalogueOf(db)]);
+  if (rows.length >= limit) return rows;
+  const ids = new Set<string>();
+  for (const target of targets) for (const id of cat.byTarget.get(target) ?? []) ids.add(id);
+  const content = [...(await contentRecords(db, cat, ids)).values()];
+  return [...rows, ...content].slice(0, limit);
 }
 
 // ---- by author ----
 
+async function contentByAuthor(db: HearthDb, cat: Catalogue, cid: string, author: string, keep?: (e: Entry) => boolean): Promise<StoredRecord[]> {
+  const ids = [...(cat.byAuthor.get(`${cid}\u0000${author}`) ?? [])].filter((id) => !keep || keep(cat.entries.get(id)!));
+  return [...(await contentRecords(db, cat, ids)).values()];
+}
+
+const byTsThenId = (a: StoredRecord, b: StoredRecord) => a.ts - b.ts || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
 /** Every record of one member in the community. */
-export function recordsByAuthor(db: HearthDb, cid: string, author: string, keep?: (r: StoredRecord) => boolean): Promise<StoredRecord[]> {
-  const range = db.records.where('[cid+author]').equals([cid, author]);
-  return (keep ? range.filter(keep) : range).toArray();
+export async function recordsByAuthor(db: HearthDb, cid: string, author: string, keep?: (r: StoredRecord) => boolean): Promise<StoredRecord[]> {
+  const [rows, cat] = await Promise.all([db.records.where('[cid+author]').equals([cid, author]).toArray(), catalogueOf(db)]);
+  const all = [...rows, ...(await contentByAuthor(db, cat, cid, author))];
+  return keep ? all.filter(keep) : all;
 }
 
 /** Every record of these members in the community. */
-export function recordsByAuthors(db: HearthDb, cid: string, authors: readonly string[]): Promise<StoredRecord[]> {
-  return db.records
-    .where('[cid+author]')
-    .anyOf(authors.map((a) => [cid, a]))
-    .toArray();
+export async function recordsByAuthors(db: HearthDb, cid: string, authors: readonly string[]): Promise<StoredRecord[]> {
+  const [rows, cat] = await Promise.all([
+    db.records
+      .where('[cid+author]')
+      .anyOf(authors.map((a) => [cid, a]))
+      .toArray(),
+    catalogueOf(db)
+  ]);
+  const ids = authors.flatMap((a) => [...(cat.byAuthor.get(`${cid}\u0000${a}`) ?? [])]);
+  return [...rows, ...(await contentRecords(db, cat, ids)).values()];
 }
 
-/** One member's records dated in [from, to) (or as `bounds` says), oldest first, at most `limit`. */
-export function recordsByAuthorBetween(
+/** One member's records dated in [from, to) (or as the options say), oldest first (by ts, then id), at most `limit`. */
+export async function recordsByAuthorBetween(
   db: HearthDb,
   cid: string,
   author: string,
@@ -133,29 +387,183 @@ export function recordsByAuthorBetween(
   to: number,
   { includeFrom = true, includeTo = false, limit = Infinity }: { includeFrom?: boolean; includeTo?: boolean; limit?: number } = {}
 ): Promise<StoredRecord[]> {
+  const inRange = (ts: number) => (includeFrom ? ts >= from : ts > from) && (includeTo ? ts <= to : ts < to);
   const range = db.records.where('[cid+author+ts]').between([cid, author, from], [cid, author, to], includeFrom, includeTo);
-  return (Number.isFinite(limit) ? range.limit(limit) : range).toArray();
+  const [rows, cat] = await Promise.all([(Number.isFinite(limit) ? range.limit(limit) : range).toArray(), catalogueOf(db)]);
+  const content = await contentByAuthor(db, cat, cid, author, (e) => inRange(e.ts));
+  return [...rows, ...content].sort(byTsThenId).slice(0, limit);
 }
 
-/**
- * One member's newest record by (ts, id): the last entry of `[cid+author+ts]`, where equal keys sort
- * by primary key, so this is `compareRecords`' newest.
- */
-export function newestByAuthor(db: HearthDb, cid: string, author: string): Promise<StoredRecord | undefined> {
-  return db.records.where('[cid+author+ts]').between([cid, author, Dexie.minKey], [cid, author, Dexie.maxKey]).last();
+/** One member's newest record by (ts, id), `compareRecords`' newest. */
+export async function newestByAuthor(db: HearthDb, cid: string, author: string): Promise<StoredRecord | undefined> {
+  const [row, cat] = await Promise.all([
+    db.records.where('[cid+author+ts]').between([cid, author, Dexie.minKey], [cid, author, Dexie.maxKey]).last(),
+    catalogueOf(db)
+  ]);
+  let newest: [string, Entry] | null = null;
+  for (const id of cat.byAuthor.get(`${cid}\u0000${author}`) ?? []) {
+    const e = cat.entries.get(id)!;
+    if (!newest || e.ts > newest[1].ts || (e.ts === newest[1].ts && id > newest[0])) newest = [id, e];
+  }
+  if (!newest || (row && (row.ts > newest[1].ts || (row.ts === newest[1].ts && row.id > newest[0])))) return row;
+  return (await contentRecords(db, cat, [newest[0]])).get(newest[0]);
 }
 
 /** Records of these members dated exactly at these times (one read for many `[author, ts]` pairs). */
-export function recordsByAuthorAt(db: HearthDb, cid: string, at: readonly (readonly [author: string, ts: number])[]): Promise<StoredRecord[]> {
-  return db.records
-    .where('[cid+author+ts]')
-    .anyOf(at.map(([author, ts]) => [cid, author, ts]))
-    .toArray();
+export async function recordsByAuthorAt(db: HearthDb, cid: string, at: readonly (readonly [author: string, ts: number])[]): Promise<StoredRecord[]> {
+  const [rows, cat] = await Promise.all([
+    db.records
+      .where('[cid+author+ts]')
+      .anyOf(at.map(([author, ts]) => [cid, author, ts]))
+      .toArray(),
+    catalogueOf(db)
+  ]);
+  const ids: string[] = [];
+  for (const [author, ts] of at) for (const id of cat.byAuthor.get(`${cid}\u0000${author}`) ?? []) if (cat.entries.get(id)!.ts === ts) ids.push(id);
+  return [...rows, ...(await contentRecords(db, cat, ids)).values()];
 }
 
 // ---- writes ----
 
-/** Stores these rows (new or replacing the stored row of the same id). */
+/**
+ * Stores these rows (new or replacing the stored record of the same id): core kinds as rows,
+ * content into the last page of its kind and month (or the page already holding its id). In the
+ * caller's transaction if it has one (its scope must include `recordTables`), else in one of its own.
+ */
 export async function putRecords(db: HearthDb, rows: readonly StoredRecord[]): Promise<void> {
-  if (rows.length) await db.records.bulkPut([...rows]);
+  if (!rows.length) return;
+  const core: StoredRecord[] = [];
+  const content: StoredRecord[] = [];
+  for (const r of rows) (pageShardOf(r) === null ? core : content).push(r);
+  if (!content.length) {
+    await db.records.bulkPut(core);
+    return;
+  }
+  const write = async () => {
+    await Promise.all([core.length ? db.records.bulkPut(core) : undefined, putContent(db, content)]);
+  };
+  if (Dexie.currentTransaction) await write();
+  else await db.transaction('rw', recordTables(db), write);
+}
+
+async function putContent(db: HearthDb, given: StoredRecord[]): Promise<void> {
+  // The last of a repeated id wins, as with bulkPut.
+  const records = [...new Map(given.map((r) => [r.id, { ...r }])).values()];
+  const cat = await catalogueOf(db);
+  const trans = Dexie.currentTransaction;
+  // A write that does not commit leaves this catalogue ahead of the disk: drop it.
+  trans?.on('abort', () => catalogues.delete(db));
+  const cids = [...new Set(records.map((r) => r.cid))];
+  const stamps = new Map<string, RecordStampRow>();
+  for (const [i, s] of (await db.recordStamps.bulkGet(cids)).entries()) stamps.set(cids[i], s ?? { cid: cids[i], v: 0, counts: {}, held: 0 });
+  // Where each record goes: its page if catalogued under the same kind and month, else a tail.
+  const moves: { r: StoredRecord; from: Entry | undefined; to: PageKey }[] = [];
+  for (const r of records) {
+    const shard = pageShardOf(r)!;
+    const from = cat.entries.get(r.id);
+    if (from && from.cid === r.cid && from.kind === r.kind && from.shard === shard) {
+      moves.push({ r, from, to: [from.cid, from.kind, from.shard, from.seq] });
+      continue;
+    }
+    const key = tailKey(r.cid, r.kind, shard);
+    let tail = cat.tails.get(key);
+    if (!tail) cat.tails.set(key, (tail = { seq: 0, n: 0 }));
+    else if (tail.n >= PAGE_RECORDS) tail = { seq: tail.seq + 1, n: 0 };
+    cat.tails.set(key, { seq: tail.seq, n: tail.n + 1 });
+    moves.push({ r, from, to: [r.cid, r.kind, shard, tail.seq] });
+  }
+  const keys = new Map<string, PageKey>();
+  for (const m of moves) {
+    keys.set(pageId(m.to), m.to);
+    if (m.from) keys.set(pageId([m.from.cid, m.from.kind, m.from.shard, m.from.seq]), [m.from.cid, m.from.kind, m.from.shard, m.from.seq]);
+  }
+  const read = await readPages(db, [...keys.values()]);
+  const pages = new Map<string, StoredRecord[]>();
+  for (const [id, list] of read) pages.set(id, [...list]);
+  for (const { r, from, to } of moves) {
+    const stamp = stamps.get(r.cid)!;
+    if (from) {
+      const fromId = pageId([from.cid, from.kind, from.shard, from.seq]);
+      const list = pages.get(fromId)!;
+      const at = list.findIndex((x) => x.id === r.id);
+      if (at >= 0) list.splice(at, 1);
+      const old = stamps.get(from.cid);
+      if (old) {
+        old.counts[from.kind] = Math.max(0, (old.counts[from.kind] ?? 1) - 1);
+        if (from.held) old.held = Math.max(0, old.held - 1);
+      }
+      uncatalogue(cat, r.id);
+    }
+    const list = pages.get(pageId(to))!;
+    const at = list.findIndex((x) => x.id === r.id);
+    if (at >= 0) list[at] = r;
+    else list.push(r);
+    stamp.counts[r.kind] = (stamp.counts[r.kind] ?? 0) + 1;
+    if (r.held === 1) stamp.held++;
+    catalogue(cat, { cid: r.cid, kind: r.kind, shard: to[2], seq: to[3] }, r);
+  }
+  for (const stamp of stamps.values()) {
+    stamp.v++;
+    cat.versions.set(stamp.cid, stamp.v);
+  }
+  const kept = pagesOf(db);
+  const out: RecordPageRow[] = [];
+  for (const [id, list] of pages) {
+    const [cid, kind, shard, seq] = keys.get(id)!;
+    out.push({ cid, kind, shard, seq, v: stamps.get(cid)?.v ?? 1, records: list });
+    keep(kept, id, list);
+  }
+  await Promise.all([db.recordPages.bulkPut(out), db.recordStamps.bulkPut([...stamps.values()])]);
+}
+
+/** Removes these records (a test's lost row; eviction next). */
+export async function deleteRecords(db: HearthDb, ids: readonly string[]): Promise<void> {
+  await db.transaction('rw', recordTables(db), async () => {
+    const cat = await catalogueOf(db);
+    Dexie.currentTransaction?.on('abort', () => catalogues.delete(db));
+    const content = await contentRecords(db, cat, ids);
+    await db.records.bulkDelete(ids.filter((id) => !content.has(id)));
+    if (!content.size) return;
+    const byPage = new Map<string, { key: PageKey; ids: Set<string> }>();
+    for (const id of content.keys()) {
+      const e = cat.entries.get(id)!;
+      const key: PageKey = [e.cid, e.kind, e.shard, e.seq];
+      const page = byPage.get(pageId(key)) ?? { key, ids: new Set<string>() };
+      page.ids.add(id);
+      byPage.set(pageId(key), page);
+    }
+    const read = await readPages(
+      db,
+      [...byPage.values()].map((p) => p.key)
+    );
+    const stamps = new Map((await db.recordStamps.toArray()).map((s) => [s.cid, s]));
+    for (const [id, r] of content) {
+      const stamp = stamps.get(r.cid);
+      if (stamp) {
+        stamp.counts[r.kind] = Math.max(0, (stamp.counts[r.kind] ?? 1) - 1);
+        if (r.held === 1) stamp.held = Math.max(0, stamp.held - 1);
+      }
+      uncatalogue(cat, id);
+    }
+    for (const stamp of stamps.values()) {
+      stamp.v++;
+      cat.versions.set(stamp.cid, stamp.v);
+    }
+    const kept = pagesOf(db);
+    const out: RecordPageRow[] = [];
+    for (const [id, { key, ids: gone }] of byPage) {
+      const list = (read.get(id) ?? []).filter((r) => !gone.has(r.id));
+      out.push({ cid: key[0], kind: key[1], shard: key[2], seq: key[3], v: stamps.get(key[0])?.v ?? 1, records: list });
+      keep(kept, id, list);
+    }
+    await Promise.all([db.recordPages.bulkPut(out), db.recordStamps.bulkPut([...stamps.values()])]);
+  });
+}
+
+/** Ids of the records the receiving quota holds back. */
+export async function heldRecordIds(db: HearthDb, cid: string): Promise<string[]> {
+  const [rows, cat] = await Promise.all([db.records.where('[held+cid]').equals([1, cid]).primaryKeys() as Promise<string[]>, catalogueOf(db)]);
+  const out = [...rows];
+  for (const [id, e] of cat.entries) if (e.cid === cid && e.held) out.push(id);
+  return out;
 }

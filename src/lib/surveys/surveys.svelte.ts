@@ -6,7 +6,7 @@ import { authorityOf } from '../store/projection';
 import type { AppendResult } from '../sync/community-doc';
 import type { CommunityState } from '../state/community.svelte';
 import { Live } from '../state/live.svelte';
-import { recordById, recordsOfKind, recordsTargeting } from '../store/record-store';
+import { hasRecords, recordsOfKind } from '../store/record-store';
 
 export interface SurveyView {
   record: SignedRecord<'survey'>;
@@ -62,8 +62,9 @@ export class SurveysState {
     return new Live<SurveyDetail | null | undefined>(() => {
       const sid = id();
       return async () => {
-        const survey = await recordById(db, sid);
-        const related = await recordsTargeting(db, sid);
+        // Read in the community worker; the live query re-runs on any record written (responses come as records).
+        await hasRecords(db, cid);
+        const { record: survey, targeting: related } = await this.community.reads.recordAndTargeting(cid, sid);
         await db.members.where('cid').equals(cid).count();
         const auth = await authorityOf(db, cid);
         if (!auth || survey?.kind !== 'survey' || survey.cid !== cid || !checkSurvey(survey, auth).ok) return null;

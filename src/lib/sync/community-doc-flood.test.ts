@@ -11,6 +11,7 @@ import { HearthDb } from '../store/db';
 import { CommunityDoc, projectsAtOnce } from './community-doc';
 import { readSyncMessage, whenApplied, writeUpdate } from './gated-sync-protocol';
 import { PIECE_STRUCTS } from './update-filter';
+import { heldRecordIds, recordsById } from '../store/record-store';
 
 // The real gate, watched: the size of each batch of map values it is handed.
 const gated = vi.hoisted(() => ({ batches: [] as number[], newest: [] as number[] }));
@@ -68,7 +69,7 @@ async function honest(): Promise<CommunityDoc> {
 
 /** The ids the receiving quota holds back on `doc`'s device. */
 async function heldIds(doc: CommunityDoc): Promise<Set<string>> {
-  return new Set((await doc.db.records.where('[held+cid]').equals([1, fixture.cid]).primaryKeys()) as string[]);
+  return new Set((await heldRecordIds(doc.db, fixture.cid)) as string[]);
 }
 
 describe('a flood of valid records', () => {
@@ -131,7 +132,7 @@ describe('a flood of valid records', () => {
     // Gated in slices, across the jobs the pieces came in, and projected and announced once.
     expect(gated.batches.length).toBeGreaterThan(1);
     expect(announced.map((batch) => batch.length)).toEqual([PART - (await heldIds(doc)).size]);
-    expect((await doc.db.records.bulkGet(fixture.ids.slice(0, PART))).every((r) => r !== undefined)).toBe(true);
+    expect((await recordsById(doc.db, fixture.ids.slice(0, PART))).every((r) => r !== undefined)).toBe(true);
     expect(await doc.db.threads.get(mine.id)).toBeDefined();
     doc.close();
   }, 120_000);
@@ -151,7 +152,7 @@ describe('a flood of valid records', () => {
     expect(gated.batches.reduce((a, b) => a + b, 0)).toBe(PART);
     expect(gated.batches.length).toBeGreaterThanOrEqual(PART / 500);
     expect(Math.max(...gated.batches)).toBeLessThanOrEqual(500);
-    expect((await doc.db.records.bulkGet(fixture.ids.slice(0, PART))).every((r) => r !== undefined)).toBe(true);
+    expect((await recordsById(doc.db, fixture.ids.slice(0, PART))).every((r) => r !== undefined)).toBe(true);
     doc.close();
   }, 120_000);
 
@@ -169,10 +170,10 @@ describe('a flood of valid records', () => {
       expect((await doc.append(mine)).ok).toBe(true);
       // Written and projected while most of the 2,000 still wait for the gate.
       expect(await doc.db.threads.get(mine.id)).toBeDefined();
-      const floodStored = (await doc.db.records.bulkGet(fixture.ids.slice(0, PART))).filter((r) => r !== undefined).length;
+      const floodStored = (await recordsById(doc.db, fixture.ids.slice(0, PART))).filter((r) => r !== undefined).length;
       expect(floodStored).toBeLessThan(PART);
       await doc.settled();
-      expect((await doc.db.records.bulkGet(fixture.ids.slice(0, PART))).every((r) => r !== undefined)).toBe(true);
+      expect((await recordsById(doc.db, fixture.ids.slice(0, PART))).every((r) => r !== undefined)).toBe(true);
       expect(doc.records.has(mine.id)).toBe(true);
       doc.close();
     },

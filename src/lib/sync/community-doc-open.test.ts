@@ -7,6 +7,7 @@ import { admit, newCommunity, newMember, writer } from '../../../tests/unit/comm
 import type { AnyRecord } from '../domain/record';
 import { HearthDb } from '../store/db';
 import { CommunityDoc } from './community-doc';
+import { recordById } from '../store/record-store';
 
 // The real gate, watched: how many map values each open passes through it.
 const gated = vi.hoisted(() => ({ keys: [] as string[] }));
@@ -184,7 +185,7 @@ describe('opening a stored community', () => {
     const without = new Y.Doc();
     for (const r of records) without.getMap('records').set(r.id, r);
     await db.docUpdates.add({ cid: g.id, update: Y.encodeStateAsUpdate(without) });
-    expect(await db.records.get(lost.id)).toBeDefined();
+    expect(await recordById(db, lost.id)).toBeDefined();
 
     const reopened = new CommunityDoc(db, g.id);
     await reopened.open();

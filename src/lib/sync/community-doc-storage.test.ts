@@ -9,6 +9,7 @@ import type { AnyRecord } from '../domain/record';
 import { HearthDb } from '../store/db';
 import { CommunityDoc } from './community-doc';
 import { exactlyEqual } from './gate';
+import { deleteRecords, recordById } from '../store/record-store';
 
 // The real gate, watched: which map values each open passes through it.
 const gated = vi.hoisted(() => ({ keys: [] as string[] }));
@@ -158,7 +159,7 @@ describe('one copy on disk', () => {
   it('a placeholder whose record row is gone is left for a peer to send again, and nothing is lost once one does', async () => {
     const { db, g, records, state } = await written();
     const [, lost] = records.filter((r) => r.kind === 'thread');
-    await db.records.delete(lost.id);
+    await deleteRecords(db, [lost.id]);
     const doc = await reopen(db, g.id);
     expect(doc.health.unreadableUpdates).toBe(1);
     expect(doc.records.has(lost.id)).toBe(false);
@@ -172,7 +173,7 @@ describe('one copy on disk', () => {
     Y.applyUpdate(peer, Y.encodeStateAsUpdate(doc.doc, Y.encodeStateVector(peer)), 'peer');
     await doc.settled();
     expectHolds(doc, records);
-    expect(await db.records.get(lost.id)).toMatchObject({ id: lost.id });
+    expect(await recordById(db, lost.id)).toMatchObject({ id: lost.id });
     expect(Y.encodeStateVector(doc.doc)).toEqual(Y.encodeStateVector(peer));
     for (const r of records) expect(exactlyEqual(peer.getMap('records').get(r.id), r)).toBe(true);
     doc.close();

@@ -13,6 +13,7 @@ import { computeAuthority } from '../domain/authority';
 import { projectCommunity } from '../domain/posts';
 import { HearthDb } from '../store/db';
 import { CommunityDoc } from './community-doc';
+import { recordById, recordsById } from '../store/record-store';
 
 let dbs = 0;
 
@@ -157,10 +158,11 @@ describe('attacks from a peer that holds the room secret', () => {
   it('a full disk keeps the record out of the document and reports it', async () => {
     const { alice, g, honest } = await community();
     const t = await writer(alice, g.id)('thread', { title: 'will not fit', body: '' });
-    const original = honest.db.records.bulkPut.bind(honest.db.records);
-    honest.db.records.bulkPut = (() => Promise.reject(new DOMException('full', 'QuotaExceededError'))) as unknown as typeof honest.db.records.bulkPut;
+    // A thread is stored in its month's page (store/record-store).
+    const original = honest.db.recordPages.bulkPut.bind(honest.db.recordPages);
+    honest.db.recordPages.bulkPut = (() => Promise.reject(new DOMException('full', 'QuotaExceededError'))) as unknown as typeof honest.db.recordPages.bulkPut;
     expect(await honest.append(t)).toEqual({ ok: false, reason: 'storage.full' });
-    honest.db.records.bulkPut = original;
+    honest.db.recordPages.bulkPut = original;
     expect(honest.records.has(t.id)).toBe(false);
   });
 });
@@ -172,7 +174,7 @@ describe('own posts go out before they are projected here', () => {
     const reply = await writer(alice, g.id)('reply', { thread: thread.id, parent: thread.id, body: 'first!' });
     const seen: Promise<{ stored: boolean; row: boolean }>[] = [];
     honest.doc.on('update', () => {
-      seen.push(Promise.all([honest.db.records.get(reply.id), honest.db.replies.get(reply.id)]).then(([record, row]) => ({ stored: !!record, row: !!row })));
+      seen.push(Promise.all([recordById(honest.db, reply.id), honest.db.replies.get(reply.id)]).then(([record, row]) => ({ stored: !!record, row: !!row })));
     });
     expect((await honest.append(reply)).ok).toBe(true);
     expect(await Promise.all(seen)).toEqual([{ stored: true, row: false }]);
@@ -189,7 +191,7 @@ describe('own posts go out before they are projected here', () => {
     expect((await honest.append(reply)).ok).toBe(true);
     honest.db.replies.bulkPut = original;
     expect(honest.records.has(reply.id)).toBe(true);
-    expect(await honest.db.records.get(reply.id)).toBeDefined();
+    expect(await recordById(honest.db, reply.id)).toBeDefined();
     expect(await honest.db.replies.get(reply.id)).toBeUndefined();
     await honest.settled();
     honest.close();
@@ -216,14 +218,21 @@ describe('publishing records that stand or fall together', () => {
     Y.applyUpdate(peer, updates[0]);
     expect(peer.getMap('records').size).toBe(before + 2);
     for (const p of parts) expect(peer.getMap('records').has(p.id)).toBe(true);
-    expect((await honest.db.records.bulkGet(parts.map((p) => p.id))).every(Boolean)).toBe(true);
+    expect(
+      (
+        await recordsById(
+          honest.db,
+          parts.map((p) => p.id)
+        )
+      ).every(Boolean)
+    ).toBe(true);
 
     // A forged part (another member's signature over Alice's record): nothing of the batch is published.
     const good = await w('thread', { title: 'stays out', body: '' });
     const forged = { ...(await w('thread', { title: 'forged', body: '' })), sig: good.sig };
     expect((await honest.append([good, forged])).ok).toBe(false);
     expect(honest.records.has(good.id)).toBe(false);
-    expect(await honest.db.records.get(good.id)).toBeUndefined();
+    expect(await recordById(honest.db, good.id)).toBeUndefined();
   });
 });
 

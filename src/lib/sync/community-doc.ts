@@ -34,7 +34,7 @@ import { startAutomation } from '../automation/scheduler';
 import { maintainKeys } from '../automation/keys';
 import type { Scope } from '../domain/scopes';
 import type { MemberStatsSource } from '../automation/community-facts';
-import { recordById, recordsById, communityRecords, communityRecordIds, countRecords } from '../store/record-store';
+import { communityRecordIds, communityRecords, countRecords, recordById, recordsById } from '../store/record-store';
 
 /** Past this many stored updates they are merged into one, so opening stays fast. */
 const COMPACT_AFTER = 300;

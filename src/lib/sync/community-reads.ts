@@ -28,7 +28,7 @@ import { postingFacts, threadSlowMode } from '../store/queries/posting';
 import { standingOf, type Standing } from '../store/queries/standing';
 import { refusedAttachments } from '../store/queries/uploads';
 import { meshPlanOf, type MeshPlan } from './mesh';
-import { recordsOfKind, recordsOfKinds } from '../store/record-store';
+import { recordById, recordsByAuthorBetween, recordsOfKind, recordsOfKinds, recordsTargeting } from '../store/record-store';
 
 /** What the inbox judges a batch by: which records authority shows, and who moderates. */
 export interface Judgement {
@@ -64,6 +64,14 @@ export interface CommunityReads {
   postingFacts(cid: string, me: string, write: { kind: Kind; thread?: string; now: number }): Promise<PostingFacts>;
   /** A thread's slow mode in seconds (0: off). */
   slowMode(cid: string, thread: string): Promise<number>;
+  /**
+   * A record and the records pointing at it (a note's edits and access changes, a survey's
+   * responses, a post's edits): found through the store's catalogue of content, which is kept where
+   * records are written, not rebuilt on a page after every change.
+   */
+  recordAndTargeting(cid: string, id: string): Promise<{ record: AnyRecord | null; targeting: AnyRecord[] }>;
+  /** A member's records dated after `since` (their uploads of the last 24 hours). */
+  recordsOfAuthorSince(cid: string, author: string, since: number): Promise<AnyRecord[]>;
   /** The moderators' review queue under these watched words (store/queries/review). */
   reviewQueue(cid: string, words: Settings['watchedWords']): Promise<ReviewItem[]>;
   /** `me`'s upload allowance in bytes per 24 hours under the community's settings (null: no limit). */
@@ -132,6 +140,11 @@ export function readsOver(db: HearthDb): CommunityReads {
     postingFacts: (cid, me, write) => postingFacts(db, cid, me, write, async () => 0, undefined),
     slowMode: (cid, thread) => threadSlowMode(db, cid, thread),
     reviewQueue: (cid, words) => reviewQueue(db, cid, words),
+    async recordAndTargeting(cid, id) {
+      const [record, targeting] = await Promise.all([recordById(db, id), recordsTargeting(db, id)]);
+      return { record: record && (record.id === cid || record.cid === cid) ? record : null, targeting: targeting.filter((r) => r.cid === cid) };
+    },
+    recordsOfAuthorSince: (cid, author, since) => recordsByAuthorBetween(db, cid, author, since, Infinity, { includeFrom: false, includeTo: true }),
     async uploadAllowance(cid, me, now) {
       const state = await keyState(db, cid);
       if (!state) return null;

@@ -87,6 +87,8 @@ export class DocHost implements DocPort {
   postingFacts: CommunityReads['postingFacts'] = (...args) => this.#reads.postingFacts(...args);
   slowMode: CommunityReads['slowMode'] = (...args) => this.#reads.slowMode(...args);
   reviewQueue: CommunityReads['reviewQueue'] = (...args) => this.#reads.reviewQueue(...args);
+  recordAndTargeting: CommunityReads['recordAndTargeting'] = (...args) => this.#reads.recordAndTargeting(...args);
+  recordsOfAuthorSince: CommunityReads['recordsOfAuthorSince'] = (...args) => this.#reads.recordsOfAuthorSince(...args);
   uploadAllowance: CommunityReads['uploadAllowance'] = (...args) => this.#reads.uploadAllowance(...args);
   refusedAttachments: CommunityReads['refusedAttachments'] = (...args) => this.#reads.refusedAttachments(...args);
   series: CommunityReads['series'] = (...args) => this.#reads.series(...args);

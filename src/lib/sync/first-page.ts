@@ -10,7 +10,7 @@
 import type { AnyRecord } from '../domain/record';
 import type { HearthDb, StoredRecord } from '../store/db';
 import { sharedForm } from '../store/keyring';
-import { recordsById, recordsTargetingAny, recordsByAuthorAt } from '../store/record-store';
+import { recordsByAuthorAt, recordsById, recordsTargetingAny } from '../store/record-store';
 
 /** Threads in a first page: the feed's first screenful and some. */
 export const FIRST_PAGE_THREADS = 30;

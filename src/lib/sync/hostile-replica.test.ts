@@ -14,6 +14,7 @@ import { CommunityDoc, type CommunityDocOptions } from './community-doc';
 import { exactlyEqual } from './gate';
 import { readSyncMessage, writeSyncStep1, writeUpdate } from './gated-sync-protocol';
 import { malformedMessages } from './message-faults';
+import { communityRecordIds } from '../store/record-store';
 
 let dbs = 0;
 const FAST_BACKOFF: CommunityDocOptions = { repairBackoff: { first: 20, max: 160 } };
@@ -45,7 +46,7 @@ async function community() {
 }
 
 async function acceptedIds(r: CommunityDoc): Promise<string[]> {
-  return (await r.db.records.where('cid').equals(r.cid).primaryKeys()).map(String).sort();
+  return (await communityRecordIds(r.db, r.cid)).map(String).sort();
 }
 
 describe('a hostile replica against an honest CommunityDoc', () => {

@@ -17,6 +17,7 @@ import { CoreLobby, isCoreKind } from './lobby';
 import { meshPlanOf, meshRoomOf } from './mesh';
 import { applyRecords, authorityOf } from '../store/projection';
 import { filterUpdate } from './update-filter';
+import { recordById, recordsById } from '../store/record-store';
 
 let dbs = 0;
 
@@ -206,7 +207,7 @@ describe('the lobby', () => {
     await bobLobby.settled();
     await b.settled();
     // Checked, stored and projected: his device judges the invite and knows Carol.
-    const stored = await bob.db.records.bulkGet(core);
+    const stored = await recordsById(bob.db, core);
     expect(stored.every((r) => r !== undefined)).toBe(true);
     const auth = await authorityOf(bob.db, cid);
     expect(auth?.invites.has(invite.id)).toBe(true);
@@ -277,11 +278,18 @@ describe('the lobby', () => {
     await bobLobby.settled();
     const auth = await authorityOf(bob.db, cid);
     expect(auth?.isMember(carol.identity.publicKey)).toBe(true);
-    expect(await bob.db.records.get(profile.id)).toBeUndefined();
+    expect(await recordById(bob.db, profile.id)).toBeUndefined();
     // The keys and their shares went through: what opens the mesh is not left behind.
     const keys = [...aliceLobby.records.values()].filter((r) => (r as AnyRecord).kind === 'key' || (r as AnyRecord).kind === 'key-share');
     expect(keys.length).toBeGreaterThan(0);
-    expect((await bob.db.records.bulkGet(keys.map((r) => (r as AnyRecord).id))).every((r) => r !== undefined)).toBe(true);
+    expect(
+      (
+        await recordsById(
+          bob.db,
+          keys.map((r) => (r as AnyRecord).id)
+        )
+      ).every((r) => r !== undefined)
+    ).toBe(true);
 
     // The mesh's history brings it.
     await exchange(a.doc, b.doc);
@@ -351,7 +359,7 @@ describe('the lobby', () => {
       }
     }
     // Carol's wrap is in the epoch Bob judged; her join never reached his device.
-    expect(await bob.db.records.get(carolJoin.id)).toBeUndefined();
+    expect(await recordById(bob.db, carolJoin.id)).toBeUndefined();
     const bobPlan = await meshPlanOf(bob.db, cid, bob.identity.publicKey);
     const alicePlan = await meshPlanOf(alice.db, cid, alice.identity.publicKey);
     expect(bobPlan.waitingForKey).toBe(false);

@@ -8,6 +8,7 @@ import { projectCommunity } from '../../domain/posts';
 import type { AnyRecord } from '../../domain/record';
 import { HearthDb } from '../db';
 import { readFeed } from './feed';
+import { putRecords } from '../record-store';
 
 describe('feed read', () => {
   it('pages the same order as the reference, with replies dated ahead in both bands and a scheduled thread', async () => {
@@ -32,7 +33,7 @@ describe('feed read', () => {
     const projected = projectCommunity(records, computeAuthority(g, []));
     const db = new HearthDb(`feed-read-${Math.random()}`);
     // Rows are stored beside their records (a row leaves its record's text to it: store/post-bodies).
-    await db.records.bulkPut(records);
+    await putRecords(db, records);
     await db.threads.bulkPut(projected.threads);
     await db.replies.bulkPut(projected.replies);
     const reference = orderFeed(projected.threads, projected.replies, now);

@@ -6,6 +6,7 @@ import type { AnyRecord } from '../../domain/record';
 import { HearthDb } from '../db';
 import { rebuildProjection } from '../projection';
 import { memberPosts } from './member-posts';
+import { putRecords } from '../record-store';
 
 describe('member posts', () => {
   it("lists only the member's shown threads and replies, newest first, with their text", async () => {
@@ -20,7 +21,7 @@ describe('member posts', () => {
     const gone = await b('reply', { thread: thread.id, parent: thread.id, body: 'oops' });
     const records: AnyRecord[] = [g, ...(await admit(alice, bob, g.id)), thread, bobThread, reply, gone, await b('tombstone', { target: gone.id })];
     const db = new HearthDb(`member-posts-${Math.random()}`);
-    await db.records.bulkPut(records);
+    await putRecords(db, records);
     await rebuildProjection(db, g.id);
     const posts = await memberPosts(db, g.id, bob.publicKey);
     expect(posts.map((p) => [p.id, p.title, p.body])).toEqual([

@@ -7,7 +7,7 @@ import type { Settings } from '../../domain/membership';
 import type { Authority } from '../../domain/authority';
 import type { HearthDb, StoredRecord } from '../db';
 import { authorityOf } from '../projection';
-import { recordsTargeting, recordsByAuthorBetween } from '../record-store';
+import { recordsByAuthorBetween, recordsTargeting } from '../record-store';
 
 const HOUR_MS = 3_600_000;
 

@@ -5,7 +5,7 @@ import { QUOTA_WINDOW_MS, refusedUploads, uploadAllowanceAt, type UploadPost } f
 import type { AnyRecord } from '../../domain/record';
 import type { HearthDb } from '../db';
 import { keyState } from '../keyring';
-import { recordsOfKinds, recordsByAuthorBetween } from '../record-store';
+import { recordsByAuthorBetween, recordsOfKinds } from '../record-store';
 
 /** Ids among `posts` whose attachments are refused (never shown, never fetched). */
 export async function refusedAttachments(db: HearthDb, cid: string, posts: readonly { id: string; author: string; createdAt: number }[]): Promise<Set<string>> {
