@@ -122,6 +122,13 @@ export interface RecordStampRow {
   held: number;
 }
 
+/** Content records of one kind stored for a community (store/record-store): what a live count of a kind watches. */
+export interface RecordCountRow {
+  cid: string;
+  kind: string;
+  n: number;
+}
+
 export interface ProjectionMetaRow {
   cid: string;
   version: number;
@@ -135,6 +142,7 @@ export class HearthDb extends Dexie {
   records!: Table<StoredRecord, string>;
   recordPages!: Table<RecordPageRow, [string, string, string, number]>;
   recordStamps!: Table<RecordStampRow, string>;
+  recordCounts!: Table<RecordCountRow, [string, string]>;
   threads!: Table<ThreadRow, string>;
   replies!: Table<PostRow, string>;
   members!: Table<MemberRow, [string, string]>;
@@ -198,7 +206,7 @@ export class HearthDb extends Dexie {
     // Content records packed by kind and month, core kinds staying rows (store/record-store): the
     // rows of older versions moved in place.
     this.version(10)
-      .stores({ recordPages: '[cid+kind+shard+seq], [cid+v]', recordStamps: 'cid' })
+      .stores({ recordPages: '[cid+kind+shard+seq], [cid+v]', recordStamps: 'cid', recordCounts: '[cid+kind]' })
       .upgrade((tx) => packContentRows(tx));
     this.use(compactIds);
     this.use(postBodies);
@@ -251,5 +259,8 @@ async function packContentRows(tx: Transaction): Promise<void> {
   }
   await tx.table('recordPages').bulkPut(pages);
   await tx.table('recordStamps').bulkPut([...stamps.values()]);
+  await tx
+    .table('recordCounts')
+    .bulkPut([...stamps.values()].flatMap((stamp) => Object.entries(stamp.counts).map(([kind, n]) => ({ cid: stamp.cid, kind, n }))));
   await records.bulkDelete(moved);
 }

@@ -39,7 +39,7 @@ describe('record store boundary', () => {
 // ---- the store itself (fake-indexeddb; the e2e journeys and benches run it in Chromium) ----
 
 import 'fake-indexeddb/auto';
-import Dexie from 'dexie';
+import Dexie, { liveQuery } from 'dexie';
 import { HearthDb, type StoredRecord } from './db';
 import {
   communityRecordIds,
@@ -169,6 +169,25 @@ describe('the record store', () => {
     expect(await db.records.count()).toBe(0);
     expect(await countOfKind(db, CID, 'reaction')).toBe(1_000);
     expect(await recordsTargeting(db, 't')).toHaveLength(1_000);
+    db.close();
+  });
+
+  it('a live count of one content kind runs again when that kind is written, not at every other write', async () => {
+    const db = new HearthDb(`rs-${dbs++}`);
+    await putRecords(db, [rec('e1', 'event', 'alice', MONTH)]);
+    const seen: number[] = [];
+    const sub = liveQuery(() => countOfKind(db, CID, 'event')).subscribe((n) => seen.push(n));
+    const settle = () => new Promise((r) => setTimeout(r, 100));
+    await settle();
+    for (let i = 0; i < 5; i++) {
+      await putRecords(db, [rec(`reply-${i}`, 'reply', 'bob', MONTH + i, { target: 'e1' })]);
+      await settle();
+    }
+    expect(seen).toEqual([1]);
+    await putRecords(db, [rec('e2', 'event', 'alice', MONTH + 9)]);
+    await settle();
+    expect(seen).toEqual([1, 2]);
+    sub.unsubscribe();
     db.close();
   });
 

@@ -37,7 +37,7 @@ export function pageShardOf(r: Pick<AnyRecord, 'kind' | 'ts'>): string | null {
 
 /** The tables records are kept in, for a transaction's scope beside the projections' tables. */
 export function recordTables(db: HearthDb): Table[] {
-  return [db.records, db.recordPages, db.recordStamps];
+  return [db.records, db.recordPages, db.recordStamps, db.recordCounts];
 }
 
 // ---- the catalogue ----
@@ -321,8 +321,19 @@ export async function recordsOfKinds(db: HearthDb, cid: string, kinds: readonly 
 /** How many records of one kind the community has; `keep` counts only those it accepts. */
 export async function countOfKind<K extends Kind>(db: HearthDb, cid: string, kind: K, keep?: (r: StoredOf<K>) => boolean): Promise<number> {
   if (keep) return (await recordsOfKind(db, cid, kind, keep)).length;
-  const [rows, stamp] = await Promise.all([db.records.where('[cid+kind]').equals([cid, kind]).count(), db.recordStamps.get(cid)]);
-  return rows + (stamp?.counts[kind] ?? 0);
+  // A core kind is only rows; a content kind's count is its own row, so a live count of events
+  // runs again when events are written, not at every reply.
+  if (pageShardOf({ kind, ts: 0 }) === null) return db.records.where('[cid+kind]').equals([cid, kind]).count();
+  const [rows, counted] = await Promise.all([db.records.where('[cid+kind]').equals([cid, kind]).count(), db.recordCounts.get([cid, kind])]);
+  return rows + (counted?.n ?? 0);
+}
+
+/** The count rows of the kinds whose counts these writes changed. */
+function changedCounts(before: Map<string, Record<string, number>>, stamps: Iterable<RecordStampRow>): { cid: string; kind: string; n: number }[] {
+  const out: { cid: string; kind: string; n: number }[] = [];
+  for (const stamp of stamps)
+    for (const [kind, n] of Object.entries(stamp.counts)) if (before.get(stamp.cid)?.[kind] !== n) out.push({ cid: stamp.cid, kind, n });
+  return out;
 }
 
 // ---- by target (the record a reply, reaction, edit, vote or answer points at) ----
@@ -456,6 +467,7 @@ async function putContent(db: HearthDb, given: StoredRecord[]): Promise<void> {
   const cids = [...new Set(records.map((r) => r.cid))];
   const stamps = new Map<string, RecordStampRow>();
   for (const [i, s] of (await db.recordStamps.bulkGet(cids)).entries()) stamps.set(cids[i], s ?? { cid: cids[i], v: 0, counts: {}, held: 0 });
+  const before = new Map([...stamps].map(([cid, stamp]) => [cid, { ...stamp.counts }]));
   // Where each record goes: its page if catalogued under the same kind and month, else a tail.
   const moves: { r: StoredRecord; from: Entry | undefined; to: PageKey }[] = [];
   for (const r of records) {
@@ -513,7 +525,11 @@ async function putContent(db: HearthDb, given: StoredRecord[]): Promise<void> {
     out.push({ cid, kind, shard, seq, v: stamps.get(cid)?.v ?? 1, records: list });
     keep(kept, id, list);
   }
-  await Promise.all([db.recordPages.bulkPut(out), db.recordStamps.bulkPut([...stamps.values()])]);
+  await Promise.all([
+    db.recordPages.bulkPut(out),
+    db.recordStamps.bulkPut([...stamps.values()]),
+    db.recordCounts.bulkPut(changedCounts(before, stamps.values()))
+  ]);
 }
 
 /** Removes these records (a test's lost row; eviction next). */
@@ -537,6 +553,7 @@ export async function deleteRecords(db: HearthDb, ids: readonly string[]): Promi
       [...byPage.values()].map((p) => p.key)
     );
     const stamps = new Map((await db.recordStamps.toArray()).map((s) => [s.cid, s]));
+    const before = new Map([...stamps].map(([cid, stamp]) => [cid, { ...stamp.counts }]));
     for (const [id, r] of content) {
       const stamp = stamps.get(r.cid);
       if (stamp) {
@@ -556,7 +573,11 @@ export async function deleteRecords(db: HearthDb, ids: readonly string[]): Promi
       out.push({ cid: key[0], kind: key[1], shard: key[2], seq: key[3], v: stamps.get(key[0])?.v ?? 1, records: list });
       keep(kept, id, list);
     }
-    await Promise.all([db.recordPages.bulkPut(out), db.recordStamps.bulkPut([...stamps.values()])]);
+    await Promise.all([
+      db.recordPages.bulkPut(out),
+      db.recordStamps.bulkPut([...stamps.values()]),
+      db.recordCounts.bulkPut(changedCounts(before, stamps.values()))
+    ]);
   });
 }
 
