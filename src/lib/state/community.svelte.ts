@@ -61,7 +61,7 @@ const inviteSeedKey = (inviteId: string) => `invite-seed:${inviteId}`;
 /** Local settings key of when this device last had contact with the community's peers or relay. */
 const contactKey = (cid: string) => `sync-contact:${cid}`;
 import type { InviteState, Role } from '../domain/authority';
-import { Live } from './live.svelte';
+import { Live, type LiveOptions } from './live.svelte';
 import { afterFirstContent } from './first-content';
 import type { CommunityFactsView } from '../automation/community-facts';
 import { MemberNames } from './member-names.svelte';
@@ -155,17 +155,7 @@ export class CommunityState {
 
   /** The audit log: authority actions from the signed records, newest first. */
   audit(): Live<AuditEntry[]> {
-    return new Live<AuditEntry[]>(
-      () => {
-        const cid = this.cid;
-        return async () => {
-          await recordsChanged(this.db, cid);
-          return this.reads.audit(cid, AUDIT_KINDS);
-        };
-      },
-      [],
-      { later: true }
-    );
+    return this.#askedOnRecords((cid) => () => this.reads.audit(cid, AUDIT_KINDS), [], { later: true });
   }
 
   /** Every member's row (10,000 in a large community): for the pages that list them, made by each such page. */
@@ -179,14 +169,10 @@ export class CommunityState {
 
   /** Settings, tiers, every member's tier, payments and automation's log: for staff pages, made by each such page. */
   facts(): Live<CommunityFactsView | null> {
-    return new Live<CommunityFactsView | null>(
-      () => {
+    return this.#askedOnRecords(
+      (cid) => {
         const now = this.now;
-        const cid = this.cid;
-        return async () => {
-          await recordsChanged(this.db, cid);
-          return this.reads.facts(cid, now);
-        };
+        return () => this.reads.facts(cid, now);
       },
       null,
       { later: true }
@@ -293,13 +279,10 @@ export class CommunityState {
     this.people = new MemberNames(db, cid);
     this.info = new Live<CommunityRow | undefined>(() => () => db.communities.get(cid), undefined);
     this.threadCount = new Live(() => () => db.threads.where('[cid+rank]').between([cid, 0], [cid, Infinity]).count(), 0);
-    this.standing = new Live<Standing | null>(
+    this.standing = this.#askedOnRecords<Standing | null>(
       () => {
         const now = this.now;
-        return async () => {
-          await recordsChanged(db, cid);
-          return this.reads.standing(cid, identity.publicKey, now);
-        };
+        return () => this.reads.standing(cid, identity.publicKey, now);
       },
       null,
       { later: true }
@@ -424,17 +407,7 @@ export class CommunityState {
 
   /** Invites of this community with their uses and revocation, newest first. */
   invites(): Live<InviteState[]> {
-    return new Live<InviteState[]>(
-      () => {
-        const cid = this.cid;
-        return async () => {
-          await recordsChanged(this.db, cid);
-          return this.reads.invites(cid);
-        };
-      },
-      [],
-      { later: true }
-    );
+    return this.#askedOnRecords((cid) => () => this.reads.invites(cid), [], { later: true });
   }
 
   /**
@@ -726,14 +699,10 @@ export class CommunityState {
 
   /** A thread's slow mode in seconds (0: off): the latest setting by a moderator, kept current as it changes. */
   slowMode(threadId: () => string): Live<number> {
-    return new Live(
-      () => {
-        const cid = this.cid;
+    return this.#askedOnRecords(
+      (cid) => {
         const tid = threadId();
-        return async () => {
-          await recordsChanged(this.db, cid);
-          return this.reads.slowMode(cid, tid);
-        };
+        return () => this.reads.slowMode(cid, tid);
       },
       0,
       { later: true }
@@ -742,14 +711,30 @@ export class CommunityState {
 
   /** The moderators' review queue (store/queries/review) under the community's watched words, kept current. */
   reviewQueue(): Live<ReviewItem[]> {
-    return new Live<ReviewItem[]>(() => {
-      const cid = this.cid;
+    return this.#askedOnRecords((cid) => {
       const words = $state.snapshot(this.settings.watchedWords ?? []);
-      return async () => {
-        await recordsChanged(this.db, cid);
-        return this.reads.reviewQueue(cid, words);
-      };
+      return () => this.reads.reviewQueue(cid, words);
     }, []);
+  }
+
+  /**
+   * A read answered by the community worker, asked again whenever any record of the community is
+   * stored (`recordsChanged`). `ask` runs where the live query tracks its inputs (the clock, a thread
+   * id, settings): it reads them and returns the read to make.
+   */
+  #askedOnRecords<T>(ask: (cid: string) => () => Promise<T>, initial: T, options?: LiveOptions): Live<T> {
+    return new Live<T>(
+      () => {
+        const cid = this.cid;
+        const read = ask(cid);
+        return async () => {
+          await recordsChanged(this.db, cid);
+          return read();
+        };
+      },
+      initial,
+      options
+    );
   }
 
   /** Whether this member was removed (banned) from the community. */
