@@ -70,6 +70,8 @@ interface Catalogue {
 const catalogues = new WeakMap<HearthDb, Promise<Catalogue>>();
 const keptPages = new WeakMap<HearthDb, Map<string, StoredRecord[]>>();
 
+/** The page an entry's record is in. */
+const entryPage = (e: Pick<Entry, 'cid' | 'kind' | 'shard' | 'seq'>): PageKey => [e.cid, e.kind, e.shard, e.seq];
 const tailKey = (cid: string, kind: string, shard: string) => `${cid}\u0000${kind}\u0000${shard}`;
 const pageId = (key: PageKey) => key.join('\u0000');
 
@@ -92,7 +94,7 @@ function catalogue(cat: Catalogue, row: Pick<RecordPageRow, 'cid' | 'kind' | 'sh
   cat.entries.set(r.id, entry);
   if (entry.target !== undefined) addTo(cat.byTarget, entry.target, r.id);
   addTo(cat.byAuthor, `${entry.cid}\u0000${entry.author}`, r.id);
-  addTo(cat.pages, pageId([row.cid, row.kind, row.shard, row.seq]), r.id);
+  addTo(cat.pages, pageId(entryPage(row)), r.id);
 }
 
 function uncatalogue(cat: Catalogue, id: string): void {
@@ -101,12 +103,12 @@ function uncatalogue(cat: Catalogue, id: string): void {
   cat.entries.delete(id);
   removeFrom(cat.byTarget, entry.target, id);
   removeFrom(cat.byAuthor, `${entry.cid}\u0000${entry.author}`, id);
-  removeFrom(cat.pages, pageId([entry.cid, entry.kind, entry.shard, entry.seq]), id);
+  removeFrom(cat.pages, pageId(entryPage(entry)), id);
 }
 
 /** Catalogues a page as stored now: what it held before is forgotten first. */
 function cataloguePage(cat: Catalogue, row: RecordPageRow): void {
-  const id = pageId([row.cid, row.kind, row.shard, row.seq]);
+  const id = pageId(entryPage(row));
   for (const old of [...(cat.pages.get(id) ?? [])]) uncatalogue(cat, old);
   for (const r of row.records) {
     // A record moved here from another page (its kind changed) leaves that page's entry behind.
@@ -158,7 +160,7 @@ async function refreshCatalogue(db: HearthDb, given: Catalogue | null, versions:
     const rows = await db.recordPages.where('[cid+v]').between([cid, known], [cid, Infinity], false, true).toArray();
     for (const row of rows) {
       cataloguePage(cat, row);
-      kept.delete(pageId([row.cid, row.kind, row.shard, row.seq]));
+      kept.delete(pageId(entryPage(row)));
     }
     cat.versions.set(cid, v);
   }
@@ -181,8 +183,7 @@ async function readPages(db: HearthDb, keys: PageKey[]): Promise<Map<string, Sto
     if (out.has(id)) continue;
     const records = kept.get(id);
     if (records) {
-      kept.delete(id);
-      kept.set(id, records);
+      keep(kept, id, records);
       out.set(id, records);
     } else missing.push(key);
   }
@@ -210,11 +211,11 @@ async function contentRecords(db: HearthDb, cat: Catalogue, ids: Iterable<string
     const entry = cat.entries.get(id);
     if (entry) wanted.set(id, entry);
   }
-  const keys = [...wanted.values()].map((e) => [e.cid, e.kind, e.shard, e.seq] as PageKey);
+  const keys = [...wanted.values()].map(entryPage);
   const pages = await readPages(db, keys);
   const out = new Map<string, StoredRecord>();
   const byPage = new Map<string, Set<string>>();
-  for (const [id, e] of wanted) addTo(byPage, pageId([e.cid, e.kind, e.shard, e.seq]), id);
+  for (const [id, e] of wanted) addTo(byPage, pageId(entryPage(e)), id);
   // Copies: a reader may change a row's fields (the quota sets and clears `held`), the kept page must not change with it.
   for (const [page, set] of byPage) for (const r of pages.get(page) ?? []) if (set.has(r.id)) out.set(r.id, { ...r });
   return out;
@@ -230,17 +231,12 @@ export async function recordById(db: HearthDb, id: string): Promise<StoredRecord
 /** Records by id, in the order asked, `undefined` where none is stored. */
 export async function recordsById(db: HearthDb, ids: readonly string[]): Promise<(StoredRecord | undefined)[]> {
   if (!ids.length) return [];
+  // Found as rows (core kinds): no catalogue needed, so a page reading a genesis builds none.
   const rows = await db.records.bulkGet([...ids]);
   const missing = ids.filter((_, i) => !rows[i]);
-  // Found as rows (core kinds): no catalogue needed, so a page reading a genesis builds none.
   if (!missing.length) return rows;
   const content = await contentRecords(db, await catalogueOf(db), missing);
   return ids.map((id, i) => rows[i] ?? content.get(id));
-}
-
-/** The stored ones among these ids, in the order asked. */
-export async function foundRecords(db: HearthDb, ids: readonly string[]): Promise<StoredRecord[]> {
-  return (await recordsById(db, ids)).filter((r): r is StoredRecord => r !== undefined);
 }
 
 // ---- a whole community ----
@@ -474,20 +470,19 @@ async function putContent(db: HearthDb, given: StoredRecord[]): Promise<void> {
     const shard = pageShardOf(r)!;
     const from = cat.entries.get(r.id);
     if (from && from.cid === r.cid && from.kind === r.kind && from.shard === shard) {
-      moves.push({ r, from, to: [from.cid, from.kind, from.shard, from.seq] });
+      moves.push({ r, from, to: entryPage(from) });
       continue;
     }
     const key = tailKey(r.cid, r.kind, shard);
-    let tail = cat.tails.get(key);
-    if (!tail) cat.tails.set(key, (tail = { seq: 0, n: 0 }));
-    else if (tail.n >= PAGE_RECORDS) tail = { seq: tail.seq + 1, n: 0 };
+    let tail = cat.tails.get(key) ?? { seq: 0, n: 0 };
+    if (tail.n >= PAGE_RECORDS) tail = { seq: tail.seq + 1, n: 0 };
     cat.tails.set(key, { seq: tail.seq, n: tail.n + 1 });
     moves.push({ r, from, to: [r.cid, r.kind, shard, tail.seq] });
   }
   const keys = new Map<string, PageKey>();
   for (const m of moves) {
     keys.set(pageId(m.to), m.to);
-    if (m.from) keys.set(pageId([m.from.cid, m.from.kind, m.from.shard, m.from.seq]), [m.from.cid, m.from.kind, m.from.shard, m.from.seq]);
+    if (m.from) keys.set(pageId(entryPage(m.from)), entryPage(m.from));
   }
   const read = await readPages(db, [...keys.values()]);
   const pages = new Map<string, StoredRecord[]>();
@@ -495,15 +490,10 @@ async function putContent(db: HearthDb, given: StoredRecord[]): Promise<void> {
   for (const { r, from, to } of moves) {
     const stamp = stamps.get(r.cid)!;
     if (from) {
-      const fromId = pageId([from.cid, from.kind, from.shard, from.seq]);
-      const list = pages.get(fromId)!;
+      const list = pages.get(pageId(entryPage(from)))!;
       const at = list.findIndex((x) => x.id === r.id);
       if (at >= 0) list.splice(at, 1);
-      const old = stamps.get(from.cid);
-      if (old) {
-        old.counts[from.kind] = Math.max(0, (old.counts[from.kind] ?? 1) - 1);
-        if (from.held) old.held = Math.max(0, old.held - 1);
-      }
+      uncount(stamps.get(from.cid), from.kind, from.held);
       uncatalogue(cat, r.id);
     }
     const list = pages.get(pageId(to))!;
@@ -514,17 +504,42 @@ async function putContent(db: HearthDb, given: StoredRecord[]): Promise<void> {
     if (r.held === 1) stamp.held++;
     catalogue(cat, { cid: r.cid, kind: r.kind, shard: to[2], seq: to[3] }, r);
   }
+  await savePages(
+    db,
+    cat,
+    [...pages].map(([id, records]) => ({ key: keys.get(id)!, records })),
+    stamps,
+    before
+  );
+}
+
+/** One record fewer of this kind (and held back) in a community's counts. */
+function uncount(stamp: RecordStampRow | undefined, kind: string, held: boolean): void {
+  if (!stamp) return;
+  stamp.counts[kind] = Math.max(0, (stamp.counts[kind] ?? 1) - 1);
+  if (held) stamp.held = Math.max(0, stamp.held - 1);
+}
+
+/**
+ * Writes pages as they now are, with their communities' stamps moved on (the pages carry the new
+ * version, the catalogue holds it) and the counts that changed since `before`; the pages are kept.
+ */
+async function savePages(
+  db: HearthDb,
+  cat: Catalogue,
+  pages: { key: PageKey; records: StoredRecord[] }[],
+  stamps: Map<string, RecordStampRow>,
+  before: Map<string, Record<string, number>>
+): Promise<void> {
   for (const stamp of stamps.values()) {
     stamp.v++;
     cat.versions.set(stamp.cid, stamp.v);
   }
   const kept = pagesOf(db);
-  const out: RecordPageRow[] = [];
-  for (const [id, list] of pages) {
-    const [cid, kind, shard, seq] = keys.get(id)!;
-    out.push({ cid, kind, shard, seq, v: stamps.get(cid)?.v ?? 1, records: list });
-    keep(kept, id, list);
-  }
+  const out: RecordPageRow[] = pages.map(({ key: [cid, kind, shard, seq], records }) => {
+    keep(kept, pageId([cid, kind, shard, seq]), records);
+    return { cid, kind, shard, seq, v: stamps.get(cid)?.v ?? 1, records };
+  });
   await Promise.all([
     db.recordPages.bulkPut(out),
     db.recordStamps.bulkPut([...stamps.values()]),
@@ -543,7 +558,7 @@ export async function deleteRecords(db: HearthDb, ids: readonly string[]): Promi
     const byPage = new Map<string, { key: PageKey; ids: Set<string> }>();
     for (const id of content.keys()) {
       const e = cat.entries.get(id)!;
-      const key: PageKey = [e.cid, e.kind, e.shard, e.seq];
+      const key = entryPage(e);
       const page = byPage.get(pageId(key)) ?? { key, ids: new Set<string>() };
       page.ids.add(id);
       byPage.set(pageId(key), page);
@@ -555,29 +570,16 @@ export async function deleteRecords(db: HearthDb, ids: readonly string[]): Promi
     const stamps = new Map((await db.recordStamps.toArray()).map((s) => [s.cid, s]));
     const before = new Map([...stamps].map(([cid, stamp]) => [cid, { ...stamp.counts }]));
     for (const [id, r] of content) {
-      const stamp = stamps.get(r.cid);
-      if (stamp) {
-        stamp.counts[r.kind] = Math.max(0, (stamp.counts[r.kind] ?? 1) - 1);
-        if (r.held === 1) stamp.held = Math.max(0, stamp.held - 1);
-      }
+      uncount(stamps.get(r.cid), r.kind, r.held === 1);
       uncatalogue(cat, id);
     }
-    for (const stamp of stamps.values()) {
-      stamp.v++;
-      cat.versions.set(stamp.cid, stamp.v);
-    }
-    const kept = pagesOf(db);
-    const out: RecordPageRow[] = [];
-    for (const [id, { key, ids: gone }] of byPage) {
-      const list = (read.get(id) ?? []).filter((r) => !gone.has(r.id));
-      out.push({ cid: key[0], kind: key[1], shard: key[2], seq: key[3], v: stamps.get(key[0])?.v ?? 1, records: list });
-      keep(kept, id, list);
-    }
-    await Promise.all([
-      db.recordPages.bulkPut(out),
-      db.recordStamps.bulkPut([...stamps.values()]),
-      db.recordCounts.bulkPut(changedCounts(before, stamps.values()))
-    ]);
+    await savePages(
+      db,
+      cat,
+      [...byPage].map(([id, { key, ids: gone }]) => ({ key, records: (read.get(id) ?? []).filter((r) => !gone.has(r.id)) })),
+      stamps,
+      before
+    );
   });
 }
 
