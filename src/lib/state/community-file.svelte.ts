@@ -6,7 +6,6 @@ import { defaultSyncAddresses } from '../sync/defaults';
 import { randomId } from '../crypto/encoding';
 import type { HearthDb } from '../store/db';
 import { CommunityFileRecords, communityFileText, MAX_COMMUNITY_FILE_BYTES, readCommunityFile, type CommunityFileReason } from '../domain/community-file';
-import { communityRecordIds, recordById } from '../store/record-store';
 
 export type ImportPhase = 'idle' | 'reading' | 'checking' | 'storing' | 'done' | 'failed';
 
@@ -75,10 +74,8 @@ export class CommunityFileImport {
 
     this.phase = 'storing';
     try {
-      const already = countStored(records, await storedIds(this.db, cid));
       const doc = await openCommunityDoc(this.db, cid);
-      await doc.importRecords(records);
-      const present = countStored(records, await storedIds(this.db, cid));
+      const { already, present } = await doc.importRecords(records);
       let community = await this.db.communities.get(cid);
       if (community && !community.secret) {
         // The file carries records, not the room secret: this device opens a room of its own for the
@@ -112,20 +109,6 @@ export class CommunityFileImport {
  * Ids of a community's stored records, read as one range of keys: looking up a 100,000-record file's
  * ids one by one (twice, before and after) took the page seconds.
  */
-async function storedIds(db: HearthDb, cid: string): Promise<Set<string>> {
-  const [ids, genesis] = await Promise.all([communityRecordIds(db, cid), recordById(db, cid)]);
-  const out = new Set(ids as string[]);
-  // The genesis is stored without a `cid`: outside that range.
-  if (genesis) out.add(genesis.id);
-  return out;
-}
-
-function countStored(records: readonly { id: string }[], stored: ReadonlySet<string>): number {
-  let n = 0;
-  for (const r of records) if (stored.has(r.id)) n++;
-  return n;
-}
-
 /** The file text of a community as this device holds it: every record in its document. */
 export async function exportCommunityFile(db: HearthDb, cid: string): Promise<string> {
   const doc = await openCommunityDoc(db, cid);

@@ -285,6 +285,17 @@ export async function communityRecordIds(db: HearthDb, cid: string): Promise<str
   return out;
 }
 
+/** How many of these records of the community (its genesis among them or not) are stored. */
+export async function countStoredOf(db: HearthDb, cid: string, records: readonly { id: string }[]): Promise<number> {
+  const [ids, genesis] = await Promise.all([communityRecordIds(db, cid), db.records.get(cid)]);
+  const stored = new Set(ids);
+  // The genesis is stored without a `cid`: outside that range.
+  if (genesis) stored.add(genesis.id);
+  let n = 0;
+  for (const r of records) if (stored.has(r.id)) n++;
+  return n;
+}
+
 /** How many records of the community are stored, its genesis not counted. */
 export async function countRecords(db: HearthDb, cid: string): Promise<number> {
   const [rows, stamp] = await Promise.all([db.records.where('cid').equals(cid).count(), db.recordStamps.get(cid)]);

@@ -34,7 +34,7 @@ import { startAutomation } from '../automation/scheduler';
 import { maintainKeys } from '../automation/keys';
 import type { Scope } from '../domain/scopes';
 import type { MemberStatsSource } from '../automation/community-facts';
-import { communityRecordIds, communityRecords, countRecords, recordById, recordsById } from '../store/record-store';
+import { communityRecordIds, communityRecords, countRecords, countStoredOf, recordById, recordsById } from '../store/record-store';
 
 /** Past this many stored updates they are merged into one, so opening stays fast. */
 const COMPACT_AFTER = 300;
@@ -89,6 +89,12 @@ export function projectsAtOnce(keys: number, held: number): boolean {
 export type AppendResult =
   | { ok: true; record: AnyRecord }
   | { ok: false; reason: 'storage.full' | 'storage.failed' | string; params?: Record<string, string | number> };
+
+/** Of the records an import was given, how many were stored before it and how many are after. */
+export interface ImportCount {
+  already: number;
+  present: number;
+}
 
 export interface DocHealth {
   records: number;
@@ -520,13 +526,17 @@ export class CommunityDoc implements DocHandle {
     return () => this.#acceptedListeners.delete(listener);
   }
 
-  async importRecords(records: AnyRecord[]): Promise<void> {
+  async importRecords(records: AnyRecord[]): Promise<ImportCount> {
+    // Counted here, where the catalogue is the writer's own and current: a page counting them read
+    // every page of the community into its own catalogue, on its main thread, after a 10k import.
+    const already = await countStoredOf(this.db, this.cid, records);
     // One transaction: the observer sees one batch, checks it through the gate and projects it once
     // (a full rebuild past a few thousand records), and one update is stored.
     this.doc.transact(() => {
       for (const r of records) if (!this.records.has(r.id)) this.records.set(r.id, r);
     }, IMPORT);
     await this.settled();
+    return { already, present: await countStoredOf(this.db, this.cid, records) };
   }
 
   async exportRecords(): Promise<AnyRecord[]> {

@@ -9,7 +9,7 @@ import type { Identity } from '../crypto/identity';
 import type { AnyRecord } from '../domain/record';
 import type { Scope } from '../domain/scopes';
 import type { HearthDb } from '../store/db';
-import type { AppendResult, DocHealth } from './community-doc';
+import type { AppendResult, DocHealth, ImportCount } from './community-doc';
 import type { MemberStatsSource } from '../automation/community-facts';
 
 /**
@@ -88,8 +88,11 @@ export interface DocHandle {
   onAccepted(listener: AcceptedListener): () => void;
   /** Everything received so far is applied, checked, projected and stored. */
   settled(): Promise<void>;
-  /** Adds many records at once (a community file): one transaction, one gate pass, one projection. */
-  importRecords(records: AnyRecord[]): Promise<void>;
+  /**
+   * Adds many records at once (a community file): one transaction, one gate pass, one projection.
+   * Says how many of them were stored before and are after (the rest the gate refused).
+   */
+  importRecords(records: AnyRecord[]): Promise<ImportCount>;
   /** Every value in the document that parses as a record (the community file). */
   exportRecords(): Promise<AnyRecord[]>;
   openLobby(options?: LobbyOptions): Promise<LobbyHandle>;

@@ -12,7 +12,7 @@ import type { Identity } from '../crypto/identity';
 import type { AnyRecord } from '../domain/record';
 import type { Scope } from '../domain/scopes';
 import type { HearthDb } from '../store/db';
-import { CommunityDoc, type AppendResult } from './community-doc';
+import { CommunityDoc, type AppendResult, type ImportCount } from './community-doc';
 import type { LobbyHandle, LobbyOptions, RelayHandle } from './doc-handle';
 import type { MemberStatsSource } from '../automation/community-facts';
 import type { DocPort, HostEvent, OpenedDoc } from './doc-port';
@@ -182,8 +182,8 @@ export class DocHost implements DocPort {
     for (const [id, lobby] of this.#lobbies) if (id.startsWith(`${cid}/`)) await lobby.settled();
   }
 
-  async importRecords(cid: string, records: AnyRecord[]): Promise<void> {
-    await (await this.#community(cid)).importRecords(records);
+  async importRecords(cid: string, records: AnyRecord[]): Promise<ImportCount> {
+    return (await this.#community(cid)).importRecords(records);
   }
 
   async exportRecords(cid: string): Promise<AnyRecord[]> {

@@ -5,7 +5,7 @@
 import type { Identity } from '../crypto/identity';
 import type { AnyRecord } from '../domain/record';
 import type { Scope } from '../domain/scopes';
-import type { AppendResult, DocHealth } from './community-doc';
+import type { AppendResult, DocHealth, ImportCount } from './community-doc';
 import type { CommunityReads } from './community-reads';
 import type { LobbyOptions } from './doc-handle';
 
@@ -31,7 +31,7 @@ export interface DocPort extends CommunityReads {
   open(cid: string): Promise<OpenedDoc>;
   append(cid: string, records: AnyRecord | readonly AnyRecord[]): Promise<AppendResult>;
   settled(cid: string): Promise<void>;
-  importRecords(cid: string, records: AnyRecord[]): Promise<void>;
+  importRecords(cid: string, records: AnyRecord[]): Promise<ImportCount>;
   exportRecords(cid: string): Promise<AnyRecord[]>;
   receive(doc: string, message: Uint8Array, from?: string): Uint8Array[] | null | Promise<Uint8Array[] | null>;
   openLobby(cid: string, options?: LobbyOptions): Promise<OpenedDoc & { id: string }>;

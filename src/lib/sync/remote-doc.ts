@@ -14,7 +14,7 @@ import type { HearthDb } from '../store/db';
 import { forgetKeyState, KEY_CONTEXT_KINDS } from '../store/keyring';
 import { forgetAuthority } from '../store/projection';
 import { AUTHORITY_KINDS } from '../domain/authority';
-import type { AppendResult, DocHealth } from './community-doc';
+import type { AppendResult, DocHealth, ImportCount } from './community-doc';
 import type { AcceptedListener, DocHandle, LobbyHandle, LobbyOptions, RelayHandle, RelayOptions } from './doc-handle';
 import type { HostEvent, OpenedDoc, PageEvent, WorkerPort } from './doc-port';
 import type { CommunityReads } from './community-reads';
@@ -190,7 +190,7 @@ export class RemoteCommunityDoc implements DocHandle {
     return this.client.port.settled(this.cid);
   }
 
-  importRecords(records: AnyRecord[]): Promise<void> {
+  importRecords(records: AnyRecord[]): Promise<ImportCount> {
     return this.client.port.importRecords(this.cid, records);
   }
 
