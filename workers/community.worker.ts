@@ -7,6 +7,7 @@ import { DocHost } from '../src/lib/sync/doc-host';
 import type { PageEvent, WorkerPort } from '../src/lib/sync/doc-port';
 import { wireSync, wireUpdate } from '../src/lib/sync/wire-message';
 import { openDb } from '../src/lib/store/db';
+import { verifyPool } from '../src/lib/crypto/verify-pool';
 import { loadMemberStats, memberStatsVersion, spacedMemberStats } from './members/member-stats';
 
 // Automation reads member stats here, from the same database, as the analysis worker does (spaced:
@@ -68,6 +69,7 @@ function serve(port: MessagePort): void {
     judge: (cid, records) => host.judge(cid, records),
     findMembers: (cid, prefix, limit) => host.findMembers(cid, prefix, limit),
     mentionsIn: (cid, text) => host.mentionsIn(cid, text),
+    addVerifier: (port) => verifyPool.addHelper(port),
     listen(events) {
       // A closed tab's port just drops what is posted to it.
       host.subscribe((event) => {

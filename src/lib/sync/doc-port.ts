@@ -56,6 +56,8 @@ export interface DocPort extends CommunityReads {
  */
 export type WorkerPort = Omit<DocPort, 'receive'> & {
   listen(events: MessagePort): void;
+  /** A port to a signature-check helper the tab started (crypto/verify-pool). */
+  addVerifier(port: MessagePort): void;
   /** `DocPort.receive`'s answers, each framed for the peer (`wireSync`). */
   receive(doc: string, message: Uint8Array, from?: string): Promise<Uint8Array[] | null>;
 };

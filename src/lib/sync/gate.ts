@@ -4,7 +4,8 @@
 // A value must also be exactly plain JSON: the signature covers the canonical JSON, which drops
 // `undefined` and reads -0 as 0, so a "twin" with an extra undefined key passes the signature here
 // but is a different value to a device that parses it strictly.
-import { checkRecord } from '../crypto/record-seal';
+import { checkRecord, WEB_RECORD_CRYPTO, type RecordCrypto } from '../crypto/record-seal';
+import { POOL_MIN_ITEMS, verifyPool } from '../crypto/verify-pool';
 import type { AnyRecord } from '../domain/record';
 import type { HearthDb } from '../store/db';
 import { recordsById } from '../store/record-store';
@@ -14,6 +15,13 @@ export interface GateOutcome {
   rejected: { key: string; reason: string }[];
   /** Keys whose value is exactly a record already accepted (stored, projected): nothing to do. */
   known: string[];
+}
+
+const POOLED_CRYPTO: RecordCrypto = { ...WEB_RECORD_CRYPTO, verify: (member, bytes, sig) => verifyPool.verify(member, bytes, sig) };
+
+/** The crypto for checking `n` records at once: their signatures spread over this thread's verify helpers when there are many. */
+export function batchCrypto(n: number): RecordCrypto {
+  return n >= POOL_MIN_ITEMS ? POOLED_CRYPTO : WEB_RECORD_CRYPTO;
 }
 
 /**
@@ -27,6 +35,7 @@ export async function passGate(db: HearthDb, cid: string, entries: [string, unkn
   const lookUp = mayBeStored ? entries.map(([k]) => k).filter(mayBeStored) : entries.map(([k]) => k);
   const found = lookUp.length ? await recordsById(db, lookUp) : [];
   const existing = mayBeStored ? new Map(lookUp.map((k, i) => [k, found[i]])) : null;
+  const using = batchCrypto(entries.length);
   const checks = entries.map(async ([key, value], i) => {
     const prior = existing ? existing.get(key) : found[i];
     if (prior && sameRecord(prior, value)) {
@@ -37,7 +46,7 @@ export async function passGate(db: HearthDb, cid: string, entries: [string, unkn
       out.rejected.push({ key, reason: 'record.malformed' });
       return;
     }
-    const result = await checkRecord(value, { cid, key });
+    const result = await checkRecord(value, { cid, key }, using);
     if (result.ok) out.accepted.push(result.value);
     else out.rejected.push({ key, reason: result.reason });
   });

@@ -18,7 +18,7 @@ import type { AnyRecord } from '../domain/record';
 import { KEY_CONTEXT_KINDS, sharedForm } from '../store/keyring';
 import { authorityOf } from '../store/projection';
 import type { CommunityDoc } from './community-doc';
-import { isExactJson } from './gate';
+import { batchCrypto, isExactJson } from './gate';
 import type { LobbyOptions } from './doc-handle';
 import { registerUpdateGate } from './gated-sync-protocol';
 import { recordById, recordsOfKinds } from '../store/record-store';
@@ -137,7 +137,7 @@ export class CoreLobby {
     // Stored only: the community's gate checks each record (signature included) exactly as here,
     // and what it refuses is counted with a peer's refusals. Checked here, each was checked twice.
     const valid = this.options.share
-      ? (await Promise.all(found.map(([key, value]) => (isExactJson(value) ? checkRecord(value, { cid, key }) : null))))
+      ? (await Promise.all(found.map(([key, value]) => (isExactJson(value) ? checkRecord(value, { cid, key }, batchCrypto(found.length)) : null))))
           .filter((c) => c?.ok)
           .map((c) => (c as { value: AnyRecord }).value)
       : found.filter(([key, value]) => isExactJson(value) && (value as { id?: unknown }).id === key).map(([, value]) => value as AnyRecord);

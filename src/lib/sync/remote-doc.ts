@@ -299,6 +299,26 @@ export class RemoteCommunityDoc implements DocHandle {
 let client: HostClient | null | undefined;
 
 /**
+ * Signature-check helpers for the community worker, one per core but the one it runs on (at most
+ * two), from this tab: a SharedWorker cannot start workers itself. A helper lives as long as its tab;
+ * the worker stops asking one that goes quiet.
+ */
+function startVerifiers(host: HostClient): void {
+  const n = Math.max(1, Math.min(2, (navigator.hardwareConcurrency || 2) - 1));
+  for (let i = 0; i < n; i++) {
+    try {
+      const helper = new Worker(new URL('../../../workers/verify.worker.ts', import.meta.url), { type: 'module', name: 'hearth-verify' });
+      const channel = new MessageChannel();
+      helper.postMessage({ port: channel.port1 }, [channel.port1]);
+      void host.port.addVerifier(Comlink.transfer(channel.port2, [channel.port2]));
+    } catch (error) {
+      console.warn('no signature-check helper; the community worker checks alone', error);
+      return;
+    }
+  }
+}
+
+/**
  * The community worker, when this browser has SharedWorker (and `localStorage['hearth:worker']` is
  * not 'off'); null otherwise, and the page holds its documents itself.
  */
@@ -311,6 +331,7 @@ export function hostClient(): HostClient | null {
       const worker = new SharedWorker(new URL('../../../workers/community.worker.ts', import.meta.url), { type: 'module', name: 'hearth-community' });
       worker.onerror = (e) => console.error('community worker failed', e);
       client = new HostClient(worker.port);
+      startVerifiers(client);
     }
   } catch (error) {
     console.warn('community worker unavailable; documents stay on the page', error);
