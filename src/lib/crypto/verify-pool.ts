@@ -115,7 +115,8 @@ export class VerifyPool {
     for (let i = 0; i < queued.length; i += size) parts.push(queued.slice(i, i + size));
     const [mine, ...theirs] = parts;
     theirs.forEach((part, i) => {
-      void this.#send(this.#helpers[i % this.#helpers.length], part.map((q) => q.item)).then(settle(part));
+      const helper = this.#helpers[i % this.#helpers.length];
+      void this.#send(helper, part.map((q) => q.item)).then(settle(part));
     });
     void this.#here(mine.map((q) => q.item)).then(settle(mine));
   }
