@@ -116,7 +116,10 @@ export class VerifyPool {
     const [mine, ...theirs] = parts;
     theirs.forEach((part, i) => {
       const helper = this.#helpers[i % this.#helpers.length];
-      void this.#send(helper, part.map((q) => q.item)).then(settle(part));
+      void this.#send(
+        helper,
+        part.map((q) => q.item)
+      ).then(settle(part));
     });
     void this.#here(mine.map((q) => q.item)).then(settle(mine));
   }
