@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { admit, newCommunity, newMember, smallCommunity, writer } from '../../../tests/unit/community-fixture';
 import { computeAuthority } from './authority';
-import { nextReplyStats, projectCommunity, projectMembers, replyStats, type PostRow } from './posts';
+import { nextReplyStats, projectCommunity, projectMembers, readableBy, replyStats, type PostRow } from './posts';
 import { parseRecord } from './record';
 
 describe('record kinds', () => {
@@ -176,5 +176,22 @@ describe('a thread’s reply stats moved on by what changed', () => {
       }),
       { numRuns: 500, seed: 7 }
     );
+  });
+});
+
+describe('readableBy', () => {
+  const gold = { tiers: ['gold'], author: 'ann' };
+  const open = { tiers: [], author: 'ann' };
+  it('lets everyone read a post limited to no tier', () => {
+    expect(readableBy({ me: 'bo', moderator: false, tier: null }, open)).toBe(true);
+  });
+  it('keeps a tier-limited post from members of no tier or another tier', () => {
+    expect(readableBy({ me: 'bo', moderator: false, tier: null }, gold)).toBe(false);
+    expect(readableBy({ me: 'bo', moderator: false, tier: 'silver' }, gold)).toBe(false);
+  });
+  it("lets the tier's members, the author and moderators read it", () => {
+    expect(readableBy({ me: 'bo', moderator: false, tier: 'gold' }, gold)).toBe(true);
+    expect(readableBy({ me: 'ann', moderator: false, tier: null }, gold)).toBe(true);
+    expect(readableBy({ me: 'cy', moderator: true, tier: null }, gold)).toBe(true);
   });
 });

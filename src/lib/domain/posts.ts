@@ -36,6 +36,19 @@ export interface PostRow {
   digest?: DigestData;
 }
 
+/** Who is reading, for what tier-limited posts they may see: their key, whether they moderate, their current tier. */
+export interface Reader {
+  me: string;
+  moderator: boolean;
+  tier: string | null;
+}
+
+/** A post limited to tiers is for those tiers' members, its author and moderators; any other post for everyone. */
+export function readableBy(reader: Reader, row: { tiers: readonly string[]; author: string }): boolean {
+  if (!row.tiers?.length || row.author === reader.me || reader.moderator) return true;
+  return reader.tier !== null && row.tiers.includes(reader.tier);
+}
+
 export interface ThreadRow extends PostRow {
   kind: 'thread';
   replyCount: number;

@@ -1,11 +1,11 @@
-// One community's search, kept for the life of the page: loads the stored index (or builds it
+// One community's search, kept while its document is open: in the community worker (DocHost), or on
+// a page that holds its documents itself (no SharedWorker). It loads the stored index (or builds it
 // from the projections when it is missing or its version changed), catches up with the journal,
-// follows newly accepted records, saves itself when idle, and answers queries with results
-// ready to show (current text, highlighted snippet, link).
+// follows newly accepted records, saves itself when idle, and answers queries with results ready to
+// show (current text, highlighted snippet, link).
 import type { HearthDb } from '../store/db';
 import { PROJECTION_VERSION } from '../store/projection';
 import type { DocHandle as CommunityDoc } from '../sync/doc-handle';
-import { openCommunityDoc } from '../sync/registry';
 import { loadAllDocs, loadDocs } from './corpus';
 import { searchLink, type SearchDoc, type SearchKind } from './documents';
 import { markTerms, snippet, type TextPart } from './highlight';
@@ -59,6 +59,9 @@ export const MEASURES = {
   query: 'hearth-search.query'
 } as const;
 
+/** A User Timing measure taken where the search runs, as the page is told of it (`SearchEvent`). */
+export type SearchMeasure = { name: string; ms: number };
+
 function measure(name: string, start: number): number {
   const end = performance.now();
   try {
@@ -87,6 +90,8 @@ export class CommunitySearch {
   status: SearchStatus = 'loading';
   /** Called whenever status or the number of indexed documents changes. */
   onStatus: (status: SearchStatus, docs: number) => void = () => {};
+  /** Called with each build, load and update measure (the worker's are passed on to its pages). */
+  onMeasure: (m: SearchMeasure) => void = () => {};
   #index: CommunityIndex | null = null;
   #appliedSeq = 0;
   #records = 0;
@@ -107,7 +112,7 @@ export class CommunitySearch {
   }
 
   /** Listens first, then loads, so no batch falls between the stored index and the live one. */
-  async open(doc?: CommunityDoc): Promise<void> {
+  async open(doc: CommunityDoc): Promise<void> {
     const off = onJournal(this.cid, (since) => void this.#enqueue(() => this.#catchUp(since)));
     const onHidden = () => {
       if (document.visibilityState === 'hidden' && this.#unsavedRows > 0) void this.flush();
@@ -117,7 +122,7 @@ export class CommunitySearch {
       off();
       if (typeof document !== 'undefined') document.removeEventListener('visibilitychange', onHidden);
     };
-    journalDoc(this.db, doc ?? (await openCommunityDoc(this.db, this.cid)), this.sdb);
+    journalDoc(this.db, doc, this.sdb);
     await this.#enqueue(() => this.#load());
   }
 
@@ -177,6 +182,10 @@ export class CommunitySearch {
     return run;
   }
 
+  #measure(name: string, start: number): void {
+    this.onMeasure({ name, ms: measure(name, start) });
+  }
+
   #setStatus(status: SearchStatus): void {
     this.status = status;
     this.onStatus(status, this.docs);
@@ -190,11 +199,11 @@ export class CommunitySearch {
         this.#index = await CommunityIndex.fromBytes(snap.bytes);
         this.#appliedSeq = snap.upToSeq;
         this.#records = snap.records;
-        measure(MEASURES.load, started);
+        this.#measure(MEASURES.load, started);
         await this.#catchUp(null, true);
       } else {
         await this.#rebuild();
-        measure(MEASURES.build, started);
+        this.#measure(MEASURES.build, started);
       }
       this.#setStatus('ready');
     } catch (error) {
@@ -249,8 +258,8 @@ export class CommunitySearch {
     }
     if (rows.length) this.#appliedSeq = Math.max(this.#appliedSeq, ...rows.map((r) => r.seq!));
     if (since !== null) {
-      measure(MEASURES.apply, started);
-      measure(MEASURES.update, since);
+      this.#measure(MEASURES.apply, started);
+      this.#measure(MEASURES.update, since);
     }
     if (changed) this.onStatus(this.status, this.docs);
     this.#unsavedRows += reconcile ? Math.max(changed, 1) : rows.length;
@@ -298,20 +307,15 @@ export class CommunitySearch {
   }
 }
 
-const opened = new Map<string, CommunitySearch>();
-
-/** The search of one community, opened once per page and kept up to date from then on. */
-export function openSearch(db: HearthDb, cid: string): CommunitySearch {
-  let search = opened.get(cid);
-  if (!search) {
-    const created = new CommunitySearch(db, cid);
-    opened.set(cid, (search = created));
-    created.open().catch((error) => {
+/** A community's search, opening on `doc` (failed, and said so, if it cannot open). */
+export function startSearch(db: HearthDb, cid: string, doc: Promise<CommunityDoc>): CommunitySearch {
+  const search = new CommunitySearch(db, cid);
+  doc
+    .then((d) => search.open(d))
+    .catch((error) => {
       console.error('search could not be opened', error);
-      opened.delete(cid);
-      created.status = 'failed';
-      created.onStatus('failed', 0);
+      search.status = 'failed';
+      search.onStatus('failed', 0);
     });
-  }
   return search;
 }

@@ -4,7 +4,6 @@
 import type { AnyRecord } from '../domain/record';
 import type { HearthDb } from '../store/db';
 import type { DocHandle as CommunityDoc } from '../sync/doc-handle';
-import { watchCommunityDocs } from '../sync/community-docs';
 import { affectedBy } from './corpus';
 import { openSearchDb, type SearchDb } from './search-db';
 
@@ -55,13 +54,4 @@ export function onJournal(cid: string, listener: JournalListener): () => void {
   if (!set) listeners.set(cid, (set = new Set()));
   set.add(listener);
   return () => set.delete(listener);
-}
-
-/**
- * Keeps the search journal of every community on this device from app start, so an index that
- * loads later only reads what changed. Optional: without it, an index notices unjournaled records
- * by their count and compares itself with the projections. Returns a function that stops.
- */
-export function startSearchIndexing(db: HearthDb): () => void {
-  return watchCommunityDocs(db, (doc) => journalDoc(db, doc));
 }

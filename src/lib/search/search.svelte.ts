@@ -1,36 +1,88 @@
 // Reactive state of the search screen: the query, the latest answer and the index's status.
-// Answers to older queries that resolve late are ignored; when new records change the index, the
-// current query runs again, so results follow what peers write.
+// The index lives in the community worker (sync/doc-host) where the browser has one: the page asks
+// it for answers and is told of its status; a page that holds its documents itself keeps the
+// index here. Answers to older queries that resolve late are ignored; when new records change the
+// index, the current query runs again, so results follow what peers write.
+import type { Reader } from '../domain/posts';
 import type { HearthDb } from '../store/db';
-import { openSearch, type CommunitySearch, type SearchAnswer, type SearchStatus } from './community-search';
-import type { SearchDoc } from './documents';
+import { hostClient } from '../sync/remote-doc';
+import { openCommunityDoc } from '../sync/registry';
+import { MEASURES, startSearch, type CommunitySearch, type SearchAnswer, type SearchStatus } from './community-search';
+import { readableBy } from '../domain/posts';
+
+/** Where the answers come from: the worker's index, or this page's. */
+interface SearchSource {
+  search(query: string, limit: number, reader: Reader): Promise<SearchAnswer>;
+  /** Follows status and size (called at once with the current ones); returns unsubscribe. */
+  follow(listener: (status: SearchStatus, docs: number) => void): () => void;
+}
+
+const local = new Map<string, CommunitySearch>();
+
+/** This page's own index of a community (no community worker): opened once, kept for the page's life. */
+function localSource(db: HearthDb, cid: string): SearchSource {
+  let search = local.get(cid);
+  if (!search || search.status === 'failed') local.set(cid, (search = startSearch(db, cid, openCommunityDoc(db, cid))));
+  const opened = search;
+  return {
+    search: (query, limit, reader) => opened.search(query, limit, (doc) => readableBy(reader, doc)),
+    follow(listener) {
+      opened.onStatus = listener;
+      listener(opened.status, opened.docs);
+      return () => (opened.onStatus = () => {});
+    }
+  };
+}
+
+function workerSource(cid: string): SearchSource | null {
+  const host = hostClient();
+  if (!host) return null;
+  return {
+    async search(query, limit, reader) {
+      // Timed here, port included: what the member waits for.
+      const started = performance.now();
+      const answer = await host.port.search(cid, query, limit, reader);
+      const ms = performance.now() - started;
+      try {
+        performance.measure(MEASURES.query, { start: started, duration: ms });
+      } catch {
+        // User Timing is missing in some test environments.
+      }
+      return { ...answer, ms };
+    },
+    follow(listener) {
+      const off = host.onSearch(cid, listener);
+      void host.port.searchStatus(cid).then(({ status, docs }) => listener(status, docs));
+      return off;
+    }
+  };
+}
 
 export class SearchState {
   query = $state('');
   answer = $state.raw<SearchAnswer | null>(null);
   status = $state<SearchStatus>('loading');
   docs = $state(0);
-  readonly #search: CommunitySearch;
+  readonly #source: SearchSource;
+  readonly #stop: () => void;
   #asked = 0;
 
   constructor(
     db: HearthDb,
     cid: string,
-    private readonly readable: (doc: SearchDoc) => boolean = () => true
+    private readonly reader: () => Reader
   ) {
-    this.#search = openSearch(db, cid);
-    this.status = this.#search.status;
-    this.docs = this.#search.docs;
-    this.#search.onStatus = (status, docs) => {
+    this.#source = workerSource(cid) ?? localSource(db, cid);
+    this.#stop = this.#source.follow((status, docs) => {
       this.status = status;
       this.docs = docs;
       if (status === 'ready' && this.query.trim()) void this.run();
-    };
+    });
   }
 
-  /** Stops following the index (it stays open and current for the page). */
+  /** Stops following the index (it stays open and current). */
   destroy(): void {
-    this.#search.onStatus = () => {};
+    this.#stop();
   }
 
   async run(query = this.query): Promise<void> {
@@ -39,7 +91,7 @@ export class SearchState {
       this.answer = null;
       return;
     }
-    const answer = await this.#search.search(query, 20, this.readable);
+    const answer = await this.#source.search(query, 20, this.reader());
     if (asked === this.#asked) this.answer = answer;
   }
 }

@@ -35,7 +35,7 @@ const AUDIT_KINDS = [
 ] as const;
 import type { Identity } from '../crypto/identity';
 import type { MemberSearch } from '../domain/mentions';
-import type { MemberRow, PostRow, ThreadRow } from '../domain/posts';
+import { readableBy, type MemberRow, type PostRow, type Reader, type ThreadRow } from '../domain/posts';
 import { readFeed } from '../store/queries/feed';
 import { featuredThreads } from '../store/queries/featured';
 import { memberPosts } from '../store/queries/member-posts';
@@ -526,9 +526,12 @@ export class CommunityState {
 
   /** Whether a thread limited to tiers is open to me: my tier, staff, or my own thread. */
   canRead(row: { tiers: string[]; author: string }): boolean {
-    if (!row.tiers?.length || row.author === this.identity.publicKey || this.canModerate) return true;
-    const tier = this.myTier?.tier;
-    return !!tier && row.tiers.includes(tier);
+    return readableBy(this.reader, row);
+  }
+
+  /** Me as a reader of tier-limited posts (`canRead`; the worker's search filters by it). */
+  get reader(): Reader {
+    return { me: this.identity.publicKey, moderator: this.canModerate, tier: this.myTier?.tier ?? null };
   }
 
   /** Notes addressed to me (welcomes, reminders), newest first. */
