@@ -92,6 +92,12 @@ test('search finds a Chinese phrase and an English word; a mention by another me
     await alice.page.goto('/inbox');
     await expect(alice.page.getByTestId('notification')).toHaveCount(1);
     await expect(alice.page.getByTestId('inbox-unread')).toHaveText('');
+
+    // What a peer wrote is found too: the index, in Alice's community worker, follows every record it accepts.
+    await alice.page.goto(`/c/${cid}/search`);
+    await search(alice.page, 'sunday');
+    await expect(results).toHaveCount(1);
+    await expect(results.first()).toContainText('I will bring a spare hanger');
   } finally {
     await alice.context.close();
     await bob.context.close();
