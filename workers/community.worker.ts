@@ -39,8 +39,6 @@ function serve(port: MessagePort): void {
     wantsFirstPage: (cid) => host.wantsFirstPage(cid),
     takeFirstPage: (cid, bytes) => host.takeFirstPage(cid, bytes),
     closeLobby: (id) => host.closeLobby(id),
-    searchStatus: (cid) => host.searchStatus(cid),
-    search: (cid, query, limit, reader) => host.search(cid, query, limit, reader),
     startRelay: (cid, options) => host.startRelay(cid, options),
     relay: (cid, action) => host.relay(cid, action),
     proveRelay: (cid, identity) => host.proveRelay(cid, identity),

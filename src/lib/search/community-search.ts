@@ -111,8 +111,12 @@ export class CommunitySearch {
     return this.#index?.size ?? 0;
   }
 
-  /** Listens first, then loads, so no batch falls between the stored index and the live one. */
-  async open(doc: CommunityDoc): Promise<void> {
+  /**
+   * Listens first, then loads, so no batch falls between the stored index and the live one. With
+   * `doc`, this thread journals its accepted records; without, another thread does (the community
+   * worker, for a search worker's index).
+   */
+  async open(doc?: CommunityDoc): Promise<void> {
     const off = onJournal(this.cid, (since) => void this.#enqueue(() => this.#catchUp(since)));
     const onHidden = () => {
       if (document.visibilityState === 'hidden' && this.#unsavedRows > 0) void this.flush();
@@ -122,7 +126,7 @@ export class CommunitySearch {
       off();
       if (typeof document !== 'undefined') document.removeEventListener('visibilitychange', onHidden);
     };
-    journalDoc(this.db, doc, this.sdb);
+    if (doc) journalDoc(this.db, doc, this.sdb);
     await this.#enqueue(() => this.#load());
   }
 
@@ -307,10 +311,10 @@ export class CommunitySearch {
   }
 }
 
-/** A community's search, opening on `doc` (failed, and said so, if it cannot open). */
-export function startSearch(db: HearthDb, cid: string, doc: Promise<CommunityDoc>): CommunitySearch {
+/** A community's search, opening on `doc` or on another thread's journal (failed, and said so, if it cannot open). */
+export function startSearch(db: HearthDb, cid: string, doc?: Promise<CommunityDoc>): CommunitySearch {
   const search = new CommunitySearch(db, cid);
-  doc
+  (doc ?? Promise.resolve(undefined))
     .then((d) => search.open(d))
     .catch((error) => {
       console.error('search could not be opened', error);

@@ -1,13 +1,14 @@
 // Reactive state of the search screen: the query, the latest answer and the index's status.
-// The index lives in the community worker (sync/doc-host) where the browser has one: the page asks
-// it for answers and is told of its status; a page that holds its documents itself keeps the
-// index here. Answers to older queries that resolve late are ignored; when new records change the
+// Where the community worker writes the journal (the browser has SharedWorker), the index lives in
+// this tab's search worker (search-client): the page asks it for answers and is told of its status;
+// a page that holds its documents itself keeps the index here. Answers to older queries that resolve late are ignored; when new records change the
 // index, the current query runs again, so results follow what peers write.
 import type { Reader } from '../domain/posts';
 import type { HearthDb } from '../store/db';
 import { hostClient } from '../sync/remote-doc';
 import { openCommunityDoc } from '../sync/registry';
-import { MEASURES, startSearch, type CommunitySearch, type SearchAnswer, type SearchStatus } from './community-search';
+import { startSearch, type CommunitySearch, type SearchAnswer, type SearchStatus } from './community-search';
+import { followSearch, searchInWorker } from './search-client';
 import { readableBy } from '../domain/posts';
 
 /** Where the answers come from: the worker's index, or this page's. */
@@ -35,26 +36,10 @@ function localSource(db: HearthDb, cid: string): SearchSource {
 }
 
 function workerSource(cid: string): SearchSource | null {
-  const host = hostClient();
-  if (!host) return null;
+  if (!hostClient() || typeof Worker === 'undefined') return null;
   return {
-    async search(query, limit, reader) {
-      // Timed here, port included: what the member waits for.
-      const started = performance.now();
-      const answer = await host.port.search(cid, query, limit, reader);
-      const ms = performance.now() - started;
-      try {
-        performance.measure(MEASURES.query, { start: started, duration: ms });
-      } catch {
-        // User Timing is missing in some test environments.
-      }
-      return { ...answer, ms };
-    },
-    follow(listener) {
-      const off = host.onSearch(cid, listener);
-      void host.port.searchStatus(cid).then(({ status, docs }) => listener(status, docs));
-      return off;
-    }
+    search: (query, limit, reader) => searchInWorker(cid, query, limit, reader),
+    follow: (listener) => followSearch(cid, listener)
   };
 }
 

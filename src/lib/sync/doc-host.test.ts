@@ -210,26 +210,3 @@ describe('DocHost (the community worker)', () => {
     expect(threads.every((t) => ids.has(t.id))).toBe(true);
   }, 60_000);
 });
-
-describe("the worker's search", () => {
-  it('indexes the open community in the worker, tells pages its status, and answers a reader with what they may read', async () => {
-    const { alice, bob, g, a, thread } = await aliceWithThread('Tubeless sealant', 'topping up every three months');
-    const limited = await writer(alice, g.id)('thread', { title: 'Gold sealant secrets', body: 'for gold members', tiers: ['gold'] });
-    expect((await a.append(g.id, limited)).ok).toBe(true);
-    const events: HostEvent[] = [];
-    a.subscribe((e) => e.t === 'search' && events.push(e));
-    await a.searchStatus(g.id);
-    await expect.poll(() => events.some((e) => e.t === 'search' && e.status === 'ready' && !e.measure), { timeout: 10_000 }).toBe(true);
-    expect(events.some((e) => e.t === 'search' && e.measure?.name === 'hearth-search.build')).toBe(true);
-
-    const bobReads = { me: bob.publicKey, moderator: false, tier: null };
-    expect((await a.search(g.id, 'sealant', 20, bobReads)).results.map((r) => r.id)).toEqual([thread.id]);
-    const goldReads = { ...bobReads, tier: 'gold' };
-    expect((await a.search(g.id, 'sealant', 20, goldReads)).results.map((r) => r.id).sort()).toEqual([thread.id, limited.id].sort());
-
-    // A post written later is found once the worker's journal has it: no page involved.
-    const later = await writer(bob, g.id)('thread', { title: 'Sealant in winter', body: 'it thickens below zero' });
-    expect((await a.append(g.id, later)).ok).toBe(true);
-    await expect.poll(async () => (await a.search(g.id, 'thickens', 20, bobReads)).results.map((r) => r.id), { timeout: 10_000 }).toEqual([later.id]);
-  });
-});

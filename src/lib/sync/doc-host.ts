@@ -19,8 +19,6 @@ import type { DocPort, HostEvent, OpenedDoc } from './doc-port';
 import { readsOver, type CommunityReads } from './community-reads';
 import { messageYjsSyncStep2, messageYjsUpdate, readSyncMessage } from './gated-sync-protocol';
 import { filterUpdate } from './update-filter';
-import { readableBy, type Reader } from '../domain/posts';
-import { startSearch, type CommunitySearch, type SearchAnswer, type SearchStatus } from '../search/community-search';
 import { journalDoc } from '../search/journal';
 
 /** State vectors are sent with updates at most this often: one can be large (a client id per writer). */
@@ -70,7 +68,6 @@ export class DocHost implements DocPort {
   #relays = new Map<string, { handle: RelayHandle; awareness: Awareness }>();
   #listeners = new Set<(event: HostEvent) => void>();
   #automation = new Map<string, { holds: number; stop: () => void }>();
-  #searches = new Map<string, CommunitySearch>();
   #nextId = 0;
 
   constructor(
@@ -123,27 +120,6 @@ export class DocHost implements DocPort {
     return (await this.#community(cid)).maintainKeys(identity, now, also);
   }
 
-  /** The community's search, opened once and kept while the worker lives (a failed one is opened again next time). */
-  #search(cid: string): CommunitySearch {
-    let search = this.#searches.get(cid);
-    if (!search || search.status === 'failed') {
-      const opened = startSearch(this.db, cid, this.#community(cid));
-      this.#searches.set(cid, (search = opened));
-      opened.onStatus = (status, docs) => this.#emit({ t: 'search', cid, status, docs });
-      opened.onMeasure = (measure) => this.#emit({ t: 'search', cid, status: opened.status, docs: opened.docs, measure });
-    }
-    return search;
-  }
-
-  async searchStatus(cid: string): Promise<{ status: SearchStatus; docs: number }> {
-    const search = this.#search(cid);
-    return { status: search.status, docs: search.docs };
-  }
-
-  search(cid: string, query: string, limit: number, reader: Reader): Promise<SearchAnswer> {
-    return this.#search(cid).search(query, limit, (doc) => readableBy(reader, doc));
-  }
-
   subscribe(listener: (event: HostEvent) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
@@ -171,7 +147,8 @@ export class DocHost implements DocPort {
           for (let i = 0; i < records.length; i += ACCEPTED_PER_EVENT) this.#emit({ t: 'accepted', cid, records: records.slice(i, i + ACCEPTED_PER_EVENT) });
         });
         // The search journal follows every open community from here (search/journal: it keeps rows
-        // only for a community that has an index on this device).
+        // only for a community that has an index on this device); the index and its queries are in
+        // each tab's search worker (search/search-client), which reads the rows.
         journalDoc(this.db, doc);
         this.#link(cid, doc.doc);
         return doc;

@@ -8,8 +8,6 @@ import type { Scope } from '../domain/scopes';
 import type { AppendResult, DocHealth, ImportCount } from './community-doc';
 import type { CommunityReads } from './community-reads';
 import type { LobbyOptions } from './doc-handle';
-import type { Reader } from '../domain/posts';
-import type { SearchAnswer, SearchMeasure, SearchStatus } from '../search/community-search';
 
 export interface OpenedDoc {
   health: DocHealth;
@@ -27,9 +25,7 @@ export type HostEvent =
   /** Records newly accepted and projected (local writes and peers'), for the inbox, search and automation. */
   | { t: 'accepted'; cid: string; records: AnyRecord[] }
   | { t: 'health'; cid: string; health: DocHealth }
-  | { t: 'relay'; cid: string; connected?: boolean; synced?: boolean; presence?: Uint8Array }
-  /** A community's search index changed status or size, or took a measure (build, load, update). */
-  | { t: 'search'; cid: string; status: SearchStatus; docs: number; measure?: SearchMeasure };
+  | { t: 'relay'; cid: string; connected?: boolean; synced?: boolean; presence?: Uint8Array };
 
 export interface DocPort extends CommunityReads {
   open(cid: string): Promise<OpenedDoc>;
@@ -42,10 +38,6 @@ export interface DocPort extends CommunityReads {
   wantsFirstPage(cid: string): Promise<boolean>;
   takeFirstPage(cid: string, bytes: Uint8Array): Promise<boolean>;
   closeLobby(id: string): void;
-  /** Opens the community's search here (once; `search` events follow its changes) and says how it stands. */
-  searchStatus(cid: string): Promise<{ status: SearchStatus; docs: number }>;
-  /** The best `limit` results for `query` that `reader` may read (tier-limited posts), with their current text. */
-  search(cid: string, query: string, limit: number, reader: Reader): Promise<SearchAnswer>;
   startRelay(cid: string, options: { addresses: string[]; room: string; identity: Identity | null; clientID: number }): Promise<void>;
   relay(cid: string, action: 'connect' | 'disconnect'): void;
   proveRelay(cid: string, identity: Identity): void;

@@ -21,7 +21,6 @@ import type { CommunityReads } from './community-reads';
 import { registerRemote } from './gated-sync-protocol';
 import { messageSender } from './webrtc-chunking';
 import { updateOfWire, type FramedUpdate } from './wire-message';
-import type { SearchMeasure, SearchStatus } from '../search/community-search';
 
 /** Records after which the page's cached authority and key state are read again. */
 const CACHE_KINDS = new Set<string>([...AUTHORITY_KINDS, ...KEY_CONTEXT_KINDS, 'tombstone']);
@@ -78,7 +77,6 @@ export class HostClient {
   #senders = new Map<string, WeakRef<Sender>>();
   #tab = Math.random().toString(36).slice(2, 10);
   #nextName = 0;
-  #searchListeners = new Map<string, Set<(status: SearchStatus, docs: number) => void>>();
 
   constructor(endpoint: MessagePort) {
     this.port = Comlink.wrap<WorkerPort>(endpoint);
@@ -112,14 +110,6 @@ export class HostClient {
         }
     }
     return name;
-  }
-
-  /** Follows a community's search in the worker (status and size); returns unsubscribe. */
-  onSearch(cid: string, listener: (status: SearchStatus, docs: number) => void): () => void {
-    let set = this.#searchListeners.get(cid);
-    if (!set) this.#searchListeners.set(cid, (set = new Set()));
-    set.add(listener);
-    return () => set.delete(listener);
   }
 
   forget(id: string): void {
@@ -161,11 +151,6 @@ export class HostClient {
         break;
       case 'sv':
         this.#docs.get(event.doc)?.setStateVector(event.sv);
-        break;
-      case 'search':
-        // A measure comes with the status as it stands; only status and size changes are the listeners'.
-        if (event.measure) mirrorMeasure(event.measure);
-        else for (const listener of this.#searchListeners.get(event.cid) ?? []) listener(event.status, event.docs);
         break;
       default:
         this.#communities.get(event.cid)?.event(event);
@@ -308,15 +293,6 @@ export class RemoteCommunityDoc implements DocHandle {
   #forgetCaches(): void {
     forgetAuthority(this.db, this.cid);
     forgetKeyState(this.db, this.cid);
-  }
-}
-
-/** A measure the worker's search took, as a User Timing entry of this page too (read by tests/bench/search-figures.ts). */
-function mirrorMeasure({ name, ms }: SearchMeasure): void {
-  try {
-    performance.measure(name, { start: Math.max(0, performance.now() - ms), duration: ms });
-  } catch {
-    // User Timing is missing in some test environments; the figure is only informative.
   }
 }
 
