@@ -50,14 +50,8 @@ import type { Standing } from '../store/queries/standing';
 import { defaultSyncAddresses } from '../sync/defaults';
 import type { SyncStatus } from '../sync/peer-sync';
 import { onlineMembers } from '../crypto/presence';
-import { encodeInvite, inviteUrl } from '../crypto/invite-token';
-import { encodeShortInvite } from '../crypto/short-invite';
-import { generateInviteKey } from '../crypto/invite-key';
-import { closeInvite } from '../automation/admissions';
 import { coverageCountedKey, type Coverage } from '../automation/checkpoint';
 
-/** Local settings key of an invite's private key (never shared but in the invite's link). */
-const inviteSeedKey = (inviteId: string) => `invite-seed:${inviteId}`;
 /** Local settings key of when this device last had contact with the community's peers or relay. */
 const contactKey = (cid: string) => `sync-contact:${cid}`;
 import type { InviteState, Role } from '../domain/authority';
@@ -65,6 +59,7 @@ import { Live, type LiveOptions } from './live.svelte';
 import { afterFirstContent } from './first-content';
 import type { CommunityFactsView } from '../automation/community-facts';
 import { MemberNames } from './member-names.svelte';
+import { Invites } from './invites';
 import { memberStatsClient } from '../analysis/analysis-client';
 import type { MemberStats } from '../domain/membership';
 import { postingVerdict, postingWait as policyWait, type PostingRefusal } from '../domain/posting-policy';
@@ -72,7 +67,7 @@ import { readsTrust } from '../store/queries/posting';
 import { levelOf, pointRules, pointsOf, type PointsStanding } from '../domain/points';
 import { i18n } from '../i18n/index.svelte';
 import { DEFAULT_SETTINGS, withDiversity, type MemberTier, type Settings } from '../domain/membership';
-import { countOfKind, hasRecords, recordById, recordsOfKind } from '../store/record-store';
+import { countOfKind, hasRecords, recordsOfKind } from '../store/record-store';
 
 export const FEED_PAGE = 50;
 
@@ -152,6 +147,8 @@ export class CommunityState {
   readonly coverage: Live<Coverage | null>;
   /** Members' names and rows, read by key as the page shows them (not all 10,000 at once). */
   readonly people: MemberNames;
+  /** Making, sharing and revoking invites (state/invites). */
+  readonly inviting: Invites;
 
   /** The audit log: authority actions from the signed records, newest first. */
   audit(): Live<AuditEntry[]> {
@@ -277,6 +274,16 @@ export class CommunityState {
   ) {
     this.reads = communityReads(db);
     this.people = new MemberNames(db, cid);
+    this.inviting = new Invites({
+      db,
+      cid,
+      identity,
+      write: (kind, body) => this.write(kind, body),
+      inviterName: async () => (await this.people.namesOf([identity.publicKey]))(identity.publicKey),
+      currentMembers: async () => (await this.reads.standing(cid, identity.publicKey, Date.now()))?.currentMembers ?? 1,
+      document: async () => this.doc ?? (await openCommunityDoc(db, cid)),
+      origin: typeof location === 'undefined' ? '' : location.origin
+    });
     this.info = new Live<CommunityRow | undefined>(() => () => db.communities.get(cid), undefined);
     this.threadCount = new Live(() => () => db.threads.where('[cid+rank]').between([cid, 0], [cid, Infinity]).count(), 0);
     this.standing = this.#askedOnRecords<Standing | null>(
@@ -408,73 +415,6 @@ export class CommunityState {
   /** Invites of this community with their uses and revocation, newest first. */
   invites(): Live<InviteState[]> {
     return this.#askedOnRecords((cid) => () => this.reads.invites(cid), [], { later: true });
-  }
-
-  /**
-   * A new invite with its own key pair: the public half goes in the record, the private half stays
-   * on this device (local settings) and in the links it shows.
-   */
-  async createInvite(body: { role: 'member' | 'moderator' | 'admin'; tier?: string; expiresAt: number | null; maxUses: number | null; label: string }) {
-    const key = generateInviteKey();
-    const result = await this.write('invite', { ...body, tier: body.tier || undefined, nonce: randomId(8), key: key.publicKey });
-    if (result.ok) await this.db.settings.put({ key: inviteSeedKey(result.record.id), value: key.seed });
-    return result;
-  }
-
-  /** Whether this device can show a link for the invite (it holds the invite's private key). */
-  async hasInviteKey(inviteId: string): Promise<boolean> {
-    return typeof (await this.db.settings.get(inviteSeedKey(inviteId)))?.value === 'string';
-  }
-
-  /**
-   * The shareable links for an invite: room secret, addresses and the invite key go in the fragment
-   * only. `url` carries the signed invite and genesis (checked offline); `short` (for the QR code)
-   * carries only the community, the room secret and the invite key, the rest fetched from a member's
-   * device online (crypto/short-invite); null when the values cannot be packed.
-   */
-  async inviteLinks(invite: SignedRecord<'invite'>): Promise<{ url: string; short: string | null }> {
-    const url = await this.inviteLink(invite);
-    const [row, seed, defaults] = await Promise.all([
-      this.db.communities.get(this.cid),
-      this.db.settings.get(inviteSeedKey(invite.id)),
-      defaultSyncAddresses()
-    ]);
-    if (!row?.secret || typeof seed?.value !== 'string') return { url, short: null };
-    const signaling = row.signaling ?? [];
-    const relay = row.relay ?? null;
-    const same = signaling.join(' ') === defaults.signaling.join(' ') && relay === defaults.relay;
-    const token = await encodeShortInvite({ cid: this.cid, secret: row.secret, inviteKey: seed.value, addresses: same ? null : { signaling, relay } });
-    return { url, short: token ? inviteUrl(location.origin, '', token) : null };
-  }
-
-  /** The shareable link for an invite: room secret, addresses and the invite key go in the fragment only. */
-  async inviteLink(invite: SignedRecord<'invite'>): Promise<string> {
-    const [row, genesis, seed] = await Promise.all([
-      this.db.communities.get(this.cid),
-      recordById(this.db, this.cid),
-      this.db.settings.get(inviteSeedKey(invite.id))
-    ]);
-    if (!row?.secret || genesis?.kind !== 'genesis') throw new Error('community has no room secret on this device');
-    if (typeof seed?.value !== 'string') throw new Error('invite key is on the device that made the invite');
-    const { target: _t, ...g } = genesis;
-    const token = await encodeInvite({
-      cid: this.cid,
-      secret: row.secret,
-      signaling: row.signaling ?? [],
-      relay: row.relay ?? null,
-      invite,
-      genesis: g as SignedRecord<'genesis'>,
-      inviterName: (await this.people.namesOf([this.identity.publicKey]))(this.identity.publicKey),
-      inviteKey: seed.value,
-      members: Math.max(1, (await this.reads.standing(this.cid, this.identity.publicKey, Date.now()))?.currentMembers ?? 1)
-    });
-    return inviteUrl(location.origin, '', token);
-  }
-
-  /** Revokes an invite: the joins it let in are admitted first, so only they survive the revocation. */
-  async revokeInvite(id: string) {
-    const doc = this.doc ?? (await openCommunityDoc(this.db, this.cid));
-    return closeInvite(this.db, doc, this.identity, id);
   }
 
   /** A demotion names the member's records this device has seen: their later authority records (whatever their date) do not count. */
