@@ -10,9 +10,9 @@ import { computeAuthority } from '../domain/authority';
 import { FROM_RECORD, projectCommunity, slimPost, type PostRow } from '../domain/posts';
 import type { AnyRecord, SignedRecord } from '../domain/record';
 import { HearthDb } from './db';
-import { RANGE_FILL_AFTER } from './post-bodies';
+import { PAGE_HINT, RANGE_FILL_AFTER } from './post-bodies';
 import { rebuildProjection } from './projection';
-import { deleteRecords, putRecords } from './record-store';
+import { deleteRecords, PAGE_RECORDS, putRecords } from './record-store';
 
 let dbs = 0;
 
@@ -288,6 +288,68 @@ describe('post rows on disk', () => {
     await putRecords(db, [plain]);
     expect((await db.replies.get(plain.id))?.body).toBe('I am in, bringing a spare tube.');
     db.close();
+  });
+
+  it("a row keeps its record's page number and is filled from that one page, not its month's; a wrong number still fills right", async () => {
+    const name = `posts-${dbs++}`;
+    const alice = await newMember();
+    const g = await newCommunity(alice);
+    const a = writer(alice, g.id);
+    const thread = await a('thread', { title: 'Many replies', body: 'one month of them' });
+    const replies: AnyRecord[] = [];
+    for (let i = 0; i < 3 * PAGE_RECORDS; i++) replies.push(await a('reply', { thread: thread.id, parent: thread.id, body: `reply ${i}` }));
+    const writerDb = new HearthDb(name);
+    await putRecords(writerDb, [g, thread, ...replies]);
+    await rebuildProjection(writerDb, g.id);
+    writerDb.close();
+    const raw = await rawValues(name, 'replies');
+    expect(raw).toHaveLength(replies.length);
+    expect(raw.every((row) => typeof row[PAGE_HINT] === 'number')).toBe(true);
+
+    // A fresh connection (another thread, say): nothing kept, no catalogue.
+    const db = new HearthDb(name);
+    let pagesRead = 0;
+    db.use({
+      stack: 'dbcore',
+      name: 'CountPages',
+      level: -10,
+      create: (down) => ({
+        ...down,
+        table: (table) => {
+          const t = down.table(table);
+          if (table !== 'recordPages') return t;
+          return { ...t, query: (req) => t.query(req).then((res) => ((pagesRead += res.result.length), res)) };
+        }
+      })
+    });
+    const last = replies[replies.length - 1];
+    const row = (await db.replies.get(last.id))!;
+    expect(row.body).toBe(`reply ${replies.length - 1}`);
+    expect(PAGE_HINT in row).toBe(false);
+    expect(pagesRead).toBe(1);
+    db.close();
+
+    // A hint pointing at another page: the record is not there, so the month is read.
+    await new Promise<void>((resolve, reject) => {
+      const open = indexedDB.open(name);
+      open.onsuccess = () => {
+        const tx = open.result.transaction('replies', 'readwrite');
+        const store = tx.objectStore('replies');
+        const cursor = store.openCursor();
+        cursor.onsuccess = () => {
+          const c = cursor.result;
+          if (!c) return;
+          c.update({ ...c.value, [PAGE_HINT]: (c.value[PAGE_HINT] + 1) % 3 });
+          c.continue();
+        };
+        tx.oncomplete = () => (open.result.close(), resolve());
+        tx.onerror = () => reject(tx.error);
+      };
+    });
+    const again = new HearthDb(name);
+    const rows = await again.replies.bulkGet(replies.map((r) => r.id));
+    expect(rows.map((r) => r?.body)).toEqual(replies.map((_, i) => `reply ${i}`));
+    again.close();
   });
 
   it('slimPost leaves locked threads and rows without post fields as they are', () => {

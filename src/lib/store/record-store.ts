@@ -75,6 +75,17 @@ interface Catalogue {
 }
 
 const catalogues = new WeakMap<HearthDb, Promise<Catalogue>>();
+/** The last catalogue built, by database name: where a record is, for `pageHint`. */
+const builtByName = new Map<string, Catalogue>();
+
+/**
+ * Which page of its kind and month holds the record, as far as this thread's last catalogue of the
+ * database knows (no read; undefined if none is built). A hint: a reader that does not find the
+ * record there reads the month (store/post-bodies keeps it in each post row as it is written).
+ */
+export function pageHint(dbName: string, id: string): number | undefined {
+  return builtByName.get(dbName)?.entries.get(id)?.seq;
+}
 const keptPages = new WeakMap<HearthDb, Map<string, StoredRecord[]>>();
 
 /** The page an entry's record is in. */
@@ -150,7 +161,10 @@ async function catalogueOf(db: HearthDb): Promise<Catalogue> {
   if (cat && sameVersions(cat.versions, versions)) return cat;
   const refresh = refreshCatalogue(db, cat, versions);
   catalogues.set(db, refresh);
-  refresh.catch(() => catalogues.delete(db));
+  refresh.then(
+    (built) => builtByName.set(db.name, built),
+    () => catalogues.delete(db)
+  );
   return refresh;
 }
 
