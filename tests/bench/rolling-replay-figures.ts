@@ -1,4 +1,4 @@
-// The rolling protocol's lists (every step's (member, week) pairs with their 47 features) written
+// The rolling protocol's lists (every step's (member, week) pairs with every computed feature, FEATURES: 47 until 2026-12-05, 51 since) written
 // to a temporary file per community and replayed by tests/bench/rolling-replay.py: ideas for the
 // feed ranker measured outside eval:recs on exactly its lists, each refitted weekly on earlier
 // weeks. `npx tsx tests/bench/rolling-replay-figures.ts [DATA_ROOT] [--slow] [--lambdamart]`; needs numpy and
