@@ -4,7 +4,7 @@
 // blend scored on the 5 seeds' held-out threads, paired with the hybrid as it is. A component with
 // a hyperparameter gets it from the inner folds too (its own NDCG@10 there), never from a scored
 // split. Also: the hybrid's own components tuned on a smoother objective (NDCG@20, @50, over the
-// whole pool) instead of NDCG@10, and each component alone.
+// whole pool) instead of NDCG@10, separate weights for light and heavy members, and each component alone.
 // Candidates: RP3β (β ∈ 0, ¼, ½, ¾), EASE at λ ∈ 25…1,000, user-kNN at k ∈ 10…1,000, item-kNN at
 // k ∈ 10, 200, the nearest of the member's threads by text (sum of the k highest cosines), and the
 // members one exchanged replies with on threads the training rows show both in.
@@ -115,6 +115,8 @@ function textNearest(train: Feedback, cat: Catalogue, k: number): Scorer {
 
 interface RawCase {
   member: number;
+  /** Threads the member touched in the training rows. */
+  seen: number;
   relevant: Set<number>;
   pool: Int32Array;
   z: Float64Array[];
@@ -141,6 +143,7 @@ function cases(components: Scorer[], items: number, train: Feedback, test: Map<n
     if (!rel.size) continue;
     out.push({
       member,
+      seen: s.size,
       relevant: rel,
       pool,
       z: components.map((c) => {
@@ -268,6 +271,26 @@ for (const dir of communityDirs(root)) {
       );
     };
     run('hybrid-without-time', baseCols);
+    // Weights per activity level: members with at most the inner folds' median of training threads, and the rest.
+    {
+      const sorted = inner.map((x) => x.seen).sort((a, b) => a - b);
+      const median = sorted[Math.floor(sorted.length / 2)];
+      const tune = (cs: RawCase[]) => {
+        const w = tuneWeights(
+          baseCols.map((b) => names[b]),
+          pick(cs, baseCols)
+        ).weights;
+        return baseCols.map((b) => w[names[b]]);
+      };
+      const light = tune(inner.filter((x) => x.seen <= median));
+      const heavy = tune(inner.filter((x) => x.seen > median));
+      const lightCases = scored.filter((x) => x.seen <= median);
+      const heavyCases = scored.filter((x) => x.seen > median);
+      push(
+        'hybrid-without-time, weights per activity level',
+        (meanNdcg(lightCases, baseCols, light) * lightCases.length + meanNdcg(heavyCases, baseCols, heavy) * heavyCases.length) / scored.length
+      );
+    }
     for (const cut of [20, 50, Infinity]) {
       const w = tuneWith(pick(inner, baseCols), baseCols.length, cut);
       push(`hybrid-without-time, tuned on NDCG@${cut}`, meanNdcg(scored, baseCols, w));
