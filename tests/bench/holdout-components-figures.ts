@@ -6,8 +6,9 @@
 // split. Also: the hybrid's own components tuned on a smoother objective (NDCG@20, @50, over the
 // whole pool) instead of NDCG@10, separate weights for light and heavy members, and each component alone.
 // Candidates: RP3β (β ∈ 0, ¼, ½, ¾), EASE at λ ∈ 25…1,000, user-kNN at k ∈ 10…1,000, item-kNN at
-// k ∈ 10, 200, the nearest of the member's threads by text (sum of the k highest cosines), and the
-// members one exchanged replies with on threads the training rows show both in.
+// k ∈ 10, 200, the nearest of the member's threads by text (sum of the k highest cosines), the
+// members one exchanged replies with on threads the training rows show both in, and the member's
+// own answers and comments in those threads as a text query.
 // `npx tsx tests/bench/holdout-components-figures.ts [DATA_ROOT] [community,…]`; JSON lines.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +20,7 @@ import type { Feedback, Scorer } from '../../workers/recommend/feedback';
 import { ndcgOfPositions, tuneWeights, type ValidationCase } from '../../workers/recommend/hybrid';
 import { fitItemKnn } from '../../workers/recommend/item-knn';
 import { fitRp3 } from '../../workers/recommend/rp3';
+import { tokenize } from '../../workers/recommend/tfidf';
 import { fitUserKnn } from '../../workers/recommend/user-knn';
 
 const WITHOUT = ['ials', 'time', 'era', 'earliest'];
@@ -31,8 +33,39 @@ const FAMILIES: Record<string, [string, (t: Feedback, cat: Catalogue) => Scorer]
   'user-knn-k': [10, 100, 1000].map((k) => [`user-knn k=${k}`, (t) => fitUserKnn(t, { k })]),
   'item-knn-k': [10, 200].map((k) => [`item-knn k=${k}`, (t) => fitItemKnn(t, { k })]),
   'text-nearest': [1, 3, 10].map((k) => [`text-nearest k=${k}`, (t, cat) => textNearest(t, cat, k)]),
-  'reply-neighbours': (['count', 'log'] as const).map((w) => [`reply-neighbours ${w}`, (t) => replyNeighbours(t, edges, w)])
+  'reply-neighbours': (['count', 'log'] as const).map((w) => [`reply-neighbours ${w}`, (t) => replyNeighbours(t, edges, w)]),
+  'own-writing': [['own-writing', (t, cat) => ownWriting(t, cat)]]
 };
+
+/** What each member wrote (answers and comments) in each thread: member → thread → text. */
+let writing = new Map<number, Map<number, string>>();
+
+/**
+ * The member's own words, from answers and comments in the threads their training rows show them
+ * in, as a TF-IDF query (the content index's vocabulary and idf, sublinear counts) against every
+ * thread: what they write about, beside what the threads they took part in are about.
+ */
+function ownWriting(train: Feedback, cat: Catalogue): Scorer {
+  return {
+    name: 'own-writing',
+    score(member) {
+      const texts = writing.get(member);
+      if (!texts) return new Float64Array(train.items);
+      const tf = new Map<number, number>();
+      for (const i of train.itemsOf(member)) {
+        const text = texts.get(i);
+        if (!text) continue;
+        for (const token of tokenize(text)) {
+          const id = cat.index.vocabulary.get(token);
+          if (id !== undefined) tf.set(id, (tf.get(id) ?? 0) + 1);
+        }
+      }
+      const query = new Map<number, number>();
+      for (const [id, n] of tf) query.set(id, (1 + Math.log(n)) * cat.index.idf[id]);
+      return cat.index.scoreAll(query);
+    }
+  };
+}
 
 /** Who replied to whom on which thread (an answer to the question's owner, a comment to the post's owner). */
 let edges: { from: number; to: number; item: number }[] = [];
@@ -53,6 +86,16 @@ function loadEdges(dir: string, c: SeCommunity) {
   };
   for (const p of posts) if (p.type === 'answer') add(p.owner_user_id, owner.get(p.parent_id), thread.get(p.id));
   for (const m of read('comments.csv')) add(m.user_id, owner.get(m.post_id), thread.get(m.post_id));
+  writing = new Map();
+  const write = (user: string | undefined, item: number | undefined, text: string | undefined) => {
+    const u = user ? memberOf.get(user) : undefined;
+    if (u === undefined || item === undefined || !text) return;
+    let m = writing.get(u);
+    if (!m) writing.set(u, (m = new Map()));
+    m.set(item, `${m.get(item) ?? ''} ${text}`);
+  };
+  for (const p of posts) if (p.type === 'answer') write(p.owner_user_id, thread.get(p.id), p.body);
+  for (const m of read('comments.csv')) write(m.user_id, thread.get(m.post_id), m.text);
 }
 
 /**
