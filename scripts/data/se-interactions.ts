@@ -13,6 +13,9 @@ import { TfIdf } from '../../workers/recommend/tfidf';
 /** Interaction strengths: writing a question says more than a comment. EASE and item-kNN use 0/1. */
 const KIND_WEIGHT: Record<string, number> = { asked: 3, answered: 2, commented: 1, accepted: 1 };
 
+/** A comment that says a question does not belong: the words of Stack Exchange's close reasons and their replies. */
+export const CLOSING = /off[- ]topic|duplicate|\bclosed\b|close vote|vot(?:e|ed|ing) to close|on hold|too broad|opinion[- ]based/i;
+
 const utc = (s: string) => Date.parse(`${s}Z`);
 
 export interface SeCommunity {
@@ -32,6 +35,10 @@ export interface SeCommunity {
   favourites: { member: number; item: number; ts: number }[];
   /** Bounty spans: the thread featured from the end of the bounty's first day to the end of its close day. */
   featured: { item: number; from: number; to: number }[];
+  /** Down-votes on each thread's question, from the end of the day cast. */
+  downvotes: { item: number; ts: number }[];
+  /** Comments on a thread's posts that call it off-topic, a duplicate, on hold or to be closed. */
+  closing: { item: number; ts: number }[];
   /** Thread ids in item order. */
   threadIds: number[];
 }
@@ -70,7 +77,8 @@ export function loadSeInteractions(dir = seDataDir()): SeCommunity {
     if (a !== undefined && b !== undefined && a !== b) replies.push({ from: a, to: b, ts });
   };
   for (const p of posts) if (p.type === 'answer' && p.parent_id) edge(p.owner_user_id, ownerOf.get(p.parent_id), utc(p.creation_date));
-  if (existsSync(join(dir, 'comments.csv'))) for (const c of read('comments.csv')) edge(c.user_id, ownerOf.get(c.post_id), utc(c.creation_date));
+  const comments = existsSync(join(dir, 'comments.csv')) ? read('comments.csv') : [];
+  for (const c of comments) edge(c.user_id, ownerOf.get(c.post_id), utc(c.creation_date));
   replies.sort((a, b) => a.ts - b.ts);
   // Up-votes on a thread's question and answers; a vote has a date, not a time, so it counts from the end of its day.
   const threadOf = new Map(posts.map((p) => [p.id, itemOf.get(p.type === 'question' ? p.id : (p.parent_id ?? ''))]));
@@ -78,6 +86,7 @@ export function loadSeInteractions(dir = seDataDir()): SeCommunity {
   const favourites: { member: number; item: number; ts: number }[] = [];
   // A bounty puts a thread on the site's "featured" tab from its start to its close (7 days when no close is recorded).
   const featured: { item: number; from: number; to: number }[] = [];
+  const downvotes: { item: number; ts: number }[] = [];
   const bountyOpen = new Map<number, number>();
   if (existsSync(join(dir, 'votes.csv')))
     for (const v of read('votes.csv').sort((a, b) => a.creation_date.localeCompare(b.creation_date) || Number(a.id) - Number(b.id))) {
@@ -85,6 +94,7 @@ export function loadSeInteractions(dir = seDataDir()): SeCommunity {
       if (item === undefined) continue;
       const endOfDay = Date.parse(`${v.creation_date.slice(0, 10)}T00:00:00Z`) + 86_400_000;
       if (v.kind === 'upvote') votes.push({ item, ts: endOfDay });
+      else if (v.kind === 'downvote' && itemOf.has(v.post_id)) downvotes.push({ item, ts: endOfDay });
       else if (v.kind === 'favorite' && v.user_id && memberOf.has(v.user_id)) favourites.push({ member: memberOf.get(v.user_id)!, item, ts: endOfDay });
       else if (v.kind === 'bounty_start') bountyOpen.set(item, endOfDay);
       else if (v.kind === 'bounty_close' && bountyOpen.has(item)) {
@@ -93,6 +103,11 @@ export function loadSeInteractions(dir = seDataDir()): SeCommunity {
       }
     }
   for (const [item, from] of bountyOpen) featured.push({ item, from, to: from + 7 * 86_400_000 });
+  const closing: { item: number; ts: number }[] = [];
+  for (const c of comments) {
+    const item = threadOf.get(c.post_id);
+    if (item !== undefined && CLOSING.test(c.text ?? '')) closing.push({ item, ts: utc(c.creation_date) });
+  }
   return {
     name: basename(dir),
     rows,
@@ -103,6 +118,8 @@ export function loadSeInteractions(dir = seDataDir()): SeCommunity {
     votes,
     favourites,
     featured,
+    downvotes,
+    closing,
     threadIds: questions.map((q) => Number(q.id)),
     cat: {
       members: memberIds.length,

@@ -1,8 +1,9 @@
-// The rolling protocol's lists (every step's (member, week) pairs with their 47 features) written
+// The rolling protocol's lists (every step's (member, week) pairs with every computed feature, FEATURES: 47 until 2026-12-05, 51 since) written
 // to a temporary file per community and replayed by tests/bench/rolling-replay.py: ideas for the
 // feed ranker measured outside eval:recs on exactly its lists, each refitted weekly on earlier
-// weeks. `npx tsx tests/bench/rolling-replay-figures.ts [DATA_ROOT] [--slow] [--lambdamart]`; needs numpy and
-// scipy (--slow: the hand-written GBDTs too; --lambdamart: LightGBM's, needs lightgbm).
+// weeks. `npx tsx tests/bench/rolling-replay-figures.ts [DATA_ROOT] [--slow] [--lambdamart] [--shape]`; needs numpy and
+// scipy (--slow: the hand-written GBDTs too; --lambdamart: LightGBM's, needs lightgbm; --shape:
+// training lists cut to the scored week's shape, tests/bench/rolling-shape.py).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,6 +40,9 @@ try {
     // LightGBM's LambdaMART on the same lists (needs the lightgbm Python package).
     if (process.argv.includes('--lambdamart'))
       console.log(execFileSync('python3', [join(import.meta.dirname, 'rolling-lambdamart.py'), file], { encoding: 'utf8', maxBuffer: 1 << 26 }));
+    // Training lists cut to the shape of the scored week's (tests/bench/rolling-shape.py).
+    if (process.argv.includes('--shape'))
+      console.log(execFileSync('python3', [join(import.meta.dirname, 'rolling-shape.py'), file], { encoding: 'utf8', maxBuffer: 1 << 26 }));
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

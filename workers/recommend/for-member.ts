@@ -80,7 +80,12 @@ const FEATURE_REASON: Record<(typeof FEATURES)[number], string> = {
   'cold-newcomers': 'fresh',
   'cold-unanswered': 'popularity',
   'cold-answers': 'popularity',
-  'cold-comments': 'popularity'
+  'cold-comments': 'popularity',
+  // The thread's standing and its asker's: how the community received it.
+  'question-downvotes': 'popularity',
+  closing: 'popularity',
+  'asker-acts': 'popularity',
+  'asker-new': 'popularity'
 };
 
 /** How much each act says about interest in a thread. */

@@ -179,6 +179,17 @@ describe('candidate features of the rolling ranker, each from data before t only
         { item: 3, from: T - DAY, to: T + 6 * DAY },
         { item: 1, from: T - 10 * DAY, to: T - 3 * DAY }
       ],
+      // Thread 2's question down-voted twice (one counted from the end of day T, so at T), thread 3's after T.
+      downvotes: [
+        { item: 2, ts: T - 4 * DAY },
+        { item: 2, ts: T },
+        { item: 3, ts: T + DAY }
+      ],
+      // A closing comment on thread 1 at T−1; one on thread 3 exactly at T is not before T.
+      closing: [
+        { item: 1, ts: T - DAY },
+        { item: 3, ts: T }
+      ],
       cat: { members: 6, items: 4, meta: { created: Float64Array.from(created), author: Int32Array.from([0, 1, 2, 1]) }, index: new TfIdf(text) }
     };
   }
@@ -222,6 +233,26 @@ describe('candidate features of the rolling ranker, each from data before t only
     const f = listAt(0);
     expect(f('featured')).toEqual({ 1: 0, 2: 0, 3: 1 });
     expect(f('favourited')).toEqual({ 1: 0, 2: 1, 3: 0 });
+  });
+
+  it('counts down-votes on the question up to T and closing comments before T', () => {
+    const f = listAt(0);
+    expect(f('question-downvotes')).toEqual({ 1: 0, 2: Math.log(3), 3: 0 });
+    expect(f('closing')).toEqual({ 1: Math.log(2), 2: 0, 3: 0 });
+  });
+
+  it('counts what the asker had done before T and marks an asker with at most one act', () => {
+    // Askers: thread 1 and 3 member 1 (two acts before T: asked 1 and 3), thread 2 member 2 (three acts).
+    const f = listAt(0);
+    expect(f('asker-acts')).toEqual({ 1: Math.log(3), 2: Math.log(4), 3: Math.log(3) });
+    expect(f('asker-new')).toEqual({ 1: 0, 2: 0, 3: 0 });
+    // Thread 3 as if asked by member 4, whose one act before T is a comment: a newcomer asker.
+    const input = scenario();
+    input.cat.meta.author[3] = 4;
+    const list = rollingSteps(input, { cutoff: T, rankAt: T }).at!(0);
+    const of = (feature: string) => list.features[list.candidates.indexOf(3)][FEATURES.indexOf(feature as never)];
+    expect(of('asker-acts')).toBe(Math.log(2));
+    expect(of('asker-new')).toBe(1);
   });
 
   it('places each thread on the newest and the active pages', () => {

@@ -35,6 +35,10 @@ export interface RollingInput {
   favourites?: { member: number; item: number; ts: number }[];
   /** Spans in which a thread was featured (pinned, or a bounty open on it): [from, to). */
   featured?: { item: number; from: number; to: number }[];
+  /** Down-votes on a thread's question, each at the end of the day it was cast. */
+  downvotes?: { item: number; ts: number }[];
+  /** Comments on a thread's posts that call it off-topic, a duplicate, on hold or to be closed, at their time. */
+  closing?: { item: number; ts: number }[];
 }
 
 /** One candidate list: a (member, week) pair. Candidates are item indices, ascending (thread id order). */
@@ -98,7 +102,11 @@ export const FEATURES = [
   'favourited',
   'newest-position',
   'active-position',
-  ...COLD.map((f) => `cold-${f}` as const)
+  ...COLD.map((f) => `cold-${f}` as const),
+  'question-downvotes',
+  'closing',
+  'asker-acts',
+  'asker-new'
 ] as const;
 export type Feature = (typeof FEATURES)[number];
 /** The features the ranker weighs (the first 25; the others are CANDIDATE_GROUPS). */
@@ -153,7 +161,9 @@ export const CANDIDATE_GROUPS: Record<string, string[]> = {
   'recent-text': ['recent-text'],
   featured: ['featured', 'favourited'],
   position: ['newest-position', 'active-position'],
-  cold: COLD.map((f) => `cold-${f}`)
+  cold: COLD.map((f) => `cold-${f}`),
+  quality: ['question-downvotes', 'closing'],
+  asker: ['asker-acts', 'asker-new']
 };
 
 /** The reference models' scores, computed from the features where they coincide. */
@@ -189,6 +199,13 @@ export { referenceTokens };
 function countSince(times: readonly number[], from: number): number {
   let n = 0;
   for (let k = times.length - 1; k >= 0 && times[k] >= from; k--) n++;
+  return n;
+}
+
+/** How many of the ascending times are before `to`. */
+function countBefore(times: readonly number[], to: number): number {
+  let n = 0;
+  while (n < times.length && times[n] < to) n++;
   return n;
 }
 
@@ -264,6 +281,11 @@ export function rollingSteps(input: RollingInput, options: RollingOptions): Roll
   const sorted = order.map((n) => rows[n]);
   const kindOf = order.map((n) => input.kinds?.[n] ?? '');
   const votes = [...(input.votes ?? [])].sort((a, b) => a.ts - b.ts);
+  // Signs that a question is unwelcome: down-votes on it (from the end of their day), closing comments.
+  const downvoteTimes: number[][] = Array.from({ length: cat.items }, () => []);
+  for (const v of [...(input.downvotes ?? [])].sort((a, b) => a.ts - b.ts)) downvoteTimes[v.item].push(v.ts);
+  const closingTimes: number[][] = Array.from({ length: cat.items }, () => []);
+  for (const x of [...(input.closing ?? [])].sort((a, b) => a.ts - b.ts)) closingTimes[x.item].push(x.ts);
   const first = sorted[0].ts;
   const last = sorted[sorted.length - 1].ts;
   const kMin = Math.floor((first - options.cutoff) / (7 * DAY));
@@ -551,6 +573,13 @@ export function rollingSteps(input: RollingInput, options: RollingOptions): Roll
         f[F.favourited] = favourite[u].has(j) ? 1 : 0;
         f[F['newest-position']] = -Math.log1p(newerThan(j));
         f[F['active-position']] = -Math.log1p(activeAbove(j));
+        f[F['question-downvotes']] = Math.log1p(countBefore(downvoteTimes[j], t + 1));
+        f[F.closing] = Math.log1p(countBefore(closingTimes[j], t));
+        // How much the asker had done before t: a newcomer's question draws the regulars' clarifying comments.
+        if (a >= 0) {
+          f[F['asker-acts']] = Math.log1p(acts[a]);
+          f[F['asker-new']] = acts[a] <= 1 ? 1 : 0;
+        }
         if (!mine.length) for (const c of COLD) f[F[`cold-${c}`]] = f[F[c]];
         return f;
       });
