@@ -194,7 +194,10 @@ test('the creator features a thread and orders lessons into a series; a member f
     await expect(bob.page.getByRole('heading', { level: 1, name: 'Lesson 2: spokes' })).toBeVisible();
     // Back to the series by the lesson's own link: both parts read. (A reload at once, as a goto did
     // here, could cut the read mark's write short: 1 of 2 in one run of many.)
-    await bob.page.getByTestId('series-nav').getByRole('link', { name: /Part 2 of 2 in Build a wheel/ }).click();
+    await bob.page
+      .getByTestId('series-nav')
+      .getByRole('link', { name: /Part 2 of 2 in Build a wheel/ })
+      .click();
     await expect(bob.page.getByText('2 of 2 read')).toBeVisible();
     await bob.page.goto(`/c/${cid}/series`);
     await expect(bob.page.getByTestId('series-row')).toContainText('2 of 2 read');
