@@ -1,10 +1,12 @@
 // What a tab's search worker (workers/search.worker.ts) serves: each community's index, opened on
 // first use and kept for the worker's life, fed by the journal rows the community worker writes
-// (search/journal). Its own thread: a query never waits behind the community worker's gate,
+// (search/journal). A page that holds its documents itself (no community worker) runs one of its
+// own, given how to open a document so that it journals in this thread. Its own thread: a query never waits behind the community worker's gate,
 // projection or automation (in that worker, the 10k bench's p50 was 93 ms and p95 661 ms, against
 // 16.5 and 42.4 on the page), and building an index (35 s at 50,000 documents) holds neither.
 import { readableBy, type Reader } from '../domain/posts';
 import type { HearthDb } from '../store/db';
+import type { DocHandle as CommunityDoc } from '../sync/doc-handle';
 import { startSearch, type CommunitySearch, type SearchAnswer, type SearchMeasure, type SearchStatus } from './community-search';
 
 /** Told to the page: a community's index changed status or size, or took a measure (build, load, update). */
@@ -28,7 +30,10 @@ export class SearchService implements SearchApi {
   #searches = new Map<string, CommunitySearch>();
   #events: MessagePort | null = null;
 
-  constructor(readonly db: HearthDb) {}
+  constructor(
+    readonly db: HearthDb,
+    private readonly openDoc?: (cid: string) => Promise<CommunityDoc>
+  ) {}
 
   listen(events: MessagePort): void {
     this.#events = events;
@@ -47,7 +52,7 @@ export class SearchService implements SearchApi {
   #open(cid: string): CommunitySearch {
     let search = this.#searches.get(cid);
     if (!search || search.status === 'failed') {
-      const opened = startSearch(this.db, cid);
+      const opened = startSearch(this.db, cid, this.openDoc?.(cid));
       this.#searches.set(cid, (search = opened));
       opened.onStatus = (status, docs) => this.#post({ cid, status, docs });
       opened.onMeasure = (measure) => this.#post({ cid, status: opened.status, docs: opened.docs, measure });
