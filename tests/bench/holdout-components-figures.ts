@@ -22,6 +22,7 @@ import { fitItemKnn } from '../../workers/recommend/item-knn';
 import { fitRp3 } from '../../workers/recommend/rp3';
 import { tokenize } from '../../workers/recommend/tfidf';
 import { fitUserKnn } from '../../workers/recommend/user-knn';
+import { rawCases, zOf, type RawCase as Raw } from './holdout-cases';
 
 const WITHOUT = ['ials', 'time', 'era', 'earliest'];
 const SEEDS = [20261125, 20261126, 20261127, 20261128, 20261129];
@@ -156,46 +157,11 @@ function textNearest(train: Feedback, cat: Catalogue, k: number): Scorer {
   };
 }
 
-interface RawCase {
-  member: number;
-  /** Threads the member touched in the training rows. */
-  seen: number;
-  relevant: Set<number>;
-  pool: Int32Array;
-  z: Float64Array[];
-}
-
-function zOf(x: Float64Array): Float64Array {
-  const n = x.length;
-  let m = 0;
-  for (const v of x) m += v;
-  m /= n;
-  let q = 0;
-  for (const v of x) q += (v - m) ** 2;
-  const sd = Math.sqrt(q / n);
-  return sd > 1e-12 ? x.map((v) => (v - m) / sd) : new Float64Array(n);
-}
+/** A case with its components' scores as z-scores. */
+type RawCase = Omit<Raw, 'raw'> & { z: Float64Array[] };
 
 function cases(components: Scorer[], items: number, train: Feedback, test: Map<number, Set<number>>, scored: boolean): RawCase[] {
-  const out: RawCase[] = [];
-  for (const [member, relevant] of test) {
-    const s = new Set(train.itemsOf(member));
-    if (scored && s.size === 0) continue;
-    const pool = Int32Array.from({ length: items }, (_, i) => i).filter((i) => !s.has(i));
-    const rel = new Set([...relevant].filter((i) => !s.has(i)));
-    if (!rel.size) continue;
-    out.push({
-      member,
-      seen: s.size,
-      relevant: rel,
-      pool,
-      z: components.map((c) => {
-        const sc = c.score(member);
-        return zOf(Float64Array.from(pool, (i) => sc[i]));
-      })
-    });
-  }
-  return out;
+  return rawCases(components, items, (u) => train.itemsOf(u), test, scored).map(({ raw, ...c }) => ({ ...c, z: raw.map(zOf) }));
 }
 
 function meanNdcg(cs: RawCase[], cols: number[], w: readonly number[]): number {

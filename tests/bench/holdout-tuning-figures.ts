@@ -10,49 +10,10 @@ import { feedbackOf, fitComponents, holdoutSplit } from '../../workers/recommend
 import type { Scorer } from '../../workers/recommend/feedback';
 import { ndcgOfPositions, tuneWeights, type ValidationCase } from '../../workers/recommend/hybrid';
 import { PairStore, pairDifferences } from '../../workers/recommend/ranker';
+import { rawCases, zOf, type RawCase } from './holdout-cases';
 
 const WITHOUT = ['ials', 'time', 'era', 'earliest'];
 const SEEDS = [20261125, 20261126, 20261127, 20261128, 20261129];
-
-interface RawCase {
-  member: number;
-  relevant: Set<number>;
-  pool: Int32Array;
-  raw: Float64Array[];
-}
-
-function rawCases(components: Scorer[], items: number, seen: (u: number) => Int32Array, test: Map<number, Set<number>>, scored: boolean): RawCase[] {
-  const out: RawCase[] = [];
-  for (const [member, relevant] of test) {
-    const s = new Set(seen(member));
-    // Scored members need training rows (as evaluateScorer); validation members as validationCases.
-    if (scored && s.size === 0) continue;
-    const pool = Int32Array.from({ length: items }, (_, i) => i).filter((i) => !s.has(i));
-    const rel = new Set([...relevant].filter((i) => !s.has(i)));
-    if (!rel.size) continue;
-    out.push({
-      member,
-      relevant: rel,
-      pool,
-      raw: components.map((c) => {
-        const sc = c.score(member);
-        return Float64Array.from(pool, (i) => sc[i]);
-      })
-    });
-  }
-  return out;
-}
-
-function zOf(x: Float64Array): Float64Array {
-  const n = x.length;
-  let m = 0;
-  for (const v of x) m += v;
-  m /= n;
-  let q = 0;
-  for (const v of x) q += (v - m) ** 2;
-  const sd = Math.sqrt(q / n);
-  return sd > 1e-12 ? x.map((v) => (v - m) / sd) : new Float64Array(n);
-}
 
 function ranksOf(x: Float64Array): Float64Array {
   const idx = Array.from(x.keys()).sort((a, b) => x[a] - x[b]);
