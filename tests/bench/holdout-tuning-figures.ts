@@ -7,7 +7,6 @@
 // `npx tsx tests/bench/holdout-tuning-figures.ts [DATA_ROOT]`; JSON lines.
 import { communityDirs, loadSeInteractions } from '../../scripts/data/se-interactions';
 import { feedbackOf, fitComponents, holdoutSplit } from '../../workers/recommend/evaluate';
-import type { Scorer } from '../../workers/recommend/feedback';
 import { ndcgOfPositions, tuneWeights, type ValidationCase } from '../../workers/recommend/hybrid';
 import { PairStore, pairDifferences } from '../../workers/recommend/ranker';
 import { rawCases, zOf, type RawCase } from './holdout-cases';
