@@ -3,6 +3,7 @@
 // to — a stand-in that hands each peer's sync message to the worker and sends the worker's answer
 // back to that peer, and whose 'update' events are the worker document's updates, which y-webrtc
 // sends to the peers. `RemoteCommunityDoc` is the page's handle (DocHandle) on one community.
+import { afterFirstContent } from '../state/first-content';
 import * as Comlink from 'comlink';
 import { Observable } from 'lib0/observable';
 import * as Y from 'yjs';
@@ -331,7 +332,9 @@ export function hostClient(): HostClient | null {
       const worker = new SharedWorker(new URL('../../../workers/community.worker.ts', import.meta.url), { type: 'module', name: 'hearth-community' });
       worker.onerror = (e) => console.error('community worker failed', e);
       client = new HostClient(worker.port);
-      startVerifiers(client);
+      // Not on the way to the first screen: until then, the worker checks alone.
+      const host = client;
+      void afterFirstContent().then(() => startVerifiers(host));
     }
   } catch (error) {
     console.warn('community worker unavailable; documents stay on the page', error);
