@@ -83,6 +83,66 @@ describe('community search', () => {
     expect(view.snippet.filter((p) => p.hit).map((p) => p.text)).toEqual(['brakes']);
   });
 
+  it("shows a reply's thread title as it is now, for a reply to a reply and after the title's edit, from an index stored and loaded again", async () => {
+    const { db, sdb, doc, add, a, b } = await setup();
+    const chain = await a('thread', { title: 'Chain wear', body: 'When to replace it?' });
+    const brakes = await b('thread', { title: 'Brake pads', body: 'Which compound?' });
+    await add(chain, brakes);
+    const r1 = await b('reply', { thread: chain.id, parent: chain.id, body: 'Every 3000 km or so' });
+    await add(r1);
+    const r2 = await a('reply', { thread: chain.id, parent: r1.id, body: 'Better: measure it with a gauge' });
+    const r3 = await a('reply', { thread: brakes.id, parent: brakes.id, body: 'Sintered ones squeal in the rain' });
+    await add(r2, r3);
+    const titleOf = async (search: CommunitySearch, query: string) => {
+      await search.settled();
+      return (await search.search(query)).results.map((r) => [r.id, r.title.map((p) => p.text).join('')]);
+    };
+    const first = await openSearch(db, sdb, doc);
+    expect(await titleOf(first, 'gauge')).toEqual([[r2.id, 'Chain wear']]);
+    await add(await a('edit', { target: chain.id, title: 'Chain stretch', body: 'When to replace it?' }));
+    expect(await titleOf(first, 'gauge')).toEqual([[r2.id, 'Chain stretch']]);
+    await first.flush();
+    first.close();
+
+    const again = await openSearch(db, sdb, doc);
+    expect(await titleOf(again, 'gauge')).toEqual([[r2.id, 'Chain stretch']]);
+    expect(await titleOf(again, 'squeal')).toEqual([[r3.id, 'Brake pads']]);
+    // A deleted parent's replies stay found; a deleted thread's go.
+    await add(await b('tombstone', { target: r1.id }));
+    expect(await titleOf(again, 'gauge')).toEqual([[r2.id, 'Chain stretch']]);
+    await add(await b('tombstone', { target: brakes.id }));
+    expect(await titleOf(again, 'squeal')).toEqual([]);
+    again.close();
+  });
+
+  it("an index keeps each thread's title through edits, removal and a round trip to bytes", async () => {
+    const { CommunityIndex } = await import('./search-index');
+    const doc = (id: string, kind: 'thread' | 'reply', title: string, body: string) => ({
+      id,
+      cid: 'c',
+      kind,
+      title,
+      body,
+      context: '',
+      parent: '',
+      author: 'a',
+      ts: 1,
+      tiers: []
+    });
+    const index = CommunityIndex.empty();
+    index.put(doc('t1', 'thread', 'Chain wear', 'replace when?'));
+    index.put(doc('t2', 'thread', 'Brake pads', 'compound'));
+    index.put(doc('r1', 'reply', '', 'use a gauge'));
+    index.put(doc('t1', 'thread', 'Chain stretch', 'replace when?'));
+    index.remove('t2');
+    const loaded = await CommunityIndex.fromBytes(await index.toBytes());
+    for (const i of [index, loaded]) {
+      expect(i.threadTitle('t1')).toBe('Chain stretch');
+      expect(i.threadTitle('t2')).toBeUndefined();
+      expect(i.threadTitle('r1')).toBeUndefined();
+    }
+  });
+
   it('follows edits, deletions and hiding: old words and gone posts are not found', async () => {
     const { db, sdb, doc, add, a, b } = await setup();
     const t1 = await a('thread', { title: 'Saddle height', body: 'How high should the saddle be?' });

@@ -159,7 +159,8 @@ export class CommunitySearch {
       const docs = await loadDocs(
         this.db,
         this.cid,
-        page.map((h) => h.id)
+        page.map((h) => h.id),
+        (thread) => index.threadTitle(thread)
       );
       for (const hit of page) {
         const doc = docs.get(hit.id);

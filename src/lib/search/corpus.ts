@@ -5,7 +5,8 @@ import type { PostRow, ThreadRow } from '../domain/posts';
 import type { AnyRecord } from '../domain/record';
 import type { HearthDb, StoredRecord } from '../store/db';
 import { authorityOf } from '../store/projection';
-import { answerDoc, noteDoc, pollDoc, questionDoc, replyDoc, threadDoc, type SearchDoc } from './documents';
+import { answerDoc, noteDoc, pollDoc, questionDoc, replyDoc, threadDoc, type SearchDoc, type ThreadOfReply } from './documents';
+import { postMeta } from '../store/post-bodies';
 import { recordById, recordsByAuthor, recordsById, recordsOfKinds, recordsTargeting, recordsTargetingAny } from '../store/record-store';
 
 const RECORD_KINDS = ['question', 'answer', 'poll', 'note'] as const;
@@ -79,29 +80,48 @@ function recordDoc(
 /**
  * The current document for each id, or null where there is nothing members may find. Reads in a
  * few batched requests (the ids, then their threads and parents, then related records), since a
- * query's latency is mostly IndexedDB round trips.
+ * query's latency is mostly IndexedDB round trips. A reply's thread and parent are read as rows
+ * only (`postMeta`, no page of records): the thread's title is the index's where `titleOf` knows
+ * it (a query's), else its row filled.
  */
-export async function loadDocs(db: HearthDb, cid: string, ids: Iterable<string>): Promise<Map<string, SearchDoc | null>> {
+export async function loadDocs(
+  db: HearthDb,
+  cid: string,
+  ids: Iterable<string>,
+  titleOf: (thread: string) => string | undefined = () => undefined
+): Promise<Map<string, SearchDoc | null>> {
   const list = [...new Set(ids)];
   const out = new Map<string, SearchDoc | null>();
   if (!list.length) return out;
   const [threads, replies] = await Promise.all([db.threads.bulkGet(list), db.replies.bulkGet(list)]);
-  const threadById = new Map<string, ThreadRow>();
+  const threadRows = new Map<string, ThreadRow>();
   const replyById = new Map<string, PostRow>();
-  for (const t of threads) if (t && t.cid === cid) threadById.set(t.id, t);
+  for (const t of threads) if (t && t.cid === cid) threadRows.set(t.id, t);
   for (const r of replies) if (r && r.cid === cid) replyById.set(r.id, r);
 
   // Second round: the threads and parents of replies, and the records of the other kinds.
-  const needThreads = [...new Set([...replyById.values()].map((r) => r.thread).filter((id) => !threadById.has(id)))];
+  const needThreads = [...new Set([...replyById.values()].map((r) => r.thread).filter((id) => !threadRows.has(id)))];
   const needParents = [...new Set([...replyById.values()].filter((r) => r.parent && r.parent !== r.thread && !replyById.has(r.parent)).map((r) => r.parent!))];
-  const rest = list.filter((id) => !threadById.has(id) && !replyById.has(id));
-  const [moreThreads, parents, records] = await Promise.all([db.threads.bulkGet(needThreads), db.replies.bulkGet(needParents), recordsById(db, rest)]);
-  for (const t of moreThreads) if (t) threadById.set(t.id, t);
-  const parentById = new Map<string, PostRow>([...replyById]);
+  const rest = list.filter((id) => !threadRows.has(id) && !replyById.has(id));
+  const [threadMetas, parents, records] = await Promise.all([
+    postMeta(db, 'threads', needThreads),
+    postMeta(db, 'replies', needParents),
+    recordsById(db, rest)
+  ]);
+  const threadById = new Map<string, ThreadOfReply>(threadRows);
+  const untitled: string[] = [];
+  for (const t of threadMetas) {
+    if (!t) continue;
+    const title = t.title === undefined ? titleOf(t.id) : t.title;
+    if (title === undefined) untitled.push(t.id);
+    else threadById.set(t.id, { ...t, title });
+  }
+  for (const t of await db.threads.bulkGet(untitled)) if (t) threadById.set(t.id, t);
+  const parentById = new Map<string, Pick<PostRow, 'thread'>>([...replyById]);
   for (const p of parents) if (p) parentById.set(p.id, p);
 
   for (const id of list) {
-    const t = threadById.get(id);
+    const t = threadRows.get(id);
     const r = replyById.get(id);
     if (t && !r) out.set(id, threadDoc(t));
     else if (r) out.set(id, replyDoc(r, threadById.get(r.thread), r.parent ? parentById.get(r.parent) : undefined));

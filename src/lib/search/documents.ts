@@ -49,7 +49,10 @@ export function searchLink(doc: Pick<SearchDoc, 'cid' | 'kind' | 'id' | 'parent'
   return contentLink(doc.cid, doc.kind, doc.id, doc.parent);
 }
 
-const visiblePost = (row: PostRow | undefined): row is PostRow => !!row && !row.deleted && !row.hidden;
+const visiblePost = <T extends Pick<PostRow, 'deleted' | 'hidden'>>(row: T | undefined): row is T => !!row && !row.deleted && !row.hidden;
+
+/** What a reply's document takes of its thread. */
+export type ThreadOfReply = Pick<ThreadRow, 'id' | 'title' | 'tiers' | 'deleted' | 'hidden'>;
 
 export function threadDoc(row: ThreadRow | undefined): SearchDoc | null {
   if (!visiblePost(row)) return null;
@@ -71,7 +74,7 @@ export function threadDoc(row: ThreadRow | undefined): SearchDoc | null {
  * A reply is found only while it and its thread are visible and it is shown in that thread (its
  * parent is the thread or a reply of the same thread, as `replyBelongs` decides for the page).
  */
-export function replyDoc(row: PostRow | undefined, thread: ThreadRow | undefined, parent: PostRow | undefined): SearchDoc | null {
+export function replyDoc(row: PostRow | undefined, thread: ThreadOfReply | undefined, parent: Pick<PostRow, 'thread'> | undefined): SearchDoc | null {
   if (!visiblePost(row) || !visiblePost(thread) || row.thread !== thread.id) return null;
   if (row.parent !== row.thread && (!parent || parent.thread !== row.thread)) return null;
   return {

@@ -6,14 +6,15 @@ import { docHash, type SearchDoc } from './documents';
 import { indexTerms, queryWords, type QueryWord } from './tokenize';
 
 /** Bump when tokenization or the indexed fields change: stored indexes are rebuilt. */
-export const SEARCH_INDEX_VERSION = 3;
+export const SEARCH_INDEX_VERSION = 4;
 
 type Indexed = Pick<SearchDoc, 'id' | 'title' | 'body'>;
 
-/** What is stored: MiniSearch's JSON, and each document's fingerprint by MiniSearch's short id. */
+/** What is stored: MiniSearch's JSON, each document's fingerprint and each thread's title by MiniSearch's short id. */
 interface Serialized {
   index: Parameters<typeof MiniSearch.loadJS>[0];
   hashes: Record<string, number>;
+  titles: Record<string, string>;
 }
 
 const OPTIONS: Options<Indexed> = {
@@ -78,14 +79,21 @@ export class CommunityIndex {
   readonly #ms: MiniSearch<Indexed>;
   /** id -> fingerprint of what is indexed for it. */
   readonly #hashes: Map<string, number>;
+  /**
+   * Thread id -> its title as indexed: a reply's result shows its thread's title, and a thread row
+   * leaves its title to the thread's record, so without this each result read its thread's page of
+   * records too (`threadTitle`).
+   */
+  readonly #titles: Map<string, string>;
 
-  private constructor(ms: MiniSearch<Indexed>, hashes: Map<string, number>) {
+  private constructor(ms: MiniSearch<Indexed>, hashes: Map<string, number>, titles: Map<string, string>) {
     this.#ms = ms;
     this.#hashes = hashes;
+    this.#titles = titles;
   }
 
   static empty(): CommunityIndex {
-    return new CommunityIndex(new MiniSearch(OPTIONS), new Map());
+    return new CommunityIndex(new MiniSearch(OPTIONS), new Map(), new Map());
   }
 
   /** Builds an index of `docs`, yielding to the page every few hundred documents. */
@@ -110,6 +118,11 @@ export class CommunityIndex {
     return this.#hashes.keys();
   }
 
+  /** The title of an indexed thread (undefined: not indexed, so not shown either). */
+  threadTitle(id: string): string | undefined {
+    return this.#titles.get(id);
+  }
+
   /** Adds or replaces a document; false when it was indexed unchanged already. */
   put(doc: SearchDoc): boolean {
     const h = docHash(doc);
@@ -119,6 +132,7 @@ export class CommunityIndex {
     if (before === undefined) this.#ms.add(indexed);
     else this.#ms.replace(indexed);
     this.#hashes.set(doc.id, h);
+    if (doc.kind === 'thread') this.#titles.set(doc.id, doc.title);
     return true;
   }
 
@@ -127,6 +141,7 @@ export class CommunityIndex {
     if (!this.#hashes.has(id)) return false;
     this.#ms.discard(id);
     this.#hashes.delete(id);
+    this.#titles.delete(id);
     return true;
   }
 
@@ -169,16 +184,26 @@ export class CommunityIndex {
   async toBytes(): Promise<Uint8Array> {
     const index = this.#ms.toJSON();
     const hashes: Record<string, number> = {};
-    for (const [short, id] of Object.entries(index.documentIds)) hashes[short] = this.#hashes.get(String(id)) ?? 0;
-    const serialized: Serialized = { index, hashes };
+    const titles: Record<string, string> = {};
+    for (const [short, id] of Object.entries(index.documentIds)) {
+      hashes[short] = this.#hashes.get(String(id)) ?? 0;
+      const title = this.#titles.get(String(id));
+      if (title !== undefined) titles[short] = title;
+    }
+    const serialized: Serialized = { index, hashes, titles };
     return pipeBytes(new TextEncoder().encode(JSON.stringify(serialized)), new CompressionStream('gzip'));
   }
 
   static async fromBytes(bytes: Uint8Array): Promise<CommunityIndex> {
     const text = new TextDecoder().decode(await pipeBytes(bytes, new DecompressionStream('gzip')));
-    const { index, hashes: byShort } = JSON.parse(text) as Serialized;
+    const { index, hashes: byShort, titles: titleByShort } = JSON.parse(text) as Serialized;
     const hashes = new Map<string, number>();
-    for (const [short, id] of Object.entries(index.documentIds)) hashes.set(String(id), byShort[short] ?? 0);
-    return new CommunityIndex(MiniSearch.loadJS(index, OPTIONS), hashes);
+    const titles = new Map<string, string>();
+    for (const [short, id] of Object.entries(index.documentIds)) {
+      hashes.set(String(id), byShort[short] ?? 0);
+      const title = titleByShort?.[short];
+      if (title !== undefined) titles.set(String(id), title);
+    }
+    return new CommunityIndex(MiniSearch.loadJS(index, OPTIONS), hashes, titles);
   }
 }

@@ -10,7 +10,7 @@ import { computeAuthority } from '../domain/authority';
 import { FROM_RECORD, projectCommunity, slimPost, type PostRow } from '../domain/posts';
 import type { AnyRecord, SignedRecord } from '../domain/record';
 import { HearthDb } from './db';
-import { PAGE_HINT, RANGE_FILL_AFTER } from './post-bodies';
+import { PAGE_HINT, postMeta, RANGE_FILL_AFTER } from './post-bodies';
 import { rebuildProjection } from './projection';
 import { deleteRecords, PAGE_RECORDS, putRecords } from './record-store';
 
@@ -76,6 +76,18 @@ async function projected(name: string) {
   return { ...c, db };
 }
 
+const pick = ({ id, cid, kind, thread, createdAt, edits, deleted, hidden, tiers }: PostRow) => ({
+  id,
+  cid,
+  kind,
+  thread,
+  createdAt,
+  edits,
+  deleted,
+  hidden,
+  tiers
+});
+
 const byId = <T extends { id: string }>(rows: T[]) => [...rows].sort((x, y) => x.id.localeCompare(y.id));
 
 describe('post rows on disk', () => {
@@ -129,6 +141,50 @@ describe('post rows on disk', () => {
     expect(await db.replies.get(deleted.id)).toMatchObject({ body: '', deleted: true, quote: null });
     expect(await db.threads.get(editedThread.id)).toMatchObject({ title: 'New title', body: 'new body' });
     db.close();
+  });
+
+  it("postMeta reads what rows hold of their own without a page of records, and leaves an outer transaction's reads filled", async () => {
+    const name = `posts-${dbs++}`;
+    const { db, expected, thread, editedThread, deleted, plain } = await projected(name);
+    db.close();
+    const counted = new HearthDb(name);
+    let pagesRead = 0;
+    counted.use({
+      stack: 'dbcore',
+      name: 'CountPages',
+      level: -10,
+      create: (down) => ({
+        ...down,
+        table: (table) => {
+          const t = down.table(table);
+          if (table !== 'recordPages' && table !== 'records') return t;
+          return {
+            ...t,
+            query: (req) => t.query(req).then((res) => ((pagesRead += res.result.length), res)),
+            getMany: (req) => t.getMany(req).then((res) => ((pagesRead += res.length), res))
+          };
+        }
+      })
+    });
+    const threads = await postMeta(counted, 'threads', [thread.id, editedThread.id, 'nobody']);
+    const replies = await postMeta(counted, 'replies', [deleted.id, plain.id]);
+    expect(pagesRead).toBe(0);
+    const row = (id: string) => [...expected.threads, ...expected.replies].find((r) => r.id === id)!;
+    expect(threads[0]).toEqual({ ...pick(row(thread.id)), title: undefined });
+    expect(threads[1]).toEqual({ ...pick(row(editedThread.id)), title: 'New title' });
+    expect(threads[2]).toBeUndefined();
+    expect(replies[0]).toMatchObject({ deleted: true, thread: thread.id, title: null });
+    expect(replies[1]).toEqual({ ...pick(row(plain.id)), title: null });
+
+    // Asked within a transaction of the posts: read filled, and the transaction's own reads stay filled.
+    const inside = await counted.transaction('r', counted.threads, async () => {
+      const [meta] = await postMeta(counted, 'threads', [thread.id]);
+      return { meta, row: await counted.threads.get(thread.id) };
+    });
+    expect(inside.meta).toEqual({ ...pick(row(thread.id)), title: 'Saturday ride' });
+    expect(inside.row?.title).toBe('Saturday ride');
+    expect(pagesRead).toBeGreaterThan(0);
+    counted.close();
   });
 
   it('a row whose record is missing reads as empty text, never another post', async () => {

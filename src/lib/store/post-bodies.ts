@@ -12,9 +12,9 @@
 // a live query of posts need not watch them. Rows written before (whole) are read as they are.
 //
 // Sits above `compactIds` (it reads records by string id) and below Dexie's own middlewares.
-import type { DBCore, DBCoreCursor, DBCoreTable, DBCoreTransaction, Middleware } from 'dexie';
+import Dexie, { type DBCore, type DBCoreCursor, type DBCoreTable, type DBCoreTransaction, type Middleware } from 'dexie';
 import { Lru } from '../domain/lru';
-import { fillPost, isSlimPost, slimPost, type PostRow } from '../domain/posts';
+import { FROM_RECORD, fillPost, isSlimPost, slimPost, type PostRow } from '../domain/posts';
 import type { AnyRecord } from '../domain/record';
 import { rewriteStored } from './compact-ids';
 import { pageHint, pageShardOf } from './record-store';
@@ -204,8 +204,41 @@ function storedRow(dbName: string, row: PostRow): PostRow {
   return slim;
 }
 
+/** Transactions of `postMeta`, whose reads return rows as stored (no fill). */
+const UNFILLED = new WeakSet<object>();
+
+/** What a stored post row holds of its own, whatever it leaves to its record. */
+export interface PostMeta extends Pick<PostRow, 'id' | 'cid' | 'kind' | 'thread' | 'createdAt' | 'edits' | 'deleted' | 'hidden' | 'tiers'> {
+  /** A thread's title when the row holds it (edited); undefined when it is its record's. Null for a reply. */
+  title: string | null | undefined;
+}
+
+function metaOf(row: PostRow | undefined): PostMeta | undefined {
+  if (!row) return undefined;
+  const { id, cid, kind, thread, createdAt, edits, deleted, hidden, tiers } = row;
+  const title = kind !== 'thread' ? null : (row.title as unknown) === FROM_RECORD ? undefined : row.title;
+  return { id, cid, kind, thread, createdAt, edits, deleted, hidden, tiers: tiers ?? [], title };
+}
+
+/**
+ * The rows of these ids as far as they hold without their records: whether each is deleted or
+ * hidden, its thread and tiers (undefined where there is no row). Reads no page of records: the
+ * search checks a result's thread and parent with these, and with whole rows each result of a
+ * query read up to three pages of 32 records. Within a transaction already (whose other reads must
+ * stay filled), the rows are read filled.
+ */
+export function postMeta(db: Dexie, table: 'threads' | 'replies', ids: readonly string[]): Promise<(PostMeta | undefined)[]> {
+  if (!ids.length) return Promise.resolve([]);
+  const read = () => db.table(table).bulkGet([...ids]) as Promise<(PostRow | undefined)[]>;
+  if (Dexie.currentTransaction) return read().then((rows) => rows.map(metaOf));
+  return db.transaction('r', db.table(table), async (tx) => {
+    UNFILLED.add(tx.idbtrans);
+    return (await read()).map(metaOf);
+  });
+}
+
 function postTable(table: DBCoreTable, sources: Sources, kept: Kept, dbName: string): DBCoreTable {
-  const fill = (trans: DBCoreTransaction, rows: unknown[]) => fillRows(sources, kept, trans, rows);
+  const fill = (trans: DBCoreTransaction, rows: unknown[]) => (UNFILLED.has(trans) ? Promise.resolve() : fillRows(sources, kept, trans, rows));
   return {
     ...table,
     mutate: (req) => table.mutate(req.type === 'add' || req.type === 'put' ? { ...req, values: req.values.map((v) => storedRow(dbName, v as PostRow)) } : req),
