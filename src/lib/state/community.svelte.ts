@@ -60,10 +60,9 @@ import { afterFirstContent } from './first-content';
 import type { CommunityFactsView } from '../automation/community-facts';
 import { MemberNames } from './member-names.svelte';
 import { Invites } from './invites';
+import { Posting } from './posting';
 import { memberStatsClient } from '../analysis/analysis-client';
 import type { MemberStats } from '../domain/membership';
-import { postingVerdict, postingWait as policyWait, type PostingRefusal } from '../domain/posting-policy';
-import { readsTrust } from '../store/queries/posting';
 import { levelOf, pointRules, pointsOf, type PointsStanding } from '../domain/points';
 import { i18n } from '../i18n/index.svelte';
 import { DEFAULT_SETTINGS, withDiversity, type MemberTier, type Settings } from '../domain/membership';
@@ -149,6 +148,8 @@ export class CommunityState {
   readonly people: MemberNames;
   /** Making, sharing and revoking invites (state/invites). */
   readonly inviting: Invites;
+  /** The posting policy before a write, and how long until this member may post (state/posting). */
+  readonly posting: Posting;
 
   /** The audit log: authority actions from the signed records, newest first. */
   audit(): Live<AuditEntry[]> {
@@ -283,6 +284,13 @@ export class CommunityState {
       currentMembers: async () => (await this.reads.standing(cid, identity.publicKey, Date.now()))?.currentMembers ?? 1,
       document: async () => this.doc ?? (await openCommunityDoc(db, cid)),
       origin: typeof location === 'undefined' ? '' : location.origin
+    });
+    this.posting = new Posting({
+      cid,
+      me: identity.publicKey,
+      reads: this.reads,
+      watchedWords: () => this.standing.value?.settings.watchedWords,
+      memberStats: this.memberStats
     });
     this.info = new Live<CommunityRow | undefined>(() => () => db.communities.get(cid), undefined);
     this.threadCount = new Live(() => () => db.threads.where('[cid+rank]').between([cid, 0], [cid, Infinity]).count(), 0);
@@ -547,7 +555,7 @@ export class CommunityState {
     // for beside the posting check, not after it: one round trip to the worker fewer before a post goes.
     const asked = kind === 'genesis' ? null : this.reads.sealingKey(this.cid, kind, body as Record<string, unknown>);
     asked?.catch(() => {}); // a refused post leaves it unread; a failure is met again when it is read
-    const refused = await this.postingCheck(kind, body as AnyRecord['body'], ts);
+    const refused = await this.posting.check(kind, body as AnyRecord['body'], ts);
     if (refused) return refused;
     const doc = this.doc ?? (await openCommunityDoc(this.db, this.cid));
     let early = await asked;
@@ -568,8 +576,6 @@ export class CommunityState {
     return doc.append(record as AnyRecord);
   }
 
-  #trust: { level: number; at: number } | null = null;
-
   /** Every member's trust level, contributions and last activity, computed in the member-stats worker. */
   readonly memberStats = (cid: string, now: number): Promise<MemberStats | null> => memberStatsClient().memberStats(cid, now);
 
@@ -586,58 +592,6 @@ export class CommunityState {
     const [stats, standing] = await Promise.all([this.memberStats(this.cid, now), this.reads.standing(this.cid, me, now)]);
     const points = pointsOf(stats?.contributions.get(me), rules.weights);
     return { points, level: levelOf(points, rules.levels).level, published: standing?.level ?? 1, thresholds: rules.levels };
-  }
-
-  /** My trust level, recomputed at most every five minutes (it reads all the community's records). */
-  async myTrustLevel(): Promise<number> {
-    const now = Date.now();
-    if (this.#trust && now - this.#trust.at < 5 * 60_000) return this.#trust.level;
-    const level = (await this.memberStats(this.cid, now))?.trust.get(this.identity.publicKey)?.level ?? 0;
-    this.#trust = { level, at: now };
-    return level;
-  }
-
-  /**
-   * The posting policy (domain/posting-policy) for a write by this member: a removed member writes
-   * nothing; watched words, links from newcomers, rate limits and slow mode apply to posts.
-   */
-  async postingCheck(kind: Kind, body: AnyRecord['body'], now: number): Promise<Extract<AppendResult, { ok: false }> | null> {
-    const b = body as { title?: string; body?: string; thread?: string };
-    const refusal = postingVerdict(kind, b, now, await this.#postingFacts(kind, b.thread, now));
-    return refusal ? this.#refusalResult(refusal, now) : null;
-  }
-
-  async #postingFacts(kind: Kind, thread: string | undefined, now: number) {
-    const facts = await this.reads.postingFacts(this.cid, this.identity.publicKey, { kind, thread, now });
-    facts.watchedWords = this.standing.value?.settings.watchedWords;
-    // The trust level comes from member stats (the analysis worker), only when the verdict reads it.
-    if (readsTrust(facts, kind)) facts.trustLevel = await this.myTrustLevel();
-    return facts;
-  }
-
-  #refusalResult(refusal: PostingRefusal, now: number): Extract<AppendResult, { ok: false }> {
-    switch (refusal.reason) {
-      case 'mod.blocked_word':
-        return { ok: false, reason: refusal.reason, params: { word: refusal.word } };
-      case 'mod.rate_limited':
-      case 'mod.slow_mode':
-        return { ok: false, reason: refusal.reason, params: { time: i18n.time(refusal.retryAt), in: i18n.relative(refusal.retryAt, now) } };
-      default:
-        return { ok: false, reason: refusal.reason };
-    }
-  }
-
-  /**
-   * When this member may post again under rate limit and slow mode (null: now), so a page can say
-   * so before they write, not only after they press send.
-   */
-  async postingWait(
-    kind: Kind,
-    thread: string | undefined,
-    now = Date.now()
-  ): Promise<{ reason: 'rate_limited' | 'slow_mode'; retryAt: number; slowSeconds: number } | null> {
-    const wait = policyWait(kind, now, await this.#postingFacts(kind, thread, now));
-    return wait && { reason: wait.reason === 'mod.rate_limited' ? 'rate_limited' : 'slow_mode', retryAt: wait.retryAt, slowSeconds: wait.slowSeconds };
   }
 
   /** A thread's slow mode in seconds (0: off): the latest setting by a moderator, kept current as it changes. */
