@@ -4,15 +4,10 @@ import { randomId } from '../crypto/encoding';
 import { sealRecord } from '../crypto/record-seal';
 import { headsOf, sealNext } from '../store/record-chain';
 import { KeyWaitError } from '../store/keyring';
-import { DEFAULT_MAX_FILE_MB, MAX_ATTACHMENTS, MIME_PATTERN, SEALABLE, type AttachmentManifest } from '../domain/record';
-import { storeAttachment, type AttachmentInput } from '../media/blob-store';
-import { isPhoto, prepareImage } from '../media/image';
-import { describeAudio, describeVideo, isAudio, isVideo, MAX_VOICE_SECONDS } from '../media/av';
+import { SEALABLE } from '../domain/record';
 import type { Series } from '../domain/series';
-import { checkUpload, QUOTA_WINDOW_MS } from '../domain/upload-quota';
 import type { AuditEntry } from '../domain/audit';
 import { pseudonym } from '../crypto/pseudonym';
-import { isQuotaError } from '../store/db';
 import type { ScopeKeyRow } from '../domain/epochs';
 
 /** Record kinds the audit log reads. */
@@ -61,10 +56,10 @@ import type { CommunityFactsView } from '../automation/community-facts';
 import { MemberNames } from './member-names.svelte';
 import { Invites } from './invites';
 import { Posting } from './posting';
+import { Attachments } from './attachments';
 import { memberStatsClient } from '../analysis/analysis-client';
 import type { MemberStats } from '../domain/membership';
 import { levelOf, pointRules, pointsOf, type PointsStanding } from '../domain/points';
-import { i18n } from '../i18n/index.svelte';
 import { DEFAULT_SETTINGS, withDiversity, type MemberTier, type Settings } from '../domain/membership';
 import { countOfKind, hasRecords, recordsOfKind } from '../store/record-store';
 
@@ -150,6 +145,8 @@ export class CommunityState {
   readonly inviting: Invites;
   /** The posting policy before a write, and how long until this member may post (state/posting). */
   readonly posting: Posting;
+  /** Files prepared for a post under the size limit and upload allowance, and posts whose files peers refuse (state/attachments). */
+  readonly attachments: Attachments;
 
   /** The audit log: authority actions from the signed records, newest first. */
   audit(): Live<AuditEntry[]> {
@@ -291,6 +288,14 @@ export class CommunityState {
       reads: this.reads,
       watchedWords: () => this.standing.value?.settings.watchedWords,
       memberStats: this.memberStats
+    });
+    this.attachments = new Attachments({
+      db,
+      cid,
+      me: identity.publicKey,
+      reads: this.reads,
+      settings: () => this.standing.value?.settings,
+      isStaff: () => this.isStaff
     });
     this.info = new Live<CommunityRow | undefined>(() => () => db.communities.get(cid), undefined);
     this.threadCount = new Live(() => () => db.threads.where('[cid+rank]').between([cid, 0], [cid, Infinity]).count(), 0);
@@ -674,7 +679,7 @@ export class CommunityState {
   /** A thread now, or scheduled for `publishAt` (it appears on every device at that time). */
   async postThread(title: string, body: string, opts: { publishAt?: number; tiers?: string[]; level?: number; files?: File[] } = {}) {
     const ts = opts.publishAt && opts.publishAt > Date.now() ? Math.floor(opts.publishAt) : Date.now();
-    const attachments = await this.attach(opts.files);
+    const attachments = await this.attachments.prepare(opts.files);
     if (!attachments.ok) return attachments;
     return this.write(
       'thread',
@@ -692,99 +697,9 @@ export class CommunityState {
   }
 
   async reply(thread: string, parent: string, body: string, quote?: { id: string; text: string }, files?: File[]) {
-    const attachments = await this.attach(files);
+    const attachments = await this.attachments.prepare(files);
     if (!attachments.ok) return attachments;
     return this.write('reply', { thread, parent, body, quote, mentions: await this.mentions(body), attachments: attachments.value });
-  }
-
-  /**
-   * Prepares files for a post: photos scaled and re-encoded on the device (no EXIF, no location),
-   * everything sealed into chunks and stored here. Refuses a file over the community's size limit
-   * or past the number a post may carry; the draft keeps its text either way.
-   */
-  async attach(
-    files: File[] = []
-  ): Promise<{ ok: true; value: AttachmentManifest[] | undefined } | { ok: false; reason: string; params?: Record<string, string | number> }> {
-    if (!files.length) return { ok: true, value: undefined };
-    if (files.length > MAX_ATTACHMENTS) return { ok: false, reason: 'media.too_many', params: { max: MAX_ATTACHMENTS } };
-    const limitMb = this.standing.value?.settings.maxFileMb ?? DEFAULT_MAX_FILE_MB;
-    const quota = await this.uploadQuotaCheck();
-    let adding = 0;
-    const out: AttachmentManifest[] = [];
-    for (const file of files) {
-      const name = file.name.slice(0, 200) || 'file';
-      let input: AttachmentInput;
-      if (isPhoto(file.type)) {
-        try {
-          const image = await prepareImage(file);
-          input = { kind: 'image', name, type: image.type, bytes: image.bytes, width: image.width, height: image.height, thumb: image.thumb };
-        } catch {
-          return { ok: false, reason: 'media.unreadable_image', params: { name } };
-        }
-      } else if (isAudio(file.type) || isVideo(file.type)) {
-        const bytes = new Uint8Array(await file.arrayBuffer());
-        const type = file.type.split(';')[0];
-        if (isAudio(file.type)) {
-          const audio = await describeAudio(bytes);
-          if (audio && audio.duration > MAX_VOICE_SECONDS + 1)
-            return { ok: false, reason: 'media.too_long', params: { name, minutes: MAX_VOICE_SECONDS / 60 } };
-          input = { kind: 'audio', name, type, bytes, ...(audio ?? {}) };
-        } else {
-          const video = await describeVideo(file);
-          input = { kind: 'video', name, type, bytes, ...(video ?? {}) };
-        }
-      } else {
-        const type = MIME_PATTERN.test(file.type) ? file.type : 'application/octet-stream';
-        input = { kind: 'file', name, type, bytes: new Uint8Array(await file.arrayBuffer()) };
-      }
-      if (input.bytes.length > limitMb * 1024 * 1024) return { ok: false, reason: 'media.too_large', params: { name, mb: limitMb } };
-      adding += input.bytes.length;
-      const over = quota(adding);
-      if (over) return { ok: false, reason: over.reason, params: { name, ...over.params } };
-      try {
-        out.push(await storeAttachment(this.db, this.cid, input));
-      } catch (error) {
-        return { ok: false, reason: isQuotaError(error) ? 'storage.full' : 'storage.failed' };
-      }
-    }
-    return { ok: true, value: out };
-  }
-
-  /**
-   * The creator's upload allowance for this member (settings.uploadQuota): a check of `adding` bytes
-   * against what they attached in the last 24 hours. Null from the check: it fits.
-   */
-  async uploadQuotaCheck(now = Date.now()): Promise<(adding: number) => { reason: string; params: Record<string, string | number> } | null> {
-    const settings = this.standing.value?.settings;
-    if (!settings?.uploadQuota || this.isStaff) return () => null;
-    const me = this.identity.publicKey;
-    // The rule every peer judges posts by: published trust level and tier as of now (the worker holds both).
-    const allowance = await this.reads.uploadAllowance(this.cid, me, now);
-    const mine = await this.reads.recordsOfAuthorSince(this.cid, me, now - QUOTA_WINDOW_MS);
-    const posted = mine.flatMap((r) =>
-      'attachments' in r.body && r.body.attachments ? [{ ts: r.ts, bytes: r.body.attachments.reduce((s, a) => s + a.size, 0) }] : []
-    );
-    const mb = (bytes: number) => i18n.number(bytes / 1024 / 1024, 1);
-    return (adding) => {
-      const check = checkUpload(allowance, posted, adding, now);
-      if (check.ok) return null;
-      if (check.reason === 'media.uploads_off') return { reason: check.reason, params: {} };
-      const params = { mb: i18n.number(check.allowance / 1024 / 1024), used: mb(check.used) };
-      return check.retryAt === null
-        ? { reason: 'media.over_quota_never', params }
-        : { reason: 'media.over_quota', params: { ...params, in: i18n.relative(check.retryAt, now) } };
-    };
-  }
-
-  /** Posts among these whose files every peer refuses (over their author's upload allowance). */
-  async refusedAttachments(posts: readonly { id: string; author: string; createdAt: number }[]): Promise<Set<string>> {
-    if (!posts.length) return new Set();
-    return new Set(
-      await this.reads.refusedAttachments(
-        this.cid,
-        posts.map(({ id, author, createdAt }) => ({ id, author, createdAt }))
-      )
-    );
   }
 
   react(target: string, emoji: string, on: boolean) {
