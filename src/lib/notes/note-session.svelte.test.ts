@@ -7,13 +7,12 @@ import { admit, newCommunity, newMember } from '../../../tests/unit/community-fi
 import type { Identity } from '../crypto/identity';
 import { sealRecord } from '../crypto/record-seal';
 import { toBase64Url } from '../crypto/encoding';
-import type { AnyRecord, Kind } from '../domain/record';
-import { postingVerdict } from '../domain/posting-policy';
-import { postingFacts } from '../store/queries/posting';
+import type { AnyRecord } from '../domain/record';
 import { HearthDb } from '../store/db';
 import { CommunityDoc } from '../sync/community-doc';
 import type { CommunityState } from '../state/community.svelte';
 import { NoteSession } from './note-session.svelte';
+import { Posting } from '../state/posting';
 import { readsOver } from '../sync/community-reads';
 import { countOfKind, recordsOfKind } from '../store/record-store';
 
@@ -33,12 +32,10 @@ async function sync(a: CommunityDoc, b: CommunityDoc): Promise<void> {
 }
 
 function session(doc: CommunityDoc, identity: Identity, note: string): NoteSession {
-  // The posting policy as CommunityState runs it: the domain verdict on this device's records.
-  const postingCheck = async (kind: Kind, body: { title?: unknown; body?: unknown }, now: number) => {
-    const refusal = postingVerdict(kind, body, now, await postingFacts(doc.db, doc.cid, identity.publicKey, { kind, now }, async () => 1, []));
-    return refusal && { ok: false as const, reason: refusal.reason };
-  };
-  const community = { doc, db: doc.db, cid: doc.cid, identity, postingCheck, reads: readsOver(doc.db) } as unknown as CommunityState;
+  const reads = readsOver(doc.db);
+  // The posting policy as CommunityState runs it (state/posting), on this device's records.
+  const posting = new Posting({ cid: doc.cid, me: identity.publicKey, reads, watchedWords: () => [], memberStats: async () => null });
+  const community = { doc, db: doc.db, cid: doc.cid, identity, posting, reads } as unknown as CommunityState;
   return new NoteSession(community, note);
 }
 

@@ -88,7 +88,7 @@ export class NoteSession {
     const note = this.note.id;
     this.#sending = this.#sending.then(async () => {
       for (const update of encodeEdits(updates)) {
-        const refused = await this.community.postingCheck('note-edit', { note, update }, Date.now());
+        const refused = await this.community.posting.check('note-edit', { note, update }, Date.now());
         if (refused) {
           this.sendError = refused.reason;
           continue;

@@ -4,15 +4,10 @@ import { randomId } from '../crypto/encoding';
 import { sealRecord } from '../crypto/record-seal';
 import { headsOf, sealNext } from '../store/record-chain';
 import { KeyWaitError } from '../store/keyring';
-import { DEFAULT_MAX_FILE_MB, MAX_ATTACHMENTS, MIME_PATTERN, SEALABLE, type AttachmentManifest } from '../domain/record';
-import { storeAttachment, type AttachmentInput } from '../media/blob-store';
-import { isPhoto, prepareImage } from '../media/image';
-import { describeAudio, describeVideo, isAudio, isVideo, MAX_VOICE_SECONDS } from '../media/av';
+import { SEALABLE } from '../domain/record';
 import type { Series } from '../domain/series';
-import { checkUpload, QUOTA_WINDOW_MS } from '../domain/upload-quota';
 import type { AuditEntry } from '../domain/audit';
 import { pseudonym } from '../crypto/pseudonym';
-import { isQuotaError } from '../store/db';
 import type { ScopeKeyRow } from '../domain/epochs';
 
 /** Record kinds the audit log reads. */
@@ -60,12 +55,11 @@ import { afterFirstContent } from './first-content';
 import type { CommunityFactsView } from '../automation/community-facts';
 import { MemberNames } from './member-names.svelte';
 import { Invites } from './invites';
+import { Posting } from './posting';
+import { Attachments } from './attachments';
 import { memberStatsClient } from '../analysis/analysis-client';
 import type { MemberStats } from '../domain/membership';
-import { postingVerdict, postingWait as policyWait, type PostingRefusal } from '../domain/posting-policy';
-import { readsTrust } from '../store/queries/posting';
 import { levelOf, pointRules, pointsOf, type PointsStanding } from '../domain/points';
-import { i18n } from '../i18n/index.svelte';
 import { DEFAULT_SETTINGS, withDiversity, type MemberTier, type Settings } from '../domain/membership';
 import { countOfKind, hasRecords, recordsOfKind } from '../store/record-store';
 
@@ -149,6 +143,10 @@ export class CommunityState {
   readonly people: MemberNames;
   /** Making, sharing and revoking invites (state/invites). */
   readonly inviting: Invites;
+  /** The posting policy before a write, and how long until this member may post (state/posting). */
+  readonly posting: Posting;
+  /** Files prepared for a post under the size limit and upload allowance, and posts whose files peers refuse (state/attachments). */
+  readonly attachments: Attachments;
 
   /** The audit log: authority actions from the signed records, newest first. */
   audit(): Live<AuditEntry[]> {
@@ -283,6 +281,21 @@ export class CommunityState {
       currentMembers: async () => (await this.reads.standing(cid, identity.publicKey, Date.now()))?.currentMembers ?? 1,
       document: async () => this.doc ?? (await openCommunityDoc(db, cid)),
       origin: typeof location === 'undefined' ? '' : location.origin
+    });
+    this.posting = new Posting({
+      cid,
+      me: identity.publicKey,
+      reads: this.reads,
+      watchedWords: () => this.standing.value?.settings.watchedWords,
+      memberStats: this.memberStats
+    });
+    this.attachments = new Attachments({
+      db,
+      cid,
+      me: identity.publicKey,
+      reads: this.reads,
+      settings: () => this.standing.value?.settings,
+      isStaff: () => this.isStaff
     });
     this.info = new Live<CommunityRow | undefined>(() => () => db.communities.get(cid), undefined);
     this.threadCount = new Live(() => () => db.threads.where('[cid+rank]').between([cid, 0], [cid, Infinity]).count(), 0);
@@ -547,7 +560,7 @@ export class CommunityState {
     // for beside the posting check, not after it: one round trip to the worker fewer before a post goes.
     const asked = kind === 'genesis' ? null : this.reads.sealingKey(this.cid, kind, body as Record<string, unknown>);
     asked?.catch(() => {}); // a refused post leaves it unread; a failure is met again when it is read
-    const refused = await this.postingCheck(kind, body as AnyRecord['body'], ts);
+    const refused = await this.posting.check(kind, body as AnyRecord['body'], ts);
     if (refused) return refused;
     const doc = this.doc ?? (await openCommunityDoc(this.db, this.cid));
     let early = await asked;
@@ -568,8 +581,6 @@ export class CommunityState {
     return doc.append(record as AnyRecord);
   }
 
-  #trust: { level: number; at: number } | null = null;
-
   /** Every member's trust level, contributions and last activity, computed in the member-stats worker. */
   readonly memberStats = (cid: string, now: number): Promise<MemberStats | null> => memberStatsClient().memberStats(cid, now);
 
@@ -586,58 +597,6 @@ export class CommunityState {
     const [stats, standing] = await Promise.all([this.memberStats(this.cid, now), this.reads.standing(this.cid, me, now)]);
     const points = pointsOf(stats?.contributions.get(me), rules.weights);
     return { points, level: levelOf(points, rules.levels).level, published: standing?.level ?? 1, thresholds: rules.levels };
-  }
-
-  /** My trust level, recomputed at most every five minutes (it reads all the community's records). */
-  async myTrustLevel(): Promise<number> {
-    const now = Date.now();
-    if (this.#trust && now - this.#trust.at < 5 * 60_000) return this.#trust.level;
-    const level = (await this.memberStats(this.cid, now))?.trust.get(this.identity.publicKey)?.level ?? 0;
-    this.#trust = { level, at: now };
-    return level;
-  }
-
-  /**
-   * The posting policy (domain/posting-policy) for a write by this member: a removed member writes
-   * nothing; watched words, links from newcomers, rate limits and slow mode apply to posts.
-   */
-  async postingCheck(kind: Kind, body: AnyRecord['body'], now: number): Promise<Extract<AppendResult, { ok: false }> | null> {
-    const b = body as { title?: string; body?: string; thread?: string };
-    const refusal = postingVerdict(kind, b, now, await this.#postingFacts(kind, b.thread, now));
-    return refusal ? this.#refusalResult(refusal, now) : null;
-  }
-
-  async #postingFacts(kind: Kind, thread: string | undefined, now: number) {
-    const facts = await this.reads.postingFacts(this.cid, this.identity.publicKey, { kind, thread, now });
-    facts.watchedWords = this.standing.value?.settings.watchedWords;
-    // The trust level comes from member stats (the analysis worker), only when the verdict reads it.
-    if (readsTrust(facts, kind)) facts.trustLevel = await this.myTrustLevel();
-    return facts;
-  }
-
-  #refusalResult(refusal: PostingRefusal, now: number): Extract<AppendResult, { ok: false }> {
-    switch (refusal.reason) {
-      case 'mod.blocked_word':
-        return { ok: false, reason: refusal.reason, params: { word: refusal.word } };
-      case 'mod.rate_limited':
-      case 'mod.slow_mode':
-        return { ok: false, reason: refusal.reason, params: { time: i18n.time(refusal.retryAt), in: i18n.relative(refusal.retryAt, now) } };
-      default:
-        return { ok: false, reason: refusal.reason };
-    }
-  }
-
-  /**
-   * When this member may post again under rate limit and slow mode (null: now), so a page can say
-   * so before they write, not only after they press send.
-   */
-  async postingWait(
-    kind: Kind,
-    thread: string | undefined,
-    now = Date.now()
-  ): Promise<{ reason: 'rate_limited' | 'slow_mode'; retryAt: number; slowSeconds: number } | null> {
-    const wait = policyWait(kind, now, await this.#postingFacts(kind, thread, now));
-    return wait && { reason: wait.reason === 'mod.rate_limited' ? 'rate_limited' : 'slow_mode', retryAt: wait.retryAt, slowSeconds: wait.slowSeconds };
   }
 
   /** A thread's slow mode in seconds (0: off): the latest setting by a moderator, kept current as it changes. */
@@ -720,7 +679,7 @@ export class CommunityState {
   /** A thread now, or scheduled for `publishAt` (it appears on every device at that time). */
   async postThread(title: string, body: string, opts: { publishAt?: number; tiers?: string[]; level?: number; files?: File[] } = {}) {
     const ts = opts.publishAt && opts.publishAt > Date.now() ? Math.floor(opts.publishAt) : Date.now();
-    const attachments = await this.attach(opts.files);
+    const attachments = await this.attachments.prepare(opts.files);
     if (!attachments.ok) return attachments;
     return this.write(
       'thread',
@@ -738,99 +697,9 @@ export class CommunityState {
   }
 
   async reply(thread: string, parent: string, body: string, quote?: { id: string; text: string }, files?: File[]) {
-    const attachments = await this.attach(files);
+    const attachments = await this.attachments.prepare(files);
     if (!attachments.ok) return attachments;
     return this.write('reply', { thread, parent, body, quote, mentions: await this.mentions(body), attachments: attachments.value });
-  }
-
-  /**
-   * Prepares files for a post: photos scaled and re-encoded on the device (no EXIF, no location),
-   * everything sealed into chunks and stored here. Refuses a file over the community's size limit
-   * or past the number a post may carry; the draft keeps its text either way.
-   */
-  async attach(
-    files: File[] = []
-  ): Promise<{ ok: true; value: AttachmentManifest[] | undefined } | { ok: false; reason: string; params?: Record<string, string | number> }> {
-    if (!files.length) return { ok: true, value: undefined };
-    if (files.length > MAX_ATTACHMENTS) return { ok: false, reason: 'media.too_many', params: { max: MAX_ATTACHMENTS } };
-    const limitMb = this.standing.value?.settings.maxFileMb ?? DEFAULT_MAX_FILE_MB;
-    const quota = await this.uploadQuotaCheck();
-    let adding = 0;
-    const out: AttachmentManifest[] = [];
-    for (const file of files) {
-      const name = file.name.slice(0, 200) || 'file';
-      let input: AttachmentInput;
-      if (isPhoto(file.type)) {
-        try {
-          const image = await prepareImage(file);
-          input = { kind: 'image', name, type: image.type, bytes: image.bytes, width: image.width, height: image.height, thumb: image.thumb };
-        } catch {
-          return { ok: false, reason: 'media.unreadable_image', params: { name } };
-        }
-      } else if (isAudio(file.type) || isVideo(file.type)) {
-        const bytes = new Uint8Array(await file.arrayBuffer());
-        const type = file.type.split(';')[0];
-        if (isAudio(file.type)) {
-          const audio = await describeAudio(bytes);
-          if (audio && audio.duration > MAX_VOICE_SECONDS + 1)
-            return { ok: false, reason: 'media.too_long', params: { name, minutes: MAX_VOICE_SECONDS / 60 } };
-          input = { kind: 'audio', name, type, bytes, ...(audio ?? {}) };
-        } else {
-          const video = await describeVideo(file);
-          input = { kind: 'video', name, type, bytes, ...(video ?? {}) };
-        }
-      } else {
-        const type = MIME_PATTERN.test(file.type) ? file.type : 'application/octet-stream';
-        input = { kind: 'file', name, type, bytes: new Uint8Array(await file.arrayBuffer()) };
-      }
-      if (input.bytes.length > limitMb * 1024 * 1024) return { ok: false, reason: 'media.too_large', params: { name, mb: limitMb } };
-      adding += input.bytes.length;
-      const over = quota(adding);
-      if (over) return { ok: false, reason: over.reason, params: { name, ...over.params } };
-      try {
-        out.push(await storeAttachment(this.db, this.cid, input));
-      } catch (error) {
-        return { ok: false, reason: isQuotaError(error) ? 'storage.full' : 'storage.failed' };
-      }
-    }
-    return { ok: true, value: out };
-  }
-
-  /**
-   * The creator's upload allowance for this member (settings.uploadQuota): a check of `adding` bytes
-   * against what they attached in the last 24 hours. Null from the check: it fits.
-   */
-  async uploadQuotaCheck(now = Date.now()): Promise<(adding: number) => { reason: string; params: Record<string, string | number> } | null> {
-    const settings = this.standing.value?.settings;
-    if (!settings?.uploadQuota || this.isStaff) return () => null;
-    const me = this.identity.publicKey;
-    // The rule every peer judges posts by: published trust level and tier as of now (the worker holds both).
-    const allowance = await this.reads.uploadAllowance(this.cid, me, now);
-    const mine = await this.reads.recordsOfAuthorSince(this.cid, me, now - QUOTA_WINDOW_MS);
-    const posted = mine.flatMap((r) =>
-      'attachments' in r.body && r.body.attachments ? [{ ts: r.ts, bytes: r.body.attachments.reduce((s, a) => s + a.size, 0) }] : []
-    );
-    const mb = (bytes: number) => i18n.number(bytes / 1024 / 1024, 1);
-    return (adding) => {
-      const check = checkUpload(allowance, posted, adding, now);
-      if (check.ok) return null;
-      if (check.reason === 'media.uploads_off') return { reason: check.reason, params: {} };
-      const params = { mb: i18n.number(check.allowance / 1024 / 1024), used: mb(check.used) };
-      return check.retryAt === null
-        ? { reason: 'media.over_quota_never', params }
-        : { reason: 'media.over_quota', params: { ...params, in: i18n.relative(check.retryAt, now) } };
-    };
-  }
-
-  /** Posts among these whose files every peer refuses (over their author's upload allowance). */
-  async refusedAttachments(posts: readonly { id: string; author: string; createdAt: number }[]): Promise<Set<string>> {
-    if (!posts.length) return new Set();
-    return new Set(
-      await this.reads.refusedAttachments(
-        this.cid,
-        posts.map(({ id, author, createdAt }) => ({ id, author, createdAt }))
-      )
-    );
   }
 
   react(target: string, emoji: string, on: boolean) {
