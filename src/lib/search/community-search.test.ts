@@ -115,9 +115,9 @@ describe('community search', () => {
     again.close();
   });
 
-  it("an index keeps each thread's title through edits, removal and a round trip to bytes", async () => {
+  it("an index keeps each thread's title and tiers through edits, removal and a round trip to bytes", async () => {
     const { CommunityIndex } = await import('./search-index');
-    const doc = (id: string, kind: 'thread' | 'reply', title: string, body: string) => ({
+    const doc = (id: string, kind: 'thread' | 'reply', title: string, body: string, tiers: string[] = []) => ({
       id,
       cid: 'c',
       kind,
@@ -127,19 +127,19 @@ describe('community search', () => {
       parent: '',
       author: 'a',
       ts: 1,
-      tiers: []
+      tiers
     });
     const index = CommunityIndex.empty();
     index.put(doc('t1', 'thread', 'Chain wear', 'replace when?'));
     index.put(doc('t2', 'thread', 'Brake pads', 'compound'));
     index.put(doc('r1', 'reply', '', 'use a gauge'));
-    index.put(doc('t1', 'thread', 'Chain stretch', 'replace when?'));
+    index.put(doc('t1', 'thread', 'Chain stretch', 'replace when?', ['gold']));
     index.remove('t2');
     const loaded = await CommunityIndex.fromBytes(await index.toBytes());
     for (const i of [index, loaded]) {
-      expect(i.threadTitle('t1')).toBe('Chain stretch');
-      expect(i.threadTitle('t2')).toBeUndefined();
-      expect(i.threadTitle('r1')).toBeUndefined();
+      expect(i.thread('t1')).toEqual({ title: 'Chain stretch', tiers: ['gold'] });
+      expect(i.thread('t2')).toBeUndefined();
+      expect(i.thread('r1')).toBeUndefined();
     }
   });
 

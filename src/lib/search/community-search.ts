@@ -160,7 +160,7 @@ export class CommunitySearch {
         this.db,
         this.cid,
         page.map((h) => h.id),
-        (thread) => index.threadTitle(thread)
+        (thread) => index.thread(thread)
       );
       for (const hit of page) {
         const doc = docs.get(hit.id);

@@ -7,6 +7,7 @@ import type { HearthDb, StoredRecord } from '../store/db';
 import { authorityOf } from '../store/projection';
 import { answerDoc, noteDoc, pollDoc, questionDoc, replyDoc, threadDoc, type SearchDoc, type ThreadOfReply } from './documents';
 import { postMeta } from '../store/post-bodies';
+import type { IndexedThread } from './search-index';
 import { recordById, recordsByAuthor, recordsById, recordsOfKinds, recordsTargeting, recordsTargetingAny } from '../store/record-store';
 
 const RECORD_KINDS = ['question', 'answer', 'poll', 'note'] as const;
@@ -80,15 +81,16 @@ function recordDoc(
 /**
  * The current document for each id, or null where there is nothing members may find. Reads in a
  * few batched requests (the ids, then their threads and parents, then related records), since a
- * query's latency is mostly IndexedDB round trips. A reply's thread and parent are read as rows
- * only (`postMeta`, no page of records): the thread's title is the index's where `titleOf` knows
- * it (a query's), else its row filled.
+ * query's latency is mostly IndexedDB round trips, and each post's text a page of 32 records. A
+ * reply's thread is what `indexed` says of it where it knows it (a query's index, which holds the
+ * thread as of its last update, the journal's fraction of a second behind), else its row; its parent
+ * is read as a row only (`postMeta`, no page of records).
  */
 export async function loadDocs(
   db: HearthDb,
   cid: string,
   ids: Iterable<string>,
-  titleOf: (thread: string) => string | undefined = () => undefined
+  indexed: (thread: string) => IndexedThread | undefined = () => undefined
 ): Promise<Map<string, SearchDoc | null>> {
   const list = [...new Set(ids)];
   const out = new Map<string, SearchDoc | null>();
@@ -100,7 +102,12 @@ export async function loadDocs(
   for (const r of replies) if (r && r.cid === cid) replyById.set(r.id, r);
 
   // Second round: the threads and parents of replies, and the records of the other kinds.
-  const needThreads = [...new Set([...replyById.values()].map((r) => r.thread).filter((id) => !threadRows.has(id)))];
+  const threadById = new Map<string, ThreadOfReply>(threadRows);
+  for (const r of replyById.values()) {
+    const known = threadById.has(r.thread) ? undefined : indexed(r.thread);
+    if (known) threadById.set(r.thread, { id: r.thread, deleted: false, hidden: false, ...known });
+  }
+  const needThreads = [...new Set([...replyById.values()].map((r) => r.thread).filter((id) => !threadById.has(id)))];
   const needParents = [...new Set([...replyById.values()].filter((r) => r.parent && r.parent !== r.thread && !replyById.has(r.parent)).map((r) => r.parent!))];
   const rest = list.filter((id) => !threadRows.has(id) && !replyById.has(id));
   const [threadMetas, parents, records] = await Promise.all([
@@ -108,13 +115,11 @@ export async function loadDocs(
     postMeta(db, 'replies', needParents),
     recordsById(db, rest)
   ]);
-  const threadById = new Map<string, ThreadOfReply>(threadRows);
   const untitled: string[] = [];
   for (const t of threadMetas) {
     if (!t) continue;
-    const title = t.title === undefined ? titleOf(t.id) : t.title;
-    if (title === undefined) untitled.push(t.id);
-    else threadById.set(t.id, { ...t, title });
+    if (t.title === undefined) untitled.push(t.id);
+    else threadById.set(t.id, { ...t, title: t.title });
   }
   for (const t of await db.threads.bulkGet(untitled)) if (t) threadById.set(t.id, t);
   const parentById = new Map<string, Pick<PostRow, 'thread'>>([...replyById]);

@@ -14,7 +14,13 @@ type Indexed = Pick<SearchDoc, 'id' | 'title' | 'body'>;
 interface Serialized {
   index: Parameters<typeof MiniSearch.loadJS>[0];
   hashes: Record<string, number>;
-  titles: Record<string, string>;
+  threads: Record<string, IndexedThread>;
+}
+
+/** What the index keeps of a thread it holds: what its replies' results show and are filtered by. */
+export interface IndexedThread {
+  title: string;
+  tiers: string[];
 }
 
 const OPTIONS: Options<Indexed> = {
@@ -80,16 +86,16 @@ export class CommunityIndex {
   /** id -> fingerprint of what is indexed for it. */
   readonly #hashes: Map<string, number>;
   /**
-   * Thread id -> its title as indexed: a reply's result shows its thread's title, and a thread row
-   * leaves its title to the thread's record, so without this each result read its thread's page of
-   * records too (`threadTitle`).
+   * Each thread the index holds (so visible as of its last update): its title and tiers. A reply's
+   * result shows its thread's title and is filtered by its tiers, and a thread row leaves its title
+   * to the thread's record: without this each result read its thread's row and page of records too.
    */
-  readonly #titles: Map<string, string>;
+  readonly #threads: Map<string, IndexedThread>;
 
-  private constructor(ms: MiniSearch<Indexed>, hashes: Map<string, number>, titles: Map<string, string>) {
+  private constructor(ms: MiniSearch<Indexed>, hashes: Map<string, number>, threads: Map<string, IndexedThread>) {
     this.#ms = ms;
     this.#hashes = hashes;
-    this.#titles = titles;
+    this.#threads = threads;
   }
 
   static empty(): CommunityIndex {
@@ -118,21 +124,22 @@ export class CommunityIndex {
     return this.#hashes.keys();
   }
 
-  /** The title of an indexed thread (undefined: not indexed, so not shown either). */
-  threadTitle(id: string): string | undefined {
-    return this.#titles.get(id);
+  /** An indexed thread's title and tiers (undefined: not indexed, so not shown either). */
+  thread(id: string): IndexedThread | undefined {
+    return this.#threads.get(id);
   }
 
   /** Adds or replaces a document; false when it was indexed unchanged already. */
   put(doc: SearchDoc): boolean {
     const h = docHash(doc);
     const before = this.#hashes.get(doc.id);
+    // Kept whatever the fingerprint says: it covers the indexed text, not the tiers.
+    if (doc.kind === 'thread') this.#threads.set(doc.id, { title: doc.title, tiers: doc.tiers });
     if (before === h) return false;
     const indexed: Indexed = { id: doc.id, title: doc.title, body: doc.body };
     if (before === undefined) this.#ms.add(indexed);
     else this.#ms.replace(indexed);
     this.#hashes.set(doc.id, h);
-    if (doc.kind === 'thread') this.#titles.set(doc.id, doc.title);
     return true;
   }
 
@@ -141,7 +148,7 @@ export class CommunityIndex {
     if (!this.#hashes.has(id)) return false;
     this.#ms.discard(id);
     this.#hashes.delete(id);
-    this.#titles.delete(id);
+    this.#threads.delete(id);
     return true;
   }
 
@@ -184,26 +191,26 @@ export class CommunityIndex {
   async toBytes(): Promise<Uint8Array> {
     const index = this.#ms.toJSON();
     const hashes: Record<string, number> = {};
-    const titles: Record<string, string> = {};
+    const threads: Record<string, IndexedThread> = {};
     for (const [short, id] of Object.entries(index.documentIds)) {
       hashes[short] = this.#hashes.get(String(id)) ?? 0;
-      const title = this.#titles.get(String(id));
-      if (title !== undefined) titles[short] = title;
+      const thread = this.#threads.get(String(id));
+      if (thread) threads[short] = thread;
     }
-    const serialized: Serialized = { index, hashes, titles };
+    const serialized: Serialized = { index, hashes, threads };
     return pipeBytes(new TextEncoder().encode(JSON.stringify(serialized)), new CompressionStream('gzip'));
   }
 
   static async fromBytes(bytes: Uint8Array): Promise<CommunityIndex> {
     const text = new TextDecoder().decode(await pipeBytes(bytes, new DecompressionStream('gzip')));
-    const { index, hashes: byShort, titles: titleByShort } = JSON.parse(text) as Serialized;
+    const { index, hashes: byShort, threads: threadByShort } = JSON.parse(text) as Serialized;
     const hashes = new Map<string, number>();
-    const titles = new Map<string, string>();
+    const threads = new Map<string, IndexedThread>();
     for (const [short, id] of Object.entries(index.documentIds)) {
       hashes.set(String(id), byShort[short] ?? 0);
-      const title = titleByShort?.[short];
-      if (title !== undefined) titles.set(String(id), title);
+      const thread = threadByShort?.[short];
+      if (thread) threads.set(String(id), thread);
     }
-    return new CommunityIndex(MiniSearch.loadJS(index, OPTIONS), hashes, titles);
+    return new CommunityIndex(MiniSearch.loadJS(index, OPTIONS), hashes, threads);
   }
 }

@@ -26,7 +26,9 @@ describe('the search service', () => {
     const a = writer(alice, g.id);
     const open = await a('thread', { title: 'Tubeless sealant', body: 'topping up every three months' });
     const limited = await a('thread', { title: 'Gold sealant secrets', body: 'for gold members', tiers: ['gold'] });
-    for (const r of [open, limited]) expect((await host.append(g.id, r)).ok).toBe(true);
+    // A reply takes its thread's tiers (a query reads them from the index, not the thread's row).
+    const limitedReply = await a('reply', { thread: limited.id, parent: limited.id, body: 'more sealant, less latex' });
+    for (const r of [open, limited, limitedReply]) expect((await host.append(g.id, r)).ok).toBe(true);
 
     const service = new SearchService(db);
     const events: SearchEvent[] = [];
@@ -40,7 +42,7 @@ describe('the search service', () => {
     const bobReads = { me: bob.publicKey, moderator: false, tier: null };
     expect((await service.search(g.id, 'sealant', 20, bobReads)).results.map((r) => r.id)).toEqual([open.id]);
     const goldReads = { ...bobReads, tier: 'gold' };
-    expect((await service.search(g.id, 'sealant', 20, goldReads)).results.map((r) => r.id).sort()).toEqual([open.id, limited.id].sort());
+    expect((await service.search(g.id, 'sealant', 20, goldReads)).results.map((r) => r.id).sort()).toEqual([open.id, limited.id, limitedReply.id].sort());
 
     // Written later through the host (a peer's post, say): the host journals it, the index follows.
     const later = await writer(bob, g.id)('thread', { title: 'Sealant in winter', body: 'it thickens below zero' });
