@@ -90,12 +90,16 @@ export async function loadDocs(
   db: HearthDb,
   cid: string,
   ids: Iterable<string>,
-  indexed: (thread: string) => IndexedThread | undefined = () => undefined
+  indexed?: (thread: string) => IndexedThread | undefined
 ): Promise<Map<string, SearchDoc | null>> {
   const list = [...new Set(ids)];
   const out = new Map<string, SearchDoc | null>();
   if (!list.length) return out;
-  const [threads, replies] = await Promise.all([db.threads.bulkGet(list), db.replies.bulkGet(list)]);
+  // Ids the index gave: a thread is one of its threads, so each is looked up in one table, not both
+  // (each key is an IndexedDB request of its own).
+  const asThread = indexed ? list.filter((id) => indexed(id)) : list;
+  const asOther = indexed ? list.filter((id) => !indexed(id)) : list;
+  const [threads, replies] = await Promise.all([db.threads.bulkGet(asThread), db.replies.bulkGet(asOther)]);
   const threadRows = new Map<string, ThreadRow>();
   const replyById = new Map<string, PostRow>();
   for (const t of threads) if (t && t.cid === cid) threadRows.set(t.id, t);
@@ -104,7 +108,7 @@ export async function loadDocs(
   // Second round: the threads and parents of replies, and the records of the other kinds.
   const threadById = new Map<string, ThreadOfReply>(threadRows);
   for (const r of replyById.values()) {
-    const known = threadById.has(r.thread) ? undefined : indexed(r.thread);
+    const known = threadById.has(r.thread) ? undefined : indexed?.(r.thread);
     if (known) threadById.set(r.thread, { id: r.thread, deleted: false, hidden: false, ...known });
   }
   const needThreads = [...new Set([...replyById.values()].map((r) => r.thread).filter((id) => !threadById.has(id)))];

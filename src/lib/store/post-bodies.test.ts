@@ -161,6 +161,7 @@ describe('post rows on disk', () => {
           return {
             ...t,
             query: (req) => t.query(req).then((res) => ((pagesRead += res.result.length), res)),
+            get: (req) => t.get(req).then((res) => ((pagesRead += res ? 1 : 0), res)),
             getMany: (req) => t.getMany(req).then((res) => ((pagesRead += res.length), res))
           };
         }
@@ -286,7 +287,7 @@ describe('post rows on disk', () => {
     const gets = vi.spyOn(IDBObjectStore.prototype, 'get');
     const pageReads = vi.spyOn(IDBObjectStore.prototype, 'getAll');
     const recordGets = () =>
-      gets.mock.contexts.filter((store) => (store as IDBObjectStore).name === 'records').length +
+      gets.mock.contexts.filter((store) => ['records', 'recordPages'].includes((store as IDBObjectStore).name)).length +
       pageReads.mock.contexts.filter((store) => (store as IDBObjectStore).name === 'recordPages').length;
     try {
       const first = await replies();
@@ -374,7 +375,11 @@ describe('post rows on disk', () => {
         table: (table) => {
           const t = down.table(table);
           if (table !== 'recordPages') return t;
-          return { ...t, query: (req) => t.query(req).then((res) => ((pagesRead += res.result.length), res)) };
+          return {
+            ...t,
+            query: (req) => t.query(req).then((res) => ((pagesRead += res.result.length), res)),
+            get: (req) => t.get(req).then((res) => ((pagesRead += res ? 1 : 0), res))
+          };
         }
       })
     });

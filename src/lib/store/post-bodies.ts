@@ -132,6 +132,8 @@ function fillFromPages(
         for (const page of result as { records: AnyRecord[] }[]) for (const r of page.records) byId.set(r.id, r);
         return byId;
       });
+  const readPage = (key: unknown[]) =>
+    sources.pages.get({ trans, key }).then((page: { records: AnyRecord[] } | undefined) => new Map((page?.records ?? []).map((r) => [r.id, r])));
   const fillFrom = (byId: Map<string, AnyRecord>, from: PostRow[]) =>
     from.filter((row) => {
       const record = byId.get(row.id);
@@ -144,8 +146,9 @@ function fillFromPages(
   const wholeKind = () => read([cid, kind, -Infinity, -Infinity], [cid, kind, '\uffff', Infinity]);
   const monthPages = () => read([cid, kind, shard, -Infinity], [cid, kind, shard, Infinity]);
   if (month && seq !== undefined)
-    // The hinted page first; what is not there (moved, or a stale hint) from the month, as without one.
-    return read([cid, kind, shard, seq], [cid, kind, shard, seq]).then((byId) => {
+    // The hinted page first, by key (a range of one page is a cursor in IndexedDB, a key one lookup);
+    // what is not there (moved, or a stale hint) from the month, as without one.
+    return readPage([cid, kind, shard, seq]).then((byId) => {
       const rest = fillFrom(byId, rows);
       if (rest.length) return fillFromPages(sources, kept, trans, rest, cid, kind, shard);
     });
