@@ -57,6 +57,37 @@ describe('chunk exchange', () => {
     stop();
   });
 
+  it('asks a peer that sent bytes not matching their name after the others, so it costs one chunk, not every chunk', async () => {
+    const db = new HearthDb('exchange-doubt');
+    const source = new HearthDb('exchange-doubt-src');
+    const chunks: Uint8Array[] = [];
+    const names: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const manifest = await storeAttachment(source, 'c3', {
+        kind: 'file',
+        name: `f${i}`,
+        type: 'text/plain',
+        bytes: new TextEncoder().encode(`chunk number ${i}`)
+      });
+      names.push(manifest.chunks[0]);
+      chunks.push((await source.chunks.get(manifest.chunks[0]))!.bytes);
+    }
+    const byName = (hash: string) => chunks[names.indexOf(hash)] ?? null;
+    const liar = new FakePeer(replyWith((hash) => byName(hash)?.map((b, i) => (i === 0 ? b ^ 1 : b)) ?? null));
+    const honest = new FakePeer(replyWith(byName));
+    let peers: FakePeer[] = [liar];
+    const stop = serveChunks('c3', db, () => peers);
+    // Alone, the liar is asked and its bytes refused.
+    expect(await fetchChunk('c3', names[0])).toBeNull();
+    expect(liar.sent).toHaveLength(1);
+    // With an honest peer there, the honest one is asked first for every chunk after (in random order otherwise).
+    peers = [liar, honest];
+    for (let i = 0; i < names.length; i++) expect(await fetchChunk('c3', names[i])).toEqual(chunks[i]);
+    expect(liar.sent).toHaveLength(1);
+    expect(honest.sent).toHaveLength(names.length);
+    stop();
+  });
+
   it('serves its chunks to peers of the mesh only', async () => {
     const db = new HearthDb('exchange-b');
     const manifest = await storeAttachment(db, 'c2', { kind: 'file', name: 'x', type: 'text/plain', bytes: new TextEncoder().encode('for members') });
