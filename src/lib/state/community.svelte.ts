@@ -380,11 +380,17 @@ export class CommunityState {
   }
 
   /** Changes where this community looks for peers (signaling servers, relay) on this device. */
+  /**
+   * Saves the addresses and restarts the sync with them in the background: the restart waits for
+   * y-webrtc to let go of the rooms and plans them again, which under load took over 10 s, and the
+   * member need not wait for it to know the addresses are saved.
+   */
   async setAddresses(signaling: string[], relay: string | null): Promise<void> {
     await this.db.communities.update(this.cid, { signaling, relay });
     this.#disconnect();
-    await restartSync(this.db, this.cid, { key: this.identity.publicKey, identity: this.identity });
-    await this.connect();
+    void restartSync(this.db, this.cid, { key: this.identity.publicKey, identity: this.identity })
+      .then(() => (this.#destroyed ? undefined : this.connect()))
+      .catch((error) => console.error('sync: restarting with new addresses failed', error));
   }
 
   /** A member's display name (their key's first characters until their row is read, or if they have none). */
