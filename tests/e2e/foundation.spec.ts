@@ -205,6 +205,35 @@ test('a creator pins a thread, quote-replies, mentions a member and deletes post
   }
 });
 
+test('an English reader downloads none of the Chinese dictionary; a Chinese reader gets it with the first screen', async ({ browser, baseURL }) => {
+  // A string of the Chinese dictionary only (search.loading), not of any English screen.
+  const chinese = '正在打开搜索索引';
+  for (const [locale, heading, expected] of [
+    ['en-US', 'Welcome to Hearth', false],
+    ['zh-CN', '欢迎使用 Hearth', true]
+  ] as const) {
+    const context = await browser.newContext({ baseURL, locale, serviceWorkers: 'block' });
+    const page = await context.newPage();
+    const scripts: Promise<string>[] = [];
+    page.on('response', (r) => {
+      if (r.request().resourceType() === 'script') scripts.push(r.text().catch(() => ''));
+    });
+    try {
+      await page.goto('/');
+      await expect(page.getByRole('heading', { name: heading })).toBeVisible();
+      await page.waitForLoadState('networkidle');
+      const texts = await Promise.all(scripts);
+      expect(texts.length).toBeGreaterThan(3);
+      expect(
+        texts.some((t) => t.includes(chinese)),
+        `${locale}: a script with the Chinese dictionary`
+      ).toBe(expected);
+    } finally {
+      await context.close();
+    }
+  }
+});
+
 test('on a 360 px phone in Chinese, nothing overflows and every control has an accessible name', async ({ browser, baseURL }) => {
   const context = await browser.newContext({ baseURL, viewport: { width: 360, height: 740 }, locale: 'zh-CN', colorScheme: 'dark' });
   const page = await context.newPage();
