@@ -61,6 +61,11 @@ describe('Attachments', () => {
     expect(manifest).toMatchObject({ kind: 'file', name: 'route.gpx', type: 'application/gpx+xml', size: MIB });
     const stored = await db.chunks.bulkGet(manifest.chunks);
     expect(stored.every((c) => c?.own === 1 && !c.bytes.every((b) => b === 7))).toBe(true); // sealed, not the plaintext
+    // Read back here: the plaintext, every chunk at hand.
+    const progress: number[] = [];
+    const back = await attachments.read(manifest, (done) => progress.push(done));
+    expect(back.ok && back.bytes.length === MIB && back.bytes.every((b) => b === 7)).toBe(true);
+    expect(progress.at(-1)).toBe(1);
     close();
   });
 

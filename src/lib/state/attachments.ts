@@ -14,11 +14,6 @@ import { isQuotaError, type HearthDb } from '../store/db';
 import { fetchChunk } from '../sync/blob-exchange';
 import type { CommunityReads } from '../sync/community-reads';
 
-/** The plaintext of one attachment of a post in community `cid`; `onProgress` gets the share done (0..1). */
-export function readPostAttachment(db: HearthDb, cid: string, manifest: AttachmentManifest, onProgress: (done: number) => void): Promise<AttachmentResult> {
-  return readAttachment(db, cid, manifest, (hash) => fetchChunk(cid, hash), onProgress);
-}
-
 /** What the attachments manager needs of its community. */
 export interface AttachmentsHost {
   readonly db: HearthDb;
@@ -36,6 +31,12 @@ type Refused = { ok: false; reason: string; params?: Record<string, string | num
 
 export class Attachments {
   constructor(private readonly host: AttachmentsHost) {}
+
+  /** The plaintext of one attachment of a post here, from this device or the mesh's peers; `onProgress` gets the share done (0..1). */
+  read(manifest: AttachmentManifest, onProgress: (done: number) => void): Promise<AttachmentResult> {
+    const { db, cid } = this.host;
+    return readAttachment(db, cid, manifest, (hash) => fetchChunk(cid, hash), onProgress);
+  }
 
   /**
    * Prepares files for a post: photos scaled and re-encoded on the device (no EXIF, no location),
