@@ -2,10 +2,10 @@
 // installChunking): a chunk whose bytes do not match its name is refused and the next peer asked,
 // and a peer outside the community's mesh is answered "none".
 import 'fake-indexeddb/auto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { HearthDb } from '../store/db';
 import { storeAttachment } from '../media/blob-store';
-import { exchangeCounts, fetchChunk, serveChunks } from './blob-exchange';
+import { ANSWER_TIMEOUT_MS, exchangeCounts, fetchChunk, serveChunks } from './blob-exchange';
 import { installChunking, SIDE_MAGIC, Z_MAGIC } from './webrtc-chunking';
 
 /** A peer whose answers the test writes: `answer` gets each message sent to it. */
@@ -86,6 +86,43 @@ describe('chunk exchange', () => {
     expect(liar.sent).toHaveLength(1);
     expect(honest.sent).toHaveLength(names.length);
     stop();
+  });
+
+  it('asks a peer that did not answer in time after the others, so a silent peer costs one timeout, not one per chunk', async () => {
+    const db = new HearthDb('exchange-silent');
+    const source = new HearthDb('exchange-silent-src');
+    const chunks: Uint8Array[] = [];
+    const names: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const manifest = await storeAttachment(source, 'c4', {
+        kind: 'file',
+        name: `s${i}`,
+        type: 'text/plain',
+        bytes: new TextEncoder().encode(`silent chunk ${i}`)
+      });
+      names.push(manifest.chunks[0]);
+      chunks.push((await source.chunks.get(manifest.chunks[0]))!.bytes);
+    }
+    const silent = new FakePeer(); // takes the ask, never answers (its answers lost on the way)
+    const honest = new FakePeer(replyWith((hash) => chunks[names.indexOf(hash)] ?? null));
+    let peers: FakePeer[] = [silent];
+    const stop = serveChunks('c4', db, () => peers);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    // Also when the test times out (a fetch that never ends), so later tests get real timers.
+    onTestFinished(() => vi.useRealTimers());
+    try {
+      const first = fetchChunk('c4', names[0]);
+      await vi.advanceTimersByTimeAsync(ANSWER_TIMEOUT_MS);
+      expect(await first).toBeNull();
+      expect(silent.sent).toHaveLength(1);
+      // No clock moves from here: a fetch that asked the silent peer first would never end.
+      peers = [silent, honest];
+      for (let i = 0; i < names.length; i++) expect(await fetchChunk('c4', names[i])).toEqual(chunks[i]);
+      expect(silent.sent).toHaveLength(1);
+    } finally {
+      vi.useRealTimers();
+      stop();
+    }
   });
 
   it('serves its chunks to peers of the mesh only', async () => {
