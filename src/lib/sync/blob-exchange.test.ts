@@ -109,7 +109,9 @@ describe('chunk exchange', () => {
     const stop = serveChunks('c4', db, () => peers);
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     // Also when the test times out (a fetch that never ends), so later tests get real timers.
-    onTestFinished(() => vi.useRealTimers());
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
     try {
       const first = fetchChunk('c4', names[0]);
       await vi.advanceTimersByTimeAsync(ANSWER_TIMEOUT_MS);
