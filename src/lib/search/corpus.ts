@@ -128,7 +128,7 @@ export async function loadDocs(
     if (t.title === undefined) untitled.push(t.id);
     else threadById.set(t.id, { ...t, title: t.title });
   }
-  for (const t of await db.threads.bulkGet(untitled)) if (t) threadById.set(t.id, t);
+  if (untitled.length) for (const t of await db.threads.bulkGet(untitled)) if (t) threadById.set(t.id, t);
   const parentById = new Map<string, Pick<PostRow, 'thread'>>([...replyById]);
   for (const p of parents) if (p) parentById.set(p.id, p);
 

@@ -76,6 +76,31 @@ async function projected(name: string) {
   return { ...c, db };
 }
 
+/** A connection to `name` that counts the values it reads of `tables` below the fill (pages of records, records). */
+function countingReads(name: string, tables: readonly string[]): { db: HearthDb; reads: () => number } {
+  const db = new HearthDb(name);
+  let reads = 0;
+  db.use({
+    stack: 'dbcore',
+    name: 'CountReads',
+    level: -10,
+    create: (down) => ({
+      ...down,
+      table: (table) => {
+        const t = down.table(table);
+        if (!tables.includes(table)) return t;
+        return {
+          ...t,
+          query: (req) => t.query(req).then((res) => ((reads += res.result.length), res)),
+          get: (req) => t.get(req).then((res) => ((reads += res ? 1 : 0), res)),
+          getMany: (req) => t.getMany(req).then((res) => ((reads += res.length), res))
+        };
+      }
+    })
+  });
+  return { db, reads: () => reads };
+}
+
 const pick = ({ id, cid, kind, thread, createdAt, edits, deleted, hidden, tiers }: PostRow) => ({
   id,
   cid,
@@ -147,29 +172,10 @@ describe('post rows on disk', () => {
     const name = `posts-${dbs++}`;
     const { db, expected, thread, editedThread, deleted, plain } = await projected(name);
     db.close();
-    const counted = new HearthDb(name);
-    let pagesRead = 0;
-    counted.use({
-      stack: 'dbcore',
-      name: 'CountPages',
-      level: -10,
-      create: (down) => ({
-        ...down,
-        table: (table) => {
-          const t = down.table(table);
-          if (table !== 'recordPages' && table !== 'records') return t;
-          return {
-            ...t,
-            query: (req) => t.query(req).then((res) => ((pagesRead += res.result.length), res)),
-            get: (req) => t.get(req).then((res) => ((pagesRead += res ? 1 : 0), res)),
-            getMany: (req) => t.getMany(req).then((res) => ((pagesRead += res.length), res))
-          };
-        }
-      })
-    });
+    const { db: counted, reads: pagesRead } = countingReads(name, ['recordPages', 'records']);
     const threads = await postMeta(counted, 'threads', [thread.id, editedThread.id, 'nobody']);
     const replies = await postMeta(counted, 'replies', [deleted.id, plain.id]);
-    expect(pagesRead).toBe(0);
+    expect(pagesRead()).toBe(0);
     const row = (id: string) => [...expected.threads, ...expected.replies].find((r) => r.id === id)!;
     expect(threads[0]).toEqual({ ...pick(row(thread.id)), title: undefined });
     expect(threads[1]).toEqual({ ...pick(row(editedThread.id)), title: 'New title' });
@@ -184,7 +190,7 @@ describe('post rows on disk', () => {
     });
     expect(inside.meta).toEqual({ ...pick(row(thread.id)), title: 'Saturday ride' });
     expect(inside.row?.title).toBe('Saturday ride');
-    expect(pagesRead).toBeGreaterThan(0);
+    expect(pagesRead()).toBeGreaterThan(0);
     counted.close();
   });
 
@@ -364,30 +370,12 @@ describe('post rows on disk', () => {
     expect(raw.every((row) => typeof row[PAGE_HINT] === 'number')).toBe(true);
 
     // A fresh connection (another thread, say): nothing kept, no catalogue.
-    const db = new HearthDb(name);
-    let pagesRead = 0;
-    db.use({
-      stack: 'dbcore',
-      name: 'CountPages',
-      level: -10,
-      create: (down) => ({
-        ...down,
-        table: (table) => {
-          const t = down.table(table);
-          if (table !== 'recordPages') return t;
-          return {
-            ...t,
-            query: (req) => t.query(req).then((res) => ((pagesRead += res.result.length), res)),
-            get: (req) => t.get(req).then((res) => ((pagesRead += res ? 1 : 0), res))
-          };
-        }
-      })
-    });
+    const { db, reads: pagesRead } = countingReads(name, ['recordPages']);
     const last = replies[replies.length - 1];
     const row = (await db.replies.get(last.id))!;
     expect(row.body).toBe(`reply ${replies.length - 1}`);
     expect(PAGE_HINT in row).toBe(false);
-    expect(pagesRead).toBe(1);
+    expect(pagesRead()).toBe(1);
     db.close();
 
     // A hint pointing at another page: the record is not there, so the month is read.

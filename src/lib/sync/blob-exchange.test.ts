@@ -39,6 +39,19 @@ function replyWith(bytes: (hash: string) => Uint8Array | null) {
   };
 }
 
+/** `n` small files of community `cid` stored in database `source`: each one chunk, its name and its bytes. */
+async function oneChunkFiles(source: string, cid: string, n: number): Promise<{ chunks: Uint8Array[]; names: string[] }> {
+  const db = new HearthDb(source);
+  const chunks: Uint8Array[] = [];
+  const names: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const manifest = await storeAttachment(db, cid, { kind: 'file', name: `f${i}`, type: 'text/plain', bytes: new TextEncoder().encode(`${cid} chunk ${i}`) });
+    names.push(manifest.chunks[0]);
+    chunks.push((await db.chunks.get(manifest.chunks[0]))!.bytes);
+  }
+  return { chunks, names };
+}
+
 describe('chunk exchange', () => {
   it('refuses a chunk that is not what it is named and gets it from the next peer', async () => {
     const db = new HearthDb('exchange-a');
@@ -59,19 +72,7 @@ describe('chunk exchange', () => {
 
   it('asks a peer that sent bytes not matching their name after the others, so it costs one chunk, not every chunk', async () => {
     const db = new HearthDb('exchange-doubt');
-    const source = new HearthDb('exchange-doubt-src');
-    const chunks: Uint8Array[] = [];
-    const names: string[] = [];
-    for (let i = 0; i < 8; i++) {
-      const manifest = await storeAttachment(source, 'c3', {
-        kind: 'file',
-        name: `f${i}`,
-        type: 'text/plain',
-        bytes: new TextEncoder().encode(`chunk number ${i}`)
-      });
-      names.push(manifest.chunks[0]);
-      chunks.push((await source.chunks.get(manifest.chunks[0]))!.bytes);
-    }
+    const { chunks, names } = await oneChunkFiles('exchange-doubt-src', 'c3', 8);
     const byName = (hash: string) => chunks[names.indexOf(hash)] ?? null;
     const liar = new FakePeer(replyWith((hash) => byName(hash)?.map((b, i) => (i === 0 ? b ^ 1 : b)) ?? null));
     const honest = new FakePeer(replyWith(byName));
@@ -90,19 +91,7 @@ describe('chunk exchange', () => {
 
   it('asks a peer that did not answer in time after the others, so a silent peer costs one timeout, not one per chunk', async () => {
     const db = new HearthDb('exchange-silent');
-    const source = new HearthDb('exchange-silent-src');
-    const chunks: Uint8Array[] = [];
-    const names: string[] = [];
-    for (let i = 0; i < 5; i++) {
-      const manifest = await storeAttachment(source, 'c4', {
-        kind: 'file',
-        name: `s${i}`,
-        type: 'text/plain',
-        bytes: new TextEncoder().encode(`silent chunk ${i}`)
-      });
-      names.push(manifest.chunks[0]);
-      chunks.push((await source.chunks.get(manifest.chunks[0]))!.bytes);
-    }
+    const { chunks, names } = await oneChunkFiles('exchange-silent-src', 'c4', 5);
     const silent = new FakePeer(); // takes the ask, never answers (its answers lost on the way)
     const honest = new FakePeer(replyWith((hash) => chunks[names.indexOf(hash)] ?? null));
     let peers: FakePeer[] = [silent];
