@@ -38,6 +38,7 @@ function serve(port: MessagePort): void {
     openLobby: (cid, options) => host.openLobby(cid, options),
     wantsFirstPage: (cid) => host.wantsFirstPage(cid),
     takeFirstPage: (cid, bytes) => host.takeFirstPage(cid, bytes),
+    firstPage: (cid) => host.firstPage(cid),
     closeLobby: (id) => host.closeLobby(id),
     startRelay: (cid, options) => host.startRelay(cid, options),
     relay: (cid, action) => host.relay(cid, action),

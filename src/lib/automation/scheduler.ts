@@ -126,8 +126,11 @@ export async function runAutomation(
   return actions;
 }
 
-/** Keeps automation running for one community while the page is open. Returns a stop function. */
-export function startAutomation(db: HearthDb, doc: CommunityDoc, identity: Identity, memberStats: MemberStatsSource): () => void {
+/**
+ * Keeps automation running for one community while the page is open. Returns a stop function.
+ * `letIn` is called after this device wrote a key share, new epoch or admission.
+ */
+export function startAutomation(db: HearthDb, doc: CommunityDoc, identity: Identity, memberStats: MemberStatsSource, letIn: () => void = () => {}): () => void {
   let running = false;
   let again = false;
   /** A join arrived while a run was under way: its admission and key go ahead of the run's other writes. */
@@ -141,14 +144,18 @@ export function startAutomation(db: HearthDb, doc: CommunityDoc, identity: Ident
   // admission, and the admission's append (a projection pass with the key state, ~0.3 s at 10,000
   // members) no longer stands between them and the community's content. A joiner on a limited
   // invite is entitled once admitted: the keys are looked at again after admissions were written.
-  const letIn = async () => {
-    await maintainKeys(db, doc, identity);
-    if (await admitPending(db, doc, identity)) await maintainKeys(db, doc, identity);
+  const letInNewcomers = async () => {
+    let wrote = (await maintainKeys(db, doc, identity)) > 0;
+    if (await admitPending(db, doc, identity)) {
+      wrote = true;
+      await maintainKeys(db, doc, identity);
+    }
+    if (wrote) letIn();
   };
   const welcomeNewcomers = async () => {
     if (!newcomer) return;
     newcomer = false;
-    await letIn();
+    await letInNewcomers();
   };
   const tick = async () => {
     if (running) return void (again = true);
@@ -156,7 +163,7 @@ export function startAutomation(db: HearthDb, doc: CommunityDoc, identity: Ident
     newcomer = false;
     try {
       // A newcomer's key and admission first, on any member's device that may give them: they wait for them.
-      await letIn();
+      await letInNewcomers();
       await closeExpiredInvites(db, doc, identity);
       await welcomeNewcomers();
       const wait = yieldUntil - Date.now();

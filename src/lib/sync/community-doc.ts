@@ -28,13 +28,14 @@ import { fillApplied, fillSkeleton, readSkeleton, toSkeleton } from './update-sk
 import { parseRecord } from '../domain/record';
 import type { AcceptedListener, DocHandle, LobbyHandle, LobbyOptions, RelayHandle, RelayOptions } from './doc-handle';
 import { CoreLobby } from './lobby';
-import { decodeFirstPage, FIRST_PAGE_WANTED_BELOW } from './first-page';
+import { decodeFirstPage, FIRST_PAGE_WANTED_BELOW, firstPageMaker, isFreshJoin, type FirstPageMaker } from './first-page';
+import { HISTORY_KEPT_MS, PreparedHistory } from './history-reply';
 import type { Identity } from '../crypto/identity';
 import { startAutomation } from '../automation/scheduler';
 import { maintainKeys } from '../automation/keys';
 import type { Scope } from '../domain/scopes';
 import type { MemberStatsSource } from '../automation/community-facts';
-import { communityRecordIds, communityRecords, countRecords, countStoredOf, recordById, recordsById } from '../store/record-store';
+import { communityRecordIds, communityRecords, countRecords, countStoredOf, recordById, recordsById, warmCatalogue } from '../store/record-store';
 
 /** Past this many stored updates they are merged into one, so opening stays fast. */
 const COMPACT_AFTER = 300;
@@ -147,6 +148,12 @@ export class CommunityDoc implements DocHandle {
   #gateRejects: number | null = null;
   /** Keys of the ingest job queued and not started yet, which later transactions' keys join. */
   #gathering: Set<string> | null = null;
+  /** This device's first page for newcomers, made ahead as a fresh join is taken (`firstPage`). */
+  #firstPages: FirstPageMaker | null = null;
+  /** The whole history encoded ahead for a newcomer this device just let in (`historyReply`). */
+  #history = new PreparedHistory(this.doc);
+  /** When a join written in the last minutes was last taken (0: none): its newcomer asks for the history soon. */
+  #freshJoinAt = 0;
   /** Records stored beside the document and not projected yet: the next job beside it projects them (`#check`). */
   #behind: AnyRecord[] = [];
   /** Records from beside the document waiting together for one check (`storeAside`). */
@@ -278,6 +285,13 @@ export class CommunityDoc implements DocHandle {
     // worker that restarted during a flood's check (its last page closed) checks all of it again, and
     // the page's first write, opening the document, waited 20 s for that. `settled` waits for it.
     this.#enqueue(() => this.#ingest(changed)).catch((error) => console.error('community check failed', error));
+    this.#firstPages ??= firstPageMaker(this);
+    this.onAccepted((records) => {
+      if (records.some(isFreshJoin)) this.#freshJoinAt = Date.now();
+    });
+    // Built now, not at the first read by id, author or target: that was a join's key share (its
+    // chain tip) or a newcomer's first page, which waited for every stored page to be read.
+    warmCatalogue(this.db).catch(() => undefined);
   }
 
   /**
@@ -423,6 +437,8 @@ export class CommunityDoc implements DocHandle {
 
   close(): void {
     this.#closed = true;
+    this.#firstPages?.stop();
+    this.#history.stop();
     if (this.#repairTimer) clearTimeout(this.#repairTimer);
     if (this.#recountTimer) clearTimeout(this.#recountTimer);
     this.doc.destroy();
@@ -551,7 +567,16 @@ export class CommunityDoc implements DocHandle {
   }
 
   automate(identity: Identity, memberStats: MemberStatsSource): () => void {
-    return startAutomation(this.db, this, identity, memberStats);
+    // Once this device has let a newcomer in (their key share or admission), their step 1 for the whole
+    // history is a second or two away: encoded now, it is answered without the wait.
+    return startAutomation(this.db, this, identity, memberStats, () => {
+      if (Date.now() - this.#freshJoinAt < HISTORY_KEPT_MS) this.#history.prepare();
+    });
+  }
+
+  /** The answer to a peer's sync step 1 from the history encoded ahead, or null (the peer holds something, or nothing is kept). */
+  historyReply(step1: Uint8Array): Uint8Array[] | null {
+    return this.#history.reply(step1);
   }
 
   maintainKeys(identity: Identity, now = Date.now(), also: readonly Scope[] = []): Promise<number> {
@@ -560,6 +585,11 @@ export class CommunityDoc implements DocHandle {
 
   async wantsFirstPage(): Promise<boolean> {
     return !this.#closed && this.records.size < FIRST_PAGE_WANTED_BELOW;
+  }
+
+  firstPage(): Promise<Uint8Array> {
+    this.#firstPages ??= firstPageMaker(this);
+    return this.#firstPages.page();
   }
 
   async takeFirstPage(bytes: Uint8Array): Promise<boolean> {

@@ -101,6 +101,11 @@ export interface DocHandle {
   /** A peer's first page, checked, stored and projected beside the document; false when it does not decode. */
   takeFirstPage(bytes: Uint8Array): Promise<boolean>;
   /**
+   * This device's first page for a newcomer (first-page.ts), made by the community worker, where the
+   * catalogue of stored records is kept warm: made ahead as a fresh join is taken, kept a minute.
+   */
+  firstPage(): Promise<Uint8Array>;
+  /**
    * Runs the automation (admissions, keys, expiring invites, checkpoints, rules) for this member on
    * this device, where the document is: the community worker, once per device however many tabs
    * ask. Returns a function that releases this caller's hold.

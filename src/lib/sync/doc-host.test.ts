@@ -11,7 +11,8 @@ import type { AnyRecord } from '../domain/record';
 import { generateIdentity } from '../crypto/identity';
 import { HearthDb } from '../store/db';
 import { keyState } from '../store/keyring';
-import { DocHost, splitReply } from './doc-host';
+import { DocHost } from './doc-host';
+import { splitReply } from './history-reply';
 import type { HostEvent } from './doc-port';
 import { messageYjsSyncStep1, messageYjsSyncStep2, messageYjsUpdate, writeUpdate } from './gated-sync-protocol';
 

@@ -17,8 +17,8 @@ import type { LobbyHandle, LobbyOptions, RelayHandle } from './doc-handle';
 import type { MemberStatsSource } from '../automation/community-facts';
 import type { DocPort, HostEvent, OpenedDoc } from './doc-port';
 import { readsOver, type CommunityReads } from './community-reads';
-import { messageYjsSyncStep2, messageYjsUpdate, readSyncMessage } from './gated-sync-protocol';
-import { filterUpdate } from './update-filter';
+import { readSyncMessage } from './gated-sync-protocol';
+import { splitReply } from './history-reply';
 import { journalDoc } from '../search/journal';
 
 /** State vectors are sent with updates at most this often: one can be large (a client id per writer). */
@@ -33,36 +33,12 @@ interface Linked {
   svTimer: ReturnType<typeof setTimeout> | null;
 }
 
-/**
- * A sync reply larger than this goes to the peer as several messages: a step 2 with the first part
- * of the missing history, then updates with the rest. The page's data channel reassembles at most
- * MAX_MESSAGE (webrtc-chunking.ts, 64 MiB) a message, and the generated 10k community's history was a
- * 67.3 MB step 2 once its creator had published ~1,300 level records: refused whole, it would have
- * left a newcomer with the core and no thread.
- */
-export const REPLY_PART_BYTES = 8 * 1024 * 1024;
-
-/** A step 2 over `partBytes` cut into a step 2 and updates, each a whole Yjs update; anything else as it is. */
-export function splitReply(reply: Uint8Array, doc: Y.Doc, partBytes = REPLY_PART_BYTES): Uint8Array[] {
-  if (reply.length <= partBytes) return [reply];
-  const decoder = decoding.createDecoder(reply);
-  if (decoding.readVarUint(decoder) !== messageYjsSyncStep2) return [reply];
-  const split = filterUpdate(decoding.readVarUint8Array(decoder), { root: 'records', doc, maxStructs: Infinity, maxBytes: partBytes });
-  if (!split.ok || split.value.pieces.length < 2) return [reply];
-  const last = split.value.pieces.length - 1;
-  return split.value.pieces.map((piece, i) => {
-    const encoder = encoding.createEncoder();
-    // The step 2 goes last: a peer's y-webrtc counts the exchange done when it comes (peer-sync.ts `firstExchange`).
-    encoding.writeVarUint(encoder, i === last ? messageYjsSyncStep2 : messageYjsUpdate);
-    encoding.writeVarUint8Array(encoder, piece);
-    return encoding.toUint8Array(encoder);
-  });
-}
-
 export class DocHost implements DocPort {
   /** Answers about authority and keys (community-reads.ts), from this host's database and caches: no document needs opening for them. */
   readonly #reads: CommunityReads;
   #docs = new Map<string, Promise<CommunityDoc>>();
+  /** The communities open, by id (`receive` answers a newcomer's step 1 from `historyReply`). */
+  #opened = new Map<string, CommunityDoc>();
   #linked = new Map<string, Linked>();
   #lobbies = new Map<string, LobbyHandle>();
   #relays = new Map<string, { handle: RelayHandle; awareness: Awareness }>();
@@ -151,6 +127,7 @@ export class DocHost implements DocPort {
         // each tab's search worker (search/search-client), which reads the rows.
         journalDoc(this.db, doc);
         this.#link(cid, doc.doc);
+        this.#opened.set(cid, doc);
         return doc;
       });
       open.catch(() => this.#docs.delete(cid));
@@ -202,6 +179,8 @@ export class DocHost implements DocPort {
   receive(id: string, message: Uint8Array, from?: string): Uint8Array[] | null {
     const linked = this.#linked.get(id);
     if (!linked || linked.doc.isDestroyed) return null;
+    const prepared = this.#opened.get(id)?.historyReply(message);
+    if (prepared) return prepared;
     const encoder = encoding.createEncoder();
     readSyncMessage(decoding.createDecoder(message), encoder, linked.doc, from === undefined ? linked.origin : { remote: id, from });
     return encoding.length(encoder) > 0 ? splitReply(encoding.toUint8Array(encoder), linked.doc as Y.Doc) : null;
@@ -222,6 +201,10 @@ export class DocHost implements DocPort {
 
   async takeFirstPage(cid: string, bytes: Uint8Array): Promise<boolean> {
     return (await this.#community(cid)).takeFirstPage(bytes);
+  }
+
+  async firstPage(cid: string): Promise<Uint8Array> {
+    return (await this.#community(cid)).firstPage();
   }
 
   closeLobby(id: string): void {

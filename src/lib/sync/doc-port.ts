@@ -37,6 +37,7 @@ export interface DocPort extends CommunityReads {
   openLobby(cid: string, options?: LobbyOptions): Promise<OpenedDoc & { id: string }>;
   wantsFirstPage(cid: string): Promise<boolean>;
   takeFirstPage(cid: string, bytes: Uint8Array): Promise<boolean>;
+  firstPage(cid: string): Promise<Uint8Array>;
   closeLobby(id: string): void;
   startRelay(cid: string, options: { addresses: string[]; room: string; identity: Identity | null; clientID: number }): Promise<void>;
   relay(cid: string, action: 'connect' | 'disconnect'): void;

@@ -1,13 +1,14 @@
 // A newcomer's first page (first-page.ts) from its first mesh peers, over the mesh connections' side
 // channel: [SIDE_MAGIC, op, request id u32, …], op 4 ask (nothing more), op 5 page (+ the records as
 // JSON). Only peers of a community's mesh are answered (they hold its key, as the newcomer does once
-// it is there); the lobby is never asked or answered. The answer is read here, on the page, from the
-// device's store (its threads projection and records table), not by the community worker. The
-// newcomer holds its sync step 1, which asks for the whole history, until the first answer came
+// it is there); the lobby is never asked or answered. The answer is the community worker's
+// (`DocHandle.firstPage`, first-page.ts `firstPageMaker`), made from the catalogue it keeps warm: read
+// on the page, each page load built a catalogue of every stored record first (0.9 s for the real
+// community), and IndexedDB served that read ahead of the worker's, whose key share for the newcomer
+// waited 0.44 s behind it. The newcomer holds its sync step 1, which asks for the whole history, until the first answer came
 // (peer-sync.ts `#holdStep1`): the page goes in the connection's queue order, and waited behind the
 // history's reply (60 MB at 10,000 members) whenever the peer's worker had that ready first.
 import type { DocHandle } from './doc-handle';
-import { encodeFirstPage, firstPageRecords } from './first-page';
 import { onSideMessage, sendSide, sideMessage, sideRequestId } from './webrtc-chunking';
 
 const ASK = 4;
@@ -15,49 +16,9 @@ const PAGE = 5;
 /** How long one peer has to answer (the page comes after the peer's answer to the history's step 1). */
 export const FIRST_PAGE_TIMEOUT_MS = 30_000;
 
-/**
- * A page made ahead is sent while younger than this. A creator's or admin's device makes one as it
- * takes a join: the newcomer asks once admitted and keyed, seconds later. Read when asked, it took
- * 1.4–4.3 s at 10,000 members (IndexedDB busy with the admission), the newcomer's first row waiting.
- */
-export const PAGE_KEPT_MS = 60_000;
-/** A join written this recently brings its newcomer soon. */
-const FRESH_JOIN_MS = 10 * 60_000;
-
-export interface FirstPageMaker {
-  /** The page made within `PAGE_KEPT_MS`, or a new one. */
-  page(): Promise<Uint8Array>;
-  /** When the page kept now was made (null: none). */
-  madeAt(): number | null;
-  stop(): void;
-}
-
-/**
- * This device's first page for a community, made when a fresh join is taken (its newcomer asks
- * soon; not for the old joins a history brings) and kept for `PAGE_KEPT_MS`.
- */
-export function firstPageMaker(doc: Pick<DocHandle, 'db' | 'cid' | 'onAccepted'>): FirstPageMaker {
-  let made: { at: number; page: Promise<Uint8Array> } | null = null;
-  const page = () => {
-    if (!made || Date.now() - made.at > PAGE_KEPT_MS) {
-      const next = { at: Date.now(), page: firstPageRecords(doc.db, doc.cid).then(encodeFirstPage) };
-      next.page.catch(() => made === next && (made = null));
-      made = next;
-    }
-    return made.page;
-  };
-  const stop = doc.onAccepted((records) => {
-    const fresh = records.some((r) => r.kind === 'join' && Math.abs(Date.now() - r.ts) < FRESH_JOIN_MS);
-    if (!fresh || (made && Date.now() - made.at < PAGE_KEPT_MS / 2)) return;
-    made = null;
-    void page().catch((e) => console.warn('first page not made', e));
-  });
-  return { page, madeAt: () => made?.at ?? null, stop };
-}
-
 interface Served {
   peers: () => Iterable<object>;
-  maker: FirstPageMaker;
+  doc: DocHandle;
 }
 
 const served = new Map<string, Served>();
@@ -68,7 +29,7 @@ let listening = false;
 async function answer(peer: object, id: number): Promise<void> {
   for (const s of served.values()) {
     if (![...s.peers()].includes(peer)) continue;
-    sendSide(peer, sideMessage(PAGE, id, await s.maker.page()));
+    sendSide(peer, sideMessage(PAGE, id, await s.doc.firstPage()));
     return;
   }
 }
@@ -88,10 +49,9 @@ function listen(): void {
 /** Answers the first-page asks of this community's mesh peers (`peers()`). Returns stop. */
 export function serveFirstPage(doc: DocHandle, peers: () => Iterable<object>): () => void {
   listen();
-  const entry: Served = { peers, maker: firstPageMaker(doc) };
+  const entry: Served = { peers, doc };
   served.set(doc.cid, entry);
   return () => {
-    entry.maker.stop();
     if (served.get(doc.cid) === entry) served.delete(doc.cid);
   };
 }

@@ -9,9 +9,8 @@ import { sealRecord } from '../crypto/record-seal';
 import type { AnyRecord } from '../domain/record';
 import { HearthDb } from '../store/db';
 import { CommunityDoc } from './community-doc';
-import { decodeFirstPage, encodeFirstPage, FIRST_PAGE_MAX_RECORDS, FIRST_PAGE_THREADS, firstPageRecords } from './first-page';
+import { decodeFirstPage, encodeFirstPage, FIRST_PAGE_MAX_RECORDS, FIRST_PAGE_THREADS, firstPageMaker, firstPageRecords, PAGE_KEPT_MS } from './first-page';
 import { applyGatedUpdate, whenApplied } from './gated-sync-protocol';
-import { firstPageMaker, PAGE_KEPT_MS } from './first-page-exchange';
 
 let dbs = 0;
 const open = async (cid: string) => {
@@ -238,5 +237,26 @@ describe('the first page made ahead', () => {
       vi.useRealTimers();
       maker.stop();
     }
+  });
+});
+
+describe("the community document's first page", () => {
+  it('is made by the document itself as a fresh join is taken, from what it stores, and kept', { timeout: 30_000 }, async () => {
+    const { creator, cid, core, content } = await community();
+    const member = await open(cid);
+    await member.importRecords([...core, ...content]);
+    const newcomer = await newMember();
+    const [invite, join] = await admit(creator, newcomer, cid, Date.now() - 1000);
+    expect((await member.append(invite as AnyRecord)).ok).toBe(true);
+    expect((await member.append(join as AnyRecord)).ok).toBe(true);
+    // Made as the join was taken: the page the newcomer gets is the store's as of then, without a
+    // thread written after it.
+    await member.settled();
+    const atJoin = (await firstPageRecords(member.db, cid)).map((r) => r.id);
+    expect(atJoin.length).toBeGreaterThan(FIRST_PAGE_THREADS);
+    await member.append(await writer(creator, cid, Date.now())('thread', { title: 'After the join', body: 'x' }));
+    const page = decodeFirstPage(await member.firstPage())!;
+    expect(page.map((r) => r.id)).toEqual(atJoin);
+    expect((await firstPageRecords(member.db, cid)).some((r) => r.kind === 'thread' && (r.body as { title: string }).title === 'After the join')).toBe(true);
   });
 });

@@ -548,7 +548,7 @@ export class PeerSync {
   /**
    * How far this device's first exchange with its WebRTC peers (lobby and meshes) has got: 'synced'
    * once a peer's whole reply to its sync step 1 came (y-webrtc marks a connection synced on its
-   * step 2, which a reply in parts sends last: doc-host.ts `splitReply`), 'waiting' while there are
+   * step 2, which a reply in parts sends last: history-reply.ts `splitReply`), 'waiting' while there are
    * open connections and none has, 'none' without any (a connection that never opens is not waited
    * for). y-webrtc marks no connection after its room once counted as synced with every peer (a room
    * whose only peer left), so such a room says 'none'.

@@ -225,6 +225,10 @@ export class RemoteCommunityDoc implements DocHandle {
     return this.client.port.takeFirstPage(this.cid, bytes);
   }
 
+  firstPage(): Promise<Uint8Array> {
+    return this.client.port.firstPage(this.cid);
+  }
+
   async openLobby(options?: LobbyOptions): Promise<LobbyHandle> {
     const opened = await this.client.port.openLobby(this.cid, options);
     const doc = this.client.doc(opened.id, opened.sv);

@@ -1,0 +1,89 @@
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import * as Y from 'yjs';
+import { messageYjsSyncStep1, messageYjsSyncStep2, messageYjsUpdate } from './gated-sync-protocol';
+import { isEmptyStep1, PreparedHistory } from './history-reply';
+
+function step1(doc: Y.Doc): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, messageYjsSyncStep1);
+  encoding.writeVarUint8Array(encoder, Y.encodeStateVector(doc));
+  return encoding.toUint8Array(encoder);
+}
+
+/** Applies sync messages (updates and step 2s) to `doc`; returns their types in order. */
+function apply(doc: Y.Doc, messages: readonly Uint8Array[]): number[] {
+  return messages.map((m) => {
+    const decoder = decoding.createDecoder(m);
+    const type = decoding.readVarUint(decoder);
+    Y.applyUpdate(doc, decoding.readVarUint8Array(decoder));
+    return type;
+  });
+}
+
+function source(records: number): Y.Doc {
+  const doc = new Y.Doc();
+  const map = doc.getMap('records');
+  doc.transact(() => {
+    for (let i = 0; i < records; i++) map.set(`r${i}`, { id: `r${i}`, body: 'x'.repeat(200) });
+  });
+  return doc;
+}
+
+afterEach(() => vi.useRealTimers());
+
+describe('the history encoded ahead for a newcomer', () => {
+  it('answers a peer holding nothing with the history as encoded, then a step 2 of what came since', async () => {
+    const doc = source(500);
+    const history = new PreparedHistory(doc);
+    const newcomer = new Y.Doc();
+    expect(history.reply(step1(newcomer))).toBeNull(); // nothing encoded yet: the caller encodes as usual
+    history.prepare();
+    await vi.waitFor(() => expect(history.reply(step1(newcomer))).not.toBeNull());
+    // Written after the encoding: a record added, one overwritten, one deleted.
+    const map = doc.getMap('records');
+    map.set('late', { id: 'late' });
+    map.set('r1', { id: 'r1', body: 'changed' });
+    map.delete('r2');
+    const types = apply(newcomer, history.reply(step1(newcomer))!);
+    expect(types).toEqual([messageYjsUpdate, messageYjsSyncStep2]);
+    expect(newcomer.getMap('records').toJSON()).toEqual(map.toJSON());
+    expect(Y.encodeStateVector(newcomer)).toEqual(Y.encodeStateVector(doc));
+  });
+
+  it('is not used for a peer that holds something, and is dropped after its time', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const doc = source(10);
+    const history = new PreparedHistory(doc, 60_000);
+    history.prepare();
+    vi.advanceTimersByTime(0);
+    const member = new Y.Doc();
+    Y.applyUpdate(member, Y.encodeStateAsUpdate(doc));
+    expect(history.reply(step1(member))).toBeNull();
+    expect(history.reply(step1(new Y.Doc()))).not.toBeNull();
+    vi.advanceTimersByTime(60_001);
+    expect(history.reply(step1(new Y.Doc()))).toBeNull();
+  });
+
+  it('sends a history over the part size in parts, every one an update, and the step 2 last', async () => {
+    const doc = source(2_000);
+    const history = new PreparedHistory(doc, 60_000, Y.encodeStateAsUpdate(doc).length / 4);
+    history.prepare();
+    await vi.waitFor(() => expect(history.reply(step1(new Y.Doc()))).not.toBeNull());
+    const newcomer = new Y.Doc();
+    const types = apply(newcomer, history.reply(step1(newcomer))!);
+    expect(types.length).toBeGreaterThan(3);
+    expect(types.slice(0, -1).every((t) => t === messageYjsUpdate)).toBe(true);
+    expect(types.at(-1)).toBe(messageYjsSyncStep2);
+    expect(newcomer.getMap('records').size).toBe(2_000);
+  });
+
+  it('reads only a well-formed step 1 with no client as a peer holding nothing', () => {
+    expect(isEmptyStep1(step1(new Y.Doc()))).toBe(true);
+    expect(isEmptyStep1(step1(source(1)))).toBe(false);
+    expect(isEmptyStep1(Uint8Array.of(messageYjsSyncStep2, 1, 0))).toBe(false);
+    expect(isEmptyStep1(Uint8Array.of(messageYjsSyncStep1, 5, 0))).toBe(false);
+    expect(isEmptyStep1(Uint8Array.of(messageYjsSyncStep1, 1, 0, 7))).toBe(false);
+  });
+});

@@ -1,0 +1,113 @@
+// A newcomer's sync step 1 to the mesh holds an empty state vector: it asks for the whole history.
+// Encoding that answer took the creator's community worker 0.4–0.7 s for the real community (3.5 MB)
+// and ~4.3 s at 10,000 members (57 MB), after the ask came and before a byte went. A device that has
+// just let a newcomer in (their key share or admission written) knows the ask is a second or two
+// away: it encodes the history then (`prepare`), and answers a peer holding nothing with that update
+// and, last, a step 2 of what was written since. Kept `HISTORY_KEPT_MS`, then dropped (at 10k it is
+// 57 MB of memory).
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import * as Y from 'yjs';
+import { messageYjsSyncStep1, messageYjsSyncStep2, messageYjsUpdate } from './gated-sync-protocol';
+import { filterUpdate } from './update-filter';
+
+export const HISTORY_KEPT_MS = 60_000;
+
+/**
+ * A sync reply larger than this goes to the peer as several messages: a step 2 with the first part
+ * of the missing history, then updates with the rest. The page's data channel reassembles at most
+ * MAX_MESSAGE (webrtc-chunking.ts, 64 MiB) a message, and the generated 10k community's history was a
+ * 67.3 MB step 2 once its creator had published ~1,300 level records: refused whole, it would have
+ * left a newcomer with the core and no thread.
+ */
+export const REPLY_PART_BYTES = 8 * 1024 * 1024;
+
+/** A step 2 over `partBytes` cut into a step 2 and updates, each a whole Yjs update; anything else as it is. */
+export function splitReply(reply: Uint8Array, doc: Y.Doc, partBytes = REPLY_PART_BYTES): Uint8Array[] {
+  if (reply.length <= partBytes) return [reply];
+  const decoder = decoding.createDecoder(reply);
+  if (decoding.readVarUint(decoder) !== messageYjsSyncStep2) return [reply];
+  const split = filterUpdate(decoding.readVarUint8Array(decoder), { root: 'records', doc, maxStructs: Infinity, maxBytes: partBytes });
+  if (!split.ok || split.value.pieces.length < 2) return [reply];
+  const last = split.value.pieces.length - 1;
+  return split.value.pieces.map((piece, i) => {
+    const encoder = encoding.createEncoder();
+    // The step 2 goes last: a peer's y-webrtc counts the exchange done when it comes (peer-sync.ts `firstExchange`).
+    encoding.writeVarUint(encoder, i === last ? messageYjsSyncStep2 : messageYjsUpdate);
+    encoding.writeVarUint8Array(encoder, piece);
+    return encoding.toUint8Array(encoder);
+  });
+}
+
+interface Kept {
+  at: number;
+  sv: Uint8Array;
+  /** The whole history as sync messages of type update, in parts. */
+  parts: Uint8Array[];
+}
+
+function message(type: number, update: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, type);
+  encoding.writeVarUint8Array(encoder, update);
+  return encoding.toUint8Array(encoder);
+}
+
+/** The state vector of a sync step 1 message that holds no client (a peer with nothing); false for anything else. */
+export function isEmptyStep1(bytes: Uint8Array): boolean {
+  try {
+    const decoder = decoding.createDecoder(bytes);
+    if (decoding.readVarUint(decoder) !== messageYjsSyncStep1) return false;
+    const sv = decoding.readVarUint8Array(decoder);
+    return decoding.hasContent(decoder) ? false : Y.decodeStateVector(sv).size === 0;
+  } catch {
+    return false;
+  }
+}
+
+export class PreparedHistory {
+  #kept: Kept | null = null;
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #drop: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(
+    private readonly doc: Y.Doc,
+    private readonly keptMs = HISTORY_KEPT_MS,
+    private readonly partBytes = REPLY_PART_BYTES
+  ) {}
+
+  /** Encodes the whole document after the current task (the writes that let the newcomer in go out first). */
+  prepare(): void {
+    if (this.#timer || this.doc.isDestroyed) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      if (this.doc.isDestroyed) return;
+      const sv = Y.encodeStateVector(this.doc);
+      const parts = splitReply(message(messageYjsSyncStep2, Y.encodeStateAsUpdate(this.doc)), this.doc, this.partBytes).map((part) => {
+        // Every part an update: the step 2 that ends the exchange is the one with what came since.
+        if (part[0] === messageYjsSyncStep2) part[0] = messageYjsUpdate;
+        return part;
+      });
+      this.#kept = { at: Date.now(), sv, parts };
+      if (this.#drop) clearTimeout(this.#drop);
+      this.#drop = setTimeout(() => (this.#kept = null), this.keptMs);
+    });
+  }
+
+  /**
+   * The answer to `step1` (a sync message) from the kept encoding: the whole history, then a step 2
+   * with what was written since it was encoded. Null when the peer holds something or nothing is kept.
+   */
+  reply(step1: Uint8Array): Uint8Array[] | null {
+    const kept = this.#kept;
+    if (!kept || Date.now() - kept.at > this.keptMs || !isEmptyStep1(step1)) return null;
+    return [...kept.parts, message(messageYjsSyncStep2, Y.encodeStateAsUpdate(this.doc, kept.sv))];
+  }
+
+  stop(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    if (this.#drop) clearTimeout(this.#drop);
+    this.#timer = this.#drop = null;
+    this.#kept = null;
+  }
+}
