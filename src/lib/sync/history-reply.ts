@@ -1,4 +1,5 @@
-// A newcomer's sync step 1 to the mesh holds an empty state vector: it asks for the whole history.
+// A newcomer's sync step 1 to the mesh asks for the whole history (its state vector holds only its own
+// join and profile).
 // Encoding that answer took the creator's community worker 0.4–0.7 s for the real community (3.5 MB)
 // and ~4.3 s at 10,000 members (57 MB), after the ask came and before a byte went. A device that has
 // just let a newcomer in (their key share or admission written) knows the ask is a second or two
@@ -42,6 +43,7 @@ export function splitReply(reply: Uint8Array, doc: Y.Doc, partBytes = REPLY_PART
 interface Kept {
   at: number;
   sv: Uint8Array;
+  clocks: Map<number, number>;
   /** The whole history as sync messages of type update, in parts. */
   parts: Uint8Array[];
 }
@@ -53,15 +55,24 @@ function message(type: number, update: Uint8Array): Uint8Array {
   return encoding.toUint8Array(encoder);
 }
 
-/** The state vector of a sync step 1 message that holds no client (a peer with nothing); false for anything else. */
-export function isEmptyStep1(bytes: Uint8Array): boolean {
+/** A peer whose step 1 says it holds fewer of the kept history's entries than this holds no history (first-page.ts). */
+export const HOLDS_NO_HISTORY_BELOW = 64;
+
+/**
+ * How many of the entries of a document at state `sv` the sender of a sync step 1 message holds (its
+ * clock per client, up to `sv`'s); null for anything but a well-formed step 1.
+ */
+export function heldOf(step1: Uint8Array, sv: ReadonlyMap<number, number>): number | null {
   try {
-    const decoder = decoding.createDecoder(bytes);
-    if (decoding.readVarUint(decoder) !== messageYjsSyncStep1) return false;
-    const sv = decoding.readVarUint8Array(decoder);
-    return decoding.hasContent(decoder) ? false : Y.decodeStateVector(sv).size === 0;
+    const decoder = decoding.createDecoder(step1);
+    if (decoding.readVarUint(decoder) !== messageYjsSyncStep1) return null;
+    const theirs = Y.decodeStateVector(decoding.readVarUint8Array(decoder));
+    if (decoding.hasContent(decoder)) return null;
+    let held = 0;
+    for (const [client, clock] of theirs) held += Math.min(clock, sv.get(client) ?? 0);
+    return held;
   } catch {
-    return false;
+    return null;
   }
 }
 
@@ -88,7 +99,7 @@ export class PreparedHistory {
         if (part[0] === messageYjsSyncStep2) part[0] = messageYjsUpdate;
         return part;
       });
-      this.#kept = { at: Date.now(), sv, parts };
+      this.#kept = { at: Date.now(), sv, clocks: Y.decodeStateVector(sv), parts };
       if (this.#drop) clearTimeout(this.#drop);
       this.#drop = setTimeout(() => (this.#kept = null), this.keptMs);
     });
@@ -96,11 +107,14 @@ export class PreparedHistory {
 
   /**
    * The answer to `step1` (a sync message) from the kept encoding: the whole history, then a step 2
-   * with what was written since it was encoded. Null when the peer holds something or nothing is kept.
+   * with what was written since it was encoded. What the peer holds already (its own join and profile)
+   * comes again and changes nothing. Null when the peer holds some history or nothing is kept.
    */
   reply(step1: Uint8Array): Uint8Array[] | null {
     const kept = this.#kept;
-    if (!kept || Date.now() - kept.at > this.keptMs || !isEmptyStep1(step1)) return null;
+    if (!kept || Date.now() - kept.at > this.keptMs) return null;
+    const held = heldOf(step1, kept.clocks);
+    if (held === null || held >= HOLDS_NO_HISTORY_BELOW) return null;
     return [...kept.parts, message(messageYjsSyncStep2, Y.encodeStateAsUpdate(this.doc, kept.sv))];
   }
 
