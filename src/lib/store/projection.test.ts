@@ -227,6 +227,25 @@ describe('projection', () => {
     vi.restoreAllMocks();
   });
 
+  it('a rebuild commits the thread rows before the replies, and a tab that dies between them rebuilds at its next open', async () => {
+    const { cid, records } = await sampleCommunity();
+    const db = new HearthDb(`v-${dbCount++}`);
+    await applyRecords(db, cid, records);
+    const before = await snapshot(db, cid);
+    await db.threads.clear();
+    await db.replies.clear();
+    // The replies' transaction fails (the tab dies there): the threads are there, the projection stale.
+    const put = vi.spyOn(db.replies, 'bulkPut').mockRejectedValueOnce(new Error('tab closed'));
+    await expect(rebuildProjection(db, cid)).rejects.toThrow('tab closed');
+    put.mockRestore();
+    expect(await db.threads.where('cid').equals(cid).count()).toBe(before.threads.length);
+    expect(await db.replies.where('cid').equals(cid).count()).toBe(0);
+    expect(await projectionIsCurrent(db, cid)).toBe(false);
+    await rebuildProjection(db, cid);
+    expect(await snapshot(db, cid)).toEqual(before);
+    expect(await projectionIsCurrent(db, cid)).toBe(true);
+  });
+
   it('a large batch whose rebuild never finishes (the tab died) leaves the projection marked stale, so the next open rebuilds', async () => {
     const { cid, records, alice } = await sampleCommunity();
     const db = new HearthDb(`v-${dbCount++}`);
