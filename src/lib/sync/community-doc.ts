@@ -29,7 +29,7 @@ import { parseRecord } from '../domain/record';
 import type { AcceptedListener, DocHandle, LobbyHandle, LobbyOptions, RelayHandle, RelayOptions } from './doc-handle';
 import { CoreLobby } from './lobby';
 import { decodeFirstPage, FIRST_PAGE_WANTED_BELOW, firstPageMaker, isFreshJoin, type FirstPageMaker } from './first-page';
-import { HISTORY_KEPT_MS, PreparedHistory } from './history-reply';
+import { HISTORY_AHEAD_MAX_ENTRIES, HISTORY_KEPT_MS, PreparedHistory } from './history-reply';
 import type { Identity } from '../crypto/identity';
 import { startAutomation } from '../automation/scheduler';
 import { maintainKeys } from '../automation/keys';
@@ -570,7 +570,7 @@ export class CommunityDoc implements DocHandle {
     // Once this device has let a newcomer in (their key share or admission), their step 1 for the whole
     // history is a second or two away: encoded now, it is answered without the wait.
     return startAutomation(this.db, this, identity, memberStats, () => {
-      if (Date.now() - this.#freshJoinAt < HISTORY_KEPT_MS) this.#history.prepare();
+      if (Date.now() - this.#freshJoinAt < HISTORY_KEPT_MS && this.records.size <= HISTORY_AHEAD_MAX_ENTRIES) this.#history.prepare();
     });
   }
 

@@ -13,6 +13,12 @@ import { messageYjsSyncStep1, messageYjsSyncStep2, messageYjsUpdate } from './ga
 import { filterUpdate } from './update-filter';
 
 export const HISTORY_KEPT_MS = 60_000;
+/**
+ * Above this many entries the history is not encoded ahead: the encoding holds the worker (~4 s at
+ * 100,000), and the newcomer's first page, asked meanwhile, is the worker's to answer. Its step 1
+ * waits for that page (peer-sync.ts `#holdStep1`), so encoding on the ask costs it the page's wait.
+ */
+export const HISTORY_AHEAD_MAX_ENTRIES = 10_000;
 
 /**
  * A sync reply larger than this goes to the peer as several messages: a step 2 with the first part
