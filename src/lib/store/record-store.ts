@@ -168,11 +168,6 @@ async function catalogueOf(db: HearthDb): Promise<Catalogue> {
   return refresh;
 }
 
-/** Builds this connection's catalogue ahead of its first use (the community worker, at open). */
-export async function warmCatalogue(db: HearthDb): Promise<void> {
-  await catalogueOf(db);
-}
-
 async function refreshCatalogue(db: HearthDb, given: Catalogue | null, versions: Map<string, number>): Promise<Catalogue> {
   // A community gone from the stamps (never, short of a deleted database) is caught by building anew.
   const stale = given && [...given.versions.keys()].some((cid) => !versions.has(cid));

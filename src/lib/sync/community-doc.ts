@@ -35,7 +35,7 @@ import { startAutomation } from '../automation/scheduler';
 import { maintainKeys } from '../automation/keys';
 import type { Scope } from '../domain/scopes';
 import type { MemberStatsSource } from '../automation/community-facts';
-import { communityRecordIds, communityRecords, countRecords, countStoredOf, recordById, recordsById, warmCatalogue } from '../store/record-store';
+import { communityRecordIds, communityRecords, countRecords, countStoredOf, recordById, recordsById } from '../store/record-store';
 
 /** Past this many stored updates they are merged into one, so opening stays fast. */
 const COMPACT_AFTER = 300;
@@ -289,9 +289,6 @@ export class CommunityDoc implements DocHandle {
     this.onAccepted((records) => {
       if (records.some(isFreshJoin)) this.#freshJoinAt = Date.now();
     });
-    // Built now, not at the first read by id, author or target: that was a join's key share (its
-    // chain tip) or a newcomer's first page, which waited for every stored page to be read.
-    warmCatalogue(this.db).catch(() => undefined);
   }
 
   /**
