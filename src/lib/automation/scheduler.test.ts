@@ -2,6 +2,9 @@
 // signed records from the fixture, member stats computed from the stored records as the analysis
 // worker computes them (workers/members/member-stats.ts).
 import 'fake-indexeddb/auto';
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import * as Y from 'yjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { admit, inviteKey, joinBody, newCommunity, newMember } from '../../../tests/unit/community-fixture';
 import { sealRecord } from '../crypto/record-seal';
@@ -12,6 +15,7 @@ import type { AnyRecord, SignedRecord } from '../domain/record';
 import { HearthDb } from '../store/db';
 import { sealNext } from '../store/record-chain';
 import { CommunityDoc } from '../sync/community-doc';
+import { messageYjsSyncStep1 } from '../sync/gated-sync-protocol';
 import type { MemberStatsSource } from './community-facts';
 import { runAutomation, startAutomation } from './scheduler';
 import { communityRecords, recordById, recordsOfKind } from '../store/record-store';
@@ -290,6 +294,45 @@ describe('startAutomation', () => {
       expect(key, written.join(', ')).toBeGreaterThan(0);
       // Her key comes before the run's last welcomes, not after them.
       expect(after.slice(key).filter((k) => k === 'notice').length, written.join(', ')).toBeGreaterThanOrEqual(2);
+    } finally {
+      stop();
+    }
+  }, 30_000);
+});
+
+describe('the history encoded ahead for a newcomer this device lets in', () => {
+  /** A newcomer's step 1: its document holds only its own join and profile. */
+  function newcomerStep1(): Uint8Array {
+    const own = new Y.Doc();
+    own.getMap('records').set('own-join', { id: 'own-join' });
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, messageYjsSyncStep1);
+    encoding.writeVarUint8Array(encoder, Y.encodeStateVector(own));
+    return encoding.toUint8Array(encoder);
+  }
+
+  it('answers a fresh joiner’s step 1 from the encoding made once their key went out, and a join from long ago from none', async () => {
+    const { creator, doc } = await community();
+    const stop = doc.automate(creator, statsFrom(doc.db));
+    try {
+      // An old join (a history's, or the fixture's): nothing is encoded ahead for it.
+      const dave = await newMember();
+      for (const r of await admit(creator, dave, doc.cid, Date.now() - 11 * MINUTE)) expect((await doc.append(r as AnyRecord)).ok).toBe(true);
+      await doc.settled();
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(doc.historyReply(newcomerStep1())).toBeNull();
+      // Carol joins now: once her key share is written, her step 1 is answered from the kept encoding.
+      const carol = await newMember();
+      for (const r of await admit(creator, carol, doc.cid, Date.now())) expect((await doc.append(r as AnyRecord)).ok).toBe(true);
+      await vi.waitFor(() => expect(doc.historyReply(newcomerStep1())).not.toBeNull(), { timeout: 10_000 });
+      const reply = doc.historyReply(newcomerStep1())!;
+      const newcomer = new Y.Doc();
+      for (const message of reply) {
+        const decoder = decoding.createDecoder(message);
+        decoding.readVarUint(decoder);
+        Y.applyUpdate(newcomer, decoding.readVarUint8Array(decoder));
+      }
+      expect([...newcomer.getMap('records').keys()].sort()).toEqual([...doc.records.keys()].sort());
     } finally {
       stop();
     }
