@@ -15,7 +15,7 @@ import type { AnyRecord, SignedRecord } from '../domain/record';
 import { HearthDb } from '../store/db';
 import { sealNext } from '../store/record-chain';
 import { CommunityDoc } from '../sync/community-doc';
-import { messageYjsSyncStep1 } from '../sync/gated-sync-protocol';
+import { writeSyncStep1 } from '../sync/gated-sync-protocol';
 import type { MemberStatsSource } from './community-facts';
 import { runAutomation, startAutomation } from './scheduler';
 import { communityRecords, recordById, recordsOfKind } from '../store/record-store';
@@ -306,8 +306,7 @@ describe('the history encoded ahead for a newcomer this device lets in', () => {
     const own = new Y.Doc();
     own.getMap('records').set('own-join', { id: 'own-join' });
     const encoder = encoding.createEncoder();
-    encoding.writeVarUint(encoder, messageYjsSyncStep1);
-    encoding.writeVarUint8Array(encoder, Y.encodeStateVector(own));
+    writeSyncStep1(encoder, own);
     return encoding.toUint8Array(encoder);
   }
 

@@ -190,13 +190,19 @@ describe('projection', () => {
     await db.delete();
   });
 
-  it('a version bump rebuilds rows from the stored records', async () => {
+  /** The sample community projected, its rows as projected (`before`), then its threads and replies cleared. */
+  async function projectedThenCleared() {
     const { cid, records } = await sampleCommunity();
     const db = new HearthDb(`v-${dbCount++}`);
     await applyRecords(db, cid, records);
     const before = await snapshot(db, cid);
     await db.threads.clear();
     await db.replies.clear();
+    return { cid, db, before };
+  }
+
+  it('a version bump rebuilds rows from the stored records', async () => {
+    const { cid, db, before } = await projectedThenCleared();
     await rebuildProjection(db, cid);
     expect(await snapshot(db, cid)).toEqual(before);
   });
@@ -228,12 +234,7 @@ describe('projection', () => {
   });
 
   it('a rebuild commits the thread rows before the replies, and a tab that dies between them rebuilds at its next open', async () => {
-    const { cid, records } = await sampleCommunity();
-    const db = new HearthDb(`v-${dbCount++}`);
-    await applyRecords(db, cid, records);
-    const before = await snapshot(db, cid);
-    await db.threads.clear();
-    await db.replies.clear();
+    const { cid, db, before } = await projectedThenCleared();
     // The replies' transaction fails (the tab dies there): the threads are there, the projection stale.
     const put = vi.spyOn(db.replies, 'bulkPut').mockRejectedValueOnce(new Error('tab closed'));
     await expect(rebuildProjection(db, cid)).rejects.toThrow('tab closed');

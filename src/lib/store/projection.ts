@@ -552,9 +552,8 @@ export async function rebuildProjection(db: HearthDb, cid: string, all?: readonl
   let auth: Authority | null = null;
   let unauthorised: number | null = null;
   let held: ReadonlySet<string> = new Set();
-  /** The reply rows the first transaction computed, for the second (none: no genesis, nothing written). */
-  const later: { replies: PostRow[] | null } = { replies: null };
-  await db.transaction('rw', TABLES(db), async () => {
+  // The reply rows the first transaction computed, for the second (none: no genesis, nothing written).
+  const replies = await db.transaction('rw', TABLES(db), async () => {
     const genesis = all ? all.find((r) => r.id === cid) : await recordById(db, cid);
     if (genesis?.kind !== 'genesis') return;
     await db.communities.put(communityFromGenesis(genesis, await db.communities.get(cid)));
@@ -581,9 +580,8 @@ export async function rebuildProjection(db: HearthDb, cid: string, all?: readonl
     await replaceRows(db.polls, cid, interaction.polls, byId);
     await replaceRows(db.challenges, cid, interaction.challenges, byId);
     await db.projectionMeta.delete(cid);
-    later.replies = replies;
+    return replies;
   });
-  const replies = later.replies;
   if (replies) {
     await db.transaction('rw', db.replies, db.projectionMeta, async () => {
       await replaceRows(db.replies, cid, replies, (row) => row.id);

@@ -2,13 +2,12 @@ import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
-import { messageYjsSyncStep1, messageYjsSyncStep2, messageYjsUpdate } from './gated-sync-protocol';
+import { messageYjsSyncStep1, messageYjsSyncStep2, messageYjsUpdate, writeSyncStep1 } from './gated-sync-protocol';
 import { heldOf, PreparedHistory } from './history-reply';
 
 function step1(doc: Y.Doc): Uint8Array {
   const encoder = encoding.createEncoder();
-  encoding.writeVarUint(encoder, messageYjsSyncStep1);
-  encoding.writeVarUint8Array(encoder, Y.encodeStateVector(doc));
+  writeSyncStep1(encoder, doc);
   return encoding.toUint8Array(encoder);
 }
 

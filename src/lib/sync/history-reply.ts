@@ -10,6 +10,7 @@ import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import { messageYjsSyncStep1, messageYjsSyncStep2, messageYjsUpdate } from './gated-sync-protocol';
+import { FIRST_PAGE_WANTED_BELOW } from './first-page';
 import { filterUpdate } from './update-filter';
 
 export const HISTORY_KEPT_MS = 60_000;
@@ -29,21 +30,31 @@ export const HISTORY_AHEAD_MAX_ENTRIES = 10_000;
  */
 export const REPLY_PART_BYTES = 8 * 1024 * 1024;
 
+/** A sync message of `type` carrying `update`. */
+function message(type: number, update: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, type);
+  encoding.writeVarUint8Array(encoder, update);
+  return encoding.toUint8Array(encoder);
+}
+
+/** An update cut into whole Yjs updates of at most `partBytes` each (itself when it fits or cannot be cut). */
+function updateParts(update: Uint8Array, doc: Y.Doc, partBytes: number): Uint8Array[] {
+  if (update.length <= partBytes) return [update];
+  const split = filterUpdate(update, { root: 'records', doc, maxStructs: Infinity, maxBytes: partBytes });
+  return split.ok && split.value.pieces.length > 1 ? split.value.pieces : [update];
+}
+
 /** A step 2 over `partBytes` cut into a step 2 and updates, each a whole Yjs update; anything else as it is. */
 export function splitReply(reply: Uint8Array, doc: Y.Doc, partBytes = REPLY_PART_BYTES): Uint8Array[] {
   if (reply.length <= partBytes) return [reply];
   const decoder = decoding.createDecoder(reply);
   if (decoding.readVarUint(decoder) !== messageYjsSyncStep2) return [reply];
-  const split = filterUpdate(decoding.readVarUint8Array(decoder), { root: 'records', doc, maxStructs: Infinity, maxBytes: partBytes });
-  if (!split.ok || split.value.pieces.length < 2) return [reply];
-  const last = split.value.pieces.length - 1;
-  return split.value.pieces.map((piece, i) => {
-    const encoder = encoding.createEncoder();
-    // The step 2 goes last: a peer's y-webrtc counts the exchange done when it comes (peer-sync.ts `firstExchange`).
-    encoding.writeVarUint(encoder, i === last ? messageYjsSyncStep2 : messageYjsUpdate);
-    encoding.writeVarUint8Array(encoder, piece);
-    return encoding.toUint8Array(encoder);
-  });
+  const pieces = updateParts(decoding.readVarUint8Array(decoder), doc, partBytes);
+  if (pieces.length < 2) return [reply];
+  const last = pieces.length - 1;
+  // The step 2 goes last: a peer's y-webrtc counts the exchange done when it comes (peer-sync.ts `firstExchange`).
+  return pieces.map((piece, i) => message(i === last ? messageYjsSyncStep2 : messageYjsUpdate, piece));
 }
 
 interface Kept {
@@ -53,16 +64,6 @@ interface Kept {
   /** The whole history as sync messages of type update, in parts. */
   parts: Uint8Array[];
 }
-
-function message(type: number, update: Uint8Array): Uint8Array {
-  const encoder = encoding.createEncoder();
-  encoding.writeVarUint(encoder, type);
-  encoding.writeVarUint8Array(encoder, update);
-  return encoding.toUint8Array(encoder);
-}
-
-/** A peer whose step 1 says it holds fewer of the kept history's entries than this holds no history (first-page.ts). */
-export const HOLDS_NO_HISTORY_BELOW = 64;
 
 /**
  * How many of the entries of a document at state `sv` the sender of a sync step 1 message holds (its
@@ -100,11 +101,8 @@ export class PreparedHistory {
       this.#timer = null;
       if (this.doc.isDestroyed) return;
       const sv = Y.encodeStateVector(this.doc);
-      const parts = splitReply(message(messageYjsSyncStep2, Y.encodeStateAsUpdate(this.doc)), this.doc, this.partBytes).map((part) => {
-        // Every part an update: the step 2 that ends the exchange is the one with what came since.
-        if (part[0] === messageYjsSyncStep2) part[0] = messageYjsUpdate;
-        return part;
-      });
+      // Every part an update: the step 2 that ends the exchange is the one with what came since.
+      const parts = updateParts(Y.encodeStateAsUpdate(this.doc), this.doc, this.partBytes).map((part) => message(messageYjsUpdate, part));
       this.#kept = { at: Date.now(), sv, clocks: Y.decodeStateVector(sv), parts };
       if (this.#drop) clearTimeout(this.#drop);
       this.#drop = setTimeout(() => (this.#kept = null), this.keptMs);
@@ -120,7 +118,7 @@ export class PreparedHistory {
     const kept = this.#kept;
     if (!kept || Date.now() - kept.at > this.keptMs) return null;
     const held = heldOf(step1, kept.clocks);
-    if (held === null || held >= HOLDS_NO_HISTORY_BELOW) return null;
+    if (held === null || held >= FIRST_PAGE_WANTED_BELOW) return null;
     return [...kept.parts, message(messageYjsSyncStep2, Y.encodeStateAsUpdate(this.doc, kept.sv))];
   }
 
