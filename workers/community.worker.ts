@@ -61,6 +61,8 @@ function serve(port: MessagePort): void {
     reviewQueue: (cid, words) => host.reviewQueue(cid, words),
     recordAndTargeting: (cid, id) => host.recordAndTargeting(cid, id),
     recordsOfAuthorSince: (cid, author, since) => host.recordsOfAuthorSince(cid, author, since),
+    recordsById: (cid, ids) => host.recordsById(cid, ids),
+    recordsTargetingEach: (cid, ids) => host.recordsTargetingEach(cid, ids),
     uploadAllowance: (cid, me, now) => host.uploadAllowance(cid, me, now),
     refusedAttachments: (cid, posts) => host.refusedAttachments(cid, posts),
     series: (cid) => host.series(cid),

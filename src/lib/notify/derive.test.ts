@@ -12,6 +12,7 @@ import { deriveNotification, retractedBy, type DeriveContext } from './derive';
 import { InboxDb } from './inbox-db';
 import { catchUpInbox, notifyFromBatch } from './notifier';
 import { heldRecordIds } from '../store/record-store';
+import { readsOver } from '../sync/community-reads';
 
 async function people() {
   const alice = await newMember();
@@ -181,6 +182,22 @@ describe('inbox', () => {
     expect(held.size).toBeGreaterThanOrEqual(10);
     const sources = (await inbox.notifications.toArray()).map((n) => n.source);
     expect(new Set(sources)).toEqual(new Set(flood.filter((r) => !held.has(r.id)).map((r) => r.id)));
+  });
+
+  it('derives from the records the community’s reads give, not from the page’s own store (which holds none)', async () => {
+    const { alice, inbox, add, a, b, db, g } = await community();
+    const t = await a('thread', { title: 'Sunday ride', body: 'Who comes?' });
+    const kept = await b('reply', { thread: t.id, parent: t.id, body: 'Me too' });
+    const deleted = await b('reply', { thread: t.id, parent: t.id, body: 'Oops' });
+    // Bob deleted his second reply before it reached this device: the deletion is stored, the reply not yet.
+    await add(t, kept, await b('tombstone', { target: deleted.id }));
+    await inbox.notifications.clear();
+    // A page's database: the community's row, none of its records (they are where the worker reads them).
+    const page = new HearthDb(`notify-page-${n++}`);
+    await page.communities.put((await db.communities.get(g.id))!);
+    const filed = await notifyFromBatch(page, inbox, alice.publicKey, g.id, [kept, deleted], readsOver(db));
+    // The reply is to Alice's thread (read through the reads), and the deleted one stays out (its deletion read there too).
+    expect(filed.map((x) => [x.kind, x.source])).toEqual([['reply', kept.id]]);
   });
 
   it('catches up on records that arrived while nothing listened, once', async () => {

@@ -6,7 +6,7 @@ import type { HearthDb } from '../store/db';
 import { readsOver, type CommunityReads } from '../sync/community-reads';
 import { deriveNotification, neededIds, retractedBy, type DeriveContext, type Derived } from './derive';
 import type { InboxDb, NotificationRow } from './inbox-db';
-import { countRecords, recordsByAuthor, recordsById, recordsTargeting } from '../store/record-store';
+import { countRecords } from '../store/record-store';
 
 const RETRACTING_KINDS = ['tombstone', 'hide'] as const;
 const RETRACTING = new Set<string>(RETRACTING_KINDS);
@@ -17,9 +17,11 @@ const CATCH_UP_CHUNK = 500;
 
 /**
  * What the inbox asks where the authority and the records are (the community worker, from a page:
- * sync/community-reads): which records are shown and who moderates, and what a catch-up reads.
+ * sync/community-reads): which records are shown and who moderates, the records a notification is
+ * derived from, and what a catch-up reads. A page reads no record itself: finding content takes the
+ * store's catalogue of every record, which the worker keeps and a page would build on its own.
  */
-export type InboxReads = Pick<CommunityReads, 'judge' | 'recordsSince'>;
+export type InboxReads = Pick<CommunityReads, 'judge' | 'recordsSince' | 'recordsById' | 'recordsOfAuthorSince' | 'recordsTargetingEach'>;
 
 const judgedOf = (r: AnyRecord & { held?: unknown }): Judged => ({ id: r.id, author: r.author, ts: r.ts, ...(r.held ? { held: r.held } : {}) });
 
@@ -41,17 +43,15 @@ export async function notifyFromBatch(
   // A member's posts can arrive before their join: once the join comes, their posts count. (A
   // batch with many joins is an initial sync, which carries their posts along.)
   const joined = new Set(records.filter((r) => r.kind === 'join').map((r) => r.author));
-  for (const admit of records) {
-    if (admit.kind !== 'admit') continue;
-    for (const j of await recordsById(db, admit.body.joins)) if (j) joined.add(j.author);
-  }
-  for (const author of joined.size <= LATE_JOINS ? joined : []) {
-    const own = await recordsByAuthor(db, cid, author);
+  const admitted = records.flatMap((r) => (r.kind === 'admit' ? r.body.joins : []));
+  if (admitted.length) for (const j of await reads.recordsById(cid, admitted)) if (j) joined.add(j.author);
+  const late = joined.size <= LATE_JOINS ? [...joined] : [];
+  // Dated from `since` on: after `since - 1` (record times are whole milliseconds).
+  for (const own of await Promise.all(late.map((author) => reads.recordsOfAuthorSince(cid, author, since - 1))))
     for (const r of own) if (r.ts >= since && !byId.has(r.id)) byId.set(r.id, r);
-  }
   const candidates = [...byId.values()];
   const missing = neededIds(candidates).filter((id) => !byId.has(id));
-  const fetched = new Map((await recordsById(db, missing)).filter((r) => r !== undefined).map((r) => [r.id, r as AnyRecord]));
+  const fetched = new Map((missing.length ? await reads.recordsById(cid, missing) : []).filter((r) => r !== null).map((r) => [r.id, r]));
   // Judged where the authority is: which of these are shown, who moderates.
   const judgement = await reads.judge(cid, candidates.map(judgedOf));
   if (!judgement) return [];
@@ -74,8 +74,9 @@ export async function notifyFromBatch(
     if (d && !retracted.has(d.subject)) found.push(d);
   }
   // A deletion may have arrived before the post it deletes: what targets each subject, judged too.
-  const related = new Map<string, AnyRecord[]>();
-  for (const d of found) if (!related.has(d.subject)) related.set(d.subject, (await recordsTargeting(db, d.subject)) as AnyRecord[]);
+  const subjects = [...new Set(found.map((d) => d.subject))];
+  const targeting = subjects.length ? await reads.recordsTargetingEach(cid, subjects) : [];
+  const related = new Map<string, AnyRecord[]>(subjects.map((subject, i) => [subject, targeting[i] ?? []]));
   const unjudged = [...related.values()].flat().filter((r) => !byId.has(r.id));
   if (unjudged.length) for (const id of (await reads.judge(cid, unjudged.map(judgedOf)))?.accepted ?? []) accepted.add(id);
   const derived = found.filter((d) => !related.get(d.subject)!.some((x) => retractedBy(x, ctx) === d.subject));

@@ -66,6 +66,8 @@ export class DocHost implements DocPort {
   reviewQueue: CommunityReads['reviewQueue'] = (...args) => this.#reads.reviewQueue(...args);
   recordAndTargeting: CommunityReads['recordAndTargeting'] = (...args) => this.#reads.recordAndTargeting(...args);
   recordsOfAuthorSince: CommunityReads['recordsOfAuthorSince'] = (...args) => this.#reads.recordsOfAuthorSince(...args);
+  recordsById: CommunityReads['recordsById'] = (...args) => this.#reads.recordsById(...args);
+  recordsTargetingEach: CommunityReads['recordsTargetingEach'] = (...args) => this.#reads.recordsTargetingEach(...args);
   uploadAllowance: CommunityReads['uploadAllowance'] = (...args) => this.#reads.uploadAllowance(...args);
   refusedAttachments: CommunityReads['refusedAttachments'] = (...args) => this.#reads.refusedAttachments(...args);
   series: CommunityReads['series'] = (...args) => this.#reads.series(...args);
