@@ -10,6 +10,7 @@ import { CommunityDoc } from '../sync/community-doc';
 import { fileEventReminders } from './event-reminders';
 import { InboxDb } from './inbox-db';
 import { notifyFromBatch } from './notifier';
+import { readsOver } from '../sync/community-reads';
 
 const START = 1_700_100_000_000;
 let n = 0;
@@ -63,5 +64,16 @@ describe('events in the inbox', () => {
     const other = await a('event', { ...event, title: 'Later' }, START - 86_300_000);
     await add(other, await b('rsvp', { event: other.id, status: 'no' }, START - 80_000_000));
     expect(await fileEventReminders(db, inbox, me, cid, START - 60_000)).toEqual([]);
+  });
+
+  it('reminds from the events the community’s reads give, not from records on the page’s own store (which holds none)', async () => {
+    const { db, inbox, add, a, b, me, cid } = await bobsDevice();
+    const made = await a('event', event, START - 86_400_000);
+    await add(made, await b('rsvp', { event: made.id, status: 'going' }, START - 80_000_000));
+    // A page's database: the community's counts (which say it has events), none of its records.
+    const page = new HearthDb(`events-page-${n++}`);
+    await page.recordCounts.bulkPut(await db.recordCounts.toArray());
+    const filed = await fileEventReminders(page, inbox, me, cid, START - REMIND_BEFORE_MS + 60_000, readsOver(db));
+    expect(filed.map((r) => [r.kind, r.source])).toEqual([['event_reminder', made.id]]);
   });
 });

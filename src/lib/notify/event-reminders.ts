@@ -1,25 +1,33 @@
 // Reminders of events, filed into this device's inbox by its own clock: no record is written, so a
 // member is reminded whichever device of the community's is online, and each reminder is filed once.
-import { dueReminders, eligibleAt, projectEvents } from '../domain/events';
-import { keyState } from '../store/keyring';
+import { dueReminders } from '../domain/events';
 import { contentLink } from '../search/content-links';
 import type { HearthDb } from '../store/db';
-import { authorityOf } from '../store/projection';
+import { readsOver, type CommunityReads } from '../sync/community-reads';
 import type { InboxDb, NotificationRow } from './inbox-db';
-import { countOfKind, recordsOfKinds } from '../store/record-store';
+import { countOfKind } from '../store/record-store';
 
 /** How often an open app looks for events about to start. */
 export const REMINDER_CHECK_MS = 60_000;
 
 export const reminderId = (event: string) => `event_reminder:${event}`;
 
-/** Files a reminder of each event `me` answered going or maybe that starts within the hour; returns the new ones. */
-export async function fileEventReminders(db: HearthDb, inbox: InboxDb, me: string, cid: string, now = Date.now()): Promise<NotificationRow[]> {
+/**
+ * Files a reminder of each event `me` answered going or maybe that starts within the hour; returns the
+ * new ones. The events and the answers that count come from `reads` (the community worker, from a
+ * page): they take the authority and key state, which a page would replay for itself every minute.
+ */
+export async function fileEventReminders(
+  db: HearthDb,
+  inbox: InboxDb,
+  me: string,
+  cid: string,
+  now = Date.now(),
+  reads: Pick<CommunityReads, 'events'> = readsOver(db)
+): Promise<NotificationRow[]> {
   // Most communities have no events: one count, not a read of every answer.
   if (!(await countOfKind(db, cid, 'event'))) return [];
-  const [records, auth, keys] = await Promise.all([recordsOfKinds(db, cid, ['event', 'rsvp', 'event-checkin']), authorityOf(db, cid), keyState(db, cid)]);
-  if (!auth) return [];
-  const due = dueReminders(projectEvents(records, auth, keys ? eligibleAt(keys.ctx) : undefined), me, now);
+  const due = dueReminders(await reads.events(cid), me, now);
   if (!due.length) return [];
   const existing = await inbox.notifications.bulkGet(due.map((e) => reminderId(e.id)));
   const fresh = due.filter((_, i) => !existing[i]);

@@ -35,6 +35,7 @@ function launch(db: HearthDb, me: string, options: NotificationOptions): () => v
   // Who is shown and who moderates is judged where the authority is (the community worker).
   const reads = communityReads(db);
   return watchCommunityDocs(db, (doc) => {
+    const remind = () => fileEventReminders(db, inbox, me, doc.cid, Date.now(), reads);
     const file = (job: () => Promise<NotificationRow[]>) => {
       queue = queue
         .then(async () => {
@@ -48,15 +49,15 @@ function launch(db: HearthDb, me: string, options: NotificationOptions): () => v
         const fresh = await notifyFromBatch(db, inbox, me, doc.cid, records, reads);
         await advanceCursor(inbox, doc.cid, records.length);
         // An answer (or a moved event) can make a reminder due at once.
-        if (records.some((r) => r.kind === 'rsvp' || r.kind === 'event')) fresh.push(...(await fileEventReminders(db, inbox, me, doc.cid)));
+        if (records.some((r) => r.kind === 'rsvp' || r.kind === 'event')) fresh.push(...(await remind()));
         return fresh;
       })
     );
     // What arrived while nothing listened: after subscribing, so nothing falls in between.
     file(() => catchUpInbox(db, inbox, me, doc.cid, reads));
     // Events about to start, by this device's clock.
-    file(() => fileEventReminders(db, inbox, me, doc.cid));
-    const reminders = setInterval(() => file(() => fileEventReminders(db, inbox, me, doc.cid)), REMINDER_CHECK_MS);
+    file(remind);
+    const reminders = setInterval(() => file(remind), REMINDER_CHECK_MS);
     return () => {
       clearInterval(reminders);
       off();
