@@ -13,6 +13,7 @@ import { HearthDb } from '../store/db';
 import { keyState } from '../store/keyring';
 import { DocHost } from './doc-host';
 import { splitReply } from './history-reply';
+import { decodeFirstPage } from './first-page';
 import type { HostEvent } from './doc-port';
 import { messageYjsSyncStep1, messageYjsSyncStep2, messageYjsUpdate, writeUpdate } from './gated-sync-protocol';
 
@@ -109,6 +110,18 @@ describe('DocHost (the community worker)', () => {
     await a.settled(g.id);
     expect((await a.db.replies.get(reply.id))?.body).toBe('read it on B');
     stop();
+  });
+
+  it('a step 1 from a newcomer in the lobby has the community make its first page then, before their join is taken', async () => {
+    const { alice, g, a, thread } = await aliceWithThread('Before the newcomer', 'on the page');
+    const lobby = await a.openLobby(g.id);
+    // The newcomer's device holds nothing yet; Alice writes a thread before their join comes.
+    a.receive(lobby.id, step1(Y.encodeStateVector(new Y.Doc())));
+    const later = await writer(alice, g.id)('thread', { title: 'While the newcomer joins', body: 'after the page' });
+    expect((await a.append(g.id, later)).ok).toBe(true);
+    const page = decodeFirstPage(await a.firstPage(g.id))!.map((r) => r.id);
+    expect(page).toContain(thread.id);
+    expect(page).not.toContain(later.id);
   });
 
   it("the updates of a peer's message name that peer (the page does not send them back to it); the host's own writes name none", async () => {

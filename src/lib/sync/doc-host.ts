@@ -18,7 +18,7 @@ import type { MemberStatsSource } from '../automation/community-facts';
 import type { DocPort, HostEvent, OpenedDoc } from './doc-port';
 import { readsOver, type CommunityReads } from './community-reads';
 import { readSyncMessage } from './gated-sync-protocol';
-import { splitReply } from './history-reply';
+import { holdsNoHistory, splitReply } from './history-reply';
 import { journalDoc } from '../search/journal';
 
 /** State vectors are sent with updates at most this often: one can be large (a client id per writer). */
@@ -183,6 +183,7 @@ export class DocHost implements DocPort {
     if (!linked || linked.doc.isDestroyed) return null;
     const prepared = this.#opened.get(id)?.historyReply(message);
     if (prepared) return prepared;
+    if (this.#lobbies.has(id) && holdsNoHistory(message, linked.doc)) this.#opened.get(id.slice(0, id.indexOf('/')))?.newcomerInLobby();
     const encoder = encoding.createEncoder();
     readSyncMessage(decoding.createDecoder(message), encoder, linked.doc, from === undefined ? linked.origin : { remote: id, from });
     return encoding.length(encoder) > 0 ? splitReply(encoding.toUint8Array(encoder), linked.doc as Y.Doc) : null;

@@ -103,6 +103,8 @@ export interface FirstPageMaker {
   page(): Promise<Uint8Array>;
   /** When the page kept now was made (null: none). */
   madeAt(): number | null;
+  /** A newcomer is on the way: the page is made now, unless one was made within half of `PAGE_KEPT_MS`. */
+  warm(): void;
   stop(): void;
 }
 
@@ -120,11 +122,13 @@ export function firstPageMaker(doc: Pick<DocHandle, 'db' | 'cid' | 'onAccepted'>
     }
     return made.page;
   };
-  const stop = doc.onAccepted((records) => {
-    const fresh = records.some(isFreshJoin);
-    if (!fresh || (made && Date.now() - made.at < PAGE_KEPT_MS / 2)) return;
+  const warm = () => {
+    if (made && Date.now() - made.at < PAGE_KEPT_MS / 2) return;
     made = null;
     void page().catch((e) => console.warn('first page not made', e));
+  };
+  const stop = doc.onAccepted((records) => {
+    if (records.some(isFreshJoin)) warm();
   });
-  return { page, madeAt: () => made?.at ?? null, stop };
+  return { page, madeAt: () => made?.at ?? null, warm, stop };
 }

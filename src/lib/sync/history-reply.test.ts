@@ -3,7 +3,7 @@ import * as encoding from 'lib0/encoding';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import { messageYjsSyncStep1, messageYjsSyncStep2, messageYjsUpdate, writeSyncStep1 } from './gated-sync-protocol';
-import { heldOf, PreparedHistory } from './history-reply';
+import { heldOf, holdsNoHistory, PreparedHistory } from './history-reply';
 
 function step1(doc: Y.Doc): Uint8Array {
   const encoder = encoding.createEncoder();
@@ -96,5 +96,25 @@ describe('the history encoded ahead for a newcomer', () => {
     expect(heldOf(Uint8Array.of(messageYjsSyncStep2, 1, 0), clocks)).toBeNull();
     expect(heldOf(Uint8Array.of(messageYjsSyncStep1, 5, 0), clocks)).toBeNull();
     expect(heldOf(Uint8Array.of(messageYjsSyncStep1, 1, 0, 7), clocks)).toBeNull();
+  });
+
+  it('takes a step 1 from a peer holding fewer than 64 of the entries for a newcomer’s, and nothing else', () => {
+    const doc = source(100);
+    // A peer holding the first `n` of the document's entries (one client wrote them all).
+    const holding = (n: number) => {
+      const e = encoding.createEncoder();
+      encoding.writeVarUint(e, messageYjsSyncStep1);
+      encoding.writeVarUint8Array(e, Y.encodeStateVector(new Map([[doc.clientID, n]])));
+      return encoding.toUint8Array(e);
+    };
+    expect(holdsNoHistory(step1(new Y.Doc()), doc)).toBe(true);
+    expect(holdsNoHistory(holding(63), doc)).toBe(true);
+    expect(holdsNoHistory(holding(64), doc)).toBe(false);
+    expect(holdsNoHistory(step1(doc), doc)).toBe(false);
+    const update = encoding.createEncoder();
+    encoding.writeVarUint(update, messageYjsUpdate);
+    encoding.writeVarUint8Array(update, Y.encodeStateAsUpdate(new Y.Doc()));
+    expect(holdsNoHistory(encoding.toUint8Array(update), doc)).toBe(false);
+    expect(holdsNoHistory(Uint8Array.of(messageYjsSyncStep1, 5, 0), doc)).toBe(false);
   });
 });

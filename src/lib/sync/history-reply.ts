@@ -83,6 +83,16 @@ export function heldOf(step1: Uint8Array, sv: ReadonlyMap<number, number>): numb
   }
 }
 
+/**
+ * Whether `message` is a sync step 1 from a peer holding fewer than `FIRST_PAGE_WANTED_BELOW` of
+ * `doc`'s entries: a newcomer (or a device of a community that small). Other messages are not decoded.
+ */
+export function holdsNoHistory(message: Uint8Array, doc: Y.Doc): boolean {
+  if (message[0] !== messageYjsSyncStep1) return false;
+  const held = heldOf(message, Y.decodeStateVector(Y.encodeStateVector(doc)));
+  return held !== null && held < FIRST_PAGE_WANTED_BELOW;
+}
+
 export class PreparedHistory {
   #kept: Kept | null = null;
   #timer: ReturnType<typeof setTimeout> | null = null;
