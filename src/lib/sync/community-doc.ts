@@ -148,7 +148,7 @@ export class CommunityDoc implements DocHandle {
   #gateRejects: number | null = null;
   /** Keys of the ingest job queued and not started yet, which later transactions' keys join. */
   #gathering: Set<string> | null = null;
-  /** This device's first page for newcomers, made ahead as a fresh join is taken (`firstPage`). */
+  /** This device's first page for newcomers, made ahead as one is in the lobby or a fresh join is taken (`firstPage`). */
   #firstPages: FirstPageMaker | null = null;
   /** The whole history encoded ahead for a newcomer this device just let in (`historyReply`). */
   #history = new PreparedHistory(this.doc);

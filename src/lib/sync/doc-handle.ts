@@ -102,7 +102,8 @@ export interface DocHandle {
   takeFirstPage(bytes: Uint8Array): Promise<boolean>;
   /**
    * This device's first page for a newcomer (first-page.ts), made by the community worker, where the
-   * catalogue of stored records is kept warm: made ahead as a fresh join is taken, kept a minute.
+   * catalogue of stored records is kept warm: made ahead as a newcomer asks the lobby for its core (or
+   * as a fresh join is taken), kept a minute.
    */
   firstPage(): Promise<Uint8Array>;
   /**

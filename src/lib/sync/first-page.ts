@@ -109,8 +109,9 @@ export interface FirstPageMaker {
 }
 
 /**
- * This device's first page for a community, made when a fresh join is taken (its newcomer asks
- * soon; not for the old joins a history brings) and kept for `PAGE_KEPT_MS`.
+ * This device's first page for a community, made when a newcomer is on the way (`warm`: their device
+ * asked the lobby for its core) or when a fresh join is taken (its newcomer asks soon; not for the old
+ * joins a history brings), and kept for `PAGE_KEPT_MS`.
  */
 export function firstPageMaker(doc: Pick<DocHandle, 'db' | 'cid' | 'onAccepted'>): FirstPageMaker {
   let made: { at: number; page: Promise<Uint8Array> } | null = null;
