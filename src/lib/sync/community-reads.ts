@@ -28,7 +28,7 @@ import { postingFacts, threadSlowMode } from '../store/queries/posting';
 import { standingOf, type Standing } from '../store/queries/standing';
 import { refusedAttachments } from '../store/queries/uploads';
 import { meshPlanOf, type MeshPlan } from './mesh';
-import { recordById, recordsByAuthorBetween, recordsById, recordsOfKind, recordsOfKinds, recordsTargeting, recordsTargetingAny } from '../store/record-store';
+import { recordsByAuthorBetween, recordsById, recordsOfKind, recordsOfKinds, recordsTargetingAny } from '../store/record-store';
 
 /** What the inbox judges a batch by: which records authority shows, and who moderates. */
 export interface Judgement {
@@ -117,6 +117,12 @@ async function named(db: HearthDb, cid: string): Promise<Named[]> {
 /** The answers, from this thread's database and caches: the community worker's, or a page's without one. */
 export function readsOver(db: HearthDb): CommunityReads {
   const coverage = countedCoverage(db);
+  // The genesis is stored with an empty `cid`, under the community's id.
+  const recordsOf = async (cid: string, ids: readonly string[]) => (await recordsById(db, ids)).map((r) => (r && (r.id === cid || r.cid === cid) ? r : null));
+  const targetingEach = async (cid: string, ids: readonly string[]) => {
+    const found = ids.length ? await recordsTargetingAny(db, ids) : [];
+    return ids.map((id) => found.filter((r) => r.target === id && r.cid === cid));
+  };
   return {
     standing: (cid, me, now) => standingOf(db, cid, me, now),
     coverage,
@@ -150,17 +156,12 @@ export function readsOver(db: HearthDb): CommunityReads {
     slowMode: (cid, thread) => threadSlowMode(db, cid, thread),
     reviewQueue: (cid, words) => reviewQueue(db, cid, words),
     async recordAndTargeting(cid, id) {
-      const [record, targeting] = await Promise.all([recordById(db, id), recordsTargeting(db, id)]);
-      return { record: record && (record.id === cid || record.cid === cid) ? record : null, targeting: targeting.filter((r) => r.cid === cid) };
+      const [[record], [targeting]] = await Promise.all([recordsOf(cid, [id]), targetingEach(cid, [id])]);
+      return { record, targeting };
     },
     recordsOfAuthorSince: (cid, author, since) => recordsByAuthorBetween(db, cid, author, since, Infinity, { includeFrom: false, includeTo: true }),
-    async recordsById(cid, ids) {
-      return (await recordsById(db, ids)).map((r) => (r && (r.id === cid || r.cid === cid) ? r : null));
-    },
-    async recordsTargetingEach(cid, ids) {
-      const found = ids.length ? await recordsTargetingAny(db, ids) : [];
-      return ids.map((id) => found.filter((r) => r.target === id && r.cid === cid));
-    },
+    recordsById: recordsOf,
+    recordsTargetingEach: targetingEach,
     async uploadAllowance(cid, me, now) {
       const state = await keyState(db, cid);
       if (!state) return null;
