@@ -72,6 +72,13 @@ function serve(port: MessagePort): void {
     judge: (cid, records) => host.judge(cid, records),
     findMembers: (cid, prefix, limit) => host.findMembers(cid, prefix, limit),
     mentionsIn: (cid, text) => host.mentionsIn(cid, text),
+    notes: (cid, me, now) => host.notes(cid, me, now),
+    note: (cid, id, me, now) => host.note(cid, id, me, now),
+    allowedNoteEdits: (cid, note, edits) => host.allowedNoteEdits(cid, note, edits),
+    surveys: (cid, me) => host.surveys(cid, me),
+    survey: (cid, id, me) => host.survey(cid, id, me),
+    surveyRecipients: (cid, me) => host.surveyRecipients(cid, me),
+    joinStanding: (cid, me, invite) => host.joinStanding(cid, me, invite),
     addVerifier: (port) => verifyPool.addHelper(port),
     listen(events) {
       // A closed tab's port just drops what is posted to it.

@@ -7,12 +7,13 @@ import { admit, newCommunity, newMember } from '../../../tests/unit/community-fi
 import type { Identity } from '../crypto/identity';
 import { sealRecord } from '../crypto/record-seal';
 import { toBase64Url } from '../crypto/encoding';
-import type { AnyRecord } from '../domain/record';
+import type { AnyRecord, BodyOf, Kind } from '../domain/record';
 import { HearthDb } from '../store/db';
 import { CommunityDoc } from '../sync/community-doc';
 import type { CommunityState } from '../state/community.svelte';
 import { NoteSession } from './note-session.svelte';
 import { Posting } from '../state/posting';
+import { writeRecord, type WritingHost } from '../state/writing';
 import { readsOver } from '../sync/community-reads';
 import { countOfKind, recordsOfKind } from '../store/record-store';
 
@@ -31,12 +32,19 @@ async function sync(a: CommunityDoc, b: CommunityDoc): Promise<void> {
   await Promise.all([a.settled(), b.settled()]);
 }
 
-function session(doc: CommunityDoc, identity: Identity, note: string): NoteSession {
+/**
+ * A session as a page holds it: the community's reads and document are the device's (`doc`), the
+ * page's own database is `page` (the same one without a worker), and writes go through the
+ * community's one write path (state/writing) as CommunityState's `write` does.
+ */
+function session(doc: CommunityDoc, identity: Identity, note: string, page: HearthDb = doc.db) {
   const reads = readsOver(doc.db);
   // The posting policy as CommunityState runs it (state/posting), on this device's records.
   const posting = new Posting({ cid: doc.cid, me: identity.publicKey, reads, watchedWords: () => [], memberStats: async () => null });
-  const community = { doc, db: doc.db, cid: doc.cid, identity, posting, reads } as unknown as CommunityState;
-  return new NoteSession(community, note);
+  const host: WritingHost = { cid: doc.cid, db: page, identity, reads, posting, isStaff: () => false, document: async () => doc };
+  const write = vi.fn(<K extends Kind>(kind: K, body: BodyOf<K>, ts = Date.now()) => writeRecord(host, kind, body, ts));
+  const community = { doc, db: page, cid: doc.cid, identity, posting, reads, write } as unknown as CommunityState;
+  return Object.assign(new NoteSession(community, note), { write });
 }
 
 function type(s: NoteSession, words: string[]): void {
@@ -121,5 +129,49 @@ describe('a shared note session', () => {
     await Promise.all([sa.destroy(), sb.destroy()]);
     a.close();
     b.close();
+  });
+
+  it('reads who may edit from the community’s reads and writes through the one write path, from a page whose own store holds nothing', async () => {
+    const alice = await newMember();
+    const g = await newCommunity(alice);
+    const device = await replica(g.id);
+    const ts = Date.now() - 60_000;
+    await device.append(g as AnyRecord);
+    const note = await sealRecord(alice, { kind: 'note', cid: g.id, ts: ts + 10, body: { title: 'Plan', access: 'members', members: [] } });
+    await device.append(note);
+    // The page's database: none of the community's records (they are where the worker reads them).
+    const s = session(device, alice, note.id, new HearthDb(`note-page-${dbs++}`));
+    await s.start();
+    expect(s.note?.id).toBe(note.id);
+    expect(s.canEdit).toBe(true);
+    type(s, ['Bring ', 'water']);
+    await s.flush();
+    expect(s.write).toHaveBeenCalledWith('note-edit', expect.objectContaining({ note: note.id }));
+    expect(s.sendError).toBeNull();
+    expect(await noteEdits(device)).toBe(1);
+    await s.destroy();
+    device.close();
+  });
+
+  it('refuses a removed member’s typing by the posting policy: nothing is written', async () => {
+    const alice = await newMember();
+    const bob = await newMember();
+    const g = await newCommunity(alice);
+    const device = await replica(g.id);
+    const ts = Date.now() - 60_000;
+    for (const r of [g, ...(await admit(alice, bob, g.id, ts))]) await device.append(r as AnyRecord);
+    const note = await sealRecord(alice, { kind: 'note', cid: g.id, ts: ts + 10, body: { title: 'Plan', access: 'everyone' } });
+    await device.append(note);
+    const s = session(device, bob, note.id);
+    await s.start();
+    expect(s.canEdit).toBe(true);
+    type(s, ['Bob ', 'was ', 'here']);
+    // Removed before the batch goes out.
+    await device.append(await sealRecord(alice, { kind: 'ban', cid: g.id, ts: Date.now(), body: { member: bob.publicKey, banned: true } }));
+    await s.flush();
+    expect(s.sendError).toBe('standing.banned_post');
+    expect(await noteEdits(device)).toBe(0);
+    await s.destroy();
+    device.close();
   });
 });

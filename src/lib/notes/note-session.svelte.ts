@@ -1,13 +1,13 @@
 // One open shared note: a local Y.Doc (NoteText) that the editor binds to. Local typing is batched
-// (400 ms) into signed `note-edit` records appended through the community document; accepted
-// `note-edit` records from peers are applied if their author may edit, so co-editing is live and
-// offline edits merge when the community doc syncs again.
+// (400 ms) into signed `note-edit` records written through the community's one write path (posting
+// policy, seal, append); accepted `note-edit` records from peers are applied if their author may
+// edit, so co-editing is live and offline edits merge when the community doc syncs again. Who may
+// edit is the community worker's answer (CommunityReads `note`, `allowedNoteEdits`): it takes the
+// authority, which a page never replays.
 import type * as Y from 'yjs';
-import { sealNext } from '../store/record-chain';
-import { AUTHORITY_KINDS, type Authority } from '../domain/authority';
-import { accessHistory, currentAccess, mayChangeAccess, mayEdit, partitionEdits, type NoteAccess } from '../domain/notes';
+import { AUTHORITY_KINDS } from '../domain/authority';
+import { currentAccess, type NoteAccess } from '../domain/notes';
 import type { AnyRecord, SignedRecord } from '../domain/record';
-import { authorityOf } from '../store/projection';
 import type { DocHandle as CommunityDoc } from '../sync/doc-handle';
 import { openCommunityDoc } from '../sync/registry';
 import type { CommunityState } from '../state/community.svelte';
@@ -32,8 +32,6 @@ export class NoteSession {
   text = $state.raw(new NoteText());
 
   #doc: CommunityDoc | null = null;
-  #auth: Authority | null = null;
-  #history: NoteAccess[] = [];
   #buffer: Uint8Array[] = [];
   #timer: ReturnType<typeof setTimeout> | null = null;
   #sending: Promise<void> = Promise.resolve();
@@ -84,23 +82,12 @@ export class NoteSession {
     this.#timer = null;
     const updates = this.#buffer.splice(0);
     if (!updates.length || !this.#doc || !this.note) return this.#sending;
-    const doc = this.#doc;
     const note = this.note.id;
     this.#sending = this.#sending.then(async () => {
       for (const update of encodeEdits(updates)) {
-        const refused = await this.community.posting.check('note-edit', { note, update }, Date.now());
-        if (refused) {
-          this.sendError = refused.reason;
-          continue;
-        }
-        const record = await sealNext(this.community.db, this.community.identity, {
-          kind: 'note-edit',
-          cid: this.community.cid,
-          ts: Date.now(),
-          body: { note, update }
-        });
-        this.text.applied.add(record.id);
-        const result = await doc.append(record);
+        const result = await this.community.write('note-edit', { note, update });
+        // Typed here: already in the local text, never applied again from its record.
+        if (result.ok) this.text.applied.add(result.record.id);
         this.sendError = result.ok ? null : result.reason;
       }
       this.unsent = this.#buffer.length;
@@ -109,42 +96,60 @@ export class NoteSession {
   }
 
   #onAccepted(records: AnyRecord[]): void {
+    const edits: SignedRecord<'note-edit'>[] = [];
     let reload = false;
     for (const r of records) {
-      if (r.kind === 'note-edit' && r.body.note === this.id) {
-        if (!this.note || !this.#auth) reload = true;
-        else if (this.#auth.accepts(r) && mayEdit(this.note, this.#history, r.author, r.ts, this.#auth)) this.text.apply(r);
-        else this.text.refuse(r);
-      } else if ((r.kind === 'note-access' && r.body.note === this.id) || r.id === this.id || AUTHORITY_KINDS.has(r.kind) || r.kind === 'tombstone') {
+      if (r.kind === 'note-edit' && r.body.note === this.id) edits.push(r);
+      else if ((r.kind === 'note-access' && r.body.note === this.id) || r.id === this.id || AUTHORITY_KINDS.has(r.kind) || r.kind === 'tombstone') {
         reload = true;
       }
     }
-    if (reload) void this.#queueReload();
-    else this.#publishCounts();
+    // A reload judges every edit of the note again, these among them.
+    if (reload || (edits.length && !this.note)) void this.#queueReload();
+    else if (edits.length) void this.#queue(() => this.#judge(edits));
   }
 
   #queueReload(): Promise<void> {
-    this.#reloading = this.#reloading.then(() => this.#reload()).catch((e) => console.error('note reload failed', e));
+    return this.#queue(() => this.#reload());
+  }
+
+  /** Reloads and judgements run one at a time, in the order asked: a judgement never lands before the reload it follows. */
+  #queue(job: () => Promise<void>): Promise<void> {
+    this.#reloading = this.#reloading.then(job).catch((e) => console.error('note reload failed', e));
     return this.#reloading;
   }
 
-  /** Recomputes access and which edits count, from the stored records. */
-  async #reload(): Promise<void> {
-    const { db, cid } = this.community;
-    const [{ record: note, targeting: related }, auth] = await Promise.all([this.community.reads.recordAndTargeting(cid, this.id), authorityOf(db, cid)]);
+  /** Applies the arrived edits whose authors may edit the note, and counts the others. */
+  async #judge(edits: SignedRecord<'note-edit'>[]): Promise<void> {
+    const { cid } = this.community;
+    const allowed = await this.community.reads.allowedNoteEdits(
+      cid,
+      this.id,
+      edits.map((e) => ({ id: e.id, author: e.author, ts: e.ts, ...((e as { held?: unknown }).held ? { held: 1 } : {}) }))
+    );
     if (this.#closed) return;
-    if (!auth || note?.kind !== 'note' || note.cid !== cid || !auth.accepts(note)) {
+    if (!allowed) return this.#reload();
+    const counts = new Set(allowed);
+    for (const e of edits) {
+      if (counts.has(e.id)) this.text.apply(e);
+      else this.text.refuse(e);
+    }
+    this.#publishCounts();
+  }
+
+  /** Recomputes access and which edits count, from the stored records (the community worker's answer). */
+  async #reload(): Promise<void> {
+    const { cid } = this.community;
+    const me = this.community.identity.publicKey;
+    const detail = await this.community.reads.note(cid, this.id, me, Date.now());
+    if (this.#closed) return;
+    if (!detail) {
       this.note = null;
       this.loaded = true;
       return;
     }
-    const changes = related.filter((r): r is SignedRecord<'note-access'> & { target?: string } => r.kind === 'note-access');
-    const edits = related.filter((r): r is SignedRecord<'note-edit'> & { target?: string } => r.kind === 'note-edit');
-    const { history } = accessHistory(note, changes, auth);
-    const { allowed, refused } = partitionEdits(note, history, edits, auth);
+    const { note, history, allowed, refused } = detail;
     this.note = note;
-    this.#auth = auth;
-    this.#history = history;
     // An edit already shown that no longer counts (a late access change): build the text anew.
     const refusedIds = new Set(refused.map((e) => e.id));
     if ([...this.text.applied].some((id) => refusedIds.has(id))) {
@@ -155,10 +160,9 @@ export class NoteSession {
     }
     for (const e of allowed) this.text.apply(e);
     for (const e of refused) this.text.refuse(e);
-    const now = Date.now();
     this.access = currentAccess(history);
-    this.canEdit = mayEdit(note, history, this.community.identity.publicKey, now, auth);
-    this.canChangeAccess = mayChangeAccess(note, this.community.identity.publicKey, now, auth);
+    this.canEdit = detail.canEdit;
+    this.canChangeAccess = detail.canChangeAccess;
     this.#publishCounts();
     this.loaded = true;
   }

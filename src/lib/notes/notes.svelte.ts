@@ -1,18 +1,14 @@
+// The community's shared notes as a member lists, starts and opens them to others. Which notes show and
+// who may edit each take the authority: the community worker answers (CommunityReads `notes`, `note`);
+// every write goes through the community's one write path.
 import type { BodyOf, Kind, SignedRecord } from '../domain/record';
-import { accessHistory, currentAccess, mayChangeAccess, mayEdit, type NoteAccess } from '../domain/notes';
-import { authorityOf } from '../store/projection';
 import type { AppendResult } from '../sync/community-doc';
 import type { CommunityState } from '../state/community.svelte';
 import { Live } from '../state/live.svelte';
-import { recordsOfKind } from '../store/record-store';
+import type { NoteView } from '../store/queries/notes';
+import { hasRecords } from '../store/record-store';
 
-export interface NoteView {
-  record: SignedRecord<'note'>;
-  access: NoteAccess;
-  canEdit: boolean;
-  edits: number;
-  lastEditAt: number;
-}
+export type { NoteView };
 
 export type AccessChoice = Pick<BodyOf<'note'>, 'access' | 'roles' | 'members'>;
 
@@ -28,33 +24,9 @@ export class NotesState {
     const { db, cid } = this.community;
     return new Live<NoteView[]>(
       () => async () => {
-        const [notes, changes, edits] = await Promise.all([
-          recordsOfKind(db, cid, 'note'),
-          recordsOfKind(db, cid, 'note-access'),
-          recordsOfKind(db, cid, 'note-edit')
-        ]);
-        await db.members.where('cid').equals(cid).count();
-        const auth = await authorityOf(db, cid);
-        if (!auth) return [];
-        const now = Date.now();
-        return (notes as SignedRecord<'note'>[])
-          .filter((n) => auth.accepts(n))
-          .map((n) => {
-            const { history } = accessHistory(
-              n,
-              (changes as SignedRecord<'note-access'>[]).filter((c) => c.body.note === n.id),
-              auth
-            );
-            const mine = (edits as SignedRecord<'note-edit'>[]).filter((e) => e.body.note === n.id);
-            return {
-              record: n,
-              access: currentAccess(history),
-              canEdit: mayEdit(n, history, this.me, now, auth),
-              edits: mine.length,
-              lastEditAt: Math.max(n.ts, ...mine.map((e) => e.ts))
-            };
-          })
-          .sort((a, b) => b.lastEditAt - a.lastEditAt);
+        // Asked again whenever a record of the community is stored (an edit, an access change, a join or a ban).
+        await hasRecords(db, cid);
+        return this.community.reads.notes(cid, this.me, Date.now());
       },
       []
     );
@@ -65,8 +37,8 @@ export class NotesState {
   }
 
   async setAccess(note: SignedRecord<'note'>, access: AccessChoice): Promise<AppendResult> {
-    const auth = await authorityOf(this.community.db, this.community.cid);
-    if (!auth || !mayChangeAccess(note, this.me, Date.now(), auth)) return { ok: false, reason: 'notes.not_allowed' };
+    const shown = await this.community.reads.note(this.community.cid, note.id, this.me, Date.now());
+    if (!shown?.canChangeAccess) return { ok: false, reason: 'notes.not_allowed' };
     return this.#write('note-access', { note: note.id, ...normalise(access) });
   }
 

@@ -3,8 +3,6 @@ import Dexie from 'dexie';
 import { randomId } from '../crypto/encoding';
 import { sealRecord } from '../crypto/record-seal';
 import { headsOf, sealNext } from '../store/record-chain';
-import { KeyWaitError } from '../store/keyring';
-import { SEALABLE } from '../domain/record';
 import type { Series } from '../domain/series';
 import type { AuditEntry } from '../domain/audit';
 import { pseudonym } from '../crypto/pseudonym';
@@ -34,7 +32,7 @@ import { readableBy, type MemberRow, type PostRow, type Reader, type ThreadRow }
 import { readFeed } from '../store/queries/feed';
 import { featuredThreads } from '../store/queries/featured';
 import { memberPosts } from '../store/queries/member-posts';
-import type { AnyRecord, BodyOf, Kind, SignedRecord } from '../domain/record';
+import type { BodyOf, Kind, SignedRecord } from '../domain/record';
 import type { CommunityRow, HearthDb } from '../store/db';
 import type { AppendResult, DocHealth } from '../sync/community-doc';
 import type { DocHandle as CommunityDoc } from '../sync/doc-handle';
@@ -56,6 +54,7 @@ import type { CommunityFactsView } from '../automation/community-facts';
 import { MemberNames } from './member-names.svelte';
 import { Invites } from './invites';
 import { Posting } from './posting';
+import { writeRecord, type WritingHost } from './writing';
 import { Attachments } from './attachments';
 import { memberStatsClient } from '../analysis/analysis-client';
 import type { MemberStats } from '../domain/membership';
@@ -145,6 +144,8 @@ export class CommunityState {
   readonly inviting: Invites;
   /** The posting policy before a write, and how long until this member may post (state/posting). */
   readonly posting: Posting;
+  /** The one write path (state/writing), over this community. */
+  readonly #writing: WritingHost;
   /** Files prepared for a post under the size limit and upload allowance, and posts whose files peers refuse (state/attachments). */
   readonly attachments: Attachments;
 
@@ -289,6 +290,15 @@ export class CommunityState {
       watchedWords: () => this.standing.value?.settings.watchedWords,
       memberStats: this.memberStats
     });
+    this.#writing = {
+      cid,
+      db,
+      identity,
+      reads: this.reads,
+      posting: this.posting,
+      isStaff: () => this.isStaff,
+      document: async () => this.doc ?? (await openCommunityDoc(db, cid))
+    };
     this.attachments = new Attachments({
       db,
       cid,
@@ -558,33 +568,13 @@ export class CommunityState {
     ];
   }
 
-  /** Seals a record as this member and publishes it to the community. */
-  async write<K extends Kind>(kind: K, draft: BodyOf<K>, ts = Date.now()): Promise<AppendResult> {
+  /**
+   * Seals a record as this member and publishes it to the community: the one write path (posting
+   * policy, seal, append; state/writing) of every kind this member writes.
+   */
+  write<K extends Kind>(kind: K, draft: BodyOf<K>, ts = Date.now()): Promise<AppendResult> {
     // A page's draft may hold reactive state (a quote, a survey's questions): proxies cannot cross to the worker.
-    const body = $state.snapshot(draft) as BodyOf<K>;
-    // The key comes from the community worker, which holds the key state (every epoch's wraps). Asked
-    // for beside the posting check, not after it: one round trip to the worker fewer before a post goes.
-    const asked = kind === 'genesis' ? null : this.reads.sealingKey(this.cid, kind, body as Record<string, unknown>);
-    asked?.catch(() => {}); // a refused post leaves it unread; a failure is met again when it is read
-    const refused = await this.posting.check(kind, body as AnyRecord['body'], ts);
-    if (refused) return refused;
-    const doc = this.doc ?? (await openCommunityDoc(this.db, this.cid));
-    let early = await asked;
-    // A scope's first post by staff starts its first epoch (a new tier's, say) rather than going out in clear.
-    if (early && kind in SEALABLE && this.isStaff && early.scope && !early.key && !early.waiting) {
-      await doc.maintainKeys(this.identity, Date.now(), [early.scope]);
-      early = null;
-    }
-    const keys = (cid: string, k: Kind, b: Record<string, unknown>) =>
-      early && cid === this.cid && k === kind && b === body ? Promise.resolve(early) : this.reads.sealingKey(cid, k, b);
-    let record: SignedRecord;
-    try {
-      record = await sealNext(this.db, this.identity, { kind, cid: this.cid, ts, body }, keys);
-    } catch (error) {
-      if (error instanceof KeyWaitError) return { ok: false, reason: 'keys.waiting' };
-      throw error;
-    }
-    return doc.append(record as AnyRecord);
+    return writeRecord(this.#writing, kind, $state.snapshot(draft) as BodyOf<K>, ts);
   }
 
   /** Every member's trust level, contributions and last activity, computed in the member-stats worker. */

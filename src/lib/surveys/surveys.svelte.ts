@@ -1,27 +1,17 @@
+// The community's private surveys as a member lists, starts, answers and (a recipient) opens them.
+// Which surveys count and whose answers take the authority: the community worker answers
+// (CommunityReads `surveys`, `survey`, `surveyRecipients`); every write goes through the community's
+// one write path, and answers are opened on this device only.
 import { openAnswers, sealAnswers, surveyKeyOf, type SurveyAnswers, type SurveyKey } from '../crypto/survey-box';
-import type { Authority } from '../domain/authority';
 import type { BodyOf, SignedRecord } from '../domain/record';
-import { checkSurvey, cleanAnswers, countedResponses, defaultRecipients, mayCreateSurvey } from '../domain/surveys';
-import { authorityOf } from '../store/projection';
+import { cleanAnswers } from '../domain/surveys';
+import type { SurveyDetail, SurveyView } from '../store/queries/surveys';
 import type { AppendResult } from '../sync/community-doc';
 import type { CommunityState } from '../state/community.svelte';
 import { Live } from '../state/live.svelte';
-import { hasRecords, recordsOfKind } from '../store/record-store';
+import { hasRecords } from '../store/record-store';
 
-export interface SurveyView {
-  record: SignedRecord<'survey'>;
-  /** This member is one of the recipients: can read the answers. */
-  canRead: boolean;
-  responses: number;
-  answeredByMe: boolean;
-}
-
-export interface SurveyDetail extends SurveyView {
-  counted: SignedRecord<'survey-response'>[];
-  /** Responses not counted: replaced by a later answer, late, or from non-members. */
-  ignored: number;
-  myLatestAt: number | null;
-}
+export type { SurveyDetail, SurveyView };
 
 export interface OpenedResponse {
   member: string;
@@ -43,14 +33,9 @@ export class SurveysState {
     const { db, cid } = this.community;
     return new Live<SurveyView[]>(
       () => async () => {
-        const [surveys, responses] = await Promise.all([recordsOfKind(db, cid, 'survey'), recordsOfKind(db, cid, 'survey-response')]);
-        await db.members.where('cid').equals(cid).count(); // re-run when membership changes
-        const auth = await authorityOf(db, cid);
-        if (!auth) return [];
-        return (surveys as SignedRecord<'survey'>[])
-          .filter((s) => checkSurvey(s, auth).ok)
-          .map((s) => this.#view(s, responses as SignedRecord<'survey-response'>[], auth))
-          .sort((a, b) => b.record.ts - a.record.ts);
+        // Asked again whenever a record of the community is stored (a survey, a response, a join or a ban).
+        await hasRecords(db, cid);
+        return this.community.reads.surveys(cid, this.me);
       },
       []
     );
@@ -64,45 +49,20 @@ export class SurveysState {
       return async () => {
         // Read in the community worker; the live query re-runs on any record written (responses come as records).
         await hasRecords(db, cid);
-        const { record: survey, targeting: related } = await this.community.reads.recordAndTargeting(cid, sid);
-        await db.members.where('cid').equals(cid).count();
-        const auth = await authorityOf(db, cid);
-        if (!auth || survey?.kind !== 'survey' || survey.cid !== cid || !checkSurvey(survey, auth).ok) return null;
-        const responses = related.filter((r): r is SignedRecord<'survey-response'> & { target?: string } => r.kind === 'survey-response');
-        const { counted, ignored } = countedResponses(survey, responses, auth);
-        const mine = responses.filter((r) => r.author === this.me).map((r) => r.ts);
-        return {
-          ...this.#view(survey, responses, auth),
-          counted: [...counted.values()],
-          ignored,
-          myLatestAt: mine.length ? Math.max(...mine) : null
-        };
+        return this.community.reads.survey(cid, sid, this.me);
       };
     }, undefined);
   }
 
-  #view(s: SignedRecord<'survey'>, responses: SignedRecord<'survey-response'>[], auth: Authority): SurveyView {
-    const mine = responses.filter((r) => r.body.survey === s.id);
-    return {
-      record: s,
-      canRead: s.body.recipients.includes(this.me),
-      responses: countedResponses(s, mine, auth).counted.size,
-      answeredByMe: mine.some((r) => r.author === this.me)
-    };
-  }
-
   /** May this member start a survey (creator or admin)? */
   async canCreate(): Promise<boolean> {
-    const auth = await authorityOf(this.community.db, this.community.cid);
-    return !!auth && mayCreateSurvey(this.me, auth);
+    return (await this.community.reads.surveyRecipients(this.community.cid, this.me)) !== null;
   }
 
   async create(title: string, questions: BodyOf<'survey'>['questions'], closesAt: number | null): Promise<AppendResult> {
-    const auth = await authorityOf(this.community.db, this.community.cid);
-    if (!auth || !mayCreateSurvey(this.me, auth)) return { ok: false, reason: 'survey.not_allowed' };
-    const recipients = defaultRecipients(auth).slice(0, 20);
-    if (!recipients.includes(this.me)) recipients.unshift(this.me);
-    return this.#write('survey', { title, questions, recipients: recipients.slice(0, 20), closesAt });
+    const recipients = await this.community.reads.surveyRecipients(this.community.cid, this.me);
+    if (!recipients) return { ok: false, reason: 'survey.not_allowed' };
+    return this.#write('survey', { title, questions, recipients, closesAt });
   }
 
   /** Seals this member's answers for the survey's recipients and publishes them. */

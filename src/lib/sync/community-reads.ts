@@ -19,6 +19,8 @@ import { countedCoverage, type Coverage } from '../automation/checkpoint';
 import { communityFacts, type CommunityFactsView } from '../automation/community-facts';
 import { auditEntries, type AuditEntry } from '../domain/audit';
 import type { InviteState } from '../domain/authority';
+import { allowedNoteEdits, noteDetail, noteList, type NoteDetail, type NoteView } from '../store/queries/notes';
+import { surveyDetail, surveyList, surveyRecipients, type SurveyDetail, type SurveyView } from '../store/queries/surveys';
 import { knownScopes } from '../domain/scopes';
 import { scopeStatus, type ScopeKeyRow } from '../domain/epochs';
 import type { HearthDb } from '../store/db';
@@ -29,6 +31,16 @@ import { standingOf, type Standing } from '../store/queries/standing';
 import { refusedAttachments } from '../store/queries/uploads';
 import { meshPlanOf, type MeshPlan } from './mesh';
 import { recordsByAuthorBetween, recordsById, recordsOfKind, recordsOfKinds, recordsTargetingAny } from '../store/record-store';
+
+/** Where a newcomer stands as their join goes out (state/join): from whatever records this device holds so far. */
+export interface JoinStanding {
+  /** A member now (joined and not removed). */
+  member: boolean;
+  /** Their join waits for an admit (a limited invite). */
+  pending: boolean;
+  /** The invite as authority knows it (uses, revocation); null when it does not count. */
+  invite: InviteState | null;
+}
 
 /** What the inbox judges a batch by: which records authority shows, and who moderates. */
 export interface Judgement {
@@ -100,6 +112,20 @@ export interface CommunityReads {
   recordsSince(cid: string, kinds: readonly Kind[], since: number, anyTime: readonly Kind[]): Promise<AnyRecord[]>;
   /** For the inbox: which of these records are shown, and who moderates. Null before the genesis. */
   judge(cid: string, records: Judged[]): Promise<Judgement | null>;
+  /** The community's notes shown to `me`, most recently edited first (store/queries/notes). */
+  notes(cid: string, me: string, now: number): Promise<NoteView[]>;
+  /** One note with its edits judged and what `me` may do with it; null when it is not shown. */
+  note(cid: string, id: string, me: string, now: number): Promise<NoteDetail | null>;
+  /** Ids among these newly arrived edits of a note that count; null when the note is not shown. */
+  allowedNoteEdits(cid: string, note: string, edits: Judged[]): Promise<string[] | null>;
+  /** Every valid survey, newest first (store/queries/surveys). */
+  surveys(cid: string, me: string): Promise<SurveyView[]>;
+  /** One valid survey with its counted responses (still sealed); null when not valid. */
+  survey(cid: string, id: string, me: string): Promise<SurveyDetail | null>;
+  /** Whom a survey `me` starts goes to; null when `me` may not start one. */
+  surveyRecipients(cid: string, me: string): Promise<string[] | null>;
+  /** A newcomer's standing and their invite's, as the join flow judges them; null before the genesis is known. */
+  joinStanding(cid: string, me: string, invite: string): Promise<JoinStanding | null>;
   /** Members whose name starts with `prefix` (any case), at most `limit`: mention suggestions. */
   findMembers(cid: string, prefix: string, limit: number): Promise<Named[]>;
   /** The members "@name" mentions in a text (domain/mentions). */
@@ -200,6 +226,17 @@ export function readsOver(db: HearthDb): CommunityReads {
         moderators: ranked.filter((key) => auth.isModerator(key)),
         staff: ranked.filter((key) => STAFF.has(auth.roleOf(key)))
       };
+    },
+    notes: (cid, me, now) => noteList(db, cid, me, now),
+    note: (cid, id, me, now) => noteDetail(db, cid, id, me, now),
+    allowedNoteEdits: (cid, note, edits) => allowedNoteEdits(db, cid, note, edits),
+    surveys: (cid, me) => surveyList(db, cid, me),
+    survey: (cid, id, me) => surveyDetail(db, cid, id, me),
+    surveyRecipients: (cid, me) => surveyRecipients(db, cid, me),
+    async joinStanding(cid, me, invite) {
+      const auth = await authorityOf(db, cid);
+      if (!auth) return null;
+      return { member: auth.isMember(me), pending: auth.pending.has(me), invite: auth.invites.get(invite) ?? null };
     },
     async findMembers(cid, prefix, limit) {
       const lower = prefix.toLowerCase();

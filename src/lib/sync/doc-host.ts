@@ -77,6 +77,13 @@ export class DocHost implements DocPort {
   judge: CommunityReads['judge'] = (...args) => this.#reads.judge(...args);
   findMembers: CommunityReads['findMembers'] = (...args) => this.#reads.findMembers(...args);
   mentionsIn: CommunityReads['mentionsIn'] = (...args) => this.#reads.mentionsIn(...args);
+  notes: CommunityReads['notes'] = (...args) => this.#reads.notes(...args);
+  note: CommunityReads['note'] = (...args) => this.#reads.note(...args);
+  allowedNoteEdits: CommunityReads['allowedNoteEdits'] = (...args) => this.#reads.allowedNoteEdits(...args);
+  surveys: CommunityReads['surveys'] = (...args) => this.#reads.surveys(...args);
+  survey: CommunityReads['survey'] = (...args) => this.#reads.survey(...args);
+  surveyRecipients: CommunityReads['surveyRecipients'] = (...args) => this.#reads.surveyRecipients(...args);
+  joinStanding: CommunityReads['joinStanding'] = (...args) => this.#reads.joinStanding(...args);
 
   async automate(cid: string, identity: Identity): Promise<void> {
     const running = this.#automation.get(cid);
