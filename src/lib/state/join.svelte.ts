@@ -5,15 +5,17 @@ import { checkFetchedInvite, decodeShortInvite, isShortInvite, judgeFetchedStand
 import { defaultSyncAddresses } from '../sync/defaults';
 import type { Identity } from '../crypto/identity';
 import { inviteKeyOf, signJoinProof } from '../crypto/invite-key';
-import { sealNext } from '../store/record-chain';
-import { keyState } from '../store/keyring';
-import { epochForSealing } from '../domain/epochs';
-import type { Authority } from '../domain/authority';
-import type { AnyRecord } from '../domain/record';
+import type { InviteState } from '../domain/authority';
 import type { MessageKey } from '../i18n/en';
 import type { HearthDb } from '../store/db';
-import { applyRecords, authorityOf } from '../store/projection';
-import { openCommunityDoc, startSync } from '../sync/registry';
+import { applyRecords } from '../store/projection';
+import type { CommunityReads } from '../sync/community-reads';
+import { communityReads, openCommunityDoc, startSync } from '../sync/registry';
+import { Posting } from './posting';
+import { writeRecord, type WritingHost } from './writing';
+
+/** What the join asks of the community worker: where the newcomer and the invite stand, the posting facts and the key. */
+export type JoinReads = Pick<CommunityReads, 'joinStanding' | 'postingFacts' | 'sealingKey'>;
 
 /** How long a newcomer waits for a member's device before joining on the invite alone. */
 const SYNC_WAIT_MS = 6000;
@@ -42,8 +44,14 @@ export class JoinFlow {
   notice = $state<MessageKey | null>(null);
   invite = $state.raw<InvitePayload | null>(null);
 
-  /** The identity may not exist yet: a newcomer sees the invite first and chooses a name after. */
-  constructor(private readonly db: HearthDb) {}
+  /**
+   * The identity may not exist yet: a newcomer sees the invite first and chooses a name after.
+   * `reads`: where the authority questions are answered (the community worker, from a page).
+   */
+  constructor(
+    private readonly db: HearthDb,
+    private readonly reads: () => JoinReads = () => communityReads(db)
+  ) {}
 
   async check(token: string): Promise<void> {
     this.phase = 'checking';
@@ -138,23 +146,35 @@ export class JoinFlow {
     const settled = doc.settled();
     const coreIn = await Promise.race([settled.then(() => true), new Promise<false>((resolve) => setTimeout(() => resolve(false), CORE_WAIT_MS))]);
 
-    const auth = await authorityOf(this.db, p.cid);
-    if (auth?.isMember(identity.publicKey)) {
+    // Judged where the authority is (the community worker), on what this device holds so far.
+    const reads = this.reads();
+    const standing = () => reads.joinStanding(p.cid, identity.publicKey, p.invite.id);
+    const before = await standing();
+    if (before?.member) {
       this.phase = 'joined';
       this.notice = 'join.already';
       return p.cid;
     }
-    const failure = inviteFailure(auth, p.invite.id, now);
+    const failure = inviteFailure(before?.invite ?? null, now);
     if (failure) {
       this.error = failure;
       this.phase = 'failed';
       return null;
     }
+    // Through the one write path (posting policy, seal, append): a newcomer is no member yet, and the
+    // policy refuses only a removed member's join; a join or a profile is never sealed under a key.
+    const writing: WritingHost = {
+      cid: p.cid,
+      db: this.db,
+      identity,
+      reads,
+      posting: new Posting({ cid: p.cid, me: identity.publicKey, reads, watchedWords: () => undefined, memberStats: async () => null }),
+      isStaff: () => false,
+      document: async () => doc
+    };
     const proof = signJoinProof(p.inviteKey, { cid: p.cid, invite: p.invite.id, member: identity.publicKey });
-    const join = await sealNext(this.db, identity, { kind: 'join', cid: p.cid, ts: now, body: { invite: p.invite.id, key: p.invite.body.key, proof } });
-    const result = await doc.append(join as AnyRecord);
-    const profile = result.ok ? await sealNext(this.db, identity, { kind: 'profile', cid: p.cid, ts: now + 1, body: { name: myName } }) : null;
-    const second = profile ? await doc.append(profile as AnyRecord) : result;
+    const result = await writeRecord(writing, 'join', { invite: p.invite.id, key: p.invite.body.key, proof }, now);
+    const second = result.ok ? await writeRecord(writing, 'profile', { name: myName }, now + 1) : result;
     if (!second.ok) {
       this.error = second.reason as MessageKey;
       this.phase = 'failed';
@@ -164,8 +184,8 @@ export class JoinFlow {
       // Judged before the whole core was in: the rest may show the invite revoked or used up by
       // others, and then the join is refused (the creator's and admins' devices judge it the same).
       await settled;
-      const after = await authorityOf(this.db, p.cid);
-      const late = after && (after.isMember(identity.publicKey) || after.pending.has(identity.publicKey)) ? null : inviteFailure(after, p.invite.id, now);
+      const after = await standing();
+      const late = after && (after.member || after.pending) ? null : inviteFailure(after?.invite ?? null, now);
       if (late) {
         this.error = late;
         this.phase = 'failed';
@@ -177,25 +197,25 @@ export class JoinFlow {
       !!sync && (sync.status.peers > 0 || (sync.status.lobbyPeers ?? 0) > 0 || sync.status.online.some((peer) => peer.key !== identity.publicKey));
     // A limited invite is confirmed by the inviter's or an admin's device: wait a little for it, and
     // otherwise enter as a newcomer whose join is pending (the community page says so).
-    if ((await authorityOf(this.db, p.cid))?.pending.has(identity.publicKey)) {
+    if ((await standing())?.pending) {
       this.phase = 'admitting';
-      const admitted = await waitWhileReachable(() => isMember(this.db, p.cid, identity.publicKey), reachable);
+      const admitted = await waitWhileReachable(async () => !!(await standing())?.member, reachable);
       if (!admitted) this.notice = 'join.pending';
     }
     // Content is sealed once the community has epochs: wait a little for the creator's or an
     // admin's device to share the current key, so the first reply does not wait for it.
-    if (!(await holdsCurrentKey(this.db, p.cid))) {
+    const holdsCurrentKey = () => holdsKey(reads, p.cid);
+    if (!(await holdsCurrentKey())) {
       this.phase = 'admitting';
-      await waitWhileReachable(() => holdsCurrentKey(this.db, p.cid), reachable);
+      await waitWhileReachable(holdsCurrentKey, reachable);
     }
     this.phase = 'joined';
     return p.cid;
   }
 }
 
-/** Why this invite cannot be used now, by the authority this device holds; null when it can. */
-function inviteFailure(auth: Authority | null, invite: string, now: number): MessageKey | null {
-  const state = auth?.invites.get(invite);
+/** Why this invite cannot be used now, as the authority this device holds knows it (null: unknown there); null when it can. */
+function inviteFailure(state: InviteState | null, now: number): MessageKey | null {
   return !state
     ? 'invite.not_authorised'
     : state.revokedAt !== null && state.revokedAt <= now
@@ -207,15 +227,12 @@ function inviteFailure(auth: Authority | null, invite: string, now: number): Mes
           : null;
 }
 
-/** True when the community has no epochs yet, or this device holds the newest key of the `all` scope. */
-async function holdsCurrentKey(db: HearthDb, cid: string): Promise<boolean> {
-  const state = await keyState(db, cid);
-  if (!state || !state.view.byScope.get('all')?.length) return true;
-  return !!epochForSealing(state.view, 'all', (id) => state.keys.has(id));
-}
-
-async function isMember(db: HearthDb, cid: string, key: string): Promise<boolean> {
-  return !!(await authorityOf(db, cid))?.isMember(key);
+/**
+ * True when the community has no epochs yet, or this device holds the newest key of the `all` scope:
+ * a thread for everyone is sealed under it, and the worker waits for it while this device does not.
+ */
+async function holdsKey(reads: Pick<CommunityReads, 'sealingKey'>, cid: string): Promise<boolean> {
+  return !(await reads.sealingKey(cid, 'thread', { title: '', body: '' })).waiting;
 }
 
 /**
