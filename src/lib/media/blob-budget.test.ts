@@ -4,10 +4,13 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { HearthDb } from '../store/db';
-import { PIN_OFFSET } from '../domain/posts';
 import { CHUNK_BYTES } from '../domain/record';
-import { blobUsage, CHUNK_COST, evictBlobs, planEviction, type ChunkInfo } from './blob-budget';
+import { blobUsage, CHUNK_COST, evictBlobs, pinnedChunks, planEviction, type ChunkInfo } from './blob-budget';
 import { readAttachment, storeAttachment } from './blob-store';
+import { admit, newCommunity, newMember, writer } from '../../../tests/unit/community-fixture';
+import { countingReads } from '../../../tests/unit/counting-reads';
+import { applyRecords } from '../store/projection';
+import { PAGE_RECORDS } from '../store/record-store';
 
 const c = (hash: string, at: number, kept = false): ChunkInfo => ({ hash, at, kept });
 
@@ -37,28 +40,24 @@ const bytesOf = (size: number, seed: number) => Uint8Array.from({ length: size }
 
 describe('evicting on a device', () => {
   it('keeps own and pinned media, evicts the least recently read of the rest, and fetches it again when shown', async () => {
+    const alice = await newMember();
+    const g = await newCommunity(alice);
+    const c1 = g.id;
     const peer = new HearthDb(`budget-peer-${n++}`);
     const me = new HearthDb(`budget-me-${n++}`);
     const fromPeer = async (hash: string) => (await peer.chunks.get(hash))?.bytes ?? null;
-    await me.communities.put({ cid: 'c1', name: 'C', description: '', emoji: '', color: '#000000', creator: 'x', createdAt: 0, addedAt: 0, lastOpened: 0 });
+    await me.communities.put({ cid: c1, name: 'C', description: '', emoji: '', color: '#000000', creator: 'x', createdAt: 0, addedAt: 0, lastOpened: 0 });
 
-    const mine = await storeAttachment(me, 'c1', { kind: 'file', name: 'mine.bin', type: 'application/octet-stream', bytes: bytesOf(CHUNK_BYTES, 1) });
+    const mine = await storeAttachment(me, c1, { kind: 'file', name: 'mine.bin', type: 'application/octet-stream', bytes: bytesOf(CHUNK_BYTES, 1) });
     const [pinned, older, newer] = await Promise.all(
-      [2, 3, 4].map((s) => storeAttachment(peer, 'c1', { kind: 'file', name: `${s}.bin`, type: 'application/octet-stream', bytes: bytesOf(CHUNK_BYTES, s) }))
+      [2, 3, 4].map((s) => storeAttachment(peer, c1, { kind: 'file', name: `${s}.bin`, type: 'application/octet-stream', bytes: bytesOf(CHUNK_BYTES, s) }))
     );
     // A pinned thread carrying one of the peer's attachments.
-    await me.records.put({
-      id: 'p'.repeat(43),
-      kind: 'thread',
-      cid: 'c1',
-      author: 'x'.repeat(43),
-      ts: 1,
-      body: { title: 'Pinned', body: '', attachments: [pinned] },
-      sig: 's'.repeat(86)
-    } as never);
-    await me.threads.put({ id: 'p'.repeat(43), cid: 'c1', rank: PIN_OFFSET + 1, pinned: true } as never);
+    const a = writer(alice, c1);
+    const thread = await a('thread', { title: 'Pinned', body: '', attachments: [pinned] });
+    await applyRecords(me, c1, [g, thread, await a('pin', { target: thread.id, pinned: true })]);
 
-    for (const m of [pinned, older, newer]) expect((await readAttachment(me, 'c1', m, fromPeer)).ok).toBe(true);
+    for (const m of [pinned, older, newer]) expect((await readAttachment(me, c1, m, fromPeer)).ok).toBe(true);
     // `older` was read first, long ago; `newer` recently.
     await me.chunks.update(older.chunks[0], { at: 1_000 });
     await me.chunks.update(newer.chunks[0], { at: 2_000 });
@@ -72,8 +71,8 @@ describe('evicting on a device', () => {
     expect(await me.chunks.get(newer.chunks[0])).toBeDefined();
 
     // Shown again: not here any more, fetched from the peer, byte for byte.
-    expect(await readAttachment(me, 'c1', older, async () => null)).toEqual({ ok: false, reason: 'media.unavailable' });
-    const again = await readAttachment(me, 'c1', older, fromPeer);
+    expect(await readAttachment(me, c1, older, async () => null)).toEqual({ ok: false, reason: 'media.unavailable' });
+    const again = await readAttachment(me, c1, older, fromPeer);
     expect(again.ok && again.bytes).toEqual(bytesOf(CHUNK_BYTES, 3));
 
     // A budget of nothing leaves exactly what the member wrote and pinned.
@@ -94,5 +93,41 @@ describe('evicting on a device', () => {
     // X is shown again (from this device): now the most recent.
     expect((await readAttachment(me, 'c1', x, async () => null)).ok).toBe(true);
     expect(await evictBlobs(me, CHUNK_COST)).toEqual([y.chunks[0]]);
+  });
+});
+
+describe('pinned media', () => {
+  it('is found from the pinned threads’ rows, reading the page of their records only, not every stored page', async () => {
+    const alice = await newMember();
+    const bob = await newMember();
+    const g = await newCommunity(alice);
+    const a = writer(alice, g.id);
+    const b = writer(bob, g.id, 1_700_000_100_000);
+    const name = `budget-pins-${n++}`;
+    const db = new HearthDb(name);
+    await db.communities.put({
+      cid: g.id,
+      name: 'C',
+      description: '',
+      emoji: '',
+      color: '#000000',
+      creator: alice.publicKey,
+      createdAt: 0,
+      addedAt: 0,
+      lastOpened: 0
+    });
+    const photo = await storeAttachment(db, g.id, { kind: 'file', name: 'map.bin', type: 'application/octet-stream', bytes: bytesOf(CHUNK_BYTES, 7) });
+    const pinned = await a('thread', { title: 'Route map', body: 'Keep this', attachments: [photo] });
+    const other = await a('thread', { title: 'Chatter', body: 'Many replies' });
+    // Several pages of replies: what a catalogue of every stored record would read.
+    const replies = [];
+    for (let i = 0; i < 3 * PAGE_RECORDS; i++) replies.push(await b('reply', { thread: other.id, parent: other.id, body: `reply ${i}` }));
+    await applyRecords(db, g.id, [g, ...(await admit(alice, bob, g.id)), pinned, other, ...replies, await a('pin', { target: pinned.id, pinned: true })]);
+    db.close();
+
+    const { db: counted, reads: pagesRead } = countingReads(name, ['recordPages']);
+    expect(await pinnedChunks(counted)).toEqual(new Set(photo.chunks));
+    expect(pagesRead()).toBeLessThanOrEqual(1);
+    counted.close();
   });
 });

@@ -4,7 +4,6 @@
 import { CHUNK_BYTES } from '../domain/record';
 import { PIN_OFFSET } from '../domain/posts';
 import type { HearthDb } from '../store/db';
-import { recordsById } from '../store/record-store';
 
 /** Device setting (local only): the budget in MB. */
 export const BUDGET_KEY = 'blob-budget-mb';
@@ -42,14 +41,17 @@ export function planEviction(chunks: readonly ChunkInfo[], budget: number, cost 
   return out;
 }
 
-/** Chunks of attachments in pinned threads of every community on this device. */
+/**
+ * Chunks of attachments in pinned threads of every community on this device, from the threads' rows
+ * (each filled from the one page holding its record): finding the records by id would build this
+ * connection's catalogue of every stored record, seconds of IndexedDB at 100,000 records.
+ */
 export async function pinnedChunks(db: HearthDb): Promise<Set<string>> {
   const cids = await db.communities.toCollection().primaryKeys();
   // Pinned threads rank from PIN_OFFSET up: one index range per community.
-  const pinned = (await Promise.all(cids.map((cid) => db.threads.where('[cid+rank]').between([cid, PIN_OFFSET], [cid, Infinity]).primaryKeys()))).flat();
-  const records = await recordsById(db, pinned);
+  const pinned = (await Promise.all(cids.map((cid) => db.threads.where('[cid+rank]').between([cid, PIN_OFFSET], [cid, Infinity]).toArray()))).flat();
   const out = new Set<string>();
-  for (const r of records) if (r?.kind === 'thread') for (const a of r.body.attachments ?? []) for (const h of a.chunks) out.add(h);
+  for (const row of pinned) for (const a of row.attachments ?? []) for (const h of a.chunks) out.add(h);
   return out;
 }
 

@@ -6,6 +6,7 @@ import 'fake-indexeddb/auto';
 import Dexie from 'dexie';
 import { describe, expect, it, vi } from 'vitest';
 import { admit, newCommunity, newMember, writer } from '../../../tests/unit/community-fixture';
+import { countingReads } from '../../../tests/unit/counting-reads';
 import { computeAuthority } from '../domain/authority';
 import { FROM_RECORD, projectCommunity, slimPost, type PostRow } from '../domain/posts';
 import type { AnyRecord, SignedRecord } from '../domain/record';
@@ -74,31 +75,6 @@ async function projected(name: string) {
   await putRecords(db, c.records);
   await rebuildProjection(db, c.cid);
   return { ...c, db };
-}
-
-/** A connection to `name` that counts the values it reads of `tables` below the fill (pages of records, records). */
-function countingReads(name: string, tables: readonly string[]): { db: HearthDb; reads: () => number } {
-  const db = new HearthDb(name);
-  let reads = 0;
-  db.use({
-    stack: 'dbcore',
-    name: 'CountReads',
-    level: -10,
-    create: (down) => ({
-      ...down,
-      table: (table) => {
-        const t = down.table(table);
-        if (!tables.includes(table)) return t;
-        return {
-          ...t,
-          query: (req) => t.query(req).then((res) => ((reads += res.result.length), res)),
-          get: (req) => t.get(req).then((res) => ((reads += res ? 1 : 0), res)),
-          getMany: (req) => t.getMany(req).then((res) => ((reads += res.length), res))
-        };
-      }
-    })
-  });
-  return { db, reads: () => reads };
 }
 
 const pick = ({ id, cid, kind, thread, createdAt, edits, deleted, hidden, tiers }: PostRow) => ({
