@@ -1,14 +1,13 @@
 // Notes as a page asks for them: which notes show, who may edit each and who may open them to
 // others, all from the community's reads; the page's own store holds none of the records.
 import 'fake-indexeddb/auto';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { admit, newCommunity, newMember, writer } from '../../../tests/unit/community-fixture';
+import { pageCommunity } from '../../../tests/unit/page-community';
 import type { Identity } from '../crypto/identity';
-import type { AnyRecord } from '../domain/record';
 import { HearthDb } from '../store/db';
 import { applyRecords } from '../store/projection';
 import { readsOver } from '../sync/community-reads';
-import type { CommunityState } from '../state/community.svelte';
 import { NotesState } from './notes.svelte';
 
 let n = 0;
@@ -27,8 +26,7 @@ async function community() {
 
 /** Notes on a page whose own database holds nothing: the records are where the reads are. */
 function notesOf(db: HearthDb, cid: string, identity: Identity) {
-  const write = vi.fn(async () => ({ ok: true as const, record: {} as AnyRecord }));
-  const community = { db: new HearthDb(`notes-page-${n++}`), cid, identity, reads: readsOver(db), write } as unknown as CommunityState;
+  const { community, write } = pageCommunity(db, cid, identity);
   return { notes: new NotesState(community), write };
 }
 

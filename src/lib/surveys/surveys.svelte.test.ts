@@ -1,15 +1,14 @@
 // Surveys as a page asks for them: who may start one, for whom, and which surveys and responses
 // count, all from the community's reads; the page's own store holds none of the records.
 import 'fake-indexeddb/auto';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { admit, newCommunity, newMember, writer } from '../../../tests/unit/community-fixture';
+import { pageCommunity } from '../../../tests/unit/page-community';
 import type { Identity } from '../crypto/identity';
 import { sealAnswers } from '../crypto/survey-box';
-import type { AnyRecord } from '../domain/record';
 import { HearthDb } from '../store/db';
 import { applyRecords } from '../store/projection';
 import { readsOver } from '../sync/community-reads';
-import type { CommunityState } from '../state/community.svelte';
 import { SurveysState } from './surveys.svelte';
 
 let n = 0;
@@ -26,12 +25,7 @@ async function community() {
     recipients: [alice.publicKey],
     closesAt: null
   });
-  const records: AnyRecord[] = [
-    g,
-    ...(await admit(alice, admin, g.id, 1_700_000_000_500, 'admin')),
-    ...(await admit(alice, bob, g.id, 1_700_000_000_600)),
-    survey
-  ];
+  const records = [g, ...(await admit(alice, admin, g.id, 1_700_000_000_500, 'admin')), ...(await admit(alice, bob, g.id, 1_700_000_000_600)), survey];
   const db = new HearthDb(`surveys-${n++}`);
   await applyRecords(db, g.id, records);
   return { alice, admin, bob, cid: g.id, db, survey };
@@ -39,8 +33,7 @@ async function community() {
 
 /** Surveys on a page whose own database holds nothing: the records are where the reads are. */
 function surveysOf(db: HearthDb, cid: string, identity: Identity) {
-  const write = vi.fn(async () => ({ ok: true as const, record: {} as AnyRecord }));
-  const community = { db: new HearthDb(`surveys-page-${n++}`), cid, identity, reads: readsOver(db), write } as unknown as CommunityState;
+  const { community, write } = pageCommunity(db, cid, identity);
   return { surveys: new SurveysState(community), write };
 }
 
