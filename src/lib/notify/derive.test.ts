@@ -200,6 +200,19 @@ describe('inbox', () => {
     expect(filed.map((x) => [x.kind, x.source])).toEqual([['reply', kept.id]]);
   });
 
+  it('reads the joins of admits naming at most 50 of them, and none of a bulk admit (history, as a batch of many joins is)', async () => {
+    const { alice, inbox, a, db, g } = await community();
+    const reads = readsOver(db);
+    const asked: string[] = [];
+    const counting = { ...reads, recordsById: (cid: string, ids: readonly string[]) => (asked.push(...ids), reads.recordsById(cid, ids)) };
+    const joins = Array.from({ length: 51 }, (_, i) => `join-${i}`);
+    const named = () => asked.filter((id) => joins.includes(id));
+    await notifyFromBatch(db, inbox, alice.publicKey, g.id, [await a('admit', { invite: 'open', joins })], counting);
+    expect(named()).toEqual([]);
+    await notifyFromBatch(db, inbox, alice.publicKey, g.id, [await a('admit', { invite: 'open', joins: joins.slice(0, 50) })], counting);
+    expect(named()).toEqual(joins.slice(0, 50));
+  });
+
   it('catches up on records that arrived while nothing listened, once', async () => {
     const p = await people();
     const db = new HearthDb(`notify-${n}`);

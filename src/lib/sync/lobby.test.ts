@@ -10,14 +10,14 @@ import { maintainKeys } from '../automation/keys';
 import { admitPending } from '../automation/admissions';
 import { HearthDb } from '../store/db';
 import { headsOf, sealNext } from '../store/record-chain';
-import type { AnyRecord } from '../domain/record';
+import type { AnyRecord, SignedRecord } from '../domain/record';
 import { CommunityDoc } from './community-doc';
 import { applyGatedUpdate, whenApplied } from './gated-sync-protocol';
 import { CoreLobby, isCoreKind } from './lobby';
 import { meshPlanOf, meshRoomOf } from './mesh';
 import { applyRecords, authorityOf } from '../store/projection';
 import { filterUpdate } from './update-filter';
-import { recordById, recordsById } from '../store/record-store';
+import { recordById, recordsById, recordsOfKind } from '../store/record-store';
 
 let dbs = 0;
 
@@ -330,15 +330,25 @@ describe('the lobby', () => {
       body: { member: carol.identity.publicKey, level: 2 }
     });
     expect((await a.append(carolLevel)).ok).toBe(true);
-    await admitPending(alice.db, a, alice.identity, now);
+    // One lobby open while the admits of the open invites' joins are written, one opened after them.
+    const earlyLobby = new CoreLobby(a);
+    await earlyLobby.open();
+    expect(await admitPending(alice.db, a, alice.identity, now)).toBe(2);
     await maintainKeys(alice.db, a, alice.identity, now);
     await a.settled();
     const aliceLobby = new CoreLobby(a);
     await aliceLobby.open();
-    expect(aliceLobby.records.has(carolJoin.id)).toBe(false);
-    expect(aliceLobby.records.has(carolProfile.id)).toBe(false);
-    expect(aliceLobby.records.has(carolLevel.id)).toBe(false); // her level follows her join
-    expect(aliceLobby.records.has(danJoin.id)).toBe(true); // a moderator's stays
+    const admits = (await recordsOfKind(alice.db, cid, 'admit')) as SignedRecord<'admit'>[];
+    const admitOf = (join: AnyRecord) => admits.find((r) => r.body.joins.includes(join.id))!;
+    for (const lobby of [earlyLobby, aliceLobby]) {
+      expect(lobby.records.has(carolJoin.id)).toBe(false);
+      expect(lobby.records.has(carolProfile.id)).toBe(false);
+      expect(lobby.records.has(carolLevel.id)).toBe(false); // her level follows her join
+      expect(lobby.records.has(admitOf(carolJoin).id)).toBe(false); // and so does the admit naming it
+      expect(lobby.records.has(danJoin.id)).toBe(true); // a moderator's stays
+      expect(lobby.records.has(admitOf(danJoin).id)).toBe(true);
+    }
+    earlyLobby.destroy();
 
     // Bob, with the link only: his join written, his device waiting for its key.
     const b = new CommunityDoc(bob.db, cid);
