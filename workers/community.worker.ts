@@ -56,6 +56,8 @@ function serve(port: MessagePort): void {
     keyStatus: (cid, now) => host.keyStatus(cid, now),
     meshPlan: (cid, me) => host.meshPlan(cid, me),
     sealingKey: (cid, kind, body) => host.sealingKey(cid, kind, body),
+    chainTip: (cid, author) => host.chainTip(cid, author),
+    headsOf: (cid, member) => host.headsOf(cid, member),
     postingFacts: (cid, me, write) => host.postingFacts(cid, me, write),
     slowMode: (cid, thread) => host.slowMode(cid, thread),
     reviewQueue: (cid, words) => host.reviewQueue(cid, words),

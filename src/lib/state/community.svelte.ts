@@ -2,7 +2,7 @@
 import Dexie from 'dexie';
 import { randomId } from '../crypto/encoding';
 import { sealRecord } from '../crypto/record-seal';
-import { headsOf, sealNext } from '../store/record-chain';
+import { sealNext } from '../store/record-chain';
 import type { Series } from '../domain/series';
 import type { AuditEntry } from '../domain/audit';
 import { pseudonym } from '../crypto/pseudonym';
@@ -106,7 +106,8 @@ export async function createCommunity(
   const doc = await openCommunityDoc(db, cid);
   const first = await doc.append(genesis);
   if (!first.ok) return first;
-  const profile = await sealNext(db, identity, { kind: 'profile', cid, ts: now, body: { name: memberName } });
+  // The creator's first record in a community just made: no tip to ask anyone for (the genesis starts no chain).
+  const profile = await sealNext(db, identity, { kind: 'profile', cid, ts: now, body: { name: memberName } }, { tip: async () => undefined });
   const second = await doc.append(profile);
   if (!second.ok) return second;
   // The first epoch of the `all` scope from the start: nothing is ever posted in clear.
@@ -448,12 +449,12 @@ export class CommunityState {
 
   /** A demotion names the member's records this device has seen: their later authority records (whatever their date) do not count. */
   async grant(member: string, role: 'member' | 'moderator' | 'admin') {
-    return this.write('grant', { member, role, heads: await headsOf(this.db, this.cid, member) });
+    return this.write('grant', { member, role, heads: await this.reads.headsOf(this.cid, member) });
   }
 
   /** A ban names the member's records this device has seen: nothing else of theirs is shown, whatever its date. */
   async ban(member: string, banned: boolean) {
-    return this.write('ban', banned ? { member, banned, heads: await headsOf(this.db, this.cid, member) } : { member, banned });
+    return this.write('ban', banned ? { member, banned, heads: await this.reads.headsOf(this.cid, member) } : { member, banned });
   }
 
   /** My join, while it waits for an admit (limited invite): the inviter's or an admin's device confirms it. */

@@ -14,8 +14,8 @@ import { communityReads, openCommunityDoc, startSync } from '../sync/registry';
 import { Posting } from './posting';
 import { writeRecord, type WritingHost } from './writing';
 
-/** What the join asks of the community worker: where the newcomer and the invite stand, the posting facts and the key. */
-export type JoinReads = Pick<CommunityReads, 'joinStanding' | 'postingFacts' | 'sealingKey'>;
+/** What the join asks of the community worker: where the newcomer and the invite stand, the posting facts, the key and the chain's tip. */
+export type JoinReads = Pick<CommunityReads, 'joinStanding' | 'postingFacts' | 'sealingKey' | 'chainTip'>;
 
 /** How long a newcomer waits for a member's device before joining on the invite alone. */
 const SYNC_WAIT_MS = 6000;

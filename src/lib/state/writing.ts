@@ -1,7 +1,7 @@
 // The one write path of a member's records in a community: the posting policy, then the seal (this
-// member's chain, the key from the community worker), then the append. CommunityState writes through
-// it for every kind (posts, notes and their edits, surveys, staff actions), over the few things it
-// needs of the community; no page or component seals or appends a record itself.
+// member's chain, its tip and the key from the community worker), then the append. CommunityState
+// writes through it for every kind (posts, notes and their edits, surveys, staff actions), over the
+// few things it needs of the community; no page or component seals or appends a record itself.
 import type { Identity } from '../crypto/identity';
 import { SEALABLE, type AnyRecord, type BodyOf, type Kind, type SignedRecord } from '../domain/record';
 import type { HearthDb } from '../store/db';
@@ -17,7 +17,7 @@ export interface WritingHost {
   readonly cid: string;
   readonly db: HearthDb;
   readonly identity: Identity;
-  readonly reads: Pick<CommunityReads, 'sealingKey'>;
+  readonly reads: Pick<CommunityReads, 'sealingKey' | 'chainTip'>;
   readonly posting: Pick<Posting, 'check'>;
   /** Creator or admin: their first post in a scope starts its first epoch. */
   isStaff(): boolean;
@@ -45,7 +45,9 @@ export async function writeRecord<K extends Kind>(host: WritingHost, kind: K, bo
     early && c === cid && k === kind && b === body ? Promise.resolve(early) : reads.sealingKey(c, k, b);
   let record: SignedRecord;
   try {
-    record = await sealNext(host.db, host.identity, { kind, cid, ts, body }, keys);
+    // The chain's tip from the worker too: the page's store would build its catalogue of every stored
+    // record for it (seconds at 100,000 records). Asked once a session; sealNext keeps the tips it seals.
+    record = await sealNext(host.db, host.identity, { kind, cid, ts, body }, { keys, tip: (c, author) => reads.chainTip(c, author) });
   } catch (error) {
     if (error instanceof KeyWaitError) return { ok: false, reason: 'keys.waiting' };
     throw error;

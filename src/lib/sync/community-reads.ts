@@ -26,6 +26,7 @@ import { scopeStatus, type ScopeKeyRow } from '../domain/epochs';
 import type { HearthDb } from '../store/db';
 import { keyState, sealingKeyFor, type SealingKey } from '../store/keyring';
 import { authorityOf } from '../store/projection';
+import { headsOf, newestStored } from '../store/record-chain';
 import { postingFacts, threadSlowMode } from '../store/queries/posting';
 import { standingOf, type Standing } from '../store/queries/standing';
 import { refusedAttachments } from '../store/queries/uploads';
@@ -69,6 +70,14 @@ export interface CommunityReads {
   meshPlan(cid: string, me: string | null): Promise<MeshPlan>;
   /** The key a draft is sealed with (see store/keyring `SealingKey`). */
   sealingKey(cid: string, kind: Kind, body: Record<string, unknown>): Promise<SealingKey>;
+  /**
+   * The author's newest stored record in the community, by (ts, id): what a page's first write of a
+   * session links to (store/record-chain `sealNext`). Found through the store's catalogue of every
+   * stored record, which the worker keeps and a page would build for that one write.
+   */
+  chainTip(cid: string, author: string): Promise<string | undefined>;
+  /** The tips of a member's chain as the device holds them, at most 64: what a ban or demotion names as seen. */
+  headsOf(cid: string, member: string): Promise<string[]>;
   /**
    * The posting policy's facts for a write by `me` (store/queries/posting), but the trust level (0):
    * that comes from member stats, which the page has from the analysis worker.
@@ -178,6 +187,8 @@ export function readsOver(db: HearthDb): CommunityReads {
     },
     meshPlan: (cid, me) => meshPlanOf(db, cid, me),
     sealingKey: (cid, kind, body) => sealingKeyFor(db, cid, kind, body),
+    chainTip: (cid, author) => newestStored(db, cid, author),
+    headsOf: (cid, member) => headsOf(db, cid, member),
     postingFacts: (cid, me, write) => postingFacts(db, cid, me, write, async () => 0, undefined),
     slowMode: (cid, thread) => threadSlowMode(db, cid, thread),
     reviewQueue: (cid, words) => reviewQueue(db, cid, words),

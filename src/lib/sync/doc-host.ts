@@ -61,6 +61,8 @@ export class DocHost implements DocPort {
   keyStatus: CommunityReads['keyStatus'] = (...args) => this.#reads.keyStatus(...args);
   meshPlan: CommunityReads['meshPlan'] = (...args) => this.#reads.meshPlan(...args);
   sealingKey: CommunityReads['sealingKey'] = (...args) => this.#reads.sealingKey(...args);
+  chainTip: CommunityReads['chainTip'] = (...args) => this.#reads.chainTip(...args);
+  headsOf: CommunityReads['headsOf'] = (...args) => this.#reads.headsOf(...args);
   postingFacts: CommunityReads['postingFacts'] = (...args) => this.#reads.postingFacts(...args);
   slowMode: CommunityReads['slowMode'] = (...args) => this.#reads.slowMode(...args);
   reviewQueue: CommunityReads['reviewQueue'] = (...args) => this.#reads.reviewQueue(...args);
