@@ -56,6 +56,7 @@ import {
   recordById,
   recordsByAuthor,
   recordsByAuthorAt,
+  recordsByAuthors,
   recordsByAuthorBetween,
   recordsById,
   recordsOfKind,
@@ -131,6 +132,35 @@ describe('the record store', () => {
         ])
       )
     ).toEqual(['join-b', 'x1']);
+    db.close();
+  });
+
+  it('reads many members\u2019 rows with a request per key sent together, never a cursor walked from key to key', async () => {
+    const db = new HearthDb(`rs-${dbs++}`);
+    const cursors: string[] = [];
+    db.use({
+      stack: 'dbcore',
+      name: 'CountCursors',
+      level: -10,
+      create: (down) => ({
+        ...down,
+        table: (table) => {
+          const t = down.table(table);
+          return table === 'records' ? { ...t, openCursor: (req) => (cursors.push(req.query.index.name ?? ''), t.openCursor(req)) } : t;
+        }
+      })
+    });
+    const all = sample();
+    await putRecords(db, all);
+    const at = [
+      ['bob', MONTH],
+      ['bob', MONTH],
+      ['carol', MONTH + 3_600_000 * 50],
+      ['nobody', 1]
+    ] as const;
+    expect(ids(await recordsByAuthorAt(db, CID, at))).toEqual(['join-b', 'x1']);
+    expect(sorted(await recordsByAuthors(db, CID, ['bob', 'bob']))).toEqual(sorted(all.filter((r) => r.author === 'bob' && r.id !== CID)));
+    expect(cursors).toEqual([]);
     db.close();
   });
 

@@ -388,6 +388,19 @@ export async function recordsTargetingAny(db: HearthDb, targets: readonly string
   return [...rows, ...content].slice(0, limit);
 }
 
+/**
+ * The core rows under any of these keys of one of the records table's compound indexes, each key
+ * once, in the order given. One request per key, all in one transaction: Dexie's `anyOf` walks a
+ * cursor from key to key, one round trip after another, and in Chromium here 600 keys of the
+ * 20,000 core rows at 10,000 members took ~460 ms that way against ~40 ms as requests sent together.
+ */
+async function rowsAtKeys(db: HearthDb, index: '[cid+author]' | '[cid+author+ts]', keys: readonly (readonly (string | number)[])[]): Promise<StoredRecord[]> {
+  const unique = [...new Map(keys.map((key) => [JSON.stringify(key), key])).values()];
+  if (!unique.length) return [];
+  const found = await db.transaction('r', db.records, () => Promise.all(unique.map((key) => db.records.where(index).equals(key).toArray())));
+  return [...new Map(found.flat().map((r) => [r.id, r])).values()];
+}
+
 // ---- by author ----
 
 async function contentByAuthor(db: HearthDb, cat: Catalogue, cid: string, author: string, keep?: (e: Entry) => boolean): Promise<StoredRecord[]> {
@@ -407,10 +420,11 @@ export async function recordsByAuthor(db: HearthDb, cid: string, author: string,
 /** Every record of these members in the community. */
 export async function recordsByAuthors(db: HearthDb, cid: string, authors: readonly string[]): Promise<StoredRecord[]> {
   const [rows, cat] = await Promise.all([
-    db.records
-      .where('[cid+author]')
-      .anyOf(authors.map((a) => [cid, a]))
-      .toArray(),
+    rowsAtKeys(
+      db,
+      '[cid+author]',
+      authors.map((a) => [cid, a])
+    ),
     catalogueOf(db)
   ]);
   const ids = authors.flatMap((a) => [...(cat.byAuthor.get(`${cid}\u0000${a}`) ?? [])]);
@@ -451,10 +465,11 @@ export async function newestByAuthor(db: HearthDb, cid: string, author: string):
 /** Records of these members dated exactly at these times (one read for many `[author, ts]` pairs). */
 export async function recordsByAuthorAt(db: HearthDb, cid: string, at: readonly (readonly [author: string, ts: number])[]): Promise<StoredRecord[]> {
   const [rows, cat] = await Promise.all([
-    db.records
-      .where('[cid+author+ts]')
-      .anyOf(at.map(([author, ts]) => [cid, author, ts]))
-      .toArray(),
+    rowsAtKeys(
+      db,
+      '[cid+author+ts]',
+      at.map(([author, ts]) => [cid, author, ts])
+    ),
     catalogueOf(db)
   ]);
   const ids: string[] = [];
