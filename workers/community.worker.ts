@@ -58,6 +58,7 @@ function serve(port: MessagePort): void {
     sealingKey: (cid, kind, body) => host.sealingKey(cid, kind, body),
     chainTip: (cid, author) => host.chainTip(cid, author),
     headsOf: (cid, member) => host.headsOf(cid, member),
+    memberPostIds: (cid, member) => host.memberPostIds(cid, member),
     postingFacts: (cid, me, write) => host.postingFacts(cid, me, write),
     slowMode: (cid, thread) => host.slowMode(cid, thread),
     reviewQueue: (cid, words) => host.reviewQueue(cid, words),

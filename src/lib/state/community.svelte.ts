@@ -525,12 +525,18 @@ export class CommunityState {
     }, []);
   }
 
-  /** A member's latest shown threads and replies, newest first (the member page). */
+  /**
+   * A member's latest shown threads and replies, newest first (the member page): which records are
+   * theirs from the community worker (asked again when the community's records change), their rows here.
+   */
   memberPosts(key: () => string): Live<PostRow[]> {
     return new Live<PostRow[]>(() => {
       const cid = this.cid;
       const k = key();
-      return () => memberPosts(this.db, cid, k);
+      return async () => {
+        await recordsChanged(this.db, cid);
+        return memberPosts(this.db, k, await this.reads.memberPostIds(cid, k));
+      };
     }, []);
   }
 

@@ -30,6 +30,7 @@ import { headsOf, newestStored } from '../store/record-chain';
 import { postingFacts, threadSlowMode } from '../store/queries/posting';
 import { standingOf, type Standing } from '../store/queries/standing';
 import { refusedAttachments } from '../store/queries/uploads';
+import { memberPostIds, type MemberPostIds } from '../store/queries/member-posts';
 import { meshPlanOf, type MeshPlan } from './mesh';
 import { recordsByAuthorBetween, recordsById, recordsOfKind, recordsOfKinds, recordsTargetingAny } from '../store/record-store';
 
@@ -78,6 +79,8 @@ export interface CommunityReads {
   chainTip(cid: string, author: string): Promise<string | undefined>;
   /** The tips of a member's chain as the device holds them, at most 64: what a ban or demotion names as seen. */
   headsOf(cid: string, member: string): Promise<string[]>;
+  /** The ids of a member's thread and reply records (the member page; store/queries/member-posts). */
+  memberPostIds(cid: string, member: string): Promise<MemberPostIds>;
   /**
    * The posting policy's facts for a write by `me` (store/queries/posting), but the trust level (0):
    * that comes from member stats, which the page has from the analysis worker.
@@ -189,6 +192,7 @@ export function readsOver(db: HearthDb): CommunityReads {
     sealingKey: (cid, kind, body) => sealingKeyFor(db, cid, kind, body),
     chainTip: (cid, author) => newestStored(db, cid, author),
     headsOf: (cid, member) => headsOf(db, cid, member),
+    memberPostIds: (cid, member) => memberPostIds(db, cid, member),
     postingFacts: (cid, me, write) => postingFacts(db, cid, me, write, async () => 0, undefined),
     slowMode: (cid, thread) => threadSlowMode(db, cid, thread),
     reviewQueue: (cid, words) => reviewQueue(db, cid, words),

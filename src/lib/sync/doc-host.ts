@@ -63,6 +63,7 @@ export class DocHost implements DocPort {
   sealingKey: CommunityReads['sealingKey'] = (...args) => this.#reads.sealingKey(...args);
   chainTip: CommunityReads['chainTip'] = (...args) => this.#reads.chainTip(...args);
   headsOf: CommunityReads['headsOf'] = (...args) => this.#reads.headsOf(...args);
+  memberPostIds: CommunityReads['memberPostIds'] = (...args) => this.#reads.memberPostIds(...args);
   postingFacts: CommunityReads['postingFacts'] = (...args) => this.#reads.postingFacts(...args);
   slowMode: CommunityReads['slowMode'] = (...args) => this.#reads.slowMode(...args);
   reviewQueue: CommunityReads['reviewQueue'] = (...args) => this.#reads.reviewQueue(...args);

@@ -5,7 +5,7 @@ import { admit, newCommunity, newMember, writer } from '../../../../tests/unit/c
 import type { AnyRecord } from '../../domain/record';
 import { HearthDb } from '../db';
 import { rebuildProjection } from '../projection';
-import { memberPosts } from './member-posts';
+import { memberPostIds, memberPosts } from './member-posts';
 import { putRecords } from '../record-store';
 
 describe('member posts', () => {
@@ -23,13 +23,13 @@ describe('member posts', () => {
     const db = new HearthDb(`member-posts-${Math.random()}`);
     await putRecords(db, records);
     await rebuildProjection(db, g.id);
-    const posts = await memberPosts(db, g.id, bob.publicKey);
+    const posts = await memberPosts(db, bob.publicKey, await memberPostIds(db, g.id, bob.publicKey));
     expect(posts.map((p) => [p.id, p.title, p.body])).toEqual([
       [reply.id, null, 'I am in'],
       [bobThread.id, 'Bob asks', 'Which tyres?']
     ]);
-    expect((await memberPosts(db, g.id, alice.publicKey)).map((p) => p.id)).toEqual([thread.id]);
-    expect(await memberPosts(db, g.id, bob.publicKey, 1)).toHaveLength(1);
+    expect((await memberPosts(db, alice.publicKey, await memberPostIds(db, g.id, alice.publicKey))).map((p) => p.id)).toEqual([thread.id]);
+    expect(await memberPosts(db, bob.publicKey, await memberPostIds(db, g.id, bob.publicKey), 1)).toHaveLength(1);
     db.close();
   });
 });
