@@ -70,7 +70,8 @@ export async function seedShowcase(page: Page): Promise<Showcase> {
   await page.getByRole('link', { name: /See my profile/ }).click();
   await expect(page.getByRole('heading', { level: 1, name: /Alice/ })).toBeVisible();
   // Her recent posts (which records are hers comes from the community worker): the thread and her reply in it.
-  await expect(page.getByRole('link', { name: 'Saturday ride: the north loop' })).toHaveCount(2);
+  await expect(page.getByRole('link', { name: 'Saturday ride: the north loop' })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'I will bring spare tubes.' })).toBeVisible();
   return { home, thread, question, challenge, series, note, survey, member: path(page), invite };
 }
 
