@@ -6,7 +6,7 @@ import { accessHistory, currentAccess, mayChangeAccess, mayEdit, partitionEdits,
 import type { SignedRecord } from '../../domain/record';
 import type { HearthDb } from '../db';
 import { authorityOf } from '../projection';
-import { recordsById, recordsOfKind, recordsTargetingAny } from '../record-store';
+import { recordsById, recordsOfKind, recordsTargeting } from '../record-store';
 
 export interface NoteView {
   record: SignedRecord<'note'>;
@@ -72,7 +72,7 @@ export async function noteList(db: HearthDb, cid: string, me: string, now: numbe
 export async function noteDetail(db: HearthDb, cid: string, id: string, me: string, now: number): Promise<NoteDetail | null> {
   const auth = await authorityOf(db, cid);
   if (!auth) return null;
-  const [note, targeting] = await Promise.all([shownNote(db, auth, cid, id), recordsTargetingAny(db, [id])]);
+  const [note, targeting] = await Promise.all([shownNote(db, auth, cid, id), recordsTargeting(db, id)]);
   if (!note) return null;
   const related = targeting.filter((r) => r.cid === cid);
   const changes = related.filter((r): r is SignedRecord<'note-access'> & { target?: string } => r.kind === 'note-access');

@@ -7,7 +7,7 @@ import type { SignedRecord } from '../../domain/record';
 import { checkSurvey, countedResponses, defaultRecipients, mayCreateSurvey } from '../../domain/surveys';
 import type { HearthDb } from '../db';
 import { authorityOf } from '../projection';
-import { recordsById, recordsOfKind, recordsTargetingAny } from '../record-store';
+import { recordsById, recordsOfKind, recordsTargeting } from '../record-store';
 
 export interface SurveyView {
   record: SignedRecord<'survey'>;
@@ -47,7 +47,7 @@ export async function surveyList(db: HearthDb, cid: string, me: string): Promise
 
 /** One valid survey with its counted responses; null when there is none by that id or it is not valid. */
 export async function surveyDetail(db: HearthDb, cid: string, id: string, me: string): Promise<SurveyDetail | null> {
-  const [[survey], targeting, auth] = await Promise.all([recordsById(db, [id]), recordsTargetingAny(db, [id]), authorityOf(db, cid)]);
+  const [[survey], targeting, auth] = await Promise.all([recordsById(db, [id]), recordsTargeting(db, id), authorityOf(db, cid)]);
   if (!auth || survey?.kind !== 'survey' || survey.cid !== cid || !checkSurvey(survey, auth).ok) return null;
   const responses = targeting.filter((r): r is SignedRecord<'survey-response'> & { target?: string } => r.kind === 'survey-response' && r.cid === cid);
   const { counted, ignored } = countedResponses(survey, responses, auth);
