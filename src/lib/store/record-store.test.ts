@@ -41,6 +41,7 @@ describe('record store boundary', () => {
 import 'fake-indexeddb/auto';
 import Dexie, { liveQuery } from 'dexie';
 import { HearthDb, type StoredRecord } from './db';
+import { countingReads } from '../../../tests/unit/counting-reads';
 import {
   communityRecordIds,
   communityRecords,
@@ -136,20 +137,7 @@ describe('the record store', () => {
   });
 
   it('reads many members\u2019 rows with a request per key sent together, never a cursor walked from key to key', async () => {
-    const db = new HearthDb(`rs-${dbs++}`);
-    const cursors: string[] = [];
-    db.use({
-      stack: 'dbcore',
-      name: 'CountCursors',
-      level: -10,
-      create: (down) => ({
-        ...down,
-        table: (table) => {
-          const t = down.table(table);
-          return table === 'records' ? { ...t, openCursor: (req) => (cursors.push(req.query.index.name ?? ''), t.openCursor(req)) } : t;
-        }
-      })
-    });
+    const { db, cursors } = countingReads(`rs-${dbs++}`, ['records']);
     const all = sample();
     await putRecords(db, all);
     const at = [
