@@ -60,7 +60,7 @@ import { memberStatsClient } from '../analysis/analysis-client';
 import type { MemberStats } from '../domain/membership';
 import { levelOf, pointRules, pointsOf, type PointsStanding } from '../domain/points';
 import { DEFAULT_SETTINGS, withDiversity, type MemberTier, type Settings } from '../domain/membership';
-import { countOfKind, hasRecords, recordsOfKind } from '../store/record-store';
+import { recordsChangedOf, countOfKind, hasRecords, recordsOfKind } from '../store/record-store';
 
 export const FEED_PAGE = 50;
 
@@ -185,7 +185,8 @@ export class CommunityState {
       () => {
         const cid = this.cid;
         return async () => {
-          const [, read] = await Promise.all([recordsChanged(this.db, cid), this.db.settings.get(`read:${cid}`)]);
+          // Asked again when a series or a role changes (the parts' rows are read below, and watched so).
+          const [, read] = await Promise.all([recordsChangedOf(this.db, cid, { kinds: ['series', 'grant', 'ban'] }), this.db.settings.get(`read:${cid}`)]);
           const series = await this.reads.series(cid);
           const ids = [...new Set(series.flatMap((s) => s.parts))];
           const rows = (await this.db.threads.bulkGet(ids)).filter((r): r is ThreadRow => !!r && r.rank >= 0 && !r.locked && r.createdAt <= Date.now());
@@ -602,12 +603,20 @@ export class CommunityState {
     return { points, level: levelOf(points, rules.levels).level, published: standing?.level ?? 1, thresholds: rules.levels };
   }
 
-  /** A thread's slow mode in seconds (0: off): the latest setting by a moderator, kept current as it changes. */
+  /**
+   * A thread's slow mode in seconds (0: off): the latest setting by a moderator, kept current as it
+   * changes. Asked again when a record pointing at the thread is stored as a row (a slow mode is one,
+   * a reply is not) or a role changes, not on every reply coming in.
+   */
   slowMode(threadId: () => string): Live<number> {
-    return this.#askedOnRecords(
-      (cid) => {
+    return new Live<number>(
+      () => {
+        const cid = this.cid;
         const tid = threadId();
-        return () => this.reads.slowMode(cid, tid);
+        return async () => {
+          await recordsChangedOf(this.db, cid, { target: tid, kinds: ['grant', 'ban'] });
+          return this.reads.slowMode(cid, tid);
+        };
       },
       0,
       { later: true }

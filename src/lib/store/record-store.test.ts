@@ -45,6 +45,7 @@ import { countingReads } from '../../../tests/unit/counting-reads';
 import {
   communityRecordIds,
   communityRecords,
+  recordsChangedOf,
   countHeld,
   countOfKind,
   countRecords,
@@ -206,6 +207,27 @@ describe('the record store', () => {
     await putRecords(db, [rec('e2', 'event', 'alice', MONTH + 9)]);
     await settle();
     expect(seen).toEqual([1, 2]);
+    sub.unsubscribe();
+    db.close();
+  });
+
+  it('a live query awaiting a thread’s core rows runs again for a slow mode or a role, not for replies and reactions to it', async () => {
+    const db = new HearthDb(`rs-${dbs++}`);
+    await putRecords(db, [rec('t1', 'thread', 'alice', MONTH)]);
+    let runs = 0;
+    const sub = liveQuery(() => recordsChangedOf(db, CID, { target: 't1', kinds: ['grant', 'ban'] }).then(() => ++runs)).subscribe(() => {});
+    const settle = () => new Promise((r) => setTimeout(r, 100));
+    await settle();
+    await putRecords(db, [rec('r1', 'reply', 'bob', MONTH + 1, { target: 't1' }), rec('x1', 'reaction', 'bob', MONTH + 2, { target: 't1' })]);
+    await putRecords(db, [rec('s0', 'slowmode', 'alice', MONTH + 3, { target: 'other-thread' }), rec('j1', 'join', 'carol', MONTH + 3)]);
+    await settle();
+    expect(runs).toBe(1);
+    await putRecords(db, [rec('s1', 'slowmode', 'alice', MONTH + 4, { target: 't1' })]);
+    await settle();
+    expect(runs).toBe(2);
+    await putRecords(db, [rec('g1', 'grant', 'alice', MONTH + 5)]);
+    await settle();
+    expect(runs).toBe(3);
     sub.unsubscribe();
     db.close();
   });

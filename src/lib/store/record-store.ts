@@ -16,7 +16,7 @@
 // connection's own writes, and by reading the pages written since (`[cid+v]`) when another
 // connection's write moved the stamp. Reading by kind or reading everything needs no catalogue.
 import Dexie, { type Table } from 'dexie';
-import { shardOfEntry } from '../domain/shards';
+import { SHARD_CORE_KINDS, shardOfEntry } from '../domain/shards';
 import type { AnyRecord, Kind } from '../domain/record';
 import type { HearthDb, RecordPageRow, RecordStampRow, StoredRecord } from './db';
 
@@ -322,6 +322,20 @@ export async function hasRecords(db: HearthDb, cid: string): Promise<boolean> {
   return rows.length > 0 || (stamp !== undefined && Object.values(stamp.counts).some((n) => n > 0));
 }
 
+/**
+ * For a live query to await: reads what a write of these records changes (the core rows pointing at
+ * `target`, the rows of core `kinds`, the count row of content `kinds`), so the query runs again when
+ * one of them is stored, not on every record as one awaiting `hasRecords` does. Records of other kinds
+ * pointing at `target` are not watched: content pointing at a thread is its replies and reactions.
+ */
+export async function recordsChangedOf(db: HearthDb, cid: string, { target, kinds = [] }: { target?: string; kinds?: readonly Kind[] }): Promise<void> {
+  await Promise.all([
+    target === undefined ? null : db.records.where('target').equals(target).primaryKeys(),
+    // Keys, not a count: a live query's count of an index range ran again on a row of any kind.
+    ...kinds.map((kind) => (SHARD_CORE_KINDS.has(kind) ? db.records.where('[cid+kind]').equals([cid, kind]).primaryKeys() : db.recordCounts.get([cid, kind])))
+  ]);
+}
+
 /** How many records the receiving quota holds back (domain/quota). */
 export async function countHeld(db: HearthDb, cid: string): Promise<number> {
   const [rows, stamp] = await Promise.all([db.records.where('[held+cid]').equals([1, cid]).count(), db.recordStamps.get(cid)]);
@@ -369,6 +383,21 @@ function changedCounts(before: Map<string, Record<string, number>>, stamps: Iter
 /** The records pointing at this one. */
 export async function recordsTargeting(db: HearthDb, target: string): Promise<StoredRecord[]> {
   return recordsTargetingAny(db, [target]);
+}
+
+/**
+ * The records of these kinds pointing at this one. Core kinds are rows of `records` found by the
+ * target index, with no page read; content kinds come through the catalogue, and only their pages
+ * are read. A thread's slow mode (a core kind) read beside every record of the thread had the posting
+ * check of each reply read the whole thread's pages.
+ */
+export async function recordsOfKindsTargeting<K extends Kind>(db: HearthDb, target: string, kinds: readonly K[]): Promise<StoredOf<K>[]> {
+  const wanted = new Set<string>(kinds);
+  const rows = (await db.records.where('target').equals(target).toArray()).filter((r) => wanted.has(r.kind));
+  if (kinds.every((k) => SHARD_CORE_KINDS.has(k))) return rows as StoredOf<K>[];
+  const cat = await catalogueOf(db);
+  const ids = [...(cat.byTarget.get(target) ?? [])].filter((id) => wanted.has(cat.entries.get(id)?.kind ?? ''));
+  return [...rows, ...(await contentRecords(db, cat, ids)).values()] as StoredOf<K>[];
 }
 
 /** Ids of the records pointing at this one. */

@@ -7,7 +7,7 @@ import type { Settings } from '../../domain/membership';
 import type { Authority } from '../../domain/authority';
 import type { HearthDb, StoredRecord } from '../db';
 import { authorityOf } from '../projection';
-import { recordsByAuthorBetween, recordsTargeting } from '../record-store';
+import { recordsByAuthorBetween, recordsOfKindsTargeting } from '../record-store';
 
 const HOUR_MS = 3_600_000;
 
@@ -37,10 +37,16 @@ export async function postingFacts(
   const mine = await recordsByAuthorBetween(db, cid, me, write.now - HOUR_MS, Infinity, { includeFrom: false, includeTo: true });
   facts.recentPosts = mine.filter((r) => POLICED_KINDS.has(r.kind)).map((r) => r.ts);
   if (write.kind === 'reply' && write.thread) {
-    const inThread = await recordsTargeting(db, write.thread);
-    facts.slowSeconds = slowModeIn(inThread, auth);
-    const mineHere = inThread.filter((r) => r.kind === 'reply' && r.author === me).map((r) => r.ts);
-    facts.lastInThread = mineHere.length ? Math.max(...mineHere) : null;
+    const thread = write.thread;
+    facts.slowSeconds = slowModeIn(await recordsOfKindsTargeting(db, thread, ['slowmode']), auth);
+    // Only a reply of mine within the slow-mode window can hold this one back (or one dated ahead of
+    // now): read those, not every reply of the thread. The last hour's are read above already.
+    if (facts.slowSeconds > 0) {
+      const from = write.now - facts.slowSeconds * 1000;
+      const since = from >= write.now - HOUR_MS ? mine : await recordsByAuthorBetween(db, cid, me, from, Infinity, { includeFrom: false, includeTo: true });
+      const mineHere = since.filter((r) => r.kind === 'reply' && r.body.thread === thread && r.ts > from).map((r) => r.ts);
+      facts.lastInThread = mineHere.length ? Math.max(...mineHere) : null;
+    }
   }
   return facts;
 }
@@ -58,6 +64,6 @@ export function slowModeIn(inThread: readonly StoredRecord[], auth: Authority | 
 
 /** A thread's slow mode in seconds (0: off), read from this device's records. */
 export async function threadSlowMode(db: HearthDb, cid: string, thread: string): Promise<number> {
-  const [inThread, auth] = await Promise.all([recordsTargeting(db, thread), authorityOf(db, cid)]);
-  return slowModeIn(inThread, auth);
+  const [settings, auth] = await Promise.all([recordsOfKindsTargeting(db, thread, ['slowmode']), authorityOf(db, cid)]);
+  return slowModeIn(settings, auth);
 }
