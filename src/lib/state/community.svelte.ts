@@ -60,7 +60,7 @@ import { memberStatsClient } from '../analysis/analysis-client';
 import type { MemberStats } from '../domain/membership';
 import { levelOf, pointRules, pointsOf, type PointsStanding } from '../domain/points';
 import { DEFAULT_SETTINGS, withDiversity, type MemberTier, type Settings } from '../domain/membership';
-import { recordsChangedOf, countOfKind, hasRecords, recordsOfKind } from '../store/record-store';
+import { hasRecords, recordsChangedOf, recordsOfKind } from '../store/record-store';
 
 export const FEED_PAGE = 50;
 
@@ -242,8 +242,7 @@ export class CommunityState {
       () => {
         const now = this.now;
         return async () => {
-          await countOfKind(this.db, this.cid, 'key'); // re-run when keys change
-          await countOfKind(this.db, this.cid, 'key-share');
+          await recordsChangedOf(this.db, this.cid, { kinds: ['key', 'key-share'] }); // re-run when keys change
           return this.reads.keyStatus(this.cid, now);
         };
       },

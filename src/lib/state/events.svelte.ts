@@ -6,7 +6,7 @@ import type { BodyOf } from '../domain/record';
 import type { AppendResult } from '../sync/community-doc';
 import type { CommunityState } from './community.svelte';
 import { Live } from './live.svelte';
-import { countOfKind } from '../store/record-store';
+import { recordsChangedOf } from '../store/record-store';
 
 export const EVENT_KINDS = ['event', 'rsvp', 'event-checkin'] as const;
 
@@ -25,7 +25,7 @@ export class EventsState {
         void this.community.now;
         return async () => {
           // Judged where the authority is (the community worker), again whenever events or answers arrive.
-          await Promise.all(EVENT_KINDS.map((kind) => countOfKind(db, cid, kind)));
+          await recordsChangedOf(db, cid, { kinds: EVENT_KINDS });
           return reads.events(cid);
         };
       },

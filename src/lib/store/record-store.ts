@@ -364,7 +364,8 @@ export async function recordsOfKinds(db: HearthDb, cid: string, kinds: readonly 
 export async function countOfKind<K extends Kind>(db: HearthDb, cid: string, kind: K, keep?: (r: StoredOf<K>) => boolean): Promise<number> {
   if (keep) return (await recordsOfKind(db, cid, kind, keep)).length;
   // A core kind is only rows; a content kind's count is its own row, so a live count of events
-  // runs again when events are written, not at every reply.
+  // runs again when events are written, not at every reply (though Dexie runs a live count of an
+  // index range again on a row of any kind: `recordsChangedOf` is the narrow watch).
   if (pageShardOf({ kind, ts: 0 }) === null) return db.records.where('[cid+kind]').equals([cid, kind]).count();
   const [rows, counted] = await Promise.all([db.records.where('[cid+kind]').equals([cid, kind]).count(), db.recordCounts.get([cid, kind])]);
   return rows + (counted?.n ?? 0);
