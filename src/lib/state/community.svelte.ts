@@ -47,7 +47,7 @@ import { coverageCountedKey, type Coverage } from '../automation/checkpoint';
 
 /** Local settings key of when this device last had contact with the community's peers or relay. */
 const contactKey = (cid: string) => `sync-contact:${cid}`;
-import type { InviteState, Role } from '../domain/authority';
+import { AUTHORITY_KINDS, type InviteState, type Role } from '../domain/authority';
 import { Live, type LiveOptions } from './live.svelte';
 import { afterFirstContent } from './first-content';
 import type { CommunityFactsView } from '../automation/community-facts';
@@ -70,6 +70,9 @@ export const FEED_PAGE = 50;
  * writes reach this page too, and IndexedDB reads one key (counting 100,000 of them took the
  * database's time from the feed's first query at a cold start).
  */
+/** The kinds a member's standing (store/queries/standing) is read from. */
+const STANDING_KINDS: readonly Kind[] = [...(AUTHORITY_KINDS as ReadonlySet<Kind>), 'tombstone', 'trust-lock', 'settings', 'tier', 'payment', 'notice'];
+
 function recordsChanged(db: HearthDb, cid: string): Promise<unknown> {
   return hasRecords(db, cid);
 }
@@ -310,10 +313,15 @@ export class CommunityState {
     });
     this.info = new Live<CommunityRow | undefined>(() => () => db.communities.get(cid), undefined);
     this.threadCount = new Live(() => () => db.threads.where('[cid+rank]').between([cid, 0], [cid, Infinity]).count(), 0);
-    this.standing = this.#askedOnRecords<Standing | null>(
+    // Asked again when what a standing is made of is stored (authority, settings, tiers, payments,
+    // notices), not for each post: on every page, during a newcomer's history too.
+    this.standing = new Live<Standing | null>(
       () => {
         const now = this.now;
-        return () => this.reads.standing(cid, identity.publicKey, now);
+        return async () => {
+          await recordsChangedOf(db, cid, { kinds: STANDING_KINDS });
+          return this.reads.standing(cid, identity.publicKey, now);
+        };
       },
       null,
       { later: true }

@@ -228,6 +228,10 @@ describe('the record store', () => {
     await putRecords(db, [rec('g1', 'grant', 'alice', MONTH + 5)]);
     await settle();
     expect(runs).toBe(3);
+    // A second grant, after the first in the index: the whole range is watched, not the key read.
+    await putRecords(db, [rec('g2', 'grant', 'alice', MONTH + 6)]);
+    await settle();
+    expect(runs).toBe(4);
     sub.unsubscribe();
     db.close();
   });

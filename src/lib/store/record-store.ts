@@ -330,9 +330,12 @@ export async function hasRecords(db: HearthDb, cid: string): Promise<boolean> {
  */
 export async function recordsChangedOf(db: HearthDb, cid: string, { target, kinds = [] }: { target?: string; kinds?: readonly Kind[] }): Promise<void> {
   await Promise.all([
-    target === undefined ? null : db.records.where('target').equals(target).primaryKeys(),
-    // Keys, not a count: a live query's count of an index range ran again on a row of any kind.
-    ...kinds.map((kind) => (SHARD_CORE_KINDS.has(kind) ? db.records.where('[cid+kind]').equals([cid, kind]).primaryKeys() : db.recordCounts.get([cid, kind])))
+    // One key of each range: Dexie's live query watches the whole range a limited read asks for
+    // (tested), and a count of an index range runs again on a row of any kind.
+    target === undefined ? null : db.records.where('target').equals(target).limit(1).primaryKeys(),
+    ...kinds.map((kind) =>
+      SHARD_CORE_KINDS.has(kind) ? db.records.where('[cid+kind]').equals([cid, kind]).limit(1).primaryKeys() : db.recordCounts.get([cid, kind])
+    )
   ]);
 }
 
