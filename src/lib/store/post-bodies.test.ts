@@ -11,7 +11,7 @@ import { computeAuthority } from '../domain/authority';
 import { FROM_RECORD, projectCommunity, slimPost, type PostRow } from '../domain/posts';
 import type { AnyRecord, SignedRecord } from '../domain/record';
 import { HearthDb } from './db';
-import { PAGE_HINT, postMeta, RANGE_FILL_AFTER } from './post-bodies';
+import { PAGE_HINT, postMeta, RANGE_FILL_AFTER, withoutPageHint, writePostRowsAsStored } from './post-bodies';
 import { rebuildProjection } from './projection';
 import { deleteRecords, PAGE_RECORDS, putRecords } from './record-store';
 
@@ -167,6 +167,32 @@ describe('post rows on disk', () => {
     expect(inside.meta).toEqual({ ...pick(row(thread.id)), title: 'Saturday ride' });
     expect(inside.row?.title).toBe('Saturday ride');
     expect(pagesRead()).toBeGreaterThan(0);
+    counted.close();
+  });
+
+  it('rows written with writePostRowsAsStored are read there as stored, without a record, and filled everywhere after', async () => {
+    const name = `posts-${dbs++}`;
+    const { db, expected, plain, edited } = await projected(name);
+    db.close();
+    const { db: counted, reads: recordsRead } = countingReads(name, ['recordPages', 'records']);
+    const stored = await rawValues(name, 'replies');
+    await counted.replies.clear();
+    const inside = await writePostRowsAsStored(counted, [counted.replies], async () => {
+      await counted.replies.bulkPut(expected.replies);
+      return counted.replies.get(plain.id);
+    });
+    expect(recordsRead()).toBe(0);
+    // As stored: slim, with its page's hint; the edited reply holds its own words.
+    const plainRow = expected.replies.find((r) => r.id === plain.id)!;
+    expect(inside).toMatchObject({ body: FROM_RECORD, author: FROM_RECORD, [PAGE_HINT]: expect.any(Number) });
+    expect(withoutPageHint(inside!)).toEqual(slimPost(plainRow));
+    // Written exactly as any write of the rows writes them.
+    const asJson = (rows: unknown[]) => rows.map((r) => JSON.stringify(r)).sort();
+    expect(asJson(await rawValues(name, 'replies'))).toEqual(asJson(stored));
+    // The zone ends with the transaction: reads after it are filled again.
+    expect(await counted.replies.get(plain.id)).toEqual(plainRow);
+    expect((await counted.replies.get(edited.id))?.body).toBe('second words');
+    expect(recordsRead()).toBeGreaterThan(0);
     counted.close();
   });
 

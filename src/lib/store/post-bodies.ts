@@ -7,12 +7,12 @@
 // rows as before, and a reader needs no change.
 //
 // A transaction over `threads` or `replies` also covers `records` (in IndexedDB only; Dexie above
-// sees the scope it asked for). Records are never changed in what a row takes from them (only
+// sees the scope it asked for), except one that only writes rows (`writePostRowsAsStored`). Records are never changed in what a row takes from them (only
 // `held`, or a sealed record's plaintext once opened, after which its rows are written again), so
 // a live query of posts need not watch them. Rows written before (whole) are read as they are.
 //
 // Sits above `compactIds` (it reads records by string id) and below Dexie's own middlewares.
-import Dexie, { type DBCore, type DBCoreCursor, type DBCoreTable, type DBCoreTransaction, type Middleware } from 'dexie';
+import Dexie, { type DBCore, type DBCoreCursor, type DBCoreTable, type DBCoreTransaction, type Middleware, type Table } from 'dexie';
 import { Lru } from '../domain/lru';
 import { FROM_RECORD, fillPost, isSlimPost, slimPost, type PostRow } from '../domain/posts';
 import type { AnyRecord } from '../domain/record';
@@ -240,6 +240,34 @@ export function postMeta(db: Dexie, table: 'threads' | 'replies', ids: readonly 
   });
 }
 
+/**
+ * Dexie's promise-specific data (`Dexie.Promise.PSD`, `newPSD`; documented, untyped): a zone whose
+ * flag the middleware reads as Dexie creates a transaction in it, so that one transaction can be told
+ * apart without a schema table or a second connection.
+ */
+const zones = Dexie.Promise as unknown as { PSD: Record<string, unknown>; newPSD<T>(fn: () => T, props: Record<string, unknown>): T };
+/** The zone flag of `writePostRowsAsStored`. A string key: Dexie copies a zone's own string keys only. */
+const AS_STORED = 'hearthPostRowsAsStored';
+
+/**
+ * Runs `job` in a readwrite transaction over `tables` whose IndexedDB scope is those tables alone,
+ * without the records a fill reads: post rows are written as ever (slimmed, hinted) and read as
+ * stored (slim, `PAGE_HINT` kept, not filled). The fill's records in the scope made a readwrite
+ * transaction over `replies` hold every reader of `threads` behind it: a rebuild commits the threads
+ * and then writes the replies apart so that the feed shows first (a newcomer's 3,201 reply rows of the
+ * real community, 0.6–1.9 s traced), and the feed waited for the replies all the same.
+ */
+export function writePostRowsAsStored<T>(db: Dexie, tables: Table[], job: () => Promise<T>): Promise<T> {
+  return zones.newPSD(() => db.transaction('rw', tables, job), { [AS_STORED]: true });
+}
+
+/** A post row as stored (`writePostRowsAsStored`' reads) less the hint of its record's page: what the row holds itself. */
+export function withoutPageHint(row: PostRow): PostRow {
+  if (!row || (row as Hinted)[PAGE_HINT] === undefined) return row;
+  const { [PAGE_HINT]: _hint, ...rest } = row as Hinted;
+  return rest;
+}
+
 function postTable(table: DBCoreTable, sources: Sources, kept: Kept, dbName: string): DBCoreTable {
   const fill = (trans: DBCoreTransaction, rows: unknown[]) => (UNFILLED.has(trans) ? Promise.resolve() : fillRows(sources, kept, trans, rows));
   return {
@@ -261,12 +289,18 @@ export const postBodies: Middleware<DBCore> = {
     const kept: Kept = new Lru(KEPT_POST_RECORDS);
     return {
       ...down,
-      transaction: (stores, mode, options) =>
-        down.transaction(
+      transaction: (stores, mode, options) => {
+        if (zones.PSD[AS_STORED] === true && mode === 'readwrite') {
+          const trans = down.transaction(stores, mode, options);
+          UNFILLED.add(trans);
+          return trans;
+        }
+        return down.transaction(
           hasRecords && stores.some((s) => POST_TABLES.includes(s)) ? [...new Set([...stores, 'records', 'recordPages'])] : stores,
           mode,
           options
-        ),
+        );
+      },
       table: (name) => {
         const table = down.table(name);
         return hasRecords && POST_TABLES.includes(name)

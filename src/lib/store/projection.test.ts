@@ -247,6 +247,63 @@ describe('projection', () => {
     expect(await projectionIsCurrent(db, cid)).toBe(true);
   });
 
+  it("a page's read of thread rows is answered while the rebuild is still writing the reply rows", async () => {
+    const { cid, records } = await sampleCommunity();
+    const name = `v-${dbCount++}`;
+    const db = new HearthDb(name);
+    // While `hold` is set, the first write of reply rows waits, its transaction kept alive by reads,
+    // until `released` (the page's read came back) or 200 reads have gone by.
+    let hold = false;
+    let released = false;
+    let held = 0;
+    db.use({
+      stack: 'dbcore',
+      name: 'HoldReplies',
+      level: 10,
+      create: (down) => ({
+        ...down,
+        table: (tableName) => {
+          const table = down.table(tableName);
+          if (tableName !== 'replies') return table;
+          return {
+            ...table,
+            mutate: async (req) => {
+              if (hold && req.type === 'put') {
+                hold = false;
+                const meta = down.table('projectionMeta');
+                for (; !released && held < 200; held++) await meta.get({ trans: req.trans, key: cid });
+              }
+              return table.mutate(req);
+            }
+          };
+        }
+      })
+    });
+    await applyRecords(db, cid, records);
+    const before = await snapshot(db, cid);
+    await db.threads.clear();
+    await db.replies.clear();
+
+    // The page: another connection to the same database, counting the community's threads as the feed does.
+    const page = new HearthDb(name);
+    await page.open();
+    let shownWhileHeld: number | null = null;
+    const rebuilt = (async () => {
+      hold = true;
+      await rebuildProjection(db, cid);
+    })();
+    // Once the threads are committed (the replies' write is then held), the page counts them.
+    while (held === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    const count = await page.threads.where('cid').equals(cid).count();
+    if (held < 200) shownWhileHeld = count;
+    released = true;
+    await rebuilt;
+    expect(shownWhileHeld).toBe(before.threads.length);
+    expect(await snapshot(db, cid)).toEqual(before);
+    page.close();
+    await db.delete();
+  });
+
   it('a large batch whose rebuild never finishes (the tab died) leaves the projection marked stale, so the next open rebuilds', async () => {
     const { cid, records, alice } = await sampleCommunity();
     const db = new HearthDb(`v-${dbCount++}`);

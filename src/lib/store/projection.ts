@@ -14,6 +14,7 @@ import {
   projectThread,
   nextReplyStats,
   replyStats,
+  slimPost,
   type ReplyStats,
   type MemberRow,
   type PostRow,
@@ -23,6 +24,7 @@ import { KINDS, targetOf, type AnyRecord, type SignedRecord } from '../domain/re
 import { firstPerAutoKey } from '../domain/automation';
 import { isInteractionRoot, projectInteraction, projectRoots, type InteractionRoot, type InteractionRows } from '../domain/interaction';
 import type { CommunityRow, HearthDb, StoredRecord } from './db';
+import { withoutPageHint, writePostRowsAsStored } from './post-bodies';
 import { heldBack, hourOf, QUOTA_WINDOW_MS, quotaFor, recordBytes } from '../domain/quota';
 import {
   communityRecords,
@@ -508,6 +510,18 @@ export async function applyRecords(db: HearthDb, cid: string, records: AnyRecord
   return held;
 }
 
+/** How `replaceRows` compares a stored row with a built one: each in the same form. */
+interface RowForms<T> {
+  stored: (row: T) => unknown;
+  built: (row: T) => unknown;
+}
+const AS_BUILT: RowForms<unknown> = { stored: (row) => row, built: (row) => row };
+/**
+ * Post rows read as stored (`writePostRowsAsStored`), compared slim: a field left to the record is
+ * the record's value on both sides (the same record, by id), so equal slim rows are equal rows.
+ */
+const AS_STORED_POSTS: RowForms<PostRow> = { stored: withoutPageHint, built: slimPost };
+
 /**
  * Makes a community's rows of a projection table `rows`: writes only the rows that differ from the
  * stored ones and deletes only those gone. A rebuild leaves most rows as they were (an import's
@@ -518,19 +532,20 @@ async function replaceRows<T extends { cid: string }, K extends IndexableType>(
   table: Table<T, K>,
   cid: string,
   rows: T[],
-  keyOf: (row: T) => K
+  keyOf: (row: T) => K,
+  forms: RowForms<T> = AS_BUILT
 ): Promise<void> {
-  const stored = new Map<string, T>();
-  for (const row of await table.where('cid').equals(cid).toArray()) stored.set(JSON.stringify(keyOf(row)), row);
+  const stored = new Map<string, unknown>();
+  for (const row of await table.where('cid').equals(cid).toArray()) stored.set(JSON.stringify(keyOf(row)), forms.stored(row));
   const changed: T[] = [];
   for (const row of rows) {
     const key = JSON.stringify(keyOf(row));
     const before = stored.get(key);
     stored.delete(key);
     // Rows are built by the same pure functions in the same key order: equal JSON, equal row.
-    if (!before || JSON.stringify(before) !== JSON.stringify(row)) changed.push(row);
+    if (!before || JSON.stringify(before) !== JSON.stringify(forms.built(row))) changed.push(row);
   }
-  await table.bulkDelete([...stored.values()].map(keyOf));
+  await table.bulkDelete([...stored.keys()].map((key) => JSON.parse(key) as K));
   await table.bulkPut(changed);
 }
 
@@ -546,7 +561,9 @@ async function replaceRows<T extends { cid: string }, K extends IndexableType>(
  * threads waited for. The first marks the projection stale and the second current again, so a tab
  * that dies between them rebuilds at its next open; meanwhile a thread's page may show fewer replies
  * than its row counts, for that half second. The community worker runs no other projection writes
- * between them (its writes overtake a check only at its slice boundaries).
+ * between them (its writes overtake a check only at its slice boundaries). The second one's scope
+ * leaves out the records that post rows are filled from (`writePostRowsAsStored`): with them in it,
+ * every reader of thread rows waited for the replies all the same.
  */
 export async function rebuildProjection(db: HearthDb, cid: string, all?: readonly AnyRecord[]): Promise<Rebuilt> {
   let auth: Authority | null = null;
@@ -583,8 +600,10 @@ export async function rebuildProjection(db: HearthDb, cid: string, all?: readonl
     return replies;
   });
   if (replies) {
-    await db.transaction('rw', db.replies, db.projectionMeta, async () => {
-      await replaceRows(db.replies, cid, replies, (row) => row.id);
+    // Without the records in its scope (reply rows read as stored, compared slim): a transaction
+    // writing replies over the records held the feed's reads of thread rows behind it.
+    await writePostRowsAsStored(db, [db.replies, db.projectionMeta], async () => {
+      await replaceRows(db.replies, cid, replies, (row) => row.id, AS_STORED_POSTS);
       await db.projectionMeta.put({ cid, version: PROJECTION_VERSION });
     });
   }
