@@ -8,6 +8,10 @@
 // (what `sync.first_feed_10k_ms` times); PROFILE_CREATOR_DIR=<dir> keeps the creator's browser profile
 // there, so later runs skip the import (1–1.5 min at 10k); PROFILE_CREATOR_WAIT_S=<s> lets the creator's
 // device settle before the newcomer opens the link (the bench's creator has just imported).
+// PROFILE_SHORT_LINK=1 opens the invite's short link (the QR code's: the invite page fetches the genesis,
+// the invite and the lobby from the creator's lobby) instead of the full one (which carries them).
+// Printed too: what each of the newcomer's WebRTC connections received (data-channel bytes), in the
+// order they were made: before Join the invite page's (short link only), then the lobby's, then the mesh's.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { importCommunityFile, openDevice, waitForServer, type Device } from './browser-bench';
@@ -17,6 +21,8 @@ import { DEMO_CREATOR } from '../../scripts/data/community-plan';
 import { storedKeysFor } from '../../scripts/data/member-keys';
 import { NEWCOMER_NAMESPACE } from './sync-figures';
 import { workerProfiler, type Profile } from './worker-profiler';
+import { decodeInvite } from '../../src/lib/crypto/invite-token';
+import { encodeShortInvite } from '../../src/lib/crypto/short-invite';
 
 const [out = '/tmp/join', portArg, signalingArg] = process.argv.slice(2);
 const port = Number(portArg ?? 4386);
@@ -44,6 +50,46 @@ function summary(name: string, p: Profile, zero: number): void {
   const total = [...self.values()].reduce((a, b) => a + b, 0) / 1000;
   console.log(`\n== ${name}: ${total.toFixed(0)} ms sampled; busy ms per second after Join: ${[...perSecond].map((x) => (x ?? 0).toFixed(0)).join(' ')}`);
   for (const [k, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`${(us / 1000).toFixed(0).padStart(7)} ms  ${k}`);
+}
+
+/** The short link (QR code) of the invite a full link carries, with the link's sync addresses. */
+async function shortLinkOf(link: string): Promise<string> {
+  const url = new URL(link);
+  const decoded = await decodeInvite(url.hash.slice(1));
+  if (!decoded.ok) throw new Error(`the invite link does not decode: ${decoded.reason}`);
+  const p = decoded.value;
+  const token = await encodeShortInvite({ cid: p.cid, secret: p.secret, inviteKey: p.inviteKey, addresses: { signaling: p.signaling, relay: p.relay } });
+  if (!token) throw new Error('no short link for this invite');
+  return `${url.origin}${url.pathname}#${token}`;
+}
+
+/** Counts what each WebRTC connection of the page receives on its data channels (`window.__rtc`). Runs in the page: no helpers. */
+function countRtcBytes(): void {
+  type Entry = { at: number; bytes: number; messages: number };
+  const w = window as unknown as { __rtc: Entry[]; RTCPeerConnection: typeof RTCPeerConnection };
+  w.__rtc = [];
+  const Original = w.RTCPeerConnection;
+  const count = (entry: Entry, channel: RTCDataChannel) =>
+    channel.addEventListener('message', (e: MessageEvent) => {
+      entry.messages++;
+      entry.bytes += typeof e.data === 'string' ? e.data.length : e.data instanceof Blob ? e.data.size : (e.data as ArrayBuffer).byteLength;
+    });
+  function Counted(this: unknown, ...args: ConstructorParameters<typeof RTCPeerConnection>): RTCPeerConnection {
+    const pc = new Original(...args);
+    const entry: Entry = { at: Date.now(), bytes: 0, messages: 0 };
+    w.__rtc.push(entry);
+    pc.addEventListener('datachannel', (e) => count(entry, e.channel));
+    const create = pc.createDataChannel.bind(pc);
+    pc.createDataChannel = (...a: Parameters<RTCPeerConnection['createDataChannel']>) => {
+      const channel = create(...a);
+      count(entry, channel);
+      return channel;
+    };
+    return pc;
+  }
+  Counted.prototype = Original.prototype;
+  Object.setPrototypeOf(Counted, Original);
+  w.RTCPeerConnection = Counted as unknown as typeof RTCPeerConnection;
 }
 
 /** Clicks Join and returns ms from the click until the first thread row is in the DOM (null: not within `timeout`). */
@@ -81,7 +127,13 @@ try {
     await giveRoomSecret(a.page, imported.cid);
     if (kept) writeFileSync(`${kept}/hearth-cid`, imported.cid);
   }
-  const link = await makeInviteLink(a.page, imported.cid, 'profile newcomer');
+  // A kept creator's device reopens the 10k community first: its invite took over a minute in 8 of 13
+  // runs on a loaded machine (6.7 min once), the same before and after a change.
+  a.page.setDefaultTimeout(900_000);
+  const full = await makeInviteLink(a.page, imported.cid, 'profile newcomer');
+  a.page.setDefaultTimeout(60_000);
+  const link = process.env.PROFILE_SHORT_LINK === '1' ? await shortLinkOf(full) : full;
+  console.log(`newcomer opens the ${link === full ? 'full' : 'short'} link (${link.length} characters)`);
   await openFeed(a.page, imported.cid);
   // PROFILE_CREATOR_WAIT_S: the creator's device settles first (its document open), as in the bench.
   await a.page.waitForTimeout(Number(process.env.PROFILE_CREATOR_WAIT_S ?? 0) * 1000);
@@ -96,6 +148,7 @@ try {
   // not one coming back (whose join, key share and mesh came from the core alone).
   const handle = process.env.PROFILE_CREATOR_DIR ? `member-b-${Date.now()}` : 'member-b';
   await importIdentity(b.page, await storedKeysFor(NEWCOMER_NAMESPACE, handle), 'Profile B');
+  await b.page.addInitScript(countRtcBytes);
   await b.page.goto(link);
   await b.page.getByRole('button', { name: 'Join community' }).waitFor();
   const [pa, pb] = await Promise.all([workerProfiler(a.page, { intervalUs: 500 }), workerProfiler(b.page, { intervalUs: 500 })]);
@@ -128,6 +181,14 @@ try {
   writeFileSync(`${out}-creator.cpuprofile`, JSON.stringify(profA));
   writeFileSync(`${out}-newcomer.cpuprofile`, JSON.stringify(profB));
   console.log(`${firstRow ? 'first row' : 'threads'} shown ${ms?.toFixed(0)} ms after Join; newcomer's records over time: ${counts.join(' ')}`);
+  const rtc = (await b.page.evaluate(() => (window as unknown as { __rtc?: { at: number; bytes: number; messages: number }[] }).__rtc ?? [])) as {
+    at: number;
+    bytes: number;
+    messages: number;
+  }[];
+  console.log(
+    `newcomer's WebRTC connections (made at s after Join: bytes received in messages): ${rtc.map((c) => `${((c.at - zero) / 1000).toFixed(1)}s: ${c.bytes} B in ${c.messages}`).join('; ')}`
+  );
   // Profile times are the worker's monotonic clock in µs; align by the first sample instead.
   summary('creator worker', profA, profA.startTime / 1000);
   summary('newcomer worker', profB, profB.startTime / 1000);

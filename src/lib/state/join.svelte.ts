@@ -11,6 +11,7 @@ import type { HearthDb } from '../store/db';
 import { applyRecords } from '../store/projection';
 import type { CommunityReads } from '../sync/community-reads';
 import { communityReads, openCommunityDoc, startSync } from '../sync/registry';
+import { offerLobbySeed } from '../sync/peer-sync';
 import { Posting } from './posting';
 import { writeRecord, type WritingHost } from './writing';
 
@@ -43,6 +44,8 @@ export class JoinFlow {
   error = $state<MessageKey | null>(null);
   notice = $state<MessageKey | null>(null);
   invite = $state.raw<InvitePayload | null>(null);
+  /** The lobby a short link's check fetched (unchecked), for the join's lobby to start from (`offerLobbySeed`). */
+  #fetchedLobby: { cid: string; update: Uint8Array } | null = null;
 
   /**
    * The identity may not exist yet: a newcomer sees the invite first and chooses a name after.
@@ -57,6 +60,7 @@ export class JoinFlow {
     this.phase = 'checking';
     this.invite = null;
     this.error = null;
+    this.#fetchedLobby = null;
     const decoded = isShortInvite(token) ? await this.#fetchShort(token) : await decodeInvite(token);
     if (!decoded.ok) {
       // A short link known to be revoked or used up still names its community.
@@ -85,6 +89,7 @@ export class JoinFlow {
     if (!publicKey) return { ok: false, reason: 'invite.damaged' };
     const fetched = await fetchInvite({ cid: link.value.cid, secret: link.value.secret, signaling: addresses.signaling }, publicKey, FETCH_WAIT_MS);
     if (!fetched) return { ok: false, reason: 'invite.unverifiable' };
+    this.#fetchedLobby = { cid: link.value.cid, update: fetched.lobby };
     const checked = await checkFetchedInvite(link.value, fetched.genesis, fetched.invite);
     if (!checked.ok) return checked;
     const { genesis, invite } = checked.value;
@@ -111,6 +116,11 @@ export class JoinFlow {
     this.phase = 'joining';
     const now = Date.now();
     const existing = await this.db.communities.get(p.cid);
+    // The lobby the check fetched goes to this community's first lobby (new on this device only), and
+    // is checked there as a peer's update is; stored with the community, whose sync may start at once.
+    const fetched = this.#fetchedLobby;
+    this.#fetchedLobby = null;
+    if (fetched?.cid === p.cid && !existing) offerLobbySeed(p.cid, fetched.update);
     await this.db.communities.put({
       cid: p.cid,
       name: p.genesis.body.name,

@@ -36,6 +36,12 @@ export type SyncedDoc = Y.Doc | RemoteDocLike;
  */
 export interface LobbyOptions {
   share: boolean;
+  /**
+   * The lobby as a short link's invite page fetched it (a Yjs update of a throw-away document, unchecked):
+   * applied once the lobby holds this device's own entries, as a peer's update is (the gate, then the
+   * lobby's checks), so the first sync asks the peers only for what it lacks (sync/invite-fetch.ts).
+   */
+  seed?: Uint8Array;
 }
 
 export interface LobbyHandle {

@@ -117,4 +117,23 @@ describe('the history encoded ahead for a newcomer', () => {
     expect(holdsNoHistory(encoding.toUint8Array(update), doc)).toBe(false);
     expect(holdsNoHistory(Uint8Array.of(messageYjsSyncStep1, 5, 0), doc)).toBe(false);
   });
+
+  it('takes the step 1 of a newcomer whose lobby was seeded with this lobby (its invite page fetched it) for a newcomer’s, not a known device’s', () => {
+    const lobby = source(100);
+    // The newcomer's lobby: its own entries (the link's genesis and invite), then the fetched copy.
+    const seeded = new Y.Doc();
+    seeded.getMap('records').set('genesis', { id: 'genesis' });
+    seeded.getMap('records').set('invite', { id: 'invite' });
+    Y.applyUpdate(seeded, Y.encodeStateAsUpdate(lobby));
+    expect(holdsNoHistory(step1(seeded), lobby)).toBe(true);
+    // A member's device meeting this lobby for the first time names its whole core under its own client…
+    const member = source(100);
+    expect(holdsNoHistory(step1(member), lobby)).toBe(true); // …holding none of this lobby's, as before
+    Y.applyUpdate(member, Y.encodeStateAsUpdate(lobby));
+    expect(holdsNoHistory(step1(member), lobby)).toBe(false);
+    // A device that met this lobby before (its client is known here), with a few entries written since.
+    Y.applyUpdate(lobby, Y.encodeStateAsUpdate(member));
+    member.getMap('records').set('new', { id: 'new' });
+    expect(holdsNoHistory(step1(member), lobby)).toBe(false);
+  });
 });

@@ -66,31 +66,48 @@ interface Kept {
 }
 
 /**
- * How many of the entries of a document at state `sv` the sender of a sync step 1 message holds (its
- * clock per client, up to `sv`'s); null for anything but a well-formed step 1.
+ * What the sender of a sync step 1 holds of a document at state `sv` (`held`: its clock per client,
+ * up to `sv`'s) and under clients `sv` does not name (`unseen`); null for anything but a well-formed step 1.
  */
-export function heldOf(step1: Uint8Array, sv: ReadonlyMap<number, number>): number | null {
+export function holdingOf(step1: Uint8Array, sv: ReadonlyMap<number, number>): { held: number; unseen: number } | null {
   try {
     const decoder = decoding.createDecoder(step1);
     if (decoding.readVarUint(decoder) !== messageYjsSyncStep1) return null;
     const theirs = Y.decodeStateVector(decoding.readVarUint8Array(decoder));
     if (decoding.hasContent(decoder)) return null;
     let held = 0;
-    for (const [client, clock] of theirs) held += Math.min(clock, sv.get(client) ?? 0);
-    return held;
+    let unseen = 0;
+    for (const [client, clock] of theirs) {
+      const ours = sv.get(client);
+      if (ours === undefined) unseen += clock;
+      else held += Math.min(clock, ours);
+    }
+    return { held, unseen };
   } catch {
     return null;
   }
 }
 
 /**
- * Whether `message` is a sync step 1 from a peer holding fewer than `FIRST_PAGE_WANTED_BELOW` of
- * `doc`'s entries: a newcomer (or a device of a community that small). Other messages are not decoded.
+ * How many of the entries of a document at state `sv` the sender of a sync step 1 message holds (its
+ * clock per client, up to `sv`'s); null for anything but a well-formed step 1.
+ */
+export function heldOf(step1: Uint8Array, sv: ReadonlyMap<number, number>): number | null {
+  return holdingOf(step1, sv)?.held ?? null;
+}
+
+/**
+ * Whether `message` is a lobby sync step 1 from a newcomer: a peer holding fewer than
+ * `FIRST_PAGE_WANTED_BELOW` of `doc`'s entries (or a device of a community that small), or one whose
+ * lobby was seeded with this lobby's copy by its invite page (`LobbyOptions.seed`): it holds this
+ * document's entries and, under clients this document has not seen, a few of its own (the link's
+ * genesis and invite), fewer than that. A device that met this lobby before names its client, seen
+ * here; one that did not names its whole core under its own. Other messages are not decoded.
  */
 export function holdsNoHistory(message: Uint8Array, doc: Y.Doc): boolean {
   if (message[0] !== messageYjsSyncStep1) return false;
-  const held = heldOf(message, Y.decodeStateVector(Y.encodeStateVector(doc)));
-  return held !== null && held < FIRST_PAGE_WANTED_BELOW;
+  const holding = holdingOf(message, Y.decodeStateVector(Y.encodeStateVector(doc)));
+  return holding !== null && (holding.held < FIRST_PAGE_WANTED_BELOW || (holding.unseen > 0 && holding.unseen < FIRST_PAGE_WANTED_BELOW));
 }
 
 export class PreparedHistory {

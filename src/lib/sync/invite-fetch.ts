@@ -2,7 +2,9 @@
 // link's public key and its author's profile, from whoever is in the community's lobby (room = the
 // community id, password = the room secret; the creator's and admins' devices are always there, and
 // before the community has keys every member's is). A throw-away document, never the community's:
-// nothing is stored, and the caller checks what comes back (crypto/short-invite).
+// nothing is stored, and the caller checks what comes back (crypto/short-invite). The document's
+// state is handed back too (`lobby`): the join seeds its lobby with it (LobbyOptions.seed), checked
+// there as any peer's update, so the lobby is not downloaded a second time.
 import * as Y from 'yjs';
 import { Awareness } from 'y-protocols/awareness';
 import { WebrtcProvider } from 'y-webrtc';
@@ -18,6 +20,8 @@ export interface FetchedInvite {
    * to count the members and to see whether the invite was revoked or used up before asking anything.
    */
   authority: unknown[];
+  /** The lobby as fetched: the throw-away document's whole state as a Yjs update (unchecked). */
+  lobby: Uint8Array;
 }
 
 /** Kinds that decide membership and an invite's standing (domain/authority), plus revoking tombstones. */
@@ -27,7 +31,7 @@ const MAX_AUTHORITY_VALUES = 50_000;
 
 const isLocal = (url: string) => /^wss?:\/\/(localhost|127\.|\[::1\])/.test(url);
 
-function find(records: Y.Map<unknown>, cid: string, inviteKey: string): FetchedInvite | null {
+function find(records: Y.Map<unknown>, cid: string, inviteKey: string): Omit<FetchedInvite, 'lobby'> | null {
   const genesis = records.get(cid);
   let invite: { author?: unknown } | null = null;
   for (const value of records.values()) {
@@ -75,8 +79,8 @@ export async function fetchInvite(
     awareness,
     peerOpts: { config: { iceServers: at.signaling.every(isLocal) ? [] : [{ urls: 'stun:stun.l.google.com:19302' }] } }
   });
-  const found = await new Promise<FetchedInvite | null>((resolve) => {
-    const finish = (value: FetchedInvite | null) => {
+  const found = await new Promise<Omit<FetchedInvite, 'lobby'> | null>((resolve) => {
+    const finish = (value: Omit<FetchedInvite, 'lobby'> | null) => {
       clearTimeout(timer);
       records.unobserve(check);
       signal?.removeEventListener('abort', abort);
@@ -96,7 +100,9 @@ export async function fetchInvite(
   provider.destroy();
   await provider.key;
   await new Promise((resolve) => setTimeout(resolve, 0));
+  // Taken once the room is left: what came until then, up to the moment it was left.
+  const lobby = found ? Y.encodeStateAsUpdate(doc) : null;
   awareness.destroy();
   doc.destroy();
-  return found;
+  return found && lobby ? { ...found, lobby } : null;
 }

@@ -299,6 +299,76 @@ describe('the lobby', () => {
     bobLobby.destroy();
   });
 
+  it("a newcomer's lobby seeded with what its invite page fetched asks only for what came since, and the seed is checked as a peer's update: a forged record is not stored, content never enters", {
+    timeout: 60_000
+  }, async () => {
+    const { alice, bob, carol, genesis, cid, a, invite } = await carolAdmitted();
+    await a.settled();
+    const aliceLobby = new CoreLobby(a);
+    await aliceLobby.open();
+    const core = [...aliceLobby.records.keys()];
+    expect(core.length).toBeGreaterThan(5);
+
+    // The invite page's throw-away document (sync/invite-fetch): Alice's lobby as handed over, with what
+    // a hostile peer in the room added to it: Carol's profile with another name under its id, and a thread.
+    const fetched = new Y.Doc();
+    Y.applyUpdate(fetched, Y.encodeStateAsUpdate(aliceLobby.doc));
+    const genuine = (await sealRecord(carol.identity, { kind: 'profile', cid, ts: Date.now() - 2000, body: { name: 'Carol B.' } })) as AnyRecord;
+    const forged = { ...genuine, body: { name: 'Send your key to mallory' } };
+    const thread = (await sealRecord(carol.identity, {
+      kind: 'thread',
+      cid,
+      ts: Date.now() - 1000,
+      body: { title: 'Hi', body: 'CONTENT-TOKEN-77' }
+    })) as AnyRecord;
+    fetched.transact(() => {
+      fetched.getMap('records').set(forged.id, forged);
+      fetched.getMap('records').set(thread.id, thread);
+    });
+    const seed = Y.encodeStateAsUpdate(fetched);
+    // The page sat open a while: Alice wrote a new invite since.
+    const later = await openInvite(alice.identity, cid, Date.now());
+    expect((await a.append(later)).ok).toBe(true);
+    await a.settled();
+    expect(aliceLobby.records.has(later.id)).toBe(true);
+
+    // Bob presses Join: the link's genesis and invite projected, his lobby opened with the seed.
+    const b = new CommunityDoc(bob.db, cid);
+    await b.open();
+    await applyRecords(bob.db, cid, [genesis, invite] as AnyRecord[]);
+    const bobLobby = new CoreLobby(b, { share: false, seed });
+    await bobLobby.open();
+    // His sync step 1 names what the seed held: Alice's step 2 carries the new invite alone.
+    const reply = Y.encodeStateAsUpdate(aliceLobby.doc, Y.encodeStateVector(bobLobby.doc));
+    const whole = Y.encodeStateAsUpdate(aliceLobby.doc, Y.encodeStateVector(new Y.Doc()));
+    const carried = (update: Uint8Array) => Y.decodeUpdate(update).structs.flatMap((s) => (s instanceof Y.Item && s.parentSub ? [s.parentSub] : []));
+    expect(carried(whole).length).toBeGreaterThan(core.length);
+    expect(carried(reply)).toEqual([later.id]);
+    expect(reply.length).toBeLessThan(whole.length / 4);
+    applyGatedUpdate(bobLobby.doc, reply, 'peer');
+    await whenApplied(bobLobby.doc);
+    await bobLobby.settled();
+    await b.settled();
+    await bobLobby.settled();
+
+    // What the seed held went through the lobby's gate and checks: the core stored, nothing else.
+    expect((await recordsById(bob.db, [...core, later.id])).every((r) => r !== undefined)).toBe(true);
+    expect(await recordById(bob.db, forged.id)).toBeUndefined();
+    expect(await bob.db.rejected.get(`${cid}/${forged.id}`)).toBeDefined(); // refused by the gate, as a peer's
+    expect(await recordById(bob.db, thread.id)).toBeUndefined();
+    expect(b.health.junkItems).toBe(1); // the thread, turned to GC before it was applied
+    expect(bobLobby.records.has(thread.id)).toBe(false);
+    expect(JSON.stringify(bobLobby.records.toJSON())).not.toContain('CONTENT-TOKEN-77');
+    expect((await bob.db.members.get([cid, carol.identity.publicKey]))?.name).not.toBe('Send your key to mallory');
+    const auth = await authorityOf(bob.db, cid);
+    expect(auth?.isMember(carol.identity.publicKey)).toBe(true);
+    expect(auth?.invites.has(later.id)).toBe(true);
+    // Nothing of it became his document's own entries (`share` off), as with a peer's.
+    expect(core.filter((key) => b.records.has(key))).toEqual([]);
+    aliceLobby.destroy();
+    bobLobby.destroy();
+  });
+
   it("holds no month-old ordinary member's join, profile or level, yet a newcomer takes his key through it and reaches the mesh", {
     timeout: 60_000
   }, async () => {

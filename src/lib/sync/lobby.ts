@@ -8,7 +8,10 @@
 // device waiting for its key (`LobbyOptions.share` off) they are not put into the document: its gate
 // checks them from here (once), and they are stored and projected; the mesh brings its peers' own
 // entries for them later, found stored.
-// The document lives for the session only: it is rebuilt from the projection each time.
+// The document lives for the session only: it is rebuilt from the projection each time. A newcomer
+// who came by a short link opens it seeded with the lobby its invite page fetched (`LobbyOptions.seed`):
+// applied as a peer's update (the same gate, the same checks, after this device's own entries), so
+// its step 1 names what it holds and a peer's step 2 carries only what came since.
 import * as Y from 'yjs';
 import { Awareness } from 'y-protocols/awareness';
 import { checkRecord } from '../crypto/record-seal';
@@ -20,7 +23,7 @@ import { authorityOf } from '../store/projection';
 import type { CommunityDoc } from './community-doc';
 import { batchCrypto, isExactJson } from './gate';
 import type { LobbyOptions } from './doc-handle';
-import { registerUpdateGate } from './gated-sync-protocol';
+import { applyGatedUpdate, registerUpdateGate, whenApplied } from './gated-sync-protocol';
 import { recordById, recordsOfKinds } from '../store/record-store';
 
 export const CORE_KINDS: ReadonlySet<string> = new Set([...AUTHORITY_KINDS, ...KEY_CONTEXT_KINDS, 'profile', 'tombstone', 'trust-lock']);
@@ -34,6 +37,8 @@ export function isCoreValue(value: unknown): boolean {
 }
 
 const OWN = Symbol('own');
+/** Origin of a seed's update (`LobbyOptions.seed`): peer data, read as a peer's. */
+const SEED = { lobbySeed: true };
 
 /** Core kinds put into the lobby only for some members (`inLobby`). */
 const FOLLOWS_MEMBER: ReadonlySet<string> = new Set(['join', 'profile', 'trust', 'level', 'trust-lock', 'admit']);
@@ -90,11 +95,16 @@ export class CoreLobby {
   readonly awareness: Awareness;
   #off: (() => void)[] = [];
   #adopting: Promise<void> = Promise.resolve();
+  readonly options: LobbyOptions;
+  /** `LobbyOptions.seed`, applied in `open` and then let go. */
+  #seed: Uint8Array | undefined;
 
   constructor(
     readonly community: CommunityDoc,
-    readonly options: LobbyOptions = { share: true }
+    { seed, ...options }: LobbyOptions = { share: true }
   ) {
+    this.options = options;
+    this.#seed = seed;
     this.records = this.doc.getMap('records');
     this.awareness = new Awareness(this.doc);
     this.awareness.setLocalState(null);
@@ -136,6 +146,12 @@ export class CoreLobby {
     };
     this.records.observe(onChange);
     this.#off.push(() => this.records.unobserve(onChange));
+    const seed = this.#seed;
+    this.#seed = undefined;
+    if (seed) {
+      applyGatedUpdate(this.doc, seed, SEED);
+      await whenApplied(this.doc);
+    }
   }
 
   #put(records: readonly AnyRecord[]): void {

@@ -7,10 +7,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { installGlobalWebRtc } from '../../../tests/node/webrtc';
-import { admit, newCommunity, newMember, writer } from '../../../tests/unit/community-fixture';
+import * as Y from 'yjs';
+import { admit, inviteKey, newCommunity, newMember, writer } from '../../../tests/unit/community-fixture';
 import type { Identity } from '../crypto/identity';
 import type { AnyRecord } from '../domain/record';
 import type { MeshPlan } from './mesh';
+import type { LobbyHandle } from './doc-handle';
+import { recordsById } from '../store/record-store';
 
 installGlobalWebRtc();
 delete (globalThis as { BroadcastChannel?: unknown }).BroadcastChannel;
@@ -69,7 +72,9 @@ async function device(cid: string, identity: Identity, plan?: (member: string | 
   vi.resetModules();
   const { HearthDb } = await import('../store/db');
   const { CommunityDoc } = await import('./community-doc');
-  const { PeerSync } = await import('./peer-sync');
+  const { PeerSync, offerLobbySeed } = await import('./peer-sync');
+  // This device's short-link invite page (the same copy of y-webrtc as its sync, as in one browser).
+  const { fetchInvite } = await import('./invite-fetch');
   const db = new HearthDb(`peer-sync-${devices++}`);
   const community = new CommunityDoc(db, cid);
   await community.open();
@@ -85,8 +90,11 @@ async function device(cid: string, identity: Identity, plan?: (member: string | 
   );
   const threads = () => db.threads.where('cid').equals(cid).toArray();
   return {
+    db,
     community,
     sync,
+    fetchInvite,
+    offerLobbySeed,
     threads,
     titles: async () => (await threads()).map((t) => t.title).sort(),
     close: () => {
@@ -306,6 +314,80 @@ describe('PeerSync over real WebRTC', () => {
     } finally {
       alice.close();
       bob.close();
+    }
+  }, 60_000);
+
+  it('a newcomer on a short link downloads the lobby once: its invite page fetches it, and the lobby the join opens asks only for what came since', async () => {
+    const c = await community();
+    const dave = await newMember();
+    // A lobby of some size: ten more members who joined this week, each with a join and a profile.
+    const since = Date.now() - 7 * 86_400_000;
+    for (let i = 0; i < 10; i++) {
+      const member = await newMember();
+      c.records.push(...(await admit(c.creator, member, c.cid, since + i * 10)));
+      c.records.push(await writer(member, c.cid, since + 1000 + i * 10)('profile', { name: `Member ${i}` }));
+    }
+    const invite = c.records.find((r) => r.kind === 'invite') as AnyRecord & { body: { key: string } };
+    const alicePlan: MeshPlan = { legacy: false, mesh: null, lobby: true, waitingForKey: false, invitesOpenUntil: 0 };
+    const davePlan: MeshPlan = { ...alicePlan, waitingForKey: true };
+    const alice = await device(c.cid, c.creator, async () => alicePlan);
+    const newcomer = await device(c.cid, dave, async () => davePlan);
+    // Each device's lobby document, and what reached the newcomer's from peers once it was open.
+    const lobbies = new Map<object, Y.Doc>();
+    let seeded: boolean | null = null;
+    let fromPeers = 0;
+    for (const d of [alice, newcomer]) {
+      const open = d.community.openLobby.bind(d.community);
+      d.community.openLobby = async (options) => {
+        const handle: LobbyHandle = await open(options);
+        const doc = handle.doc as Y.Doc;
+        lobbies.set(d, doc);
+        if (d === newcomer) {
+          seeded = !!options?.seed;
+          doc.on('update', (update: Uint8Array, origin: unknown) => {
+            if (typeof origin === 'object' && origin !== null) fromPeers += update.length;
+          });
+        }
+        return handle;
+      };
+    }
+    try {
+      for (const r of c.records) expect((await alice.community.append(r)).ok).toBe(true);
+      await alice.community.settled();
+      await alice.sync.start();
+      await until('Alice in the lobby', () => alice.sync.rooms().lobby && alice.sync.status.connected, Boolean);
+      // The invite page: the lobby read into a throw-away document.
+      const fetched = await newcomer.fetchInvite({ cid: c.cid, secret: 'room-secret-of-the-test', signaling: [signalingUrl] }, invite.body.key, 15_000);
+      expect(fetched).not.toBeNull();
+      const aliceLobby = lobbies.get(alice)!;
+      const core = [...aliceLobby.getMap('records').keys()];
+      expect(core.length).toBeGreaterThan(30);
+      // The page sat open a while: Alice wrote a new invite since.
+      const later = await c.a('invite', { role: 'member', expiresAt: null, maxUses: null, label: 'later', nonce: 'l', ...inviteKey() });
+      expect((await alice.community.append(later)).ok).toBe(true);
+      await until('the new invite in Alice’s lobby', () => aliceLobby.getMap('records').has(later.id), Boolean);
+      // Join: the fetched lobby goes to the sync the join starts.
+      newcomer.offerLobbySeed(c.cid, fetched!.lobby);
+      await newcomer.sync.start();
+      await until(
+        'the newcomer to store Alice’s lobby and the new invite',
+        async () => (await recordsById(newcomer.db, [...core, later.id])).filter((r) => r === undefined).length,
+        (missing) => missing === 0
+      );
+      await newcomer.community.settled();
+      await until(
+        'the newcomer’s first exchange',
+        () => newcomer.sync.firstExchange(),
+        (state) => state === 'synced'
+      );
+      // What came from peers in the lobby: the new invite, not the lobby again.
+      const whole = Y.encodeStateAsUpdate(aliceLobby).length;
+      expect(fromPeers).toBeGreaterThan(0);
+      expect(fromPeers).toBeLessThan(whole / 5);
+      expect(seeded).toBe(true);
+    } finally {
+      alice.close();
+      newcomer.close();
     }
   }, 60_000);
 

@@ -111,6 +111,19 @@ async function letGo(provider: WebrtcProvider): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 0));
 }
 
+/** Lobbies fetched by a short link's invite page, by community, until that community's sync opens its lobby. */
+const lobbySeeds = new Map<string, Uint8Array>();
+
+/**
+ * Hands the lobby a short link's invite page fetched (sync/invite-fetch.ts; unchecked) to this page's
+ * sync of that community: the first lobby it opens is seeded with it (`LobbyOptions.seed`), and asks
+ * its peers only for what the seed lacks. Offered before the community is stored on this device, so
+ * whichever start comes first (the join, the background sync) finds it.
+ */
+export function offerLobbySeed(cid: string, update: Uint8Array): void {
+  lobbySeeds.set(cid, update);
+}
+
 export class PeerSync {
   status: SyncStatus = { connected: false, peers: 0, relayConnected: false, online: [], unverified: 0, lastSyncAt: null, paused: false };
   readonly listeners = new Set<(s: SyncStatus) => void>();
@@ -138,6 +151,8 @@ export class PeerSync {
   /** How long the last planning took (`#schedulePlan` waits twice that). */
   #planMs = 0;
   #lonelySince: number | null = null;
+  /** The lobby fetched by the invite page (`offerLobbySeed`), for the first lobby this sync opens. */
+  #lobbySeed: Uint8Array | undefined;
   #started = false;
   #destroyed = false;
   readonly #awareness: Awareness;
@@ -175,6 +190,8 @@ export class PeerSync {
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
+    this.#lobbySeed = lobbySeeds.get(this.community.cid);
+    lobbySeeds.delete(this.community.cid);
     installPatches();
     this.#detach.push(holdSyncStep1((peer) => this.#holdStep1(peer)));
     const doc = this.community.doc;
@@ -342,6 +359,8 @@ export class PeerSync {
       // the wait a newcomer leaving the lobby for it on joining the 10k community met nobody there in
       // 3 of 3 runs (3 records, "Up to date · connected with 1 device"); with it, 2 of 2 synced.
       const lobby = this.#lobby?.provider;
+      // The legacy room is the whole document, not a lobby: a fetched lobby has no use here.
+      this.#lobbySeed = undefined;
       this.#closeLobby();
       if (lobby) {
         await letGo(lobby);
@@ -378,7 +397,9 @@ export class PeerSync {
     if (this.#plan.legacy) return;
     const want = this.#plan.lobby || Date.now() < this.#plan.invitesOpenUntil || !this.#plan.mesh || this.#lonely();
     if (want && !this.#lobby) {
-      const core = await this.community.openLobby({ share: !this.#plan.waitingForKey });
+      const seed = this.#lobbySeed;
+      this.#lobbySeed = undefined;
+      const core = await this.community.openLobby({ share: !this.#plan.waitingForKey, ...(seed ? { seed } : {}) });
       if (this.#destroyed || this.#lobby) return core.destroy();
       const provider = new WebrtcProvider(this.community.cid, core.doc as Y.Doc, {
         signaling: this.settings.signaling,
