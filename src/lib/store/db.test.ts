@@ -148,7 +148,7 @@ describe('the device database', () => {
 
     const db = new HearthDb(name);
     await db.open();
-    expect(db.verno).toBe(10);
+    expect(db.verno).toBe(11);
     // Version 10 moved the content records into pages (store/record-store): every one still read.
     expect(await db.records.count()).toBe(0);
     expect(await db.recordPages.count()).toBe(6);
@@ -178,7 +178,7 @@ describe('the device database', () => {
       old.close();
       const db = new HearthDb(name);
       await db.open();
-      expect(db.verno).toBe(10);
+      expect(db.verno).toBe(11);
       expect(await storedSchema(db)).toEqual(expected);
       expect(await db.drafts.get('thread:x')).toMatchObject({ title: 'kept' });
       expect(await db.threads.where('cid').equals(CID).count()).toBe(1);

@@ -49,6 +49,8 @@ export interface DocUpdateRow {
    * records of the `records` table under their keys. Rows without it (older versions) hold every value.
    */
   skeleton?: 1;
+  /** The shard whose document this updates (docs/shards.md); absent for a community held as one document. */
+  shard?: string;
 }
 
 /**
@@ -208,6 +210,9 @@ export class HearthDb extends Dexie {
     this.version(10)
       .stores({ recordPages: '[cid+kind+shard+seq], [cid+v]', recordStamps: 'cid', recordCounts: '[cid+kind]' })
       .upgrade((tx) => packContentRows(tx));
+    // A community held in shards stores each shard's document's updates under it (sync/sharded-community):
+    // sparse, so `shard` comes first and `where('cid')` keeps its own index.
+    this.version(11).stores({ docUpdates: '++seq, cid, [shard+cid]' });
     this.use(compactIds);
     this.use(postBodies);
   }

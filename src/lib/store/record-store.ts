@@ -299,6 +299,34 @@ export async function communityRecordIds(db: HearthDb, cid: string): Promise<str
   return out;
 }
 
+/**
+ * Ids of the records of one shard of the community (docs/shards.md): the core's rows, its genesis
+ * included, or one month's content records (from the catalogue).
+ */
+export async function shardRecordIds(db: HearthDb, cid: string, shard: string): Promise<string[]> {
+  if (shard === 'core') {
+    const [rows, genesis] = await Promise.all([db.records.where('cid').equals(cid).primaryKeys() as Promise<string[]>, db.records.get(cid)]);
+    return genesis ? [genesis.id, ...rows] : rows;
+  }
+  const cat = await catalogueOf(db);
+  const out: string[] = [];
+  for (const [id, e] of cat.entries) if (e.cid === cid && e.shard === shard) out.push(id);
+  return out;
+}
+
+/** The records of one shard of the community: the core's rows with its genesis, or one month's pages. */
+export async function shardRecords(db: HearthDb, cid: string, shard: string): Promise<StoredRecord[]> {
+  if (shard === 'core') {
+    const [rows, genesis] = await Promise.all([db.records.where('cid').equals(cid).toArray(), db.records.get(cid)]);
+    return genesis ? [genesis, ...rows] : rows;
+  }
+  const cat = await catalogueOf(db);
+  const keys = new Map<string, PageKey>();
+  for (const e of cat.entries.values()) if (e.cid === cid && e.shard === shard) keys.set(pageId(entryPage(e)), entryPage(e));
+  const pages = await readPages(db, [...keys.values()]);
+  return [...pages.values()].flat();
+}
+
 /** How many of these records of the community (its genesis among them or not) are stored. */
 export async function countStoredOf(db: HearthDb, cid: string, records: readonly { id: string }[]): Promise<number> {
   const [ids, genesis] = await Promise.all([communityRecordIds(db, cid), db.records.get(cid)]);

@@ -5,7 +5,7 @@
 import * as Y from 'yjs';
 import { checkRecord } from '../crypto/record-seal';
 import type { AnyRecord } from '../domain/record';
-import { isQuotaError, type HearthDb, type StoredRecord } from '../store/db';
+import { isQuotaError, type DocUpdateRow, type HearthDb, type StoredRecord } from '../store/db';
 import { affectsAuthority } from '../domain/authority';
 import { isPost } from '../domain/posts';
 import { historyOrder } from '../domain/shards';
@@ -35,7 +35,19 @@ import { startAutomation } from '../automation/scheduler';
 import { maintainKeys } from '../automation/keys';
 import type { Scope } from '../domain/scopes';
 import type { MemberStatsSource } from '../automation/community-facts';
-import { communityRecordIds, communityRecords, countRecords, countStoredOf, recordById, recordsById } from '../store/record-store';
+import {
+  communityRecordIds,
+  communityRecords,
+  countRecords,
+  countStoredOf,
+  recordById,
+  recordsById,
+  shardRecordIds,
+  shardRecords
+} from '../store/record-store';
+import type { ShardId } from '../domain/shards';
+import { belongsTo, shardEntryFilter } from './shards/shard-gate';
+import { JobQueue } from './job-queue';
 
 /** Past this many stored updates they are merged into one, so opening stays fast. */
 const COMPACT_AFTER = 300;
@@ -112,11 +124,22 @@ export interface DocHealth {
   junkBytes?: number;
   /** Messages from peers for this community that could not be read, counted instead of thrown. */
   malformedMessages?: number;
+  /** Values refused by a shard's document because they belong to another shard or to none (counted in `junkItems` too). */
+  wrongShard?: number;
 }
 
 export interface CommunityDocOptions {
   /** Repair backoff in ms (tests shorten it). */
   repairBackoff?: { first: number; max: number };
+  /**
+   * The shard this document holds (docs/shards.md): only records whose `shardOf` it is pass its gate,
+   * and its updates and ingest mark are stored under it. Absent: the community's one document.
+   */
+  shard?: ShardId;
+  /** The queue its jobs run in: a sharded community's documents share one (sharded-community.ts). */
+  jobs?: JobQueue;
+  /** How many records the community holds, for choosing how to project a batch (default: this document's). */
+  communitySize?: () => number;
 }
 
 /** `records` less those the receiving quota holds back: stored, never shown, so never announced. */
@@ -130,7 +153,6 @@ export class CommunityDoc implements DocHandle {
   health: DocHealth = { records: 0, rejected: 0, repaired: 0, unreadableUpdates: 0, repairsWaiting: 0, junkItems: 0, junkBytes: 0, malformedMessages: 0 };
   onHealth: (h: DocHealth) => void = () => {};
 
-  #queue: Promise<void> = Promise.resolve();
   #persisted: Promise<unknown> = Promise.resolve();
   #storedUpdates = 0;
   #closed = false;
@@ -141,6 +163,13 @@ export class CommunityDoc implements DocHandle {
   #repairTimer: ReturnType<typeof setTimeout> | null = null;
   #repairDue = Infinity;
   readonly #backoff: { first: number; max: number };
+  /** The shard this document holds, or null for a community held as one document. */
+  readonly shard: ShardId | null;
+  readonly #jobs: JobQueue;
+  readonly #communitySize: () => number;
+  /** Where this document's ingest mark is stored. */
+  readonly #markKey: string;
+  readonly #keepEntry: ((kind: string | null, ts: number | null) => boolean) | undefined;
   #unauthorised: number | null = null;
   /** The count of records kept out of view needs a recount (`#recount`), run once the queue is idle. */
   #recountDue = false;
@@ -158,13 +187,7 @@ export class CommunityDoc implements DocHandle {
   #behind: AnyRecord[] = [];
   /** Records from beside the document waiting together for one check (`storeAside`). */
   #aside: { source: Map<string, unknown>; done: Promise<void> } | null = null;
-  /** Jobs queued or running; the ingest mark is saved only when the last one ends. */
-  #pending = 0;
-  /** This member's writes queued behind other jobs, which a check lets through at its next slice boundary. */
-  #overtaking: (() => Promise<void>)[] = [];
   #ingestFailed = false;
-  /** This member's writes run so far (an import's check tells from it whether any came in between). */
-  #writes = 0;
   /** Settles when the latest import's records have been checked and stored (see `#persist`). */
   #importChecked: Promise<void> = Promise.resolve();
   #acceptedListeners = new Set<AcceptedListener>();
@@ -184,8 +207,15 @@ export class CommunityDoc implements DocHandle {
   ) {
     this.records = this.doc.getMap('records');
     this.#backoff = options.repairBackoff ?? REPAIR_BACKOFF;
-    // Peers' updates reach the document through the gated sync protocol (see vite.config.ts).
-    registerUpdateGate(this.doc, { root: 'records', onJunk: (items, bytes) => this.#countJunk(items, bytes) });
+    this.shard = options.shard ?? null;
+    this.#jobs = options.jobs ?? new JobQueue();
+    this.#communitySize = options.communitySize ?? (() => this.records.size);
+    this.#markKey = this.shard ? `${cid}/${this.shard}` : cid;
+    // Peers' updates reach the document through the gated sync protocol (see vite.config.ts); a
+    // shard's only the values of its shard (shard-gate.ts).
+    const keepEntry = this.shard ? shardEntryFilter(this.shard, () => this.#countWrongShard()) : undefined;
+    this.#keepEntry = keepEntry;
+    registerUpdateGate(this.doc, { root: 'records', keepEntry, onJunk: (items, bytes) => this.#countJunk(items, bytes) });
     watchMalformed(this.doc, () => {
       this.health = { ...this.health, malformedMessages: malformedMessages(this.doc) };
       this.onHealth(this.health);
@@ -223,7 +253,7 @@ export class CommunityDoc implements DocHandle {
     if (gathering === this.#aside) return gathering.done;
     if (!gathering.source.size) return Promise.resolve();
     this.#aside = gathering;
-    gathering.done = this.#enqueue(() => {
+    gathering.done = this.#jobs.enqueue(() => {
       if (this.#aside === gathering) this.#aside = null;
       return this.#check([...gathering.source.keys()], false, gathering.source);
     });
@@ -236,6 +266,10 @@ export class CommunityDoc implements DocHandle {
     return into;
   }
 
+  #countWrongShard(): void {
+    this.health = { ...this.health, wrongShard: (this.health.wrongShard ?? 0) + 1 };
+  }
+
   #countJunk(items: number, bytes: number): void {
     this.health = { ...this.health, junkItems: (this.health.junkItems ?? 0) + items, junkBytes: (this.health.junkBytes ?? 0) + bytes };
     this.onHealth(this.health);
@@ -246,7 +280,7 @@ export class CommunityDoc implements DocHandle {
    * first time) and starts persisting updates.
    */
   async open(): Promise<void> {
-    const [rows, mark] = await Promise.all([this.db.docUpdates.where('cid').equals(this.cid).toArray(), this.db.ingestMarks.get(this.cid)]);
+    const [rows, mark] = await Promise.all([this.#storedRows().toArray(), this.db.ingestMarks.get(this.#markKey)]);
     this.#storedUpdates = rows.length;
     let junk = 0;
     let older = false;
@@ -272,23 +306,32 @@ export class CommunityDoc implements DocHandle {
       if (event.transaction.origin === IMPORT) {
         let checked = () => {};
         this.#importChecked = new Promise<void>((resolve) => (checked = resolve));
-        this.#enqueue(() => this.#ingest(keys, true, checked));
+        this.#jobs.enqueue(() => this.#ingest(keys, true, checked));
       } else this.#gather(keys);
     });
     const changed = this.#changedSince(mark?.snapshot);
     await this.#restoreUnstored();
-    await this.#enqueue(async () => {
+    await this.#jobs.enqueue(async () => {
       if (!(await projectionIsCurrent(this.db, this.cid))) await rebuildProjection(this.db, this.cid);
       else if (mark) this.#unauthorised = mark.unauthorised ?? null; // counted again only when it can change
     });
     // What changed since the last check is checked in the queue, not before the document is open: a
     // worker that restarted during a flood's check (its last page closed) checks all of it again, and
     // the page's first write, opening the document, waited 20 s for that. `settled` waits for it.
-    this.#enqueue(() => this.#ingest(changed)).catch((error) => console.error('community check failed', error));
+    this.#jobs.enqueue(() => this.#ingest(changed)).catch((error) => console.error('community check failed', error));
     this.#firstPages ??= firstPageMaker(this);
     this.onAccepted((records) => {
       if (records.some(isFreshJoin)) this.#freshJoinAt = Date.now();
     });
+  }
+
+  /** This document's stored updates: its shard's, or, for the community's one document, those stored under no shard. */
+  #storedRows() {
+    if (this.shard) return this.db.docUpdates.where('[shard+cid]').equals([this.shard, this.cid]);
+    return this.db.docUpdates
+      .where('cid')
+      .equals(this.cid)
+      .filter((row) => row.shard === undefined);
   }
 
   /**
@@ -296,7 +339,14 @@ export class CommunityDoc implements DocHandle {
    * it does not decode (counted: a corrupted update loses only itself).
    */
   #load(update: Uint8Array, placeholders = false): number | null {
-    const filtered = filterUpdate(update, { root: 'records', doc: this.doc, maxStructs: Infinity, maxBytes: Infinity, placeholders });
+    const filtered = filterUpdate(update, {
+      root: 'records',
+      doc: this.doc,
+      maxStructs: Infinity,
+      maxBytes: Infinity,
+      placeholders,
+      keepEntry: this.#keepEntry
+    });
     if (!filtered.ok) {
       this.health.unreadableUpdates++;
       return null;
@@ -354,6 +404,10 @@ export class CommunityDoc implements DocHandle {
   /** Stored rows of these ids: one by one for a few, as the community's whole range for many. */
   async #storedRecords(ids: string[]): Promise<Map<string, StoredRecord>> {
     const out = new Map<string, StoredRecord>();
+    if (ids.length > RANGE_READ_AFTER && this.shard) {
+      for (const row of await shardRecords(this.db, this.cid, this.shard)) out.set(row.id, row);
+      return out;
+    }
     if (ids.length > RANGE_READ_AFTER) {
       const [genesis, rows] = await Promise.all([recordById(this.db, this.cid), communityRecords(this.db, this.cid)]);
       if (genesis) out.set(genesis.id, genesis);
@@ -402,6 +456,11 @@ export class CommunityDoc implements DocHandle {
    * update was lost. They are put back as this device's own entries, so they reach peers.
    */
   async #restoreUnstored(): Promise<void> {
+    if (this.shard) {
+      const ids = await shardRecordIds(this.db, this.cid, this.shard);
+      await this.#repair(ids.filter((id) => !this.records.has(id)));
+      return;
+    }
     // The genesis is stored under the community's id with an empty cid: counted in the map, not the index.
     const stored = await countRecords(this.db, this.cid);
     if (stored + 1 <= this.records.size) return;
@@ -447,7 +506,7 @@ export class CommunityDoc implements DocHandle {
    */
   async settled(): Promise<void> {
     await whenApplied(this.doc);
-    await this.#queue;
+    await this.#jobs.idle();
     await this.#persisted;
   }
 
@@ -455,7 +514,7 @@ export class CommunityDoc implements DocHandle {
   async healthSettled(): Promise<void> {
     await this.settled();
     while (this.#recountDue && !this.#closed) {
-      await this.#enqueue(() => this.#recount());
+      await this.#jobs.enqueue(() => this.#recount());
       await this.settled();
     }
   }
@@ -464,7 +523,7 @@ export class CommunityDoc implements DocHandle {
   async repairsSettled(): Promise<void> {
     await this.settled();
     // A check a backoff timer queued while `settled` waited on storage is waited for too.
-    while ((this.#deferred.size || this.#pending) && !this.#closed) {
+    while ((this.#deferred.size || this.#jobs.pending) && !this.#closed) {
       if (this.#repairTimer) await new Promise((resolve) => setTimeout(resolve, Math.max(0, this.#repairDue - Date.now()) + 1));
       await this.settled();
     }
@@ -485,7 +544,7 @@ export class CommunityDoc implements DocHandle {
       if (!checked.ok) return { ok: false, reason: checked.reason };
     }
     try {
-      await this.#write(async () => {
+      await this.#jobs.write(async () => {
         // The author holds the key of what they sealed: their own rows are plaintext at once.
         const rows = await openSealed(this.db, this.cid, all);
         if (rows.every(isContent)) {
@@ -609,7 +668,7 @@ export class CommunityDoc implements DocHandle {
     // were being checked, and waited 7 s for them and then a rebuild (the history's first pieces
     // being applied meanwhile) before the first row showed. Their names follow with that rebuild.
     const source = this.#notInDocument(records, new Map());
-    if (source.size) await this.#write(() => this.#check([...source.keys()], false, source, true));
+    if (source.size) await this.#jobs.write(() => this.#check([...source.keys()], false, source, true));
     return true;
   }
 
@@ -668,48 +727,10 @@ export class CommunityDoc implements DocHandle {
       return;
     }
     const gathered = (this.#gathering = new Set(keys));
-    this.#enqueue(() => {
+    this.#jobs.enqueue(() => {
       if (this.#gathering === gathered) this.#gathering = null;
       return this.#ingest([...gathered]);
     });
-  }
-
-  /**
-   * A write of this member's own records: queued as any job, and also run at the next slice
-   * boundary of a check running or queued before it, if that comes first (whichever reaches it
-   * first runs it; the other finds it done). A flood of 20,000 records took a check of tens of
-   * seconds, and the member's reply waited behind all of it; between two slices the projection is
-   * as consistent as between two jobs.
-   */
-  #write(job: () => Promise<void>): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      let ran = false;
-      const run = async () => {
-        if (ran) return;
-        ran = true;
-        this.#writes++;
-        const at = this.#overtaking.indexOf(run);
-        if (at >= 0) this.#overtaking.splice(at, 1);
-        await job().then(resolve, reject);
-      };
-      if (this.#pending) this.#overtaking.push(run);
-      this.#enqueue(run);
-    });
-  }
-
-  /** Runs the writes waiting to overtake the running check (see `#write`). */
-  async #letWritesOvertake(): Promise<void> {
-    while (this.#overtaking.length) await this.#overtaking[0]();
-  }
-
-  #enqueue<T>(job: () => Promise<T>): Promise<T> {
-    this.#pending++;
-    const run = this.#queue.then(job).finally(() => this.#pending--);
-    this.#queue = run.then(
-      () => undefined,
-      () => undefined
-    );
-    return run;
   }
 
   /**
@@ -725,7 +746,7 @@ export class CommunityDoc implements DocHandle {
     } catch {
       return; // the last update is not stored: leave the mark where it is
     }
-    if (this.#ingestFailed || this.#closed || this.#pending !== 1) return;
+    if (this.#ingestFailed || this.#closed || this.#jobs.pending !== 1) return;
     // Values the gate has now matched with stored records leave the stored rows before the mark says so.
     if (this.#rewrite.size) {
       this.#persisted = this.#persisted.then(() => this.#rewriteStored());
@@ -734,12 +755,12 @@ export class CommunityDoc implements DocHandle {
       } catch {
         return;
       }
-      if (this.#closed || this.#pending !== 1) return;
+      if (this.#closed || this.#jobs.pending !== 1) return;
     }
     const snapshot = Y.encodeSnapshot(Y.snapshot(this.doc));
     // A mark that cannot be written only means more checking at the next open.
     await this.db.ingestMarks
-      .put({ cid: this.cid, snapshot, unauthorised: this.#recountDue ? null : this.#unauthorised })
+      .put({ cid: this.#markKey, snapshot, unauthorised: this.#recountDue ? null : this.#unauthorised })
       .catch((error) => console.warn('ingest mark not saved', error));
   }
 
@@ -751,17 +772,20 @@ export class CommunityDoc implements DocHandle {
    * leaves the records stored so far, which the next open puts back into the document (`#restoreUnstored`).
    */
   #persist(update: Uint8Array, after?: Promise<void>): void {
-    const cid = this.cid;
     this.#persisted = this.#persisted
       .catch(() => undefined)
       .then(() => after)
       .then(async () => {
         const stored = this.#skeleton(update);
-        const seq = await this.db.docUpdates.add({ cid, update: stored.update, skeleton: 1 });
+        const seq = await this.db.docUpdates.add(this.#row(stored.update));
         // A peer's records are stored in full until the gate has checked and stored them.
         if (stored.values) this.#rewrite.add(seq);
         if (++this.#storedUpdates > COMPACT_AFTER && !this.#closed) await this.#compact();
       });
+  }
+
+  #row(update: Uint8Array): DocUpdateRow {
+    return this.shard ? { cid: this.cid, shard: this.shard, update, skeleton: 1 } : { cid: this.cid, update, skeleton: 1 };
   }
 
   /**
@@ -781,8 +805,8 @@ export class CommunityDoc implements DocHandle {
     const state = this.#skeleton(Y.encodeStateAsUpdate(this.doc));
     let seq = 0;
     await this.db.transaction('rw', this.db.docUpdates, async () => {
-      await this.db.docUpdates.where('cid').equals(this.cid).delete();
-      seq = await this.db.docUpdates.add({ cid: this.cid, update: state.update, skeleton: 1 });
+      await this.#storedRows().delete();
+      seq = await this.db.docUpdates.add(this.#row(state.update));
     });
     this.#storedUpdates = 1;
     this.#rewrite = new Set(state.values ? [seq] : []);
@@ -820,7 +844,7 @@ export class CommunityDoc implements DocHandle {
     } finally {
       checked();
     }
-    if (this.#pending === 1) await this.#saveMark();
+    if (this.#jobs.pending === 1) await this.#saveMark();
   }
 
   /**
@@ -835,7 +859,7 @@ export class CommunityDoc implements DocHandle {
    * slices of another check): projected onto the projection as it is, never deferred into a rebuild.
    */
   async #check(unordered: string[], projectOnce = false, source?: ReadonlyMap<string, unknown>, overtaking = false): Promise<void> {
-    await this.#letWritesOvertake();
+    await this.#jobs.letWritesOvertake();
     const { keys, core } = historyOrder(unordered, (key) => (source ? source.get(key) : this.records.get(key)), Date.now());
     // An import that a rebuild will project stores each slice's records as soon as the gate has passed
     // them, without waiting for the write: IndexedDB stores one slice while the next one's signatures
@@ -855,12 +879,12 @@ export class CommunityDoc implements DocHandle {
     // slice by slice as the gate passes it, as an import is, and projected once. A newcomer to the
     // real community projected its history in three passes (the update's first piece, the core and
     // 500 keys, then the rest: 0.6 + 0.9 + 2.0 s) after its first page already showed the feed.
-    const large = !source && !projectOnce && !overtaking && projectsAtOnce(keys.length, this.records.size - keys.length) && (await this.#showsThreads());
-    const ahead = bulkAside || large || (projectOnce && rebuildsFor(keys.length, this.records.size)) ? await this.#storedIds() : null;
+    const large = !source && !projectOnce && !overtaking && projectsAtOnce(keys.length, this.#communitySize() - keys.length) && (await this.#showsThreads());
+    const ahead = bulkAside || large || (projectOnce && rebuildsFor(keys.length, this.#communitySize())) ? await this.#storedIds() : null;
     // A community with nothing stored yet, into which no write of this member comes during the check:
     // the records this check stores are all there is, and the rebuild need not read them back.
     const fresh = !bulkAside && ahead !== null && ahead.size === 1 && !(await recordById(this.db, this.cid));
-    const writesBefore = this.#writes;
+    const writesBefore = this.#jobs.writes;
     /** How many stored records the authority refuses, when the projection counted them (a rebuild). */
     let counted: number | null = null;
     let storing: Promise<void> = Promise.resolve();
@@ -877,7 +901,7 @@ export class CommunityDoc implements DocHandle {
     for (let i = 0; i < keys.length; i += INGEST_SLICE) {
       if (i > 0) {
         await nextTask();
-        await this.#letWritesOvertake();
+        await this.#jobs.letWritesOvertake();
       }
       if (this.#closed) return;
       const outcome = await this.#gateSlice(keys.slice(i, i + INGEST_SLICE), ahead ? (key) => ahead.has(key) : undefined, source);
@@ -893,7 +917,7 @@ export class CommunityDoc implements DocHandle {
       const through = i + INGEST_SLICE;
       if (through >= projectAt || through >= keys.length) {
         // About what the projection holds: the map less the keys not yet through the gate.
-        const held = Math.max(this.records.size - Math.max(0, keys.length - through), stored !== null ? stored + through : 0);
+        const held = Math.max(this.#communitySize() - Math.max(0, keys.length - through), stored !== null ? stored + through : 0);
         if (bulkAside || large || this.#behind.length) {
           // Stored as they passed the gate, or now (this job joins records a job before it left here).
           if (ahead) await storing;
@@ -904,10 +928,10 @@ export class CommunityDoc implements DocHandle {
           // is queued: one rebuild when the last of it is stored, not one per job. The projection is
           // behind meanwhile (`storeAhead` marked it so: an open after a crash rebuilds).
           const more = bulkAside ? this.#aside !== null : large && this.#gathering !== null;
-          if (!(more && this.#pending === 2)) counted = await this.#projectStored(this.#behind.splice(0), false);
+          if (!(more && this.#jobs.pending === 2)) counted = await this.#projectStored(this.#behind.splice(0), false);
         } else if (ahead) {
           await storing;
-          counted = await this.#projectStored(waiting, fresh && this.#writes === writesBefore);
+          counted = await this.#projectStored(waiting, fresh && this.#jobs.writes === writesBefore);
         } else await this.#project(waiting, Math.max(held, waiting.length));
         // Stored now, exactly as the map holds them (sealed ones as their sealed original).
         for (const r of waiting) {
@@ -918,7 +942,7 @@ export class CommunityDoc implements DocHandle {
         projectAt = Infinity;
       }
     }
-    await this.#letWritesOvertake();
+    await this.#jobs.letWritesOvertake();
     const auth = await authorityOf(this.db, this.cid);
     if (counted !== null) {
       this.#unauthorised = counted;
@@ -954,17 +978,17 @@ export class CommunityDoc implements DocHandle {
     this.#recountTimer = setTimeout(() => {
       this.#recountTimer = null;
       if (!this.#recountDue || this.#closed) return;
-      if (this.#pending > 0) return this.#scheduleRecount();
-      this.#enqueue(() => this.#recount()).catch((error) => console.error('community recount failed', error));
+      if (this.#jobs.pending > 0) return this.#scheduleRecount();
+      this.#jobs.enqueue(() => this.#recount()).catch((error) => console.error('community recount failed', error));
     }, RECOUNT_IDLE_MS);
   }
 
   async #recount(): Promise<void> {
     if (!this.#recountDue || this.#closed) return;
     this.#recountDue = false;
-    this.#unauthorised = await countUnauthorised(this.db, this.cid, () => this.#letWritesOvertake());
+    this.#unauthorised = await countUnauthorised(this.db, this.cid, () => this.#jobs.letWritesOvertake());
     this.#publishHealth();
-    if (this.#pending === 1) await this.#saveMark();
+    if (this.#jobs.pending === 1) await this.#saveMark();
   }
 
   /** Ids of the records this community has stored (the genesis's is always included: it is stored without a `cid`). */
@@ -1003,11 +1027,18 @@ export class CommunityDoc implements DocHandle {
       if (outcome.rejected.length) await this.#noteRejected(outcome.rejected);
       return { ...outcome, read };
     }
+    const misplaced: { key: string; reason: string }[] = [];
     for (const key of keys) {
       this.#deferred.delete(key); // checked now; deferred again below if still broken and held back
       const item = this.records._map.get(key);
       if (item && !item.deleted) {
         const value = this.records.get(key);
+        // A value of another shard (written here some way other than a peer's update, which the gate
+        // filters): kept out of view and not repaired, as the right shard's document holds the record.
+        if (this.shard && !belongsTo(value, this.shard)) {
+          misplaced.push({ key, reason: 'shard.wrong' });
+          continue;
+        }
         entries.push([key, value]);
         read.set(key, { item, value });
       } else removed.push(key);
@@ -1020,7 +1051,8 @@ export class CommunityDoc implements DocHandle {
     }
     await this.#repair([...removed, ...outcome.rejected.map((r) => r.key)]);
     if (outcome.rejected.length) await this.#noteRejected(outcome.rejected);
-    return { ...outcome, read };
+    if (misplaced.length) await this.#noteRejected(misplaced);
+    return { ...outcome, rejected: [...outcome.rejected, ...misplaced], read };
   }
 
   async #noteRejected(rejected: readonly { key: string; reason: string }[]): Promise<void> {
@@ -1120,6 +1152,6 @@ export class CommunityDoc implements DocHandle {
     if (this.#closed) return;
     // Keys still held back get a new timer from this check; everything due is repaired by it.
     const keys = [...this.#deferred];
-    this.#enqueue(() => this.#ingest(keys)).catch((e) => console.error('repair check failed', e));
+    this.#jobs.enqueue(() => this.#ingest(keys)).catch((e) => console.error('repair check failed', e));
   }
 }
