@@ -171,7 +171,7 @@ describe('the device database', () => {
     const fresh = new HearthDb(`db-${dbs++}`);
     await fresh.open();
     const expected = await storedSchema(fresh);
-    expect(Object.keys(expected)).toHaveLength(21);
+    expect(Object.keys(expected)).toHaveLength(22);
     const upgrade = async (name: string, old: Pick<Dexie, 'table' | 'close'>) => {
       await old.table('threads').put({ id: 't', cid: CID, rank: 1 });
       await old.table('drafts').put({ key: 'thread:x', title: 'kept' });

@@ -95,6 +95,17 @@ export interface DraftRow {
  * How far a community's document has passed the gate on this device: a Yjs snapshot (state
  * vector and delete set) taken when every change up to it had been checked and projected.
  */
+/** A shard of a community held in shards (sync/sharded-community), held or evicted. */
+export interface ShardCatalogueRow {
+  cid: string;
+  shard: string;
+  state: 'held' | 'evicted';
+  /** Records in it when last saved (held) or when evicted. */
+  records: number;
+  /** Its state vector's digest then (sync/shards/shard-wire `stateDigest`). */
+  digest: string;
+}
+
 export interface IngestMarkRow {
   cid: string;
   snapshot: Uint8Array;
@@ -156,6 +167,7 @@ export class HearthDb extends Dexie {
   polls!: Table<PollRow, string>;
   challenges!: Table<ChallengeRow, string>;
   ingestMarks!: Table<IngestMarkRow, string>;
+  shardCatalogue!: Table<ShardCatalogueRow, [string, string]>;
   keyrings!: Table<KeyringRow, string>;
   chunks!: Table<ChunkRow, string>;
 
@@ -212,7 +224,8 @@ export class HearthDb extends Dexie {
       .upgrade((tx) => packContentRows(tx));
     // A community held in shards stores each shard's document's updates under it (sync/sharded-community):
     // sparse, so `shard` comes first and `where('cid')` keeps its own index.
-    this.version(11).stores({ docUpdates: '++seq, cid, [shard+cid]' });
+    // Its catalogue: the shards it holds and those it evicted (to fetch again on demand).
+    this.version(11).stores({ docUpdates: '++seq, cid, [shard+cid]', shardCatalogue: '[cid+shard]' });
     this.use(compactIds);
     this.use(postBodies);
   }

@@ -88,7 +88,27 @@ export const DEFAULT_MAX_OPEN = 4;
 export type UpdateListener = (shard: ShardId, update: Uint8Array, origin: unknown) => void;
 export type CatalogueListener = (entry: CatalogueEntry) => void;
 
-export class ShardSet {
+/**
+ * What the shard sync needs of a device's shards: `ShardSet` (documents of their own), or a community
+ * held in shards, whose documents are its gated, projected shard documents (sync/sharded-community).
+ */
+export interface ShardDocs {
+  isHeld(shard: ShardId): boolean;
+  isEvicted(shard: ShardId): boolean;
+  /** The shards held, as this device tells peers (those without a record yet left out). */
+  catalogue(): CatalogueEntry[];
+  digest(shard: ShardId): string;
+  stateVector(shard: ShardId): Promise<Uint8Array>;
+  use<T>(shard: ShardId, fn: (doc: Y.Doc) => T | Promise<T>, create?: boolean): Promise<T | null>;
+  acquire(shard: ShardId, create?: boolean): Promise<Y.Doc | null>;
+  release(shard: ShardId): void;
+  /** Forgets a shard made held for a fetch that brought nothing. */
+  discardEmpty(shard: ShardId): Promise<boolean>;
+  onUpdate(listener: UpdateListener): () => void;
+  onCatalogue(listener: CatalogueListener): () => void;
+}
+
+export class ShardSet implements ShardDocs {
   /** What the shard gate refused, over every shard. */
   readonly gate: ShardGateCounts = emptyGateCounts();
   /** Stored updates that did not decode (skipped). */

@@ -28,7 +28,7 @@ import {
   whenApplied,
   writeUpdate
 } from '../gated-sync-protocol';
-import type { ShardSet } from './shard-set';
+import type { ShardDocs } from './shard-set';
 import {
   decodeShardMessage,
   encodeCatalogue,
@@ -116,7 +116,7 @@ type ArrivedListener = (shard: ShardId, peer: ShardPeer) => void;
 
 export class ShardSync {
   readonly counts: ShardSyncCounts = { refused: {}, unsolicited: 0, overflow: 0, timeouts: 0, ignoredPeers: 0, served: 0, fetched: 0 };
-  readonly #set: ShardSet;
+  readonly #set: ShardDocs;
   readonly #wants: (shard: ShardId) => boolean;
   readonly #limit: number;
   readonly #timeoutMs: number;
@@ -140,7 +140,7 @@ export class ShardSync {
   /** Most requests in flight at once so far (tests hold it to the bound). */
   peakInFlight = 0;
 
-  constructor(set: ShardSet, options: ShardSyncOptions = {}) {
+  constructor(set: ShardDocs, options: ShardSyncOptions = {}) {
     this.#set = set;
     this.#wants = options.wants ?? (() => true);
     this.#limit = Math.max(1, options.inFlight ?? DEFAULT_IN_FLIGHT);

@@ -1,0 +1,354 @@
+// A community held in shards (docs/shards.md): the core, which every device holds whole, and one
+// document per UTC month of content. Each shard's document is a `CommunityDoc` of that shard: gated
+// (only records of its shard, then the record gate), repaired, stored under its shard and projected
+// into the community's one projection. They share one job queue, so the projection is written by one
+// job at a time whichever shard it came from.
+//
+// The page's surface is `DocHandle`, as for a community held as one document: a write goes to the
+// document of its record's shard, an import is split by shard, an export joins them; the document
+// y-webrtc is bound to is the core's (`doc`), and the lobby, the first page and the relay are the
+// core's. Peers sync the shards through `ShardSync` (sync/shards/shard-sync.ts), for which this is
+// the `ShardDocs`: a shard a peer offers is opened (created) when fetched, its step 2 passes that
+// shard's gate, and its catalogue entry is saved once it holds a record.
+import * as Y from 'yjs';
+import type { Identity } from '../crypto/identity';
+import type { AnyRecord } from '../domain/record';
+import type { Scope } from '../domain/scopes';
+import { CORE_SHARD, isShardId, shardOf, syncOrder, type ShardId } from '../domain/shards';
+import type { HearthDb } from '../store/db';
+import { maintainKeys } from '../automation/keys';
+import { startAutomation } from '../automation/scheduler';
+import type { MemberStatsSource } from '../automation/community-facts';
+import { CommunityDoc, type AppendResult, type CommunityDocOptions, type DocHealth, type ImportCount } from './community-doc';
+import type { AcceptedListener, DocHandle, LobbyHandle, LobbyOptions, RelayHandle, RelayOptions } from './doc-handle';
+import { FIRST_PAGE_WANTED_BELOW } from './first-page';
+import { JobQueue } from './job-queue';
+import type { CatalogueListener, ShardDocs, UpdateListener } from './shards/shard-set';
+import { stateDigest, type CatalogueEntry } from './shards/shard-wire';
+
+const EMPTY_STATE_VECTOR = Y.encodeStateVector(new Y.Doc());
+const EMPTY_DIGEST = stateDigest(EMPTY_STATE_VECTOR);
+
+/** Health counts that add up over shards; `rejected` is counted for the whole community by each. */
+const SUMMED = ['records', 'repaired', 'unreadableUpdates', 'repairsWaiting', 'junkItems', 'junkBytes', 'malformedMessages', 'wrongShard'] as const;
+
+export class ShardedCommunity implements DocHandle, ShardDocs {
+  health: DocHealth = {
+    records: 0,
+    rejected: 0,
+    repaired: 0,
+    unreadableUpdates: 0,
+    repairsWaiting: 0,
+    junkItems: 0,
+    junkBytes: 0,
+    malformedMessages: 0,
+    wrongShard: 0
+  };
+  onHealth: (h: DocHealth) => void = () => {};
+
+  readonly #jobs = new JobQueue();
+  readonly #options: Pick<CommunityDocOptions, 'repairBackoff'>;
+  #shards = new Map<ShardId, CommunityDoc>();
+  #opening = new Map<ShardId, Promise<CommunityDoc>>();
+  /** Shards held: open, opening, or made held for a fetch. */
+  #held = new Set<ShardId>();
+  /** Held shards without a record yet: not in the catalogue nor told to peers (a fetch may bring nothing). */
+  #unannounced = new Set<ShardId>();
+  #evicted = new Map<ShardId, { records: number; digest: string }>();
+  #updateListeners = new Set<UpdateListener>();
+  #catalogueListeners = new Set<CatalogueListener>();
+  #acceptedListeners = new Set<AcceptedListener>();
+  #closed = false;
+
+  constructor(
+    readonly db: HearthDb,
+    readonly cid: string,
+    options: Pick<CommunityDocOptions, 'repairBackoff'> = {}
+  ) {
+    this.#options = options;
+  }
+
+  /** Opens the core and every shard the catalogue holds (the core first: everything else is judged with it). */
+  async open(): Promise<void> {
+    const rows = await this.db.shardCatalogue.where('[cid+shard]').between([this.cid, ''], [this.cid, '\uffff']).toArray();
+    const held: ShardId[] = [CORE_SHARD];
+    for (const row of rows) {
+      if (!isShardId(row.shard)) continue;
+      if (row.state === 'evicted') this.#evicted.set(row.shard, { records: row.records, digest: row.digest });
+      else if (row.shard !== CORE_SHARD) held.push(row.shard);
+    }
+    for (const shard of syncOrder(held, Date.now())) {
+      this.#held.add(shard);
+      await this.#open(shard);
+    }
+  }
+
+  /** The core's document: what y-webrtc is bound to. */
+  get doc(): Y.Doc {
+    return this.core.doc;
+  }
+
+  get core(): CommunityDoc {
+    const core = this.#shards.get(CORE_SHARD);
+    if (!core) throw new Error('sharded community not open');
+    return core;
+  }
+
+  /** The open document of a shard, if held (tests, the shard sync's lookups). */
+  shard(shard: ShardId): CommunityDoc | undefined {
+    return this.#shards.get(shard);
+  }
+
+  /** Records held over every shard. */
+  size(): number {
+    let n = 0;
+    for (const doc of this.#shards.values()) n += doc.records.size;
+    return n;
+  }
+
+  // ---- DocHandle ----
+
+  async append(records: AnyRecord | readonly AnyRecord[]): Promise<AppendResult> {
+    const all = ([] as AnyRecord[]).concat(records);
+    if (!all.length) return { ok: false, reason: 'record.malformed' };
+    const groups = this.#byShard(all);
+    // An epoch's parts (the records that stand or fall together) are all core records: one append.
+    // Records of several shards are appended shard by shard, the core first.
+    for (const [shard, group] of groups) {
+      const result = await (await this.#shard(shard, true))!.append(group);
+      if (!result.ok) return result;
+    }
+    return { ok: true, record: all[0] };
+  }
+
+  onAccepted(listener: AcceptedListener): () => void {
+    this.#acceptedListeners.add(listener);
+    return () => this.#acceptedListeners.delete(listener);
+  }
+
+  async settled(): Promise<void> {
+    // A shard opened while waiting (a peer's fetch) is waited for too.
+    for (;;) {
+      const docs = [...this.#shards.values()];
+      await Promise.all([...this.#opening.values()]);
+      await Promise.all(docs.map((d) => d.settled()));
+      if (docs.length === this.#shards.size && !this.#opening.size) return;
+    }
+  }
+
+  async healthSettled(): Promise<void> {
+    await this.settled();
+    for (const doc of this.#shards.values()) await doc.healthSettled();
+  }
+
+  async repairsSettled(): Promise<void> {
+    await this.settled();
+    for (const doc of this.#shards.values()) await doc.repairsSettled();
+  }
+
+  /** The core first, then the newest months: a page shows the newest threads while older months are checked. */
+  async importRecords(records: AnyRecord[]): Promise<ImportCount> {
+    const count: ImportCount = { already: 0, present: 0 };
+    for (const [shard, group] of this.#byShard(records)) {
+      const got = await (await this.#shard(shard, true))!.importRecords(group);
+      count.already += got.already;
+      count.present += got.present;
+    }
+    return count;
+  }
+
+  async exportRecords(): Promise<AnyRecord[]> {
+    await this.settled();
+    const out: AnyRecord[] = [];
+    for (const doc of this.#shards.values()) out.push(...(await doc.exportRecords()));
+    return out;
+  }
+
+  openLobby(options?: LobbyOptions): Promise<LobbyHandle> {
+    return this.core.openLobby(options);
+  }
+
+  async wantsFirstPage(): Promise<boolean> {
+    return !this.#closed && this.size() < FIRST_PAGE_WANTED_BELOW;
+  }
+
+  takeFirstPage(bytes: Uint8Array): Promise<boolean> {
+    return this.core.takeFirstPage(bytes);
+  }
+
+  firstPage(): Promise<Uint8Array> {
+    return this.core.firstPage();
+  }
+
+  newcomerInLobby(): void {
+    this.core.newcomerInLobby();
+  }
+
+  /** The core's history for a newcomer's step 1 on the core document; the months come through the shard sync. */
+  historyReply(step1: Uint8Array): Uint8Array[] | null {
+    return this.core.historyReply(step1);
+  }
+
+  noteJunk(items: number, bytes: number): void {
+    this.core.noteJunk(items, bytes);
+  }
+
+  automate(identity: Identity, memberStats: MemberStatsSource): () => void {
+    // Writes of the automation (welcome posts, scheduled content) go to their own month through `append`.
+    return startAutomation(this.db, this, identity, memberStats);
+  }
+
+  maintainKeys(identity: Identity, now = Date.now(), also: readonly Scope[] = []): Promise<number> {
+    return maintainKeys(this.db, this, identity, now, also);
+  }
+
+  /** The relay carries the core's document (its months' rooms are not attached yet: docs/shards.md, Relays). */
+  startRelay(options: RelayOptions): Promise<RelayHandle> {
+    return this.core.startRelay(options);
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const doc of this.#shards.values()) doc.close();
+  }
+
+  // ---- ShardDocs ----
+
+  isHeld(shard: ShardId): boolean {
+    return this.#held.has(shard);
+  }
+
+  isEvicted(shard: ShardId): boolean {
+    return !this.#held.has(shard) && this.#evicted.has(shard);
+  }
+
+  catalogue(): CatalogueEntry[] {
+    const out: CatalogueEntry[] = [];
+    for (const [shard, doc] of this.#shards) {
+      if (this.#unannounced.has(shard) || !doc.records.size) continue;
+      out.push({ id: shard, records: doc.records.size, digest: this.digest(shard), held: true });
+    }
+    return out;
+  }
+
+  digest(shard: ShardId): string {
+    const doc = this.#shards.get(shard);
+    return doc ? stateDigest(Y.encodeStateVector(doc.doc)) : EMPTY_DIGEST;
+  }
+
+  async stateVector(shard: ShardId): Promise<Uint8Array> {
+    const doc = await this.#shard(shard, false);
+    return doc ? Y.encodeStateVector(doc.doc) : EMPTY_STATE_VECTOR;
+  }
+
+  async use<T>(shard: ShardId, fn: (doc: Y.Doc) => T | Promise<T>, create = false): Promise<T | null> {
+    const doc = await this.#shard(shard, create);
+    return doc ? fn(doc.doc) : null;
+  }
+
+  async acquire(shard: ShardId, create = false): Promise<Y.Doc | null> {
+    return (await this.#shard(shard, create))?.doc ?? null;
+  }
+
+  /** Every held document stays open (a bound on open months is docs/shards.md's next step). */
+  release(_shard: ShardId): void {}
+
+  async discardEmpty(shard: ShardId): Promise<boolean> {
+    if (!this.#unannounced.has(shard)) return false;
+    const doc = await this.#opening.get(shard);
+    const open = doc ?? this.#shards.get(shard);
+    if (open?.records.size) return false;
+    await open?.settled();
+    open?.close();
+    this.#shards.delete(shard);
+    this.#held.delete(shard);
+    this.#unannounced.delete(shard);
+    return true;
+  }
+
+  onUpdate(listener: UpdateListener): () => void {
+    this.#updateListeners.add(listener);
+    return () => this.#updateListeners.delete(listener);
+  }
+
+  onCatalogue(listener: CatalogueListener): () => void {
+    this.#catalogueListeners.add(listener);
+    return () => this.#catalogueListeners.delete(listener);
+  }
+
+  // ---- inside ----
+
+  /** Records grouped by shard, in sync order (the core first, then the newest months). */
+  #byShard(records: readonly AnyRecord[]): [ShardId, AnyRecord[]][] {
+    const groups = new Map<ShardId, AnyRecord[]>();
+    for (const r of records) {
+      const shard = shardOf(r);
+      const list = groups.get(shard);
+      if (list) list.push(r);
+      else groups.set(shard, [r]);
+    }
+    return syncOrder([...groups.keys()], Date.now()).map((s) => [s, groups.get(s)!]);
+  }
+
+  /** A held shard's document; with `create`, a shard not held becomes held (announced with its first record). */
+  async #shard(shard: ShardId, create: boolean): Promise<CommunityDoc | null> {
+    if (!isShardId(shard)) throw new RangeError(`not a shard id: ${shard}`);
+    const open = this.#shards.get(shard);
+    if (open) return open;
+    if (!this.#held.has(shard)) {
+      if (!create || this.#closed) return null;
+      this.#held.add(shard);
+      this.#unannounced.add(shard);
+      this.#evicted.delete(shard);
+    }
+    return this.#open(shard);
+  }
+
+  #open(shard: ShardId): Promise<CommunityDoc> {
+    let opening = this.#opening.get(shard);
+    if (!opening) {
+      opening = this.#load(shard).finally(() => this.#opening.delete(shard));
+      this.#opening.set(shard, opening);
+    }
+    return opening;
+  }
+
+  async #load(shard: ShardId): Promise<CommunityDoc> {
+    const doc = new CommunityDoc(this.db, this.cid, { ...this.#options, shard, jobs: this.#jobs, communitySize: () => this.size() });
+    await doc.open();
+    doc.onHealth = () => this.#publishHealth();
+    doc.onAccepted((records) => {
+      for (const listener of this.#acceptedListeners) {
+        Promise.resolve(listener(records, this)).catch((e) => console.error('accepted-record listener failed', e));
+      }
+    });
+    doc.doc.on('update', (update: Uint8Array, origin: unknown) => {
+      if (doc.records.size && this.#unannounced.delete(shard)) this.#announce(shard, doc);
+      for (const listener of this.#updateListeners) listener(shard, update, origin);
+    });
+    this.#shards.set(shard, doc);
+    if (doc.records.size) this.#unannounced.delete(shard);
+    this.#publishHealth();
+    return doc;
+  }
+
+  #announce(shard: ShardId, doc: CommunityDoc): void {
+    const entry: CatalogueEntry = { id: shard, records: doc.records.size, digest: this.digest(shard), held: true };
+    this.db.shardCatalogue
+      .put({ cid: this.cid, shard, state: 'held', records: entry.records, digest: entry.digest })
+      .catch((error) => console.warn('shard catalogue not saved', error));
+    for (const listener of this.#catalogueListeners) listener(entry);
+  }
+
+  #publishHealth(): void {
+    const health: DocHealth = { ...this.health };
+    for (const key of SUMMED) health[key] = 0;
+    health.rejected = 0;
+    for (const doc of this.#shards.values()) {
+      for (const key of SUMMED) health[key] = (health[key] ?? 0) + (doc.health[key] ?? 0);
+      health.rejected = Math.max(health.rejected, doc.health.rejected);
+    }
+    this.health = health;
+    this.onHealth(health);
+  }
+}
