@@ -176,7 +176,9 @@ export const bodySchemas = {
     emoji: v.optional(Emoji),
     color: v.pipe(v.string(), v.regex(/^#[0-9a-fA-F]{6}$/)),
     createdAt: v.number(),
-    nonce: v.pipe(v.string(), v.maxLength(64))
+    nonce: v.pipe(v.string(), v.maxLength(64)),
+    /** 'month': the community is held in shards, its core and one document per UTC month (docs/shards.md). */
+    shards: v.optional(v.literal('month'))
   }),
   profile: v.strictObject({
     name: NonEmpty(MAX_NAME),

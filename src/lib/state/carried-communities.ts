@@ -39,6 +39,7 @@ export async function restoreCommunities(db: HearthDb, carried: readonly Carried
       color: body.color,
       creator: genesis.value.author,
       createdAt: body.createdAt,
+      ...(body.shards ? { shards: body.shards } : {}),
       addedAt: row?.addedAt ?? now,
       lastOpened: row?.lastOpened ?? now - count,
       secret: row?.secret ?? c.secret,

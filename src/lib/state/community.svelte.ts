@@ -61,6 +61,7 @@ import type { MemberStats } from '../domain/membership';
 import { levelOf, pointRules, pointsOf, type PointsStanding } from '../domain/points';
 import { DEFAULT_SETTINGS, withDiversity, type MemberTier, type Settings } from '../domain/membership';
 import { hasRecords, recordsChangedOf, recordsOfKind } from '../store/record-store';
+import { newCommunitiesSharded } from '../sync/shard-mode';
 
 export const FEED_PAGE = 50;
 
@@ -88,7 +89,15 @@ export async function createCommunity(
     kind: 'genesis',
     cid: '',
     ts: now,
-    body: { name: fields.name, description: fields.description, emoji: fields.emoji || undefined, color: fields.color, createdAt: now, nonce: randomId() }
+    body: {
+      name: fields.name,
+      description: fields.description,
+      emoji: fields.emoji || undefined,
+      color: fields.color,
+      createdAt: now,
+      nonce: randomId(),
+      ...(newCommunitiesSharded() ? { shards: 'month' as const } : {})
+    }
   });
   const cid = genesis.id;
   const addresses = await defaultSyncAddresses();
@@ -100,6 +109,7 @@ export async function createCommunity(
     color: fields.color,
     creator: identity.publicKey,
     createdAt: now,
+    ...(genesis.body.shards ? { shards: genesis.body.shards } : {}),
     addedAt: now,
     lastOpened: now,
     secret: randomId(32),

@@ -129,6 +129,7 @@ export class JoinFlow {
       color: p.genesis.body.color,
       creator: p.genesis.author,
       createdAt: p.genesis.body.createdAt,
+      ...(p.genesis.body.shards ? { shards: p.genesis.body.shards } : {}),
       addedAt: existing?.addedAt ?? now,
       lastOpened: now,
       secret: p.secret,

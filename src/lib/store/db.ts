@@ -38,6 +38,8 @@ export interface CommunityRow {
   secret?: string;
   signaling?: string[];
   relay?: string | null;
+  /** From its genesis: 'month' when the community is held in shards (sync/sharded-community). */
+  shards?: 'month';
 }
 
 export interface DocUpdateRow {

@@ -220,6 +220,7 @@ function communityFromGenesis(g: SignedRecord<'genesis'>, existing: CommunityRow
     color: g.body.color,
     creator: g.author,
     createdAt: g.body.createdAt,
+    ...(g.body.shards ? { shards: g.body.shards } : {}),
     addedAt: existing?.addedAt ?? Date.now(),
     lastOpened: existing?.lastOpened ?? Date.now()
   };

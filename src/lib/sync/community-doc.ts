@@ -152,6 +152,8 @@ export class CommunityDoc implements DocHandle {
   readonly records: Y.Map<unknown>;
   health: DocHealth = { records: 0, rejected: 0, repaired: 0, unreadableUpdates: 0, repairsWaiting: 0, junkItems: 0, junkBytes: 0, malformedMessages: 0 };
   onHealth: (h: DocHealth) => void = () => {};
+  /** Held as one document: no shard sync (sharded-community.ts holds one of these per shard). */
+  readonly shards = null;
 
   #persisted: Promise<unknown> = Promise.resolve();
   #storedUpdates = 0;

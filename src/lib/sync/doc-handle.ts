@@ -11,6 +11,7 @@ import type { Scope } from '../domain/scopes';
 import type { HearthDb } from '../store/db';
 import type { AppendResult, DocHealth, ImportCount } from './community-doc';
 import type { MemberStatsSource } from '../automation/community-facts';
+import type { ShardEndpoint } from './shards/peer-channel';
 
 /**
  * What y-webrtc is bound to: the document itself, or its stand-in on the page (remote-doc.ts), which
@@ -126,4 +127,9 @@ export interface DocHandle {
    */
   maintainKeys(identity: Identity, now?: number, also?: readonly Scope[]): Promise<number>;
   startRelay(options: RelayOptions): Promise<RelayHandle>;
+  /**
+   * A community held in shards (docs/shards.md): where the mesh's connections' shard messages go
+   * (its shard sync, here or in the community worker). Absent for a community held as one document.
+   */
+  readonly shards?: ShardEndpoint | null;
 }

@@ -12,7 +12,9 @@ import type { Identity } from '../crypto/identity';
 import type { AnyRecord } from '../domain/record';
 import type { Scope } from '../domain/scopes';
 import type { HearthDb } from '../store/db';
-import { CommunityDoc, type AppendResult, type ImportCount } from './community-doc';
+import type { AppendResult, CommunityDoc, ImportCount } from './community-doc';
+import { openCommunityHandle, type ShardedCommunity } from './sharded-community';
+import type { ShardLink } from './shards/peer-channel';
 import type { LobbyHandle, LobbyOptions, RelayHandle } from './doc-handle';
 import type { MemberStatsSource } from '../automation/community-facts';
 import type { DocPort, HostEvent, OpenedDoc } from './doc-port';
@@ -36,9 +38,11 @@ interface Linked {
 export class DocHost implements DocPort {
   /** Answers about authority and keys (community-reads.ts), from this host's database and caches: no document needs opening for them. */
   readonly #reads: CommunityReads;
-  #docs = new Map<string, Promise<CommunityDoc>>();
+  #docs = new Map<string, Promise<CommunityDoc | ShardedCommunity>>();
   /** The communities open, by id (`receive` answers a newcomer's step 1 from `historyReply`). */
-  #opened = new Map<string, CommunityDoc>();
+  #opened = new Map<string, CommunityDoc | ShardedCommunity>();
+  /** Pages' mesh connections to peers of communities held in shards, by community and connection name (each waits for the last call on it). */
+  #shardLinks = new Map<string, Promise<ShardLink | null>>();
   #linked = new Map<string, Linked>();
   #lobbies = new Map<string, LobbyHandle>();
   #relays = new Map<string, { handle: RelayHandle; awareness: Awareness }>();
@@ -123,11 +127,10 @@ export class DocHost implements DocPort {
     }
   }
 
-  #community(cid: string): Promise<CommunityDoc> {
+  #community(cid: string): Promise<CommunityDoc | ShardedCommunity> {
     let open = this.#docs.get(cid);
     if (!open) {
-      const doc = new CommunityDoc(this.db, cid);
-      open = doc.open().then(() => {
+      open = openCommunityHandle(this.db, cid).then((doc) => {
         doc.onHealth = (health) => this.#emit({ t: 'health', cid, health });
         doc.onAccepted((records) => {
           // At most 500 records a message: a page reads each message in one task, and an import or
@@ -164,7 +167,29 @@ export class DocHost implements DocPort {
 
   async open(cid: string): Promise<OpenedDoc> {
     const doc = await this.#community(cid);
-    return { health: doc.health, sv: Y.encodeStateVector(doc.doc) };
+    return { health: doc.health, sv: Y.encodeStateVector(doc.doc), sharded: !!doc.shards };
+  }
+
+  shardConnect(cid: string, conn: string): Promise<void> {
+    const key = `${cid}\u0000${conn}`;
+    const linking = (this.#shardLinks.get(key) ?? Promise.resolve(null)).then(async (old) => {
+      old?.close();
+      const endpoint = (await this.#community(cid)).shards;
+      return endpoint ? endpoint.connect((bytes) => this.#emit({ t: 'shard', cid, conn, bytes })) : null;
+    });
+    this.#shardLinks.set(key, linking);
+    return linking.then(() => undefined);
+  }
+
+  async shardReceive(cid: string, conn: string, bytes: Uint8Array): Promise<void> {
+    (await this.#shardLinks.get(`${cid}\u0000${conn}`))?.receive(bytes);
+  }
+
+  async shardClose(cid: string, conn: string): Promise<void> {
+    const key = `${cid}\u0000${conn}`;
+    const link = this.#shardLinks.get(key);
+    this.#shardLinks.delete(key);
+    (await link)?.close();
   }
 
   async append(cid: string, records: AnyRecord | readonly AnyRecord[]): Promise<AppendResult> {

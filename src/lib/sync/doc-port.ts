@@ -13,6 +13,8 @@ export interface OpenedDoc {
   health: DocHealth;
   /** The document's state vector, for the page's step 1 to peers. */
   sv: Uint8Array;
+  /** Held in shards (docs/shards.md): the page relays its connections' shard messages (`shardConnect`). */
+  sharded?: boolean;
 }
 
 export type HostEvent =
@@ -25,7 +27,9 @@ export type HostEvent =
   /** Records newly accepted and projected (local writes and peers'), for the inbox, search and automation. */
   | { t: 'accepted'; cid: string; records: AnyRecord[] }
   | { t: 'health'; cid: string; health: DocHealth }
-  | { t: 'relay'; cid: string; connected?: boolean; synced?: boolean; presence?: Uint8Array };
+  | { t: 'relay'; cid: string; connected?: boolean; synced?: boolean; presence?: Uint8Array }
+  /** A shard message for the page's connection `conn` (its name for it in `shardConnect`). */
+  | { t: 'shard'; cid: string; conn: string; bytes: Uint8Array };
 
 export interface DocPort extends CommunityReads {
   open(cid: string): Promise<OpenedDoc>;
@@ -48,6 +52,11 @@ export interface DocPort extends CommunityReads {
   automate(cid: string, identity: Identity): Promise<void>;
   release(cid: string): void;
   maintainKeys(cid: string, identity: Identity, now: number, also: readonly Scope[]): Promise<number>;
+  /** A page's mesh connection `conn` (a name unique among the tabs) to a peer of a community held in shards opened. */
+  shardConnect(cid: string, conn: string): Promise<void>;
+  /** A shard message from that connection's peer. */
+  shardReceive(cid: string, conn: string, bytes: Uint8Array): Promise<void>;
+  shardClose(cid: string, conn: string): Promise<void>;
 }
 
 /**

@@ -24,6 +24,7 @@ import { askFirstPage, serveFirstPage } from './first-page-exchange';
 import { installNoEcho } from './no-echo';
 import { isOwnUpdate } from './wire-message';
 import type { RelayTarget } from './relay-chunks';
+import { ShardPeers } from './shards/peer-channel';
 
 export type { OnlinePeer };
 
@@ -155,6 +156,8 @@ export class PeerSync {
   #lobbySeed: Uint8Array | undefined;
   #started = false;
   #destroyed = false;
+  /** A community held in shards: the shard sync over the mesh's connections (docs/shards.md). */
+  #shardPeers: ShardPeers | null = null;
   readonly #awareness: Awareness;
   readonly #roster: PresenceRoster;
   readonly #transitionMs: number;
@@ -204,6 +207,7 @@ export class PeerSync {
     const tick = setInterval(() => {
       if (Date.now() - this.#announcedAt >= PRESENCE_REFRESH_MS - 5_000) void this.#announce();
       this.#housekeep();
+      this.#shardPeers?.refresh();
       this.#update();
     }, 2_000);
     this.#detach.push(() => clearInterval(tick));
@@ -222,6 +226,17 @@ export class PeerSync {
     // until the answer. Also a peer whose connection simple-peer has not called connected yet: the ask
     // can come before this side's 'connect' (it was dropped, and the newcomer waited out its hold).
     this.#detach.push(serveFirstPage(this.community, () => this.meshPeers(true)));
+    // The months of a community held in shards cross beside y-webrtc's messages, which carry its core.
+    const shards = this.community.shards;
+    if (shards) {
+      const peers = new ShardPeers(
+        shards,
+        () => this.meshPeers(),
+        (peer) => this.meshPeers(true).includes(peer)
+      );
+      this.#shardPeers = peers;
+      this.#detach.push(() => peers.stop());
+    }
     // Chunks too: a page reopened meets its peers while the plan still opens the lobby, and an ask
     // that came then went unanswered for its whole 15 s wait (a 5-chunk download took 40 s and more).
     this.#detach.push(
@@ -480,7 +495,10 @@ export class PeerSync {
       awareness: this.#awareness,
       peerOpts: { config: { iceServers: this.#iceServers() } }
     });
-    const onPeers = () => this.#update();
+    const onPeers = () => {
+      this.#shardPeers?.refresh();
+      this.#update();
+    };
     provider.on('peers', onPeers);
     provider.on('synced', onPeers);
     provider.on('status', ({ connected }: { connected: boolean }) => {

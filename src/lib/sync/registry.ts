@@ -29,11 +29,7 @@ export function openCommunityDoc(db: HearthDb, cid: string): Promise<DocHandle> 
     // Held on this thread only without SharedWorker: loaded then, not in every page's first bundle.
     const opening: Promise<DocHandle> = host
       ? host.community(db, cid)
-      : import('./community-doc').then(async ({ CommunityDoc }) => {
-          const created = new CommunityDoc(db, cid);
-          await created.open();
-          return created;
-        });
+      : import('./sharded-community').then(({ openCommunityHandle }) => openCommunityHandle(db, cid));
     opening.catch(() => open.delete(cid));
     open.set(cid, opening);
     return opening;

@@ -22,6 +22,7 @@ import type { CommunityReads } from './community-reads';
 import { registerRemote } from './gated-sync-protocol';
 import { messageSender } from './webrtc-chunking';
 import { updateOfWire, type FramedUpdate } from './wire-message';
+import type { ShardEndpoint, ShardLink } from './shards/peer-channel';
 
 /** Records after which the page's cached authority and key state are read again. */
 const CACHE_KINDS = new Set<string>([...AUTHORITY_KINDS, ...KEY_CONTEXT_KINDS, 'tombstone']);
@@ -113,6 +114,11 @@ export class HostClient {
     return name;
   }
 
+  /** A name for one of this page's connections, unique among the worker's tabs. */
+  connectionName(): string {
+    return `${this.#tab}:c${this.#nextName++}`;
+  }
+
   forget(id: string): void {
     this.#docs.get(id)?.destroy();
     this.#docs.delete(id);
@@ -161,7 +167,11 @@ export class HostClient {
 
 export class RemoteCommunityDoc implements DocHandle {
   readonly doc: RemoteYDoc;
+  /** For a community held in shards: each mesh connection's shard messages relayed to the worker's shard sync. */
+  readonly shards: ShardEndpoint | null;
   health: DocHealth;
+  /** Sends to this page's connections, by the name the worker knows each by. */
+  #shardSends = new Map<string, (bytes: Uint8Array) => void>();
   onHealth: (h: DocHealth) => void = () => {};
   #listeners = new Set<AcceptedListener>();
   #relay: { connected: boolean; view: Awareness; options: RelayOptions } | null = null;
@@ -174,6 +184,24 @@ export class RemoteCommunityDoc implements DocHandle {
   ) {
     this.doc = client.doc(cid, opened.sv);
     this.health = opened.health;
+    this.shards = opened.sharded ? { connect: (send) => this.#shardConnect(send) } : null;
+  }
+
+  #shardConnect(send: (bytes: Uint8Array) => void): ShardLink {
+    const conn = this.client.connectionName();
+    const port = this.client.port;
+    this.#shardSends.set(conn, send);
+    void port.shardConnect(this.cid, conn);
+    return {
+      receive: (bytes) => {
+        const own = bytes.slice();
+        void port.shardReceive(this.cid, conn, Comlink.transfer(own, [own.buffer]));
+      },
+      close: () => {
+        this.#shardSends.delete(conn);
+        void port.shardClose(this.cid, conn);
+      }
+    };
   }
 
   async append(records: AnyRecord | readonly AnyRecord[]): Promise<AppendResult> {
@@ -272,7 +300,9 @@ export class RemoteCommunityDoc implements DocHandle {
   }
 
   event(event: Exclude<HostEvent, { t: 'update' | 'sv' }>): void {
-    if (event.t === 'accepted') {
+    if (event.t === 'shard') {
+      this.#shardSends.get(event.conn)?.(event.bytes);
+    } else if (event.t === 'accepted') {
       if (event.records.some((r) => CACHE_KINDS.has(r.kind))) this.#forgetCaches();
       for (const listener of this.#listeners) {
         Promise.resolve(listener(event.records, this)).catch((e) => console.error('accepted-record listener failed', e));

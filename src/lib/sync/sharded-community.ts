@@ -23,7 +23,10 @@ import { CommunityDoc, type AppendResult, type CommunityDocOptions, type DocHeal
 import type { AcceptedListener, DocHandle, LobbyHandle, LobbyOptions, RelayHandle, RelayOptions } from './doc-handle';
 import { FIRST_PAGE_WANTED_BELOW } from './first-page';
 import { JobQueue } from './job-queue';
+import { isShardedCommunity } from './shard-mode';
+import { localEndpoint, type ShardEndpoint } from './shards/peer-channel';
 import type { CatalogueListener, ShardDocs, UpdateListener } from './shards/shard-set';
+import { ShardSync } from './shards/shard-sync';
 import { stateDigest, type CatalogueEntry } from './shards/shard-wire';
 
 const EMPTY_STATE_VECTOR = Y.encodeStateVector(new Y.Doc());
@@ -58,6 +61,8 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   #updateListeners = new Set<UpdateListener>();
   #catalogueListeners = new Set<CatalogueListener>();
   #acceptedListeners = new Set<AcceptedListener>();
+  #sync: ShardSync | null = null;
+  #endpoint: ShardEndpoint | null = null;
   #closed = false;
 
   constructor(
@@ -207,8 +212,18 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
     return this.core.startRelay(options);
   }
 
+  /** The shard sync of this device's connections to the community's peers (started when first asked for). */
+  get shards(): ShardEndpoint {
+    if (!this.#endpoint) {
+      this.#sync = new ShardSync(this);
+      this.#endpoint = localEndpoint(this.#sync);
+    }
+    return this.#endpoint;
+  }
+
   close(): void {
     this.#closed = true;
+    this.#sync?.destroy();
     for (const doc of this.#shards.values()) doc.close();
   }
 
@@ -351,4 +366,11 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
     this.health = health;
     this.onHealth(health);
   }
+}
+
+/** Opens a community's document handle on this thread: held in shards if its genesis says so, else as one document. */
+export async function openCommunityHandle(db: HearthDb, cid: string): Promise<CommunityDoc | ShardedCommunity> {
+  const doc = (await isShardedCommunity(db, cid)) ? new ShardedCommunity(db, cid) : new CommunityDoc(db, cid);
+  await doc.open();
+  return doc;
 }

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CORE_SHARD } from '../../domain/shards';
 import { linkedPair } from '../linked-peers';
 import { FRAME_PAYLOAD } from '../webrtc-chunking';
-import { ShardPeers } from './peer-channel';
+import { localEndpoint, ShardPeers } from './peer-channel';
 import { MemoryShardStorage, ShardSet } from './shard-set';
 import { ShardSync } from './shard-sync';
 import { record, until } from './shard-test-kit';
@@ -31,8 +31,8 @@ describe('shard sync over simple-peer connections', () => {
     // Three months of 8 posts of 12 KB: each month's step 2 is past the 60 KiB frame size.
     for (let i = 0; i < 3; i++) await a.set.put(Array.from({ length: 8 }, (_, n) => record('thread', Date.UTC(2026, 4 - i, n + 1), { body: long })));
     const [toB, toA] = linkedPair(); // toB lives on A's side: what A sends goes to B
-    const peersOfA = new ShardPeers(a.sync, () => [toB]);
-    const peersOfB = new ShardPeers(b.sync, () => [toA]);
+    const peersOfA = new ShardPeers(localEndpoint(a.sync), () => [toB]);
+    const peersOfB = new ShardPeers(localEndpoint(b.sync), () => [toA]);
     stops.push(
       () => peersOfA.stop(),
       () => peersOfB.stop()
@@ -54,9 +54,9 @@ describe('shard sync over simple-peer connections', () => {
     const b = await device();
     await a.set.put([record('genesis', Date.UTC(2024, 0, 1), { name: 'C' })]);
     const [toB] = linkedPair();
-    const peersOfA = new ShardPeers(a.sync, () => [toB]);
+    const peersOfA = new ShardPeers(localEndpoint(a.sync), () => [toB]);
     // B's mesh does not include this connection (a lobby peer, say).
-    const peersOfB = new ShardPeers(b.sync, () => []);
+    const peersOfB = new ShardPeers(localEndpoint(b.sync), () => []);
     stops.push(
       () => peersOfA.stop(),
       () => peersOfB.stop()

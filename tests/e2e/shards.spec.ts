@@ -1,0 +1,73 @@
+// A community held in shards (docs/shards.md) between two devices over WebRTC: y-webrtc carries its
+// core's document, and its months cross beside it as shard messages, relayed by each page to its
+// community worker's shard sync. The creator's device makes it so (`hearth:shards`); the member's
+// device follows the genesis.
+import { expect, test, type Page } from '@playwright/test';
+import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice, sendReply, startThread } from './journeys';
+
+/** What this device holds of a community: whether it is held in shards, and the shards its stored updates name. */
+async function held(page: Page): Promise<{ sharded: boolean; shards: string[] }> {
+  return page.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open('hearth');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          const tx = db.transaction(['communities', 'docUpdates'], 'readonly');
+          const communities = tx.objectStore('communities').getAll();
+          const updates = tx.objectStore('docUpdates').getAll();
+          tx.oncomplete = () => {
+            const rows = communities.result as { shards?: string }[];
+            const shards = new Set((updates.result as { shard?: string }[]).map((u) => u.shard ?? 'none'));
+            db.close();
+            resolve({ sharded: rows.length === 1 && rows[0].shards === 'month', shards: [...shards].sort() });
+          };
+        };
+      })
+  );
+}
+
+async function openThread(page: Page, title: string) {
+  await page
+    .getByRole('link', { name: new RegExp(title) })
+    .first()
+    .click();
+  await expect(page.getByRole('heading', { level: 1, name: title })).toBeVisible();
+}
+
+test('a community held in shards: the newcomer gets the core and the month over WebRTC, both write, and offline writes merge', async ({ browser, baseURL }) => {
+  const alice = await openDevice(browser, baseURL!);
+  const bob = await openDevice(browser, baseURL!);
+  await alice.context.addInitScript(() => localStorage.setItem('hearth:shards', 'on'));
+  const month = new Date().toISOString().slice(0, 7);
+  try {
+    await createIdentity(alice.page, 'Alice');
+    await createCommunity(alice.page, 'Month Riders', 'Held in shards');
+    await startThread(alice.page, 'Sharded welcome', 'Hello from the month');
+    await alice.page.getByRole('link', { name: /Month Riders/ }).click();
+    const link = await makeInvite(alice.page, { label: 'friends', maxUses: '3' });
+    await expect.poll(() => held(alice.page)).toEqual({ sharded: true, shards: [month, 'core'].sort() });
+
+    await createIdentity(bob.page, 'Bob');
+    await joinFromLink(bob.page, link, 'Month Riders');
+    await expect(bob.page.getByRole('link', { name: /Sharded welcome/ })).toBeVisible({ timeout: 30_000 });
+    await expect.poll(() => held(bob.page), { timeout: 15_000 }).toEqual({ sharded: true, shards: [month, 'core'].sort() });
+
+    await openThread(bob.page, 'Sharded welcome');
+    await sendReply(bob.page, 'Hi from Bob, in this month');
+    await alice.page.goto(bob.page.url());
+    await expect(alice.page.getByText('Hi from Bob, in this month')).toBeVisible({ timeout: 15_000 });
+
+    await alice.context.setOffline(true);
+    await expect(alice.page.getByText('Offline — everything you write is kept on this device.')).toBeVisible();
+    await sendReply(alice.page, 'Alice wrote offline');
+    await sendReply(bob.page, 'Bob wrote while Alice was away');
+    await alice.context.setOffline(false);
+    await expect(alice.page.getByText('Bob wrote while Alice was away')).toBeVisible({ timeout: 30_000 });
+    await expect(bob.page.getByText('Alice wrote offline')).toBeVisible({ timeout: 30_000 });
+  } finally {
+    await alice.context.close();
+    await bob.context.close();
+  }
+});
