@@ -66,6 +66,18 @@ test('a community held in shards: the newcomer gets the core and the month over 
     await alice.context.setOffline(false);
     await expect(alice.page.getByText('Bob wrote while Alice was away')).toBeVisible({ timeout: 30_000 });
     await expect(bob.page.getByText('Alice wrote offline')).toBeVisible({ timeout: 30_000 });
+
+    // What each device keeps: the member may keep fewer months (none is old enough to leave yet); the creator's keeps everything.
+    const cid = new URL(bob.page.url()).pathname.split('/')[2];
+    await bob.page.goto(`/c/${cid}/me`);
+    await expect(bob.page.getByRole('heading', { name: 'History on this device' })).toBeVisible();
+    await bob.page.getByLabel('Keep on this device').selectOption({ label: 'The last 3 months' });
+    await expect(bob.page.getByRole('status').filter({ hasText: 'Saved. Months removed from this device: 0.' })).toBeVisible();
+    await bob.page.reload();
+    await expect(bob.page.getByLabel('Keep on this device')).toHaveValue('3');
+    await alice.page.goto(`/c/${cid}/me`);
+    await expect(alice.page.getByText('As creator or admin, this device keeps the whole history')).toBeVisible();
+    await expect(alice.page.getByLabel('Keep on this device')).toHaveCount(0);
   } finally {
     await alice.context.close();
     await bob.context.close();

@@ -33,5 +33,17 @@ export const navigationEn = {
   'thread.tools': 'Moderate this thread',
   'post.moderate': 'Moderate',
   'inbox.community_title': 'Inbox · {community}',
-  'inbox.all_communities': 'Inbox of all communities'
+  'inbox.all_communities': 'Inbox of all communities',
+  'me.device_title': 'History on this device',
+  'me.keep_label': 'Keep on this device',
+  'me.keep_all': 'All history',
+  'me.keep_months': 'The last {n} months',
+  'me.keep_hint': 'Older months leave this device and come back from other members when you fetch them. Months with your own posts stay.',
+  'me.keep_staff': 'As creator or admin, this device keeps the whole history: levels and keys are published from every post.',
+  'me.keep_saved': 'Saved. Months removed from this device: {n}.',
+  'me.evicted_title': 'Not on this device',
+  'me.fetch_month': 'Fetch {month} ({n} records)',
+  'me.fetching': 'Fetching {month}…',
+  'me.fetched': '{month} is back on this device.',
+  'me.fetch_failed': 'No member online holds {month} now. Try again later.'
 };

@@ -34,5 +34,17 @@ export const navigationZhCN: Record<keyof typeof navigationEn, string> = {
   'thread.tools': '管理这个主题',
   'post.moderate': '管理',
   'inbox.community_title': '消息 · {community}',
-  'inbox.all_communities': '所有社群的消息'
+  'inbox.all_communities': '所有社群的消息',
+  'me.device_title': '这台设备上的历史',
+  'me.keep_label': '在这台设备上保留',
+  'me.keep_all': '全部历史',
+  'me.keep_months': '最近 {n} 个月',
+  'me.keep_hint': '更早的月份会从这台设备移除，需要时可从其他成员处取回。有你发言的月份会保留。',
+  'me.keep_staff': '作为创建者或管理员，这台设备保留全部历史：等级和密钥要根据所有帖子发布。',
+  'me.keep_saved': '已保存。从这台设备移除的月份：{n}。',
+  'me.evicted_title': '不在这台设备上',
+  'me.fetch_month': '取回 {month}（{n} 条记录）',
+  'me.fetching': '正在取回 {month}…',
+  'me.fetched': '{month} 已回到这台设备。',
+  'me.fetch_failed': '现在在线的成员都没有 {month}，请稍后再试。'
 };

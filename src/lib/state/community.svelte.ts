@@ -35,7 +35,8 @@ import { memberPosts } from '../store/queries/member-posts';
 import type { BodyOf, Kind, SignedRecord } from '../domain/record';
 import type { CommunityRow, HearthDb } from '../store/db';
 import type { AppendResult, DocHealth } from '../sync/community-doc';
-import type { DocHandle as CommunityDoc } from '../sync/doc-handle';
+import type { DocHandle as CommunityDoc, ShardList } from '../sync/doc-handle';
+export type { ShardList };
 import { communityReads, isSyncPaused, openCommunityDoc, restartSync, startSync } from '../sync/registry';
 import type { CommunityReads } from '../sync/community-reads';
 import type { ReviewItem } from '../store/queries/review';
@@ -73,6 +74,9 @@ export const FEED_PAGE = 50;
  */
 /** The kinds a member's standing (store/queries/standing) is read from. */
 const STANDING_KINDS: readonly Kind[] = [...(AUTHORITY_KINDS as ReadonlySet<Kind>), 'tombstone', 'trust-lock', 'settings', 'tier', 'payment', 'notice'];
+
+/** Local settings key of the months of a community this device keeps. */
+const keepKey = (cid: string) => `keep-months:${cid}`;
 
 function recordsChanged(db: HearthDb, cid: string): Promise<unknown> {
   return hasRecords(db, cid);
@@ -386,6 +390,49 @@ export class CommunityState {
     this.db.communities.update(this.cid, { lastOpened: Date.now() });
     this.connect();
     this.#stopAutomation = doc.automate(this.identity, this.memberStats);
+    void this.#applyKeep().catch((error) => console.error('months not evicted', error));
+  }
+
+  /** A community held in shards (docs/shards.md): whether this device can keep fewer months of it. */
+  get heldInShards(): boolean {
+    return this.info.value?.shards === 'month';
+  }
+
+  /** How many months of this community the member keeps on this device (null: everything). */
+  async keepSetting(): Promise<number | null> {
+    const row = await this.db.settings.get(keepKey(this.cid));
+    return typeof row?.value === 'number' ? row.value : null;
+  }
+
+  /**
+   * Keeps the last `months` months on this device (null: everything), and the months holding what the
+   * member wrote; the rest leave it and come back from peers when fetched. Staff devices keep everything:
+   * they publish levels and wrap keys from every record. Returns the months evicted now.
+   */
+  async setKeep(months: number | null): Promise<string[]> {
+    await this.db.settings.put({ key: keepKey(this.cid), value: months });
+    return this.#applyKeep();
+  }
+
+  async #applyKeep(): Promise<string[]> {
+    const doc = this.doc;
+    const months = await this.keepSetting();
+    if (!doc?.keepMonths || months === null || this.#destroyed) return [];
+    const me = this.identity.publicKey;
+    // The role from the worker, not the page's standing, which may not be read yet.
+    const standing = this.isCreator ? null : await this.reads.standing(this.cid, me, Date.now());
+    if (this.isCreator || standing?.role === 'admin') return [];
+    return doc.keepMonths(months, me);
+  }
+
+  /** The months this device holds and those it evicted (a community held in shards; null otherwise). */
+  async shardList(): Promise<ShardList | null> {
+    return this.doc?.shardList ? this.doc.shardList() : null;
+  }
+
+  /** Brings an evicted month back from the peers now. */
+  async fetchShard(shard: string): Promise<boolean> {
+    return this.doc?.fetchShard ? this.doc.fetchShard(shard) : false;
   }
 
   private async connect(): Promise<void> {

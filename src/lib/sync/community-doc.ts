@@ -128,6 +128,11 @@ export interface DocHealth {
   wrongShard?: number;
 }
 
+/** Where the ingest mark of a community's document is stored: under its shard for a shard's document. */
+export function ingestMarkKey(cid: string, shard: ShardId | null): string {
+  return shard ? `${cid}/${shard}` : cid;
+}
+
 export interface CommunityDocOptions {
   /** Repair backoff in ms (tests shorten it). */
   repairBackoff?: { first: number; max: number };
@@ -212,7 +217,7 @@ export class CommunityDoc implements DocHandle {
     this.shard = options.shard ?? null;
     this.#jobs = options.jobs ?? new JobQueue();
     this.#communitySize = options.communitySize ?? (() => this.records.size);
-    this.#markKey = this.shard ? `${cid}/${this.shard}` : cid;
+    this.#markKey = ingestMarkKey(cid, this.shard);
     // Peers' updates reach the document through the gated sync protocol (see vite.config.ts); a
     // shard's only the values of its shard (shard-gate.ts).
     const keepEntry = this.shard ? shardEntryFilter(this.shard, () => this.#countWrongShard()) : undefined;

@@ -132,4 +132,15 @@ export interface DocHandle {
    * (its shard sync, here or in the community worker). Absent for a community held as one document.
    */
   readonly shards?: ShardEndpoint | null;
+  /** A community held in shards: the months this device holds and those it evicted. */
+  shardList?(): Promise<ShardList>;
+  /** Keeps the last `months` months and those holding `member`'s writes; evicts the rest (docs/shards.md, Eviction). */
+  keepMonths?(months: number | null, member: string | null): Promise<string[]>;
+  /** Brings an evicted month back from the peers now; false when none brought it in time. */
+  fetchShard?(shard: string): Promise<boolean>;
+}
+
+export interface ShardList {
+  held: { id: string; records: number }[];
+  evicted: { id: string; records: number }[];
 }

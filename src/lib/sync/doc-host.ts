@@ -15,7 +15,7 @@ import type { HearthDb } from '../store/db';
 import type { AppendResult, CommunityDoc, ImportCount } from './community-doc';
 import { openCommunityHandle, type ShardedCommunity } from './sharded-community';
 import type { ShardLink } from './shards/peer-channel';
-import type { LobbyHandle, LobbyOptions, RelayHandle } from './doc-handle';
+import type { DocHandle, LobbyHandle, LobbyOptions, RelayHandle, ShardList } from './doc-handle';
 import type { MemberStatsSource } from '../automation/community-facts';
 import type { DocPort, HostEvent, OpenedDoc } from './doc-port';
 import { readsOver, type CommunityReads } from './community-reads';
@@ -183,6 +183,21 @@ export class DocHost implements DocPort {
 
   async shardReceive(cid: string, conn: string, bytes: Uint8Array): Promise<void> {
     (await this.#shardLinks.get(`${cid}\u0000${conn}`))?.receive(bytes);
+  }
+
+  async shardList(cid: string): Promise<ShardList | null> {
+    const doc: DocHandle = await this.#community(cid);
+    return doc.shardList ? doc.shardList() : null;
+  }
+
+  async keepMonths(cid: string, months: number | null, member: string | null): Promise<string[]> {
+    const doc: DocHandle = await this.#community(cid);
+    return doc.keepMonths ? doc.keepMonths(months, member) : [];
+  }
+
+  async fetchShard(cid: string, shard: string): Promise<boolean> {
+    const doc: DocHandle = await this.#community(cid);
+    return doc.fetchShard ? doc.fetchShard(shard) : false;
   }
 
   async shardClose(cid: string, conn: string): Promise<void> {

@@ -7,7 +7,7 @@ import type { AnyRecord } from '../domain/record';
 import type { Scope } from '../domain/scopes';
 import type { AppendResult, DocHealth, ImportCount } from './community-doc';
 import type { CommunityReads } from './community-reads';
-import type { LobbyOptions } from './doc-handle';
+import type { LobbyOptions, ShardList } from './doc-handle';
 
 export interface OpenedDoc {
   health: DocHealth;
@@ -57,6 +57,10 @@ export interface DocPort extends CommunityReads {
   /** A shard message from that connection's peer. */
   shardReceive(cid: string, conn: string, bytes: Uint8Array): Promise<void>;
   shardClose(cid: string, conn: string): Promise<void>;
+  /** A community held in shards: what this device keeps (null for one held as one document). */
+  shardList(cid: string): Promise<ShardList | null>;
+  keepMonths(cid: string, months: number | null, member: string | null): Promise<string[]>;
+  fetchShard(cid: string, shard: string): Promise<boolean>;
 }
 
 /**

@@ -16,7 +16,7 @@ import { forgetKeyState, KEY_CONTEXT_KINDS } from '../store/keyring';
 import { forgetAuthority } from '../store/projection';
 import { AUTHORITY_KINDS } from '../domain/authority';
 import type { AppendResult, DocHealth, ImportCount } from './community-doc';
-import type { AcceptedListener, DocHandle, LobbyHandle, LobbyOptions, RelayHandle, RelayOptions } from './doc-handle';
+import type { AcceptedListener, DocHandle, LobbyHandle, LobbyOptions, RelayHandle, RelayOptions, ShardList } from './doc-handle';
 import type { HostEvent, OpenedDoc, PageEvent, WorkerPort } from './doc-port';
 import type { CommunityReads } from './community-reads';
 import { registerRemote } from './gated-sync-protocol';
@@ -185,6 +185,18 @@ export class RemoteCommunityDoc implements DocHandle {
     this.doc = client.doc(cid, opened.sv);
     this.health = opened.health;
     this.shards = opened.sharded ? { connect: (send) => this.#shardConnect(send) } : null;
+  }
+
+  async shardList(): Promise<ShardList> {
+    return (await this.client.port.shardList(this.cid)) ?? { held: [], evicted: [] };
+  }
+
+  keepMonths(months: number | null, member: string | null): Promise<string[]> {
+    return this.client.port.keepMonths(this.cid, months, member);
+  }
+
+  fetchShard(shard: string): Promise<boolean> {
+    return this.client.port.fetchShard(this.cid, shard);
   }
 
   #shardConnect(send: (bytes: Uint8Array) => void): ShardLink {

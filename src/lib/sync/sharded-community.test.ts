@@ -167,4 +167,60 @@ describe('a community held in shards', () => {
     expect(a.health.repaired).toBe(0);
     expect(a.shard(late)?.records.has(misdated.id)).toBe(false);
   });
+
+  it('a device that keeps only the last month evicts the older ones (records, rows and stored updates leave; months holding the member’s own writes stay), and a month fetched from the peer comes back', async () => {
+    const { bob, g, core, content } = await community();
+    const a = await device(g.id);
+    for (const r of [...core, ...content]) expect((await a.append(r)).ok).toBe(true);
+    await a.settled();
+    const b = await device(g.id);
+    const { port1, port2 } = new MessageChannel();
+    const toB = a.shards.connect((bytes) => port1.postMessage(bytes));
+    const toA = b.shards.connect((bytes) => port2.postMessage(bytes));
+    port1.onmessage = (e: MessageEvent) => toB.receive(e.data);
+    port2.onmessage = (e: MessageEvent) => toA.receive(e.data);
+    await until(async () => (await b.db.threads.where('cid').equals(g.id).count()) === 6, 10_000, 'six threads on the second device');
+    await b.settled();
+    const [m0, m1, m2] = months(content) as ShardId[];
+    const now = STARTS[2] + 1000;
+
+    // Bob wrote in every month: all stay.
+    expect(await b.keepMonths(1, bob.publicKey, now)).toEqual([]);
+    // A reader who wrote nothing keeps the last month alone.
+    expect(await b.keepMonths(1, null, now)).toEqual([m0, m1]);
+    expect(await b.db.threads.where('cid').equals(g.id).count()).toBe(2);
+    expect(await b.db.replies.where('cid').equals(g.id).count()).toBe(2);
+    expect((await b.db.docUpdates.where('cid').equals(g.id).toArray()).map((u) => u.shard).filter((s) => s === m0 || s === m1)).toEqual([]);
+    expect(await b.shardList()).toEqual({
+      held: [
+        { id: CORE_SHARD, records: core.length },
+        { id: m2, records: 4 }
+      ],
+      evicted: [
+        { id: m1, records: 4 },
+        { id: m0, records: 4 }
+      ]
+    });
+    expect(b.catalogue().map((e) => e.id)).toEqual([CORE_SHARD, m2]);
+
+    // Read again: fetched from the peer, checked and shown.
+    expect(await b.fetchShard(m0, 10_000)).toBe(true);
+    await until(async () => (await b.db.threads.where('cid').equals(g.id).count()) === 4, 10_000, 'the first month’s threads back');
+    await b.settled();
+    expect(b.digest(m0)).toBe(a.digest(m0));
+    expect((await b.shardList()).evicted).toEqual([{ id: m1, records: 4 }]);
+    toA.close();
+    toB.close();
+    port1.close();
+    port2.close();
+
+    // Reopened, the device still knows what it evicted and holds what it fetched.
+    await b.settled();
+    b.close();
+    opened.splice(opened.indexOf(b), 1);
+    const again = await device(g.id, new HearthDb(b.db.name));
+    expect((await again.shardList()).evicted).toEqual([{ id: m1, records: 4 }]);
+    expect(again.isEvicted(m1)).toBe(true);
+    expect(again.size()).toBe(core.length + 8);
+  });
 });

@@ -14,13 +14,15 @@ import * as Y from 'yjs';
 import type { Identity } from '../crypto/identity';
 import type { AnyRecord } from '../domain/record';
 import type { Scope } from '../domain/scopes';
-import { CORE_SHARD, isShardId, shardOf, syncOrder, type ShardId } from '../domain/shards';
+import { CORE_SHARD, isShardId, monthOf, planEviction, shardOf, syncOrder, type ShardId } from '../domain/shards';
+import { rebuildProjection } from '../store/projection';
+import { deleteRecords, recordsByAuthor, shardRecordIds } from '../store/record-store';
 import type { HearthDb } from '../store/db';
 import { maintainKeys } from '../automation/keys';
 import { startAutomation } from '../automation/scheduler';
 import type { MemberStatsSource } from '../automation/community-facts';
-import { CommunityDoc, type AppendResult, type CommunityDocOptions, type DocHealth, type ImportCount } from './community-doc';
-import type { AcceptedListener, DocHandle, LobbyHandle, LobbyOptions, RelayHandle, RelayOptions } from './doc-handle';
+import { CommunityDoc, ingestMarkKey, type AppendResult, type CommunityDocOptions, type DocHealth, type ImportCount } from './community-doc';
+import type { AcceptedListener, DocHandle, LobbyHandle, LobbyOptions, RelayHandle, RelayOptions, ShardList } from './doc-handle';
 import { FIRST_PAGE_WANTED_BELOW } from './first-page';
 import { JobQueue } from './job-queue';
 import { isShardedCommunity } from './shard-mode';
@@ -225,6 +227,77 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
     this.#closed = true;
     this.#sync?.destroy();
     for (const doc of this.#shards.values()) doc.close();
+  }
+
+  // ---- what the device keeps ----
+
+  /** Shards held (the core first, then the newest months) and shards evicted, with their record counts. */
+  async shardList(): Promise<ShardList> {
+    return {
+      held: syncOrder(this.#shards.keys(), Date.now()).map((id) => ({ id, records: this.#shards.get(id)!.records.size })),
+      evicted: [...this.#evicted]
+        .filter(([id]) => !this.#held.has(id))
+        .map(([id, e]) => ({ id, records: e.records }))
+        .sort((a, b) => (a.id < b.id ? 1 : -1))
+    };
+  }
+
+  /**
+   * Evicts a month (docs/shards.md, Eviction): its document closes, its stored updates, ingest mark and
+   * records leave the device, the projection is rebuilt without them, and the catalogue remembers it as
+   * evicted (told to peers, not fetched again in the background; `fetch` brings it back). Never the core
+   * nor the current month. In the job queue: no check or projection runs beside the removal.
+   */
+  async evict(shard: ShardId, now = Date.now()): Promise<boolean> {
+    if (shard === CORE_SHARD || shard === monthOf(now) || this.#closed) return false;
+    const doc = await this.#shard(shard, false);
+    if (!doc) return false;
+    await this.settled();
+    const entry = { records: doc.records.size, digest: this.digest(shard) };
+    const evicted = await this.#jobs.enqueue(async () => {
+      if (this.#shards.get(shard) !== doc) return false;
+      doc.close();
+      this.#shards.delete(shard);
+      this.#held.delete(shard);
+      this.#unannounced.delete(shard);
+      this.#evicted.set(shard, entry);
+      const ids = await shardRecordIds(this.db, this.cid, shard);
+      await this.db.transaction('rw', [this.db.docUpdates, this.db.ingestMarks, this.db.shardCatalogue], async () => {
+        await this.db.docUpdates.where('[shard+cid]').equals([shard, this.cid]).delete();
+        // A mark left behind would say the gate saw the items the month brings when fetched again.
+        await this.db.ingestMarks.delete(ingestMarkKey(this.cid, shard));
+        await this.db.shardCatalogue.put({ cid: this.cid, shard, state: 'evicted', ...entry });
+      });
+      await deleteRecords(this.db, ids);
+      await rebuildProjection(this.db, this.cid);
+      return true;
+    });
+    if (!evicted) return false;
+    for (const listener of this.#catalogueListeners) listener({ id: shard, ...entry, held: false });
+    this.#publishHealth();
+    return true;
+  }
+
+  /** Fetches an evicted (or never held) month from the peers now: true once it is held again. */
+  async fetchShard(shard: string, timeoutMs?: number): Promise<boolean> {
+    if (!isShardId(shard) || shard === CORE_SHARD) return false;
+    if (this.#held.has(shard)) return true;
+    if (!this.#sync) return false;
+    return this.#sync.want(shard, timeoutMs);
+  }
+
+  /**
+   * Keeps the last `keepMonths` months (null: everything) and every month holding a record `member`
+   * wrote; evicts the rest, oldest first. Returns the months evicted.
+   */
+  async keepMonths(keepMonths: number | null, member: string | null, now = Date.now()): Promise<string[]> {
+    if (keepMonths === null) return [];
+    const kept = new Set<ShardId>();
+    if (member) for (const r of await recordsByAuthor(this.db, this.cid, member)) kept.add(shardOf(r));
+    const { evict } = planEviction(this.#shards.keys(), { keepMonths, kept }, now);
+    const out: ShardId[] = [];
+    for (const shard of evict) if (await this.evict(shard, now)) out.push(shard);
+    return out;
   }
 
   // ---- ShardDocs ----
