@@ -3,7 +3,7 @@
 // community worker's shard sync. The creator's device makes it so (`hearth:shards`); the member's
 // device follows the genesis.
 import { expect, test, type Page } from '@playwright/test';
-import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice, sendReply, startThread } from './journeys';
+import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice, sendReply, startThread, useRelay } from './journeys';
 
 /** What this device holds of a community: whether it is held in shards, and the shards its stored updates name. */
 async function held(page: Page): Promise<{ sharded: boolean; shards: string[] }> {
@@ -80,6 +80,37 @@ test('a community held in shards: the newcomer gets the core and the month over 
     await expect(alice.page.getByLabel('Keep on this device')).toHaveCount(0);
   } finally {
     await alice.context.close();
+    await bob.context.close();
+  }
+});
+
+test('a community held in shards: a newcomer gets the core and the month from the relay while the creator is offline', async ({ browser, baseURL }) => {
+  const relay = `ws://127.0.0.1:${process.env.E2E_RELAY_PORT ?? 4457}`;
+  const alice = await openDevice(browser, baseURL!);
+  const bob = await openDevice(browser, baseURL!);
+  await alice.context.addInitScript(() => localStorage.setItem('hearth:shards', 'on'));
+  const month = new Date().toISOString().slice(0, 7);
+  try {
+    await createIdentity(alice.page, 'Alice');
+    await createCommunity(alice.page, 'Month Relay Readers', 'Books, slowly, by the month');
+    await useRelay(alice.page, relay);
+    const link = await makeInvite(alice.page, { label: 'relay' });
+    await alice.page.getByRole('link', { name: /Month Relay Readers/ }).click();
+    await expect(alice.page.getByText('Relay connected')).toBeVisible({ timeout: 15_000 });
+    await startThread(alice.page, 'Kept by the month', 'Read chapter one');
+    await alice.page.waitForTimeout(1000);
+    await alice.context.setOffline(true);
+
+    // The month arrives from its relay room, sealed: Bob sees that it is there before he can read it.
+    await createIdentity(bob.page, 'Bob');
+    await joinFromLink(bob.page, link, 'Month Relay Readers');
+    await expect(bob.page.getByTestId('locked-row')).toHaveAccessibleName('Encrypted: waiting for a key from the creator or an admin', { timeout: 20_000 });
+    await expect.poll(() => held(bob.page), { timeout: 15_000 }).toEqual({ sharded: true, shards: [month, 'core'].sort() });
+    // Alice's device comes back and shares the key, through the relay alone.
+    await alice.context.setOffline(false);
+    await expect(bob.page.getByRole('link', { name: /Kept by the month/ })).toBeVisible({ timeout: 30_000 });
+  } finally {
+    await alice.context.close().catch(() => {});
     await bob.context.close();
   }
 });

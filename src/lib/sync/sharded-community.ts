@@ -14,9 +14,10 @@ import * as Y from 'yjs';
 import type { Identity } from '../crypto/identity';
 import type { AnyRecord } from '../domain/record';
 import type { Scope } from '../domain/scopes';
-import { CORE_SHARD, isShardId, monthOf, planEviction, shardOf, syncOrder, type ShardId } from '../domain/shards';
+import { addMonths, CORE_SHARD, isShardId, monthOf, planEviction, shardOf, syncOrder, type ShardId } from '../domain/shards';
+import { shardRoomName } from './relay-rooms';
 import { rebuildProjection } from '../store/projection';
-import { deleteRecords, recordsByAuthor, shardRecordIds } from '../store/record-store';
+import { deleteRecords, recordById, recordsByAuthor, shardRecordIds } from '../store/record-store';
 import type { HearthDb } from '../store/db';
 import { maintainKeys } from '../automation/keys';
 import { startAutomation } from '../automation/scheduler';
@@ -29,6 +30,7 @@ import { isShardedCommunity } from './shard-mode';
 import { localEndpoint, type ShardEndpoint } from './shards/peer-channel';
 import type { CatalogueListener, ShardDocs, UpdateListener } from './shards/shard-set';
 import { ShardSync } from './shards/shard-sync';
+import type { RelayShards } from './shards/relay-shards';
 import { stateDigest, type CatalogueEntry } from './shards/shard-wire';
 
 const EMPTY_STATE_VECTOR = Y.encodeStateVector(new Y.Doc());
@@ -64,6 +66,8 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   #catalogueListeners = new Set<CatalogueListener>();
   #acceptedListeners = new Set<AcceptedListener>();
   #sync: ShardSync | null = null;
+  /** The relay's month rooms this device is attached to (`startRelay`). */
+  #relay: { shards: RelayShards; months: Set<ShardId> } | null = null;
   #endpoint: ShardEndpoint | null = null;
   #closed = false;
 
@@ -209,9 +213,79 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
     return maintainKeys(this.db, this, identity, now, also);
   }
 
-  /** The relay carries the core's document (its months' rooms are not attached yet: docs/shards.md, Relays). */
-  startRelay(options: RelayOptions): Promise<RelayHandle> {
-    return this.core.startRelay(options);
+  /**
+   * The relay holds each shard in a room of its own (docs/shards.md, Relays): the core's document in
+   * `<room>.core` (with the awareness, status and proof the page sees), the months over the same
+   * address's one socket (`RelayShards`): those held, and every month since the community began, so
+   * a device that meets no peer (a newcomer while the creator is away) learns of months it does not
+   * hold; a month the relay has nothing of is let go once synced.
+   */
+  async startRelay(options: RelayOptions): Promise<RelayHandle> {
+    const core = await this.core.startRelay({ ...options, room: shardRoomName(options.room, CORE_SHARD) });
+    const [{ RelayShards }, { guardedWebSocket }] = await Promise.all([import('./shards/relay-shards'), import('./relay-socket')]);
+    const state = { identity: options.identity };
+    const shards = new RelayShards({
+      address: options.addresses[0],
+      room: options.room,
+      identity: () => state.identity,
+      WebSocketPolyfill: guardedWebSocket(this.core.doc)
+    });
+    const relay = { shards, months: new Set<ShardId>() };
+    this.#relay = relay;
+    for (const month of await this.#relayMonths()) void this.#attachToRelay(month);
+    return {
+      get connected() {
+        return core.connected;
+      },
+      connect: () => {
+        core.connect();
+        for (const month of shards.attached()) shards.link(month)?.connect();
+      },
+      disconnect: () => {
+        core.disconnect();
+        for (const month of shards.attached()) shards.link(month)?.disconnect();
+      },
+      destroy: () => {
+        core.destroy();
+        shards.destroy();
+        if (this.#relay === relay) this.#relay = null;
+      },
+      prove: (who) => {
+        state.identity = who;
+        core.prove(who);
+        for (const month of shards.attached()) shards.link(month)?.prove();
+      },
+      present: (s) => core.present(s),
+      states: () => core.states()
+    };
+  }
+
+  /** The months held and those from the community's first month to this one, less those evicted. */
+  async #relayMonths(now = Date.now()): Promise<ShardId[]> {
+    const months = new Set<ShardId>([...this.#held].filter((s) => s !== CORE_SHARD));
+    const genesis = await recordById(this.db, this.cid);
+    const created = genesis?.kind === 'genesis' ? (genesis.body as { createdAt?: unknown }).createdAt : undefined;
+    if (typeof created === 'number' && created <= now) {
+      // At most ten years back: a community's months past that come from peers, or when read.
+      for (let m = monthOf(now), n = 0; m >= monthOf(created) && n < 120; m = addMonths(m, -1), n++) if (!this.isEvicted(m)) months.add(m);
+    }
+    return syncOrder(months, now);
+  }
+
+  async #attachToRelay(month: ShardId): Promise<void> {
+    const relay = this.#relay;
+    if (!relay || relay.months.has(month)) return;
+    relay.months.add(month);
+    const doc = await this.#shard(month, true);
+    if (!doc || this.#relay !== relay) return;
+    relay.shards.attach(month, doc.doc, () => {
+      // Nothing there, nor here: an older month's room is let go (a peer's offer or a fetch opens it
+      // again). This month's stays: this member's next post goes there.
+      if (doc.records.size || !this.#unannounced.has(month) || month >= monthOf(Date.now())) return;
+      relay.shards.detach(month);
+      relay.months.delete(month);
+      void this.discardEmpty(month);
+    });
   }
 
   /** The shard sync of this device's connections to the community's peers (started when first asked for). */
@@ -256,6 +330,8 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
     const entry = { records: doc.records.size, digest: this.digest(shard) };
     const evicted = await this.#jobs.enqueue(async () => {
       if (this.#shards.get(shard) !== doc) return false;
+      this.#relay?.shards.detach(shard);
+      this.#relay?.months.delete(shard);
       doc.close();
       this.#shards.delete(shard);
       this.#held.delete(shard);
@@ -416,6 +492,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
     });
     this.#shards.set(shard, doc);
     if (doc.records.size) this.#unannounced.delete(shard);
+    if (shard !== CORE_SHARD && this.#relay) void this.#attachToRelay(shard);
     this.#publishHealth();
     return doc;
   }
