@@ -229,8 +229,21 @@ export class PeerSync {
     // The months of a community held in shards cross beside y-webrtc's messages, which carry its core.
     const shards = this.community.shards;
     if (shards) {
+      // A month's messages are news from the peers too (the sync line's "receiving updates").
+      const counted = {
+        connect: (send: (bytes: Uint8Array) => void) => {
+          const link = shards.connect(send);
+          return {
+            receive: (bytes: Uint8Array) => {
+              this.#received(link);
+              link.receive(bytes);
+            },
+            close: () => link.close()
+          };
+        }
+      };
       const peers = new ShardPeers(
-        shards,
+        counted,
         () => this.meshPeers(),
         (peer) => this.meshPeers(true).includes(peer)
       );
