@@ -152,7 +152,7 @@ describe('record ids on disk', () => {
 
     const db = new HearthDb(name);
     await db.open();
-    expect(db.verno).toBe(10);
+    expect(db.verno).toBe(11);
     // Version 8 packed every row's id; version 10 then moved the content records into pages
     // (store/record-store), leaving the genesis a row: every record still read by its id.
     const raw = await rawRows(name, 'records');

@@ -240,7 +240,7 @@ describe('post rows on disk', () => {
 
     const db = new HearthDb(name);
     await db.open();
-    expect(db.verno).toBe(10);
+    expect(db.verno).toBe(11);
     const raw = await rawValues(name, 'replies');
     expect(raw.find((r) => r.createdAt === c.plain.ts)?.body).toBe(FROM_RECORD);
     const json = (rows: PostRow[]) => byId(rows).map((r) => JSON.stringify(r));
