@@ -7,6 +7,8 @@ export const E2E_PORT = Number(process.env.E2E_PORT ?? 4317);
 export const SIGNALING_PORT = Number(process.env.E2E_SIGNALING_PORT ?? 4445);
 export const RELAY_PORT = Number(process.env.E2E_RELAY_PORT ?? 4457);
 const relayData = join(tmpdir(), `hearth-e2e-relay-${process.pid}`);
+/** Files whose journeys take minutes in all (last full runs: 150–460 s of test time each). */
+const LONG = ['**/durability.spec.ts', '**/hostile.spec.ts', '**/accessibility.spec.ts', '**/sync.spec.ts', '**/devices.spec.ts', '**/media-transfer.spec.ts'];
 
 export default defineConfig({
   testDir: './e2e',
@@ -29,9 +31,13 @@ export default defineConfig({
   // thread (no long task while the analysis runs) or load both cores on their own (a 20,000-record
   // flood), and beside another journey's browsers a task's wall time includes waiting for a core
   // (193 ms in one such run) and the flood missed its 30 s. `--no-deps` runs them without the rest.
+  // The longest files (minutes each: 50 kills, six attacks, axe on every page, seven sync journeys)
+  // are a project of their own, listed first so the workers take them first: the suite's end is then
+  // made of short files, and no worker idles while the other finishes a five-minute one.
   projects: [
-    { name: 'journeys', grepInvert: /@alone/ },
-    { name: 'alone', grep: /@alone/, dependencies: ['journeys'], workers: 1 }
+    { name: 'long', testMatch: LONG, grepInvert: /@alone/ },
+    { name: 'journeys', testIgnore: LONG, grepInvert: /@alone/ },
+    { name: 'alone', grep: /@alone/, dependencies: ['long', 'journeys'], workers: 1 }
   ],
   // Baselines named as before there were projects (no project name in the file name).
   snapshotPathTemplate: '{testDir}/{testFilePath}-snapshots/{arg}-{platform}{ext}',

@@ -4,8 +4,8 @@
 // A theme changes colours only (app.css: `light-dark()` tokens, no markup depends on it), so every
 // rule runs on every page in each language in the light theme and the colour rules run again in the
 // dark one, on the same page load.
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
+import { runAxe } from './axe';
 import { openDevice } from './journeys';
 import { seedShowcase, showcasePages, useLanguage, type Showcase } from './showcase';
 
@@ -20,9 +20,8 @@ const COLOUR_RULES = ['color-contrast', 'link-in-text-block'];
 async function violations(page: Page, where: string, rules: 'all' | 'colours' = 'all'): Promise<string[]> {
   // axe.run in the page (axe's "legacy" mode, which reaches same-origin frames itself; the app has no
   // cross-origin ones), not a partial run per frame merged in a blank page opened for each check:
-  // the same results in half the time.
-  const builder = new AxeBuilder({ page }).setLegacyMode(true);
-  const result = await (rules === 'all' ? builder.withTags(TAGS) : builder.withRules(COLOUR_RULES)).analyze();
+  // the same results in half the time. Injected once per page load (./axe), not on every check.
+  const result = await runAxe(page, { runOnly: rules === 'all' ? { type: 'tag', values: TAGS } : { type: 'rule', values: COLOUR_RULES } });
   // An empty page would pass too: the run must have checked the page's content.
   if (rules === 'all') expect(result.passes.length, `${where}: rules that ran and passed`).toBeGreaterThan(20);
   else {
