@@ -61,6 +61,15 @@ export async function openDevice(browser: Browser, baseURL: string) {
   return { context, page: await context.newPage() };
 }
 
+/** Opens a thread from a list by its title, and waits for its page. */
+export async function openThread(page: Page, title: string) {
+  await page
+    .getByRole('link', { name: new RegExp(title) })
+    .first()
+    .click();
+  await expect(page.getByRole('heading', { level: 1, name: title })).toBeVisible();
+}
+
 /** The mesh transition the rotation journeys give their devices (sync/mesh.ts `meshTransitionMs`). */
 export const SHORT_MESH_TRANSITION_MS = 15_000;
 

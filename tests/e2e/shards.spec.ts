@@ -2,8 +2,8 @@
 // core's document, and its months cross beside it as shard messages, relayed by each page to its
 // community worker's shard sync. The creator's device makes it so (`hearth:shards`); the member's
 // device follows the genesis.
-import { expect, test, type Page } from '@playwright/test';
-import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice, sendReply, startThread, useRelay } from './journeys';
+import { expect, test, type Browser, type Page } from '@playwright/test';
+import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice, openThread, sendReply, startThread, useRelay } from './journeys';
 
 /** What this device holds of a community: whether it is held in shards, and the shards its stored updates name. */
 async function held(page: Page): Promise<{ sharded: boolean; shards: string[] }> {
@@ -28,19 +28,16 @@ async function held(page: Page): Promise<{ sharded: boolean; shards: string[] }>
   );
 }
 
-async function openThread(page: Page, title: string) {
-  await page
-    .getByRole('link', { name: new RegExp(title) })
-    .first()
-    .click();
-  await expect(page.getByRole('heading', { level: 1, name: title })).toBeVisible();
+/** Alice's device makes communities held in shards; Bob's follows the genesis. This month's shard id. */
+async function devices(browser: Browser, baseURL: string) {
+  const alice = await openDevice(browser, baseURL);
+  const bob = await openDevice(browser, baseURL);
+  await alice.context.addInitScript(() => localStorage.setItem('hearth:shards', 'on'));
+  return { alice, bob, month: new Date().toISOString().slice(0, 7) };
 }
 
 test('a community held in shards: the newcomer gets the core and the month over WebRTC, both write, and offline writes merge', async ({ browser, baseURL }) => {
-  const alice = await openDevice(browser, baseURL!);
-  const bob = await openDevice(browser, baseURL!);
-  await alice.context.addInitScript(() => localStorage.setItem('hearth:shards', 'on'));
-  const month = new Date().toISOString().slice(0, 7);
+  const { alice, bob, month } = await devices(browser, baseURL!);
   try {
     await createIdentity(alice.page, 'Alice');
     await createCommunity(alice.page, 'Month Riders', 'Held in shards');
@@ -86,10 +83,7 @@ test('a community held in shards: the newcomer gets the core and the month over 
 
 test('a community held in shards: a newcomer gets the core and the month from the relay while the creator is offline', async ({ browser, baseURL }) => {
   const relay = `ws://127.0.0.1:${process.env.E2E_RELAY_PORT ?? 4457}`;
-  const alice = await openDevice(browser, baseURL!);
-  const bob = await openDevice(browser, baseURL!);
-  await alice.context.addInitScript(() => localStorage.setItem('hearth:shards', 'on'));
-  const month = new Date().toISOString().slice(0, 7);
+  const { alice, bob, month } = await devices(browser, baseURL!);
   try {
     await createIdentity(alice.page, 'Alice');
     await createCommunity(alice.page, 'Month Relay Readers', 'Books, slowly, by the month');

@@ -1,15 +1,7 @@
 // Two people on two devices (separate browser contexts: separate storage, no shared
 // BroadcastChannel), connected only by WebRTC through the local signaling server.
 import { expect, test, type Page } from '@playwright/test';
-import { createCommunity, createIdentity, useRelay, joinFromLink, makeInvite, sendReply, startThread, openDevice } from './journeys';
-
-async function openThread(page: Page, title: string) {
-  await page
-    .getByRole('link', { name: new RegExp(title) })
-    .first()
-    .click();
-  await expect(page.getByRole('heading', { level: 1, name: title })).toBeVisible();
-}
+import { createCommunity, createIdentity, useRelay, joinFromLink, makeInvite, openThread, sendReply, startThread, openDevice } from './journeys';
 
 test('a member joins from an invite, both write and both see both; offline writes merge on reconnect', async ({ browser, baseURL }) => {
   const alice = await openDevice(browser, baseURL!);

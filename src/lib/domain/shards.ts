@@ -81,6 +81,18 @@ export function shardOf(record: Pick<SignedRecord, 'kind' | 'ts'>): ShardId {
   return SHARD_CORE_KINDS.has(record.kind) ? CORE_SHARD : monthOf(record.ts);
 }
 
+/** Records grouped by their shard, in the order given within each. */
+export function groupByShard<R extends Pick<SignedRecord, 'kind' | 'ts'>>(records: readonly R[]): Map<ShardId, R[]> {
+  const groups = new Map<ShardId, R[]>();
+  for (const r of records) {
+    const shard = shardOf(r);
+    const list = groups.get(shard);
+    if (list) list.push(r);
+    else groups.set(shard, [r]);
+  }
+  return groups;
+}
+
 const KNOWN_KINDS: ReadonlySet<string> = new Set(KINDS);
 
 /**

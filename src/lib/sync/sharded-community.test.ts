@@ -39,6 +39,14 @@ async function device(cid: string, db = new HearthDb(`sharded-${dbs++}`)): Promi
   return community;
 }
 
+/** A device on which these records were written, settled. */
+async function holding(cid: string, records: readonly AnyRecord[], db?: HearthDb): Promise<ShardedCommunity> {
+  const d = await device(cid, db);
+  for (const r of records) expect((await d.append(r)).ok).toBe(true);
+  await d.settled();
+  return d;
+}
+
 const MONTH = 30 * 24 * 3600_000;
 /** Three months of 2023–24 (the fixture's genesis is dated 2023-11-14). */
 const STARTS = [1_700_000_001_000, 1_700_000_001_000 + MONTH, 1_700_000_001_000 + 2 * MONTH];
@@ -67,9 +75,7 @@ describe('a community held in shards', () => {
   it('puts each write in its month’s document, the core’s in the core, projects them all, and holds them again after reopening', async () => {
     const { g, core, content } = await community();
     const db = new HearthDb(`sharded-${dbs++}`);
-    const a = await device(g.id, db);
-    for (const r of [...core, ...content]) expect((await a.append(r)).ok).toBe(true);
-    await a.settled();
+    const a = await holding(g.id, [...core, ...content], db);
     expect(months(content)).toHaveLength(3);
     for (const month of months(content)) {
       const doc = a.shard(month as ShardId);
@@ -105,9 +111,7 @@ describe('a community held in shards', () => {
 
   it('gives a newcomer’s device the core first, then the months newest first, and it shows every thread; a later reply reaches the other device in its month', async () => {
     const { bob, g, core, content } = await community();
-    const a = await device(g.id);
-    for (const r of [...core, ...content]) expect((await a.append(r)).ok).toBe(true);
-    await a.settled();
+    const a = await holding(g.id, [...core, ...content]);
     const b = await device(g.id);
     const now = () => STARTS[2] + 1000;
     const sa = new ShardSync(a, { now });
@@ -136,9 +140,7 @@ describe('a community held in shards', () => {
 
   it('refuses a value in the wrong month’s document: a peer’s on the bytes, one written there another way on the record, neither shown nor repaired', async () => {
     const { alice, g, core, content } = await community();
-    const a = await device(g.id);
-    for (const r of [...core, ...content]) expect((await a.append(r)).ok).toBe(true);
-    await a.settled();
+    const a = await holding(g.id, [...core, ...content]);
     const [early, , late] = months(content) as ShardId[];
     const misdated = await writer(alice, g.id, STARTS[2] + 2_000_000)('thread', { title: 'from the last month', body: 'x' });
     expect(shardOf(misdated)).toBe(late);
@@ -170,9 +172,7 @@ describe('a community held in shards', () => {
 
   it('a device that keeps only the last month evicts the older ones (records, rows and stored updates leave; months holding the member’s own writes stay), and a month fetched from the peer comes back', async () => {
     const { bob, g, core, content } = await community();
-    const a = await device(g.id);
-    for (const r of [...core, ...content]) expect((await a.append(r)).ok).toBe(true);
-    await a.settled();
+    const a = await holding(g.id, [...core, ...content]);
     const b = await device(g.id);
     const { port1, port2 } = new MessageChannel();
     const toB = a.shards.connect((bytes) => port1.postMessage(bytes));

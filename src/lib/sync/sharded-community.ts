@@ -14,7 +14,7 @@ import * as Y from 'yjs';
 import type { Identity } from '../crypto/identity';
 import type { AnyRecord } from '../domain/record';
 import type { Scope } from '../domain/scopes';
-import { addMonths, CORE_SHARD, isShardId, monthOf, planEviction, shardOf, syncOrder, type ShardId } from '../domain/shards';
+import { addMonths, CORE_SHARD, groupByShard, isShardId, monthOf, planEviction, shardOf, syncOrder, type ShardId } from '../domain/shards';
 import { shardRoomName } from './relay-rooms';
 import { rebuildProjection } from '../store/projection';
 import { deleteRecords, recordById, recordsByAuthor, shardRecordIds } from '../store/record-store';
@@ -28,13 +28,10 @@ import { FIRST_PAGE_WANTED_BELOW } from './first-page';
 import { JobQueue } from './job-queue';
 import { isShardedCommunity } from './shard-mode';
 import { localEndpoint, type ShardEndpoint } from './shards/peer-channel';
-import type { CatalogueListener, ShardDocs, UpdateListener } from './shards/shard-set';
+import { EMPTY_DIGEST, EMPTY_STATE_VECTOR, type CatalogueListener, type ShardDocs, type UpdateListener } from './shards/shard-set';
 import { ShardSync } from './shards/shard-sync';
 import type { RelayShards } from './shards/relay-shards';
 import { stateDigest, type CatalogueEntry } from './shards/shard-wire';
-
-const EMPTY_STATE_VECTOR = Y.encodeStateVector(new Y.Doc());
-const EMPTY_DIGEST = stateDigest(EMPTY_STATE_VECTOR);
 
 /** Health counts that add up over shards; `rejected` is counted for the whole community by each. */
 const SUMMED = ['records', 'repaired', 'unreadableUpdates', 'repairsWaiting', 'junkItems', 'junkBytes', 'malformedMessages', 'wrongShard'] as const;
@@ -150,11 +147,6 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   async healthSettled(): Promise<void> {
     await this.settled();
     for (const doc of this.#shards.values()) await doc.healthSettled();
-  }
-
-  async repairsSettled(): Promise<void> {
-    await this.settled();
-    for (const doc of this.#shards.values()) await doc.repairsSettled();
   }
 
   /** The core first, then the newest months: a page shows the newest threads while older months are checked. */
@@ -444,13 +436,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
 
   /** Records grouped by shard, in sync order (the core first, then the newest months). */
   #byShard(records: readonly AnyRecord[]): [ShardId, AnyRecord[]][] {
-    const groups = new Map<ShardId, AnyRecord[]>();
-    for (const r of records) {
-      const shard = shardOf(r);
-      const list = groups.get(shard);
-      if (list) list.push(r);
-      else groups.set(shard, [r]);
-    }
+    const groups = groupByShard(records);
     return syncOrder([...groups.keys()], Date.now()).map((s) => [s, groups.get(s)!]);
   }
 

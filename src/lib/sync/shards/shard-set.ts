@@ -5,7 +5,7 @@
 // of history keeps a few months in memory. Eviction drops a shard from storage and memory and
 // remembers it in the catalogue as evicted, to be fetched again on demand.
 import * as Y from 'yjs';
-import { CORE_SHARD, isShardId, shardOf, type ShardId } from '../../domain/shards';
+import { CORE_SHARD, groupByShard, isShardId, shardOf, type ShardId } from '../../domain/shards';
 import type { AnyRecord } from '../../domain/record';
 import { whenApplied } from '../gated-sync-protocol';
 import { emptyGateCounts, filterShardUpdate, registerShardGate, type ShardGateCounts } from './shard-gate';
@@ -233,14 +233,7 @@ export class ShardSet implements ShardDocs {
 
   /** Writes records of this device into their shards (each to `shardOf` its own). */
   async put(records: readonly AnyRecord[]): Promise<void> {
-    const byShard = new Map<ShardId, AnyRecord[]>();
-    for (const r of records) {
-      const shard = shardOf(r);
-      const list = byShard.get(shard);
-      if (list) list.push(r);
-      else byShard.set(shard, [r]);
-    }
-    for (const [shard, list] of byShard) {
+    for (const [shard, list] of groupByShard(records)) {
       await this.use(
         shard,
         (doc) => {
