@@ -29,6 +29,10 @@ import { currentEpochs, validKeyRecords } from '../../src/lib/domain/epochs';
 import { buildKeyring } from '../../src/lib/crypto/epoch-keys';
 import { memberBoxKeyOf } from '../../src/lib/crypto/member-box';
 import { meshRoomOf, type MeshRoom } from '../../src/lib/sync/mesh';
+import { CORE_SHARD, shardOf } from '../../src/lib/domain/shards';
+import { ShardSync } from '../../src/lib/sync/shards/shard-sync';
+import { localEndpoint, ShardPeers } from '../../src/lib/sync/shards/peer-channel';
+import { MemoryShardDocs } from './hostile-shards';
 
 installChunking(SimplePeer as never);
 
@@ -45,8 +49,15 @@ export type ProofMode =
 
 export interface HostilePeer {
   readonly cid: string;
+  /** The document y-webrtc syncs: the whole community, or the core of a community held in shards. */
   readonly doc: Y.Doc;
   readonly records: Y.Map<unknown>;
+  /** Whether the community is held in shards (its genesis says so): then months cross through the shard sync. */
+  readonly sharded: boolean;
+  /** Everything this peer holds, every shard's document included, as bytes. */
+  held(): Uint8Array;
+  /** Calls `listener` for each key set or deleted in any of this peer's documents (those made later too). */
+  observeRecords(listener: (key: string, value: unknown) => void): () => void;
   /** The lobby: room = community id, password = the link's room secret (honest peers send core records only there). */
   readonly provider: WebrtcProvider;
   /** The link's checked payload, and the raw JSON inside the token (fields the checked payload does not know yet). */
@@ -72,10 +83,10 @@ export interface HostilePeer {
   seal<K extends Kind>(identity: Identity, kind: K, body: BodyOf<K>, ts?: number): Promise<SignedRecord<K>>;
   /** A join of `identity` through `invite` (default: the link's), with the proof mode asked for. */
   join(identity: Identity, opts?: { invite?: SignedRecord<'invite'>; ts?: number; proof?: ProofMode; token?: Record<string, unknown> }): Promise<AnyRecord>;
-  /** Records of the shared map that parse as records (values as they are, unchecked). */
+  /** Records of the shared maps (every shard's) that parse as records (values as they are, unchecked). */
   list(kind?: Kind): AnyRecord[];
   setRecord(record: AnyRecord): void;
-  /** Sends many records in ONE transaction: one Yjs update, one WebRTC message (framed). */
+  /** Sends many records in ONE transaction (per shard, in a community held in shards): one Yjs update, one WebRTC message (framed). */
   setMany(records: readonly AnyRecord[]): void;
   setRaw(key: string, value: unknown): void;
   /** Re-sets every key of the map to what `f` makes of its value, in one transaction. */
@@ -121,12 +132,39 @@ export async function hostilePeer(link: string, opts: { log?: (line: string) => 
 
   const rooms = new Map<string, WebrtcProvider>();
   const peers = () => [provider, ...rooms.values()].reduce((n, p) => n + (p.room?.webrtcConns.size ?? 0), 0);
+  // A community held in shards: its months cross through the shard sync over the mesh's connections
+  // (as an honest device's do, sync/peer-sync.ts), the core through y-webrtc.
+  const sharded = (invite.genesis.body as { shards?: unknown }).shards === 'month';
+  const shards = sharded ? new MemoryShardDocs(doc) : null;
+  const shardSync = shards ? new ShardSync(shards) : null;
+  const meshConns = (connecting: boolean) =>
+    [...rooms.values()].flatMap((p) => [...(p.room?.webrtcConns.values() ?? [])].filter((c) => c.connected || connecting).map((c) => c.peer as object));
+  const shardPeers = shardSync
+    ? new ShardPeers(
+        localEndpoint(shardSync),
+        () => meshConns(false),
+        (p) => meshConns(true).includes(p)
+      )
+    : null;
   const joinRoom = (room: MeshRoom) => {
     if (rooms.has(room.room)) return;
-    rooms.set(
-      room.room,
-      new WebrtcProvider(room.room, doc, { signaling: invite.signaling, password: room.password, peerOpts: { wrtc, config: { iceServers: [] } } })
-    );
+    const mesh = new WebrtcProvider(room.room, doc, { signaling: invite.signaling, password: room.password, peerOpts: { wrtc, config: { iceServers: [] } } });
+    mesh.on('peers', () => shardPeers?.refresh());
+    rooms.set(room.room, mesh);
+  };
+  /** Every document this peer holds: the one y-webrtc syncs, and each month's. */
+  const docs = (): Y.Doc[] => (shards ? shards.docs().map(([, d]) => d) : [doc]);
+  /** Where a record goes: its month's document in a community held in shards, else the one document. */
+  const docOf = (record: AnyRecord): Y.Doc => {
+    if (!shards || typeof record?.kind !== 'string' || typeof record.ts !== 'number') return doc;
+    const shard = shardOf(record);
+    return shard === CORE_SHARD ? doc : shards.doc(shard, true)!;
+  };
+  /** Sets records, one transaction per document they go to. */
+  const setAll = (list: readonly AnyRecord[]) => {
+    const byDoc = new Map<Y.Doc, AnyRecord[]>();
+    for (const r of list) byDoc.set(docOf(r), [...(byDoc.get(docOf(r)) ?? []), r]);
+    for (const [d, rs] of byDoc) d.transact(() => rs.forEach((r) => d.getMap('records').set(r.id, r)), 'hostile');
   };
   /** The newest `all` epoch whose key `identity` can open from the records this peer holds, as a mesh room. */
   const meshFor = async (identity: Identity): Promise<MeshRoom | null> => {
@@ -153,6 +191,19 @@ export async function hostilePeer(link: string, opts: { log?: (line: string) => 
     cid: invite.cid,
     doc,
     records,
+    sharded,
+    held: () => Y.mergeUpdates(docs().map((d) => Y.encodeStateAsUpdate(d))),
+    observeRecords(listener) {
+      const watch = (d: Y.Doc) => {
+        const map = d.getMap<unknown>('records');
+        const f = (e: Y.YMapEvent<unknown>) => e.keysChanged.forEach((key) => listener(key, map.get(key)));
+        map.observe(f);
+        return () => map.unobserve(f);
+      };
+      const offs = docs().map(watch);
+      if (shards) offs.push(shards.onDoc((_, d) => offs.push(watch(d))));
+      return () => offs.forEach((off) => off());
+    },
     provider,
     invite,
     tokenJson,
@@ -199,21 +250,29 @@ export async function hostilePeer(link: string, opts: { log?: (line: string) => 
     },
     list(kind) {
       const out: AnyRecord[] = [];
-      records.forEach((value) => {
-        const r = value as AnyRecord;
-        if (r && typeof r === 'object' && typeof r.kind === 'string' && (!kind || r.kind === kind)) out.push(r);
-      });
+      for (const d of docs())
+        d.getMap<unknown>('records').forEach((value) => {
+          const r = value as AnyRecord;
+          if (r && typeof r === 'object' && typeof r.kind === 'string' && (!kind || r.kind === kind)) out.push(r);
+        });
       return out;
     },
-    setRecord: (record) => transact(() => records.set(record.id, record)),
-    setMany: (list) => transact(() => list.forEach((r) => records.set(r.id, r))),
+    setRecord: (record) => setAll([record]),
+    setMany: setAll,
     setRaw: (key, value) => transact(() => records.set(key, value)),
     rewriteAll(f) {
-      const entries = [...records.entries()];
-      transact(() => entries.forEach(([key, value]) => records.set(key, f(value, key))));
-      return entries.length;
+      let n = 0;
+      for (const d of docs()) {
+        const map = d.getMap<unknown>('records');
+        const entries = [...map.entries()];
+        d.transact(() => entries.forEach(([key, value]) => map.set(key, f(value, key))), 'hostile');
+        n += entries.length;
+      }
+      return n;
     },
-    deleteKey: (key) => transact(() => records.delete(key)),
+    deleteKey: (key) => {
+      for (const d of docs()) if (d.getMap('records').has(key)) d.transact(() => d.getMap('records').delete(key), 'hostile');
+    },
     addJunkRoot(name, kind, size) {
       transact(() => {
         if (kind === 'text') doc.getText(name).insert(0, 'x'.repeat(size));
@@ -227,6 +286,9 @@ export async function hostilePeer(link: string, opts: { log?: (line: string) => 
     setPresence: (state) => [provider, ...rooms.values()].forEach((p) => p.awareness.setLocalState(state)),
     waitFor,
     async close() {
+      shardPeers?.stop();
+      shardSync?.destroy();
+      shards?.destroy();
       rooms.forEach((p) => p.destroy());
       provider.destroy();
       doc.destroy();
