@@ -211,18 +211,23 @@ test('two members co-edit a note live and offline and converge; a member without
     const carrier = new Y.Doc();
     carrier.getMap('records').set(forged.id, forged);
     const update = Array.from(Y.encodeStateAsUpdate(carrier));
+    // Stored as the device stores its own updates: under the record's month when the community is held in shards.
     await bob.page.evaluate(
-      ({ cid, update }) =>
+      ({ cid, update, month }) =>
         new Promise<void>((resolve, reject) => {
           const open = indexedDB.open('hearth');
           open.onsuccess = () => {
-            const tx = open.result.transaction('docUpdates', 'readwrite');
-            tx.objectStore('docUpdates').add({ cid, update: new Uint8Array(update) });
+            const tx = open.result.transaction(['communities', 'docUpdates'], 'readwrite');
+            const row = tx.objectStore('communities').get(cid);
+            row.onsuccess = () => {
+              const sharded = (row.result as { shards?: string } | undefined)?.shards === 'month';
+              tx.objectStore('docUpdates').add({ cid, update: new Uint8Array(update), ...(sharded ? { shard: month } : {}) });
+            };
             tx.oncomplete = () => resolve();
             tx.onerror = () => reject(tx.error);
           };
         }),
-      { cid, update }
+      { cid, update, month: new Date(forged.ts).toISOString().slice(0, 7) }
     );
     await bob.page.reload();
 

@@ -477,7 +477,12 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
       for (const listener of this.#updateListeners) listener(shard, update, origin);
     });
     this.#shards.set(shard, doc);
-    if (doc.records.size) this.#unannounced.delete(shard);
+    // Records put back at open (stored before the shard was held: a first page's, an import's) make it
+    // held: peers are told, or they never ask for what this device wrote there.
+    if (doc.records.size && this.#unannounced.has(shard)) {
+      this.#unannounced.delete(shard);
+      this.#announce(shard, doc);
+    }
     if (shard !== CORE_SHARD && this.#relay) void this.#attachToRelay(shard);
     this.#publishHealth();
     return doc;

@@ -2,6 +2,7 @@
 // channel, as a WebRTC data channel is): convergence of two and three peers, the order a newcomer
 // receives shards in, subscriptions, on-demand fetches and eviction, and hostile peers.
 import { afterEach, describe, expect, it } from 'vitest';
+import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import { targetOf, type AnyRecord } from '../../domain/record';
@@ -156,6 +157,44 @@ describe('shard sync between peers', () => {
     expect(received).toEqual(['2026-05']);
     expect(b.set.isHeld('2025-01')).toBe(false);
     expect(b.sync.counts.unsolicited).toBe(0);
+  });
+
+  it('asks the peer for a shard when its update builds on a write this device never received', async () => {
+    const a = await device();
+    await a.set.put([record('thread', at('2026-05'))]);
+    const { peer, sent, deliver } = await hostile(a);
+    // The peer's copy of the month: what A holds, then a write A never got (made before A subscribed),
+    // then a reply: its live update alone reaches A.
+    const theirs = new Y.Doc();
+    Y.applyUpdate(theirs, Y.encodeStateAsUpdate((await a.set.acquire('2026-05'))!));
+    a.set.release('2026-05');
+    const unseen = record('thread', at('2026-05', 2));
+    theirs.getMap('records').set(unseen.id, unseen);
+    const before = Y.encodeStateVector(theirs);
+    const reply = record('reply', at('2026-05', 3));
+    theirs.getMap('records').set(reply.id, reply);
+    await deliver(encodeCatalogue(true, [{ id: '2026-05', records: 1, digest: a.set.digest('2026-05'), held: true }]));
+    sent.length = 0;
+    await deliver(syncMessage('2026-05', messageYjsUpdate, Y.encodeStateAsUpdate(theirs, before)));
+    expect((await a.set.records('2026-05')).has(reply.id), 'the reply waits for what it builds on').toBe(false);
+    // A asks that peer for the month (a step 1), and its answer brings both.
+    await until(
+      () =>
+        sent.some((b) => {
+          const m = decodeShardMessage(b);
+          return m.ok && m.value.op === 'sync' && m.value.shard === '2026-05' && m.value.message[0] === 0;
+        }),
+      2_000,
+      'a step 1 for the month'
+    );
+    const step1 = sent.map(decodeShardMessage).find((m) => m.ok && m.value.op === 'sync' && m.value.message[0] === 0)!;
+    const asked = decoding.createDecoder(step1.ok && step1.value.op === 'sync' ? step1.value.message : new Uint8Array([0, 0]));
+    decoding.readVarUint(asked);
+    const sv = decoding.readVarUint8Array(asked);
+    await deliver(syncMessage('2026-05', messageYjsSyncStep2, Y.encodeStateAsUpdate(theirs, sv)));
+    const held = await a.set.records('2026-05');
+    expect(held.has(unseen.id) && held.has(reply.id)).toBe(true);
+    expect(peer.ignored).toBe(false);
   });
 
   it('fetches an old shard on demand, evicts it, and fetches it again from a peer', async () => {

@@ -321,10 +321,14 @@ export class ShardSync {
       this.counts.unsolicited++;
       return;
     }
+    let missing = false;
     const read = await this.#set.use(
       shard,
       async (doc) => {
         const result = readSyncMessage(decoding.createDecoder(message.message), encoding.createEncoder(), doc, peer);
+        // An update that builds on items this device never received waits in Yjs as pending: a write
+        // the peer made before this device subscribed (a month's records put back at its open, say).
+        missing = doc.store.pendingStructs !== null || doc.store.pendingDs !== null;
         if (answers) await whenApplied(doc);
         return result;
       },
@@ -332,6 +336,13 @@ export class ShardSync {
     );
     if (read === messageUnreadable) this.#strike(peer, 'sync.malformed');
     if (answers && this.#inFlight.get(shard) === request) await this.#finish(shard, request!);
+    // Asked of the peer whose update it built on: its step 2 brings what is missing.
+    if (missing && read !== messageUnreadable && !this.#inFlight.has(shard) && !peer.closed) {
+      peer.failed.delete(shard);
+      peer.toAsk.add(shard);
+      this.#queue.add(shard);
+      this.#pump();
+    }
   }
 
   #onCatalogue(peer: ShardPeer, full: boolean, entries: CatalogueEntry[]): void {
