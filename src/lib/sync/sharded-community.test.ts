@@ -138,6 +138,42 @@ describe('a community held in shards', () => {
     expect(a.shard(shardOf(reply) as ShardId)?.records.get(reply.id)).toEqual(reply);
   });
 
+  it('a newcomer whose first page stored a month before it held it announces the month once fetched, keeps it held after reopening, and its reply there reaches the creator live', async () => {
+    const { bob, g, core, content } = await community();
+    const a = await holding(g.id, [...core, ...content]);
+    const db = new HearthDb(`sharded-${dbs++}`);
+    const b = await device(g.id, db);
+    // The lobby's core, then the first page (the newest threads, stored beside any month's document).
+    expect((await b.importRecords(core)).present).toBe(core.length);
+    expect(await b.takeFirstPage(await a.firstPage())).toBe(true);
+    await b.settled();
+    const month = months(content).at(-1) as ShardId;
+    expect(await db.threads.get(content.at(-2)!.id), 'the first page shows the newest thread').toBeDefined();
+    expect(b.isHeld(month)).toBe(false);
+    const told: string[] = [];
+    b.onCatalogue((entry) => entry.held && told.push(entry.id));
+    const now = () => STARTS[2] + 1000;
+    const sa = new ShardSync(a, { now });
+    const sb = new ShardSync(b, { now });
+    syncs.push(sa, sb);
+    links.push(link(sa, sb));
+    await until(() => months(content).every((m) => b.isHeld(m as ShardId)), 10_000, 'the months on the newcomer');
+    await b.settled();
+    expect(told, 'peers are told of the month').toContain(month);
+    expect(await db.shardCatalogue.get([g.id, month])).toMatchObject({ state: 'held' });
+
+    const last = content.at(-2)!;
+    const reply = await writer(bob, g.id, STARTS[2] + 900_000)('reply', { thread: last.id, parent: last.id, body: 'live' });
+    expect((await b.append(reply)).ok).toBe(true);
+    await until(async () => (await a.db.replies.get(reply.id)) !== undefined, 10_000, 'Bob’s reply on Alice’s device');
+
+    await b.settled();
+    b.close();
+    opened.splice(opened.indexOf(b), 1);
+    const again = await device(g.id, new HearthDb(db.name));
+    expect(again.isHeld(month), 'held after reopening').toBe(true);
+  });
+
   it('refuses a value in the wrong month’s document: a peer’s on the bytes, one written there another way on the record, neither shown nor repaired', async () => {
     const { alice, g, core, content } = await community();
     const a = await holding(g.id, [...core, ...content]);
