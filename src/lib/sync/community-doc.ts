@@ -192,6 +192,8 @@ export class CommunityDoc implements DocHandle {
   #freshJoinAt = 0;
   /** Records stored beside the document and not projected yet: the next job beside it projects them (`#check`). */
   #behind: AnyRecord[] = [];
+  /** An import whose projection the caller makes once for several documents (a community held in shards): what its checks accepted, stored, not projected. */
+  #importDeferred: AnyRecord[] | null = null;
   /** Records from beside the document waiting together for one check (`storeAside`). */
   #aside: { source: Map<string, unknown>; done: Promise<void> } | null = null;
   #ingestFailed = false;
@@ -605,7 +607,21 @@ export class CommunityDoc implements DocHandle {
     return () => this.#acceptedListeners.delete(listener);
   }
 
-  async importRecords(records: AnyRecord[]): Promise<ImportCount> {
+  /**
+   * `deferProjection`: the accepted records are stored but not projected; `projectImported` projects
+   * them, with other documents' (a community held in shards imports month by month: each month's
+   * import rebuilt the projection from every record stored so far).
+   */
+  async importRecords(records: AnyRecord[], options: { deferProjection?: boolean } = {}): Promise<ImportCount & { deferred?: AnyRecord[] }> {
+    if (options.deferProjection) {
+      const deferred: AnyRecord[] = [];
+      this.#importDeferred = deferred;
+      try {
+        return { ...(await this.importRecords(records)), deferred };
+      } finally {
+        this.#importDeferred = null;
+      }
+    }
     // Counted here, where the catalogue is the writer's own and current: a page counting them read
     // every page of the community into its own catalogue, on its main thread, after a 10k import.
     const already = await countStoredOf(this.db, this.cid, records);
@@ -887,7 +903,8 @@ export class CommunityDoc implements DocHandle {
     // real community projected its history in three passes (the update's first piece, the core and
     // 500 keys, then the rest: 0.6 + 0.9 + 2.0 s) after its first page already showed the feed.
     const large = !source && !projectOnce && !overtaking && projectsAtOnce(keys.length, this.#communitySize() - keys.length) && (await this.#showsThreads());
-    const ahead = bulkAside || large || (projectOnce && rebuildsFor(keys.length, this.#communitySize())) ? await this.#storedIds() : null;
+    const deferred = projectOnce ? this.#importDeferred : null;
+    const ahead = bulkAside || large || (projectOnce && (deferred || rebuildsFor(keys.length, this.#communitySize()))) ? await this.#storedIds() : null;
     // A community with nothing stored yet, into which no write of this member comes during the check:
     // the records this check stores are all there is, and the rebuild need not read them back.
     const fresh = !bulkAside && ahead !== null && ahead.size === 1 && !(await recordById(this.db, this.cid));
@@ -925,7 +942,11 @@ export class CommunityDoc implements DocHandle {
       if (through >= projectAt || through >= keys.length) {
         // About what the projection holds: the map less the keys not yet through the gate.
         const held = Math.max(this.#communitySize() - Math.max(0, keys.length - through), stored !== null ? stored + through : 0);
-        if (bulkAside || large || this.#behind.length) {
+        if (deferred) {
+          // Stored as they passed the gate; projected by the caller with the other documents' (`projectImported`).
+          await storing;
+          deferred.push(...waiting);
+        } else if (bulkAside || large || this.#behind.length) {
           // Stored as they passed the gate, or now (this job joins records a job before it left here).
           if (ahead) await storing;
           else await storeAhead(this.db, this.cid, waiting);
@@ -1109,6 +1130,17 @@ export class CommunityDoc implements DocHandle {
     const { unauthorised, held } = await rebuildProjection(this.db, this.cid, whole ? rows : undefined);
     this.#announce(withoutHeld(rows, held));
     return unauthorised;
+  }
+
+  /** Projects records imports stored without projecting them (`deferProjection`), in one rebuild, in the job queue. */
+  projectImported(accepted: AnyRecord[]): Promise<void> {
+    return this.#jobs.enqueue(async () => {
+      const counted = await this.#projectStored(accepted, false);
+      if (counted !== null) {
+        this.#unauthorised = counted;
+        this.#recountDue = false;
+      }
+    });
   }
 
   /**

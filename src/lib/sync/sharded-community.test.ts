@@ -7,7 +7,7 @@ import 'fake-indexeddb/auto';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { admit, newCommunity, newMember, writer } from '../../../tests/unit/community-fixture';
 import { CORE_SHARD, shardOf, type ShardId } from '../domain/shards';
 import type { AnyRecord } from '../domain/record';
@@ -17,6 +17,19 @@ import { ShardedCommunity } from './sharded-community';
 import { ShardSync } from './shards/shard-sync';
 import { decodeShardMessage } from './shards/shard-wire';
 import { link, until, type Link } from './shards/shard-test-kit';
+
+// Rebuilds counted (each still runs): an import held in shards rebuilds the projection once.
+const rebuilds = vi.hoisted(() => ({ count: 0 }));
+vi.mock('../store/projection', async (original) => {
+  const actual = await original<typeof import('../store/projection')>();
+  return {
+    ...actual,
+    rebuildProjection: (...args: Parameters<typeof actual.rebuildProjection>) => {
+      rebuilds.count++;
+      return actual.rebuildProjection(...args);
+    }
+  };
+});
 
 let dbs = 0;
 const opened: ShardedCommunity[] = [];
@@ -173,6 +186,26 @@ describe('a community held in shards', () => {
     const again = await device(g.id, new HearthDb(db.name));
     expect(again.isHeld(month), 'held after reopening').toBe(true);
   });
+
+  it('imports a history of three months large enough for a rebuild with one rebuild of the projection (was one a month), and shows all of it', async () => {
+    const { alice, g, core } = await community();
+    const content: AnyRecord[] = [];
+    for (const start of STARTS) {
+      const a = writer(alice, g.id, start);
+      content.push(...(await Promise.all(Array.from({ length: 700 }, (_, i) => a('thread', { title: `bulk ${start} ${i}`, body: 'b' }, start + i * 1000)))));
+    }
+    // A member's device holding the core imports the history from a file.
+    const db = new HearthDb(`sharded-${dbs++}`);
+    const d = await holding(g.id, core, db);
+    rebuilds.count = 0;
+    const count = await d.importRecords(content);
+    await d.settled();
+    expect(count.present).toBe(content.length);
+    expect(months(content)).toHaveLength(3);
+    expect(rebuilds.count).toBe(1);
+    expect(await db.threads.where('cid').equals(g.id).count()).toBe(content.length);
+    expect(d.health.rejected).toBe(0);
+  }, 60_000);
 
   it('refuses a value in the wrong month’s document: a peer’s on the bytes, one written there another way on the record, neither shown nor repaired', async () => {
     const { alice, g, core, content } = await community();

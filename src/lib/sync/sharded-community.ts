@@ -16,7 +16,7 @@ import type { AnyRecord } from '../domain/record';
 import type { Scope } from '../domain/scopes';
 import { addMonths, CORE_SHARD, groupByShard, isShardId, monthOf, planEviction, shardOf, syncOrder, type ShardId } from '../domain/shards';
 import { shardRoomName } from './relay-rooms';
-import { rebuildProjection } from '../store/projection';
+import { rebuildProjection, rebuildsFor } from '../store/projection';
 import { deleteRecords, recordById, recordsByAuthor, shardRecordIds } from '../store/record-store';
 import type { HearthDb } from '../store/db';
 import { maintainKeys } from '../automation/keys';
@@ -149,13 +149,30 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
     for (const doc of this.#shards.values()) await doc.healthSettled();
   }
 
-  /** The core first, then the newest months: a page shows the newest threads while older months are checked. */
+  /**
+   * The core first, then the newest months. An import large enough for a rebuild is projected once
+   * at its end (each month's import rebuilt the projection from everything stored so far: tens of
+   * rebuilds at 10k); a small one month by month, as it is checked.
+   */
   async importRecords(records: AnyRecord[]): Promise<ImportCount> {
     const count: ImportCount = { already: 0, present: 0 };
-    for (const [shard, group] of this.#byShard(records)) {
-      const got = await (await this.#shard(shard, true))!.importRecords(group);
-      count.already += got.already;
-      count.present += got.present;
+    const defer = rebuildsFor(records.length, this.size());
+    const accepted: AnyRecord[] = [];
+    const groups = this.#byShard(records);
+    // Every month's document opens before anything is stored: one opening after the first month was
+    // stored (the projection marked behind until the end) would rebuild it.
+    const docs = new Map<ShardId, CommunityDoc>();
+    for (const [shard] of groups) docs.set(shard, (await this.#shard(shard, true))!);
+    try {
+      for (const [shard, group] of groups) {
+        const got = await docs.get(shard)!.importRecords(group, { deferProjection: defer });
+        count.already += got.already;
+        count.present += got.present;
+        if (got.deferred) accepted.push(...got.deferred);
+      }
+    } finally {
+      // Projected even when a month failed: what was stored is shown (a crash before it rebuilds at the next open).
+      if (accepted.length) await this.core.projectImported(accepted);
     }
     return count;
   }
