@@ -19,6 +19,7 @@ import { type Catalogue, feedbackOf, fitComponents, holdoutSplit } from '../../w
 import { fitEase } from '../../workers/recommend/ease';
 import type { Feedback, Scorer } from '../../workers/recommend/feedback';
 import { ndcgOfPositions, tuneWeights, type ValidationCase } from '../../workers/recommend/hybrid';
+import { fitIals } from '../../workers/recommend/ials';
 import { fitItemKnn } from '../../workers/recommend/item-knn';
 import { fitRp3 } from '../../workers/recommend/rp3';
 import { referenceTokens, tokenize } from '../../workers/recommend/tfidf';
@@ -37,6 +38,7 @@ const FAMILIES: Record<string, [string, (t: Feedback, cat: Catalogue) => Scorer]
   'text-nearest': [1, 3, 10].map((k) => [`text-nearest k=${k}`, (t, cat) => textNearest(t, cat, k)]),
   'reply-neighbours': (['count', 'log'] as const).map((w) => [`reply-neighbours ${w}`, (t) => replyNeighbours(t, edges, w)]),
   'own-writing': [['own-writing', (t, cat) => ownWriting(t, cat)]],
+  ials: [16, 64].map((factors) => [`ials k=${factors}`, (t) => fitIals(t, { factors, seed: 'eval' })]),
   'char-ngrams': (
     [
       [3, 3],
