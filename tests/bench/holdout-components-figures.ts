@@ -8,8 +8,9 @@
 // Candidates: RP3β (β ∈ 0, ¼, ½, ¾), EASE at λ ∈ 25…1,000, user-kNN at k ∈ 10…1,000, item-kNN at
 // k ∈ 10, 200, the nearest of the member's threads by text (sum of the k highest cosines), the
 // members one exchanged replies with on threads the training rows show both in, and the member's
-// own answers and comments in those threads as a text query.
-// `npx tsx tests/bench/holdout-components-figures.ts [DATA_ROOT] [community,…]`; JSON lines.
+// own answers and comments in those threads as a text query; TF-IDF over character n-grams of words
+// (3, 4, 5 or 3–5), for English words a stemmer does not join.
+// `npx tsx tests/bench/holdout-components-figures.ts [DATA_ROOT] [community,…] [--families f,…]`; JSON lines.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -18,9 +19,10 @@ import { type Catalogue, feedbackOf, fitComponents, holdoutSplit } from '../../w
 import { fitEase } from '../../workers/recommend/ease';
 import type { Feedback, Scorer } from '../../workers/recommend/feedback';
 import { ndcgOfPositions, tuneWeights, type ValidationCase } from '../../workers/recommend/hybrid';
+import { fitIals } from '../../workers/recommend/ials';
 import { fitItemKnn } from '../../workers/recommend/item-knn';
 import { fitRp3 } from '../../workers/recommend/rp3';
-import { tokenize } from '../../workers/recommend/tfidf';
+import { referenceTokens, tokenize } from '../../workers/recommend/tfidf';
 import { fitUserKnn } from '../../workers/recommend/user-knn';
 import { rawCases, zOf, type RawCase as Raw } from './holdout-cases';
 
@@ -35,8 +37,71 @@ const FAMILIES: Record<string, [string, (t: Feedback, cat: Catalogue) => Scorer]
   'item-knn-k': [10, 200].map((k) => [`item-knn k=${k}`, (t) => fitItemKnn(t, { k })]),
   'text-nearest': [1, 3, 10].map((k) => [`text-nearest k=${k}`, (t, cat) => textNearest(t, cat, k)]),
   'reply-neighbours': (['count', 'log'] as const).map((w) => [`reply-neighbours ${w}`, (t) => replyNeighbours(t, edges, w)]),
-  'own-writing': [['own-writing', (t, cat) => ownWriting(t, cat)]]
+  'own-writing': [['own-writing', (t, cat) => ownWriting(t, cat)]],
+  ials: [16, 64].map((factors) => [`ials k=${factors}`, (t) => fitIals(t, { factors, seed: 'eval' })]),
+  'char-ngrams': (
+    [
+      [3, 3],
+      [4, 4],
+      [5, 5],
+      [3, 5]
+    ] as const
+  ).map(([lo, hi]) => [`char-ngrams ${lo}–${hi}`, (t, cat) => charNgrams(t, cat.text ?? [], lo, hi)])
 };
+
+/**
+ * TF-IDF over character n-grams (n from lo to hi) of each word, padded with a space either side,
+ * and CJK runs as the reference's bigrams: "braking" and "brakes" share "brak", where the word
+ * tokens share nothing without a stemmer. Weights as the reference's plain TF-IDF (df ≥ 2,
+ * (1 + ln count) · ln(N / df), L2-normalised); the member's profile is the sum of their threads'.
+ */
+function charNgrams(train: Feedback, text: readonly string[], lo: number, hi: number): Scorer {
+  const counted = text.map((t) => {
+    const m = new Map<string, number>();
+    for (const w of referenceTokens(t.toLowerCase())) {
+      if (!/^[a-z]/.test(w)) {
+        m.set(w, (m.get(w) ?? 0) + 1);
+        continue;
+      }
+      const padded = ` ${w} `;
+      for (let n = lo; n <= hi; n++) for (let a = 0; a + n <= padded.length; a++) m.set(padded.slice(a, a + n), (m.get(padded.slice(a, a + n)) ?? 0) + 1);
+    }
+    return m;
+  });
+  const df = new Map<string, number>();
+  for (const m of counted) for (const g of m.keys()) df.set(g, (df.get(g) ?? 0) + 1);
+  const ids = new Map<string, number>();
+  const vectors = counted.map((m) => {
+    const v = new Map<number, number>();
+    let norm = 0;
+    for (const [g, c] of m) {
+      const d = df.get(g)!;
+      if (d < 2) continue;
+      const x = (1 + Math.log(c)) * Math.log(text.length / d);
+      let id = ids.get(g);
+      if (id === undefined) ids.set(g, (id = ids.size));
+      v.set(id, x);
+      norm += x * x;
+    }
+    norm = Math.sqrt(norm) || 1;
+    for (const [id, x] of v) v.set(id, x / norm);
+    return v;
+  });
+  const postings: { item: number; w: number }[][] = Array.from({ length: ids.size }, () => []);
+  vectors.forEach((v, item) => {
+    for (const [id, w] of v) postings[id].push({ item, w });
+  });
+  return {
+    name: 'char-ngrams',
+    score(member) {
+      const profile = new Map<number, number>();
+      for (const i of train.itemsOf(member)) for (const [id, x] of vectors[i]) profile.set(id, (profile.get(id) ?? 0) + x);
+      const out = new Float64Array(train.items);
+      for (const [id, q] of profile) for (const { item, w } of postings[id]) out[item] += q * w;
+      return out;
+    }
+  };
+}
 
 /** What each member wrote (answers and comments) in each thread: member → thread → text. */
 let writing = new Map<number, Map<number, string>>();
@@ -241,6 +306,12 @@ const r3 = (x: number) => +x.toFixed(3);
 
 const root = process.argv[2] ?? '/work/shared/data';
 const only = process.argv[3]?.split(',');
+// `--families a,b`: measure only these candidate families (all by default).
+const familiesArg = process.argv.indexOf('--families');
+if (familiesArg > 0) {
+  const keep = new Set(process.argv[familiesArg + 1].split(','));
+  for (const f of Object.keys(FAMILIES)) if (!keep.has(f)) delete FAMILIES[f];
+}
 for (const dir of communityDirs(root)) {
   const c = loadSeInteractions(dir);
   if (only && !only.includes(c.name)) continue;

@@ -1,9 +1,10 @@
 // The rolling protocol's lists (every step's (member, week) pairs with every computed feature, FEATURES: 47 until 2026-12-05, 51 since) written
 // to a temporary file per community and replayed by tests/bench/rolling-replay.py: ideas for the
 // feed ranker measured outside eval:recs on exactly its lists, each refitted weekly on earlier
-// weeks. `npx tsx tests/bench/rolling-replay-figures.ts [DATA_ROOT] [--slow] [--lambdamart] [--shape]`; needs numpy and
+// weeks. `npx tsx tests/bench/rolling-replay-figures.ts [DATA_ROOT] [--slow] [--lambdamart] [--shape] [--extra]`; needs numpy and
 // scipy (--slow: the hand-written GBDTs too; --lambdamart: LightGBM's, needs lightgbm; --shape:
-// training lists cut to the scored week's shape, tests/bench/rolling-shape.py).
+// training lists cut to the scored week's shape, tests/bench/rolling-shape.py; --extra: four more
+// features from the CSVs, tests/bench/rolling-extra.py).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,9 +31,9 @@ try {
     );
     const file = join(dir, `${basename(d)}.json`);
     writeFileSync(file, JSON.stringify({ features: FEATURES, pairs }));
-    return { name: c.name, file };
+    return { name: c.name, file, data: d };
   });
-  for (const { name, file } of files) {
+  for (const { name, file, data } of files) {
     const others = files.filter((f) => f.file !== file).map((f) => `--other=${f.file}`);
     console.log(`\n${name} rolling(2016-01-01), replayed:`);
     const args = [join(import.meta.dirname, 'rolling-replay.py'), file, ...others.slice(0, 1), ...process.argv.filter((a) => a === '--slow')];
@@ -40,6 +41,9 @@ try {
     // LightGBM's LambdaMART on the same lists (needs the lightgbm Python package).
     if (process.argv.includes('--lambdamart'))
       console.log(execFileSync('python3', [join(import.meta.dirname, 'rolling-lambdamart.py'), file], { encoding: 'utf8', maxBuffer: 1 << 26 }));
+    // Four more features computed from the CSVs (tests/bench/rolling-extra.py).
+    if (process.argv.includes('--extra'))
+      console.log(execFileSync('python3', [join(import.meta.dirname, 'rolling-extra.py'), file, data], { encoding: 'utf8', maxBuffer: 1 << 26 }));
     // Training lists cut to the shape of the scored week's (tests/bench/rolling-shape.py).
     if (process.argv.includes('--shape'))
       console.log(execFileSync('python3', [join(import.meta.dirname, 'rolling-shape.py'), file], { encoding: 'utf8', maxBuffer: 1 << 26 }));
