@@ -1,7 +1,7 @@
 // A community held in shards (docs/shards.md) between two devices over WebRTC: y-webrtc carries its
 // core's document, and its months cross beside it as shard messages, relayed by each page to its
-// community worker's shard sync. The creator's device makes it so (`hearth:shards`); the member's
-// device follows the genesis.
+// community worker's shard sync. New communities are made so by default (`hearth:shards` unset); the
+// member's device follows the genesis.
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice, openThread, sendReply, startThread, useRelay } from './journeys';
 
@@ -28,11 +28,10 @@ async function held(page: Page): Promise<{ sharded: boolean; shards: string[] }>
   );
 }
 
-/** Alice's device makes communities held in shards; Bob's follows the genesis. This month's shard id. */
+/** Two devices as they come (communities held in shards by default); Bob's follows the genesis. This month's shard id. */
 async function devices(browser: Browser, baseURL: string) {
   const alice = await openDevice(browser, baseURL);
   const bob = await openDevice(browser, baseURL);
-  await alice.context.addInitScript(() => localStorage.setItem('hearth:shards', 'on'));
   return { alice, bob, month: new Date().toISOString().slice(0, 7) };
 }
 

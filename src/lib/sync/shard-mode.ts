@@ -1,15 +1,15 @@
 // Whether a community is held in shards (docs/shards.md): its genesis says so (`shards: 'month'`),
 // and every device of the community follows it, so a creator's choice holds for all its members.
-// New communities are made so when `localStorage['hearth:shards']` is 'on' (off by default until the
-// sharded path carries every journey).
+// New communities are made so unless `localStorage['hearth:shards']` is 'off' (a device that wants the
+// single document, for comparison).
 import type { HearthDb } from '../store/db';
 import { recordById } from '../store/record-store';
 
 export function newCommunitiesSharded(): boolean {
   try {
-    return typeof localStorage !== 'undefined' && localStorage.getItem('hearth:shards') === 'on';
+    return typeof localStorage === 'undefined' || localStorage.getItem('hearth:shards') !== 'off';
   } catch {
-    return false;
+    return true;
   }
 }
 
