@@ -8,8 +8,10 @@ import type { Identity } from '../crypto/identity';
 import type { AnyRecord } from '../domain/record';
 import { HearthDb } from '../store/db';
 import { CommunityDoc } from '../sync/community-doc';
+import { ShardedCommunity } from '../sync/sharded-community';
 import { CommunitySearch } from './community-search';
 import { SearchDb } from './search-db';
+import { until } from '../sync/shards/shard-test-kit';
 import { journalDoc, journalIdle } from './journal';
 
 let n = 0;
@@ -241,5 +243,33 @@ describe('community search', () => {
     await add(await a('thread', { title: 'Searched since', body: 'journaled' }));
     await journalIdle(doc.cid);
     expect(await sdb.dirty.count()).toBe(1);
+  });
+});
+
+describe('search in a community held in shards', () => {
+  it('drops the threads of a month the device evicts from the index, and finds the newest month’s still', async () => {
+    const alice = await newMember();
+    const g = await newCommunity(alice);
+    const db = new HearthDb(`search-${n}`);
+    const sdb = new SearchDb(`search-index-${n++}`);
+    const doc = new ShardedCommunity(db, g.id);
+    await doc.open();
+    const MONTH = 31 * 24 * 3600_000;
+    const records: AnyRecord[] = [g];
+    records.push(await writer(alice, g.id, 1_700_000_010_000)('thread', { title: 'Tubeless sealant in winter', body: 'old month' }));
+    records.push(await writer(alice, g.id, 1_700_000_010_000 + MONTH)('thread', { title: 'Chain wax or oil', body: 'new month' }));
+    for (const r of records) expect((await doc.append(r)).ok).toBe(true);
+    await doc.settled();
+    const search = await openSearch(db, sdb, doc as unknown as CommunityDoc);
+    expect(await ids(search, 'sealant')).toEqual([records[1].id]);
+    const before = search.docs;
+    expect(await doc.keepMonths(1, null, 1_700_000_010_000 + MONTH + 1000)).toHaveLength(1);
+    // Gone from the index itself, before any query meets it (a hit the projections no longer show
+    // leaves the index only when a query returns it).
+    await until(() => search.docs === before - 1, 3_000, 'the evicted thread out of the index');
+    expect(await ids(search, 'sealant')).toEqual([]);
+    expect(await ids(search, 'wax')).toEqual([records[2].id]);
+    search.close();
+    doc.close();
   });
 });

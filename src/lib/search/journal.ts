@@ -45,13 +45,15 @@ function bridge(): BroadcastChannel | null {
 export function journalDoc(db: HearthDb, doc: CommunityDoc, sdb: SearchDb = openSearchDb()): void {
   if (journaled.has(doc)) return;
   journaled.set(doc, sdb);
-  doc.onAccepted((records) => {
-    const write = writeJournal(db, sdb, doc.cid, records);
+  const track = (write: Promise<void>) => {
     let set = pending.get(doc.cid);
     if (!set) pending.set(doc.cid, (set = new Set()));
     set.add(write);
     return write.finally(() => set.delete(write));
-  });
+  };
+  doc.onAccepted((records) => track(writeJournal(db, sdb, doc.cid, records)));
+  // An evicted month's threads leave the projections: the index compares itself with them.
+  doc.onEvicted?.(() => void track(writeReconcile(sdb, doc.cid)).catch((error) => console.warn('search journal not written', error)));
 }
 
 /** Resolves once every batch announced so far for `cid` is in the journal. */
@@ -71,6 +73,18 @@ export async function writeJournal(db: HearthDb, sdb: SearchDb, cid: string, rec
   const affected = await affectedBy(db, cid, records);
   // A row for every batch, even one that changes no document: its record count keeps the count check true.
   await sdb.dirty.add({ cid, ids: [...affected.ids], reconcile: affected.reconcile, records: records.length });
+  tell(cid, since);
+}
+
+/** A row that makes the index compare itself with the projections (records left the device: an evicted month). */
+async function writeReconcile(sdb: SearchDb, cid: string): Promise<void> {
+  const since = performance.now();
+  if (!(listeners.get(cid)?.size ?? 0) && !stored.has(cid) && !(await sdb.snapshots.where('cid').equals(cid).count())) return;
+  await sdb.dirty.add({ cid, ids: [], reconcile: true, records: 0 });
+  tell(cid, since);
+}
+
+function tell(cid: string, since: number): void {
   for (const listener of listeners.get(cid) ?? []) listener(since);
   bridge()?.postMessage({ t: 'row', cid, at: performance.timeOrigin + since } satisfies JournalMessage);
 }

@@ -93,6 +93,8 @@ export interface DocHandle {
    */
   append(records: AnyRecord | readonly AnyRecord[]): Promise<AppendResult>;
   onAccepted(listener: AcceptedListener): () => void;
+  /** A community held in shards: told when a month leaves the device (its records and projection rows are gone). */
+  onEvicted?(listener: (shard: string) => void): () => void;
   /** Everything received so far is applied, checked, projected and stored. */
   settled(): Promise<void>;
   /**

@@ -62,6 +62,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   #updateListeners = new Set<UpdateListener>();
   #catalogueListeners = new Set<CatalogueListener>();
   #acceptedListeners = new Set<AcceptedListener>();
+  #evictedListeners = new Set<(shard: ShardId) => void>();
   #sync: ShardSync | null = null;
   /** The relay's month rooms this device is attached to (`startRelay`). */
   #relay: { shards: RelayShards; months: Set<ShardId> } | null = null;
@@ -132,6 +133,11 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   onAccepted(listener: AcceptedListener): () => void {
     this.#acceptedListeners.add(listener);
     return () => this.#acceptedListeners.delete(listener);
+  }
+
+  onEvicted(listener: (shard: ShardId) => void): () => void {
+    this.#evictedListeners.add(listener);
+    return () => this.#evictedListeners.delete(listener);
   }
 
   async settled(): Promise<void> {
@@ -359,6 +365,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
     });
     if (!evicted) return false;
     for (const listener of this.#catalogueListeners) listener({ id: shard, ...entry, held: false });
+    for (const listener of this.#evictedListeners) listener(shard);
     this.#publishHealth();
     return true;
   }
