@@ -62,7 +62,7 @@ function client(address: string, room: string, identity: Identity) {
 }
 
 describe('shards on a relay', { timeout: 60_000 }, () => {
-  it('serves each shard as its own document over one socket per client, gated to its shard', async () => {
+  it('serves each shard as its own document over one socket per client, gated to its shard; a month let go and attached again on the same socket syncs again', async () => {
     const relay = await startRelay({ port: await freePort(), host: '127.0.0.1', dataDir: mkdtempSync(join(tmpdir(), 'hearth-shards-')), log: () => {} });
     cleanup.push(() => relay.close());
     const address = `ws://127.0.0.1:${relay.port}`;
@@ -119,5 +119,20 @@ describe('shards on a relay', { timeout: 60_000 }, () => {
       20_000
     );
     expect(b.shards.link(MONTH)?.refused.size).toBe(0);
+
+    // A month let go (an older month synced empty, an evicted one) and attached again over the same
+    // socket, as a fetch does: it proves itself again and gets what was written meanwhile.
+    b.shards.detach(MONTH);
+    const later = await writer(creator, cid, 1_700_000_006_000)('reply', { thread: thread.id, parent: thread.id, body: 'while B was away' });
+    aMonth.getMap('records').set(later.id, later);
+    await a.acknowledged(MONTH);
+    const again = await b.open(MONTH);
+    await waitFor(
+      'the later reply on B’s month attached again',
+      () => again.getMap('records').has(later.id) && again.getMap('records').has(reply.id),
+      (x) => x,
+      20_000
+    );
+    expect(sockets - before).toBe(2);
   });
 });
