@@ -1,7 +1,7 @@
 import { defineConfig } from '@playwright/test';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromiumLaunch } from './e2e/browser';
+import { journeysLaunch } from './e2e/browser';
 
 export const E2E_PORT = Number(process.env.E2E_PORT ?? 4317);
 export const SIGNALING_PORT = Number(process.env.E2E_SIGNALING_PORT ?? 4445);
@@ -22,7 +22,7 @@ export default defineConfig({
   reporter: process.env.CI ? [['list']] : [['list']],
   use: {
     baseURL: `http://127.0.0.1:${E2E_PORT}`,
-    launchOptions: chromiumLaunch(),
+    launchOptions: journeysLaunch(),
     // Recording a trace costs a fifth of a journey's time (sync and clear-states: 2.0–2.1 min without,
     // 2.4–2.5 with): recorded when a failed test runs again (CI retries once; E2E_TRACE=on locally).
     trace: (process.env.E2E_TRACE as 'on' | 'off' | 'retain-on-failure' | 'on-first-retry' | undefined) ?? 'on-first-retry'
