@@ -1,6 +1,7 @@
 // A member searches her community on her own device, in Chinese and English; another member,
 // on another device joined by invite, mentions her, and the mention waits in her inbox.
 import { expect, test, type Browser, type Page } from '@playwright/test';
+import { launchDevice } from './browser';
 import { createCommunity, createIdentity, joinFromLink, makeInvite, sendReply, startThread } from './journeys';
 
 async function device(browser: Browser, baseURL: string) {
@@ -18,7 +19,11 @@ async function search(page: Page, query: string) {
 }
 
 test('search finds a Chinese phrase and an English word; a mention by another member waits in the inbox', async ({ browser, baseURL }) => {
-  const alice = await device(browser, baseURL!);
+  // Alice's inbox offers browser notifications, which a browser offers only where it may ask: the
+  // journeys' headless shell denies every site (Notification.permission is 'denied'), so her device
+  // is the full browser, where a site has not been asked yet.
+  const aliceDevice = await launchDevice(baseURL!);
+  const alice = { context: aliceDevice.context, page: await aliceDevice.context.newPage() };
   const bob = await device(browser, baseURL!);
   try {
     await createIdentity(alice.page, 'Alice');
@@ -99,7 +104,7 @@ test('search finds a Chinese phrase and an English word; a mention by another me
     await expect(results).toHaveCount(1);
     await expect(results.first()).toContainText('I will bring a spare hanger');
   } finally {
-    await alice.context.close();
+    await aliceDevice.close();
     await bob.context.close();
   }
 });
