@@ -154,8 +154,12 @@ export async function latencyAndMerge(o: SyncBenchOptions): Promise<void> {
   const a = await openPeer(o.baseURL);
   let b: Device | null = null;
   try {
+    // The community is made as the app makes new ones (held in shards); HEARTH_BENCH_SHARDS=off makes it one document, to compare.
+    const single = process.env.HEARTH_BENCH_SHARDS === 'off';
+    if (single) await a.context.addInitScript(() => localStorage.setItem('hearth:shards', 'off'));
     await importIdentity(a.page, await storedKeysFor(DEMO_CREATOR.namespace, DEMO_CREATOR.handle), DEMO_CREATOR.name);
     const cid = await createCommunity(a.page, 'Sync bench', 'Two members, written to by the benchmark.');
+    o.log(`latency: a community held ${single ? 'as one document' : 'in shards'}`);
     const link = await makeInviteLink(a.page, cid, 'bench member');
     await openFeed(a.page, cid);
     b = await newcomer(o, 'member-b', 'Bench B');
