@@ -63,6 +63,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   #catalogueListeners = new Set<CatalogueListener>();
   #acceptedListeners = new Set<AcceptedListener>();
   #evictedListeners = new Set<(shard: ShardId) => void>();
+  #digests = new Map<ShardId, string>();
   #sync: ShardSync | null = null;
   /** The relay's month rooms this device is attached to (`startRelay`). */
   #relay: { shards: RelayShards; months: Set<ShardId> } | null = null;
@@ -349,6 +350,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
       this.#relay?.months.delete(shard);
       doc.close();
       this.#shards.delete(shard);
+      this.#digests.delete(shard);
       this.#held.delete(shard);
       this.#unannounced.delete(shard);
       this.#evicted.set(shard, entry);
@@ -411,9 +413,13 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
     return out;
   }
 
+  /** Kept until the shard's document changes: each new peer's catalogue and each comparison asks for every month's. */
   digest(shard: ShardId): string {
     const doc = this.#shards.get(shard);
-    return doc ? stateDigest(Y.encodeStateVector(doc.doc)) : EMPTY_DIGEST;
+    if (!doc) return EMPTY_DIGEST;
+    let digest = this.#digests.get(shard);
+    if (digest === undefined) this.#digests.set(shard, (digest = stateDigest(Y.encodeStateVector(doc.doc))));
+    return digest;
   }
 
   async stateVector(shard: ShardId): Promise<Uint8Array> {
@@ -441,6 +447,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
     await open?.settled();
     open?.close();
     this.#shards.delete(shard);
+    this.#digests.delete(shard);
     this.#held.delete(shard);
     this.#unannounced.delete(shard);
     return true;
@@ -497,6 +504,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
       }
     });
     doc.doc.on('update', (update: Uint8Array, origin: unknown) => {
+      this.#digests.delete(shard);
       if (doc.records.size && this.#unannounced.delete(shard)) this.#announce(shard, doc);
       for (const listener of this.#updateListeners) listener(shard, update, origin);
     });
