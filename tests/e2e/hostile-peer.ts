@@ -163,7 +163,12 @@ export async function hostilePeer(link: string, opts: { log?: (line: string) => 
   /** Sets records, one transaction per document they go to. */
   const setAll = (list: readonly AnyRecord[]) => {
     const byDoc = new Map<Y.Doc, AnyRecord[]>();
-    for (const r of list) byDoc.set(docOf(r), [...(byDoc.get(docOf(r)) ?? []), r]);
+    for (const r of list) {
+      const d = docOf(r);
+      const rs = byDoc.get(d);
+      if (rs) rs.push(r);
+      else byDoc.set(d, [r]);
+    }
     for (const [d, rs] of byDoc) d.transact(() => rs.forEach((r) => d.getMap('records').set(r.id, r)), 'hostile');
   };
   /** The newest `all` epoch whose key `identity` can open from the records this peer holds, as a mesh room. */

@@ -8,6 +8,7 @@ import type { Identity } from '../crypto/identity';
 import type { AnyRecord } from '../domain/record';
 import { HearthDb } from '../store/db';
 import { CommunityDoc } from '../sync/community-doc';
+import type { DocHandle } from '../sync/doc-handle';
 import { ShardedCommunity } from '../sync/sharded-community';
 import { CommunitySearch } from './community-search';
 import { SearchDb } from './search-db';
@@ -33,7 +34,7 @@ async function setup() {
   return { alice, bob, g, db, sdb, doc, add, a, b };
 }
 
-async function openSearch(db: HearthDb, sdb: SearchDb, doc: CommunityDoc) {
+async function openSearch(db: HearthDb, sdb: SearchDb, doc: DocHandle) {
   const search = new CommunitySearch(db, doc.cid, sdb);
   await search.open(doc);
   return search;
@@ -260,7 +261,7 @@ describe('search in a community held in shards', () => {
     records.push(await writer(alice, g.id, 1_700_000_010_000 + MONTH)('thread', { title: 'Chain wax or oil', body: 'new month' }));
     for (const r of records) expect((await doc.append(r)).ok).toBe(true);
     await doc.settled();
-    const search = await openSearch(db, sdb, doc as unknown as CommunityDoc);
+    const search = await openSearch(db, sdb, doc);
     expect(await ids(search, 'sealant')).toEqual([records[1].id]);
     const before = search.docs;
     expect(await doc.keepMonths(1, null, 1_700_000_010_000 + MONTH + 1000)).toHaveLength(1);

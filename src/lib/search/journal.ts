@@ -63,13 +63,7 @@ export async function journalIdle(cid: string): Promise<void> {
 
 export async function writeJournal(db: HearthDb, sdb: SearchDb, cid: string, records: AnyRecord[]): Promise<void> {
   const since = performance.now();
-  const open = (listeners.get(cid)?.size ?? 0) > 0;
-  // A community never searched on this device has no index to bring up to date: its first search
-  // builds one from the projections, so journaling for it would only pile up rows.
-  if (!open && !stored.has(cid)) {
-    if (!(await sdb.snapshots.where('cid').equals(cid).count())) return;
-    stored.add(cid);
-  }
+  if (!(await hasIndex(sdb, cid))) return;
   const affected = await affectedBy(db, cid, records);
   // A row for every batch, even one that changes no document: its record count keeps the count check true.
   await sdb.dirty.add({ cid, ids: [...affected.ids], reconcile: affected.reconcile, records: records.length });
@@ -79,9 +73,21 @@ export async function writeJournal(db: HearthDb, sdb: SearchDb, cid: string, rec
 /** A row that makes the index compare itself with the projections (records left the device: an evicted month). */
 async function writeReconcile(sdb: SearchDb, cid: string): Promise<void> {
   const since = performance.now();
-  if (!(listeners.get(cid)?.size ?? 0) && !stored.has(cid) && !(await sdb.snapshots.where('cid').equals(cid).count())) return;
+  if (!(await hasIndex(sdb, cid))) return;
   await sdb.dirty.add({ cid, ids: [], reconcile: true, records: 0 });
   tell(cid, since);
+}
+
+/**
+ * Whether `cid` has an index to bring up to date: loaded somewhere, or stored. A community never
+ * searched on this device has none: its first search builds one from the projections, so journaling
+ * for it would only pile up rows.
+ */
+async function hasIndex(sdb: SearchDb, cid: string): Promise<boolean> {
+  if ((listeners.get(cid)?.size ?? 0) > 0 || stored.has(cid)) return true;
+  if (!(await sdb.snapshots.where('cid').equals(cid).count())) return false;
+  stored.add(cid);
+  return true;
 }
 
 function tell(cid: string, since: number): void {
