@@ -106,6 +106,12 @@ export interface ShardCatalogueRow {
   records: number;
   /** Its state vector's digest then (sync/shards/shard-wire `stateDigest`). */
   digest: string;
+  /**
+   * Saved as its document closed, with everything stored: the newest stored update's key then. The
+   * shard is unchanged while that is still its newest (sync/sharded-community.ts opens it lazily);
+   * absent, the row may be older than the shard's updates and the shard is opened to check.
+   */
+  seq?: number;
 }
 
 export interface IngestMarkRow {

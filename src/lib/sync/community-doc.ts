@@ -162,6 +162,10 @@ export class CommunityDoc implements DocHandle {
 
   #persisted: Promise<unknown> = Promise.resolve();
   #storedUpdates = 0;
+  /** The newest stored update's key (0: none): a shard saved as closed at this key has not changed since (sharded-community.ts). */
+  #storedSeq = 0;
+  /** Updates made and not stored yet. */
+  #unstored = 0;
   #closed = false;
   /** Per key: repairs in a row, each soon after the last, and when the last one was made. */
   #repairs = new Map<string, { streak: number; last: number }>();
@@ -291,6 +295,7 @@ export class CommunityDoc implements DocHandle {
   async open(): Promise<void> {
     const [rows, mark] = await Promise.all([this.#storedRows().toArray(), this.db.ingestMarks.get(this.#markKey)]);
     this.#storedUpdates = rows.length;
+    for (const row of rows) if (row.seq !== undefined && row.seq > this.#storedSeq) this.#storedSeq = row.seq;
     let junk = 0;
     let older = false;
     for (const row of rows) {
@@ -795,16 +800,27 @@ export class CommunityDoc implements DocHandle {
    * leaves the records stored so far, which the next open puts back into the document (`#restoreUnstored`).
    */
   #persist(update: Uint8Array, after?: Promise<void>): void {
+    this.#unstored++;
     this.#persisted = this.#persisted
       .catch(() => undefined)
       .then(() => after)
       .then(async () => {
         const stored = this.#skeleton(update);
         const seq = await this.db.docUpdates.add(this.#row(stored.update));
+        this.#storedSeq = Math.max(this.#storedSeq, seq);
         // A peer's records are stored in full until the gate has checked and stored them.
         if (stored.values) this.#rewrite.add(seq);
         if (++this.#storedUpdates > COMPACT_AFTER && !this.#closed) await this.#compact();
-      });
+      })
+      .finally(() => this.#unstored--);
+  }
+
+  /**
+   * The newest stored update's key when everything this document holds is stored and checked, else
+   * null: what a shard's catalogue row records as it closes, so the next open can tell it is unchanged.
+   */
+  storedState(): number | null {
+    return this.#unstored === 0 && !this.#closed ? this.#storedSeq : null;
   }
 
   #row(update: Uint8Array): DocUpdateRow {
@@ -831,6 +847,7 @@ export class CommunityDoc implements DocHandle {
       await this.#storedRows().delete();
       seq = await this.db.docUpdates.add(this.#row(state.update));
     });
+    this.#storedSeq = Math.max(this.#storedSeq, seq);
     this.#storedUpdates = 1;
     this.#rewrite = new Set(state.values ? [seq] : []);
   }

@@ -45,16 +45,16 @@ afterEach(async () => {
   }
 });
 
-async function device(cid: string, db = new HearthDb(`sharded-${dbs++}`)): Promise<ShardedCommunity> {
-  const community = new ShardedCommunity(db, cid);
+async function device(cid: string, db = new HearthDb(`sharded-${dbs++}`), maxOpen?: number): Promise<ShardedCommunity> {
+  const community = new ShardedCommunity(db, cid, { maxOpen });
   await community.open();
   opened.push(community);
   return community;
 }
 
 /** A device on which these records were written, settled. */
-async function holding(cid: string, records: readonly AnyRecord[], db?: HearthDb): Promise<ShardedCommunity> {
-  const d = await device(cid, db);
+async function holding(cid: string, records: readonly AnyRecord[], db?: HearthDb, maxOpen?: number): Promise<ShardedCommunity> {
+  const d = await device(cid, db, maxOpen);
   for (const r of records) expect((await d.append(r)).ok).toBe(true);
   await d.settled();
   return d;
@@ -291,5 +291,64 @@ describe('a community held in shards', () => {
     expect((await again.shardList()).evicted).toEqual([{ id: m1, records: 4 }]);
     expect(again.isEvicted(m1)).toBe(true);
     expect(again.size()).toBe(core.length + 8);
+  });
+
+  it('opens only the core and the months changed since they closed: a month closed idle is told to peers, served and exported from its saved row and stored updates', async () => {
+    const { bob, g, core, content } = await community();
+    const db = new HearthDb(`sharded-${dbs++}`);
+    // No idle month stays open: each closes once written.
+    const a = await holding(g.id, [...core, ...content], db, 0);
+    const [m0, m1, m2] = months(content) as ShardId[];
+    expect([m0, m1, m2].map((m) => a.isOpen(m))).toEqual([false, false, false]);
+    const digests = [m0, m1, m2].map((m) => a.digest(m));
+    a.close();
+    opened.splice(opened.indexOf(a), 1);
+
+    const again = await device(g.id, new HearthDb(db.name), 0);
+    expect(again.opened, 'opening it opened the core alone').toEqual([CORE_SHARD]);
+    expect(again.size()).toBe(core.length + content.length);
+    expect([m0, m1, m2].map((m) => again.digest(m))).toEqual(digests);
+    expect(again.catalogue().map((e) => [e.id, e.records])).toEqual(
+      expect.arrayContaining([
+        [m0, 4],
+        [m1, 4],
+        [m2, 4]
+      ])
+    );
+
+    // A newcomer gets every month from it; each is opened to be served and closes again.
+    const b = await device(g.id);
+    const now = () => STARTS[2] + 1000;
+    const sa = new ShardSync(again, { now });
+    const sb = new ShardSync(b, { now });
+    syncs.push(sa, sb);
+    links.push(link(sa, sb));
+    await until(async () => (await b.db.threads.where('cid').equals(g.id).count()) === 6, 10_000, 'six threads on the newcomer');
+    await b.settled();
+    await again.settled();
+    for (const m of [m0, m1, m2]) expect(b.digest(m)).toBe(digests[[m0, m1, m2].indexOf(m)]);
+    expect(
+      [m0, m1, m2].filter((m) => again.isOpen(m)),
+      'served months closed again'
+    ).toEqual([]);
+    expect((await again.exportRecords()).map((r) => r.id).sort()).toEqual([...core, ...content].map((r) => r.id).sort());
+
+    // A month written to and not closed (the tab died with it open) is opened by the next open, alone.
+    const last = content.at(-2)!;
+    const reply = await writer(bob, g.id, STARTS[2] + 900_000)('reply', { thread: last.id, parent: last.id, body: 'late' });
+    links.splice(0).forEach((l) => l.close());
+    const c = await device(g.id, new HearthDb(db.name), 10);
+    opened.splice(opened.indexOf(again), 1);
+    again.close();
+    expect((await c.append(reply)).ok).toBe(true);
+    await c.settled();
+    expect(c.isOpen(shardOf(reply) as ShardId)).toBe(true);
+    const changed = c.digest(shardOf(reply) as ShardId);
+    c.close();
+    opened.splice(opened.indexOf(c), 1);
+    const d = await device(g.id, new HearthDb(db.name), 10);
+    expect(d.opened).toEqual([CORE_SHARD, shardOf(reply)]);
+    expect(d.digest(shardOf(reply) as ShardId)).toBe(changed);
+    expect(d.size()).toBe(core.length + content.length + 1);
   });
 });

@@ -10,6 +10,12 @@
 // core's. Peers sync the shards through `ShardSync` (sync/shards/shard-sync.ts), for which this is
 // the `ShardDocs`: a shard a peer offers is opened (created) when fetched, its step 2 passes that
 // shard's gate, and its catalogue entry is saved once it holds a record.
+//
+// Months open when used (a write, a peer's sync, the relay, an export) and close again past
+// `maxOpen` idle ones, least recently used first: a device holding years of history opens the core,
+// this month and the months that changed since they last closed. A month closes once everything it
+// holds is stored and checked; its catalogue row then keeps its record count, digest and newest
+// stored update (`seq`), which is how the next open knows it unchanged without opening it.
 import * as Y from 'yjs';
 import type { Identity } from '../crypto/identity';
 import type { AnyRecord } from '../domain/record';
@@ -18,7 +24,7 @@ import { addMonths, CORE_SHARD, groupByShard, isShardId, monthOf, planEviction, 
 import { shardRoomName } from './relay-rooms';
 import { rebuildProjection, rebuildsFor } from '../store/projection';
 import { deleteRecords, recordById, recordsByAuthor, shardRecordIds } from '../store/record-store';
-import type { HearthDb } from '../store/db';
+import type { HearthDb, ShardCatalogueRow } from '../store/db';
 import { maintainKeys } from '../automation/keys';
 import { startAutomation } from '../automation/scheduler';
 import type { MemberStatsSource } from '../automation/community-facts';
@@ -32,6 +38,9 @@ import { EMPTY_DIGEST, EMPTY_STATE_VECTOR, type CatalogueListener, type ShardDoc
 import { ShardSync } from './shards/shard-sync';
 import type { RelayShards } from './shards/relay-shards';
 import { stateDigest, type CatalogueEntry } from './shards/shard-wire';
+
+/** Idle months open at once, besides the core, this month and months in use. */
+export const DEFAULT_MAX_OPEN = 4;
 
 /** Health counts that add up over shards; `rejected` is counted for the whole community by each. */
 const SUMMED = ['records', 'repaired', 'unreadableUpdates', 'repairsWaiting', 'junkItems', 'junkBytes', 'malformedMessages', 'wrongShard'] as const;
@@ -52,10 +61,17 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
 
   readonly #jobs = new JobQueue();
   readonly #options: Pick<CommunityDocOptions, 'repairBackoff'>;
+  readonly #maxOpen: number;
   #shards = new Map<ShardId, CommunityDoc>();
   #opening = new Map<ShardId, Promise<CommunityDoc>>();
-  /** Shards held: open, opening, or made held for a fetch. */
+  #closing = new Map<ShardId, Promise<void>>();
+  /** Users of an open shard now (a write, a request in flight): not closed while any. */
+  #uses = new Map<ShardId, number>();
+  #lastUsed = new Map<ShardId, number>();
+  /** Shards held: open, opening, closed, or made held for a fetch. */
   #held = new Set<ShardId>();
+  /** Held shards not open: their records and digest as saved when they closed, and their health then. */
+  #closed = new Map<ShardId, { records: number; digest: string; health?: DocHealth }>();
   /** Held shards without a record yet: not in the catalogue nor told to peers (a fetch may bring nothing). */
   #unannounced = new Set<ShardId>();
   #evicted = new Map<ShardId, { records: number; digest: string }>();
@@ -66,31 +82,59 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   #digests = new Map<ShardId, string>();
   #sync: ShardSync | null = null;
   /** The relay's month rooms this device is attached to (`startRelay`). */
-  #relay: { shards: RelayShards; months: Set<ShardId> } | null = null;
+  #relay: RelayState | null = null;
   #endpoint: ShardEndpoint | null = null;
-  #closed = false;
+  #ended = false;
+  /** Shards opened since the community opened (tests: which months opening it took). */
+  readonly opened: ShardId[] = [];
 
   constructor(
     readonly db: HearthDb,
     readonly cid: string,
-    options: Pick<CommunityDocOptions, 'repairBackoff'> = {}
+    options: Pick<CommunityDocOptions, 'repairBackoff'> & { maxOpen?: number } = {}
   ) {
-    this.#options = options;
+    this.#options = { repairBackoff: options.repairBackoff };
+    this.#maxOpen = Math.max(0, options.maxOpen ?? DEFAULT_MAX_OPEN);
   }
 
-  /** Opens the core and every shard the catalogue holds (the core first: everything else is judged with it). */
+  /**
+   * Opens the core (everything else is judged with it), this month, and every held month whose
+   * catalogue row was not saved as it closed or whose stored updates changed since: a tab that died
+   * with the month open, or an older version's row. The others stay closed until used.
+   */
   async open(): Promise<void> {
     const rows = await this.db.shardCatalogue.where('[cid+shard]').between([this.cid, ''], [this.cid, '\uffff']).toArray();
     const held: ShardId[] = [CORE_SHARD];
+    const unchanged = await this.#unchangedSinceClosed(rows);
     for (const row of rows) {
-      if (!isShardId(row.shard)) continue;
+      if (!isShardId(row.shard) || row.shard === CORE_SHARD) continue;
       if (row.state === 'evicted') this.#evicted.set(row.shard, { records: row.records, digest: row.digest });
-      else if (row.shard !== CORE_SHARD) held.push(row.shard);
+      else if (unchanged.has(row.shard) && !this.#alwaysOpen(row.shard)) {
+        this.#held.add(row.shard);
+        this.#closed.set(row.shard, { records: row.records, digest: row.digest });
+      } else held.push(row.shard);
     }
     for (const shard of syncOrder(held, Date.now())) {
       this.#held.add(shard);
       await this.#open(shard);
+      this.#closeIdle();
     }
+  }
+
+  /** Held months whose row was saved as they closed, with the newest stored update still the one it names. */
+  async #unchangedSinceClosed(rows: readonly ShardCatalogueRow[]): Promise<Set<ShardId>> {
+    const saved = rows.filter((r) => r.state === 'held' && typeof r.seq === 'number' && isShardId(r.shard) && r.shard !== CORE_SHARD);
+    const newest = await this.db.transaction('r', this.db.docUpdates, () =>
+      Promise.all(
+        saved.map(async (r) => Math.max(0, ...((await this.db.docUpdates.where('[shard+cid]').equals([r.shard, this.cid]).primaryKeys()) as number[])))
+      )
+    );
+    return new Set(saved.filter((r, i) => newest[i] === r.seq).map((r) => r.shard as ShardId));
+  }
+
+  /** The core and this month stay open. */
+  #alwaysOpen(shard: ShardId): boolean {
+    return shard === CORE_SHARD || shard === monthOf(Date.now());
   }
 
   /** The core's document: what y-webrtc is bound to. */
@@ -104,16 +148,26 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
     return core;
   }
 
-  /** The open document of a shard, if held (tests, the shard sync's lookups). */
+  /** The open document of a shard (tests, the shard sync's lookups); undefined when not held or closed. */
   shard(shard: ShardId): CommunityDoc | undefined {
     return this.#shards.get(shard);
+  }
+
+  /** Whether a held shard's document is open now. */
+  isOpen(shard: ShardId): boolean {
+    return this.#shards.has(shard);
   }
 
   /** Records held over every shard. */
   size(): number {
     let n = 0;
-    for (const doc of this.#shards.values()) n += doc.records.size;
+    for (const shard of this.#held) n += this.#count(shard);
     return n;
+  }
+
+  /** Records a held shard holds: counted when open, as saved when closed. */
+  #count(shard: ShardId): number {
+    return this.#shards.get(shard)?.records.size ?? this.#closed.get(shard)?.records ?? 0;
   }
 
   // ---- DocHandle ----
@@ -125,7 +179,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
     // An epoch's parts (the records that stand or fall together) are all core records: one append.
     // Records of several shards are appended shard by shard, the core first.
     for (const [shard, group] of groups) {
-      const result = await (await this.#shard(shard, true))!.append(group);
+      const result = (await this.#with(shard, (doc) => doc.append(group))) ?? { ok: false, reason: 'storage.failed' };
       if (!result.ok) return result;
     }
     return { ok: true, record: all[0] };
@@ -142,12 +196,12 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   }
 
   async settled(): Promise<void> {
-    // A shard opened while waiting (a peer's fetch) is waited for too.
+    // A shard opened or closed while waiting (a peer's fetch, an idle month) is waited for too.
     for (;;) {
       const docs = [...this.#shards.values()];
-      await Promise.all([...this.#opening.values()]);
+      await Promise.all([...this.#opening.values(), ...this.#closing.values()]);
       await Promise.all(docs.map((d) => d.settled()));
-      if (docs.length === this.#shards.size && !this.#opening.size) return;
+      if (docs.length === this.#shards.size && !this.#opening.size && !this.#closing.size) return;
     }
   }
 
@@ -169,8 +223,8 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
     // Every month's document opens before anything is stored: one opening after the first month was
     // stored (the projection marked behind until the end) would rebuild it.
     const docs = new Map<ShardId, CommunityDoc>();
-    for (const [shard] of groups) docs.set(shard, (await this.#shard(shard, true))!);
     try {
+      for (const [shard] of groups) docs.set(shard, (await this.#acquire(shard, true))!);
       for (const [shard, group] of groups) {
         const got = await docs.get(shard)!.importRecords(group, { deferProjection: defer });
         count.already += got.already;
@@ -180,14 +234,16 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
     } finally {
       // Projected even when a month failed: what was stored is shown (a crash before it rebuilds at the next open).
       if (accepted.length) await this.core.projectImported(accepted);
+      for (const shard of docs.keys()) this.release(shard);
     }
     return count;
   }
 
+  /** Every held shard's records, a closed month opened for the time it takes. */
   async exportRecords(): Promise<AnyRecord[]> {
     await this.settled();
     const out: AnyRecord[] = [];
-    for (const doc of this.#shards.values()) out.push(...(await doc.exportRecords()));
+    for (const shard of syncOrder(this.#held, Date.now())) out.push(...((await this.#with(shard, (doc) => doc.exportRecords(), false)) ?? []));
     return out;
   }
 
@@ -196,7 +252,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   }
 
   async wantsFirstPage(): Promise<boolean> {
-    return !this.#closed && this.size() < FIRST_PAGE_WANTED_BELOW;
+    return !this.#ended && this.size() < FIRST_PAGE_WANTED_BELOW;
   }
 
   takeFirstPage(bytes: Uint8Array): Promise<boolean> {
@@ -232,12 +288,12 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   /**
    * The relay holds each shard in a room of its own (docs/shards.md, Relays): the core's document in
    * `<room>.core` (with the awareness, status and proof the page sees), the months over the same
-   * address's one socket (`RelayShards`): those held, and every month since the community began, so
-   * a device that meets no peer (a newcomer while the creator is away) learns of months it does not
-   * hold; a month the relay has nothing of is let go once synced.
+   * address's one socket (`RelayShards`). An open month is attached while it is open; the others are
+   * visited two at a time each time the core syncs (opened, synced, let go): the months held, and
+   * every month since the community began, so a device that meets no peer (a newcomer while the
+   * creator is away) learns of months it does not hold; a month the relay has nothing of is forgotten.
    */
   async startRelay(options: RelayOptions): Promise<RelayHandle> {
-    const core = await this.core.startRelay({ ...options, room: shardRoomName(options.room, CORE_SHARD) });
     const [{ RelayShards }, { guardedWebSocket }] = await Promise.all([import('./shards/relay-shards'), import('./relay-socket')]);
     const state = { identity: options.identity };
     const shards = new RelayShards({
@@ -246,9 +302,22 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
       identity: () => state.identity,
       WebSocketPolyfill: guardedWebSocket(this.core.doc)
     });
-    const relay = { shards, months: new Set<ShardId>() };
+    const relay: RelayState = { shards, synced: new Set(), waiters: new Map(), visited: new Set(), sweeping: false };
     this.#relay = relay;
-    for (const month of await this.#relayMonths()) void this.#attachToRelay(month);
+    const core = await this.core.startRelay({
+      ...options,
+      room: shardRoomName(options.room, CORE_SHARD),
+      onStatus: (connected) => {
+        // Months are visited again after the relay comes back: it may have been given more meanwhile.
+        if (!connected) relay.visited.clear();
+        options.onStatus(connected);
+      },
+      onSynced: () => {
+        options.onSynced();
+        void this.#sweepRelay(relay);
+      }
+    });
+    for (const [month, doc] of this.#shards) this.#attachToRelay(month, doc);
     return {
       get connected() {
         return core.connected;
@@ -265,6 +334,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
         core.destroy();
         shards.destroy();
         if (this.#relay === relay) this.#relay = null;
+        for (const settle of relay.waiters.values()) settle(false);
       },
       prove: (who) => {
         state.identity = who;
@@ -279,6 +349,8 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   /** The months held and those from the community's first month to this one, less those evicted. */
   async #relayMonths(now = Date.now()): Promise<ShardId[]> {
     const months = new Set<ShardId>([...this.#held].filter((s) => s !== CORE_SHARD));
+    // A newcomer's core has just synced: its genesis is checked and stored once the core settles.
+    await this.core.settled();
     const genesis = await recordById(this.db, this.cid);
     const created = genesis?.kind === 'genesis' ? (genesis.body as { createdAt?: unknown }).createdAt : undefined;
     if (typeof created === 'number' && created <= now) {
@@ -288,20 +360,68 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
     return syncOrder(months, now);
   }
 
-  async #attachToRelay(month: ShardId): Promise<void> {
-    const relay = this.#relay;
-    if (!relay || relay.months.has(month)) return;
-    relay.months.add(month);
-    const doc = await this.#shard(month, true);
-    if (!doc || this.#relay !== relay) return;
-    relay.shards.attach(month, doc.doc, () => {
-      // Nothing there, nor here: an older month's room is let go (a peer's offer or a fetch opens it
-      // again). This month's stays: this member's next post goes there.
-      if (doc.records.size || !this.#unannounced.has(month) || month >= monthOf(Date.now())) return;
-      relay.shards.detach(month);
-      relay.months.delete(month);
-      void this.discardEmpty(month);
+  /** Visits the months not open, newest first, two at a time; stops when the relay does not answer (its next sync goes on). */
+  async #sweepRelay(relay: RelayState): Promise<void> {
+    if (relay.sweeping) return;
+    relay.sweeping = true;
+    try {
+      const months = (await this.#relayMonths()).filter((m) => !relay.visited.has(m));
+      let next = 0;
+      let answered = true;
+      const visitor = async () => {
+        while (answered && next < months.length && this.#relay === relay && !this.#ended) {
+          const month = months[next++];
+          if (this.#shards.has(month)) continue; // attached while open
+          answered = await this.#visitRelay(relay, month);
+          if (answered) relay.visited.add(month);
+        }
+      };
+      await Promise.all([visitor(), visitor()]);
+    } finally {
+      relay.sweeping = false;
+    }
+  }
+
+  /** One month synced with its room: true once the relay answered (or nothing is left to do), false when it did not in time. */
+  async #visitRelay(relay: RelayState, month: ShardId): Promise<boolean> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const synced = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), RELAY_VISIT_MS);
+      relay.waiters.set(month, resolve);
     });
+    const doc = await this.#acquire(month, true);
+    if (!doc) {
+      clearTimeout(timer);
+      relay.waiters.delete(month);
+      return true;
+    }
+    try {
+      const answered = relay.synced.has(month) || (await synced);
+      // What this device sent (its step 2, its updates) acknowledged before the month is let go.
+      const link = relay.shards.link(month);
+      for (let waited = 0; answered && link && link.unsynced > 0 && waited < RELAY_VISIT_MS; waited += 100) await new Promise((r) => setTimeout(r, 100));
+      return answered;
+    } finally {
+      clearTimeout(timer);
+      relay.waiters.delete(month);
+      this.release(month);
+      // Nothing there, nor here: an older month is forgotten (a peer's offer or a fetch opens it again).
+      if (!doc.records.size && month < monthOf(Date.now())) await this.discardEmpty(month);
+    }
+  }
+
+  #attachToRelay(month: ShardId, doc: CommunityDoc): void {
+    const relay = this.#relay;
+    if (!relay || month === CORE_SHARD || relay.shards.link(month)) return;
+    relay.shards.attach(month, doc.doc, () => {
+      relay.synced.add(month);
+      relay.waiters.get(month)?.(true);
+    });
+  }
+
+  #detachFromRelay(month: ShardId): void {
+    this.#relay?.shards.detach(month);
+    this.#relay?.synced.delete(month);
   }
 
   /** The shard sync of this device's connections to the community's peers (started when first asked for). */
@@ -314,7 +434,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   }
 
   close(): void {
-    this.#closed = true;
+    this.#ended = true;
     this.#sync?.destroy();
     for (const doc of this.#shards.values()) doc.close();
   }
@@ -324,7 +444,9 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   /** Shards held (the core first, then the newest months) and shards evicted, with their record counts. */
   async shardList(): Promise<ShardList> {
     return {
-      held: syncOrder(this.#shards.keys(), Date.now()).map((id) => ({ id, records: this.#shards.get(id)!.records.size })),
+      held: syncOrder(this.#held, Date.now())
+        .filter((id) => !this.#unannounced.has(id) || this.#count(id) > 0)
+        .map((id) => ({ id, records: this.#count(id) })),
       evicted: [...this.#evicted]
         .filter(([id]) => !this.#held.has(id))
         .map(([id, e]) => ({ id, records: e.records }))
@@ -336,23 +458,20 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
    * Evicts a month (docs/shards.md, Eviction): its document closes, its stored updates, ingest mark and
    * records leave the device, the projection is rebuilt without them, and the catalogue remembers it as
    * evicted (told to peers, not fetched again in the background; `fetch` brings it back). Never the core
-   * nor the current month. In the job queue: no check or projection runs beside the removal.
+   * nor the current month, nor a month in use. In the job queue: no check or projection runs beside the removal.
    */
   async evict(shard: ShardId, now = Date.now()): Promise<boolean> {
-    if (shard === CORE_SHARD || shard === monthOf(now) || this.#closed) return false;
-    const doc = await this.#shard(shard, false);
-    if (!doc) return false;
+    if (shard === CORE_SHARD || shard === monthOf(now) || this.#ended || !this.#held.has(shard)) return false;
+    await this.#closing.get(shard);
     await this.settled();
-    const entry = { records: doc.records.size, digest: this.digest(shard) };
+    const doc = this.#shards.get(shard);
+    if (this.#uses.get(shard) || !this.#held.has(shard)) return false;
+    const entry = { records: this.#count(shard), digest: this.digest(shard) };
     const evicted = await this.#jobs.enqueue(async () => {
-      if (this.#shards.get(shard) !== doc) return false;
-      this.#relay?.shards.detach(shard);
-      this.#relay?.months.delete(shard);
-      doc.close();
-      this.#shards.delete(shard);
-      this.#digests.delete(shard);
-      this.#held.delete(shard);
-      this.#unannounced.delete(shard);
+      if (this.#shards.get(shard) !== doc || this.#uses.get(shard) || this.#closing.has(shard)) return false;
+      this.#detachFromRelay(shard);
+      doc?.close();
+      this.#forget(shard);
       this.#evicted.set(shard, entry);
       const ids = await shardRecordIds(this.db, this.cid, shard);
       await this.db.transaction('rw', [this.db.docUpdates, this.db.ingestMarks, this.db.shardCatalogue], async () => {
@@ -388,7 +507,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
     if (keepMonths === null) return [];
     const kept = new Set<ShardId>();
     if (member) for (const r of await recordsByAuthor(this.db, this.cid, member)) kept.add(shardOf(r));
-    const { evict } = planEviction(this.#shards.keys(), { keepMonths, kept }, now);
+    const { evict } = planEviction(this.#held, { keepMonths, kept }, now);
     const out: ShardId[] = [];
     for (const shard of evict) if (await this.evict(shard, now)) out.push(shard);
     return out;
@@ -406,50 +525,55 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
 
   catalogue(): CatalogueEntry[] {
     const out: CatalogueEntry[] = [];
-    for (const [shard, doc] of this.#shards) {
-      if (this.#unannounced.has(shard) || !doc.records.size) continue;
-      out.push({ id: shard, records: doc.records.size, digest: this.digest(shard), held: true });
+    for (const shard of this.#held) {
+      const records = this.#count(shard);
+      if (this.#unannounced.has(shard) || !records) continue;
+      out.push({ id: shard, records, digest: this.digest(shard), held: true });
     }
     return out;
   }
 
-  /** Kept until the shard's document changes: each new peer's catalogue and each comparison asks for every month's. */
+  /** Kept until the shard's document changes (each new peer's catalogue and each comparison asks for every month's); a closed month's as saved. */
   digest(shard: ShardId): string {
     const doc = this.#shards.get(shard);
-    if (!doc) return EMPTY_DIGEST;
+    if (!doc) return this.#closed.get(shard)?.digest ?? EMPTY_DIGEST;
     let digest = this.#digests.get(shard);
     if (digest === undefined) this.#digests.set(shard, (digest = stateDigest(Y.encodeStateVector(doc.doc))));
     return digest;
   }
 
   async stateVector(shard: ShardId): Promise<Uint8Array> {
-    const doc = await this.#shard(shard, false);
-    return doc ? Y.encodeStateVector(doc.doc) : EMPTY_STATE_VECTOR;
+    return (await this.#with(shard, (doc) => Y.encodeStateVector(doc.doc), false)) ?? EMPTY_STATE_VECTOR;
   }
 
-  async use<T>(shard: ShardId, fn: (doc: Y.Doc) => T | Promise<T>, create = false): Promise<T | null> {
-    const doc = await this.#shard(shard, create);
-    return doc ? fn(doc.doc) : null;
+  use<T>(shard: ShardId, fn: (doc: Y.Doc) => T | Promise<T>, create = false): Promise<T | null> {
+    return this.#with(shard, (doc) => fn(doc.doc), create);
   }
 
   async acquire(shard: ShardId, create = false): Promise<Y.Doc | null> {
-    return (await this.#shard(shard, create))?.doc ?? null;
+    return (await this.#acquire(shard, create))?.doc ?? null;
   }
 
-  /** Every held document stays open (a bound on open months is docs/shards.md's next step). */
-  release(_shard: ShardId): void {}
+  /** Ends a use (`acquire`); past `maxOpen` idle months, the least recently used close. */
+  release(shard: ShardId): void {
+    const uses = this.#uses.get(shard);
+    if (!uses) return;
+    if (uses > 1) this.#uses.set(shard, uses - 1);
+    else this.#uses.delete(shard);
+    this.#lastUsed.set(shard, Date.now());
+    this.#closeIdle();
+  }
 
   async discardEmpty(shard: ShardId): Promise<boolean> {
-    if (!this.#unannounced.has(shard)) return false;
+    if (!this.#unannounced.has(shard) || this.#uses.get(shard)) return false;
     const doc = await this.#opening.get(shard);
     const open = doc ?? this.#shards.get(shard);
     if (open?.records.size) return false;
     await open?.settled();
+    if (this.#uses.get(shard) || !this.#unannounced.has(shard)) return false;
+    this.#detachFromRelay(shard);
     open?.close();
-    this.#shards.delete(shard);
-    this.#digests.delete(shard);
-    this.#held.delete(shard);
-    this.#unannounced.delete(shard);
+    this.#forget(shard);
     return true;
   }
 
@@ -471,18 +595,44 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
     return syncOrder([...groups.keys()], Date.now()).map((s) => [s, groups.get(s)!]);
   }
 
-  /** A held shard's document; with `create`, a shard not held becomes held (announced with its first record). */
-  async #shard(shard: ShardId, create: boolean): Promise<CommunityDoc | null> {
-    if (!isShardId(shard)) throw new RangeError(`not a shard id: ${shard}`);
-    const open = this.#shards.get(shard);
-    if (open) return open;
-    if (!this.#held.has(shard)) {
-      if (!create || this.#closed) return null;
-      this.#held.add(shard);
-      this.#unannounced.add(shard);
-      this.#evicted.delete(shard);
+  /** Runs `fn` with the shard's document open (held for it: with `create`, a shard not held becomes held); null when not held. */
+  async #with<T>(shard: ShardId, fn: (doc: CommunityDoc) => T | Promise<T>, create = true): Promise<T | null> {
+    const doc = await this.#acquire(shard, create);
+    if (!doc) return null;
+    try {
+      return await fn(doc);
+    } finally {
+      this.release(shard);
     }
-    return this.#open(shard);
+  }
+
+  /**
+   * A held shard's document, opened if closed and kept open until `release`; with `create`, a shard
+   * not held becomes held (announced with its first record). Null when not held, or once closed.
+   */
+  async #acquire(shard: ShardId, create: boolean): Promise<CommunityDoc | null> {
+    if (!isShardId(shard)) throw new RangeError(`not a shard id: ${shard}`);
+    for (;;) {
+      if (this.#ended) return null;
+      const closing = this.#closing.get(shard);
+      if (closing) {
+        await closing;
+        continue;
+      }
+      const open = this.#shards.get(shard);
+      if (open) {
+        this.#uses.set(shard, (this.#uses.get(shard) ?? 0) + 1);
+        this.#lastUsed.set(shard, Date.now());
+        return open;
+      }
+      if (!this.#held.has(shard)) {
+        if (!create) return null;
+        this.#held.add(shard);
+        this.#unannounced.add(shard);
+        this.#evicted.delete(shard);
+      }
+      await this.#open(shard);
+    }
   }
 
   #open(shard: ShardId): Promise<CommunityDoc> {
@@ -508,16 +658,79 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
       if (doc.records.size && this.#unannounced.delete(shard)) this.#announce(shard, doc);
       for (const listener of this.#updateListeners) listener(shard, update, origin);
     });
+    this.#closed.delete(shard);
     this.#shards.set(shard, doc);
+    this.#lastUsed.set(shard, Date.now());
+    this.opened.push(shard);
     // Records put back at open (stored before the shard was held: a first page's, an import's) make it
     // held: peers are told, or they never ask for what this device wrote there.
     if (doc.records.size && this.#unannounced.has(shard)) {
       this.#unannounced.delete(shard);
       this.#announce(shard, doc);
     }
-    if (shard !== CORE_SHARD && this.#relay) void this.#attachToRelay(shard);
+    this.#attachToRelay(shard, doc);
     this.#publishHealth();
     return doc;
+  }
+
+  /** Closes the least recently used idle months past `maxOpen` (never the core, this month, nor one in use). */
+  #closeIdle(): void {
+    const idle = [...this.#shards.keys()].filter((s) => !this.#uses.get(s) && !this.#alwaysOpen(s) && !this.#closing.has(s));
+    let excess = idle.length - this.#maxOpen;
+    if (excess <= 0) return;
+    idle.sort((a, b) => (this.#lastUsed.get(a) ?? 0) - (this.#lastUsed.get(b) ?? 0));
+    for (const shard of idle) {
+      if (excess-- <= 0) break;
+      void this.#close(shard).catch((error) => console.warn('shard not closed', shard, error));
+    }
+  }
+
+  /**
+   * Closes a month once everything it holds is stored and checked (and no repair waits): its catalogue
+   * row then names its newest stored update, so the next open leaves it closed. A month used again
+   * meanwhile, or still busy after a few tries, stays open.
+   */
+  #close(shard: ShardId): Promise<void> {
+    const running = this.#closing.get(shard);
+    if (running) return running;
+    const doc = this.#shards.get(shard);
+    if (!doc) return Promise.resolve();
+    const closing = (async () => {
+      let seq: number | null = null;
+      for (let tries = 0; seq === null && tries < CLOSE_TRIES; tries++) {
+        await doc.settled();
+        if (this.#uses.get(shard) || this.#ended || this.#shards.get(shard) !== doc) return;
+        if (!this.#jobs.pending && !doc.health.repairsWaiting) seq = doc.storedState();
+      }
+      if (seq === null) return;
+      // Nothing awaited from here to the row's put: no update comes in between.
+      const entry = { records: doc.records.size, digest: this.digest(shard), health: { ...doc.health } };
+      const announced = !this.#unannounced.has(shard);
+      this.#detachFromRelay(shard);
+      doc.close();
+      this.#shards.delete(shard);
+      this.#digests.delete(shard);
+      this.#uses.delete(shard);
+      if (!announced) {
+        this.#forget(shard); // made held for a fetch that brought nothing
+        return;
+      }
+      this.#closed.set(shard, entry);
+      await this.db.shardCatalogue.put({ cid: this.cid, shard, state: 'held', records: entry.records, digest: entry.digest, seq });
+    })().finally(() => this.#closing.delete(shard));
+    this.#closing.set(shard, closing);
+    return closing;
+  }
+
+  /** A shard is no longer held (evicted, or made held for nothing). */
+  #forget(shard: ShardId): void {
+    this.#shards.delete(shard);
+    this.#closed.delete(shard);
+    this.#digests.delete(shard);
+    this.#held.delete(shard);
+    this.#unannounced.delete(shard);
+    this.#uses.delete(shard);
+    this.#lastUsed.delete(shard);
   }
 
   #announce(shard: ShardId, doc: CommunityDoc): void {
@@ -532,14 +745,31 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
     const health: DocHealth = { ...this.health };
     for (const key of SUMMED) health[key] = 0;
     health.rejected = 0;
-    for (const doc of this.#shards.values()) {
-      for (const key of SUMMED) health[key] = (health[key] ?? 0) + (doc.health[key] ?? 0);
-      health.rejected = Math.max(health.rejected, doc.health.rejected);
+    const all = [...[...this.#shards.values()].map((d) => d.health), ...[...this.#closed.values()].map((c) => c.health ?? { records: c.records })];
+    for (const h of all) {
+      for (const key of SUMMED) health[key] = (health[key] ?? 0) + ((h as Partial<DocHealth>)[key] ?? 0);
+      health.rejected = Math.max(health.rejected, (h as Partial<DocHealth>).rejected ?? 0);
     }
     this.health = health;
     this.onHealth(health);
   }
 }
+
+interface RelayState {
+  shards: RelayShards;
+  /** Months whose room has synced since attached. */
+  synced: Set<ShardId>;
+  /** A visit waiting for its month's room to sync. */
+  waiters: Map<ShardId, (synced: boolean) => void>;
+  /** Months visited since the relay last connected. */
+  visited: Set<ShardId>;
+  sweeping: boolean;
+}
+
+/** How long a month's visit waits for the relay before the sweep stops (the next sync of the core goes on). */
+const RELAY_VISIT_MS = 20_000;
+/** Settles a closing month waits through before it stays open (the device is busy: tried again later). */
+const CLOSE_TRIES = 5;
 
 /** Opens a community's document handle on this thread: held in shards if its genesis says so, else as one document. */
 export async function openCommunityHandle(db: HearthDb, cid: string): Promise<CommunityDoc | ShardedCommunity> {

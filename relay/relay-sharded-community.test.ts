@@ -1,0 +1,99 @@
+// A community held in shards through its relay (in this process, no Redis), with months opened
+// lazily: the creator's device, which keeps no idle month open, visits every month's room each time
+// its core syncs (opened, synced, let go), so the relay gets months no page opened; a newcomer that
+// meets no peer gets them from the relay alone, and months the relay and it hold nothing of are
+// forgotten. Real signed records, real fake-indexeddb databases, real WebSockets.
+import 'fake-indexeddb/auto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { randomId } from '../src/lib/crypto/encoding';
+import type { Identity } from '../src/lib/crypto/identity';
+import type { AnyRecord } from '../src/lib/domain/record';
+import { shardOf, type ShardId } from '../src/lib/domain/shards';
+import { HearthDb } from '../src/lib/store/db';
+import { relayRoomName } from '../src/lib/sync/relay-rooms';
+import { ShardedCommunity } from '../src/lib/sync/sharded-community';
+import type { RelayHandle } from '../src/lib/sync/doc-handle';
+import { admit, newCommunity, newMember, writer } from '../tests/unit/community-fixture';
+import { freePort, NodeWebSocket, waitFor } from './local-cluster';
+import { startRelay } from './relay-server';
+
+// The app's relay sockets extend the platform's WebSocket (relay-socket.ts); Node 20 has none.
+(globalThis as { WebSocket?: unknown }).WebSocket ??= NodeWebSocket;
+
+const cleanup: (() => unknown)[] = [];
+afterAll(async () => {
+  for (const f of cleanup.reverse()) await f();
+});
+
+const MONTH = 30 * 24 * 3600_000;
+const STARTS = [1_700_000_001_000, 1_700_000_001_000 + MONTH, 1_700_000_001_000 + 2 * MONTH];
+
+async function device(cid: string, maxOpen: number): Promise<ShardedCommunity> {
+  const community = new ShardedCommunity(new HearthDb(`relay-sharded-${randomId(8)}`), cid, { maxOpen });
+  await community.open();
+  cleanup.push(async () => {
+    await community.settled();
+    community.close();
+  });
+  return community;
+}
+
+function relayOf(community: ShardedCommunity, address: string, room: string, identity: Identity): Promise<RelayHandle> {
+  return community
+    .startRelay({ addresses: [address], room, identity, onStatus: () => {}, onSynced: () => {} })
+    .then((handle) => (cleanup.push(() => handle.destroy()), handle));
+}
+
+describe('a community held in shards on its relay', { timeout: 90_000 }, () => {
+  it('a device that keeps no idle month open still gives the relay every month, and a newcomer meeting no peer gets them from it', async () => {
+    const relay = await startRelay({ port: await freePort(), host: '127.0.0.1', dataDir: mkdtempSync(join(tmpdir(), 'hearth-sharded-')), log: () => {} });
+    cleanup.push(() => relay.close());
+    const address = `ws://127.0.0.1:${relay.port}`;
+    const alice = await newMember();
+    const bob = await newMember();
+    const g = await newCommunity(alice);
+    const core: AnyRecord[] = [g, ...(await admit(alice, bob, g.id))];
+    const content: AnyRecord[] = [];
+    for (const start of STARTS) {
+      const a = writer(alice, g.id, start);
+      for (let i = 0; i < 2; i++) content.push(await a('thread', { title: `thread ${start} ${i}`, body: 'hello' }));
+    }
+    const months = [...new Set(content.map(shardOf))] as ShardId[];
+    const room = await relayRoomName(g.id, randomId(32));
+
+    const a = await device(g.id, 0);
+    for (const r of [...core, ...content]) expect((await a.append(r)).ok).toBe(true);
+    await a.settled();
+    expect(
+      months.map((m) => a.isOpen(m)),
+      'written months closed again'
+    ).toEqual([false, false, false]);
+
+    await relayOf(a, address, room, alice);
+    const b = await device(g.id, 0);
+    await relayOf(b, address, room, bob);
+    await waitFor(
+      'the three months’ threads on the newcomer',
+      async () => b.db.threads.where('cid').equals(g.id).count(),
+      (n) => n === 6,
+      60_000
+    );
+    await b.settled();
+    for (const m of months) expect(b.digest(m), m).toBe(a.digest(m));
+    await a.settled();
+    expect(
+      months.filter((m) => a.isOpen(m)),
+      'visited months closed again'
+    ).toEqual([]);
+    // Months from the genesis to now that nobody wrote in are not kept as held.
+    expect(
+      (await b.shardList()).held
+        .map((s) => s.id)
+        .filter((id) => id !== 'core')
+        .sort()
+    ).toEqual([...months].sort());
+  });
+});
