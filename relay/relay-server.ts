@@ -62,6 +62,8 @@ const MAX_AWARENESS_BYTES = 64 * 1024;
 const MAX_STATELESS_BYTES = 4 * 1024;
 /** Refusals a socket may collect (over all the rooms it carries) before the relay closes it. */
 const MAX_STRIKES = 50;
+/** Months listed to a member after its proof on a core room: the newest, a century of them. */
+const MAX_LISTED_MONTHS = 1200;
 /**
  * A member key's budget over all its sockets, as a multiple of one socket's: a member has a few
  * devices (one socket each: a device's tabs share its community worker's link), but opening more
@@ -201,6 +203,12 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
   /** Per month's room loaded, the connection that keeps its core room loaded. */
   const coreLinks = new Map<string, Promise<DirectConnection>>();
   const notify = (connection: Connection, notice: Omit<RelayNotice, 't'>) => connection.sendStateless(JSON.stringify({ t: 'hearth-relay', ...notice }));
+  // A month's room that first holds something is told to the members on the community's core room,
+  // who visit it (a newcomer that met no peer learns of a month pushed after it proved itself).
+  store.onMonth = (community, month) => {
+    const core = server.hocuspocus.documents.get(shardRoomName(community, CORE_SHARD));
+    for (const connection of core?.getConnections() ?? []) if (stateOf(connection).key) notify(connection, { months: [month] });
+  };
   const ack = (connection: Connection, saved: boolean) => connection.send(new OutgoingMessage(connection.document.name).writeSyncStatus(saved).toUint8Array());
   const askForSync = (connection: Connection) =>
     connection.send(new OutgoingMessage(connection.document.name).createSyncMessage().writeFirstSyncStepFor(connection.document).toUint8Array());
@@ -306,7 +314,11 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
         if (!proof.ok) return refuse(connection, proof.reason);
         state.key = proof.key;
         debug(`relay: ${proof.key.slice(0, 8)} proved itself on ${document.name.slice(0, 8)}`);
-        notify(connection, { member: proof.key });
+        // On the core's room, the months this relay holds anything of: a device that meets no peer
+        // visits those (its own window is the last ten years).
+        const room = parseRelayRoom(document.name);
+        const months = room?.shard === CORE_SHARD ? store.months(room.community).slice(-MAX_LISTED_MONTHS) : undefined;
+        notify(connection, { member: proof.key, ...(months ? { months } : {}) });
         // What the client sent before it proved itself was refused: ask for it again.
         askForSync(connection);
       },

@@ -43,4 +43,28 @@ describe('RoomStore', () => {
     expect(store.compactDue(ROOM)).toBe(true);
     expect(loaded(store).getMap('records').toJSON()).toEqual(doc.getMap('records').toJSON());
   });
+
+  it('lists the months of a community whose rooms hold anything, across a restart, and tells each new one once', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hearth-store-'));
+    const store = new RoomStore(dir);
+    const told: string[] = [];
+    store.onMonth = (community, month) => told.push(`${community} ${month}`);
+    const doc = new Y.Doc();
+    const empty = Y.encodeStateAsUpdate(new Y.Doc());
+    store.append('commA.2016-03', record(doc, 'a', 10));
+    store.append('commA.2016-03', record(doc, 'b', 10));
+    store.append('commA.2009-11', record(doc, 'c', 10));
+    store.append('commA.core', record(doc, 'd', 10));
+    store.append('commB.2020-01', record(doc, 'e', 10));
+    // A client's empty step 2, and the snapshot of a room only looked into: nothing to list.
+    expect(store.append('commA.2024-05', empty)).toEqual({ ok: true });
+    store.compact('commA.2025-01', empty);
+    expect(store.months('commA')).toEqual(['2009-11', '2016-03']);
+    expect(told).toEqual(['commA 2016-03', 'commA 2009-11', 'commB 2020-01']);
+    // A snapshot with content lists its month too.
+    store.compact('commA.2012-07', Y.encodeStateAsUpdate(doc));
+    expect(store.months('commA')).toEqual(['2009-11', '2012-07', '2016-03']);
+    expect(new RoomStore(dir).months('commA')).toEqual(['2009-11', '2012-07', '2016-03']);
+    expect(new RoomStore(dir).months('commB')).toEqual(['2020-01']);
+  });
 });

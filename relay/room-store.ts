@@ -23,8 +23,16 @@ export const DEFAULT_COMPACTION: Compaction = { minLogBytes: 4 * 1024 * 1024, lo
 /** Room names are base64url hashes, with a shard's id after a dot (sync/relay-rooms.ts); anything else never reaches the disk. */
 const ROOM = /^[A-Za-z0-9_-]{1,128}(?:\.(?:core|\d{4}-\d{2}))?$/;
 
+/** A snapshot of an empty document (Y.encodeStateAsUpdate of one): a month's room a client only looked into. */
+const EMPTY_SNAPSHOT_BYTES = 2;
+const MONTH_FILE = /^([A-Za-z0-9_-]{1,128})\.(\d{4}-\d{2})\.(snapshot|log)$/;
+
 export class RoomStore {
   #bytes = 0;
+  /** Per community room, its months' rooms holding anything: a logged update, or a snapshot past an empty document's. */
+  #months = new Map<string, Set<string>>();
+  /** Told when a community's month room first holds anything (the relay tells the core room's members). */
+  onMonth: (community: string, month: string) => void = () => {};
 
   constructor(
     readonly dir: string,
@@ -37,11 +45,32 @@ export class RoomStore {
     mkdirSync(dir, { recursive: true });
     for (const name of readdirSync(dir)) {
       try {
-        this.#bytes += statSync(join(dir, name)).size;
+        const size = statSync(join(dir, name)).size;
+        this.#bytes += size;
+        const month = MONTH_FILE.exec(name);
+        if (month && size > (month[3] === 'snapshot' ? EMPTY_SNAPSHOT_BYTES : 0)) this.#noteMonth(`${month[1]}.${month[2]}`, false);
       } catch {
         // a file removed meanwhile counts nothing
       }
     }
+  }
+
+  /**
+   * The months a community's relay rooms hold anything of (`<community>.<YYYY-MM>`), oldest first:
+   * what a member's device that meets no peer visits, however far back (sync/sharded-community.ts).
+   */
+  months(community: string): string[] {
+    return [...(this.#months.get(community) ?? [])].sort();
+  }
+
+  #noteMonth(room: string, tell = true): void {
+    const parsed = parseRelayRoom(room);
+    if (!parsed?.shard || parsed.shard === 'core') return;
+    let months = this.#months.get(parsed.community);
+    if (!months) this.#months.set(parsed.community, (months = new Set()));
+    if (months.has(parsed.shard)) return;
+    months.add(parsed.shard);
+    if (tell) this.onMonth(parsed.community, parsed.shard);
   }
 
   static validRoom(room: string): boolean {
@@ -82,6 +111,8 @@ export class RoomStore {
 
   /** Appends one update synchronously (so it is on disk before the caller acknowledges it). */
   append(room: string, update: Uint8Array): StoreResult {
+    // An empty update (a client's step 2 of a month it holds nothing of) changes nothing.
+    if (update.length === EMPTY_SNAPSHOT_BYTES && update[0] === 0 && update[1] === 0) return { ok: true };
     const e = encoding.createEncoder();
     encoding.writeVarUint8Array(e, update);
     const bytes = encoding.toUint8Array(e);
@@ -91,6 +122,7 @@ export class RoomStore {
     try {
       appendFileSync(this.#paths(room).log, bytes);
       this.#bytes += bytes.length;
+      this.#noteMonth(room);
       return { ok: true };
     } catch (error) {
       return this.#refuse(error);
@@ -121,6 +153,7 @@ export class RoomStore {
       renameSync(`${snapshot}.tmp`, snapshot);
       writeFileSync(log, new Uint8Array(0));
       this.#bytes += state.length - before;
+      if (state.length > EMPTY_SNAPSHOT_BYTES) this.#noteMonth(room);
       return { ok: true };
     } catch (error) {
       return this.#refuse(error);

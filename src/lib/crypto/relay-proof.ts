@@ -32,6 +32,8 @@ export interface RelayNotice {
   /** Records the relay dropped from the update (bad signature, junk) and kept back (author not a member yet). */
   dropped?: number;
   held?: number;
+  /** After a proof on a community's core room: the months the relay holds anything of (unchecked: read with `relayMonthsOf`). */
+  months?: unknown;
 }
 
 const ChallengeSchema = v.object({ t: v.literal('hearth-challenge'), nonce: v.pipe(v.string(), v.minLength(22), v.maxLength(64)) });

@@ -719,7 +719,8 @@ export class CommunityDoc implements DocHandle {
       identity: () => identity,
       WebSocketPolyfill: guardedWebSocket(this.doc),
       onStatus: options.onStatus,
-      onSynced: options.onSynced
+      onSynced: options.onSynced,
+      onNotice: options.onNotice
     });
     return {
       get connected() {

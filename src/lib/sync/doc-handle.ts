@@ -8,6 +8,7 @@ import type * as Y from 'yjs';
 import type { Identity } from '../crypto/identity';
 import type { AnyRecord } from '../domain/record';
 import type { Scope } from '../domain/scopes';
+import type { RelayNotice } from '../crypto/relay-proof';
 import type { HearthDb } from '../store/db';
 import type { AppendResult, DocHealth, ImportCount } from './community-doc';
 import type { MemberStatsSource } from '../automation/community-facts';
@@ -64,6 +65,8 @@ export interface RelayOptions {
   awareness?: Awareness | null;
   /** Other members' presence seen through the relay changed (the worker's relay has its own awareness). */
   onPresence?: () => void;
+  /** What the relay says of this device's writes and proof (its core room's, for a community held in shards). */
+  onNotice?: (notice: RelayNotice) => void;
 }
 
 export interface RelayHandle {

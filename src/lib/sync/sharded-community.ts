@@ -302,7 +302,17 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
       identity: () => state.identity,
       WebSocketPolyfill: guardedWebSocket(this.core.doc)
     });
-    const relay: RelayState = { shards, synced: new Set(), waiters: new Map(), visited: new Set(), sweeping: false };
+    let proved = () => {};
+    const relay: RelayState = {
+      shards,
+      synced: new Set(),
+      waiters: new Map(),
+      visited: new Set(),
+      listed: null,
+      proved: new Promise<void>((resolve) => (proved = resolve)),
+      sweeping: false,
+      again: false
+    };
     this.#relay = relay;
     const core = await this.core.startRelay({
       ...options,
@@ -314,6 +324,16 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
       },
       onSynced: () => {
         options.onSynced();
+        void this.#sweepRelay(relay);
+      },
+      onNotice: (notice) => {
+        options.onNotice?.(notice);
+        if (notice.member) proved();
+        const listed = listedMonths(notice.months);
+        if (!listed) return;
+        // The months the relay holds (after the proof, then each month as it first holds something)
+        // replace the ten-year window: older ones too, and no visit to empty ones.
+        relay.listed = [...new Set([...(relay.listed ?? []), ...listed])];
         void this.#sweepRelay(relay);
       }
     });
@@ -346,9 +366,16 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
     };
   }
 
-  /** The months held and those from the community's first month to this one, less those evicted. */
-  async #relayMonths(now = Date.now()): Promise<ShardId[]> {
+  /**
+   * The months held, and those the relay says it holds (or, from a relay that does not say, those
+   * from the community's first month to this one, ten years at most), less those evicted.
+   */
+  async #relayMonths(relay: RelayState, now = Date.now()): Promise<ShardId[]> {
     const months = new Set<ShardId>([...this.#held].filter((s) => s !== CORE_SHARD));
+    if (relay.listed) {
+      for (const m of relay.listed) if (!this.isEvicted(m)) months.add(m);
+      return syncOrder(months, now);
+    }
     // A newcomer's core has just synced: its genesis is checked and stored once the core settles.
     await this.core.settled();
     const genesis = await recordById(this.db, this.cid);
@@ -360,23 +387,35 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
     return syncOrder(months, now);
   }
 
-  /** Visits the months not open, newest first, two at a time; stops when the relay does not answer (its next sync goes on). */
+  /**
+   * Visits the months not open, newest first, two at a time; stops when the relay does not answer
+   * (its next sync goes on), and starts again when the relay lists its months meanwhile.
+   */
   async #sweepRelay(relay: RelayState): Promise<void> {
-    if (relay.sweeping) return;
+    if (relay.sweeping) {
+      relay.again = true;
+      return;
+    }
     relay.sweeping = true;
     try {
-      const months = (await this.#relayMonths()).filter((m) => !relay.visited.has(m));
-      let next = 0;
-      let answered = true;
-      const visitor = async () => {
-        while (answered && next < months.length && this.#relay === relay && !this.#ended) {
-          const month = months[next++];
-          if (this.#shards.has(month)) continue; // attached while open
-          answered = await this.#visitRelay(relay, month);
-          if (answered) relay.visited.add(month);
-        }
-      };
-      await Promise.all([visitor(), visitor()]);
+      // The relay lists its months once this device has proved itself: waited for a moment, so a
+      // newcomer does not visit ten years of empty months first (a device without a key never proves).
+      await Promise.race([relay.proved, new Promise((resolve) => setTimeout(resolve, PROOF_WAIT_MS))]);
+      do {
+        relay.again = false;
+        const months = (await this.#relayMonths(relay)).filter((m) => !relay.visited.has(m));
+        let next = 0;
+        let answered = true;
+        const visitor = async () => {
+          while (answered && !relay.again && next < months.length && this.#relay === relay && !this.#ended) {
+            const month = months[next++];
+            if (this.#shards.has(month)) continue; // attached while open
+            answered = await this.#visitRelay(relay, month);
+            if (answered) relay.visited.add(month);
+          }
+        };
+        await Promise.all([visitor(), visitor()]);
+      } while (relay.again && this.#relay === relay && !this.#ended);
     } finally {
       relay.sweeping = false;
     }
@@ -763,9 +802,24 @@ interface RelayState {
   waiters: Map<ShardId, (synced: boolean) => void>;
   /** Months visited since the relay last connected. */
   visited: Set<ShardId>;
+  /** The months the relay said it holds, after this device's proof on the core's room (null: it did not say). */
+  listed: ShardId[] | null;
+  /** Settles once the relay has confirmed this device's proof on the core's room. */
+  proved: Promise<void>;
   sweeping: boolean;
+  /** Asked to sweep while sweeping: the sweep starts over (skipping months visited). */
+  again: boolean;
 }
 
+/** A relay's list of months as a list of months: at most 1,200, each a month's shard id; anything else is null. */
+export function listedMonths(value: unknown): ShardId[] | null {
+  if (!Array.isArray(value) || value.length > 1200) return null;
+  const months = value.filter((m): m is ShardId => typeof m === 'string' && m !== CORE_SHARD && isShardId(m));
+  return months.length === value.length ? months : null;
+}
+
+/** How long the first sweep waits for the relay's list of months. */
+const PROOF_WAIT_MS = 2_000;
 /** How long a month's visit waits for the relay before the sweep stops (the next sync of the core goes on). */
 const RELAY_VISIT_MS = 20_000;
 /** Settles a closing month waits through before it stays open (the device is busy: tried again later). */
