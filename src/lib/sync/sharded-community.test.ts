@@ -45,8 +45,8 @@ afterEach(async () => {
   }
 });
 
-async function device(cid: string, db = new HearthDb(`sharded-${dbs++}`), maxOpen?: number): Promise<ShardedCommunity> {
-  const community = new ShardedCommunity(db, cid, { maxOpen });
+async function device(cid: string, db = new HearthDb(`sharded-${dbs++}`), maxOpen?: number, idleCloseMs?: number): Promise<ShardedCommunity> {
+  const community = new ShardedCommunity(db, cid, { maxOpen, idleCloseMs });
   await community.open();
   opened.push(community);
   return community;
@@ -344,11 +344,36 @@ describe('a community held in shards', () => {
     await c.settled();
     expect(c.isOpen(shardOf(reply) as ShardId)).toBe(true);
     const changed = c.digest(shardOf(reply) as ShardId);
-    c.close();
-    opened.splice(opened.indexOf(c), 1);
+    // The tab dies: nothing is closed nor saved (a quiet close saves the open months as closed).
     const d = await device(g.id, new HearthDb(db.name), 10);
     expect(d.opened).toEqual([CORE_SHARD, shardOf(reply)]);
     expect(d.digest(shardOf(reply) as ShardId)).toBe(changed);
     expect(d.size()).toBe(core.length + content.length + 1);
+  });
+
+  it('saves its open months as closed when it closes quietly, and closes months idle for a while under maxOpen: the next open opens the core alone', async () => {
+    const { g, core, content } = await community();
+    const db = new HearthDb(`sharded-${dbs++}`);
+    const all = [...core, ...content];
+    const a = await device(g.id, db, 10, 60_000);
+    for (const r of all) expect((await a.append(r)).ok).toBe(true);
+    await a.settled();
+    const [m0, m1, m2] = months(content) as ShardId[];
+    expect(
+      [m0, m1, m2].map((m) => a.isOpen(m)),
+      'under maxOpen, not idle long'
+    ).toEqual([true, true, true]);
+    a.close();
+    opened.splice(opened.indexOf(a), 1);
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the rows' puts, not awaited by close
+    const again = await device(g.id, new HearthDb(db.name), 10, 100);
+    expect(again.opened).toEqual([CORE_SHARD]);
+    expect(again.size()).toBe(all.length);
+
+    // Used again, then idle past idleCloseMs: closed though under maxOpen.
+    expect(await again.stateVector(m1)).not.toHaveLength(0);
+    expect(again.isOpen(m1)).toBe(true);
+    await until(() => !again.isOpen(m1), 5_000, 'the idle month closed');
+    expect(again.digest(m1)).toBe(a.digest(m1));
   });
 });

@@ -62,6 +62,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   readonly #jobs = new JobQueue();
   readonly #options: Pick<CommunityDocOptions, 'repairBackoff'>;
   readonly #maxOpen: number;
+  readonly #idleCloseMs: number;
   #shards = new Map<ShardId, CommunityDoc>();
   #opening = new Map<ShardId, Promise<CommunityDoc>>();
   #closing = new Map<ShardId, Promise<void>>();
@@ -83,6 +84,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   #sync: ShardSync | null = null;
   /** The relay's month rooms this device is attached to (`startRelay`). */
   #relay: RelayState | null = null;
+  #idleTimer: ReturnType<typeof setTimeout> | null = null;
   #endpoint: ShardEndpoint | null = null;
   #ended = false;
   /** Shards opened since the community opened (tests: which months opening it took). */
@@ -91,10 +93,11 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   constructor(
     readonly db: HearthDb,
     readonly cid: string,
-    options: Pick<CommunityDocOptions, 'repairBackoff'> & { maxOpen?: number } = {}
+    options: Pick<CommunityDocOptions, 'repairBackoff'> & { maxOpen?: number; idleCloseMs?: number } = {}
   ) {
     this.#options = { repairBackoff: options.repairBackoff };
     this.#maxOpen = Math.max(0, options.maxOpen ?? DEFAULT_MAX_OPEN);
+    this.#idleCloseMs = options.idleCloseMs ?? IDLE_CLOSE_MS;
   }
 
   /**
@@ -475,7 +478,19 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   close(): void {
     this.#ended = true;
     this.#sync?.destroy();
-    for (const doc of this.#shards.values()) doc.close();
+    if (this.#idleTimer) clearTimeout(this.#idleTimer);
+    // A month with nothing unstored, unchecked or waiting is saved as closed (not awaited: a row not
+    // written in time leaves the month to be opened and checked next time, as after a crash).
+    const quiet = !this.#jobs.pending;
+    for (const [shard, doc] of this.#shards) {
+      const seq = quiet && !doc.health.repairsWaiting && !this.#alwaysOpen(shard) && !this.#unannounced.has(shard) ? doc.storedState() : null;
+      if (seq !== null) {
+        this.db.shardCatalogue
+          .put({ cid: this.cid, shard, state: 'held', records: doc.records.size, digest: this.digest(shard), seq })
+          .catch((error) => console.warn('shard catalogue not saved', error));
+      }
+      doc.close();
+    }
   }
 
   // ---- what the device keeps ----
@@ -601,6 +616,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
     else this.#uses.delete(shard);
     this.#lastUsed.set(shard, Date.now());
     this.#closeIdle();
+    this.#closeIdleLater();
   }
 
   async discardEmpty(shard: ShardId): Promise<boolean> {
@@ -709,7 +725,30 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
     }
     this.#attachToRelay(shard, doc);
     this.#publishHealth();
+    this.#closeIdleLater();
     return doc;
+  }
+
+  /**
+   * Months idle for a minute close even under `maxOpen`: a closed month's row is current, so the next
+   * open (after the worker dies with the tab, which saves nothing) leaves it closed.
+   */
+  #closeIdleLater(): void {
+    if (this.#idleTimer || this.#ended) return;
+    this.#idleTimer = setTimeout(() => {
+      this.#idleTimer = null;
+      if (this.#ended) return;
+      const now = Date.now();
+      let waiting = false;
+      for (const shard of this.#shards.keys()) {
+        if (this.#uses.get(shard) || this.#alwaysOpen(shard) || this.#closing.has(shard)) continue;
+        if (now - (this.#lastUsed.get(shard) ?? 0) >= this.#idleCloseMs)
+          void this.#close(shard).catch((error) => console.warn('shard not closed', shard, error));
+        else waiting = true;
+      }
+      if (waiting) this.#closeIdleLater();
+    }, this.#idleCloseMs);
+    (this.#idleTimer as { unref?: () => void }).unref?.();
   }
 
   /** Closes the least recently used idle months past `maxOpen` (never the core, this month, nor one in use). */
@@ -818,6 +857,8 @@ export function listedMonths(value: unknown): ShardId[] | null {
   return months.length === value.length ? months : null;
 }
 
+/** Idle months close after this long, whatever `maxOpen` says. */
+const IDLE_CLOSE_MS = 60_000;
 /** How long the first sweep waits for the relay's list of months. */
 const PROOF_WAIT_MS = 2_000;
 /** How long a month's visit waits for the relay before the sweep stops (the next sync of the core goes on). */
