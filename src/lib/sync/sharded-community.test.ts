@@ -13,7 +13,7 @@ import { CORE_SHARD, shardOf, type ShardId } from '../domain/shards';
 import type { AnyRecord } from '../domain/record';
 import { HearthDb } from '../store/db';
 import { messageYjsSyncStep2, readSyncMessage } from './gated-sync-protocol';
-import { ShardedCommunity } from './sharded-community';
+import { listedMonths, ShardedCommunity } from './sharded-community';
 import { ShardSync } from './shards/shard-sync';
 import { decodeShardMessage } from './shards/shard-wire';
 import { link, until, type Link } from './shards/shard-test-kit';
@@ -375,5 +375,13 @@ describe('a community held in shards', () => {
     expect(again.isOpen(m1)).toBe(true);
     await until(() => !again.isOpen(m1), 5_000, 'the idle month closed');
     expect(again.digest(m1)).toBe(a.digest(m1));
+  });
+
+  it('reads a relay’s list of months only as months: anything else in it, or too long a list, is no list', () => {
+    expect(listedMonths(['2009-11', '2016-03'])).toEqual(['2009-11', '2016-03']);
+    expect(listedMonths([])).toEqual([]);
+    for (const bad of [undefined, null, '2016-03', ['core'], ['2016-13'], ['2016-03', 7], ['../x'], Array.from({ length: 1201 }, () => '2016-03')]) {
+      expect(listedMonths(bad), JSON.stringify(bad)?.slice(0, 40)).toBeNull();
+    }
   });
 });
