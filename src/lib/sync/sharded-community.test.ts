@@ -278,6 +278,8 @@ describe('a community held in shards', () => {
     await b.settled();
     expect(b.digest(m0)).toBe(a.digest(m0));
     expect((await b.shardList()).evicted).toEqual([{ id: m1, records: 4 }]);
+    // A month read on demand is not evicted again by the cap for a week.
+    expect(await b.keepMonths(1, null, now)).toEqual([]);
     toA.close();
     toB.close();
     port1.close();
@@ -291,6 +293,8 @@ describe('a community held in shards', () => {
     expect((await again.shardList()).evicted).toEqual([{ id: m1, records: 4 }]);
     expect(again.isEvicted(m1)).toBe(true);
     expect(again.size()).toBe(core.length + 8);
+    expect(await again.keepMonths(1, null, now), 'still within the week after the read').toEqual([]);
+    expect(await again.keepMonths(1, null, Date.now() + 8 * 24 * 3600_000), 'a week after the read').toContain(m0);
   });
 
   it('opens only the core and the months changed since they closed: a month closed idle is told to peers, served and exported from its saved row and stored updates', async () => {

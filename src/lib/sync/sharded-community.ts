@@ -81,6 +81,8 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   #acceptedListeners = new Set<AcceptedListener>();
   #evictedListeners = new Set<(shard: ShardId) => void>();
   #digests = new Map<ShardId, string>();
+  /** When a month was last fetched on demand (`fetchShard`): the cap keeps it `READ_GRACE_MS` after (domain/shards). */
+  #readAt = new Map<ShardId, number>();
   #sync: ShardSync | null = null;
   /** The relay's month rooms this device is attached to (`startRelay`). */
   #relay: RelayState | null = null;
@@ -111,6 +113,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
     const unchanged = await this.#unchangedSinceClosed(rows);
     for (const row of rows) {
       if (!isShardId(row.shard) || row.shard === CORE_SHARD) continue;
+      if (typeof row.readAt === 'number' && row.state === 'held') this.#readAt.set(row.shard, row.readAt);
       if (row.state === 'evicted') this.#evicted.set(row.shard, { records: row.records, digest: row.digest });
       else if (unchanged.has(row.shard) && !this.#alwaysOpen(row.shard)) {
         this.#held.add(row.shard);
@@ -486,7 +489,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
       const seq = quiet && !doc.health.repairsWaiting && !this.#alwaysOpen(shard) && !this.#unannounced.has(shard) ? doc.storedState() : null;
       if (seq !== null) {
         this.db.shardCatalogue
-          .put({ cid: this.cid, shard, state: 'held', records: doc.records.size, digest: this.digest(shard), seq })
+          .put(this.#heldRow(shard, doc.records.size, this.digest(shard), seq))
           .catch((error) => console.warn('shard catalogue not saved', error));
       }
       doc.close();
@@ -545,12 +548,19 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
     return true;
   }
 
-  /** Fetches an evicted (or never held) month from the peers now: true once it is held again. */
+  /**
+   * Fetches an evicted (or never held) month from the peers now: true once it is held again. A month
+   * read so is kept by the cap for a week after (`READ_GRACE_MS`), not evicted at the next open.
+   */
   async fetchShard(shard: string, timeoutMs?: number): Promise<boolean> {
     if (!isShardId(shard) || shard === CORE_SHARD) return false;
-    if (this.#held.has(shard)) return true;
-    if (!this.#sync) return false;
-    return this.#sync.want(shard, timeoutMs);
+    const fetched = this.#held.has(shard) || (!!this.#sync && (await this.#sync.want(shard, timeoutMs)));
+    if (fetched && this.#held.has(shard)) {
+      this.#readAt.set(shard, Date.now());
+      const row = await this.db.shardCatalogue.get([this.cid, shard]);
+      if (row?.state === 'held') await this.db.shardCatalogue.put({ ...row, readAt: this.#readAt.get(shard) });
+    }
+    return fetched;
   }
 
   /**
@@ -561,7 +571,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
     if (keepMonths === null) return [];
     const kept = new Set<ShardId>();
     if (member) for (const r of await recordsByAuthor(this.db, this.cid, member)) kept.add(shardOf(r));
-    const { evict } = planEviction(this.#held, { keepMonths, kept }, now);
+    const { evict } = planEviction(this.#held, { keepMonths, kept, lastRead: this.#readAt }, now);
     const out: ShardId[] = [];
     for (const shard of evict) if (await this.evict(shard, now)) out.push(shard);
     return out;
@@ -794,7 +804,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
         return;
       }
       this.#closed.set(shard, entry);
-      await this.db.shardCatalogue.put({ cid: this.cid, shard, state: 'held', records: entry.records, digest: entry.digest, seq });
+      await this.db.shardCatalogue.put(this.#heldRow(shard, entry.records, entry.digest, seq));
     })().finally(() => this.#closing.delete(shard));
     this.#closing.set(shard, closing);
     return closing;
@@ -802,6 +812,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
 
   /** A shard is no longer held (evicted, or made held for nothing). */
   #forget(shard: ShardId): void {
+    this.#readAt.delete(shard);
     this.#shards.delete(shard);
     this.#closed.delete(shard);
     this.#digests.delete(shard);
@@ -813,10 +824,14 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
 
   #announce(shard: ShardId, doc: CommunityDoc): void {
     const entry: CatalogueEntry = { id: shard, records: doc.records.size, digest: this.digest(shard), held: true };
-    this.db.shardCatalogue
-      .put({ cid: this.cid, shard, state: 'held', records: entry.records, digest: entry.digest })
-      .catch((error) => console.warn('shard catalogue not saved', error));
+    this.db.shardCatalogue.put(this.#heldRow(shard, entry.records, entry.digest)).catch((error) => console.warn('shard catalogue not saved', error));
     for (const listener of this.#catalogueListeners) listener(entry);
+  }
+
+  /** A held month's catalogue row (`seq`: saved as it closed), with when it was last fetched on demand. */
+  #heldRow(shard: ShardId, records: number, digest: string, seq?: number): ShardCatalogueRow {
+    const readAt = this.#readAt.get(shard);
+    return { cid: this.cid, shard, state: 'held', records, digest, ...(seq === undefined ? {} : { seq }), ...(readAt === undefined ? {} : { readAt }) };
   }
 
   #publishHealth(): void {
