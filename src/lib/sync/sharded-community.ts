@@ -14,16 +14,17 @@ import * as Y from 'yjs';
 import type { Identity } from '../crypto/identity';
 import type { AnyRecord } from '../domain/record';
 import type { Scope } from '../domain/scopes';
-import { addMonths, CORE_SHARD, groupByShard, isShardId, monthOf, planEviction, shardOf, syncOrder, type ShardId } from '../domain/shards';
+import { addMonths, CORE_SHARD, groupByShard, isShardId, monthOf, planEviction, syncOrder, type ShardId } from '../domain/shards';
 import { shardRoomName } from './relay-rooms';
 import { rebuildProjection, rebuildsFor } from '../store/projection';
-import { deleteRecords, recordById, recordsByAuthor, shardRecordIds } from '../store/record-store';
+import { deleteRecords, recordById, shardRecordIds, shardsOfIds, shardsTargeting } from '../store/record-store';
+import { keepPolicy, noteRead } from '../store/kept-months';
 import type { HearthDb } from '../store/db';
 import { maintainKeys } from '../automation/keys';
 import { startAutomation } from '../automation/scheduler';
 import type { MemberStatsSource } from '../automation/community-facts';
 import { CommunityDoc, ingestMarkKey, type AppendResult, type CommunityDocOptions, type DocHealth, type ImportCount } from './community-doc';
-import type { AcceptedListener, DocHandle, LobbyHandle, LobbyOptions, RelayHandle, RelayOptions, ShardList } from './doc-handle';
+import type { AcceptedListener, DocHandle, LobbyHandle, LobbyOptions, MissingMonths, RelayHandle, RelayOptions, ShardList, ThreadFetch } from './doc-handle';
 import { FIRST_PAGE_WANTED_BELOW } from './first-page';
 import { JobQueue } from './job-queue';
 import { isShardedCommunity } from './shard-mode';
@@ -31,7 +32,8 @@ import { localEndpoint, type ShardEndpoint } from './shards/peer-channel';
 import { EMPTY_DIGEST, EMPTY_STATE_VECTOR, type CatalogueListener, type ShardDocs, type UpdateListener } from './shards/shard-set';
 import { ShardSync } from './shards/shard-sync';
 import type { RelayShards } from './shards/relay-shards';
-import { stateDigest, type CatalogueEntry } from './shards/shard-wire';
+import { stateDigest, type CatalogueEntry, type LocateMode } from './shards/shard-wire';
+import { fetchThread } from './shards/fetch-thread';
 
 /** Health counts that add up over shards; `rejected` is counted for the whole community by each. */
 const SUMMED = ['records', 'repaired', 'unreadableUpdates', 'repairsWaiting', 'junkItems', 'junkBytes', 'malformedMessages', 'wrongShard'] as const;
@@ -64,6 +66,9 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   #acceptedListeners = new Set<AcceptedListener>();
   #evictedListeners = new Set<(shard: ShardId) => void>();
   #digests = new Map<ShardId, string>();
+  /** Months asked for on demand now (`fetchShard`), and when each arrived so. */
+  #fetching = new Map<ShardId, number>();
+  #fetchedAt = new Map<ShardId, number>();
   #sync: ShardSync | null = null;
   /** The relay's month rooms this device is attached to (`startRelay`). */
   #relay: { shards: RelayShards; months: Set<ShardId> } | null = null;
@@ -195,12 +200,17 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
     return this.core.openLobby(options);
   }
 
+  /**
+   * A device that evicted months is no newcomer: a peer's first page would put the newest threads of
+   * those months back, loose (stored without their month). Nor is one taken that arrives after an
+   * eviction (asked for as the page opened, while the member chose to keep fewer months).
+   */
   async wantsFirstPage(): Promise<boolean> {
-    return !this.#closed && this.size() < FIRST_PAGE_WANTED_BELOW;
+    return !this.#closed && this.size() < FIRST_PAGE_WANTED_BELOW && !this.#evicted.size;
   }
 
   takeFirstPage(bytes: Uint8Array): Promise<boolean> {
-    return this.core.takeFirstPage(bytes);
+    return this.#evicted.size ? Promise.resolve(false) : this.core.takeFirstPage(bytes);
   }
 
   firstPage(): Promise<Uint8Array> {
@@ -307,7 +317,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   /** The shard sync of this device's connections to the community's peers (started when first asked for). */
   get shards(): ShardEndpoint {
     if (!this.#endpoint) {
-      this.#sync = new ShardSync(this);
+      this.#sync = new ShardSync(this, { lookup: (mode, ids) => this.#lookup(mode, ids) });
       this.#endpoint = localEndpoint(this.#sync);
     }
     return this.#endpoint;
@@ -372,25 +382,73 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
     return true;
   }
 
-  /** Fetches an evicted (or never held) month from the peers now: true once it is held again. */
+  /**
+   * Fetches an evicted (or never held) month from the peers now: true once it is held again. An evicted
+   * month fetched is noted as read: the cap keeps it a while (`READ_GRACE_MS`). One never held is only
+   * fetched sooner than the background sync would have (a newcomer's feed reaching its end).
+   */
   async fetchShard(shard: string, timeoutMs?: number): Promise<boolean> {
     if (!isShardId(shard) || shard === CORE_SHARD) return false;
     if (this.#held.has(shard)) return true;
     if (!this.#sync) return false;
-    return this.#sync.want(shard, timeoutMs);
+    const evicted = this.isEvicted(shard);
+    this.#fetching.set(shard, (this.#fetching.get(shard) ?? 0) + 1);
+    const ok = await this.#sync.want(shard, timeoutMs).finally(() => {
+      const n = (this.#fetching.get(shard) ?? 1) - 1;
+      if (n) this.#fetching.set(shard, n);
+      else this.#fetching.delete(shard);
+    });
+    if (ok) this.#fetchedAt.set(shard, Date.now());
+    if (ok && evicted) await noteRead(this.db, this.cid, [shard]).catch((error) => console.warn('month read not noted', error));
+    return ok;
+  }
+
+  /** Asks the peers which shards hold these records (`id`) or records pointing at them (`target`). */
+  locate(mode: LocateMode, ids: readonly string[], timeoutMs?: number): Promise<Map<string, Set<ShardId>>> {
+    return this.#sync ? this.#sync.locate(mode, ids, timeoutMs) : Promise.resolve(new Map());
+  }
+
+  /** A thread a link points at, perhaps in a month not held: located and fetched with the months of its replies (shards/fetch-thread). */
+  fetchThread(id: string): Promise<ThreadFetch> {
+    return fetchThread(
+      {
+        db: this.db,
+        cid: this.cid,
+        isHeld: (s) => this.isHeld(s),
+        locate: (m, ids, t) => this.locate(m, ids, t),
+        fetchShard: (s, t) => this.fetchShard(s, t),
+        settled: () => this.settled(),
+        peerCount: () => this.#sync?.peers().length ?? 0
+      },
+      id
+    );
+  }
+
+  /** Months up to this one, since the community began, with records on peers or evicted here, not held: newest first. */
+  async missingMonths(now = Date.now()): Promise<MissingMonths> {
+    const out = new Map<ShardId, { id: string; records: number; evicted: boolean }>();
+    for (const [id, e] of this.#evicted) if (!this.#held.has(id)) out.set(id, { id, records: e.records, evicted: true });
+    for (const [id, records] of this.#sync?.known() ?? []) if (records > 0 && !this.#held.has(id) && !out.has(id)) out.set(id, { id, records, evicted: false });
+    const genesis = await recordById(this.db, this.cid);
+    const created = genesis?.kind === 'genesis' ? (genesis.body as { createdAt?: unknown }).createdAt : undefined;
+    const first = typeof created === 'number' ? monthOf(created) : CORE_SHARD;
+    const months = [...out.values()].filter((m) => m.id !== CORE_SHARD && m.id <= monthOf(now) && m.id >= first).sort((a, b) => (a.id < b.id ? 1 : -1));
+    return { months, peers: this.#sync?.peers().length ?? 0 };
   }
 
   /**
    * Keeps the last `keepMonths` months (null: everything) and every month holding a record `member`
-   * wrote; evicts the rest, oldest first. Returns the months evicted.
+   * wrote or a post their writes answer, the threads saved on this device and the months read on
+   * demand lately (store/kept-months); evicts the rest, oldest first. Returns the months evicted.
    */
   async keepMonths(keepMonths: number | null, member: string | null, now = Date.now()): Promise<string[]> {
     if (keepMonths === null) return [];
-    const kept = new Set<ShardId>();
-    if (member) for (const r of await recordsByAuthor(this.db, this.cid, member)) kept.add(shardOf(r));
-    const { evict } = planEviction(this.#shards.keys(), { keepMonths, kept }, now);
+    const { evict } = planEviction(this.#shards.keys(), await keepPolicy(this.db, this.cid, member, keepMonths), now);
     const out: ShardId[] = [];
-    for (const shard of evict) if (await this.evict(shard, now)) out.push(shard);
+    // A month being fetched on demand, or fetched so since the community opened here, is being read:
+    // kept (its read is noted in settings after it arrives; the policy may have been read before).
+    const reading = (shard: ShardId) => this.#fetching.has(shard) || this.#fetchedAt.has(shard);
+    for (const shard of evict) if (!reading(shard) && (await this.evict(shard, now))) out.push(shard);
     return out;
   }
 
@@ -464,6 +522,12 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   }
 
   // ---- inside ----
+
+  /** Answers a peer's LOCATE from the stored records (store/record-store), naming held shards only. */
+  async #lookup(mode: LocateMode, ids: string[]): Promise<[string, ShardId][]> {
+    const found = mode === 'id' ? await shardsOfIds(this.db, this.cid, ids) : await shardsTargeting(this.db, this.cid, ids);
+    return found.filter((pair): pair is [string, ShardId] => isShardId(pair[1]) && this.#held.has(pair[1]));
+  }
 
   /** Records grouped by shard, in sync order (the core first, then the newest months). */
   #byShard(records: readonly AnyRecord[]): [ShardId, AnyRecord[]][] {
