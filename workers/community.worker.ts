@@ -54,6 +54,8 @@ function serve(port: MessagePort): void {
     shardList: (cid) => host.shardList(cid),
     keepMonths: (cid, months, member) => host.keepMonths(cid, months, member),
     fetchShard: (cid, shard) => host.fetchShard(cid, shard),
+    missingMonths: (cid) => host.missingMonths(cid),
+    fetchThread: (cid, id) => host.fetchThread(cid, id),
     standing: (cid, me, now) => host.standing(cid, me, now),
     coverage: (cid) => host.coverage(cid),
     facts: (cid, now) => host.facts(cid, now),

@@ -107,3 +107,79 @@ test('a community held in shards: a newcomer gets the core and the month from th
     await bob.context.close();
   }
 });
+
+test('a member who keeps the last 3 months gets an evicted month’s thread back over WebRTC from a link and at the end of the feed, and saves a thread', async ({
+  browser,
+  baseURL
+}) => {
+  test.setTimeout(180_000);
+  const { alice, bob } = await devices(browser, baseURL!);
+  // Alice's page writes at the middle of the months five and four back (her page's clock; the worker keeps the real one).
+  const now = new Date();
+  const monthsBack = (n: number) => Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - n, 15, 12);
+  const label = (n: number) => new Intl.DateTimeFormat('en', { year: 'numeric', month: 'long', timeZone: 'UTC' }).format(monthsBack(n));
+  try {
+    await alice.page.clock.install({ time: monthsBack(5) });
+    await createIdentity(alice.page, 'Alice');
+    await createCommunity(alice.page, 'Old Months Club', 'Five months of history');
+    await startThread(alice.page, 'Five months ago', 'From the oldest month');
+    await sendReply(alice.page, 'A reply in the same month');
+    const oldLink = new URL(alice.page.url()).pathname;
+    await alice.page.clock.setSystemTime(monthsBack(4));
+    await alice.page.getByRole('link', { name: /Old Months Club/ }).click();
+    await startThread(alice.page, 'Four months ago', 'From the next month');
+    await alice.page.clock.setSystemTime(Date.now());
+    await alice.page.getByRole('link', { name: /Old Months Club/ }).click();
+    await startThread(alice.page, 'This month', 'Kept by everyone');
+    await alice.page.getByRole('link', { name: /Old Months Club/ }).click();
+    const link = await makeInvite(alice.page, { label: 'friends' });
+
+    // Bob joins on a phone and gets every month, then keeps the last 3: the two old months leave his device.
+    await bob.page.setViewportSize({ width: 360, height: 740 });
+    await createIdentity(bob.page, 'Bob');
+    await joinFromLink(bob.page, link, 'Old Months Club');
+    for (const title of ['This month', 'Four months ago', 'Five months ago']) {
+      await expect(bob.page.getByRole('link', { name: new RegExp(title) })).toBeVisible({ timeout: 30_000 });
+    }
+    const cid = new URL(bob.page.url()).pathname.split('/')[2];
+    await bob.page.goto(`/c/${cid}/me`);
+    await bob.page.getByLabel('Keep on this device').selectOption({ label: 'The last 3 months' });
+    await expect(bob.page.getByRole('status').filter({ hasText: 'Saved. Months removed from this device: 2.' })).toBeVisible({ timeout: 15_000 });
+    await expect(bob.page.getByRole('button', { name: `Fetch ${label(5)}` })).toBeVisible();
+
+    // Search says which months it did not search.
+    await bob.page.goto(`/c/${cid}/search`);
+    await expect(bob.page.getByTestId('not-searched')).toContainText(`Not searched, not on this device: ${label(4)}, ${label(5)}.`);
+    await expect(bob.page.getByRole('button', { name: 'Fetch these months and search them too' })).toBeVisible();
+
+    // A link into the evicted month: the thread is asked of Alice's device and comes back with its reply.
+    await bob.page.goto(oldLink);
+    await expect(bob.page.getByRole('heading', { level: 1, name: 'Five months ago' })).toBeVisible({ timeout: 45_000 });
+    await expect(bob.page.getByText('A reply in the same month')).toBeVisible({ timeout: 15_000 });
+    await expect(bob.page.getByTestId('thread-not-reached')).toHaveCount(0);
+    const monthId = (n: number) => new Date(monthsBack(n)).toISOString().slice(0, 7);
+    await expect
+      .poll(async () => (await held(bob.page)).shards, { message: 'the month five back is on the device again, not the month four back', timeout: 15_000 })
+      .toEqual([monthId(5), new Date().toISOString().slice(0, 7), 'core'].sort());
+    // Saved on this device: listed on his page, its month kept whatever the cap.
+    const save = bob.page.getByRole('button', { name: 'Save this thread on this device' });
+    await save.click();
+    await expect(save).toHaveAttribute('aria-pressed', 'true');
+
+    // The feed's end (in view at once, the feed being short): the month four back is fetched from Alice's device and its thread shows.
+    await bob.page.goto(`/c/${cid}`);
+    await expect(bob.page.getByRole('link', { name: /This month/ })).toBeVisible({ timeout: 15_000 });
+    await expect(bob.page.getByRole('link', { name: /Five months ago/ })).toBeVisible();
+    await bob.page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+    await expect(bob.page.getByRole('link', { name: /Four months ago/ })).toBeVisible({ timeout: 45_000 });
+    await expect(bob.page.getByTestId('older-posts').getByRole('button')).toHaveCount(0);
+    const width = await bob.page.evaluate(() => document.documentElement.scrollWidth);
+    expect(width, 'no sideways scroll at 360 px').toBeLessThanOrEqual(360);
+
+    await bob.page.goto(`/c/${cid}/me`);
+    await expect(bob.page.getByTestId('saved-threads').getByRole('link', { name: /Five months ago/ })).toBeVisible();
+  } finally {
+    await alice.context.close();
+    await bob.context.close();
+  }
+});

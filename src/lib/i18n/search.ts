@@ -18,5 +18,10 @@ export const searchEn = {
   'search.kind.question': 'Question',
   'search.kind.answer': 'Answer',
   'search.kind.poll': 'Poll',
-  'search.kind.note': 'Note'
+  'search.kind.note': 'Note',
+  'search.not_searched': 'Not searched, not on this device: {months}.',
+  'search.more_months': '{months} and {n} more',
+  'search.fetch_months': 'Fetch these months and search them too',
+  'search.fetching': 'Fetching {month}…',
+  'search.fetch_failed': 'No member online has {month} now.'
 } as const;

@@ -20,5 +20,10 @@ export const searchZhCN: Record<keyof typeof searchEn, string> = {
   'search.kind.question': '提问',
   'search.kind.answer': '回答',
   'search.kind.poll': '投票',
-  'search.kind.note': '笔记'
+  'search.kind.note': '笔记',
+  'search.not_searched': '未搜索（不在这台设备上）：{months}。',
+  'search.more_months': '{months} 等另外 {n} 个月',
+  'search.fetch_months': '取回这些月份并一起搜索',
+  'search.fetching': '正在取回 {month}…',
+  'search.fetch_failed': '现在在线的成员都没有 {month}。'
 };

@@ -35,8 +35,10 @@ import { memberPosts } from '../store/queries/member-posts';
 import type { BodyOf, Kind, SignedRecord } from '../domain/record';
 import type { CommunityRow, HearthDb } from '../store/db';
 import type { AppendResult, DocHealth } from '../sync/community-doc';
-import type { DocHandle as CommunityDoc, ShardList } from '../sync/doc-handle';
-export type { ShardList };
+import type { DocHandle as CommunityDoc, MissingMonths, ShardList, ThreadFetch } from '../sync/doc-handle';
+export type { MissingMonths, ShardList, ThreadFetch };
+import { savedThreads, setSaved, type SavedThread } from '../store/kept-months';
+export type { SavedThread };
 import { communityReads, isSyncPaused, openCommunityDoc, restartSync, startSync } from '../sync/registry';
 import type { CommunityReads } from '../sync/community-reads';
 import type { ReviewItem } from '../store/queries/review';
@@ -356,7 +358,7 @@ export class CommunityState {
     void db.settings.get(contactKey(cid)).then((row) => {
       if (typeof row?.value === 'number' && row.value > (this.lastContactAt ?? 0)) this.lastContactAt = row.value;
     });
-    void this.#openDoc();
+    this.#opening = this.#openDoc();
   }
 
   /** Notes contact with peers or the relay; stored at most once a minute (and when it ends). */
@@ -371,6 +373,9 @@ export class CommunityState {
       void this.db.settings.put({ key: contactKey(this.cid), value: at });
     }
   }
+
+  /** Settles once the document is open (or failed to). */
+  #opening: Promise<void> = Promise.resolve();
 
   /** The rows come from the projections; the document (seconds to load for a large community) opens once the page has shown them. */
   async #openDoc(): Promise<void> {
@@ -411,10 +416,31 @@ export class CommunityState {
    */
   async setKeep(months: number | null): Promise<string[]> {
     await this.db.settings.put({ key: keepKey(this.cid), value: months });
-    return this.#applyKeep();
+    // Chosen as the page opens, before the document is: its opening applies the setting, then this
+    // (with nothing left to do); what either evicted since the setting was stored is this choice's.
+    const since = this.#evictedNow.length;
+    await this.#opening;
+    await this.#applyKeep();
+    return this.#evictedNow.slice(since);
   }
 
-  async #applyKeep(): Promise<string[]> {
+  /** Months evicted by the applications of the setting so far on this page (they run one at a time). */
+  #evictedNow: string[] = [];
+  #keeping: Promise<unknown> = Promise.resolve();
+
+  #applyKeep(): Promise<string[]> {
+    const run = this.#keeping
+      .catch(() => {})
+      .then(async () => {
+        const evicted = await this.#applyKeepNow();
+        this.#evictedNow.push(...evicted);
+        return evicted;
+      });
+    this.#keeping = run;
+    return run;
+  }
+
+  async #applyKeepNow(): Promise<string[]> {
     const doc = this.doc;
     const months = await this.keepSetting();
     if (!doc?.keepMonths || months === null || this.#destroyed) return [];
@@ -433,6 +459,32 @@ export class CommunityState {
   /** Brings an evicted month back from the peers now. */
   async fetchShard(shard: string): Promise<boolean> {
     return this.doc?.fetchShard ? this.doc.fetchShard(shard) : false;
+  }
+
+  /** Months with posts this device does not hold (evicted, or on peers only), newest first; null for a community held as one document. */
+  async missingMonths(): Promise<MissingMonths | null> {
+    return this.doc?.missingMonths ? this.doc.missingMonths() : null;
+  }
+
+  /** A linked thread this device may not hold: found through the peers and fetched with its replies' months (null: one document). */
+  async fetchThread(id: string): Promise<ThreadFetch | null> {
+    return this.doc?.fetchThread ? this.doc.fetchThread(id) : null;
+  }
+
+  /** Threads this member saved on this device (a bookmark, never synced), the latest first; their months stay when the device keeps fewer. */
+  saved(): Live<(SavedThread & { row?: ThreadRow })[]> {
+    return new Live<(SavedThread & { row?: ThreadRow })[]>(() => {
+      const cid = this.cid;
+      return async () => {
+        const list = await savedThreads(this.db, cid);
+        const rows = await this.db.threads.bulkGet(list.map((s) => s.id));
+        return list.map((s, i) => ({ ...s, row: rows[i] && !rows[i]!.deleted ? rows[i] : undefined }));
+      };
+    }, []);
+  }
+
+  setSaved(thread: { id: string; createdAt: number }, on: boolean): Promise<void> {
+    return setSaved(this.db, this.cid, thread, on);
   }
 
   private async connect(): Promise<void> {

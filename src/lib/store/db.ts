@@ -112,8 +112,6 @@ export interface ShardCatalogueRow {
    * absent, the row may be older than the shard's updates and the shard is opened to check.
    */
   seq?: number;
-  /** When a held month was last fetched on demand (a read of an evicted month): the cap keeps it a while. */
-  readAt?: number;
 }
 
 export interface IngestMarkRow {

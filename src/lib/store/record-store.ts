@@ -314,6 +314,52 @@ export async function shardRecordIds(db: HearthDb, cid: string, shard: string): 
   return out;
 }
 
+/**
+ * Which shard holds each of these records of the community (docs/shards.md, LOCATE `id`): `core` for
+ * a core row (its genesis included), a content record's month from the catalogue; no page is read.
+ * Ids not stored are left out.
+ */
+export async function shardsOfIds(db: HearthDb, cid: string, ids: readonly string[]): Promise<[id: string, shard: string][]> {
+  if (!ids.length) return [];
+  const [rows, cat] = await Promise.all([db.records.bulkGet([...ids]), catalogueOf(db)]);
+  const out: [string, string][] = [];
+  ids.forEach((id, i) => {
+    const row = rows[i];
+    if (row && (row.cid === cid || (row.kind === 'genesis' && row.id === cid))) return void out.push([id, 'core']);
+    const entry = cat.entries.get(id);
+    if (entry && entry.cid === cid) out.push([id, entry.shard]);
+  });
+  return out;
+}
+
+/**
+ * The months of the content records pointing at these ids, and of those pointing at them in turn,
+ * `depth` steps down (LOCATE `target`: a thread's replies, then its replies' reactions and edits), as
+ * `[asked id, month]` pairs, each pair once. From the catalogue, no page read; core records pointing at
+ * them (tombstones, hides, pins) are left out: every device holds the core.
+ */
+export async function shardsTargeting(db: HearthDb, cid: string, ids: readonly string[], depth = 2): Promise<[id: string, shard: string][]> {
+  const cat = await catalogueOf(db);
+  const out = new Map<string, [string, string]>();
+  for (const root of ids) {
+    let level = [root];
+    const seen = new Set(level);
+    for (let d = 0; d < depth && level.length; d++) {
+      const next: string[] = [];
+      for (const target of level)
+        for (const id of cat.byTarget.get(target) ?? []) {
+          const entry = cat.entries.get(id);
+          if (!entry || entry.cid !== cid || seen.has(id)) continue;
+          seen.add(id);
+          next.push(id);
+          out.set(`${root}\u0000${entry.shard}`, [root, entry.shard]);
+        }
+      level = next;
+    }
+  }
+  return [...out.values()];
+}
+
 /** The records of one shard of the community: the core's rows with its genesis, or one month's pages. */
 export async function shardRecords(db: HearthDb, cid: string, shard: string): Promise<StoredRecord[]> {
   if (shard === 'core') {

@@ -143,9 +143,30 @@ export interface DocHandle {
   keepMonths?(months: number | null, member: string | null): Promise<string[]>;
   /** Brings an evicted month back from the peers now; false when none brought it in time. */
   fetchShard?(shard: string): Promise<boolean>;
+  /** Months of the community with records this device does not hold (evicted, or offered by peers), newest first. */
+  missingMonths?(): Promise<MissingMonths>;
+  /**
+   * A thread this device may not hold (a link into an evicted month): the months holding it and what
+   * points at it, asked of the peers (LOCATE) and fetched (docs/shards.md).
+   */
+  fetchThread?(id: string): Promise<ThreadFetch>;
 }
 
 export interface ShardList {
   held: { id: string; records: number }[];
   evicted: { id: string; records: number }[];
+}
+
+/** Months not on this device, newest first (`evicted`: it held them and let them go), and how many peers it syncs months with now. */
+export interface MissingMonths {
+  months: { id: string; records: number; evicted: boolean }[];
+  peers: number;
+}
+
+/** What `fetchThread` did: whether the thread is stored now, the months fetched and those no peer brought. */
+export interface ThreadFetch {
+  found: boolean;
+  fetched: string[];
+  failed: string[];
+  peers: number;
 }

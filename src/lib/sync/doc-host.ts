@@ -15,7 +15,7 @@ import type { HearthDb } from '../store/db';
 import type { AppendResult, CommunityDoc, ImportCount } from './community-doc';
 import { openCommunityHandle, type ShardedCommunity } from './sharded-community';
 import type { ShardLink } from './shards/peer-channel';
-import type { DocHandle, LobbyHandle, LobbyOptions, RelayHandle, ShardList } from './doc-handle';
+import type { DocHandle, LobbyHandle, LobbyOptions, MissingMonths, RelayHandle, ShardList, ThreadFetch } from './doc-handle';
 import type { MemberStatsSource } from '../automation/community-facts';
 import type { DocPort, HostEvent, OpenedDoc } from './doc-port';
 import { readsOver, type CommunityReads } from './community-reads';
@@ -198,6 +198,16 @@ export class DocHost implements DocPort {
   async fetchShard(cid: string, shard: string): Promise<boolean> {
     const doc: DocHandle = await this.#community(cid);
     return doc.fetchShard ? doc.fetchShard(shard) : false;
+  }
+
+  async missingMonths(cid: string): Promise<MissingMonths | null> {
+    const doc: DocHandle = await this.#community(cid);
+    return doc.missingMonths ? doc.missingMonths() : null;
+  }
+
+  async fetchThread(cid: string, id: string): Promise<ThreadFetch | null> {
+    const doc: DocHandle = await this.#community(cid);
+    return doc.fetchThread ? doc.fetchThread(id) : null;
   }
 
   async shardClose(cid: string, conn: string): Promise<void> {

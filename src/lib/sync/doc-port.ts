@@ -7,7 +7,7 @@ import type { AnyRecord } from '../domain/record';
 import type { Scope } from '../domain/scopes';
 import type { AppendResult, DocHealth, ImportCount } from './community-doc';
 import type { CommunityReads } from './community-reads';
-import type { LobbyOptions, ShardList } from './doc-handle';
+import type { LobbyOptions, MissingMonths, ShardList, ThreadFetch } from './doc-handle';
 
 export interface OpenedDoc {
   health: DocHealth;
@@ -61,6 +61,8 @@ export interface DocPort extends CommunityReads {
   shardList(cid: string): Promise<ShardList | null>;
   keepMonths(cid: string, months: number | null, member: string | null): Promise<string[]>;
   fetchShard(cid: string, shard: string): Promise<boolean>;
+  missingMonths(cid: string): Promise<MissingMonths | null>;
+  fetchThread(cid: string, id: string): Promise<ThreadFetch | null>;
 }
 
 /**

@@ -16,7 +16,7 @@ import { forgetKeyState, KEY_CONTEXT_KINDS } from '../store/keyring';
 import { forgetAuthority } from '../store/projection';
 import { AUTHORITY_KINDS } from '../domain/authority';
 import type { AppendResult, DocHealth, ImportCount } from './community-doc';
-import type { AcceptedListener, DocHandle, LobbyHandle, LobbyOptions, RelayHandle, RelayOptions, ShardList } from './doc-handle';
+import type { AcceptedListener, DocHandle, LobbyHandle, LobbyOptions, RelayHandle, RelayOptions, ShardList, MissingMonths, ThreadFetch } from './doc-handle';
 import type { HostEvent, OpenedDoc, PageEvent, WorkerPort } from './doc-port';
 import type { CommunityReads } from './community-reads';
 import { registerRemote } from './gated-sync-protocol';
@@ -197,6 +197,14 @@ export class RemoteCommunityDoc implements DocHandle {
 
   fetchShard(shard: string): Promise<boolean> {
     return this.client.port.fetchShard(this.cid, shard);
+  }
+
+  async missingMonths(): Promise<MissingMonths> {
+    return (await this.client.port.missingMonths(this.cid)) ?? { months: [], peers: 0 };
+  }
+
+  async fetchThread(id: string): Promise<ThreadFetch> {
+    return (await this.client.port.fetchThread(this.cid, id)) ?? { found: false, fetched: [], failed: [], peers: 0 };
   }
 
   #shardConnect(send: (bytes: Uint8Array) => void): ShardLink {

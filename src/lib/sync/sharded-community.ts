@@ -20,16 +20,17 @@ import * as Y from 'yjs';
 import type { Identity } from '../crypto/identity';
 import type { AnyRecord } from '../domain/record';
 import type { Scope } from '../domain/scopes';
-import { addMonths, CORE_SHARD, groupByShard, isShardId, monthOf, planEviction, shardOf, syncOrder, type ShardId } from '../domain/shards';
+import { addMonths, CORE_SHARD, groupByShard, isShardId, monthOf, planEviction, syncOrder, type ShardId } from '../domain/shards';
 import { shardRoomName } from './relay-rooms';
 import { rebuildProjection, rebuildsFor } from '../store/projection';
-import { deleteRecords, recordById, recordsByAuthor, shardRecordIds } from '../store/record-store';
+import { deleteRecords, recordById, shardRecordIds, shardsOfIds, shardsTargeting } from '../store/record-store';
+import { keepPolicy, noteRead } from '../store/kept-months';
 import type { HearthDb, ShardCatalogueRow } from '../store/db';
 import { maintainKeys } from '../automation/keys';
 import { startAutomation } from '../automation/scheduler';
 import type { MemberStatsSource } from '../automation/community-facts';
 import { CommunityDoc, ingestMarkKey, type AppendResult, type CommunityDocOptions, type DocHealth, type ImportCount } from './community-doc';
-import type { AcceptedListener, DocHandle, LobbyHandle, LobbyOptions, RelayHandle, RelayOptions, ShardList } from './doc-handle';
+import type { AcceptedListener, DocHandle, LobbyHandle, LobbyOptions, MissingMonths, RelayHandle, RelayOptions, ShardList, ThreadFetch } from './doc-handle';
 import { FIRST_PAGE_WANTED_BELOW } from './first-page';
 import { JobQueue } from './job-queue';
 import { isShardedCommunity } from './shard-mode';
@@ -37,7 +38,8 @@ import { localEndpoint, type ShardEndpoint } from './shards/peer-channel';
 import { EMPTY_DIGEST, EMPTY_STATE_VECTOR, type CatalogueListener, type ShardDocs, type UpdateListener } from './shards/shard-set';
 import { ShardSync } from './shards/shard-sync';
 import type { RelayShards } from './shards/relay-shards';
-import { stateDigest, type CatalogueEntry } from './shards/shard-wire';
+import { stateDigest, type CatalogueEntry, type LocateMode } from './shards/shard-wire';
+import { fetchThread } from './shards/fetch-thread';
 
 /** Idle months open at once, besides the core, this month and months in use. */
 export const DEFAULT_MAX_OPEN = 4;
@@ -81,8 +83,9 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   #acceptedListeners = new Set<AcceptedListener>();
   #evictedListeners = new Set<(shard: ShardId) => void>();
   #digests = new Map<ShardId, string>();
-  /** When a month was last fetched on demand (`fetchShard`): the cap keeps it `READ_GRACE_MS` after (domain/shards). */
-  #readAt = new Map<ShardId, number>();
+  /** Months asked for on demand now (`fetchShard`), and when each arrived so. */
+  #fetching = new Map<ShardId, number>();
+  #fetchedAt = new Map<ShardId, number>();
   #sync: ShardSync | null = null;
   /** The relay's month rooms this device is attached to (`startRelay`). */
   #relay: RelayState | null = null;
@@ -113,7 +116,6 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
     const unchanged = await this.#unchangedSinceClosed(rows);
     for (const row of rows) {
       if (!isShardId(row.shard) || row.shard === CORE_SHARD) continue;
-      if (typeof row.readAt === 'number' && row.state === 'held') this.#readAt.set(row.shard, row.readAt);
       if (row.state === 'evicted') this.#evicted.set(row.shard, { records: row.records, digest: row.digest });
       else if (unchanged.has(row.shard) && !this.#alwaysOpen(row.shard)) {
         this.#held.add(row.shard);
@@ -257,12 +259,17 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
     return this.core.openLobby(options);
   }
 
+  /**
+   * A device that evicted months is no newcomer: a peer's first page would put the newest threads of
+   * those months back, loose (stored without their month). Nor is one taken that arrives after an
+   * eviction (asked for as the page opened, while the member chose to keep fewer months).
+   */
   async wantsFirstPage(): Promise<boolean> {
-    return !this.#ended && this.size() < FIRST_PAGE_WANTED_BELOW;
+    return !this.#ended && this.size() < FIRST_PAGE_WANTED_BELOW && !this.#evicted.size;
   }
 
   takeFirstPage(bytes: Uint8Array): Promise<boolean> {
-    return this.core.takeFirstPage(bytes);
+    return this.#evicted.size ? Promise.resolve(false) : this.core.takeFirstPage(bytes);
   }
 
   firstPage(): Promise<Uint8Array> {
@@ -472,7 +479,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   /** The shard sync of this device's connections to the community's peers (started when first asked for). */
   get shards(): ShardEndpoint {
     if (!this.#endpoint) {
-      this.#sync = new ShardSync(this);
+      this.#sync = new ShardSync(this, { lookup: (mode, ids) => this.#lookup(mode, ids) });
       this.#endpoint = localEndpoint(this.#sync);
     }
     return this.#endpoint;
@@ -549,31 +556,72 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   }
 
   /**
-   * Fetches an evicted (or never held) month from the peers now: true once it is held again. A month
-   * read so is kept by the cap for a week after (`READ_GRACE_MS`), not evicted at the next open.
+   * Fetches an evicted (or never held) month from the peers now: true once it is held again. An evicted
+   * month fetched is noted as read: the cap keeps it a while (`READ_GRACE_MS`). One never held is only
+   * fetched sooner than the background sync would have (a newcomer's feed reaching its end).
    */
   async fetchShard(shard: string, timeoutMs?: number): Promise<boolean> {
     if (!isShardId(shard) || shard === CORE_SHARD) return false;
-    const fetched = this.#held.has(shard) || (!!this.#sync && (await this.#sync.want(shard, timeoutMs)));
-    if (fetched && this.#held.has(shard)) {
-      this.#readAt.set(shard, Date.now());
-      const row = await this.db.shardCatalogue.get([this.cid, shard]);
-      if (row?.state === 'held') await this.db.shardCatalogue.put({ ...row, readAt: this.#readAt.get(shard) });
-    }
-    return fetched;
+    if (this.#held.has(shard)) return true;
+    if (!this.#sync) return false;
+    const evicted = this.isEvicted(shard);
+    this.#fetching.set(shard, (this.#fetching.get(shard) ?? 0) + 1);
+    const ok = await this.#sync.want(shard, timeoutMs).finally(() => {
+      const n = (this.#fetching.get(shard) ?? 1) - 1;
+      if (n) this.#fetching.set(shard, n);
+      else this.#fetching.delete(shard);
+    });
+    if (ok) this.#fetchedAt.set(shard, Date.now());
+    if (ok && evicted) await noteRead(this.db, this.cid, [shard]).catch((error) => console.warn('month read not noted', error));
+    return ok;
+  }
+
+  /** Asks the peers which shards hold these records (`id`) or records pointing at them (`target`). */
+  locate(mode: LocateMode, ids: readonly string[], timeoutMs?: number): Promise<Map<string, Set<ShardId>>> {
+    return this.#sync ? this.#sync.locate(mode, ids, timeoutMs) : Promise.resolve(new Map());
+  }
+
+  /** A thread a link points at, perhaps in a month not held: located and fetched with the months of its replies (shards/fetch-thread). */
+  fetchThread(id: string): Promise<ThreadFetch> {
+    return fetchThread(
+      {
+        db: this.db,
+        cid: this.cid,
+        isHeld: (s) => this.isHeld(s),
+        locate: (m, ids, t) => this.locate(m, ids, t),
+        fetchShard: (s, t) => this.fetchShard(s, t),
+        settled: () => this.settled(),
+        peerCount: () => this.#sync?.peers().length ?? 0
+      },
+      id
+    );
+  }
+
+  /** Months up to this one, since the community began, with records on peers or evicted here, not held: newest first. */
+  async missingMonths(now = Date.now()): Promise<MissingMonths> {
+    const out = new Map<ShardId, { id: string; records: number; evicted: boolean }>();
+    for (const [id, e] of this.#evicted) if (!this.#held.has(id)) out.set(id, { id, records: e.records, evicted: true });
+    for (const [id, records] of this.#sync?.known() ?? []) if (records > 0 && !this.#held.has(id) && !out.has(id)) out.set(id, { id, records, evicted: false });
+    const genesis = await recordById(this.db, this.cid);
+    const created = genesis?.kind === 'genesis' ? (genesis.body as { createdAt?: unknown }).createdAt : undefined;
+    const first = typeof created === 'number' ? monthOf(created) : CORE_SHARD;
+    const months = [...out.values()].filter((m) => m.id !== CORE_SHARD && m.id <= monthOf(now) && m.id >= first).sort((a, b) => (a.id < b.id ? 1 : -1));
+    return { months, peers: this.#sync?.peers().length ?? 0 };
   }
 
   /**
    * Keeps the last `keepMonths` months (null: everything) and every month holding a record `member`
-   * wrote; evicts the rest, oldest first. Returns the months evicted.
+   * wrote or a post their writes answer, the threads saved on this device and the months read on
+   * demand lately (store/kept-months); evicts the rest, oldest first. Returns the months evicted.
    */
   async keepMonths(keepMonths: number | null, member: string | null, now = Date.now()): Promise<string[]> {
     if (keepMonths === null) return [];
-    const kept = new Set<ShardId>();
-    if (member) for (const r of await recordsByAuthor(this.db, this.cid, member)) kept.add(shardOf(r));
-    const { evict } = planEviction(this.#held, { keepMonths, kept, lastRead: this.#readAt }, now);
+    const { evict } = planEviction(this.#held, await keepPolicy(this.db, this.cid, member, keepMonths), now);
     const out: ShardId[] = [];
-    for (const shard of evict) if (await this.evict(shard, now)) out.push(shard);
+    // A month being fetched on demand, or fetched so since the community opened here, is being read:
+    // kept (its read is noted in settings after it arrives; the policy may have been read before).
+    const reading = (shard: ShardId) => this.#fetching.has(shard) || this.#fetchedAt.has(shard);
+    for (const shard of evict) if (!reading(shard) && (await this.evict(shard, now))) out.push(shard);
     return out;
   }
 
@@ -653,6 +701,12 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   }
 
   // ---- inside ----
+
+  /** Answers a peer's LOCATE from the stored records (store/record-store), naming held shards only. */
+  async #lookup(mode: LocateMode, ids: string[]): Promise<[string, ShardId][]> {
+    const found = mode === 'id' ? await shardsOfIds(this.db, this.cid, ids) : await shardsTargeting(this.db, this.cid, ids);
+    return found.filter((pair): pair is [string, ShardId] => isShardId(pair[1]) && this.#held.has(pair[1]));
+  }
 
   /** Records grouped by shard, in sync order (the core first, then the newest months). */
   #byShard(records: readonly AnyRecord[]): [ShardId, AnyRecord[]][] {
@@ -812,7 +866,6 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
 
   /** A shard is no longer held (evicted, or made held for nothing). */
   #forget(shard: ShardId): void {
-    this.#readAt.delete(shard);
     this.#shards.delete(shard);
     this.#closed.delete(shard);
     this.#digests.delete(shard);
@@ -828,10 +881,9 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
     for (const listener of this.#catalogueListeners) listener(entry);
   }
 
-  /** A held month's catalogue row (`seq`: saved as it closed), with when it was last fetched on demand. */
+  /** A held month's catalogue row (`seq`: saved as it closed, everything it held stored and checked). */
   #heldRow(shard: ShardId, records: number, digest: string, seq?: number): ShardCatalogueRow {
-    const readAt = this.#readAt.get(shard);
-    return { cid: this.cid, shard, state: 'held', records, digest, ...(seq === undefined ? {} : { seq }), ...(readAt === undefined ? {} : { readAt }) };
+    return { cid: this.cid, shard, state: 'held', records, digest, ...(seq === undefined ? {} : { seq }) };
   }
 
   #publishHealth(): void {

@@ -1,0 +1,54 @@
+// Months of a community held in shards that this device does not hold (docs/shards.md): evicted by
+// the member's cap, or held by peers and not fetched yet. The feed fetches the next older one when
+// the member reaches its end (Matrix's backfill), search says which months it did not search and
+// fetches them on a tap; each month comes from a peer that holds it (`ShardSync.want`).
+import type { CommunityState, MissingMonths } from './community.svelte';
+
+export type OlderStatus = 'idle' | 'loading' | 'failed';
+
+/** A month id (`YYYY-MM`) as the reader's language names it ("March 2024", "2024年3月"). */
+export function monthLabel(id: string, lang: string): string {
+  return new Intl.DateTimeFormat(lang, { year: 'numeric', month: 'long', timeZone: 'UTC' }).format(
+    Date.UTC(Number(id.slice(0, 4)), Number(id.slice(5, 7)) - 1, 1)
+  );
+}
+
+export class OlderMonths {
+  months = $state.raw<MissingMonths['months']>([]);
+  /** Peers this device syncs months with now. */
+  peers = $state(0);
+  status = $state<OlderStatus>('idle');
+  /** The month being fetched, or the one no peer brought. */
+  month = $state<string | null>(null);
+  /** Months fetched since this screen opened. */
+  fetched = $state(0);
+  #asked = 0;
+
+  constructor(readonly community: CommunityState) {}
+
+  async refresh(): Promise<void> {
+    const asked = ++this.#asked;
+    const missing = await this.community.missingMonths();
+    if (asked !== this.#asked) return;
+    this.months = missing?.months ?? [];
+    this.peers = missing?.peers ?? 0;
+  }
+
+  /** Fetches one month (the newest not on the device by default); true once it is held. */
+  async load(id = this.months[0]?.id): Promise<boolean> {
+    if (!id || this.status === 'loading') return false;
+    this.status = 'loading';
+    this.month = id;
+    const ok = await this.community.fetchShard(id).catch(() => false);
+    this.status = ok ? 'idle' : 'failed';
+    if (ok) this.fetched++;
+    await this.refresh();
+    return ok;
+  }
+
+  /** Fetches every month not on the device, newest first, until one does not come. */
+  async loadAll(): Promise<boolean> {
+    for (const month of [...this.months]) if (!(await this.load(month.id))) return false;
+    return true;
+  }
+}
