@@ -83,7 +83,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   #acceptedListeners = new Set<AcceptedListener>();
   #evictedListeners = new Set<(shard: ShardId) => void>();
   #digests = new Map<ShardId, string>();
-  /** Months asked for on demand now (`fetchShard`), and when each arrived so. */
+  /** Months asked for on demand now (`fetchShard`), and when each evicted one came back so. */
   #fetching = new Map<ShardId, number>();
   #fetchedAt = new Map<ShardId, number>();
   #sync: ShardSync | null = null;
@@ -571,7 +571,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
       if (n) this.#fetching.set(shard, n);
       else this.#fetching.delete(shard);
     });
-    if (ok) this.#fetchedAt.set(shard, Date.now());
+    if (ok && evicted) this.#fetchedAt.set(shard, Date.now());
     if (ok && evicted) await noteRead(this.db, this.cid, [shard]).catch((error) => console.warn('month read not noted', error));
     return ok;
   }
@@ -618,8 +618,8 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
     if (keepMonths === null) return [];
     const { evict } = planEviction(this.#held, await keepPolicy(this.db, this.cid, member, keepMonths), now);
     const out: ShardId[] = [];
-    // A month being fetched on demand, or fetched so since the community opened here, is being read:
-    // kept (its read is noted in settings after it arrives; the policy may have been read before).
+    // A month being fetched on demand, or fetched back so since the community opened here, is being
+    // read: kept (its read is noted in settings after it arrives; the policy may have been read before).
     const reading = (shard: ShardId) => this.#fetching.has(shard) || this.#fetchedAt.has(shard);
     for (const shard of evict) if (!reading(shard) && (await this.evict(shard, now))) out.push(shard);
     return out;
