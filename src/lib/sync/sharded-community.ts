@@ -556,17 +556,22 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   }
 
   /**
-   * Fetches an evicted (or never held) month from the peers now: true once it is held again. An evicted
-   * month fetched is noted as read: the cap keeps it a while (`READ_GRACE_MS`). One never held is only
-   * fetched sooner than the background sync would have (a newcomer's feed reaching its end).
+   * Fetches an evicted (or never held) month now, from the peers and the relay's room at once: true
+   * once it is held again. An evicted month fetched is noted as read: the cap keeps it a while
+   * (`READ_GRACE_MS`). One never held is only fetched sooner than the background sync would have (a
+   * newcomer's feed reaching its end).
    */
   async fetchShard(shard: string, timeoutMs?: number): Promise<boolean> {
     if (!isShardId(shard) || shard === CORE_SHARD) return false;
     if (this.#held.has(shard)) return true;
-    if (!this.#sync) return false;
+    const relay = this.#relay;
+    if (!this.#sync && !relay) return false;
     const evicted = this.isEvicted(shard);
     this.#fetching.set(shard, (this.#fetching.get(shard) ?? 0) + 1);
-    const ok = await this.#sync.want(shard, timeoutMs).finally(() => {
+    const ok = await anyTrue([
+      this.#sync ? this.#sync.want(shard, timeoutMs) : Promise.resolve(false),
+      relay ? this.#fetchFromRelay(relay, shard) : Promise.resolve(false)
+    ]).finally(() => {
       const n = (this.#fetching.get(shard) ?? 1) - 1;
       if (n) this.#fetching.set(shard, n);
       else this.#fetching.delete(shard);
@@ -574,6 +579,15 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
     if (ok && evicted) this.#fetchedAt.set(shard, Date.now());
     if (ok && evicted) await noteRead(this.db, this.cid, [shard]).catch((error) => console.warn('month read not noted', error));
     return ok;
+  }
+
+  /** A month from its relay room (visited as the sweep does): true when it came holding records; an evicted one stays evicted otherwise. */
+  async #fetchFromRelay(relay: RelayState, shard: ShardId): Promise<boolean> {
+    const evicted = this.#evicted.get(shard);
+    await this.#visitRelay(relay, shard);
+    const got = this.#held.has(shard) && this.#count(shard) > 0;
+    if (!got && evicted && !this.#held.has(shard)) this.#evicted.set(shard, evicted);
+    return got;
   }
 
   /** Asks the peers which shards hold these records (`id`) or records pointing at them (`target`). */
@@ -915,6 +929,19 @@ interface RelayState {
   sweeping: boolean;
   /** Asked to sweep while sweeping: the sweep starts over (skipping months visited). */
   again: boolean;
+}
+
+/** True as soon as one of them is; false once all are false. */
+function anyTrue(all: Promise<boolean>[]): Promise<boolean> {
+  return new Promise((resolve) => {
+    let left = all.length;
+    for (const p of all) {
+      p.then(
+        (ok) => (ok ? resolve(true) : --left || resolve(false)),
+        () => --left || resolve(false)
+      );
+    }
+  });
 }
 
 /** A relay's list of months as a list of months: at most 1,200, each a month's shard id; anything else is null. */
