@@ -388,4 +388,28 @@ describe('a community held in shards', () => {
       expect(listedMonths(bad), JSON.stringify(bad)?.slice(0, 40)).toBeNull();
     }
   });
+
+  it('a capped device does not fetch in the background the months past its cap, and fetches one when it is read', async () => {
+    const { g, core, content } = await community();
+    const a = await holding(g.id, [...core, ...content]);
+    const b = await device(g.id);
+    // The last month only (the fixture's months are years old): nothing of them is wanted.
+    expect(await b.keepMonths(1, null)).toEqual([]);
+    const { port1, port2 } = new MessageChannel();
+    const toB = a.shards.connect((bytes) => port1.postMessage(bytes));
+    const toA = b.shards.connect((bytes) => port2.postMessage(bytes));
+    port1.onmessage = (e: MessageEvent) => toB.receive(e.data);
+    port2.onmessage = (e: MessageEvent) => toA.receive(e.data);
+    await until(() => b.size() === core.length, 10_000, 'the core on the capped device');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await b.settled();
+    expect((await b.shardList()).held.map((s) => s.id)).toEqual([CORE_SHARD]);
+    const [m0] = months(content) as ShardId[];
+    expect(await b.fetchShard(m0, 10_000)).toBe(true);
+    await until(async () => (await b.db.threads.where('cid').equals(g.id).count()) === 2, 10_000, 'the month read');
+    toA.close();
+    toB.close();
+    port1.close();
+    port2.close();
+  });
 });

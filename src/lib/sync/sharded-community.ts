@@ -20,7 +20,7 @@ import * as Y from 'yjs';
 import type { Identity } from '../crypto/identity';
 import type { AnyRecord } from '../domain/record';
 import type { Scope } from '../domain/scopes';
-import { addMonths, CORE_SHARD, groupByShard, isShardId, monthOf, planEviction, syncOrder, type ShardId } from '../domain/shards';
+import { addMonths, CORE_SHARD, groupByShard, isShardId, keepsShard, monthOf, planEviction, syncOrder, type KeepPolicy, type ShardId } from '../domain/shards';
 import { shardRoomName } from './relay-rooms';
 import { rebuildProjection, rebuildsFor } from '../store/projection';
 import { deleteRecords, recordById, shardRecordIds, shardsOfIds, shardsTargeting } from '../store/record-store';
@@ -83,6 +83,8 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   #acceptedListeners = new Set<AcceptedListener>();
   #evictedListeners = new Set<(shard: ShardId) => void>();
   #digests = new Map<ShardId, string>();
+  /** The cap the member chose (`keepMonths`): months past it are not fetched in the background, from peers or the relay. */
+  #policy: KeepPolicy | null = null;
   /** Months asked for on demand now (`fetchShard`), and when each evicted one came back so. */
   #fetching = new Map<ShardId, number>();
   #fetchedAt = new Map<ShardId, number>();
@@ -386,7 +388,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   async #relayMonths(relay: RelayState, now = Date.now()): Promise<ShardId[]> {
     const months = new Set<ShardId>([...this.#held].filter((s) => s !== CORE_SHARD));
     if (relay.listed) {
-      for (const m of relay.listed) if (!this.isEvicted(m)) months.add(m);
+      for (const m of relay.listed) if (!this.isEvicted(m) && this.#wants(m)) months.add(m);
       return syncOrder(months, now);
     }
     // A newcomer's core has just synced: its genesis is checked and stored once the core settles.
@@ -395,7 +397,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
     const created = genesis?.kind === 'genesis' ? (genesis.body as { createdAt?: unknown }).createdAt : undefined;
     if (typeof created === 'number' && created <= now) {
       // At most ten years back: a community's months past that come from peers, or when read.
-      for (let m = monthOf(now), n = 0; m >= monthOf(created) && n < 120; m = addMonths(m, -1), n++) if (!this.isEvicted(m)) months.add(m);
+      for (let m = monthOf(now), n = 0; m >= monthOf(created) && n < 120; m = addMonths(m, -1), n++) if (!this.isEvicted(m) && this.#wants(m)) months.add(m);
     }
     return syncOrder(months, now);
   }
@@ -479,7 +481,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   /** The shard sync of this device's connections to the community's peers (started when first asked for). */
   get shards(): ShardEndpoint {
     if (!this.#endpoint) {
-      this.#sync = new ShardSync(this, { lookup: (mode, ids) => this.#lookup(mode, ids) });
+      this.#sync = new ShardSync(this, { lookup: (mode, ids) => this.#lookup(mode, ids), wants: (shard) => this.#wants(shard) });
       this.#endpoint = localEndpoint(this.#sync);
     }
     return this.#endpoint;
@@ -629,8 +631,13 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
    * demand lately (store/kept-months); evicts the rest, oldest first. Returns the months evicted.
    */
   async keepMonths(keepMonths: number | null, member: string | null, now = Date.now()): Promise<string[]> {
-    if (keepMonths === null) return [];
-    const { evict } = planEviction(this.#held, await keepPolicy(this.db, this.cid, member, keepMonths), now);
+    if (keepMonths === null) {
+      this.#policy = null;
+      return [];
+    }
+    const policy = await keepPolicy(this.db, this.cid, member, keepMonths);
+    this.#policy = policy;
+    const { evict } = planEviction(this.#held, policy, now);
     const out: ShardId[] = [];
     // A month being fetched on demand, or fetched back so since the community opened here, is being
     // read: kept (its read is noted in settings after it arrives; the policy may have been read before).
@@ -720,6 +727,11 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   async #lookup(mode: LocateMode, ids: string[]): Promise<[string, ShardId][]> {
     const found = mode === 'id' ? await shardsOfIds(this.db, this.cid, ids) : await shardsTargeting(this.db, this.cid, ids);
     return found.filter((pair): pair is [string, ShardId] => isShardId(pair[1]) && this.#held.has(pair[1]));
+  }
+
+  /** Whether a month not held is fetched in the background: under the member's cap, if any. */
+  #wants(shard: ShardId): boolean {
+    return !this.#policy || keepsShard(shard, this.#policy, Date.now());
   }
 
   /** Records grouped by shard, in sync order (the core first, then the newest months). */
