@@ -64,7 +64,8 @@ import {
   recordsOfKind,
   recordsTargeting,
   recordsTargetingAny,
-  recordTables
+  recordTables,
+  shardRecordIds
 } from './record-store';
 
 let dbs = 0;
@@ -124,6 +125,13 @@ describe('the record store', () => {
     expect(ids(between)).toEqual(
       ids(all.filter((r) => r.author === 'bob' && r.ts > MONTH && r.ts <= MONTH + 3_600_000 * 300).sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : 1)))
     );
+    // A month's ids, over every kind and page of it (and none of another community's, nor the core's).
+    await putRecords(db, [{ ...rec('other-t', 'thread', 'bob', MONTH), cid: 'community-2' } as StoredRecord]);
+    const monthOf = (r: StoredRecord) => new Date(r.ts).toISOString().slice(0, 7);
+    for (const month of new Set(content.map(monthOf))) {
+      expect((await shardRecordIds(db, CID, month)).sort(), month).toEqual(sorted(content.filter((r) => monthOf(r) === month)));
+    }
+    expect((await shardRecordIds(db, CID, 'core')).sort()).toEqual(sorted(all.filter((r) => !content.includes(r))));
     expect((await newestByAuthor(db, CID, 'carol'))?.id).toBe('x29');
     expect((await newestByAuthor(db, CID, 'bob'))?.id).toBe('t3');
     expect(
