@@ -47,7 +47,9 @@ export const SYNC_TARGETS = { latencyP50Ms: 100, initialRealDataMs: 1500 };
 export const LATENCY_WRITES = 200;
 export const MERGE_OPS = 1000;
 /** How long a newcomer's initial sync and the merge may take before the figure is reported as not reached. */
-const INITIAL_SYNC_TIMEOUT_MS = 30_000;
+// 120 s since 2026-12-06 (30 s before): a newcomer to the real community held in shards was not done
+// after 30 s, and a time beats a null for comparing the layouts.
+const INITIAL_SYNC_TIMEOUT_MS = 120_000;
 const MERGE_TIMEOUT_MS = 45_000;
 /** Chromium's RTCDataChannel max-message-size (sctp.maxMessageSize): y-webrtc sends each Yjs message whole. */
 const DATA_CHANNEL_MAX_BYTES = 262_144;
@@ -133,7 +135,7 @@ export async function initialRealData(o: DatasetRun): Promise<void> {
     const ms = await joinUntilThreads(b.page, link, meta.threads, INITIAL_SYNC_TIMEOUT_MS);
     const [countA, countB, shown] = await Promise.all([recordCount(a.page, cid), recordCount(b.page, cid), shownThreadCount(b.page)]);
     o.log(
-      `  records: creator ${countA}, newcomer ${countB} (its own join and profile included); newcomer's feed shows ${shown} of ${meta.threads} threads; newcomer: ${await peerStatus(b.page)}`
+      `  records: creator ${countA}, newcomer ${countB} (its own join and profile included); newcomer's feed shows ${shown} of ${meta.threads} threads; newcomer: ${await peerStatus(b.page)}, ${describeLayout(await heldLayout(b.page, cid))}`
     );
     for (const [who, d] of [
       ['creator', a],
@@ -147,9 +149,10 @@ export async function initialRealData(o: DatasetRun): Promise<void> {
       o.emit(figure, ms, 'ms', meta.name);
     } else {
       const bytes = updateBytes(readRecords(file).records);
+      // Since 2026-12-02 large messages go in parts (webrtc-chunking.ts): the size is a hint, no longer the cause.
       const reason =
         `the newcomer never showed the ${meta.threads} threads (it held ${countB} records, the creator ${countA}, ${INITIAL_SYNC_TIMEOUT_MS / 1000} s after Join); ` +
-        `the history is one Yjs update of ${kib(bytes)}, over the data channel's ${kib(DATA_CHANNEL_MAX_BYTES)} message limit`;
+        `the history is ${kib(bytes)} as one Yjs update (the data channel takes ${kib(DATA_CHANNEL_MAX_BYTES)} a message, larger ones go in parts)`;
       o.log(`initial sync (WebRTC): NOT REACHED: ${reason}`);
       o.fail(figure, 'ms', meta.name, reason);
     }
@@ -341,7 +344,9 @@ export async function relayFigure(o: DatasetRun): Promise<void> {
       const ms = await joinUntilThreads(c.page, link, meta.threads, INITIAL_SYNC_TIMEOUT_MS);
       const [got, shown] = [await recordCount(c.page, cid), await shownThreadCount(c.page)];
       const health = await healthNotice(c.page);
-      o.log(`  newcomer holds ${got} records, its feed shows ${shown} threads; ${await peerStatus(c.page)}${health ? `; health panel: ${health}` : ''}`);
+      o.log(
+        `  newcomer holds ${got} records, its feed shows ${shown} threads; ${await peerStatus(c.page)}, ${describeLayout(await heldLayout(c.page, cid))}${health ? `; health panel: ${health}` : ''}`
+      );
       if (ms !== null) {
         o.log(`initial sync (relay alone): ${meta.threads} threads shown ${ms.toFixed(0)} ms after Join (target < ${SYNC_TARGETS.initialRealDataMs} ms)`);
         o.emit(figure, ms, 'ms', meta.name);
