@@ -9,7 +9,7 @@
 // The relay figures (relay.*) run 1,000 Node members on two relay processes and Redis (tests/bench/relay-figures.ts).
 // The media figures (media.*) send photos and a 40 MiB file between two devices (tests/bench/media-figures.ts).
 // Usage: npm run bench [-- --no-build] [--rebuild] [--only se-bicycles-meta|generated-10k|se-bicycles-meta-shards|generated-10k-shards|sync|search|gate|crypto|relay|media|first-feed]
-//        [--shards|--no-shards] [--sync-initial-only] [--no-sync] [--no-first-feed] [--no-search] [--no-gate] [--no-crypto] [--no-relay] [--no-media] [--no-analysis] [--storage-only] [--port 4399] [--blank-port 4398]
+//        [--shards|--no-shards] [--shards-first] [--sync-initial-only] [--no-sync] [--no-first-feed] [--no-search] [--no-gate] [--no-crypto] [--no-relay] [--no-media] [--no-analysis] [--storage-only] [--port 4399] [--blank-port 4398]
 // Held in shards: the datasets' figures, the first feed and the newcomer's initial syncs (WebRTC and relay) are taken on
 // each community twice, signed as one document (as before) and signed with `shards: 'month'` in its genesis (the
 // `-shards` datasets, as the app makes new communities since 2026-12-06); the sharded figures carry the suffix ".shards"
@@ -100,8 +100,11 @@ if (!layouts.single && !layouts.shards) {
   console.error('--shards and --no-shards leave nothing to measure');
   process.exit(2);
 }
-/** The datasets of `base` to measure: as one document and/or in shards, as the flags say. */
-const variantsOf = (base: BaseDatasetName): DatasetName[] => [...(layouts.single ? [base] : []), ...(layouts.shards ? [shardedDataset(base)] : [])];
+/** The datasets of `base` to measure: as one document and/or in shards, as the flags say; `--shards-first` measures the sharded one first (to alternate the order between runs). */
+const variantsOf = (base: BaseDatasetName): DatasetName[] => {
+  const both: DatasetName[] = [...(layouts.single ? [base] : []), ...(layouts.shards ? [shardedDataset(base)] : [])];
+  return args.includes('--shards-first') ? both.reverse() : both;
+};
 const runSync = (only === null || only === 'sync') && !args.includes('--no-sync');
 const runGate = (only === null || only === 'gate') && !args.includes('--no-gate');
 const runMedia = (only === null || only === 'media') && !args.includes('--no-media');
