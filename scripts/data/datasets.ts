@@ -114,7 +114,10 @@ export async function ensureDataset(name: DatasetName, options: { force?: boolea
   writeFileSync(`${file}.tmp`, text);
   renameSync(`${file}.tmp`, file);
   const meta = describeRecords(name, cid, records, { bytes: Buffer.byteLength(text), sealMs });
-  writeFileSync(metaFile, JSON.stringify(meta, null, 2));
+  // Also through a temporary name: renaming replaces a link left dangling where the cache was shared
+  // from a worktree since removed (writing through it failed after the data file had been replaced).
+  writeFileSync(`${metaFile}.tmp`, JSON.stringify(meta, null, 2));
+  renameSync(`${metaFile}.tmp`, metaFile);
   log(`  ${meta.records} records, ${(meta.bytes / 1e6).toFixed(1)} MB, signed in ${(sealMs / 1000).toFixed(1)} s -> ${file}`);
   return { meta, file };
 }
