@@ -15,7 +15,7 @@ import { HearthDb } from '../../src/lib/store/db';
 import { communityFromGenesis } from '../../src/lib/store/projection';
 import { countRecords } from '../../src/lib/store/record-store';
 import { CommunityDoc } from '../../src/lib/sync/community-doc';
-import { messageYjsSyncStep1, messageYjsSyncStep2, readSyncMessage, writeSyncStep1, writeUpdate } from '../../src/lib/sync/gated-sync-protocol';
+import { readSyncMessage, writeSyncStep1, writeUpdate } from '../../src/lib/sync/gated-sync-protocol';
 import { ShardedCommunity } from '../../src/lib/sync/sharded-community';
 import { ShardSync } from '../../src/lib/sync/shards/shard-sync';
 import { decodeShardMessage } from '../../src/lib/sync/shards/shard-wire';
