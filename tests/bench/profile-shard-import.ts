@@ -53,7 +53,7 @@ for (const name of names) {
       if (to === 'b' && m.ok && m.value.op === 'sync' && new Uint8Array(m.value.message)[0] === messageYjsSyncStep2)
         arrived.push([m.value.shard, performance.now() - start]);
     });
-    let firstRow: number | null = null;
+    let firstRow = null as number | null;
     await until(
       async () => {
         const threads = await b.db.threads.where('cid').equals(cid).count();

@@ -21,6 +21,7 @@ import { offlineWrites, readRecords, sampleRecords, writeOfflineFile, writingSam
 import { describeLayout, heldLayout, importCommunityFile, median, type Device } from './browser-bench';
 import {
   createCommunity,
+  firstRowAfterJoin,
   giveRoomSecret,
   healthNotice,
   importIdentity,
@@ -134,8 +135,9 @@ export async function initialRealData(o: DatasetRun): Promise<void> {
     b = await newcomer(o, 'member-b', 'Bench B');
     const ms = await joinUntilThreads(b.page, link, meta.threads, INITIAL_SYNC_TIMEOUT_MS);
     const [countA, countB, shown] = await Promise.all([recordCount(a.page, cid), recordCount(b.page, cid), shownThreadCount(b.page)]);
+    const firstRow = await firstRowAfterJoin(b.page);
     o.log(
-      `  records: creator ${countA}, newcomer ${countB} (its own join and profile included); newcomer's feed shows ${shown} of ${meta.threads} threads; newcomer: ${await peerStatus(b.page)}, ${describeLayout(await heldLayout(b.page, cid))}`
+      `  records: creator ${countA}, newcomer ${countB} (its own join and profile included); newcomer's feed shows ${shown} of ${meta.threads} threads (its first row ${firstRow === null ? 'never' : `${firstRow.toFixed(0)} ms after Join`}); newcomer: ${await peerStatus(b.page)}, ${describeLayout(await heldLayout(b.page, cid))}`
     );
     for (const [who, d] of [
       ['creator', a],
@@ -342,10 +344,10 @@ export async function relayFigure(o: DatasetRun): Promise<void> {
 
       c = await newcomer(o, 'member-c', 'Bench C');
       const ms = await joinUntilThreads(c.page, link, meta.threads, INITIAL_SYNC_TIMEOUT_MS);
-      const [got, shown] = [await recordCount(c.page, cid), await shownThreadCount(c.page)];
+      const [got, shown, firstRow] = [await recordCount(c.page, cid), await shownThreadCount(c.page), await firstRowAfterJoin(c.page)];
       const health = await healthNotice(c.page);
       o.log(
-        `  newcomer holds ${got} records, its feed shows ${shown} threads; ${await peerStatus(c.page)}, ${describeLayout(await heldLayout(c.page, cid))}${health ? `; health panel: ${health}` : ''}`
+        `  newcomer holds ${got} records, its feed shows ${shown} threads (its first row ${firstRow === null ? 'never' : `${firstRow.toFixed(0)} ms after Join`}); ${await peerStatus(c.page)}, ${describeLayout(await heldLayout(c.page, cid))}${health ? `; health panel: ${health}` : ''}`
       );
       if (ms !== null) {
         o.log(`initial sync (relay alone): ${meta.threads} threads shown ${ms.toFixed(0)} ms after Join (target < ${SYNC_TARGETS.initialRealDataMs} ms)`);

@@ -1044,7 +1044,7 @@ export class CommunityDoc implements DocHandle {
     // (their own recounts then find nothing due). Each month's document recounted every record of the
     // community: a community held in shards left one recount a month after an import or a newcomer's
     // sync (143 for the real community, ~0.2 s each in Node; 162 at 10k, each reading 100,000 records).
-    const due = [this];
+    const due: CommunityDoc[] = [this];
     for (const doc of CommunityDoc.#sharing.get(this.#jobs) ?? []) if (doc !== this && doc.cid === this.cid && doc.#recountDue && !doc.#closed) due.push(doc);
     for (const doc of due) doc.#recountDue = false;
     const unauthorised = await countUnauthorised(this.db, this.cid, () => this.#jobs.letWritesOvertake());
