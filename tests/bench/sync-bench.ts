@@ -168,10 +168,9 @@ export async function joinUntilThreads(page: Page, link: string, threads: number
       // The first thread row after the click (`firstRowAfterJoin`): a community held in shards shows its newest months first.
       if (w.__benchJoinAt !== undefined && document.querySelector('[data-testid="thread-row"]')) w.__benchFirstRowAt ??= now();
       const m = document.querySelector('section.hero p.muted')?.textContent?.match(/([\d,.\s\u00a0]+)\s*threads/);
-      if (w.__benchJoinAt !== undefined && m && Number(m[1].replace(/\D/g, '')) >= threads) {
-        w.__benchThreadsAt = now();
-        observer.disconnect();
-      }
+      if (w.__benchJoinAt !== undefined && m && Number(m[1].replace(/\D/g, '')) >= threads) w.__benchThreadsAt ??= now();
+      // The header may count every thread before a row is drawn: watched until both are seen.
+      if (w.__benchThreadsAt !== undefined && w.__benchFirstRowAt !== undefined) observer.disconnect();
     };
     const observer = new MutationObserver(check);
     observer.observe(document.body, { childList: true, subtree: true, characterData: true });
