@@ -8,8 +8,15 @@
 // The gate figures (gate.*) flood a page with one member's 20,000 threads from a Node peer (tests/bench/gate-figures.ts).
 // The relay figures (relay.*) run 1,000 Node members on two relay processes and Redis (tests/bench/relay-figures.ts).
 // The media figures (media.*) send photos and a 40 MiB file between two devices (tests/bench/media-figures.ts).
-// Usage: npm run bench [-- --no-build] [--rebuild] [--only se-bicycles-meta|generated-10k|sync|search|gate|crypto|relay|media|first-feed] [--no-sync] [--no-first-feed]
-//        [--no-search] [--no-gate] [--no-crypto] [--no-relay] [--no-media] [--no-analysis] [--storage-only] [--port 4399] [--blank-port 4398]
+// Usage: npm run bench [-- --no-build] [--rebuild] [--only se-bicycles-meta|generated-10k|se-bicycles-meta-shards|generated-10k-shards|sync|search|gate|crypto|relay|media|first-feed]
+//        [--shards|--no-shards] [--shards-first] [--sync-initial-only] [--no-sync] [--no-first-feed] [--no-search] [--no-gate] [--no-crypto] [--no-relay] [--no-media] [--no-analysis] [--storage-only] [--port 4399] [--blank-port 4398]
+// Held in shards: the datasets' figures, the first feed and the newcomer's initial syncs (WebRTC and relay) are taken on
+// each community twice, signed as one document (as before) and signed with `shards: 'month'` in its genesis (the
+// `-shards` datasets, as the app makes new communities since 2026-12-06); the sharded figures carry the suffix ".shards"
+// (`projection.build_ms.10k.shards`, `sync.first_feed_10k_ms.shards`). `--shards` takes the sharded ones only,
+// `--no-shards` the single-document ones only. The Node figures (projection.pure_node_ms, crypto.*, rules.*) read the
+// records alone, which are the same either way: taken once per community, under its single-document name.
+// `--sync-initial-only`: of the sync figures, only the newcomer's initial syncs (not the latency and merge).
 // `--storage-only`: of the datasets' figures, only the import's (projection.build_ms, storage.used_kb and its breakdown).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
@@ -20,7 +27,9 @@ import { fileURLToPath } from 'node:url';
 import {
   feedPageQuery,
   firstLoadScripts,
+  describeLayout,
   firstPaintMs,
+  heldLayout,
   importCommunityFile,
   median,
   openDevice,
@@ -39,7 +48,7 @@ import { searchFigures } from '../tests/bench/search-figures';
 import { gateFigures } from '../tests/bench/gate-figures';
 import { mediaFigures } from '../tests/bench/media-figures';
 import { FIRST_FEED_TIMEOUT_MS, firstFeed } from '../tests/bench/first-feed';
-import { DATASETS, ensureDataset, type DatasetName } from './data/datasets';
+import { ALL_DATASETS, baseDataset, DATASETS, ensureDataset, isShardedDataset, shardedDataset, type BaseDatasetName, type DatasetName } from './data/datasets';
 import { DEMO_CREATOR } from './data/community-plan';
 import { storedKeysFor } from './data/member-keys';
 import { importIdentity } from '../tests/bench/sync-bench';
@@ -81,10 +90,21 @@ type Section = (typeof SECTIONS)[number];
 const only = args.includes('--only') ? (args[args.indexOf('--only') + 1] as DatasetName | Section) : null;
 const isSection = (name: string | null): name is Section => SECTIONS.includes(name as Section);
 const log = (line: string) => console.error(`[bench] ${line}`);
-if (only && !isSection(only) && !DATASETS.includes(only)) {
-  console.error(`--only takes one of ${[...DATASETS, ...SECTIONS].join(', ')}`);
+if (only && !isSection(only) && !ALL_DATASETS.includes(only)) {
+  console.error(`--only takes one of ${[...ALL_DATASETS, ...SECTIONS].join(', ')}`);
   process.exit(2);
 }
+/** Which layouts of the communities are measured: held as one document, in shards, or both (the default). */
+const layouts = { single: !args.includes('--shards'), shards: !args.includes('--no-shards') };
+if (!layouts.single && !layouts.shards) {
+  console.error('--shards and --no-shards leave nothing to measure');
+  process.exit(2);
+}
+/** The datasets of `base` to measure: as one document and/or in shards, as the flags say; `--shards-first` measures the sharded one first (to alternate the order between runs). */
+const variantsOf = (base: BaseDatasetName): DatasetName[] => {
+  const both: DatasetName[] = [...(layouts.single ? [base] : []), ...(layouts.shards ? [shardedDataset(base)] : [])];
+  return args.includes('--shards-first') ? both.reverse() : both;
+};
 const runSync = (only === null || only === 'sync') && !args.includes('--no-sync');
 const runGate = (only === null || only === 'gate') && !args.includes('--no-gate');
 const runMedia = (only === null || only === 'media') && !args.includes('--no-media');
@@ -93,7 +113,7 @@ const runFirstFeed = (only === null || only === 'first-feed') && !args.includes(
 const storageOnly = args.includes('--storage-only');
 
 type Data = DatasetName | 'none';
-function emit(bench: string, value: number, unit: 'ms' | 'kb' | 'mb' | 'mb/s', data: Data) {
+function emit(bench: string, value: number, unit: 'ms' | 'kb' | 'mb' | 'mb/s' | '%', data: Data) {
   console.log(JSON.stringify({ bench, value: Math.round(value * 10) / 10, unit, data }));
 }
 /** A figure that could not be taken (a step did not complete): value null and the reason, so the gap shows. */
@@ -102,7 +122,7 @@ function fail(bench: string, unit: 'ms' | 'kb', data: Data, error: string) {
 }
 /** Node time to open every sealed record of a dataset (projectionOverhead), for the in-page ratio. */
 const openingMs = new Map<string, number>();
-const suffix = (data: DatasetName) => (data === 'generated-10k' ? '.10k' : '');
+const suffix = (data: DatasetName) => `${baseDataset(data) === 'generated-10k' ? '.10k' : ''}${isShardedDataset(data) ? '.shards' : ''}`;
 
 function dirBytes(dir: string, only: (name: string) => boolean = () => true): number {
   let bytes = 0;
@@ -206,12 +226,14 @@ async function benchDataset(name: DatasetName, file: string, first: boolean) {
 
     log(`${name}: importing ${file}`);
     const imported = await importCommunityFile(device.page, file);
-    log(`${name}: ${imported.imported} records imported, ${imported.rejected} rejected, in ${(imported.ms / 1000).toFixed(1)} s`);
+    const layout = await heldLayout(device.page, imported.cid);
+    log(`${name}: ${imported.imported} records imported, ${imported.rejected} rejected, in ${(imported.ms / 1000).toFixed(1)} s; ${describeLayout(layout)}`);
+    if (layout.sharded !== isShardedDataset(name)) log(`warning: ${name} is ${describeLayout(layout)}, not as its genesis says`);
     if (imported.rejected > 0) log(`warning: ${name} had rejected records; its figures describe a partial community`);
     emit(`projection.build_ms${suffix(name)}`, imported.ms, 'ms', name);
     // Opening every sealed record (Node, above) against the page's whole projection of the same records
     // (signature checks and IndexedDB included): the share encryption adds to what a device does on import.
-    const opening = openingMs.get(name);
+    const opening = openingMs.get(baseDataset(name));
     if (opening !== undefined) emit(`crypto.project_overhead_in_page_pct${suffix(name)}`, (opening / imported.ms) * 100, '%', name);
 
     if (!storageOnly) {
@@ -275,16 +297,22 @@ async function benchDataset(name: DatasetName, file: string, first: boolean) {
 
 async function main() {
   const started = Date.now();
-  const names = isSection(only) ? [] : only ? [only] : DATASETS;
+  const names = isSection(only) ? [] : only ? [only] : DATASETS.flatMap(variantsOf);
   const datasets = [];
   for (const name of names) datasets.push(await ensureDataset(name, { log }));
-  const syncData = runSync ? await ensureDataset(SE_DATA_NAME, { log }) : null;
-  const firstFeedData = runFirstFeed ? await ensureDataset('generated-10k', { log }) : null;
+  const syncData = [];
+  for (const name of runSync ? variantsOf(SE_DATA_NAME) : []) syncData.push(await ensureDataset(name, { log }));
+  const firstFeedData = [];
+  for (const name of runFirstFeed ? variantsOf('generated-10k') : []) firstFeedData.push(await ensureDataset(name, { log }));
   for (const { meta } of datasets) {
     log(`${meta.name}: ${meta.records} records, ${meta.members} members, ${meta.threads} threads, ${meta.replies} replies, ${meta.reactions} reactions`);
   }
 
-  for (const { meta, file } of storageOnly ? [] : datasets) {
+  // The same records whichever the layout: once per community, on its single-document file if it is measured.
+  const nodeData = new Map<BaseDatasetName, string>();
+  for (const d of datasets) if (!nodeData.has(baseDataset(d.meta.name))) nodeData.set(baseDataset(d.meta.name), d.file);
+  for (const [name, file] of storageOnly ? [] : nodeData) {
+    const meta = { name };
     const pure = pureProjectionMs(file);
     log(`${meta.name}: pure projection (Node) ${pure.threads} threads, ${pure.replies} replies, ${pure.members} members`);
     emit(`projection.pure_node_ms${suffix(meta.name)}`, pure.medianMs, 'ms', meta.name);
@@ -301,7 +329,7 @@ async function main() {
   }
 
   if (only !== 'relay') ensureBuild();
-  const app = datasets.length || syncData || runGate || runMedia || firstFeedData ? snapshotApp() : null;
+  const app = datasets.length || syncData.length || runGate || runMedia || firstFeedData.length ? snapshotApp() : null;
   try {
     if (app && datasets.length) {
       const server = serve(app, ['--port', String(PORT), '--no-signaling']);
@@ -310,19 +338,29 @@ async function main() {
         await waitForServer(BASE, server);
         for (const [i, { meta, file }] of datasets.entries()) await benchDataset(meta.name, file, i === 0);
         // Analysis figures (recs.*, graph.*, dashboard.*, analysis.*): the worker's analyses (tests/bench/analysis-figures.ts).
-        if (!args.includes('--no-analysis') && !storageOnly) await analysisFigures({ baseURL: BASE, datasets, emit, log });
+        // They read the projections, which are the same whichever the layout: taken on the single-document datasets only.
+        const analysed = datasets.filter((d) => !isShardedDataset(d.meta.name));
+        if (!args.includes('--no-analysis') && !storageOnly && analysed.length) await analysisFigures({ baseURL: BASE, datasets: analysed, emit, log });
       } finally {
         server.kill();
         blank.close();
       }
     }
 
-    if (app && syncData) {
+    if (app && syncData.length) {
       // Peers find each other through the real signaling server that serve.js starts.
       const server = serve(app, ['--port', String(SYNC_PORT), '--signaling-port', String(SIGNALING_PORT)]);
       try {
         await waitForServer(SYNC_BASE, server);
-        await syncFigures({ baseURL: SYNC_BASE, relayPort: RELAY_PORT, dataset: syncData, emit, fail, log });
+        await syncFigures({
+          baseURL: SYNC_BASE,
+          relayPort: RELAY_PORT,
+          datasets: syncData,
+          emit,
+          fail,
+          log,
+          initialOnly: args.includes('--sync-initial-only')
+        });
       } finally {
         server.kill();
       }
@@ -350,22 +388,30 @@ async function main() {
       }
     }
 
-    if (app && firstFeedData) {
+    if (app && firstFeedData.length) {
       // sync.first_feed_10k_ms: a newcomer joins the generated 10k community over WebRTC (tests/bench/first-feed.ts).
       const server = serve(app, ['--port', String(FIRST_FEED_PORT), '--signaling-port', String(FIRST_FEED_SIGNALING_PORT)]);
       try {
         await waitForServer(FIRST_FEED_BASE, server);
-        log(`first feed: a newcomer joins ${firstFeedData.meta.name} (${firstFeedData.meta.records} records) over WebRTC`);
-        const r = await firstFeed({ baseURL: FIRST_FEED_BASE, file: firstFeedData.file, timeoutMs: FIRST_FEED_TIMEOUT_MS, log });
-        log(`  records: creator ${r.creatorRecords}, newcomer ${r.newcomerRecords} when the first row showed or the wait ended`);
-        if (r.ms !== null) emit('sync.first_feed_10k_ms', r.ms, 'ms', 'generated-10k');
-        else
-          fail(
-            'sync.first_feed_10k_ms',
-            'ms',
-            'generated-10k',
-            `no feed row ${FIRST_FEED_TIMEOUT_MS / 1000} s after opening the invite (newcomer held ${r.newcomerRecords} of the creator's ${r.creatorRecords} records)`
-          );
+        for (const { meta, file } of firstFeedData) {
+          const figure = `sync.first_feed_10k_ms${isShardedDataset(meta.name) ? '.shards' : ''}`;
+          log(`first feed: a newcomer joins ${meta.name} (${meta.records} records) over WebRTC`);
+          // A step that fails (the creator's invite not made in time on a loaded machine) loses this figure, not the other layout's.
+          const r = await firstFeed({ baseURL: FIRST_FEED_BASE, file, timeoutMs: FIRST_FEED_TIMEOUT_MS, log }).catch((error: unknown) => {
+            fail(figure, 'ms', meta.name, String(error).split('\n')[0]);
+            return null;
+          });
+          if (!r) continue;
+          log(`  records: creator ${r.creatorRecords}, newcomer ${r.newcomerRecords} when the first row showed or the wait ended`);
+          if (r.ms !== null) emit(figure, r.ms, 'ms', meta.name);
+          else
+            fail(
+              figure,
+              'ms',
+              meta.name,
+              `no feed row ${FIRST_FEED_TIMEOUT_MS / 1000} s after opening the invite (newcomer held ${r.newcomerRecords} of the creator's ${r.creatorRecords} records)`
+            );
+        }
       } finally {
         server.kill();
       }

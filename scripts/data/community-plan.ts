@@ -25,7 +25,7 @@ export type PlanPost =
 export interface CommunityPlan {
   /** Namespace of the member key seeds (see member-keys.ts). */
   keyNamespace: string;
-  genesis: { name: string; description: string; emoji: string; color: string; createdAt: number; nonce: string };
+  genesis: { name: string; description: string; emoji: string; color: string; createdAt: number; nonce: string; shards?: 'month' };
   invite: { label: string; nonce: string };
   members: PlanMember[];
   posts: PlanPost[];

@@ -13,8 +13,29 @@ import { seCommunityPlan, seConversations } from './se-community';
 /** Bump when the import or the generator changes what they produce. */
 export const DATA_VERSION = 1;
 
-export type DatasetName = typeof SE_DATA_NAME | 'generated-10k';
-export const DATASETS: DatasetName[] = [SE_DATA_NAME, 'generated-10k'];
+/** The two communities as signed before shards: one document each (their genesis has no `shards`). */
+export type BaseDatasetName = typeof SE_DATA_NAME | 'generated-10k';
+/**
+ * The same plans signed with `shards: 'month'` in the genesis, as the app makes new communities since
+ * 2026-12-06 (docs/shards.md): a new genesis, so new ids for every record, and files cached under names
+ * of their own. Every record but the genesis says the same thing and is signed by the same key.
+ */
+export type ShardedDatasetName = `${BaseDatasetName}-shards`;
+export type DatasetName = BaseDatasetName | ShardedDatasetName;
+export const DATASETS: BaseDatasetName[] = [SE_DATA_NAME, 'generated-10k'];
+export const SHARDED_DATASETS: ShardedDatasetName[] = DATASETS.map((name) => shardedDataset(name));
+export const ALL_DATASETS: DatasetName[] = [...DATASETS, ...SHARDED_DATASETS];
+
+export function shardedDataset(name: BaseDatasetName): ShardedDatasetName {
+  return `${name}-shards`;
+}
+export function isShardedDataset(name: DatasetName): name is ShardedDatasetName {
+  return name.endsWith('-shards');
+}
+/** The single-document dataset a name was made from (itself for a single-document one). */
+export function baseDataset(name: DatasetName): BaseDatasetName {
+  return (isShardedDataset(name) ? name.slice(0, -'-shards'.length) : name) as BaseDatasetName;
+}
 
 export const GENERATED_10K: GenerateOptions = { members: 10_000, minRecords: 100_000, seed: 'hearth-bench-1' };
 
@@ -44,12 +65,13 @@ export const DATA_CACHE_DIR = join(repoRoot, '.bench', 'data');
 
 function cacheKey(name: DatasetName): string {
   const o = GENERATED_10K;
-  return name === 'generated-10k' ? `${name}.v${DATA_VERSION}.${o.members}m-${o.minRecords}r-${o.seed}` : `${name}.v${DATA_VERSION}`;
+  return baseDataset(name) === 'generated-10k' ? `${name}.v${DATA_VERSION}.${o.members}m-${o.minRecords}r-${o.seed}` : `${name}.v${DATA_VERSION}`;
 }
 
 function planFor(name: DatasetName): CommunityPlan {
   const data = loadSeData();
-  return name === 'generated-10k' ? generatedCommunityPlan(seConversations(data), GENERATED_10K) : seCommunityPlan(data);
+  const plan = baseDataset(name) === 'generated-10k' ? generatedCommunityPlan(seConversations(data), GENERATED_10K) : seCommunityPlan(data);
+  return isShardedDataset(name) ? { ...plan, genesis: { ...plan.genesis, shards: 'month' } } : plan;
 }
 
 export function describeRecords(name: DatasetName, cid: string, records: AnyRecord[], extra: { bytes: number; sealMs: number }): DatasetMeta {
@@ -92,7 +114,10 @@ export async function ensureDataset(name: DatasetName, options: { force?: boolea
   writeFileSync(`${file}.tmp`, text);
   renameSync(`${file}.tmp`, file);
   const meta = describeRecords(name, cid, records, { bytes: Buffer.byteLength(text), sealMs });
-  writeFileSync(metaFile, JSON.stringify(meta, null, 2));
+  // Also through a temporary name: renaming replaces a link left dangling where the cache was shared
+  // from a worktree since removed (writing through it failed after the data file had been replaced).
+  writeFileSync(`${metaFile}.tmp`, JSON.stringify(meta, null, 2));
+  renameSync(`${metaFile}.tmp`, metaFile);
   log(`  ${meta.records} records, ${(meta.bytes / 1e6).toFixed(1)} MB, signed in ${(sealMs / 1000).toFixed(1)} s -> ${file}`);
   return { meta, file };
 }

@@ -248,3 +248,40 @@ export async function openScrollAndPost(page: Page, cid: string): Promise<void> 
   await page.getByRole('heading', { level: 1, name: 'Measured while posting' }).waitFor({ timeout: 240_000 });
   await page.waitForTimeout(2_000);
 }
+
+export interface HeldLayout {
+  /** The community's row says it is held in shards (its genesis's `shards: 'month'`). */
+  sharded: boolean;
+  /** Months in its shard catalogue, held and evicted (the core is not catalogued). */
+  held: number;
+  evicted: number;
+}
+
+/** How this device holds a community, read from the app's IndexedDB: in shards (and how many months) or as one document. */
+export async function heldLayout(page: Page, cid: string): Promise<HeldLayout> {
+  return page.evaluate(async (cid) => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const open = indexedDB.open('hearth');
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+    const all = <T>(table: string) =>
+      new Promise<T[]>((resolve, reject) => {
+        if (!db.objectStoreNames.contains(table)) return resolve([]);
+        const req = db.transaction(table).objectStore(table).getAll();
+        req.onsuccess = () => resolve(req.result as T[]);
+        req.onerror = () => reject(req.error);
+      });
+    const row = (await all<{ cid: string; shards?: string }>('communities')).find((c) => c.cid === cid);
+    const months = (await all<{ cid: string; state: string }>('shardCatalogue')).filter((r) => r.cid === cid);
+    db.close();
+    return {
+      sharded: row?.shards === 'month',
+      held: months.filter((r) => r.state === 'held').length,
+      evicted: months.filter((r) => r.state === 'evicted').length
+    };
+  }, cid);
+}
+
+export const describeLayout = (l: HeldLayout) =>
+  l.sharded ? `held in shards (core and ${l.held} months${l.evicted ? `, ${l.evicted} evicted` : ''})` : 'held as one document';

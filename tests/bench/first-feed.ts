@@ -5,7 +5,7 @@
 // thread row is in its DOM after the join, then a frame painted. Gives up after `timeoutMs`.
 import type { Page } from '@playwright/test';
 import { waitForStableRecords } from './analysis-figures';
-import { importCommunityFile, type Device } from './browser-bench';
+import { describeLayout, heldLayout, importCommunityFile, type Device } from './browser-bench';
 import { giveRoomSecret, importIdentity, makeInviteLink, openFeed, openPeer, recordCount } from './sync-bench';
 import { DEMO_CREATOR } from '../../scripts/data/community-plan';
 import { storedKeysFor } from '../../scripts/data/member-keys';
@@ -69,7 +69,9 @@ export async function firstFeed(o: FirstFeedOptions): Promise<FirstFeedResult> {
   try {
     await importIdentity(a.page, await storedKeysFor(DEMO_CREATOR.namespace, DEMO_CREATOR.handle), DEMO_CREATOR.name);
     const imported = await importCommunityFile(a.page, o.file);
-    o.log(`  creator: ${imported.imported} records imported in ${(imported.ms / 1000).toFixed(1)} s`);
+    o.log(
+      `  creator: ${imported.imported} records imported in ${(imported.ms / 1000).toFixed(1)} s, ${describeLayout(await heldLayout(a.page, imported.cid))}`
+    );
     await giveRoomSecret(a.page, imported.cid);
     return await newcomerJoins(o, a, imported.cid);
   } finally {
@@ -94,6 +96,7 @@ export async function newcomerJoins(o: FirstFeedOptions, a: Device, cid: string)
     o.onNewcomer?.(b);
     const ms = await joinUntilFirstRow(b.page, link, o.timeoutMs);
     const [creatorRecords, newcomerRecords] = await Promise.all([recordCount(a.page, cid), recordCount(b.page, cid)]);
+    o.log(`  newcomer: ${describeLayout(await heldLayout(b.page, cid))} when the first row showed or the wait ended`);
     return { ms, creatorRecords, newcomerRecords };
   } finally {
     await b?.close();

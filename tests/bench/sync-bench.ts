@@ -155,7 +155,7 @@ export async function joinUntilThreads(page: Page, link: string, threads: number
   await button.waitFor();
   await page.waitForFunction(() => !(document.querySelector('section.join button.primary') as HTMLButtonElement | null)?.disabled);
   await page.evaluate((threads) => {
-    const w = window as unknown as { __benchJoinAt?: number; __benchThreadsAt?: number };
+    const w = window as unknown as { __benchJoinAt?: number; __benchThreadsAt?: number; __benchFirstRowAt?: number };
     const now = () => performance.timeOrigin + performance.now();
     document.addEventListener(
       'click',
@@ -165,11 +165,12 @@ export async function joinUntilThreads(page: Page, link: string, threads: number
       true
     );
     const check = () => {
+      // The first thread row after the click (`firstRowAfterJoin`): a community held in shards shows its newest months first.
+      if (w.__benchJoinAt !== undefined && document.querySelector('[data-testid="thread-row"]')) w.__benchFirstRowAt ??= now();
       const m = document.querySelector('section.hero p.muted')?.textContent?.match(/([\d,.\s\u00a0]+)\s*threads/);
-      if (w.__benchJoinAt !== undefined && m && Number(m[1].replace(/\D/g, '')) >= threads) {
-        w.__benchThreadsAt = now();
-        observer.disconnect();
-      }
+      if (w.__benchJoinAt !== undefined && m && Number(m[1].replace(/\D/g, '')) >= threads) w.__benchThreadsAt ??= now();
+      // The header may count every thread before a row is drawn: watched until both are seen.
+      if (w.__benchThreadsAt !== undefined && w.__benchFirstRowAt !== undefined) observer.disconnect();
     };
     const observer = new MutationObserver(check);
     observer.observe(document.body, { childList: true, subtree: true, characterData: true });
@@ -185,6 +186,14 @@ export async function joinUntilThreads(page: Page, link: string, threads: number
   return page.evaluate(() => {
     const w = window as unknown as { __benchJoinAt: number; __benchThreadsAt: number };
     return w.__benchThreadsAt - w.__benchJoinAt;
+  });
+}
+
+/** After `joinUntilThreads`: ms from the "Join community" click until the first thread row was in the DOM, or null. */
+export async function firstRowAfterJoin(page: Page): Promise<number | null> {
+  return page.evaluate(() => {
+    const w = window as unknown as { __benchJoinAt?: number; __benchFirstRowAt?: number };
+    return w.__benchJoinAt !== undefined && w.__benchFirstRowAt !== undefined ? w.__benchFirstRowAt - w.__benchJoinAt : null;
   });
 }
 

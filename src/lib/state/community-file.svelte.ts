@@ -4,7 +4,10 @@
 import { openCommunityDoc } from '../sync/registry';
 import { defaultSyncAddresses } from '../sync/defaults';
 import { randomId } from '../crypto/encoding';
+import { checkRecord } from '../crypto/record-seal';
+import type { AnyRecord } from '../domain/record';
 import type { HearthDb } from '../store/db';
+import { communityFromGenesis } from '../store/projection';
 import { CommunityFileRecords, communityFileText, MAX_COMMUNITY_FILE_BYTES, readCommunityFile, type CommunityFileReason } from '../domain/community-file';
 
 export type ImportPhase = 'idle' | 'reading' | 'checking' | 'storing' | 'done' | 'failed';
@@ -74,6 +77,7 @@ export class CommunityFileImport {
 
     this.phase = 'storing';
     try {
+      await describeShardedCommunity(this.db, cid, records);
       const doc = await openCommunityDoc(this.db, cid);
       const { already, present } = await doc.importRecords(records);
       let community = await this.db.communities.get(cid);
@@ -103,6 +107,22 @@ export class CommunityFileImport {
     this.error = reason;
     this.phase = 'failed';
   }
+}
+
+/**
+ * A community held in shards opens as one (`ShardedCommunity`) only if the device knows so before it
+ * opens: `isShardedCommunity` reads the community's row or its stored genesis, and a device that never
+ * held the community has neither when it imports the file, which was then imported into one document
+ * (`CommunityDoc`) whatever its genesis said. So the file's genesis, checked like a peer's (id and
+ * signature), gives the row first, as creating or joining a community does.
+ */
+async function describeShardedCommunity(db: HearthDb, cid: string, records: readonly AnyRecord[]): Promise<void> {
+  const genesis = records.find((r) => r.kind === 'genesis' && r.id === cid);
+  if (!genesis || genesis.kind !== 'genesis' || genesis.body.shards !== 'month') return;
+  const existing = await db.communities.get(cid);
+  if (existing) return;
+  const checked = await checkRecord(genesis, { cid });
+  if (checked.ok && checked.value.kind === 'genesis') await db.communities.put(communityFromGenesis(checked.value, existing));
 }
 
 /**

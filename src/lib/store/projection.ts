@@ -210,7 +210,8 @@ export async function authorityOf(db: HearthDb, cid: string): Promise<Authority 
   return load;
 }
 
-function communityFromGenesis(g: SignedRecord<'genesis'>, existing: CommunityRow | undefined): CommunityRow {
+/** A community's row as its genesis describes it, over what the device already keeps in it (secret, addresses, dates). */
+export function communityFromGenesis(g: SignedRecord<'genesis'>, existing: CommunityRow | undefined): CommunityRow {
   return {
     ...existing,
     cid: g.id,

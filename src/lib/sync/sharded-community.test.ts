@@ -19,7 +19,9 @@ import { decodeShardMessage } from './shards/shard-wire';
 import { link, until, type Link } from './shards/shard-test-kit';
 
 // Rebuilds counted (each still runs): an import held in shards rebuilds the projection once.
+// So are recounts of the records kept out of view (each reads every record of the community).
 const rebuilds = vi.hoisted(() => ({ count: 0 }));
+const recounts = vi.hoisted(() => ({ count: 0 }));
 vi.mock('../store/projection', async (original) => {
   const actual = await original<typeof import('../store/projection')>();
   return {
@@ -27,6 +29,28 @@ vi.mock('../store/projection', async (original) => {
     rebuildProjection: (...args: Parameters<typeof actual.rebuildProjection>) => {
       rebuilds.count++;
       return actual.rebuildProjection(...args);
+    },
+    countUnauthorised: (...args: Parameters<typeof actual.countUnauthorised>) => {
+      recounts.count++;
+      return actual.countUnauthorised(...args);
+    }
+  };
+});
+
+// Reads of every id the community has stored, counted (each still runs): an import held in shards
+// reads them for the whole import, not for each month.
+const idReads = vi.hoisted(() => ({ count: 0 }));
+vi.mock('../store/record-store', async (original) => {
+  const actual = await original<typeof import('../store/record-store')>();
+  return {
+    ...actual,
+    countStoredOf: (...args: Parameters<typeof actual.countStoredOf>) => {
+      idReads.count++;
+      return actual.countStoredOf(...args);
+    },
+    communityRecordIds: (...args: Parameters<typeof actual.communityRecordIds>) => {
+      idReads.count++;
+      return actual.communityRecordIds(...args);
     }
   };
 });
@@ -198,14 +222,30 @@ describe('a community held in shards', () => {
     const db = new HearthDb(`sharded-${dbs++}`);
     const d = await holding(g.id, core, db);
     rebuilds.count = 0;
+    idReads.count = 0;
     const count = await d.importRecords(content);
     await d.settled();
-    expect(count.present).toBe(content.length);
+    expect(count).toEqual({ already: 0, present: content.length });
     expect(months(content)).toHaveLength(3);
     expect(rebuilds.count).toBe(1);
+    // Counted before and after the whole import; each month's check reads its own shard's ids (it read
+    // the whole community's, and counted twice: 9 reads for 3 months, 486 for the 10k file's 162).
+    expect(idReads.count).toBe(2);
     expect(await db.threads.where('cid').equals(g.id).count()).toBe(content.length);
     expect(d.health.rejected).toBe(0);
   }, 60_000);
+
+  it('counts the records kept out of view once for the community after an import of three months, not once a month', async () => {
+    const { g, core, content } = await community();
+    const d = await holding(g.id, core);
+    await d.healthSettled();
+    recounts.count = 0;
+    expect((await d.importRecords(content)).present).toBe(content.length);
+    await d.healthSettled();
+    expect(months(content)).toHaveLength(3);
+    expect(recounts.count).toBe(1);
+    expect(d.health.rejected).toBe(0);
+  });
 
   it('refuses a value in the wrong month’s document: a peer’s on the bytes, one written there another way on the record, neither shown nor repaired', async () => {
     const { alice, g, core, content } = await community();

@@ -23,7 +23,7 @@ import type { Scope } from '../domain/scopes';
 import { addMonths, CORE_SHARD, groupByShard, isShardId, keepsShard, monthOf, planEviction, syncOrder, type KeepPolicy, type ShardId } from '../domain/shards';
 import { shardRoomName } from './relay-rooms';
 import { rebuildProjection, rebuildsFor } from '../store/projection';
-import { deleteRecords, recordById, shardRecordIds, shardsOfIds, shardsTargeting } from '../store/record-store';
+import { countStoredOf, deleteRecords, recordById, shardRecordIds, shardsOfIds, shardsTargeting } from '../store/record-store';
 import { keepPolicy, noteRead } from '../store/kept-months';
 import type { HearthDb, ShardCatalogueRow } from '../store/db';
 import { maintainKeys } from '../automation/keys';
@@ -226,27 +226,28 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
    * rebuilds at 10k); a small one month by month, as it is checked.
    */
   async importRecords(records: AnyRecord[]): Promise<ImportCount> {
-    const count: ImportCount = { already: 0, present: 0 };
     const defer = rebuildsFor(records.length, this.size());
     const accepted: AnyRecord[] = [];
     const groups = this.#byShard(records);
     // Every month's document opens before anything is stored: one opening after the first month was
     // stored (the projection marked behind until the end) would rebuild it.
     const docs = new Map<ShardId, CommunityDoc>();
+    // Counted once for the whole import: counting reads every id the community has stored, and a
+    // month's import counted twice (the real community's 143 months spent most of their import there).
+    const already = await countStoredOf(this.db, this.cid, records);
     try {
       for (const [shard] of groups) docs.set(shard, (await this.#acquire(shard, true))!);
       for (const [shard, group] of groups) {
-        const got = await docs.get(shard)!.importRecords(group, { deferProjection: defer });
-        count.already += got.already;
-        count.present += got.present;
-        if (got.deferred) accepted.push(...got.deferred);
+        const doc = docs.get(shard)!;
+        if (defer) accepted.push(...(await doc.importDeferred(group)));
+        else await doc.importRecords(group);
       }
     } finally {
       // Projected even when a month failed: what was stored is shown (a crash before it rebuilds at the next open).
       if (accepted.length) await this.core.projectImported(accepted);
       for (const shard of docs.keys()) this.release(shard);
     }
-    return count;
+    return { already, present: await countStoredOf(this.db, this.cid, records) };
   }
 
   /** Every held shard's records, a closed month opened for the time it takes. */
