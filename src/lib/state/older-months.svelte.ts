@@ -23,6 +23,13 @@ export class OlderMonths {
   /** Months fetched since this screen opened. */
   fetched = $state(0);
   #asked = 0;
+  /**
+   * Months this screen has brought: not asked for again, whatever a later list says. A list read
+   * before one arrived (a refresh superseded, a peer's catalogue naming it) kept the feed's end
+   * asking for a month already held, each answer at once: a busy loop that starved a page holding
+   * the document itself (no SharedWorker) so its first thread never showed.
+   */
+  #done = new Set<string>();
 
   constructor(readonly community: CommunityState) {}
 
@@ -30,7 +37,7 @@ export class OlderMonths {
     const asked = ++this.#asked;
     const missing = await this.community.missingMonths();
     if (asked !== this.#asked) return;
-    this.months = missing?.months ?? [];
+    this.months = (missing?.months ?? []).filter((m) => !this.#done.has(m.id));
     this.peers = missing?.peers ?? 0;
   }
 
@@ -41,7 +48,11 @@ export class OlderMonths {
     this.month = id;
     const ok = await this.community.fetchShard(id).catch(() => false);
     this.status = ok ? 'idle' : 'failed';
-    if (ok) this.fetched++;
+    if (ok) {
+      this.fetched++;
+      this.#done.add(id);
+      this.months = this.months.filter((m) => m.id !== id);
+    }
     await this.refresh();
     return ok;
   }
