@@ -22,7 +22,7 @@ import { RoomGate } from './room-gate';
 import { DEFAULT_COMPACTION, RoomStore } from './room-store';
 import { ChunkStore } from './chunk-store';
 import { CORE_SHARD } from '../src/lib/domain/shards';
-import { parseRelayRoom, shardRoomName } from '../src/lib/sync/relay-rooms';
+import { MAX_LISTED_MONTHS, parseRelayRoom, shardRoomName } from '../src/lib/sync/relay-rooms';
 
 export interface RelayOptions {
   port: number;
@@ -62,8 +62,6 @@ const MAX_AWARENESS_BYTES = 64 * 1024;
 const MAX_STATELESS_BYTES = 4 * 1024;
 /** Refusals a socket may collect (over all the rooms it carries) before the relay closes it. */
 const MAX_STRIKES = 50;
-/** Months listed to a member after its proof on a core room: the newest, a century of them. */
-const MAX_LISTED_MONTHS = 1200;
 /**
  * A member key's budget over all its sockets, as a multiple of one socket's: a member has a few
  * devices (one socket each: a device's tabs share its community worker's link), but opening more

@@ -30,6 +30,9 @@ export interface RelayRoom {
   shard: ShardId | null;
 }
 
+/** Months a relay lists to a member proven on a community's core room (the newest), and a device reads at most. */
+export const MAX_LISTED_MONTHS = 1200;
+
 const BASE = /^[A-Za-z0-9_-]{1,128}$/;
 
 /** What a room name names, or null for a name no Hearth client makes. */

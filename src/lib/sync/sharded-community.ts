@@ -21,7 +21,7 @@ import type { Identity } from '../crypto/identity';
 import type { AnyRecord } from '../domain/record';
 import type { Scope } from '../domain/scopes';
 import { addMonths, CORE_SHARD, groupByShard, isShardId, keepsShard, monthOf, planEviction, syncOrder, type KeepPolicy, type ShardId } from '../domain/shards';
-import { shardRoomName } from './relay-rooms';
+import { MAX_LISTED_MONTHS, shardRoomName } from './relay-rooms';
 import { rebuildProjection, rebuildsFor } from '../store/projection';
 import { countStoredOf, deleteRecords, recordById, shardRecordIds, shardsOfIds, shardsTargeting } from '../store/record-store';
 import { keepPolicy, noteRead } from '../store/kept-months';
@@ -35,14 +35,11 @@ import { FIRST_PAGE_WANTED_BELOW } from './first-page';
 import { JobQueue } from './job-queue';
 import { isShardedCommunity } from './shard-mode';
 import { localEndpoint, type ShardEndpoint } from './shards/peer-channel';
-import { EMPTY_DIGEST, EMPTY_STATE_VECTOR, type CatalogueListener, type ShardDocs, type UpdateListener } from './shards/shard-set';
+import { DEFAULT_MAX_OPEN, EMPTY_DIGEST, EMPTY_STATE_VECTOR, type CatalogueListener, type ShardDocs, type UpdateListener } from './shards/shard-set';
 import { ShardSync } from './shards/shard-sync';
 import type { RelayShards } from './shards/relay-shards';
 import { stateDigest, type CatalogueEntry, type LocateMode } from './shards/shard-wire';
 import { fetchThread } from './shards/fetch-thread';
-
-/** Idle months open at once, besides the core, this month and months in use. */
-export const DEFAULT_MAX_OPEN = 4;
 
 /** Health counts that add up over shards; `rejected` is counted for the whole community by each. */
 const SUMMED = ['records', 'repaired', 'unreadableUpdates', 'repairsWaiting', 'junkItems', 'junkBytes', 'malformedMessages', 'wrongShard'] as const;
@@ -494,9 +491,8 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
     if (this.#idleTimer) clearTimeout(this.#idleTimer);
     // A month with nothing unstored, unchecked or waiting is saved as closed (not awaited: a row not
     // written in time leaves the month to be opened and checked next time, as after a crash).
-    const quiet = !this.#jobs.pending;
     for (const [shard, doc] of this.#shards) {
-      const seq = quiet && !doc.health.repairsWaiting && !this.#alwaysOpen(shard) && !this.#unannounced.has(shard) ? doc.storedState() : null;
+      const seq = !this.#alwaysOpen(shard) && !this.#unannounced.has(shard) ? this.#quietState(doc) : null;
       if (seq !== null) {
         this.db.shardCatalogue
           .put(this.#heldRow(shard, doc.records.size, this.digest(shard), seq))
@@ -832,7 +828,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
       const now = Date.now();
       let waiting = false;
       for (const shard of this.#shards.keys()) {
-        if (this.#uses.get(shard) || this.#alwaysOpen(shard) || this.#closing.has(shard)) continue;
+        if (!this.#isIdle(shard)) continue;
         if (now - (this.#lastUsed.get(shard) ?? 0) >= this.#idleCloseMs)
           void this.#close(shard).catch((error) => console.warn('shard not closed', shard, error));
         else waiting = true;
@@ -842,9 +838,19 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
     (this.#idleTimer as { unref?: () => void }).unref?.();
   }
 
+  /** An open month that may close: not the core nor this month, not in use, not closing already. */
+  #isIdle(shard: ShardId): boolean {
+    return !this.#uses.get(shard) && !this.#alwaysOpen(shard) && !this.#closing.has(shard);
+  }
+
+  /** A month's newest stored update key when nothing of the community is being checked and the month has nothing unstored nor a repair waiting; else null. */
+  #quietState(doc: CommunityDoc): number | null {
+    return !this.#jobs.pending && !doc.health.repairsWaiting ? doc.storedState() : null;
+  }
+
   /** Closes the least recently used idle months past `maxOpen` (never the core, this month, nor one in use). */
   #closeIdle(): void {
-    const idle = [...this.#shards.keys()].filter((s) => !this.#uses.get(s) && !this.#alwaysOpen(s) && !this.#closing.has(s));
+    const idle = [...this.#shards.keys()].filter((s) => this.#isIdle(s));
     let excess = idle.length - this.#maxOpen;
     if (excess <= 0) return;
     idle.sort((a, b) => (this.#lastUsed.get(a) ?? 0) - (this.#lastUsed.get(b) ?? 0));
@@ -869,7 +875,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
       for (let tries = 0; seq === null && tries < CLOSE_TRIES; tries++) {
         await doc.settled();
         if (this.#uses.get(shard) || this.#ended || this.#shards.get(shard) !== doc) return;
-        if (!this.#jobs.pending && !doc.health.repairsWaiting) seq = doc.storedState();
+        seq = this.#quietState(doc);
       }
       if (seq === null) return;
       // Nothing awaited from here to the row's put: no update comes in between.
@@ -959,7 +965,7 @@ function anyTrue(all: Promise<boolean>[]): Promise<boolean> {
 
 /** A relay's list of months as a list of months: at most 1,200, each a month's shard id; anything else is null. */
 export function listedMonths(value: unknown): ShardId[] | null {
-  if (!Array.isArray(value) || value.length > 1200) return null;
+  if (!Array.isArray(value) || value.length > MAX_LISTED_MONTHS) return null;
   const months = value.filter((m): m is ShardId => typeof m === 'string' && m !== CORE_SHARD && isShardId(m));
   return months.length === value.length ? months : null;
 }

@@ -83,6 +83,7 @@ const STORAGE = Symbol('shard-storage');
 const LOCAL = Symbol('shard-local');
 /** Past this many stored updates a shard's are merged into one when it is closed. */
 const COMPACT_AFTER = 100;
+/** Idle documents open at once, besides those in use and those always open (the core, this month). */
 export const DEFAULT_MAX_OPEN = 4;
 
 export type UpdateListener = (shard: ShardId, update: Uint8Array, origin: unknown) => void;
