@@ -8,7 +8,7 @@ import type { AnyRecord } from '../domain/record';
 import { isQuotaError, type DocUpdateRow, type HearthDb, type StoredRecord } from '../store/db';
 import { affectsAuthority } from '../domain/authority';
 import { isPost } from '../domain/posts';
-import { historyOrder } from '../domain/shards';
+import { CORE_SHARD, historyOrder } from '../domain/shards';
 import {
   applyRecords,
   authorityOf,
@@ -145,6 +145,19 @@ export interface CommunityDocOptions {
   jobs?: JobQueue;
   /** How many records the community holds, for choosing how to project a batch (default: this document's). */
   communitySize?: () => number;
+  /**
+   * Whether `open` puts back records stored for this shard that the document lacks (default). A month
+   * opened to be fetched waits for the peer's answer first (`restoreStored`): put back before it, the
+   * records a first page had stored became items of this device's own, sent back to every holder.
+   */
+  restoreAtOpen?: boolean;
+}
+
+/** A month's checked records waiting for the projection pass of its queue (`CommunityDoc.#projectWithOthers`). */
+interface ProjectLater {
+  doc: CommunityDoc;
+  records: AnyRecord[];
+  read: ReadonlyMap<string, { item: Y.Item; value: unknown }>;
 }
 
 /** `records` less those the receiving quota holds back: stored, never shown, so never announced. */
@@ -155,6 +168,8 @@ function withoutHeld<R extends AnyRecord>(records: R[], held: ReadonlySet<string
 export class CommunityDoc implements DocHandle {
   /** Documents sharing a job queue: a community's shards (`CommunityDocOptions.jobs`), whose recount is one. */
   static readonly #sharing = new WeakMap<JobQueue, Set<CommunityDoc>>();
+  /** Months' checked records waiting for one projection pass together, by their shared queue (`#projectWithOthers`). */
+  static readonly #toProject = new WeakMap<JobQueue, ProjectLater[]>();
   readonly doc = new Y.Doc();
   readonly records: Y.Map<unknown>;
   health: DocHealth = { records: 0, rejected: 0, repaired: 0, unreadableUpdates: 0, repairsWaiting: 0, junkItems: 0, junkBytes: 0, malformedMessages: 0 };
@@ -179,6 +194,7 @@ export class CommunityDoc implements DocHandle {
   /** The shard this document holds, or null for a community held as one document. */
   readonly shard: ShardId | null;
   readonly #jobs: JobQueue;
+  readonly #restoreAtOpen: boolean;
   readonly #communitySize: () => number;
   /** Where this document's ingest mark is stored. */
   readonly #markKey: string;
@@ -223,6 +239,7 @@ export class CommunityDoc implements DocHandle {
     this.records = this.doc.getMap('records');
     this.#backoff = options.repairBackoff ?? REPAIR_BACKOFF;
     this.shard = options.shard ?? null;
+    this.#restoreAtOpen = options.restoreAtOpen ?? true;
     this.#jobs = options.jobs ?? new JobQueue();
     if (options.jobs) {
       let sharing = CommunityDoc.#sharing.get(options.jobs);
@@ -331,11 +348,17 @@ export class CommunityDoc implements DocHandle {
       } else this.#gather(keys);
     });
     const changed = this.#changedSince(mark?.snapshot);
-    await this.#restoreUnstored();
-    await this.#jobs.enqueue(async () => {
-      if (!(await projectionIsCurrent(this.db, this.cid))) await rebuildProjection(this.db, this.cid);
-      else if (mark) this.#unauthorised = mark.unauthorised ?? null; // counted again only when it can change
-    });
+    if (this.#restoreAtOpen) await this.#restoreUnstored();
+    // The community's one projection is brought current by the document that opens first (the core,
+    // of a community held in shards). A month opens later and waits for no job: waiting behind the
+    // shared queue held each month a newcomer fetched for as long as the checks before it (3.5 s).
+    if (this.#month) {
+      if (mark) this.#unauthorised = mark.unauthorised ?? null;
+    } else
+      await this.#jobs.enqueue(async () => {
+        if (!(await projectionIsCurrent(this.db, this.cid))) await rebuildProjection(this.db, this.cid);
+        else if (mark) this.#unauthorised = mark.unauthorised ?? null; // counted again only when it can change
+      });
     // What changed since the last check is checked in the queue, not before the document is open: a
     // worker that restarted during a flood's check (its last page closed) checks all of it again, and
     // the page's first write, opening the document, waited 20 s for that. `settled` waits for it.
@@ -344,6 +367,11 @@ export class CommunityDoc implements DocHandle {
     this.onAccepted((records) => {
       if (records.some(isFreshJoin)) this.#freshJoinAt = Date.now();
     });
+  }
+
+  /** A month of a community held in shards (not its core, nor a community's one document). */
+  get #month(): boolean {
+    return this.shard !== null && this.shard !== CORE_SHARD;
   }
 
   /** This document's stored updates: its shard's, or, for the community's one document, those stored under no shard. */
@@ -469,6 +497,11 @@ export class CommunityDoc implements DocHandle {
 
   #isBacked(client: number, clock: number): boolean {
     return this.#backed.get(client)?.has(clock) ?? false;
+  }
+
+  /** Puts back the records stored for this shard that the document lacks (`restoreAtOpen`). */
+  async restoreStored(): Promise<void> {
+    if (!this.#closed) await this.#restoreUnstored();
   }
 
   /**
@@ -1005,12 +1038,12 @@ export class CommunityDoc implements DocHandle {
         } else if (ahead) {
           await storing;
           counted = await this.#projectStored(waiting, fresh && this.#jobs.writes === writesBefore);
+        } else if (this.#month && !projectOnce && !source && !overtaking) {
+          this.#projectWithOthers(waiting, read);
+          waiting = [];
         } else await this.#project(waiting, Math.max(held, waiting.length));
         // Stored now, exactly as the map holds them (sealed ones as their sealed original).
-        for (const r of waiting) {
-          const entry = read.get(r.id);
-          if (entry && exactlyEqual(r, entry.value)) this.#back(entry.item.id.client, entry.item.id.clock);
-        }
+        this.#backStored(waiting, read);
         waiting = [];
         projectAt = Infinity;
       }
@@ -1147,21 +1180,80 @@ export class CommunityDoc implements DocHandle {
     await this.db.rejected.bulkPut(rejected.map((r) => ({ key: `${this.cid}/${r.key}`, cid: this.cid, reason: r.reason, at: Date.now() })));
   }
 
+  /** Backs the items the records were read from, once the records are stored exactly as the map holds them. */
+  #backStored(records: readonly AnyRecord[], read: ReadonlyMap<string, { item: Y.Item; value: unknown }>): void {
+    for (const r of records) {
+      const entry = read.get(r.id);
+      if (entry && exactlyEqual(r, entry.value)) this.#back(entry.item.id.client, entry.item.id.clock);
+    }
+  }
+
+  /**
+   * A month's checked records wait for one projection pass with the other months checked meanwhile:
+   * the pass is queued behind the checks already waiting, so a newcomer fetching 143 months of about
+   * 27 records pays a pass (one transaction over every projection table, the quota, the related
+   * threads) per batch of months, not per month (0.2–0.4 s each, most of its sync after the transfer).
+   * Until then nothing of them is stored: the ingest mark is saved only with the queue empty, so a tab
+   * that dies first checks them again at its next open.
+   */
+  #projectWithOthers(records: AnyRecord[], read: ReadonlyMap<string, { item: Y.Item; value: unknown }>): void {
+    if (!records.length) return;
+    const entries = new Map<string, { item: Y.Item; value: unknown }>();
+    for (const r of records) {
+      const entry = read.get(r.id);
+      if (entry) entries.set(r.id, entry);
+    }
+    let waiting = CommunityDoc.#toProject.get(this.#jobs);
+    if (!waiting) {
+      CommunityDoc.#toProject.set(this.#jobs, (waiting = []));
+      const jobs = this.#jobs;
+      jobs.enqueue(() => CommunityDoc.#projectWaiting(jobs)).catch((error) => console.error('community projection failed', error));
+    }
+    waiting.push({ doc: this, records, read: entries });
+  }
+
+  static async #projectWaiting(jobs: JobQueue): Promise<void> {
+    const batch = (CommunityDoc.#toProject.get(jobs) ?? []).filter((b) => !b.doc.#closed);
+    CommunityDoc.#toProject.delete(jobs);
+    if (!batch.length) return;
+    const first = batch[0].doc;
+    const all = batch.flatMap((b) => b.records);
+    try {
+      const shown = await first.#projectRows(all, Math.max(first.#communitySize(), all.length));
+      for (const { doc, records, read } of batch) {
+        const mine = new Set(records.map((r) => r.id));
+        doc.#announce(shown.filter((r) => mine.has(r.id)));
+        doc.#backStored(records, read);
+      }
+      // Reopened sealed records belong to no month's batch: told once, by the first.
+      const told = new Set(all.map((r) => r.id));
+      first.#announce(shown.filter((r) => !told.has(r.id)));
+    } catch (error) {
+      for (const { doc } of batch) doc.#ingestFailed = true; // their keys are checked again at the next open
+      throw error;
+    }
+    if (jobs.pending === 1) for (const { doc } of batch) await doc.#saveMark();
+  }
+
   /** Stores and projects accepted records (opened where this device holds the key) and announces them. */
   async #project(accepted: AnyRecord[], communitySize: number): Promise<void> {
-    if (!accepted.length) return;
+    this.#announce(await this.#projectRows(accepted, communitySize));
+  }
+
+  /** Stores and projects accepted records; returns those to announce (shown, opened where sealed). */
+  async #projectRows(accepted: AnyRecord[], communitySize: number): Promise<AnyRecord[]> {
+    if (!accepted.length) return [];
     if (affectsKeys(accepted, (await authorityOf(this.db, this.cid))?.invites ?? new Map())) {
       // Keys or entitlement changed: sealed rows already stored may open now.
       const held = await applyRecords(this.db, this.cid, accepted, communitySize);
       advanceKeyState(this.db, this.cid, accepted);
       const reopened = await reopenSealed(this.db, this.cid);
       await applyRecords(this.db, this.cid, reopened);
-      this.#announce([...withoutHeld(accepted, held).filter((r) => r.kind !== 'sealed'), ...reopened]);
-    } else {
-      const rows = await openSealed(this.db, this.cid, accepted);
-      const held = await applyRecords(this.db, this.cid, rows, communitySize);
-      this.#announce(withoutHeld(rows, held));
+      return [...withoutHeld(accepted, held).filter((r) => r.kind !== 'sealed'), ...reopened];
     }
+    const rows = await openSealed(this.db, this.cid, accepted);
+    const held = await applyRecords(this.db, this.cid, rows, communitySize);
+    return withoutHeld(rows, held);
   }
 
   /**

@@ -22,6 +22,8 @@ import { link, until, type Link } from './shards/shard-test-kit';
 // So are recounts of the records kept out of view (each reads every record of the community).
 const rebuilds = vi.hoisted(() => ({ count: 0 }));
 const recounts = vi.hoisted(() => ({ count: 0 }));
+// Projection passes over records a check accepted (each still runs).
+const passes = vi.hoisted(() => ({ count: 0 }));
 vi.mock('../store/projection', async (original) => {
   const actual = await original<typeof import('../store/projection')>();
   return {
@@ -33,6 +35,10 @@ vi.mock('../store/projection', async (original) => {
     countUnauthorised: (...args: Parameters<typeof actual.countUnauthorised>) => {
       recounts.count++;
       return actual.countUnauthorised(...args);
+    },
+    applyRecords: (...args: Parameters<typeof actual.applyRecords>) => {
+      if (args[2].length) passes.count++;
+      return actual.applyRecords(...args);
     }
   };
 });
@@ -209,6 +215,54 @@ describe('a community held in shards', () => {
     opened.splice(opened.indexOf(b), 1);
     const again = await device(g.id, new HearthDb(db.name));
     expect(again.isHeld(month), 'held after reopening').toBe(true);
+  });
+
+  it('a newcomer whose first page stored a month’s threads fetches that month without making them its own items: its digest is the creator’s and nothing goes back', async () => {
+    const { g, core, content } = await community();
+    const a = await holding(g.id, [...core, ...content]);
+    const b = await device(g.id);
+    expect((await b.importRecords(core)).present).toBe(core.length);
+    expect(await b.takeFirstPage(await a.firstPage())).toBe(true);
+    await b.settled();
+    const month = months(content).at(-1) as ShardId;
+    expect(await b.db.threads.get(content.at(-2)!.id), 'the first page stored the month’s newest thread').toBeDefined();
+    const now = () => STARTS[2] + 1000;
+    const sa = new ShardSync(a, { now });
+    const sb = new ShardSync(b, { now });
+    syncs.push(sa, sb);
+    let sentBack = 0;
+    links.push(
+      link(sa, sb, (to, bytes) => {
+        const m = decodeShardMessage(bytes);
+        if (to === 'a' && m.ok && m.value.op === 'sync' && m.value.shard === month && new Uint8Array(m.value.message)[0] !== 0) sentBack++;
+      })
+    );
+    await until(() => months(content).every((m) => b.isHeld(m as ShardId)), 10_000, 'the months on the newcomer');
+    await b.settled();
+    await a.settled();
+    // Put back before the creator's answer came, the stored threads were items of the newcomer's own:
+    // another state vector, and every holder asked for the month back and got them all again.
+    expect(b.digest(month)).toBe(a.digest(month));
+    expect(sentBack, 'updates of the month sent to the creator').toBe(0);
+    const clients = [...Y.decodeStateVector(Y.encodeStateVector(a.shard(month)!.doc)).keys()];
+    expect(clients).not.toContain(b.shard(month)!.doc.clientID);
+  });
+
+  it('projects months that arrive together in one pass (was one a month), and shows all of them', async () => {
+    const { g, core, content } = await community();
+    const a = await holding(g.id, [...core, ...content]);
+    const b = await holding(g.id, core);
+    const updates = months(content).map((m) => [m as ShardId, Y.encodeStateAsUpdate(a.shard(m as ShardId)!.doc)] as const);
+    const docs = await Promise.all(updates.map(([m]) => b.acquire(m, true)));
+    passes.count = 0;
+    // As a peer's answers arriving while the first month's check is waiting in the queue.
+    updates.forEach(([, update], i) => Y.applyUpdate(docs[i]!, update, 'peer'));
+    for (const [m] of updates) b.release(m);
+    await b.settled();
+    expect(await b.db.threads.where('cid').equals(g.id).count()).toBe(6);
+    expect(await b.db.replies.where('cid').equals(g.id).count()).toBe(6);
+    expect(passes.count, 'projection passes').toBe(1);
+    expect(b.health.rejected).toBe(0);
   });
 
   it('imports a history of three months large enough for a rebuild with one rebuild of the projection (was one a month), and shows all of it', async () => {

@@ -41,11 +41,14 @@ import type { RelayShards } from './shards/relay-shards';
 import { stateDigest, type CatalogueEntry, type LocateMode } from './shards/shard-wire';
 import { fetchThread } from './shards/fetch-thread';
 
+/** How often a community held in shards tells its health at most (`#publishHealth`). */
+const HEALTH_EVERY_MS = 100;
+
 /** Health counts that add up over shards; `rejected` is counted for the whole community by each. */
 const SUMMED = ['records', 'repaired', 'unreadableUpdates', 'repairsWaiting', 'junkItems', 'junkBytes', 'malformedMessages', 'wrongShard'] as const;
 
 export class ShardedCommunity implements DocHandle, ShardDocs {
-  health: DocHealth = {
+  #health: DocHealth = {
     records: 0,
     rejected: 0,
     repaired: 0,
@@ -56,6 +59,9 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
     malformedMessages: 0,
     wrongShard: 0
   };
+  /** Some month's health changed since `#health` was summed. */
+  #healthStale = false;
+  #healthTimer: ReturnType<typeof setTimeout> | null = null;
   onHealth: (h: DocHealth) => void = () => {};
 
   readonly #jobs = new JobQueue();
@@ -74,6 +80,8 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   #closed = new Map<ShardId, { records: number; digest: string; health?: DocHealth }>();
   /** Held shards without a record yet: not in the catalogue nor told to peers (a fetch may bring nothing). */
   #unannounced = new Set<ShardId>();
+  /** Months made held for a fetch whose stored records wait for its answer to be put back (`#restoreFetched`). */
+  #fetched = new Set<ShardId>();
   #evicted = new Map<ShardId, { records: number; digest: string }>();
   #updateListeners = new Set<UpdateListener>();
   #catalogueListeners = new Set<CatalogueListener>();
@@ -441,7 +449,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
       timer = setTimeout(() => resolve(false), RELAY_VISIT_MS);
       relay.waiters.set(month, resolve);
     });
-    const doc = await this.#acquire(month, true);
+    const doc = await this.#acquire(month, true, true);
     if (!doc) {
       clearTimeout(timer);
       relay.waiters.delete(month);
@@ -449,6 +457,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
     }
     try {
       const answered = relay.synced.has(month) || (await synced);
+      if (answered) await this.#restoreFetched(month);
       // What this device sent (its step 2, its updates) acknowledged before the month is let go.
       const link = relay.shards.link(month);
       for (let waited = 0; answered && link && link.unsynced > 0 && waited < RELAY_VISIT_MS; waited += 100) await new Promise((r) => setTimeout(r, 100));
@@ -480,6 +489,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   get shards(): ShardEndpoint {
     if (!this.#endpoint) {
       this.#sync = new ShardSync(this, { lookup: (mode, ids) => this.#lookup(mode, ids), wants: (shard) => this.#wants(shard) });
+      this.#sync.onArrived((shard) => void this.#restoreFetched(shard));
       this.#endpoint = localEndpoint(this.#sync);
     }
     return this.#endpoint;
@@ -489,6 +499,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
     this.#ended = true;
     this.#sync?.destroy();
     if (this.#idleTimer) clearTimeout(this.#idleTimer);
+    if (this.#healthTimer) clearTimeout(this.#healthTimer);
     // A month with nothing unstored, unchecked or waiting is saved as closed (not awaited: a row not
     // written in time leaves the month to be opened and checked next time, as after a crash).
     for (const [shard, doc] of this.#shards) {
@@ -676,8 +687,15 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
     return (await this.#with(shard, (doc) => Y.encodeStateVector(doc.doc), false)) ?? EMPTY_STATE_VECTOR;
   }
 
-  use<T>(shard: ShardId, fn: (doc: Y.Doc) => T | Promise<T>, create = false): Promise<T | null> {
-    return this.#with(shard, (doc) => fn(doc.doc), create);
+  /** A peer's sync (shard-sync.ts): with `create`, a month not held is made held for the answer being fetched. */
+  async use<T>(shard: ShardId, fn: (doc: Y.Doc) => T | Promise<T>, create = false): Promise<T | null> {
+    const doc = await this.#acquire(shard, create, create);
+    if (!doc) return null;
+    try {
+      return await fn(doc.doc);
+    } finally {
+      this.release(shard);
+    }
   }
 
   async acquire(shard: ShardId, create = false): Promise<Y.Doc | null> {
@@ -750,9 +768,11 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
 
   /**
    * A held shard's document, opened if closed and kept open until `release`; with `create`, a shard
-   * not held becomes held (announced with its first record). Null when not held, or once closed.
+   * not held becomes held (announced with its first record); with `fetch`, for an answer from a peer
+   * or the relay, which comes before the records stored for it are put back (`#restoreFetched`).
+   * Null when not held, or once closed.
    */
-  async #acquire(shard: ShardId, create: boolean): Promise<CommunityDoc | null> {
+  async #acquire(shard: ShardId, create: boolean, fetch = false): Promise<CommunityDoc | null> {
     if (!isShardId(shard)) throw new RangeError(`not a shard id: ${shard}`);
     for (;;) {
       if (this.#ended) return null;
@@ -772,6 +792,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
         this.#held.add(shard);
         this.#unannounced.add(shard);
         this.#evicted.delete(shard);
+        if (fetch) this.#fetched.add(shard);
       }
       await this.#open(shard);
     }
@@ -787,7 +808,13 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   }
 
   async #load(shard: ShardId): Promise<CommunityDoc> {
-    const doc = new CommunityDoc(this.db, this.cid, { ...this.#options, shard, jobs: this.#jobs, communitySize: () => this.size() });
+    const doc = new CommunityDoc(this.db, this.cid, {
+      ...this.#options,
+      shard,
+      jobs: this.#jobs,
+      communitySize: () => this.size(),
+      restoreAtOpen: !this.#fetched.has(shard)
+    });
     await doc.open();
     doc.onHealth = () => this.#publishHealth();
     doc.onAccepted((records) => {
@@ -883,6 +910,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
       const announced = !this.#unannounced.has(shard);
       this.#detachFromRelay(shard);
       doc.close();
+      this.#fetched.delete(shard); // the next open puts back what it still lacks
       this.#shards.delete(shard);
       this.#digests.delete(shard);
       this.#uses.delete(shard);
@@ -898,7 +926,14 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   }
 
   /** A shard is no longer held (evicted, or made held for nothing). */
+  /** A month fetched has its answer: the records stored for it that the answer did not bring are put back. */
+  async #restoreFetched(shard: ShardId): Promise<void> {
+    if (!this.#fetched.delete(shard)) return;
+    await this.#shards.get(shard)?.restoreStored();
+  }
+
   #forget(shard: ShardId): void {
+    this.#fetched.delete(shard);
     this.#shards.delete(shard);
     this.#closed.delete(shard);
     this.#digests.delete(shard);
@@ -919,17 +954,34 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
     return { cid: this.cid, shard, state: 'held', records, digest, ...(seq === undefined ? {} : { seq }) };
   }
 
-  #publishHealth(): void {
-    const health: DocHealth = { ...this.health };
-    for (const key of SUMMED) health[key] = 0;
-    health.rejected = 0;
-    const all = [...[...this.#shards.values()].map((d) => d.health), ...[...this.#closed.values()].map((c) => c.health ?? { records: c.records })];
-    for (const h of all) {
-      for (const key of SUMMED) health[key] = (health[key] ?? 0) + ((h as Partial<DocHealth>)[key] ?? 0);
-      health.rejected = Math.max(health.rejected, (h as Partial<DocHealth>).rejected ?? 0);
+  /** The community's health: every month's summed (read when asked, so always current). */
+  get health(): DocHealth {
+    if (this.#healthStale) {
+      this.#healthStale = false;
+      const health: DocHealth = { ...this.#health };
+      for (const key of SUMMED) health[key] = 0;
+      health.rejected = 0;
+      const all = [...[...this.#shards.values()].map((d) => d.health), ...[...this.#closed.values()].map((c) => c.health ?? { records: c.records })];
+      for (const h of all) {
+        for (const key of SUMMED) health[key] = (health[key] ?? 0) + ((h as Partial<DocHealth>)[key] ?? 0);
+        health.rejected = Math.max(health.rejected, (h as Partial<DocHealth>).rejected ?? 0);
+      }
+      this.#health = health;
     }
-    this.health = health;
-    this.onHealth(health);
+    return this.#health;
+  }
+
+  /**
+   * Tells `onHealth` once per burst of changes: summing every month's health at each month's change
+   * (each of a newcomer's 143 months changes its health several times) cost it about a second.
+   */
+  #publishHealth(): void {
+    this.#healthStale = true;
+    if (this.#healthTimer || this.#ended) return;
+    this.#healthTimer = setTimeout(() => {
+      this.#healthTimer = null;
+      if (!this.#ended) this.onHealth(this.health);
+    }, HEALTH_EVERY_MS);
   }
 }
 
