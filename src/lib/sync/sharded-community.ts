@@ -40,6 +40,7 @@ import { ShardSync } from './shards/shard-sync';
 import type { RelayShards } from './shards/relay-shards';
 import { stateDigest, type CatalogueEntry, type LocateMode } from './shards/shard-wire';
 import { fetchThread } from './shards/fetch-thread';
+import { migrateToShards, storedShardDecision } from './shards/legacy-migration';
 
 /** Health counts that add up over shards; `rejected` is counted for the whole community by each. */
 const SUMMED = ['records', 'repaired', 'unreadableUpdates', 'repairsWaiting', 'junkItems', 'junkBytes', 'malformedMessages', 'wrongShard'] as const;
@@ -979,9 +980,24 @@ const RELAY_VISIT_MS = 20_000;
 /** Settles a closing month waits through before it stays open (the device is busy: tried again later). */
 const CLOSE_TRIES = 5;
 
-/** Opens a community's document handle on this thread: held in shards if its genesis says so, else as one document. */
+/**
+ * Opens a community's document handle on this thread: held in shards if its genesis or a split of its
+ * single document says so, else as one document. A single document whose community decided to move
+ * into shards (a split the tab did not finish, or a decision stored before this version) is split
+ * first (shards/legacy-migration).
+ */
 export async function openCommunityHandle(db: HearthDb, cid: string): Promise<CommunityDoc | ShardedCommunity> {
-  const doc = (await isShardedCommunity(db, cid)) ? new ShardedCommunity(db, cid) : new CommunityDoc(db, cid);
+  if (await isShardedCommunity(db, cid)) return openSharded(db, cid);
+  const doc = new CommunityDoc(db, cid);
+  await doc.open();
+  if (!(await storedShardDecision(db, cid))) return doc;
+  await migrateToShards(doc);
+  doc.close();
+  return openSharded(db, cid);
+}
+
+async function openSharded(db: HearthDb, cid: string): Promise<ShardedCommunity> {
+  const doc = new ShardedCommunity(db, cid);
   await doc.open();
   return doc;
 }
