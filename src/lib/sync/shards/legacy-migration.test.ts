@@ -81,7 +81,8 @@ function syncOnce(from: Y.Doc, to: Y.Doc): void {
 /** Each record's Yjs item id in a document: (client, clock) by key. */
 function itemIds(doc: Y.Doc): Map<string, string> {
   const out = new Map<string, string>();
-  for (const [key, item] of (doc.getMap('records') as unknown as { _map: Map<string, Y.Item> })._map) if (!item.deleted) out.set(key, `${item.id.client}:${item.id.clock}`);
+  for (const [key, item] of (doc.getMap('records') as unknown as { _map: Map<string, Y.Item> })._map)
+    if (!item.deleted) out.set(key, `${item.id.client}:${item.id.clock}`);
   return out;
 }
 
@@ -108,7 +109,7 @@ describe('a community made as one document moving into shards', () => {
     const result = await migrateToShards(doc, (p) => progress.push(p));
     const months = [...new Set(content.map(shardOf))];
     expect(result).toEqual({ shards: months.length + 1, records: core.length + content.length + 1 });
-    expect(progress.at(-1)).toEqual({ phase: 'done', done: months.length + 1, total: months.length + 1 });
+    expect(progress.at(-1)).toEqual({ phase: 'stored', done: months.length + 1, total: months.length + 1 });
     expect(progress.filter((p) => p.phase === 'prepare').map((p) => p.done)).toEqual([1, 2, 3, 4]);
     expect(await isShardedCommunity(doc.db, g.id)).toBe(true);
     const mark = await doc.db.ingestMarks.get(g.id);

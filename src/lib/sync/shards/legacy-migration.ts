@@ -14,9 +14,12 @@ import { ingestMarkKey, type CommunityDoc } from '../community-doc';
 import { splitLegacy } from './legacy-split';
 import { stateDigest } from './shard-wire';
 
-/** Where a split is: cutting the document (sync), then shards prepared one by one, then stored at once. */
+/**
+ * Where a split is: cutting the document (sync), then shards prepared one by one, then stored at once;
+ * `done` once the community is open held in shards (`failed`: the next open tries again).
+ */
 export interface MigrationProgress {
-  phase: 'split' | 'prepare' | 'store' | 'done';
+  phase: 'split' | 'prepare' | 'store' | 'stored' | 'done' | 'failed';
   /** Shards prepared so far, of `total` (0 of 0 while cutting). */
   done: number;
   total: number;
@@ -90,7 +93,7 @@ export async function migrateToShards(doc: CommunityDoc, onProgress: (p: Migrati
     if (row) await db.communities.put({ ...row, shards: 'month' });
     else if (genesis?.kind === 'genesis') await db.communities.put({ ...communityFromGenesis(genesis, undefined), shards: 'month' });
   });
-  onProgress({ phase: 'done', done: prepared.length, total: order.length });
+  onProgress({ phase: 'stored', done: prepared.length, total: order.length });
   return { shards: prepared.length, records };
 }
 
