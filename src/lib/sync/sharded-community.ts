@@ -41,6 +41,7 @@ import type { RelayShards } from './shards/relay-shards';
 import { stateDigest, type CatalogueEntry, type LocateMode } from './shards/shard-wire';
 import { fetchThread } from './shards/fetch-thread';
 import { migrateToShards, storedShardDecision } from './shards/legacy-migration';
+import { openBridge, type LegacyBridge } from './shards/legacy-bridge';
 
 /** Health counts that add up over shards; `rejected` is counted for the whole community by each. */
 const SUMMED = ['records', 'repaired', 'unreadableUpdates', 'repairsWaiting', 'junkItems', 'junkBytes', 'malformedMessages', 'wrongShard'] as const;
@@ -94,6 +95,8 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   #ended = false;
   /** Shards opened since the community opened (tests: which months opening it took). */
   readonly opened: ShardId[] = [];
+  /** Split from a single document on this device and still in the transition: that document's updates carried into the shards (shards/legacy-bridge). */
+  legacy: LegacyBridge | null = null;
 
   constructor(
     readonly db: HearthDb,
@@ -352,20 +355,25 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
       }
     });
     for (const [month, doc] of this.#shards) this.#attachToRelay(month, doc);
+    // The transition: the single document's room still read for a device that has not split (shards/legacy-bridge).
+    const legacy = this.legacy ? await this.legacy.startRelay(options) : null;
     return {
       get connected() {
         return core.connected;
       },
       connect: () => {
         core.connect();
+        legacy?.connect();
         for (const month of shards.attached()) shards.link(month)?.connect();
       },
       disconnect: () => {
         core.disconnect();
+        legacy?.disconnect();
         for (const month of shards.attached()) shards.link(month)?.disconnect();
       },
       destroy: () => {
         core.destroy();
+        legacy?.destroy();
         shards.destroy();
         if (this.#relay === relay) this.#relay = null;
         for (const settle of relay.waiters.values()) settle(false);
@@ -488,6 +496,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
 
   close(): void {
     this.#ended = true;
+    this.legacy?.close();
     this.#sync?.destroy();
     if (this.#idleTimer) clearTimeout(this.#idleTimer);
     // A month with nothing unstored, unchecked or waiting is saved as closed (not awaited: a row not
@@ -999,5 +1008,6 @@ export async function openCommunityHandle(db: HearthDb, cid: string): Promise<Co
 async function openSharded(db: HearthDb, cid: string): Promise<ShardedCommunity> {
   const doc = new ShardedCommunity(db, cid);
   await doc.open();
+  doc.legacy = await openBridge(db, cid, doc);
   return doc;
 }

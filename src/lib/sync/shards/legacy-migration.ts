@@ -38,6 +38,11 @@ export async function storedShardDecision(db: HearthDb, cid: string): Promise<Si
   return auth ? shardDecision(records, auth) : null;
 }
 
+/** Where a community's split keeps the single document's state vector at the split (legacy-bridge). */
+export function splitKey(cid: string): string {
+  return `legacy-split:${cid}`;
+}
+
 /** Lets the event loop turn between shards: the worker keeps answering its pages during a long split. */
 const turn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
@@ -59,6 +64,8 @@ export async function migrateToShards(doc: CommunityDoc, onProgress: (p: Migrati
   onProgress({ phase: 'split', done: 0, total: 0 });
   await turn();
   const parts = splitLegacy(doc.doc);
+  // What the shards hold of the single document: the transition's bridge carries what came after.
+  const splitAt = Y.encodeStateVector(doc.doc);
   const order = syncOrder(parts.keys(), Date.now());
   const prepared: { shard: ShardId; update: Uint8Array; records: number; digest: string }[] = [];
   let records = 0;
@@ -77,7 +84,8 @@ export async function migrateToShards(doc: CommunityDoc, onProgress: (p: Migrati
   }
   onProgress({ phase: 'store', done: prepared.length, total: order.length });
   const genesis = await recordById(db, cid);
-  await db.transaction('rw', [db.docUpdates, db.shardCatalogue, db.ingestMarks, db.communities], async () => {
+  await db.transaction('rw', [db.docUpdates, db.shardCatalogue, db.ingestMarks, db.communities, db.settings], async () => {
+    await db.settings.put({ key: splitKey(cid), value: splitAt });
     const mark = await db.ingestMarks.get(ingestMarkKey(cid, null));
     for (const p of prepared) {
       // Rows of an earlier try cannot be here (its transaction did not commit); a shard's rows of
