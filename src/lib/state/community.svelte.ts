@@ -399,12 +399,9 @@ export class CommunityState {
     this.db.communities.update(this.cid, { lastOpened: Date.now() });
     this.connect();
     this.#stopAutomation = doc.automate(this.identity, this.memberStats);
-    // Split into shards (here or on another device of the community): the page opens it again as
-    // such, its sync being bound to the single document.
-    this.#stopMigration = onMigration(doc, (progress) => {
-      this.migration = progress;
-      if (progress.phase === 'done' && !this.#destroyed && typeof location !== 'undefined') location.reload();
-    });
+    // Split into shards on this device (the creator's move, or another device's decision arriving):
+    // shown on the way; at its end the page opens again (sync/registry).
+    this.#stopMigration = onMigration(doc, (progress) => (this.migration = progress));
     void this.#applyKeep().catch((error) => console.error('months not evicted', error));
   }
 

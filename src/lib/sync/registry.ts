@@ -34,6 +34,9 @@ export function openCommunityDoc(db: HearthDb, cid: string): Promise<DocHandle> 
       ? host.community(db, cid)
       : import('./sharded-community').then(async ({ openCommunityHandle }) => followOnPage(await openCommunityHandle(db, cid)));
     opening.catch(() => open.delete(cid));
+    // Split into shards (here or in the worker): every handle, sync and view of this page was made for
+    // the single document, so the page opens again, whichever screen it shows (a newcomer's join too).
+    void opening.then((doc) => onMigration(doc, (progress) => progress.phase === 'done' && typeof location !== 'undefined' && location.reload()));
     open.set(cid, opening);
     return opening;
   }
