@@ -12,7 +12,7 @@ import { shardOf, type ShardId } from '../../domain/shards';
 import { HearthDb } from '../../store/db';
 import { CommunityDoc } from '../community-doc';
 import { readSyncMessage, writeUpdate } from '../gated-sync-protocol';
-import { openCommunityHandle, ShardedCommunity } from '../sharded-community';
+import { openCommunityHandle, type ShardedCommunity } from '../sharded-community';
 import { LegacyBridge, TRANSITION_MS } from './legacy-bridge';
 import { migrateToShards } from './legacy-migration';
 import { until } from './shard-test-kit';
