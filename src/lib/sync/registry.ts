@@ -25,7 +25,23 @@ export function communityReads(db: HearthDb): CommunityReads {
   return reads;
 }
 
+/** Communities split into shards while this page was joining them: the page opens again once it leaves the join. */
+const splitWhileJoining = new Set<string>();
+const onJoinPage = () => typeof location !== 'undefined' && /\/join\/?$/.test(location.pathname);
+
+/**
+ * Split into shards (here or in the worker): every handle, sync and view of this page was made for the
+ * single document, so the page opens again, whichever screen it shows; a newcomer's join (whose lobby
+ * brought the decision) finishes first, and the page opens again when it leaves the join.
+ */
+function reopenAfterSplit(cid: string): void {
+  if (typeof location === 'undefined') return;
+  if (onJoinPage()) splitWhileJoining.add(cid);
+  else location.reload();
+}
+
 export function openCommunityDoc(db: HearthDb, cid: string): Promise<DocHandle> {
+  if (splitWhileJoining.has(cid) && !onJoinPage()) location.reload();
   const doc = open.get(cid);
   if (!doc) {
     const host = hostClient();
@@ -34,9 +50,7 @@ export function openCommunityDoc(db: HearthDb, cid: string): Promise<DocHandle> 
       ? host.community(db, cid)
       : import('./sharded-community').then(async ({ openCommunityHandle }) => followOnPage(await openCommunityHandle(db, cid)));
     opening.catch(() => open.delete(cid));
-    // Split into shards (here or in the worker): every handle, sync and view of this page was made for
-    // the single document, so the page opens again, whichever screen it shows (a newcomer's join too).
-    void opening.then((doc) => onMigration(doc, (progress) => progress.phase === 'done' && typeof location !== 'undefined' && location.reload()));
+    void opening.then((doc) => onMigration(doc, (progress) => progress.phase === 'done' && reopenAfterSplit(cid)));
     open.set(cid, opening);
     return opening;
   }
