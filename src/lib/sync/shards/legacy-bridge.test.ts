@@ -110,3 +110,27 @@ describe('the transition after a community moved into shards', () => {
 });
 
 const sorted = (records: readonly { id: string }[]) => records.map((r) => r.id).sort();
+
+describe('what the bridge takes', () => {
+  it('leaves a device held in shards’ core updates to the core: neither stored nor carried again', async () => {
+    const { alice, g, sharded, db } = await split();
+    const rows = () =>
+      db.docUpdates
+        .where('cid')
+        .equals(g.id)
+        .filter((r) => r.shard === undefined)
+        .count();
+    const before = await rows();
+    // Another device held in shards sends its core's update: a profile, a core record only.
+    const other = new Y.Doc();
+    Y.applyUpdate(other, Y.encodeStateAsUpdate(sharded.core.doc));
+    const sv = Y.encodeStateVector(other);
+    const profile = await writer(alice, g.id, Date.now())('profile', { name: 'Alice again' });
+    other.getMap('records').set(profile.id, profile);
+    fromPeer(sharded.core.doc, Y.encodeStateAsUpdate(other, sv));
+    await until(() => sharded.core.records.has(profile.id), 5_000, 'the profile in the core');
+    await sharded.legacy!.settled();
+    expect(await rows()).toBe(before);
+    expect(sharded.legacy!.carried).toBe(0);
+  });
+});

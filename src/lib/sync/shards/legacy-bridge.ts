@@ -6,7 +6,7 @@
 // decision (its own writes go with its split), and an older version's later writes reach no device
 // held in shards. docs/shards.md, "Migrating single-document communities".
 import * as Y from 'yjs';
-import type { ShardId } from '../../domain/shards';
+import { CORE_SHARD, shardOfEntry, type ShardId } from '../../domain/shards';
 import type { HearthDb } from '../../store/db';
 import type { RelayOptions } from '../doc-handle';
 import { watchPeerUpdates } from '../gated-sync-protocol';
@@ -82,11 +82,21 @@ export class LegacyBridge {
     return bridge;
   }
 
-  /** An update of the single document from a peer or the relay's old room: its records entries only, like any peer's. */
+  /**
+   * A peer's update of the core's document: taken (its records entries only, like any peer's) when it
+   * holds a content record, i.e. it comes from a device still on the single document. A device held in
+   * shards sends its core only: neither stored nor carried twice.
+   */
   receive(update: Uint8Array): void {
     if (this.#closed) return;
-    const filtered = filterUpdate(update, { root: 'records', doc: this.doc, maxStructs: Infinity, maxBytes: Infinity });
-    if (!filtered.ok) return;
+    let content = false;
+    const keepEntry = (kind: string | null, ts: number | null) => {
+      const shard = shardOfEntry(kind, ts);
+      if (shard !== null && shard !== CORE_SHARD) content = true;
+      return true;
+    };
+    const filtered = filterUpdate(update, { root: 'records', doc: this.doc, maxStructs: Infinity, maxBytes: Infinity, keepEntry });
+    if (!filtered.ok || !content) return;
     for (const piece of filtered.value.pieces) Y.applyUpdate(this.doc, piece, 'peer');
   }
 
