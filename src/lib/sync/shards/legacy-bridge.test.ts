@@ -100,12 +100,29 @@ describe('the transition after a community moved into shards', () => {
     expect(sorted(await again.exportRecords())).toContain(later.id);
   });
 
-  it('is not opened past the transition', async () => {
+  it('is not opened past the transition, when the single document’s rows leave the device and the shards keep every record', async () => {
     const { g, sharded, db, decision } = await split();
+    const legacyRows = () =>
+      db.docUpdates
+        .where('cid')
+        .equals(g.id)
+        .filter((r) => r.shard === undefined)
+        .count();
     const within = await LegacyBridge.open(db, g.id, sharded, decision.ts + TRANSITION_MS - 1);
     expect(within).not.toBeNull();
     within?.close();
+    expect(await legacyRows()).toBeGreaterThan(0);
+    const records = sorted(await sharded.exportRecords());
     expect(await LegacyBridge.open(db, g.id, sharded, decision.ts + TRANSITION_MS + 1)).toBeNull();
+    expect(await legacyRows()).toBe(0);
+    await sharded.settled();
+    sharded.close();
+    opened.splice(0);
+    const again = (await openCommunityHandle(new HearthDb(db.name), g.id)) as ShardedCommunity;
+    opened.push(again);
+    await again.settled();
+    expect(sorted(await again.exportRecords())).toEqual(records);
+    expect(again.health).toMatchObject({ rejected: 0, repaired: 0 });
   });
 });
 

@@ -1,8 +1,8 @@
 // The transition after a community moved into shards: a device that split its single document keeps
 // taking that document's updates, from a peer still on it (whose whole document reaches the core's
 // document over the mesh) or from the relay's old room, and carries what they add into the shards as
-// the same items (splitLegacy since what was split before). For `TRANSITION_MS` after the decision;
-// after that a device still on the single document of this version splits itself when it sees the
+// the same items (splitLegacy since what was split before). For `TRANSITION_MS` after the decision
+// (then the single document's rows leave the device); after that a device still on the single document of this version splits itself when it sees the
 // decision (its own writes go with its split), and an older version's later writes reach no device
 // held in shards. docs/shards.md, "Migrating single-document communities".
 import * as Y from 'yjs';
@@ -62,13 +62,17 @@ export class LegacyBridge {
    */
   static async open(db: HearthDb, cid: string, into: ShardTarget, now = Date.now()): Promise<LegacyBridge | null> {
     const [split, decision] = await Promise.all([db.settings.get(splitKey(cid)), storedShardDecision(db, cid)]);
-    if (!(split?.value instanceof Uint8Array) || !decision || now > decision.ts + TRANSITION_MS) return null;
+    if (!(split?.value instanceof Uint8Array) || !decision) return null;
+    if (now > decision.ts + TRANSITION_MS) {
+      // Over: the single document's rows leave the device (its records are in the shards and the table).
+      await db.transaction('rw', [db.docUpdates, db.settings], async () => {
+        await legacyRows(db, cid).delete();
+        await db.settings.delete(splitKey(cid));
+      });
+      return null;
+    }
     const bridge = new LegacyBridge(db, cid, into, split.value);
-    const rows = await db.docUpdates
-      .where('cid')
-      .equals(cid)
-      .filter((row) => row.shard === undefined)
-      .toArray();
+    const rows = await legacyRows(db, cid).toArray();
     bridge.doc.transact(() => {
       for (const row of rows) {
         try {
@@ -164,6 +168,14 @@ export async function openBridge(db: HearthDb, cid: string, into: ShardTarget & 
   const unwatch = watchPeerUpdates(into.core.doc, (update) => bridge.receive(update));
   bridge.doc.on('destroy', unwatch);
   return bridge;
+}
+
+/** The single document's stored rows (those under no shard). */
+function legacyRows(db: HearthDb, cid: string) {
+  return db.docUpdates
+    .where('cid')
+    .equals(cid)
+    .filter((row) => row.shard === undefined);
 }
 
 function equal(a: Uint8Array, b: Uint8Array): boolean {
