@@ -183,3 +183,74 @@ test('a member who keeps the last 3 months gets an evicted month’s thread back
     await bob.context.close();
   }
 });
+
+test('the creator moves a community made as one document into monthly shards; a member offline at the time follows with what he wrote, and a newcomer then gets the feed', async ({
+  browser,
+  baseURL
+}) => {
+  test.setTimeout(180_000);
+  const { alice, bob, month } = await devices(browser, baseURL!);
+  const carol = await openDevice(browser, baseURL!);
+  try {
+    await createIdentity(alice.page, 'Alice');
+    // Made as one document, as before shards were the default.
+    await alice.page.evaluate(() => localStorage.setItem('hearth:shards', 'off'));
+    await createCommunity(alice.page, 'Old Riders', 'Made as one document');
+    await startThread(alice.page, 'Before the move', 'One document');
+    await alice.page.getByRole('link', { name: /Old Riders/ }).click();
+    const link = await makeInvite(alice.page, { label: 'friends', maxUses: '5' });
+    await expect.poll(() => held(alice.page)).toEqual({ sharded: false, shards: ['none'] });
+    const cid = new URL(alice.page.url()).pathname.split('/')[2];
+
+    await createIdentity(bob.page, 'Bob');
+    await joinFromLink(bob.page, link, 'Old Riders');
+    await expect(bob.page.getByRole('link', { name: /Before the move/ })).toBeVisible({ timeout: 30_000 });
+    // A newcomer's first write while offline stays "Sending…" (seen with one document, without any move): Bob writes once online.
+    await openThread(bob.page, 'Before the move');
+    await sendReply(bob.page, 'Bob was here');
+    await bob.page.goto(`/c/${new URL(bob.page.url()).pathname.split('/')[2]}`);
+    await bob.context.setOffline(true);
+    await expect(bob.page.getByText('Offline — everything you write is kept on this device.')).toBeVisible();
+
+    // Alice moves it, in Manage: one line on what it does, a confirmation, progress, then the community opens again.
+    await alice.page.goto(`/c/${cid}/manage`);
+    const move = alice.page.getByRole('region', { name: 'History in monthly shards' });
+    await expect(move.getByText(/Newcomers see recent posts first/)).toBeVisible();
+    await move.getByRole('button', { name: 'Move into monthly shards' }).click();
+    await expect(move.getByText(/Move this community into monthly shards\?/)).toBeVisible();
+    await move.getByRole('button', { name: 'Yes, move it' }).click();
+    await expect.poll(() => held(alice.page).catch(() => null), { timeout: 30_000 }).toEqual({ sharded: true, shards: [month, 'core', 'none'].sort() });
+    await expect(alice.page.getByRole('region', { name: 'History in monthly shards' })).toHaveCount(0, { timeout: 30_000 });
+
+    // Bob, offline through it all, replies on his single document, then comes back.
+    expect(await held(bob.page)).toEqual({ sharded: false, shards: ['none'] });
+    await openThread(bob.page, 'Before the move');
+    await sendReply(bob.page, 'Bob wrote before he knew');
+    await bob.context.setOffline(false);
+    await expect.poll(() => held(bob.page).catch(() => null), { timeout: 60_000 }).toEqual({ sharded: true, shards: [month, 'core', 'none'].sort() });
+    await alice.page.goto(`/c/${cid}`);
+    await openThread(alice.page, 'Before the move');
+    await expect(alice.page.getByText('Bob wrote before he knew')).toBeVisible({ timeout: 30_000 });
+    await alice.page.goto(`/c/${cid}`);
+    await startThread(alice.page, 'After the move', 'In this month’s shard');
+    await bob.page.goto(`/c/${cid}`);
+    await expect(bob.page.getByRole('link', { name: /After the move/ })).toBeVisible({ timeout: 30_000 });
+
+    // A newcomer joins the community held in shards and sees the same feed.
+    await createIdentity(carol.page, 'Carol');
+    await carol.page.goto(link);
+    await expect(carol.page.getByRole('heading', { name: /Old Riders/ })).toBeVisible();
+    // Her device splits the single document it opened as the lobby brings the decision, during the join (~20 s here).
+    await carol.page.getByRole('button', { name: 'Join community' }).click();
+    await expect(carol.page.getByRole('heading', { level: 1, name: /Old Riders/ })).toBeVisible({ timeout: 60_000 });
+    await expect(carol.page.getByRole('link', { name: /After the move/ })).toBeVisible({ timeout: 60_000 });
+    await expect(carol.page.getByRole('link', { name: /Before the move/ })).toBeVisible({ timeout: 30_000 });
+    await expect.poll(() => held(carol.page).catch(() => null), { timeout: 30_000 }).toMatchObject({ sharded: true });
+    await openThread(carol.page, 'Before the move');
+    await expect(carol.page.getByText('Bob wrote before he knew')).toBeVisible({ timeout: 30_000 });
+  } finally {
+    await alice.context.close();
+    await bob.context.close();
+    await carol.context.close();
+  }
+});

@@ -28,4 +28,14 @@ describe('audit trail', () => {
     expect(entries.find((e) => e.action === 'payment')?.detail).toMatchObject({ tier: 'gold', amount: 99 });
     expect(entries.some((e) => e.actor === mallory.publicKey && e.action === 'ban')).toBe(false);
   });
+
+  it('lists the creator’s move into shards and leaves out a member’s', async () => {
+    const alice = await newMember();
+    const mallory = await newMember();
+    const g = await newCommunity(alice);
+    const decide = (who: typeof alice, ts: number) => sealRecord(who, { kind: 'shards', cid: g.id, ts, body: { mode: 'month' } });
+    const records = [g, ...(await admit(alice, mallory, g.id)), await decide(mallory, 1_700_000_010_000), await decide(alice, 1_700_000_020_000)];
+    const entries = auditEntries(records, computeAuthority(g, records)).filter((e) => e.action === 'shards');
+    expect(entries.map((e) => e.actor)).toEqual([alice.publicKey]);
+  });
 });

@@ -17,6 +17,7 @@ export type AuditAction =
   | 'payment'
   | 'tier'
   | 'settings'
+  | 'shards'
   | 'trust_lock'
   | 'slowmode'
   | 'pin'
@@ -43,7 +44,7 @@ export function auditEntries(records: readonly AnyRecord[], auth: Authority): Au
     const role = auth.roleAt(r.author, r.ts);
     return role !== null && RANK[role] >= RANK[min] && auth.mayAct(r);
   };
-  const STAFF_KINDS = new Set(['grant', 'payment', 'tier', 'settings', 'trust-lock', 'key', 'key-share']);
+  const STAFF_KINDS = new Set(['grant', 'payment', 'tier', 'settings', 'shards', 'trust-lock', 'key', 'key-share']);
   const MOD_KINDS = new Set(['ban', 'hide', 'slowmode', 'pin', 'feature']);
   for (const r of records) {
     if (r.kind === 'genesis' || !auth.accepts(r)) continue;
@@ -90,6 +91,9 @@ export function auditEntries(records: readonly AnyRecord[], auth: Authority): Au
         break;
       case 'settings':
         out.push({ ...base, action: 'settings', subject: null, detail: {} });
+        break;
+      case 'shards':
+        out.push({ ...base, action: 'shards', subject: null, detail: {} });
         break;
       case 'trust-lock':
         out.push({ ...base, action: 'trust_lock', subject: r.body.member, detail: { level: r.body.level ?? '–' } });

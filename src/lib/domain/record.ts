@@ -416,6 +416,13 @@ export const bodySchemas = {
     )
   }),
 
+  /**
+   * The creator's or an admin's decision to hold a community made as one Yjs document in shards from
+   * now on (docs/shards.md, "Migrating single-document communities"). One way: the first that stands
+   * holds, whatever comes later (domain/shards `shardDecision`). A core record, judged as settings are.
+   */
+  shards: v.strictObject({ mode: v.literal('month') }),
+
   // ---- Q&A ----------------------------------------------------------------------------
   /** A question to the community, or to one member (`askTo`, as Knowledge Planet does). */
   question: v.strictObject({

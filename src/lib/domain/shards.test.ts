@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { AUTHORITY_KINDS } from './authority';
-import { KINDS, SEALABLE, type AnyRecord } from './record';
+import { admit, newCommunity, newMember } from '../../../tests/unit/community-fixture';
+import type { Identity } from '../crypto/identity';
+import { sealRecord } from '../crypto/record-seal';
+import { AUTHORITY_KINDS, computeAuthority } from './authority';
+import { KINDS, parseRecord, SEALABLE, type AnyRecord } from './record';
 import {
   addMonths,
   CORE_SHARD,
@@ -13,6 +16,7 @@ import {
   shardOf,
   shardOfEntry,
   historyOrder,
+  shardDecision,
   syncOrder
 } from './shards';
 
@@ -158,5 +162,34 @@ describe('eviction', () => {
 
   it('keeps everything without a cap', () => {
     expect(planEviction(held, { keepMonths: null, kept: new Set() }, MAY_2026).evict).toEqual([]);
+  });
+});
+
+describe('the decision to hold a community in shards', () => {
+  it('stands when the creator or an admin signs it, never a member’s or a moderator’s; the first that stands holds, and it is a core record', async () => {
+    const creator = await newMember();
+    const admin = await newMember();
+    const mod = await newMember();
+    const mallory = await newMember();
+    const g = await newCommunity(creator);
+    const base: AnyRecord[] = [
+      g,
+      ...(await admit(creator, admin, g.id, 1_700_000_000_500, 'admin')),
+      ...(await admit(creator, mod, g.id, 1_700_000_000_600, 'moderator')),
+      ...(await admit(creator, mallory, g.id, 1_700_000_000_700))
+    ];
+    const decide = (who: Identity, ts: number) => sealRecord(who, { kind: 'shards', cid: g.id, ts, body: { mode: 'month' } });
+    const forged = await decide(mallory, 1_700_000_010_000);
+    const byMod = await decide(mod, 1_700_000_011_000);
+    const judge = (records: AnyRecord[]) => computeAuthority(g, records);
+    expect(shardOf(forged)).toBe(CORE_SHARD);
+    expect(shardDecision([...base, forged, byMod], judge([...base, forged, byMod])), 'a member’s and a moderator’s are refused').toBeNull();
+    const byAdmin = await decide(admin, 1_700_000_020_000);
+    const byCreator = await decide(creator, 1_700_000_030_000);
+    const all = [...base, forged, byMod, byCreator, byAdmin];
+    expect(shardDecision(all, judge(all))?.id, 'the first that stands').toBe(byAdmin.id);
+    expect(shardDecision([...base, byCreator], judge([...base, byCreator]))?.id).toBe(byCreator.id);
+    // A record whose body is not the decision's is no record at all.
+    expect(parseRecord({ ...byCreator, body: { mode: 'year' } }).ok).toBe(false);
   });
 });

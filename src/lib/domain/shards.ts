@@ -5,7 +5,8 @@
 // shard is a function of the record alone (its kind and its ts), so any peer or relay holding one
 // shard can tell a record that belongs there from one that does not, without any other shard:
 // a shard document accepts only records whose `shardOf` is its id.
-import { KINDS, type Kind, type SignedRecord } from './record';
+import type { SettingsJudge } from './membership';
+import { compareRecords, KINDS, type AnyRecord, type Kind, type SignedRecord } from './record';
 
 /** `core`, or a UTC month `YYYY-MM`. */
 export type ShardId = string;
@@ -25,6 +26,7 @@ export const CORE_SHARD = 'core';
  *   content is read (a hidden post is never shown, a pinned thread tops the feed, a slow mode binds
  *   a thread from any month), few by nature, and none sealable.
  * - Checkpoints: staff statements of how much the community holds, needed first by a newcomer.
+ * - The decision to hold a community made as one document in shards (`shards`): every device follows it.
  * Everything else is content and goes to the month of its own `ts` (see `shardOf`).
  */
 export const SHARD_CORE_KINDS: ReadonlySet<Kind> = new Set<Kind>([
@@ -42,6 +44,7 @@ export const SHARD_CORE_KINDS: ReadonlySet<Kind> = new Set<Kind>([
   'tier',
   'payment',
   'settings',
+  'shards',
   'profile',
   'tombstone',
   'hide',
@@ -208,4 +211,19 @@ export function planEviction(held: Iterable<ShardId>, policy: KeepPolicy, now: n
   for (const shard of syncOrder(held, now)) (keepsShard(shard, policy, now) ? keep : evict).push(shard);
   evict.sort();
   return { keep, evict };
+}
+
+/**
+ * The decision that holds a community made as one document in shards (a `shards` record): the first,
+ * in record order, by an author who is the creator or an admin and whose record stands, judged as
+ * settings are (`currentSettings`): a member's or moderator's is stored and ignored by every device.
+ * One way: nothing later undoes it (devices have split their document; splitting back is not built).
+ * Null while there is none.
+ */
+export function shardDecision(records: readonly AnyRecord[], judge: SettingsJudge): SignedRecord<'shards'> | null {
+  for (const r of records.filter((r) => r.kind === 'shards').sort(compareRecords)) {
+    const role = judge.roleOf(r.author);
+    if (r.kind === 'shards' && (role === 'creator' || role === 'admin') && judge.accepts(r)) return r;
+  }
+  return null;
 }

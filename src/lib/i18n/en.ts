@@ -290,6 +290,7 @@ export const en = {
   'audit.payment': '{actor} recorded a payment by {subject}: {amount} {currency} for {tier} ({paidOn})',
   'audit.tier': '{actor} defined the tier {tier} ({price})',
   'audit.settings': '{actor} changed the community settings',
+  'audit.shards': '{actor} moved the community’s history into monthly shards',
   'audit.trust_lock': '{actor} set the trust level lock of {subject} to {level}',
   'audit.slowmode': '{actor} set slow mode in a thread to {seconds} s',
   'audit.pin': '{actor} pinned or unpinned a thread',

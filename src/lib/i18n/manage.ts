@@ -160,5 +160,20 @@ export const manageEn = {
   'manage.diversity_saved': 'Saved. Members’ “For you” lists follow it the next time they are worked out.',
   'manage.diversity_staff_only': 'Only the creator or an admin can change this.',
   'manage.diversity_bad_value': 'Choose off, some or more.',
-  'manage.diversity_not_ready': 'The community’s settings are still loading. Try again in a moment.'
+  'manage.diversity_not_ready': 'The community’s settings are still loading. Try again in a moment.',
+  'manage.shards': 'History in monthly shards',
+  'manage.shards_hint':
+    'Newcomers see recent posts first instead of waiting for the whole history, and members may keep only recent months on their device. Every device of the community follows this. It cannot be undone.',
+  'manage.shards_move': 'Move into monthly shards',
+  'manage.shards_confirm': 'Move this community into monthly shards? Every member’s device splits its copy; nothing is lost, and this cannot be undone.',
+  'manage.shards_confirm_yes': 'Yes, move it',
+  'manage.shards_cancel': 'Cancel',
+  'manage.shards_split': 'Cutting the history into months…',
+  'manage.shards_prepare': 'Preparing month {done} of {total}…',
+  'manage.shards_store': 'Saving the months on this device…',
+  'manage.shards_done': 'Held in monthly shards. Opening the community again…',
+  'manage.shards_failed': 'The move did not finish on this device. It is tried again the next time the community opens.',
+  'manage.shards_staff_only': 'Only the creator or an admin can move the community into shards.',
+  'manage.shards_already': 'This community is already held in monthly shards.',
+  'manage.shards_held': 'This community is held in monthly shards.'
 } as const;

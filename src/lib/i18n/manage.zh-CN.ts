@@ -160,5 +160,19 @@ export const manageZhCN: Record<keyof typeof manageEn, string> = {
   'manage.diversity_saved': '已保存。成员的“为你推荐”列表下次生成时按此设置。',
   'manage.diversity_staff_only': '只有创建者或管理员可以更改此设置。',
   'manage.diversity_bad_value': '请选择关闭、适中或较多。',
-  'manage.diversity_not_ready': '社区设置仍在加载，请稍后再试。'
+  'manage.diversity_not_ready': '社区设置仍在加载，请稍后再试。',
+  'manage.shards': '按月分片保存历史',
+  'manage.shards_hint': '新成员先看到最近的帖子，无需等待全部历史；成员也可以只在设备上保留最近几个月。社区的每台设备都会照此执行，且无法撤销。',
+  'manage.shards_move': '改为按月分片',
+  'manage.shards_confirm': '要把这个社区改为按月分片吗？每位成员的设备都会拆分自己的副本，不会丢失任何内容，且无法撤销。',
+  'manage.shards_confirm_yes': '确定改为分片',
+  'manage.shards_cancel': '取消',
+  'manage.shards_split': '正在按月拆分历史…',
+  'manage.shards_prepare': '正在准备第 {done} 个月，共 {total} 个…',
+  'manage.shards_store': '正在把各月保存到本设备…',
+  'manage.shards_done': '已按月分片保存，正在重新打开社区…',
+  'manage.shards_failed': '本设备未能完成拆分。下次打开社区时会再试。',
+  'manage.shards_staff_only': '只有创建者或管理员可以把社区改为分片。',
+  'manage.shards_already': '这个社区已经按月分片保存。',
+  'manage.shards_held': '这个社区按月分片保存。'
 };

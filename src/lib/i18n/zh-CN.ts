@@ -284,6 +284,7 @@ export const zhCN: Record<MessageKey, string> = {
   'audit.payment': '{actor} 记录了 {subject} 的付款：{amount} {currency}，{tier}（{paidOn}）',
   'audit.tier': '{actor} 设立了等级 {tier}（{price}）',
   'audit.settings': '{actor} 修改了社群设置',
+  'audit.shards': '{actor} 把社群历史改为按月分片保存',
   'audit.trust_lock': '{actor} 将 {subject} 的信任等级锁定为 {level}',
   'audit.slowmode': '{actor} 将某个帖子的慢速模式设为 {seconds} 秒',
   'audit.pin': '{actor} 置顶或取消置顶了一个帖子',

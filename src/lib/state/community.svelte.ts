@@ -39,7 +39,8 @@ import type { DocHandle as CommunityDoc, MissingMonths, ShardList, ThreadFetch }
 export type { MissingMonths, ShardList, ThreadFetch };
 import { savedThreads, setSaved, type SavedThread } from '../store/kept-months';
 export type { SavedThread };
-import { communityReads, isSyncPaused, openCommunityDoc, restartSync, startSync } from '../sync/registry';
+import { communityReads, isSyncPaused, onMigration, openCommunityDoc, restartSync, startSync } from '../sync/registry';
+import type { MigrationProgress } from '../sync/shards/legacy-migration';
 import type { CommunityReads } from '../sync/community-reads';
 import type { ReviewItem } from '../store/queries/review';
 import type { Standing } from '../store/queries/standing';
@@ -138,6 +139,9 @@ export class CommunityState {
   doc = $state.raw<CommunityDoc | null>(null);
   #disconnect: () => void = () => {};
   #stopAutomation: () => void = () => {};
+  #stopMigration: () => void = () => {};
+  /** This community's single document splitting into shards now (shards/legacy-migration), or null. */
+  migration = $state.raw<MigrationProgress | null>(null);
   #destroyed = false;
   sync = $state.raw<SyncStatus>({ connected: false, peers: 0, relayConnected: false, online: [], unverified: 0, lastSyncAt: null, paused: isSyncPaused() });
   health = $state.raw<DocHealth>({ records: 0, rejected: 0, repaired: 0, unreadableUpdates: 0 });
@@ -395,7 +399,21 @@ export class CommunityState {
     this.db.communities.update(this.cid, { lastOpened: Date.now() });
     this.connect();
     this.#stopAutomation = doc.automate(this.identity, this.memberStats);
+    // Split into shards on this device (the creator's move, or another device's decision arriving):
+    // shown on the way; at its end the page opens again (sync/registry).
+    this.#stopMigration = onMigration(doc, (progress) => (this.migration = progress));
     void this.#applyKeep().catch((error) => console.error('months not evicted', error));
+  }
+
+  /**
+   * Moves a community made as one document into monthly shards (docs/shards.md): the creator's or an
+   * admin's `shards` record, which every device of the community follows. Refused to anyone else (a
+   * member's would be stored and ignored by every device).
+   */
+  async moveIntoShards(): Promise<AppendResult> {
+    if (!this.isStaff) return { ok: false, reason: 'manage.shards_staff_only' };
+    if (this.heldInShards) return { ok: false, reason: 'manage.shards_already' };
+    return this.write('shards', { mode: 'month' });
   }
 
   /** A community held in shards (docs/shards.md): whether this device can keep fewer months of it. */
@@ -504,6 +522,7 @@ export class CommunityState {
     this.#destroyed = true;
     this.#disconnect();
     this.#stopAutomation();
+    this.#stopMigration();
     if (this.doc) this.doc.onHealth = () => {};
   }
 

@@ -6,6 +6,7 @@ import type { SyncStatus } from '../sync/peer-sync';
 // What the sync and health components show, typed here so that ui never imports sync itself.
 export type { SyncStatus } from '../sync/peer-sync';
 export type { DocHealth } from '../sync/community-doc';
+export type { MigrationProgress } from '../sync/shards/legacy-migration';
 export type { Coverage } from '../automation/checkpoint';
 export type { InboxState } from '../notify/inbox.svelte';
 export type { EventDraft } from './events.svelte';

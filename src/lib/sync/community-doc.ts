@@ -877,6 +877,15 @@ export class CommunityDoc implements DocHandle {
     return this.#unstored === 0 && !this.#closed ? this.#storedSeq : null;
   }
 
+  /**
+   * An update of this document's own items (a shard's cut from it, shards/legacy-migration) in the
+   * form this document stores them: values it holds as stored records become placeholders. Call once
+   * everything is stored (`settled`).
+   */
+  storedForm(update: Uint8Array): Uint8Array {
+    return this.#skeleton(update, true).update;
+  }
+
   #row(update: Uint8Array): DocUpdateRow {
     return this.shard ? { cid: this.cid, shard: this.shard, update, skeleton: 1 } : { cid: this.cid, update, skeleton: 1 };
   }

@@ -13,6 +13,7 @@ import type { HearthDb } from '../store/db';
 import type { AppendResult, DocHealth, ImportCount } from './community-doc';
 import type { MemberStatsSource } from '../automation/community-facts';
 import type { ShardEndpoint } from './shards/peer-channel';
+import type { MigrationProgress } from './shards/legacy-migration';
 
 /**
  * What y-webrtc is bound to: the document itself, or its stand-in on the page (remote-doc.ts), which
@@ -98,6 +99,11 @@ export interface DocHandle {
   onAccepted(listener: AcceptedListener): () => void;
   /** A community held in shards: told when a month leaves the device (its records and projection rows are gone). */
   onEvicted?(listener: (shard: string) => void): () => void;
+  /**
+   * A community held as one document in the community worker: told how far its split into shards is
+   * (shards/legacy-migration); at `done` it is held in shards and the page opens it again.
+   */
+  onMigration?(listener: (progress: MigrationProgress) => void): () => void;
   /** Everything received so far is applied, checked, projected and stored. */
   settled(): Promise<void>;
   /**

@@ -224,3 +224,26 @@ describe('DocHost (the community worker)', () => {
     expect(threads.every((t) => ids.has(t.id))).toBe(true);
   }, 60_000);
 });
+
+describe('a community made as one document moving into shards', () => {
+  it('splits on every device that gets the creator’s decision, in the worker, telling the pages how far, then serves it held in shards with every record', async () => {
+    const { alice, g, a, b } = await aliceWithThread('Before shards', 'one document');
+    const stop = await relay(a, b, g.id);
+    await Promise.all([a.settled(g.id), b.settled(g.id)]);
+    expect((await a.open(g.id)).sharded).toBe(false);
+    const told = { a: [] as string[], b: [] as string[] };
+    a.subscribe((e) => e.t === 'migration' && told.a.push(e.progress.phase));
+    b.subscribe((e) => e.t === 'migration' && told.b.push(e.progress.phase));
+    const decision = await writer(alice, g.id, Date.now())('shards', { mode: 'month' });
+    expect((await a.append(g.id, decision)).ok).toBe(true);
+    for (let i = 0; i < 400 && !(told.a.includes('done') && told.b.includes('done')); i++) await new Promise((r) => setTimeout(r, 25));
+    stop();
+    expect(told.a).toEqual(['split', 'prepare', 'prepare', 'store', 'stored', 'done']);
+    expect(told.b.at(-1)).toBe('done');
+    expect((await a.open(g.id)).sharded).toBe(true);
+    expect((await b.open(g.id)).sharded).toBe(true);
+    const ids = async (h: DocHost) => (await h.exportRecords(g.id)).map((r) => r.id).sort();
+    expect(await ids(b)).toEqual(await ids(a));
+    expect(await ids(a)).toContain(decision.id);
+  });
+});

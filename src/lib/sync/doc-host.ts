@@ -22,6 +22,7 @@ import { readsOver, type CommunityReads } from './community-reads';
 import { readSyncMessage } from './gated-sync-protocol';
 import { holdsNoHistory, splitReply } from './history-reply';
 import { journalDoc } from '../search/journal';
+import { followShardDecision, migrateToShards } from './shards/legacy-migration';
 
 /** State vectors are sent with updates at most this often: one can be large (a client id per writer). */
 const STATE_VECTOR_EVERY_MS = 250;
@@ -47,7 +48,7 @@ export class DocHost implements DocPort {
   #lobbies = new Map<string, LobbyHandle>();
   #relays = new Map<string, { handle: RelayHandle; awareness: Awareness }>();
   #listeners = new Set<(event: HostEvent) => void>();
-  #automation = new Map<string, { holds: number; stop: () => void }>();
+  #automation = new Map<string, { holds: number; stop: () => void; identity?: Identity }>();
   #nextId = 0;
 
   constructor(
@@ -95,7 +96,7 @@ export class DocHost implements DocPort {
   async automate(cid: string, identity: Identity): Promise<void> {
     const running = this.#automation.get(cid);
     if (running) return void running.holds++;
-    const entry = { holds: 1, stop: () => {} };
+    const entry = { holds: 1, stop: () => {}, identity };
     this.#automation.set(cid, entry);
     const doc = await this.#community(cid);
     if (this.#automation.get(cid) === entry) entry.stop = doc.automate(identity, this.memberStats);
@@ -130,25 +131,56 @@ export class DocHost implements DocPort {
   #community(cid: string): Promise<CommunityDoc | ShardedCommunity> {
     let open = this.#docs.get(cid);
     if (!open) {
-      open = openCommunityHandle(this.db, cid).then((doc) => {
-        doc.onHealth = (health) => this.#emit({ t: 'health', cid, health });
-        doc.onAccepted((records) => {
-          // At most 500 records a message: a page reads each message in one task, and an import or
-          // initial sync projects tens of thousands at once (a 50,000-record message is a long task).
-          for (let i = 0; i < records.length; i += ACCEPTED_PER_EVENT) this.#emit({ t: 'accepted', cid, records: records.slice(i, i + ACCEPTED_PER_EVENT) });
-        });
-        // The search journal follows every open community from here (search/journal: it keeps rows
-        // only for a community that has an index on this device); the index and its queries are in
-        // each tab's search worker (search/search-client), which reads the rows.
-        journalDoc(this.db, doc);
-        this.#link(cid, doc.doc);
-        this.#opened.set(cid, doc);
-        return doc;
-      });
+      open = openCommunityHandle(this.db, cid).then((doc) => this.#serve(cid, doc));
       open.catch(() => this.#docs.delete(cid));
       this.#docs.set(cid, open);
     }
     return open;
+  }
+
+  /** Starts serving an open community: its events to the pages, its updates to their peers. */
+  #serve(cid: string, doc: CommunityDoc | ShardedCommunity): CommunityDoc | ShardedCommunity {
+    doc.onHealth = (health) => this.#emit({ t: 'health', cid, health });
+    doc.onAccepted((records) => {
+      // At most 500 records a message: a page reads each message in one task, and an import or
+      // initial sync projects tens of thousands at once (a 50,000-record message is a long task).
+      for (let i = 0; i < records.length; i += ACCEPTED_PER_EVENT) this.#emit({ t: 'accepted', cid, records: records.slice(i, i + ACCEPTED_PER_EVENT) });
+    });
+    // The search journal follows every open community from here (search/journal: it keeps rows
+    // only for a community that has an index on this device); the index and its queries are in
+    // each tab's search worker (search/search-client), which reads the rows.
+    journalDoc(this.db, doc);
+    this.#link(cid, doc.doc);
+    this.#opened.set(cid, doc);
+    // A community made as one document moves into shards once its creator or an admin decides so.
+    if (!doc.shards) followShardDecision(doc as CommunityDoc, () => void this.#moveIntoShards(cid, doc as CommunityDoc));
+    return doc;
+  }
+
+  /**
+   * Splits a single document into shards here, in the worker (the pages are told how far it is), then
+   * serves the community held in shards in its place: the relay and the automation start again on
+   * it, and the pages, told `done`, open it again (their sync is bound to the single document).
+   */
+  async #moveIntoShards(cid: string, single: CommunityDoc): Promise<void> {
+    try {
+      await migrateToShards(single, (progress) => this.#emit({ t: 'migration', cid, progress }));
+    } catch (error) {
+      // The decision is stored: the next open splits again (sharded-community `openCommunityHandle`).
+      console.error('community not split into shards', error);
+      this.#emit({ t: 'migration', cid, progress: { phase: 'failed', done: 0, total: 0 } });
+      return;
+    }
+    this.stopRelay(cid);
+    const automation = this.#automation.get(cid);
+    automation?.stop();
+    for (const [key, link] of this.#shardLinks) if (key.startsWith(`${cid}\u0000`)) this.#shardLinks.delete(key), void link.then((l) => l?.close());
+    const sharded = openCommunityHandle(this.db, cid).then((doc) => this.#serve(cid, doc));
+    this.#docs.set(cid, sharded);
+    const doc = await sharded;
+    single.close();
+    if (automation?.identity && this.#automation.get(cid) === automation) automation.stop = doc.automate(automation.identity, this.memberStats);
+    this.#emit({ t: 'migration', cid, progress: { phase: 'done', done: 1, total: 1 } });
   }
 
   /** Forwards a document's updates (all of them, as y-webrtc does) and, now and then, its state vector. */

@@ -8,6 +8,7 @@ import type { Scope } from '../domain/scopes';
 import type { AppendResult, DocHealth, ImportCount } from './community-doc';
 import type { CommunityReads } from './community-reads';
 import type { LobbyOptions, MissingMonths, ShardList, ThreadFetch } from './doc-handle';
+import type { MigrationProgress } from './shards/legacy-migration';
 
 export interface OpenedDoc {
   health: DocHealth;
@@ -29,7 +30,9 @@ export type HostEvent =
   | { t: 'health'; cid: string; health: DocHealth }
   | { t: 'relay'; cid: string; connected?: boolean; synced?: boolean; presence?: Uint8Array }
   /** A shard message for the page's connection `conn` (its name for it in `shardConnect`). */
-  | { t: 'shard'; cid: string; conn: string; bytes: Uint8Array };
+  | { t: 'shard'; cid: string; conn: string; bytes: Uint8Array }
+  /** A community made as one document splitting into shards (shards/legacy-migration): how far; at `done` pages open it again. */
+  | { t: 'migration'; cid: string; progress: MigrationProgress };
 
 export interface DocPort extends CommunityReads {
   open(cid: string): Promise<OpenedDoc>;

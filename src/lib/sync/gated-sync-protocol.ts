@@ -62,6 +62,18 @@ export function registerUpdateGate(doc: Y.Doc, gate: UpdateGate): void {
   gates.set(doc, gate);
 }
 
+const watchers = new WeakMap<Y.Doc, (update: Uint8Array, origin: unknown) => void>();
+
+/**
+ * Shows `watch` every peer update for `doc` before its gate filters it: a community moved into shards
+ * passes its core's to the single document's bridge (shards/legacy-bridge), as a device still on the
+ * single document sends its whole document there. One watcher a document; returns the unwatch.
+ */
+export function watchPeerUpdates(doc: Y.Doc, watch: (update: Uint8Array, origin: unknown) => void): () => void {
+  watchers.set(doc, watch);
+  return () => watchers.get(doc) === watch && watchers.delete(doc);
+}
+
 /** Resolves once every update received for `doc` so far has been applied. */
 export function whenApplied(doc: Y.Doc): Promise<void> {
   const inbox = inboxes.get(doc);
@@ -127,6 +139,7 @@ async function drain(doc: Y.Doc, inbox: Inbox): Promise<void> {
  * update that does not decode (nothing of it is applied).
  */
 export function applyGatedUpdate(doc: Y.Doc, update: Uint8Array, origin: unknown): boolean {
+  watchers.get(doc)?.(update, origin);
   const gate = gates.get(doc);
   if (!gate) {
     Y.applyUpdate(doc, update, origin);

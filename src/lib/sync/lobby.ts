@@ -26,7 +26,8 @@ import type { LobbyOptions } from './doc-handle';
 import { applyGatedUpdate, registerUpdateGate, whenApplied } from './gated-sync-protocol';
 import { recordById, recordsOfKinds } from '../store/record-store';
 
-export const CORE_KINDS: ReadonlySet<string> = new Set([...AUTHORITY_KINDS, ...KEY_CONTEXT_KINDS, 'profile', 'tombstone', 'trust-lock']);
+// `shards`: a newcomer to a community moved into shards learns it in the lobby, before its history.
+export const CORE_KINDS: ReadonlySet<string> = new Set([...AUTHORITY_KINDS, ...KEY_CONTEXT_KINDS, 'profile', 'tombstone', 'trust-lock', 'shards']);
 
 export function isCoreKind(kind: string | null): boolean {
   return kind !== null && CORE_KINDS.has(kind);

@@ -3,6 +3,9 @@
 // SharedWorker (remote-doc.ts), on this thread otherwise.
 import type { HearthDb } from '../store/db';
 import type { DocHandle } from './doc-handle';
+import type { CommunityDoc } from './community-doc';
+import type { ShardedCommunity } from './sharded-community';
+import type { MigrationProgress } from './shards/legacy-migration';
 import { hostClient } from './remote-doc';
 import { PeerSync, type Presence } from './peer-sync';
 import { readsOver, type CommunityReads } from './community-reads';
@@ -22,19 +25,69 @@ export function communityReads(db: HearthDb): CommunityReads {
   return reads;
 }
 
+/** Communities split into shards while this page was joining them: the page opens again once it leaves the join. */
+const splitWhileJoining = new Set<string>();
+const onJoinPage = () => typeof location !== 'undefined' && /\/join\/?$/.test(location.pathname);
+
+/**
+ * Split into shards (here or in the worker): every handle, sync and view of this page was made for the
+ * single document, so the page opens again, whichever screen it shows; a newcomer's join (whose lobby
+ * brought the decision) finishes first, and the page opens again when it leaves the join.
+ */
+function reopenAfterSplit(cid: string): void {
+  if (typeof location === 'undefined') return;
+  if (onJoinPage()) splitWhileJoining.add(cid);
+  else location.reload();
+}
+
 export function openCommunityDoc(db: HearthDb, cid: string): Promise<DocHandle> {
+  if (splitWhileJoining.has(cid) && !onJoinPage()) location.reload();
   const doc = open.get(cid);
   if (!doc) {
     const host = hostClient();
     // Held on this thread only without SharedWorker: loaded then, not in every page's first bundle.
     const opening: Promise<DocHandle> = host
       ? host.community(db, cid)
-      : import('./sharded-community').then(({ openCommunityHandle }) => openCommunityHandle(db, cid));
+      : import('./sharded-community').then(async ({ openCommunityHandle }) => followOnPage(await openCommunityHandle(db, cid)));
     opening.catch(() => open.delete(cid));
+    void opening.then((doc) => onMigration(doc, (progress) => progress.phase === 'done' && reopenAfterSplit(cid)));
     open.set(cid, opening);
     return opening;
   }
   return doc;
+}
+
+/** Listeners of a split into shards run on this page (no community worker), by community. */
+const pageMigrations = new Map<string, Set<(progress: MigrationProgress) => void>>();
+
+/**
+ * Without a community worker the page holds the document: a decision to hold its community in shards
+ * is followed here (the split yields between shards), and the page opens it again when told `done`.
+ */
+async function followOnPage(doc: CommunityDoc | ShardedCommunity): Promise<DocHandle> {
+  if (doc.shards) return doc;
+  const single = doc as CommunityDoc;
+  const { followShardDecision, migrateToShards } = await import('./shards/legacy-migration');
+  const tell = (progress: MigrationProgress) => pageMigrations.get(single.cid)?.forEach((listener) => listener(progress));
+  followShardDecision(single, () => {
+    migrateToShards(single, tell).then(
+      () => tell({ phase: 'done', done: 1, total: 1 }),
+      (error) => {
+        console.error('community not split into shards', error);
+        tell({ phase: 'failed', done: 0, total: 0 });
+      }
+    );
+  });
+  return doc;
+}
+
+/** Tells `listener` how far a split of this community's single document into shards is, in the worker or on this page. */
+export function onMigration(doc: DocHandle, listener: (progress: MigrationProgress) => void): () => void {
+  if (doc.onMigration) return doc.onMigration(listener);
+  let listeners = pageMigrations.get(doc.cid);
+  if (!listeners) pageMigrations.set(doc.cid, (listeners = new Set()));
+  listeners.add(listener);
+  return () => listeners.delete(listener);
 }
 
 const syncs = new Map<string, Promise<PeerSync | null>>();

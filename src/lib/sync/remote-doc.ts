@@ -23,6 +23,7 @@ import { registerRemote } from './gated-sync-protocol';
 import { messageSender } from './webrtc-chunking';
 import { updateOfWire, type FramedUpdate } from './wire-message';
 import type { ShardEndpoint, ShardLink } from './shards/peer-channel';
+import type { MigrationProgress } from './shards/legacy-migration';
 
 /** Records after which the page's cached authority and key state are read again. */
 const CACHE_KINDS = new Set<string>([...AUTHORITY_KINDS, ...KEY_CONTEXT_KINDS, 'tombstone']);
@@ -174,6 +175,7 @@ export class RemoteCommunityDoc implements DocHandle {
   #shardSends = new Map<string, (bytes: Uint8Array) => void>();
   onHealth: (h: DocHealth) => void = () => {};
   #listeners = new Set<AcceptedListener>();
+  #migration = new Set<(progress: MigrationProgress) => void>();
   #relay: { connected: boolean; view: Awareness; options: RelayOptions } | null = null;
 
   constructor(
@@ -319,8 +321,15 @@ export class RemoteCommunityDoc implements DocHandle {
     };
   }
 
+  onMigration(listener: (progress: MigrationProgress) => void): () => void {
+    this.#migration.add(listener);
+    return () => this.#migration.delete(listener);
+  }
+
   event(event: Exclude<HostEvent, { t: 'update' | 'sv' }>): void {
-    if (event.t === 'shard') {
+    if (event.t === 'migration') {
+      for (const listener of this.#migration) listener(event.progress);
+    } else if (event.t === 'shard') {
       this.#shardSends.get(event.conn)?.(event.bytes);
     } else if (event.t === 'accepted') {
       if (event.records.some((r) => CACHE_KINDS.has(r.kind))) this.#forgetCaches();

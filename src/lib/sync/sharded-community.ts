@@ -40,6 +40,8 @@ import { ShardSync } from './shards/shard-sync';
 import type { RelayShards } from './shards/relay-shards';
 import { stateDigest, type CatalogueEntry, type LocateMode } from './shards/shard-wire';
 import { fetchThread } from './shards/fetch-thread';
+import { migrateToShards, storedShardDecision } from './shards/legacy-migration';
+import { openBridge, type LegacyBridge } from './shards/legacy-bridge';
 
 /** How often a community held in shards tells its health at most (`#publishHealth`). */
 const HEALTH_EVERY_MS = 100;
@@ -101,6 +103,8 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   #ended = false;
   /** Shards opened since the community opened (tests: which months opening it took). */
   readonly opened: ShardId[] = [];
+  /** Split from a single document on this device and still in the transition: that document's updates carried into the shards (shards/legacy-bridge). */
+  legacy: LegacyBridge | null = null;
 
   constructor(
     readonly db: HearthDb,
@@ -359,20 +363,25 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
       }
     });
     for (const [month, doc] of this.#shards) this.#attachToRelay(month, doc);
+    // The transition: the single document's room still read for a device that has not split (shards/legacy-bridge).
+    const legacy = this.legacy ? await this.legacy.startRelay(options) : null;
     return {
       get connected() {
         return core.connected;
       },
       connect: () => {
         core.connect();
+        legacy?.connect();
         for (const month of shards.attached()) shards.link(month)?.connect();
       },
       disconnect: () => {
         core.disconnect();
+        legacy?.disconnect();
         for (const month of shards.attached()) shards.link(month)?.disconnect();
       },
       destroy: () => {
         core.destroy();
+        legacy?.destroy();
         shards.destroy();
         if (this.#relay === relay) this.#relay = null;
         for (const settle of relay.waiters.values()) settle(false);
@@ -497,6 +506,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
 
   close(): void {
     this.#ended = true;
+    this.legacy?.close();
     this.#sync?.destroy();
     if (this.#idleTimer) clearTimeout(this.#idleTimer);
     if (this.#healthTimer) clearTimeout(this.#healthTimer);
@@ -1031,9 +1041,25 @@ const RELAY_VISIT_MS = 20_000;
 /** Settles a closing month waits through before it stays open (the device is busy: tried again later). */
 const CLOSE_TRIES = 5;
 
-/** Opens a community's document handle on this thread: held in shards if its genesis says so, else as one document. */
+/**
+ * Opens a community's document handle on this thread: held in shards if its genesis or a split of its
+ * single document says so, else as one document. A single document whose community decided to move
+ * into shards (a split the tab did not finish, or a decision stored before this version) is split
+ * first (shards/legacy-migration).
+ */
 export async function openCommunityHandle(db: HearthDb, cid: string): Promise<CommunityDoc | ShardedCommunity> {
-  const doc = (await isShardedCommunity(db, cid)) ? new ShardedCommunity(db, cid) : new CommunityDoc(db, cid);
+  if (await isShardedCommunity(db, cid)) return openSharded(db, cid);
+  const doc = new CommunityDoc(db, cid);
   await doc.open();
+  if (!(await storedShardDecision(db, cid))) return doc;
+  await migrateToShards(doc);
+  doc.close();
+  return openSharded(db, cid);
+}
+
+async function openSharded(db: HearthDb, cid: string): Promise<ShardedCommunity> {
+  const doc = new ShardedCommunity(db, cid);
+  await doc.open();
+  doc.legacy = await openBridge(db, cid, doc);
   return doc;
 }

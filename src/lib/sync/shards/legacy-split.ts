@@ -29,7 +29,7 @@ export function shardsOf(records: Y.Map<unknown>): Set<ShardId> {
 }
 
 interface Section {
-  /** The client's first clock in the update (a shard's document holds each client from there). */
+  /** The client's first clock in a shard's update: 0, a shard's document holding each client from there. */
   clock: number;
   parts: Uint8Array[];
   /** Clock up to which something was written for this shard (own structs, and GC before them). */
@@ -45,8 +45,10 @@ interface Section {
  * month's state vector (and digest) changes only when someone writes into that month, and an old
  * device writing today reopens no closed month. The delete set is cut to the same clocks.
  */
-export function splitLegacy(doc: Y.Doc): Map<ShardId, Uint8Array> {
-  const update = Y.encodeStateAsUpdate(doc);
+export function splitLegacy(doc: Y.Doc, since?: Uint8Array): Map<ShardId, Uint8Array> {
+  // With `since` (a state vector of the document split before), only what came after: each client's
+  // section still starts at clock 0, its known part GC that a shard's document skips as known.
+  const update = since ? Y.encodeStateAsUpdate(doc, since) : Y.encodeStateAsUpdate(doc);
   const records = doc.getMap('records');
   const shardOfKey = new Map<string, ShardId | null>();
   const keyShard = (key: string): ShardId | null => {
@@ -65,8 +67,7 @@ export function splitLegacy(doc: Y.Doc): Map<ShardId, Uint8Array> {
   for (let s = 0; s < count; s++) {
     const structs = decoding.readVarUint(d);
     const client = decoding.readVarUint(d);
-    const first = decoding.readVarUint(d);
-    let clock = first;
+    let clock = decoding.readVarUint(d);
     for (let i = 0; i < structs; i++) {
       const start = d.pos;
       const info = decoding.readUint8(d);
@@ -91,7 +92,7 @@ export function splitLegacy(doc: Y.Doc): Map<ShardId, Uint8Array> {
         let sections = out.get(shard);
         if (!sections) out.set(shard, (sections = new Map()));
         let section = sections.get(client);
-        if (!section) sections.set(client, (section = { clock: first, parts: [], emitted: first }));
+        if (!section) sections.set(client, (section = { clock: 0, parts: [], emitted: 0 }));
         if (clock > section.emitted) section.parts.push(gcBytes(clock - section.emitted));
         section.parts.push(update.subarray(start, d.pos));
         section.emitted = clock + length;
