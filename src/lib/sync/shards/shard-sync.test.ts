@@ -88,6 +88,31 @@ describe('shard sync between peers', () => {
     expect(c['2026-04']).toHaveLength(4);
   });
 
+  it('tells peers of a month it fetched once the answer is applied: a month applied in pieces is not asked back by its holder', async () => {
+    const a = await device();
+    const b = await device();
+    await a.set.put([record('genesis', at('2024-01'), { name: 'C' }), record('profile', at('2024-01'), { name: 'Ann' })]);
+    // 1,200 records in one month: the answer is applied in three pieces of at most 500 structs.
+    await a.set.put(Array.from({ length: 1200 }, (_, n) => record('thread', at('2026-04', 1 + (n % 28)))));
+    const told: number[] = [];
+    let askedBack = 0;
+    connect(a, b, (to, bytes) => {
+      const m = decodeShardMessage(bytes);
+      if (!m.ok || to !== 'a' || m.value.op !== 'catalogue') {
+        if (m.ok && to === 'b' && m.value.op === 'sync' && m.value.shard === '2026-04' && new Uint8Array(m.value.message)[0] === 0 && b.set.isHeld('2026-04'))
+          askedBack++;
+        return;
+      }
+      for (const e of m.value.entries) if (e.id === '2026-04') told.push(e.records);
+    });
+    await until(() => converged(a, b), 20_000, 'convergence');
+    await b.set.settled();
+    await new Promise((r) => setTimeout(r, 200));
+    // Told at its first piece (500 records), the month's digest was not the holder's, and the holder asked for it back.
+    expect(told, 'records the newcomer told it holds').toEqual([1200]);
+    expect(askedBack, 'step 1s of the holder for the month the newcomer holds').toBe(0);
+  }, 30_000);
+
   it('brings three devices in a line to the same state, the middle one passing updates on', async () => {
     const a = await device();
     const b = await device();
