@@ -62,7 +62,7 @@ export default defineConfig({
     // threads 350 and 320 s of wall time for 234 and 245 s of CPU, all passing; processes 369 and
     // 471 s for 276 and 273 s, two timing tests failing in each under that load (relay cluster and
     // scheduler; webrtc-chunking's deflate). peer-sync.test.ts keeps its own run in a process
-    // (package.json test:unit:peer-sync), the conditions it was made reliable in.
+    // (package.json test:unit), the conditions it was made reliable in.
     pool: 'threads',
     // Two files share a core's worth of CPU each, and crypto-heavy tests (attachments, Dexie on
     // fake-indexeddb) passed 5 s on a loaded machine: a hang still fails, after 20 s.
