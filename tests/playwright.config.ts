@@ -37,7 +37,13 @@ export default defineConfig({
   projects: [
     { name: 'long', testMatch: LONG, grepInvert: /@alone/ },
     { name: 'journeys', testIgnore: LONG, grepInvert: /@alone/ },
-    { name: 'alone', grep: /@alone/, dependencies: ['long', 'journeys'], workers: 1 }
+    // Never traced, not even on a retry: Playwright's trace snapshots the page's DOM on its main thread
+    // at each action and assertion (30–40 ms on the insights dashboard), and these journeys time the
+    // app's tasks there. Set here, not by a test.use in their files: `trace` is a worker-scoped option,
+    // and insights.spec.ts's file-wide one gave its graph journey (project `journeys`) a worker hash of
+    // its own, which Playwright runs after every group the running workers can take: that journey ran
+    // last, on a new worker, the other worker idle and `alone` waiting for it (27–47 s of full runs).
+    { name: 'alone', grep: /@alone/, dependencies: ['long', 'journeys'], workers: 1, use: { trace: 'off' } }
   ],
   // Baselines named as before there were projects (no project name in the file name).
   snapshotPathTemplate: '{testDir}/{testFilePath}-snapshots/{arg}-{platform}{ext}',

@@ -10,11 +10,8 @@ import { launchDevice } from './browser';
 import { demoCreatorIdentityFile, importCommunity, longTasksSince, observeLongTasks, restoreIdentity } from './seed';
 
 test.setTimeout(240_000);
-// Playwright's trace snapshots the page's DOM on its main thread at each action and assertion
-// (30–40 ms on the dashboard here): the long tasks this journey measures are the app's.
-test.use({ trace: 'off' });
 
-// Alone (playwright.config.ts): it asserts no long task on the page while the analysis runs.
+// Alone (playwright.config.ts, without a trace): it asserts no long task on the page while the analysis runs.
 test('the creator sees insights and For you computed off the main thread, and can cancel a run', { tag: '@alone' }, async ({ baseURL }) => {
   const dataset = await ensureDataset(SE_DATA_NAME);
   const identity = await demoCreatorIdentityFile();
