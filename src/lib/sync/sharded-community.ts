@@ -466,7 +466,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
     }
     try {
       const answered = relay.synced.has(month) || (await synced);
-      if (answered) await this.#restoreFetched(month);
+      if (answered) await this.#restoreFetched(month).catch((error) => console.warn('stored records not put back', month, error));
       // What this device sent (its step 2, its updates) acknowledged before the month is let go.
       const link = relay.shards.link(month);
       for (let waited = 0; answered && link && link.unsynced > 0 && waited < RELAY_VISIT_MS; waited += 100) await new Promise((r) => setTimeout(r, 100));
@@ -498,7 +498,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   get shards(): ShardEndpoint {
     if (!this.#endpoint) {
       this.#sync = new ShardSync(this, { lookup: (mode, ids) => this.#lookup(mode, ids), wants: (shard) => this.#wants(shard) });
-      this.#sync.onArrived((shard) => void this.#restoreFetched(shard));
+      this.#sync.onArrived((shard) => void this.#restoreFetched(shard).catch((error) => console.warn('stored records not put back', shard, error)));
       this.#endpoint = localEndpoint(this.#sync);
     }
     return this.#endpoint;
