@@ -68,6 +68,28 @@ export async function smallCommunity(name?: string) {
   return { creator, bob, genesis, cid, a, b, thread, reply, records };
 }
 
+const MONTH = 30 * 24 * 3600_000;
+/** Three months of 2023–24 (the genesis is dated 2023-11-14): the times `monthsCommunity` writes in. */
+export const THREE_MONTHS = [1_700_000_001_000, 1_700_000_001_000 + MONTH, 1_700_000_001_000 + 2 * MONTH];
+
+/** Alice's community, Bob a member, two threads of Alice's and a reply of Bob's to each in each of `THREE_MONTHS`. */
+export async function monthsCommunity() {
+  const alice = await newMember();
+  const bob = await newMember();
+  const g = await newCommunity(alice);
+  const core: AnyRecord[] = [g, ...(await admit(alice, bob, g.id))];
+  const content: AnyRecord[] = [];
+  for (const start of THREE_MONTHS) {
+    const a = writer(alice, g.id, start);
+    const b = writer(bob, g.id, start + 500_000);
+    for (let i = 0; i < 2; i++) {
+      const thread = await a('thread', { title: `thread ${start} ${i}`, body: 'hello' });
+      content.push(thread, await b('reply', { thread: thread.id, parent: thread.id, body: 'hi' }));
+    }
+  }
+  return { alice, bob, g, core, content };
+}
+
 /** Like `writer`, but each record names the previous one as `prev`: the member's record chain, as the app writes it. */
 export function chainWriter(identity: Identity, cid: string, start = 1_700_000_001_000, first?: string) {
   let ts = start;

@@ -1207,18 +1207,13 @@ export class CommunityDoc implements DocHandle {
    */
   #projectWithOthers(records: AnyRecord[], read: ReadonlyMap<string, { item: Y.Item; value: unknown }>): void {
     if (!records.length) return;
-    const entries = new Map<string, { item: Y.Item; value: unknown }>();
-    for (const r of records) {
-      const entry = read.get(r.id);
-      if (entry) entries.set(r.id, entry);
-    }
     let waiting = CommunityDoc.#toProject.get(this.#jobs);
     if (!waiting) {
       CommunityDoc.#toProject.set(this.#jobs, (waiting = []));
       const jobs = this.#jobs;
       jobs.enqueue(() => CommunityDoc.#projectWaiting(jobs)).catch((error) => console.error('community projection failed', error));
     }
-    waiting.push({ doc: this, records, read: entries });
+    waiting.push({ doc: this, records, read });
   }
 
   static async #projectWaiting(jobs: JobQueue): Promise<void> {

@@ -8,7 +8,7 @@ import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { admit, newCommunity, newMember, writer } from '../../../tests/unit/community-fixture';
+import { monthsCommunity, THREE_MONTHS, writer } from '../../../tests/unit/community-fixture';
 import { CORE_SHARD, shardOf, type ShardId } from '../domain/shards';
 import type { AnyRecord } from '../domain/record';
 import { HearthDb } from '../store/db';
@@ -90,27 +90,8 @@ async function holding(cid: string, records: readonly AnyRecord[], db?: HearthDb
   return d;
 }
 
-const MONTH = 30 * 24 * 3600_000;
-/** Three months of 2023–24 (the fixture's genesis is dated 2023-11-14). */
-const STARTS = [1_700_000_001_000, 1_700_000_001_000 + MONTH, 1_700_000_001_000 + 2 * MONTH];
-
-/** Alice's community, Bob a member, two threads and a reply of Bob's in each of three months. */
-async function community() {
-  const alice = await newMember();
-  const bob = await newMember();
-  const g = await newCommunity(alice);
-  const core: AnyRecord[] = [g, ...(await admit(alice, bob, g.id))];
-  const content: AnyRecord[] = [];
-  for (const start of STARTS) {
-    const a = writer(alice, g.id, start);
-    const b = writer(bob, g.id, start + 500_000);
-    for (let i = 0; i < 2; i++) {
-      const thread = await a('thread', { title: `thread ${start} ${i}`, body: 'hello' });
-      content.push(thread, await b('reply', { thread: thread.id, parent: thread.id, body: 'hi' }));
-    }
-  }
-  return { alice, bob, g, core, content };
-}
+const STARTS = THREE_MONTHS;
+const community = monthsCommunity;
 
 const months = (records: readonly AnyRecord[]) => [...new Set(records.map(shardOf))].filter((s) => s !== CORE_SHARD).sort();
 

@@ -466,7 +466,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
     }
     try {
       const answered = relay.synced.has(month) || (await synced);
-      if (answered) await this.#restoreFetched(month).catch((error) => console.warn('stored records not put back', month, error));
+      if (answered) await this.#restoreFetched(month);
       // What this device sent (its step 2, its updates) acknowledged before the month is let go.
       const link = relay.shards.link(month);
       for (let waited = 0; answered && link && link.unsynced > 0 && waited < RELAY_VISIT_MS; waited += 100) await new Promise((r) => setTimeout(r, 100));
@@ -498,7 +498,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   get shards(): ShardEndpoint {
     if (!this.#endpoint) {
       this.#sync = new ShardSync(this, { lookup: (mode, ids) => this.#lookup(mode, ids), wants: (shard) => this.#wants(shard) });
-      this.#sync.onArrived((shard) => void this.#restoreFetched(shard).catch((error) => console.warn('stored records not put back', shard, error)));
+      this.#sync.onArrived((shard) => void this.#restoreFetched(shard));
       this.#endpoint = localEndpoint(this.#sync);
     }
     return this.#endpoint;
@@ -698,14 +698,8 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   }
 
   /** A peer's sync (shard-sync.ts): with `create`, a month not held is made held for the answer being fetched. */
-  async use<T>(shard: ShardId, fn: (doc: Y.Doc) => T | Promise<T>, create = false): Promise<T | null> {
-    const doc = await this.#acquire(shard, create, create);
-    if (!doc) return null;
-    try {
-      return await fn(doc.doc);
-    } finally {
-      this.release(shard);
-    }
+  use<T>(shard: ShardId, fn: (doc: Y.Doc) => T | Promise<T>, create = false): Promise<T | null> {
+    return this.#with(shard, (doc) => fn(doc.doc), create, create);
   }
 
   async acquire(shard: ShardId, create = false): Promise<Y.Doc | null> {
@@ -765,9 +759,9 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
     return syncOrder([...groups.keys()], Date.now()).map((s) => [s, groups.get(s)!]);
   }
 
-  /** Runs `fn` with the shard's document open (held for it: with `create`, a shard not held becomes held); null when not held. */
-  async #with<T>(shard: ShardId, fn: (doc: CommunityDoc) => T | Promise<T>, create = true): Promise<T | null> {
-    const doc = await this.#acquire(shard, create);
+  /** Runs `fn` with the shard's document open (held for it: with `create`, a shard not held becomes held, see `#acquire` for `fetch`); null when not held. */
+  async #with<T>(shard: ShardId, fn: (doc: CommunityDoc) => T | Promise<T>, create = true, fetch = false): Promise<T | null> {
+    const doc = await this.#acquire(shard, create, fetch);
     if (!doc) return null;
     try {
       return await fn(doc);
@@ -936,10 +930,13 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   }
 
   /** A shard is no longer held (evicted, or made held for nothing). */
-  /** A month fetched has its answer: the records stored for it that the answer did not bring are put back. */
+  /** A month fetched has its answer: the records stored for it that the answer did not bring are put back (a failure logged: the next open puts them back). */
   async #restoreFetched(shard: ShardId): Promise<void> {
     if (!this.#fetched.delete(shard)) return;
-    await this.#shards.get(shard)?.restoreStored();
+    await this.#shards
+      .get(shard)
+      ?.restoreStored()
+      .catch((error) => console.warn('stored records not put back', shard, error));
   }
 
   #forget(shard: ShardId): void {

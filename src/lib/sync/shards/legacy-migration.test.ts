@@ -6,10 +6,9 @@
 import 'fake-indexeddb/auto';
 import * as Y from 'yjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { admit, newCommunity, newMember, writer } from '../../../../tests/unit/community-fixture';
+import { monthsCommunity, THREE_MONTHS, writer } from '../../../../tests/unit/community-fixture';
 import { sealRecord } from '../../crypto/record-seal';
 import type { Identity } from '../../crypto/identity';
-import type { AnyRecord } from '../../domain/record';
 import { CORE_SHARD, shardOf, type ShardId } from '../../domain/shards';
 import { HearthDb } from '../../store/db';
 import { CommunityDoc } from '../community-doc';
@@ -34,24 +33,11 @@ afterEach(async () => {
   }
 });
 
-const MONTH = 30 * 24 * 3600_000;
-const STARTS = [1_700_000_001_000, 1_700_000_001_000 + MONTH, 1_700_000_001_000 + 2 * MONTH];
+const STARTS = THREE_MONTHS;
 
-/** Alice's community made as one document: Bob a member, two threads and a reply of Bob's in each of three months. */
+/** Alice's community (`monthsCommunity`), made as one document, and her decision to move it into shards. */
 async function community() {
-  const alice = await newMember();
-  const bob = await newMember();
-  const g = await newCommunity(alice);
-  const core: AnyRecord[] = [g, ...(await admit(alice, bob, g.id))];
-  const content: AnyRecord[] = [];
-  for (const start of STARTS) {
-    const a = writer(alice, g.id, start);
-    const b = writer(bob, g.id, start + 500_000);
-    for (let i = 0; i < 2; i++) {
-      const thread = await a('thread', { title: `thread ${start} ${i}`, body: 'hello' });
-      content.push(thread, await b('reply', { thread: thread.id, parent: thread.id, body: 'hi' }));
-    }
-  }
+  const { alice, bob, g, core, content } = await monthsCommunity();
   const decide = (who: Identity, ts = STARTS[2] + 2_000_000) => sealRecord(who, { kind: 'shards', cid: g.id, ts, body: { mode: 'month' } });
   return { alice, bob, g, core, content, decide };
 }
