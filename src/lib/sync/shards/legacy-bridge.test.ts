@@ -102,12 +102,7 @@ describe('the transition after a community moved into shards', () => {
 
   it('is not opened past the transition, when the single document’s rows leave the device and the shards keep every record', async () => {
     const { g, sharded, db, decision } = await split();
-    const legacyRows = () =>
-      db.docUpdates
-        .where('cid')
-        .equals(g.id)
-        .filter((r) => r.shard === undefined)
-        .count();
+    const legacyRows = () => singleDocumentRows(db, g.id);
     const within = await LegacyBridge.open(db, g.id, sharded, decision.ts + TRANSITION_MS - 1);
     expect(within).not.toBeNull();
     within?.close();
@@ -128,15 +123,18 @@ describe('the transition after a community moved into shards', () => {
 
 const sorted = (records: readonly { id: string }[]) => records.map((r) => r.id).sort();
 
+/** The single document's stored updates still on the device (rows under no shard). */
+const singleDocumentRows = (db: HearthDb, cid: string) =>
+  db.docUpdates
+    .where('cid')
+    .equals(cid)
+    .filter((r) => r.shard === undefined)
+    .count();
+
 describe('what the bridge takes', () => {
   it('leaves a device held in shards’ core updates to the core: neither stored nor carried again', async () => {
     const { alice, g, sharded, db } = await split();
-    const rows = () =>
-      db.docUpdates
-        .where('cid')
-        .equals(g.id)
-        .filter((r) => r.shard === undefined)
-        .count();
+    const rows = () => singleDocumentRows(db, g.id);
     const before = await rows();
     // Another device held in shards sends its core's update: a profile, a core record only.
     const other = new Y.Doc();
