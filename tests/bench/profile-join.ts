@@ -4,7 +4,7 @@
 // `globalThis.__dexieProbe` ({ "table.op.index": { n, rows, ms } }, from a DBCore middleware): both
 // are printed when present. Neither is in the app.
 // Usage: node --import tsx tests/bench/profile-join.ts [out-prefix] [port] [signaling-port]
-// PROFILE_DATASET=generated-10k joins the 10k community instead and stops at the first feed row
+// PROFILE_DATASET=generated-10k (or generated-10k-shards, held in shards) joins the 10k community instead and stops at the first feed row
 // (what `sync.first_feed_10k_ms` times); PROFILE_CREATOR_DIR=<dir> keeps the creator's browser profile
 // there, so later runs skip the import (1–1.5 min at 10k); PROFILE_CREATOR_WAIT_S=<s> lets the creator's
 // device settle before the newcomer opens the link (the bench's creator has just imported).
@@ -107,8 +107,12 @@ async function joinUntilFirstRow(page: Device['page'], timeout: number): Promise
 
 try {
   await waitForServer(base, server);
-  const dataset = (process.env.PROFILE_DATASET ?? 'se-bicycles-meta') as 'se-bicycles-meta' | 'generated-10k';
-  const firstRow = dataset === 'generated-10k';
+  const dataset = (process.env.PROFILE_DATASET ?? 'se-bicycles-meta') as
+    | 'se-bicycles-meta'
+    | 'se-bicycles-meta-shards'
+    | 'generated-10k'
+    | 'generated-10k-shards';
+  const firstRow = dataset.startsWith('generated-10k');
   const { file, meta } = await ensureDataset(dataset, { log: console.error });
   const kept = process.env.PROFILE_CREATOR_DIR;
   const a: Device = kept ? await openDevice(kept, base) : await openPeer(base);

@@ -6,6 +6,9 @@ import type { CommunityState, MissingMonths } from './community.svelte';
 
 export type OlderStatus = 'idle' | 'loading' | 'failed';
 
+/** Reads of the months list at most this often while the sync's status keeps changing (`OlderMonths.refresh`). */
+export const REFRESH_EVERY_MS = 500;
+
 /** A month id (`YYYY-MM`) as the reader's language names it ("March 2024", "2024年3月"). */
 export function monthLabel(id: string, lang: string): string {
   return new Intl.DateTimeFormat(lang, { year: 'numeric', month: 'long', timeZone: 'UTC' }).format(
@@ -30,10 +33,33 @@ export class OlderMonths {
    * the document itself (no SharedWorker) so its first thread never showed.
    */
   #done = new Set<string>();
+  #refreshing: Promise<void> | null = null;
+  #again = false;
 
   constructor(readonly community: CommunityState) {}
 
-  async refresh(): Promise<void> {
+  /**
+   * Reads the list again: at once when no read is under way, else once more after it, at most every
+   * `REFRESH_EVERY_MS`. The feed asks at every change of the sync's status, which changes with every
+   * message a peer sends: a newcomer's worker answered hundreds of reads while it fetched the months.
+   */
+  refresh(): Promise<void> {
+    if (this.#refreshing) {
+      this.#again = true;
+      return this.#refreshing;
+    }
+    this.#refreshing = (async () => {
+      do {
+        this.#again = false;
+        const started = Date.now();
+        await this.#read();
+        if (this.#again) await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + REFRESH_EVERY_MS - Date.now())));
+      } while (this.#again);
+    })().finally(() => (this.#refreshing = null));
+    return this.#refreshing;
+  }
+
+  async #read(): Promise<void> {
     const asked = ++this.#asked;
     const missing = await this.community.missingMonths();
     if (asked !== this.#asked) return;

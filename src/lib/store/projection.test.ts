@@ -12,6 +12,19 @@ import { HearthDb } from './db';
 import { applyRecords, authorityOf, countUnauthorised, forgetAuthority, projectionIsCurrent, rebuildProjection, storeAhead } from './projection';
 import { countHeld, countRecords, putRecords } from './record-store';
 
+// Reads of one member's records in a time range, counted (each still runs): the receiving quota's.
+const authorReads = vi.hoisted(() => ({ count: 0 }));
+vi.mock('./record-store', async (original) => {
+  const actual = await original<typeof import('./record-store')>();
+  return {
+    ...actual,
+    recordsByAuthorBetween: (...args: Parameters<typeof actual.recordsByAuthorBetween>) => {
+      authorReads.count++;
+      return actual.recordsByAuthorBetween(...args);
+    }
+  };
+});
+
 let dbCount = 0;
 
 async function snapshot(db: HearthDb, cid: string) {
@@ -367,6 +380,58 @@ describe('what the health panel counts', () => {
     await applyRecords(db, cid, [await sealRecord(stranger, { kind: 'reaction', cid, ts: 1_700_000_400_000, body: { target: t1.id, emoji: '🎉', on: true } })]);
     expect(await countUnauthorised(db, cid)).toBe(1);
     expect((await rebuildProjection(db, cid)).unauthorised).toBe(1);
+    await db.delete();
+  });
+});
+
+describe('the receiving quota over a batch spanning many hours', () => {
+  const HOUR = 3_600_000;
+  const base = 1_700_002_800_000; // the start of an hour
+
+  async function carolIn() {
+    const alice = await newMember();
+    const carol = await newMember();
+    const g = await newCommunity(alice);
+    const a = chainWriter(alice, g.id);
+    const open = await a('invite', { role: 'member', expiresAt: null, maxUses: null, label: 'all', nonce: 'q', ...inviteKey() });
+    const t1 = await a('thread', { title: 'Welcome', body: 'hi' });
+    const join = await sealRecord(carol, { kind: 'join', cid: g.id, ts: base - HOUR, body: joinBody(open, carol) });
+    const db = new HearthDb(`quota-hours-${dbCount++}`);
+    await applyRecords(db, g.id, [g, open, t1, join]);
+    const c = chainWriter(carol, g.id, base, join.id);
+    const react = (at: number) => c('reaction', { target: t1.id, emoji: '👍', on: true }, at);
+    return { db, cid: g.id, react };
+  }
+
+  it('holds back what passes each hour’s budget, reading each member’s hours together', async () => {
+    const { db, cid, react } = await carolIn();
+    const quota = QUOTAS[0].records;
+    // Over budget in the first hour and the third, one reaction in the fifth.
+    const first = await Promise.all(Array.from({ length: quota + 5 }, (_, i) => react(base + i)));
+    const third = await Promise.all(Array.from({ length: quota + 3 }, (_, i) => react(base + 2 * HOUR + i)));
+    const fifth = [await react(base + 4 * HOUR)];
+    authorReads.count = 0;
+    const held = await applyRecords(db, cid, [...first, ...third, ...fifth], Infinity);
+    expect(held).toEqual(new Set([...first.slice(-5), ...third.slice(-3)].map((r) => r.id)));
+    // One read for Carol's three hours, not one per hour.
+    expect(authorReads.count).toBe(1);
+    await db.delete();
+  });
+
+  it('reads hour by hour when the member’s range holds more than those hours’ budgets, and holds back the same', async () => {
+    const { db, cid, react } = await carolIn();
+    const quota = QUOTAS[0].records;
+    // Stored first: a full first hour, and a flood in the second, between the batch's two hours.
+    const full = await Promise.all(Array.from({ length: quota }, (_, i) => react(base + i)));
+    const flood = await Promise.all(Array.from({ length: 3 * quota }, (_, i) => react(base + HOUR + i)));
+    for (let i = 0; i < full.length + flood.length; i += 50) await applyRecords(db, cid, [...full, ...flood].slice(i, i + 50), Infinity);
+    const late = await react(base + 30_000);
+    const next = await react(base + 2 * HOUR);
+    authorReads.count = 0;
+    const held = await applyRecords(db, cid, [late, next], Infinity);
+    expect(held).toEqual(new Set([late.id]));
+    // The range read came back full: then each hour on its own.
+    expect(authorReads.count).toBe(3);
     await db.delete();
   });
 });

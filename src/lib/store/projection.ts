@@ -25,6 +25,7 @@ import { firstPerAutoKey } from '../domain/automation';
 import { isInteractionRoot, projectInteraction, projectRoots, type InteractionRoot, type InteractionRows } from '../domain/interaction';
 import type { CommunityRow, HearthDb, StoredRecord } from './db';
 import { withoutPageHint, writePostRowsAsStored } from './post-bodies';
+import { setIfUndefined } from 'lib0/map';
 import { heldBack, hourOf, QUOTA_WINDOW_MS, quotaFor, recordBytes } from '../domain/quota';
 import {
   communityRecords,
@@ -151,15 +152,8 @@ async function markHeld(db: HearthDb, cid: string, rows: StoredRecord[], auth: A
     b.batch.push(r);
   }
   const flipped: StoredRecord[] = [];
-  // Every hour's rows are asked for at once: one request after another cost a round trip each.
   const hours = [...buckets.values()];
-  const prefixes = await Promise.all(
-    hours.map(({ author, hour, batch }) =>
-      recordsByAuthorBetween(db, cid, author, hour * QUOTA_WINDOW_MS, (hour + 1) * QUOTA_WINDOW_MS, {
-        limit: quotaFor(auth.trustOf(author)).records + batch.length
-      })
-    )
-  );
+  const prefixes = await hourPrefixes(db, cid, hours, (author, batch) => quotaFor(auth.trustOf(author)).records + batch);
   for (const [i, { author, batch }] of hours.entries()) {
     const quota = quotaFor(auth.trustOf(author));
     const prefix = prefixes[i];
@@ -180,6 +174,47 @@ async function markHeld(db: HearthDb, cid: string, rows: StoredRecord[], auth: A
     }
   }
   return flipped;
+}
+
+/**
+ * The first `limit(author, batch size)` stored rows of each (author, hour), in (ts, id) order. Each
+ * author's hours are read together, as one range from their first hour to the end of their last,
+ * limited to what the hours' own reads would take together: a month of history touches one hour or
+ * two of most authors, and a read per hour was an IndexedDB round trip per record (1.5 s of a
+ * newcomer's worker over the real community's months). An author whose range holds more than that
+ * (a flood's hour, or many records between their hours here) is read hour by hour, as before. Every
+ * read is asked for at once: one request after another cost a round trip each.
+ */
+async function hourPrefixes(
+  db: HearthDb,
+  cid: string,
+  hours: readonly { author: string; hour: number; batch: StoredRecord[] }[],
+  limit: (author: string, batch: number) => number
+): Promise<StoredRecord[][]> {
+  const byAuthor = new Map<string, number[]>();
+  hours.forEach(({ author }, i) => setIfUndefined(byAuthor, author, () => [] as number[]).push(i));
+  const out: StoredRecord[][] = hours.map(() => []);
+  const perHour = (i: number) => {
+    const { author, hour, batch } = hours[i];
+    return recordsByAuthorBetween(db, cid, author, hour * QUOTA_WINDOW_MS, (hour + 1) * QUOTA_WINDOW_MS, { limit: limit(author, batch.length) }).then(
+      (rows) => void (out[i] = rows)
+    );
+  };
+  await Promise.all(
+    [...byAuthor].map(async ([author, indices]) => {
+      if (indices.length === 1) return perHour(indices[0]);
+      const first = Math.min(...indices.map((i) => hours[i].hour));
+      const last = Math.max(...indices.map((i) => hours[i].hour));
+      const total = indices.reduce((sum, i) => sum + limit(author, hours[i].batch.length), 0);
+      const rows = await recordsByAuthorBetween(db, cid, author, first * QUOTA_WINDOW_MS, (last + 1) * QUOTA_WINDOW_MS, { limit: total });
+      if (rows.length >= total) return Promise.all(indices.map(perHour));
+      // Everything of the range is here: each hour's prefix is its rows up to its own limit.
+      const byHour = new Map<number, StoredRecord[]>();
+      for (const r of rows) setIfUndefined(byHour, hourOf(r.ts), () => [] as StoredRecord[]).push(r);
+      for (const i of indices) out[i] = (byHour.get(hours[i].hour) ?? []).slice(0, limit(author, hours[i].batch.length));
+    })
+  );
+  return out;
 }
 
 /** Drops the cached authority of a community (another thread, the community worker, changed it). */
