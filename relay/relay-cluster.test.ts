@@ -181,7 +181,7 @@ describe('a relay cluster on Redis', () => {
         put(w, [r]);
         written.push(r.id);
         // Acknowledged = the relay said it stored this update (SyncStatus), on the same connection.
-        const ok = await waitFor('ack', () => w.link.unsynced === 0 && w.link.connected, Boolean, 2_000).then(
+        const ok = await waitFor('ack', () => w.link.unsynced === 0 && w.link.connected, Boolean, 4_000).then(
           () => true,
           () => false
         );

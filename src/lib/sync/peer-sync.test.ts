@@ -235,13 +235,15 @@ describe('PeerSync over real WebRTC', () => {
       expect(await bob.titles()).not.toContain('Written while Bob paused');
       expect(await alice.titles()).not.toContain('Bob offline');
       bob.sync.pause(false);
-      await until('Bob to catch up', bob.titles, (t) => t.includes('Written while Bob paused'));
-      await until('Alice to catch up', alice.titles, (t) => t.includes('Bob offline'));
+      // Meeting again goes through the signaling server and a new WebRTC connection: on a loaded
+      // machine that took longer than the default wait.
+      await until('Bob to catch up', bob.titles, (t) => t.includes('Written while Bob paused'), 45_000);
+      await until('Alice to catch up', alice.titles, (t) => t.includes('Bob offline'), 30_000);
     } finally {
       alice.close();
       bob.close();
     }
-  }, 120_000);
+  }, 150_000);
 
   it('a device that pauses just after announcing itself meets its peer again when it resumes, and the lost connection is dropped', async () => {
     const c = await community();

@@ -109,6 +109,8 @@ describe('holding sync step 1', () => {
 });
 
 const settle = (ms = 50) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits until `peer` has read `count` messages: deflating 3 MB takes its time on a loaded machine, and a fixed wait failed there. */
+const arrived = (peer: LinkedPeer, count: number) => vi.waitFor(() => expect(peer.read.length).toBeGreaterThanOrEqual(count), { timeout: 30_000, interval: 10 });
 const wireBytes = (p: LinkedPeer) => p.wire.reduce((n, m) => n + m.length, 0);
 /** A sync step 2 the size of a history: records as JSON, as compressible as the real ones. */
 function history(bytes: number): Uint8Array {
@@ -126,12 +128,12 @@ describe('deflating large messages', () => {
   it('sends a history deflated to a device that reads deflated messages, whole and ahead of what was sent after it', async () => {
     const [a, b] = linkedPair();
     b.send(Uint8Array.of(1, 0)); // b's first message carries its hello
-    await settle();
+    await arrived(a, 1);
     const step2 = history(3_000_000);
     const awareness = Uint8Array.of(1, 9, 9);
     a.send(step2);
     a.send(awareness);
-    await settle(300);
+    await arrived(b, 2);
     expect(b.read.map((m) => m.length)).toEqual([step2.length, awareness.length]);
     expect(Buffer.compare(b.read[0], step2)).toBe(0);
     expect(b.read[1]).toEqual(awareness);
@@ -146,10 +148,10 @@ describe('deflating large messages', () => {
     expect(() => b.send(Uint8Array.of(1, 0))).toThrow();
     b._channel = { readyState: 'open', bufferedAmount: 0 } as unknown as RTCDataChannel;
     b.send(Uint8Array.of(0, 0, 1)); // its sync step 1, sent as the connection opens
-    await settle();
+    await arrived(a, 1);
     const step2 = history(3_000_000);
     a.send(step2);
-    await settle(300);
+    await arrived(b, 1);
     expect(Buffer.compare(b.read[0], step2)).toBe(0);
     expect(wireBytes(a)).toBeLessThan(step2.length / 2);
   });
@@ -158,6 +160,7 @@ describe('deflating large messages', () => {
     const [a, b] = linkedPair();
     const step2 = history(DEFLATE_MIN * 3);
     a.send(step2);
+    await arrived(b, 1);
     await settle(100);
     expect(b.read).toHaveLength(1);
     expect(Buffer.compare(b.read[0], step2)).toBe(0);
@@ -169,7 +172,7 @@ describe('deflating large messages', () => {
     const before = malformedMessages();
     a.send(Uint8Array.of(Z_MAGIC, 1, 0xff, 0xff, 0xff, 0x07, 1, 2, 3)); // not a deflate stream
     a.send(Uint8Array.of(1, 4));
-    await settle(100);
+    await arrived(b, 1);
     expect(malformedMessages()).toBe(before + 1);
     expect(b.read).toEqual([Uint8Array.of(1, 4)]);
   });
