@@ -1,4 +1,4 @@
-// Dev tool (not a benchmark): CPU profiles of both community workers (and the creator's page) while a newcomer joins the real
+// Dev tool (not a benchmark): CPU profiles of both community workers (and both pages) while a newcomer joins the real
 // community over WebRTC (what `sync.initial_realdata_ms` times), with the newcomer's record count over time.
 // While investigating, a worker may leave `globalThis.__trace` (lines "<Date.now()> what") and
 // `globalThis.__dexieProbe` ({ "table.op.index": { n, rows, ms } }, from a DBCore middleware): both
@@ -162,6 +162,11 @@ try {
   await pageCdp.send('Profiler.enable');
   await pageCdp.send('Profiler.setSamplingInterval', { interval: 500 });
   await pageCdp.send('Profiler.start');
+  // And the newcomer's: it relays every byte of its worker's, and renders the sync's status as it changes.
+  const newcomerCdp = await b.page.context().newCDPSession(b.page);
+  await newcomerCdp.send('Profiler.enable');
+  await newcomerCdp.send('Profiler.setSamplingInterval', { interval: 500 });
+  await newcomerCdp.send('Profiler.start');
   // The workers' console errors (a SharedWorker's console reaches no page): printed at the end.
   const keepErrors = `globalThis.__errors = []; { const error = console.error; console.error = (...a) => { globalThis.__errors.push(new Date().toISOString() + ' ' + a.map((x) => (x && x.stack) || String(x)).join(' ').slice(0, 600)); error(...a); }; }`;
   await Promise.all([pa.evaluate(keepErrors), pb.evaluate(keepErrors)]);
@@ -181,7 +186,9 @@ try {
   await sampling;
   const [profA, profB] = await Promise.all([pa.stop(), pb.stop()]);
   const profPage = ((await pageCdp.send('Profiler.stop')) as { profile: Profile }).profile;
+  const profNewcomerPage = ((await newcomerCdp.send('Profiler.stop')) as { profile: Profile }).profile;
   writeFileSync(`${out}-creator-page.cpuprofile`, JSON.stringify(profPage));
+  writeFileSync(`${out}-newcomer-page.cpuprofile`, JSON.stringify(profNewcomerPage));
   writeFileSync(`${out}-creator.cpuprofile`, JSON.stringify(profA));
   writeFileSync(`${out}-newcomer.cpuprofile`, JSON.stringify(profB));
   console.log(`${firstRow ? 'first row' : 'threads'} shown ${ms?.toFixed(0)} ms after Join; newcomer's records over time: ${counts.join(' ')}`);
@@ -197,6 +204,7 @@ try {
   summary('creator worker', profA, profA.startTime / 1000);
   summary('newcomer worker', profB, profB.startTime / 1000);
   summary("creator's page", profPage, profPage.startTime / 1000);
+  summary("newcomer's page", profNewcomerPage, profNewcomerPage.startTime / 1000);
   console.log('\n== page traces (s after Join)');
   for (const line of pageTrace) {
     const [who, t, ...rest] = line.split(' ');
