@@ -1,4 +1,6 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sveltekit } from '@sveltejs/kit/vite';
 import type { Plugin } from 'vite';
@@ -21,8 +23,26 @@ const lightIcons: Plugin = {
   }
 };
 
+// The service worker precaches what the client build's Vite manifest lists (`$service-worker`'s
+// `build`), and Vite leaves the worker bundles out of it (sveltejs/kit#12438): offline, a worker a
+// page had not started yet (the analysis worker, on a newcomer's first reply: its trust level) could
+// not be loaded, and the write waited for it for ever ("Sending…"). Listed here, they are precached
+// with the rest of the app.
+const workersInManifest: Plugin = {
+  name: 'hearth-workers-in-manifest',
+  apply: 'build',
+  writeBundle(options, bundle) {
+    if (this.environment.name !== 'client' || !options.dir) return;
+    const file = join(options.dir, '.vite', 'manifest.json');
+    if (!existsSync(file)) return;
+    const manifest = JSON.parse(readFileSync(file, 'utf8')) as Record<string, { file: string }>;
+    for (const name of Object.keys(bundle)) if (/\/workers\/.+\.js$/.test(name)) manifest[`hearth-worker:${name}`] = { file: name };
+    writeFileSync(file, JSON.stringify(manifest, null, 2));
+  }
+};
+
 export default defineConfig({
-  plugins: [lightIcons, sveltekit()],
+  plugins: [lightIcons, sveltekit(), workersInManifest],
   resolve: { alias: [gatedSync] },
   // Pre-bundling would copy the gated module into the providers' bundle, a second instance with its
   // own registry of gates: the providers are served as plain modules so they import the app's copy.

@@ -1,7 +1,7 @@
 // Opening an invite link: the newcomer sees which community it is before anything is asked, and a
 // link that cannot be used says so plainly (damaged, expired, revoked), never "You are invited".
 import { expect, test } from '@playwright/test';
-import { createCommunity, createIdentity, makeInvite, openDevice, watchConsole } from './journeys';
+import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice, openThread, sendReply, startThread, watchConsole } from './journeys';
 
 test('a newcomer sees the community an invite carries before choosing a name, and joins in one step', async ({ browser, baseURL }) => {
   const alice = await openDevice(browser, baseURL!);
@@ -33,6 +33,50 @@ test('a newcomer sees the community an invite carries before choosing a name, an
     await bob.context.close();
   }
 });
+
+// The app's workers are precached with the rest of the shell: offline, the first write of a page
+// started the analysis worker (the posting policy's trust level), whose script was never cached, and
+// the reply stayed "Sending…" for ever, also once back online.
+for (const { invite, maxUses, oneDocument } of [
+  { invite: 'an open invite', maxUses: undefined, oneDocument: false },
+  { invite: 'a 5-use invite', maxUses: '5', oneDocument: true }
+]) {
+  test(`a newcomer on ${invite} goes offline right after joining and replies: the reply is sent, kept through a reload, and reaches the others once he is back${oneDocument ? ' (a community held as one document)' : ''}`, async ({
+    browser,
+    baseURL
+  }) => {
+    const alice = await openDevice(browser, baseURL!);
+    const bob = await openDevice(browser, baseURL!);
+    const problems = watchConsole(bob.page, 'Bob');
+    try {
+      await createIdentity(alice.page, 'Alice');
+      if (oneDocument) await alice.page.evaluate(() => localStorage.setItem('hearth:shards', 'off'));
+      await createCommunity(alice.page, 'Porch Readers', 'Short stories');
+      await startThread(alice.page, 'Welcome, readers', 'Say hello');
+      await alice.page.getByRole('link', { name: /Porch Readers/ }).click();
+      const link = await makeInvite(alice.page, { label: 'friends', maxUses });
+
+      await createIdentity(bob.page, 'Bob');
+      await joinFromLink(bob.page, link, 'Porch Readers');
+      await expect(bob.page.getByRole('link', { name: /Welcome, readers/ })).toBeVisible({ timeout: 30_000 });
+      await bob.context.setOffline(true);
+      await openThread(bob.page, 'Welcome, readers');
+      // Shown as sent (stored), not "Sending…".
+      await sendReply(bob.page, 'Bob, from the train');
+      await expect(bob.page.getByText('Sending…')).toHaveCount(0);
+      await bob.page.reload();
+      await expect(bob.page.locator('[data-testid="post"]:not([data-sending])').filter({ hasText: 'Bob, from the train' })).toBeVisible({ timeout: 15_000 });
+
+      await bob.context.setOffline(false);
+      await alice.page.goto(bob.page.url());
+      await expect(alice.page.getByText('Bob, from the train')).toBeVisible({ timeout: 30_000 });
+      expect(problems).toEqual([]);
+    } finally {
+      await alice.context.close();
+      await bob.context.close();
+    }
+  });
+}
 
 test('damaged, expired and revoked links each say the link cannot be used and why', async ({ browser, baseURL }) => {
   const alice = await openDevice(browser, baseURL!);

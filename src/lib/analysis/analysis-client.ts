@@ -19,19 +19,62 @@ export class AnalysisCancelled extends Error {
   }
 }
 
-/** One worker and its comlink proxy, started on first use. */
-class Lane {
-  #worker: Worker | null = null;
+/** A worker that could not be started (its script did not load: offline before the service worker held it, or a newer build replaced it). */
+export class WorkerUnavailable extends Error {
+  constructor(name: string) {
+    super(`worker ${name} could not be loaded`);
+    this.name = 'WorkerUnavailable';
+  }
+}
+
+/** What a lane needs of a worker: comlink's endpoint, its `error` event and `terminate`. */
+export type WorkerLike = Comlink.Endpoint & Pick<Worker, 'terminate'>;
+
+const startAnalysisWorker = (name: string): WorkerLike => new Worker(new URL('../../../workers/analysis.worker.ts', import.meta.url), { type: 'module', name });
+
+/**
+ * One worker and its comlink proxy, started on first use. A worker whose script does not load never
+ * answers (comlink waits for ever): its calls are refused with WorkerUnavailable instead, and the
+ * next call starts a fresh one.
+ */
+export class Lane {
+  #worker: WorkerLike | null = null;
   #api: Comlink.Remote<AnalysisApi> | null = null;
+  #calls = new Set<(reason: unknown) => void>();
 
-  constructor(readonly name: string) {}
+  constructor(
+    readonly name: string,
+    private readonly start: (name: string) => WorkerLike = startAnalysisWorker
+  ) {}
 
-  api(): Comlink.Remote<AnalysisApi> {
+  #remote(): Comlink.Remote<AnalysisApi> {
     if (!this.#api) {
-      this.#worker = new Worker(new URL('../../../workers/analysis.worker.ts', import.meta.url), { type: 'module', name: this.name });
-      this.#api = Comlink.wrap<AnalysisApi>(this.#worker);
+      const worker = (this.#worker = this.start(this.name));
+      // A script that failed to load fires a plain Event; an error thrown inside a running worker an ErrorEvent.
+      worker.addEventListener('error', (event) => {
+        if (this.#worker === worker && !isErrorEvent(event)) this.#fail();
+      });
+      this.#api = Comlink.wrap<AnalysisApi>(worker);
     }
     return this.#api;
+  }
+
+  /** A call to this lane's worker, refused if the worker cannot be loaded. */
+  call<T>(call: (api: Comlink.Remote<AnalysisApi>) => Promise<T>): Promise<T> {
+    const api = this.#remote();
+    return new Promise<T>((resolve, reject) => {
+      this.#calls.add(reject);
+      call(api)
+        .then(resolve, reject)
+        .finally(() => this.#calls.delete(reject));
+    });
+  }
+
+  #fail(): void {
+    const calls = [...this.#calls];
+    this.#calls.clear();
+    this.stop();
+    for (const reject of calls) reject(new WorkerUnavailable(this.name));
   }
 
   stop(): void {
@@ -39,6 +82,10 @@ class Lane {
     this.#worker = null;
     this.#api = null;
   }
+}
+
+function isErrorEvent(event: unknown): boolean {
+  return typeof ErrorEvent !== 'undefined' && event instanceof ErrorEvent;
 }
 
 /** Tables whose rows live in the graph worker's last run. */
@@ -108,8 +155,9 @@ export class AnalysisClient {
       });
     const runs: Promise<AnalysisResult>[] = [];
     const lanes: string[] = [];
-    if (mainParts.length || !graphParts.length) runs.push(this.guard(this.#main.api().run(cid, me, mainParts, report(this.#main)))), lanes.push('main');
-    if (graphParts.length) runs.push(this.guard(this.#graph.api().run(cid, me, graphParts, report(this.#graph)))), lanes.push('graph');
+    if (mainParts.length || !graphParts.length)
+      runs.push(this.guard(this.#main.call((api) => api.run(cid, me, mainParts, report(this.#main))))), lanes.push('main');
+    if (graphParts.length) runs.push(this.guard(this.#graph.call((api) => api.run(cid, me, graphParts, report(this.#graph))))), lanes.push('graph');
     const result = mergeResults(await Promise.all(runs), performance.now() - started, lanes);
     if (parts.includes('recs')) this.#ready = `${cid}/${me}`;
     return result;
@@ -121,26 +169,26 @@ export class AnalysisClient {
   }
 
   recommend(member: string, k: number): Promise<Recommendation[]> {
-    return this.guard(this.#main.api().recommend(member, k));
+    return this.guard(this.#main.call((api) => api.recommend(member, k)));
   }
 
   related(thread: string, k: number): Promise<Recommendation[]> {
-    return this.guard(this.#main.api().related(thread, k));
+    return this.guard(this.#main.call((api) => api.related(thread, k)));
   }
 
   suggestions(member: string, k: number): Promise<Suggestion[]> {
-    return this.guard(this.#graph.api().suggestions(member, k));
+    return this.guard(this.#graph.call((api) => api.suggestions(member, k)));
   }
 
   csv(table: CsvTable): Promise<string> {
-    return this.guard((GRAPH_TABLES.has(table) ? this.#graph : this.#main).api().csv(table));
+    return this.guard((GRAPH_TABLES.has(table) ? this.#graph : this.#main).call((api) => api.csv(table)));
   }
 
   /** The last member stats unpacked here, by version: unpacking 10,000 members costs the page tens of ms. */
   #stats: { version: string; stats: MemberStats } | null = null;
 
   async memberStats(cid: string, now: number): Promise<MemberStats | null> {
-    const answer = await this.guard(this.#main.api().memberStats(cid, now, this.#stats?.version));
+    const answer = await this.guard(this.#main.call((api) => api.memberStats(cid, now, this.#stats?.version)));
     if (answer.unchanged && this.#stats?.version === answer.version) return this.#stats.stats;
     const stats = answer.packed && unpackMemberStats(answer.packed);
     // Not remembered while there is no genesis: its arrival does not change the record count.
@@ -150,7 +198,7 @@ export class AnalysisClient {
 
   /** Points on the 7-day, 30-day and all-time leaderboards (null: no genesis stored yet). */
   async pointsBoards(cid: string, now: number): Promise<Record<Board, Map<string, number>> | null> {
-    const boards = await this.guard(this.#main.api().pointsBoards(cid, now));
+    const boards = await this.guard(this.#main.call((api) => api.pointsBoards(cid, now)));
     return boards && { week: new Map(boards.week), month: new Map(boards.month), all: new Map(boards.all) };
   }
 

@@ -34,7 +34,7 @@ async function community() {
     });
     return { posting, statsRead: () => statsRead };
   }
-  return { alice, bob, append, postingFor, a: writer(alice, g.id), b: writer(bob, g.id), close: () => doc.close() };
+  return { alice, bob, append, postingFor, reads: { g, reads }, a: writer(alice, g.id), b: writer(bob, g.id), close: () => doc.close() };
 }
 
 describe('Posting', () => {
@@ -118,6 +118,30 @@ describe('Posting', () => {
     vi.setSystemTime(Date.now() + 5 * 60_000);
     expect(await posting.check('thread', link, Date.now())).toBeNull();
     expect(statsRead()).toBe(2);
+    close();
+  });
+
+  it('member stats that cannot be read hold no write back: the strictest trust level (0) applies to it, and the stats are asked again at the next', async () => {
+    const { bob, reads, close } = await community();
+    const { g } = reads;
+    let asked = 0;
+    const posting = new Posting({
+      cid: g.id,
+      me: bob.publicKey,
+      reads: reads.reads,
+      watchedWords: () => undefined,
+      memberStats: async () => {
+        asked++;
+        throw new Error('worker could not be loaded');
+      }
+    });
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const now = Date.now();
+    expect(await posting.check('reply', { thread: 't', parent: 't', body: 'Bob wrote offline' }, now)).toBeNull();
+    expect(await posting.check('reply', { thread: 't', parent: 't', body: 'see https://maps.example' }, now)).toEqual({ ok: false, reason: 'mod.no_links' });
+    expect(asked).toBe(2);
+    expect(warn).toHaveBeenCalledTimes(2);
+    warn.mockRestore();
     close();
   });
 });

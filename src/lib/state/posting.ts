@@ -60,13 +60,24 @@ export class Posting {
     return facts;
   }
 
-  /** My trust level, read again at most every five minutes. */
+  /**
+   * My trust level, read again at most every five minutes. Member stats that cannot be read (their
+   * worker did not load) give the level last read, or 0, the strictest, for this write only: the
+   * write goes on, and the stats are asked again at the next.
+   */
   async #trustLevel(): Promise<number> {
     const now = Date.now();
     if (this.#trust && now - this.#trust.at < TRUST_KEPT_MS) return this.#trust.level;
-    const level = (await this.host.memberStats(this.host.cid, now))?.trust.get(this.host.me)?.level ?? 0;
-    this.#trust = { level, at: now };
-    return level;
+    const stats = await this.host.memberStats(this.host.cid, now).then(
+      (s) => ({ ok: true as const, level: s?.trust.get(this.host.me)?.level ?? 0 }),
+      (error: unknown) => ({ ok: false as const, error })
+    );
+    if (!stats.ok) {
+      console.warn('member stats unavailable: the posting policy uses the last trust level read, or 0', stats.error);
+      return this.#trust?.level ?? 0;
+    }
+    this.#trust = { level: stats.level, at: now };
+    return stats.level;
   }
 }
 
