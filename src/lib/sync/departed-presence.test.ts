@@ -8,7 +8,7 @@ import { forgetDeparted } from './departed-presence';
 
 /** One end of a link: the path a device's messages from its peer come by. */
 class End {
-  readonly #listeners: ((state: string) => void)[] = [];
+  readonly #listeners: (() => void)[] = [];
   destroyed = false;
   /** Messages to this end wait while held (a slow path). */
   held = false;
@@ -17,26 +17,12 @@ class End {
     readonly owner: Device,
     readonly peer: Device
   ) {}
-  readonly #ice: ((state: string) => void)[] = [];
-  on(event: 'close' | 'iceStateChange', listener: (state: string) => void) {
-    (event === 'close' ? this.#listeners : this.#ice).push(listener);
+  on(_event: 'close', listener: () => void) {
+    this.#listeners.push(listener);
   }
   close() {
     this.destroyed = true;
-    this.#listeners.forEach((l) => l(''));
-  }
-  /** ICE heard nothing from the peer for a while: what arrives on this end waits, as on a silent network. */
-  silent() {
-    this.held = true;
-    this.peer.ends.find((e) => e.peer === this.owner)!.held = true;
-    this.#ice.forEach((l) => l('disconnected'));
-  }
-  /** The network is back: what waited arrives. */
-  heard() {
-    this.held = false;
-    this.peer.ends.find((e) => e.peer === this.owner)!.held = false;
-    this.#ice.forEach((l) => l('connected'));
-    settle();
+    this.#listeners.forEach((l) => l());
   }
 }
 
@@ -192,29 +178,6 @@ describe('forgetDeparted', () => {
     cut(bc);
     settle();
     expect(alice.sees()).toEqual(['bob']);
-  });
-
-  it('a peer whose connection goes silent (ICE disconnected: its process killed, its network gone) is gone before the connection closes', () => {
-    const alice = new Device('alice', 1);
-    const bob = new Device('bob', 2);
-    const [aliceEnd] = link(alice, bob);
-    settle();
-    aliceEnd.silent();
-    settle();
-    expect(alice.sees()).toEqual([]);
-  });
-
-  it('a silent connection that comes back brings the peer back at once: the removal reaches it, and it answers with its state', () => {
-    const alice = new Device('alice', 1);
-    const bob = new Device('bob', 2);
-    const [aliceEnd] = link(alice, bob);
-    settle();
-    aliceEnd.silent();
-    settle();
-    expect(alice.sees()).toEqual([]);
-    aliceEnd.heard();
-    expect(alice.sees()).toEqual(['bob']);
-    expect(bob.sees()).toEqual(['alice']);
   });
 
   it('a state whose newest clock came another way (the relay, another tab) stays when a WebRTC connection closes', () => {

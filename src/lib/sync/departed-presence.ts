@@ -13,11 +13,6 @@
 // reachable another way (a link between two devices failed, a forwarder left first) is removed too,
 // and comes back at once: the removal reaches the owner, and y-protocols answers a removal of a
 // device's own state with that state again under a newer clock.
-// A peer that vanishes without closing its connection (its process killed, its network gone) is
-// noticed by ICE: Chromium says 'disconnected' 6-7 s after the last answer to its checks, and closes
-// the connection ('failed') some 10 s later. The states are removed at 'disconnected' already; if the
-// connection comes back, the removal, sent on it like any message, reaches the peer, which answers
-// with its state again.
 // States that came another way (other tabs, the relay) are left to their own channel: the relay
 // removes a connection's states when its socket closes, a tab its own on unload.
 import { removeAwarenessStates, type Awareness } from 'y-protocols/awareness';
@@ -29,7 +24,6 @@ export const DEPARTED = 'departed';
 /** A simple-peer connection, as far as this module uses one. */
 interface Path {
   on(event: 'close', listener: () => void): unknown;
-  on(event: 'iceStateChange', listener: (state: string) => void): unknown;
   destroyed?: boolean;
 }
 
@@ -70,7 +64,6 @@ export function forgetDeparted(awareness: Awareness, sender: () => object | null
     if (!path || !brought || watched.has(path)) return;
     watched.add(path);
     path.on('close', () => closed(path));
-    path.on('iceStateChange', (state) => state === 'disconnected' && closed(path));
     // A message read after its connection closed (it was queued behind an inflating one).
     if (path.destroyed) queueMicrotask(() => closed(path));
   };
