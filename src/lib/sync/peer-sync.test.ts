@@ -150,6 +150,37 @@ describe('PeerSync over real WebRTC', () => {
     }
   }, 60_000);
 
+  it('a device whose connections end without a goodbye (its tab closed) is no longer shown online within seconds', async () => {
+    const c = await community();
+    const alice = await device(c.cid, c.creator);
+    const bob = await device(c.cid, c.bob);
+    try {
+      for (const r of c.records) expect((await alice.community.append(r)).ok).toBe(true);
+      await startInTurn(alice, bob);
+      await until(
+        'Alice to see Bob online',
+        () => alice.sync.status.online.map((p) => p.key),
+        (keys) => keys.includes(c.bob.publicKey)
+      );
+      // Bob's tab is closed: his connections end first, so the removal of his presence that y-webrtc
+      // sends as it disconnects never leaves (simple-peer drops sends on a connection being destroyed).
+      for (const peer of bob.sync.meshPeers(true)) (peer as { destroy(): void }).destroy();
+      bob.close();
+      const closedAt = Date.now();
+      await until(
+        'Alice to see Bob gone',
+        () => alice.sync.status.online.map((p) => p.key),
+        (keys) => !keys.includes(c.bob.publicKey),
+        10_000
+      );
+      // y-protocols would have kept him for its 30 s timeout.
+      expect(Date.now() - closedAt, 'ms until Bob is no longer shown online').toBeLessThan(5_000);
+    } finally {
+      alice.close();
+      bob.close();
+    }
+  }, 60_000);
+
   it('a newcomer takes its first page before it asks for the history: its first threads are the page’s, and the history comes after the page', async () => {
     const c = await community();
     const alice = await device(c.cid, c.creator);

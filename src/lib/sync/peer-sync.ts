@@ -16,6 +16,7 @@ import type * as Y from 'yjs';
 import type { Identity } from '../crypto/identity';
 import { PRESENCE_REFRESH_MS, signPresence } from '../crypto/presence';
 import { PresenceRoster, type OnlinePeer } from './presence-roster';
+import { forgetDeparted } from './departed-presence';
 import { LEGACY_PLAN, LONELY_AFTER_MS, meshTransitionMs, type MeshPlan } from './mesh';
 import { AUTHORITY_KINDS } from '../domain/authority';
 import { KEY_CONTEXT_KINDS } from '../store/keyring';
@@ -202,6 +203,8 @@ export class PeerSync {
     const onAwareness = () => this.#update();
     this.#awareness.on('change', onAwareness);
     this.#detach.push(() => this.#awareness.off('change', onAwareness));
+    // A peer whose connection closed is no longer shown online (its tab closed, its network dropped).
+    this.#detach.push(forgetDeparted(this.#awareness));
     // Re-sign before receivers find the claim stale, drop peers whose claims went stale, leave meshes
     // whose transition is over, and look for rotations in the lobby when alone in the mesh.
     const tick = setInterval(() => {
