@@ -110,7 +110,8 @@ describe('holding sync step 1', () => {
 
 const settle = (ms = 50) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Waits until `peer` has read `count` messages: deflating 3 MB takes its time on a loaded machine, and a fixed wait failed there. */
-const arrived = (peer: LinkedPeer, count: number) => vi.waitFor(() => expect(peer.read.length).toBeGreaterThanOrEqual(count), { timeout: 30_000, interval: 10 });
+const arrived = (peer: LinkedPeer, count: number) =>
+  vi.waitFor(() => expect(peer.read.length).toBeGreaterThanOrEqual(count), { timeout: 30_000, interval: 10 });
 const wireBytes = (p: LinkedPeer) => p.wire.reduce((n, m) => n + m.length, 0);
 /** A sync step 2 the size of a history: records as JSON, as compressible as the real ones. */
 function history(bytes: number): Uint8Array {
