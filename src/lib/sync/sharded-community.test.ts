@@ -7,8 +7,9 @@ import 'fake-indexeddb/auto';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { monthsCommunity, THREE_MONTHS, writer } from '../../../tests/unit/community-fixture';
+import { closedAfterEach } from '../../../tests/unit/closed-after-each';
 import { CORE_SHARD, shardOf, type ShardId } from '../domain/shards';
 import type { AnyRecord } from '../domain/record';
 import { HearthDb } from '../store/db';
@@ -16,7 +17,7 @@ import { messageYjsSyncStep2, readSyncMessage } from './gated-sync-protocol';
 import { listedMonths, ShardedCommunity } from './sharded-community';
 import { ShardSync } from './shards/shard-sync';
 import { decodeShardMessage } from './shards/shard-wire';
-import { link, until, type Link } from './shards/shard-test-kit';
+import { link, until } from './shards/shard-test-kit';
 
 // Rebuilds counted (each still runs): an import held in shards rebuilds the projection once.
 // So are recounts of the records kept out of view (each reads every record of the community).
@@ -62,18 +63,7 @@ vi.mock('../store/record-store', async (original) => {
 });
 
 let dbs = 0;
-const opened: ShardedCommunity[] = [];
-const syncs: ShardSync[] = [];
-const links: Link[] = [];
-
-afterEach(async () => {
-  links.splice(0).forEach((l) => l.close());
-  syncs.splice(0).forEach((s) => s.destroy());
-  for (const c of opened.splice(0)) {
-    await c.settled();
-    c.close();
-  }
-});
+const { opened, syncs, links } = closedAfterEach<ShardedCommunity>();
 
 async function device(cid: string, db = new HearthDb(`sharded-${dbs++}`), maxOpen?: number, idleCloseMs?: number): Promise<ShardedCommunity> {
   const community = new ShardedCommunity(db, cid, { maxOpen, idleCloseMs });

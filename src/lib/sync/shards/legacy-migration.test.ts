@@ -5,8 +5,9 @@
 // that fails half-way leaves the community single and whole, and the next open finishes it.
 import 'fake-indexeddb/auto';
 import * as Y from 'yjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { monthsCommunity, THREE_MONTHS, writer } from '../../../../tests/unit/community-fixture';
+import { closedAfterEach } from '../../../../tests/unit/closed-after-each';
 import { sealRecord } from '../../crypto/record-seal';
 import type { Identity } from '../../crypto/identity';
 import { CORE_SHARD, shardOf, type ShardId } from '../../domain/shards';
@@ -17,21 +18,10 @@ import { openCommunityHandle, ShardedCommunity } from '../sharded-community';
 import { followShardDecision, migrateToShards, type MigrationProgress } from './legacy-migration';
 import { ShardSync } from './shard-sync';
 import { decodeShardMessage } from './shard-wire';
-import { link, until, type Link } from './shard-test-kit';
+import { link, until } from './shard-test-kit';
 
 let dbs = 0;
-const opened: (CommunityDoc | ShardedCommunity)[] = [];
-const syncs: ShardSync[] = [];
-const links: Link[] = [];
-
-afterEach(async () => {
-  links.splice(0).forEach((l) => l.close());
-  syncs.splice(0).forEach((s) => s.destroy());
-  for (const c of opened.splice(0)) {
-    await c.settled();
-    c.close();
-  }
-});
+const { opened, syncs, links } = closedAfterEach<CommunityDoc | ShardedCommunity>();
 
 const STARTS = THREE_MONTHS;
 
