@@ -39,6 +39,17 @@ async function single(cid: string, db = new HearthDb(`legacy-${dbs++}`)): Promis
   return doc;
 }
 
+/** Alice's community held as one document on her device, with everything in it and her decision to move it. */
+async function decided() {
+  const c = await community();
+  const doc = await single(c.g.id);
+  for (const r of [...c.core, ...c.content]) expect((await doc.append(r)).ok).toBe(true);
+  const decision = await c.decide(c.alice);
+  expect((await doc.append(decision)).ok).toBe(true);
+  await doc.settled();
+  return { ...c, doc, decision };
+}
+
 async function reopen(doc: CommunityDoc | ShardedCommunity): Promise<CommunityDoc | ShardedCommunity> {
   await doc.settled();
   doc.close();
@@ -72,12 +83,7 @@ const sorted = (records: readonly { id: string }[]) => records.map((r) => r.id).
 
 describe('a community made as one document moving into shards', () => {
   it('splits the device’s own document and reopens it held in shards with the same records, items and projection, and the gate’s mark of what it checked', async () => {
-    const { alice, g, core, content, decide } = await community();
-    const doc = await single(g.id);
-    for (const r of [...core, ...content]) expect((await doc.append(r)).ok).toBe(true);
-    const decision = await decide(alice);
-    expect((await doc.append(decision)).ok).toBe(true);
-    await doc.settled();
+    const { g, core, content, doc, decision } = await decided();
     const before = itemIds(doc.doc);
     const threads = await doc.db.threads.where('cid').equals(g.id).count();
 
@@ -167,12 +173,7 @@ describe('a community made as one document moving into shards', () => {
   });
 
   it('leaves the community single and whole when the split fails half-way, and the next open finishes it', async () => {
-    const { alice, g, core, content, decide } = await community();
-    const doc = await single(g.id);
-    for (const r of [...core, ...content]) expect((await doc.append(r)).ok).toBe(true);
-    const decision = await decide(alice);
-    expect((await doc.append(decision)).ok).toBe(true);
-    await doc.settled();
+    const { g, core, content, doc, decision } = await decided();
     const db = doc.db;
     let puts = 0;
     const failing = function (this: unknown, _key: unknown, row: { shard?: string }) {
