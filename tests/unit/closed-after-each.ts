@@ -1,5 +1,8 @@
 // Test helper: what a test file opens (communities, shard syncs, their links), closed after each test.
 import { afterEach } from 'vitest';
+import { HearthDb } from '../../src/lib/store/db';
+import type { CommunityDoc } from '../../src/lib/sync/community-doc';
+import { openCommunityHandle, type ShardedCommunity } from '../../src/lib/sync/sharded-community';
 
 interface Closable {
   settled(): Promise<void>;
@@ -21,4 +24,18 @@ export function closedAfterEach<C extends Closable>(): { opened: C[]; syncs: { d
     }
   });
   return lists;
+}
+
+/**
+ * Closes a community once everything it took is stored and opens it again from its database, as the
+ * next page load does (one document, or the shards a split left); `opened` has the new one in its place.
+ */
+export async function reopen(opened: (CommunityDoc | ShardedCommunity)[], doc: CommunityDoc | ShardedCommunity): Promise<CommunityDoc | ShardedCommunity> {
+  await doc.settled();
+  doc.close();
+  opened.splice(opened.indexOf(doc), 1);
+  const again = await openCommunityHandle(new HearthDb(doc.db.name), doc.cid);
+  opened.push(again);
+  await again.settled();
+  return again;
 }

@@ -4,8 +4,9 @@
 import 'fake-indexeddb/auto';
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { admit, newCommunity, newMember, writer } from '../../../../tests/unit/community-fixture';
+import { closedAfterEach, reopen } from '../../../../tests/unit/closed-after-each';
 import { sealRecord } from '../../crypto/record-seal';
 import type { AnyRecord } from '../../domain/record';
 import { shardOf, type ShardId } from '../../domain/shards';
@@ -19,13 +20,7 @@ import { until } from './shard-test-kit';
 import * as decoding from 'lib0/decoding';
 
 let dbs = 0;
-const opened: (CommunityDoc | ShardedCommunity)[] = [];
-afterEach(async () => {
-  for (const c of opened.splice(0)) {
-    await c.settled();
-    c.close();
-  }
-});
+const { opened } = closedAfterEach<CommunityDoc | ShardedCommunity>();
 
 const MONTH = 30 * 24 * 3600_000;
 const T = 1_700_000_001_000;
@@ -85,12 +80,7 @@ describe('the transition after a community moved into shards', () => {
     expect(sharded.health.rejected).toBe(0);
 
     // Reopened: the bridge starts from what it carried, and a later write still arrives.
-    await sharded.settled();
-    sharded.close();
-    opened.splice(0);
-    const again = (await openCommunityHandle(new HearthDb(db.name), g.id)) as ShardedCommunity;
-    opened.push(again);
-    await again.settled();
+    const again = (await reopen(opened, sharded)) as ShardedCommunity;
     expect(again.legacy?.carried, 'nothing carried twice').toBe(0);
     const mid = Y.encodeStateVector(old);
     const later = await writer(bob, g.id, T + 2 * MONTH + 5_000)('reply', { thread: thread.id, parent: thread.id, body: 'later' });
@@ -110,12 +100,7 @@ describe('the transition after a community moved into shards', () => {
     const records = sorted(await sharded.exportRecords());
     expect(await LegacyBridge.open(db, g.id, sharded, decision.ts + TRANSITION_MS + 1)).toBeNull();
     expect(await legacyRows()).toBe(0);
-    await sharded.settled();
-    sharded.close();
-    opened.splice(0);
-    const again = (await openCommunityHandle(new HearthDb(db.name), g.id)) as ShardedCommunity;
-    opened.push(again);
-    await again.settled();
+    const again = (await reopen(opened, sharded)) as ShardedCommunity;
     expect(sorted(await again.exportRecords())).toEqual(records);
     expect(again.health).toMatchObject({ rejected: 0, repaired: 0 });
   });

@@ -7,14 +7,14 @@ import 'fake-indexeddb/auto';
 import * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
 import { monthsCommunity, THREE_MONTHS, writer } from '../../../../tests/unit/community-fixture';
-import { closedAfterEach } from '../../../../tests/unit/closed-after-each';
+import { closedAfterEach, reopen as reopenIn } from '../../../../tests/unit/closed-after-each';
 import { sealRecord } from '../../crypto/record-seal';
 import type { Identity } from '../../crypto/identity';
 import { CORE_SHARD, shardOf, type ShardId } from '../../domain/shards';
 import { HearthDb } from '../../store/db';
 import { CommunityDoc } from '../community-doc';
 import { isShardedCommunity } from '../shard-mode';
-import { openCommunityHandle, ShardedCommunity } from '../sharded-community';
+import { ShardedCommunity } from '../sharded-community';
 import { followShardDecision, migrateToShards, type MigrationProgress } from './legacy-migration';
 import { ShardSync } from './shard-sync';
 import { decodeShardMessage } from './shard-wire';
@@ -50,14 +50,8 @@ async function decided() {
   return { ...c, doc, decision };
 }
 
-async function reopen(doc: CommunityDoc | ShardedCommunity): Promise<CommunityDoc | ShardedCommunity> {
-  await doc.settled();
-  doc.close();
-  opened.splice(opened.indexOf(doc), 1);
-  const again = await openCommunityHandle(new HearthDb(doc.db.name), doc.cid);
-  opened.push(again);
-  await again.settled();
-  return again;
+function reopen(doc: CommunityDoc | ShardedCommunity): Promise<CommunityDoc | ShardedCommunity> {
+  return reopenIn(opened, doc);
 }
 
 /** Sends everything `from` holds that `to` lacks, as a peer's update. */
