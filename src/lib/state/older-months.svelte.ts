@@ -25,7 +25,6 @@ export class OlderMonths {
   month = $state<string | null>(null);
   /** Months fetched since this screen opened. */
   fetched = $state(0);
-  #asked = 0;
   /**
    * Months this screen has brought: not asked for again, whatever a later list says. A list read
    * before one arrived (a refresh superseded, a peer's catalogue naming it) kept the feed's end
@@ -60,9 +59,8 @@ export class OlderMonths {
   }
 
   async #read(): Promise<void> {
-    const asked = ++this.#asked;
+    // One read at a time (`refresh`): none can supersede another.
     const missing = await this.community.missingMonths();
-    if (asked !== this.#asked) return;
     this.months = (missing?.months ?? []).filter((m) => !this.#done.has(m.id));
     this.peers = missing?.peers ?? 0;
   }
