@@ -18,10 +18,15 @@ import { readsOver } from '../sync/community-reads';
 import { JoinFlow } from './join.svelte';
 
 // The document's side (the community worker's, here on this thread), and no peers to sync with.
-const side = vi.hoisted(() => ({ doc: null as CommunityDoc | null }));
+const side = vi.hoisted(() => ({ doc: null as CommunityDoc | null, atSync: null as (() => Promise<void>) | null }));
 vi.mock('../sync/registry', () => ({
   openCommunityDoc: async () => side.doc,
-  startSync: async () => null,
+  // What reaches the device once its sync starts (the community's core), and no peer after.
+  startSync: async () => {
+    await side.atSync?.();
+    side.atSync = null;
+    return null;
+  },
   communityReads: () => {
     throw new Error('the test gives the reads');
   }
@@ -38,7 +43,7 @@ vi.mock('../store/keyring', async (original) => {
 let n = 0;
 
 /** A community with an open invite, its document open on the worker's connection, and the newcomer's link. */
-async function invited(banned?: (creator: Identity, newcomer: Identity, cid: string) => Promise<AnyRecord[]>) {
+async function invited(banned?: (creator: Identity, newcomer: Identity, cid: string) => Promise<AnyRecord[]>, maxUses: number | null = null) {
   const creator = await newMember();
   const newcomer = await newMember();
   const genesis = await newCommunity(creator);
@@ -47,7 +52,7 @@ async function invited(banned?: (creator: Identity, newcomer: Identity, cid: str
     kind: 'invite',
     cid: genesis.id,
     ts: Date.now() - 60_000,
-    body: { role: 'member', expiresAt: null, maxUses: null, label: 'link', nonce: 'j', key: key.publicKey }
+    body: { role: 'member', expiresAt: null, maxUses, label: 'link', nonce: 'j', key: key.publicKey }
   });
   const name = `join-${n++}`;
   const worker = new HearthDb(name);
@@ -67,7 +72,7 @@ async function invited(banned?: (creator: Identity, newcomer: Identity, cid: str
   const page = new HearthDb(name);
   const flow = new JoinFlow(page, () => readsOver(worker));
   flow.invite = payload;
-  return { flow, page, worker, newcomer, cid: genesis.id };
+  return { flow, page, worker, newcomer, creator, cid: genesis.id, key, invite };
 }
 
 describe('joining from an invite', () => {
@@ -103,6 +108,57 @@ describe('joining from an invite', () => {
     expect(await flow.join(newcomer, 'Bob')).toBeNull();
     expect(flow.error).toBe('standing.banned_post');
     expect(await recordsOfKind(worker, cid, 'join')).toHaveLength(1);
+    side.doc?.close();
+  });
+
+  it('signs the join before the sync starts when the link’s genesis and invite allow it', async () => {
+    const { flow, worker, newcomer, cid } = await invited();
+    let atSync: string[] | null = null;
+    side.atSync = async () => void (atSync = (await recordsOfKind(worker, cid, 'join')).map((r) => r.author));
+    expect(await flow.join(newcomer, 'Bob')).toBe(cid);
+    expect(atSync).toEqual([newcomer.publicKey]);
+    expect((await recordsOfKind(worker, cid, 'profile')).map((r) => r.body.name)).toEqual(['Bob']);
+    side.doc?.close();
+  });
+
+  it('a join signed before the core came is refused once the core shows the invite used up by another, and says so', async () => {
+    const { flow, worker, newcomer, creator, cid, key, invite } = await invited(undefined, 1);
+    const other = await newMember();
+    const { signJoinProof } = await import('../crypto/invite-key');
+    // Another newcomer's join on the one-use invite and the creator's admission of it arrive with the core.
+    side.atSync = async () => {
+      const proof = signJoinProof(key.seed, { cid, invite: invite.id, member: other.publicKey });
+      const join = await sealRecord(other, { kind: 'join', cid, ts: Date.now() - 10_000, body: { invite: invite.id, key: key.publicKey, proof } });
+      const admit = await sealRecord(creator, { kind: 'admit', cid, ts: Date.now() - 5_000, body: { invite: invite.id, joins: [join.id] } });
+      await side.doc!.append([join, admit] as AnyRecord[]);
+    };
+    expect(await flow.join(newcomer, 'Bob')).toBeNull();
+    expect(flow.error).toBe('invite.used_up');
+    expect((await recordsOfKind(worker, cid, 'join')).map((r) => r.author).sort()).toEqual([newcomer.publicKey, other.publicKey].sort());
+    expect(await recordsOfKind(worker, cid, 'profile')).toEqual([]);
+    side.doc?.close();
+  });
+
+  it('a member joining again from a device that did not know it is told so and keeps their name: no profile is written', async () => {
+    const { flow, worker, newcomer, creator, cid } = await invited();
+    // Their membership (an earlier invite and their join on it) arrives with the core, after the new join was signed.
+    side.atSync = async () => {
+      const key = generateInviteKey();
+      const first = await sealRecord(creator, {
+        kind: 'invite',
+        cid,
+        ts: Date.now() - 50_000,
+        body: { role: 'member', expiresAt: null, maxUses: null, label: 'first', nonce: 'f', key: key.publicKey }
+      });
+      const { signJoinProof } = await import('../crypto/invite-key');
+      const proof = signJoinProof(key.seed, { cid, invite: first.id, member: newcomer.publicKey });
+      const join = await sealRecord(newcomer, { kind: 'join', cid, ts: Date.now() - 40_000, body: { invite: first.id, key: key.publicKey, proof } });
+      await side.doc!.append([first, join] as AnyRecord[]);
+    };
+    expect(await flow.join(newcomer, 'Someone else')).toBe(cid);
+    expect(flow.notice).toBe('join.already');
+    expect(await recordsOfKind(worker, cid, 'join')).toHaveLength(2);
+    expect(await recordsOfKind(worker, cid, 'profile')).toEqual([]);
     side.doc?.close();
   });
 });

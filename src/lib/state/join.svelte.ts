@@ -14,6 +14,7 @@ import { communityReads, openCommunityDoc, startSync } from '../sync/registry';
 import { offerLobbySeed } from '../sync/peer-sync';
 import { Posting } from './posting';
 import { writeRecord, type WritingHost } from './writing';
+import type { AppendResult } from '../sync/community-doc';
 
 /** What the join asks of the community worker: where the newcomer and the invite stand, the posting facts, the key and the chain's tip. */
 export type JoinReads = Pick<CommunityReads, 'joinStanding' | 'postingFacts' | 'sealingKey' | 'chainTip'>;
@@ -141,6 +142,35 @@ export class JoinFlow {
     // its own join before any member is reachable. They are not written into the shared document:
     // the members' copies arrive by sync (writing our own would make two competing map entries).
     await applyRecords(this.db, p.cid, [p.genesis, p.invite]);
+    // Judged where the authority is (the community worker), on what this device holds so far.
+    const reads = this.reads();
+    const standing = () => reads.joinStanding(p.cid, identity.publicKey, p.invite.id);
+    // Through the one write path (posting policy, seal, append): a newcomer is no member yet, and the
+    // policy refuses only a removed member's join; a join or a profile is never sealed under a key.
+    const writing: WritingHost = {
+      cid: p.cid,
+      db: this.db,
+      identity,
+      reads,
+      posting: new Posting({ cid: p.cid, me: identity.publicKey, reads, watchedWords: () => undefined, memberStats: async () => null }),
+      isStaff: () => false,
+      document: async () => doc
+    };
+    const proof = signJoinProof(p.inviteKey, { cid: p.cid, invite: p.invite.id, member: identity.publicKey });
+    const writeJoin = () => writeRecord(writing, 'join', { invite: p.invite.id, key: p.invite.body.key, proof }, now);
+    // The join is signed at once when what this device holds (the link's own genesis and invite, on a
+    // device new to the community) allows it, before the sync and the core: it goes out in this device's first lobby message, and
+    // the creator's device admits it and shares the key while the core comes in. Judged after the core
+    // it waited 3.5 s at 10,000 members. The core may still show the invite revoked or used up by
+    // others: the join is then refused by every device and this one says so below. A member joining
+    // again from a new device is no newcomer: authority ignores a join by a member.
+    let early: AppendResult | null = null;
+    {
+      const first = await standing();
+      if (first && !first.member && !first.pending && !inviteFailure(first.invite, now)) early = await writeJoin();
+      if (early && !early.ok) return this.#failed(early.reason as MessageKey);
+    }
+    const earlyJoin = early?.ok ? early.record.id : null;
     const sync = await startSync(this.db, p.cid, { key: identity.publicKey, name: myName });
     const synced = sync
       ? await waitForSync(
@@ -157,51 +187,26 @@ export class JoinFlow {
     const settled = doc.settled();
     const coreIn = await Promise.race([settled.then(() => true), new Promise<false>((resolve) => setTimeout(() => resolve(false), CORE_WAIT_MS))]);
 
-    // Judged where the authority is (the community worker), on what this device holds so far.
-    const reads = this.reads();
-    const standing = () => reads.joinStanding(p.cid, identity.publicKey, p.invite.id);
     const before = await standing();
-    if (before?.member) {
+    // A member already, by another join than the one just signed.
+    if (before?.member && before.join !== earlyJoin) {
       this.phase = 'joined';
       this.notice = 'join.already';
       return p.cid;
     }
-    const failure = inviteFailure(before?.invite ?? null, now);
-    if (failure) {
-      this.error = failure;
-      this.phase = 'failed';
-      return null;
-    }
-    // Through the one write path (posting policy, seal, append): a newcomer is no member yet, and the
-    // policy refuses only a removed member's join; a join or a profile is never sealed under a key.
-    const writing: WritingHost = {
-      cid: p.cid,
-      db: this.db,
-      identity,
-      reads,
-      posting: new Posting({ cid: p.cid, me: identity.publicKey, reads, watchedWords: () => undefined, memberStats: async () => null }),
-      isStaff: () => false,
-      document: async () => doc
-    };
-    const proof = signJoinProof(p.inviteKey, { cid: p.cid, invite: p.invite.id, member: identity.publicKey });
-    const result = await writeRecord(writing, 'join', { invite: p.invite.id, key: p.invite.body.key, proof }, now);
+    // A join waiting for an admission on an invite revoked or used up meanwhile is never admitted.
+    const failure = before?.member ? null : inviteFailure(before?.invite ?? null, now);
+    if (failure) return this.#failed(failure);
+    const result = early ?? (await writeJoin());
     const second = result.ok ? await writeRecord(writing, 'profile', { name: myName }, now + 1) : result;
-    if (!second.ok) {
-      this.error = second.reason as MessageKey;
-      this.phase = 'failed';
-      return null;
-    }
+    if (!second.ok) return this.#failed(second.reason as MessageKey);
     if (!coreIn) {
       // Judged before the whole core was in: the rest may show the invite revoked or used up by
       // others, and then the join is refused (the creator's and admins' devices judge it the same).
       await settled;
       const after = await standing();
       const late = after && (after.member || after.pending) ? null : inviteFailure(after?.invite ?? null, now);
-      if (late) {
-        this.error = late;
-        this.phase = 'failed';
-        return null;
-      }
+      if (late) return this.#failed(late);
     }
     // Another device that could answer: a WebRTC peer, one in the lobby, or another member present through the relay.
     const reachable = () =>
@@ -222,6 +227,12 @@ export class JoinFlow {
     }
     this.phase = 'joined';
     return p.cid;
+  }
+
+  #failed(reason: MessageKey): null {
+    this.error = reason;
+    this.phase = 'failed';
+    return null;
   }
 }
 

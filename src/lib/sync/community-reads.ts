@@ -38,6 +38,8 @@ import { recordsByAuthorBetween, recordsById, recordsOfKind, recordsOfKinds, rec
 export interface JoinStanding {
   /** A member now (joined and not removed). */
   member: boolean;
+  /** The join that made them a member (null: not one, or the creator). */
+  join: string | null;
   /** Their join waits for an admit (a limited invite). */
   pending: boolean;
   /** The invite as authority knows it (uses, revocation); null when it does not count. */
@@ -251,7 +253,8 @@ export function readsOver(db: HearthDb): CommunityReads {
     async joinStanding(cid, me, invite) {
       const auth = await authorityOf(db, cid);
       if (!auth) return null;
-      return { member: auth.isMember(me), pending: auth.pending.has(me), invite: auth.invites.get(invite) ?? null };
+      const member = auth.isMember(me);
+      return { member, join: (member && auth.members.get(me)?.join) || null, pending: auth.pending.has(me), invite: auth.invites.get(invite) ?? null };
     },
     async findMembers(cid, prefix, limit) {
       const lower = prefix.toLowerCase();
