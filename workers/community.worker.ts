@@ -39,6 +39,8 @@ function serve(port: MessagePort): void {
     wantsFirstPage: (cid) => host.wantsFirstPage(cid),
     takeFirstPage: (cid, bytes) => host.takeFirstPage(cid, bytes),
     firstPage: (cid) => host.firstPage(cid),
+    lobbyPage: (cid, member) => host.lobbyPage(cid, member),
+    takeLobbyPage: (cid, sealed) => host.takeLobbyPage(cid, sealed),
     closeLobby: (id) => host.closeLobby(id),
     startRelay: (cid, options) => host.startRelay(cid, options),
     relay: (cid, action) => host.relay(cid, action),

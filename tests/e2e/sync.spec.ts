@@ -192,6 +192,10 @@ test('random bytes and a malformed Yjs update on the WebRTC channel are ignored 
     await createIdentity(bob.page, 'Bob');
     await joinFromLink(bob.page, link, 'Sturdy Club');
     await expect(bob.page.getByRole('link', { name: /Before the noise/ })).toBeVisible({ timeout: 20_000 });
+    // The thread can show from the first page the lobby brought, before Bob's mesh connection is open.
+    const openChannels = () =>
+      bob.page.evaluate(() => (window as unknown as { __channels: RTCDataChannel[] }).__channels.filter((c) => c.readyState === 'open').length);
+    await expect.poll(openChannels, { timeout: 20_000 }).toBeGreaterThan(0);
 
     const sent = await bob.page.evaluate(() => {
       const open = (window as unknown as { __channels: RTCDataChannel[] }).__channels.filter((c) => c.readyState === 'open');

@@ -47,6 +47,7 @@ import {
 } from '../store/record-store';
 import type { ShardId } from '../domain/shards';
 import { belongsTo, shardEntryFilter } from './shards/shard-gate';
+import { lobbyPageFor, takeLobbyPage } from './lobby-page';
 import { JobQueue } from './job-queue';
 
 /** Past this many stored updates they are merged into one, so opening stays fast. */
@@ -727,6 +728,14 @@ export class CommunityDoc implements DocHandle {
   firstPage(): Promise<Uint8Array> {
     this.#firstPages ??= firstPageMaker(this);
     return this.#firstPages.page();
+  }
+
+  lobbyPage(member: string): Promise<Uint8Array | null> {
+    return lobbyPageFor(this, member);
+  }
+
+  takeLobbyPage(sealed: Uint8Array): Promise<'taken' | 'refused' | 'no-key'> {
+    return takeLobbyPage(this, sealed);
   }
 
   /**

@@ -125,6 +125,13 @@ export interface DocHandle {
    */
   firstPage(): Promise<Uint8Array>;
   /**
+   * This device's first page sealed for `member` under the community's newest key (lobby-page.ts),
+   * for a newcomer in the lobby; null while they are no member here or this device lacks that key.
+   */
+  lobbyPage(member: string): Promise<Uint8Array | null>;
+  /** A sealed page from the lobby, opened with this device's keys and taken as a first page. */
+  takeLobbyPage(sealed: Uint8Array): Promise<'taken' | 'refused' | 'no-key'>;
+  /**
    * Runs the automation (admissions, keys, expiring invites, checkpoints, rules) for this member on
    * this device, where the document is: the community worker, once per device however many tabs
    * ask. Returns a function that releases this caller's hold.

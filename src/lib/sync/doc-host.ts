@@ -302,6 +302,14 @@ export class DocHost implements DocPort {
     return (await this.#community(cid)).firstPage();
   }
 
+  async lobbyPage(cid: string, member: string): Promise<Uint8Array | null> {
+    return (await this.#community(cid)).lobbyPage(member);
+  }
+
+  async takeLobbyPage(cid: string, sealed: Uint8Array): Promise<'taken' | 'refused' | 'no-key'> {
+    return (await this.#community(cid)).takeLobbyPage(sealed);
+  }
+
   closeLobby(id: string): void {
     this.#lobbies.get(id)?.destroy();
     this.#lobbies.delete(id);

@@ -45,6 +45,8 @@ export interface DocPort extends CommunityReads {
   wantsFirstPage(cid: string): Promise<boolean>;
   takeFirstPage(cid: string, bytes: Uint8Array): Promise<boolean>;
   firstPage(cid: string): Promise<Uint8Array>;
+  lobbyPage(cid: string, member: string): Promise<Uint8Array | null>;
+  takeLobbyPage(cid: string, sealed: Uint8Array): Promise<'taken' | 'refused' | 'no-key'>;
   closeLobby(id: string): void;
   startRelay(cid: string, options: { addresses: string[]; room: string; identity: Identity | null; clientID: number }): Promise<void>;
   relay(cid: string, action: 'connect' | 'disconnect'): void;

@@ -8,11 +8,21 @@
 // waited 0.44 s behind it. The newcomer holds its sync step 1, which asks for the whole history, until the first answer came
 // (peer-sync.ts `#holdStep1`): the page goes in the connection's queue order, and waited behind the
 // history's reply (60 MB at 10,000 members) whenever the peer's worker had that ready first.
+// Through the lobby (lobby-page.ts), op 6 asks naming the newcomer's member key, op 7 is the page
+// sealed under the community's newest key, sent once the answering device counts them a member.
 import type { DocHandle } from './doc-handle';
+import { LOBBY_PAGE_MAX_BYTES, memberKeyOf } from './lobby-page';
 import { onSideMessage, sendSide, sideMessage, sideRequestId } from './webrtc-chunking';
 
 const ASK = 4;
 const PAGE = 5;
+const LOBBY_ASK = 6;
+const LOBBY_PAGE = 7;
+/**
+ * How long a lobby ask waits for its newcomer to become a member on the answering device (their
+ * join checked; on a limited invite, admitted).
+ */
+export const LOBBY_ASK_WAIT_MS = 60_000;
 /** How long one peer has to answer (the page comes after the peer's answer to the history's step 1). */
 export const FIRST_PAGE_TIMEOUT_MS = 30_000;
 
@@ -23,6 +33,10 @@ interface Served {
 
 const served = new Map<string, Served>();
 const waiting = new Map<number, (bytes: Uint8Array) => void>();
+/** Lobbies served, by community: each lobby connection is answered once. */
+const lobbies = new Map<string, Served & { answered: WeakSet<object> }>();
+/** Where a lobby connection's sealed page goes (this device asked it). */
+const lobbyPages = new WeakMap<object, (sealed: Uint8Array) => void>();
 let nextId = (Math.random() * 2 ** 31) >>> 0;
 let listening = false;
 
@@ -30,6 +44,39 @@ async function answer(peer: object, id: number): Promise<void> {
   for (const s of served.values()) {
     if (![...s.peers()].includes(peer)) continue;
     sendSide(peer, sideMessage(PAGE, id, await s.doc.firstPage()));
+    return;
+  }
+}
+
+/** Resolves at the next batch of records `doc` accepts, or after `ms`. */
+function nextAccepted(doc: DocHandle, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      off();
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    const off = doc.onAccepted(done);
+  });
+}
+
+/**
+ * A lobby connection asked for `member`'s first page: sent sealed once this device counts them a
+ * member and holds the community's newest key (waiting for their join or admission at most
+ * `LOBBY_ASK_WAIT_MS`). One answer per connection, whoever it names.
+ */
+async function answerLobby(peer: object, id: number, member: string): Promise<void> {
+  for (const s of lobbies.values()) {
+    if (s.answered.has(peer) || ![...s.peers()].includes(peer)) continue;
+    s.answered.add(peer);
+    const until = Date.now() + LOBBY_ASK_WAIT_MS;
+    let sealed = await s.doc.lobbyPage(member);
+    while (!sealed && Date.now() < until && [...s.peers()].includes(peer)) {
+      await nextAccepted(s.doc, 1000);
+      sealed = await s.doc.lobbyPage(member);
+    }
+    if (sealed) sendSide(peer, sideMessage(LOBBY_PAGE, id, sealed));
     return;
   }
 }
@@ -43,7 +90,35 @@ function listen(): void {
     const id = sideRequestId(bytes);
     if (op === ASK && bytes.length === 6) void answer(peer, id).catch((e) => console.warn('first page not answered', e));
     else if (op === PAGE) waiting.get(id)?.(bytes.slice(6));
+    else if (op === LOBBY_ASK) {
+      const member = memberKeyOf(bytes.subarray(6));
+      if (member) void answerLobby(peer, id, member).catch((e) => console.warn('lobby page not answered', e));
+    } else if (op === LOBBY_PAGE && bytes.length - 6 <= LOBBY_PAGE_MAX_BYTES) {
+      const taken = lobbyPages.get(peer);
+      lobbyPages.delete(peer);
+      taken?.(bytes.slice(6));
+    }
   });
+}
+
+/** Answers the first-page asks of newcomers in this community's lobby (`peers()`), sealed. Returns stop. */
+export function serveLobbyPage(doc: DocHandle, peers: () => Iterable<object>): () => void {
+  listen();
+  const entry = { peers, doc, answered: new WeakSet<object>() };
+  lobbies.set(doc.cid, entry);
+  return () => {
+    if (lobbies.get(doc.cid) === entry) lobbies.delete(doc.cid);
+  };
+}
+
+/**
+ * Asks a lobby peer for this newcomer's first page (`member`: their key); `came` gets the sealed page
+ * when it comes (at most once). False when the channel is gone.
+ */
+export function askLobbyPage(peer: object, member: string, came: (sealed: Uint8Array) => void): boolean {
+  listen();
+  lobbyPages.set(peer, came);
+  return sendSide(peer, sideMessage(LOBBY_ASK, nextId++ >>> 0, new TextEncoder().encode(member)));
 }
 
 /** Answers the first-page asks of this community's mesh peers (`peers()`). Returns stop. */

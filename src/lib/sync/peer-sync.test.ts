@@ -424,6 +424,67 @@ describe('PeerSync over real WebRTC', () => {
     }
   }, 60_000);
 
+  it('a newcomer waiting for its key gets its first page sealed through the lobby, takes it once keyed, and asks the mesh for none', async () => {
+    const c = await community();
+    const mesh = { room: `${c.cid}.keyed`, password: 'keyed-password', epoch: 'keyed' };
+    const alicePlan: MeshPlan = { legacy: false, mesh, lobby: true, waitingForKey: false, invitesOpenUntil: 0 };
+    let bobPlan: MeshPlan = { legacy: false, mesh: null, lobby: true, waitingForKey: true, invitesOpenUntil: 0 };
+    const alice = await device(c.cid, c.creator, async () => alicePlan);
+    const bob = await device(c.cid, c.bob, async () => bobPlan);
+    try {
+      for (const r of c.records) expect((await alice.community.append(r)).ok).toBe(true);
+      // The sealing and opening are lobby-page.test's: here Alice seals for Bob once he is a member on her device.
+      let member = false;
+      const sealed = new Uint8Array([1, 7, 7, 7]);
+      alice.community.lobbyPage = async (key) => (member && key === c.bob.publicKey ? sealed : null);
+      let meshAsks = 0;
+      const firstPage = alice.community.firstPage.bind(alice.community);
+      alice.community.firstPage = () => {
+        meshAsks++;
+        return firstPage();
+      };
+      const taken: Uint8Array[] = [];
+      bob.community.takeLobbyPage = async (bytes) => {
+        taken.push(bytes);
+        return 'taken';
+      };
+      await startInTurn(alice, bob);
+      await until(
+        'Bob and Alice to meet in the lobby',
+        () => bob.sync.status.lobbyPeers ?? 0,
+        (n) => n >= 1
+      );
+      // Bob's join taken on Alice's device (a record accepted there wakes the waiting answer).
+      member = true;
+      expect((await alice.community.append(await c.a('grant', { member: c.bob.publicKey, role: 'member' }))).ok).toBe(true);
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(taken).toEqual([]); // not opened while Bob holds no key
+      // Bob's key comes (his plan names the mesh); he plans again on the next authority record.
+      bobPlan = { ...alicePlan, lobby: false };
+      expect((await alice.community.append(await c.a('grant', { member: c.bob.publicKey, role: 'moderator' }))).ok).toBe(true);
+      await until(
+        'Bob to take the page from the lobby',
+        () => taken.length,
+        (n) => n === 1
+      );
+      expect(taken[0]).toEqual(sealed);
+      await until(
+        'Bob and Alice to meet in the mesh',
+        () => bob.sync.status.peers,
+        (n) => n === 1
+      );
+      await until(
+        'Bob to get the history over the mesh',
+        () => bob.community.records.size,
+        (n) => n > 0
+      );
+      expect(meshAsks).toBe(0);
+    } finally {
+      alice.close();
+      bob.close();
+    }
+  }, 60_000);
+
   it('when the plan names a new mesh, a device moves there, stays in the old one for the transition, then leaves it', async () => {
     const c = await community();
     const first: MeshPlan = {

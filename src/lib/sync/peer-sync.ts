@@ -21,7 +21,7 @@ import { LEGACY_PLAN, LONELY_AFTER_MS, meshTransitionMs, type MeshPlan } from '.
 import { AUTHORITY_KINDS } from '../domain/authority';
 import { KEY_CONTEXT_KINDS } from '../store/keyring';
 import { serveChunks, uploadOwnChunks } from './blob-exchange';
-import { askFirstPage, serveFirstPage } from './first-page-exchange';
+import { askFirstPage, askLobbyPage, serveFirstPage, serveLobbyPage } from './first-page-exchange';
 import { installNoEcho } from './no-echo';
 import { isOwnUpdate } from './wire-message';
 import type { RelayTarget } from './relay-chunks';
@@ -149,6 +149,12 @@ export class PeerSync {
   /** Settles when the first answer to a first-page ask came (a page taken or not): held step 1s go then. */
   #firstPageAnswered: Promise<void>;
   #answeredFirstPage = () => {};
+  /** Lobby connections asked for this newcomer's first page, sealed (first-page-exchange.ts), at most 2. */
+  #askedLobby = new Set<object>();
+  /** The sealed first page a lobby peer sent, until this device holds the key to open it. */
+  #lobbySealed: Uint8Array | null = null;
+  /** Settles when the sealed page was opened and taken, or refused (then the mesh is asked). */
+  #lobbyTaking: Promise<void> | null = null;
   #replanTimer: ReturnType<typeof setTimeout> | null = null;
   /** How long the last planning took (`#schedulePlan` waits twice that). */
   #planMs = 0;
@@ -229,6 +235,7 @@ export class PeerSync {
     // until the answer. Also a peer whose connection simple-peer has not called connected yet: the ask
     // can come before this side's 'connect' (it was dropped, and the newcomer waited out its hold).
     this.#detach.push(serveFirstPage(this.community, () => this.meshPeers(true)));
+    this.#detach.push(serveLobbyPage(this.community, () => this.#lobbyPeers(true)));
     // The months of a community held in shards cross beside y-webrtc's messages, which carry its core.
     const shards = this.community.shards;
     if (shards) {
@@ -324,6 +331,12 @@ export class PeerSync {
     return out;
   }
 
+  #lobbyPeers(connecting = false): object[] {
+    const out: object[] = [];
+    for (const conn of this.#lobby?.provider.room?.webrtcConns.values() ?? []) if (conn.connected || connecting) out.push(conn.peer);
+    return out;
+  }
+
   /** Rooms this device is in now, for tests and the health panel. */
   rooms(): { mesh: string[]; lobby: boolean } {
     return { mesh: [...this.#meshes.keys()], lobby: !!this.#lobby };
@@ -403,6 +416,9 @@ export class PeerSync {
       this.#update();
       return;
     }
+    // A sealed first page from the lobby opens with the key this plan's mesh is keyed by: taken before
+    // the mesh is entered, so that its connections neither ask again nor hold their step 1 for it.
+    if (plan.mesh) this.#takeLobbyPage();
     const legacy = this.#meshes.get(cid);
     if (legacy) {
       // The lobby takes the legacy room's name: wait until y-webrtc has let go of it.
@@ -563,18 +579,66 @@ export class PeerSync {
   }
 
   /**
+   * A newcomer waiting for its key asks its first two lobby peers for its first page, sealed under the
+   * community's newest key (lobby-page.ts): sent once the peer counts it a member, it is there when the
+   * key comes, and the mesh's connection and ask (1.5–2.3 s at 10,000 members) are off the way.
+   */
+  #askLobbyPages(): void {
+    const member = this.#member;
+    if (this.#firstPage === 'done' || this.#destroyed || !member || !this.#plan.waitingForKey || this.#askedLobby.size >= 2) return;
+    const fresh = this.#lobbyPeers().filter((peer) => !this.#askedLobby.has(peer));
+    if (!fresh.length) return;
+    void this.#knowFirstPage().then(() => {
+      for (const peer of fresh) {
+        if (this.#firstPage !== 'wanted' || this.#askedLobby.has(peer) || this.#askedLobby.size >= 2) continue;
+        this.#askedLobby.add(peer);
+        askLobbyPage(peer, member, (sealed) => {
+          // The first to come; none once the mesh was asked.
+          if (this.#firstPage !== 'wanted' || this.#lobbySealed || this.#askedFirstPage.size) return;
+          this.#lobbySealed = sealed;
+          if (this.#plan.mesh) this.#takeLobbyPage();
+        });
+      }
+    });
+  }
+
+  async #knowFirstPage(): Promise<void> {
+    if (this.#firstPage === 'unknown') this.#firstPage = (await this.community.wantsFirstPage()) ? 'wanted' : 'done';
+  }
+
+  /** Opens and takes the sealed page from the lobby; refused (or sealed under a key this device lacks), the mesh is asked. */
+  #takeLobbyPage(): void {
+    const sealed = this.#lobbySealed;
+    if (!sealed || this.#lobbyTaking || this.#firstPage !== 'wanted') return;
+    this.#lobbyTaking = this.community
+      .takeLobbyPage(sealed)
+      .then(
+        (outcome) => {
+          if (outcome === 'taken') this.#firstPage = 'done';
+        },
+        (error) => console.warn('sync: lobby page not taken', error)
+      )
+      .finally(() => {
+        this.#lobbySealed = null;
+        this.#lobbyTaking = null;
+        this.#answeredFirstPage();
+        this.#askFirstPage();
+      });
+  }
+
+  /**
    * A newcomer's first page (first-page-exchange.ts): asked of the first two mesh peers that connect
-   * while this device holds no history, until one is taken.
+   * while this device holds no history, until one is taken (not while a page from the lobby is taken).
    */
   #askFirstPage(): void {
-    if (this.#firstPage === 'done' || this.#destroyed) return;
+    if (this.#firstPage === 'done' || this.#destroyed || this.#lobbyTaking) return;
     const fresh = this.meshPeers().filter((peer) => !this.#askedFirstPage.has(peer));
     if (!fresh.length || this.#askedFirstPage.size >= 2) return;
     this.#firstPageAsking = this.#firstPageAsking
       .then(async () => {
-        if (this.#firstPage === 'unknown') this.#firstPage = (await this.community.wantsFirstPage()) ? 'wanted' : 'done';
+        await this.#knowFirstPage();
         for (const peer of fresh) {
-          if (this.#firstPage !== 'wanted' || this.#askedFirstPage.has(peer) || this.#askedFirstPage.size >= 2) continue;
+          if (this.#firstPage !== 'wanted' || this.#lobbyTaking || this.#askedFirstPage.has(peer) || this.#askedFirstPage.size >= 2) continue;
           this.#askedFirstPage.add(peer);
           void askFirstPage(this.community, peer, () => this.#answeredFirstPage()).then((taken) => {
             if (taken) this.#firstPage = 'done';
@@ -595,7 +659,8 @@ export class PeerSync {
    * while its first page took ~0.6 s to check), and its check queues behind the page's.
    */
   #holdStep1(peer: object): Promise<void> | null {
-    if (this.#firstPage !== 'wanted' || !this.meshPeers().includes(peer)) return null;
+    // A page from the lobby being taken is the page: the step 1 goes at once.
+    if (this.#firstPage !== 'wanted' || this.#lobbyTaking || !this.meshPeers().includes(peer)) return null;
     this.#askFirstPage();
     return Promise.race([this.#firstPageAnswered, new Promise<void>((resolve) => setTimeout(resolve, STEP1_HOLD_MS))]);
   }
@@ -617,6 +682,7 @@ export class PeerSync {
 
   #update(): void {
     this.#askFirstPage();
+    this.#askLobbyPages();
     const count = (p: WebrtcProvider | undefined) => (p?.room ? p.room.webrtcConns.size + p.room.bcConns.size : 0);
     const current = this.#current ? this.#meshes.get(this.#current)?.provider : undefined;
     const lobby = this.#lobby?.provider;

@@ -279,6 +279,14 @@ export class RemoteCommunityDoc implements DocHandle {
     return this.client.port.firstPage(this.cid);
   }
 
+  lobbyPage(member: string): Promise<Uint8Array | null> {
+    return this.client.port.lobbyPage(this.cid, member);
+  }
+
+  takeLobbyPage(sealed: Uint8Array): Promise<'taken' | 'refused' | 'no-key'> {
+    return this.client.port.takeLobbyPage(this.cid, sealed);
+  }
+
   async openLobby(options?: LobbyOptions): Promise<LobbyHandle> {
     const opened = await this.client.port.openLobby(this.cid, options);
     const doc = this.client.doc(opened.id, opened.sv);

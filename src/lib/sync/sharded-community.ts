@@ -32,6 +32,7 @@ import type { MemberStatsSource } from '../automation/community-facts';
 import { CommunityDoc, ingestMarkKey, type AppendResult, type CommunityDocOptions, type DocHealth, type ImportCount } from './community-doc';
 import type { AcceptedListener, DocHandle, LobbyHandle, LobbyOptions, MissingMonths, RelayHandle, RelayOptions, ShardList, ThreadFetch } from './doc-handle';
 import { FIRST_PAGE_WANTED_BELOW } from './first-page';
+import { lobbyPageFor, takeLobbyPage } from './lobby-page';
 import { JobQueue } from './job-queue';
 import { isShardedCommunity } from './shard-mode';
 import { localEndpoint, type ShardEndpoint } from './shards/peer-channel';
@@ -288,6 +289,14 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
 
   firstPage(): Promise<Uint8Array> {
     return this.core.firstPage();
+  }
+
+  lobbyPage(member: string): Promise<Uint8Array | null> {
+    return lobbyPageFor(this, member);
+  }
+
+  takeLobbyPage(sealed: Uint8Array): Promise<'taken' | 'refused' | 'no-key'> {
+    return takeLobbyPage(this, sealed);
   }
 
   newcomerInLobby(): void {
