@@ -10,6 +10,8 @@
 // device settle before the newcomer opens the link (the bench's creator has just imported).
 // PROFILE_SHORT_LINK=1 opens the invite's short link (the QR code's: the invite page fetches the genesis,
 // the invite and the lobby from the creator's lobby) instead of the full one (which carries them).
+// PROFILE_TRACE_BEFORE_S=<s>: the workers' trace lines from that long before Join (default 2; the creator's
+// automation runs before it, say). `zero` is printed: Date.now() at Join.
 // Printed too: what each of the newcomer's WebRTC connections received (data-channel bytes), in the
 // order they were made: before Join the invite page's (short link only), then the lobby's, then the mesh's.
 import { spawn } from 'node:child_process';
@@ -171,6 +173,7 @@ try {
   const keepErrors = `globalThis.__errors = []; { const error = console.error; console.error = (...a) => { globalThis.__errors.push(new Date().toISOString() + ' ' + a.map((x) => (x && x.stack) || String(x)).join(' ').slice(0, 600)); error(...a); }; }`;
   await Promise.all([pa.evaluate(keepErrors), pb.evaluate(keepErrors)]);
   const zero = Date.now();
+  console.log(`zero ${zero}`);
   const counts: string[] = [];
   let done = false;
   const sampling = (async () => {
@@ -218,7 +221,8 @@ try {
     console.log(`\n== ${who}'s worker trace (s after Join)`);
     for (const line of JSON.parse(trace) as string[]) {
       const [t, ...rest] = line.split(' ');
-      if (Number(t) >= zero - 2000) console.log(`${((Number(t) - zero) / 1000).toFixed(2)} ${rest.join(' ')}`);
+      if (Number(t) >= zero - Number(process.env.PROFILE_TRACE_BEFORE_S ?? 2) * 1000)
+        console.log(`${((Number(t) - zero) / 1000).toFixed(2)} ${rest.join(' ')}`);
     }
   }
   for (const [who, p] of [
