@@ -29,7 +29,16 @@ import type { HearthDb, ShardCatalogueRow } from '../store/db';
 import { maintainKeys } from '../automation/keys';
 import { startAutomation } from '../automation/scheduler';
 import type { MemberStatsSource } from '../automation/community-facts';
-import { CommunityDoc, ingestMarkKey, type AppendResult, type CommunityDocOptions, type DocHealth, type ImportCount, type ShardImport } from './community-doc';
+import {
+  CommunityDoc,
+  ImportWrites,
+  ingestMarkKey,
+  type AppendResult,
+  type CommunityDocOptions,
+  type DocHealth,
+  type ImportCount,
+  type ShardImport
+} from './community-doc';
 import type { AcceptedListener, DocHandle, LobbyHandle, LobbyOptions, MissingMonths, RelayHandle, RelayOptions, ShardList, ThreadFetch } from './doc-handle';
 import { FIRST_PAGE_WANTED_BELOW } from './first-page';
 import { nextTask } from './gated-sync-protocol';
@@ -249,6 +258,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
     const stored = await storedIdsOf(this.db, this.cid);
     const already = records.reduce((n, r) => n + (stored.has(r.id) ? 1 : 0), 0);
     const shares: ShardImport[] = [];
+    const writes = new ImportWrites(this.db, this.cid);
     let failed: unknown = null;
     try {
       for (const [shard] of groups) docs.set(shard, (await this.#acquire(shard, true))!);
@@ -259,7 +269,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
           continue;
         }
         // Each month's check is queued as it is given; the next month is given between two slices.
-        shares.push(doc.importShare(group, stored));
+        shares.push(doc.importShare(group, stored, writes));
         await nextTask();
       }
       for (const share of shares) await share.done.catch((error) => (failed ??= error));
