@@ -100,6 +100,16 @@ describe('importing a file into a community held in shards', () => {
     expect(d.health.rejected).toBe(0);
   }, 60_000);
 
+  it('counts no month’s records during the import’s checks (each month’s check counted every month’s map)', async () => {
+    const { content, d } = await fileOfThreeMonths();
+    const size = d.size.bind(d);
+    let counted = 0;
+    // Counted once the months' checks have begun (the import counts before, to choose how to project).
+    d.size = () => (watch.gated.length && counted++, size());
+    await d.importRecords(content);
+    expect(counted).toBe(0);
+  }, 60_000);
+
   it('saves the months’ ingest marks in one write at its end (one a month), and a reopened month checks nothing again', async () => {
     const { g, content, d } = await fileOfThreeMonths();
     const writes = { put: 0, bulkPut: 0 };
