@@ -380,13 +380,19 @@ export async function shardRecords(db: HearthDb, cid: string, shard: string): Pr
 
 /** How many of these records of the community (its genesis among them or not) are stored. */
 export async function countStoredOf(db: HearthDb, cid: string, records: readonly { id: string }[]): Promise<number> {
+  const stored = await storedIdsOf(db, cid);
+  let n = 0;
+  for (const r of records) if (stored.has(r.id)) n++;
+  return n;
+}
+
+/** Ids of every record of the community stored on the device, its genesis included. */
+export async function storedIdsOf(db: HearthDb, cid: string): Promise<Set<string>> {
   const [ids, genesis] = await Promise.all([communityRecordIds(db, cid), db.records.get(cid)]);
   const stored = new Set(ids);
   // The genesis is stored without a `cid`: outside that range.
   if (genesis) stored.add(genesis.id);
-  let n = 0;
-  for (const r of records) if (stored.has(r.id)) n++;
-  return n;
+  return stored;
 }
 
 /** How many records of the community are stored, its genesis not counted. */

@@ -5,7 +5,7 @@
 import * as Y from 'yjs';
 import { checkRecord } from '../crypto/record-seal';
 import type { AnyRecord } from '../domain/record';
-import { isQuotaError, type DocUpdateRow, type HearthDb, type StoredRecord } from '../store/db';
+import { isQuotaError, type DocUpdateRow, type HearthDb, type IngestMarkRow, type StoredRecord } from '../store/db';
 import { affectsAuthority } from '../domain/authority';
 import { isPost } from '../domain/posts';
 import { CORE_SHARD, historyOrder } from '../domain/shards';
@@ -161,6 +161,74 @@ interface ProjectLater {
   read: ReadonlyMap<string, { item: Y.Item; value: unknown }>;
 }
 
+/**
+ * One shard's share of a community's import held in shards (`CommunityDoc.importShare`): checked in
+ * the shared queue, stored as it passes the gate, projected by the caller with the other shards'.
+ */
+export interface ShardImport {
+  /** What the gate accepted, filled once `done` settles. */
+  readonly accepted: AnyRecord[];
+  /** Settles once the accepted records are stored (rejects when storing or the check failed). */
+  readonly done: Promise<void>;
+  /** Settles once the document's update is stored too, after `done` (its skeleton names the records). */
+  readonly written: Promise<void>;
+}
+
+/** Records an import's writes gather into one transaction at most (`storeAhead` writes this many a transaction). */
+const IMPORT_WRITE_GROUP = 2_000;
+
+/**
+ * The writes of an import's shares (`CommunityDoc.importShare`), one transaction at a time: records
+ * its checks pass while a write runs are written together by the next one, up to
+ * `IMPORT_WRITE_GROUP`. A month's slices are often small (the 10k file's 162 months hold ~500
+ * records each): written as they came, one transaction a slice, 284 at 10k against 201 as one
+ * document, and IndexedDB's cost per transaction made the writes end long after the checks.
+ */
+export class ImportWrites {
+  #tail: Promise<void> = Promise.resolve();
+  #next: { rows: AnyRecord[]; done: Promise<void> } | null = null;
+  /** Transactions begun (tests). */
+  groups = 0;
+
+  constructor(
+    readonly db: HearthDb,
+    readonly cid: string
+  ) {}
+
+  /** Settles once these records are stored (rejects if their group's write failed). */
+  write(rows: readonly AnyRecord[]): Promise<void> {
+    const next = this.#next;
+    if (next && next.rows.length + rows.length <= IMPORT_WRITE_GROUP) {
+      next.rows.push(...rows);
+      return next.done;
+    }
+    const group = { rows: [...rows], done: Promise.resolve() };
+    group.done = this.#tail.then(() => {
+      if (this.#next === group) this.#next = null;
+      this.groups++;
+      return storeAhead(this.db, this.cid, group.rows);
+    });
+    group.done.catch(() => undefined); // each share awaits its own groups
+    this.#next = group;
+    // A failed group does not stop the next (each share is told of its own groups' failures).
+    this.#tail = group.done.catch(() => undefined);
+    return group.done;
+  }
+}
+
+/** A `ShardImport` while its check is queued or running. */
+interface ImportShare extends ShardImport {
+  written: Promise<void>;
+  /** Ids stored on the device when the import began: the only keys the gate looks up (`passGate`'s `mayBeStored`). */
+  stored: ReadonlySet<string>;
+  /** Its accepted records being stored, once its check has passed them (`#check`). */
+  storing?: Promise<void>;
+  /** The import's writes, shared by its shares. */
+  writes: ImportWrites;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
 /** `records` less those the receiving quota holds back: stored, never shown, so never announced. */
 function withoutHeld<R extends AnyRecord>(records: R[], held: ReadonlySet<string>): R[] {
   return held.size ? records.filter((r) => !held.has(r.id)) : records;
@@ -215,8 +283,8 @@ export class CommunityDoc implements DocHandle {
   #freshJoinAt = 0;
   /** Records stored beside the document and not projected yet: the next job beside it projects them (`#check`). */
   #behind: AnyRecord[] = [];
-  /** An import whose projection the caller makes once for several documents (a community held in shards): what its checks accepted, stored, not projected. */
-  #importDeferred: AnyRecord[] | null = null;
+  /** A share of an import held in shards being put into the document: its check (queued by the observer) takes it. */
+  #importShare: ImportShare | null = null;
   /** Records from beside the document waiting together for one check (`storeAside`). */
   #aside: { source: Map<string, unknown>; done: Promise<void> } | null = null;
   #ingestFailed = false;
@@ -345,7 +413,10 @@ export class CommunityDoc implements DocHandle {
       if (event.transaction.origin === IMPORT) {
         let checked = () => {};
         this.#importChecked = new Promise<void>((resolve) => (checked = resolve));
-        this.#jobs.enqueue(() => this.#ingest(keys, true, checked));
+        const share = this.#importShare ?? undefined;
+        this.#importShare = null;
+        const job = this.#jobs.enqueue(() => this.#ingest(keys, true, checked, share));
+        if (share) job.catch(() => undefined); // its `done` carries the failure to the import
       } else this.#gather(keys);
     });
     const changed = this.#changedSince(mark?.snapshot);
@@ -654,43 +725,52 @@ export class CommunityDoc implements DocHandle {
     return () => this.#acceptedListeners.delete(listener);
   }
 
-  /**
-   * `deferProjection`: the accepted records are stored but not projected; `projectImported` projects
-   * them, with other documents' (a community held in shards imports month by month: each month's
-   * import rebuilt the projection from every record stored so far).
-   */
-  async importRecords(records: AnyRecord[], options: { deferProjection?: boolean } = {}): Promise<ImportCount & { deferred?: AnyRecord[] }> {
+  async importRecords(records: AnyRecord[]): Promise<ImportCount> {
     // Counted here, where the catalogue is the writer's own and current: a page counting them read
     // every page of the community into its own catalogue, on its main thread, after a 10k import.
     const already = await countStoredOf(this.db, this.cid, records);
-    const deferred = options.deferProjection ? await this.importDeferred(records) : undefined;
-    if (!deferred) await this.#importAll(records);
-    return { already, present: await countStoredOf(this.db, this.cid, records), ...(deferred ? { deferred } : {}) };
+    this.#importAll(records);
+    await this.settled();
+    return { already, present: await countStoredOf(this.db, this.cid, records) };
   }
 
   /**
-   * An import's records put into the document and checked, stored but not projected: the accepted
-   * ones are returned for `projectImported`. Not counted: a community held in shards counts its whole
-   * import once (counting reads every id the community has stored, and it did so twice per month).
+   * One shard's share of an import held in shards (sharded-community.ts): its records put into the
+   * document now and their check queued, stored as they pass the gate but not projected (the caller
+   * projects every shard's in one rebuild, `projectImported`). Returns without waiting: the next
+   * shard's check starts while this one's records are still being written, as one document's slices
+   * do (waiting for each month's writes, its stored update and its ingest mark before the next
+   * month's check made the 10k import held in shards slower than as one document). The document's
+   * update is stored once `done` (its skeleton needs the records stored); the ingest mark is saved by
+   * `projectImported`. `stored`: the ids the device held when the import began, read once for all
+   * the shards (each month read them again, and that read waited for the writes before it).
    */
-  async importDeferred(records: AnyRecord[]): Promise<AnyRecord[]> {
-    const deferred: AnyRecord[] = [];
-    this.#importDeferred = deferred;
-    try {
-      await this.#importAll(records);
-      return deferred;
-    } finally {
-      this.#importDeferred = null;
+  importShare(records: AnyRecord[], stored: ReadonlySet<string>, writes = new ImportWrites(this.db, this.cid)): ShardImport {
+    let resolve = () => {};
+    let reject: (error: unknown) => void = () => {};
+    const done = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+    done.catch(() => undefined); // the caller awaits it; a share nobody awaits must not be an unhandled rejection
+    const share: ImportShare = { accepted: [], done, written: Promise.resolve(), stored, writes, resolve, reject };
+    this.#importShare = share;
+    this.#importAll(records);
+    // Nothing new for the document (every record already in it): no check was queued.
+    if (this.#importShare === share) {
+      this.#importShare = null;
+      resolve();
     }
+    // Its update's storage, which the caller awaits at the import's end: a failure (a full disk, a tab
+    // closing) is the import's, not an unhandled rejection while the later months are checked.
+    share.written = this.#persisted.then(() => undefined);
+    share.written.catch(() => undefined);
+    return share;
   }
 
-  async #importAll(records: AnyRecord[]): Promise<void> {
+  #importAll(records: AnyRecord[]): void {
     // One transaction: the observer sees one batch, checks it through the gate and projects it once
     // (a full rebuild past a few thousand records), and one update is stored.
     this.doc.transact(() => {
       for (const r of records) if (!this.records.has(r.id)) this.records.set(r.id, r);
     }, IMPORT);
-    await this.settled();
   }
 
   async exportRecords(): Promise<AnyRecord[]> {
@@ -832,27 +912,40 @@ export class CommunityDoc implements DocHandle {
    * where it was for the rest of the session, so the next open checks those keys again.
    */
   async #saveMark(): Promise<void> {
+    const mark = await this.#markNow();
+    // A mark that cannot be written only means more checking at the next open.
+    if (mark) await this.db.ingestMarks.put(mark).catch((error) => console.warn('ingest mark not saved', error));
+  }
+
+  /** The marks of several documents (the shards an import went into), saved in one transaction. */
+  static async #saveMarks(docs: readonly CommunityDoc[]): Promise<void> {
+    const marks: IngestMarkRow[] = [];
+    for (const doc of docs) {
+      const mark = await doc.#markNow();
+      if (mark) marks.push(mark);
+    }
+    if (marks.length) await docs[0].db.ingestMarks.bulkPut(marks).catch((error) => console.warn('ingest marks not saved', error));
+  }
+
+  /** The mark to save now (`#saveMark`), or null when none may be saved. */
+  async #markNow(): Promise<IngestMarkRow | null> {
     try {
       await this.#persisted;
     } catch {
-      return; // the last update is not stored: leave the mark where it is
+      return null; // the last update is not stored: leave the mark where it is
     }
-    if (this.#ingestFailed || this.#closed || this.#jobs.pending !== 1) return;
+    if (this.#ingestFailed || this.#closed || this.#jobs.pending !== 1) return null;
     // Values the gate has now matched with stored records leave the stored rows before the mark says so.
     if (this.#rewrite.size) {
       this.#persisted = this.#persisted.then(() => this.#rewriteStored());
       try {
         await this.#persisted;
       } catch {
-        return;
+        return null;
       }
-      if (this.#closed || this.#jobs.pending !== 1) return;
+      if (this.#closed || this.#jobs.pending !== 1) return null;
     }
-    const snapshot = Y.encodeSnapshot(Y.snapshot(this.doc));
-    // A mark that cannot be written only means more checking at the next open.
-    await this.db.ingestMarks
-      .put({ cid: this.#markKey, snapshot, unauthorised: this.#recountDue ? null : this.#unauthorised })
-      .catch((error) => console.warn('ingest mark not saved', error));
+    return { cid: this.#markKey, snapshot: Y.encodeSnapshot(Y.snapshot(this.doc)), unauthorised: this.#recountDue ? null : this.#unauthorised };
   }
 
   /**
@@ -946,16 +1039,36 @@ export class CommunityDoc implements DocHandle {
     }
   }
 
-  /** `checked` is told when the check has ended, however it ended (before the mark, which waits for storage). */
-  async #ingest(keys: string[], projectOnce = false, checked = () => {}): Promise<void> {
+  /**
+   * `checked` is told when the check has ended, however it ended (before the mark, which waits for
+   * storage). A share of an import held in shards ends its job before its records are stored: the
+   * next shard's check runs beside those writes; `checked` (which the update's skeleton waits for)
+   * and the share wait for them, and the mark is saved at the import's end (`projectImported`).
+   */
+  async #ingest(keys: string[], projectOnce = false, checked = () => {}, share?: ImportShare): Promise<void> {
     try {
-      await this.#check(keys, projectOnce);
+      await this.#check(keys, projectOnce, undefined, false, share);
     } catch (error) {
       this.#ingestFailed = true;
-      throw error;
-    } finally {
       checked();
+      share?.reject(error);
+      throw error;
     }
+    if (share) {
+      (share.storing ?? Promise.resolve()).then(
+        () => {
+          checked();
+          share.resolve();
+        },
+        (error) => {
+          this.#ingestFailed = true;
+          checked();
+          share.reject(error);
+        }
+      );
+      return;
+    }
+    checked();
     if (this.#jobs.pending === 1) await this.#saveMark();
   }
 
@@ -970,7 +1083,7 @@ export class CommunityDoc implements DocHandle {
    * projects everything accepted in one batch at the end. `overtaking` (a first page, run between two
    * slices of another check): projected onto the projection as it is, never deferred into a rebuild.
    */
-  async #check(unordered: string[], projectOnce = false, source?: ReadonlyMap<string, unknown>, overtaking = false): Promise<void> {
+  async #check(unordered: string[], projectOnce = false, source?: ReadonlyMap<string, unknown>, overtaking = false, share?: ImportShare): Promise<void> {
     await this.#jobs.letWritesOvertake();
     const { keys, core } = historyOrder(unordered, (key) => (source ? source.get(key) : this.records.get(key)), Date.now());
     // An import that a rebuild will project stores each slice's records as soon as the gate has passed
@@ -992,15 +1105,12 @@ export class CommunityDoc implements DocHandle {
     // real community projected its history in three passes (the update's first piece, the core and
     // 500 keys, then the rest: 0.6 + 0.9 + 2.0 s) after its first page already showed the feed.
     const large = !source && !projectOnce && !overtaking && projectsAtOnce(keys.length, this.#communitySize() - keys.length) && (await this.#showsThreads());
-    const deferred = projectOnce ? this.#importDeferred : null;
-    // A month's deferred import (a community held in shards) asks only its own shard's ids: the keys of
-    // its document are records of that shard, and the whole community's were read once per month.
-    const ahead =
-      deferred && this.shard
-        ? await this.#shardIds()
-        : bulkAside || large || (projectOnce && (deferred || rebuildsFor(keys.length, this.#communitySize())))
-          ? await this.#storedIds()
-          : null;
+    // A share of an import held in shards looks up the ids the import read once for every shard.
+    const ahead = share
+      ? share.stored
+      : bulkAside || large || (projectOnce && rebuildsFor(keys.length, this.#communitySize()))
+        ? await this.#storedIds()
+        : null;
     // A community with nothing stored yet, into which no write of this member comes during the check:
     // the records this check stores are all there is, and the rebuild need not read them back.
     const fresh = !bulkAside && ahead !== null && ahead.size === 1 && !(await recordById(this.db, this.cid));
@@ -1027,7 +1137,9 @@ export class CommunityDoc implements DocHandle {
       const outcome = await this.#gateSlice(keys.slice(i, i + INGEST_SLICE), ahead ? (key) => ahead.has(key) : undefined, source);
       if (ahead && outcome.accepted.length) {
         const rows = outcome.accepted;
-        storing = storing.then(() => storeAhead(this.db, this.cid, rows));
+        // The shares of an import write together, one transaction at a time (`ImportWrites`): each
+        // month writing beside the others queued 284 transactions at once in IndexedDB at 10k.
+        storing = share ? Promise.all([storing, share.writes.write(rows)]).then(() => undefined) : storing.then(() => storeAhead(this.db, this.cid, rows));
         storing.catch(() => undefined); // awaited (and thrown) below, before anything is projected
       }
       for (const [key, entry] of outcome.read) read.set(key, entry);
@@ -1036,13 +1148,20 @@ export class CommunityDoc implements DocHandle {
       rejectedAny ||= outcome.rejected.length > 0;
       const through = i + INGEST_SLICE;
       if (through >= projectAt || through >= keys.length) {
-        // About what the projection holds: the map less the keys not yet through the gate.
-        const held = Math.max(this.#communitySize() - Math.max(0, keys.length - through), stored !== null ? stored + through : 0);
-        if (deferred) {
-          // Stored as they passed the gate; projected by the caller with the other documents' (`projectImported`).
-          await storing;
-          deferred.push(...waiting);
-        } else if (bulkAside || large || this.#behind.length) {
+        if (share) {
+          // Stored as they pass the gate; projected by the caller with the other documents' (`projectImported`).
+          // Not waited for here: the next shard's check runs beside these writes (`#ingest`).
+          const rows = waiting;
+          storing = storing.then(() => {
+            share.accepted.push(...rows);
+            this.#backStored(rows, read);
+          });
+          storing.catch(() => undefined); // handled by `#ingest`
+          waiting = [];
+          projectAt = Infinity;
+          continue;
+        }
+        if (bulkAside || large || this.#behind.length) {
           // Stored as they passed the gate, or now (this job joins records a job before it left here).
           if (ahead) await storing;
           else await storeAhead(this.db, this.cid, waiting);
@@ -1059,7 +1178,13 @@ export class CommunityDoc implements DocHandle {
         } else if (this.#month && !projectOnce && !source && !overtaking) {
           this.#projectWithOthers(waiting, read);
           waiting = [];
-        } else await this.#project(waiting, Math.max(held, waiting.length));
+        } else {
+          // About what the projection holds: the map less the keys not yet through the gate. Counted
+          // only here: a community held in shards counts every month's map (each month's share of an
+          // import counted 162 maps at 10k: 2 s of the worker).
+          const held = Math.max(this.#communitySize() - Math.max(0, keys.length - through), stored !== null ? stored + through : 0);
+          await this.#project(waiting, Math.max(held, waiting.length));
+        }
         // Stored now, exactly as the map holds them (sealed ones as their sealed original).
         this.#backStored(waiting, read);
         waiting = [];
@@ -1079,6 +1204,7 @@ export class CommunityDoc implements DocHandle {
       this.#gateRejects = await this.db.rejected.where('cid').equals(this.cid).count();
     }
     this.#publishHealth();
+    if (share) share.storing = storing;
   }
 
   #publishHealth(): void {
@@ -1130,11 +1256,6 @@ export class CommunityDoc implements DocHandle {
     const ids = new Set((await communityRecordIds(this.db, this.cid)) as string[]);
     ids.add(this.cid);
     return ids;
-  }
-
-  /** Ids of the records of this document's shard stored on the device. */
-  async #shardIds(): Promise<Set<string>> {
-    return new Set(await shardRecordIds(this.db, this.cid, this.shard!));
   }
 
   /** Whether this device's projection shows a thread of the community. */
@@ -1297,14 +1418,19 @@ export class CommunityDoc implements DocHandle {
     return unauthorised;
   }
 
-  /** Projects records imports stored without projecting them (`deferProjection`), in one rebuild, in the job queue. */
-  projectImported(accepted: AnyRecord[]): Promise<void> {
+  /**
+   * Projects records the shares of an import stored without projecting them (`importShare`), in one
+   * rebuild, in the job queue; then saves the ingest marks of the documents they went into (their
+   * checks left it to here: a mark saved before a share's records were stored would call them seen).
+   */
+  projectImported(accepted: AnyRecord[], docs: readonly CommunityDoc[] = []): Promise<void> {
     return this.#jobs.enqueue(async () => {
       const counted = await this.#projectStored(accepted, false);
       if (counted !== null) {
         this.#unauthorised = counted;
         this.#recountDue = false;
       }
+      if (this.#jobs.pending === 1 && docs.length) await CommunityDoc.#saveMarks(docs);
     });
   }
 

@@ -58,6 +58,10 @@ vi.mock('../store/record-store', async (original) => {
     communityRecordIds: (...args: Parameters<typeof actual.communityRecordIds>) => {
       idReads.count++;
       return actual.communityRecordIds(...args);
+    },
+    storedIdsOf: (...args: Parameters<typeof actual.storedIdsOf>) => {
+      idReads.count++;
+      return actual.storedIdsOf(...args);
     }
   };
 });

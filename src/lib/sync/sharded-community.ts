@@ -23,15 +23,25 @@ import type { Scope } from '../domain/scopes';
 import { addMonths, CORE_SHARD, groupByShard, isShardId, keepsShard, monthOf, planEviction, syncOrder, type KeepPolicy, type ShardId } from '../domain/shards';
 import { MAX_LISTED_MONTHS, shardRoomName } from './relay-rooms';
 import { rebuildProjection, rebuildsFor } from '../store/projection';
-import { countStoredOf, deleteRecords, recordById, shardRecordIds, shardsOfIds, shardsTargeting } from '../store/record-store';
+import { countStoredOf, deleteRecords, recordById, shardRecordIds, shardsOfIds, shardsTargeting, storedIdsOf } from '../store/record-store';
 import { keepPolicy, noteRead } from '../store/kept-months';
 import type { HearthDb, ShardCatalogueRow } from '../store/db';
 import { maintainKeys } from '../automation/keys';
 import { startAutomation } from '../automation/scheduler';
 import type { MemberStatsSource } from '../automation/community-facts';
-import { CommunityDoc, ingestMarkKey, type AppendResult, type CommunityDocOptions, type DocHealth, type ImportCount } from './community-doc';
+import {
+  CommunityDoc,
+  ImportWrites,
+  ingestMarkKey,
+  type AppendResult,
+  type CommunityDocOptions,
+  type DocHealth,
+  type ImportCount,
+  type ShardImport
+} from './community-doc';
 import type { AcceptedListener, DocHandle, LobbyHandle, LobbyOptions, MissingMonths, RelayHandle, RelayOptions, ShardList, ThreadFetch } from './doc-handle';
 import { FIRST_PAGE_WANTED_BELOW } from './first-page';
+import { nextTask } from './gated-sync-protocol';
 import { lobbyPageFor, takeLobbyPage } from './lobby-page';
 import { JobQueue } from './job-queue';
 import { isShardedCommunity } from './shard-mode';
@@ -239,26 +249,42 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
    */
   async importRecords(records: AnyRecord[]): Promise<ImportCount> {
     const defer = rebuildsFor(records.length, this.size());
-    const accepted: AnyRecord[] = [];
     const groups = this.#byShard(records);
     // Every month's document opens before anything is stored: one opening after the first month was
     // stored (the projection marked behind until the end) would rebuild it.
     const docs = new Map<ShardId, CommunityDoc>();
-    // Counted once for the whole import: counting reads every id the community has stored, and a
-    // month's import counted twice (the real community's 143 months spent most of their import there).
-    const already = await countStoredOf(this.db, this.cid, records);
+    // Read once for the whole import, for its count and every month's gate: counting reads every id
+    // the community has stored (the real community's 143 months spent most of their import there when
+    // each month counted), and a month's check that read them waited for the months' writes before it.
+    const stored = await storedIdsOf(this.db, this.cid);
+    const already = records.reduce((n, r) => n + (stored.has(r.id) ? 1 : 0), 0);
+    const shares: ShardImport[] = [];
+    const writes = new ImportWrites(this.db, this.cid);
+    let failed: unknown = null;
     try {
       for (const [shard] of groups) docs.set(shard, (await this.#acquire(shard, true))!);
       for (const [shard, group] of groups) {
         const doc = docs.get(shard)!;
-        if (defer) accepted.push(...(await doc.importDeferred(group)));
-        else await doc.importRecords(group);
+        if (!defer) {
+          await doc.importRecords(group);
+          continue;
+        }
+        // Each month's check is queued as it is given; the next month is given between two slices.
+        shares.push(doc.importShare(group, stored, writes));
+        await nextTask();
       }
+      for (const share of shares) await share.done.catch((error) => (failed ??= error));
     } finally {
       // Projected even when a month failed: what was stored is shown (a crash before it rebuilds at the next open).
-      if (accepted.length) await this.core.projectImported(accepted);
+      const accepted = shares.flatMap((s) => s.accepted);
+      const projected = accepted.length ? this.core.projectImported(accepted, [...docs.values()]) : Promise.resolve();
+      // The months' updates stored (each waits for its records, as its skeleton names them): an import that returned is on disk.
+      const written = Promise.all(shares.map((s) => s.written));
+      const ended = await Promise.allSettled([projected, written]);
       for (const shard of docs.keys()) this.release(shard);
+      for (const end of ended) if (end.status === 'rejected') failed ??= end.reason;
     }
+    if (failed) throw failed;
     return { already, present: await countStoredOf(this.db, this.cid, records) };
   }
 
