@@ -62,6 +62,30 @@ vi.mock('../store/record-store', async (original) => {
   };
 });
 
+/**
+ * IndexedDB transactions on one database between `start` and `stop`, by the stores they span (sorted,
+ * comma-joined; ' rw' after for read-write ones). Made before the database opens: Dexie binds
+ * `transaction` as it opens.
+ */
+function transactionCounter(name: string) {
+  const counts = new Map<string, number>();
+  let counting = false;
+  const prototype = IDBDatabase.prototype;
+  const original = prototype.transaction;
+  prototype.transaction = function (this: IDBDatabase, stores: string | string[], mode?: IDBTransactionMode, ...rest: unknown[]) {
+    if (counting && this.name === name) {
+      const key = [stores].flat().sort().join(',') + (mode === 'readwrite' ? ' rw' : '');
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    return original.call(this, stores, mode, ...(rest as [IDBTransactionOptions?]));
+  } as typeof original;
+  return {
+    of: (stores: string) => counts.get(stores) ?? 0,
+    start: () => void (counting = true),
+    stop: () => void ((counting = false), (prototype.transaction = original))
+  };
+}
+
 let dbs = 0;
 const { opened, syncs, links } = closedAfterEach<ShardedCommunity>();
 
@@ -150,6 +174,50 @@ describe('a community held in shards', () => {
     expect((await b.append(reply)).ok).toBe(true);
     await until(async () => (await a.db.replies.get(reply.id)) !== undefined, 10_000, 'Bob’s reply on Alice’s device');
     expect(a.shard(shardOf(reply) as ShardId)?.records.get(reply.id)).toEqual(reply);
+  });
+
+  it('a newcomer reads, for each month it fetches, its stored rows and ingest mark in one transaction, and the count of refused rows not at all (the core’s count serves the community)', async () => {
+    const { g, core, content } = await community();
+    const a = await holding(g.id, [...core, ...content]);
+    const db = new HearthDb(`sharded-${dbs++}`);
+    const transactions = transactionCounter(db.name);
+    const b = await device(g.id, db);
+    await b.settled();
+    transactions.start();
+    const sa = new ShardSync(a, { now: () => STARTS[2] + 1000 });
+    const sb = new ShardSync(b, { now: () => STARTS[2] + 1000 });
+    syncs.push(sa, sb);
+    links.push(link(sa, sb));
+    await until(async () => (await b.db.threads.where('cid').equals(g.id).count()) === 6, 10_000, 'six threads on the newcomer');
+    await b.settled();
+    transactions.stop();
+    expect(months(content)).toHaveLength(3);
+    // Each was a transaction a month: 3 and 3 (and one more for the count), where the real community has 143 months.
+    expect(transactions.of('rejected'), 'counts of refused rows').toBe(0);
+    expect(transactions.of('ingestMarks'), 'ingest marks read alone').toBe(0);
+    expect(transactions.of('docUpdates,ingestMarks'), 'stored rows and mark read together').toBe(3);
+    expect(b.health.rejected).toBe(0);
+  });
+
+  it('a holder serving its closed months to a newcomer neither checks them again nor writes their ingest marks again', async () => {
+    const { g, core, content } = await community();
+    const db = new HearthDb(`sharded-${dbs++}`);
+    const transactions = transactionCounter(db.name);
+    const a = await holding(g.id, [...core, ...content], db, 0);
+    await until(() => months(content).every((m) => !a.isOpen(m as ShardId)), 5_000, 'the holder’s months closed');
+    const b = await device(g.id);
+    transactions.start();
+    const sa = new ShardSync(a, { now: () => STARTS[2] + 1000 });
+    const sb = new ShardSync(b, { now: () => STARTS[2] + 1000 });
+    syncs.push(sa, sb);
+    links.push(link(sa, sb));
+    await until(async () => (await b.db.threads.where('cid').equals(g.id).count()) === 6, 10_000, 'six threads on the newcomer');
+    await a.settled();
+    transactions.stop();
+    expect(a.opened.filter((m) => m !== CORE_SHARD).length, 'months opened to be served').toBeGreaterThanOrEqual(3);
+    // Each was one a month served: a check of nothing, then its unchanged ingest mark written again.
+    expect(transactions.of('ingestMarks rw'), 'ingest marks written').toBe(0);
+    expect(transactions.of('rejected'), 'counts of refused rows').toBe(0);
   });
 
   it('a newcomer whose first page stored a month before it held it announces the month once fetched, keeps it held after reopening, and its reply there reaches the creator live', async () => {
