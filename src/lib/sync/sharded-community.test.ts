@@ -304,6 +304,38 @@ describe('a community held in shards', () => {
     expect(b.health.rejected).toBe(0);
   });
 
+  it('after its first pass, projects months checked while a pass waited with that pass (was a pass each): a newcomer’s history in few passes', async () => {
+    const { g, core, content } = await community();
+    const a = await holding(g.id, [...core, ...content]);
+    const b = await holding(g.id, core);
+    const [m1, m2, m3] = months(content) as ShardId[];
+    const updateOf = (m: ShardId) => Y.encodeStateAsUpdate(a.shard(m)!.doc);
+    const docs = new Map(await Promise.all([m1, m2, m3].map(async (m) => [m, (await b.acquire(m, true))!] as const)));
+    passes.count = 0;
+    // The newest month first, alone: its pass shows the newcomer's first rows.
+    Y.applyUpdate(docs.get(m3)!, updateOf(m3), 'peer');
+    await b.settled();
+    expect(passes.count, 'the first pass').toBe(1);
+    // The next month's check queues its pass; the month after arrives before that pass runs.
+    const month2 = b.shard(m2)!;
+    const told = month2.onHealth;
+    let arrived = false;
+    month2.onHealth = (health) => {
+      told(health);
+      if (arrived) return;
+      arrived = true;
+      Y.applyUpdate(docs.get(m1)!, updateOf(m1), 'peer');
+    };
+    Y.applyUpdate(docs.get(m2)!, updateOf(m2), 'peer');
+    await until(() => arrived, 5_000, 'the older month applied');
+    for (const m of [m1, m2, m3]) b.release(m);
+    await b.settled();
+    expect(passes.count, 'passes in all').toBe(2);
+    expect(await b.db.threads.where('cid').equals(g.id).count()).toBe(6);
+    expect(await b.db.replies.where('cid').equals(g.id).count()).toBe(6);
+    expect(b.health.rejected).toBe(0);
+  });
+
   it('imports a history of three months large enough for a rebuild with one rebuild of the projection (was one a month), and shows all of it', async () => {
     const { alice, g, core } = await community();
     const content: AnyRecord[] = [];
