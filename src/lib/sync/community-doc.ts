@@ -28,7 +28,7 @@ import { fillApplied, fillSkeleton, readSkeleton, toSkeleton } from './update-sk
 import { parseRecord } from '../domain/record';
 import type { AcceptedListener, DocHandle, LobbyHandle, LobbyOptions, RelayHandle, RelayOptions } from './doc-handle';
 import { CoreLobby } from './lobby';
-import { decodeFirstPage, FIRST_PAGE_WANTED_BELOW, firstPageMaker, isFreshJoin, type FirstPageMaker } from './first-page';
+import { decodeFirstPage, FIRST_PAGE_THREADS, FIRST_PAGE_WANTED_BELOW, firstPageMaker, isFreshJoin, type FirstPageMaker } from './first-page';
 import { HISTORY_AHEAD_MAX_ENTRIES, HISTORY_KEPT_MS, PreparedHistory } from './history-reply';
 import type { Identity } from '../crypto/identity';
 import { startAutomation } from '../automation/scheduler';
@@ -172,8 +172,8 @@ export class CommunityDoc implements DocHandle {
   static readonly #rejectsCounted = new WeakMap<JobQueue, Map<string, number>>();
   /** Months' checked records waiting for one projection pass together, by their shared queue (`#projectWithOthers`). */
   static readonly #toProject = new WeakMap<JobQueue, ProjectLater[]>();
-  /** Queues that have run a pass of months' records (`#projectWaiting`): their next passes wait behind the checks queued. */
-  static readonly #projectedMonths = new WeakSet<JobQueue>();
+  /** Queues whose community shows a first page of threads: their passes of months' records wait behind the checks queued (`#projectWaiting`). */
+  static readonly #pageShown = new WeakSet<JobQueue>();
   readonly doc = new Y.Doc();
   readonly records: Y.Map<unknown>;
   health: DocHealth = { records: 0, rejected: 0, repaired: 0, unreadableUpdates: 0, repairsWaiting: 0, junkItems: 0, junkBytes: 0, malformedMessages: 0 };
@@ -1231,22 +1231,25 @@ export class CommunityDoc implements DocHandle {
     if (!waiting) {
       CommunityDoc.#toProject.set(this.#jobs, (waiting = []));
       const jobs = this.#jobs;
-      jobs.enqueue(() => CommunityDoc.#projectWaiting(jobs)).catch((error) => console.error('community projection failed', error));
+      // Until the feed shows a first page, the pass goes ahead of the checks queued (the next slice
+      // boundary): a newcomer's first rows do not wait for the whole history's checks.
+      const pass = () => CommunityDoc.#projectWaiting(jobs);
+      (CommunityDoc.#pageShown.has(jobs) ? jobs.enqueue(pass) : jobs.ahead(pass)).catch((error) => console.error('community projection failed', error));
     }
     waiting.push({ doc: this, records, read });
   }
 
   static async #projectWaiting(jobs: JobQueue): Promise<void> {
-    // After the first pass (a newcomer's newest months: its first rows), a pass waits behind the
+    // Once the feed shows a first page of threads (a newcomer's newest months), a pass waits behind the
     // months' checks queued after it and takes their records too. Each pass past a quarter of the
     // community rebuilds the projection from everything stored (`rebuildsFor`): the real community's
     // newcomer made 12 passes (7.9 s of its queue, the last three 0.7–1.4 s each) while its months
     // were being checked. Its job stays queued meanwhile, so `settled` waits for it.
-    if (CommunityDoc.#projectedMonths.has(jobs) && jobs.pending > 1) {
+    const waiting = CommunityDoc.#toProject.get(jobs) ?? [];
+    if (jobs.pending > 1 && waiting.length && (await CommunityDoc.#showsFirstPage(jobs, waiting[0].doc))) {
       jobs.enqueue(() => CommunityDoc.#projectWaiting(jobs)).catch((error) => console.error('community projection failed', error));
       return;
     }
-    CommunityDoc.#projectedMonths.add(jobs);
     const batch = (CommunityDoc.#toProject.get(jobs) ?? []).filter((b) => !b.doc.#closed);
     CommunityDoc.#toProject.delete(jobs);
     if (!batch.length) return;
@@ -1267,6 +1270,15 @@ export class CommunityDoc implements DocHandle {
       throw error;
     }
     if (jobs.pending === 1) for (const { doc } of batch) await doc.#saveMark();
+  }
+
+  /** Whether the community of a queue's documents shows a first page of threads (read until it does, then known). */
+  static async #showsFirstPage(jobs: JobQueue, doc: CommunityDoc): Promise<boolean> {
+    if (CommunityDoc.#pageShown.has(jobs)) return true;
+    const shown = await doc.db.threads.where('cid').equals(doc.cid).limit(FIRST_PAGE_THREADS).primaryKeys();
+    if (shown.length < FIRST_PAGE_THREADS) return false;
+    CommunityDoc.#pageShown.add(jobs);
+    return true;
   }
 
   /** Stores and projects accepted records (opened where this device holds the key) and announces them. */

@@ -14,6 +14,7 @@ import { CORE_SHARD, shardOf, type ShardId } from '../domain/shards';
 import type { AnyRecord } from '../domain/record';
 import { HearthDb } from '../store/db';
 import { messageYjsSyncStep2, readSyncMessage } from './gated-sync-protocol';
+import { FIRST_PAGE_THREADS } from './first-page';
 import { listedMonths, ShardedCommunity } from './sharded-community';
 import { ShardSync } from './shards/shard-sync';
 import { decodeShardMessage } from './shards/shard-wire';
@@ -205,6 +206,7 @@ describe('a community held in shards', () => {
     const transactions = transactionCounter(db.name);
     const a = await holding(g.id, [...core, ...content], db, 0);
     await until(() => months(content).every((m) => !a.isOpen(m as ShardId)), 5_000, 'the holder’s months closed');
+    await a.healthSettled(); // its recount, which saves the core's mark, is done
     const b = await device(g.id);
     transactions.start();
     const sa = new ShardSync(a, { now: () => STARTS[2] + 1000 });
@@ -287,7 +289,7 @@ describe('a community held in shards', () => {
     expect(clients).not.toContain(b.shard(month)!.doc.clientID);
   });
 
-  it('projects months that arrive together in one pass (was one a month), and shows all of them', async () => {
+  it('while the feed shows less than a first page, projects each month arriving as soon as it is checked, ahead of the months’ checks queued after it (was: once, after all of them)', async () => {
     const { g, core, content } = await community();
     const a = await holding(g.id, [...core, ...content]);
     const b = await holding(g.id, core);
@@ -300,13 +302,40 @@ describe('a community held in shards', () => {
     await b.settled();
     expect(await b.db.threads.where('cid').equals(g.id).count()).toBe(6);
     expect(await b.db.replies.where('cid').equals(g.id).count()).toBe(6);
+    // A fast transfer queued all of a newcomer's months before its first pass, and its feed stayed empty to the end.
+    expect(passes.count, 'projection passes').toBe(3);
+    expect(b.health.rejected).toBe(0);
+  });
+
+  it('once the feed shows a first page, projects months that arrive together in one pass (was one a month), and shows all of them', async () => {
+    const { alice, g, core, content } = await community();
+    const write = writer(alice, g.id, STARTS[2]);
+    const page = await Promise.all(
+      Array.from({ length: FIRST_PAGE_THREADS }, (_, i) => write('thread', { title: `page ${i}`, body: 'b' }, STARTS[2] + 5_000 + i))
+    );
+    const a = await holding(g.id, [...core, ...content]);
+    const b = await holding(g.id, [...core, ...page]);
+    const updates = months(content).map((m) => [m as ShardId, Y.encodeStateAsUpdate(a.shard(m as ShardId)!.doc)] as const);
+    const docs = await Promise.all(updates.map(([m]) => b.acquire(m, true)));
+    passes.count = 0;
+    // As a peer's answers arriving while the first month's check is waiting in the queue.
+    updates.forEach(([, update], i) => Y.applyUpdate(docs[i]!, update, 'peer'));
+    for (const [m] of updates) b.release(m);
+    await b.settled();
+    expect(await b.db.threads.where('cid').equals(g.id).count()).toBe(6 + FIRST_PAGE_THREADS);
+    expect(await b.db.replies.where('cid').equals(g.id).count()).toBe(6);
     expect(passes.count, 'projection passes').toBe(1);
     expect(b.health.rejected).toBe(0);
   });
 
-  it('after its first pass, projects months checked while a pass waited with that pass (was a pass each): a newcomer’s history in few passes', async () => {
-    const { g, core, content } = await community();
-    const a = await holding(g.id, [...core, ...content]);
+  it('once the feed shows a first page, projects months checked while a pass waited with that pass (was a pass each): a newcomer’s history in few passes', async () => {
+    const { alice, g, core, content } = await community();
+    // The newest month holds a first page of threads.
+    const write = writer(alice, g.id, STARTS[2]);
+    const page = await Promise.all(
+      Array.from({ length: FIRST_PAGE_THREADS }, (_, i) => write('thread', { title: `page ${i}`, body: 'b' }, STARTS[2] + 5_000 + i))
+    );
+    const a = await holding(g.id, [...core, ...content, ...page]);
     const b = await holding(g.id, core);
     const [m1, m2, m3] = months(content) as ShardId[];
     const updateOf = (m: ShardId) => Y.encodeStateAsUpdate(a.shard(m)!.doc);
@@ -316,6 +345,7 @@ describe('a community held in shards', () => {
     Y.applyUpdate(docs.get(m3)!, updateOf(m3), 'peer');
     await b.settled();
     expect(passes.count, 'the first pass').toBe(1);
+    expect(await b.db.threads.where('cid').equals(g.id).count()).toBe(2 + FIRST_PAGE_THREADS);
     // The next month's check queues its pass; the month after arrives before that pass runs.
     const month2 = b.shard(m2)!;
     const told = month2.onHealth;
@@ -331,7 +361,7 @@ describe('a community held in shards', () => {
     for (const m of [m1, m2, m3]) b.release(m);
     await b.settled();
     expect(passes.count, 'passes in all').toBe(2);
-    expect(await b.db.threads.where('cid').equals(g.id).count()).toBe(6);
+    expect(await b.db.threads.where('cid').equals(g.id).count()).toBe(6 + FIRST_PAGE_THREADS);
     expect(await b.db.replies.where('cid').equals(g.id).count()).toBe(6);
     expect(b.health.rejected).toBe(0);
   });
