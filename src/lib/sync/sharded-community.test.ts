@@ -14,6 +14,7 @@ import { CORE_SHARD, shardOf, type ShardId } from '../domain/shards';
 import type { AnyRecord } from '../domain/record';
 import { HearthDb } from '../store/db';
 import { messageYjsSyncStep2, readSyncMessage } from './gated-sync-protocol';
+import { FIRST_PAGE_THREADS } from './first-page';
 import { listedMonths, ShardedCommunity } from './sharded-community';
 import { ShardSync } from './shards/shard-sync';
 import { decodeShardMessage } from './shards/shard-wire';
@@ -65,6 +66,30 @@ vi.mock('../store/record-store', async (original) => {
     }
   };
 });
+
+/**
+ * IndexedDB transactions on one database between `start` and `stop`, by the stores they span (sorted,
+ * comma-joined; ' rw' after for read-write ones). Made before the database opens: Dexie binds
+ * `transaction` as it opens.
+ */
+function transactionCounter(name: string) {
+  const counts = new Map<string, number>();
+  let counting = false;
+  const prototype = IDBDatabase.prototype;
+  const original = prototype.transaction;
+  prototype.transaction = function (this: IDBDatabase, stores: string | string[], mode?: IDBTransactionMode, ...rest: unknown[]) {
+    if (counting && this.name === name) {
+      const key = [stores].flat().sort().join(',') + (mode === 'readwrite' ? ' rw' : '');
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    return original.call(this, stores, mode, ...(rest as [IDBTransactionOptions?]));
+  } as typeof original;
+  return {
+    of: (stores: string) => counts.get(stores) ?? 0,
+    start: () => void (counting = true),
+    stop: () => void ((counting = false), (prototype.transaction = original))
+  };
+}
 
 let dbs = 0;
 const { opened, syncs, links } = closedAfterEach<ShardedCommunity>();
@@ -156,6 +181,51 @@ describe('a community held in shards', () => {
     expect(a.shard(shardOf(reply) as ShardId)?.records.get(reply.id)).toEqual(reply);
   });
 
+  it('a newcomer reads, for each month it fetches, its stored rows and ingest mark in one transaction, and the count of refused rows not at all (the core’s count serves the community)', async () => {
+    const { g, core, content } = await community();
+    const a = await holding(g.id, [...core, ...content]);
+    const db = new HearthDb(`sharded-${dbs++}`);
+    const transactions = transactionCounter(db.name);
+    const b = await device(g.id, db);
+    await b.settled();
+    transactions.start();
+    const sa = new ShardSync(a, { now: () => STARTS[2] + 1000 });
+    const sb = new ShardSync(b, { now: () => STARTS[2] + 1000 });
+    syncs.push(sa, sb);
+    links.push(link(sa, sb));
+    await until(async () => (await b.db.threads.where('cid').equals(g.id).count()) === 6, 10_000, 'six threads on the newcomer');
+    await b.settled();
+    transactions.stop();
+    expect(months(content)).toHaveLength(3);
+    // Each was a transaction a month: 3 and 3 (and one more for the count), where the real community has 143 months.
+    expect(transactions.of('rejected'), 'counts of refused rows').toBe(0);
+    expect(transactions.of('ingestMarks'), 'ingest marks read alone').toBe(0);
+    expect(transactions.of('docUpdates,ingestMarks'), 'stored rows and mark read together').toBe(3);
+    expect(b.health.rejected).toBe(0);
+  });
+
+  it('a holder serving its closed months to a newcomer neither checks them again nor writes their ingest marks again', async () => {
+    const { g, core, content } = await community();
+    const db = new HearthDb(`sharded-${dbs++}`);
+    const transactions = transactionCounter(db.name);
+    const a = await holding(g.id, [...core, ...content], db, 0);
+    await until(() => months(content).every((m) => !a.isOpen(m as ShardId)), 5_000, 'the holder’s months closed');
+    await a.healthSettled(); // its recount, which saves the core's mark, is done
+    const b = await device(g.id);
+    transactions.start();
+    const sa = new ShardSync(a, { now: () => STARTS[2] + 1000 });
+    const sb = new ShardSync(b, { now: () => STARTS[2] + 1000 });
+    syncs.push(sa, sb);
+    links.push(link(sa, sb));
+    await until(async () => (await b.db.threads.where('cid').equals(g.id).count()) === 6, 10_000, 'six threads on the newcomer');
+    await a.settled();
+    transactions.stop();
+    expect(a.opened.filter((m) => m !== CORE_SHARD).length, 'months opened to be served').toBeGreaterThanOrEqual(3);
+    // Each was one a month served: a check of nothing, then its unchanged ingest mark written again.
+    expect(transactions.of('ingestMarks rw'), 'ingest marks written').toBe(0);
+    expect(transactions.of('rejected'), 'counts of refused rows').toBe(0);
+  });
+
   it('a newcomer whose first page stored a month before it held it announces the month once fetched, keeps it held after reopening, and its reply there reaches the creator live', async () => {
     const { bob, g, core, content } = await community();
     const a = await holding(g.id, [...core, ...content]);
@@ -223,7 +293,7 @@ describe('a community held in shards', () => {
     expect(clients).not.toContain(b.shard(month)!.doc.clientID);
   });
 
-  it('projects months that arrive together in one pass (was one a month), and shows all of them', async () => {
+  it('while the feed shows less than a first page, projects each month arriving as soon as it is checked, ahead of the months’ checks queued after it (was: once, after all of them)', async () => {
     const { g, core, content } = await community();
     const a = await holding(g.id, [...core, ...content]);
     const b = await holding(g.id, core);
@@ -236,7 +306,67 @@ describe('a community held in shards', () => {
     await b.settled();
     expect(await b.db.threads.where('cid').equals(g.id).count()).toBe(6);
     expect(await b.db.replies.where('cid').equals(g.id).count()).toBe(6);
+    // A fast transfer queued all of a newcomer's months before its first pass, and its feed stayed empty to the end.
+    expect(passes.count, 'projection passes').toBe(3);
+    expect(b.health.rejected).toBe(0);
+  });
+
+  it('once the feed shows a first page, projects months that arrive together in one pass (was one a month), and shows all of them', async () => {
+    const { alice, g, core, content } = await community();
+    const write = writer(alice, g.id, STARTS[2]);
+    const page = await Promise.all(
+      Array.from({ length: FIRST_PAGE_THREADS }, (_, i) => write('thread', { title: `page ${i}`, body: 'b' }, STARTS[2] + 5_000 + i))
+    );
+    const a = await holding(g.id, [...core, ...content]);
+    const b = await holding(g.id, [...core, ...page]);
+    const updates = months(content).map((m) => [m as ShardId, Y.encodeStateAsUpdate(a.shard(m as ShardId)!.doc)] as const);
+    const docs = await Promise.all(updates.map(([m]) => b.acquire(m, true)));
+    passes.count = 0;
+    // As a peer's answers arriving while the first month's check is waiting in the queue.
+    updates.forEach(([, update], i) => Y.applyUpdate(docs[i]!, update, 'peer'));
+    for (const [m] of updates) b.release(m);
+    await b.settled();
+    expect(await b.db.threads.where('cid').equals(g.id).count()).toBe(6 + FIRST_PAGE_THREADS);
+    expect(await b.db.replies.where('cid').equals(g.id).count()).toBe(6);
     expect(passes.count, 'projection passes').toBe(1);
+    expect(b.health.rejected).toBe(0);
+  });
+
+  it('once the feed shows a first page, projects months checked while a pass waited with that pass (was a pass each): a newcomer’s history in few passes', async () => {
+    const { alice, g, core, content } = await community();
+    // The newest month holds a first page of threads.
+    const write = writer(alice, g.id, STARTS[2]);
+    const page = await Promise.all(
+      Array.from({ length: FIRST_PAGE_THREADS }, (_, i) => write('thread', { title: `page ${i}`, body: 'b' }, STARTS[2] + 5_000 + i))
+    );
+    const a = await holding(g.id, [...core, ...content, ...page]);
+    const b = await holding(g.id, core);
+    const [m1, m2, m3] = months(content) as ShardId[];
+    const updateOf = (m: ShardId) => Y.encodeStateAsUpdate(a.shard(m)!.doc);
+    const docs = new Map(await Promise.all([m1, m2, m3].map(async (m) => [m, (await b.acquire(m, true))!] as const)));
+    passes.count = 0;
+    // The newest month first, alone: its pass shows the newcomer's first rows.
+    Y.applyUpdate(docs.get(m3)!, updateOf(m3), 'peer');
+    await b.settled();
+    expect(passes.count, 'the first pass').toBe(1);
+    expect(await b.db.threads.where('cid').equals(g.id).count()).toBe(2 + FIRST_PAGE_THREADS);
+    // The next month's check queues its pass; the month after arrives before that pass runs.
+    const month2 = b.shard(m2)!;
+    const told = month2.onHealth;
+    let arrived = false;
+    month2.onHealth = (health) => {
+      told(health);
+      if (arrived) return;
+      arrived = true;
+      Y.applyUpdate(docs.get(m1)!, updateOf(m1), 'peer');
+    };
+    Y.applyUpdate(docs.get(m2)!, updateOf(m2), 'peer');
+    await until(() => arrived, 5_000, 'the older month applied');
+    for (const m of [m1, m2, m3]) b.release(m);
+    await b.settled();
+    expect(passes.count, 'passes in all').toBe(2);
+    expect(await b.db.threads.where('cid').equals(g.id).count()).toBe(6 + FIRST_PAGE_THREADS);
+    expect(await b.db.replies.where('cid').equals(g.id).count()).toBe(6);
     expect(b.health.rejected).toBe(0);
   });
 

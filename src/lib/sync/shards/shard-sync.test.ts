@@ -142,6 +142,31 @@ describe('shard sync between peers', () => {
     expect(await converged(a, newcomer)).toBe(true);
   });
 
+  it('answers a newcomer’s requests for closed months side by side, in the order asked', async () => {
+    const a = await device({ maxOpen: 1 });
+    const months = await history(a, 12);
+    await a.set.settled();
+    // Reading a closed month back takes a while (IndexedDB in the browser): answered one at a time,
+    // the newcomer's eight requests in flight waited for each other's reads.
+    let reading = 0;
+    let peakReading = 0;
+    const load = a.storage.load.bind(a.storage);
+    a.storage.load = async (shard) => {
+      peakReading = Math.max(peakReading, ++reading);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      reading--;
+      return load(shard);
+    };
+    const newcomer = await device({ inFlight: 8 });
+    const arrived: ShardId[] = [];
+    newcomer.sync.onArrived((shard) => arrived.push(shard));
+    connect(a, newcomer);
+    await until(() => arrived.length === 13, 5_000, 'every shard');
+    expect(arrived).toEqual([CORE_SHARD, ...months]);
+    expect(peakReading).toBeGreaterThan(4);
+    expect(await converged(a, newcomer)).toBe(true);
+  });
+
   it('skips shards whose digests are equal: a reconnect after a full sync asks for nothing', async () => {
     const a = await device();
     const b = await device();
