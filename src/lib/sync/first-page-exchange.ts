@@ -23,6 +23,8 @@ const LOBBY_PAGE = 7;
  * join checked; on a limited invite, admitted).
  */
 export const LOBBY_ASK_WAIT_MS = 60_000;
+/** Asked again at each batch of records accepted, and this often at least. */
+const LOBBY_ASK_POLL_MS = 250;
 /** How long one peer has to answer (the page comes after the peer's answer to the history's step 1). */
 export const FIRST_PAGE_TIMEOUT_MS = 30_000;
 
@@ -71,13 +73,14 @@ async function answerLobby(peer: object, id: number, member: string): Promise<vo
     if (s.answered.has(peer) || ![...s.peers()].includes(peer)) continue;
     s.answered.add(peer);
     const until = Date.now() + LOBBY_ASK_WAIT_MS;
-    let sealed = await s.doc.lobbyPage(member);
-    while (!sealed && Date.now() < until && [...s.peers()].includes(peer)) {
-      await nextAccepted(s.doc, 1000);
-      sealed = await s.doc.lobbyPage(member);
+    for (;;) {
+      // Listening before asking: a join taken while the page was asked for wakes the next ask.
+      const next = nextAccepted(s.doc, LOBBY_ASK_POLL_MS);
+      const sealed = await s.doc.lobbyPage(member);
+      if (sealed) return void sendSide(peer, sideMessage(LOBBY_PAGE, id, sealed));
+      if (Date.now() >= until || ![...s.peers()].includes(peer)) return;
+      await next;
     }
-    if (sealed) sendSide(peer, sideMessage(LOBBY_PAGE, id, sealed));
-    return;
   }
 }
 
