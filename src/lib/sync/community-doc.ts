@@ -851,7 +851,15 @@ export class CommunityDoc implements DocHandle {
     // were being checked, and waited 7 s for them and then a rebuild (the history's first pieces
     // being applied meanwhile) before the first row showed. Their names follow with that rebuild.
     const source = this.#notInDocument(records, new Map());
-    if (source.size) await this.#jobs.write(() => this.#check([...source.keys()], false, source, true));
+    // Its threads and their starters' joins and profiles first, then the rest (replies and their
+    // authors): the first rows show after a check of a tenth of the page. At 10,000 members the whole
+    // page's check took 1.7 s on a quiet machine; its first 82 records take 0.4 s.
+    const starters = new Set<string>();
+    for (const value of source.values()) if (isThread(value as AnyRecord)) starters.add((value as AnyRecord).author);
+    const lead = new Map<string, unknown>();
+    const rest = new Map<string, unknown>();
+    for (const [key, value] of source) (leadsPage(value as AnyRecord, starters) ? lead : rest).set(key, value);
+    for (const part of [lead, rest]) if (part.size) await this.#jobs.write(() => this.#check([...part.keys()], false, part, true));
     return true;
   }
 
@@ -1526,4 +1534,11 @@ export class CommunityDoc implements DocHandle {
     const keys = [...this.#deferred];
     this.#jobs.enqueue(() => this.#ingest(keys)).catch((e) => console.error('repair check failed', e));
   }
+}
+
+const isThread = (r: AnyRecord): boolean => r.kind === 'thread' || (r.kind === 'sealed' && (r.body as { of?: string }).of === 'thread');
+
+/** A first page's thread, or its starter's join or profile: what its first rows need. */
+function leadsPage(r: AnyRecord, starters: ReadonlySet<string>): boolean {
+  return isThread(r) || ((r.kind === 'join' || r.kind === 'profile') && starters.has(r.author));
 }

@@ -102,6 +102,30 @@ describe('a first page', () => {
     expect(Y.encodeStateAsUpdate(newcomer.doc, Y.encodeStateVector(member.doc)).length).toBeLessThan(10);
   });
 
+  it('shows its threads before its replies are checked: threads and their starters are taken first, the rest after', async () => {
+    const { cid, core, content } = await community();
+    const member = await open(cid);
+    await member.importRecords([...core, ...content]);
+    const newcomer = await open(cid);
+    await newcomer.storeAside(core);
+    const batches: string[][] = [];
+    const off = newcomer.onAccepted((records) => batches.push(records.map((r) => r.kind)));
+    expect(await newcomer.takeFirstPage(encodeFirstPage(await firstPageRecords(member.db, cid)))).toBe(true);
+    await newcomer.settled();
+    off();
+    const firstReply = batches.findIndex((kinds) => kinds.includes('reply'));
+    const firstThread = batches.findIndex((kinds) => kinds.includes('thread'));
+    expect(firstThread).toBeGreaterThanOrEqual(0);
+    expect(firstReply).toBeGreaterThan(firstThread);
+    expect(
+      batches
+        .slice(0, firstReply)
+        .flat()
+        .filter((k) => k === 'thread')
+    ).toHaveLength(FIRST_PAGE_THREADS);
+    expect(await newcomer.db.replies.where('cid').equals(cid).count()).toBe(FIRST_PAGE_THREADS);
+  });
+
   it('names whom it shows: the newest profile of each author, which a newcomer whose core held no profiles projects', async () => {
     const { creator, bob, cid, core, content } = await community();
     const profiles = [
