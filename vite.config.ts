@@ -83,7 +83,11 @@ export default defineConfig({
     // 471 s for 276 and 273 s, two timing tests failing in each under that load (relay cluster and
     // scheduler; webrtc-chunking's deflate). peer-sync.test.ts keeps its own run in a process
     // (package.json test:unit), the conditions it was made reliable in.
-    pool: 'threads',
+    // Back to processes (2026-12-06, stop 53): two full runs in threads ended "Aborted" (exit 134, no
+    // message, files left unrun), one at load 17 and one at load 4, and a helper saw a segmentation
+    // fault in a large run. Processes cost more CPU; the timing tests that failed in them then wait for
+    // what they wait on since stop 52.
+    pool: 'forks',
     // Two files share a core's worth of CPU each, and crypto-heavy tests (attachments, Dexie on
     // fake-indexeddb) passed 5 s on a loaded machine: a hang still fails, after 20 s.
     testTimeout: 20_000,
