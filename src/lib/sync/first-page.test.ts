@@ -109,7 +109,7 @@ describe('a first page', () => {
     const newcomer = await open(cid);
     await newcomer.storeAside(core);
     const batches: string[][] = [];
-    const off = newcomer.onAccepted((records) => batches.push(records.map((r) => r.kind)));
+    const off = newcomer.onAccepted((records) => void batches.push(records.map((r) => r.kind)));
     expect(await newcomer.takeFirstPage(encodeFirstPage(await firstPageRecords(member.db, cid)))).toBe(true);
     await newcomer.settled();
     off();
