@@ -3,6 +3,7 @@ import { generateIdentity, type Identity } from '../../src/lib/crypto/identity';
 import { sealRecord } from '../../src/lib/crypto/record-seal';
 import { generateInviteKey, signJoinProof } from '../../src/lib/crypto/invite-key';
 import type { AnyRecord, BodyOf, Kind, SignedRecord } from '../../src/lib/domain/record';
+import { HearthDb } from '../../src/lib/store/db';
 
 export async function newMember(): Promise<Identity> {
   return (await generateIdentity()).identity;
@@ -99,4 +100,14 @@ export function chainWriter(identity: Identity, cid: string, start = 1_700_000_0
     if (from === undefined) prev = record.id;
     return record;
   };
+}
+
+let devices = 0;
+
+/** A device: its own database (named from `prefix`) with its member's identity stored, which its key state reads. */
+export async function memberDevice(prefix: string): Promise<{ identity: Identity; db: HearthDb }> {
+  const { identity, stored } = await generateIdentity();
+  const db = new HearthDb(`${prefix}-${devices++}`);
+  await db.identity.put({ key: 'me', ...stored, name: 'x', createdAt: 0 });
+  return { identity, db };
 }

@@ -4,7 +4,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it, vi } from 'vitest';
 import { newCommunity, newMember } from '../../../tests/unit/community-fixture';
-import { generateInviteKey } from '../crypto/invite-key';
+import { generateInviteKey, signJoinProof } from '../crypto/invite-key';
 import type { InvitePayload } from '../crypto/invite-token';
 import { sealRecord } from '../crypto/record-seal';
 import type { Identity } from '../crypto/identity';
@@ -75,6 +75,20 @@ async function invited(banned?: (creator: Identity, newcomer: Identity, cid: str
   return { flow, page, worker, newcomer, creator, cid: genesis.id, key, invite };
 }
 
+/** An earlier invite of the creator's and the newcomer's join on it: a membership from before this join. */
+async function earlierMembership(creator: Identity, newcomer: Identity, cid: string): Promise<AnyRecord[]> {
+  const key = generateInviteKey();
+  const first = await sealRecord(creator, {
+    kind: 'invite',
+    cid,
+    ts: Date.now() - 50_000,
+    body: { role: 'member', expiresAt: null, maxUses: null, label: 'first', nonce: 'f', key: key.publicKey }
+  });
+  const proof = signJoinProof(key.seed, { cid, invite: first.id, member: newcomer.publicKey });
+  const join = await sealRecord(newcomer, { kind: 'join', cid, ts: Date.now() - 40_000, body: { invite: first.id, key: key.publicKey, proof } });
+  return [first, join] as AnyRecord[];
+}
+
 describe('joining from an invite', () => {
   it('judges the invite and the newcomer by the community’s reads, never replaying authority or keys on the page', async () => {
     const { flow, page, worker, newcomer, cid } = await invited();
@@ -92,18 +106,8 @@ describe('joining from an invite', () => {
 
   it('a removed member’s join is refused by the posting policy, as any write of theirs', async () => {
     const { flow, worker, newcomer, cid } = await invited(async (creator, newcomer, cid) => {
-      const key = generateInviteKey();
-      const first = await sealRecord(creator, {
-        kind: 'invite',
-        cid,
-        ts: Date.now() - 50_000,
-        body: { role: 'member', expiresAt: null, maxUses: null, label: 'first', nonce: 'f', key: key.publicKey }
-      });
-      const { signJoinProof } = await import('../crypto/invite-key');
-      const proof = signJoinProof(key.seed, { cid, invite: first.id, member: newcomer.publicKey });
-      const join = await sealRecord(newcomer, { kind: 'join', cid, ts: Date.now() - 40_000, body: { invite: first.id, key: key.publicKey, proof } });
       const ban = await sealRecord(creator, { kind: 'ban', cid, ts: Date.now() - 30_000, body: { member: newcomer.publicKey, banned: true } });
-      return [first, join, ban];
+      return [...(await earlierMembership(creator, newcomer, cid)), ban];
     });
     expect(await flow.join(newcomer, 'Bob')).toBeNull();
     expect(flow.error).toBe('standing.banned_post');
@@ -124,7 +128,6 @@ describe('joining from an invite', () => {
   it('a join signed before the core came is refused once the core shows the invite used up by another, and says so', async () => {
     const { flow, worker, newcomer, creator, cid, key, invite } = await invited(undefined, 1);
     const other = await newMember();
-    const { signJoinProof } = await import('../crypto/invite-key');
     // Another newcomer's join on the one-use invite and the creator's admission of it arrive with the core.
     side.atSync = async () => {
       const proof = signJoinProof(key.seed, { cid, invite: invite.id, member: other.publicKey });
@@ -143,17 +146,7 @@ describe('joining from an invite', () => {
     const { flow, worker, newcomer, creator, cid } = await invited();
     // Their membership (an earlier invite and their join on it) arrives with the core, after the new join was signed.
     side.atSync = async () => {
-      const key = generateInviteKey();
-      const first = await sealRecord(creator, {
-        kind: 'invite',
-        cid,
-        ts: Date.now() - 50_000,
-        body: { role: 'member', expiresAt: null, maxUses: null, label: 'first', nonce: 'f', key: key.publicKey }
-      });
-      const { signJoinProof } = await import('../crypto/invite-key');
-      const proof = signJoinProof(key.seed, { cid, invite: first.id, member: newcomer.publicKey });
-      const join = await sealRecord(newcomer, { kind: 'join', cid, ts: Date.now() - 40_000, body: { invite: first.id, key: key.publicKey, proof } });
-      await side.doc!.append([first, join] as AnyRecord[]);
+      await side.doc!.append(await earlierMembership(creator, newcomer, cid));
     };
     expect(await flow.join(newcomer, 'Someone else')).toBe(cid);
     expect(flow.notice).toBe('join.already');

@@ -3,25 +3,18 @@
 // a first page; nothing a device without the key, a forger or a liar sends is taken.
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { inviteKey, joinBody, newCommunity } from '../../../tests/unit/community-fixture';
+import { inviteKey, joinBody, memberDevice, newCommunity } from '../../../tests/unit/community-fixture';
 import { maintainKeys } from '../automation/keys';
-import { generateIdentity, type Identity } from '../crypto/identity';
+import { generateIdentity } from '../crypto/identity';
 import { sealRecord } from '../crypto/record-seal';
 import type { AnyRecord } from '../domain/record';
-import { HearthDb } from '../store/db';
+import type { HearthDb } from '../store/db';
 import { keyState } from '../store/keyring';
 import { sealNext } from '../store/record-chain';
 import { CommunityDoc } from './community-doc';
 import { lobbyPageFor, memberKeyOf, openLobbyPage, sealLobbyPage, takeLobbyPage } from './lobby-page';
 
-let dbs = 0;
-
-async function device(): Promise<{ identity: Identity; db: HearthDb }> {
-  const { identity, stored } = await generateIdentity();
-  const db = new HearthDb(`lobby-page-${dbs++}`);
-  await db.identity.put({ key: 'me', ...stored, name: 'x', createdAt: 0 });
-  return { identity, db };
-}
+const device = () => memberDevice('lobby-page');
 
 /**
  * Alice's community with its first key, a sealed thread, and Bob's device holding the core only (his

@@ -5,10 +5,9 @@ import * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
 import { generateIdentity, type Identity } from '../crypto/identity';
 import { sealRecord } from '../crypto/record-seal';
-import { inviteKey, joinBody, newCommunity } from '../../../tests/unit/community-fixture';
+import { inviteKey, joinBody, memberDevice, newCommunity } from '../../../tests/unit/community-fixture';
 import { maintainKeys } from '../automation/keys';
 import { admitPending } from '../automation/admissions';
-import { HearthDb } from '../store/db';
 import { headsOf, sealNext } from '../store/record-chain';
 import type { AnyRecord, SignedRecord } from '../domain/record';
 import { CommunityDoc } from './community-doc';
@@ -19,14 +18,7 @@ import { applyRecords, authorityOf } from '../store/projection';
 import { filterUpdate } from './update-filter';
 import { recordById, recordsById, recordsOfKind } from '../store/record-store';
 
-let dbs = 0;
-
-async function device(): Promise<{ identity: Identity; db: HearthDb }> {
-  const { identity, stored } = await generateIdentity();
-  const db = new HearthDb(`lobby-${dbs++}`);
-  await db.identity.put({ key: 'me', ...stored, name: 'x', createdAt: 0 });
-  return { identity, db };
-}
+const device = () => memberDevice('lobby');
 
 /** An open invite to the `all` label, as the creator makes one. */
 function openInvite(creator: Identity, cid: string, ts: number) {

@@ -3,11 +3,10 @@
 import 'fake-indexeddb/auto';
 import * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
-import { generateIdentity, type Identity } from '../crypto/identity';
 import { sealRecord } from '../crypto/record-seal';
-import { inviteKey, joinBody, newCommunity } from '../../../tests/unit/community-fixture';
+import { inviteKey, joinBody, memberDevice, newCommunity } from '../../../tests/unit/community-fixture';
 import { maintainKeys } from '../automation/keys';
-import { HearthDb } from '../store/db';
+import type { HearthDb } from '../store/db';
 import { headsOf, sealNext } from '../store/record-chain';
 import type { AnyRecord } from '../domain/record';
 import { CommunityDoc } from './community-doc';
@@ -16,14 +15,7 @@ import { isEntitled } from '../domain/scopes';
 import { sealContent } from '../crypto/content-seal';
 import { exactlyEqual } from './gate';
 
-let dbs = 0;
-
-async function device(): Promise<{ identity: Identity; db: HearthDb }> {
-  const { identity, stored } = await generateIdentity();
-  const db = new HearthDb(`paid-${dbs++}`);
-  await db.identity.put({ key: 'me', ...stored, name: 'x', createdAt: 0 });
-  return { identity, db };
-}
+const device = () => memberDevice('paid');
 
 function exchange(a: Y.Doc, b: Y.Doc): void {
   Y.applyUpdate(b, Y.encodeStateAsUpdate(a, Y.encodeStateVector(b)), 'peer');
