@@ -9,6 +9,7 @@ import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import { describe, expect, it, vi } from 'vitest';
 import { monthsCommunity, THREE_MONTHS, writer } from '../../../tests/unit/community-fixture';
+import type { Identity } from '../crypto/identity';
 import { closedAfterEach } from '../../../tests/unit/closed-after-each';
 import { CORE_SHARD, shardOf, type ShardId } from '../domain/shards';
 import type { AnyRecord } from '../domain/record';
@@ -113,6 +114,25 @@ const STARTS = THREE_MONTHS;
 const community = monthsCommunity;
 
 const months = (records: readonly AnyRecord[]) => [...new Set(records.map(shardOf))].filter((s) => s !== CORE_SHARD).sort();
+
+/** A first page of threads in the newest month (`STARTS[2]`). */
+const firstPageThreads = (alice: Identity, cid: string) => {
+  const write = writer(alice, cid, STARTS[2]);
+  return Promise.all(Array.from({ length: FIRST_PAGE_THREADS }, (_, i) => write('thread', { title: `page ${i}`, body: 'b' }, STARTS[2] + 5_000 + i)));
+};
+
+/**
+ * `a`'s `shards` reach `b` together, as a peer's answers arriving while the first month's check is
+ * waiting in the queue; the projection passes are counted from here. Resolves once `b` has settled.
+ */
+async function arriveTogether(a: ShardedCommunity, b: ShardedCommunity, shards: ShardId[]): Promise<void> {
+  const updates = shards.map((m) => [m, Y.encodeStateAsUpdate(a.shard(m)!.doc)] as const);
+  const docs = await Promise.all(updates.map(([m]) => b.acquire(m, true)));
+  passes.count = 0;
+  updates.forEach(([, update], i) => Y.applyUpdate(docs[i]!, update, 'peer'));
+  for (const [m] of updates) b.release(m);
+  await b.settled();
+}
 
 describe('a community held in shards', () => {
   it('puts each write in its month’s document, the core’s in the core, projects them all, and holds them again after reopening', async () => {
@@ -297,13 +317,7 @@ describe('a community held in shards', () => {
     const { g, core, content } = await community();
     const a = await holding(g.id, [...core, ...content]);
     const b = await holding(g.id, core);
-    const updates = months(content).map((m) => [m as ShardId, Y.encodeStateAsUpdate(a.shard(m as ShardId)!.doc)] as const);
-    const docs = await Promise.all(updates.map(([m]) => b.acquire(m, true)));
-    passes.count = 0;
-    // As a peer's answers arriving while the first month's check is waiting in the queue.
-    updates.forEach(([, update], i) => Y.applyUpdate(docs[i]!, update, 'peer'));
-    for (const [m] of updates) b.release(m);
-    await b.settled();
+    await arriveTogether(a, b, months(content) as ShardId[]);
     expect(await b.db.threads.where('cid').equals(g.id).count()).toBe(6);
     expect(await b.db.replies.where('cid').equals(g.id).count()).toBe(6);
     // A fast transfer queued all of a newcomer's months before its first pass, and its feed stayed empty to the end.
@@ -313,19 +327,10 @@ describe('a community held in shards', () => {
 
   it('once the feed shows a first page, projects months that arrive together in one pass (was one a month), and shows all of them', async () => {
     const { alice, g, core, content } = await community();
-    const write = writer(alice, g.id, STARTS[2]);
-    const page = await Promise.all(
-      Array.from({ length: FIRST_PAGE_THREADS }, (_, i) => write('thread', { title: `page ${i}`, body: 'b' }, STARTS[2] + 5_000 + i))
-    );
+    const page = await firstPageThreads(alice, g.id);
     const a = await holding(g.id, [...core, ...content]);
     const b = await holding(g.id, [...core, ...page]);
-    const updates = months(content).map((m) => [m as ShardId, Y.encodeStateAsUpdate(a.shard(m as ShardId)!.doc)] as const);
-    const docs = await Promise.all(updates.map(([m]) => b.acquire(m, true)));
-    passes.count = 0;
-    // As a peer's answers arriving while the first month's check is waiting in the queue.
-    updates.forEach(([, update], i) => Y.applyUpdate(docs[i]!, update, 'peer'));
-    for (const [m] of updates) b.release(m);
-    await b.settled();
+    await arriveTogether(a, b, months(content) as ShardId[]);
     expect(await b.db.threads.where('cid').equals(g.id).count()).toBe(6 + FIRST_PAGE_THREADS);
     expect(await b.db.replies.where('cid').equals(g.id).count()).toBe(6);
     expect(passes.count, 'projection passes').toBe(1);
@@ -335,10 +340,7 @@ describe('a community held in shards', () => {
   it('once the feed shows a first page, projects months checked while a pass waited with that pass (was a pass each): a newcomer’s history in few passes', async () => {
     const { alice, g, core, content } = await community();
     // The newest month holds a first page of threads.
-    const write = writer(alice, g.id, STARTS[2]);
-    const page = await Promise.all(
-      Array.from({ length: FIRST_PAGE_THREADS }, (_, i) => write('thread', { title: `page ${i}`, body: 'b' }, STARTS[2] + 5_000 + i))
-    );
+    const page = await firstPageThreads(alice, g.id);
     const a = await holding(g.id, [...core, ...content, ...page]);
     const b = await holding(g.id, core);
     const [m1, m2, m3] = months(content) as ShardId[];
