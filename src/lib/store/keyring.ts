@@ -14,7 +14,7 @@ import { SEALABLE, type AnyRecord, type SignedRecord } from '../domain/record';
 import { affectsAuthority } from '../domain/authority';
 import type { HearthDb, StoredRecord } from './db';
 import { authorityOf } from './projection';
-import { recordById, recordsOfKind, recordsOfKinds } from './record-store';
+import { recordById, recordsByAuthors, recordsById, recordsOfKind, recordsOfKinds } from './record-store';
 
 /** Kinds that change who holds which epoch: key records and everything entitlement reads. */
 export const KEY_CONTEXT_KINDS = ['key', 'key-share', 'tier', 'payment', 'settings', 'trust', 'level'] as const;
@@ -170,11 +170,31 @@ async function openOne(r: SignedRecord<'sealed'>, state: KeyState): Promise<AnyR
   } as OpenedRecord;
 }
 
-/** Stored sealed rows that the current keys open, opened: to project again after keys arrived. */
-export async function reopenSealed(db: HearthDb, cid: string): Promise<AnyRecord[]> {
+/**
+ * Whose stored sealed rows a batch may open: null for anyone's (keys came, or entitlement moved), or
+ * only the members it lets in, when its only records that change keys or entitlement are joins and
+ * admissions. A member's sealed posts may have come before their join; no one else's open by it.
+ */
+export async function openableBy(db: HearthDb, records: readonly AnyRecord[], invites: ReadonlyMap<string, unknown>): Promise<string[] | null> {
+  const changing = records.filter((r) => KEY_CONTEXT.has(r.kind) || affectsAuthority(r, invites));
+  if (!changing.every((r) => r.kind === 'join' || r.kind === 'admit')) return null;
+  const admitted = changing.flatMap((r) => (r.kind === 'admit' ? r.body.joins : []));
+  const joins = admitted.length ? await recordsById(db, admitted) : [];
+  return [...new Set([...changing.filter((r) => r.kind === 'join').map((r) => r.author), ...joins.flatMap((j) => (j?.kind === 'join' ? [j.author] : []))])];
+}
+
+/**
+ * Stored sealed rows that the current keys open, opened: to project again after keys arrived.
+ * `authors` (`openableBy`): only theirs. Reading every sealed row of a 10,000-member community for a
+ * newcomer's join took 0.3–0.6 s of the creator's device between the join and the key share.
+ */
+export async function reopenSealed(db: HearthDb, cid: string, authors: readonly string[] | null = null): Promise<AnyRecord[]> {
+  if (authors?.length === 0) return [];
   const state = await keyState(db, cid);
   if (!state?.keys.size) return [];
-  const sealed = (await recordsOfKind(db, cid, 'sealed')) as (SignedRecord<'sealed'> & StoredRecord)[];
+  const sealed = (
+    authors ? (await recordsByAuthors(db, cid, authors)).filter((r) => r.kind === 'sealed') : await recordsOfKind(db, cid, 'sealed')
+  ) as (SignedRecord<'sealed'> & StoredRecord)[];
   const opened: AnyRecord[] = [];
   for (const row of sealed) {
     if (!state.keys.has(row.body.sealed.epoch)) continue;

@@ -3,7 +3,7 @@
 // everything from the full record set. Both call the same pure functions in domain/, and tests
 // hold them equal.
 import Dexie, { type IndexableType, type Table } from 'dexie';
-import { affectsAuthority, changedMembers, computeAuthority, type Authority } from '../domain/authority';
+import { affectsAuthority, appendToAuthority, changedMembers, computeAuthority, type Authority } from '../domain/authority';
 import {
   isPost,
   lockedThread,
@@ -122,6 +122,12 @@ function extendAuthority(before: Authority, rows: readonly StoredRecord[]): Auth
   const added = rows.filter((r) => AUTHORITY_KIND_SET.has(r.kind));
   const ids = new Set(added.map((r) => r.id));
   const [genesis, ...records] = basis;
+  // Records that come after all the others (a newcomer's join, its admission) are replayed alone.
+  const appended = appendToAuthority(before, added);
+  if (appended) {
+    replayedFrom.set(appended, [...basis, ...added]);
+    return appended;
+  }
   const merged = [...records.filter((r) => !ids.has(r.id)), ...added];
   const auth = computeAuthority(genesis as SignedRecord<'genesis'>, merged);
   if (auth.restricted.size) return null;

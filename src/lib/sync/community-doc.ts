@@ -19,7 +19,7 @@ import {
   storeAhead,
   storeRecords
 } from '../store/projection';
-import { advanceKeyState, affectsKeys, forgetKeyState, openSealed, reopenSealed, sharedForm } from '../store/keyring';
+import { advanceKeyState, affectsKeys, forgetKeyState, openableBy, openSealed, reopenSealed, sharedForm } from '../store/keyring';
 import { exactlyEqual, isExactJson, passGate, sameRecord } from './gate';
 import { nextTask, registerUpdateGate, whenApplied } from './gated-sync-protocol';
 import { malformedMessages, watchMalformed } from './message-faults';
@@ -864,6 +864,8 @@ export class CommunityDoc implements DocHandle {
   }
 
   async openLobby(options: LobbyOptions = { share: true }): Promise<LobbyHandle> {
+    // A device that serves the lobby may let a newcomer in: its first page is made ahead of them.
+    if (options.share && !this.#closed) (this.#firstPages ??= firstPageMaker(this)).ahead();
     const core = new CoreLobby(this, options);
     await core.open();
     return core;
@@ -1427,11 +1429,13 @@ export class CommunityDoc implements DocHandle {
   /** Stores and projects accepted records; returns those to announce (shown, opened where sealed). */
   async #projectRows(accepted: AnyRecord[], communitySize: number): Promise<AnyRecord[]> {
     if (!accepted.length) return [];
-    if (affectsKeys(accepted, (await authorityOf(this.db, this.cid))?.invites ?? new Map())) {
+    const invites = (await authorityOf(this.db, this.cid))?.invites ?? new Map();
+    if (affectsKeys(accepted, invites)) {
       // Keys or entitlement changed: sealed rows already stored may open now.
+      const openable = await openableBy(this.db, accepted, invites);
       const held = await applyRecords(this.db, this.cid, accepted, communitySize);
       advanceKeyState(this.db, this.cid, accepted);
-      const reopened = await reopenSealed(this.db, this.cid);
+      const reopened = await reopenSealed(this.db, this.cid, openable);
       await applyRecords(this.db, this.cid, reopened);
       return [...withoutHeld(accepted, held).filter((r) => r.kind !== 'sealed'), ...reopened];
     }

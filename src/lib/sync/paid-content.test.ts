@@ -10,7 +10,7 @@ import type { HearthDb } from '../store/db';
 import { headsOf, sealNext } from '../store/record-chain';
 import type { AnyRecord } from '../domain/record';
 import { CommunityDoc } from './community-doc';
-import { forgetKeyState, KEY_CONTEXT_KINDS, keyState, type KeyState } from '../store/keyring';
+import { forgetKeyState, KEY_CONTEXT_KINDS, keyState, openableBy, type KeyState } from '../store/keyring';
 import { isEntitled } from '../domain/scopes';
 import { sealContent } from '../crypto/content-seal';
 import { exactlyEqual } from './gate';
@@ -228,5 +228,42 @@ describe('paid content stays paid', () => {
       bobGold: isEntitled(s.ctx, bob.identity.publicKey, 'tier:gold', now + 1)
     });
     expect(summary(moved)).toEqual(summary(read));
+  });
+
+  it("a member's sealed thread that came before their join opens with the join, which reads no one else's", { timeout: 60_000 }, async () => {
+    const { alice, bob, cid, a, b } = await paidCommunity();
+    const dave = await device();
+    const d = new CommunityDoc(dave.db, cid);
+    await d.open();
+    exchange(a.doc, d.doc);
+    await d.settled();
+    const invite = [...a.records.values()].find((r) => (r as AnyRecord).kind === 'invite') as AnyRecord & { kind: 'invite' };
+    const join = await sealRecord(dave.identity, { kind: 'join', cid, ts: Date.now(), body: joinBody(invite as never, dave.identity) });
+    expect((await d.append(join)).ok).toBe(true);
+    await settle([a, d]);
+    expect(await maintainKeys(alice.db, a, alice.identity)).toBeGreaterThanOrEqual(1); // Dave's share of the `all` key
+    await settle([a, d]);
+    const thread = await sealNext(dave.db, dave.identity, { kind: 'thread', cid, ts: Date.now(), body: { title: "Dave's ride", body: 'DAVETOKEN-4e1f' } });
+    expect(thread.kind).toBe('sealed');
+    expect((await d.append(thread)).ok).toBe(true);
+
+    // Bob's device gets Dave's thread first, alone (the join on its way), then the join alone.
+    const alone = (record: AnyRecord) => {
+      const doc = new Y.Doc();
+      doc.getMap('records').set(record.id, record);
+      return Y.encodeStateAsUpdate(doc);
+    };
+    Y.applyUpdate(b.doc, alone(thread), 'peer');
+    await b.settled();
+    expect(await titles(bob.db, cid)).toEqual(['Open thread']);
+    // What a batch may open: only the joiner's rows for a join; anyone's once keys or entitlement move.
+    const invites = new Map([[invite.id, invite]]);
+    expect(await openableBy(bob.db, [join], invites)).toEqual([dave.identity.publicKey]);
+    expect(await openableBy(bob.db, [thread], invites)).toEqual([]);
+    const share = [...a.records.values()].find((r) => (r as AnyRecord).kind === 'key-share') as AnyRecord;
+    expect(await openableBy(bob.db, [join, share], invites)).toBeNull();
+    Y.applyUpdate(b.doc, alone(join), 'peer');
+    await b.settled();
+    expect(await titles(bob.db, cid)).toEqual(["Dave's ride", 'Open thread']);
   });
 });
