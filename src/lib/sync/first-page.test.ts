@@ -9,7 +9,17 @@ import { sealRecord } from '../crypto/record-seal';
 import type { AnyRecord } from '../domain/record';
 import { HearthDb } from '../store/db';
 import { CommunityDoc } from './community-doc';
-import { decodeFirstPage, encodeFirstPage, FIRST_PAGE_MAX_RECORDS, FIRST_PAGE_THREADS, firstPageMaker, firstPageRecords, PAGE_KEPT_MS } from './first-page';
+import {
+  decodeFirstPage,
+  encodeFirstPage,
+  FIRST_PAGE_MAX_RECORDS,
+  FIRST_PAGE_THREADS,
+  firstPageMaker,
+  firstPageRecords,
+  PAGE_KEPT_MS,
+  PAGE_SERVED_MS,
+  REMAKE_DELAY_MS
+} from './first-page';
 import { applyGatedUpdate, whenApplied } from './gated-sync-protocol';
 
 let dbs = 0;
@@ -237,7 +247,9 @@ describe('a first page', () => {
 });
 
 describe('the first page made ahead', () => {
-  it('is made as a fresh join is taken and sent for a minute, not for the old joins a history brings', { timeout: 30_000 }, async () => {
+  it('is made as a fresh join is taken, not for the old joins a history brings; sent as made past a minute, and made again after', {
+    timeout: 30_000
+  }, async () => {
     const { creator, cid, core, content } = await community();
     const member = await open(cid);
     await member.importRecords([...core, ...content]);
@@ -251,12 +263,36 @@ describe('the first page made ahead', () => {
       expect((await member.append(join as AnyRecord)).ok).toBe(true);
       await vi.waitFor(() => expect(maker.madeAt()).not.toBeNull());
       const made = await maker.page();
-      // A thread written since is not on it while the page is kept; a minute later it is.
+      // A thread written since is not on it while the page is kept, nor when it is sent past that.
       await member.append(await writer(creator, cid, Date.now())('thread', { title: 'Just now', body: 'x' }));
       expect(await maker.page()).toBe(made);
-      vi.useFakeTimers({ now: Date.now() + PAGE_KEPT_MS + 1, toFake: ['Date'] });
-      const later = decodeFirstPage(await maker.page())!;
-      expect(later.some((r) => r.kind === 'thread' && (r.body as { title: string }).title === 'Just now')).toBe(true);
+      const hasJustNow = (page: Uint8Array) => decodeFirstPage(page)!.some((r) => r.kind === 'thread' && (r.body as { title: string }).title === 'Just now');
+      vi.useFakeTimers({ now: Date.now() + PAGE_KEPT_MS + 1, toFake: ['Date', 'setTimeout', 'clearTimeout'] });
+      expect(await maker.page()).toBe(made);
+      // Made again once the newcomer it was sent to is let in, and sent from then on.
+      const first = maker.madeAt();
+      await vi.advanceTimersByTimeAsync(REMAKE_DELAY_MS);
+      vi.useRealTimers();
+      await vi.waitFor(() => expect(maker.madeAt()).not.toBe(first));
+      expect(hasJustNow(await maker.page())).toBe(true);
+    } finally {
+      vi.useRealTimers();
+      maker.stop();
+    }
+  });
+
+  it('is made again at once when the page kept is too old to send', { timeout: 30_000 }, async () => {
+    const { creator, cid, core, content } = await community();
+    const member = await open(cid);
+    await member.importRecords([...core, ...content]);
+    const maker = firstPageMaker(member);
+    try {
+      const made = await maker.page();
+      await member.append(await writer(creator, cid, Date.now())('thread', { title: 'Just now', body: 'x' }));
+      vi.useFakeTimers({ now: Date.now() + PAGE_SERVED_MS + 1, toFake: ['Date'] });
+      const now = await maker.page();
+      expect(now).not.toBe(made);
+      expect(decodeFirstPage(now)!.some((r) => r.kind === 'thread' && (r.body as { title: string }).title === 'Just now')).toBe(true);
     } finally {
       vi.useRealTimers();
       maker.stop();

@@ -87,11 +87,22 @@ export function decodeFirstPage(bytes: Uint8Array): AnyRecord[] | null {
 }
 
 /**
- * A page made ahead is sent while younger than this. A creator's or admin's device makes one as it
- * takes a join: the newcomer asks once admitted and keyed, seconds later. Read when asked, it took
+ * A page made ahead is sent as it is while younger than this. A creator's or admin's device makes one
+ * as it takes a join: the newcomer asks once admitted and keyed, seconds later. Read when asked, it took
  * 1.4–4.3 s at 10,000 members (IndexedDB busy with the admission), the newcomer's first row waiting.
  */
 export const PAGE_KEPT_MS = 60_000;
+/**
+ * Older than `PAGE_KEPT_MS` but younger than this, a page is still sent at once, and a new one made
+ * `REMAKE_DELAY_MS` later. A first page is what a newcomer paints before the rest of the community
+ * comes (within seconds, over the mesh): minutes old, it is only a little less fresh. Made as the join
+ * came, since the join now comes with the newcomer's first lobby message, its reads shared the
+ * creator's device with the join's check and key share: the key share went out 1–3 s later at 10,000
+ * members.
+ */
+export const PAGE_SERVED_MS = 10 * 60_000;
+/** A page past `PAGE_KEPT_MS` is made again this long after it was last sent or asked for: past the join's admission and key share. */
+export const REMAKE_DELAY_MS = 15_000;
 /** A join written this recently brings its newcomer soon. */
 const FRESH_JOIN_MS = 10 * 60_000;
 
@@ -99,37 +110,72 @@ const FRESH_JOIN_MS = 10 * 60_000;
 export const isFreshJoin = (r: AnyRecord): boolean => r.kind === 'join' && Math.abs(Date.now() - r.ts) < FRESH_JOIN_MS;
 
 export interface FirstPageMaker {
-  /** The page made within `PAGE_KEPT_MS`, or a new one. */
+  /** The page made within `PAGE_KEPT_MS`; one made within `PAGE_SERVED_MS` (a new one made later); or a new one. */
   page(): Promise<Uint8Array>;
   /** When the page kept now was made (null: none). */
   madeAt(): number | null;
-  /** A newcomer is on the way: the page is made now, unless one was made within half of `PAGE_KEPT_MS`. */
+  /**
+   * A newcomer is on the way: the page is made now, unless one was made within half of
+   * `PAGE_KEPT_MS`, or one within `PAGE_SERVED_MS` can be sent while a new one is made later.
+   */
   warm(): void;
+  /** The page is made `REMAKE_DELAY_MS` from now, unless one is kept (a device that lets newcomers in, as its lobby opens). */
+  ahead(): void;
   stop(): void;
 }
 
 /**
  * This device's first page for a community, made when a newcomer is on the way (`warm`: their device
  * asked the lobby for its core) or when a fresh join is taken (its newcomer asks soon; not for the old
- * joins a history brings), and kept for `PAGE_KEPT_MS`.
+ * joins a history brings), or ahead (`ahead`: as the device starts letting newcomers in), and kept for
+ * `PAGE_KEPT_MS`, sent for `PAGE_SERVED_MS` while a new one is made.
  */
 export function firstPageMaker(doc: Pick<DocHandle, 'db' | 'cid' | 'onAccepted'>): FirstPageMaker {
-  let made: { at: number; page: Promise<Uint8Array> } | null = null;
+  let made: { at: number; page: Promise<Uint8Array>; ready: boolean } | null = null;
+  let later: ReturnType<typeof setTimeout> | null = null;
+  let stopped = false;
+  const age = () => (made ? Date.now() - made.at : Infinity);
+  const make = () => {
+    const next = { at: Date.now(), page: firstPageRecords(doc.db, doc.cid).then(encodeFirstPage), ready: false };
+    next.page.then(
+      () => (next.ready = true),
+      () => made === next && (made = null)
+    );
+    made = next;
+    return next.page;
+  };
+  const remakeLater = () => {
+    if (later || stopped) return;
+    later = setTimeout(() => {
+      later = null;
+      if (!stopped && age() > PAGE_KEPT_MS) make().catch((e) => console.warn('first page not made', e));
+    }, REMAKE_DELAY_MS);
+    (later as { unref?: () => void }).unref?.();
+  };
+  const servable = () => !!made?.ready && age() <= PAGE_SERVED_MS;
   const page = () => {
-    if (!made || Date.now() - made.at > PAGE_KEPT_MS) {
-      const next = { at: Date.now(), page: firstPageRecords(doc.db, doc.cid).then(encodeFirstPage) };
-      next.page.catch(() => made === next && (made = null));
-      made = next;
+    if (made && age() <= PAGE_KEPT_MS) return made.page;
+    if (servable()) {
+      remakeLater();
+      return made!.page;
     }
-    return made.page;
+    return make();
   };
   const warm = () => {
-    if (made && Date.now() - made.at < PAGE_KEPT_MS / 2) return;
-    made = null;
-    void page().catch((e) => console.warn('first page not made', e));
+    if (made && age() < PAGE_KEPT_MS / 2) return;
+    if (servable()) return remakeLater();
+    void make().catch((e) => console.warn('first page not made', e));
   };
-  const stop = doc.onAccepted((records) => {
+  const ahead = () => {
+    if (!made || age() > PAGE_KEPT_MS) remakeLater();
+  };
+  const off = doc.onAccepted((records) => {
     if (records.some(isFreshJoin)) warm();
   });
-  return { page, madeAt: () => made?.at ?? null, warm, stop };
+  const stop = () => {
+    stopped = true;
+    if (later) clearTimeout(later);
+    off();
+  };
+  return { page, madeAt: () => made?.at ?? null, warm, ahead, stop };
 }
