@@ -8,7 +8,7 @@ import { fromBase64Url } from '../crypto/encoding';
 import { acceptedKeys, buildKeyring, type EpochKey, type Keyring } from '../crypto/epoch-keys';
 import { openContent } from '../crypto/content-seal';
 import { seedFromPkcs8, type MemberBoxKey } from '../crypto/member-box';
-import { epochForSealing, validKeyRecords, type EpochView } from '../domain/epochs';
+import { epochForSealing, validKeyRecords, withShares, type EpochView } from '../domain/epochs';
 import { isEntitled, parseScope, pointsScope, scopeContext, tierScope, type Scope, type ScopeContext } from '../domain/scopes';
 import { SEALABLE, type AnyRecord, type SignedRecord } from '../domain/record';
 import { affectsAuthority } from '../domain/authority';
@@ -85,11 +85,20 @@ export function advanceKeyState(db: HearthDb, cid: string, rows: readonly AnyRec
   remember(
     perDb,
     cid,
-    before.then((prev) => {
+    before.then(async (prev) => {
       const basis = prev ? basisOf.get(prev) : undefined;
+      // Key shares alone, under the authority the state was judged with: only they are judged.
+      const shares = added.filter((r): r is SignedRecord<'key-share'> => r.kind === 'key-share');
+      if (prev && basis && shares.length === added.length && (await authorityOf(db, cid)) === prev.ctx.auth)
+        return outsideZone(() => withSharesAdded(db, cid, prev, basis, shares));
       return computeOutsideZone(db, cid, basis && withRecords(basis, added));
     })
   );
+}
+
+/** `prev` with key shares added: only they are judged (`withShares`), under the context `prev` was judged in. */
+function withSharesAdded(db: HearthDb, cid: string, prev: KeyState, basis: readonly AnyRecord[], shares: SignedRecord<'key-share'>[]): Promise<KeyState> {
+  return stateOf(db, cid, withShares(prev.view, prev.ctx, shares), prev.ctx, withRecords(basis, shares));
 }
 
 /**
@@ -97,7 +106,11 @@ export function advanceKeyState(db: HearthDb, cid: string, rows: readonly AnyRec
  * timer callback starts in the global zone.
  */
 function computeOutsideZone(db: HearthDb, cid: string, basis?: AnyRecord[]): Promise<KeyState | null> {
-  return new Promise((resolve, reject) => setTimeout(() => computeKeyState(db, cid, basis).then(resolve, reject)));
+  return outsideZone(() => computeKeyState(db, cid, basis));
+}
+
+function outsideZone<T>(fn: () => Promise<T>): Promise<T> {
+  return new Promise((resolve, reject) => setTimeout(() => fn().then(resolve, reject)));
 }
 
 /** Caches `computing` as the community's key state; a failure is not remembered (the next ask tries again). */
@@ -122,7 +135,11 @@ async function computeKeyState(db: HearthDb, cid: string, basis?: AnyRecord[]): 
   if (!auth) return null;
   const records = basis ?? (await recordsOfKinds(db, cid, KEY_CONTEXT_KINDS));
   const ctx = scopeContext(records, auth);
-  const view = validKeyRecords(records, ctx);
+  return stateOf(db, cid, validKeyRecords(records, ctx), ctx, records);
+}
+
+/** The key state of a view: the keys this device holds of it, new ones unwrapped and stored. */
+async function stateOf(db: HearthDb, cid: string, view: EpochView, ctx: ScopeContext, basis: readonly AnyRecord[]): Promise<KeyState> {
   const reader = await readerOf(db);
   const row = await db.keyrings.get(cid);
   const stored: Keyring = new Map((row?.keys ?? []).map((k) => [k.epoch, k as EpochKey]));
@@ -132,7 +149,7 @@ async function computeKeyState(db: HearthDb, cid: string, basis?: AnyRecord[]): 
     if (ring.size > stored.size) await db.keyrings.put({ cid, keys: [...ring.values()] });
   }
   const state = { view, ctx, keys: acceptedKeys(ring, view) };
-  basisOf.set(state, records);
+  basisOf.set(state, basis);
   return state;
 }
 

@@ -266,4 +266,32 @@ describe('paid content stays paid', () => {
     await b.settled();
     expect(await titles(bob.db, cid)).toEqual(["Dave's ride", 'Open thread']);
   });
+
+  it("a newcomer's key share moves the key state on judging only the share, to the state storage gives", { timeout: 60_000 }, async () => {
+    const { alice, cid, a } = await paidCommunity();
+    const dave = await device();
+    const invite = [...a.records.values()].find((r) => (r as AnyRecord).kind === 'invite') as AnyRecord & { kind: 'invite' };
+    expect((await a.append(await sealRecord(dave.identity, { kind: 'join', cid, ts: Date.now(), body: joinBody(invite as never, dave.identity) }))).ok).toBe(
+      true
+    );
+    await a.settled();
+    const before = (await keyState(alice.db, cid))!;
+    expect(await maintainKeys(alice.db, a, alice.identity)).toBeGreaterThanOrEqual(1);
+    const moved = (await keyState(alice.db, cid))!;
+    // The epochs were not judged again: the view is the one before, with the share.
+    expect(moved.view.epochs).toBe(before.view.epochs);
+    const daves = moved.view.shares.filter((r) => !before.view.shares.some((b) => b.id === r.id));
+    expect(daves.length).toBeGreaterThanOrEqual(1);
+    forgetKeyState(alice.db, cid);
+    const read = (await keyState(alice.db, cid))!;
+    const summary = (s: KeyState) => ({
+      epochs: [...s.view.epochs.keys()].sort(),
+      shares: s.view.shares.map((r) => r.id),
+      rejected: s.view.rejected.map((r) => `${r.record.id}:${r.reason}`),
+      keys: [...s.keys.keys()].sort()
+    });
+    expect(summary(moved)).toEqual(summary(read));
+    // Nothing is left to share: the state storage gives sees Dave holding the key.
+    expect(await maintainKeys(alice.db, a, alice.identity)).toBe(0);
+  });
 });
