@@ -81,7 +81,6 @@ export function tagIndex(members: Iterable<string>): Map<string, string[]> {
  * the result depends only on the set, never on the order they are given in.
  */
 export function validKeyRecords(records: Iterable<AnyRecord>, ctx: ScopeContext): EpochView {
-  const { auth } = ctx;
   const keys: SignedRecord<'key'>[] = [];
   const shares: SignedRecord<'key-share'>[] = [];
   for (const r of records) {
