@@ -52,6 +52,7 @@ for (const name of names) {
       const m = decodeShardMessage(bytes);
       if (to === 'b' && m.ok && m.value.op === 'sync' && new Uint8Array(m.value.message)[0] === messageYjsSyncStep2)
         arrived.push([m.value.shard, performance.now() - start]);
+      if (to === 'b' && m.ok && m.value.op === 'answer') for (const e of m.value.entries) arrived.push([e.shard, performance.now() - start]);
     });
     let firstRow = null as number | null;
     await until(

@@ -570,11 +570,15 @@ export class ShardSync {
         this.#start([next.shard], next.peer, false);
         continue;
       }
+      const size = Math.min(this.#batchSize, this.#batchLimit);
       const shards: ShardId[] = [];
       for (const shard of candidates) {
-        if (shards.length >= Math.min(room, this.#batchSize)) break;
+        if (shards.length >= size) break;
         if (shard !== CORE_SHARD && !this.#inFlight.has(shard) && this.#sourceOf(shard) === next.peer) shards.push(shard);
       }
+      // A whole ask once there is room for it: asking as each month of an answer is applied made the
+      // later asks a month each, a round trip each again.
+      if (shards.length > room) return;
       this.#start(shards, next.peer, true);
     }
   }
