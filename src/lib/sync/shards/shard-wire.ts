@@ -65,7 +65,8 @@ export type ShardMessage =
   | { op: 'located'; request: number; found: [string, ShardId][] }
   | { op: 'hello'; features: number }
   /** Several shards' step 1s (`ask`) or step 2s (`answer`), each shard once. */
-  | { op: 'ask' | 'answer'; entries: BatchEntry[] };
+  | { op: 'ask'; entries: BatchEntry[] }
+  | { op: 'answer'; entries: BatchEntry[] };
 
 /** One shard of an ASK or ANSWER: `message` is a y-protocols step 1 or step 2 (varuint type, then its payload). */
 export interface BatchEntry {
@@ -281,7 +282,7 @@ function decodeBatch(d: decoding.Decoder, bytes: Uint8Array, op: 'ask' | 'answer
     entries.push({ shard, message });
   }
   if (d.pos !== bytes.length) return { ok: false, reason: 'shard.malformed' };
-  return { ok: true, value: { op, entries } };
+  return { ok: true, value: op === 'ask' ? { op, entries } : { op, entries } };
 }
 
 /**
