@@ -14,6 +14,7 @@ import { closedAfterEach } from '../../../tests/unit/closed-after-each';
 import { CORE_SHARD, shardOf, type ShardId } from '../domain/shards';
 import type { AnyRecord } from '../domain/record';
 import { HearthDb } from '../store/db';
+import { deleteRecords } from '../store/record-store';
 import { messageYjsSyncStep2, readSyncMessage } from './gated-sync-protocol';
 import { FIRST_PAGE_THREADS } from './first-page';
 import { listedMonths, ShardedCommunity } from './sharded-community';
@@ -250,6 +251,25 @@ describe('a community held in shards', () => {
     // Each was one a month served: a check of nothing, then its unchanged ingest mark written again.
     expect(transactions.of('ingestMarks rw'), 'ingest marks written').toBe(0);
     expect(transactions.of('rejected'), 'counts of refused rows').toBe(0);
+  });
+
+  it('answers a closed month from what it stored with the items its opened document holds, and opens it instead when a record it stands for is missing', async () => {
+    const { g, core, content } = await community();
+    const a = await holding(g.id, [...core, ...content], undefined, 0);
+    const [m0, m1] = months(content) as ShardId[];
+    await until(() => !a.isOpen(m0) && !a.isOpen(m1), 5_000, 'the months closed');
+    await a.settled();
+    const step2 = (await a.replyStored(m0, Y.encodeStateVector(new Y.Doc())))!;
+    expect(step2).not.toBeNull();
+    const fresh = new Y.Doc();
+    readSyncMessage(decoding.createDecoder(step2), encoding.createEncoder(), fresh, 'peer');
+    const opened = (await a.use(m0, (doc) => ({ state: Y.encodeStateVector(doc), records: doc.getMap('records').toJSON() })))!;
+    expect(Y.encodeStateVector(fresh)).toEqual(opened.state);
+    expect(fresh.getMap('records').toJSON()).toEqual(opened.records);
+    // A record a placeholder of m1 stands for is gone from the records table: the open fills what it can.
+    const lost = content.find((r) => shardOf(r) === m1)!;
+    await deleteRecords(a.db, [lost.id]);
+    expect(await a.replyStored(m1, Y.encodeStateVector(new Y.Doc()))).toBeNull();
   });
 
   it('a newcomer whose first page stored a month before it held it announces the month once fetched, keeps it held after reopening, and its reply there reaches the creator live', async () => {
