@@ -47,11 +47,13 @@ for (const name of names) {
     const sa = new ShardSync(doc);
     const sb = new ShardSync(b);
     const start = performance.now();
+    const cpu0 = process.cpuUsage();
     const arrived: [string, number][] = [];
     const l = link(sa, sb, (to, bytes) => {
       const m = decodeShardMessage(bytes);
       if (to === 'b' && m.ok && m.value.op === 'sync' && new Uint8Array(m.value.message)[0] === messageYjsSyncStep2)
         arrived.push([m.value.shard, performance.now() - start]);
+      if (to === 'b' && m.ok && m.value.op === 'answer') for (const e of m.value.entries) arrived.push([e.shard, performance.now() - start]);
     });
     let firstRow = null as number | null;
     await until(
@@ -64,6 +66,8 @@ for (const name of names) {
       'every thread on the newcomer'
     );
     const all = performance.now() - start;
+    const cpu = process.cpuUsage(cpu0);
+    console.log(`  newcomer sync's process CPU: ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms`);
     await b.settled();
     const at = (i: number) => (arrived[i] ? `${arrived[i][0]} at ${arrived[i][1].toFixed(0)} ms` : '–');
     console.log(

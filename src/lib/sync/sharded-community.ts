@@ -51,6 +51,7 @@ import { ShardSync } from './shards/shard-sync';
 import type { RelayShards } from './shards/relay-shards';
 import { stateDigest, type CatalogueEntry, type LocateMode } from './shards/shard-wire';
 import { fetchThread } from './shards/fetch-thread';
+import { replyFromStored } from './shards/stored-reply';
 import { migrateToShards, storedShardDecision } from './shards/legacy-migration';
 import { openBridge, type LegacyBridge } from './shards/legacy-bridge';
 
@@ -86,6 +87,8 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   #closing = new Map<ShardId, Promise<void>>();
   /** Users of an open shard now (a write, a request in flight): not closed while any. */
   #uses = new Map<ShardId, number>();
+  /** Shards opening for a use not counted yet in `#uses` (`#acquire`). */
+  #acquiring = new Map<ShardId, number>();
   #lastUsed = new Map<ShardId, number>();
   /** Shards held: open, opening, closed, or made held for a fetch. */
   #held = new Set<ShardId>();
@@ -114,6 +117,8 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   /** The month the community began, once its genesis is stored (`missingMonths`). */
   #firstMonth: ShardId | undefined;
   #ended = false;
+  /** Closed months answered to a peer from their stored updates (tests). */
+  servedClosed = 0;
   /** Shards opened since the community opened (tests: which months opening it took). */
   readonly opened: ShardId[] = [];
   /** Split from a single document on this device and still in the transition: that document's updates carried into the shards (shards/legacy-bridge). */
@@ -742,6 +747,19 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
     return (await this.#with(shard, (doc) => Y.encodeStateVector(doc.doc), false)) ?? EMPTY_STATE_VECTOR;
   }
 
+  /**
+   * A closed month answered from its stored updates (shards/stored-reply), not opened: a holder serving
+   * a newcomer its history opens none of it. Null for a month open, opening, closing or never closed
+   * here (then `use` opens it).
+   */
+  async replyStored(shard: ShardId, stateVector: Uint8Array): Promise<Uint8Array | null> {
+    const closed = () => this.#closed.has(shard) && !this.#shards.has(shard) && !this.#opening.has(shard) && !this.#closing.has(shard);
+    if (shard === CORE_SHARD || !closed()) return null;
+    const reply = await replyFromStored(this.db, this.cid, shard, stateVector);
+    if (reply) this.servedClosed++;
+    return reply;
+  }
+
   /** A peer's sync (shard-sync.ts): with `create`, a month not held is made held for the answer being fetched. */
   use<T>(shard: ShardId, fn: (doc: Y.Doc) => T | Promise<T>, create = false): Promise<T | null> {
     return this.#with(shard, (doc) => fn(doc.doc), create, create);
@@ -843,7 +861,16 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
         this.#evicted.delete(shard);
         if (fetch) this.#fetched.add(shard);
       }
-      await this.#open(shard);
+      // Not closed as idle between its open and this use (months of one peer's answer open side by
+      // side, and each release closes the idle past `maxOpen`): it would only be opened again.
+      this.#acquiring.set(shard, (this.#acquiring.get(shard) ?? 0) + 1);
+      try {
+        await this.#open(shard);
+      } finally {
+        const n = (this.#acquiring.get(shard) ?? 1) - 1;
+        if (n) this.#acquiring.set(shard, n);
+        else this.#acquiring.delete(shard);
+      }
     }
   }
 
@@ -916,7 +943,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
 
   /** An open month that may close: not the core nor this month, not in use, not closing already. */
   #isIdle(shard: ShardId): boolean {
-    return !this.#uses.get(shard) && !this.#alwaysOpen(shard) && !this.#closing.has(shard);
+    return !this.#uses.get(shard) && !this.#acquiring.has(shard) && !this.#alwaysOpen(shard) && !this.#closing.has(shard);
   }
 
   /** A month's newest stored update key when nothing of the community is being checked and the month has nothing unstored nor a repair waiting; else null. */
@@ -950,7 +977,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
       let seq: number | null = null;
       for (let tries = 0; seq === null && tries < CLOSE_TRIES; tries++) {
         await doc.settled();
-        if (this.#uses.get(shard) || this.#ended || this.#shards.get(shard) !== doc) return;
+        if (this.#uses.get(shard) || this.#acquiring.has(shard) || this.#ended || this.#shards.get(shard) !== doc) return;
         seq = this.#quietState(doc);
       }
       if (seq === null) return;

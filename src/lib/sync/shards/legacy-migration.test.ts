@@ -128,9 +128,9 @@ describe('a community made as one document moving into shards', () => {
     syncs.push(pa, pb);
     const ops: string[] = [];
     links.push(link(pa, pb, (_to, bytes) => ops.push(decodeShardMessage(bytes).ok ? (decodeShardMessage(bytes) as { value: { op: string } }).value.op : '?')));
-    await until(() => ops.length >= 2, 5_000, 'catalogues');
+    await until(() => ops.length >= 4, 5_000, 'catalogues');
     await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(ops, 'two catalogues, no sync').toEqual(['catalogue', 'catalogue']);
+    expect(ops, 'two hellos and catalogues, no sync').toEqual(['hello', 'catalogue', 'hello', 'catalogue']);
   });
 
   it('takes a write made on the single document before the device saw the decision into the shards, under its own item, on both devices', async () => {

@@ -8,6 +8,7 @@ import { splitLegacy } from './legacy-split';
 import { MemoryShardStorage, ShardSet } from './shard-set';
 import { ShardSync } from './shard-sync';
 import { link, record, until } from './shard-test-kit';
+import { OP_CATALOGUE, OP_HELLO } from './shard-wire';
 
 const NOW = Date.UTC(2026, 4, 15);
 
@@ -79,9 +80,9 @@ describe('splitting a single document into shards', () => {
     const qs = new ShardSync(q, { now: () => NOW });
     const kinds: number[] = [];
     const l = link(ps, qs, (_to, bytes) => kinds.push(bytes[2]));
-    await until(() => kinds.length >= 2, 2_000, 'catalogues');
+    await until(() => kinds.length >= 4, 2_000, 'catalogues');
     await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(kinds).toEqual([1, 1]); // two catalogues, no sync message
+    expect(kinds).toEqual([OP_HELLO, OP_CATALOGUE, OP_HELLO, OP_CATALOGUE]); // two hellos and catalogues, no sync message
     l.close();
   });
 

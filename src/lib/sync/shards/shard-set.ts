@@ -101,6 +101,12 @@ export interface ShardDocs {
   digest(shard: ShardId): string;
   stateVector(shard: ShardId): Promise<Uint8Array>;
   use<T>(shard: ShardId, fn: (doc: Y.Doc) => T | Promise<T>, create?: boolean): Promise<T | null>;
+  /**
+   * A y-protocols step 2 answering this state vector for a held shard, made from what is stored
+   * without opening its document; null when it cannot be (open, or stored in a form that needs
+   * opening): the shard is then opened to answer (`use`).
+   */
+  replyStored?(shard: ShardId, stateVector: Uint8Array): Promise<Uint8Array | null>;
   acquire(shard: ShardId, create?: boolean): Promise<Y.Doc | null>;
   release(shard: ShardId): void;
   /** Forgets a shard made held for a fetch that brought nothing. */
@@ -122,6 +128,8 @@ export class ShardSet implements ShardDocs {
   #open = new Map<ShardId, OpenShard>();
   #opening = new Map<ShardId, Promise<OpenShard>>();
   #closing = new Map<ShardId, Promise<void>>();
+  /** Shards being acquired (opening for a use not counted yet): not closed as idle. */
+  #acquiring = new Map<ShardId, number>();
   #persisted: Promise<unknown> = Promise.resolve();
   /** Held shards not stored in the catalogue nor announced yet: no record has reached them. */
   #unannounced = new Set<ShardId>();
@@ -218,10 +226,22 @@ export class ShardSet implements ShardDocs {
       if (!create) return null;
       await this.#hold(shard);
     }
-    const open = await this.#openShard(shard);
-    open.uses++;
-    open.lastUsed = this.#now();
-    return open.doc;
+    // Counted as a use from here: shards opened side by side (a peer's answer of several months) each
+    // close the idle past `maxOpen` as they load, and one loaded but not yet returned here was idle.
+    this.#acquiring.set(shard, (this.#acquiring.get(shard) ?? 0) + 1);
+    try {
+      for (;;) {
+        const open = await this.#openShard(shard);
+        if (this.#open.get(shard) !== open) continue; // closed before this use was counted: opened again
+        open.uses++;
+        open.lastUsed = this.#now();
+        return open.doc;
+      }
+    } finally {
+      const n = (this.#acquiring.get(shard) ?? 1) - 1;
+      if (n) this.#acquiring.set(shard, n);
+      else this.#acquiring.delete(shard);
+    }
   }
 
   release(shard: ShardId): void {
@@ -373,7 +393,7 @@ export class ShardSet implements ShardDocs {
 
   /** Closes the least recently used idle documents past `maxOpen`. */
   #closeIdle(): void {
-    const idle = [...this.#open.entries()].filter(([s, o]) => o.uses === 0 && !this.#alwaysOpen(s) && !this.#closing.has(s));
+    const idle = [...this.#open.entries()].filter(([s, o]) => o.uses === 0 && !this.#acquiring.has(s) && !this.#alwaysOpen(s) && !this.#closing.has(s));
     const always = [...this.#open.keys()].filter((s) => this.#alwaysOpen(s)).length;
     const busy = this.#open.size - idle.length - always;
     let excess = busy + idle.length - this.#maxOpen;
@@ -392,7 +412,7 @@ export class ShardSet implements ShardDocs {
     const closing = (async () => {
       await whenApplied(open.doc);
       await this.#persisted;
-      if (open.uses > 0) return; // used again meanwhile: stays open
+      if (open.uses > 0 || this.#acquiring.has(shard)) return; // used again meanwhile: stays open
       this.#open.delete(shard);
       const entry: StoredShard = { id: shard, state: 'held', records: open.records.size, digest: this.#digestOf(open) };
       if (open.stored > COMPACT_AFTER) await this.#storage.replace(shard, Y.encodeStateAsUpdate(open.doc));

@@ -9,8 +9,20 @@ import { targetOf, type AnyRecord } from '../../domain/record';
 import { addMonths, CORE_SHARD, keepsShard, type ShardId } from '../../domain/shards';
 import { messageYjsSyncStep2, messageYjsUpdate } from '../gated-sync-protocol';
 import { MemoryShardStorage, ShardSet } from './shard-set';
-import { ShardSync, type ShardSyncOptions } from './shard-sync';
-import { decodeShardMessage, encodeCatalogue, encodeLocate, encodeLocated, encodeSync, MAX_CATALOGUE_ENTRIES, MAX_LOCATE } from './shard-wire';
+import { DEFAULT_BATCH_IN_FLIGHT, DEFAULT_BATCH_SIZE, ShardSync, type ShardSyncOptions } from './shard-sync';
+import {
+  decodeShardMessage,
+  encodeBatch,
+  encodeCatalogue,
+  encodeHello,
+  encodeLocate,
+  encodeLocated,
+  encodeSync,
+  MAX_BATCH,
+  MAX_CATALOGUE_ENTRIES,
+  MAX_LOCATE,
+  OP_HELLO
+} from './shard-wire';
 import { link, record, until, type Link } from './shard-test-kit';
 
 const NOW = Date.UTC(2026, 4, 15);
@@ -132,14 +144,60 @@ describe('shard sync between peers', () => {
   it('gives a newcomer the core first, then the newest months before older ones', async () => {
     const a = await device();
     const months = await history(a, 12);
-    const newcomer = await device({ inFlight: 3 });
+    const newcomer = await device({ batchSize: 3, batchInFlight: 3 });
     const arrived: ShardId[] = [];
     newcomer.sync.onArrived((shard) => arrived.push(shard));
     connect(a, newcomer);
     await until(() => arrived.length === 13, 5_000, 'every shard');
-    expect(arrived).toEqual([CORE_SHARD, ...months]);
+    // The months of one answer are applied side by side: in order from one answer to the next.
+    const answer = (shard: ShardId) => (shard === CORE_SHARD ? -1 : Math.floor(months.indexOf(shard) / 3));
+    expect(arrived[0]).toBe(CORE_SHARD);
+    expect(arrived.map(answer)).toEqual([-1, 0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3]);
     expect(newcomer.sync.peakInFlight).toBeLessThanOrEqual(3);
     expect(await converged(a, newcomer)).toBe(true);
+  });
+
+  it('gives a newcomer its 143 months in ten round trips, the core alone first', async () => {
+    const a = await device({ maxOpen: 2 });
+    const months = await history(a, 143, 1);
+    await a.set.settled();
+    const newcomer = await device({ maxOpen: 2 });
+    const asks: ShardId[][] = [];
+    let stepOnes = 0;
+    connect(a, newcomer, (to, bytes) => {
+      const m = decodeShardMessage(bytes);
+      if (to === 'a' && m.ok && m.value.op === 'ask') asks.push(m.value.entries.map((e) => e.shard));
+      if (to === 'a' && m.ok && m.value.op === 'sync' && m.value.message[0] === 0) stepOnes++;
+    });
+    await until(() => newcomer.set.catalogue().length === 144, 20_000, 'every shard');
+    expect(stepOnes, 'the core, asked alone').toBe(1);
+    expect(asks).toHaveLength(Math.ceil(143 / DEFAULT_BATCH_SIZE));
+    expect(asks.flat()).toEqual(months);
+    expect(newcomer.sync.peakInFlight).toBeLessThanOrEqual(DEFAULT_BATCH_IN_FLIGHT);
+    expect(await converged(a, newcomer)).toBe(true);
+  }, 30_000);
+
+  it('asks a peer that never said it batches (an older version) one month at a time', async () => {
+    const a = await device();
+    const months = await history(a, 5);
+    const newcomer = await device({ inFlight: 2 });
+    // An older version sends no HELLO: the newcomer's view of it is a peer that does not batch.
+    const { port1, port2 } = new MessageChannel();
+    const pa = a.sync.addPeer({ send: (bytes) => bytes[2] !== OP_HELLO && port1.postMessage(bytes) });
+    const pn = newcomer.sync.addPeer({ send: (bytes) => port2.postMessage(bytes) });
+    const ops: string[] = [];
+    port1.onmessage = (e: MessageEvent) => pa.receive(e.data);
+    port2.onmessage = (e: MessageEvent) => {
+      const m = decodeShardMessage(e.data);
+      if (m.ok) ops.push(m.value.op);
+      pn.receive(e.data);
+    };
+    await until(() => newcomer.set.catalogue().length === months.length + 1, 5_000, 'every shard');
+    expect(new Set(ops)).toEqual(new Set(['catalogue', 'sync']));
+    expect(newcomer.sync.peakInFlight).toBeLessThanOrEqual(2);
+    expect(await converged(a, newcomer)).toBe(true);
+    port1.close();
+    port2.close();
   });
 
   it('answers a newcomer’s requests for closed months side by side, in the order asked', async () => {
@@ -157,12 +215,15 @@ describe('shard sync between peers', () => {
       reading--;
       return load(shard);
     };
-    const newcomer = await device({ inFlight: 8 });
-    const arrived: ShardId[] = [];
-    newcomer.sync.onArrived((shard) => arrived.push(shard));
-    connect(a, newcomer);
-    await until(() => arrived.length === 13, 5_000, 'every shard');
-    expect(arrived).toEqual([CORE_SHARD, ...months]);
+    const newcomer = await device();
+    const answered: ShardId[] = [];
+    connect(a, newcomer, (to, bytes) => {
+      const m = decodeShardMessage(bytes);
+      if (to === 'b' && m.ok && (m.value.op === 'answer' || m.value.op === 'sync'))
+        answered.push(...(m.value.op === 'sync' ? [m.value.shard] : m.value.entries.map((e) => e.shard)));
+    });
+    await until(() => newcomer.set.catalogue().length === 13, 5_000, 'every shard');
+    expect(answered).toEqual([CORE_SHARD, ...months]);
     expect(peakReading).toBeGreaterThan(4);
     expect(await converged(a, newcomer)).toBe(true);
   });
@@ -180,9 +241,9 @@ describe('shard sync between peers', () => {
       const m = decodeShardMessage(bytes);
       if (m.ok) sent.push(m.value.op);
     });
-    await until(() => sent.length >= 2, 5_000, 'catalogues');
+    await until(() => sent.length >= 4, 5_000, 'catalogues');
     await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(sent).toEqual(['catalogue', 'catalogue']);
+    expect(sent).toEqual(['hello', 'catalogue', 'hello', 'catalogue']);
     expect(a.sync.counts.served + b.sync.counts.served).toBe(served);
   });
 
@@ -311,12 +372,13 @@ describe('shard sync between peers', () => {
   it('keeps few documents open while a newcomer receives a long history', async () => {
     const a = await device({ maxOpen: 2 });
     await history(a, 24, 2);
-    const newcomer = await device({ maxOpen: 2, inFlight: 2 });
+    const newcomer = await device({ maxOpen: 2, batchSize: 2, batchInFlight: 2 });
     connect(a, newcomer);
     await until(() => newcomer.set.catalogue().length === 25, 10_000, 'every shard');
     // The core and the current month stay open; besides them, the limit plus what is in use.
     expect(newcomer.set.peakOpen).toBeLessThanOrEqual(2 + 2 + 2 + 1);
-    expect(a.set.peakOpen).toBeLessThanOrEqual(2 + 2 + 1);
+    // The holder: the core and the current month, the limit, and the months of the ask it answers.
+    expect(a.set.peakOpen).toBeLessThanOrEqual(2 + 2 + 2);
     expect(newcomer.sync.peakInFlight).toBeLessThanOrEqual(2);
     expect(await converged(a, newcomer)).toBe(true);
   });
@@ -385,11 +447,58 @@ describe('a hostile peer', () => {
     huge.set(tooMany.subarray(0, 4));
     huge.set([0xff, 0xff, 0x03], 4); // a count of 65,535 entries
     await deliver(huge);
-    await deliver(new Uint8Array([0xf9, 1, 7, 1, 2, 3]));
+    await deliver(new Uint8Array([0xf9, 1, 0x7f, 1, 2, 3]));
     await deliver(syncMessage(CORE_SHARD, 9, new Uint8Array(3)));
     expect(d.sync.counts.refused).toEqual({ 'shard.bad_id': 2, 'shard.oversized': 1, 'shard.malformed': 1, 'sync.malformed': 1 });
     expect(d.set.catalogue()).toEqual([]);
     expect(MAX_CATALOGUE_ENTRIES).toBeLessThan(65_535);
+  });
+
+  it('refuses and counts a hostile batch, and applies nothing of an answer it did not ask for', async () => {
+    const d = await device();
+    const { deliver, sent } = await hostile(d);
+    await deliver(encodeHello());
+    const step2 = (shard: ShardId) => {
+      const e = encoding.createEncoder();
+      encoding.writeVarUint(e, messageYjsSyncStep2);
+      encoding.writeVarUint8Array(e, update(record('thread', at(shard))));
+      return encoding.toUint8Array(e);
+    };
+    // An answer nobody asked for: nothing is opened nor held, each month counted.
+    await deliver(
+      encodeBatch('answer', [
+        { shard: '2019-02', message: step2('2019-02') },
+        { shard: '2019-03', message: step2('2019-03') }
+      ])
+    );
+    expect(d.sync.counts.unsolicited).toBe(2);
+    expect(d.set.isHeld('2019-02') || d.set.isHeld('2019-03')).toBe(false);
+    expect(d.set.openCount()).toBe(0);
+    // Offered two months, asked for them in one ask; answered with one of them and one not asked for.
+    await deliver(
+      encodeCatalogue(
+        true,
+        ['2026-04', '2026-03'].map((id) => ({ id, records: 1, digest: 'ab'.repeat(8), held: true }))
+      )
+    );
+    await until(() => sent.some((b) => decodeShardMessage(b).ok && (decodeShardMessage(b) as { value: { op: string } }).value.op === 'ask'), 2_000, 'the ask');
+    await deliver(
+      encodeBatch('answer', [
+        { shard: '2026-04', message: step2('2026-04') },
+        { shard: '2026-02', message: step2('2026-02') }
+      ])
+    );
+    expect(d.set.isHeld('2026-04')).toBe(true);
+    expect(d.set.isHeld('2026-02')).toBe(false);
+    expect(d.sync.counts.unsolicited).toBe(3);
+    // A batch past its bound, or naming a month twice: refused whole, counted, nothing held.
+    const twice = encodeBatch('answer', [{ shard: '2026-03', message: step2('2026-03') }]);
+    const doubled = new Uint8Array([...twice.subarray(0, 3), 2, ...twice.subarray(4), ...twice.subarray(4)]);
+    await deliver(doubled);
+    const oversized = new Uint8Array([...twice.subarray(0, 3), MAX_BATCH + 1, ...twice.subarray(4)]);
+    await deliver(oversized);
+    expect(d.sync.counts.refused).toEqual({ 'shard.malformed': 1, 'shard.oversized': 1 });
+    expect(d.set.isHeld('2026-03')).toBe(false);
   });
 
   it('is ignored after too many refusals', async () => {
@@ -402,7 +511,7 @@ describe('a hostile peer', () => {
   });
 
   it('that never answers holds at most `inFlight` requests, which time out and go to an honest peer', async () => {
-    const d = await device({ inFlight: 2, requestTimeoutMs: 100 });
+    const d = await device({ inFlight: 2, batchInFlight: 2, requestTimeoutMs: 100 });
     const { sent, deliver } = await hostile(d);
     const entries = Array.from({ length: 10 }, (_, i) => ({ id: addMonths('2026-05', -i), records: 5, digest: 'ab'.repeat(8), held: true }));
     await deliver(encodeCatalogue(true, entries));

@@ -7,7 +7,10 @@
 //
 // Order: the core alone first (authority, keys and names judge everything else), then the newest
 // months, then older ones in the background (domain/shards `syncOrder`), at most `inFlight`
-// requests at once over every peer, one peer per shard at a time. A shard read now (scrolled to,
+// requests at once over every peer, one peer per shard at a time. A peer whose HELLO says it reads
+// ASK and ANSWER (shard-wire) is asked up to `batchSize` months in one message, at most
+// `batchInFlight` months at once, and answers them in one (or a few) messages: a newcomer's 143 months
+// are ten round trips instead of 143, and the months of one answer are applied side by side. A shard read now (scrolled to,
 // searched) goes ahead of the background (`want`). Updates to a shard go only to peers subscribed
 // to it: those whose catalogue holds it, and those that asked for it.
 //
@@ -31,12 +34,18 @@ import {
 import type { ShardDocs } from './shard-set';
 import {
   decodeShardMessage,
+  encodeBatch,
   encodeCatalogue,
+  encodeHello,
   encodeLocate,
   encodeLocated,
   encodeSync,
+  encodeSyncBytes,
   MAX_CATALOGUE_ENTRIES,
+  FEATURE_BATCH,
+  MAX_BATCH,
   MAX_LOCATE,
+  type BatchEntry,
   type CatalogueEntry,
   type LocateMode
 } from './shard-wire';
@@ -51,6 +60,9 @@ export interface ShardSyncOptions {
   wants?: (shard: ShardId) => boolean;
   /** Requests in flight at once, over every peer. */
   inFlight?: number;
+  /** Months asked of a peer in one ASK (at most shard-wire's `MAX_BATCH`), and months in flight at once while asking so. */
+  batchSize?: number;
+  batchInFlight?: number;
   requestTimeoutMs?: number;
   /** Messages of one peer waiting to be handled; past it they are dropped (counted). */
   maxQueued?: number;
@@ -86,6 +98,15 @@ export interface ShardSyncCounts {
  * 34.8 s with 3 (both at load 10–11).
  */
 export const DEFAULT_IN_FLIGHT = 8;
+/**
+ * Months in one ASK, and in flight at once in ASKs: three asks of 16 keep the holder answering the
+ * next while the newcomer applies one, and the first answer (the newest months) comes after 16 months
+ * read rather than 48.
+ */
+export const DEFAULT_BATCH_SIZE = 16;
+export const DEFAULT_BATCH_IN_FLIGHT = 48;
+/** An ANSWER is sent once its months hold this many bytes (a month larger goes alone). */
+export const ANSWER_BYTES = 1024 * 1024;
 export const REQUEST_TIMEOUT_MS = 30_000;
 export const MAX_QUEUED = 512;
 export const MAX_STRIKES = 50;
@@ -96,6 +117,8 @@ export const MAX_STRIKES = 50;
  * its queue meanwhile. The asker's own bound (`inFlight`) keeps an honest peer below this one.
  */
 export const MAX_SERVING = 8;
+/** ASKs of one peer being answered at once (their months share the `MAX_SERVING` months read at once). */
+export const MAX_SERVING_ASKS = 4;
 
 export class ShardPeer {
   /** The shards the peer holds, as its catalogue said. */
@@ -107,12 +130,17 @@ export class ShardPeer {
   readonly failed = new Set<ShardId>();
   strikes = 0;
   ignored = false;
+  /** Its HELLO named ASK and ANSWER: asked several months at once. */
+  batches = false;
   closed = false;
   queued = 0;
   inbox: Promise<void> = Promise.resolve();
   /** Answers to this peer's step 1s being made (at most `MAX_SERVING`), and the last one's turn to be sent. */
   readonly serving = new Set<Promise<void>>();
   outbox: Promise<void> = Promise.resolve();
+  /** Months of its ASKs being read to answer now (at most `MAX_SERVING`), and those waiting a turn. */
+  reading = 0;
+  readonly waitingToRead: (() => void)[] = [];
 
   constructor(
     readonly transport: ShardTransport,
@@ -135,6 +163,8 @@ export class ShardSync {
   readonly #set: ShardDocs;
   readonly #wants: (shard: ShardId) => boolean;
   readonly #limit: number;
+  readonly #batchSize: number;
+  readonly #batchLimit: number;
   readonly #timeoutMs: number;
   readonly #maxQueued: number;
   readonly #maxStrikes: number;
@@ -162,6 +192,8 @@ export class ShardSync {
     this.#set = set;
     this.#wants = options.wants ?? (() => true);
     this.#limit = Math.max(1, options.inFlight ?? DEFAULT_IN_FLIGHT);
+    this.#batchSize = Math.min(MAX_BATCH, Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE));
+    this.#batchLimit = Math.max(1, options.batchInFlight ?? DEFAULT_BATCH_IN_FLIGHT);
     this.#timeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
     this.#maxQueued = options.maxQueued ?? MAX_QUEUED;
     this.#maxStrikes = options.maxStrikes ?? MAX_STRIKES;
@@ -175,6 +207,8 @@ export class ShardSync {
   addPeer(transport: ShardTransport): ShardPeer {
     const peer: ShardPeer = new ShardPeer(transport, (bytes) => this.#enqueue(peer, bytes));
     this.#peers.add(peer);
+    // Before the catalogue, so the peer knows it may batch before it starts asking.
+    this.#send(peer, encodeHello());
     this.#send(peer, encodeCatalogue(true, this.#set.catalogue().slice(0, MAX_CATALOGUE_ENTRIES)));
     return peer;
   }
@@ -301,6 +335,19 @@ export class ShardSync {
     if (!decoded.ok) return this.#strike(peer, decoded.reason);
     const message = decoded.value;
     if (message.op === 'catalogue') return this.#onCatalogue(peer, message.full, message.entries);
+    if (message.op === 'hello') {
+      peer.batches = (message.features & FEATURE_BATCH) !== 0;
+      return;
+    }
+    if (message.op === 'ask') return this.#serveAskInTurn(peer, message.entries);
+    if (message.op === 'answer') {
+      // Only months asked of this peer and still waiting; the rest is dropped unopened (a late answer, or a lie).
+      const asked = message.entries.filter((e) => this.#inFlight.get(e.shard)?.peer === peer);
+      this.counts.unsolicited += message.entries.length - asked.length;
+      // Side by side: each month opens, passes its gate and is queued for its check beside the others.
+      await Promise.all(asked.map((e) => this.#receiveSync(peer, e.shard, e.message, messageYjsSyncStep2)));
+      return;
+    }
     if (message.op === 'locate') {
       const found = await this.#lookup(message.mode, message.ids);
       const asked = new Set(message.ids);
@@ -332,6 +379,11 @@ export class ShardSync {
     }
     if (type === messageYjsSyncStep1) return this.#serveInTurn(peer, shard, message.message);
     if (type !== messageYjsSyncStep2 && type !== messageYjsUpdate) return this.#strike(peer, 'sync.malformed');
+    return this.#receiveSync(peer, shard, message.message, type);
+  }
+
+  /** A step 2 or an update of a shard: applied through its gate when held or asked of this peer. */
+  async #receiveSync(peer: ShardPeer, shard: ShardId, bytes: Uint8Array, type: number): Promise<void> {
     const request = this.#inFlight.get(shard);
     const answers = type === messageYjsSyncStep2 && request?.peer === peer;
     const expected = request?.peer === peer;
@@ -343,7 +395,7 @@ export class ShardSync {
     const read = await this.#set.use(
       shard,
       async (doc) => {
-        const result = readSyncMessage(decoding.createDecoder(message.message), encoding.createEncoder(), doc, peer);
+        const result = readSyncMessage(decoding.createDecoder(bytes), encoding.createEncoder(), doc, peer);
         // An update that builds on items this device never received waits in Yjs as pending: a write
         // the peer made before this device subscribed (a month's records put back at its open, say).
         missing = doc.store.pendingStructs !== null || doc.store.pendingDs !== null;
@@ -416,43 +468,126 @@ export class ShardSync {
 
   /** The answer to a peer's step 1: what it lacks (empty when the message does not read, counted). */
   async #serve(peer: ShardPeer, shard: ShardId, message: Uint8Array): Promise<Uint8Array[]> {
-    const reply = this.#set.isHeld(shard)
-      ? await this.#set.use(shard, (doc) => {
-          const encoder = encoding.createEncoder();
-          const type = readSyncMessage(decoding.createDecoder(message), encoder, doc, peer);
-          return type === messageUnreadable ? null : encoding.toUint8Array(encoder);
-        })
-      : null;
+    const reply = await this.#reply(peer, shard, message);
+    if (reply === 'unreadable') return [];
+    if (reply === 'not-held') return [encodeSyncBytes(shard, EMPTY_STEP2), notHeld([shard])];
+    return [encodeSyncBytes(shard, reply)];
+  }
+
+  /**
+   * A step 1's step 2 (y-protocols message). A closed month the device can answer from what it stored
+   * is answered without opening it (`ShardDocs.replyStored`); others are opened for it. 'not-held':
+   * evicted since, or never held (the asker is sent an empty step 2, which frees its request, and a
+   * delta correcting its view); 'unreadable': counted against the peer.
+   */
+  async #reply(peer: ShardPeer, shard: ShardId, message: Uint8Array): Promise<Uint8Array | 'not-held' | 'unreadable'> {
+    if (!this.#set.isHeld(shard)) return 'not-held';
+    const stateVector = readStep1(message);
+    const stored = stateVector && this.#set.replyStored ? await this.#set.replyStored(shard, stateVector) : null;
+    const reply =
+      stored ??
+      (await this.#set.use(shard, (doc) => {
+        const encoder = encoding.createEncoder();
+        const type = readSyncMessage(decoding.createDecoder(message), encoder, doc, peer);
+        return type === messageUnreadable ? null : encoding.toUint8Array(encoder);
+      }));
     if (reply === null && this.#set.isHeld(shard)) {
       this.#strike(peer, 'sync.malformed');
-      return [];
+      return 'unreadable';
     }
-    if (!reply) {
-      // Evicted since, or never held: an empty step 2 frees the asker's request, a delta corrects its view.
-      return [
-        encodeSync(shard, (e) => (encoding.writeVarUint(e, messageYjsSyncStep2), encoding.writeVarUint8Array(e, EMPTY_UPDATE))),
-        encodeCatalogue(false, [{ id: shard, records: 0, digest: '0'.repeat(16), held: false }])
-      ];
-    }
+    if (!reply) return 'not-held';
     this.counts.served++;
-    return [encodeSync(shard, (e) => encoding.writeUint8Array(e, reply))];
+    return reply;
+  }
+
+  /**
+   * Answers an ASK beside the peer's next messages (at most `MAX_SERVING_ASKS` at once), its months
+   * read `MAX_SERVING` at a time over all of them, and sent in ANSWERs of about `ANSWER_BYTES` in the
+   * order asked once all are read: the core and the newest months still come first.
+   */
+  async #serveAskInTurn(peer: ShardPeer, entries: BatchEntry[]): Promise<void> {
+    for (const { shard } of entries) if (this.#set.isHeld(shard)) peer.subscribed.add(shard);
+    const replies = Promise.all(entries.map((e) => this.#readInTurn(peer, () => this.#reply(peer, e.shard, e.message))));
+    replies.catch(() => undefined); // thrown where it is sent, below
+    const turn = peer.outbox.then(async () => {
+      const answers = await replies;
+      if (this.#destroyed) return;
+      const unheld: ShardId[] = [];
+      let answer: BatchEntry[] = [];
+      let bytes = 0;
+      const flush = () => {
+        if (answer.length) this.#send(peer, encodeBatch('answer', answer));
+        answer = [];
+        bytes = 0;
+      };
+      entries.forEach(({ shard }, i) => {
+        const reply = answers[i];
+        if (reply === 'unreadable') return;
+        if (reply === 'not-held') unheld.push(shard);
+        const message = typeof reply === 'string' ? EMPTY_STEP2 : reply;
+        if (bytes && bytes + message.length > ANSWER_BYTES) flush();
+        answer.push({ shard, message });
+        bytes += message.length;
+      });
+      flush();
+      if (unheld.length) this.#send(peer, notHeld(unheld));
+    });
+    peer.outbox = turn.catch((error) => console.error('shard sync: answering an ask failed', error));
+    const done: Promise<void> = peer.outbox.finally(() => peer.serving.delete(done));
+    peer.serving.add(done);
+    if (peer.serving.size >= MAX_SERVING_ASKS) await Promise.race(peer.serving);
+  }
+
+  /** Runs `read` once fewer than `MAX_SERVING` of the peer's months are being read. */
+  async #readInTurn<T>(peer: ShardPeer, read: () => Promise<T>): Promise<T> {
+    while (peer.reading >= MAX_SERVING) await new Promise<void>((resolve) => peer.waitingToRead.push(resolve));
+    peer.reading++;
+    try {
+      return await read();
+    } finally {
+      peer.reading--;
+      peer.waitingToRead.shift()?.();
+    }
   }
 
   // ---- asking ---------------------------------------------------------------------------------
 
-  /** Starts requests while fewer than the limit are in flight: the core alone, then by priority. */
+  /**
+   * Starts requests while fewer than the limit are in flight: the core alone, then by priority. A peer
+   * that batches is asked for the next months it is the source of together, up to `batchSize`.
+   */
   #pump(): void {
     if (this.#destroyed) return;
-    while (this.#inFlight.size < this.#limit && !this.#inFlight.has(CORE_SHARD)) {
-      const next = this.#next();
+    while (!this.#inFlight.has(CORE_SHARD)) {
+      const candidates = this.#candidates();
+      const next = this.#next(candidates);
       if (!next) return;
       if (next.shard === CORE_SHARD && this.#inFlight.size > 0) return;
-      this.#start(next.shard, next.peer);
+      const batching = next.peer.batches && next.shard !== CORE_SHARD;
+      const room = (batching ? this.#batchLimit : this.#limit) - this.#inFlight.size;
+      if (room <= 0) return;
+      if (!batching) {
+        this.#start([next.shard], next.peer, false);
+        continue;
+      }
+      const size = Math.min(this.#batchSize, this.#batchLimit);
+      const shards: ShardId[] = [];
+      for (const shard of candidates) {
+        if (shards.length >= size) break;
+        if (shard !== CORE_SHARD && !this.#inFlight.has(shard) && this.#sourceOf(shard) === next.peer) shards.push(shard);
+      }
+      // A whole ask once there is room for it: asking as each month of an answer is applied made the
+      // later asks a month each, a round trip each again.
+      if (shards.length > room) return;
+      this.#start(shards, next.peer, true);
     }
   }
 
-  #next(): { shard: ShardId; peer: ShardPeer } | null {
-    const candidates = [...this.#urgent, ...syncOrder(this.#queue, this.#now()).filter((s) => !this.#urgent.includes(s))];
+  #candidates(): ShardId[] {
+    return [...this.#urgent, ...syncOrder(this.#queue, this.#now()).filter((s) => !this.#urgent.includes(s))];
+  }
+
+  #next(candidates: ShardId[]): { shard: ShardId; peer: ShardPeer } | null {
     for (const shard of candidates) {
       if (this.#inFlight.has(shard)) continue;
       const peer = this.#sourceOf(shard);
@@ -472,28 +607,44 @@ export class ShardSync {
     return best;
   }
 
-  #start(shard: ShardId, peer: ShardPeer): void {
-    peer.toAsk.delete(shard);
-    const held = this.#set.isHeld(shard);
-    const request: Request = { peer, held, acquired: false, timer: setTimeout(() => this.#fail(shard, request, true), this.#timeoutMs) };
-    this.#inFlight.set(shard, request);
+  /** Asks a peer for shards: one SYNC each, or one ASK for them all (`batch`). */
+  #start(shards: ShardId[], peer: ShardPeer, batch: boolean): void {
+    const requests = shards.map((shard) => {
+      peer.toAsk.delete(shard);
+      const held = this.#set.isHeld(shard);
+      const request: Request = { peer, held, acquired: false, timer: setTimeout(() => this.#fail(shard, request, true), this.#timeoutMs) };
+      this.#inFlight.set(shard, request);
+      return request;
+    });
     this.peakInFlight = Math.max(this.peakInFlight, this.#inFlight.size);
-    void (async () => {
-      // A held shard stays open until its answer is applied.
-      if (held) {
-        await this.#set.acquire(shard);
-        if (this.#inFlight.get(shard) !== request) return this.#set.release(shard);
-        request.acquired = true;
+    const stepOnes = shards.map(async (shard, i): Promise<BatchEntry | null> => {
+      const request = requests[i];
+      try {
+        // A held shard stays open until its answer is applied.
+        if (request.held) {
+          await this.#set.acquire(shard);
+          if (this.#inFlight.get(shard) !== request) return (this.#set.release(shard), null);
+          request.acquired = true;
+        }
+        const stateVector = await this.#set.stateVector(shard);
+        if (this.#inFlight.get(shard) !== request) return null;
+        const e = encoding.createEncoder();
+        encoding.writeVarUint(e, messageYjsSyncStep1);
+        encoding.writeVarUint8Array(e, stateVector);
+        const entry = { shard, message: encoding.toUint8Array(e) };
+        if (!batch) this.#send(peer, encodeSyncBytes(shard, entry.message));
+        return entry;
+      } catch (error) {
+        console.error('shard sync: asking failed', error);
+        this.#fail(shard, request, false);
+        return null;
       }
-      const stateVector = await this.#set.stateVector(shard);
-      if (this.#inFlight.get(shard) !== request) return;
-      this.#send(
-        peer,
-        encodeSync(shard, (e) => (encoding.writeVarUint(e, messageYjsSyncStep1), encoding.writeVarUint8Array(e, stateVector)))
-      );
-    })().catch((error) => {
-      console.error('shard sync: asking failed', error);
-      this.#fail(shard, request, false);
+    });
+    if (!batch) return;
+    void Promise.all(stepOnes).then((entries) => {
+      // Those still asked (a request may have timed out or its peer gone meanwhile).
+      const asked = entries.filter((e): e is BatchEntry => e !== null && this.#inFlight.get(e.shard)?.peer === peer);
+      if (asked.length) this.#send(peer, encodeBatch('ask', asked));
     });
   }
 
@@ -581,3 +732,25 @@ export class ShardSync {
 }
 
 const EMPTY_UPDATE = new Uint8Array([0, 0]);
+/** A step 2 with nothing in it: frees the asker's request for a shard not held. */
+const EMPTY_STEP2 = Uint8Array.of(messageYjsSyncStep2, EMPTY_UPDATE.length, ...EMPTY_UPDATE);
+
+/** A catalogue delta saying these shards are not held here. */
+function notHeld(shards: ShardId[]): Uint8Array {
+  return encodeCatalogue(
+    false,
+    shards.map((id) => ({ id, records: 0, digest: '0'.repeat(16), held: false }))
+  );
+}
+
+/** The state vector of a y-protocols step 1, or null when it does not read (the opened document's path counts it). */
+function readStep1(message: Uint8Array): Uint8Array | null {
+  try {
+    const d = decoding.createDecoder(message);
+    if (decoding.readVarUint(d) !== messageYjsSyncStep1) return null;
+    const stateVector = decoding.readVarUint8Array(d);
+    return d.pos === message.length ? stateVector : null;
+  } catch {
+    return null;
+  }
+}

@@ -4,6 +4,17 @@
 //   [SHARD_MAGIC, version, SYNC, id, y-protocols sync message (step 1, step 2 or update)]
 //   [SHARD_MAGIC, version, LOCATE, request u32, mode u8, count, record id*]
 //   [SHARD_MAGIC, version, LOCATED, request u32, count, (record id, shard id)*]
+//   [SHARD_MAGIC, version, HELLO, features]
+//   [SHARD_MAGIC, version, ASK, count, (id, y-protocols step 1)*]
+//   [SHARD_MAGIC, version, ANSWER, count, (id, y-protocols step 2)*]
+// HELLO says which later ops the sender understands (`FEATURE_BATCH`: ASK and ANSWER); it is sent
+// before the catalogue, and a device uses those ops only with a peer whose HELLO named them. A device
+// of an older version refuses the HELLO itself (one counted refusal per connection, far below the
+// strikes that make a peer ignored) and is asked month by month as before.
+// ASK carries several months' step 1s in one message and ANSWER their step 2s: a newcomer's 143
+// months are a handful of round trips instead of one each (each a trip through both devices' pages
+// and workers). Each month in them is checked as a SYNC of it would be, and a shard named twice, a
+// count past `MAX_BATCH` or a message of the wrong step refuses the whole message.
 // LOCATE asks which shards hold records (mode 0: with these ids; mode 1: pointing at these ids, a
 // thread's replies say): what a device lacks when a reply in a month it holds names a thread in a
 // month it does not, or when an old thread's replies span months it evicted. An answer is a hint:
@@ -22,6 +33,14 @@ export const OP_CATALOGUE = 1;
 export const OP_SYNC = 2;
 export const OP_LOCATE = 3;
 export const OP_LOCATED = 4;
+export const OP_HELLO = 5;
+export const OP_ASK = 6;
+export const OP_ANSWER = 7;
+/** HELLO's features: ASK and ANSWER. Bits a device does not know are ignored (a newer peer's). */
+export const FEATURE_BATCH = 1;
+export const FEATURES = FEATURE_BATCH;
+/** Months in one ASK or ANSWER. */
+export const MAX_BATCH = 64;
 /** Ids in one LOCATE, and pairs in one answer. */
 export const MAX_LOCATE = 256;
 export const MAX_LOCATED = 4096;
@@ -43,7 +62,17 @@ export type ShardMessage =
   /** `message` is a y-protocols sync message: varuint type, then its payload. */
   | { op: 'sync'; shard: ShardId; message: Uint8Array }
   | { op: 'locate'; request: number; mode: LocateMode; ids: string[] }
-  | { op: 'located'; request: number; found: [string, ShardId][] };
+  | { op: 'located'; request: number; found: [string, ShardId][] }
+  | { op: 'hello'; features: number }
+  /** Several shards' step 1s (`ask`) or step 2s (`answer`), each shard once. */
+  | { op: 'ask'; entries: BatchEntry[] }
+  | { op: 'answer'; entries: BatchEntry[] };
+
+/** One shard of an ASK or ANSWER: `message` is a y-protocols step 1 or step 2 (varuint type, then its payload). */
+export interface BatchEntry {
+  shard: ShardId;
+  message: Uint8Array;
+}
 
 /** What a LOCATE asks: the shards of these records, or of the records pointing at them. */
 export type LocateMode = 'id' | 'target';
@@ -87,6 +116,26 @@ export function encodeSync(shard: ShardId, write: (encoder: encoding.Encoder) =>
 /** Wraps a y-protocols sync message already encoded. */
 export function encodeSyncBytes(shard: ShardId, message: Uint8Array): Uint8Array {
   return encodeSync(shard, (e) => encoding.writeUint8Array(e, message));
+}
+
+export function encodeHello(features: number = FEATURES): Uint8Array {
+  const e = encoding.createEncoder();
+  header(e, OP_HELLO);
+  encoding.writeVarUint(e, features);
+  return encoding.toUint8Array(e);
+}
+
+/** An ASK (`entries` are step 1s) or ANSWER (step 2s), as many shards as `MAX_BATCH` allows, each once. */
+export function encodeBatch(op: 'ask' | 'answer', entries: readonly BatchEntry[]): Uint8Array {
+  if (entries.length > MAX_BATCH || new Set(entries.map((x) => x.shard)).size !== entries.length) throw new RangeError('bad batch');
+  const e = encoding.createEncoder();
+  header(e, op === 'ask' ? OP_ASK : OP_ANSWER);
+  encoding.writeVarUint(e, entries.length);
+  for (const entry of entries) {
+    encoding.writeVarString(e, entry.shard);
+    encoding.writeVarUint8Array(e, entry.message);
+  }
+  return encoding.toUint8Array(e);
 }
 
 const RECORD_ID = /^[A-Za-z0-9_-]{43}$/;
@@ -195,10 +244,45 @@ export function decodeShardMessage(bytes: Uint8Array): WireResult {
         ? { ok: true, value: { op: 'locate', request, mode: mode === 0 ? 'id' : 'target', ids } }
         : { ok: true, value: { op: 'located', request, found } };
     }
+    if (op === OP_HELLO) {
+      const features = decoding.readVarUint(d);
+      if (d.pos !== bytes.length || !Number.isSafeInteger(features)) return { ok: false, reason: 'shard.malformed' };
+      return { ok: true, value: { op: 'hello', features } };
+    }
+    if (op === OP_ASK || op === OP_ANSWER) return decodeBatch(d, bytes, op === OP_ASK ? 'ask' : 'answer');
     return { ok: false, reason: 'shard.malformed' };
   } catch {
     return { ok: false, reason: 'shard.malformed' };
   }
+}
+
+/** y-protocols' message types an ASK's and an ANSWER's entries must be (gated-sync-protocol's). */
+const STEP = { ask: 0, answer: 1 } as const;
+
+function decodeBatch(d: decoding.Decoder, bytes: Uint8Array, op: 'ask' | 'answer'): WireResult {
+  const count = decoding.readVarUint(d);
+  if (count > MAX_BATCH) return { ok: false, reason: 'shard.oversized' };
+  // Each entry takes at least 5 bytes (an id of 2, a length, a type and a payload length): a count beyond that is a lie.
+  if (count === 0 || count * 5 > bytes.length) return { ok: false, reason: 'shard.malformed' };
+  const entries: BatchEntry[] = [];
+  const seen = new Set<ShardId>();
+  for (let i = 0; i < count; i++) {
+    const shard = readShardId(d);
+    if (shard === null) return { ok: false, reason: 'shard.bad_id' };
+    const length = decoding.readVarUint(d);
+    if (length < 2 || d.pos + length > bytes.length || seen.has(shard)) return { ok: false, reason: 'shard.malformed' };
+    const message = bytes.subarray(d.pos, d.pos + length);
+    d.pos += length;
+    // The step and its one payload, nothing after it: the rest of the sync reads the message as y-protocols does.
+    const inner = decoding.createDecoder(message);
+    if (decoding.readVarUint(inner) !== STEP[op]) return { ok: false, reason: 'shard.malformed' };
+    decoding.readVarUint8Array(inner);
+    if (inner.pos !== message.length) return { ok: false, reason: 'shard.malformed' };
+    seen.add(shard);
+    entries.push({ shard, message });
+  }
+  if (d.pos !== bytes.length) return { ok: false, reason: 'shard.malformed' };
+  return { ok: true, value: op === 'ask' ? { op, entries } : { op, entries } };
 }
 
 /**
