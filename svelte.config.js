@@ -10,7 +10,13 @@ export default {
     adapter: adapter({ pages: 'build', assets: 'build', fallback: 'index.html', strict: true }),
     alias: { $workers: 'workers' },
     serviceWorker: { register: false },
-    // The relay (Node, relay/) runs the app's gate: type-checked with the app.
-    typescript: { config: (config) => ({ ...config, include: [...config.include, '../relay/**/*.ts'] }) }
+    // The relay (Node, relay/) runs the app's gate, and the workers (workers/) run its store and sync:
+    // type-checked with the app, in one program (a second one for the workers checked most of src/lib again).
+    typescript: {
+      config: (config) => ({
+        ...config,
+        include: [...config.include, '../relay/**/*.ts', '../workers/**/*.ts', '../scripts/eval-recs.ts', '../scripts/data/se-interactions.ts']
+      })
+    }
   }
 };

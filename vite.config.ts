@@ -72,6 +72,7 @@ export default defineConfig({
   },
   test: {
     include: ['src/**/*.test.ts', 'workers/**/*.test.ts', 'scripts/**/*.test.ts', 'relay/**/*.test.ts'],
+    setupFiles: ['tests/unit/byte-equality.ts'],
     environment: 'node',
     // One test file per core: vitest's own default for `run` is one core less, a single worker on the
     // two-core machines the suite runs on, which left a core idle while files ran one after another.

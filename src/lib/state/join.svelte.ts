@@ -29,6 +29,16 @@ const SYNC_WAIT_MS = 6000;
 const CORE_WAIT_MS = 4000;
 /** How long a short link waits for a device in the community's lobby to hand over the signed invite. */
 const FETCH_WAIT_MS = 15_000;
+
+/**
+ * This device's wait for a short link's invite: FETCH_WAIT_MS, or a shorter one set on the device
+ * (`localStorage['hearth:invite-fetch-ms']`, at least 2 s), which the end-to-end journey of a link
+ * nobody can confirm uses so it does not wait out 15 s (sync/mesh.ts `meshTransitionMs` is the same kind).
+ */
+function fetchWaitMs(): number {
+  const set = typeof localStorage === 'undefined' ? null : Number(localStorage.getItem('hearth:invite-fetch-ms'));
+  return set && Number.isFinite(set) ? Math.min(FETCH_WAIT_MS, Math.max(2_000, set)) : FETCH_WAIT_MS;
+}
 /** How long a newcomer on a limited invite waits for the inviter's or an admin's confirmation before entering as pending. */
 const ADMIT_WAIT_MS = 10_000;
 /**
@@ -88,7 +98,7 @@ export class JoinFlow {
     const addresses = link.value.addresses ?? (await defaultSyncAddresses());
     const publicKey = inviteKeyOf(link.value.inviteKey);
     if (!publicKey) return { ok: false, reason: 'invite.damaged' };
-    const fetched = await fetchInvite({ cid: link.value.cid, secret: link.value.secret, signaling: addresses.signaling }, publicKey, FETCH_WAIT_MS);
+    const fetched = await fetchInvite({ cid: link.value.cid, secret: link.value.secret, signaling: addresses.signaling }, publicKey, fetchWaitMs());
     if (!fetched) return { ok: false, reason: 'invite.unverifiable' };
     this.#fetchedLobby = { cid: link.value.cid, update: fetched.lobby };
     const checked = await checkFetchedInvite(link.value, fetched.genesis, fetched.invite);
