@@ -120,14 +120,14 @@ function extendAuthority(before: Authority, rows: readonly StoredRecord[]): Auth
   const basis = replayedFrom.get(before);
   if (!basis) return null;
   const added = rows.filter((r) => AUTHORITY_KIND_SET.has(r.kind));
-  const ids = new Set(added.map((r) => r.id));
-  const [genesis, ...records] = basis;
   // Records that come after all the others (a newcomer's join, its admission) are replayed alone.
   const appended = appendToAuthority(before, added);
   if (appended) {
     replayedFrom.set(appended, [...basis, ...added]);
     return appended;
   }
+  const ids = new Set(added.map((r) => r.id));
+  const [genesis, ...records] = basis;
   const merged = [...records.filter((r) => !ids.has(r.id)), ...added];
   const auth = computeAuthority(genesis as SignedRecord<'genesis'>, merged);
   if (auth.restricted.size) return null;

@@ -116,7 +116,8 @@ export interface FirstPageMaker {
   madeAt(): number | null;
   /**
    * A newcomer is on the way: the page is made now, unless one was made within half of
-   * `PAGE_KEPT_MS`, or one within `PAGE_SERVED_MS` can be sent while a new one is made later.
+   * `PAGE_KEPT_MS`, or one within `PAGE_SERVED_MS` can be sent (made again `REMAKE_DELAY_MS` later if
+   * it is past `PAGE_KEPT_MS` by then; a page younger than that is sent as it is).
    */
   warm(): void;
   /** The page is made `REMAKE_DELAY_MS` from now, unless one is kept (a device that lets newcomers in, as its lobby opens). */
