@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { sealRecord } from '../crypto/record-seal';
 import type { Identity } from '../crypto/identity';
 import { inviteKey, joinBody, newCommunity, newMember } from '../../../tests/unit/community-fixture';
-import { appendToAuthority, computeAuthority, type Authority } from './authority';
+import { appendToAuthority, computeAuthority, membersMoved, type Authority } from './authority';
 import { compareRecords, type AnyRecord, type SignedRecord } from './record';
 
 const T0 = 1_700_000_000_000;
@@ -154,5 +154,56 @@ describe('an authority extended by records that come after all the others', () =
     expect(restricted.restricted.size).toBe(1);
     const later = { ...records.find((r) => r.kind === 'level')!, id: 'y'.repeat(43), ts: T0 + 20_000_000 } as AnyRecord;
     expect(appendToAuthority(restricted, [later])).toBeNull();
+  });
+});
+
+describe('the members an appended join or admission moves', () => {
+  it('include everyone whose standing differs, and only the joins’ authors, over every run of joins and admissions', async () => {
+    const { g, records } = await history();
+    const byId = new Map(records.map((r) => [r.id, r]));
+    const answers = (auth: Authority) => new Map(snapshot(auth, records).answers.map((a) => [a.key, JSON.stringify(a)]));
+    let runs = 0;
+    for (let cut = 0; cut < records.length; cut++) {
+      const base = computeAuthority(g, records.slice(0, cut));
+      const then = answers(base);
+      let auth: Authority | null = base;
+      const authors = new Set<string>();
+      for (let i = cut; auth && i < records.length && ['join', 'admit'].includes(records[i].kind); i++) {
+        const r = records[i];
+        auth = appendToAuthority(auth, [r]);
+        if (!auth) break;
+        if (r.kind === 'join') authors.add(r.author);
+        if (r.kind === 'admit') for (const id of r.body.joins) if (byId.has(id)) authors.add(byId.get(id)!.author);
+        const moved = membersMoved(auth, base);
+        expect(moved, `cut ${cut}, up to ${i}`).not.toBeNull();
+        const differ = [...answers(auth)].filter(([key, a]) => then.get(key) !== a).map(([key]) => key);
+        for (const key of differ) expect(moved!.has(key), `cut ${cut}, up to ${i}: ${key.slice(0, 8)} differs`).toBe(true);
+        for (const key of moved!) expect(authors.has(key), `cut ${cut}, up to ${i}: ${key.slice(0, 8)} moved`).toBe(true);
+        runs++;
+      }
+    }
+    expect(runs).toBeGreaterThan(10);
+  });
+
+  it('are not known across anything else appended, nor between authorities replayed apart', async () => {
+    const { g, records } = await history();
+    const trust = records.findIndex((r) => r.kind === 'trust');
+    const base = computeAuthority(g, records.slice(0, trust));
+    const withTrust = appendToAuthority(base, [records[trust]])!;
+    expect(withTrust).not.toBeNull();
+    expect(membersMoved(withTrust, base)).toBeNull();
+    expect(membersMoved(base, base)).toEqual(new Set());
+    // The same records replayed twice: neither continues the other.
+    expect(membersMoved(computeAuthority(g, records), computeAuthority(g, records.slice(0, -1)))).toBeNull();
+    // Two appends from one authority of different joins: neither continues the other.
+    const cut = records.findIndex((r, i) => i > 0 && r.kind === 'join' && records[i + 1]?.kind === 'join');
+    const from = computeAuthority(g, records.slice(0, cut));
+    const first = appendToAuthority(from, [records[cut]])!;
+    const second = appendToAuthority(from, [records[cut + 1]])!;
+    expect(membersMoved(second, first)).toBeNull();
+    expect(membersMoved(first, second)).toBeNull();
+    // Both joins appended at once continue the first alone: the second join's author moved since.
+    const both = appendToAuthority(from, [records[cut], records[cut + 1]])!;
+    expect(membersMoved(both, first)).toEqual(new Set([records[cut + 1].author]));
   });
 });

@@ -196,7 +196,7 @@ export function computeAuthority(genesis: SignedRecord<'genesis'>, records: Iter
   if (!replay.restrictions.size && !voided.size) {
     const named = new Set<string>();
     for (const r of ordered) if (r.kind === 'admit') for (const id of r.body.joins) named.add(id);
-    continuations.set(auth, { genesis, replay, joins, known, tombstones, named, last: ordered.at(-1) ?? null });
+    continuations.set(auth, { genesis, replay, joins, known, tombstones, named, last: ordered.at(-1) ?? null, root: {}, appended: [] });
   }
   return auth;
 }
@@ -214,8 +214,14 @@ interface Continuation {
   /** Joins some admit of the replay names (admitted, or refused for a reason, whatever their order). */
   named: ReadonlySet<string>;
   last: AnyRecord | null;
+  /** The full replay this authority continues (the same object for every authority appended from it). */
+  root: object;
+  /** The records appended since that replay, in the order applied (null once past `MAX_APPENDED`). */
+  appended: readonly AnyRecord[] | null;
 }
 const continuations = new WeakMap<Authority, Continuation>();
+/** Appended records an authority keeps the list of: each append copies it. */
+const MAX_APPENDED = 4_096;
 
 /** Kinds whose records, replayed after all the others, only add to what an authority holds. */
 const APPENDABLE = new Set(['invite', 'join', 'admit', 'trust', 'level']);
@@ -252,8 +258,57 @@ export function appendToAuthority(before: Authority, added: readonly AnyRecord[]
   const replay = continueReplay(from.genesis.author, copyReplay(from.replay), ordered, from.tombstones, joins, new Set());
   // Only grants and bans restrict, and neither is appended.
   const auth = authorityFrom(from.genesis.author, replay, known, new Map());
-  continuations.set(auth, { ...from, replay, joins, known, named, last: ordered.at(-1) ?? from.last });
+  const appended = from.appended && from.appended.length + ordered.length <= MAX_APPENDED ? [...from.appended, ...ordered] : null;
+  continuations.set(auth, { ...from, replay, joins, known, named, last: ordered.at(-1) ?? from.last, appended });
   return auth;
+}
+
+/**
+ * The members whose standing differs between `before` and `after`, when `after` is `before` with
+ * joins and admissions appended (`appendToAuthority`, in one step or several): each appended join's
+ * author, each admitted join's author, and any member whose membership, role, trust or level history
+ * differs at all. Null when that is not known: `after` does not continue `before` by appends alone,
+ * or something else was appended (an invite, trust, a level). What the others may do and read at any
+ * time is then as it was, which lets the key state skip judging again what names none of these.
+ */
+export function membersMoved(after: Authority, before: Authority): Set<string> | null {
+  const a = continuations.get(after);
+  const b = continuations.get(before);
+  if (!a?.appended || !b?.appended || a.root !== b.root || b.appended.length > a.appended.length) return null;
+  for (let i = 0; i < b.appended.length; i++) if (a.appended[i] !== b.appended[i]) return null;
+  const added = a.appended.slice(b.appended.length);
+  if (!added.every((r) => r.kind === 'join' || r.kind === 'admit')) return null;
+  const moved = new Set<string>();
+  for (const r of added) {
+    if (r.kind === 'join') moved.add(r.author);
+    else if (r.kind === 'admit') for (const id of r.body.joins) if (a.joins.has(id)) moved.add(a.joins.get(id)!.author);
+  }
+  const histories = [
+    [a.replay.roles, b.replay.roles],
+    [a.replay.trusts, b.replay.trusts],
+    [a.replay.levels, b.replay.levels]
+  ] as const;
+  for (const [key, m] of a.replay.members) if (!sameMembership(m, b.replay.members.get(key))) moved.add(key);
+  for (const key of b.replay.members.keys()) if (!a.replay.members.has(key)) moved.add(key);
+  for (const [now, then] of histories) {
+    for (const [key, h] of now) if (h.length !== (then.get(key)?.length ?? 0)) moved.add(key);
+    for (const key of then.keys()) if (!now.has(key)) moved.add(key);
+  }
+  return moved;
+}
+
+function sameMembership(a: Membership, b: Membership | undefined): boolean {
+  return (
+    b !== undefined &&
+    a.role === b.role &&
+    a.tier === b.tier &&
+    a.joinedAt === b.joinedAt &&
+    a.invite === b.invite &&
+    a.join === b.join &&
+    a.invitedBy === b.invitedBy &&
+    a.bannedAt === b.bannedAt &&
+    a.trust === b.trust
+  );
 }
 
 /** A replay's state, copied so that continuing it leaves the original (and its authority) as it was. */

@@ -6,7 +6,7 @@ import { openContent, sealContent } from '../crypto/content-seal';
 import { sealRecord } from '../crypto/record-seal';
 import type { Identity } from '../crypto/identity';
 import { computeAuthority } from './authority';
-import { currentEpochs, epochForSealing, INCOMPLETE_EPOCH_MS, scopeStatus, validKeyRecords } from './epochs';
+import { currentEpochs, epochForSealing, INCOMPLETE_EPOCH_MS, judgedAlike, scopeStatus, validKeyRecords, type EpochView } from './epochs';
 import type { AnyRecord, SignedRecord } from './record';
 import { entitledMembers, isEntitled, scopeContext, type Scope } from './scopes';
 
@@ -325,5 +325,53 @@ describe('key records', () => {
     const gold = await rotate(creator, cid, at(3), GOLD, [creator.publicKey], [all.epoch]);
     const { view } = judge([...all.records, ...gold.records]);
     expect(view.rejected.map((r) => r.reason)).toEqual(['key.bad_parent']);
+  });
+});
+
+describe('key records judged again after a join', () => {
+  const judged = (v: EpochView) => ({
+    epochs: [...v.epochs.keys()].sort(),
+    shares: v.shares.map((r) => r.id),
+    rejected: v.rejected.map((r) => `${r.record.id}:${r.reason}`)
+  });
+
+  it('are judged alike when no key record names the newcomer, and not when one wraps for them or they wrote one', async () => {
+    const { creator, admin, alice, bob, cid, records, judge } = await community();
+    const dave = await newMember();
+    const all = await rotate(
+      creator,
+      cid,
+      at(2),
+      'all',
+      [creator, admin, alice, bob].map((m) => m.publicKey),
+      [],
+      'start'
+    );
+    const gold = await rotate(
+      admin,
+      cid,
+      at(3),
+      GOLD,
+      [creator, admin, alice].map((m) => m.publicKey),
+      [],
+      'start'
+    );
+    const keys = [...all.records, ...gold.records];
+    const before = judge(keys);
+    const joined = judge([...keys, ...(await admit(creator, dave, cid, at(4)))]);
+    expect(judgedAlike(before.all, new Set([dave.publicKey]))).toBe(true);
+    expect(judged(joined.view)).toEqual(judged(before.view));
+    // The admin wrote a key record; an epoch wrapped for Dave before his join.
+    expect(judgedAlike(before.all, new Set([admin.publicKey]))).toBe(false);
+    const early = await rotate(
+      creator,
+      cid,
+      at(3),
+      'all',
+      [creator, admin, alice, bob, dave].map((m) => m.publicKey),
+      [all.epoch]
+    );
+    expect(judgedAlike([...records, ...keys, ...early.records], new Set([dave.publicKey]))).toBe(false);
+    expect(judgedAlike(before.all, new Set())).toBe(true);
   });
 });

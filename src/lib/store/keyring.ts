@@ -8,10 +8,10 @@ import { fromBase64Url } from '../crypto/encoding';
 import { acceptedKeys, buildKeyring, type EpochKey, type Keyring } from '../crypto/epoch-keys';
 import { openContent } from '../crypto/content-seal';
 import { seedFromPkcs8, type MemberBoxKey } from '../crypto/member-box';
-import { epochForSealing, validKeyRecords, withShares, type EpochView } from '../domain/epochs';
+import { epochForSealing, judgedAlike, validKeyRecords, withShares, type EpochView } from '../domain/epochs';
 import { isEntitled, parseScope, pointsScope, scopeContext, tierScope, type Scope, type ScopeContext } from '../domain/scopes';
 import { SEALABLE, type AnyRecord, type SignedRecord } from '../domain/record';
-import { affectsAuthority } from '../domain/authority';
+import { affectsAuthority, membersMoved, type Authority } from '../domain/authority';
 import type { HearthDb, StoredRecord } from './db';
 import { authorityOf } from './projection';
 import { recordById, recordsByAuthors, recordsById, recordsOfKind, recordsOfKinds } from './record-store';
@@ -87,13 +87,26 @@ export function advanceKeyState(db: HearthDb, cid: string, rows: readonly AnyRec
     cid,
     before.then(async (prev) => {
       const basis = prev ? basisOf.get(prev) : undefined;
-      // Key shares alone, under the authority the state was judged with: only they are judged.
+      // Key shares alone, under the authority the state was judged with, or under one that only let
+      // members in whom no key record names (a join, its admission): only the shares are judged.
       const shares = added.filter((r): r is SignedRecord<'key-share'> => r.kind === 'key-share');
-      if (prev && basis && shares.length === added.length && (await authorityOf(db, cid)) === prev.ctx.auth)
-        return outsideZone(() => withSharesAdded(db, cid, prev, basis, shares));
+      if (prev && basis && shares.length === added.length) {
+        const auth = await authorityOf(db, cid);
+        if (auth === prev.ctx.auth) return outsideZone(() => withSharesAdded(db, cid, prev, basis, shares));
+        if (auth && joinedAlike(auth, prev.ctx.auth, basis)) {
+          const ctx = scopeContext([...basis], auth);
+          return outsideZone(() => withSharesAdded(db, cid, { ...prev, ctx }, basis, shares));
+        }
+      }
       return computeOutsideZone(db, cid, basis && withRecords(basis, added));
     })
   );
+}
+
+/** Does `auth` differ from `before` only in members no record of `basis` names, so that its key records are judged alike? */
+function joinedAlike(auth: Authority, before: Authority, basis: readonly AnyRecord[]): boolean {
+  const moved = membersMoved(auth, before);
+  return moved !== null && judgedAlike(basis, moved);
 }
 
 /** `prev` with key shares added: only they are judged (`withShares`), under the context `prev` was judged in. */

@@ -14,6 +14,7 @@ import { forgetKeyState, KEY_CONTEXT_KINDS, keyState, openableBy, type KeyState 
 import { isEntitled } from '../domain/scopes';
 import { sealContent } from '../crypto/content-seal';
 import { exactlyEqual } from './gate';
+import { rotate } from '../../../tests/unit/keys-fixture';
 
 const device = () => memberDevice('paid');
 
@@ -270,10 +271,7 @@ describe('paid content stays paid', () => {
   it("a newcomer's key share moves the key state on judging only the share, to the state storage gives", { timeout: 60_000 }, async () => {
     const { alice, cid, a } = await paidCommunity();
     const dave = await device();
-    const invite = [...a.records.values()].find((r) => (r as AnyRecord).kind === 'invite') as AnyRecord & { kind: 'invite' };
-    expect((await a.append(await sealRecord(dave.identity, { kind: 'join', cid, ts: Date.now(), body: joinBody(invite as never, dave.identity) }))).ok).toBe(
-      true
-    );
+    expect((await a.append(await sealRecord(dave.identity, { kind: 'join', cid, ts: Date.now(), body: joinBody(inviteOf(a), dave.identity) }))).ok).toBe(true);
     await a.settled();
     const before = (await keyState(alice.db, cid))!;
     expect(await maintainKeys(alice.db, a, alice.identity)).toBeGreaterThanOrEqual(1);
@@ -284,14 +282,61 @@ describe('paid content stays paid', () => {
     expect(daves.length).toBeGreaterThanOrEqual(1);
     forgetKeyState(alice.db, cid);
     const read = (await keyState(alice.db, cid))!;
-    const summary = (s: KeyState) => ({
-      epochs: [...s.view.epochs.keys()].sort(),
-      shares: s.view.shares.map((r) => r.id),
-      rejected: s.view.rejected.map((r) => `${r.record.id}:${r.reason}`),
-      keys: [...s.keys.keys()].sort()
-    });
     expect(summary(moved)).toEqual(summary(read));
     // Nothing is left to share: the state storage gives sees Dave holding the key.
     expect(await maintainKeys(alice.db, a, alice.identity)).toBe(0);
   });
+
+  it("a newcomer's join moves the key state on without judging the key records again, to the state storage gives", { timeout: 60_000 }, async () => {
+    const { alice, cid, a } = await paidCommunity();
+    const dave = await device();
+    const before = (await keyState(alice.db, cid))!;
+    expect((await a.append(await sealRecord(dave.identity, { kind: 'join', cid, ts: Date.now(), body: joinBody(inviteOf(a), dave.identity) }))).ok).toBe(true);
+    await a.settled();
+    const joined = (await keyState(alice.db, cid))!;
+    expect(joined.ctx.auth.isMember(dave.identity.publicKey)).toBe(true);
+    expect(joined.view.epochs).toBe(before.view.epochs);
+    forgetKeyState(alice.db, cid);
+    expect(summary(joined)).toEqual(summary((await keyState(alice.db, cid))!));
+  });
+
+  it('a join that a key record already wraps for is judged again with every key record', { timeout: 60_000 }, async () => {
+    const { alice, bob, carol, cid, a } = await paidCommunity();
+    const dave = await device();
+    // An epoch wrapped for Dave before his join: while his join is unknown here the wrap is not judged.
+    const early = await rotate(
+      alice.identity,
+      cid,
+      Date.now(),
+      'all',
+      [alice, bob, carol, dave].map((d) => d.identity.publicKey)
+    );
+    for (const r of early.records) expect((await a.append(r)).ok).toBe(true);
+    await a.settled();
+    const before = (await keyState(alice.db, cid))!;
+    expect(before.view.epochs.has(early.epoch)).toBe(true);
+    const join = await sealRecord(dave.identity, { kind: 'join', cid, ts: Date.now() + 1000, body: joinBody(inviteOf(a), dave.identity) });
+    expect((await a.append(join)).ok).toBe(true);
+    await a.settled();
+    const joined = (await keyState(alice.db, cid))!;
+    // Dave joined after the epoch: it wrapped its key for someone not a member then.
+    expect(joined.view.epochs.has(early.epoch)).toBe(false);
+    forgetKeyState(alice.db, cid);
+    expect(summary(joined)).toEqual(summary((await keyState(alice.db, cid))!));
+  });
 });
+
+/** The community's invite, as the creator's document holds it. */
+function inviteOf(doc: CommunityDoc) {
+  return [...doc.records.values()].find((r) => (r as AnyRecord).kind === 'invite') as AnyRecord & { kind: 'invite' };
+}
+
+/** What a key state says: its epochs, shares, refusals and keys. */
+function summary(s: KeyState) {
+  return {
+    epochs: [...s.view.epochs.keys()].sort(),
+    shares: s.view.shares.map((r) => r.id),
+    rejected: s.view.rejected.map((r) => `${r.record.id}:${r.reason}`),
+    keys: [...s.keys.keys()].sort()
+  };
+}
