@@ -266,49 +266,29 @@ export function appendToAuthority(before: Authority, added: readonly AnyRecord[]
 /**
  * The members whose standing differs between `before` and `after`, when `after` is `before` with
  * joins and admissions appended (`appendToAuthority`, in one step or several): each appended join's
- * author, each admitted join's author, and any member whose membership, role, trust or level history
- * differs at all. Null when that is not known: `after` does not continue `before` by appends alone,
- * or something else was appended (an invite, trust, a level). What the others may do and read at any
- * time is then as it was, which lets the key state skip judging again what names none of these.
+ * author and each admitted join's author. Replaying a join or an admission changes only the
+ * membership and role history of those (beside invites' uses and the pending joins), so what anyone
+ * else may do and read at any time is as it was, which lets the key state skip judging again what
+ * names none of them. Null when that is not known: `after` does not continue `before` by appends
+ * alone, or something else was appended (an invite, trust, a level).
  */
 export function membersMoved(after: Authority, before: Authority): Set<string> | null {
   const a = continuations.get(after);
   const b = continuations.get(before);
   if (!a?.appended || !b?.appended || a.root !== b.root || b.appended.length > a.appended.length) return null;
   for (let i = 0; i < b.appended.length; i++) if (a.appended[i] !== b.appended[i]) return null;
-  const added = a.appended.slice(b.appended.length);
-  if (!added.every((r) => r.kind === 'join' || r.kind === 'admit')) return null;
   const moved = new Set<string>();
-  for (const r of added) {
+  for (let i = b.appended.length; i < a.appended.length; i++) {
+    const r = a.appended[i];
     if (r.kind === 'join') moved.add(r.author);
-    else if (r.kind === 'admit') for (const id of r.body.joins) if (a.joins.has(id)) moved.add(a.joins.get(id)!.author);
-  }
-  const histories = [
-    [a.replay.roles, b.replay.roles],
-    [a.replay.trusts, b.replay.trusts],
-    [a.replay.levels, b.replay.levels]
-  ] as const;
-  for (const [key, m] of a.replay.members) if (!sameMembership(m, b.replay.members.get(key))) moved.add(key);
-  for (const key of b.replay.members.keys()) if (!a.replay.members.has(key)) moved.add(key);
-  for (const [now, then] of histories) {
-    for (const [key, h] of now) if (h.length !== (then.get(key)?.length ?? 0)) moved.add(key);
-    for (const key of then.keys()) if (!now.has(key)) moved.add(key);
+    else if (r.kind === 'admit') {
+      for (const id of r.body.joins) {
+        const join = a.joins.get(id);
+        if (join) moved.add(join.author);
+      }
+    } else return null;
   }
   return moved;
-}
-
-function sameMembership(a: Membership, b: Membership | undefined): boolean {
-  return (
-    b !== undefined &&
-    a.role === b.role &&
-    a.tier === b.tier &&
-    a.joinedAt === b.joinedAt &&
-    a.invite === b.invite &&
-    a.join === b.join &&
-    a.invitedBy === b.invitedBy &&
-    a.bannedAt === b.bannedAt &&
-    a.trust === b.trust
-  );
 }
 
 /** A replay's state, copied so that continuing it leaves the original (and its authority) as it was. */
