@@ -123,9 +123,14 @@ try {
   let imported: { cid: string };
   if (kept && existsSync(`${kept}/hearth-cid`)) {
     imported = { cid: readFileSync(`${kept}/hearth-cid`, 'utf8') };
-    // A new build's service worker takes over on the second load.
+    // The kept profile's service worker would serve the build it cached (another build's, in interleaved
+    // runs: the creator's side of an A/B then ran the other build). Unregistered with its caches, the
+    // page loads this build from the server.
     await a.page.goto('/');
-    await a.page.waitForTimeout(2000);
+    await a.page.evaluate(async () => {
+      for (const r of await navigator.serviceWorker.getRegistrations()) await r.unregister();
+      for (const k of await caches.keys()) await caches.delete(k);
+    });
     await a.page.reload();
   } else {
     await importIdentity(a.page, await storedKeysFor(DEMO_CREATOR.namespace, DEMO_CREATOR.handle), DEMO_CREATOR.name);
