@@ -50,8 +50,6 @@ export interface LobbyOptions {
 export interface LobbyHandle {
   readonly doc: SyncedDoc;
   readonly awareness: Awareness;
-  /** The answer to a newcomer's step 1 from the lobby encoded ahead (null: answered as usual). */
-  historyReply?(step1: Uint8Array): Uint8Array[] | null;
   settled(): Promise<void>;
   destroy(): void;
 }

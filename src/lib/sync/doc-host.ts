@@ -273,10 +273,9 @@ export class DocHost implements DocPort {
   receive(id: string, message: Uint8Array, from?: string): Uint8Array[] | null {
     const linked = this.#linked.get(id);
     if (!linked || linked.doc.isDestroyed) return null;
-    const lobby = this.#lobbies.get(id);
-    if (lobby && holdsNoHistory(message, linked.doc)) this.#opened.get(id.slice(0, id.indexOf('/')))?.newcomerInLobby();
-    const prepared = lobby ? lobby.historyReply?.(message) : this.#opened.get(id)?.historyReply(message);
+    const prepared = this.#opened.get(id)?.historyReply(message);
     if (prepared) return prepared;
+    if (this.#lobbies.has(id) && holdsNoHistory(message, linked.doc)) this.#opened.get(id.slice(0, id.indexOf('/')))?.newcomerInLobby();
     const encoder = encoding.createEncoder();
     readSyncMessage(decoding.createDecoder(message), encoder, linked.doc, from === undefined ? linked.origin : { remote: id, from });
     return encoding.length(encoder) > 0 ? splitReply(encoding.toUint8Array(encoder), linked.doc as Y.Doc) : null;

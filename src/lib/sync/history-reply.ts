@@ -118,9 +118,7 @@ export class PreparedHistory {
   constructor(
     private readonly doc: Y.Doc,
     private readonly keptMs = HISTORY_KEPT_MS,
-    private readonly partBytes = REPLY_PART_BYTES,
-    /** A peer holding this many of the kept entries or more is answered as usual. */
-    private readonly heldBelow = FIRST_PAGE_WANTED_BELOW
+    private readonly partBytes = REPLY_PART_BYTES
   ) {}
 
   /** Encodes the whole document after the current task (the writes that let the newcomer in go out first). */
@@ -147,7 +145,7 @@ export class PreparedHistory {
     const kept = this.#kept;
     if (!kept || Date.now() - kept.at > this.keptMs) return null;
     const held = heldOf(step1, kept.clocks);
-    if (held === null || held >= this.heldBelow) return null;
+    if (held === null || held >= FIRST_PAGE_WANTED_BELOW) return null;
     return [...kept.parts, message(messageYjsSyncStep2, Y.encodeStateAsUpdate(this.doc, kept.sv))];
   }
 

@@ -11,9 +11,7 @@ import { admitPending } from '../automation/admissions';
 import { headsOf, sealNext } from '../store/record-chain';
 import type { AnyRecord, SignedRecord } from '../domain/record';
 import { CommunityDoc } from './community-doc';
-import * as decoding from 'lib0/decoding';
-import * as encoding from 'lib0/encoding';
-import { applyGatedUpdate, whenApplied, writeSyncStep1 } from './gated-sync-protocol';
+import { applyGatedUpdate, whenApplied } from './gated-sync-protocol';
 import { CoreLobby, isCoreKind } from './lobby';
 import { meshPlanOf, meshRoomOf } from './mesh';
 import { applyRecords, authorityOf } from '../store/projection';
@@ -361,45 +359,6 @@ describe('the lobby', () => {
     expect(core.filter((key) => b.records.has(key))).toEqual([]);
     aliceLobby.destroy();
     bobLobby.destroy();
-  });
-
-  it('answers a newcomer holding none of it from the lobby encoded ahead, with what came since; a peer holding it is answered as usual', {
-    timeout: 60_000
-  }, async () => {
-    const { alice, cid, a } = await carolAdmitted();
-    await a.settled();
-    const aliceLobby = new CoreLobby(a);
-    await aliceLobby.open();
-    const step1 = (doc: Y.Doc) => {
-      const encoder = encoding.createEncoder();
-      writeSyncStep1(encoder, doc);
-      return encoding.toUint8Array(encoder);
-    };
-    // Encoded after the task that opened it.
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    // Written after the encoding: it goes with the reply as what came since.
-    const later = await openInvite(alice.identity, cid, Date.now());
-    expect((await a.append(later)).ok).toBe(true);
-    await a.settled();
-    const newcomer = new Y.Doc();
-    const reply = aliceLobby.historyReply(step1(newcomer));
-    expect(reply?.length).toBe(2);
-    for (const message of reply!) {
-      const decoder = decoding.createDecoder(message);
-      decoding.readVarUint(decoder);
-      Y.applyUpdate(newcomer, decoding.readVarUint8Array(decoder));
-    }
-    expect([...newcomer.getMap('records').keys()].sort()).toEqual([...aliceLobby.records.keys()].sort());
-    expect(newcomer.getMap('records').has(later.id)).toBe(true);
-    // Holding the lobby, a peer is answered with the little it lacks, as before.
-    expect(aliceLobby.historyReply(step1(newcomer))).toBeNull();
-    // A device that does not serve the lobby encodes nothing ahead.
-    const waiting = new CoreLobby(a, { share: false });
-    await waiting.open();
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    expect(waiting.historyReply(step1(new Y.Doc()))).toBeNull();
-    aliceLobby.destroy();
-    waiting.destroy();
   });
 
   it("holds no month-old ordinary member's join, profile or level, yet a newcomer takes his key through it and reaches the mesh", {

@@ -24,7 +24,6 @@ import type { CommunityDoc } from './community-doc';
 import { batchCrypto, isExactJson } from './gate';
 import type { LobbyOptions } from './doc-handle';
 import { applyGatedUpdate, registerUpdateGate, whenApplied } from './gated-sync-protocol';
-import { PreparedHistory, REPLY_PART_BYTES } from './history-reply';
 import { recordById, recordsOfKinds } from '../store/record-store';
 
 // `shards`: a newcomer to a community moved into shards learns it in the lobby, before its history.
@@ -90,11 +89,6 @@ export function inLobby(auth: Authority | null, now: number): (r: AnyRecord) => 
   };
 }
 
-/** How long the lobby's encoding made ahead is kept: it is made again after changes, and what came since goes with it. */
-const LOBBY_KEPT_MS = 24 * 60 * 60_000;
-/** The lobby is encoded again this long after it changed (what changed since goes with a reply meanwhile). */
-export const LOBBY_ENCODED_AGAIN_MS = 30_000;
-
 export class CoreLobby {
   readonly doc = new Y.Doc();
   readonly records: Y.Map<unknown>;
@@ -105,13 +99,6 @@ export class CoreLobby {
   readonly options: LobbyOptions;
   /** `LobbyOptions.seed`, applied in `open` and then let go. */
   #seed: Uint8Array | undefined;
-  /**
-   * The lobby encoded ahead, on a device that serves it: a newcomer who came by a full invite link
-   * holds none of it, and its step 1 was answered by encoding the whole lobby (0.9 MB at 10,000
-   * members, most of it the key records' wraps) while its join waited behind that in the worker.
-   */
-  readonly #ahead: PreparedHistory | null;
-  #aheadTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     readonly community: CommunityDoc,
@@ -123,8 +110,6 @@ export class CoreLobby {
     this.awareness = new Awareness(this.doc);
     this.awareness.setLocalState(null);
     registerUpdateGate(this.doc, { root: 'records', keepKind: isCoreKind, onJunk: (items, bytes) => community.noteJunk(items, bytes) });
-    // Only for a peer holding none of it: one holding the lobby lacks little (a short link's newcomer).
-    this.#ahead = options.share ? new PreparedHistory(this.doc, LOBBY_KEPT_MS, REPLY_PART_BYTES, 1) : null;
   }
 
   /** Fills the document with this device's core records and keeps adding those it accepts. */
@@ -168,26 +153,6 @@ export class CoreLobby {
       applyGatedUpdate(this.doc, seed, SEED);
       await whenApplied(this.doc);
     }
-    if (this.#ahead) {
-      this.#ahead.prepare();
-      const later = () => {
-        if (this.#aheadTimer || this.doc.isDestroyed) return;
-        this.#aheadTimer = setTimeout(() => {
-          this.#aheadTimer = null;
-          this.#ahead?.prepare();
-        }, LOBBY_ENCODED_AGAIN_MS);
-      };
-      this.doc.on('update', later);
-      this.#off.push(() => this.doc.off('update', later));
-    }
-  }
-
-  /**
-   * The answer to a step 1 from a peer holding (almost) none of the lobby: the encoding made ahead and
-   * what came since. Null for anyone else, who is answered as usual with the little it lacks.
-   */
-  historyReply(step1: Uint8Array): Uint8Array[] | null {
-    return this.#ahead?.reply(step1) ?? null;
   }
 
   #put(records: readonly AnyRecord[]): void {
@@ -248,8 +213,6 @@ export class CoreLobby {
 
   destroy(): void {
     this.#off.forEach((f) => f());
-    this.#ahead?.stop();
-    if (this.#aheadTimer) clearTimeout(this.#aheadTimer);
     this.awareness.destroy();
     this.doc.destroy();
   }
