@@ -35,6 +35,16 @@ export function inviteKey(): { key: string } {
   return { key: pair.publicKey };
 }
 
+/** An invite to `cid` by `creator` at `ts`: an open invite for members unless `body` says otherwise. */
+export function sealInvite(creator: Identity, cid: string, ts: number, body: Partial<BodyOf<'invite'>> = {}): Promise<SignedRecord<'invite'>> {
+  return sealRecord(creator, {
+    kind: 'invite',
+    cid,
+    ts,
+    body: { role: 'member', expiresAt: null, maxUses: null, label: 'l', nonce: 'n', ...inviteKey(), ...body }
+  }) as Promise<SignedRecord<'invite'>>;
+}
+
 /** The body of a valid join on `invite` by `member`: signed with the invite's private key, as the link's holder does. */
 export function joinBody(invite: SignedRecord<'invite'>, member: Identity): BodyOf<'join'> {
   const seed = inviteSeeds.get(invite.body.key);

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { sealRecord } from '../crypto/record-seal';
 import type { Identity } from '../crypto/identity';
-import { inviteKey, joinBody, newCommunity, newMember } from '../../../tests/unit/community-fixture';
+import { inviteKey, joinBody, newCommunity, newMember, sealInvite } from '../../../tests/unit/community-fixture';
 import { appendToAuthority, computeAuthority, membersMoved, type Authority } from './authority';
 import { compareRecords, type AnyRecord, type SignedRecord } from './record';
 
@@ -134,12 +134,7 @@ describe('an authority extended by records that come after all the others', () =
     const creator = await newMember();
     const newcomer = await newMember();
     const g = await newCommunity(creator);
-    const limited = await sealRecord(creator, {
-      kind: 'invite',
-      cid: g.id,
-      ts: T0 + 10,
-      body: { role: 'member', expiresAt: null, maxUses: 1, label: 'l', nonce: 'n', ...inviteKey() }
-    });
+    const limited = await sealInvite(creator, g.id, T0 + 10, { maxUses: 1 });
     const join = await sealRecord(newcomer, { kind: 'join', cid: g.id, ts: T0 + 30, body: joinBody(limited, newcomer) });
     const admission = await sealRecord(creator, { kind: 'admit', cid: g.id, ts: T0 + 20, body: { invite: limited.id, joins: [join.id] } });
     // The admission came first (dated before the join it names: the newcomer's clock was ahead).

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sealRecord } from '../crypto/record-seal';
 import type { AnyRecord } from './record';
-import { admit, inviteKey, joinBody, newCommunity, newMember, writer } from '../../../tests/unit/community-fixture';
+import { admit, inviteKey, joinBody, newCommunity, newMember, sealInvite, writer } from '../../../tests/unit/community-fixture';
 import { ADMIT_GRACE_MS, chainHeads, computeAuthority } from './authority';
 import { checkRecord } from '../crypto/record-seal';
 import { generateInviteKey, signJoinProof } from '../crypto/invite-key';
@@ -10,18 +10,13 @@ import { projectCommunity } from './posts';
 
 const T0 = 1_700_000_000_000;
 
-async function invite(
+function invite(
   creator: Awaited<ReturnType<typeof newMember>>,
   cid: string,
   body: Partial<{ role: 'member' | 'admin' | 'moderator'; expiresAt: number | null; maxUses: number | null }>,
   ts = T0 + 100
 ) {
-  return sealRecord(creator, {
-    kind: 'invite',
-    cid,
-    ts,
-    body: { role: 'member', expiresAt: null, maxUses: null, label: 'l', nonce: 'n', ...inviteKey(), ...body }
-  });
+  return sealInvite(creator, cid, ts, body);
 }
 
 describe('membership from invites and joins', () => {
