@@ -58,7 +58,7 @@ export function settingsJudgeFromMembers(records: readonly AnyRecord[], members:
 }
 
 /** The latest settings record by the creator or an admin, or the defaults. */
-export function currentSettings(records: AnyRecord[], auth: SettingsJudge): Settings {
+export function currentSettings(records: readonly AnyRecord[], auth: SettingsJudge): Settings {
   let settings = DEFAULT_SETTINGS;
   for (const r of records.filter((r) => r.kind === 'settings').sort(compareRecords)) {
     const role = auth.roleOf(r.author);
@@ -94,7 +94,7 @@ export interface TierDefinition {
 }
 
 /** Tiers the creator (or an admin) defined; a later record with the same name replaces the earlier. */
-export function tierDefinitions(records: AnyRecord[], auth: Authority): Map<string, TierDefinition> {
+export function tierDefinitions(records: readonly AnyRecord[], auth: Authority): Map<string, TierDefinition> {
   const tiers = new Map<string, TierDefinition>();
   for (const r of records.filter((r) => r.kind === 'tier').sort(compareRecords)) {
     const role = auth.roleOf(r.author);

@@ -44,7 +44,7 @@ export interface ScopeContext {
   rotateDays: number | null;
 }
 
-export function scopeContext(records: AnyRecord[], auth: Authority): ScopeContext {
+export function scopeContext(records: readonly AnyRecord[], auth: Authority): ScopeContext {
   const settings = currentSettings(records, auth);
   const payments = new Map<string, SignedRecord<'payment'>[]>();
   for (const r of records) {

@@ -92,11 +92,8 @@ export function advanceKeyState(db: HearthDb, cid: string, rows: readonly AnyRec
       const shares = added.filter((r): r is SignedRecord<'key-share'> => r.kind === 'key-share');
       if (prev && basis && shares.length === added.length) {
         const auth = await authorityOf(db, cid);
-        if (auth === prev.ctx.auth) return outsideZone(() => withSharesAdded(db, cid, prev, basis, shares));
-        if (auth && joinedAlike(auth, prev.ctx.auth, basis)) {
-          const ctx = scopeContext([...basis], auth);
-          return outsideZone(() => withSharesAdded(db, cid, { ...prev, ctx }, basis, shares));
-        }
+        const ctx = auth === prev.ctx.auth ? prev.ctx : auth && joinedAlike(auth, prev.ctx.auth, basis) ? scopeContext(basis, auth) : null;
+        if (ctx) return outsideZone(() => withSharesAdded(db, cid, { ...prev, ctx }, basis, shares));
       }
       return computeOutsideZone(db, cid, basis && withRecords(basis, added));
     })
@@ -109,7 +106,7 @@ function joinedAlike(auth: Authority, before: Authority, basis: readonly AnyReco
   return moved !== null && judgedAlike(basis, moved);
 }
 
-/** `prev` with key shares added: only they are judged (`withShares`), under the context `prev` was judged in. */
+/** `prev` with key shares added: only they are judged (`withShares`), under `prev`'s context. */
 function withSharesAdded(db: HearthDb, cid: string, prev: KeyState, basis: readonly AnyRecord[], shares: SignedRecord<'key-share'>[]): Promise<KeyState> {
   return stateOf(db, cid, withShares(prev.view, prev.ctx, shares), prev.ctx, withRecords(basis, shares));
 }
