@@ -1,13 +1,15 @@
-// The community worker: one per device (a SharedWorker, shared by every tab), holding every open
-// community's document, gate, repair, projection writer and relay links (src/lib/sync/doc-host.ts).
-// Each tab connects a port; comlink serves the typed surface (doc-port.ts) on it, and the tab's
-// event port receives every HostEvent.
+// The community worker: one per device (a SharedWorker, shared by every tab; without SharedWorker a
+// dedicated worker in the leader tab, leader-worker.ts), holding every open community's document, gate,
+// repair, projection writer and relay links (src/lib/sync/doc-host.ts). Each tab connects a port (a
+// follower tab: a channel); comlink serves the typed surface (doc-port.ts) on it, and the tab's event
+// port receives every HostEvent.
 import * as Comlink from 'comlink';
 import { DocHost } from '../src/lib/sync/doc-host';
-import type { PageEvent, WorkerPort } from '../src/lib/sync/doc-port';
+import type { HostEvent, PageEvent, WorkerPort } from '../src/lib/sync/doc-port';
 import { wireSync, wireUpdate } from '../src/lib/sync/wire-message';
 import { openDb } from '../src/lib/store/db';
 import { verifyPool } from '../src/lib/crypto/verify-pool';
+import { serveFollowers, type FollowerEvent } from '../src/lib/sync/leader-worker';
 import { loadMemberStats, memberStatsVersion, spacedMemberStats } from './members/member-stats';
 
 // Automation reads member stats here, from the same database, as the analysis worker does (spaced:
@@ -17,7 +19,21 @@ const host = new DocHost(
   spacedMemberStats(async (cid, now) => loadMemberStats(cid, now, await memberStatsVersion(cid, now)))
 );
 
-function serve(port: MessagePort): void {
+/** An event as a page receives it: an update framed here, once, and moved rather than copied (the page only passes it on to its peers). */
+function pageEvent(event: HostEvent): [PageEvent, Transferable[]] {
+  if (event.t !== 'update') return [event, []];
+  const { update, ...rest } = event;
+  const message = wireUpdate(update);
+  return [{ ...rest, message }, [message.buffer]];
+}
+
+/**
+ * Serves one tab: on its port (a SharedWorker's connection, or a dedicated worker's own scope), or on a
+ * follower tab's channel (`follower`, leader-worker.ts), where events travel beside the answers.
+ * Returns what stops the tab's events.
+ */
+function serve(port: MessagePort | BroadcastChannel, follower = false): () => void {
+  let unsubscribe = () => {};
   // Only the port's methods, each by name: the host's own state (its database, listeners) stays here.
   const api: WorkerPort = {
     open: (cid) => host.open(cid),
@@ -95,18 +111,25 @@ function serve(port: MessagePort): void {
     addVerifier: (port) => verifyPool.addHelper(port),
     listen(events) {
       // A closed tab's port just drops what is posted to it.
-      host.subscribe((event) => {
-        if (event.t !== 'update') return events.postMessage(event satisfies PageEvent);
-        // Framed here, once, and moved rather than copied: the page only passes it on to its peers.
-        const { update, ...rest } = event;
-        const message = wireUpdate(update);
-        events.postMessage({ ...rest, message } satisfies PageEvent, [message.buffer]);
+      unsubscribe = host.subscribe((event) => {
+        const [message, transfer] = pageEvent(event);
+        events.postMessage(message, transfer);
       });
+    },
+    listenHere() {
+      if (!follower) return;
+      const channel = port as BroadcastChannel;
+      unsubscribe = host.subscribe((event) => channel.postMessage({ hearthEvent: pageEvent(event)[0] } satisfies FollowerEvent<PageEvent>));
     }
   };
   Comlink.expose(api, port);
+  return () => unsubscribe();
 }
 
 const scope = self as unknown as { onconnect: ((e: MessageEvent) => void) | null; postMessage?: unknown };
 if ('onconnect' in scope) scope.onconnect = (e: MessageEvent) => serve(e.ports[0]);
-else serve(self as unknown as MessagePort); // run as a dedicated worker
+else {
+  // A dedicated worker: the leader tab's (no SharedWorker, leader-worker.ts), which also serves the other tabs.
+  serve(self as unknown as MessagePort);
+  serveFollowers((self as unknown as { name: string }).name, (channel) => serve(channel, true));
+}

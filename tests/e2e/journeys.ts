@@ -118,9 +118,30 @@ export async function sharedWorkers(context: BrowserContext, page: Page = contex
   return targetInfos.filter((t) => t.type === 'shared_worker' && t.browserContextId === targetInfo.browserContextId).map((t) => t.url);
 }
 
-/** Makes a device a browser without SharedWorker: its pages hold their documents themselves. */
+/** Makes a device a browser without SharedWorker: one tab runs the community worker, the others are served through it. */
 export async function withoutSharedWorker(context: BrowserContext): Promise<void> {
   await context.addInitScript(() => {
     delete (window as { SharedWorker?: unknown }).SharedWorker;
   });
+}
+
+/** Makes a device's pages hold their documents themselves (`hearth:worker` 'off': a browser with no worker to hold them). */
+export async function documentsOnThePage(context: BrowserContext): Promise<void> {
+  await context.addInitScript(() => {
+    try {
+      localStorage.setItem('hearth:worker', 'off');
+    } catch {
+      // about:blank has no storage; the app's pages do
+    }
+  });
+}
+
+/** Whether a page runs the community worker as a dedicated worker of its own (a leader tab, no SharedWorker). */
+export function runsCommunityWorker(page: Page): boolean {
+  return page.workers().some((w) => /community\.worker/.test(w.url()));
+}
+
+/** Where a page's documents are held (remote-doc.ts `hostClient`): 'shared', 'leader', 'follower' or 'page'. */
+export function documentsHeld(page: Page): Promise<string | undefined> {
+  return page.evaluate(() => document.documentElement.dataset.communityWorker);
 }

@@ -3,16 +3,16 @@
 // member's device; a community file restores the whole community on a wiped device.
 import { expect, test } from '@playwright/test';
 import { readFileSync } from 'node:fs';
-import { createCommunity, createIdentity, createTier, joinFromLink, makeInvite, startThread, openDevice, withoutSharedWorker } from './journeys';
+import { createCommunity, createIdentity, createTier, joinFromLink, makeInvite, startThread, openDevice, documentsOnThePage } from './journeys';
 
 const DAY = 86_400_000;
 
 test('a tiered newcomer is welcomed, reminded before expiry and moved to the free tier after it', async ({ browser, baseURL }) => {
   const alice = await openDevice(browser, baseURL!);
   const bob = await openDevice(browser, baseURL!);
-  // The test moves each page's clock; a SharedWorker keeps the real one, so these devices hold their
-  // documents on the page (the path of browsers without SharedWorker), where one clock rules.
-  for (const device of [alice, bob]) await withoutSharedWorker(device.context);
+  // The test moves each page's clock; a worker keeps the real one, so these devices hold their
+  // documents on the page (the path of browsers with no worker to hold them), where one clock rules.
+  for (const device of [alice, bob]) await documentsOnThePage(device.context);
   try {
     await createIdentity(alice.page, 'Alice');
     await createCommunity(alice.page, 'Gold Club');

@@ -1,7 +1,20 @@
-// The community document lives in one SharedWorker per device: pages relay their peers' bytes and
-// read projections. Two tabs of one device share it; a second device syncs with it over WebRTC.
+// The community document lives in one worker per device: pages relay their peers' bytes and read
+// projections. Two tabs of one device share it (a SharedWorker; without one, a dedicated worker in the
+// leader tab, which serves the other tabs); a second device syncs with it over WebRTC.
 import { expect, test } from '@playwright/test';
-import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice, sendReply, sharedWorkers, startThread, withoutSharedWorker } from './journeys';
+import {
+  createCommunity,
+  createIdentity,
+  documentsHeld,
+  joinFromLink,
+  makeInvite,
+  openDevice,
+  sendReply,
+  runsCommunityWorker,
+  sharedWorkers,
+  startThread,
+  withoutSharedWorker
+} from './journeys';
 
 test("two tabs of one device share the community worker and see each other's posts at once", async ({ browser, baseURL }) => {
   const alice = await openDevice(browser, baseURL!);
@@ -14,6 +27,7 @@ test("two tabs of one device share the community worker and see each other's pos
     const second = await alice.context.newPage();
     await second.goto(alice.page.url());
     await expect(second.getByText('The first tab wrote this')).toBeVisible();
+    expect(await documentsHeld(second)).toBe('shared');
     await sendReply(second, 'Answered from tab two');
     // The first tab reads the projection the one worker wrote: no tab-to-tab exchange of documents.
     await expect(alice.page.getByText('Answered from tab two')).toBeVisible({ timeout: 5_000 });
@@ -38,7 +52,7 @@ test("two tabs of one device share the community worker and see each other's pos
   }
 });
 
-test('a browser without SharedWorker holds the document on the page and syncs with a device that uses the worker', async ({ browser, baseURL }) => {
+test('a browser without SharedWorker holds the document in its tab’s worker and syncs with a device that uses the shared one', async ({ browser, baseURL }) => {
   const alice = await openDevice(browser, baseURL!);
   const bob = await openDevice(browser, baseURL!);
   // Bob's browser has no SharedWorker (as before 2026 in some browsers).
@@ -52,6 +66,8 @@ test('a browser without SharedWorker holds the document on the page and syncs wi
     await createIdentity(bob.page, 'Bob');
     await joinFromLink(bob.page, link, 'Mixed Club');
     expect(await sharedWorkers(bob.context)).toEqual([]);
+    expect(runsCommunityWorker(bob.page)).toBe(true);
+    expect(await documentsHeld(bob.page)).toBe('leader');
     await bob.page.getByRole('link', { name: /Across both kinds/ }).click();
     await expect(bob.page.getByText('Held in a worker here')).toBeVisible({ timeout: 20_000 });
     await sendReply(bob.page, 'Held on the page here');
@@ -61,5 +77,47 @@ test('a browser without SharedWorker holds the document on the page and syncs wi
   } finally {
     await alice.context.close();
     await bob.context.close();
+  }
+});
+
+test('without SharedWorker one tab runs the community worker and serves the others; when it closes, another tab takes over and nothing is lost', async ({
+  browser,
+  baseURL
+}) => {
+  const alice = await openDevice(browser, baseURL!);
+  await withoutSharedWorker(alice.context);
+  try {
+    await createIdentity(alice.page, 'Alice');
+    await createCommunity(alice.page, 'Leader Club');
+    await startThread(alice.page, 'Held by the first tab', 'The leader tab wrote this');
+    await expect.poll(() => runsCommunityWorker(alice.page)).toBe(true);
+    expect(await documentsHeld(alice.page)).toBe('leader');
+
+    const second = await alice.context.newPage();
+    await second.goto(alice.page.url());
+    await expect(second.getByText('The leader tab wrote this')).toBeVisible();
+    // Served through the first tab's worker: no document, and no worker holding one, of its own.
+    expect(runsCommunityWorker(second)).toBe(false);
+    expect(await documentsHeld(second)).toBe('follower');
+    await sendReply(second, 'Written through the leader');
+    await expect(alice.page.getByText('Written through the leader')).toBeVisible({ timeout: 5_000 });
+    await sendReply(alice.page, 'The leader answers');
+    await expect(second.getByText('The leader answers')).toBeVisible({ timeout: 5_000 });
+
+    // The leader tab closes: the second tab opens again, runs the worker itself, and has everything.
+    await alice.page.close();
+    await expect.poll(() => runsCommunityWorker(second), { timeout: 20_000 }).toBe(true);
+    expect(await documentsHeld(second)).toBe('leader');
+    await expect(second.getByText('Written through the leader')).toBeVisible();
+    await sendReply(second, 'Written after the leader left');
+    const third = await alice.context.newPage();
+    await third.goto(second.url());
+    await expect(third.getByText('Written after the leader left')).toBeVisible();
+    expect(runsCommunityWorker(third)).toBe(false);
+    expect(await documentsHeld(third)).toBe('follower');
+    await sendReply(third, 'A third tab follows the new leader');
+    await expect(second.getByText('A third tab follows the new leader')).toBeVisible({ timeout: 5_000 });
+  } finally {
+    await alice.context.close();
   }
 });

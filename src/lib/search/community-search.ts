@@ -1,5 +1,5 @@
 // One community's search, kept by a SearchService: in the tab's search worker, or on a page that holds
-// its documents itself (no SharedWorker). It loads the stored index (or builds it
+// its documents itself (no community worker). It loads the stored index (or builds it
 // from the projections when it is missing or its version changed), catches up with the journal,
 // follows newly accepted records, saves itself when idle, and answers queries with results ready to
 // show (current text, highlighted snippet, link).

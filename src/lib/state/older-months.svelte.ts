@@ -29,7 +29,7 @@ export class OlderMonths {
    * Months this screen has brought: not asked for again, whatever a later list says. A list read
    * before one arrived (a refresh superseded, a peer's catalogue naming it) kept the feed's end
    * asking for a month already held, each answer at once: a busy loop that starved a page holding
-   * the document itself (no SharedWorker) so its first thread never showed.
+   * the document itself (no community worker) so its first thread never showed.
    */
   #done = new Set<string>();
   #refreshing: Promise<void> | null = null;

@@ -133,7 +133,7 @@ describe('CommunityReads (asked of the community worker)', () => {
     expect(await alice.host.mentionsIn(g.id, 'no one here')).toEqual([]);
   });
 
-  it('without SharedWorker (Node, a browser without it) a page asks the same questions of its own thread', async () => {
+  it('without a community worker (Node, `hearth:worker` off) a page asks the same questions of its own thread', async () => {
     const alice = await device('alice');
     const g = await newCommunity(alice.identity);
     await appendAll(alice.host, g.id, [g] as AnyRecord[]);

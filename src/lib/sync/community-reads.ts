@@ -2,7 +2,7 @@
 // authority reads every member's join, admit and level records (10,000+ at 10,000 members) and the
 // key state every wrap of every epoch, seconds of a page's main thread in tasks of 100–900 ms.
 // These are answered where the document is: in the community worker (DocHost serves them on its
-// port), or on this thread only without SharedWorker (and in Node), through the same functions.
+// port), or on this thread only without a community worker (and in Node), through the same functions.
 // Every answer is small, plain data (it crosses the worker's port); pages ask again when the
 // community's records change (a live query on their count), and read everything else from the
 // projections.

@@ -1,6 +1,6 @@
 // What the page's code holds of a community's document: one surface, whether the document lives in
 // the community worker (doc-host.ts, remote-doc.ts: the normal case in a browser with SharedWorker)
-// or on this thread (CommunityDoc: Node tests, benchmarks, and browsers without SharedWorker).
+// or on this thread (CommunityDoc: Node tests, benchmarks, and browsers with no worker to hold it).
 // Every write goes through `append`: seal first (store/record-chain), then the gate and the
 // projection, then the shared document.
 import type { Awareness } from 'y-protocols/awareness';

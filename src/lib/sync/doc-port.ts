@@ -77,6 +77,8 @@ export interface DocPort extends CommunityReads {
  */
 export type WorkerPort = Omit<DocPort, 'receive'> & {
   listen(events: MessagePort): void;
+  /** A follower tab's `listen` (leader-worker.ts): its events come on the channel its calls do. */
+  listenHere(): void;
   /** A port to a signature-check helper the tab started (crypto/verify-pool). */
   addVerifier(port: MessagePort): void;
   /** `DocPort.receive`'s answers, each framed for the peer (`wireSync`). */

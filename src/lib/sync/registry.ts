@@ -1,6 +1,6 @@
 // Keeps one open document handle per community for the life of the page, so every screen and
-// every sync provider share the same document: in the community worker where the browser has
-// SharedWorker (remote-doc.ts), on this thread otherwise.
+// every sync provider share the same document: in the device's community worker (a SharedWorker, or
+// the leader tab's dedicated worker: remote-doc.ts), on this thread when there is none.
 import type { HearthDb } from '../store/db';
 import type { DocHandle } from './doc-handle';
 import type { CommunityDoc } from './community-doc';
@@ -45,7 +45,7 @@ export function openCommunityDoc(db: HearthDb, cid: string): Promise<DocHandle> 
   const doc = open.get(cid);
   if (!doc) {
     const host = hostClient();
-    // Held on this thread only without SharedWorker: loaded then, not in every page's first bundle.
+    // Held on this thread only without a community worker: loaded then, not in every page's first bundle.
     const opening: Promise<DocHandle> = host
       ? host.community(db, cid)
       : import('./sharded-community').then(async ({ openCommunityHandle }) => followOnPage(await openCommunityHandle(db, cid)));

@@ -1,5 +1,5 @@
-// The page's side of the community worker (workers/community.worker.ts, a SharedWorker: one per
-// device, shared by every tab). The page holds no Yjs document: `RemoteYDoc` is what y-webrtc binds
+// The page's side of the community worker (workers/community.worker.ts, one per device, shared by
+// every tab: a SharedWorker, or the leader tab's dedicated worker, leader-worker.ts). The page holds no Yjs document: `RemoteYDoc` is what y-webrtc binds
 // to — a stand-in that hands each peer's sync message to the worker and sends the worker's answer
 // back to that peer, and whose 'update' events are the worker document's updates, which y-webrtc
 // sends to the peers. `RemoteCommunityDoc` is the page's handle (DocHandle) on one community.
@@ -24,6 +24,7 @@ import { messageSender } from './webrtc-chunking';
 import { updateOfWire, type FramedUpdate } from './wire-message';
 import type { ShardEndpoint, ShardLink } from './shards/peer-channel';
 import type { MigrationProgress } from './shards/legacy-migration';
+import { canLead, electLeader, type FollowerEvent } from './leader-worker';
 
 /** Records after which the page's cached authority and key state are read again. */
 const CACHE_KINDS = new Set<string>([...AUTHORITY_KINDS, ...KEY_CONTEXT_KINDS, 'tombstone']);
@@ -81,11 +82,24 @@ export class HostClient {
   #tab = Math.random().toString(36).slice(2, 10);
   #nextName = 0;
 
-  constructor(endpoint: MessagePort) {
+  /**
+   * `events`: 'port' sends the worker a port of their own; 'here' (a follower tab, leader-worker.ts,
+   * whose channel cannot carry a port) has them come beside the answers; a promise, once elected.
+   */
+  constructor(endpoint: Comlink.Endpoint, events: 'port' | 'here' | Promise<'port' | 'here'> = 'port') {
     this.port = Comlink.wrap<WorkerPort>(endpoint);
-    const events = new MessageChannel();
-    events.port1.onmessage = (e: MessageEvent<PageEvent>) => this.#event(e.data);
-    void this.port.listen(Comlink.transfer(events.port2, [events.port2]));
+    void Promise.resolve(events).then((via) => {
+      if (via === 'here') {
+        endpoint.addEventListener('message', ((e: MessageEvent<FollowerEvent<PageEvent> | undefined>) => {
+          if (e.data?.hearthEvent) this.#event(e.data.hearthEvent);
+        }) as EventListener);
+        void this.port.listenHere();
+        return;
+      }
+      const channel = new MessageChannel();
+      channel.port1.onmessage = (e: MessageEvent<PageEvent>) => this.#event(e.data);
+      void this.port.listen(Comlink.transfer(channel.port2, [channel.port2]));
+    });
   }
 
   doc(id: string, sv: Uint8Array): RemoteYDoc {
@@ -391,21 +405,48 @@ function startVerifiers(host: HostClient): void {
 }
 
 /**
- * The community worker, when this browser has SharedWorker (and `localStorage['hearth:worker']` is
- * not 'off'); null otherwise, and the page holds its documents itself.
+ * The device's community worker: a SharedWorker where the browser has one, else a dedicated worker
+ * in the leader tab (leader-worker.ts), which this tab runs or is served through. Null when
+ * `localStorage['hearth:worker']` is 'off' or the browser has neither: the page holds its documents.
  */
 export function hostClient(): HostClient | null {
   if (client !== undefined) return client;
   client = null;
+  // Where this tab's documents are held, on the root element for diagnostics (the journeys read it).
+  const holds = (where: 'shared' | 'leader' | 'follower' | 'page') => {
+    if (typeof document !== 'undefined') document.documentElement.dataset.communityWorker = where;
+  };
+  holds('page');
   try {
     const off = typeof localStorage !== 'undefined' && localStorage.getItem('hearth:worker') === 'off';
     if (!off && typeof SharedWorker !== 'undefined') {
       const worker = new SharedWorker(new URL('../../../workers/community.worker.ts', import.meta.url), { type: 'module', name: 'hearth-community' });
       worker.onerror = (e) => console.error('community worker failed', e);
       client = new HostClient(worker.port);
+      holds('shared');
       // Not on the way to the first screen: until then, the worker checks alone.
       const host = client;
       void afterFirstContent().then(() => startVerifiers(host));
+    } else if (!off && canLead()) {
+      const { endpoint, role } = electLeader((name) => {
+        const worker = new Worker(new URL('../../../workers/community.worker.ts', import.meta.url), { type: 'module', name });
+        worker.onerror = (e) => console.error('community worker failed', e);
+        return worker;
+      });
+      const host = new HostClient(
+        endpoint,
+        role.then((r) => (r === 'leader' ? 'port' : 'here'))
+      );
+      client = host;
+      // Helpers are handed over as ports, which only the leader's own port carries.
+      void role
+        .then(async (r) => {
+          holds(r);
+          if (r !== 'leader') return;
+          await afterFirstContent();
+          startVerifiers(host);
+        })
+        .catch(() => {}); // said by electLeader
     }
   } catch (error) {
     console.warn('community worker unavailable; documents stay on the page', error);
