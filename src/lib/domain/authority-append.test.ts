@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { sealRecord } from '../crypto/record-seal';
 import type { Identity } from '../crypto/identity';
 import { inviteKey, joinBody, newCommunity, newMember, sealInvite } from '../../../tests/unit/community-fixture';
-import { appendToAuthority, computeAuthority, membersMoved, type Authority } from './authority';
+import { appendToAuthority, changedMembers, computeAuthority, membersMoved, type Authority } from './authority';
 import { compareRecords, type AnyRecord, type SignedRecord } from './record';
 
 const T0 = 1_700_000_000_000;
@@ -43,7 +43,8 @@ function snapshot(auth: Authority, records: readonly AnyRecord[]) {
 /**
  * A community's authority records with every rule in play: open and limited invites (one expiring),
  * joins past expiry, a second join by a member, a join on an unknown invite, admissions, an invite
- * by a trusted member, trust and points levels, a moderator's invite, all at distinct times.
+ * by a trusted member, trust and points levels (each changed again later), a moderator's invite, all
+ * at distinct times.
  */
 async function history() {
   const creator = await newMember();
@@ -79,6 +80,8 @@ async function history() {
   records.push(await seal(creator, 'trust', { member: h.publicKey, level: 3 }), await join(k, open), await join(l, mods));
   records.push(await seal(d, 'trust', { member: k.publicKey, level: 1 })); // a moderator may not publish trust
   records.push(await seal(creator, 'level', { member: k.publicKey, level: 2 }), await join(m, open));
+  // A second trust and a second level: an append adds to a history the authority before it holds.
+  records.push(await seal(creator, 'trust', { member: a.publicKey, level: 1 }), await seal(creator, 'level', { member: k.publicKey, level: 3 }));
   return { g, records: records.sort(compareRecords), people };
 }
 
@@ -113,13 +116,22 @@ describe('an authority extended by records that come after all the others', () =
     expect(appended).toBeGreaterThan(records.length * 2);
   });
 
-  it('leaves the authority it extends as it was', async () => {
+  it('leaves the authority it extends as it was, at every cut and batch size', async () => {
     const { g, records } = await history();
-    const half = records.slice(0, Math.floor(records.length / 2));
-    const before = computeAuthority(g, half);
-    const was = snapshot(before, records);
-    expect(appendToAuthority(before, records.slice(half.length))).not.toBeNull();
-    expect(snapshot(before, records)).toEqual(was);
+    let taken = 0;
+    for (let cut = 0; cut < records.length; cut++) {
+      for (const size of [1, 2, 5, records.length]) {
+        let auth: Authority | null = computeAuthority(g, records.slice(0, cut));
+        for (let from = cut; auth && from < records.length; from += size) {
+          const was = snapshot(auth, records);
+          const next = appendToAuthority(auth, records.slice(from, from + size));
+          expect(snapshot(auth, records), `cut ${cut}, batch at ${from} of ${size}`).toEqual(was);
+          if (next) taken++;
+          auth = next;
+        }
+      }
+    }
+    expect(taken).toBeGreaterThan(records.length * 2);
   });
 
   it('refuses a record from before the last one replayed, a repeated one, and a ban', async () => {
@@ -153,7 +165,7 @@ describe('an authority extended by records that come after all the others', () =
 });
 
 describe('the members an appended join or admission moves', () => {
-  it('include everyone whose standing differs, and only the joins’ authors, over every run of joins and admissions', async () => {
+  it('include everyone whose standing differs, and only the joins’ authors, over every run of joins and admissions (and so do the members to re-project)', async () => {
     const { g, records } = await history();
     const byId = new Map(records.map((r) => [r.id, r]));
     const answers = (auth: Authority) => new Map(snapshot(auth, records).answers.map((a) => [a.key, JSON.stringify(a)]));
@@ -172,7 +184,8 @@ describe('the members an appended join or admission moves', () => {
         const moved = membersMoved(auth, base);
         expect(moved, `cut ${cut}, up to ${i}`).not.toBeNull();
         const differ = [...answers(auth)].filter(([key, a]) => then.get(key) !== a).map(([key]) => key);
-        for (const key of differ) expect(moved!.has(key), `cut ${cut}, up to ${i}: ${key.slice(0, 8)} differs`).toBe(true);
+        const changed = changedMembers(base, auth);
+        for (const key of differ) expect(moved!.has(key) && changed.has(key), `cut ${cut}, up to ${i}: ${key.slice(0, 8)} differs`).toBe(true);
         for (const key of moved!) expect(authors.has(key), `cut ${cut}, up to ${i}: ${key.slice(0, 8)} moved`).toBe(true);
         runs++;
       }
