@@ -62,6 +62,26 @@ async function community() {
   return { alice, bob, g, honest, hostile, thread, records: hostile.getMap<unknown>('records') };
 }
 
+describe('the count of a document’s records', () => {
+  it('stays what Y.Map counts through appends, a peer’s deletion and repair, an overwrite and junk', async () => {
+    const { alice, g, honest, hostile, thread, records } = await community();
+    const counted = () => [honest.recordCount, honest.records.size];
+    expect(honest.recordCount).toBe(honest.records.size);
+    expect((await honest.append(await writer(alice, g.id)('thread', { title: 'Two', body: 'more' }))).ok).toBe(true);
+    expect(counted()).toEqual([5, 5]);
+    records.delete(thread.id);
+    exchange(hostile, honest.doc);
+    expect(counted()).toEqual([4, 4]);
+    await honest.settled();
+    expect(counted()).toEqual([5, 5]);
+    records.set(thread.id, { ...thread, body: { ...thread.body, body: 'defaced' } });
+    records.set('junk', 42);
+    exchange(hostile, honest.doc);
+    await honest.settled();
+    expect(honest.recordCount).toBe(honest.records.size);
+  });
+});
+
 describe('attacks from a peer that holds the room secret', () => {
   it('deleting another member’s thread from the map is repaired', async () => {
     const { honest, hostile, thread, records } = await community();

@@ -304,6 +304,13 @@ export class CommunityDoc implements DocHandle {
   /** Stored rows holding values that may since have been backed: rewritten when the queue drains. */
   #rewrite = new Set<number>();
 
+  #recordCount: number | null = null;
+
+  /** The document's records (`records.size`), counted once and kept by an observer. */
+  get recordCount(): number {
+    return (this.#recordCount ??= this.records.size);
+  }
+
   constructor(
     readonly db: HearthDb,
     readonly cid: string,
@@ -319,7 +326,16 @@ export class CommunityDoc implements DocHandle {
       if (!sharing) CommunityDoc.#sharing.set(options.jobs, (sharing = new Set()));
       sharing.add(this);
     }
-    this.#communitySize = options.communitySize ?? (() => this.records.size);
+    this.#communitySize = options.communitySize ?? (() => this.recordCount);
+    // Kept from the first count on: Y.Map's `size` walks (and copies) every entry, and a join's check
+    // at 10,000 members counted the core's 30,000 entries three times (~60 ms with its garbage).
+    this.records.observe((event) => {
+      if (this.#recordCount === null) return;
+      for (const { action } of event.changes.keys.values()) {
+        if (action === 'add') this.#recordCount++;
+        else if (action === 'delete') this.#recordCount--;
+      }
+    });
     this.#markKey = ingestMarkKey(cid, this.shard);
     // Peers' updates reach the document through the gated sync protocol (see vite.config.ts); a
     // shard's only the values of its shard (shard-gate.ts).

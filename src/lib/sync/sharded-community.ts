@@ -204,7 +204,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
 
   /** Records a held shard holds: counted when open, as saved when closed. */
   #count(shard: ShardId): number {
-    return this.#shards.get(shard)?.records.size ?? this.#closed.get(shard)?.records ?? 0;
+    return this.#shards.get(shard)?.recordCount ?? this.#closed.get(shard)?.records ?? 0;
   }
 
   // ---- DocHandle ----
