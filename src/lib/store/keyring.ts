@@ -92,7 +92,9 @@ export function advanceKeyState(db: HearthDb, cid: string, rows: readonly AnyRec
       const shares = added.filter((r): r is SignedRecord<'key-share'> => r.kind === 'key-share');
       if (prev && basis && shares.length === added.length) {
         const auth = await authorityOf(db, cid);
-        const ctx = auth === prev.ctx.auth ? prev.ctx : auth && joinedAlike(auth, prev.ctx.auth, basis) ? scopeContext(basis, auth) : null;
+        // Judged alike, the tiers, settings and payments read from the basis are the same too: they
+        // name no moved member (`judgedAlike`), and payments are grouped without the authority.
+        const ctx = auth === prev.ctx.auth ? prev.ctx : auth && joinedAlike(auth, prev.ctx.auth, basis) ? { ...prev.ctx, auth } : null;
         if (ctx) return outsideZone(() => withSharesAdded(db, cid, { ...prev, ctx }, basis, shares));
       }
       return computeOutsideZone(db, cid, basis && withRecords(basis, added));

@@ -333,10 +333,13 @@ function inviteOf(doc: CommunityDoc) {
 
 /** What a key state says: its epochs, shares, refusals and keys. */
 function summary(s: KeyState) {
+  const { tiers, payments, graceDays, rotateDays } = s.ctx;
   return {
     epochs: [...s.view.epochs.keys()].sort(),
     shares: s.view.shares.map((r) => r.id),
     rejected: s.view.rejected.map((r) => `${r.record.id}:${r.reason}`),
-    keys: [...s.keys.keys()].sort()
+    keys: [...s.keys.keys()].sort(),
+    // The context beside the authority: tiers, settings and payments read from the key records' basis.
+    context: { tiers: [...tiers].sort(), payments: [...payments].map(([m, p]) => [m, p.map((r) => r.id)]).sort(), graceDays, rotateDays }
   };
 }
