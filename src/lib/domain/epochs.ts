@@ -64,8 +64,20 @@ export function wrapTag(member: string): string {
   return member.slice(0, WRAP_TAG_LENGTH);
 }
 
-/** Member keys by wrap tag (a collision is legal and lists two members). */
-export function tagIndex(members: Iterable<string>): Map<string, string[]> {
+const tagIndexes = new WeakMap<ReadonlySet<string> | ReadonlyMap<string, unknown>, ReadonlyMap<string, readonly string[]>>();
+
+/**
+ * Member keys by wrap tag (a collision is legal and lists two members), of a set of keys or a map's
+ * keys. An authority's sets are not changed once made, so the index is made once for each: judging a
+ * join's key share, the key records and each scope's holders asked it of the same authority.
+ */
+export function tagIndex(members: ReadonlySet<string> | ReadonlyMap<string, unknown>): ReadonlyMap<string, readonly string[]> {
+  let index = tagIndexes.get(members);
+  if (!index) tagIndexes.set(members, (index = indexTags(members.keys())));
+  return index;
+}
+
+function indexTags(members: Iterable<string>): Map<string, string[]> {
   const index = new Map<string, string[]>();
   for (const key of members) {
     const tag = wrapTag(key);
@@ -266,7 +278,7 @@ export function epochForSealing(view: EpochView, scope: Scope, holds: (epoch: st
 }
 
 /** Members a wrap of this epoch may be for (its parts and its accepted shares), by tag. */
-export function holdersOf(view: EpochView, epoch: string, tags: ReadonlyMap<string, string[]>): Set<string> {
+export function holdersOf(view: EpochView, epoch: string, tags: ReadonlyMap<string, readonly string[]>): Set<string> {
   const out = new Set<string>();
   const add = (wraps: readonly string[]) => {
     for (const w of wraps) for (const m of tags.get(w.slice(0, WRAP_TAG_LENGTH)) ?? []) out.add(m);
@@ -314,7 +326,7 @@ export function scopeStatus(view: EpochView, ctx: ScopeContext, scope: Scope, no
   const current = currentEpochs(view, scope);
   const entitled = entitledMembers(ctx, scope, now);
   const entitledSet = new Set(entitled);
-  const tags = tagIndex(ctx.auth.members.keys());
+  const tags = tagIndex(ctx.auth.members);
   const due: RotationReason[] = [];
   const missing: { epoch: string; members: string[] }[] = [];
   if (!current.length) due.push({ kind: 'none' });
