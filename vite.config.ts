@@ -110,7 +110,7 @@ export default defineConfig({
           include: testDirs.map((dir) => `${dir}/**/*.test.ts`),
           exclude: isolatedTests,
           isolate: false,
-          setupFiles: ['tests/unit/fresh-indexeddb.ts']
+          setupFiles: ['tests/unit/fresh-file.ts']
         }
       },
       { extends: true, test: { name: 'isolated', include: isolatedTests } }
