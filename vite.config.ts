@@ -102,6 +102,16 @@ export default defineConfig({
     testTimeout: 20_000,
     // Inlined so that the alias above reaches their imports in tests too (externals skip Vite).
     server: { deps: { inline: ['y-webrtc', '@hocuspocus/provider'] } },
+    // Most files share their worker process and the modules it has loaded (2026-12-07): a process per
+    // file spent much of its CPU starting Node and importing the app again, 147 times. Each shared file
+    // still starts with an empty fake-indexeddb, real timers and unstubbed globals (tests/unit/fresh-file.ts);
+    // the files that mock modules keep a process each (`isolatedTests` above). Every file but
+    // peer-sync.test.ts, runs alternating at load 3-8: a process per file 241, 280 and 253 s of wall time
+    // for 268, 265 and 316 s of CPU (user + sys; Vitest's import phase 81-108 s); shared 121, 154 and
+    // 153 s for 167, 159 and 167 s (import 29-35 s). 794 tests passed in each. With files and tests
+    // shuffled (10 seeds), the failures left were races within one file that a process of its own does
+    // not prevent (community-doc-flood.test's own write, seen failing alone; a 20 s timeout at load 15).
+    // A worker peaks at 510-990 MB of memory, against 470-610.
     projects: [
       {
         extends: true,
