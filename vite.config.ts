@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,6 +41,15 @@ const workersInManifest: Plugin = {
   }
 };
 
+// Test files that replace a module (vi.mock, vi.doMock) or load the graph again (vi.resetModules) keep a
+// process each; the others share their worker's modules (see `projects` below). A mock in a shared worker
+// misses the modules an earlier file already loaded with the real one, and stays for the files after it:
+// eight of these files failed when everything shared.
+const testDirs = ['src', 'workers', 'scripts', 'relay'];
+const isolatedTests = testDirs
+  .flatMap((dir) => readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((file) => join(dir, file)))
+  .filter((file) => file.endsWith('.test.ts') && /\bvi\.(mock|doMock|resetModules)\(/.test(readFileSync(file, 'utf8')));
+
 export default defineConfig({
   plugins: [lightIcons, sveltekit(), workersInManifest],
   resolve: { alias: [gatedSync] },
@@ -71,7 +80,6 @@ export default defineConfig({
     }
   },
   test: {
-    include: ['src/**/*.test.ts', 'workers/**/*.test.ts', 'scripts/**/*.test.ts', 'relay/**/*.test.ts'],
     setupFiles: ['tests/unit/byte-equality.ts'],
     environment: 'node',
     // One test file per core: vitest's own default for `run` is one core less, a single worker on the
@@ -93,6 +101,29 @@ export default defineConfig({
     // fake-indexeddb) passed 5 s on a loaded machine: a hang still fails, after 20 s.
     testTimeout: 20_000,
     // Inlined so that the alias above reaches their imports in tests too (externals skip Vite).
-    server: { deps: { inline: ['y-webrtc', '@hocuspocus/provider'] } }
+    server: { deps: { inline: ['y-webrtc', '@hocuspocus/provider'] } },
+    // Most files share their worker process and the modules it has loaded (2026-12-07): a process per
+    // file spent much of its CPU starting Node and importing the app again, 147 times. Each shared file
+    // still starts with an empty fake-indexeddb, real timers and unstubbed globals (tests/unit/fresh-file.ts);
+    // the files that mock modules keep a process each (`isolatedTests` above). Every file but
+    // peer-sync.test.ts, runs alternating at load 3-8: a process per file 241, 280 and 253 s of wall time
+    // for 268, 265 and 316 s of CPU (user + sys; Vitest's import phase 81-108 s); shared 121, 154 and
+    // 153 s for 167, 159 and 167 s (import 29-35 s). 794 tests passed in each. With files and tests
+    // shuffled (10 seeds), the failures left were races within one file that a process of its own does
+    // not prevent (community-doc-flood.test's own write, seen failing alone; a 20 s timeout at load 15).
+    // A worker peaks at 510-990 MB of memory, against 470-610.
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'shared',
+          include: testDirs.map((dir) => `${dir}/**/*.test.ts`),
+          exclude: isolatedTests,
+          isolate: false,
+          setupFiles: ['tests/unit/fresh-file.ts']
+        }
+      },
+      { extends: true, test: { name: 'isolated', include: isolatedTests } }
+    ]
   }
 });
