@@ -10,7 +10,7 @@ import type { MessageKey } from '../i18n/en';
 import type { HearthDb } from '../store/db';
 import { applyRecords } from '../store/projection';
 import type { CommunityReads } from '../sync/community-reads';
-import { communityReads, openCommunityDoc, startSync } from '../sync/registry';
+import { communityReads, openCommunityDoc, splitDuringJoin, startSync } from '../sync/registry';
 import { offerLobbySeed } from '../sync/peer-sync';
 import { Posting } from './posting';
 import { writeRecord, type WritingHost } from './writing';
@@ -121,6 +121,15 @@ export class JoinFlow {
   }
 
   /** Returns the community id once joined (or already a member). */
+  /**
+   * Whether the community's page must be loaded afresh after the join: this page split it into shards
+   * while joining (the lobby brought the decision), and its handles were made for the single document.
+   * Loaded now rather than reloaded when the feed first opens the document, under the member's clicks.
+   */
+  reopens(cid: string): boolean {
+    return splitDuringJoin(cid);
+  }
+
   async join(identity: Identity, myName: string): Promise<string | null> {
     const p = this.invite;
     if (!p) return null;

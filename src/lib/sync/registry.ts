@@ -40,6 +40,11 @@ function reopenAfterSplit(cid: string): void {
   else location.reload();
 }
 
+/** Whether this page split `cid` into shards while joining it, and must open again once it leaves the join. */
+export function splitDuringJoin(cid: string): boolean {
+  return splitWhileJoining.has(cid);
+}
+
 export function openCommunityDoc(db: HearthDb, cid: string): Promise<DocHandle> {
   if (splitWhileJoining.has(cid) && !onJoinPage()) location.reload();
   const doc = open.get(cid);
