@@ -616,7 +616,7 @@ export class CommunityDoc implements DocHandle {
     }
     // The genesis is stored under the community's id with an empty cid: counted in the map, not the index.
     const stored = await countRecords(this.db, this.cid);
-    if (stored + 1 <= this.records.size) return;
+    if (stored + 1 <= this.recordCount) return;
     const ids = (await communityRecordIds(this.db, this.cid)) as string[];
     // Put back as repair does a value a peer deleted: from the stored row, as plain JSON, counted.
     await this.#repair([this.cid, ...ids].filter((id) => !this.records.has(id)));
@@ -817,7 +817,7 @@ export class CommunityDoc implements DocHandle {
     // Once this device has let a newcomer in (their key share or admission), their step 1 for the whole
     // history is a second or two away: encoded now, it is answered without the wait.
     return startAutomation(this.db, this, identity, memberStats, () => {
-      if (Date.now() - this.#freshJoinAt < HISTORY_KEPT_MS && this.records.size <= HISTORY_AHEAD_MAX_ENTRIES) this.#history.prepare();
+      if (Date.now() - this.#freshJoinAt < HISTORY_KEPT_MS && this.recordCount <= HISTORY_AHEAD_MAX_ENTRIES) this.#history.prepare();
     });
   }
 
@@ -831,7 +831,7 @@ export class CommunityDoc implements DocHandle {
   }
 
   async wantsFirstPage(): Promise<boolean> {
-    return !this.#closed && this.records.size < FIRST_PAGE_WANTED_BELOW;
+    return !this.#closed && this.recordCount < FIRST_PAGE_WANTED_BELOW;
   }
 
   firstPage(): Promise<Uint8Array> {
@@ -1256,7 +1256,7 @@ export class CommunityDoc implements DocHandle {
   #publishHealth(): void {
     this.health = {
       ...this.health,
-      records: this.records.size,
+      records: this.recordCount,
       rejected: (this.#gateRejects ?? 0) + (this.#unauthorised ?? 0),
       repairsWaiting: this.#deferred.size
     };

@@ -518,7 +518,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
       relay.waiters.delete(month);
       this.release(month);
       // Nothing there, nor here: an older month is forgotten (a peer's offer or a fetch opens it again).
-      if (!doc.records.size && month < monthOf(Date.now())) await this.discardEmpty(month);
+      if (!doc.recordCount && month < monthOf(Date.now())) await this.discardEmpty(month);
     }
   }
 
@@ -558,7 +558,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
       const seq = !this.#alwaysOpen(shard) && !this.#unannounced.has(shard) ? this.#quietState(doc) : null;
       if (seq !== null) {
         this.db.shardCatalogue
-          .put(this.#heldRow(shard, doc.records.size, this.digest(shard), seq))
+          .put(this.#heldRow(shard, doc.recordCount, this.digest(shard), seq))
           .catch((error) => console.warn('shard catalogue not saved', error));
       }
       doc.close();
@@ -784,7 +784,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
     if (!this.#unannounced.has(shard) || this.#uses.get(shard)) return false;
     const doc = await this.#opening.get(shard);
     const open = doc ?? this.#shards.get(shard);
-    if (open?.records.size) return false;
+    if (open?.recordCount) return false;
     await open?.settled();
     if (this.#uses.get(shard) || !this.#unannounced.has(shard)) return false;
     this.#detachFromRelay(shard);
@@ -900,7 +900,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
     });
     doc.doc.on('update', (update: Uint8Array, origin: unknown) => {
       this.#digests.delete(shard);
-      if (doc.records.size && this.#unannounced.delete(shard)) this.#announce(shard, doc);
+      if (doc.recordCount && this.#unannounced.delete(shard)) this.#announce(shard, doc);
       for (const listener of this.#updateListeners) listener(shard, update, origin);
     });
     this.#closed.delete(shard);
@@ -909,7 +909,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
     this.opened.push(shard);
     // Records put back at open (stored before the shard was held: a first page's, an import's) make it
     // held: peers are told, or they never ask for what this device wrote there.
-    if (doc.records.size && this.#unannounced.has(shard)) {
+    if (doc.recordCount && this.#unannounced.has(shard)) {
       this.#unannounced.delete(shard);
       this.#announce(shard, doc);
     }
@@ -982,7 +982,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
       }
       if (seq === null) return;
       // Nothing awaited from here to the row's put: no update comes in between.
-      const entry = { records: doc.records.size, digest: this.digest(shard), health: { ...doc.health } };
+      const entry = { records: doc.recordCount, digest: this.digest(shard), health: { ...doc.health } };
       const announced = !this.#unannounced.has(shard);
       this.#detachFromRelay(shard);
       doc.close();
@@ -1023,7 +1023,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   }
 
   #announce(shard: ShardId, doc: CommunityDoc): void {
-    const entry: CatalogueEntry = { id: shard, records: doc.records.size, digest: this.digest(shard), held: true };
+    const entry: CatalogueEntry = { id: shard, records: doc.recordCount, digest: this.digest(shard), held: true };
     this.db.shardCatalogue.put(this.#heldRow(shard, entry.records, entry.digest)).catch((error) => console.warn('shard catalogue not saved', error));
     for (const listener of this.#catalogueListeners) listener(entry);
   }
