@@ -120,7 +120,6 @@ export class JoinFlow {
     return standing.failure ? { ok: false, reason: standing.failure, value } : { ok: true, value };
   }
 
-  /** Returns the community id once joined (or already a member). */
   /**
    * Whether the community's page must be loaded afresh after the join: this page split it into shards
    * while joining (the lobby brought the decision), and its handles were made for the single document.
@@ -130,6 +129,7 @@ export class JoinFlow {
     return splitDuringJoin(cid);
   }
 
+  /** Returns the community id once joined (or already a member). */
   async join(identity: Identity, myName: string): Promise<string | null> {
     const p = this.invite;
     if (!p) return null;

@@ -1,8 +1,9 @@
 // The page's side of the community worker (workers/community.worker.ts, one per device, shared by
-// every tab: a SharedWorker, or the leader tab's dedicated worker, leader-worker.ts). The page holds no Yjs document: `RemoteYDoc` is what y-webrtc binds
-// to — a stand-in that hands each peer's sync message to the worker and sends the worker's answer
-// back to that peer, and whose 'update' events are the worker document's updates, which y-webrtc
-// sends to the peers. `RemoteCommunityDoc` is the page's handle (DocHandle) on one community.
+// every tab: a SharedWorker, or the leader tab's dedicated worker, leader-worker.ts). The page holds
+// no Yjs document: `RemoteYDoc` is what y-webrtc binds to — a stand-in that hands each peer's sync
+// message to the worker and sends the worker's answer back to that peer, and whose 'update' events
+// are the worker document's updates, which y-webrtc sends to the peers. `RemoteCommunityDoc` is the
+// page's handle (DocHandle) on one community.
 import { afterFirstContent } from '../state/first-content';
 import * as Comlink from 'comlink';
 import { Observable } from 'lib0/observable';
