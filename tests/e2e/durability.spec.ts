@@ -2,7 +2,18 @@
 // client) is closed at random points while it writes and syncs, 50 times. Every reply the page
 // showed is there after reopening, and the peer that stayed online receives them all.
 import { expect, test } from '@playwright/test';
-import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice, sharedWorkers, startThread } from './journeys';
+import {
+  createCommunity,
+  createIdentity,
+  documentsHeld,
+  joinFromLink,
+  makeInvite,
+  openDevice,
+  runsCommunityWorker,
+  sharedWorkers,
+  startThread,
+  withoutSharedWorker
+} from './journeys';
 
 const KILLS = 50;
 
@@ -66,6 +77,74 @@ test('a device killed 50 times while writing and syncing keeps every write it sh
     // The peer that stayed online converges: everything the killed device showed reaches it.
     for (const text of shown) await expect(bob.page.getByTestId('post').filter({ hasText: text })).toBeVisible({ timeout: 60_000 });
     expect(shown.length).toBeGreaterThan(KILLS / 2);
+  } finally {
+    await alice.context.close();
+    await bob.context.close();
+  }
+});
+
+const LEADER_KILLS = 8;
+
+// Without SharedWorker the worker lives in one tab, the leader, and the device's other tabs write through
+// it. The leader is closed at random points while it or a follower writes: the follower opens again and
+// runs the next worker, a new tab follows it. Every reply a tab showed is there after the kills, and the
+// peer that stayed online receives them all.
+test('a browser without SharedWorker whose leader tab is killed while its tabs write keeps every write a tab showed', async ({ browser, baseURL }) => {
+  test.setTimeout(8 * 60_000);
+  const alice = await openDevice(browser, baseURL!);
+  const bob = await openDevice(browser, baseURL!);
+  await withoutSharedWorker(alice.context);
+  try {
+    await createIdentity(alice.page, 'Alice');
+    await createCommunity(alice.page, 'Leader Kill Club');
+    await startThread(alice.page, 'Written through leaders', 'Replies below');
+    const thread = alice.page.url();
+    await alice.page.getByRole('link', { name: /Leader Kill Club/ }).click();
+    const link = await makeInvite(alice.page, { label: 'bob' });
+    await createIdentity(bob.page, 'Bob');
+    await joinFromLink(bob.page, link, 'Leader Kill Club');
+    await bob.page.getByRole('link', { name: /Written through leaders/ }).click();
+
+    let seed = 20261207;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const shown: string[] = [];
+    let leader = alice.page;
+    await leader.goto(thread);
+    await expect.poll(() => documentsHeld(leader)).toBe('leader');
+    let follower = await alice.context.newPage();
+    await follower.goto(thread);
+    await expect.poll(() => documentsHeld(follower)).toBe('follower');
+    for (let kill = 0; kill < LEADER_KILLS; kill++) {
+      // Half the kills land while the follower writes through the leader's worker, half while the leader writes.
+      const writer = kill % 2 === 0 ? follower : leader;
+      await expect(writer.locator('#reply-body')).toBeVisible();
+      const post = (text: string) => writer.locator('[data-testid="post"]:not([data-sending])').filter({ hasText: text });
+      const writes = 1 + Math.floor(rnd() * 3);
+      for (let i = 0; i < writes; i++) {
+        const text = `leader kill ${kill}.${i}`;
+        await writer.locator('#reply-body').fill(text);
+        await writer.getByRole('button', { name: 'Send reply' }).click();
+        if (i < writes - 1 || rnd() < 0.4) {
+          await expect(post(text)).toBeVisible();
+          shown.push(text);
+        } else {
+          await writer.waitForTimeout(rnd() * 250);
+          if (await post(text).isVisible()) shown.push(text);
+        }
+      }
+      await leader.close();
+      // The follower opens again and runs the worker; a new tab follows it.
+      await expect.poll(() => runsCommunityWorker(follower), { timeout: 20_000 }).toBe(true);
+      await expect.poll(() => documentsHeld(follower), { timeout: 20_000 }).toBe('leader');
+      leader = follower;
+      follower = await alice.context.newPage();
+      await follower.goto(thread);
+      await expect.poll(() => documentsHeld(follower)).toBe('follower');
+    }
+
+    for (const page of [leader, follower]) for (const text of shown) await expect(page.getByTestId('post').filter({ hasText: text })).toBeVisible();
+    for (const text of shown) await expect(bob.page.getByTestId('post').filter({ hasText: text })).toBeVisible({ timeout: 60_000 });
+    expect(shown.length).toBeGreaterThan(LEADER_KILLS / 2);
   } finally {
     await alice.context.close();
     await bob.context.close();
