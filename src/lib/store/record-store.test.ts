@@ -106,6 +106,10 @@ describe('the record store', () => {
 
     const rest = all.filter((r) => r.id !== CID);
     expect(ids(await recordsById(db, ['t3', CID, 'missing', 'x4', 'join-b']))).toEqual(['t3', CID, null, 'x4', 'join-b']);
+    // Ids said to be paged are looked up in pages only: content is found, a row is not (it is never asked for).
+    const paged = (id: string) => id !== CID && id !== 'join-b';
+    expect(ids(await recordsById(db, ['t3', CID, 'missing', 'x4', 'join-b'], paged))).toEqual(['t3', CID, null, 'x4', 'join-b']);
+    expect(ids(await recordsById(db, ['t3', 'join-b', 'x4'], () => true))).toEqual(['t3', null, 'x4']);
     expect(await recordById(db, 'r7')).toEqual(all.find((r) => r.id === 'r7'));
     expect(sorted(await communityRecords(db, CID))).toEqual(sorted(rest));
     expect((await communityRecords(db, CID)).map((r) => `${r.kind}/${r.id}`)).toEqual(rest.map((r) => `${r.kind}/${r.id}`).sort());

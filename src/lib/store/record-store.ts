@@ -249,9 +249,29 @@ export async function recordById(db: HearthDb, id: string): Promise<StoredRecord
   return (await recordsById(db, [id]))[0];
 }
 
-/** Records by id, in the order asked, `undefined` where none is stored. */
-export async function recordsById(db: HearthDb, ids: readonly string[]): Promise<(StoredRecord | undefined)[]> {
+/**
+ * Records by id, in the order asked, `undefined` where none is stored. `paged(id)`, when given, says
+ * the record under an id can only be in a page (the caller knows its kind and time: a record's id is
+ * the hash of its content, so what is stored under it has the same ones): those ids are not looked up
+ * among the rows. Checking a month's records (a newcomer's 143 months) and answering a month from
+ * what is stored looked up every id among the rows first, a request per batch that never found one.
+ */
+export async function recordsById(db: HearthDb, ids: readonly string[], paged?: (id: string) => boolean): Promise<(StoredRecord | undefined)[]> {
   if (!ids.length) return [];
+  if (paged) {
+    const asRows = ids.filter((id) => !paged(id));
+    const found = new Map<string, StoredRecord>();
+    for (const [i, row] of (await recordsById(db, asRows)).entries()) if (row) found.set(asRows[i], row);
+    if (asRows.length < ids.length) {
+      const content = await contentRecords(
+        db,
+        await catalogueOf(db),
+        ids.filter((id) => paged(id))
+      );
+      for (const [id, r] of content) found.set(id, r);
+    }
+    return ids.map((id) => found.get(id));
+  }
   // Found as rows (core kinds): no catalogue needed, so a page reading a genesis builds none.
   const rows = await db.records.bulkGet([...ids]);
   const missing = ids.filter((_, i) => !rows[i]);

@@ -562,7 +562,8 @@ export class CommunityDoc implements DocHandle {
       for (const row of rows) out.set(row.id, row);
       return out;
     }
-    for (const row of await recordsById(this.db, ids)) if (row) out.set(row.id, row);
+    // A month's records are content kinds only: in pages, never rows.
+    for (const row of await recordsById(this.db, ids, this.#month ? () => true : undefined)) if (row) out.set(row.id, row);
     return out;
   }
 

@@ -8,7 +8,7 @@ import { checkRecord, WEB_RECORD_CRYPTO, type RecordCrypto } from '../crypto/rec
 import { POOL_MIN_ITEMS, verifyPool } from '../crypto/verify-pool';
 import type { AnyRecord } from '../domain/record';
 import type { HearthDb } from '../store/db';
-import { recordsById } from '../store/record-store';
+import { pageShardOf, recordsById } from '../store/record-store';
 
 export interface GateOutcome {
   accepted: AnyRecord[];
@@ -33,7 +33,8 @@ export function batchCrypto(n: number): RecordCrypto {
 export async function passGate(db: HearthDb, cid: string, entries: [string, unknown][], mayBeStored?: (key: string) => boolean): Promise<GateOutcome> {
   const out: GateOutcome = { accepted: [], rejected: [], known: [] };
   const lookUp = mayBeStored ? entries.map(([k]) => k).filter(mayBeStored) : entries.map(([k]) => k);
-  const found = lookUp.length ? await recordsById(db, lookUp) : [];
+  const values = new Map(entries);
+  const found = lookUp.length ? await recordsById(db, lookUp, (key) => isPaged(values.get(key))) : [];
   const existing = mayBeStored ? new Map(lookUp.map((k, i) => [k, found[i]])) : null;
   const using = batchCrypto(entries.length);
   const checks = entries.map(async ([key, value], i) => {
@@ -52,6 +53,13 @@ export async function passGate(db: HearthDb, cid: string, entries: [string, unkn
   });
   await Promise.all(checks);
   return out;
+}
+
+/** A value that, if stored under its key, is stored in a page (a content kind with a valid time). */
+function isPaged(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const { kind, ts } = value as { kind?: unknown; ts?: unknown };
+  return typeof kind === 'string' && pageShardOf({ kind: kind as AnyRecord['kind'], ts: ts as number }) !== null;
 }
 
 /**

@@ -33,7 +33,7 @@ export async function replyFromStored(db: HearthDb, cid: string, shard: ShardId,
     // A placeholder's key is written out or inherited from an item before it: merged, all are in the update.
     const skeleton = readSkeleton(merged, new Y.Doc({ gc: false }));
     const keys = skeleton.placeholders.map((s) => s.key).filter((k): k is string => k !== null);
-    const stored = keys.length > RANGE_READ_AFTER ? await shardRecords(db, cid, shard) : await recordsById(db, keys);
+    const stored = keys.length > RANGE_READ_AFTER ? await shardRecords(db, cid, shard) : await recordsById(db, keys, () => true); // a month holds content kinds only: pages, never rows
     const records = new Map<string, AnyRecord>();
     for (const row of stored) {
       if (!row) continue;
