@@ -165,6 +165,25 @@ describe('the record store', () => {
     db.close();
   });
 
+  it('reads each page once for many records of it: 40 replies of three pages are three page reads, not forty', async () => {
+    const name = `rs-${dbs++}`;
+    const writer = new HearthDb(name);
+    const all = sample();
+    await putRecords(writer, all);
+    const pages = (await writer.recordPages.toArray()).filter((p) => p.kind === 'reply');
+    writer.close();
+    // A second connection keeps no page yet: every page it needs is read from the store.
+    const { db, reads } = countingReads(name, ['recordPages']);
+    // Its catalogue first (built from every page once), with a thread: then only the replies' pages count.
+    expect(ids(await recordsById(db, ['t0']))).toEqual(['t0']);
+    const before = reads();
+    const replies = all.filter((r) => r.kind === 'reply').map((r) => r.id);
+    expect(ids(await recordsById(db, replies))).toEqual(replies);
+    expect(pages.length).toBeGreaterThan(1);
+    expect(reads() - before).toBe(pages.length);
+    db.close();
+  });
+
   it('a record put again replaces its stored copy (held flags, an opened sealed record changing kind) and counts stay true', async () => {
     const db = new HearthDb(`rs-${dbs++}`);
     await putRecords(db, [rec('a', 'reply', 'bob', MONTH, { target: 't' }), rec('s', 'sealed', 'bob', MONTH + 1)]);

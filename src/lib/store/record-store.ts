@@ -198,22 +198,26 @@ function pagesOf(db: HearthDb): Map<string, StoredRecord[]> {
 async function readPages(db: HearthDb, keys: PageKey[]): Promise<Map<string, StoredRecord[]>> {
   const kept = pagesOf(db);
   const out = new Map<string, StoredRecord[]>();
-  const missing: PageKey[] = [];
+  // Each page once: callers pass a page per record they want (a month's 27 records are a few pages),
+  // and a page asked for twice in one bulkGet is read and decoded twice (the real community's holder
+  // read 3,615 pages of its 321 to answer a newcomer's 143 months).
+  const missing = new Map<string, PageKey>();
   for (const key of keys) {
     const id = pageId(key);
-    if (out.has(id)) continue;
+    if (out.has(id) || missing.has(id)) continue;
     const records = kept.get(id);
     if (records) {
       keep(kept, id, records);
       out.set(id, records);
-    } else missing.push(key);
+    } else missing.set(id, key);
   }
-  if (missing.length) {
-    const rows = await db.recordPages.bulkGet(missing);
-    missing.forEach((key, i) => {
+  if (missing.size) {
+    const asked = [...missing];
+    const rows = await db.recordPages.bulkGet(asked.map(([, key]) => key));
+    asked.forEach(([id], i) => {
       const records = rows[i]?.records ?? [];
-      out.set(pageId(key), records);
-      keep(kept, pageId(key), records);
+      out.set(id, records);
+      keep(kept, id, records);
     });
   }
   return out;
