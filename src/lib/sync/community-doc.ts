@@ -49,6 +49,7 @@ import type { ShardId } from '../domain/shards';
 import { belongsTo, shardEntryFilter } from './shards/shard-gate';
 import { lobbyPageFor, takeLobbyPage } from './lobby-page';
 import { JobQueue } from './job-queue';
+import { localDoc } from './local-doc';
 
 /** Past this many stored updates they are merged into one, so opening stays fast. */
 const COMPACT_AFTER = 300;
@@ -243,7 +244,7 @@ export class CommunityDoc implements DocHandle {
   static readonly #toProject = new WeakMap<JobQueue, ProjectLater[]>();
   /** Queues whose community shows a first page of threads: their passes of months' records wait behind the checks queued (`#projectWaiting`). */
   static readonly #pageShown = new WeakSet<JobQueue>();
-  readonly doc = new Y.Doc();
+  readonly doc = localDoc();
   readonly records: Y.Map<unknown>;
   health: DocHealth = { records: 0, rejected: 0, repaired: 0, unreadableUpdates: 0, repairsWaiting: 0, junkItems: 0, junkBytes: 0, malformedMessages: 0 };
   onHealth: (h: DocHealth) => void = () => {};

@@ -12,7 +12,7 @@
 // who came by a short link opens it seeded with the lobby its invite page fetched (`LobbyOptions.seed`):
 // applied as a peer's update (the same gate, the same checks, after this device's own entries), so
 // its step 1 names what it holds and a peer's step 2 carries only what came since.
-import * as Y from 'yjs';
+import type * as Y from 'yjs';
 import { Awareness } from 'y-protocols/awareness';
 import { checkRecord } from '../crypto/record-seal';
 import { AUTHORITY_KINDS, type Authority } from '../domain/authority';
@@ -25,6 +25,7 @@ import { batchCrypto, isExactJson } from './gate';
 import type { LobbyOptions } from './doc-handle';
 import { applyGatedUpdate, registerUpdateGate, whenApplied } from './gated-sync-protocol';
 import { recordById, recordsOfKinds } from '../store/record-store';
+import { localDoc } from './local-doc';
 
 // `shards`: a newcomer to a community moved into shards learns it in the lobby, before its history.
 export const CORE_KINDS: ReadonlySet<string> = new Set([...AUTHORITY_KINDS, ...KEY_CONTEXT_KINDS, 'profile', 'tombstone', 'trust-lock', 'shards']);
@@ -90,7 +91,7 @@ export function inLobby(auth: Authority | null, now: number): (r: AnyRecord) => 
 }
 
 export class CoreLobby {
-  readonly doc = new Y.Doc();
+  readonly doc = localDoc();
   readonly records: Y.Map<unknown>;
   /** Presence is not shared in the lobby: an awareness of its own, with no state in it. */
   readonly awareness: Awareness;

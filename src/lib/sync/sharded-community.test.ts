@@ -223,7 +223,32 @@ describe('a community held in shards', () => {
     expect(transactions.of('rejected'), 'counts of refused rows').toBe(0);
     expect(transactions.of('ingestMarks'), 'ingest marks read alone').toBe(0);
     expect(transactions.of('docUpdates,ingestMarks'), 'stored rows and mark read together').toBe(3);
+    // The months came in one answer: their catalogue rows are saved in one write (was one a month).
+    expect(transactions.of('shardCatalogue rw'), 'catalogue rows of months announced together').toBe(1);
+    expect((await b.db.shardCatalogue.where('[cid+shard]').between([g.id, ''], [g.id, '\uffff']).toArray()).map((r) => r.shard).sort()).toEqual(
+      months(content)
+    );
     expect(b.health.rejected).toBe(0);
+  });
+
+  it('a month evicted as soon as it is announced stays evicted: its row saved with the months announced beside it does not say it is held', async () => {
+    const { g, core, content } = await community();
+    const a = await holding(g.id, [...core, ...content]);
+    const b = await holding(g.id, core);
+    const [m0, m1] = months(content) as ShardId[];
+    const updates = [m0, m1].map((m) => [m, Y.encodeStateAsUpdate(a.shard(m)!.doc)] as const);
+    const docs = await Promise.all(updates.map(([m]) => b.acquire(m, true)));
+    updates.forEach(([, update], i) => Y.applyUpdate(docs[i]!, update, 'peer'));
+    for (const [m] of updates) b.release(m);
+    // Both announced in this task; the first evicted before their rows are written.
+    const evicted = b.evict(m0, STARTS[2] + 1000);
+    expect(await evicted).toBe(true);
+    await b.settled();
+    b.close();
+    opened.splice(opened.indexOf(b), 1);
+    const again = await device(g.id, new HearthDb(b.db.name));
+    expect(again.isEvicted(m0)).toBe(true);
+    expect(again.isHeld(m1)).toBe(true);
   });
 
   it('a holder serving its closed months to a newcomer answers them from what it stored: it neither opens them, checks them again nor writes their ingest marks again', async () => {

@@ -96,6 +96,9 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   #closed = new Map<ShardId, { records: number; digest: string; health?: DocHealth }>();
   /** Held shards without a record yet: not in the catalogue nor told to peers (a fetch may bring nothing). */
   #unannounced = new Set<ShardId>();
+  /** Catalogue rows of months just announced, saved together (`#saveRowSoon`). */
+  #unsavedRows = new Map<ShardId, ShardCatalogueRow>();
+  #rowsTimer: ReturnType<typeof setTimeout> | null = null;
   /** Months made held for a fetch whose stored records wait for its answer to be put back (`#restoreFetched`). */
   #fetched = new Set<ShardId>();
   #evicted = new Map<ShardId, { records: number; digest: string }>();
@@ -548,6 +551,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
 
   close(): void {
     this.#ended = true;
+    this.#saveRows();
     this.legacy?.close();
     this.#sync?.destroy();
     if (this.#idleTimer) clearTimeout(this.#idleTimer);
@@ -604,6 +608,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
         await this.db.docUpdates.where('[shard+cid]').equals([shard, this.cid]).delete();
         // A mark left behind would say the gate saw the items the month brings when fetched again.
         await this.db.ingestMarks.delete(ingestMarkKey(this.cid, shard));
+        this.#unsavedRows.delete(shard);
         await this.db.shardCatalogue.put({ cid: this.cid, shard, state: 'evicted', ...entry });
       });
       await deleteRecords(this.db, ids);
@@ -995,6 +1000,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
         return;
       }
       this.#closed.set(shard, entry);
+      this.#unsavedRows.delete(shard);
       await this.db.shardCatalogue.put(this.#heldRow(shard, entry.records, entry.digest, seq));
     })().finally(() => this.#closing.delete(shard));
     this.#closing.set(shard, closing);
@@ -1024,8 +1030,27 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
 
   #announce(shard: ShardId, doc: CommunityDoc): void {
     const entry: CatalogueEntry = { id: shard, records: doc.recordCount, digest: this.digest(shard), held: true };
-    this.db.shardCatalogue.put(this.#heldRow(shard, entry.records, entry.digest)).catch((error) => console.warn('shard catalogue not saved', error));
+    this.#saveRowSoon(this.#heldRow(shard, entry.records, entry.digest));
     for (const listener of this.#catalogueListeners) listener(entry);
+  }
+
+  /**
+   * Months announced together have their rows saved in one write: a newcomer's months arrive 16 to an
+   * answer, and a write each (a transaction of its own) was ~300 ms of its sync of the real community.
+   * A row written for the month otherwise (closed, evicted) replaces its unsaved one.
+   */
+  #saveRowSoon(row: ShardCatalogueRow): void {
+    this.#unsavedRows.set(row.shard, row);
+    if (this.#rowsTimer) return;
+    this.#rowsTimer = setTimeout(() => this.#saveRows(), 0);
+  }
+
+  #saveRows(): void {
+    if (this.#rowsTimer) clearTimeout(this.#rowsTimer);
+    this.#rowsTimer = null;
+    const rows = [...this.#unsavedRows.values()];
+    this.#unsavedRows.clear();
+    if (rows.length) this.db.shardCatalogue.bulkPut(rows).catch((error) => console.warn('shard catalogue not saved', error));
   }
 
   /** A held month's catalogue row (`seq`: saved as it closed, everything it held stored and checked). */

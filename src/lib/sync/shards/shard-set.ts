@@ -10,6 +10,7 @@ import type { AnyRecord } from '../../domain/record';
 import { whenApplied } from '../gated-sync-protocol';
 import { emptyGateCounts, filterShardUpdate, registerShardGate, type ShardGateCounts } from './shard-gate';
 import { stateDigest, type CatalogueEntry } from './shard-wire';
+import { localDoc } from '../local-doc';
 
 export type ShardState = 'held' | 'evicted';
 
@@ -363,7 +364,7 @@ export class ShardSet implements ShardDocs {
 
   async #load(shard: ShardId): Promise<OpenShard> {
     await this.#closing.get(shard);
-    const doc = new Y.Doc();
+    const doc = localDoc();
     const records = doc.getMap('records');
     registerShardGate(doc, shard, this.gate);
     const updates = await this.#storage.load(shard);

@@ -15,6 +15,7 @@ import type { ShardId } from '../../domain/shards';
 import { isExactJson } from '../gate';
 import { messageYjsSyncStep2 } from '../gated-sync-protocol';
 import { fillSkeleton, readSkeleton } from '../update-skeleton';
+import { localDoc } from '../local-doc';
 
 /** Past this many placeholders the month's records are read as its range, not one by one (as community-doc reads them). */
 const RANGE_READ_AFTER = 2_000;
@@ -31,7 +32,7 @@ export async function replyFromStored(db: HearthDb, cid: string, shard: ShardId,
   try {
     const merged = rows.length === 1 ? rows[0].update : Y.mergeUpdates(rows.map((row) => row.update));
     // A placeholder's key is written out or inherited from an item before it: merged, all are in the update.
-    const skeleton = readSkeleton(merged, new Y.Doc({ gc: false }));
+    const skeleton = readSkeleton(merged, localDoc({ gc: false }));
     const keys = skeleton.placeholders.map((s) => s.key).filter((k): k is string => k !== null);
     const stored = keys.length > RANGE_READ_AFTER ? await shardRecords(db, cid, shard) : await recordsById(db, keys, () => true); // a month holds content kinds only: pages, never rows
     const records = new Map<string, AnyRecord>();
