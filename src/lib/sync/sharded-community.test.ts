@@ -631,6 +631,11 @@ describe('a community held in shards', () => {
     expect(again.isOpen(m1)).toBe(true);
     await until(() => !again.isOpen(m1), 5_000, 'the idle month closed');
     expect(again.digest(m1)).toBe(a.digest(m1));
+    // Its row saved as it closed (with any closing beside it): the next open leaves it closed too.
+    await again.settled();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const third = await device(g.id, new HearthDb(db.name), 10, 100);
+    expect(third.opened).toEqual([CORE_SHARD]);
   });
 
   it('reads a relay’s list of months only as months: anything else in it, or too long a list, is no list', () => {

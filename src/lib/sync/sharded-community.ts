@@ -99,6 +99,8 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   /** Catalogue rows of months just announced, saved together (`#saveRowSoon`). */
   #unsavedRows = new Map<ShardId, ShardCatalogueRow>();
   #rowsTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Settles when the rows waiting now are written (or not). */
+  #rowsSaved: { promise: Promise<void>; done: (saved: Promise<void>) => void } | null = null;
   /** Months made held for a fetch whose stored records wait for its answer to be put back (`#restoreFetched`). */
   #fetched = new Set<ShardId>();
   #evicted = new Map<ShardId, { records: number; digest: string }>();
@@ -1000,8 +1002,8 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
         return;
       }
       this.#closed.set(shard, entry);
-      this.#unsavedRows.delete(shard);
-      await this.db.shardCatalogue.put(this.#heldRow(shard, entry.records, entry.digest, seq));
+      // With the rows of the months closing or announced beside it (idle months close together past `maxOpen`).
+      await this.#saveRowSoon(this.#heldRow(shard, entry.records, entry.digest, seq));
     })().finally(() => this.#closing.delete(shard));
     this.#closing.set(shard, closing);
     return closing;
@@ -1035,22 +1037,34 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   }
 
   /**
-   * Months announced together have their rows saved in one write: a newcomer's months arrive 16 to an
-   * answer, and a write each (a transaction of its own) was ~300 ms of its sync of the real community.
-   * A row written for the month otherwise (closed, evicted) replaces its unsaved one.
+   * Months announced or closed together have their rows saved in one write: a newcomer's months arrive
+   * 16 to an answer and close as others open, and a write each (a transaction of its own) was ~300 ms
+   * of its sync of the real community. A later row for the month replaces its unsaved one; an eviction
+   * drops it (its own write says evicted).
    */
-  #saveRowSoon(row: ShardCatalogueRow): void {
+  #saveRowSoon(row: ShardCatalogueRow): Promise<void> {
     this.#unsavedRows.set(row.shard, row);
-    if (this.#rowsTimer) return;
-    this.#rowsTimer = setTimeout(() => this.#saveRows(), 0);
+    if (!this.#rowsSaved) {
+      let done!: (saved: Promise<void>) => void;
+      const promise = new Promise<void>((resolve) => (done = resolve));
+      promise.catch(() => undefined); // told below; a close awaiting it sees the failure
+      this.#rowsSaved = { promise, done };
+      this.#rowsTimer = setTimeout(() => this.#saveRows(), 0);
+    }
+    return this.#rowsSaved.promise;
   }
 
   #saveRows(): void {
     if (this.#rowsTimer) clearTimeout(this.#rowsTimer);
     this.#rowsTimer = null;
     const rows = [...this.#unsavedRows.values()];
+    const waiting = this.#rowsSaved;
     this.#unsavedRows.clear();
-    if (rows.length) this.db.shardCatalogue.bulkPut(rows).catch((error) => console.warn('shard catalogue not saved', error));
+    this.#rowsSaved = null;
+    const saved = rows.length ? this.db.shardCatalogue.bulkPut(rows).then(() => undefined) : Promise.resolve();
+    waiting?.done(saved);
+    // An announcement waits for nothing: its failure is only told.
+    saved.catch((error) => console.warn('shard catalogue not saved', error));
   }
 
   /** A held month's catalogue row (`seq`: saved as it closed, everything it held stored and checked). */
