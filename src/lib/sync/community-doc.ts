@@ -153,6 +153,12 @@ export interface CommunityDocOptions {
    * records a first page had stored became items of this device's own, sent back to every holder.
    */
   restoreAtOpen?: boolean;
+  /**
+   * Nothing was ever stored for this document (a month the device never held): `open` reads no stored
+   * updates nor ingest mark. Each such read is a transaction that waits behind the checks' writes, ~340 ms
+   * a month at load for a newcomer's 145 months of the real community.
+   */
+  nothingStored?: boolean;
 }
 
 /** A month's checked records waiting for the projection pass of its queue (`CommunityDoc.#projectWithOthers`). */
@@ -269,6 +275,7 @@ export class CommunityDoc implements DocHandle {
   readonly shard: ShardId | null;
   readonly #jobs: JobQueue;
   readonly #restoreAtOpen: boolean;
+  readonly #nothingStored: boolean;
   readonly #communitySize: () => number;
   /** Where this document's ingest mark is stored. */
   readonly #markKey: string;
@@ -321,6 +328,7 @@ export class CommunityDoc implements DocHandle {
     this.#backoff = options.repairBackoff ?? REPAIR_BACKOFF;
     this.shard = options.shard ?? null;
     this.#restoreAtOpen = options.restoreAtOpen ?? true;
+    this.#nothingStored = options.nothingStored ?? false;
     this.#jobs = options.jobs ?? new JobQueue();
     if (options.jobs) {
       let sharing = CommunityDoc.#sharing.get(options.jobs);
@@ -408,9 +416,11 @@ export class CommunityDoc implements DocHandle {
    */
   async open(): Promise<void> {
     // One transaction for both reads: every month a newcomer fetches (or a holder serves closed) opens here.
-    const [rows, mark] = await this.db.transaction('r', [this.db.docUpdates, this.db.ingestMarks], () =>
-      Promise.all([this.#storedRows().toArray(), this.db.ingestMarks.get(this.#markKey)])
-    );
+    const [rows, mark] = this.#nothingStored
+      ? [[], undefined]
+      : await this.db.transaction('r', [this.db.docUpdates, this.db.ingestMarks], () =>
+          Promise.all([this.#storedRows().toArray(), this.db.ingestMarks.get(this.#markKey)])
+        );
     this.#storedUpdates = rows.length;
     for (const row of rows) if (row.seq !== undefined && row.seq > this.#storedSeq) this.#storedSeq = row.seq;
     let junk = 0;

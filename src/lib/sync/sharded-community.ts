@@ -96,6 +96,10 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   #closed = new Map<ShardId, { records: number; digest: string; health?: DocHealth }>();
   /** Held shards without a record yet: not in the catalogue nor told to peers (a fetch may bring nothing). */
   #unannounced = new Set<ShardId>();
+  /** Shards with a catalogue row when the community opened. */
+  #catalogued = new Set<string>();
+  /** Shards whose document this device opened since. */
+  #loaded = new Set<ShardId>();
   /** Catalogue rows of months just announced, saved together (`#saveRowSoon`). */
   #unsavedRows = new Map<ShardId, ShardCatalogueRow>();
   #rowsTimer: ReturnType<typeof setTimeout> | null = null;
@@ -146,6 +150,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
    */
   async open(): Promise<void> {
     const rows = await this.db.shardCatalogue.where('[cid+shard]').between([this.cid, ''], [this.cid, '\uffff']).toArray();
+    for (const row of rows) this.#catalogued.add(row.shard);
     const held: ShardId[] = [CORE_SHARD];
     const unchanged = await this.#unchangedSinceClosed(rows);
     for (const row of rows) {
@@ -896,8 +901,12 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
       shard,
       jobs: this.#jobs,
       communitySize: () => this.size(),
-      restoreAtOpen: !this.#fetched.has(shard)
+      restoreAtOpen: !this.#fetched.has(shard),
+      // A month with no catalogue row when the community opened, and not opened since, has nothing
+      // stored: its updates are stored only once it is open, its row written as it is announced.
+      nothingStored: shard !== CORE_SHARD && !this.#catalogued.has(shard) && !this.#loaded.has(shard)
     });
+    this.#loaded.add(shard);
     await doc.open();
     doc.onHealth = () => this.#publishHealth();
     doc.onAccepted((records) => {
