@@ -6,7 +6,7 @@ import * as Y from 'yjs';
 import { loadIdentity } from '../../src/lib/crypto/identity';
 import { sealRecord } from '../../src/lib/crypto/record-seal';
 import { toBase64Url } from '../../src/lib/crypto/encoding';
-import { createCommunity, createIdentity, joinFromLink, makeInvite } from './journeys';
+import { createCommunity, createIdentity, joinFromLink, makeInvite, visit } from './journeys';
 
 async function device(browser: Browser, baseURL: string) {
   const context = await browser.newContext({ baseURL });
@@ -55,7 +55,7 @@ test('a member answers a private survey: the creator sees the results and the CS
     const cid = await twoMembers(alice, bob, 'Feedback Club');
 
     // Alice asks three questions: a choice, a scale and a text.
-    await alice.page.goto(`/c/${cid}/surveys`);
+    await visit(alice.page, `/c/${cid}/surveys`);
     await alice.page.getByLabel('Survey title').fill('Ride feedback');
     await alice.page.getByLabel('Question 1 text').fill('Best day?');
     await alice.page.getByLabel('Question 1 options, one per line').fill('Saturday\nSunday');
@@ -70,7 +70,7 @@ test('a member answers a private survey: the creator sees the results and the CS
     await expect(alice.page.getByTestId('survey-response-count')).toHaveText('Answers: 0');
 
     // Bob answers; he is told it was sent and to whom, and sees no results.
-    await bob.page.goto(`/c/${cid}/surveys`);
+    await visit(bob.page, `/c/${cid}/surveys`);
     await bob.page.getByRole('link', { name: /Ride feedback/ }).click({ timeout: 20_000 });
     await bob.page.getByRole('radio', { name: 'Sunday' }).check();
     await bob.page
@@ -138,7 +138,7 @@ test('two members co-edit a note live and offline and converge; a member without
   try {
     const cid = await twoMembers(alice, bob, 'Trip Planners');
 
-    await alice.page.goto(`/c/${cid}/notes`);
+    await visit(alice.page, `/c/${cid}/notes`);
     await alice.page.getByLabel('Note title').fill('Trip plan');
     await alice.page.getByRole('button', { name: 'Create note' }).click();
     await expect(alice.page.getByRole('heading', { level: 1, name: 'Trip plan' })).toBeVisible();
@@ -148,7 +148,7 @@ test('two members co-edit a note live and offline and converge; a member without
     const noteUrl = alice.page.url();
 
     // Live: Bob opens the note and sees Alice's text, then both type at once.
-    await bob.page.goto(noteUrl);
+    await visit(bob.page, noteUrl);
     await expect(editorOf(bob.page)).toContainText('Alice: bring water', { timeout: 20_000 });
     await Promise.all([typeAtEnd(alice.page, 'Alice: tent and stove'), typeAtEnd(bob.page, 'Bob: maps for the ridge')]);
     for (const page of [alice.page, bob.page]) {
@@ -177,7 +177,7 @@ test('two members co-edit a note live and offline and converge; a member without
     }
 
     // A note only its author may edit: Bob reads it, cannot type, and a forged edit does not count.
-    await alice.page.goto(`/c/${cid}/notes`);
+    await visit(alice.page, `/c/${cid}/notes`);
     await alice.page.getByLabel('Note title').fill('Budget');
     await alice.page.getByRole('radio', { name: 'Named members' }).check();
     await alice.page.getByRole('button', { name: 'Create note' }).click();
@@ -188,7 +188,7 @@ test('two members co-edit a note live and offline and converge; a member without
     const budgetUrl = alice.page.url();
     const budgetId = new URL(budgetUrl).pathname.split('/').pop()!;
 
-    await bob.page.goto(budgetUrl);
+    await visit(bob.page, budgetUrl);
     await expect(editorOf(bob.page)).toContainText('Total: 300', { timeout: 20_000 });
     await expect(bob.page.getByTestId('note-read-only')).toBeVisible();
     await expect(editorOf(bob.page)).toHaveAttribute('contenteditable', 'false');
