@@ -1,7 +1,7 @@
 // Two people on two devices (separate browser contexts: separate storage, no shared
 // BroadcastChannel), connected only by WebRTC through the local signaling server.
 import { expect, test, type Page } from '@playwright/test';
-import { createCommunity, createIdentity, useRelay, joinFromLink, makeInvite, openThread, sendReply, startThread, openDevice, visit } from './journeys';
+import { createCommunity, createIdentity, useRelay, joinFromLink, makeInvite, openThread, sendReply, startThread, openDevice } from './journeys';
 
 test('a member joins from an invite, both write and both see both; offline writes merge on reconnect', async ({ browser, baseURL }) => {
   const alice = await openDevice(browser, baseURL!);
@@ -31,7 +31,7 @@ test('a member joins from an invite, both write and both see both; offline write
     // Both write, both see both.
     await openThread(bob.page, 'Welcome thread');
     await sendReply(bob.page, 'Hi from Bob');
-    await visit(alice.page, bob.page.url());
+    await alice.page.goto(bob.page.url());
     await expect(alice.page.getByText('Hi from Bob')).toBeVisible({ timeout: 15_000 });
     await sendReply(alice.page, 'Welcome, Bob!');
     await expect(bob.page.getByText('Welcome, Bob!')).toBeVisible({ timeout: 15_000 });
