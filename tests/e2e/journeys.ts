@@ -156,9 +156,9 @@ export function documentsHeld(page: Page): Promise<string | undefined> {
  */
 export async function visit(page: Page, path: string): Promise<void> {
   const here = new URL(page.url());
-  const there = new URL(path, here.origin);
+  const there = /^https?:$/.test(here.protocol) ? new URL(path, here.origin) : null;
   // Not the app yet, a fragment to read, or the page already there (a reload, as before).
-  if (!/^https?:$/.test(here.protocol) || there.hash || (here.pathname === there.pathname && here.search === there.search)) {
+  if (!there || there.hash || (here.pathname === there.pathname && here.search === there.search)) {
     await page.goto(path);
     return;
   }
