@@ -138,9 +138,10 @@ test('two members co-edit a note live and offline and converge; a member without
   try {
     const cid = await twoMembers(alice, bob, 'Trip Planners');
 
-    // Loaded from the address bar, both: a device that met its peer before, left the mesh when the
-    // network went and has not been reloaded since does not reconnect (Alice's page open since she
-    // let Bob in, or Bob's since he joined: neither receives the other's writes within a minute).
+    // Loaded from the address bar, both, before the offline part: reached through links instead (the
+    // pages open since Alice let Bob in and since Bob joined), the edits made while Bob was offline
+    // did not reach the other device within 30 s in 2 of 2 runs, nor sync's offline notes in 4 of 7
+    // (not diagnosed yet). This journey proves the merge after a reload of the note, as before.
     await alice.page.goto(`/c/${cid}/notes`);
     await alice.page.getByLabel('Note title').fill('Trip plan');
     await alice.page.getByRole('button', { name: 'Create note' }).click();
