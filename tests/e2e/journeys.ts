@@ -190,7 +190,6 @@ export async function visit(page: Page, path: string): Promise<void> {
     )
     // The router chose a full load (the context was destroyed by it): wait for it as goto would.
     .catch(() => null);
-  if (process.env.VISIT_DEBUG && followed !== true) console.log(`visit ${path}: ${followed === null ? 'full load by the router' : 'not followed, loaded'}`);
   if (followed === null) await page.waitForLoadState('load');
   else if (!followed) await page.goto(path);
   await expect.poll(() => new URL(page.url()).pathname).toBe(there.pathname);
