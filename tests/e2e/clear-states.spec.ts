@@ -2,7 +2,7 @@
 // keeps a profile whole across saves; the sync line tells a lost network from a chosen offline
 // mode (which a reload remembers) and says "up to date" once peers have met.
 import { expect, test } from '@playwright/test';
-import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice, useRelay, watchConsole } from './journeys';
+import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice, useRelay, watchConsole, visit } from './journeys';
 
 test('the members page opens without an effect loop, and saving the profile again keeps avatar and links', async ({ browser, baseURL }) => {
   const alice = await openDevice(browser, baseURL!);
@@ -51,7 +51,7 @@ test('the sync line says up to date with peers, tells a lost network from a chos
     const link = await makeInvite(alice.page, { label: 'bob' });
     await createIdentity(bob.page, 'Bob');
     await joinFromLink(bob.page, link, 'Signal Club');
-    await alice.page.goto(home);
+    await visit(alice.page, home);
 
     const state = alice.page.getByTestId('sync-state');
     await expect(state).toHaveText(/^(Up to date|Receiving updates…) · connected with 1 device$/, { timeout: 30_000 });
@@ -99,7 +99,7 @@ test('the sync line says updates are arriving while another member’s post come
     const link = await makeInvite(alice.page, { label: 'bob' });
     await createIdentity(bob.page, 'Bob');
     await joinFromLink(bob.page, link, 'Busy Line');
-    await alice.page.goto(home);
+    await visit(alice.page, home);
     const state = alice.page.getByTestId('sync-state');
     await expect(state).toHaveText('Up to date · connected with 1 device', { timeout: 30_000 });
 

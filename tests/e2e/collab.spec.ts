@@ -6,7 +6,7 @@ import * as Y from 'yjs';
 import { loadIdentity } from '../../src/lib/crypto/identity';
 import { sealRecord } from '../../src/lib/crypto/record-seal';
 import { toBase64Url } from '../../src/lib/crypto/encoding';
-import { createCommunity, createIdentity, joinFromLink, makeInvite } from './journeys';
+import { createCommunity, createIdentity, joinFromLink, makeInvite, visit } from './journeys';
 
 async function device(browser: Browser, baseURL: string) {
   const context = await browser.newContext({ baseURL });
@@ -55,7 +55,7 @@ test('a member answers a private survey: the creator sees the results and the CS
     const cid = await twoMembers(alice, bob, 'Feedback Club');
 
     // Alice asks three questions: a choice, a scale and a text.
-    await alice.page.goto(`/c/${cid}/surveys`);
+    await visit(alice.page, `/c/${cid}/surveys`);
     await alice.page.getByLabel('Survey title').fill('Ride feedback');
     await alice.page.getByLabel('Question 1 text').fill('Best day?');
     await alice.page.getByLabel('Question 1 options, one per line').fill('Saturday\nSunday');
@@ -70,7 +70,7 @@ test('a member answers a private survey: the creator sees the results and the CS
     await expect(alice.page.getByTestId('survey-response-count')).toHaveText('Answers: 0');
 
     // Bob answers; he is told it was sent and to whom, and sees no results.
-    await bob.page.goto(`/c/${cid}/surveys`);
+    await visit(bob.page, `/c/${cid}/surveys`);
     await bob.page.getByRole('link', { name: /Ride feedback/ }).click({ timeout: 20_000 });
     await bob.page.getByRole('radio', { name: 'Sunday' }).check();
     await bob.page
@@ -138,6 +138,10 @@ test('two members co-edit a note live and offline and converge; a member without
   try {
     const cid = await twoMembers(alice, bob, 'Trip Planners');
 
+    // Loaded from the address bar, both, before the offline part: reached through links instead (the
+    // pages open since Alice let Bob in and since Bob joined), the edits made while Bob was offline
+    // did not reach the other device within 30 s in 2 of 2 runs, nor sync's offline notes in 4 of 7
+    // (not diagnosed yet). This journey proves the merge after a reload of the note, as before.
     await alice.page.goto(`/c/${cid}/notes`);
     await alice.page.getByLabel('Note title').fill('Trip plan');
     await alice.page.getByRole('button', { name: 'Create note' }).click();
@@ -177,7 +181,7 @@ test('two members co-edit a note live and offline and converge; a member without
     }
 
     // A note only its author may edit: Bob reads it, cannot type, and a forged edit does not count.
-    await alice.page.goto(`/c/${cid}/notes`);
+    await visit(alice.page, `/c/${cid}/notes`);
     await alice.page.getByLabel('Note title').fill('Budget');
     await alice.page.getByRole('radio', { name: 'Named members' }).check();
     await alice.page.getByRole('button', { name: 'Create note' }).click();
@@ -188,7 +192,8 @@ test('two members co-edit a note live and offline and converge; a member without
     const budgetUrl = alice.page.url();
     const budgetId = new URL(budgetUrl).pathname.split('/').pop()!;
 
-    await bob.page.goto(budgetUrl);
+    // From the first note to this one through a link: the note page starts again for the new note.
+    await visit(bob.page, budgetUrl);
     await expect(editorOf(bob.page)).toContainText('Total: 300', { timeout: 20_000 });
     await expect(bob.page.getByTestId('note-read-only')).toBeVisible();
     await expect(editorOf(bob.page)).toHaveAttribute('contenteditable', 'false');

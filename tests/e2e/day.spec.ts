@@ -6,7 +6,7 @@ import { connect } from 'node:net';
 import { en } from '../../src/lib/i18n/en';
 
 const KEYS = Object.keys(en);
-import { createCommunity, createIdentity, makeInvite, sendReply, startThread, watchConsole } from './journeys';
+import { createCommunity, createIdentity, makeInvite, sendReply, startThread, visit, watchConsole } from './journeys';
 
 const PAGES = [
   '',
@@ -28,10 +28,15 @@ const PAGES = [
 ];
 const STAFF_PAGES = ['/manage', '/insights', '/automation', '/review', '/audit'];
 
-/** Opens each page of the community and waits for it to settle; the page must not scroll sideways. */
-async function visitAll(page: Page, home: string, paths: string[]) {
+/**
+ * Opens each page of the community and waits for it to settle; the page must not scroll sideways.
+ * `load`: each from the address bar (the app starts on it); `follow`: through the app's router, as a
+ * member clicks from page to page.
+ */
+async function visitAll(page: Page, home: string, paths: string[], how: 'load' | 'follow') {
   for (const path of paths) {
-    await page.goto(`${home}${path}`);
+    if (how === 'load') await page.goto(`${home}${path}`);
+    else await visit(page, `${home}${path}`);
     await expect(page.locator('main h1, main h2').first()).toBeVisible();
     await page.waitForTimeout(400);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
@@ -77,7 +82,8 @@ test('a creator’s and a member’s day leaves no console error or page error o
     await createCommunity(alice, 'Dawn Riders', 'We ride at dawn');
     const home = alice.url();
     await startThread(alice, 'Routes for spring', 'Which **route** first?');
-    await visitAll(alice, home, [...PAGES, ...STAFF_PAGES]);
+    // Every page is started once from the address bar by each of them; their later rounds follow links.
+    await visitAll(alice, home, [...PAGES, ...STAFF_PAGES], 'load');
     await alice.goto('/settings');
     await expect(alice.getByRole('heading', { level: 1, name: 'Settings' })).toBeVisible();
     await alice.goto('/inbox');
@@ -107,7 +113,7 @@ test('a creator’s and a member’s day leaves no console error or page error o
     await bob.getByLabel('Avatar (emoji)').fill('🚲');
     await bob.getByRole('button', { name: 'Save profile' }).click();
     await expect(bob.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
-    await visitAll(bob, home, PAGES);
+    await visitAll(bob, home, PAGES, 'load');
 
     // Noon: Alice answers, posts a poll and reads her inbox.
     await alice.goto(`${home}/qa`);
@@ -131,9 +137,9 @@ test('a creator’s and a member’s day leaves no console error or page error o
     await expect(poll).toContainText(/1 voter\b/);
     await bob.goto('/settings');
     await bob.locator('#st-lang').selectOption('zh-CN');
-    await visitAll(bob, home, PAGES);
+    await visitAll(bob, home, PAGES, 'follow');
     await bob.goto('/inbox');
-    await visitAll(alice, home, STAFF_PAGES);
+    await visitAll(alice, home, STAFF_PAGES, 'follow');
 
     expect(all()).toEqual([]);
   } finally {

@@ -4,7 +4,7 @@
 import { createRequire } from 'node:module';
 import { expect, test, type Page } from '@playwright/test';
 import QRCode from 'qrcode';
-import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice, startThread, watchConsole } from './journeys';
+import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice, startThread, watchConsole, visit } from './journeys';
 
 const jsQrPath = createRequire(import.meta.url).resolve('jsqr/dist/jsQR.js');
 
@@ -107,26 +107,26 @@ test('a member’s short QR link lets a newcomer in while the creator’s device
     await createCommunity(alice.page, 'Open Door');
     const home = alice.page.url();
     // Every member may invite: trust levels 1 and 2 ask for nothing.
-    await alice.page.goto(`${home}/automation`);
+    await visit(alice.page, `${home}/automation`);
     for (const level of ['Level 1', 'Level 2']) {
       const group = alice.page.getByRole('group', { name: level, exact: true });
       for (const field of ['Days active', 'Replies', 'Reactions received', 'Days since joining']) await group.getByLabel(field).fill('0');
     }
     await alice.page.getByRole('button', { name: 'Save rules' }).click();
     await expect(alice.page.getByText('Rules saved.')).toBeVisible();
-    await alice.page.goto(home);
+    await visit(alice.page, home);
     const link = await makeInvite(alice.page, { label: 'bob' });
     await createIdentity(bob.page, 'Bob');
     await joinFromLink(bob.page, link, 'Open Door');
     // Dave keeps Bob company in the members' mesh, so Bob's device is never alone there (a lonely
     // device visits the lobby anyway): only Bob's open invite can put it in the lobby.
-    await alice.page.goto(home);
+    await visit(alice.page, home);
     const daveLink = await makeInvite(alice.page, { label: 'dave' });
     await createIdentity(dave.page, 'Dave');
     await joinFromLink(dave.page, daveLink, 'Open Door');
 
     // Alice's device publishes Bob's trust level 2; Bob's device then offers invites of his own.
-    await bob.page.goto(`${bob.page.url()}/members`);
+    await visit(bob.page, `${bob.page.url()}/members`);
     await expect(bob.page.getByRole('button', { name: 'Create invite' })).toBeVisible({ timeout: 75_000 });
     await makeInvite(bob.page, { label: 'for Carol' });
     const scanned = await readQr(bob.page, 'QR code of the invite link');
@@ -197,7 +197,7 @@ test('a second device linked by QR code becomes the same member with the same co
     await createCommunity(phone.page, 'Reading Circle', 'One chapter a week');
     await startThread(phone.page, 'Chapter one', 'Who finished it?');
     const memberId = async (page: Page) => {
-      await page.goto('/settings');
+      await visit(page, '/settings');
       return page.getByTestId('member-id').innerText();
     };
     const id = await memberId(phone.page);
@@ -207,7 +207,7 @@ test('a second device linked by QR code becomes the same member with the same co
     expect(link).toMatch(/\/link#d\./);
     await expect(phone.page.getByRole('textbox', { name: 'Link for the other device' })).toHaveValue(link);
 
-    await laptop.page.goto(link);
+    await visit(laptop.page, link);
     await expect(laptop.page.getByRole('heading', { level: 1, name: 'Link this device' })).toBeVisible();
     const code = (await laptop.page.getByTestId('link-code').innerText({ timeout: 20_000 })).trim();
     expect(code).toMatch(/^\d{6}$/);
@@ -227,7 +227,7 @@ test('a second device linked by QR code becomes the same member with the same co
     await laptop.page.locator('#reply-body').fill('Finished it on the train');
     await laptop.page.getByRole('button', { name: 'Send reply' }).click();
     await expect(laptop.page.getByTestId('post').filter({ hasText: 'Finished it on the train' })).toBeVisible();
-    await phone.page.goto(new URL(laptop.page.url()).pathname);
+    await visit(phone.page, new URL(laptop.page.url()).pathname);
     const reply = phone.page.getByTestId('post').filter({ hasText: 'Finished it on the train' });
     await expect(reply).toBeVisible({ timeout: 45_000 });
     await expect(reply).toContainText('Alice');
@@ -245,12 +245,12 @@ test('an identity file brings its communities back on another device, which sync
     await createIdentity(phone.page, 'Alice');
     await createCommunity(phone.page, 'Garden Club', 'Seeds and soil');
     await startThread(phone.page, 'Tomatoes this year', 'Which varieties?');
-    await phone.page.goto('/settings');
+    await visit(phone.page, '/settings');
     const download = phone.page.waitForEvent('download');
     await phone.page.getByRole('button', { name: /Export identity file/ }).click();
     const file = await (await download).path();
 
-    await tablet.page.goto('/');
+    await visit(tablet.page, '/');
     await tablet.page.getByLabel(/Language|语言/).selectOption('en');
     await tablet.page.locator('#ob-import').setInputFiles(file);
     await expect(tablet.page.getByRole('heading', { name: 'My communities' })).toBeVisible();

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { expect, test } from '@playwright/test';
 import ICAL from 'ical.js';
-import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice } from './journeys';
+import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice, visit } from './journeys';
 
 test('an event fills to capacity and the next answer is waitlisted; a place added or freed moves the member up; they add it to a calendar, are reminded and check in', async ({
   browser,
@@ -32,7 +32,7 @@ test('an event fills to capacity and the next answer is waitlisted; a place adde
       };
       return { start: local(s), end: local(s + 60 * minute), startMs: s, endMs: s + 60 * minute };
     });
-    await alice.page.goto(`/c/${cid}`);
+    await visit(alice.page, `/c/${cid}`);
     await alice.page.getByRole('link', { name: /Events/ }).click();
     await alice.page.getByLabel('Event title').fill('Tasting: oolong');
     await alice.page.getByLabel('What is it about?').fill('Three teas from Fujian.');
@@ -50,7 +50,7 @@ test('an event fills to capacity and the next answer is waitlisted; a place adde
     await expect(alice.page.getByTestId('event-counts')).toContainText('Full');
 
     // Bob sees it full and is waitlisted.
-    await bob.page.goto(eventUrl);
+    await visit(bob.page, eventUrl);
     await expect(bob.page.getByTestId('event-counts')).toContainText('1 going', { timeout: 20_000 });
     await expect(bob.page.getByTestId('event-counts')).toContainText('Full');
     await bob.page.getByRole('button', { name: /^✅ Going$/ }).click();
@@ -95,7 +95,7 @@ test('an event fills to capacity and the next answer is waitlisted; a place adde
 
     // He checks in on his phone (360 px: nothing runs off the side); Alice sees the attendance.
     await bob.page.setViewportSize({ width: 360, height: 740 });
-    await bob.page.goto(eventUrl);
+    await visit(bob.page, eventUrl);
     await expect(bob.page.getByRole('button', { name: /Check in/ })).toBeVisible();
     expect(await bob.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
     await bob.page.getByRole('button', { name: /Check in/ }).click();

@@ -1,7 +1,17 @@
 // An attacker who holds only what an invite link gives (room secret, signed invite, genesis), as a Node
 // y-webrtc peer (hostile-peer.ts), against two real Chromium devices: what each device shows after each attack.
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice, SHORT_MESH_TRANSITION_MS, shortMeshTransition, startThread } from './journeys';
+import {
+  createCommunity,
+  createIdentity,
+  joinFromLink,
+  makeInvite,
+  openDevice,
+  SHORT_MESH_TRANSITION_MS,
+  shortMeshTransition,
+  startThread,
+  visit
+} from './journeys';
 import { hostilePeer, sealThreads, type HostilePeer } from './hostile-peer';
 import { observeLongTasks } from './seed';
 import { CHUNK_BYTES, type AnyRecord, type SignedRecord } from '../../src/lib/domain/record';
@@ -36,7 +46,7 @@ async function world(
   const cid = new URL(alice.page.url()).pathname.split('/')[2];
   await startThread(alice.page, 'Alice’s corner', 'Written before anyone else came.');
   const cornerUrl = new URL(alice.page.url()).pathname;
-  await alice.page.goto(`/c/${cid}/members`);
+  await visit(alice.page, `/c/${cid}/members`);
   const adminLink = opts.bobLink === 'admin-once' ? await makeInvite(alice.page, { label: 'for Bob', role: 'admin', maxUses: '1' }) : null;
   const memberLink = await makeInvite(alice.page, { label: 'everyone', role: 'member', maxUses: '' });
   await createIdentity(bob.page, 'Bob');
@@ -83,7 +93,7 @@ async function newcomer(w: World, browser: Browser, baseURL: string, club: strin
 }
 
 async function threadCount(page: Page, cid: string): Promise<number> {
-  if (new URL(page.url()).pathname !== `/c/${cid}`) await page.goto(`/c/${cid}`);
+  if (new URL(page.url()).pathname !== `/c/${cid}`) await visit(page, `/c/${cid}`);
   const text = await page
     .getByText(/\d[\d,]* threads/)
     .first()
@@ -108,7 +118,7 @@ async function delivered(peer: HostilePeer, pages: Page[], cid: string, before: 
   peer.setRaw(`marker-${Date.now()}`, { not: 'a record' });
   await Promise.all(
     pages.map(async (page, i) => {
-      if (new URL(page.url()).pathname !== `/c/${cid}`) await page.goto(`/c/${cid}`);
+      if (new URL(page.url()).pathname !== `/c/${cid}`) await visit(page, `/c/${cid}`);
       await expect
         .poll(() => healthNumber(page), { timeout: 20_000 })
         .toBeGreaterThan(before[i])
@@ -138,7 +148,7 @@ async function storedDocBytes(page: Page, cid: string): Promise<number> {
 
 /** The role shown in a member's row ("admin · joined …"), or null when the row is absent. */
 async function roleShown(page: Page, cid: string, name: string): Promise<string | null> {
-  if (new URL(page.url()).pathname !== `/c/${cid}/members`) await page.goto(`/c/${cid}/members`);
+  if (new URL(page.url()).pathname !== `/c/${cid}/members`) await visit(page, `/c/${cid}/members`);
   await expect(page.getByTestId('member-row').first()).toBeVisible();
   const row = page.getByTestId('member-row').filter({ has: page.locator('strong', { hasText: name }) });
   if (!(await row.count())) return null;
@@ -156,10 +166,10 @@ test.afterEach(async () => {
 test('a thief of a one-use admin invite read from the map cannot take it from the member who used its link, nor ban him', async ({ browser, baseURL }) => {
   w = await world(browser, baseURL!, 'Invite Theft Club', { bobLink: 'admin-once' });
   const { alice, bob, cid } = w;
-  await bob.page.goto(`/c/${cid}`);
+  await visit(bob.page, `/c/${cid}`);
   await startThread(bob.page, 'Bob’s plan', 'Bob wrote this as an admin.');
   // Alice was on her members page (the invites): her feed shows Bob's thread.
-  await alice.page.goto(`/c/${cid}`);
+  await visit(alice.page, `/c/${cid}`);
   await expect(alice.page.getByRole('link', { name: /Bob’s plan/ })).toBeVisible({ timeout: 20_000 });
   // Polled: once invites are capabilities, a limited invite's use also waits for Alice's device to admit it.
   await expect.poll(() => roleShown(alice.page, cid, 'Bob'), { timeout: 20_000 }).toBe('admin');
@@ -216,16 +226,16 @@ test('a banned member cannot post by backdating nor rejoin the mesh after its tr
   const oldMesh = await peer.enterMesh(mallory);
   peer.setRecord(first);
   for (const page of [alice.page, bob.page]) {
-    await page.goto(`/c/${cid}`);
+    await visit(page, `/c/${cid}`);
     await expect(page.getByRole('link', { name: /Mallory’s first words/ })).toBeVisible({ timeout: 20_000 });
   }
 
   // Alice bans Mallory on the members page; Bob's device gets the ban from Alice.
-  await alice.page.goto(`/c/${cid}/members`);
+  await visit(alice.page, `/c/${cid}/members`);
   alice.page.once('dialog', (d) => d.accept());
   await alice.page.getByTestId('member-row').filter({ hasText: 'Mallory' }).getByRole('button', { name: 'Ban' }).click();
   await expect(alice.page.getByTestId('member-row').filter({ hasText: 'Mallory' })).toContainText('banned');
-  await bob.page.goto(`/c/${cid}/members`);
+  await visit(bob.page, `/c/${cid}/members`);
   await expect(bob.page.getByTestId('member-row').filter({ hasText: 'Mallory' })).toContainText('banned', { timeout: 20_000 });
   await peer.waitFor('the ban', () => peer.list('ban').some((r) => (r as SignedRecord<'ban'>).body.member === mallory.publicKey));
   const bannedSeen = Date.now();
@@ -248,7 +258,7 @@ test('a banned member cannot post by backdating nor rejoin the mesh after its tr
   }
   const before = [];
   for (const page of [alice.page, bob.page]) {
-    await page.goto(`/c/${cid}`);
+    await visit(page, `/c/${cid}`);
     before.push(await healthNumber(page));
   }
   peer.setMany(writes);
@@ -258,7 +268,7 @@ test('a banned member cannot post by backdating nor rejoin the mesh after its tr
     ['Alice', alice.page],
     ['Bob', bob.page]
   ] as const) {
-    await page.goto(`/c/${cid}`);
+    await visit(page, `/c/${cid}`);
     await expect(page.getByRole('link', { name: /Mallory’s first words/ }), `${who}: the thread from before the ban stays`).toBeVisible();
     await expect.soft(page.getByRole('link', { name: /Backdated thread/ }), `${who}: the backdated thread`).toHaveCount(0);
     await expect.soft(page.getByRole('link', { name: /New key thread/ }), `${who}: threads of keys that joined without the link`).toHaveCount(0);
@@ -272,9 +282,9 @@ test('a banned member cannot post by backdating nor rejoin the mesh after its tr
 
   // What Alice writes after the ban reaches the banned peer, if at all, only as ciphertext (paid content: sealed).
   const token = `AFTER-BAN-${Math.random().toString(36).slice(2, 10)}`;
-  await alice.page.goto(`/c/${cid}`);
+  await visit(alice.page, `/c/${cid}`);
   await startThread(alice.page, 'After the ban', `Only for members: ${token}`);
-  await bob.page.goto(`/c/${cid}`);
+  await visit(bob.page, `/c/${cid}`);
   await expect(bob.page.getByRole('link', { name: /After the ban/ })).toBeVisible({ timeout: 20_000 });
   await alice.page.waitForTimeout(3_000);
   expect(Buffer.from(peer.held()).includes(token), 'the token in the bytes the banned peer holds').toBe(false);
@@ -293,9 +303,9 @@ test('a banned member cannot post by backdating nor rejoin the mesh after its tr
     if (v && typeof v === 'object' && v.kind === 'sealed' && !known.has(key)) arrived.push(key);
   });
   const later = `LATER-${Math.random().toString(36).slice(2, 10)}`;
-  await alice.page.goto(`/c/${cid}`);
+  await visit(alice.page, `/c/${cid}`);
   await startThread(alice.page, 'Later still', `Only for members: ${later}`);
-  await bob.page.goto(`/c/${cid}`);
+  await visit(bob.page, `/c/${cid}`);
   await expect(bob.page.getByRole('link', { name: /Later still/ }), 'Bob, in the new mesh, gets it').toBeVisible({ timeout: 20_000 });
   await alice.page.waitForTimeout(5_000);
   // Polled: a connection of a page that has left (the reloads above) takes a while to close on a loaded
@@ -313,7 +323,7 @@ test('a newcomer syncing from the creator sees every thread after a peer re-set 
   const { alice, bob, cid } = w;
   // 19 more threads through the composer: 20 with Alice's corner.
   for (let i = 1; i <= 19; i++) {
-    await alice.page.goto(`/c/${cid}/new`);
+    await visit(alice.page, `/c/${cid}/new`);
     await alice.page.getByLabel('Title', { exact: true }).fill(`Topic ${i}`);
     await alice.page.getByLabel(/Write in Markdown/).fill(`Notes on topic ${i}`);
     await alice.page.getByRole('button', { name: 'Post thread' }).click();
@@ -333,7 +343,7 @@ test('a newcomer syncing from the creator sees every thread after a peer re-set 
   await alice.page.waitForTimeout(3000);
   await peer.close();
 
-  await alice.page.goto(`/c/${cid}/members`);
+  await visit(alice.page, `/c/${cid}/members`);
   const carol = await newcomer(w, browser, baseURL!, 'Twin Club');
   await expect
     .configure({ soft: true })
@@ -465,7 +475,7 @@ test('junk root types (2 MB of text, 100,000 array items) are not stored, nor pa
   await peer.close();
 
   // A newcomer syncs from Alice and Bob only.
-  await alice.page.goto(`/c/${cid}/members`);
+  await visit(alice.page, `/c/${cid}/members`);
   const carol = await newcomer(w, browser, baseURL!, 'Junk Club');
   await expect(carol.page.getByRole('link', { name: /Alice’s corner/ })).toBeVisible({ timeout: 20_000 });
   await carol.page.waitForTimeout(2000);
@@ -477,7 +487,7 @@ test('junk root types (2 MB of text, 100,000 array items) are not stored, nor pa
 test('an unsigned presence claiming to be Alice does not show Alice online on Bob’s device', async ({ browser, baseURL }) => {
   w = await world(browser, baseURL!, 'Presence Club');
   const { alice, bob, cid } = w;
-  await bob.page.goto(`/c/${cid}`);
+  await visit(bob.page, `/c/${cid}`);
   await expect(bob.page.getByTestId('online-members')).toHaveText('Alice', { timeout: 20_000 });
   // The attacker is a member (it needs the community key to reach the mesh) and leaves the mesh again.
   const { peer, mesh } = await memberAttacker(w);
@@ -505,7 +515,7 @@ test('a member’s modified client cannot show files past its upload allowance, 
   w = await world(browser, baseURL!, 'Print Club');
   const { alice, bob, cid } = w;
   // New members (trust level 0) may attach 1 MB a day.
-  await alice.page.goto(`/c/${cid}/automation`);
+  await visit(alice.page, `/c/${cid}/automation`);
   await alice.page.getByLabel('Trust level 0').fill('1');
   await alice.page.getByRole('button', { name: 'Save rules' }).click();
   await expect(alice.page.getByText('Rules saved.')).toBeVisible();
@@ -519,7 +529,7 @@ test('a member’s modified client cannot show files past its upload allowance, 
     const s = Math.ceil((Date.now() + 2 * 3_600_000) / 60_000) * 60_000;
     return { start: local(s), end: local(s + 3_600_000) };
   });
-  await alice.page.goto(`/c/${cid}/events`);
+  await visit(alice.page, `/c/${cid}/events`);
   await alice.page.getByLabel('Event title').fill('Studio night');
   await alice.page.getByLabel('What is it about?').fill('For regulars.');
   await alice.page.getByLabel('Starts').fill(start);
@@ -549,16 +559,16 @@ test('a member’s modified client cannot show files past its upload allowance, 
     await peer.seal(mallory, 'rsvp', { event: eventId, status: 'going' }, now + 30)
   ]);
   for (const page of [alice.page, bob.page]) {
-    await page.goto(`/c/${cid}`);
+    await visit(page, `/c/${cid}`);
     await page.getByRole('link', { name: /Huge print/ }).click({ timeout: 20_000 });
     await expect(page.getByTestId('attachments-refused')).toBeVisible();
     await expect(page.getByText('huge.bin')).toHaveCount(0);
-    await page.goto(`/c/${cid}`);
+    await visit(page, `/c/${cid}`);
     await page.getByRole('link', { name: /Small print/ }).click();
     await expect(page.getByText('small.bin')).toBeVisible();
     await expect(page.getByTestId('attachments-refused')).toHaveCount(0);
     // Mallory's answer holds no place: the creator still takes the only one, nobody waits.
-    await page.goto(eventUrl);
+    await visit(page, eventUrl);
     await expect(page.getByTestId('event-counts')).toContainText('0 going');
   }
   await alice.page.getByRole('button', { name: /^✅ Going$/ }).click();

@@ -1,6 +1,6 @@
 // Two members in separate browser contexts use Q&A, polls and a check-in challenge.
 import { expect, test } from '@playwright/test';
-import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice } from './journeys';
+import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice, visit } from './journeys';
 
 test('members ask, answer and accept; vote and change a vote; check in on two days', async ({ browser, baseURL }) => {
   const alice = await openDevice(browser, baseURL!);
@@ -23,7 +23,7 @@ test('members ask, answer and accept; vote and change a vote; check in on two da
     await expect(bob.page.getByRole('heading', { level: 1, name: 'How do I fix a flat?' })).toBeVisible();
     const questionUrl = bob.page.url();
 
-    await alice.page.goto(`${home}/qa`);
+    await visit(alice.page, `${home}/qa`);
     await alice.page.getByRole('button', { name: 'Asked to me' }).click();
     await expect(alice.page.getByTestId('question-row').filter({ hasText: 'How do I fix a flat?' })).toBeVisible({ timeout: 20_000 });
     await alice.page.getByRole('button', { name: 'Unanswered' }).click();
@@ -38,19 +38,19 @@ test('members ask, answer and accept; vote and change a vote; check in on two da
     await expect(bob.page.getByText('Accepted answer')).toBeVisible();
     await expect(alice.page.getByText('Accepted answer')).toBeVisible({ timeout: 20_000 });
     await expect(alice.page.getByTestId('answer').getByRole('button', { name: 'Upvote: 1' })).toBeVisible();
-    await alice.page.goto(`${home}/qa`);
+    await visit(alice.page, `${home}/qa`);
     await alice.page.getByRole('button', { name: 'Solved' }).click();
     await expect(alice.page.getByTestId('question-row').filter({ hasText: 'How do I fix a flat?' })).toContainText('Solved');
     expect(questionUrl).toContain('/q/');
     // Alice's profile, as Bob sees it: her accepted answer, and the points it earned (2 + 10).
-    await bob.page.goto(`${home}/people`);
+    await visit(bob.page, `${home}/people`);
     await bob.page.getByRole('link', { name: /Alice/ }).first().click();
     await expect(bob.page.getByTestId('profile-answers')).toContainText('How do I fix a flat?');
     await expect(bob.page.getByTestId('profile-answers')).toContainText('accepted');
     await expect(bob.page.getByTestId('profile-points')).toContainText('Level 2');
 
     // A poll: results after voting; Bob votes, then changes his vote; Alice sees the change.
-    await alice.page.goto(`${home}/polls`);
+    await visit(alice.page, `${home}/polls`);
     await alice.page.getByLabel('Question', { exact: true }).fill('Which day do we ride?');
     await alice.page.getByLabel(/Options/).fill('Saturday\nSunday');
     await alice.page.getByLabel('Show results').selectOption('after_vote');
@@ -58,7 +58,7 @@ test('members ask, answer and accept; vote and change a vote; check in on two da
     const alicePoll = alice.page.getByTestId('poll').filter({ hasText: 'Which day do we ride?' });
     await expect(alicePoll).toContainText('Results are shown after you vote');
 
-    await bob.page.goto(`${home}/polls`);
+    await visit(bob.page, `${home}/polls`);
     const bobPoll = bob.page.getByTestId('poll').filter({ hasText: 'Which day do we ride?' });
     await expect(bobPoll).toBeVisible({ timeout: 20_000 });
     await bobPoll.getByRole('radio', { name: 'Saturday' }).check();
@@ -75,7 +75,7 @@ test('members ask, answer and accept; vote and change a vote; check in on two da
     await expect(alicePoll).toContainText('2 voters');
 
     // A challenge that started today; Bob checks in today and, with his clock moved, tomorrow.
-    await alice.page.goto(`${home}/challenges`);
+    await visit(alice.page, `${home}/challenges`);
     await alice.page.getByLabel('Challenge', { exact: true }).fill('Ride every day');
     await alice.page.getByLabel('Daily prompt').fill('How far did you ride?');
     await alice.page.getByRole('button', { name: 'Start challenge' }).click();
@@ -84,7 +84,7 @@ test('members ask, answer and accept; vote and change a vote; check in on two da
     await bob.page.goto('about:blank');
     const start = Date.now();
     await bob.page.clock.install({ time: start });
-    await bob.page.goto(`${home}/challenges`);
+    await visit(bob.page, `${home}/challenges`);
     await bob.page.getByRole('link', { name: /Ride every day/ }).click({ timeout: 20_000 });
     await expect(bob.page.getByRole('heading', { level: 1, name: /Ride every day/ })).toBeVisible();
     const challengeUrl = bob.page.url();

@@ -1,7 +1,7 @@
 // Opening an invite link: the newcomer sees which community it is before anything is asked, and a
 // link that cannot be used says so plainly (damaged, expired, revoked), never "You are invited".
 import { expect, test } from '@playwright/test';
-import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice, openThread, sendReply, startThread, watchConsole } from './journeys';
+import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice, openThread, sendReply, startThread, watchConsole, visit } from './journeys';
 
 test('a newcomer sees the community an invite carries before choosing a name, and joins in one step', async ({ browser, baseURL }) => {
   const alice = await openDevice(browser, baseURL!);
@@ -12,7 +12,7 @@ test('a newcomer sees the community an invite carries before choosing a name, an
     await createCommunity(alice.page, 'Morning Riders', 'We ride at dawn');
     const link = await makeInvite(alice.page, { label: 'newcomers', days: '7' });
 
-    await bob.page.goto(link);
+    await visit(bob.page, link);
     await expect(bob.page.getByRole('heading', { level: 1, name: 'You are invited' })).toBeVisible();
     const preview = bob.page.getByTestId('invite-preview');
     await expect(preview.getByRole('heading', { name: 'Morning Riders' })).toBeVisible();
@@ -68,7 +68,7 @@ for (const { invite, maxUses, oneDocument } of [
       await expect(bob.page.locator('[data-testid="post"]:not([data-sending])').filter({ hasText: 'Bob, from the train' })).toBeVisible({ timeout: 15_000 });
 
       await bob.context.setOffline(false);
-      await alice.page.goto(bob.page.url());
+      await visit(alice.page, bob.page.url());
       await expect(alice.page.getByText('Bob, from the train')).toBeVisible({ timeout: 30_000 });
       expect(problems).toEqual([]);
     } finally {
@@ -92,7 +92,7 @@ test('damaged, expired and revoked links each say the link cannot be used and wh
     await expect(alice.page.getByTestId('invite-row').filter({ hasText: 'to revoke' })).toContainText('revoked');
 
     // Damaged: a link cut short while copying, before the newcomer has an identity.
-    await bob.page.goto(link.slice(0, link.length - 40));
+    await visit(bob.page, link.slice(0, link.length - 40));
     await expect(bob.page.getByRole('heading', { level: 1, name: 'This invite link cannot be used' })).toBeVisible();
     await expect(bob.page.getByRole('alert')).toHaveText('This invite link is damaged or incomplete. Ask for a new link.');
     await expect(bob.page.getByText('You are invited')).toHaveCount(0);
@@ -101,13 +101,13 @@ test('damaged, expired and revoked links each say the link cannot be used and wh
     // Expired: Bob's clock is two days on.
     await bob.page.goto('about:blank');
     await bob.page.clock.install({ time: Date.now() + 2 * 86_400_000 });
-    await bob.page.goto(expiring);
+    await visit(bob.page, expiring);
     await expect(bob.page.getByRole('heading', { level: 1, name: 'This invite link cannot be used' })).toBeVisible();
     await expect(bob.page.getByRole('alert')).toHaveText('This invite has expired. Ask for a new one.');
 
     // Revoked: known once the community is reached; the community is still named.
     await createIdentity(carol.page, 'Carol');
-    await carol.page.goto(revoked);
+    await visit(carol.page, revoked);
     await carol.page.getByRole('button', { name: 'Join community' }).click();
     await expect(carol.page.getByRole('alert')).toHaveText('This invite was revoked by the community.', { timeout: 20_000 });
     await expect(carol.page.getByRole('heading', { level: 1, name: 'This invite link cannot be used' })).toBeVisible();

@@ -145,3 +145,52 @@ export function runsCommunityWorker(page: Page): boolean {
 export function documentsHeld(page: Page): Promise<string | undefined> {
   return page.evaluate(() => document.documentElement.dataset.communityWorker);
 }
+
+/**
+ * Goes to a page of the app as a member does, through a link its router follows (SvelteKit's click
+ * handler, on an anchor put in the app's root for the click): the app, the community's worker and
+ * its connections stay up. A load from the address bar (`page.goto`) starts them all again, and the
+ * device leaves the mesh and meets its peers anew, seconds of a journey each time that prove nothing
+ * of the page it goes to. A page not showing the app yet, a path with a fragment (read once by the
+ * page it opens) and the page already shown (a reload) are loaded from the address bar.
+ */
+export async function visit(page: Page, path: string): Promise<void> {
+  const here = new URL(page.url());
+  const there = /^https?:$/.test(here.protocol) ? new URL(path, here.origin) : null;
+  // Not the app yet, a fragment to read, or the page already there (a reload, as before).
+  if (!there || there.hash || (here.pathname === there.pathname && here.search === there.search)) {
+    await page.goto(path);
+    return;
+  }
+  const followed = await page
+    .evaluate(
+      (href) =>
+        new Promise<boolean>((resolve) => {
+          const root = document.body.firstElementChild;
+          if (!root?.firstElementChild) return resolve(false);
+          // The router sets the address before it renders the next page, which it does within the
+          // next frames (the page's code is loaded before the address changes).
+          const { pushState } = history;
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          const finish = (followed: boolean) => {
+            clearTimeout(timer);
+            history.pushState = pushState;
+            if (followed) requestAnimationFrame(() => requestAnimationFrame(() => resolve(true)));
+            else resolve(false);
+          };
+          history.pushState = (...args) => (pushState.apply(history, args), finish(true));
+          timer = setTimeout(() => finish(false), 15_000);
+          const a = document.createElement('a');
+          a.href = href;
+          root.append(a);
+          a.click();
+          a.remove();
+        }),
+      there.pathname + there.search
+    )
+    // The router chose a full load (the context was destroyed by it): wait for it as goto would.
+    .catch(() => null);
+  if (followed === null) await page.waitForLoadState('load');
+  else if (!followed) await page.goto(path);
+  await expect.poll(() => new URL(page.url()).pathname).toBe(there.pathname);
+}

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { expect, test, type Page } from '@playwright/test';
 import { launchDevice } from './browser';
-import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice, useRelay } from './journeys';
+import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice, useRelay, visit } from './journeys';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -22,7 +22,7 @@ async function postWithFiles(page: Page, cid: string, title: string, files: { na
     writeFileSync(path, buffer);
     return path;
   });
-  await page.goto(`/c/${cid}/new`);
+  await visit(page, `/c/${cid}/new`);
   await page.getByLabel('Title', { exact: true }).fill(title);
   await page.getByLabel(/Write in Markdown/).fill(`${title}, attached.`);
   await page.getByLabel('Attach photos or files').setInputFiles(paths);
@@ -51,7 +51,7 @@ test('a 20 MB file reaches the other device with progress shown, byte for byte',
     const big = randomBytes(20 * 1024 * 1024);
     await postWithFiles(alice.page, cid, 'Scans', [{ name: 'scans.bin', buffer: big }]);
 
-    await bob.page.goto(`/c/${cid}`);
+    await visit(bob.page, `/c/${cid}`);
     await bob.page.getByRole('link', { name: /Scans/ }).click({ timeout: 30_000 });
     // Every progress value the page shows while the file arrives.
     await bob.page.evaluate(() => {
@@ -150,12 +150,12 @@ test('a peer serving tampered chunks is refused and the file completes from anot
     ]);
 
     // Carol gets the photo and the file from Alice, then turns hostile.
-    await carol.page.goto(`/c/${cid}`);
+    await visit(carol.page, `/c/${cid}`);
     await carol.page.getByRole('link', { name: /Contact sheet/ }).click({ timeout: 30_000 });
     await expect(carol.page.getByTestId('attachment-image')).toHaveAttribute('data-state', 'ready', { timeout: 30_000 });
     expect(sha(await downloaded(carol.page, 'film.bin'))).toBe(sha(film));
     // Bob sees the photo while Alice is online (it stays on his device).
-    await bob.goto(`/c/${cid}`);
+    await visit(bob, `/c/${cid}`);
     await bob.getByRole('link', { name: /Contact sheet/ }).click({ timeout: 30_000 });
     await expect(bob.getByTestId('attachment-image')).toHaveAttribute('data-state', 'ready', { timeout: 30_000 });
     await carol.page.evaluate(() => ((window as unknown as { __tamper: boolean }).__tamper = true));
@@ -168,8 +168,8 @@ test('a peer serving tampered chunks is refused and the file completes from anot
 
     // Alice is back: the same file completes, whichever peer Bob asks first.
     alice.page = await alice.context.newPage();
-    await alice.page.goto(`/c/${cid}`);
-    await bob.goto(`/c/${cid}`);
+    await visit(alice.page, `/c/${cid}`);
+    await visit(bob, `/c/${cid}`);
     await expect(bob.getByTestId('online-members')).toContainText('Alice', { timeout: 60_000 });
     await expect(bob.getByTestId('peer-count')).toContainText('2', { timeout: 60_000 });
     await bob.getByRole('link', { name: /Contact sheet/ }).click();

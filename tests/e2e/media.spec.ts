@@ -2,7 +2,7 @@
 // location), its chunks travel beside the document from her device to Bob's over WebRTC, a file
 // arrives byte for byte, and a file over the community's limit is refused with the text kept.
 import { expect, test, type Page } from '@playwright/test';
-import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice } from './journeys';
+import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice, visit } from './journeys';
 
 /** A real 3000×2000 JPEG drawn in the page, with an APP1 Exif segment holding a GPS marker spliced in. */
 async function photoWithExif(page: Page, marker: string): Promise<Buffer> {
@@ -62,11 +62,11 @@ test('a photo and a file reach another member’s device: the photo’s thumbnai
     const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.from(`lesson notes ${marker}\n`.repeat(30_000))]); // ~0.8 MB: several chunks
 
     // The creator sets the file limit to 1 MB; a file over it is refused and the draft keeps its text.
-    await alice.page.goto(`/c/${cid}/automation`);
+    await visit(alice.page, `/c/${cid}/automation`);
     await alice.page.getByLabel(/Largest file members may attach/).fill('1');
     await alice.page.getByRole('button', { name: 'Save rules' }).click();
     await expect(alice.page.getByText('Rules saved.')).toBeVisible();
-    await alice.page.goto(`/c/${cid}/new`);
+    await visit(alice.page, `/c/${cid}/new`);
     await alice.page.getByLabel('Title', { exact: true }).fill('Ride photos');
     await alice.page.getByLabel(/Write in Markdown/).fill('From Sunday’s ride.');
     await alice.page
@@ -86,7 +86,7 @@ test('a photo and a file reach another member’s device: the photo’s thumbnai
     await expect(alice.page.getByTestId('attachment-image')).toHaveAttribute('data-state', 'ready');
 
     // Bob's device gets the post, then the photo's and the file's chunks from Alice's device.
-    await bob.page.goto(`/c/${cid}`);
+    await visit(bob.page, `/c/${cid}`);
     await bob.page.getByRole('link', { name: /Ride photos/ }).click({ timeout: 20_000 });
     const image = bob.page.getByTestId('attachment-image');
     await expect(image).toHaveAttribute('data-state', 'ready', { timeout: 30_000 });
@@ -152,7 +152,7 @@ test('the creator features a thread and orders lessons into a series; a member f
       ['Lesson 2: spokes', 'Then the spokes.'],
       ['Chat', 'Anything else.']
     ]) {
-      await alice.page.goto(`/c/${cid}/new`);
+      await visit(alice.page, `/c/${cid}/new`);
       await alice.page.getByLabel('Title', { exact: true }).fill(title);
       await alice.page.getByLabel(/Write in Markdown/).fill(body);
       await alice.page.getByRole('button', { name: 'Post thread' }).click();
@@ -165,7 +165,7 @@ test('the creator features a thread and orders lessons into a series; a member f
     await expect(alice.page.getByTestId('featured-badge')).toBeVisible();
 
     // A series of the two lessons, in order.
-    await alice.page.goto(`/c/${cid}/series`);
+    await visit(alice.page, `/c/${cid}/series`);
     await alice.page.getByLabel('Series title').fill('Build a wheel');
     await alice.page.getByLabel('Description').fill('Two lessons, one wheel.');
     await alice.page.getByRole('button', { name: 'Create series' }).click();
@@ -181,10 +181,10 @@ test('the creator features a thread and orders lessons into a series; a member f
     // Bob joins, finds the featured thread and follows the series.
     await createIdentity(bob.page, 'Bob');
     await joinFromLink(bob.page, link, 'Wheel School');
-    await bob.page.goto(`/c/${cid}/featured`);
+    await visit(bob.page, `/c/${cid}/featured`);
     await expect(bob.page.getByTestId('featured-row')).toHaveCount(1, { timeout: 20_000 });
     await expect(bob.page.getByTestId('featured-row')).toContainText('The best first read');
-    await bob.page.goto(`/c/${cid}/series`);
+    await visit(bob.page, `/c/${cid}/series`);
     await bob.page.getByRole('link', { name: /Build a wheel/ }).click({ timeout: 20_000 });
     await expect(bob.page.getByText('0 of 2 read')).toBeVisible();
     await bob.page.getByTestId('series-continue').click();
@@ -199,18 +199,18 @@ test('the creator features a thread and orders lessons into a series; a member f
       .getByRole('link', { name: /Part 2 of 2 in Build a wheel/ })
       .click();
     await expect(bob.page.getByText('2 of 2 read')).toBeVisible();
-    await bob.page.goto(`/c/${cid}/series`);
+    await visit(bob.page, `/c/${cid}/series`);
     await expect(bob.page.getByTestId('series-row')).toContainText('2 of 2 read');
     // Progress is kept on Bob's device: it survives a reload.
     await bob.page.reload();
     await expect(bob.page.getByTestId('series-row')).toContainText('2 of 2 read');
     // The featured thread is in Featured on Alice's device too.
-    await alice.page.goto(`/c/${cid}/featured`);
+    await visit(alice.page, `/c/${cid}/featured`);
     await expect(alice.page.getByTestId('featured-row')).toHaveCount(1);
     await expect(alice.page.getByTestId('featured-row')).toContainText('The best first read');
 
     // The directory ranks Alice (three threads, one featured) first; her profile shows her level and points.
-    await bob.page.goto(`/c/${cid}/people`);
+    await visit(bob.page, `/c/${cid}/people`);
     await expect(bob.page.getByTestId('person-row').first()).toContainText('Alice', { timeout: 20_000 });
     await expect(bob.page.getByTestId('person-row').first()).toContainText('14 points');
     await bob.page.getByRole('link', { name: /Alice/ }).first().click();
@@ -264,7 +264,7 @@ test('a voice note recorded in the app and a short video reach the other member,
 
     // Alice posts a short video.
     const video = await shortVideo(alice.page);
-    await alice.page.goto(`/c/${cid}/new`);
+    await visit(alice.page, `/c/${cid}/new`);
     await alice.page.getByLabel('Title', { exact: true }).fill('Warm-up');
     await alice.page.getByLabel(/Write in Markdown/).fill('Watch this first.');
     await alice.page.getByLabel('Attach photos or files').setInputFiles({ name: 'warmup.webm', mimeType: 'video/webm', buffer: video });
@@ -272,7 +272,7 @@ test('a voice note recorded in the app and a short video reach the other member,
     await expect(alice.page.getByRole('heading', { level: 1, name: 'Warm-up' })).toBeVisible({ timeout: 20_000 });
 
     // Bob plays it, then answers with a voice note recorded in the app (a fake microphone).
-    await bob.page.goto(`/c/${cid}`);
+    await visit(bob.page, `/c/${cid}`);
     await bob.page.getByRole('link', { name: /Warm-up/ }).click({ timeout: 20_000 });
     await bob.page.getByRole('button', { name: /Play video warmup\.webm/ }).click();
     const player = bob.page.getByTestId('attachment-video').locator('video');

@@ -3,7 +3,7 @@
 // member's device; a community file restores the whole community on a wiped device.
 import { expect, test } from '@playwright/test';
 import { readFileSync } from 'node:fs';
-import { createCommunity, createIdentity, createTier, joinFromLink, makeInvite, startThread, openDevice, documentsOnThePage } from './journeys';
+import { createCommunity, createIdentity, createTier, joinFromLink, makeInvite, startThread, openDevice, documentsOnThePage, visit } from './journeys';
 
 const DAY = 86_400_000;
 
@@ -33,7 +33,7 @@ test('a tiered newcomer is welcomed, reminded before expiry and moved to the fre
     // 25 days later on Alice's device: the reminder rule writes one reminder.
     await alice.page.goto('about:blank');
     await alice.page.clock.install({ time: joinedAt + 25 * DAY });
-    await alice.page.goto(`${home}/automation`);
+    await visit(alice.page, `${home}/automation`);
     await alice.page.getByRole('button', { name: 'Run rules now' }).click();
     await expect(alice.page.getByTestId('auto-log').filter({ hasText: /^Renewal reminder to Bob/ })).toHaveCount(1, { timeout: 20_000 });
     await alice.page.getByRole('button', { name: 'Run rules now' }).click();
@@ -41,17 +41,17 @@ test('a tiered newcomer is welcomed, reminded before expiry and moved to the fre
     await expect(bob.page.getByTestId('notices')).toContainText('Your gold membership ends on', { timeout: 30_000 });
     // The same records read in Bob's language once he switches: no English left in them.
     const bobHome = bob.page.url();
-    await bob.page.goto('/settings');
+    await visit(bob.page, '/settings');
     await bob.page.locator('#st-lang').selectOption('zh-CN');
     await expect(bob.page.getByRole('heading', { level: 1, name: '设置' })).toBeVisible();
-    await bob.page.goto(bobHome);
+    await visit(bob.page, bobHome);
     await expect(bob.page.getByTestId('notices')).toContainText('你的 gold 会员将于');
     await expect(bob.page.getByTestId('notices')).toContainText('欢迎你，Bob！');
     await expect(bob.page.getByTestId('notices')).not.toContainText(/membership|Welcome/);
-    await bob.page.goto('/settings');
+    await visit(bob.page, '/settings');
     await bob.page.locator('#st-lang').selectOption('en');
     await expect(bob.page.getByRole('heading', { level: 1, name: 'Settings' })).toBeVisible();
-    await bob.page.goto(bobHome);
+    await visit(bob.page, bobHome);
 
     // In grace after 30 days, on the free tier after 37.
     await bob.page.clock.setSystemTime(joinedAt + 31 * DAY);
@@ -80,7 +80,7 @@ test('a scheduled thread appears at its time on another member’s device', asyn
     await createIdentity(bob.page, 'Bob');
     await joinFromLink(bob.page, link, 'Launch Club');
 
-    await alice.page.goto(`${home}/new`);
+    await visit(alice.page, `${home}/new`);
     await alice.page.getByLabel('Title', { exact: true }).fill('Launch day');
     await alice.page.getByLabel(/Write in Markdown/).fill('We open at noon.');
     const at = new Date(now + 2 * 3_600_000);
@@ -88,7 +88,7 @@ test('a scheduled thread appears at its time on another member’s device', asyn
     await alice.page.getByLabel('Publish at (optional)').fill(local);
     await alice.page.getByRole('button', { name: 'Post thread' }).click();
     await expect(alice.page.getByRole('heading', { level: 1, name: 'Launch day' })).toBeVisible();
-    await alice.page.goto(home);
+    await visit(alice.page, home);
     await startThread(alice.page, 'Posted now', 'visible at once');
 
     await expect(bob.page.getByRole('link', { name: /Posted now/ })).toBeVisible({ timeout: 30_000 });
@@ -120,7 +120,7 @@ test('export, wipe and import give back the same community (the identity file re
     const identityFile = await (await identityDownload).path();
 
     // A wiped device: the identity file first (content is sealed; only its members' keys open it), then the community.
-    await wiped.page.goto('/');
+    await visit(wiped.page, '/');
     await wiped.page.getByLabel(/Language|语言/).selectOption('en');
     await wiped.page.locator('#ob-import').setInputFiles({ name: 'id.json', mimeType: 'application/json', buffer: readFileSync(identityFile) });
     await expect(wiped.page.getByRole('heading', { name: 'My communities' })).toBeVisible();

@@ -2,7 +2,7 @@
 // phone screen and under the header on a desktop; the feed comes first on a community's home;
 // creator tools live under Manage, which members never see, and nothing creator-only sits among posts.
 import { expect, test, type Page } from '@playwright/test';
-import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice, startThread, watchConsole } from './journeys';
+import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice, startThread, watchConsole, visit } from './journeys';
 
 const nav = (page: Page) => page.getByRole('navigation', { name: 'Community' });
 
@@ -70,14 +70,14 @@ test('the creator finds every tool under Manage, folded away from the thread, an
       [/^Sync addresses/, /Members & invites/]
     ];
     for (const [tool, heading] of tools) {
-      await alice.page.goto(`${home}/manage`);
+      await visit(alice.page, `${home}/manage`);
       await alice.page.getByRole('main').getByRole('link', { name: tool }).click();
       await expect(alice.page.getByRole('heading', { level: 1, name: heading })).toBeVisible();
       // Every tool page counts as being under Manage.
       await expect(nav(alice.page).getByRole('link', { name: 'Manage', exact: true })).toHaveAttribute('aria-current', 'page');
     }
     // The creator's variety setting for "For you": a named group of choices, kept as a community setting.
-    await alice.page.goto(`${home}/manage`);
+    await visit(alice.page, `${home}/manage`);
     const variety = () => alice.page.getByRole('group', { name: 'Variety in “For you”' });
     await variety()
       .getByRole('radio', { name: /^More:/ })
@@ -87,7 +87,7 @@ test('the creator finds every tool under Manage, folded away from the thread, an
     await alice.page.reload();
     await expect(variety().getByRole('radio', { name: /^More:/ })).toBeChecked({ timeout: 15_000 });
     // Tiers, keys and addresses are further down the members page, scrolled into view.
-    await alice.page.goto(`${home}/manage`);
+    await visit(alice.page, `${home}/manage`);
     await alice.page
       .getByRole('main')
       .getByRole('link', { name: /^Tiers & payments/ })
@@ -95,7 +95,7 @@ test('the creator finds every tool under Manage, folded away from the thread, an
     await expect(alice.page.getByLabel('Tier name')).toBeInViewport();
 
     // The home offers no creator tool; the thread folds its one moderator control away.
-    await alice.page.goto(home);
+    await visit(alice.page, home);
     for (const name of [/Insights/, /Automation/, /Review queue/]) await expect(alice.page.getByRole('main').getByRole('link', { name })).toHaveCount(0);
     await startThread(alice.page, 'Calm thread', 'Take your time.');
     await expect(alice.page.getByLabel(/Slow mode/)).toBeHidden();
@@ -104,16 +104,16 @@ test('the creator finds every tool under Manage, folded away from the thread, an
     const thread = new URL(alice.page.url()).pathname;
 
     // Bob, a member: no Manage tab, no moderator tools on the same thread, and the hub says so.
-    await alice.page.goto(home);
+    await visit(alice.page, home);
     const link = await makeInvite(alice.page, { label: 'bob' });
     await createIdentity(bob.page, 'Bob');
     await joinFromLink(bob.page, link, 'Tool Club');
     await expect(nav(bob.page).getByRole('link', { name: 'Feed' })).toBeVisible();
     await expect(nav(bob.page).getByRole('link', { name: 'Manage' })).toHaveCount(0);
-    await bob.page.goto(thread);
+    await visit(bob.page, thread);
     await expect(bob.page.getByRole('heading', { level: 1, name: 'Calm thread' })).toBeVisible({ timeout: 30_000 });
     await expect(bob.page.getByText('Moderate this thread')).toHaveCount(0);
-    await bob.page.goto(`${home.replace(new URL(home).origin, '')}/manage`);
+    await visit(bob.page, `${home.replace(new URL(home).origin, '')}/manage`);
     await expect(bob.page.getByText('You have no creator or moderator tools in this community.')).toBeVisible();
   } finally {
     await alice.context.close();

@@ -14,7 +14,8 @@ import {
   SHORT_MESH_TRANSITION_MS,
   shortMeshTransition,
   startThread,
-  useRelay
+  useRelay,
+  visit
 } from './journeys';
 
 /** Every file the e2e relays keep (tests/playwright.config.ts: tmpdir/hearth-e2e-relay-<pid>), as text. */
@@ -178,9 +179,9 @@ test('a member who was away while a ban rotated the key catches up through the l
     await joinFromLink(bob.page, link, 'Away Club');
     await createIdentity(carol.page, 'Carol');
     await joinFromLink(carol.page, link, 'Away Club');
-    await alice.page.goto(`/c/${cid}`);
+    await visit(alice.page, `/c/${cid}`);
     await startThread(alice.page, 'Before', 'Everyone reads this');
-    await bob.page.goto(`/c/${cid}`);
+    await visit(bob.page, `/c/${cid}`);
     await expect(bob.page.getByRole('link', { name: /Before/ })).toBeVisible({ timeout: 20_000 });
 
     // Bob's phone loses its network; Alice bans Carol, which starts a new key and a new mesh.

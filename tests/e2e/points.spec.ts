@@ -1,7 +1,7 @@
 // Points and levels between two devices: what Alice posted and what Bob gave her adds up to the same
 // points, levels and ranks on both devices, on the 7-day, 30-day and all-time boards.
 import { expect, test, type Page } from '@playwright/test';
-import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice, sendReply } from './journeys';
+import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice, sendReply, visit } from './journeys';
 
 async function board(page: Page, name: '7 days' | '30 days' | 'All time'): Promise<string[]> {
   await page.getByRole('button', { name, exact: true }).click();
@@ -23,7 +23,7 @@ test('points and levels agree on both devices, on the weekly, monthly and all-ti
     const link = await makeInvite(alice.page, { label: 'all' });
     // Three threads: 9 points, one short of level 2.
     for (const title of ['One', 'Two', 'Three']) {
-      await alice.page.goto(`/c/${cid}/new`);
+      await visit(alice.page, `/c/${cid}/new`);
       await alice.page.getByLabel('Title', { exact: true }).fill(title);
       await alice.page.getByLabel(/Write in Markdown/).fill(`Thread ${title}`);
       await alice.page.getByRole('button', { name: 'Post thread' }).click();
@@ -39,7 +39,7 @@ test('points and levels agree on both devices, on the weekly, monthly and all-ti
 
     const expected = ['#1 Alice Level 2 · 10 points', '#2 Bob Level 1 · 1 point']; // levels start at 0, 5, 20, …
     for (const d of [alice, bob]) {
-      await d.page.goto(`/c/${cid}/people`);
+      await visit(d.page, `/c/${cid}/people`);
       await expect(d.page.getByTestId('person-row').first()).toContainText('10 points', { timeout: 30_000 });
       await expect(d.page.getByTestId('person-row').nth(1)).toContainText('1 point', { timeout: 30_000 });
     }
@@ -57,32 +57,32 @@ test('points and levels agree on both devices, on the weekly, monthly and all-ti
     await expect(bob.page.getByTestId('profile-points')).toContainText('Level 2');
 
     // Alice features "One": in Bob's For you it is marked featured.
-    await alice.page.goto(`/c/${cid}`);
+    await visit(alice.page, `/c/${cid}`);
     await alice.page.getByRole('link', { name: /^One/ }).first().click();
     alice.page.once('dialog', (d) => d.accept('Start here'));
     await alice.page.getByTestId('post').first().getByText('Moderate', { exact: true }).click();
     await alice.page.getByRole('button', { name: /^Feature$/ }).click();
     await expect(alice.page.getByTestId('featured-badge')).toBeVisible();
-    await bob.page.goto(`/c/${cid}/featured`);
+    await visit(bob.page, `/c/${cid}/featured`);
     await expect(bob.page.getByTestId('featured-row')).toHaveCount(1, { timeout: 20_000 });
-    await bob.page.goto(`/c/${cid}/for-you`);
+    await visit(bob.page, `/c/${cid}/for-you`);
     const featured = bob.page.getByTestId('recommendation').filter({ has: bob.page.getByTestId('recommendation-featured') });
     await expect(featured).toHaveCount(1, { timeout: 60_000 });
     await expect(featured).toContainText('One');
     // Featuring earned Alice five points, on both devices and on this week's board too.
     for (const d of [alice, bob]) {
-      await d.page.goto(`/c/${cid}/people`);
+      await visit(d.page, `/c/${cid}/people`);
       await d.page.getByRole('button', { name: '7 days', exact: true }).click();
       await expect(d.page.getByTestId('person-row').first()).toContainText('Level 2 · 15 points', { timeout: 30_000 });
     }
 
     // The creator makes a thread worth 10 points: 3 × 10 + 1 + 5 = 36, level 3, on both devices.
-    await alice.page.goto(`/c/${cid}/automation`);
+    await visit(alice.page, `/c/${cid}/automation`);
     await alice.page.getByLabel('Thread', { exact: true }).fill('10');
     await alice.page.getByRole('button', { name: 'Save rules' }).click();
     await expect(alice.page.getByText('Rules saved.')).toBeVisible();
     for (const d of [alice, bob]) {
-      await d.page.goto(`/c/${cid}/people`);
+      await visit(d.page, `/c/${cid}/people`);
       await expect(d.page.getByTestId('person-row').first()).toContainText('Level 3 · 36 points', { timeout: 30_000 });
     }
   } finally {

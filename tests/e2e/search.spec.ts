@@ -2,7 +2,7 @@
 // on another device joined by invite, mentions her, and the mention waits in her inbox.
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { launchDevice } from './browser';
-import { createCommunity, createIdentity, joinFromLink, makeInvite, sendReply, startThread } from './journeys';
+import { createCommunity, createIdentity, joinFromLink, makeInvite, sendReply, startThread, visit } from './journeys';
 
 async function device(browser: Browser, baseURL: string) {
   const context = await browser.newContext({ baseURL });
@@ -37,7 +37,7 @@ test('search finds a Chinese phrase and an English word; a mention by another me
     await alice.page.getByRole('button', { name: 'Send reply' }).click();
     await expect(alice.page.getByTestId('post').filter({ hasText: 'Derailleur hangers' })).toBeVisible();
 
-    await alice.page.goto(`/c/${cid}/search`);
+    await visit(alice.page, `/c/${cid}/search`);
     await expect(searchBox(alice.page)).toBeVisible();
 
     // A Chinese phrase: segmented the same way in the post and in the query.
@@ -78,7 +78,7 @@ test('search finds a Chinese phrase and an English word; a mention by another me
     await sendReply(bob.page, 'Thanks @Alice, I will bring a spare hanger on Sunday');
 
     // Alice's inbox: the mention, unread, with who and where.
-    await alice.page.goto('/inbox');
+    await visit(alice.page, '/inbox');
     await expect(alice.page.getByRole('heading', { level: 1, name: 'Inbox' })).toBeVisible();
     const notification = alice.page.getByTestId('notification').filter({ hasText: 'Bob mentioned you' });
     await expect(notification).toBeVisible({ timeout: 30_000 });
@@ -94,12 +94,12 @@ test('search finds a Chinese phrase and an English word; a mention by another me
     await notification.getByRole('link').click();
     await expect(alice.page.getByRole('heading', { level: 1, name: 'Brake maintenance' })).toBeVisible();
     await expect(alice.page.getByText('I will bring a spare hanger')).toBeVisible();
-    await alice.page.goto('/inbox');
+    await visit(alice.page, '/inbox');
     await expect(alice.page.getByTestId('notification')).toHaveCount(1);
     await expect(alice.page.getByTestId('inbox-unread')).toHaveText('');
 
     // What a peer wrote is found too: the index, in Alice's community worker, follows every record it accepts.
-    await alice.page.goto(`/c/${cid}/search`);
+    await visit(alice.page, `/c/${cid}/search`);
     await search(alice.page, 'sunday');
     await expect(results).toHaveCount(1);
     await expect(results.first()).toContainText('I will bring a spare hanger');

@@ -1,7 +1,7 @@
 // A member always learns where they stand: removed from a community, or waiting out slow mode,
 // they are told what happened and when they can post again, never "this thread does not exist".
 import { expect, test } from '@playwright/test';
-import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice, sendReply, startThread, watchConsole } from './journeys';
+import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice, sendReply, startThread, watchConsole, visit } from './journeys';
 
 test('a removed member is told so on the community and on their own thread, and cannot post', async ({ browser, baseURL }) => {
   const alice = await openDevice(browser, baseURL!);
@@ -29,7 +29,7 @@ test('a removed member is told so on the community and on their own thread, and 
     await expect(bob.page.getByText('This thread does not exist')).toHaveCount(0);
     await expect(bob.page.getByRole('button', { name: 'Send reply' })).toHaveCount(0);
 
-    await bob.page.goto(bobHome);
+    await visit(bob.page, bobHome);
     await expect(bob.page.getByTestId('removed-notice')).toContainText('You were removed from Ban Club by Alice');
     await bob.page.getByRole('link', { name: /New thread/ }).click();
     await bob.page.getByLabel('Title', { exact: true }).fill('Still here?');
@@ -54,7 +54,7 @@ test('a member in slow mode is told when they can reply again, before and after 
     await createCommunity(alice.page, 'Slow Club');
     const home = alice.page.url();
     const link = await makeInvite(alice.page, { label: 'bob' });
-    await alice.page.goto(home);
+    await visit(alice.page, home);
     await startThread(alice.page, 'One at a time', 'Think before you reply.');
     const thread = alice.page.url();
 
@@ -62,7 +62,7 @@ test('a member in slow mode is told when they can reply again, before and after 
     // page's clock ticks every 30 s; the notice comes with the record, well before).
     await createIdentity(bob.page, 'Bob');
     await joinFromLink(bob.page, link, 'Slow Club');
-    await bob.page.goto(thread);
+    await visit(bob.page, thread);
     await expect(bob.page.getByRole('heading', { level: 1, name: 'One at a time' })).toBeVisible({ timeout: 30_000 });
     await expect(bob.page.getByRole('button', { name: 'Send reply' })).toBeEnabled();
     await alice.page.getByText('Moderate this thread').click();
@@ -91,12 +91,12 @@ test('a member whose reply a moderator hid is told so, and still sees what was h
     await createCommunity(alice.page, 'Tidy Club');
     const home = alice.page.url();
     const link = await makeInvite(alice.page, { label: 'bob' });
-    await alice.page.goto(home);
+    await visit(alice.page, home);
     await startThread(alice.page, 'Keep it kind', 'Be nice.');
     const thread = alice.page.url();
     await createIdentity(bob.page, 'Bob');
     await joinFromLink(bob.page, link, 'Tidy Club');
-    await bob.page.goto(thread);
+    await visit(bob.page, thread);
     await sendReply(bob.page, 'A grumpy reply');
 
     await expect(alice.page.getByTestId('post').filter({ hasText: 'A grumpy reply' })).toBeVisible({ timeout: 30_000 });
@@ -119,19 +119,19 @@ test('a new member posting too fast is told when they can post again, before and
     await createCommunity(alice.page, 'Busy Club');
     const home = alice.page.url();
     // Trust level 1 (30 posts an hour) only after 100 replies: Bob stays at level 0, 5 posts an hour.
-    await alice.page.goto(`${home}/automation`);
+    await visit(alice.page, `${home}/automation`);
     await alice.page.getByRole('group', { name: 'Level 1', exact: true }).getByLabel('Replies').fill('100');
     await alice.page.getByRole('button', { name: 'Save rules' }).click();
     await expect(alice.page.getByText('Rules saved.')).toBeVisible();
-    await alice.page.goto(home);
+    await visit(alice.page, home);
     const link = await makeInvite(alice.page, { label: 'bob' });
-    await alice.page.goto(home);
+    await visit(alice.page, home);
     await startThread(alice.page, 'Chatter', 'Say hello.');
     const thread = alice.page.url();
 
     await createIdentity(bob.page, 'Bob');
     await joinFromLink(bob.page, link, 'Busy Club');
-    await bob.page.goto(thread);
+    await visit(bob.page, thread);
     await expect(bob.page.getByRole('heading', { level: 1, name: 'Chatter' })).toBeVisible({ timeout: 30_000 });
     for (let i = 1; i <= 5; i++) await sendReply(bob.page, `Hello number ${i}`);
     const wait = bob.page.getByTestId('posting-wait');

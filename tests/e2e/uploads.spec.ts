@@ -1,7 +1,7 @@
 // Upload allowances: the creator gives new members (trust level 0) 1 MB of attachments a day; a new
 // member's second file past it is refused with the reason, and the reply keeps its text.
 import { expect, test } from '@playwright/test';
-import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice } from './journeys';
+import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice, visit } from './journeys';
 
 test('a member over the upload allowance the creator set is told so and the draft keeps its text', async ({ browser, baseURL }) => {
   test.setTimeout(120_000);
@@ -12,14 +12,14 @@ test('a member over the upload allowance the creator set is told so and the draf
     await createCommunity(alice.page, 'Print Shop');
     const cid = new URL(alice.page.url()).pathname.split('/')[2];
     const link = await makeInvite(alice.page, { label: 'all' });
-    await alice.page.goto(`/c/${cid}/automation`);
+    await visit(alice.page, `/c/${cid}/automation`);
     await alice.page.getByLabel('Trust level 0').fill('1');
     await alice.page.getByRole('button', { name: 'Save rules' }).click();
     await expect(alice.page.getByText('Rules saved.')).toBeVisible();
 
     await createIdentity(bob.page, 'Bob');
     await joinFromLink(bob.page, link, 'Print Shop');
-    await bob.page.goto(`/c/${cid}/new`);
+    await visit(bob.page, `/c/${cid}/new`);
     await bob.page.getByLabel('Title', { exact: true }).fill('My first print');
     await bob.page.getByLabel(/Write in Markdown/).fill('Proof attached.');
     await bob.page
