@@ -1,7 +1,7 @@
 // Nothing is lost when the tab dies: the page (and with it the device's community worker, its only
 // client) is closed at random points while it writes and syncs, 50 times. Every reply the page
 // showed is there after reopening, and the peer that stayed online receives them all.
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import {
   createCommunity,
   createIdentity,
@@ -12,28 +12,60 @@ import {
   runsCommunityWorker,
   sharedWorkers,
   startThread,
-  withoutSharedWorker
+  withoutSharedWorker,
+  type Device
 } from './journeys';
 
 const KILLS = 50;
+
+/** Alice makes a community with a thread and invites Bob, who opens the thread; the thread's address. */
+async function twoOnAThread(alice: Device, bob: Device, community: string, title: string): Promise<string> {
+  await createIdentity(alice.page, 'Alice');
+  await createCommunity(alice.page, community);
+  await startThread(alice.page, title, 'Replies below');
+  const thread = alice.page.url();
+  await alice.page.getByRole('link', { name: new RegExp(community) }).click();
+  const link = await makeInvite(alice.page, { label: 'bob' });
+  await createIdentity(bob.page, 'Bob');
+  await joinFromLink(bob.page, link, community);
+  await bob.page.getByRole('link', { name: new RegExp(title) }).click();
+  return thread;
+}
+
+/** The same random moments every run. */
+function randomFrom(seed: number): () => number {
+  return () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+}
+
+/**
+ * Writes one to three replies on `page`, each confirmed before the next; the last is confirmed too
+ * or (most times) left a random moment after its click, for the kill that follows: only what the page
+ * showed counts. Adds to `shown` what the page confirmed: a stored reply, not one it still shows as sending.
+ */
+async function writeToTheEnd(page: Page, label: string, rnd: () => number, shown: string[]): Promise<void> {
+  const post = (text: string) => page.locator('[data-testid="post"]:not([data-sending])').filter({ hasText: text });
+  const writes = 1 + Math.floor(rnd() * 3);
+  for (let i = 0; i < writes; i++) {
+    const text = `${label}.${i}`;
+    await page.locator('#reply-body').fill(text);
+    await page.getByRole('button', { name: 'Send reply' }).click();
+    if (i < writes - 1 || rnd() < 0.4) {
+      await expect(post(text)).toBeVisible();
+      shown.push(text);
+    } else {
+      await page.waitForTimeout(rnd() * 250);
+      if (await post(text).isVisible()) shown.push(text);
+    }
+  }
+}
 
 test('a device killed 50 times while writing and syncing keeps every write it showed and converges with its peer', async ({ browser, baseURL }) => {
   test.setTimeout(8 * 60_000);
   const alice = await openDevice(browser, baseURL!);
   const bob = await openDevice(browser, baseURL!);
   try {
-    await createIdentity(alice.page, 'Alice');
-    await createCommunity(alice.page, 'Kill Club');
-    await startThread(alice.page, 'Written through crashes', 'Replies below');
-    const thread = alice.page.url();
-    await alice.page.getByRole('link', { name: /Kill Club/ }).click();
-    const link = await makeInvite(alice.page, { label: 'bob' });
-    await createIdentity(bob.page, 'Bob');
-    await joinFromLink(bob.page, link, 'Kill Club');
-    await bob.page.getByRole('link', { name: /Written through crashes/ }).click();
-
-    let seed = 20261201;
-    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const thread = await twoOnAThread(alice, bob, 'Kill Club', 'Written through crashes');
+    const rnd = randomFrom(20261201);
     const shown: string[] = [];
     let page = alice.page;
     await page.goto(thread);
@@ -49,22 +81,7 @@ test('a device killed 50 times while writing and syncing keeps every write it sh
         continue;
       }
       await expect(page.locator('#reply-body')).toBeVisible();
-      // What the page confirmed: a stored reply, not one it still shows as sending.
-      const post = (text: string) => page.locator('[data-testid="post"]:not([data-sending])').filter({ hasText: text });
-      const writes = 1 + Math.floor(rnd() * 3);
-      for (let i = 0; i < writes; i++) {
-        const text = `kill ${kill}.${i}`;
-        await page.locator('#reply-body').fill(text);
-        await page.getByRole('button', { name: 'Send reply' }).click();
-        if (i < writes - 1 || rnd() < 0.4) {
-          await expect(post(text)).toBeVisible();
-          shown.push(text);
-        } else {
-          // Killed mid-write: a random moment after the click; only what the page showed counts.
-          await page.waitForTimeout(rnd() * 250);
-          if (await post(text).isVisible()) shown.push(text);
-        }
-      }
+      await writeToTheEnd(page, `kill ${kill}`, rnd, shown);
       await page.close();
       // The worker had only this page: it is gone too.
       page = await alice.context.newPage();
@@ -95,18 +112,8 @@ test('a browser without SharedWorker whose leader tab is killed while its tabs w
   const bob = await openDevice(browser, baseURL!);
   await withoutSharedWorker(alice.context);
   try {
-    await createIdentity(alice.page, 'Alice');
-    await createCommunity(alice.page, 'Leader Kill Club');
-    await startThread(alice.page, 'Written through leaders', 'Replies below');
-    const thread = alice.page.url();
-    await alice.page.getByRole('link', { name: /Leader Kill Club/ }).click();
-    const link = await makeInvite(alice.page, { label: 'bob' });
-    await createIdentity(bob.page, 'Bob');
-    await joinFromLink(bob.page, link, 'Leader Kill Club');
-    await bob.page.getByRole('link', { name: /Written through leaders/ }).click();
-
-    let seed = 20261207;
-    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const thread = await twoOnAThread(alice, bob, 'Leader Kill Club', 'Written through leaders');
+    const rnd = randomFrom(20261207);
     const shown: string[] = [];
     let leader = alice.page;
     await leader.goto(thread);
@@ -118,20 +125,7 @@ test('a browser without SharedWorker whose leader tab is killed while its tabs w
       // Half the kills land while the follower writes through the leader's worker, half while the leader writes.
       const writer = kill % 2 === 0 ? follower : leader;
       await expect(writer.locator('#reply-body')).toBeVisible();
-      const post = (text: string) => writer.locator('[data-testid="post"]:not([data-sending])').filter({ hasText: text });
-      const writes = 1 + Math.floor(rnd() * 3);
-      for (let i = 0; i < writes; i++) {
-        const text = `leader kill ${kill}.${i}`;
-        await writer.locator('#reply-body').fill(text);
-        await writer.getByRole('button', { name: 'Send reply' }).click();
-        if (i < writes - 1 || rnd() < 0.4) {
-          await expect(post(text)).toBeVisible();
-          shown.push(text);
-        } else {
-          await writer.waitForTimeout(rnd() * 250);
-          if (await post(text).isVisible()) shown.push(text);
-        }
-      }
+      await writeToTheEnd(writer, `leader kill ${kill}`, rnd, shown);
       await leader.close();
       // The follower opens again and runs the worker; a new tab follows it.
       await expect.poll(() => runsCommunityWorker(follower), { timeout: 20_000 }).toBe(true);

@@ -10,7 +10,8 @@ import {
   SHORT_MESH_TRANSITION_MS,
   shortMeshTransition,
   startThread,
-  visit
+  visit,
+  type Device
 } from './journeys';
 import { hostilePeer, sealThreads, type HostilePeer } from './hostile-peer';
 import { observeLongTasks } from './seed';
@@ -18,7 +19,6 @@ import { CHUNK_BYTES, type AnyRecord, type SignedRecord } from '../../src/lib/do
 
 // One small world per test, not one serial community: several of these fail on today's code, and a
 // serial describe would skip every test after the first failure, hiding which attacks work.
-type Device = Awaited<ReturnType<typeof openDevice>>;
 interface World {
   alice: Device;
   bob: Device;

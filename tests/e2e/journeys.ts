@@ -61,6 +61,8 @@ export async function openDevice(browser: Browser, baseURL: string) {
   return { context, page: await context.newPage() };
 }
 
+export type Device = Awaited<ReturnType<typeof openDevice>>;
+
 /** Opens a thread from a list by its title, and waits for its page. */
 export async function openThread(page: Page, title: string) {
   await page
