@@ -263,17 +263,12 @@ export async function recordById(db: HearthDb, id: string): Promise<StoredRecord
 export async function recordsById(db: HearthDb, ids: readonly string[], paged?: (id: string) => boolean): Promise<(StoredRecord | undefined)[]> {
   if (!ids.length) return [];
   if (paged) {
-    const asRows = ids.filter((id) => !paged(id));
+    const asRows: string[] = [];
+    const asPages: string[] = [];
+    for (const id of ids) (paged(id) ? asPages : asRows).push(id);
     const found = new Map<string, StoredRecord>();
     for (const [i, row] of (await recordsById(db, asRows)).entries()) if (row) found.set(asRows[i], row);
-    if (asRows.length < ids.length) {
-      const content = await contentRecords(
-        db,
-        await catalogueOf(db),
-        ids.filter((id) => paged(id))
-      );
-      for (const [id, r] of content) found.set(id, r);
-    }
+    if (asPages.length) for (const [id, r] of await contentRecords(db, await catalogueOf(db), asPages)) found.set(id, r);
     return ids.map((id) => found.get(id));
   }
   // Found as rows (core kinds): no catalogue needed, so a page reading a genesis builds none.

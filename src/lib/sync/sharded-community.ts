@@ -98,13 +98,10 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   #unannounced = new Set<ShardId>();
   /** Shards with a catalogue row when the community opened. */
   #catalogued = new Set<string>();
-  /** Shards whose document this device opened since. */
-  #loaded = new Set<ShardId>();
   /** Catalogue rows of months just announced, saved together (`#saveRowSoon`). */
   #unsavedRows = new Map<ShardId, ShardCatalogueRow>();
-  #rowsTimer: ReturnType<typeof setTimeout> | null = null;
-  /** Settles when the rows waiting now are written (or not). */
-  #rowsSaved: { promise: Promise<void>; done: (saved: Promise<void>) => void } | null = null;
+  /** The write of the rows waiting now, due at `timer`: its promise settles when they are written (or not). */
+  #rowsSaved: { promise: Promise<void>; done: (saved: Promise<void>) => void; timer: ReturnType<typeof setTimeout> } | null = null;
   /** Months made held for a fetch whose stored records wait for its answer to be put back (`#restoreFetched`). */
   #fetched = new Set<ShardId>();
   #evicted = new Map<ShardId, { records: number; digest: string }>();
@@ -904,9 +901,8 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
       restoreAtOpen: !this.#fetched.has(shard),
       // A month with no catalogue row when the community opened, and not opened since, has nothing
       // stored: its updates are stored only once it is open, its row written as it is announced.
-      nothingStored: shard !== CORE_SHARD && !this.#catalogued.has(shard) && !this.#loaded.has(shard)
+      nothingStored: shard !== CORE_SHARD && !this.#catalogued.has(shard) && !this.opened.includes(shard)
     });
-    this.#loaded.add(shard);
     await doc.open();
     doc.onHealth = () => this.#publishHealth();
     doc.onAccepted((records) => {
@@ -1057,17 +1053,15 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
       let done!: (saved: Promise<void>) => void;
       const promise = new Promise<void>((resolve) => (done = resolve));
       promise.catch(() => undefined); // told below; a close awaiting it sees the failure
-      this.#rowsSaved = { promise, done };
-      this.#rowsTimer = setTimeout(() => this.#saveRows(), 0);
+      this.#rowsSaved = { promise, done, timer: setTimeout(() => this.#saveRows(), 0) };
     }
     return this.#rowsSaved.promise;
   }
 
   #saveRows(): void {
-    if (this.#rowsTimer) clearTimeout(this.#rowsTimer);
-    this.#rowsTimer = null;
-    const rows = [...this.#unsavedRows.values()];
     const waiting = this.#rowsSaved;
+    if (waiting) clearTimeout(waiting.timer);
+    const rows = [...this.#unsavedRows.values()];
     this.#unsavedRows.clear();
     this.#rowsSaved = null;
     const saved = rows.length ? this.db.shardCatalogue.bulkPut(rows).then(() => undefined) : Promise.resolve();
