@@ -1,7 +1,7 @@
 // Two people on two devices (separate browser contexts: separate storage, no shared
 // BroadcastChannel), connected only by WebRTC through the local signaling server.
 import { expect, test, type Page } from '@playwright/test';
-import { createCommunity, createIdentity, useRelay, joinFromLink, makeInvite, openThread, sendReply, startThread, openDevice } from './journeys';
+import { createCommunity, createIdentity, useRelay, joinFromLink, makeInvite, openThread, sendReply, startThread, openDevice, visit } from './journeys';
 
 test('a member joins from an invite, both write and both see both; offline writes merge on reconnect', async ({ browser, baseURL }) => {
   const alice = await openDevice(browser, baseURL!);
@@ -31,7 +31,10 @@ test('a member joins from an invite, both write and both see both; offline write
     // Both write, both see both.
     await openThread(bob.page, 'Welcome thread');
     await sendReply(bob.page, 'Hi from Bob');
-    await alice.page.goto(bob.page.url());
+    // Through a link, not a load: the pages stay open from here to the end, as a member's would while
+    // the network comes and goes (with a reload before going offline, a glare of both devices' offers
+    // on reconnecting went unseen: scripts/patch-deps.js).
+    await visit(alice.page, new URL(bob.page.url()).pathname);
     await expect(alice.page.getByText('Hi from Bob')).toBeVisible({ timeout: 15_000 });
     await sendReply(alice.page, 'Welcome, Bob!');
     await expect(bob.page.getByText('Welcome, Bob!')).toBeVisible({ timeout: 15_000 });
@@ -56,6 +59,17 @@ test('a member joins from an invite, both write and both see both; offline write
     const order = (page: Page) => page.getByTestId('post').locator('.body').allInnerTexts();
     await expect.poll(async () => JSON.stringify(await order(alice.page))).toBe(JSON.stringify(await order(bob.page)));
     expect(await order(alice.page)).toHaveLength(5);
+
+    // Away again, the page still open: a second pause and resume of the same connections.
+    await alice.context.setOffline(true);
+    await expect(alice.page.getByText('Offline — everything you write is kept on this device.')).toBeVisible();
+    await sendReply(alice.page, 'Alice away a second time');
+    await sendReply(bob.page, 'Bob writes again');
+    await alice.context.setOffline(false);
+    await expect(alice.page.getByText('Bob writes again')).toBeVisible({ timeout: 30_000 });
+    await expect(bob.page.getByText('Alice away a second time')).toBeVisible({ timeout: 30_000 });
+    await expect.poll(async () => JSON.stringify(await order(alice.page))).toBe(JSON.stringify(await order(bob.page)));
+    expect(await order(alice.page)).toHaveLength(7);
   } finally {
     await alice.context.close();
     await bob.context.close();

@@ -716,6 +716,10 @@ function hold(provider: WebrtcProvider, paused: boolean): void {
     if (!heldConns.has(provider)) heldConns.set(provider, provider.maxConns);
     provider.maxConns = 0;
     provider.disconnect();
+    // y-webrtc keeps the signaling connections it let go in the provider's list and adds them again on
+    // connect: a second pause would then remove the connection that replaced a closed one from the
+    // shared map by its address, while other rooms still use it.
+    provider.signalingConns.length = 0;
   } else {
     if (!heldConns.has(provider) && provider.shouldConnect) return;
     provider.maxConns = heldConns.get(provider) ?? provider.maxConns;
