@@ -36,6 +36,7 @@ import {
   postThread,
   recordCount,
   replyLatencies,
+  resumeLatencies,
   setRelay,
   shownThreadCount,
   storedRecords,
@@ -47,6 +48,9 @@ export const SYNC_TARGETS = { latencyP50Ms: 100, initialRealDataMs: 1500 };
 /** Writes of the latency run and operations per member in the merge run. */
 export const LATENCY_WRITES = 200;
 export const MERGE_OPS = 1000;
+/** Rounds of the resume run (one device away, the other writes, the first comes back), and each round's wait. */
+export const RESUME_ROUNDS = 5;
+export const RESUME_TIMEOUT_MS = 60_000;
 /** How long a newcomer's initial sync and the merge may take before the figure is reported as not reached. */
 // 120 s since 2026-12-06 (30 s before): a newcomer to the real community held in shards was not done
 // after 30 s, and a time beats a null for comparing the layouts.
@@ -209,6 +213,23 @@ export async function latencyAndMerge(o: SyncBenchOptions): Promise<void> {
       o.emit('sync.latency_p50_ms', percentile(l, 50), 'ms', DATA);
       o.emit('sync.latency_p95_ms', percentile(l, 95), 'ms', DATA);
     }
+
+    // Resume: B goes offline with the thread still open, A replies, B comes back online.
+    const resumed = await resumeLatencies(a.page, b.page, b.context, RESUME_ROUNDS, RESUME_TIMEOUT_MS);
+    const back = resumed.filter((ms): ms is number => ms !== null);
+    o.log(
+      `resume: ${back.length} of ${RESUME_ROUNDS} replies written while B was away reached it once back online, in ` +
+        resumed.map((ms) => (ms === null ? `not within ${RESUME_TIMEOUT_MS / 1000} s` : ms.toFixed(0))).join(', ') +
+        ' ms'
+    );
+    if (back.length === RESUME_ROUNDS) o.emit('sync.resume_ms', median(back), 'ms', DATA);
+    else
+      o.fail(
+        'sync.resume_ms',
+        'ms',
+        DATA,
+        `${RESUME_ROUNDS - back.length} of ${RESUME_ROUNDS} replies did not reach the device back online within ${RESUME_TIMEOUT_MS / 1000} s`
+      );
 
     // Merge: both go offline, each imports 1,000 of its own operations, both come back online.
     await Promise.all([openFeed(a.page, cid), openFeed(b.page, cid)]);
