@@ -6,6 +6,7 @@ import 'fake-indexeddb/auto';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { THREE_MONTHS, monthsCommunity, writer } from '../../../tests/unit/community-fixture';
 import { closedAfterEach } from '../../../tests/unit/closed-after-each';
+import { countingReads } from '../../../tests/unit/counting-reads';
 import { CORE_SHARD, shardOf, type ShardId } from '../domain/shards';
 import type { AnyRecord } from '../domain/record';
 import { HearthDb } from '../store/db';
@@ -98,6 +99,19 @@ describe('importing a file into a community held in shards', () => {
     expect(watch.stores).toBe(2);
     expect(await d.db.threads.where('cid').equals(g.id).count()).toBe(content.length);
     expect(d.health.rejected).toBe(0);
+  }, 60_000);
+
+  it('projects an import into a community holding nothing else from the records it checked, reading none of them back, and shows every thread and member', async () => {
+    const { g, core, content } = await fileOfThreeMonths();
+    const { db, reads } = countingReads(`sharded-import-${dbs++}`, ['recordPages']);
+    const fresh = await device(g.id, db);
+    const before = reads();
+    expect(await fresh.importRecords([...core, ...content])).toEqual({ already: 0, present: core.length + content.length });
+    // Its rebuild read every record back (the months' 30 pages here): none is read now.
+    expect(reads() - before).toBe(0);
+    expect(await db.threads.where('cid').equals(g.id).count()).toBe(content.length);
+    expect(await db.members.where('cid').equals(g.id).count()).toBe(2);
+    expect(fresh.health.rejected).toBe(0);
   }, 60_000);
 
   it('counts no month’s records during the import’s checks (each month’s check counted every month’s map)', async () => {
