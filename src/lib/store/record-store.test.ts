@@ -184,6 +184,24 @@ describe('the record store', () => {
     db.close();
   });
 
+  it('a write into pages that hold no record reads none of them: an import of 1,000 records into fresh months reads no page', async () => {
+    const { db, reads } = countingReads(`rs-${dbs++}`, ['recordPages']);
+    const many = Array.from({ length: 1_000 }, (_, i) => rec(`f${String(i).padStart(4, '0')}`, 'reply', 'carol', MONTH + i * 3_600_000, { target: 't' }));
+    for (let i = 0; i < many.length; i += 250) await putRecords(db, many.slice(i, i + 250));
+    expect(reads()).toBe(0);
+    expect(await db.recordPages.count()).toBe(Math.ceil(1_000 / PAGE_RECORDS));
+    // A page another connection filled is read before this one appends to it, and nothing it held is lost.
+    const other = new HearthDb(db.name);
+    await putRecords(other, [rec('late', 'reply', 'bob', MONTH, { target: 't' })]);
+    other.close();
+    const before = reads();
+    await putRecords(db, [rec('later', 'reply', 'bob', MONTH + 1, { target: 't' })]);
+    expect(reads() - before).toBeGreaterThan(0);
+    expect(await countOfKind(db, CID, 'reply')).toBe(1_002);
+    expect(sorted(await recordsTargeting(db, 't'))).toEqual(sorted([...many, rec('late', 'reply', 'bob', MONTH), rec('later', 'reply', 'bob', MONTH)]));
+    db.close();
+  });
+
   it('a record put again replaces its stored copy (held flags, an opened sealed record changing kind) and counts stay true', async () => {
     const db = new HearthDb(`rs-${dbs++}`);
     await putRecords(db, [rec('a', 'reply', 'bob', MONTH, { target: 't' }), rec('s', 'sealed', 'bob', MONTH + 1)]);

@@ -4,8 +4,9 @@
 // stored. Real signed records in fake-indexeddb; the projection's writes and the gate are watched.
 import 'fake-indexeddb/auto';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { THREE_MONTHS, monthsCommunity, writer } from '../../../tests/unit/community-fixture';
+import { THREE_MONTHS, monthsCommunity, newMember, writer } from '../../../tests/unit/community-fixture';
 import { closedAfterEach } from '../../../tests/unit/closed-after-each';
+import { countingReads } from '../../../tests/unit/counting-reads';
 import { CORE_SHARD, shardOf, type ShardId } from '../domain/shards';
 import type { AnyRecord } from '../domain/record';
 import { HearthDb } from '../store/db';
@@ -17,6 +18,8 @@ import { ShardedCommunity } from './sharded-community';
 // back, or close the database as a tab that dies would.
 const watch = vi.hoisted(() => ({
   stores: 0,
+  /** Recounts of the records kept out of view (each reads every record of the community). */
+  recounts: 0,
   beforeStore: null as ((n: number) => Promise<void> | void) | null,
   /** The months of the values the gate was given, in order. */
   gated: [] as string[]
@@ -28,6 +31,10 @@ vi.mock('../store/projection', async (original) => {
     storeAhead: async (...args: Parameters<typeof real.storeAhead>) => {
       if (args[2].length) await watch.beforeStore?.(++watch.stores);
       return real.storeAhead(...args);
+    },
+    countUnauthorised: (...args: Parameters<typeof real.countUnauthorised>) => {
+      watch.recounts++;
+      return real.countUnauthorised(...args);
     }
   };
 });
@@ -47,6 +54,7 @@ const { opened } = closedAfterEach<ShardedCommunity>();
 
 beforeEach(() => {
   watch.stores = 0;
+  watch.recounts = 0;
   watch.beforeStore = null;
   watch.gated = [];
 });
@@ -98,6 +106,34 @@ describe('importing a file into a community held in shards', () => {
     expect(watch.stores).toBe(2);
     expect(await d.db.threads.where('cid').equals(g.id).count()).toBe(content.length);
     expect(d.health.rejected).toBe(0);
+  }, 60_000);
+
+  it('projects an import into a community holding nothing else from the records it checked, reading none of them back, and shows every thread and member', async () => {
+    const { g, core, content } = await fileOfThreeMonths();
+    const { db, reads } = countingReads(`sharded-import-${dbs++}`, ['recordPages']);
+    const fresh = await device(g.id, db);
+    const before = reads();
+    expect(await fresh.importRecords([...core, ...content])).toEqual({ already: 0, present: core.length + content.length });
+    // Its rebuild read every record back (the months' 30 pages here): none is read now.
+    expect(reads() - before).toBe(0);
+    expect(await db.threads.where('cid').equals(g.id).count()).toBe(content.length);
+    expect(await db.members.where('cid').equals(g.id).count()).toBe(2);
+    expect(fresh.health.rejected).toBe(0);
+  }, 60_000);
+
+  it('takes the count of refused records from the import’s rebuild: no month recounts every record after it, and a non-member’s thread is counted', async () => {
+    const { g, content, d } = await fileOfThreeMonths();
+    const stranger = writer(await newMember(), g.id, THREE_MONTHS[1]);
+    const refused = await stranger('thread', { title: 'not a member', body: 'b' });
+    await d.importRecords([...content, refused]);
+    await d.settled();
+    // Past the idle second a due recount waits for.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await d.settled();
+    expect(watch.recounts).toBe(0);
+    await d.healthSettled();
+    expect(d.health.rejected).toBe(1);
+    expect(await d.db.threads.where('cid').equals(g.id).count()).toBe(content.length);
   }, 60_000);
 
   it('counts no month’s records during the import’s checks (each month’s check counted every month’s map)', async () => {
