@@ -4,7 +4,7 @@
 // Every step goes through the app's own UI; timestamps are taken inside the pages with
 // performance.timeOrigin + performance.now(), which both pages share with the machine's clock.
 import { packId, unpackRow } from '../../src/lib/store/compact-ids';
-import type { BrowserContext, Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -284,43 +284,50 @@ export async function replyLatencies(a: Page, b: Page, path: string, count: numb
 }
 
 /**
- * A device back online with its page open all along (`b`, on the thread `path` already): each round
- * `b` goes offline (`context.setOffline`), `a` replies, and the time runs from `b`'s going online again
- * until the reply is in `b`'s DOM. Null for a round whose reply did not come within `timeoutMs`.
+ * A device back online with its page open all along (both pages on the same thread already, never
+ * reloaded): each round one device goes offline (`context.setOffline`), the other replies, and the time
+ * runs from the first's going online again until the reply is in its DOM. `rounds` rounds with each
+ * device away in turn (`b` first); null for a round whose reply did not come within `timeoutMs`.
  */
-export async function resumeLatencies(a: Page, b: Page, context: BrowserContext, rounds: number, timeoutMs: number): Promise<(number | null)[]> {
+export async function resumeLatencies(a: Device, b: Device, rounds: number, timeoutMs: number): Promise<{ away: 'a' | 'b'; ms: number | null }[]> {
   const run = Math.random().toString(36).slice(2, 7);
-  await b.evaluate((pattern) => {
-    const w = window as unknown as { __benchResumed: Record<string, number> };
-    w.__benchResumed = {};
-    const re = new RegExp(pattern, 'g');
-    new MutationObserver((mutations) => {
-      const at = performance.timeOrigin + performance.now();
-      for (const mu of mutations)
-        mu.addedNodes.forEach((n) => {
-          for (const m of (n.textContent ?? '').matchAll(re)) w.__benchResumed[m[0]] ??= at;
-        });
-    }).observe(document.body, { childList: true, subtree: true });
-  }, `resume-${run}-\\d+`);
-  const out: (number | null)[] = [];
+  for (const page of [a.page, b.page])
+    await page.evaluate((pattern) => {
+      const w = window as unknown as { __benchResumed: Record<string, number> };
+      w.__benchResumed = {};
+      const re = new RegExp(pattern, 'g');
+      new MutationObserver((mutations) => {
+        const at = performance.timeOrigin + performance.now();
+        for (const mu of mutations)
+          mu.addedNodes.forEach((n) => {
+            for (const m of (n.textContent ?? '').matchAll(re)) w.__benchResumed[m[0]] ??= at;
+          });
+      }).observe(document.body, { childList: true, subtree: true });
+    }, `resume-${run}-\\d+`);
+  const out: { away: 'a' | 'b'; ms: number | null }[] = [];
   for (let i = 0; i < rounds; i++) {
     const token = `resume-${run}-${i}`;
-    await context.setOffline(true);
-    await b.getByText('Offline — everything you write is kept on this device.').waitFor();
-    await a.locator('#reply-body').fill(`Written while the other device is away. ${token}`);
-    await a.getByRole('button', { name: 'Send reply' }).click();
-    await a.waitForFunction(() => (document.querySelector('#reply-body') as HTMLTextAreaElement | null)?.value === '', null, { timeout: 15_000 });
-    // Long enough for the peer's connection to the device away to close (as a lost network would).
-    await b.waitForTimeout(2_000);
+    const [away, writer] = i % 2 === 0 ? [b, a] : [a, b];
+    await away.context.setOffline(true);
+    await away.page.getByText('Offline — everything you write is kept on this device.').waitFor();
+    await writer.page.locator('#reply-body').fill(`Written while the other device is away. ${token}`);
+    await writer.page.getByRole('button', { name: 'Send reply' }).click();
+    await writer.page.waitForFunction(() => (document.querySelector('#reply-body') as HTMLTextAreaElement | null)?.value === '', null, { timeout: 15_000 });
+    // Long enough for the writer's connection to the device away to close (as with a lost network).
+    await away.page.waitForTimeout(2_000);
     const online = Date.now();
-    await context.setOffline(false);
-    const seen = await b
+    await away.context.setOffline(false);
+    const seen = await away.page
       .waitForFunction((t) => (window as unknown as { __benchResumed: Record<string, number> }).__benchResumed[t], token, { timeout: timeoutMs, polling: 20 })
       .then(
         (handle) => handle.jsonValue() as Promise<number>,
         () => null
       );
-    out.push(seen === null ? null : seen - online);
+    out.push({ away: away === a ? 'a' : 'b', ms: seen === null ? null : seen - online });
+    // Both devices connected again before the next round (the writer's view of the one back).
+    await writer.page
+      .waitForFunction((t) => (window as unknown as { __benchResumed: Record<string, number> }).__benchResumed[t] !== undefined, token, { timeout: 15_000 })
+      .catch(() => {});
   }
   return out;
 }

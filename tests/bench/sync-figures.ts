@@ -49,7 +49,7 @@ export const SYNC_TARGETS = { latencyP50Ms: 100, initialRealDataMs: 1500 };
 export const LATENCY_WRITES = 200;
 export const MERGE_OPS = 1000;
 /** Rounds of the resume run (one device away, the other writes, the first comes back), and each round's wait. */
-export const RESUME_ROUNDS = 5;
+export const RESUME_ROUNDS = 10;
 export const RESUME_TIMEOUT_MS = 60_000;
 /** How long a newcomer's initial sync and the merge may take before the figure is reported as not reached. */
 // 120 s since 2026-12-06 (30 s before): a newcomer to the real community held in shards was not done
@@ -214,13 +214,16 @@ export async function latencyAndMerge(o: SyncBenchOptions): Promise<void> {
       o.emit('sync.latency_p95_ms', percentile(l, 95), 'ms', DATA);
     }
 
-    // Resume: B goes offline with the thread still open, A replies, B comes back online.
-    const resumed = await resumeLatencies(a.page, b.page, b.context, RESUME_ROUNDS, RESUME_TIMEOUT_MS);
-    const back = resumed.filter((ms): ms is number => ms !== null);
+    // Resume: each in turn goes offline with the thread still open, the other replies, the first comes back online.
+    const resumed = await resumeLatencies(a, b, RESUME_ROUNDS, RESUME_TIMEOUT_MS);
+    const back = resumed.flatMap((r) => (r.ms === null ? [] : [r.ms]));
+    const rounds = (away: 'a' | 'b') =>
+      resumed
+        .filter((r) => r.away === away)
+        .map((r) => (r.ms === null ? `not within ${RESUME_TIMEOUT_MS / 1000} s` : r.ms.toFixed(0)))
+        .join(', ');
     o.log(
-      `resume: ${back.length} of ${RESUME_ROUNDS} replies written while B was away reached it once back online, in ` +
-        resumed.map((ms) => (ms === null ? `not within ${RESUME_TIMEOUT_MS / 1000} s` : ms.toFixed(0))).join(', ') +
-        ' ms'
+      `resume: ${back.length} of ${RESUME_ROUNDS} replies written while the other device was away reached it once back online; B away: ${rounds('b')} ms; A (the creator) away: ${rounds('a')} ms`
     );
     if (back.length === RESUME_ROUNDS) o.emit('sync.resume_ms', median(back), 'ms', DATA);
     else

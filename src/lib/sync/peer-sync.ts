@@ -171,6 +171,8 @@ export class PeerSync {
   readonly #unopenedConnMs: number;
   /** When each peer connection not yet open was first seen by `#dropUnopened`. */
   readonly #unopenedSince = new WeakMap<object, number>();
+  /** Peer connections whose opening is listened for (`#openMesh`). */
+  readonly #watchedOpen = new WeakSet<object>();
 
   constructor(
     readonly community: DocHandle,
@@ -527,9 +529,19 @@ export class PeerSync {
       awareness: this.#awareness,
       peerOpts: { config: { iceServers: this.#iceServers() } }
     });
-    const onPeers = () => {
+    const onOpen = () => {
       this.#shardPeers?.refresh();
       this.#update();
+    };
+    const onPeers = () => {
+      // y-webrtc tells of a peer as its connection is made, not as it opens: the months' sync on a
+      // connection starts as it opens, not at the next tick (up to 2 s later on each side).
+      for (const conn of provider.room?.webrtcConns.values() ?? []) {
+        if (conn.connected || this.#watchedOpen.has(conn.peer)) continue;
+        this.#watchedOpen.add(conn.peer);
+        conn.peer.once('connect', onOpen);
+      }
+      onOpen();
     };
     provider.on('peers', onPeers);
     provider.on('synced', onPeers);
@@ -716,10 +728,6 @@ function hold(provider: WebrtcProvider, paused: boolean): void {
     if (!heldConns.has(provider)) heldConns.set(provider, provider.maxConns);
     provider.maxConns = 0;
     provider.disconnect();
-    // y-webrtc keeps the signaling connections it let go in the provider's list and adds them again on
-    // connect: a second pause would then remove the connection that replaced a closed one from the
-    // shared map by its address, while other rooms still use it.
-    provider.signalingConns.length = 0;
   } else {
     if (!heldConns.has(provider) && provider.shouldConnect) return;
     provider.maxConns = heldConns.get(provider) ?? provider.maxConns;
