@@ -5,6 +5,7 @@ import MiniSearch from 'minisearch';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { SearchDoc } from './documents';
 import { bestMatches, CommunityIndex, OPTIONS, queryTree, SEARCH } from './search-index';
+import { queryWords } from './tokenize';
 
 const WORDS = ['brake', 'brakes', 'braking', 'wheel', 'chain', 'saddle', 'gear', 'gears', 'tyre', 'tubeless', '刹车片', '骑行', 'frame', 'fork'];
 
@@ -37,7 +38,7 @@ function corpus(seed: number, n: number): SearchDoc[] {
 function reference(ms: MiniSearch, query: string, limit: number) {
   let results = ms.search(queryTree(query, 'AND')!, SEARCH);
   let partial = false;
-  if (!results.length && (queryTree(query, 'OR')?.queries.length ?? 0) > 1) {
+  if (!results.length && queryWords(query).length > 1) {
     results = ms.search(queryTree(query, 'OR')!, SEARCH);
     partial = results.length > 0;
   }
