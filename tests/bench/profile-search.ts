@@ -30,15 +30,13 @@ const searchWorker = (t: TargetInfo) => t.type === 'worker' && (t.title.includes
 /** Wraps the worker's IndexedDB request methods so each request made is counted (`__idb`). */
 const COUNT_IDB = `(() => {
   if (self.__idb) return true;
-  self.__idb = { requests: 0, transactions: 0 };
+  self.__idb = { requests: 0 };
   for (const proto of [IDBObjectStore.prototype, IDBIndex.prototype]) {
     for (const name of ['get', 'getAll', 'getAllKeys', 'getKey', 'openCursor', 'openKeyCursor', 'count']) {
       const f = proto[name];
       if (f) proto[name] = function (...args) { self.__idb.requests++; return f.apply(this, args); };
     }
   }
-  const tx = IDBDatabase.prototype.transaction;
-  IDBDatabase.prototype.transaction = function (...args) { self.__idb.transactions++; return tx.apply(this, args); };
   return true;
 })()`;
 
@@ -127,31 +125,30 @@ async function measure(): Promise<void> {
     await page.goto(`/c/${cid}/search`);
     await page.locator('[data-testid="search-status"][data-index="ready"]').waitFor({ timeout: 600_000 });
     console.error(`page quiet after ${((await quietPage(page)) / 1000).toFixed(1)} s`);
-    for (const q of ['tubeless', 'wheel']) console.error(q, await runQuery(page, q));
     const worker = await workerProfiler(page, { pick: searchWorker, intervalUs: 250 });
     if (!process.env.NO_COUNT) console.error('count installed:', await worker.evaluate(COUNT_IDB));
-    const counts = async () => (process.env.NO_COUNT ? '{"requests":0,"transactions":0}' : ((await worker.evaluate('JSON.stringify(self.__idb)')) as string));
+    const counts = async () => (process.env.NO_COUNT ? '{"requests":0}' : ((await worker.evaluate('JSON.stringify(self.__idb)')) as string));
     for (const q of ['tubeless', 'wheel', 'saddle height', 'gea', 'brake']) await runQuery(page, q);
     const cpu = flag('--cpu') > 0;
     if (cpu) await worker.start();
-    const rows: { q: string; ms: number; requests: number; transactions: number; results: number }[] = [];
+    const rows: { q: string; ms: number; requests: number; results: number }[] = [];
     for (const q of queries) {
-      const before = JSON.parse(await counts()) as { requests: number; transactions: number };
+      const before = JSON.parse(await counts()) as { requests: number };
       const ms = await runQuery(page, q);
-      const after = JSON.parse(await counts()) as { requests: number; transactions: number };
+      const after = JSON.parse(await counts()) as { requests: number };
       const results = await page.getByTestId('search-result').count();
-      rows.push({ q, ms, requests: after.requests - before.requests, transactions: after.transactions - before.transactions, results });
+      rows.push({ q, ms, requests: after.requests - before.requests, results });
     }
     const profile = cpu ? await worker.stop() : null;
     await device.close();
     const times = rows.map((r) => r.ms);
     const requests = rows.map((r) => r.requests);
     console.log(
-      `${rows.length} queries: p50 ${percentile(times, 50).toFixed(1)} ms, p95 ${percentile(times, 95).toFixed(1)} ms; IndexedDB requests per query p50 ${percentile(requests, 50)}, max ${Math.max(...requests)}; transactions per query max ${Math.max(...rows.map((r) => r.transactions))}`
+      `${rows.length} queries: p50 ${percentile(times, 50).toFixed(1)} ms, p95 ${percentile(times, 95).toFixed(1)} ms; IndexedDB requests per query p50 ${percentile(requests, 50)}, max ${Math.max(...requests)}`
     );
     console.log('slowest:');
     for (const r of [...rows].sort((a, b) => b.ms - a.ms).slice(0, 15))
-      console.log(`  ${r.ms.toFixed(1)} ms "${r.q}" ${r.results} results, ${r.requests} requests in ${r.transactions} transactions`);
+      console.log(`  ${r.ms.toFixed(1)} ms "${r.q}" ${r.results} results, ${r.requests} IndexedDB requests`);
     if (flag('--json') > 0) writeFileSync(process.argv[flag('--json') + 1], JSON.stringify(rows));
     if (profile) summarise(profile);
   } finally {
