@@ -1,7 +1,7 @@
 // What a search result shows: the text of a post without Markdown syntax, cut to a snippet around
 // the first match, as plain-text parts marked hit or not. The UI renders the parts as text nodes
 // (never as HTML), so a peer's post cannot inject markup through a result.
-import { wordSpans } from './tokenize';
+import { eachWordSpan, wordSpans } from './tokenize';
 
 export interface TextPart {
   text: string;
@@ -45,7 +45,7 @@ export function markTerms(text: string, terms: ReadonlySet<string>): TextPart[] 
 export function snippet(text: string, terms: ReadonlySet<string>, length = 180): TextPart[] {
   if (text.length <= length) return markTerms(text, terms);
   let first = -1;
-  for (const w of wordSpans(text)) {
+  for (const w of eachWordSpan(text)) {
     if (w.term && terms.has(w.term)) {
       first = w.start;
       break;

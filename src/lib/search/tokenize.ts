@@ -46,21 +46,27 @@ export function normalizeWord(word: string): string | null {
   return lower;
 }
 
-/** Every word of `text` with its position, in order. */
-export function wordSpans(text: string): WordSpan[] {
-  const out: WordSpan[] = [];
+/**
+ * Every word of `text` with its position, in order, found as they are asked for: a snippet stops at
+ * its first match rather than stemming every word of a long post.
+ */
+export function* eachWordSpan(text: string): Generator<WordSpan> {
   for (const m of text.matchAll(WORD)) {
     const at = m.index ?? 0;
     if (m[1] !== undefined) {
       for (const s of zhSegmenter().segment(m[1])) {
         if (!s.isWordLike) continue;
-        out.push({ start: at + s.index, end: at + s.index + s.segment.length, term: normalizeWord(s.segment) });
+        yield { start: at + s.index, end: at + s.index + s.segment.length, term: normalizeWord(s.segment) };
       }
     } else {
-      out.push({ start: at, end: at + m[0].length, term: normalizeWord(m[0]) });
+      yield { start: at, end: at + m[0].length, term: normalizeWord(m[0]) };
     }
   }
-  return out;
+}
+
+/** Every word of `text` with its position, in order. */
+export function wordSpans(text: string): WordSpan[] {
+  return [...eachWordSpan(text)];
 }
 
 /** The terms a text is indexed under (stopwords left out), in order, repeats kept for term frequency. */
