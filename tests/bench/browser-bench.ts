@@ -1,7 +1,10 @@
 // Browser measurements for `npm run bench`: Chromium with a persistent profile (so the service
 // worker installs and the app opens offline, as on a person's device), driven through the app's
 // own UI. Every figure is a measurement; nothing here fails on a time.
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from '@playwright/test';
 import { createRequire } from 'node:module';
 import { gzipSync } from 'node:zlib';
@@ -225,6 +228,34 @@ export async function waitForServer(url: string, child: ChildProcess) {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`server at ${url} did not start`);
+}
+
+/**
+ * Serves `app`'s build/ (a checkout: another worktree's, to compare builds on the same data) on `port`,
+ * without a signaling server, once it answers.
+ */
+export async function serveBuild(port: number, app = '.'): Promise<ChildProcess> {
+  const server = spawn(process.execPath, [join(app, 'scripts', 'serve.js'), '--port', String(port), '--no-signaling'], {
+    stdio: ['ignore', 'ignore', 'inherit']
+  });
+  try {
+    await waitForServer(`http://127.0.0.1:${port}`, server);
+  } catch (error) {
+    server.kill();
+    throw error;
+  }
+  return server;
+}
+
+/**
+ * A copy of a seeded browser profile for one run (the caller removes it), without the seed's service
+ * worker, which would serve the build it cached: the run loads the one served now.
+ */
+export function copiedProfile(profileDir: string, prefix: string): string {
+  const copy = mkdtempSync(join(tmpdir(), `${prefix}-`));
+  cpSync(profileDir, copy, { recursive: true });
+  rmSync(join(copy, 'Default', 'Service Worker'), { recursive: true, force: true });
+  return copy;
 }
 
 /**

@@ -3,11 +3,10 @@
 // figure as the bench computes it and its longest tasks with the page's own (thread) CPU time, so a
 // change can be judged on a loaded machine where wall times are stretched by other processes.
 // Usage: node --import tsx tests/bench/main-tasks.ts <seed dir> [port] [--runs N] [--app <checkout>]
-import { spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { firstPaintMs, openDevice, openScrollAndPost, waitForServer } from './browser-bench';
+import { copiedProfile, firstPaintMs, openDevice, openScrollAndPost, serveBuild } from './browser-bench';
 import { pageMainThreads, traceMainThread, type TraceEvent } from './analysis-figures';
 
 const [dir, portArg] = process.argv.slice(2);
@@ -27,10 +26,8 @@ function tasksOf(events: TraceEvent[]): TraceEvent[] {
 }
 
 async function once(cid: string, profileDir: string): Promise<void> {
-  const copy = mkdtempSync(join(tmpdir(), 'hearth-main-tasks-'));
+  const copy = copiedProfile(profileDir, 'hearth-main-tasks');
   try {
-    cpSync(profileDir, copy, { recursive: true });
-    rmSync(join(copy, 'Default', 'Service Worker'), { recursive: true, force: true });
     let device = await openDevice(copy, base);
     await device.page.goto(`/c/${cid}`);
     await firstPaintMs(device.page);
@@ -74,11 +71,8 @@ async function once(cid: string, profileDir: string): Promise<void> {
 }
 
 const cid = readFileSync(join(dir, 'cid'), 'utf8').trim();
-const server = spawn(process.execPath, [join(app, 'scripts', 'serve.js'), '--port', String(port), '--no-signaling'], {
-  stdio: ['ignore', 'ignore', 'inherit']
-});
+const server = await serveBuild(port, app);
 try {
-  await waitForServer(base, server);
   for (let i = 0; i < runs; i++) await once(cid, join(dir, 'profile'));
 } finally {
   server.kill();

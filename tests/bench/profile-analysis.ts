@@ -9,11 +9,10 @@
 // port), opens Insights with every analysis, and logs the cold run and N refreshes as the bench
 // does. `--cpuprofile` profiles both analysis workers over the first refresh, writes
 // <prefix>.<lane>.cpuprofile and prints the functions with the most time (self and inclusive).
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import { join } from 'node:path';
-import { importCommunityFile, openDevice } from './browser-bench';
+import { copiedProfile, importCommunityFile, openDevice } from './browser-bench';
 import { runOnce, waitForQuietPage, waitForStableRecords } from './analysis-figures';
 import { workerProfiler, type Profile } from './worker-profiler';
 import { ensureDataset } from '../../scripts/data/datasets';
@@ -109,11 +108,8 @@ async function measure(): Promise<void> {
   const runs = flag('--runs') > 0 ? Number(process.argv[flag('--runs') + 1]) : 3;
   const cpuprofile = flag('--cpuprofile') > 0 ? process.argv[flag('--cpuprofile') + 1] : null;
   const parts = flag('--parts') > 0 ? process.argv[flag('--parts') + 1] : 'dashboard,members,graph,recs';
-  const copy = mkdtempSync(join(tmpdir(), 'hearth-profile-analysis-'));
+  const copy = copiedProfile(join(dir, 'profile'), 'hearth-profile-analysis');
   try {
-    cpSync(join(dir, 'profile'), copy, { recursive: true });
-    // The seed's service worker would serve the build it cached: this run loads the current one.
-    rmSync(join(copy, 'Default', 'Service Worker'), { recursive: true, force: true });
     const device = await openDevice(copy, base);
     const page = device.page;
     try {
@@ -168,10 +164,8 @@ async function measure(): Promise<void> {
 async function idbReads(): Promise<void> {
   const cid = readFileSync(join(dir, 'cid'), 'utf8').trim();
   const reps = flag('--reps') > 0 ? Number(process.argv[flag('--reps') + 1]) : 3;
-  const copy = mkdtempSync(join(tmpdir(), 'hearth-profile-analysis-'));
+  const copy = copiedProfile(join(dir, 'profile'), 'hearth-profile-analysis');
   try {
-    cpSync(join(dir, 'profile'), copy, { recursive: true });
-    rmSync(join(copy, 'Default', 'Service Worker'), { recursive: true, force: true });
     const device = await openDevice(copy, base);
     try {
       // A document of the origin that runs none of the app (no community worker reading meanwhile).

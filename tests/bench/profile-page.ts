@@ -8,12 +8,10 @@
 // from); `measure` copies it, serves the current build/, optionally times cold offline starts as the
 // bench does (--cold), then traces the scenario and prints the longest tasks with the functions
 // that ran in them (self time, and the app's frames nearest the top of each stack).
-import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CDPSession } from '@playwright/test';
-import { firstPaintMs, importCommunityFile, openDevice, openScrollAndPost, waitForServer } from './browser-bench';
+import { copiedProfile, firstPaintMs, importCommunityFile, openDevice, openScrollAndPost, serveBuild } from './browser-bench';
 import { pageMainThreads, type TraceEvent } from './analysis-figures';
 import { importIdentity } from './sync-bench';
 import { ensureDataset } from '../../scripts/data/datasets';
@@ -129,11 +127,8 @@ function summariseStart(events: TraceEvent[], profile: CpuProfile, paintMs: numb
 
 async function measure(): Promise<void> {
   const cid = readFileSync(join(dir, 'cid'), 'utf8').trim();
-  const copy = mkdtempSync(join(tmpdir(), 'hearth-profile-page-'));
+  const copy = copiedProfile(join(dir, 'profile'), 'hearth-profile-page');
   try {
-    cpSync(join(dir, 'profile'), copy, { recursive: true });
-    // The seed's service worker would serve the build it cached: this run loads the current one.
-    rmSync(join(copy, 'Default', 'Service Worker'), { recursive: true, force: true });
     let device = await openDevice(copy, base);
     await device.page.goto(`/c/${cid}`);
     console.error(`first open (online): ${(await firstPaintMs(device.page)).toFixed(0)} ms`);
@@ -218,11 +213,8 @@ if (command === 'measure' && !existsSync(join(dir, 'cid'))) {
 }
 // `--app <dir>`: serve another checkout's build/ (a worktree at an older commit), on the same data.
 const app = flag('--app') > 0 ? process.argv[flag('--app') + 1] : '.';
-const server = spawn(process.execPath, [join(app, 'scripts', 'serve.js'), '--port', String(port), '--no-signaling'], {
-  stdio: ['ignore', 'ignore', 'inherit']
-});
+const server = await serveBuild(port, app);
 try {
-  await waitForServer(base, server);
   await (command === 'seed' ? seed() : measure());
 } finally {
   server.kill();

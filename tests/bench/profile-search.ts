@@ -7,15 +7,13 @@
 // and prints p50/p95, the slowest queries with the IndexedDB requests the search worker made for
 // each (counted by wrapping the worker's IDBObjectStore and IDBIndex methods), and with --cpu the
 // search worker's CPU profile over the run (self time, and the app's frames nearest the top).
-import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import type { AnyRecord } from '../../src/lib/domain/record';
 import { DEMO_CREATOR } from '../../scripts/data/community-plan';
 import { storedKeysFor } from '../../scripts/data/member-keys';
-import { importCommunityFile, openDevice, waitForServer } from './browser-bench';
+import { copiedProfile, importCommunityFile, openDevice, serveBuild } from './browser-bench';
 import { ensureSearchDataset, quietPage, runQuery, sampleQueries, waitForMeasure } from './search-figures';
 import { importIdentity, percentile } from './sync-bench';
 import { type Profile, type TargetInfo, workerProfiler } from './worker-profiler';
@@ -114,11 +112,8 @@ async function measure(): Promise<void> {
   const records = (JSON.parse(readFileSync(file, 'utf8')) as { records: AnyRecord[] }).records;
   const count = flag('--queries') > 0 ? Number(process.argv[flag('--queries') + 1]) : 200;
   const queries = sampleQueries(records, count);
-  const copy = mkdtempSync(join(tmpdir(), 'hearth-profile-search-'));
+  const copy = copiedProfile(join(dir, 'profile'), 'hearth-profile-search');
   try {
-    cpSync(join(dir, 'profile'), copy, { recursive: true });
-    // The seed's service worker would serve the build it cached: this run loads the current one.
-    rmSync(join(copy, 'Default', 'Service Worker'), { recursive: true, force: true });
     const device = await openDevice(copy, base);
     const page = device.page;
     page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
@@ -166,11 +161,8 @@ if (command === 'measure' && !existsSync(join(dir, 'cid'))) {
 }
 // `--app <dir>`: serve another checkout's build/, on the same data.
 const app = flag('--app') > 0 ? process.argv[flag('--app') + 1] : '.';
-const server = spawn(process.execPath, [join(app, 'scripts', 'serve.js'), '--port', String(port), '--no-signaling'], {
-  stdio: ['ignore', 'ignore', 'inherit']
-});
+const server = await serveBuild(port, app);
 try {
-  await waitForServer(base, server);
   if (command === 'settle') {
     const device = await openDevice(join(dir, 'profile'), base);
     await device.page.goto(`/c/${readFileSync(join(dir, 'cid'), 'utf8').trim()}/search`);
