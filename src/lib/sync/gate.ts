@@ -33,8 +33,7 @@ export function batchCrypto(n: number): RecordCrypto {
 export async function passGate(db: HearthDb, cid: string, entries: [string, unknown][], mayBeStored?: (key: string) => boolean): Promise<GateOutcome> {
   const out: GateOutcome = { accepted: [], rejected: [], known: [] };
   const lookUp = mayBeStored ? entries.map(([k]) => k).filter(mayBeStored) : entries.map(([k]) => k);
-  const values = new Map(entries);
-  const found = lookUp.length ? await recordsById(db, lookUp, (key) => isPaged(values.get(key))) : [];
+  const found = lookUp.length ? await recordsById(db, lookUp, pagedAmong(entries)) : [];
   const existing = mayBeStored ? new Map(lookUp.map((k, i) => [k, found[i]])) : null;
   const using = batchCrypto(entries.length);
   const checks = entries.map(async ([key, value], i) => {
@@ -53,6 +52,12 @@ export async function passGate(db: HearthDb, cid: string, entries: [string, unkn
   });
   await Promise.all(checks);
   return out;
+}
+
+/** Whether the record under a key of `entries` would be stored in a page (`isPaged` of its value). */
+function pagedAmong(entries: [string, unknown][]): (key: string) => boolean {
+  const values = new Map(entries);
+  return (key) => isPaged(values.get(key));
 }
 
 /** A value that, if stored under its key, is stored in a page (a content kind with a valid time). */
