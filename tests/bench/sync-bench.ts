@@ -219,6 +219,31 @@ export interface LatencyRun {
  * token. A's submit time is taken by a capturing submit listener, B's arrival by a MutationObserver
  * on B's thread page. The next reply is sent once B has shown the previous one (or after 15 s).
  */
+/**
+ * Notes in the page, under `window[slot]`, when each match of `pattern` first appears in its DOM
+ * (epoch ms: comparable with Node's clock and with another page's).
+ */
+async function watchForTokens(page: Page, pattern: string, slot: string): Promise<void> {
+  await page.evaluate(
+    ([pattern, slot]) => {
+      const seen: Record<string, number> = {};
+      (window as unknown as Record<string, unknown>)[slot] = seen;
+      const re = new RegExp(pattern, 'g');
+      const note = (text: string | null | undefined, at: number) => {
+        for (const m of (text ?? '').matchAll(re)) seen[m[0]] ??= at;
+      };
+      new MutationObserver((mutations) => {
+        const at = performance.timeOrigin + performance.now();
+        for (const mu of mutations) {
+          if (mu.type === 'characterData') note(mu.target.textContent, at);
+          else mu.addedNodes.forEach((n) => note(n.textContent, at));
+        }
+      }).observe(document.body, { childList: true, subtree: true, characterData: true });
+    },
+    [pattern, slot] as const
+  );
+}
+
 export async function replyLatencies(a: Page, b: Page, path: string, count: number, texts: string[], log: Log): Promise<LatencyRun> {
   await b.goto(path);
   await b.locator('#reply-body').waitFor({ timeout: 60_000 });
@@ -236,21 +261,7 @@ export async function replyLatencies(a: Page, b: Page, path: string, count: numb
       true
     );
   }, pattern);
-  await b.evaluate((pattern) => {
-    const w = window as unknown as { __benchSeen: Record<string, number> };
-    w.__benchSeen = {};
-    const re = new RegExp(pattern, 'g');
-    const note = (text: string | null | undefined, at: number) => {
-      for (const m of (text ?? '').matchAll(re)) w.__benchSeen[m[0]] ??= at;
-    };
-    new MutationObserver((mutations) => {
-      const at = performance.timeOrigin + performance.now();
-      for (const mu of mutations) {
-        if (mu.type === 'characterData') note(mu.target.textContent, at);
-        else mu.addedNodes.forEach((n) => note(n.textContent, at));
-      }
-    }).observe(document.body, { childList: true, subtree: true, characterData: true });
-  }, pattern);
+  await watchForTokens(b, pattern, '__benchSeen');
 
   const composer = a.locator('#reply-body');
   const send = a.getByRole('button', { name: 'Send reply' });
@@ -291,19 +302,7 @@ export async function replyLatencies(a: Page, b: Page, path: string, count: numb
  */
 export async function resumeLatencies(a: Device, b: Device, rounds: number, timeoutMs: number): Promise<{ away: 'a' | 'b'; ms: number | null }[]> {
   const run = Math.random().toString(36).slice(2, 7);
-  for (const page of [a.page, b.page])
-    await page.evaluate((pattern) => {
-      const w = window as unknown as { __benchResumed: Record<string, number> };
-      w.__benchResumed = {};
-      const re = new RegExp(pattern, 'g');
-      new MutationObserver((mutations) => {
-        const at = performance.timeOrigin + performance.now();
-        for (const mu of mutations)
-          mu.addedNodes.forEach((n) => {
-            for (const m of (n.textContent ?? '').matchAll(re)) w.__benchResumed[m[0]] ??= at;
-          });
-      }).observe(document.body, { childList: true, subtree: true });
-    }, `resume-${run}-\\d+`);
+  for (const page of [a.page, b.page]) await watchForTokens(page, `resume-${run}-\\d+`, '__benchResumed');
   const out: { away: 'a' | 'b'; ms: number | null }[] = [];
   for (let i = 0; i < rounds; i++) {
     const token = `resume-${run}-${i}`;
