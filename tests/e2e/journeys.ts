@@ -63,6 +63,20 @@ export async function openDevice(browser: Browser, baseURL: string) {
 
 export type Device = Awaited<ReturnType<typeof openDevice>>;
 
+/**
+ * `away` loses its network with the thread open and replies there; `other` replies too; `away` comes
+ * back: each then shows the other's reply.
+ */
+export async function repliesWhileAway(away: Device, other: Device, awayText: string, otherText: string) {
+  await away.context.setOffline(true);
+  await expect(away.page.getByText('Offline — everything you write is kept on this device.')).toBeVisible();
+  await sendReply(away.page, awayText);
+  await sendReply(other.page, otherText);
+  await away.context.setOffline(false);
+  await expect(away.page.getByText(otherText)).toBeVisible({ timeout: 30_000 });
+  await expect(other.page.getByText(awayText)).toBeVisible({ timeout: 30_000 });
+}
+
 /** Opens a thread from a list by its title, and waits for its page. */
 export async function openThread(page: Page, title: string) {
   await page

@@ -3,7 +3,18 @@
 // community worker's shard sync. New communities are made so by default (`hearth:shards` unset); the
 // member's device follows the genesis.
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import { createCommunity, createIdentity, joinFromLink, makeInvite, openDevice, openThread, sendReply, startThread, useRelay } from './journeys';
+import {
+  createCommunity,
+  createIdentity,
+  joinFromLink,
+  makeInvite,
+  openDevice,
+  openThread,
+  repliesWhileAway,
+  sendReply,
+  startThread,
+  useRelay
+} from './journeys';
 
 /** What this device holds of a community: whether it is held in shards, and the shards its stored updates name. */
 async function held(page: Page): Promise<{ sharded: boolean; shards: string[] }> {
@@ -55,13 +66,7 @@ test('a community held in shards: the newcomer gets the core and the month over 
     await alice.page.goto(bob.page.url());
     await expect(alice.page.getByText('Hi from Bob, in this month')).toBeVisible({ timeout: 15_000 });
 
-    await alice.context.setOffline(true);
-    await expect(alice.page.getByText('Offline — everything you write is kept on this device.')).toBeVisible();
-    await sendReply(alice.page, 'Alice wrote offline');
-    await sendReply(bob.page, 'Bob wrote while Alice was away');
-    await alice.context.setOffline(false);
-    await expect(alice.page.getByText('Bob wrote while Alice was away')).toBeVisible({ timeout: 30_000 });
-    await expect(bob.page.getByText('Alice wrote offline')).toBeVisible({ timeout: 30_000 });
+    await repliesWhileAway(alice, bob, 'Alice wrote offline', 'Bob wrote while Alice was away');
 
     // What each device keeps: the member may keep fewer months (none is old enough to leave yet); the creator's keeps everything.
     const cid = new URL(bob.page.url()).pathname.split('/')[2];

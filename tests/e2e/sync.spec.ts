@@ -1,7 +1,19 @@
 // Two people on two devices (separate browser contexts: separate storage, no shared
 // BroadcastChannel), connected only by WebRTC through the local signaling server.
 import { expect, test, type Page } from '@playwright/test';
-import { createCommunity, createIdentity, useRelay, joinFromLink, makeInvite, openThread, sendReply, startThread, openDevice, visit } from './journeys';
+import {
+  createCommunity,
+  createIdentity,
+  useRelay,
+  joinFromLink,
+  makeInvite,
+  openThread,
+  sendReply,
+  startThread,
+  openDevice,
+  repliesWhileAway,
+  visit
+} from './journeys';
 
 test('a member joins from an invite, both write and both see both; offline writes merge on reconnect', async ({ browser, baseURL }) => {
   const alice = await openDevice(browser, baseURL!);
@@ -61,13 +73,7 @@ test('a member joins from an invite, both write and both see both; offline write
     expect(await order(alice.page)).toHaveLength(5);
 
     // Away again, the page still open: a second pause and resume of the same connections.
-    await alice.context.setOffline(true);
-    await expect(alice.page.getByText('Offline — everything you write is kept on this device.')).toBeVisible();
-    await sendReply(alice.page, 'Alice away a second time');
-    await sendReply(bob.page, 'Bob writes again');
-    await alice.context.setOffline(false);
-    await expect(alice.page.getByText('Bob writes again')).toBeVisible({ timeout: 30_000 });
-    await expect(bob.page.getByText('Alice away a second time')).toBeVisible({ timeout: 30_000 });
+    await repliesWhileAway(alice, bob, 'Alice away a second time', 'Bob writes again');
     await expect.poll(async () => JSON.stringify(await order(alice.page))).toBe(JSON.stringify(await order(bob.page)));
     expect(await order(alice.page)).toHaveLength(7);
   } finally {
