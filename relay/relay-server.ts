@@ -47,6 +47,8 @@ export interface RelayCounters {
   dropped: number;
   held: number;
   refused: Record<string, number>;
+  /** Sockets closed for too many refused messages. */
+  closed: number;
 }
 
 /** Hocuspocus message types (its wire format). */
@@ -63,6 +65,13 @@ const MAX_STATELESS_BYTES = 4 * 1024;
 /** Refusals a socket may collect (over all the rooms it carries) before the relay closes it. */
 const MAX_STRIKES = 50;
 /**
+ * How long after a room's connection opens its writes may come before its proof without a strike:
+ * a client answers the room's challenge as it connects, and its first step 2 crosses that answer (a
+ * device giving a fresh relay 143 months opened 143 rooms on one socket, each one refusal, and the
+ * relay closed the socket after 50). The write is still refused, and asked for again once proven.
+ */
+const PROOF_GRACE_MS = 10_000;
+/**
  * A member key's budget over all its sockets, as a multiple of one socket's: a member has a few
  * devices (one socket each: a device's tabs share its community worker's link), but opening more
  * sockets must not multiply what one key may send.
@@ -76,6 +85,8 @@ const DISK = Symbol('hearth-disk');
 interface ConnectionState {
   challenge: RelayChallenge;
   key: string | null;
+  /** When the relay first saw the connection (`PROOF_GRACE_MS`). */
+  since: number;
 }
 
 /** What a socket has spent and how often it was refused, whatever rooms it opens or re-opens. */
@@ -140,7 +151,7 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
   /** Per room, the judge → append → apply chain: one update at a time, in arrival order. */
   const queues = new Map<string, Promise<void>>();
   const resyncs = new Map<string, ReturnType<typeof setTimeout>>();
-  const counters: RelayCounters = { accepted: 0, dropped: 0, held: 0, refused: {} };
+  const counters: RelayCounters = { accepted: 0, dropped: 0, held: 0, refused: {}, closed: 0 };
   const limits = options.limits ?? DEFAULT_LIMITS;
   const stats = new RelayStats(!!options.statsEveryMs);
   const stopTiming = batchFanOut((ms) => stats.steps.fanout.add(ms));
@@ -158,7 +169,7 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
 
   const stateOf = (connection: Connection): ConnectionState => {
     let state = states.get(connection);
-    if (!state) states.set(connection, (state = { challenge: newChallenge(), key: null }));
+    if (!state) states.set(connection, (state = { challenge: newChallenge(), key: null, since: Date.now() }));
     return state;
   };
   const socketOf = (connection: Connection): SocketState => {
@@ -215,10 +226,13 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
     debug(`relay: refused ${reason} from ${stateOf(connection).key?.slice(0, 8) ?? 'no key'}`);
     counters.refused[reason] = (counters.refused[reason] ?? 0) + 1;
     const socket = socketOf(connection);
-    socket.strikes++;
+    const state = stateOf(connection);
+    const proving = reason === 'relay.no_proof' && state.key === null && Date.now() - state.since < PROOF_GRACE_MS;
+    if (!proving) socket.strikes++;
     ack(connection, false);
     notify(connection, { refused: reason });
     if (socket.strikes > MAX_STRIKES) {
+      counters.closed++;
       // The whole socket goes: closing only this room's connection would let the client
       // authenticate again on the same socket and start with a clean slate.
       const why = `too many refused messages (${reason})`;

@@ -16,6 +16,7 @@ import { HearthDb } from '../src/lib/store/db';
 import { relayRoomName } from '../src/lib/sync/relay-rooms';
 import { ShardedCommunity } from '../src/lib/sync/sharded-community';
 import type { RelayHandle } from '../src/lib/sync/doc-handle';
+import { sealRecord } from '../src/lib/crypto/record-seal';
 import { admit, newCommunity, newMember, writer } from '../tests/unit/community-fixture';
 import { freePort, NodeWebSocket, waitFor } from './local-cluster';
 import { startRelay } from './relay-server';
@@ -112,5 +113,43 @@ describe('a community held in shards on its relay', { timeout: 90_000 }, () => {
         .filter((id) => id !== 'core')
         .sort()
     ).toEqual([months[0]]);
+  });
+  it('a device holding more months than the relay lets a socket be refused gives a fresh relay every one of them on one socket', async () => {
+    const relay = await startRelay({ port: await freePort(), host: '127.0.0.1', dataDir: mkdtempSync(join(tmpdir(), 'hearth-sharded-')), log: () => {} });
+    cleanup.push(() => relay.close());
+    const address = `ws://127.0.0.1:${relay.port}`;
+    const alice = await newMember();
+    const bob = await newMember();
+    // Founded five years ago, a thread a month since: 60 months, each a room whose first write crosses its proof.
+    const founded = Date.now() - 60 * MONTH;
+    const g = await sealRecord(alice, {
+      kind: 'genesis',
+      cid: '',
+      ts: founded,
+      body: { name: 'Five years of riders', description: 'A test community', emoji: '🚲', color: '#cc5500', createdAt: founded, nonce: 'n5' }
+    });
+    const core: AnyRecord[] = [g, ...(await admit(alice, bob, g.id, founded + 500))];
+    const content: AnyRecord[] = [];
+    for (let i = 1; i <= 60; i++)
+      content.push(await writer(alice, g.id, founded + i * MONTH - 5 * 24 * 3600_000)('thread', { title: `month ${i}`, body: 'hello' }));
+    const months = new Set(content.map(shardOf));
+    expect(months.size).toBeGreaterThan(50);
+    const room = await relayRoomName(g.id, randomId(32));
+
+    const a = await device(g.id, 0);
+    for (const r of [...core, ...content]) expect((await a.append(r)).ok).toBe(true);
+    await a.settled();
+    await relayOf(a, address, room, alice);
+    const b = await device(g.id, 0);
+    await relayOf(b, address, room, bob);
+    await waitFor(
+      'every month’s thread on a newcomer that meets only the relay',
+      async () => b.db.threads.where('cid').equals(g.id).count(),
+      (n) => n === content.length,
+      60_000
+    );
+    // Each month's first write came before its proof and was refused (then asked for again), without a strike.
+    expect(relay.counters.refused['relay.no_proof'] ?? 0).toBeGreaterThan(50);
+    expect(relay.counters.closed).toBe(0);
   });
 });

@@ -81,6 +81,8 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   readonly #jobs = new JobQueue();
   readonly #options: Pick<CommunityDocOptions, 'repairBackoff'>;
   readonly #maxOpen: number;
+  /** Months visited on the relay at once (`RELAY_VISITS`). */
+  readonly #relayVisits: number;
   readonly #idleCloseMs: number;
   #shards = new Map<ShardId, CommunityDoc>();
   #opening = new Map<ShardId, Promise<CommunityDoc>>();
@@ -133,10 +135,11 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   constructor(
     readonly db: HearthDb,
     readonly cid: string,
-    options: Pick<CommunityDocOptions, 'repairBackoff'> & { maxOpen?: number; idleCloseMs?: number } = {}
+    options: Pick<CommunityDocOptions, 'repairBackoff'> & { maxOpen?: number; idleCloseMs?: number; relayVisits?: number } = {}
   ) {
     this.#options = { repairBackoff: options.repairBackoff };
     this.#maxOpen = Math.max(0, options.maxOpen ?? DEFAULT_MAX_OPEN);
+    this.#relayVisits = Math.max(1, options.relayVisits ?? RELAY_VISITS);
     this.#idleCloseMs = options.idleCloseMs ?? IDLE_CLOSE_MS;
   }
 
@@ -493,7 +496,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
             if (answered) relay.visited.add(month);
           }
         };
-        await Promise.all([visitor(), visitor()]);
+        await Promise.all(Array.from({ length: this.#relayVisits }, visitor));
       } while (relay.again && this.#relay === relay && !this.#ended);
     } finally {
       relay.sweeping = false;
@@ -1147,6 +1150,8 @@ export function listedMonths(value: unknown): ShardId[] | null {
 const IDLE_CLOSE_MS = 60_000;
 /** How long the first sweep waits for the relay's list of months. */
 const PROOF_WAIT_MS = 2_000;
+/** Months visited on the relay at once. */
+const RELAY_VISITS = 8;
 /** How long a month's visit waits for the relay before the sweep stops (the next sync of the core goes on). */
 const RELAY_VISIT_MS = 20_000;
 /** Settles a closing month waits through before it stays open (the device is busy: tried again later). */
