@@ -11,10 +11,12 @@ import {
   openDevice,
   sendReply,
   runsCommunityWorker,
+  setLifecycle,
   sharedWorkers,
   startThread,
   withoutSharedWorker
 } from './journeys';
+import { launchFreezableDevice } from './browser';
 
 test("two tabs of one device share the community worker and see each other's posts at once", async ({ browser, baseURL }) => {
   const alice = await openDevice(browser, baseURL!);
@@ -119,5 +121,48 @@ test('without SharedWorker one tab runs the community worker and serves the othe
     await expect(second.getByText('A third tab follows the new leader')).toBeVisible({ timeout: 5_000 });
   } finally {
     await alice.context.close();
+  }
+});
+
+// A phone's browser freezes the tab the member left (Page Lifecycle), and with it that tab's dedicated
+// worker. If that tab led, the tab in front of the member would wait on a worker that answers nothing.
+test('a browser without SharedWorker whose leader tab is frozen in the background keeps serving its visible tab', async ({ baseURL }) => {
+  test.setTimeout(150_000);
+  const device = await launchFreezableDevice();
+  await withoutSharedWorker(device.context);
+  try {
+    const hidden = await device.context.newPage();
+    await createIdentity(hidden, 'Alice', baseURL);
+    await createCommunity(hidden, 'Sleepy Club');
+    await startThread(hidden, 'Held by a tab that sleeps', 'The leader tab wrote this');
+    await expect.poll(() => documentsHeld(hidden)).toBe('leader');
+    const visible = await device.context.newPage();
+    await visible.goto(hidden.url());
+    await expect.poll(() => documentsHeld(visible)).toBe('follower');
+    await sendReply(visible, 'Written through the leader');
+
+    // The member looks at the other tab; the browser freezes this one. The visible tab takes over.
+    await setLifecycle(hidden, 'frozen');
+    await expect.poll(() => documentsHeld(visible), { timeout: 20_000 }).toBe('leader');
+    expect(runsCommunityWorker(hidden)).toBe(false);
+    await expect(visible.getByText('Written through the leader')).toBeVisible();
+    // A worker frozen mid-transaction keeps it open (ended only when its tab runs again): Chromium aborts
+    // it 60 s on, and until then the new worker's writes wait behind it (IndexedDB keeps them in order).
+    const asked = Date.now();
+    await visible.locator('#reply-body').fill('Written while the other tab sleeps');
+    await visible.getByRole('button', { name: 'Send reply' }).click();
+    await expect(visible.locator('[data-testid="post"]:not([data-sending])').filter({ hasText: 'Written while the other tab sleeps' })).toBeVisible({
+      timeout: 75_000
+    });
+    test.info().annotations.push({ type: 'first write after the takeover', description: `${Date.now() - asked} ms` });
+
+    // Back to the frozen tab: it opens again, served by the tab that leads now, with what was written meanwhile.
+    await setLifecycle(hidden, 'active');
+    await expect.poll(() => documentsHeld(hidden), { timeout: 20_000 }).toBe('follower');
+    await expect(hidden.getByText('Written while the other tab sleeps')).toBeVisible();
+    await sendReply(hidden, 'Back from sleep');
+    await expect(visible.getByText('Back from sleep')).toBeVisible({ timeout: 5_000 });
+  } finally {
+    await device.close();
   }
 });
