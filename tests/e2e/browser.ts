@@ -66,15 +66,16 @@ export async function launchDevice(baseURL: string): Promise<{ context: BrowserC
 }
 
 /**
- * A device whose hidden tabs the browser can freeze (Page Lifecycle; `setLifecycle` in journeys.ts):
- * the journeys' browser started on its own and reached over CDP without Playwright's defaults.
- * Playwright emulates focus in every page it opens, which Chromium does by capturing the tab as if
- * it were shown, and a shown tab is never frozen (`Page.setWebLifecycleState` then does nothing: no
- * `freeze` event, its workers run on). Its context has no baseURL: give its pages full addresses.
+ * A device whose tabs are shown and hidden as the member switches between them, and whose hidden tabs
+ * the browser can freeze (Page Lifecycle; `setLifecycle` in journeys.ts): the full browser (the
+ * headless shell shows every tab), started on its own and reached over CDP without Playwright's
+ * defaults. Playwright emulates focus in every page it opens, which Chromium does by capturing the tab
+ * as if it were shown, and a shown tab is never frozen (`Page.setWebLifecycleState` then does
+ * nothing: no `freeze` event, its workers run on). Its context has no baseURL: give pages full addresses.
  */
 export async function launchFreezableDevice(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'hearth-freezable-'));
-  const { executablePath, args } = journeysLaunch();
+  const { executablePath, args } = chromiumLaunch();
   // Port 0: the browser picks a free one and writes it to DevToolsActivePort.
   const browserProcess = spawn(executablePath, [...args, '--headless', '--remote-debugging-port=0', `--user-data-dir=${dir}`, 'about:blank'], { stdio: 'ignore' });
   const exited = new Promise((done) => browserProcess.once('exit', done));

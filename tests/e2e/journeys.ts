@@ -161,15 +161,15 @@ export function runsCommunityWorker(page: Page): boolean {
 /**
  * The browser freezes a tab as it does a hidden one on a phone (Page Lifecycle: `freeze`, then its
  * tasks and its dedicated workers stop), or runs it again (`resume`). Only a page of a
- * `launchFreezableDevice` context can be frozen. A frozen page runs no timer: checked here (DevTools'
- * own evaluation still runs in it).
+ * `launchFreezableDevice` context can be frozen. A frozen page runs no timer (a hidden one runs one a
+ * second): checked here. DevTools' own evaluation still runs in a frozen page.
  */
 export async function setLifecycle(page: Page, state: 'frozen' | 'active'): Promise<void> {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Page.setWebLifecycleState', { state });
   await cdp.detach();
   // A page that runs again may be opening again (its context gone mid-call): running all the same.
-  const answered = await Promise.race([page.evaluate(() => new Promise<boolean>((r) => setTimeout(() => r(true)))).catch(() => true), new Promise<false>((r) => setTimeout(() => r(false), 1_000))]);
+  const answered = await Promise.race([page.evaluate(() => new Promise<boolean>((r) => setTimeout(() => r(true)))).catch(() => true), new Promise<false>((r) => setTimeout(() => r(false), 2_000))]);
   expect(answered, `the page is ${state}`).toBe(state === 'active');
 }
 

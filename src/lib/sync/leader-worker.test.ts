@@ -142,15 +142,18 @@ class ContextLocks {
   }
 }
 
-/** A page's lifecycle driven by the test: `stop` as the browser freezes the page, `resume` as it runs it again. */
+/** A page's lifecycle driven by the test: hidden and shown as the member switches tabs, stopped (frozen) and resumed by the browser. */
 function lifecycle() {
-  const stopped: (() => void)[] = [];
-  const resumed: (() => void)[] = [];
+  const on = { hidden: [] as (() => void)[], shown: [] as (() => void)[], stopped: [] as (() => void)[], resumed: [] as (() => void)[] };
   return {
-    onStopped: (l: () => void) => void stopped.push(l),
-    onResumed: (l: () => void) => void resumed.push(l),
-    stop: () => stopped.forEach((l) => l()),
-    resume: () => resumed.forEach((l) => l())
+    onHidden: (l: () => void) => void on.hidden.push(l),
+    onShown: (l: () => void) => void on.shown.push(l),
+    onStopped: (l: () => void) => void on.stopped.push(l),
+    onResumed: (l: () => void) => void on.resumed.push(l),
+    hide: () => on.hidden.forEach((l) => l()),
+    show: () => on.shown.forEach((l) => l()),
+    stop: () => on.stopped.forEach((l) => l()),
+    resume: () => on.resumed.forEach((l) => l())
   };
 }
 
@@ -202,7 +205,10 @@ function openTab(broker: LockBroker, options: { endsAtOnce?: boolean } = {}) {
   return {
     ...election,
     workers,
-    freeze: life.stop,
+    hide: life.hide,
+    show: life.show,
+    /** Frozen in the background (the browser hides it first). */
+    freeze: () => (life.hide(), life.stop()),
     resume: life.resume,
     get reopened() {
       return reopened;
@@ -253,6 +259,8 @@ describe('a leader tab that the browser freezes', () => {
     leader.freeze();
     expect(leader.reopened).toBe(0);
     leader.resume();
+    expect(leader.reopened).toBe(0);
+    leader.show();
     expect(leader.reopened).toBe(1);
     leader.close();
     follower.close();
@@ -267,6 +275,45 @@ describe('a leader tab that the browser freezes', () => {
     leader.freeze();
     expect(search.terminated).toBe(true);
     leader.close();
+  });
+});
+
+describe('a leader tab the member leaves for another', () => {
+  it('hands leadership to its follower while it still runs, and opens again when shown', async () => {
+    const broker = new LockBroker();
+    const first = openTab(broker);
+    expect(await first.role).toBe('leader');
+    // Alone, it keeps leading when hidden: no tab would take over, and it would open again on return.
+    first.hide();
+    await settle();
+    expect(first.workers[0].terminated).toBe(false);
+    first.show();
+
+    const second = openTab(broker);
+    expect(await second.role).toBe('follower');
+    await expect.poll(() => broker.waiting(`${LEADER_LOCK}:`)).toBe(1);
+    first.hide();
+    expect(first.workers[0].terminated).toBe(true);
+    await expect.poll(() => second.reopened).toBe(1);
+    expect(broker.held(LEADER_LOCK)).toBe(false);
+    expect(first.reopened).toBe(0);
+    first.show();
+    expect(first.reopened).toBe(1);
+    first.close();
+    second.close();
+  });
+
+  it('hands over when a follower comes while it is hidden', async () => {
+    const broker = new LockBroker();
+    const first = openTab(broker);
+    expect(await first.role).toBe('leader');
+    first.hide();
+    const second = openTab(broker);
+    expect(await second.role).toBe('follower');
+    await expect.poll(() => second.reopened).toBe(1);
+    expect(first.workers[0].terminated).toBe(true);
+    first.close();
+    second.close();
   });
 });
 
@@ -308,6 +355,7 @@ describe('the next leader', () => {
     expect(second.workers).toHaveLength(0);
     expect(broker.held(LEADER_LOCK)).toBe(false);
     second.resume();
+    second.show();
     expect(second.reopened).toBe(1);
     first.close();
     second.close();

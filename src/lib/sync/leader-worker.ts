@@ -11,13 +11,15 @@
 //
 // A tab the browser freezes in the background (Page Lifecycle `freeze`; mobile browsers freeze hidden
 // tabs) keeps its locks, and its dedicated workers stop with it: its followers, and any tab opened
-// since, would wait on it with no answer. So a leader, when frozen (or kept in the back/forward cache),
-// ends its worker and gives up leadership while it still runs, which its followers see as a leader
-// gone; it opens again when it comes back. It ends its other workers too (`endsWithLeadership`): a
-// frozen worker's unfinished IndexedDB transaction holds up every write of the next leader's worker
-// (until Chromium aborts it, 60 s on). The community worker holds a lock of its own for its life,
-// which the next leader waits for before starting one: `terminate` is asynchronous, and two workers
-// never write the device's documents at once.
+// since, would wait on it with no answer. So a leader gives up leadership while it still runs: when
+// it is hidden and a follower is there to take over, or else when it is frozen (or kept in the
+// back/forward cache). It ends its worker and its other workers (`endsWithLeadership`) first, its
+// followers see a leader gone, and it opens again when shown (or run) again. Hidden is the better
+// moment: a worker frozen mid-transaction keeps that IndexedDB transaction open (terminated or not,
+// until its tab runs again or Chromium aborts it, 60 s on), and every write of the next leader's
+// worker waits behind it. The community worker holds a lock of its own for its life, which the next
+// leader waits for before starting one: `terminate` is asynchronous, and two workers never write the
+// device's documents at once.
 import type { Endpoint } from 'comlink';
 
 /** Held by the leader tab while it leads. */
@@ -98,17 +100,25 @@ const forever = (): Promise<never> => new Promise<never>(() => {});
 /** The part of a Web Lock manager the election uses (`navigator.locks`; a fake one in unit tests). */
 export type Locks = Pick<LockManager, 'request'>;
 
-/** When the browser stops running this page, and when it runs it again. */
+/** When the member stops seeing this page, when the browser stops running it, and when either ends. */
 export interface PageLifecycle {
+  /** No longer shown (`visibilitychange`): another tab or app is in front. */
+  onHidden(listener: () => void): void;
+  /** Shown again. */
+  onShown(listener: () => void): void;
   /** Frozen (a hidden tab, Page Lifecycle `freeze`) or kept in the back/forward cache (`pagehide`, persisted). */
   onStopped(listener: () => void): void;
   /** Running again after that (`resume`, or `pageshow` from the back/forward cache). */
   onResumed(listener: () => void): void;
 }
 
-/** This page's: `freeze` and `resume`, and the back/forward cache's `pagehide` and `pageshow` (persisted). */
+/** This page's: its visibility, `freeze` and `resume`, and the back/forward cache's `pagehide` and `pageshow` (persisted). */
 export function pageLifecycle(): PageLifecycle {
+  const visibility = (hidden: boolean, listener: () => void) =>
+    document.addEventListener('visibilitychange', () => document.hidden === hidden && listener());
   return {
+    onHidden: (listener) => visibility(true, listener),
+    onShown: (listener) => visibility(false, listener),
     onStopped(listener) {
       document.addEventListener('freeze', listener);
       window.addEventListener('pagehide', (e) => e.persisted && listener());
@@ -135,6 +145,11 @@ export function endsWithLeadership<W extends Pick<Worker, 'terminate'>>(worker: 
 export interface ElectionOptions {
   /** Opens this page again, its worker gone: a follower's leader gone, or a leader back from being frozen (a reload). */
   reopen?: () => void;
+  /**
+   * What else the page lets go of when it gives up leading, its workers ended: its database, so that a
+   * read in flight when it is frozen later holds up no write of the next leader's worker.
+   */
+  onStepDown?: () => void;
   lifecycle?: PageLifecycle;
   locks?: Locks;
 }
@@ -149,8 +164,8 @@ export interface Election {
 /**
  * Elects this tab leader if no tab is (`startWorker` then starts the dedicated worker under the given
  * name, once the last leader's worker is gone), or makes it a follower of the leader's worker. A
- * follower opens again when its leader is gone; a leader stopped by the browser ends its worker and
- * leads no more, and opens again when it runs again.
+ * follower opens again when its leader is gone; a leader hidden with a follower, or frozen, ends its
+ * worker and leads no more, and opens again when shown and running again.
  */
 export function electLeader(startWorker: (name: string) => Worker, options: ElectionOptions = {}): Election {
   const reopen = options.reopen ?? (() => location.reload());
@@ -159,15 +174,32 @@ export function electLeader(startWorker: (name: string) => Worker, options: Elec
   const tab = newId();
   const endpoint = new PendingEndpoint();
   let stopped = false;
+  let hidden = false;
+  /** A follower connected while this tab led: a tab that can take over. */
+  let followed = false;
   let stepDown: (() => void) | null = null;
+  let steppedDown = false;
+  // Hidden with a follower: the follower (shown, or shown next) leads instead, while this tab still runs
+  // and its worker ends whole. A frozen worker's unfinished IndexedDB transaction would hold up the next
+  // leader's writes until this tab runs again (or Chromium aborts it, 60 s on).
+  lifecycle.onHidden(() => {
+    hidden = true;
+    if (followed) stepDown?.();
+  });
+  // Frozen still leading (no follower when it was hidden, or hidden and frozen at once): a tab opened
+  // meanwhile, or a follower, must not wait on it.
   lifecycle.onStopped(() => {
     stopped = true;
     stepDown?.();
   });
+  // A follower keeps its worker (the leader's): only a tab that gave up leading opens again.
+  lifecycle.onShown(() => {
+    hidden = false;
+    if (steppedDown) reopen();
+  });
   lifecycle.onResumed(() => {
-    // A follower keeps its worker (the leader's): only a tab that gave up leading opens again.
-    if (stopped && stepDown) reopen();
     stopped = false;
+    if (steppedDown && !hidden) reopen();
   });
   const role = new Promise<'leader' | 'follower'>((resolve, reject) => {
     locks
@@ -177,13 +209,22 @@ export function electLeader(startWorker: (name: string) => Worker, options: Elec
           return;
         }
         let worker: Worker | null = null;
+        let bridge: BroadcastChannel | null = null;
         const leading = new Promise<void>((done) => {
           stepDown = () => {
+            if (steppedDown) return;
+            steppedDown = true;
             // Ended before the locks go: no follower reopens, and no next leader starts, while this worker still writes.
             worker?.terminate();
             worker = null;
             for (const other of endedWithLeadership) other.terminate();
             endedWithLeadership.clear();
+            bridge?.close();
+            try {
+              options.onStepDown?.();
+            } catch (error) {
+              console.error('community worker: letting go on stepping down failed', error);
+            }
             done();
           };
         });
@@ -205,6 +246,15 @@ export function electLeader(startWorker: (name: string) => Worker, options: Elec
           reject(error);
           stepDown!();
           return leading;
+        }
+        // The worker's answers to followers on the bridge say that one is there.
+        if (typeof BroadcastChannel !== 'undefined') {
+          bridge = new BroadcastChannel(BRIDGE);
+          bridge.onmessage = (e: MessageEvent<BridgeMessage>) => {
+            if (!e.data || !('connected' in e.data) || e.data.leader !== tab) return;
+            followed = true;
+            if (hidden) stepDown?.();
+          };
         }
         resolve('leader');
         return leading;
