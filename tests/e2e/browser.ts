@@ -77,7 +77,9 @@ export async function launchFreezableDevice(): Promise<{ context: BrowserContext
   const dir = mkdtempSync(join(tmpdir(), 'hearth-freezable-'));
   const { executablePath, args } = chromiumLaunch();
   // Port 0: the browser picks a free one and writes it to DevToolsActivePort.
-  const browserProcess = spawn(executablePath, [...args, '--headless', '--remote-debugging-port=0', `--user-data-dir=${dir}`, 'about:blank'], { stdio: 'ignore' });
+  const browserProcess = spawn(executablePath, [...args, '--headless', '--remote-debugging-port=0', `--user-data-dir=${dir}`, 'about:blank'], {
+    stdio: 'ignore'
+  });
   const exited = new Promise((done) => browserProcess.once('exit', done));
   const portFile = join(dir, 'DevToolsActivePort');
   const written = () => existsSync(portFile) && readFileSync(portFile, 'utf8').includes('\n');
@@ -89,10 +91,15 @@ export async function launchFreezableDevice(): Promise<{ context: BrowserContext
     context: browser.contexts()[0],
     close: async () => {
       await browser.close();
-      browserProcess.kill();
+      // Closed over CDP it exits by itself, its helper processes first; killed only if it lingers.
+      const lingering = setTimeout(() => browserProcess.kill(), 5_000);
       await exited;
-      // Its helper processes may still write there a moment.
-      rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
+      clearTimeout(lingering);
+      try {
+        rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
+      } catch (error) {
+        console.warn(`profile ${dir} left behind`, error);
+      }
     }
   };
 }

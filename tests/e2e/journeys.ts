@@ -169,7 +169,10 @@ export async function setLifecycle(page: Page, state: 'frozen' | 'active'): Prom
   await cdp.send('Page.setWebLifecycleState', { state });
   await cdp.detach();
   // A page that runs again may be opening again (its context gone mid-call): running all the same.
-  const answered = await Promise.race([page.evaluate(() => new Promise<boolean>((r) => setTimeout(() => r(true)))).catch(() => true), new Promise<false>((r) => setTimeout(() => r(false), 2_000))]);
+  const answered = await Promise.race([
+    page.evaluate(() => new Promise<boolean>((r) => setTimeout(() => r(true)))).catch(() => true),
+    new Promise<false>((r) => setTimeout(() => r(false), 2_000))
+  ]);
   expect(answered, `the page is ${state}`).toBe(state === 'active');
 }
 

@@ -32,7 +32,9 @@ function started(db: HearthDb): NonNullable<typeof service> {
   if (service) return service;
   const remote = !!hostClient() && typeof Worker !== 'undefined';
   const api = remote
-    ? Comlink.wrap<SearchApi>(endsWithLeadership(new Worker(new URL('../../../workers/search.worker.ts', import.meta.url), { type: 'module', name: 'hearth-search' })))
+    ? Comlink.wrap<SearchApi>(
+        endsWithLeadership(new Worker(new URL('../../../workers/search.worker.ts', import.meta.url), { type: 'module', name: 'hearth-search' }))
+      )
     : new SearchService(db, (cid) => openCommunityDoc(db, cid));
   const events = new MessageChannel();
   events.port1.onmessage = (e: MessageEvent<SearchEvent>) => {

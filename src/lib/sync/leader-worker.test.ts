@@ -270,7 +270,12 @@ describe('a leader tab that the browser freezes', () => {
     const broker = new LockBroker();
     const leader = openTab(broker);
     expect(await leader.role).toBe('leader');
-    const search = { terminated: false, terminate() { this.terminated = true; } };
+    const search = {
+      terminated: false,
+      terminate() {
+        this.terminated = true;
+      }
+    };
     endsWithLeadership(search);
     leader.freeze();
     expect(search.terminated).toBe(true);

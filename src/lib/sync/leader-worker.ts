@@ -114,8 +114,7 @@ export interface PageLifecycle {
 
 /** This page's: its visibility, `freeze` and `resume`, and the back/forward cache's `pagehide` and `pageshow` (persisted). */
 export function pageLifecycle(): PageLifecycle {
-  const visibility = (hidden: boolean, listener: () => void) =>
-    document.addEventListener('visibilitychange', () => document.hidden === hidden && listener());
+  const visibility = (hidden: boolean, listener: () => void) => document.addEventListener('visibilitychange', () => document.hidden === hidden && listener());
   return {
     onHidden: (listener) => visibility(true, listener),
     onShown: (listener) => visibility(false, listener),
@@ -298,7 +297,10 @@ async function follow(tab: string, endpoint: PendingEndpoint, onLeaderGone: () =
  * returned cleanup, then the channel closes). Returns what stops serving (a worker ends with its tab;
  * unit tests end theirs).
  */
-export function serveFollowers(leaderName: string, serve: (channel: BroadcastChannel) => () => void, locks: Locks | undefined = typeof navigator === 'undefined' ? undefined : navigator.locks
+export function serveFollowers(
+  leaderName: string,
+  serve: (channel: BroadcastChannel) => () => void,
+  locks: Locks | undefined = typeof navigator === 'undefined' ? undefined : navigator.locks
 ): () => void {
   const leader = leaderName.startsWith(`${WORKER_NAME}:`) ? leaderName.slice(WORKER_NAME.length + 1) : '';
   if (!locks) return () => {};
