@@ -86,7 +86,8 @@ export async function launchFreezableDevice(): Promise<{ context: BrowserContext
   for (let i = 0; i < 200 && !written(); i++) await new Promise((r) => setTimeout(r, 50));
   const port = readFileSync(portFile, 'utf8').split('\n')[0];
   // `noDefaults` (not in the typed options): Playwright then leaves the default context's pages unemulated.
-  const browser = await chromium.connectOverCDP(`http://127.0.0.1:${port}`, { noDefaults: true } as Parameters<typeof chromium.connectOverCDP>[1]);
+  const unemulated: Record<string, unknown> = { noDefaults: true };
+  const browser = await chromium.connectOverCDP(`http://127.0.0.1:${port}`, unemulated);
   return {
     context: browser.contexts()[0],
     close: async () => {
