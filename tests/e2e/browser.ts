@@ -2,7 +2,8 @@
 // overridable with CHROMIUM_PATH on other machines, and Debian's chromium-headless-shell for the
 // journeys' shared browser (CHROMIUM_HEADLESS_SHELL_PATH).
 import { chromium, type BrowserContext } from '@playwright/test';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -60,6 +61,46 @@ export async function launchDevice(baseURL: string): Promise<{ context: BrowserC
     close: async () => {
       await context.close();
       rmSync(dir, { recursive: true, force: true });
+    }
+  };
+}
+
+/**
+ * A device whose tabs are shown and hidden as the member switches between them, and whose hidden tabs
+ * the browser can freeze (Page Lifecycle; `setLifecycle` in journeys.ts): the full browser (the
+ * headless shell shows every tab), started on its own and reached over CDP without Playwright's
+ * defaults. Playwright emulates focus in every page it opens, which Chromium does by capturing the tab
+ * as if it were shown, and a shown tab is never frozen (`Page.setWebLifecycleState` then does
+ * nothing: no `freeze` event, its workers run on). Its context has no baseURL: give pages full addresses.
+ */
+export async function launchFreezableDevice(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'hearth-freezable-'));
+  const { executablePath, args } = chromiumLaunch();
+  // Port 0: the browser picks a free one and writes it to DevToolsActivePort.
+  const browserProcess = spawn(executablePath, [...args, '--headless', '--remote-debugging-port=0', `--user-data-dir=${dir}`, 'about:blank'], {
+    stdio: 'ignore'
+  });
+  const exited = new Promise((done) => browserProcess.once('exit', done));
+  const portFile = join(dir, 'DevToolsActivePort');
+  const written = () => existsSync(portFile) && readFileSync(portFile, 'utf8').includes('\n');
+  for (let i = 0; i < 200 && !written(); i++) await new Promise((r) => setTimeout(r, 50));
+  const port = readFileSync(portFile, 'utf8').split('\n')[0];
+  // `noDefaults` (not in the typed options): Playwright then leaves the default context's pages unemulated.
+  const unemulated: Record<string, unknown> = { noDefaults: true };
+  const browser = await chromium.connectOverCDP(`http://127.0.0.1:${port}`, unemulated);
+  return {
+    context: browser.contexts()[0],
+    close: async () => {
+      await browser.close();
+      // Closed over CDP it exits by itself, its helper processes first; killed only if it lingers.
+      const lingering = setTimeout(() => browserProcess.kill(), 5_000);
+      await exited;
+      clearTimeout(lingering);
+      try {
+        rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
+      } catch (error) {
+        console.warn(`profile ${dir} left behind`, error);
+      }
     }
   };
 }

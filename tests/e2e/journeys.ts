@@ -1,8 +1,9 @@
 // Steps people take in Hearth, shared by the e2e journeys.
 import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
 
-export async function createIdentity(page: Page, name: string) {
-  await page.goto('/');
+/** `home`: the app's address, for a page of a context without a baseURL (browser.ts `launchFreezableDevice`). */
+export async function createIdentity(page: Page, name: string, home = '/') {
+  await page.goto(home);
   await page.getByLabel(/Language|语言/).selectOption('en');
   await page.getByLabel('Display name').fill(name);
   await page.getByRole('button', { name: 'Create my identity' }).click();
@@ -155,6 +156,24 @@ export async function documentsOnThePage(context: BrowserContext): Promise<void>
 /** Whether a page runs the community worker as a dedicated worker of its own (a leader tab, no SharedWorker). */
 export function runsCommunityWorker(page: Page): boolean {
   return page.workers().some((w) => /community\.worker/.test(w.url()));
+}
+
+/**
+ * The browser freezes a tab as it does a hidden one on a phone (Page Lifecycle: `freeze`, then its
+ * tasks and its dedicated workers stop), or runs it again (`resume`). Only a page of a
+ * `launchFreezableDevice` context can be frozen. A frozen page runs no timer (a hidden one runs one a
+ * second): checked here. DevTools' own evaluation still runs in a frozen page.
+ */
+export async function setLifecycle(page: Page, state: 'frozen' | 'active'): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Page.setWebLifecycleState', { state });
+  await cdp.detach();
+  // A page that runs again may be opening again (its context gone mid-call): running all the same.
+  const answered = await Promise.race([
+    page.evaluate(() => new Promise<boolean>((r) => setTimeout(() => r(true)))).catch(() => true),
+    new Promise<false>((r) => setTimeout(() => r(false), 2_000))
+  ]);
+  expect(answered, `the page is ${state}`).toBe(state === 'active');
 }
 
 /** Where a page's documents are held (remote-doc.ts `hostClient`): 'shared', 'leader', 'follower' or 'page'. */

@@ -11,10 +11,12 @@ import {
   openDevice,
   sendReply,
   runsCommunityWorker,
+  setLifecycle,
   sharedWorkers,
   startThread,
   withoutSharedWorker
 } from './journeys';
+import { launchFreezableDevice } from './browser';
 
 test("two tabs of one device share the community worker and see each other's posts at once", async ({ browser, baseURL }) => {
   const alice = await openDevice(browser, baseURL!);
@@ -119,5 +121,46 @@ test('without SharedWorker one tab runs the community worker and serves the othe
     await expect(second.getByText('A third tab follows the new leader')).toBeVisible({ timeout: 5_000 });
   } finally {
     await alice.context.close();
+  }
+});
+
+// A phone's browser freezes the tab the member left (Page Lifecycle), and with it that tab's dedicated
+// worker. If that tab led, the tab in front of the member would wait on a worker that answers nothing.
+test('a browser without SharedWorker whose leader tab is frozen in the background keeps serving its visible tab', async ({ baseURL }) => {
+  const device = await launchFreezableDevice();
+  await withoutSharedWorker(device.context);
+  try {
+    const first = await device.context.newPage();
+    await createIdentity(first, 'Alice', baseURL);
+    await createCommunity(first, 'Sleepy Club');
+    await startThread(first, 'Held by a tab that sleeps', 'The leader tab wrote this');
+    await expect.poll(() => documentsHeld(first)).toBe('leader');
+
+    // The member opens the thread in a second tab, which is now in front: the first, hidden, hands over.
+    const second = await device.context.newPage();
+    await second.bringToFront();
+    await second.goto(first.url());
+    await expect.poll(() => first.evaluate(() => document.visibilityState)).toBe('hidden');
+    await expect.poll(() => documentsHeld(second).catch(() => 'opening'), { timeout: 20_000 }).toBe('leader');
+    expect(runsCommunityWorker(first)).toBe(false);
+    await sendReply(second, 'Written in front');
+
+    // The browser freezes the hidden tab. The tab in front writes and reads on.
+    await setLifecycle(first, 'frozen');
+    await sendReply(second, 'Written while the other tab sleeps');
+    await expect(second.getByText('Written in front')).toBeVisible();
+
+    // Back to the first tab: it opens again and, in front now, leads (the second, hidden, hands over),
+    // with what was written meanwhile. Back to the second: it opens again and shows what the first wrote.
+    await setLifecycle(first, 'active');
+    await first.bringToFront();
+    await expect.poll(() => documentsHeld(first).catch(() => 'opening'), { timeout: 30_000 }).toBe('leader');
+    await expect(first.getByText('Written while the other tab sleeps')).toBeVisible();
+    await sendReply(first, 'Back from sleep');
+    await second.bringToFront();
+    await expect.poll(() => documentsHeld(second).catch(() => 'opening'), { timeout: 30_000 }).toBe('follower');
+    await expect(second.getByText('Back from sleep')).toBeVisible();
+  } finally {
+    await device.close();
   }
 });

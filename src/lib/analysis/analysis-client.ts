@@ -11,6 +11,7 @@ import type { Recommendation } from '$workers/recommend/for-member';
 import type { Suggestion } from '$workers/graph/analyse';
 import { unpackMemberStats, type MemberStats } from '$lib/domain/membership';
 import type { Board } from '$lib/domain/points';
+import { endsWithLeadership } from '$lib/sync/leader-worker';
 
 export class AnalysisCancelled extends Error {
   constructor() {
@@ -30,7 +31,8 @@ export class WorkerUnavailable extends Error {
 /** What a lane needs of a worker: comlink's endpoint, its `error` event and `terminate`. */
 export type WorkerLike = Comlink.Endpoint & Pick<Worker, 'terminate'>;
 
-const startAnalysisWorker = (name: string): WorkerLike => new Worker(new URL('../../../workers/analysis.worker.ts', import.meta.url), { type: 'module', name });
+const startAnalysisWorker = (name: string): WorkerLike =>
+  endsWithLeadership(new Worker(new URL('../../../workers/analysis.worker.ts', import.meta.url), { type: 'module', name }));
 
 /**
  * One worker and its comlink proxy, started on first use. A worker whose script does not load never

@@ -8,6 +8,7 @@ import * as Comlink from 'comlink';
 import type { Reader } from '../domain/posts';
 import type { HearthDb } from '../store/db';
 import { hostClient } from '../sync/remote-doc';
+import { endsWithLeadership } from '../sync/leader-worker';
 import { openCommunityDoc } from '../sync/registry';
 import type { SearchAnswer, SearchMeasure, SearchStatus } from './community-search';
 import { MEASURES } from './community-search';
@@ -31,7 +32,9 @@ function started(db: HearthDb): NonNullable<typeof service> {
   if (service) return service;
   const remote = !!hostClient() && typeof Worker !== 'undefined';
   const api = remote
-    ? Comlink.wrap<SearchApi>(new Worker(new URL('../../../workers/search.worker.ts', import.meta.url), { type: 'module', name: 'hearth-search' }))
+    ? Comlink.wrap<SearchApi>(
+        endsWithLeadership(new Worker(new URL('../../../workers/search.worker.ts', import.meta.url), { type: 'module', name: 'hearth-search' }))
+      )
     : new SearchService(db, (cid) => openCommunityDoc(db, cid));
   const events = new MessageChannel();
   events.port1.onmessage = (e: MessageEvent<SearchEvent>) => {

@@ -12,7 +12,7 @@ import { Awareness, applyAwarenessUpdate } from 'y-protocols/awareness';
 import type { AnyRecord } from '../domain/record';
 import type { Scope } from '../domain/scopes';
 import type { Identity } from '../crypto/identity';
-import type { HearthDb } from '../store/db';
+import { openDb, type HearthDb } from '../store/db';
 import { forgetKeyState, KEY_CONTEXT_KINDS } from '../store/keyring';
 import { forgetAuthority } from '../store/projection';
 import { AUTHORITY_KINDS } from '../domain/authority';
@@ -429,11 +429,15 @@ export function hostClient(): HostClient | null {
       const host = client;
       void afterFirstContent().then(() => startVerifiers(host));
     } else if (!off && canLead()) {
-      const { endpoint, role } = electLeader((name) => {
-        const worker = new Worker(new URL('../../../workers/community.worker.ts', import.meta.url), { type: 'module', name });
-        worker.onerror = (e) => console.error('community worker failed', e);
-        return worker;
-      });
+      const { endpoint, role } = electLeader(
+        (name) => {
+          const worker = new Worker(new URL('../../../workers/community.worker.ts', import.meta.url), { type: 'module', name });
+          worker.onerror = (e) => console.error('community worker failed', e);
+          return worker;
+        },
+        // Until it opens again, the page reads nothing more: closed, not reopened by the next query.
+        { onStepDown: () => openDb().close() }
+      );
       const host = new HostClient(
         endpoint,
         role.then((r) => (r === 'leader' ? 'port' : 'here'))
