@@ -138,14 +138,19 @@ async function watch(): Promise<void> {
     const waiting = (await reader.evaluate(() => (window as unknown as { __waiting: Record<string, number> }).__waiting)) ?? {};
     report(t0, txs, reads);
     const now = Date.now();
-    for (const [what, at] of Object.entries(waiting)) console.log(`${what} read issued at +${((at - t0) / 1000).toFixed(1)} s still waiting (${((now - at) / 1000).toFixed(0)} s)`);
+    for (const [what, at] of Object.entries(waiting))
+      console.log(`${what} read issued at +${((at - t0) / 1000).toFixed(1)} s still waiting (${((now - at) / 1000).toFixed(0)} s)`);
   } finally {
     await device.close();
     rmSync(profile, { recursive: true, force: true });
   }
 }
 
-function report(t0: number, all: { db: string; names: string; mode: string; start: number; ms: number | null; how: string; stack: string }[], reads: Read[]): void {
+function report(
+  t0: number,
+  all: { db: string; names: string; mode: string; start: number; ms: number | null; how: string; stack: string }[],
+  reads: Read[]
+): void {
   const rel = (at: number) => `${((at - t0) / 1000).toFixed(1)}s`;
   const now = Date.now();
   console.log('transactions still open:');
