@@ -157,8 +157,9 @@ test('a browser without SharedWorker whose leader tab is frozen in the backgroun
     await expect.poll(() => documentsHeld(first).catch(() => 'opening'), { timeout: 30_000 }).toBe('leader');
     await expect(first.getByText('Written while the other tab sleeps')).toBeVisible();
     await sendReply(first, 'Back from sleep');
+    // Which of the two leads now depends on when the first, hidden again, sees the second follow it: either serves.
     await second.bringToFront();
-    await expect.poll(() => documentsHeld(second).catch(() => 'opening'), { timeout: 30_000 }).toBe('follower');
+    await expect.poll(() => documentsHeld(second).catch(() => 'opening'), { timeout: 30_000 }).toMatch(/^(leader|follower)$/);
     await expect(second.getByText('Back from sleep')).toBeVisible();
   } finally {
     await device.close();
