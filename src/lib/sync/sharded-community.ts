@@ -81,8 +81,6 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   readonly #jobs = new JobQueue();
   readonly #options: Pick<CommunityDocOptions, 'repairBackoff'>;
   readonly #maxOpen: number;
-  /** Months visited on the relay at once (`RELAY_VISITS`). */
-  readonly #relayVisits: number;
   readonly #idleCloseMs: number;
   #shards = new Map<ShardId, CommunityDoc>();
   #opening = new Map<ShardId, Promise<CommunityDoc>>();
@@ -135,11 +133,10 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
   constructor(
     readonly db: HearthDb,
     readonly cid: string,
-    options: Pick<CommunityDocOptions, 'repairBackoff'> & { maxOpen?: number; idleCloseMs?: number; relayVisits?: number } = {}
+    options: Pick<CommunityDocOptions, 'repairBackoff'> & { maxOpen?: number; idleCloseMs?: number } = {}
   ) {
     this.#options = { repairBackoff: options.repairBackoff };
     this.#maxOpen = Math.max(0, options.maxOpen ?? DEFAULT_MAX_OPEN);
-    this.#relayVisits = Math.max(1, options.relayVisits ?? RELAY_VISITS);
     this.#idleCloseMs = options.idleCloseMs ?? IDLE_CLOSE_MS;
   }
 
@@ -496,7 +493,7 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
             if (answered) relay.visited.add(month);
           }
         };
-        await Promise.all(Array.from({ length: this.#relayVisits }, visitor));
+        await Promise.all(Array.from({ length: RELAY_VISITS }, visitor));
       } while (relay.again && this.#relay === relay && !this.#ended);
     } finally {
       relay.sweeping = false;
