@@ -223,16 +223,16 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
     connection.send(new OutgoingMessage(connection.document.name).createSyncMessage().writeFirstSyncStepFor(connection.document).toUint8Array());
   const debug = process.env.HEARTH_RELAY_DEBUG ? log : () => {};
   const refuse = (connection: Connection, reason: string) => {
-    debug(`relay: refused ${reason} from ${stateOf(connection).key?.slice(0, 8) ?? 'no key'}`);
+    const state = stateOf(connection);
+    debug(`relay: refused ${reason} from ${state.key?.slice(0, 8) ?? 'no key'}`);
     counters.refused[reason] = (counters.refused[reason] ?? 0) + 1;
     const socket = socketOf(connection);
-    const state = stateOf(connection);
     const proving = reason === 'relay.no_proof' && state.key === null && Date.now() - state.since < PROOF_GRACE_MS;
-    if (!proving) socket.strikes++;
+    // Counted as the socket crosses the limit: refusals of messages already on their way count no more closes.
+    if (!proving && ++socket.strikes === MAX_STRIKES + 1) counters.closed++;
     ack(connection, false);
     notify(connection, { refused: reason });
     if (socket.strikes > MAX_STRIKES) {
-      counters.closed++;
       // The whole socket goes: closing only this room's connection would let the client
       // authenticate again on the same socket and start with a clean slate.
       const why = `too many refused messages (${reason})`;
