@@ -4,9 +4,6 @@
 // meets no peer gets them from the relay alone, and months the relay and it hold nothing of are
 // forgotten. Real signed records, real fake-indexeddb databases, real WebSockets.
 import 'fake-indexeddb/auto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { randomId } from '../src/lib/crypto/encoding';
 import type { Identity } from '../src/lib/crypto/identity';
@@ -18,8 +15,7 @@ import { ShardedCommunity } from '../src/lib/sync/sharded-community';
 import type { RelayHandle } from '../src/lib/sync/doc-handle';
 import { sealRecord } from '../src/lib/crypto/record-seal';
 import { admit, newCommunity, newMember, writer } from '../tests/unit/community-fixture';
-import { freePort, NodeWebSocket, waitFor } from './local-cluster';
-import { startRelay } from './relay-server';
+import { inProcessRelay, NodeWebSocket, waitFor } from './local-cluster';
 
 // The app's relay sockets extend the platform's WebSocket (relay-socket.ts); Node 20 has none.
 (globalThis as { WebSocket?: unknown }).WebSocket ??= NodeWebSocket;
@@ -50,9 +46,8 @@ function relayOf(community: ShardedCommunity, address: string, room: string, ide
 
 describe('a community held in shards on its relay', { timeout: 90_000 }, () => {
   it('a device that keeps no idle month open still gives the relay every month, and a newcomer meeting no peer gets them from it', async () => {
-    const relay = await startRelay({ port: await freePort(), host: '127.0.0.1', dataDir: mkdtempSync(join(tmpdir(), 'hearth-sharded-')), log: () => {} });
+    const { relay, address } = await inProcessRelay('hearth-sharded-');
     cleanup.push(() => relay.close());
-    const address = `ws://127.0.0.1:${relay.port}`;
     const alice = await newMember();
     const bob = await newMember();
     const g = await newCommunity(alice);
@@ -115,9 +110,8 @@ describe('a community held in shards on its relay', { timeout: 90_000 }, () => {
     ).toEqual([months[0]]);
   });
   it('a device holding more months than the relay lets a socket be refused gives a fresh relay every one of them on one socket', async () => {
-    const relay = await startRelay({ port: await freePort(), host: '127.0.0.1', dataDir: mkdtempSync(join(tmpdir(), 'hearth-sharded-')), log: () => {} });
+    const { relay, address } = await inProcessRelay('hearth-sharded-');
     cleanup.push(() => relay.close());
-    const address = `ws://127.0.0.1:${relay.port}`;
     const alice = await newMember();
     const bob = await newMember();
     // Founded five years ago, a thread a month since: 60 months, each a room whose first write crosses its proof.

@@ -2,9 +2,6 @@
 // synced by clients over one WebSocket each (sync/shards/relay-shards.ts): the core and a month
 // travel side by side, the relay keeps a month's records out of the core and the core's out of the
 // month, and judges a month's writers by its core even when no client has the core open.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { randomId } from '../src/lib/crypto/encoding';
@@ -14,8 +11,7 @@ import { relayRoomName } from '../src/lib/sync/relay-rooms';
 import { RelayShards } from '../src/lib/sync/shards/relay-shards';
 import { emptyGateCounts, registerShardGate } from '../src/lib/sync/shards/shard-gate';
 import { admit, newCommunity, newMember, writer } from '../tests/unit/community-fixture';
-import { freePort, NodeWebSocket, waitFor } from './local-cluster';
-import { startRelay } from './relay-server';
+import { inProcessRelay, NodeWebSocket, waitFor } from './local-cluster';
 
 const Base = NodeWebSocket as new (...args: unknown[]) => object;
 let sockets = 0;
@@ -63,9 +59,8 @@ function client(address: string, room: string, identity: Identity) {
 
 describe('shards on a relay', { timeout: 60_000 }, () => {
   it('serves each shard as its own document over one socket per client, gated to its shard; a month let go and attached again on the same socket syncs again', async () => {
-    const relay = await startRelay({ port: await freePort(), host: '127.0.0.1', dataDir: mkdtempSync(join(tmpdir(), 'hearth-shards-')), log: () => {} });
+    const { relay, address } = await inProcessRelay('hearth-shards-');
     cleanup.push(() => relay.close());
-    const address = `ws://127.0.0.1:${relay.port}`;
     const creator = await newMember();
     const bob = await newMember();
     const genesis = await newCommunity(creator);
