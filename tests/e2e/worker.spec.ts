@@ -165,3 +165,57 @@ test('a browser without SharedWorker whose leader tab is frozen in the backgroun
     await device.close();
   }
 });
+
+/** Counts, per page, the IndexedDB transactions it opens over the projected posts (a page's live reads). */
+function countPostReads() {
+  const counts = { posts: 0 };
+  (globalThis as unknown as { __postReads: typeof counts }).__postReads = counts;
+  const open = IDBDatabase.prototype.transaction;
+  IDBDatabase.prototype.transaction = function (this: IDBDatabase, stores: string | string[], ...rest: [IDBTransactionMode?, IDBTransactionOptions?]) {
+    if ([stores].flat().some((s) => s === 'threads' || s === 'replies')) counts.posts++;
+    return open.call(this, stores, ...rest);
+  } as typeof open;
+}
+
+// With SharedWorker (the default), a frozen background tab runs no worker, but whatever IndexedDB
+// transaction it had open stays open, and the shared worker's writes waited behind it: the reply in
+// the tab in front stayed "sending" for 60–118 s in 3 of 6 freezes (a frozen tab's read of the posts,
+// or its write of a setting). A hidden tab now reads nothing, and one that freezes aborts what it had open.
+test('a tab frozen in the background holds up neither the shared worker nor the tab in front', async ({ baseURL }) => {
+  const device = await launchFreezableDevice();
+  await device.context.addInitScript(countPostReads);
+  try {
+    const first = await device.context.newPage();
+    await createIdentity(first, 'Alice', baseURL);
+    await createCommunity(first, 'Frosty Club');
+    await startThread(first, 'Read in two tabs', 'The first tab wrote this');
+    const second = await device.context.newPage();
+    await second.bringToFront();
+    await second.goto(first.url());
+    await expect(second.getByText('The first tab wrote this')).toBeVisible();
+    expect(await documentsHeld(second)).toBe('shared');
+    await expect.poll(() => first.evaluate(() => document.visibilityState)).toBe('hidden');
+
+    const postReads = () => first.evaluate(() => (globalThis as unknown as { __postReads: { posts: number } }).__postReads.posts);
+    const readsWhenHidden = await postReads();
+    for (let round = 0; round < 4; round++) {
+      // The write in front changes the posts the hidden tab showed; the browser freezes that tab just then.
+      await sendReply(second, `Before the freeze ${round}`);
+      await setLifecycle(first, 'frozen');
+      const text = `Written while the other tab sleeps ${round}`;
+      await second.locator('#reply-body').fill(text);
+      await second.getByRole('button', { name: 'Send reply' }).click();
+      await expect(second.locator('[data-testid="post"]:not([data-sending])').filter({ hasText: text })).toBeVisible({ timeout: 5_000 });
+      await setLifecycle(first, 'active');
+    }
+    // Hidden all along, the first tab read no posts; shown, it reads them and has every reply.
+    expect(await postReads()).toBe(readsWhenHidden);
+    await first.bringToFront();
+    await expect(first.getByText('Written while the other tab sleeps 3')).toBeVisible();
+    await sendReply(first, 'Back in front');
+    await second.bringToFront();
+    await expect(second.getByText('Back in front')).toBeVisible();
+  } finally {
+    await device.close();
+  }
+});

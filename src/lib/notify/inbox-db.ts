@@ -2,6 +2,7 @@
 // projections can be rebuilt without touching what this member has read.
 import Dexie, { type Table } from 'dexie';
 import type { NotificationKind } from './derive';
+import { abortWhenPageFreezes } from '../store/frozen-page';
 
 export interface NotificationRow {
   /** `${kind}:${source}`: one notification per record and kind, however often it is announced. */
@@ -48,5 +49,6 @@ export class InboxDb extends Dexie {
 let shared: InboxDb | null = null;
 
 export function openInboxDb(): InboxDb {
-  return (shared ??= new InboxDb());
+  if (!shared) abortWhenPageFreezes((shared = new InboxDb()));
+  return shared;
 }

@@ -1,6 +1,9 @@
 // Bridges Dexie's liveQuery to Svelte 5 runes: `.value` follows the query as the tables change.
 // `track` runs synchronously inside an effect (so the reactive values it reads re-run the query)
 // and returns the query itself. Until its first answer it holds back work that can wait (first-content).
+// A hidden page follows nothing: each change the community worker writes would have it read again for
+// no one, and a read open when the browser freezes the page is aborted (store/frozen-page). Its
+// queries run again when it is shown.
 import { liveQuery } from 'dexie';
 import { afterFirstContent, awaitingFirstAnswer } from './first-content';
 import { shareUnchanged } from './share-unchanged';
@@ -27,12 +30,13 @@ export class Live<T> {
       const answered = options.later ? () => {} : awaitingFirstAnswer();
       let sub: { unsubscribe(): void } | null = null;
       let stopped = false;
-      const start = () => {
-        if (stopped) return;
+      const follow = () => {
+        if (stopped || sub) return;
         sub = liveQuery(query).subscribe({
           next: (v) => {
             this.value = shareUnchanged(this.value, v);
             this.loaded = true;
+            this.error = null;
             answered();
           },
           error: (e) => {
@@ -41,12 +45,25 @@ export class Live<T> {
           }
         });
       };
+      const pause = () => {
+        sub?.unsubscribe();
+        sub = null;
+      };
+      let begun = false;
+      const start = () => {
+        begun = true;
+        if (typeof document === 'undefined' || !document.hidden) follow();
+        else answered(); // nothing shown to hold back work for
+      };
+      const onVisibility = () => (document.hidden ? pause() : begun && follow());
+      if (typeof document !== 'undefined') document.addEventListener('visibilitychange', onVisibility);
       if (options.later) void afterFirstContent().then(start);
       else start();
       return () => {
         stopped = true;
         answered();
-        sub?.unsubscribe();
+        if (typeof document !== 'undefined') document.removeEventListener('visibilitychange', onVisibility);
+        pause();
       };
     });
   }

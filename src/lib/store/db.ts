@@ -9,6 +9,7 @@ import type { ChallengeRow } from '../domain/challenges';
 import { compactIds, packStoredIds, PACKED_FIELDS } from './compact-ids';
 import { postBodies, POST_TABLES, slimStoredPosts } from './post-bodies';
 import { PAGE_RECORDS, pageShardOf } from './record-store';
+import { abortWhenPageFreezes } from './frozen-page';
 
 export interface IdentityRow {
   key: 'me';
@@ -242,7 +243,8 @@ export class HearthDb extends Dexie {
 let shared: HearthDb | null = null;
 
 export function openDb(): HearthDb {
-  return (shared ??= new HearthDb());
+  if (!shared) abortWhenPageFreezes((shared = new HearthDb()));
+  return shared;
 }
 
 /** True for the browser's "disk full" errors, however the storage layer wrapped them. */

@@ -21,6 +21,7 @@
 // leader waits for before starting one: `terminate` is asynchronous, and two workers never write the
 // device's documents at once.
 import type { Endpoint } from 'comlink';
+import { onPageStopped } from '../store/frozen-page';
 
 /** Held by the leader tab while it leads. */
 export const LEADER_LOCK = 'hearth:community-leader';
@@ -118,10 +119,7 @@ export function pageLifecycle(): PageLifecycle {
   return {
     onHidden: (listener) => visibility(true, listener),
     onShown: (listener) => visibility(false, listener),
-    onStopped(listener) {
-      document.addEventListener('freeze', listener);
-      window.addEventListener('pagehide', (e) => e.persisted && listener());
-    },
+    onStopped: onPageStopped,
     onResumed(listener) {
       document.addEventListener('resume', listener);
       window.addEventListener('pageshow', (e) => e.persisted && listener());
