@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import * as Y from 'yjs';
 import type { Identity } from '../src/lib/crypto/identity';
 import { RelayLink } from '../src/lib/sync/relay-client';
-import { startRelay } from './relay-server';
+import { startRelay, type RelayOptions } from './relay-server';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** Node 20 has no WebSocket: the `ws` package's. */
@@ -30,8 +30,11 @@ export function freePort(): Promise<number> {
 }
 
 /** A relay in this process on a free loopback port, its data in a fresh directory (`prefix`), silent; and its address. */
-export async function inProcessRelay(prefix: string): Promise<{ relay: Awaited<ReturnType<typeof startRelay>>; address: string }> {
-  const relay = await startRelay({ port: await freePort(), host: '127.0.0.1', dataDir: mkdtempSync(join(tmpdir(), prefix)), log: () => {} });
+export async function inProcessRelay(
+  prefix: string,
+  options: Partial<RelayOptions> = {}
+): Promise<{ relay: Awaited<ReturnType<typeof startRelay>>; address: string }> {
+  const relay = await startRelay({ port: await freePort(), host: '127.0.0.1', dataDir: mkdtempSync(join(tmpdir(), prefix)), log: () => {}, ...options });
   return { relay, address: `ws://127.0.0.1:${relay.port}` };
 }
 

@@ -59,11 +59,17 @@ const SYNC_REPLY = 4;
 const STATELESS = 5;
 const BROADCAST_STATELESS = 6;
 const SYNC_STEP1 = 0;
+const SYNC_STEP2 = 1;
 
 const MAX_AWARENESS_BYTES = 64 * 1024;
 const MAX_STATELESS_BYTES = 4 * 1024;
 /** Refusals a socket may collect (over all the rooms it carries) before the relay closes it. */
 const MAX_STRIKES = 50;
+/**
+ * One strike is forgiven this often: a flood collects its 50 within a second, but a device that is
+ * online for days, now and then over its budget as it gives the relay its months, is never closed for it.
+ */
+const STRIKE_FORGIVEN_MS = 1_000;
 /**
  * How long after a room's connection opens its writes may come before its proof without a strike:
  * a client answers the room's challenge as it connects, and its first step 2 crosses that answer (a
@@ -71,6 +77,8 @@ const MAX_STRIKES = 50;
  * relay closed the socket after 50). The write is still refused, and asked for again once proven.
  */
 const PROOF_GRACE_MS = 10_000;
+/** A sync refused over the message rate is asked for again once the socket could send this many messages. */
+const REASK_MESSAGES = 10;
 /**
  * A member key's budget over all its sockets, as a multiple of one socket's: a member has a few
  * devices (one socket each: a device's tabs share its community worker's link), but opening more
@@ -92,7 +100,10 @@ interface ConnectionState {
 /** What a socket has spent and how often it was refused, whatever rooms it opens or re-opens. */
 interface SocketState {
   limiter: RateLimiter;
+  /** Refusals not yet forgiven (one a second, STRIKE_FORGIVEN_MS), as of `struckAt`. */
   strikes: number;
+  struckAt: number;
+  closed: boolean;
 }
 
 /** What RedisFanOut uses of the extension's private members. */
@@ -174,7 +185,7 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
   };
   const socketOf = (connection: Connection): SocketState => {
     let state = sockets.get(connection.webSocket);
-    if (!state) sockets.set(connection.webSocket, (state = { limiter: new RateLimiter(limits), strikes: 0 }));
+    if (!state) sockets.set(connection.webSocket, (state = { limiter: new RateLimiter(limits), strikes: 0, struckAt: 0, closed: false }));
     return state;
   };
   /** Takes one message from the socket's budget and, once a key is proven on it, from the key's. */
@@ -221,6 +232,48 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
   const ack = (connection: Connection, saved: boolean) => connection.send(new OutgoingMessage(connection.document.name).writeSyncStatus(saved).toUint8Array());
   const askForSync = (connection: Connection) =>
     connection.send(new OutgoingMessage(connection.document.name).createSyncMessage().writeFirstSyncStepFor(connection.document).toUint8Array());
+  /**
+   * Connections a sync of which the message rate refused, answered once the socket's budget has refilled
+   * a little: the client sends nothing again by itself, so a device giving a fresh relay its months
+   * faster than the budget left months off the relay until its next sweep, and a newcomer's refused read
+   * of a month went unanswered. A refused read (step 1) is answered then (step 2 for its state vector,
+   * the last one refused on that connection); a refused write is asked for again (the relay's step 1);
+   * a connection not proven yet (its answer to the challenge may be what was dropped) is challenged again.
+   */
+  const reasks = new Map<Connection, { timer: ReturnType<typeof setTimeout>; read: Uint8Array | null }>();
+  const askAgainLater = (connection: Connection, read: Uint8Array | null) => {
+    const pending = reasks.get(connection);
+    if (pending) {
+      pending.read = read ?? pending.read;
+      return;
+    }
+    const entry = {
+      read,
+      timer: setTimeout(
+        () => {
+          reasks.delete(connection);
+          const document = connection.document;
+          if (!document.getConnections().includes(connection)) return;
+          if (entry.read) {
+            try {
+              const reply = new OutgoingMessage(document.name).createSyncReplyMessage();
+              encoding.writeVarUint(reply.encoder, SYNC_STEP2);
+              encoding.writeVarUint8Array(reply.encoder, Y.encodeStateAsUpdate(document, entry.read));
+              connection.send(reply.toUint8Array());
+            } catch {
+              // Not a state vector: nothing to answer.
+            }
+          }
+          // Unproven, its proof may be what was refused: the challenge again, whose answer asks for the sync.
+          const state = stateOf(connection);
+          if (state.key) askForSync(connection);
+          else connection.sendStateless(JSON.stringify(state.challenge));
+        },
+        REASK_MESSAGES * (1000 / limits.messagesPerSecond)
+      )
+    };
+    reasks.set(connection, entry);
+  };
   const debug = process.env.HEARTH_RELAY_DEBUG ? log : () => {};
   const refuse = (connection: Connection, reason: string) => {
     const state = stateOf(connection);
@@ -228,11 +281,17 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
     counters.refused[reason] = (counters.refused[reason] ?? 0) + 1;
     const socket = socketOf(connection);
     const proving = reason === 'relay.no_proof' && state.key === null && Date.now() - state.since < PROOF_GRACE_MS;
-    // Counted as the socket crosses the limit: refusals of messages already on their way count no more closes.
-    if (!proving && ++socket.strikes === MAX_STRIKES + 1) counters.closed++;
+    if (!proving) {
+      const now = Date.now();
+      socket.strikes = Math.max(0, socket.strikes - (now - socket.struckAt) / STRIKE_FORGIVEN_MS) + 1;
+      socket.struckAt = now;
+    }
     ack(connection, false);
     notify(connection, { refused: reason });
     if (socket.strikes > MAX_STRIKES) {
+      // Counted once: refusals of messages already on their way close nothing more.
+      if (!socket.closed) counters.closed++;
+      socket.closed = true;
       // The whole socket goes: closing only this room's connection would let the client
       // authenticate again on the same socket and start with a clean slate.
       const why = `too many refused messages (${reason})`;
@@ -348,6 +407,7 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
         if (!spend(connection, data.length)) {
           neutralise();
           if (type === SYNC || type === SYNC_REPLY) refuse(connection, 'relay.rate_limited');
+          if (type === SYNC || type === SYNC_REPLY || type === STATELESS) askAgainLater(connection, type === STATELESS ? null : stepOneOf(d));
           return;
         }
         if (type === AWARENESS && data.length > MAX_AWARENESS_BYTES) return neutralise();
@@ -447,4 +507,13 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
 function redisAddress(url: string): { host: string; port: number } {
   const u = new URL(url.includes('://') ? url : `redis://${url}`);
   return { host: u.hostname || '127.0.0.1', port: Number(u.port || 6379) };
+}
+
+/** The state vector of a sync message that is a step 1 (a read), null for a write or bytes that are neither. */
+function stepOneOf(d: decoding.Decoder): Uint8Array | null {
+  try {
+    return decoding.readVarUint(d) === SYNC_STEP1 ? decoding.readVarUint8Array(d) : null;
+  } catch {
+    return null;
+  }
 }

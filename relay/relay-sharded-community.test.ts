@@ -44,6 +44,40 @@ function relayOf(community: ShardedCommunity, address: string, room: string, ide
     .then((handle) => (cleanup.push(() => handle.destroy()), handle));
 }
 
+/** A community founded `months` months ago with a thread a month since: each month a room whose first write crosses its proof. */
+async function monthsOfThreads(months: number) {
+  const alice = await newMember();
+  const bob = await newMember();
+  const founded = Date.now() - months * MONTH;
+  const g = await sealRecord(alice, {
+    kind: 'genesis',
+    cid: '',
+    ts: founded,
+    body: { name: `${months} months of riders`, description: 'A test community', emoji: '🚲', color: '#cc5500', createdAt: founded, nonce: `n${months}` }
+  });
+  const core: AnyRecord[] = [g, ...(await admit(alice, bob, g.id, founded + 500))];
+  const content: AnyRecord[] = [];
+  for (let i = 1; i <= months; i++)
+    content.push(await writer(alice, g.id, founded + i * MONTH - 5 * 24 * 3600_000)('thread', { title: `month ${i}`, body: 'hello' }));
+  return { alice, bob, g, core, content, room: await relayRoomName(g.id, randomId(32)) };
+}
+
+/** The creator's device, holding every record, gives the relay its months; a newcomer meets only the relay. */
+async function creatorAndNewcomer(address: string, { alice, bob, g, core, content, room }: Awaited<ReturnType<typeof monthsOfThreads>>) {
+  const a = await device(g.id, 0);
+  for (const r of [...core, ...content]) expect((await a.append(r)).ok).toBe(true);
+  await a.settled();
+  await relayOf(a, address, room, alice);
+  const b = await device(g.id, 0);
+  await relayOf(b, address, room, bob);
+  await waitFor(
+    'every month’s thread on a newcomer that meets only the relay',
+    async () => b.db.threads.where('cid').equals(g.id).count(),
+    (n) => n === content.length,
+    60_000
+  );
+}
+
 describe('a community held in shards on its relay', { timeout: 90_000 }, () => {
   it('a device that keeps no idle month open still gives the relay every month, and a newcomer meeting no peer gets them from it', async () => {
     const { relay, address } = await inProcessRelay('hearth-sharded-');
@@ -112,38 +146,23 @@ describe('a community held in shards on its relay', { timeout: 90_000 }, () => {
   it('a device holding more months than the relay lets a socket be refused gives a fresh relay every one of them on one socket', async () => {
     const { relay, address } = await inProcessRelay('hearth-sharded-');
     cleanup.push(() => relay.close());
-    const alice = await newMember();
-    const bob = await newMember();
-    // Founded five years ago, a thread a month since: 60 months, each a room whose first write crosses its proof.
-    const founded = Date.now() - 60 * MONTH;
-    const g = await sealRecord(alice, {
-      kind: 'genesis',
-      cid: '',
-      ts: founded,
-      body: { name: 'Five years of riders', description: 'A test community', emoji: '🚲', color: '#cc5500', createdAt: founded, nonce: 'n5' }
-    });
-    const core: AnyRecord[] = [g, ...(await admit(alice, bob, g.id, founded + 500))];
-    const content: AnyRecord[] = [];
-    for (let i = 1; i <= 60; i++)
-      content.push(await writer(alice, g.id, founded + i * MONTH - 5 * 24 * 3600_000)('thread', { title: `month ${i}`, body: 'hello' }));
-    const months = new Set(content.map(shardOf));
-    expect(months.size).toBeGreaterThan(50);
-    const room = await relayRoomName(g.id, randomId(32));
-
-    const a = await device(g.id, 0);
-    for (const r of [...core, ...content]) expect((await a.append(r)).ok).toBe(true);
-    await a.settled();
-    await relayOf(a, address, room, alice);
-    const b = await device(g.id, 0);
-    await relayOf(b, address, room, bob);
-    await waitFor(
-      'every month’s thread on a newcomer that meets only the relay',
-      async () => b.db.threads.where('cid').equals(g.id).count(),
-      (n) => n === content.length,
-      60_000
-    );
+    // Founded five years ago, a thread a month since.
+    const community = await monthsOfThreads(60);
+    expect(new Set(community.content.map(shardOf)).size).toBeGreaterThan(50);
+    await creatorAndNewcomer(address, community);
     // Each month's first write came before its proof and was refused (then asked for again), without a strike.
     expect(relay.counters.refused['relay.no_proof'] ?? 0).toBeGreaterThan(50);
+    expect(relay.counters.closed).toBe(0);
+  });
+
+  it('what the relay refuses over its message rate it asks for again: a device sweeping more months than the budget allows leaves none off the relay', async () => {
+    // A budget a sweep overruns within its first months (the default, 50 a second after 300, is overrun by the real community's 143).
+    const { relay, address } = await inProcessRelay('hearth-sharded-', {
+      limits: { messagesPerSecond: 10, messageBurst: 30, bytesPerSecond: 64 * 1024 * 1024, byteBurst: 64 * 1024 * 1024 }
+    });
+    cleanup.push(() => relay.close());
+    await creatorAndNewcomer(address, await monthsOfThreads(24));
+    expect(relay.counters.refused['relay.rate_limited'] ?? 0, 'the budget was overrun').toBeGreaterThan(0);
     expect(relay.counters.closed).toBe(0);
   });
 });
