@@ -1151,8 +1151,10 @@ const PROOF_WAIT_MS = 2_000;
  * Months visited on the relay at once. Eight took a newcomer's 36 months from a relay in about half the
  * time in Node, but a device giving the relay the real community's 143 months eight at a time sent
  * past the relay's message budget (50 a second, 300 at once, per socket): 122 of its 4,644 records were
- * not on the relay 30 s later, and a newcomer from the relay never had them. Two until the sweep
- * keeps to that budget.
+ * not on the relay 30 s later, and a newcomer from the relay never had them. The relay now asks again
+ * for what its budget refused, but four at once then gave a newcomer from the relay its history in
+ * 12,983 and 10,743 ms against 11,904–15,331 for two (browser bench, load 3–7): no gain shown, and
+ * two keep within the budget more often.
  */
 const RELAY_VISITS = 2;
 /** How long a month's visit waits for the relay before the sweep stops (the next sync of the core goes on). */
