@@ -2,16 +2,29 @@
 // it changes and no more, and the rows always equal a rebuild's. Dexie on fake-indexeddb.
 import 'fake-indexeddb/auto';
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { chainWriter, inviteKey, joinBody, newCommunity, newMember } from '../../../tests/unit/community-fixture';
 import type { Identity } from '../crypto/identity';
 import { sealRecord } from '../crypto/record-seal';
 import { chainHeads } from '../domain/authority';
-import { QUOTAS } from '../domain/quota';
+import { hourOf, QUOTAS } from '../domain/quota';
 import type { AnyRecord, SignedRecord } from '../domain/record';
 import { HearthDb } from './db';
 import { applyRecords, rebuildProjection } from './projection';
 import { heldRecordIds } from './record-store';
+
+// Reads of one member's records in a time range, counted (each still runs): the quota's hours.
+const hourReads = vi.hoisted(() => ({ count: 0 }));
+vi.mock('./record-store', async (original) => {
+  const actual = await original<typeof import('./record-store')>();
+  return {
+    ...actual,
+    recordsByAuthorBetween: (...args: Parameters<typeof actual.recordsByAuthorBetween>) => {
+      hourReads.count++;
+      return actual.recordsByAuthorBetween(...args);
+    }
+  };
+});
 
 const T0 = 1_700_000_000_000;
 const HOUR = 3_600_000;
@@ -175,13 +188,19 @@ describe('a member’s standing moving', () => {
   });
 
   it('a trust level that moves a member’s quota holds back or lets through their records as a rebuild does', { timeout: 60_000 }, async () => {
-    const { people, cid, records, byCreator } = await busyCommunity(8);
+    const { people, cid, records, chains, byCreator } = await busyCommunity(8);
     const db = new HearthDb(`standing-${dbCount++}`);
     await applyRecords(db, cid, records);
     expect(await heldRecordIds(db, cid)).toHaveLength(10);
+    const hours = new Set(chains.get(people[2].publicKey)!.map((r) => hourOf(r.ts))).size;
     const up = await byCreator('trust', { member: people[2].publicKey, level: 1 });
+    hourReads.count = 0;
     await applyRecords(db, cid, [up]);
     expect(await heldRecordIds(db, cid)).toEqual([]);
+    // Of the member's hours, only those that may pass a budget by their count of records are read
+    // (the flooded one, and one of seven records, which might weigh more than 0.5 MiB).
+    expect(hourReads.count).toBe(2);
+    expect(hours).toBe(4);
     expect(await snapshot(db, cid)).toEqual(await rebuilt(cid, [...records, up]));
     const down = await byCreator('trust', { member: people[2].publicKey, level: 0 });
     await applyRecords(db, cid, [down]);
