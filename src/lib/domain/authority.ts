@@ -599,8 +599,9 @@ function continueReplay(
  *   flags, hour by hour.
  * Trust and points levels change nothing else a projection holds (no row carries them; pages read
  * them from the authority), and only a restriction that moved changes which of its member's records
- * are kept: re-projecting every post of each restricted member and of each member whose trust moved,
- * on each append of the automation's trust records, held the 10k creator's projection for 27 s.
+ * are kept. Re-projecting every post of each restricted member and of each member whose trust moved
+ * held the 10k creator's projection transaction 153–198 s for an append of the automation's trust
+ * records (Chromium, load ~5), and every reader of posts or records behind it.
  */
 export interface StandingMoved {
   shown: Set<string>;
