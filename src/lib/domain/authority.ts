@@ -600,7 +600,7 @@ function continueReplay(
  * Trust and points levels change nothing else a projection holds (no row carries them; pages read
  * them from the authority), and only a restriction that moved changes which of its member's records
  * are kept. Re-projecting every post of each restricted member and of each member whose trust moved
- * held the 10k creator's projection transaction 153–198 s for an append of the automation's trust
+ * held the 10k creator's projection transaction 153–216 s for an append of the automation's trust
  * records (Chromium, load ~5), and every reader of posts or records behind it.
  */
 export interface StandingMoved {
