@@ -66,6 +66,8 @@ export interface Authority {
   accepts(r: Judged): boolean;
   /** Members whose records need their whole chain to be judged (banned or demoted with `heads`). */
   restricted: ReadonlySet<string>;
+  /** A restricted member's removal: what it covers and the ids of their records it keeps (null if not restricted). */
+  restrictionOf(key: string): { scope: 'all' | 'authority'; kept: ReadonlySet<string> } | null;
   /**
    * Every key seen here as a member's: the creator, each join's author (accepted or not) and each
    * ban's subject. A key outside it has not been seen at all (its join has not arrived, as on a
@@ -349,6 +351,10 @@ function authorityFrom(creator: string, replay: Replay, known: ReadonlySet<strin
     invites,
     pending,
     restricted: new Set(restrictions.keys()),
+    restrictionOf: (key) => {
+      const r = restrictions.get(key);
+      return r ? { scope: r.scope, kept: allowed.get(key) ?? new Set() } : null;
+    },
     known,
     isMember: (key, ts) => {
       const m = members.get(key);
@@ -583,24 +589,58 @@ function continueReplay(
 }
 
 /**
- * Members whose standing differs between two authorities (or more: `membersMoved` when `after` only
- * appended joins and admissions, which at 10,000 members saves comparing them all for each join):
- * their records must be re-projected.
+ * How members' standing moved between two authorities, split by what a projection must redo for it:
+ * - `shown`: whose records are shown or not differently, or whose moderation counts differently, or
+ *   whose member row differs (a join, a ban or its lifting, a role, a restriction whose kept records
+ *   moved): everything they wrote, and what it targets, is projected again;
+ * - `hides`: whose hides count or not now (`mayHide`: trust crossed the level that may hide), the
+ *   others being unchanged: the posts they hid;
+ * - `quota`: whose receiving quota moved (trust, or staff who are not limited): their records' held
+ *   flags, hour by hour.
+ * Trust and points levels change nothing else a projection holds (no row carries them; pages read
+ * them from the authority), and only a restriction that moved changes which of its member's records
+ * are kept. Re-projecting every post of each restricted member and of each member whose trust moved
+ * held the 10k creator's projection transaction 153–216 s for an append of the automation's trust
+ * records (Chromium, load ~5), and every reader of posts or records behind it.
  */
-export function changedMembers(before: Authority | undefined, after: Authority): Set<string> {
-  const moved = before && membersMoved(after, before);
-  if (moved) {
-    for (const key of [...after.restricted, ...before.restricted]) moved.add(key);
-    return moved;
-  }
-  const changed = new Set<string>();
-  const keys = new Set([...(before?.members.keys() ?? []), ...after.members.keys()]);
+export interface StandingMoved {
+  shown: Set<string>;
+  hides: Set<string>;
+  quota: Set<string>;
+}
+
+/** Members whose standing differs between `before` (none: no authority yet) and `after`, by what depends on it (`StandingMoved`). */
+export function standingMoved(before: Authority | undefined, after: Authority): StandingMoved {
+  const out: StandingMoved = { shown: new Set(), hides: new Set(), quota: new Set() };
+  // Joins and admissions appended alone move their authors only (at 10,000 members this saves
+  // comparing them all for each join); anyone else may be judged.
+  const keys =
+    (before && membersMoved(after, before)) ??
+    new Set([...(before?.members.keys() ?? []), ...after.members.keys(), ...after.restricted, ...(before?.restricted ?? [])]);
   for (const key of keys) {
     const a = before?.members.get(key);
     const b = after.members.get(key);
-    if (!a || !b || a.role !== b.role || a.joinedAt !== b.joinedAt || a.bannedAt !== b.bannedAt || a.trust !== b.trust) changed.add(key);
+    if (
+      !a ||
+      !b ||
+      a.role !== b.role ||
+      a.joinedAt !== b.joinedAt ||
+      a.bannedAt !== b.bannedAt ||
+      a.tier !== b.tier ||
+      a.invitedBy !== b.invitedBy ||
+      a.join !== b.join
+    )
+      out.shown.add(key);
+    else if (!sameRestriction(before!.restrictionOf(key), after.restrictionOf(key))) out.shown.add(key);
+    else if (before!.mayHide(key) !== after.mayHide(key)) out.hides.add(key);
+    if (!before || before.trustOf(key) !== after.trustOf(key) || before.isModerator(key) !== after.isModerator(key)) out.quota.add(key);
   }
-  for (const key of after.restricted) changed.add(key);
-  for (const key of before?.restricted ?? []) changed.add(key);
-  return changed;
+  return out;
+}
+
+function sameRestriction(a: ReturnType<Authority['restrictionOf']>, b: ReturnType<Authority['restrictionOf']>): boolean {
+  if (!a || !b) return a === b;
+  if (a.scope !== b.scope || a.kept.size !== b.kept.size) return false;
+  for (const id of a.kept) if (!b.kept.has(id)) return false;
+  return true;
 }

@@ -3,7 +3,7 @@
 // everything from the full record set. Both call the same pure functions in domain/, and tests
 // hold them equal.
 import Dexie, { type IndexableType, type Table } from 'dexie';
-import { affectsAuthority, appendToAuthority, changedMembers, computeAuthority, type Authority } from '../domain/authority';
+import { affectsAuthority, appendToAuthority, computeAuthority, standingMoved, type Authority, type StandingMoved } from '../domain/authority';
 import {
   isPost,
   lockedThread,
@@ -20,7 +20,7 @@ import {
   type PostRow,
   type ThreadRow
 } from '../domain/posts';
-import { KINDS, targetOf, type AnyRecord, type SignedRecord } from '../domain/record';
+import { KINDS, MAX_RECORD_BYTES, targetOf, type AnyRecord, type SignedRecord } from '../domain/record';
 import { firstPerAutoKey } from '../domain/automation';
 import { isInteractionRoot, projectInteraction, projectRoots, type InteractionRoot, type InteractionRows } from '../domain/interaction';
 import type { CommunityRow, HearthDb, StoredRecord } from './db';
@@ -39,7 +39,8 @@ import {
   recordsById,
   recordsOfKind,
   recordsOfKinds,
-  recordsTargeting
+  recordsTargeting,
+  recordTimesByAuthors
 } from './record-store';
 
 /** Bump when row shapes or projection rules change: every community is rebuilt from its records on open. */
@@ -222,6 +223,53 @@ async function hourPrefixes(
   );
   return out;
 }
+
+/**
+ * What one record may weigh against an hour's byte budget (`recordBytes`), at most: the gate refuses
+ * a record over `MAX_RECORD_BYTES` of signed content, own writes included (`checkRecord`); doubled
+ * for its id and signature, which the limit does not count.
+ */
+const RECORD_BYTES_BOUND = 2 * MAX_RECORD_BYTES;
+
+/**
+ * The held flags of these members' records judged again, as a rebuild judges them (by each member's
+ * quota now), after their quota moved with their trust level or a staff role. Only the hours that may
+ * pass the smaller of the two budgets are read, told from the records' dates alone: most of a member's
+ * hours hold a record or two, and reading every record of each member the automation promoted (200
+ * a run) was most of what a trust append read. Stores and returns the rows whose flag flipped.
+ */
+async function rejudgeQuota(db: HearthDb, cid: string, members: readonly string[], before: Authority, auth: Authority): Promise<StoredRecord[]> {
+  const [wasExempt, isExempt] = [exemptFromQuota(before), exemptFromQuota(auth)];
+  const hours: { author: string; hour: number }[] = [];
+  for (const [author, times] of await recordTimesByAuthors(db, cid, members)) {
+    const budgets = [wasExempt(author) ? null : quotaFor(before.trustOf(author)), isExempt(author) ? null : quotaFor(auth.trustOf(author))].filter((q) => !!q);
+    if (!budgets.length) continue;
+    const records = Math.min(...budgets.map((q) => q.records));
+    const bytes = Math.min(...budgets.map((q) => q.bytes));
+    const counts = new Map<number, number>();
+    for (const ts of times) counts.set(hourOf(ts), (counts.get(hourOf(ts)) ?? 0) + 1);
+    // An hour within both budgets holds nothing back under either.
+    for (const [hour, n] of counts) if (n > records || n * RECORD_BYTES_BOUND > bytes) hours.push({ author, hour });
+  }
+  const read = await Promise.all(
+    hours.map(({ author, hour }) => recordsByAuthorBetween(db, cid, author, hour * QUOTA_WINDOW_MS, (hour + 1) * QUOTA_WINDOW_MS))
+  );
+  const flipped: StoredRecord[] = [];
+  for (const rows of read) {
+    const held = heldBack(rows, auth.trustOf, isExempt);
+    for (const r of rows) {
+      if (!!r.held === held.has(r.id)) continue;
+      if (held.has(r.id)) r.held = 1;
+      else delete r.held;
+      flipped.push(r);
+    }
+  }
+  if (flipped.length) await putRecords(db, flipped);
+  return flipped;
+}
+
+/** Nobody's standing moved. */
+const UNMOVED: StandingMoved = { shown: new Set(), hides: new Set(), quota: new Set() };
 
 /** Drops the cached authority of a community (another thread, the community worker, changed it). */
 export function forgetAuthority(db: HearthDb, cid: string): void {
@@ -430,22 +478,37 @@ export async function applyRecords(db: HearthDb, cid: string, records: AnyRecord
     const before = await authorityOf(db, cid);
     if (!before) return; // Nothing is shown before the genesis that says who the creator is.
     let auth = before;
-    let changed = new Set<string>();
+    let moved = UNMOVED;
     if (records.some((r) => affectsAuthority(r, before.invites, before.restricted))) {
       auth = extendAuthority(before, rows) ?? (await loadAuthority(db, cid))!;
-      changed = changedMembers(before, auth);
+      moved = standingMoved(before, auth);
       nextAuthority = auth;
     }
+    const changed = moved.shown;
     // The quota may hold back records of this batch, and move others of the same hours in or out.
     const flipped = await markHeld(db, cid, rows, auth);
     const flagged = [...rows.filter((r) => r.held), ...flipped];
-    for (const r of rows) if (r.held) held.add(r.id);
     if (flagged.length) await putRecords(db, flagged);
+    // Members whose quota moved: any hour of theirs may hold back more or less now (the batch's own
+    // rows judged again too, by the same rule, over their whole hour).
+    if (moved.quota.size) {
+      const rejudged = await rejudgeQuota(db, cid, [...moved.quota], before, auth);
+      const now = new Map(rejudged.map((r) => [r.id, r.held]));
+      for (const r of rows) {
+        if (!now.has(r.id)) continue;
+        if (now.get(r.id)) r.held = 1;
+        else delete r.held;
+      }
+      flipped.push(...rejudged);
+      flagged.push(...rejudged);
+    }
+    for (const r of rows) if (r.held) held.add(r.id);
     // Held flags the replay's copies do not have: the next change replays from the table.
     if (flagged.some((r) => AUTHORITY_KIND_SET.has(r.kind))) replayedFrom.delete(auth);
 
-    // Posts whose rows may differ now: those in the batch, their targets, and everything written
-    // by members whose standing changed (a join makes their earlier-received posts visible).
+    // Posts whose rows may differ now: those in the batch, their targets, everything written by
+    // members whose records are shown differently (a join makes their earlier-received posts
+    // visible), and the posts hidden by members whose hides count differently now.
     const touched = new Set<string>();
     const addTouched = (r: AnyRecord) => {
       if (isPost(r) || isInteractionRoot(r) || r.kind === 'answer') touched.add(r.id);
@@ -458,6 +521,7 @@ export async function applyRecords(db: HearthDb, cid: string, records: AnyRecord
     // Records about an answer (upvotes, edits) touch its question through the answer.
     // One walk of the index for every changed member (a newcomer's piece of history changes hundreds).
     if (changed.size) (await recordsByAuthors(db, cid, [...changed])).forEach(addTouched);
+    if (moved.hides.size) (await recordsOfKind(db, cid, 'hide', (r) => moved.hides.has(r.author))).forEach(addTouched);
 
     const touchedAll = (await recordsById(db, [...touched])).filter((r): r is StoredRecord => !!r);
     await applyInteraction(db, touchedAll, auth);

@@ -568,6 +568,25 @@ export async function recordsByAuthors(db: HearthDb, cid: string, authors: reado
   return [...rows, ...(await contentRecords(db, cat, ids)).values()];
 }
 
+/**
+ * When each of these members' records is dated, without reading them: content records from the
+ * catalogue, rows by their index keys. What the receiving quota needs to tell which of a member's
+ * hours may hold more than a budget, before reading any.
+ */
+export async function recordTimesByAuthors(db: HearthDb, cid: string, authors: readonly string[]): Promise<Map<string, number[]>> {
+  const cat = await catalogueOf(db);
+  const keys = await db.transaction('r', db.records, () =>
+    Promise.all(authors.map((a) => db.records.where('[cid+author+ts]').between([cid, a, Dexie.minKey], [cid, a, Dexie.maxKey]).keys()))
+  );
+  const out = new Map<string, number[]>();
+  authors.forEach((author, i) => {
+    const times = (keys[i] as unknown as [string, string, number][]).map((key) => key[2]);
+    for (const id of cat.byAuthor.get(`${cid}\u0000${author}`) ?? []) times.push(cat.entries.get(id)!.ts);
+    out.set(author, times);
+  });
+  return out;
+}
+
 /** One member's records dated in [from, to) (or as the options say), oldest first (by ts, then id), at most `limit`. */
 export async function recordsByAuthorBetween(
   db: HearthDb,
