@@ -111,6 +111,24 @@ export class RelayLink {
     return this.provider.unsyncedChanges;
   }
 
+  /**
+   * True once the relay has acknowledged every update sent on this link (at once if it has), false
+   * after `ms` without it.
+   */
+  acknowledged(ms: number): Promise<boolean> {
+    if (this.provider.unsyncedChanges === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const check = () => this.provider.unsyncedChanges === 0 && done(true);
+      const done = (all: boolean) => {
+        clearTimeout(timer);
+        this.provider.off('unsyncedChanges', check);
+        resolve(all);
+      };
+      const timer = setTimeout(() => done(false), ms);
+      this.provider.on('unsyncedChanges', check);
+    });
+  }
+
   /** Answers the relay's challenge again (a sync started before the member's identity was known). */
   prove(): void {
     if (this.#challenge) void this.#answer(this.#challenge);
