@@ -78,6 +78,10 @@ export async function runAutomation(
     db.threads.where('[cid+rank]').between([doc.cid, 0], [doc.cid, Infinity]).reverse().limit(200).toArray(),
     db.questions.where('[cid+rank]').between([doc.cid, 0], [doc.cid, Infinity]).reverse().limit(200).toArray()
   ]);
+  // A task later: the rules over 10,000 members (5 s on the loaded 10k creator's device) would otherwise
+  // run in the last read's success event, holding its transaction over thread rows and records, and
+  // every page's read after the write queued behind it (helper h-reads: 4.3 s for another connection).
+  await new Promise((resolve) => setTimeout(resolve, 0));
   const weekAgo = now - 7 * 86_400_000;
   const actions = evaluateRules({
     now,
