@@ -409,7 +409,7 @@ function valueAt<T>(history: [number, T][] | undefined, ts: number): T | undefin
   return out;
 }
 
-function sameSet(a: Set<string>, b: Set<string>): boolean {
+function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
   if (a.size !== b.size) return false;
   for (const x of a) if (!b.has(x)) return false;
   return true;
@@ -640,7 +640,5 @@ export function standingMoved(before: Authority | undefined, after: Authority): 
 
 function sameRestriction(a: ReturnType<Authority['restrictionOf']>, b: ReturnType<Authority['restrictionOf']>): boolean {
   if (!a || !b) return a === b;
-  if (a.scope !== b.scope || a.kept.size !== b.kept.size) return false;
-  for (const id of a.kept) if (!b.kept.has(id)) return false;
-  return true;
+  return a.scope === b.scope && sameSet(a.kept, b.kept);
 }
