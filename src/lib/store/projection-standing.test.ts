@@ -4,6 +4,7 @@ import 'fake-indexeddb/auto';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { chainWriter, inviteKey, joinBody, newCommunity, newMember } from '../../../tests/unit/community-fixture';
+import { projectedRows } from '../../../tests/unit/projected-rows';
 import type { Identity } from '../crypto/identity';
 import { sealRecord } from '../crypto/record-seal';
 import { chainHeads } from '../domain/authority';
@@ -32,15 +33,7 @@ let dbCount = 0;
 
 /** Every projected row of the community and the ids the quota holds back, in a form `toEqual` compares. */
 async function snapshot(db: HearthDb, cid: string) {
-  const byId = <T extends { id: string }>(rows: T[]) => rows.sort((a, b) => a.id.localeCompare(b.id));
-  return {
-    threads: byId(await db.threads.where('cid').equals(cid).toArray()),
-    replies: byId(await db.replies.where('cid').equals(cid).toArray()),
-    members: (await db.members.where('cid').equals(cid).toArray()).sort((a, b) => a.key.localeCompare(b.key)),
-    questions: byId(await db.questions.where('cid').equals(cid).toArray()),
-    answers: byId(await db.answers.where('cid').equals(cid).toArray()),
-    held: (await heldRecordIds(db, cid)).sort()
-  };
+  return { ...(await projectedRows(db, cid)), held: (await heldRecordIds(db, cid)).sort() };
 }
 
 /** What a fresh device makes of these records: stored, then rebuilt. */

@@ -3,6 +3,7 @@ import 'fake-indexeddb/auto';
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { admit, chainWriter, inviteKey, joinBody, newCommunity, newMember, writer } from '../../../tests/unit/community-fixture';
+import { projectedRows } from '../../../tests/unit/projected-rows';
 import { sealRecord } from '../crypto/record-seal';
 import { generateInviteKey, signJoinProof } from '../crypto/invite-key';
 import { chainHeads } from '../domain/authority';
@@ -26,19 +27,6 @@ vi.mock('./record-store', async (original) => {
 });
 
 let dbCount = 0;
-
-async function snapshot(db: HearthDb, cid: string) {
-  const byId = <T extends { id: string }>(rows: T[]) => rows.sort((a, b) => a.id.localeCompare(b.id));
-  return {
-    threads: byId(await db.threads.where('cid').equals(cid).toArray()),
-    replies: byId(await db.replies.where('cid').equals(cid).toArray()),
-    members: (await db.members.where('cid').equals(cid).toArray()).map((m) => ({ ...m })),
-    questions: byId(await db.questions.where('cid').equals(cid).toArray()),
-    answers: byId(await db.answers.where('cid').equals(cid).toArray()),
-    polls: byId(await db.polls.where('cid').equals(cid).toArray()),
-    challenges: byId(await db.challenges.where('cid').equals(cid).toArray())
-  };
-}
 
 async function sampleCommunity() {
   const alice = await newMember();
@@ -143,7 +131,7 @@ describe('projection', () => {
     const reference = new HearthDb(`ref-${dbCount++}`);
     await applyRecords(reference, cid, records);
     await rebuildProjection(reference, cid);
-    const expected = await snapshot(reference, cid);
+    const expected = await projectedRows(reference, cid);
     expect(expected.threads.map((t) => t.title).sort()).toEqual(['Bob asks', 'Digest (laptop)', 'Digest (phone)', 'T0', 'T1 edited', 'T2', 'T3']);
     expect(expected.threads.filter((t) => t.autoKey).map((t) => [t.title, t.rank >= 0])).toEqual(
       expect.arrayContaining([
@@ -161,7 +149,7 @@ describe('projection', () => {
       fc.asyncProperty(fc.shuffledSubarray(records, { minLength: records.length }), fc.integer({ min: 1, max: 5 }), async (order, size) => {
         const db = new HearthDb(`inc-${dbCount++}`);
         for (let i = 0; i < order.length; i += size) await applyRecords(db, cid, order.slice(i, i + size));
-        const got = await snapshot(db, cid);
+        const got = await projectedRows(db, cid);
         await db.delete();
         expect(got).toEqual(expected);
       }),
@@ -208,7 +196,7 @@ describe('projection', () => {
     const { cid, records } = await sampleCommunity();
     const db = new HearthDb(`v-${dbCount++}`);
     await applyRecords(db, cid, records);
-    const before = await snapshot(db, cid);
+    const before = await projectedRows(db, cid);
     await db.threads.clear();
     await db.replies.clear();
     return { cid, db, before };
@@ -217,14 +205,14 @@ describe('projection', () => {
   it('a version bump rebuilds rows from the stored records', async () => {
     const { cid, db, before } = await projectedThenCleared();
     await rebuildProjection(db, cid);
-    expect(await snapshot(db, cid)).toEqual(before);
+    expect(await projectedRows(db, cid)).toEqual(before);
   });
 
   it('a rebuild writes only the rows that changed and deletes only those gone', async () => {
     const { cid, records, alice } = await sampleCommunity();
     const db = new HearthDb(`v-${dbCount++}`);
     await applyRecords(db, cid, records);
-    const before = await snapshot(db, cid);
+    const before = await projectedRows(db, cid);
     const written = () => {
       const spies = [db.threads, db.replies, db.members].map((t) => [vi.spyOn(t, 'bulkPut'), vi.spyOn(t, 'bulkDelete')] as const);
       return () => spies.flatMap(([put, del]) => [...put.mock.calls, ...del.mock.calls].map((c) => (c[0] as unknown[]).length));
@@ -232,7 +220,7 @@ describe('projection', () => {
     let counts = written();
     await rebuildProjection(db, cid);
     expect(counts().reduce((a, b) => a + b, 0)).toBe(0);
-    expect(await snapshot(db, cid)).toEqual(before);
+    expect(await projectedRows(db, cid)).toEqual(before);
     vi.restoreAllMocks();
 
     // An edit stored without its projection: the rebuild writes its post's row and nothing else.
@@ -256,7 +244,7 @@ describe('projection', () => {
     expect(await db.replies.where('cid').equals(cid).count()).toBe(0);
     expect(await projectionIsCurrent(db, cid)).toBe(false);
     await rebuildProjection(db, cid);
-    expect(await snapshot(db, cid)).toEqual(before);
+    expect(await projectedRows(db, cid)).toEqual(before);
     expect(await projectionIsCurrent(db, cid)).toBe(true);
   });
 
@@ -293,7 +281,7 @@ describe('projection', () => {
       })
     });
     await applyRecords(db, cid, records);
-    const before = await snapshot(db, cid);
+    const before = await projectedRows(db, cid);
     await db.threads.clear();
     await db.replies.clear();
 
@@ -312,7 +300,7 @@ describe('projection', () => {
     released = true;
     await rebuilt;
     expect(shownWhileHeld).toBe(before.threads.length);
-    expect(await snapshot(db, cid)).toEqual(before);
+    expect(await projectedRows(db, cid)).toEqual(before);
     page.close();
     await db.delete();
   });
@@ -483,12 +471,12 @@ describe('projection against a member who holds the room secret', () => {
     const reference = new HearthDb(`adv-ref-${dbCount++}`);
     await applyRecords(reference, cid, all);
     await rebuildProjection(reference, cid);
-    const expected = await snapshot(reference, cid);
+    const expected = await projectedRows(reference, cid);
     // Honest members' rows are those of a history without the hostile records.
     const clean = new HearthDb(`adv-clean-${dbCount++}`);
     await applyRecords(clean, cid, [...honest, mJoin, mThread, ban, ...flood]);
     await rebuildProjection(clean, cid);
-    const withoutHostile = await snapshot(clean, cid);
+    const withoutHostile = await projectedRows(clean, cid);
     expect(expected).toEqual(withoutHostile);
     expect(expected.threads.map((t) => t.title).sort()).toEqual(['Bob’s ride', 'Mallory sells', 'Welcome']);
     expect(expected.members.find((x) => x.key === bob.publicKey)).toMatchObject({ role: 'admin', banned: false });
@@ -501,7 +489,7 @@ describe('projection against a member who holds the room secret', () => {
       fc.asyncProperty(fc.shuffledSubarray(all, { minLength: all.length }), fc.integer({ min: 1, max: 40 }), async (order, size) => {
         const db = new HearthDb(`adv-${dbCount++}`);
         for (let i = 0; i < order.length; i += size) await applyRecords(db, cid, order.slice(i, i + size));
-        const got = await snapshot(db, cid);
+        const got = await projectedRows(db, cid);
         await db.delete();
         expect(got).toEqual(expected);
       }),
