@@ -13,6 +13,7 @@ import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import { join } from 'node:path';
 import * as Y from 'yjs';
+import { writeSyncStep2 } from 'y-protocols/sync';
 import { checkProof, newChallenge, readProofMessage, type RelayChallenge, type RelayNotice } from '../src/lib/crypto/relay-proof';
 import { DEFAULT_LIMITS, RateLimiter, type RateLimits } from './rate-limit';
 import { batchFanOut } from './batched-fan-out';
@@ -59,7 +60,6 @@ const SYNC_REPLY = 4;
 const STATELESS = 5;
 const BROADCAST_STATELESS = 6;
 const SYNC_STEP1 = 0;
-const SYNC_STEP2 = 1;
 
 const MAX_AWARENESS_BYTES = 64 * 1024;
 const MAX_STATELESS_BYTES = 4 * 1024;
@@ -257,8 +257,7 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
           if (entry.read) {
             try {
               const reply = new OutgoingMessage(document.name).createSyncReplyMessage();
-              encoding.writeVarUint(reply.encoder, SYNC_STEP2);
-              encoding.writeVarUint8Array(reply.encoder, Y.encodeStateAsUpdate(document, entry.read));
+              writeSyncStep2(reply.encoder, document, entry.read);
               connection.send(reply.toUint8Array());
             } catch {
               // Not a state vector: nothing to answer.
@@ -493,6 +492,7 @@ export async function startRelay(options: RelayOptions): Promise<{ port: number;
     counters,
     close: async () => {
       for (const timer of resyncs.values()) clearTimeout(timer);
+      for (const { timer } of reasks.values()) clearTimeout(timer);
       if (heal) clearInterval(heal);
       for (const timer of healLater) clearTimeout(timer);
       if (statsTimer) clearInterval(statsTimer);
