@@ -274,3 +274,24 @@ describe('search in a community held in shards', () => {
     doc.close();
   });
 });
+
+describe('search and a member whose hides start or stop counting', () => {
+  it('takes out of search the thread, question, poll and note a member hid once their trust reaches 3, and puts them back when it falls', async () => {
+    const { db, sdb, doc, add, a, b, bob } = await setup();
+    const t = await a('thread', { title: 'Cheap watches here', body: 'spam thread' });
+    const q = await a('question', { title: 'Cheap watches question', body: 'spam question' });
+    const poll = await a('poll', { title: 'Cheap watches poll', options: ['yes', 'no'], multiple: false, maxChoices: 1, closesAt: null, results: 'always' });
+    const note = await a('note', { title: 'Cheap watches note', access: 'everyone' });
+    await add(t, q, poll, note);
+    // Bob (trust 0) hides all four: his hides do not count yet.
+    for (const target of [t, q, poll, note]) await add(await b('hide', { target: target.id, hidden: true }));
+    const search = await openSearch(db, sdb, doc);
+    const found = [t.id, q.id, poll.id, note.id].sort();
+    expect((await ids(search, 'watches')).sort()).toEqual(found);
+
+    await add(await a('trust', { member: bob.publicKey, level: 3 }));
+    expect(await ids(search, 'watches')).toEqual([]);
+    await add(await a('trust', { member: bob.publicKey, level: 2 }));
+    expect((await ids(search, 'watches')).sort()).toEqual(found);
+  });
+});

@@ -8,7 +8,7 @@ import { authorityOf } from '../store/projection';
 import { answerDoc, noteDoc, pollDoc, questionDoc, replyDoc, threadDoc, type SearchDoc, type ThreadOfReply } from './documents';
 import { postMeta } from '../store/post-bodies';
 import type { IndexedThread } from './search-index';
-import { recordById, recordsByAuthor, recordsById, recordsOfKinds, recordsTargeting, recordsTargetingAny } from '../store/record-store';
+import { recordById, recordsByAuthor, recordsById, recordsOfKind, recordsOfKinds, recordsTargeting, recordsTargetingAny } from '../store/record-store';
 
 const RECORD_KINDS = ['question', 'answer', 'poll', 'note'] as const;
 /** Records that decide whether a question, answer, poll or note is shown, and its current text. */
@@ -169,6 +169,7 @@ export async function affectedBy(db: HearthDb, cid: string, records: AnyRecord[]
   const ids = new Set<string>();
   if (records.length > RECONCILE_BATCH) return { ids, reconcile: true };
   const members = new Set<string>();
+  const trusted = new Set<string>();
   for (const r of records) {
     switch (r.kind) {
       case 'thread':
@@ -199,12 +200,18 @@ export async function affectedBy(db: HearthDb, cid: string, records: AnyRecord[]
       case 'ban':
         members.add(r.body.member);
         break;
+      case 'trust':
+      case 'trust-lock':
+        trusted.add(r.body.member);
+        break;
       case 'grant':
       case 'invite':
       case 'genesis':
         return { ids, reconcile: true };
     }
   }
+  // A member's trust decides whether their hides count (`mayHide`): what they hid may show or not now.
+  if (trusted.size) for (const h of await recordsOfKind(db, cid, 'hide', (h) => trusted.has(h.author))) ids.add(h.body.target);
   for (const key of members) {
     const own = await recordsByAuthor(db, cid, key);
     for (const r of own) if ((RECORD_KINDS as readonly string[]).includes(r.kind) || r.kind === 'thread' || r.kind === 'reply') ids.add(r.id);
