@@ -295,3 +295,26 @@ describe('search and a member whose hides start or stop counting', () => {
     expect((await ids(search, 'watches')).sort()).toEqual(found);
   });
 });
+
+describe('search and a seat confirmed later', () => {
+  it('finds the thread a newcomer wrote before their seat on a limited invite was confirmed, once the admit arrives', async () => {
+    const { db, sdb, doc, add, a, alice, g } = await setup();
+    const { sealRecord } = await import('../crypto/record-seal');
+    const { inviteKey, joinBody } = await import('../../../tests/unit/community-fixture');
+    const carol = await newMember();
+    const once = await sealRecord(alice, {
+      kind: 'invite',
+      cid: g.id,
+      ts: 1_700_000_000_600,
+      body: { role: 'member', expiresAt: null, maxUses: 1, label: 'once', nonce: 'o', ...inviteKey() }
+    });
+    const join = await sealRecord(carol, { kind: 'join', cid: g.id, ts: 1_700_000_000_700, body: joinBody(once, carol) });
+    await add(once, join);
+    const search = await openSearch(db, sdb, doc);
+    const t = await writer(carol, g.id, 1_700_000_030_000)('thread', { title: 'Tandem touring', body: 'first ride' });
+    await add(t);
+    expect(await ids(search, 'tandem')).toEqual([]);
+    await add(await a('admit', { invite: once.id, joins: [join.id] }));
+    expect(await ids(search, 'tandem')).toEqual([t.id]);
+  });
+});

@@ -162,8 +162,10 @@ export interface Affected {
 /**
  * The documents whose visibility or text may differ after `records` were projected: the posts in
  * the batch and their targets, the replies and answers under a thread or question that changed
- * (a deleted thread takes its replies out of search), and everything by a member who joined or was
- * banned. Changes of roles or invites can change much at once, so they ask for a full comparison.
+ * (a deleted thread takes its replies out of search), everything by a member who joined, was banned
+ * or whose seat on a limited invite was confirmed (`admit`), and what a member hid when their trust
+ * moved (it decides whether their hides count). Changes of roles or invites can change much at once,
+ * so they ask for a full comparison.
  */
 export async function affectedBy(db: HearthDb, cid: string, records: AnyRecord[]): Promise<Affected> {
   const ids = new Set<string>();
@@ -199,6 +201,10 @@ export async function affectedBy(db: HearthDb, cid: string, records: AnyRecord[]
         break;
       case 'ban':
         members.add(r.body.member);
+        break;
+      case 'admit':
+        // A confirmed seat shows what its newcomer wrote while it waited.
+        for (const j of await recordsById(db, r.body.joins)) if (j?.kind === 'join') members.add(j.author);
         break;
       case 'trust':
       case 'trust-lock':
