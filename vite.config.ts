@@ -72,10 +72,15 @@ export default defineConfig({
     // The Chinese dictionaries (i18n/*zh-CN.ts, ~52 kB) are one chunk of their own, loaded only when a
     // reader picks Chinese: left to the merging above, a small chunk of the first load (an icon,
     // automation's wording) was merged into theirs, and the first load grew 128.4 → 145.6 kB gzip.
+    // @noble/curves and @noble/hashes (Ed25519 invite keys, X25519 member boxes) are a chunk of their
+    // own for the same reason: the merging put crypto/encoding (base64url, which the first screen
+    // uses) and the media helpers into their chunk, and every start loaded the curves (first load
+    // 145.8 → 131.8 kB gzip without them; a community's pages still load them, statically needed there).
     rollupOptions: {
       output: {
         experimentalMinChunkSize: 20_000,
-        manualChunks: (id) => (/[\\/]src[\\/]lib[\\/]i18n[\\/][^\\/]*zh-CN\.ts$/.test(id) ? 'zh-CN' : undefined)
+        manualChunks: (id) =>
+          /[\\/]src[\\/]lib[\\/]i18n[\\/][^\\/]*zh-CN\.ts$/.test(id) ? 'zh-CN' : /[\\/]node_modules[\\/]@noble[\\/]/.test(id) ? 'noble' : undefined
       }
     }
   },
