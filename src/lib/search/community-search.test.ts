@@ -3,7 +3,8 @@
 // its own IndexedDB database. Dexie runs on fake-indexeddb; the e2e tests use Chromium's.
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { admit, newCommunity, newMember, writer } from '../../../tests/unit/community-fixture';
+import { admit, inviteKey, joinBody, newCommunity, newMember, writer } from '../../../tests/unit/community-fixture';
+import { sealRecord } from '../crypto/record-seal';
 import type { Identity } from '../crypto/identity';
 import type { AnyRecord } from '../domain/record';
 import { HearthDb } from '../store/db';
@@ -299,8 +300,6 @@ describe('search and a member whose hides start or stop counting', () => {
 describe('search and a seat confirmed later', () => {
   it('finds the thread a newcomer wrote before their seat on a limited invite was confirmed, once the admit arrives', async () => {
     const { db, sdb, doc, add, a, alice, g } = await setup();
-    const { sealRecord } = await import('../crypto/record-seal');
-    const { inviteKey, joinBody } = await import('../../../tests/unit/community-fixture');
     const carol = await newMember();
     const once = await sealRecord(alice, {
       kind: 'invite',
