@@ -493,10 +493,10 @@ export async function applyRecords(db: HearthDb, cid: string, records: AnyRecord
     // rows judged again too, by the same rule, over their whole hour).
     if (moved.quota.size) {
       const rejudged = await rejudgeQuota(db, cid, [...moved.quota], before, auth);
-      const now = new Map(rejudged.map((r) => [r.id, r.held]));
+      const heldNow = new Map(rejudged.map((r) => [r.id, r.held]));
       for (const r of rows) {
-        if (!now.has(r.id)) continue;
-        if (now.get(r.id)) r.held = 1;
+        if (!heldNow.has(r.id)) continue;
+        if (heldNow.get(r.id)) r.held = 1;
         else delete r.held;
       }
       flipped.push(...rejudged);
