@@ -3,11 +3,19 @@
 // CPU profile of the page attributed to each task. Importing 100,000 records takes minutes, so the
 // imported profile is kept and copied for each measurement.
 // Usage: [PROFILE_DATASET=se-bicycles-meta] node --import tsx tests/bench/profile-page.ts seed <dir> [port]
+//        node --import tsx tests/bench/profile-page.ts settle <dir> [port] [--seconds S] [--app <checkout>]
 //        node --import tsx tests/bench/profile-page.ts measure <dir> [port] [--cold [--cold-only]] [--tasks N] [--cpuprofile out] [--app <checkout>]
 // `seed` imports the community as its creator into <dir>/profile (the state `npm run bench` measures
 // from); `measure` copies it, serves the current build/, optionally times cold offline starts as the
 // bench does (--cold), then traces the scenario and prints the longest tasks with the functions
-// that ran in them (self time, and the app's frames nearest the top of each stack).
+// that ran in them (self time, and the app's frames nearest the top of each stack). `settle` keeps the
+// seeded community open online for a while (default 45 s, then 15 s on its search page) so the work an
+// import leaves (projections, stats, the search index) is done before starts are timed: measured on an
+// unsettled copy, each cold start also did some of it, and one build's starts varied by ~300 ms.
+// Each build needs its own seed (and the port it was seeded on: storage is per origin). To compare two
+// builds (a worktree at an older commit with `--app`), seed and settle each, then alternate their
+// `measure --cold --cold-only` runs; on 2026-12-07 three rounds each gave medians 75 ms apart within a
+// ±100 ms spread, where single bench runs had suggested 200 ms.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CDPSession } from '@playwright/test';
@@ -125,6 +133,18 @@ function summariseStart(events: TraceEvent[], profile: CpuProfile, paintMs: numb
   for (const [name, ms] of stacks) console.log(`    ${ms.toFixed(1)} ms ${name}`);
 }
 
+async function settle(): Promise<void> {
+  const cid = readFileSync(join(dir, 'cid'), 'utf8').trim();
+  const seconds = flag('--seconds') > 0 ? Number(process.argv[flag('--seconds') + 1]) : 45;
+  const device = await openDevice(join(dir, 'profile'), base);
+  await device.page.goto(`/c/${cid}`);
+  await firstPaintMs(device.page);
+  await device.page.waitForTimeout(seconds * 1000);
+  await device.page.goto(`/c/${cid}/search`);
+  await device.page.waitForTimeout(15_000);
+  await device.close();
+}
+
 async function measure(): Promise<void> {
   const cid = readFileSync(join(dir, 'cid'), 'utf8').trim();
   const copy = copiedProfile(join(dir, 'profile'), 'hearth-profile-page');
@@ -203,11 +223,13 @@ async function measure(): Promise<void> {
   }
 }
 
-if (!dir || (command !== 'seed' && command !== 'measure')) {
-  console.error('usage: profile-page.ts seed|measure <dir> [port] [--cold [--cold-only]] [--tasks N] [--cpuprofile out] [--app <checkout>]');
+if (!dir || !['seed', 'settle', 'measure'].includes(command)) {
+  console.error(
+    'usage: profile-page.ts seed|settle|measure <dir> [port] [--seconds S] [--cold [--cold-only]] [--tasks N] [--cpuprofile out] [--app <checkout>]'
+  );
   process.exit(2);
 }
-if (command === 'measure' && !existsSync(join(dir, 'cid'))) {
+if (command !== 'seed' && !existsSync(join(dir, 'cid'))) {
   console.error(`no seeded profile in ${dir}: run seed first`);
   process.exit(2);
 }
@@ -215,7 +237,7 @@ if (command === 'measure' && !existsSync(join(dir, 'cid'))) {
 const app = flag('--app') > 0 ? process.argv[flag('--app') + 1] : '.';
 const server = await serveBuild(port, app);
 try {
-  await (command === 'seed' ? seed() : measure());
+  await (command === 'seed' ? seed() : command === 'settle' ? settle() : measure());
 } finally {
   server.kill();
 }

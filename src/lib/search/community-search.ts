@@ -56,7 +56,9 @@ export const MEASURES = {
   update: 'hearth-search.update',
   /** The index's own part of that: reading the journal and the documents, updating the index. */
   apply: 'hearth-search.apply',
-  query: 'hearth-search.query'
+  query: 'hearth-search.query',
+  /** The index's part of a query (matching and ranking), before its results are read back: `query` less this is the reading. */
+  lookup: 'hearth-search.lookup'
 } as const;
 
 /** A User Timing measure taken where the search runs, as the page is told of it (`SearchEvent`). */
@@ -151,6 +153,7 @@ export class CommunitySearch {
     const index = this.#index;
     if (!index) return { query, results: [], total: 0, partial: false, ms: 0 };
     const outcome = index.search(query, limit * 4);
+    measure(MEASURES.lookup, started);
     const results: SearchResultView[] = [];
     const stale: string[] = [];
     let hidden = 0;
