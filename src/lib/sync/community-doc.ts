@@ -840,8 +840,14 @@ export class CommunityDoc implements DocHandle {
     // Once this device has let a newcomer in (their key share or admission), their step 1 for the whole
     // history is a second or two away: encoded now, it is answered without the wait.
     return startAutomation(this.db, this, identity, memberStats, () => {
+      this.lettingIn();
       if (Date.now() - this.#freshJoinAt < HISTORY_KEPT_MS && this.recordCount <= HISTORY_AHEAD_MAX_ENTRIES) this.#history.prepare();
     });
+  }
+
+  /** This device has just let a newcomer in (their key share or admission written): the first page they will ask for is made now. */
+  lettingIn(): void {
+    this.#firstPages?.lettingIn();
   }
 
   /** The answer to a peer's sync step 1 from the history encoded ahead, or null (the peer holds something, or nothing is kept). */
@@ -872,9 +878,10 @@ export class CommunityDoc implements DocHandle {
 
   /**
    * A device holding next to nothing asked this device's lobby for its core: a newcomer, who asks for
-   * the first page once admitted, 2–3 s from now. The page is made while this device waits for their
-   * join, not as it takes it: made then, its reads of the store (about 2 s at 10,000 members) shared
-   * IndexedDB with the writes that let the newcomer in (the key share, the admission).
+   * the first page once admitted, 2–3 s from now. Unless a page can be sent as it is, one is made once
+   * this device has let them in (`lettingIn`), or soon after on a device that lets no one in: the join
+   * comes with the newcomer's first lobby message, and a page made at once read the store (about 2 s
+   * at 10,000 members) ahead of the join's check and key share (first-page.ts `WARM_DELAY_MS`).
    */
   newcomerInLobby(): void {
     if (this.#closed) return;

@@ -13,7 +13,7 @@ import { HearthDb } from '../store/db';
 import { keyState } from '../store/keyring';
 import { DocHost } from './doc-host';
 import { splitReply } from './history-reply';
-import { decodeFirstPage } from './first-page';
+import { decodeFirstPage, WARM_DELAY_MS } from './first-page';
 import type { HostEvent } from './doc-port';
 import { messageYjsSyncStep1, messageYjsSyncStep2, messageYjsUpdate, writeUpdate } from './gated-sync-protocol';
 
@@ -112,15 +112,20 @@ describe('DocHost (the community worker)', () => {
     stop();
   });
 
-  it('a step 1 from a newcomer in the lobby has the community make its first page then, before their join is taken', async () => {
+  it('a step 1 from a newcomer in the lobby has the community make its first page a moment later, not while their join is checked', async () => {
     const { alice, g, a, thread } = await aliceWithThread('Before the newcomer', 'on the page');
     const lobby = await a.openLobby(g.id);
-    // The newcomer's device holds nothing yet; Alice writes a thread before their join comes.
+    // The newcomer's device holds nothing yet. A thread Alice writes as their join would be checked is
+    // on the page (it is not made at once), one written after the page was made is not (it is kept).
     a.receive(lobby.id, step1(Y.encodeStateVector(new Y.Doc())));
-    const later = await writer(alice, g.id)('thread', { title: 'While the newcomer joins', body: 'after the page' });
+    const meanwhile = await writer(alice, g.id)('thread', { title: 'While the newcomer joins', body: 'on the page too' });
+    expect((await a.append(g.id, meanwhile)).ok).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, WARM_DELAY_MS + 1_000));
+    const later = await writer(alice, g.id)('thread', { title: 'After the page', body: 'not on it' });
     expect((await a.append(g.id, later)).ok).toBe(true);
     const page = decodeFirstPage(await a.firstPage(g.id))!.map((r) => r.id);
     expect(page).toContain(thread.id);
+    expect(page).toContain(meanwhile.id);
     expect(page).not.toContain(later.id);
   });
 

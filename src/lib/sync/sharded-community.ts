@@ -352,7 +352,8 @@ export class ShardedCommunity implements DocHandle, ShardDocs {
 
   automate(identity: Identity, memberStats: MemberStatsSource): () => void {
     // Writes of the automation (welcome posts, scheduled content) go to their own month through `append`.
-    return startAutomation(this.db, this, identity, memberStats);
+    // The first page a newcomer just let in will ask for is the core's to make.
+    return startAutomation(this.db, this, identity, memberStats, () => this.core.lettingIn());
   }
 
   maintainKeys(identity: Identity, now = Date.now(), also: readonly Scope[] = []): Promise<number> {
