@@ -141,8 +141,7 @@ export interface FirstPageMaker {
  * This device's first page for a community, made when a newcomer is on the way (`warm`: their device
  * asked the lobby for its core, or a fresh join is taken; not for the old joins a history brings) once
  * this device has let them in or `warmDelayMs` later, or ahead (`ahead`: as the device starts letting
- * newcomers in), and kept for
- * `PAGE_KEPT_MS`, sent for `PAGE_SERVED_MS` while a new one is made.
+ * newcomers in), and kept for `PAGE_KEPT_MS`, sent for `PAGE_SERVED_MS` while a new one is made.
  */
 export function firstPageMaker(doc: Pick<DocHandle, 'db' | 'cid' | 'onAccepted'>, { warmDelayMs = WARM_DELAY_MS } = {}): FirstPageMaker {
   let made: { at: number; page: Promise<Uint8Array>; ready: boolean } | null = null;
@@ -182,21 +181,25 @@ export function firstPageMaker(doc: Pick<DocHandle, 'db' | 'cid' | 'onAccepted'>
     }
     return make();
   };
-  const fresh = () => !!made && age() < PAGE_KEPT_MS / 2;
+  /** A page made within half of `PAGE_KEPT_MS`: a newcomer on the way gets it as it is. */
+  const recent = () => !!made && age() < PAGE_KEPT_MS / 2;
+  const makeHeld = () => {
+    if (!stopped && !recent()) make().catch((e) => console.warn('first page not made', e));
+  };
   const warm = () => {
-    if (fresh()) return;
+    if (recent()) return;
     if (servable()) return remakeLater();
     if (held || stopped) return;
     held = setTimeout(() => {
       held = null;
-      if (!stopped && !fresh()) make().catch((e) => console.warn('first page not made', e));
+      makeHeld();
     }, warmDelayMs);
     (held as { unref?: () => void }).unref?.();
   };
   const lettingIn = () => {
     if (!held) return;
     release();
-    if (!stopped && !fresh()) make().catch((e) => console.warn('first page not made', e));
+    makeHeld();
   };
   const ahead = () => {
     if (!made || age() > PAGE_KEPT_MS) remakeLater();
