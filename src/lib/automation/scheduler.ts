@@ -73,15 +73,17 @@ export async function runAutomation(
   for (const r of await recordsOfKind(db, doc.cid, 'trust')) {
     if (r.kind === 'trust') published.set(r.body.member, (published.get(r.body.member) ?? 0) + 1);
   }
-  const [members, threads, questions] = await Promise.all([
-    db.members.where('cid').equals(doc.cid).toArray(),
-    db.threads.where('[cid+rank]').between([doc.cid, 0], [doc.cid, Infinity]).reverse().limit(200).toArray(),
-    db.questions.where('[cid+rank]').between([doc.cid, 0], [doc.cid, Infinity]).reverse().limit(200).toArray()
-  ]);
-  // A task later: the rules over 10,000 members (5 s on the loaded 10k creator's device) would otherwise
-  // run in the last read's success event, holding its transaction over thread rows and records, and
-  // every page's read after the write queued behind it (helper h-reads: 4.3 s for another connection).
-  await new Promise((resolve) => setTimeout(resolve, 0));
+  // Read in one transaction, and judged once it has committed: the rules over 10,000 members (5 s on
+  // the loaded 10k creator's device) run in the last read's success event held that transaction over
+  // thread rows and records, and every page's read after the write queued behind it (helper h-reads:
+  // 4.3 s for another connection). A task's hop after the reads raced their commit (CI saw one open).
+  const [members, threads, questions] = await db.transaction('r', [db.members, db.threads, db.questions], () =>
+    Promise.all([
+      db.members.where('cid').equals(doc.cid).toArray(),
+      db.threads.where('[cid+rank]').between([doc.cid, 0], [doc.cid, Infinity]).reverse().limit(200).toArray(),
+      db.questions.where('[cid+rank]').between([doc.cid, 0], [doc.cid, Infinity]).reverse().limit(200).toArray()
+    ])
+  );
   const weekAgo = now - 7 * 86_400_000;
   const actions = evaluateRules({
     now,
