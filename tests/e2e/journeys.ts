@@ -105,11 +105,16 @@ export async function createTier(page: Page, name: string, price: string, days: 
   await expect(page.getByText(price)).toBeVisible();
 }
 
-/** The creator sets the community's relay address on the members page. */
+/**
+ * The creator sets the community's relay address on the members page, saved with Enter in the field:
+ * the form sits at the page's end, below panels the community worker fills in as it answers, and a
+ * click on its button twice missed it (no "Saved." within 10 s, the address filled in) as they grew.
+ */
 export async function useRelay(page: Page, relay: string) {
   await page.getByRole('link', { name: /Members & invites/ }).click();
-  await page.getByLabel(/Relay address/).fill(relay);
-  await page.getByRole('button', { name: 'Save addresses' }).click();
+  const field = page.getByLabel(/Relay address/);
+  await field.fill(relay);
+  await field.press('Enter');
   await expect(page.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
 }
 
