@@ -120,3 +120,33 @@ test('the creator finds every tool under Manage, folded away from the thread, an
     await bob.context.close();
   }
 });
+
+test('on a phone the members page keeps its place while the worker fills in its panels: the sync addresses do not move under a finger', async ({
+  browser,
+  baseURL
+}) => {
+  const alice = await openDevice(browser, baseURL!);
+  const problems = watchConsole(alice.page, 'Alice');
+  try {
+    await alice.page.setViewportSize({ width: 360, height: 740 });
+    await createIdentity(alice.page, 'Alice');
+    await createCommunity(alice.page, 'Steady Club');
+    await nav(alice.page).getByRole('link', { name: 'Manage', exact: true }).click();
+    await alice.page
+      .getByRole('main')
+      .getByRole('link', { name: /^Sync addresses/ })
+      .click();
+    const form = alice.page.getByRole('form', { name: 'Sync addresses' });
+    await expect(form).toBeVisible();
+    const top = async () => (await form.boundingBox())!.y + (await alice.page.evaluate(() => window.scrollY));
+    const first = await top();
+    // Everything the worker answers: the tiers, each member's counts, the keys.
+    await expect(alice.page.getByText('No tiers yet', { exact: false })).toBeVisible();
+    await expect(alice.page.getByTestId('contributions')).toBeVisible();
+    await expect(alice.page.getByTestId('key-scope')).toBeVisible();
+    expect(Math.abs((await top()) - first)).toBeLessThanOrEqual(2);
+    expect(problems).toEqual([]);
+  } finally {
+    await alice.context.close();
+  }
+});
