@@ -17,6 +17,7 @@ import {
   firstPageMaker,
   firstPageRecords,
   PAGE_KEPT_MS,
+  PAGE_REFRESH_MS,
   PAGE_SERVED_MS,
   REMAKE_DELAY_MS
 } from './first-page';
@@ -310,6 +311,62 @@ describe('the first page made ahead', () => {
     } finally {
       later.stop();
       asked.stop();
+    }
+  });
+
+  it('too old to send but with the community unchanged since, is sent as it is and kept from then, not read again; made again once content changed', {
+    timeout: 30_000
+  }, async () => {
+    const { creator, cid, core, content } = await community();
+    const member = await open(cid);
+    await member.importRecords([...core, ...content]);
+    const maker = firstPageMaker(member);
+    try {
+      const made = await maker.page();
+      vi.useFakeTimers({ now: Date.now() + PAGE_SERVED_MS + 1, toFake: ['Date'] });
+      const asked = Date.now();
+      expect(await maker.page()).toBe(made);
+      expect(maker.madeAt()).toBeGreaterThanOrEqual(asked);
+      await member.append(await writer(creator, cid, Date.now())('thread', { title: 'Just now', body: 'x' }));
+      vi.setSystemTime(Date.now() + PAGE_SERVED_MS + 1);
+      const now = await maker.page();
+      expect(now).not.toBe(made);
+      expect(decodeFirstPage(now)!.some((r) => r.kind === 'thread' && (r.body as { title: string }).title === 'Just now')).toBe(true);
+    } finally {
+      vi.useRealTimers();
+      maker.stop();
+    }
+  });
+
+  it('on a device that lets newcomers in, is looked at every few minutes: made again when content changed, so one can always be sent at once', {
+    timeout: 30_000
+  }, async () => {
+    const { creator, cid, core, content } = await community();
+    const member = await open(cid);
+    await member.importRecords([...core, ...content]);
+    const maker = firstPageMaker(member);
+    try {
+      // The maker's timers only: IndexedDB (fake-indexeddb's setImmediate) runs as it does.
+      vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+      maker.ahead();
+      await vi.advanceTimersByTimeAsync(REMAKE_DELAY_MS);
+      await vi.waitFor(() => expect(maker.madeAt()).not.toBeNull());
+      const made = await maker.page();
+      const first = maker.madeAt();
+      // Unchanged: kept at the first look past its age, not made again.
+      await vi.advanceTimersByTimeAsync(2 * PAGE_REFRESH_MS);
+      await vi.waitFor(() => expect(maker.madeAt()).not.toBe(first));
+      expect(await maker.page()).toBe(made);
+      const kept = maker.madeAt();
+      await member.append(await writer(creator, cid, Date.now())('thread', { title: 'Meanwhile', body: 'x' }));
+      await vi.advanceTimersByTimeAsync(2 * PAGE_REFRESH_MS);
+      await vi.waitFor(() => expect(maker.madeAt()).not.toBe(kept));
+      const now = await maker.page();
+      expect(now).not.toBe(made);
+      expect(decodeFirstPage(now)!.some((r) => r.kind === 'thread' && (r.body as { title: string }).title === 'Meanwhile')).toBe(true);
+    } finally {
+      vi.useRealTimers();
+      maker.stop();
     }
   });
 
