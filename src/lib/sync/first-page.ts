@@ -132,9 +132,12 @@ export const WARM_DELAY_MS = 1_500;
 export const isFreshJoin = (r: AnyRecord): boolean => r.kind === 'join' && Math.abs(Date.now() - r.ts) < FRESH_JOIN_MS;
 
 export interface FirstPageMaker {
-  /** The page made within `PAGE_KEPT_MS`; one made within `PAGE_SERVED_MS` (a new one made later); or a new one. */
+  /**
+   * The page made within `PAGE_KEPT_MS`; one made within `PAGE_SERVED_MS` (a new one made later); or,
+   * older, the same page if the community's content is unchanged since, else a new one.
+   */
   page(): Promise<Uint8Array>;
-  /** When the page kept now was made (null: none). */
+  /** When the page kept now was made, or last found still true (the community's content unchanged since); null: none. */
   madeAt(): number | null;
   /**
    * A newcomer is on the way: the page is made once they are let in (`lettingIn`) or `WARM_DELAY_MS`
@@ -145,7 +148,10 @@ export interface FirstPageMaker {
   warm(): void;
   /** This device has just let a newcomer in (their key share or admission written): a page `warm` holds back is made now. */
   lettingIn(): void;
-  /** The page is made `REMAKE_DELAY_MS` from now, unless one is kept (a device that lets newcomers in, as its lobby opens). */
+  /**
+   * The page is made `REMAKE_DELAY_MS` from now, unless one is kept, and looked at every `PAGE_REFRESH_MS`
+   * from then on (a device that lets newcomers in, as its lobby opens).
+   */
   ahead(): void;
   stop(): void;
 }
