@@ -106,8 +106,8 @@ export default defineConfig({
     // fake-indexeddb) passed 5 s on a loaded machine: a hang still fails, after 20 s.
     testTimeout: 20_000,
     // On CI a failed test runs once more, as the journeys do (tests/playwright.config.ts): a stop whose
-    // only failure was one race in a fake-indexeddb test (scheduler-reads, mended since, passing 40 of
-    // 40 here) did not land. A test that fails twice still fails the run, and locally nothing is retried.
+    // only failure was one race in a fake-indexeddb test (scheduler-reads, mended since: 10 of 10 with
+    // both cores loaded, and every full run after) did not land. A test that fails twice still fails the run, and locally nothing is retried.
     // CI lists every test, so that a retried one shows ("(retry x1)"; the default reporter hides it).
     retry: process.env.CI ? 1 : 0,
     reporters: process.env.CI ? ['verbose'] : ['default'],

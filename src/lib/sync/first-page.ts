@@ -202,11 +202,13 @@ export function firstPageMaker(doc: Pick<DocHandle, 'db' | 'cid' | 'onAccepted'>
       kept.at = Date.now();
       return kept.page;
     })().finally(() => (refreshing = null)));
+  /** `refresh` from a timer or a hold, where no one waits for the page. */
+  const refreshUnasked = () => void refresh().catch((e) => console.warn('first page not made', e));
   const remakeLater = () => {
     if (later || stopped) return;
     later = setTimeout(() => {
       later = null;
-      if (!stopped && age() > PAGE_KEPT_MS) refresh().catch((e) => console.warn('first page not made', e));
+      if (!stopped && age() > PAGE_KEPT_MS) refreshUnasked();
     }, REMAKE_DELAY_MS);
     (later as { unref?: () => void }).unref?.();
   };
@@ -222,7 +224,7 @@ export function firstPageMaker(doc: Pick<DocHandle, 'db' | 'cid' | 'onAccepted'>
   /** A page made within half of `PAGE_KEPT_MS`: a newcomer on the way gets it as it is. */
   const recent = () => !!made && age() < PAGE_KEPT_MS / 2;
   const makeHeld = () => {
-    if (!stopped && !recent()) refresh().catch((e) => console.warn('first page not made', e));
+    if (!stopped && !recent()) refreshUnasked();
   };
   const warm = () => {
     if (recent()) return;
@@ -243,7 +245,7 @@ export function firstPageMaker(doc: Pick<DocHandle, 'db' | 'cid' | 'onAccepted'>
     if (!made || age() > PAGE_KEPT_MS) remakeLater();
     if (refresher || stopped) return;
     refresher = setInterval(() => {
-      if (age() > PAGE_REFRESH_MS) refresh().catch((e) => console.warn('first page not made', e));
+      if (age() > PAGE_REFRESH_MS) refreshUnasked();
     }, PAGE_REFRESH_MS);
     (refresher as { unref?: () => void }).unref?.();
   };
