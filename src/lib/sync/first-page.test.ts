@@ -47,6 +47,17 @@ async function community() {
   return { creator, bob, cid, core, content };
 }
 
+/** `community()` held whole by a member's device. */
+async function heldCommunity() {
+  const held = await community();
+  const member = await open(held.cid);
+  await member.importRecords([...held.core, ...held.content]);
+  return { ...held, member };
+}
+
+/** Whether these records hold a thread of this title. */
+const hasThread = (records: readonly AnyRecord[], title: string) => records.some((r) => r.kind === 'thread' && (r.body as { title: string }).title === title);
+
 /** 300 members (601 core records: two slices of the gate), 60 threads each with three replies: a first page of 120 records and their 30 authors' joins. */
 async function bigCommunity() {
   const creator = await newMember();
@@ -71,9 +82,7 @@ async function bigCommunity() {
 
 describe('a first page', () => {
   it('is the threads the feed ranks first and what targets them, as shared', async () => {
-    const { bob, cid, core, content } = await community();
-    const member = await open(cid);
-    await member.importRecords([...core, ...content]);
+    const { bob, cid, core, content, member } = await heldCommunity();
     const page = decodeFirstPage(encodeFirstPage(await firstPageRecords(member.db, cid)));
     expect(page).not.toBeNull();
     const threads = page!.filter((r) => r.kind === 'thread');
@@ -91,9 +100,7 @@ describe('a first page', () => {
   });
 
   it('is taken by a newcomer beside its document: projected, not its own entries; the history finds it stored', async () => {
-    const { cid, core, content } = await community();
-    const member = await open(cid);
-    await member.importRecords([...core, ...content]);
+    const { cid, core, member } = await heldCommunity();
     const newcomer = await open(cid);
     expect(await newcomer.wantsFirstPage()).toBe(true);
     // The core came from the lobby (stored beside the document too).
@@ -114,9 +121,7 @@ describe('a first page', () => {
   });
 
   it('shows its threads before its replies are checked: threads and their starters are taken first, the rest after', async () => {
-    const { cid, core, content } = await community();
-    const member = await open(cid);
-    await member.importRecords([...core, ...content]);
+    const { cid, core, member } = await heldCommunity();
     const newcomer = await open(cid);
     await newcomer.storeAside(core);
     const batches: string[][] = [];
@@ -251,9 +256,7 @@ describe('the first page made ahead', () => {
   it('is made once a fresh join’s newcomer is let in, not for the old joins a history brings; sent as made past a minute, and made again after', {
     timeout: 30_000
   }, async () => {
-    const { creator, cid, core, content } = await community();
-    const member = await open(cid);
-    await member.importRecords([...core, ...content]);
+    const { creator, cid, member } = await heldCommunity();
     // Held for a minute at most: only being let in makes it within this test.
     const maker = firstPageMaker(member, { warmDelayMs: 60_000 });
     try {
@@ -272,7 +275,6 @@ describe('the first page made ahead', () => {
       // A thread written since is not on it while the page is kept, nor when it is sent past that.
       await member.append(await writer(creator, cid, Date.now())('thread', { title: 'Just now', body: 'x' }));
       expect(await maker.page()).toBe(made);
-      const hasJustNow = (page: Uint8Array) => decodeFirstPage(page)!.some((r) => r.kind === 'thread' && (r.body as { title: string }).title === 'Just now');
       vi.useFakeTimers({ now: Date.now() + PAGE_KEPT_MS + 1, toFake: ['Date', 'setTimeout', 'clearTimeout'] });
       expect(await maker.page()).toBe(made);
       // Made again once the newcomer it was sent to is let in, and sent from then on.
@@ -280,7 +282,7 @@ describe('the first page made ahead', () => {
       await vi.advanceTimersByTimeAsync(REMAKE_DELAY_MS);
       vi.useRealTimers();
       await vi.waitFor(() => expect(maker.madeAt()).not.toBe(first));
-      expect(hasJustNow(await maker.page())).toBe(true);
+      expect(hasThread(decodeFirstPage(await maker.page())!, 'Just now')).toBe(true);
     } finally {
       vi.useRealTimers();
       maker.stop();
@@ -288,9 +290,7 @@ describe('the first page made ahead', () => {
   });
 
   it('wanted for a fresh join on a device that lets no one in, is made a moment later; asked meanwhile, at once', { timeout: 30_000 }, async () => {
-    const { creator, cid, core, content } = await community();
-    const member = await open(cid);
-    await member.importRecords([...core, ...content]);
+    const { creator, cid, member } = await heldCommunity();
     const later = firstPageMaker(member, { warmDelayMs: 200 });
     const asked = firstPageMaker(member, { warmDelayMs: 60_000 });
     try {
@@ -317,9 +317,7 @@ describe('the first page made ahead', () => {
   it('too old to send but with the community unchanged since, is sent as it is and kept from then, not read again; made again once content changed', {
     timeout: 30_000
   }, async () => {
-    const { creator, cid, core, content } = await community();
-    const member = await open(cid);
-    await member.importRecords([...core, ...content]);
+    const { creator, cid, member } = await heldCommunity();
     const maker = firstPageMaker(member);
     try {
       const made = await maker.page();
@@ -331,7 +329,7 @@ describe('the first page made ahead', () => {
       vi.setSystemTime(Date.now() + PAGE_SERVED_MS + 1);
       const now = await maker.page();
       expect(now).not.toBe(made);
-      expect(decodeFirstPage(now)!.some((r) => r.kind === 'thread' && (r.body as { title: string }).title === 'Just now')).toBe(true);
+      expect(hasThread(decodeFirstPage(now)!, 'Just now')).toBe(true);
     } finally {
       vi.useRealTimers();
       maker.stop();
@@ -341,9 +339,7 @@ describe('the first page made ahead', () => {
   it('on a device that lets newcomers in, is looked at every few minutes: made again when content changed, so one can always be sent at once', {
     timeout: 30_000
   }, async () => {
-    const { creator, cid, core, content } = await community();
-    const member = await open(cid);
-    await member.importRecords([...core, ...content]);
+    const { creator, cid, member } = await heldCommunity();
     const maker = firstPageMaker(member);
     try {
       // The maker's timers only: IndexedDB (fake-indexeddb's setImmediate) runs as it does.
@@ -363,7 +359,7 @@ describe('the first page made ahead', () => {
       await vi.waitFor(() => expect(maker.madeAt()).not.toBe(kept));
       const now = await maker.page();
       expect(now).not.toBe(made);
-      expect(decodeFirstPage(now)!.some((r) => r.kind === 'thread' && (r.body as { title: string }).title === 'Meanwhile')).toBe(true);
+      expect(hasThread(decodeFirstPage(now)!, 'Meanwhile')).toBe(true);
     } finally {
       vi.useRealTimers();
       maker.stop();
@@ -371,9 +367,7 @@ describe('the first page made ahead', () => {
   });
 
   it('is made again at once when the page kept is too old to send', { timeout: 30_000 }, async () => {
-    const { creator, cid, core, content } = await community();
-    const member = await open(cid);
-    await member.importRecords([...core, ...content]);
+    const { creator, cid, member } = await heldCommunity();
     const maker = firstPageMaker(member);
     try {
       const made = await maker.page();
@@ -381,7 +375,7 @@ describe('the first page made ahead', () => {
       vi.useFakeTimers({ now: Date.now() + PAGE_SERVED_MS + 1, toFake: ['Date'] });
       const now = await maker.page();
       expect(now).not.toBe(made);
-      expect(decodeFirstPage(now)!.some((r) => r.kind === 'thread' && (r.body as { title: string }).title === 'Just now')).toBe(true);
+      expect(hasThread(decodeFirstPage(now)!, 'Just now')).toBe(true);
     } finally {
       vi.useRealTimers();
       maker.stop();
@@ -391,9 +385,7 @@ describe('the first page made ahead', () => {
 
 describe("the community document's first page", () => {
   it('is made by the document itself once a fresh join’s newcomer is let in, from what it stores, and kept', { timeout: 30_000 }, async () => {
-    const { creator, cid, core, content } = await community();
-    const member = await open(cid);
-    await member.importRecords([...core, ...content]);
+    const { creator, cid, member } = await heldCommunity();
     const newcomer = await newMember();
     const [invite, join] = await admit(creator, newcomer, cid, Date.now() - 1000);
     expect((await member.append(invite as AnyRecord)).ok).toBe(true);
@@ -408,6 +400,6 @@ describe("the community document's first page", () => {
     await member.append(await writer(creator, cid, Date.now())('thread', { title: 'After the join', body: 'x' }));
     const page = decodeFirstPage(await member.firstPage())!;
     expect(page.map((r) => r.id)).toEqual(atJoin);
-    expect((await firstPageRecords(member.db, cid)).some((r) => r.kind === 'thread' && (r.body as { title: string }).title === 'After the join')).toBe(true);
+    expect(hasThread(await firstPageRecords(member.db, cid), 'After the join')).toBe(true);
   });
 });
